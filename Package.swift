@@ -1,0 +1,94 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+/// Settings every CellTrace target shares (house style: Swift 6 mode, complete checking).
+let commonSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+    .enableUpcomingFeature("InternalImportsByDefault"),
+]
+
+/// The two targets that touch C pointers also audit every unsafe expression.
+let unsafeAuditedSettings: [SwiftSetting] = commonSettings + [.strictMemorySafety()]
+
+let package = Package(
+    name: "CellTrace",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "celltrace", targets: ["CellTraceCLI"]),
+        .executable(name: "celltrace-bench", targets: ["CellTraceBench"]),
+        .library(name: "LedgerCore", targets: ["LedgerCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CLMDB",
+            path: "Sources/CLMDB",
+            pkgConfig: "lmdb",
+            providers: [.apt(["liblmdb-dev"])]
+        ),
+        .systemLibrary(
+            name: "COpenSSL",
+            path: "Sources/COpenSSL",
+            pkgConfig: "libcrypto",
+            providers: [.apt(["libssl-dev"])]
+        ),
+        .target(
+            name: "LedgerStorage",
+            dependencies: ["CLMDB"],
+            swiftSettings: unsafeAuditedSettings
+        ),
+        .target(
+            name: "LedgerCrypto",
+            dependencies: ["COpenSSL"],
+            swiftSettings: unsafeAuditedSettings
+        ),
+        .target(
+            name: "LedgerCore",
+            dependencies: ["LedgerStorage", "LedgerCrypto"],
+            swiftSettings: commonSettings
+        ),
+        .executableTarget(
+            name: "CellTraceCLI",
+            dependencies: [
+                "LedgerCore",
+                "LedgerCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: commonSettings
+        ),
+        .executableTarget(
+            name: "CellTraceBench",
+            dependencies: ["LedgerCore", "LedgerStorage", "LedgerCrypto", "CLMDB", "COpenSSL"],
+            swiftSettings: commonSettings
+        ),
+        .testTarget(
+            name: "LedgerStorageTests",
+            dependencies: ["LedgerStorage"],
+            swiftSettings: commonSettings
+        ),
+        .testTarget(
+            name: "LedgerCryptoTests",
+            dependencies: ["LedgerCrypto"],
+            swiftSettings: commonSettings
+        ),
+        .testTarget(
+            name: "LedgerCoreTests",
+            dependencies: [
+                "LedgerCore",
+                "LedgerStorage",
+                "LedgerCrypto",
+                .product(name: "Collections", package: "swift-collections"),
+            ],
+            swiftSettings: commonSettings
+        ),
+        .testTarget(
+            name: "CellTraceCLITests",
+            dependencies: ["CellTraceCLI", "LedgerCore", "LedgerCrypto"],
+            swiftSettings: commonSettings
+        ),
+    ]
+)

@@ -1,0 +1,55 @@
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
+/// Key files on disk: read whole, and written with owner-only permissions from the first byte.
+enum KeyFile {
+    static func read(_ path: String) throws -> String {
+        let fd = unsafe open(path, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw ioError("cannot open key file \(path)") }
+        defer { _ = close(fd) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let count = unsafe chunk.withUnsafeMutableBytes { unsafe Glibc.read(fd, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw ioError("cannot read key file \(path)")
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        defer { PEM.cleanse(&bytes) }
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    static func writeSecret(_ text: String, to path: String) throws {
+        // O_EXCL: a key file is never overwritten; mode 0600 applies from creation, not after a chmod.
+        let fd = unsafe open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw ioError("cannot create key file \(path) (it must not exist yet)") }
+        var bytes = Array(text.utf8)
+        defer { PEM.cleanse(&bytes) }
+        var written = 0
+        while written < bytes.count {
+            let count = unsafe bytes.withUnsafeBytes { unsafe Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                _ = close(fd)
+                throw ioError("cannot write key file \(path)")
+            }
+            written += count
+        }
+        guard fsync(fd) == 0, close(fd) == 0 else { throw ioError("cannot flush key file \(path)") }
+    }
+
+    private static func ioError(_ message: String, file: String = #fileID, line: Int = #line) -> CryptoError {
+        let reason = String(cString: strerror(errno))
+        return CryptoError(
+            code: .io,
+            message: "\(message): \(reason)",
+            location: CryptoError.SourceLocation(file: file, line: line)
+        )
+    }
+}

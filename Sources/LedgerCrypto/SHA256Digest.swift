@@ -1,0 +1,89 @@
+/// A SHA-256 digest: 32 bytes held inline, so hashing in a loop allocates nothing.
+///
+/// Digests compare and hash by value. ``bytes``, ``hex`` and ``base64`` give the usual encodings.
+public struct SHA256Digest: Hashable, Sendable {
+    /// The number of bytes in a digest.
+    public static let byteCount = 32
+
+    // The 32 bytes in memory order, four at a time.
+    var w0: UInt64
+    var w1: UInt64
+    var w2: UInt64
+    var w3: UInt64
+
+    /// The all-zero digest, used as the previous hash of a ledger's first entry.
+    public static let zero = SHA256Digest(w0: 0, w1: 0, w2: 0, w3: 0)
+
+    init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
+        self.w0 = w0
+        self.w1 = w1
+        self.w2 = w2
+        self.w3 = w3
+    }
+
+    /// Creates a digest from exactly 32 bytes.
+    ///
+    /// - Parameter bytes: The digest's bytes.
+    /// - Returns: `nil` when `bytes` does not hold exactly 32 bytes.
+    public init?(bytes: some Collection<UInt8>) {
+        guard bytes.count == Self.byteCount else { return nil }
+        var digest = SHA256Digest.zero
+        digest.withUnsafeMutableBytes { buffer in
+            for (offset, byte) in bytes.enumerated() {
+                unsafe buffer[offset] = byte
+            }
+        }
+        self = digest
+    }
+
+    /// Creates a digest from 64 hexadecimal digits, in either case.
+    ///
+    /// - Parameter hex: The digest as hexadecimal text.
+    /// - Returns: `nil` when `hex` is not 64 hexadecimal digits.
+    public init?(hex: some StringProtocol) {
+        guard let bytes = HexCoding.decode(hex), let digest = SHA256Digest(bytes: bytes) else { return nil }
+        self = digest
+    }
+
+    /// Creates a digest from its standard base64 form (44 characters with padding).
+    ///
+    /// - Parameter base64: The digest as base64 text.
+    /// - Returns: `nil` when `base64` is not the base64 form of 32 bytes.
+    public init?(base64: some StringProtocol) {
+        guard let bytes = Base64.decode(base64), let digest = SHA256Digest(bytes: bytes) else { return nil }
+        self = digest
+    }
+
+    /// The digest's 32 bytes.
+    public var bytes: [UInt8] {
+        withUnsafeBytes { unsafe Array($0) }
+    }
+
+    /// The digest as 64 lower-case hexadecimal digits.
+    public var hex: String {
+        HexCoding.encode(bytes)
+    }
+
+    /// The digest in standard base64 with padding.
+    public var base64: String {
+        Base64.encode(bytes)
+    }
+
+    /// Lends the digest's bytes.
+    ///
+    /// - Parameter body: A closure that reads the 32 bytes; the buffer is valid only inside it.
+    /// - Returns: What `body` returns.
+    public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
+        var copy = self
+        return try unsafe Swift.withUnsafeBytes(of: &copy) { buffer throws(E) in try unsafe body(buffer) }
+    }
+
+    mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) -> R) -> R {
+        unsafe Swift.withUnsafeMutableBytes(of: &self) { unsafe body($0) }
+    }
+}
+
+extension SHA256Digest: CustomStringConvertible {
+    /// The digest in hexadecimal.
+    public var description: String { hex }
+}
