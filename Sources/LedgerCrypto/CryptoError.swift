@@ -96,14 +96,14 @@ extension CryptoError {
     ///   - line: The caller's line.
     /// - Returns: An ``Code/openSSL`` error naming the function and OpenSSL's reason.
     static func openSSL(_ function: String, file: String = #fileID, line: Int = #line) -> CryptoError {
-        let code = unsafe ERR_get_error()
+        let code = ERR_get_error()
         var reason = "no reason given"
         if code != 0 {
             var buffer = [CChar](repeating: 0, count: 256)
             unsafe ERR_error_string_n(code, &buffer, buffer.count)
             reason = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         }
-        unsafe ERR_clear_error()
+        ERR_clear_error()
         return CryptoError(
             code: .openSSL,
             message: "\(function) failed: \(reason)",

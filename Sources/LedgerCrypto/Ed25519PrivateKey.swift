@@ -13,7 +13,7 @@ internal import Darwin
 /// let signature = try key.signature(for: Array("checkpoint".utf8))
 /// key.publicKey.isValidSignature(signature, for: Array("checkpoint".utf8))  // true
 /// ```
-public final class Ed25519PrivateKey: Sendable {
+@safe public final class Ed25519PrivateKey: Sendable {
     // Safety: the EVP_PKEY is never mutated after construction; OpenSSL allows concurrent
     // read-only use of a key (openssl-threads(7)); it is freed once, in deinit.
     private nonisolated(unsafe) let key: OpaquePointer
@@ -34,7 +34,7 @@ public final class Ed25519PrivateKey: Sendable {
             preconditionFailure("Ed25519 key generation failed: \(CryptoError.openSSL("EVP_PKEY_keygen"))")
         }
         // A freshly generated key always has a public half.
-        guard let pair = try? Ed25519PrivateKey(taking: key) else {
+        guard let pair = try? unsafe Ed25519PrivateKey(taking: key) else {
             preconditionFailure("a generated Ed25519 key has no public key")
         }
         self.init(pair)
@@ -51,7 +51,7 @@ public final class Ed25519PrivateKey: Sendable {
         guard let key = unsafe EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, nil, seed, seed.count) else {
             throw CryptoError.openSSL("EVP_PKEY_new_raw_private_key")
         }
-        try self.init(Ed25519PrivateKey(taking: key))
+        try unsafe self.init(Ed25519PrivateKey(taking: key))
     }
 
     /// Reads a key from PEM text (`-----BEGIN PRIVATE KEY-----`, unencrypted PKCS #8).
@@ -59,7 +59,7 @@ public final class Ed25519PrivateKey: Sendable {
     /// - Parameter pemRepresentation: The PEM text.
     /// - Throws: ``CryptoError/Code/invalidKey`` when the text holds no Ed25519 private key.
     public convenience init(pemRepresentation: String) throws {
-        let key = try PEM.withKey(
+        let key = try unsafe PEM.withKey(
             fromPEM: pemRepresentation,
             read: { unsafe PEM_read_bio_PrivateKey($0, nil, nil, nil) },
             body: { key in
@@ -71,7 +71,7 @@ public final class Ed25519PrivateKey: Sendable {
                 return unsafe key
             }
         )
-        try self.init(Ed25519PrivateKey(taking: key))
+        try unsafe self.init(Ed25519PrivateKey(taking: key))
     }
 
     /// Reads a key from a PEM file.
@@ -92,7 +92,7 @@ public final class Ed25519PrivateKey: Sendable {
     private init(taking key: OpaquePointer) throws {
         unsafe self.key = key
         do {
-            self.publicKey = try Ed25519PublicKey(rawRepresentation: Ed25519PublicKey.rawPublicKey(of: key))
+            self.publicKey = try unsafe Ed25519PublicKey(rawRepresentation: Ed25519PublicKey.rawPublicKey(of: key))
         } catch {
             unsafe EVP_PKEY_free(key)
             throw error
@@ -129,7 +129,7 @@ public final class Ed25519PrivateKey: Sendable {
     /// Treat the result as secret.
     public var pemRepresentation: String {
         get throws {
-            try PEM.write { unsafe PEM_write_bio_PrivateKey($0, key, nil, nil, 0, nil, nil) }
+            try unsafe PEM.write { unsafe PEM_write_bio_PrivateKey($0, key, nil, nil, 0, nil, nil) }
         }
     }
 

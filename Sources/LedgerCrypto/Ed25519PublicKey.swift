@@ -3,7 +3,7 @@ internal import COpenSSL
 /// An Ed25519 public key: the 32 raw bytes of RFC 8032, with OpenSSL's key object built once.
 ///
 /// Keys compare and hash by their raw bytes.
-public final class Ed25519PublicKey: Sendable {
+@safe public final class Ed25519PublicKey: Sendable {
     /// The number of bytes in a raw public key.
     public static let byteCount = 32
 
@@ -38,10 +38,10 @@ public final class Ed25519PublicKey: Sendable {
     /// - Parameter pemRepresentation: The PEM text.
     /// - Throws: ``CryptoError/Code/invalidKey`` when the text holds no Ed25519 public key.
     public convenience init(pemRepresentation: String) throws {
-        let raw = try PEM.withKey(
+        let raw = try unsafe PEM.withKey(
             fromPEM: pemRepresentation,
             read: { unsafe PEM_read_bio_PUBKEY($0, nil, nil, nil) },
-            body: { key in try Ed25519PublicKey.rawPublicKey(of: key) }
+            body: { key in try unsafe Ed25519PublicKey.rawPublicKey(of: key) }
         )
         try self.init(rawRepresentation: raw)
     }
@@ -53,7 +53,7 @@ public final class Ed25519PublicKey: Sendable {
     /// The key as PEM text (SubjectPublicKeyInfo), as `openssl pkey -pubout` writes it.
     public var pemRepresentation: String {
         // Writing a valid key to a memory BIO fails only on memory exhaustion.
-        guard let text = try? PEM.write({ unsafe PEM_write_bio_PUBKEY($0, key) }) else {
+        guard let text = try? unsafe PEM.write({ unsafe PEM_write_bio_PUBKEY($0, key) }) else {
             preconditionFailure("PEM_write_bio_PUBKEY failed for a valid key")
         }
         return text
@@ -73,12 +73,12 @@ public final class Ed25519PublicKey: Sendable {
         defer { unsafe EVP_MD_CTX_free(context) }
         // PureEdDSA takes no digest (NULL) and is one-shot only (EVP_SIGNATURE-ED25519(7)).
         guard unsafe EVP_DigestVerifyInit(context, nil, nil, nil, key) == 1 else {
-            unsafe ERR_clear_error()
+            ERR_clear_error()
             return false
         }
         let rc = unsafe EVP_DigestVerify(context, signatureBytes, signatureBytes.count, messageBytes, messageBytes.count)
         if rc != 1 {
-            unsafe ERR_clear_error()
+            ERR_clear_error()
         }
         return rc == 1
     }

@@ -45,7 +45,7 @@ enum KeyFile {
     }
 
     private static func ioError(_ message: String, file: String = #fileID, line: Int = #line) -> CryptoError {
-        let reason = String(cString: strerror(errno))
+        let reason = unsafe String(cString: strerror(errno))
         return CryptoError(
             code: .io,
             message: "\(message): \(reason)",

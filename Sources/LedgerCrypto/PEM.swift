@@ -37,7 +37,7 @@ enum PEM {
 
     /// Overwrites a buffer that held secret material.
     static func cleanse(_ bytes: inout [UInt8]) {
-        bytes.withUnsafeMutableBytes { buffer in
+        unsafe bytes.withUnsafeMutableBytes { buffer in
             unsafe OPENSSL_cleanse(buffer.baseAddress, buffer.count)
         }
     }

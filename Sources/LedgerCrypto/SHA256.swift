@@ -21,7 +21,7 @@ public enum SHA256 {
 }
 
 /// The SHA-256 algorithm object, fetched explicitly once, as crypto(7) advises for repeated use.
-final class FetchedSHA256: @unchecked Sendable {
+@safe final class FetchedSHA256: @unchecked Sendable {
     // Safety: an EVP_MD is immutable after the fetch and OpenSSL allows its concurrent read-only use
     // (openssl-threads(7)); it lives for the whole process.
     let md: OpaquePointer
@@ -40,7 +40,7 @@ final class FetchedSHA256: @unchecked Sendable {
 ///
 /// ``finalize()`` returns the digest and leaves the hasher ready for the next message, so a loop
 /// hashes many messages with one context and no allocation.
-public struct SHA256Hasher: ~Copyable {
+@safe public struct SHA256Hasher: ~Copyable {
     private let context: OpaquePointer
 
     /// Creates a hasher ready for a first message.
@@ -71,7 +71,7 @@ public struct SHA256Hasher: ~Copyable {
         }
         if done == nil {
             let copy = Array(bytes)
-            copy.withUnsafeBytes { unsafe update($0) }
+            unsafe copy.withUnsafeBytes { unsafe update($0) }
         }
     }
 
@@ -87,7 +87,7 @@ public struct SHA256Hasher: ~Copyable {
     ///
     /// - Parameter digest: The digest to add.
     public mutating func update(_ digest: SHA256Digest) {
-        digest.withUnsafeBytes { unsafe update($0) }
+        unsafe digest.withUnsafeBytes { unsafe update($0) }
     }
 
     /// Adds the bytes in a raw buffer to the message.
@@ -105,7 +105,7 @@ public struct SHA256Hasher: ~Copyable {
     public mutating func finalize() -> SHA256Digest {
         var digest = SHA256Digest.zero
         var length: UInt32 = 0
-        let rc = digest.withUnsafeMutableBytes { buffer in
+        let rc = unsafe digest.withUnsafeMutableBytes { buffer in
             unsafe EVP_DigestFinal_ex(context, buffer.baseAddress?.assumingMemoryBound(to: UInt8.self), &length)
         }
         precondition(rc == 1 && length == 32, "EVP_DigestFinal_ex failed: \(CryptoError.openSSL("EVP_DigestFinal_ex"))")

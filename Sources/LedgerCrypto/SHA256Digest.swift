@@ -28,7 +28,7 @@ public struct SHA256Digest: Hashable, Sendable {
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == Self.byteCount else { return nil }
         var digest = SHA256Digest.zero
-        digest.withUnsafeMutableBytes { buffer in
+        unsafe digest.withUnsafeMutableBytes { buffer in
             for (offset, byte) in bytes.enumerated() {
                 unsafe buffer[offset] = byte
             }
@@ -56,7 +56,7 @@ public struct SHA256Digest: Hashable, Sendable {
 
     /// The digest's 32 bytes.
     public var bytes: [UInt8] {
-        withUnsafeBytes { unsafe Array($0) }
+        unsafe withUnsafeBytes { unsafe Array($0) }
     }
 
     /// The digest as 64 lower-case hexadecimal digits.
