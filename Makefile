@@ -1,0 +1,30 @@
+# CellTrace: `make demo` and `make test` do all the set-up on a fresh Debian machine with Swift.
+SWIFT ?= swift
+
+.PHONY: deps build demo test bench fuzz lint docs clean
+
+deps:
+	@scripts/ensure-deps.sh
+
+build: deps
+	$(SWIFT) build -c release --product celltrace
+
+demo: build
+	@scripts/demo.sh "$$($(SWIFT) build -c release --show-bin-path)/celltrace"
+
+test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+bench: deps
+	$(SWIFT) build -c release --product celltrace-bench
+	"$$($(SWIFT) build -c release --show-bin-path)/celltrace-bench" $(BENCH_ARGS)
+
+fuzz: deps
+	Fuzz/run.sh
+
+lint:
+	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
+
+clean:
+	rm -rf .build demo-ledger

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Makes sure the C libraries CellTrace links against are installed (Debian packages).
+# As root it installs what is missing with apt-get; otherwise it prints the exact command and fails.
+set -euo pipefail
+
+packages=(liblmdb-dev libssl-dev pkg-config)
+missing=()
+for package in "${packages[@]}"; do
+    if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then
+        missing+=("$package")
+    fi
+done
+
+if [ "${#missing[@]}" -eq 0 ]; then
+    exit 0
+fi
+
+command="apt-get update && apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -ne 0 ]; then
+    echo "CellTrace needs these Debian packages: ${missing[*]}" >&2
+    echo "Install them as root, then run make again:" >&2
+    echo "    sudo sh -c '$command'" >&2
+    exit 1
+fi
+
+echo "Installing ${missing[*]} ..." >&2
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
