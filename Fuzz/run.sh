@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer target for the JSON parser and runs it.
+#
+#   Fuzz/run.sh                      # 600 s
+#   SECONDS_TO_RUN=60 Fuzz/run.sh    # shorter run
+#   Fuzz/run.sh -runs=100000         # extra arguments go to libFuzzer
+#
+# The binary and the corpus live under .build-fuzz/ (ignored by git); crash-* reproducers are written
+# to the repository root (also ignored). Reproduce one with: .build-fuzz/json-parser crash-<hash>
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+out="$root/.build-fuzz"
+corpus="$out/corpus/json-parser"
+mkdir -p "$out" "$corpus"
+
+# The parser is compiled from source into the fuzz module: Sources/LedgerCore/JSON/*.swift need only
+# LedgerError from the rest of LedgerCore, so there is no package build to instrument.
+swiftc \
+    -sanitize=fuzzer,address \
+    -parse-as-library \
+    -O \
+    -swift-version 6 \
+    -enable-upcoming-feature ExistentialAny \
+    -enable-upcoming-feature MemberImportVisibility \
+    -enable-upcoming-feature InternalImportsByDefault \
+    -module-name JSONParserFuzz \
+    "$root/Fuzz/JSONParser/main.swift" \
+    "$root"/Sources/LedgerCore/JSON/*.swift \
+    "$root/Sources/LedgerCore/LedgerError.swift" \
+    -o "$out/json-parser"
+
+# Seed the corpus with the RFC 8785 reference inputs and outputs.
+for file in "$root"/Fixtures/vectors/jcs/input/*.json "$root"/Fixtures/vectors/jcs/output/*.json; do
+    cp "$file" "$corpus/$(basename "$(dirname "$file")")-$(basename "$file")"
+done
+
+cd "$root"
+exec "$out/json-parser" \
+    -max_total_time="${SECONDS_TO_RUN:-600}" \
+    -max_len=4096 \
+    -timeout=10 \
+    "$@" \
+    "$corpus"

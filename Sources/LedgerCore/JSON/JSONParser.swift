@@ -1,0 +1,497 @@
+/// A strict JSON parser: RFC 8259 grammar plus the I-JSON (RFC 7493) limits that RFC 8785 relies on.
+///
+/// It reads a contiguous UTF-8 buffer in one pass and rejects, with ``LedgerError/Code/invalidJSON`` and
+/// the byte offset of the problem: a byte order mark, invalid UTF-8, control characters in strings,
+/// unknown escapes, unpaired surrogate escapes, leading zeros, numbers that overflow a double, duplicate
+/// object keys, nesting deeper than `maxDepth`, and anything after the value but whitespace.
+///
+/// The parser recurses once per nesting level, so `maxDepth` also bounds its stack use.
+struct JSONParser {
+    /// The powers of ten that a double holds exactly, for the fast number path.
+    private static let exactPowersOfTen: [Double] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+    ]
+
+    private let bytes: UnsafeBufferPointer<UInt8>
+    private let maxDepth: Int
+    private var offset = 0
+    /// Reused storage for strings that contain escapes or non-ASCII bytes.
+    private var scratch: [UInt8] = []
+
+    private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
+        self.bytes = bytes
+        self.maxDepth = maxDepth
+    }
+
+    /// Parses one JSON document.
+    ///
+    /// - Parameters:
+    ///   - bytes: The UTF-8 document. It is read only during the call.
+    ///   - maxDepth: The deepest nesting of arrays and objects to accept.
+    /// - Returns: The parsed value.
+    /// - Throws: ``LedgerError`` with code ``LedgerError/Code/invalidJSON``, naming the byte offset.
+    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws -> JSONValue {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        return try parser.parseDocument()
+    }
+
+    private mutating func parseDocument() throws -> JSONValue {
+        if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
+            throw Self.error("a byte order mark (U+FEFF) is not allowed; send UTF-8 without a BOM", at: 0)
+        }
+        skipWhitespace()
+        let value = try parseValue(depth: 0)
+        skipWhitespace()
+        guard offset == bytes.count else {
+            throw Self.error("unexpected \(describe(offset)) after the JSON value", at: offset)
+        }
+        return value
+    }
+
+    private mutating func parseValue(depth: Int) throws -> JSONValue {
+        guard offset < bytes.count else {
+            throw Self.error("unexpected end of input; expected a value", at: offset)
+        }
+        switch bytes[offset] {
+        case UInt8(ascii: "{"):
+            return try parseObject(depth: depth + 1)
+        case UInt8(ascii: "["):
+            return try parseArray(depth: depth + 1)
+        case UInt8(ascii: "\""):
+            return .string(try parseString())
+        case UInt8(ascii: "t"):
+            try expectLiteral("true")
+            return .bool(true)
+        case UInt8(ascii: "f"):
+            try expectLiteral("false")
+            return .bool(false)
+        case UInt8(ascii: "n"):
+            try expectLiteral("null")
+            return .null
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return .number(try parseNumber())
+        default:
+            throw Self.error("unexpected \(describe(offset)); expected a value", at: offset)
+        }
+    }
+
+    private mutating func parseObject(depth: Int) throws -> JSONValue {
+        guard depth <= maxDepth else {
+            throw Self.error("arrays and objects nest deeper than the limit of \(maxDepth)", at: offset)
+        }
+        offset += 1
+        var members: [String: JSONValue] = [:]
+        skipWhitespace()
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
+            offset += 1
+            return .object(members)
+        }
+        while true {
+            guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else {
+                throw Self.error("expected a string as object key, found \(describe(offset))", at: offset)
+            }
+            let keyOffset = offset
+            let key = try parseString()
+            skipWhitespace()
+            guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else {
+                throw Self.error("expected ':' after object key, found \(describe(offset))", at: offset)
+            }
+            offset += 1
+            skipWhitespace()
+            let value = try parseValue(depth: depth)
+            if members.updateValue(value, forKey: key) != nil {
+                throw Self.error(
+                    "duplicate object key (equal to an earlier key after unescaping and Unicode canonical equivalence)",
+                    at: keyOffset
+                )
+            }
+            skipWhitespace()
+            guard offset < bytes.count else {
+                throw Self.error("unexpected end of input; expected ',' or '}' in object", at: offset)
+            }
+            switch bytes[offset] {
+            case UInt8(ascii: ","):
+                offset += 1
+                skipWhitespace()
+            case UInt8(ascii: "}"):
+                offset += 1
+                return .object(members)
+            default:
+                throw Self.error("expected ',' or '}' in object, found \(describe(offset))", at: offset)
+            }
+        }
+    }
+
+    private mutating func parseArray(depth: Int) throws -> JSONValue {
+        guard depth <= maxDepth else {
+            throw Self.error("arrays and objects nest deeper than the limit of \(maxDepth)", at: offset)
+        }
+        offset += 1
+        var elements: [JSONValue] = []
+        skipWhitespace()
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") {
+            offset += 1
+            return .array(elements)
+        }
+        while true {
+            elements.append(try parseValue(depth: depth))
+            skipWhitespace()
+            guard offset < bytes.count else {
+                throw Self.error("unexpected end of input; expected ',' or ']' in array", at: offset)
+            }
+            switch bytes[offset] {
+            case UInt8(ascii: ","):
+                offset += 1
+                skipWhitespace()
+            case UInt8(ascii: "]"):
+                offset += 1
+                return .array(elements)
+            default:
+                throw Self.error("expected ',' or ']' in array, found \(describe(offset))", at: offset)
+            }
+        }
+    }
+
+    /// Parses a string starting at its opening quote.
+    private mutating func parseString() throws -> String {
+        offset += 1
+        let start = offset
+        // Fast path: printable ASCII without escapes is copied straight into the String.
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            if byte == UInt8(ascii: "\"") {
+                let string = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+                offset += 1
+                return string
+            }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 {
+                break
+            }
+            offset += 1
+        }
+        scratch.removeAll(keepingCapacity: true)
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[start..<offset]))
+        return try parseStringSlowPath(openingQuote: start - 1)
+    }
+
+    /// Continues a string that has escapes or non-ASCII bytes, building its UTF-8 in `scratch`.
+    private mutating func parseStringSlowPath(openingQuote: Int) throws -> String {
+        while offset < bytes.count {
+            let byte = bytes[offset]
+            switch byte {
+            case UInt8(ascii: "\""):
+                offset += 1
+                return String(decoding: scratch, as: UTF8.self)
+            case UInt8(ascii: "\\"):
+                try parseEscape()
+            case 0x00..<0x20:
+                throw Self.error(
+                    "control character \(Self.hex(byte)) in a string; write it as an escape such as \\u00XX",
+                    at: offset
+                )
+            case 0x20..<0x80:
+                scratch.append(byte)
+                offset += 1
+            default:
+                try copyUTF8Sequence()
+            }
+        }
+        throw Self.error("unterminated string (opened at byte offset \(openingQuote))", at: offset)
+    }
+
+    /// Parses one escape sequence starting at its backslash and appends its UTF-8 to `scratch`.
+    private mutating func parseEscape() throws {
+        let escapeOffset = offset
+        guard offset + 1 < bytes.count else {
+            throw Self.error("unterminated escape sequence", at: escapeOffset)
+        }
+        let letter = bytes[offset + 1]
+        offset += 2
+        switch letter {
+        case UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "/"):
+            scratch.append(letter)
+        case UInt8(ascii: "b"):
+            scratch.append(0x08)
+        case UInt8(ascii: "f"):
+            scratch.append(0x0C)
+        case UInt8(ascii: "n"):
+            scratch.append(0x0A)
+        case UInt8(ascii: "r"):
+            scratch.append(0x0D)
+        case UInt8(ascii: "t"):
+            scratch.append(0x09)
+        case UInt8(ascii: "u"):
+            let unit = try parseHex4(escapeOffset: escapeOffset)
+            let scalarValue: UInt32
+            switch unit {
+            case 0xD800...0xDBFF:
+                let lowOffset = offset
+                guard offset + 1 < bytes.count,
+                    bytes[offset] == UInt8(ascii: "\\"),
+                    bytes[offset + 1] == UInt8(ascii: "u")
+                else {
+                    throw Self.error(
+                        "unpaired high surrogate \\u\(Self.hex4(unit)); it must be followed by a low surrogate escape",
+                        at: escapeOffset
+                    )
+                }
+                offset += 2
+                let low = try parseHex4(escapeOffset: lowOffset)
+                guard (0xDC00...0xDFFF).contains(low) else {
+                    throw Self.error(
+                        "unpaired high surrogate \\u\(Self.hex4(unit)); \\u\(Self.hex4(low)) is not a low surrogate",
+                        at: escapeOffset
+                    )
+                }
+                scalarValue = 0x10000 + ((UInt32(unit) - 0xD800) << 10) + (UInt32(low) - 0xDC00)
+            case 0xDC00...0xDFFF:
+                throw Self.error(
+                    "unpaired low surrogate \\u\(Self.hex4(unit)); it must follow a high surrogate escape",
+                    at: escapeOffset
+                )
+            default:
+                scalarValue = UInt32(unit)
+            }
+            appendUTF8(scalarValue)
+        default:
+            throw Self.error("unknown escape sequence '\\\(Self.printable(letter))'", at: escapeOffset)
+        }
+    }
+
+    /// Appends the UTF-8 encoding of a Unicode scalar value (never a surrogate) to `scratch`.
+    private mutating func appendUTF8(_ scalar: UInt32) {
+        switch scalar {
+        case 0..<0x80:
+            scratch.append(UInt8(truncatingIfNeeded: scalar))
+        case 0x80..<0x800:
+            scratch.append(0xC0 | UInt8(truncatingIfNeeded: scalar >> 6))
+            scratch.append(0x80 | UInt8(truncatingIfNeeded: scalar & 0x3F))
+        case 0x800..<0x10000:
+            scratch.append(0xE0 | UInt8(truncatingIfNeeded: scalar >> 12))
+            scratch.append(0x80 | UInt8(truncatingIfNeeded: (scalar >> 6) & 0x3F))
+            scratch.append(0x80 | UInt8(truncatingIfNeeded: scalar & 0x3F))
+        default:
+            scratch.append(0xF0 | UInt8(truncatingIfNeeded: scalar >> 18))
+            scratch.append(0x80 | UInt8(truncatingIfNeeded: (scalar >> 12) & 0x3F))
+            scratch.append(0x80 | UInt8(truncatingIfNeeded: (scalar >> 6) & 0x3F))
+            scratch.append(0x80 | UInt8(truncatingIfNeeded: scalar & 0x3F))
+        }
+    }
+
+    /// Reads the four hex digits after `\u`.
+    private mutating func parseHex4(escapeOffset: Int) throws -> UInt16 {
+        guard offset + 4 <= bytes.count else {
+            throw Self.error("\\u escape needs four hex digits", at: escapeOffset)
+        }
+        var unit: UInt16 = 0
+        for _ in 0..<4 {
+            let byte = bytes[offset]
+            let digit: UInt8
+            switch byte {
+            case UInt8(ascii: "0")...UInt8(ascii: "9"):
+                digit = byte - UInt8(ascii: "0")
+            case UInt8(ascii: "a")...UInt8(ascii: "f"):
+                digit = byte - UInt8(ascii: "a") + 10
+            case UInt8(ascii: "A")...UInt8(ascii: "F"):
+                digit = byte - UInt8(ascii: "A") + 10
+            default:
+                throw Self.error("\\u escape needs four hex digits, found \(describe(offset))", at: escapeOffset)
+            }
+            unit = unit << 4 | UInt16(digit)
+            offset += 1
+        }
+        return unit
+    }
+
+    /// Validates one multi-byte UTF-8 sequence (Unicode Table 3-7) and appends it to `scratch`.
+    private mutating func copyUTF8Sequence() throws {
+        let lead = bytes[offset]
+        let length: Int
+        var secondRange: ClosedRange<UInt8> = 0x80...0xBF
+        switch lead {
+        case 0xC2...0xDF:
+            length = 2
+        case 0xE0:
+            length = 3
+            secondRange = 0xA0...0xBF
+        case 0xE1...0xEC, 0xEE...0xEF:
+            length = 3
+        case 0xED:
+            length = 3
+            secondRange = 0x80...0x9F  // Excludes the UTF-16 surrogates U+D800…U+DFFF.
+        case 0xF0:
+            length = 4
+            secondRange = 0x90...0xBF
+        case 0xF1...0xF3:
+            length = 4
+        case 0xF4:
+            length = 4
+            secondRange = 0x80...0x8F  // Nothing above U+10FFFF.
+        default:
+            throw Self.error("invalid UTF-8: \(Self.hex(lead)) cannot start a character", at: offset)
+        }
+        guard offset + length <= bytes.count else {
+            throw Self.error("invalid UTF-8: the input ends inside a character", at: offset)
+        }
+        guard secondRange.contains(bytes[offset + 1]) else {
+            throw Self.error("invalid UTF-8: bad continuation byte \(Self.hex(bytes[offset + 1]))", at: offset + 1)
+        }
+        for index in (offset + 2)..<(offset + length) where !(0x80...0xBF).contains(bytes[index]) {
+            throw Self.error("invalid UTF-8: bad continuation byte \(Self.hex(bytes[index]))", at: index)
+        }
+        scratch.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[offset..<(offset + length)]))
+        offset += length
+    }
+
+    /// Parses a number, rejecting forms RFC 8259 forbids and values beyond the range of a double.
+    private mutating func parseNumber() throws -> Double {
+        let start = offset
+        var isNegative = false
+        if bytes[offset] == UInt8(ascii: "-") {
+            isNegative = true
+            offset += 1
+        }
+        guard offset < bytes.count, Self.isDigit(bytes[offset]) else {
+            throw Self.error("expected a digit after '-', found \(describe(offset))", at: offset)
+        }
+        // Accumulate up to 19 significant digits for the fast path; longer numbers take the slow one.
+        var significand: UInt64 = 0
+        var significandOverflowed = false
+        var decimalExponent = 0
+        func accumulate(_ digit: UInt8) {
+            if significand < 1_000_000_000_000_000_000 {
+                significand = significand * 10 + UInt64(digit - UInt8(ascii: "0"))
+            } else {
+                significandOverflowed = true
+            }
+        }
+        if bytes[offset] == UInt8(ascii: "0") {
+            offset += 1
+            if offset < bytes.count, Self.isDigit(bytes[offset]) {
+                throw Self.error("leading zeros are not allowed in numbers", at: start)
+            }
+        } else {
+            while offset < bytes.count, Self.isDigit(bytes[offset]) {
+                accumulate(bytes[offset])
+                offset += 1
+            }
+        }
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: ".") {
+            offset += 1
+            guard offset < bytes.count, Self.isDigit(bytes[offset]) else {
+                throw Self.error("expected a digit after the decimal point, found \(describe(offset))", at: offset)
+            }
+            while offset < bytes.count, Self.isDigit(bytes[offset]) {
+                accumulate(bytes[offset])
+                decimalExponent -= 1
+                offset += 1
+            }
+        }
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: "e") || bytes[offset] == UInt8(ascii: "E") {
+            offset += 1
+            var exponentIsNegative = false
+            if offset < bytes.count, bytes[offset] == UInt8(ascii: "+") || bytes[offset] == UInt8(ascii: "-") {
+                exponentIsNegative = bytes[offset] == UInt8(ascii: "-")
+                offset += 1
+            }
+            guard offset < bytes.count, Self.isDigit(bytes[offset]) else {
+                throw Self.error("expected a digit in the exponent, found \(describe(offset))", at: offset)
+            }
+            var exponent = 0
+            while offset < bytes.count, Self.isDigit(bytes[offset]) {
+                // Saturate: anything this large takes the slow path, which reads the original text.
+                exponent = min(exponent * 10 + Int(bytes[offset] - UInt8(ascii: "0")), 1_000_000)
+                offset += 1
+            }
+            decimalExponent += exponentIsNegative ? -exponent : exponent
+        }
+        // Fast path (Clinger): an exact significand times or divided by an exact power of ten is one
+        // correctly rounded IEEE operation.
+        if !significandOverflowed, significand <= 1 << 53, (-22...22).contains(decimalExponent) {
+            let magnitude =
+                decimalExponent >= 0
+                ? Double(significand) * Self.exactPowersOfTen[decimalExponent]
+                : Double(significand) / Self.exactPowersOfTen[-decimalExponent]
+            return isNegative ? -magnitude : magnitude
+        }
+        let text = String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<offset]), as: UTF8.self)
+        guard let value = Double(text), value.isFinite else {
+            throw Self.error(
+                "number is outside the range of an IEEE-754 double (I-JSON, RFC 7493 §2.2)",
+                at: start
+            )
+        }
+        return value
+    }
+
+    private mutating func expectLiteral(_ literal: StaticString) throws {
+        let start = offset
+        let count = literal.utf8CodeUnitCount
+        let matches = literal.withUTF8Buffer { expected in
+            offset + count <= bytes.count
+                && expected.indices.allSatisfy { bytes[offset + $0] == expected[$0] }
+        }
+        guard matches else {
+            throw Self.error("invalid literal; expected '\(literal)'", at: start)
+        }
+        offset += count
+    }
+
+    private mutating func skipWhitespace() {
+        while offset < bytes.count {
+            switch bytes[offset] {
+            case UInt8(ascii: " "), UInt8(ascii: "\t"), UInt8(ascii: "\n"), UInt8(ascii: "\r"):
+                offset += 1
+            default:
+                return
+            }
+        }
+    }
+
+    /// Names the byte at an offset for an error message, or says the input ended.
+    private func describe(_ position: Int) -> String {
+        guard position < bytes.count else {
+            return "end of input"
+        }
+        let byte = bytes[position]
+        guard byte >= 0x20, byte < 0x7F else {
+            return "byte \(Self.hex(byte))"
+        }
+        return "'\(Self.printable(byte))'"
+    }
+
+    private static func isDigit(_ byte: UInt8) -> Bool {
+        byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")
+    }
+
+    private static func printable(_ byte: UInt8) -> String {
+        guard byte >= 0x20, byte < 0x7F else {
+            return hex(byte)
+        }
+        return String(UnicodeScalar(byte))
+    }
+
+    private static func hex(_ byte: UInt8) -> String {
+        let digits = String(byte, radix: 16, uppercase: true)
+        return "0x" + (digits.count < 2 ? "0" + digits : digits)
+    }
+
+    private static func hex4(_ unit: UInt16) -> String {
+        let digits = String(unit, radix: 16)
+        return String(repeating: "0", count: 4 - digits.count) + digits
+    }
+
+    private static func error(
+        _ problem: String,
+        at offset: Int,
+        file: String = #fileID,
+        line: Int = #line
+    ) -> LedgerError {
+        LedgerError(
+            code: .invalidJSON,
+            message: "Invalid JSON at byte offset \(offset): \(problem). Fix the input and submit it again.",
+            location: LedgerError.SourceLocation(file: file, line: line)
+        )
+    }
+}

@@ -1,0 +1,304 @@
+extension JSONValue {
+    /// The RFC 8785 canonical form of this value, as UTF-8 bytes.
+    ///
+    /// This is the form CellTrace hashes and signs: no whitespace, object members sorted by the
+    /// UTF-16 code units of their keys, strings with only the escapes JCS prescribes, and numbers as
+    /// ECMAScript prints them (see ``canonicalNumber(_:)``). Every number in the value must be finite.
+    public var canonicalBytes: [UInt8] {
+        var buffer: [UInt8] = []
+        writeCanonical(into: &buffer)
+        return buffer
+    }
+
+    /// The RFC 8785 canonical form of this value, as a string.
+    ///
+    /// The same text as ``canonicalBytes``, for logs and tests; hash the bytes, not this string.
+    public var canonicalString: String {
+        String(decoding: canonicalBytes, as: UTF8.self)
+    }
+
+    /// Appends the RFC 8785 canonical form of this value to a buffer.
+    ///
+    /// Use this to build a larger byte sequence, such as a ledger entry with a prefix, without
+    /// intermediate copies. Existing bytes in the buffer are kept.
+    ///
+    /// ```swift
+    /// var bytes = Array("entry:".utf8)
+    /// value.writeCanonical(into: &bytes)
+    /// ```
+    ///
+    /// Every number in the value must be finite; serializing NaN or an infinity is a programmer
+    /// error and traps, because the parser never produces one.
+    ///
+    /// - Parameter buffer: The buffer to append UTF-8 bytes to.
+    public func writeCanonical(into buffer: inout [UInt8]) {
+        switch self {
+        case .null:
+            buffer.append(contentsOf: "null".utf8)
+        case .bool(let bool):
+            buffer.append(contentsOf: bool ? "true".utf8 : "false".utf8)
+        case .number(let number):
+            ECMAScriptNumber.write(number, into: &buffer)
+        case .string(let string):
+            Self.writeCanonical(string: string, into: &buffer)
+        case .array(let elements):
+            buffer.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 {
+                    buffer.append(UInt8(ascii: ","))
+                }
+                element.writeCanonical(into: &buffer)
+            }
+            buffer.append(UInt8(ascii: "]"))
+        case .object(let members):
+            Self.writeCanonical(members: members, into: &buffer)
+        }
+    }
+
+    /// Formats a number as ECMAScript's `Number.prototype.toString` does, as RFC 8785 §3.2.2.3 requires.
+    ///
+    /// The result has the shortest digits that round-trip to `value`. Plain notation is used when
+    /// the decimal exponent allows it (magnitudes from 1e-6 up to below 1e21), exponent notation
+    /// otherwise; negative zero prints as `0`.
+    ///
+    /// ```swift
+    /// JSONValue.canonicalNumber(1e21)       // "1e+21"
+    /// JSONValue.canonicalNumber(0.000001)   // "0.000001"
+    /// JSONValue.canonicalNumber(1e-7)       // "1e-7"
+    /// JSONValue.canonicalNumber(-0.0)       // "0"
+    /// ```
+    ///
+    /// - Parameter value: The number. It must be finite: JSON has no NaN or infinity, so passing one
+    ///   is a programmer error and traps.
+    /// - Returns: The ECMAScript form of `value`.
+    public static func canonicalNumber(_ value: Double) -> String {
+        var buffer: [UInt8] = []
+        ECMAScriptNumber.write(value, into: &buffer)
+        return String(decoding: buffer, as: UTF8.self)
+    }
+
+    /// Appends an object with its members sorted by key (RFC 8785 §3.2.3).
+    ///
+    /// Sorts (key prefix, dictionary index) pairs in a temporary buffer instead of copying the members:
+    /// for small objects sorting then neither allocates nor retains, and most comparisons are one
+    /// integer comparison of ``sortPrefix(of:)`` values; only keys whose first eight bytes agree are
+    /// compared in full.
+    ///
+    /// - Parameters:
+    ///   - members: The object's members.
+    ///   - buffer: The buffer to append UTF-8 bytes to.
+    private static func writeCanonical(members: [String: JSONValue], into buffer: inout [UInt8]) {
+        typealias SortEntry = (prefix: UInt64, index: [String: JSONValue].Index)
+        buffer.append(UInt8(ascii: "{"))
+        withUnsafeTemporaryAllocation(of: SortEntry.self, capacity: members.count) { storage in
+            var order = storage
+            _ = order.initialize(fromContentsOf: members.indices.lazy.map { (sortPrefix(of: members[$0].key), $0) })
+            defer { order.deinitialize() }
+            order.sort { lhs, rhs in
+                guard lhs.prefix == rhs.prefix else {
+                    return lhs.prefix < rhs.prefix
+                }
+                return keyPrecedes(members[lhs.index].key, members[rhs.index].key)
+            }
+            for (position, entry) in order.enumerated() {
+                if position > 0 {
+                    buffer.append(UInt8(ascii: ","))
+                }
+                let member = members[entry.index]
+                writeCanonical(string: member.key, into: &buffer)
+                buffer.append(UInt8(ascii: ":"))
+                member.value.writeCanonical(into: &buffer)
+            }
+        }
+        buffer.append(UInt8(ascii: "}"))
+    }
+
+    /// The first eight bytes of a key's UTF-8, big-endian and adjusted so that integer order agrees
+    /// with UTF-16 code unit order.
+    ///
+    /// In valid UTF-8, bytes from `EE` up are lead bytes only: `EE`/`EF` start U+E000…U+FFFF and
+    /// `F0`…`F4` start supplementary scalars, which UTF-16 sorts lower (see ``keyPrecedes(_:_:)``).
+    /// Rotating those seven byte values (`F0`…`F4` to `EE`…`F2`, `EE`/`EF` to `F3`/`F4`) makes byte order
+    /// UTF-16 order. Keys shorter than eight bytes are padded with zeros, so equal prefixes (such as
+    /// `"a"` and `"a\u{0}"`) do not decide the order and need a full comparison.
+    ///
+    /// - Parameter key: An object key.
+    /// - Returns: The comparison prefix.
+    static func sortPrefix(of key: String) -> UInt64 {
+        var key = key
+        return key.withUTF8 { utf8 in
+            var prefix: UInt64 = 0
+            for position in 0..<8 {
+                guard position < utf8.count else {
+                    break
+                }
+                let byte = utf8[position]
+                let adjusted: UInt8
+                switch byte {
+                case 0xEE, 0xEF:
+                    adjusted = byte + 5
+                case 0xF0...0xF4:
+                    adjusted = byte - 2
+                default:
+                    adjusted = byte
+                }
+                prefix |= UInt64(adjusted) << (56 - 8 * UInt64(position))
+            }
+            return prefix
+        }
+    }
+
+    /// Whether one object key sorts before another in RFC 8785 order (§3.2.3).
+    ///
+    /// RFC 8785 compares keys as arrays of UTF-16 code units. Comparing UTF-8 bytes gives code-point
+    /// order, which agrees with UTF-16 order except between U+E000…U+FFFF and the supplementary
+    /// planes, where UTF-16's surrogates (U+D800…U+DFFF) sort lower. The two keys' first differing
+    /// bytes show which case applies: scalars of different lengths differ in their lead byte, and
+    /// lead bytes `EE`/`EF` start U+E000…U+FFFF while `F0`…`F4` start supplementary scalars.
+    ///
+    /// - Parameters:
+    ///   - lhs: A key.
+    ///   - rhs: Another key.
+    /// - Returns: `true` when `lhs` sorts strictly before `rhs`.
+    static func keyPrecedes(_ lhs: String, _ rhs: String) -> Bool {
+        // Native strings store contiguous UTF-8; bridged or shared ones are copied first.
+        let contiguous = lhs.utf8.withContiguousStorageIfAvailable { left in
+            rhs.utf8.withContiguousStorageIfAvailable { right in
+                utf8Precedes(left, right)
+            }
+        }
+        if let result = contiguous ?? nil {
+            return result
+        }
+        return Array(lhs.utf8).withUnsafeBufferPointer { left in
+            Array(rhs.utf8).withUnsafeBufferPointer { right in
+                utf8Precedes(left, right)
+            }
+        }
+    }
+
+    /// Compares two UTF-8 keys in UTF-16 code unit order; see ``keyPrecedes(_:_:)``.
+    ///
+    /// - Parameters:
+    ///   - lhs: A key's UTF-8.
+    ///   - rhs: Another key's UTF-8.
+    /// - Returns: `true` when `lhs` sorts strictly before `rhs`.
+    private static func utf8Precedes(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+        var index = 0
+        let commonCount = min(lhs.count, rhs.count)
+        while index < commonCount, lhs[index] == rhs[index] {
+            index += 1
+        }
+        guard index < commonCount else {
+            return lhs.count < rhs.count
+        }
+        let left = lhs[index]
+        let right = rhs[index]
+        if left >= 0xF0, right == 0xEE || right == 0xEF {
+            return true
+        }
+        if right >= 0xF0, left == 0xEE || left == 0xEF {
+            return false
+        }
+        return left < right
+    }
+
+    /// Appends a string in RFC 8785 form (§3.2.2.2): quoted, escaping only `"`, `\` and U+0000…U+001F.
+    ///
+    /// - Parameters:
+    ///   - string: The string.
+    ///   - buffer: The buffer to append UTF-8 bytes to.
+    private static func writeCanonical(string: String, into buffer: inout [UInt8]) {
+        buffer.append(UInt8(ascii: "\""))
+        var string = string
+        string.withUTF8 { utf8 in
+            writeEscaped(utf8, into: &buffer)
+        }
+        buffer.append(UInt8(ascii: "\""))
+    }
+
+    /// Appends UTF-8 string content, copying runs that need no escape in one step.
+    ///
+    /// Scans eight bytes at a time for the three things that need escaping (bytes below 0x20, `"` and
+    /// `\`), so long strings without them cost little more than the copy.
+    ///
+    /// - Parameters:
+    ///   - utf8: The string's UTF-8.
+    ///   - buffer: The buffer to append to.
+    private static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, into buffer: inout [UInt8]) {
+        var runStart = 0
+        var index = 0
+        while true {
+            index = firstByteNeedingEscape(in: utf8, from: index)
+            guard index < utf8.count else {
+                break
+            }
+            let byte = utf8[index]
+            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+            index += 1
+            runStart = index
+            buffer.append(UInt8(ascii: "\\"))
+            switch byte {
+            case UInt8(ascii: "\""), UInt8(ascii: "\\"):
+                buffer.append(byte)
+            case 0x08:
+                buffer.append(UInt8(ascii: "b"))
+            case 0x09:
+                buffer.append(UInt8(ascii: "t"))
+            case 0x0A:
+                buffer.append(UInt8(ascii: "n"))
+            case 0x0C:
+                buffer.append(UInt8(ascii: "f"))
+            case 0x0D:
+                buffer.append(UInt8(ascii: "r"))
+            default:
+                // \u00XX with lower-case hex digits.
+                buffer.append(contentsOf: "u00".utf8)
+                buffer.append(lowercaseHexDigit(byte >> 4))
+                buffer.append(lowercaseHexDigit(byte & 0x0F))
+            }
+        }
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+    }
+
+    /// Finds the first byte at or after `start` that JCS escapes, or returns `utf8.count`.
+    ///
+    /// - Parameters:
+    ///   - utf8: The bytes to scan.
+    ///   - start: Where to start.
+    /// - Returns: The index of the first byte below 0x20 or equal to `"` or `\`, or `utf8.count`.
+    private static func firstByteNeedingEscape(in utf8: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
+        var index = start
+        if let base = utf8.baseAddress {
+            // Eight bytes at a time: a word holds no such byte when none of its bytes is below 0x20
+            // and none becomes zero after XOR with a quote or a backslash. These are the classic
+            // "has less than" and "has zero byte" bit tricks, exact for whether any byte matched.
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let highBits: UInt64 = 0x8080_8080_8080_8080
+            while index + 8 <= utf8.count {
+                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+                let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+                let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+                let controls = (word &- ones &* 0x20) & ~word
+                let hasQuote = (quotes &- ones) & ~quotes
+                let hasBackslash = (backslashes &- ones) & ~backslashes
+                if (controls | hasQuote | hasBackslash) & highBits != 0 {
+                    break
+                }
+                index += 8
+            }
+        }
+        while index < utf8.count {
+            let byte = utf8[index]
+            if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
+                return index
+            }
+            index += 1
+        }
+        return index
+    }
+
+    private static func lowercaseHexDigit(_ nibble: UInt8) -> UInt8 {
+        nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") + nibble - 10
+    }
+}

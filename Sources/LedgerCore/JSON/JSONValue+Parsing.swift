@@ -1,0 +1,57 @@
+extension JSONValue {
+    /// Parses a UTF-8 JSON document strictly, accepting only what RFC 8785 can canonicalize.
+    ///
+    /// The grammar is RFC 8259's, with the I-JSON (RFC 7493) limits that JCS relies on. Whitespace
+    /// around the value is allowed. The parser rejects:
+    /// - a byte order mark, invalid UTF-8, and raw control characters (U+0000…U+001F) inside strings;
+    /// - unknown escapes and unpaired surrogate escapes such as `"\ud800"`;
+    /// - numbers with leading zeros, and numbers that overflow a double, such as `1e400`
+    ///   (numbers that underflow, such as `1e-400`, become zero as in ECMAScript);
+    /// - duplicate object keys, compared after unescaping (Swift's `String` equality also treats
+    ///   canonically equivalent keys such as `"é"` and `"e\u0301"` as duplicates);
+    /// - arrays and objects nested more than `maxDepth` deep;
+    /// - anything but whitespace after the value.
+    ///
+    /// The bytes are read in place when the collection has contiguous storage (`[UInt8]`,
+    /// `ArraySlice<UInt8>`, `String.UTF8View`); other collections are copied into an array first.
+    ///
+    /// ```swift
+    /// let value = try JSONValue(parsing: Array(#"{"b":1,"a":[true,null]}"#.utf8))
+    /// value.canonicalString  // {"a":[true,null],"b":1}
+    /// ```
+    ///
+    /// - Parameters:
+    ///   - bytes: The document, encoded as UTF-8.
+    ///   - maxDepth: The deepest nesting of arrays and objects to accept; the parser recurses once
+    ///     per level, so keep it modest. A top-level array or object is depth 1.
+    /// - Throws: ``LedgerError`` with code ``LedgerError/Code/invalidJSON`` whose message names the byte
+    ///   offset of the problem and what is wrong there.
+    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = 128) throws {
+        precondition(maxDepth >= 0, "maxDepth must not be negative")
+        let parsed = try bytes.withContiguousStorageIfAvailable { buffer in
+            try JSONParser.parse(buffer, maxDepth: maxDepth)
+        }
+        if let parsed {
+            self = parsed
+        } else {
+            self = try Array(bytes).withUnsafeBufferPointer { buffer in
+                try JSONParser.parse(buffer, maxDepth: maxDepth)
+            }
+        }
+    }
+
+    /// Parses a JSON document held in a string, with the same strict rules as the byte form.
+    ///
+    /// The string's UTF-8 encoding is parsed, so byte offsets in errors are UTF-8 offsets. A string
+    /// that starts with U+FEFF is rejected as starting with a byte order mark.
+    ///
+    /// - Parameters:
+    ///   - text: The document.
+    ///   - maxDepth: The deepest nesting of arrays and objects to accept. A top-level array or object
+    ///     is depth 1.
+    /// - Throws: ``LedgerError`` with code ``LedgerError/Code/invalidJSON`` whose message names the byte
+    ///   offset of the problem and what is wrong there.
+    public init(parsing text: String, maxDepth: Int = 128) throws {
+        try self.init(parsing: text.utf8, maxDepth: maxDepth)
+    }
+}
