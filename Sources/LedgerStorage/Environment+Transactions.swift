@@ -1,0 +1,229 @@
+internal import CLMDB
+internal import Synchronization
+
+extension Environment {
+    /// Runs `body` in a read-only transaction: a consistent snapshot as of its start.
+    ///
+    /// The transaction is lent to `body` and aborted when `body` returns or throws. Readers run in
+    /// parallel with each other and with the writer. The closure is synchronous because an LMDB
+    /// transaction belongs to one thread (lmdb.h l.942); call `read` from a thread you may block, and
+    /// keep the body short, since an open reader stops LMDB from reusing pages (l.106) and delays a
+    /// map resize. A `read` may nest inside another transaction's body on the same thread.
+    ///
+    /// ```swift
+    /// let record = try env.read { txn in
+    ///     try txn.value(in: entries, forKey: BigEndianKey.encode(index))
+    /// }
+    /// ```
+    ///
+    /// - Parameter body: The reads; it must not wait for another thread's write.
+    /// - Returns: Whatever `body` returns; values read must be copied out, not lent.
+    /// - Throws: ``StorageError`` if LMDB fails to begin the transaction, or whatever `body` throws.
+    @available(*, noasync)
+    public func read<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
+        let handle = try unsafe beginTransaction(flags: .readOnly)
+        defer {
+            gate.leaveShared()
+        }
+        return try unsafe Self.run(ReadTransaction(handle: handle), body)
+    }
+
+    /// Runs `body` in the write transaction and commits it when `body` returns.
+    ///
+    /// If `body` throws, the transaction aborts and nothing it wrote is kept. LMDB allows one write
+    /// transaction at a time, so concurrent calls queue; each sees the previous one's commit.
+    ///
+    /// **`body` must be replayable.** When a put, a delete or the commit fills the memory map, the
+    /// transaction is aborted, the map doubles, and `body` runs again from scratch in a new
+    /// transaction, as often as needed. Keep the data to write in memory until `write` returns, and
+    /// have no side effects in `body` beyond the transaction. A ``StorageError/Code/mapFull`` error
+    /// thrown by a put is part of this and should be rethrown; callers of `write` never see it.
+    ///
+    /// ```swift
+    /// let batch: [[UInt8]] = records  // kept until the commit succeeds
+    /// try env.write { txn in
+    ///     var next = try txn.count(entries)
+    ///     for record in batch {
+    ///         try txn.put(record, forKey: BigEndianKey.encode(UInt64(next)), in: entries, mode: .append)
+    ///         next += 1
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// Do not call `write` inside another transaction's body on the same thread: the map could never
+    /// grow there, and a nested write would wait for itself. That is a programmer error and stops the
+    /// process.
+    ///
+    /// - Parameter body: The reads and writes; synchronous, because the transaction belongs to one
+    ///   thread (lmdb.h l.942).
+    /// - Returns: Whatever the run of `body` that committed returned.
+    /// - Throws: ``StorageError`` if LMDB fails (other than a full map), or whatever `body` throws.
+    @available(*, noasync)
+    public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
+        precondition(
+            gate.depth == 0,
+            "Environment.write was called inside a transaction on the same thread; end that transaction first"
+        )
+        while true {
+            let handle = try unsafe beginTransaction(flags: [])
+            let observedMapSize = unsafe Self.info(self.handle).me_mapsize
+            let outcome: WriteOutcome<R>
+            do {
+                outcome = try unsafe Self.attempt(WriteTransaction(handle: handle), body)
+            } catch {
+                gate.leaveShared()
+                throw error
+            }
+            gate.leaveShared()
+            switch outcome {
+            case .committed(let result):
+                return result
+            case .mapFullAtWrite:
+                growth.withLock { $0.mapFullAtWrite += 1 }
+                try growMap(from: observedMapSize)
+            case .mapFullAtCommit:
+                growth.withLock { $0.mapFullAtCommit += 1 }
+                try growMap(from: observedMapSize)
+            }
+        }
+    }
+}
+
+extension Environment {
+    /// How one run of a write body ended, when it did not throw.
+    private enum WriteOutcome<R> {
+        case committed(R)
+        case mapFullAtWrite
+        case mapFullAtCommit
+    }
+
+    /// Lends a read transaction to `body`; the transaction ends when this function returns, before
+    /// the caller leaves the gate.
+    private static func run<R>(
+        _ transaction: consuming ReadTransaction,
+        _ body: (borrowing ReadTransaction) throws -> R
+    ) throws -> R {
+        try body(transaction)
+    }
+
+    /// Runs `body` once in a write transaction and commits unless a write filled the map.
+    ///
+    /// - Parameters:
+    ///   - transaction: The new transaction, consumed here.
+    ///   - body: The caller's body.
+    /// - Returns: The outcome; the transaction has ended in every case.
+    /// - Throws: Whatever `body` threw, unless the map filled first; LMDB commit failures.
+    private static func attempt<R>(
+        _ transaction: consuming WriteTransaction,
+        _ body: (borrowing WriteTransaction) throws -> R
+    ) throws -> WriteOutcome<R> {
+        let result: R
+        do {
+            result = try body(transaction)
+        } catch {
+            // After MDB_MAP_FULL the transaction is dead whatever body made of the error: re-run.
+            guard transaction.sawMapFull else {
+                transaction.abort()
+                throw error
+            }
+            transaction.abort()
+            return .mapFullAtWrite
+        }
+        if transaction.sawMapFull {
+            transaction.abort()
+            return .mapFullAtWrite
+        }
+        let rc = transaction.commit()
+        if rc == LMDBError.mapFull {
+            return .mapFullAtCommit
+        }
+        do {
+            try check(rc, "mdb_txn_commit")
+        } catch {
+            throw StorageError(error)
+        }
+        return .committed(result)
+    }
+
+    /// Begins a transaction with the gate held shared; the caller must call `gate.leaveShared()`
+    /// after the transaction has ended.
+    ///
+    /// `MDB_MAP_RESIZED` means another process grew the map beyond ours; the map adopts the new size
+    /// (lmdb.h l.829–832, 965) and the begin is retried. Inside another transaction on the same
+    /// thread that is impossible, and the error is thrown.
+    ///
+    /// - Parameter flags: `[]` or ``TransactionFlags/readOnly``.
+    /// - Returns: The transaction.
+    /// - Throws: ``StorageError`` if LMDB fails or the environment is unusable.
+    private func beginTransaction(flags: TransactionFlags) throws(StorageError) -> TransactionHandle {
+        while true {
+            gate.enterShared()
+            guard !isUnusable else {
+                gate.leaveShared()
+                throw StorageError(
+                    code: .lmdb,
+                    message: "The environment at '\(path)' lost its memory map when a resize failed; reopen it"
+                )
+            }
+            switch unsafe TransactionHandle.begin(environment: handle, flags: flags, environmentID: id) {
+            case .success(let transaction):
+                return unsafe transaction
+            case .failure(let error):
+                gate.leaveShared()
+                guard error.code == LMDBError.mapResized, gate.depth == 0 else {
+                    throw StorageError(error)
+                }
+                try adoptMapSize()
+            }
+        }
+    }
+
+    /// Doubles the map, unless another writer already grew it past `observed`.
+    ///
+    /// - Parameter observed: The map size when the failed transaction began.
+    /// - Throws: ``StorageError`` if `mdb_env_set_mapsize` fails.
+    private func growMap(from observed: Int) throws(StorageError) {
+        try resize { current in
+            guard current <= observed else {
+                return nil
+            }
+            let (doubled, overflow) = current.multipliedReportingOverflow(by: 2)
+            precondition(!overflow, "The LMDB map cannot grow beyond \(current) bytes")
+            return doubled
+        }
+        growth.withLock { $0.doublings += 1 }
+    }
+
+    /// Adopts the map size another process persisted.
+    ///
+    /// - Throws: ``StorageError`` if `mdb_env_set_mapsize` fails.
+    private func adoptMapSize() throws(StorageError) {
+        try resize { _ in 0 }
+        growth.withLock { $0.resizesAdopted += 1 }
+    }
+
+    /// Resizes the map while no transaction of this process is active (lmdb.h l.819–822).
+    ///
+    /// - Parameter newSize: Given the current size, returns the size to set (0 adopts the file's), or
+    ///   `nil` to leave it.
+    /// - Throws: ``StorageError`` if `mdb_env_set_mapsize` fails; the environment is then unusable if
+    ///   LMDB had already unmapped the old map.
+    private func resize(_ newSize: (Int) -> Int?) throws(StorageError) {
+        try gate.withExclusive { () throws(StorageError) in
+            guard !isUnusable else {
+                return
+            }
+            let current = unsafe Self.info(handle).me_mapsize
+            guard let size = newSize(current) else {
+                return
+            }
+            let rc = unsafe mdb_env_set_mapsize(handle, size)
+            guard rc == 0 else {
+                // mdb_env_set_mapsize unmaps before it maps again; if that failed, LMDB has no map left
+                // and a later set_mapsize would only record a size (mdb.c, 0.9.24). Stop all use.
+                isUnusable = true
+                throw StorageError(LMDBError(code: rc, function: "mdb_env_set_mapsize"))
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import Foundation
+import Testing
+
+@testable import LedgerStorage
+
+/// Tests that need a second process.
+///
+/// They cover LMDB's cross-process behaviour, and programmer errors that stop the process on purpose. Each `#expect(processExitsWith:)` body runs in a fresh child process.
+@Suite struct ProcessTests {
+    /// Another process grows the map past this one's; the next transaction here gets
+    /// `MDB_MAP_RESIZED`, adopts the new size and carries on (lmdb.h l.829–832, 965).
+    @Test func mapGrownByAnotherProcessIsAdopted() async throws {
+        try await withTemporaryDirectoryAsync { directory in
+            let path = directory + "/env"
+            let env = try Environment(path: path, options: testOptions(mapSize: 64 << 10))
+            try writeEntries(env, count: 1)
+            await #expect(processExitsWith: .success) { [path = path as String] in
+                let other = try Environment(path: path, options: testOptions(mapSize: 64 << 10))
+                try writeEntries(other, count: 3_000)
+            }
+            #expect(try readCount(env, env.table("entries")) == 3_000)
+            #expect(env.growthStatistics.resizesAdopted > 0)
+            #expect(env.mapSize >= 1 << 20)
+            try writeEntries(env, count: 3_100)
+            #expect(try readCount(env, env.table("entries")) == 3_100)
+        }
+    }
+
+    @Test func writeInsideAnotherTransactionStopsTheProcess() async throws {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            try withTemporaryEnvironment { env in
+                try readThenWrite(env)
+            }
+        }
+        let message = String(decoding: try #require(result).standardErrorContent, as: UTF8.self)
+        #expect(message.contains("Environment.write was called inside a transaction"))
+    }
+
+    @Test func cursorUsedAfterItsTransactionStopsTheProcess() async throws {
+        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+            try withTemporaryEnvironment { env in
+                try useEscapedCursor(env)
+            }
+        }
+        let message = String(decoding: try #require(result).standardErrorContent, as: UTF8.self)
+        #expect(message.contains("used after its transaction ended"))
+    }
+}
+
+/// Appends entries up to `count`, one transaction per 100; synchronous, as transactions must be.
+private func writeEntries(_ env: Environment, count: UInt64) throws {
+    let entries = try env.table("entries")
+    var next = try readCount(env, entries)
+    while next < count {
+        try env.write { txn in
+            for index in next..<min(next + 100, count) {
+                try txn.put(
+                    payload(index, length: 1000),
+                    forKey: BigEndianKey.encode(index),
+                    in: entries,
+                    mode: .append
+                )
+            }
+        }
+        next = min(next + 100, count)
+    }
+}
+
+private func readCount(_ env: Environment, _ table: Table) throws -> UInt64 {
+    UInt64(try env.read { txn in try txn.count(table) })
+}
+
+private func readThenWrite(_ env: Environment) throws {
+    let meta = try env.table("meta")
+    try env.read { _ in
+        try env.write { txn in try txn.put([1], forKey: [1], in: meta) }
+    }
+}
+
+private func useEscapedCursor(_ env: Environment) throws {
+    let entries = try env.table("entries")
+    var escaped: Cursor?
+    try env.read { txn in
+        escaped = try txn.cursor(entries)
+    }
+    if let cursor = escaped.take() {
+        _ = try cursor.first()
+    }
+}
+
+private func withTemporaryDirectoryAsync(_ body: (String) async throws -> Void) async throws {
+    let url = FileManager.default.temporaryDirectory
+        .appendingPathComponent("celltrace-storage-tests-\(UUID().uuidString)", isDirectory: true)
+    defer {
+        try? FileManager.default.removeItem(at: url)
+    }
+    try await body(url.path)
+}
