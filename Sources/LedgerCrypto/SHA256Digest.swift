@@ -27,11 +27,23 @@ public struct SHA256Digest: Hashable, Sendable {
     /// - Returns: `nil` when `bytes` does not hold exactly 32 bytes.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == Self.byteCount else { return nil }
+        // The contiguous path keeps this cheap when called unspecialised from another module.
+        let copied: SHA256Digest? = bytes.withContiguousStorageIfAvailable { buffer in
+            unsafe SHA256Digest(copying: UnsafeRawBufferPointer(buffer))
+        }
+        if let copied {
+            self = copied
+        } else {
+            let array = Array(bytes)
+            self = unsafe array.withUnsafeBytes { unsafe SHA256Digest(copying: $0) }
+        }
+    }
+
+    /// Copies exactly 32 bytes from a buffer the caller has checked.
+    @unsafe private init(copying buffer: UnsafeRawBufferPointer) {
         var digest = SHA256Digest.zero
-        unsafe digest.withUnsafeMutableBytes { buffer in
-            for (offset, byte) in bytes.enumerated() {
-                unsafe buffer[offset] = byte
-            }
+        unsafe digest.withUnsafeMutableBytes { target in
+            unsafe target.copyMemory(from: buffer)
         }
         self = digest
     }
