@@ -72,6 +72,22 @@ extension CompactRange {
         leafHash: SHA256Digest,
         _ newNode: (Int, UInt64, SHA256Digest) throws -> Void
     ) rethrows {
+        var hasher = SHA256Hasher()
+        try append(leafHash: leafHash, using: &hasher, newNode)
+    }
+
+    /// Appends one leaf, hashing with the caller's hasher so a loop of appends reuses one context.
+    ///
+    /// - Parameters:
+    ///   - leafHash: The new leaf's hash.
+    ///   - hasher: The hasher to reuse; it is left ready for the next message.
+    ///   - newNode: Called for every perfect subtree the leaf completes, level 0 first.
+    /// - Throws: Whatever `newNode` throws; the range is then left unchanged.
+    public mutating func append(
+        leafHash: SHA256Digest,
+        using hasher: inout SHA256Hasher,
+        _ newNode: (Int, UInt64, SHA256Digest) throws -> Void
+    ) rethrows {
         precondition(size < UInt64.max, "a Merkle tree cannot hold more than 2^64 - 1 leaves")
         var hash = leafHash
         var level = 0
@@ -81,7 +97,7 @@ extension CompactRange {
         var kept = hashes.count
         while index & 1 == 1 {
             kept -= 1
-            hash = MerkleTree.nodeHash(hashes[kept], hash)
+            hash = MerkleTree.nodeHash(hashes[kept], hash, using: &hasher)
             level += 1
             index >>= 1
             try newNode(level, index, hash)

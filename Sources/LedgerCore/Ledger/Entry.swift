@@ -1,0 +1,264 @@
+public import LedgerCrypto
+
+/// One ledger entry: the unit that is hashed, chained, proved and exported.
+///
+/// An entry is stored as its RFC 8785 canonical JSON bytes, which are the Merkle leaf input:
+///
+/// ```json
+/// {"actor":"ledger","body":{"kg":"12.5"},"origin":"celltrace/…","prev":"<64 hex>","seq":7,
+///  "time":"2026-11-29T03:04:05.678Z","type":"generic","v":1}
+/// ```
+///
+/// `prev` is the previous entry's leaf hash (64 zeros for entry 0); the leaf hash is
+/// SHA-256(0x00 ‖ bytes) as in RFC 9162. Confidential body values stand as ``Commitment``
+/// placeholders. See `Docs/LEDGER-FORMAT.md`.
+public struct Entry: Sendable, Hashable {
+    /// The entry format this version of CellTrace writes and reads.
+    public static let formatVersion = 1
+
+    /// The entry's position in the ledger, from 0.
+    public var sequenceNumber: UInt64
+    /// The leaf hash of the entry before it, or ``SHA256Digest/zero`` for the first entry.
+    public var previousHash: SHA256Digest
+    /// The ledger's origin, the same string its checkpoints carry.
+    public var origin: String
+    /// When the ledger recorded the entry's batch.
+    public var time: Timestamp
+    /// Who submitted the entry: a registered actor's identifier, or `ledger` for the ledger itself.
+    public var actor: String
+    /// The entry type, which says how to read the body.
+    public var type: String
+    /// The entry's content, with confidential values replaced by commitments.
+    public var body: JSONValue
+    /// The canonical bytes: the Merkle leaf input.
+    public let canonicalBytes: [UInt8]
+    /// SHA-256(0x00 ‖ ``canonicalBytes``).
+    public let leafHash: SHA256Digest
+
+    /// Builds an entry and its canonical bytes.
+    ///
+    /// - Parameters:
+    ///   - sequenceNumber: Its position.
+    ///   - previousHash: The previous entry's leaf hash.
+    ///   - origin: The ledger's origin.
+    ///   - time: The recording time.
+    ///   - actor: The submitter.
+    ///   - type: The entry type.
+    ///   - body: The content.
+    public init(
+        sequenceNumber: UInt64,
+        previousHash: SHA256Digest,
+        origin: String,
+        time: Timestamp,
+        actor: String,
+        type: String,
+        body: JSONValue
+    ) {
+        self.sequenceNumber = sequenceNumber
+        self.previousHash = previousHash
+        self.origin = origin
+        self.time = time
+        self.actor = actor
+        self.type = type
+        self.body = body
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        Self.encode(
+            sequenceNumber: sequenceNumber,
+            previousHash: previousHash,
+            origin: origin,
+            time: time,
+            actor: actor,
+            type: type,
+            body: body,
+            into: &bytes
+        )
+        self.canonicalBytes = bytes
+        self.leafHash = MerkleTree.leafHash(bytes)
+    }
+
+    /// Reads an entry from its canonical bytes, checking every field and the canonical form.
+    ///
+    /// - Parameter canonicalBytes: The stored or exported bytes.
+    /// - Throws: ``LedgerError/Code/invalidInput`` naming the field when the bytes are not a
+    ///   version-1 entry in canonical form.
+    public init(canonicalBytes: some Collection<UInt8>) throws {
+        let bytes = Array(canonicalBytes)
+        let json = try JSONValue(parsing: bytes)
+        guard case .object(let members) = json else {
+            throw LedgerError(code: .invalidInput, message: "an entry is a JSON object")
+        }
+        func field(_ name: String) throws -> JSONValue {
+            guard let value = members[name] else {
+                throw LedgerError(code: .invalidInput, message: "entry has no '\(name)' field")
+            }
+            return value
+        }
+        func string(_ name: String) throws -> String {
+            guard let value = try field(name).stringValue else {
+                throw LedgerError(code: .invalidInput, message: "entry field '\(name)' must be a string")
+            }
+            return value
+        }
+        let known: Set<String> = ["actor", "body", "origin", "prev", "seq", "time", "type", "v"]
+        if let unknown = members.keys.sorted().first(where: { !known.contains($0) }) {
+            throw LedgerError(code: .invalidInput, message: "entry has an unknown field '\(unknown)'")
+        }
+        guard try field("v").doubleValue == Double(Self.formatVersion) else {
+            throw LedgerError(code: .invalidInput, message: "entry field 'v': unsupported format version (this CellTrace reads 1)")
+        }
+        guard let seq = try field("seq").doubleValue, seq >= 0, seq <= 9_007_199_254_740_991, seq.rounded() == seq else {
+            throw LedgerError(code: .invalidInput, message: "entry field 'seq' must be a whole number from 0 to 2^53-1")
+        }
+        guard let previous = SHA256Digest(hex: try string("prev")), try string("prev") == previous.hex else {
+            throw LedgerError(code: .invalidInput, message: "entry field 'prev' must be 64 lower-case hex digits")
+        }
+        guard let time = Timestamp(rfc3339: try string("time")) else {
+            throw LedgerError(code: .invalidInput, message: "entry field 'time' must be YYYY-MM-DDTHH:MM:SS.mmmZ")
+        }
+        let type = try string("type")
+        try Self.validateName(type, field: "type")
+        let origin = try string("origin")
+        try Self.validateOrigin(origin)
+        self.init(
+            sequenceNumber: UInt64(seq),
+            previousHash: previous,
+            origin: origin,
+            time: time,
+            actor: try string("actor"),
+            type: type,
+            body: try field("body")
+        )
+        guard self.canonicalBytes == bytes else {
+            throw LedgerError(code: .invalidInput, message: "entry \(UInt64(seq)) is not in canonical form (RFC 8785)")
+        }
+    }
+
+    /// The commitments in the body, by the pointer where each stands.
+    public var commitments: [JSONPointer: Commitment] {
+        var found: [JSONPointer: Commitment] = [:]
+        Self.collectCommitments(in: body, at: [], into: &found)
+        return found
+    }
+
+    private static func collectCommitments(in value: JSONValue, at path: [String], into found: inout [JSONPointer: Commitment]) {
+        if let commitment = Commitment(placeholder: value) {
+            found[JSONPointer(tokens: path)] = commitment
+            return
+        }
+        switch value {
+        case .object(let members):
+            for (key, child) in members {
+                collectCommitments(in: child, at: path + [key], into: &found)
+            }
+        case .array(let elements):
+            for (index, child) in elements.enumerated() {
+                collectCommitments(in: child, at: path + [String(index)], into: &found)
+            }
+        default:
+            break
+        }
+    }
+
+    static func encode(
+        sequenceNumber: UInt64,
+        previousHash: SHA256Digest,
+        origin: String,
+        time: Timestamp,
+        actor: String,
+        type: String,
+        body: JSONValue,
+        into bytes: inout [UInt8]
+    ) {
+        var timeText = time.rfc3339
+        timeText.withUTF8 { time in
+            encode(
+                sequenceNumber: sequenceNumber,
+                previousHash: previousHash,
+                origin: origin,
+                timeText: time,
+                actor: actor,
+                type: type,
+                body: body,
+                into: &bytes
+            )
+        }
+    }
+
+    /// Writes the canonical bytes with the time already formatted (one format per batch).
+    static func encode(
+        sequenceNumber: UInt64,
+        previousHash: SHA256Digest,
+        origin: String,
+        timeText: UnsafeBufferPointer<UInt8>,
+        actor: String,
+        type: String,
+        body: JSONValue,
+        into bytes: inout [UInt8]
+    ) {
+        // RFC 8785 orders keys by UTF-16 code units: actor < body < origin < prev < seq < time < type < v.
+        // Origin, time and type are validated to need no escaping, so they are copied as they are.
+        bytes.append(contentsOf: #"{"actor":"#.utf8)
+        JSONValue.string(actor).writeCanonical(into: &bytes)
+        bytes.append(contentsOf: #","body":"#.utf8)
+        body.writeCanonical(into: &bytes)
+        bytes.append(contentsOf: #","origin":""#.utf8)
+        bytes.append(contentsOf: origin.utf8)
+        bytes.append(contentsOf: #"","prev":""#.utf8)
+        appendHex(previousHash, to: &bytes)
+        bytes.append(contentsOf: #"","seq":"#.utf8)
+        appendDecimal(sequenceNumber, to: &bytes)
+        bytes.append(contentsOf: #","time":""#.utf8)
+        bytes.append(contentsOf: timeText)
+        bytes.append(contentsOf: #"","type":""#.utf8)
+        bytes.append(contentsOf: type.utf8)
+        bytes.append(contentsOf: #"","v":1}"#.utf8)
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    private static func appendHex(_ digest: SHA256Digest, to bytes: inout [UInt8]) {
+        digest.withUnsafeBytes { raw in
+            for byte in raw {
+                bytes.append(hexDigits[Int(byte >> 4)])
+                bytes.append(hexDigits[Int(byte & 0x0f)])
+            }
+        }
+    }
+
+    private static func appendDecimal(_ value: UInt64, to bytes: inout [UInt8]) {
+        guard value >= 10 else {
+            bytes.append(UInt8(ascii: "0") + UInt8(value))
+            return
+        }
+        let start = bytes.count
+        var rest = value
+        while rest > 0 {
+            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
+            rest /= 10
+        }
+        bytes[start...].reverse()
+    }
+
+    /// Checks an entry type or similar identifier: 1–64 characters of `a-z`, `0-9`, `.`, `-`, `_`.
+    static func validateName(_ name: String, field: String) throws {
+        let ok = (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2e || $0 == 0x2d || $0 == 0x5f }
+        guard ok else {
+            throw LedgerError(code: .invalidInput, message: "'\(field)' must be 1–64 characters of a-z, 0-9, '.', '-', '_'")
+        }
+    }
+
+    /// Checks a ledger origin: 1–255 printable ASCII characters without spaces, '+' or quotes, as
+    /// the C2SP signed-note key name rules and the entry scanner need.
+    static func validateOrigin(_ origin: String) throws {
+        let ok = (1...255).contains(origin.utf8.count)
+            && origin.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f && $0 != 0x2b && $0 != 0x22 && $0 != 0x5c }
+        guard ok else {
+            throw LedgerError(
+                code: .invalidInput,
+                message: "origin '\(origin)' must be 1–255 printable ASCII characters without spaces, '+', '\"' or '\\'"
+            )
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import LedgerCrypto
+
+/// Reads the fixed tail of a canonical entry without parsing its body, for audits at disk speed.
+///
+/// A canonical entry ends `,"prev":"<64 hex>","seq":<n>,"time":"<24 chars>","type":"<name>","v":1}`
+/// because RFC 8785 sorts those keys after `actor`, `body` and `origin`, and the ledger restricts
+/// origins, times and type names to characters that need no escaping. The scanner walks that tail
+/// backwards and returns `nil` for anything else; a full parse (``Entry/init(canonicalBytes:)``)
+/// is the deep check.
+enum EntryScanner {
+    struct Tail {
+        var previousHash: SHA256DigestText
+        var sequenceNumber: UInt64
+        var type: Range<Int>
+    }
+
+    /// The 64 hex digits of `prev`, by position in the scanned bytes.
+    struct SHA256DigestText {
+        var range: Range<Int>
+    }
+
+    static func scanTail(_ bytes: UnsafeRawBufferPointer) -> Tail? {
+        var end = bytes.count
+        func expect(_ literal: StaticString) -> Bool {
+            let count = literal.utf8CodeUnitCount
+            guard end >= count else { return false }
+            let start = end - count
+            for offset in 0..<count where bytes[start + offset] != literal.utf8Start[offset] {
+                return false
+            }
+            end = start
+            return true
+        }
+        guard expect(#"","v":1}"#) else { return nil }
+        let typeEnd = end
+        while end > 0, bytes[end - 1] != UInt8(ascii: "\"") {
+            end -= 1
+        }
+        let typeStart = end
+        guard typeStart < typeEnd, expect(#","type":""#) else { return nil }
+        guard end >= 26, expect(#"""#) else { return nil }
+        end -= 24
+        guard expect(#","time":""#) else { return nil }
+        var sequence: UInt64 = 0
+        var multiplier: UInt64 = 1
+        var digits = 0
+        while end > 0, case let digit = bytes[end - 1], digit >= 0x30, digit <= 0x39 {
+            guard digits < 16 else { return nil }
+            sequence += UInt64(digit - 0x30) * multiplier
+            multiplier *= 10
+            digits += 1
+            end -= 1
+        }
+        guard digits > 0, expect(#"","seq":"#), end >= 64 else { return nil }
+        let hexRange = (end - 64)..<end
+        end -= 64
+        guard expect(#","prev":""#) else { return nil }
+        return Tail(previousHash: SHA256DigestText(range: hexRange), sequenceNumber: sequence, type: typeStart..<typeEnd)
+    }
+
+    /// Compares 64 lower-case hex digits in `bytes` with a digest, without allocating.
+    static func hex(_ bytes: UnsafeRawBufferPointer, at range: Range<Int>, equals digest: SHA256Digest) -> Bool {
+        let digits: StaticString = "0123456789abcdef"
+        return digest.withUnsafeBytes { raw in
+            var position = range.lowerBound
+            for index in 0..<32 {
+                let byte = raw[index]
+                guard bytes[position] == digits.utf8Start[Int(byte >> 4)],
+                    bytes[position + 1] == digits.utf8Start[Int(byte & 0x0f)]
+                else { return false }
+                position += 2
+            }
+            return true
+        }
+    }
+}

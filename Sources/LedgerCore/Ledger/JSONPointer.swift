@@ -1,0 +1,135 @@
+/// An RFC 6901 JSON Pointer, naming one value inside an entry body (`/supplier/name`, `/lots/0/kg`).
+///
+/// Confidential fields are named by pointers: the pointer is where the commitment stands in the
+/// hashed body and the key under which the clear value is kept beside the entry.
+public struct JSONPointer: Sendable, Hashable, Comparable {
+    /// The unescaped reference tokens, outermost first.
+    public var tokens: [String]
+
+    /// Creates a pointer from unescaped tokens.
+    ///
+    /// - Parameter tokens: The reference tokens, outermost first.
+    public init(tokens: [String]) {
+        self.tokens = tokens
+    }
+
+    /// Parses a pointer.
+    ///
+    /// - Parameter text: The pointer, `""` for the whole document or `/`-separated tokens with
+    ///   `~0` for `~` and `~1` for `/`.
+    /// - Throws: ``LedgerError/Code/invalidInput`` when the text is not a pointer.
+    public init(_ text: String) throws {
+        guard !text.isEmpty else {
+            self.tokens = []
+            return
+        }
+        guard text.hasPrefix("/") else {
+            throw LedgerError(code: .invalidInput, message: "JSON pointer '\(text)' must start with '/'")
+        }
+        var tokens: [String] = []
+        for raw in text.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+            var token = ""
+            var iterator = raw.makeIterator()
+            while let character = iterator.next() {
+                guard character == "~" else {
+                    token.append(character)
+                    continue
+                }
+                switch iterator.next() {
+                case "0": token.append("~")
+                case "1": token.append("/")
+                default:
+                    throw LedgerError(code: .invalidInput, message: "JSON pointer '\(text)' has a '~' not followed by 0 or 1")
+                }
+            }
+            tokens.append(token)
+        }
+        self.tokens = tokens
+    }
+
+    /// The pointer's text form.
+    public var text: String {
+        var out = ""
+        for token in tokens {
+            out.append("/")
+            for character in token {
+                switch character {
+                case "~": out.append("~0")
+                case "/": out.append("~1")
+                default: out.append(character)
+                }
+            }
+        }
+        return out
+    }
+
+    /// The value the pointer names in `document`, or `nil` when there is none.
+    ///
+    /// - Parameter document: The document to look into.
+    /// - Returns: The value, or `nil`.
+    public func value(in document: JSONValue) -> JSONValue? {
+        var current = document
+        for token in tokens {
+            switch current {
+            case .object(let members):
+                guard let next = members[token] else { return nil }
+                current = next
+            case .array(let elements):
+                guard let index = Self.arrayIndex(token), index < elements.count else { return nil }
+                current = elements[index]
+            default:
+                return nil
+            }
+        }
+        return current
+    }
+
+    /// Replaces the value the pointer names in `document`.
+    ///
+    /// - Parameters:
+    ///   - newValue: The value to put there.
+    ///   - document: The document to change.
+    /// - Returns: `false` when the pointer names no existing value (nothing is changed).
+    public func replaceValue(with newValue: JSONValue, in document: inout JSONValue) -> Bool {
+        Self.replace(tokens[...], with: newValue, in: &document)
+    }
+
+    private static func replace(_ tokens: ArraySlice<String>, with newValue: JSONValue, in node: inout JSONValue) -> Bool {
+        guard let token = tokens.first else {
+            node = newValue
+            return true
+        }
+        switch node {
+        case .object(var members):
+            guard var child = members[token] else { return false }
+            guard replace(tokens.dropFirst(), with: newValue, in: &child) else { return false }
+            members[token] = child
+            node = .object(members)
+            return true
+        case .array(var elements):
+            guard let index = arrayIndex(token), index < elements.count else { return false }
+            guard replace(tokens.dropFirst(), with: newValue, in: &elements[index]) else { return false }
+            node = .array(elements)
+            return true
+        default:
+            return false
+        }
+    }
+
+    private static func arrayIndex(_ token: String) -> Int? {
+        guard token == "0" || (token.first != "0" && !token.isEmpty && token.allSatisfy(\.isASCII)) else { return nil }
+        return Int(token)
+    }
+}
+
+extension JSONPointer: CustomStringConvertible {
+    /// The pointer's text form.
+    public var description: String { text }
+}
+
+extension JSONPointer {
+    /// Orders pointers by their text, so openings are listed in a stable order.
+    public static func < (lhs: JSONPointer, rhs: JSONPointer) -> Bool {
+        lhs.text < rhs.text
+    }
+}

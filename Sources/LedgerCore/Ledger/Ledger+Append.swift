@@ -1,0 +1,207 @@
+import LedgerCrypto
+import LedgerStorage
+
+extension Ledger {
+    /// Appends a batch of entries in one durable transaction and signs a checkpoint for the new size.
+    ///
+    /// Every draft is checked before anything is written; if one is bad, nothing of the batch is
+    /// written. In one LMDB write transaction the ledger reads its tip, chains and stores each entry,
+    /// stores the Merkle nodes each completes and the derived index rows, checks that its last
+    /// signed checkpoint still matches the stored tree, and stores a newly signed checkpoint.
+    ///
+    /// - Parameter drafts: The entries, in order; at least one.
+    /// - Returns: Where the batch landed and the signed checkpoint.
+    /// - Throws: ``LedgerError/Code/invalidInput`` naming the record (index in the batch) and field;
+    ///   ``LedgerError/Code/corruptLedger`` when the stored tree no longer matches the last
+    ///   checkpoint (the ledger refuses to sign); ``LedgerError/Code/storage``.
+    @discardableResult
+    public func append(_ drafts: [EntryDraft]) throws -> AppendReceipt {
+        guard !drafts.isEmpty else {
+            throw LedgerError(code: .invalidInput, message: "an append needs at least one entry")
+        }
+        let sealed = try drafts.enumerated().map { index, draft in try Self.seal(draft, record: index) }
+        let time = clock()
+        return try Self.wrapStorage {
+            try environment.write { txn in
+                try appendSealed(sealed, time: time, txn: txn)
+            }
+        }
+    }
+
+    /// A draft with its confidential values replaced by commitments, ready to be chained.
+    package struct SealedDraft {
+        var type: String
+        var actor: String
+        var body: JSONValue
+        /// Canonical JSON of `{pointer: opening}`, or `nil` when nothing was sealed.
+        var openings: [UInt8]?
+    }
+
+    /// Validates a draft and seals its confidential values (salts are drawn here, outside the
+    /// transaction, so a replayed transaction writes the same bytes).
+    package static func seal(_ draft: EntryDraft, record: Int) throws -> SealedDraft {
+        func fail(_ field: String, _ message: String) -> LedgerError {
+            LedgerError(code: .invalidInput, message: "record \(record), field '\(field)': \(message)")
+        }
+        do {
+            try Entry.validateName(draft.type, field: "type")
+        } catch {
+            throw fail("type", "must be 1–64 characters of a-z, 0-9, '.', '-', '_'")
+        }
+        guard (1...256).contains(draft.actor.utf8.count), draft.actor.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else {
+            throw fail("actor", "must be 1–256 characters without control characters")
+        }
+        if let path = reservedKeyPath(in: draft.body) {
+            throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
+        }
+        var body = draft.body
+        var openings: [String: JSONValue] = [:]
+        for pointer in draft.confidential {
+            guard !pointer.tokens.isEmpty else {
+                throw fail("confidential", "the whole body cannot be sealed; name a field inside it")
+            }
+            guard openings[pointer.text] == nil else {
+                throw fail("confidential", "\(pointer.text) is named twice")
+            }
+            guard let value = pointer.value(in: body), Commitment(placeholder: value) == nil else {
+                throw fail("body\(pointer.text)", "no such field to seal (or it is inside another sealed field)")
+            }
+            let opening = Opening.sealing(value)
+            _ = pointer.replaceValue(with: opening.commitment.placeholder, in: &body)
+            openings[pointer.text] = opening.json
+        }
+        return SealedDraft(
+            type: draft.type,
+            actor: draft.actor,
+            body: body,
+            openings: openings.isEmpty ? nil : JSONValue.object(openings).canonicalBytes
+        )
+    }
+
+    /// The first key starting with `$` in a body, as a pointer; the search allocates only a
+    /// pointer for the key it finds.
+    private static func reservedKeyPath(in value: JSONValue) -> JSONPointer? {
+        guard containsReservedKey(value) else { return nil }
+        return reservedKeyPath(in: value, at: [])
+    }
+
+    private static func containsReservedKey(_ value: JSONValue) -> Bool {
+        switch value {
+        case .object(let members):
+            for (key, child) in members {
+                if key.utf8.first == UInt8(ascii: "$") || containsReservedKey(child) { return true }
+            }
+            return false
+        case .array(let elements):
+            return elements.contains(where: containsReservedKey)
+        default:
+            return false
+        }
+    }
+
+    private static func reservedKeyPath(in value: JSONValue, at path: [String]) -> JSONPointer? {
+        switch value {
+        case .object(let members):
+            for key in members.keys.sorted() {
+                if key.hasPrefix("$") { return JSONPointer(tokens: path + [key]) }
+                if let child = members[key], let found = reservedKeyPath(in: child, at: path + [key]) { return found }
+            }
+        case .array(let elements):
+            for (index, child) in elements.enumerated() {
+                if let found = reservedKeyPath(in: child, at: path + [String(index)]) { return found }
+            }
+        default:
+            break
+        }
+        return nil
+    }
+
+    /// The body of the append transaction. It may run more than once (LMDB map growth replays it),
+    /// so it depends only on its arguments and the stored state.
+    private func appendSealed(_ batch: [SealedDraft], time: Timestamp, txn: borrowing WriteTransaction) throws -> AppendReceipt {
+        let start = UInt64(try txn.count(tables.entries))
+        var previous = SHA256Digest.zero
+        if start > 0 {
+            previous = try storedNode(level: 0, index: start - 1, txn: txn)
+        }
+        try checkLastCheckpoint(treeSize: start, txn: txn)
+        var range = try CompactRange(size: start) { level, index in try storedNode(level: level, index: index, txn: txn) }
+        var sequence = start
+        // One hasher, one entry buffer and fixed key buffers serve the whole batch.
+        var hasher = SHA256Hasher()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(1024)
+        var key = [UInt8](repeating: 0, count: 8)
+        var nodeKey = [UInt8](repeating: 0, count: 9)
+        var timeText = time.rfc3339
+        try timeText.withUTF8 { timeText in
+            for draft in batch {
+                bytes.removeAll(keepingCapacity: true)
+                Entry.encode(
+                    sequenceNumber: sequence,
+                    previousHash: previous,
+                    origin: origin,
+                    timeText: timeText,
+                    actor: draft.actor,
+                    type: draft.type,
+                    body: draft.body,
+                    into: &bytes
+                )
+                hasher.update(byte: 0x00)
+                hasher.update(bytes)
+                let leafHash = hasher.finalize()
+                Tables.writeKey(sequence, into: &key)
+                try txn.put(bytes, forKey: key, in: tables.entries, mode: .append)
+                try range.append(leafHash: leafHash, using: &hasher) { level, index, hash in
+                    Tables.writeNodeKey(level: level, index: index, into: &nodeKey)
+                    try hash.withUnsafeBytes { try txn.put($0, forKey: nodeKey, in: tables.nodes, mode: .append) }
+                }
+                if let openings = draft.openings {
+                    try txn.put(openings, forKey: key, in: tables.openings, mode: .append)
+                }
+                try txn.put(key, forKey: draft.type.utf8, in: tables.byType)
+                previous = leafHash
+                sequence += 1
+            }
+        }
+        let checkpoint = try Checkpoint(origin: origin, size: sequence, rootHash: range.root())
+        let signed = try SignedCheckpoint.sign(checkpoint, with: signer)
+        try txn.put(Array(signed.note.formatted.utf8), forKey: BigEndianKey.encode(sequence), in: tables.checkpoints, mode: .append)
+        return AppendReceipt(firstSequenceNumber: start, count: batch.count, treeSize: sequence, checkpoint: signed)
+    }
+
+    /// Refuses to extend a tree whose stored nodes no longer give the root of the last signed
+    /// checkpoint: signing on top of it would sign two inconsistent views of history.
+    private func checkLastCheckpoint(treeSize: UInt64, txn: borrowing WriteTransaction) throws {
+        var cursor = try txn.cursor(tables.checkpoints)
+        guard let (key, value) = try cursor.last() else {
+            guard treeSize == 0 else {
+                throw LedgerError(code: .corruptLedger, message: "the ledger holds \(treeSize) entries but no checkpoint")
+            }
+            return
+        }
+        let last = try SignedCheckpoint(parsing: String(decoding: value, as: UTF8.self))
+        guard BigEndianKey.decode(key) == last.checkpoint.size, last.checkpoint.size <= treeSize else {
+            throw LedgerError(code: .corruptLedger, message: "the last checkpoint (size \(last.checkpoint.size)) does not fit a ledger of \(treeSize) entries")
+        }
+        let root = try MerkleTree.root(size: last.checkpoint.size) { level, index in
+            try storedNode(level: level, index: index, txn: txn)
+        }
+        guard root == last.checkpoint.rootHash else {
+            throw LedgerError(
+                code: .corruptLedger,
+                message: "the stored tree at size \(last.checkpoint.size) no longer matches its signed checkpoint; run `celltrace verify`"
+            )
+        }
+    }
+
+    /// Reads a stored perfect-subtree hash.
+    func storedNode(level: Int, index: UInt64, txn: borrowing some ReadableTransaction & ~Copyable) throws -> SHA256Digest {
+        try txn.withValue(in: tables.nodes, forKey: Tables.nodeKey(level: level, index: index)) { buffer in
+            guard let buffer, let digest = SHA256Digest(bytes: buffer) else {
+                throw LedgerError(code: .corruptLedger, message: "Merkle node (level \(level), index \(index)) is missing or damaged")
+            }
+            return digest
+        }
+    }
+}

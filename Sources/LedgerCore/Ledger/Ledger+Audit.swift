@@ -1,0 +1,216 @@
+import LedgerCrypto
+import LedgerStorage
+
+/// The outcome of a full audit of a ledger.
+public struct AuditReport: Sendable, Hashable {
+    /// Entries re-read and re-hashed.
+    public var entriesChecked: UInt64 = 0
+    /// Stored Merkle nodes recomputed and compared.
+    public var nodesChecked: UInt64 = 0
+    /// Signed checkpoints whose root and signature were checked.
+    public var checkpointsChecked: UInt64 = 0
+    /// Derived index rows rebuilt and compared.
+    public var indexRowsChecked: UInt64 = 0
+    /// Openings of confidential fields checked against their commitments (deep audits only).
+    public var openingsChecked: UInt64 = 0
+    /// The first problem found, or `nil` when the ledger is sound.
+    public var failure: AuditFailure?
+
+    /// Whether the audit found nothing wrong.
+    public var isValid: Bool { failure == nil }
+}
+
+/// The first problem an audit found.
+public struct AuditFailure: Sendable, Hashable, CustomStringConvertible {
+    /// The first bad entry's sequence number, when the problem is tied to one.
+    public var sequenceNumber: UInt64?
+    /// What is wrong.
+    public var problem: String
+
+    /// One line naming the entry and the problem.
+    public var description: String {
+        if let sequenceNumber {
+            return "entry \(sequenceNumber): \(problem)"
+        }
+        return problem
+    }
+}
+
+extension Ledger {
+    /// Audits the whole ledger: every entry re-read and re-hashed, every chain link, every stored
+    /// Merkle node recomputed, the root and signature of every stored checkpoint, and the derived
+    /// indexes rebuilt and compared. It streams in one read transaction with flat memory.
+    ///
+    /// - Parameters:
+    ///   - deep: Also parse every entry fully (canonical form, fields) and check every opening of
+    ///     a confidential field against its commitment.
+    ///   - progress: Called every 65,536 entries and at the end with (entries checked, total).
+    /// - Returns: The report; ``AuditReport/failure`` names the first bad sequence number.
+    /// - Throws: ``LedgerError/Code/storage`` when LMDB itself fails.
+    public func audit(deep: Bool = false, progress: ((UInt64, UInt64) -> Void)? = nil) throws -> AuditReport {
+        try Self.wrapStorage {
+            try environment.read { txn in
+                try audit(deep: deep, progress: progress, txn: txn)
+            }
+        }
+    }
+
+    private func audit(deep: Bool, progress: ((UInt64, UInt64) -> Void)?, txn: borrowing ReadTransaction) throws -> AuditReport {
+        var report = AuditReport()
+        func fail(_ sequenceNumber: UInt64?, _ problem: String) {
+            if report.failure == nil {
+                report.failure = AuditFailure(sequenceNumber: sequenceNumber, problem: problem)
+            }
+        }
+        let total = UInt64(try txn.count(tables.entries))
+        var entries = try txn.cursor(tables.entries)
+        var nodes = try txn.cursor(tables.nodes)
+        var checkpoints = try txn.cursor(tables.checkpoints)
+        var pendingCheckpoint = try checkpoints.first()
+        var range = CompactRange()
+        var hasher = SHA256Hasher()
+        var previous = SHA256Digest.zero
+        var typeIndex = IndexDigest()
+        var sequence: UInt64 = 0
+
+        // Compares the next stored node with one recomputed from the entries.
+        func checkNode(level: Int, index: UInt64, hash: SHA256Digest) throws {
+            report.nodesChecked += 1
+            let expectedKey = Tables.nodeKey(level: level, index: index)
+            let matches: Bool? = try nodes.withNext { key, value in
+                key.elementsEqual(expectedKey) && hash.withUnsafeBytes { $0.elementsEqual(value) }
+            }
+            if matches != true {
+                fail(sequence, "stored Merkle node (level \(level), index \(index)) does not match the entries")
+            }
+        }
+
+        while report.failure == nil {
+            var leaf = SHA256Digest.zero
+            let found: Bool? = try entries.withNext { key, value in
+                guard key.count == 8, BigEndianKey.decode(key) == sequence else {
+                    fail(sequence, "entry key is out of sequence (an entry is missing, moved or inserted)")
+                    return true
+                }
+                hasher.update(byte: 0)
+                hasher.update(value)
+                leaf = hasher.finalize()
+                guard let tail = EntryScanner.scanTail(value) else {
+                    fail(sequence, "stored bytes are not a canonical entry")
+                    return true
+                }
+                guard tail.sequenceNumber == sequence else {
+                    fail(sequence, "the entry says it is number \(tail.sequenceNumber)")
+                    return true
+                }
+                guard EntryScanner.hex(value, at: tail.previousHash.range, equals: previous) else {
+                    fail(sequence, sequence == 0 ? "the first entry's 'prev' is not zero" : "chain broken: 'prev' is not the leaf hash of entry \(sequence - 1)")
+                    return true
+                }
+                typeIndex.add(key: UnsafeRawBufferPointer(rebasing: value[tail.type]), value: key)
+                if deep {
+                    switch deepCheck(sequence: sequence, bytes: Array(value), txn: txn) {
+                    case .success(let openings): report.openingsChecked += UInt64(openings)
+                    case .failure(let error): fail(sequence, "\(error)")
+                    }
+                }
+                return true
+            }
+            guard found != nil, report.failure == nil else { break }
+            try range.append(leafHash: leaf) { level, index, hash in
+                try checkNode(level: level, index: index, hash: hash)
+            }
+            previous = leaf
+            sequence += 1
+            report.entriesChecked = sequence
+            if let (key, value) = pendingCheckpoint, BigEndianKey.decode(key) == sequence {
+                checkCheckpoint(value, size: sequence, root: range.root(), fail: fail)
+                report.checkpointsChecked += 1
+                pendingCheckpoint = try checkpoints.next()
+            }
+            if sequence & 0xffff == 0 {
+                progress?(sequence, total)
+            }
+        }
+        guard report.failure == nil else { return report }
+        progress?(sequence, total)
+        if sequence != total {
+            fail(sequence, "the entries table counts \(total) entries but \(sequence) were read")
+        }
+        if try nodes.next() != nil {
+            fail(nil, "the nodes table holds Merkle nodes beyond the last entry")
+        }
+        if let (key, _) = pendingCheckpoint {
+            fail(nil, "a checkpoint is stored for size \(BigEndianKey.decode(key).map(String.init) ?? "?"), which no batch ended at")
+        }
+        let lastCheckpointSize = try checkpoints.last().flatMap { BigEndianKey.decode($0.key) }
+        if sequence > 0, lastCheckpointSize != sequence {
+            fail(nil, "the last batch (size \(sequence)) has no signed checkpoint")
+        }
+        // The derived index must be exactly the rows the entries imply.
+        var storedTypeIndex = IndexDigest()
+        var rows = try txn.cursor(tables.byType)
+        while try rows.withNext({ key, value in storedTypeIndex.add(key: key, value: value) }) != nil {}
+        report.indexRowsChecked = storedTypeIndex.count
+        if storedTypeIndex != typeIndex {
+            fail(nil, "index 'type' differs from the entries (\(storedTypeIndex.count) rows stored, \(typeIndex.count) expected); rebuild it")
+        }
+        return report
+    }
+
+    /// Checks one stored checkpoint: its text, origin, size, root and signature.
+    private func checkCheckpoint(_ text: [UInt8], size: UInt64, root: SHA256Digest, fail: (UInt64?, String) -> Void) {
+        do {
+            let signed = try SignedCheckpoint(parsing: String(decoding: text, as: UTF8.self))
+            guard signed.checkpoint.origin == origin, signed.checkpoint.size == size else {
+                fail(size - 1, "the checkpoint stored at size \(size) names another origin or size")
+                return
+            }
+            guard signed.checkpoint.rootHash == root else {
+                fail(size - 1, "the Merkle root at size \(size) differs from its signed checkpoint")
+                return
+            }
+            try signed.verify(with: verifierKey)
+        } catch {
+            fail(size - 1, "the checkpoint at size \(size) does not verify: \(error)")
+        }
+    }
+
+    /// The deep check of one entry: full parse, origin, and openings against commitments.
+    ///
+    /// - Returns: The number of openings checked, or what is wrong.
+    private func deepCheck(sequence: UInt64, bytes: [UInt8], txn: borrowing ReadTransaction) -> Result<Int, LedgerError> {
+        do {
+            let entry = try Entry(canonicalBytes: bytes)
+            guard entry.origin == origin else {
+                return .failure(LedgerError(code: .corruptLedger, message: "the entry names origin '\(entry.origin)'"))
+            }
+            let stored = try txn.value(in: tables.openings, forKey: BigEndianKey.encode(sequence))
+            let openings = try Self.decodeOpenings(stored, sequenceNumber: sequence)
+            try Self.check(openings, against: entry)
+            return .success(openings.count)
+        } catch let error as LedgerError {
+            return .failure(error)
+        } catch {
+            return .failure(LedgerError(code: .storage, message: "\(error)", cause: error))
+        }
+    }
+}
+
+/// An order-independent digest of a set of index rows: their count and the wrapping sum of a
+/// 64-bit keyed hash of each (key, value). Rebuilding an index from the entries and scanning the stored
+/// one both fold into this in flat memory; equal digests mean equal row sets (up to 2^-64).
+struct IndexDigest: Equatable {
+    private(set) var count: UInt64 = 0
+    private var sum: UInt64 = 0
+
+    mutating func add(key: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) {
+        // SipHash with this process's seed: both sides of a comparison are folded in one run.
+        var hasher = Hasher()
+        hasher.combine(key.count)
+        hasher.combine(bytes: key)
+        hasher.combine(bytes: value)
+        sum &+= UInt64(bitPattern: Int64(hasher.finalize()))
+        count += 1
+    }
+}

@@ -1,0 +1,97 @@
+public import LedgerCrypto
+import LedgerStorage
+
+extension Ledger {
+    /// The Merkle root of the first `size` entries.
+    ///
+    /// - Parameter size: A tree size no larger than the ledger.
+    /// - Returns: The RFC 9162 root hash; O(log n) reads.
+    /// - Throws: ``LedgerError/Code/notFound`` when `size` exceeds the ledger.
+    public func rootHash(atSize size: UInt64) throws -> SHA256Digest {
+        try Self.wrapStorage {
+            try environment.read { txn in
+                try requireSize(size, txn: txn)
+                return try MerkleTree.root(size: size) { level, index in try storedNode(level: level, index: index, txn: txn) }
+            }
+        }
+    }
+
+    /// The signed checkpoint for a tree size: the stored one when a batch ended there, otherwise
+    /// one signed now over the stored tree (checkpoints of a prefix never conflict).
+    ///
+    /// - Parameter size: The tree size, or `nil` for the ledger's current size.
+    /// - Returns: The signed checkpoint.
+    /// - Throws: ``LedgerError/Code/notFound`` when the ledger is smaller or empty.
+    public func checkpoint(atSize size: UInt64? = nil) throws -> SignedCheckpoint {
+        try Self.wrapStorage {
+            try environment.read { txn in
+                try checkpoint(atSize: size, txn: txn)
+            }
+        }
+    }
+
+    func checkpoint(atSize requested: UInt64?, txn: borrowing ReadTransaction) throws -> SignedCheckpoint {
+        let current = UInt64(try txn.count(tables.entries))
+        let size = requested ?? current
+        guard size > 0 else {
+            throw LedgerError(code: .notFound, message: "the ledger is empty: append entries first")
+        }
+        try requireSize(size, txn: txn)
+        if let stored = try txn.value(in: tables.checkpoints, forKey: BigEndianKey.encode(size)) {
+            return try SignedCheckpoint(parsing: String(decoding: stored, as: UTF8.self))
+        }
+        let root = try MerkleTree.root(size: size) { level, index in try storedNode(level: level, index: index, txn: txn) }
+        return try SignedCheckpoint.sign(try Checkpoint(origin: origin, size: size, rootHash: root), with: signer)
+    }
+
+    /// An inclusion proof for one entry in the C2SP tlog-proof text format, with its checkpoint.
+    ///
+    /// - Parameters:
+    ///   - sequenceNumber: The entry.
+    ///   - treeSize: The tree size to prove against; `nil` for the current size.
+    /// - Returns: The proof, checkable offline with the ledger's verifier key.
+    /// - Throws: ``LedgerError/Code/notFound`` when the entry is not inside that tree.
+    public func inclusionProof(forEntryAt sequenceNumber: UInt64, treeSize: UInt64? = nil) throws -> InclusionProofText {
+        try Self.wrapStorage {
+            try environment.read { txn in
+                let checkpoint = try checkpoint(atSize: treeSize, txn: txn)
+                let size = checkpoint.checkpoint.size
+                guard sequenceNumber < size else {
+                    throw LedgerError(code: .notFound, message: "entry \(sequenceNumber) is not in a tree of size \(size)")
+                }
+                let hashes = try MerkleTree.inclusionProof(index: sequenceNumber, size: size) { level, index in
+                    try storedNode(level: level, index: index, txn: txn)
+                }
+                return try InclusionProofText(index: sequenceNumber, hashes: hashes, checkpoint: checkpoint)
+            }
+        }
+    }
+
+    /// A consistency proof between two tree sizes (RFC 9162 §2.1.4).
+    ///
+    /// - Parameters:
+    ///   - oldSize: The earlier size, at least 1.
+    ///   - newSize: The later size, no larger than the ledger.
+    /// - Returns: The proof's hashes.
+    /// - Throws: ``LedgerError/Code/invalidInput`` for sizes out of order; ``LedgerError/Code/notFound``.
+    public func consistencyProof(from oldSize: UInt64, to newSize: UInt64) throws -> [SHA256Digest] {
+        guard oldSize >= 1, oldSize <= newSize else {
+            throw LedgerError(code: .invalidInput, message: "a consistency proof needs 1 ≤ from ≤ to (got \(oldSize) and \(newSize))")
+        }
+        return try Self.wrapStorage {
+            try environment.read { txn in
+                try requireSize(newSize, txn: txn)
+                return try MerkleTree.consistencyProof(from: oldSize, to: newSize) { level, index in
+                    try storedNode(level: level, index: index, txn: txn)
+                }
+            }
+        }
+    }
+
+    private func requireSize(_ size: UInt64, txn: borrowing ReadTransaction) throws {
+        let current = UInt64(try txn.count(tables.entries))
+        guard size <= current else {
+            throw LedgerError(code: .notFound, message: "the ledger has \(current) entries, fewer than \(size)")
+        }
+    }
+}

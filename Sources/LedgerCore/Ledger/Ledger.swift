@@ -1,0 +1,244 @@
+public import LedgerCrypto
+import LedgerStorage
+
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
+/// An append-only, hash-chained ledger in LMDB with an RFC 9162 Merkle tree and signed checkpoints.
+///
+/// ```swift
+/// let ledger = try Ledger.create(at: "ledger")
+/// let receipt = try ledger.append([EntryDraft(type: "generic", actor: "ledger", body: ["kg": "12.5"])])
+/// let proof = try ledger.inclusionProof(forEntryAt: receipt.firstSequenceNumber)
+/// ```
+///
+/// One process opens a ledger directory once; appends are serialised by LMDB's writer lock, and a
+/// batch lands whole or not at all. Reads run beside appends. See `Docs/LEDGER-FORMAT.md`.
+public final class Ledger: Sendable {
+    /// Settings for opening or creating a ledger.
+    public struct Options: Sendable {
+        /// Commit durably (fsync per batch). Turn off only for throw-away ledgers in tests.
+        public var durable: Bool
+        /// The initial LMDB map size in bytes; the map grows on demand.
+        public var initialMapSize: Int
+        /// The clock that stamps each batch.
+        public var clock: @Sendable () -> Timestamp
+
+        /// Creates options.
+        ///
+        /// - Parameters:
+        ///   - durable: Commit durably; default `true`.
+        ///   - initialMapSize: The initial map size; default 64 MiB.
+        ///   - clock: The clock; default the system clock.
+        public init(
+            durable: Bool = true,
+            initialMapSize: Int = 64 << 20,
+            clock: @escaping @Sendable () -> Timestamp = { Timestamp.now }
+        ) {
+            self.durable = durable
+            self.initialMapSize = initialMapSize
+            self.clock = clock
+        }
+    }
+
+    /// The directory holding the ledger.
+    public let path: String
+    /// The ledger's origin: the first line of its checkpoints and a field of every entry.
+    public let origin: String
+    /// The key that verifies the ledger's checkpoints, in C2SP signed-note form.
+    public let verifierKey: NoteVerifierKey
+
+    let signer: NoteSigner
+    let environment: Environment
+    let tables: Tables
+    let clock: @Sendable () -> Timestamp
+
+    /// The name of the signing key's file inside the ledger directory (mode 0600).
+    public static let keyFileName = "ledger-key.pem"
+    static let layoutVersion = "celltrace-ledger/1"
+
+    /// Creates a new ledger with a fresh signing key.
+    ///
+    /// - Parameters:
+    ///   - path: The directory; it must not already hold a ledger.
+    ///   - origin: The checkpoint origin; by default `celltrace.local/ledger/<random hex>`.
+    ///   - options: Durability, map size and clock.
+    /// - Returns: The open ledger.
+    /// - Throws: ``LedgerError/Code/ledgerExists`` or ``LedgerError/Code/invalidInput`` for a bad origin.
+    public static func create(at path: String, origin: String? = nil, options: Options = Options()) throws -> Ledger {
+        let origin = origin ?? "celltrace.local/ledger/" + HexCoding.encode(SecureRandom.bytes(count: 8))
+        try Entry.validateOrigin(origin)
+        let keyPath = path + "/" + keyFileName
+        if access(keyPath, F_OK) == 0 || access(path + "/data.mdb", F_OK) == 0 {
+            throw LedgerError(code: .ledgerExists, message: "a ledger already exists at \(path)")
+        }
+        let environment = try openEnvironment(path, options)
+        let key = Ed25519PrivateKey()
+        let signer = try NoteSigner(name: origin, privateKey: key)
+        do {
+            try key.write(toPEMFile: keyPath)
+        } catch {
+            throw LedgerError(code: .io, message: "cannot write the ledger's signing key to \(keyPath)", cause: error)
+        }
+        let tables = try Tables(environment)
+        try wrapStorage {
+            try environment.write { txn in
+                try txn.put(Array(layoutVersion.utf8), forKey: Array("layout".utf8), in: tables.meta)
+                try txn.put(Array(origin.utf8), forKey: Array("origin".utf8), in: tables.meta)
+                try txn.put(Array(signer.verifierKey.text.utf8), forKey: Array("vkey".utf8), in: tables.meta)
+            }
+        }
+        return Ledger(path: path, origin: origin, signer: signer, environment: environment, tables: tables, clock: options.clock)
+    }
+
+    /// Opens an existing ledger.
+    ///
+    /// - Parameters:
+    ///   - path: The ledger directory.
+    ///   - options: Durability, map size and clock.
+    /// - Throws: ``LedgerError/Code/noLedger`` when there is none, ``LedgerError/Code/corruptLedger``
+    ///   when its key does not match its recorded verifier key.
+    public convenience init(openingAt path: String, options: Options = Options()) throws {
+        guard access(path + "/data.mdb", F_OK) == 0 else {
+            throw LedgerError(code: .noLedger, message: "no ledger at \(path); create one with `celltrace init`")
+        }
+        let environment = try Self.openEnvironment(path, options)
+        let tables = try Tables(environment)
+        let (layout, origin, vkey) = try Self.wrapStorage {
+            try environment.read { txn in
+                (
+                    try txn.value(in: tables.meta, forKey: Array("layout".utf8)),
+                    try txn.value(in: tables.meta, forKey: Array("origin".utf8)),
+                    try txn.value(in: tables.meta, forKey: Array("vkey".utf8))
+                )
+            }
+        }
+        guard let layout, String(decoding: layout, as: UTF8.self) == Self.layoutVersion, let origin, let vkey else {
+            throw LedgerError(code: .corruptLedger, message: "\(path) is not a CellTrace ledger of layout \(Self.layoutVersion)")
+        }
+        let key: Ed25519PrivateKey
+        do {
+            key = try Ed25519PrivateKey(pemFile: path + "/" + Self.keyFileName)
+        } catch {
+            throw LedgerError(code: .io, message: "cannot read the ledger's signing key in \(path)", cause: error)
+        }
+        let signer = try NoteSigner(name: String(decoding: origin, as: UTF8.self), privateKey: key)
+        guard signer.verifierKey.text == String(decoding: vkey, as: UTF8.self) else {
+            throw LedgerError(code: .corruptLedger, message: "the signing key in \(path) does not match the ledger's verifier key")
+        }
+        self.init(
+            path: path,
+            origin: signer.verifierKey.name,
+            signer: signer,
+            environment: environment,
+            tables: tables,
+            clock: options.clock
+        )
+    }
+
+    private init(
+        path: String,
+        origin: String,
+        signer: NoteSigner,
+        environment: Environment,
+        tables: Tables,
+        clock: @escaping @Sendable () -> Timestamp
+    ) {
+        self.path = path
+        self.origin = origin
+        self.signer = signer
+        self.verifierKey = signer.verifierKey
+        self.environment = environment
+        self.tables = tables
+        self.clock = clock
+    }
+
+    private static func openEnvironment(_ path: String, _ options: Options) throws -> Environment {
+        try wrapStorage {
+            try Environment(
+                path: path,
+                options: Environment.Options(mapSize: options.initialMapSize, tables: Tables.specs, durable: options.durable)
+            )
+        }
+    }
+
+    /// Runs storage code, turning its errors into ``LedgerError/Code/storage`` with the cause kept.
+    static func wrapStorage<R>(_ body: () throws -> R) throws -> R {
+        do {
+            return try body()
+        } catch let error as LedgerError {
+            throw error
+        } catch {
+            throw LedgerError(code: .storage, message: "storage failed: \(error)", cause: error)
+        }
+    }
+
+    /// The number of entries.
+    public var size: UInt64 {
+        get throws {
+            try Self.wrapStorage { try environment.read { txn in UInt64(try txn.count(tables.entries)) } }
+        }
+    }
+}
+
+/// The ledger's LMDB tables, opened once when the environment opens.
+struct Tables: Sendable {
+    /// BE64(seq) → canonical entry bytes.
+    let entries: Table
+    /// BE64(last leaf index) ‖ level → hash of a perfect Merkle subtree; level 0 holds leaf hashes.
+    let nodes: Table
+    /// BE64(tree size) → signed checkpoint text.
+    let checkpoints: Table
+    /// BE64(seq) → canonical JSON of the entry's openings, `{pointer: {salt, value}}`.
+    let openings: Table
+    /// Ledger metadata: layout, origin, verifier key.
+    let meta: Table
+    /// Derived index, entry type → BE64(seq), sorted duplicates.
+    let byType: Table
+
+    static let specs: [Environment.TableSpec] = [
+        Environment.TableSpec(name: "entries"),
+        Environment.TableSpec(name: "nodes"),
+        Environment.TableSpec(name: "checkpoints"),
+        Environment.TableSpec(name: "openings"),
+        Environment.TableSpec(name: "meta"),
+        Environment.TableSpec(name: "index.type", duplicateSort: true),
+    ]
+
+    init(_ environment: Environment) throws {
+        (entries, nodes, checkpoints, openings, meta, byType) = try Ledger.wrapStorage {
+            (
+                try environment.table("entries"),
+                try environment.table("nodes"),
+                try environment.table("checkpoints"),
+                try environment.table("openings"),
+                try environment.table("meta"),
+                try environment.table("index.type")
+            )
+        }
+    }
+
+    /// The key of the perfect subtree at `level` and `index`: its last leaf, then its level, so
+    /// that nodes are created in key order and can be written with `MDB_APPEND`.
+    static func nodeKey(level: Int, index: UInt64) -> [UInt8] {
+        var key = [UInt8](repeating: 0, count: 9)
+        writeNodeKey(level: level, index: index, into: &key)
+        return key
+    }
+
+    /// Writes ``nodeKey(level:index:)`` into a 9-byte buffer, for loops that must not allocate.
+    static func writeNodeKey(level: Int, index: UInt64, into key: inout [UInt8]) {
+        writeKey((index + 1) << UInt64(level) - 1, into: &key)
+        key[8] = UInt8(level)
+    }
+
+    /// Writes a big-endian sequence key into the first 8 bytes of a buffer.
+    static func writeKey(_ value: UInt64, into key: inout [UInt8]) {
+        for offset in 0..<8 {
+            key[offset] = UInt8(truncatingIfNeeded: value >> (56 - 8 * UInt64(offset)))
+        }
+    }
+}

@@ -1,0 +1,310 @@
+import Synchronization
+import LedgerCore
+import LedgerCrypto
+import LedgerStorage
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A fresh directory per test, removed afterwards (no test shares ledger state).
+func withTemporaryDirectory<R>(_ body: (String) throws -> R) rethrows -> R {
+    var template = Array("/tmp/celltrace-test-XXXXXX".utf8CString)
+    let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    defer { _ = system("rm -rf '\(path)'") }
+    return try body(path)
+}
+
+/// A clock that starts at a fixed time and advances one second per batch.
+func steppingClock() -> @Sendable () -> Timestamp {
+    let counter = Counter()
+    return { Timestamp(millisecondsSinceEpoch: 1_795_000_000_000 + counter.next() * 1000) }
+}
+
+/// A flag one task raises and others read.
+final class Flag: Sendable {
+    private let value = Mutex(false)
+    func set() { value.withLock { $0 = true } }
+    var isSet: Bool { value.withLock { $0 } }
+}
+
+final class Counter: Sendable {
+    private let value = Mutex<Int64>(0)
+    func next() -> Int64 { value.withLock { $0 += 1; return $0 } }
+}
+
+let testOptions = Ledger.Options(durable: false, clock: steppingClock())
+
+func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
+    (start..<start + count).map { index in
+        EntryDraft(type: "generic", actor: "tester", body: ["lot": .string("LOT-\(index)"), "kg": .string("\(index).5")])
+    }
+}
+
+@Suite struct LedgerTests {
+    @Test func appendChainsEntriesAndSignsACheckpoint() throws {
+        try withTemporaryDirectory { path in
+            let ledger = try Ledger.create(at: path + "/l", origin: "test.celltrace.local/a", options: testOptions)
+            let first = try ledger.append(drafts(3))
+            #expect(first.firstSequenceNumber == 0 && first.count == 3 && first.treeSize == 3)
+            let second = try ledger.append(drafts(2, from: 3))
+            #expect(second.firstSequenceNumber == 3 && second.treeSize == 5)
+            #expect(try ledger.size == 5)
+            var previous = SHA256Digest.zero
+            var leaves: [SHA256Digest] = []
+            for sequence in 0..<UInt64(5) {
+                let entry = try ledger.entry(at: sequence)
+                #expect(entry.sequenceNumber == sequence)
+                #expect(entry.previousHash == previous)
+                #expect(entry.origin == "test.celltrace.local/a")
+                #expect(entry.leafHash == MerkleTree.leafHash(entry.canonicalBytes))
+                previous = entry.leafHash
+                leaves.append(entry.leafHash)
+            }
+            #expect(second.checkpoint.checkpoint.rootHash == naiveRoot(leaves[...]))
+            try second.checkpoint.verify(with: ledger.verifierKey)
+            #expect(try ledger.checkpoint(atSize: 3) == first.checkpoint)
+        }
+    }
+
+    @Test func entryBytesAreCanonicalAndParseBack() throws {
+        let entry = Entry(
+            sequenceNumber: 7,
+            previousHash: SHA256.hash([1]),
+            origin: "test.celltrace.local/a",
+            time: Timestamp(millisecondsSinceEpoch: 1_795_000_000_123),
+            actor: "tester",
+            type: "generic",
+            body: ["b": 1, "a": ["é", "\u{1F600}"], "n": .null]
+        )
+        let text = String(decoding: entry.canonicalBytes, as: UTF8.self)
+        #expect(text == #"{"actor":"tester","body":{"a":["é","😀"],"b":1,"n":null},"origin":"test.celltrace.local/a","prev":"4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a","seq":7,"time":"2026-11-18T11:06:40.123Z","type":"generic","v":1}"#)
+        #expect(try JSONValue(parsing: entry.canonicalBytes).canonicalBytes == entry.canonicalBytes)
+        #expect(try Entry(canonicalBytes: entry.canonicalBytes) == entry)
+    }
+
+    @Test(arguments: [
+        (#"{"actor":"a","body":1,"origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":2}"#, "version"),
+        (#"{"actor":"a","body":1,"origin":"o","prev":"\#(String(repeating: "0", count: 63))","seq":0,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":1}"#, "'prev'"),
+        (#"{"actor":"a","body":1,"origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0.5,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":1}"#, "'seq'"),
+        (#"{"actor":"a","body":1,"origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0,"time":"2026-11-18 05:46:40Z","type":"generic","v":1}"#, "'time'"),
+        (#"{"actor":"a","body":1,"extra":1,"origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":1}"#, "unknown field"),
+        (#"{"body":1,"actor":"a","origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":1}"#, "canonical"),
+    ])
+    func malformedEntriesAreRejected(text: String, expectedWords: String) {
+        let error = #expect(throws: LedgerError.self) { try Entry(canonicalBytes: Array(text.utf8)) }
+        #expect(error?.code == .invalidInput)
+        #expect(error?.message.contains(expectedWords) == true, "\(error?.message ?? "")")
+    }
+
+    @Test func badDraftWritesNothingOfItsBatch() throws {
+        try withTemporaryDirectory { path in
+            let ledger = try Ledger.create(at: path + "/l", options: testOptions)
+            try ledger.append(drafts(2))
+            var batch = drafts(5, from: 2)
+            batch[3].body = ["lot": "X", "$commit": "sneaky"]
+            let error = #expect(throws: LedgerError.self) { try ledger.append(batch) }
+            #expect(error?.code == .invalidInput)
+            #expect(error?.message.contains("record 3, field 'body/$commit'") == true, "\(error?.message ?? "")")
+            var wrongType = drafts(1)
+            wrongType[0].type = "Generic Type"
+            #expect(throws: LedgerError(code: .invalidInput, message: "")) { try ledger.append(wrongType) }
+            var missingField = drafts(1)
+            missingField[0].confidential = [try JSONPointer("/supplier")]
+            #expect(throws: LedgerError(code: .invalidInput, message: "")) { try ledger.append(missingField) }
+            #expect(try ledger.size == 2)
+            #expect(try ledger.audit().isValid)
+        }
+    }
+
+    @Test func confidentialFieldsAreCommittedAndOpenedBesideTheEntry() throws {
+        try withTemporaryDirectory { path in
+            let ledger = try Ledger.create(at: path + "/l", options: testOptions)
+            let draft = EntryDraft(
+                type: "generic",
+                actor: "tester",
+                body: ["lot": "LOT-1", "supplier": ["name": "Mine A", "site": "Pit 4"], "kg": "1200.5"],
+                confidential: [try JSONPointer("/supplier/name"), try JSONPointer("/kg")]
+            )
+            try ledger.append([draft])
+            let entry = try ledger.entry(at: 0)
+            let text = String(decoding: entry.canonicalBytes, as: UTF8.self)
+            #expect(!text.contains("Mine A") && !text.contains("1200.5"))
+            #expect(text.contains("Pit 4"))
+            #expect(entry.commitments.count == 2)
+            let openings = try ledger.openings(forEntryAt: 0)
+            #expect(openings[try JSONPointer("/supplier/name")]?.value == "Mine A")
+            #expect(openings[try JSONPointer("/kg")]?.value == "1200.5")
+            for (pointer, opening) in openings {
+                #expect(entry.commitments[pointer] == opening.commitment)
+                #expect(opening.salt.count == 32)
+            }
+            let report = try ledger.audit(deep: true)
+            #expect(report.isValid && report.openingsChecked == 2)
+        }
+    }
+
+    @Test func proofsVerifyForEveryEntryAndCheckpoint() throws {
+        try withTemporaryDirectory { path in
+            var generator = SeededGenerator(seed: 0x5EED_1234)
+            print("seed 0x5EED_1234")
+            let ledger = try Ledger.create(at: path + "/l", options: testOptions)
+            var checkpoints: [SignedCheckpoint] = []
+            var appended = 0
+            while appended < 300 {
+                let count = Int.random(in: 1...40, using: &generator)
+                checkpoints.append(try ledger.append(drafts(count, from: appended)).checkpoint)
+                appended += count
+            }
+            for checkpoint in checkpoints {
+                let size = checkpoint.checkpoint.size
+                for sequence in stride(from: UInt64(0), to: size, by: 7) {
+                    let proof = try ledger.inclusionProof(forEntryAt: sequence, treeSize: size)
+                    #expect(proof.checkpoint == checkpoint)
+                    let leaf = try ledger.entry(at: sequence).leafHash
+                    try MerkleTree.verifyInclusion(index: sequence, size: size, leafHash: leaf, proof: proof.hashes, root: checkpoint.checkpoint.rootHash)
+                    #expect(try InclusionProofText(parsing: proof.formatted) == proof)
+                }
+            }
+            for (older, newer) in zip(checkpoints, checkpoints.dropFirst(3)) {
+                let proof = try ledger.consistencyProof(from: older.checkpoint.size, to: newer.checkpoint.size)
+                try MerkleTree.verifyConsistency(
+                    size1: older.checkpoint.size,
+                    size2: newer.checkpoint.size,
+                    root1: older.checkpoint.rootHash,
+                    root2: newer.checkpoint.rootHash,
+                    proof: proof
+                )
+            }
+            // A checkpoint at a size no batch ended at is signed on demand over the same tree.
+            let middle = try ledger.checkpoint(atSize: 100)
+            try middle.verify(with: ledger.verifierKey)
+            #expect(middle.checkpoint.rootHash == (try ledger.rootHash(atSize: 100)))
+            #expect(throws: LedgerError(code: .notFound, message: "")) { try ledger.inclusionProof(forEntryAt: UInt64(appended)) }
+            #expect(throws: LedgerError(code: .notFound, message: "")) { try ledger.checkpoint(atSize: UInt64(appended) + 1) }
+            #expect(throws: LedgerError(code: .invalidInput, message: "")) { try ledger.consistencyProof(from: 0, to: 5) }
+        }
+    }
+
+    @Test func mapGrowsFromATinyInitialMap() throws {
+        try withTemporaryDirectory { path in
+            let options = Ledger.Options(durable: false, initialMapSize: 64 << 10, clock: steppingClock())
+            let ledger = try Ledger.create(at: path + "/l", options: options)
+            try ledger.append(drafts(20_000))
+            for start in stride(from: 20_000, to: 24_000, by: 100) {
+                try ledger.append(drafts(100, from: start))
+            }
+            #expect(try ledger.size == 24_000)
+            let report = try ledger.audit(deep: true)
+            #expect(report.isValid, "\(report.failure.map(String.init(describing:)) ?? "")")
+            #expect(report.checkpointsChecked == 41)
+        }
+    }
+
+    @Test func readersSeeConsistentTreesWhileAWriterAppends() async throws {
+        try await withTemporaryDirectoryAsync { path in
+            let ledger = try Ledger.create(at: path + "/l", options: testOptions)
+            try ledger.append(drafts(10))
+            let key = ledger.verifierKey
+            let writerDone = Flag()
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                group.addTask {
+                    for batch in 0..<100 {
+                        try ledger.append(drafts(10, from: 10 + batch * 10))
+                    }
+                    writerDone.set()
+                    return 0
+                }
+                for _ in 0..<3 {
+                    group.addTask {
+                        var checks = 0
+                        repeat {
+                            let checkpoint = try ledger.checkpoint()
+                            try checkpoint.verify(with: key)
+                            let size = checkpoint.checkpoint.size
+                            let sequence = UInt64.random(in: 0..<size)
+                            let proof = try ledger.inclusionProof(forEntryAt: sequence, treeSize: size)
+                            try MerkleTree.verifyInclusion(
+                                index: sequence,
+                                size: size,
+                                leafHash: try ledger.entry(at: sequence).leafHash,
+                                proof: proof.hashes,
+                                root: checkpoint.checkpoint.rootHash
+                            )
+                            checks += 1
+                        } while !writerDone.isSet
+                        return checks
+                    }
+                }
+                var total = 0
+                for try await checks in group { total += checks }
+                #expect(total >= 3)
+            }
+            #expect(try ledger.audit().isValid)
+        }
+    }
+
+    @Test func ledgerReopensWithItsKeyAndRefusesASecondCreate() throws {
+        try withTemporaryDirectory { path in
+            let vkey: String
+            do {
+                let ledger = try Ledger.create(at: path + "/l", origin: "test.celltrace.local/b", options: testOptions)
+                try ledger.append(drafts(4))
+                vkey = ledger.verifierKey.text
+            }
+            let reopened = try Ledger(openingAt: path + "/l", options: testOptions)
+            #expect(reopened.verifierKey.text == vkey)
+            #expect(reopened.origin == "test.celltrace.local/b")
+            try reopened.append(drafts(1, from: 4))
+            #expect(try reopened.audit().isValid)
+            #expect(throws: LedgerError(code: .ledgerExists, message: "")) {
+                try Ledger.create(at: path + "/l", options: testOptions)
+            }
+            #expect(throws: LedgerError(code: .noLedger, message: "")) {
+                try Ledger(openingAt: path + "/missing", options: testOptions)
+            }
+            #expect(throws: LedgerError(code: .invalidInput, message: "")) {
+                try Ledger.create(at: path + "/bad", origin: "has space", options: testOptions)
+            }
+        }
+    }
+}
+
+/// Async flavour of the temporary-directory helper.
+func withTemporaryDirectoryAsync<R>(_ body: (String) async throws -> R) async rethrows -> R {
+    var template = Array("/tmp/celltrace-test-XXXXXX".utf8CString)
+    let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    defer { _ = system("rm -rf '\(path)'") }
+    return try await body(path)
+}
+
+/// The RFC 9162 Merkle Tree Hash computed the slow, obvious way.
+func naiveRoot(_ leaves: ArraySlice<SHA256Digest>) -> SHA256Digest {
+    switch leaves.count {
+    case 0: return SHA256.hash([UInt8]())
+    case 1: return leaves[leaves.startIndex]
+    default:
+        var split = 1
+        while split * 2 < leaves.count { split *= 2 }
+        let middle = leaves.startIndex + split
+        return MerkleTree.nodeHash(naiveRoot(leaves[..<middle]), naiveRoot(leaves[middle...]))
+    }
+}
+
+/// A seedable generator (SplitMix64) so randomized ledger tests can be replayed from their seed.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        state = seed
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9E37_79B9_7F4A_7C15
+        var z = state
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
+    }
+}

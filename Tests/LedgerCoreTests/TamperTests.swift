@@ -1,0 +1,190 @@
+import Foundation
+import LedgerCore
+import LedgerCrypto
+import LedgerStorage
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Tampering with a closed ledger behind CellTrace's back, then auditing it.
+@Suite struct TamperTests {
+    static let tables = ["entries", "nodes", "checkpoints", "openings", "meta"].map { Environment.TableSpec(name: $0) }
+        + [Environment.TableSpec(name: "index.type", duplicateSort: true)]
+
+    /// Builds a closed ledger of 40 entries in 4 batches.
+    func makeLedger(_ path: String) throws {
+        let ledger = try Ledger.create(at: path, origin: "test.celltrace.local/tamper", options: testOptions)
+        for batch in 0..<4 {
+            try ledger.append(drafts(10, from: batch * 10))
+        }
+        #expect(try ledger.audit(deep: true).isValid)
+    }
+
+    /// Opens the ledger's LMDB environment directly, bypassing the ledger.
+    func withRawLedger(_ path: String, _ body: (Environment, borrowing WriteTransaction) throws -> Void) throws {
+        let environment = try Environment(path: path, options: Environment.Options(tables: Self.tables))
+        try environment.write { txn in try body(environment, txn) }
+    }
+
+    func audit(_ path: String) throws -> AuditFailure? {
+        try Ledger(openingAt: path, options: testOptions).audit(deep: false).failure
+    }
+
+    @Test func oneChangedByteInDataFileIsFoundAtItsEntry() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            // "LOT-17" appears only in entry 17; change one of its bytes inside data.mdb.
+            var bytes = try readFile(path + "/data.mdb")
+            let marker = Array(#""lot":"LOT-17""#.utf8)
+            let offset = try #require(firstRange(of: marker, in: bytes))
+            bytes[offset + marker.count - 2] = UInt8(ascii: "8")
+            try writeFile(path + "/data.mdb", bytes)
+            let failure = try #require(try audit(path))
+            #expect(failure.sequenceNumber == 17)
+            #expect(throws: LedgerError(code: .corruptLedger, message: "")) {
+                try Ledger(openingAt: path, options: testOptions).entry(at: 17)
+            }
+        }
+    }
+
+    @Test func deletedEntryIsFound() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            try withRawLedger(path) { environment, txn in
+                let deleted = try txn.delete(key: BigEndianKey.encode(5), in: try environment.table("entries"))
+                #expect(deleted)
+            }
+            let failure = try #require(try audit(path))
+            #expect(failure.sequenceNumber == 5)
+        }
+    }
+
+    @Test func reorderedEntriesAreFound() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            try withRawLedger(path) { environment, txn in
+                let entries = try environment.table("entries")
+                let third = try #require(try txn.value(in: entries, forKey: BigEndianKey.encode(3)))
+                let fourth = try #require(try txn.value(in: entries, forKey: BigEndianKey.encode(4)))
+                try txn.put(fourth, forKey: BigEndianKey.encode(3), in: entries)
+                try txn.put(third, forKey: BigEndianKey.encode(4), in: entries)
+            }
+            let failure = try #require(try audit(path))
+            #expect(failure.sequenceNumber == 3)
+        }
+    }
+
+    @Test func rewrittenEntryWithRecomputedHashesIsCaughtByTheSignedCheckpoint() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            // Rewrite the last entry consistently (its leaf node too): only the checkpoint can tell.
+            try withRawLedger(path) { environment, txn in
+                let entries = try environment.table("entries")
+                let old = try Entry(canonicalBytes: try #require(try txn.value(in: entries, forKey: BigEndianKey.encode(39))))
+                let forged = Entry(
+                    sequenceNumber: 39,
+                    previousHash: old.previousHash,
+                    origin: old.origin,
+                    time: old.time,
+                    actor: old.actor,
+                    type: old.type,
+                    body: ["lot": "LOT-39", "kg": "9999"]
+                )
+                try txn.put(forged.canonicalBytes, forKey: BigEndianKey.encode(39), in: entries)
+                // Recompute every stored node above the forged leaf, as a careful forger would.
+                let nodes = try environment.table("nodes")
+                func nodeKey(_ lastLeaf: UInt64, _ level: UInt8) -> [UInt8] { BigEndianKey.encode(lastLeaf) + [level] }
+                var hash = forged.leafHash
+                try txn.put(hash.bytes, forKey: nodeKey(39, 0), in: nodes)
+                for level in UInt8(1)...3 {
+                    let leftLast = 39 - (UInt64(1) << (level - 1))
+                    let stored = try txn.value(in: nodes, forKey: nodeKey(leftLast, level - 1)) ?? []
+                    let left = try #require(SHA256Digest(bytes: stored))
+                    hash = MerkleTree.nodeHash(left, hash)
+                    try txn.put(hash.bytes, forKey: nodeKey(39, level), in: nodes)
+                }
+            }
+            let failure = try #require(try audit(path))
+            #expect(failure.sequenceNumber == 39)
+            // And the ledger refuses to sign anything on top of the rewritten history.
+            let ledger = try Ledger(openingAt: path, options: testOptions)
+            #expect(throws: LedgerError(code: .corruptLedger, message: "")) { try ledger.append(drafts(1)) }
+        }
+    }
+
+    @Test func damagedIndexIsFound() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            try withRawLedger(path) { environment, txn in
+                let index = try environment.table("index.type")
+                let deleted = try txn.delete(key: Array("generic".utf8), value: BigEndianKey.encode(12), in: index)
+                #expect(deleted)
+            }
+            let failure = try #require(try audit(path))
+            #expect(failure.problem.contains("index 'type'"))
+        }
+    }
+
+    @Test func damagedOpeningIsFoundByTheDeepAudit() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            do {
+                let ledger = try Ledger.create(at: path, options: testOptions)
+                var batch = drafts(3)
+                batch[1].confidential = [try JSONPointer("/kg")]
+                try ledger.append(batch)
+            }
+            try withRawLedger(path) { environment, txn in
+                let openings = try environment.table("openings")
+                let stored = try #require(try txn.value(in: openings, forKey: BigEndianKey.encode(1)))
+                let changed = String(decoding: stored, as: UTF8.self).replacingFirst("1.5", with: "9.5")
+                try txn.put(Array(changed.utf8), forKey: BigEndianKey.encode(1), in: openings)
+            }
+            let ledger = try Ledger(openingAt: path, options: testOptions)
+            #expect(try ledger.audit().isValid)
+            let failure = try #require(try ledger.audit(deep: true).failure)
+            #expect(failure.sequenceNumber == 1)
+        }
+    }
+}
+
+extension String {
+    func replacingFirst(_ target: String, with replacement: String) -> String {
+        guard let range = range(of: target) else { return self }
+        return replacingCharacters(in: range, with: replacement)
+    }
+}
+
+func firstRange(of needle: [UInt8], in haystack: [UInt8]) -> Int? {
+    guard needle.count <= haystack.count else { return nil }
+    for start in 0...(haystack.count - needle.count) where haystack[start] == needle[0] {
+        if haystack[start..<start + needle.count].elementsEqual(needle) { return start }
+    }
+    return nil
+}
+
+func readFile(_ path: String) throws -> [UInt8] {
+    guard let file = fopen(path, "rb") else { throw LedgerError(code: .io, message: "cannot open \(path)") }
+    defer { fclose(file) }
+    var bytes: [UInt8] = []
+    var chunk = [UInt8](repeating: 0, count: 1 << 16)
+    while true {
+        let count = fread(&chunk, 1, chunk.count, file)
+        if count == 0 { break }
+        bytes.append(contentsOf: chunk[0..<count])
+    }
+    return bytes
+}
+
+func writeFile(_ path: String, _ bytes: [UInt8]) throws {
+    guard let file = fopen(path, "r+b") else { throw LedgerError(code: .io, message: "cannot open \(path)") }
+    defer { fclose(file) }
+    guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw LedgerError(code: .io, message: "cannot write \(path)") }
+}
