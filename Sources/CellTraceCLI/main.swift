@@ -1,1 +1,36 @@
-print("celltrace")
+import ArgumentParser
+import LedgerCore
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Runs `celltrace` with the project's exit statuses (0 ok, 1 verification failed, 2 bad usage or
+/// input, 3 internal failure) instead of ArgumentParser's EX_USAGE 64.
+func runCellTrace(_ arguments: [String]) -> Int32 {
+    do {
+        var command = try CellTraceCommand.parseAsRoot(arguments)
+        try command.run()
+        return 0
+    } catch let failure as Failure {
+        Console.err("celltrace: \(failure.message)")
+        return failure.status.rawValue
+    } catch let error as LedgerError {
+        Console.err("celltrace: \(error.message)")
+        return Failure.status(for: error).rawValue
+    } catch {
+        let code = CellTraceCommand.exitCode(for: error)
+        let message = CellTraceCommand.fullMessage(for: error)
+        if code == .success {
+            if !message.isEmpty { Console.out(message) }
+            return 0
+        }
+        if !message.isEmpty { Console.err(message) }
+        if code == .validationFailure { return Failure.Status.badInput.rawValue }
+        return code == .failure ? Failure.Status.internalFailure.rawValue : code.rawValue
+    }
+}
+
+exit(runCellTrace(Array(CommandLine.arguments.dropFirst())))

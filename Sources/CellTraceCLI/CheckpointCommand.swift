@@ -1,0 +1,43 @@
+import ArgumentParser
+import LedgerCore
+
+/// `celltrace checkpoint`: prints a signed checkpoint.
+struct CheckpointCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoint",
+        abstract: "Print the signed checkpoint (C2SP tlog-checkpoint) for the current or a given size.",
+        discussion: """
+            Example:
+              celltrace checkpoint > checkpoint.txt
+              celltrace checkpoint --size 1000
+            """
+    )
+
+    @OptionGroup var options: LedgerOptions
+
+    @Option(help: "The tree size (default: the ledger's size).")
+    var size: UInt64?
+
+    func run() throws {
+        let ledger = try Ledger(openingAt: options.path)
+        Console.out(try ledger.checkpoint(atSize: size).note.formatted, terminator: "")
+    }
+}
+
+/// `celltrace key`: prints the ledger's verifier key.
+struct KeyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "key",
+        abstract: "Print the ledger's verifier key in signed-note vkey form (name+hex-id+base64).",
+        discussion: """
+            Example:
+              celltrace key > ledger.vkey
+            """
+    )
+
+    @OptionGroup var options: LedgerOptions
+
+    func run() throws {
+        Console.out(try Ledger(openingAt: options.path).verifierKey.text)
+    }
+}

@@ -1,0 +1,101 @@
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Where commands write: standard output and error, or a capture buffer under test.
+///
+/// Tests run a parsed command inside ``capture(_:)`` to read what it printed without a subprocess.
+enum Console {
+    /// A buffer that collects what a command writes while a test captures it.
+    final class Capture: Sendable {
+        let output = Mutex("")
+        let error = Mutex("")
+    }
+
+    @TaskLocal static var capture: Capture?
+
+    /// Writes to standard output.
+    static func out(_ text: String, terminator: String = "\n") {
+        if let capture {
+            capture.output.withLock { $0 += text + terminator }
+        } else {
+            writeAll(STDOUT_FILENO, text + terminator)
+        }
+    }
+
+    /// Writes to standard error.
+    static func err(_ text: String, terminator: String = "\n") {
+        if let capture {
+            capture.error.withLock { $0 += text + terminator }
+        } else {
+            writeAll(STDERR_FILENO, text + terminator)
+        }
+    }
+
+    /// Writes raw bytes to standard output (for canonical entry bytes, which must pass unchanged).
+    static func outBytes(_ bytes: [UInt8]) {
+        if let capture {
+            capture.output.withLock { $0 += String(decoding: bytes, as: UTF8.self) }
+        } else {
+            bytes.withUnsafeBytes { buffer in
+                var offset = 0
+                while offset < buffer.count {
+                    let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                    if written <= 0 {
+                        if written < 0 && errno == EINTR { continue }
+                        return
+                    }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    private static func writeAll(_ descriptor: Int32, _ text: String) {
+        var text = text
+        text.withUTF8 { buffer in
+            var offset = 0
+            while offset < buffer.count {
+                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                if written <= 0 {
+                    if written < 0 && errno == EINTR { continue }
+                    return
+                }
+                offset += written
+            }
+        }
+    }
+
+    /// Runs `body` with everything it writes collected, for tests.
+    static func capture(_ body: () throws -> Void) rethrows -> (output: String, error: String) {
+        let capture = Capture()
+        try $capture.withValue(capture) {
+            try body()
+        }
+        return (capture.output.withLock { $0 }, capture.error.withLock { $0 })
+    }
+
+    /// Whether standard error is a terminal (progress is shown only there).
+    static var errorIsTerminal: Bool {
+        capture == nil && isatty(STDERR_FILENO) == 1
+    }
+
+    /// An environment variable.
+    static func environment(_ name: String) -> String? {
+        guard let value = getenv(name) else { return nil }
+        return String(cString: value)
+    }
+
+    /// A progress line on standard error, redrawn in place; silent when stderr is not a terminal.
+    static func progress(_ label: String, done: UInt64, total: UInt64) {
+        guard errorIsTerminal, total > 0 else { return }
+        let width = 30
+        let filled = Int(Double(done) / Double(total) * Double(width))
+        let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+        writeAll(STDERR_FILENO, "\r\(label) \(bar) \(done)/\(total)" + (done >= total ? "\r\u{1B}[K" : ""))
+    }
+}

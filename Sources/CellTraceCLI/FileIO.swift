@@ -1,0 +1,38 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// Whole-file reads and writes for the CLI, without Foundation.
+enum FileIO {
+    struct Error: Swift.Error {
+        var message: String
+    }
+
+    /// Reads a file, or standard input when `path` is `nil`.
+    static func readAll(_ path: String?) throws -> [UInt8] {
+        let descriptor: Int32
+        if let path {
+            descriptor = open(path, O_RDONLY | O_CLOEXEC)
+            guard descriptor >= 0 else {
+                throw Error(message: "cannot read \(path): \(String(cString: strerror(errno)))")
+            }
+        } else {
+            descriptor = STDIN_FILENO
+        }
+        defer { if path != nil { close(descriptor) } }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 1 << 16)
+        while true {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count < 0 {
+                if errno == EINTR { continue }
+                throw Error(message: "cannot read \(path ?? "standard input"): \(String(cString: strerror(errno)))")
+            }
+            if count == 0 { break }
+            bytes.append(contentsOf: chunk[0..<count])
+        }
+        return bytes
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import LedgerCore
+
+/// `celltrace init`: creates a ledger with its own signing key.
+struct InitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "init",
+        abstract: "Create a new ledger with its own Ed25519 signing key.",
+        discussion: """
+            Prints the ledger's verifier key (C2SP signed-note vkey): give it to whoever must check
+            checkpoints and proofs offline. The signing key is written to DIR/ledger-key.pem (mode 0600).
+
+            Example:
+              celltrace init --ledger plant-ledger --origin ledger.cells.example/hu-1
+            """
+    )
+
+    @OptionGroup var options: LedgerOptions
+
+    @Option(help: "The checkpoint origin (default: celltrace.local/ledger/<random hex>).")
+    var origin: String?
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let ledger = try Ledger.create(at: options.path, origin: origin)
+        if json {
+            Console.out(JSONValue.object([
+                "path": .string(ledger.path),
+                "origin": .string(ledger.origin),
+                "vkey": .string(ledger.verifierKey.text),
+            ]).canonicalString)
+        } else {
+            Console.out("Created ledger at \(ledger.path)")
+            Console.out("origin: \(ledger.origin)")
+            Console.out("verifier key: \(ledger.verifierKey.text)")
+        }
+    }
+}

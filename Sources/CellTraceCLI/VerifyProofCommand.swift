@@ -1,0 +1,77 @@
+import ArgumentParser
+import LedgerCore
+import LedgerCrypto
+
+/// `celltrace verify-proof`: checks an inclusion proof offline, without a ledger.
+struct VerifyProofCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify-proof",
+        abstract: "Check offline that an entry is included under a proof's signed checkpoint.",
+        discussion: """
+            Needs no ledger: only the proof (C2SP tlog-proof text), the entry's canonical bytes (one
+            trailing newline is ignored, as `celltrace log` writes it) and the ledger's verifier key.
+            Exit 0 when both the inclusion and the checkpoint signature verify, 1 otherwise.
+
+            Example:
+              celltrace verify-proof entry41.proof --entry entry41.json \\
+                --vkey 'celltrace.local/ledger/1f2e…+8c1d2e3f+AbC…'
+            """
+    )
+
+    @Argument(help: ArgumentHelp("The proof file (C2SP tlog-proof).", valueName: "proof"))
+    var proof: String
+
+    @Option(help: ArgumentHelp("The file holding the entry's canonical bytes.", valueName: "file"))
+    var entry: String
+
+    @Option(help: ArgumentHelp("The ledger's verifier key (name+hex-id+base64).", valueName: "vkey"))
+    var vkey: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let key: NoteVerifierKey
+        do {
+            key = try NoteVerifierKey(parsing: vkey)
+        } catch let error as LedgerError {
+            throw Failure.badInput("--vkey: \(error.message)")
+        }
+        let proofText = String(decoding: try InputFile.read(proof), as: UTF8.self)
+        var entryBytes = try InputFile.read(entry)
+        if entryBytes.last == UInt8(ascii: "\n") { entryBytes.removeLast() }
+        let parsed: InclusionProofText
+        do {
+            parsed = try InclusionProofText(parsing: proofText)
+        } catch let error as LedgerError {
+            throw Failure.verificationFailed("\(proof): not a valid proof: \(error.message)")
+        }
+        do {
+            try parsed.checkpoint.verify(with: key)
+        } catch let error as LedgerError {
+            throw Failure.verificationFailed("\(proof): the checkpoint is not signed by \(key.name): \(error.message)")
+        }
+        do {
+            try MerkleTree.verifyInclusion(
+                index: parsed.index,
+                size: parsed.checkpoint.checkpoint.size,
+                leafHash: MerkleTree.leafHash(entryBytes),
+                proof: parsed.hashes,
+                root: parsed.checkpoint.checkpoint.rootHash
+            )
+        } catch let error as LedgerError {
+            throw Failure.verificationFailed("\(entry) is not entry \(parsed.index) under this checkpoint: \(error.message)")
+        }
+        let size = parsed.checkpoint.checkpoint.size
+        if json {
+            Console.out(JSONValue.object([
+                "verified": true,
+                "index": .number(Double(parsed.index)),
+                "size": .number(Double(size)),
+                "origin": .string(parsed.checkpoint.checkpoint.origin),
+            ]).canonicalString)
+        } else {
+            Console.out("OK: entry \(parsed.index) is included in \(parsed.checkpoint.checkpoint.origin) at size \(size), checkpoint signed by \(key.name)")
+        }
+    }
+}

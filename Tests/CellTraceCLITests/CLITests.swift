@@ -1,0 +1,219 @@
+import Foundation
+import LedgerCore
+import LedgerCrypto
+import Testing
+
+@testable import CellTraceCLI
+
+/// Runs `celltrace` in-process through the parsed root command, capturing what it prints.
+func celltrace(_ arguments: String...) -> (status: Int32, output: String, error: String) {
+    celltrace(arguments)
+}
+
+func celltrace(_ arguments: [String]) -> (status: Int32, output: String, error: String) {
+    var status: Int32 = 0
+    let (output, error) = Console.capture {
+        status = runCellTrace(arguments)
+    }
+    return (status, output, error)
+}
+
+func temporaryDirectory() -> String {
+    let path = NSTemporaryDirectory() + "celltrace-cli-" + UUID().uuidString
+    try? FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
+    return path
+}
+
+func write(_ text: String, to path: String) {
+    FileManager.default.createFile(atPath: path, contents: Data(text.utf8))
+}
+
+let lotLines = """
+    {"lot":"SPD-1","kg":"250000","supplier":"Mine A"}
+    {"lot":"LIOH-1","kg":"31000","supplier":"Refiner B"}
+
+    {"lot":"CAM-1","kg":"40500","inputs":["LIOH-1"],"supplier":"Plant C"}
+
+    """
+
+@Suite struct CLITests {
+    @Test func initAppendLogAndProveRoundTrip() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger"
+        let created = celltrace("init", "--ledger", ledger, "--origin", "cli.celltrace.local/test", "--json")
+        #expect(created.status == 0, "\(created.error)")
+        let vkey = try #require(try JSONValue(parsing: created.output)["vkey"]?.stringValue)
+        #expect(celltrace("key", "--ledger", ledger).output == vkey + "\n")
+
+        write(lotLines, to: directory + "/lots.jsonl")
+        let appended = celltrace("append", directory + "/lots.jsonl", "--ledger", ledger, "--confidential", "/supplier")
+        #expect(appended.status == 0, "\(appended.error)")
+        #expect(appended.output.hasPrefix("appended 3 entries (0–2); size 3\ncli.celltrace.local/test\n3\n"))
+
+        let log = celltrace("log", "--ledger", ledger)
+        let lines = log.output.split(separator: "\n")
+        #expect(lines.count == 3)
+        for (index, line) in lines.enumerated() {
+            let entry = try Entry(canonicalBytes: Array(line.utf8))
+            #expect(entry.sequenceNumber == UInt64(index))
+            #expect(!line.contains("Mine A") && line.contains("$commit"))
+        }
+        #expect(celltrace("log", "--ledger", ledger, "--from", "1", "--to", "1").output == String(lines[1]) + "\n")
+
+        let proof = celltrace("prove", "inclusion", "--seq", "1", "--ledger", ledger)
+        #expect(proof.status == 0)
+        #expect(proof.output.hasPrefix("c2sp.org/tlog-proof@v1\nindex 1\n"))
+        write(proof.output, to: directory + "/entry.proof")
+        write(String(lines[1]) + "\n", to: directory + "/entry.json")
+        let verified = celltrace("verify-proof", directory + "/entry.proof", "--entry", directory + "/entry.json", "--vkey", vkey)
+        #expect(verified.status == 0, "\(verified.error)")
+        #expect(verified.output.hasPrefix("OK: entry 1 is included in cli.celltrace.local/test at size 3"))
+
+        // A changed entry, another key, or another entry's bytes: exit 1.
+        write(String(lines[1]).replacingOccurrences(of: "31000", with: "31001") + "\n", to: directory + "/changed.json")
+        #expect(celltrace("verify-proof", directory + "/entry.proof", "--entry", directory + "/changed.json", "--vkey", vkey).status == 1)
+        write(String(lines[0]) + "\n", to: directory + "/other.json")
+        #expect(celltrace("verify-proof", directory + "/entry.proof", "--entry", directory + "/other.json", "--vkey", vkey).status == 1)
+        let otherKey = try NoteSigner(name: "cli.celltrace.local/test", privateKey: Ed25519PrivateKey()).verifierKey.text
+        #expect(celltrace("verify-proof", directory + "/entry.proof", "--entry", directory + "/entry.json", "--vkey", otherKey).status == 1)
+
+        // The independent Python verifier agrees.
+        let python = runProcess("/usr/bin/env", ["python3", toolsPath("verify_proof.py"), directory + "/entry.proof", directory + "/entry.json", vkey])
+        #expect(python.status == 0, "\(python.output)")
+        let pythonChanged = runProcess("/usr/bin/env", ["python3", toolsPath("verify_proof.py"), directory + "/entry.proof", directory + "/changed.json", vkey])
+        #expect(pythonChanged.status == 1)
+
+        let audit = celltrace("verify", "--ledger", ledger, "--deep")
+        #expect(audit.status == 0)
+        #expect(audit.output == "OK: 3 entries, 4 Merkle nodes, 1 checkpoints, 3 index rows, 3 openings verified\n")
+    }
+
+    @Test func checkpointAndConsistencyProofsVerify() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger"
+        #expect(celltrace("init", "--ledger", ledger).status == 0)
+        write(lotLines, to: directory + "/lots.jsonl")
+        for _ in 0..<4 {
+            #expect(celltrace("append", directory + "/lots.jsonl", "--ledger", ledger).status == 0)
+        }
+        let key = try NoteVerifierKey(parsing: celltrace("key", "--ledger", ledger).output.trimmingCharacters(in: .newlines))
+        let old = try SignedCheckpoint(parsing: celltrace("checkpoint", "--ledger", ledger, "--size", "5").output)
+        let new = try SignedCheckpoint(parsing: celltrace("checkpoint", "--ledger", ledger).output)
+        try old.verify(with: key)
+        try new.verify(with: key)
+        #expect(old.checkpoint.size == 5 && new.checkpoint.size == 12)
+        let consistency = celltrace("prove", "consistency", "--from", "5", "--to", "12", "--ledger", ledger)
+        let proof = consistency.output.split(separator: "\n").compactMap { SHA256Digest(base64: $0) }
+        #expect(!proof.isEmpty)
+        try MerkleTree.verifyConsistency(
+            size1: 5,
+            size2: 12,
+            root1: old.checkpoint.rootHash,
+            root2: new.checkpoint.rootHash,
+            proof: proof
+        )
+        let json = try JSONValue(parsing: celltrace("prove", "consistency", "--from", "5", "--to", "12", "--ledger", ledger, "--json").output)
+        #expect(json["root1"]?.stringValue == old.checkpoint.rootHash.base64)
+        #expect(json["proof"]?.arrayValue?.count == proof.count)
+    }
+
+    @Test func badInputExitsTwoAndWritesNothing() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger"
+        #expect(celltrace("init", "--ledger", ledger).status == 0)
+        write("{\"lot\":\"A\"}\n{\"lot\":\"B\",}\n", to: directory + "/bad.jsonl")
+        let bad = celltrace("append", directory + "/bad.jsonl", "--ledger", ledger)
+        #expect(bad.status == 2)
+        #expect(bad.error.contains("bad.jsonl:2:"), "\(bad.error)")
+        write("{\"lot\":\"A\"}\n[1,2]\n", to: directory + "/array.jsonl")
+        #expect(celltrace("append", directory + "/array.jsonl", "--ledger", ledger).error.contains("array.jsonl:2: each line must be a JSON object"))
+        write("{\"lot\":\"A\",\"$commit\":\"x\"}\n", to: directory + "/reserved.jsonl")
+        let reserved = celltrace("append", directory + "/reserved.jsonl", "--ledger", ledger)
+        #expect(reserved.status == 2 && reserved.error.contains("record 0, field 'body/$commit'"), "\(reserved.error)")
+        #expect(celltrace("log", "--ledger", ledger).output.isEmpty)
+        #expect(celltrace("append", "--ledger", ledger).status == 2)
+        #expect(celltrace("append", directory + "/missing.jsonl", "--ledger", ledger).status == 2)
+        #expect(celltrace("log", "--ledger", ledger, "--from", "5", "--to", "1").status == 2)
+        #expect(celltrace("prove", "inclusion", "--seq", "0", "--ledger", ledger).status == 2)
+        #expect(celltrace("checkpoint", "--ledger", directory + "/nothing").status == 2)
+        #expect(celltrace("frobnicate").status == 2)
+        #expect(celltrace("init", "--ledger", ledger).status == 2)
+    }
+
+    @Test func verifyExitsOneNamingTheTamperedEntry() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger"
+        #expect(celltrace("init", "--ledger", ledger).status == 0)
+        write(lotLines, to: directory + "/lots.jsonl")
+        #expect(celltrace("append", directory + "/lots.jsonl", "--ledger", ledger).status == 0)
+        var data = try Data(contentsOf: URL(fileURLWithPath: ledger + "/data.mdb"))
+        let marker = Data(#""lot":"LIOH-1""#.utf8)
+        let range = try #require(data.range(of: marker))
+        data[range.upperBound - 2] = UInt8(ascii: "2")
+        try data.write(to: URL(fileURLWithPath: ledger + "/data.mdb"))
+        let audit = celltrace("verify", "--ledger", ledger)
+        #expect(audit.status == 1)
+        #expect(audit.error.contains("verification FAILED at entry 1:"), "\(audit.error)")
+        let json = try JSONValue(parsing: celltrace("verify", "--ledger", ledger, "--json").output)
+        #expect(json["valid"] == false)
+        #expect(json["failure"]?["sequenceNumber"] == 1)
+    }
+
+    @Test func rootHelpListsCommandsByTask() throws {
+        let help = celltrace("--help")
+        #expect(help.status == 0)
+        try expectGolden(help.output, "celltrace-help.txt")
+        for command in ["init", "append", "log", "checkpoint", "key", "prove", "verify-proof", "verify"] {
+            let sub = celltrace(command == "prove" ? ["prove", "inclusion", "--help"] : [command, "--help"])
+            #expect(sub.status == 0)
+            #expect(sub.output.contains("Example"), "\(command) --help has no example")
+        }
+    }
+}
+
+/// Compares with `Fixtures/cli/NAME`; `UPDATE_GOLDEN=1` rewrites the file.
+func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let path = fixturesPath("cli/" + name)
+    if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
+        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        return
+    }
+    let golden = try String(contentsOfFile: path, encoding: .utf8)
+    #expect(text == golden, "differs from \(path); run with UPDATE_GOLDEN=1 to accept", sourceLocation: sourceLocation)
+}
+
+func packageRoot() -> String {
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+}
+
+func fixturesPath(_ relative: String) -> String { packageRoot() + "/Fixtures/" + relative }
+func toolsPath(_ relative: String) -> String { packageRoot() + "/tools/" + relative }
+
+/// The built `celltrace` binary, next to the test bundle.
+func celltraceBinary() -> String {
+    let executable = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath()
+    return executable.deletingLastPathComponent().appendingPathComponent("celltrace").path
+}
+
+@discardableResult
+func runProcess(_ executable: String, _ arguments: [String], input: String? = nil) -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    do {
+        try process.run()
+    } catch {
+        return (-1, "\(error)")
+    }
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
