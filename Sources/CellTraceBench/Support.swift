@@ -1,0 +1,100 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wall-clock timing with the monotonic clock.
+struct Stopwatch {
+    private let start: timespec
+
+    init() {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        start = now
+    }
+
+    var seconds: Double {
+        var now = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &now)
+        return Double(now.tv_sec - start.tv_sec) + Double(now.tv_nsec - start.tv_nsec) / 1e9
+    }
+}
+
+func mkdirAll(_ path: String) {
+    _ = system("mkdir -p '\(path)'")
+}
+
+func removeAll(_ path: String) {
+    _ = system("rm -rf '\(path)'")
+}
+
+/// The process's peak resident set, in MiB.
+func peakResidentMiB() -> Double {
+    var usage = rusage()
+    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+    return Double(usage.ru_maxrss) / 1024
+}
+
+/// Anonymous resident memory from /proc/self/status (`RssAnon`), in MiB: the heap, not mapped files.
+func anonymousResidentMiB() -> Double {
+    guard let file = fopen("/proc/self/status", "r") else { return 0 }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 256)
+    while fgets(&line, 256, file) != nil {
+        let text = String(cString: line)
+        if text.hasPrefix("RssAnon:") {
+            let digits = text.filter(\.isNumber)
+            return (Double(digits) ?? 0) / 1024
+        }
+    }
+    return 0
+}
+
+func median(_ values: [Double]) -> Double {
+    let sorted = values.sorted()
+    guard !sorted.isEmpty else { return 0 }
+    return sorted.count % 2 == 1 ? sorted[sorted.count / 2] : (sorted[sorted.count / 2 - 1] + sorted[sorted.count / 2]) / 2
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double {
+    guard !sorted.isEmpty else { return 0 }
+    let index = min(sorted.count - 1, Int((p / 100 * Double(sorted.count)).rounded(.up)) - 1)
+    return sorted[max(0, index)]
+}
+
+func format(_ value: Double, _ digits: Int = 0) -> String {
+    var text = String(Int64((value * pow(10, Double(digits))).rounded()))
+    if digits > 0 {
+        while text.count <= digits { text = "0" + text }
+        text.insert(".", at: text.index(text.endIndex, offsetBy: -digits))
+    }
+    // Thousands separators for the integer part.
+    let parts = text.split(separator: ".", maxSplits: 1)
+    var integer = String(parts[0])
+    var grouped = ""
+    let negative = integer.hasPrefix("-")
+    if negative { integer.removeFirst() }
+    for (offset, character) in integer.reversed().enumerated() {
+        if offset > 0 && offset % 3 == 0 { grouped.append(",") }
+        grouped.append(character)
+    }
+    return (negative ? "-" : "") + String(grouped.reversed()) + (parts.count > 1 ? "." + parts[1] : "")
+}
+
+/// Runs `openssl speed` for SHA-256 on 1 KiB blocks, the machine's hashing limit, in MB/s.
+func opensslSHA256Speed() -> Double? {
+    guard let pipe = popen("openssl speed -seconds 1 -bytes 1024 sha256 2>/dev/null | tail -1", "r") else { return nil }
+    defer { pclose(pipe) }
+    var buffer = [CChar](repeating: 0, count: 512)
+    guard fgets(&buffer, 512, pipe) != nil else { return nil }
+    let line = String(cString: buffer)
+    // "sha256  123456.78k" — the last field is in thousands of bytes per second.
+    guard let last = line.split(separator: " ").last(where: { !$0.isEmpty && $0 != "\n" }) else { return nil }
+    let trimmed = last.trimmingSuffix("\n").trimmingSuffix("k")
+    return Double(trimmed).map { $0 * 1000 / 1_000_000 }
+}
+
+extension Substring {
+    func trimmingSuffix(_ suffix: String) -> Substring {
+        hasSuffix(suffix) ? dropLast(suffix.count) : self
+    }
+}
