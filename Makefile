@@ -20,8 +20,10 @@ bench: deps
 	$(SWIFT) build -c release --product celltrace-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/celltrace-bench" $(BENCH_ARGS)
 
+# Each fuzz target runs SECONDS_TO_RUN seconds (default 600): the JSON parser, then the note and proof parsers.
 fuzz: deps
 	Fuzz/run.sh
+	Fuzz/run-notes.sh all
 
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests

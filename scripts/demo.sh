@@ -2,7 +2,9 @@
 # The demo for `make demo`: a small ledger, an inclusion proof checked offline, a full audit.
 set -euo pipefail
 
-celltrace="${1:?usage: scripts/demo.sh PATH-TO-celltrace}"
+binary="${1:?usage: scripts/demo.sh PATH-TO-celltrace}"
+PATH="$(cd "$(dirname "$binary")" && pwd):$PATH"
+celltrace=celltrace
 ledger="demo-ledger"
 work="$ledger.files"
 rm -rf "$ledger" "$work"
@@ -36,13 +38,19 @@ step "Prove that entry 1 is in the ledger"
 cat "$work/entry1.proof"
 
 step "Check the proof offline, with only the proof, the entry and the verifier key"
+if python3 -c 'import cryptography' 2>/dev/null; then
+    run python3 tools/verify_proof.py "$work/entry1.proof" "$work/entry1.json" "$work/ledger.vkey"
+fi
 run "$celltrace" verify-proof "$work/entry1.proof" --entry "$work/entry1.json" --vkey "$(cat "$work/ledger.vkey")"
 
 step "A changed entry does not verify"
 sed 's/31000/31500/' "$work/entry1.json" > "$work/entry1-changed.json"
+printf '$ celltrace verify-proof %s --entry %s --vkey …\n' "$work/entry1.proof" "$work/entry1-changed.json"
 if "$celltrace" verify-proof "$work/entry1.proof" --entry "$work/entry1-changed.json" --vkey "$(cat "$work/ledger.vkey")"; then
     echo "unexpected: a changed entry verified" >&2
     exit 1
+else
+    echo "(exit status $?: the proof does not hold for the changed entry)"
 fi
 
 step "Consistency between the first and second checkpoint"

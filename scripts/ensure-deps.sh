@@ -11,6 +11,23 @@ for package in "${packages[@]}"; do
     fi
 done
 
+python_ok=1
+if ! python3 -c 'import cryptography' 2>/dev/null; then
+    python_ok=0
+fi
+
+if [ "${#missing[@]}" -eq 0 ] && [ "$python_ok" -eq 1 ]; then
+    exit 0
+fi
+
+if [ "$python_ok" -eq 0 ]; then
+    # The independent proof verifier (tools/verify_proof.py) needs Python's `cryptography`; the tests run it.
+    echo "Installing the Python package cryptography ..." >&2
+    python3 -m pip install --quiet cryptography || {
+        echo "Install it with: python3 -m pip install cryptography" >&2
+        exit 1
+    }
+fi
 if [ "${#missing[@]}" -eq 0 ]; then
     exit 0
 fi

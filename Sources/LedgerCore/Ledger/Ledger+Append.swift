@@ -173,7 +173,7 @@ extension Ledger {
     /// Refuses to extend a tree whose stored nodes no longer give the root of the last signed
     /// checkpoint: signing on top of it would sign two inconsistent views of history.
     private func checkLastCheckpoint(treeSize: UInt64, txn: borrowing WriteTransaction) throws {
-        var cursor = try txn.cursor(tables.checkpoints)
+        let cursor = try txn.cursor(tables.checkpoints)
         guard let (key, value) = try cursor.last() else {
             guard treeSize == 0 else {
                 throw LedgerError(code: .corruptLedger, message: "the ledger holds \(treeSize) entries but no checkpoint")

@@ -63,9 +63,9 @@ extension Ledger {
             }
         }
         let total = UInt64(try txn.count(tables.entries))
-        var entries = try txn.cursor(tables.entries)
-        var nodes = try txn.cursor(tables.nodes)
-        var checkpoints = try txn.cursor(tables.checkpoints)
+        let entries = try txn.cursor(tables.entries)
+        let nodes = try txn.cursor(tables.nodes)
+        let checkpoints = try txn.cursor(tables.checkpoints)
         var pendingCheckpoint = try checkpoints.first()
         var range = CompactRange()
         var hasher = SHA256Hasher()
@@ -149,7 +149,7 @@ extension Ledger {
         }
         // The derived index must be exactly the rows the entries imply.
         var storedTypeIndex = IndexDigest()
-        var rows = try txn.cursor(tables.byType)
+        let rows = try txn.cursor(tables.byType)
         while try rows.withNext({ key, value in storedTypeIndex.add(key: key, value: value) }) != nil {}
         report.indexRowsChecked = storedTypeIndex.count
         if storedTypeIndex != typeIndex {

@@ -1,4 +1,4 @@
-public import LedgerCrypto
+import LedgerCrypto
 import LedgerStorage
 
 extension Ledger {
@@ -38,7 +38,7 @@ extension Ledger {
     public func forEachEntry(in range: Range<UInt64>, _ body: (UInt64, [UInt8]) throws -> Void) throws {
         try Self.wrapStorage {
             try environment.read { txn in
-                var cursor = try txn.cursor(tables.entries)
+                let cursor = try txn.cursor(tables.entries)
                 var next = try cursor.seek(atLeast: BigEndianKey.encode(range.lowerBound))
                 while let (key, bytes) = next, let sequence = BigEndianKey.decode(key), sequence < range.upperBound {
                     let stored = try storedNode(level: 0, index: sequence, txn: txn)

@@ -1,4 +1,4 @@
-public import LedgerCrypto
+import LedgerCrypto
 import LedgerStorage
 
 #if canImport(Glibc)
