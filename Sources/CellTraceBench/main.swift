@@ -175,6 +175,24 @@ if sections.contains("profile-append") {
     removeAll("\(directory)/profile")
 }
 
+if sections.contains("profile-verify") {
+    // For profilers: build a ledger quickly, then audit it five times.
+    let ledger = try Ledger.create(at: "\(directory)/profile-verify", options: Ledger.Options(durable: false))
+    var start = 0
+    while start < entriesPerRun {
+        let end = min(entriesPerRun, start + 10_000)
+        try ledger.append((start..<end).map { EntryDraft(type: "generic", actor: "urn:celltrace:actor:refiner", body: body($0)) })
+        start = end
+    }
+    let clock = Stopwatch()
+    for _ in 0..<5 {
+        let report = try ledger.audit()
+        precondition(report.isValid)
+    }
+    print("profile-verify: \(format(Double(entriesPerRun * 5) / clock.seconds)) entries/s")
+    removeAll("\(directory)/profile-verify")
+}
+
 if sections.contains("proofs") {
 print("")
 print("## Proofs at \(format(Double(proofEntries))) entries")

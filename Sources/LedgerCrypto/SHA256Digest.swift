@@ -39,6 +39,16 @@ public struct SHA256Digest: Hashable, Sendable {
         }
     }
 
+    /// Creates a digest by letting `body` write its 32 bytes, for reads that must not allocate.
+    ///
+    /// - Parameter body: Writes the bytes into the 32-byte buffer it is lent.
+    /// - Throws: What `body` throws.
+    public init(writing body: (UnsafeMutableRawBufferPointer) throws -> Void) rethrows {
+        var digest = SHA256Digest.zero
+        try unsafe digest.withUnsafeMutableBytes { buffer in try unsafe body(buffer) }
+        self = digest
+    }
+
     /// Copies exactly 32 bytes from a buffer the caller has checked.
     @unsafe private init(copying buffer: UnsafeRawBufferPointer) {
         var digest = SHA256Digest.zero
@@ -90,8 +100,8 @@ public struct SHA256Digest: Hashable, Sendable {
         return try unsafe Swift.withUnsafeBytes(of: &copy) { buffer throws(E) in try unsafe body(buffer) }
     }
 
-    mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) -> R) -> R {
-        unsafe Swift.withUnsafeMutableBytes(of: &self) { unsafe body($0) }
+    mutating func withUnsafeMutableBytes<R>(_ body: (UnsafeMutableRawBufferPointer) throws -> R) rethrows -> R {
+        try unsafe Swift.withUnsafeMutableBytes(of: &self) { try unsafe body($0) }
     }
 }
 

@@ -277,6 +277,22 @@ extension Cursor {
 }
 
 extension Cursor {
+    /// Lends the next row without copying it, for scans that must not pay for generics per row.
+    ///
+    /// The non-generic sibling of ``withNext(_:)``: called across modules, a generic method runs
+    /// unspecialised and looks up type metadata on every call, which a hot scan feels. The buffers
+    /// are valid only inside `body` (lmdb.h l.249).
+    ///
+    /// - Parameter body: Receives the key and value bytes.
+    /// - Returns: `false` when the cursor was already on the last row.
+    /// - Throws: ``StorageError`` if LMDB fails, or whatever `body` throws.
+    @available(*, noasync)
+    public func nextRow(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
+        try unsafe lend(MDB_NEXT, to: body) != nil
+    }
+}
+
+extension Cursor {
     /// A pair as LMDB returned it, pointing into the map.
     private typealias RawRow = (key: MDB_val, value: MDB_val)
 

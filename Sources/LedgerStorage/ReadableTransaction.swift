@@ -40,6 +40,20 @@ public protocol ReadableTransaction: ~Copyable {
         _ body: (UnsafeRawBufferPointer?) throws -> R
     ) throws -> R
 
+    /// Copies the value stored for a key into a caller's buffer, without generics or allocation.
+    ///
+    /// For point reads on hot paths (Merkle nodes): called across modules, the generic
+    /// ``withValue(in:forKey:_:)`` runs unspecialised and looks up type metadata on every call.
+    ///
+    /// - Parameters:
+    ///   - table: The table to read.
+    ///   - key: The key, 1 to 511 bytes.
+    ///   - destination: Where to copy the value.
+    /// - Returns: The value's length, or `nil` if the key is absent or the value is longer than
+    ///   `destination`.
+    /// - Throws: ``StorageError`` if LMDB fails or the table belongs to another environment.
+    func copyValue(in table: Table, forKey key: [UInt8], into destination: UnsafeMutableRawBufferPointer) throws -> Int?
+
     /// Opens a cursor on a table.
     ///
     /// The cursor closes when it goes out of scope, and must not outlive the transaction: one used

@@ -136,6 +136,24 @@ extension WriteTransaction: ReadableTransaction {
         return try unsafe body(found?.bytes)
     }
 
+    /// Copies the value stored for a key into a caller's buffer, without generics or allocation.
+    ///
+    /// - Parameters:
+    ///   - table: The table to read.
+    ///   - key: The key, 1 to 511 bytes.
+    ///   - destination: Where to copy the value.
+    /// - Returns: The value's length, or `nil` if the key is absent or the value is longer than
+    ///   `destination`.
+    /// - Throws: ``StorageError`` if LMDB fails or the table belongs to another environment.
+    @available(*, noasync)
+    public func copyValue(in table: Table, forKey key: [UInt8], into destination: UnsafeMutableRawBufferPointer) throws -> Int? {
+        guard let found = try unsafe handle.get(in: table, forKey: key) else { return nil }
+        let bytes = unsafe found.bytes
+        guard bytes.count <= destination.count else { return nil }
+        unsafe destination.copyMemory(from: bytes)
+        return bytes.count
+    }
+
     /// Opens a cursor on a table, seeing this transaction's uncommitted writes.
     ///
     /// The cursor closes when it goes out of scope, and must not outlive the transaction: one used

@@ -60,17 +60,27 @@ enum EntryScanner {
 
     /// Compares 64 lower-case hex digits in `bytes` with a digest, without allocating.
     static func hex(_ bytes: UnsafeRawBufferPointer, at range: Range<Int>, equals digest: SHA256Digest) -> Bool {
-        let digits: StaticString = "0123456789abcdef"
-        return digest.withUnsafeBytes { raw in
+        var valid = true
+        let decoded = SHA256Digest { out in
             var position = range.lowerBound
             for index in 0..<32 {
-                let byte = raw[index]
-                guard bytes[position] == digits.utf8Start[Int(byte >> 4)],
-                    bytes[position + 1] == digits.utf8Start[Int(byte & 0x0f)]
-                else { return false }
+                guard let high = nibble(bytes[position]), let low = nibble(bytes[position + 1]) else {
+                    valid = false
+                    return
+                }
+                out[index] = high << 4 | low
                 position += 2
             }
-            return true
+        }
+        return valid && decoded == digest
+    }
+
+    /// The value of one lower-case hex digit (the only case an entry may use).
+    private static func nibble(_ digit: UInt8) -> UInt8? {
+        switch digit {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
+        default: nil
         }
     }
 }

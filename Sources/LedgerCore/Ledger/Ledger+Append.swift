@@ -197,11 +197,13 @@ extension Ledger {
 
     /// Reads a stored perfect-subtree hash.
     func storedNode(level: Int, index: UInt64, txn: borrowing some ReadableTransaction & ~Copyable) throws -> SHA256Digest {
-        try txn.withValue(in: tables.nodes, forKey: Tables.nodeKey(level: level, index: index)) { buffer in
-            guard let buffer, let digest = SHA256Digest(bytes: buffer) else {
-                throw LedgerError(code: .corruptLedger, message: "Merkle node (level \(level), index \(index)) is missing or damaged")
-            }
-            return digest
+        var length: Int? = nil
+        let digest = try SHA256Digest { buffer in
+            length = try txn.copyValue(in: tables.nodes, forKey: Tables.nodeKey(level: level, index: index), into: buffer)
         }
+        guard length == SHA256Digest.byteCount else {
+            throw LedgerError(code: .corruptLedger, message: "Merkle node (level \(level), index \(index)) is missing or damaged")
+        }
+        return digest
     }
 }

@@ -73,39 +73,43 @@ extension Ledger {
         var typeIndex = IndexDigest()
         var sequence: UInt64 = 0
 
-        // Compares the next stored node with one recomputed from the entries.
+        // Compares the next stored node with one recomputed from the entries. The scan uses the
+        // storage layer's non-generic row API and fixed buffers: it runs once per node.
+        var expectedKey = [UInt8](repeating: 0, count: 9)
         func checkNode(level: Int, index: UInt64, hash: SHA256Digest) throws {
             report.nodesChecked += 1
-            let expectedKey = Tables.nodeKey(level: level, index: index)
-            let matches: Bool? = try nodes.withNext { key, value in
-                key.elementsEqual(expectedKey) && hash.withUnsafeBytes { $0.elementsEqual(value) }
+            Tables.writeNodeKey(level: level, index: index, into: &expectedKey)
+            var matches = false
+            let found = try nodes.nextRow { key, value in
+                guard value.count == SHA256Digest.byteCount, key.elementsEqual(expectedKey) else { return }
+                matches = SHA256Digest { $0.copyMemory(from: value) } == hash
             }
-            if matches != true {
+            if !found || !matches {
                 fail(sequence, "stored Merkle node (level \(level), index \(index)) does not match the entries")
             }
         }
 
         while report.failure == nil {
             var leaf = SHA256Digest.zero
-            let found: Bool? = try entries.withNext { key, value in
-                guard key.count == 8, BigEndianKey.decode(key) == sequence else {
+            let found = try entries.nextRow { key, value in
+                guard key.count == 8, UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) == sequence else {
                     fail(sequence, "entry key is out of sequence (an entry is missing, moved or inserted)")
-                    return true
+                    return
                 }
                 hasher.update(byte: 0)
                 hasher.update(value)
                 leaf = hasher.finalize()
                 guard let tail = EntryScanner.scanTail(value) else {
                     fail(sequence, "stored bytes are not a canonical entry")
-                    return true
+                    return
                 }
                 guard tail.sequenceNumber == sequence else {
                     fail(sequence, "the entry says it is number \(tail.sequenceNumber)")
-                    return true
+                    return
                 }
                 guard EntryScanner.hex(value, at: tail.previousHash.range, equals: previous) else {
                     fail(sequence, sequence == 0 ? "the first entry's 'prev' is not zero" : "chain broken: 'prev' is not the leaf hash of entry \(sequence - 1)")
-                    return true
+                    return
                 }
                 typeIndex.add(key: UnsafeRawBufferPointer(rebasing: value[tail.type]), value: key)
                 if deep {
@@ -114,10 +118,9 @@ extension Ledger {
                     case .failure(let error): fail(sequence, "\(error)")
                     }
                 }
-                return true
             }
-            guard found != nil, report.failure == nil else { break }
-            try range.append(leafHash: leaf) { level, index, hash in
+            guard found, report.failure == nil else { break }
+            try range.append(leafHash: leaf, using: &hasher) { level, index, hash in
                 try checkNode(level: level, index: index, hash: hash)
             }
             previous = leaf
@@ -150,7 +153,7 @@ extension Ledger {
         // The derived index must be exactly the rows the entries imply.
         var storedTypeIndex = IndexDigest()
         let rows = try txn.cursor(tables.byType)
-        while try rows.withNext({ key, value in storedTypeIndex.add(key: key, value: value) }) != nil {}
+        while try rows.nextRow({ key, value in storedTypeIndex.add(key: key, value: value) }) {}
         report.indexRowsChecked = storedTypeIndex.count
         if storedTypeIndex != typeIndex {
             fail(nil, "index 'type' differs from the entries (\(storedTypeIndex.count) rows stored, \(typeIndex.count) expected); rebuild it")

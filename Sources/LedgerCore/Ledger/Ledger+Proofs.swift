@@ -1,5 +1,6 @@
 public import LedgerCrypto
 import LedgerStorage
+import Synchronization
 
 extension Ledger {
     /// The Merkle root of the first `size` entries.
@@ -37,8 +38,16 @@ extension Ledger {
             throw LedgerError(code: .notFound, message: "the ledger is empty: append entries first")
         }
         try requireSize(size, txn: txn)
+        if let cached = checkpointCache.withLock({ $0[size] }) {
+            return cached
+        }
         if let stored = try txn.value(in: tables.checkpoints, forKey: BigEndianKey.encode(size)) {
-            return try SignedCheckpoint(parsing: String(decoding: stored, as: UTF8.self))
+            let checkpoint = try SignedCheckpoint(parsing: String(decoding: stored, as: UTF8.self))
+            checkpointCache.withLock { cache in
+                if cache.count >= 64 { cache.removeAll(keepingCapacity: true) }
+                cache[size] = checkpoint
+            }
+            return checkpoint
         }
         let root = try MerkleTree.root(size: size) { level, index in try storedNode(level: level, index: index, txn: txn) }
         return try SignedCheckpoint.sign(try Checkpoint(origin: origin, size: size, rootHash: root), with: signer)

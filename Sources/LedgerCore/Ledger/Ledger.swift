@@ -1,5 +1,6 @@
 import LedgerCrypto
 import LedgerStorage
+import Synchronization
 
 #if canImport(Glibc)
 internal import Glibc
@@ -55,6 +56,9 @@ public final class Ledger: Sendable {
     let environment: Environment
     let tables: Tables
     let clock: @Sendable () -> Timestamp
+    /// Recently read checkpoints by tree size. A checkpoint never changes once signed, so the cache
+    /// cannot go stale; it saves parsing the signed note on every proof.
+    let checkpointCache = Mutex<[UInt64: SignedCheckpoint]>([:])
 
     /// The name of the signing key's file inside the ledger directory (mode 0600).
     public static let keyFileName = "ledger-key.pem"
