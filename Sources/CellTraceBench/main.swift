@@ -157,21 +157,6 @@ if sections.contains("profile-append") {
         start += 1000
     }
     print("profile-append: \(format(Double(drafts.count) / clock.seconds)) entries/s (non-durable)")
-    let sealClock = Stopwatch()
-    for (index, draft) in drafts.enumerated() { _ = try Ledger.seal(draft, record: index) }
-    print("  seal: \(format(sealClock.seconds / Double(drafts.count) * 1e9)) ns/entry")
-    let entryClock = Stopwatch()
-    for (index, draft) in drafts.enumerated() {
-        _ = Entry(sequenceNumber: UInt64(index), previousHash: .zero, origin: "o", time: .now, actor: draft.actor, type: draft.type, body: draft.body)
-    }
-    print("  Entry (serialise + leaf hash): \(format(entryClock.seconds / Double(drafts.count) * 1e9)) ns/entry")
-    let jsonClock = Stopwatch()
-    var buffer: [UInt8] = []
-    for draft in drafts { buffer.removeAll(keepingCapacity: true); draft.body.writeCanonical(into: &buffer) }
-    print("  body canonical JSON: \(format(jsonClock.seconds / Double(drafts.count) * 1e9)) ns/entry")
-    let hashClock = Stopwatch()
-    for _ in drafts { _ = MerkleTree.leafHash(buffer) }
-    print("  leaf hash of \(buffer.count) bytes: \(format(hashClock.seconds / Double(drafts.count) * 1e9)) ns/entry")
     removeAll("\(directory)/profile")
 }
 

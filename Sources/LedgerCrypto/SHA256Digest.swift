@@ -1,19 +1,22 @@
 /// A SHA-256 digest: 32 bytes held inline, so hashing in a loop allocates nothing.
 ///
 /// Digests compare and hash by value. ``bytes``, ``hex`` and ``base64`` give the usual encodings.
+@frozen
 public struct SHA256Digest: Hashable, Sendable {
     /// The number of bytes in a digest.
     public static let byteCount = 32
 
-    // The 32 bytes in memory order, four at a time.
-    var w0: UInt64
-    var w1: UInt64
-    var w2: UInt64
-    var w3: UInt64
+    // The 32 bytes in memory order, four at a time. Frozen and inlinable, so reading a digest's bytes
+    // from another module is specialised there instead of going through generic metadata.
+    @usableFromInline var w0: UInt64
+    @usableFromInline var w1: UInt64
+    @usableFromInline var w2: UInt64
+    @usableFromInline var w3: UInt64
 
     /// The all-zero digest, used as the previous hash of a ledger's first entry.
     public static let zero = SHA256Digest(w0: 0, w1: 0, w2: 0, w3: 0)
 
+    @usableFromInline
     init(w0: UInt64, w1: UInt64, w2: UInt64, w3: UInt64) {
         self.w0 = w0
         self.w1 = w1
@@ -77,6 +80,7 @@ public struct SHA256Digest: Hashable, Sendable {
     }
 
     /// The digest's 32 bytes.
+    @inlinable
     public var bytes: [UInt8] {
         unsafe withUnsafeBytes { unsafe Array($0) }
     }
@@ -95,6 +99,7 @@ public struct SHA256Digest: Hashable, Sendable {
     ///
     /// - Parameter body: A closure that reads the 32 bytes; the buffer is valid only inside it.
     /// - Returns: What `body` returns.
+    @inlinable
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         var copy = self
         return try unsafe Swift.withUnsafeBytes(of: &copy) { buffer throws(E) in try unsafe body(buffer) }

@@ -71,6 +71,22 @@
         try unsafe handle.put(value, forKey: key, in: table, mode: mode)
     }
 
+    /// Stores a value for a key, given as byte arrays.
+    ///
+    /// The same as ``put(_:forKey:in:mode:)``, without generics: called across modules for every
+    /// row of an append, the generic version runs unspecialised and looks up type metadata each time.
+    ///
+    /// - Parameters:
+    ///   - value: The value.
+    ///   - key: The key, 1 to 511 bytes.
+    ///   - table: The table to write.
+    ///   - mode: How to treat an existing key or the key order.
+    /// - Throws: As ``put(_:forKey:in:mode:)``.
+    @available(*, noasync)
+    public func put(_ value: [UInt8], forKey key: [UInt8], in table: Table, mode: PutMode = .upsert) throws {
+        try unsafe handle.put(value, forKey: key, in: table, mode: mode)
+    }
+
     /// Deletes a key with all its values.
     ///
     /// - Parameters:

@@ -133,6 +133,8 @@ extension Ledger {
         bytes.reserveCapacity(1024)
         var key = [UInt8](repeating: 0, count: 8)
         var nodeKey = [UInt8](repeating: 0, count: 9)
+        var typeKeyName = ""
+        var typeKey: [UInt8] = []
         var timeText = time.rfc3339
         try timeText.withUTF8 { timeText in
             for draft in batch {
@@ -154,12 +156,16 @@ extension Ledger {
                 try txn.put(bytes, forKey: key, in: tables.entries, mode: .append)
                 try range.append(leafHash: leafHash, using: &hasher) { level, index, hash in
                     Tables.writeNodeKey(level: level, index: index, into: &nodeKey)
-                    try hash.withUnsafeBytes { try txn.put($0, forKey: nodeKey, in: tables.nodes, mode: .append) }
+                    try txn.put(hash.bytes, forKey: nodeKey, in: tables.nodes, mode: .append)
                 }
                 if let openings = draft.openings {
                     try txn.put(openings, forKey: key, in: tables.openings, mode: .append)
                 }
-                try txn.put(key, forKey: draft.type.utf8, in: tables.byType)
+                if draft.type != typeKeyName {
+                    typeKeyName = draft.type
+                    typeKey = Array(draft.type.utf8)
+                }
+                try txn.put(key, forKey: typeKey, in: tables.byType)
                 previous = leafHash
                 sequence += 1
             }
