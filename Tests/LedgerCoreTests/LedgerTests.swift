@@ -118,6 +118,25 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         }
     }
 
+    @Test func largeBatchWithOneBadRecordWritesNothingAndNamesTheFirstBadRecord() throws {
+        try withTemporaryDirectory { path in
+            let ledger = try Ledger.create(at: path + "/l", options: testOptions)
+            var batch = drafts(10_000)
+            batch[7_301].body = ["lot": "X", "nested": ["$commit": "sneaky"]]
+            let late = #expect(throws: LedgerError.self) { try ledger.append(batch) }
+            #expect(late?.message.hasPrefix("record 7301, field 'body/nested/$commit'") == true, "\(late?.message ?? "")")
+            batch[12].type = "Not A Type"
+            let early = #expect(throws: LedgerError.self) { try ledger.append(batch) }
+            #expect(early?.message.hasPrefix("record 12, field 'type'") == true, "\(early?.message ?? "")")
+            #expect(try ledger.size == 0)
+            batch[12].type = "generic"
+            batch[7_301].body = ["lot": "X"]
+            try ledger.append(batch)
+            #expect(try ledger.size == 10_000)
+            #expect(try ledger.audit().isValid)
+        }
+    }
+
     @Test func confidentialFieldsAreCommittedAndOpenedBesideTheEntry() throws {
         try withTemporaryDirectory { path in
             let ledger = try Ledger.create(at: path + "/l", options: testOptions)

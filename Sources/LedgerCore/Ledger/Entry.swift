@@ -196,15 +196,34 @@ public struct Entry: Sendable, Hashable {
         body: JSONValue,
         into bytes: inout [UInt8]
     ) {
-        // RFC 8785 orders keys by UTF-16 code units: actor < body < origin < prev < seq < time < type < v.
-        // Origin, time and type are validated to need no escaping, so they are copied as they are.
+        encodeHead(actor: actor, body: body, origin: origin, into: &bytes)
+        encodeTail(previousHash: previousHash, sequenceNumber: sequenceNumber, timeText: timeText, type: type, into: &bytes)
+    }
+
+    /// Writes the part of an entry that depends only on its draft: `{"actor":…,"body":…,"origin":"…",`.
+    ///
+    /// RFC 8785 orders keys by UTF-16 code units: actor < body < origin < prev < seq < time < type < v,
+    /// so the draft's part comes first and can be written before the entry's place in the chain is known.
+    static func encodeHead(actor: String, body: JSONValue, origin: String, into bytes: inout [UInt8]) {
         bytes.append(contentsOf: #"{"actor":"#.utf8)
         JSONValue.string(actor).writeCanonical(into: &bytes)
         bytes.append(contentsOf: #","body":"#.utf8)
         body.writeCanonical(into: &bytes)
+        // Origin, time and type are validated to need no escaping, so they are copied as they are.
         bytes.append(contentsOf: #","origin":""#.utf8)
         bytes.append(contentsOf: origin.utf8)
-        bytes.append(contentsOf: #"","prev":""#.utf8)
+        bytes.append(contentsOf: #"","#.utf8)
+    }
+
+    /// Writes the rest: `"prev":"…","seq":…,"time":"…","type":"…","v":1}`.
+    static func encodeTail(
+        previousHash: SHA256Digest,
+        sequenceNumber: UInt64,
+        timeText: UnsafeBufferPointer<UInt8>,
+        type: String,
+        into bytes: inout [UInt8]
+    ) {
+        bytes.append(contentsOf: #""prev":""#.utf8)
         appendHex(previousHash, to: &bytes)
         bytes.append(contentsOf: #"","seq":"#.utf8)
         appendDecimal(sequenceNumber, to: &bytes)

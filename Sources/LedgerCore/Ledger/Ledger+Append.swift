@@ -19,7 +19,7 @@ extension Ledger {
         guard !drafts.isEmpty else {
             throw LedgerError(code: .invalidInput, message: "an append needs at least one entry")
         }
-        let sealed = try drafts.enumerated().map { index, draft in try Self.seal(draft, record: index) }
+        let sealed = try seal(drafts)
         let time = clock()
         return try Self.wrapStorage {
             try environment.write { txn in
@@ -29,17 +29,36 @@ extension Ledger {
     }
 
     /// A draft with its confidential values replaced by commitments, ready to be chained.
-    package struct SealedDraft {
+    package struct SealedDraft: Sendable {
         var type: String
-        var actor: String
-        var body: JSONValue
+        /// The entry's canonical bytes up to its place in the chain (``Entry/encodeHead(actor:body:origin:into:)``).
+        var head: [UInt8]
         /// Canonical JSON of `{pointer: opening}`, or `nil` when nothing was sealed.
         var openings: [UInt8]?
     }
 
+    /// Seals a batch, on both cores for large batches: drafts are independent until they are chained.
+    ///
+    /// A plain thread pair rather than Swift concurrency, because `append` is synchronous (LMDB
+    /// transactions are tied to their thread) and must not block a cooperative-pool thread.
+    /// - Throws: The error of the lowest-numbered bad record.
+    package func seal(_ drafts: [EntryDraft]) throws -> [SealedDraft] {
+        let origin = self.origin
+        guard drafts.count >= 256 else {
+            return try drafts.enumerated().map { index, draft in try Self.seal(draft, record: index, origin: origin) }
+        }
+        let middle = drafts.count / 2
+        let secondHalf = ParallelWork { () throws -> [SealedDraft] in
+            try (middle..<drafts.count).map { index in try Self.seal(drafts[index], record: index, origin: origin) }
+        }
+        let first = Result { try (0..<middle).map { index in try Self.seal(drafts[index], record: index, origin: origin) } }
+        let second = secondHalf.wait()
+        return try first.get() + second.get()
+    }
+
     /// Validates a draft and seals its confidential values (salts are drawn here, outside the
     /// transaction, so a replayed transaction writes the same bytes).
-    package static func seal(_ draft: EntryDraft, record: Int) throws -> SealedDraft {
+    package static func seal(_ draft: EntryDraft, record: Int, origin: String) throws -> SealedDraft {
         func fail(_ field: String, _ message: String) -> LedgerError {
             LedgerError(code: .invalidInput, message: "record \(record), field '\(field)': \(message)")
         }
@@ -70,10 +89,12 @@ extension Ledger {
             _ = pointer.replaceValue(with: opening.commitment.placeholder, in: &body)
             openings[pointer.text] = opening.json
         }
+        var head: [UInt8] = []
+        head.reserveCapacity(512)
+        Entry.encodeHead(actor: draft.actor, body: body, origin: origin, into: &head)
         return SealedDraft(
             type: draft.type,
-            actor: draft.actor,
-            body: body,
+            head: head,
             openings: openings.isEmpty ? nil : JSONValue.object(openings).canonicalBytes
         )
     }
@@ -139,14 +160,12 @@ extension Ledger {
         try timeText.withUTF8 { timeText in
             for draft in batch {
                 bytes.removeAll(keepingCapacity: true)
-                Entry.encode(
-                    sequenceNumber: sequence,
+                bytes.append(contentsOf: draft.head)
+                Entry.encodeTail(
                     previousHash: previous,
-                    origin: origin,
+                    sequenceNumber: sequence,
                     timeText: timeText,
-                    actor: draft.actor,
                     type: draft.type,
-                    body: draft.body,
                     into: &bytes
                 )
                 hasher.update(byte: 0x00)
