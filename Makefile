@@ -25,6 +25,16 @@ fuzz: deps
 	Fuzz/run.sh
 	Fuzz/run-notes.sh all
 
+# Builds each library's DocC catalog offline; broken ``Symbol`` links fail the build.
+docs:
+	$(SWIFT) package dump-symbol-graph >/dev/null
+	for module in LedgerCore LedgerCrypto LedgerStorage; do \
+	    rm -rf .build/docs-graphs/$$module .build/docs/$$module && mkdir -p .build/docs-graphs/$$module .build/docs/$$module && \
+	    cp .build/*/symbolgraph/$$module.symbols.json .build/docs-graphs/$$module/ && \
+	    docc convert Sources/$$module/$$module.docc --warnings-as-errors \
+	        --additional-symbol-graph-dir .build/docs-graphs/$$module --output-path .build/docs/$$module || exit 1; \
+	done
+
 lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
 

@@ -54,7 +54,7 @@ enum RawLoops {
             for _ in 0..<min(batch, count - written) {
                 // Vary the record like a chained entry: its 'prev' field holds the previous hash.
                 record.withUnsafeMutableBytes { buffer in
-                    previous.withUnsafeBytes { buffer.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: 32) }
+                    previous.withUnsafeBytes { buffer.copyMemory(from: $0) }
                 }
                 var zero: UInt8 = 0
                 EVP_DigestInit_ex2(ctx, md, nil)

@@ -26,7 +26,9 @@ while let argument = arguments.popFirst() {
         runs = 1
         proofEntries = 1_000_000
     default:
-        print("usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs] [--quick]")
+        print(
+            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs] [--quick]"
+        )
         exit(2)
     }
 }
@@ -71,77 +73,83 @@ rawEntry.replaceSubrange(0..<32, with: [UInt8](repeating: 0, count: 32))
 var verifyLedgerPath = ""
 var rawVerifyPath = ""
 if sections.contains("append") || sections.contains("verify") {
-print("")
-print("## Append (durable: fsync per commit)")
-print("| batch | entries | raw loop entries/s | CellTrace entries/s | ratio |")
-print("|---:|---:|---:|---:|---:|")
-for batch in sections.contains("append") ? [1, 100, 1000, 10_000] : [1000] {
-    let count = batch == 1 ? min(entriesPerRun, 2000) : batch == 100 ? min(entriesPerRun, 50_000) : entriesPerRun
-    var rawRates: [Double] = []
-    var ledgerRates: [Double] = []
-    for run in 0..<runs {
-        let rawPath = "\(directory)/raw-\(batch)-\(run)"
-        let store = RawLoops.Store(path: rawPath, durable: true)
-        let rawSeconds = RawLoops.append(store: store, entry: rawEntry, count: count, batch: batch)
-        rawRates.append(Double(count) / rawSeconds)
+    print("")
+    print("## Append (durable: fsync per commit)")
+    print("| batch | entries | raw loop entries/s | CellTrace entries/s | ratio |")
+    print("|---:|---:|---:|---:|---:|")
+    for batch in sections.contains("append") ? [1, 100, 1000, 10_000] : [1000] {
+        let count = batch == 1 ? min(entriesPerRun, 2000) : batch == 100 ? min(entriesPerRun, 50_000) : entriesPerRun
+        var rawRates: [Double] = []
+        var ledgerRates: [Double] = []
+        for run in 0..<runs {
+            let rawPath = "\(directory)/raw-\(batch)-\(run)"
+            let store = RawLoops.Store(path: rawPath, durable: true)
+            let rawSeconds = RawLoops.append(store: store, entry: rawEntry, count: count, batch: batch)
+            rawRates.append(Double(count) / rawSeconds)
 
-        let ledgerPath = "\(directory)/ledger-\(batch)-\(run)"
-        let ledger = try Ledger.create(at: ledgerPath, origin: "bench.celltrace.local/ledger")
-        var drafts: [EntryDraft] = []
-        drafts.reserveCapacity(count)
-        for index in 0..<count {
-            drafts.append(EntryDraft(type: "generic", actor: "urn:celltrace:actor:refiner", body: body(index)))
+            let ledgerPath = "\(directory)/ledger-\(batch)-\(run)"
+            let ledger = try Ledger.create(at: ledgerPath, origin: "bench.celltrace.local/ledger")
+            var drafts: [EntryDraft] = []
+            drafts.reserveCapacity(count)
+            for index in 0..<count {
+                drafts.append(EntryDraft(type: "generic", actor: "urn:celltrace:actor:refiner", body: body(index)))
+            }
+            let clock = Stopwatch()
+            var start = 0
+            while start < count {
+                let end = min(count, start + batch)
+                try ledger.append(Array(drafts[start..<end]))
+                start = end
+            }
+            ledgerRates.append(Double(count) / clock.seconds)
+            if batch == 1000 && run == runs - 1 {
+                verifyLedgerPath = ledgerPath
+                rawVerifyPath = rawPath
+            } else {
+                removeAll(ledgerPath)
+                removeAll(rawPath)
+            }
         }
-        let clock = Stopwatch()
-        var start = 0
-        while start < count {
-            let end = min(count, start + batch)
-            try ledger.append(Array(drafts[start..<end]))
-            start = end
-        }
-        ledgerRates.append(Double(count) / clock.seconds)
-        if batch == 1000 && run == runs - 1 {
-            verifyLedgerPath = ledgerPath
-            rawVerifyPath = rawPath
-        } else {
-            removeAll(ledgerPath)
-            removeAll(rawPath)
-        }
+        let raw = median(rawRates)
+        let ours = median(ledgerRates)
+        print(
+            "| \(format(Double(batch))) | \(format(Double(count))) | \(format(raw)) | \(format(ours)) | \(format(ours / raw, 2)) |"
+        )
     }
-    let raw = median(rawRates)
-    let ours = median(ledgerRates)
-    print("| \(format(Double(batch))) | \(format(Double(count))) | \(format(raw)) | \(format(ours)) | \(format(ours / raw, 2)) |")
-}
 
 }
 
 if sections.contains("verify") {
-print("")
-print("## Verify (full audit) of \(format(Double(entriesPerRun))) entries")
-do {
-    let store = RawLoops.Store(path: rawVerifyPath, durable: true)
-    let ledger = try Ledger(openingAt: verifyLedgerPath)
-    var rawRates: [Double] = []
-    var auditRates: [Double] = []
-    var deepRates: [Double] = []
-    for _ in 0..<max(runs, 3) {
-        let (rawSeconds, rawCount) = RawLoops.verify(store: store)
-        rawRates.append(Double(rawCount) / rawSeconds)
-        let clock = Stopwatch()
-        let report = try ledger.audit()
-        precondition(report.isValid, "audit failed: \(report.failure.map(String.init(describing:)) ?? "")")
-        auditRates.append(Double(report.entriesChecked) / clock.seconds)
-        let deepClock = Stopwatch()
-        let deep = try ledger.audit(deep: true)
-        precondition(deep.isValid)
-        deepRates.append(Double(deep.entriesChecked) / deepClock.seconds)
+    print("")
+    print("## Verify (full audit) of \(format(Double(entriesPerRun))) entries")
+    do {
+        let store = RawLoops.Store(path: rawVerifyPath, durable: true)
+        let ledger = try Ledger(openingAt: verifyLedgerPath)
+        var rawRates: [Double] = []
+        var auditRates: [Double] = []
+        var deepRates: [Double] = []
+        for _ in 0..<max(runs, 3) {
+            let (rawSeconds, rawCount) = RawLoops.verify(store: store)
+            rawRates.append(Double(rawCount) / rawSeconds)
+            let clock = Stopwatch()
+            let report = try ledger.audit()
+            precondition(report.isValid, "audit failed: \(report.failure.map(String.init(describing:)) ?? "")")
+            auditRates.append(Double(report.entriesChecked) / clock.seconds)
+            let deepClock = Stopwatch()
+            let deep = try ledger.audit(deep: true)
+            precondition(deep.isValid)
+            deepRates.append(Double(deep.entriesChecked) / deepClock.seconds)
+        }
+        print("| check | entries/s | ratio to raw |")
+        print("|---|---:|---:|")
+        print("| raw verify loop (re-hash + chain) | \(format(median(rawRates))) | 1.00 |")
+        print(
+            "| `celltrace verify` | \(format(median(auditRates))) | \(format(median(auditRates) / median(rawRates), 2)) |"
+        )
+        print(
+            "| `celltrace verify --deep` | \(format(median(deepRates))) | \(format(median(deepRates) / median(rawRates), 2)) |"
+        )
     }
-    print("| check | entries/s | ratio to raw |")
-    print("|---|---:|---:|")
-    print("| raw verify loop (re-hash + chain) | \(format(median(rawRates))) | 1.00 |")
-    print("| `celltrace verify` | \(format(median(auditRates))) | \(format(median(auditRates) / median(rawRates), 2)) |")
-    print("| `celltrace verify --deep` | \(format(median(deepRates))) | \(format(median(deepRates) / median(rawRates), 2)) |")
-}
 }
 removeAll(verifyLedgerPath)
 removeAll(rawVerifyPath)
@@ -149,7 +157,9 @@ removeAll(rawVerifyPath)
 if sections.contains("profile-append") {
     // For profilers: only the ledger's own append path, non-durable, batches of 1,000.
     let ledger = try Ledger.create(at: "\(directory)/profile", options: Ledger.Options(durable: false))
-    let drafts = (0..<entriesPerRun).map { EntryDraft(type: "generic", actor: "urn:celltrace:actor:refiner", body: body($0)) }
+    let drafts = (0..<entriesPerRun).map {
+        EntryDraft(type: "generic", actor: "urn:celltrace:actor:refiner", body: body($0))
+    }
     let clock = Stopwatch()
     var start = 0
     while start < drafts.count {
@@ -166,7 +176,9 @@ if sections.contains("profile-verify") {
     var start = 0
     while start < entriesPerRun {
         let end = min(entriesPerRun, start + 10_000)
-        try ledger.append((start..<end).map { EntryDraft(type: "generic", actor: "urn:celltrace:actor:refiner", body: body($0)) })
+        try ledger.append(
+            (start..<end).map { EntryDraft(type: "generic", actor: "urn:celltrace:actor:refiner", body: body($0)) }
+        )
         start = end
     }
     let clock = Stopwatch()
@@ -179,62 +191,70 @@ if sections.contains("profile-verify") {
 }
 
 if sections.contains("proofs") {
-print("")
-print("## Proofs at \(format(Double(proofEntries))) entries")
-do {
-    let path = "\(directory)/proofs"
-    let ledger = try Ledger.create(
-        at: path,
-        origin: "bench.celltrace.local/proofs",
-        options: Ledger.Options(durable: false, initialMapSize: 1 << 30)
-    )
-    let build = Stopwatch()
-    var index = 0
-    while index < proofEntries {
-        let end = min(proofEntries, index + 10_000)
-        var drafts: [EntryDraft] = []
-        drafts.reserveCapacity(end - index)
-        for sequence in index..<end {
-            drafts.append(EntryDraft(type: "generic", actor: "bench", body: .object(["n": .number(Double(sequence))])))
-        }
-        try ledger.append(drafts)
-        index = end
-    }
-    print("built in \(format(build.seconds, 1)) s (non-durable commits; proofs do not depend on durability)")
-    var generator = SystemRandomNumberGenerator()
-    let size = UInt64(proofEntries)
-    var inclusion: [Double] = []
-    var consistency: [Double] = []
-    for _ in 0..<(proofEntries < 1_000_000 ? 2_000 : 20_000) {
-        let sequence = UInt64.random(in: 0..<size, using: &generator)
-        let clock = Stopwatch()
-        let proof = try ledger.inclusionProof(forEntryAt: sequence)
-        inclusion.append(clock.seconds * 1e6)
-        precondition(!proof.hashes.isEmpty || size == 1)
-        let old = UInt64.random(in: 1...size, using: &generator)
-        let consistencyClock = Stopwatch()
-        _ = try ledger.consistencyProof(from: old, to: size)
-        consistency.append(consistencyClock.seconds * 1e6)
-    }
-    inclusion.sort()
-    consistency.sort()
-    print("| proof | p50 µs | p99 µs | max µs |")
-    print("|---|---:|---:|---:|")
-    print("| inclusion (with stored checkpoint) | \(format(percentile(inclusion, 50), 1)) | \(format(percentile(inclusion, 99), 1)) | \(format(inclusion.last ?? 0, 1)) |")
-    print("| consistency | \(format(percentile(consistency, 50), 1)) | \(format(percentile(consistency, 99), 1)) | \(format(consistency.last ?? 0, 1)) |")
-
-    let heapBefore = heapInUseMiB()
-    let clock = Stopwatch()
-    var heapPeak = heapBefore
-    let report = try ledger.audit { done, _ in
-        heapPeak = max(heapPeak, heapInUseMiB())
-        _ = done
-    }
-    precondition(report.isValid)
     print("")
-    print("audit of \(format(Double(report.entriesChecked))) entries: \(format(Double(report.entriesChecked) / clock.seconds)) entries/s; anonymous resident memory \(format(heapBefore, 1)) MiB before, \(format(heapPeak, 1)) MiB peak during (LMDB pages are file-backed and not counted)")
-    removeAll(path)
-}
+    print("## Proofs at \(format(Double(proofEntries))) entries")
+    do {
+        let path = "\(directory)/proofs"
+        let ledger = try Ledger.create(
+            at: path,
+            origin: "bench.celltrace.local/proofs",
+            options: Ledger.Options(durable: false, initialMapSize: 1 << 30)
+        )
+        let build = Stopwatch()
+        var index = 0
+        while index < proofEntries {
+            let end = min(proofEntries, index + 10_000)
+            var drafts: [EntryDraft] = []
+            drafts.reserveCapacity(end - index)
+            for sequence in index..<end {
+                drafts.append(
+                    EntryDraft(type: "generic", actor: "bench", body: .object(["n": .number(Double(sequence))]))
+                )
+            }
+            try ledger.append(drafts)
+            index = end
+        }
+        print("built in \(format(build.seconds, 1)) s (non-durable commits; proofs do not depend on durability)")
+        var generator = SystemRandomNumberGenerator()
+        let size = UInt64(proofEntries)
+        var inclusion: [Double] = []
+        var consistency: [Double] = []
+        for _ in 0..<(proofEntries < 1_000_000 ? 2_000 : 20_000) {
+            let sequence = UInt64.random(in: 0..<size, using: &generator)
+            let clock = Stopwatch()
+            let proof = try ledger.inclusionProof(forEntryAt: sequence)
+            inclusion.append(clock.seconds * 1e6)
+            precondition(!proof.hashes.isEmpty || size == 1)
+            let old = UInt64.random(in: 1...size, using: &generator)
+            let consistencyClock = Stopwatch()
+            _ = try ledger.consistencyProof(from: old, to: size)
+            consistency.append(consistencyClock.seconds * 1e6)
+        }
+        inclusion.sort()
+        consistency.sort()
+        print("| proof | p50 µs | p99 µs | max µs |")
+        print("|---|---:|---:|---:|")
+        print(
+            "| inclusion (with stored checkpoint) | \(format(percentile(inclusion, 50), 1)) | \(format(percentile(inclusion, 99), 1)) | \(format(inclusion.last ?? 0, 1)) |"
+        )
+        print(
+            "| consistency | \(format(percentile(consistency, 50), 1)) | \(format(percentile(consistency, 99), 1)) | \(format(consistency.last ?? 0, 1)) |"
+        )
+
+        let heapBefore = heapInUseMiB()
+        let clock = Stopwatch()
+        var heapPeak = heapBefore
+        let report = try ledger.audit { done, _ in
+            heapPeak = max(heapPeak, heapInUseMiB())
+            _ = done
+        }
+        precondition(report.isValid)
+        print("")
+        print(
+            "audit of \(format(Double(report.entriesChecked))) entries: \(format(Double(report.entriesChecked) / clock.seconds)) entries/s; anonymous resident memory \(format(heapBefore, 1)) MiB before, \(format(heapPeak, 1)) MiB peak during (LMDB pages are file-backed and not counted)"
+        )
+        removeAll(path)
+    }
 }
 
 /// Anonymous resident memory (heap and stacks, not the file-backed LMDB map), in MiB.

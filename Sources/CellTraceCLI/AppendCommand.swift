@@ -73,15 +73,19 @@ struct AppendCommand: ParsableCommand {
         }
         let checkpoint = receipt.checkpoint.note.formatted
         if json {
-            Console.out(JSONValue.object([
-                "first": .number(Double(receipt.firstSequenceNumber)),
-                "count": .number(Double(receipt.count)),
-                "size": .number(Double(receipt.treeSize)),
-                "checkpoint": .string(checkpoint),
-            ]).canonicalString)
+            Console.out(
+                JSONValue.object([
+                    "first": .number(Double(receipt.firstSequenceNumber)),
+                    "count": .number(Double(receipt.count)),
+                    "size": .number(Double(receipt.treeSize)),
+                    "checkpoint": .string(checkpoint),
+                ]).canonicalString
+            )
         } else {
             let last = receipt.firstSequenceNumber + UInt64(receipt.count) - 1
-            Console.out("appended \(receipt.count) entries (\(receipt.firstSequenceNumber)–\(last)); size \(receipt.treeSize)")
+            Console.out(
+                "appended \(receipt.count) entries (\(receipt.firstSequenceNumber)–\(last)); size \(receipt.treeSize)"
+            )
             Console.out(checkpoint, terminator: "")
         }
     }

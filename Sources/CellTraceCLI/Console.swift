@@ -44,7 +44,8 @@ enum Console {
             bytes.withUnsafeBytes { buffer in
                 var offset = 0
                 while offset < buffer.count {
-                    let written = write(STDOUT_FILENO, buffer.baseAddress! + offset, buffer.count - offset)
+                    let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
+                    let written = write(STDOUT_FILENO, rest.baseAddress, rest.count)
                     if written <= 0 {
                         if written < 0 && errno == EINTR { continue }
                         return
@@ -60,7 +61,8 @@ enum Console {
         text.withUTF8 { buffer in
             var offset = 0
             while offset < buffer.count {
-                let written = write(descriptor, buffer.baseAddress! + offset, buffer.count - offset)
+                let rest = UnsafeBufferPointer(rebasing: buffer[offset...])
+                let written = write(descriptor, rest.baseAddress, rest.count)
                 if written <= 0 {
                     if written < 0 && errno == EINTR { continue }
                     return

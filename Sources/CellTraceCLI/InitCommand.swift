@@ -26,11 +26,13 @@ struct InitCommand: ParsableCommand {
     func run() throws {
         let ledger = try Ledger.create(at: options.path, origin: origin)
         if json {
-            Console.out(JSONValue.object([
-                "path": .string(ledger.path),
-                "origin": .string(ledger.origin),
-                "vkey": .string(ledger.verifierKey.text),
-            ]).canonicalString)
+            Console.out(
+                JSONValue.object([
+                    "path": .string(ledger.path),
+                    "origin": .string(ledger.origin),
+                    "vkey": .string(ledger.verifierKey.text),
+                ]).canonicalString
+            )
         } else {
             Console.out("Created ledger at \(ledger.path)")
             Console.out("origin: \(ledger.origin)")

@@ -63,13 +63,15 @@ struct ProveCommand: ParsableCommand {
             let ledger = try Ledger(openingAt: options.path)
             let proof = try ledger.consistencyProof(from: from, to: to)
             if json {
-                Console.out(JSONValue.object([
-                    "from": .number(Double(from)),
-                    "to": .number(Double(to)),
-                    "root1": .string(try ledger.rootHash(atSize: from).base64),
-                    "root2": .string(try ledger.rootHash(atSize: to).base64),
-                    "proof": .array(proof.map { .string($0.base64) }),
-                ]).canonicalString)
+                Console.out(
+                    JSONValue.object([
+                        "from": .number(Double(from)),
+                        "to": .number(Double(to)),
+                        "root1": .string(try ledger.rootHash(atSize: from).base64),
+                        "root2": .string(try ledger.rootHash(atSize: to).base64),
+                        "proof": .array(proof.map { .string($0.base64) }),
+                    ]).canonicalString
+                )
             } else {
                 for hash in proof {
                     Console.out(hash.base64)

@@ -60,18 +60,24 @@ struct VerifyProofCommand: ParsableCommand {
                 root: parsed.checkpoint.checkpoint.rootHash
             )
         } catch let error as LedgerError {
-            throw Failure.verificationFailed("\(entry) is not entry \(parsed.index) under this checkpoint: \(error.message)")
+            throw Failure.verificationFailed(
+                "\(entry) is not entry \(parsed.index) under this checkpoint: \(error.message)"
+            )
         }
         let size = parsed.checkpoint.checkpoint.size
         if json {
-            Console.out(JSONValue.object([
-                "verified": true,
-                "index": .number(Double(parsed.index)),
-                "size": .number(Double(size)),
-                "origin": .string(parsed.checkpoint.checkpoint.origin),
-            ]).canonicalString)
+            Console.out(
+                JSONValue.object([
+                    "verified": true,
+                    "index": .number(Double(parsed.index)),
+                    "size": .number(Double(size)),
+                    "origin": .string(parsed.checkpoint.checkpoint.origin),
+                ]).canonicalString
+            )
         } else {
-            Console.out("OK: entry \(parsed.index) is included in \(parsed.checkpoint.checkpoint.origin) at size \(size), checkpoint signed by \(key.name)")
+            Console.out(
+                "OK: entry \(parsed.index) is included in \(parsed.checkpoint.checkpoint.origin) at size \(size), checkpoint signed by \(key.name)"
+            )
         }
     }
 }

@@ -118,7 +118,8 @@ internal import Darwin
         }
         var signature = [UInt8](repeating: 0, count: 64)
         var length = signature.count
-        guard unsafe EVP_DigestSign(context, &signature, &length, messageBytes, messageBytes.count) == 1, length == 64 else {
+        guard unsafe EVP_DigestSign(context, &signature, &length, messageBytes, messageBytes.count) == 1, length == 64
+        else {
             throw CryptoError.openSSL("EVP_DigestSign")
         }
         return signature

@@ -27,7 +27,11 @@ internal import COpenSSL
             )
         }
         guard let key = unsafe EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nil, raw, raw.count) else {
-            throw CryptoError(code: .invalidKey, message: "not an Ed25519 public key", cause: CryptoError.openSSL("EVP_PKEY_new_raw_public_key"))
+            throw CryptoError(
+                code: .invalidKey,
+                message: "not an Ed25519 public key",
+                cause: CryptoError.openSSL("EVP_PKEY_new_raw_public_key")
+            )
         }
         self.rawRepresentation = raw
         unsafe self.key = key
@@ -76,7 +80,13 @@ internal import COpenSSL
             ERR_clear_error()
             return false
         }
-        let rc = unsafe EVP_DigestVerify(context, signatureBytes, signatureBytes.count, messageBytes, messageBytes.count)
+        let rc = unsafe EVP_DigestVerify(
+            context,
+            signatureBytes,
+            signatureBytes.count,
+            messageBytes,
+            messageBytes.count
+        )
         if rc != 1 {
             ERR_clear_error()
         }

@@ -33,7 +33,10 @@ enum KeyFile {
         defer { PEM.cleanse(&bytes) }
         var written = 0
         while written < bytes.count {
-            let count = unsafe bytes.withUnsafeBytes { unsafe Glibc.write(fd, $0.baseAddress! + written, $0.count - written) }
+            let count = unsafe bytes.withUnsafeBytes { buffer in
+                let rest = unsafe UnsafeRawBufferPointer(rebasing: buffer[written...])
+                return unsafe Glibc.write(fd, rest.baseAddress, rest.count)
+            }
             if count < 0 {
                 if errno == EINTR { continue }
                 _ = close(fd)

@@ -10,7 +10,9 @@ enum PEM {
     ) throws -> R {
         var bytes = Array(text.utf8)
         defer { cleanse(&bytes) }
-        guard let bio = unsafe BIO_new_mem_buf(bytes, Int32(bytes.count)) else { throw CryptoError.openSSL("BIO_new_mem_buf") }
+        guard let bio = unsafe BIO_new_mem_buf(bytes, Int32(bytes.count)) else {
+            throw CryptoError.openSSL("BIO_new_mem_buf")
+        }
         defer { unsafe BIO_free(bio) }
         guard let key = unsafe read(bio) else {
             let cause = CryptoError.openSSL("PEM_read_bio")
@@ -22,7 +24,9 @@ enum PEM {
 
     /// Runs `write` against a memory BIO and returns what it wrote as text.
     static func write(_ write: (OpaquePointer) -> Int32) throws -> String {
-        guard let method = unsafe BIO_s_mem(), let bio = unsafe BIO_new(method) else { throw CryptoError.openSSL("BIO_new") }
+        guard let method = unsafe BIO_s_mem(), let bio = unsafe BIO_new(method) else {
+            throw CryptoError.openSSL("BIO_new")
+        }
         defer { unsafe BIO_free(bio) }
         guard unsafe write(bio) == 1 else { throw CryptoError.openSSL("PEM_write_bio") }
         var data: UnsafeMutablePointer<CChar>? = nil

@@ -30,7 +30,9 @@ public enum SHA256 {
 
     private init() {
         guard let md = unsafe EVP_MD_fetch(nil, "SHA2-256", nil) else {
-            preconditionFailure("OpenSSL has no SHA2-256 in its default provider: \(CryptoError.openSSL("EVP_MD_fetch"))")
+            preconditionFailure(
+                "OpenSSL has no SHA2-256 in its default provider: \(CryptoError.openSSL("EVP_MD_fetch"))"
+            )
         }
         unsafe self.md = md
     }

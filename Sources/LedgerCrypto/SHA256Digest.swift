@@ -26,8 +26,9 @@ public struct SHA256Digest: Hashable, Sendable {
 
     /// Creates a digest from exactly 32 bytes.
     ///
+    /// Returns `nil` when `bytes` does not hold exactly 32 bytes.
+    ///
     /// - Parameter bytes: The digest's bytes.
-    /// - Returns: `nil` when `bytes` does not hold exactly 32 bytes.
     public init?(bytes: some Collection<UInt8>) {
         guard bytes.count == Self.byteCount else { return nil }
         // The contiguous path keeps this cheap when called unspecialised from another module.
@@ -63,8 +64,9 @@ public struct SHA256Digest: Hashable, Sendable {
 
     /// Creates a digest from 64 hexadecimal digits, in either case.
     ///
+    /// Returns `nil` when `hex` is not 64 hexadecimal digits.
+    ///
     /// - Parameter hex: The digest as hexadecimal text.
-    /// - Returns: `nil` when `hex` is not 64 hexadecimal digits.
     public init?(hex: some StringProtocol) {
         guard let bytes = HexCoding.decode(hex), let digest = SHA256Digest(bytes: bytes) else { return nil }
         self = digest
@@ -72,8 +74,9 @@ public struct SHA256Digest: Hashable, Sendable {
 
     /// Creates a digest from its standard base64 form (44 characters with padding).
     ///
+    /// Returns `nil` when `base64` is not the base64 form of 32 bytes.
+    ///
     /// - Parameter base64: The digest as base64 text.
-    /// - Returns: `nil` when `base64` is not the base64 form of 32 bytes.
     public init?(base64: some StringProtocol) {
         guard let bytes = Base64.decode(base64), let digest = SHA256Digest(bytes: bytes) else { return nil }
         self = digest
@@ -99,6 +102,7 @@ public struct SHA256Digest: Hashable, Sendable {
     ///
     /// - Parameter body: A closure that reads the 32 bytes; the buffer is valid only inside it.
     /// - Returns: What `body` returns.
+    /// - Throws: What `body` throws.
     @inlinable
     public func withUnsafeBytes<R, E: Error>(_ body: (UnsafeRawBufferPointer) throws(E) -> R) throws(E) -> R {
         var copy = self

@@ -1,4 +1,4 @@
-/// How ``WriteTransaction/put(_:forKey:in:mode:)`` treats an existing key or the key order.
+/// How `WriteTransaction.put(_:forKey:in:mode:)` treats an existing key or the key order.
 public enum PutMode: Sendable, Hashable {
     /// Insert the pair, replacing the key's value; in a duplicate-sorted table, add the value to the key's set.
     case upsert

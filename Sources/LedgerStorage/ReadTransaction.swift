@@ -71,7 +71,11 @@ extension ReadTransaction: ReadableTransaction {
     ///   `destination`.
     /// - Throws: ``StorageError`` if LMDB fails or the table belongs to another environment.
     @available(*, noasync)
-    public func copyValue(in table: Table, forKey key: [UInt8], into destination: UnsafeMutableRawBufferPointer) throws -> Int? {
+    public func copyValue(
+        in table: Table,
+        forKey key: [UInt8],
+        into destination: UnsafeMutableRawBufferPointer
+    ) throws -> Int? {
         guard let found = try unsafe handle.get(in: table, forKey: key) else { return nil }
         let bytes = unsafe found.bytes
         guard bytes.count <= destination.count else { return nil }

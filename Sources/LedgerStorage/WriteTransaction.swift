@@ -73,7 +73,7 @@
 
     /// Stores a value for a key, given as byte arrays.
     ///
-    /// The same as ``put(_:forKey:in:mode:)``, without generics: called across modules for every
+    /// The same as `put(_:forKey:in:mode:)`, without generics: called across modules for every
     /// row of an append, the generic version runs unspecialised and looks up type metadata each time.
     ///
     /// - Parameters:
@@ -81,7 +81,7 @@
     ///   - key: The key, 1 to 511 bytes.
     ///   - table: The table to write.
     ///   - mode: How to treat an existing key or the key order.
-    /// - Throws: As ``put(_:forKey:in:mode:)``.
+    /// - Throws: As `put(_:forKey:in:mode:)`.
     @available(*, noasync)
     public func put(_ value: [UInt8], forKey key: [UInt8], in table: Table, mode: PutMode = .upsert) throws {
         try unsafe handle.put(value, forKey: key, in: table, mode: mode)
@@ -94,7 +94,7 @@
     ///   - table: The table.
     /// - Returns: `true` if the key was present.
     /// - Throws: ``StorageError`` if LMDB fails; ``StorageError/Code/mapFull`` as for
-    ///   ``put(_:forKey:in:mode:)``.
+    ///   `put(_:forKey:in:mode:)`.
     @available(*, noasync)
     @discardableResult
     public func delete(key: some Collection<UInt8>, in table: Table) throws -> Bool {
@@ -109,7 +109,7 @@
     ///   - table: The table.
     /// - Returns: `true` if the pair was present.
     /// - Throws: ``StorageError`` if LMDB fails; ``StorageError/Code/mapFull`` as for
-    ///   ``put(_:forKey:in:mode:)``.
+    ///   `put(_:forKey:in:mode:)`.
     @available(*, noasync)
     @discardableResult
     public func delete(key: some Collection<UInt8>, value: some Collection<UInt8>, in table: Table) throws -> Bool {
@@ -162,7 +162,11 @@ extension WriteTransaction: ReadableTransaction {
     ///   `destination`.
     /// - Throws: ``StorageError`` if LMDB fails or the table belongs to another environment.
     @available(*, noasync)
-    public func copyValue(in table: Table, forKey key: [UInt8], into destination: UnsafeMutableRawBufferPointer) throws -> Int? {
+    public func copyValue(
+        in table: Table,
+        forKey key: [UInt8],
+        into destination: UnsafeMutableRawBufferPointer
+    ) throws -> Int? {
         guard let found = try unsafe handle.get(in: table, forKey: key) else { return nil }
         let bytes = unsafe found.bytes
         guard bytes.count <= destination.count else { return nil }

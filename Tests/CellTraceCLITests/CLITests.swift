@@ -66,22 +66,57 @@ let lotLines = """
         #expect(proof.output.hasPrefix("c2sp.org/tlog-proof@v1\nindex 1\n"))
         write(proof.output, to: directory + "/entry.proof")
         write(String(lines[1]) + "\n", to: directory + "/entry.json")
-        let verified = celltrace("verify-proof", directory + "/entry.proof", "--entry", directory + "/entry.json", "--vkey", vkey)
+        let verified = celltrace(
+            "verify-proof",
+            directory + "/entry.proof",
+            "--entry",
+            directory + "/entry.json",
+            "--vkey",
+            vkey
+        )
         #expect(verified.status == 0, "\(verified.error)")
         #expect(verified.output.hasPrefix("OK: entry 1 is included in cli.celltrace.local/test at size 3"))
 
         // A changed entry, another key, or another entry's bytes: exit 1.
         write(String(lines[1]).replacingOccurrences(of: "31000", with: "31001") + "\n", to: directory + "/changed.json")
-        #expect(celltrace("verify-proof", directory + "/entry.proof", "--entry", directory + "/changed.json", "--vkey", vkey).status == 1)
+        #expect(
+            celltrace(
+                "verify-proof",
+                directory + "/entry.proof",
+                "--entry",
+                directory + "/changed.json",
+                "--vkey",
+                vkey
+            ).status == 1
+        )
         write(String(lines[0]) + "\n", to: directory + "/other.json")
-        #expect(celltrace("verify-proof", directory + "/entry.proof", "--entry", directory + "/other.json", "--vkey", vkey).status == 1)
-        let otherKey = try NoteSigner(name: "cli.celltrace.local/test", privateKey: Ed25519PrivateKey()).verifierKey.text
-        #expect(celltrace("verify-proof", directory + "/entry.proof", "--entry", directory + "/entry.json", "--vkey", otherKey).status == 1)
+        #expect(
+            celltrace("verify-proof", directory + "/entry.proof", "--entry", directory + "/other.json", "--vkey", vkey)
+                .status == 1
+        )
+        let otherKey = try NoteSigner(name: "cli.celltrace.local/test", privateKey: Ed25519PrivateKey()).verifierKey
+            .text
+        #expect(
+            celltrace(
+                "verify-proof",
+                directory + "/entry.proof",
+                "--entry",
+                directory + "/entry.json",
+                "--vkey",
+                otherKey
+            ).status == 1
+        )
 
         // The independent Python verifier agrees.
-        let python = runProcess("/usr/bin/env", ["python3", toolsPath("verify_proof.py"), directory + "/entry.proof", directory + "/entry.json", vkey])
+        let python = runProcess(
+            "/usr/bin/env",
+            ["python3", toolsPath("verify_proof.py"), directory + "/entry.proof", directory + "/entry.json", vkey]
+        )
         #expect(python.status == 0, "\(python.output)")
-        let pythonChanged = runProcess("/usr/bin/env", ["python3", toolsPath("verify_proof.py"), directory + "/entry.proof", directory + "/changed.json", vkey])
+        let pythonChanged = runProcess(
+            "/usr/bin/env",
+            ["python3", toolsPath("verify_proof.py"), directory + "/entry.proof", directory + "/changed.json", vkey]
+        )
         #expect(pythonChanged.status == 1)
 
         let audit = celltrace("verify", "--ledger", ledger, "--deep")
@@ -98,7 +133,9 @@ let lotLines = """
         for _ in 0..<4 {
             #expect(celltrace("append", directory + "/lots.jsonl", "--ledger", ledger).status == 0)
         }
-        let key = try NoteVerifierKey(parsing: celltrace("key", "--ledger", ledger).output.trimmingCharacters(in: .newlines))
+        let key = try NoteVerifierKey(
+            parsing: celltrace("key", "--ledger", ledger).output.trimmingCharacters(in: .newlines)
+        )
         let old = try SignedCheckpoint(parsing: celltrace("checkpoint", "--ledger", ledger, "--size", "5").output)
         let new = try SignedCheckpoint(parsing: celltrace("checkpoint", "--ledger", ledger).output)
         try old.verify(with: key)
@@ -114,7 +151,9 @@ let lotLines = """
             root2: new.checkpoint.rootHash,
             proof: proof
         )
-        let json = try JSONValue(parsing: celltrace("prove", "consistency", "--from", "5", "--to", "12", "--ledger", ledger, "--json").output)
+        let json = try JSONValue(
+            parsing: celltrace("prove", "consistency", "--from", "5", "--to", "12", "--ledger", ledger, "--json").output
+        )
         #expect(json["root1"]?.stringValue == old.checkpoint.rootHash.base64)
         #expect(json["proof"]?.arrayValue?.count == proof.count)
     }
@@ -129,7 +168,11 @@ let lotLines = """
         #expect(bad.status == 2)
         #expect(bad.error.contains("bad.jsonl:2:"), "\(bad.error)")
         write("{\"lot\":\"A\"}\n[1,2]\n", to: directory + "/array.jsonl")
-        #expect(celltrace("append", directory + "/array.jsonl", "--ledger", ledger).error.contains("array.jsonl:2: each line must be a JSON object"))
+        #expect(
+            celltrace("append", directory + "/array.jsonl", "--ledger", ledger).error.contains(
+                "array.jsonl:2: each line must be a JSON object"
+            )
+        )
         write("{\"lot\":\"A\",\"$commit\":\"x\"}\n", to: directory + "/reserved.jsonl")
         let reserved = celltrace("append", directory + "/reserved.jsonl", "--ledger", ledger)
         #expect(reserved.status == 2 && reserved.error.contains("record 0, field 'body/$commit'"), "\(reserved.error)")
@@ -179,7 +222,10 @@ let lotLines = """
 func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
     let path = fixturesPath("cli/" + name)
     if ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1" {
-        try FileManager.default.createDirectory(atPath: (path as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            atPath: (path as NSString).deletingLastPathComponent,
+            withIntermediateDirectories: true
+        )
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
         return
     }
@@ -188,7 +234,8 @@ func expectGolden(_ text: String, _ name: String, sourceLocation: SourceLocation
 }
 
 func packageRoot() -> String {
-    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        .path
 }
 
 func fixturesPath(_ relative: String) -> String { packageRoot() + "/Fixtures/" + relative }

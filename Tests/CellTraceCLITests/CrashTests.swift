@@ -10,7 +10,10 @@ import Glibc
 @Suite struct CrashTests {
     @Test func killedAppendsLoseNoAcknowledgedBatch() throws {
         let binary = celltraceBinary()
-        try #require(FileManager.default.isExecutableFile(atPath: binary), "build the celltrace product first: \(binary)")
+        try #require(
+            FileManager.default.isExecutableFile(atPath: binary),
+            "build the celltrace product first: \(binary)"
+        )
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = directory + "/ledger"

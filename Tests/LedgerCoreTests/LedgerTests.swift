@@ -1,7 +1,7 @@
-import Synchronization
 import LedgerCore
 import LedgerCrypto
 import LedgerStorage
+import Synchronization
 import Testing
 
 #if canImport(Glibc)
@@ -10,10 +10,17 @@ import Glibc
 
 /// A fresh directory per test, removed afterwards (no test shares ledger state).
 func withTemporaryDirectory<R>(_ body: (String) throws -> R) rethrows -> R {
-    var template = Array("/tmp/celltrace-test-XXXXXX".utf8CString)
-    let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    let path = makeTemporaryDirectory()
     defer { _ = system("rm -rf '\(path)'") }
     return try body(path)
+}
+
+/// Creates a fresh directory under /tmp.
+func makeTemporaryDirectory() -> String {
+    var template = Array("/tmp/celltrace-test-XXXXXX".utf8CString)
+    let created = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
+    guard let created else { fatalError("mkdtemp failed") }
+    return String(cString: created)
 }
 
 /// A clock that starts at a fixed time and advances one second per batch.
@@ -31,14 +38,23 @@ final class Flag: Sendable {
 
 final class Counter: Sendable {
     private let value = Mutex<Int64>(0)
-    func next() -> Int64 { value.withLock { $0 += 1; return $0 } }
+    func next() -> Int64 {
+        value.withLock {
+            $0 += 1
+            return $0
+        }
+    }
 }
 
 let testOptions = Ledger.Options(durable: false, clock: steppingClock())
 
 func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
     (start..<start + count).map { index in
-        EntryDraft(type: "generic", actor: "tester", body: ["lot": .string("LOT-\(index)"), "kg": .string("\(index).5")])
+        EntryDraft(
+            type: "generic",
+            actor: "tester",
+            body: ["lot": .string("LOT-\(index)"), "kg": .string("\(index).5")]
+        )
     }
 }
 
@@ -79,18 +95,39 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
             body: ["b": 1, "a": ["é", "\u{1F600}"], "n": .null]
         )
         let text = String(decoding: entry.canonicalBytes, as: UTF8.self)
-        #expect(text == #"{"actor":"tester","body":{"a":["é","😀"],"b":1,"n":null},"origin":"test.celltrace.local/a","prev":"4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a","seq":7,"time":"2026-11-18T11:06:40.123Z","type":"generic","v":1}"#)
+        #expect(
+            text
+                == #"{"actor":"tester","body":{"a":["é","😀"],"b":1,"n":null},"origin":"test.celltrace.local/a","prev":"4bf5122f344554c53bde2ebb8cd2b7e3d1600ad631c385a5d7cce23c7785459a","seq":7,"time":"2026-11-18T11:06:40.123Z","type":"generic","v":1}"#
+        )
         #expect(try JSONValue(parsing: entry.canonicalBytes).canonicalBytes == entry.canonicalBytes)
         #expect(try Entry(canonicalBytes: entry.canonicalBytes) == entry)
     }
 
     @Test(arguments: [
-        (#"{"actor":"a","body":1,"origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":2}"#, "version"),
-        (#"{"actor":"a","body":1,"origin":"o","prev":"\#(String(repeating: "0", count: 63))","seq":0,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":1}"#, "'prev'"),
-        (#"{"actor":"a","body":1,"origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0.5,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":1}"#, "'seq'"),
-        (#"{"actor":"a","body":1,"origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0,"time":"2026-11-18 05:46:40Z","type":"generic","v":1}"#, "'time'"),
-        (#"{"actor":"a","body":1,"extra":1,"origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":1}"#, "unknown field"),
-        (#"{"body":1,"actor":"a","origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":1}"#, "canonical"),
+        (
+            #"{"actor":"a","body":1,"origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":2}"#,
+            "version"
+        ),
+        (
+            #"{"actor":"a","body":1,"origin":"o","prev":"\#(String(repeating: "0", count: 63))","seq":0,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":1}"#,
+            "'prev'"
+        ),
+        (
+            #"{"actor":"a","body":1,"origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0.5,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":1}"#,
+            "'seq'"
+        ),
+        (
+            #"{"actor":"a","body":1,"origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0,"time":"2026-11-18 05:46:40Z","type":"generic","v":1}"#,
+            "'time'"
+        ),
+        (
+            #"{"actor":"a","body":1,"extra":1,"origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":1}"#,
+            "unknown field"
+        ),
+        (
+            #"{"body":1,"actor":"a","origin":"o","prev":"\#(String(repeating: "0", count: 64))","seq":0,"time":"2026-11-18T05:46:40.123Z","type":"generic","v":1}"#,
+            "canonical"
+        ),
     ])
     func malformedEntriesAreRejected(text: String, expectedWords: String) {
         let error = #expect(throws: LedgerError.self) { try Entry(canonicalBytes: Array(text.utf8)) }
@@ -124,7 +161,10 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
             var batch = drafts(10_000)
             batch[7_301].body = ["lot": "X", "nested": ["$commit": "sneaky"]]
             let late = #expect(throws: LedgerError.self) { try ledger.append(batch) }
-            #expect(late?.message.hasPrefix("record 7301, field 'body/nested/$commit'") == true, "\(late?.message ?? "")")
+            #expect(
+                late?.message.hasPrefix("record 7301, field 'body/nested/$commit'") == true,
+                "\(late?.message ?? "")"
+            )
             batch[12].type = "Not A Type"
             let early = #expect(throws: LedgerError.self) { try ledger.append(batch) }
             #expect(early?.message.hasPrefix("record 12, field 'type'") == true, "\(early?.message ?? "")")
@@ -182,7 +222,13 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
                     let proof = try ledger.inclusionProof(forEntryAt: sequence, treeSize: size)
                     #expect(proof.checkpoint == checkpoint)
                     let leaf = try ledger.entry(at: sequence).leafHash
-                    try MerkleTree.verifyInclusion(index: sequence, size: size, leafHash: leaf, proof: proof.hashes, root: checkpoint.checkpoint.rootHash)
+                    try MerkleTree.verifyInclusion(
+                        index: sequence,
+                        size: size,
+                        leafHash: leaf,
+                        proof: proof.hashes,
+                        root: checkpoint.checkpoint.rootHash
+                    )
                     #expect(try InclusionProofText(parsing: proof.formatted) == proof)
                 }
             }
@@ -200,9 +246,15 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
             let middle = try ledger.checkpoint(atSize: 100)
             try middle.verify(with: ledger.verifierKey)
             #expect(middle.checkpoint.rootHash == (try ledger.rootHash(atSize: 100)))
-            #expect(throws: LedgerError(code: .notFound, message: "")) { try ledger.inclusionProof(forEntryAt: UInt64(appended)) }
-            #expect(throws: LedgerError(code: .notFound, message: "")) { try ledger.checkpoint(atSize: UInt64(appended) + 1) }
-            #expect(throws: LedgerError(code: .invalidInput, message: "")) { try ledger.consistencyProof(from: 0, to: 5) }
+            #expect(throws: LedgerError(code: .notFound, message: "")) {
+                try ledger.inclusionProof(forEntryAt: UInt64(appended))
+            }
+            #expect(throws: LedgerError(code: .notFound, message: "")) {
+                try ledger.checkpoint(atSize: UInt64(appended) + 1)
+            }
+            #expect(throws: LedgerError(code: .invalidInput, message: "")) {
+                try ledger.consistencyProof(from: 0, to: 5)
+            }
         }
     }
 
@@ -292,8 +344,7 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
 
 /// Async flavour of the temporary-directory helper.
 func withTemporaryDirectoryAsync<R>(_ body: (String) async throws -> R) async rethrows -> R {
-    var template = Array("/tmp/celltrace-test-XXXXXX".utf8CString)
-    let path = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)) }
+    let path = makeTemporaryDirectory()
     defer { _ = system("rm -rf '\(path)'") }
     return try await body(path)
 }

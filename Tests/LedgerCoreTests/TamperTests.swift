@@ -10,7 +10,8 @@ import Glibc
 
 /// Tampering with a closed ledger behind CellTrace's back, then auditing it.
 @Suite struct TamperTests {
-    static let tables = ["entries", "nodes", "checkpoints", "openings", "meta"].map { Environment.TableSpec(name: $0) }
+    static let tables =
+        ["entries", "nodes", "checkpoints", "openings", "meta"].map { Environment.TableSpec(name: $0) }
         + [Environment.TableSpec(name: "index.type", duplicateSort: true)]
 
     /// Builds a closed ledger of 40 entries in 4 batches.
@@ -86,7 +87,9 @@ import Glibc
             // Rewrite the last entry consistently (its leaf node too): only the checkpoint can tell.
             try withRawLedger(path) { environment, txn in
                 let entries = try environment.table("entries")
-                let old = try Entry(canonicalBytes: try #require(try txn.value(in: entries, forKey: BigEndianKey.encode(39))))
+                let old = try Entry(
+                    canonicalBytes: try #require(try txn.value(in: entries, forKey: BigEndianKey.encode(39)))
+                )
                 let forged = Entry(
                     sequenceNumber: 39,
                     previousHash: old.previousHash,
@@ -186,5 +189,7 @@ func readFile(_ path: String) throws -> [UInt8] {
 func writeFile(_ path: String, _ bytes: [UInt8]) throws {
     guard let file = fopen(path, "r+b") else { throw LedgerError(code: .io, message: "cannot open \(path)") }
     defer { fclose(file) }
-    guard fwrite(bytes, 1, bytes.count, file) == bytes.count else { throw LedgerError(code: .io, message: "cannot write \(path)") }
+    guard fwrite(bytes, 1, bytes.count, file) == bytes.count else {
+        throw LedgerError(code: .io, message: "cannot write \(path)")
+    }
 }

@@ -27,8 +27,9 @@ public struct Commitment: Sendable, Hashable {
 
     /// Reads a placeholder.
     ///
+    /// Returns `nil` unless `value` is exactly a placeholder.
+    ///
     /// - Parameter value: A body value.
-    /// - Returns: The commitment when `value` is exactly a placeholder, otherwise `nil`.
     public init?(placeholder value: JSONValue) {
         guard case .object(let members) = value, members.count == 1,
             let hex = members[Self.marker]?.stringValue, hex.utf8.count == 64,

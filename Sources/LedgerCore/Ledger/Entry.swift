@@ -18,7 +18,7 @@ public struct Entry: Sendable, Hashable {
 
     /// The entry's position in the ledger, from 0.
     public var sequenceNumber: UInt64
-    /// The leaf hash of the entry before it, or ``SHA256Digest/zero`` for the first entry.
+    /// The leaf hash of the entry before it, or `SHA256Digest.zero` for the first entry.
     public var previousHash: SHA256Digest
     /// The ledger's origin, the same string its checkpoints carry.
     public var origin: String
@@ -105,9 +105,13 @@ public struct Entry: Sendable, Hashable {
             throw LedgerError(code: .invalidInput, message: "entry has an unknown field '\(unknown)'")
         }
         guard try field("v").doubleValue == Double(Self.formatVersion) else {
-            throw LedgerError(code: .invalidInput, message: "entry field 'v': unsupported format version (this CellTrace reads 1)")
+            throw LedgerError(
+                code: .invalidInput,
+                message: "entry field 'v': unsupported format version (this CellTrace reads 1)"
+            )
         }
-        guard let seq = try field("seq").doubleValue, seq >= 0, seq <= 9_007_199_254_740_991, seq.rounded() == seq else {
+        guard let seq = try field("seq").doubleValue, seq >= 0, seq <= 9_007_199_254_740_991, seq.rounded() == seq
+        else {
             throw LedgerError(code: .invalidInput, message: "entry field 'seq' must be a whole number from 0 to 2^53-1")
         }
         guard let previous = SHA256Digest(hex: try string("prev")), try string("prev") == previous.hex else {
@@ -141,7 +145,11 @@ public struct Entry: Sendable, Hashable {
         return found
     }
 
-    private static func collectCommitments(in value: JSONValue, at path: [String], into found: inout [JSONPointer: Commitment]) {
+    private static func collectCommitments(
+        in value: JSONValue,
+        at path: [String],
+        into found: inout [JSONPointer: Commitment]
+    ) {
         if let commitment = Commitment(placeholder: value) {
             found[JSONPointer(tokens: path)] = commitment
             return
@@ -197,7 +205,13 @@ public struct Entry: Sendable, Hashable {
         into bytes: inout [UInt8]
     ) {
         encodeHead(actor: actor, body: body, origin: origin, into: &bytes)
-        encodeTail(previousHash: previousHash, sequenceNumber: sequenceNumber, timeText: timeText, type: type, into: &bytes)
+        encodeTail(
+            previousHash: previousHash,
+            sequenceNumber: sequenceNumber,
+            timeText: timeText,
+            type: type,
+            into: &bytes
+        )
     }
 
     /// Writes the part of an entry that depends only on its draft: `{"actor":…,"body":…,"origin":"…",`.
@@ -261,17 +275,24 @@ public struct Entry: Sendable, Hashable {
 
     /// Checks an entry type or similar identifier: 1–64 characters of `a-z`, `0-9`, `.`, `-`, `_`.
     static func validateName(_ name: String, field: String) throws {
-        let ok = (1...64).contains(name.utf8.count)
-            && name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2e || $0 == 0x2d || $0 == 0x5f }
+        let ok =
+            (1...64).contains(name.utf8.count)
+            && name.utf8.allSatisfy {
+                (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2e || $0 == 0x2d || $0 == 0x5f
+            }
         guard ok else {
-            throw LedgerError(code: .invalidInput, message: "'\(field)' must be 1–64 characters of a-z, 0-9, '.', '-', '_'")
+            throw LedgerError(
+                code: .invalidInput,
+                message: "'\(field)' must be 1–64 characters of a-z, 0-9, '.', '-', '_'"
+            )
         }
     }
 
     /// Checks a ledger origin: 1–255 printable ASCII characters without spaces, '+' or quotes, as
     /// the C2SP signed-note key name rules and the entry scanner need.
     static func validateOrigin(_ origin: String) throws {
-        let ok = (1...255).contains(origin.utf8.count)
+        let ok =
+            (1...255).contains(origin.utf8.count)
             && origin.utf8.allSatisfy { $0 > 0x20 && $0 < 0x7f && $0 != 0x2b && $0 != 0x22 && $0 != 0x5c }
         guard ok else {
             throw LedgerError(

@@ -55,7 +55,11 @@ enum EntryScanner {
         let hexRange = (end - 64)..<end
         end -= 64
         guard expect(#","prev":""#) else { return nil }
-        return Tail(previousHash: SHA256DigestText(range: hexRange), sequenceNumber: sequence, type: typeStart..<typeEnd)
+        return Tail(
+            previousHash: SHA256DigestText(range: hexRange),
+            sequenceNumber: sequence,
+            type: typeStart..<typeEnd
+        )
     }
 
     /// Compares 64 lower-case hex digits in `bytes` with a digest, without allocating.

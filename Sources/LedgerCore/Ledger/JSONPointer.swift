@@ -39,7 +39,10 @@ public struct JSONPointer: Sendable, Hashable, Comparable {
                 case "0": token.append("~")
                 case "1": token.append("/")
                 default:
-                    throw LedgerError(code: .invalidInput, message: "JSON pointer '\(text)' has a '~' not followed by 0 or 1")
+                    throw LedgerError(
+                        code: .invalidInput,
+                        message: "JSON pointer '\(text)' has a '~' not followed by 0 or 1"
+                    )
                 }
             }
             tokens.append(token)
@@ -94,7 +97,11 @@ public struct JSONPointer: Sendable, Hashable, Comparable {
         Self.replace(tokens[...], with: newValue, in: &document)
     }
 
-    private static func replace(_ tokens: ArraySlice<String>, with newValue: JSONValue, in node: inout JSONValue) -> Bool {
+    private static func replace(
+        _ tokens: ArraySlice<String>,
+        with newValue: JSONValue,
+        in node: inout JSONValue
+    ) -> Bool {
         guard let token = tokens.first else {
             node = newValue
             return true

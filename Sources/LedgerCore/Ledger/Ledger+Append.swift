@@ -51,7 +51,9 @@ extension Ledger {
         let secondHalf = ParallelWork { () throws -> [SealedDraft] in
             try (middle..<drafts.count).map { index in try Self.seal(drafts[index], record: index, origin: origin) }
         }
-        let first = Result { try (0..<middle).map { index in try Self.seal(drafts[index], record: index, origin: origin) } }
+        let first = Result {
+            try (0..<middle).map { index in try Self.seal(drafts[index], record: index, origin: origin) }
+        }
         let second = secondHalf.wait()
         return try first.get() + second.get()
     }
@@ -67,7 +69,8 @@ extension Ledger {
         } catch {
             throw fail("type", "must be 1–64 characters of a-z, 0-9, '.', '-', '_'")
         }
-        guard (1...256).contains(draft.actor.utf8.count), draft.actor.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f }) else {
+        guard (1...256).contains(draft.actor.utf8.count), draft.actor.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f })
+        else {
             throw fail("actor", "must be 1–256 characters without control characters")
         }
         if let path = reservedKeyPath(in: draft.body) {
@@ -137,16 +140,23 @@ extension Ledger {
         return nil
     }
 
-    /// The body of the append transaction. It may run more than once (LMDB map growth replays it),
+    /// The body of the append transaction.
+    ///
+    /// It may run more than once (LMDB map growth replays it),
     /// so it depends only on its arguments and the stored state.
-    private func appendSealed(_ batch: [SealedDraft], time: Timestamp, txn: borrowing WriteTransaction) throws -> AppendReceipt {
+    private func appendSealed(
+        _ batch: [SealedDraft],
+        time: Timestamp,
+        txn: borrowing WriteTransaction
+    ) throws -> AppendReceipt {
         let start = UInt64(try txn.count(tables.entries))
         var previous = SHA256Digest.zero
         if start > 0 {
             previous = try storedNode(level: 0, index: start - 1, txn: txn)
         }
         try checkLastCheckpoint(treeSize: start, txn: txn)
-        var range = try CompactRange(size: start) { level, index in try storedNode(level: level, index: index, txn: txn) }
+        var range = try CompactRange(size: start) { level, index in try storedNode(level: level, index: index, txn: txn)
+        }
         var sequence = start
         // One hasher, one entry buffer and fixed key buffers serve the whole batch.
         var hasher = SHA256Hasher()
@@ -191,7 +201,12 @@ extension Ledger {
         }
         let checkpoint = try Checkpoint(origin: origin, size: sequence, rootHash: range.root())
         let signed = try SignedCheckpoint.sign(checkpoint, with: signer)
-        try txn.put(Array(signed.note.formatted.utf8), forKey: BigEndianKey.encode(sequence), in: tables.checkpoints, mode: .append)
+        try txn.put(
+            Array(signed.note.formatted.utf8),
+            forKey: BigEndianKey.encode(sequence),
+            in: tables.checkpoints,
+            mode: .append
+        )
         return AppendReceipt(firstSequenceNumber: start, count: batch.count, treeSize: sequence, checkpoint: signed)
     }
 
@@ -201,13 +216,20 @@ extension Ledger {
         let cursor = try txn.cursor(tables.checkpoints)
         guard let (key, value) = try cursor.last() else {
             guard treeSize == 0 else {
-                throw LedgerError(code: .corruptLedger, message: "the ledger holds \(treeSize) entries but no checkpoint")
+                throw LedgerError(
+                    code: .corruptLedger,
+                    message: "the ledger holds \(treeSize) entries but no checkpoint"
+                )
             }
             return
         }
         let last = try SignedCheckpoint(parsing: String(decoding: value, as: UTF8.self))
         guard BigEndianKey.decode(key) == last.checkpoint.size, last.checkpoint.size <= treeSize else {
-            throw LedgerError(code: .corruptLedger, message: "the last checkpoint (size \(last.checkpoint.size)) does not fit a ledger of \(treeSize) entries")
+            throw LedgerError(
+                code: .corruptLedger,
+                message:
+                    "the last checkpoint (size \(last.checkpoint.size)) does not fit a ledger of \(treeSize) entries"
+            )
         }
         let root = try MerkleTree.root(size: last.checkpoint.size) { level, index in
             try storedNode(level: level, index: index, txn: txn)
@@ -215,19 +237,31 @@ extension Ledger {
         guard root == last.checkpoint.rootHash else {
             throw LedgerError(
                 code: .corruptLedger,
-                message: "the stored tree at size \(last.checkpoint.size) no longer matches its signed checkpoint; run `celltrace verify`"
+                message:
+                    "the stored tree at size \(last.checkpoint.size) no longer matches its signed checkpoint; run `celltrace verify`"
             )
         }
     }
 
     /// Reads a stored perfect-subtree hash.
-    func storedNode(level: Int, index: UInt64, txn: borrowing some ReadableTransaction & ~Copyable) throws -> SHA256Digest {
+    func storedNode(
+        level: Int,
+        index: UInt64,
+        txn: borrowing some ReadableTransaction & ~Copyable
+    ) throws -> SHA256Digest {
         var length: Int? = nil
         let digest = try SHA256Digest { buffer in
-            length = try txn.copyValue(in: tables.nodes, forKey: Tables.nodeKey(level: level, index: index), into: buffer)
+            length = try txn.copyValue(
+                in: tables.nodes,
+                forKey: Tables.nodeKey(level: level, index: index),
+                into: buffer
+            )
         }
         guard length == SHA256Digest.byteCount else {
-            throw LedgerError(code: .corruptLedger, message: "Merkle node (level \(level), index \(index)) is missing or damaged")
+            throw LedgerError(
+                code: .corruptLedger,
+                message: "Merkle node (level \(level), index \(index)) is missing or damaged"
+            )
         }
         return digest
     }

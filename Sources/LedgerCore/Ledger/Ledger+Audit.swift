@@ -37,8 +37,10 @@ public struct AuditFailure: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Ledger {
-    /// Audits the whole ledger: every entry re-read and re-hashed, every chain link, every stored
-    /// Merkle node recomputed, the root and signature of every stored checkpoint, and the derived
+    /// Audits the whole ledger.
+    ///
+    /// Every entry is re-read and re-hashed, every chain link checked, every stored Merkle node
+    /// recomputed, the root and signature of every stored checkpoint checked, and the derived
     /// indexes rebuilt and compared. It streams in one read transaction with flat memory.
     ///
     /// - Parameters:
@@ -55,7 +57,11 @@ extension Ledger {
         }
     }
 
-    private func audit(deep: Bool, progress: ((UInt64, UInt64) -> Void)?, txn: borrowing ReadTransaction) throws -> AuditReport {
+    private func audit(
+        deep: Bool,
+        progress: ((UInt64, UInt64) -> Void)?,
+        txn: borrowing ReadTransaction
+    ) throws -> AuditReport {
         var report = AuditReport()
         func fail(_ sequenceNumber: UInt64?, _ problem: String) {
             if report.failure == nil {
@@ -108,7 +114,12 @@ extension Ledger {
                     return
                 }
                 guard EntryScanner.hex(value, at: tail.previousHash.range, equals: previous) else {
-                    fail(sequence, sequence == 0 ? "the first entry's 'prev' is not zero" : "chain broken: 'prev' is not the leaf hash of entry \(sequence - 1)")
+                    fail(
+                        sequence,
+                        sequence == 0
+                            ? "the first entry's 'prev' is not zero"
+                            : "chain broken: 'prev' is not the leaf hash of entry \(sequence - 1)"
+                    )
                     return
                 }
                 typeIndex.add(key: UnsafeRawBufferPointer(rebasing: value[tail.type]), value: key)
@@ -144,7 +155,10 @@ extension Ledger {
             fail(nil, "the nodes table holds Merkle nodes beyond the last entry")
         }
         if let (key, _) = pendingCheckpoint {
-            fail(nil, "a checkpoint is stored for size \(BigEndianKey.decode(key).map(String.init) ?? "?"), which no batch ended at")
+            fail(
+                nil,
+                "a checkpoint is stored for size \(BigEndianKey.decode(key).map(String.init) ?? "?"), which no batch ended at"
+            )
         }
         let lastCheckpointSize = try checkpoints.last().flatMap { BigEndianKey.decode($0.key) }
         if sequence > 0, lastCheckpointSize != sequence {
@@ -156,7 +170,10 @@ extension Ledger {
         while try rows.nextRow({ key, value in storedTypeIndex.add(key: key, value: value) }) {}
         report.indexRowsChecked = storedTypeIndex.count
         if storedTypeIndex != typeIndex {
-            fail(nil, "index 'type' differs from the entries (\(storedTypeIndex.count) rows stored, \(typeIndex.count) expected); rebuild it")
+            fail(
+                nil,
+                "index 'type' differs from the entries (\(storedTypeIndex.count) rows stored, \(typeIndex.count) expected); rebuild it"
+            )
         }
         return report
     }
@@ -182,7 +199,8 @@ extension Ledger {
     /// The deep check of one entry: full parse, origin, and openings against commitments.
     ///
     /// - Returns: The number of openings checked, or what is wrong.
-    private func deepCheck(sequence: UInt64, bytes: [UInt8], txn: borrowing ReadTransaction) -> Result<Int, LedgerError> {
+    private func deepCheck(sequence: UInt64, bytes: [UInt8], txn: borrowing ReadTransaction) -> Result<Int, LedgerError>
+    {
         do {
             let entry = try Entry(canonicalBytes: bytes)
             guard entry.origin == origin else {
@@ -200,8 +218,9 @@ extension Ledger {
     }
 }
 
-/// An order-independent digest of a set of index rows: their count and the wrapping sum of a
-/// 64-bit keyed hash of each (key, value). Rebuilding an index from the entries and scanning the stored
+/// An order-independent digest of a set of index rows.
+///
+/// It holds their count and the wrapping sum of a 64-bit keyed hash of each (key, value). Rebuilding an index from the entries and scanning the stored
 /// one both fold into this in flat memory; equal digests mean equal row sets (up to 2^-64).
 struct IndexDigest: Equatable {
     private(set) var count: UInt64 = 0

@@ -12,7 +12,9 @@ extension Ledger {
         try Self.wrapStorage {
             try environment.read { txn in
                 try requireSize(size, txn: txn)
-                return try MerkleTree.root(size: size) { level, index in try storedNode(level: level, index: index, txn: txn) }
+                return try MerkleTree.root(size: size) { level, index in
+                    try storedNode(level: level, index: index, txn: txn)
+                }
             }
         }
     }
@@ -49,7 +51,9 @@ extension Ledger {
             }
             return checkpoint
         }
-        let root = try MerkleTree.root(size: size) { level, index in try storedNode(level: level, index: index, txn: txn) }
+        let root = try MerkleTree.root(size: size) { level, index in
+            try storedNode(level: level, index: index, txn: txn)
+        }
         return try SignedCheckpoint.sign(try Checkpoint(origin: origin, size: size, rootHash: root), with: signer)
     }
 
@@ -60,13 +64,17 @@ extension Ledger {
     ///   - treeSize: The tree size to prove against; `nil` for the current size.
     /// - Returns: The proof, checkable offline with the ledger's verifier key.
     /// - Throws: ``LedgerError/Code/notFound`` when the entry is not inside that tree.
-    public func inclusionProof(forEntryAt sequenceNumber: UInt64, treeSize: UInt64? = nil) throws -> InclusionProofText {
+    public func inclusionProof(forEntryAt sequenceNumber: UInt64, treeSize: UInt64? = nil) throws -> InclusionProofText
+    {
         try Self.wrapStorage {
             try environment.read { txn in
                 let checkpoint = try checkpoint(atSize: treeSize, txn: txn)
                 let size = checkpoint.checkpoint.size
                 guard sequenceNumber < size else {
-                    throw LedgerError(code: .notFound, message: "entry \(sequenceNumber) is not in a tree of size \(size)")
+                    throw LedgerError(
+                        code: .notFound,
+                        message: "entry \(sequenceNumber) is not in a tree of size \(size)"
+                    )
                 }
                 let hashes = try MerkleTree.inclusionProof(index: sequenceNumber, size: size) { level, index in
                     try storedNode(level: level, index: index, txn: txn)
@@ -85,7 +93,10 @@ extension Ledger {
     /// - Throws: ``LedgerError/Code/invalidInput`` for sizes out of order; ``LedgerError/Code/notFound``.
     public func consistencyProof(from oldSize: UInt64, to newSize: UInt64) throws -> [SHA256Digest] {
         guard oldSize >= 1, oldSize <= newSize else {
-            throw LedgerError(code: .invalidInput, message: "a consistency proof needs 1 ≤ from ≤ to (got \(oldSize) and \(newSize))")
+            throw LedgerError(
+                code: .invalidInput,
+                message: "a consistency proof needs 1 ≤ from ≤ to (got \(oldSize) and \(newSize))"
+            )
         }
         return try Self.wrapStorage {
             try environment.read { txn in

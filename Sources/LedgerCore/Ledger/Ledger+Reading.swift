@@ -16,12 +16,19 @@ extension Ledger {
                 }
                 let stored = try storedNode(level: 0, index: sequenceNumber, txn: txn)
                 guard MerkleTree.leafHash(bytes) == stored else {
-                    throw LedgerError(code: .corruptLedger, message: "entry \(sequenceNumber) does not match its leaf hash")
+                    throw LedgerError(
+                        code: .corruptLedger,
+                        message: "entry \(sequenceNumber) does not match its leaf hash"
+                    )
                 }
                 do {
                     return try Entry(canonicalBytes: bytes)
                 } catch {
-                    throw LedgerError(code: .corruptLedger, message: "entry \(sequenceNumber) is not a valid entry", cause: error)
+                    throw LedgerError(
+                        code: .corruptLedger,
+                        message: "entry \(sequenceNumber) is not a valid entry",
+                        cause: error
+                    )
                 }
             }
         }
@@ -43,7 +50,10 @@ extension Ledger {
                 while let (key, bytes) = next, let sequence = BigEndianKey.decode(key), sequence < range.upperBound {
                     let stored = try storedNode(level: 0, index: sequence, txn: txn)
                     guard MerkleTree.leafHash(bytes) == stored else {
-                        throw LedgerError(code: .corruptLedger, message: "entry \(sequence) does not match its leaf hash")
+                        throw LedgerError(
+                            code: .corruptLedger,
+                            message: "entry \(sequence) does not match its leaf hash"
+                        )
                     }
                     try body(sequence, bytes)
                     next = try cursor.next()
@@ -81,7 +91,11 @@ extension Ledger {
             }
             return openings
         } catch {
-            throw LedgerError(code: .corruptLedger, message: "the openings of entry \(sequenceNumber) are damaged", cause: error)
+            throw LedgerError(
+                code: .corruptLedger,
+                message: "the openings of entry \(sequenceNumber) are damaged",
+                cause: error
+            )
         }
     }
 
@@ -90,14 +104,23 @@ extension Ledger {
         let commitments = entry.commitments
         for (pointer, commitment) in commitments {
             guard let opening = openings[pointer] else {
-                throw LedgerError(code: .corruptLedger, message: "entry \(entry.sequenceNumber): no opening for \(pointer)")
+                throw LedgerError(
+                    code: .corruptLedger,
+                    message: "entry \(entry.sequenceNumber): no opening for \(pointer)"
+                )
             }
             guard opening.commitment == commitment else {
-                throw LedgerError(code: .corruptLedger, message: "entry \(entry.sequenceNumber): the opening of \(pointer) does not match its commitment")
+                throw LedgerError(
+                    code: .corruptLedger,
+                    message: "entry \(entry.sequenceNumber): the opening of \(pointer) does not match its commitment"
+                )
             }
         }
         if let extra = openings.keys.sorted().first(where: { commitments[$0] == nil }) {
-            throw LedgerError(code: .corruptLedger, message: "entry \(entry.sequenceNumber): opening \(extra) has no commitment")
+            throw LedgerError(
+                code: .corruptLedger,
+                message: "entry \(entry.sequenceNumber): opening \(extra) has no commitment"
+            )
         }
     }
 }

@@ -21,7 +21,9 @@ internal import Darwin
 public final class Ledger: Sendable {
     /// Settings for opening or creating a ledger.
     public struct Options: Sendable {
-        /// Commit durably (fsync per batch). Turn off only for throw-away ledgers in tests.
+        /// Whether each batch commits durably (fsync).
+        ///
+        /// Turn it off only for throw-away ledgers in tests and benchmarks.
         public var durable: Bool
         /// The initial LMDB map size in bytes; the map grows on demand.
         public var initialMapSize: Int
@@ -56,7 +58,9 @@ public final class Ledger: Sendable {
     let environment: Environment
     let tables: Tables
     let clock: @Sendable () -> Timestamp
-    /// Recently read checkpoints by tree size. A checkpoint never changes once signed, so the cache
+    /// Recently read checkpoints by tree size.
+    ///
+    /// A checkpoint never changes once signed, so the cache
     /// cannot go stale; it saves parsing the signed note on every proof.
     let checkpointCache = Mutex<[UInt64: SignedCheckpoint]>([:])
 
@@ -95,7 +99,14 @@ public final class Ledger: Sendable {
                 try txn.put(Array(signer.verifierKey.text.utf8), forKey: Array("vkey".utf8), in: tables.meta)
             }
         }
-        return Ledger(path: path, origin: origin, signer: signer, environment: environment, tables: tables, clock: options.clock)
+        return Ledger(
+            path: path,
+            origin: origin,
+            signer: signer,
+            environment: environment,
+            tables: tables,
+            clock: options.clock
+        )
     }
 
     /// Opens an existing ledger.
@@ -121,7 +132,10 @@ public final class Ledger: Sendable {
             }
         }
         guard let layout, String(decoding: layout, as: UTF8.self) == Self.layoutVersion, let origin, let vkey else {
-            throw LedgerError(code: .corruptLedger, message: "\(path) is not a CellTrace ledger of layout \(Self.layoutVersion)")
+            throw LedgerError(
+                code: .corruptLedger,
+                message: "\(path) is not a CellTrace ledger of layout \(Self.layoutVersion)"
+            )
         }
         let key: Ed25519PrivateKey
         do {
@@ -131,7 +145,10 @@ public final class Ledger: Sendable {
         }
         let signer = try NoteSigner(name: String(decoding: origin, as: UTF8.self), privateKey: key)
         guard signer.verifierKey.text == String(decoding: vkey, as: UTF8.self) else {
-            throw LedgerError(code: .corruptLedger, message: "the signing key in \(path) does not match the ledger's verifier key")
+            throw LedgerError(
+                code: .corruptLedger,
+                message: "the signing key in \(path) does not match the ledger's verifier key"
+            )
         }
         self.init(
             path: path,
@@ -164,7 +181,11 @@ public final class Ledger: Sendable {
         try wrapStorage {
             try Environment(
                 path: path,
-                options: Environment.Options(mapSize: options.initialMapSize, tables: Tables.specs, durable: options.durable)
+                options: Environment.Options(
+                    mapSize: options.initialMapSize,
+                    tables: Tables.specs,
+                    durable: options.durable
+                )
             )
         }
     }

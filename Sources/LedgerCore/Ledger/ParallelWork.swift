@@ -48,7 +48,9 @@ final class ParallelWork<Value: Sendable> {
     private final class Job: ThreadJob, @unchecked Sendable {
         // Safety: `work` is immutable and Sendable; `result` is behind a mutex.
         let work: @Sendable () throws -> Value
-        let result = Mutex<Result<Value, any Error>>(.failure(LedgerError(code: .io, message: "parallel work did not run")))
+        let result = Mutex<Result<Value, any Error>>(
+            .failure(LedgerError(code: .io, message: "parallel work did not run"))
+        )
 
         init(work: @escaping @Sendable () throws -> Value) {
             self.work = work

@@ -28,8 +28,9 @@ public struct Timestamp: Sendable, Hashable, Comparable {
 
     /// Parses the exact RFC 3339 form the ledger writes: `YYYY-MM-DDTHH:MM:SS.mmmZ`.
     ///
+    /// Returns `nil` when `text` is not in that form or names an impossible date.
+    ///
     /// - Parameter text: The time as text.
-    /// - Returns: `nil` when `text` is not in that form or names an impossible date.
     public init?(rfc3339 text: some StringProtocol) {
         let bytes = Array(text.utf8)
         guard bytes.count == 24, bytes[4] == 0x2d, bytes[7] == 0x2d, bytes[10] == 0x54, bytes[13] == 0x3a,
@@ -79,8 +80,11 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         put(rest / 60_000 % 60, at: 14, width: 2)
         put(rest / 1000 % 60, at: 17, width: 2)
         put(rest % 1000, at: 20, width: 3)
-        for (offset, separator) in [(4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z")] {
-            text[offset] = UInt8(ascii: Unicode.Scalar(separator)!)
+        let separators: [(Int, Unicode.Scalar)] = [
+            (4, "-"), (7, "-"), (10, "T"), (13, ":"), (16, ":"), (19, "."), (23, "Z"),
+        ]
+        for (offset, separator) in separators {
+            text[offset] = UInt8(ascii: separator)
         }
         return String(decoding: text, as: UTF8.self)
     }
@@ -93,7 +97,9 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         }
     }
 
-    /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+    /// Days since 1970-01-01 of a proleptic Gregorian date.
+    ///
+    /// The algorithm is Howard Hinnant's `days_from_civil`.
     static func daysFromCivil(year: Int64, month: Int64, day: Int64) -> Int64 {
         let shiftedYear = month <= 2 ? year - 1 : year
         let era = (shiftedYear >= 0 ? shiftedYear : shiftedYear - 399) / 400
@@ -103,7 +109,9 @@ public struct Timestamp: Sendable, Hashable, Comparable {
         return era * 146_097 + dayOfEra - 719_468
     }
 
-    /// The proleptic Gregorian date of a day count since 1970-01-01 (H. Hinnant's `civil_from_days`).
+    /// The proleptic Gregorian date of a day count since 1970-01-01.
+    ///
+    /// The algorithm is Howard Hinnant's `civil_from_days`.
     static func civilFromDays(_ days: Int64) -> (year: Int64, month: Int64, day: Int64) {
         let shifted = days + 719_468
         let era = (shifted >= 0 ? shifted : shifted - 146_096) / 146_097

@@ -8,7 +8,11 @@ extension MerkleTree {
     ///   - right: The right child.
     ///   - hasher: A hasher to reuse; it is left ready for the next message.
     /// - Returns: The parent's hash.
-    public static func nodeHash(_ left: SHA256Digest, _ right: SHA256Digest, using hasher: inout SHA256Hasher) -> SHA256Digest {
+    public static func nodeHash(
+        _ left: SHA256Digest,
+        _ right: SHA256Digest,
+        using hasher: inout SHA256Hasher
+    ) -> SHA256Digest {
         hasher.update(byte: 0x01)
         hasher.update(left)
         hasher.update(right)

@@ -56,7 +56,8 @@ public struct InclusionProofText: Sendable, Hashable {
         // What we write must be what we accept. An upper bound on the text's length settles it
         // without formatting in the common case (proofs are served by the thousand).
         let signatureBytes = checkpoint.note.signatures.reduce(0) { $0 + $1.name.utf8.count + 100 }
-        let bound = 128 + hashes.count * 45 + (extraData?.count ?? 0) * 2 + checkpoint.note.text.utf8.count + signatureBytes
+        let bound =
+            128 + hashes.count * 45 + (extraData?.count ?? 0) * 2 + checkpoint.note.text.utf8.count + signatureBytes
         guard bound <= NoteSyntax.maximumSize || formatted.utf8.count <= NoteSyntax.maximumSize else {
             throw NoteSyntax.invalidInput("the tlog proof would be longer than \(NoteSyntax.maximumSize) bytes")
         }
