@@ -258,6 +258,41 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         }
     }
 
+    @Test func storedRootEqualsTheNaiveRootAtEverySize() throws {
+        try withTemporaryDirectory { path in
+            let seed: UInt64 = 0x0C0F_FEE5
+            print("seed 0x0C0FFEE5")
+            var generator = SeededGenerator(seed: seed)
+            let ledger = try Ledger.create(at: path + "/l", options: testOptions)
+            // Batches of random length, so batch boundaries fall everywhere.
+            var appended = 0
+            while appended < 6_000 {
+                let count = Int.random(in: 1...300, using: &generator)
+                try ledger.append(drafts(count, from: appended))
+                appended += count
+            }
+            var leaves: [SHA256Digest] = []
+            try ledger.forEachEntry(in: 0..<UInt64(appended)) { _, bytes in leaves.append(MerkleTree.leafHash(bytes)) }
+            #expect(try ledger.rootHash(atSize: 0) == MerkleTree.emptyRoot)
+            for size in 1...2_000 {
+                #expect(try ledger.rootHash(atSize: UInt64(size)) == naiveRoot(leaves[..<size]), "size \(size)")
+            }
+            for _ in 0..<40 {
+                let size = Int.random(in: 2_001...appended, using: &generator)
+                #expect(try ledger.rootHash(atSize: UInt64(size)) == naiveRoot(leaves[..<size]), "size \(size)")
+                let index = UInt64.random(in: 0..<UInt64(size), using: &generator)
+                let proof = try ledger.inclusionProof(forEntryAt: index, treeSize: UInt64(size))
+                try MerkleTree.verifyInclusion(
+                    index: index,
+                    size: UInt64(size),
+                    leafHash: leaves[Int(index)],
+                    proof: proof.hashes,
+                    root: naiveRoot(leaves[..<size])
+                )
+            }
+        }
+    }
+
     @Test func mapGrowsFromATinyInitialMap() throws {
         try withTemporaryDirectory { path in
             let options = Ledger.Options(durable: false, initialMapSize: 64 << 10, clock: steppingClock())
