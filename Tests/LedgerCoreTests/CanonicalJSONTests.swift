@@ -249,7 +249,7 @@ import Testing
     }
 
     @Test func randomKeysSortLikeUTF16CodeUnitArrays() {
-        var random = SplitMix64(seed: CanonicalJSONTests.seed(for: #function))
+        var random = SeededGenerator(seed: CanonicalJSONTests.seed(for: #function))
         for _ in 0..<200 {
             var keys: Set<String> = []
             for _ in 0..<Int.random(in: 2...12, using: &random) {
@@ -320,7 +320,7 @@ import Testing
 
     @Test func parseThenCanonicalizeIsIdempotentOverRandomValues() throws {
         let seed = CanonicalJSONTests.seed(for: #function)
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(seed: seed)
         for iteration in 0..<500 {
             let value = RandomJSON.value(depth: 0, using: &random)
             let canonical = value.canonicalBytes
@@ -496,26 +496,9 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
     }
 }
 
-/// A small, fast, seedable generator (SplitMix64), so randomized tests can be replayed.
-private struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-
-    init(seed: UInt64) {
-        state = seed
-    }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-}
-
 /// Generators of random JSON values, biased towards the cases canonicalization gets wrong.
 private enum RandomJSON {
-    static func value(depth: Int, using random: inout SplitMix64) -> JSONValue {
+    static func value(depth: Int, using random: inout SeededGenerator) -> JSONValue {
         let choice = Int.random(in: 0..<(depth >= 4 ? 4 : 6), using: &random)
         switch choice {
         case 0:
@@ -536,7 +519,7 @@ private enum RandomJSON {
         }
     }
 
-    static func number(using random: inout SplitMix64) -> Double {
+    static func number(using random: inout SeededGenerator) -> Double {
         switch Int.random(in: 0..<5, using: &random) {
         case 0:
             return Double(Int.random(in: -1_000_000...1_000_000, using: &random))
@@ -565,7 +548,7 @@ private enum RandomJSON {
         0xE000...0xFFFF, 0x10000...0x10FFFF, 0x1F600...0x1F64F,
     ]
 
-    static func string(using random: inout SplitMix64, allowEscapes: Bool) -> String {
+    static func string(using random: inout SeededGenerator, allowEscapes: Bool) -> String {
         var scalars = String.UnicodeScalarView()
         for _ in 0..<Int.random(in: 0...8, using: &random) {
             let range = scalarRanges[Int.random(in: 0..<scalarRanges.count, using: &random)]
@@ -581,13 +564,13 @@ private enum RandomJSON {
     }
 
     /// Non-canonical text for a value: members in dictionary order, whitespace, and escaped strings.
-    static func prettyPrinted(_ value: JSONValue, using random: inout SplitMix64) -> [UInt8] {
+    static func prettyPrinted(_ value: JSONValue, using random: inout SeededGenerator) -> [UInt8] {
         var output: [UInt8] = []
         write(value, into: &output, using: &random)
         return output
     }
 
-    private static func write(_ value: JSONValue, into output: inout [UInt8], using random: inout SplitMix64) {
+    private static func write(_ value: JSONValue, into output: inout [UInt8], using random: inout SeededGenerator) {
         let space = Array([" ", "\n", "\t", "\r\n", ""][Int.random(in: 0..<5, using: &random)].utf8)
         output.append(contentsOf: space)
         switch value {
@@ -629,7 +612,7 @@ private enum RandomJSON {
     private static func writeEscapedEverywhere(
         _ string: String,
         into output: inout [UInt8],
-        using random: inout SplitMix64
+        using random: inout SeededGenerator
     ) {
         output.append(UInt8(ascii: "\""))
         for unit in string.utf16 {

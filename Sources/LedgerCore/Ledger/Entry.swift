@@ -63,16 +63,17 @@ public struct Entry: Sendable, Hashable {
         self.body = body
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
-        Self.encode(
-            sequenceNumber: sequenceNumber,
-            previousHash: previousHash,
-            origin: origin,
-            time: time,
-            actor: actor,
-            type: type,
-            body: body,
-            into: &bytes
-        )
+        Self.encodeHead(actor: actor, body: body, origin: origin, into: &bytes)
+        var timeText = time.rfc3339
+        timeText.withUTF8 { timeText in
+            Self.encodeTail(
+                previousHash: previousHash,
+                sequenceNumber: sequenceNumber,
+                timeText: timeText,
+                type: type,
+                into: &bytes
+            )
+        }
         self.canonicalBytes = bytes
         self.leafHash = MerkleTree.leafHash(bytes)
     }
@@ -166,52 +167,6 @@ public struct Entry: Sendable, Hashable {
         default:
             break
         }
-    }
-
-    static func encode(
-        sequenceNumber: UInt64,
-        previousHash: SHA256Digest,
-        origin: String,
-        time: Timestamp,
-        actor: String,
-        type: String,
-        body: JSONValue,
-        into bytes: inout [UInt8]
-    ) {
-        var timeText = time.rfc3339
-        timeText.withUTF8 { time in
-            encode(
-                sequenceNumber: sequenceNumber,
-                previousHash: previousHash,
-                origin: origin,
-                timeText: time,
-                actor: actor,
-                type: type,
-                body: body,
-                into: &bytes
-            )
-        }
-    }
-
-    /// Writes the canonical bytes with the time already formatted (one format per batch).
-    static func encode(
-        sequenceNumber: UInt64,
-        previousHash: SHA256Digest,
-        origin: String,
-        timeText: UnsafeBufferPointer<UInt8>,
-        actor: String,
-        type: String,
-        body: JSONValue,
-        into bytes: inout [UInt8]
-    ) {
-        encodeHead(actor: actor, body: body, origin: origin, into: &bytes)
-        encodeTail(
-            previousHash: previousHash,
-            sequenceNumber: sequenceNumber,
-            timeText: timeText,
-            type: type,
-            into: &bytes
-        )
     }
 
     /// Writes the part of an entry that depends only on its draft: `{"actor":…,"body":…,"origin":"…",`.

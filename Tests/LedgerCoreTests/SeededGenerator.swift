@@ -1,0 +1,28 @@
+import Foundation
+
+/// SplitMix64 (Steele, Lea and Flood, 2014): a small seeded generator, so a failing run replays.
+///
+/// Set `CELLTRACE_SEED` to replay a seed that a run printed.
+struct SeededGenerator: RandomNumberGenerator {
+    private var state: UInt64
+
+    init(seed: UInt64) {
+        self.state = seed
+    }
+
+    /// Makes a generator from `CELLTRACE_SEED` or a fresh seed, and prints the seed.
+    static func printingSeed(for test: String) -> SeededGenerator {
+        let environment = ProcessInfo.processInfo.environment["CELLTRACE_SEED"]
+        let seed = environment.flatMap { UInt64($0) } ?? UInt64.random(in: 0...UInt64.max)
+        print("\(test): seed \(seed) (replay with CELLTRACE_SEED=\(seed))")
+        return SeededGenerator(seed: seed)
+    }
+
+    mutating func next() -> UInt64 {
+        state &+= 0x9e37_79b9_7f4a_7c15
+        var mixed = state
+        mixed = (mixed ^ (mixed >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        mixed = (mixed ^ (mixed >> 27)) &* 0x94d0_49bb_1331_11eb
+        return mixed ^ (mixed >> 31)
+    }
+}
