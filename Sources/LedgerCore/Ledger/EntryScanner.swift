@@ -1,5 +1,11 @@
 import LedgerCrypto
 
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
 /// Reads the fixed tail of a canonical entry without parsing its body, for audits at disk speed.
 ///
 /// A canonical entry ends `,"prev":"<64 hex>","seq":<n>,"time":"<24 chars>","type":"<name>","v":1}`
@@ -23,11 +29,9 @@ enum EntryScanner {
         var end = bytes.count
         func expect(_ literal: StaticString) -> Bool {
             let count = literal.utf8CodeUnitCount
-            guard end >= count else { return false }
+            guard end >= count, let base = bytes.baseAddress else { return false }
             let start = end - count
-            for offset in 0..<count where bytes[start + offset] != literal.utf8Start[offset] {
-                return false
-            }
+            guard memcmp(base + start, literal.utf8Start, count) == 0 else { return false }
             end = start
             return true
         }
@@ -64,27 +68,18 @@ enum EntryScanner {
 
     /// Compares 64 lower-case hex digits in `bytes` with a digest, without allocating.
     static func hex(_ bytes: UnsafeRawBufferPointer, at range: Range<Int>, equals digest: SHA256Digest) -> Bool {
-        var valid = true
-        let decoded = SHA256Digest { out in
-            var position = range.lowerBound
-            for index in 0..<32 {
-                guard let high = nibble(bytes[position]), let low = nibble(bytes[position + 1]) else {
-                    valid = false
-                    return
+        guard range.count == 64, let base = bytes.baseAddress else { return false }
+        let digits: StaticString = "0123456789abcdef"
+        return withUnsafeTemporaryAllocation(byteCount: 64, alignment: 8) { text in
+            digest.withUnsafeBytes { raw in
+                for index in 0..<32 {
+                    let byte = raw[index]
+                    text[2 * index] = digits.utf8Start[Int(byte >> 4)]
+                    text[2 * index + 1] = digits.utf8Start[Int(byte & 0x0f)]
                 }
-                out[index] = high << 4 | low
-                position += 2
             }
-        }
-        return valid && decoded == digest
-    }
-
-    /// The value of one lower-case hex digit (the only case an entry may use).
-    private static func nibble(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        default: nil
+            guard let expected = text.baseAddress else { return false }
+            return memcmp(base + range.lowerBound, expected, 64) == 0
         }
     }
 }

@@ -73,6 +73,8 @@ extension Ledger {
         let nodes = try txn.cursor(tables.nodes)
         let checkpoints = try txn.cursor(tables.checkpoints)
         var pendingCheckpoint = try checkpoints.first()
+        // The size the next stored checkpoint is for, decoded once per checkpoint, not per entry.
+        var pendingCheckpointSize = pendingCheckpoint.flatMap { BigEndianKey.decode($0.key) }
         var range = CompactRange()
         var hasher = SHA256Hasher()
         var previous = SHA256Digest.zero
@@ -137,10 +139,11 @@ extension Ledger {
             previous = leaf
             sequence += 1
             report.entriesChecked = sequence
-            if let (key, value) = pendingCheckpoint, BigEndianKey.decode(key) == sequence {
+            if pendingCheckpointSize == sequence, let (_, value) = pendingCheckpoint {
                 checkCheckpoint(value, size: sequence, root: range.root(), fail: fail)
                 report.checkpointsChecked += 1
                 pendingCheckpoint = try checkpoints.next()
+                pendingCheckpointSize = pendingCheckpoint.flatMap { BigEndianKey.decode($0.key) }
             }
             if sequence & 0xffff == 0 {
                 progress?(sequence, total)
