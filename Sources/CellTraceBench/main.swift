@@ -167,6 +167,11 @@ if sections.contains("profile-append") {
         start += 1000
     }
     print("profile-append: \(format(Double(drafts.count) / clock.seconds)) entries/s (non-durable)")
+    let sealClock = Stopwatch()
+    for (record, draft) in drafts.enumerated() {
+        _ = try Ledger.seal(draft, record: record, origin: "bench.celltrace.local/ledger")
+    }
+    print("  sealing alone: \(format(sealClock.seconds / Double(drafts.count) * 1e9)) ns per draft")
     removeAll("\(directory)/profile")
 }
 

@@ -37,25 +37,15 @@ extension Ledger {
         var openings: [UInt8]?
     }
 
-    /// Seals a batch, on both cores for large batches: drafts are independent until they are chained.
+    /// Seals a batch in order.
     ///
-    /// A plain thread pair rather than Swift concurrency, because `append` is synchronous (LMDB
-    /// transactions are tied to their thread) and must not block a cooperative-pool thread.
+    /// Sealing on a second thread, beside the write transaction, was measured and gained nothing
+    /// on this project's 2-core machine (Docs/PERFORMANCE.md), so it runs on the caller's thread.
+    ///
     /// - Throws: The error of the lowest-numbered bad record.
     package func seal(_ drafts: [EntryDraft]) throws -> [SealedDraft] {
         let origin = self.origin
-        guard drafts.count >= 256 else {
-            return try drafts.enumerated().map { index, draft in try Self.seal(draft, record: index, origin: origin) }
-        }
-        let middle = drafts.count / 2
-        let secondHalf = ParallelWork { () throws -> [SealedDraft] in
-            try (middle..<drafts.count).map { index in try Self.seal(drafts[index], record: index, origin: origin) }
-        }
-        let first = Result {
-            try (0..<middle).map { index in try Self.seal(drafts[index], record: index, origin: origin) }
-        }
-        let second = secondHalf.wait()
-        return try first.get() + second.get()
+        return try drafts.enumerated().map { index, draft in try Self.seal(draft, record: index, origin: origin) }
     }
 
     /// Validates a draft and seals its confidential values (salts are drawn here, outside the
@@ -194,7 +184,7 @@ extension Ledger {
                     typeKeyName = draft.type
                     typeKey = Array(draft.type.utf8)
                 }
-                try txn.put(key, forKey: typeKey, in: tables.byType)
+                try txn.put(key, forKey: typeKey, in: tables.byType, mode: .appendDuplicate)
                 previous = leafHash
                 sequence += 1
             }
