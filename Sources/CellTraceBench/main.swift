@@ -88,7 +88,11 @@ if sections.contains("append") || sections.contains("verify") {
             rawRates.append(Double(count) / rawSeconds)
 
             let ledgerPath = "\(directory)/ledger-\(batch)-\(run)"
-            let ledger = try Ledger.create(at: ledgerPath, origin: "bench.celltrace.local/ledger")
+            let ledger = try Ledger.create(
+                at: ledgerPath,
+                origin: "bench.celltrace.local/ledger",
+                options: Ledger.Options(initialMapSize: 1 << 30)
+            )
             var drafts: [EntryDraft] = []
             drafts.reserveCapacity(count)
             for index in 0..<count {

@@ -277,6 +277,36 @@ extension Cursor {
 }
 
 extension Cursor {
+    /// Stores a value through the cursor (`mdb_cursor_put`), for loops that write many rows to one
+    /// table: a cursor kept at the end of the table appends without a fresh descent from the root.
+    ///
+    /// Only a cursor of a ``WriteTransaction`` can write.
+    ///
+    /// - Parameters:
+    ///   - value: The value.
+    ///   - key: The key, 1 to 511 bytes.
+    ///   - mode: How to treat an existing key or the key order.
+    /// - Throws: ``StorageError/Code/keyExists`` when `mode` refuses the pair;
+    ///   ``StorageError/Code/mapFull`` when the map is full (rethrow it, and ``Environment/write(_:)``
+    ///   grows the map and re-runs the body); another ``StorageError`` if LMDB fails, including for
+    ///   a cursor of a read-only transaction.
+    @available(*, noasync)
+    public func put(_ value: [UInt8], forKey key: [UInt8], mode: PutMode = .upsert) throws {
+        precondition(state.isLive, "Cursor on table '\(table.name)' used after its transaction ended")
+        let flags = mode.flags.rawValue
+        let rc = unsafe withLMDBValue(key) { key in
+            unsafe withLMDBValue(value) { value in
+                unsafe mdb_cursor_put(handle, &key, &value, flags)
+            }
+        }
+        if rc == LMDBError.mapFull {
+            state.sawMapFull = true
+        }
+        try check(rc, "mdb_cursor_put")
+    }
+}
+
+extension Cursor {
     /// Lends the next row without copying it, for scans that must not pay for generics per row.
     ///
     /// The non-generic sibling of ``withNext(_:)``: called across modules, a generic method runs

@@ -13,6 +13,30 @@ import Testing
         return entries
     }
 
+    @Test func writeCursorAppendsInOrderAndRefusesOutOfOrderKeys() throws {
+        try withTemporaryEnvironment { env in
+            let entries = try env.table("entries")
+            try env.write { txn in
+                let cursor = try txn.cursor(entries)
+                for index in UInt64(0)..<500 {
+                    try cursor.put(payload(index), forKey: BigEndianKey.encode(index), mode: .append)
+                }
+                #expect(throws: StorageError(code: .keyExists, message: "")) {
+                    try cursor.put(payload(7), forKey: BigEndianKey.encode(7), mode: .append)
+                }
+            }
+            try env.read { txn in
+                #expect(try txn.count(entries) == 500)
+                #expect(try txn.value(in: entries, forKey: BigEndianKey.encode(499)) == payload(499))
+                let cursor = try txn.cursor(entries)
+                // A read-only transaction's cursor cannot write.
+                #expect(throws: StorageError.self) {
+                    try cursor.put(payload(500), forKey: BigEndianKey.encode(500), mode: .append)
+                }
+            }
+        }
+    }
+
     @Test func walksForwardInKeyOrder() throws {
         try withTemporaryEnvironment { env in
             let entries = try fillEvenEntries(env)

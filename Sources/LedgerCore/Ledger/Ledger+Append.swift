@@ -156,6 +156,11 @@ extension Ledger {
         var nodeKey = [UInt8](repeating: 0, count: 9)
         var typeKeyName = ""
         var typeKey: [UInt8] = []
+        // Write cursors stay at the end of their tables, so each append skips a descent from the root.
+        let entryCursor = try txn.cursor(tables.entries)
+        let nodeCursor = try txn.cursor(tables.nodes)
+        let openingCursor = try txn.cursor(tables.openings)
+        let typeCursor = try txn.cursor(tables.byType)
         var timeText = time.rfc3339
         try timeText.withUTF8 { timeText in
             for draft in batch {
@@ -172,19 +177,19 @@ extension Ledger {
                 hasher.update(bytes)
                 let leafHash = hasher.finalize()
                 Tables.writeKey(sequence, into: &key)
-                try txn.put(bytes, forKey: key, in: tables.entries, mode: .append)
+                try entryCursor.put(bytes, forKey: key, mode: .append)
                 try range.append(leafHash: leafHash, using: &hasher) { level, index, hash in
                     Tables.writeNodeKey(level: level, index: index, into: &nodeKey)
-                    try txn.put(hash.bytes, forKey: nodeKey, in: tables.nodes, mode: .append)
+                    try nodeCursor.put(hash.bytes, forKey: nodeKey, mode: .append)
                 }
                 if let openings = draft.openings {
-                    try txn.put(openings, forKey: key, in: tables.openings, mode: .append)
+                    try openingCursor.put(openings, forKey: key, mode: .append)
                 }
                 if draft.type != typeKeyName {
                     typeKeyName = draft.type
                     typeKey = Array(draft.type.utf8)
                 }
-                try txn.put(key, forKey: typeKey, in: tables.byType, mode: .appendDuplicate)
+                try typeCursor.put(key, forKey: typeKey, mode: .appendDuplicate)
                 previous = leafHash
                 sequence += 1
             }
