@@ -41,34 +41,26 @@ enum Console {
         if let capture {
             capture.output.withLock { $0 += String(decoding: bytes, as: UTF8.self) }
         } else {
-            bytes.withUnsafeBytes { buffer in
-                var offset = 0
-                while offset < buffer.count {
-                    let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
-                    let written = write(STDOUT_FILENO, rest.baseAddress, rest.count)
-                    if written <= 0 {
-                        if written < 0 && errno == EINTR { continue }
-                        return
-                    }
-                    offset += written
-                }
-            }
+            bytes.withUnsafeBytes { writeAll(STDOUT_FILENO, $0) }
         }
     }
 
     private static func writeAll(_ descriptor: Int32, _ text: String) {
         var text = text
-        text.withUTF8 { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let rest = UnsafeBufferPointer(rebasing: buffer[offset...])
-                let written = write(descriptor, rest.baseAddress, rest.count)
-                if written <= 0 {
-                    if written < 0 && errno == EINTR { continue }
-                    return
-                }
-                offset += written
+        text.withUTF8 { writeAll(descriptor, UnsafeRawBufferPointer($0)) }
+    }
+
+    /// Writes a whole buffer, retrying after interrupted or partial writes.
+    private static func writeAll(_ descriptor: Int32, _ buffer: UnsafeRawBufferPointer) {
+        var offset = 0
+        while offset < buffer.count {
+            let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
+            let written = write(descriptor, rest.baseAddress, rest.count)
+            if written <= 0 {
+                if written < 0 && errno == EINTR { continue }
+                return
             }
+            offset += written
         }
     }
 
