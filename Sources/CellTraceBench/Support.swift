@@ -99,3 +99,9 @@ extension Substring {
         hasSuffix(suffix) ? dropLast(suffix.count) : self
     }
 }
+
+/// A file's size in bytes, or 0 when it cannot be read.
+func fileSize(_ path: String) -> Double {
+    var info = stat()
+    return stat(path, &info) == 0 ? Double(info.st_size) : 0
+}

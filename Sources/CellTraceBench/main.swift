@@ -71,6 +71,7 @@ var rawEntry = [UInt8](repeating: 0x61, count: entrySize)
 rawEntry.replaceSubrange(0..<32, with: [UInt8](repeating: 0, count: 32))
 
 var verifyLedgerPath = ""
+var sizes: [String] = []
 var rawVerifyPath = ""
 if sections.contains("append") || sections.contains("verify") {
     print("")
@@ -106,6 +107,13 @@ if sections.contains("append") || sections.contains("verify") {
                 start = end
             }
             ledgerRates.append(Double(count) / clock.seconds)
+            if run == runs - 1 {
+                let rawBytes = fileSize(rawPath + "/data.mdb")
+                let ledgerBytes = fileSize(ledgerPath + "/data.mdb")
+                sizes.append(
+                    "batch \(format(Double(batch))): raw \(format(rawBytes / 1_048_576, 1)) MiB, CellTrace \(format(ledgerBytes / 1_048_576, 1)) MiB"
+                )
+            }
             if batch == 1000 && run == runs - 1 {
                 verifyLedgerPath = ledgerPath
                 rawVerifyPath = rawPath
@@ -120,7 +128,8 @@ if sections.contains("append") || sections.contains("verify") {
             "| \(format(Double(batch))) | \(format(Double(count))) | \(format(raw)) | \(format(ours)) | \(format(ours / raw, 2)) |"
         )
     }
-
+    print("")
+    print("data file after the last run: " + sizes.joined(separator: "; "))
 }
 
 if sections.contains("verify") {
