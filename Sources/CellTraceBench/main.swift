@@ -167,6 +167,36 @@ if sections.contains("verify") {
 removeAll(verifyLedgerPath)
 removeAll(rawVerifyPath)
 
+if sections.contains("profile-io") {
+    // Where a durable batch's time goes: the same work with and without fsync, raw and ledger.
+    let count = entriesPerRun
+    var rows: [String] = []
+    for durable in [false, true] {
+        let rawStore = RawLoops.Store(path: "\(directory)/io-raw-\(durable)", durable: durable)
+        let rawRate = Double(count) / RawLoops.append(store: rawStore, entry: rawEntry, count: count, batch: 1000)
+        let ledger = try Ledger.create(
+            at: "\(directory)/io-ledger-\(durable)",
+            options: Ledger.Options(durable: durable, initialMapSize: 1 << 30)
+        )
+        let drafts = (0..<count).map {
+            EntryDraft(type: "generic", actor: "urn:celltrace:actor:refiner", body: body($0))
+        }
+        let clock = Stopwatch()
+        var start = 0
+        while start < count {
+            try ledger.append(Array(drafts[start..<min(count, start + 1000)]))
+            start += 1000
+        }
+        let ledgerRate = Double(count) / clock.seconds
+        rows.append(
+            "\(durable ? "durable" : "non-durable"): raw \(format(rawRate)), CellTrace \(format(ledgerRate)) entries/s"
+        )
+        removeAll("\(directory)/io-raw-\(durable)")
+        removeAll("\(directory)/io-ledger-\(durable)")
+    }
+    print("profile-io (batches of 1,000): " + rows.joined(separator: "; "))
+}
+
 if sections.contains("profile-append") {
     // For profilers: only the ledger's own append path, non-durable, batches of 1,000.
     let ledger = try Ledger.create(at: "\(directory)/profile", options: Ledger.Options(durable: false))
