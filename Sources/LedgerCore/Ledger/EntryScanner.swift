@@ -14,15 +14,14 @@ internal import Darwin
 /// backwards and returns `nil` for anything else; a full parse (``Entry/init(canonicalBytes:)``)
 /// is the deep check.
 enum EntryScanner {
+    /// Where the fields the audit needs stand in an entry's bytes.
     struct Tail {
-        var previousHash: SHA256DigestText
+        /// The 64 hex digits of `prev`.
+        var previousHashRange: Range<Int>
+        /// The value of `seq`.
         var sequenceNumber: UInt64
+        /// The characters of `type`.
         var type: Range<Int>
-    }
-
-    /// The 64 hex digits of `prev`, by position in the scanned bytes.
-    struct SHA256DigestText {
-        var range: Range<Int>
     }
 
     static func scanTail(_ bytes: UnsafeRawBufferPointer) -> Tail? {
@@ -60,7 +59,7 @@ enum EntryScanner {
         end -= 64
         guard expect(#","prev":""#) else { return nil }
         return Tail(
-            previousHash: SHA256DigestText(range: hexRange),
+            previousHashRange: hexRange,
             sequenceNumber: sequence,
             type: typeStart..<typeEnd
         )

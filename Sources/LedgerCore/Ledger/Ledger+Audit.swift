@@ -115,7 +115,7 @@ extension Ledger {
                     fail(sequence, "the entry says it is number \(tail.sequenceNumber)")
                     return
                 }
-                guard EntryScanner.hex(value, at: tail.previousHash.range, equals: previous) else {
+                guard EntryScanner.hex(value, at: tail.previousHashRange, equals: previous) else {
                     fail(
                         sequence,
                         sequence == 0
