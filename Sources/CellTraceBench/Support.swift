@@ -1,3 +1,5 @@
+import LedgerCore
+
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -104,4 +106,34 @@ extension Substring {
 func fileSize(_ path: String) -> Double {
     var info = stat()
     return stat(path, &info) == 0 ? Double(info.st_size) : 0
+}
+
+/// Seals drafts in two halves, the second on another POSIX thread (outside the main actor).
+func sealOnTwoThreads(_ drafts: [EntryDraft]) throws {
+    final class Box: @unchecked Sendable {
+        // Safety: written before pthread_create and only read by the second thread until pthread_join.
+        var drafts: ArraySlice<EntryDraft> = []
+    }
+    let half = drafts.count / 2
+    let box = Box()
+    box.drafts = drafts[half...]
+    var thread = pthread_t()
+    let argument = Unmanaged.passRetained(box).toOpaque()
+    pthread_create(
+        &thread,
+        nil,
+        { argument in
+            guard let argument else { return nil }
+            let box = Unmanaged<Box>.fromOpaque(argument).takeRetainedValue()
+            for (record, draft) in zip(box.drafts.indices, box.drafts) {
+                _ = try? Ledger.seal(draft, record: record, origin: "bench.celltrace.local/ledger")
+            }
+            return nil
+        },
+        argument
+    )
+    for record in 0..<half {
+        _ = try Ledger.seal(drafts[record], record: record, origin: "bench.celltrace.local/ledger")
+    }
+    pthread_join(thread, nil)
 }

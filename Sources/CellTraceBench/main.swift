@@ -197,6 +197,22 @@ if sections.contains("profile-io") {
     print("profile-io (batches of 1,000): " + rows.joined(separator: "; "))
 }
 
+if sections.contains("profile-seal") {
+    // Sealing alone, on one thread and on two, to see whether it scales on this machine.
+    let drafts = (0..<entriesPerRun).map {
+        EntryDraft(type: "generic", actor: "urn:celltrace:actor:refiner", body: body($0))
+    }
+    let one = Stopwatch()
+    for (record, draft) in drafts.enumerated() {
+        _ = try Ledger.seal(draft, record: record, origin: "bench.celltrace.local/ledger")
+    }
+    let oneRate = Double(drafts.count) / one.seconds
+    let two = Stopwatch()
+    try sealOnTwoThreads(drafts)
+    let twoRate = Double(drafts.count) / two.seconds
+    print("profile-seal: one thread \(format(oneRate)) drafts/s, two threads \(format(twoRate)) drafts/s")
+}
+
 if sections.contains("profile-append") {
     // For profilers: only the ledger's own append path, non-durable, batches of 1,000.
     let ledger = try Ledger.create(at: "\(directory)/profile", options: Ledger.Options(durable: false))
