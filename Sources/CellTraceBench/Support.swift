@@ -42,7 +42,7 @@ func anonymousResidentMiB() -> Double {
     defer { fclose(file) }
     var line = [CChar](repeating: 0, count: 256)
     while fgets(&line, 256, file) != nil {
-        let text = String(cString: line)
+        let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
         if text.hasPrefix("RssAnon:") {
             let digits = text.filter(\.isNumber)
             return (Double(digits) ?? 0) / 1024
@@ -89,7 +89,7 @@ func opensslSHA256Speed() -> Double? {
     defer { pclose(pipe) }
     var buffer = [CChar](repeating: 0, count: 512)
     guard fgets(&buffer, 512, pipe) != nil else { return nil }
-    let line = String(cString: buffer)
+    let line = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     // "sha256  123456.78k" — the last field is in thousands of bytes per second.
     guard let last = line.split(separator: " ").last(where: { !$0.isEmpty && $0 != "\n" }) else { return nil }
     let trimmed = last.trimmingSuffix("\n").trimmingSuffix("k")
