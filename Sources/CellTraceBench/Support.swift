@@ -29,13 +29,6 @@ func removeAll(_ path: String) {
     _ = system("rm -rf '\(path)'")
 }
 
-/// The process's peak resident set, in MiB.
-func peakResidentMiB() -> Double {
-    var usage = rusage()
-    getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
-    return Double(usage.ru_maxrss) / 1024
-}
-
 /// Anonymous resident memory from /proc/self/status (`RssAnon`), in MiB: the heap, not mapped files.
 func anonymousResidentMiB() -> Double {
     guard let file = fopen("/proc/self/status", "r") else { return 0 }

@@ -307,11 +307,11 @@ if sections.contains("proofs") {
             }
         }
 
-        let heapBefore = heapInUseMiB()
+        let heapBefore = anonymousResidentMiB()
         let clock = Stopwatch()
         var heapPeak = heapBefore
         let report = try ledger.audit { done, _ in
-            heapPeak = max(heapPeak, heapInUseMiB())
+            heapPeak = max(heapPeak, anonymousResidentMiB())
             _ = done
         }
         precondition(report.isValid)
@@ -321,9 +321,4 @@ if sections.contains("proofs") {
         )
         removeAll(path)
     }
-}
-
-/// Anonymous resident memory (heap and stacks, not the file-backed LMDB map), in MiB.
-func heapInUseMiB() -> Double {
-    anonymousResidentMiB()
 }

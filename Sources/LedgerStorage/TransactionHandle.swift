@@ -112,6 +112,26 @@ internal import CLMDB
         return unsafe found
     }
 
+    /// Copies the value stored for a key into a caller's buffer.
+    ///
+    /// - Parameters:
+    ///   - table: The table.
+    ///   - key: The key.
+    ///   - destination: Where to copy the value.
+    /// - Returns: The value's length, or `nil` if the key is absent or the value does not fit.
+    /// - Throws: ``StorageError`` if LMDB fails.
+    func copyValue(
+        in table: Table,
+        forKey key: [UInt8],
+        into destination: UnsafeMutableRawBufferPointer
+    ) throws(StorageError) -> Int? {
+        guard let found = try unsafe get(in: table, forKey: key) else { return nil }
+        let bytes = unsafe found.bytes
+        guard bytes.count <= destination.count else { return nil }
+        unsafe destination.copyMemory(from: bytes)
+        return bytes.count
+    }
+
     /// Counts a table's entries, duplicates included.
     ///
     /// - Parameter table: The table.

@@ -167,11 +167,7 @@ extension WriteTransaction: ReadableTransaction {
         forKey key: [UInt8],
         into destination: UnsafeMutableRawBufferPointer
     ) throws -> Int? {
-        guard let found = try unsafe handle.get(in: table, forKey: key) else { return nil }
-        let bytes = unsafe found.bytes
-        guard bytes.count <= destination.count else { return nil }
-        unsafe destination.copyMemory(from: bytes)
-        return bytes.count
+        try unsafe handle.copyValue(in: table, forKey: key, into: destination)
     }
 
     /// Opens a cursor on a table, seeing this transaction's uncommitted writes.

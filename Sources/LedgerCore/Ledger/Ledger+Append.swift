@@ -173,9 +173,7 @@ extension Ledger {
                     type: draft.type,
                     into: &bytes
                 )
-                hasher.update(byte: 0x00)
-                hasher.update(bytes)
-                let leafHash = hasher.finalize()
+                let leafHash = MerkleTree.leafHash(bytes, using: &hasher)
                 Tables.writeKey(sequence, into: &key)
                 try entryCursor.put(bytes, forKey: key, mode: .append)
                 try range.append(leafHash: leafHash, using: &hasher) { level, index, hash in

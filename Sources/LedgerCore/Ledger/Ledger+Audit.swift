@@ -104,9 +104,7 @@ extension Ledger {
                     fail(sequence, "entry key is out of sequence (an entry is missing, moved or inserted)")
                     return
                 }
-                hasher.update(byte: 0)
-                hasher.update(value)
-                leaf = hasher.finalize()
+                leaf = MerkleTree.leafHash(value, using: &hasher)
                 guard let tail = EntryScanner.scanTail(value) else {
                     fail(sequence, "stored bytes are not a canonical entry")
                     return

@@ -46,10 +46,11 @@ extension Ledger {
         try Self.wrapStorage {
             try environment.read { txn in
                 let cursor = try txn.cursor(tables.entries)
+                var hasher = SHA256Hasher()
                 var next = try cursor.seek(atLeast: BigEndianKey.encode(range.lowerBound))
                 while let (key, bytes) = next, let sequence = BigEndianKey.decode(key), sequence < range.upperBound {
                     let stored = try storedNode(level: 0, index: sequence, txn: txn)
-                    guard MerkleTree.leafHash(bytes) == stored else {
+                    guard MerkleTree.leafHash(bytes, using: &hasher) == stored else {
                         throw LedgerError(
                             code: .corruptLedger,
                             message: "entry \(sequence) does not match its leaf hash"

@@ -26,9 +26,7 @@ public enum MerkleTree {
     /// - Returns: The leaf hash.
     public static func leafHash(_ leaf: some Collection<UInt8>) -> SHA256Digest {
         var hasher = SHA256Hasher()
-        hasher.update(byte: 0x00)
-        hasher.update(leaf)
-        return hasher.finalize()
+        return leafHash(leaf, using: &hasher)
     }
 
     /// Hashes an interior node as RFC 9162 §2.1.1 does: SHA-256(0x01 ‖ left ‖ right).
@@ -39,10 +37,7 @@ public enum MerkleTree {
     /// - Returns: The node's hash.
     public static func nodeHash(_ left: SHA256Digest, _ right: SHA256Digest) -> SHA256Digest {
         var hasher = SHA256Hasher()
-        hasher.update(byte: 0x01)
-        hasher.update(left)
-        hasher.update(right)
-        return hasher.finalize()
+        return nodeHash(left, right, using: &hasher)
     }
 
     /// Computes the root hash of the tree of the first `size` leaves.
