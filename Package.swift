@@ -18,6 +18,7 @@ let package = Package(
         .executable(name: "celltrace", targets: ["CellTraceCLI"]),
         .executable(name: "celltrace-bench", targets: ["CellTraceBench"]),
         .library(name: "LedgerCore", targets: ["LedgerCore"]),
+        .library(name: "SupplyChain", targets: ["SupplyChain"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,9 +52,15 @@ let package = Package(
             dependencies: ["LedgerStorage", "LedgerCrypto"],
             swiftSettings: commonSettings
         ),
+        .target(
+            name: "SupplyChain",
+            dependencies: ["LedgerCore", "LedgerStorage", "LedgerCrypto"],
+            swiftSettings: commonSettings
+        ),
         .executableTarget(
             name: "CellTraceCLI",
             dependencies: [
+                "SupplyChain",
                 "LedgerCore",
                 "LedgerCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -62,7 +69,7 @@ let package = Package(
         ),
         .executableTarget(
             name: "CellTraceBench",
-            dependencies: ["LedgerCore", "LedgerStorage", "LedgerCrypto", "CLMDB", "COpenSSL"],
+            dependencies: ["SupplyChain", "LedgerCore", "LedgerStorage", "LedgerCrypto", "CLMDB", "COpenSSL"],
             swiftSettings: commonSettings
         ),
         .testTarget(
@@ -83,6 +90,11 @@ let package = Package(
                 "LedgerCrypto",
                 .product(name: "Collections", package: "swift-collections"),
             ],
+            swiftSettings: commonSettings
+        ),
+        .testTarget(
+            name: "SupplyChainTests",
+            dependencies: ["SupplyChain", "LedgerCore", "LedgerCrypto"],
             swiftSettings: commonSettings
         ),
         .testTarget(

@@ -1,0 +1,97 @@
+/// An error thrown by ``SupplyChain``: a submission, event or master-data record that breaks a rule
+/// of the supply-chain model, or a failure of the ledger underneath.
+///
+/// A submission is checked whole before anything is written; ``problems`` lists every problem found,
+/// each naming the record (the event's index and `eventID`) and the field.
+public struct SupplyChainError: Error, Sendable, CustomStringConvertible {
+    /// What kind of failure this is.
+    public var code: Code
+    /// What happened and what to do about it.
+    public var message: String
+    /// Every problem found, in input order; empty when the error is not about input records.
+    public var problems: [Problem]
+    /// The underlying error, when there is one.
+    public var cause: (any Error)?
+    /// Where in CellTrace the error was raised.
+    public var location: SourceLocation
+
+    /// Creates an error.
+    public init(
+        code: Code,
+        message: String,
+        problems: [Problem] = [],
+        cause: (any Error)? = nil,
+        location: SourceLocation = SourceLocation()
+    ) {
+        self.code = code
+        self.message = message
+        self.problems = problems
+        self.cause = cause
+        self.location = location
+    }
+
+    public var description: String {
+        guard !problems.isEmpty else { return message }
+        return ([message] + problems.map { "  " + $0.description }).joined(separator: "\n")
+    }
+}
+
+extension SupplyChainError {
+    /// The kind of a ``SupplyChainError``.
+    public enum Code: String, Sendable, Hashable, CustomStringConvertible {
+        /// The input is not a document CellTrace can read (not JSON, not EPCIS).
+        case invalidDocument
+        /// One or more records break a validation rule; see ``SupplyChainError/problems``.
+        case invalidRecords
+        /// The submission's signature does not verify, or its key is not the actor's current key.
+        case invalidSignature
+        /// An actor, facility, lot, serial or factor table that was asked for does not exist.
+        case notFound
+        /// The ledger underneath failed.
+        case ledger
+
+        public var description: String { rawValue }
+    }
+
+    /// A place in CellTrace's source, recorded when an error is raised.
+    public struct SourceLocation: Sendable, Hashable {
+        /// The file, as `#fileID` gives it.
+        public var file: String
+        /// The line.
+        public var line: Int
+
+        /// Records the caller's location.
+        public init(file: String = #fileID, line: Int = #line) {
+            self.file = file
+            self.line = line
+        }
+    }
+
+    /// One problem with one record of the input.
+    public struct Problem: Sendable, Hashable, CustomStringConvertible {
+        /// The record's position in the input (0-based), when the problem is about one record.
+        public var index: Int?
+        /// The record's identifier (an EPCIS `eventID`, an actor or facility id), when it has one.
+        public var identifier: String?
+        /// The field, as a JSON pointer into the record (for example `/inputQuantityList/0/quantity`).
+        public var field: String
+        /// What is wrong and, where it helps, what to do.
+        public var message: String
+
+        /// Creates a problem.
+        public init(index: Int?, identifier: String?, field: String, message: String) {
+            self.index = index
+            self.identifier = identifier
+            self.field = field
+            self.message = message
+        }
+
+        public var description: String {
+            var where_: [String] = []
+            if let index { where_.append("event \(index)") }
+            if let identifier { where_.append(identifier) }
+            let record = where_.isEmpty ? "" : where_.joined(separator: " ") + ", "
+            return "\(record)field '\(field)': \(message)"
+        }
+    }
+}
