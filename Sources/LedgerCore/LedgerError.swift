@@ -47,6 +47,7 @@ extension LedgerError {
             case storage
             case crypto
             case io
+            case conflict
         }
 
         private let kind: Kind
@@ -55,6 +56,8 @@ extension LedgerError {
             self.kind = kind
         }
 
+        /// Another writer appended while a batch was being prepared against an older snapshot; prepare it again.
+        public static let conflict = Code(.conflict)
         /// The input is not valid JSON, or not JSON that CellTrace accepts (duplicate keys, lone surrogates, non-finite numbers, nesting too deep).
         public static let invalidJSON = Code(.invalidJSON)
         /// An input record is well-formed JSON but breaks a rule of the ledger; the message names the record and the field.
@@ -92,6 +95,7 @@ extension LedgerError {
             case .storage: "storage"
             case .crypto: "crypto"
             case .io: "io"
+            case .conflict: "conflict"
             }
         }
     }

@@ -8,6 +8,9 @@ public struct EntryDraft: Sendable, Hashable {
     public var body: JSONValue
     /// The body values to store as salted commitments, with the clear value kept beside the entry.
     public var confidential: [JSONPointer]
+    /// The openings of commitments already in `body`, for a draft sealed before the append
+    /// (``sealingConfidentialValues()``): a layer that signs the sealed body needs it first.
+    public var openings: [JSONPointer: Opening] = [:]
 
     /// Creates a draft.
     ///
@@ -21,6 +24,36 @@ public struct EntryDraft: Sendable, Hashable {
         self.actor = actor
         self.body = body
         self.confidential = confidential
+    }
+
+    /// The draft with its confidential values sealed now, with fresh salts: `body` holds the
+    /// commitments, ``openings`` the clear values, and ``confidential`` is empty.
+    ///
+    /// The ledger stores such a draft as it is, so the sealed body's canonical bytes, which a
+    /// submitter may sign, are the bytes of the entry's body.
+    ///
+    /// - Throws: ``LedgerError/Code/invalidInput`` naming a pointer that is missing, repeated or
+    ///   the whole body.
+    public func sealingConfidentialValues() throws -> EntryDraft {
+        var sealed = self
+        sealed.confidential = []
+        for pointer in confidential {
+            guard !pointer.tokens.isEmpty else {
+                throw LedgerError(code: .invalidInput, message: "the whole body cannot be sealed; name a field inside it")
+            }
+            guard sealed.openings[pointer] == nil, let value = pointer.value(in: sealed.body),
+                Commitment(placeholder: value) == nil
+            else {
+                throw LedgerError(
+                    code: .invalidInput,
+                    message: "body\(pointer.text): no such field to seal, or named twice"
+                )
+            }
+            let opening = Opening.sealing(value)
+            _ = pointer.replaceValue(with: opening.commitment.placeholder, in: &sealed.body)
+            sealed.openings[pointer] = opening
+        }
+        return sealed
     }
 }
 

@@ -1,5 +1,5 @@
 import LedgerCrypto
-import LedgerStorage
+public import LedgerStorage
 
 extension Ledger {
     /// Appends a batch of entries in one durable transaction and signs a checkpoint for the new size.
@@ -16,6 +16,29 @@ extension Ledger {
     ///   checkpoint (the ledger refuses to sign); ``LedgerError/Code/storage``.
     @discardableResult
     public func append(_ drafts: [EntryDraft]) throws -> AppendReceipt {
+        try append(drafts, expectedSize: nil, indexing: nil)
+    }
+
+    /// Appends a batch, with derived index rows written by a layer above in the same transaction.
+    ///
+    /// A layer that validates a batch against a snapshot (``read(_:)``) passes the snapshot's size
+    /// as `expectedSize`: if another writer appended in between, nothing is written and the append
+    /// throws ``LedgerError/Code/conflict``, so the layer can validate again. `indexing` receives the
+    /// write transaction and the sequence number of the batch's first entry; it may run more than
+    /// once (LMDB map growth replays the transaction), so it must depend only on its arguments and
+    /// the stored state.
+    ///
+    /// - Parameters:
+    ///   - drafts: The entries, in order; at least one.
+    ///   - expectedSize: The ledger size the batch was prepared against, or `nil` to not check.
+    ///   - indexing: Writes the layer's index rows for the batch.
+    /// - Returns: Where the batch landed and the signed checkpoint.
+    @discardableResult
+    public func append(
+        _ drafts: [EntryDraft],
+        expectedSize: UInt64?,
+        indexing: ((borrowing WriteTransaction, _ firstSequenceNumber: UInt64) throws -> Void)?
+    ) throws -> AppendReceipt {
         guard !drafts.isEmpty else {
             throw LedgerError(code: .invalidInput, message: "an append needs at least one entry")
         }
@@ -23,7 +46,18 @@ extension Ledger {
         let time = clock()
         return try Self.wrapStorage {
             try environment.write { txn in
-                try appendSealed(sealed, time: time, txn: txn)
+                if let expectedSize {
+                    let size = UInt64(try txn.count(tables.entries))
+                    guard size == expectedSize else {
+                        throw LedgerError(
+                            code: .conflict,
+                            message: "the ledger grew from \(expectedSize) to \(size) entries while the batch was prepared"
+                        )
+                    }
+                }
+                let receipt = try appendSealed(sealed, time: time, txn: txn)
+                try indexing?(txn, receipt.firstSequenceNumber)
+                return receipt
             }
         }
     }
@@ -63,11 +97,25 @@ extension Ledger {
         else {
             throw fail("actor", "must be 1–256 characters without control characters")
         }
-        if let path = reservedKeyPath(in: draft.body) {
-            throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
-        }
         var body = draft.body
         var openings: [String: JSONValue] = [:]
+        if !draft.openings.isEmpty {
+            // A pre-sealed draft: its placeholders must match its openings; the clear view is
+            // checked for reserved keys like any other body.
+            var clear = body
+            for (pointer, opening) in draft.openings {
+                guard pointer.value(in: body) == opening.commitment.placeholder else {
+                    throw fail("body\(pointer.text)", "does not hold the commitment of its opening")
+                }
+                _ = pointer.replaceValue(with: opening.value, in: &clear)
+                openings[pointer.text] = opening.json
+            }
+            if let path = reservedKeyPath(in: clear) {
+                throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
+            }
+        } else if let path = reservedKeyPath(in: draft.body) {
+            throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
+        }
         for pointer in draft.confidential {
             guard !pointer.tokens.isEmpty else {
                 throw fail("confidential", "the whole body cannot be sealed; name a field inside it")

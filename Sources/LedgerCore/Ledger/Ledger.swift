@@ -1,5 +1,5 @@
 import LedgerCrypto
-import LedgerStorage
+public import LedgerStorage
 import Synchronization
 
 #if canImport(Glibc)
@@ -29,6 +29,10 @@ public final class Ledger: Sendable {
         public var initialMapSize: Int
         /// The clock that stamps each batch.
         public var clock: @Sendable () -> Timestamp
+        /// Tables that a layer above the ledger keeps in the same environment (its derived indexes),
+        /// written in the append's transaction through the `indexing` closure of
+        /// ``Ledger/append(_:expectedSize:indexing:)``.
+        public var extraTables: [Environment.TableSpec] = []
 
         /// Creates options.
         ///
@@ -183,7 +187,7 @@ public final class Ledger: Sendable {
                 path: path,
                 options: Environment.Options(
                     mapSize: options.initialMapSize,
-                    tables: Tables.specs,
+                    tables: Tables.specs + options.extraTables,
                     durable: options.durable
                 )
             )
@@ -198,6 +202,24 @@ public final class Ledger: Sendable {
             throw error
         } catch {
             throw LedgerError(code: .storage, message: "storage failed: \(error)", cause: error)
+        }
+    }
+
+    /// One of the ``Options/extraTables``, for reading and for the `indexing` closure of an append.
+    ///
+    /// - Parameter name: The table's name as given in ``Options/extraTables``.
+    /// - Throws: ``LedgerError/Code/storage`` when the ledger was opened without that table.
+    public func extraTable(_ name: String) throws -> Table {
+        try Self.wrapStorage { try environment.table(name) }
+    }
+
+    /// Runs `body` in a read transaction: a consistent snapshot of the ledger and its extra tables.
+    ///
+    /// - Parameter body: Reads through the transaction, which cannot escape the closure.
+    /// - Returns: What `body` returns, together with the ledger's size in the same snapshot.
+    public func read<R>(_ body: (borrowing ReadTransaction, _ size: UInt64) throws -> R) throws -> R {
+        try Self.wrapStorage {
+            try environment.read { txn in try body(txn, UInt64(try txn.count(tables.entries))) }
         }
     }
 
