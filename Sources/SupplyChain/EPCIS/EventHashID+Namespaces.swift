@@ -1,0 +1,192 @@
+public import LedgerCore
+
+/// The namespace prefixes in force for an EPCIS event: the EPCIS and CBV defaults plus those the
+/// document's and the event's `@context` declare.
+///
+/// The EPCIS Event Hash ID writes an extension element as `{namespace}localName` and a CURIE value
+/// as the IRI it stands for, so the hash needs to know what each prefix means. Build one value per
+/// document from its `@context` and pass it to every event of the document; the event's own
+/// `@context`, when it has one, is added by ``EventHashID`` itself.
+///
+/// ```swift
+/// let namespaces = EPCISNamespaces(context: document["@context"])
+/// namespaces.expand("example:foo")  // "http://ns.example.com/epcis/foo" when the document declares example
+/// ```
+///
+/// Only objects in a `@context` declare prefixes (each member mapping a prefix to an IRI string);
+/// strings are context URLs and are ignored, the standard EPCIS 2.0 context being assumed, and
+/// members whose name starts with `@` (`@vocab`, `@version`, …) are JSON-LD keywords, not prefixes.
+/// Later declarations win.
+public struct EPCISNamespaces: Sendable, Hashable {
+    /// Each declared prefix, with its IRI; the source of equality.
+    private var mappings: [String: String]
+    /// The same mappings as UTF-8 bytes, for lookups that do not allocate.
+    private var table: [Prefix]
+    /// The length of the longest prefix, which bounds the search for a colon.
+    private var longestPrefix: Int
+    /// One bit for each ASCII byte that starts a prefix, to turn most values away at once.
+    private var firstBytes: UInt128
+
+    /// One declared prefix.
+    private struct Prefix: Sendable {
+        /// The prefix's first eight UTF-8 bytes, packed little-endian, for a one-word comparison.
+        var packed: UInt64
+        var name: [UInt8]
+        var iri: String
+
+        init(name: String, iri: String) {
+            self.name = Array(name.utf8)
+            self.packed = Self.pack(self.name)
+            self.iri = iri
+        }
+
+        static func pack(_ bytes: some Sequence<UInt8>) -> UInt64 {
+            var packed: UInt64 = 0
+            for (index, byte) in bytes.prefix(8).enumerated() {
+                packed |= UInt64(byte) << (8 * index)
+            }
+            return packed
+        }
+    }
+
+    /// The prefixes the standard EPCIS 2.0 JSON-LD context declares: `epcis`, `cbv`, `cbvmda`, `gs1`,
+    /// `rdfs`, `owl`, `xsd` and `dcterms`.
+    public static let standard = EPCISNamespaces(mappings: [
+        "epcis": "https://ref.gs1.org/epcis/",
+        "cbv": "https://ref.gs1.org/cbv/",
+        "cbvmda": "urn:epcglobal:cbv:mda:",
+        "gs1": "https://gs1.org/voc/",
+        "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
+        "owl": "http://www.w3.org/2002/07/owl#",
+        "xsd": "http://www.w3.org/2001/XMLSchema#",
+        "dcterms": "http://purl.org/dc/terms/",
+    ])
+
+    private init(mappings: [String: String]) {
+        self.mappings = mappings
+        self.table = mappings.map { Prefix(name: $0.key, iri: $0.value) }
+        self.longestPrefix = table.map(\.name.count).max() ?? 0
+        // Bit 127 (DEL, never a prefix's first byte) stands for any non-ASCII first byte.
+        self.firstBytes = table.reduce(0) { bits, prefix in
+            guard let first = prefix.name.first else { return bits }
+            return bits | (1 << UInt128(min(first, 127)))
+        }
+    }
+
+    /// Creates the namespaces of a document from its `@context`.
+    ///
+    /// - Parameter context: The document's `@context` value: an array, an object or a string;
+    ///   `nil` gives ``standard``.
+    public init(context: JSONValue?) {
+        self = Self.standard.adding(context: context)
+    }
+
+    /// These namespaces with the prefixes of another `@context` on top, such as an event's own.
+    ///
+    /// - Parameter context: A `@context` value: an array, an object or a string; `nil` adds nothing.
+    /// - Returns: The combined namespaces; a prefix declared again takes its new IRI.
+    public func adding(context: JSONValue?) -> EPCISNamespaces {
+        var added = mappings
+        var changed = false
+        func declare(_ object: [String: JSONValue]) {
+            for (prefix, value) in object where !prefix.hasPrefix("@") {
+                guard case .string(let iri) = value else { continue }
+                added[prefix] = iri
+                changed = true
+            }
+        }
+        switch context {
+        case .object(let object):
+            declare(object)
+        case .array(let elements):
+            for case .object(let object) in elements {
+                declare(object)
+            }
+        default:
+            break
+        }
+        return changed ? EPCISNamespaces(mappings: added) : self
+    }
+
+    /// Expands a compact IRI whose prefix is declared.
+    ///
+    /// As in the reference implementation, whatever precedes the first colon is taken as the
+    /// prefix, so `urn:…` and `https://…` come back unchanged unless someone declared `urn` or `https`.
+    ///
+    /// - Parameter curie: A value such as `example:foo`.
+    /// - Returns: The prefix's IRI followed by the rest, or `curie` unchanged when the prefix is not declared.
+    public func expand(_ curie: String) -> String {
+        guard let (iri, rest) = lookUp(curie) else { return curie }
+        return iri + rest
+    }
+
+    /// Expands an element name the way the hash writes extension elements: `{namespace}localName`.
+    ///
+    /// - Parameter key: A member name such as `example:myField`.
+    /// - Returns: `{IRI}localName`, or `key` unchanged when it has no declared prefix.
+    func expandKey(_ key: String) -> String {
+        guard let (iri, rest) = lookUp(key) else { return key }
+        return "{" + iri + "}" + rest
+    }
+
+    /// The IRI of a member name's declared prefix and the local name after the colon, when it has one.
+    func expansion(ofKey key: String) -> (iri: String, localName: Substring)? {
+        lookUp(key).map { ($0.iri, $0.rest) }
+    }
+
+    /// The IRI of the prefix of `text` and the text after the colon, when the prefix is declared.
+    private func lookUp(_ text: String) -> (iri: String, rest: Substring)? {
+        let found =
+            text.utf8.withContiguousStorageIfAvailable { prefixIndex(in: $0) } ?? prefixIndex(in: Array(text.utf8))
+        guard let (entry, colon) = found else { return nil }
+        let utf8 = text.utf8
+        return (table[entry].iri, text[utf8.index(utf8.startIndex, offsetBy: colon + 1)...])
+    }
+
+    /// The table entry of the declared prefix that `bytes` start with, followed by a colon, and the
+    /// colon's offset; only the bytes before the colon count, as in the reference.
+    private func prefixIndex(in bytes: some RandomAccessCollection<UInt8>) -> (entry: Int, colon: Int)? {
+        guard let first = bytes.first else { return nil }
+        if first < 128 {
+            guard firstBytes & (1 << UInt128(first)) != 0 else { return nil }
+        } else if firstBytes & (1 << 127) == 0 {
+            return nil
+        }
+        var packed: UInt64 = 0
+        var length = 0
+        var colon: Int?
+        for byte in bytes {
+            if byte == UInt8(ascii: ":") {
+                colon = length
+                break
+            }
+            if length == longestPrefix { return nil }
+            if length < 8 { packed |= UInt64(byte) << (8 * length) }
+            length += 1
+        }
+        guard let colon else { return nil }
+        for (entry, prefix) in table.enumerated() where prefix.packed == packed && prefix.name.count == length {
+            if length <= 8 || bytes.prefix(length).elementsEqual(prefix.name) { return (entry, colon) }
+        }
+        return nil
+    }
+}
+
+extension EPCISNamespaces {
+    /// Namespaces are equal when they map the same prefixes to the same IRIs.
+    ///
+    /// - Parameters:
+    ///   - lhs: One set of namespaces.
+    ///   - rhs: The other.
+    /// - Returns: Whether both declare the same prefixes with the same IRIs.
+    public static func == (lhs: EPCISNamespaces, rhs: EPCISNamespaces) -> Bool {
+        lhs.mappings == rhs.mappings
+    }
+
+    /// Hashes the prefix mappings.
+    ///
+    /// - Parameter hasher: The hasher to feed.
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(mappings)
+    }
+}
