@@ -39,7 +39,10 @@ public struct EntryDraft: Sendable, Hashable {
         sealed.confidential = []
         for pointer in confidential {
             guard !pointer.tokens.isEmpty else {
-                throw LedgerError(code: .invalidInput, message: "the whole body cannot be sealed; name a field inside it")
+                throw LedgerError(
+                    code: .invalidInput,
+                    message: "the whole body cannot be sealed; name a field inside it"
+                )
             }
             guard sealed.openings[pointer] == nil, let value = pointer.value(in: sealed.body),
                 Commitment(placeholder: value) == nil

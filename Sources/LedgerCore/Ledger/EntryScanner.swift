@@ -82,3 +82,18 @@ enum EntryScanner {
         }
     }
 }
+
+extension Entry {
+    /// The `type` of an entry read from the fixed tail of its canonical bytes, without parsing the
+    /// body; `nil` when the bytes do not end like a canonical entry.
+    ///
+    /// - Parameter bytes: An entry's canonical bytes.
+    /// - Returns: The type name.
+    public static func type(ofCanonicalBytes bytes: [UInt8]) -> String? {
+        bytes.withUnsafeBytes { raw in
+            EntryScanner.scanTail(raw).map { tail in
+                String(decoding: UnsafeRawBufferPointer(rebasing: raw[tail.type]), as: UTF8.self)
+            }
+        }
+    }
+}

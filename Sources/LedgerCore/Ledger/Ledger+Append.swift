@@ -33,6 +33,8 @@ extension Ledger {
     ///   - expectedSize: The ledger size the batch was prepared against, or `nil` to not check.
     ///   - indexing: Writes the layer's index rows for the batch.
     /// - Returns: Where the batch landed and the signed checkpoint.
+    /// - Throws: As ``append(_:)``, plus ``LedgerError/Code/conflict`` when the ledger is no longer
+    ///   `expectedSize` entries long, and what `indexing` throws (then nothing is written).
     @discardableResult
     public func append(
         _ drafts: [EntryDraft],
@@ -51,7 +53,8 @@ extension Ledger {
                     guard size == expectedSize else {
                         throw LedgerError(
                             code: .conflict,
-                            message: "the ledger grew from \(expectedSize) to \(size) entries while the batch was prepared"
+                            message:
+                                "the ledger grew from \(expectedSize) to \(size) entries while the batch was prepared"
                         )
                     }
                 }

@@ -194,13 +194,12 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Runs storage code, turning its errors into ``LedgerError/Code/storage`` with the cause kept.
+    /// Runs storage code, turning its errors into ``LedgerError/Code/storage`` with the cause kept;
+    /// other errors (a caller's closure may throw its own) pass through unchanged.
     static func wrapStorage<R>(_ body: () throws -> R) throws -> R {
         do {
             return try body()
-        } catch let error as LedgerError {
-            throw error
-        } catch {
+        } catch let error as StorageError {
             throw LedgerError(code: .storage, message: "storage failed: \(error)", cause: error)
         }
     }
@@ -208,6 +207,7 @@ public final class Ledger: Sendable {
     /// One of the ``Options/extraTables``, for reading and for the `indexing` closure of an append.
     ///
     /// - Parameter name: The table's name as given in ``Options/extraTables``.
+    /// - Returns: The table's handle.
     /// - Throws: ``LedgerError/Code/storage`` when the ledger was opened without that table.
     public func extraTable(_ name: String) throws -> Table {
         try Self.wrapStorage { try environment.table(name) }
@@ -216,7 +216,8 @@ public final class Ledger: Sendable {
     /// Runs `body` in a read transaction: a consistent snapshot of the ledger and its extra tables.
     ///
     /// - Parameter body: Reads through the transaction, which cannot escape the closure.
-    /// - Returns: What `body` returns, together with the ledger's size in the same snapshot.
+    /// - Returns: What `body` returns; `body` also receives the ledger's size in the same snapshot.
+    /// - Throws: ``LedgerError/Code/storage``, or what `body` throws.
     public func read<R>(_ body: (borrowing ReadTransaction, _ size: UInt64) throws -> R) throws -> R {
         try Self.wrapStorage {
             try environment.read { txn in try body(txn, UInt64(try txn.count(tables.entries))) }
