@@ -30,6 +30,7 @@ public struct SupplyChainError: Error, Sendable, CustomStringConvertible {
         self.location = location
     }
 
+    /// The message, then one indented line per problem.
     public var description: String {
         guard !problems.isEmpty else { return message }
         return ([message] + problems.map { "  " + $0.description }).joined(separator: "\n")
@@ -50,6 +51,7 @@ extension SupplyChainError {
         /// The ledger underneath failed.
         case ledger
 
+        /// The code's name.
         public var description: String { rawValue }
     }
 
@@ -86,11 +88,12 @@ extension SupplyChainError {
             self.message = message
         }
 
+        /// `event 3 ni:///sha-256;…, field '/quantityList/0/uom': …`.
         public var description: String {
-            var where_: [String] = []
-            if let index { where_.append("event \(index)") }
-            if let identifier { where_.append(identifier) }
-            let record = where_.isEmpty ? "" : where_.joined(separator: " ") + ", "
+            var place: [String] = []
+            if let index { place.append("event \(index)") }
+            if let identifier { place.append(identifier) }
+            let record = place.isEmpty ? "" : place.joined(separator: " ") + ", "
             return "\(record)field '\(field)': \(message)"
         }
     }

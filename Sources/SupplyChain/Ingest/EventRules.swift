@@ -1,0 +1,1088 @@
+import LedgerCore
+import LedgerStorage
+
+/// What an event changed in the indexes, kept in its event record so that a retraction can undo it.
+struct EventEffects {
+    var created: [String] = []
+    var consumed: [(lot: String, actor: String, kg: ExactDecimal)] = []
+    var moved: [(lot: String, from: String, to: String, kg: ExactDecimal)] = []
+    var serials: [(prefix: String, last: UInt64)] = []
+    var aggregated: (parent: String, children: [String])?
+    var disaggregated: (parent: String, children: [String])?
+    var certified: [(lot: String, certificate: String)] = []
+    var claims: [String] = []
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = [:]
+        if !created.isEmpty { members["created"] = .array(created.map(JSONValue.string)) }
+        if !consumed.isEmpty {
+            members["consumed"] = .array(
+                consumed.map {
+                    .object(["lot": .string($0.lot), "actor": .string($0.actor), "kg": .string($0.kg.description)])
+                }
+            )
+        }
+        if !moved.isEmpty {
+            members["moved"] = .array(
+                moved.map {
+                    .object([
+                        "lot": .string($0.lot), "from": .string($0.from), "to": .string($0.to),
+                        "kg": .string($0.kg.description),
+                    ])
+                }
+            )
+        }
+        if !serials.isEmpty {
+            members["serials"] = .array(
+                serials.map { .object(["prefix": .string($0.prefix), "last": .string(String($0.last))]) }
+            )
+        }
+        if let aggregated {
+            members["aggregated"] = .object([
+                "parent": .string(aggregated.parent), "children": .array(aggregated.children.map(JSONValue.string)),
+            ])
+        }
+        if let disaggregated {
+            members["disaggregated"] = .object([
+                "parent": .string(disaggregated.parent),
+                "children": .array(disaggregated.children.map(JSONValue.string)),
+            ])
+        }
+        if !certified.isEmpty {
+            members["certified"] = .array(
+                certified.map { .object(["lot": .string($0.lot), "certificate": .string($0.certificate)]) }
+            )
+        }
+        if !claims.isEmpty { members["claims"] = .array(claims.map(JSONValue.string)) }
+        return .object(members)
+    }
+
+    init() {}
+
+    init(json: JSONValue) {
+        created = json["created"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        consumed = (json["consumed"]?.arrayValue ?? []).compactMap { item in
+            guard let lot = item["lot"]?.stringValue, let actor = item["actor"]?.stringValue,
+                let kg = item["kg"]?.stringValue.flatMap({ ExactDecimal($0) })
+            else { return nil }
+            return (lot, actor, kg)
+        }
+        moved = (json["moved"]?.arrayValue ?? []).compactMap { item in
+            guard let lot = item["lot"]?.stringValue, let from = item["from"]?.stringValue,
+                let to = item["to"]?.stringValue, let kg = item["kg"]?.stringValue.flatMap({ ExactDecimal($0) })
+            else { return nil }
+            return (lot, from, to, kg)
+        }
+        serials = (json["serials"]?.arrayValue ?? []).compactMap { item in
+            guard let prefix = item["prefix"]?.stringValue, let last = item["last"]?.stringValue.flatMap({ UInt64($0) })
+            else { return nil }
+            return (prefix, last)
+        }
+        if let parent = json["aggregated"]?["parent"]?.stringValue {
+            aggregated = (parent, json["aggregated"]?["children"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        }
+        if let parent = json["disaggregated"]?["parent"]?.stringValue {
+            disaggregated = (parent, json["disaggregated"]?["children"]?.arrayValue?.compactMap(\.stringValue) ?? [])
+        }
+        certified = (json["certified"]?.arrayValue ?? []).compactMap { item in
+            guard let lot = item["lot"]?.stringValue, let certificate = item["certificate"]?.stringValue else {
+                return nil
+            }
+            return (lot, certificate)
+        }
+        claims = json["claims"]?.arrayValue?.compactMap(\.stringValue) ?? []
+    }
+}
+
+/// The chemical elements and materials whose content a lot may declare (EU due diligence covers
+/// Li, Ni, Co and natural graphite; the rest complete the cathode and anode chemistries).
+let declarableElements: Set<String> = ["Li", "Ni", "Co", "Mn", "Fe", "P", "Al", "Cu", "C", "graphite"]
+
+extension Rules {
+    /// Checks one event against the state and applies it when it passes.
+    ///
+    /// - Parameters:
+    ///   - event: The event, its shape already checked.
+    ///   - actor: The submitting actor.
+    ///   - sequence: The sequence number its entry will have.
+    ///   - sink: Receives the problems, naming the event and field.
+    ///   - txn: The snapshot under the pending writes.
+    /// - Throws: Storage errors only; broken rules go to `sink`.
+    mutating func apply(
+        _ event: EPCISEvent,
+        actor: Actor,
+        sequence: UInt64,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        if event.errorDeclaration != nil {
+            try retract(event, actor: actor, sequence: sequence, sink: sink, txn)
+            return
+        }
+        let before = sink.count
+        var effects = EventEffects()
+        let facility = try checkFacility(event, actor: actor, sink: sink, txn)
+        let claims = try checkExtensions(event, sink: sink, txn)
+        effects.claims = claims
+        let serialRanges = event.ext("serialRanges")
+
+        switch event.type {
+        case .transformationEvent:
+            try transform(
+                event,
+                actor: actor,
+                facility: facility,
+                sequence: sequence,
+                effects: &effects,
+                sink: sink,
+                txn
+            )
+        case .objectEvent where event.action == "ADD" && serialRanges != nil:
+            try commission(event, actor: actor, sequence: sequence, effects: &effects, sink: sink, txn)
+        case .objectEvent where event.action == "ADD" && !event.quantities.isEmpty:
+            try create(event, actor: actor, facility: facility, sequence: sequence, effects: &effects, sink: sink, txn)
+        case .objectEvent where event.bizStep == "shipping" && !event.quantities.isEmpty:
+            try ship(event, actor: actor, effects: &effects, sink: sink, txn)
+        case .objectEvent where event.bizStep == "receiving" && !event.quantities.isEmpty:
+            for quantity in event.quantities {
+                guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
+                if try holding(lot.id, actor.id, txn) < quantity.kg {
+                    sink.add(
+                        field: quantity.pointer,
+                        "\(actor.id) holds less than \(quantity.kg) kg of lot \(lot.id); was it shipped to them?"
+                    )
+                }
+            }
+        case .aggregationEvent where event.action == "ADD":
+            try aggregate(event, actor: actor, facility: facility, effects: &effects, sink: sink, txn)
+        case .aggregationEvent where event.action == "DELETE":
+            try disaggregate(event, actor: actor, effects: &effects, sink: sink, txn)
+        default:
+            for quantity in event.quantities { _ = try existingLot(quantity, sink: sink, txn) }
+        }
+        if !event.certificationInfo.isEmpty {
+            let lots =
+                effects.created.isEmpty ? event.quantities.map(\.lot) + event.outputs.map(\.lot) : effects.created
+            for lotID in Set(lots).sorted() {
+                guard var lot = try lot(lotID, txn), sink.count == before else { continue }
+                if actor.role != .auditor, !effects.created.contains(lotID),
+                    !(try holding(lotID, actor.id, txn).isPositive)
+                {
+                    sink.add(
+                        field: "/certificationInfo",
+                        "\(actor.id) neither holds lot \(lotID) nor is an auditor; it cannot certify it"
+                    )
+                    continue
+                }
+                for certificate in event.certificationInfo where !lot.certifications.contains(certificate) {
+                    lot.certifications.append(certificate)
+                    effects.certified.append((lotID, certificate))
+                }
+                putLot(lot)
+            }
+        }
+        guard sink.count == before else { return }
+        for claim in claims {
+            store.put(
+                .claims,
+                IndexKey.text(claim),
+                json: ["event": .string(event.eventID), "seq": .number(Double(sequence))]
+            )
+        }
+        store.put(
+            .events,
+            IndexKey.text(event.eventID),
+            json: [
+                "seq": .number(Double(sequence)), "hash": .string(event.hashID), "type": .string(event.type.rawValue),
+                "actor": .string(actor.id), "eventTime": .string(event.eventTimeText), "effects": effects.json,
+            ]
+        )
+    }
+
+    // MARK: Checks shared by several kinds of event
+
+    /// The event's facility, checked to exist and to be operated by the actor.
+    private func checkFacility(
+        _ event: EPCISEvent,
+        actor: Actor,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Facility? {
+        let makesSomething =
+            event.type == .transformationEvent || event.type == .aggregationEvent
+            || (event.type == .objectEvent && event.action == "ADD")
+        guard let id = event.location else {
+            if makesSomething {
+                sink.add(field: "/bizLocation/id", "is required: the registered facility where this happened")
+            }
+            return nil
+        }
+        guard let facility = try facility(id, txn) else {
+            sink.add(field: "/bizLocation/id", "no facility \(id) is registered; add it with `celltrace facility add`")
+            return nil
+        }
+        guard facility.operatorID == actor.id else {
+            sink.add(
+                field: "/bizLocation/id",
+                "facility \(id) is operated by \(facility.operatorID); \(actor.id) may not record events there"
+            )
+            return nil
+        }
+        return facility
+    }
+
+    /// A lot named by a quantity element, checked to exist, not be retracted and exist at the event's time.
+    private func existingLot(
+        _ quantity: LotQuantity,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Lot? {
+        let field = String(quantity.pointer.dropLast("/quantity".count)) + "/epcClass"
+        guard let lot = try lot(quantity.lot, txn) else {
+            sink.add(field: field, "unknown lot \(quantity.lot)")
+            return nil
+        }
+        if let retracted = lot.retractedAt {
+            sink.add(field: field, "lot \(quantity.lot) was retracted (entry \(retracted))")
+            return nil
+        }
+        return lot
+    }
+
+    private func checkTime(_ event: EPCISEvent, of lot: Lot, field: String, sink: ProblemSink) {
+        if let made = EventTime.utcMilliseconds(lot.eventTime), event.eventTime < made {
+            sink.add(
+                field: field,
+                "lot \(lot.id) is used at \(event.eventTimeText), before it was made (\(lot.eventTime))"
+            )
+        }
+    }
+
+    /// Consumes or ships lots: every lot known, made before the event, held by the actor in the
+    /// quantity named (summed over the event).
+    private func checkHoldings(
+        _ event: EPCISEvent,
+        _ quantities: [LotQuantity],
+        actor: Actor,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(lot: Lot, kg: ExactDecimal, held: ExactDecimal)] {
+        var totals: [String: ExactDecimal] = [:]
+        var order: [String] = []
+        var result: [(Lot, ExactDecimal, ExactDecimal)] = []
+        for quantity in quantities {
+            guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
+            checkTime(event, of: lot, field: quantity.pointer, sink: sink)
+            if totals[lot.id] == nil { order.append(lot.id) }
+            guard let total = (totals[lot.id] ?? .zero).adding(quantity.kg) else {
+                sink.add(field: quantity.pointer, "the quantities of lot \(lot.id) are too large to add exactly")
+                continue
+            }
+            totals[lot.id] = total
+            let held = try holding(lot.id, actor.id, txn)
+            if total > held {
+                let holders = held.isPositive ? "holds only \(held) kg" : "holds none"
+                sink.add(
+                    field: quantity.pointer,
+                    "\(actor.id) \(holders) of lot \(lot.id) but the event uses \(total) kg (balance and custody rule)"
+                )
+            }
+        }
+        for id in order {
+            guard let lot = try lot(id, txn), let total = totals[id] else { continue }
+            result.append((lot, total, try holding(id, actor.id, txn)))
+        }
+        return result
+    }
+
+    /// Checks the extension fields' shapes; returns the certificate ids the event claims.
+    private func checkExtensions(
+        _ event: EPCISEvent,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws
+        -> [String]
+    {
+        var claims: [String] = []
+        if let stage = event.ext("lifeCycleStage") {
+            if !LifeCycleStage.allCases.map(\.rawValue).contains(stage.stringValue ?? "") {
+                sink.add(
+                    field: event.extPointer("lifeCycleStage"),
+                    "must be one of \(LifeCycleStage.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+        }
+        if let quality = event.ext("dataQuality"), !["primary", "secondary"].contains(quality.stringValue ?? "") {
+            sink.add(field: event.extPointer("dataQuality"), "must be primary or secondary")
+        }
+        if let electricity = event.ext("electricity") {
+            let base = event.extPointer("electricity")
+            for (index, supply) in (electricity.arrayValue ?? [electricity]).enumerated() {
+                let reader = FieldReader(supply, path: base + "/\(index)", problems: sink)
+                guard supply.objectValue != nil else {
+                    sink.add(field: reader.path, "an electricity supply is an object {quantity, uom, supply}")
+                    continue
+                }
+                if let quantity = reader.decimal("quantity"), let uom = reader.string("uom") {
+                    if !quantity.isPositive { reader.fail("quantity", "must be greater than zero") }
+                    if MeasureDimension.electricity.toBase(quantity, code: uom) == nil {
+                        reader.fail("uom", "electricity is in \(MeasureDimension.electricity.acceptedCodes)")
+                    }
+                }
+                let kinds = ElectricitySupply.allCases.map(\.rawValue)
+                if let kind = reader.string("supply"), !kinds.contains(kind) {
+                    reader.fail("supply", "must be one of \(kinds.joined(separator: ", "))")
+                }
+                if let factor = reader.decimal("kgCO2ePerKWh", required: false), factor.isNegative {
+                    reader.fail("kgCO2ePerKWh", "must not be negative")
+                }
+                for certificate in reader.array("certificates") ?? [] {
+                    guard let id = certificate.value.stringValue, !id.isEmpty else {
+                        sink.add(field: certificate.path, "a certificate id is a non-empty string")
+                        continue
+                    }
+                    if claims.contains(id) {
+                        sink.add(field: certificate.path, "certificate \(id) is claimed twice in this event")
+                    } else if let claim = try store.json(.claims, IndexKey.text(id), txn) {
+                        let by = claim["event"]?.stringValue ?? "?"
+                        sink.add(
+                            field: certificate.path,
+                            "certificate \(id) was already claimed by event \(by); a certificate counts once"
+                        )
+                    } else {
+                        claims.append(id)
+                    }
+                }
+            }
+        }
+        if let fuels = event.ext("fuels") {
+            for (index, fuel) in (fuels.arrayValue ?? [fuels]).enumerated() {
+                let reader = FieldReader(fuel, path: event.extPointer("fuels") + "/\(index)", problems: sink)
+                _ = reader.string("fuel")
+                if let quantity = reader.decimal("quantity"), let uom = reader.string("uom") {
+                    if !quantity.isPositive { reader.fail("quantity", "must be greater than zero") }
+                    let fits = [MeasureDimension.energy, .mass, .volume].contains {
+                        $0.toBase(quantity, code: uom) != nil
+                    }
+                    if !fits { reader.fail("uom", "a fuel is an energy, mass or volume unit (3B, KGM, LTR, MTQ, …)") }
+                }
+            }
+        }
+        if let emissions = event.ext("directEmissions") {
+            let reader = FieldReader(emissions, path: event.extPointer("directEmissions"), problems: sink)
+            if let kg = reader.decimal("kgCO2e"), kg.isNegative { reader.fail("kgCO2e", "must not be negative") }
+        }
+        if let legs = event.ext("transport") {
+            for (index, leg) in (legs.arrayValue ?? [legs]).enumerated() {
+                let reader = FieldReader(leg, path: event.extPointer("transport") + "/\(index)", problems: sink)
+                let modes = TransportMode.allCases.map(\.rawValue)
+                if let mode = reader.string("mode"), !modes.contains(mode) {
+                    reader.fail("mode", "must be one of \(modes.joined(separator: ", "))")
+                }
+                if let distance = reader.decimal("distance"), let uom = reader.string("distanceUom") {
+                    if !distance.isPositive { reader.fail("distance", "must be greater than zero") }
+                    if MeasureDimension.distance.toBase(distance, code: uom) == nil {
+                        reader.fail("distanceUom", "must be one of \(MeasureDimension.distance.acceptedCodes)")
+                    }
+                }
+                if let mass = reader.decimal("mass"), let uom = reader.string("massUom") {
+                    if !mass.isPositive { reader.fail("mass", "must be greater than zero") }
+                    if MeasureDimension.mass.toBase(mass, code: uom) == nil {
+                        reader.fail("massUom", "must be one of \(MeasureDimension.mass.acceptedCodes)")
+                    }
+                }
+            }
+        }
+        if let prices = event.ext("coProductPrices") {
+            for (index, price) in (prices.arrayValue ?? [prices]).enumerated() {
+                let reader = FieldReader(price, path: event.extPointer("coProductPrices") + "/\(index)", problems: sink)
+                if let lot = reader.string("epcClass"), !event.outputs.contains(where: { $0.lot == lot }) {
+                    reader.fail("epcClass", "\(lot) is not an output of this event")
+                }
+                if let value = reader.decimal("pricePerKg"), !value.isPositive {
+                    reader.fail("pricePerKg", "must be greater than zero")
+                }
+                _ = reader.string("currency")
+            }
+        }
+        if event.ext("yield") != nil {
+            let pointer = event.extPointer("yield")
+            let reader = FieldReader(event.json, problems: sink)
+            if let value = reader.decimal(String(pointer.dropFirst())), !value.isPositive || value > ExactDecimal(10) {
+                sink.add(
+                    field: pointer,
+                    "a mass ratio (outputs ÷ inputs) greater than 0 and at most 10, not a percentage"
+                )
+            }
+        }
+        return claims
+    }
+
+    // MARK: Lot master data
+
+    /// Master data for a lot made by `event`: the `ilmd` of the event, or its `ct:lots` element for
+    /// that lot when an event makes several materials.
+    private func masterData(
+        for quantity: LotQuantity,
+        event: EPCISEvent,
+        facility: Facility?,
+        sink: ProblemSink
+    ) -> (material: String?, grade: String?, content: [String: ExactDecimal], country: String?) {
+        guard let ilmd = event.json["ilmd"] else {
+            sink.add(field: "/ilmd", "is required for new lots: at least ct:material")
+            return (nil, nil, [:], facility?.country)
+        }
+        var source = ilmd
+        var base = "/ilmd"
+        if let perLot = EPCISEvent.ext("lots", in: ilmd, namespaces: event.namespaces)?.arrayValue,
+            let index = perLot.firstIndex(where: { $0["epcClass"]?.stringValue == quantity.lot })
+        {
+            source = perLot[index]
+            base = "/ilmd/ct:lots/\(index)"
+        }
+        let extensions = EPCISEvent.extensionMembers(of: source, namespaces: event.namespaces)
+        func field(_ name: String) -> JSONValue? {
+            source[name] ?? extensions[name]?.value
+        }
+        let material = field("material")?.stringValue
+        let validMaterial = material.map { name in
+            !name.isEmpty && name.utf8.count <= 64
+                && name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d }
+        }
+        if validMaterial != true {
+            sink.add(field: base + "/ct:material", "each new lot needs a material: lower-case letters, digits and '-'")
+        }
+        var content: [String: ExactDecimal] = [:]
+        if let declared = field("elementContent") {
+            var total = ExactDecimal.zero
+            for (element, value) in declared.objectValue ?? [:] {
+                let pointer = base + "/ct:elementContent/" + element
+                guard declarableElements.contains(element) else {
+                    sink.add(
+                        field: pointer,
+                        "unknown element; use \(declarableElements.sorted().joined(separator: ", "))"
+                    )
+                    continue
+                }
+                guard let text = value.stringValue ?? value.doubleValue.map(JSONValue.canonicalNumber),
+                    let fraction = ExactDecimal(text), !fraction.isNegative, fraction <= .one
+                else {
+                    sink.add(field: pointer, "a mass fraction between 0 and 1")
+                    continue
+                }
+                content[element] = fraction
+                total = total.adding(fraction) ?? total
+            }
+            if total > .one { sink.add(field: base + "/ct:elementContent", "mass fractions add up to more than 1") }
+        }
+        var country = facility?.country
+        for (key, value) in source.objectValue ?? [:] where key.hasSuffix("countryOfOrigin") {
+            guard let code = value.stringValue, Country.isValid(code) else {
+                sink.add(field: base + "/" + key, "an ISO 3166-1 alpha-2 code such as AU, CL, CN")
+                continue
+            }
+            country = code
+        }
+        return (material, field("grade")?.stringValue, content, country)
+    }
+
+    private func checkNewLot(
+        _ quantity: LotQuantity,
+        inputs: [String],
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    )
+        throws
+    {
+        let field = String(quantity.pointer.dropLast("/quantity".count)) + "/epcClass"
+        if inputs.contains(quantity.lot) {
+            sink.add(field: field, "lot \(quantity.lot) is both consumed and produced by this event (a cycle)")
+            return
+        }
+        guard try lot(quantity.lot, txn) != nil else { return }
+        // An existing lot: is it upstream of the inputs (a cycle), or just made twice?
+        var frontier = inputs
+        var seen: Set<String> = []
+        while let next = frontier.popLast() {
+            guard seen.insert(next).inserted, seen.count < 100_000 else { continue }
+            if next == quantity.lot {
+                sink.add(
+                    field: field,
+                    "lot \(quantity.lot) is upstream of this event's inputs: producing it would close a cycle"
+                )
+                return
+            }
+            frontier += try lot(next, txn)?.inputs ?? []
+        }
+        sink.add(field: field, "lot \(quantity.lot) already exists; a lot is made once (use a new lot id)")
+    }
+
+    // MARK: Kinds of event
+
+    private mutating func create(
+        _ event: EPCISEvent,
+        actor: Actor,
+        facility: Facility?,
+        sequence: UInt64,
+        effects: inout EventEffects,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        let before = sink.count
+        var seen: Set<String> = []
+        var lots: [Lot] = []
+        for quantity in event.quantities {
+            if !seen.insert(quantity.lot).inserted {
+                sink.add(field: quantity.pointer, "lot \(quantity.lot) appears twice in this event")
+                continue
+            }
+            try checkNewLot(quantity, inputs: [], sink: sink, txn)
+            let data = masterData(for: quantity, event: event, facility: facility, sink: sink)
+            lots.append(
+                Lot(
+                    id: quantity.lot,
+                    material: data.material,
+                    grade: data.grade,
+                    elementContent: data.content,
+                    countryOfOrigin: data.country,
+                    facility: facility?.id ?? "",
+                    createdBy: event.eventID,
+                    createdAt: sequence,
+                    eventTime: event.eventTimeText,
+                    producedKg: quantity.kg,
+                    inputs: []
+                )
+            )
+        }
+        guard sink.count == before else { return }
+        for lot in lots {
+            putLot(lot)
+            setHolding(lot.id, actor.id, lot.producedKg)
+            effects.created.append(lot.id)
+        }
+    }
+
+    private mutating func transform(
+        _ event: EPCISEvent,
+        actor: Actor,
+        facility: Facility?,
+        sequence: UInt64,
+        effects: inout EventEffects,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        let before = sink.count
+        let consumed = try checkHoldings(event, event.inputs, actor: actor, sink: sink, txn)
+        let inputIDs = consumed.map(\.lot.id)
+        var outputs: [Lot] = []
+        var seen: Set<String> = []
+        var totalOut = ExactDecimal.zero
+        for quantity in event.outputs {
+            if !seen.insert(quantity.lot).inserted {
+                sink.add(field: quantity.pointer, "lot \(quantity.lot) appears twice among the outputs")
+                continue
+            }
+            try checkNewLot(quantity, inputs: event.inputs.map(\.lot), sink: sink, txn)
+            let data = masterData(for: quantity, event: event, facility: facility, sink: sink)
+            guard let sum = totalOut.adding(quantity.kg) else {
+                sink.add(field: quantity.pointer, "the outputs are too large to add exactly")
+                continue
+            }
+            totalOut = sum
+            outputs.append(
+                Lot(
+                    id: quantity.lot,
+                    material: data.material,
+                    grade: data.grade,
+                    elementContent: data.content,
+                    countryOfOrigin: data.country,
+                    facility: facility?.id ?? "",
+                    createdBy: event.eventID,
+                    createdAt: sequence,
+                    eventTime: event.eventTimeText,
+                    producedKg: quantity.kg,
+                    inputs: inputIDs
+                )
+            )
+        }
+        let totalIn = consumed.reduce(ExactDecimal.zero) { $0.adding($1.kg) ?? $0 }
+        if !consumed.isEmpty, !outputs.isEmpty {
+            let declared = event.ext("yield").flatMap { value in
+                value.stringValue.flatMap { ExactDecimal($0) } ?? value.doubleValue.flatMap { ExactDecimal($0) }
+            }
+            let yield = declared ?? .one
+            if let limit = totalIn.multiplied(by: yield), totalOut > limit {
+                sink.add(
+                    field: "/outputQuantityList",
+                    "outputs of \(totalOut) kg exceed inputs of \(totalIn) kg × declared yield \(yield); declare ct:yield for processes that gain mass"
+                )
+            }
+        }
+        guard sink.count == before else { return }
+        for (lot, kg, held) in consumed {
+            var updated = lot
+            updated.consumedKg = lot.consumedKg.adding(kg) ?? lot.consumedKg
+            putLot(updated)
+            setHolding(lot.id, actor.id, held.subtracting(kg) ?? .zero)
+            effects.consumed.append((lot.id, actor.id, kg))
+        }
+        for output in outputs {
+            putLot(output)
+            setHolding(output.id, actor.id, output.producedKg)
+            effects.created.append(output.id)
+            for (input, kg, _) in consumed {
+                let share =
+                    kg.multiplied(by: output.producedKg).flatMap { $0.divided(by: totalOut) } ?? .zero
+                let edge = LineageEdge(
+                    from: input.id,
+                    to: output.id,
+                    kg: share,
+                    sequenceNumber: sequence,
+                    eventID: event.eventID
+                )
+                store.put(.edgesUp, IndexKey.edge(output.id, input.id, sequence), json: edge.json)
+                store.put(.edgesDown, IndexKey.edge(input.id, output.id, sequence), json: edge.json)
+            }
+        }
+    }
+
+    private mutating func ship(
+        _ event: EPCISEvent,
+        actor: Actor,
+        effects: inout EventEffects,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        let before = sink.count
+        for source in event.sources where source.type == "owning_party" {
+            let owner = try actorID(forParty: source.id, txn)
+            if owner != actor.id {
+                sink.add(
+                    field: source.pointer,
+                    "the owning party shipping must be the submitter \(actor.id), not \(owner ?? "unknown party " + source.id)"
+                )
+            }
+        }
+        let owners = event.destinations.filter { $0.type == "owning_party" }
+        guard owners.count == 1 else {
+            sink.add(
+                field: "/destinationList",
+                "a shipment names exactly one destination of type owning_party (the new holder)"
+            )
+            return
+        }
+        guard let receiver = try actorID(forParty: owners[0].id, txn) else {
+            sink.add(field: owners[0].pointer, "party \(owners[0].id) is not a registered actor's party")
+            return
+        }
+        let shipped = try checkHoldings(event, event.quantities, actor: actor, sink: sink, txn)
+        guard sink.count == before, receiver != actor.id else {
+            if receiver == actor.id { sink.add(field: owners[0].pointer, "a shipment goes to another actor") }
+            return
+        }
+        for (lot, kg, held) in shipped {
+            setHolding(lot.id, actor.id, held.subtracting(kg) ?? .zero)
+            let theirs = try holding(lot.id, receiver, txn)
+            setHolding(lot.id, receiver, theirs.adding(kg) ?? theirs)
+            effects.moved.append((lot.id, actor.id, receiver, kg))
+        }
+    }
+
+    private mutating func commission(
+        _ event: EPCISEvent,
+        actor: Actor,
+        sequence: UInt64,
+        effects: inout EventEffects,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        let before = sink.count
+        let lotPointer = event.extPointer("cellLot")
+        guard let lotID = event.ext("cellLot")?.stringValue else {
+            sink.add(field: lotPointer, "is required: the cell lot (epcClass) the serials were made in")
+            return
+        }
+        guard let lot = try lot(lotID, txn), lot.retractedAt == nil else {
+            sink.add(field: lotPointer, "unknown lot \(lotID)")
+            return
+        }
+        checkTime(event, of: lot, field: lotPointer, sink: sink)
+        if try holding(lotID, actor.id, txn).isPositive == false {
+            sink.add(field: lotPointer, "\(actor.id) does not hold lot \(lotID)")
+        }
+        func measure(_ name: String, _ dimension: MeasureDimension) -> ExactDecimal? {
+            let pointer = event.extPointer(name)
+            guard let value = event.ext(name) else {
+                sink.add(field: pointer, "is required: {\"quantity\": …, \"uom\": \"\(dimension.baseUnit)\"}")
+                return nil
+            }
+            let reader = FieldReader(value, path: pointer, problems: sink)
+            guard let quantity = reader.decimal("quantity"), let uom = reader.string("uom") else { return nil }
+            guard quantity.isPositive else {
+                reader.fail("quantity", "must be greater than zero")
+                return nil
+            }
+            guard let base = dimension.toBase(quantity, code: uom) else {
+                reader.fail("uom", "must be one of \(dimension.acceptedCodes)")
+                return nil
+            }
+            return base
+        }
+        let mass = measure("cellMass", .mass)
+        let energy = measure("nominalEnergy", .electricity)
+        let model = event.ext("batteryModel")?.stringValue
+        var ranges: [SerialRange] = []
+        let rangesPointer = event.extPointer("serialRanges")
+        let elements = event.ext("serialRanges")?.arrayValue ?? []
+        if elements.isEmpty { sink.add(field: rangesPointer, "must be a non-empty array of {prefix, first, last}") }
+        var total: UInt64 = 0
+        for (index, element) in elements.enumerated() {
+            let reader = FieldReader(element, path: rangesPointer + "/\(index)", problems: sink)
+            guard let prefix = reader.string("prefix"), let firstText = reader.string("first"),
+                let lastText = reader.string("last")
+            else { continue }
+            guard let (firstPrefix, first) = SerialNumber.split(prefix + firstText), firstPrefix == prefix,
+                let (lastPrefix, last) = SerialNumber.split(prefix + lastText), lastPrefix == prefix, first <= last,
+                last - first < 1_000_000_000
+            else {
+                reader.fail(
+                    "last",
+                    "first and last are serial numbers without leading zeros, first ≤ last, at most 10^9 per range, after a prefix that does not end in a digit"
+                )
+                continue
+            }
+            if let overlap = try store.seek(.serials, atLeast: IndexKey.serial(prefix: prefix, last: first), txn),
+                overlap.key.starts(with: Array(prefix.utf8) + [0]), overlap.key.count == prefix.utf8.count + 9,
+                let existing = SerialRange(json: try JSONValue(parsing: overlap.value)), existing.first <= last
+            {
+                reader.fail(
+                    "first",
+                    "serials \(prefix)\(existing.first)–\(existing.last) are already commissioned (event \(existing.eventID))"
+                )
+                continue
+            }
+            if ranges.contains(where: { $0.prefix == prefix && $0.first <= last && first <= $0.last }) {
+                reader.fail("first", "overlaps another range of this event")
+                continue
+            }
+            total += last - first + 1
+            ranges.append(
+                SerialRange(
+                    prefix: prefix,
+                    first: first,
+                    last: last,
+                    lot: lotID,
+                    cellMassKg: mass ?? .zero,
+                    nominalEnergyKWh: energy ?? .zero,
+                    model: model,
+                    commissionedAt: sequence,
+                    eventID: event.eventID
+                )
+            )
+        }
+        var commissioned = lot.commissionedKg
+        if let mass, let added = mass.multiplied(by: ExactDecimal(Int(clamping: total))) {
+            commissioned = lot.commissionedKg.adding(added) ?? lot.producedKg
+            if commissioned > lot.producedKg {
+                sink.add(
+                    field: rangesPointer,
+                    "\(total) cells of \(mass) kg bring the cells of lot \(lotID) to \(commissioned) kg, more than the \(lot.producedKg) kg made"
+                )
+            }
+        }
+        guard sink.count == before else { return }
+        var updated = lot
+        updated.commissionedKg = commissioned
+        putLot(updated)
+        for range in ranges {
+            store.put(.serials, IndexKey.serial(prefix: range.prefix, last: range.last), json: range.json)
+            effects.serials.append((range.prefix, range.last))
+        }
+    }
+
+    /// The owner of a unit that can go into a module or pack: a commissioned cell or an assembled parent.
+    private func unitKnown(_ id: String, _ txn: borrowing ReadTransaction) throws -> Bool {
+        if try serialRange(containing: id, txn) != nil { return true }
+        return try store.raw(.parents, IndexKey.text(id), txn) != nil
+    }
+
+    private mutating func aggregate(
+        _ event: EPCISEvent,
+        actor: Actor,
+        facility: Facility?,
+        effects: inout EventEffects,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        let before = sink.count
+        guard let parent = event.parentID else {
+            sink.add(field: "/parentID", "is required: the module or pack serial")
+            return
+        }
+        guard !event.childEPCs.isEmpty else {
+            sink.add(field: "/childEPCs", "an assembly names the cells or modules it contains")
+            return
+        }
+        var seen: Set<String> = []
+        for (index, child) in event.childEPCs.enumerated() {
+            let field = "/childEPCs/\(index)"
+            if child == parent {
+                sink.add(field: field, "a unit cannot contain itself")
+                continue
+            }
+            if !seen.insert(child).inserted {
+                sink.add(field: field, "\(child) is listed twice")
+                continue
+            }
+            guard try unitKnown(child, txn) else {
+                sink.add(field: field, "\(child) is neither a commissioned cell serial nor an assembled module")
+                continue
+            }
+            if let holder = try store.raw(.containedIn, IndexKey.text(child), txn) {
+                let holderID = String(decoding: holder, as: UTF8.self)
+                if holderID != parent {
+                    sink.add(field: field, "\(child) is already in \(holderID); disassemble it first")
+                }
+            }
+            if let range = try serialRange(containing: child, txn), !(try holding(range.lot, actor.id, txn).isPositive)
+            {
+                sink.add(field: field, "\(actor.id) does not hold cell lot \(range.lot) that \(child) comes from")
+            }
+        }
+        // No containment cycles: the parent must not sit inside one of its children.
+        var up = parent
+        var depth = 0
+        while let holder = try store.raw(.containedIn, IndexKey.text(up), txn), depth < 64 {
+            up = String(decoding: holder, as: UTF8.self)
+            if seen.contains(up) {
+                sink.add(field: "/parentID", "\(parent) is inside \(up), which it would contain (a cycle)")
+                break
+            }
+            depth += 1
+        }
+        guard sink.count == before else { return }
+        var record = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue ?? [:]
+        var children = record["children"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let added = event.childEPCs.filter { !children.contains($0) }
+        children += added
+        record["children"] = .array(children.map(JSONValue.string))
+        record["assembledBy"] = .string(event.eventID)
+        record["facility"] = facility.map { .string($0.id) } ?? .null
+        store.put(.parents, IndexKey.text(parent), json: .object(record))
+        for child in added { store.put(.containedIn, IndexKey.text(child), Array(parent.utf8)) }
+        effects.aggregated = (parent, added)
+    }
+
+    private mutating func disaggregate(
+        _ event: EPCISEvent,
+        actor: Actor,
+        effects: inout EventEffects,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        guard let parent = event.parentID else {
+            sink.add(field: "/parentID", "is required: the module or pack taken apart")
+            return
+        }
+        guard var record = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue else {
+            sink.add(field: "/parentID", "\(parent) was never assembled")
+            return
+        }
+        var children = record["children"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        let removed = event.childEPCs.isEmpty ? children : event.childEPCs
+        let before = sink.count
+        for (index, child) in removed.enumerated() where !children.contains(child) {
+            sink.add(field: "/childEPCs/\(index)", "\(child) is not in \(parent)")
+        }
+        guard sink.count == before else { return }
+        children.removeAll { removed.contains($0) }
+        record["children"] = .array(children.map(JSONValue.string))
+        store.put(.parents, IndexKey.text(parent), json: .object(record))
+        for child in removed { store.delete(.containedIn, IndexKey.text(child)) }
+        effects.disaggregated = (parent, removed)
+    }
+
+    /// The stored range an event's effects name.
+    private func commissionedRange(
+        effects serial: (prefix: String, last: UInt64),
+        _ txn: borrowing ReadTransaction
+    ) throws
+        -> SerialRange?
+    {
+        try store.json(.serials, IndexKey.serial(prefix: serial.prefix, last: serial.last), txn).flatMap(
+            SerialRange.init(json:)
+        )
+    }
+
+    /// Whether any cell of a range sits in a module or pack now.
+    private func anyAssembled(_ range: SerialRange, _ txn: borrowing ReadTransaction) throws -> Bool {
+        let prefix = Array(range.prefix.utf8)
+        var key = prefix
+        while let row = try store.seek(.containedIn, atLeast: key, txn), row.key.starts(with: prefix) {
+            let serial = String(decoding: row.key, as: UTF8.self)
+            if let (rowPrefix, number) = SerialNumber.split(serial), rowPrefix == range.prefix,
+                (range.first...range.last).contains(number)
+            {
+                return true
+            }
+            key = row.key + [0]
+        }
+        return false
+    }
+
+    // MARK: Corrections
+
+    /// An EPCIS error declaration: the event it names is retracted and its effects undone, if
+    /// nothing recorded since depends on them.
+    private mutating func retract(
+        _ event: EPCISEvent,
+        actor: Actor,
+        sequence: UInt64,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        guard var record = try eventRecord(event.eventID, txn)?.objectValue else {
+            sink.add(field: "/eventID", "no event \(event.eventID) is in the ledger to declare in error")
+            return
+        }
+        if record["retractedAt"] != nil {
+            sink.add(field: "/errorDeclaration", "event \(event.eventID) was already declared in error")
+            return
+        }
+        if record["actor"]?.stringValue != actor.id {
+            sink.add(
+                field: "/errorDeclaration",
+                "event \(event.eventID) was recorded by \(record["actor"]?.stringValue ?? "?"); only that actor may declare it in error"
+            )
+            return
+        }
+        let effects = EventEffects(json: record["effects"] ?? [:])
+        let before = sink.count
+        for id in effects.created {
+            guard let lot = try lot(id, txn) else { continue }
+            let held = try holding(id, actor.id, txn)
+            if lot.consumedKg.isPositive || held != lot.producedKg {
+                sink.add(
+                    field: "/errorDeclaration",
+                    "lot \(id) made by this event has since been used or shipped; declare those events in error first"
+                )
+            }
+        }
+        for move in effects.moved where try holding(move.lot, move.to, txn) < move.kg {
+            sink.add(
+                field: "/errorDeclaration",
+                "\(move.to) no longer holds the \(move.kg) kg of lot \(move.lot) shipped to it"
+            )
+        }
+        for serial in effects.serials {
+            if let range = try commissionedRange(effects: serial, txn), try anyAssembled(range, txn) {
+                sink.add(
+                    field: "/errorDeclaration",
+                    "cells of \(range.prefix)\(range.first)–\(range.last) are in modules or packs; disassemble them first"
+                )
+            }
+        }
+        if let (parent, children) = effects.disaggregated {
+            for child in children {
+                if let holder = try store.raw(.containedIn, IndexKey.text(child), txn) {
+                    sink.add(
+                        field: "/errorDeclaration",
+                        "\(child), taken out of \(parent) by this event, is now in \(String(decoding: holder, as: UTF8.self))"
+                    )
+                }
+            }
+        }
+        guard sink.count == before else { return }
+        for id in effects.created {
+            guard var lot = try lot(id, txn) else { continue }
+            lot.retractedAt = sequence
+            putLot(lot)
+            setHolding(id, actor.id, .zero)
+        }
+        for use in effects.consumed {
+            guard var lot = try lot(use.lot, txn) else { continue }
+            lot.consumedKg = lot.consumedKg.subtracting(use.kg) ?? lot.consumedKg
+            putLot(lot)
+            let held = try holding(use.lot, use.actor, txn)
+            setHolding(use.lot, use.actor, held.adding(use.kg) ?? held)
+        }
+        for move in effects.moved {
+            let theirs = try holding(move.lot, move.to, txn)
+            setHolding(move.lot, move.to, theirs.subtracting(move.kg) ?? .zero)
+            let ours = try holding(move.lot, move.from, txn)
+            setHolding(move.lot, move.from, ours.adding(move.kg) ?? ours)
+        }
+        for serial in effects.serials {
+            // The range leaves the index; its event record keeps what it was.
+            store.delete(.serials, IndexKey.serial(prefix: serial.prefix, last: serial.last))
+            if let range = try commissionedRange(effects: serial, txn), var lot = try lot(range.lot, txn) {
+                lot.commissionedKg = lot.commissionedKg.subtracting(range.totalMassKg) ?? .zero
+                putLot(lot)
+            }
+        }
+        if let (parent, children) = effects.aggregated,
+            var parentRecord = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue
+        {
+            let remaining = (parentRecord["children"]?.arrayValue ?? []).filter {
+                !children.contains($0.stringValue ?? "")
+            }
+            parentRecord["children"] = .array(remaining)
+            store.put(.parents, IndexKey.text(parent), json: .object(parentRecord))
+            for child in children { store.delete(.containedIn, IndexKey.text(child)) }
+        }
+        if let (parent, children) = effects.disaggregated,
+            var parentRecord = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue
+        {
+            parentRecord["children"] = .array(
+                (parentRecord["children"]?.arrayValue ?? []) + children.map(JSONValue.string)
+            )
+            store.put(.parents, IndexKey.text(parent), json: .object(parentRecord))
+            for child in children { store.put(.containedIn, IndexKey.text(child), Array(parent.utf8)) }
+        }
+        for (id, certificate) in effects.certified {
+            guard var lot = try lot(id, txn) else { continue }
+            lot.certifications.removeAll { $0 == certificate }
+            putLot(lot)
+        }
+        for claim in effects.claims { store.delete(.claims, IndexKey.text(claim)) }
+        record["retractedAt"] = .number(Double(sequence))
+        record["retraction"] = event.errorDeclaration ?? .null
+        store.put(.events, IndexKey.text(event.eventID), json: .object(record))
+    }
+}
+
+/// The EU Batteries Regulation's life-cycle stages (Annex II point 4).
+public enum LifeCycleStage: String, Sendable, Hashable, CaseIterable {
+    case rawMaterialAcquisition = "raw-material-acquisition"
+    case mainProduction = "main-production"
+    case distribution
+    case endOfLife = "end-of-life"
+}
+
+/// How a process's electricity is supplied.
+public enum ElectricitySupply: String, Sendable, Hashable, CaseIterable {
+    /// From the public grid.
+    case grid
+    /// Generated on site.
+    case onsite
+    /// A direct line from a generator.
+    case directLine = "direct-line"
+    /// A power purchase agreement.
+    case ppa
+    /// Grid power matched by energy-attribute certificates (GOs, I-RECs, GECs).
+    case certificate
+}
+
+/// Transport modes with default factors.
+public enum TransportMode: String, Sendable, Hashable, CaseIterable {
+    case sea, road, rail, air
+    case inlandWaterway = "inland-waterway"
+    case pipeline
+}
+
+/// ISO 3166-1 alpha-2 codes (format check; the list of assigned codes changes).
+enum Country {
+    static func isValid(_ code: String) -> Bool {
+        code.utf8.count == 2 && code.utf8.allSatisfy { (0x41...0x5a).contains($0) }
+    }
+}

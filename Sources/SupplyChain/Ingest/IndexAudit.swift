@@ -1,0 +1,204 @@
+public import LedgerCore
+import LedgerCrypto
+import LedgerStorage
+
+/// The result of rebuilding the supply-chain indexes from the entries and comparing them with
+/// the stored ones.
+public struct IndexAuditReport: Sendable {
+    /// Entries replayed.
+    public var entriesReplayed: UInt64 = 0
+    /// Submissions whose signatures and event hashes were checked.
+    public var submissionsVerified: Int = 0
+    /// Index rows compared.
+    public var rowsCompared: Int = 0
+    /// The first problem found, or `nil` when the indexes match the entries.
+    public var failure: String?
+    /// The entry at which replay failed, when the problem is an entry's.
+    public var failureSequenceNumber: UInt64?
+
+    /// Whether the stored indexes are exactly what the entries give.
+    public var isValid: Bool { failure == nil }
+}
+
+extension SupplyChainLedger {
+    /// Rebuilds every supply-chain index by replaying the entries through the same rules the
+    /// import uses, checks every submission's signature (with the key the actor had at that point)
+    /// and event hashes, and compares the rebuilt indexes with the stored ones row by row.
+    ///
+    /// The rebuilt state is held in memory: about the size of the indexes.
+    public func auditIndexes(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> IndexAuditReport {
+        var report = IndexAuditReport()
+        let origin = ledger.origin
+        try ledger.read { txn, size in
+            var rules = Rules(store: StateStore(tables: tables, complete: true))
+            var submission: (actor: String, hashes: [String], next: Int, sequence: UInt64)?
+            func fail(_ sequence: UInt64, _ message: String) throws -> Never {
+                throw AuditStop(message: "entry \(sequence): \(message)", sequence: sequence)
+            }
+            do {
+                try ledger.forEachEntry(in: 0..<size) { sequence, bytes in
+                    if sequence % 4096 == 0 { progress?(sequence, size) }
+                    report.entriesReplayed += 1
+                    // Entries of other layers (plain appends) need no parse; the ledger's own audit
+                    // has checked them.
+                    if let type = Entry.type(ofCanonicalBytes: bytes),
+                        !SupplyChainLedger.reservedEntryTypes.contains(where: { type == $0 || type.hasPrefix($0 + ".") }
+                        )
+                    {
+                        if let open = submission, open.next < open.hashes.count {
+                            try fail(
+                                sequence,
+                                "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
+                            )
+                        }
+                        submission = nil
+                        return
+                    }
+                    let entry = try Entry(canonicalBytes: bytes)
+                    var body = entry.body
+                    if !entry.commitments.isEmpty {
+                        for (pointer, opening) in try ledger.openings(forEntryAt: sequence) {
+                            _ = pointer.replaceValue(with: opening.value, in: &body)
+                        }
+                    }
+                    if var open = submission, entry.type != EntryType.event || open.next == open.hashes.count {
+                        if open.next < open.hashes.count {
+                            try fail(
+                                sequence,
+                                "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
+                            )
+                        }
+                        submission = nil
+                        open.next = 0
+                    }
+                    let sink = ProblemSink(identifier: body["id"]?.stringValue ?? body["eventID"]?.stringValue)
+                    switch entry.type {
+                    case EntryType.actorRegister:
+                        if let actor = ActorDraft.read(body, sequence: sequence, sink: sink) {
+                            try rules.registerActor(actor, sink: sink, txn)
+                        }
+                    case EntryType.actorKeyRotate, EntryType.actorKeyRevoke:
+                        let rotation = entry.type == EntryType.actorKeyRotate
+                        try rules.changeKey(
+                            actorID: body["actor"]?.stringValue ?? "",
+                            newKey: rotation ? body["key"]?.stringValue.flatMap { Base64.decode($0) } : nil,
+                            revokedKeyID: rotation ? nil : body["keyID"]?.stringValue,
+                            reason: body["reason"]?.stringValue,
+                            sequence: sequence,
+                            sink: sink,
+                            txn
+                        )
+                    case EntryType.facilityRegister:
+                        if let facility = FacilityDraft.read(body, sequence: sequence, sink: sink) {
+                            try rules.registerFacility(facility, sink: sink, txn)
+                        }
+                    case EntryType.factorTable:
+                        if let table = FactorTable.read(body, sink: sink) {
+                            try rules.recordFactorTable(table, sink: sink, txn)
+                        }
+                    case EntryType.submission:
+                        guard let actor = try rules.actor(entry.actor, txn),
+                            let keyID = body["key"]?.stringValue,
+                            let key = actor.keys.first(where: { $0.id == keyID }), key.isValid(at: sequence),
+                            let signature = body["signature"]?.stringValue.flatMap({ Base64.decode($0) }),
+                            let hashes = body["events"]?.arrayValue?.compactMap(\.stringValue)
+                        else {
+                            try fail(
+                                sequence,
+                                "submission by \(entry.actor) names no key of that actor valid at this point"
+                            )
+                        }
+                        let message = Self.submissionMessage(origin: origin, body: body)
+                        guard
+                            try Ed25519PublicKey(rawRepresentation: key.publicKey).isValidSignature(
+                                signature,
+                                for: message
+                            )
+                        else {
+                            try fail(sequence, "the signature of \(entry.actor)'s submission does not verify")
+                        }
+                        submission = (entry.actor, hashes, 0, sequence)
+                        report.submissionsVerified += 1
+                    case EntryType.event:
+                        guard var open = submission, open.next < open.hashes.count else {
+                            try fail(sequence, "an event entry outside any submission")
+                        }
+                        guard entry.actor == open.actor,
+                            SHA256.hash(entry.body.canonicalBytes).hex == open.hashes[open.next]
+                        else {
+                            try fail(sequence, "the event is not the one submission \(open.sequence) signed")
+                        }
+                        open.next += 1
+                        submission = open
+                        guard let actor = try rules.actor(entry.actor, txn) else {
+                            try fail(sequence, "unknown actor \(entry.actor)")
+                        }
+                        let event = EPCISEvent.read(
+                            body,
+                            index: open.next - 1,
+                            namespaces: SubmissionDocument.baseNamespaces,
+                            sink: sink
+                        )
+                        if let event {
+                            if event.errorDeclaration == nil, try rules.eventRecord(event.eventID, txn) != nil {
+                                try fail(sequence, "event \(event.eventID) is recorded twice")
+                            }
+                            try rules.apply(event, actor: actor, sequence: sequence, sink: sink, txn)
+                        }
+                    default:
+                        break
+                    }
+                    if let problem = sink.problems.first {
+                        try fail(sequence, "replaying the \(entry.type) entry fails: \(problem)")
+                    }
+                }
+                if let open = submission, open.next < open.hashes.count {
+                    throw AuditStop(
+                        message:
+                            "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
+                    )
+                }
+                for table in IndexTable.allCases {
+                    var expected = rules.store.rows(table)
+                    let cursor = try txn.cursor(IndexTable.handle(table, in: tables))
+                    var row = try cursor.first()
+                    while let (key, value) = row {
+                        report.rowsCompared += 1
+                        guard let want = expected.removeValue(forKey: key) else {
+                            throw AuditStop(
+                                message: "index \(table.rawValue) has a row no entry explains: \(Self.printable(key))"
+                            )
+                        }
+                        guard want == value else {
+                            throw AuditStop(
+                                message:
+                                    "index \(table.rawValue) row \(Self.printable(key)) differs from what the entries give"
+                            )
+                        }
+                        row = try cursor.next()
+                    }
+                    if let (key, _) = expected.first {
+                        throw AuditStop(
+                            message:
+                                "index \(table.rawValue) lacks the row \(Self.printable(key)) that the entries give"
+                        )
+                    }
+                }
+            } catch let stop as AuditStop {
+                report.failure = stop.message
+                report.failureSequenceNumber = stop.sequence
+            }
+        }
+        progress?(report.entriesReplayed, report.entriesReplayed)
+        return report
+    }
+
+    static func printable(_ key: [UInt8]) -> String {
+        String(decoding: key.map { $0 < 0x20 || $0 > 0x7e ? UInt8(ascii: ".") : $0 }, as: UTF8.self)
+    }
+}
+
+private struct AuditStop: Error {
+    var message: String
+    var sequence: UInt64? = nil
+}

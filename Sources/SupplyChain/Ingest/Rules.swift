@@ -1,0 +1,167 @@
+import LedgerCore
+import LedgerStorage
+
+/// The supply-chain rules: checks an event against the state and, when it passes, applies its
+/// effects to the indexes.
+///
+/// The same code validates an import and rebuilds the indexes in the audit, so what is indexed is
+/// by construction what the entries say.
+struct Rules {
+    var store: StateStore
+
+    // MARK: Reads
+
+    func actor(_ id: String, _ txn: borrowing ReadTransaction) throws -> Actor? {
+        try store.json(.actors, IndexKey.text(id), txn).flatMap(Actor.init(json:))
+    }
+
+    func facility(_ id: String, _ txn: borrowing ReadTransaction) throws -> Facility? {
+        try store.json(.facilities, IndexKey.text(id), txn).flatMap(Facility.init(json:))
+    }
+
+    func lot(_ id: String, _ txn: borrowing ReadTransaction) throws -> Lot? {
+        try store.json(.lots, IndexKey.text(id), txn).flatMap(Lot.init(json:))
+    }
+
+    func holding(_ lot: String, _ actor: String, _ txn: borrowing ReadTransaction) throws -> ExactDecimal {
+        guard let bytes = try store.raw(.holdings, IndexKey.pair(lot, actor), txn) else { return .zero }
+        return ExactDecimal(String(decoding: bytes, as: UTF8.self)) ?? .zero
+    }
+
+    func actorID(forParty party: String, _ txn: borrowing ReadTransaction) throws -> String? {
+        try store.raw(.parties, IndexKey.text(party), txn).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    func eventRecord(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> JSONValue? {
+        try store.json(.events, IndexKey.text(eventID), txn)
+    }
+
+    /// The serial range holding `serial` (`prefix` + decimal number), if one was commissioned.
+    func serialRange(containing serial: String, _ txn: borrowing ReadTransaction) throws -> SerialRange? {
+        guard let (prefix, number) = SerialNumber.split(serial) else { return nil }
+        guard let row = try store.seek(.serials, atLeast: IndexKey.serial(prefix: prefix, last: number), txn),
+            row.key.starts(with: Array(prefix.utf8) + [0]), row.key.count == prefix.utf8.count + 9,
+            let range = SerialRange(json: try JSONValue(parsing: row.value)), range.first <= number
+        else { return nil }
+        return range
+    }
+
+    // MARK: Writes
+
+    mutating func setHolding(_ lot: String, _ actor: String, _ kg: ExactDecimal) {
+        if kg.isPositive {
+            store.put(.holdings, IndexKey.pair(lot, actor), Array(kg.description.utf8))
+        } else {
+            store.delete(.holdings, IndexKey.pair(lot, actor))
+        }
+    }
+
+    mutating func putLot(_ lot: Lot) {
+        store.put(.lots, IndexKey.text(lot.id), json: lot.json)
+    }
+
+    // MARK: Master data
+
+    mutating func registerActor(_ actor: Actor, sink: ProblemSink, _ txn: borrowing ReadTransaction) throws {
+        if try self.actor(actor.id, txn) != nil {
+            sink.add(field: "/id", "actor \(actor.id) is already registered")
+            return
+        }
+        for (index, party) in actor.parties.enumerated() {
+            if let other = try actorID(forParty: party, txn) {
+                sink.add(field: "/parties/\(index)", "party \(party) already names actor \(other)")
+            }
+        }
+        guard sink.isEmpty else { return }
+        store.put(.actors, IndexKey.text(actor.id), json: actor.json)
+        for party in actor.parties {
+            store.put(.parties, IndexKey.text(party), Array(actor.id.utf8))
+        }
+    }
+
+    /// Rotates an actor's key (`newKey` given) or revokes its current key (`reason` given).
+    mutating func changeKey(
+        actorID: String,
+        newKey: [UInt8]?,
+        revokedKeyID: String?,
+        reason: String?,
+        sequence: UInt64,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        guard var actor = try actor(actorID, txn) else {
+            sink.add(field: "/actor", "no actor \(actorID) is registered")
+            return
+        }
+        if let revokedKeyID {
+            guard let index = actor.keys.firstIndex(where: { $0.id == revokedKeyID }) else {
+                sink.add(field: "/key", "actor \(actorID) has no key \(revokedKeyID)")
+                return
+            }
+            guard actor.keys[index].revocationReason == nil else {
+                sink.add(field: "/key", "key \(revokedKeyID) of \(actorID) is already revoked")
+                return
+            }
+            actor.keys[index].validUntil = min(actor.keys[index].validUntil ?? sequence, sequence)
+            actor.keys[index].revocationReason = reason ?? "revoked"
+        }
+        if let newKey {
+            let id = KeyID.of(newKey)
+            guard !actor.keys.contains(where: { $0.id == id }) else {
+                sink.add(field: "/key", "actor \(actorID) already had key \(id); a rotation needs a new key")
+                return
+            }
+            if let last = actor.keys.indices.last, actor.keys[last].validUntil == nil {
+                actor.keys[last].validUntil = sequence
+            }
+            actor.keys.append(ActorKey(id: id, publicKey: newKey, validFrom: sequence))
+        }
+        store.put(.actors, IndexKey.text(actor.id), json: actor.json)
+    }
+
+    mutating func registerFacility(_ facility: Facility, sink: ProblemSink, _ txn: borrowing ReadTransaction) throws {
+        if try self.facility(facility.id, txn) != nil {
+            sink.add(field: "/id", "facility \(facility.id) is already registered")
+        }
+        if try actor(facility.operatorID, txn) == nil {
+            sink.add(
+                field: "/operator",
+                "no actor \(facility.operatorID) is registered; add it with `celltrace actor add`"
+            )
+        }
+        guard sink.isEmpty else { return }
+        store.put(.facilities, IndexKey.text(facility.id), json: facility.json)
+    }
+
+    mutating func recordFactorTable(_ table: FactorTable, sink: ProblemSink, _ txn: borrowing ReadTransaction) throws {
+        let key = IndexKey.text(table.id + "@" + String(table.version))
+        if try store.raw(.factors, key, txn) != nil {
+            sink.add(field: "/version", "factor table \(table.id) version \(table.version) is already recorded")
+            return
+        }
+        store.put(.factors, key, json: table.json)
+    }
+}
+
+/// Key identifiers: the first 8 bytes of SHA-256 of the raw public key, in hex.
+enum KeyID {
+    static func of(_ publicKey: [UInt8]) -> String {
+        String(LedgerCryptoBridge.sha256Hex(publicKey).prefix(16))
+    }
+}
+
+/// Serial numbers as a prefix and a decimal number: `urn:epc:id:sgtin:4012345.011111.1500` is
+/// `urn:epc:id:sgtin:4012345.011111.` and 1500.
+enum SerialNumber {
+    static func split(_ serial: String) -> (prefix: String, number: UInt64)? {
+        let utf8 = Array(serial.utf8)
+        var start = utf8.count
+        while start > 0, (0x30...0x39).contains(utf8[start - 1]) { start -= 1 }
+        let digits = utf8.count - start
+        guard digits > 0, digits <= 19, start > 0 else { return nil }
+        // A leading zero would make two spellings of one number; refuse it unless the number is 0.
+        guard digits == 1 || utf8[start] != 0x30 else { return nil }
+        guard let number = UInt64(String(decoding: utf8[start...], as: UTF8.self)) else { return nil }
+        return (String(decoding: utf8[..<start], as: UTF8.self), number)
+    }
+}

@@ -1,0 +1,346 @@
+public import LedgerCore
+public import LedgerCrypto
+import LedgerStorage
+
+/// What an import did.
+public struct ImportReport: Sendable {
+    /// Events in the document.
+    public var events: Int
+    /// Events written (new events and error declarations).
+    public var written: Int
+    /// Events already in the ledger, skipped.
+    public var alreadyPresent: Int
+    /// Error declarations among the written events.
+    public var retractions: Int
+    /// The sequence number of the submission entry, when something was written.
+    public var submissionSequence: UInt64?
+    /// The append receipt, when something was written (not for a dry run).
+    public var receipt: AppendReceipt?
+    /// Whether this was a dry run.
+    public var dryRun: Bool
+}
+
+/// An EPCIS document or JSON Lines of events, read into events and their namespaces.
+struct SubmissionDocument {
+    var events: [JSONValue]
+    var namespaces: EPCISNamespaces
+    var format: String
+    /// The prefix bindings of the document's `@context` (its objects), kept with each event.
+    var bindings: [String: JSONValue] = [:]
+
+    /// The namespace bindings CellTrace always knows, under the documents' own.
+    static let baseNamespaces = EPCISNamespaces.standard.adding(
+        context: .object([CellTraceNamespace.prefix: .string(CellTraceNamespace.iri)])
+    )
+
+    static func read(_ bytes: [UInt8]) throws -> SubmissionDocument {
+        let start = bytes.firstIndex { ![0x20, 0x09, 0x0a, 0x0d].contains($0) } ?? bytes.endIndex
+        guard start < bytes.endIndex else {
+            throw SupplyChainError(code: .invalidDocument, message: "the document is empty")
+        }
+        let whole: JSONValue?
+        do {
+            whole = try JSONValue(parsing: bytes)
+        } catch {
+            whole = nil
+        }
+        if let whole {
+            if whole["epcisBody"] != nil || whole["type"]?.stringValue?.hasPrefix("EPCIS") == true {
+                return try document(whole)
+            }
+            if whole["type"]?.stringValue?.hasSuffix("Event") == true {
+                return SubmissionDocument(events: [whole], namespaces: baseNamespaces, format: "event")
+            }
+            if let events = whole.arrayValue {
+                return SubmissionDocument(events: events, namespaces: baseNamespaces, format: "json-array")
+            }
+            throw SupplyChainError(
+                code: .invalidDocument,
+                message: "the JSON is neither an EPCIS document, an event, nor an array of events"
+            )
+        }
+        // JSON Lines: one event per line.
+        var events: [JSONValue] = []
+        var lineNumber = 0
+        for line in bytes.split(separator: 0x0a, omittingEmptySubsequences: false) {
+            lineNumber += 1
+            guard line.contains(where: { ![0x20, 0x09, 0x0d].contains($0) }) else { continue }
+            do {
+                events.append(try JSONValue(parsing: line))
+            } catch {
+                throw SupplyChainError(
+                    code: .invalidDocument,
+                    message:
+                        "line \(lineNumber) is not valid JSON (\(error)); a document is EPCIS JSON or JSON Lines of events",
+                    cause: error
+                )
+            }
+        }
+        return SubmissionDocument(events: events, namespaces: baseNamespaces, format: "jsonl")
+    }
+
+    private static func document(_ json: JSONValue) throws -> SubmissionDocument {
+        var problems: [SupplyChainError.Problem] = []
+        func require(_ condition: Bool, _ field: String, _ message: String) {
+            if !condition { problems.append(.init(index: nil, identifier: nil, field: field, message: message)) }
+        }
+        let type = json["type"]?.stringValue
+        require(type == "EPCISDocument" || type == "EPCISQueryDocument", "/type", "must be EPCISDocument")
+        require(json["@context"] != nil, "/@context", "is required (the EPCIS 2.0 JSON-LD context)")
+        require(json["schemaVersion"]?.stringValue?.hasPrefix("2.") == true, "/schemaVersion", "must be \"2.0\"")
+        if let created = json["creationDate"]?.stringValue {
+            require(
+                EventTime.utcMilliseconds(created) != nil,
+                "/creationDate",
+                "must be an ISO 8601 date-time with zone"
+            )
+        } else {
+            require(false, "/creationDate", "is required")
+        }
+        let list = json["epcisBody"]?["eventList"] ?? json["epcisBody"]?["queryResults"]?["resultsBody"]?["eventList"]
+        require(list?.arrayValue != nil, "/epcisBody/eventList", "is required: an array of events")
+        guard problems.isEmpty, let events = list?.arrayValue else {
+            throw SupplyChainError(code: .invalidDocument, message: "not an EPCIS 2.0 document", problems: problems)
+        }
+        var bindings: [String: JSONValue] = [:]
+        for context in json["@context"]?.arrayValue ?? [json["@context"] ?? .null] {
+            for (prefix, iri) in context.objectValue ?? [:] { bindings[prefix] = iri }
+        }
+        return SubmissionDocument(
+            events: events,
+            namespaces: baseNamespaces.adding(context: json["@context"]),
+            format: "epcis-document",
+            bindings: bindings
+        )
+    }
+}
+
+extension SupplyChainLedger {
+    /// The message an actor signs for a submission: domain, ledger origin, actor, key, document
+    /// hash and the SHA-256 of each event entry's body, as canonical JSON.
+    static func submissionMessage(origin: String, body: JSONValue) -> [UInt8] {
+        var members = body.objectValue ?? [:]
+        members["signature"] = nil
+        members["origin"] = .string(origin)
+        return Array("celltrace-submission/v1\n".utf8) + JSONValue.object(members).canonicalBytes
+    }
+
+    /// Confidential fields of an event: exact quantities, the parties in source and destination
+    /// lists, and co-product prices.
+    static func confidentialPointers(of event: EPCISEvent) -> [JSONPointer] {
+        var pointers: [JSONPointer] = []
+        for list in ["quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"] {
+            for index in (event.json[list]?.arrayValue ?? []).indices
+            where event.json[list]?.arrayValue?[index]["quantity"] != nil {
+                pointers.append(JSONPointer(tokens: [list, String(index), "quantity"]))
+            }
+        }
+        for (list, member) in [("sourceList", "source"), ("destinationList", "destination")] {
+            for index in (event.json[list]?.arrayValue ?? []).indices
+            where event.json[list]?.arrayValue?[index][member] != nil {
+                pointers.append(JSONPointer(tokens: [list, String(index), member]))
+            }
+        }
+        if let legs = event.ext("transport") {
+            let key = String(event.extPointer("transport").dropFirst())
+            for (index, leg) in (legs.arrayValue ?? []).enumerated() where leg["mass"] != nil {
+                pointers.append(JSONPointer(tokens: [key, String(index), "mass"]))
+            }
+        }
+        if event.ext("coProductPrices") != nil {
+            pointers.append(JSONPointer(tokens: [String(event.extPointer("coProductPrices").dropFirst())]))
+        }
+        return pointers
+    }
+
+    /// Imports an EPCIS 2.0 document (JSON or JSON-LD) or JSON Lines of events as one submission
+    /// by `actor`, signed with `key`.
+    ///
+    /// The whole submission is checked first; if anything is wrong nothing is written and the
+    /// error lists every problem, each naming the event (index and `eventID`) and the field.
+    /// Events already in the ledger are skipped. The submission entry, written first, holds the
+    /// actor's signature over the SHA-256 of every event entry's body.
+    ///
+    /// - Parameters:
+    ///   - bytes: The document.
+    ///   - actorID: The submitting actor's identifier.
+    ///   - key: The actor's private key; its public half must be the actor's current key.
+    ///   - dryRun: Validate only; write nothing.
+    ///   - progress: Called with (events checked, events in all) while validating.
+    /// - Returns: The counts, and the append receipt when something was written.
+    /// - Throws: ``SupplyChainError`` with every problem (`invalidRecords`), for a document that
+    ///   is not EPCIS (`invalidDocument`), an unknown actor (`notFound`) or a key that is not the
+    ///   actor's current one (`invalidSignature`).
+    public func importSubmission(
+        _ bytes: [UInt8],
+        actor actorID: String,
+        key: Ed25519PrivateKey,
+        dryRun: Bool = false,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> ImportReport {
+        let document = try SubmissionDocument.read(bytes)
+        guard !document.events.isEmpty else {
+            throw SupplyChainError(code: .invalidDocument, message: "the document has no events")
+        }
+        let documentHash = SHA256.hash(bytes).hex
+        let origin = ledger.origin
+        let (receipt, report) = try commit(dryRun: dryRun) { rules, first, txn -> ([EntryDraft], ImportReport) in
+            guard let actor = try rules.actor(actorID, txn) else {
+                throw SupplyChainError(
+                    code: .notFound,
+                    message: "no actor \(actorID) is registered; register it with `celltrace actor add`"
+                )
+            }
+            guard let current = actor.currentKey else {
+                throw SupplyChainError(code: .invalidSignature, message: "actor \(actorID) has no valid key (revoked)")
+            }
+            guard current.publicKey == key.publicKey.rawRepresentation else {
+                throw SupplyChainError(
+                    code: .invalidSignature,
+                    message:
+                        "the key given is not the current key of \(actorID) (key \(current.id)); sign with that key"
+                )
+            }
+            let sink = ProblemSink()
+            var accepted: [EPCISEvent] = []
+            var seen: [String: String] = [:]
+            var skipped = 0
+            var retractions = 0
+            for (index, json) in document.events.enumerated() {
+                if index % 1024 == 0 { progress?(index, document.events.count) }
+                guard let event = EPCISEvent.read(json, index: index, namespaces: document.namespaces, sink: sink)
+                else {
+                    continue
+                }
+                if event.errorDeclaration == nil {
+                    if let hash = seen[event.eventID] {
+                        if hash != event.hashID {
+                            sink.add(
+                                field: "/eventID",
+                                "eventID \(event.eventID) is used by an earlier, different event of this document"
+                            )
+                        } else {
+                            skipped += 1
+                        }
+                        continue
+                    }
+                    if let record = try rules.eventRecord(event.eventID, txn) {
+                        if record["hash"]?.stringValue != event.hashID {
+                            sink.add(
+                                field: "/eventID",
+                                "eventID \(event.eventID) is already used by a different event (hash \(record["hash"]?.stringValue ?? "?"))"
+                            )
+                        } else {
+                            skipped += 1
+                        }
+                        continue
+                    }
+                    seen[event.eventID] = event.hashID
+                } else {
+                    if let record = try rules.eventRecord(event.eventID, txn),
+                        record["retraction"] == event.errorDeclaration
+                    {
+                        skipped += 1
+                        continue
+                    }
+                    retractions += 1
+                }
+                let sequence = first + 1 + UInt64(accepted.count)
+                try rules.apply(event, actor: actor, sequence: sequence, sink: sink, txn)
+                accepted.append(event)
+            }
+            progress?(document.events.count, document.events.count)
+            guard sink.isEmpty else {
+                throw SupplyChainError(
+                    code: .invalidRecords,
+                    message:
+                        "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(document.events.count) events",
+                    problems: sink.problems
+                )
+            }
+            var report = ImportReport(
+                events: document.events.count,
+                written: accepted.count,
+                alreadyPresent: skipped,
+                retractions: retractions,
+                dryRun: dryRun
+            )
+            guard !accepted.isEmpty else { return ([], report) }
+            var drafts: [EntryDraft] = [EntryDraft(type: EntryType.submission, actor: actorID, body: .null)]
+            drafts.reserveCapacity(accepted.count + 1)
+            var hashes: [JSONValue] = []
+            hashes.reserveCapacity(accepted.count)
+            for event in accepted {
+                let draft = try EntryDraft(
+                    type: EntryType.event,
+                    actor: actorID,
+                    body: Self.entryBody(of: event, documentBindings: document.bindings),
+                    confidential: Self.confidentialPointers(of: event)
+                ).sealingConfidentialValues()
+                hashes.append(.string(SHA256.hash(draft.body.canonicalBytes).hex))
+                drafts.append(draft)
+            }
+            var submission: [String: JSONValue] = [
+                "actor": .string(actorID), "key": .string(current.id), "document": .string(documentHash),
+                "format": .string(document.format), "events": .array(hashes),
+            ]
+            let message = Self.submissionMessage(origin: origin, body: .object(submission))
+            let signature = try key.signature(for: message)
+            // The signature check every submission passes, as the audit will repeat it.
+            let publicKey = try Ed25519PublicKey(rawRepresentation: current.publicKey)
+            guard publicKey.isValidSignature(signature, for: message) else {
+                throw SupplyChainError(code: .invalidSignature, message: "the submission's signature does not verify")
+            }
+            submission["signature"] = .string(Base64.encode(signature))
+            drafts[0].body = .object(submission)
+            report.submissionSequence = first
+            return (drafts, report)
+        }
+        var result = report
+        result.receipt = receipt
+        return result
+    }
+
+    /// The body of an event's entry: the event as submitted, with its `eventID`, and an
+    /// `@context` binding the prefixes its extension fields use.
+    static func entryBody(of event: EPCISEvent, documentBindings: [String: JSONValue]) -> JSONValue {
+        guard case .object(var members) = event.json, !documentBindings.isEmpty else { return event.json }
+        // The document's prefix bindings go with the event, so its extension fields and CURIE
+        // values mean the same when the entry is read alone; the event's own context comes last.
+        switch members["@context"] {
+        case nil: members["@context"] = .object(documentBindings)
+        case .array(let contexts)?: members["@context"] = .array([.object(documentBindings)] + contexts)
+        case let context?: members["@context"] = .array([.object(documentBindings), context])
+        }
+        return .object(members)
+    }
+}
+
+/// Checks an EPCIS document without a ledger: its shape and every event's EPCIS 2.0 shape, and
+/// computes the CBV 2.0 hash ID of each event.
+public enum EPCISDocumentCheck {
+    /// The result: each event's `eventID` (given, or its hash ID) and every problem found.
+    public struct Result: Sendable {
+        /// The events in the document.
+        public var events: Int
+        /// The `eventID` of every event whose shape is valid, in order.
+        public var eventIDs: [String]
+        /// Every shape problem, naming the event and field.
+        public var problems: [SupplyChainError.Problem]
+    }
+
+    /// Reads `bytes` (EPCIS JSON/JSON-LD document, one event, an array of events, or JSON Lines).
+    ///
+    /// - Throws: ``SupplyChainError/Code/invalidDocument`` when the bytes are not such a document.
+    public static func check(_ bytes: [UInt8]) throws -> Result {
+        let document = try SubmissionDocument.read(bytes)
+        let sink = ProblemSink()
+        var ids: [String] = []
+        for (index, json) in document.events.enumerated() {
+            if let event = EPCISEvent.read(json, index: index, namespaces: document.namespaces, sink: sink) {
+                ids.append(event.eventID)
+            }
+        }
+        return Result(events: document.events.count, eventIDs: ids, problems: sink.problems)
+    }
+}

@@ -1,0 +1,218 @@
+import LedgerCore
+
+/// A decimal number held exactly: `significand × 10^exponent`.
+///
+/// Quantities in CellTrace are exact: a shipment of 1.1 TNE is 1100 kg, not 1100.0000000000002,
+/// and a lot's balance is the exact difference of what was made and what was used. Values are
+/// always normalised (no trailing zeros in the significand), so equal numbers compare equal.
+/// In JSON they travel as strings in plain notation (`"1100"`, `"0.45359237"`).
+public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConvertible {
+    /// The significand, without trailing decimal zeros.
+    public private(set) var significand: Int128
+    /// The power of ten.
+    public private(set) var exponent: Int
+
+    /// Zero.
+    public static let zero = ExactDecimal(significand: 0, exponent: 0)
+    /// One.
+    public static let one = ExactDecimal(significand: 1, exponent: 0)
+
+    /// The largest magnitude of significand kept: 10^36, well inside `Int128`.
+    static let limit: Int128 = 1_000_000_000_000_000_000 * 1_000_000_000_000_000_000
+
+    /// Creates `significand × 10^exponent`, normalised.
+    public init(significand: Int128, exponent: Int) {
+        var significand = significand
+        var exponent = exponent
+        if significand == 0 {
+            exponent = 0
+        } else {
+            while significand % 10 == 0 {
+                significand /= 10
+                exponent += 1
+            }
+        }
+        self.significand = significand
+        self.exponent = exponent
+    }
+
+    /// Creates an integer.
+    public init(_ value: Int) {
+        self.init(significand: Int128(value), exponent: 0)
+    }
+
+    /// Parses plain or scientific decimal notation: `12`, `-0.5`, `1.25e3`.
+    ///
+    /// Returns `nil` for anything else, including `NaN`, infinities, hexadecimal and values whose
+    /// significand has more than 36 digits.
+    public init?(_ text: some StringProtocol) {
+        var significand: Int128 = 0
+        var exponent = 0
+        var digits = 0
+        var sawDigit = false
+        var negative = false
+        var utf8 = Substring(text).utf8[...]
+        if let first = utf8.first, first == UInt8(ascii: "-") || first == UInt8(ascii: "+") {
+            negative = first == UInt8(ascii: "-")
+            utf8 = utf8.dropFirst()
+        }
+        var afterPoint = false
+        while let byte = utf8.first {
+            if byte >= 0x30 && byte <= 0x39 {
+                sawDigit = true
+                if significand != 0 || byte != 0x30 { digits += 1 }
+                guard digits <= 36 else { return nil }
+                significand = significand * 10 + Int128(byte - 0x30)
+                if afterPoint { exponent -= 1 }
+            } else if byte == UInt8(ascii: "."), !afterPoint {
+                afterPoint = true
+            } else {
+                break
+            }
+            utf8 = utf8.dropFirst()
+        }
+        guard sawDigit else { return nil }
+        if let byte = utf8.first, byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
+            utf8 = utf8.dropFirst()
+            var exponentNegative = false
+            if let sign = utf8.first, sign == UInt8(ascii: "-") || sign == UInt8(ascii: "+") {
+                exponentNegative = sign == UInt8(ascii: "-")
+                utf8 = utf8.dropFirst()
+            }
+            var value = 0
+            var sawExponentDigit = false
+            while let byte = utf8.first, byte >= 0x30 && byte <= 0x39 {
+                sawExponentDigit = true
+                value = value * 10 + Int(byte - 0x30)
+                guard value < 10_000 else { return nil }
+                utf8 = utf8.dropFirst()
+            }
+            guard sawExponentDigit else { return nil }
+            exponent += exponentNegative ? -value : value
+        }
+        guard utf8.isEmpty else { return nil }
+        self.init(significand: negative ? -significand : significand, exponent: exponent)
+    }
+
+    /// The exact decimal that a JSON number stands for: the shortest decimal that round-trips to
+    /// the same double (RFC 8785 / ECMAScript formatting), which is what the sender wrote for any
+    /// number of up to 15 significant digits.
+    ///
+    /// Returns `nil` for non-finite numbers.
+    public init?(_ value: Double) {
+        guard value.isFinite else { return nil }
+        self.init(JSONValue.canonicalNumber(value))
+    }
+
+    /// Whether the value is greater than zero.
+    public var isPositive: Bool { significand > 0 }
+    /// Whether the value is less than zero.
+    public var isNegative: Bool { significand < 0 }
+
+    /// The nearest double.
+    public var doubleValue: Double {
+        Double(description) ?? .nan
+    }
+
+    /// Plain decimal notation without exponent or trailing zeros: `1100`, `0.45359237`, `-2.5`.
+    public var description: String {
+        let negative = significand < 0
+        let digits = String(negative ? -significand : significand)
+        var text: String
+        if exponent >= 0 {
+            text = digits + String(repeating: "0", count: significand == 0 ? 0 : exponent)
+        } else {
+            let point = digits.count + exponent
+            if point > 0 {
+                let index = digits.index(digits.startIndex, offsetBy: point)
+                text = digits[..<index] + "." + digits[index...]
+            } else {
+                text = "0." + String(repeating: "0", count: -point) + digits
+            }
+        }
+        return negative ? "-" + text : text
+    }
+
+    /// Aligns two values to the smaller exponent, or `nil` when that would overflow.
+    private static func aligned(_ lhs: ExactDecimal, _ rhs: ExactDecimal) -> (Int128, Int128, Int)? {
+        let exponent = min(lhs.exponent, rhs.exponent)
+        func scaled(_ value: ExactDecimal) -> Int128? {
+            var significand = value.significand
+            for _ in 0..<(value.exponent - exponent) {
+                let (product, overflow) = significand.multipliedReportingOverflow(by: 10)
+                guard !overflow, product.magnitude <= limit.magnitude else { return nil }
+                significand = product
+            }
+            return significand
+        }
+        guard let left = scaled(lhs), let right = scaled(rhs) else { return nil }
+        return (left, right, exponent)
+    }
+
+    /// The exact sum, or `nil` when it needs more than 36 significant digits.
+    public func adding(_ other: ExactDecimal) -> ExactDecimal? {
+        if significand == 0 { return other }
+        if other.significand == 0 { return self }
+        guard let (left, right, exponent) = Self.aligned(self, other) else { return nil }
+        let sum = left + right
+        guard sum.magnitude <= Self.limit.magnitude else { return nil }
+        return ExactDecimal(significand: sum, exponent: exponent)
+    }
+
+    /// The exact difference, or `nil` when it needs more than 36 significant digits.
+    public func subtracting(_ other: ExactDecimal) -> ExactDecimal? {
+        adding(ExactDecimal(significand: -other.significand, exponent: other.exponent))
+    }
+
+    /// The exact product, or `nil` when it needs more than 36 significant digits.
+    public func multiplied(by other: ExactDecimal) -> ExactDecimal? {
+        let (product, overflow) = significand.multipliedReportingOverflow(by: other.significand)
+        guard !overflow, product.magnitude <= Self.limit.magnitude else { return nil }
+        return ExactDecimal(significand: product, exponent: exponent + other.exponent)
+    }
+
+    /// Numeric order.
+    public static func < (lhs: ExactDecimal, rhs: ExactDecimal) -> Bool {
+        if lhs.significand.signum() != rhs.significand.signum() {
+            return lhs.significand.signum() < rhs.significand.signum()
+        }
+        if let (left, right, _) = aligned(lhs, rhs) {
+            return left < right
+        }
+        // Too far apart to align: the one with the larger magnitude exponent dominates.
+        let lhsMagnitude = lhs.exponent + String(lhs.significand.magnitude).count
+        let rhsMagnitude = rhs.exponent + String(rhs.significand.magnitude).count
+        return lhs.significand > 0 ? lhsMagnitude < rhsMagnitude : lhsMagnitude > rhsMagnitude
+    }
+}
+
+extension ExactDecimal {
+    /// `self ÷ divisor`, rounded half-even to `fractionDigits` decimal places; `nil` for a zero
+    /// divisor or when the intermediate does not fit.
+    public func divided(by divisor: ExactDecimal, fractionDigits: Int = 9) -> ExactDecimal? {
+        guard divisor.significand != 0 else { return nil }
+        // self / divisor × 10^f = (sa / sb) × 10^(ea − eb + f)
+        var numerator = significand
+        var denominator = divisor.significand
+        var shift = exponent - divisor.exponent + fractionDigits
+        while shift > 0 {
+            let (product, overflow) = numerator.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            numerator = product
+            shift -= 1
+        }
+        while shift < 0 {
+            let (product, overflow) = denominator.multipliedReportingOverflow(by: 10)
+            guard !overflow else { return nil }
+            denominator = product
+            shift += 1
+        }
+        var (quotient, remainder) = numerator.quotientAndRemainder(dividingBy: denominator)
+        let twice = remainder.magnitude * 2
+        if twice > denominator.magnitude || (twice == denominator.magnitude && quotient % 2 != 0) {
+            quotient += (numerator < 0) != (denominator < 0) ? -1 : 1
+        }
+        remainder = 0
+        return ExactDecimal(significand: quotient, exponent: -fractionDigits)
+    }
+}

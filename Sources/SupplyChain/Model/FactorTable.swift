@@ -1,0 +1,154 @@
+public import LedgerCore
+
+/// A versioned table of emission factors, recorded in the ledger so that every calculation can be
+/// reproduced from the ledger alone.
+///
+/// Each factor carries its source and year (or inherits the table's). Categories and units:
+///
+/// | category | identifies it | unit |
+/// |---|---|---|
+/// | `grid` | `geography` (country or grid region) and `basis` (`location`, `consumption-mix`, `residual-mix`) | `kgCO2e/kWh` |
+/// | `fuel` | `name` (`natural-gas`, `diesel`, `coal`, …) | `kgCO2e/MJ`, `kgCO2e/kg`, `kgCO2e/L`, `kgCO2e/m3` |
+/// | `transport` | `name` (mode: `sea`, `road`, `rail`, `air`, `inland-waterway`, `pipeline`) | `kgCO2e/tkm` |
+/// | `material` | `name` (material) and optional `geography` | `kgCO2e/kg` |
+public struct FactorTable: Sendable, Hashable {
+    /// One factor.
+    public struct Factor: Sendable, Hashable {
+        /// `grid`, `fuel`, `transport` or `material`.
+        public var category: String
+        /// The fuel, transport mode or material.
+        public var name: String?
+        /// The country or grid region.
+        public var geography: String?
+        /// For grid factors: `location`, `consumption-mix` or `residual-mix`.
+        public var basis: String?
+        /// The factor, exact.
+        public var value: ExactDecimal
+        /// The unit, such as `kgCO2e/kWh`.
+        public var unit: String
+        /// Where the figure was published.
+        public var source: String
+        /// The year the figure applies to.
+        public var year: Int
+        /// The EU life-cycle stage a material default belongs to, when given.
+        public var stage: String?
+    }
+
+    /// The table's identifier.
+    public var id: String
+    /// Its version: a new version of a table is a new entry; old versions stay readable.
+    public var version: Int
+    /// The table's main source.
+    public var source: String
+    /// The table's reference year.
+    public var year: Int
+    /// The factors.
+    public var factors: [Factor]
+
+    static let categories: [String: [String]] = [
+        "grid": ["kgCO2e/kWh"],
+        "fuel": ["kgCO2e/MJ", "kgCO2e/kg", "kgCO2e/L", "kgCO2e/m3"],
+        "transport": ["kgCO2e/tkm"],
+        "material": ["kgCO2e/kg"],
+    ]
+    static let gridBases = ["location", "consumption-mix", "residual-mix"]
+
+    var json: JSONValue {
+        .object([
+            "id": .string(id), "version": .number(Double(version)), "source": .string(source),
+            "year": .number(Double(year)),
+            "factors": .array(
+                factors.map { factor in
+                    var members: [String: JSONValue] = [
+                        "category": .string(factor.category), "value": .string(factor.value.description),
+                        "unit": .string(factor.unit), "source": .string(factor.source),
+                        "year": .number(Double(factor.year)),
+                    ]
+                    if let name = factor.name { members["name"] = .string(name) }
+                    if let geography = factor.geography { members["geography"] = .string(geography) }
+                    if let basis = factor.basis { members["basis"] = .string(basis) }
+                    if let stage = factor.stage { members["stage"] = .string(stage) }
+                    return .object(members)
+                }
+            ),
+        ])
+    }
+
+    /// Reads and checks a table; problems name the factor by pointer.
+    static func read(_ json: JSONValue, sink: ProblemSink) -> FactorTable? {
+        let reader = FieldReader(json, problems: sink)
+        let id = reader.string("id", maxLength: 128)
+        if let id, !Identifier.isValid(id) { reader.fail("id", "must be \(Identifier.rule)") }
+        var version = reader["version"]?.doubleValue
+        if let value = version, value < 1 || value != value.rounded() || value > 1e9 { version = nil }
+        if version == nil { reader.fail("version", "must be a whole number ≥ 1") }
+        let source = reader.string("source")
+        var year = reader["year"]?.doubleValue
+        if let value = year, !(1990...2100).contains(value) || value != value.rounded() { year = nil }
+        if year == nil { reader.fail("year", "must be a year between 1990 and 2100") }
+        var factors: [Factor] = []
+        var seen: Set<String> = []
+        for element in reader.array("factors", required: true) ?? [] {
+            guard let category = element.string("category") else { continue }
+            guard let units = categories[category] else {
+                element.fail("category", "must be one of \(categories.keys.sorted().joined(separator: ", "))")
+                continue
+            }
+            let name = element.string("name", required: category != "grid", maxLength: 128)
+            let geography = element.string("geography", required: category == "grid", maxLength: 64)
+            let basis = element.string("basis", required: false)
+            if category == "grid", let basis, !gridBases.contains(basis) {
+                element.fail("basis", "must be one of \(gridBases.joined(separator: ", "))")
+            }
+            let value = element.decimal("value")
+            if let value, value.isNegative { element.fail("value", "must not be negative") }
+            let unit = element.string("unit")
+            if let unit, !units.contains(unit) {
+                element.fail("unit", "a \(category) factor is in \(units.joined(separator: " or "))")
+            }
+            var factorYear = year.flatMap { (1990...2100).contains($0) ? Int($0) : nil }
+            if let given = element["year"] {
+                if let value = given.doubleValue, (1990...2100).contains(value), value == value.rounded() {
+                    factorYear = Int(value)
+                } else {
+                    element.fail("year", "must be a year between 1990 and 2100")
+                    factorYear = nil
+                }
+            }
+            if element["source"] != nil, element["source"]?.stringValue?.isEmpty != false {
+                element.fail("source", "must be a non-empty string")
+            }
+            if let stage = element["stage"]?.stringValue, LifeCycleStage(rawValue: stage) == nil {
+                element.fail(
+                    "stage",
+                    "must be one of \(LifeCycleStage.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            let factorSource = element["source"]?.stringValue ?? source
+            if factorSource == nil { element.fail("source", "is required (here or on the table)") }
+            let stage = element.string("stage", required: false)
+            let effectiveBasis = category == "grid" ? (basis ?? "location") : basis
+            let identity = [category, name ?? "", geography ?? "", effectiveBasis ?? ""].joined(separator: "|")
+            if !seen.insert(identity).inserted {
+                element.fail("name", "the table already has a \(category) factor for this name and geography")
+            }
+            if let value, let unit, let factorYear, let factorSource {
+                factors.append(
+                    Factor(
+                        category: category,
+                        name: name,
+                        geography: geography,
+                        basis: category == "grid" ? (basis ?? "location") : basis,
+                        value: value,
+                        unit: unit,
+                        source: factorSource,
+                        year: factorYear,
+                        stage: stage
+                    )
+                )
+            }
+        }
+        guard sink.isEmpty, let id, let version, let source, let year else { return nil }
+        return FactorTable(id: id, version: Int(version), source: source, year: Int(year), factors: factors)
+    }
+}

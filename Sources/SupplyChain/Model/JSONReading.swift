@@ -1,0 +1,123 @@
+import LedgerCore
+
+/// Typed reads from a JSON object that report the field by its JSON pointer.
+struct FieldReader {
+    let value: JSONValue
+    let path: String
+    let problems: ProblemSink
+
+    init(_ value: JSONValue, path: String = "", problems: ProblemSink) {
+        self.value = value
+        self.path = path
+        self.problems = problems
+    }
+
+    func pointer(_ key: String) -> String {
+        guard key.utf8.contains(where: { $0 == 0x7e || $0 == 0x2f }) else { return path + "/" + key }
+        return path + "/" + key.replacing("~", with: "~0").replacing("/", with: "~1")
+    }
+
+    subscript(key: String) -> JSONValue? { value[key] }
+
+    func fail(_ key: String, _ message: String) {
+        problems.add(field: pointer(key), message)
+    }
+
+    /// A required or optional string.
+    func string(_ key: String, required: Bool = true, maxLength: Int = 1024) -> String? {
+        guard let member = value[key] else {
+            if required { fail(key, "is required") }
+            return nil
+        }
+        guard case .string(let text) = member, !text.isEmpty else {
+            fail(key, "must be a non-empty string")
+            return nil
+        }
+        guard text.utf8.count <= maxLength else {
+            fail(key, "must be at most \(maxLength) bytes")
+            return nil
+        }
+        return text
+    }
+
+    /// A decimal given as a JSON number or a decimal string.
+    func decimal(_ key: String, required: Bool = true) -> ExactDecimal? {
+        guard let member = value[key] else {
+            if required { fail(key, "is required") }
+            return nil
+        }
+        switch member {
+        case .number(let number):
+            guard let decimal = ExactDecimal(number) else {
+                fail(key, "must be a finite number")
+                return nil
+            }
+            return decimal
+        case .string(let text):
+            guard let decimal = ExactDecimal(text) else {
+                fail(key, "must be a decimal number such as \"12.5\" (got \"\(text)\")")
+                return nil
+            }
+            return decimal
+        default:
+            fail(key, "must be a number or a decimal string")
+            return nil
+        }
+    }
+
+    func child(_ key: String) -> FieldReader? {
+        guard let member = value[key] else { return nil }
+        return FieldReader(member, path: pointer(key), problems: problems)
+    }
+
+    func array(_ key: String, required: Bool = false) -> [FieldReader]? {
+        guard let member = value[key] else {
+            if required { fail(key, "is required") }
+            return nil
+        }
+        guard case .array(let elements) = member else {
+            fail(key, "must be an array")
+            return nil
+        }
+        return elements.enumerated().map { FieldReader($1, path: pointer(key) + "/\($0)", problems: problems) }
+    }
+}
+
+/// Collects the problems of one record; the record's index and identifier are filled in by the caller.
+final class ProblemSink {
+    var index: Int?
+    var identifier: String?
+    private(set) var problems: [SupplyChainError.Problem] = []
+
+    init(index: Int? = nil, identifier: String? = nil) {
+        self.index = index
+        self.identifier = identifier
+    }
+
+    func add(field: String, _ message: String) {
+        problems.append(.init(index: index, identifier: identifier, field: field, message: message))
+    }
+
+    /// Names the record in the problems recorded since `start` (once its identifier is known).
+    func identify(from start: Int, as identifier: String) {
+        for index in start..<problems.count where problems[index].identifier == nil {
+            problems[index].identifier = identifier
+        }
+    }
+
+    var isEmpty: Bool { problems.isEmpty }
+    var count: Int { problems.count }
+}
+
+/// Identifiers of actors and facilities: 1–128 bytes of letters, digits and `.-_:/#@`.
+enum Identifier {
+    static func isValid(_ text: String) -> Bool {
+        (1...128).contains(text.utf8.count)
+            && text.utf8.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5a).contains(byte) || (0x61...0x7a).contains(byte)
+                    || ".-_:/#@~+=?&%".utf8.contains(byte)
+            }
+    }
+
+    static let rule = "1–128 characters of letters, digits and . - _ : / # @ ~ + = ? & %"
+}

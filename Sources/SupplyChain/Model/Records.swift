@@ -1,0 +1,472 @@
+import LedgerCore
+
+/// What an actor does in the battery supply chain.
+public enum ActorRole: String, Sendable, Hashable, CaseIterable {
+    case miner, refiner, processor
+    case cellMaker = "cell-maker"
+    case packMaker = "pack-maker"
+    case recycler, carrier, trader, auditor
+    case ledgerOperator = "operator"
+
+    static var list: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// The kind of a facility, one per supply-chain step.
+public enum FacilityKind: String, Sendable, Hashable, CaseIterable {
+    case mine, refinery, precursor, cathode, anode, electrolyte, cell
+    case modulePack = "module-pack"
+    case recycler, warehouse
+
+    static var list: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// One public key of an actor and the part of the ledger in which it signs.
+public struct ActorKey: Sendable, Hashable {
+    /// The key's identifier: the first 8 bytes of SHA-256 of the raw key, in hex.
+    public var id: String
+    /// The raw 32-byte Ed25519 public key.
+    public var publicKey: [UInt8]
+    /// The sequence number of the entry that registered the key.
+    public var validFrom: UInt64
+    /// The sequence number of the entry that rotated it out or revoked it.
+    public var validUntil: UInt64?
+    /// Whether the key was revoked (not just rotated), and why.
+    public var revocationReason: String?
+
+    /// Whether the key signs for a submission recorded at `sequenceNumber`.
+    public func isValid(at sequenceNumber: UInt64) -> Bool {
+        sequenceNumber >= validFrom && (validUntil.map { sequenceNumber < $0 } ?? true)
+    }
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "id": .string(id), "ed25519": .string(Base64Text.encode(publicKey)),
+            "validFrom": .number(Double(validFrom)),
+        ]
+        if let validUntil { members["validUntil"] = .number(Double(validUntil)) }
+        if let revocationReason { members["revoked"] = .string(revocationReason) }
+        return .object(members)
+    }
+
+    init(id: String, publicKey: [UInt8], validFrom: UInt64, validUntil: UInt64? = nil, revocationReason: String? = nil)
+    {
+        self.id = id
+        self.publicKey = publicKey
+        self.validFrom = validFrom
+        self.validUntil = validUntil
+        self.revocationReason = revocationReason
+    }
+
+    init?(json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let key = json["ed25519"]?.stringValue,
+            let raw = Base64Text.decode(key), let from = json["validFrom"]?.doubleValue
+        else { return nil }
+        self.init(
+            id: id,
+            publicKey: raw,
+            validFrom: UInt64(from),
+            validUntil: json["validUntil"]?.doubleValue.map { UInt64($0) },
+            revocationReason: json["revoked"]?.stringValue
+        )
+    }
+}
+
+/// A registered actor: a company or site that submits events.
+public struct Actor: Sendable, Hashable {
+    /// The actor's identifier, as entries and submissions name it.
+    public var id: String
+    /// The legal or trading name.
+    public var name: String
+    /// The role.
+    public var role: ActorRole
+    /// Party identifiers (GS1 PGLN/GLN URIs or the actor's own URIs) that EPCIS `sourceList` and
+    /// `destinationList` use for this actor; `urn:celltrace:actor:<id>` always names it too.
+    public var parties: [String]
+    /// Every key the actor has had, oldest first.
+    public var keys: [ActorKey]
+    /// The sequence number of the registering entry.
+    public var registeredAt: UInt64
+
+    /// The key that signs submissions now, if the actor has one that is not rotated out or revoked.
+    public var currentKey: ActorKey? {
+        keys.last.flatMap { $0.validUntil == nil ? $0 : nil }
+    }
+
+    /// The party URI that always names an actor.
+    public static func defaultParty(_ id: String) -> String { "urn:celltrace:actor:" + id }
+
+    var json: JSONValue {
+        .object([
+            "id": .string(id), "name": .string(name), "role": .string(role.rawValue),
+            "parties": .array(parties.map(JSONValue.string)), "keys": .array(keys.map(\.json)),
+            "registeredAt": .number(Double(registeredAt)),
+        ])
+    }
+
+    init(id: String, name: String, role: ActorRole, parties: [String], keys: [ActorKey], registeredAt: UInt64) {
+        self.id = id
+        self.name = name
+        self.role = role
+        self.parties = parties
+        self.keys = keys
+        self.registeredAt = registeredAt
+    }
+
+    init?(json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let name = json["name"]?.stringValue,
+            let role = json["role"]?.stringValue.flatMap(ActorRole.init(rawValue:)),
+            let parties = json["parties"]?.arrayValue?.compactMap(\.stringValue),
+            let keys = json["keys"]?.arrayValue?.compactMap(ActorKey.init(json:)),
+            let registeredAt = json["registeredAt"]?.doubleValue
+        else { return nil }
+        self.init(id: id, name: name, role: role, parties: parties, keys: keys, registeredAt: UInt64(registeredAt))
+    }
+}
+
+/// A site where material is mined, processed, assembled or recycled.
+public struct Facility: Sendable, Hashable {
+    /// The facility's identifier: what EPCIS events give as `bizLocation.id` (a GS1 SGLN URI, a
+    /// Digital Link, or the operator's own URI).
+    public var id: String
+    /// A readable name.
+    public var name: String?
+    /// The operating actor's identifier.
+    public var operatorID: String
+    /// What the facility does.
+    public var kind: FacilityKind
+    /// ISO 3166-1 alpha-2 country code.
+    public var country: String
+    /// ISO 3166-2 subdivision code (`CN-SC`), when known.
+    public var subdivision: String?
+    /// The electricity grid region whose factor applies (`CN-SC`, `HU`, `AU-WA-SWIS`), when it
+    /// differs from the country.
+    public var gridRegion: String?
+    /// Latitude and longitude in decimal degrees, as strings; confidential by default.
+    public var location: (latitude: String, longitude: String)?
+    /// Due-diligence flags from master data.
+    ///
+    /// The origin is in a conflict-affected or high-risk area (EU Batteries Regulation
+    /// Art. 48–50), or the site is artisanal.
+    public var riskFlags: [String]
+    /// The sequence number of the registering entry.
+    public var registeredAt: UInt64
+
+    /// Facilities are equal when every field is.
+    public static func == (lhs: Facility, rhs: Facility) -> Bool { lhs.json == rhs.json }
+    /// Hashes every field.
+    public func hash(into hasher: inout Hasher) { hasher.combine(json) }
+
+    /// Allowed due-diligence flags.
+    public static let knownRiskFlags = ["conflict-affected", "high-risk", "artisanal"]
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "id": .string(id), "operator": .string(operatorID), "kind": .string(kind.rawValue),
+            "country": .string(country), "registeredAt": .number(Double(registeredAt)),
+        ]
+        if let name { members["name"] = .string(name) }
+        if let subdivision { members["subdivision"] = .string(subdivision) }
+        if let gridRegion { members["gridRegion"] = .string(gridRegion) }
+        if let location {
+            members["location"] = .object([
+                "latitude": .string(location.latitude), "longitude": .string(location.longitude),
+            ])
+        }
+        if !riskFlags.isEmpty { members["riskFlags"] = .array(riskFlags.map(JSONValue.string)) }
+        return .object(members)
+    }
+
+    init(
+        id: String,
+        name: String?,
+        operatorID: String,
+        kind: FacilityKind,
+        country: String,
+        subdivision: String?,
+        gridRegion: String?,
+        location: (latitude: String, longitude: String)?,
+        riskFlags: [String],
+        registeredAt: UInt64
+    ) {
+        self.id = id
+        self.name = name
+        self.operatorID = operatorID
+        self.kind = kind
+        self.country = country
+        self.subdivision = subdivision
+        self.gridRegion = gridRegion
+        self.location = location
+        self.riskFlags = riskFlags
+        self.registeredAt = registeredAt
+    }
+
+    init?(json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let operatorID = json["operator"]?.stringValue,
+            let kind = json["kind"]?.stringValue.flatMap(FacilityKind.init(rawValue:)),
+            let country = json["country"]?.stringValue, let registeredAt = json["registeredAt"]?.doubleValue
+        else { return nil }
+        var location: (String, String)? = nil
+        if let latitude = json["location"]?["latitude"]?.stringValue,
+            let longitude = json["location"]?["longitude"]?.stringValue
+        {
+            location = (latitude, longitude)
+        }
+        self.init(
+            id: id,
+            name: json["name"]?.stringValue,
+            operatorID: operatorID,
+            kind: kind,
+            country: country,
+            subdivision: json["subdivision"]?.stringValue,
+            gridRegion: json["gridRegion"]?.stringValue,
+            location: location,
+            riskFlags: json["riskFlags"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+            registeredAt: UInt64(registeredAt)
+        )
+    }
+}
+
+/// A lot of material: what a mine extracted or a process made, with its master data and totals.
+public struct Lot: Sendable, Hashable {
+    /// The lot's identifier: the EPCIS `epcClass` (an LGTIN URI or Digital Link, or the maker's URI).
+    public var id: String
+    /// The material (`spodumene-concentrate`, `lithium-hydroxide`, `cam-nmc811`, `cell`, …).
+    public var material: String?
+    /// The grade or specification.
+    public var grade: String?
+    /// Mass fractions of elements (`Li`, `Ni`, `Co`, `Mn`, `graphite`, …) as exact decimals.
+    public var elementContent: [String: ExactDecimal]
+    /// ISO 3166-1 country of origin.
+    public var countryOfOrigin: String?
+    /// The facility where the lot was made.
+    public var facility: String
+    /// The event that made it (its `eventID`) and that event's sequence number.
+    public var createdBy: String
+    /// The sequence number of the entry that made the lot.
+    public var createdAt: UInt64
+    /// The event time at which it was made (RFC 3339 UTC).
+    public var eventTime: String
+    /// The mass made, in kilograms.
+    public var producedKg: ExactDecimal
+    /// The mass consumed by transformations so far, in kilograms.
+    public var consumedKg: ExactDecimal
+    /// For a cell lot: the mass of the cells commissioned from it so far (cells × cell mass).
+    public var commissionedKg: ExactDecimal = .zero
+    /// The lots it was made from (direct inputs).
+    public var inputs: [String]
+    /// Certificates and audit reports (`certificationInfo` URIs) recorded on the lot.
+    public var certifications: [String]
+    /// Whether the event that made it was retracted, and by which entry.
+    public var retractedAt: UInt64?
+
+    /// What is left: made minus consumed.
+    public var balanceKg: ExactDecimal { producedKg.subtracting(consumedKg) ?? .zero }
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "id": .string(id), "facility": .string(facility), "createdBy": .string(createdBy),
+            "createdAt": .number(Double(createdAt)), "eventTime": .string(eventTime),
+            "producedKg": .string(producedKg.description), "consumedKg": .string(consumedKg.description),
+            "inputs": .array(inputs.map(JSONValue.string)),
+            "certifications": .array(certifications.map(JSONValue.string)),
+        ]
+        if let material { members["material"] = .string(material) }
+        if let grade { members["grade"] = .string(grade) }
+        if let countryOfOrigin { members["countryOfOrigin"] = .string(countryOfOrigin) }
+        if !elementContent.isEmpty {
+            members["elementContent"] = .object(elementContent.mapValues { .string($0.description) })
+        }
+        if let retractedAt { members["retractedAt"] = .number(Double(retractedAt)) }
+        if commissionedKg.isPositive { members["commissionedKg"] = .string(commissionedKg.description) }
+        return .object(members)
+    }
+
+    init(
+        id: String,
+        material: String?,
+        grade: String?,
+        elementContent: [String: ExactDecimal],
+        countryOfOrigin: String?,
+        facility: String,
+        createdBy: String,
+        createdAt: UInt64,
+        eventTime: String,
+        producedKg: ExactDecimal,
+        inputs: [String]
+    ) {
+        self.id = id
+        self.material = material
+        self.grade = grade
+        self.elementContent = elementContent
+        self.countryOfOrigin = countryOfOrigin
+        self.facility = facility
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.eventTime = eventTime
+        self.producedKg = producedKg
+        self.consumedKg = .zero
+        self.inputs = inputs
+        self.certifications = []
+    }
+
+    init?(json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let facility = json["facility"]?.stringValue,
+            let createdBy = json["createdBy"]?.stringValue, let createdAt = json["createdAt"]?.doubleValue,
+            let eventTime = json["eventTime"]?.stringValue,
+            let produced = json["producedKg"]?.stringValue.flatMap({ ExactDecimal($0) }),
+            let consumed = json["consumedKg"]?.stringValue.flatMap({ ExactDecimal($0) })
+        else { return nil }
+        var content: [String: ExactDecimal] = [:]
+        for (element, value) in json["elementContent"]?.objectValue ?? [:] {
+            content[element] = value.stringValue.flatMap { ExactDecimal($0) }
+        }
+        self.init(
+            id: id,
+            material: json["material"]?.stringValue,
+            grade: json["grade"]?.stringValue,
+            elementContent: content,
+            countryOfOrigin: json["countryOfOrigin"]?.stringValue,
+            facility: facility,
+            createdBy: createdBy,
+            createdAt: UInt64(createdAt),
+            eventTime: eventTime,
+            producedKg: produced,
+            inputs: json["inputs"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        )
+        self.consumedKg = consumed
+        self.certifications = json["certifications"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        self.retractedAt = json["retractedAt"]?.doubleValue.map { UInt64($0) }
+        self.commissionedKg = json["commissionedKg"]?.stringValue.flatMap { ExactDecimal($0) } ?? .zero
+    }
+}
+
+/// A lineage edge: mass of one lot that went into another through one event.
+public struct LineageEdge: Sendable, Hashable {
+    /// The input lot.
+    public var from: String
+    /// The output lot.
+    public var to: String
+    /// Kilograms of `from` attributed to `to` (the input's consumed mass shared by output mass).
+    public var kg: ExactDecimal
+    /// The sequence number of the event's entry.
+    public var sequenceNumber: UInt64
+    /// The event's `eventID`.
+    public var eventID: String
+
+    var json: JSONValue {
+        .object([
+            "from": .string(from), "to": .string(to), "kg": .string(kg.description),
+            "seq": .number(Double(sequenceNumber)), "event": .string(eventID),
+        ])
+    }
+
+    init(from: String, to: String, kg: ExactDecimal, sequenceNumber: UInt64, eventID: String) {
+        self.from = from
+        self.to = to
+        self.kg = kg
+        self.sequenceNumber = sequenceNumber
+        self.eventID = eventID
+    }
+
+    init?(json: JSONValue) {
+        guard let from = json["from"]?.stringValue, let to = json["to"]?.stringValue,
+            let kg = json["kg"]?.stringValue.flatMap({ ExactDecimal($0) }), let seq = json["seq"]?.doubleValue,
+            let event = json["event"]?.stringValue
+        else { return nil }
+        self.init(from: from, to: to, kg: kg, sequenceNumber: UInt64(seq), eventID: event)
+    }
+}
+
+/// A range of cell serial numbers commissioned from one cell lot.
+public struct SerialRange: Sendable, Hashable {
+    /// The serials' common prefix: an SGTIN without its serial (`urn:epc:id:sgtin:4012345.011111.`)
+    /// or another URI prefix.
+    public var prefix: String
+    /// The first serial number in the range.
+    public var first: UInt64
+    /// The last serial number in the range (inclusive).
+    public var last: UInt64
+    /// The cell lot the cells were made in.
+    public var lot: String
+    /// Each cell's mass in kilograms.
+    public var cellMassKg: ExactDecimal
+    /// Each cell's nominal energy in kWh.
+    public var nominalEnergyKWh: ExactDecimal
+    /// The battery model, when the commissioning event names one.
+    public var model: String?
+    /// The sequence number and `eventID` of the commissioning event.
+    public var commissionedAt: UInt64
+    /// The commissioning event's `eventID`.
+    public var eventID: String
+    /// Set when the commissioning was retracted.
+    public var retractedAt: UInt64?
+
+    /// How many serials the range holds.
+    public var count: UInt64 { last - first + 1 }
+
+    /// The mass of all its cells.
+    public var totalMassKg: ExactDecimal {
+        cellMassKg.multiplied(by: ExactDecimal(Int(clamping: count))) ?? .zero
+    }
+
+    var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "prefix": .string(prefix), "first": .string(String(first)), "last": .string(String(last)),
+            "lot": .string(lot), "cellMassKg": .string(cellMassKg.description),
+            "nominalEnergyKWh": .string(nominalEnergyKWh.description), "seq": .number(Double(commissionedAt)),
+            "event": .string(eventID),
+        ]
+        if let model { members["model"] = .string(model) }
+        if let retractedAt { members["retractedAt"] = .number(Double(retractedAt)) }
+        return .object(members)
+    }
+
+    init(
+        prefix: String,
+        first: UInt64,
+        last: UInt64,
+        lot: String,
+        cellMassKg: ExactDecimal,
+        nominalEnergyKWh: ExactDecimal,
+        model: String?,
+        commissionedAt: UInt64,
+        eventID: String
+    ) {
+        self.prefix = prefix
+        self.first = first
+        self.last = last
+        self.lot = lot
+        self.cellMassKg = cellMassKg
+        self.nominalEnergyKWh = nominalEnergyKWh
+        self.model = model
+        self.commissionedAt = commissionedAt
+        self.eventID = eventID
+    }
+
+    init?(json: JSONValue) {
+        guard let prefix = json["prefix"]?.stringValue, let first = json["first"]?.stringValue.flatMap({ UInt64($0) }),
+            let last = json["last"]?.stringValue.flatMap({ UInt64($0) }), let lot = json["lot"]?.stringValue,
+            let mass = json["cellMassKg"]?.stringValue.flatMap({ ExactDecimal($0) }),
+            let energy = json["nominalEnergyKWh"]?.stringValue.flatMap({ ExactDecimal($0) }),
+            let seq = json["seq"]?.doubleValue, let event = json["event"]?.stringValue
+        else { return nil }
+        self.init(
+            prefix: prefix,
+            first: first,
+            last: last,
+            lot: lot,
+            cellMassKg: mass,
+            nominalEnergyKWh: energy,
+            model: json["model"]?.stringValue,
+            commissionedAt: UInt64(seq),
+            eventID: event
+        )
+        self.retractedAt = json["retractedAt"]?.doubleValue.map { UInt64($0) }
+    }
+}
+
+/// Base64 for keys in records (thin wrapper so records do not import LedgerCrypto publicly).
+enum Base64Text {
+    static func encode(_ bytes: [UInt8]) -> String { LedgerCryptoBridge.base64Encode(bytes) }
+    static func decode(_ text: String) -> [UInt8]? { LedgerCryptoBridge.base64Decode(text) }
+}

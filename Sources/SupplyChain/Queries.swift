@@ -1,0 +1,140 @@
+public import LedgerCore
+import LedgerStorage
+
+/// A lot with where it stands: who holds how much, and the lineage edges on either side.
+public struct LotReport: Sendable {
+    /// The lot's record.
+    public var lot: Lot
+    /// Kilograms held, by actor.
+    public var holdings: [(actor: String, kg: ExactDecimal)]
+    /// Edges into the lot (what it was made from).
+    public var madeFrom: [LineageEdge]
+    /// Edges out of the lot (what was made from it).
+    public var usedIn: [LineageEdge]
+    /// Serial ranges commissioned from the lot (cell lots).
+    public var serialRanges: [SerialRange]
+}
+
+/// A serial number and what it belongs to.
+public struct SerialReport: Sendable {
+    /// The serial as asked.
+    public var serial: String
+    /// The commissioned range holding it, for a cell.
+    public var range: SerialRange?
+    /// The units it sits in, innermost first (module, then pack).
+    public var containedIn: [String]
+    /// For a module or pack: the units it holds now.
+    public var children: [String]
+}
+
+extension SupplyChainLedger {
+    private func rows(
+        _ table: IndexTable,
+        prefix: [UInt8],
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(key: [UInt8], value: [UInt8])] {
+        var result: [([UInt8], [UInt8])] = []
+        let cursor = try txn.cursor(IndexTable.handle(table, in: tables))
+        var row = prefix.isEmpty ? try cursor.first() : try cursor.seek(atLeast: prefix)
+        while let (key, value) = row, key.starts(with: prefix) {
+            result.append((key, value))
+            row = try cursor.next()
+        }
+        return result.map { (key: $0.0, value: $0.1) }
+    }
+
+    private func all<T>(_ table: IndexTable, _ decode: (JSONValue) -> T?) throws -> [T] {
+        try ledger.read { txn, _ in
+            try rows(table, prefix: [], txn).compactMap { decode(try JSONValue(parsing: $0.value)) }
+        }
+    }
+
+    /// Every registered actor, by identifier.
+    public func actors() throws -> [Actor] { try all(.actors, Actor.init(json:)) }
+
+    /// Every registered facility, by identifier.
+    public func facilities() throws -> [Facility] { try all(.facilities, Facility.init(json:)) }
+
+    /// Every recorded factor table version.
+    public func factorTables() throws -> [FactorTable] {
+        try all(.factors) { json in
+            FactorTable.read(json, sink: ProblemSink())
+        }
+    }
+
+    /// One actor.
+    public func actor(_ id: String) throws -> Actor? {
+        try ledger.read { txn, _ in try Rules(store: StateStore(tables: tables)).actor(id, txn) }
+    }
+
+    /// One facility.
+    public func facility(_ id: String) throws -> Facility? {
+        try ledger.read { txn, _ in try Rules(store: StateStore(tables: tables)).facility(id, txn) }
+    }
+
+    /// A lot, its holders and its lineage edges.
+    public func lot(_ id: String) throws -> LotReport? {
+        try ledger.read { txn, _ in
+            let rules = Rules(store: StateStore(tables: tables))
+            guard let lot = try rules.lot(id, txn) else { return nil }
+            let prefix = Array(id.utf8) + [0]
+            let holdings = try rows(.holdings, prefix: prefix, txn).compactMap { row -> (String, ExactDecimal)? in
+                guard let kg = ExactDecimal(String(decoding: row.value, as: UTF8.self)) else { return nil }
+                return (String(decoding: row.key.dropFirst(prefix.count), as: UTF8.self), kg)
+            }
+            let up = try rows(.edgesUp, prefix: prefix, txn).compactMap {
+                LineageEdge(json: try JSONValue(parsing: $0.value))
+            }
+            let down = try rows(.edgesDown, prefix: prefix, txn).compactMap {
+                LineageEdge(json: try JSONValue(parsing: $0.value))
+            }
+            let ranges = try rows(.serials, prefix: [], txn).compactMap { row -> SerialRange? in
+                guard let range = SerialRange(json: try JSONValue(parsing: row.value)), range.lot == id else {
+                    return nil
+                }
+                return range
+            }
+            return LotReport(
+                lot: lot,
+                holdings: holdings.map { (actor: $0.0, kg: $0.1) },
+                madeFrom: up,
+                usedIn: down,
+                serialRanges: ranges
+            )
+        }
+    }
+
+    /// The edges into a lot (`upstream: true`) or out of it.
+    public func edges(of lot: String, upstream: Bool) throws -> [LineageEdge] {
+        try ledger.read { txn, _ in
+            try rows(upstream ? .edgesUp : .edgesDown, prefix: Array(lot.utf8) + [0], txn).compactMap {
+                LineageEdge(json: try JSONValue(parsing: $0.value))
+            }
+        }
+    }
+
+    /// A cell serial, module or pack: its range and cell lot, what it sits in, what it holds.
+    public func serial(_ serial: String) throws -> SerialReport? {
+        try ledger.read { txn, _ in
+            let rules = Rules(store: StateStore(tables: tables))
+            let range = try rules.serialRange(containing: serial, txn)
+            let children =
+                try rules.store.json(.parents, IndexKey.text(serial), txn)?["children"]?.arrayValue?.compactMap(
+                    \.stringValue
+                )
+            guard range != nil || children != nil else { return nil }
+            var chain: [String] = []
+            var current = serial
+            while let holder = try rules.store.raw(.containedIn, IndexKey.text(current), txn), chain.count < 64 {
+                current = String(decoding: holder, as: UTF8.self)
+                chain.append(current)
+            }
+            return SerialReport(serial: serial, range: range, containedIn: chain, children: children ?? [])
+        }
+    }
+
+    /// The record of an event: its sequence number, hash ID, effects and any retraction.
+    public func eventRecord(_ eventID: String) throws -> JSONValue? {
+        try ledger.read { txn, _ in try Rules(store: StateStore(tables: tables)).eventRecord(eventID, txn) }
+    }
+}

@@ -1,0 +1,214 @@
+public import LedgerCore
+public import LedgerCrypto
+import LedgerStorage
+
+/// The ledger as the supply chain sees it: actors, facilities, factor tables and EPCIS events,
+/// validated before they are written and indexed in the same transaction.
+///
+/// ```swift
+/// let chain = try SupplyChainLedger(openingAt: "ledger")
+/// try chain.registerActor(ActorDraft(id: "pilbara-mining", name: "Pilbara Mining", role: .miner, publicKey: key.publicKey))
+/// let report = try chain.importSubmission(documentBytes, actor: "pilbara-mining", key: key)
+/// ```
+public final class SupplyChainLedger: Sendable {
+    /// The ledger underneath.
+    public let ledger: Ledger
+    let tables: [IndexTable: Table]
+
+    /// Entry types this module writes.
+    public enum EntryType {
+        /// An actor's registration, by the ledger's operator.
+        public static let actorRegister = "actor.register"
+        /// A new key for an actor.
+        public static let actorKeyRotate = "actor.key-rotate"
+        /// A revoked key.
+        public static let actorKeyRevoke = "actor.key-revoke"
+        /// A facility's registration.
+        public static let facilityRegister = "facility.register"
+        /// A version of an emission-factor table.
+        public static let factorTable = "factors.table"
+        /// A signed submission: its actor, key, signature and the hashes of the events that follow.
+        public static let submission = "submission"
+        /// One EPCIS event of a submission.
+        public static let event = "epcis.event"
+    }
+
+    /// Entry-type prefixes that only this module writes: a plain append may not use them.
+    public static let reservedEntryTypes = ["actor", "facility", "factors", "submission", "epcis"]
+
+    /// The actor name that master-data entries recorded by the ledger's operator carry.
+    public static let operatorActor = "ledger"
+
+    /// Opens a ledger with the supply-chain index tables.
+    public convenience init(openingAt path: String, options: Ledger.Options = Ledger.Options()) throws {
+        var options = options
+        options.extraTables = IndexTable.specs
+        try self.init(ledger: Ledger(openingAt: path, options: options))
+    }
+
+    /// Creates a ledger with the supply-chain index tables.
+    public static func create(
+        at path: String,
+        origin: String? = nil,
+        options: Ledger.Options = Ledger.Options()
+    ) throws -> SupplyChainLedger {
+        var options = options
+        options.extraTables = IndexTable.specs
+        return try SupplyChainLedger(ledger: Ledger.create(at: path, origin: origin, options: options))
+    }
+
+    init(ledger: Ledger) throws {
+        self.ledger = ledger
+        var tables: [IndexTable: Table] = [:]
+        for table in IndexTable.allCases {
+            tables[table] = try ledger.extraTable(table.rawValue)
+        }
+        self.tables = tables
+    }
+
+    // MARK: Writing
+
+    /// Prepares a batch against a snapshot and appends it with its index rows; prepares again if
+    /// another writer appended in between.
+    ///
+    /// `prepare` gets the rules over the snapshot and the sequence number the batch's first entry
+    /// will have, and returns the drafts (or throws with the problems found).
+    func commit<R>(
+        dryRun: Bool = false,
+        _ prepare: (inout Rules, _ firstSequence: UInt64, borrowing ReadTransaction) throws -> ([EntryDraft], R)
+    ) throws -> (AppendReceipt?, R) {
+        for _ in 0..<8 {
+            let (drafts, result, rules, size) = try ledger.read { txn, size in
+                var rules = Rules(store: StateStore(tables: tables))
+                let (drafts, result) = try prepare(&rules, size, txn)
+                return (drafts, result, rules, size)
+            }
+            guard !drafts.isEmpty, !dryRun else { return (nil, result) }
+            do {
+                let receipt = try ledger.append(drafts, expectedSize: size) { txn, _ in
+                    try rules.store.flush(into: txn)
+                }
+                return (receipt, result)
+            } catch let error as LedgerError where error.code == .conflict {
+                continue
+            }
+        }
+        throw SupplyChainError(
+            code: .ledger,
+            message: "the ledger kept changing while the batch was prepared; try again"
+        )
+    }
+
+    /// The receipt of a master-data append, which always writes one entry.
+    private static func written(_ receipt: AppendReceipt?) throws -> AppendReceipt {
+        guard let receipt else {
+            throw SupplyChainError(code: .ledger, message: "the entry was not written")
+        }
+        return receipt
+    }
+
+    private static func fail(_ sink: ProblemSink, _ what: String) -> SupplyChainError {
+        SupplyChainError(
+            code: .invalidRecords,
+            message: "\(what) was not recorded: \(sink.count) problem\(sink.count == 1 ? "" : "s")",
+            problems: sink.problems
+        )
+    }
+
+    /// Registers an actor.
+    @discardableResult
+    public func registerActor(_ draft: ActorDraft) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: draft.id)
+        let body = draft.body
+        let (receipt, _) = try commit { rules, first, txn in
+            guard let actor = ActorDraft.read(body, sequence: first, sink: sink) else {
+                throw Self.fail(sink, "the actor")
+            }
+            try rules.registerActor(actor, sink: sink, txn)
+            guard sink.isEmpty else { throw Self.fail(sink, "the actor") }
+            return ([EntryDraft(type: EntryType.actorRegister, actor: Self.operatorActor, body: body)], ())
+        }
+        return try Self.written(receipt)
+    }
+
+    /// Gives an actor a new key; the old key stays valid for what it signed before.
+    @discardableResult
+    public func rotateKey(actor: String, to publicKey: Ed25519PublicKey) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: actor)
+        let body: JSONValue = ["actor": .string(actor), "key": .string(Base64.encode(publicKey.rawRepresentation))]
+        let (receipt, _) = try commit { rules, first, txn in
+            try rules.changeKey(
+                actorID: actor,
+                newKey: publicKey.rawRepresentation,
+                revokedKeyID: nil,
+                reason: nil,
+                sequence: first,
+                sink: sink,
+                txn
+            )
+            guard sink.isEmpty else { throw Self.fail(sink, "the key rotation") }
+            return ([EntryDraft(type: EntryType.actorKeyRotate, actor: Self.operatorActor, body: body)], ())
+        }
+        return try Self.written(receipt)
+    }
+
+    /// Revokes one of an actor's keys: it signs nothing from this entry on.
+    @discardableResult
+    public func revokeKey(actor: String, keyID: String, reason: String) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: actor)
+        let body: JSONValue = ["actor": .string(actor), "keyID": .string(keyID), "reason": .string(reason)]
+        let (receipt, _) = try commit { rules, first, txn in
+            try rules.changeKey(
+                actorID: actor,
+                newKey: nil,
+                revokedKeyID: keyID,
+                reason: reason,
+                sequence: first,
+                sink: sink,
+                txn
+            )
+            guard sink.isEmpty else { throw Self.fail(sink, "the revocation") }
+            return ([EntryDraft(type: EntryType.actorKeyRevoke, actor: Self.operatorActor, body: body)], ())
+        }
+        return try Self.written(receipt)
+    }
+
+    /// Registers a facility; its coordinates are stored as a salted commitment.
+    @discardableResult
+    public func registerFacility(_ draft: FacilityDraft) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: draft.id)
+        let body = draft.body
+        let (receipt, _) = try commit { rules, first, txn in
+            guard let facility = FacilityDraft.read(body, sequence: first, sink: sink) else {
+                throw Self.fail(sink, "the facility")
+            }
+            try rules.registerFacility(facility, sink: sink, txn)
+            guard sink.isEmpty else { throw Self.fail(sink, "the facility") }
+            let confidential = body["location"] == nil ? [] : [JSONPointer(tokens: ["location"])]
+            return (
+                [
+                    EntryDraft(
+                        type: EntryType.facilityRegister,
+                        actor: Self.operatorActor,
+                        body: body,
+                        confidential: confidential
+                    )
+                ], ()
+            )
+        }
+        return try Self.written(receipt)
+    }
+
+    /// Records a version of an emission-factor table (JSON as `Docs/DATA-MODEL.md` describes).
+    @discardableResult
+    public func recordFactorTable(_ json: JSONValue) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: json["id"]?.stringValue)
+        let (receipt, _) = try commit { rules, _, txn in
+            guard let table = FactorTable.read(json, sink: sink) else { throw Self.fail(sink, "the factor table") }
+            try rules.recordFactorTable(table, sink: sink, txn)
+            guard sink.isEmpty else { throw Self.fail(sink, "the factor table") }
+            return ([EntryDraft(type: EntryType.factorTable, actor: Self.operatorActor, body: table.json)], ())
+        }
+        return try Self.written(receipt)
+    }
+}

@@ -1,0 +1,99 @@
+import LedgerCore
+import LedgerCrypto
+import SupplyChain
+import Testing
+
+@Suite("Corrections: error declarations retract events without rewriting them")
+struct CorrectionTests {
+    /// The event as first recorded, with an errorDeclaration added: EPCIS's way to declare it in error.
+    private func declaredInError(_ line: String, corrective: [String] = []) throws -> String {
+        guard case .object(var members) = try JSONValue(parsing: line) else { fatalError() }
+        members["errorDeclaration"] = [
+            "declarationTime": "2026-01-06T08:00:00+08:00", "reason": "incorrect_data",
+            "correctiveEventIDs": .array(corrective.map(JSONValue.string)),
+        ]
+        return JSONValue.object(members).canonicalString
+    }
+
+    @Test("a declared error retracts the lot; the corrective event records the right one; the audit sees both")
+    func retractAndCorrect() throws {
+        let fixture = try ChainFixture()
+        let key = try fixture.key("pilbara-mining")
+        let wrong = Events.extract("ORE-A", 100)
+        try fixture.chain.importSubmission(Array(wrong.utf8), actor: "pilbara-mining", key: key)
+        let sizeBefore = try fixture.chain.ledger.size
+        let report = try fixture.chain.importSubmission(
+            Array([try declaredInError(wrong), Events.extract("ORE-A2", 90)].joined(separator: "\n").utf8),
+            actor: "pilbara-mining",
+            key: key
+        )
+        #expect(report.written == 2 && report.retractions == 1)
+        #expect(
+            try fixture.chain.ledger.size == sizeBefore + 3,
+            "nothing is rewritten: a submission and two events are added"
+        )
+        let retracted = try #require(try fixture.chain.lot("ORE-A"))
+        #expect(retracted.lot.retractedAt == sizeBefore + 1)
+        #expect(retracted.holdings.isEmpty)
+        #expect(try fixture.chain.lot("ORE-A2")?.lot.producedKg == ExactDecimal(90_000))
+        let record = try #require(try fixture.chain.eventRecord(retracted.lot.createdBy))
+        #expect(record["retractedAt"] == .number(Double(sizeBefore + 1)))
+
+        // A retracted lot is out of every later use.
+        let use = try fixture.rejection(
+            [Events.ship("ORE-A", 1, from: Events.miner, to: Events.refiner)],
+            as: "pilbara-mining"
+        )
+        #expect(use.problems.first?.message.contains("was retracted") == true)
+        // Re-importing the same declaration changes nothing; a different one for the same event is refused.
+        let again = try fixture.chain.importSubmission(
+            Array(try declaredInError(wrong).utf8),
+            actor: "pilbara-mining",
+            key: key
+        )
+        #expect(again.written == 0 && again.alreadyPresent == 1)
+        let twice = try fixture.rejection([try declaredInError(wrong, corrective: ["urn:x"])], as: "pilbara-mining")
+        #expect(twice.problems.first?.message.contains("already declared in error") == true)
+
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
+    @Test("an event whose lot was used since cannot be retracted until what used it is")
+    func retractionNeedsDependentsRetractedFirst() throws {
+        let fixture = try ChainFixture()
+        let extract = Events.extract("ORE-B", 100)
+        let ship = Events.ship("ORE-B", 100, from: Events.miner, to: Events.refiner)
+        try fixture.chain.importSubmission(
+            Array([extract, ship].joined(separator: "\n").utf8),
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining")
+        )
+        let error = try fixture.rejection([try declaredInError(extract)], as: "pilbara-mining")
+        #expect(error.problems.first?.field == "/errorDeclaration")
+        #expect(error.problems.first?.message.contains("has since been used or shipped") == true)
+
+        // Retracting the shipment first, then the extraction, in one submission, works.
+        let report = try fixture.chain.importSubmission(
+            Array([try declaredInError(ship), try declaredInError(extract)].joined(separator: "\n").utf8),
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining")
+        )
+        #expect(report.retractions == 2)
+        #expect(try fixture.chain.lot("ORE-B")?.lot.retractedAt != nil)
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
+    @Test("only the actor who recorded an event may declare it in error")
+    func onlyTheRecorderRetracts() throws {
+        let fixture = try ChainFixture()
+        let extract = Events.extract("ORE-C", 100)
+        try fixture.chain.importSubmission(
+            Array(extract.utf8),
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining")
+        )
+        let error = try fixture.rejection([try declaredInError(extract)], as: "sichuan-lithium")
+        #expect(error.problems.first?.message.contains("only that actor may declare it in error") == true)
+    }
+}

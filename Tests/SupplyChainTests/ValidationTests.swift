@@ -1,0 +1,459 @@
+import LedgerCore
+import LedgerCrypto
+import SupplyChain
+import Testing
+
+/// EPCIS events as JSON Lines, for the validation tests.
+enum Events {
+    static let mine = "urn:epc:id:sgln:9300001.00001.0"
+    static let refinery = "urn:epc:id:sgln:6900002.00001.0"
+
+    static func json(_ members: [String: JSONValue]) -> String {
+        JSONValue.object(members).canonicalString
+    }
+
+    static func quantity(_ lot: String, _ amount: Double, _ uom: String = "TNE") -> JSONValue {
+        ["epcClass": .string(lot), "quantity": .number(amount), "uom": .string(uom)]
+    }
+
+    /// A lot extracted at the mine by pilbara-mining.
+    static func extract(_ lot: String, _ tonnes: Double = 100, time: String = "2026-01-05T06:00:00+08:00") -> String {
+        json([
+            "type": "ObjectEvent", "eventTime": .string(time), "eventTimeZoneOffset": "+08:00", "action": "ADD",
+            "bizLocation": ["id": .string(mine)], "quantityList": [quantity(lot, tonnes)],
+            "ilmd": ["ct:material": "spodumene-concentrate"],
+        ])
+    }
+
+    static func ship(
+        _ lot: String,
+        _ tonnes: Double,
+        from: String,
+        to: String,
+        time: String = "2026-01-08T10:00:00+08:00"
+    )
+        -> String
+    {
+        json([
+            "type": "ObjectEvent", "eventTime": .string(time), "eventTimeZoneOffset": "+08:00", "action": "OBSERVE",
+            "bizStep": "shipping", "quantityList": [quantity(lot, tonnes)],
+            "sourceList": [["type": "owning_party", "source": .string(from)]],
+            "destinationList": [["type": "owning_party", "destination": .string(to)]],
+        ])
+    }
+
+    static func transform(
+        at facility: String = refinery,
+        inputs: [JSONValue],
+        outputs: [JSONValue],
+        time: String = "2026-01-30T18:00:00+08:00",
+        extra: [String: JSONValue] = [:]
+    ) -> String {
+        var members: [String: JSONValue] = [
+            "type": "TransformationEvent", "eventTime": .string(time), "eventTimeZoneOffset": "+08:00",
+            "bizLocation": ["id": .string(facility)], "inputQuantityList": .array(inputs),
+            "outputQuantityList": .array(outputs), "ilmd": ["ct:material": "lithium-hydroxide"],
+        ]
+        members.merge(extra) { $1 }
+        return json(members)
+    }
+
+    static let miner = "urn:epc:id:pgln:9300001.00000"
+    static let refiner = "urn:epc:id:pgln:6900002.00000"
+}
+
+/// A chain where the miner has extracted `ORE` (100 t) and shipped it to the refiner.
+private func refinerHoldingOre() throws -> ChainFixture {
+    let fixture = try ChainFixture()
+    try fixture.chain.importSubmission(
+        Array(
+            [Events.extract("ORE"), Events.ship("ORE", 100, from: Events.miner, to: Events.refiner)].joined(
+                separator: "\n"
+            ).utf8
+        ),
+        actor: "pilbara-mining",
+        key: try fixture.key("pilbara-mining")
+    )
+    return fixture
+}
+
+@Suite("Validation: every rule names the event and field, and nothing is written")
+struct ValidationTests {
+    private func expectProblem(
+        _ error: SupplyChainError,
+        index: Int,
+        field: String,
+        containing text: String,
+        identified: Bool = true,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) {
+        let match = error.problems.first { $0.index == index && $0.field == field && $0.message.contains(text) }
+        #expect(
+            match != nil,
+            "expected event \(index) \(field): …\(text)…, got:\n\(error)",
+            sourceLocation: sourceLocation
+        )
+        if let match, identified {
+            #expect(
+                match.identifier?.hasPrefix("ni:///sha-256;") == true,
+                "the problem names the event's hash ID",
+                sourceLocation: sourceLocation
+            )
+        }
+    }
+
+    @Test("EPCIS shape: type, eventTime, time-zone offset, action, uom code, event lists")
+    func shape() throws {
+        let fixture = try ChainFixture()
+        let lines = [
+            #"{"type":"ObjectEvnt","eventTime":"2026-01-05T06:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD"}"#,
+            #"{"type":"ObjectEvent","eventTime":"2026-13-05T06:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","epcList":[]}"#,
+            #"{"type":"ObjectEvent","eventTime":"2026-01-05T06:00:00Z","eventTimeZoneOffset":"+15:00","action":"ADD","epcList":[]}"#,
+            #"{"type":"ObjectEvent","eventTime":"2026-01-05T06:00:00Z","eventTimeZoneOffset":"+00:00","action":"MOVE","epcList":[]}"#,
+            #"{"type":"ObjectEvent","eventTime":"2026-01-05T06:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","quantityList":[{"epcClass":"L","quantity":1,"uom":"kg"}]}"#,
+            #"{"type":"ObjectEvent","eventTime":"2026-01-05T06:00:00Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE"}"#,
+            #"{"type":"ObjectEvent","eventTimeZoneOffset":"+00:00","action":"OBSERVE","epcList":[]}"#,
+        ]
+        let error = try fixture.rejection(lines, as: "pilbara-mining")
+        #expect(error.code == .invalidRecords)
+        expectProblem(error, index: 0, field: "/type", containing: "must be one of ObjectEvent", identified: false)
+        // An event without a valid time has no hash ID either: its index names it.
+        expectProblem(error, index: 1, field: "/eventTime", containing: "ISO 8601", identified: false)
+        expectProblem(error, index: 2, field: "/eventTimeZoneOffset", containing: "between -14:00 and +14:00")
+        expectProblem(error, index: 3, field: "/action", containing: "ADD, OBSERVE or DELETE")
+        expectProblem(error, index: 4, field: "/quantityList/0/uom", containing: "UN/ECE Rec. 20 code")
+        expectProblem(error, index: 5, field: "/epcList", containing: "needs an epcList, a quantityList")
+        expectProblem(error, index: 6, field: "/eventTime", containing: "is required", identified: false)
+        #expect(error.problems.count == 7)
+    }
+
+    @Test("an EPCIS document needs its context, schema version, creation date and event list")
+    func documentShape() throws {
+        let fixture = try ChainFixture()
+        let error = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmission(
+                Array(#"{"type":"EPCISDocument","epcisBody":{}}"#.utf8),
+                actor: "pilbara-mining",
+                key: try fixture.key("pilbara-mining")
+            )
+        }
+        #expect(error.code == .invalidDocument)
+        #expect(
+            Set(error.problems.map(\.field)) == [
+                "/@context", "/schemaVersion", "/creationDate", "/epcisBody/eventList",
+            ]
+        )
+    }
+
+    @Test("units convert exactly to kilograms; non-mass units and non-positive quantities are refused")
+    func units() throws {
+        let fixture = try ChainFixture()
+        try fixture.chain.importSubmission(
+            Array(
+                [
+                    Events.extract("A", 1.1),
+                    Events.json([
+                        "type": "ObjectEvent", "eventTime": "2026-01-05T06:00:00+08:00",
+                        "eventTimeZoneOffset": "+08:00",
+                        "action": "ADD", "bizLocation": ["id": .string(Events.mine)],
+                        "quantityList": [Events.quantity("B", 1000, "LBR"), Events.quantity("C", 2500, "GRM")],
+                        "ilmd": ["ct:material": "spodumene-concentrate"],
+                    ]),
+                ].joined(separator: "\n").utf8
+            ),
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining")
+        )
+        #expect(try fixture.chain.lot("A")?.lot.producedKg.description == "1100")
+        #expect(try fixture.chain.lot("B")?.lot.producedKg.description == "453.59237")
+        #expect(try fixture.chain.lot("C")?.lot.producedKg.description == "2.5")
+
+        let lines = [
+            Events.extract("D", 0), Events.extract("E", -3),
+            Events.json([
+                "type": "ObjectEvent", "eventTime": "2026-01-05T06:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+                "action": "ADD", "bizLocation": ["id": .string(Events.mine)],
+                "quantityList": [Events.quantity("F", 10, "KWH")], "ilmd": ["ct:material": "x"],
+            ]),
+            #"{"type":"ObjectEvent","eventTime":"2026-01-05T06:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:epc:id:sgln:9300001.00001.0"},"quantityList":[{"epcClass":"G","quantity":"12","uom":"KGM"}],"ilmd":{"ct:material":"x"}}"#,
+        ]
+        let error = try fixture.rejection(lines, as: "pilbara-mining")
+        expectProblem(error, index: 0, field: "/quantityList/0/quantity", containing: "greater than zero")
+        expectProblem(error, index: 1, field: "/quantityList/0/quantity", containing: "greater than zero")
+        expectProblem(
+            error,
+            index: 2,
+            field: "/quantityList/0/uom",
+            containing: "lot quantities are masses: use one of KGM"
+        )
+        expectProblem(
+            error,
+            index: 3,
+            field: "/quantityList/0/quantity",
+            containing: "EPCIS quantities are JSON numbers"
+        )
+    }
+
+    @Test("referential integrity: unknown lot, facility, actor and party")
+    func references() throws {
+        let fixture = try refinerHoldingOre()
+        let lines = [
+            Events.transform(inputs: [Events.quantity("NO-SUCH-LOT", 1)], outputs: [Events.quantity("OUT", 1)]),
+            Events.transform(at: "urn:epc:id:sgln:0000000.00000.0", inputs: [], outputs: [Events.quantity("OUT2", 1)]),
+            Events.ship("ORE", 10, from: Events.refiner, to: "urn:epc:id:pgln:0000000.99999"),
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        expectProblem(error, index: 0, field: "/inputQuantityList/0/epcClass", containing: "unknown lot NO-SUCH-LOT")
+        expectProblem(
+            error,
+            index: 1,
+            field: "/bizLocation/id",
+            containing: "no facility urn:epc:id:sgln:0000000.00000.0 is registered"
+        )
+        expectProblem(
+            error,
+            index: 2,
+            field: "/destinationList/0/destination",
+            containing: "is not a registered actor's party"
+        )
+
+        let unknownActor = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmission(
+                Array(Events.extract("X").utf8),
+                actor: "nobody",
+                key: Ed25519PrivateKey()
+            )
+        }
+        #expect(unknownActor.code == .notFound)
+    }
+
+    @Test("balance and custody: no lot used beyond what the actor holds, only the holder ships")
+    func balanceAndCustody() throws {
+        let fixture = try refinerHoldingOre()
+        let overdraw = try fixture.rejection(
+            [
+                Events.transform(inputs: [Events.quantity("ORE", 60)], outputs: [Events.quantity("H1", 10)]),
+                Events.transform(inputs: [Events.quantity("ORE", 50)], outputs: [Events.quantity("H2", 10)]),
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(
+            overdraw,
+            index: 1,
+            field: "/inputQuantityList/0/quantity",
+            containing: "sichuan-lithium holds only 40000 kg of lot ORE but the event uses 50000 kg"
+        )
+        #expect(overdraw.problems.count == 1)
+
+        let notHolder = try fixture.rejection(
+            [Events.ship("ORE", 1, from: Events.miner, to: Events.refiner)],
+            as: "pilbara-mining"
+        )
+        expectProblem(
+            notHolder,
+            index: 0,
+            field: "/quantityList/0/quantity",
+            containing: "pilbara-mining holds none of lot ORE"
+        )
+        let wrongSource = try fixture.rejection(
+            [Events.ship("ORE", 1, from: Events.miner, to: "urn:celltrace:actor:cathode-co")],
+            as: "sichuan-lithium"
+        )
+        expectProblem(
+            wrongSource,
+            index: 0,
+            field: "/sourceList/0/source",
+            containing: "must be the submitter sichuan-lithium"
+        )
+    }
+
+    @Test("authorisation: events only at facilities the actor operates")
+    func authorisation() throws {
+        let fixture = try ChainFixture()
+        let error = try fixture.rejection([Events.extract("ORE")], as: "sichuan-lithium")
+        expectProblem(
+            error,
+            index: 0,
+            field: "/bizLocation/id",
+            containing: "is operated by pilbara-mining; sichuan-lithium may not record events there"
+        )
+    }
+
+    @Test("outputs within the declared yield")
+    func yield() throws {
+        let fixture = try refinerHoldingOre()
+        let error = try fixture.rejection(
+            [Events.transform(inputs: [Events.quantity("ORE", 10)], outputs: [Events.quantity("H", 11)])],
+            as: "sichuan-lithium"
+        )
+        expectProblem(
+            error,
+            index: 0,
+            field: "/outputQuantityList",
+            containing: "exceed inputs of 10000 kg × declared yield 1"
+        )
+        let report = try fixture.chain.importSubmission(
+            Array(
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 10)],
+                    outputs: [Events.quantity("H", 11)],
+                    extra: ["ct:yield": "1.2"]
+                ).utf8
+            ),
+            actor: "sichuan-lithium",
+            key: try fixture.key("sichuan-lithium")
+        )
+        #expect(report.written == 1)
+    }
+
+    @Test("no cycles: a lot cannot be made from itself or from its own descendants")
+    func cycles() throws {
+        let fixture = try refinerHoldingOre()
+        let selfCycle = try fixture.rejection(
+            [Events.transform(inputs: [Events.quantity("ORE", 10)], outputs: [Events.quantity("ORE", 5)])],
+            as: "sichuan-lithium"
+        )
+        expectProblem(
+            selfCycle,
+            index: 0,
+            field: "/outputQuantityList/0/epcClass",
+            containing: "both consumed and produced"
+        )
+        try fixture.chain.importSubmission(
+            Array(Events.transform(inputs: [Events.quantity("ORE", 10)], outputs: [Events.quantity("H", 5)]).utf8),
+            actor: "sichuan-lithium",
+            key: try fixture.key("sichuan-lithium")
+        )
+        let loop = try fixture.rejection(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("H", 1)],
+                    outputs: [Events.quantity("ORE", 1)],
+                    time: "2026-02-01T00:00:00+08:00"
+                )
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(loop, index: 0, field: "/outputQuantityList/0/epcClass", containing: "would close a cycle")
+    }
+
+    @Test("no consumption before creation")
+    func timeOrder() throws {
+        let fixture = try refinerHoldingOre()
+        let error = try fixture.rejection(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 10)],
+                    outputs: [Events.quantity("H", 5)],
+                    time: "2026-01-01T00:00:00+08:00"
+                )
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(error, index: 0, field: "/inputQuantityList/0/quantity", containing: "before it was made")
+    }
+
+    @Test("an energy-attribute certificate counts once in the whole ledger")
+    func certificateClaims() throws {
+        let fixture = try refinerHoldingOre()
+        let supply: JSONValue = [
+            ["quantity": 100, "uom": "MWH", "supply": "certificate", "certificates": ["urn:go:CN-1"]]
+        ]
+        try fixture.chain.importSubmission(
+            Array(
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 10)],
+                    outputs: [Events.quantity("H1", 5)],
+                    extra: ["ct:electricity": supply]
+                ).utf8
+            ),
+            actor: "sichuan-lithium",
+            key: try fixture.key("sichuan-lithium")
+        )
+        let error = try fixture.rejection(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 10)],
+                    outputs: [Events.quantity("H2", 5)],
+                    extra: ["ct:electricity": supply]
+                )
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(
+            error,
+            index: 0,
+            field: "/ct:electricity/0/certificates/0",
+            containing: "already claimed by event"
+        )
+    }
+
+    @Test("signatures: only the actor's current key signs; rotated and revoked keys are refused")
+    func keys() throws {
+        let fixture = try ChainFixture()
+        let stranger = Ed25519PrivateKey()
+        let wrongKey = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmission(Array(Events.extract("A").utf8), actor: "pilbara-mining", key: stranger)
+        }
+        #expect(wrongKey.code == .invalidSignature)
+
+        let next = Ed25519PrivateKey()
+        try fixture.chain.rotateKey(actor: "pilbara-mining", to: next.publicKey)
+        let oldKey = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmission(
+                Array(Events.extract("A").utf8),
+                actor: "pilbara-mining",
+                key: try fixture.key("pilbara-mining")
+            )
+        }
+        #expect(oldKey.code == .invalidSignature)
+        #expect(
+            try fixture.chain.importSubmission(Array(Events.extract("A").utf8), actor: "pilbara-mining", key: next)
+                .written == 1
+        )
+
+        let current = try #require(try fixture.chain.actor("pilbara-mining")?.currentKey)
+        try fixture.chain.revokeKey(actor: "pilbara-mining", keyID: current.id, reason: "compromised")
+        let revoked = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmission(Array(Events.extract("B").utf8), actor: "pilbara-mining", key: next)
+        }
+        #expect(revoked.code == .invalidSignature)
+        // The history of keys stays verifiable: the audit checks the earlier submissions with the keys of their time.
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+        #expect(audit.submissionsVerified == 1)
+    }
+
+    @Test("every problem of a submission is reported, not just the first")
+    func allProblems() throws {
+        let fixture = try ChainFixture()
+        let lines = (0..<5).map { Events.extract("L\($0)", $0 == 2 ? -1 : 10) } + [Events.extract("L0")]
+        let error = try fixture.rejection(lines, as: "pilbara-mining")
+        #expect(error.problems.map(\.index) == [2, 5])
+        #expect(error.problems[1].message.contains("L0 already exists"))
+    }
+
+    @Test("a submission of 10,000 events with one bad event writes nothing")
+    func largeSubmissionAllOrNothing() throws {
+        let fixture = try ChainFixture()
+        var lines = (0..<10_000).map { Events.extract("LOT-\($0)", 1) }
+        lines[7_777] = Events.extract("LOT-bad", 0)
+        let error = try fixture.rejection(lines, as: "pilbara-mining")
+        #expect(error.problems.count == 1)
+        #expect(error.problems[0].index == 7_777)
+        #expect(try fixture.chain.lot("LOT-0") == nil)
+        lines[7_777] = Events.extract("LOT-7777", 1)
+        let report = try fixture.chain.importSubmission(
+            Array(lines.joined(separator: "\n").utf8),
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining")
+        )
+        #expect(report.written == 10_000)
+        let again = try fixture.chain.importSubmission(
+            Array(lines.joined(separator: "\n").utf8),
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining")
+        )
+        #expect(again.written == 0 && again.alreadyPresent == 10_000)
+    }
+}
