@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerCore
+import SupplyChain
 
 /// `celltrace append`: appends JSON objects as one batch of generic entries.
 struct AppendCommand: ParsableCommand {
@@ -46,6 +47,11 @@ struct AppendCommand: ParsableCommand {
                 throw Failure.badInput("--confidential \(text): \(error.message)")
             }
         }
+        if SupplyChainLedger.reservedEntryTypes.contains(where: { type == $0 || type.hasPrefix($0 + ".") }) {
+            throw Failure.badInput(
+                "--type \(type) is written by the supply-chain commands (actor, facility, factors, import), which validate it"
+            )
+        }
         let input = try InputFile.read(file)
         var drafts: [EntryDraft] = []
         for (number, line) in InputFile.lines(input) {
@@ -63,7 +69,7 @@ struct AppendCommand: ParsableCommand {
         guard !drafts.isEmpty else {
             throw Failure.badInput("\(file): no JSON objects to append")
         }
-        let ledger = try Ledger(openingAt: options.path)
+        let ledger = try options.openLedger()
         let receipt: AppendReceipt
         do {
             receipt = try ledger.append(drafts)

@@ -1,4 +1,6 @@
 import ArgumentParser
+import LedgerCore
+import SupplyChain
 
 /// The `celltrace` command: the root of every subcommand.
 struct CellTraceCommand: ParsableCommand {
@@ -9,14 +11,23 @@ struct CellTraceCommand: ParsableCommand {
             Every command works on the ledger in --ledger DIR (default: $CELLTRACE_LEDGER, else ./ledger).
             Exit status: 0 success, 1 a verification failed, 2 bad usage or bad input, 3 an internal failure.
 
-            Start:      init, key
-            Record:     append
-            Read:       log, checkpoint
-            Prove:      prove inclusion, prove consistency
-            Verify:     verify, verify-proof
+            Start:        init, key
+            Actors:       keygen, actor add|list|key-rotate|key-revoke
+            Master data:  facility add|list, factors add|list
+            Record:       import (EPCIS 2.0 documents), append (plain JSON entries)
+            Read:         lot show, serial show, log, checkpoint
+            Prove:        prove inclusion, prove consistency
+            Verify:       verify, verify-proof
             """,
         subcommands: [
             InitCommand.self,
+            KeygenCommand.self,
+            ActorCommand.self,
+            FacilityCommand.self,
+            FactorsCommand.self,
+            ImportCommand.self,
+            LotCommand.self,
+            SerialCommand.self,
             AppendCommand.self,
             LogCommand.self,
             CheckpointCommand.self,
@@ -43,5 +54,16 @@ struct LedgerOptions: ParsableArguments {
             return fromEnvironment
         }
         return "ledger"
+    }
+
+    /// Opens the ledger with its supply-chain indexes (every command opens it this way, so one
+    /// process always sees the same tables).
+    func openChain() throws -> SupplyChainLedger {
+        try SupplyChainLedger(openingAt: path)
+    }
+
+    /// Opens the ledger.
+    func openLedger() throws -> Ledger {
+        try openChain().ledger
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerCore
+import SupplyChain
 
 /// `celltrace checkpoint`: prints a signed checkpoint.
 struct CheckpointCommand: ParsableCommand {
@@ -19,7 +20,7 @@ struct CheckpointCommand: ParsableCommand {
     var size: UInt64?
 
     func run() throws {
-        let ledger = try Ledger(openingAt: options.path)
+        let ledger = try options.openLedger()
         Console.out(try ledger.checkpoint(atSize: size).note.formatted, terminator: "")
     }
 }
@@ -38,6 +39,6 @@ struct KeyCommand: ParsableCommand {
     @OptionGroup var options: LedgerOptions
 
     func run() throws {
-        Console.out(try Ledger(openingAt: options.path).verifierKey.text)
+        Console.out(try options.openLedger().verifierKey.text)
     }
 }

@@ -36,3 +36,19 @@ enum FileIO {
         return bytes
     }
 }
+
+extension FileIO {
+    /// Writes a new file (never overwriting one) with the given mode.
+    static func writeNew(_ text: String, to path: String, mode: mode_t = 0o644) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard descriptor >= 0 else {
+            throw Error(message: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var text = text
+        let written = text.withUTF8 { write(descriptor, $0.baseAddress, $0.count) }
+        guard written == text.utf8.count, fsync(descriptor) == 0 else {
+            throw Error(message: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}

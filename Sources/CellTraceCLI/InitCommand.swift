@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerCore
+import SupplyChain
 
 /// `celltrace init`: creates a ledger with its own signing key.
 struct InitCommand: ParsableCommand {
@@ -24,7 +25,7 @@ struct InitCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let ledger = try Ledger.create(at: options.path, origin: origin)
+        let ledger = try SupplyChainLedger.create(at: options.path, origin: origin).ledger
         if json {
             Console.out(
                 JSONValue.object([

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerCore
+import SupplyChain
 
 /// `celltrace log`: prints entries as their canonical bytes, one per line.
 struct LogCommand: ParsableCommand {
@@ -29,7 +30,7 @@ struct LogCommand: ParsableCommand {
     }
 
     func run() throws {
-        let ledger = try Ledger(openingAt: options.path)
+        let ledger = try options.openLedger()
         let end = to.map { $0 == UInt64.max ? $0 : $0 + 1 } ?? UInt64.max
         var batch: [UInt8] = []
         try ledger.forEachEntry(in: from..<end) { _, bytes in

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LedgerCore
 import LedgerCrypto
+import SupplyChain
 
 /// `celltrace prove`: inclusion and consistency proofs.
 struct ProveCommand: ParsableCommand {
@@ -32,7 +33,7 @@ struct ProveCommand: ParsableCommand {
         var size: UInt64?
 
         func run() throws {
-            let ledger = try Ledger(openingAt: options.path)
+            let ledger = try options.openLedger()
             Console.out(try ledger.inclusionProof(forEntryAt: seq, treeSize: size).formatted, terminator: "")
         }
     }
@@ -60,7 +61,7 @@ struct ProveCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let ledger = try Ledger(openingAt: options.path)
+            let ledger = try options.openLedger()
             let proof = try ledger.consistencyProof(from: from, to: to)
             if json {
                 Console.out(

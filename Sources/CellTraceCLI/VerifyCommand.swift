@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerCore
+import SupplyChain
 
 /// `celltrace verify`: the full audit.
 struct VerifyCommand: ParsableCommand {
@@ -9,7 +10,9 @@ struct VerifyCommand: ParsableCommand {
         discussion: """
             Re-reads and re-hashes every entry, checks every chain link, recomputes every stored
             Merkle node and the root at every stored checkpoint, verifies every checkpoint signature,
-            and rebuilds the derived indexes to compare them. Exit 1 naming the first bad sequence number.
+            rebuilds the derived indexes to compare them, then replays every supply-chain entry to
+            rebuild the lot, lineage, serial, facility and actor indexes, checking each submission's
+            signature and event hashes on the way. Exit 1 naming the first bad sequence number.
 
             Example:
               celltrace verify --deep
@@ -25,10 +28,16 @@ struct VerifyCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let ledger = try Ledger(openingAt: options.path)
+        let chain = try options.openChain()
+        let ledger = chain.ledger
         let report = try ledger.audit(deep: deep) { done, total in
             Console.progress("verifying", done: done, total: total)
         }
+        let indexes =
+            report.isValid
+            ? try chain.auditIndexes { done, total in
+                Console.progress("replaying", done: done, total: total)
+            } : nil
         if json {
             var object: [String: JSONValue] = [
                 "valid": .bool(report.isValid),
@@ -37,7 +46,16 @@ struct VerifyCommand: ParsableCommand {
                 "checkpoints": .number(Double(report.checkpointsChecked)),
                 "indexRows": .number(Double(report.indexRowsChecked)),
                 "openings": .number(Double(report.openingsChecked)),
+                "submissions": .number(Double(indexes?.submissionsVerified ?? 0)),
+                "supplyChainIndexRows": .number(Double(indexes?.rowsCompared ?? 0)),
             ]
+            if let failure = indexes?.failure {
+                object["valid"] = .bool(false)
+                object["failure"] = .object([
+                    "sequenceNumber": indexes?.failureSequenceNumber.map { .number(Double($0)) } ?? .null,
+                    "problem": .string(failure),
+                ])
+            }
             if let failure = report.failure {
                 object["failure"] = .object([
                     "sequenceNumber": failure.sequenceNumber.map { .number(Double($0)) } ?? .null,
@@ -45,14 +63,22 @@ struct VerifyCommand: ParsableCommand {
                 ])
             }
             Console.out(JSONValue.object(object).canonicalString)
-        } else if report.isValid {
+        } else if report.isValid, let indexes, indexes.isValid {
             var line = "OK: \(report.entriesChecked) entries, \(report.nodesChecked) Merkle nodes, "
             line += "\(report.checkpointsChecked) checkpoints, \(report.indexRowsChecked) index rows"
             if deep { line += ", \(report.openingsChecked) openings" }
             Console.out(line + " verified")
+            if indexes.rowsCompared > 0 {
+                Console.out(
+                    "OK: supply chain rebuilt by replay: \(indexes.rowsCompared) index rows match, \(indexes.submissionsVerified) submission signatures verified"
+                )
+            }
         }
         if let failure = report.failure {
             throw Failure.verificationFailed("verification FAILED at \(failure)")
+        }
+        if let failure = indexes?.failure {
+            throw Failure.verificationFailed("verification FAILED: supply-chain indexes: \(failure)")
         }
     }
 }

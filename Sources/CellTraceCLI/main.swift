@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerCore
+import SupplyChain
 
 #if canImport(Glibc)
 import Glibc
@@ -17,6 +18,18 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
     } catch let failure as Failure {
         Console.err("celltrace: \(failure.message)")
         return failure.status.rawValue
+    } catch let error as SupplyChainError {
+        Console.err("celltrace: \(error.message)")
+        for problem in error.problems.prefix(200) {
+            Console.err("  \(problem)")
+        }
+        if error.problems.count > 200 {
+            Console.err("  … and \(error.problems.count - 200) more")
+        }
+        if let cause = error.cause as? LedgerError {
+            return Failure.status(for: cause).rawValue
+        }
+        return error.code == .ledger ? Failure.Status.internalFailure.rawValue : Failure.Status.badInput.rawValue
     } catch let error as LedgerError {
         Console.err("celltrace: \(error.message)")
         return Failure.status(for: error).rawValue

@@ -210,7 +210,9 @@ let lotLines = """
         let help = celltrace("--help")
         #expect(help.status == 0)
         try expectGolden(help.output, "celltrace-help.txt")
-        for command in ["init", "append", "log", "checkpoint", "key", "prove", "verify-proof", "verify"] {
+        for command in [
+            "init", "append", "log", "checkpoint", "key", "prove", "verify-proof", "verify", "keygen", "import",
+        ] {
             let sub = celltrace(command == "prove" ? ["prove", "inclusion", "--help"] : [command, "--help"])
             #expect(sub.status == 0)
             #expect(sub.output.contains("Example"), "\(command) --help has no example")

@@ -1,0 +1,254 @@
+import ArgumentParser
+import LedgerCore
+import LedgerCrypto
+import SupplyChain
+
+/// The `celltrace import` command: an EPCIS submission.
+struct ImportCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "import",
+        abstract: "Import an EPCIS 2.0 document or JSON Lines of events as one signed submission.",
+        discussion: """
+            The whole file is validated first: if anything is wrong, nothing is written and every
+            problem is listed with the event's index, eventID and field (exit 2). Events already in
+            the ledger are skipped. The submission is signed with the actor's key; the signature
+            covers the hash of every event entry. Prints the counts, the new size and the checkpoint.
+
+            Example:
+              celltrace import shipments.jsonld --as sichuan-lithium --key keys/sichuan-lithium.pem
+              celltrace import events.jsonl --as cell-co --key keys/cell-co.pem --dry-run
+            """
+    )
+
+    @OptionGroup var options: LedgerOptions
+
+    @Argument(
+        help: ArgumentHelp("An EPCIS document (JSON/JSON-LD) or JSON Lines of events; - for stdin.", valueName: "file")
+    )
+    var file: String
+
+    @Option(name: .customLong("as"), help: "The submitting actor.")
+    var actor: String
+
+    @Option(help: ArgumentHelp("The actor's private key (PEM).", valueName: "key.pem"))
+    var key: String
+
+    @Flag(name: .customLong("dry-run"), help: "Validate only; write nothing.")
+    var dryRun = false
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let privateKey: Ed25519PrivateKey
+        do {
+            privateKey = try Ed25519PrivateKey(pemFile: key)
+        } catch {
+            throw Failure.badInput("cannot read the private key \(key): \(error)")
+        }
+        let bytes = try InputFile.read(file)
+        let chain = try options.openChain()
+        let report = try chain.importSubmission(bytes, actor: actor, key: privateKey, dryRun: dryRun) { done, total in
+            if total >= 2048 { Console.progress("validating", done: UInt64(done), total: UInt64(total)) }
+        }
+        let size = try report.receipt?.treeSize ?? chain.ledger.size
+        if json {
+            var object: [String: JSONValue] = [
+                "events": .number(Double(report.events)), "written": .number(Double(report.written)),
+                "alreadyPresent": .number(Double(report.alreadyPresent)),
+                "retractions": .number(Double(report.retractions)), "dryRun": .bool(dryRun),
+                "treeSize": .number(Double(size)),
+            ]
+            if let receipt = report.receipt {
+                object["firstSequenceNumber"] = .number(Double(receipt.firstSequenceNumber))
+                object["checkpoint"] = .string(receipt.checkpoint.note.formatted)
+            }
+            Console.out(JSONValue.object(object).canonicalString)
+            return
+        }
+        if dryRun {
+            Console.out(
+                "dry run: \(report.events) events valid; \(report.written) would be written, \(report.alreadyPresent) already in the ledger"
+            )
+            return
+        }
+        guard let receipt = report.receipt else {
+            Console.out("nothing new: all \(report.events) events are already in the ledger (size \(size))")
+            return
+        }
+        var line = "imported \(report.written) events as submission #\(receipt.firstSequenceNumber)"
+        if report.alreadyPresent > 0 { line += "; \(report.alreadyPresent) already in the ledger, skipped" }
+        if report.retractions > 0 { line += "; \(report.retractions) error declarations" }
+        Console.out(line)
+        Console.out("ledger size \(receipt.treeSize); checkpoint:")
+        Console.out(receipt.checkpoint.note.formatted, terminator: "")
+    }
+}
+
+/// The `celltrace lot show` command.
+struct LotCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lot",
+        abstract: "Show lots.",
+        subcommands: [Show.self]
+    )
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show a lot: master data, balance, holders, inputs, outputs and serials.",
+            discussion: "Example:\n  celltrace lot show urn:celltrace:lot:cam-811-0210"
+        )
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The lot (its epcClass).") var lot: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            guard let report = try options.openChain().lot(lot) else {
+                throw Failure.badInput("no lot \(lot) in the ledger")
+            }
+            let lot = report.lot
+            func edge(_ edge: LineageEdge, other: String) -> JSONValue {
+                .object([
+                    "lot": .string(other), "kg": .string(edge.kg.description),
+                    "seq": .number(Double(edge.sequenceNumber)),
+                    "eventID": .string(edge.eventID),
+                ])
+            }
+            if json {
+                var object: [String: JSONValue] = [
+                    "id": .string(lot.id), "facility": .string(lot.facility), "createdBy": .string(lot.createdBy),
+                    "createdAt": .number(Double(lot.createdAt)), "eventTime": .string(lot.eventTime),
+                    "producedKg": .string(lot.producedKg.description),
+                    "consumedKg": .string(lot.consumedKg.description),
+                    "balanceKg": .string(lot.balanceKg.description),
+                    "certifications": .array(lot.certifications.map(JSONValue.string)),
+                    "elementContent": .object(lot.elementContent.mapValues { .string($0.description) }),
+                    "holdings": .object(
+                        Dictionary(
+                            uniqueKeysWithValues: report.holdings.map {
+                                ($0.actor, JSONValue.string($0.kg.description))
+                            }
+                        )
+                    ),
+                    "madeFrom": .array(report.madeFrom.map { edge($0, other: $0.from) }),
+                    "usedIn": .array(report.usedIn.map { edge($0, other: $0.to) }),
+                    "serialRanges": .array(
+                        report.serialRanges.map {
+                            .object([
+                                "prefix": .string($0.prefix), "first": .string(String($0.first)),
+                                "last": .string(String($0.last)),
+                            ])
+                        }
+                    ),
+                ]
+                if let material = lot.material { object["material"] = .string(material) }
+                if let grade = lot.grade { object["grade"] = .string(grade) }
+                if let country = lot.countryOfOrigin { object["countryOfOrigin"] = .string(country) }
+                if let retracted = lot.retractedAt { object["retractedAt"] = .number(Double(retracted)) }
+                Console.out(JSONValue.object(object).canonicalString)
+                return
+            }
+            Console.out("lot       \(lot.id)\(lot.retractedAt.map { "  (RETRACTED at #\($0))" } ?? "")")
+            Console.out("material  \(lot.material ?? "-")\(lot.grade.map { " (\($0))" } ?? "")")
+            if !lot.elementContent.isEmpty {
+                let content = lot.elementContent.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
+                Console.out("content   \(content.joined(separator: ", "))")
+            }
+            Console.out("origin    \(lot.countryOfOrigin ?? "-")")
+            Console.out("made at   \(lot.facility) on \(lot.eventTime) (entry #\(lot.createdAt))")
+            Console.out("mass      \(lot.producedKg) kg made, \(lot.consumedKg) kg consumed, \(lot.balanceKg) kg left")
+            for holding in report.holdings {
+                Console.out("held by   \(holding.actor): \(holding.kg) kg")
+            }
+            for certificate in lot.certifications { Console.out("cert      \(certificate)") }
+            if !report.madeFrom.isEmpty {
+                var table = TextTable("MADE FROM", "KG", "ENTRY")
+                for edge in report.madeFrom { table.add(edge.from, edge.kg.description, "#\(edge.sequenceNumber)") }
+                Console.out("\n" + table.rendered)
+            }
+            if !report.usedIn.isEmpty {
+                var table = TextTable("USED IN", "KG", "ENTRY")
+                for edge in report.usedIn { table.add(edge.to, edge.kg.description, "#\(edge.sequenceNumber)") }
+                Console.out("\n" + table.rendered)
+            }
+            if !report.serialRanges.isEmpty {
+                var table = TextTable("SERIALS", "CELLS", "KG/CELL", "KWH/CELL")
+                for range in report.serialRanges {
+                    table.add(
+                        "\(range.prefix)\(range.first)–\(range.last)",
+                        String(range.count),
+                        range.cellMassKg.description,
+                        range.nominalEnergyKWh.description
+                    )
+                }
+                Console.out("\n" + table.rendered)
+            }
+        }
+    }
+}
+
+/// The `celltrace serial show` command.
+struct SerialCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serial",
+        abstract: "Show cell, module and pack serials.",
+        subcommands: [Show.self]
+    )
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show a serial: its cell lot, what it sits in and what it holds.",
+            discussion: "Example:\n  celltrace serial show urn:epc:id:sgtin:4012345.011111.3"
+        )
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "A cell serial (SGTIN), module or pack id.") var serial: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            guard let report = try options.openChain().serial(serial) else {
+                throw Failure.badInput(
+                    "\(serial) is neither a commissioned cell serial nor an assembled module or pack"
+                )
+            }
+            if json {
+                var object: [String: JSONValue] = [
+                    "serial": .string(report.serial),
+                    "containedIn": .array(report.containedIn.map(JSONValue.string)),
+                    "children": .array(report.children.map(JSONValue.string)),
+                ]
+                if let range = report.range {
+                    var members: [String: JSONValue] = [
+                        "lot": .string(range.lot), "prefix": .string(range.prefix),
+                        "first": .string(String(range.first)),
+                        "last": .string(String(range.last)), "cellMassKg": .string(range.cellMassKg.description),
+                        "nominalEnergyKWh": .string(range.nominalEnergyKWh.description),
+                        "commissionedBy": .string(range.eventID), "seq": .number(Double(range.commissionedAt)),
+                    ]
+                    if let model = range.model { members["model"] = .string(model) }
+                    object["cell"] = .object(members)
+                }
+                Console.out(JSONValue.object(object).canonicalString)
+                return
+            }
+            Console.out("serial    \(report.serial)")
+            if let range = report.range {
+                Console.out("cell lot  \(range.lot)")
+                Console.out(
+                    "range     \(range.prefix)\(range.first)–\(range.last) (\(range.count) cells, entry #\(range.commissionedAt))"
+                )
+                Console.out(
+                    "cell      \(range.cellMassKg) kg, \(range.nominalEnergyKWh) kWh nominal\(range.model.map { ", model \($0)" } ?? "")"
+                )
+            }
+            for (depth, unit) in report.containedIn.enumerated() {
+                Console.out(depth == 0 ? "in        \(unit)" : "  within  \(unit)")
+            }
+            if !report.children.isEmpty {
+                Console.out("holds     \(report.children.count) units")
+                for child in report.children { Console.out("          \(child)") }
+            }
+        }
+    }
+}

@@ -1,0 +1,393 @@
+import ArgumentParser
+import LedgerCore
+import LedgerCrypto
+import SupplyChain
+
+/// The `celltrace keygen` command: a key pair for an actor.
+struct KeygenCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "keygen",
+        abstract: "Make an Ed25519 key pair for an actor that signs submissions.",
+        discussion: """
+            Writes the private key to OUT (PEM, mode 0600) and the public key beside it, with
+            .pub.pem in place of .pem; neither file may exist. Register the public key with
+            `celltrace actor add`; keep the private key with the actor.
+
+            Example:
+              celltrace keygen keys/pilbara-mining.pem
+            """
+    )
+
+    @Argument(help: ArgumentHelp("Where to write the private key.", valueName: "out.pem"))
+    var output: String
+
+    @Flag(help: "Print JSON.")
+    var json = false
+
+    func run() throws {
+        let publicPath = (output.hasSuffix(".pem") ? String(output.dropLast(4)) : output) + ".pub.pem"
+        let key = Ed25519PrivateKey()
+        do {
+            try FileIO.writeNew(key.publicKey.pemRepresentation, to: publicPath)
+        } catch let error as FileIO.Error {
+            throw Failure.badInput(error.message)
+        }
+        do {
+            try key.write(toPEMFile: output)
+        } catch {
+            throw Failure.badInput("cannot write \(output): \(error)")
+        }
+        let keyID = String(SHA256.hash(key.publicKey.rawRepresentation).hex.prefix(16))
+        if json {
+            Console.out(
+                JSONValue.object([
+                    "privateKey": .string(output), "publicKey": .string(publicPath), "keyID": .string(keyID),
+                ]).canonicalString
+            )
+        } else {
+            Console.out("private key: \(output) (keep it secret)")
+            Console.out("public key:  \(publicPath)")
+            Console.out("key id:      \(keyID)")
+        }
+    }
+}
+
+/// Reads a public key from a PEM file (or the public half of a private key PEM).
+func readPublicKey(_ path: String) throws -> Ed25519PublicKey {
+    let text = String(decoding: try InputFile.read(path), as: UTF8.self)
+    if let key = try? Ed25519PublicKey(pemRepresentation: text) { return key }
+    if let key = try? Ed25519PrivateKey(pemRepresentation: text) { return key.publicKey }
+    throw Failure.badInput("\(path) holds no Ed25519 key in PEM form; make one with `celltrace keygen`")
+}
+
+/// The `celltrace actor` command.
+struct ActorCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "actor",
+        abstract: "Register actors and manage their keys.",
+        subcommands: [Add.self, List.self, KeyRotate.self, KeyRevoke.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Register an actor with its role and public key.",
+            discussion: """
+                NAME is the actor's identifier in the ledger. --party adds a URI (GS1 PGLN/GLN or
+                Digital Link) by which EPCIS source and destination lists name the actor;
+                urn:celltrace:actor:NAME always names it.
+
+                Example:
+                  celltrace actor add pilbara-mining --role miner --key keys/pilbara-mining.pub.pem \\
+                    --legal-name "Pilbara Spodumene Pty Ltd" --party urn:epc:id:pgln:9300001.00000
+                """
+        )
+
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The actor's identifier.") var name: String
+        @Option(help: ArgumentHelp("One of: \(ActorRole.allCases.map(\.rawValue).joined(separator: ", ")).")) var role:
+            String
+        @Option(help: ArgumentHelp("The actor's public key (PEM).", valueName: "pub.pem")) var key: String
+        @Option(name: .customLong("legal-name"), help: "The legal or trading name (default: NAME).") var legalName:
+            String?
+        @Option(help: ArgumentHelp("A party URI that names the actor in EPCIS; repeatable.", valueName: "uri"))
+        var party: [String] = []
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            guard let role = ActorRole(rawValue: role) else {
+                throw Failure.badInput(
+                    "--role \(role): use one of \(ActorRole.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            let chain = try options.openChain()
+            let receipt = try chain.registerActor(
+                ActorDraft(
+                    id: name,
+                    name: legalName ?? name,
+                    role: role,
+                    publicKey: try readPublicKey(key),
+                    parties: party
+                )
+            )
+            printReceipt(receipt, json: json, what: "actor \(name) registered")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List the registered actors and their keys.",
+            discussion: "Example:\n  celltrace actor list --json"
+        )
+        @OptionGroup var options: LedgerOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let actors = try options.openChain().actors()
+            if json {
+                Console.out(JSONValue.array(actors.map(actorJSON)).canonicalString)
+                return
+            }
+            var table = TextTable("ACTOR", "ROLE", "NAME", "KEY", "SINCE", "PARTIES")
+            for actor in actors {
+                let key = actor.currentKey.map { "\($0.id)" } ?? "(none valid)"
+                table.add(
+                    actor.id,
+                    actor.role.rawValue,
+                    actor.name,
+                    key,
+                    "#\(actor.keys.last?.validFrom ?? actor.registeredAt)",
+                    actor.parties.dropFirst().joined(separator: " ")
+                )
+            }
+            Console.out(table.rendered)
+        }
+    }
+
+    struct KeyRotate: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "key-rotate",
+            abstract: "Give an actor a new key; the old key stays valid for what it signed before.",
+            discussion: "Example:\n  celltrace actor key-rotate pilbara-mining --key keys/pilbara-mining-2027.pub.pem"
+        )
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The actor.") var name: String
+        @Option(help: ArgumentHelp("The new public key (PEM).", valueName: "pub.pem")) var key: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let receipt = try options.openChain().rotateKey(actor: name, to: try readPublicKey(key))
+            printReceipt(receipt, json: json, what: "key of \(name) rotated")
+        }
+    }
+
+    struct KeyRevoke: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "key-revoke",
+            abstract: "Revoke an actor's key: it signs nothing from now on.",
+            discussion:
+                "Example:\n  celltrace actor key-revoke pilbara-mining --key-id 3f9a0c1d2e4b5a69 --reason compromised"
+        )
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The actor.") var name: String
+        @Option(name: .customLong("key-id"), help: "The key's id (see `celltrace actor list`).") var keyID: String
+        @Option(help: "Why the key is revoked.") var reason = "revoked"
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let receipt = try options.openChain().revokeKey(actor: name, keyID: keyID, reason: reason)
+            printReceipt(receipt, json: json, what: "key \(keyID) of \(name) revoked")
+        }
+    }
+}
+
+func actorJSON(_ actor: Actor) -> JSONValue {
+    .object([
+        "id": .string(actor.id), "name": .string(actor.name), "role": .string(actor.role.rawValue),
+        "parties": .array(actor.parties.map(JSONValue.string)), "registeredAt": .number(Double(actor.registeredAt)),
+        "keys": .array(
+            actor.keys.map { key in
+                var members: [String: JSONValue] = [
+                    "id": .string(key.id), "ed25519": .string(Base64.encode(key.publicKey)),
+                    "validFrom": .number(Double(key.validFrom)),
+                ]
+                if let until = key.validUntil { members["validUntil"] = .number(Double(until)) }
+                if let reason = key.revocationReason { members["revoked"] = .string(reason) }
+                return .object(members)
+            }
+        ),
+    ])
+}
+
+/// Prints what an append did.
+func printReceipt(_ receipt: AppendReceipt, json: Bool, what: String) {
+    if json {
+        Console.out(
+            JSONValue.object([
+                "sequenceNumber": .number(Double(receipt.firstSequenceNumber)),
+                "treeSize": .number(Double(receipt.treeSize)),
+                "checkpoint": .string(receipt.checkpoint.note.formatted),
+            ]).canonicalString
+        )
+    } else {
+        Console.out("\(what) (entry #\(receipt.firstSequenceNumber); ledger size \(receipt.treeSize))")
+    }
+}
+
+/// The `celltrace facility` command.
+struct FacilityCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "facility",
+        abstract: "Register facilities and list them.",
+        subcommands: [Add.self, List.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Register a facility: its operator, kind, country and grid region.",
+            discussion: """
+                ID is what EPCIS events give as bizLocation.id (an SGLN URI, a Digital Link or the
+                operator's own URI). --latitude/--longitude are stored as a salted commitment.
+
+                Example:
+                  celltrace facility add urn:epc:id:sgln:6900002.00001.0 --operator sichuan-lithium \\
+                    --kind refinery --country CN --subdivision CN-SC --region CN-SC
+                """
+        )
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The facility's identifier.") var id: String
+        @Option(help: "The operating actor.") var `operator`: String
+        @Option(help: ArgumentHelp("One of: \(FacilityKind.allCases.map(\.rawValue).joined(separator: ", "))."))
+        var kind: String
+        @Option(help: "ISO 3166-1 alpha-2 country code.") var country: String
+        @Option(help: "ISO 3166-2 subdivision code (CN-SC).") var subdivision: String?
+        @Option(help: "Electricity grid region, when not the subdivision or country.") var region: String?
+        @Option(help: "A readable name.") var name: String?
+        @Option(help: "Latitude in decimal degrees.") var latitude: String?
+        @Option(help: "Longitude in decimal degrees.") var longitude: String?
+        @Option(
+            help: ArgumentHelp(
+                "Due-diligence flag (conflict-affected, high-risk, artisanal); repeatable.",
+                valueName: "flag"
+            )
+        )
+        var risk: [String] = []
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            guard let kind = FacilityKind(rawValue: kind) else {
+                throw Failure.badInput(
+                    "--kind \(kind): use one of \(FacilityKind.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            guard (latitude == nil) == (longitude == nil) else {
+                throw Failure.badInput("give --latitude and --longitude together")
+            }
+            let receipt = try options.openChain().registerFacility(
+                FacilityDraft(
+                    id: id,
+                    name: name,
+                    operatorID: `operator`,
+                    kind: kind,
+                    country: country,
+                    subdivision: subdivision,
+                    gridRegion: region,
+                    location: latitude.flatMap { lat in longitude.map { (lat, $0) } },
+                    riskFlags: risk
+                )
+            )
+            printReceipt(receipt, json: json, what: "facility \(id) registered")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List the registered facilities.",
+            discussion: "Example:\n  celltrace facility list --json"
+        )
+        @OptionGroup var options: LedgerOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let facilities = try options.openChain().facilities()
+            if json {
+                Console.out(
+                    JSONValue.array(
+                        facilities.map { facility in
+                            var members: [String: JSONValue] = [
+                                "id": .string(facility.id), "operator": .string(facility.operatorID),
+                                "kind": .string(facility.kind.rawValue), "country": .string(facility.country),
+                                "registeredAt": .number(Double(facility.registeredAt)),
+                                "riskFlags": .array(facility.riskFlags.map(JSONValue.string)),
+                            ]
+                            if let name = facility.name { members["name"] = .string(name) }
+                            if let subdivision = facility.subdivision { members["subdivision"] = .string(subdivision) }
+                            if let region = facility.gridRegion { members["gridRegion"] = .string(region) }
+                            return .object(members)
+                        }
+                    ).canonicalString
+                )
+                return
+            }
+            var table = TextTable("FACILITY", "KIND", "OPERATOR", "COUNTRY", "REGION", "FLAGS")
+            for facility in facilities {
+                table.add(
+                    facility.id,
+                    facility.kind.rawValue,
+                    facility.operatorID,
+                    facility.country,
+                    facility.gridRegion ?? facility.subdivision ?? "",
+                    facility.riskFlags.joined(separator: ",")
+                )
+            }
+            Console.out(table.rendered)
+        }
+    }
+}
+
+/// The `celltrace factors` command.
+struct FactorsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "factors",
+        abstract: "Record versioned emission-factor tables and list them.",
+        subcommands: [Add.self, List.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Record a version of an emission-factor table (JSON; see Docs/DATA-MODEL.md).",
+            discussion: "Example:\n  celltrace factors add Fixtures/factors/grid-2023.json"
+        )
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: ArgumentHelp("The table as JSON, or - for standard input.", valueName: "file")) var file: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let table: JSONValue
+            do {
+                table = try JSONValue(parsing: try InputFile.read(file))
+            } catch let error as LedgerError {
+                throw Failure.badInput("\(file): \(error.message)")
+            }
+            let receipt = try options.openChain().recordFactorTable(table)
+            printReceipt(receipt, json: json, what: "factor table \(table["id"]?.stringValue ?? "?") recorded")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List the recorded factor tables.",
+            discussion: "Example:\n  celltrace factors list"
+        )
+        @OptionGroup var options: LedgerOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let tables = try options.openChain().factorTables()
+            var table = TextTable("TABLE", "VERSION", "YEAR", "FACTORS", "SOURCE")
+            var array: [JSONValue] = []
+            for entry in tables {
+                table.add(
+                    entry.id,
+                    String(entry.version),
+                    String(entry.year),
+                    String(entry.factors.count),
+                    entry.source
+                )
+                array.append(
+                    .object([
+                        "id": .string(entry.id), "version": .number(Double(entry.version)),
+                        "year": .number(Double(entry.year)), "factors": .number(Double(entry.factors.count)),
+                        "source": .string(entry.source),
+                    ])
+                )
+            }
+            Console.out(json ? JSONValue.array(array).canonicalString : table.rendered)
+        }
+    }
+}

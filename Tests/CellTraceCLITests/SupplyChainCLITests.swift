@@ -1,0 +1,181 @@
+import Foundation
+import LedgerCore
+import Testing
+
+@testable import CellTraceCLI
+
+/// The supply-chain commands end to end: keys, master data, import, reads, verify.
+@Suite struct SupplyChainCLITests {
+    /// A ledger with the four actors and facilities of `Fixtures/epcis/chain`, all set up through the CLI.
+    private func chainLedger(_ directory: String) -> String {
+        let ledger = directory + "/ledger"
+        #expect(celltrace("init", "--ledger", ledger, "--origin", "cli.test/chain").status == 0)
+        let actors: [(String, String, String?)] = [
+            ("pilbara-mining", "miner", "urn:epc:id:pgln:9300001.00000"),
+            ("sichuan-lithium", "refiner", "urn:epc:id:pgln:6900002.00000"),
+            ("cathode-co", "processor", nil), ("cell-co", "cell-maker", nil),
+        ]
+        for (name, role, party) in actors {
+            let keygen = celltrace("keygen", directory + "/\(name).pem")
+            #expect(keygen.status == 0, "\(keygen.error)")
+            var arguments = [
+                "actor", "add", name, "--ledger", ledger, "--role", role, "--key", directory + "/\(name).pub.pem",
+            ]
+            if let party { arguments += ["--party", party] }
+            let added = celltrace(arguments)
+            #expect(added.status == 0, "\(added.error)")
+        }
+        let facilities: [[String]] = [
+            [
+                "urn:epc:id:sgln:9300001.00001.0", "--operator", "pilbara-mining", "--kind", "mine", "--country", "AU",
+                "--latitude=-21.0393", "--longitude", "118.8987", "--name", "Pilgangoora",
+            ],
+            [
+                "urn:epc:id:sgln:6900002.00001.0", "--operator", "sichuan-lithium", "--kind", "refinery", "--country",
+                "CN",
+                "--subdivision", "CN-SC",
+            ],
+            [
+                "urn:celltrace:facility:cathode-plant", "--operator", "cathode-co", "--kind", "cathode", "--country",
+                "CN",
+            ],
+            ["urn:celltrace:facility:cell-plant", "--operator", "cell-co", "--kind", "cell", "--country", "HU"],
+        ]
+        for facility in facilities {
+            let added = celltrace(["facility", "add"] + facility + ["--ledger", ledger])
+            #expect(added.status == 0, "\(added.error)")
+        }
+        return ledger
+    }
+
+    @Test func importReadAndVerifyTheChain() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = chainLedger(directory)
+        let documents = [
+            ("01-mine.jsonld", "pilbara-mining"), ("02-refinery.jsonld", "sichuan-lithium"),
+            ("03-cathode.jsonl", "cathode-co"), ("04-cells.jsonld", "cell-co"),
+        ]
+        for (file, actor) in documents {
+            let path = fixturesPath("epcis/chain/" + file)
+            let dry = celltrace(
+                "import",
+                path,
+                "--ledger",
+                ledger,
+                "--as",
+                actor,
+                "--key",
+                directory + "/\(actor).pem",
+                "--dry-run"
+            )
+            #expect(dry.status == 0, "\(dry.error)")
+            #expect(dry.output.hasPrefix("dry run:"))
+            let imported = celltrace(
+                "import",
+                path,
+                "--ledger",
+                ledger,
+                "--as",
+                actor,
+                "--key",
+                directory + "/\(actor).pem",
+                "--json"
+            )
+            #expect(imported.status == 0, "\(imported.error)")
+            let report = try JSONValue(parsing: imported.output)
+            #expect(report["written"] == report["events"])
+        }
+        let again = celltrace(
+            "import",
+            fixturesPath("epcis/chain/04-cells.jsonld"),
+            "--ledger",
+            ledger,
+            "--as",
+            "cell-co",
+            "--key",
+            directory + "/cell-co.pem"
+        )
+        #expect(again.status == 0)
+        #expect(again.output == "nothing new: all 5 events are already in the ledger (size 25)\n")
+
+        let lot = try JSONValue(
+            parsing: celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger, "--json").output
+        )
+        #expect(lot["material"] == "cam-nmc811")
+        #expect(lot["balanceKg"] == "0")
+        #expect(lot["madeFrom"]?.arrayValue?.count == 2)
+        let serial = try JSONValue(
+            parsing: celltrace("serial", "show", "urn:epc:id:sgtin:4012345.011111.4", "--ledger", ledger, "--json")
+                .output
+        )
+        #expect(serial["cell"]?["lot"] == "urn:celltrace:lot:cells-nmc811-0225")
+        #expect(serial["containedIn"] == ["urn:epc:id:giai:4012345.MOD-0001", "urn:epc:id:giai:4012345.PACK-0001"])
+        let human = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
+        #expect(human.output.contains("mass      70000 kg made, 70000 kg consumed, 0 kg left"))
+
+        let actors = try JSONValue(parsing: celltrace("actor", "list", "--ledger", ledger, "--json").output)
+        #expect(actors.arrayValue?.count == 4)
+        let facilities = celltrace("facility", "list", "--ledger", ledger)
+        let refinery = facilities.output.split(separator: "\n").first {
+            $0.hasPrefix("urn:epc:id:sgln:6900002.00001.0 ")
+        }
+        #expect(
+            refinery?.split(separator: " ") == [
+                "urn:epc:id:sgln:6900002.00001.0", "refinery", "sichuan-lithium", "CN", "CN-SC",
+            ]
+        )
+
+        let verify = celltrace("verify", "--ledger", ledger)
+        #expect(verify.status == 0, "\(verify.error)")
+        #expect(verify.output.contains("supply chain rebuilt by replay"))
+        #expect(verify.output.contains("4 submission signatures verified"))
+    }
+
+    @Test func badSubmissionExitsTwoListingEveryProblem() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = chainLedger(directory)
+        let bad = directory + "/bad.jsonl"
+        write(
+            """
+            {"type":"ObjectEvent","eventTime":"2026-01-05T06:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:epc:id:sgln:9300001.00001.0"},"quantityList":[{"epcClass":"A","quantity":0,"uom":"TNE"}],"ilmd":{"ct:material":"ore"}}
+            {"type":"ObjectEvent","eventTime":"2026-01-05T06:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:epc:id:sgln:9300001.00001.0"},"quantityList":[{"epcClass":"B","quantity":5,"uom":"KWH"}],"ilmd":{"ct:material":"ore"}}
+            """,
+            to: bad
+        )
+        let before = celltrace("log", "--ledger", ledger).output
+        let result = celltrace(
+            "import",
+            bad,
+            "--ledger",
+            ledger,
+            "--as",
+            "pilbara-mining",
+            "--key",
+            directory + "/pilbara-mining.pem"
+        )
+        #expect(result.status == 2)
+        #expect(result.error.contains("nothing was imported: 2 problems in 2 events"))
+        #expect(result.error.contains("event 0 ni:///sha-256;"))
+        #expect(result.error.contains("field '/quantityList/0/quantity': must be greater than zero"))
+        #expect(result.error.contains("event 1 ni:///sha-256;"))
+        #expect(celltrace("log", "--ledger", ledger).output == before)
+
+        let wrongKey = celltrace(
+            "import",
+            bad,
+            "--ledger",
+            ledger,
+            "--as",
+            "pilbara-mining",
+            "--key",
+            directory + "/cell-co.pem"
+        )
+        #expect(wrongKey.status == 2)
+        #expect(wrongKey.error.contains("is not the current key of pilbara-mining"))
+
+        let reserved = celltrace("append", bad, "--ledger", ledger, "--type", "epcis.event")
+        #expect(reserved.status == 2)
+    }
+}
