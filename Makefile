@@ -20,10 +20,12 @@ bench: deps
 	$(SWIFT) build -c release --product celltrace-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/celltrace-bench" $(BENCH_ARGS)
 
-# Each fuzz target runs SECONDS_TO_RUN seconds (default 600): the JSON parser, then the note and proof parsers.
+# Each fuzz target runs SECONDS_TO_RUN seconds (default 600): the JSON parser, the note and proof
+# parsers, then the EPCIS reader.
 fuzz: deps
 	Fuzz/run.sh
 	Fuzz/run-notes.sh all
+	Fuzz/run-epcis.sh
 
 # Builds each library's DocC catalog offline; broken ``Symbol`` links fail the build.
 docs:

@@ -12,7 +12,8 @@ var entriesPerRun = 200_000
 var runs = 3
 var proofEntries = 10_000_000
 var directory = "/tmp/celltrace-bench"
-var sections: Set<String> = ["append", "verify", "proofs"]
+var sections: Set<String> = ["append", "verify", "proofs", "import"]
+var importDocuments = 5
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -20,14 +21,16 @@ while let argument = arguments.popFirst() {
     case "--runs": runs = Int(arguments.popFirst() ?? "") ?? runs
     case "--proof-entries": proofEntries = Int(arguments.popFirst() ?? "") ?? proofEntries
     case "--dir": directory = arguments.popFirst() ?? directory
+    case "--import-documents": importDocuments = Int(arguments.popFirst() ?? "") ?? importDocuments
     case "--only": sections = Set((arguments.popFirst() ?? "").split(separator: ",").map(String.init))
     case "--quick":
         entriesPerRun = 50_000
         runs = 1
         proofEntries = 1_000_000
+        importDocuments = 2
     default:
         print(
-            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs] [--quick]"
+            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import] [--import-documents D] [--quick]"
         )
         exit(2)
     }
@@ -321,4 +324,14 @@ if sections.contains("proofs") {
         )
         removeAll(path)
     }
+}
+
+if sections.contains("import") {
+    try ImportBench.run(
+        directory: directory,
+        runs: runs,
+        documents: importDocuments,
+        eventsPerDocument: 10_000,
+        rawEntry: rawEntry
+    )
 }

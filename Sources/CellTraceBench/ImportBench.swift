@@ -1,0 +1,121 @@
+import LedgerCore
+import LedgerCrypto
+import SupplyChain
+
+/// Import of EPCIS documents of TransformationEvents: parse, validate, hash IDs, canonical
+/// encoding, signature, indexes and durable commit, beside the raw LMDB append loop of the same run.
+enum ImportBench {
+    static let refinery = "urn:epc:id:sgln:6900002.00001.0"
+
+    /// An EPCIS 2.0 document of `count` TransformationEvents, each using 10 kg of one of the seed
+    /// lots and making a new lot of 9 kg, with metered electricity.
+    static func document(count: Int, offset: Int) -> [UInt8] {
+        var text =
+            #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",{"ct":"https://celltrace.dev/ns/epcis/1/"}],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-03-01T00:00:00Z","epcisBody":{"eventList":["#
+        text.reserveCapacity(count * 700)
+        for index in 0..<count {
+            let n = offset + index
+            if index > 0 { text += "," }
+            text += #"{"type":"TransformationEvent","eventTime":"2026-02-"#
+            text +=
+                String(10 + n % 18) + "T" + String(10 + n % 13) + ":" + String(10 + n % 50)
+                + #":00.000+08:00","eventTimeZoneOffset":"+08:00","bizStep":"commissioning","bizLocation":{"id":""#
+            text += refinery + #""},"inputQuantityList":[{"epcClass":"urn:epc:class:lgtin:6900002.000011.SEED-"#
+            text +=
+                String(n % 100)
+                + #"","quantity":10,"uom":"KGM"}],"outputQuantityList":[{"epcClass":"urn:epc:class:lgtin:6900002.000021.LHM-"#
+            text +=
+                String(n)
+                + #"","quantity":9,"uom":"KGM"}],"ilmd":{"ct:material":"lithium-hydroxide","ct:grade":"battery","cbvmda:countryOfOrigin":"CN"},"ct:lifeCycleStage":"raw-material-acquisition","ct:dataQuality":"primary","ct:electricity":[{"quantity":"#
+            text += String(40 + n % 7) + #","uom":"KWH","supply":"grid"}]}"#
+        }
+        text += "]}}"
+        return Array(text.utf8)
+    }
+
+    /// A ledger with the refiner, its refinery and 100 seed lots of 100 t each.
+    static func prepare(_ path: String) throws -> (SupplyChainLedger, Ed25519PrivateKey) {
+        let chain = try SupplyChainLedger.create(
+            at: path,
+            origin: "bench.celltrace.local/import",
+            options: Ledger.Options(initialMapSize: 1 << 30)
+        )
+        let key = Ed25519PrivateKey()
+        try chain.registerActor(
+            ActorDraft(id: "sichuan-lithium", name: "Refiner", role: .refiner, publicKey: key.publicKey)
+        )
+        try chain.registerFacility(
+            FacilityDraft(
+                id: refinery,
+                operatorID: "sichuan-lithium",
+                kind: .refinery,
+                country: "CN",
+                subdivision: "CN-SC"
+            )
+        )
+        var seeds =
+            #"{"@context":[{"ct":"https://celltrace.dev/ns/epcis/1/"}],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-01-01T00:00:00Z","epcisBody":{"eventList":["#
+        for index in 0..<100 {
+            if index > 0 { seeds += "," }
+            seeds +=
+                #"{"type":"ObjectEvent","eventTime":"2026-01-02T00:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":""#
+            seeds += refinery + #""},"quantityList":[{"epcClass":"urn:epc:class:lgtin:6900002.000011.SEED-"#
+            seeds += String(index) + #"","quantity":100,"uom":"TNE"}],"ilmd":{"ct:material":"spodumene-concentrate"}}"#
+        }
+        seeds += "]}}"
+        try chain.importSubmission(Array(seeds.utf8), actor: "sichuan-lithium", key: key)
+        return (chain, key)
+    }
+
+    static func run(directory: String, runs: Int, documents: Int, eventsPerDocument: Int, rawEntry: [UInt8]) throws {
+        print("")
+        print("## Import of EPCIS documents (\(format(Double(eventsPerDocument))) TransformationEvents each, durable)")
+        print("| documents | events | raw loop entries/s | import events/s | ratio | anon. memory after doc 1 → last |")
+        print("|---:|---:|---:|---:|---:|---|")
+        var rawRates: [Double] = []
+        var importRates: [Double] = []
+        var memory = ""
+        var entrySize = rawEntry.count
+        for run in 0..<runs {
+            let path = "\(directory)/import-\(run)"
+            let (chain, key) = try prepare(path)
+            let documentsBytes = (0..<documents).map {
+                document(count: eventsPerDocument, offset: $0 * eventsPerDocument)
+            }
+            var seconds = 0.0
+            var afterFirst = 0.0
+            for (index, bytes) in documentsBytes.enumerated() {
+                let clock = Stopwatch()
+                let report = try chain.importSubmission(bytes, actor: "sichuan-lithium", key: key)
+                seconds += clock.seconds
+                precondition(report.written == eventsPerDocument, "the benchmark document must import whole")
+                if index == 0 { afterFirst = anonymousResidentMiB() }
+            }
+            let events = documents * eventsPerDocument
+            importRates.append(Double(events) / seconds)
+            entrySize = try chain.ledger.entry(at: chain.ledger.size - 1).canonicalBytes.count
+            memory = "\(format(afterFirst)) → \(format(anonymousResidentMiB())) MiB"
+            // The raw loop writes the same number of entries (events + one submission per document)
+            // in batches of one document.
+            let rawPath = "\(directory)/import-raw-\(run)"
+            let store = RawLoops.Store(path: rawPath, durable: true)
+            let rawSeconds = RawLoops.append(
+                store: store,
+                entry: [UInt8](repeating: 0x61, count: entrySize),
+                count: events + documents,
+                batch: eventsPerDocument + 1
+            )
+            rawRates.append(Double(events + documents) / rawSeconds)
+            removeAll(path)
+            removeAll(rawPath)
+        }
+        let raw = median(rawRates)
+        let ours = median(importRates)
+        print(
+            "| \(documents) | \(format(Double(documents * eventsPerDocument))) | \(format(raw)) | \(format(ours)) | \(format(ours / raw, 2)) | \(memory) |"
+        )
+        print(
+            "(target: ≥ 50,000 events/s; raw loop: same entry count, \(entrySize)-byte entries like the event entries, one commit per document)"
+        )
+    }
+}
