@@ -63,7 +63,7 @@ public struct Entry: Sendable, Hashable {
         self.body = body
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
-        Self.encodeHead(actor: actor, body: body, origin: origin, into: &bytes)
+        Self.encodeHead(actor: actor, body: body, origin: origin, into: &bytes, rejectingReservedKeys: false)
         var timeText = time.rfc3339
         timeText.withUTF8 { timeText in
             Self.encodeTail(
@@ -173,15 +173,28 @@ public struct Entry: Sendable, Hashable {
     ///
     /// RFC 8785 orders keys by UTF-16 code units: actor < body < origin < prev < seq < time < type < v,
     /// so the draft's part comes first and can be written before the entry's place in the chain is known.
-    static func encodeHead(actor: String, body: JSONValue, origin: String, into bytes: inout [UInt8]) {
+    ///
+    /// - Returns: `false` when `rejectingReservedKeys` is set and the body holds a key starting
+    ///   with `$`; the bytes are then incomplete.
+    @discardableResult
+    static func encodeHead(
+        actor: String,
+        body: JSONValue,
+        origin: String,
+        into bytes: inout [UInt8],
+        rejectingReservedKeys: Bool = true
+    ) -> Bool {
         bytes.append(contentsOf: #"{"actor":"#.utf8)
-        JSONValue.string(actor).writeCanonical(into: &bytes)
+        _ = JSONValue.string(actor).writeCanonical(into: &bytes, rejectingReservedKeys: false)
         bytes.append(contentsOf: #","body":"#.utf8)
-        body.writeCanonical(into: &bytes)
+        guard body.writeCanonical(into: &bytes, rejectingReservedKeys: rejectingReservedKeys) else {
+            return false
+        }
         // Origin, time and type are validated to need no escaping, so they are copied as they are.
         bytes.append(contentsOf: #","origin":""#.utf8)
         bytes.append(contentsOf: origin.utf8)
         bytes.append(contentsOf: #"","#.utf8)
+        return true
     }
 
     /// Writes the rest: `"prev":"…","seq":…,"time":"…","type":"…","v":1}`.

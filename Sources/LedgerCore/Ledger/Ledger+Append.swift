@@ -31,7 +31,7 @@ extension Ledger {
     /// A draft with its confidential values replaced by commitments, ready to be chained.
     package struct SealedDraft: Sendable {
         var type: String
-        /// The entry's canonical bytes up to its place in the chain (``Entry/encodeHead(actor:body:origin:into:)``).
+        /// The entry's canonical bytes up to its place in the chain (``Entry/encodeHead(actor:body:origin:into:rejectingReservedKeys:)``).
         var head: [UInt8]
         /// Canonical JSON of `{pointer: opening}`, or `nil` when nothing was sealed.
         var openings: [UInt8]?
@@ -44,24 +44,64 @@ extension Ledger {
     ///
     /// - Throws: The error of the lowest-numbered bad record.
     package func seal(_ drafts: [EntryDraft]) throws -> [SealedDraft] {
-        let origin = self.origin
-        return try drafts.enumerated().map { index, draft in try Self.seal(draft, record: index, origin: origin) }
+        var sealed: [SealedDraft] = []
+        sealed.reserveCapacity(drafts.count)
+        var checked = CheckedNames()
+        for (index, draft) in drafts.enumerated() {
+            sealed.append(try Self.seal(draft, record: index, origin: origin, checked: &checked))
+        }
+        return sealed
+    }
+
+    /// The type and actor of the last draft that passed validation; batches mostly repeat them.
+    package struct CheckedNames {
+        var type: String?
+        var actor: String?
+
+        package init() {}
     }
 
     /// Validates a draft and seals its confidential values (salts are drawn here, outside the
     /// transaction, so a replayed transaction writes the same bytes).
     package static func seal(_ draft: EntryDraft, record: Int, origin: String) throws -> SealedDraft {
+        var checked = CheckedNames()
+        return try seal(draft, record: record, origin: origin, checked: &checked)
+    }
+
+    /// Seals a draft, skipping the checks of a type and an actor equal to those last checked.
+    private static func seal(
+        _ draft: EntryDraft,
+        record: Int,
+        origin: String,
+        checked: inout CheckedNames
+    ) throws -> SealedDraft {
         func fail(_ field: String, _ message: String) -> LedgerError {
             LedgerError(code: .invalidInput, message: "record \(record), field '\(field)': \(message)")
         }
-        do {
-            try Entry.validateName(draft.type, field: "type")
-        } catch {
-            throw fail("type", "must be 1–64 characters of a-z, 0-9, '.', '-', '_'")
+        if draft.type != checked.type {
+            do {
+                try Entry.validateName(draft.type, field: "type")
+            } catch {
+                throw fail("type", "must be 1–64 characters of a-z, 0-9, '.', '-', '_'")
+            }
+            checked.type = draft.type
         }
-        guard (1...256).contains(draft.actor.utf8.count), draft.actor.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f })
-        else {
-            throw fail("actor", "must be 1–256 characters without control characters")
+        if draft.actor != checked.actor {
+            guard (1...256).contains(draft.actor.utf8.count), draft.actor.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f })
+            else {
+                throw fail("actor", "must be 1–256 characters without control characters")
+            }
+            checked.actor = draft.actor
+        }
+        var head: [UInt8] = []
+        head.reserveCapacity(512)
+        guard !draft.confidential.isEmpty else {
+            // The common case: the body is written as it is, and reserved keys are checked on the way.
+            guard Entry.encodeHead(actor: draft.actor, body: draft.body, origin: origin, into: &head) else {
+                let path = reservedKeyPath(in: draft.body) ?? JSONPointer(tokens: [])
+                throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
+            }
+            return SealedDraft(type: draft.type, head: head, openings: nil)
         }
         if let path = reservedKeyPath(in: draft.body) {
             throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
@@ -82,13 +122,11 @@ extension Ledger {
             _ = pointer.replaceValue(with: opening.commitment.placeholder, in: &body)
             openings[pointer.text] = opening.json
         }
-        var head: [UInt8] = []
-        head.reserveCapacity(512)
-        Entry.encodeHead(actor: draft.actor, body: body, origin: origin, into: &head)
+        Entry.encodeHead(actor: draft.actor, body: body, origin: origin, into: &head, rejectingReservedKeys: false)
         return SealedDraft(
             type: draft.type,
             head: head,
-            openings: openings.isEmpty ? nil : JSONValue.object(openings).canonicalBytes
+            openings: JSONValue.object(openings).canonicalBytes
         )
     }
 
