@@ -121,17 +121,56 @@ import Glibc
         }
     }
 
-    @Test func damagedIndexIsFound() throws {
+    /// The `index.type` value for a run of `count` entries from `start`.
+    func typeRun(_ start: UInt64, _ count: UInt64) -> [UInt8] {
+        BigEndianKey.encode(start) + BigEndianKey.encode(count)
+    }
+
+    @Test(
+        arguments: [
+            // The second batch's run (entries 10 to 19) shortened by one, so entry 19 is unlisted.
+            [(10, 9)],
+            // The same run split in two that overlap at entry 15.
+            [(10, 6), (15, 5)],
+            // A run that claims entries the ledger does not hold.
+            [(10, 100)],
+        ] as [[(UInt64, UInt64)]]
+    )
+    func damagedIndexIsFound(replacement: [(UInt64, UInt64)]) throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/l"
             try makeLedger(path)
             try withRawLedger(path) { environment, txn in
                 let index = try environment.table("index.type")
-                let deleted = try txn.delete(key: Array("generic".utf8), value: BigEndianKey.encode(12), in: index)
+                let deleted = try txn.delete(key: Array("generic".utf8), value: typeRun(10, 10), in: index)
                 #expect(deleted)
+                for (start, count) in replacement {
+                    try txn.put(typeRun(start, count), forKey: Array("generic".utf8), in: index)
+                }
             }
             let failure = try #require(try audit(path))
             #expect(failure.problem.contains("index 'type'"))
+        }
+    }
+
+    @Test func indexWithOneRowPerEntryStillVerifies() throws {
+        // Ledgers written before type runs hold one row, BE64(seq), per entry.
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            try withRawLedger(path) { environment, txn in
+                let index = try environment.table("index.type")
+                for batch in UInt64(0)..<4 {
+                    #expect(try txn.delete(key: Array("generic".utf8), value: typeRun(batch * 10, 10), in: index))
+                }
+                for sequence in UInt64(0)..<40 {
+                    try txn.put(BigEndianKey.encode(sequence), forKey: Array("generic".utf8), in: index)
+                }
+            }
+            #expect(try audit(path) == nil)
+            let ledger = try Ledger(openingAt: path, options: testOptions)
+            try ledger.append(drafts(5, from: 40))
+            #expect(try ledger.audit().isValid)
         }
     }
 

@@ -192,8 +192,10 @@ extension Ledger {
         bytes.reserveCapacity(1024)
         var key = [UInt8](repeating: 0, count: 8)
         var nodeKey = [UInt8](repeating: 0, count: 9)
-        var typeKeyName = ""
-        var typeKey: [UInt8] = []
+        // The type index gets one row per run of consecutive entries of one type (Tables.typeRun):
+        // entries runStart..<sequence, all of type runType.
+        var runType = ""
+        var runStart = start
         // Write cursors stay at the end of their tables, so each append skips a descent from the root.
         let entryCursor = try txn.cursor(tables.entries)
         let nodeCursor = try txn.cursor(tables.nodes)
@@ -221,14 +223,27 @@ extension Ledger {
                 if let openings = draft.openings {
                     try openingCursor.put(openings, forKey: key, mode: .append)
                 }
-                if draft.type != typeKeyName {
-                    typeKeyName = draft.type
-                    typeKey = Array(draft.type.utf8)
+                if sequence > runStart, draft.type != runType {
+                    try typeCursor.put(
+                        Tables.typeRun(from: runStart, to: sequence),
+                        forKey: Array(runType.utf8),
+                        mode: .appendDuplicate
+                    )
+                    runStart = sequence
                 }
-                try typeCursor.put(key, forKey: typeKey, mode: .appendDuplicate)
+                if sequence == runStart {
+                    runType = draft.type
+                }
                 previous = leafHash
                 sequence += 1
             }
+        }
+        if sequence > runStart {
+            try typeCursor.put(
+                Tables.typeRun(from: runStart, to: sequence),
+                forKey: Array(runType.utf8),
+                mode: .appendDuplicate
+            )
         }
         let checkpoint = try Checkpoint(origin: origin, size: sequence, rootHash: range.root())
         let signed = try SignedCheckpoint.sign(checkpoint, with: signer)

@@ -165,15 +165,33 @@ extension Ledger {
         if sequence > 0, lastCheckpointSize != sequence {
             fail(nil, "the last batch (size \(sequence)) has no signed checkpoint")
         }
-        // The derived index must be exactly the rows the entries imply.
+        // The derived index must list exactly the entries, each under its type. Stored rows hold
+        // runs of entries; each run is expanded, and expansion stops once it passes the entry count.
         var storedTypeIndex = IndexDigest()
+        var storedRows: UInt64 = 0
+        var damagedRow = false
+        var expanded = [UInt8](repeating: 0, count: 8)
         let rows = try txn.cursor(tables.byType)
-        while try rows.nextRow({ key, value in storedTypeIndex.add(key: key, value: value) }) {}
-        report.indexRowsChecked = storedTypeIndex.count
-        if storedTypeIndex != typeIndex {
+        while !damagedRow,
+            try rows.nextRow({ key, value in
+                storedRows += 1
+                guard let run = Tables.decodeTypeRun(value), run.start < sequence,
+                    run.count <= sequence - run.start, run.count <= sequence - storedTypeIndex.count
+                else {
+                    damagedRow = true
+                    return
+                }
+                for entry in run.start..<(run.start + run.count) {
+                    Tables.writeKey(entry, into: &expanded)
+                    expanded.withUnsafeBytes { storedTypeIndex.add(key: key, value: $0) }
+                }
+            })
+        {}
+        report.indexRowsChecked = storedRows
+        if damagedRow || storedTypeIndex != typeIndex {
             fail(
                 nil,
-                "index 'type' differs from the entries (\(storedTypeIndex.count) rows stored, \(typeIndex.count) expected); rebuild it"
+                "index 'type' differs from the entries (\(storedTypeIndex.count) entries listed, \(typeIndex.count) expected); rebuild it"
             )
         }
         return report
