@@ -107,8 +107,9 @@ import Glibc
                 try txn.put(hash.bytes, forKey: nodeKey(39, 0), in: nodes)
                 for level in UInt8(1)...3 {
                     let leftLast = 39 - (UInt64(1) << (level - 1))
+                    // Leaf 38's hash is not a stored node; entry 39's 'prev' holds it.
                     let stored = try txn.value(in: nodes, forKey: nodeKey(leftLast, level - 1)) ?? []
-                    let left = try #require(SHA256Digest(bytes: stored))
+                    let left = try #require(level == 1 ? old.previousHash : SHA256Digest(bytes: stored))
                     hash = MerkleTree.nodeHash(left, hash)
                     try txn.put(hash.bytes, forKey: nodeKey(39, level), in: nodes)
                 }
@@ -171,6 +172,65 @@ import Glibc
             let ledger = try Ledger(openingAt: path, options: testOptions)
             try ledger.append(drafts(5, from: 40))
             #expect(try ledger.audit().isValid)
+        }
+    }
+
+    @Test func damagedOrMissingLeafNodeOfTheLastEntryIsFound() throws {
+        // Only each batch's last entry has its leaf hash stored as a node (entries 9, 19, 29, 39).
+        for deleting in [false, true] {
+            try withTemporaryDirectory { directory in
+                let path = directory + "/l"
+                try makeLedger(path)
+                try withRawLedger(path) { environment, txn in
+                    let nodes = try environment.table("nodes")
+                    let key = BigEndianKey.encode(39) + [0]
+                    if deleting {
+                        #expect(try txn.delete(key: key, in: nodes))
+                    } else {
+                        try txn.put(SHA256Digest.zero.bytes, forKey: key, in: nodes)
+                    }
+                }
+                let failure = try #require(try audit(path))
+                #expect(failure.sequenceNumber == 39)
+            }
+        }
+    }
+
+    @Test func ledgerWithALeafNodePerEntryStillVerifiesProvesAndAppends() throws {
+        // Ledgers written before leaf nodes were limited to each batch's last entry hold one per entry.
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            try withRawLedger(path) { environment, txn in
+                let entries = try environment.table("entries")
+                let nodes = try environment.table("nodes")
+                for sequence in UInt64(0)..<40 {
+                    let bytes = try #require(try txn.value(in: entries, forKey: BigEndianKey.encode(sequence)))
+                    try txn.put(
+                        MerkleTree.leafHash(bytes).bytes,
+                        forKey: BigEndianKey.encode(sequence) + [0],
+                        in: nodes
+                    )
+                }
+            }
+            let ledger = try Ledger(openingAt: path, options: testOptions)
+            let report = try ledger.audit(deep: true)
+            #expect(report.isValid)
+            // 40 leaf rows and the 38 larger perfect subtrees of a tree of 40 leaves (40 minus its set bits).
+            #expect(report.nodesChecked == 40 + 38)
+            try ledger.append(drafts(3, from: 40))
+            #expect(try ledger.audit().isValid)
+            let size = try ledger.size
+            let root = try ledger.checkpoint().checkpoint.rootHash
+            for sequence in UInt64(0)..<size {
+                try MerkleTree.verifyInclusion(
+                    index: sequence,
+                    size: size,
+                    leafHash: try ledger.entry(at: sequence).leafHash,
+                    proof: try ledger.inclusionProof(forEntryAt: sequence).hashes,
+                    root: root
+                )
+            }
         }
     }
 

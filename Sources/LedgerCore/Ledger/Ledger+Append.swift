@@ -186,6 +186,7 @@ extension Ledger {
         var range = try CompactRange(size: start) { level, index in try storedNode(level: level, index: index, txn: txn)
         }
         var sequence = start
+        let lastSequence = start + UInt64(batch.count) - 1
         // One hasher, one entry buffer and fixed key buffers serve the whole batch.
         var hasher = SHA256Hasher()
         var bytes: [UInt8] = []
@@ -217,6 +218,11 @@ extension Ledger {
                 Tables.writeKey(sequence, into: &key)
                 try entryCursor.put(bytes, forKey: key, mode: .append)
                 try range.append(leafHash: leafHash, using: &hasher) { level, index, hash in
+                    // A leaf hash is stored as a node only for the batch's last entry; every other
+                    // entry's leaf hash is the next entry's `prev` (see storedNode).
+                    guard level > 0 || sequence == lastSequence else {
+                        return
+                    }
                     Tables.writeNodeKey(level: level, index: index, into: &nodeKey)
                     try nodeCursor.put(hash.bytes, forKey: nodeKey, mode: .append)
                 }
@@ -290,11 +296,18 @@ extension Ledger {
     }
 
     /// Reads a stored perfect-subtree hash.
+    ///
+    /// Leaf hashes (level 0) are stored as nodes only for the last entry of each batch (and for
+    /// every entry of ledgers written before that); any other entry's leaf hash is the `prev` of
+    /// the entry after it. Either way a leaf hash costs at most two point reads.
     func storedNode(
         level: Int,
         index: UInt64,
         txn: borrowing some ReadableTransaction & ~Copyable
     ) throws -> SHA256Digest {
+        if level == 0, let hash = try storedLeafHash(index: index, txn: txn) {
+            return hash
+        }
         var length: Int? = nil
         let digest = try SHA256Digest { buffer in
             length = try txn.copyValue(
@@ -310,5 +323,26 @@ extension Ledger {
             )
         }
         return digest
+    }
+
+    /// The leaf hash of an entry as the next entry's `prev` records it, or `nil` when no entry
+    /// follows it.
+    private func storedLeafHash(
+        index: UInt64,
+        txn: borrowing some ReadableTransaction & ~Copyable
+    ) throws -> SHA256Digest? {
+        guard index < UInt64.max else { return nil }
+        return try txn.withValue(in: tables.entries, forKey: BigEndianKey.encode(index + 1)) { next in
+            guard let next else { return nil }
+            guard let tail = EntryScanner.scanTail(next), tail.sequenceNumber == index + 1,
+                let hash = EntryScanner.digest(next, at: tail.previousHashRange)
+            else {
+                throw LedgerError(
+                    code: .corruptLedger,
+                    message: "entry \(index + 1) is damaged: its 'prev' cannot be read"
+                )
+            }
+            return hash
+        }
     }
 }

@@ -82,17 +82,43 @@ extension Ledger {
         var sequence: UInt64 = 0
 
         // Compares the next stored node with one recomputed from the entries. The scan uses the
-        // storage layer's non-generic row API and fixed buffers: it runs once per node.
+        // storage layer's non-generic row API and fixed buffers: it runs once per node. The next
+        // stored row is read ahead, because leaf hashes (level 0) are stored only for the last entry
+        // of each batch (every entry, in ledgers written before that): a leaf without a row is skipped.
         var expectedKey = [UInt8](repeating: 0, count: 9)
-        func checkNode(level: Int, index: UInt64, hash: SHA256Digest) throws {
-            report.nodesChecked += 1
-            Tables.writeNodeKey(level: level, index: index, into: &expectedKey)
-            var matches = false
-            let found = try nodes.nextRow { key, value in
-                guard value.count == SHA256Digest.byteCount, key.elementsEqual(expectedKey) else { return }
-                matches = SHA256Digest { $0.copyMemory(from: value) } == hash
+        var aheadKey = [UInt8](repeating: 0, count: 9)
+        var aheadHash: SHA256Digest? = nil
+        var isAhead = false
+        var lastStoredLeaf: UInt64? = nil
+        func readAhead() throws {
+            guard !isAhead else { return }
+            isAhead = try nodes.nextRow { key, value in
+                aheadHash = nil
+                guard key.count == 9, value.count == SHA256Digest.byteCount else {
+                    // No expected key ends in 0xFF: levels stop at 63.
+                    aheadKey[8] = 0xFF
+                    return
+                }
+                aheadKey.withUnsafeMutableBytes { $0.copyMemory(from: key) }
+                aheadHash = SHA256Digest { $0.copyMemory(from: value) }
             }
-            if !found || !matches {
+        }
+        func checkNode(level: Int, index: UInt64, hash: SHA256Digest) throws {
+            Tables.writeNodeKey(level: level, index: index, into: &expectedKey)
+            try readAhead()
+            guard isAhead, aheadKey == expectedKey else {
+                if level > 0 {
+                    report.nodesChecked += 1
+                    fail(sequence, "stored Merkle node (level \(level), index \(index)) is missing")
+                }
+                return
+            }
+            isAhead = false
+            report.nodesChecked += 1
+            if level == 0 {
+                lastStoredLeaf = index
+            }
+            if aheadHash != hash {
                 fail(sequence, "stored Merkle node (level \(level), index \(index)) does not match the entries")
             }
         }
@@ -152,7 +178,10 @@ extension Ledger {
         if sequence != total {
             fail(sequence, "the entries table counts \(total) entries but \(sequence) were read")
         }
-        if try nodes.next() != nil {
+        if sequence > 0, lastStoredLeaf != sequence - 1 {
+            fail(sequence - 1, "the last entry's leaf hash is not stored as a Merkle node")
+        }
+        if try isAhead || nodes.next() != nil {
             fail(nil, "the nodes table holds Merkle nodes beyond the last entry")
         }
         if let (key, _) = pendingCheckpoint {

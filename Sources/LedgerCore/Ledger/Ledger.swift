@@ -213,7 +213,8 @@ public final class Ledger: Sendable {
 struct Tables: Sendable {
     /// BE64(seq) → canonical entry bytes.
     let entries: Table
-    /// BE64(last leaf index) ‖ level → hash of a perfect Merkle subtree; level 0 holds leaf hashes.
+    /// BE64(last leaf index) ‖ level → hash of a perfect Merkle subtree; level 0 holds the leaf
+    /// hash of each batch's last entry (other leaf hashes are the next entry's `prev`).
     let nodes: Table
     /// BE64(tree size) → signed checkpoint text.
     let checkpoints: Table
