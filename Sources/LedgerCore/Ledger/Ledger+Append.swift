@@ -31,10 +31,26 @@ extension Ledger {
     /// A draft with its confidential values replaced by commitments, ready to be chained.
     package struct SealedDraft: Sendable {
         var type: String
-        /// The entry's canonical bytes up to its place in the chain (``Entry/encodeHead(actor:body:origin:into:rejectingReservedKeys:)``).
-        var head: [UInt8]
+        /// Where the entry's canonical bytes up to its place in the chain
+        /// (``Entry/encodeHead(actor:body:origin:into:rejectingReservedKeys:)``) stand in
+        /// ``SealedBatch/heads``.
+        var head: Range<Int>
         /// Canonical JSON of `{pointer: opening}`, or `nil` when nothing was sealed.
         var openings: [UInt8]?
+    }
+
+    /// Sealed drafts with their heads written one after another into one buffer, so a batch costs
+    /// one allocation for its heads instead of one per draft.
+    package struct SealedBatch: Sendable {
+        /// The heads of all drafts, in order.
+        var heads: [UInt8] = []
+        /// The drafts, in order.
+        var drafts: [SealedDraft] = []
+
+        init(capacity: Int) {
+            heads.reserveCapacity(512 * capacity)
+            drafts.reserveCapacity(capacity)
+        }
     }
 
     /// Seals a batch in order.
@@ -43,12 +59,11 @@ extension Ledger {
     /// on this project's 2-core machine (Docs/PERFORMANCE.md), so it runs on the caller's thread.
     ///
     /// - Throws: The error of the lowest-numbered bad record.
-    package func seal(_ drafts: [EntryDraft]) throws -> [SealedDraft] {
-        var sealed: [SealedDraft] = []
-        sealed.reserveCapacity(drafts.count)
+    package func seal(_ drafts: [EntryDraft]) throws -> SealedBatch {
+        var sealed = SealedBatch(capacity: drafts.count)
         var checked = CheckedNames()
         for (index, draft) in drafts.enumerated() {
-            sealed.append(try Self.seal(draft, record: index, origin: origin, checked: &checked))
+            try Self.seal(draft, record: index, origin: origin, checked: &checked, into: &sealed)
         }
         return sealed
     }
@@ -63,18 +78,21 @@ extension Ledger {
 
     /// Validates a draft and seals its confidential values (salts are drawn here, outside the
     /// transaction, so a replayed transaction writes the same bytes).
-    package static func seal(_ draft: EntryDraft, record: Int, origin: String) throws -> SealedDraft {
+    package static func seal(_ draft: EntryDraft, record: Int, origin: String) throws -> SealedBatch {
         var checked = CheckedNames()
-        return try seal(draft, record: record, origin: origin, checked: &checked)
+        var sealed = SealedBatch(capacity: 1)
+        try seal(draft, record: record, origin: origin, checked: &checked, into: &sealed)
+        return sealed
     }
 
-    /// Seals a draft, skipping the checks of a type and an actor equal to those last checked.
+    /// Seals a draft onto a batch, skipping the checks of a type and an actor equal to those last checked.
     private static func seal(
         _ draft: EntryDraft,
         record: Int,
         origin: String,
-        checked: inout CheckedNames
-    ) throws -> SealedDraft {
+        checked: inout CheckedNames,
+        into batch: inout SealedBatch
+    ) throws {
         func fail(_ field: String, _ message: String) -> LedgerError {
             LedgerError(code: .invalidInput, message: "record \(record), field '\(field)': \(message)")
         }
@@ -93,15 +111,15 @@ extension Ledger {
             }
             checked.actor = draft.actor
         }
-        var head: [UInt8] = []
-        head.reserveCapacity(512)
+        let headStart = batch.heads.count
         guard !draft.confidential.isEmpty else {
             // The common case: the body is written as it is, and reserved keys are checked on the way.
-            guard Entry.encodeHead(actor: draft.actor, body: draft.body, origin: origin, into: &head) else {
+            guard Entry.encodeHead(actor: draft.actor, body: draft.body, origin: origin, into: &batch.heads) else {
                 let path = reservedKeyPath(in: draft.body) ?? JSONPointer(tokens: [])
                 throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
             }
-            return SealedDraft(type: draft.type, head: head, openings: nil)
+            batch.drafts.append(SealedDraft(type: draft.type, head: headStart..<batch.heads.count, openings: nil))
+            return
         }
         if let path = reservedKeyPath(in: draft.body) {
             throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
@@ -122,11 +140,19 @@ extension Ledger {
             _ = pointer.replaceValue(with: opening.commitment.placeholder, in: &body)
             openings[pointer.text] = opening.json
         }
-        Entry.encodeHead(actor: draft.actor, body: body, origin: origin, into: &head, rejectingReservedKeys: false)
-        return SealedDraft(
-            type: draft.type,
-            head: head,
-            openings: JSONValue.object(openings).canonicalBytes
+        Entry.encodeHead(
+            actor: draft.actor,
+            body: body,
+            origin: origin,
+            into: &batch.heads,
+            rejectingReservedKeys: false
+        )
+        batch.drafts.append(
+            SealedDraft(
+                type: draft.type,
+                head: headStart..<batch.heads.count,
+                openings: JSONValue.object(openings).canonicalBytes
+            )
         )
     }
 
@@ -173,7 +199,7 @@ extension Ledger {
     /// It may run more than once (LMDB map growth replays it),
     /// so it depends only on its arguments and the stored state.
     private func appendSealed(
-        _ batch: [SealedDraft],
+        _ sealed: SealedBatch,
         time: Timestamp,
         txn: borrowing WriteTransaction
     ) throws -> AppendReceipt {
@@ -186,7 +212,7 @@ extension Ledger {
         var range = try CompactRange(size: start) { level, index in try storedNode(level: level, index: index, txn: txn)
         }
         var sequence = start
-        let lastSequence = start + UInt64(batch.count) - 1
+        let lastSequence = start + UInt64(sealed.drafts.count) - 1
         // One hasher, one entry buffer and fixed key buffers serve the whole batch.
         var hasher = SHA256Hasher()
         var bytes: [UInt8] = []
@@ -204,9 +230,9 @@ extension Ledger {
         let typeCursor = try txn.cursor(tables.byType)
         var timeText = time.rfc3339
         try timeText.withUTF8 { timeText in
-            for draft in batch {
+            for draft in sealed.drafts {
                 bytes.removeAll(keepingCapacity: true)
-                bytes.append(contentsOf: draft.head)
+                bytes.append(contentsOf: sealed.heads[draft.head])
                 Entry.encodeTail(
                     previousHash: previous,
                     sequenceNumber: sequence,
@@ -259,7 +285,12 @@ extension Ledger {
             in: tables.checkpoints,
             mode: .append
         )
-        return AppendReceipt(firstSequenceNumber: start, count: batch.count, treeSize: sequence, checkpoint: signed)
+        return AppendReceipt(
+            firstSequenceNumber: start,
+            count: sealed.drafts.count,
+            treeSize: sequence,
+            checkpoint: signed
+        )
     }
 
     /// Refuses to extend a tree whose stored nodes no longer give the root of the last signed
