@@ -32,7 +32,9 @@ extension JSONValue {
     ///
     /// - Parameter buffer: The buffer to append UTF-8 bytes to.
     public func writeCanonical(into buffer: inout [UInt8]) {
-        _ = writeCanonical(into: &buffer, rejectingReservedKeys: false)
+        var output = CanonicalOutput(capacity: 256)
+        _ = writeCanonical(into: &output, rejectingReservedKeys: false)
+        output.withBytes { buffer.append(contentsOf: $0) }
     }
 
     /// Appends the canonical form, optionally stopping at the first object key that starts with `$`.
@@ -44,14 +46,17 @@ extension JSONValue {
     ///   - buffer: The buffer to append UTF-8 bytes to.
     ///   - rejectingReservedKeys: Whether to stop at a key starting with `$`.
     /// - Returns: `false` when it stopped at such a key; the buffer then ends in a partial value.
-    func writeCanonical(into buffer: inout [UInt8], rejectingReservedKeys: Bool) -> Bool {
+    func writeCanonical(into buffer: inout CanonicalOutput, rejectingReservedKeys: Bool) -> Bool {
         switch self {
         case .null:
-            buffer.append(contentsOf: "null".utf8)
+            buffer.append("null")
         case .bool(let bool):
-            buffer.append(contentsOf: bool ? "true".utf8 : "false".utf8)
+            buffer.append(bool ? "true" : "false")
         case .number(let number):
-            ECMAScriptNumber.write(number, into: &buffer)
+            buffer.numberScratch.removeAll(keepingCapacity: true)
+            ECMAScriptNumber.write(number, into: &buffer.numberScratch)
+            let digits = buffer.numberScratch
+            digits.withUnsafeBufferPointer { buffer.append($0) }
         case .string(let string):
             Self.writeCanonical(string: string, into: &buffer)
         case .array(let elements):
@@ -109,7 +114,7 @@ extension JSONValue {
     /// - Returns: `false` when it stopped at a key starting with `$`.
     private static func writeCanonical(
         members: [String: JSONValue],
-        into buffer: inout [UInt8],
+        into buffer: inout CanonicalOutput,
         rejectingReservedKeys: Bool
     ) -> Bool {
         typealias SortEntry = (prefix: UInt64, index: [String: JSONValue].Index)
@@ -272,7 +277,7 @@ extension JSONValue {
     /// - Parameters:
     ///   - string: The string.
     ///   - buffer: The buffer to append UTF-8 bytes to.
-    private static func writeCanonical(string: String, into buffer: inout [UInt8]) {
+    static func writeCanonical(string: String, into buffer: inout CanonicalOutput) {
         buffer.append(UInt8(ascii: "\""))
         if string.utf8.withContiguousStorageIfAvailable({ writeEscaped($0, into: &buffer) }) == nil {
             Array(string.utf8).withUnsafeBufferPointer { writeEscaped($0, into: &buffer) }
@@ -288,7 +293,7 @@ extension JSONValue {
     /// - Parameters:
     ///   - utf8: The string's UTF-8.
     ///   - buffer: The buffer to append to.
-    private static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, into buffer: inout [UInt8]) {
+    private static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, into buffer: inout CanonicalOutput) {
         var runStart = 0
         var index = 0
         while true {
@@ -297,7 +302,7 @@ extension JSONValue {
                 break
             }
             let byte = utf8[index]
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+            buffer.append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
             index += 1
             runStart = index
             buffer.append(UInt8(ascii: "\\"))
@@ -316,12 +321,12 @@ extension JSONValue {
                 buffer.append(UInt8(ascii: "r"))
             default:
                 // \u00XX with lower-case hex digits.
-                buffer.append(contentsOf: "u00".utf8)
+                buffer.append("u00")
                 buffer.append(lowercaseHexDigit(byte >> 4))
                 buffer.append(lowercaseHexDigit(byte & 0x0F))
             }
         }
-        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        buffer.append(UnsafeBufferPointer(rebasing: utf8[runStart...]))
     }
 
     /// Finds the first byte at or after `start` that JCS escapes, or returns `utf8.count`.

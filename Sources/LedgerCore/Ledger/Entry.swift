@@ -61,9 +61,11 @@ public struct Entry: Sendable, Hashable {
         self.actor = actor
         self.type = type
         self.body = body
+        var head = CanonicalOutput(capacity: 256)
+        _ = Self.encodeHead(actor: actor, body: body, origin: origin, into: &head, rejectingReservedKeys: false)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
-        Self.encodeHead(actor: actor, body: body, origin: origin, into: &bytes, rejectingReservedKeys: false)
+        bytes.reserveCapacity(head.count + 192)
+        head.withBytes { bytes.append(contentsOf: $0) }
         var timeText = time.rfc3339
         timeText.withUTF8 { timeText in
             Self.encodeTail(
@@ -176,24 +178,23 @@ public struct Entry: Sendable, Hashable {
     ///
     /// - Returns: `false` when `rejectingReservedKeys` is set and the body holds a key starting
     ///   with `$`; the bytes are then incomplete.
-    @discardableResult
     static func encodeHead(
         actor: String,
         body: JSONValue,
         origin: String,
-        into bytes: inout [UInt8],
-        rejectingReservedKeys: Bool = true
+        into bytes: inout CanonicalOutput,
+        rejectingReservedKeys: Bool
     ) -> Bool {
-        bytes.append(contentsOf: #"{"actor":"#.utf8)
-        _ = JSONValue.string(actor).writeCanonical(into: &bytes, rejectingReservedKeys: false)
-        bytes.append(contentsOf: #","body":"#.utf8)
+        bytes.append(#"{"actor":"#)
+        JSONValue.writeCanonical(string: actor, into: &bytes)
+        bytes.append(#","body":"#)
         guard body.writeCanonical(into: &bytes, rejectingReservedKeys: rejectingReservedKeys) else {
             return false
         }
         // Origin, time and type are validated to need no escaping, so they are copied as they are.
-        bytes.append(contentsOf: #","origin":""#.utf8)
-        bytes.append(contentsOf: origin.utf8)
-        bytes.append(contentsOf: #"","#.utf8)
+        bytes.append(#","origin":""#)
+        bytes.append(utf8: origin)
+        bytes.append(#"","#)
         return true
     }
 

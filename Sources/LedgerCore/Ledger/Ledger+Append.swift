@@ -32,7 +32,7 @@ extension Ledger {
     package struct SealedDraft: Sendable {
         var type: String
         /// Where the entry's canonical bytes up to its place in the chain
-        /// (``Entry/encodeHead(actor:body:origin:into:rejectingReservedKeys:)``) stand in
+        /// (`Entry.encodeHead(actor:body:origin:into:rejectingReservedKeys:)`) stand in
         /// ``SealedBatch/heads``.
         var head: Range<Int>
         /// Canonical JSON of `{pointer: opening}`, or `nil` when nothing was sealed.
@@ -43,14 +43,9 @@ extension Ledger {
     /// one allocation for its heads instead of one per draft.
     package struct SealedBatch: Sendable {
         /// The heads of all drafts, in order.
-        var heads: [UInt8] = []
+        var heads: [UInt8]
         /// The drafts, in order.
-        var drafts: [SealedDraft] = []
-
-        init(capacity: Int) {
-            heads.reserveCapacity(512 * capacity)
-            drafts.reserveCapacity(capacity)
-        }
+        var drafts: [SealedDraft]
     }
 
     /// Seals a batch in order.
@@ -60,12 +55,14 @@ extension Ledger {
     ///
     /// - Throws: The error of the lowest-numbered bad record.
     package func seal(_ drafts: [EntryDraft]) throws -> SealedBatch {
-        var sealed = SealedBatch(capacity: drafts.count)
+        var heads = CanonicalOutput(capacity: 512 * drafts.count)
+        var sealed: [SealedDraft] = []
+        sealed.reserveCapacity(drafts.count)
         var checked = CheckedNames()
         for (index, draft) in drafts.enumerated() {
-            try Self.seal(draft, record: index, origin: origin, checked: &checked, into: &sealed)
+            sealed.append(try Self.seal(draft, record: index, origin: origin, checked: &checked, heads: &heads))
         }
-        return sealed
+        return SealedBatch(heads: heads.withBytes { Array($0) }, drafts: sealed)
     }
 
     /// The type and actor of the last draft that passed validation; batches mostly repeat them.
@@ -80,19 +77,20 @@ extension Ledger {
     /// transaction, so a replayed transaction writes the same bytes).
     package static func seal(_ draft: EntryDraft, record: Int, origin: String) throws -> SealedBatch {
         var checked = CheckedNames()
-        var sealed = SealedBatch(capacity: 1)
-        try seal(draft, record: record, origin: origin, checked: &checked, into: &sealed)
-        return sealed
+        var heads = CanonicalOutput(capacity: 512)
+        let sealed = try seal(draft, record: record, origin: origin, checked: &checked, heads: &heads)
+        return SealedBatch(heads: heads.withBytes { Array($0) }, drafts: [sealed])
     }
 
-    /// Seals a draft onto a batch, skipping the checks of a type and an actor equal to those last checked.
+    /// Seals a draft, writing its head onto `heads` and skipping the checks of a type and an actor
+    /// equal to those last checked.
     private static func seal(
         _ draft: EntryDraft,
         record: Int,
         origin: String,
         checked: inout CheckedNames,
-        into batch: inout SealedBatch
-    ) throws {
+        heads: inout CanonicalOutput
+    ) throws -> SealedDraft {
         func fail(_ field: String, _ message: String) -> LedgerError {
             LedgerError(code: .invalidInput, message: "record \(record), field '\(field)': \(message)")
         }
@@ -111,15 +109,22 @@ extension Ledger {
             }
             checked.actor = draft.actor
         }
-        let headStart = batch.heads.count
+        let headStart = heads.count
         guard !draft.confidential.isEmpty else {
             // The common case: the body is written as it is, and reserved keys are checked on the way.
-            guard Entry.encodeHead(actor: draft.actor, body: draft.body, origin: origin, into: &batch.heads) else {
+            guard
+                Entry.encodeHead(
+                    actor: draft.actor,
+                    body: draft.body,
+                    origin: origin,
+                    into: &heads,
+                    rejectingReservedKeys: true
+                )
+            else {
                 let path = reservedKeyPath(in: draft.body) ?? JSONPointer(tokens: [])
                 throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
             }
-            batch.drafts.append(SealedDraft(type: draft.type, head: headStart..<batch.heads.count, openings: nil))
-            return
+            return SealedDraft(type: draft.type, head: headStart..<heads.count, openings: nil)
         }
         if let path = reservedKeyPath(in: draft.body) {
             throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
@@ -140,19 +145,17 @@ extension Ledger {
             _ = pointer.replaceValue(with: opening.commitment.placeholder, in: &body)
             openings[pointer.text] = opening.json
         }
-        Entry.encodeHead(
+        _ = Entry.encodeHead(
             actor: draft.actor,
             body: body,
             origin: origin,
-            into: &batch.heads,
+            into: &heads,
             rejectingReservedKeys: false
         )
-        batch.drafts.append(
-            SealedDraft(
-                type: draft.type,
-                head: headStart..<batch.heads.count,
-                openings: JSONValue.object(openings).canonicalBytes
-            )
+        return SealedDraft(
+            type: draft.type,
+            head: headStart..<heads.count,
+            openings: JSONValue.object(openings).canonicalBytes
         )
     }
 
