@@ -135,6 +135,22 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         #expect(error?.message.contains(expectedWords) == true, "\(error?.message ?? "")")
     }
 
+    @Test func typeIndexStoresOneRowPerRunOfATypeAndVerifies() throws {
+        try withTemporaryDirectory { path in
+            let ledger = try Ledger.create(at: path + "/l", options: testOptions)
+            var batch = drafts(7)
+            batch[2].type = "lot.split"
+            batch[3].type = "lot.split"
+            batch[6].type = "lot.split"
+            try ledger.append(batch)
+            try ledger.append(drafts(1, from: 7))
+            let report = try ledger.audit()
+            #expect(report.isValid)
+            // generic 0–1, lot.split 2–3, generic 4–5, lot.split 6, then the second batch's generic 7.
+            #expect(report.indexRowsChecked == 5)
+        }
+    }
+
     @Test func badDraftWritesNothingOfItsBatch() throws {
         try withTemporaryDirectory { path in
             let ledger = try Ledger.create(at: path + "/l", options: testOptions)

@@ -107,8 +107,9 @@ import Glibc
                 try txn.put(hash.bytes, forKey: nodeKey(39, 0), in: nodes)
                 for level in UInt8(1)...3 {
                     let leftLast = 39 - (UInt64(1) << (level - 1))
+                    // Leaf 38's hash is not a stored node; entry 39's 'prev' holds it.
                     let stored = try txn.value(in: nodes, forKey: nodeKey(leftLast, level - 1)) ?? []
-                    let left = try #require(SHA256Digest(bytes: stored))
+                    let left = try #require(level == 1 ? old.previousHash : SHA256Digest(bytes: stored))
                     hash = MerkleTree.nodeHash(left, hash)
                     try txn.put(hash.bytes, forKey: nodeKey(39, level), in: nodes)
                 }
@@ -121,17 +122,115 @@ import Glibc
         }
     }
 
-    @Test func damagedIndexIsFound() throws {
+    /// The `index.type` value for a run of `count` entries from `start`.
+    func typeRun(_ start: UInt64, _ count: UInt64) -> [UInt8] {
+        BigEndianKey.encode(start) + BigEndianKey.encode(count)
+    }
+
+    @Test(
+        arguments: [
+            // The second batch's run (entries 10 to 19) shortened by one, so entry 19 is unlisted.
+            [(10, 9)],
+            // The same run split in two that overlap at entry 15.
+            [(10, 6), (15, 5)],
+            // A run that claims entries the ledger does not hold.
+            [(10, 100)],
+        ] as [[(UInt64, UInt64)]]
+    )
+    func damagedIndexIsFound(replacement: [(UInt64, UInt64)]) throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/l"
             try makeLedger(path)
             try withRawLedger(path) { environment, txn in
                 let index = try environment.table("index.type")
-                let deleted = try txn.delete(key: Array("generic".utf8), value: BigEndianKey.encode(12), in: index)
+                let deleted = try txn.delete(key: Array("generic".utf8), value: typeRun(10, 10), in: index)
                 #expect(deleted)
+                for (start, count) in replacement {
+                    try txn.put(typeRun(start, count), forKey: Array("generic".utf8), in: index)
+                }
             }
             let failure = try #require(try audit(path))
             #expect(failure.problem.contains("index 'type'"))
+        }
+    }
+
+    @Test func indexWithOneRowPerEntryStillVerifies() throws {
+        // Ledgers written before type runs hold one row, BE64(seq), per entry.
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            try withRawLedger(path) { environment, txn in
+                let index = try environment.table("index.type")
+                for batch in UInt64(0)..<4 {
+                    #expect(try txn.delete(key: Array("generic".utf8), value: typeRun(batch * 10, 10), in: index))
+                }
+                for sequence in UInt64(0)..<40 {
+                    try txn.put(BigEndianKey.encode(sequence), forKey: Array("generic".utf8), in: index)
+                }
+            }
+            #expect(try audit(path) == nil)
+            let ledger = try Ledger(openingAt: path, options: testOptions)
+            try ledger.append(drafts(5, from: 40))
+            #expect(try ledger.audit().isValid)
+        }
+    }
+
+    @Test func damagedOrMissingLeafNodeOfTheLastEntryIsFound() throws {
+        // Only each batch's last entry has its leaf hash stored as a node (entries 9, 19, 29, 39).
+        for deleting in [false, true] {
+            try withTemporaryDirectory { directory in
+                let path = directory + "/l"
+                try makeLedger(path)
+                try withRawLedger(path) { environment, txn in
+                    let nodes = try environment.table("nodes")
+                    let key = BigEndianKey.encode(39) + [0]
+                    if deleting {
+                        #expect(try txn.delete(key: key, in: nodes))
+                    } else {
+                        try txn.put(SHA256Digest.zero.bytes, forKey: key, in: nodes)
+                    }
+                }
+                let failure = try #require(try audit(path))
+                #expect(failure.sequenceNumber == 39)
+            }
+        }
+    }
+
+    @Test func ledgerWithALeafNodePerEntryStillVerifiesProvesAndAppends() throws {
+        // Ledgers written before leaf nodes were limited to each batch's last entry hold one per entry.
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            try withRawLedger(path) { environment, txn in
+                let entries = try environment.table("entries")
+                let nodes = try environment.table("nodes")
+                for sequence in UInt64(0)..<40 {
+                    let bytes = try #require(try txn.value(in: entries, forKey: BigEndianKey.encode(sequence)))
+                    try txn.put(
+                        MerkleTree.leafHash(bytes).bytes,
+                        forKey: BigEndianKey.encode(sequence) + [0],
+                        in: nodes
+                    )
+                }
+            }
+            let ledger = try Ledger(openingAt: path, options: testOptions)
+            let report = try ledger.audit(deep: true)
+            #expect(report.isValid)
+            // 40 leaf rows and the 38 larger perfect subtrees of a tree of 40 leaves (40 minus its set bits).
+            #expect(report.nodesChecked == 40 + 38)
+            try ledger.append(drafts(3, from: 40))
+            #expect(try ledger.audit().isValid)
+            let size = try ledger.size
+            let root = try ledger.checkpoint().checkpoint.rootHash
+            for sequence in UInt64(0)..<size {
+                try MerkleTree.verifyInclusion(
+                    index: sequence,
+                    size: size,
+                    leafHash: try ledger.entry(at: sequence).leafHash,
+                    proof: try ledger.inclusionProof(forEntryAt: sequence).hashes,
+                    root: root
+                )
+            }
         }
     }
 

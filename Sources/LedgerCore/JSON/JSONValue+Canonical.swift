@@ -32,27 +32,50 @@ extension JSONValue {
     ///
     /// - Parameter buffer: The buffer to append UTF-8 bytes to.
     public func writeCanonical(into buffer: inout [UInt8]) {
+        var output = CanonicalOutput(capacity: 256)
+        _ = writeCanonical(into: &output, rejectingReservedKeys: false)
+        output.withBytes { buffer.append(contentsOf: $0) }
+    }
+
+    /// Appends the canonical form, optionally stopping at the first object key that starts with `$`.
+    ///
+    /// Ledger bodies reserve such keys for commitments; checking them while writing saves a second
+    /// walk over the value.
+    ///
+    /// - Parameters:
+    ///   - buffer: The buffer to append UTF-8 bytes to.
+    ///   - rejectingReservedKeys: Whether to stop at a key starting with `$`.
+    /// - Returns: `false` when it stopped at such a key; the buffer then ends in a partial value.
+    func writeCanonical(into buffer: inout CanonicalOutput, rejectingReservedKeys: Bool) -> Bool {
         switch self {
         case .null:
-            buffer.append(contentsOf: "null".utf8)
+            buffer.append("null")
         case .bool(let bool):
-            buffer.append(contentsOf: bool ? "true".utf8 : "false".utf8)
+            buffer.append(bool ? "true" : "false")
         case .number(let number):
-            ECMAScriptNumber.write(number, into: &buffer)
+            buffer.numberScratch.removeAll(keepingCapacity: true)
+            ECMAScriptNumber.write(number, into: &buffer.numberScratch)
+            let digits = buffer.numberScratch
+            digits.withUnsafeBufferPointer { buffer.append($0) }
         case .string(let string):
             Self.writeCanonical(string: string, into: &buffer)
         case .array(let elements):
             buffer.append(UInt8(ascii: "["))
-            for (index, element) in elements.enumerated() {
-                if index > 0 {
+            var first = true
+            for element in elements {
+                if !first {
                     buffer.append(UInt8(ascii: ","))
                 }
-                element.writeCanonical(into: &buffer)
+                first = false
+                guard element.writeCanonical(into: &buffer, rejectingReservedKeys: rejectingReservedKeys) else {
+                    return false
+                }
             }
             buffer.append(UInt8(ascii: "]"))
         case .object(let members):
-            Self.writeCanonical(members: members, into: &buffer)
+            return Self.writeCanonical(members: members, into: &buffer, rejectingReservedKeys: rejectingReservedKeys)
         }
+        return true
     }
 
     /// Formats a number as ECMAScript's `Number.prototype.toString` does, as RFC 8785 §3.2.2.3 requires.
@@ -82,35 +105,68 @@ extension JSONValue {
     /// Sorts (key prefix, dictionary index) pairs in a temporary buffer instead of copying the members:
     /// for small objects sorting then neither allocates nor retains, and most comparisons are one
     /// integer comparison of ``sortPrefix(of:)`` values; only keys whose first eight bytes agree are
-    /// compared in full.
+    /// compared in full. Small objects, the common case, are sorted by insertion as their keys are read.
     ///
     /// - Parameters:
     ///   - members: The object's members.
     ///   - buffer: The buffer to append UTF-8 bytes to.
-    private static func writeCanonical(members: [String: JSONValue], into buffer: inout [UInt8]) {
+    ///   - rejectingReservedKeys: Whether to stop at a key starting with `$`.
+    /// - Returns: `false` when it stopped at a key starting with `$`.
+    private static func writeCanonical(
+        members: [String: JSONValue],
+        into buffer: inout CanonicalOutput,
+        rejectingReservedKeys: Bool
+    ) -> Bool {
         typealias SortEntry = (prefix: UInt64, index: [String: JSONValue].Index)
-        buffer.append(UInt8(ascii: "{"))
-        withUnsafeTemporaryAllocation(of: SortEntry.self, capacity: members.count) { storage in
-            var order = storage
-            _ = order.initialize(fromContentsOf: members.indices.lazy.map { (sortPrefix(of: members[$0].key), $0) })
-            defer { order.deinitialize() }
-            order.sort { lhs, rhs in
-                guard lhs.prefix == rhs.prefix else {
-                    return lhs.prefix < rhs.prefix
-                }
-                return keyPrecedes(members[lhs.index].key, members[rhs.index].key)
+        func precedes(_ lhs: SortEntry, _ rhs: SortEntry) -> Bool {
+            guard lhs.prefix == rhs.prefix else {
+                return lhs.prefix < rhs.prefix
             }
-            for (position, entry) in order.enumerated() {
-                if position > 0 {
+            return keyPrecedes(members.keys[lhs.index], members.keys[rhs.index])
+        }
+        let reservedPrefix = UInt64(UInt8(ascii: "$")) << 56
+        buffer.append(UInt8(ascii: "{"))
+        let complete = withUnsafeTemporaryAllocation(of: SortEntry.self, capacity: members.count) { order in
+            var count = 0
+            defer { UnsafeMutableBufferPointer(rebasing: order[..<count]).deinitialize() }
+            let insertAsRead = members.count <= 16
+            for index in members.indices {
+                let prefix = sortPrefix(of: members.keys[index])
+                if rejectingReservedKeys, prefix & (0xFF << 56) == reservedPrefix {
+                    return false
+                }
+                order.initializeElement(at: count, to: (prefix, index))
+                var position = count
+                count += 1
+                while insertAsRead, position > 0, precedes(order[position], order[position - 1]) {
+                    order.swapAt(position, position - 1)
+                    position -= 1
+                }
+            }
+            if !insertAsRead {
+                var read = UnsafeMutableBufferPointer(rebasing: order[..<count])
+                read.sort(by: precedes)
+            }
+            var first = true
+            for entry in order[..<count] {
+                if !first {
                     buffer.append(UInt8(ascii: ","))
                 }
+                first = false
                 let member = members[entry.index]
                 writeCanonical(string: member.key, into: &buffer)
                 buffer.append(UInt8(ascii: ":"))
-                member.value.writeCanonical(into: &buffer)
+                guard member.value.writeCanonical(into: &buffer, rejectingReservedKeys: rejectingReservedKeys) else {
+                    return false
+                }
             }
+            return true
+        }
+        guard complete else {
+            return false
         }
         buffer.append(UInt8(ascii: "}"))
+        return true
     }
 
     /// The first eight bytes of a key's UTF-8, big-endian and adjusted so that integer order agrees
@@ -125,27 +181,40 @@ extension JSONValue {
     /// - Parameter key: An object key.
     /// - Returns: The comparison prefix.
     static func sortPrefix(of key: String) -> UInt64 {
-        var key = key
-        return key.withUTF8 { utf8 in
-            var prefix: UInt64 = 0
-            for position in 0..<8 {
-                guard position < utf8.count else {
-                    break
-                }
-                let byte = utf8[position]
-                let adjusted: UInt8
-                switch byte {
-                case 0xEE, 0xEF:
-                    adjusted = byte + 5
-                case 0xF0...0xF4:
-                    adjusted = byte - 2
-                default:
-                    adjusted = byte
-                }
-                prefix |= UInt64(adjusted) << (56 - 8 * UInt64(position))
-            }
+        if let prefix = key.utf8.withContiguousStorageIfAvailable(sortPrefix(utf8:)) {
             return prefix
         }
+        return Array(key.utf8).withUnsafeBufferPointer(sortPrefix(utf8:))
+    }
+
+    /// ``sortPrefix(of:)`` of a key's UTF-8.
+    private static func sortPrefix(utf8: UnsafeBufferPointer<UInt8>) -> UInt64 {
+        var prefix: UInt64 = 0
+        if utf8.count >= 8, let base = utf8.baseAddress {
+            prefix = UInt64(bigEndian: UnsafeRawPointer(base).loadUnaligned(as: UInt64.self))
+        } else {
+            for position in 0..<utf8.count {
+                prefix |= UInt64(utf8[position]) << (56 - 8 * UInt64(position))
+            }
+        }
+        // ASCII prefixes, the common case, need no adjustment.
+        guard prefix & 0x8080_8080_8080_8080 != 0 else {
+            return prefix
+        }
+        var adjusted: UInt64 = 0
+        for shift in stride(from: 56, through: 0, by: -8) {
+            var byte = UInt8(truncatingIfNeeded: prefix >> UInt64(shift))
+            switch byte {
+            case 0xEE, 0xEF:
+                byte += 5
+            case 0xF0...0xF4:
+                byte -= 2
+            default:
+                break
+            }
+            adjusted |= UInt64(byte) << UInt64(shift)
+        }
+        return adjusted
     }
 
     /// Whether one object key sorts before another in RFC 8785 order (§3.2.3).
@@ -208,11 +277,10 @@ extension JSONValue {
     /// - Parameters:
     ///   - string: The string.
     ///   - buffer: The buffer to append UTF-8 bytes to.
-    private static func writeCanonical(string: String, into buffer: inout [UInt8]) {
+    static func writeCanonical(string: String, into buffer: inout CanonicalOutput) {
         buffer.append(UInt8(ascii: "\""))
-        var string = string
-        string.withUTF8 { utf8 in
-            writeEscaped(utf8, into: &buffer)
+        if string.utf8.withContiguousStorageIfAvailable({ writeEscaped($0, into: &buffer) }) == nil {
+            Array(string.utf8).withUnsafeBufferPointer { writeEscaped($0, into: &buffer) }
         }
         buffer.append(UInt8(ascii: "\""))
     }
@@ -225,7 +293,7 @@ extension JSONValue {
     /// - Parameters:
     ///   - utf8: The string's UTF-8.
     ///   - buffer: The buffer to append to.
-    private static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, into buffer: inout [UInt8]) {
+    private static func writeEscaped(_ utf8: UnsafeBufferPointer<UInt8>, into buffer: inout CanonicalOutput) {
         var runStart = 0
         var index = 0
         while true {
@@ -234,7 +302,7 @@ extension JSONValue {
                 break
             }
             let byte = utf8[index]
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
+            buffer.append(UnsafeBufferPointer(rebasing: utf8[runStart..<index]))
             index += 1
             runStart = index
             buffer.append(UInt8(ascii: "\\"))
@@ -253,12 +321,12 @@ extension JSONValue {
                 buffer.append(UInt8(ascii: "r"))
             default:
                 // \u00XX with lower-case hex digits.
-                buffer.append(contentsOf: "u00".utf8)
+                buffer.append("u00")
                 buffer.append(lowercaseHexDigit(byte >> 4))
                 buffer.append(lowercaseHexDigit(byte & 0x0F))
             }
         }
-        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[runStart...]))
+        buffer.append(UnsafeBufferPointer(rebasing: utf8[runStart...]))
     }
 
     /// Finds the first byte at or after `start` that JCS escapes, or returns `utf8.count`.

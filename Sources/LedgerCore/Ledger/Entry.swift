@@ -61,9 +61,11 @@ public struct Entry: Sendable, Hashable {
         self.actor = actor
         self.type = type
         self.body = body
+        var head = CanonicalOutput(capacity: 256)
+        _ = Self.encodeHead(actor: actor, body: body, origin: origin, into: &head, rejectingReservedKeys: false)
         var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
-        Self.encodeHead(actor: actor, body: body, origin: origin, into: &bytes)
+        bytes.reserveCapacity(head.count + 192)
+        head.withBytes { bytes.append(contentsOf: $0) }
         var timeText = time.rfc3339
         timeText.withUTF8 { timeText in
             Self.encodeTail(
@@ -173,18 +175,33 @@ public struct Entry: Sendable, Hashable {
     ///
     /// RFC 8785 orders keys by UTF-16 code units: actor < body < origin < prev < seq < time < type < v,
     /// so the draft's part comes first and can be written before the entry's place in the chain is known.
-    static func encodeHead(actor: String, body: JSONValue, origin: String, into bytes: inout [UInt8]) {
-        bytes.append(contentsOf: #"{"actor":"#.utf8)
-        JSONValue.string(actor).writeCanonical(into: &bytes)
-        bytes.append(contentsOf: #","body":"#.utf8)
-        body.writeCanonical(into: &bytes)
+    ///
+    /// - Returns: `false` when `rejectingReservedKeys` is set and the body holds a key starting
+    ///   with `$`; the bytes are then incomplete.
+    static func encodeHead(
+        actor: String,
+        body: JSONValue,
+        origin: String,
+        into bytes: inout CanonicalOutput,
+        rejectingReservedKeys: Bool
+    ) -> Bool {
+        bytes.append(#"{"actor":"#)
+        JSONValue.writeCanonical(string: actor, into: &bytes)
+        bytes.append(#","body":"#)
+        guard body.writeCanonical(into: &bytes, rejectingReservedKeys: rejectingReservedKeys) else {
+            return false
+        }
         // Origin, time and type are validated to need no escaping, so they are copied as they are.
-        bytes.append(contentsOf: #","origin":""#.utf8)
-        bytes.append(contentsOf: origin.utf8)
-        bytes.append(contentsOf: #"","#.utf8)
+        bytes.append(#","origin":""#)
+        bytes.append(utf8: origin)
+        bytes.append(#"","#)
+        return true
     }
 
     /// Writes the rest: `"prev":"…","seq":…,"time":"…","type":"…","v":1}`.
+    ///
+    /// The tail is assembled in a stack buffer and appended in one copy: it runs once per entry
+    /// inside the append transaction, where byte-by-byte appends showed up.
     static func encodeTail(
         previousHash: SHA256Digest,
         sequenceNumber: UInt64,
@@ -192,40 +209,82 @@ public struct Entry: Sendable, Hashable {
         type: String,
         into bytes: inout [UInt8]
     ) {
-        bytes.append(contentsOf: #""prev":""#.utf8)
-        appendHex(previousHash, to: &bytes)
-        bytes.append(contentsOf: #"","seq":"#.utf8)
-        appendDecimal(sequenceNumber, to: &bytes)
-        bytes.append(contentsOf: #","time":""#.utf8)
-        bytes.append(contentsOf: timeText)
-        bytes.append(contentsOf: #"","type":""#.utf8)
-        bytes.append(contentsOf: type.utf8)
-        bytes.append(contentsOf: #"","v":1}"#.utf8)
+        // The fixed text is 46 bytes, the hash 64, the sequence number at most 20 digits.
+        let capacity = 46 + 64 + 20 + timeText.count + type.utf8.count
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { buffer in
+            var tail = TailWriter(buffer: buffer)
+            tail.write(#""prev":""#)
+            tail.writeHex(previousHash)
+            tail.write(#"","seq":"#)
+            tail.writeDecimal(sequenceNumber)
+            tail.write(#","time":""#)
+            tail.write(timeText)
+            tail.write(#"","type":""#)
+            if type.utf8.withContiguousStorageIfAvailable({ tail.write($0) }) == nil {
+                Array(type.utf8).withUnsafeBufferPointer { tail.write($0) }
+            }
+            tail.write(#"","v":1}"#)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<tail.count]))
+        }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+    /// Writes ASCII into a buffer the caller has sized; ``encodeTail(previousHash:sequenceNumber:timeText:type:into:)``
+    /// counts the space it needs.
+    private struct TailWriter {
+        let buffer: UnsafeMutableBufferPointer<UInt8>
+        var count = 0
 
-    private static func appendHex(_ digest: SHA256Digest, to bytes: inout [UInt8]) {
-        digest.withUnsafeBytes { raw in
-            for byte in raw {
-                bytes.append(hexDigits[Int(byte >> 4)])
-                bytes.append(hexDigits[Int(byte & 0x0f)])
+        init(buffer: UnsafeMutableBufferPointer<UInt8>) {
+            self.buffer = buffer
+        }
+
+        mutating func write(_ text: StaticString) {
+            write(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        }
+
+        mutating func write(_ bytes: UnsafeBufferPointer<UInt8>) {
+            precondition(count + bytes.count <= buffer.count, "entry tail buffer too small")
+            _ = UnsafeMutableBufferPointer(rebasing: buffer[count...]).initialize(fromContentsOf: bytes)
+            count += bytes.count
+        }
+
+        /// Writes 64 lower-case hex digits.
+        mutating func writeHex(_ digest: SHA256Digest) {
+            precondition(count + 64 <= buffer.count, "entry tail buffer too small")
+            digest.withUnsafeBytes { raw in
+                for byte in raw {
+                    buffer[count] = Self.hexDigit(byte >> 4)
+                    buffer[count + 1] = Self.hexDigit(byte & 0x0f)
+                    count += 2
+                }
             }
         }
-    }
 
-    private static func appendDecimal(_ value: UInt64, to bytes: inout [UInt8]) {
-        guard value >= 10 else {
-            bytes.append(UInt8(ascii: "0") + UInt8(value))
-            return
+        /// Writes an unsigned integer in decimal, without leading zeros.
+        mutating func writeDecimal(_ value: UInt64) {
+            let digits = value == 0 ? 1 : Self.decimalDigitCount(value)
+            precondition(count + digits <= buffer.count, "entry tail buffer too small")
+            var rest = value
+            for position in stride(from: count + digits - 1, through: count, by: -1) {
+                buffer[position] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+            }
+            count += digits
         }
-        let start = bytes.count
-        var rest = value
-        while rest > 0 {
-            bytes.append(UInt8(ascii: "0") + UInt8(rest % 10))
-            rest /= 10
+
+        private static func decimalDigitCount(_ value: UInt64) -> Int {
+            var digits = 0
+            var rest = value
+            while rest > 0 {
+                digits += 1
+                rest /= 10
+            }
+            return digits
         }
-        bytes[start...].reverse()
+
+        private static func hexDigit(_ nibble: UInt8) -> UInt8 {
+            nibble < 10 ? UInt8(ascii: "0") + nibble : UInt8(ascii: "a") - 10 + nibble
+        }
     }
 
     /// Checks an entry type or similar identifier: 1–64 characters of `a-z`, `0-9`, `.`, `-`, `_`.

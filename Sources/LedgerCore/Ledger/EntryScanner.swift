@@ -81,6 +81,31 @@ enum EntryScanner {
             return memcmp(base + range.lowerBound, expected, 64) == 0
         }
     }
+
+    /// Reads 64 lower-case hex digits in `bytes` as a digest, or returns `nil` for anything else.
+    static func digest(_ bytes: UnsafeRawBufferPointer, at range: Range<Int>) -> SHA256Digest? {
+        guard range.count == 64, range.lowerBound >= 0, range.upperBound <= bytes.count else { return nil }
+        func nibble(_ digit: UInt8) -> UInt8? {
+            switch digit {
+            case 0x30...0x39: digit - 0x30
+            case 0x61...0x66: digit - 0x61 + 10
+            default: nil
+            }
+        }
+        var valid = true
+        let digest = SHA256Digest { buffer in
+            for index in 0..<32 {
+                guard let high = nibble(bytes[range.lowerBound + 2 * index]),
+                    let low = nibble(bytes[range.lowerBound + 2 * index + 1])
+                else {
+                    valid = false
+                    return
+                }
+                buffer[index] = high << 4 | low
+            }
+        }
+        return valid ? digest : nil
+    }
 }
 
 extension Entry {

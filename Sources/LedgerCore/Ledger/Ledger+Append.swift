@@ -68,10 +68,21 @@ extension Ledger {
     /// A draft with its confidential values replaced by commitments, ready to be chained.
     package struct SealedDraft: Sendable {
         var type: String
-        /// The entry's canonical bytes up to its place in the chain (``Entry/encodeHead(actor:body:origin:into:)``).
-        var head: [UInt8]
+        /// Where the entry's canonical bytes up to its place in the chain
+        /// (`Entry.encodeHead(actor:body:origin:into:rejectingReservedKeys:)`) stand in
+        /// ``SealedBatch/heads``.
+        var head: Range<Int>
         /// Canonical JSON of `{pointer: opening}`, or `nil` when nothing was sealed.
         var openings: [UInt8]?
+    }
+
+    /// Sealed drafts with their heads written one after another into one buffer, so a batch costs
+    /// one allocation for its heads instead of one per draft.
+    package struct SealedBatch: Sendable {
+        /// The heads of all drafts, in order.
+        var heads: [UInt8]
+        /// The drafts, in order.
+        var drafts: [SealedDraft]
     }
 
     /// Seals a batch in order.
@@ -80,25 +91,77 @@ extension Ledger {
     /// on this project's 2-core machine (Docs/PERFORMANCE.md), so it runs on the caller's thread.
     ///
     /// - Throws: The error of the lowest-numbered bad record.
-    package func seal(_ drafts: [EntryDraft]) throws -> [SealedDraft] {
-        let origin = self.origin
-        return try drafts.enumerated().map { index, draft in try Self.seal(draft, record: index, origin: origin) }
+    package func seal(_ drafts: [EntryDraft]) throws -> SealedBatch {
+        var heads = CanonicalOutput(capacity: 512 * drafts.count)
+        var sealed: [SealedDraft] = []
+        sealed.reserveCapacity(drafts.count)
+        var checked = CheckedNames()
+        for (index, draft) in drafts.enumerated() {
+            sealed.append(try Self.seal(draft, record: index, origin: origin, checked: &checked, heads: &heads))
+        }
+        return SealedBatch(heads: heads.withBytes { Array($0) }, drafts: sealed)
+    }
+
+    /// The type and actor of the last draft that passed validation; batches mostly repeat them.
+    package struct CheckedNames {
+        var type: String?
+        var actor: String?
+
+        package init() {}
     }
 
     /// Validates a draft and seals its confidential values (salts are drawn here, outside the
     /// transaction, so a replayed transaction writes the same bytes).
-    package static func seal(_ draft: EntryDraft, record: Int, origin: String) throws -> SealedDraft {
+    package static func seal(_ draft: EntryDraft, record: Int, origin: String) throws -> SealedBatch {
+        var checked = CheckedNames()
+        var heads = CanonicalOutput(capacity: 512)
+        let sealed = try seal(draft, record: record, origin: origin, checked: &checked, heads: &heads)
+        return SealedBatch(heads: heads.withBytes { Array($0) }, drafts: [sealed])
+    }
+
+    /// Seals a draft, writing its head onto `heads` and skipping the checks of a type and an actor
+    /// equal to those last checked.
+    private static func seal(
+        _ draft: EntryDraft,
+        record: Int,
+        origin: String,
+        checked: inout CheckedNames,
+        heads: inout CanonicalOutput
+    ) throws -> SealedDraft {
         func fail(_ field: String, _ message: String) -> LedgerError {
             LedgerError(code: .invalidInput, message: "record \(record), field '\(field)': \(message)")
         }
-        do {
-            try Entry.validateName(draft.type, field: "type")
-        } catch {
-            throw fail("type", "must be 1–64 characters of a-z, 0-9, '.', '-', '_'")
+        if draft.type != checked.type {
+            do {
+                try Entry.validateName(draft.type, field: "type")
+            } catch {
+                throw fail("type", "must be 1–64 characters of a-z, 0-9, '.', '-', '_'")
+            }
+            checked.type = draft.type
         }
-        guard (1...256).contains(draft.actor.utf8.count), draft.actor.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f })
-        else {
-            throw fail("actor", "must be 1–256 characters without control characters")
+        if draft.actor != checked.actor {
+            guard (1...256).contains(draft.actor.utf8.count), draft.actor.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f })
+            else {
+                throw fail("actor", "must be 1–256 characters without control characters")
+            }
+            checked.actor = draft.actor
+        }
+        let headStart = heads.count
+        guard !draft.confidential.isEmpty else {
+            // The common case: the body is written as it is, and reserved keys are checked on the way.
+            guard
+                Entry.encodeHead(
+                    actor: draft.actor,
+                    body: draft.body,
+                    origin: origin,
+                    into: &heads,
+                    rejectingReservedKeys: true
+                )
+            else {
+                let path = reservedKeyPath(in: draft.body) ?? JSONPointer(tokens: [])
+                throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
+            }
+            return SealedDraft(type: draft.type, head: headStart..<heads.count, openings: nil)
         }
         var body = draft.body
         var openings: [String: JSONValue] = [:]
@@ -133,13 +196,17 @@ extension Ledger {
             _ = pointer.replaceValue(with: opening.commitment.placeholder, in: &body)
             openings[pointer.text] = opening.json
         }
-        var head: [UInt8] = []
-        head.reserveCapacity(512)
-        Entry.encodeHead(actor: draft.actor, body: body, origin: origin, into: &head)
+        _ = Entry.encodeHead(
+            actor: draft.actor,
+            body: body,
+            origin: origin,
+            into: &heads,
+            rejectingReservedKeys: false
+        )
         return SealedDraft(
             type: draft.type,
-            head: head,
-            openings: openings.isEmpty ? nil : JSONValue.object(openings).canonicalBytes
+            head: headStart..<heads.count,
+            openings: JSONValue.object(openings).canonicalBytes
         )
     }
 
@@ -186,7 +253,7 @@ extension Ledger {
     /// It may run more than once (LMDB map growth replays it),
     /// so it depends only on its arguments and the stored state.
     private func appendSealed(
-        _ batch: [SealedDraft],
+        _ sealed: SealedBatch,
         time: Timestamp,
         txn: borrowing WriteTransaction
     ) throws -> AppendReceipt {
@@ -199,14 +266,17 @@ extension Ledger {
         var range = try CompactRange(size: start) { level, index in try storedNode(level: level, index: index, txn: txn)
         }
         var sequence = start
+        let lastSequence = start + UInt64(sealed.drafts.count) - 1
         // One hasher, one entry buffer and fixed key buffers serve the whole batch.
         var hasher = SHA256Hasher()
         var bytes: [UInt8] = []
         bytes.reserveCapacity(1024)
         var key = [UInt8](repeating: 0, count: 8)
         var nodeKey = [UInt8](repeating: 0, count: 9)
-        var typeKeyName = ""
-        var typeKey: [UInt8] = []
+        // The type index gets one row per run of consecutive entries of one type (Tables.typeRun):
+        // entries runStart..<sequence, all of type runType.
+        var runType = ""
+        var runStart = start
         // Write cursors stay at the end of their tables, so each append skips a descent from the root.
         let entryCursor = try txn.cursor(tables.entries)
         let nodeCursor = try txn.cursor(tables.nodes)
@@ -214,9 +284,9 @@ extension Ledger {
         let typeCursor = try txn.cursor(tables.byType)
         var timeText = time.rfc3339
         try timeText.withUTF8 { timeText in
-            for draft in batch {
+            for draft in sealed.drafts {
                 bytes.removeAll(keepingCapacity: true)
-                bytes.append(contentsOf: draft.head)
+                bytes.append(contentsOf: sealed.heads[draft.head])
                 Entry.encodeTail(
                     previousHash: previous,
                     sequenceNumber: sequence,
@@ -228,20 +298,38 @@ extension Ledger {
                 Tables.writeKey(sequence, into: &key)
                 try entryCursor.put(bytes, forKey: key, mode: .append)
                 try range.append(leafHash: leafHash, using: &hasher) { level, index, hash in
+                    // A leaf hash is stored as a node only for the batch's last entry; every other
+                    // entry's leaf hash is the next entry's `prev` (see storedNode).
+                    guard level > 0 || sequence == lastSequence else {
+                        return
+                    }
                     Tables.writeNodeKey(level: level, index: index, into: &nodeKey)
                     try nodeCursor.put(hash.bytes, forKey: nodeKey, mode: .append)
                 }
                 if let openings = draft.openings {
                     try openingCursor.put(openings, forKey: key, mode: .append)
                 }
-                if draft.type != typeKeyName {
-                    typeKeyName = draft.type
-                    typeKey = Array(draft.type.utf8)
+                if sequence > runStart, draft.type != runType {
+                    try typeCursor.put(
+                        Tables.typeRun(from: runStart, to: sequence),
+                        forKey: Array(runType.utf8),
+                        mode: .appendDuplicate
+                    )
+                    runStart = sequence
                 }
-                try typeCursor.put(key, forKey: typeKey, mode: .appendDuplicate)
+                if sequence == runStart {
+                    runType = draft.type
+                }
                 previous = leafHash
                 sequence += 1
             }
+        }
+        if sequence > runStart {
+            try typeCursor.put(
+                Tables.typeRun(from: runStart, to: sequence),
+                forKey: Array(runType.utf8),
+                mode: .appendDuplicate
+            )
         }
         let checkpoint = try Checkpoint(origin: origin, size: sequence, rootHash: range.root())
         let signed = try SignedCheckpoint.sign(checkpoint, with: signer)
@@ -251,7 +339,12 @@ extension Ledger {
             in: tables.checkpoints,
             mode: .append
         )
-        return AppendReceipt(firstSequenceNumber: start, count: batch.count, treeSize: sequence, checkpoint: signed)
+        return AppendReceipt(
+            firstSequenceNumber: start,
+            count: sealed.drafts.count,
+            treeSize: sequence,
+            checkpoint: signed
+        )
     }
 
     /// Refuses to extend a tree whose stored nodes no longer give the root of the last signed
@@ -288,11 +381,18 @@ extension Ledger {
     }
 
     /// Reads a stored perfect-subtree hash.
+    ///
+    /// Leaf hashes (level 0) are stored as nodes only for the last entry of each batch (and for
+    /// every entry of ledgers written before that); any other entry's leaf hash is the `prev` of
+    /// the entry after it. Either way a leaf hash costs at most two point reads.
     func storedNode(
         level: Int,
         index: UInt64,
         txn: borrowing some ReadableTransaction & ~Copyable
     ) throws -> SHA256Digest {
+        if level == 0, let hash = try storedLeafHash(index: index, txn: txn) {
+            return hash
+        }
         var length: Int? = nil
         let digest = try SHA256Digest { buffer in
             length = try txn.copyValue(
@@ -308,5 +408,26 @@ extension Ledger {
             )
         }
         return digest
+    }
+
+    /// The leaf hash of an entry as the next entry's `prev` records it, or `nil` when no entry
+    /// follows it.
+    private func storedLeafHash(
+        index: UInt64,
+        txn: borrowing some ReadableTransaction & ~Copyable
+    ) throws -> SHA256Digest? {
+        guard index < UInt64.max else { return nil }
+        return try txn.withValue(in: tables.entries, forKey: BigEndianKey.encode(index + 1)) { next in
+            guard let next else { return nil }
+            guard let tail = EntryScanner.scanTail(next), tail.sequenceNumber == index + 1,
+                let hash = EntryScanner.digest(next, at: tail.previousHashRange)
+            else {
+                throw LedgerError(
+                    code: .corruptLedger,
+                    message: "entry \(index + 1) is damaged: its 'prev' cannot be read"
+                )
+            }
+            return hash
+        }
     }
 }

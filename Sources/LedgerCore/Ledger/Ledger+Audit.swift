@@ -82,17 +82,43 @@ extension Ledger {
         var sequence: UInt64 = 0
 
         // Compares the next stored node with one recomputed from the entries. The scan uses the
-        // storage layer's non-generic row API and fixed buffers: it runs once per node.
+        // storage layer's non-generic row API and fixed buffers: it runs once per node. The next
+        // stored row is read ahead, because leaf hashes (level 0) are stored only for the last entry
+        // of each batch (every entry, in ledgers written before that): a leaf without a row is skipped.
         var expectedKey = [UInt8](repeating: 0, count: 9)
-        func checkNode(level: Int, index: UInt64, hash: SHA256Digest) throws {
-            report.nodesChecked += 1
-            Tables.writeNodeKey(level: level, index: index, into: &expectedKey)
-            var matches = false
-            let found = try nodes.nextRow { key, value in
-                guard value.count == SHA256Digest.byteCount, key.elementsEqual(expectedKey) else { return }
-                matches = SHA256Digest { $0.copyMemory(from: value) } == hash
+        var aheadKey = [UInt8](repeating: 0, count: 9)
+        var aheadHash: SHA256Digest? = nil
+        var isAhead = false
+        var lastStoredLeaf: UInt64? = nil
+        func readAhead() throws {
+            guard !isAhead else { return }
+            isAhead = try nodes.nextRow { key, value in
+                aheadHash = nil
+                guard key.count == 9, value.count == SHA256Digest.byteCount else {
+                    // No expected key ends in 0xFF: levels stop at 63.
+                    aheadKey[8] = 0xFF
+                    return
+                }
+                aheadKey.withUnsafeMutableBytes { $0.copyMemory(from: key) }
+                aheadHash = SHA256Digest { $0.copyMemory(from: value) }
             }
-            if !found || !matches {
+        }
+        func checkNode(level: Int, index: UInt64, hash: SHA256Digest) throws {
+            Tables.writeNodeKey(level: level, index: index, into: &expectedKey)
+            try readAhead()
+            guard isAhead, aheadKey == expectedKey else {
+                if level > 0 {
+                    report.nodesChecked += 1
+                    fail(sequence, "stored Merkle node (level \(level), index \(index)) is missing")
+                }
+                return
+            }
+            isAhead = false
+            report.nodesChecked += 1
+            if level == 0 {
+                lastStoredLeaf = index
+            }
+            if aheadHash != hash {
                 fail(sequence, "stored Merkle node (level \(level), index \(index)) does not match the entries")
             }
         }
@@ -152,7 +178,10 @@ extension Ledger {
         if sequence != total {
             fail(sequence, "the entries table counts \(total) entries but \(sequence) were read")
         }
-        if try nodes.next() != nil {
+        if sequence > 0, lastStoredLeaf != sequence - 1 {
+            fail(sequence - 1, "the last entry's leaf hash is not stored as a Merkle node")
+        }
+        if try isAhead || nodes.next() != nil {
             fail(nil, "the nodes table holds Merkle nodes beyond the last entry")
         }
         if let (key, _) = pendingCheckpoint {
@@ -165,15 +194,33 @@ extension Ledger {
         if sequence > 0, lastCheckpointSize != sequence {
             fail(nil, "the last batch (size \(sequence)) has no signed checkpoint")
         }
-        // The derived index must be exactly the rows the entries imply.
+        // The derived index must list exactly the entries, each under its type. Stored rows hold
+        // runs of entries; each run is expanded, and expansion stops once it passes the entry count.
         var storedTypeIndex = IndexDigest()
+        var storedRows: UInt64 = 0
+        var damagedRow = false
+        var expanded = [UInt8](repeating: 0, count: 8)
         let rows = try txn.cursor(tables.byType)
-        while try rows.nextRow({ key, value in storedTypeIndex.add(key: key, value: value) }) {}
-        report.indexRowsChecked = storedTypeIndex.count
-        if storedTypeIndex != typeIndex {
+        while !damagedRow,
+            try rows.nextRow({ key, value in
+                storedRows += 1
+                guard let run = Tables.decodeTypeRun(value), run.start < sequence,
+                    run.count <= sequence - run.start, run.count <= sequence - storedTypeIndex.count
+                else {
+                    damagedRow = true
+                    return
+                }
+                for entry in run.start..<(run.start + run.count) {
+                    Tables.writeKey(entry, into: &expanded)
+                    expanded.withUnsafeBytes { storedTypeIndex.add(key: key, value: $0) }
+                }
+            })
+        {}
+        report.indexRowsChecked = storedRows
+        if damagedRow || storedTypeIndex != typeIndex {
             fail(
                 nil,
-                "index 'type' differs from the entries (\(storedTypeIndex.count) rows stored, \(typeIndex.count) expected); rebuild it"
+                "index 'type' differs from the entries (\(storedTypeIndex.count) entries listed, \(typeIndex.count) expected); rebuild it"
             )
         }
         return report

@@ -236,7 +236,8 @@ public final class Ledger: Sendable {
 struct Tables: Sendable {
     /// BE64(seq) → canonical entry bytes.
     let entries: Table
-    /// BE64(last leaf index) ‖ level → hash of a perfect Merkle subtree; level 0 holds leaf hashes.
+    /// BE64(last leaf index) ‖ level → hash of a perfect Merkle subtree; level 0 holds the leaf
+    /// hash of each batch's last entry (other leaf hashes are the next entry's `prev`).
     let nodes: Table
     /// BE64(tree size) → signed checkpoint text.
     let checkpoints: Table
@@ -244,7 +245,8 @@ struct Tables: Sendable {
     let openings: Table
     /// Ledger metadata: layout, origin, verifier key.
     let meta: Table
-    /// Derived index, entry type → BE64(seq), sorted duplicates.
+    /// Derived index, entry type → runs of consecutive entries of that type, sorted duplicates;
+    /// see ``typeRun(from:to:)``.
     let byType: Table
 
     static let specs: [Environment.TableSpec] = [
@@ -281,6 +283,35 @@ struct Tables: Sendable {
     static func writeNodeKey(level: Int, index: UInt64, into key: inout [UInt8]) {
         writeKey((index + 1) << UInt64(level) - 1, into: &key)
         key[8] = UInt8(level)
+    }
+
+    /// The `index.type` value for the entries `[start, end)`, consecutive and all of one type.
+    ///
+    /// It is BE64(start) followed by BE64(end - start), or BE64(start) alone for a single entry,
+    /// which is also how ledgers written before runs stored every entry. Values sort by their
+    /// first entry, so a batch appends its runs with `MDB_APPENDDUP`.
+    static func typeRun(from start: UInt64, to end: UInt64) -> [UInt8] {
+        precondition(start < end, "a type run holds at least one entry")
+        var value = [UInt8](repeating: 0, count: end - start == 1 ? 8 : 16)
+        writeKey(start, into: &value)
+        if end - start > 1 {
+            for offset in 0..<8 {
+                value[8 + offset] = UInt8(truncatingIfNeeded: (end - start) >> (56 - 8 * UInt64(offset)))
+            }
+        }
+        return value
+    }
+
+    /// Reads an `index.type` value written by ``typeRun(from:to:)``.
+    ///
+    /// - Returns: The run's first entry and its length (at least 1), or `nil` for any other value.
+    static func decodeTypeRun(_ value: UnsafeRawBufferPointer) -> (start: UInt64, count: UInt64)? {
+        guard value.count == 8 || value.count == 16 else { return nil }
+        let start = UInt64(bigEndian: value.loadUnaligned(as: UInt64.self))
+        guard value.count == 16 else { return (start, 1) }
+        let count = UInt64(bigEndian: value.loadUnaligned(fromByteOffset: 8, as: UInt64.self))
+        guard count > 0 else { return nil }
+        return (start, count)
     }
 
     /// Writes a big-endian sequence key into the first 8 bytes of a buffer.
