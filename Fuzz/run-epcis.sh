@@ -21,6 +21,7 @@ SWIFT_FLAGS=(
     -enable-upcoming-feature InternalImportsByDefault
     -sanitize=fuzzer,address
     -use-ld=lld
+    -package-name CellTrace
 )
 C_FLAGS=(
     -I Sources/COpenSSL -Xcc -fmodule-map-file=Sources/COpenSSL/module.modulemap

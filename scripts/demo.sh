@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The demo for `make demo`: a small ledger, an inclusion proof checked offline, a full audit.
+# The demo for `make demo`: a small mine-to-pack chain imported as signed EPCIS submissions, its
+# lots and serials read back, an inclusion proof checked offline, and a full audit.
 set -euo pipefail
 
 binary="${1:?usage: scripts/demo.sh PATH-TO-celltrace}"
@@ -16,24 +17,59 @@ run() { printf '$ %s\n' "$*"; "$@"; }
 step "Create a ledger with its own signing key"
 run "$celltrace" init --ledger "$ledger" --origin demo.celltrace.local/ledger
 
-step "Record material lots (the supplier's name is confidential: only a salted commitment is hashed)"
-cat > "$work/lots.jsonl" <<'LOTS'
-{"lot":"SPD-2026-0412","material":"spodumene concentrate","kg":"250000","country":"AU","supplier":"Greenbushes operator"}
-{"lot":"LIOH-2026-0977","material":"lithium hydroxide monohydrate","kg":"31000","country":"CN","supplier":"Sichuan refiner"}
-{"lot":"NISO4-2026-0131","material":"nickel sulfate hexahydrate","kg":"52000","country":"ID","supplier":"HPAL operator"}
-LOTS
-run "$celltrace" append "$work/lots.jsonl" --ledger "$ledger" --confidential /supplier
+step "Register the supply chain's actors, each with its own signing key"
+run "$celltrace" keygen "$work/pilbara-mining.pem"
+"$celltrace" keygen "$work/sichuan-lithium.pem" >/dev/null
+"$celltrace" keygen "$work/cathode-co.pem" >/dev/null
+"$celltrace" keygen "$work/cell-co.pem" >/dev/null
+run "$celltrace" actor add pilbara-mining --ledger "$ledger" --role miner --key "$work/pilbara-mining.pub.pem" \
+    --legal-name "Pilbara Spodumene Pty Ltd" --party urn:epc:id:pgln:9300001.00000
+run "$celltrace" actor add sichuan-lithium --ledger "$ledger" --role refiner --key "$work/sichuan-lithium.pub.pem" \
+    --party urn:epc:id:pgln:6900002.00000
+run "$celltrace" actor add cathode-co --ledger "$ledger" --role processor --key "$work/cathode-co.pub.pem"
+run "$celltrace" actor add cell-co --ledger "$ledger" --role cell-maker --key "$work/cell-co.pub.pem"
 
-step "A second batch"
-printf '%s\n' '{"lot":"CAM-NMC811-0042","material":"NMC811 cathode active material","kg":"40500","inputs":["LIOH-2026-0977","NISO4-2026-0131"]}' \
-    | run "$celltrace" append - --ledger "$ledger"
+step "Register their facilities (coordinates are confidential: only a salted commitment is hashed)"
+run "$celltrace" facility add urn:epc:id:sgln:9300001.00001.0 --ledger "$ledger" --operator pilbara-mining \
+    --kind mine --country AU --subdivision AU-WA --latitude=-21.0393 --longitude 118.8987
+run "$celltrace" facility add urn:epc:id:sgln:6900002.00001.0 --ledger "$ledger" --operator sichuan-lithium \
+    --kind refinery --country CN --subdivision CN-SC
+run "$celltrace" facility add urn:celltrace:facility:cathode-plant --ledger "$ledger" --operator cathode-co \
+    --kind cathode --country CN --subdivision CN-HN
+run "$celltrace" facility add urn:celltrace:facility:cell-plant --ledger "$ledger" --operator cell-co \
+    --kind cell --country HU
+run "$celltrace" facility list --ledger "$ledger"
 
-step "The entries, as their canonical bytes"
-run "$celltrace" log --ledger "$ledger"
+step "Each actor imports its EPCIS 2.0 events as one signed submission"
+chain=Fixtures/epcis/chain
+run "$celltrace" import "$chain/01-mine.jsonld" --ledger "$ledger" --as pilbara-mining --key "$work/pilbara-mining.pem"
+run "$celltrace" import "$chain/02-refinery.jsonld" --ledger "$ledger" --as sichuan-lithium --key "$work/sichuan-lithium.pem"
+run "$celltrace" import "$chain/03-cathode.jsonl" --ledger "$ledger" --as cathode-co --key "$work/cathode-co.pem"
+run "$celltrace" import "$chain/04-cells.jsonld" --ledger "$ledger" --as cell-co --key "$work/cell-co.pem"
 
-step "Prove that entry 1 is in the ledger"
-"$celltrace" prove inclusion --seq 1 --ledger "$ledger" > "$work/entry1.proof"
-"$celltrace" log --from 1 --to 1 --ledger "$ledger" > "$work/entry1.json"
+step "Importing the same document again changes nothing"
+run "$celltrace" import "$chain/04-cells.jsonld" --ledger "$ledger" --as cell-co --key "$work/cell-co.pem"
+
+step "A bad submission is refused whole, every problem named"
+cat > "$work/bad.jsonl" <<'BAD'
+{"type":"TransformationEvent","eventTime":"2026-03-01T08:00:00+01:00","eventTimeZoneOffset":"+01:00","bizLocation":{"id":"urn:celltrace:facility:cell-plant"},"inputQuantityList":[{"epcClass":"urn:celltrace:lot:cam-811-0210","quantity":5,"uom":"TNE"}],"outputQuantityList":[{"epcClass":"urn:celltrace:lot:cells-0301","quantity":4,"uom":"TNE"}],"ilmd":{"ct:material":"cell-nmc811"}}
+{"type":"ObjectEvent","eventTime":"2026-03-01T09:00:00+01:00","eventTimeZoneOffset":"+01:00","action":"ADD","bizLocation":{"id":"urn:epc:id:sgln:9300001.00001.0"},"quantityList":[{"epcClass":"urn:celltrace:lot:x","quantity":1,"uom":"KWH"}],"ilmd":{"ct:material":"ore"}}
+BAD
+printf '$ celltrace import %s --as cell-co --key …\n' "$work/bad.jsonl"
+if "$celltrace" import "$work/bad.jsonl" --ledger "$ledger" --as cell-co --key "$work/cell-co.pem"; then
+    echo "unexpected: a bad submission was imported" >&2
+    exit 1
+else
+    echo "(exit status $?: nothing was written)"
+fi
+
+step "Where the cathode came from, and where a cell sits"
+run "$celltrace" lot show urn:celltrace:lot:cam-811-0210 --ledger "$ledger"
+run "$celltrace" serial show urn:epc:id:sgtin:4012345.011111.3 --ledger "$ledger"
+
+step "Prove that the cathode plant's TransformationEvent (entry 17) is in the ledger"
+"$celltrace" prove inclusion --seq 17 --ledger "$ledger" > "$work/entry1.proof"
+"$celltrace" log --from 17 --to 17 --ledger "$ledger" > "$work/entry1.json"
 "$celltrace" key --ledger "$ledger" > "$work/ledger.vkey"
 cat "$work/entry1.proof"
 
@@ -44,7 +80,7 @@ fi
 run "$celltrace" verify-proof "$work/entry1.proof" --entry "$work/entry1.json" --vkey "$(cat "$work/ledger.vkey")"
 
 step "A changed entry does not verify"
-sed 's/31000/31500/' "$work/entry1.json" > "$work/entry1-changed.json"
+sed 's/cam-811-0210/cam-811-0211/' "$work/entry1.json" > "$work/entry1-changed.json"
 printf '$ celltrace verify-proof %s --entry %s --vkey …\n' "$work/entry1.proof" "$work/entry1-changed.json"
 if "$celltrace" verify-proof "$work/entry1.proof" --entry "$work/entry1-changed.json" --vkey "$(cat "$work/ledger.vkey")"; then
     echo "unexpected: a changed entry verified" >&2
@@ -53,8 +89,8 @@ else
     echo "(exit status $?: the proof does not hold for the changed entry)"
 fi
 
-step "Consistency between the first and second checkpoint"
-run "$celltrace" prove consistency --from 3 --to 4 --ledger "$ledger"
+step "Consistency: the ledger at size 25 extends the ledger at size 15"
+run "$celltrace" prove consistency --from 15 --to 25 --ledger "$ledger"
 
 step "Full audit"
 run "$celltrace" verify --deep --ledger "$ledger"
