@@ -1,0 +1,220 @@
+import LedgerCore
+import LedgerCrypto
+import SupplyChain
+import Testing
+
+/// Serial commissioning, modules and packs, and the master-data rules.
+@Suite("Serials, assembly and master data")
+struct AssemblyTests {
+    static let cellPlant = "urn:celltrace:facility:cell-plant"
+    static let prefix = "urn:epc:id:sgtin:4012345.011111."
+
+    /// The chain imported up to the cells: cell-co holds 100 t of cells in lot CELLS.
+    private func chainWithCells() throws -> ChainFixture {
+        let fixture = try ChainFixture()
+        for (file, actor) in ChainFixture.documents.prefix(3) {
+            try fixture.importDocument(file, as: actor)
+        }
+        let cells = Events.json([
+            "type": "TransformationEvent", "eventTime": "2026-02-25T08:00:00+01:00", "eventTimeZoneOffset": "+01:00",
+            "bizLocation": ["id": .string(Self.cellPlant)],
+            "inputQuantityList": [Events.quantity("urn:celltrace:lot:cam-811-0210", 70)],
+            "outputQuantityList": [Events.quantity("CELLS", 60)], "ilmd": ["ct:material": "cell-nmc811"],
+        ])
+        try fixture.chain.importSubmission(Array(cells.utf8), actor: "cell-co", key: try fixture.key("cell-co"))
+        return fixture
+    }
+
+    static func commission(first: String, last: String, lot: String = "CELLS", cellKg: Double = 0.9) -> String {
+        Events.json([
+            "type": "ObjectEvent", "eventTime": "2026-02-26T08:00:00+01:00", "eventTimeZoneOffset": "+01:00",
+            "action": "ADD", "bizStep": "commissioning", "bizLocation": ["id": .string(cellPlant)], "epcList": [],
+            "ct:cellLot": .string(lot),
+            "ct:serialRanges": [["prefix": .string(prefix), "first": .string(first), "last": .string(last)]],
+            "ct:cellMass": ["quantity": .number(cellKg), "uom": "KGM"],
+            "ct:nominalEnergy": ["quantity": 0.25, "uom": "KWH"],
+        ])
+    }
+
+    static func assemble(_ parent: String, _ children: [String], action: String = "ADD") -> String {
+        Events.json([
+            "type": "AggregationEvent", "eventTime": "2026-02-27T08:00:00+01:00", "eventTimeZoneOffset": "+01:00",
+            "action": .string(action), "bizLocation": ["id": .string(cellPlant)], "parentID": .string(parent),
+            "childEPCs": .array(children.map(JSONValue.string)),
+        ])
+    }
+
+    @Test("serial ranges: no overlap, spelled without leading zeros, cells no heavier than their lot")
+    func commissioning() throws {
+        let fixture = try chainWithCells()
+        try fixture.chain.importSubmission(
+            Array(Self.commission(first: "1", last: "1000").utf8),
+            actor: "cell-co",
+            key: try fixture.key("cell-co")
+        )
+        let overlap = try fixture.rejection([Self.commission(first: "1000", last: "2000")], as: "cell-co")
+        #expect(overlap.problems.first?.field == "/ct:serialRanges/0/first")
+        #expect(overlap.problems.first?.message.contains("are already commissioned") == true)
+        let leadingZero = try fixture.rejection([Self.commission(first: "01001", last: "2000")], as: "cell-co")
+        #expect(leadingZero.problems.first?.message.contains("without leading zeros") == true)
+        // 60 t of cells: 66,000 more cells of 0.9 kg would bring the lot to 60,300 kg.
+        let heavy = try fixture.rejection([Self.commission(first: "1001", last: "67000")], as: "cell-co")
+        #expect(heavy.problems.first?.message.contains("more than the 60000 kg made") == true)
+        let unknownLot = try fixture.rejection(
+            [Self.commission(first: "5001", last: "6000", lot: "NOPE")],
+            as: "cell-co"
+        )
+        #expect(unknownLot.problems.first?.field == "/ct:cellLot")
+        #expect(try fixture.chain.serial(Self.prefix + "1000")?.range?.lot == "CELLS")
+    }
+
+    @Test("modules and packs: known children, one parent at a time, no containment cycles, disassembly")
+    func assembly() throws {
+        let fixture = try chainWithCells()
+        let key = try fixture.key("cell-co")
+        try fixture.chain.importSubmission(
+            Array(Self.commission(first: "1", last: "100").utf8),
+            actor: "cell-co",
+            key: key
+        )
+        try fixture.chain.importSubmission(
+            Array(
+                [
+                    Self.assemble("MOD-1", [Self.prefix + "1", Self.prefix + "2"]), Self.assemble("PACK-1", ["MOD-1"]),
+                ].joined(separator: "\n").utf8
+            ),
+            actor: "cell-co",
+            key: key
+        )
+        #expect(try fixture.chain.serial(Self.prefix + "2")?.containedIn == ["MOD-1", "PACK-1"])
+
+        let unknown = try fixture.rejection([Self.assemble("MOD-2", [Self.prefix + "101"])], as: "cell-co")
+        #expect(unknown.problems.first?.field == "/childEPCs/0")
+        #expect(
+            unknown.problems.first?.message.contains("neither a commissioned cell serial nor an assembled module")
+                == true
+        )
+        let twice = try fixture.rejection([Self.assemble("MOD-2", [Self.prefix + "1"])], as: "cell-co")
+        #expect(twice.problems.first?.message.contains("is already in MOD-1; disassemble it first") == true)
+        let cycle = try fixture.rejection([Self.assemble("MOD-1", ["PACK-1"])], as: "cell-co")
+        #expect(cycle.problems.first?.message.contains("(a cycle)") == true)
+        let notHeld = try fixture.rejection([Self.assemble("MOD-3", [Self.prefix + "3"])], as: "sichuan-lithium")
+        #expect(notHeld.problems.contains { $0.field == "/bizLocation/id" })
+
+        try fixture.chain.importSubmission(
+            Array(Self.assemble("MOD-1", [Self.prefix + "2"], action: "DELETE").utf8),
+            actor: "cell-co",
+            key: key
+        )
+        #expect(try fixture.chain.serial(Self.prefix + "2")?.containedIn == [])
+        #expect(try fixture.chain.serial("MOD-1")?.children == [Self.prefix + "1"])
+        let notInside = try fixture.rejection(
+            [Self.assemble("MOD-1", [Self.prefix + "3"], action: "DELETE")],
+            as: "cell-co"
+        )
+        #expect(notInside.problems.first?.message.contains("is not in MOD-1") == true)
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
+    @Test("an eventID names one event: reusing it for another is refused, in the ledger and in the document")
+    func eventIDReuse() throws {
+        let fixture = try ChainFixture()
+        let first =
+            #"{"eventID":"urn:uuid:6f1c2c1e-0000-4000-8000-000000000001","#
+            + String(Events.extract("A").dropFirst())
+        let other =
+            #"{"eventID":"urn:uuid:6f1c2c1e-0000-4000-8000-000000000001","#
+            + String(Events.extract("B").dropFirst())
+        let inDocument = try fixture.rejection([first, other], as: "pilbara-mining")
+        #expect(inDocument.problems.first?.index == 1)
+        #expect(inDocument.problems.first?.message.contains("earlier, different event of this document") == true)
+        try fixture.chain.importSubmission(
+            Array(first.utf8),
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining")
+        )
+        let inLedger = try fixture.rejection([other], as: "pilbara-mining")
+        #expect(inLedger.problems.first?.message.contains("is already used by a different event") == true)
+    }
+
+    @Test("receiving checks that the goods were shipped to the receiver")
+    func receiving() throws {
+        let fixture = try ChainFixture()
+        try fixture.importDocument("epcis/chain/01-mine.jsonld", as: "pilbara-mining")
+        let receipt = Events.json([
+            "type": "ObjectEvent", "eventTime": "2026-01-25T09:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+            "action": "OBSERVE", "bizStep": "receiving",
+            "quantityList": [Events.quantity("urn:epc:class:lgtin:9300001.000011.SC6-2601", 100)],
+        ])
+        let error = try fixture.rejection([receipt], as: "cathode-co")
+        #expect(error.problems.first?.message.contains("was it shipped to them?") == true)
+        #expect(
+            try fixture.chain.importSubmission(
+                Array(receipt.utf8),
+                actor: "sichuan-lithium",
+                key: try fixture.key("sichuan-lithium")
+            )
+            .written == 1
+        )
+    }
+
+    @Test("master data: duplicate actors and facilities, unknown operators, bad codes are refused by field")
+    func masterData() throws {
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        let duplicate = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.registerActor(
+                ActorDraft(id: "cell-co", name: "Again", role: .cellMaker, publicKey: Ed25519PrivateKey().publicKey)
+            )
+        }
+        #expect(duplicate.problems.first?.field == "/id")
+        let badFacility = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.registerFacility(
+                FacilityDraft(
+                    id: "urn:x:plant",
+                    operatorID: "nobody",
+                    kind: .cell,
+                    country: "Hungary",
+                    subdivision: "HU-BU"
+                )
+            )
+        }
+        #expect(Set(badFacility.problems.map(\.field)) == ["/country", "/subdivision"])
+        let unknownOperator = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.registerFacility(
+                FacilityDraft(id: "urn:x:plant", operatorID: "nobody", kind: .cell, country: "HU")
+            )
+        }
+        #expect(unknownOperator.problems.first?.field == "/operator")
+        let badTable = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.recordFactorTable(
+                [
+                    "id": "grid", "version": 1, "source": "IEA 2024", "year": 2023,
+                    "factors": [
+                        ["category": "grid", "geography": "CN-SC", "value": "0.1", "unit": "kgCO2e/kWh"],
+                        [
+                            "category": "grid", "geography": "CN-SC", "basis": "location", "value": "0.2",
+                            "unit": "kgCO2e/kWh",
+                        ],
+                        ["category": "fuel", "name": "diesel", "value": "-1", "unit": "kgCO2e/kWh"],
+                        ["category": "heat", "name": "steam", "value": "1", "unit": "kgCO2e/MJ"],
+                    ],
+                ]
+            )
+        }
+        #expect(
+            Set(badTable.problems.map(\.field))
+                == ["/factors/1/name", "/factors/2/value", "/factors/2/unit", "/factors/3/category"]
+        )
+        #expect(try fixture.chain.ledger.size == size, "nothing was written")
+        try fixture.chain.recordFactorTable(
+            [
+                "id": "grid", "version": 1, "source": "IEA 2024", "year": 2023,
+                "factors": [["category": "grid", "geography": "CN-SC", "value": "0.1", "unit": "kgCO2e/kWh"]],
+            ]
+        )
+        #expect(try fixture.chain.factorTables().map(\.factors.count) == [1])
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+}
