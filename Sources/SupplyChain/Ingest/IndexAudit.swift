@@ -1,4 +1,4 @@
-public import LedgerCore
+import LedgerCore
 import LedgerCrypto
 import LedgerStorage
 

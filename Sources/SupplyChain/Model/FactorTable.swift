@@ -1,4 +1,4 @@
-public import LedgerCore
+import LedgerCore
 
 /// A versioned table of emission factors, recorded in the ledger so that every calculation can be
 /// reproduced from the ledger alone.
