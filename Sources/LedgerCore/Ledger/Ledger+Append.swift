@@ -294,7 +294,8 @@ extension Ledger {
                     type: draft.type,
                     into: &bytes
                 )
-                let leafHash = MerkleTree.leafHash(bytes, using: &hasher)
+                // The raw-buffer overload: the generic one reaches SHA256Hasher unspecialised.
+                let leafHash = bytes.withUnsafeBytes { MerkleTree.leafHash($0, using: &hasher) }
                 Tables.writeKey(sequence, into: &key)
                 try entryCursor.put(bytes, forKey: key, mode: .append)
                 try range.append(leafHash: leafHash, using: &hasher) { level, index, hash in
