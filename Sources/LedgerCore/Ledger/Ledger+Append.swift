@@ -147,7 +147,7 @@ extension Ledger {
             checked.actor = draft.actor
         }
         let headStart = heads.count
-        guard !draft.confidential.isEmpty else {
+        guard !draft.confidential.isEmpty || !draft.openings.isEmpty else {
             // The common case: the body is written as it is, and reserved keys are checked on the way.
             guard
                 Entry.encodeHead(
