@@ -1,19 +1,33 @@
 /// Hexadecimal text for bytes, the encoding of digests in ledger entries.
 public enum HexCoding {
-    private static let digits = Array("0123456789abcdef".utf8)
 
     /// Encodes bytes as lower-case hexadecimal digits.
     ///
     /// - Parameter bytes: The bytes to encode.
     /// - Returns: Two digits per byte.
     public static func encode(_ bytes: some Sequence<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.underestimatedCount * 2)
-        for byte in bytes {
-            out.append(digits[Int(byte >> 4)])
-            out.append(digits[Int(byte & 0x0f)])
+        if let text = bytes.withContiguousStorageIfAvailable({ unsafe encode(contiguous: $0) }) {
+            return text
         }
-        return String(decoding: out, as: UTF8.self)
+        return unsafe Array(bytes).withUnsafeBufferPointer { unsafe encode(contiguous: $0) }
+    }
+
+    /// Writes the digits straight into the string's storage: digests are encoded several times
+    /// per entry an import writes.
+    private static func encode(contiguous bytes: UnsafeBufferPointer<UInt8>) -> String {
+        unsafe String(unsafeUninitializedCapacity: bytes.count * 2) { out in
+            for index in bytes.indices {
+                let byte = unsafe bytes[index]
+                unsafe out[2 * index] = digit(byte >> 4)
+                unsafe out[2 * index + 1] = digit(byte & 0x0f)
+            }
+            return bytes.count * 2
+        }
+    }
+
+    @inline(__always)
+    private static func digit(_ value: UInt8) -> UInt8 {
+        value < 10 ? 0x30 + value : 0x57 + value
     }
 
     /// Decodes hexadecimal digits, upper or lower case.

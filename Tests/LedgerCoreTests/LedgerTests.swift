@@ -220,6 +220,59 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         }
     }
 
+    @Test func draftSealedBeforeTheAppendIsStoredWithTheBodyItsSubmitterSaw() throws {
+        try withTemporaryDirectory { path in
+            let ledger = try Ledger.create(at: path + "/l", options: testOptions)
+            let sealed = try EntryDraft(
+                type: "generic",
+                actor: "tester",
+                body: ["lot": "LOT-1", "kg": "1200.5"],
+                confidential: [try JSONPointer("/kg")]
+            ).sealingConfidentialValues()
+            try ledger.append([sealed, EntryDraft(type: "generic", actor: "tester", body: ["lot": "LOT-2"])])
+            let entry = try ledger.entry(at: 0)
+            #expect(entry.body == sealed.body)
+            #expect(try ledger.openings(forEntryAt: 0)[try JSONPointer("/kg")]?.value == "1200.5")
+            var forged = sealed
+            forged.body = ["lot": "LOT-1", "kg": ["$commit": .string(String(repeating: "0", count: 64))]]
+            #expect(throws: LedgerError(code: .invalidInput, message: "")) { try ledger.append([forged]) }
+            #expect(try ledger.audit(deep: true).isValid)
+        }
+    }
+
+    @Test func draftEncodedWhenSealedGivesTheSameEntryAsOneEncodedAtAppend() throws {
+        try withTemporaryDirectory { path in
+            var salts = Array(repeating: UInt8(7), count: 64)[...]
+            let encoded = try EntryDraft(
+                type: "generic",
+                actor: "tester",
+                body: ["lot": "LOT-1", "kg": "1200.5", "parties": ["a", "b"]],
+                confidential: [try JSONPointer("/kg"), try JSONPointer("/parties/1")]
+            ).sealingConfidentialValues(salts: &salts)
+            #expect(salts.isEmpty)
+            #expect(encoded.presealed?.body == encoded.body.canonicalBytes)
+            var plain = encoded
+            plain.body = encoded.body
+            #expect(plain.presealed == nil)
+            var entries: [[UInt8]] = []
+            var openings: [[JSONPointer: Opening]] = []
+            for (index, draft) in [encoded, plain].enumerated() {
+                let options = Ledger.Options(durable: false, clock: steppingClock())
+                let ledger = try Ledger.create(
+                    at: path + "/l\(index)",
+                    origin: "test.celltrace.local/s",
+                    options: options
+                )
+                try ledger.append([draft])
+                entries.append(try ledger.entry(at: 0).canonicalBytes)
+                openings.append(try ledger.openings(forEntryAt: 0))
+                #expect(try ledger.audit(deep: true).isValid)
+            }
+            #expect(entries[0] == entries[1])
+            #expect(openings[0] == openings[1] && openings[0].count == 2)
+        }
+    }
+
     @Test func proofsVerifyForEveryEntryAndCheckpoint() throws {
         try withTemporaryDirectory { path in
             var generator = SeededGenerator(seed: 0x5EED_1234)

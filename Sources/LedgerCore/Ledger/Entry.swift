@@ -198,6 +198,18 @@ public struct Entry: Sendable, Hashable {
         return true
     }
 
+    /// Writes the head of an entry whose body is already canonical JSON, as
+    /// ``encodeHead(actor:body:origin:into:rejectingReservedKeys:)`` would write it.
+    static func encodeHead(actor: String, canonicalBody: [UInt8], origin: String, into bytes: inout CanonicalOutput) {
+        bytes.append(#"{"actor":"#)
+        JSONValue.writeCanonical(string: actor, into: &bytes)
+        bytes.append(#","body":"#)
+        canonicalBody.withUnsafeBufferPointer { bytes.append($0) }
+        bytes.append(#","origin":""#)
+        bytes.append(utf8: origin)
+        bytes.append(#"","#)
+    }
+
     /// Writes the rest: `"prev":"…","seq":…,"time":"…","type":"…","v":1}`.
     ///
     /// The tail is assembled in a stack buffer and appended in one copy: it runs once per entry

@@ -1,3 +1,5 @@
+import LedgerCrypto
+
 /// An entry to append: what the submitter says, before the ledger numbers, chains and stamps it.
 public struct EntryDraft: Sendable, Hashable {
     /// The entry type (`generic` for plain JSON appends).
@@ -5,12 +7,30 @@ public struct EntryDraft: Sendable, Hashable {
     /// The submitting actor's identifier.
     public var actor: String
     /// The content in clear; confidential values are sealed at append.
-    public var body: JSONValue
+    public var body: JSONValue {
+        didSet { presealed = nil }
+    }
     /// The body values to store as salted commitments, with the clear value kept beside the entry.
-    public var confidential: [JSONPointer]
+    public var confidential: [JSONPointer] {
+        didSet { presealed = nil }
+    }
     /// The openings of commitments already in `body`, for a draft sealed before the append
     /// (``sealingConfidentialValues()``): a layer that signs the sealed body needs it first.
-    public var openings: [JSONPointer: Opening] = [:]
+    public var openings: [JSONPointer: Opening] = [:] {
+        didSet { presealed = nil }
+    }
+    /// The canonical bytes of `body` and of its openings, written once by
+    /// `sealingConfidentialValues(salts:)` and copied into the entry as they are; any change to
+    /// the body, its pointers or its openings drops them.
+    package private(set) var presealed: Presealed?
+
+    /// The canonical bytes of a draft sealed before the append.
+    package struct Presealed: Sendable, Hashable {
+        /// The canonical JSON of the sealed body.
+        package var body: [UInt8]
+        /// The canonical JSON of `{pointer: opening}`, or `nil` when nothing was sealed.
+        var openings: [UInt8]?
+    }
 
     /// Creates a draft.
     ///
@@ -57,6 +77,76 @@ public struct EntryDraft: Sendable, Hashable {
             sealed.openings[pointer] = opening
         }
         return sealed
+    }
+
+    /// The draft sealed now, as ``sealingConfidentialValues()`` seals it, with its body's
+    /// canonical bytes written once for the caller to hash and the append to copy.
+    ///
+    /// Salts are taken 32 bytes at a time from `salts` (one random draw for a whole batch); when
+    /// it runs short, fresh ones are drawn. A body holding a reserved key is sealed but not
+    /// encoded, so the append refuses it as it refuses any such body.
+    ///
+    /// - Parameter salts: Random bytes; what is used is removed.
+    /// - Returns: The sealed draft, with its canonical bytes unless its body holds a reserved key.
+    /// - Throws: As ``sealingConfidentialValues()``.
+    package func sealingConfidentialValues(salts: inout ArraySlice<UInt8>) throws -> EntryDraft {
+        guard openings.isEmpty else { return try sealingConfidentialValues() }
+        var sealed = self
+        sealed.confidential = []
+        var sealedOpenings: [(pointer: String, opening: Opening)] = []
+        for pointer in confidential {
+            guard !pointer.tokens.isEmpty else {
+                throw LedgerError(
+                    code: .invalidInput,
+                    message: "the whole body cannot be sealed; name a field inside it"
+                )
+            }
+            guard sealed.openings[pointer] == nil, let value = pointer.value(in: sealed.body),
+                Commitment(placeholder: value) == nil
+            else {
+                throw LedgerError(
+                    code: .invalidInput,
+                    message: "body\(pointer.text): no such field to seal, or named twice"
+                )
+            }
+            let salt: [UInt8]
+            if salts.count >= 32 {
+                salt = Array(salts.prefix(32))
+                salts = salts.dropFirst(32)
+            } else {
+                salt = SecureRandom.bytes(count: 32)
+            }
+            let opening = Opening(salt: salt, value: value)
+            _ = pointer.replaceValue(with: opening.commitment.placeholder, in: &sealed.body)
+            sealed.openings[pointer] = opening
+            sealedOpenings.append((pointer.text, opening))
+        }
+        guard !Ledger.containsReservedKey(body) else { return sealed }
+        sealed.presealed = Presealed(
+            body: sealed.body.canonicalBytes,
+            openings: sealedOpenings.isEmpty ? nil : Self.canonicalOpenings(sealedOpenings)
+        )
+        return sealed
+    }
+
+    /// The canonical JSON of `{pointer: {"salt": hex, "value": value}}`, as
+    /// `JSONValue.object(…).canonicalBytes` writes it, without building the object.
+    private static func canonicalOpenings(_ openings: [(pointer: String, opening: Opening)]) -> [UInt8] {
+        // RFC 8785 orders members by the UTF-16 code units of their keys.
+        let sorted = openings.sorted { $0.pointer.utf16.lexicographicallyPrecedes($1.pointer.utf16) }
+        var output = CanonicalOutput(capacity: 160 * openings.count)
+        output.append(UInt8(ascii: "{"))
+        for (index, (pointer, opening)) in sorted.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            JSONValue.writeCanonical(string: pointer, into: &output)
+            output.append(#":{"salt":""#)
+            output.append(utf8: HexCoding.encode(opening.salt))
+            output.append(#"","value":"#)
+            _ = opening.value.writeCanonical(into: &output, rejectingReservedKeys: false)
+            output.append(UInt8(ascii: "}"))
+        }
+        output.append(UInt8(ascii: "}"))
+        return output.withBytes { Array($0) }
     }
 }
 

@@ -55,6 +55,10 @@ public struct JSONPointer: Sendable, Hashable, Comparable {
         var out = ""
         for token in tokens {
             out.append("/")
+            guard token.utf8.contains(where: { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }) else {
+                out.append(token)
+                continue
+            }
             for character in token {
                 switch character {
                 case "~": out.append("~0")

@@ -147,6 +147,11 @@ extension Ledger {
             checked.actor = draft.actor
         }
         let headStart = heads.count
+        if let presealed = draft.presealed {
+            // Sealed and encoded by `sealingConfidentialValues(salts:)`, which checked the body.
+            Entry.encodeHead(actor: draft.actor, canonicalBody: presealed.body, origin: origin, into: &heads)
+            return SealedDraft(type: draft.type, head: headStart..<heads.count, openings: presealed.openings)
+        }
         guard !draft.confidential.isEmpty || !draft.openings.isEmpty else {
             // The common case: the body is written as it is, and reserved keys are checked on the way.
             guard
@@ -217,7 +222,7 @@ extension Ledger {
         return reservedKeyPath(in: value, at: [])
     }
 
-    private static func containsReservedKey(_ value: JSONValue) -> Bool {
+    static func containsReservedKey(_ value: JSONValue) -> Bool {
         switch value {
         case .object(let members):
             for (key, child) in members {

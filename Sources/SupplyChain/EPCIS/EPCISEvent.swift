@@ -77,17 +77,20 @@ struct EPCISEvent: Sendable {
     ) -> [String: (key: String, value: JSONValue)] {
         var result: [String: (key: String, value: JSONValue)] = [:]
         for (key, value) in object.objectValue ?? [:] where key.utf8.contains(0x3a) {
+            // The common spelling, a prefix bound to exactly the namespace followed by an ASCII
+            // local name, needs no expanded string.
+            if let (iri, localName) = namespaces.expansion(ofKey: key), iri == CellTraceNamespace.iri,
+                localName.utf8.first.map({ $0 < 0x80 }) ?? true
+            {
+                result[String(localName)] = (key, value)
+                continue
+            }
             let expanded = namespaces.expand(key)
             if expanded.hasPrefix(CellTraceNamespace.iri) {
                 result[String(expanded.dropFirst(CellTraceNamespace.iri.count))] = (key, value)
             }
         }
         return result
-    }
-
-    /// One extension member of `object`.
-    static func ext(_ localName: String, in object: JSONValue, namespaces: EPCISNamespaces) -> JSONValue? {
-        extensionMembers(of: object, namespaces: namespaces)[localName]?.value
     }
 
     /// The pointer of an extension member as it is spelled in the event.

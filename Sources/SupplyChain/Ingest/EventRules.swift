@@ -202,7 +202,7 @@ extension Rules {
     // MARK: Checks shared by several kinds of event
 
     /// The event's facility, checked to exist and to be operated by the actor.
-    private func checkFacility(
+    private mutating func checkFacility(
         _ event: EPCISEvent,
         actor: Actor,
         sink: ProblemSink,
@@ -217,7 +217,7 @@ extension Rules {
             }
             return nil
         }
-        guard let facility = try facility(id, txn) else {
+        guard let facility = try knownFacility(id, txn) else {
             sink.add(field: "/bizLocation/id", "no facility \(id) is registered; add it with `celltrace facility add`")
             return nil
         }
@@ -434,13 +434,14 @@ extension Rules {
         }
         var source = ilmd
         var base = "/ilmd"
-        if let perLot = EPCISEvent.ext("lots", in: ilmd, namespaces: event.namespaces)?.arrayValue,
+        var extensions = EPCISEvent.extensionMembers(of: ilmd, namespaces: event.namespaces)
+        if let perLot = extensions["lots"]?.value.arrayValue,
             let index = perLot.firstIndex(where: { $0["epcClass"]?.stringValue == quantity.lot })
         {
             source = perLot[index]
             base = "/ilmd/ct:lots/\(index)"
+            extensions = EPCISEvent.extensionMembers(of: source, namespaces: event.namespaces)
         }
-        let extensions = EPCISEvent.extensionMembers(of: source, namespaces: event.namespaces)
         func field(_ name: String) -> JSONValue? {
             source[name] ?? extensions[name]?.value
         }
@@ -640,8 +641,9 @@ extension Rules {
                     sequenceNumber: sequence,
                     eventID: event.eventID
                 )
-                store.put(.edgesUp, IndexKey.edge(output.id, input.id, sequence), json: edge.json)
-                store.put(.edgesDown, IndexKey.edge(input.id, output.id, sequence), json: edge.json)
+                let value = edge.json.canonicalBytes
+                store.put(.edgesUp, IndexKey.edge(output.id, input.id, sequence), value)
+                store.put(.edgesDown, IndexKey.edge(input.id, output.id, sequence), value)
             }
         }
     }

@@ -8,6 +8,13 @@ import LedgerStorage
 /// by construction what the entries say.
 struct Rules {
     var store: StateStore
+    /// Facilities read so far; a facility never changes once registered, and every event of a
+    /// submission names one.
+    private var facilities: [String: Facility] = [:]
+
+    init(store: StateStore) {
+        self.store = store
+    }
 
     // MARK: Reads
 
@@ -19,13 +26,20 @@ struct Rules {
         try store.json(.facilities, IndexKey.text(id), txn).flatMap(Facility.init(json:))
     }
 
+    /// A registered facility, decoded once per batch.
+    mutating func knownFacility(_ id: String, _ txn: borrowing ReadTransaction) throws -> Facility? {
+        if let facility = facilities[id] { return facility }
+        let facility = try facility(id, txn)
+        facilities[id] = facility
+        return facility
+    }
+
     func lot(_ id: String, _ txn: borrowing ReadTransaction) throws -> Lot? {
-        try store.json(.lots, IndexKey.text(id), txn).flatMap(Lot.init(json:))
+        try store.lot(id, txn)
     }
 
     func holding(_ lot: String, _ actor: String, _ txn: borrowing ReadTransaction) throws -> ExactDecimal {
-        guard let bytes = try store.raw(.holdings, IndexKey.pair(lot, actor), txn) else { return .zero }
-        return ExactDecimal(String(decoding: bytes, as: UTF8.self)) ?? .zero
+        try store.holding(lot, actor, txn)
     }
 
     func actorID(forParty party: String, _ txn: borrowing ReadTransaction) throws -> String? {
@@ -49,15 +63,11 @@ struct Rules {
     // MARK: Writes
 
     mutating func setHolding(_ lot: String, _ actor: String, _ kg: ExactDecimal) {
-        if kg.isPositive {
-            store.put(.holdings, IndexKey.pair(lot, actor), Array(kg.description.utf8))
-        } else {
-            store.delete(.holdings, IndexKey.pair(lot, actor))
-        }
+        store.setHolding(lot, actor, kg)
     }
 
     mutating func putLot(_ lot: Lot) {
-        store.put(.lots, IndexKey.text(lot.id), json: lot.json)
+        store.putLot(lot)
     }
 
     // MARK: Master data

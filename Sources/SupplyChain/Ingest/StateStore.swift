@@ -50,8 +50,16 @@ enum IndexTable: String, CaseIterable, Sendable {
 /// submission see the effects of earlier ones; the overlay is written in the append's
 /// transaction. For the audit, a *complete* store starts empty and never reads storage: replaying
 /// every entry into it rebuilds the indexes from scratch.
+///
+/// Lots and holdings, which every event reads and rewrites, are kept decoded: a lot is parsed
+/// once when first read and encoded once when the overlay is written, however many events of the
+/// batch touch it.
 struct StateStore {
-    private(set) var pending: [IndexTable: [[UInt8]: [UInt8]?]] = [:]
+    private var pending: [IndexTable: [RowKey: [UInt8]?]] = [:]
+    /// Lots written by the batch, by identifier.
+    private var lots: [String: Lot] = [:]
+    /// Holdings written by the batch; `nil` for a row deleted (nothing held).
+    private var holdings: [HoldingKey: ExactDecimal?] = [:]
     /// When set, storage is never read: the overlay is the whole state.
     let complete: Bool
     let tables: [IndexTable: Table]
@@ -62,17 +70,24 @@ struct StateStore {
     }
 
     func raw(_ table: IndexTable, _ key: [UInt8], _ txn: borrowing ReadTransaction) throws -> [UInt8]? {
-        if let value = pending[table]?[key] { return value }
+        precondition(table != .lots && table != .holdings, "lots and holdings are read decoded")
+        if let value = pending[table]?[RowKey(key)] { return value }
+        return try stored(table, key, txn)
+    }
+
+    private func stored(_ table: IndexTable, _ key: [UInt8], _ txn: borrowing ReadTransaction) throws -> [UInt8]? {
         if complete { return nil }
         return try txn.value(in: IndexTable.handle(table, in: tables), forKey: key)
     }
 
     mutating func put(_ table: IndexTable, _ key: [UInt8], _ value: [UInt8]) {
-        pending[table, default: [:]][key] = .some(value)
+        precondition(table != .lots && table != .holdings, "lots and holdings are written decoded")
+        pending[table, default: [:]][RowKey(key)] = .some(value)
     }
 
     mutating func delete(_ table: IndexTable, _ key: [UInt8]) {
-        pending[table, default: [:]][key] = .some(nil)
+        precondition(table != .lots && table != .holdings, "lots and holdings are written decoded")
+        pending[table, default: [:]][RowKey(key)] = .some(nil)
     }
 
     func json(_ table: IndexTable, _ key: [UInt8], _ txn: borrowing ReadTransaction) throws -> JSONValue? {
@@ -84,19 +99,46 @@ struct StateStore {
         put(table, key, json.canonicalBytes)
     }
 
+    // MARK: Lots and holdings
+
+    /// A lot as the batch left it, or as stored.
+    func lot(_ id: String, _ txn: borrowing ReadTransaction) throws -> Lot? {
+        if let lot = lots[id] { return lot }
+        return try stored(.lots, IndexKey.text(id), txn).flatMap { try Lot(json: JSONValue(parsing: $0)) }
+    }
+
+    mutating func putLot(_ lot: Lot) {
+        lots[lot.id] = lot
+    }
+
+    /// The kilograms `actor` holds of `lot`; zero when there is no row.
+    func holding(_ lot: String, _ actor: String, _ txn: borrowing ReadTransaction) throws -> ExactDecimal {
+        if let written = holdings[HoldingKey(lot: lot, actor: actor)] { return written ?? .zero }
+        guard let bytes = try stored(.holdings, IndexKey.pair(lot, actor), txn) else { return .zero }
+        return ExactDecimal(String(decoding: bytes, as: UTF8.self)) ?? .zero
+    }
+
+    /// Sets a holding; a quantity that is not positive deletes the row.
+    mutating func setHolding(_ lot: String, _ actor: String, _ kg: ExactDecimal) {
+        holdings[HoldingKey(lot: lot, actor: actor)] = kg.isPositive ? kg : nil as ExactDecimal?
+    }
+
+    // MARK: Ranges and writing
+
     /// The first row at or after `key` in `table`, merging storage and overlay.
     func seek(
         _ table: IndexTable,
         atLeast key: [UInt8],
         _ txn: borrowing ReadTransaction
     ) throws -> (key: [UInt8], value: [UInt8])? {
+        precondition(table != .lots && table != .holdings, "lots and holdings are read decoded")
         var best: ([UInt8], [UInt8])? = nil
         if !complete {
             let cursor = try txn.cursor(IndexTable.handle(table, in: tables))
             var row = try cursor.seek(atLeast: key)
             // Skip stored rows that the overlay deleted.
             while let (storedKey, storedValue) = row {
-                if let overlaid = pending[table]?[storedKey] {
+                if let overlaid = pending[table]?[RowKey(storedKey)] {
                     if let value = overlaid {
                         best = (storedKey, value)
                         break
@@ -109,23 +151,40 @@ struct StateStore {
             }
         }
         for (pendingKey, value) in pending[table] ?? [:] {
-            guard let value, !pendingKey.lexicographicallyPrecedes(key) else { continue }
-            if best.map({ pendingKey.lexicographicallyPrecedes($0.0) }) ?? true {
-                best = (pendingKey, value)
+            guard let value, !RowKey.precedes(pendingKey.bytes, key) else { continue }
+            if best.map({ RowKey.precedes(pendingKey.bytes, $0.0) }) ?? true {
+                best = (pendingKey.bytes, value)
             }
         }
         return best.map { (key: $0.0, value: $0.1) }
     }
 
+    /// The overlay's rows of `table`, with `nil` for a deleted row, in key order.
+    private func sortedRows(_ table: IndexTable) -> [(key: RowKey, value: [UInt8]?)] {
+        var rows: [(key: RowKey, value: [UInt8]?)]
+        switch table {
+        case .lots:
+            rows = lots.map { (RowKey(IndexKey.text($0.key)), $0.value.json.canonicalBytes) }
+        case .holdings:
+            rows = holdings.map { key, kg in
+                (RowKey(IndexKey.pair(key.lot, key.actor)), kg.map { Array($0.description.utf8) })
+            }
+        default:
+            rows = (pending[table] ?? [:]).map { ($0.key, $0.value) }
+        }
+        rows.sort { $0.key < $1.key }
+        return rows
+    }
+
     /// Writes the overlay in key order.
     func flush(into txn: borrowing WriteTransaction) throws {
         for table in IndexTable.allCases {
-            guard let rows = pending[table], let handle = tables[table] else { continue }
-            for (key, value) in rows.sorted(by: { $0.key.lexicographicallyPrecedes($1.key) }) {
+            guard let handle = tables[table] else { continue }
+            for (key, value) in sortedRows(table) {
                 if let value {
-                    try txn.put(value, forKey: key, in: handle)
+                    try txn.put(value, forKey: key.bytes, in: handle)
                 } else {
-                    _ = try txn.delete(key: key, in: handle)
+                    _ = try txn.delete(key: key.bytes, in: handle)
                 }
             }
         }
@@ -133,8 +192,60 @@ struct StateStore {
 
     /// The non-deleted rows of the overlay, for the audit's comparison.
     func rows(_ table: IndexTable) -> [[UInt8]: [UInt8]] {
-        (pending[table] ?? [:]).compactMapValues { $0 }
+        var result: [[UInt8]: [UInt8]] = [:]
+        for (key, value) in sortedRows(table) {
+            if let value { result[key.bytes] = value }
+        }
+        return result
     }
+}
+
+/// A row key in the overlay.
+///
+/// It hashes its bytes as one block: an `[UInt8]` feeds the hasher byte by byte, which showed up
+/// when a submission's overlay holds tens of thousands of rows.
+struct RowKey: Hashable, Comparable {
+    var bytes: [UInt8]
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    func hash(into hasher: inout Hasher) {
+        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    }
+
+    static func == (lhs: RowKey, rhs: RowKey) -> Bool { lhs.bytes == rhs.bytes }
+
+    /// LMDB's default key order: bytes compared as unsigned, a prefix first.
+    static func < (lhs: RowKey, rhs: RowKey) -> Bool { precedes(lhs.bytes, rhs.bytes) }
+
+    static func precedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        lhs.withUnsafeBytes { left in
+            rhs.withUnsafeBytes { right in
+                let common = min(left.count, right.count)
+                var index = 0
+                // Eight bytes at a time: keys of one table often share a long prefix.
+                while index + 8 <= common {
+                    let a = UInt64(bigEndian: left.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                    let b = UInt64(bigEndian: right.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+                    if a != b { return a < b }
+                    index += 8
+                }
+                while index < common {
+                    if left[index] != right[index] { return left[index] < right[index] }
+                    index += 1
+                }
+                return left.count < right.count
+            }
+        }
+    }
+}
+
+/// The key of a holding in the overlay.
+struct HoldingKey: Hashable {
+    var lot: String
+    var actor: String
 }
 
 /// Index keys.

@@ -270,14 +270,17 @@ extension SupplyChainLedger {
             drafts.reserveCapacity(accepted.count + 1)
             var hashes: [JSONValue] = []
             hashes.reserveCapacity(accepted.count)
-            for event in accepted {
+            let confidential = accepted.map(Self.confidentialPointers(of:))
+            // One random draw for every salt of the submission.
+            var salts = SecureRandom.bytes(count: 32 * confidential.reduce(0) { $0 + $1.count })[...]
+            for (event, pointers) in zip(accepted, confidential) {
                 let draft = try EntryDraft(
                     type: EntryType.event,
                     actor: actorID,
                     body: Self.entryBody(of: event, documentBindings: document.bindings),
-                    confidential: Self.confidentialPointers(of: event)
-                ).sealingConfidentialValues()
-                hashes.append(.string(SHA256.hash(draft.body.canonicalBytes).hex))
+                    confidential: pointers
+                ).sealingConfidentialValues(salts: &salts)
+                hashes.append(.string(SHA256.hash(draft.presealed?.body ?? draft.body.canonicalBytes).hex))
                 drafts.append(draft)
             }
             var submission: [String: JSONValue] = [
