@@ -37,7 +37,7 @@ struct KeygenCommand: ParsableCommand {
         } catch {
             throw Failure.badInput("cannot write \(output): \(error)")
         }
-        let keyID = String(SHA256.hash(key.publicKey.rawRepresentation).hex.prefix(16))
+        let keyID = ActorKey.id(of: key.publicKey.rawRepresentation)
         if json {
             Console.out(
                 JSONValue.object([

@@ -134,41 +134,30 @@ public final class SupplyChainLedger: Sendable {
     /// Gives an actor a new key; the old key stays valid for what it signed before.
     @discardableResult
     public func rotateKey(actor: String, to publicKey: Ed25519PublicKey) throws -> AppendReceipt {
-        let sink = ProblemSink(identifier: actor)
-        let body: JSONValue = ["actor": .string(actor), "key": .string(Base64.encode(publicKey.rawRepresentation))]
-        let (receipt, _) = try commit { rules, first, txn in
-            try rules.changeKey(
-                actorID: actor,
-                newKey: publicKey.rawRepresentation,
-                revokedKeyID: nil,
-                reason: nil,
-                sequence: first,
-                sink: sink,
-                txn
-            )
-            guard sink.isEmpty else { throw Self.fail(sink, "the key rotation") }
-            return ([EntryDraft(type: EntryType.actorKeyRotate, actor: Self.operatorActor, body: body)], ())
-        }
-        return try Self.written(receipt)
+        try recordKeyChange(
+            EntryType.actorKeyRotate,
+            ["actor": .string(actor), "key": .string(Base64.encode(publicKey.rawRepresentation))],
+            what: "the key rotation"
+        )
     }
 
     /// Revokes one of an actor's keys: it signs nothing from this entry on.
     @discardableResult
     public func revokeKey(actor: String, keyID: String, reason: String) throws -> AppendReceipt {
-        let sink = ProblemSink(identifier: actor)
-        let body: JSONValue = ["actor": .string(actor), "keyID": .string(keyID), "reason": .string(reason)]
+        try recordKeyChange(
+            EntryType.actorKeyRevoke,
+            ["actor": .string(actor), "keyID": .string(keyID), "reason": .string(reason)],
+            what: "the revocation"
+        )
+    }
+
+    /// Validates and appends a key rotation or revocation, through the rules the audit replays.
+    private func recordKeyChange(_ type: String, _ body: JSONValue, what: String) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: body["actor"]?.stringValue)
         let (receipt, _) = try commit { rules, first, txn in
-            try rules.changeKey(
-                actorID: actor,
-                newKey: nil,
-                revokedKeyID: keyID,
-                reason: reason,
-                sequence: first,
-                sink: sink,
-                txn
-            )
-            guard sink.isEmpty else { throw Self.fail(sink, "the revocation") }
-            return ([EntryDraft(type: EntryType.actorKeyRevoke, actor: Self.operatorActor, body: body)], ())
+            try rules.applyKeyChange(type: type, body: body, sequence: first, sink: sink, txn)
+            guard sink.isEmpty else { throw Self.fail(sink, what) }
+            return ([EntryDraft(type: type, actor: Self.operatorActor, body: body)], ())
         }
         return try Self.written(receipt)
     }

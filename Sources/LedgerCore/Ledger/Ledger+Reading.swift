@@ -69,13 +69,22 @@ extension Ledger {
     /// - Returns: The openings by pointer; empty when the entry has no confidential fields.
     /// - Throws: ``LedgerError/Code/corruptLedger`` when a stored opening does not open its commitment.
     public func openings(forEntryAt sequenceNumber: UInt64) throws -> [JSONPointer: Opening] {
-        let entry = try entry(at: sequenceNumber)
+        try openings(of: entry(at: sequenceNumber))
+    }
+
+    /// The clear values of an entry already read (and checked against its leaf hash, as
+    /// ``forEachEntry(in:_:)`` and ``entry(at:)`` do), checked against its commitments.
+    ///
+    /// - Parameter entry: The entry.
+    /// - Returns: The openings by pointer; empty when the entry has no confidential fields.
+    /// - Throws: ``LedgerError/Code/corruptLedger`` when a stored opening does not open its commitment.
+    public func openings(of entry: Entry) throws -> [JSONPointer: Opening] {
         let stored = try Self.wrapStorage {
             try environment.read { txn in
-                try txn.value(in: tables.openings, forKey: BigEndianKey.encode(sequenceNumber))
+                try txn.value(in: tables.openings, forKey: BigEndianKey.encode(entry.sequenceNumber))
             }
         }
-        let openings = try Self.decodeOpenings(stored, sequenceNumber: sequenceNumber)
+        let openings = try Self.decodeOpenings(stored, sequenceNumber: entry.sequenceNumber)
         try Self.check(openings, against: entry)
         return openings
     }

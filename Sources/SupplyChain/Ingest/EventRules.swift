@@ -487,6 +487,31 @@ extension Rules {
         return (material, field("grade")?.stringValue, content, country)
     }
 
+    /// The record of a lot that `event` makes, with its master data (problems go to `sink`).
+    private func newLot(
+        _ quantity: LotQuantity,
+        event: EPCISEvent,
+        facility: Facility?,
+        sequence: UInt64,
+        inputs: [String],
+        sink: ProblemSink
+    ) -> Lot {
+        let data = masterData(for: quantity, event: event, facility: facility, sink: sink)
+        return Lot(
+            id: quantity.lot,
+            material: data.material,
+            grade: data.grade,
+            elementContent: data.content,
+            countryOfOrigin: data.country,
+            facility: facility?.id ?? "",
+            createdBy: event.eventID,
+            createdAt: sequence,
+            eventTime: event.eventTimeText,
+            producedKg: quantity.kg,
+            inputs: inputs
+        )
+    }
+
     private func checkNewLot(
         _ quantity: LotQuantity,
         inputs: [String],
@@ -538,22 +563,7 @@ extension Rules {
                 continue
             }
             try checkNewLot(quantity, inputs: [], sink: sink, txn)
-            let data = masterData(for: quantity, event: event, facility: facility, sink: sink)
-            lots.append(
-                Lot(
-                    id: quantity.lot,
-                    material: data.material,
-                    grade: data.grade,
-                    elementContent: data.content,
-                    countryOfOrigin: data.country,
-                    facility: facility?.id ?? "",
-                    createdBy: event.eventID,
-                    createdAt: sequence,
-                    eventTime: event.eventTimeText,
-                    producedKg: quantity.kg,
-                    inputs: []
-                )
-            )
+            lots.append(newLot(quantity, event: event, facility: facility, sequence: sequence, inputs: [], sink: sink))
         }
         guard sink.count == before else { return }
         for lot in lots {
@@ -584,27 +594,20 @@ extension Rules {
                 continue
             }
             try checkNewLot(quantity, inputs: event.inputs.map(\.lot), sink: sink, txn)
-            let data = masterData(for: quantity, event: event, facility: facility, sink: sink)
+            let lot = newLot(
+                quantity,
+                event: event,
+                facility: facility,
+                sequence: sequence,
+                inputs: inputIDs,
+                sink: sink
+            )
             guard let sum = totalOut.adding(quantity.kg) else {
                 sink.add(field: quantity.pointer, "the outputs are too large to add exactly")
                 continue
             }
             totalOut = sum
-            outputs.append(
-                Lot(
-                    id: quantity.lot,
-                    material: data.material,
-                    grade: data.grade,
-                    elementContent: data.content,
-                    countryOfOrigin: data.country,
-                    facility: facility?.id ?? "",
-                    createdBy: event.eventID,
-                    createdAt: sequence,
-                    eventTime: event.eventTimeText,
-                    producedKg: quantity.kg,
-                    inputs: inputIDs
-                )
-            )
+            outputs.append(lot)
         }
         let totalIn = consumed.reduce(ExactDecimal.zero) { $0.adding($1.kg) ?? $0 }
         if !consumed.isEmpty, !outputs.isEmpty {

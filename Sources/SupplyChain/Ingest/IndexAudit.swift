@@ -57,7 +57,7 @@ extension SupplyChainLedger {
                     let entry = try Entry(canonicalBytes: bytes)
                     var body = entry.body
                     if !entry.commitments.isEmpty {
-                        for (pointer, opening) in try ledger.openings(forEntryAt: sequence) {
+                        for (pointer, opening) in try ledger.openings(of: entry) {
                             _ = pointer.replaceValue(with: opening.value, in: &body)
                         }
                     }
@@ -78,16 +78,7 @@ extension SupplyChainLedger {
                             try rules.registerActor(actor, sink: sink, txn)
                         }
                     case EntryType.actorKeyRotate, EntryType.actorKeyRevoke:
-                        let rotation = entry.type == EntryType.actorKeyRotate
-                        try rules.changeKey(
-                            actorID: body["actor"]?.stringValue ?? "",
-                            newKey: rotation ? body["key"]?.stringValue.flatMap { Base64.decode($0) } : nil,
-                            revokedKeyID: rotation ? nil : body["keyID"]?.stringValue,
-                            reason: body["reason"]?.stringValue,
-                            sequence: sequence,
-                            sink: sink,
-                            txn
-                        )
+                        try rules.applyKeyChange(type: entry.type, body: body, sequence: sequence, sink: sink, txn)
                     case EntryType.facilityRegister:
                         if let facility = FacilityDraft.read(body, sequence: sequence, sink: sink) {
                             try rules.registerFacility(facility, sink: sink, txn)

@@ -1,4 +1,5 @@
 import LedgerCore
+import LedgerCrypto
 import LedgerStorage
 
 /// The supply-chain rules: checks an event against the state and, when it passes, applies its
@@ -89,6 +90,31 @@ struct Rules {
         }
     }
 
+    /// Applies an `actor.key-rotate` or `actor.key-revoke` body, as written or as replayed.
+    mutating func applyKeyChange(
+        type: String,
+        body: JSONValue,
+        sequence: UInt64,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        let rotation = type == SupplyChainLedger.EntryType.actorKeyRotate
+        let newKey = body["key"]?.stringValue.flatMap { Base64.decode($0) }
+        if rotation && newKey?.count != 32 {
+            sink.add(field: "/key", "must be a base64 raw Ed25519 public key (32 bytes)")
+            return
+        }
+        try changeKey(
+            actorID: body["actor"]?.stringValue ?? "",
+            newKey: rotation ? newKey : nil,
+            revokedKeyID: rotation ? nil : body["keyID"]?.stringValue,
+            reason: body["reason"]?.stringValue,
+            sequence: sequence,
+            sink: sink,
+            txn
+        )
+    }
+
     /// Rotates an actor's key (`newKey` given) or revokes its current key (`reason` given).
     mutating func changeKey(
         actorID: String,
@@ -116,7 +142,7 @@ struct Rules {
             actor.keys[index].revocationReason = reason ?? "revoked"
         }
         if let newKey {
-            let id = KeyID.of(newKey)
+            let id = ActorKey.id(of: newKey)
             guard !actor.keys.contains(where: { $0.id == id }) else {
                 sink.add(field: "/key", "actor \(actorID) already had key \(id); a rotation needs a new key")
                 return
@@ -150,13 +176,6 @@ struct Rules {
             return
         }
         store.put(.factors, key, json: table.json)
-    }
-}
-
-/// Key identifiers: the first 8 bytes of SHA-256 of the raw public key, in hex.
-enum KeyID {
-    static func of(_ publicKey: [UInt8]) -> String {
-        String(LedgerCryptoBridge.sha256Hex(publicKey).prefix(16))
     }
 }
 

@@ -171,6 +171,7 @@ extension SupplyChainLedger {
     /// - Throws: ``SupplyChainError`` with every problem (`invalidRecords`), for a document that
     ///   is not EPCIS (`invalidDocument`), an unknown actor (`notFound`) or a key that is not the
     ///   actor's current one (`invalidSignature`).
+    @discardableResult
     public func importSubmission(
         _ bytes: [UInt8],
         actor actorID: String,

@@ -65,7 +65,7 @@ public struct ActorDraft: Sendable {
             name: name,
             role: role,
             parties: all,
-            keys: [ActorKey(id: KeyID.of(key), publicKey: key, validFrom: sequence)],
+            keys: [ActorKey(id: ActorKey.id(of: key), publicKey: key, validFrom: sequence)],
             registeredAt: sequence
         )
     }

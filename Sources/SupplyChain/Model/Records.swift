@@ -1,4 +1,5 @@
 import LedgerCore
+import LedgerCrypto
 
 /// What an actor does in the battery supply chain.
 public enum ActorRole: String, Sendable, Hashable, CaseIterable {
@@ -33,6 +34,11 @@ public struct ActorKey: Sendable, Hashable {
     /// Whether the key was revoked (not just rotated), and why.
     public var revocationReason: String?
 
+    /// The identifier of a raw public key: the first 8 bytes of its SHA-256, in hex.
+    public static func id(of publicKey: [UInt8]) -> String {
+        String(SHA256.hash(publicKey).hex.prefix(16))
+    }
+
     /// Whether the key signs for a submission recorded at `sequenceNumber`.
     public func isValid(at sequenceNumber: UInt64) -> Bool {
         sequenceNumber >= validFrom && (validUntil.map { sequenceNumber < $0 } ?? true)
@@ -40,7 +46,7 @@ public struct ActorKey: Sendable, Hashable {
 
     var json: JSONValue {
         var members: [String: JSONValue] = [
-            "id": .string(id), "ed25519": .string(Base64Text.encode(publicKey)),
+            "id": .string(id), "ed25519": .string(Base64.encode(publicKey)),
             "validFrom": .number(Double(validFrom)),
         ]
         if let validUntil { members["validUntil"] = .number(Double(validUntil)) }
@@ -59,7 +65,7 @@ public struct ActorKey: Sendable, Hashable {
 
     init?(json: JSONValue) {
         guard let id = json["id"]?.stringValue, let key = json["ed25519"]?.stringValue,
-            let raw = Base64Text.decode(key), let from = json["validFrom"]?.doubleValue
+            let raw = Base64.decode(key), let from = json["validFrom"]?.doubleValue
         else { return nil }
         self.init(
             id: id,
@@ -463,10 +469,4 @@ public struct SerialRange: Sendable, Hashable {
         )
         self.retractedAt = json["retractedAt"]?.doubleValue.map { UInt64($0) }
     }
-}
-
-/// Base64 for keys in records (thin wrapper so records do not import LedgerCrypto publicly).
-enum Base64Text {
-    static func encode(_ bytes: [UInt8]) -> String { LedgerCryptoBridge.base64Encode(bytes) }
-    static func decode(_ text: String) -> [UInt8]? { LedgerCryptoBridge.base64Decode(text) }
 }
