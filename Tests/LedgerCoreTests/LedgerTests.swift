@@ -151,6 +151,38 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         }
     }
 
+    @Test func appendPreparedAgainstAnOlderSizeOrFailingIndexingWritesNothing() throws {
+        try withTemporaryDirectory { path in
+            var options = testOptions
+            options.extraTables = [Environment.TableSpec(name: "layer.index")]
+            let ledger = try Ledger.create(at: path + "/l", options: options)
+            let index = try ledger.extraTable("layer.index")
+            try ledger.append(drafts(2))
+            // Prepared when the ledger held one entry: another writer has appended since.
+            let stale = #expect(throws: LedgerError.self) {
+                try ledger.append(drafts(1, from: 2), expectedSize: 1, indexing: nil)
+            }
+            #expect(stale?.code == .conflict)
+            struct IndexFailure: Error {}
+            #expect(throws: IndexFailure.self) {
+                try ledger.append(drafts(1, from: 2), expectedSize: 2) { txn, _ in
+                    try txn.put(Array("row".utf8), forKey: Array("k".utf8), in: index)
+                    throw IndexFailure()
+                }
+            }
+            #expect(try ledger.size == 2)
+            let receipt = try ledger.append(drafts(1, from: 2), expectedSize: 2) { txn, first in
+                try txn.put(BigEndianKey.encode(first), forKey: Array("k".utf8), in: index)
+            }
+            #expect(receipt.firstSequenceNumber == 2)
+            let row = try ledger.read { txn, size in
+                #expect(size == 3)
+                return try txn.value(in: index, forKey: Array("k".utf8))
+            }
+            #expect(row == BigEndianKey.encode(2), "the index row lands in the append's transaction")
+        }
+    }
+
     @Test func badDraftWritesNothingOfItsBatch() throws {
         try withTemporaryDirectory { path in
             let ledger = try Ledger.create(at: path + "/l", options: testOptions)
