@@ -27,6 +27,8 @@ public final class SupplyChainLedger: Sendable {
         public static let facilityRegister = "facility.register"
         /// A version of an emission-factor table.
         public static let factorTable = "factors.table"
+        /// A battery model's functional-unit parameters.
+        public static let modelRegister = "model.register"
         /// A signed submission: its actor, key, signature and the hashes of the events that follow.
         public static let submission = "submission"
         /// One EPCIS event of a submission.
@@ -34,7 +36,7 @@ public final class SupplyChainLedger: Sendable {
     }
 
     /// Entry-type prefixes that only this module writes: a plain append may not use them.
-    public static let reservedEntryTypes = ["actor", "facility", "factors", "submission", "epcis"]
+    public static let reservedEntryTypes = ["actor", "facility", "factors", "model", "submission", "epcis"]
 
     /// The actor name that master-data entries recorded by the ledger's operator carry.
     public static let operatorActor = "ledger"
@@ -188,13 +190,29 @@ public final class SupplyChainLedger: Sendable {
         return try Self.written(receipt)
     }
 
+    /// Registers a battery model's functional-unit parameters (JSON as `Docs/DATA-MODEL.md`
+    /// describes: `id`, `cyclesPerYear` or `category`, `serviceYears`, `usableEnergyShare`).
+    @discardableResult
+    public func registerBatteryModel(_ json: JSONValue) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: json["id"]?.stringValue)
+        let (receipt, _) = try commit { rules, first, txn in
+            guard let model = BatteryModel.read(json, sequence: first, sink: sink) else {
+                throw Self.fail(sink, "the battery model")
+            }
+            try rules.registerBatteryModel(model, sink: sink, txn)
+            guard sink.isEmpty else { throw Self.fail(sink, "the battery model") }
+            return ([EntryDraft(type: EntryType.modelRegister, actor: Self.operatorActor, body: model.json)], ())
+        }
+        return try Self.written(receipt)
+    }
+
     /// Records a version of an emission-factor table (JSON as `Docs/DATA-MODEL.md` describes).
     @discardableResult
     public func recordFactorTable(_ json: JSONValue) throws -> AppendReceipt {
         let sink = ProblemSink(identifier: json["id"]?.stringValue)
-        let (receipt, _) = try commit { rules, _, txn in
+        let (receipt, _) = try commit { rules, first, txn in
             guard let table = FactorTable.read(json, sink: sink) else { throw Self.fail(sink, "the factor table") }
-            try rules.recordFactorTable(table, sink: sink, txn)
+            try rules.recordFactorTable(table, sequence: first, sink: sink, txn)
             guard sink.isEmpty else { throw Self.fail(sink, "the factor table") }
             return ([EntryDraft(type: EntryType.factorTable, actor: Self.operatorActor, body: table.json)], ())
         }

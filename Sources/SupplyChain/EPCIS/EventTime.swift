@@ -23,3 +23,12 @@ enum EventTime {
         return (sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-")) && bytes[bytes.count - 3] == UInt8(ascii: ":")
     }
 }
+
+/// EPCIS date-times for other modules: `--since`, `--until` and `--as-of` take the same forms as
+/// `eventTime`.
+public enum EventTimeText {
+    /// Milliseconds since the Unix epoch of `YYYY-MM-DDThh:mm:ss[.fraction]` with `Z` or `±hh:mm`.
+    public static func utcMilliseconds(_ text: String) -> Int64? {
+        EventTime.utcMilliseconds(text)
+    }
+}

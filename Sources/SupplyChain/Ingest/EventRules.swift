@@ -154,9 +154,17 @@ extension Rules {
                 }
             }
         case .aggregationEvent where event.action == "ADD":
-            try aggregate(event, actor: actor, facility: facility, effects: &effects, sink: sink, txn)
+            try aggregate(
+                event,
+                actor: actor,
+                facility: facility,
+                sequence: sequence,
+                effects: &effects,
+                sink: sink,
+                txn
+            )
         case .aggregationEvent where event.action == "DELETE":
-            try disaggregate(event, actor: actor, effects: &effects, sink: sink, txn)
+            try disaggregate(event, actor: actor, sequence: sequence, effects: &effects, sink: sink, txn)
         default:
             for quantity in event.quantities { _ = try existingLot(quantity, sink: sink, txn) }
         }
@@ -176,6 +184,7 @@ extension Rules {
                 }
                 for certificate in event.certificationInfo where !lot.certifications.contains(certificate) {
                     lot.certifications.append(certificate)
+                    lot.certifiedAt[certificate] = sequence
                     effects.certified.append((lotID, certificate))
                 }
                 putLot(lot)
@@ -197,6 +206,7 @@ extension Rules {
                 "actor": .string(actor.id), "eventTime": .string(event.eventTimeText), "effects": effects.json,
             ]
         )
+        recordProcess(event, facility: facility, sequence: sequence, effects: effects)
     }
 
     // MARK: Checks shared by several kinds of event
@@ -801,6 +811,7 @@ extension Rules {
         putLot(updated)
         for range in ranges {
             store.put(.serials, IndexKey.serial(prefix: range.prefix, last: range.last), json: range.json)
+            store.put(.lotSerials, IndexKey.lotSerial(lotID, prefix: range.prefix, last: range.last), [])
             effects.serials.append((range.prefix, range.last))
         }
     }
@@ -815,6 +826,7 @@ extension Rules {
         _ event: EPCISEvent,
         actor: Actor,
         facility: Facility?,
+        sequence: UInt64,
         effects: inout EventEffects,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
@@ -873,6 +885,14 @@ extension Rules {
         record["children"] = .array(children.map(JSONValue.string))
         record["assembledBy"] = .string(event.eventID)
         record["facility"] = facility.map { .string($0.id) } ?? .null
+        record["history"] = .array(
+            (record["history"]?.arrayValue ?? []) + [
+                [
+                    "seq": .number(Double(sequence)), "event": .string(event.eventID),
+                    "added": .array(added.map(JSONValue.string)),
+                ]
+            ]
+        )
         store.put(.parents, IndexKey.text(parent), json: .object(record))
         for child in added { store.put(.containedIn, IndexKey.text(child), Array(parent.utf8)) }
         effects.aggregated = (parent, added)
@@ -881,6 +901,7 @@ extension Rules {
     private mutating func disaggregate(
         _ event: EPCISEvent,
         actor: Actor,
+        sequence: UInt64,
         effects: inout EventEffects,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
@@ -902,6 +923,14 @@ extension Rules {
         guard sink.count == before else { return }
         children.removeAll { removed.contains($0) }
         record["children"] = .array(children.map(JSONValue.string))
+        record["history"] = .array(
+            (record["history"]?.arrayValue ?? []) + [
+                [
+                    "seq": .number(Double(sequence)), "event": .string(event.eventID),
+                    "removed": .array(removed.map(JSONValue.string)),
+                ]
+            ]
+        )
         store.put(.parents, IndexKey.text(parent), json: .object(record))
         for child in removed { store.delete(.containedIn, IndexKey.text(child)) }
         effects.disaggregated = (parent, removed)
@@ -1021,6 +1050,7 @@ extension Rules {
             // The range leaves the index; its event record keeps what it was.
             store.delete(.serials, IndexKey.serial(prefix: serial.prefix, last: serial.last))
             if let range = try commissionedRange(effects: serial, txn), var lot = try lot(range.lot, txn) {
+                store.delete(.lotSerials, IndexKey.lotSerial(range.lot, prefix: serial.prefix, last: serial.last))
                 lot.commissionedKg = lot.commissionedKg.subtracting(range.totalMassKg) ?? .zero
                 putLot(lot)
             }
@@ -1047,12 +1077,14 @@ extension Rules {
         for (id, certificate) in effects.certified {
             guard var lot = try lot(id, txn) else { continue }
             lot.certifications.removeAll { $0 == certificate }
+            lot.certifiedAt[certificate] = nil
             putLot(lot)
         }
         for claim in effects.claims { store.delete(.claims, IndexKey.text(claim)) }
         record["retractedAt"] = .number(Double(sequence))
         record["retraction"] = event.errorDeclaration ?? .null
         store.put(.events, IndexKey.text(event.eventID), json: .object(record))
+        try markRetracted(event.eventID, effects: effects, at: sequence, txn)
     }
 }
 

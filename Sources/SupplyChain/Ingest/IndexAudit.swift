@@ -83,9 +83,13 @@ extension SupplyChainLedger {
                         if let facility = FacilityDraft.read(body, sequence: sequence, sink: sink) {
                             try rules.registerFacility(facility, sink: sink, txn)
                         }
+                    case EntryType.modelRegister:
+                        if let model = BatteryModel.read(body, sequence: sequence, sink: sink) {
+                            try rules.registerBatteryModel(model, sink: sink, txn)
+                        }
                     case EntryType.factorTable:
                         if let table = FactorTable.read(body, sink: sink) {
-                            try rules.recordFactorTable(table, sink: sink, txn)
+                            try rules.recordFactorTable(table, sequence: sequence, sink: sink, txn)
                         }
                     case EntryType.submission:
                         guard let actor = try rules.actor(entry.actor, txn),

@@ -169,14 +169,36 @@ struct Rules {
         store.put(.facilities, IndexKey.text(facility.id), json: facility.json)
     }
 
-    mutating func recordFactorTable(_ table: FactorTable, sink: ProblemSink, _ txn: borrowing ReadTransaction) throws {
+    mutating func registerBatteryModel(
+        _ model: BatteryModel,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        if try store.raw(.models, IndexKey.text(model.id), txn) != nil {
+            sink.add(field: "/id", "battery model \(model.id) is already registered")
+            return
+        }
+        var row = model.json.objectValue ?? [:]
+        row["registeredAt"] = .number(Double(model.registeredAt))
+        store.put(.models, IndexKey.text(model.id), json: .object(row))
+    }
+
+    mutating func recordFactorTable(
+        _ table: FactorTable,
+        sequence: UInt64,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
         let key = IndexKey.text(table.id + "@" + String(table.version))
         if try store.raw(.factors, key, txn) != nil {
             sink.add(field: "/version", "factor table \(table.id) version \(table.version) is already recorded")
             return
         }
-        store.put(.factors, key, json: table.json)
+        var row = table.json.objectValue ?? [:]
+        row["recordedAt"] = .number(Double(sequence))
+        store.put(.factors, key, json: .object(row))
     }
+
 }
 
 /// Serial numbers as a prefix and a decimal number: `urn:epc:id:sgtin:4012345.011111.1500` is

@@ -29,6 +29,15 @@ enum IndexTable: String, CaseIterable, Sendable {
     case events = "sc.events"
     /// energy-attribute certificate id → the event that claimed it.
     case claims = "sc.claims"
+    /// eventID → the event's activity data (``ProcessData``), for events that made or moved lots
+    /// or carry activity data.
+    case processes = "sc.processes"
+    /// lot ‖ 0 ‖ BE64(seq) → eventID of every event that made, used, moved or certified the lot.
+    case lotEvents = "sc.lot-events"
+    /// cell lot ‖ 0 ‖ serial prefix ‖ 0 ‖ BE64(last serial) → nothing: the lot's serial ranges.
+    case lotSerials = "sc.lot-serials"
+    /// battery model id → battery model record.
+    case models = "sc.models"
 
     static var specs: [Environment.TableSpec] { allCases.map { Environment.TableSpec(name: $0.rawValue) } }
 
@@ -262,5 +271,13 @@ enum IndexKey {
 
     static func serial(prefix: String, last: UInt64) -> [UInt8] {
         Array(prefix.utf8) + [0] + BigEndianKey.encode(last)
+    }
+
+    static func lotEvent(_ lot: String, _ sequence: UInt64) -> [UInt8] {
+        Array(lot.utf8) + [0] + BigEndianKey.encode(sequence)
+    }
+
+    static func lotSerial(_ lot: String, prefix: String, last: UInt64) -> [UInt8] {
+        Array(lot.utf8) + [0] + serial(prefix: prefix, last: last)
     }
 }

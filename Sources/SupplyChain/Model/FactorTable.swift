@@ -44,6 +44,8 @@ public struct FactorTable: Sendable, Hashable {
     public var year: Int
     /// The factors.
     public var factors: [Factor]
+    /// The sequence number of the entry that recorded this version, when read from the ledger.
+    public var recordedAt: UInt64?
 
     static let categories: [String: [String]] = [
         "grid": ["kgCO2e/kWh"],
@@ -51,7 +53,8 @@ public struct FactorTable: Sendable, Hashable {
         "transport": ["kgCO2e/tkm"],
         "material": ["kgCO2e/kg"],
     ]
-    static let gridBases = ["location", "consumption-mix", "residual-mix"]
+    /// The bases a grid factor may have.
+    public static let gridBases = ["location", "consumption-mix", "residual-mix"]
 
     var json: JSONValue {
         .object([
@@ -149,6 +152,13 @@ public struct FactorTable: Sendable, Hashable {
             }
         }
         guard sink.isEmpty, let id, let version, let source, let year else { return nil }
-        return FactorTable(id: id, version: Int(version), source: source, year: Int(year), factors: factors)
+        return FactorTable(
+            id: id,
+            version: Int(version),
+            source: source,
+            year: Int(year),
+            factors: factors,
+            recordedAt: json["recordedAt"]?.doubleValue.map { UInt64($0) }
+        )
     }
 }

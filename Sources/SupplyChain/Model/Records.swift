@@ -262,6 +262,8 @@ public struct Lot: Sendable, Hashable {
     public var inputs: [String]
     /// Certificates and audit reports (`certificationInfo` URIs) recorded on the lot.
     public var certifications: [String]
+    /// The sequence number of the entry that recorded each certificate.
+    public var certifiedAt: [String: UInt64] = [:]
     /// Whether the event that made it was retracted, and by which entry.
     public var retractedAt: UInt64?
 
@@ -284,6 +286,7 @@ public struct Lot: Sendable, Hashable {
         }
         if let retractedAt { members["retractedAt"] = .number(Double(retractedAt)) }
         if commissionedKg.isPositive { members["commissionedKg"] = .string(commissionedKg.description) }
+        if !certifiedAt.isEmpty { members["certifiedAt"] = .object(certifiedAt.mapValues { .number(Double($0)) }) }
         return .object(members)
     }
 
@@ -343,6 +346,9 @@ public struct Lot: Sendable, Hashable {
         self.certifications = json["certifications"]?.arrayValue?.compactMap(\.stringValue) ?? []
         self.retractedAt = json["retractedAt"]?.doubleValue.map { UInt64($0) }
         self.commissionedKg = json["commissionedKg"]?.stringValue.flatMap { ExactDecimal($0) } ?? .zero
+        for (certificate, seq) in json["certifiedAt"]?.objectValue ?? [:] {
+            if let seq = seq.doubleValue { certifiedAt[certificate] = UInt64(seq) }
+        }
     }
 }
 

@@ -1,0 +1,259 @@
+public import LedgerCore
+public import LedgerStorage
+
+/// A module or pack: what it holds now and every assembly step that built it.
+public struct Assembly: Sendable, Hashable {
+    /// One assembly or disassembly.
+    public struct Step: Sendable, Hashable {
+        /// The sequence number of the event's entry.
+        public var sequenceNumber: UInt64
+        /// The event's `eventID`.
+        public var eventID: String
+        /// Units put in.
+        public var added: [String]
+        /// Units taken out.
+        public var removed: [String]
+        /// The entry that declared the step in error, if one did.
+        public var retractedAt: UInt64?
+    }
+
+    /// The module or pack.
+    public var parent: String
+    /// The units it holds now.
+    public var children: [String]
+    /// The facility of the last assembly.
+    public var facility: String?
+    /// Its assembly steps, oldest first.
+    public var history: [Step]
+
+    /// The units it held when the ledger had `size` entries.
+    public func children(asOf size: UInt64) -> [String] {
+        var held: [String] = []
+        for step in history where step.sequenceNumber < size && !(step.retractedAt.map { $0 < size } ?? false) {
+            held.removeAll { step.removed.contains($0) }
+            held += step.added.filter { !held.contains($0) }
+        }
+        return held
+    }
+
+    init?(parent: String, json: JSONValue) {
+        guard let children = json["children"]?.arrayValue?.compactMap(\.stringValue) else { return nil }
+        self.parent = parent
+        self.children = children
+        self.facility = json["facility"]?.stringValue
+        self.history = (json["history"]?.arrayValue ?? []).compactMap { step in
+            guard let seq = step["seq"]?.doubleValue, let event = step["event"]?.stringValue else { return nil }
+            return Step(
+                sequenceNumber: UInt64(seq),
+                eventID: event,
+                added: step["added"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                removed: step["removed"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                retractedAt: step["retractedAt"]?.doubleValue.map { UInt64($0) }
+            )
+        }
+    }
+}
+
+/// What the index says of one event.
+public struct EventSummary: Sendable, Hashable {
+    /// The event's `eventID`.
+    public var eventID: String
+    /// The sequence number of its entry.
+    public var sequenceNumber: UInt64
+    /// Its CBV 2.0 Event Hash ID.
+    public var hashID: String
+    /// The EPCIS event type.
+    public var type: String
+    /// The submitting actor.
+    public var actor: String
+    /// The event time (RFC 3339).
+    public var eventTime: String
+    /// The entry that declared it in error, if one did.
+    public var retractedAt: UInt64?
+
+    /// Whether the event counted when the ledger had `size` entries.
+    public func isVisible(asOf size: UInt64) -> Bool {
+        sequenceNumber < size && !(retractedAt.map { $0 < size } ?? false)
+    }
+}
+
+/// Reads of the supply-chain indexes inside one read transaction, for the provenance and carbon
+/// queries: every call of one query sees the same snapshot.
+///
+/// ```swift
+/// let tree = try chain.read { reader, txn, size in
+///     try reader.edges(of: "urn:celltrace:lot:cells-0225", upstream: true, txn)
+/// }
+/// ```
+public struct LineageReader: Sendable {
+    let tables: [IndexTable: Table]
+
+    private var store: StateStore { StateStore(tables: tables) }
+
+    /// A lot's record.
+    public func lot(_ id: String, _ txn: borrowing ReadTransaction) throws -> Lot? {
+        try store.lot(id, txn)
+    }
+
+    /// The edges into a lot (`upstream: true`: what it was made from) or out of it, oldest first.
+    public func edges(of lot: String, upstream: Bool, _ txn: borrowing ReadTransaction) throws -> [LineageEdge] {
+        var edges: [LineageEdge] = []
+        try rows(upstream ? .edgesUp : .edgesDown, prefix: Array(lot.utf8) + [0], txn) { _, value in
+            if let edge = LineageEdge(json: try JSONValue(parsing: value)) { edges.append(edge) }
+        }
+        return edges.sorted { $0.sequenceNumber < $1.sequenceNumber }
+    }
+
+    /// The commissioned range holding a cell serial (`prefix` + decimal number).
+    public func serialRange(containing serial: String, _ txn: borrowing ReadTransaction) throws -> SerialRange? {
+        try Rules(store: store).serialRange(containing: serial, txn)
+    }
+
+    /// The serial ranges commissioned from a cell lot.
+    public func serialRanges(ofLot lot: String, _ txn: borrowing ReadTransaction) throws -> [SerialRange] {
+        let prefix = Array(lot.utf8) + [0]
+        var keys: [[UInt8]] = []
+        try rows(.lotSerials, prefix: prefix, txn) { key, _ in keys.append(Array(key.dropFirst(prefix.count))) }
+        let serials = try IndexTable.handle(.serials, in: tables)
+        return try keys.compactMap { key in
+            try txn.value(in: serials, forKey: key).flatMap { SerialRange(json: try JSONValue(parsing: $0)) }
+        }
+    }
+
+    /// Every commissioned serial range, in key order.
+    public func allSerialRanges(_ txn: borrowing ReadTransaction) throws -> [SerialRange] {
+        var ranges: [SerialRange] = []
+        try rows(.serials, prefix: [], txn) { _, value in
+            if let range = SerialRange(json: try JSONValue(parsing: value)) { ranges.append(range) }
+        }
+        return ranges
+    }
+
+    /// A module or pack.
+    public func assembly(_ parent: String, _ txn: borrowing ReadTransaction) throws -> Assembly? {
+        try store.json(.parents, IndexKey.text(parent), txn).flatMap { Assembly(parent: parent, json: $0) }
+    }
+
+    /// The module or pack a unit sits in now.
+    public func container(of unit: String, _ txn: borrowing ReadTransaction) throws -> String? {
+        try store.raw(.containedIn, IndexKey.text(unit), txn).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The cells of a range that sit in a module or pack now, with that module or pack.
+    public func assembledCells(
+        in range: SerialRange,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(serial: String, container: String)] {
+        var result: [(String, String)] = []
+        let prefix = Array(range.prefix.utf8)
+        try rows(.containedIn, prefix: prefix, txn) { key, value in
+            let serial = String(decoding: key, as: UTF8.self)
+            guard let (rowPrefix, number) = SerialNumber.split(serial), rowPrefix == range.prefix,
+                (range.first...range.last).contains(number)
+            else { return }
+            result.append((serial, String(decoding: value, as: UTF8.self)))
+        }
+        return result.map { (serial: $0.0, container: $0.1) }
+    }
+
+    /// A facility.
+    public func facility(_ id: String, _ txn: borrowing ReadTransaction) throws -> Facility? {
+        try store.json(.facilities, IndexKey.text(id), txn).flatMap(Facility.init(json:))
+    }
+
+    /// An event's activity data, and the entry that retracted the event if one did.
+    public func process(
+        _ eventID: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (data: ProcessData, retractedAt: UInt64?)? {
+        guard let json = try store.json(.processes, IndexKey.text(eventID), txn), let data = ProcessData(json: json)
+        else { return nil }
+        return (data, json["retractedAt"]?.doubleValue.map { UInt64($0) })
+    }
+
+    /// The events that made, used, moved or certified a lot, oldest first.
+    public func lotEvents(
+        _ lot: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(sequenceNumber: UInt64, eventID: String)] {
+        let prefix = Array(lot.utf8) + [0]
+        var events: [(UInt64, String)] = []
+        try rows(.lotEvents, prefix: prefix, txn) { key, value in
+            guard key.count == prefix.count + 8 else { return }
+            let seq = key.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+            events.append((seq, String(decoding: value, as: UTF8.self)))
+        }
+        return events.map { (sequenceNumber: $0.0, eventID: $0.1) }
+    }
+
+    /// What the index says of an event.
+    public func event(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> EventSummary? {
+        guard let json = try store.json(.events, IndexKey.text(eventID), txn), let seq = json["seq"]?.doubleValue
+        else { return nil }
+        return EventSummary(
+            eventID: eventID,
+            sequenceNumber: UInt64(seq),
+            hashID: json["hash"]?.stringValue ?? "",
+            type: json["type"]?.stringValue ?? "",
+            actor: json["actor"]?.stringValue ?? "",
+            eventTime: json["eventTime"]?.stringValue ?? "",
+            retractedAt: json["retractedAt"]?.doubleValue.map { UInt64($0) }
+        )
+    }
+
+    /// Every recorded factor table version, in the order they were recorded.
+    public func factorTables(_ txn: borrowing ReadTransaction) throws -> [FactorTable] {
+        var tables: [FactorTable] = []
+        try rows(.factors, prefix: [], txn) { _, value in
+            if let table = FactorTable.read(try JSONValue(parsing: value), sink: ProblemSink()) { tables.append(table) }
+        }
+        return tables.sorted { ($0.recordedAt ?? 0) < ($1.recordedAt ?? 0) }
+    }
+
+    /// A battery model.
+    public func batteryModel(_ id: String, _ txn: borrowing ReadTransaction) throws -> BatteryModel? {
+        guard let json = try store.json(.models, IndexKey.text(id), txn) else { return nil }
+        return BatteryModel.read(
+            json,
+            sequence: json["registeredAt"]?.doubleValue.map { UInt64($0) } ?? 0,
+            sink: ProblemSink()
+        )
+    }
+
+    /// Every registered battery model.
+    public func batteryModels(_ txn: borrowing ReadTransaction) throws -> [BatteryModel] {
+        var models: [BatteryModel] = []
+        try rows(.models, prefix: [], txn) { _, value in
+            let json = try JSONValue(parsing: value)
+            let seq = json["registeredAt"]?.doubleValue.map { UInt64($0) } ?? 0
+            if let model = BatteryModel.read(json, sequence: seq, sink: ProblemSink()) { models.append(model) }
+        }
+        return models
+    }
+
+    /// Every row of `table` whose key starts with `prefix`, in key order.
+    private func rows(
+        _ table: IndexTable,
+        prefix: [UInt8],
+        _ txn: borrowing ReadTransaction,
+        _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Void
+    ) throws {
+        let cursor = try txn.cursor(IndexTable.handle(table, in: tables))
+        var row = prefix.isEmpty ? try cursor.first() : try cursor.seek(atLeast: prefix)
+        while let (key, value) = row, key.starts(with: prefix) {
+            try body(key, value)
+            row = try cursor.next()
+        }
+    }
+}
+
+extension SupplyChainLedger {
+    /// The index reader for provenance and carbon queries.
+    public var lineage: LineageReader { LineageReader(tables: tables) }
+
+    /// Runs `body` on one snapshot: the reader, the transaction and the ledger's size then.
+    public func read<R>(_ body: (LineageReader, borrowing ReadTransaction, _ size: UInt64) throws -> R) throws -> R {
+        let reader = lineage
+        return try ledger.read { txn, size in try body(reader, txn, size) }
+    }
+}
