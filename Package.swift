@@ -19,6 +19,8 @@ let package = Package(
         .executable(name: "celltrace-bench", targets: ["CellTraceBench"]),
         .library(name: "LedgerCore", targets: ["LedgerCore"]),
         .library(name: "SupplyChain", targets: ["SupplyChain"]),
+        .library(name: "Provenance", targets: ["Provenance"]),
+        .library(name: "Carbon", targets: ["Carbon"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -57,10 +59,22 @@ let package = Package(
             dependencies: ["LedgerCore", "LedgerStorage", "LedgerCrypto"],
             swiftSettings: commonSettings
         ),
+        .target(
+            name: "Provenance",
+            dependencies: ["SupplyChain", "LedgerCore", "LedgerStorage"],
+            swiftSettings: commonSettings
+        ),
+        .target(
+            name: "Carbon",
+            dependencies: ["Provenance", "SupplyChain", "LedgerCore", "LedgerStorage"],
+            swiftSettings: commonSettings
+        ),
         .executableTarget(
             name: "CellTraceCLI",
             dependencies: [
                 "SupplyChain",
+                "Provenance",
+                "Carbon",
                 "LedgerCore",
                 "LedgerCrypto",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -70,6 +84,11 @@ let package = Package(
         .executableTarget(
             name: "CellTraceBench",
             dependencies: ["SupplyChain", "LedgerCore", "LedgerStorage", "LedgerCrypto", "CLMDB", "COpenSSL"],
+            swiftSettings: commonSettings
+        ),
+        .testTarget(
+            name: "CarbonTests",
+            dependencies: ["Carbon", "Provenance", "SupplyChain", "LedgerCore", "LedgerCrypto"],
             swiftSettings: commonSettings
         ),
         .testTarget(

@@ -1,0 +1,107 @@
+public import LedgerCore
+public import LedgerStorage
+public import Provenance
+public import SupplyChain
+
+/// The Article 7 view: one result per battery model and manufacturing plant over a period.
+///
+/// The result is the mass-weighted mean over the serials commissioned in the period.
+public struct Declaration: Sendable {
+    /// One range of cells in the declaration.
+    public struct Range: Sendable {
+        /// The serial range.
+        public var range: SerialRange
+        /// When the cells were commissioned.
+        public var eventTime: String
+        /// The kg CO2e of one cell, by method and stage.
+        public var perCell: Emissions
+    }
+
+    /// The battery model.
+    public var model: BatteryModel
+    /// The plant: the facility that made the cell lots.
+    public var plant: Facility
+    /// The period's bounds (inclusive), as given.
+    public var from: Timestamp
+    /// The end of the period.
+    public var to: Timestamp
+    /// The ledger size it is computed for.
+    public var asOfSize: UInt64
+    /// The ranges counted.
+    public var ranges: [Range]
+    /// kg CO2e per kWh of lifetime energy, mass-weighted over the serials, by method and stage.
+    public var perLifetimeKWh: Emissions
+    /// kg CO2e per kWh of usable energy, mass-weighted over the serials.
+    public var perUsableKWh: Emissions
+    /// The share resting on primary data, by method.
+    public var primaryShare: [ElectricityMethod: Double]
+
+    /// The number of cells counted.
+    public var cellCount: UInt64 { ranges.reduce(0) { $0 + $1.range.count } }
+
+    /// Computes the declaration.
+    public static func compute(
+        model modelID: String,
+        plant plantID: String,
+        from: Timestamp,
+        to: Timestamp,
+        engine: inout CarbonEngine,
+        reader: LineageReader,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Declaration {
+        guard let model = try reader.batteryModel(modelID, txn), model.registeredAt < engine.size else {
+            throw CarbonError("no battery model \(modelID) is registered; add it with `celltrace model add`")
+        }
+        guard let plant = try reader.facility(plantID, txn) else {
+            throw CarbonError("no facility \(plantID) is registered")
+        }
+        guard from <= to else { throw CarbonError("the period starts (--from) after it ends (--to)") }
+        var ranges: [Range] = []
+        var weighted = Emissions.zero
+        var weightedUsable = Emissions.zero
+        var primary = Emissions.zero
+        var total = Emissions.zero
+        var mass = 0.0
+        for range in try reader.allSerialRanges(txn) where range.model == modelID && range.commissionedAt < engine.size
+        {
+            guard let lot = try reader.lot(range.lot, txn), lot.facility == plantID,
+                let event = try reader.event(range.eventID, txn),
+                let at = EventTimeText.utcMilliseconds(event.eventTime).map(Timestamp.init), from <= at, at <= to
+            else { continue }
+            let (perKg, primaryPerKg) = try engine.perKg(range.lot, txn)
+            let cellMass = range.cellMassKg.doubleValue
+            let perCell = perKg.scaled(by: cellMass)
+            let usable = range.nominalEnergyKWh.doubleValue * model.usableEnergyShare.doubleValue
+            let lifetime = usable * model.lifetimeCycles.doubleValue
+            guard usable > 0, lifetime > 0 else { continue }
+            let rangeMass = cellMass * Double(range.count)
+            weighted += perCell.scaled(by: rangeMass / lifetime)
+            weightedUsable += perCell.scaled(by: rangeMass / usable)
+            primary += primaryPerKg.scaled(by: cellMass * Double(range.count))
+            total += perKg.scaled(by: cellMass * Double(range.count))
+            mass += rangeMass
+            ranges.append(Range(range: range, eventTime: event.eventTime, perCell: perCell))
+        }
+        guard mass > 0 else {
+            throw CarbonError(
+                "no cells of model \(modelID) made at \(plantID) were commissioned between \(from.rfc3339) and \(to.rfc3339)"
+            )
+        }
+        var shares: [ElectricityMethod: Double] = [:]
+        for method in ElectricityMethod.allCases {
+            let all = total.total(method)
+            shares[method] = all > 0 ? primary.total(method) / all : 0
+        }
+        return Declaration(
+            model: model,
+            plant: plant,
+            from: from,
+            to: to,
+            asOfSize: engine.size,
+            ranges: ranges,
+            perLifetimeKWh: weighted.scaled(by: 1 / mass),
+            perUsableKWh: weightedUsable.scaled(by: 1 / mass),
+            primaryShare: shares
+        )
+    }
+}

@@ -1,0 +1,94 @@
+public import SupplyChain
+
+/// How electricity is counted.
+///
+/// The three are computed side by side and never mixed.
+public enum ElectricityMethod: String, Sendable, Hashable, CaseIterable {
+    /// The grid average of the facility's region or country, whatever was contracted; electricity
+    /// from an on-site plant or a direct line counts at its stated factor.
+    case locationBased = "location-based"
+    /// Contractual instruments: direct lines, PPAs and certificates at their stated factors, grid
+    /// electricity at the residual mix.
+    case marketBased = "market-based"
+    /// The draft EU delegated act: the national consumption mix, except directly connected
+    /// electricity (on-site or a direct line) at its actual factor; PPAs and certificates do not count.
+    case euDraft = "eu-draft"
+
+    /// A short label for tables.
+    public var label: String {
+        switch self {
+        case .locationBased: "location"
+        case .marketBased: "market"
+        case .euDraft: "EU draft"
+        }
+    }
+}
+
+/// Kilograms of CO2e by electricity method and life-cycle stage.
+public struct Emissions: Sendable, Hashable {
+    private var values: [Double]
+
+    /// Nothing emitted.
+    public static let zero = Emissions()
+
+    /// No emissions.
+    public init() {
+        values = Array(repeating: 0, count: ElectricityMethod.allCases.count * LifeCycleStage.allCases.count)
+    }
+
+    /// The same amount under every electricity method, in one stage.
+    public init(_ kg: Double, stage: LifeCycleStage) {
+        self.init()
+        for method in ElectricityMethod.allCases { self[method, stage] = kg }
+    }
+
+    private static func index(_ method: ElectricityMethod, _ stage: LifeCycleStage) -> Int {
+        let row =
+            switch method {
+            case .locationBased: 0
+            case .marketBased: 1
+            case .euDraft: 2
+            }
+        let column =
+            switch stage {
+            case .rawMaterialAcquisition: 0
+            case .mainProduction: 1
+            case .distribution: 2
+            case .endOfLife: 3
+            }
+        return row * 4 + column
+    }
+
+    /// Kilograms of CO2e of one stage under one method.
+    public subscript(method: ElectricityMethod, stage: LifeCycleStage) -> Double {
+        get { values[Self.index(method, stage)] }
+        set { values[Self.index(method, stage)] = newValue }
+    }
+
+    /// The total under one method.
+    public func total(_ method: ElectricityMethod) -> Double {
+        LifeCycleStage.allCases.reduce(0) { $0 + self[method, $1] }
+    }
+
+    /// Whether every value is zero.
+    public var isZero: Bool { values.allSatisfy { $0 == 0 } }
+
+    /// Both added.
+    public static func + (lhs: Emissions, rhs: Emissions) -> Emissions {
+        var sum = lhs
+        sum += rhs
+        return sum
+    }
+
+    /// Adds `rhs`.
+    public static func += (lhs: inout Emissions, rhs: Emissions) {
+        for index in lhs.values.indices { lhs.values[index] += rhs.values[index] }
+    }
+
+    /// Every value times `factor`.
+    public func scaled(by factor: Double) -> Emissions {
+        var result = self
+        for index in result.values.indices { result.values[index] *= factor }
+        return result
+    }
+}

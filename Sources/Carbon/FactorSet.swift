@@ -1,0 +1,134 @@
+public import SupplyChain
+
+/// One factor as a result used it: its value and where it came from.
+public struct FactorUse: Sendable, Hashable {
+    /// The factor's key: `grid:CN-SC:location`, `fuel:natural-gas:MJ`, `transport:sea`,
+    /// `material:lithium-hydroxide` or `material:lithium-hydroxide@CN`.
+    public var key: String
+    /// The value.
+    public var value: Double
+    /// Its unit (`kgCO2e/kWh`, …).
+    public var unit: String
+    /// Where the figure was published, and its year.
+    public var source: String
+    /// The year the figure applies to.
+    public var year: Int?
+    /// The factor table and version that recorded it; `what-if` for a scenario's replacement.
+    public var table: String
+    /// The sequence number of the entry that recorded the table version.
+    public var sequenceNumber: UInt64?
+    /// The life-cycle stage a material default belongs to, when the table says.
+    public var stage: LifeCycleStage?
+}
+
+/// The emission factors in force as of a ledger size: every factor of every table version
+/// recorded before it, the most recently recorded winning where two give the same key.
+public struct FactorSet: Sendable {
+    private var factors: [String: FactorUse] = [:]
+
+    /// Every factor in force, by key.
+    public var all: [FactorUse] { factors.values.sorted { $0.key < $1.key } }
+
+    /// The factors of `tables` recorded before `size`.
+    public init(tables: [FactorTable], size: UInt64) {
+        for table in tables.sorted(by: { ($0.recordedAt ?? 0) < ($1.recordedAt ?? 0) }) {
+            guard (table.recordedAt ?? 0) < size else { continue }
+            for factor in table.factors {
+                let use = FactorUse(
+                    key: Self.key(factor),
+                    value: factor.value.doubleValue,
+                    unit: factor.unit,
+                    source: factor.source,
+                    year: factor.year,
+                    table: "\(table.id)@\(table.version)",
+                    sequenceNumber: table.recordedAt,
+                    stage: factor.stage.flatMap(LifeCycleStage.init(rawValue:))
+                )
+                factors[use.key] = use
+            }
+        }
+    }
+
+    /// The key of a recorded factor.
+    static func key(_ factor: FactorTable.Factor) -> String {
+        switch factor.category {
+        case "grid": "grid:\(factor.geography ?? ""):\(factor.basis ?? "location")"
+        case "fuel": "fuel:\(factor.name ?? ""):\(factor.unit.replacing("kgCO2e/", with: ""))"
+        case "material": "material:\(factor.name ?? "")" + (factor.geography.map { "@" + $0 } ?? "")
+        default: "\(factor.category):\(factor.name ?? "")"
+        }
+    }
+
+    /// Replaces or adds a factor (a scenario's change).
+    public mutating func replace(_ key: String, value: Double) throws {
+        guard let unit = Self.unit(ofKey: key) else {
+            throw CarbonError(
+                "factor key \(key) is not one of grid:REGION[:location|consumption-mix|residual-mix], fuel:NAME:MJ|kg|L|m3, transport:MODE, material:NAME[@CC]"
+            )
+        }
+        let normalised = key.hasPrefix("grid:") && key.split(separator: ":").count == 2 ? key + ":location" : key
+        factors[normalised] = FactorUse(
+            key: normalised,
+            value: value,
+            unit: unit,
+            source: "scenario",
+            year: nil,
+            table: "what-if",
+            sequenceNumber: nil,
+            stage: factors[normalised]?.stage
+        )
+    }
+
+    private static func unit(ofKey key: String) -> String? {
+        let parts = key.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        guard parts.count >= 2, !parts[1].isEmpty else { return nil }
+        switch parts[0] {
+        case "grid" where parts.count == 2 || (parts.count == 3 && FactorTable.gridBases.contains(parts[2])):
+            return "kgCO2e/kWh"
+        case "fuel" where parts.count == 3 && ["MJ", "kg", "L", "m3"].contains(parts[2]):
+            return "kgCO2e/" + parts[2]
+        case "transport" where parts.count == 2 && TransportMode(rawValue: parts[1]) != nil:
+            return "kgCO2e/tkm"
+        case "material" where parts.count == 2:
+            return "kgCO2e/kg"
+        default:
+            return nil
+        }
+    }
+
+    /// A grid factor: the first of `geographies` (region, subdivision, country) that has one.
+    public func grid(_ geographies: [String], basis: String) -> FactorUse? {
+        for geography in geographies {
+            if let use = factors["grid:\(geography):\(basis)"] { return use }
+        }
+        return nil
+    }
+
+    /// A fuel factor in the unit the quantity is in; a volume in litres also matches a factor per m³.
+    public func fuel(_ name: String, unit: String) -> (use: FactorUse, perUnit: Double)? {
+        if let use = factors["fuel:\(name):\(unit)"] { return (use, use.value) }
+        if unit == "L", let use = factors["fuel:\(name):m3"] { return (use, use.value / 1000) }
+        return nil
+    }
+
+    /// A transport mode's factor per tonne-kilometre.
+    public func transport(_ mode: TransportMode) -> FactorUse? {
+        factors["transport:\(mode.rawValue)"]
+    }
+
+    /// A material's default factor, for the country when the table has one, else the generic one.
+    public func material(_ name: String, country: String?) -> FactorUse? {
+        if let country, let use = factors["material:\(name)@\(country)"] { return use }
+        return factors["material:\(name)"]
+    }
+}
+
+/// A footprint that cannot be computed: a factor or a parameter is missing, or the query is wrong.
+public struct CarbonError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong and what to do.
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

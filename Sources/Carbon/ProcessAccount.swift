@@ -1,0 +1,177 @@
+public import SupplyChain
+
+/// A change to how a facility's electricity was supplied, for a what-if scenario.
+public struct SupplyChange: Sendable, Hashable {
+    /// The new supply kind.
+    public var supply: ElectricitySupply
+    /// Its factor in kg CO2e per kWh.
+    public var kgCO2ePerKWh: Double
+
+    /// Creates a change.
+    public init(supply: ElectricitySupply, kgCO2ePerKWh: Double) {
+        self.supply = supply
+        self.kgCO2ePerKWh = kgCO2ePerKWh
+    }
+}
+
+/// The emissions of one event's activity data, by electricity method and stage, with the
+/// factors used.
+public struct ProcessAccount: Sendable {
+    /// The event's activity data.
+    public var process: ProcessData
+    /// Its facility.
+    public var facility: Facility?
+    /// The stage its emissions belong to.
+    public var stage: LifeCycleStage
+    /// Whether the activity data are primary (measured in the supply chain) or secondary.
+    public var isPrimary: Bool
+    /// Emissions of electricity, fuels, direct emissions and transport, together.
+    public var emissions: Emissions
+    /// Electricity alone, by method (in `stage`).
+    public var electricity: [ElectricityMethod: Double]
+    /// Fuels, kg CO2e.
+    public var fuels: Double
+    /// Direct emissions, kg CO2e.
+    public var direct: Double
+    /// Transport, kg CO2e.
+    public var transport: Double
+    /// The factors used.
+    public var factors: [FactorUse]
+    /// How each input was counted where a rule chose (fallbacks, certificates without a factor).
+    public var notes: [String]
+
+    /// The stage of a facility's processes when the event does not declare one (Annex II point 4).
+    public static func defaultStage(of facility: Facility?) -> LifeCycleStage {
+        switch facility?.kind {
+        case .cell, .modulePack: .mainProduction
+        case .recycler: .endOfLife
+        case .warehouse: .distribution
+        default: .rawMaterialAcquisition
+        }
+    }
+
+    /// Accounts for an event's activity data.
+    ///
+    /// - Parameters:
+    ///   - process: The event's activity data.
+    ///   - facility: Its facility, whose region and country choose the grid factors.
+    ///   - factors: The factors in force.
+    ///   - defaultStage: The stage when the event declares none (the facility's by default).
+    ///   - supplyChange: A scenario's replacement for every electricity supply of the event.
+    /// - Throws: ``CarbonError`` naming the factor that no table in force provides.
+    public init(
+        _ process: ProcessData,
+        facility: Facility?,
+        factors: FactorSet,
+        stage defaultStage: LifeCycleStage? = nil,
+        supplyChange: SupplyChange? = nil
+    ) throws {
+        self.process = process
+        self.facility = facility
+        let stage = process.stage ?? defaultStage ?? Self.defaultStage(of: facility)
+        self.stage = stage
+        isPrimary = process.dataQuality != "secondary"
+        var used: [String: FactorUse] = [:]
+        var notes: [String] = []
+        var electricity: [ElectricityMethod: Double] = [:]
+        let geographies = [facility?.gridRegion, facility?.subdivision, facility?.country].compactMap { $0 }
+        let country = facility.map { [$0.country] } ?? []
+        let place =
+            facility.map { "facility \($0.id) (\(geographies.joined(separator: ", ")))" }
+            ?? "an event without a facility"
+        func grid(_ basis: String, _ places: [String]) throws -> FactorUse {
+            if let use = factors.grid(places, basis: basis) { return use }
+            if basis != "location", let use = factors.grid(geographies, basis: "location") {
+                notes.append(
+                    "no \(basis) grid factor for \(places.joined(separator: "/")); the location factor \(use.key) stands in"
+                )
+                return use
+            }
+            throw CarbonError(
+                "no \(basis) grid factor for \(place) (event \(process.eventID)); record one with `celltrace factors add`"
+            )
+        }
+        for supply in process.electricity {
+            let kWh = supply.kWh.doubleValue
+            var kind = supply.supply
+            var stated = supply.statedFactor?.doubleValue
+            if let change = supplyChange {
+                kind = change.supply
+                stated = change.kgCO2ePerKWh
+            }
+            for method in ElectricityMethod.allCases {
+                let factor: Double
+                switch (method, kind) {
+                case (.locationBased, .onsite), (.locationBased, .directLine), (.euDraft, .onsite),
+                    (.euDraft, .directLine), (.marketBased, .onsite), (.marketBased, .directLine),
+                    (.marketBased, .ppa):
+                    if let stated {
+                        factor = stated
+                    } else {
+                        let basis =
+                            method == .euDraft
+                            ? "consumption-mix" : method == .marketBased ? "residual-mix" : "location"
+                        let use = try grid(basis, method == .euDraft ? country : geographies)
+                        used[use.key] = use
+                        notes.append(
+                            "\(kind.rawValue) supply of event \(process.eventID) states no factor; \(use.key) used"
+                        )
+                        factor = use.value
+                    }
+                case (.marketBased, .certificate):
+                    if let stated {
+                        factor = stated
+                    } else {
+                        factor = 0
+                        notes.append(
+                            "certificates \(supply.certificates.joined(separator: ", ")) of event \(process.eventID) state no factor; counted as 0 kg CO2e/kWh (renewable attribute)"
+                        )
+                    }
+                case (.marketBased, .grid):
+                    let use = try grid("residual-mix", geographies)
+                    used[use.key] = use
+                    factor = use.value
+                case (.euDraft, _):
+                    let use = try grid("consumption-mix", country.isEmpty ? geographies : country)
+                    used[use.key] = use
+                    factor = use.value
+                case (.locationBased, _):
+                    let use = try grid("location", geographies)
+                    used[use.key] = use
+                    factor = use.value
+                }
+                electricity[method, default: 0] += kWh * factor
+            }
+        }
+        var fuels = 0.0
+        for fuel in process.fuels {
+            guard let (use, perUnit) = factors.fuel(fuel.name, unit: fuel.unit) else {
+                throw CarbonError(
+                    "no factor for fuel \(fuel.name) in \(fuel.factorUnit) (event \(process.eventID)); record one with `celltrace factors add`"
+                )
+            }
+            used[use.key] = use
+            fuels += fuel.quantity.doubleValue * perUnit
+        }
+        var transport = 0.0
+        for leg in process.transport {
+            guard let use = factors.transport(leg.mode) else {
+                throw CarbonError(
+                    "no factor for transport by \(leg.mode.rawValue) (event \(process.eventID)); record one with `celltrace factors add`"
+                )
+            }
+            used[use.key] = use
+            transport += leg.tonneKilometres.doubleValue * use.value
+        }
+        let direct = process.directKgCO2e?.doubleValue ?? 0
+        var emissions = Emissions(fuels + direct + transport, stage: stage)
+        for method in ElectricityMethod.allCases { emissions[method, stage] += electricity[method] ?? 0 }
+        self.emissions = emissions
+        self.electricity = electricity
+        self.fuels = fuels
+        self.direct = direct
+        self.transport = transport
+        self.factors = used.values.sorted { $0.key < $1.key }
+        self.notes = notes
+    }
+}

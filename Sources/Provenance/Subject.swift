@@ -1,0 +1,116 @@
+public import LedgerStorage
+public import SupplyChain
+
+/// What a provenance or carbon query is about: a cell serial, a module or pack, or a lot.
+public struct Subject: Sendable {
+    /// What kind of thing was asked for.
+    public enum Kind: String, Sendable {
+        case cell, assembly, lot
+    }
+
+    /// Cells of one cell lot that the subject holds.
+    public struct CellShare: Sendable {
+        /// The cell lot.
+        public var lot: String
+        /// How many of the subject's cells come from it.
+        public var cells: UInt64
+        /// Their mass in kilograms.
+        public var massKg: Double
+        /// Their nominal energy in kWh.
+        public var nominalEnergyKWh: Double
+        /// Their battery model, if the commissioning event named one.
+        public var model: String?
+        /// The commissioning events.
+        public var commissioningEvents: [String]
+    }
+
+    /// The identifier as asked.
+    public var id: String
+    /// The kind.
+    public var kind: Kind
+    /// For cells, modules and packs: the cells it holds, by cell lot.
+    public var cells: [CellShare]
+    /// The lots at the top of the lineage, with the kilograms of each in the subject.
+    public var roots: [(lot: String, kg: Double)]
+
+    /// The subject's mass in kilograms.
+    public var massKg: Double { roots.reduce(0) { $0 + $1.kg } }
+    /// The number of cells it holds (0 for a lot).
+    public var cellCount: UInt64 { cells.reduce(0) { $0 + $1.cells } }
+    /// Its nominal energy in kWh (0 for a lot).
+    public var nominalEnergyKWh: Double { cells.reduce(0) { $0 + $1.nominalEnergyKWh } }
+
+    /// Resolves an identifier as of `size`: a commissioned cell serial, then an assembled module or
+    /// pack, then a lot.
+    ///
+    /// - Throws: ``ProvenanceError`` when nothing of that name existed then, or a lot was retracted.
+    public static func resolve(
+        _ id: String,
+        reader: LineageReader,
+        size: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Subject {
+        if let range = try reader.serialRange(containing: id, txn), range.commissionedAt < size {
+            let share = CellShare(range: range, cells: 1)
+            return Subject(id: id, kind: .cell, cells: [share], roots: [(range.lot, share.massKg)])
+        }
+        if let assembly = try reader.assembly(id, txn), !assembly.children(asOf: size).isEmpty {
+            var byLot: [String: CellShare] = [:]
+            var order: [String] = []
+            var pending = assembly.children(asOf: size)
+            var visited: Set<String> = [id]
+            while let unit = pending.popLast() {
+                guard visited.insert(unit).inserted else { continue }
+                if let range = try reader.serialRange(containing: unit, txn), range.commissionedAt < size {
+                    if byLot[range.lot] == nil { order.append(range.lot) }
+                    byLot[range.lot, default: CellShare(range: range, cells: 0)].add(range)
+                } else if let inner = try reader.assembly(unit, txn) {
+                    pending += inner.children(asOf: size)
+                }
+            }
+            order.sort()
+            let cells = order.compactMap { byLot[$0] }
+            return Subject(id: id, kind: .assembly, cells: cells, roots: cells.map { ($0.lot, $0.massKg) })
+        }
+        if let lot = try reader.lot(id, txn), lot.createdAt < size {
+            if let retracted = lot.retractedAt, retracted < size {
+                throw ProvenanceError("lot \(id) was declared in error (entry \(retracted))")
+            }
+            return Subject(id: id, kind: .lot, cells: [], roots: [(id, lot.producedKg.doubleValue)])
+        }
+        throw ProvenanceError(
+            "\(id) is neither a commissioned cell serial, an assembled module or pack, nor a lot\(size == UInt64.max ? "" : " as of ledger size \(size)")"
+        )
+    }
+}
+
+extension Subject.CellShare {
+    init(range: SerialRange, cells: UInt64) {
+        self.init(
+            lot: range.lot,
+            cells: cells,
+            massKg: range.cellMassKg.doubleValue * Double(cells),
+            nominalEnergyKWh: range.nominalEnergyKWh.doubleValue * Double(cells),
+            model: range.model,
+            commissioningEvents: [range.eventID]
+        )
+    }
+
+    mutating func add(_ range: SerialRange) {
+        cells += 1
+        massKg += range.cellMassKg.doubleValue
+        nominalEnergyKWh += range.nominalEnergyKWh.doubleValue
+        if model != range.model { model = nil }
+        if !commissioningEvents.contains(range.eventID) { commissioningEvents.append(range.eventID) }
+    }
+}
+
+/// A provenance query that cannot be answered: what was asked does not exist, or not then.
+public struct ProvenanceError: Error, CustomStringConvertible, Sendable {
+    /// What went wrong.
+    public var description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

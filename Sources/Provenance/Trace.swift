@@ -1,0 +1,262 @@
+public import LedgerStorage
+public import SupplyChain
+
+/// The lineage of a cell, module, pack or lot back to its mines, with the origin of each element.
+public struct Trace: Sendable {
+    /// One lot in the lineage tree.
+    public struct Node: Sendable {
+        /// The lot.
+        public var lot: String
+        /// Its material and grade.
+        public var material: String?
+        /// Its grade.
+        public var grade: String?
+        /// The facility that made it.
+        public var facility: String
+        /// The facility's name.
+        public var facilityName: String?
+        /// The facility's country, or the lot's country of origin.
+        public var country: String?
+        /// Kilograms of this lot in the subject.
+        public var kg: Double
+        /// The event that made it, its entry and time.
+        public var event: String
+        /// The sequence number of that event's entry.
+        public var sequenceNumber: UInt64
+        /// The event time.
+        public var eventTime: String
+        /// Certificates recorded on the lot (as of the query's size).
+        public var certifications: [String]
+        /// Due-diligence flags of the facility.
+        public var riskFlags: [String]
+        /// What it was made from.
+        public var inputs: [Node]
+        /// Set when `depth` cut the tree here although the lot has inputs.
+        public var truncated: Bool
+    }
+
+    /// One origin of an element: a lot with no recorded inputs (a mine's extraction, or a lot
+    /// whose upstream is not in the ledger).
+    public struct Origin: Sendable {
+        /// The origin lot.
+        public var lot: String
+        /// Its material.
+        public var material: String?
+        /// The facility (mine) and its name.
+        public var facility: String
+        /// The facility's name.
+        public var facilityName: String?
+        /// The facility's country, or the lot's country of origin.
+        public var country: String?
+        /// The share of the subject's element from this origin; the shares of an element sum to 1.
+        public var share: Double
+        /// Kilograms of the element, when the lots on the way declare their content.
+        public var kg: Double?
+        /// Due-diligence flags of the facility (`conflict-affected`, `high-risk`, `artisanal`).
+        public var riskFlags: [String]
+        /// Certificates on the origin lot and on every lot between it and the subject.
+        public var certifications: [String]
+    }
+
+    /// Where one element of the subject came from.
+    public struct ElementOrigin: Sendable {
+        /// The element: `Li`, `Ni`, `Co`, `Mn`, `graphite` or another.
+        public var element: String
+        /// Kilograms of the element in the subject, when the subject's lots declare it.
+        public var kg: Double?
+        /// The origins, largest share first.
+        public var origins: [Origin]
+        /// Shares by country, largest first.
+        public var countries: [(country: String, share: Double)]
+        /// Set when some lot on the way did not declare the element, so shares followed mass there.
+        public var inferredByMass: Bool
+        /// The share from origins with due-diligence flags.
+        public var flaggedShare: Double
+    }
+
+    /// The subject.
+    public var subject: Subject
+    /// The ledger size the answer is for.
+    public var asOfSize: UInt64
+    /// The lineage tree from the subject's lots down to the mines.
+    public var tree: [Node]
+    /// The origins of each element, in the order Li, Ni, Co, Mn, graphite, then others.
+    public var elements: [ElementOrigin]
+    /// The number of distinct lots in the lineage.
+    public var lotCount: Int
+
+    /// The elements reported first, in this order, as EU due diligence and cathode chemistry name them.
+    public static let keyElements = ["Li", "Ni", "Co", "Mn", "graphite"]
+
+    /// Traces `subject` as of `size`.
+    ///
+    /// - Parameters:
+    ///   - subject: What to trace.
+    ///   - reader: The index reader.
+    ///   - size: The ledger size to answer for.
+    ///   - depth: How many levels of inputs the tree shows (the origin summary always walks the
+    ///     whole lineage).
+    ///   - txn: The snapshot.
+    /// - Returns: The lineage tree and the origins of each element.
+    /// - Throws: ``ProvenanceError`` when a lot of the lineage is missing.
+    public static func compute(
+        _ subject: Subject,
+        reader: LineageReader,
+        size: UInt64,
+        depth: Int = .max,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Trace {
+        let graph = try UpstreamGraph.load(roots: subject.roots, reader: reader, size: size, txn)
+        let tree = subject.roots.map { root in
+            node(root.lot, kg: root.kg, graph: graph, size: size, depth: depth, path: [])
+        }
+        var declared: Set<String> = []
+        for node in graph.nodes.values { declared.formUnion(node.lot.elementContent.keys) }
+        let elements = keyElements.filter(declared.contains) + declared.subtracting(keyElements).sorted()
+        return Trace(
+            subject: subject,
+            asOfSize: size,
+            tree: tree,
+            elements: elements.map { origins(of: $0, graph: graph, size: size) },
+            lotCount: graph.nodes.count
+        )
+    }
+
+    private static func certifications(_ lot: Lot, size: UInt64) -> [String] {
+        lot.certifications.filter { (lot.certifiedAt[$0] ?? 0) < size }
+    }
+
+    private static func node(
+        _ id: String,
+        kg: Double,
+        graph: UpstreamGraph,
+        size: UInt64,
+        depth: Int,
+        path: Set<String>
+    ) -> Node {
+        guard let entry = graph.nodes[id] else {
+            return Node(
+                lot: id,
+                material: nil,
+                grade: nil,
+                facility: "",
+                facilityName: nil,
+                country: nil,
+                kg: kg,
+                event: "",
+                sequenceNumber: 0,
+                eventTime: "",
+                certifications: [],
+                riskFlags: [],
+                inputs: [],
+                truncated: false
+            )
+        }
+        let lot = entry.lot
+        let expand = depth > 0 && !path.contains(id)
+        let inputs =
+            expand
+            ? entry.inputs.map { edge in
+                node(
+                    edge.from,
+                    kg: kg * graph.inputShare(edge, of: entry),
+                    graph: graph,
+                    size: size,
+                    depth: depth - 1,
+                    path: path.union([id])
+                )
+            } : []
+        return Node(
+            lot: id,
+            material: lot.material,
+            grade: lot.grade,
+            facility: lot.facility,
+            facilityName: entry.facility?.name,
+            country: entry.facility?.country ?? lot.countryOfOrigin,
+            kg: kg,
+            event: lot.createdBy,
+            sequenceNumber: lot.createdAt,
+            eventTime: lot.eventTime,
+            certifications: certifications(lot, size: size),
+            riskFlags: entry.facility?.riskFlags ?? [],
+            inputs: inputs,
+            truncated: !expand && !entry.inputs.isEmpty
+        )
+    }
+
+    /// Pushes one element down the lineage: at each lot, the element goes to the inputs in
+    /// proportion to the element each brought (kg × declared content); where no input declares it,
+    /// in proportion to mass.
+    private static func origins(of element: String, graph: UpstreamGraph, size: UInt64) -> ElementOrigin {
+        var weight: [String: Double] = [:]
+        var certificationsOnWay: [String: Set<String>] = [:]
+        var inferred = false
+        var known = true
+        var total = 0.0
+        for root in graph.roots {
+            guard let node = graph.nodes[root.lot] else { continue }
+            if let content = node.lot.elementContent[element] {
+                weight[root.lot, default: 0] += root.kg * content.doubleValue
+                total += root.kg * content.doubleValue
+            } else {
+                weight[root.lot, default: 0] += root.kg
+                known = false
+            }
+        }
+        var leaves: [String: Double] = [:]
+        for id in graph.order {
+            guard let node = graph.nodes[id], let amount = weight[id], amount > 0 else { continue }
+            let carried = certificationsOnWay[id, default: []].union(certifications(node.lot, size: size))
+            guard !node.inputs.isEmpty else {
+                leaves[id, default: 0] += amount
+                certificationsOnWay[id] = carried
+                continue
+            }
+            var shares = node.inputs.map { edge -> Double in
+                let content = graph.nodes[edge.from]?.lot.elementContent[element]?.doubleValue ?? 0
+                return edge.kg.doubleValue * content
+            }
+            if shares.reduce(0, +) <= 0 {
+                shares = node.inputs.map { $0.kg.doubleValue }
+                inferred = true
+            }
+            let sum = shares.reduce(0, +)
+            guard sum > 0 else {
+                leaves[id, default: 0] += amount
+                continue
+            }
+            for (edge, share) in zip(node.inputs, shares) where share > 0 {
+                weight[edge.from, default: 0] += amount * share / sum
+                certificationsOnWay[edge.from, default: []].formUnion(carried)
+            }
+        }
+        let sum = leaves.values.reduce(0, +)
+        var origins: [Origin] = leaves.compactMap { id, amount in
+            guard let node = graph.nodes[id], sum > 0 else { return nil }
+            return Origin(
+                lot: id,
+                material: node.lot.material,
+                facility: node.lot.facility,
+                facilityName: node.facility?.name,
+                country: node.facility?.country ?? node.lot.countryOfOrigin,
+                share: amount / sum,
+                kg: known ? amount : nil,
+                riskFlags: node.facility?.riskFlags ?? [],
+                certifications: certificationsOnWay[id, default: []].sorted()
+            )
+        }
+        origins.sort { $0.share != $1.share ? $0.share > $1.share : $0.lot < $1.lot }
+        var countries: [String: Double] = [:]
+        for origin in origins { countries[origin.country ?? "unknown", default: 0] += origin.share }
+        return ElementOrigin(
+            element: element,
+            kg: known ? total : nil,
+            origins: origins,
+            countries: countries.map { (country: $0.key, share: $0.value) }.sorted {
+                $0.share != $1.share ? $0.share > $1.share : $0.country < $1.country
+            },
+            inferredByMass: inferred,
+            flaggedShare: origins.filter { !$0.riskFlags.isEmpty }.reduce(0) { $0 + $1.share }
+        )
+    }
+}

@@ -1,0 +1,198 @@
+public import LedgerCore
+public import LedgerStorage
+public import SupplyChain
+
+/// Every lot, serial range and module or pack that holds material of one lot: the recall query.
+public struct WhereUsed: Sendable {
+    /// A descendant lot.
+    public struct Descendant: Sendable {
+        /// The lot.
+        public var lot: String
+        /// Its material.
+        public var material: String?
+        /// The facility that made it.
+        public var facility: String
+        /// When it was made.
+        public var eventTime: String
+        /// How many transformations separate it from the source lot.
+        public var generation: Int
+        /// Kilograms of the source lot in it.
+        public var kg: Double
+        /// The lot's mass.
+        public var producedKg: Double
+    }
+
+    /// Cells commissioned from a descendant cell lot.
+    public struct Cells: Sendable {
+        /// The range.
+        public var range: SerialRange
+        /// When the cells were commissioned.
+        public var eventTime: String
+        /// Kilograms of the source lot in each cell.
+        public var kgPerCell: Double
+        /// Kilograms of the source lot in the whole range.
+        public var kg: Double
+    }
+
+    /// A module or pack holding such cells.
+    public struct Unit: Sendable {
+        /// The module or pack.
+        public var id: String
+        /// How many of the affected cells it holds.
+        public var cells: Int
+        /// Kilograms of the source lot in it.
+        public var kg: Double
+    }
+
+    /// The source lot.
+    public var lot: Lot
+    /// The ledger size the answer is for.
+    public var asOfSize: UInt64
+    /// Descendant lots, nearest first.
+    public var descendants: [Descendant]
+    /// Serial ranges holding its material.
+    public var cells: [Cells]
+    /// Modules and packs holding those cells.
+    public var units: [Unit]
+
+    /// The number of serials that hold material of the lot.
+    public var serialCount: UInt64 { cells.reduce(0) { $0 + $1.range.count } }
+    /// Kilograms of the lot accounted for in cells.
+    public var kgInCells: Double { cells.reduce(0) { $0 + $1.kg } }
+
+    /// Walks forward from a lot as of `size`.
+    ///
+    /// - Parameters:
+    ///   - lotID: The source lot.
+    ///   - reader: The index reader.
+    ///   - size: The ledger size to answer for.
+    ///   - since: Leaves out lots and cells made before this time (they are still walked through).
+    ///   - until: Follows no transformation and lists no commissioning after this time.
+    ///   - txn: The snapshot.
+    /// - Returns: The descendants, serial ranges and units that hold the lot's material.
+    /// - Throws: ``ProvenanceError`` when the lot did not exist then or was declared in error.
+    public static func compute(
+        _ lotID: String,
+        reader: LineageReader,
+        size: UInt64,
+        since: Timestamp? = nil,
+        until: Timestamp? = nil,
+        _ txn: borrowing ReadTransaction
+    ) throws -> WhereUsed {
+        guard let source = try reader.lot(lotID, txn), source.createdAt < size else {
+            throw ProvenanceError("no lot \(lotID) is in the ledger\(size == .max ? "" : " as of size \(size)")")
+        }
+        if let retracted = source.retractedAt, retracted < size {
+            throw ProvenanceError("lot \(lotID) was declared in error (entry \(retracted))")
+        }
+        func time(_ text: String) -> Timestamp? { EventTimeText.utcMilliseconds(text).map(Timestamp.init) }
+        func inWindow(_ text: String) -> Bool {
+            guard let at = time(text) else { return true }
+            return (since.map { at >= $0 } ?? true) && (until.map { at <= $0 } ?? true)
+        }
+        // Breadth-first by generation; a lot's share is complete once every lot before it in
+        // topological order is done, so collect the reachable lots first, then push in that order.
+        var lots: [String: Lot] = [lotID: source]
+        var edgesOut: [String: [LineageEdge]] = [:]
+        var generation: [String: Int] = [lotID: 0]
+        var frontier = [lotID]
+        while !frontier.isEmpty {
+            var next: [String] = []
+            for id in frontier {
+                var kept: [LineageEdge] = []
+                for edge in try reader.edges(of: id, upstream: false, txn) where edge.sequenceNumber < size {
+                    guard let output = try lots[edge.to] ?? reader.lot(edge.to, txn) else { continue }
+                    if let retracted = output.retractedAt, retracted < size { continue }
+                    if let until, let at = time(output.eventTime), at > until { continue }
+                    kept.append(edge)
+                    if lots[edge.to] == nil {
+                        lots[edge.to] = output
+                        next.append(edge.to)
+                    }
+                    generation[edge.to] = max(generation[edge.to] ?? 0, (generation[id] ?? 0) + 1)
+                }
+                edgesOut[id] = kept
+            }
+            frontier = next
+        }
+        // Topological order (Kahn) over the reached subgraph.
+        var indegree: [String: Int] = [:]
+        for edges in edgesOut.values { for edge in edges { indegree[edge.to, default: 0] += 1 } }
+        var ready = [lotID]
+        var kg: [String: Double] = [lotID: source.producedKg.doubleValue]
+        var ordered: [String] = []
+        while let id = ready.popLast() {
+            ordered.append(id)
+            guard let lot = lots[id] else { continue }
+            let produced = lot.producedKg.doubleValue
+            for edge in edgesOut[id] ?? [] {
+                if produced > 0 { kg[edge.to, default: 0] += (kg[id] ?? 0) * edge.kg.doubleValue / produced }
+                indegree[edge.to, default: 1] -= 1
+                if indegree[edge.to] == 0 { ready.append(edge.to) }
+            }
+        }
+        var descendants: [Descendant] = []
+        var cells: [Cells] = []
+        for id in ordered where id != lotID {
+            guard let lot = lots[id], let amount = kg[id] else { continue }
+            if inWindow(lot.eventTime) {
+                descendants.append(
+                    Descendant(
+                        lot: id,
+                        material: lot.material,
+                        facility: lot.facility,
+                        eventTime: lot.eventTime,
+                        generation: generation[id] ?? 1,
+                        kg: amount,
+                        producedKg: lot.producedKg.doubleValue
+                    )
+                )
+            }
+            let perKg = lot.producedKg.isPositive ? amount / lot.producedKg.doubleValue : 0
+            for range in try reader.serialRanges(ofLot: id, txn) where range.commissionedAt < size {
+                let eventTime = try reader.event(range.eventID, txn)?.eventTime ?? lot.eventTime
+                guard inWindow(eventTime) else { continue }
+                let perCell = perKg * range.cellMassKg.doubleValue
+                cells.append(
+                    Cells(range: range, eventTime: eventTime, kgPerCell: perCell, kg: perCell * Double(range.count))
+                )
+            }
+        }
+        descendants.sort { ($0.generation, $0.lot) < ($1.generation, $1.lot) }
+        cells.sort { ($0.range.prefix, $0.range.first) < ($1.range.prefix, $1.range.first) }
+        return WhereUsed(
+            lot: source,
+            asOfSize: size,
+            descendants: descendants,
+            cells: cells,
+            units: try units(holding: cells, reader: reader, size: size, txn)
+        )
+    }
+
+    /// The modules and packs that hold cells of the ranges, as of `size`, outermost last.
+    private static func units(
+        holding cells: [Cells],
+        reader: LineageReader,
+        size: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [Unit] {
+        var byUnit: [String: (cells: Int, kg: Double)] = [:]
+        for range in cells {
+            for (serial, container) in try reader.assembledCells(in: range.range, txn) {
+                var holder: String? = container
+                var depth = 0
+                while let unit = holder, depth < 16 {
+                    guard let assembly = try reader.assembly(unit, txn) else { break }
+                    let members = assembly.children(asOf: size)
+                    let holds = depth == 0 ? members.contains(serial) : true
+                    guard holds else { break }
+                    byUnit[unit, default: (0, 0)].cells += 1
+                    byUnit[unit, default: (0, 0)].kg += range.kgPerCell
+                    holder = try reader.container(of: unit, txn)
+                    depth += 1
+                }
+            }
+        }
+        return byUnit.map { Unit(id: $0.key, cells: $0.value.cells, kg: $0.value.kg) }.sorted { $0.id < $1.id }
+    }
+}

@@ -1,0 +1,314 @@
+import Carbon
+import LedgerCore
+import Provenance
+import SupplyChain
+import Testing
+
+/// The small graph the hand computations use: a mine, a refinery with two co-products, a cell plant
+/// with grid power and a PPA, and 100 cells of 2 kg and 0.5 kWh.
+enum Lots {
+    static let ore = "urn:test:lot:ore-1"
+    static let hydroxide = "urn:test:lot:lioh-1"
+    static let byproduct = "urn:test:lot:lioh-2"
+    static let cells = "urn:test:lot:cells-1"
+    static let anode = "urn:test:lot:anode-1"
+    static let cell = "urn:test:cell:P7"
+
+    static let mineData =
+        #","ct:electricity":[{"quantity":100,"uom":"KWH","supply":"grid"}],"ct:fuels":[{"fuel":"diesel","quantity":1000,"uom":"3B"}]"#
+    static let refineryData = #","ct:electricity":[{"quantity":1000,"uom":"KWH","supply":"grid"}]"#
+    static let cellData =
+        #","ct:electricity":[{"quantity":100,"uom":"KWH","supply":"grid"},{"quantity":100,"uom":"KWH","supply":"ppa","kgCO2ePerKWh":"0.05","certificates":["GO-1"]}]"#
+
+    static var events: [String] {
+        [
+            Graph.extract(ore, kg: 1000, day: 1, content: #""Li":"0.02""#, extra: mineData),
+            Graph.transform(
+                [(ore, 1000)],
+                [(hydroxide, 400), (byproduct, 100)],
+                at: Graph.refinery,
+                day: 2,
+                material: "lithium-hydroxide",
+                extra: refineryData
+            ),
+            Graph.transform(
+                [(hydroxide, 400)],
+                [(cells, 400)],
+                at: Graph.cellPlant,
+                day: 3,
+                material: "cell",
+                extra: cellData
+            ),
+            Graph.commission(cells, first: 1, last: 100, day: 4),
+        ]
+    }
+}
+
+@Suite("Carbon: footprints computed by hand on small graphs")
+struct CarbonTests {
+    @Test("a cell's footprint: every stage and electricity method as computed by hand, with its functional units")
+    func cellByHand() throws {
+        let graph = try Graph()
+        try graph.submit(Lots.events)
+        let footprint = try graph.footprint(Lots.cell)
+        // Mine: 100 kWh × 0.5 + 1000 MJ × 0.07 = 120 kg for 1000 kg of ore (AU has no residual or
+        // consumption mix: the location factor stands in for both).
+        // Refinery: 1000 kWh × 0.1 (CN-SC) location, × 0.7 (CN residual) market, × 0.6 (CN
+        // consumption mix) EU; plus the ore's 120; 80 % to the 400 kg of hydroxide by mass.
+        // Cells: location 200 × 0.2; market 100 × 0.3 + 100 × 0.05; EU 200 × 0.25; plus the hydroxide.
+        // A 2 kg cell is 1/200 of the 400 kg lot.
+        let expected: [(ElectricityMethod, raw: Double, main: Double)] = [
+            (.locationBased, 2.0 / 400 * 0.8 * (100 + 120), 2.0 / 400 * 40),
+            (.marketBased, 2.0 / 400 * 0.8 * (700 + 120), 2.0 / 400 * 35),
+            (.euDraft, 2.0 / 400 * 0.8 * (600 + 120), 2.0 / 400 * 50),
+        ]
+        for (method, raw, main) in expected {
+            #expect(close(footprint.total[method, .rawMaterialAcquisition], raw), "\(method) raw")
+            #expect(close(footprint.total[method, .mainProduction], main), "\(method) main")
+            #expect(footprint.total[method, .distribution] == 0)
+            #expect(close(footprint.total.total(method), raw + main))
+        }
+        #expect(close(footprint.total.total(.locationBased), 1.08))
+        #expect(close(footprint.usableKWh, 0.45))
+        #expect(close(try #require(footprint.lifetimeKWh), 0.45 * 60 * 8))
+        #expect(close(try #require(footprint.perLifetimeKWh(.locationBased)), 1.08 / 216))
+        #expect(close(try #require(footprint.perUsableKWh(.marketBased)), 3.455 / 0.45))
+        #expect(footprint.primaryShare(.locationBased) == 1)
+        #expect(footprint.dataGaps(.locationBased).isEmpty)
+        // The contributions: 4 kg of ore (0.48), 0.4 % of the refinery (0.4), 0.5 % of the cell line (0.2).
+        let byKind = Dictionary(grouping: footprint.contributions, by: \.lot)
+        #expect(close(try #require(byKind[Lots.ore]?.first).emissions.total(.locationBased), 0.48))
+        #expect(close(try #require(byKind[Lots.ore]?.first).kg, 4))
+        #expect(close(try #require(byKind[Lots.hydroxide]?.first).emissions.total(.locationBased), 0.4))
+        #expect(close(try #require(byKind[Lots.cells]?.first).emissions.total(.locationBased), 0.2))
+        // The receipt names the factor table, the model and every event entry used.
+        #expect(
+            Set(footprint.factors.map(\.key)).isSuperset(of: [
+                "grid:HU:location", "fuel:diesel:MJ", "grid:CN:residual-mix",
+            ])
+        )
+        #expect(footprint.factors.allSatisfy { $0.table == "test-factors@1" && $0.sequenceNumber != nil })
+        let model = try #require(footprint.model)
+        #expect(footprint.entries.contains(model.registeredAt))
+        for contribution in footprint.contributions {
+            #expect(footprint.entries.contains(try #require(contribution.sequenceNumber)))
+        }
+    }
+
+    @Test("the memoised roll-up gives the same per-kg footprint as the push that shows the working")
+    func rollUpMatchesPush() throws {
+        let graph = try Graph()
+        try graph.submit(Lots.events)
+        let perKg = try graph.perKg(Lots.cells)
+        let cell = try graph.footprint(Lots.cell)
+        let lot = try graph.footprint(Lots.cells)
+        for method in ElectricityMethod.allCases {
+            for stage in LifeCycleStage.allCases {
+                #expect(close(perKg[method, stage] * 2, cell.total[method, stage]))
+                #expect(close(perKg[method, stage] * 400, lot.total[method, stage]))
+            }
+        }
+    }
+
+    @Test("co-products: mass below a price ratio of 4, economic above, minor co-products left out of the ratio")
+    func allocation() throws {
+        for (priceB, method) in [("3", Allocation.Method.mass), ("2", .economic)] {
+            let graph = try Graph()
+            let prices =
+                #","ct:coProductPrices":[{"epcClass":"urn:test:lot:a","pricePerKg":"10","currency":"USD"},{"epcClass":"urn:test:lot:b","pricePerKg":"\#(priceB)","currency":"USD"},{"epcClass":"urn:test:lot:c","pricePerKg":"0.1","currency":"USD"}]"#
+            try graph.submit([
+                Graph.extract(Lots.ore, kg: 1000, day: 1, extra: Lots.mineData),
+                Graph.transform(
+                    [(Lots.ore, 1000)],
+                    [("urn:test:lot:a", 400), ("urn:test:lot:b", 100), ("urn:test:lot:c", 10)],
+                    at: Graph.refinery,
+                    day: 2,
+                    material: "sulfate",
+                    extra: Lots.refineryData + prices
+                ),
+            ])
+            let a = try graph.footprint("urn:test:lot:a")
+            let allocation = try #require(
+                a.contributions.first { $0.kind == .process && $0.lot == "urn:test:lot:a" }?.allocation
+            )
+            #expect(allocation.method == method)
+            // c is 10 of 510 kg (≤ 3 %): the ratio is a's price over b's, not over c's.
+            #expect(close(try #require(allocation.priceRatio), 10 / Double(priceB)!))
+            #expect(close(allocation.shares.values.reduce(0, +), 1))
+            let expectedShare = method == .mass ? 400.0 / 510 : 4000 / (4000 + 100 * Double(priceB)! + 1)
+            #expect(close(try #require(allocation.shares["urn:test:lot:a"]), expectedShare))
+            // Conservation, per stage and method: the outputs together carry the process and its input.
+            var carried = Emissions.zero
+            for (lot, kg) in [("urn:test:lot:a", 400.0), ("urn:test:lot:b", 100), ("urn:test:lot:c", 10)] {
+                carried += try graph.perKg(lot).scaled(by: kg)
+            }
+            let burden: [ElectricityMethod: Double] = [.locationBased: 220, .marketBased: 820, .euDraft: 720]
+            for (method, value) in burden {
+                #expect(close(carried[method, .rawMaterialAcquisition], value))
+                #expect(close(carried.total(method), value))
+            }
+        }
+    }
+
+    @Test("a lot without process data takes its material's default, marked secondary and ranked as a data gap")
+    func defaultsAndGaps() throws {
+        let graph = try Graph()
+        try graph.submit([
+            Graph.extract(Lots.ore, kg: 1000, day: 1, extra: Lots.mineData),
+            Graph.transform(
+                [(Lots.ore, 1000)],
+                [(Lots.hydroxide, 400)],
+                at: Graph.refinery,
+                day: 2,
+                material: "lithium-hydroxide",
+                extra: Lots.refineryData
+            ),
+            Graph.extract(Lots.anode, kg: 100, at: Graph.cellPlant, day: 2, material: "anode-graphite"),
+            Graph.transform(
+                [(Lots.hydroxide, 300), (Lots.anode, 100)],
+                [(Lots.cells, 400)],
+                at: Graph.cellPlant,
+                day: 3,
+                material: "cell",
+                extra: Lots.cellData
+            ),
+            Graph.commission(Lots.cells, first: 1, last: 100, day: 4),
+        ])
+        let footprint = try graph.footprint(Lots.cell)
+        // The anode: 100 kg at 10 kg CO2e/kg in a 400 kg lot; 2 kg of cell carry 0.5 kg of it.
+        let gap = try #require(footprint.dataGaps(.locationBased).first)
+        #expect(gap.lot == Lots.anode && gap.kind == .materialDefault && !gap.isPrimary)
+        #expect(close(gap.emissions.total(.locationBased), 5))
+        let total = footprint.total.total(.locationBased)
+        #expect(close(footprint.primaryShare(.locationBased), (total - 5) / total))
+        #expect(footprint.factors.contains { $0.key == "material:anode-graphite" })
+    }
+
+    @Test("a lot with neither process data nor a default factor is an error naming the lot and material")
+    func missingData() throws {
+        let graph = try Graph()
+        try graph.submit([Graph.extract("urn:test:lot:mystery", kg: 10, day: 1, material: "mystery-ore")])
+        let error = try #require(throws: CarbonError.self) { try graph.footprint("urn:test:lot:mystery") }
+        #expect(error.description.contains("urn:test:lot:mystery") && error.description.contains("mystery-ore"))
+        // And a factor that no table provides is named with the facility.
+        let bare = try Graph(factors: nil)
+        try bare.submit([Graph.extract(Lots.ore, kg: 1000, day: 1, extra: Lots.mineData)])
+        let missing = try #require(throws: CarbonError.self) { try bare.footprint(Lots.ore) }
+        #expect(missing.description.contains("grid factor") && missing.description.contains(Graph.mine))
+    }
+
+    @Test("results do not depend on import order or batch boundaries")
+    func orderIndependence() throws {
+        let together = try Graph()
+        try together.submit(Lots.events)
+        let oneByOne = try Graph()
+        for event in Lots.events { try oneByOne.submit([event]) }
+        let a = try together.footprint(Lots.cell)
+        let b = try oneByOne.footprint(Lots.cell)
+        for method in ElectricityMethod.allCases {
+            for stage in LifeCycleStage.allCases {
+                #expect(close(a.total[method, stage], b.total[method, stage], 1e-12))
+            }
+        }
+    }
+
+    @Test("a correction: the retracted process is out of the footprint, and in it as of before the retraction")
+    func correction() throws {
+        let graph = try Graph()
+        let wrong = Graph.transform(
+            [(Lots.ore, 1000)],
+            [(Lots.hydroxide, 400)],
+            at: Graph.refinery,
+            day: 2,
+            material: "lithium-hydroxide",
+            extra: #","ct:electricity":[{"quantity":9000,"uom":"KWH","supply":"grid"}]"#
+        )
+        try graph.submit([Graph.extract(Lots.ore, kg: 1000, day: 1, extra: Lots.mineData), wrong])
+        let before = try graph.chain.ledger.size
+        let wrongFootprint = try graph.footprint(Lots.hydroxide)
+        #expect(close(wrongFootprint.total.total(.locationBased), 900 + 120))
+        guard case .object(var members) = try JSONValue(parsing: wrong) else { fatalError() }
+        members["errorDeclaration"] = ["declarationTime": "2026-01-05T08:00:00Z", "reason": "incorrect_data"]
+        try graph.submit([
+            JSONValue.object(members).canonicalString,
+            Graph.transform(
+                [(Lots.ore, 1000)],
+                [(Lots.byproduct, 400)],
+                at: Graph.refinery,
+                day: 6,
+                material: "lithium-hydroxide",
+                extra: Lots.refineryData
+            ),
+        ])
+        #expect(throws: ProvenanceError.self) { try graph.footprint(Lots.hydroxide) }
+        #expect(close(try graph.footprint(Lots.byproduct).total.total(.locationBased), 100 + 120))
+        let asOf = try graph.footprint(Lots.hydroxide, asOf: .size(before))
+        #expect(close(asOf.total.total(.locationBased), 1020))
+        // The trace of the corrected lot shows the ore; the retracted lot is gone from where-used.
+        let used = try graph.whereUsed(Lots.ore)
+        #expect(used.descendants.map(\.lot) == [Lots.byproduct])
+    }
+
+    @Test("a pack: its cells plus its assembly, and what-if changes show their difference")
+    func packAndWhatIf() throws {
+        let graph = try Graph()
+        try graph.submit(Lots.events)
+        try graph.submit([
+            #"{"type":"AggregationEvent","eventTime":"2026-01-05T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:test:facility:cell-plant"},"parentID":"urn:test:pack:1","childEPCs":["urn:test:cell:P1","urn:test:cell:P2"],"ct:electricity":[{"quantity":10,"uom":"KWH","supply":"grid"}]}"#
+        ])
+        let pack = try graph.footprint("urn:test:pack:1")
+        #expect(pack.subject.cellCount == 2)
+        #expect(close(pack.total.total(.locationBased), 2 * 1.08 + 10 * 0.2))
+        #expect(pack.contributions.contains { $0.kind == .assembly && $0.lot == "urn:test:pack:1" })
+        // Green power at the refinery: 1000 kWh at 0 on a direct line counts under every method.
+        var scenario = Scenario()
+        scenario.supplies[Graph.refinery] = SupplyChange(supply: .directLine, kgCO2ePerKWh: 0)
+        let green = try graph.footprint(Lots.cell, scenario: scenario)
+        #expect(close(green.total.total(.locationBased), 1.08 - 0.4))
+        #expect(close(green.total.total(.euDraft), 3.13 - 2.0 / 400 * 0.8 * 600))
+        // A PPA does not count under the draft EU rule.
+        scenario.supplies[Graph.refinery] = SupplyChange(supply: .ppa, kgCO2ePerKWh: 0)
+        let ppa = try graph.footprint(Lots.cell, scenario: scenario)
+        #expect(close(ppa.total.total(.euDraft), 3.13))
+        #expect(close(ppa.total.total(.marketBased), 3.455 - 2.0 / 400 * 0.8 * 700))
+        // Another grid factor.
+        var grid = Scenario()
+        grid.factors["grid:HU"] = 0
+        #expect(close(try graph.footprint(Lots.cell, scenario: grid).total.total(.locationBased), 1.08 - 0.2))
+    }
+
+    @Test("a declaration is the mass-weighted mean per lifetime kWh over the model's serials at the plant")
+    func declaration() throws {
+        let graph = try Graph()
+        try graph.submit(Lots.events)
+        let declaration = try graph.chain.read { reader, txn, size in
+            var engine = try CarbonEngine(reader: reader, size: size, txn)
+            return try Declaration.compute(
+                model: "X",
+                plant: Graph.cellPlant,
+                from: try #require(PointInTime.time("2026-01-01")),
+                to: try #require(PointInTime.time("2026-01-31")),
+                engine: &engine,
+                reader: reader,
+                txn
+            )
+        }
+        #expect(declaration.cellCount == 100)
+        #expect(close(declaration.perLifetimeKWh.total(.locationBased), 1.08 / 216))
+        #expect(close(declaration.primaryShare[.locationBased] ?? 0, 1))
+        #expect(throws: CarbonError.self) {
+            try graph.chain.read { reader, txn, size in
+                var engine = try CarbonEngine(reader: reader, size: size, txn)
+                return try Declaration.compute(
+                    model: "X",
+                    plant: Graph.cellPlant,
+                    from: try #require(PointInTime.time("2025-01-01")),
+                    to: try #require(PointInTime.time("2025-12-31")),
+                    engine: &engine,
+                    reader: reader,
+                    txn
+                )
+            }
+        }
+    }
+}

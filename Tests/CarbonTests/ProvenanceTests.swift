@@ -1,0 +1,148 @@
+import Carbon
+import LedgerCore
+import Provenance
+import SupplyChain
+import Testing
+
+@Suite("Provenance: trace back to the mines, where-used forward, as of any size")
+struct ProvenanceTests {
+    /// Two mines feed one refinery: 1000 kg of ore at 2 % Li from mine A (AU) and 500 kg at 4 %
+    /// from mine B (CL, flagged high-risk): equal lithium from each, though mine A sent twice the mass.
+    static let events: [String] = [
+        Graph.extract("urn:test:lot:ore-a", kg: 1000, day: 1, content: #""Li":"0.02""#, extra: Lots.mineData),
+        Graph.extract(
+            "urn:test:lot:ore-b",
+            kg: 500,
+            at: Graph.mineB,
+            day: 1,
+            content: #""Li":"0.04""#,
+            extra: #","certificationInfo":"urn:test:cert:irma-b""#
+        ),
+        Graph.transform(
+            [("urn:test:lot:ore-a", 1000), ("urn:test:lot:ore-b", 500)],
+            [(Lots.hydroxide, 240)],
+            at: Graph.refinery,
+            day: 2,
+            material: "lithium-hydroxide",
+            content: #""Li":"0.165""#,
+            extra: Lots.refineryData
+        ),
+        Graph.extract(
+            Lots.anode,
+            kg: 160,
+            at: Graph.cellPlant,
+            day: 2,
+            material: "anode-graphite",
+            content: #""graphite":"0.95""#
+        ),
+        Graph.transform(
+            [(Lots.hydroxide, 240), (Lots.anode, 160)],
+            [(Lots.cells, 400)],
+            at: Graph.cellPlant,
+            day: 3,
+            material: "cell",
+            content: #""Li":"0.099","graphite":"0.38""#,
+            extra: Lots.cellData
+        ),
+        Graph.commission(Lots.cells, first: 1, last: 100, day: 4),
+    ]
+
+    @Test("origins per element follow the element, not the mass; shares sum to 1; flags and certificates come along")
+    func origins() throws {
+        let graph = try Graph()
+        try graph.submit(Self.events)
+        let trace = try graph.trace(Lots.cell)
+        #expect(trace.subject.kind == .cell && trace.lotCount == 5)
+        let lithium = try #require(trace.elements.first { $0.element == "Li" })
+        #expect(trace.elements.map(\.element) == ["Li", "graphite"])
+        #expect(close(lithium.origins.reduce(0) { $0 + $1.share }, 1))
+        let a = try #require(lithium.origins.first { $0.lot == "urn:test:lot:ore-a" })
+        let b = try #require(lithium.origins.first { $0.lot == "urn:test:lot:ore-b" })
+        #expect(close(a.share, 0.5) && close(b.share, 0.5))
+        #expect(a.country == "AU" && b.country == "CL")
+        #expect(b.riskFlags == ["high-risk"] && close(lithium.flaggedShare, 0.5))
+        #expect(b.certifications == ["urn:test:cert:irma-b"])
+        #expect(close(try #require(lithium.kg), 2 * 0.099))
+        let graphite = try #require(trace.elements.first { $0.element == "graphite" })
+        #expect(graphite.origins.map(\.lot) == [Lots.anode] && close(graphite.origins[0].share, 1))
+        // The tree: the 2 kg cell took 1.2 kg of hydroxide, which took 5 kg of ore A and 2.5 of ore B.
+        let root = try #require(trace.tree.first)
+        #expect(root.lot == Lots.cells && close(root.kg, 2))
+        let hydroxide = try #require(root.inputs.first { $0.lot == Lots.hydroxide })
+        #expect(close(hydroxide.kg, 1.2))
+        #expect(close(try #require(hydroxide.inputs.first { $0.lot == "urn:test:lot:ore-a" }).kg, 5))
+        #expect(close(try #require(hydroxide.inputs.first { $0.lot == "urn:test:lot:ore-b" }).kg, 2.5))
+        // Depth cuts the tree, not the summary.
+        let shallow = try graph.chain.read { reader, txn, size in
+            try Trace.compute(
+                Subject.resolve(Lots.cell, reader: reader, size: size, txn),
+                reader: reader,
+                size: size,
+                depth: 1,
+                txn
+            )
+        }
+        #expect(shallow.tree[0].inputs.allSatisfy { $0.inputs.isEmpty })
+        #expect(shallow.tree[0].inputs.contains { $0.truncated })
+        #expect(shallow.elements.count == 2)
+    }
+
+    @Test("where-used: every descendant, the serials and packs holding the lot, with kg that never exceed it")
+    func whereUsed() throws {
+        let graph = try Graph()
+        try graph.submit(Self.events)
+        try graph.submit([
+            #"{"type":"AggregationEvent","eventTime":"2026-01-05T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:test:facility:cell-plant"},"parentID":"urn:test:pack:1","childEPCs":["urn:test:cell:P1","urn:test:cell:P2","urn:test:cell:P3"]}"#
+        ])
+        let used = try graph.whereUsed("urn:test:lot:ore-b")
+        #expect(used.descendants.map(\.lot) == [Lots.hydroxide, Lots.cells])
+        #expect(used.descendants.allSatisfy { $0.kg <= 500 + 1e-9 })
+        #expect(used.serialCount == 100)
+        // 500 kg of ore B went into 240 kg of hydroxide, all of it into the 400 kg cell lot; 100
+        // cells of 2 kg are half of that lot.
+        #expect(close(used.kgInCells, 250))
+        #expect(close(try #require(used.cells.first).kgPerCell, 2.5))
+        #expect(used.kgInCells <= 500)
+        let pack = try #require(used.units.first)
+        #expect(pack.id == "urn:test:pack:1" && pack.cells == 3 && close(pack.kg, 7.5))
+        // Bounded in time: nothing made before day 3, nothing followed after day 2.
+        #expect(try graph.whereUsed("urn:test:lot:ore-b", since: "2026-01-03").descendants.map(\.lot) == [Lots.cells])
+        let early = try graph.whereUsed("urn:test:lot:ore-b", until: "2026-01-02T12:00:00Z")
+        #expect(early.descendants.map(\.lot) == [Lots.hydroxide] && early.cells.isEmpty)
+    }
+
+    @Test("as of a size or a time: the ledger as it stood then")
+    func asOf() throws {
+        let graph = try Graph()
+        try graph.submit(Array(Self.events.prefix(3)))
+        let size = try graph.chain.ledger.size
+        let time = try graph.chain.ledger.entry(at: size - 1).time
+        try graph.submit(Array(Self.events.dropFirst(3)))
+        #expect(throws: ProvenanceError.self) { try graph.trace(Lots.cell, asOf: .size(size)) }
+        #expect(throws: ProvenanceError.self) { try graph.trace(Lots.cell, asOf: .time(time)) }
+        #expect(try graph.trace(Lots.hydroxide, asOf: .size(size)).lotCount == 3)
+        #expect(try graph.trace(Lots.cell).lotCount == 5)
+        let resolved = try graph.chain.read { _, _, now in
+            try PointInTime.time(time).size(in: graph.chain.ledger, now: now)
+        }
+        #expect(resolved == size)
+        #expect(PointInTime(argument: "12") == .size(12))
+        #expect(
+            PointInTime(argument: "2026-03-01") == .time(try #require(Timestamp(rfc3339: "2026-03-01T00:00:00.000Z")))
+        )
+        #expect(
+            PointInTime(argument: "2026-03-01T08:00:00+08:00")
+                == .time(try #require(Timestamp(rfc3339: "2026-03-01T00:00:00.000Z")))
+        )
+        #expect(PointInTime(argument: "yesterday") == nil)
+    }
+
+    @Test("the audit rebuilds the provenance indexes by replay")
+    func audit() throws {
+        let graph = try Graph()
+        try graph.submit(Self.events)
+        let report = try graph.chain.auditIndexes()
+        #expect(report.isValid, "\(report.failure ?? "")")
+        #expect(report.rowsCompared > 30)
+    }
+}
