@@ -13,9 +13,11 @@ struct CellTraceCommand: ParsableCommand {
 
             Start:        init, key
             Actors:       keygen, actor add|list|key-rotate|key-revoke
-            Master data:  facility add|list, factors add|list
+            Master data:  facility add|list, factors add|list, model add|list
             Record:       import (EPCIS 2.0 documents), append (plain JSON entries)
             Read:         lot show, serial show, log, checkpoint
+            Provenance:   trace, where-used
+            Carbon:       footprint, declaration, what-if
             Prove:        prove inclusion, prove consistency
             Verify:       verify, verify-proof
             """,
@@ -25,9 +27,15 @@ struct CellTraceCommand: ParsableCommand {
             ActorCommand.self,
             FacilityCommand.self,
             FactorsCommand.self,
+            ModelCommand.self,
             ImportCommand.self,
             LotCommand.self,
             SerialCommand.self,
+            TraceCommand.self,
+            WhereUsedCommand.self,
+            FootprintCommand.self,
+            DeclarationCommand.self,
+            WhatIfCommand.self,
             AppendCommand.self,
             LogCommand.self,
             CheckpointCommand.self,

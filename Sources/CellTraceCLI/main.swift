@@ -1,5 +1,7 @@
 import ArgumentParser
+import Carbon
 import LedgerCore
+import Provenance
 import SupplyChain
 
 #if canImport(Glibc)
@@ -30,6 +32,12 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
             return Failure.status(for: cause).rawValue
         }
         return error.code == .ledger ? Failure.Status.internalFailure.rawValue : Failure.Status.badInput.rawValue
+    } catch let error as ProvenanceError {
+        Console.err("celltrace: \(error.description)")
+        return Failure.Status.badInput.rawValue
+    } catch let error as CarbonError {
+        Console.err("celltrace: \(error.description)")
+        return Failure.Status.badInput.rawValue
     } catch let error as LedgerError {
         Console.err("celltrace: \(error.message)")
         return Failure.status(for: error).rawValue

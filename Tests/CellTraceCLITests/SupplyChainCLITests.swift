@@ -7,7 +7,7 @@ import Testing
 /// The supply-chain commands end to end: keys, master data, import, reads, verify.
 @Suite struct SupplyChainCLITests {
     /// A ledger with the four actors and facilities of `Fixtures/epcis/chain`, all set up through the CLI.
-    private func chainLedger(_ directory: String) -> String {
+    static func chainLedger(_ directory: String) -> String {
         let ledger = directory + "/ledger"
         #expect(celltrace("init", "--ledger", ledger, "--origin", "cli.test/chain").status == 0)
         let actors: [(String, String, String?)] = [
@@ -28,7 +28,7 @@ import Testing
         let facilities: [[String]] = [
             [
                 "urn:epc:id:sgln:9300001.00001.0", "--operator", "pilbara-mining", "--kind", "mine", "--country", "AU",
-                "--latitude=-21.0393", "--longitude", "118.8987", "--name", "Pilgangoora",
+                "--subdivision", "AU-WA", "--latitude=-21.0393", "--longitude", "118.8987", "--name", "Pilgangoora",
             ],
             [
                 "urn:epc:id:sgln:6900002.00001.0", "--operator", "sichuan-lithium", "--kind", "refinery", "--country",
@@ -51,7 +51,7 @@ import Testing
     @Test func importReadAndVerifyTheChain() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let ledger = chainLedger(directory)
+        let ledger = Self.chainLedger(directory)
         let documents = [
             ("01-mine.jsonld", "pilbara-mining"), ("02-refinery.jsonld", "sichuan-lithium"),
             ("03-cathode.jsonl", "cathode-co"), ("04-cells.jsonld", "cell-co"),
@@ -135,7 +135,7 @@ import Testing
     @Test func badSubmissionExitsTwoListingEveryProblem() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let ledger = chainLedger(directory)
+        let ledger = Self.chainLedger(directory)
         let bad = directory + "/bad.jsonl"
         write(
             """

@@ -1,0 +1,595 @@
+import ArgumentParser
+import Carbon
+import LedgerCore
+import Provenance
+import SupplyChain
+
+/// The `celltrace footprint` command.
+struct FootprintCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "footprint",
+        abstract: "Compute the carbon footprint of a cell, module, pack or lot, with the working shown.",
+        discussion: """
+            Prints kg CO2e in total, per kWh of usable energy and per kWh delivered over the service
+            life (the EU functional unit, from the battery model's parameters), per life-cycle stage,
+            with electricity counted location-based, market-based and by the draft EU rule side by side;
+            the primary data share; the data gaps ranked by what they carry; and a receipt: every entry,
+            factor and rule used. For a lot, the figures are for the whole lot and per kg.
+
+            Example:
+              celltrace footprint urn:epc:id:sgtin:4012345.011111.1
+              celltrace footprint urn:celltrace:lot:cam-811-0210 --json
+            """
+    )
+    @OptionGroup var options: LedgerOptions
+    @OptionGroup var asOf: AsOfOption
+    @Argument(help: "A cell serial, module or pack id, or a lot.") var subject: String
+    @Flag(help: "Print JSON (with the full receipt).") var json = false
+
+    func run() throws {
+        let footprint = try FootprintOutput.compute(
+            options: options,
+            asOf: asOf,
+            subject: subject,
+            scenario: Scenario()
+        )
+        Console.out(json ? FootprintOutput.json(footprint).canonicalString : FootprintOutput.text(footprint))
+    }
+}
+
+/// The `celltrace what-if` command.
+struct WhatIfCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "what-if",
+        abstract: "Recompute a footprint with inputs changed, and show the difference.",
+        discussion: """
+            Changes: --replace-factor KEY=VALUE (keys: grid:REGION[:location|consumption-mix|residual-mix],
+            fuel:NAME:MJ|kg|L|m3, transport:MODE, material:NAME[@CC]); --supply FACILITY=KIND[:FACTOR]
+            (every electricity supply of the facility's events becomes grid, onsite, direct-line, ppa or
+            certificate at FACTOR kg CO2e/kWh); --replace-lot OLD=NEW (material consumed from lot OLD
+            counted at lot NEW's footprint per kg: another source); or --scenario FILE with
+            {"factors": {KEY: VALUE}, "supplies": {FACILITY: {"supply": KIND, "kgCO2ePerKWh": F}},
+            "lots": {OLD: NEW}}.
+
+            Example:
+              celltrace what-if urn:epc:id:sgtin:4012345.011111.1 --supply urn:epc:id:sgln:6923456.00001.0=direct-line:0.02
+              celltrace what-if urn:epc:id:sgtin:4012345.011111.1 --replace-factor grid:CN-SC=0.1
+            """
+    )
+    @OptionGroup var options: LedgerOptions
+    @OptionGroup var asOf: AsOfOption
+    @Argument(help: "A cell serial, module or pack id, or a lot.") var subject: String
+    @Option(name: .customLong("replace-factor"), help: "KEY=VALUE: a factor replaced (repeatable).")
+    var factors: [String] = []
+    @Option(
+        name: .customLong("supply"),
+        help: "FACILITY=KIND[:FACTOR]: a facility's electricity supply replaced (repeatable)."
+    )
+    var supplies: [String] = []
+    @Option(name: .customLong("replace-lot"), help: "OLD=NEW: a consumed lot replaced by another (repeatable).")
+    var lots: [String] = []
+    @Option(help: "A scenario file (JSON).") var scenario: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func buildScenario() throws -> Scenario {
+        var result = Scenario()
+        func split(_ text: String, _ flag: String) throws -> (String, String) {
+            guard let index = text.lastIndex(of: "="), index != text.startIndex else {
+                throw Failure.badInput("--\(flag) \(text): expected KEY=VALUE")
+            }
+            return (String(text[..<index]), String(text[text.index(after: index)...]))
+        }
+        func supply(_ text: String, facility: String) throws -> SupplyChange {
+            let parts = text.split(separator: ":", maxSplits: 1).map(String.init)
+            guard let kind = parts.first.flatMap(ElectricitySupply.init(rawValue:)) else {
+                throw Failure.badInput(
+                    "--supply \(facility)=\(text): the supply is one of \(ElectricitySupply.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            let factor = parts.count > 1 ? Double(parts[1]) : 0
+            guard let factor, factor >= 0 else {
+                throw Failure.badInput("--supply \(facility)=\(text): the factor is kg CO2e per kWh, a number ≥ 0")
+            }
+            return SupplyChange(supply: kind, kgCO2ePerKWh: factor)
+        }
+        if let scenario {
+            let file: JSONValue
+            do {
+                file = try JSONValue(parsing: try InputFile.read(scenario))
+            } catch let error as LedgerError {
+                throw Failure.badInput("\(scenario): \(error.message)")
+            }
+            for (key, value) in file["factors"]?.objectValue ?? [:] {
+                guard let number = value.doubleValue ?? value.stringValue.flatMap(Double.init) else {
+                    throw Failure.badInput("\(scenario): /factors/\(key) must be a number")
+                }
+                result.factors[key] = number
+            }
+            for (facility, value) in file["supplies"]?.objectValue ?? [:] {
+                let kind = value["supply"]?.stringValue ?? ""
+                let factor =
+                    value["kgCO2ePerKWh"].flatMap { $0.doubleValue ?? $0.stringValue.flatMap(Double.init) } ?? 0
+                result.supplies[facility] = try supply("\(kind):\(factor)", facility: facility)
+            }
+            for (old, value) in file["lots"]?.objectValue ?? [:] {
+                guard let new = value.stringValue else {
+                    throw Failure.badInput("\(scenario): /lots/\(old) must be a lot id")
+                }
+                result.lots[old] = new
+            }
+        }
+        for text in factors {
+            let (key, value) = try split(text, "replace-factor")
+            guard let number = Double(value), number >= 0 else {
+                throw Failure.badInput("--replace-factor \(text): the value must be a number ≥ 0")
+            }
+            result.factors[key] = number
+        }
+        for text in supplies {
+            let (facility, value) = try split(text, "supply")
+            result.supplies[facility] = try supply(value, facility: facility)
+        }
+        for text in lots {
+            let (old, new) = try split(text, "replace-lot")
+            result.lots[old] = new
+        }
+        guard !result.isEmpty else {
+            throw Failure.badInput("what-if needs a change: --replace-factor, --supply, --replace-lot or --scenario")
+        }
+        return result
+    }
+
+    func run() throws {
+        let scenario = try buildScenario()
+        let base = try FootprintOutput.compute(options: options, asOf: asOf, subject: subject, scenario: Scenario())
+        let changed = try FootprintOutput.compute(options: options, asOf: asOf, subject: subject, scenario: scenario)
+        if json {
+            Console.out(
+                JSONValue.object(["base": FootprintOutput.json(base), "scenario": FootprintOutput.json(changed)])
+                    .canonicalString
+            )
+            return
+        }
+        var lines = ["what-if   \(subject)", "changes"]
+        for (key, value) in scenario.factors.sorted(by: { $0.key < $1.key }) {
+            lines.append("  factor \(key) = \(Number.significant(value))")
+        }
+        for (facility, change) in scenario.supplies.sorted(by: { $0.key < $1.key }) {
+            lines.append(
+                "  electricity at \(facility): \(change.supply.rawValue) at \(Number.significant(change.kgCO2ePerKWh)) kg CO2e/kWh"
+            )
+        }
+        for (old, new) in scenario.lots.sorted(by: { $0.key < $1.key }) { lines.append("  lot \(old) → \(new)") }
+        var table = TextTable("KG CO2E", "BASE", "SCENARIO", "CHANGE", "CHANGE %")
+        for method in ElectricityMethod.allCases {
+            let before = base.total.total(method)
+            let after = changed.total.total(method)
+            table.add(
+                method.rawValue,
+                Number.significant(before),
+                Number.significant(after),
+                Number.significant(after - before),
+                before > 0 ? Number.percent((after - before) / before) : "-"
+            )
+        }
+        for method in ElectricityMethod.allCases {
+            guard let before = base.perLifetimeKWh(method) ?? base.perUsableKWh(method),
+                let after = changed.perLifetimeKWh(method) ?? changed.perUsableKWh(method)
+            else { continue }
+            table.add(
+                "per kWh \(base.lifetimeKWh == nil ? "usable" : "lifetime") (\(method.label))",
+                Number.fixed(before, 4),
+                Number.fixed(after, 4),
+                Number.fixed(after - before, 4),
+                before > 0 ? Number.percent((after - before) / before) : "-"
+            )
+        }
+        lines += ["", table.rendered]
+        Console.out(lines.joined(separator: "\n"))
+    }
+}
+
+/// The `celltrace declaration` command.
+struct DeclarationCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "declaration",
+        abstract: "The Art. 7 carbon-footprint declaration of one battery model at one plant over a period.",
+        discussion: """
+            Every cell of the model commissioned from cell lots made at the plant within the period
+            counts; the result is the mass-weighted mean over those serials, per kWh delivered over the
+            service life, per life-cycle stage and electricity method.
+
+            Example:
+              celltrace declaration --model CT-NMC811-P1 --plant urn:epc:id:sgln:4012345.00001.0 --from 2026-01-01 --to 2026-12-31
+            """
+    )
+    @OptionGroup var options: LedgerOptions
+    @OptionGroup var asOf: AsOfOption
+    @Option(help: "The battery model.") var model: String
+    @Option(help: "The manufacturing plant (facility id).") var plant: String
+    @Option(help: "The period's first day or time.") var from: String
+    @Option(help: "The period's last day (inclusive) or time.") var to: String
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        guard let from = try timeOption(from, "from"), var to = try timeOption(to, "to") else {
+            throw Failure.badInput("--from and --to are required")
+        }
+        if self.to.utf8.count == 10 { to = Timestamp(millisecondsSinceEpoch: to.millisecondsSinceEpoch + 86_399_999) }
+        let chain = try options.openChain()
+        let point = try asOf.point()
+        let declaration = try chain.read { reader, txn, now in
+            let size = try point.size(in: chain.ledger, now: now)
+            var engine = try CarbonEngine(reader: reader, size: size, txn)
+            return try Declaration.compute(
+                model: model,
+                plant: plant,
+                from: from,
+                to: to,
+                engine: &engine,
+                reader: reader,
+                txn
+            )
+        }
+        if json {
+            Console.out(Self.json(declaration).canonicalString)
+            return
+        }
+        var lines = [
+            "declaration  model \(declaration.model.id) at \(declaration.plant.name ?? declaration.plant.id) (\(declaration.plant.country))",
+            "period       \(declaration.from.rfc3339) – \(declaration.to.rfc3339)",
+            "cells        \(declaration.cellCount) in \(declaration.ranges.count) ranges · as of ledger size \(declaration.asOfSize)",
+            "unit         kWh delivered over the service life: usable × \(declaration.model.cyclesPerYear) cycles/year × \(declaration.model.serviceYears) years",
+            "",
+        ]
+        var table = TextTable("KG CO2E PER KWH", "LOCATION", "MARKET", "EU DRAFT")
+        func row(_ label: String, _ value: (ElectricityMethod) -> Double) {
+            table.add(
+                label,
+                Number.fixed(value(.locationBased), 4),
+                Number.fixed(value(.marketBased), 4),
+                Number.fixed(value(.euDraft), 4)
+            )
+        }
+        row("lifetime (Art. 7)") { declaration.perLifetimeKWh.total($0) }
+        for stage in LifeCycleStage.allCases {
+            row("  " + stage.rawValue) { declaration.perLifetimeKWh[$0, stage] }
+        }
+        row("usable energy") { declaration.perUsableKWh.total($0) }
+        table.add(
+            "primary data share",
+            Number.percent(declaration.primaryShare[.locationBased] ?? 0),
+            Number.percent(declaration.primaryShare[.marketBased] ?? 0),
+            Number.percent(declaration.primaryShare[.euDraft] ?? 0)
+        )
+        lines.append(table.rendered)
+        Console.out(lines.joined(separator: "\n"))
+    }
+
+    static func json(_ declaration: Declaration) -> JSONValue {
+        .object([
+            "model": .string(declaration.model.id), "plant": .string(declaration.plant.id),
+            "country": .string(declaration.plant.country), "from": .string(declaration.from.rfc3339),
+            "to": .string(declaration.to.rfc3339), "asOfSize": .number(Double(declaration.asOfSize)),
+            "cells": .number(Double(declaration.cellCount)),
+            "perLifetimeKWh": FootprintOutput.json(declaration.perLifetimeKWh),
+            "perUsableKWh": FootprintOutput.json(declaration.perUsableKWh),
+            "primaryShare": .object(
+                Dictionary(
+                    uniqueKeysWithValues: declaration.primaryShare.map { ($0.key.rawValue, JSONValue.number($0.value)) }
+                )
+            ),
+            "ranges": .array(
+                declaration.ranges.map {
+                    .object([
+                        "lot": .string($0.range.lot), "prefix": .string($0.range.prefix),
+                        "first": .string(String($0.range.first)), "last": .string(String($0.range.last)),
+                        "eventTime": .string($0.eventTime), "perCell": FootprintOutput.json($0.perCell),
+                    ])
+                }
+            ),
+        ])
+    }
+}
+
+/// How footprints are computed and printed by `footprint` and `what-if`.
+enum FootprintOutput {
+    static func compute(
+        options: LedgerOptions,
+        asOf: AsOfOption,
+        subject id: String,
+        scenario: Scenario
+    ) throws -> Footprint {
+        let chain = try options.openChain()
+        let point = try asOf.point()
+        return try chain.read { reader, txn, now in
+            let size = try point.size(in: chain.ledger, now: now)
+            let subject = try Subject.resolve(id, reader: reader, size: size, txn)
+            var engine = try CarbonEngine(reader: reader, size: size, scenario: scenario, txn)
+            return try engine.footprint(of: subject, txn)
+        }
+    }
+
+    static func json(_ emissions: Emissions) -> JSONValue {
+        var methods: [String: JSONValue] = [:]
+        for method in ElectricityMethod.allCases {
+            var stages: [String: JSONValue] = ["total": .number(emissions.total(method))]
+            for stage in LifeCycleStage.allCases { stages[stage.rawValue] = .number(emissions[method, stage]) }
+            methods[method.rawValue] = .object(stages)
+        }
+        return .object(methods)
+    }
+
+    static func json(_ use: FactorUse) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "key": .string(use.key), "value": .number(use.value), "unit": .string(use.unit),
+            "source": .string(use.source), "table": .string(use.table),
+        ]
+        if let year = use.year { members["year"] = .number(Double(year)) }
+        if let seq = use.sequenceNumber { members["seq"] = .number(Double(seq)) }
+        if let stage = use.stage { members["stage"] = .string(stage.rawValue) }
+        return .object(members)
+    }
+
+    static func json(_ contribution: Contribution) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "kind": .string(contribution.kind.rawValue), "lot": .string(contribution.lot),
+            "stage": .string(contribution.stage.rawValue),
+            "data": .string(contribution.isPrimary ? "primary" : "secondary"), "kg": .number(contribution.kg),
+            "kgCO2e": json(contribution.emissions), "factors": .array(contribution.factors.map { .string($0.key) }),
+            "notes": .array(contribution.notes.map(JSONValue.string)),
+        ]
+        if let material = contribution.material { members["material"] = .string(material) }
+        if let event = contribution.eventID { members["event"] = .string(event) }
+        if let seq = contribution.sequenceNumber { members["seq"] = .number(Double(seq)) }
+        if let facility = contribution.facility { members["facility"] = .string(facility) }
+        if let allocation = contribution.allocation {
+            var alloc: [String: JSONValue] = [
+                "method": .string(allocation.method.rawValue), "reason": .string(allocation.reason),
+                "shares": .object(allocation.shares.mapValues(JSONValue.number)),
+            ]
+            if let ratio = allocation.priceRatio { alloc["priceRatio"] = .number(ratio) }
+            members["allocation"] = .object(alloc)
+        }
+        return .object(members)
+    }
+
+    /// The rules a footprint applies, for the receipt.
+    static let rules = [
+        "lot per kg = allocated share of its process (electricity × factor + fuels × factors + direct emissions + transport t·km × mode factor) and of the embodied footprint of what the process consumed, plus the lot's shipments spread over its mass",
+        "allocation between co-products: mass; economic (mass × recorded price) when the highest to lowest price ratio exceeds 4, co-products ≤ 3 % of the mass left out of the ratio",
+        "location-based: grid factor of the facility's grid region, else subdivision, else country; on-site and direct-line supply at its stated factor",
+        "market-based: direct line, PPA and certificates at their stated factors (certificates without one at 0), grid at the residual mix; each certificate is claimed once in the ledger",
+        "eu-draft: national consumption mix; only on-site and direct-line supply at their actual factor",
+        "a lot without process data takes its material's default factor (cradle to gate, secondary) in place of its upstream",
+        "per kWh lifetime = total ÷ (nominal energy × usable share × equivalent full cycles per year × service years)",
+    ]
+
+    static func json(_ footprint: Footprint) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "subject": TraceOutput.json(footprint.subject), "asOfSize": .number(Double(footprint.asOfSize)),
+            "kgCO2e": json(footprint.total), "usableKWh": .number(footprint.usableKWh),
+            "contributions": .array(footprint.contributions.map(json)),
+            "receipt": .object([
+                "entries": .array(footprint.entries.map { .number(Double($0)) }),
+                "factors": .array(footprint.factors.map(json)), "rules": .array(rules.map(JSONValue.string)),
+            ]),
+        ]
+        var perUsable: [String: JSONValue] = [:]
+        var perLifetime: [String: JSONValue] = [:]
+        var primary: [String: JSONValue] = [:]
+        var gaps: [String: JSONValue] = [:]
+        for method in ElectricityMethod.allCases {
+            if let value = footprint.perUsableKWh(method) { perUsable[method.rawValue] = .number(value) }
+            if let value = footprint.perLifetimeKWh(method) { perLifetime[method.rawValue] = .number(value) }
+            primary[method.rawValue] = .number(footprint.primaryShare(method))
+            let total = footprint.total.total(method)
+            gaps[method.rawValue] = .array(
+                footprint.dataGaps(method).map { gap in
+                    .object([
+                        "lot": .string(gap.lot), "kind": .string(gap.kind.rawValue),
+                        "kgCO2e": .number(gap.emissions.total(method)),
+                        "share": .number(total > 0 ? gap.emissions.total(method) / total : 0),
+                        "notes": .array(gap.notes.map(JSONValue.string)),
+                    ])
+                }
+            )
+        }
+        members["perUsableKWh"] = .object(perUsable)
+        members["perLifetimeKWh"] = .object(perLifetime)
+        members["primaryDataShare"] = .object(primary)
+        members["dataGaps"] = .object(gaps)
+        if footprint.subject.kind == .lot, footprint.subject.massKg > 0 {
+            members["perKg"] = json(footprint.total.scaled(by: 1 / footprint.subject.massKg))
+        }
+        if let model = footprint.model {
+            members["model"] = .object([
+                "id": .string(model.id), "cyclesPerYear": .string(model.cyclesPerYear.description),
+                "serviceYears": .string(model.serviceYears.description),
+                "usableEnergyShare": .string(model.usableEnergyShare.description),
+                "seq": .number(Double(model.registeredAt)),
+            ])
+        }
+        if let lifetime = footprint.lifetimeKWh { members["lifetimeKWh"] = .number(lifetime) }
+        return .object(members)
+    }
+
+    static func text(_ footprint: Footprint) -> String {
+        var lines = [
+            "footprint  \(footprint.subject.id)",
+            "subject    \(TraceOutput.describe(footprint.subject))",
+            "as of      ledger size \(footprint.asOfSize)",
+        ]
+        if let model = footprint.model, let lifetime = footprint.lifetimeKWh {
+            lines.append(
+                "unit       \(Number.significant(footprint.usableKWh)) kWh usable × \(model.cyclesPerYear) cycles/year × \(model.serviceYears) years = \(Number.significant(lifetime)) kWh over its life (model \(model.id), entry #\(model.registeredAt))"
+            )
+        } else if footprint.subject.kind != .lot {
+            lines.append(
+                "unit       no battery model registered for these cells: no per-lifetime figure; usable = nominal energy"
+            )
+        }
+        lines.append("")
+        var table = TextTable("KG CO2E", "LOCATION", "MARKET", "EU DRAFT")
+        func row(_ label: String, digits: Int = 3, _ value: (ElectricityMethod) -> Double?) {
+            table.add(
+                label,
+                value(.locationBased).map { Number.fixed($0, digits) } ?? "-",
+                value(.marketBased).map { Number.fixed($0, digits) } ?? "-",
+                value(.euDraft).map { Number.fixed($0, digits) } ?? "-"
+            )
+        }
+        row("total") { footprint.total.total($0) }
+        for stage in LifeCycleStage.allCases {
+            row("  " + stage.rawValue) { footprint.total[$0, stage] }
+        }
+        if footprint.subject.kind == .lot, footprint.subject.massKg > 0 {
+            row("per kg", digits: 4) { footprint.total.total($0) / footprint.subject.massKg }
+        } else {
+            row("per kWh usable", digits: 4) { footprint.perUsableKWh($0) }
+            if footprint.lifetimeKWh != nil { row("per kWh lifetime", digits: 5) { footprint.perLifetimeKWh($0) } }
+        }
+        table.add(
+            "primary data share",
+            Number.percent(footprint.primaryShare(.locationBased)),
+            Number.percent(footprint.primaryShare(.marketBased)),
+            Number.percent(footprint.primaryShare(.euDraft))
+        )
+        lines.append(table.rendered)
+        let total = footprint.total.total(.locationBased)
+        var parts = TextTable("CONTRIBUTION (location)", "KIND", "STAGE", "KG CO2E", "SHARE", "DATA", "ENTRY")
+        for contribution in footprint.contributions.prefix(15) {
+            let value = contribution.emissions.total(.locationBased)
+            parts.add(
+                contribution.lot + (contribution.material.map { " (\($0))" } ?? ""),
+                contribution.kind.rawValue,
+                contribution.stage.rawValue,
+                Number.fixed(value, 3),
+                total > 0 ? Number.percent(value / total) : "-",
+                contribution.isPrimary ? "primary" : "secondary",
+                contribution.sequenceNumber.map { "#\($0)" } ?? "-"
+            )
+        }
+        lines += ["", parts.rendered]
+        if footprint.contributions.count > 15 {
+            lines.append("… and \(footprint.contributions.count - 15) more (--json lists them all)")
+        }
+        let gaps = footprint.dataGaps(.locationBased)
+        lines.append("")
+        if gaps.isEmpty {
+            lines.append("DATA GAPS  none: every contribution rests on primary data")
+        } else {
+            lines.append("DATA GAPS (secondary and default inputs, by what they carry)")
+            for (index, gap) in gaps.prefix(5).enumerated() {
+                let value = gap.emissions.total(.locationBased)
+                lines.append(
+                    "  \(index + 1). \(gap.lot) (\(gap.material ?? "?")): \(Number.fixed(value, 3)) kg CO2e, \(total > 0 ? Number.percent(value / total) : "-") — \(gap.notes.first ?? gap.kind.rawValue)"
+                )
+            }
+        }
+        lines.append("")
+        lines.append("RECEIPT")
+        lines.append("  entries  " + footprint.entries.map { "#\($0)" }.joined(separator: " "))
+        for use in footprint.factors {
+            lines.append(
+                "  factor   \(use.key) = \(Number.significant(use.value)) \(use.unit) (\(use.source)\(use.year.map { ", \($0)" } ?? ""); \(use.table)\(use.sequenceNumber.map { " #\($0)" } ?? ""))"
+            )
+        }
+        for contribution in footprint.contributions {
+            if let allocation = contribution.allocation, allocation.method != .single {
+                lines.append("  rule     \(contribution.eventID ?? contribution.lot): \(allocation.reason)")
+            }
+        }
+        lines.append("  rules    --json lists every rule applied")
+        return lines.joined(separator: "\n")
+    }
+}
+
+/// The `celltrace model` commands.
+struct ModelCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "model",
+        abstract: "Register battery models (functional-unit parameters) and list them.",
+        subcommands: [Add.self, List.self]
+    )
+
+    struct Add: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "add",
+            abstract: "Register a battery model: usable energy share, cycles per year and service years.",
+            discussion: """
+                The energy over the service life is nominal energy × usable share × cycles per year ×
+                service years. Cycles per year default by vehicle category (M1, N1: 60; L: 20; M2, M3,
+                N2, N3: 250), as in the draft EU methodology.
+
+                Example:
+                  celltrace model add CT-NMC811-P1 --category M1 --service-years 8 --usable-share 0.92
+                """
+        )
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The model id, as ct:batteryModel names it.") var id: String
+        @Option(help: "A readable name.") var name: String?
+        @Option(help: "The chemistry (NMC811, LFP, …).") var chemistry: String?
+        @Option(help: "The vehicle category: M1, N1, L, M2, M3, N2, N3 or industrial.") var category: String?
+        @Option(name: .customLong("cycles-per-year"), help: "Equivalent full cycles per year.") var cyclesPerYear:
+            String?
+        @Option(name: .customLong("service-years"), help: "Expected service life in years (the warranty).")
+        var serviceYears: String
+        @Option(
+            name: .customLong("usable-share"),
+            help: "Usable energy ÷ nominal energy at beginning of life (default 1)."
+        )
+        var usableShare: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            var body: [String: JSONValue] = ["id": .string(id), "serviceYears": .string(serviceYears)]
+            if let name { body["name"] = .string(name) }
+            if let chemistry { body["chemistry"] = .string(chemistry) }
+            if let category { body["category"] = .string(category) }
+            if let cyclesPerYear { body["cyclesPerYear"] = .string(cyclesPerYear) }
+            if let usableShare { body["usableEnergyShare"] = .string(usableShare) }
+            let receipt = try options.openChain().registerBatteryModel(.object(body))
+            printReceipt(receipt, json: json, what: "battery model \(id) registered")
+        }
+    }
+
+    struct List: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "list",
+            abstract: "List the registered battery models.",
+            discussion: "Example:\n  celltrace model list"
+        )
+        @OptionGroup var options: LedgerOptions
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let chain = try options.openChain()
+            let models = try chain.read { reader, txn, _ in try reader.batteryModels(txn) }
+            var table = TextTable("MODEL", "CATEGORY", "CYCLES/YEAR", "YEARS", "USABLE", "ENTRY")
+            for model in models {
+                table.add(
+                    model.id,
+                    model.category ?? "-",
+                    model.cyclesPerYear.description,
+                    model.serviceYears.description,
+                    model.usableEnergyShare.description,
+                    "#\(model.registeredAt)"
+                )
+            }
+            Console.out(
+                json
+                    ? JSONValue.array(
+                        models.map {
+                            .object([
+                                "id": .string($0.id), "cyclesPerYear": .string($0.cyclesPerYear.description),
+                                "serviceYears": .string($0.serviceYears.description),
+                                "usableEnergyShare": .string($0.usableEnergyShare.description),
+                                "seq": .number(Double($0.registeredAt)),
+                            ])
+                        }
+                    ).canonicalString : table.rendered
+            )
+        }
+    }
+}

@@ -1,0 +1,33 @@
+/// Numbers for terminal output: fixed decimals without Foundation.
+enum Number {
+    /// `value` with `digits` decimals, rounded half away from zero.
+    static func fixed(_ value: Double, _ digits: Int = 2) -> String {
+        guard value.isFinite else { return value.isNaN ? "-" : (value > 0 ? "∞" : "-∞") }
+        var scale = 1.0
+        for _ in 0..<digits { scale *= 10 }
+        let scaled = (abs(value) * scale).rounded()
+        let negative = value < 0 && scaled > 0
+        let whole = (scaled / scale).rounded(.down)
+        var text = String(Int64(whole))
+        if digits > 0 {
+            let fraction = String(Int64(scaled - whole * scale))
+            text += "." + String(repeating: "0", count: digits - fraction.count) + fraction
+        }
+        return negative ? "-" + text : text
+    }
+
+    /// Three significant figures at least, for quantities that span orders of magnitude.
+    static func significant(_ value: Double) -> String {
+        let magnitude = abs(value)
+        if magnitude == 0 { return "0" }
+        if magnitude >= 100 { return fixed(value, 0) }
+        if magnitude >= 1 { return fixed(value, 2) }
+        if magnitude >= 0.01 { return fixed(value, 4) }
+        return fixed(value, 6)
+    }
+
+    /// A share as a percentage with one decimal.
+    static func percent(_ share: Double) -> String {
+        fixed(share * 100, 1) + " %"
+    }
+}

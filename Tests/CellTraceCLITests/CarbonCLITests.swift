@@ -1,0 +1,164 @@
+import Foundation
+import LedgerCore
+import Testing
+
+@testable import CellTraceCLI
+
+/// The provenance and carbon commands through the parsed root command, on the fixture chain with
+/// the reference factor table and a battery model.
+@Suite struct CarbonCLITests {
+    static let serial = "urn:epc:id:sgtin:4012345.011111.3"
+    static let pack = "urn:epc:id:giai:4012345.PACK-0001"
+    static let ore = "urn:epc:class:lgtin:9300001.000011.SC6-2601"
+
+    /// The chain imported, factors recorded, model registered.
+    private func ledger(_ directory: String) -> String {
+        let ledger = SupplyChainCLITests.chainLedger(directory)
+        let documents = [
+            ("01-mine.jsonld", "pilbara-mining"), ("02-refinery.jsonld", "sichuan-lithium"),
+            ("03-cathode.jsonl", "cathode-co"), ("04-cells.jsonld", "cell-co"),
+        ]
+        for (file, actor) in documents {
+            let imported = celltrace(
+                "import",
+                fixturesPath("epcis/chain/" + file),
+                "--ledger",
+                ledger,
+                "--as",
+                actor,
+                "--key",
+                directory + "/\(actor).pem"
+            )
+            #expect(imported.status == 0, "\(imported.error)")
+        }
+        let factors = celltrace("factors", "add", fixturesPath("factors/reference-2023.json"), "--ledger", ledger)
+        #expect(factors.status == 0, "\(factors.error)")
+        let model = celltrace(
+            "model",
+            "add",
+            "CT-NMC811-P1",
+            "--category",
+            "M1",
+            "--service-years",
+            "8",
+            "--usable-share",
+            "0.92",
+            "--ledger",
+            ledger
+        )
+        #expect(model.status == 0, "\(model.error)")
+        return ledger
+    }
+
+    @Test func traceAndWhereUsed() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = ledger(directory)
+        let text = celltrace("trace", Self.serial, "--ledger", ledger)
+        #expect(text.status == 0, "\(text.error)")
+        #expect(text.output.contains("ORIGINS") && text.output.contains("Li: AU 100.0 %"))
+        let json = try JSONValue(
+            parsing: celltrace("trace", Self.pack, "--ledger", ledger, "--json", "--depth", "1").output
+        )
+        #expect(json["subject"]?["kind"] == "assembly")
+        #expect(json["subject"]?["cells"]?.doubleValue == 4)
+        let lithium = try #require(json["elements"]?.arrayValue?.first { $0["element"] == "Li" })
+        #expect(lithium["origins"]?.arrayValue?.first?["lot"]?.stringValue == Self.ore)
+        #expect(lithium["origins"]?.arrayValue?.first?["share"]?.doubleValue == 1)
+
+        let used = try JSONValue(parsing: celltrace("where-used", Self.ore, "--ledger", ledger, "--json").output)
+        #expect(used["serials"]?.doubleValue == 1000)
+        #expect(used["units"]?.arrayValue?.count == 2)
+        let bounded = try JSONValue(
+            parsing: celltrace("where-used", Self.ore, "--until", "2026-02-01", "--ledger", ledger, "--json").output
+        )
+        #expect(bounded["serials"]?.doubleValue == 0)
+
+        let unknown = celltrace("trace", "urn:no:such", "--ledger", ledger)
+        #expect(unknown.status == 2 && unknown.error.contains("urn:no:such"))
+        let badTime = celltrace("trace", Self.serial, "--as-of", "last week", "--ledger", ledger)
+        #expect(badTime.status == 2 && badTime.error.contains("--as-of"))
+        let early = celltrace("trace", Self.serial, "--as-of", "2026-01-01", "--ledger", ledger)
+        #expect(early.status == 2)
+    }
+
+    @Test func footprintWhatIfDeclarationAndModels() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = ledger(directory)
+        let text = celltrace("footprint", Self.serial, "--ledger", ledger)
+        #expect(text.status == 0, "\(text.error)")
+        #expect(
+            text.output.contains("per kWh lifetime") && text.output.contains("DATA GAPS")
+                && text.output.contains("RECEIPT")
+        )
+        let json = try JSONValue(parsing: celltrace("footprint", Self.serial, "--ledger", ledger, "--json").output)
+        let location = try #require(json["kgCO2e"]?["location-based"]?["total"]?.doubleValue)
+        let market = try #require(json["kgCO2e"]?["market-based"]?["total"]?.doubleValue)
+        #expect(location > 0 && market < location, "the cell plant's PPA lowers the market-based figure")
+        #expect(json["lifetimeKWh"]?.doubleValue.map { abs($0 - 0.25 * 0.92 * 480) < 1e-9 } == true)
+        #expect((json["receipt"]?["entries"]?.arrayValue?.count ?? 0) > 5)
+        #expect(json["dataGaps"]?["location-based"]?.arrayValue?.first?["lot"] == "urn:celltrace:lot:pcam-811-0202")
+
+        let lot = try JSONValue(
+            parsing: celltrace("footprint", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger, "--json").output
+        )
+        #expect((lot["perKg"]?["location-based"]?["total"]?.doubleValue ?? 0) > 0)
+
+        let whatIf = celltrace(
+            "what-if",
+            Self.serial,
+            "--supply",
+            "urn:celltrace:facility:cathode-plant=direct-line:0.02",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(whatIf.status == 0, "\(whatIf.error)")
+        let both = try JSONValue(parsing: whatIf.output)
+        let before = try #require(both["base"]?["kgCO2e"]?["eu-draft"]?["total"]?.doubleValue)
+        let after = try #require(both["scenario"]?["kgCO2e"]?["eu-draft"]?["total"]?.doubleValue)
+        #expect(after < before)
+        let badKey = celltrace("what-if", Self.serial, "--replace-factor", "grid=0.1", "--ledger", ledger)
+        #expect(badKey.status == 2 && badKey.error.contains("factor key"))
+        let noChange = celltrace("what-if", Self.serial, "--ledger", ledger)
+        #expect(noChange.status == 2)
+
+        let declaration = celltrace(
+            "declaration",
+            "--model",
+            "CT-NMC811-P1",
+            "--plant",
+            "urn:celltrace:facility:cell-plant",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(declaration.status == 0, "\(declaration.error)")
+        let declared = try JSONValue(parsing: declaration.output)
+        #expect(declared["cells"]?.doubleValue == 1000)
+        let perKWh = try #require(declared["perLifetimeKWh"]?["location-based"]?["total"]?.doubleValue)
+        #expect(abs(perKWh - location / (0.25 * 0.92 * 480)) < 1e-12)
+
+        let models = try JSONValue(parsing: celltrace("model", "list", "--ledger", ledger, "--json").output)
+        #expect(models.arrayValue?.first?["cyclesPerYear"] == "60")
+        let duplicate = celltrace(
+            "model",
+            "add",
+            "CT-NMC811-P1",
+            "--service-years",
+            "8",
+            "--category",
+            "M1",
+            "--ledger",
+            ledger
+        )
+        #expect(duplicate.status == 2 && duplicate.error.contains("already registered"))
+        let bad = celltrace("model", "add", "L-1", "--service-years", "0", "--ledger", ledger)
+        #expect(bad.status == 2 && bad.error.contains("serviceYears") && bad.error.contains("cyclesPerYear"))
+    }
+}
