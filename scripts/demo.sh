@@ -67,6 +67,23 @@ step "Where the cathode came from, and where a cell sits"
 run "$celltrace" lot show urn:celltrace:lot:cam-811-0210 --ledger "$ledger"
 run "$celltrace" serial show urn:epc:id:sgtin:4012345.011111.3 --ledger "$ledger"
 
+step "Record the emission factors (each with its source and year) and the cell model's service life"
+run "$celltrace" factors add Fixtures/factors/reference-2023.json --ledger "$ledger"
+run "$celltrace" model add CT-NMC811-P1 --category M1 --service-years 8 --usable-share 0.92 --ledger "$ledger"
+
+step "Trace a cell back to its mines: the origin of each element"
+run "$celltrace" trace urn:epc:id:sgtin:4012345.011111.3 --ledger "$ledger"
+
+step "Its carbon footprint, location-based beside market-based and the draft EU rule, with the working"
+run "$celltrace" footprint urn:epc:id:sgtin:4012345.011111.3 --ledger "$ledger"
+
+step "What if the cathode plant ran on a direct line from a wind farm?"
+run "$celltrace" what-if urn:epc:id:sgtin:4012345.011111.3 --ledger "$ledger" \
+    --supply urn:celltrace:facility:cathode-plant=direct-line:0.0336
+
+step "The recall query: every cell and pack holding the spodumene lot"
+run "$celltrace" where-used urn:epc:class:lgtin:9300001.000011.SC6-2601 --ledger "$ledger"
+
 step "Prove that the cathode plant's TransformationEvent (entry 17) is in the ledger"
 "$celltrace" prove inclusion --seq 17 --ledger "$ledger" > "$work/entry1.proof"
 "$celltrace" log --from 17 --to 17 --ledger "$ledger" > "$work/entry1.json"
