@@ -277,6 +277,32 @@ struct CarbonTests {
         #expect(close(try graph.footprint(Lots.cell, scenario: grid).total.total(.locationBased), 1.08 - 0.2))
     }
 
+    @Test("another source: a consumed lot replaced by another lot's footprint per kg")
+    func replaceLot() throws {
+        let graph = try Graph()
+        // A second hydroxide from brine: 400 kg made with 200 kWh on the Chilean grid (0.3), 0.15 per kg.
+        try graph.submit(
+            Lots.events + [
+                Graph.extract(
+                    "urn:test:lot:brine-lioh",
+                    kg: 400,
+                    at: Graph.mineB,
+                    day: 5,
+                    material: "lithium-hydroxide",
+                    extra: #","ct:electricity":[{"quantity":200,"uom":"KWH","supply":"grid"}]"#
+                )
+            ]
+        )
+        var scenario = Scenario()
+        scenario.lots[Lots.hydroxide] = "urn:test:lot:brine-lioh"
+        let changed = try graph.footprint(Lots.cell, scenario: scenario)
+        // The cell's 2 kg of hydroxide now carry 2 × 0.15; the cell line's own 0.2 is unchanged.
+        #expect(close(changed.total.total(.locationBased), 2 * 0.15 + 0.2))
+        #expect(changed.contributions.contains { $0.lot == "urn:test:lot:brine-lioh" })
+        #expect(!changed.contributions.contains { $0.lot == Lots.ore })
+        #expect(close(try graph.footprint(Lots.cell).total.total(.locationBased), 1.08))
+    }
+
     @Test("a declaration is the mass-weighted mean per lifetime kWh over the model's serials at the plant")
     func declaration() throws {
         let graph = try Graph()

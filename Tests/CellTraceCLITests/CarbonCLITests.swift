@@ -119,6 +119,13 @@ import Testing
         let before = try #require(both["base"]?["kgCO2e"]?["eu-draft"]?["total"]?.doubleValue)
         let after = try #require(both["scenario"]?["kgCO2e"]?["eu-draft"]?["total"]?.doubleValue)
         #expect(after < before)
+        let scenarioFile = directory + "/scenario.json"
+        try
+            #"{"factors": {"grid:HU": 0}, "supplies": {"urn:celltrace:facility:cathode-plant": {"supply": "direct-line", "kgCO2ePerKWh": "0.0336"}}}"#
+            .write(toFile: scenarioFile, atomically: true, encoding: .utf8)
+        let fromFile = celltrace("what-if", Self.serial, "--scenario", scenarioFile, "--ledger", ledger)
+        #expect(fromFile.status == 0, "\(fromFile.error)")
+        #expect(fromFile.output.contains("factor grid:HU = 0") && fromFile.output.contains("direct-line at 0.0336"))
         let badKey = celltrace("what-if", Self.serial, "--replace-factor", "grid=0.1", "--ledger", ledger)
         #expect(badKey.status == 2 && badKey.error.contains("factor key"))
         let noChange = celltrace("what-if", Self.serial, "--ledger", ledger)
