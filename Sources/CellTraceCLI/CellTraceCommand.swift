@@ -15,6 +15,7 @@ struct CellTraceCommand: ParsableCommand {
             Actors:       keygen, actor add|list|key-rotate|key-revoke
             Master data:  facility add|list, factors add|list
             Record:       import (EPCIS 2.0 documents), append (plain JSON entries)
+            Demo data:    generate (a synthetic mine-to-pack network)
             Read:         lot show, serial show, log, checkpoint
             Prove:        prove inclusion, prove consistency
             Verify:       verify, verify-proof
@@ -26,6 +27,7 @@ struct CellTraceCommand: ParsableCommand {
             FacilityCommand.self,
             FactorsCommand.self,
             ImportCommand.self,
+            GenerateCommand.self,
             LotCommand.self,
             SerialCommand.self,
             AppendCommand.self,
