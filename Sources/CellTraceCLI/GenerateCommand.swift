@@ -42,6 +42,15 @@ struct GenerateCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    func validate() throws {
+        guard cells >= 1 else { throw ValidationError("--cells must be at least 1 (got \(cells))") }
+        guard cellsPerLot >= 1, cellsPerLot <= 1_000_000_000 else {
+            throw ValidationError(
+                "--cells-per-lot must be from 1 to 10^9, the largest serial range (got \(cellsPerLot))"
+            )
+        }
+    }
+
     func run() throws {
         let generator = try SupplyNetworkGenerator(
             options: SupplyNetworkGenerator.Options(cells: cells, cellsPerLot: cellsPerLot, seed: seed)
