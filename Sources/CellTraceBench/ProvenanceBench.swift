@@ -46,6 +46,8 @@ enum ProvenanceBench {
         var p99: [Double] = []
         var maxima: [Double] = []
         var rollUps: [Double] = []
+        var scans: [Double] = []
+        var scanFacts = RawRollUpFacts()
         var walkFacts = RawWalkFacts()
         var rollUpFacts = RawRollUpFacts()
         let ledger = RawLedger(path: path)
@@ -60,6 +62,9 @@ enum ProvenanceBench {
             let (milliseconds, rolled) = rawRollUp(ledger)
             rollUps.append(milliseconds)
             rollUpFacts = rolled
+            let (scanMilliseconds, scanned) = rawRollUpByScan(ledger)
+            scans.append(scanMilliseconds)
+            scanFacts = scanned
         }
         print("")
         print(
@@ -77,6 +82,12 @@ enum ProvenanceBench {
         print("|---|---:|---:|---:|---:|")
         print(
             "| every cell lot, each upstream lot once (memoised) | \(format(median(rollUps), 1)) | \(format(Double(rollUpFacts.cellLots))) | \(format(Double(rollUpFacts.lots))) | \(format(Double(rollUpFacts.edges))) |"
+        )
+        print(
+            "| the same from three sequential cursor passes (lots, edges, serials), graph in arrays | \(format(median(scans), 1)) | \(format(Double(scanFacts.cellLots))) | \(format(Double(scanFacts.lots))) | \(format(Double(scanFacts.edges))) |"
+        )
+        print(
+            "scan runs (ms): \(scans.map { format($0, 1) }.joined(separator: ", ")); mean source kg per kg of cells \(format(scanFacts.meanSharePerKg, 3))"
         )
         print(
             "roll-up runs (ms): \(rollUps.map { format($0, 1) }.joined(separator: ", ")); mean source kg per kg of cells \(format(rollUpFacts.meanSharePerKg, 3))"
@@ -274,9 +285,9 @@ enum ProvenanceBench {
                     found = true
                     edges += 1
                     let input = edgeKey.mv_data.advanced(by: length + 1)
-                    let edgeKg = decimal(
-                        in: UnsafeRawBufferPointer(start: edgeValue.mv_data, count: edgeValue.mv_size),
-                        after: #""kg":""#
+                    let edgeKg = edgeKg(
+                        UnsafeRawBufferPointer(start: edgeValue.mv_data, count: edgeValue.mv_size),
+                        outputLength: length
                     )
                     stack.append((UnsafeRawPointer(input), edgeKey.mv_size - length - 10, kg * edgeKg / produced))
                     rc = mdb_cursor_get(edgeCursor, &edgeKey, &edgeValue, MDB_NEXT)
@@ -324,7 +335,7 @@ enum ProvenanceBench {
         var edgeCursor: OpaquePointer?
         RawLoops.check(mdb_cursor_open(txn, ledger.serials, &serialCursor), "mdb_cursor_open")
         RawLoops.check(mdb_cursor_open(txn, ledger.edgesUp, &edgeCursor), "mdb_cursor_open")
-        let memo = LotMemo(capacity: ledger.lotCount * 2 + 16)
+        let memo = LotTable<Double>(capacity: ledger.lotCount * 2 + 16)
         let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
         defer { scratch.deallocate() }
         var facts = RawRollUpFacts()
@@ -350,9 +361,9 @@ enum ProvenanceBench {
             while rc == 0, edgeKey.mv_size > length + 10, memcmp(edgeKey.mv_data, lot, length) == 0,
                 edgeKey.mv_data.load(fromByteOffset: length, as: UInt8.self) == 0
             {
-                let kg = decimal(
-                    in: UnsafeRawBufferPointer(start: edgeValue.mv_data, count: edgeValue.mv_size),
-                    after: #""kg":""#
+                let kg = edgeKg(
+                    UnsafeRawBufferPointer(start: edgeValue.mv_data, count: edgeValue.mv_size),
+                    outputLength: length
                 )
                 inputs.append(
                     (UnsafeRawPointer(edgeKey.mv_data.advanced(by: length + 1)), edgeKey.mv_size - length - 10, kg)
@@ -391,11 +402,98 @@ enum ProvenanceBench {
         return (clock.seconds * 1000, facts)
     }
 
+    /// The same roll-up from three sequential cursor passes in one read snapshot: `sc.lots`
+    /// (produced kg), `sc.edges.up` (grouped by output lot, so each lot's inputs are adjacent) and
+    /// `sc.serials` (the cell lots); the graph is held as arrays and each lot evaluated once.
+    /// Returns the milliseconds it took, the whole scan and parse included.
+    static func rawRollUpByScan(_ ledger: RawLedger) -> (Double, RawRollUpFacts) {
+        let clock = Stopwatch()
+        var txn: OpaquePointer?
+        RawLoops.check(mdb_txn_begin(ledger.env, nil, UInt32(MDB_RDONLY), &txn), "mdb_txn_begin")
+        var cursor: OpaquePointer?
+        var key = MDB_val()
+        var row = MDB_val()
+        let index = LotTable<Int32>(capacity: ledger.lotCount * 2 + 16)
+        var produced: [Double] = []
+        produced.reserveCapacity(ledger.lotCount)
+        RawLoops.check(mdb_cursor_open(txn, ledger.lots, &cursor), "mdb_cursor_open")
+        var op = MDB_FIRST
+        while mdb_cursor_get(cursor, &key, &row, op) == 0 {
+            op = MDB_NEXT
+            index.insert(UnsafeRawPointer(key.mv_data), key.mv_size, Int32(produced.count))
+            produced.append(producedKg(UnsafeRawBufferPointer(start: row.mv_data, count: row.mv_size)))
+        }
+        mdb_cursor_close(cursor)
+        // Inputs of each lot as ranges of two parallel arrays (input lot, kg per kg of the output).
+        var first = [Int32](repeating: 0, count: produced.count)
+        var end = [Int32](repeating: 0, count: produced.count)
+        var inputs: [Int32] = []
+        var shares: [Double] = []
+        RawLoops.check(mdb_cursor_open(txn, ledger.edgesUp, &cursor), "mdb_cursor_open")
+        op = MDB_FIRST
+        var current: Int32 = -1
+        var currentKey: UnsafeRawPointer?
+        var currentLength = 0
+        while mdb_cursor_get(cursor, &key, &row, op) == 0 {
+            op = MDB_NEXT
+            guard let data = key.mv_data, let zero = memchr(data, 0, key.mv_size) else { continue }
+            let base = UnsafeRawPointer(data)
+            let outputLength = base.distance(to: UnsafeRawPointer(zero))
+            let same = currentKey.map { currentLength == outputLength && memcmp($0, base, outputLength) == 0 } ?? false
+            if !same {
+                current = index.find(base, outputLength) ?? -1
+                currentKey = base
+                currentLength = outputLength
+                if current >= 0 { first[Int(current)] = Int32(inputs.count) }
+            }
+            guard current >= 0 else { continue }
+            let inputLength = key.mv_size - outputLength - 10
+            guard let input = index.find(base + outputLength + 1, inputLength) else { continue }
+            let kg = edgeKg(UnsafeRawBufferPointer(start: row.mv_data, count: row.mv_size), outputLength: outputLength)
+            inputs.append(input)
+            shares.append(kg / produced[Int(current)])
+            end[Int(current)] = Int32(inputs.count)
+        }
+        mdb_cursor_close(cursor)
+        var values = [Double](repeating: -1, count: produced.count)
+        var facts = RawRollUpFacts()
+        facts.edges = inputs.count
+        func value(_ lot: Int) -> Double {
+            if values[lot] >= 0 { return values[lot] }
+            var result = first[lot] == end[lot] ? 1.0 : 0.0
+            for edge in Int(first[lot])..<Int(end[lot]) {
+                result += shares[edge] * value(Int(inputs[edge]))
+            }
+            values[lot] = result
+            facts.lots += 1
+            return result
+        }
+        RawLoops.check(mdb_cursor_open(txn, ledger.serials, &cursor), "mdb_cursor_open")
+        op = MDB_FIRST
+        var total = 0.0
+        var previous: Int32 = -1
+        while mdb_cursor_get(cursor, &key, &row, op) == 0 {
+            op = MDB_NEXT
+            let (lot, length) = string(
+                in: UnsafeRawBufferPointer(start: row.mv_data, count: row.mv_size),
+                after: #""lot":""#
+            )
+            guard let cell = index.find(lot, length), cell != previous, values[Int(cell)] < 0 else { continue }
+            previous = cell
+            facts.cellLots += 1
+            total += value(Int(cell))
+        }
+        mdb_cursor_close(cursor)
+        mdb_txn_abort(txn)
+        facts.meanSharePerKg = total / Double(max(1, facts.cellLots))
+        return (clock.seconds * 1000, facts)
+    }
+
     /// An open-addressing table from lot ids (bytes in the map, valid for the snapshot) to values.
-    final class LotMemo {
+    final class LotTable<Value> {
         private var keys: [UnsafeRawPointer?]
         private var lengths: [Int]
-        private var values: [Double]
+        private var values: [Value?]
         private let mask: Int
 
         init(capacity: Int) {
@@ -403,7 +501,7 @@ enum ProvenanceBench {
             while size < capacity { size <<= 1 }
             keys = [UnsafeRawPointer?](repeating: nil, count: size)
             lengths = [Int](repeating: 0, count: size)
-            values = [Double](repeating: 0, count: size)
+            values = [Value?](repeating: nil, count: size)
             mask = size - 1
         }
 
@@ -415,7 +513,7 @@ enum ProvenanceBench {
             return Int(truncatingIfNeeded: hash) & mask
         }
 
-        func find(_ key: UnsafeRawPointer, _ length: Int) -> Double? {
+        func find(_ key: UnsafeRawPointer, _ length: Int) -> Value? {
             var index = slot(key, length)
             while let stored = keys[index] {
                 if lengths[index] == length, memcmp(stored, key, length) == 0 { return values[index] }
@@ -424,7 +522,7 @@ enum ProvenanceBench {
             return nil
         }
 
-        func insert(_ key: UnsafeRawPointer, _ length: Int, _ value: Double) {
+        func insert(_ key: UnsafeRawPointer, _ length: Int, _ value: Value) {
             var index = slot(key, length)
             while keys[index] != nil { index = (index + 1) & mask }
             keys[index] = key
@@ -475,6 +573,23 @@ enum ProvenanceBench {
             }
         }
         return Double(integer) + Double(fraction) / scale
+    }
+
+    /// An edge row's `kg`, read backwards from the row's end, whose layout JCS fixes:
+    /// `…"kg":"<kg>","seq":<seq>,"to":"<output lot>"}`, with the output lot's length known from the
+    /// key; falls back to a search when the row is not laid out so.
+    static func edgeKg(_ row: UnsafeRawBufferPointer, outputLength: Int) -> Double {
+        // Skip `"}`, the output lot, `"to":"` and `,`, then the sequence number's digits.
+        var index = row.count - 2 - outputLength - 6 - 2
+        while index > 0, row[index] >= 0x30, row[index] <= 0x39 { index -= 1 }
+        // Now at the `:` of `"seq":`; the kg value ends before `","seq":`.
+        let end = index - 6
+        var start = end
+        while start > 0, (row[start - 1] >= 0x30 && row[start - 1] <= 0x39) || row[start - 1] == 0x2E { start -= 1 }
+        guard start > 6, start < end, row[start - 1] == 0x22, row[start - 2] == 0x3A, row[start - 3] == 0x22,
+            row[start - 4] == 0x67, row[start - 5] == 0x6B
+        else { return decimal(in: row, after: #""kg":""#) }
+        return parseDecimal(row, from: start)
     }
 
     /// A lot row's `producedKg`, found from the end of the row (it is the last member but one at most).
