@@ -402,9 +402,11 @@ enum ProvenanceBench {
         return (clock.seconds * 1000, facts)
     }
 
-    /// The same roll-up from three sequential cursor passes in one read snapshot: `sc.lots`
-    /// (produced kg), `sc.edges.up` (grouped by output lot, so each lot's inputs are adjacent) and
-    /// `sc.serials` (the cell lots); the graph is held as arrays and each lot evaluated once.
+    /// The same roll-up from three sequential cursor passes in one read snapshot.
+    ///
+    /// The passes read `sc.lots` (produced kg), `sc.edges.up` (grouped by output lot, so each
+    /// lot's inputs are adjacent) and `sc.serials` (the cell lots); the graph is held as arrays and
+    /// each lot evaluated once.
     /// Returns the milliseconds it took, the whole scan and parse included.
     static func rawRollUpByScan(_ ledger: RawLedger) -> (Double, RawRollUpFacts) {
         let clock = Stopwatch()
