@@ -7,6 +7,8 @@ import Glibc
 
 // celltrace-bench: the ledger's speed beside this machine's own limits, measured in one run.
 // Usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--quick]
+//        celltrace-bench --only provenance [--cells N] [--cells-per-lot K] [--seed S] [--samples M]
+//                        [--provenance-ledger DIR]   (DIR is reused if it holds a ledger, else generated there)
 
 var entriesPerRun = 200_000
 var runs = 3
@@ -14,6 +16,11 @@ var proofEntries = 10_000_000
 var directory = "/tmp/celltrace-bench"
 var sections: Set<String> = ["append", "verify", "proofs", "import"]
 var importDocuments = 5
+var provenanceCells = 100_000_000
+var provenanceCellsPerLot = 2000
+var provenanceSeed: UInt64 = 1
+var provenanceSamples = 10_000
+var provenanceLedger: String?
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
     switch argument {
@@ -22,6 +29,11 @@ while let argument = arguments.popFirst() {
     case "--proof-entries": proofEntries = Int(arguments.popFirst() ?? "") ?? proofEntries
     case "--dir": directory = arguments.popFirst() ?? directory
     case "--import-documents": importDocuments = Int(arguments.popFirst() ?? "") ?? importDocuments
+    case "--cells": provenanceCells = Int(arguments.popFirst() ?? "") ?? provenanceCells
+    case "--cells-per-lot": provenanceCellsPerLot = Int(arguments.popFirst() ?? "") ?? provenanceCellsPerLot
+    case "--seed": provenanceSeed = UInt64(arguments.popFirst() ?? "") ?? provenanceSeed
+    case "--samples": provenanceSamples = Int(arguments.popFirst() ?? "") ?? provenanceSamples
+    case "--provenance-ledger": provenanceLedger = arguments.popFirst()
     case "--only": sections = Set((arguments.popFirst() ?? "").split(separator: ",").map(String.init))
     case "--quick":
         entriesPerRun = 50_000
@@ -30,7 +42,7 @@ while let argument = arguments.popFirst() {
         importDocuments = 2
     default:
         print(
-            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import] [--import-documents D] [--quick]"
+            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,provenance] [--import-documents D] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
         )
         exit(2)
     }
@@ -333,5 +345,19 @@ if sections.contains("import") {
         documents: importDocuments,
         eventsPerDocument: 10_000,
         rawEntry: rawEntry
+    )
+}
+
+if sections.contains("provenance") {
+    try ProvenanceBench.run(
+        ProvenanceBench.Configuration(
+            directory: directory,
+            ledgerPath: provenanceLedger,
+            cells: provenanceCells,
+            cellsPerLot: provenanceCellsPerLot,
+            seed: provenanceSeed,
+            runs: runs,
+            samples: provenanceSamples
+        )
     )
 }

@@ -15,6 +15,7 @@ struct CellTraceCommand: ParsableCommand {
             Actors:       keygen, actor add|list|key-rotate|key-revoke
             Master data:  facility add|list, factors add|list, model add|list
             Record:       import (EPCIS 2.0 documents), append (plain JSON entries)
+            Demo data:    generate (a synthetic mine-to-pack network)
             Read:         lot show, serial show, log, checkpoint
             Provenance:   trace, where-used
             Carbon:       footprint, declaration, what-if
@@ -29,6 +30,7 @@ struct CellTraceCommand: ParsableCommand {
             FactorsCommand.self,
             ModelCommand.self,
             ImportCommand.self,
+            GenerateCommand.self,
             LotCommand.self,
             SerialCommand.self,
             TraceCommand.self,

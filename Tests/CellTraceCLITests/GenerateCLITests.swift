@@ -1,0 +1,65 @@
+import Foundation
+import LedgerCore
+import Testing
+
+@testable import CellTraceCLI
+
+/// `celltrace generate` through the parsed root command.
+@Suite struct GenerateCLITests {
+    @Test func generateCreatesAVerifiableLedger() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger"
+        let generated = celltrace(
+            "generate",
+            "--cells",
+            "5000",
+            "--cells-per-lot",
+            "500",
+            "--seed",
+            "4",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(generated.status == 0, "\(generated.error)")
+        #expect(generated.error.isEmpty, "no progress when stderr is not a terminal")
+        let report = try JSONValue(parsing: generated.output)
+        #expect(report["serials"] == 5000)
+        #expect(report["cellLots"] == 10)
+        #expect(report["seed"] == 4)
+        let events = try #require(report["events"]?.doubleValue)
+        #expect(events > 20)
+        #expect(report["dataBytes"]?.doubleValue ?? 0 > 0)
+        let blocks = try #require(report["serialBlocks"]?.arrayValue)
+        let first = try #require(blocks.first)
+        let prefix = try #require(first["prefix"]?.stringValue)
+        let number = try #require(first["first"]?.stringValue)
+        let serial = prefix + number
+        let shown = celltrace("serial", "show", serial, "--ledger", ledger)
+        #expect(shown.status == 0, "\(shown.error)")
+        #expect(shown.output.contains("model CT-NMC811-P1"))
+
+        let verified = celltrace("verify", "--ledger", ledger)
+        #expect(verified.status == 0, "\(verified.error)")
+        #expect(verified.output.contains("OK: supply chain rebuilt by replay"))
+
+        let human = celltrace("generate", "--cells", "10", "--ledger", ledger)
+        #expect(human.status == 2)
+        #expect(human.error.contains("already holds 15 actors and 18 facilities; generate into a new ledger"))
+    }
+
+    @Test func generatePrintsASummaryAndRefusesBadOptions() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger"
+        let generated = celltrace("generate", "--cells", "1200", "--cells-per-lot", "400", "--ledger", ledger)
+        #expect(generated.status == 0, "\(generated.error)")
+        #expect(generated.output.contains("serials   1200 in "))
+        #expect(generated.output.contains("lots      "))
+        #expect(generated.output.contains("events/s)"))
+        let bad = celltrace("generate", "--cells", "0", "--ledger", directory + "/other")
+        #expect(bad.status == 2)
+        #expect(bad.error.contains("--cells must be at least 1 (got 0)"), "\(bad.error)")
+    }
+}

@@ -1,0 +1,204 @@
+import LedgerCore
+import LedgerCrypto
+import SupplyChain
+import Testing
+
+/// A generated ledger in a temporary directory.
+private struct Generated {
+    let directory = TemporaryDirectory()
+    let chain: SupplyChainLedger
+    let generator: SupplyNetworkGenerator
+    let report: SupplyNetworkGenerator.Report
+
+    init(_ options: SupplyNetworkGenerator.Options) throws {
+        chain = try SupplyChainLedger.create(
+            at: directory.path + "/ledger",
+            origin: "celltrace.test/generate",
+            options: Ledger.Options(durable: false)
+        )
+        generator = try SupplyNetworkGenerator(options: options)
+        report = try generator.generate(into: chain)
+    }
+
+    /// Every event entry's body, in ledger order.
+    func eventBodies() throws -> [JSONValue] {
+        var bodies: [JSONValue] = []
+        for sequence in 0..<(try chain.ledger.size) {
+            let entry = try chain.ledger.entry(at: sequence)
+            if entry.type == SupplyChainLedger.EntryType.event { bodies.append(entry.body) }
+        }
+        return bodies
+    }
+
+    /// The event IDs (hash IDs) in ledger order.
+    func eventIDs() throws -> [String] {
+        try eventBodies().compactMap { $0["eventID"]?.stringValue }
+    }
+
+    /// The lots the events make, in ledger order.
+    func lotIDs() throws -> [String] {
+        try eventBodies().flatMap { body -> [String] in
+            let made = body["type"] == "TransformationEvent" ? body["outputQuantityList"] : body["quantityList"]
+            guard body["type"] == "TransformationEvent" || body["action"] == "ADD" else { return [] }
+            return (made?.arrayValue ?? []).compactMap { $0["epcClass"]?.stringValue }
+        }
+    }
+}
+
+@Suite("celltrace generate: a synthetic mine-to-pack network through the import path")
+struct GenerateTests {
+    static let small = SupplyNetworkGenerator.Options(cells: 12_000, cellsPerLot: 500, seed: 3)
+
+    @Test("a small network imports whole and passes the audit and the index replay")
+    func smallNetworkImportsAndVerifies() throws {
+        let generated = try Generated(Self.small)
+        let report = generated.report
+        #expect(report.events == generated.generator.eventCount)
+        #expect(
+            report.events > 2 * report.cellLots,
+            "one transformation and one commissioning per cell lot, plus upstream"
+        )
+        #expect(report.cellLots == 24)
+        #expect(report.serials == 12_000)
+        #expect(report.actors == 15 && report.facilities == 18)
+        #expect(report.packs == 1 && report.modules == 12)
+        #expect(try generated.chain.ledger.size == report.ledgerSize)
+
+        let audit = try generated.chain.ledger.audit(deep: true)
+        #expect(audit.isValid, "\(String(describing: audit.failure))")
+        let replay = try generated.chain.auditIndexes()
+        #expect(replay.isValid, "\(replay.failure ?? "")")
+        #expect(replay.submissionsVerified == report.submissions)
+    }
+
+    @Test("the requested serials exist: first and last of every plant, and nothing past the last")
+    func requestedSerialsExist() throws {
+        let generated = try Generated(Self.small)
+        let blocks = generated.report.serialBlocks
+        #expect(blocks.count == 2, "cells from the plants in CN and HU")
+        #expect(blocks.reduce(0) { $0 + $1.cells } == 12_000)
+        for block in blocks {
+            let first = try #require(try generated.chain.serial(block.prefix + String(block.first)))
+            #expect(first.range?.first == block.first)
+            #expect(first.range?.cellMassKg == ExactDecimal("0.9"))
+            #expect(first.range?.model == "CT-NMC811-P1")
+            let last = try #require(try generated.chain.serial(block.prefix + String(block.last)))
+            #expect(last.range?.last == block.last)
+            #expect(try generated.chain.serial(block.prefix + String(block.last + 1)) == nil)
+            let lotID = try #require(last.range?.lot)
+            let lot = try #require(try generated.chain.lot(lotID))
+            #expect(lot.lot.material == "cell-nmc811")
+            #expect(lot.madeFrom.count >= 4, "cathode, anode, electrolyte and components")
+        }
+        // A sample of cells sits in modules inside a pack.
+        let pack = try #require(try generated.chain.serial("urn:epc:id:giai:5991015.PACK-00001"))
+        #expect(pack.children.count == 12)
+        let moduleID = try #require(pack.children.first)
+        let module = try #require(try generated.chain.serial(moduleID))
+        let cellID = try #require(module.children.first)
+        let cell = try #require(try generated.chain.serial(cellID))
+        #expect(cell.containedIn == [moduleID, "urn:epc:id:giai:5991015.PACK-00001"])
+    }
+
+    @Test("the network is realistic: shared upstream lots, flagged artisanal site, co-products, process data")
+    func networkShape() throws {
+        let generated = try Generated(Self.small)
+        let chain = generated.chain
+        let artisanal = try #require(try chain.facility("urn:epc:id:sgln:6131005.00001.0"))
+        #expect(artisanal.riskFlags == ["high-risk", "artisanal"])
+        #expect(try chain.facility("urn:epc:id:sgln:6901003.00001.0")?.gridRegion == "CN-SC")
+        #expect(try chain.factorTables().first?.factors.count ?? 0 > 20)
+        let bodies = try generated.eventBodies()
+        // One cathode lot feeds many cell lots (fan-out), and cell lots draw on several lots (fan-in).
+        let cathode = try #require(
+            try generated.lotIDs().first { $0.contains(".000091.CAM811-") }
+        )
+        #expect(try chain.edges(of: cathode, upstream: false).count > 1)
+        let spodumene = try #require(try generated.lotIDs().first { $0.contains(".000011.SC6-") })
+        #expect(try chain.lot(spodumene)?.lot.elementContent["Li"] == ExactDecimal("0.027"))
+        #expect(try chain.lot(spodumene)?.lot.countryOfOrigin == "AU")
+        func has(_ key: String) -> Bool { bodies.contains { $0[key] != nil } }
+        for key in [
+            "ct:electricity", "ct:fuels", "ct:directEmissions", "ct:transport", "ct:lifeCycleStage", "ct:dataQuality",
+            "ct:coProductPrices", "ct:yield", "ct:serialRanges",
+        ] {
+            #expect(has(key), "no event carries \(key)")
+        }
+        let supplies = Set(
+            bodies.flatMap { ($0["ct:electricity"]?.arrayValue ?? []).compactMap { $0["supply"]?.stringValue } }
+        )
+        #expect(supplies.isSuperset(of: ["grid", "ppa", "certificate", "direct-line", "onsite"]))
+        let shipments = bodies.filter { $0["bizStep"] == "shipping" }
+        #expect(!shipments.isEmpty)
+        #expect(shipments.allSatisfy { $0["ct:transport"]?.arrayValue?.isEmpty == false })
+    }
+
+    @Test("the same seed gives the same event hash IDs and lots; another seed gives others")
+    func deterministicPerSeed() throws {
+        let one = try Generated(Self.small)
+        let again = try Generated(Self.small)
+        #expect(try one.eventIDs() == again.eventIDs())
+        #expect(try one.lotIDs() == again.lotIDs())
+        #expect(one.report.serialBlocks == again.report.serialBlocks)
+        let eventIDs = try one.eventIDs()
+        #expect(eventIDs.allSatisfy { $0.hasPrefix("ni:///sha-256;") }, "event IDs are the CBV 2.0 hash IDs")
+        #expect(Set(eventIDs).count == eventIDs.count)
+
+        var otherOptions = Self.small
+        otherOptions.seed = 4
+        let other = try Generated(otherOptions)
+        #expect(Set(try other.eventIDs()).isDisjoint(with: eventIDs))
+        #expect(try other.lotIDs() != one.lotIDs())
+        #expect(other.report.serials == one.report.serials)
+    }
+
+    @Test("documents are byte-identical for a seed and stay within the events-per-document limit")
+    func documentsAreReproducible() throws {
+        let options = SupplyNetworkGenerator.Options(cells: 30_000, cellsPerLot: 1000, seed: 9, eventsPerDocument: 25)
+        func documents() throws -> [(String, [UInt8], Int)] {
+            var result: [(String, [UInt8], Int)] = []
+            try SupplyNetworkGenerator(options: options).forEachSubmission {
+                result.append(($0.actor, $0.document, $0.events))
+            }
+            return result
+        }
+        let first = try documents()
+        let second = try documents()
+        #expect(first.map(\.0) == second.map(\.0))
+        #expect(first.map(\.1) == second.map(\.1))
+        #expect(first.allSatisfy { $0.2 <= 25 && $0.2 > 0 })
+        #expect(first.map(\.2).reduce(0, +) == (try SupplyNetworkGenerator(options: options)).eventCount)
+        let check = try EPCISDocumentCheck.check(try #require(first.first?.1))
+        #expect(check.problems.isEmpty)
+    }
+
+    @Test("actor keys are derived from the seed and registered as the actors' keys")
+    func keysFromSeed() throws {
+        let key = try SupplyNetworkGenerator.actorKey(seed: 3, actor: "debrecen-cells")
+        #expect(
+            key.publicKey.rawRepresentation
+                == (try SupplyNetworkGenerator.actorKey(seed: 3, actor: "debrecen-cells")).publicKey.rawRepresentation
+        )
+        #expect(
+            key.publicKey.rawRepresentation
+                != (try SupplyNetworkGenerator.actorKey(seed: 4, actor: "debrecen-cells")).publicKey.rawRepresentation
+        )
+        let generated = try Generated(SupplyNetworkGenerator.Options(cells: 100, cellsPerLot: 50, seed: 3, packs: 0))
+        let actor = try #require(try generated.chain.actor("debrecen-cells"))
+        #expect(actor.keys.first?.publicKey == key.publicKey.rawRepresentation)
+        #expect(generated.report.packs == 0)
+    }
+
+    @Test("bad options and a ledger that already has actors are refused, naming what is wrong")
+    func refusals() throws {
+        let error = try #require(throws: SupplyChainError.self) {
+            try SupplyNetworkGenerator(options: .init(cells: 0, cellsPerLot: 0))
+        }
+        #expect(error.problems.map(\.field) == ["cells", "cellsPerLot"])
+        let generated = try Generated(SupplyNetworkGenerator.Options(cells: 100, cellsPerLot: 50, packs: 0))
+        let again = try #require(throws: SupplyChainError.self) {
+            try generated.generator.generate(into: generated.chain)
+        }
+        #expect(again.message.contains("already holds 15 actors and 18 facilities"))
+    }
+}
