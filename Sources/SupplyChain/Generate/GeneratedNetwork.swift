@@ -655,6 +655,12 @@ enum GeneratedNetwork {
     /// The cell model every generated cell lot makes.
     enum Cell {
         static let model = "CT-NMC811-P1"
+        /// The model's functional-unit parameters: a passenger car (M1, 60 equivalent full cycles a
+        /// year), an 8-year warranty, 92 % of nominal energy usable.
+        static let batteryModel: JSONValue = [
+            "id": .string(model), "name": "NMC811 pouch cell, 0.25 kWh", "chemistry": "NMC811", "category": "M1",
+            "serviceYears": "8", "usableEnergyShare": "0.92",
+        ]
         /// Grams per cell.
         static let massGrams: Int64 = 900
         static let massText = "0.9"

@@ -191,6 +191,7 @@ public struct SupplyNetworkGenerator: Sendable {
             )
         }
         try chain.recordFactorTable(GeneratedNetwork.factorTable)
+        try chain.registerBatteryModel(GeneratedNetwork.Cell.batteryModel)
         var keys: [String: Ed25519PrivateKey] = [:]
         for actor in GeneratedNetwork.actors {
             let key = try Self.actorKey(seed: options.seed, actor: actor.id)
