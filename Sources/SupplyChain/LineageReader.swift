@@ -1,5 +1,6 @@
 public import LedgerCore
 public import LedgerStorage
+import Synchronization
 
 /// A module or pack: what it holds now and every assembly step that built it.
 public struct Assembly: Sendable, Hashable {
@@ -54,6 +55,18 @@ public struct Assembly: Sendable, Hashable {
     }
 }
 
+/// What an event did to a lot.
+public enum LotRole: UInt8, Sendable, Hashable, CaseIterable {
+    /// The event made the lot.
+    case made = 1
+    /// The event consumed some of it.
+    case used = 2
+    /// The event shipped some of it.
+    case moved = 3
+    /// The event certified it.
+    case certified = 4
+}
+
 /// What the index says of one event.
 public struct EventSummary: Sendable, Hashable {
     /// The event's `eventID`.
@@ -87,6 +100,7 @@ public struct EventSummary: Sendable, Hashable {
 /// ```
 public struct LineageReader: Sendable {
     let tables: [IndexTable: Table]
+    let cache: RecordCache
 
     private var store: StateStore { StateStore(tables: tables) }
 
@@ -139,26 +153,26 @@ public struct LineageReader: Sendable {
         try store.raw(.containedIn, IndexKey.text(unit), txn).map { String(decoding: $0, as: UTF8.self) }
     }
 
-    /// The cells of a range that sit in a module or pack now, with that module or pack.
+    /// The cells with a serial prefix that sit in a module or pack now: serial number and container.
     public func assembledCells(
-        in range: SerialRange,
+        prefix: String,
         _ txn: borrowing ReadTransaction
-    ) throws -> [(serial: String, container: String)] {
-        var result: [(String, String)] = []
-        let prefix = Array(range.prefix.utf8)
-        try rows(.containedIn, prefix: prefix, txn) { key, value in
+    ) throws -> [(serial: String, number: UInt64, container: String)] {
+        var result: [(String, UInt64, String)] = []
+        try rows(.containedIn, prefix: Array(prefix.utf8), txn) { key, value in
             let serial = String(decoding: key, as: UTF8.self)
-            guard let (rowPrefix, number) = SerialNumber.split(serial), rowPrefix == range.prefix,
-                (range.first...range.last).contains(number)
-            else { return }
-            result.append((serial, String(decoding: value, as: UTF8.self)))
+            guard let (rowPrefix, number) = SerialNumber.split(serial), rowPrefix == prefix else { return }
+            result.append((serial, number, String(decoding: value, as: UTF8.self)))
         }
-        return result.map { (serial: $0.0, container: $0.1) }
+        return result.map { (serial: $0.0, number: $0.1, container: $0.2) }
     }
 
-    /// A facility.
+    /// A facility (decoded once per process: a facility is registered once and never changes).
     public func facility(_ id: String, _ txn: borrowing ReadTransaction) throws -> Facility? {
-        try store.json(.facilities, IndexKey.text(id), txn).flatMap(Facility.init(json:))
+        if let known = cache.facility(id) { return known }
+        let facility = try store.json(.facilities, IndexKey.text(id), txn).flatMap(Facility.init(json:))
+        if let facility { cache.remember(facility) }
+        return facility
     }
 
     /// An event's activity data, and the entry that retracted the event if one did.
@@ -166,17 +180,18 @@ public struct LineageReader: Sendable {
         _ eventID: String,
         _ txn: borrowing ReadTransaction
     ) throws -> (data: ProcessData, retractedAt: UInt64?)? {
-        guard let json = try store.json(.processes, IndexKey.text(eventID), txn), let data = ProcessData(json: json)
+        guard let bytes = try store.raw(.processes, IndexKey.text(eventID), txn), let data = ProcessData(encoded: bytes)
         else { return nil }
-        return (data, json["retractedAt"]?.doubleValue.map { UInt64($0) })
+        return (data, data.retractedAt)
     }
 
-    /// The events that made, used, moved or certified a lot, oldest first.
+    /// The events that did `role` to a lot, oldest first.
     public func lotEvents(
         _ lot: String,
+        role: LotRole,
         _ txn: borrowing ReadTransaction
     ) throws -> [(sequenceNumber: UInt64, eventID: String)] {
-        let prefix = Array(lot.utf8) + [0]
+        let prefix = Array(lot.utf8) + [0, role.rawValue]
         var events: [(UInt64, String)] = []
         try rows(.lotEvents, prefix: prefix, txn) { key, value in
             guard key.count == prefix.count + 8 else { return }
@@ -184,6 +199,11 @@ public struct LineageReader: Sendable {
             events.append((seq, String(decoding: value, as: UTF8.self)))
         }
         return events.map { (sequenceNumber: $0.0, eventID: $0.1) }
+    }
+
+    /// What lineage queries read of a lot, in one row.
+    public func card(_ lot: String, _ txn: borrowing ReadTransaction) throws -> LotCard? {
+        try store.raw(.lineage, IndexKey.text(lot), txn).flatMap(LotCard.init(encoded:))
     }
 
     /// What the index says of an event.
@@ -204,10 +224,24 @@ public struct LineageReader: Sendable {
     /// Every recorded factor table version, in the order they were recorded.
     public func factorTables(_ txn: borrowing ReadTransaction) throws -> [FactorTable] {
         var tables: [FactorTable] = []
-        try rows(.factors, prefix: [], txn) { _, value in
-            if let table = FactorTable.read(try JSONValue(parsing: value), sink: ProblemSink()) { tables.append(table) }
+        try rows(.factors, prefix: [], txn) { key, value in
+            if let known = cache.factorTable(key) {
+                tables.append(known)
+            } else if let table = FactorTable.read(try JSONValue(parsing: value), sink: ProblemSink()) {
+                cache.remember(table, key: key)
+                tables.append(table)
+            }
         }
         return tables.sorted { ($0.recordedAt ?? 0) < ($1.recordedAt ?? 0) }
+    }
+
+    /// A value derived only from rows that never change (such as factor tables), built once per
+    /// ledger and `key`.
+    public func memoised<T: Sendable>(_ key: String, _ build: () -> T) -> T {
+        if let known = cache.derived(key) as? T { return known }
+        let value = build()
+        cache.remember(value, key: key)
+        return value
     }
 
     /// A battery model.
@@ -249,11 +283,32 @@ public struct LineageReader: Sendable {
 
 extension SupplyChainLedger {
     /// The index reader for provenance and carbon queries.
-    public var lineage: LineageReader { LineageReader(tables: tables) }
+    public var lineage: LineageReader { LineageReader(tables: tables, cache: cache) }
 
     /// Runs `body` on one snapshot: the reader, the transaction and the ledger's size then.
     public func read<R>(_ body: (LineageReader, borrowing ReadTransaction, _ size: UInt64) throws -> R) throws -> R {
         let reader = lineage
         return try ledger.read { txn, size in try body(reader, txn, size) }
     }
+}
+
+/// Records that never change once written, decoded once per process: facilities (registered once)
+/// and factor table versions (a new version is a new row).
+final class RecordCache: Sendable {
+    private let facilities = Mutex<[String: Facility]>([:])
+    private let factorTables = Mutex<[[UInt8]: FactorTable]>([:])
+
+    func facility(_ id: String) -> Facility? { facilities.withLock { $0[id] } }
+
+    func remember(_ facility: Facility) { facilities.withLock { $0[facility.id] = facility } }
+
+    func factorTable(_ key: [UInt8]) -> FactorTable? { factorTables.withLock { $0[key] } }
+
+    func remember(_ table: FactorTable, key: [UInt8]) { factorTables.withLock { $0[key] = table } }
+
+    private let values = Mutex<[String: any Sendable]>([:])
+
+    func derived(_ key: String) -> (any Sendable)? { values.withLock { $0[key] } }
+
+    func remember(_ value: any Sendable, key: String) { values.withLock { $0[key] = value } }
 }

@@ -14,6 +14,8 @@ public final class SupplyChainLedger: Sendable {
     /// The ledger underneath.
     public let ledger: Ledger
     let tables: [IndexTable: Table]
+    /// Facilities and factor tables decoded once.
+    let cache = RecordCache()
 
     /// Entry types this module writes.
     public enum EntryType {

@@ -188,6 +188,12 @@ extension Rules {
                     effects.certified.append((lotID, certificate))
                 }
                 putLot(lot)
+                try updateCard(lotID, txn) { card in
+                    for certificate in event.certificationInfo
+                    where !card.certifications.contains(where: { $0.certificate == certificate }) {
+                        card.certifications.append((certificate, sequence))
+                    }
+                }
             }
         }
         guard sink.count == before else { return }
@@ -578,6 +584,7 @@ extension Rules {
         guard sink.count == before else { return }
         for lot in lots {
             putLot(lot)
+            store.put(.lineage, IndexKey.text(lot.id), LotCard(lot: lot, inputs: []).encoded)
             setHolding(lot.id, actor.id, lot.producedKg)
             effects.created.append(lot.id)
         }
@@ -644,6 +651,7 @@ extension Rules {
             putLot(output)
             setHolding(output.id, actor.id, output.producedKg)
             effects.created.append(output.id)
+            var edges: [LineageEdge] = []
             for (input, kg, _) in consumed {
                 let share =
                     kg.multiplied(by: output.producedKg).flatMap { $0.divided(by: totalOut) } ?? .zero
@@ -654,10 +662,12 @@ extension Rules {
                     sequenceNumber: sequence,
                     eventID: event.eventID
                 )
+                edges.append(edge)
                 let value = edge.json.canonicalBytes
                 store.put(.edgesUp, IndexKey.edge(output.id, input.id, sequence), value)
                 store.put(.edgesDown, IndexKey.edge(input.id, output.id, sequence), value)
             }
+            store.put(.lineage, IndexKey.text(output.id), LotCard(lot: output, inputs: edges).encoded)
         }
     }
 
@@ -1031,6 +1041,7 @@ extension Rules {
             guard var lot = try lot(id, txn) else { continue }
             lot.retractedAt = sequence
             putLot(lot)
+            try updateCard(id, txn) { $0.retractedAt = sequence }
             setHolding(id, actor.id, .zero)
         }
         for use in effects.consumed {
@@ -1079,6 +1090,7 @@ extension Rules {
             lot.certifications.removeAll { $0 == certificate }
             lot.certifiedAt[certificate] = nil
             putLot(lot)
+            try updateCard(id, txn) { card in card.certifications.removeAll { $0.certificate == certificate } }
         }
         for claim in effects.claims { store.delete(.claims, IndexKey.text(claim)) }
         record["retractedAt"] = .number(Double(sequence))

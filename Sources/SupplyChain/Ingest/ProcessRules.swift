@@ -7,14 +7,29 @@ extension Rules {
     mutating func recordProcess(_ event: EPCISEvent, facility: Facility?, sequence: UInt64, effects: EventEffects) {
         let process = ProcessData(event: event, sequence: sequence, facility: facility, effects: effects)
         if process.hasActivityData || !process.outputs.isEmpty || !process.shipped.isEmpty || process.parent != nil {
-            store.put(.processes, IndexKey.text(event.eventID), json: process.json)
+            store.put(.processes, IndexKey.text(event.eventID), process.encoded)
         }
-        var lots = Set(effects.created)
-        lots.formUnion(effects.consumed.map(\.lot))
-        lots.formUnion(effects.moved.map(\.lot))
-        lots.formUnion(effects.certified.map(\.lot))
         let eventID = Array(event.eventID.utf8)
-        for lot in lots { store.put(.lotEvents, IndexKey.lotEvent(lot, sequence), eventID) }
+        let rows: [(LotRole, [String])] = [
+            (.made, effects.created), (.used, effects.consumed.map(\.lot)), (.moved, effects.moved.map(\.lot)),
+            (.certified, effects.certified.map(\.lot)),
+        ]
+        for (role, lots) in rows {
+            for lot in Set(lots) { store.put(.lotEvents, IndexKey.lotEvent(lot, role, sequence), eventID) }
+        }
+    }
+
+    /// Rewrites a lot's card (`sc.lineage`) after a certificate or a retraction.
+    mutating func updateCard(
+        _ lot: String,
+        _ txn: borrowing ReadTransaction,
+        _ change: (inout LotCard) -> Void
+    ) throws {
+        guard let bytes = try store.raw(.lineage, IndexKey.text(lot), txn), var card = LotCard(encoded: bytes) else {
+            return
+        }
+        change(&card)
+        store.put(.lineage, IndexKey.text(lot), card.encoded)
     }
 
     /// Marks the derived rows of a retracted event.
@@ -27,9 +42,10 @@ extension Rules {
         at sequence: UInt64,
         _ txn: borrowing ReadTransaction
     ) throws {
-        if var process = try store.json(.processes, IndexKey.text(eventID), txn)?.objectValue {
-            process["retractedAt"] = .number(Double(sequence))
-            store.put(.processes, IndexKey.text(eventID), json: .object(process))
+        if let bytes = try store.raw(.processes, IndexKey.text(eventID), txn), var process = ProcessData(encoded: bytes)
+        {
+            process.retractedAt = sequence
+            store.put(.processes, IndexKey.text(eventID), process.encoded)
         }
         guard let parent = effects.aggregated?.parent ?? effects.disaggregated?.parent,
             var record = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue

@@ -32,12 +32,15 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// eventID → the event's activity data (``ProcessData``), for events that made or moved lots
     /// or carry activity data.
     case processes = "sc.processes"
-    /// lot ‖ 0 ‖ BE64(seq) → eventID of every event that made, used, moved or certified the lot.
+    /// lot ‖ 0 ‖ role ‖ BE64(seq) → eventID of every event that made, used, moved or certified the
+    /// lot, by ``LotRole``.
     case lotEvents = "sc.lot-events"
     /// cell lot ‖ 0 ‖ serial prefix ‖ 0 ‖ BE64(last serial) → nothing: the lot's serial ranges.
     case lotSerials = "sc.lot-serials"
     /// battery model id → battery model record.
     case models = "sc.models"
+    /// lot → ``LotCard`` (binary): what lineage queries read of a lot, its inputs included.
+    case lineage = "sc.lineage"
 
     static var specs: [Environment.TableSpec] { allCases.map { Environment.TableSpec(name: $0.rawValue) } }
 
@@ -273,8 +276,8 @@ enum IndexKey {
         Array(prefix.utf8) + [0] + BigEndianKey.encode(last)
     }
 
-    static func lotEvent(_ lot: String, _ sequence: UInt64) -> [UInt8] {
-        Array(lot.utf8) + [0] + BigEndianKey.encode(sequence)
+    static func lotEvent(_ lot: String, _ role: LotRole, _ sequence: UInt64) -> [UInt8] {
+        Array(lot.utf8) + [0, role.rawValue] + BigEndianKey.encode(sequence)
     }
 
     static func lotSerial(_ lot: String, prefix: String, last: UInt64) -> [UInt8] {

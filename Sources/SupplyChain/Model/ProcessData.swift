@@ -3,8 +3,9 @@ import LedgerCore
 /// The activity data of one event, in base units, as the carbon engine reads it.
 ///
 /// Derived at import from the event's `ct:` members and effects (`sc.processes`, keyed by
-/// `eventID`), so a footprint never re-reads and unseals the event entries; the receipt still names
-/// those entries so that a third party can recompute from them. Quantities stay exact decimals.
+/// `eventID`, in ``BinaryWriter``'s encoding), so a footprint never re-reads and unseals the event
+/// entries; the receipt still names those entries so that a third party can recompute from them.
+/// Quantities stay exact decimals.
 public struct ProcessData: Sendable, Hashable {
     /// One metered electricity supply.
     public struct Electricity: Sendable, Hashable {
@@ -90,58 +91,60 @@ public struct ProcessData: Sendable, Hashable {
         !electricity.isEmpty || !fuels.isEmpty || directKgCO2e != nil || !transport.isEmpty
     }
 
-    var json: JSONValue {
-        func masses(_ list: [LotMass]) -> JSONValue {
-            .array(list.map { .object(["lot": .string($0.lot), "kg": .string($0.kg.description)]) })
+    /// The entry that retracted the event, if one did.
+    public var retractedAt: UInt64?
+
+    private static let version: UInt8 = 1
+
+    var encoded: [UInt8] {
+        func masses(_ list: [LotMass], _ writer: inout BinaryWriter) {
+            writer.u16(list.count)
+            for item in list {
+                writer.string(item.lot)
+                writer.decimal(item.kg)
+            }
         }
-        var members: [String: JSONValue] = [
-            "event": .string(eventID), "seq": .number(Double(sequenceNumber)), "type": .string(eventType),
-        ]
-        if let facility { members["facility"] = .string(facility) }
-        if let stage { members["stage"] = .string(stage.rawValue) }
-        if let dataQuality { members["quality"] = .string(dataQuality) }
-        if !electricity.isEmpty {
-            members["electricity"] = .array(
-                electricity.map { supply in
-                    var item: [String: JSONValue] = [
-                        "kWh": .string(supply.kWh.description), "supply": .string(supply.supply.rawValue),
-                    ]
-                    if let factor = supply.statedFactor { item["factor"] = .string(factor.description) }
-                    if !supply.certificates.isEmpty {
-                        item["certificates"] = .array(supply.certificates.map(JSONValue.string))
-                    }
-                    return .object(item)
-                }
-            )
+        var writer = BinaryWriter(version: Self.version)
+        writer.string(eventID)
+        writer.u64(sequenceNumber)
+        writer.string(eventType)
+        writer.optionalString(facility)
+        writer.optionalString(stage?.rawValue)
+        writer.optionalString(dataQuality)
+        writer.u16(electricity.count)
+        for supply in electricity {
+            writer.decimal(supply.kWh)
+            writer.string(supply.supply.rawValue)
+            writer.optionalDecimal(supply.statedFactor)
+            writer.u16(supply.certificates.count)
+            for certificate in supply.certificates { writer.string(certificate) }
         }
-        if !fuels.isEmpty {
-            members["fuels"] = .array(
-                fuels.map {
-                    .object([
-                        "fuel": .string($0.name), "quantity": .string($0.quantity.description),
-                        "unit": .string($0.unit),
-                    ])
-                }
-            )
+        writer.u16(fuels.count)
+        for fuel in fuels {
+            writer.string(fuel.name)
+            writer.decimal(fuel.quantity)
+            writer.string(fuel.unit)
         }
-        if let directKgCO2e { members["direct"] = .string(directKgCO2e.description) }
-        if !transport.isEmpty {
-            members["transport"] = .array(
-                transport.map {
-                    .object([
-                        "mode": .string($0.mode.rawValue), "km": .string($0.km.description),
-                        "t": .string($0.tonnes.description),
-                    ])
-                }
-            )
+        writer.optionalDecimal(directKgCO2e)
+        writer.u16(transport.count)
+        for leg in transport {
+            writer.string(leg.mode.rawValue)
+            writer.decimal(leg.km)
+            writer.decimal(leg.tonnes)
         }
-        if !prices.isEmpty { members["prices"] = .object(prices.mapValues { .string($0.description) }) }
-        if let currency { members["currency"] = .string(currency) }
-        if !outputs.isEmpty { members["outputs"] = masses(outputs) }
-        if !inputs.isEmpty { members["inputs"] = masses(inputs) }
-        if !shipped.isEmpty { members["shipped"] = masses(shipped) }
-        if let parent { members["parent"] = .string(parent) }
-        return .object(members)
+        let priced = prices.sorted { $0.key < $1.key }
+        writer.u16(priced.count)
+        for (lot, price) in priced {
+            writer.string(lot)
+            writer.decimal(price)
+        }
+        writer.optionalString(currency)
+        masses(outputs, &writer)
+        masses(inputs, &writer)
+        masses(shipped, &writer)
+        writer.optionalString(parent)
+        writer.u64(retractedAt.map { $0 + 1 } ?? 0)
+        return writer.bytes
     }
 
     init(eventID: String, sequenceNumber: UInt64, eventType: String) {
@@ -150,53 +153,51 @@ public struct ProcessData: Sendable, Hashable {
         self.eventType = eventType
     }
 
-    init?(json: JSONValue) {
-        func decimal(_ value: JSONValue?) -> ExactDecimal? { value?.stringValue.flatMap { ExactDecimal($0) } }
-        func masses(_ key: String) -> [LotMass] {
-            (json[key]?.arrayValue ?? []).compactMap { item in
-                guard let lot = item["lot"]?.stringValue, let kg = decimal(item["kg"]) else { return nil }
-                return LotMass(lot: lot, kg: kg)
+    init?(encoded bytes: [UInt8]) {
+        guard var reader = BinaryReader(bytes, version: Self.version) else { return nil }
+        func masses() -> [LotMass] {
+            var list: [LotMass] = []
+            for _ in 0..<reader.u16() {
+                let lot = reader.string()
+                list.append(LotMass(lot: lot, kg: reader.decimal()))
             }
+            return list
         }
-        guard let event = json["event"]?.stringValue, let seq = json["seq"]?.doubleValue,
-            let type = json["type"]?.stringValue
-        else { return nil }
-        self.init(eventID: event, sequenceNumber: UInt64(seq), eventType: type)
-        facility = json["facility"]?.stringValue
-        stage = json["stage"]?.stringValue.flatMap(LifeCycleStage.init(rawValue:))
-        dataQuality = json["quality"]?.stringValue
-        electricity = (json["electricity"]?.arrayValue ?? []).compactMap { item in
-            guard let kWh = decimal(item["kWh"]),
-                let supply = item["supply"]?.stringValue.flatMap(ElectricitySupply.init(rawValue:))
-            else { return nil }
-            return Electricity(
-                kWh: kWh,
-                supply: supply,
-                statedFactor: decimal(item["factor"]),
-                certificates: item["certificates"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            )
+        self.init(eventID: reader.string(), sequenceNumber: reader.u64(), eventType: reader.string())
+        facility = reader.optionalString()
+        stage = reader.optionalString().flatMap(LifeCycleStage.init(rawValue:))
+        dataQuality = reader.optionalString()
+        for _ in 0..<reader.u16() {
+            let kWh = reader.decimal()
+            let supply = ElectricitySupply(rawValue: reader.string()) ?? .grid
+            let factor = reader.optionalDecimal()
+            var certificates: [String] = []
+            for _ in 0..<reader.u16() { certificates.append(reader.string()) }
+            electricity.append(Electricity(kWh: kWh, supply: supply, statedFactor: factor, certificates: certificates))
         }
-        fuels = (json["fuels"]?.arrayValue ?? []).compactMap { item in
-            guard let name = item["fuel"]?.stringValue, let quantity = decimal(item["quantity"]),
-                let unit = item["unit"]?.stringValue
-            else { return nil }
-            return Fuel(name: name, quantity: quantity, unit: unit)
+        for _ in 0..<reader.u16() {
+            let name = reader.string()
+            let quantity = reader.decimal()
+            fuels.append(Fuel(name: name, quantity: quantity, unit: reader.string()))
         }
-        directKgCO2e = decimal(json["direct"])
-        transport = (json["transport"]?.arrayValue ?? []).compactMap { item in
-            guard let mode = item["mode"]?.stringValue.flatMap(TransportMode.init(rawValue:)),
-                let km = decimal(item["km"]), let tonnes = decimal(item["t"])
-            else { return nil }
-            return TransportLeg(mode: mode, km: km, tonnes: tonnes)
+        directKgCO2e = reader.optionalDecimal()
+        for _ in 0..<reader.u16() {
+            let mode = TransportMode(rawValue: reader.string()) ?? .road
+            let km = reader.decimal()
+            transport.append(TransportLeg(mode: mode, km: km, tonnes: reader.decimal()))
         }
-        for (lot, price) in json["prices"]?.objectValue ?? [:] {
-            if let value = decimal(price) { prices[lot] = value }
+        for _ in 0..<reader.u16() {
+            let lot = reader.string()
+            prices[lot] = reader.decimal()
         }
-        currency = json["currency"]?.stringValue
-        outputs = masses("outputs")
-        inputs = masses("inputs")
-        shipped = masses("shipped")
-        parent = json["parent"]?.stringValue
+        currency = reader.optionalString()
+        outputs = masses()
+        inputs = masses()
+        shipped = masses()
+        parent = reader.optionalString()
+        let retracted = reader.u64()
+        retractedAt = retracted == 0 ? nil : retracted - 1
+        guard reader.isComplete else { return nil }
     }
 
     /// The activity data of an event that passed the rules.

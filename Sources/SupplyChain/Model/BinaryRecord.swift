@@ -1,0 +1,113 @@
+/// A compact binary encoding for the index rows that provenance and carbon queries read on every
+/// lot of a lineage (`sc.lineage`, `sc.processes`).
+///
+/// JCS JSON rows cost a parse into a dictionary per row; a lineage of forty lots read that way
+/// spends most of its time hashing keys. These rows are written and read only by CellTrace, are
+/// derived from entries like every index (the audit rebuilds them by replay and compares bytes),
+/// and use a fixed field order: integers little-endian, strings and lists length-prefixed, exact
+/// decimals as a 128-bit significand and a 16-bit exponent.
+struct BinaryWriter {
+    private(set) var bytes: [UInt8] = []
+
+    init(version: UInt8) {
+        bytes.reserveCapacity(256)
+        bytes.append(version)
+    }
+
+    mutating func byte(_ value: UInt8) { bytes.append(value) }
+
+    mutating func u16(_ value: Int) {
+        let clamped = UInt16(clamping: value)
+        bytes.append(UInt8(truncatingIfNeeded: clamped))
+        bytes.append(UInt8(truncatingIfNeeded: clamped >> 8))
+    }
+
+    mutating func u64(_ value: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+    }
+
+    mutating func string(_ value: String) {
+        let utf8 = value.utf8
+        u16(utf8.count)
+        bytes.append(contentsOf: utf8.prefix(Int(UInt16.max)))
+    }
+
+    mutating func optionalString(_ value: String?) { string(value ?? "") }
+
+    mutating func decimal(_ value: ExactDecimal) {
+        let significand = UInt128(bitPattern: value.significand)
+        u64(UInt64(truncatingIfNeeded: significand))
+        u64(UInt64(truncatingIfNeeded: significand >> 64))
+        u16(Int(Int16(clamping: value.exponent)) & 0xFFFF)
+    }
+
+    mutating func optionalDecimal(_ value: ExactDecimal?) {
+        byte(value == nil ? 0 : 1)
+        if let value { decimal(value) }
+    }
+}
+
+/// Reads what ``BinaryWriter`` wrote; any overrun makes the whole row unreadable (`nil`).
+struct BinaryReader {
+    private let bytes: [UInt8]
+    private var offset = 0
+    /// Set when a read ran past the end.
+    private(set) var failed = false
+
+    init?(_ bytes: [UInt8], version: UInt8) {
+        guard bytes.first == version else { return nil }
+        self.bytes = bytes
+        offset = 1
+    }
+
+    private mutating func take(_ count: Int) -> Int? {
+        guard !failed, offset + count <= bytes.count else {
+            failed = true
+            return nil
+        }
+        defer { offset += count }
+        return offset
+    }
+
+    mutating func byte() -> UInt8 {
+        guard let at = take(1) else { return 0 }
+        return bytes[at]
+    }
+
+    mutating func u16() -> Int {
+        guard let at = take(2) else { return 0 }
+        return Int(bytes[at]) | Int(bytes[at + 1]) << 8
+    }
+
+    mutating func u64() -> UInt64 {
+        guard let at = take(8) else { return 0 }
+        var value: UInt64 = 0
+        for index in 0..<8 { value |= UInt64(bytes[at + index]) << UInt64(index * 8) }
+        return value
+    }
+
+    mutating func string() -> String {
+        let count = u16()
+        guard let at = take(count) else { return "" }
+        return String(decoding: bytes[at..<at + count], as: UTF8.self)
+    }
+
+    mutating func optionalString() -> String? {
+        let text = string()
+        return text.isEmpty ? nil : text
+    }
+
+    mutating func decimal() -> ExactDecimal {
+        let low = u64()
+        let high = u64()
+        let exponent = Int(Int16(bitPattern: UInt16(truncatingIfNeeded: u16())))
+        return ExactDecimal(significand: Int128(bitPattern: UInt128(high) << 64 | UInt128(low)), exponent: exponent)
+    }
+
+    mutating func optionalDecimal() -> ExactDecimal? {
+        byte() == 0 ? nil : decimal()
+    }
+
+    /// Whether every byte was read and nothing overran.
+    var isComplete: Bool { !failed && offset == bytes.count }
+}

@@ -1,0 +1,130 @@
+/// What provenance and carbon queries read of a lot, in one compact row (`sc.lineage`): its master
+/// data, where and when it was made, its mass, its certificates and what it was made from.
+///
+/// Written when the lot is made and rewritten when it is certified or its event is retracted;
+/// balances and holdings, which change with every use, stay in `sc.lots` and `sc.holdings`.
+public struct LotCard: Sendable, Hashable {
+    /// The lot's identifier.
+    public var id: String
+    /// The material.
+    public var material: String?
+    /// The grade.
+    public var grade: String?
+    /// Mass fractions of elements.
+    public var elementContent: [String: ExactDecimal]
+    /// The country of origin from the lot's master data.
+    public var countryOfOrigin: String?
+    /// The facility that made it.
+    public var facility: String
+    /// The event that made it.
+    public var createdBy: String
+    /// The sequence number of that event's entry.
+    public var createdAt: UInt64
+    /// The event time (RFC 3339 UTC).
+    public var eventTime: String
+    /// The mass made, kg.
+    public var producedKg: ExactDecimal
+    /// Certificates with the entry that recorded each.
+    public var certifications: [(certificate: String, sequenceNumber: UInt64)]
+    /// The entry that retracted the event that made it, if one did.
+    public var retractedAt: UInt64?
+    /// What it was made from: one edge per input.
+    public var inputs: [LineageEdge]
+
+    /// Cards are equal when every field is.
+    public static func == (lhs: LotCard, rhs: LotCard) -> Bool { lhs.encoded == rhs.encoded }
+    /// Hashes every field.
+    public func hash(into hasher: inout Hasher) { hasher.combine(encoded) }
+
+    /// The certificates recorded before `size`.
+    public func certifications(asOf size: UInt64) -> [String] {
+        certifications.filter { $0.sequenceNumber < size }.map(\.certificate)
+    }
+
+    init(lot: Lot, inputs: [LineageEdge]) {
+        id = lot.id
+        material = lot.material
+        grade = lot.grade
+        elementContent = lot.elementContent
+        countryOfOrigin = lot.countryOfOrigin
+        facility = lot.facility
+        createdBy = lot.createdBy
+        createdAt = lot.createdAt
+        eventTime = lot.eventTime
+        producedKg = lot.producedKg
+        certifications = lot.certifications.map { ($0, lot.certifiedAt[$0] ?? lot.createdAt) }
+        retractedAt = lot.retractedAt
+        self.inputs = inputs
+    }
+
+    private static let version: UInt8 = 1
+
+    var encoded: [UInt8] {
+        var writer = BinaryWriter(version: Self.version)
+        writer.string(id)
+        writer.optionalString(material)
+        writer.optionalString(grade)
+        writer.optionalString(countryOfOrigin)
+        writer.string(facility)
+        writer.string(createdBy)
+        writer.u64(createdAt)
+        writer.string(eventTime)
+        writer.decimal(producedKg)
+        writer.u64(retractedAt.map { $0 + 1 } ?? 0)
+        let elements = elementContent.sorted { $0.key < $1.key }
+        writer.u16(elements.count)
+        for (element, fraction) in elements {
+            writer.string(element)
+            writer.decimal(fraction)
+        }
+        writer.u16(certifications.count)
+        for (certificate, sequence) in certifications {
+            writer.string(certificate)
+            writer.u64(sequence)
+        }
+        writer.u16(inputs.count)
+        for edge in inputs {
+            writer.string(edge.from)
+            writer.decimal(edge.kg)
+            writer.u64(edge.sequenceNumber)
+        }
+        return writer.bytes
+    }
+
+    init?(encoded bytes: [UInt8]) {
+        guard var reader = BinaryReader(bytes, version: Self.version) else { return nil }
+        id = reader.string()
+        material = reader.optionalString()
+        grade = reader.optionalString()
+        countryOfOrigin = reader.optionalString()
+        facility = reader.string()
+        createdBy = reader.string()
+        createdAt = reader.u64()
+        eventTime = reader.string()
+        producedKg = reader.decimal()
+        let retracted = reader.u64()
+        retractedAt = retracted == 0 ? nil : retracted - 1
+        var content: [String: ExactDecimal] = [:]
+        for _ in 0..<reader.u16() {
+            let element = reader.string()
+            content[element] = reader.decimal()
+        }
+        elementContent = content
+        var certifications: [(String, UInt64)] = []
+        for _ in 0..<reader.u16() {
+            let certificate = reader.string()
+            certifications.append((certificate, reader.u64()))
+        }
+        self.certifications = certifications.map { (certificate: $0.0, sequenceNumber: $0.1) }
+        var inputs: [LineageEdge] = []
+        let to = id
+        let event = createdBy
+        for _ in 0..<reader.u16() {
+            let from = reader.string()
+            let kg = reader.decimal()
+            inputs.append(LineageEdge(from: from, to: to, kg: kg, sequenceNumber: reader.u64(), eventID: event))
+        }
+        self.inputs = inputs
+        guard reader.isComplete else { return nil }
+    }
+}
