@@ -29,7 +29,7 @@ public struct CarbonEngine {
             var notes: [String]
         }
 
-        var lot: Lot
+        var lot: LotCard
         var parts: [Part]
         /// Kilograms of each input per kg of this lot.
         var inputs: [(lot: String, kgPerKg: Double)]
@@ -59,7 +59,7 @@ public struct CarbonEngine {
     ) throws {
         self.reader = reader
         self.size = size
-        var factors = FactorSet(tables: try reader.factorTables(txn), size: size)
+        var factors = try FactorSet.inForce(reader: reader, size: size, txn)
         for (key, value) in scenario.factors.sorted(by: { $0.key < $1.key }) { try factors.replace(key, value: value) }
         self.factors = factors
         self.scenario = scenario
@@ -94,7 +94,7 @@ public struct CarbonEngine {
     /// The recipe of a lot, read once.
     mutating func recipe(_ id: String, _ txn: borrowing ReadTransaction) throws -> Recipe {
         if let known = recipes[id] { return known }
-        guard let lot = try reader.lot(id, txn), lot.createdAt < size else {
+        guard let lot = try reader.card(id, txn), lot.createdAt < size else {
             throw CarbonError("lot \(id) is not in the ledger as of size \(size)")
         }
         if let retracted = lot.retractedAt, retracted < size {
@@ -146,7 +146,7 @@ public struct CarbonEngine {
                 )
             )
         } else {
-            let edges = try reader.edges(of: id, upstream: true, txn).filter { $0.sequenceNumber < size }
+            let edges = lot.inputs.filter { $0.sequenceNumber < size }
             guard !edges.isEmpty else {
                 throw CarbonError(
                     "lot \(id) (\(lot.material ?? "no material")) has no process data and no default factor for its material; record its event's ct:electricity/ct:fuels or add a material:\(lot.material ?? "?") factor"
@@ -175,6 +175,9 @@ public struct CarbonEngine {
         return recipe
     }
 
+    static let shipmentRule =
+        "a shipment's emissions are shared among the lots it moved by mass, and spread over each lot's whole mass"
+
     /// Shipments of the lot: each shipment's emissions shared among the lots it moved by mass,
     /// spread over the lot's whole mass.
     private mutating func addShipments(to recipe: inout Recipe, _ txn: borrowing ReadTransaction) throws {
@@ -183,7 +186,7 @@ public struct CarbonEngine {
         guard produced > 0 else { return }
         let downstreamStage: LifeCycleStage? =
             [FacilityKind.cell, .modulePack].contains(try facility(lot.facility, txn)?.kind) ? .distribution : nil
-        for (sequence, eventID) in try reader.lotEvents(lot.id, txn) where sequence < size && eventID != lot.createdBy {
+        for (sequence, eventID) in try reader.lotEvents(lot.id, role: .moved, txn) where sequence < size {
             guard let (process, retracted) = try reader.process(eventID, txn), process.hasActivityData,
                 !process.shipped.isEmpty, !(retracted.map { $0 < size } ?? false),
                 let moved = process.shipped.first(where: { $0.lot == lot.id })
@@ -203,10 +206,7 @@ public struct CarbonEngine {
                     perKg: account.emissions.scaled(by: perKg),
                     allocation: nil,
                     factors: account.factors,
-                    notes: account.notes
-                        + [
-                            "shipment of \(moved.kg) kg of \(lot.id): its share \(moved.kg)/\(all) kg of the event, spread over the lot's \(lot.producedKg) kg"
-                        ]
+                    notes: account.notes + [Self.shipmentRule]
                 )
             )
             recipe.entries.append(sequence)
@@ -307,10 +307,11 @@ public struct CarbonEngine {
                 if let sequence = contribution.sequenceNumber { entries.insert(sequence) }
             }
         }
-        contributions.sort {
-            let (a, b) = ($0.emissions.total(.locationBased), $1.emissions.total(.locationBased))
-            return a != b ? a > b : ($0.lot, $0.eventID ?? "") < ($1.lot, $1.eventID ?? "")
-        }
+        contributions = contributions.map { ($0.emissions.total(.locationBased), $0) }
+            .sorted { a, b in
+                a.0 != b.0 ? a.0 > b.0 : (a.1.lot, a.1.eventID ?? "") < (b.1.lot, b.1.eventID ?? "")
+            }
+            .map(\.1)
         for use in contributions.flatMap(\.factors) {
             if let sequence = use.sequenceNumber { entries.insert(sequence) }
         }

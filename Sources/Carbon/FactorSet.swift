@@ -1,3 +1,4 @@
+public import LedgerStorage
 public import SupplyChain
 
 /// One factor as a result used it: its value and where it came from.
@@ -25,6 +26,20 @@ public struct FactorUse: Sendable, Hashable {
 /// recorded before it, the most recently recorded winning where two give the same key.
 public struct FactorSet: Sendable {
     private var factors: [String: FactorUse] = [:]
+
+    /// The factors in force at `size`, built once per ledger and set of table versions (a query
+    /// builds one only when a table was recorded since).
+    public static func inForce(
+        reader: LineageReader,
+        size: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> FactorSet {
+        let tables = try reader.factorTables(txn)
+        let key =
+            "carbon.factors:"
+            + tables.filter { ($0.recordedAt ?? 0) < size }.map { "\($0.id)@\($0.version)" }.joined(separator: ",")
+        return reader.memoised(key) { FactorSet(tables: tables, size: size) }
+    }
 
     /// Every factor in force, by key.
     public var all: [FactorUse] { factors.values.sorted { $0.key < $1.key } }

@@ -72,7 +72,7 @@ public struct Subject: Sendable {
             let cells = order.compactMap { byLot[$0] }
             return Subject(id: id, kind: .assembly, cells: cells, roots: cells.map { ($0.lot, $0.massKg) })
         }
-        if let lot = try reader.lot(id, txn), lot.createdAt < size {
+        if let lot = try reader.card(id, txn), lot.createdAt < size {
             if let retracted = lot.retractedAt, retracted < size {
                 throw ProvenanceError("lot \(id) was declared in error (entry \(retracted))")
             }

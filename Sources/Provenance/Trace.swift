@@ -54,7 +54,7 @@ public struct Trace: Sendable {
         public var kg: Double?
         /// Due-diligence flags of the facility (`conflict-affected`, `high-risk`, `artisanal`).
         public var riskFlags: [String]
-        /// Certificates on the origin lot and on every lot between it and the subject.
+        /// Certificates on the origin lot and on every lot between it and the subject (on any path).
         public var certifications: [String]
     }
 
@@ -113,17 +113,18 @@ public struct Trace: Sendable {
         var declared: Set<String> = []
         for node in graph.nodes.values { declared.formUnion(node.lot.elementContent.keys) }
         let elements = keyElements.filter(declared.contains) + declared.subtracting(keyElements).sorted()
+        let indexed = Indexed(graph, size: size)
         return Trace(
             subject: subject,
             asOfSize: size,
             tree: tree,
-            elements: elements.map { origins(of: $0, graph: graph, size: size) },
+            elements: elements.map { origins(of: $0, indexed) },
             lotCount: graph.nodes.count
         )
     }
 
-    private static func certifications(_ lot: Lot, size: UInt64) -> [String] {
-        lot.certifications.filter { (lot.certifiedAt[$0] ?? 0) < size }
+    private static func certifications(_ lot: LotCard, size: UInt64) -> [String] {
+        lot.certifications(asOf: size)
     }
 
     private static func node(
@@ -132,7 +133,7 @@ public struct Trace: Sendable {
         graph: UpstreamGraph,
         size: UInt64,
         depth: Int,
-        path: Set<String>
+        path: [String]
     ) -> Node {
         guard let entry = graph.nodes[id] else {
             return Node(
@@ -163,7 +164,7 @@ public struct Trace: Sendable {
                     graph: graph,
                     size: size,
                     depth: depth - 1,
-                    path: path.union([id])
+                    path: path + [id]
                 )
             } : []
         return Node(
@@ -184,65 +185,98 @@ public struct Trace: Sendable {
         )
     }
 
+    /// The lineage as arrays, for the per-element passes: nodes in topological order, inputs by
+    /// index, and the certificates on the way from each lot to the subject.
+    private struct Indexed {
+        var ids: [String]
+        var cards: [LotCard]
+        var facilities: [Facility?]
+        var inputs: [[(index: Int, kg: Double)]]
+        var rootWeights: [(index: Int, kg: Double)]
+        var certificationsOnWay: [Set<String>]
+
+        init(_ graph: UpstreamGraph, size: UInt64) {
+            ids = graph.order
+            var position: [String: Int] = [:]
+            position.reserveCapacity(ids.count)
+            for (index, id) in ids.enumerated() { position[id] = index }
+            cards = []
+            facilities = []
+            inputs = []
+            for id in ids {
+                guard let node = graph.nodes[id] else { continue }
+                cards.append(node.lot)
+                facilities.append(node.facility)
+                inputs.append(node.inputs.compactMap { edge in position[edge.from].map { ($0, edge.kg.doubleValue) } })
+            }
+            rootWeights = graph.roots.compactMap { root in position[root.lot].map { ($0, root.kg) } }
+            // Certificates recorded on a lot, or on any lot between it and the subject.
+            certificationsOnWay = Array(repeating: [], count: ids.count)
+            for index in ids.indices {
+                let carried = certificationsOnWay[index].union(cards[index].certifications(asOf: size))
+                certificationsOnWay[index] = carried
+                for input in inputs[index] { certificationsOnWay[input.index].formUnion(carried) }
+            }
+        }
+    }
+
     /// Pushes one element down the lineage: at each lot, the element goes to the inputs in
     /// proportion to the element each brought (kg × declared content); where no input declares it,
     /// in proportion to mass.
-    private static func origins(of element: String, graph: UpstreamGraph, size: UInt64) -> ElementOrigin {
-        var weight: [String: Double] = [:]
-        var certificationsOnWay: [String: Set<String>] = [:]
+    private static func origins(of element: String, _ graph: Indexed) -> ElementOrigin {
+        var weight = [Double](repeating: 0, count: graph.ids.count)
+        var content = [Double](repeating: -1, count: graph.ids.count)
+        for (index, card) in graph.cards.enumerated() {
+            if let fraction = card.elementContent[element] { content[index] = fraction.doubleValue }
+        }
         var inferred = false
         var known = true
         var total = 0.0
-        for root in graph.roots {
-            guard let node = graph.nodes[root.lot] else { continue }
-            if let content = node.lot.elementContent[element] {
-                weight[root.lot, default: 0] += root.kg * content.doubleValue
-                total += root.kg * content.doubleValue
+        for root in graph.rootWeights {
+            if content[root.index] >= 0 {
+                weight[root.index] += root.kg * content[root.index]
+                total += root.kg * content[root.index]
             } else {
-                weight[root.lot, default: 0] += root.kg
+                weight[root.index] += root.kg
                 known = false
             }
         }
-        var leaves: [String: Double] = [:]
-        for id in graph.order {
-            guard let node = graph.nodes[id], let amount = weight[id], amount > 0 else { continue }
-            let carried = certificationsOnWay[id, default: []].union(certifications(node.lot, size: size))
-            guard !node.inputs.isEmpty else {
-                leaves[id, default: 0] += amount
-                certificationsOnWay[id] = carried
+        var leaves: [(index: Int, amount: Double)] = []
+        for index in graph.ids.indices where weight[index] > 0 {
+            let amount = weight[index]
+            let inputs = graph.inputs[index]
+            guard !inputs.isEmpty else {
+                leaves.append((index, amount))
                 continue
             }
-            var shares = node.inputs.map { edge -> Double in
-                let content = graph.nodes[edge.from]?.lot.elementContent[element]?.doubleValue ?? 0
-                return edge.kg.doubleValue * content
-            }
-            if shares.reduce(0, +) <= 0 {
-                shares = node.inputs.map { $0.kg.doubleValue }
+            var shares = inputs.map { $0.kg * max(content[$0.index], 0) }
+            var sum = shares.reduce(0, +)
+            if sum <= 0 {
+                shares = inputs.map(\.kg)
+                sum = shares.reduce(0, +)
                 inferred = true
             }
-            let sum = shares.reduce(0, +)
             guard sum > 0 else {
-                leaves[id, default: 0] += amount
+                leaves.append((index, amount))
                 continue
             }
-            for (edge, share) in zip(node.inputs, shares) where share > 0 {
-                weight[edge.from, default: 0] += amount * share / sum
-                certificationsOnWay[edge.from, default: []].formUnion(carried)
-            }
+            for (input, share) in zip(inputs, shares) where share > 0 { weight[input.index] += amount * share / sum }
         }
-        let sum = leaves.values.reduce(0, +)
-        var origins: [Origin] = leaves.compactMap { id, amount in
-            guard let node = graph.nodes[id], sum > 0 else { return nil }
+        let sum = leaves.reduce(0) { $0 + $1.amount }
+        var origins: [Origin] = leaves.compactMap { leaf in
+            guard sum > 0 else { return nil }
+            let card = graph.cards[leaf.index]
+            let facility = graph.facilities[leaf.index]
             return Origin(
-                lot: id,
-                material: node.lot.material,
-                facility: node.lot.facility,
-                facilityName: node.facility?.name,
-                country: node.facility?.country ?? node.lot.countryOfOrigin,
-                share: amount / sum,
-                kg: known ? amount : nil,
-                riskFlags: node.facility?.riskFlags ?? [],
-                certifications: certificationsOnWay[id, default: []].sorted()
+                lot: card.id,
+                material: card.material,
+                facility: card.facility,
+                facilityName: facility?.name,
+                country: facility?.country ?? card.countryOfOrigin,
+                share: leaf.amount / sum,
+                kg: known ? leaf.amount : nil,
+                riskFlags: facility?.riskFlags ?? [],
+                certifications: graph.certificationsOnWay[leaf.index].sorted()
             )
         }
         origins.sort { $0.share != $1.share ? $0.share > $1.share : $0.lot < $1.lot }

@@ -10,7 +10,7 @@ public struct UpstreamGraph: Sendable {
     /// One lot of the lineage.
     public struct Node: Sendable {
         /// The lot.
-        public var lot: Lot
+        public var lot: LotCard
         /// The edges into it (what it was made from), as of the size.
         public var inputs: [LineageEdge]
         /// The facility that made it.
@@ -56,10 +56,10 @@ public struct UpstreamGraph: Sendable {
                 continue
             }
             guard nodes[id] == nil else { continue }
-            guard let lot = try reader.lot(id, txn), lot.createdAt < size else {
+            guard let lot = try reader.card(id, txn), lot.createdAt < size else {
                 throw ProvenanceError("lot \(id) is not in the ledger as of size \(size)")
             }
-            let inputs = try reader.edges(of: id, upstream: true, txn).filter { $0.sequenceNumber < size }
+            let inputs = lot.inputs.filter { $0.sequenceNumber < size }
             if facilities[lot.facility] == nil { facilities[lot.facility] = try reader.facility(lot.facility, txn) }
             nodes[id] = Node(lot: lot, inputs: inputs, facility: facilities[lot.facility] ?? nil)
             guard nodes.count <= maxLots else {

@@ -177,18 +177,36 @@ public struct WhereUsed: Sendable {
         _ txn: borrowing ReadTransaction
     ) throws -> [Unit] {
         var byUnit: [String: (cells: Int, kg: Double)] = [:]
-        for range in cells {
-            for (serial, container) in try reader.assembledCells(in: range.range, txn) {
+        var members: [String: (held: Set<String>, container: String?)?] = [:]
+        func unit(_ id: String, _ txn: borrowing ReadTransaction) throws -> (held: Set<String>, container: String?)? {
+            if let known = members[id] { return known }
+            let found = try reader.assembly(id, txn).map {
+                (Set($0.children(asOf: size)), try reader.container(of: id, txn))
+            }
+            members[id] = .some(found)
+            return found
+        }
+        // One scan of the assembled cells per serial prefix; each cell finds its range by search.
+        for (prefix, group) in Dictionary(grouping: cells, by: \.range.prefix) {
+            let ranges = group.sorted { $0.range.first < $1.range.first }
+            for (serial, number, container) in try reader.assembledCells(prefix: prefix, txn) {
+                var low = 0
+                var high = ranges.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    if ranges[middle].range.last < number { low = middle + 1 } else { high = middle }
+                }
+                guard low < ranges.count, ranges[low].range.first <= number else { continue }
+                let kgPerCell = ranges[low].kgPerCell
                 var holder: String? = container
                 var depth = 0
-                while let unit = holder, depth < 16 {
-                    guard let assembly = try reader.assembly(unit, txn) else { break }
-                    let members = assembly.children(asOf: size)
-                    let holds = depth == 0 ? members.contains(serial) : true
-                    guard holds else { break }
-                    byUnit[unit, default: (0, 0)].cells += 1
-                    byUnit[unit, default: (0, 0)].kg += range.kgPerCell
-                    holder = try reader.container(of: unit, txn)
+                var child = serial
+                while let id = holder, depth < 16 {
+                    guard let assembly = try unit(id, txn), assembly.held.contains(child) else { break }
+                    byUnit[id, default: (0, 0)].cells += 1
+                    byUnit[id, default: (0, 0)].kg += kgPerCell
+                    child = id
+                    holder = assembly.container
                     depth += 1
                 }
             }
