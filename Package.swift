@@ -83,7 +83,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "CellTraceBench",
-            dependencies: ["SupplyChain", "LedgerCore", "LedgerStorage", "LedgerCrypto", "CLMDB", "COpenSSL"],
+            dependencies: [
+                "SupplyChain", "Provenance", "Carbon", "LedgerCore", "LedgerStorage", "LedgerCrypto", "CLMDB",
+                "COpenSSL",
+            ],
             swiftSettings: commonSettings
         ),
         .testTarget(

@@ -41,7 +41,21 @@ enum ProvenanceBench {
         print("")
         print("## Provenance at scale — the raw floor")
         try prepareLedger(at: path, configuration)
+        let serials = try rawSection(path: path, configuration: configuration)
+        // The raw environment is closed: LMDB allows one environment per file in a process.
+        try EngineBench.run(
+            path: path,
+            serials: serials.serials,
+            runs: configuration.runs,
+            floor: EngineBench.Floor(walkP99Micros: serials.walkP99, rollUpMilliseconds: serials.rollUp)
+        )
+    }
 
+    /// The raw walks; returns the sample serials and the floor they measured.
+    private static func rawSection(
+        path: String,
+        configuration: Configuration
+    ) throws -> (serials: [Serial], walkP99: Double, rollUp: Double) {
         var p50: [Double] = []
         var p99: [Double] = []
         var maxima: [Double] = []
@@ -92,6 +106,7 @@ enum ProvenanceBench {
         print(
             "roll-up runs (ms): \(rollUps.map { format($0, 1) }.joined(separator: ", ")); mean source kg per kg of cells \(format(rollUpFacts.meanSharePerKg, 3))"
         )
+        return (serials, median(p99), median(rollUps))
     }
 
     /// Opens the ledger at `path`, or generates it there, and prints what it holds.
