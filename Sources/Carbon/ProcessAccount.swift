@@ -76,9 +76,6 @@ public struct ProcessAccount: Sendable {
         var electricity: [ElectricityMethod: Double] = [:]
         let geographies = [facility?.gridRegion, facility?.subdivision, facility?.country].compactMap { $0 }
         let country = facility.map { [$0.country] } ?? []
-        let place =
-            facility.map { "facility \($0.id) (\(geographies.joined(separator: ", ")))" }
-            ?? "an event without a facility"
         func grid(_ basis: String, _ places: [String]) throws -> FactorUse {
             if let use = factors.grid(places, basis: basis) { return use }
             if basis != "location", let use = factors.grid(geographies, basis: "location") {
@@ -87,6 +84,9 @@ public struct ProcessAccount: Sendable {
                 )
                 return use
             }
+            let place =
+                facility.map { "facility \($0.id) (\(geographies.joined(separator: ", ")))" }
+                ?? "an event without a facility"
             throw CarbonError(
                 "no \(basis) grid factor for \(place) (event \(process.eventID)); record one with `celltrace factors add`"
             )

@@ -338,3 +338,22 @@ struct CarbonTests {
         }
     }
 }
+
+@Suite("Exact decimals as doubles")
+struct DoubleConversionTests {
+    @Test("the fast conversion gives the double the decimal text parses to")
+    func matchesParsing() throws {
+        var state: UInt64 = 0x1234_5678
+        var values = ["0", "1", "-2.5", "0.45359237", "1100", "0.0718", "17.24", "1e22", "123456789012345678", "1e-30"]
+        for _ in 0..<2000 {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let digits = String(state >> 12 % 100_000_000_000)
+            let exponent = Int(state % 40) - 20
+            values.append(digits + "e" + String(exponent))
+        }
+        for text in values {
+            let decimal = try #require(ExactDecimal(text))
+            #expect(decimal.doubleValue == Double(decimal.description), "\(text)")
+        }
+    }
+}

@@ -110,8 +110,23 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     public var isNegative: Bool { significand < 0 }
 
     /// The nearest double.
+    ///
+    /// A significand below 2^53 with a power of ten up to 10^22 converts with one rounding (both
+    /// are exact doubles, so one multiplication or division rounds once, as the parser would);
+    /// other values go through the decimal text.
     public var doubleValue: Double {
-        Double(description) ?? .nan
+        let magnitude = significand.magnitude
+        if magnitude < 1 << 53, exponent >= -22, exponent <= 22 {
+            let value = Double(significand)
+            let scale = Self.exactPowersOfTen[abs(exponent)]
+            return exponent < 0 ? value / scale : value * scale
+        }
+        return Double(description) ?? .nan
+    }
+
+    /// 10^0 … 10^22, every one exactly representable as a double.
+    private static let exactPowersOfTen: [Double] = (0...22).map { power in
+        (0..<power).reduce(1.0) { value, _ in value * 10 }
     }
 
     /// Plain decimal notation without exponent or trailing zeros: `1100`, `0.45359237`, `-2.5`.
