@@ -62,6 +62,7 @@ public struct FactorSet: Sendable {
                 factors[use.key] = use
             }
         }
+        index()
     }
 
     /// The key of a recorded factor.
@@ -92,6 +93,7 @@ public struct FactorSet: Sendable {
             sequenceNumber: nil,
             stage: factors[normalised]?.stage
         )
+        index()
     }
 
     private static func unit(ofKey key: String) -> String? {
@@ -113,10 +115,24 @@ public struct FactorSet: Sendable {
 
     /// A grid factor: the first of `geographies` (region, subdivision, country) that has one.
     public func grid(_ geographies: [String], basis: String) -> FactorUse? {
+        guard let byPlace = gridIndex[basis] else { return nil }
         for geography in geographies {
-            if let use = factors["grid:\(geography):\(basis)"] { return use }
+            if let use = byPlace[geography] { return use }
         }
         return nil
+    }
+
+    /// Grid factors by basis, then geography: looked up on every electricity supply of every
+    /// process, without building a key.
+    private var gridIndex: [String: [String: FactorUse]] = [:]
+
+    private mutating func index() {
+        gridIndex = [:]
+        for (key, use) in factors where key.hasPrefix("grid:") {
+            let parts = key.split(separator: ":", omittingEmptySubsequences: false)
+            guard parts.count == 3 else { continue }
+            gridIndex[String(parts[2]), default: [:]][String(parts[1])] = use
+        }
     }
 
     /// A fuel factor in the unit the quantity is in; a volume in litres also matches a factor per m³.

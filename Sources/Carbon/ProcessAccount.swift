@@ -71,7 +71,7 @@ public struct ProcessAccount: Sendable {
         let stage = process.stage ?? defaultStage ?? Self.defaultStage(of: facility)
         self.stage = stage
         isPrimary = process.dataQuality != "secondary"
-        var used: [String: FactorUse] = [:]
+        var used: [FactorUse] = []
         var notes: [String] = []
         var electricity: [ElectricityMethod: Double] = [:]
         let geographies = [facility?.gridRegion, facility?.subdivision, facility?.country].compactMap { $0 }
@@ -112,7 +112,7 @@ public struct ProcessAccount: Sendable {
                             method == .euDraft
                             ? "consumption-mix" : method == .marketBased ? "residual-mix" : "location"
                         let use = try grid(basis, method == .euDraft ? country : geographies)
-                        used[use.key] = use
+                        used.append(use)
                         notes.append(
                             "\(kind.rawValue) supply of event \(process.eventID) states no factor; \(use.key) used"
                         )
@@ -129,15 +129,15 @@ public struct ProcessAccount: Sendable {
                     }
                 case (.marketBased, .grid):
                     let use = try grid("residual-mix", geographies)
-                    used[use.key] = use
+                    used.append(use)
                     factor = use.value
                 case (.euDraft, _):
                     let use = try grid("consumption-mix", country.isEmpty ? geographies : country)
-                    used[use.key] = use
+                    used.append(use)
                     factor = use.value
                 case (.locationBased, _):
                     let use = try grid("location", geographies)
-                    used[use.key] = use
+                    used.append(use)
                     factor = use.value
                 }
                 electricity[method, default: 0] += kWh * factor
@@ -150,7 +150,7 @@ public struct ProcessAccount: Sendable {
                     "no factor for fuel \(fuel.name) in \(fuel.factorUnit) (event \(process.eventID)); record one with `celltrace factors add`"
                 )
             }
-            used[use.key] = use
+            used.append(use)
             fuels += fuel.quantity.doubleValue * perUnit
         }
         var transport = 0.0
@@ -160,7 +160,7 @@ public struct ProcessAccount: Sendable {
                     "no factor for transport by \(leg.mode.rawValue) (event \(process.eventID)); record one with `celltrace factors add`"
                 )
             }
-            used[use.key] = use
+            used.append(use)
             transport += leg.tonneKilometres.doubleValue * use.value
         }
         let direct = process.directKgCO2e?.doubleValue ?? 0
@@ -171,7 +171,10 @@ public struct ProcessAccount: Sendable {
         self.fuels = fuels
         self.direct = direct
         self.transport = transport
-        self.factors = used.values.sorted { $0.key < $1.key }
+        used.sort { $0.key < $1.key }
+        self.factors = used.enumerated().filter { $0.offset == 0 || used[$0.offset - 1].key != $0.element.key }.map(
+            \.element
+        )
         self.notes = notes
     }
 }

@@ -110,10 +110,9 @@ public struct Trace: Sendable {
         let tree = subject.roots.map { root in
             node(root.lot, kg: root.kg, graph: graph, size: size, depth: depth, path: [])
         }
-        var declared: Set<String> = []
-        for node in graph.nodes.values { declared.formUnion(node.lot.elementContent.keys) }
-        let elements = keyElements.filter(declared.contains) + declared.subtracting(keyElements).sorted()
         let indexed = Indexed(graph, size: size)
+        let declared = Set(indexed.contents.keys)
+        let elements = keyElements.filter(declared.contains) + declared.subtracting(keyElements).sorted()
         return Trace(
             subject: subject,
             asOfSize: size,
@@ -186,14 +185,18 @@ public struct Trace: Sendable {
     }
 
     /// The lineage as arrays, for the per-element passes: nodes in topological order, inputs by
-    /// index, and the certificates on the way from each lot to the subject.
+    /// index, each element's declared content by node, and the certificates on the way from each
+    /// lot to the subject.
     private struct Indexed {
         var ids: [String]
         var cards: [LotCard]
         var facilities: [Facility?]
         var inputs: [[(index: Int, kg: Double)]]
         var rootWeights: [(index: Int, kg: Double)]
-        var certificationsOnWay: [Set<String>]
+        /// Per element, each node's declared mass fraction, or -1 where the lot declares none.
+        var contents: [String: [Double]]
+        /// Sorted certificates recorded on a lot or on any lot between it and the subject.
+        var certificationsOnWay: [[String]]
 
         init(_ graph: UpstreamGraph, size: UInt64) {
             ids = graph.order
@@ -203,19 +206,29 @@ public struct Trace: Sendable {
             cards = []
             facilities = []
             inputs = []
+            contents = [:]
             for id in ids {
                 guard let node = graph.nodes[id] else { continue }
+                let index = cards.count
                 cards.append(node.lot)
                 facilities.append(node.facility)
                 inputs.append(node.inputs.compactMap { edge in position[edge.from].map { ($0, edge.kg.doubleValue) } })
+                for (element, fraction) in node.lot.elementContent {
+                    contents[element, default: Array(repeating: -1, count: ids.count)][index] = fraction.doubleValue
+                }
             }
             rootWeights = graph.roots.compactMap { root in position[root.lot].map { ($0, root.kg) } }
-            // Certificates recorded on a lot, or on any lot between it and the subject.
             certificationsOnWay = Array(repeating: [], count: ids.count)
             for index in ids.indices {
-                let carried = certificationsOnWay[index].union(cards[index].certifications(asOf: size))
-                certificationsOnWay[index] = carried
-                for input in inputs[index] { certificationsOnWay[input.index].formUnion(carried) }
+                let own = cards[index].certifications(asOf: size)
+                if !own.isEmpty {
+                    certificationsOnWay[index] = Array(Set(certificationsOnWay[index] + own)).sorted()
+                }
+                let carried = certificationsOnWay[index]
+                guard !carried.isEmpty else { continue }
+                for input in inputs[index] {
+                    certificationsOnWay[input.index] = Array(Set(certificationsOnWay[input.index] + carried)).sorted()
+                }
             }
         }
     }
@@ -225,10 +238,7 @@ public struct Trace: Sendable {
     /// in proportion to mass.
     private static func origins(of element: String, _ graph: Indexed) -> ElementOrigin {
         var weight = [Double](repeating: 0, count: graph.ids.count)
-        var content = [Double](repeating: -1, count: graph.ids.count)
-        for (index, card) in graph.cards.enumerated() {
-            if let fraction = card.elementContent[element] { content[index] = fraction.doubleValue }
-        }
+        let content = graph.contents[element] ?? Array(repeating: -1, count: graph.ids.count)
         var inferred = false
         var known = true
         var total = 0.0
@@ -276,7 +286,7 @@ public struct Trace: Sendable {
                 share: leaf.amount / sum,
                 kg: known ? leaf.amount : nil,
                 riskFlags: facility?.riskFlags ?? [],
-                certifications: graph.certificationsOnWay[leaf.index].sorted()
+                certifications: graph.certificationsOnWay[leaf.index]
             )
         }
         origins.sort { $0.share != $1.share ? $0.share > $1.share : $0.lot < $1.lot }
