@@ -156,10 +156,10 @@ public struct Trace: Sendable {
         let expand = depth > 0 && !path.contains(id)
         let inputs =
             expand
-            ? entry.inputs.map { edge in
+            ? zip(entry.inputs, entry.inputShares).map { edge, share in
                 node(
                     edge.from,
-                    kg: kg * graph.inputShare(edge, of: entry),
+                    kg: kg * share,
                     graph: graph,
                     size: size,
                     depth: depth - 1,

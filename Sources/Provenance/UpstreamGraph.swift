@@ -17,6 +17,8 @@ public struct UpstreamGraph: Sendable {
         public var facility: Facility?
         /// Kilograms of this lot in the roots' share.
         public var flowKg: Double = 0
+        /// Each input's kilograms per kilogram of this lot, in the order of `inputs`.
+        public var inputShares: [Double] = []
     }
 
     /// The lots, by identifier.
@@ -61,7 +63,13 @@ public struct UpstreamGraph: Sendable {
             }
             let inputs = lot.inputs.filter { $0.sequenceNumber < size }
             if facilities[lot.facility] == nil { facilities[lot.facility] = try reader.facility(lot.facility, txn) }
-            nodes[id] = Node(lot: lot, inputs: inputs, facility: facilities[lot.facility] ?? nil)
+            let produced = lot.producedKg.doubleValue
+            nodes[id] = Node(
+                lot: lot,
+                inputs: inputs,
+                facility: facilities[lot.facility] ?? nil,
+                inputShares: inputs.map { produced > 0 ? $0.kg.doubleValue / produced : 0 }
+            )
             guard nodes.count <= maxLots else {
                 throw ProvenanceError("the lineage holds more than \(maxLots) lots")
             }
@@ -76,20 +84,13 @@ public struct UpstreamGraph: Sendable {
         return graph
     }
 
-    /// The share of a lot's mass that one of its input edges brought: kg of input per kg of lot.
-    public func inputShare(_ edge: LineageEdge, of node: Node) -> Double {
-        let produced = node.lot.producedKg.doubleValue
-        return produced > 0 ? edge.kg.doubleValue / produced : 0
-    }
-
     private mutating func pushFlows() {
         for root in roots { nodes[root.lot]?.flowKg += root.kg }
         for id in order {
-            guard let node = nodes[id], node.flowKg > 0 else { continue }
-            for edge in node.inputs {
-                let flow = node.flowKg * inputShare(edge, of: node)
-                nodes[edge.from]?.flowKg += flow
-            }
+            guard let flow = nodes[id]?.flowKg, flow > 0, let inputs = nodes[id]?.inputs,
+                let shares = nodes[id]?.inputShares
+            else { continue }
+            for (edge, share) in zip(inputs, shares) { nodes[edge.from]?.flowKg += flow * share }
         }
     }
 }

@@ -117,7 +117,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     public var doubleValue: Double {
         let magnitude = significand.magnitude
         if magnitude < 1 << 53, exponent >= -22, exponent <= 22 {
-            let value = Double(significand)
+            let value = Double(Int64(truncatingIfNeeded: significand))
             let scale = Self.exactPowersOfTen[abs(exponent)]
             return exponent < 0 ? value / scale : value * scale
         }
