@@ -47,21 +47,32 @@ struct BinaryWriter {
     }
 }
 
-/// Reads what ``BinaryWriter`` wrote; any overrun makes the whole row unreadable (`nil`).
+/// Reads what ``BinaryWriter`` wrote, in place in the row's bytes; any overrun makes the whole row
+/// unreadable.
+///
+/// Use it inside ``read(_:version:_:)``, which lends the bytes for the length of the decode.
 struct BinaryReader {
-    private let bytes: [UInt8]
-    private var offset = 0
+    private let base: UnsafeRawBufferPointer
+    private var offset = 1
     /// Set when a read ran past the end.
     private(set) var failed = false
 
-    init?(_ bytes: [UInt8], version: UInt8) {
-        guard bytes.first == version else { return nil }
-        self.bytes = bytes
-        offset = 1
+    private init(_ base: UnsafeRawBufferPointer) {
+        self.base = base
+    }
+
+    /// Decodes `bytes` with `body` when the row starts with `version` and `body` reads it exactly.
+    static func read<T>(_ bytes: [UInt8], version: UInt8, _ body: (inout BinaryReader) -> T) -> T? {
+        bytes.withUnsafeBytes { raw in
+            guard raw.first == version else { return nil }
+            var reader = BinaryReader(raw)
+            let value = body(&reader)
+            return reader.failed || reader.offset != raw.count ? nil : value
+        }
     }
 
     private mutating func take(_ count: Int) -> Int? {
-        guard !failed, offset + count <= bytes.count else {
+        guard !failed, offset + count <= base.count else {
             failed = true
             return nil
         }
@@ -71,25 +82,23 @@ struct BinaryReader {
 
     mutating func byte() -> UInt8 {
         guard let at = take(1) else { return 0 }
-        return bytes[at]
+        return base[at]
     }
 
     mutating func u16() -> Int {
         guard let at = take(2) else { return 0 }
-        return Int(bytes[at]) | Int(bytes[at + 1]) << 8
+        return Int(UInt16(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt16.self)))
     }
 
     mutating func u64() -> UInt64 {
         guard let at = take(8) else { return 0 }
-        var value: UInt64 = 0
-        for index in 0..<8 { value |= UInt64(bytes[at + index]) << UInt64(index * 8) }
-        return value
+        return UInt64(littleEndian: base.loadUnaligned(fromByteOffset: at, as: UInt64.self))
     }
 
     mutating func string() -> String {
         let count = u16()
         guard let at = take(count) else { return "" }
-        return String(decoding: bytes[at..<at + count], as: UTF8.self)
+        return String(decoding: UnsafeRawBufferPointer(rebasing: base[at..<at + count]), as: UTF8.self)
     }
 
     mutating func optionalString() -> String? {
@@ -107,7 +116,4 @@ struct BinaryReader {
     mutating func optionalDecimal() -> ExactDecimal? {
         byte() == 0 ? nil : decimal()
     }
-
-    /// Whether every byte was read and nothing overran.
-    var isComplete: Bool { !failed && offset == bytes.count }
 }

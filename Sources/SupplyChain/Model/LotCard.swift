@@ -41,6 +41,36 @@ public struct LotCard: Sendable, Hashable {
         certifications.filter { $0.sequenceNumber < size }.map(\.certificate)
     }
 
+    private init(
+        id: String,
+        material: String?,
+        grade: String?,
+        elementContent: [String: ExactDecimal],
+        countryOfOrigin: String?,
+        facility: String,
+        createdBy: String,
+        createdAt: UInt64,
+        eventTime: String,
+        producedKg: ExactDecimal,
+        certifications: [(certificate: String, sequenceNumber: UInt64)],
+        retractedAt: UInt64?,
+        inputs: [LineageEdge]
+    ) {
+        self.id = id
+        self.material = material
+        self.grade = grade
+        self.elementContent = elementContent
+        self.countryOfOrigin = countryOfOrigin
+        self.facility = facility
+        self.createdBy = createdBy
+        self.createdAt = createdAt
+        self.eventTime = eventTime
+        self.producedKg = producedKg
+        self.certifications = certifications
+        self.retractedAt = retractedAt
+        self.inputs = inputs
+    }
+
     init(lot: Lot, inputs: [LineageEdge]) {
         id = lot.id
         material = lot.material
@@ -92,39 +122,52 @@ public struct LotCard: Sendable, Hashable {
     }
 
     init?(encoded bytes: [UInt8]) {
-        guard var reader = BinaryReader(bytes, version: Self.version) else { return nil }
-        id = reader.string()
-        material = reader.optionalString()
-        grade = reader.optionalString()
-        countryOfOrigin = reader.optionalString()
-        facility = reader.string()
-        createdBy = reader.string()
-        createdAt = reader.u64()
-        eventTime = reader.string()
-        producedKg = reader.decimal()
+        guard let card = BinaryReader.read(bytes, version: Self.version, Self.decode) else { return nil }
+        self = card
+    }
+
+    private static func decode(_ reader: inout BinaryReader) -> LotCard {
+        let id = reader.string()
+        let material = reader.optionalString()
+        let grade = reader.optionalString()
+        let country = reader.optionalString()
+        let facility = reader.string()
+        let createdBy = reader.string()
+        let createdAt = reader.u64()
+        let eventTime = reader.string()
+        let producedKg = reader.decimal()
         let retracted = reader.u64()
-        retractedAt = retracted == 0 ? nil : retracted - 1
         var content: [String: ExactDecimal] = [:]
         for _ in 0..<reader.u16() {
             let element = reader.string()
             content[element] = reader.decimal()
         }
-        elementContent = content
-        var certifications: [(String, UInt64)] = []
+        var certifications: [(certificate: String, sequenceNumber: UInt64)] = []
         for _ in 0..<reader.u16() {
             let certificate = reader.string()
             certifications.append((certificate, reader.u64()))
         }
-        self.certifications = certifications.map { (certificate: $0.0, sequenceNumber: $0.1) }
         var inputs: [LineageEdge] = []
-        let to = id
-        let event = createdBy
         for _ in 0..<reader.u16() {
             let from = reader.string()
             let kg = reader.decimal()
-            inputs.append(LineageEdge(from: from, to: to, kg: kg, sequenceNumber: reader.u64(), eventID: event))
+            inputs.append(LineageEdge(from: from, to: id, kg: kg, sequenceNumber: reader.u64(), eventID: createdBy))
         }
-        self.inputs = inputs
-        guard reader.isComplete else { return nil }
+        return LotCard(
+            id: id,
+            material: material,
+            grade: grade,
+            elementContent: content,
+            countryOfOrigin: country,
+            facility: facility,
+            createdBy: createdBy,
+            createdAt: createdAt,
+            eventTime: eventTime,
+            producedKg: producedKg,
+            certifications: certifications,
+            retractedAt: retracted == 0 ? nil : retracted - 1,
+            inputs: inputs
+        )
     }
+
 }

@@ -154,16 +154,26 @@ public struct ProcessData: Sendable, Hashable {
     }
 
     init?(encoded bytes: [UInt8]) {
-        guard var reader = BinaryReader(bytes, version: Self.version) else { return nil }
-        func masses() -> [LotMass] {
-            var list: [LotMass] = []
-            for _ in 0..<reader.u16() {
-                let lot = reader.string()
-                list.append(LotMass(lot: lot, kg: reader.decimal()))
-            }
-            return list
+        guard let process = BinaryReader.read(bytes, version: Self.version, Self.decode) else { return nil }
+        self = process
+    }
+
+    private static func decode(_ reader: inout BinaryReader) -> ProcessData {
+        var process = ProcessData(eventID: reader.string(), sequenceNumber: reader.u64(), eventType: reader.string())
+        process.decodeFields(&reader)
+        return process
+    }
+
+    private static func masses(_ reader: inout BinaryReader) -> [LotMass] {
+        var list: [LotMass] = []
+        for _ in 0..<reader.u16() {
+            let lot = reader.string()
+            list.append(LotMass(lot: lot, kg: reader.decimal()))
         }
-        self.init(eventID: reader.string(), sequenceNumber: reader.u64(), eventType: reader.string())
+        return list
+    }
+
+    private mutating func decodeFields(_ reader: inout BinaryReader) {
         facility = reader.optionalString()
         stage = reader.optionalString().flatMap(LifeCycleStage.init(rawValue:))
         dataQuality = reader.optionalString()
@@ -191,13 +201,12 @@ public struct ProcessData: Sendable, Hashable {
             prices[lot] = reader.decimal()
         }
         currency = reader.optionalString()
-        outputs = masses()
-        inputs = masses()
-        shipped = masses()
+        outputs = Self.masses(&reader)
+        inputs = Self.masses(&reader)
+        shipped = Self.masses(&reader)
         parent = reader.optionalString()
         let retracted = reader.u64()
         retractedAt = retracted == 0 ? nil : retracted - 1
-        guard reader.isComplete else { return nil }
     }
 
     /// The activity data of an event that passed the rules.
