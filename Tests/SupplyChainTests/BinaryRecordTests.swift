@@ -5,18 +5,20 @@ import Testing
 
 @Suite("Binary index rows: lot cards and activity data read back exactly, and damaged rows do not read")
 struct BinaryRecordTests {
-    static var card: LotCard {
+    static func decimal(_ text: String) throws -> ExactDecimal { try #require(ExactDecimal(text)) }
+
+    static func card() throws -> LotCard {
         var lot = Lot(
             id: "urn:test:lot:cam-1",
             material: "cam-nmc811",
             grade: "NMC811",
-            elementContent: ["Li": ExactDecimal("0.0718")!, "Ni": ExactDecimal("0.4836")!],
+            elementContent: ["Li": try Self.decimal("0.0718"), "Ni": try Self.decimal("0.4836")],
             countryOfOrigin: "CN",
             facility: "urn:test:facility:cathode",
             createdBy: "ni:///sha-256;ab?ver=CBV2.0",
             createdAt: 17,
             eventTime: "2026-02-10T00:00:00.000Z",
-            producedKg: ExactDecimal("70000")!,
+            producedKg: try Self.decimal("70000"),
             inputs: ["urn:test:lot:lioh", "urn:test:lot:pcam"]
         )
         lot.certifications = ["urn:test:cert:1"]
@@ -28,14 +30,14 @@ struct BinaryRecordTests {
                 LineageEdge(
                     from: "urn:test:lot:lioh",
                     to: lot.id,
-                    kg: ExactDecimal("-15000.123456789")!,
+                    kg: try Self.decimal("-15000.123456789"),
                     sequenceNumber: 17,
                     eventID: lot.createdBy
                 ),
                 LineageEdge(
                     from: "urn:test:lot:pcam",
                     to: lot.id,
-                    kg: ExactDecimal("1e30")!,
+                    kg: try Self.decimal("1e30"),
                     sequenceNumber: 17,
                     eventID: lot.createdBy
                 ),
@@ -44,7 +46,7 @@ struct BinaryRecordTests {
     }
 
     @Test func lotCardRoundTrip() throws {
-        let card = Self.card
+        let card = try Self.card()
         let decoded = try #require(LotCard(encoded: card.encoded))
         #expect(decoded == card)
         #expect(decoded.inputs.map(\.kg.description) == ["-15000.123456789", "1000000000000000000000000000000"])
@@ -67,20 +69,20 @@ struct BinaryRecordTests {
         process.dataQuality = "secondary"
         process.electricity = [
             .init(
-                kWh: ExactDecimal("45000")!,
+                kWh: try Self.decimal("45000"),
                 supply: .ppa,
-                statedFactor: ExactDecimal("0.02"),
+                statedFactor: try Self.decimal("0.02"),
                 certificates: ["GO-1"]
             ),
-            .init(kWh: ExactDecimal("1.5")!, supply: .grid, statedFactor: nil, certificates: []),
+            .init(kWh: try Self.decimal("1.5"), supply: .grid, statedFactor: nil, certificates: []),
         ]
-        process.fuels = [.init(name: "natural-gas", quantity: ExactDecimal("900000")!, unit: "MJ")]
-        process.directKgCO2e = ExactDecimal("12.5")
-        process.transport = [.init(mode: .sea, km: ExactDecimal("6200")!, tonnes: ExactDecimal("100")!)]
-        process.prices = ["urn:test:lot:a": ExactDecimal("10")!, "urn:test:lot:b": ExactDecimal("0.12")!]
+        process.fuels = [.init(name: "natural-gas", quantity: try Self.decimal("900000"), unit: "MJ")]
+        process.directKgCO2e = try Self.decimal("12.5")
+        process.transport = [.init(mode: .sea, km: try Self.decimal("6200"), tonnes: try Self.decimal("100"))]
+        process.prices = ["urn:test:lot:a": try Self.decimal("10"), "urn:test:lot:b": try Self.decimal("0.12")]
         process.currency = "USD"
-        process.outputs = [.init(lot: "urn:test:lot:a", kg: ExactDecimal("400")!)]
-        process.inputs = [.init(lot: "urn:test:lot:ore", kg: ExactDecimal("1000")!)]
+        process.outputs = [.init(lot: "urn:test:lot:a", kg: try Self.decimal("400"))]
+        process.inputs = [.init(lot: "urn:test:lot:ore", kg: try Self.decimal("1000"))]
         process.retractedAt = 0
         let decoded = try #require(ProcessData(encoded: process.encoded))
         #expect(decoded == process)
