@@ -107,8 +107,8 @@ public struct Trace: Sendable {
         _ txn: borrowing ReadTransaction
     ) throws -> Trace {
         let graph = try UpstreamGraph.load(roots: subject.roots, reader: reader, size: size, txn)
-        let tree = subject.roots.map { root in
-            node(root.lot, kg: root.kg, graph: graph, size: size, depth: depth, path: [])
+        let tree = graph.roots.map { root in
+            node(root.position, kg: root.kg, graph: graph, size: size, depth: depth, path: [])
         }
         let indexed = Indexed(graph, size: size)
         let declared = Set(indexed.contents.keys)
@@ -127,47 +127,23 @@ public struct Trace: Sendable {
     }
 
     private static func node(
-        _ id: String,
+        _ position: Int,
         kg: Double,
         graph: UpstreamGraph,
         size: UInt64,
         depth: Int,
-        path: [String]
+        path: [Int]
     ) -> Node {
-        guard let entry = graph.nodes[id] else {
-            return Node(
-                lot: id,
-                material: nil,
-                grade: nil,
-                facility: "",
-                facilityName: nil,
-                country: nil,
-                kg: kg,
-                event: "",
-                sequenceNumber: 0,
-                eventTime: "",
-                certifications: [],
-                riskFlags: [],
-                inputs: [],
-                truncated: false
-            )
-        }
+        let entry = graph.nodes[position]
         let lot = entry.lot
-        let expand = depth > 0 && !path.contains(id)
+        let expand = depth > 0 && !path.contains(position)
         let inputs =
             expand
-            ? zip(entry.inputs, entry.inputShares).map { edge, share in
-                node(
-                    edge.from,
-                    kg: kg * share,
-                    graph: graph,
-                    size: size,
-                    depth: depth - 1,
-                    path: path + [id]
-                )
+            ? zip(entry.inputPositions, entry.inputShares).filter { $0.0 >= 0 }.map { input, share in
+                node(input, kg: kg * share, graph: graph, size: size, depth: depth - 1, path: path + [position])
             } : []
         return Node(
-            lot: id,
+            lot: lot.id,
             material: lot.material,
             grade: lot.grade,
             facility: lot.facility,
@@ -188,9 +164,7 @@ public struct Trace: Sendable {
     /// index, each element's declared content by node, and the certificates on the way from each
     /// lot to the subject.
     private struct Indexed {
-        var ids: [String]
-        var cards: [LotCard]
-        var facilities: [Facility?]
+        var graph: UpstreamGraph
         var inputs: [[(index: Int, kg: Double)]]
         var rootWeights: [(index: Int, kg: Double)]
         /// Per element, each node's declared mass fraction, or -1 where the lot declares none.
@@ -198,29 +172,24 @@ public struct Trace: Sendable {
         /// Sorted certificates recorded on a lot or on any lot between it and the subject.
         var certificationsOnWay: [[String]]
 
+        var count: Int { graph.nodes.count }
+
         init(_ graph: UpstreamGraph, size: UInt64) {
-            ids = graph.order
-            var position: [String: Int] = [:]
-            position.reserveCapacity(ids.count)
-            for (index, id) in ids.enumerated() { position[id] = index }
-            cards = []
-            facilities = []
-            inputs = []
+            self.graph = graph
+            inputs = graph.nodes.map { node in
+                zip(node.inputPositions, node.inputs).filter { $0.0 >= 0 }.map { ($0.0, $0.1.kg.doubleValue) }
+            }
             contents = [:]
-            for id in ids {
-                guard let node = graph.nodes[id] else { continue }
-                let index = cards.count
-                cards.append(node.lot)
-                facilities.append(node.facility)
-                inputs.append(node.inputs.compactMap { edge in position[edge.from].map { ($0, edge.kg.doubleValue) } })
+            for (index, node) in graph.nodes.enumerated() {
                 for (element, fraction) in node.lot.elementContent {
-                    contents[element, default: Array(repeating: -1, count: ids.count)][index] = fraction.doubleValue
+                    contents[element, default: Array(repeating: -1, count: graph.nodes.count)][index] =
+                        fraction.doubleValue
                 }
             }
-            rootWeights = graph.roots.compactMap { root in position[root.lot].map { ($0, root.kg) } }
-            certificationsOnWay = Array(repeating: [], count: ids.count)
-            for index in ids.indices {
-                let own = cards[index].certifications(asOf: size)
+            rootWeights = graph.roots.map { ($0.position, $0.kg) }
+            certificationsOnWay = Array(repeating: [], count: graph.nodes.count)
+            for index in graph.nodes.indices {
+                let own = graph.nodes[index].lot.certifications(asOf: size)
                 if !own.isEmpty {
                     certificationsOnWay[index] = Array(Set(certificationsOnWay[index] + own)).sorted()
                 }
@@ -237,8 +206,8 @@ public struct Trace: Sendable {
     /// proportion to the element each brought (kg × declared content); where no input declares it,
     /// in proportion to mass.
     private static func origins(of element: String, _ graph: Indexed) -> ElementOrigin {
-        var weight = [Double](repeating: 0, count: graph.ids.count)
-        let content = graph.contents[element] ?? Array(repeating: -1, count: graph.ids.count)
+        var weight = [Double](repeating: 0, count: graph.count)
+        let content = graph.contents[element] ?? Array(repeating: -1, count: graph.count)
         var inferred = false
         var known = true
         var total = 0.0
@@ -252,7 +221,7 @@ public struct Trace: Sendable {
             }
         }
         var leaves: [(index: Int, amount: Double)] = []
-        for index in graph.ids.indices where weight[index] > 0 {
+        for index in 0..<graph.count where weight[index] > 0 {
             let amount = weight[index]
             let inputs = graph.inputs[index]
             guard !inputs.isEmpty else {
@@ -275,8 +244,8 @@ public struct Trace: Sendable {
         let sum = leaves.reduce(0) { $0 + $1.amount }
         var origins: [Origin] = leaves.compactMap { leaf in
             guard sum > 0 else { return nil }
-            let card = graph.cards[leaf.index]
-            let facility = graph.facilities[leaf.index]
+            let card = graph.graph.nodes[leaf.index].lot
+            let facility = graph.graph.nodes[leaf.index].facility
             return Origin(
                 lot: card.id,
                 material: card.material,
