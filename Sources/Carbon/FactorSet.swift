@@ -128,19 +128,28 @@ public struct FactorSet: Sendable {
 
     private mutating func index() {
         gridIndex = [:]
-        for (key, use) in factors where key.hasPrefix("grid:") {
+        fuelIndex = [:]
+        for (key, use) in factors {
             let parts = key.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count == 3 else { continue }
-            gridIndex[String(parts[2]), default: [:]][String(parts[1])] = use
+            if parts[0] == "grid" {
+                gridIndex[String(parts[2]), default: [:]][String(parts[1])] = use
+            } else if parts[0] == "fuel" {
+                fuelIndex[String(parts[1]), default: [:]][String(parts[2])] = use
+            }
         }
     }
 
     /// A fuel factor in the unit the quantity is in; a volume in litres also matches a factor per m³.
     public func fuel(_ name: String, unit: String) -> (use: FactorUse, perUnit: Double)? {
-        if let use = factors["fuel:\(name):\(unit)"] { return (use, use.value) }
-        if unit == "L", let use = factors["fuel:\(name):m3"] { return (use, use.value / 1000) }
+        guard let byUnit = fuelIndex[name] else { return nil }
+        if let use = byUnit[unit] { return (use, use.value) }
+        if unit == "L", let use = byUnit["m3"] { return (use, use.value / 1000) }
         return nil
     }
+
+    /// Fuel factors by fuel, then unit.
+    private var fuelIndex: [String: [String: FactorUse]] = [:]
 
     /// A transport mode's factor per tonne-kilometre.
     public func transport(_ mode: TransportMode) -> FactorUse? {

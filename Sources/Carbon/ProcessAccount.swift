@@ -17,18 +17,14 @@ public struct SupplyChange: Sendable, Hashable {
 /// The emissions of one event's activity data, by electricity method and stage, with the
 /// factors used.
 public struct ProcessAccount: Sendable {
-    /// The event's activity data.
-    public var process: ProcessData
-    /// Its facility.
-    public var facility: Facility?
     /// The stage its emissions belong to.
     public var stage: LifeCycleStage
     /// Whether the activity data are primary (measured in the supply chain) or secondary.
     public var isPrimary: Bool
     /// Emissions of electricity, fuels, direct emissions and transport, together.
     public var emissions: Emissions
-    /// Electricity alone, by method (in `stage`).
-    public var electricity: [ElectricityMethod: Double]
+    /// Electricity alone, by method (in `stage`): location-based, market-based, draft EU rule.
+    private var electricityKg: SIMD4<Double>
     /// Fuels, kg CO2e.
     public var fuels: Double
     /// Direct emissions, kg CO2e.
@@ -39,6 +35,17 @@ public struct ProcessAccount: Sendable {
     public var factors: [FactorUse]
     /// How each input was counted where a rule chose (fallbacks, certificates without a factor).
     public var notes: [String]
+
+    /// Electricity alone under `method`, kg CO2e (in ``stage``).
+    public func electricity(_ method: ElectricityMethod) -> Double { electricityKg[Self.lane(method)] }
+
+    private static func lane(_ method: ElectricityMethod) -> Int {
+        switch method {
+        case .locationBased: 0
+        case .marketBased: 1
+        case .euDraft: 2
+        }
+    }
 
     /// The stage of a facility's processes when the event does not declare one (Annex II point 4).
     public static func defaultStage(of facility: Facility?) -> LifeCycleStage {
@@ -66,14 +73,12 @@ public struct ProcessAccount: Sendable {
         stage defaultStage: LifeCycleStage? = nil,
         supplyChange: SupplyChange? = nil
     ) throws {
-        self.process = process
-        self.facility = facility
         let stage = process.stage ?? defaultStage ?? Self.defaultStage(of: facility)
         self.stage = stage
         isPrimary = process.dataQuality != "secondary"
         var used: [FactorUse] = []
         var notes: [String] = []
-        var electricity: [ElectricityMethod: Double] = [:]
+        var electricity = SIMD4<Double>()
         let geographies = [facility?.gridRegion, facility?.subdivision, facility?.country].compactMap { $0 }
         let country = facility.map { [$0.country] } ?? []
         func grid(_ basis: String, _ places: [String]) throws -> FactorUse {
@@ -140,7 +145,7 @@ public struct ProcessAccount: Sendable {
                     used.append(use)
                     factor = use.value
                 }
-                electricity[method, default: 0] += kWh * factor
+                electricity[Self.lane(method)] += kWh * factor
             }
         }
         var fuels = 0.0
@@ -165,9 +170,9 @@ public struct ProcessAccount: Sendable {
         }
         let direct = process.directKgCO2e?.doubleValue ?? 0
         var emissions = Emissions(fuels + direct + transport, stage: stage)
-        for method in ElectricityMethod.allCases { emissions[method, stage] += electricity[method] ?? 0 }
+        for method in ElectricityMethod.allCases { emissions[method, stage] += electricity[Self.lane(method)] }
         self.emissions = emissions
-        self.electricity = electricity
+        self.electricityKg = electricity
         self.fuels = fuels
         self.direct = direct
         self.transport = transport
