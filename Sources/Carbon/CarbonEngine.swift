@@ -26,7 +26,7 @@ public struct CarbonEngine {
             var perKg: Emissions
             var allocation: Allocation?
             var factors: [FactorUse]
-            var notes: [String]
+            var notes: [CarbonNote]
         }
 
         var lot: LotCard
@@ -140,9 +140,7 @@ public struct CarbonEngine {
                     perKg: Emissions(use.value, stage: use.stage ?? ProcessAccount.defaultStage(of: facility)),
                     allocation: nil,
                     factors: [use],
-                    notes: [
-                        "no process data for lot \(id); default factor \(use.key) (cradle to gate) replaces its upstream"
-                    ]
+                    notes: [.materialDefault(factor: use.key)]
                 )
             )
         } else {
@@ -163,7 +161,7 @@ public struct CarbonEngine {
                     perKg: .zero,
                     allocation: nil,
                     factors: [],
-                    notes: ["no process data and no default factor for lot \(id); its inputs are counted by mass"]
+                    notes: [.noData]
                 )
             )
             for edge in edges where produced > 0 {
@@ -174,9 +172,6 @@ public struct CarbonEngine {
         recipes[id] = recipe
         return recipe
     }
-
-    static let shipmentRule =
-        "a shipment's emissions are shared among the lots it moved by mass, and spread over each lot's whole mass"
 
     /// Shipments of the lot: each shipment's emissions shared among the lots it moved by mass,
     /// spread over the lot's whole mass.
@@ -206,7 +201,7 @@ public struct CarbonEngine {
                     perKg: account.emissions.scaled(by: perKg),
                     allocation: nil,
                     factors: account.factors,
-                    notes: account.notes + [Self.shipmentRule]
+                    notes: account.notes + [.shipment]
                 )
             )
             recipe.entries.append(sequence)

@@ -44,7 +44,7 @@ public struct Contribution: Sendable {
     /// The factors used.
     public var factors: [FactorUse]
     /// Rules applied on the way.
-    public var notes: [String]
+    public var notes: [CarbonNote]
 }
 
 /// A footprint with its working: contributions, factors and the entries to recompute it from.
@@ -116,4 +116,38 @@ public struct Scenario: Sendable, Hashable {
 
     /// Whether nothing is changed.
     public var isEmpty: Bool { factors.isEmpty && supplies.isEmpty && lots.isEmpty }
+}
+
+/// A rule the engine applied to one input, for the receipt and the data-gap report.
+public enum CarbonNote: Sendable, Hashable, CustomStringConvertible {
+    /// No grid factor of `basis` for the places; the location factor `used` stood in.
+    case gridFallback(basis: String, places: [String], used: String)
+    /// A contracted or direct supply stated no factor; the grid factor `used` stood in.
+    case supplyWithoutFactor(supply: ElectricitySupply, used: String)
+    /// Certificates stated no factor; counted as 0 (a renewable attribute).
+    case certificatesWithoutFactor([String])
+    /// No process data: the material's default `factor` replaced the lot's upstream.
+    case materialDefault(factor: String)
+    /// No process data and no default: the inputs were counted by mass.
+    case noData
+    /// A shipment's emissions, shared among the lots it moved by mass and spread over the lot.
+    case shipment
+
+    /// The rule in words.
+    public var description: String {
+        switch self {
+        case .gridFallback(let basis, let places, let used):
+            "no \(basis) grid factor for \(places.joined(separator: "/")); the location factor \(used) stands in"
+        case .supplyWithoutFactor(let supply, let used):
+            "the \(supply.rawValue) supply states no factor; \(used) used"
+        case .certificatesWithoutFactor(let certificates):
+            "certificates \(certificates.joined(separator: ", ")) state no factor; counted as 0 kg CO2e/kWh (renewable attribute)"
+        case .materialDefault(let factor):
+            "no process data; default factor \(factor) (cradle to gate) replaces the lot's upstream"
+        case .noData:
+            "no process data and no default factor; the lot's inputs are counted by mass"
+        case .shipment:
+            "a shipment's emissions are shared among the lots it moved by mass, and spread over each lot's whole mass"
+        }
+    }
 }

@@ -34,7 +34,7 @@ public struct ProcessAccount: Sendable {
     /// The factors used.
     public var factors: [FactorUse]
     /// How each input was counted where a rule chose (fallbacks, certificates without a factor).
-    public var notes: [String]
+    public var notes: [CarbonNote]
 
     /// Electricity alone under `method`, kg CO2e (in ``stage``).
     public func electricity(_ method: ElectricityMethod) -> Double { electricityKg[Self.lane(method)] }
@@ -77,16 +77,14 @@ public struct ProcessAccount: Sendable {
         self.stage = stage
         isPrimary = process.dataQuality != "secondary"
         var used: [FactorUse] = []
-        var notes: [String] = []
+        var notes: [CarbonNote] = []
         var electricity = SIMD4<Double>()
         let geographies = [facility?.gridRegion, facility?.subdivision, facility?.country].compactMap { $0 }
         let country = facility.map { [$0.country] } ?? []
         func grid(_ basis: String, _ places: [String]) throws -> FactorUse {
             if let use = factors.grid(places, basis: basis) { return use }
             if basis != "location", let use = factors.grid(geographies, basis: "location") {
-                notes.append(
-                    "no \(basis) grid factor for \(places.joined(separator: "/")); the location factor \(use.key) stands in"
-                )
+                notes.append(.gridFallback(basis: basis, places: places, used: use.key))
                 return use
             }
             let place =
@@ -118,9 +116,7 @@ public struct ProcessAccount: Sendable {
                             ? "consumption-mix" : method == .marketBased ? "residual-mix" : "location"
                         let use = try grid(basis, method == .euDraft ? country : geographies)
                         used.append(use)
-                        notes.append(
-                            "\(kind.rawValue) supply of event \(process.eventID) states no factor; \(use.key) used"
-                        )
+                        notes.append(.supplyWithoutFactor(supply: kind, used: use.key))
                         factor = use.value
                     }
                 case (.marketBased, .certificate):
@@ -128,9 +124,7 @@ public struct ProcessAccount: Sendable {
                         factor = stated
                     } else {
                         factor = 0
-                        notes.append(
-                            "certificates \(supply.certificates.joined(separator: ", ")) of event \(process.eventID) state no factor; counted as 0 kg CO2e/kWh (renewable attribute)"
-                        )
+                        notes.append(.certificatesWithoutFactor(supply.certificates))
                     }
                 case (.marketBased, .grid):
                     let use = try grid("residual-mix", geographies)

@@ -337,7 +337,7 @@ enum FootprintOutput {
             "stage": .string(contribution.stage.rawValue),
             "data": .string(contribution.isPrimary ? "primary" : "secondary"), "kg": .number(contribution.kg),
             "kgCO2e": json(contribution.emissions), "factors": .array(contribution.factors.map { .string($0.key) }),
-            "notes": .array(contribution.notes.map(JSONValue.string)),
+            "notes": .array(contribution.notes.map { .string($0.description) }),
         ]
         if let material = contribution.material { members["material"] = .string(material) }
         if let event = contribution.eventID { members["event"] = .string(event) }
@@ -390,7 +390,7 @@ enum FootprintOutput {
                         "lot": .string(gap.lot), "kind": .string(gap.kind.rawValue),
                         "kgCO2e": .number(gap.emissions.total(method)),
                         "share": .number(total > 0 ? gap.emissions.total(method) / total : 0),
-                        "notes": .array(gap.notes.map(JSONValue.string)),
+                        "notes": .array(gap.notes.map { .string($0.description) }),
                     ])
                 }
             )
@@ -483,7 +483,7 @@ enum FootprintOutput {
             for (index, gap) in gaps.prefix(5).enumerated() {
                 let value = gap.emissions.total(.locationBased)
                 lines.append(
-                    "  \(index + 1). \(gap.lot) (\(gap.material ?? "?")): \(Number.fixed(value, 3)) kg CO2e, \(total > 0 ? Number.percent(value / total) : "-") — \(gap.notes.first ?? gap.kind.rawValue)"
+                    "  \(index + 1). \(gap.lot) (\(gap.material ?? "?")): \(Number.fixed(value, 3)) kg CO2e, \(total > 0 ? Number.percent(value / total) : "-") — \(gap.notes.first?.description ?? (gap.kind == .process ? "activity data marked secondary" : gap.kind.rawValue))"
                 )
             }
         }
