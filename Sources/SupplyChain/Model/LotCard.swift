@@ -137,8 +137,9 @@ public struct LotCard: Sendable, Hashable {
         let eventTime = reader.string()
         let producedKg = reader.decimal()
         let retracted = reader.u64()
-        var content: [String: ExactDecimal] = [:]
-        for _ in 0..<reader.u16() {
+        let elementCount = reader.u16()
+        var content = [String: ExactDecimal](minimumCapacity: elementCount)
+        for _ in 0..<elementCount {
             let element = reader.string()
             content[element] = reader.decimal()
         }
@@ -147,8 +148,10 @@ public struct LotCard: Sendable, Hashable {
             let certificate = reader.string()
             certifications.append((certificate, reader.u64()))
         }
+        let inputCount = reader.u16()
         var inputs: [LineageEdge] = []
-        for _ in 0..<reader.u16() {
+        inputs.reserveCapacity(inputCount)
+        for _ in 0..<inputCount {
             let from = reader.string()
             let kg = reader.decimal()
             inputs.append(LineageEdge(from: from, to: id, kg: kg, sequenceNumber: reader.u64(), eventID: createdBy))
