@@ -88,7 +88,6 @@ public final class SupplyChainLedger: Sendable {
                 let receipt = try ledger.append(drafts, expectedSize: size) { txn, _ in
                     try rules.store.flush(into: txn)
                 }
-                DeferredRelease.release((consume drafts, consume rules))
                 return (receipt, result)
             } catch let error as LedgerError where error.code == .conflict {
                 continue

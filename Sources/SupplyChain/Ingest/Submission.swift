@@ -302,7 +302,6 @@ extension SupplyChainLedger {
             report.submissionSequence = first
             return (drafts, report)
         }
-        DeferredRelease.release((consume document, consume preparation))
         var result = report
         result.receipt = receipt
         return result
