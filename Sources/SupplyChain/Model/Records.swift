@@ -287,6 +287,30 @@ public struct Lot: Sendable, Hashable {
         return .object(members)
     }
 
+    /// The canonical bytes of ``json``, written without building it (the overlay writes every lot a
+    /// submission touches).
+    var canonicalBytes: [UInt8] {
+        var writer = CanonicalObjectWriter(capacity: 384)
+        writer.member("certifications", strings: certifications)
+        if commissionedKg.isPositive { writer.member("commissionedKg", string: commissionedKg.description) }
+        writer.member("consumedKg", string: consumedKg.description)
+        if let countryOfOrigin { writer.member("countryOfOrigin", string: countryOfOrigin) }
+        writer.member("createdAt", number: Double(createdAt))
+        writer.member("createdBy", string: createdBy)
+        if !elementContent.isEmpty {
+            writer.member("elementContent", .object(elementContent.mapValues { .string($0.description) }))
+        }
+        writer.member("eventTime", string: eventTime)
+        writer.member("facility", string: facility)
+        if let grade { writer.member("grade", string: grade) }
+        writer.member("id", string: id)
+        writer.member("inputs", strings: inputs)
+        if let material { writer.member("material", string: material) }
+        writer.member("producedKg", string: producedKg.description)
+        if let retractedAt { writer.member("retractedAt", number: Double(retractedAt)) }
+        return writer.finish()
+    }
+
     init(
         id: String,
         material: String?,
