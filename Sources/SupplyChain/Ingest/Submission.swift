@@ -209,16 +209,20 @@ extension SupplyChainLedger {
                 )
             }
             let sink = ProblemSink()
-            var accepted: [PreparedEvent] = []
+            // The chunks as taken, and the accepted events as (chunk, position in it).
+            var chunks: [[PreparedEvent]] = []
+            var accepted: [(chunk: Int, offset: Int)] = []
             var seen: [String: String] = [:]
+            seen.reserveCapacity(document.events.count)
             var skipped = 0
             var retractions = 0
             for chunk in 0..<preparation.chunkCount {
-                for (index, prepared) in zip(preparation.range(ofChunk: chunk), preparation.chunk(chunk)) {
+                chunks.append(preparation.chunk(chunk))
+                for (offset, index) in preparation.range(ofChunk: chunk).enumerated() {
                     if index % 1024 == 0 { progress?(index, document.events.count) }
                     sink.index = index
-                    sink.append(contentsOf: prepared.problems)
-                    guard let event = prepared.event else { continue }
+                    sink.append(contentsOf: chunks[chunk][offset].problems)
+                    guard let event = chunks[chunk][offset].event else { continue }
                     sink.identifier = event.eventID
                     if event.errorDeclaration == nil {
                         if let hash = seen[event.eventID] {
@@ -255,7 +259,7 @@ extension SupplyChainLedger {
                     }
                     let sequence = first + 1 + UInt64(accepted.count)
                     try rules.apply(event, actor: actor, sequence: sequence, sink: sink, txn)
-                    accepted.append(prepared)
+                    accepted.append((chunk, offset))
                 }
             }
             progress?(document.events.count, document.events.count)
@@ -279,8 +283,8 @@ extension SupplyChainLedger {
             drafts.reserveCapacity(accepted.count + 1)
             var hashes: [JSONValue] = []
             hashes.reserveCapacity(accepted.count)
-            for prepared in accepted {
-                guard let sealed = try prepared.draft?.get() else {
+            for (chunk, offset) in accepted {
+                guard let sealed = try chunks[chunk][offset].draft?.get() else {
                     preconditionFailure("every event that reads cleanly is sealed")
                 }
                 hashes.append(.string(sealed.bodyHash))
