@@ -434,7 +434,7 @@ extension Rules {
         }
         var source = ilmd
         var base = "/ilmd"
-        var extensions = EPCISEvent.extensionMembers(of: ilmd, namespaces: event.namespaces)
+        var extensions = event.ilmdExtensions
         if let perLot = extensions["lots"]?.value.arrayValue,
             let index = perLot.firstIndex(where: { $0["epcClass"]?.stringValue == quantity.lot })
         {

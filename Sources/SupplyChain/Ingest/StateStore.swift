@@ -99,6 +99,17 @@ struct StateStore: Sendable {
         put(table, key, json.canonicalBytes)
     }
 
+    /// Makes room for the rows of a batch of about `events` events, so that the overlay does not
+    /// grow step by step while the rules run: an event record each, and about as many lots,
+    /// holdings and lineage edges each way.
+    mutating func reserveCapacity(events: Int) {
+        lots.reserveCapacity(events)
+        holdings.reserveCapacity(events)
+        for table in [IndexTable.events, .edgesUp, .edgesDown] {
+            pending[table, default: [:]].reserveCapacity(events)
+        }
+    }
+
     // MARK: Lots and holdings
 
     /// A lot as the batch left it, or as stored.
