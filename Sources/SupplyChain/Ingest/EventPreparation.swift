@@ -81,6 +81,16 @@ final class EventPreparation: @unchecked Sendable {
         return slots[chunk]
     }
 
+    /// Frees the prepared events, chunks in parallel, once no longer needed: a document's
+    /// events, drafts and their JSON are hundreds of thousands of small objects.
+    func release() {
+        _ = Parallel.map(chunkCount) { chunk in
+            ready[chunk].wait()
+            slots[chunk] = []
+            ready[chunk].signal()
+        }
+    }
+
     /// Reads (and seals) the events of one chunk, whose first element has the event's index.
     private static func prepare(
         _ events: ArraySlice<JSONValue>,

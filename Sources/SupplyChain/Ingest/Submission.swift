@@ -179,7 +179,7 @@ extension SupplyChainLedger {
         dryRun: Bool = false,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> ImportReport {
-        let document = try SubmissionDocument.read(bytes)
+        var document = try SubmissionDocument.read(bytes)
         guard !document.events.isEmpty else {
             throw SupplyChainError(code: .invalidDocument, message: "the document has no events")
         }
@@ -189,6 +189,8 @@ extension SupplyChainLedger {
             namespaces: document.namespaces,
             sealing: EventPreparation.Sealing(actor: actorID, documentBindings: document.bindings)
         )
+        // The prepared events hold the parsed events from here on.
+        document.events = []
         let documentHash = SHA256.hash(bytes).hex
         let origin = ledger.origin
         let (receipt, report) = try commit(dryRun: dryRun) { rules, first, txn -> ([EntryDraft], ImportReport) in
@@ -208,18 +210,19 @@ extension SupplyChainLedger {
                         "the key given is not the current key of \(actorID) (key \(current.id)); sign with that key"
                 )
             }
+            rules.store.reserveCapacity(events: preparation.count)
             let sink = ProblemSink()
             // The chunks as taken, and the accepted events as (chunk, position in it).
             var chunks: [[PreparedEvent]] = []
             var accepted: [(chunk: Int, offset: Int)] = []
             var seen: [String: String] = [:]
-            seen.reserveCapacity(document.events.count)
+            seen.reserveCapacity(preparation.count)
             var skipped = 0
             var retractions = 0
             for chunk in 0..<preparation.chunkCount {
                 chunks.append(preparation.chunk(chunk))
                 for (offset, index) in preparation.range(ofChunk: chunk).enumerated() {
-                    if index % 1024 == 0 { progress?(index, document.events.count) }
+                    if index % 1024 == 0 { progress?(index, preparation.count) }
                     sink.index = index
                     sink.append(contentsOf: chunks[chunk][offset].problems)
                     guard let event = chunks[chunk][offset].event else { continue }
@@ -262,17 +265,17 @@ extension SupplyChainLedger {
                     accepted.append((chunk, offset))
                 }
             }
-            progress?(document.events.count, document.events.count)
+            progress?(preparation.count, preparation.count)
             guard sink.isEmpty else {
                 throw SupplyChainError(
                     code: .invalidRecords,
                     message:
-                        "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(document.events.count) events",
+                        "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(preparation.count) events",
                     problems: sink.problems
                 )
             }
             var report = ImportReport(
-                events: document.events.count,
+                events: preparation.count,
                 written: accepted.count,
                 alreadyPresent: skipped,
                 retractions: retractions,
@@ -306,6 +309,7 @@ extension SupplyChainLedger {
             report.submissionSequence = first
             return (drafts, report)
         }
+        preparation.release()
         var result = report
         result.receipt = receipt
         return result
