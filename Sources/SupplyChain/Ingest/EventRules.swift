@@ -644,7 +644,7 @@ extension Rules {
                     sequenceNumber: sequence,
                     eventID: event.eventID
                 )
-                let value = edge.json.canonicalBytes
+                let value = edge.canonicalBytes
                 store.put(.edgesUp, IndexKey.edge(output.id, input.id, sequence), value)
                 store.put(.edgesDown, IndexKey.edge(input.id, output.id, sequence), value)
             }

@@ -390,6 +390,18 @@ public struct LineageEdge: Sendable, Hashable {
         ])
     }
 
+    /// The canonical bytes of ``json``, written without building it (an edge is stored each way
+    /// for every input and output of a transformation).
+    var canonicalBytes: [UInt8] {
+        var writer = CanonicalObjectWriter(capacity: 256)
+        writer.member("event", string: eventID)
+        writer.member("from", string: from)
+        writer.member("kg", string: kg.description)
+        writer.member("seq", number: Double(sequenceNumber))
+        writer.member("to", string: to)
+        return writer.finish()
+    }
+
     init(from: String, to: String, kg: ExactDecimal, sequenceNumber: UInt64, eventID: String) {
         self.from = from
         self.to = to
