@@ -83,6 +83,9 @@ final class EventPreparation: @unchecked Sendable {
 
     /// Frees the prepared events, chunks in parallel, once no longer needed: a document's
     /// events, drafts and their JSON are hundreds of thousands of small objects.
+    ///
+    /// Call it after every chunk has been taken with ``chunk(_:)``, so that no thread of the
+    /// pool waits here for a chunk still queued behind it.
     func release() {
         _ = Parallel.map(chunkCount) { chunk in
             ready[chunk].wait()
