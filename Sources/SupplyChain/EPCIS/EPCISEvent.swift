@@ -63,6 +63,8 @@ struct EPCISEvent: Sendable {
     var namespaces: EPCISNamespaces
     /// The event's members in CellTrace's namespace, by local name, with the key as spelled.
     var extensions: [String: (key: String, value: JSONValue)] = [:]
+    /// The members of its `ilmd` in CellTrace's namespace, read with the event.
+    var ilmdExtensions: [String: (key: String, value: JSONValue)] = [:]
 
     /// An extension member of the event (`ct:electricity`), whatever prefix the document bound to
     /// CellTrace's namespace.
@@ -303,6 +305,7 @@ extension EPCISEvent {
         }
         sink.identifier = event.eventID
         event.extensions = extensionMembers(of: event.json, namespaces: namespaces)
+        if let ilmd = json["ilmd"] { event.ilmdExtensions = extensionMembers(of: ilmd, namespaces: namespaces) }
         return event
     }
 }

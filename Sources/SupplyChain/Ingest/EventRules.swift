@@ -450,7 +450,7 @@ extension Rules {
         }
         var source = ilmd
         var base = "/ilmd"
-        var extensions = EPCISEvent.extensionMembers(of: ilmd, namespaces: event.namespaces)
+        var extensions = event.ilmdExtensions
         if let perLot = extensions["lots"]?.value.arrayValue,
             let index = perLot.firstIndex(where: { $0["epcClass"]?.stringValue == quantity.lot })
         {
@@ -663,7 +663,7 @@ extension Rules {
                     eventID: event.eventID
                 )
                 edges.append(edge)
-                let value = edge.json.canonicalBytes
+                let value = edge.canonicalBytes
                 store.put(.edgesUp, IndexKey.edge(output.id, input.id, sequence), value)
                 store.put(.edgesDown, IndexKey.edge(input.id, output.id, sequence), value)
             }

@@ -66,7 +66,7 @@ enum IndexTable: String, CaseIterable, Sendable {
 /// Lots and holdings, which every event reads and rewrites, are kept decoded: a lot is parsed
 /// once when first read and encoded once when the overlay is written, however many events of the
 /// batch touch it.
-struct StateStore {
+struct StateStore: Sendable {
     private var pending: [IndexTable: [RowKey: [UInt8]?]] = [:]
     /// Lots written by the batch, by identifier.
     private var lots: [String: Lot] = [:]
@@ -109,6 +109,17 @@ struct StateStore {
 
     mutating func put(_ table: IndexTable, _ key: [UInt8], json: JSONValue) {
         put(table, key, json.canonicalBytes)
+    }
+
+    /// Makes room for the rows of a batch of about `events` events, so that the overlay does not
+    /// grow step by step while the rules run: an event record each, and about as many lots,
+    /// holdings and lineage edges each way.
+    mutating func reserveCapacity(events: Int) {
+        lots.reserveCapacity(events)
+        holdings.reserveCapacity(events)
+        for table in [IndexTable.events, .edgesUp, .edgesDown] {
+            pending[table, default: [:]].reserveCapacity(events)
+        }
     }
 
     // MARK: Lots and holdings
@@ -176,7 +187,7 @@ struct StateStore {
         var rows: [(key: RowKey, value: [UInt8]?)]
         switch table {
         case .lots:
-            rows = lots.map { (RowKey(IndexKey.text($0.key)), $0.value.json.canonicalBytes) }
+            rows = lots.map { (RowKey(IndexKey.text($0.key)), $0.value.canonicalBytes) }
         case .holdings:
             rows = holdings.map { key, kg in
                 (RowKey(IndexKey.pair(key.lot, key.actor)), kg.map { Array($0.description.utf8) })
@@ -188,11 +199,13 @@ struct StateStore {
         return rows
     }
 
-    /// Writes the overlay in key order.
+    /// Writes the overlay in key order; the tables' rows are encoded and sorted on all cores.
     func flush(into txn: borrowing WriteTransaction) throws {
-        for table in IndexTable.allCases {
+        let written = IndexTable.allCases.filter { tables[$0] != nil }
+        let encoded = Parallel.map(written.count) { [self] in sortedRows(written[$0]) }
+        for (table, rows) in zip(written, encoded) {
             guard let handle = tables[table] else { continue }
-            for (key, value) in sortedRows(table) {
+            for (key, value) in rows {
                 if let value {
                     try txn.put(value, forKey: key.bytes, in: handle)
                 } else {
@@ -216,7 +229,7 @@ struct StateStore {
 ///
 /// It hashes its bytes as one block: an `[UInt8]` feeds the hasher byte by byte, which showed up
 /// when a submission's overlay holds tens of thousands of rows.
-struct RowKey: Hashable, Comparable {
+struct RowKey: Hashable, Comparable, Sendable {
     var bytes: [UInt8]
 
     init(_ bytes: [UInt8]) {
@@ -255,7 +268,7 @@ struct RowKey: Hashable, Comparable {
 }
 
 /// The key of a holding in the overlay.
-struct HoldingKey: Hashable {
+struct HoldingKey: Hashable, Sendable {
     var lot: String
     var actor: String
 }

@@ -179,10 +179,18 @@ extension SupplyChainLedger {
         dryRun: Bool = false,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> ImportReport {
-        let document = try SubmissionDocument.read(bytes)
+        var document = try SubmissionDocument.read(bytes)
         guard !document.events.isEmpty else {
             throw SupplyChainError(code: .invalidDocument, message: "the document has no events")
         }
+        // Reading, hash IDs and sealing run on the other cores while the rules take the events in order.
+        let preparation = EventPreparation(
+            events: document.events,
+            namespaces: document.namespaces,
+            sealing: EventPreparation.Sealing(actor: actorID, documentBindings: document.bindings)
+        )
+        // The prepared events hold the parsed events from here on.
+        document.events = []
         let documentHash = SHA256.hash(bytes).hex
         let origin = ledger.origin
         let (receipt, report) = try commit(dryRun: dryRun) { rules, first, txn -> ([EntryDraft], ImportReport) in
@@ -202,65 +210,72 @@ extension SupplyChainLedger {
                         "the key given is not the current key of \(actorID) (key \(current.id)); sign with that key"
                 )
             }
+            rules.store.reserveCapacity(events: preparation.count)
             let sink = ProblemSink()
-            var accepted: [EPCISEvent] = []
+            // The chunks as taken, and the accepted events as (chunk, position in it).
+            var chunks: [[PreparedEvent]] = []
+            var accepted: [(chunk: Int, offset: Int)] = []
             var seen: [String: String] = [:]
+            seen.reserveCapacity(preparation.count)
             var skipped = 0
             var retractions = 0
-            for (index, json) in document.events.enumerated() {
-                if index % 1024 == 0 { progress?(index, document.events.count) }
-                guard let event = EPCISEvent.read(json, index: index, namespaces: document.namespaces, sink: sink)
-                else {
-                    continue
-                }
-                if event.errorDeclaration == nil {
-                    if let hash = seen[event.eventID] {
-                        if hash != event.hashID {
-                            sink.add(
-                                field: "/eventID",
-                                "eventID \(event.eventID) is used by an earlier, different event of this document"
-                            )
-                        } else {
-                            skipped += 1
+            for chunk in 0..<preparation.chunkCount {
+                chunks.append(preparation.chunk(chunk))
+                for (offset, index) in preparation.range(ofChunk: chunk).enumerated() {
+                    if index % 1024 == 0 { progress?(index, preparation.count) }
+                    sink.index = index
+                    sink.append(contentsOf: chunks[chunk][offset].problems)
+                    guard let event = chunks[chunk][offset].event else { continue }
+                    sink.identifier = event.eventID
+                    if event.errorDeclaration == nil {
+                        if let hash = seen[event.eventID] {
+                            if hash != event.hashID {
+                                sink.add(
+                                    field: "/eventID",
+                                    "eventID \(event.eventID) is used by an earlier, different event of this document"
+                                )
+                            } else {
+                                skipped += 1
+                            }
+                            continue
                         }
-                        continue
-                    }
-                    if let record = try rules.eventRecord(event.eventID, txn) {
-                        if record["hash"]?.stringValue != event.hashID {
-                            sink.add(
-                                field: "/eventID",
-                                "eventID \(event.eventID) is already used by a different event (hash \(record["hash"]?.stringValue ?? "?"))"
-                            )
-                        } else {
-                            skipped += 1
+                        if let record = try rules.eventRecord(event.eventID, txn) {
+                            if record["hash"]?.stringValue != event.hashID {
+                                sink.add(
+                                    field: "/eventID",
+                                    "eventID \(event.eventID) is already used by a different event (hash \(record["hash"]?.stringValue ?? "?"))"
+                                )
+                            } else {
+                                skipped += 1
+                            }
+                            continue
                         }
-                        continue
+                        seen[event.eventID] = event.hashID
+                    } else {
+                        if let record = try rules.eventRecord(event.eventID, txn),
+                            record["retraction"] == event.errorDeclaration
+                        {
+                            skipped += 1
+                            continue
+                        }
+                        retractions += 1
                     }
-                    seen[event.eventID] = event.hashID
-                } else {
-                    if let record = try rules.eventRecord(event.eventID, txn),
-                        record["retraction"] == event.errorDeclaration
-                    {
-                        skipped += 1
-                        continue
-                    }
-                    retractions += 1
+                    let sequence = first + 1 + UInt64(accepted.count)
+                    try rules.apply(event, actor: actor, sequence: sequence, sink: sink, txn)
+                    accepted.append((chunk, offset))
                 }
-                let sequence = first + 1 + UInt64(accepted.count)
-                try rules.apply(event, actor: actor, sequence: sequence, sink: sink, txn)
-                accepted.append(event)
             }
-            progress?(document.events.count, document.events.count)
+            progress?(preparation.count, preparation.count)
             guard sink.isEmpty else {
                 throw SupplyChainError(
                     code: .invalidRecords,
                     message:
-                        "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(document.events.count) events",
+                        "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(preparation.count) events",
                     problems: sink.problems
                 )
             }
             var report = ImportReport(
-                events: document.events.count,
+                events: preparation.count,
                 written: accepted.count,
                 alreadyPresent: skipped,
                 retractions: retractions,
@@ -271,18 +286,12 @@ extension SupplyChainLedger {
             drafts.reserveCapacity(accepted.count + 1)
             var hashes: [JSONValue] = []
             hashes.reserveCapacity(accepted.count)
-            let confidential = accepted.map(Self.confidentialPointers(of:))
-            // One random draw for every salt of the submission.
-            var salts = SecureRandom.bytes(count: 32 * confidential.reduce(0) { $0 + $1.count })[...]
-            for (event, pointers) in zip(accepted, confidential) {
-                let draft = try EntryDraft(
-                    type: EntryType.event,
-                    actor: actorID,
-                    body: Self.entryBody(of: event, documentBindings: document.bindings),
-                    confidential: pointers
-                ).sealingConfidentialValues(salts: &salts)
-                hashes.append(.string(SHA256.hash(draft.presealed?.body ?? draft.body.canonicalBytes).hex))
-                drafts.append(draft)
+            for (chunk, offset) in accepted {
+                guard let sealed = try chunks[chunk][offset].draft?.get() else {
+                    preconditionFailure("every event that reads cleanly is sealed")
+                }
+                hashes.append(.string(sealed.bodyHash))
+                drafts.append(sealed.draft)
             }
             var submission: [String: JSONValue] = [
                 "actor": .string(actorID), "key": .string(current.id), "document": .string(documentHash),
@@ -300,6 +309,7 @@ extension SupplyChainLedger {
             report.submissionSequence = first
             return (drafts, report)
         }
+        preparation.release()
         var result = report
         result.receipt = receipt
         return result
@@ -338,13 +348,15 @@ public enum EPCISDocumentCheck {
     /// - Throws: ``SupplyChainError/Code/invalidDocument`` when the bytes are not such a document.
     public static func check(_ bytes: [UInt8]) throws -> Result {
         let document = try SubmissionDocument.read(bytes)
-        let sink = ProblemSink()
+        let preparation = EventPreparation(events: document.events, namespaces: document.namespaces, sealing: nil)
         var ids: [String] = []
-        for (index, json) in document.events.enumerated() {
-            if let event = EPCISEvent.read(json, index: index, namespaces: document.namespaces, sink: sink) {
-                ids.append(event.eventID)
+        var problems: [SupplyChainError.Problem] = []
+        for chunk in 0..<preparation.chunkCount {
+            for prepared in preparation.chunk(chunk) {
+                problems += prepared.problems
+                if let event = prepared.event { ids.append(event.eventID) }
             }
         }
-        return Result(events: document.events.count, eventIDs: ids, problems: sink.problems)
+        return Result(events: document.events.count, eventIDs: ids, problems: problems)
     }
 }

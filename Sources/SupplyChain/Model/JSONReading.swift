@@ -98,6 +98,11 @@ final class ProblemSink {
         problems.append(.init(index: index, identifier: identifier, field: field, message: message))
     }
 
+    /// Adds problems found elsewhere (their index and identifier already set).
+    func append(contentsOf found: [SupplyChainError.Problem]) {
+        problems.append(contentsOf: found)
+    }
+
     /// Names the record in the problems recorded since `start` (once its identifier is known).
     func identify(from start: Int, as identifier: String) {
         for index in start..<problems.count where problems[index].identifier == nil {

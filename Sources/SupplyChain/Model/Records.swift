@@ -290,6 +290,33 @@ public struct Lot: Sendable, Hashable {
         return .object(members)
     }
 
+    /// The canonical bytes of ``json``, written without building it (the overlay writes every lot a
+    /// submission touches).
+    var canonicalBytes: [UInt8] {
+        var writer = CanonicalObjectWriter(capacity: 384)
+        writer.member("certifications", strings: certifications)
+        if !certifiedAt.isEmpty {
+            writer.member("certifiedAt", .object(certifiedAt.mapValues { .number(Double($0)) }))
+        }
+        if commissionedKg.isPositive { writer.member("commissionedKg", string: commissionedKg.description) }
+        writer.member("consumedKg", string: consumedKg.description)
+        if let countryOfOrigin { writer.member("countryOfOrigin", string: countryOfOrigin) }
+        writer.member("createdAt", number: Double(createdAt))
+        writer.member("createdBy", string: createdBy)
+        if !elementContent.isEmpty {
+            writer.member("elementContent", .object(elementContent.mapValues { .string($0.description) }))
+        }
+        writer.member("eventTime", string: eventTime)
+        writer.member("facility", string: facility)
+        if let grade { writer.member("grade", string: grade) }
+        writer.member("id", string: id)
+        writer.member("inputs", strings: inputs)
+        if let material { writer.member("material", string: material) }
+        writer.member("producedKg", string: producedKg.description)
+        if let retractedAt { writer.member("retractedAt", number: Double(retractedAt)) }
+        return writer.finish()
+    }
+
     init(
         id: String,
         material: String?,
@@ -370,6 +397,18 @@ public struct LineageEdge: Sendable, Hashable {
             "from": .string(from), "to": .string(to), "kg": .string(kg.description),
             "seq": .number(Double(sequenceNumber)), "event": .string(eventID),
         ])
+    }
+
+    /// The canonical bytes of ``json``, written without building it (an edge is stored each way
+    /// for every input and output of a transformation).
+    var canonicalBytes: [UInt8] {
+        var writer = CanonicalObjectWriter(capacity: 256)
+        writer.member("event", string: eventID)
+        writer.member("from", string: from)
+        writer.member("kg", string: kg.description)
+        writer.member("seq", number: Double(sequenceNumber))
+        writer.member("to", string: to)
+        return writer.finish()
     }
 
     init(from: String, to: String, kg: ExactDecimal, sequenceNumber: UInt64, eventID: String) {

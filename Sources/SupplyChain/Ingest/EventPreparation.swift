@@ -1,0 +1,129 @@
+import Dispatch
+import LedgerCore
+import LedgerCrypto
+
+/// One event of a document as prepared ahead of the rules: read, shape-checked, hashed and, for a
+/// submission, sealed into its entry draft.
+struct PreparedEvent: Sendable {
+    /// The event, when its shape is valid.
+    var event: EPCISEvent?
+    /// The shape problems found reading it, in order, naming the event and field.
+    var problems: [SupplyChainError.Problem]
+    /// Its entry draft, sealed, with the SHA-256 of the sealed body in hex, or what sealing threw.
+    ///
+    /// `nil` when the event is not valid or no drafts were asked for.
+    var draft: Result<(draft: EntryDraft, bodyHash: String), any Error>?
+}
+
+/// Reads, hashes and seals the events of a document on the machine's cores, in chunks, while the
+/// caller takes the chunks in order as they are ready.
+///
+/// None of this work depends on the ledger's state, so it runs ahead of the supply-chain rules,
+/// which stay on the caller's thread and see every event in document order. Every event that
+/// reads cleanly is sealed, whether or not the rules accept it: the drafts of accepted events are
+/// then ready when the rules are done, and skipping an event only wastes its sealing.
+final class EventPreparation: @unchecked Sendable {
+    // Safety: each chunk's slot is written once by one worker before its semaphore is signalled,
+    // and read by the caller only after waiting on that semaphore.
+
+    /// Events per chunk: small enough that the rules start soon, large enough to amortise a dispatch.
+    static let chunkSize = 256
+
+    /// What sealing needs: the submitting actor and the document's prefix bindings.
+    struct Sealing: Sendable {
+        var actor: String
+        var documentBindings: [String: JSONValue]
+    }
+
+    let count: Int
+    private let slots: UnsafeMutableBufferPointer<[PreparedEvent]>
+    private let ready: [DispatchSemaphore]
+
+    /// Starts preparing `events`; ``chunk(_:)`` returns each chunk when it is ready.
+    ///
+    /// - Parameters:
+    ///   - events: The document's events.
+    ///   - namespaces: The document's namespaces.
+    ///   - sealing: The actor and bindings to seal entry drafts for, or `nil` to only read.
+    init(events: [JSONValue], namespaces: EPCISNamespaces, sealing: Sealing?) {
+        count = events.count
+        let chunks = (events.count + Self.chunkSize - 1) / Self.chunkSize
+        slots = .allocate(capacity: chunks)
+        slots.initialize(repeating: [])
+        ready = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
+        for chunk in 0..<chunks {
+            let range = (chunk * Self.chunkSize)..<min(events.count, (chunk + 1) * Self.chunkSize)
+            DispatchQueue.global().async {
+                self.slots[chunk] = Self.prepare(events[range], namespaces: namespaces, sealing: sealing)
+                self.ready[chunk].signal()
+            }
+        }
+    }
+
+    deinit {
+        _ = slots.deinitialize()
+        slots.deallocate()
+    }
+
+    /// The number of chunks.
+    var chunkCount: Int { ready.count }
+
+    /// The indexes of the events of a chunk.
+    func range(ofChunk chunk: Int) -> Range<Int> {
+        (chunk * Self.chunkSize)..<min(count, (chunk + 1) * Self.chunkSize)
+    }
+
+    /// The prepared events of a chunk, waiting until it is ready; a chunk may be asked for again.
+    func chunk(_ chunk: Int) -> [PreparedEvent] {
+        ready[chunk].wait()
+        // Leave the semaphore signalled, so that a prepared batch can be validated again.
+        defer { ready[chunk].signal() }
+        return slots[chunk]
+    }
+
+    /// Frees the prepared events, chunks in parallel, once no longer needed: a document's
+    /// events, drafts and their JSON are hundreds of thousands of small objects.
+    ///
+    /// Call it after every chunk has been taken with ``chunk(_:)``, so that no thread of the
+    /// pool waits here for a chunk still queued behind it.
+    func release() {
+        _ = Parallel.map(chunkCount) { chunk in
+            ready[chunk].wait()
+            slots[chunk] = []
+            ready[chunk].signal()
+        }
+    }
+
+    /// Reads (and seals) the events of one chunk, whose first element has the event's index.
+    private static func prepare(
+        _ events: ArraySlice<JSONValue>,
+        namespaces: EPCISNamespaces,
+        sealing: Sealing?
+    ) -> [PreparedEvent] {
+        let sink = ProblemSink()
+        var prepared: [PreparedEvent] = []
+        prepared.reserveCapacity(events.count)
+        for (index, json) in zip(events.indices, events) {
+            let before = sink.count
+            let event = EPCISEvent.read(json, index: index, namespaces: namespaces, sink: sink)
+            prepared.append(PreparedEvent(event: event, problems: Array(sink.problems[before...]), draft: nil))
+        }
+        guard let sealing else { return prepared }
+        let confidential = prepared.map { $0.event.map(SupplyChainLedger.confidentialPointers(of:)) ?? [] }
+        // One random draw for every salt of the chunk.
+        var salts = SecureRandom.bytes(count: 32 * confidential.reduce(0) { $0 + $1.count })[...]
+        for (position, pointers) in confidential.enumerated() {
+            guard let event = prepared[position].event else { continue }
+            prepared[position].draft = Result {
+                let draft = try EntryDraft(
+                    type: SupplyChainLedger.EntryType.event,
+                    actor: sealing.actor,
+                    body: SupplyChainLedger.entryBody(of: event, documentBindings: sealing.documentBindings),
+                    confidential: pointers
+                ).sealingConfidentialValues(salts: &salts)
+                return (draft, SHA256.hash(draft.presealed?.body ?? draft.body.canonicalBytes).hex)
+            }
+        }
+        return prepared
+    }
+}

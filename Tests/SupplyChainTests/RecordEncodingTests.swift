@@ -1,0 +1,52 @@
+import LedgerCore
+import Testing
+
+@testable import SupplyChain
+
+/// Records written to the indexes as canonical bytes directly are the bytes of their JSON.
+@Suite struct RecordEncodingTests {
+    static func lot(full: Bool) -> Lot {
+        var lot = Lot(
+            id: "urn:epc:class:lgtin:6900002.000021.LHM-\"7\"\\é",
+            material: full ? "lithium-hydroxide" : nil,
+            grade: full ? "battery" : nil,
+            elementContent: full
+                ? [
+                    "Li": ExactDecimal(significand: 165, exponent: -3),
+                    "Co": ExactDecimal(significand: 1, exponent: -2),
+                ] : [:],
+            countryOfOrigin: full ? "CN" : nil,
+            facility: "urn:epc:id:sgln:6900002.00001.0",
+            createdBy: "ni:///sha-256;00ff?ver=CBV2.0",
+            createdAt: full ? 9_007_199_254_740_993 : 7,
+            eventTime: "2026-02-10T02:10:00.000Z",
+            producedKg: ExactDecimal(9),
+            inputs: full ? ["urn:epc:class:lgtin:6900002.000011.SEED-1", "b"] : []
+        )
+        if full {
+            lot.consumedKg = ExactDecimal(significand: 25, exponent: -1)
+            lot.commissionedKg = ExactDecimal(significand: 125, exponent: -2)
+            lot.certifications = ["https://example.com/cert/1", "x\n"]
+            lot.certifiedAt = ["https://example.com/cert/1": 8, "x\n": 11]
+            lot.retractedAt = 12
+        }
+        return lot
+    }
+
+    @Test(arguments: [false, true])
+    func lotBytesAreItsCanonicalJSON(full: Bool) {
+        let lot = Self.lot(full: full)
+        #expect(lot.canonicalBytes == lot.json.canonicalBytes)
+    }
+
+    @Test func edgeBytesAreItsCanonicalJSON() {
+        let edge = LineageEdge(
+            from: "urn:epc:class:lgtin:6900002.000011.SEED-1",
+            to: "lot \"2\"",
+            kg: ExactDecimal(significand: 9_000_000_001, exponent: -9),
+            sequenceNumber: 9_007_199_254_740_993,
+            eventID: "ni:///sha-256;00ff?ver=CBV2.0"
+        )
+        #expect(edge.canonicalBytes == edge.json.canonicalBytes)
+    }
+}
