@@ -181,7 +181,7 @@ public struct CarbonEngine {
         guard produced > 0 else { return }
         let downstreamStage: LifeCycleStage? =
             [FacilityKind.cell, .modulePack].contains(try facility(lot.facility, txn)?.kind) ? .distribution : nil
-        for (sequence, eventID) in try reader.lotEvents(lot.id, role: .moved, txn) where sequence < size {
+        for (sequence, eventID) in try reader.shipments(of: lot.id, txn) where sequence < size {
             guard let (process, retracted) = try reader.process(eventID, txn), process.hasActivityData,
                 !process.shipped.isEmpty, !(retracted.map { $0 < size } ?? false),
                 let moved = process.shipped.first(where: { $0.lot == lot.id })

@@ -55,18 +55,6 @@ public struct Assembly: Sendable, Hashable {
     }
 }
 
-/// What an event did to a lot.
-public enum LotRole: UInt8, Sendable, Hashable, CaseIterable {
-    /// The event made the lot.
-    case made = 1
-    /// The event consumed some of it.
-    case used = 2
-    /// The event shipped some of it.
-    case moved = 3
-    /// The event certified it.
-    case certified = 4
-}
-
 /// What the index says of one event.
 public struct EventSummary: Sendable, Hashable {
     /// The event's `eventID`.
@@ -185,15 +173,14 @@ public struct LineageReader: Sendable {
         return (data, data.retractedAt)
     }
 
-    /// The events that did `role` to a lot, oldest first.
-    public func lotEvents(
-        _ lot: String,
-        role: LotRole,
+    /// The shipments of a lot, oldest first.
+    public func shipments(
+        of lot: String,
         _ txn: borrowing ReadTransaction
     ) throws -> [(sequenceNumber: UInt64, eventID: String)] {
-        let prefix = Array(lot.utf8) + [0, role.rawValue]
+        let prefix = Array(lot.utf8) + [0]
         var events: [(UInt64, String)] = []
-        try rows(.lotEvents, prefix: prefix, txn) { key, value in
+        try rows(.shipments, prefix: prefix, txn) { key, value in
             guard key.count == prefix.count + 8 else { return }
             let seq = key.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
             events.append((seq, String(decoding: value, as: UTF8.self)))

@@ -3,19 +3,16 @@ import LedgerStorage
 
 extension Rules {
     /// Writes what the provenance and carbon queries read of an applied event: its activity data
-    /// and a row per lot it touched in the lot's history.
+    /// and, for a shipment, a row per lot it moved.
     mutating func recordProcess(_ event: EPCISEvent, facility: Facility?, sequence: UInt64, effects: EventEffects) {
         let process = ProcessData(event: event, sequence: sequence, facility: facility, effects: effects)
-        if process.hasActivityData || !process.outputs.isEmpty || !process.shipped.isEmpty || process.parent != nil {
+        if process.hasActivityData {
             store.put(.processes, IndexKey.text(event.eventID), process.encoded)
         }
+        guard !effects.moved.isEmpty else { return }
         let eventID = Array(event.eventID.utf8)
-        let rows: [(LotRole, [String])] = [
-            (.made, effects.created), (.used, effects.consumed.map(\.lot)), (.moved, effects.moved.map(\.lot)),
-            (.certified, effects.certified.map(\.lot)),
-        ]
-        for (role, lots) in rows {
-            for lot in Set(lots) { store.put(.lotEvents, IndexKey.lotEvent(lot, role, sequence), eventID) }
+        for lot in Set(effects.moved.map(\.lot)) {
+            store.put(.shipments, IndexKey.lotEvent(lot, sequence), eventID)
         }
     }
 

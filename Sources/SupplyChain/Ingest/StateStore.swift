@@ -29,12 +29,10 @@ enum IndexTable: String, CaseIterable, Sendable {
     case events = "sc.events"
     /// energy-attribute certificate id → the event that claimed it.
     case claims = "sc.claims"
-    /// eventID → the event's activity data (``ProcessData``), for events that made or moved lots
-    /// or carry activity data.
+    /// eventID → the activity data (``ProcessData``) of an event that carries any.
     case processes = "sc.processes"
-    /// lot ‖ 0 ‖ role ‖ BE64(seq) → eventID of every event that made, used, moved or certified the
-    /// lot, by ``LotRole``.
-    case lotEvents = "sc.lot-events"
+    /// lot ‖ 0 ‖ BE64(seq) → eventID of every shipment of the lot.
+    case shipments = "sc.shipments"
     /// cell lot ‖ 0 ‖ serial prefix ‖ 0 ‖ BE64(last serial) → nothing: the lot's serial ranges.
     case lotSerials = "sc.lot-serials"
     /// battery model id → battery model record.
@@ -289,8 +287,8 @@ enum IndexKey {
         Array(prefix.utf8) + [0] + BigEndianKey.encode(last)
     }
 
-    static func lotEvent(_ lot: String, _ role: LotRole, _ sequence: UInt64) -> [UInt8] {
-        Array(lot.utf8) + [0, role.rawValue] + BigEndianKey.encode(sequence)
+    static func lotEvent(_ lot: String, _ sequence: UInt64) -> [UInt8] {
+        Array(lot.utf8) + [0] + BigEndianKey.encode(sequence)
     }
 
     static func lotSerial(_ lot: String, prefix: String, last: UInt64) -> [UInt8] {
