@@ -310,12 +310,10 @@ public struct CarbonEngine {
         for use in contributions.flatMap(\.factors) {
             if let sequence = use.sequenceNumber { entries.insert(sequence) }
         }
-        for share in subject.cells {
-            for event in share.commissioningEvents {
-                if let summary = try reader.event(event, txn) { entries.insert(summary.sequenceNumber) }
-            }
+        for share in subject.cells { entries.formUnion(share.commissioningEntries) }
+        let model = try subject.cells.first?.model.flatMap { try reader.batteryModel($0, txn) }.flatMap {
+            $0.registeredAt < size ? $0 : nil
         }
-        let model = try subject.cells.first?.model.flatMap { try reader.batteryModel($0, txn) }
         let sameModel = Set(subject.cells.map(\.model)).count == 1
         if let model, sameModel { entries.insert(model.registeredAt) }
         let usable = subject.nominalEnergyKWh * ((sameModel ? model : nil)?.usableEnergyShare.doubleValue ?? 1)

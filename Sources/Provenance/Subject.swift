@@ -22,6 +22,8 @@ public struct Subject: Sendable {
         public var model: String?
         /// The commissioning events.
         public var commissioningEvents: [String]
+        /// The sequence numbers of their entries.
+        public var commissioningEntries: [UInt64]
     }
 
     /// The identifier as asked.
@@ -92,7 +94,8 @@ extension Subject.CellShare {
             massKg: range.cellMassKg.doubleValue * Double(cells),
             nominalEnergyKWh: range.nominalEnergyKWh.doubleValue * Double(cells),
             model: range.model,
-            commissioningEvents: [range.eventID]
+            commissioningEvents: [range.eventID],
+            commissioningEntries: [range.commissionedAt]
         )
     }
 
@@ -101,7 +104,10 @@ extension Subject.CellShare {
         massKg += range.cellMassKg.doubleValue
         nominalEnergyKWh += range.nominalEnergyKWh.doubleValue
         if model != range.model { model = nil }
-        if !commissioningEvents.contains(range.eventID) { commissioningEvents.append(range.eventID) }
+        if !commissioningEvents.contains(range.eventID) {
+            commissioningEvents.append(range.eventID)
+            commissioningEntries.append(range.commissionedAt)
+        }
     }
 }
 

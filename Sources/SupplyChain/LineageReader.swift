@@ -89,6 +89,16 @@ public struct EventSummary: Sendable, Hashable {
 public struct LineageReader: Sendable {
     let tables: [IndexTable: Table]
     let cache: RecordCache
+    /// The tables read on every lot of a lineage, looked up once.
+    private let lineageTable: Table?
+    private let processTable: Table?
+
+    init(tables: [IndexTable: Table], cache: RecordCache) {
+        self.tables = tables
+        self.cache = cache
+        lineageTable = tables[.lineage]
+        processTable = tables[.processes]
+    }
 
     private var store: StateStore { StateStore(tables: tables) }
 
@@ -168,9 +178,9 @@ public struct LineageReader: Sendable {
         _ eventID: String,
         _ txn: borrowing ReadTransaction
     ) throws -> (data: ProcessData, retractedAt: UInt64?)? {
-        guard let bytes = try store.raw(.processes, IndexKey.text(eventID), txn), let data = ProcessData(encoded: bytes)
-        else { return nil }
-        return (data, data.retractedAt)
+        guard let processTable else { return nil }
+        let data = try txn.withValue(in: processTable, forKey: eventID.utf8) { $0.flatMap(ProcessData.init(encoded:)) }
+        return data.map { ($0, $0.retractedAt) }
     }
 
     /// The shipments of a lot, oldest first.
@@ -190,7 +200,8 @@ public struct LineageReader: Sendable {
 
     /// What lineage queries read of a lot, in one row.
     public func card(_ lot: String, _ txn: borrowing ReadTransaction) throws -> LotCard? {
-        try store.raw(.lineage, IndexKey.text(lot), txn).flatMap(LotCard.init(encoded:))
+        guard let lineageTable else { return nil }
+        return try txn.withValue(in: lineageTable, forKey: lot.utf8) { $0.flatMap(LotCard.init(encoded:)) }
     }
 
     /// What the index says of an event.
@@ -233,12 +244,16 @@ public struct LineageReader: Sendable {
 
     /// A battery model.
     public func batteryModel(_ id: String, _ txn: borrowing ReadTransaction) throws -> BatteryModel? {
+        if let known = cache.derived("model:" + id) as? BatteryModel { return known }
         guard let json = try store.json(.models, IndexKey.text(id), txn) else { return nil }
-        return BatteryModel.read(
+        let model = BatteryModel.read(
             json,
             sequence: json["registeredAt"]?.doubleValue.map { UInt64($0) } ?? 0,
             sink: ProblemSink()
         )
+        // A model is registered once and never changes.
+        if let model { cache.remember(model, key: "model:" + id) }
+        return model
     }
 
     /// Every registered battery model.

@@ -63,12 +63,15 @@ struct BinaryReader {
 
     /// Decodes `bytes` with `body` when the row starts with `version` and `body` reads it exactly.
     static func read<T>(_ bytes: [UInt8], version: UInt8, _ body: (inout BinaryReader) -> T) -> T? {
-        bytes.withUnsafeBytes { raw in
-            guard raw.first == version else { return nil }
-            var reader = BinaryReader(raw)
-            let value = body(&reader)
-            return reader.failed || reader.offset != raw.count ? nil : value
-        }
+        bytes.withUnsafeBytes { raw in read(raw, version: version, body) }
+    }
+
+    /// Decodes a row lent in place (LMDB's memory map) with `body`.
+    static func read<T>(_ raw: UnsafeRawBufferPointer, version: UInt8, _ body: (inout BinaryReader) -> T) -> T? {
+        guard raw.first == version else { return nil }
+        var reader = BinaryReader(raw)
+        let value = body(&reader)
+        return reader.failed || reader.offset != raw.count ? nil : value
     }
 
     private mutating func take(_ count: Int) -> Int? {

@@ -126,6 +126,11 @@ public struct LotCard: Sendable, Hashable {
         self = card
     }
 
+    init?(encoded raw: UnsafeRawBufferPointer) {
+        guard let card = BinaryReader.read(raw, version: Self.version, Self.decode) else { return nil }
+        self = card
+    }
+
     private static func decode(_ reader: inout BinaryReader) -> LotCard {
         let id = reader.string()
         let material = reader.optionalString()

@@ -158,6 +158,11 @@ public struct ProcessData: Sendable, Hashable {
         self = process
     }
 
+    init?(encoded raw: UnsafeRawBufferPointer) {
+        guard let process = BinaryReader.read(raw, version: Self.version, Self.decode) else { return nil }
+        self = process
+    }
+
     private static func decode(_ reader: inout BinaryReader) -> ProcessData {
         var process = ProcessData(eventID: reader.string(), sequenceNumber: reader.u64(), eventType: reader.string())
         process.decodeFields(&reader)
