@@ -25,8 +25,10 @@ final class TemporaryDirectory {
 /// A small supply network built event by event: one actor ("maker") operates every facility, so
 /// custody never gets in the way of the numbers under test.
 struct Graph {
-    let directory = TemporaryDirectory()
+    // The ledger is declared before its directory so that it closes before the directory is removed:
+    // a new test's mkdtemp may reuse the name as soon as it is gone.
     let chain: SupplyChainLedger
+    let directory: TemporaryDirectory
     let key = Ed25519PrivateKey()
 
     /// Facility ids.
@@ -54,6 +56,8 @@ struct Graph {
     ]
 
     init(factors: JSONValue? = Graph.factors) throws {
+        let directory = TemporaryDirectory()
+        self.directory = directory
         chain = try SupplyChainLedger.create(at: directory.path + "/ledger", origin: "celltrace.test/carbon")
         try chain.registerActor(ActorDraft(id: "maker", name: "Maker", role: .processor, publicKey: key.publicKey))
         try chain.registerFacility(

@@ -39,8 +39,10 @@ final class TemporaryDirectory {
 
 /// The small mine-to-pack chain of `Fixtures/epcis/chain`: four actors, their facilities and keys.
 struct ChainFixture {
-    let directory = TemporaryDirectory()
+    // The ledger is declared before its directory so that it closes before the directory is removed:
+    // a new test's mkdtemp may reuse the name as soon as it is gone.
     let chain: SupplyChainLedger
+    let directory: TemporaryDirectory
     let keys: [String: Ed25519PrivateKey]
 
     static let actors: [(id: String, name: String, role: ActorRole, party: String?)] = [
@@ -51,6 +53,8 @@ struct ChainFixture {
     ]
 
     init(durable: Bool = false) throws {
+        let directory = TemporaryDirectory()
+        self.directory = directory
         chain = try SupplyChainLedger.create(
             at: directory.path + "/ledger",
             origin: "celltrace.test/chain",
