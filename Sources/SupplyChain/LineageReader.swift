@@ -92,12 +92,14 @@ public struct LineageReader: Sendable {
     /// The tables read on every lot of a lineage, looked up once.
     private let lineageTable: Table?
     private let processTable: Table?
+    private let shipmentTable: Table?
 
     init(tables: [IndexTable: Table], cache: RecordCache) {
         self.tables = tables
         self.cache = cache
         lineageTable = tables[.lineage]
         processTable = tables[.processes]
+        shipmentTable = tables[.shipments]
     }
 
     private var store: StateStore { StateStore(tables: tables) }
@@ -188,14 +190,9 @@ public struct LineageReader: Sendable {
         of lot: String,
         _ txn: borrowing ReadTransaction
     ) throws -> [(sequenceNumber: UInt64, eventID: String)] {
-        let prefix = Array(lot.utf8) + [0]
-        var events: [(UInt64, String)] = []
-        try rows(.shipments, prefix: prefix, txn) { key, value in
-            guard key.count == prefix.count + 8 else { return }
-            let seq = key.suffix(8).reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
-            events.append((seq, String(decoding: value, as: UTF8.self)))
-        }
-        return events.map { (sequenceNumber: $0.0, eventID: $0.1) }
+        guard let shipmentTable else { return [] }
+        return try txn.withValue(in: shipmentTable, forKey: lot.utf8) { $0.flatMap(Shipments.init(encoded:))?.list }
+            ?? []
     }
 
     /// What lineage queries read of a lot, in one row.

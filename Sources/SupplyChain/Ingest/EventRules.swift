@@ -212,7 +212,7 @@ extension Rules {
                 "actor": .string(actor.id), "eventTime": .string(event.eventTimeText), "effects": effects.json,
             ]
         )
-        recordProcess(event, facility: facility, sequence: sequence, effects: effects)
+        try recordProcess(event, facility: facility, sequence: sequence, effects: effects, txn)
     }
 
     // MARK: Checks shared by several kinds of event

@@ -4,15 +4,22 @@ import LedgerStorage
 extension Rules {
     /// Writes what the provenance and carbon queries read of an applied event: its activity data
     /// and, for a shipment, a row per lot it moved.
-    mutating func recordProcess(_ event: EPCISEvent, facility: Facility?, sequence: UInt64, effects: EventEffects) {
+    mutating func recordProcess(
+        _ event: EPCISEvent,
+        facility: Facility?,
+        sequence: UInt64,
+        effects: EventEffects,
+        _ txn: borrowing ReadTransaction
+    ) throws {
         let process = ProcessData(event: event, sequence: sequence, facility: facility, effects: effects)
         if process.hasActivityData {
             store.put(.processes, IndexKey.text(event.eventID), process.encoded)
         }
-        guard !effects.moved.isEmpty else { return }
-        let eventID = Array(event.eventID.utf8)
         for lot in Set(effects.moved.map(\.lot)) {
-            store.put(.shipments, IndexKey.lotEvent(lot, sequence), eventID)
+            var shipments =
+                try store.raw(.shipments, IndexKey.text(lot), txn).flatMap(Shipments.init(encoded:)) ?? Shipments()
+            shipments.list.append((sequence, event.eventID))
+            store.put(.shipments, IndexKey.text(lot), shipments.encoded)
         }
     }
 

@@ -31,7 +31,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     case claims = "sc.claims"
     /// eventID → the activity data (``ProcessData``) of an event that carries any.
     case processes = "sc.processes"
-    /// lot ‖ 0 ‖ BE64(seq) → eventID of every shipment of the lot.
+    /// lot → ``Shipments`` (binary): the sequence number and eventID of every shipment of the lot.
     case shipments = "sc.shipments"
     /// cell lot ‖ 0 ‖ serial prefix ‖ 0 ‖ BE64(last serial) → nothing: the lot's serial ranges.
     case lotSerials = "sc.lot-serials"
@@ -285,10 +285,6 @@ enum IndexKey {
 
     static func serial(prefix: String, last: UInt64) -> [UInt8] {
         Array(prefix.utf8) + [0] + BigEndianKey.encode(last)
-    }
-
-    static func lotEvent(_ lot: String, _ sequence: UInt64) -> [UInt8] {
-        Array(lot.utf8) + [0] + BigEndianKey.encode(sequence)
     }
 
     static func lotSerial(_ lot: String, prefix: String, last: UInt64) -> [UInt8] {

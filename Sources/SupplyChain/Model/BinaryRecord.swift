@@ -120,3 +120,42 @@ struct BinaryReader {
         byte() == 0 ? nil : decimal()
     }
 }
+
+/// The shipments of one lot (`sc.shipments`): a row a lot, so that the carbon engine finds a lot's
+/// shipments, or that it has none, with one point read.
+struct Shipments {
+    var list: [(sequenceNumber: UInt64, eventID: String)] = []
+
+    private static let version: UInt8 = 1
+
+    init() {}
+
+    var encoded: [UInt8] {
+        var writer = BinaryWriter(version: Self.version)
+        writer.u16(list.count)
+        for (sequence, eventID) in list {
+            writer.u64(sequence)
+            writer.string(eventID)
+        }
+        return writer.bytes
+    }
+
+    init?(encoded bytes: [UInt8]) {
+        guard let decoded = BinaryReader.read(bytes, version: Self.version, Self.decode) else { return nil }
+        self = decoded
+    }
+
+    init?(encoded raw: UnsafeRawBufferPointer) {
+        guard let decoded = BinaryReader.read(raw, version: Self.version, Self.decode) else { return nil }
+        self = decoded
+    }
+
+    private static func decode(_ reader: inout BinaryReader) -> Shipments {
+        var shipments = Shipments()
+        for _ in 0..<reader.u16() {
+            let sequence = reader.u64()
+            shipments.list.append((sequence, reader.string()))
+        }
+        return shipments
+    }
+}
