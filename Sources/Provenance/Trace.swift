@@ -122,10 +122,6 @@ public struct Trace: Sendable {
         )
     }
 
-    private static func certifications(_ lot: LotCard, size: UInt64) -> [String] {
-        lot.certifications(asOf: size)
-    }
-
     private static func node(
         _ position: Int,
         kg: Double,
@@ -134,29 +130,35 @@ public struct Trace: Sendable {
         depth: Int,
         path: [Int]
     ) -> Node {
-        let entry = graph.nodes[position]
-        let lot = entry.lot
+        // Fields are read in place: copying a whole node would retain every string of its card.
         let expand = depth > 0 && !path.contains(position)
-        let inputs =
-            expand
-            ? zip(entry.inputPositions, entry.inputShares).filter { $0.0 >= 0 }.map { input, share in
-                node(input, kg: kg * share, graph: graph, size: size, depth: depth - 1, path: path + [position])
-            } : []
+        var inputs: [Node] = []
+        if expand {
+            let positions = graph.nodes[position].inputPositions
+            let shares = graph.nodes[position].inputShares
+            inputs.reserveCapacity(positions.count)
+            for (input, share) in zip(positions, shares) where input >= 0 {
+                inputs.append(
+                    node(input, kg: kg * share, graph: graph, size: size, depth: depth - 1, path: path + [position])
+                )
+            }
+        }
+        let facility = graph.nodes[position].facility
         return Node(
-            lot: lot.id,
-            material: lot.material,
-            grade: lot.grade,
-            facility: lot.facility,
-            facilityName: entry.facility?.name,
-            country: entry.facility?.country ?? lot.countryOfOrigin,
+            lot: graph.nodes[position].lot.id,
+            material: graph.nodes[position].lot.material,
+            grade: graph.nodes[position].lot.grade,
+            facility: graph.nodes[position].lot.facility,
+            facilityName: facility?.name,
+            country: facility?.country ?? graph.nodes[position].lot.countryOfOrigin,
             kg: kg,
-            event: lot.createdBy,
-            sequenceNumber: lot.createdAt,
-            eventTime: lot.eventTime,
-            certifications: certifications(lot, size: size),
-            riskFlags: entry.facility?.riskFlags ?? [],
+            event: graph.nodes[position].lot.createdBy,
+            sequenceNumber: graph.nodes[position].lot.createdAt,
+            eventTime: graph.nodes[position].lot.eventTime,
+            certifications: graph.nodes[position].lot.certifications(asOf: size),
+            riskFlags: facility?.riskFlags ?? [],
             inputs: inputs,
-            truncated: !expand && !entry.inputs.isEmpty
+            truncated: !expand && !graph.nodes[position].inputs.isEmpty
         )
     }
 
@@ -176,12 +178,19 @@ public struct Trace: Sendable {
 
         init(_ graph: UpstreamGraph, size: UInt64) {
             self.graph = graph
-            inputs = graph.nodes.map { node in
-                zip(node.inputPositions, node.inputs).filter { $0.0 >= 0 }.map { ($0.0, $0.1.kg.doubleValue) }
-            }
+            // Nodes are read in place by index: iterating them would copy each one.
+            inputs = []
+            inputs.reserveCapacity(graph.nodes.count)
             contents = [:]
-            for (index, node) in graph.nodes.enumerated() {
-                for (element, fraction) in node.lot.elementContent {
+            for index in graph.nodes.indices {
+                let positions = graph.nodes[index].inputPositions
+                var list: [(index: Int, kg: Double)] = []
+                list.reserveCapacity(positions.count)
+                for (input, edge) in zip(positions, graph.nodes[index].inputs) where input >= 0 {
+                    list.append((input, edge.kg.doubleValue))
+                }
+                inputs.append(list)
+                for (element, fraction) in graph.nodes[index].lot.elementContent {
                     contents[element, default: Array(repeating: -1, count: graph.nodes.count)][index] =
                         fraction.doubleValue
                 }

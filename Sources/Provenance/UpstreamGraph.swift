@@ -46,50 +46,61 @@ public struct UpstreamGraph: Sendable {
         maxLots: Int = 1_000_000,
         _ txn: borrowing ReadTransaction
     ) throws -> UpstreamGraph {
-        var loaded: [String: (card: LotCard, inputs: [LineageEdge])] = [:]
-        var postOrder: [String] = []
+        // Lots in the order found; `found` maps a lot to its place in that order.
+        var found: [String: Int] = [:]
+        var cards: [LotCard] = []
+        var postOrder: [Int] = []
         // Iterative depth-first search; a lot is finished after all its inputs.
         var stack: [(id: String, expanded: Bool)] = roots.map { ($0.lot, false) }.reversed()
         while let (id, expanded) = stack.popLast() {
             if expanded {
-                postOrder.append(id)
+                if let index = found[id] { postOrder.append(index) }
                 continue
             }
-            guard loaded[id] == nil else { continue }
-            guard let card = try reader.card(id, txn), card.createdAt < size else {
+            guard found[id] == nil else { continue }
+            guard var card = try reader.card(id, txn), card.createdAt < size else {
                 throw ProvenanceError("lot \(id) is not in the ledger as of size \(size)")
             }
-            let inputs = card.inputs.filter { $0.sequenceNumber < size }
-            loaded[id] = (card, inputs)
-            guard loaded.count <= maxLots else {
+            if card.inputs.contains(where: { $0.sequenceNumber >= size }) {
+                card.inputs.removeAll { $0.sequenceNumber >= size }
+            }
+            found[id] = cards.count
+            guard cards.count < maxLots else {
                 throw ProvenanceError("the lineage holds more than \(maxLots) lots")
             }
             stack.append((id, true))
-            for edge in inputs.reversed() where loaded[edge.from] == nil { stack.append((edge.from, false)) }
+            for edge in card.inputs.reversed() where found[edge.from] == nil { stack.append((edge.from, false)) }
+            cards.append(card)
         }
-        var position: [String: Int] = [:]
-        position.reserveCapacity(postOrder.count)
-        for (index, id) in postOrder.reversed().enumerated() { position[id] = index }
+        // Topological position of each lot found: the reverse of the post-order.
+        var position = [Int](repeating: -1, count: cards.count)
+        for (rank, index) in postOrder.reversed().enumerated() { position[index] = rank }
         var facilities: [String: Facility?] = [:]
         var nodes: [Node] = []
-        nodes.reserveCapacity(postOrder.count)
-        for id in postOrder.reversed() {
-            guard let (card, inputs) = loaded[id] else { continue }
-            if facilities[card.facility] == nil { facilities[card.facility] = try reader.facility(card.facility, txn) }
+        nodes.reserveCapacity(cards.count)
+        for index in postOrder.reversed() {
+            let card = cards[index]
+            let facility: Facility?
+            if let known = facilities[card.facility] {
+                facility = known
+            } else {
+                facility = try reader.facility(card.facility, txn)
+                facilities[card.facility] = .some(facility)
+            }
             let produced = card.producedKg.doubleValue
             nodes.append(
                 Node(
                     lot: card,
-                    inputs: inputs,
-                    inputPositions: inputs.map { position[$0.from] ?? -1 },
-                    inputShares: inputs.map { produced > 0 ? $0.kg.doubleValue / produced : 0 },
-                    facility: facilities[card.facility] ?? nil
+                    inputs: card.inputs,
+                    inputPositions: card.inputs.map { found[$0.from].map { position[$0] } ?? -1 },
+                    inputShares: card.inputs.map { produced > 0 ? $0.kg.doubleValue / produced : 0 },
+                    facility: facility
                 )
             )
         }
         var graph = UpstreamGraph(
             nodes: nodes,
-            roots: roots.compactMap { root in position[root.lot].map { ($0, root.kg) } }
+            roots: roots.compactMap { root in found[root.lot].map { (position[$0], root.kg) } }
         )
         graph.pushFlows()
         return graph
