@@ -46,7 +46,6 @@ public struct CarbonEngine {
     public let scenario: Scenario
     private var recipes: [String: Recipe] = [:]
     private var accounts: [String: ProcessAccount] = [:]
-    private var facilities: [String: Facility?] = [:]
     private var memo: [String: Emissions] = [:]
     private var memoPrimary: [String: Emissions] = [:]
 
@@ -65,12 +64,10 @@ public struct CarbonEngine {
         self.scenario = scenario
     }
 
-    private mutating func facility(_ id: String?, _ txn: borrowing ReadTransaction) throws -> Facility? {
+    /// A facility, through the reader, which decodes each one once per ledger.
+    private func facility(_ id: String?, _ txn: borrowing ReadTransaction) throws -> Facility? {
         guard let id else { return nil }
-        if let known = facilities[id] { return known }
-        let facility = try reader.facility(id, txn)
-        facilities[id] = facility
-        return facility
+        return try reader.facility(id, txn)
     }
 
     private mutating func account(

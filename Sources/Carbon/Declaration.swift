@@ -64,7 +64,7 @@ public struct Declaration: Sendable {
         var mass = 0.0
         for range in try reader.allSerialRanges(txn) where range.model == modelID && range.commissionedAt < engine.size
         {
-            guard let lot = try reader.lot(range.lot, txn), lot.facility == plantID,
+            guard let lot = try reader.card(range.lot, txn), lot.facility == plantID,
                 let event = try reader.event(range.eventID, txn),
                 let at = EventTimeText.utcMilliseconds(event.eventTime).map(Timestamp.init), from <= at, at <= to
             else { continue }

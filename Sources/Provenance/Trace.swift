@@ -158,7 +158,7 @@ public struct Trace: Sendable {
             certifications: graph.nodes[position].lot.certifications(asOf: size),
             riskFlags: facility?.riskFlags ?? [],
             inputs: inputs,
-            truncated: !expand && !graph.nodes[position].inputs.isEmpty
+            truncated: !expand && !graph.nodes[position].lot.inputs.isEmpty
         )
     }
 
@@ -186,7 +186,7 @@ public struct Trace: Sendable {
                 let positions = graph.nodes[index].inputPositions
                 var list: [(index: Int, kg: Double)] = []
                 list.reserveCapacity(positions.count)
-                for (input, edge) in zip(positions, graph.nodes[index].inputs) where input >= 0 {
+                for (input, edge) in zip(positions, graph.nodes[index].lot.inputs) where input >= 0 {
                     list.append((input, edge.kg.doubleValue))
                 }
                 inputs.append(list)

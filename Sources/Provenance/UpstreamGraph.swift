@@ -10,13 +10,11 @@ public import SupplyChain
 public struct UpstreamGraph: Sendable {
     /// One lot of the lineage.
     public struct Node: Sendable {
-        /// The lot.
+        /// The lot, its inputs (`lot.inputs`) limited to those recorded before the size.
         public var lot: LotCard
-        /// The edges into it (what it was made from), as of the size.
-        public var inputs: [LineageEdge]
-        /// The positions of those inputs in ``UpstreamGraph/nodes``, in the order of `inputs`.
+        /// The positions of its inputs in ``UpstreamGraph/nodes``, in the order of `lot.inputs`.
         public var inputPositions: [Int]
-        /// Each input's kilograms per kilogram of this lot, in the order of `inputs`.
+        /// Each input's kilograms per kilogram of this lot, in the order of `lot.inputs`.
         public var inputShares: [Double]
         /// The facility that made it.
         public var facility: Facility?
@@ -91,7 +89,6 @@ public struct UpstreamGraph: Sendable {
             nodes.append(
                 Node(
                     lot: card,
-                    inputs: card.inputs,
                     inputPositions: card.inputs.map { found[$0.from].map { position[$0] } ?? -1 },
                     inputShares: card.inputs.map { produced > 0 ? $0.kg.doubleValue / produced : 0 },
                     facility: facility

@@ -109,13 +109,14 @@ public struct LineageReader: Sendable {
         try store.lot(id, txn)
     }
 
-    /// The edges into a lot (`upstream: true`: what it was made from) or out of it, oldest first.
+    /// The edges into a lot (`upstream: true`: what it was made from) or out of it, by the other
+    /// lot's identifier.
     public func edges(of lot: String, upstream: Bool, _ txn: borrowing ReadTransaction) throws -> [LineageEdge] {
         var edges: [LineageEdge] = []
         try rows(upstream ? .edgesUp : .edgesDown, prefix: Array(lot.utf8) + [0], txn) { _, value in
             if let edge = LineageEdge(json: try JSONValue(parsing: value)) { edges.append(edge) }
         }
-        return edges.sorted { $0.sequenceNumber < $1.sequenceNumber }
+        return edges
     }
 
     /// The commissioned range holding a cell serial (`prefix` + decimal number).

@@ -82,35 +82,19 @@ extension SupplyChainLedger {
                 guard let kg = ExactDecimal(String(decoding: row.value, as: UTF8.self)) else { return nil }
                 return (String(decoding: row.key.dropFirst(prefix.count), as: UTF8.self), kg)
             }
-            let up = try rows(.edgesUp, prefix: prefix, txn).compactMap {
-                LineageEdge(json: try JSONValue(parsing: $0.value))
-            }
-            let down = try rows(.edgesDown, prefix: prefix, txn).compactMap {
-                LineageEdge(json: try JSONValue(parsing: $0.value))
-            }
-            let ranges = try rows(.serials, prefix: [], txn).compactMap { row -> SerialRange? in
-                guard let range = SerialRange(json: try JSONValue(parsing: row.value)), range.lot == id else {
-                    return nil
-                }
-                return range
-            }
             return LotReport(
                 lot: lot,
                 holdings: holdings.map { (actor: $0.0, kg: $0.1) },
-                madeFrom: up,
-                usedIn: down,
-                serialRanges: ranges
+                madeFrom: try lineage.edges(of: id, upstream: true, txn),
+                usedIn: try lineage.edges(of: id, upstream: false, txn),
+                serialRanges: try lineage.serialRanges(ofLot: id, txn)
             )
         }
     }
 
     /// The edges into a lot (`upstream: true`) or out of it.
     public func edges(of lot: String, upstream: Bool) throws -> [LineageEdge] {
-        try ledger.read { txn, _ in
-            try rows(upstream ? .edgesUp : .edgesDown, prefix: Array(lot.utf8) + [0], txn).compactMap {
-                LineageEdge(json: try JSONValue(parsing: $0.value))
-            }
-        }
+        try read { reader, txn, _ in try reader.edges(of: lot, upstream: upstream, txn) }
     }
 
     /// A cell serial, module or pack: its range and cell lot, what it sits in, what it holds.

@@ -21,10 +21,7 @@ struct BinaryRecordTests {
             producedKg: try Self.decimal("70000"),
             inputs: ["urn:test:lot:lioh", "urn:test:lot:pcam"]
         )
-        lot.certifications = ["urn:test:cert:1"]
-        lot.certifiedAt = ["urn:test:cert:1": 18]
-        lot.retractedAt = 40
-        return LotCard(
+        var card = LotCard(
             lot: lot,
             inputs: [
                 LineageEdge(
@@ -43,6 +40,9 @@ struct BinaryRecordTests {
                 ),
             ]
         )
+        card.certifications = [("urn:test:cert:1", 18)]
+        card.retractedAt = 40
+        return card
     }
 
     @Test func lotCardRoundTrip() throws {

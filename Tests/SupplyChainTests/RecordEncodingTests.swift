@@ -27,7 +27,6 @@ import Testing
             lot.consumedKg = ExactDecimal(significand: 25, exponent: -1)
             lot.commissionedKg = ExactDecimal(significand: 125, exponent: -2)
             lot.certifications = ["https://example.com/cert/1", "x\n"]
-            lot.certifiedAt = ["https://example.com/cert/1": 8, "x\n": 11]
             lot.retractedAt = 12
         }
         return lot

@@ -184,7 +184,6 @@ extension Rules {
                 }
                 for certificate in event.certificationInfo where !lot.certifications.contains(certificate) {
                     lot.certifications.append(certificate)
-                    lot.certifiedAt[certificate] = sequence
                     effects.certified.append((lotID, certificate))
                 }
                 putLot(lot)
@@ -1088,7 +1087,6 @@ extension Rules {
         for (id, certificate) in effects.certified {
             guard var lot = try lot(id, txn) else { continue }
             lot.certifications.removeAll { $0 == certificate }
-            lot.certifiedAt[certificate] = nil
             putLot(lot)
             try updateCard(id, txn) { card in card.certifications.removeAll { $0.certificate == certificate } }
         }

@@ -71,6 +71,8 @@ public struct LotCard: Sendable, Hashable {
         self.inputs = inputs
     }
 
+    /// The card of a lot as its event makes it: certificates and a retraction come later, through
+    /// the rules that record them.
     init(lot: Lot, inputs: [LineageEdge]) {
         id = lot.id
         material = lot.material
@@ -82,8 +84,8 @@ public struct LotCard: Sendable, Hashable {
         createdAt = lot.createdAt
         eventTime = lot.eventTime
         producedKg = lot.producedKg
-        certifications = lot.certifications.map { ($0, lot.certifiedAt[$0] ?? lot.createdAt) }
-        retractedAt = lot.retractedAt
+        certifications = []
+        retractedAt = nil
         self.inputs = inputs
     }
 

@@ -262,8 +262,6 @@ public struct Lot: Sendable, Hashable {
     public var inputs: [String]
     /// Certificates and audit reports (`certificationInfo` URIs) recorded on the lot.
     public var certifications: [String]
-    /// The sequence number of the entry that recorded each certificate.
-    public var certifiedAt: [String: UInt64] = [:]
     /// Whether the event that made it was retracted, and by which entry.
     public var retractedAt: UInt64?
 
@@ -286,7 +284,6 @@ public struct Lot: Sendable, Hashable {
         }
         if let retractedAt { members["retractedAt"] = .number(Double(retractedAt)) }
         if commissionedKg.isPositive { members["commissionedKg"] = .string(commissionedKg.description) }
-        if !certifiedAt.isEmpty { members["certifiedAt"] = .object(certifiedAt.mapValues { .number(Double($0)) }) }
         return .object(members)
     }
 
@@ -295,9 +292,6 @@ public struct Lot: Sendable, Hashable {
     var canonicalBytes: [UInt8] {
         var writer = CanonicalObjectWriter(capacity: 384)
         writer.member("certifications", strings: certifications)
-        if !certifiedAt.isEmpty {
-            writer.member("certifiedAt", .object(certifiedAt.mapValues { .number(Double($0)) }))
-        }
         if commissionedKg.isPositive { writer.member("commissionedKg", string: commissionedKg.description) }
         writer.member("consumedKg", string: consumedKg.description)
         if let countryOfOrigin { writer.member("countryOfOrigin", string: countryOfOrigin) }
@@ -373,9 +367,6 @@ public struct Lot: Sendable, Hashable {
         self.certifications = json["certifications"]?.arrayValue?.compactMap(\.stringValue) ?? []
         self.retractedAt = json["retractedAt"]?.doubleValue.map { UInt64($0) }
         self.commissionedKg = json["commissionedKg"]?.stringValue.flatMap { ExactDecimal($0) } ?? .zero
-        for (certificate, seq) in json["certifiedAt"]?.objectValue ?? [:] {
-            if let seq = seq.doubleValue { certifiedAt[certificate] = UInt64(seq) }
-        }
     }
 }
 
