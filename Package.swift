@@ -21,6 +21,7 @@ let package = Package(
         .library(name: "SupplyChain", targets: ["SupplyChain"]),
         .library(name: "Provenance", targets: ["Provenance"]),
         .library(name: "Carbon", targets: ["Carbon"]),
+        .library(name: "Exports", targets: ["Exports"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -69,9 +70,15 @@ let package = Package(
             dependencies: ["Provenance", "SupplyChain", "LedgerCore", "LedgerStorage"],
             swiftSettings: commonSettings
         ),
+        .target(
+            name: "Exports",
+            dependencies: ["Carbon", "Provenance", "SupplyChain", "LedgerCore", "LedgerCrypto", "LedgerStorage"],
+            swiftSettings: commonSettings
+        ),
         .executableTarget(
             name: "CellTraceCLI",
             dependencies: [
+                "Exports",
                 "SupplyChain",
                 "Provenance",
                 "Carbon",
@@ -84,7 +91,7 @@ let package = Package(
         .executableTarget(
             name: "CellTraceBench",
             dependencies: [
-                "SupplyChain", "Provenance", "Carbon", "LedgerCore", "LedgerStorage", "LedgerCrypto", "CLMDB",
+                "Exports", "SupplyChain", "Provenance", "Carbon", "LedgerCore", "LedgerStorage", "LedgerCrypto", "CLMDB",
                 "COpenSSL",
             ],
             swiftSettings: commonSettings
@@ -92,6 +99,11 @@ let package = Package(
         .testTarget(
             name: "CarbonTests",
             dependencies: ["Carbon", "Provenance", "SupplyChain", "LedgerCore", "LedgerCrypto"],
+            swiftSettings: commonSettings
+        ),
+        .testTarget(
+            name: "ExportsTests",
+            dependencies: ["Exports", "Carbon", "Provenance", "SupplyChain", "LedgerCore", "LedgerCrypto"],
             swiftSettings: commonSettings
         ),
         .testTarget(

@@ -38,6 +38,7 @@ struct CellTraceCommand: ParsableCommand {
             FootprintCommand.self,
             DeclarationCommand.self,
             WhatIfCommand.self,
+            ExportCommand.self,
             AppendCommand.self,
             LogCommand.self,
             CheckpointCommand.self,

@@ -1,0 +1,83 @@
+public import Carbon
+import LedgerCore
+public import Provenance
+public import SupplyChain
+
+/// What one export is about: a cell, module, pack or lot, its trace and footprint as of one ledger
+/// size, and every entry they rest on.
+///
+/// Every export format starts here, so a custody bundle, an EPCIS document and a PACT footprint of
+/// the same serial at the same size describe the same entries.
+public struct LineageScope: Sendable {
+    /// The subject.
+    public var subject: Subject
+    /// The ledger size the export describes.
+    public var size: UInt64
+    /// The lineage tree and origins.
+    public var trace: Trace
+    /// The footprint with its working.
+    public var footprint: Footprint
+    /// The `epcis.event` entries of the lineage (lots made, shipped, certified, commissioned and
+    /// assembled), in ledger order.
+    public var events: [UInt64]
+    /// The master-data entries the lineage and the footprint rest on (facilities, battery models,
+    /// factor tables), in ledger order.
+    public var masterData: [UInt64]
+
+    /// Every entry of the scope, in ledger order.
+    public var entries: [UInt64] { (events + masterData).sorted() }
+
+    /// Collects the scope of `id` (a serial, a module or pack, or a lot) as of `pointInTime`
+    /// (the whole ledger by default).
+    ///
+    /// - Parameters:
+    ///   - id: The subject.
+    ///   - chain: The ledger.
+    ///   - pointInTime: The ledger size or time to describe.
+    /// - Throws: ``ProvenanceError`` for an unknown subject, ``CarbonError`` when the footprint
+    ///   cannot be computed.
+    public static func collect(
+        _ id: String,
+        chain: SupplyChainLedger,
+        asOf pointInTime: PointInTime? = nil
+    ) throws -> LineageScope {
+        try chain.read { reader, txn, now in
+            let size = try pointInTime?.size(in: chain.ledger, now: now) ?? now
+            let subject = try Subject.resolve(id, reader: reader, size: size, txn)
+            let trace = try Trace.compute(subject, reader: reader, size: size, txn)
+            var engine = try CarbonEngine(reader: reader, size: size, txn)
+            let footprint = try engine.footprint(of: subject, txn)
+            var all = Set(footprint.entries)
+            var lots: Set<String> = []
+            var pending = trace.tree
+            while let node = pending.popLast() {
+                all.insert(node.sequenceNumber)
+                if lots.insert(node.lot).inserted { pending += node.inputs }
+            }
+            for lot in lots {
+                guard let card = try reader.card(lot, txn) else { continue }
+                for (_, sequence) in card.certifications { all.insert(sequence) }
+                for (sequence, _) in try reader.shipments(of: lot, txn) { all.insert(sequence) }
+                if let facility = try reader.facility(card.facility, txn) { all.insert(facility.registeredAt) }
+            }
+            var events: [UInt64] = []
+            var masterData: [UInt64] = []
+            for sequence in all.sorted() where sequence < size {
+                let entry = try chain.ledger.entry(at: sequence)
+                if entry.type == SupplyChainLedger.EntryType.event {
+                    events.append(sequence)
+                } else {
+                    masterData.append(sequence)
+                }
+            }
+            return LineageScope(
+                subject: subject,
+                size: size,
+                trace: trace,
+                footprint: footprint,
+                events: events,
+                masterData: masterData
+            )
+        }
+    }
+}

@@ -1,0 +1,53 @@
+import Foundation
+import LedgerCore
+import LedgerCrypto
+import SupplyChain
+
+/// A fresh directory under /tmp, removed when the test ends.
+final class TemporaryDirectory {
+    let path: String
+
+    init() {
+        var template = Array("/tmp/celltrace-exports-XXXXXX".utf8CString)
+        let created = template.withUnsafeMutableBufferPointer { buffer in buffer.baseAddress.flatMap { mkdtemp($0) } }
+        guard let created else { fatalError("mkdtemp failed") }
+        path = String(cString: created)
+    }
+
+    deinit {
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// A generated mine-to-pack network in a temporary ledger: every event entered as a signed
+/// submission by its actor, as a real one would.
+struct Network {
+    // The ledger is declared before its directory so that it closes before the directory is removed.
+    let chain: SupplyChainLedger
+    let directory: TemporaryDirectory
+    let generator: SupplyNetworkGenerator
+    let report: SupplyNetworkGenerator.Report
+
+    static let small = SupplyNetworkGenerator.Options(cells: 4_000, cellsPerLot: 500, seed: 5)
+
+    init(_ options: SupplyNetworkGenerator.Options = Network.small) throws {
+        let directory = TemporaryDirectory()
+        self.directory = directory
+        chain = try SupplyChainLedger.create(
+            at: directory.path + "/ledger",
+            origin: "celltrace.test/exports",
+            options: Ledger.Options(durable: false)
+        )
+        generator = try SupplyNetworkGenerator(options: options)
+        report = try generator.generate(into: chain)
+    }
+
+    /// The first serial of the first commissioned range.
+    func firstSerial() throws -> String {
+        let ranges = try chain.read { reader, txn, _ in try reader.allSerialRanges(txn) }
+        guard let range = ranges.min(by: { ($0.prefix, $0.first) < ($1.prefix, $1.first) }) else {
+            throw CocoaError(.fileNoSuchFile)
+        }
+        return range.prefix + String(range.first)
+    }
+}
