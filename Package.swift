@@ -91,7 +91,8 @@ let package = Package(
         .executableTarget(
             name: "CellTraceBench",
             dependencies: [
-                "Exports", "SupplyChain", "Provenance", "Carbon", "LedgerCore", "LedgerStorage", "LedgerCrypto", "CLMDB",
+                "Exports", "SupplyChain", "Provenance", "Carbon", "LedgerCore", "LedgerStorage", "LedgerCrypto",
+                "CLMDB",
                 "COpenSSL",
             ],
             swiftSettings: commonSettings

@@ -34,6 +34,7 @@ public struct LineageScope: Sendable {
     ///   - id: The subject.
     ///   - chain: The ledger.
     ///   - pointInTime: The ledger size or time to describe.
+    /// - Returns: The scope.
     /// - Throws: ``ProvenanceError`` for an unknown subject, ``CarbonError`` when the footprint
     ///   cannot be computed.
     public static func collect(

@@ -71,6 +71,8 @@ public struct EventSummary: Sendable, Hashable {
     public var eventTime: String
     /// The entry that declared it in error, if one did.
     public var retractedAt: UInt64?
+    /// The sequence number of the submission entry that signs the event.
+    public var submission: UInt64?
 
     /// Whether the event counted when the ledger had `size` entries.
     public func isVisible(asOf size: UInt64) -> Bool {
@@ -213,7 +215,8 @@ public struct LineageReader: Sendable {
             type: json["type"]?.stringValue ?? "",
             actor: json["actor"]?.stringValue ?? "",
             eventTime: json["eventTime"]?.stringValue ?? "",
-            retractedAt: json["retractedAt"]?.doubleValue.map { UInt64($0) }
+            retractedAt: json["retractedAt"]?.doubleValue.map { UInt64($0) },
+            submission: json["submission"]?.doubleValue.map { UInt64($0) }
         )
     }
 

@@ -49,6 +49,23 @@ extension SupplyChainLedger {
         }
     }
 
+    /// Every recorded disclosure, oldest first; only those to `recipient` when one is given.
+    public func disclosures(recipient: String? = nil) throws -> [Disclosure] {
+        try ledger.read { txn, _ in
+            let prefix: [UInt8] = recipient.map { Array($0.utf8) + [0] } ?? []
+            var found = try rows(.disclosures, prefix: prefix, txn).compactMap {
+                Disclosure(json: try JSONValue(parsing: $0.value))
+            }
+            found.sort { ($0.sequenceNumber ?? 0) < ($1.sequenceNumber ?? 0) }
+            for index in found.indices {
+                if let sequence = found[index].sequenceNumber {
+                    found[index].recordedAt = try ledger.entry(at: sequence).time.rfc3339
+                }
+            }
+            return found
+        }
+    }
+
     /// Every registered actor, by identifier.
     public func actors() throws -> [Actor] { try all(.actors, Actor.init(json:)) }
 

@@ -35,10 +35,14 @@ public final class SupplyChainLedger: Sendable {
         public static let submission = "submission"
         /// One EPCIS event of a submission.
         public static let event = "epcis.event"
+        /// A record of an export: recipient, profile and the hash of what was sent.
+        public static let disclosure = "disclosure.export"
     }
 
     /// Entry-type prefixes that only this module writes: a plain append may not use them.
-    public static let reservedEntryTypes = ["actor", "facility", "factors", "model", "submission", "epcis"]
+    public static let reservedEntryTypes = [
+        "actor", "facility", "factors", "model", "submission", "epcis", "disclosure",
+    ]
 
     /// The actor name that master-data entries recorded by the ledger's operator carry.
     public static let operatorActor = "ledger"
@@ -204,6 +208,27 @@ public final class SupplyChainLedger: Sendable {
             try rules.registerBatteryModel(model, sink: sink, txn)
             guard sink.isEmpty else { throw Self.fail(sink, "the battery model") }
             return ([EntryDraft(type: EntryType.modelRegister, actor: Self.operatorActor, body: model.json)], ())
+        }
+        return try Self.written(receipt)
+    }
+
+    /// Records that an export left the company (entry type `disclosure.export`), with the SHA-256 of
+    /// the bytes sent.
+    ///
+    /// - Parameter disclosure: The record.
+    /// - Returns: The append receipt; the record's entry is its first entry.
+    /// - Throws: ``SupplyChainError`` naming the field that is wrong.
+    @discardableResult
+    public func recordDisclosure(_ disclosure: Disclosure) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: disclosure.recipient)
+        disclosure.check(sink: sink)
+        guard sink.isEmpty else { throw Self.fail(sink, "the disclosure record") }
+        var body = disclosure
+        body.sequenceNumber = nil
+        body.recordedAt = nil
+        let (receipt, _) = try commit { rules, first, _ in
+            rules.recordDisclosure(body, sequence: first)
+            return ([EntryDraft(type: EntryType.disclosure, actor: Self.operatorActor, body: body.json)], ())
         }
         return try Self.written(receipt)
     }

@@ -105,6 +105,7 @@ extension Rules {
     ///   - event: The event, its shape already checked.
     ///   - actor: The submitting actor.
     ///   - sequence: The sequence number its entry will have.
+    ///   - submission: The sequence number of the submission entry that signs it.
     ///   - sink: Receives the problems, naming the event and field.
     ///   - txn: The snapshot under the pending writes.
     /// - Throws: Storage errors only; broken rules go to `sink`.
@@ -112,6 +113,7 @@ extension Rules {
         _ event: EPCISEvent,
         actor: Actor,
         sequence: UInt64,
+        submission: UInt64,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     ) throws {
@@ -209,6 +211,7 @@ extension Rules {
             json: [
                 "seq": .number(Double(sequence)), "hash": .string(event.hashID), "type": .string(event.type.rawValue),
                 "actor": .string(actor.id), "eventTime": .string(event.eventTimeText), "effects": effects.json,
+                "submission": .number(Double(submission)),
             ]
         )
         try recordProcess(event, facility: facility, sequence: sequence, effects: effects, txn)

@@ -91,6 +91,12 @@ extension SupplyChainLedger {
                         if let table = FactorTable.read(body, sink: sink) {
                             try rules.recordFactorTable(table, sequence: sequence, sink: sink, txn)
                         }
+                    case EntryType.disclosure:
+                        if let disclosure = Disclosure(json: body) {
+                            rules.recordDisclosure(disclosure, sequence: sequence)
+                        } else {
+                            try fail(sequence, "the disclosure record lacks a field")
+                        }
                     case EntryType.submission:
                         guard let actor = try rules.actor(entry.actor, txn),
                             let keyID = body["key"]?.stringValue,
@@ -138,7 +144,14 @@ extension SupplyChainLedger {
                             if event.errorDeclaration == nil, try rules.eventRecord(event.eventID, txn) != nil {
                                 try fail(sequence, "event \(event.eventID) is recorded twice")
                             }
-                            try rules.apply(event, actor: actor, sequence: sequence, sink: sink, txn)
+                            try rules.apply(
+                                event,
+                                actor: actor,
+                                sequence: sequence,
+                                submission: open.sequence,
+                                sink: sink,
+                                txn
+                            )
                         }
                     default:
                         break

@@ -183,6 +183,12 @@ struct Rules {
         store.put(.models, IndexKey.text(model.id), json: .object(row))
     }
 
+    mutating func recordDisclosure(_ disclosure: Disclosure, sequence: UInt64) {
+        var row = disclosure
+        row.sequenceNumber = sequence
+        store.put(.disclosures, Array(disclosure.recipient.utf8) + [0] + BigEndianKey.encode(sequence), json: row.json)
+    }
+
     mutating func recordFactorTable(
         _ table: FactorTable,
         sequence: UInt64,

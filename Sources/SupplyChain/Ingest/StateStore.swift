@@ -39,6 +39,8 @@ enum IndexTable: String, CaseIterable, Sendable {
     case models = "sc.models"
     /// lot → ``LotCard`` (binary): what lineage queries read of a lot, its inputs included.
     case lineage = "sc.lineage"
+    /// recipient ‖ 0 ‖ BE64(sequence) → disclosure record: every export, by recipient.
+    case disclosures = "sc.disclosures"
 
     static var specs: [Environment.TableSpec] { allCases.map { Environment.TableSpec(name: $0.rawValue) } }
 

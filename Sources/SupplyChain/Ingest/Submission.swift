@@ -261,7 +261,7 @@ extension SupplyChainLedger {
                         retractions += 1
                     }
                     let sequence = first + 1 + UInt64(accepted.count)
-                    try rules.apply(event, actor: actor, sequence: sequence, sink: sink, txn)
+                    try rules.apply(event, actor: actor, sequence: sequence, submission: first, sink: sink, txn)
                     accepted.append((chunk, offset))
                 }
             }
