@@ -19,6 +19,7 @@ struct CellTraceCommand: ParsableCommand {
             Read:         lot show, serial show, log, checkpoint
             Provenance:   trace, where-used
             Carbon:       footprint, declaration, what-if
+            Export:       export custody|epcis|pact|passport|graph, disclosures
             Prove:        prove inclusion, prove consistency
             Verify:       verify, verify-proof
             """,
@@ -39,6 +40,7 @@ struct CellTraceCommand: ParsableCommand {
             DeclarationCommand.self,
             WhatIfCommand.self,
             ExportCommand.self,
+            DisclosuresCommand.self,
             AppendCommand.self,
             LogCommand.self,
             CheckpointCommand.self,

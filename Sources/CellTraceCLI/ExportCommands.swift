@@ -1,4 +1,8 @@
 import ArgumentParser
+import Exports
+import LedgerCore
+import LedgerCrypto
+import SupplyChain
 
 /// `celltrace export …`: a serial's or lot's chain of custody and footprint in the formats its
 /// recipients use.
@@ -6,6 +10,123 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export a serial's or lot's chain of custody and footprint (see Docs/EXPORTS.md).",
+        discussion: """
+            Every export is written in a disclosure profile (--profile) and recorded in the ledger as a
+            disclosure.export entry: recipient, profile, format, subject, ledger size and the SHA-256 of
+            the exact bytes written. `celltrace disclosures` lists them.
+            """,
         subcommands: []
     )
+}
+
+/// The options every export takes: where to write, for whom, in which profile, as of when.
+struct ExportOptions: ParsableArguments {
+    @Option(
+        name: [.customShort("o"), .long],
+        help: ArgumentHelp("Write to this file (it must not exist); standard output by default.", valueName: "file")
+    )
+    var output: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "What the recipient may see: public, legitimate-interest (default), authority, auditor.",
+            valueName: "profile"
+        )
+    )
+    var profile: String = DisclosureProfile.legitimateInterest.rawValue
+
+    @Option(help: ArgumentHelp("Who receives the export, for the disclosure log.", valueName: "name"))
+    var recipient: String = "unnamed recipient"
+
+    @OptionGroup var asOf: AsOfOption
+
+    /// The profile asked for.
+    func disclosureProfile() throws -> DisclosureProfile {
+        guard let profile = DisclosureProfile(rawValue: profile) else {
+            throw Failure.badInput(
+                "--profile \(profile): choose one of \(DisclosureProfile.allCases.map(\.rawValue).joined(separator: ", "))"
+            )
+        }
+        return profile
+    }
+
+    /// Writes the export, then records its disclosure; prints where it went and the entry that
+    /// records it on standard error.
+    ///
+    /// The file is written before the record so that a failed write records nothing; a failed
+    /// record removes nothing already written, and says so.
+    func deliver(
+        _ bytes: [UInt8],
+        format: String,
+        subject: String,
+        asOfSize: UInt64,
+        chain: SupplyChainLedger
+    ) throws {
+        let profile = try disclosureProfile()
+        if let output {
+            try FileIO.writeNew(bytes, to: output)
+        } else {
+            Console.outBytes(bytes)
+        }
+        let disclosure = Disclosure(
+            recipient: recipient,
+            profile: profile.rawValue,
+            format: format,
+            subject: subject,
+            asOfSize: asOfSize,
+            sha256: SHA256.hash(bytes).hex,
+            byteCount: bytes.count
+        )
+        let receipt = try chain.recordDisclosure(disclosure)
+        Console.err(
+            "\(format) export of \(subject) (\(profile.rawValue), ledger size \(asOfSize)) "
+                + "\(output.map { "written to \($0)" } ?? "written to standard output"); "
+                + "disclosure to \(recipient) recorded as entry \(receipt.firstSequenceNumber)"
+        )
+    }
+}
+
+/// `celltrace disclosures`: the audit trail of data that left the company.
+struct DisclosuresCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "disclosures",
+        abstract: "List every export recorded in the ledger: when, to whom, what, in which profile.",
+        discussion: """
+            Each export writes a disclosure.export entry with the SHA-256 of the bytes sent, so a file
+            that surfaces later can be matched to the disclosure that let it out (sha256sum FILE).
+
+            Example:
+              celltrace disclosures
+              celltrace disclosures --recipient "OEM Europe GmbH" --json
+            """
+    )
+    @OptionGroup var options: LedgerOptions
+    @Option(help: ArgumentHelp("Only disclosures to this recipient.", valueName: "name")) var recipient: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let disclosures = try options.openChain().disclosures(recipient: recipient)
+        if json {
+            Console.out(JSONValue.array(disclosures.map(\.json)).canonicalString)
+            return
+        }
+        guard !disclosures.isEmpty else {
+            Console.out(recipient.map { "no disclosures to \($0)" } ?? "no disclosures recorded")
+            return
+        }
+        var table = TextTable("ENTRY", "RECORDED", "RECIPIENT", "PROFILE", "FORMAT", "SUBJECT", "SIZE", "SHA-256")
+        for disclosure in disclosures {
+            table.add(
+                disclosure.sequenceNumber.map(String.init) ?? "?",
+                disclosure.recordedAt ?? "",
+                disclosure.recipient,
+                disclosure.profile,
+                disclosure.format,
+                disclosure.subject,
+                String(disclosure.asOfSize),
+                String(disclosure.sha256.prefix(16)) + "…"
+            )
+        }
+        Console.out(table.rendered)
+    }
 }

@@ -52,3 +52,26 @@ extension FileIO {
         }
     }
 }
+
+extension FileIO {
+    /// Writes a new file of bytes (never overwriting one).
+    static func writeNew(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
+        guard descriptor >= 0 else {
+            throw Error(message: "cannot create \(path): \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        var offset = 0
+        while offset < bytes.count {
+            let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw Error(message: "cannot write \(path): \(String(cString: strerror(errno)))")
+            }
+            offset += written
+        }
+        guard fsync(descriptor) == 0 else {
+            throw Error(message: "cannot write \(path): \(String(cString: strerror(errno)))")
+        }
+    }
+}
