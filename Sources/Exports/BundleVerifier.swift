@@ -13,6 +13,7 @@ public struct BundleVerifier {
         /// Stated only: the profile withholds what recomputing needs.
         case stated(reason: String)
 
+        /// The result in words.
         public var description: String {
             switch self {
             case .recomputed(let items): "recomputed from the entries (\(items) items), equal to the stated figures"
@@ -53,11 +54,12 @@ public struct BundleVerifier {
 
     /// The first item that does not verify.
     public struct Failure: Error, CustomStringConvertible, Sendable {
-        /// The item: `checkpoint`, `entry 57`, `footprint`, …
+        /// The item, such as `checkpoint`, `entry 57` or `footprint`.
         public var item: String
         /// What is wrong.
         public var message: String
 
+        /// The item and what is wrong with it.
         public var description: String { "\(item): \(message)" }
     }
 
