@@ -59,6 +59,12 @@ public struct BundleVerifier {
         /// What is wrong.
         public var message: String
 
+        /// Creates a failure.
+        public init(item: String, message: String) {
+            self.item = item
+            self.message = message
+        }
+
         /// The item and what is wrong with it.
         public var description: String { "\(item): \(message)" }
     }
@@ -266,7 +272,8 @@ public struct BundleVerifier {
             guard note.text == expected else {
                 throw Failure(
                     item: "statement",
-                    message: "the bundle's content differs from what the ledger signed (the SHA-256 of its fields does not match)"
+                    message:
+                        "the bundle's content differs from what the ledger signed (the SHA-256 of its fields does not match)"
                 )
             }
         } catch let failure as Failure {
