@@ -63,8 +63,8 @@ public struct LineageScope: Sendable {
             }
             var events: [UInt64] = []
             var masterData: [UInt64] = []
-            for sequence in all.sorted() where sequence < size {
-                let entry = try chain.ledger.entry(at: sequence)
+            let sequences = all.filter { $0 < size }.sorted()
+            for (sequence, entry) in zip(sequences, try chain.ledger.entries(at: sequences)) {
                 if entry.type == SupplyChainLedger.EntryType.event {
                     events.append(sequence)
                 } else {
