@@ -32,7 +32,9 @@ enum CustodyBench {
             let verifyClock = Stopwatch()
             let report = try BundleVerifier(bytes: bundle.bytes, key: vkey).verify()
             verifies.append(verifyClock.seconds * 1000)
-            guard case .recomputed = report.footprint else { fatalError("the bench bundle's footprint was not recomputed") }
+            guard case .recomputed = report.footprint else {
+                fatalError("the bench bundle's footprint was not recomputed")
+            }
             entries = report.entries
             bytes = bundle.bytes.count
             signatures = report.submissions + 2
@@ -64,7 +66,9 @@ enum CustodyBench {
     private static func build(_ chain: SupplyChainLedger, key: Ed25519PrivateKey) throws {
         let cellKey = Ed25519PrivateKey()
         try chain.registerActor(ActorDraft(id: "maker", name: "Maker", role: .processor, publicKey: key.publicKey))
-        try chain.registerActor(ActorDraft(id: "cellco", name: "Cell Co", role: .cellMaker, publicKey: cellKey.publicKey))
+        try chain.registerActor(
+            ActorDraft(id: "cellco", name: "Cell Co", role: .cellMaker, publicKey: cellKey.publicKey)
+        )
         let facilities: [(String, FacilityKind, String, String)] = [
             ("urn:bench:mine", .mine, "AU", "AU-WA"), ("urn:bench:refinery", .refinery, "CN", "CN-SC"),
             ("urn:bench:cathode", .cathode, "CN", "CN-HN"), ("urn:bench:cells", .cell, "HU", "HU-PE"),
@@ -82,12 +86,21 @@ enum CustodyBench {
                 ["category": "grid", "geography": "CN-SC", "value": "0.1", "unit": "kgCO2e/kWh"],
                 ["category": "grid", "geography": "CN-HN", "value": "0.6", "unit": "kgCO2e/kWh"],
                 ["category": "grid", "geography": "CN", "basis": "residual-mix", "value": "0.7", "unit": "kgCO2e/kWh"],
-                ["category": "grid", "geography": "CN", "basis": "consumption-mix", "value": "0.6", "unit": "kgCO2e/kWh"],
+                [
+                    "category": "grid", "geography": "CN", "basis": "consumption-mix", "value": "0.6",
+                    "unit": "kgCO2e/kWh",
+                ],
                 ["category": "grid", "geography": "AU", "basis": "residual-mix", "value": "0.7", "unit": "kgCO2e/kWh"],
-                ["category": "grid", "geography": "AU", "basis": "consumption-mix", "value": "0.6", "unit": "kgCO2e/kWh"],
+                [
+                    "category": "grid", "geography": "AU", "basis": "consumption-mix", "value": "0.6",
+                    "unit": "kgCO2e/kWh",
+                ],
                 ["category": "grid", "geography": "HU", "value": "0.2", "unit": "kgCO2e/kWh"],
                 ["category": "grid", "geography": "HU", "basis": "residual-mix", "value": "0.3", "unit": "kgCO2e/kWh"],
-                ["category": "grid", "geography": "HU", "basis": "consumption-mix", "value": "0.25", "unit": "kgCO2e/kWh"],
+                [
+                    "category": "grid", "geography": "HU", "basis": "consumption-mix", "value": "0.25",
+                    "unit": "kgCO2e/kWh",
+                ],
                 ["category": "fuel", "name": "diesel", "value": "0.074", "unit": "kgCO2e/MJ"],
                 ["category": "transport", "name": "sea", "value": "0.01", "unit": "kgCO2e/tkm"],
             ],
