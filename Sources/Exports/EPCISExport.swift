@@ -7,7 +7,8 @@ public import SupplyChain
 ///
 /// The document is an `EPCISDocument` (schema version 2.0) whose event list holds every
 /// `epcis.event` entry of a ``LineageScope``, in event-time order (ledger order between equal
-/// times). Each event is the body of its entry: the event as its actor submitted it, with the
+/// times), and the error declaration of any of them that was declared in error by then. Each
+/// event is the body of its entry: the event as its actor submitted it, with the
 /// `eventID` it was recorded under (the CBV 2.0 event hash ID when the submitter gave none) and
 /// `recordTime` set to the time the entry was appended. The prefixes the entries bind in their
 /// `@context` move up to the document's `@context`, beside the official EPCIS 2.0 context and
@@ -94,7 +95,7 @@ public struct EPCISExport: Sendable {
         creationDate: Timestamp = .now
     ) throws {
         var recorded: [(entry: Entry, time: Int64)] = []
-        for sequence in scope.events {
+        for sequence in try Self.eventsAndDeclarations(scope, chain: chain) {
             let entry = try chain.ledger.entry(at: sequence)
             guard actor == nil || entry.actor == actor else { continue }
             let eventTime = entry.body["eventTime"]?.stringValue ?? ""
@@ -141,6 +142,23 @@ public struct EPCISExport: Sendable {
 }
 
 extension EPCISExport {
+    /// The scope's events and, for each of them that an error declaration retracted before the
+    /// scope's size, the declaration: a recipient must not take a retracted shipment for a real one.
+    static func eventsAndDeclarations(_ scope: LineageScope, chain: SupplyChainLedger) throws -> [UInt64] {
+        var eventIDs: [String] = []
+        for sequence in scope.events {
+            if let eventID = try chain.ledger.entry(at: sequence).body["eventID"]?.stringValue {
+                eventIDs.append(eventID)
+            }
+        }
+        let declarations = try chain.read { reader, txn, _ in
+            try eventIDs.compactMap { eventID in
+                try reader.event(eventID, txn)?.retractedAt.flatMap { $0 < scope.size ? $0 : nil }
+            }
+        }
+        return Array(Set(scope.events + declarations)).sorted()
+    }
+
     /// The prefix bindings of the document's `@context`: `ct:`, then each prefix the events' own
     /// contexts bind, to the IRI the first event (in document order) binds it to.
     ///

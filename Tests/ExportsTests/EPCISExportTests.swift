@@ -191,6 +191,55 @@ struct EPCISExportTests {
         #expect(again.events.count == scope.events.count)
     }
 
+    @Test("a shipment of a lineage lot declared in error travels with its error declaration")
+    func retractedShipmentTravelsWithItsDeclaration() throws {
+        let network = try Network()
+        let serial = try network.firstSerial()
+        // A lot of the lineage that its holder still holds some of, and another actor to ship it to.
+        var pending = try LineageScope.collect(serial, chain: network.chain).trace.tree
+        var found: (lot: String, holder: String)?
+        while let node = pending.popLast(), found == nil {
+            pending += node.inputs
+            if let holding = try network.chain.lot(node.lot)?.holdings.first(where: { $0.kg >= ExactDecimal(1) }) {
+                found = (node.lot, holding.actor)
+            }
+        }
+        let (lot, holder) = try #require(found)
+        let actors = try network.chain.actors()
+        let source = try #require(actors.first { $0.id == holder }?.parties.first)
+        let destination = try #require(actors.first { $0.id != holder }?.parties.first)
+        let shipment: JSONValue = [
+            "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping",
+            "eventTime": "2027-01-04T08:00:00Z", "eventTimeZoneOffset": "+00:00",
+            "quantityList": [["epcClass": .string(lot), "quantity": 1, "uom": "KGM"]],
+            "sourceList": [["type": "owning_party", "source": .string(source)]],
+            "destinationList": [["type": "owning_party", "destination": .string(destination)]],
+        ]
+        guard case .object(var declared) = shipment else { return }
+        declared["errorDeclaration"] = ["declarationTime": "2027-01-05T08:00:00Z", "reason": "incorrect_data"]
+        let key = try SupplyNetworkGenerator.actorKey(seed: Network.small.seed, actor: holder)
+        try network.chain.importSubmission(shipment.canonicalBytes, actor: holder, key: key)
+        try network.chain.importSubmission(JSONValue.object(declared).canonicalBytes, actor: holder, key: key)
+
+        let scope = try LineageScope.collect(serial, chain: network.chain)
+        let export = try EPCISExport(scope: scope, chain: network.chain, profile: .auditor)
+        let events = try #require(export.document["epcisBody"]?["eventList"]?.arrayValue)
+        let shipped = events.filter { $0["eventTime"] == "2027-01-04T08:00:00Z" }
+        #expect(shipped.count == 2, "the shipment and its declaration")
+        #expect(shipped.first?["errorDeclaration"] == nil)
+        #expect(shipped.last?["errorDeclaration"]?["reason"] == "incorrect_data")
+        #expect(shipped.first?["eventID"] == shipped.last?["eventID"], "a declaration names the event it retracts")
+        #expect(export.events.count == scope.events.count + 1)
+
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/declared.jsonld"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(export.bytes)))
+        let result = try runProcess(
+            ["python3", toolPath("validate_epcis.py"), fixturePath("epcis/schema/EPCIS-JSON-Schema.json"), path]
+        )
+        #expect(result.status == 0, "\(result.output)")
+    }
+
     /// The body of an entry with its sealed fields opened, without the parts an import sets anew
     /// (`@context`, `recordTime`).
     private func opened(_ chain: SupplyChainLedger, _ sequence: UInt64) throws -> JSONValue {
