@@ -233,11 +233,10 @@ extension LineageGraph {
             }
             var figures: [String] = []
             if showsKg { figures.append(Self.number(node.kg) + " kg") }
-            figures.append(
-                node.isSubject
-                    ? Self.number(node.embodiedCO2e) + " kg CO2e in all"
-                    : "own " + Self.number(node.ownCO2e) + " kg CO2e"
-            )
+            if !node.isSubject || subjectKind == .lot {
+                figures.append("own " + Self.number(node.ownCO2e) + " kg CO2e")
+            }
+            if node.isSubject { figures.append(Self.number(node.embodiedCO2e) + " kg CO2e in all") }
             label.append(figures.joined(separator: " · "))
             var attributes = [
                 "label=" + Self.quoted(label.joined(separator: "\n")),
