@@ -24,7 +24,7 @@ public import SupplyChain
 ///
 /// The `eventID` always stays the recorded one. An event that lost a field no longer hashes to its
 /// event hash ID — the hash covers the withheld values — so only a profile that withholds nothing
-/// (auditor, on events without prices for authority) gives events whose hash ID a recipient can
+/// (auditor; authority too, for events without co-product prices) gives events whose hash ID a recipient can
 /// recompute, and those events import into another ledger as the same events.
 ///
 /// ```swift
@@ -73,7 +73,7 @@ public struct EPCISExport: Sendable {
     /// The document.
     public var document: JSONValue
 
-    /// The document as a file: indented JSON with sorted members (``LedgerCore/JSONValue/prettyBytes``).
+    /// The document as a file: indented JSON with sorted members (`JSONValue.prettyBytes`).
     public var bytes: [UInt8] { document.prettyBytes }
 
     /// Builds the document of `scope`'s events in `profile`.
@@ -85,7 +85,7 @@ public struct EPCISExport: Sendable {
     ///   - actor: Only the events this actor submitted: a document that actor can import
     ///     elsewhere as its own submission (`celltrace import --as`). All events by default.
     ///   - creationDate: The document's `creationDate`.
-    /// - Throws: ``LedgerCore/LedgerError`` when an entry cannot be read or an opening does not
+    /// - Throws: `LedgerError` when an entry cannot be read or an opening does not
     ///   open its commitment.
     public init(
         scope: LineageScope,
