@@ -90,6 +90,75 @@ import Testing
         #expect(recorded.first?["sha256"]?.stringValue == digest, "the record names the exact bytes written")
     }
 
+    @Test func packExportedActorByActorImportsIntoAnotherLedger() throws {
+        let pack = "urn:epc:id:giai:4012345.PACK-0001"
+        let source = temporaryDirectory()
+        let target = temporaryDirectory()
+        defer {
+            try? FileManager.default.removeItem(atPath: source)
+            try? FileManager.default.removeItem(atPath: target)
+        }
+        // Two ledgers with the same actors, facilities and factors (each with its own keys); the chain in the first.
+        let from = SupplyChainCLITests.chainLedger(source)
+        let to = SupplyChainCLITests.chainLedger(target)
+        for ledger in [from, to] {
+            let factors = celltrace("factors", "add", fixturesPath("factors/reference-2023.json"), "--ledger", ledger)
+            #expect(factors.status == 0, "\(factors.error)")
+        }
+        let actors = ["pilbara-mining", "sichuan-lithium", "cathode-co", "cell-co"]
+        let files = ["01-mine.jsonld", "02-refinery.jsonld", "03-cathode.jsonl", "04-cells.jsonld"]
+        for (file, actor) in zip(files, actors) {
+            let imported = celltrace(
+                "import",
+                fixturesPath("epcis/chain/" + file),
+                "--ledger",
+                from,
+                "--as",
+                actor,
+                "--key",
+                source + "/\(actor).pem"
+            )
+            #expect(imported.status == 0, "\(imported.error)")
+        }
+        var parents: Set<String> = []
+        for actor in actors {
+            let path = source + "/\(actor).jsonld"
+            let exported = celltrace(
+                "export",
+                "epcis",
+                pack,
+                "--ledger",
+                from,
+                "--profile",
+                "auditor",
+                "--actor",
+                actor,
+                "-o",
+                path
+            )
+            try #require(exported.status == 0, "\(exported.error)")
+            let events =
+                try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: path))))["epcisBody"]?[
+                    "eventList"
+                ]?.arrayValue ?? []
+            for event in events { if let parent = event["parentID"]?.stringValue { parents.insert(parent) } }
+            let imported = celltrace("import", path, "--ledger", to, "--as", actor, "--key", target + "/\(actor).pem")
+            #expect(imported.status == 0, "\(imported.error)")
+        }
+        #expect(parents == ["urn:epc:id:giai:4012345.MOD-0001", pack], "the module's and the pack's assembly")
+
+        // The same lineage in both ledgers, apart from entry numbers and sizes.
+        func lineage(_ ledger: String) -> [String] {
+            celltrace("trace", pack, "--ledger", ledger).output.split(separator: "\n").dropFirst(3).map {
+                $0.replacingOccurrences(of: #"#[0-9]+"#, with: "#", options: .regularExpression)
+            }
+        }
+        #expect(lineage(to) == lineage(from))
+        #expect(lineage(to).contains { $0.contains("spodumene-concentrate") })
+        let verified = celltrace("verify", "--ledger", to)
+        #expect(verified.status == 0, "\(verified.error)")
+    }
+
     private func graphvizInstalled() -> Bool {
         let path = ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin"
         return path.split(separator: ":").contains { FileManager.default.isExecutableFile(atPath: $0 + "/dot") }
