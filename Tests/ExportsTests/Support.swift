@@ -52,6 +52,10 @@ struct Network {
     }
 }
 
+// The suites share one generated network and only read it (exports write nothing to the ledger;
+// the ledger's reads are safe from any thread).
+extension Network: @unchecked Sendable {}
+
 /// The repository's root, found from this file's path.
 private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().path
