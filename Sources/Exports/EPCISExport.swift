@@ -73,8 +73,8 @@ public struct EPCISExport: Sendable {
     /// The document.
     public var document: JSONValue
 
-    /// The document as a file: indented JSON with sorted members (`JSONValue.prettyBytes`).
-    public var bytes: [UInt8] { document.prettyBytes }
+    /// The document as a file: indented JSON with sorted members (`JSONValue.prettyString`).
+    public var bytes: [UInt8] { Array(document.prettyString.utf8) }
 
     /// Builds the document of `scope`'s events in `profile`.
     ///
