@@ -11,8 +11,19 @@ for package in "${packages[@]}"; do
     fi
 done
 
+# The tests run two Python tools: tools/verify_proof.py (the independent proof verifier) needs
+# `cryptography`; tools/validate_json_schema.py (PACT and Battery Pass schema checks) needs
+# `jsonschema` and `yaml` (pyyaml).
+python_modules=(cryptography jsonschema yaml)
+python_packages=(cryptography jsonschema pyyaml)
+python_missing=()
+for index in "${!python_modules[@]}"; do
+    if ! python3 -c "import ${python_modules[$index]}" 2>/dev/null; then
+        python_missing+=("${python_packages[$index]}")
+    fi
+done
 python_ok=1
-if ! python3 -c 'import cryptography' 2>/dev/null; then
+if [ "${#python_missing[@]}" -gt 0 ]; then
     python_ok=0
 fi
 
@@ -21,10 +32,9 @@ if [ "${#missing[@]}" -eq 0 ] && [ "$python_ok" -eq 1 ]; then
 fi
 
 if [ "$python_ok" -eq 0 ]; then
-    # The independent proof verifier (tools/verify_proof.py) needs Python's `cryptography`; the tests run it.
-    echo "Installing the Python package cryptography ..." >&2
-    python3 -m pip install --quiet cryptography || {
-        echo "Install it with: python3 -m pip install cryptography" >&2
+    echo "Installing the Python packages ${python_missing[*]} ..." >&2
+    python3 -m pip install --quiet "${python_missing[@]}" || {
+        echo "Install them with: python3 -m pip install ${python_missing[*]}" >&2
         exit 1
     }
 fi
