@@ -83,7 +83,9 @@ public struct BatteryPassport: Sendable {
     public var missing: [Missing]
     /// How the figures were computed, and the due-diligence evidence the profile may see.
     public var celltrace: JSONValue
+}
 
+extension BatteryPassport {
     /// The passport document: the two sections and `celltrace`.
     public var json: JSONValue {
         .object([
@@ -91,9 +93,7 @@ public struct BatteryPassport: Sendable {
             "celltrace": celltrace,
         ])
     }
-}
 
-extension BatteryPassport {
     /// The passport sections of a scope's cell, module or pack.
     ///
     /// - Parameters:

@@ -23,19 +23,25 @@ public struct ExportCheckpoint: Sendable, Hashable {
     ///   - size: The ledger size the export describes (at least 1).
     ///   - chain: The ledger.
     /// - Returns: The checkpoint.
-    /// - Throws: ``LedgerError`` when the ledger has fewer than `size` entries.
+    /// - Throws: ``ExportError`` for size 0, ``LedgerError`` when the ledger has fewer than `size`
+    ///   entries.
     public static func at(_ size: UInt64, of chain: SupplyChainLedger) throws -> ExportCheckpoint {
+        guard size > 0 else {
+            throw ExportError(code: .missingData, message: "an empty ledger has no checkpoint to export at")
+        }
         let root = try chain.ledger.rootHash(atSize: size)
         let last = try chain.ledger.entry(at: size - 1)
         return ExportCheckpoint(origin: chain.ledger.origin, size: size, rootHash: root.base64, time: last.time)
     }
+}
 
+extension ExportCheckpoint {
     /// The checkpoint as an export member: `{"origin", "size", "rootHash", "time"}`, the size as a
     /// string so that no reader rounds it.
     public var json: JSONValue {
         .object([
             "origin": .string(origin), "size": .string(String(size)), "rootHash": .string(rootHash),
-            "time": .string(time.rfc3339),
+            "time": .string(ExportEncoding.dateTime(time)),
         ])
     }
 }

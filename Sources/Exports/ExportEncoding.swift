@@ -82,4 +82,14 @@ public enum ExportEncoding {
         }
         return ExactDecimal(significand: significand, exponent: exponent).description
     }
+
+    /// `time` in RFC 3339, UTC, without the milliseconds when they are zero:
+    /// `2026-01-05T08:00:00Z`, `2026-01-31T23:59:59.999Z`.
+    ///
+    /// - Parameter time: The time.
+    /// - Returns: The text.
+    public static func dateTime(_ time: Timestamp) -> String {
+        let text = time.rfc3339
+        return text.hasSuffix(".000Z") ? String(text.dropLast(5)) + "Z" : text
+    }
 }

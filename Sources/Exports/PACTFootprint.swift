@@ -174,6 +174,7 @@ extension PACTFootprint {
         var primary: [ElectricityMethod: Double] = [:]
         for method in ElectricityMethod.allCases { primary[method] = footprint.primaryShare(method) }
         let period = referencePeriod(eventTimes)
+        let evidence = FootprintEvidence([(footprint, 1)])
         return PACTFootprint(
             subject: subject.id,
             subjectKind: subject.kind.rawValue,
@@ -189,11 +190,12 @@ extension PACTFootprint {
             periodEnd: period.end,
             country: facility?.country,
             primaryShare: primary,
-            quality: Evidence([(footprint, 1)]).quality,
-            factorSources: Evidence([(footprint, 1)]).sources,
-            boundary: Evidence([(footprint, 1)]).boundary,
-            perUsableKWh: piece ? footprint.perUsableKWhEmissions : nil,
-            perLifetimeKWh: piece ? footprint.lifetimeKWh.map { footprint.total.scaled(by: 1 / $0) } : nil,
+            quality: evidence.quality,
+            factorSources: evidence.sources,
+            boundary: evidence.boundary,
+            perUsableKWh: piece && footprint.usableKWh > 0 ? footprint.total.scaled(by: 1 / footprint.usableKWh) : nil,
+            perLifetimeKWh: piece
+                ? footprint.lifetimeKWh.flatMap { $0 > 0 ? footprint.total.scaled(by: 1 / $0) : nil } : nil,
             model: model?.id ?? subject.cells.first?.model,
             checkpoint: try ExportCheckpoint.at(scope.size, of: chain),
             cpc: piece ? Self.accumulatorCPC : nil
@@ -252,15 +254,15 @@ extension PACTFootprint {
             mass += range.range.cellMassKg.doubleValue * count
             total += range.perCell.scaled(by: count)
         }
-        let evidence = Evidence(footprints)
+        let evidence = FootprintEvidence(footprints)
         let plantName = declaration.plant.name ?? declaration.plant.id
         let name = "\(declaration.model.name ?? declaration.model.id) cell"
         var description =
-            "The average lithium-ion cell of battery model \(declaration.model.id) made at \(plantName) (\(declaration.plant.country)) and commissioned \(Self.dateTime(from)) to \(Self.dateTime(to)): \(declaration.cellCount) cells in \(declaration.ranges.count) serial ranges"
+            "The average lithium-ion cell of battery model \(declaration.model.id) made at \(plantName) (\(declaration.plant.country)) and commissioned \(ExportEncoding.dateTime(from)) to \(ExportEncoding.dateTime(to)): \(declaration.cellCount) cells in \(declaration.ranges.count) serial ranges"
         if let chemistry = declaration.model.chemistry { description += ", chemistry \(chemistry)" }
         description += "; computed from ledger \(chain.ledger.origin) as of size \(declaration.asOfSize)"
         return PACTFootprint(
-            subject: "\(model)@\(plant) \(Self.dateTime(from))/\(Self.dateTime(to))",
+            subject: "\(model)@\(plant) \(ExportEncoding.dateTime(from))/\(ExportEncoding.dateTime(to))",
             subjectKind: "declaration",
             product: .piece,
             productIDs: [urn(model, kind: "battery-model")],
@@ -335,105 +337,5 @@ extension PACTFootprint {
         let first = times.min() ?? 0
         let last = times.max() ?? 0
         return (Timestamp(millisecondsSinceEpoch: floor(first)), Timestamp(millisecondsSinceEpoch: floor(last) + day))
-    }
-
-    /// RFC 3339 without the milliseconds when they are zero.
-    static func dateTime(_ time: Timestamp) -> String {
-        let text = time.rfc3339
-        return text.hasSuffix(".000Z") ? String(text.dropLast(5)) + "Z" : text
-    }
-}
-
-extension Footprint {
-    /// The total per kWh of usable energy, by method and stage.
-    var perUsableKWhEmissions: Emissions? {
-        usableKWh > 0 ? total.scaled(by: 1 / usableKWh) : nil
-    }
-}
-
-/// What the contributions of one or more footprints say about data quality, factor sources and
-/// the boundary; each footprint counts `weight` times (the cells of a declaration's range).
-struct Evidence {
-    var quality: PACTFootprint.DataQuality
-    var sources: [PACTFootprint.FactorSource]
-    var boundary: String
-
-    init(_ footprints: [(Footprint, Double)]) {
-        let method = PACTFootprint.electricityMethod
-        var sums = [Double](repeating: 0, count: 5)
-        var weights = 0.0
-        var plain = [Double](repeating: 0, count: 5)
-        var count = 0.0
-        var sources: Set<PACTFootprint.FactorSource> = []
-        var materials: [LifeCycleStage: Set<String>] = [:]
-        for (footprint, weight) in footprints {
-            for contribution in footprint.contributions {
-                let scores = Self.scores(contribution)
-                let emissions = contribution.emissions.total(method) * weight
-                for index in 0..<5 {
-                    sums[index] += scores[index] * emissions
-                    plain[index] += scores[index]
-                }
-                weights += emissions
-                count += 1
-                let what =
-                    contribution.kind == .shipment
-                    ? "transport of \(contribution.material ?? "material")"
-                    : contribution.kind == .assembly
-                        ? "module and pack assembly" : (contribution.material ?? "material")
-                materials[contribution.stage, default: []].insert(what)
-            }
-            for use in footprint.factors where use.table != "what-if" {
-                sources.insert(
-                    PACTFootprint.FactorSource(
-                        name: use.source,
-                        version: use.table + (use.year.map { " (\($0) figures)" } ?? "")
-                    )
-                )
-            }
-        }
-        let rated = (0..<5).map { index in
-            weights > 0 ? sums[index] / weights : (count > 0 ? plain[index] / count : 1)
-        }
-        quality = PACTFootprint.DataQuality(
-            technological: rated[0],
-            geographical: rated[1],
-            temporal: rated[2],
-            completeness: rated[3],
-            reliability: rated[4]
-        )
-        self.sources = sources.sorted { ($0.name, $0.version) < ($1.name, $1.version) }
-        let stageNames: [LifeCycleStage: String] = [
-            .rawMaterialAcquisition: "raw material acquisition and pre-processing",
-            .mainProduction: "main product production", .distribution: "distribution",
-            .endOfLife: "end of life and recycling",
-        ]
-        let stages = LifeCycleStage.allCases.compactMap { stage -> String? in
-            guard let names = materials[stage], !names.isEmpty else { return nil }
-            return "\(stageNames[stage] ?? stage.rawValue): \(names.sorted().joined(separator: ", "))"
-        }
-        boundary =
-            "Cradle to gate, per life-cycle stage (EU Batteries Regulation Annex II): "
-            + stages.joined(separator: "; ")
-            + ". Each process counts its electricity, fuels, direct emissions and transport legs as recorded in the ledger; lots without process data count their material's default factor (cradle to gate)."
-    }
-
-    /// Technological, geographical, temporal, completeness and reliability ratings (1 best, 3
-    /// worst) of one contribution: activity data of the very process, primary, rate 1; the same
-    /// marked secondary rates 2 on completeness and reliability; a material default rates 2 on
-    /// technology, 2 or 3 on geography (country-specific or not) and 3 on time and reliability; a
-    /// lot without any data rates 3 throughout.
-    static func scores(_ contribution: Contribution) -> [Double] {
-        switch contribution.kind {
-        case .process, .shipment, .assembly:
-            return contribution.isPrimary ? [1, 1, 1, 1, 1] : [1, 1, 1, 2, 2]
-        case .materialDefault:
-            let countrySpecific = contribution.factors.contains {
-                $0.key.hasPrefix("material:") && $0.key.contains("@")
-            }
-            return [2, countrySpecific ? 2 : 3, 3, 2, 3]
-        case .noData:
-            return [3, 3, 3, 3, 3]
-        }
     }
 }
