@@ -73,7 +73,8 @@ public struct PACTFootprint: Sendable {
     public var subjectKind: String
     /// Piece or bulk.
     public var product: Product
-    /// The product's identifiers, as URNs.
+    /// The product's identifiers, as URNs: the serial, module, pack or lot id; for a cell also its
+    /// cell lot (the batch); for a declaration the battery model.
     public var productIDs: [String]
     /// The product's trade name.
     public var productName: String
@@ -179,7 +180,8 @@ extension PACTFootprint {
             subject: subject.id,
             subjectKind: subject.kind.rawValue,
             product: piece ? .piece : .bulk,
-            productIDs: [urn(subject.id, kind: subject.kind == .lot ? "lot" : "serial")],
+            productIDs: [urn(subject.id, kind: subject.kind == .lot ? "lot" : "serial")]
+                + (subject.kind == .cell ? subject.cells.map { urn($0.lot, kind: "lot") } : []),
             productName: name,
             productDescription: description,
             companyName: owner?.name ?? facility?.operatorID ?? "unknown",

@@ -40,7 +40,7 @@ struct PACTExportTests {
         #expect(pcf["geographyCountry"] == "HU")
         #expect(json["created"] == "2026-01-05T08:00:00Z")
         #expect(json["companyIds"] == ["urn:celltrace:actor:maker", "urn:epc:id:pgln:5991234.00000"])
-        #expect(json["productIds"] == [.string(SmallLedger.cell)])
+        #expect(json["productIds"] == [.string(SmallLedger.cell), .string(SmallLedger.cells)])
         #expect(
             pcf["secondaryEmissionFactorSources"] == [
                 ["name": "hand-made for the tests", "version": "test-factors@1 (2025 figures)"]
