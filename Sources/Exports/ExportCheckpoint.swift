@@ -23,7 +23,7 @@ public struct ExportCheckpoint: Sendable, Hashable {
     ///   - size: The ledger size the export describes (at least 1).
     ///   - chain: The ledger.
     /// - Returns: The checkpoint.
-    /// - Throws: ``ExportError`` for size 0, ``LedgerError`` when the ledger has fewer than `size`
+    /// - Throws: ``ExportError`` for size 0, `LedgerError` when the ledger has fewer than `size`
     ///   entries.
     public static func at(_ size: UInt64, of chain: SupplyChainLedger) throws -> ExportCheckpoint {
         guard size > 0 else {

@@ -123,7 +123,7 @@ extension PACTFootprint {
     ///   - scope: The subject's scope.
     ///   - chain: The ledger.
     /// - Returns: The footprint's figures.
-    /// - Throws: ``LedgerError`` when the ledger cannot be read.
+    /// - Throws: `LedgerError` when the ledger cannot be read.
     public static func make(scope: LineageScope, chain: SupplyChainLedger) throws -> PACTFootprint {
         let footprint = scope.footprint
         let subject = scope.subject
@@ -217,7 +217,7 @@ extension PACTFootprint {
     ///   - chain: The ledger.
     ///   - pointInTime: The ledger size or time to describe; the whole ledger by default.
     /// - Returns: The footprint's figures.
-    /// - Throws: ``CarbonError`` when the declaration cannot be computed.
+    /// - Throws: `CarbonError` when the declaration cannot be computed.
     public static func declaration(
         model: String,
         plant: String,
