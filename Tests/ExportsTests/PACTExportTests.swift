@@ -227,6 +227,24 @@ struct PACTExportTests {
         #expect(first["id"]?.stringValue?.dropFirst(14).first == "8", "a version-8 UUID")
     }
 
+    @Test("the schemas catch what the exports avoid: a v3 decimal as a number, a piece in v2.3, a bad id")
+    func schemasAreNotVacuous() throws {
+        let ledger = try SmallLedger()
+        let scope = try LineageScope.collect(SmallLedger.cell, chain: ledger.chain)
+        let footprint = try PACTFootprint.make(scope: scope, chain: ledger.chain)
+        func replacing(_ json: JSONValue, _ path: [String], with value: JSONValue) -> JSONValue {
+            guard let key = path.first, case .object(var members) = json else { return value }
+            members[key] = replacing(members[key] ?? .null, Array(path.dropFirst()), with: value)
+            return .object(members)
+        }
+        let numeric = replacing(footprint.json(.v3), ["pcf", "pcfExcludingBiogenicUptake"], with: .number(3.515))
+        #expect(try !schemaErrors(numeric, schema: Self.v3Schema, component: "ProductFootprint").isEmpty)
+        let piece = replacing(footprint.json(.v2), ["pcf", "declaredUnit"], with: "piece")
+        #expect(try !schemaErrors(piece, schema: Self.v2Schema, component: "ProductFootprint").isEmpty)
+        let badID = replacing(footprint.json(.v3), ["id"], with: "not-a-uuid")
+        #expect(try !schemaErrors(badID, schema: Self.v3Schema, component: "ProductFootprint").isEmpty)
+    }
+
     @Test(
         "decimals are plain, rounded to twelve significant digits, without binary noise",
         arguments: [
