@@ -156,7 +156,7 @@ extension PACTFootprint {
         var description: String
         switch subject.kind {
         case .cell:
-            name = "\(model?.name ?? model?.id ?? subject.cells.first?.model ?? "lithium-ion") cell"
+            name = Self.cellName(model?.name ?? model?.id ?? subject.cells.first?.model ?? "lithium-ion")
             description = "One lithium-ion cell (serial \(subject.id))"
         case .assembly:
             name = "battery module or pack \(subject.id)"
@@ -258,7 +258,7 @@ extension PACTFootprint {
         }
         let evidence = FootprintEvidence(footprints)
         let plantName = declaration.plant.name ?? declaration.plant.id
-        let name = "\(declaration.model.name ?? declaration.model.id) cell"
+        let name = Self.cellName(declaration.model.name ?? declaration.model.id)
         var description =
             "The average lithium-ion cell of battery model \(declaration.model.id) made at \(plantName) (\(declaration.plant.country)) and commissioned \(ExportEncoding.dateTime(from)) to \(ExportEncoding.dateTime(to)): \(declaration.cellCount) cells in \(declaration.ranges.count) serial ranges"
         if let chemistry = declaration.model.chemistry { description += ", chemistry \(chemistry)" }
@@ -317,6 +317,11 @@ extension PACTFootprint {
             )
         }
         return parts.joined(separator: "-")
+    }
+
+    /// A cell's trade name: the model's name, with "cell" added when the name does not say it.
+    static func cellName(_ model: String) -> String {
+        model.lowercased().contains("cell") ? model : model + " cell"
     }
 
     /// `id` itself when it is a URN already, else `urn:celltrace:KIND:id`.
