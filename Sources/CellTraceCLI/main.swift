@@ -41,7 +41,7 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
         return Failure.Status.badInput.rawValue
     } catch let error as ExportError {
         Console.err("celltrace: \(error.message)")
-        return Failure.Status.badInput.rawValue
+        return error.isDefect ? Failure.Status.internalFailure.rawValue : Failure.Status.badInput.rawValue
     } catch let error as LedgerError {
         Console.err("celltrace: \(error.message)")
         return Failure.status(for: error).rawValue

@@ -4,51 +4,16 @@ import SupplyChain
 /// How export documents are written: indented JSON with sorted keys, and decimals as plain text.
 ///
 /// Exports are read by people and diffed against golden files, so they are indented (two spaces)
-/// with members in code-unit order, slashes unescaped and one newline at the end. Numbers and
-/// strings are written as RFC 8785 writes them, so the same document always gives the same bytes.
+/// with members in code-unit order, slashes unescaped and one newline at the end
+/// (`JSONValue.prettyString`). Numbers and strings are written as RFC 8785 writes them, so the
+/// same document always gives the same bytes.
 public enum ExportEncoding {
     /// The document's bytes.
     ///
     /// - Parameter value: The document.
     /// - Returns: Indented UTF-8 JSON ending in a newline.
     public static func pretty(_ value: JSONValue) -> [UInt8] {
-        var out: [UInt8] = []
-        write(value, indent: 0, into: &out)
-        out.append(UInt8(ascii: "\n"))
-        return out
-    }
-
-    private static func write(_ value: JSONValue, indent: Int, into out: inout [UInt8]) {
-        switch value {
-        case .array(let items) where !items.isEmpty:
-            out.append(UInt8(ascii: "["))
-            for (index, item) in items.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                newline(indent + 1, into: &out)
-                write(item, indent: indent + 1, into: &out)
-            }
-            newline(indent, into: &out)
-            out.append(UInt8(ascii: "]"))
-        case .object(let members) where !members.isEmpty:
-            out.append(UInt8(ascii: "{"))
-            let keys = members.keys.sorted { $0.utf16.lexicographicallyPrecedes($1.utf16) }
-            for (index, key) in keys.enumerated() {
-                if index > 0 { out.append(UInt8(ascii: ",")) }
-                newline(indent + 1, into: &out)
-                JSONValue.string(key).writeCanonical(into: &out)
-                out.append(contentsOf: ": ".utf8)
-                if let member = members[key] { write(member, indent: indent + 1, into: &out) }
-            }
-            newline(indent, into: &out)
-            out.append(UInt8(ascii: "}"))
-        default:
-            value.writeCanonical(into: &out)
-        }
-    }
-
-    private static func newline(_ indent: Int, into out: inout [UInt8]) {
-        out.append(UInt8(ascii: "\n"))
-        out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: indent * 2))
+        Array(value.prettyString.utf8)
     }
 
     /// `value` as a plain decimal (no exponent), rounded to `significantDigits` and without

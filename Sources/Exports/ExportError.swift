@@ -1,7 +1,8 @@
 public import LedgerCore
 
-/// An export that cannot be written: the subject does not fit the format, or a figure the format
-/// requires is not in the ledger.
+/// An export that cannot be made or a bundle that cannot be read: the subject does not fit the
+/// format, a figure the format requires is not in the ledger, the input is not what it claims, or
+/// (a defect) an export could not point at a figure the footprint used.
 public struct ExportError: Error, Sendable {
     /// What kind of failure this is.
     public var code: Code
@@ -30,15 +31,41 @@ public struct ExportError: Error, Sendable {
         self.cause = cause
         self.location = location
     }
+
+    /// Creates an error about bad input (``Code/invalidInput``).
+    ///
+    /// - Parameters:
+    ///   - message: What happened and what to do about it.
+    ///   - location: Where the error was raised.
+    public init(_ message: String, location: LedgerError.SourceLocation = LedgerError.SourceLocation()) {
+        self.init(code: .invalidInput, message: message, location: location)
+    }
+
+    /// Whether it is a defect of CellTrace rather than of the input.
+    public var isDefect: Bool { code == .defect }
+
+    /// A defect: an export could not point at a figure the footprint used.
+    static func defect(
+        _ message: String,
+        location: LedgerError.SourceLocation = LedgerError.SourceLocation()
+    ) -> ExportError {
+        ExportError(
+            code: .defect,
+            message: "export: \(message); this is a defect of CellTrace, please report it",
+            location: location
+        )
+    }
 }
 
 extension ExportError {
     /// The kind of an ``ExportError``.
     public struct Code: Hashable, Sendable, CustomStringConvertible {
         private enum Kind: Hashable, Sendable {
+            case invalidInput
             case unsupportedSubject
             case missingData
             case invalidOption
+            case defect
         }
 
         private let kind: Kind
@@ -47,28 +74,37 @@ extension ExportError {
             self.kind = kind
         }
 
+        /// The input is not what it should be (a file that is not a custody bundle).
+        public static let invalidInput = Code(.invalidInput)
         /// The subject is not one the format describes (a lot given to the battery passport).
         public static let unsupportedSubject = Code(.unsupportedSubject)
         /// A figure the format requires is not in the ledger (no battery model, so no lifetime energy).
         public static let missingData = Code(.missingData)
-        /// An option's value does not fit the format (a URL that is not one, a classification that is no URN).
+        /// An option's value does not fit the format (a link that is not a URL).
         public static let invalidOption = Code(.invalidOption)
+        /// A defect of CellTrace: an export could not point at a figure the footprint used.
+        public static let defect = Code(.defect)
 
         /// The code's name.
         public var description: String {
             switch kind {
+            case .invalidInput: "invalidInput"
             case .unsupportedSubject: "unsupportedSubject"
             case .missingData: "missingData"
             case .invalidOption: "invalidOption"
+            case .defect: "defect"
             }
         }
     }
 }
 
 extension ExportError: CustomStringConvertible {
-    /// One line: the code, the message and, when present, the cause.
+    /// One line: the message and, when present, the cause.
+    ///
+    /// The message says what happened without the code's name, so the command line prints it as
+    /// it is.
     public var description: String {
-        var text = "\(code): \(message)"
+        var text = message
         if let cause {
             text += " (cause: \(cause))"
         }

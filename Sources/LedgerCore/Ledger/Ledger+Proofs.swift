@@ -84,6 +84,34 @@ extension Ledger {
         }
     }
 
+    /// The inclusion proofs of several entries in the tree of `treeSize` leaves, read in one
+    /// transaction (RFC 9162 §2.1.3 audit paths, from the leaf up).
+    ///
+    /// - Parameters:
+    ///   - sequenceNumbers: The entries.
+    ///   - treeSize: The tree size; every entry must be inside it.
+    /// - Returns: Each entry's proof hashes, in the order asked.
+    /// - Throws: ``LedgerError/Code/notFound`` when an entry is outside the tree or the ledger is
+    ///   smaller than `treeSize`.
+    public func inclusionProofs(forEntriesAt sequenceNumbers: [UInt64], treeSize: UInt64) throws -> [[SHA256Digest]] {
+        try Self.wrapStorage {
+            try environment.read { txn in
+                try requireSize(treeSize, txn: txn)
+                return try sequenceNumbers.map { sequenceNumber in
+                    guard sequenceNumber < treeSize else {
+                        throw LedgerError(
+                            code: .notFound,
+                            message: "entry \(sequenceNumber) is not in a tree of size \(treeSize)"
+                        )
+                    }
+                    return try MerkleTree.inclusionProof(index: sequenceNumber, size: treeSize) { level, index in
+                        try storedNode(level: level, index: index, txn: txn)
+                    }
+                }
+            }
+        }
+    }
+
     /// A consistency proof between two tree sizes (RFC 9162 §2.1.4).
     ///
     /// - Parameters:
@@ -113,5 +141,31 @@ extension Ledger {
         guard size <= current else {
             throw LedgerError(code: .notFound, message: "the ledger has \(current) entries, fewer than \(size)")
         }
+    }
+}
+
+extension Ledger {
+    /// The prefix every statement the ledger key signs besides checkpoints starts with.
+    public static let statementPrefix = "celltrace-"
+
+    /// Signs a statement about the ledger's content (a custody bundle's digest, say) with the
+    /// ledger's key, as a C2SP signed note.
+    ///
+    /// The text must start with ``statementPrefix`` and a format name on its own line, so that no
+    /// statement can be read as a checkpoint (whose first line is the origin and second a size).
+    ///
+    /// - Parameter text: The note text, ending in a newline.
+    /// - Returns: The signed note.
+    /// - Throws: ``LedgerError/Code/invalidInput`` for a text that does not start that way.
+    public func signStatement(_ text: String) throws -> SignedNote {
+        guard text.hasPrefix(Self.statementPrefix), let firstLine = text.split(separator: "\n").first,
+            firstLine.contains("/"), !firstLine.contains(" ")
+        else {
+            throw LedgerError(
+                code: .invalidInput,
+                message: "a statement starts with a line such as \(Self.statementPrefix)custody/1"
+            )
+        }
+        return try signer.sign(text)
     }
 }
