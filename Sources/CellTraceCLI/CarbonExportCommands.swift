@@ -18,7 +18,7 @@ struct PACTExportCommand: ParsableCommand {
             cell. Totals count electricity market-based; location-based and draft-EU figures, the split
             per life-cycle stage, per-kWh figures and the ledger checkpoint are in the CellTrace
             extension. The id is derived from the ledger, subject and size: the same export at the
-            same size has the same id. See Docs/EXPORTS-PACT-PASSPORT.md.
+            same size has the same id. See Docs/EXPORTS.md §5–6.
 
             Example:
               celltrace export pact urn:epc:id:sgtin:4012345.011111.1 -o cell-pcf.json --recipient "OEM Europe GmbH"

@@ -10,7 +10,7 @@ public import SupplyChain
 ///
 /// The figures are version-independent; ``json(_:)`` writes them as a PACT v3 (3.0.3) or v2
 /// (2.3.3) `ProductFootprint`. What each field holds, and why, is in
-/// `Docs/EXPORTS-PACT-PASSPORT.md`.
+/// `Docs/EXPORTS.md §5–6`.
 ///
 /// ```swift
 /// let scope = try LineageScope.collect("urn:epc:id:sgtin:4012345.011111.1", chain: chain)
