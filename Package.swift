@@ -149,7 +149,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CellTraceCLITests",
-            dependencies: ["CellTraceCLI", "LedgerCore", "LedgerCrypto"],
+            dependencies: [
+                "CellTraceCLI", "CellTraceDemoData", "LedgerCore", "LedgerCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: commonSettings
         ),
     ]

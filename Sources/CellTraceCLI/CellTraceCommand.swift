@@ -11,7 +11,7 @@ struct CellTraceCommand: ParsableCommand {
             Every command works on the ledger in --ledger DIR (default: $CELLTRACE_LEDGER, else ./ledger).
             Exit status: 0 success, 1 a verification failed, 2 bad usage or bad input, 3 an internal failure.
 
-            Try it:       demo (a mine-to-pack ledger from published figures, built and toured)
+            Try it:       demo (a mine-to-pack ledger from published figures, toured)
             Start:        init, key
             Actors:       keygen, actor add|list|key-rotate|key-revoke
             Master data:  facility add|list, factors add|list, model add|list
@@ -72,7 +72,7 @@ struct CellTraceCommand: ParsableCommand {
             ("Export", "export, disclosures", "custody bundle, EPCIS, PACT, passport, graph"),
             ("Verify", "verify, prove, verify-proof", "the audit; proofs anyone can check offline"),
         ]
-        var table = TextTable("TASK", "COMMANDS", "")
+        var table = TextTable("TASK", "COMMANDS", "FOR")
         for (task, commands, what) in groups { table.add(task, commands, what) }
         return """
             celltrace: a verifiable ledger of battery materials from mine to cell.
