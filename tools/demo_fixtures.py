@@ -99,7 +99,7 @@ def document(name, created, events):
     body = {"@context": CONTEXT, "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": created,
             "epcisBody": {"eventList": events}}
     with open(path, "w", encoding="utf-8") as file:
-        json.dump(body, file, indent=1, ensure_ascii=False)
+        json.dump(body, file, indent=2, ensure_ascii=False)
         file.write("\n")
 
 

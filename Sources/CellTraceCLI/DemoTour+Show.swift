@@ -50,7 +50,7 @@ extension DemoTour {
         }
 
         heading("Against published figures (kg CO2e per kWh of nominal cell energy, cradle to gate)")
-        var table = TextTable("CELL", "LOCATION", "MARKET", "EU DRAFT", "PRIMARY DATA", "PUBLISHED P5/P50/P95", "")
+        var table = TextTable("CELL", "LOCATION", "MARKET", "EU DRAFT", "PRIMARY DATA", "PUBLISHED P5/P50/P95", "CHECK")
         for cell in figures.cells {
             table.add(
                 cell.label,
