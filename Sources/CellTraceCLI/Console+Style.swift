@@ -25,6 +25,18 @@ extension Console {
         return environment("TERM") != "dumb"
     }
 
+    /// Whether standard error takes colour: the same rules as ``outputTakesColor``, for standard error.
+    static var errorTakesColor: Bool {
+        guard capture == nil, isatty(STDERR_FILENO) == 1 else { return false }
+        if let noColor = environment("NO_COLOR"), !noColor.isEmpty { return false }
+        return environment("TERM") != "dumb"
+    }
+
+    /// `celltrace:`, the start of every error message, in bold red when standard error takes colour.
+    static var errorPrefix: String {
+        errorTakesColor ? "\u{1B}[1;31mcelltrace:\u{1B}[0m" : "celltrace:"
+    }
+
     /// `text` in the given styles when standard output takes colour, else `text` unchanged.
     static func styled(_ text: String, _ styles: Style...) -> String {
         guard !styles.isEmpty, outputTakesColor else { return text }
