@@ -13,6 +13,7 @@ extension DemoTour {
             var serial: String
             var label: String
             var perNominalKWh: [ElectricityMethod: Double]
+            var perNominalKWhByStage: [ElectricityMethod: [LifeCycleStage: Double]]
             var primaryShare: [ElectricityMethod: Double]
             var nominalEnergyKWh: Double
             var published: JSONValue
@@ -53,6 +54,22 @@ extension DemoTour {
                             "serial": .string(cell.serial), "label": .string(cell.label),
                             "nominalEnergyKWh": .number(cell.nominalEnergyKWh),
                             "perNominalKWh": methods(cell.perNominalKWh), "primaryShare": methods(cell.primaryShare),
+                            "perNominalKWhByStage": .object(
+                                Dictionary(
+                                    uniqueKeysWithValues: cell.perNominalKWhByStage.map { method, stages in
+                                        (
+                                            method.rawValue,
+                                            JSONValue.object(
+                                                Dictionary(
+                                                    uniqueKeysWithValues: stages.map {
+                                                        ($0.key.rawValue, .number($0.value))
+                                                    }
+                                                )
+                                            )
+                                        )
+                                    }
+                                )
+                            ),
                             "published": cell.published, "withinPublishedRange": .bool(cell.isWithinPublishedRange),
                         ])
                     }
@@ -130,6 +147,7 @@ extension DemoTour {
                 serial: serial,
                 label: entry["label"]?.stringValue ?? serial,
                 perNominalKWh: [:],
+                perNominalKWhByStage: [:],
                 primaryShare: [:],
                 nominalEnergyKWh: energy,
                 published: entry["published"] ?? .null,
@@ -137,6 +155,10 @@ extension DemoTour {
             )
             for method in ElectricityMethod.allCases {
                 cell.perNominalKWh[method] = energy > 0 ? footprint.total.total(method) / energy : 0
+                for stage in LifeCycleStage.allCases {
+                    cell.perNominalKWhByStage[method, default: [:]][stage] =
+                        energy > 0 ? footprint.total[method, stage] / energy : 0
+                }
                 cell.primaryShare[method] = footprint.primaryShare(method)
             }
             figures.cells.append(cell)

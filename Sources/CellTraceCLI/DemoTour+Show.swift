@@ -1,5 +1,6 @@
 import Carbon
 import LedgerCore
+import SupplyChain
 
 extension DemoTour {
     /// The tour: trace, recall, footprints, what-ifs, the published comparison and the audit.
@@ -68,6 +69,19 @@ extension DemoTour {
         for figure in Set(figures.cells.compactMap { $0.published["figure"]?.stringValue }).sorted() {
             say("  published: \(figure)")
         }
+        say("")
+        var stages = TextTable(["BY STAGE (location / market)"] + figures.cells.map(\.label))
+        for stage in LifeCycleStage.allCases {
+            stages.add(
+                [stage.rawValue]
+                    + figures.cells.map { cell in
+                        [ElectricityMethod.locationBased, .marketBased].map {
+                            Number.fixed(cell.perNominalKWhByStage[$0]?[stage] ?? 0, 1)
+                        }.joined(separator: " / ")
+                    }
+            )
+        }
+        say(stages.rendered)
         if figures.cells.count >= 2, let hungary = figures.cells[0].perNominalKWh[.locationBased],
             let china = figures.cells[1].perNominalKWh[.locationBased], china > 0
         {

@@ -8,7 +8,15 @@ struct TextTable {
         self.header = header
     }
 
+    init(_ header: [String]) {
+        self.header = header
+    }
+
     mutating func add(_ cells: String...) {
+        rows.append(cells)
+    }
+
+    mutating func add(_ cells: [String]) {
         rows.append(cells)
     }
 

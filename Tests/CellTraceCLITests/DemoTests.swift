@@ -51,6 +51,14 @@ import Testing
         let hungary = try #require(cells[0]["perNominalKWh"]?["location-based"]?.doubleValue)
         let china = try #require(cells[1]["perNominalKWh"]?["location-based"]?.doubleValue)
         #expect(hungary < china * 0.95)
+        // … because of cell production alone: the materials are the same.
+        func stage(_ cell: JSONValue, _ stage: String) throws -> Double {
+            try #require(cell["perNominalKWhByStage"]?["location-based"]?[stage]?.doubleValue)
+        }
+        #expect(try stage(cells[0], "main-production") < stage(cells[1], "main-production") / 2)
+        #expect(
+            abs(try stage(cells[0], "raw-material-acquisition") - stage(cells[1], "raw-material-acquisition")) < 1e-6
+        )
         let hungaryMarket = try #require(cells[0]["perNominalKWh"]?["market-based"]?.doubleValue)
         let chinaMarket = try #require(cells[1]["perNominalKWh"]?["market-based"]?.doubleValue)
         #expect(hungaryMarket < chinaMarket * 0.9)
