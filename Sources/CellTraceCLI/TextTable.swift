@@ -32,6 +32,9 @@ struct TextTable {
             row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
             }.joined(separator: "  ")
+        }.map { line in
+            // Empty last cells leave no trailing blanks.
+            String(line[..<(line.lastIndex { $0 != " " }.map(line.index(after:)) ?? line.startIndex)])
         }
         // The header in bold on a terminal (after padding, so the escape codes take no width).
         return ([Console.styled(lines[0], .bold)] + lines.dropFirst()).joined(separator: "\n")
