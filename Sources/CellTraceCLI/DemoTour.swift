@@ -163,6 +163,10 @@ struct DemoTour {
             nothing is rewritten, queries see the corrected view and the audit sees both.
             """
         )
+        if let serial = dataset.expected["cells"]?.arrayValue?.first?["serial"]?.stringValue {
+            say("")
+            try run(["serial", "show", serial], show: true)
+        }
     }
 
     private func writeDataset() throws {

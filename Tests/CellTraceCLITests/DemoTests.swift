@@ -115,6 +115,7 @@ import Testing
         let demo = celltrace("demo", "--dir", directory + "/demo")
         #expect(demo.status == 0, "\(demo.error)")
         for text in [
+            "declares 1 earlier event in error", "cell      0.9 kg, 0.25 kWh nominal",
             "$ celltrace trace urn:epc:id:sgtin:5990001.081100.7", "⚑ 10.1 % from flagged origins",
             "$ celltrace where-used", "$ celltrace footprint", "DATA GAPS", "$ celltrace what-if",
             "Peiseler et al. 2024", "within", "OK: supply chain rebuilt by replay", "OK: entry",
