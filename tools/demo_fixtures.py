@@ -5,9 +5,9 @@ The documents are static files in git; this script is how they were made and how
 consistently. Run it from the package root: python3 tools/demo_fixtures.py
 
 Every quantity below is chosen so that each material's footprint per kg lands near the published
-figure that Fixtures/demo/factors.json and Fixtures/demo/expected.json name (carbon-figures in
-Istrate et al. 2024, the Indonesian nickel routes, MEE/NBS grid factors); the comments give the
-arithmetic. Masses are in tonnes unless the unit says otherwise.
+figure that Fixtures/demo/factors.json and Fixtures/demo/expected.json name (Istrate et al. 2024
+for materials, the Indonesian nickel whitepaper for the HPAL and RKEF routes, MEE/NBS for China's
+grids); the comments give the arithmetic. Masses are in tonnes unless the unit says otherwise.
 """
 import json
 import os
