@@ -41,4 +41,4 @@ lint:
 	$(SWIFT) format lint --strict --recursive Package.swift Sources Tests
 
 clean:
-	rm -rf .build demo-ledger
+	rm -rf .build demo-ledger celltrace-demo

@@ -75,9 +75,24 @@ let package = Package(
             dependencies: ["Carbon", "Provenance", "SupplyChain", "LedgerCore", "LedgerCrypto", "LedgerStorage"],
             swiftSettings: commonSettings
         ),
+        // The demo dataset, built into the binary so that `celltrace demo` needs no repository.
+        .target(
+            name: "CellTraceDemoData",
+            path: "Fixtures/demo",
+            exclude: ["README.md"],
+            sources: ["DemoDataset.swift"],
+            resources: [
+                .embedInCode("network.json"),
+                .embedInCode("factors.json"),
+                .embedInCode("expected.json"),
+                .embedInCode("epcis"),
+            ],
+            swiftSettings: commonSettings
+        ),
         .executableTarget(
             name: "CellTraceCLI",
             dependencies: [
+                "CellTraceDemoData",
                 "Exports",
                 "SupplyChain",
                 "Provenance",
@@ -134,7 +149,10 @@ let package = Package(
         ),
         .testTarget(
             name: "CellTraceCLITests",
-            dependencies: ["CellTraceCLI", "LedgerCore", "LedgerCrypto"],
+            dependencies: [
+                "CellTraceCLI", "CellTraceDemoData", "LedgerCore", "LedgerCrypto",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: commonSettings
         ),
     ]

@@ -130,3 +130,16 @@ func sealOnTwoThreads(_ drafts: [EntryDraft]) throws {
     }
     pthread_join(thread, nil)
 }
+
+/// A progress line on standard error, redrawn in place.
+///
+/// Silent when standard error is not a terminal, so redirected results stay clean; called outside
+/// the timed sections.
+func progress(_ label: String, done: Int, total: Int) {
+    guard isatty(STDERR_FILENO) == 1, total > 0 else { return }
+    let width = 30
+    let filled = min(width, done * width / total)
+    let bar = String(repeating: "█", count: filled) + String(repeating: "░", count: width - filled)
+    var line = "\r\(label) \(bar) \(done)/\(total)" + (done >= total ? "\r\u{1B}[K" : "")
+    line.withUTF8 { _ = write(STDERR_FILENO, $0.baseAddress, $0.count) }
+}

@@ -122,6 +122,7 @@ if sections.contains("append") || sections.contains("verify") {
                 start = end
             }
             ledgerRates.append(Double(count) / clock.seconds)
+            progress("append, batches of \(batch)", done: run + 1, total: runs)
             if run == runs - 1 {
                 let rawBytes = fileSize(rawPath + "/data.mdb")
                 let ledgerBytes = fileSize(ledgerPath + "/data.mdb")
@@ -292,6 +293,7 @@ if sections.contains("proofs") {
             }
             try ledger.append(drafts)
             index = end
+            progress("building the proof ledger", done: index, total: proofEntries)
         }
         print("built in \(format(build.seconds, 1)) s (non-durable commits; proofs do not depend on durability)")
         var generator = SystemRandomNumberGenerator()

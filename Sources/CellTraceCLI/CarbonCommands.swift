@@ -502,9 +502,12 @@ enum FootprintOutput {
                 "  factor   \(use.key) = \(Number.significant(use.value)) \(use.unit) (\(use.source)\(use.year.map { ", \($0)" } ?? ""); \(use.table)\(use.sequenceNumber.map { " #\($0)" } ?? ""))"
             )
         }
+        var rules: Set<String> = []
         for contribution in footprint.contributions {
             if let allocation = contribution.allocation, allocation.method != .single {
-                lines.append("  rule     \(contribution.eventID ?? contribution.lot): \(allocation.reason)")
+                // One line per event: an event with several outputs in the lineage has one rule.
+                let line = "  rule     \(contribution.eventID ?? contribution.lot): \(allocation.reason)"
+                if rules.insert(line).inserted { lines.append(line) }
             }
         }
         lines.append("  rules    --json lists every rule applied")

@@ -11,6 +11,7 @@ struct CellTraceCommand: ParsableCommand {
             Every command works on the ledger in --ledger DIR (default: $CELLTRACE_LEDGER, else ./ledger).
             Exit status: 0 success, 1 a verification failed, 2 bad usage or bad input, 3 an internal failure.
 
+            Try it:       demo (a mine-to-pack ledger from published figures, toured)
             Start:        init, key
             Actors:       keygen, actor add|list|key-rotate|key-revoke
             Master data:  facility add|list, factors add|list, model add|list
@@ -22,8 +23,11 @@ struct CellTraceCommand: ParsableCommand {
             Export:       export custody|epcis|pact|passport|graph, disclosures
             Prove:        prove inclusion, prove consistency
             Verify:       verify, verify-proof, verify-bundle
+
+            Shell completions: celltrace --generate-completion-script bash|zsh|fish
             """,
         subcommands: [
+            DemoCommand.self,
             InitCommand.self,
             KeygenCommand.self,
             ActorCommand.self,
@@ -51,6 +55,36 @@ struct CellTraceCommand: ParsableCommand {
             VerifyCommand.self,
         ]
     )
+
+    /// `celltrace` alone: a short overview of the commands, grouped by task.
+    func run() throws {
+        Console.out(Self.overview)
+    }
+
+    static var overview: String {
+        let groups = [
+            ("Try it", "demo", "a mine-to-pack ledger from published figures, built and toured"),
+            ("Start", "init, key, keygen", "a ledger and its signing key; actors' keys"),
+            ("Master data", "actor, facility, factors, model", "who, where, which factors, which battery"),
+            ("Record", "import, append", "EPCIS 2.0 events as signed submissions; plain entries"),
+            ("Read", "lot show, serial show, log, checkpoint", "lots, serials, entries, checkpoints"),
+            ("Provenance", "trace, where-used", "back to the mines; the recall query"),
+            ("Carbon", "footprint, what-if, declaration", "per cell, per kWh, per stage; Art. 7"),
+            ("Export", "export, disclosures", "custody bundle, EPCIS, PACT, passport, graph"),
+            ("Verify", "verify, prove, verify-proof, verify-bundle", "the audit; proofs and bundles anyone can check offline"),
+        ]
+        var table = TextTable("TASK", "COMMANDS", "FOR")
+        for (task, commands, what) in groups { table.add(task, commands, what) }
+        return """
+            celltrace: a verifiable ledger of battery materials from mine to cell.
+
+            \(table.rendered)
+
+            New here? Run `celltrace demo`. Every command has --help with an example
+            (celltrace help COMMAND); --json where a program reads the output.
+            Shell completions: celltrace --generate-completion-script bash|zsh|fish
+            """
+    }
 }
 
 /// The `--ledger` option every ledger command takes.

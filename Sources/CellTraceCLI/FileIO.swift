@@ -75,3 +75,30 @@ extension FileIO {
         }
     }
 }
+
+extension FileIO {
+    /// Creates a directory (mode 0755) and any missing parents; an existing directory is fine.
+    static func createDirectory(_ path: String) throws {
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if mkdir(prefix, 0o755) != 0 && errno != EEXIST {
+                throw Error(message: "cannot create the directory \(prefix): \(String(cString: strerror(errno)))")
+            }
+            prefix += "/"
+        }
+    }
+
+    /// Whether `path` does not exist or is an empty directory.
+    static func isMissingOrEmptyDirectory(_ path: String) -> Bool {
+        guard let directory = opendir(path) else { return errno == ENOENT }
+        defer { closedir(directory) }
+        while let entry = readdir(directory) {
+            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
+                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            }
+            if name != "." && name != ".." { return false }
+        }
+        return true
+    }
+}

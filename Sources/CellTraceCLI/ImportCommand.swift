@@ -44,7 +44,9 @@ struct ImportCommand: ParsableCommand {
         do {
             privateKey = try Ed25519PrivateKey(pemFile: key)
         } catch {
-            throw Failure.badInput("cannot read the private key \(key): \(error)")
+            throw Failure.badInput(
+                "cannot read the private key \(key): \(error); give the PEM file `celltrace keygen` wrote for \(actor)"
+            )
         }
         let bytes = try InputFile.read(file)
         let chain = try options.openChain()

@@ -1,4 +1,5 @@
-/// A plain text table for terminal output: columns padded to their widest cell.
+/// A plain text table for terminal output: columns padded to their widest cell, the header in bold
+/// on a terminal.
 struct TextTable {
     var header: [String]
     var rows: [[String]] = []
@@ -7,7 +8,15 @@ struct TextTable {
         self.header = header
     }
 
+    init(_ header: [String]) {
+        self.header = header
+    }
+
     mutating func add(_ cells: String...) {
+        rows.append(cells)
+    }
+
+    mutating func add(_ cells: [String]) {
         rows.append(cells)
     }
 
@@ -19,10 +28,15 @@ struct TextTable {
                 widths[index] = max(widths[index], cell.count)
             }
         }
-        return all.map { row in
+        let lines = all.map { row in
             row.enumerated().map { index, cell in
                 index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
             }.joined(separator: "  ")
-        }.joined(separator: "\n")
+        }.map { line in
+            // Empty last cells leave no trailing blanks.
+            String(line[..<(line.lastIndex { $0 != " " }.map(line.index(after:)) ?? line.startIndex)])
+        }
+        // The header in bold on a terminal (after padding, so the escape codes take no width).
+        return ([Console.styled(lines[0], .bold)] + lines.dropFirst()).joined(separator: "\n")
     }
 }

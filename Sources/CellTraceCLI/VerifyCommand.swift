@@ -64,13 +64,16 @@ struct VerifyCommand: ParsableCommand {
             }
             Console.out(JSONValue.object(object).canonicalString)
         } else if report.isValid, let indexes, indexes.isValid {
-            var line = "OK: \(report.entriesChecked) entries, \(report.nodesChecked) Merkle nodes, "
+            var line =
+                Console.styled("OK", .green, .bold)
+                + ": \(report.entriesChecked) entries, \(report.nodesChecked) Merkle nodes, "
             line += "\(report.checkpointsChecked) checkpoints, \(report.indexRowsChecked) index rows"
             if deep { line += ", \(report.openingsChecked) openings" }
             Console.out(line + " verified")
             if indexes.rowsCompared > 0 {
                 Console.out(
-                    "OK: supply chain rebuilt by replay: \(indexes.rowsCompared) index rows match, \(indexes.submissionsVerified) submission signatures verified"
+                    Console.styled("OK", .green, .bold)
+                        + ": supply chain rebuilt by replay: \(indexes.rowsCompared) index rows match, \(indexes.submissionsVerified) submission signatures verified"
                 )
             }
         }

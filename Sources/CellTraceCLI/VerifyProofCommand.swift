@@ -76,7 +76,8 @@ struct VerifyProofCommand: ParsableCommand {
             )
         } else {
             Console.out(
-                "OK: entry \(parsed.index) is included in \(parsed.checkpoint.checkpoint.origin) at size \(size), checkpoint signed by \(key.name)"
+                Console.styled("OK", .green, .bold)
+                    + ": entry \(parsed.index) is included in \(parsed.checkpoint.checkpoint.origin) at size \(size), checkpoint signed by \(key.name)"
             )
         }
     }

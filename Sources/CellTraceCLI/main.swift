@@ -19,10 +19,10 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
         try command.run()
         return 0
     } catch let failure as Failure {
-        Console.err("celltrace: \(failure.message)")
+        Console.err("\(Console.errorPrefix) \(failure.message)")
         return failure.status.rawValue
     } catch let error as SupplyChainError {
-        Console.err("celltrace: \(error.message)")
+        Console.err("\(Console.errorPrefix) \(error.message)")
         for problem in error.problems.prefix(200) {
             Console.err("  \(problem)")
         }
@@ -34,16 +34,16 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
         }
         return error.code == .ledger ? Failure.Status.internalFailure.rawValue : Failure.Status.badInput.rawValue
     } catch let error as ProvenanceError {
-        Console.err("celltrace: \(error.description)")
+        Console.err("\(Console.errorPrefix) \(error.description)")
         return Failure.Status.badInput.rawValue
     } catch let error as CarbonError {
-        Console.err("celltrace: \(error.description)")
+        Console.err("\(Console.errorPrefix) \(error.description)")
         return Failure.Status.badInput.rawValue
     } catch let error as ExportError {
         Console.err("celltrace: \(error.message)")
         return error.isDefect ? Failure.Status.internalFailure.rawValue : Failure.Status.badInput.rawValue
     } catch let error as LedgerError {
-        Console.err("celltrace: \(error.message)")
+        Console.err("\(Console.errorPrefix) \(error.message)")
         return Failure.status(for: error).rawValue
     } catch {
         let code = CellTraceCommand.exitCode(for: error)

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import LedgerCore
 import LedgerCrypto
@@ -210,13 +211,38 @@ let lotLines = """
         let help = celltrace("--help")
         #expect(help.status == 0)
         try expectGolden(help.output, "celltrace-help.txt")
-        for command in [
-            "init", "append", "log", "checkpoint", "key", "prove", "verify-proof", "verify", "keygen", "import",
-        ] {
-            let sub = celltrace(command == "prove" ? ["prove", "inclusion", "--help"] : [command, "--help"])
-            #expect(sub.status == 0)
-            #expect(sub.output.contains("Example"), "\(command) --help has no example")
+    }
+
+    @Test func everyCommandsHelpHasAnExample() throws {
+        func leaves(_ type: any ParsableCommand.Type, _ path: [String]) -> [[String]] {
+            let subcommands = type.configuration.subcommands
+            if subcommands.isEmpty { return [path] }
+            return subcommands.flatMap { leaves($0, path + [$0.configuration.commandName ?? "?"]) }
         }
+        // `export` has no formats yet (they are being added, each a leaf with its own example).
+        let commands = leaves(CellTraceCommand.self, []).filter { $0 != ["export"] }
+        #expect(commands.count > 30)
+        for command in commands {
+            let help = celltrace(command + ["--help"])
+            #expect(help.status == 0, "\(command)")
+            #expect(
+                help.output.contains("Example"),
+                "celltrace \(command.joined(separator: " ")) --help has no example"
+            )
+        }
+    }
+
+    @Test func noArgumentsPrintsAGroupedOverview() throws {
+        let overview = celltrace([])
+        #expect(overview.status == 0)
+        try expectGolden(overview.output, "celltrace-overview.txt")
+        #expect(overview.output.contains("celltrace demo") && overview.output.contains("--generate-completion-script"))
+        // Shell completions come from argument-parser.
+        let completions = celltrace("--generate-completion-script", "bash")
+        #expect(completions.status == 0 && completions.output.contains("celltrace"))
+        // Colour only on a terminal: captured output never has escape codes.
+        #expect(Console.styled("OK", .green) == "OK")
+        #expect(!celltrace("model", "list", "--help").output.contains("\u{1B}["))
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import LedgerCore
 import LedgerCrypto
 import SupplyChain
@@ -81,6 +82,30 @@ struct CorrectionTests {
         )
         #expect(report.retractions == 2)
         #expect(try fixture.chain.lot("ORE-B")?.lot.retractedAt != nil)
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
+    @Test("a commissioning declared in error gives its cells' mass back: the same serials can be recommissioned")
+    func retractedCommissioningReturnsItsMass() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        // The cell lot holds 100 t; 1000 cells of 0.9 kg are commissioned. 99 000 cells of 1 kg fit once.
+        let wrong = """
+            {"type":"ObjectEvent","eventTime":"2026-03-01T08:00:00+01:00","eventTimeZoneOffset":"+01:00","action":"ADD",\
+            "bizLocation":{"id":"urn:celltrace:facility:cell-plant"},"epcList":[],\
+            "ct:cellLot":"urn:celltrace:lot:cells-nmc811-0225",\
+            "ct:serialRanges":[{"prefix":"urn:test:cell:","first":"1","last":"99000"}],\
+            "ct:cellMass":{"quantity":1,"uom":"KGM"},"ct:nominalEnergy":{"quantity":0.5,"uom":"KWH"}}
+            """
+        try fixture.chain.importSubmission(Array(wrong.utf8), actor: "cell-co", key: try fixture.key("cell-co"))
+        let right = wrong.replacingOccurrences(of: "0.5,", with: "0.25,")
+            .replacingOccurrences(of: "08:00:00", with: "09:00:00")
+        let report = try fixture.chain.importSubmission(
+            Array([try declaredInError(wrong), right].joined(separator: "\n").utf8),
+            actor: "cell-co",
+            key: try fixture.key("cell-co")
+        )
+        #expect(report.retractions == 1 && report.written == 2)
         #expect(try fixture.chain.auditIndexes().isValid)
     }
 

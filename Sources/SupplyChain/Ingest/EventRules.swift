@@ -1060,9 +1060,11 @@ extension Rules {
             setHolding(move.lot, move.from, ours.adding(move.kg) ?? ours)
         }
         for serial in effects.serials {
-            // The range leaves the index; its event record keeps what it was.
+            // The range leaves the index (its event record keeps what it was); it is read first, so
+            // that its cells' mass goes back to the lot and its lot-serials row goes too.
+            let range = try commissionedRange(effects: serial, txn)
             store.delete(.serials, IndexKey.serial(prefix: serial.prefix, last: serial.last))
-            if let range = try commissionedRange(effects: serial, txn), var lot = try lot(range.lot, txn) {
+            if let range, var lot = try lot(range.lot, txn) {
                 store.delete(.lotSerials, IndexKey.lotSerial(range.lot, prefix: serial.prefix, last: serial.last))
                 lot.commissionedKg = lot.commissionedKg.subtracting(range.totalMassKg) ?? .zero
                 putLot(lot)

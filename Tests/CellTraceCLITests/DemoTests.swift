@@ -1,0 +1,162 @@
+import CellTraceDemoData
+import Foundation
+import LedgerCore
+import Testing
+
+@testable import CellTraceCLI
+
+/// `celltrace demo` end to end: the ledger it builds from the demo dataset, its key figures against
+/// the fixture's own published sources (`Fixtures/demo/expected.json`), and the tour it prints.
+@Suite struct DemoTests {
+    static let expected: JSONValue = {
+        guard let bytes = FileManager.default.contents(atPath: fixturesPath("demo/expected.json")),
+            let json = try? JSONValue(parsing: Array(bytes))
+        else { return .null }
+        return json
+    }()
+
+    /// Runs `celltrace demo --json` in a fresh directory and returns its summary.
+    private func summary() throws -> JSONValue {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let demo = celltrace("demo", "--dir", directory + "/demo", "--json")
+        #expect(demo.status == 0, "\(demo.error)")
+        return try JSONValue(parsing: demo.output)
+    }
+
+    @Test func demoFiguresMatchTheirPublishedSources() throws {
+        let summary = try summary()
+        let cells = try #require(summary["cells"]?.arrayValue)
+        let expectedCells = try #require(Self.expected["cells"]?.arrayValue)
+        #expect(cells.count == expectedCells.count && cells.count == 3)
+        for (cell, expected) in zip(cells, expectedCells) {
+            let label = expected["label"]?.stringValue ?? "?"
+            let tolerance = try #require(expected["demo"]?["tolerance"]?.doubleValue)
+            for method in ["location-based", "market-based", "eu-draft"] {
+                let value = try #require(cell["perNominalKWh"]?[method]?.doubleValue)
+                let want = try #require(expected["demo"]?[method]?.doubleValue)
+                #expect(abs(value - want) <= want * tolerance, "\(label) \(method): \(value), expected \(want)")
+            }
+            // Plausible against the published 5th–95th percentile range the fixture names.
+            let location = try #require(cell["perNominalKWh"]?["location-based"]?.doubleValue)
+            let low = try #require(expected["published"]?["low"]?.doubleValue)
+            let high = try #require(expected["published"]?["high"]?.doubleValue)
+            #expect(location >= low && location <= high, "\(label): \(location) outside \(low)–\(high)")
+            #expect(cell["withinPublishedRange"] == true)
+            // Most of the footprint rests on primary data; the defaults are named as gaps.
+            let primary = try #require(cell["primaryShare"]?["location-based"]?.doubleValue)
+            #expect(primary > 0.7 && primary < 0.9, "\(label): primary data share \(primary)")
+        }
+        // The Hungarian plant (grid + wind PPA) is below the Chinese grid plant for the same cell.
+        let hungary = try #require(cells[0]["perNominalKWh"]?["location-based"]?.doubleValue)
+        let china = try #require(cells[1]["perNominalKWh"]?["location-based"]?.doubleValue)
+        #expect(hungary < china * 0.95)
+        // … because of cell production alone: the materials are the same.
+        func stage(_ cell: JSONValue, _ stage: String) throws -> Double {
+            try #require(cell["perNominalKWhByStage"]?["location-based"]?[stage]?.doubleValue)
+        }
+        #expect(try stage(cells[0], "main-production") < stage(cells[1], "main-production") / 2)
+        #expect(
+            abs(try stage(cells[0], "raw-material-acquisition") - stage(cells[1], "raw-material-acquisition")) < 1e-6
+        )
+        let hungaryMarket = try #require(cells[0]["perNominalKWh"]?["market-based"]?.doubleValue)
+        let chinaMarket = try #require(cells[1]["perNominalKWh"]?["market-based"]?.doubleValue)
+        #expect(hungaryMarket < chinaMarket * 0.9)
+
+        // Materials per kg: near the fixture's value and within the published bounds it names.
+        let materials = try #require(summary["materials"]?.arrayValue)
+        let expectedMaterials = try #require(Self.expected["materials"]?.arrayValue)
+        #expect(materials.count == expectedMaterials.count)
+        for (material, expected) in zip(materials, expectedMaterials) {
+            let value = try #require(material["perKg"]?.doubleValue)
+            let want = try #require(expected["demo"]?.doubleValue)
+            let tolerance = try #require(expected["tolerance"]?.doubleValue)
+            let lot = expected["lot"]?.stringValue ?? "?"
+            #expect(abs(value - want) <= want * tolerance, "\(lot): \(value) kg CO2e/kg, expected \(want)")
+            let low = try #require(expected["published"]?["low"]?.doubleValue)
+            let high = try #require(expected["published"]?["high"]?.doubleValue)
+            #expect(value >= low && value <= high, "\(lot): \(value) outside \(low)–\(high)")
+        }
+
+        // What-ifs: brine lithium and wind power at the cathode plant both lower the footprint.
+        let whatIfs = try #require(summary["whatIf"]?.arrayValue)
+        #expect(whatIfs.count == 2)
+        for whatIf in whatIfs {
+            let base = try #require(whatIf["base"]?.doubleValue)
+            let scenario = try #require(whatIf["scenario"]?.doubleValue)
+            #expect(scenario < base * 0.99, "\(whatIf["label"]?.stringValue ?? "?")")
+        }
+    }
+
+    @Test func demoTracesOriginsHonoursTheCorrectionAndPassesTheAudit() throws {
+        let summary = try summary()
+        // The trace of the Debrecen cell: lithium from Australia and Chile, cobalt from the DR Congo
+        // with the artisanal source flagged.
+        let origins = try #require(summary["origins"]?.arrayValue)
+        let lithium = try #require(origins.first { $0["element"] == "Li" })
+        #expect(lithium["countries"]?.stringValue?.contains("AU") == true)
+        #expect(lithium["countries"]?.stringValue?.contains("CL") == true)
+        let cobalt = try #require(origins.first { $0["element"] == "Co" })
+        #expect(cobalt["countries"] == "CD 100.0 %")
+        let flagged = try #require(cobalt["flaggedShare"]?.doubleValue)
+        #expect(flagged > 0.05 && flagged < 0.2)
+        #expect(origins.first { $0["element"] == "Ni" }?["countries"] == "ID 100.0 %")
+        // The commissioning recorded with 0.52 kWh per cell was declared in error; queries use 0.25.
+        #expect(summary["retractedEvents"] == 1)
+        #expect(summary["cells"]?.arrayValue?.first?["nominalEnergyKWh"] == 0.25)
+        // The audit rebuilds everything and checks every actor's signature.
+        #expect(summary["audit"]?["valid"] == true)
+        #expect(summary["audit"]?["submissions"] == 14)
+    }
+
+    @Test func demoPrintsTheTourAndRefusesAUsedDirectory() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let demo = celltrace("demo", "--dir", directory + "/demo")
+        #expect(demo.status == 0, "\(demo.error)")
+        for text in [
+            "declares 1 earlier event in error", "cell      0.9 kg, 0.25 kWh nominal",
+            "$ celltrace trace urn:epc:id:sgtin:5990001.081100.7", "⚑ 10.1 % from flagged origins",
+            "$ celltrace where-used", "$ celltrace footprint", "DATA GAPS", "$ celltrace what-if",
+            "Peiseler et al. 2024", "within", "OK: supply chain rebuilt by replay", "OK: entry",
+        ] {
+            #expect(demo.output.contains(text), "the tour lacks \(text)")
+        }
+        #expect(!demo.output.contains("\u{1B}["), "no colour when the output is not a terminal")
+        for file in ["dataset/network.json", "keys/debrecen-cells.pem", "ledger/data.mdb", "proofs/ledger.vkey"] {
+            #expect(FileManager.default.fileExists(atPath: directory + "/demo/" + file), "\(file)")
+        }
+        // The proof it wrote checks with the independent verifier.
+        let proofs = try FileManager.default.contentsOfDirectory(atPath: directory + "/demo/proofs")
+        let proof = try #require(proofs.first { $0.hasSuffix(".proof") })
+        let python = runProcess(
+            "/usr/bin/env",
+            [
+                "python3", toolsPath("verify_proof.py"), directory + "/demo/proofs/" + proof,
+                directory + "/demo/proofs/" + proof.replacingOccurrences(of: ".proof", with: ".json"),
+                directory + "/demo/proofs/ledger.vkey",
+            ]
+        )
+        #expect(python.status == 0, "\(python.output)")
+
+        let again = celltrace("demo", "--dir", directory + "/demo")
+        #expect(again.status == 2)
+        #expect(again.error.contains("is not empty") && again.error.contains("--dir"), "\(again.error)")
+        let missing = celltrace("demo", "--dir", directory + "/other", "--fixtures", directory + "/nowhere")
+        #expect(missing.status == 2 && missing.error.contains("--fixtures"), "\(missing.error)")
+    }
+
+    @Test func builtInDatasetIsTheFixturesDirectory() throws {
+        let root = fixturesPath("demo")
+        var onDisk: Set<String> = []
+        for name in try FileManager.default.subpathsOfDirectory(atPath: root)
+        where name.hasSuffix(".json")
+            || name.hasSuffix(".jsonld")
+        {
+            onDisk.insert(name)
+            let bytes = try #require(FileManager.default.contents(atPath: root + "/" + name))
+            #expect(DemoDataset.files[name] == Array(bytes), "\(name) differs from the built-in copy")
+        }
+        #expect(Set(DemoDataset.files.keys) == onDisk, "list every dataset file in Fixtures/demo/DemoDataset.swift")
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import LedgerCore
+import Testing
+
+@testable import CellTraceCLI
+
+/// The master-data commands the other suites do not reach: key rotation and revocation, factor
+/// tables listed back.
+@Suite struct MasterDataCLITests {
+    @Test func keyRotateAndRevokeThroughTheRootCommand() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = SupplyChainCLITests.chainLedger(directory)
+        #expect(celltrace("keygen", directory + "/pilbara-2027.pem").status == 0)
+        let rotated = celltrace(
+            "actor",
+            "key-rotate",
+            "pilbara-mining",
+            "--key",
+            directory + "/pilbara-2027.pub.pem",
+            "--ledger",
+            ledger
+        )
+        #expect(rotated.status == 0, "\(rotated.error)")
+        let actors = try JSONValue(parsing: celltrace("actor", "list", "--ledger", ledger, "--json").output)
+        let pilbara = try #require(actors.arrayValue?.first { $0["id"] == "pilbara-mining" })
+        let keys = try #require(pilbara["keys"]?.arrayValue)
+        #expect(keys.count == 2)
+        let newKey = try #require(keys.last?["id"]?.stringValue)
+
+        // The old key no longer signs; the new one does until it is revoked.
+        let old = celltrace(
+            "import",
+            fixturesPath("epcis/chain/01-mine.jsonld"),
+            "--as",
+            "pilbara-mining",
+            "--key",
+            directory + "/pilbara-mining.pem",
+            "--ledger",
+            ledger,
+            "--dry-run"
+        )
+        #expect(old.status != 0 && old.error.contains("not the current key"), "\(old.error)")
+        let revoked = celltrace(
+            "actor",
+            "key-revoke",
+            "pilbara-mining",
+            "--key-id",
+            newKey,
+            "--reason",
+            "compromised",
+            "--ledger",
+            ledger
+        )
+        #expect(revoked.status == 0, "\(revoked.error)")
+        let again = celltrace("actor", "key-revoke", "pilbara-mining", "--key-id", newKey, "--ledger", ledger)
+        #expect(again.status == 2 && again.error.contains(newKey), "\(again.error)")
+        let unknown = celltrace("actor", "key-rotate", "nobody", "--key", directory + "/pilbara-2027.pub.pem")
+        #expect(unknown.status == 2)
+        #expect(celltrace("verify", "--ledger", ledger).status == 0)
+    }
+
+    @Test func factorsListShowsEveryTableVersion() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger"
+        #expect(celltrace("init", "--ledger", ledger).status == 0)
+        let added = celltrace("factors", "add", fixturesPath("factors/reference-2023.json"), "--ledger", ledger)
+        #expect(added.status == 0, "\(added.error)")
+        let list = celltrace("factors", "list", "--ledger", ledger)
+        #expect(list.status == 0)
+        #expect(list.output.hasPrefix("TABLE") && list.output.contains("celltrace-reference"), "\(list.output)")
+        let json = try JSONValue(parsing: celltrace("factors", "list", "--ledger", ledger, "--json").output)
+        #expect(json.arrayValue?.first?["id"] == "celltrace-reference")
+        let twice = celltrace("factors", "add", fixturesPath("factors/reference-2023.json"), "--ledger", ledger)
+        #expect(twice.status == 2 && twice.error.contains("celltrace-reference"), "\(twice.error)")
+    }
+}
