@@ -71,7 +71,10 @@ struct CellTraceCommand: ParsableCommand {
             ("Provenance", "trace, where-used", "back to the mines; the recall query"),
             ("Carbon", "footprint, what-if, declaration", "per cell, per kWh, per stage; Art. 7"),
             ("Export", "export, disclosures", "custody bundle, EPCIS, PACT, passport, graph"),
-            ("Verify", "verify, prove, verify-proof, verify-bundle", "the audit; proofs and bundles anyone can check offline"),
+            (
+                "Verify", "verify, prove, verify-proof, verify-bundle",
+                "the audit; proofs and bundles anyone can check offline"
+            ),
         ]
         var table = TextTable("TASK", "COMMANDS", "FOR")
         for (task, commands, what) in groups { table.add(task, commands, what) }

@@ -136,9 +136,70 @@ extension DemoTour {
             say("Without CellTrace installed: python3 tools/verify_proof.py \(proof) \(bytes) \(vkey)")
         }
 
-        // EXPORTS — to be wired when `celltrace export` lands: one more heading that runs
-        // `celltrace export custody|epcis|pact|passport|graph` for `firstSerial` into
-        // `directory + "/exports"` and prints the paths it wrote (and a line in `finish`).
+        try showExports()
+    }
+
+    /// Exports of the first cell in every format, each recorded as a disclosure, and the custody
+    /// bundle checked offline.
+    mutating func showExports() throws {
+        heading("What leaves the company: exports, each recorded in the ledger as a disclosure")
+        try FileIO.createDirectory(exportsPath)
+        let bundle = "\(exportsPath)/cell.custody.json"
+        let vkey = "\(proofsPath)/ledger.vkey"
+        if (try? FileIO.readAll(vkey)) == nil { try write(try run(["key"]), to: vkey) }
+        say("# for the verifier who audits the declaration: every sealed field revealed, so the footprint")
+        say("# can be recomputed (the lithium refiner's economic allocation needs its co-product prices)")
+        try run(
+            [
+                "export", "custody", firstSerial, "--profile", "auditor", "-o", bundle, "--recipient",
+                "Notified body (verifier)",
+            ],
+            show: true
+        )
+        try run(["verify-bundle", bundle, "--vkey", vkey], ledger: false, show: true)
+        say("Without CellTrace installed: python3 tools/verify_bundle.py \(bundle) \(vkey)")
+        say("")
+        try run(
+            [
+                "export", "epcis", firstSerial, "--profile", "public", "-o", "\(exportsPath)/cell.epcis.jsonld",
+                "--recipient", "Battery passport registry",
+            ],
+            show: true
+        )
+        try run(
+            [
+                "export", "pact", firstSerial, "-o", "\(exportsPath)/cell.pact.json", "--recipient",
+                "OEM Europe GmbH",
+            ],
+            show: true
+        )
+        try run(
+            [
+                "export", "passport", firstSerial, "--profile", "public", "-o",
+                "\(exportsPath)/cell.passport.json", "--recipient", "Battery passport registry",
+            ],
+            show: true
+        )
+        do {
+            try run(
+                [
+                    "export", "graph", firstSerial, "--format", "svg", "-o", "\(exportsPath)/cell-lineage.svg",
+                    "--recipient", "OEM Europe GmbH",
+                ],
+                show: true
+            )
+        } catch let failure as Failure where failure.status == .badInput {
+            say("(Graphviz is not installed here: the lineage is written as DOT text instead)")
+            try run(
+                [
+                    "export", "graph", firstSerial, "-o", "\(exportsPath)/cell-lineage.dot", "--recipient",
+                    "OEM Europe GmbH",
+                ],
+                show: true
+            )
+        }
+        say("")
+        try run(["disclosures"], show: true)
     }
 
     /// The closing lines: what was built, where, and what to try next.
@@ -149,6 +210,7 @@ extension DemoTour {
         say("  keys     \(keysPath)/ (made fresh on this run; the private keys never enter the ledger)")
         say("  ledger   \(ledgerPath)/")
         say("  proofs   \(proofsPath)/")
+        say("  exports  \(exportsPath)/ (custody bundle, EPCIS 2.0, PACT, passport section, lineage picture)")
         say("Try next (with CELLTRACE_LEDGER=\(ledgerPath)):")
         say("  celltrace lot show urn:celltrace:lot:cam811-hunan-2602")
         say(

@@ -64,6 +64,7 @@ struct DemoTour {
     var datasetPath: String { directory + "/dataset" }
     var keysPath: String { directory + "/keys" }
     var proofsPath: String { directory + "/proofs" }
+    var exportsPath: String { directory + "/exports" }
 
     init(directory: String, dataset: Dataset, quiet: Bool) throws {
         guard FileIO.isMissingOrEmptyDirectory(directory) else {

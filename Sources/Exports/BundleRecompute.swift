@@ -39,8 +39,15 @@ struct Recompute {
         guard let body = bodies[sequence] else {
             throw fail(item, "operand on entry \(sequence), which the bundle does not carry")
         }
+        // A field inside a sealed member (a price inside the sealed co-product prices) is withheld
+        // with it.
+        for length in 1...max(pointer.tokens.count, 1) {
+            let prefix = JSONPointer(tokens: Array(pointer.tokens.prefix(length)))
+            if let value = prefix.value(in: body), Commitment(placeholder: value) != nil {
+                return .withheld("entry \(sequence) \(prefix.text)")
+            }
+        }
         guard let field = pointer.value(in: body) else { throw fail(item, "entry \(sequence) has no field \(at)") }
-        if Commitment(placeholder: field) != nil { return .withheld("entry \(sequence) \(at)") }
         guard var number = field.doubleValue ?? field.stringValue.flatMap({ Double($0) }) else {
             throw fail(item, "entry \(sequence) \(at) is not a number")
         }

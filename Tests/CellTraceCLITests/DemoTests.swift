@@ -119,11 +119,17 @@ import Testing
             "$ celltrace trace urn:epc:id:sgtin:5990001.081100.7", "⚑ 10.1 % from flagged origins",
             "$ celltrace where-used", "$ celltrace footprint", "DATA GAPS", "$ celltrace what-if",
             "Peiseler et al. 2024", "within", "OK: supply chain rebuilt by replay", "OK: entry",
+            "$ celltrace export custody", "bundle verified", "footprint      recomputed from the entries",
+            "trace          recomputed from the entries", "$ celltrace disclosures", "Notified body (verifier)",
         ] {
             #expect(demo.output.contains(text), "the tour lacks \(text)")
         }
         #expect(!demo.output.contains("\u{1B}["), "no colour when the output is not a terminal")
-        for file in ["dataset/network.json", "keys/debrecen-cells.pem", "ledger/data.mdb", "proofs/ledger.vkey"] {
+        for file in [
+            "dataset/network.json", "keys/debrecen-cells.pem", "ledger/data.mdb", "proofs/ledger.vkey",
+            "exports/cell.custody.json", "exports/cell.epcis.jsonld", "exports/cell.pact.json",
+            "exports/cell.passport.json",
+        ] {
             #expect(FileManager.default.fileExists(atPath: directory + "/demo/" + file), "\(file)")
         }
         // The proof it wrote checks with the independent verifier.
