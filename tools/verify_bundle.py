@@ -24,7 +24,8 @@ import sys
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from verify_proof import Invalid, b64, node, parse_checkpoint, parse_vkey, root_from_inclusion, verify_note
+from verify_proof import (Invalid, b64, parse_checkpoint, parse_vkey, root_from_consistency, root_from_inclusion,
+                          verify_note)
 
 FORMAT = "celltrace-custody/1"
 METHODS = ("location-based", "market-based", "eu-draft")
@@ -575,41 +576,6 @@ def check_footprint(bundle, entries, opened):
 
 
 # ---- §1.5 item 6 and the command line ---------------------------------------------------------------
-
-def root_from_consistency(old_size, size, old_root, proof):
-    """RFC 9162 §2.1.4.2: the new root a consistency proof leads to from the old root."""
-    if not 0 < old_size <= size:
-        raise Invalid(f"old size {old_size} is not between 1 and the new size {size}")
-    if any(len(h) != 32 for h in proof):
-        raise Invalid("a proof hash is not 32 bytes")
-    if old_size == size:
-        if proof:
-            raise Invalid("equal sizes take an empty proof")
-        return old_root
-    if not proof:
-        raise Invalid("the proof is empty")
-    if old_size & (old_size - 1) == 0:  # a power of two: the old root is the first node
-        proof = [old_root] + proof
-    fn, sn = old_size - 1, size - 1
-    while fn & 1:
-        fn, sn = fn >> 1, sn >> 1
-    fr = sr = proof[0]
-    for c in proof[1:]:
-        if sn == 0:
-            raise Invalid("the proof is longer than the path")
-        if fn & 1 or fn == sn:
-            fr, sr = node(c, fr), node(c, sr)
-            while not fn & 1 and fn != 0:
-                fn, sn = fn >> 1, sn >> 1
-        else:
-            sr = node(sr, c)
-        fn, sn = fn >> 1, sn >> 1
-    if sn != 0:
-        raise Invalid("the proof is shorter than the path")
-    if fr != old_root:
-        raise Invalid("the proof does not start from the old root")
-    return sr
-
 
 def check_consistency(bundle, size, root, old_text, vkey):
     """Item 6: the tree at treeSize extends the one of the OLD checkpoint."""

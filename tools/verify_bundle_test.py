@@ -13,8 +13,8 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from verify_bundle import es_number, jcs_bytes, parse_json, root_from_consistency  # noqa: E402
-from verify_proof import Invalid  # noqa: E402
+from verify_bundle import es_number, jcs_bytes, parse_json  # noqa: E402
+from verify_proof import Invalid, root_from_consistency  # noqa: E402
 
 VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "vectors")
 
