@@ -27,6 +27,8 @@ public struct CarbonEngine {
             var allocation: Allocation?
             var factors: [FactorUse]
             var notes: [CarbonNote]
+            /// The stage the account was made with (for a receipt's terms).
+            var accountStage: LifeCycleStage? = nil
         }
 
         var lot: LotCard
@@ -70,7 +72,7 @@ public struct CarbonEngine {
         return try reader.facility(id, txn)
     }
 
-    private mutating func account(
+    mutating func account(
         _ process: ProcessData,
         stage: LifeCycleStage?,
         _ txn: borrowing ReadTransaction
@@ -87,6 +89,9 @@ public struct CarbonEngine {
         accounts[process.eventID] = account
         return account
     }
+
+    /// The recipe of a lot, read once.
+    func knownRecipe(_ id: String) -> Recipe? { recipes[id] }
 
     /// The recipe of a lot, read once.
     mutating func recipe(_ id: String, _ txn: borrowing ReadTransaction) throws -> Recipe {
@@ -198,7 +203,8 @@ public struct CarbonEngine {
                     perKg: account.emissions.scaled(by: perKg),
                     allocation: nil,
                     factors: account.factors,
-                    notes: account.notes + [.shipment]
+                    notes: account.notes + [.shipment],
+                    accountStage: downstreamStage
                 )
             )
             recipe.entries.append(sequence)

@@ -20,6 +20,8 @@ public struct FactorUse: Sendable, Hashable {
     public var sequenceNumber: UInt64?
     /// The life-cycle stage a material default belongs to, when the table says.
     public var stage: LifeCycleStage?
+    /// The factor's position in its table's `factors` list (`/factors/INDEX` of the table entry).
+    public var index: Int?
 }
 
 /// The emission factors in force as of a ledger size: every factor of every table version
@@ -48,7 +50,7 @@ public struct FactorSet: Sendable {
     public init(tables: [FactorTable], size: UInt64) {
         for table in tables.sorted(by: { ($0.recordedAt ?? 0) < ($1.recordedAt ?? 0) }) {
             guard (table.recordedAt ?? 0) < size else { continue }
-            for factor in table.factors {
+            for (index, factor) in table.factors.enumerated() {
                 let use = FactorUse(
                     key: Self.key(factor),
                     value: factor.value.doubleValue,
@@ -57,7 +59,8 @@ public struct FactorSet: Sendable {
                     year: factor.year,
                     table: "\(table.id)@\(table.version)",
                     sequenceNumber: table.recordedAt,
-                    stage: factor.stage.flatMap(LifeCycleStage.init(rawValue:))
+                    stage: factor.stage.flatMap(LifeCycleStage.init(rawValue:)),
+                    index: index
                 )
                 factors[use.key] = use
             }
@@ -91,7 +94,8 @@ public struct FactorSet: Sendable {
             year: nil,
             table: "what-if",
             sequenceNumber: nil,
-            stage: factors[normalised]?.stage
+            stage: factors[normalised]?.stage,
+            index: nil
         )
         index()
     }

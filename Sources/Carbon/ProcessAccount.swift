@@ -14,6 +14,40 @@ public struct SupplyChange: Sendable, Hashable {
     }
 }
 
+/// One product of an event's emissions: an amount of activity times a factor.
+///
+/// A term counts under one electricity method or all of them. The receipts of a footprint show these.
+public struct ProcessTerm: Sendable {
+    /// Which activity datum it is: the index in the event's `ct:` list.
+    public enum Source: Sendable, Hashable {
+        /// `ct:electricity[i]`.
+        case electricity(Int)
+        /// `ct:fuels[i]`.
+        case fuel(Int)
+        /// `ct:transport[i]`.
+        case transport(Int)
+        /// `ct:directEmissions`.
+        case direct
+    }
+
+    /// The activity datum.
+    public var source: Source
+    /// The electricity method the term counts under; `nil` for every method.
+    public var method: ElectricityMethod?
+    /// The amount in base units: kWh, the fuel's MJ, kg or L, tonne-kilometres, or kg CO2e.
+    public var amount: Double
+    /// kg CO2e per unit of `amount`.
+    public var factor: Double
+    /// The table factor, when one was used.
+    public var use: FactorUse?
+    /// Whether the event states the factor itself (a supplier-specific kgCO2ePerKWh).
+    public var stated: Bool
+    /// The rule that set the factor when neither a table nor the event did.
+    public var rule: String?
+    /// amount × factor.
+    public var kgCO2e: Double { amount * factor }
+}
+
 /// The emissions of one event's activity data, by electricity method and stage, with the
 /// factors used.
 public struct ProcessAccount: Sendable {
@@ -35,6 +69,8 @@ public struct ProcessAccount: Sendable {
     public var factors: [FactorUse]
     /// How each input was counted where a rule chose (fallbacks, certificates without a factor).
     public var notes: [CarbonNote]
+    /// Every product of amount and factor, when the account was made with `recording`.
+    public var terms: [ProcessTerm] = []
 
     /// Electricity alone under `method`, kg CO2e (in ``stage``).
     public func electricity(_ method: ElectricityMethod) -> Double { electricityKg[Self.lane(method)] }
@@ -65,13 +101,15 @@ public struct ProcessAccount: Sendable {
     ///   - factors: The factors in force.
     ///   - defaultStage: The stage when the event declares none (the facility's by default).
     ///   - supplyChange: A scenario's replacement for every electricity supply of the event.
+    ///   - recording: Keep every term (``terms``), for a receipt.
     /// - Throws: ``CarbonError`` naming the factor that no table in force provides.
     public init(
         _ process: ProcessData,
         facility: Facility?,
         factors: FactorSet,
         stage defaultStage: LifeCycleStage? = nil,
-        supplyChange: SupplyChange? = nil
+        supplyChange: SupplyChange? = nil,
+        recording: Bool = false
     ) throws {
         let stage = process.stage ?? defaultStage ?? Self.defaultStage(of: facility)
         self.stage = stage
@@ -94,7 +132,8 @@ public struct ProcessAccount: Sendable {
                 "no \(basis) grid factor for \(place) (event \(process.eventID)); record one with `celltrace factors add`"
             )
         }
-        for supply in process.electricity {
+        var terms: [ProcessTerm] = []
+        for (supplyIndex, supply) in process.electricity.enumerated() {
             let kWh = supply.kWh.doubleValue
             var kind = supply.supply
             var stated = supply.statedFactor?.doubleValue
@@ -104,12 +143,15 @@ public struct ProcessAccount: Sendable {
             }
             for method in ElectricityMethod.allCases {
                 let factor: Double
+                var termUse: FactorUse?
+                var termRule: String?
                 switch (method, kind) {
                 case (.locationBased, .onsite), (.locationBased, .directLine), (.euDraft, .onsite),
                     (.euDraft, .directLine), (.marketBased, .onsite), (.marketBased, .directLine),
                     (.marketBased, .ppa):
                     if let stated {
                         factor = stated
+                        if supplyChange != nil { termRule = "what-if supply" }
                     } else {
                         let basis =
                             method == .euDraft
@@ -118,32 +160,51 @@ public struct ProcessAccount: Sendable {
                         used.append(use)
                         notes.append(.supplyWithoutFactor(supply: kind, used: use.key))
                         factor = use.value
+                        termUse = use
                     }
                 case (.marketBased, .certificate):
                     if let stated {
                         factor = stated
+                        if supplyChange != nil { termRule = "what-if supply" }
                     } else {
                         factor = 0
+                        termRule = "certificates without a stated factor count as zero (market-based)"
                         notes.append(.certificatesWithoutFactor(supply.certificates))
                     }
                 case (.marketBased, .grid):
                     let use = try grid("residual-mix", geographies)
                     used.append(use)
                     factor = use.value
+                    termUse = use
                 case (.euDraft, _):
                     let use = try grid("consumption-mix", country.isEmpty ? geographies : country)
                     used.append(use)
                     factor = use.value
+                    termUse = use
                 case (.locationBased, _):
                     let use = try grid("location", geographies)
                     used.append(use)
                     factor = use.value
+                    termUse = use
+                }
+                if recording {
+                    terms.append(
+                        ProcessTerm(
+                            source: .electricity(supplyIndex),
+                            method: method,
+                            amount: kWh,
+                            factor: factor,
+                            use: termUse,
+                            stated: termUse == nil && termRule == nil,
+                            rule: termRule
+                        )
+                    )
                 }
                 electricity[Self.lane(method)] += kWh * factor
             }
         }
         var fuels = 0.0
-        for fuel in process.fuels {
+        for (fuelIndex, fuel) in process.fuels.enumerated() {
             guard let (use, perUnit) = factors.fuel(fuel.name, unit: fuel.unit) else {
                 throw CarbonError(
                     "no factor for fuel \(fuel.name) in \(fuel.factorUnit) (event \(process.eventID)); record one with `celltrace factors add`"
@@ -151,9 +212,22 @@ public struct ProcessAccount: Sendable {
             }
             used.append(use)
             fuels += fuel.quantity.doubleValue * perUnit
+            if recording {
+                terms.append(
+                    ProcessTerm(
+                        source: .fuel(fuelIndex),
+                        method: nil,
+                        amount: fuel.quantity.doubleValue,
+                        factor: perUnit,
+                        use: use,
+                        stated: false,
+                        rule: perUnit == use.value ? nil : "factor per m3 used per L (÷ 1000)"
+                    )
+                )
+            }
         }
         var transport = 0.0
-        for leg in process.transport {
+        for (legIndex, leg) in process.transport.enumerated() {
             guard let use = factors.transport(leg.mode) else {
                 throw CarbonError(
                     "no factor for transport by \(leg.mode.rawValue) (event \(process.eventID)); record one with `celltrace factors add`"
@@ -161,8 +235,34 @@ public struct ProcessAccount: Sendable {
             }
             used.append(use)
             transport += leg.tonneKilometres.doubleValue * use.value
+            if recording {
+                terms.append(
+                    ProcessTerm(
+                        source: .transport(legIndex),
+                        method: nil,
+                        amount: leg.tonneKilometres.doubleValue,
+                        factor: use.value,
+                        use: use,
+                        stated: false,
+                        rule: nil
+                    )
+                )
+            }
         }
         let direct = process.directKgCO2e?.doubleValue ?? 0
+        if recording, process.directKgCO2e != nil {
+            terms.append(
+                ProcessTerm(
+                    source: .direct,
+                    method: nil,
+                    amount: direct,
+                    factor: 1,
+                    use: nil,
+                    stated: false,
+                    rule: "direct emissions are stated in kg CO2e"
+                )
+            )
+        }
         var emissions = Emissions(fuels + direct + transport, stage: stage)
         for method in ElectricityMethod.allCases { emissions[method, stage] += electricity[Self.lane(method)] }
         self.emissions = emissions
@@ -175,5 +275,6 @@ public struct ProcessAccount: Sendable {
             \.element
         )
         self.notes = notes
+        self.terms = terms
     }
 }

@@ -15,7 +15,7 @@ struct ExportCommand: ParsableCommand {
             disclosure.export entry: recipient, profile, format, subject, ledger size and the SHA-256 of
             the exact bytes written. `celltrace disclosures` lists them.
             """,
-        subcommands: []
+        subcommands: [ExportCustodyCommand.self]
     )
 }
 
@@ -128,5 +128,64 @@ struct DisclosuresCommand: ParsableCommand {
             )
         }
         Console.out(table.rendered)
+    }
+}
+
+/// `celltrace export custody`: the self-verifying bundle of a serial.
+struct ExportCustodyCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "custody",
+        abstract:
+            "Write a serial's custody bundle: its lineage entries, their proofs, signatures and footprint working.",
+        discussion: """
+            The bundle holds every entry on the subject's lineage (canonical bytes), an inclusion proof of
+            each to one signed checkpoint, the submitters' signatures and keys with the entries that
+            registered them, the factor entries used, and the footprint with its working tied to fields of
+            those entries. The recipient checks it offline with `celltrace verify-bundle` or
+            tools/verify_bundle.py. Sealed fields the profile withholds leave only their commitments.
+
+            Example:
+              celltrace export custody urn:epc:id:sgtin:4012345.011111.1 -o cell.custody.json \\
+                  --profile legitimate-interest --recipient "OEM Europe GmbH"
+              celltrace export custody PACK-0001 -o pack.json --since-checkpoint last-quarter.checkpoint
+            """
+    )
+    @OptionGroup var options: LedgerOptions
+    @OptionGroup var export: ExportOptions
+    @Argument(help: "A cell serial, module or pack id, or a lot.") var subject: String
+    @Option(
+        name: .customLong("since-checkpoint"),
+        help: ArgumentHelp(
+            "A checkpoint the recipient kept earlier: the bundle carries a consistency proof from it.",
+            valueName: "file"
+        )
+    )
+    var sinceCheckpoints: [String] = []
+
+    func run() throws {
+        let chain = try options.openChain()
+        let since = try sinceCheckpoints.map { path in
+            do {
+                return try SignedCheckpoint(parsing: try FileIO.readAll(path))
+            } catch let error as FileIO.Error {
+                throw Failure.badInput(error.message)
+            } catch {
+                throw Failure.badInput("\(path) is not a signed checkpoint: \(error)")
+            }
+        }
+        let bundle = try CustodyBundle.export(
+            subject,
+            chain: chain,
+            profile: try export.disclosureProfile(),
+            asOf: try export.asOf.point(),
+            since: since
+        )
+        try export.deliver(
+            bundle.bytes,
+            format: "custody",
+            subject: subject,
+            asOfSize: bundle.scope.size,
+            chain: chain
+        )
     }
 }

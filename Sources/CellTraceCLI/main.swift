@@ -1,5 +1,6 @@
 import ArgumentParser
 import Carbon
+import Exports
 import LedgerCore
 import Provenance
 import SupplyChain
@@ -38,6 +39,9 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
     } catch let error as CarbonError {
         Console.err("celltrace: \(error.description)")
         return Failure.Status.badInput.rawValue
+    } catch let error as ExportError {
+        Console.err("celltrace: \(error.description)")
+        return error.isDefect ? Failure.Status.internalFailure.rawValue : Failure.Status.badInput.rawValue
     } catch let error as LedgerError {
         Console.err("celltrace: \(error.message)")
         return Failure.status(for: error).rawValue

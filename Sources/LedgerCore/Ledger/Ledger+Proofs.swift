@@ -84,6 +84,34 @@ extension Ledger {
         }
     }
 
+    /// The inclusion proofs of several entries in the tree of `treeSize` leaves, read in one
+    /// transaction (RFC 9162 §2.1.3 audit paths, from the leaf up).
+    ///
+    /// - Parameters:
+    ///   - sequenceNumbers: The entries.
+    ///   - treeSize: The tree size; every entry must be inside it.
+    /// - Returns: Each entry's proof hashes, in the order asked.
+    /// - Throws: ``LedgerError/Code/notFound`` when an entry is outside the tree or the ledger is
+    ///   smaller than `treeSize`.
+    public func inclusionProofs(forEntriesAt sequenceNumbers: [UInt64], treeSize: UInt64) throws -> [[SHA256Digest]] {
+        try Self.wrapStorage {
+            try environment.read { txn in
+                try requireSize(treeSize, txn: txn)
+                return try sequenceNumbers.map { sequenceNumber in
+                    guard sequenceNumber < treeSize else {
+                        throw LedgerError(
+                            code: .notFound,
+                            message: "entry \(sequenceNumber) is not in a tree of size \(treeSize)"
+                        )
+                    }
+                    return try MerkleTree.inclusionProof(index: sequenceNumber, size: treeSize) { level, index in
+                        try storedNode(level: level, index: index, txn: txn)
+                    }
+                }
+            }
+        }
+    }
+
     /// A consistency proof between two tree sizes (RFC 9162 §2.1.4).
     ///
     /// - Parameters:

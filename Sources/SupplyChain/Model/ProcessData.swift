@@ -51,6 +51,12 @@ public struct ProcessData: Sendable, Hashable {
         public var lot: String
         /// Kilograms.
         public var kg: ExactDecimal
+
+        /// Creates a lot mass.
+        public init(lot: String, kg: ExactDecimal) {
+            self.lot = lot
+            self.kg = kg
+        }
     }
 
     /// The event's `eventID`.

@@ -1,0 +1,580 @@
+public import Carbon
+public import LedgerCore
+import LedgerCrypto
+public import Provenance
+public import SupplyChain
+
+/// The custody bundle: one self-contained file with a subject's lineage entries, an inclusion proof
+/// of each to one signed checkpoint, the signatures and keys of their submitters, the factor entries
+/// used, and the footprint's working tied to fields of those entries (Docs/EXPORTS.md §1).
+public enum CustodyBundle {
+    /// The `format` value of this version.
+    public static let format = "celltrace-custody/1"
+
+    /// A written bundle.
+    public struct Export: Sendable {
+        /// The bundle.
+        public var json: JSONValue
+        /// The bytes written: ``json`` indented, keys sorted.
+        public var bytes: [UInt8]
+        /// The scope it describes.
+        public var scope: LineageScope
+        /// The tree size its proofs are for.
+        public var treeSize: UInt64
+        /// The entries it carries.
+        public var entryCount: Int
+    }
+
+    /// Builds the custody bundle of `id`.
+    ///
+    /// - Parameters:
+    ///   - id: A cell serial, a module or pack, or a lot.
+    ///   - chain: The ledger.
+    ///   - profile: What the recipient may see.
+    ///   - pointInTime: The ledger size or time the bundle describes (the whole ledger by default);
+    ///     the proofs are always to a checkpoint of the current ledger.
+    ///   - since: Checkpoints the recipient kept; the bundle carries a consistency proof from each.
+    /// - Returns: The bundle.
+    /// - Throws: ``ProvenanceError`` or ``CarbonError`` when the subject's trace or footprint cannot
+    ///   be computed; ``LedgerError`` when a checkpoint given is not of this ledger.
+    public static func export(
+        _ id: String,
+        chain: SupplyChainLedger,
+        profile: DisclosureProfile,
+        asOf pointInTime: PointInTime? = nil,
+        since: [SignedCheckpoint] = []
+    ) throws -> Export {
+        let scope = try LineageScope.collect(id, chain: chain, asOf: pointInTime)
+        var builder = try Builder(scope: scope, chain: chain, profile: profile)
+        let json = try builder.bundle(since: since)
+        return Export(
+            json: json,
+            bytes: Array(json.prettyString.utf8),
+            scope: scope,
+            treeSize: builder.treeSize,
+            entryCount: builder.sequences.count
+        )
+    }
+}
+
+/// Assembles one bundle.
+private struct Builder {
+    let scope: LineageScope
+    let chain: SupplyChainLedger
+    let profile: DisclosureProfile
+    let treeSize: UInt64
+    /// Every entry the bundle carries, in ledger order.
+    private(set) var sequences: [UInt64] = []
+    /// Entries read, opened.
+    private var entries: [UInt64: Entry] = [:]
+    private var openedBodies: [UInt64: JSONValue] = [:]
+    private var withheld: [UInt64: Set<String>] = [:]
+    private var fields: [UInt64: EventFields] = [:]
+    private let graph: UpstreamGraph
+    private let working: FootprintWorking
+
+    init(scope: LineageScope, chain: SupplyChainLedger, profile: DisclosureProfile) throws {
+        self.scope = scope
+        self.chain = chain
+        self.profile = profile
+        let ledger = chain.ledger
+        var submitters: Set<String> = []
+        var submissions: Set<UInt64> = []
+        let (treeSize, graph, working) = try chain.read { reader, txn, now in
+            var engine = try CarbonEngine(reader: reader, size: scope.size, txn)
+            let working = try engine.working(of: scope.subject, txn)
+            let graph = try UpstreamGraph.load(roots: scope.subject.roots, reader: reader, size: scope.size, txn)
+            for sequence in scope.events {
+                let entry = try ledger.entry(at: sequence)
+                submitters.insert(entry.actor)
+                guard let eventID = entry.body["eventID"]?.stringValue else { continue }
+                if let submission = try reader.event(eventID, txn)?.submission {
+                    submissions.insert(submission)
+                } else {
+                    submissions.insert(try Self.submissionBefore(sequence, ledger: ledger))
+                }
+            }
+            return (now, graph, working)
+        }
+        self.treeSize = treeSize
+        self.graph = graph
+        self.working = working
+        var all = Set(scope.entries).union(submissions)
+        for actorID in submitters {
+            guard let actor = try chain.actor(actorID) else { continue }
+            all.insert(actor.registeredAt)
+            for (index, key) in actor.keys.enumerated() {
+                if index > 0 { all.insert(key.validFrom) }
+                if key.revocationReason != nil, let until = key.validUntil { all.insert(until) }
+            }
+        }
+        sequences = all.filter { $0 < treeSize }.sorted()
+        for sequence in sequences {
+            let entry = try ledger.entry(at: sequence)
+            entries[sequence] = entry
+            let commitments = entry.commitments
+            guard !commitments.isEmpty else {
+                openedBodies[sequence] = entry.body
+                continue
+            }
+            var body = entry.body
+            let openings = try ledger.openings(of: entry)
+            var hidden: Set<String> = []
+            for pointer in commitments.keys {
+                if let opening = openings[pointer] {
+                    _ = pointer.replaceValue(with: opening.value, in: &body)
+                }
+                if openings[pointer] == nil || !profile.reveals(entryType: entry.type, pointer: pointer) {
+                    hidden.insert(pointer.text)
+                }
+            }
+            openedBodies[sequence] = body
+            withheld[sequence] = hidden
+        }
+    }
+
+    /// The submission entry before an event entry, for ledgers whose event records do not name it.
+    private static func submissionBefore(_ sequence: UInt64, ledger: Ledger) throws -> UInt64 {
+        var candidate = sequence
+        while candidate > 0 {
+            candidate -= 1
+            if try ledger.entry(at: candidate).type == SupplyChainLedger.EntryType.submission { return candidate }
+        }
+        throw LedgerError(code: .notFound, message: "no submission entry precedes event entry \(sequence)")
+    }
+
+    // MARK: The bundle
+
+    mutating func bundle(since: [SignedCheckpoint]) throws -> JSONValue {
+        let ledger = chain.ledger
+        let checkpoint = try ledger.checkpoint(atSize: treeSize)
+        let proofs = try ledger.inclusionProofs(forEntriesAt: sequences, treeSize: treeSize)
+        var entryList: [JSONValue] = []
+        for (sequence, proof) in zip(sequences, proofs) {
+            guard let entry = entries[sequence] else { continue }
+            var openings: [String: JSONValue] = [:]
+            var hidden: [String: JSONValue] = [:]
+            if !entry.commitments.isEmpty {
+                let stored = try ledger.openings(of: entry)
+                for pointer in entry.commitments.keys {
+                    if withheld[sequence]?.contains(pointer.text) == true {
+                        hidden[pointer.text] = .string(
+                            ClassifiedField.classify(entryType: entry.type, pointer: pointer).name
+                        )
+                    } else if let opening = stored[pointer] {
+                        openings[pointer.text] = opening.json
+                    }
+                }
+            }
+            entryList.append([
+                "seq": .number(Double(sequence)),
+                "canonical": .string(String(decoding: entry.canonicalBytes, as: UTF8.self)),
+                "proof": .array(proof.map { .string($0.hex) }),
+                "openings": .object(openings),
+                "withheld": .object(hidden),
+            ])
+        }
+        var consistency: [JSONValue] = []
+        for old in since {
+            guard old.checkpoint.origin == ledger.origin else {
+                throw LedgerError(
+                    code: .invalidInput,
+                    message:
+                        "the checkpoint given is of \(old.checkpoint.origin), not of this ledger (\(ledger.origin))"
+                )
+            }
+            let size = old.checkpoint.size
+            guard size >= 1, size <= treeSize, try ledger.rootHash(atSize: size) == old.checkpoint.rootHash else {
+                throw LedgerError(
+                    code: .invalidInput,
+                    message: "the checkpoint given (size \(size)) is not a checkpoint of this ledger's history"
+                )
+            }
+            let proof = try ledger.consistencyProof(from: size, to: treeSize)
+            consistency.append(["fromSize": .number(Double(size)), "proof": .array(proof.map { .string($0.hex) })])
+        }
+        var bundle: [String: JSONValue] = [
+            "format": .string(CustodyBundle.format),
+            "subject": .string(scope.subject.id),
+            "subjectKind": .string(scope.subject.kind.rawValue),
+            "profile": .string(profile.rawValue),
+            "origin": .string(ledger.origin),
+            "treeSize": .number(Double(treeSize)),
+            "checkpoint": .string(checkpoint.formatted),
+            "entries": .array(entryList),
+            "trace": try trace(),
+            "footprint": try footprint(),
+        ]
+        if !consistency.isEmpty { bundle["consistency"] = .array(consistency) }
+        return .object(bundle)
+    }
+
+    // MARK: Operands
+
+    /// The event fields of an event entry, read once.
+    private mutating func eventFields(_ sequence: UInt64) throws -> EventFields {
+        if let known = fields[sequence] { return known }
+        guard let body = openedBodies[sequence], let read = EventFields(openedBody: body) else {
+            throw ExportError.defect("entry \(sequence) is not an event the bundle can point into")
+        }
+        fields[sequence] = read
+        return read
+    }
+
+    /// An operand on a field of an entry of the bundle.
+    private func operand(
+        _ sequence: UInt64,
+        _ pointer: String,
+        uom: String? = nil,
+        dimension: String? = nil,
+        scale: Double? = nil,
+        base: Double
+    ) throws -> JSONValue {
+        guard let body = openedBodies[sequence], let value = try JSONPointer(pointer).value(in: body),
+            value.doubleValue != nil || value.stringValue.flatMap(Double.init) != nil
+        else {
+            throw ExportError.defect("entry \(sequence) has no number at \(pointer)")
+        }
+        var members: [String: JSONValue] = ["entry": .number(Double(sequence)), "at": .string(pointer)]
+        if let uom {
+            members["uomAt"] = .string(uom)
+            members["dimension"] = .string(dimension ?? "mass")
+        }
+        if let scale { members["scale"] = .number(scale) }
+        if withheld[sequence]?.contains(pointer) == true {
+            members["withheld"] = true
+        } else {
+            members["base"] = .number(base)
+        }
+        return .object(members)
+    }
+
+    /// An operand on a lot's quantity element.
+    private func quantity(_ sequence: UInt64, _ element: EventFields.Element) throws -> JSONValue {
+        try operand(
+            sequence,
+            element.pointer + "/quantity",
+            uom: element.pointer + "/uom",
+            dimension: "mass",
+            base: element.kg.doubleValue
+        )
+    }
+
+    /// A constant of the method.
+    private func constant(_ value: Double, _ rule: String) -> JSONValue {
+        ["value": .number(value), "rule": .string(rule)]
+    }
+
+    // MARK: The trace
+
+    private mutating func trace() throws -> JSONValue {
+        var roots: [JSONValue] = []
+        for root in working.roots {
+            if let cells = root.cells, let entry = root.commissioningEntry {
+                let fields = try eventFields(entry)
+                guard let mass = fields.extensionPointer("cellMass") else {
+                    throw ExportError.defect("commissioning entry \(entry) has no ct:cellMass")
+                }
+                roots.append([
+                    "lot": .string(root.lot), "cells": .number(Double(cells)),
+                    "cellMass": try operand(
+                        entry,
+                        mass + "/quantity",
+                        uom: mass + "/uom",
+                        dimension: "mass",
+                        base: root.kg / Double(max(cells, 1))
+                    ),
+                ])
+            } else if scope.subject.kind == .lot, let node = graph.nodes.first(where: { $0.lot.id == root.lot }),
+                let element = try eventFields(node.lot.createdAt).made(root.lot)
+            {
+                roots.append(["lot": .string(root.lot), "kg": try quantity(node.lot.createdAt, element)])
+            } else {
+                roots.append([
+                    "lot": .string(root.lot),
+                    "kg": constant(root.kg, "the cells of several commissioning events, as recorded"),
+                ])
+            }
+        }
+        var lots: [JSONValue] = []
+        for node in graph.nodes {
+            let card = node.lot
+            let sequence = card.createdAt
+            let fields = try eventFields(sequence)
+            let consumed = Set(card.inputs.map(\.from))
+            var members: [String: JSONValue] = [
+                "lot": .string(card.id), "entry": .number(Double(sequence)), "kg": .number(node.flowKg),
+                "facility": .string(card.facility),
+                "inputs": .array(
+                    try fields.inputs.filter { consumed.contains($0.lot) }.map { element in
+                        ["lot": .string(element.lot), "kg": try quantity(sequence, element)]
+                    }
+                ),
+                "outputs": .array(
+                    try (fields.outputs.isEmpty ? fields.quantities : fields.outputs).map { element in
+                        ["lot": .string(element.lot), "kg": try quantity(sequence, element)]
+                    }
+                ),
+            ]
+            if let material = card.material { members["material"] = .string(material) }
+            if let country = node.facility?.country { members["country"] = .string(country) }
+            lots.append(.object(members))
+        }
+        return ["roots": .array(roots), "lots": .array(lots)]
+    }
+
+    // MARK: The footprint
+
+    private mutating func footprint() throws -> JSONValue {
+        let footprint = scope.footprint
+        var total: [String: JSONValue] = [:]
+        for method in ElectricityMethod.allCases {
+            var stages: [String: JSONValue] = [:]
+            for stage in LifeCycleStage.allCases { stages[stage.rawValue] = .number(footprint.total[method, stage]) }
+            total[method.rawValue] = .object(stages)
+        }
+        var members: [String: JSONValue] = [
+            "asOfSize": .number(Double(footprint.asOfSize)),
+            "usableKWh": .number(footprint.usableKWh),
+            "total": .object(total),
+            "contributions": .array(footprint.contributions.map(Self.contribution)),
+        ]
+        if let lifetime = footprint.lifetimeKWh { members["lifetimeKWh"] = .number(lifetime) }
+        if let model = footprint.model {
+            members["model"] = .string(model.id)
+            members["modelEntry"] = .number(Double(model.registeredAt))
+        }
+        if profile != .public { members["working"] = try workingJSON() }
+        return .object(members)
+    }
+
+    private static func contribution(_ contribution: Contribution) -> JSONValue {
+        var members: [String: JSONValue] = [
+            "kind": .string(contribution.kind.rawValue), "lot": .string(contribution.lot),
+            "stage": .string(contribution.stage.rawValue), "primary": .bool(contribution.isPrimary),
+            "kgCO2e": .object(
+                Dictionary(
+                    uniqueKeysWithValues: ElectricityMethod.allCases.map {
+                        ($0.rawValue, JSONValue.number(contribution.emissions.total($0)))
+                    }
+                )
+            ),
+        ]
+        if let sequence = contribution.sequenceNumber { members["entry"] = .number(Double(sequence)) }
+        return .object(members)
+    }
+
+    private mutating func workingJSON() throws -> JSONValue {
+        var lots: [JSONValue] = []
+        for lot in working.lots {
+            let kinds = Set(lot.parts.map(\.kind))
+            let counts = kinds.contains(.process) ? "process" : kinds.contains(.noData) ? "no-data" : "none"
+            lots.append([
+                "lot": .string(lot.id), "counts": .string(counts),
+                "parts": .array(try lot.parts.map { try part($0, of: lot) }),
+            ])
+        }
+        var members: [String: JSONValue] = ["lots": .array(lots)]
+        let assembly = scope.footprint.contributions.filter { $0.kind == .assembly }
+        if !assembly.isEmpty {
+            members["assembly"] = .array(
+                try chain.read { reader, txn, _ in
+                    try assembly.map { contribution in
+                        guard let eventID = contribution.eventID, let sequence = contribution.sequenceNumber,
+                            let (process, _) = try reader.process(eventID, txn)
+                        else { throw ExportError.defect("an assembly contribution without its event") }
+                        let facility = try process.facility.flatMap { try reader.facility($0, txn) }
+                        let terms = try ProcessAccount(
+                            process,
+                            facility: facility,
+                            factors: try FactorSet.inForce(reader: reader, size: scope.size, txn),
+                            stage: .mainProduction,
+                            recording: true
+                        ).terms
+                        return [
+                            "entry": .number(Double(sequence)), "stage": .string(contribution.stage.rawValue),
+                            "primary": .bool(contribution.isPrimary),
+                            "terms": .array(try terms.map { try term($0, event: sequence) }),
+                        ] as JSONValue
+                    }
+                }
+            )
+        }
+        return .object(members)
+    }
+
+    private mutating func part(_ part: FootprintWorking.Part, of lot: FootprintWorking.Lot) throws -> JSONValue {
+        var members: [String: JSONValue] = [
+            "kind": .string(part.kind.rawValue), "stage": .string(part.stage.rawValue),
+            "primary": .bool(part.isPrimary),
+        ]
+        if let sequence = part.sequenceNumber { members["entry"] = .number(Double(sequence)) }
+        switch part.kind {
+        case .process:
+            guard let sequence = part.sequenceNumber else { break }
+            _ = try eventFields(sequence)
+            members["terms"] = .array(try part.terms.map { try term($0, event: sequence) })
+            var allocation: [String: JSONValue] = [
+                "method": .string(part.allocation?.method.rawValue ?? "single"),
+                "reason": .string(part.allocation?.reason ?? "one output"),
+            ]
+            if part.allocation?.method == .economic,
+                let pricesPointer = fields[sequence]?.extensionPointer("coProductPrices"),
+                let list = try JSONPointer(pricesPointer).value(in: openedBodies[sequence] ?? .null)
+            {
+                var prices: [String: JSONValue] = [:]
+                let elements = list.arrayValue ?? [list]
+                for (index, element) in elements.enumerated() {
+                    guard let lotID = element["epcClass"]?.stringValue, let price = part.prices[lotID] else { continue }
+                    let at = pricesPointer + (list.arrayValue == nil ? "" : "/\(index)") + "/pricePerKg"
+                    prices[lotID] = try pricedOperand(
+                        sequence,
+                        at,
+                        pricesPointer: pricesPointer,
+                        base: price.doubleValue
+                    )
+                }
+                allocation["prices"] = .object(prices)
+            }
+            members["allocation"] = .object(allocation)
+        case .shipment:
+            guard let sequence = part.sequenceNumber else { break }
+            let fields = try eventFields(sequence)
+            members["terms"] = .array(try part.terms.map { try term($0, event: sequence) })
+            let moved = Set(part.shipped.map(\.lot))
+            let elements = fields.quantities.filter { moved.contains($0.lot) }
+            guard let own = elements.first(where: { $0.lot == lot.id }) else {
+                throw ExportError.defect("shipment entry \(sequence) does not list \(lot.id)")
+            }
+            members["moved"] = try quantity(sequence, own)
+            members["shipped"] = .array(try elements.map { try quantity(sequence, $0) })
+        case .materialDefault:
+            if let use = part.materialFactor { members["factor"] = try factorOperand(use, value: use.value) }
+        case .noData, .assembly:
+            break
+        }
+        return .object(members)
+    }
+
+    /// A price operand: co-product prices are sealed as one member, so the withheld check is on it.
+    private func pricedOperand(
+        _ sequence: UInt64,
+        _ at: String,
+        pricesPointer: String,
+        base: Double
+    ) throws
+        -> JSONValue
+    {
+        var value = try operand(sequence, at, base: base)
+        if withheld[sequence]?.contains(pricesPointer) == true, case .object(var members) = value {
+            members["base"] = nil
+            members["withheld"] = true
+            value = .object(members)
+        }
+        return value
+    }
+
+    private func factorOperand(_ use: FactorUse, value: Double) throws -> JSONValue {
+        guard let table = use.sequenceNumber, let index = use.index else {
+            return constant(value, "factor \(use.key) from \(use.source)")
+        }
+        guard let body = openedBodies[table], let stated = body["factors"]?.arrayValue?[index]["value"],
+            let number = stated.doubleValue ?? stated.stringValue.flatMap(Double.init)
+        else {
+            throw ExportError.defect("factor table entry \(table) has no factor \(index)")
+        }
+        var members: [String: JSONValue] = [
+            "entry": .number(Double(table)), "at": .string("/factors/\(index)/value"), "key": .string(use.key),
+            "base": .number(value),
+        ]
+        if number != value, number != 0 { members["scale"] = .number(value / number) }
+        return .object(members)
+    }
+
+    private mutating func term(_ term: ProcessTerm, event sequence: UInt64) throws -> JSONValue {
+        let fields = try eventFields(sequence)
+        let body = openedBodies[sequence] ?? .null
+        func element(_ name: String, _ index: Int) throws -> String {
+            guard let pointer = fields.extensionPointer(name), let value = try JSONPointer(pointer).value(in: body)
+            else { throw ExportError.defect("entry \(sequence) has no ct:\(name)") }
+            return value.arrayValue == nil ? pointer : pointer + "/\(index)"
+        }
+        var members: [String: JSONValue] = [
+            "method": .string(term.method?.rawValue ?? "all"), "kgCO2e": .number(term.kgCO2e),
+        ]
+        var amount: [JSONValue] = []
+        var statedAt: String?
+        switch term.source {
+        case .electricity(let index):
+            let at = try element("electricity", index)
+            members["what"] = "electricity"
+            amount = [
+                try operand(
+                    sequence,
+                    at + "/quantity",
+                    uom: at + "/uom",
+                    dimension: "electricity",
+                    base: term.amount
+                )
+            ]
+            statedAt = at + "/kgCO2ePerKWh"
+        case .fuel(let index):
+            let at = try element("fuels", index)
+            members["what"] = "fuel"
+            let dimension =
+                term.use?.unit.hasSuffix("/kg") == true
+                ? "mass" : term.use?.unit.hasSuffix("/MJ") == true ? "energy" : "volume"
+            amount = [
+                try operand(sequence, at + "/quantity", uom: at + "/uom", dimension: dimension, base: term.amount)
+            ]
+        case .transport(let index):
+            let at = try element("transport", index)
+            members["what"] = "transport"
+            guard let legs = try JSONPointer(at).value(in: body),
+                let km = Self.number(legs["distance"]), let mass = Self.number(legs["mass"]),
+                let kmUom = legs["distanceUom"]?.stringValue, let massUom = legs["massUom"]?.stringValue,
+                let kmBase = MeasureDimension.distance.toBase(km, code: kmUom),
+                let kgBase = MeasureDimension.mass.toBase(mass, code: massUom)
+            else { throw ExportError.defect("entry \(sequence) has an unreadable transport leg at \(at)") }
+            amount = [
+                try operand(
+                    sequence,
+                    at + "/distance",
+                    uom: at + "/distanceUom",
+                    dimension: "distance",
+                    base: kmBase.doubleValue
+                ),
+                try operand(
+                    sequence,
+                    at + "/mass",
+                    uom: at + "/massUom",
+                    dimension: "mass",
+                    scale: 0.001,
+                    base: kgBase.doubleValue / 1000
+                ),
+            ]
+        case .direct:
+            guard let at = fields.extensionPointer("directEmissions") else {
+                throw ExportError.defect("entry \(sequence) has no ct:directEmissions")
+            }
+            members["what"] = "direct"
+            amount = [try operand(sequence, at + "/kgCO2e", base: term.amount)]
+        }
+        members["amount"] = .array(amount)
+        if let use = term.use {
+            members["factor"] = try factorOperand(use, value: term.factor)
+        } else if term.stated, let statedAt {
+            members["factor"] = try operand(sequence, statedAt, base: term.factor)
+        } else {
+            members["factor"] = constant(term.factor, term.rule ?? "a constant of the method")
+        }
+        return .object(members)
+    }
+
+    private static func number(_ value: JSONValue?) -> ExactDecimal? {
+        guard let value else { return nil }
+        if let text = value.stringValue { return ExactDecimal(text) }
+        if let number = value.doubleValue { return ExactDecimal(number.description) }
+        return nil
+    }
+}
