@@ -251,7 +251,7 @@ def check_entries(bundle, size, root):
         require(re.fullmatch(r"[a-z0-9._-]{1,64}", entry["type"]), item, "type is not 1–64 of a-z 0-9 . - _")
         prev = hex32(entry["prev"], item, "prev")
         leaf = sha256(b"\x00" + raw)
-        if seq == last + 1:  # the hash chain, where the bundle holds both neighbours
+        if previous_leaf is not None and seq == last + 1:  # the hash chain, where the bundle holds both
             require(prev == previous_leaf, item, f"prev is not entry {last}'s leaf hash")
         if seq == 0:
             require(prev == bytes(32), item, "entry 0's prev is not 64 zeros")
@@ -365,214 +365,238 @@ def decode_key(text, item):
     return raw
 
 
-# ---- §1.4 and §1.5 item 5: the trace and the footprint -------------------------------------------------
+# ---- §1.3–§1.5 and §1.6 item 5: operands, the trace and the footprint ------------------------------
 
-class Working:
-    """Reads operands against the opened bodies and recomputes the footprint."""
+class Withheld(Exception):
+    """An operand on a field the profile withholds: what needs it is stated, not recomputed."""
+
+
+class Operands:
+    """Checks every operand against the field it names, then hands out their bases."""
 
     def __init__(self, entries, opened):
         self.entries, self.opened = entries, opened
 
-    def operand(self, o, item):
-        """Checks an operand (or a method constant) and returns its base value."""
-        if isinstance(o, dict) and "rule" in o:
-            obj(o, item, "the constant", ["value", "rule"])
-            require(isinstance(o["value"], float), item, "the constant's value is not a number")
-            return o["value"]
-        obj(o, item, "the operand", ["entry", "at", "dimension", "base"], ["uomAt", "scale", "key"])
-        seq = count(o["entry"], item, "the operand's entry")
-        require(seq in self.opened, item, f"the operand's entry {seq} is not in the bundle")
-        where = f"{item} (entry {seq} {o['at']})"
-        value = self.read(seq, o["at"], where)
+    def check_all(self, value, path):
+        """Every operand ({"entry", "at", …}) and constant ({"value", "rule"}) under `value`."""
+        if isinstance(value, dict) and "at" in value:
+            self.check(value, path)
+        elif isinstance(value, dict) and "rule" in value:
+            obj(value, path, "the constant", ["value", "rule"])
+            require(isinstance(value["value"], float), path, "the constant's value is not a number")
+        elif isinstance(value, (dict, list)):
+            for key, child in value.items() if isinstance(value, dict) else enumerate(value):
+                self.check_all(child, f"{path}/{key}")
+
+    def check(self, o, path):
+        obj(o, path, "the operand", ["entry", "at"], ["uomAt", "dimension", "scale", "base", "key", "withheld"])
+        seq = count(o["entry"], path, "the operand's entry")
+        item = f"{path} (entry {seq} {o['at']})"
+        require(seq in self.opened, item, "the entry is not in the bundle")
+        require(("key" in o) <= (self.entries[seq][0]["type"] == "factors.table"), item,
+                "a factor operand is not on a factors.table entry")
+        value = self.read(seq, o["at"], item)
+        if o.get("withheld") is True:
+            require("base" not in o and isinstance(value, dict) and "$commit" in value, item,
+                    "marked withheld, but the field is not withheld")
+            return
+        require("withheld" not in o and isinstance(o.get("base"), float), item, "the operand has no base")
+        require(not (isinstance(value, dict) and "$commit" in value), item, "the field is withheld")
         require(isinstance(value, float) or (isinstance(value, str) and re.fullmatch(
-            r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", value)), where,
-            "the value is not a number or a decimal string")
+            r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?", value)), item,
+            "the field is not a number or a decimal string")
         value = float(value)
-        units = UNITS.get(o["dimension"])
-        require(units is not None, item, f"unknown dimension {o['dimension']!r}")
         if "uomAt" in o:
-            code = self.read(seq, o["uomAt"], f"{item} (entry {seq} {o['uomAt']})")
-            require(code in units, item, f"unit {code!r} is not a {o['dimension']} unit")
+            units = UNITS.get(o.get("dimension"), {})
+            code = self.read(seq, o["uomAt"], f"{path} (entry {seq} {o['uomAt']})")
+            require(code in units, item, f"unit {code!r} is not a {o.get('dimension')} unit")
             value *= units[code]
-        scale = o.get("scale", 1.0)
-        require(isinstance(scale, float) and isinstance(o["base"], float), item, "scale and base must be numbers")
-        require(close(value * scale, o["base"], 0), where,
-                f"the value gives {es_number(value * scale)}, not base {es_number(o['base'])}")
-        return o["base"]
+        require(o.get("dimension", "mass") in UNITS, item, f"unknown dimension {o.get('dimension')!r}")
+        value *= o.get("scale", 1.0)
+        require(close(value, o["base"], 0), item, f"the field gives {es_number(value)}, not base {es_number(o['base'])}")
 
-    def read(self, seq, pointer, where):
+    def read(self, seq, pointer, item):
         try:
-            value = resolve(self.opened[seq], pointer)
+            return resolve(self.opened[seq], pointer)
         except KeyError:
-            raise Failure(where, "no such field")
-        require(not (isinstance(value, dict) and "$commit" in value), where, "the field is withheld")
-        return value
+            raise Failure(item, "no such field")
 
-    def terms(self, part, item):
-        """E by method: the sum of the part's terms of that method and of `all`."""
-        emissions = dict.fromkeys(METHODS, 0.0)
-        for j, term in enumerate(part.get("terms", [])):
+    def base(self, o, item):
+        """An operand's or constant's base (both checked by check_all); Withheld if withheld."""
+        require(isinstance(o, dict) and ("at" in o or "rule" in o), item, "is not an operand or a constant")
+        if o.get("withheld"):
+            raise Withheld(f"entry {es_number(o['entry'])} {o['at']} is withheld")
+        return o["value"] if "rule" in o else o["base"]
+
+    def on(self, o, seq, item):
+        """An operand that must be a field of entry `seq`, and its base."""
+        require(isinstance(o, dict) and o.get("entry") == seq, item, f"is not a field of entry {es_number(seq)}")
+        return self.base(o, item)
+
+    def emissions(self, part, item):
+        """E by method: the sum of the terms of that method and of `all` (Docs/EXPORTS.md §1.5)."""
+        e = dict.fromkeys(METHODS, 0.0)
+        for j, term in enumerate(part.get("terms") or []):
             where = f"{item} term {j}"
-            obj(term, where, "the term", ["what", "method", "amount", "factor", "kgCO2e"], ["key"])
+            obj(term, where, "the term", ["what", "method", "amount", "factor", "kgCO2e"])
             require(term["what"] in ("electricity", "fuel", "transport", "direct"), where, "unknown term")
             require(term["method"] in METHODS + ("all",), where, f"unknown method {term['method']!r}")
-            x = math.prod(self.operand(a, f"{where} amount {i}") for i, a in enumerate(term["amount"]))
-            x *= self.operand(term["factor"], f"{where} factor")
-            require(close(x, term["kgCO2e"]), where, f"kgCO2e {term['kgCO2e']} is not {es_number(x)}")
-            for method in METHODS if term["method"] == "all" else (term["method"],):
-                emissions[method] += x
-        return emissions
-
-    def part(self, lot, part, divisor, item):
-        """A part's kg CO2e per kg of the lot by method, and the kg of inputs per kg it implies."""
-        kind = part.get("kind")
-        require(part.get("stage") in STAGES and isinstance(part.get("primary"), bool), item,
-                "stage or primary is missing or unknown")
-        require(isinstance(part.get("entry"), float), item, "the part names no entry")
-        if kind == "process":
-            emissions = self.terms(part, item)
-            allocation = obj(part.get("allocation"), item, "the allocation")
-            outputs = allocation.get("outputs", [])
-            mine = [o for o in outputs if o.get("lot") == lot]
-            require(len(mine) == 1, item, "the lot is not one of the allocation's outputs, once")
-            kg = [self.operand(o["kg"], f"{item} output {o.get('lot')} kg") for o in outputs]
-            if allocation.get("method") == "single":
-                require(len(outputs) == 1, item, "single allocation with more than one output")
-                share = 1.0
-            elif allocation.get("method") == "mass":
-                share = kg[outputs.index(mine[0])] / sum(kg)
-            elif allocation.get("method") == "economic":
-                value = [k * (self.operand(o["price"], f"{item} output {o.get('lot')} price") if "price" in o else 0)
-                         for k, o in zip(kg, outputs)]
-                share = value[outputs.index(mine[0])] / sum(value)
-            else:
-                raise Failure(item, "unknown allocation method")
-            return {m: emissions[m] * share / divisor() for m in METHODS}, share / divisor()
-        if kind == "shipment":
-            emissions = self.terms(part, item)
-            moved = self.operand(part.get("moved"), f"{item} moved")
-            shipped = sum(self.operand(s, f"{item} shipped {i}") for i, s in enumerate(part.get("shipped", [])))
-            produced = self.operand(part.get("produced"), f"{item} produced")
-            return {m: emissions[m] * moved / shipped / produced for m in METHODS}, None
-        if kind == "default":
-            factor = self.operand(part.get("factor"), f"{item} factor")
-            return dict.fromkeys(METHODS, factor), 0.0
-        if kind == "no-data":
-            return dict.fromkeys(METHODS, 0.0), 1 / divisor()
-        raise Failure(item, f"unknown part kind {kind!r}")
+            x = math.prod(self.on(a, part["entry"], f"{where} amount {i}") for i, a in enumerate(term["amount"]))
+            factor = term["factor"]
+            if isinstance(factor, dict) and "key" not in factor and "rule" not in factor:
+                self.on(factor, part["entry"], f"{where} factor")  # a factor the event states is on the event
+            x *= self.base(factor, f"{where} factor")
+            require(isinstance(term["kgCO2e"], float) and close(x, term["kgCO2e"]), where,
+                    f"kgCO2e {term['kgCO2e']} stated, {es_number(x)} recomputed")
+            for m in METHODS if term["method"] == "all" else (term["method"],):
+                e[m] += x
+        return e
 
 
-def check_footprint(bundle, entries, opened):
-    """Item 5. Returns how the footprint was checked, in words."""
-    footprint, trace = obj(bundle["footprint"], "footprint", "footprint"), obj(bundle["trace"], "trace", "trace")
-    stated = footprint.get("contributions")
-    require(isinstance(stated, list), "footprint", "contributions is not a list")
-    total = obj(footprint.get("total"), "footprint", "total")
-    for method in METHODS:
-        obj(total.get(method), "footprint", f"total {method}", STAGES)
-    if "working" not in footprint:
-        require(bundle["profile"] == "public", "footprint", f"no working, though profile {bundle['profile']} has it")
-        sums = {(m, s): 0.0 for m in METHODS for s in STAGES}
-        for i, c in enumerate(stated):
-            require(isinstance(c, dict) and c.get("stage") in STAGES, f"contribution {i}", "unknown stage")
-            for m in METHODS:
-                sums[m, c["stage"]] += c["kgCO2e"][m]
-        for (m, s), value in sums.items():
-            require(close(value, total[m][s]), "footprint", f"total {m} {s} is not the sum of the contributions")
-        return "footprint stated, not recomputed (profile public)"
-
-    working = Working(entries, opened)
-    plan = obj(footprint["working"], "working", "working", ["roots", "lots"])
-    lots = {}
-    for i, lot in enumerate(plan["lots"]):
-        obj(lot, f"working lot {i}", "the lot", ["lot", "entry", "parts", "inputs"], ["divisor"])
-        require(lot["lot"] not in lots, f"working lot {lot['lot']}", "listed twice")
-        lots[lot["lot"]] = lot
-    weight = dict.fromkeys(lots, 0.0)
-    for i, root in enumerate(plan["roots"]):
-        item = f"working root {i}"
-        require(isinstance(root, dict) and root.get("lot") in lots, item, "names no lot of the working")
-        if "cells" in root:
-            weight[root["lot"]] += count(root["cells"], item, "cells") * working.operand(root.get("cellMass"), item)
-        else:
-            weight[root["lot"]] += working.operand(root.get("kg"), item)
-
-    # Each lot's parts per kg and its inputs' kg per kg of it; then the lots in topological order.
-    recipes, order, state = {}, [], {}
+def check_trace(trace, ops):
+    """§1.4: the lots in an order where each comes before its inputs, and the mass flowing to each."""
+    obj(trace, "trace", "the trace", ["roots", "lots"])
+    lots, position = {}, {}
+    for i, lot in enumerate(trace["lots"]):
+        obj(lot, f"trace lot {i}", "the lot", ["lot", "entry", "kg", "inputs", "outputs"],
+            ["material", "facility", "country"])
+        require(lot["lot"] not in lots, f"trace lot {lot['lot']}", "is listed twice")
+        lots[lot["lot"]], position[lot["lot"]] = lot, i
     for name, lot in lots.items():
-        item = f"working lot {name}"
-        divisor = lambda lot=lot, item=item: working.operand(lot.get("divisor"), f"{item} divisor")
-        parts, per_input = [], None
-        for j, part in enumerate(lot["parts"]):
-            per_kg, inputs = working.part(name, obj(part, item, "a part"), divisor, f"{item} part {j}")
-            if inputs is not None:
-                require(per_input is None, item, "more than one process, default or no-data part")
-                per_input = inputs
-            parts.append((part, per_kg))
-        require(per_input is not None, item, "no process, default or no-data part")
-        inputs = []
-        for i, edge in enumerate(lot["inputs"]):
-            require(isinstance(edge, dict) and edge.get("lot") in lots, f"{item} input {i}", "names no lot of the working")
-            inputs.append((edge["lot"], per_input * working.operand(edge.get("kg"), f"{item} input {i} kg")))
-        recipes[name] = (parts, inputs)
+        item = f"trace lot {name}"
+        for edge in lot["inputs"]:
+            require(position.get(edge.get("lot"), -1) > position[name], item,
+                    f"input {edge.get('lot')} is not listed after the lot")
+        require([o.get("lot") for o in lot["outputs"]].count(name) == 1, item, "is not among its outputs, once")
+    roots = {}
+    for i, root in enumerate(trace["roots"]):
+        item = f"trace root {i}"
+        require(isinstance(root, dict) and root.get("lot") in lots, item, "names no lot of the trace")
+        kg = (count(root["cells"], item, "cells") * ops.base(root.get("cellMass"), item)) if "cells" in root \
+            else ops.base(root.get("kg"), item)
+        roots[root["lot"]] = roots.get(root["lot"], 0.0) + kg
+    return lots, roots
 
-    def visit(name):  # depth-first post-order; a lot on the current path again is a cycle
-        require(state.get(name) != "open", f"working lot {name}", "the lineage has a cycle")
-        if name not in state:
-            state[name] = "open"
-            for child, _ in recipes[name][1]:
-                visit(child)
-            state[name] = "done"
-            order.append(name)
-    for root in plan["roots"]:
-        visit(root["lot"])
 
-    recomputed, sums = {}, {(m, s): 0.0 for m in METHODS for s in STAGES}
-    for name in reversed(order):  # every lot after all lots that consume it
-        kg = weight[name]
-        if kg <= 0:
-            continue
-        parts, inputs = recipes[name]
-        for part, per_kg in parts:
-            key = (part["kind"], name, part["entry"])
-            recomputed[key] = (part, {m: per_kg[m] * kg for m in METHODS})
-            for m in METHODS:
-                sums[m, part["stage"]] += per_kg[m] * kg
-        for child, per in inputs:
-            weight[child] += kg * per
+def recompute_trace(lots, roots, ops):
+    flow = {name: roots.get(name, 0.0) for name in lots}
+    for name, lot in lots.items():  # in the listed order: every lot before its inputs
+        item = f"trace lot {name}"
+        out = sum(ops.on(o.get("kg"), lot["entry"], f"{item} output {o.get('lot')}") for o in lot["outputs"])
+        require(out > 0, item, "its outputs weigh nothing")
+        for edge in lot["inputs"]:
+            flow[edge["lot"]] += flow[name] * ops.on(edge.get("kg"), lot["entry"], f"{item} input {edge['lot']}") / out
+        require(isinstance(lot["kg"], float) and close(lot["kg"], flow[name]), item,
+                f"{lot['kg']} kg stated, {es_number(flow[name])} recomputed")
 
-    # Compare with what the bundle states: contributions, total, and the trace's kilograms.
-    seen = set()
+
+def check_footprint(bundle, lots, roots, ops):
+    """§1.5: recomputes every part from the working; returns how the footprint was checked."""
+    footprint = obj(bundle["footprint"], "footprint", "the footprint")
+    stated, total = footprint.get("contributions"), obj(footprint.get("total"), "footprint", "total")
+    require(isinstance(stated, list), "footprint", "contributions is not a list")
+    contributions, sums = {}, {(m, s): 0.0 for m in METHODS for s in STAGES}
     for i, c in enumerate(stated):
         item = f"contribution {i}"
-        obj(c, item, "the contribution")
-        key = (c.get("kind"), c.get("lot"), c.get("entry"))
-        item += f" ({key[0]}, lot {key[1]}, entry {es_number(key[2]) if isinstance(key[2], float) else key[2]})"
-        require(key in recomputed and key not in seen, item, "is not a part of the working, once")
-        seen.add(key)
-        part, kg = recomputed[key]
-        require(c.get("stage") == part["stage"] and c.get("primary") == part["primary"], item,
-                "stage or primary differs from the working")
+        obj(c, item, "the contribution", ["kind", "lot", "entry", "stage", "primary", "kgCO2e"])
+        item += f" ({c['kind']}, lot {c['lot']}, entry {es_number(c['entry'])})"
+        obj(c["kgCO2e"], item, "kgCO2e", METHODS)
+        require(c["stage"] in STAGES and all(isinstance(c["kgCO2e"][m], float) for m in METHODS), item,
+                "unknown stage or a kgCO2e that is not a number")
+        key = (c["kind"], None if c["kind"] == "assembly" else c["lot"], c["entry"])
+        require(key not in contributions, item, "is listed twice")
+        contributions[key] = (item, c)
         for m in METHODS:
-            value = obj(c.get("kgCO2e"), item, "kgCO2e").get(m)
-            require(isinstance(value, float) and close(value, kg[m]), item,
-                    f"{m} {value} kg CO2e stated, {es_number(kg[m])} recomputed")
-    for key in recomputed:
-        require(key in seen, "footprint", f"the {key[0]} part of lot {key[1]} is missing from contributions")
-    for (m, s), value in sums.items():
-        require(isinstance(total[m][s], float) and close(total[m][s], value), "footprint",
-                f"total {m} {s}: {total[m][s]} stated, {es_number(value)} recomputed")
-    listed = set()
-    for i, lot in enumerate(trace.get("lots", [])):
-        item = f"trace lot {lot.get('lot') if isinstance(lot, dict) else i}"
-        require(isinstance(lot, dict) and lot.get("lot") in lots and lot["lot"] not in listed, item,
-                "is not a lot of the working, once")
-        listed.add(lot["lot"])
-        require(lot.get("entry") == lots[lot["lot"]]["entry"], item, "entry differs from the working")
-        require(isinstance(lot.get("kg"), float) and close(lot["kg"], weight[lot["lot"]]), item,
-                f"{lot.get('kg')} kg stated, {es_number(weight[lot['lot']])} recomputed")
-    require(listed == set(lots), "trace", "does not list every lot of the working")
+            sums[m, c["stage"]] += c["kgCO2e"][m]
+    for m in METHODS:
+        obj(total.get(m), "footprint", f"total {m}", STAGES)
+        for s in STAGES:
+            require(isinstance(total[m][s], float) and close(total[m][s], sums[m, s]), "footprint",
+                    f"total {m} {s} {total[m][s]} is not the sum of the contributions, {es_number(sums[m, s])}")
+    if "working" not in footprint:
+        require(bundle["profile"] == "public", "footprint", f"has no working, though the profile is {bundle['profile']}")
+        return "footprint stated, not recomputed (profile public: no working)"
+    working = obj(footprint["working"], "working", "the working", ["lots"], ["assembly"])
+    try:
+        recomputed = recompute_footprint(working, lots, roots, ops)
+    except Withheld as why:
+        return f"footprint stated, not recomputed ({why})"
+    for key, (item, c) in contributions.items():
+        require(key in recomputed, item, "is not a part of the working")
+        part, kg = recomputed.pop(key)
+        require((c["stage"], c["primary"]) == (part["stage"], part["primary"]), item, "stage or primary differs")
+        for m in METHODS:
+            require(close(c["kgCO2e"][m], kg[m]), item, f"{m} {c['kgCO2e'][m]} stated, {es_number(kg[m])} recomputed")
+    for kind, lot, entry in recomputed:
+        raise Failure("footprint", f"the {kind} part of {lot or 'the assembly'} (entry {es_number(entry)}) is not among the contributions")
     return "footprint recomputed"
+
+
+def recompute_footprint(working, lots, roots, ops):
+    """Each part's kg CO2e in the subject, by (kind, lot, entry); raises Withheld when it cannot."""
+    wlots = {}
+    for i, wlot in enumerate(working["lots"]):
+        item = f"working lot {wlot.get('lot') if isinstance(wlot, dict) else i}"
+        obj(wlot, item, "the lot", ["lot", "counts", "parts"])
+        require(wlot["lot"] in lots and wlot["lot"] not in wlots, item, "is not a lot of the trace, once")
+        require(wlot["counts"] in ("process", "no-data", "none"), item, "counts is not process, no-data or none")
+        kinds = [p.get("kind") if isinstance(p, dict) else None for p in wlot["parts"]]
+        main = {"process": "process", "no-data": "no-data", "none": "default"}[wlot["counts"]]
+        require(sorted(kinds) == sorted([main] + ["shipment"] * (len(kinds) - 1)), item,
+                f"parts are not one {main} part and shipments")
+        wlots[wlot["lot"]] = wlot
+    weight, result = {name: roots.get(name, 0.0) for name in lots}, {}
+    for name, lot in lots.items():  # every lot before its inputs, as the trace checked
+        item = f"working lot {name}"
+        if name not in wlots:
+            require(weight[name] == 0, item, "the lot reaches the subject but has no working")
+            continue
+        outputs = {o["lot"]: ops.on(o.get("kg"), lot["entry"], f"trace lot {name} output {o['lot']}")
+                   for o in lot["outputs"]}
+        own, share, rate = outputs[name], 1.0, 0.0
+        for j, part in enumerate(wlots[name]["parts"]):
+            where = f"{item} part {j}"
+            require(part.get("stage") in STAGES and isinstance(part.get("primary"), bool), where,
+                    "stage or primary is missing or unknown")
+            per_kg = dict.fromkeys(METHODS, 0.0)
+            if part["kind"] == "process":
+                require(part.get("entry") == lot["entry"], where, "is not the event that made the lot")
+                share = allocation_share(part, name, outputs, ops, where)
+                per_kg = {m: e * share / own for m, e in ops.emissions(part, where).items()}
+            elif part["kind"] == "shipment":
+                moved = ops.on(part.get("moved"), part.get("entry"), f"{where} moved")
+                shipped = sum(ops.on(s, part["entry"], f"{where} shipped") for s in part.get("shipped") or [])
+                require(part["moved"] in part["shipped"] and shipped > 0, where, "moved is not among shipped")
+                per_kg = {m: e * moved / shipped / own for m, e in ops.emissions(part, where).items()}
+            elif part["kind"] == "default":
+                per_kg = dict.fromkeys(METHODS, ops.base(part.get("factor"), f"{where} factor"))
+            if weight[name] > 0:
+                result[part["kind"], name, part.get("entry")] = (part, {m: per_kg[m] * weight[name] for m in METHODS})
+        counts = wlots[name]["counts"]
+        rate = share / own if counts == "process" else 1 / sum(outputs.values()) if counts == "no-data" else 0.0
+        for edge in lot["inputs"]:
+            weight[edge["lot"]] += weight[name] * rate * ops.on(edge["kg"], lot["entry"], f"trace lot {name} input")
+    for i, step in enumerate(working.get("assembly", [])):
+        item = f"working assembly {i}"
+        obj(step, item, "the assembly step", ["entry", "stage", "primary", "terms"])
+        require(step["stage"] in STAGES and isinstance(step["primary"], bool), item, "unknown stage or primary")
+        result["assembly", None, step["entry"]] = (step, ops.emissions(step, item))
+    return result
+
+
+def allocation_share(part, lot, outputs, ops, item):
+    """The lot's share s of the process: 1, by mass, or by mass × price (an unpriced output 0)."""
+    allocation = obj(part.get("allocation"), item, "the allocation", ["method", "reason"], ["prices"])
+    if allocation["method"] == "single":
+        require(len(outputs) == 1, item, "single allocation, but the event has several outputs")
+        return 1.0
+    if allocation["method"] == "mass":
+        return outputs[lot] / sum(outputs.values())
+    require(allocation["method"] == "economic", item, "unknown allocation method")
+    prices = obj(allocation.get("prices", {}), item, "prices")
+    value = {o: kg * (ops.base(prices[o], f"{item} price of {o}") if o in prices else 0.0) for o, kg in outputs.items()}
+    require(sum(value.values()) > 0, item, "the outputs are worth nothing")
+    return value[lot] / sum(value.values())
 
 
 # ---- §1.5 item 6 and the command line ---------------------------------------------------------------
@@ -600,10 +624,19 @@ def verify(bundle, vkey, old_text=None):
     entries = check_entries(bundle, size, root)
     opened = check_openings(entries)
     check_submissions(entries, bundle["origin"])
-    footprint = check_footprint(bundle, entries, opened)
+    ops = Operands(entries, opened)
+    ops.check_all(bundle["trace"], "trace")
+    ops.check_all(bundle["footprint"], "footprint")
+    lots, roots = check_trace(bundle["trace"], ops)
+    try:
+        recompute_trace(lots, roots, ops)
+        trace = "trace recomputed"
+    except Withheld as why:
+        trace = f"trace stated, not recomputed ({why})"
+    footprint = check_footprint(bundle, lots, roots, ops)
     if old_text is not None:
         check_consistency(bundle, size, root, old_text, vkey)
-    return len(entries), footprint
+    return len(entries), trace, footprint
 
 
 def main(argv):
@@ -636,7 +669,7 @@ def main(argv):
         return 2
     result = {"bundle": bundle_path, "subject": bundle.get("subject"), "profile": bundle.get("profile")}
     try:
-        result["entries"], result["footprint"] = verify(bundle, vkey, old_text)
+        result["entries"], result["trace"], result["footprint"] = verify(bundle, vkey, old_text)
         result["verified"] = True
     except Failure as failure:
         result.update(verified=False, item=failure.item, message=failure.message)
@@ -645,7 +678,7 @@ def main(argv):
     elif result["verified"]:
         since = " and consistent with the old checkpoint" if old_text is not None else ""
         print(f"OK: {result['entries']} entries of {result['subject']} verified against {bundle['origin']} "
-              f"at size {es_number(bundle['treeSize'])}{since}; {result['footprint']}")
+              f"at size {es_number(bundle['treeSize'])}{since}; {result['trace']}; {result['footprint']}")
     else:
         print(f"NOT VERIFIED: {result['item']}: {result['message']}")
     return 0 if result["verified"] else 1
