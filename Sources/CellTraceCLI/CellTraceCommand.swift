@@ -21,7 +21,7 @@ struct CellTraceCommand: ParsableCommand {
             Carbon:       footprint, declaration, what-if
             Export:       export custody|epcis|pact|passport|graph, disclosures
             Prove:        prove inclusion, prove consistency
-            Verify:       verify, verify-proof
+            Verify:       verify, verify-proof, verify-bundle
             """,
         subcommands: [
             InitCommand.self,
@@ -41,6 +41,7 @@ struct CellTraceCommand: ParsableCommand {
             WhatIfCommand.self,
             ExportCommand.self,
             DisclosuresCommand.self,
+            VerifyBundleCommand.self,
             AppendCommand.self,
             LogCommand.self,
             CheckpointCommand.self,

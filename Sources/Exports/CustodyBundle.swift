@@ -392,7 +392,8 @@ private struct Builder {
                             recording: true
                         ).terms
                         return [
-                            "entry": .number(Double(sequence)), "stage": .string(contribution.stage.rawValue),
+                            "entry": .number(Double(sequence)), "lot": .string(contribution.lot),
+                            "stage": .string(contribution.stage.rawValue),
                             "primary": .bool(contribution.isPrimary),
                             "terms": .array(try terms.map { try term($0, event: sequence) }),
                         ] as JSONValue

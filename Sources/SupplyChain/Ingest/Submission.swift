@@ -118,7 +118,7 @@ struct SubmissionDocument {
 extension SupplyChainLedger {
     /// The message an actor signs for a submission: domain, ledger origin, actor, key, document
     /// hash and the SHA-256 of each event entry's body, as canonical JSON.
-    static func submissionMessage(origin: String, body: JSONValue) -> [UInt8] {
+    public static func submissionMessage(origin: String, body: JSONValue) -> [UInt8] {
         var members = body.objectValue ?? [:]
         members["signature"] = nil
         members["origin"] = .string(origin)

@@ -1,0 +1,314 @@
+public import LedgerCore
+public import LedgerCrypto
+import SupplyChain
+
+/// Checks a custody bundle offline, with nothing but the ledger's verifier key
+/// (Docs/EXPORTS.md §1.6), in the order the format lists: checkpoint, entries and proofs, openings,
+/// submission signatures, the trace and the footprint recomputed, and an optional consistency proof.
+public struct BundleVerifier {
+    /// What a recomputation came to.
+    public enum Recomputation: Sendable, Hashable, CustomStringConvertible {
+        /// Recomputed from the bundle's fields, and equal to the stated figures.
+        case recomputed(items: Int)
+        /// Stated only: the profile withholds what recomputing needs.
+        case stated(reason: String)
+
+        /// The result in words.
+        public var description: String {
+            switch self {
+            case .recomputed(let items): "recomputed from the entries (\(items) items), equal to the stated figures"
+            case .stated(let reason): "stated, not recomputed: \(reason)"
+            }
+        }
+    }
+
+    /// What a verified bundle shows.
+    public struct Report: Sendable {
+        /// The subject.
+        public var subject: String
+        /// The profile it was written in.
+        public var profile: String
+        /// The ledger origin.
+        public var origin: String
+        /// The checkpoint's tree size.
+        public var treeSize: UInt64
+        /// Entries checked (canonical form, inclusion proof).
+        public var entries = 0
+        /// Openings checked against their commitments.
+        public var openings = 0
+        /// Sealed fields withheld by the profile.
+        public var withheld = 0
+        /// Submission signatures checked.
+        public var submissions = 0
+        /// Event entries whose signing submission was found and checked.
+        public var signedEvents = 0
+        /// The trace.
+        public var trace = Recomputation.stated(reason: "not checked")
+        /// The footprint.
+        public var footprint = Recomputation.stated(reason: "not checked")
+        /// The earlier checkpoint's size, when a consistency proof from it was checked.
+        public var consistentFrom: UInt64?
+        /// kg CO2e of the subject, by method, as stated (and recomputed when ``footprint`` says so).
+        public var totals: [String: Double] = [:]
+    }
+
+    /// The first item that does not verify.
+    public struct Failure: Error, CustomStringConvertible, Sendable {
+        /// The item, such as `checkpoint`, `entry 57` or `footprint`.
+        public var item: String
+        /// What is wrong.
+        public var message: String
+
+        /// The item and what is wrong with it.
+        public var description: String { "\(item): \(message)" }
+    }
+
+    private let bundle: JSONValue
+    private let key: NoteVerifierKey
+
+    /// A verifier for `bytes` with the ledger's verifier key.
+    ///
+    /// - Parameters:
+    ///   - bytes: The bundle file.
+    ///   - key: The ledger's verifier key (`celltrace key` prints it).
+    /// - Throws: ``ExportError`` when the bytes are not a custody bundle.
+    public init(bytes: [UInt8], key: NoteVerifierKey) throws {
+        let json: JSONValue
+        do {
+            json = try JSONValue(parsing: bytes)
+        } catch {
+            throw ExportError("not a custody bundle: the file is not JSON (\(error))")
+        }
+        guard json["format"]?.stringValue == CustodyBundle.format else {
+            throw ExportError(
+                "not a custody bundle: format is \(json["format"].map { $0.canonicalString } ?? "missing"), expected \"\(CustodyBundle.format)\""
+            )
+        }
+        bundle = json
+        self.key = key
+    }
+
+    /// Verifies everything; the first failure throws.
+    ///
+    /// - Parameter since: A checkpoint the recipient kept earlier, whose consistency with the
+    ///   bundle's checkpoint must be proved by the bundle.
+    /// - Returns: What was verified.
+    /// - Throws: ``Failure`` naming the first item that fails.
+    public func verify(since: SignedCheckpoint? = nil) throws -> Report {
+        guard let origin = bundle["origin"]?.stringValue, let treeSize = Self.count(bundle["treeSize"]),
+            let subject = bundle["subject"]?.stringValue, let profile = bundle["profile"]?.stringValue,
+            let checkpointText = bundle["checkpoint"]?.stringValue, let entryList = bundle["entries"]?.arrayValue
+        else {
+            throw Failure(
+                item: "bundle",
+                message: "origin, treeSize, subject, profile, checkpoint and entries are required"
+            )
+        }
+        var report = Report(subject: subject, profile: profile, origin: origin, treeSize: treeSize)
+        // 1. The checkpoint.
+        let checkpoint: SignedCheckpoint
+        do {
+            checkpoint = try SignedCheckpoint(parsing: checkpointText)
+            try checkpoint.verify(with: key, origin: origin)
+        } catch {
+            throw Failure(item: "checkpoint", message: "\(error)")
+        }
+        guard checkpoint.checkpoint.size == treeSize else {
+            throw Failure(
+                item: "checkpoint",
+                message: "it is for size \(checkpoint.checkpoint.size), the bundle says \(treeSize)"
+            )
+        }
+        // 2. Entries and their proofs; 3. openings.
+        var entries: [UInt64: Entry] = [:]
+        var bodies: [UInt64: JSONValue] = [:]
+        for element in entryList {
+            guard let sequence = Self.count(element["seq"]) else {
+                throw Failure(item: "entries", message: "an entry without seq")
+            }
+            let item = "entry \(sequence)"
+            guard let text = element["canonical"]?.stringValue else {
+                throw Failure(item: item, message: "canonical is missing")
+            }
+            let entry: Entry
+            do {
+                entry = try Entry(canonicalBytes: Array(text.utf8))
+            } catch {
+                throw Failure(item: item, message: "not a canonical entry: \(error)")
+            }
+            guard entry.sequenceNumber == sequence, entry.origin == origin else {
+                throw Failure(item: item, message: "its seq or origin differs from the bundle's")
+            }
+            guard entries[sequence] == nil else { throw Failure(item: item, message: "listed twice") }
+            let proof = try (element["proof"]?.arrayValue ?? []).map { hash in
+                guard let digest = hash.stringValue.flatMap({ SHA256Digest(hex: $0) }) else {
+                    throw Failure(item: item, message: "a proof hash is not 64 hex digits")
+                }
+                return digest
+            }
+            do {
+                try MerkleTree.verifyInclusion(
+                    index: sequence,
+                    size: treeSize,
+                    leafHash: entry.leafHash,
+                    proof: proof,
+                    root: checkpoint.checkpoint.rootHash
+                )
+            } catch {
+                throw Failure(item: item, message: "inclusion proof does not lead to the checkpoint's root (\(error))")
+            }
+            var body = entry.body
+            let commitments = entry.commitments
+            var accounted: Set<JSONPointer> = []
+            for (text, opening) in element["openings"]?.objectValue ?? [:] {
+                let pointer: JSONPointer
+                let open: Opening
+                do {
+                    pointer = try JSONPointer(text)
+                    open = try Opening(json: opening)
+                } catch {
+                    throw Failure(item: "\(item) opening \(text)", message: "\(error)")
+                }
+                guard let commitment = commitments[pointer] else {
+                    throw Failure(item: "\(item) opening \(text)", message: "no commitment stands at that pointer")
+                }
+                guard open.commitment == commitment else {
+                    throw Failure(item: "\(item) opening \(text)", message: "salt and value do not open the commitment")
+                }
+                _ = pointer.replaceValue(with: open.value, in: &body)
+                accounted.insert(pointer)
+                report.openings += 1
+            }
+            for text in (element["withheld"]?.objectValue ?? [:]).keys {
+                guard let pointer = try? JSONPointer(text), commitments[pointer] != nil else {
+                    throw Failure(item: "\(item) withheld \(text)", message: "no commitment stands at that pointer")
+                }
+                guard accounted.insert(pointer).inserted else {
+                    throw Failure(item: "\(item) withheld \(text)", message: "both opened and withheld")
+                }
+                report.withheld += 1
+            }
+            if let missing = commitments.keys.first(where: { !accounted.contains($0) }) {
+                throw Failure(item: item, message: "the commitment at \(missing) is neither opened nor listed withheld")
+            }
+            entries[sequence] = entry
+            bodies[sequence] = body
+            report.entries += 1
+        }
+        // 4. Submission signatures.
+        try checkSignatures(entries, origin: origin, report: &report)
+        // 5. The trace and the footprint.
+        let recompute = Recompute(bundle: bundle, bodies: bodies)
+        let flows = try recompute.trace()
+        report.trace = flows.result
+        report.footprint = try recompute.footprint(flows: flows)
+        for (method, stages) in bundle["footprint"]?["total"]?.objectValue ?? [:] {
+            report.totals[method] = (stages.objectValue ?? [:]).values.compactMap(\.doubleValue).reduce(0, +)
+        }
+        // 6. Consistency with an earlier checkpoint.
+        if let since {
+            do {
+                try since.verify(with: key, origin: origin)
+            } catch {
+                throw Failure(item: "earlier checkpoint", message: "\(error)")
+            }
+            let size = since.checkpoint.size
+            guard
+                let proof = bundle["consistency"]?.arrayValue?.first(where: { Self.count($0["fromSize"]) == size })?[
+                    "proof"
+                ]?.arrayValue
+            else {
+                throw Failure(
+                    item: "consistency",
+                    message:
+                        "the bundle carries no consistency proof from size \(size); ask the sender to export with --since-checkpoint"
+                )
+            }
+            do {
+                try MerkleTree.verifyConsistency(
+                    size1: size,
+                    size2: treeSize,
+                    root1: since.checkpoint.rootHash,
+                    root2: checkpoint.checkpoint.rootHash,
+                    proof: proof.compactMap { $0.stringValue.flatMap { SHA256Digest(hex: $0) } }
+                )
+            } catch {
+                throw Failure(item: "consistency", message: "the proof from size \(size) does not verify (\(error))")
+            }
+            report.consistentFrom = size
+        }
+        return report
+    }
+
+    /// Every event entry must be signed by a submission of the bundle, with the actor's key valid then.
+    private func checkSignatures(_ entries: [UInt64: Entry], origin: String, report: inout Report) throws {
+        // Each actor's keys, from its registration, rotation and revocation entries.
+        var keys: [String: [(id: String, key: [UInt8], from: UInt64, until: UInt64?)]] = [:]
+        for (sequence, entry) in entries.sorted(by: { $0.key < $1.key }) {
+            let body = entry.body
+            switch entry.type {
+            case SupplyChainLedger.EntryType.actorRegister, SupplyChainLedger.EntryType.actorKeyRotate:
+                let actor = entry.type == SupplyChainLedger.EntryType.actorRegister ? body["id"] : body["actor"]
+                guard let actor = actor?.stringValue, let raw = body["key"]?.stringValue.flatMap({ Base64.decode($0) })
+                else { throw Failure(item: "entry \(sequence)", message: "an actor key entry without actor or key") }
+                if let last = keys[actor]?.indices.last, keys[actor]?[last].until == nil {
+                    keys[actor]?[last].until = sequence
+                }
+                keys[actor, default: []].append((ActorKey.id(of: raw), raw, sequence, nil))
+            case SupplyChainLedger.EntryType.actorKeyRevoke:
+                guard let actor = body["actor"]?.stringValue, let id = body["keyID"]?.stringValue,
+                    let index = keys[actor]?.firstIndex(where: { $0.id == id })
+                else {
+                    throw Failure(item: "entry \(sequence)", message: "a revocation of a key the bundle does not hold")
+                }
+                let until = keys[actor]?[index].until ?? sequence
+                keys[actor]?[index].until = min(until, sequence)
+            default:
+                break
+            }
+        }
+        var signed: [String: [(sequence: UInt64, actor: String)]] = [:]
+        for (sequence, entry) in entries.sorted(by: { $0.key < $1.key })
+        where entry.type == SupplyChainLedger.EntryType.submission {
+            let item = "submission entry \(sequence)"
+            let body = entry.body
+            guard let keyID = body["key"]?.stringValue,
+                let signature = body["signature"]?.stringValue.flatMap({ Base64.decode($0) }),
+                let hashes = body["events"]?.arrayValue?.compactMap(\.stringValue)
+            else { throw Failure(item: item, message: "key, signature and events are required") }
+            guard
+                let key = keys[entry.actor]?.first(where: {
+                    $0.id == keyID && sequence >= $0.from && ($0.until.map { sequence < $0 } ?? true)
+                })
+            else {
+                throw Failure(
+                    item: item,
+                    message: "the bundle holds no key \(keyID) of \(entry.actor) valid at entry \(sequence)"
+                )
+            }
+            let message = SupplyChainLedger.submissionMessage(origin: origin, body: body)
+            guard (try? Ed25519PublicKey(rawRepresentation: key.key))?.isValidSignature(signature, for: message) == true
+            else { throw Failure(item: item, message: "the signature of \(entry.actor) does not verify") }
+            for hash in hashes { signed[hash, default: []].append((sequence, entry.actor)) }
+            report.submissions += 1
+        }
+        for (sequence, entry) in entries.sorted(by: { $0.key < $1.key })
+        where entry.type == SupplyChainLedger.EntryType.event {
+            let hash = SHA256.hash(entry.body.canonicalBytes).hex
+            guard signed[hash]?.contains(where: { $0.sequence < sequence && $0.actor == entry.actor }) == true else {
+                throw Failure(
+                    item: "entry \(sequence)",
+                    message: "no submission of the bundle signed by \(entry.actor) lists this event's hash"
+                )
+            }
+            report.signedEvents += 1
+        }
+    }
+
+    static func count(_ value: JSONValue?) -> UInt64? {
+        guard let number = value?.doubleValue, number >= 0, number == number.rounded(), number < 0x1p53 else {
+            return nil
+        }
+        return UInt64(number)
+    }
+}
