@@ -2,10 +2,13 @@
 """Known-answer tests for verify_bundle.py's own JCS and consistency-proof code.
 
 Runs the RFC 8785 vectors and the first 10,000 ECMAScript number vectors of Fixtures/vectors/jcs,
-and the transparency-dev consistency cases of Fixtures/vectors/merkle. Exit 0 when all pass.
-`Tests/CellTraceCLITests/BundleVerifierTests.swift` runs it under `make test`.
+and the transparency-dev consistency cases of Fixtures/vectors/merkle. Given a bundle and its vkey
+(`verify_bundle_test.py BUNDLE VKEY`), it also checks item 4 (submission signatures and actor keys)
+against changes that the inclusion proofs would otherwise catch first. Exit 0 when all pass.
+`Tests/CellTraceCLITests/PythonBundleVerifierTests.swift` runs it under `make test`.
 """
 import base64
+import copy
 import json
 import os
 import struct
@@ -13,8 +16,9 @@ import sys
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from verify_bundle import es_number, jcs_bytes, parse_json  # noqa: E402
-from verify_proof import Invalid, root_from_consistency  # noqa: E402
+import verify_bundle  # noqa: E402
+from verify_bundle import Failure, es_number, jcs_bytes, parse_json  # noqa: E402
+from verify_proof import Invalid, parse_vkey, root_from_consistency  # noqa: E402
 
 VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "vectors")
 
@@ -74,5 +78,67 @@ class ConsistencyTests(unittest.TestCase):
         self.assertEqual(cases, 98)
 
 
+class SubmissionTests(unittest.TestCase):
+    """Item 4 on a real bundle's entries, changed after items 1–3 have read them."""
+
+    bundle = vkey = None
+
+    def setUp(self):
+        if self.bundle is None:
+            self.skipTest("no bundle given")
+        with open(self.bundle, "rb") as f:
+            self.data = parse_json(f.read().decode("utf-8"))
+        with open(self.vkey, encoding="utf-8") as f:
+            size, root = verify_bundle.check_checkpoint(self.data, parse_vkey(f.read()))
+        self.entries = verify_bundle.check_entries(self.data, size, root)
+        self.submission = next(s for s, (e, _) in self.entries.items() if e["type"] == "submission")
+        self.actor = self.entries[self.submission][0]["actor"]
+
+    def check(self, entries, expected, origin=None):
+        entries = dict(sorted(entries.items()))
+        if expected is None:
+            verify_bundle.check_submissions(entries, origin or self.data["origin"])
+            return
+        with self.assertRaises(Failure) as failure:
+            verify_bundle.check_submissions(entries, origin or self.data["origin"])
+        self.assertIn(expected, str(failure.exception))
+
+    def changed(self, seq, change):
+        entries = copy.deepcopy(self.entries)
+        change(entries[seq][0])
+        return entries
+
+    def test_the_bundle_as_exported_verifies(self):
+        self.check(self.entries, None)
+
+    def test_a_changed_signature_or_origin_fails(self):
+        def signature(entry):
+            text = entry["body"]["signature"]
+            entry["body"]["signature"] = ("A" if text[0] != "A" else "B") + text[1:]
+        self.check(self.changed(self.submission, signature), f"entry {self.submission}: the submission's signature")
+        self.check(self.entries, f"entry {self.submission}: the submission's signature", origin="other.example/x")
+
+    def test_an_event_not_signed_as_it_stands_fails(self):
+        event = next(s for s, (e, _) in self.entries.items() if e["type"] == "epcis.event")
+        self.check(self.changed(event, lambda e: e["body"].update(eventTime="x")), f"entry {event}: the event's body")
+
+    def test_a_key_revoked_or_rotated_before_the_submission_fails(self):
+        key = self.entries[self.submission][0]["body"]["key"]
+        for body in ({"actor": self.actor, "keyID": key, "reason": "compromised"},
+                     {"actor": self.actor, "key": base64.b64encode(bytes(range(32))).decode()}):
+            kind = "actor.key-revoke" if "keyID" in body else "actor.key-rotate"
+            entries = copy.deepcopy(self.entries)
+            entries[self.submission - 0.5] = ({"type": kind, "actor": "ledger", "body": body}, {})
+            self.check(entries, f"entry {self.submission}: key {key} is not a key of {self.actor} valid at this point")
+
+    def test_a_missing_registration_fails(self):
+        entries = {s: e for s, e in self.entries.items()
+                   if not (e[0]["type"] == "actor.register" and e[0]["body"].get("id") == self.actor)}
+        self.check(entries, f"entry {self.submission}: key ")
+
+
 if __name__ == "__main__":
+    if len(sys.argv) == 3:  # BUNDLE VKEY
+        SubmissionTests.bundle, SubmissionTests.vkey = sys.argv[1:]
+        del sys.argv[1:]
     unittest.main()
