@@ -319,8 +319,8 @@ def check_submissions(entries, origin):
 class Operands:
     """Checks every operand against the field it names (check_all), then hands out their bases."""
 
-    def __init__(self, entries, opened):
-        self.entries, self.opened = entries, opened
+    def __init__(self, entries, opened, as_of):
+        self.entries, self.opened, self.as_of = entries, opened, as_of
 
     def check_all(self, value, path):
         """Every operand ({"entry", "at", …}) and constant ({"value", "rule"}) under `value`."""
@@ -338,6 +338,7 @@ class Operands:
         seq = count(o["entry"], path, "the operand's entry")
         item = f"{path} (entry {seq} {o['at']})"
         require(seq in self.opened, item, "the entry is not in the bundle")
+        require(seq < self.as_of, item, f"the entry is not before the footprint's asOfSize {self.as_of}")
         require("key" not in o or self.entries[seq][0]["type"] == "factors.table", item,
                 "a factor operand is not on a factors.table entry")
         value = self.read(seq, o["at"], item)
@@ -568,8 +569,11 @@ def verify(bundle, vkey, old_text=None):
     """Items 1–6 in order; returns the entry count and how the trace and the footprint were checked."""
     size, root = check_checkpoint(bundle, vkey)
     entries = check_entries(bundle, size, root)
-    ops = Operands(entries, check_openings(entries))
+    opened = check_openings(entries)
     check_submissions(entries, bundle["origin"])
+    as_of = count(obj(bundle["footprint"], "footprint", "the footprint").get("asOfSize"), "footprint", "asOfSize")
+    require(as_of <= size, "footprint", f"asOfSize {as_of} is above treeSize {size}")
+    ops = Operands(entries, opened, as_of)
     ops.check_all(bundle["trace"], "trace")
     ops.check_all(bundle["footprint"], "footprint")
     lots, roots = check_trace(bundle["trace"], ops)
