@@ -85,7 +85,8 @@ import Testing
         let original = try Data(contentsOf: URL(fileURLWithPath: directory + "/legitimate-interest.json"))
         let entries = try #require(try JSONValue(parsing: Array(original))["entries"]?.arrayValue)
         func firstEntry(_ matches: (JSONValue) -> Bool) throws -> String {
-            let entry = try #require(entries.first(where: matches))
+            let found = entries.first(where: matches)
+            let entry = try #require(found)
             return String(Int(try #require(entry["seq"]?.doubleValue)))
         }
         let event = try firstEntry { $0["canonical"]?.stringValue?.contains(#""eventTime":""#) == true }
