@@ -64,7 +64,11 @@ struct ExportOptions: ParsableArguments {
     ) throws {
         let profile = try disclosureProfile()
         if let output {
-            try FileIO.writeNew(bytes, to: output)
+            do {
+                try FileIO.writeNew(bytes, to: output)
+            } catch let error as FileIO.Error {
+                throw Failure.badInput("\(error.message) (an export never overwrites a file)")
+            }
         } else {
             Console.outBytes(bytes)
         }

@@ -59,6 +59,12 @@ public struct BundleVerifier {
         /// What is wrong.
         public var message: String
 
+        /// Creates a failure.
+        public init(item: String, message: String) {
+            self.item = item
+            self.message = message
+        }
+
         /// The item and what is wrong with it.
         public var description: String { "\(item): \(message)" }
     }
@@ -82,6 +88,11 @@ public struct BundleVerifier {
         guard json["format"]?.stringValue == CustodyBundle.format else {
             throw ExportError(
                 "not a custody bundle: format is \(json["format"].map { $0.canonicalString } ?? "missing"), expected \"\(CustodyBundle.format)\""
+            )
+        }
+        guard json.canonicalBytes + [0x0a] == bytes else {
+            throw ExportError(
+                "not a custody bundle as written: a bundle is its canonical JSON (RFC 8785) and one newline, and this file differs from that"
             )
         }
         bundle = json
@@ -205,7 +216,9 @@ public struct BundleVerifier {
         for (method, stages) in bundle["footprint"]?["total"]?.objectValue ?? [:] {
             report.totals[method] = (stages.objectValue ?? [:]).values.compactMap(\.doubleValue).reduce(0, +)
         }
-        // 6. Consistency with an earlier checkpoint.
+        // 6. The ledger's statement over everything the bundle states.
+        try checkStatement(origin: origin, subject: subject)
+        // 7. Consistency with an earlier checkpoint.
         if let since {
             do {
                 try since.verify(with: key, origin: origin)
@@ -238,6 +251,36 @@ public struct BundleVerifier {
             report.consistentFrom = size
         }
         return report
+    }
+
+    /// The ledger key's signed note over the bundle's canonical bytes without `statement`: covers
+    /// what the checks above cannot recompute (profile, names, reasons, the stated figures of a
+    /// public bundle).
+    private func checkStatement(origin: String, subject: String) throws {
+        guard let text = bundle["statement"]?.stringValue, case .object(var members) = bundle else {
+            throw Failure(item: "statement", message: "the bundle carries no statement signed by the ledger")
+        }
+        members["statement"] = nil
+        let expected = CustodyBundle.statementText(
+            origin: origin,
+            subject: subject,
+            digest: SHA256.hash(JSONValue.object(members).canonicalBytes)
+        )
+        do {
+            let note = try SignedNote(parsing: text)
+            _ = try note.verify(with: [key])
+            guard note.text == expected else {
+                throw Failure(
+                    item: "statement",
+                    message:
+                        "the bundle's content differs from what the ledger signed (the SHA-256 of its fields does not match)"
+                )
+            }
+        } catch let failure as Failure {
+            throw failure
+        } catch {
+            throw Failure(item: "statement", message: "\(error)")
+        }
     }
 
     /// Every event entry must be signed by a submission of the bundle, with the actor's key valid then.

@@ -1,6 +1,6 @@
 public import Carbon
 public import LedgerCore
-import LedgerCrypto
+public import LedgerCrypto
 public import Provenance
 public import SupplyChain
 
@@ -11,11 +11,18 @@ public enum CustodyBundle {
     /// The `format` value of this version.
     public static let format = "celltrace-custody/1"
 
+    /// The text the ledger signs for a bundle: the format, the ledger, the subject and the SHA-256
+    /// of the bundle's canonical bytes without its `statement`.
+    static func statementText(origin: String, subject: String, digest: SHA256Digest) -> String {
+        "\(format)\n\(origin)\n\(subject)\n\(digest.hex)\n"
+    }
+
     /// A written bundle.
     public struct Export: Sendable {
         /// The bundle.
         public var json: JSONValue
-        /// The bytes written: ``json`` indented, keys sorted.
+        /// The bytes written: ``json`` in canonical form (RFC 8785) and a newline, so that no byte
+        /// of the file can change without changing its content.
         public var bytes: [UInt8]
         /// The scope it describes.
         public var scope: LineageScope
@@ -45,11 +52,16 @@ public enum CustodyBundle {
         since: [SignedCheckpoint] = []
     ) throws -> Export {
         let scope = try LineageScope.collect(id, chain: chain, asOf: pointInTime)
+        if scope.subject.kind == .lot, profile == .public {
+            throw ExportError(
+                "a lot's custody bundle states the lot's mass, which the public profile withholds; export a cell or pack, or use --profile legitimate-interest"
+            )
+        }
         var builder = try Builder(scope: scope, chain: chain, profile: profile)
         let json = try builder.bundle(since: since)
         return Export(
             json: json,
-            bytes: Array(json.prettyString.utf8),
+            bytes: json.canonicalBytes + [0x0a],
             scope: scope,
             treeSize: builder.treeSize,
             entryCount: builder.sequences.count
@@ -206,6 +218,15 @@ private struct Builder {
             "footprint": try footprint(),
         ]
         if !consistency.isEmpty { bundle["consistency"] = .array(consistency) }
+        bundle["statement"] = .string(
+            try ledger.signStatement(
+                CustodyBundle.statementText(
+                    origin: ledger.origin,
+                    subject: scope.subject.id,
+                    digest: SHA256.hash(JSONValue.object(bundle).canonicalBytes)
+                )
+            ).formatted
+        )
         return .object(bundle)
     }
 

@@ -12,7 +12,7 @@ import Testing
     static let ore = "urn:epc:class:lgtin:9300001.000011.SC6-2601"
 
     /// The chain imported, factors recorded, model registered.
-    private func ledger(_ directory: String) -> String {
+    static func ledger(_ directory: String) -> String {
         let ledger = SupplyChainCLITests.chainLedger(directory)
         let documents = [
             ("01-mine.jsonld", "pilbara-mining"), ("02-refinery.jsonld", "sichuan-lithium"),
@@ -53,7 +53,7 @@ import Testing
     @Test func traceAndWhereUsed() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let ledger = ledger(directory)
+        let ledger = Self.ledger(directory)
         let text = celltrace("trace", Self.serial, "--ledger", ledger)
         #expect(text.status == 0, "\(text.error)")
         #expect(text.output.contains("ORIGINS") && text.output.contains("Li: AU 100.0 %"))
@@ -85,7 +85,7 @@ import Testing
     @Test func footprintWhatIfDeclarationAndModels() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let ledger = ledger(directory)
+        let ledger = Self.ledger(directory)
         let text = celltrace("footprint", Self.serial, "--ledger", ledger)
         #expect(text.status == 0, "\(text.error)")
         #expect(

@@ -51,3 +51,7 @@ struct Network {
         return range.prefix + String(range.first)
     }
 }
+
+// The suites share one generated network and only read it (exports write nothing to the ledger;
+// the ledger's reads are safe from any thread).
+extension Network: @unchecked Sendable {}

@@ -143,3 +143,29 @@ extension Ledger {
         }
     }
 }
+
+extension Ledger {
+    /// The prefix every statement the ledger key signs besides checkpoints starts with.
+    public static let statementPrefix = "celltrace-"
+
+    /// Signs a statement about the ledger's content (a custody bundle's digest, say) with the
+    /// ledger's key, as a C2SP signed note.
+    ///
+    /// The text must start with ``statementPrefix`` and a format name on its own line, so that no
+    /// statement can be read as a checkpoint (whose first line is the origin and second a size).
+    ///
+    /// - Parameter text: The note text, ending in a newline.
+    /// - Returns: The signed note.
+    /// - Throws: ``LedgerError/Code/invalidInput`` for a text that does not start that way.
+    public func signStatement(_ text: String) throws -> SignedNote {
+        guard text.hasPrefix(Self.statementPrefix), let firstLine = text.split(separator: "\n").first,
+            firstLine.contains("/"), !firstLine.contains(" ")
+        else {
+            throw LedgerError(
+                code: .invalidInput,
+                message: "a statement starts with a line such as \(Self.statementPrefix)custody/1"
+            )
+        }
+        return try signer.sign(text)
+    }
+}

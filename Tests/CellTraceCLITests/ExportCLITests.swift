@@ -1,0 +1,132 @@
+import Foundation
+import LedgerCore
+import LedgerCrypto
+import Testing
+
+@testable import CellTraceCLI
+
+/// The export commands through the parsed root command, on the fixture chain.
+@Suite struct ExportCLITests {
+    @Test func custodyBundleIsWrittenRecordedAndVerified() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        let bundle = directory + "/cell.custody.json"
+        let export = celltrace(
+            "export",
+            "custody",
+            CarbonCLITests.serial,
+            "--ledger",
+            ledger,
+            "-o",
+            bundle,
+            "--recipient",
+            "OEM Europe GmbH"
+        )
+        #expect(export.status == 0, "\(export.error)")
+        #expect(export.error.contains("disclosure to OEM Europe GmbH recorded as entry"))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: bundle))
+
+        // The disclosure log holds the export with the SHA-256 of exactly the bytes written.
+        let log = celltrace("disclosures", "--ledger", ledger, "--json")
+        #expect(log.status == 0)
+        let records = try #require(try JSONValue(parsing: log.output).arrayValue)
+        #expect(records.count == 1)
+        #expect(records.first?["recipient"] == "OEM Europe GmbH")
+        #expect(records.first?["format"] == "custody")
+        #expect(records.first?["profile"] == "legitimate-interest")
+        #expect(records.first?["sha256"]?.stringValue == SHA256.hash(Array(bytes)).hex)
+        #expect(
+            celltrace("disclosures", "--ledger", ledger, "--recipient", "someone else").output.contains(
+                "no disclosures"
+            )
+        )
+        #expect(celltrace("disclosures", "--ledger", ledger).output.contains("OEM Europe GmbH"))
+
+        // Verified offline with the ledger's key, given inline or as a file.
+        let vkey = celltrace("key", "--ledger", ledger).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        try (vkey + "\n").write(toFile: directory + "/ledger.vkey", atomically: true, encoding: .utf8)
+        let verified = celltrace("verify-bundle", bundle, "--vkey", directory + "/ledger.vkey")
+        #expect(verified.status == 0, "\(verified.error)")
+        #expect(verified.output.contains("bundle verified"))
+        #expect(verified.output.contains("footprint      recomputed"))
+        let json = try JSONValue(parsing: celltrace("verify-bundle", bundle, "--vkey", vkey, "--json").output)
+        #expect(json["valid"] == true)
+        #expect(json["footprintRecomputed"] == true)
+
+        // A changed bundle fails with status 1 naming the item; a file that is no bundle is bad input.
+        var text = String(decoding: bytes, as: UTF8.self)
+        text = text.replacing("\"profile\":\"legitimate-interest\"", with: "\"profile\":\"auditor\"")
+        try text.write(toFile: directory + "/changed.json", atomically: true, encoding: .utf8)
+        let changed = celltrace("verify-bundle", directory + "/changed.json", "--vkey", vkey)
+        #expect(changed.status == 1)
+        #expect(changed.error.contains("bundle NOT verified: statement"), "\(changed.error)")
+        try "{}".write(toFile: directory + "/empty.json", atomically: true, encoding: .utf8)
+        #expect(celltrace("verify-bundle", directory + "/empty.json", "--vkey", vkey).status == 2)
+
+        // An export never overwrites a file, and a wrong profile is named.
+        #expect(celltrace("export", "custody", CarbonCLITests.serial, "--ledger", ledger, "-o", bundle).status == 2)
+        let wrong = celltrace("export", "custody", CarbonCLITests.serial, "--ledger", ledger, "--profile", "friends")
+        #expect(wrong.status == 2)
+        #expect(
+            wrong.error.contains("--profile friends: choose one of public, legitimate-interest, authority, auditor")
+        )
+    }
+
+    @Test func publicBundleOfALotIsRefused() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        let refused = celltrace("export", "custody", CarbonCLITests.ore, "--ledger", ledger, "--profile", "public")
+        #expect(refused.status == 2)
+        #expect(refused.error.contains("public profile withholds"), "\(refused.error)")
+    }
+
+    @Test func consistencyFromAKeptCheckpoint() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        let kept = celltrace("checkpoint", "--ledger", ledger)
+        #expect(kept.status == 0)
+        try kept.output.write(toFile: directory + "/kept.checkpoint", atomically: true, encoding: .utf8)
+        // The ledger grows, then the bundle is exported with a proof from the kept checkpoint.
+        #expect(
+            celltrace("export", "custody", CarbonCLITests.serial, "--ledger", ledger, "-o", directory + "/a.json")
+                .status == 0
+        )
+        let bundle = directory + "/b.json"
+        let export = celltrace(
+            "export",
+            "custody",
+            CarbonCLITests.serial,
+            "--ledger",
+            ledger,
+            "-o",
+            bundle,
+            "--since-checkpoint",
+            directory + "/kept.checkpoint"
+        )
+        #expect(export.status == 0, "\(export.error)")
+        let vkey = celltrace("key", "--ledger", ledger).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let verified = celltrace(
+            "verify-bundle",
+            bundle,
+            "--vkey",
+            vkey,
+            "--since-checkpoint",
+            directory + "/kept.checkpoint"
+        )
+        #expect(verified.status == 0, "\(verified.error)")
+        #expect(verified.output.contains("consistency    the ledger at size"))
+        let without = celltrace(
+            "verify-bundle",
+            directory + "/a.json",
+            "--vkey",
+            vkey,
+            "--since-checkpoint",
+            directory + "/kept.checkpoint"
+        )
+        #expect(without.status == 1)
+        #expect(without.error.contains("consistency"))
+    }
+}

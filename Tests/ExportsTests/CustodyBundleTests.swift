@@ -1,0 +1,285 @@
+import Carbon
+import Exports
+import LedgerCore
+import LedgerCrypto
+import Provenance
+import SupplyChain
+import Testing
+
+/// One network for the suite: generating it is the slow part.
+private let shared = Result { try Network() }
+
+@Suite("Custody bundle: exported, verified offline, every change caught")
+struct CustodyBundleTests {
+    let network: Network
+    let serial: String
+
+    init() throws {
+        network = try shared.get()
+        serial = try network.firstSerial()
+    }
+
+    private func export(_ profile: DisclosureProfile, since: [SignedCheckpoint] = []) throws -> CustodyBundle.Export {
+        try CustodyBundle.export(serial, chain: network.chain, profile: profile, since: since)
+    }
+
+    private func verify(_ bytes: [UInt8], since: SignedCheckpoint? = nil) throws -> BundleVerifier.Report {
+        try BundleVerifier(bytes: bytes, key: network.chain.ledger.verifierKey).verify(since: since)
+    }
+
+    @Test("a legitimate-interest bundle verifies, and its trace and footprint are recomputed to the engine's figures")
+    func bundleVerifiesAndRecomputes() throws {
+        let bundle = try export(.legitimateInterest)
+        let report = try verify(bundle.bytes)
+        #expect(report.entries == bundle.entryCount)
+        #expect(report.submissions > 0 && report.signedEvents == bundle.scope.events.count)
+        #expect(report.openings > 0 && report.withheld > 0, "quantities opened, parties and prices withheld")
+        guard case .recomputed(let lots) = report.trace else {
+            Issue.record("trace not recomputed: \(report.trace)")
+            return
+        }
+        #expect(lots == bundle.scope.trace.lotCount)
+        guard case .recomputed = report.footprint else {
+            Issue.record("footprint not recomputed: \(report.footprint)")
+            return
+        }
+        for method in ElectricityMethod.allCases {
+            let engine = bundle.scope.footprint.total.total(method)
+            let stated = try #require(report.totals[method.rawValue])
+            #expect(abs(stated - engine) <= 1e-9 * engine, "\(method)")
+        }
+        #expect(bundle.scope.footprint.total.total(.locationBased) > 0)
+    }
+
+    @Test("every profile verifies; only the public one states its footprint without the working")
+    func everyProfileVerifies() throws {
+        for profile in DisclosureProfile.allCases {
+            let report = try verify(try export(profile).bytes)
+            switch (profile, report.footprint) {
+            case (.public, .stated), (.legitimateInterest, .recomputed), (.authority, .recomputed),
+                (.auditor, .recomputed):
+                break
+            default:
+                Issue.record("\(profile): footprint \(report.footprint)")
+            }
+            if profile == .auditor { #expect(report.withheld == 0) }
+            if profile == .public { #expect(report.openings == 0) }
+        }
+    }
+
+    @Test(
+        "a redacted bundle holds none of the withheld values: no opening, no salt, no operand base, no clear text",
+        arguments: [DisclosureProfile.public, .legitimateInterest, .authority]
+    )
+    func redactedBundleHoldsNoWithheldValue(profile: DisclosureProfile) throws {
+        let bundle = try export(profile)
+        let text = String(decoding: bundle.bytes, as: UTF8.self)
+        let ledger = network.chain.ledger
+        var withheldCount = 0
+        var revealedStrings: [String] = []
+        for element in bundle.json["entries"]?.arrayValue ?? [] {
+            let sequence = UInt64(try #require(element["seq"]?.doubleValue))
+            let entry = try ledger.entry(at: sequence)
+            let openings = try ledger.openings(of: entry)
+            let withheld = Set((element["withheld"]?.objectValue ?? [:]).keys)
+            for (pointer, opening) in openings {
+                let revealed = profile.reveals(entryType: entry.type, pointer: pointer)
+                #expect(revealed == !withheld.contains(pointer.text), "entry \(sequence) \(pointer)")
+                guard !revealed else {
+                    if let value = opening.value.stringValue { revealedStrings.append(value) }
+                    continue
+                }
+                withheldCount += 1
+                #expect(element["openings"]?[pointer.text] == nil)
+                #expect(!text.contains(HexCoding.encode(opening.salt)), "the salt of entry \(sequence) \(pointer)")
+                if let value = opening.value.stringValue, value.count > 6 {
+                    #expect(
+                        !(bundle.json["entries"]?.arrayValue ?? []).contains { other in
+                            other["openings"]?.objectValue?.values.contains { $0["value"]?.stringValue == value }
+                                == true
+                        } || revealedStrings.contains(value),
+                        "clear value \(value) of entry \(sequence) \(pointer)"
+                    )
+                }
+            }
+        }
+        #expect(withheldCount > 0)
+        // No operand on a withheld field carries its value.
+        var operands: [JSONValue] = []
+        func collect(_ value: JSONValue) {
+            switch value {
+            case .object(let members):
+                if members["at"] != nil, members["entry"] != nil { operands.append(value) }
+                members.values.forEach(collect)
+            case .array(let elements): elements.forEach(collect)
+            default: break
+            }
+        }
+        collect(bundle.json["trace"] ?? .null)
+        collect(bundle.json["footprint"] ?? .null)
+        let withheldFields = Set(
+            (bundle.json["entries"]?.arrayValue ?? []).flatMap { element in
+                (element["withheld"]?.objectValue ?? [:]).keys.map { "\(element["seq"]?.doubleValue ?? -1) \($0)" }
+            }
+        )
+        for operand in operands {
+            let field = "\(operand["entry"]?.doubleValue ?? -1) \(operand["at"]?.stringValue ?? "")"
+            if withheldFields.contains(field) {
+                #expect(operand["base"] == nil, "operand on withheld \(field) states its value")
+                #expect(operand["withheld"] == true)
+            }
+        }
+    }
+
+    @Test("changing any byte of a bundle fails verification")
+    func changingAnyByteFails() throws {
+        let bytes = try export(.legitimateInterest).bytes
+        var random = SystemRandomNumberGenerator()
+        let replacements = Array("0123456789abcdefABCDEF{}[]\":,. -_/xyz".utf8)
+        for _ in 0..<40 {
+            let position = Int.random(in: 0..<bytes.count, using: &random)
+            var changed = bytes
+            var replacement = replacements.randomElement(using: &random) ?? 0x30
+            if replacement == changed[position] { replacement = replacement == 0x30 ? 0x31 : 0x30 }
+            changed[position] = replacement
+            do {
+                _ = try verify(changed)
+                Issue.record("a change at byte \(position) (\(bytes[position]) → \(replacement)) verified")
+            } catch is BundleVerifier.Failure {
+            } catch is ExportError {
+            }
+        }
+    }
+
+    /// The bundle with one change made to its JSON, written canonically again.
+    private func changed(_ bundle: JSONValue, _ change: (inout JSONValue) throws -> Void) rethrows -> [UInt8] {
+        var copy = bundle
+        try change(&copy)
+        return copy.canonicalBytes + [0x0a]
+    }
+
+    private func failure(_ bytes: [UInt8]) -> BundleVerifier.Failure? {
+        do {
+            _ = try verify(bytes)
+            return nil
+        } catch let failure as BundleVerifier.Failure {
+            return failure
+        } catch {
+            return BundleVerifier.Failure(item: "bundle", message: "\(error)")
+        }
+    }
+
+    @Test("a change to a proved item is reported as that item")
+    func changesAreNamed() throws {
+        let json = try export(.legitimateInterest).json
+        let entries = json["entries"]?.arrayValue ?? []
+        let opened = try #require(entries.firstIndex { !($0["openings"]?.objectValue?.isEmpty ?? true) })
+        let openedSeq = Int(try #require(entries[opened]["seq"]?.doubleValue))
+        let cases: [(String, (inout JSONValue) -> Void)] = [
+            (
+                "entry \(Int(entries[3]["seq"]?.doubleValue ?? 0))",
+                { bundle in
+                    let text = bundle["entries"]?.arrayValue?[3]["canonical"]?.stringValue ?? ""
+                    Self.set(
+                        &bundle,
+                        ["entries", 3, "canonical"],
+                        .string(text.replacing("\"v\":1", with: "\"v\":1 "))
+                    )
+                }
+            ),
+            (
+                "entry \(Int(entries[2]["seq"]?.doubleValue ?? 0))",
+                { bundle in
+                    let proof = bundle["entries"]?.arrayValue?[2]["proof"]?.arrayValue ?? []
+                    let first = proof.first?.stringValue ?? ""
+                    let flipped = (first.first == "0" ? "1" : "0") + first.dropFirst()
+                    Self.set(&bundle, ["entries", 2, "proof", 0], .string(flipped))
+                }
+            ),
+            (
+                "entry \(openedSeq) opening",
+                { bundle in
+                    let openings = bundle["entries"]?.arrayValue?[opened]["openings"]?.objectValue ?? [:]
+                    let pointer = openings.keys.sorted()[0]
+                    let salt = openings[pointer]?["salt"]?.stringValue ?? ""
+                    Self.set(
+                        &bundle,
+                        ["entries", opened, "openings", pointer, "salt"],
+                        .string((salt.first == "0" ? "1" : "0") + salt.dropFirst())
+                    )
+                }
+            ),
+            (
+                "footprint",
+                { bundle in
+                    let value =
+                        bundle["footprint"]?["contributions"]?.arrayValue?[0]["kgCO2e"]?["market-based"]?
+                        .doubleValue ?? 0
+                    Self.set(
+                        &bundle,
+                        ["footprint", "contributions", 0, "kgCO2e", "market-based"],
+                        .number(value * 1.001 + 0.001)
+                    )
+                }
+            ),
+            (
+                "trace lot",
+                { bundle in
+                    let kg = bundle["trace"]?["lots"]?.arrayValue?[1]["kg"]?.doubleValue ?? 0
+                    Self.set(&bundle, ["trace", "lots", 1, "kg"], .number(kg * 2 + 1))
+                }
+            ),
+            ("checkpoint", { bundle in Self.set(&bundle, ["treeSize"], .number(1)) }),
+            ("statement", { bundle in Self.set(&bundle, ["profile"], "auditor") }),
+        ]
+        for (item, change) in cases {
+            let failure = try #require(self.failure(changed(json, change)), "a change to \(item) verified")
+            #expect(failure.item.hasPrefix(item), "expected \(item), got \(failure)")
+        }
+    }
+
+    @Test("an earlier checkpoint the recipient kept is proved consistent with the bundle's")
+    func consistencyWithAnEarlierCheckpoint() throws {
+        let ledger = network.chain.ledger
+        let size = try ledger.size
+        let earlier = try ledger.checkpoint(atSize: size - 7)
+        let bundle = try export(.legitimateInterest, since: [earlier])
+        let report = try verify(bundle.bytes, since: earlier)
+        #expect(report.consistentFrom == size - 7)
+        let other = try ledger.checkpoint(atSize: size - 3)
+        let failure = try #require(self.failure(bundle.bytes, since: other))
+        #expect(failure.item == "consistency")
+    }
+
+    private func failure(_ bytes: [UInt8], since: SignedCheckpoint) -> BundleVerifier.Failure? {
+        do {
+            _ = try verify(bytes, since: since)
+            return nil
+        } catch let failure as BundleVerifier.Failure {
+            return failure
+        } catch {
+            return BundleVerifier.Failure(item: "bundle", message: "\(error)")
+        }
+    }
+
+    /// Sets a value at a path of object keys and array indexes.
+    static func set(_ value: inout JSONValue, _ path: [any Sendable], _ newValue: JSONValue) {
+        guard let head = path.first else {
+            value = newValue
+            return
+        }
+        let rest = Array(path.dropFirst())
+        switch (value, head) {
+        case (.object(var members), let key as String):
+            var child = members[key] ?? .null
+            set(&child, rest, newValue)
+            members[key] = child
+            value = .object(members)
+        case (.array(var elements), let index as Int) where elements.indices.contains(index):
+            set(&elements[index], rest, newValue)
+            value = .array(elements)
+        default:
+            break
+        }
+    }
+}
