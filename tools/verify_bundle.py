@@ -2,11 +2,12 @@
 """Independent verifier for CellTrace custody bundles (Docs/EXPORTS.md §1).
 
 Checks a bundle offline, in the order of Docs/EXPORTS.md §1.6, with Python's standard library and
-`cryptography` only: 1. the format and the checkpoint's signature, origin and size; 2. each entry's
-canonical form (RFC 8785, re-serialised here), seq, origin and RFC 9162 inclusion proof; 3. the
-openings of sealed fields; 4. the actors' signatures over the submissions listing the events;
-5. the trace and the footprint, recomputed from operands tied to fields of the entries; 6. with
---since-checkpoint, consistency with a checkpoint kept from earlier. It shares no code with
+`cryptography` only: 0. the file is the bundle's canonical JSON (RFC 8785, re-serialised here) and
+a newline; 1. the format and the checkpoint's signature, origin and size; 2. each entry's canonical
+form, seq, origin and RFC 9162 inclusion proof; 3. the openings of sealed fields; 4. the actors'
+signatures over the submissions listing the events; 5. the trace and the footprint, recomputed
+from operands tied to fields of the entries; 6. the ledger's signed statement over the bundle;
+7. with --since-checkpoint, consistency with a checkpoint kept from earlier. It shares no code with
 CellTrace; the signed-note and RFC 9162 proof functions come from verify_proof.py beside it.
 
 usage: verify_bundle.py BUNDLE VKEY|VKEY-FILE [--since-checkpoint OLD-FILE] [--json]
@@ -188,7 +189,7 @@ def close(a, b, absolute=1e-9):
 
 def check_checkpoint(bundle, vkey):
     obj(bundle, "format", "the bundle", ["format", "subject", "subjectKind", "profile", "origin", "treeSize",
-                                         "checkpoint", "entries", "trace", "footprint"], ["consistency"])
+                                         "checkpoint", "entries", "trace", "footprint", "statement"], ["consistency"])
     require(bundle["subjectKind"] in ("cell", "assembly", "lot") and isinstance(bundle["subject"], str), "format",
             "subjectKind is not cell, assembly or lot, or the subject is not a string")
     require(bundle["profile"] in ("public", "legitimate-interest", "authority", "auditor"), "format", "unknown profile")
@@ -382,8 +383,9 @@ class Operands:
         for j, term in enumerate(part.get("terms") or []):
             where = f"{item} term {j}"
             obj(term, where, "the term", ["what", "method", "amount", "factor", "kgCO2e"])
-            require(term["what"] in ("electricity", "fuel", "transport", "direct") and term["method"] in METHODS + (
-                "all",), where, "unknown what or method")
+            require(term["what"] in ("electricity", "fuel", "transport", "direct"), where, "unknown what")
+            require(term["method"] in METHODS + ("all",), where, f"unknown method {term['method']}")
+            require(isinstance(term["amount"], list) and term["amount"], where, "the term has no amount")
             x = math.prod(self.on(a, part.get("entry"), f"{where} amount {i}") for i, a in enumerate(term["amount"]))
             factor = term["factor"]
             if isinstance(factor, dict) and "key" not in factor and "rule" not in factor:
@@ -407,6 +409,7 @@ def check_trace(trace, ops):
         lots[lot["lot"]], position[lot["lot"]] = lot, i
     for name, lot in lots.items():
         item = f"trace lot {name}"
+        require(isinstance(lot["inputs"], list) and isinstance(lot["outputs"], list), item, "inputs, outputs: lists")
         for edge in lot["inputs"] + lot["outputs"]:
             obj(edge, item, "an input or output", ["lot", "kg"])
         for edge in lot["inputs"]:
@@ -479,7 +482,7 @@ def recompute_footprint(working, lots, roots, ops):
         for edge in lot["inputs"]:
             weight[edge["lot"]] += weight[name] * rate * ops.on(edge["kg"], lot["entry"], f"trace lot {name} input")
     for i, step in enumerate(working.get("assembly", [])):  # a module's or pack's assembly steps, each once
-        obj(step, f"working assembly {i}", "the step", ["entry", "stage", "primary", "terms"])
+        obj(step, f"working assembly {i}", "the step", ["entry", "stage", "primary", "terms"], ["lot"])
         require(step["stage"] in STAGES and isinstance(step["primary"], bool), f"working assembly {i}", "bad stage")
         require(("assembly", None, step["entry"]) not in result, f"working assembly {i}", "is listed twice")
         result["assembly", None, step["entry"]] = (step, ops.emissions(step, f"working assembly {i}"))
@@ -512,7 +515,7 @@ def check_footprint(bundle, lots, roots, ops):
         obj(c["kgCO2e"], item, "kgCO2e", METHODS)
         require(c["stage"] in STAGES and all(isinstance(c["kgCO2e"][m], float) for m in METHODS), item,
                 "unknown stage, or kgCO2e is not numbers")
-        key = (c["kind"], None if c["kind"] == "assembly" else c["lot"], c["entry"])  # steps name no lot
+        key = (c["kind"], None if c["kind"] == "assembly" else c["lot"], c["entry"])  # §1.5: steps name no lot
         require(key not in stated, item, "is listed twice")
         stated[key] = (item, c)
         for m in METHODS:
@@ -530,7 +533,8 @@ def check_footprint(bundle, lots, roots, ops):
         for key, (item, c) in stated.items() if recomputed is not None else ():
             require(key in recomputed, item, "is not a part of the working")
             part, kg = recomputed.pop(key)
-            require((c["stage"], c["primary"]) == (part["stage"], part["primary"]), item, "stage or primary differs")
+            require((c["stage"], c["primary"], c["lot"]) == (part["stage"], part["primary"], part.get("lot", c["lot"])),
+                    item, "stage, primary or lot differs from the working")
             for m in METHODS:
                 require(close(c["kgCO2e"][m], kg[m]), item,
                         f"{m} {show(c['kgCO2e'][m])} stated, {show(kg[m])} recomputed")
@@ -545,10 +549,21 @@ def check_footprint(bundle, lots, roots, ops):
     return how
 
 
-# ---- item 6, and the command line ----------------------------------------------------------------------------
+# ---- items 6 and 7, and the command line ----------------------------------------------------------------------
+
+def check_statement(bundle, vkey):
+    """Item 6: the ledger key's signed note over the digest of the bundle without `statement`."""
+    try:
+        text = verify_note(str(bundle["statement"]), vkey)
+    except Invalid as error:
+        raise Failure("statement", str(error))
+    digest = sha256(jcs_bytes({k: v for k, v in bundle.items() if k != "statement"})).hex()
+    require(text == f"{FORMAT}\n{bundle['origin']}\n{bundle['subject']}\n{digest}\n", "statement",
+            "its text is not this bundle's format, origin, subject and digest")
+
 
 def check_consistency(bundle, size, root, old_text, vkey):
-    """Item 6: the tree at treeSize extends the one of the OLD checkpoint (RFC 9162 §2.1.4.2)."""
+    """Item 7: the tree at treeSize extends the one of the OLD checkpoint (RFC 9162 §2.1.4.2)."""
     try:
         origin, old_size, old_root = parse_checkpoint(verify_note(old_text, vkey))
     except Invalid as error:
@@ -565,8 +580,13 @@ def check_consistency(bundle, size, root, old_text, vkey):
     require(new_root == root, "consistency", f"the proof from size {old_size} does not lead to the checkpoint root")
 
 
-def verify(bundle, vkey, old_text=None):
-    """Items 1–6 in order; returns the entry count and how the trace and the footprint were checked."""
+def verify(raw, bundle, vkey, old_text=None):
+    """Items 0–7 in order; returns the entry count and how the trace and the footprint were checked."""
+    try:
+        canonical = jcs_bytes(bundle) + b"\n" == raw
+    except UnicodeError:
+        canonical = False
+    require(canonical, "file", "is not the bundle's canonical JSON (RFC 8785) and one newline")
     size, root = check_checkpoint(bundle, vkey)
     entries = check_entries(bundle, size, root)
     opened = check_openings(entries)
@@ -583,6 +603,7 @@ def verify(bundle, vkey, old_text=None):
     except Withheld as why:
         trace = f"trace stated, not recomputed ({why})"
     footprint = check_footprint(bundle, lots, roots, ops)
+    check_statement(bundle, vkey)
     if old_text is not None:
         check_consistency(bundle, size, root, old_text, vkey)
     return len(entries), trace, footprint
@@ -606,7 +627,8 @@ def main(argv):
             with open(old_path, encoding="utf-8") as f:
                 old_text = f.read()
         with open(args[0], "rb") as f:
-            bundle = parse_json(f.read().decode("utf-8"))
+            raw = f.read()
+        bundle = parse_json(raw.decode("utf-8"))
     except (OSError, ValueError, UnicodeError, Invalid) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -615,10 +637,13 @@ def main(argv):
         return 2
     result = {"bundle": args[0], "subject": bundle.get("subject"), "profile": bundle.get("profile")}
     try:
-        result["entries"], result["trace"], result["footprint"] = verify(bundle, vkey, old_text)
+        result["entries"], result["trace"], result["footprint"] = verify(raw, bundle, vkey, old_text)
         result["verified"] = True
     except Failure as failure:
         result.update(verified=False, item=failure.item, message=failure.message)
+    except (TypeError, KeyError, AttributeError, ValueError, ZeroDivisionError) as error:
+        # A shape no explicit check above describes: still not verified, never a traceback.
+        result.update(verified=False, item="bundle", message=f"malformed ({type(error).__name__}: {error})")
     if "--json" in argv:
         print(json.dumps(result, indent=2, sort_keys=True))
     elif result["verified"]:

@@ -92,12 +92,14 @@ import Testing
         let event = try firstEntry { $0["canonical"]?.stringValue?.contains(#""eventTime":""#) == true }
         let proved = try firstEntry { $0["proof"]?.arrayValue?.isEmpty == false }
         let opened = try firstEntry { $0["openings"]?.objectValue?.isEmpty == false }
+        // The file is canonical JSON (Docs/EXPORTS.md §1.1), so a marker is a member name and its colon.
         let changes: [(markers: [String], offset: Int, expected: String)] = [
             ([#"\"eventTime\":\""#], 3, "entry \(event): inclusion proof does not lead to the checkpoint root"),
-            (["\"proof\": [", "\""], 5, "entry \(proved): inclusion proof does not lead to the checkpoint root"),
-            (["\"salt\": \""], 7, "entry \(opened): opening /"),
-            (["\"contributions\": [", "\"eu-draft\": "], 0, "contribution 0 ("),
-            (["\"checkpoint\": ", "\u{2014} ", " "], 10, "checkpoint: the signature by"),
+            (["\"proof\":[\""], 5, "entry \(proved): inclusion proof does not lead to the checkpoint root"),
+            (["\"salt\":\""], 7, "entry \(opened): opening /"),
+            (["\"contributions\":[", "\"eu-draft\":"], 0, "contribution 0 ("),
+            (["\"checkpoint\":", "\u{2014} ", " "], 10, "checkpoint: the signature by"),
+            (["\"reason\":\""], 0, "statement: its text is not this bundle's"),
         ]
         for change in changes {
             var bytes = original
@@ -113,6 +115,10 @@ import Testing
             #expect(result.status == 1, "\(change.markers): \(result.output)")
             #expect(result.output.hasPrefix("NOT VERIFIED: " + change.expected), "\(change.markers): \(result.output)")
         }
+        // The same JSON laid out otherwise is not the bundle as written.
+        try (Data(" ".utf8) + original).write(to: URL(fileURLWithPath: directory + "/spaced.json"))
+        let spaced = verifyBundle(directory + "/spaced.json", vkey)
+        #expect(spaced.status == 1 && spaced.output.hasPrefix("NOT VERIFIED: file: "), "\(spaced.output)")
     }
 
     /// Another character of the same kind: a digit for a digit, a letter for a letter (so hex and
