@@ -11,8 +11,14 @@ for package in "${packages[@]}"; do
     fi
 done
 
+# Python packages the tests run: `cryptography` for the independent proof verifier
+# (tools/verify_proof.py), `jsonschema` for validating EPCIS exports against GS1's schema
+# (tools/validate_epcis.py).
+python_missing=()
+python3 -c 'import cryptography' 2>/dev/null || python_missing+=(cryptography)
+python3 -c 'import jsonschema' 2>/dev/null || python_missing+=(jsonschema)
 python_ok=1
-if ! python3 -c 'import cryptography' 2>/dev/null; then
+if [ "${#python_missing[@]}" -ne 0 ]; then
     python_ok=0
 fi
 
@@ -21,10 +27,9 @@ if [ "${#missing[@]}" -eq 0 ] && [ "$python_ok" -eq 1 ]; then
 fi
 
 if [ "$python_ok" -eq 0 ]; then
-    # The independent proof verifier (tools/verify_proof.py) needs Python's `cryptography`; the tests run it.
-    echo "Installing the Python package cryptography ..." >&2
-    python3 -m pip install --quiet cryptography || {
-        echo "Install it with: python3 -m pip install cryptography" >&2
+    echo "Installing the Python packages ${python_missing[*]} ..." >&2
+    python3 -m pip install --quiet "${python_missing[@]}" || {
+        echo "Install them with: python3 -m pip install ${python_missing[*]}" >&2
         exit 1
     }
 fi

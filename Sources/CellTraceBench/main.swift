@@ -14,7 +14,7 @@ var entriesPerRun = 200_000
 var runs = 3
 var proofEntries = 10_000_000
 var directory = "/tmp/celltrace-bench"
-var sections: Set<String> = ["append", "verify", "proofs", "import"]
+var sections: Set<String> = ["append", "verify", "proofs", "import", "custody"]
 var importDocuments = 5
 var provenanceCells = 100_000_000
 var provenanceCellsPerLot = 2000
@@ -42,7 +42,7 @@ while let argument = arguments.popFirst() {
         importDocuments = 2
     default:
         print(
-            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,provenance] [--import-documents D] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
+            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,custody,provenance] [--import-documents D] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
         )
         exit(2)
     }
@@ -336,6 +336,10 @@ if sections.contains("proofs") {
         )
         removeAll(path)
     }
+}
+
+if sections.contains("custody") {
+    try CustodyBench.run(directory: directory, runs: runs)
 }
 
 if sections.contains("import") {

@@ -71,6 +71,8 @@ public struct BundleVerifier {
 
     private let bundle: JSONValue
     private let key: NoteVerifierKey
+    /// SHA-256 of the bundle's canonical bytes without its statement: what the statement signs.
+    private let contentDigest: SHA256Digest
 
     /// A verifier for `bytes` with the ledger's verifier key.
     ///
@@ -90,13 +92,15 @@ public struct BundleVerifier {
                 "not a custody bundle: format is \(json["format"].map { $0.canonicalString } ?? "missing"), expected \"\(CustodyBundle.format)\""
             )
         }
-        guard json.canonicalBytes + [0x0a] == bytes else {
+        let members = CanonicalMembers(json.objectValue ?? [:])
+        guard members.bytes + [0x0a] == bytes else {
             throw ExportError(
                 "not a custody bundle as written: a bundle is its canonical JSON (RFC 8785) and one newline, and this file differs from that"
             )
         }
         bundle = json
         self.key = key
+        contentDigest = SHA256.hash(members.bytes(excluding: "statement"))
     }
 
     /// Verifies everything; the first failure throws.
@@ -141,15 +145,6 @@ public struct BundleVerifier {
             guard let text = element["canonical"]?.stringValue else {
                 throw Failure(item: item, message: "canonical is missing")
             }
-            let entry: Entry
-            do {
-                entry = try Entry(canonicalBytes: Array(text.utf8))
-            } catch {
-                throw Failure(item: item, message: "not a canonical entry: \(error)")
-            }
-            guard entry.sequenceNumber == sequence, entry.origin == origin else {
-                throw Failure(item: item, message: "its seq or origin differs from the bundle's")
-            }
             guard entries[sequence] == nil else { throw Failure(item: item, message: "listed twice") }
             let proof = try (element["proof"]?.arrayValue ?? []).map { hash in
                 guard let digest = hash.stringValue.flatMap({ SHA256Digest(hex: $0) }) else {
@@ -157,16 +152,28 @@ public struct BundleVerifier {
                 }
                 return digest
             }
+            // The proof first: bytes in the signed tree are the ledger's own, canonical as written.
+            let raw = Array(text.utf8)
+            let leafHash = MerkleTree.leafHash(raw)
             do {
                 try MerkleTree.verifyInclusion(
                     index: sequence,
                     size: treeSize,
-                    leafHash: entry.leafHash,
+                    leafHash: leafHash,
                     proof: proof,
                     root: checkpoint.checkpoint.rootHash
                 )
             } catch {
                 throw Failure(item: item, message: "inclusion proof does not lead to the checkpoint's root (\(error))")
+            }
+            let entry: Entry
+            do {
+                entry = try Entry(verifiedCanonicalBytes: raw, leafHash: leafHash)
+            } catch {
+                throw Failure(item: item, message: "not a valid entry: \(error)")
+            }
+            guard entry.sequenceNumber == sequence, entry.origin == origin else {
+                throw Failure(item: item, message: "its seq or origin differs from the bundle's")
             }
             var body = entry.body
             let commitments = entry.commitments
@@ -257,15 +264,10 @@ public struct BundleVerifier {
     /// what the checks above cannot recompute (profile, names, reasons, the stated figures of a
     /// public bundle).
     private func checkStatement(origin: String, subject: String) throws {
-        guard let text = bundle["statement"]?.stringValue, case .object(var members) = bundle else {
+        guard let text = bundle["statement"]?.stringValue else {
             throw Failure(item: "statement", message: "the bundle carries no statement signed by the ledger")
         }
-        members["statement"] = nil
-        let expected = CustodyBundle.statementText(
-            origin: origin,
-            subject: subject,
-            digest: SHA256.hash(JSONValue.object(members).canonicalBytes)
-        )
+        let expected = CustodyBundle.statementText(origin: origin, subject: subject, digest: contentDigest)
         do {
             let note = try SignedNote(parsing: text)
             _ = try note.verify(with: [key])

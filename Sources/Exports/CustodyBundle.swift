@@ -61,7 +61,7 @@ public enum CustodyBundle {
         let json = try builder.bundle(since: since)
         return Export(
             json: json,
-            bytes: json.canonicalBytes + [0x0a],
+            bytes: builder.canonicalBytes,
             scope: scope,
             treeSize: builder.treeSize,
             entryCount: builder.sequences.count
@@ -77,8 +77,12 @@ private struct Builder {
     let treeSize: UInt64
     /// Every entry the bundle carries, in ledger order.
     private(set) var sequences: [UInt64] = []
+    /// The bundle's bytes, once ``bundle(since:)`` has made it.
+    private(set) var canonicalBytes: [UInt8] = []
     /// Entries read, opened.
     private var entries: [UInt64: Entry] = [:]
+    private var commitments: [UInt64: [JSONPointer: Commitment]] = [:]
+    private var openings: [UInt64: [JSONPointer: Opening]] = [:]
     private var openedBodies: [UInt64: JSONValue] = [:]
     private var withheld: [UInt64: Set<String>] = [:]
     private var fields: [UInt64: EventFields] = [:]
@@ -96,8 +100,8 @@ private struct Builder {
             var engine = try CarbonEngine(reader: reader, size: scope.size, txn)
             let working = try engine.working(of: scope.subject, txn)
             let graph = try UpstreamGraph.load(roots: scope.subject.roots, reader: reader, size: scope.size, txn)
-            for sequence in scope.events {
-                let entry = try ledger.entry(at: sequence)
+            for entry in try ledger.entries(at: scope.events) {
+                let sequence = entry.sequenceNumber
                 submitters.insert(entry.actor)
                 guard let eventID = entry.body["eventID"]?.stringValue else { continue }
                 if let submission = try reader.event(eventID, txn)?.submission {
@@ -121,8 +125,8 @@ private struct Builder {
             }
         }
         sequences = all.filter { $0 < treeSize }.sorted()
-        for sequence in sequences {
-            let entry = try ledger.entry(at: sequence)
+        for entry in try ledger.entries(at: sequences) {
+            let sequence = entry.sequenceNumber
             entries[sequence] = entry
             let commitments = entry.commitments
             guard !commitments.isEmpty else {
@@ -131,6 +135,8 @@ private struct Builder {
             }
             var body = entry.body
             let openings = try ledger.openings(of: entry)
+            self.commitments[sequence] = commitments
+            self.openings[sequence] = openings
             var hidden: Set<String> = []
             for pointer in commitments.keys {
                 if let opening = openings[pointer] {
@@ -164,17 +170,17 @@ private struct Builder {
         var entryList: [JSONValue] = []
         for (sequence, proof) in zip(sequences, proofs) {
             guard let entry = entries[sequence] else { continue }
-            var openings: [String: JSONValue] = [:]
+            var opened: [String: JSONValue] = [:]
             var hidden: [String: JSONValue] = [:]
-            if !entry.commitments.isEmpty {
-                let stored = try ledger.openings(of: entry)
-                for pointer in entry.commitments.keys {
+            if let commitments = commitments[sequence] {
+                let stored = openings[sequence] ?? [:]
+                for pointer in commitments.keys {
                     if withheld[sequence]?.contains(pointer.text) == true {
                         hidden[pointer.text] = .string(
                             ClassifiedField.classify(entryType: entry.type, pointer: pointer).name
                         )
                     } else if let opening = stored[pointer] {
-                        openings[pointer.text] = opening.json
+                        opened[pointer.text] = opening.json
                     }
                 }
             }
@@ -182,7 +188,7 @@ private struct Builder {
                 "seq": .number(Double(sequence)),
                 "canonical": .string(String(decoding: entry.canonicalBytes, as: UTF8.self)),
                 "proof": .array(proof.map { .string($0.hex) }),
-                "openings": .object(openings),
+                "openings": .object(opened),
                 "withheld": .object(hidden),
             ])
         }
@@ -218,15 +224,19 @@ private struct Builder {
             "footprint": try footprint(),
         ]
         if !consistency.isEmpty { bundle["consistency"] = .array(consistency) }
-        bundle["statement"] = .string(
+        var members = CanonicalMembers(bundle)
+        let statement = JSONValue.string(
             try ledger.signStatement(
                 CustodyBundle.statementText(
                     origin: ledger.origin,
                     subject: scope.subject.id,
-                    digest: SHA256.hash(JSONValue.object(bundle).canonicalBytes)
+                    digest: SHA256.hash(members.bytes)
                 )
             ).formatted
         )
+        members.add("statement", statement)
+        bundle["statement"] = statement
+        canonicalBytes = members.bytes + [0x0a]
         return .object(bundle)
     }
 
@@ -598,5 +608,52 @@ private struct Builder {
         if let text = value.stringValue { return ExactDecimal(text) }
         if let number = value.doubleValue { return ExactDecimal(number.description) }
         return nil
+    }
+}
+
+/// A JSON object's canonical bytes built member by member, so that a member can be added without
+/// serialising the others again (the bundle's statement signs the bytes without itself).
+struct CanonicalMembers {
+    private var members: [(key: [UInt16], bytes: [UInt8])]
+
+    init(_ object: [String: JSONValue]) {
+        members = object.map { (Array($0.key.utf16), Self.member($0.key, $0.value)) }
+        members.sort { $0.key.lexicographicallyPrecedes($1.key) }
+    }
+
+    private static func member(_ key: String, _ value: JSONValue) -> [UInt8] {
+        JSONValue.string(key).canonicalBytes + [UInt8(ascii: ":")] + value.canonicalBytes
+    }
+
+    /// Adds a member in its sorted place.
+    mutating func add(_ key: String, _ value: JSONValue) {
+        let utf16 = Array(key.utf16)
+        let index = members.firstIndex { !$0.key.lexicographicallyPrecedes(utf16) } ?? members.endIndex
+        members.insert((utf16, Self.member(key, value)), at: index)
+    }
+
+    /// The object's canonical bytes.
+    var bytes: [UInt8] {
+        var output: [UInt8] = [UInt8(ascii: "{")]
+        output.reserveCapacity(members.reduce(2) { $0 + $1.bytes.count + 1 })
+        for (index, member) in members.enumerated() {
+            if index > 0 { output.append(UInt8(ascii: ",")) }
+            output += member.bytes
+        }
+        output.append(UInt8(ascii: "}"))
+        return output
+    }
+
+    /// The object's canonical bytes without one member.
+    func bytes(excluding key: String) -> [UInt8] {
+        var copy = self
+        copy.members.removeAll { $0.key == Array(key.utf16) }
+        return copy.bytes
+    }
+
+    /// The bytes of one member (`"key":value`), if present.
+    func member(_ key: String) -> [UInt8]? {
+        let utf16 = Array(key.utf16)
+        return members.first { $0.key == utf16 }?.bytes
     }
 }

@@ -55,6 +55,17 @@ public struct LineageScope: Sendable {
                 all.insert(node.sequenceNumber)
                 if lots.insert(node.lot).inserted { pending += node.inputs }
             }
+            // The assembly of a module or pack, and of the modules in it, whether or not the
+            // footprint counts it (it does only when the assembly recorded activity data).
+            if subject.kind == .assembly {
+                var units = [subject.id]
+                var seen: Set<String> = []
+                while let unit = units.popLast() {
+                    guard seen.insert(unit).inserted, let assembly = try reader.assembly(unit, txn) else { continue }
+                    for step in assembly.history where step.sequenceNumber < size { all.insert(step.sequenceNumber) }
+                    units += assembly.children(asOf: size)
+                }
+            }
             for lot in lots {
                 guard let card = try reader.card(lot, txn) else { continue }
                 for (_, sequence) in card.certifications { all.insert(sequence) }
@@ -63,8 +74,8 @@ public struct LineageScope: Sendable {
             }
             var events: [UInt64] = []
             var masterData: [UInt64] = []
-            for sequence in all.sorted() where sequence < size {
-                let entry = try chain.ledger.entry(at: sequence)
+            let sequences = all.filter { $0 < size }.sorted()
+            for (sequence, entry) in zip(sequences, try chain.ledger.entries(at: sequences)) {
                 if entry.type == SupplyChainLedger.EntryType.event {
                     events.append(sequence)
                 } else {

@@ -33,4 +33,28 @@ struct LineageScopeTests {
         #expect(types.contains(SupplyChainLedger.EntryType.facilityRegister))
         #expect(types.contains(SupplyChainLedger.EntryType.factorTable))
     }
+
+    @Test("a pack's scope holds its assembly and its modules' assembly, whether or not the footprint counts them")
+    func packScopeHoldsItsAssemblies() throws {
+        let network = try Network()
+        let serial = try network.firstSerial()
+        let (module, pack) = try network.chain.read { reader, txn, _ in
+            let module = try reader.container(of: serial, txn)
+            return (module, try module.flatMap { try reader.container(of: $0, txn) })
+        }
+        let packID = try #require(pack, "the first cell sits in a module in a pack")
+        let moduleID = try #require(module)
+        let scope = try LineageScope.collect(packID, chain: network.chain)
+        #expect(scope.subject.kind == .assembly)
+        for unit in [packID, moduleID] {
+            let steps = try network.chain.read { reader, txn, _ in try reader.assembly(unit, txn)?.history ?? [] }
+            #expect(!steps.isEmpty)
+            for step in steps { #expect(scope.events.contains(step.sequenceNumber), "assembly of \(unit)") }
+        }
+        let export = try EPCISExport(scope: scope, chain: network.chain, profile: .auditor)
+        let parents = Set(
+            (export.document["epcisBody"]?["eventList"]?.arrayValue ?? []).compactMap { $0["parentID"]?.stringValue }
+        )
+        #expect(parents.isSuperset(of: [packID, moduleID]))
+    }
 }

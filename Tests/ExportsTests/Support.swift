@@ -55,3 +55,36 @@ struct Network {
 // The suites share one generated network and only read it (exports write nothing to the ledger;
 // the ledger's reads are safe from any thread).
 extension Network: @unchecked Sendable {}
+
+/// The repository's root, found from this file's path.
+private let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().path
+
+/// A file under `Fixtures/`.
+func fixturePath(_ name: String) -> String {
+    repositoryRoot + "/Fixtures/" + name
+}
+
+/// A script under `tools/`.
+func toolPath(_ name: String) -> String {
+    repositoryRoot + "/tools/" + name
+}
+
+/// Whether golden files are being rewritten (`UPDATE_GOLDEN=1`).
+var updatingGoldens: Bool {
+    ProcessInfo.processInfo.environment["UPDATE_GOLDEN"] == "1"
+}
+
+/// Runs a program found on `PATH`, returning its exit status and what it printed (both streams).
+func runProcess(_ arguments: [String]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let output = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: output, as: UTF8.self))
+}

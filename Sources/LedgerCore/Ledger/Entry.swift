@@ -87,6 +87,29 @@ public struct Entry: Sendable, Hashable {
     ///   version-1 entry in canonical form.
     public init(canonicalBytes: some Collection<UInt8>) throws {
         let bytes = Array(canonicalBytes)
+        let fields = try Self.fields(of: bytes)
+        self.init(
+            sequenceNumber: fields.sequenceNumber,
+            previousHash: fields.previousHash,
+            origin: fields.origin,
+            time: fields.time,
+            actor: fields.actor,
+            type: fields.type,
+            body: fields.body
+        )
+        let seq = fields.sequenceNumber
+        guard self.canonicalBytes == bytes else {
+            throw LedgerError(code: .invalidInput, message: "entry \(UInt64(seq)) is not in canonical form (RFC 8785)")
+        }
+    }
+
+    /// The fields of an entry's bytes, each checked.
+    private static func fields(
+        of bytes: [UInt8]
+    ) throws -> (
+        sequenceNumber: UInt64, previousHash: SHA256Digest, origin: String, time: Timestamp, actor: String,
+        type: String, body: JSONValue
+    ) {
         let json = try JSONValue(parsing: bytes)
         guard case .object(let members) = json else {
             throw LedgerError(code: .invalidInput, message: "an entry is a JSON object")
@@ -127,18 +150,32 @@ public struct Entry: Sendable, Hashable {
         try Self.validateName(type, field: "type")
         let origin = try string("origin")
         try Self.validateOrigin(origin)
-        self.init(
-            sequenceNumber: UInt64(seq),
-            previousHash: previous,
-            origin: origin,
-            time: time,
-            actor: try string("actor"),
-            type: type,
-            body: try field("body")
-        )
-        guard self.canonicalBytes == bytes else {
-            throw LedgerError(code: .invalidInput, message: "entry \(UInt64(seq)) is not in canonical form (RFC 8785)")
-        }
+        return (UInt64(seq), previous, origin, time, try string("actor"), type, try field("body"))
+    }
+
+    /// Reads an entry from bytes already known to be a ledger's entry — read from storage with its
+    /// leaf hash checked, or proved included in a signed tree — without serialising it again.
+    ///
+    /// The bytes are the entry's: whatever they hash to is its leaf hash, so a change to them
+    /// cannot pass the check that made them known. Use ``init(canonicalBytes:)`` for bytes that
+    /// nothing has checked.
+    ///
+    /// - Parameters:
+    ///   - bytes: The entry's bytes.
+    ///   - leafHash: Their leaf hash, as computed by the check.
+    /// - Throws: ``LedgerError/Code/invalidInput`` naming the field when the bytes are not a
+    ///   version-1 entry.
+    public init(verifiedCanonicalBytes bytes: [UInt8], leafHash: SHA256Digest) throws {
+        let fields = try Self.fields(of: bytes)
+        sequenceNumber = fields.sequenceNumber
+        previousHash = fields.previousHash
+        origin = fields.origin
+        time = fields.time
+        actor = fields.actor
+        type = fields.type
+        body = fields.body
+        canonicalBytes = bytes
+        self.leafHash = leafHash
     }
 
     /// The commitments in the body, by the pointer where each stands.

@@ -28,6 +28,10 @@ public struct JSONPointer: Sendable, Hashable, Comparable {
         }
         var tokens: [String] = []
         for raw in text.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
+            guard raw.utf8.contains(UInt8(ascii: "~")) else {
+                tokens.append(String(raw))
+                continue
+            }
             var token = ""
             var iterator = raw.makeIterator()
             while let character = iterator.next() {

@@ -190,37 +190,7 @@ public struct SupplyNetworkGenerator: Sendable {
                     "the ledger at \(chain.ledger.path) already holds \(existingActors.count) actors and \(existingFacilities.count) facilities; generate into a new ledger"
             )
         }
-        try chain.recordFactorTable(GeneratedNetwork.factorTable)
-        try chain.registerBatteryModel(GeneratedNetwork.Cell.batteryModel)
-        var keys: [String: Ed25519PrivateKey] = [:]
-        for actor in GeneratedNetwork.actors {
-            let key = try Self.actorKey(seed: options.seed, actor: actor.id)
-            keys[actor.id] = key
-            try chain.registerActor(
-                ActorDraft(
-                    id: actor.id,
-                    name: actor.name,
-                    role: actor.role,
-                    publicKey: key.publicKey,
-                    parties: [actor.party]
-                )
-            )
-        }
-        for facility in GeneratedNetwork.facilities {
-            try chain.registerFacility(
-                FacilityDraft(
-                    id: facility.id,
-                    name: facility.name,
-                    operatorID: facility.actor.spec.id,
-                    kind: facility.kind,
-                    country: facility.country,
-                    subdivision: facility.subdivision,
-                    gridRegion: facility.gridRegion,
-                    location: facility.location,
-                    riskFlags: facility.riskFlags
-                )
-            )
-        }
+        let keys = try registerMasterData(into: chain)
         let total = eventCount
         var done = 0
         var submissions = 0
@@ -268,6 +238,49 @@ public struct SupplyNetworkGenerator: Sendable {
             ledgerSize: try chain.ledger.size,
             seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
         )
+    }
+
+    /// Records the network's factor table and battery model and registers its actors (with the
+    /// keys the seed gives) and facilities, as ``generate(into:progress:)`` does before the events:
+    /// a ledger made this way takes the network's events, or an EPCIS export of them.
+    ///
+    /// - Parameter chain: The ledger, which must not hold them yet.
+    /// - Returns: Each actor's private key, by actor id.
+    /// - Throws: ``SupplyChainError`` when the ledger refuses a record (one already registered).
+    @discardableResult
+    public func registerMasterData(into chain: SupplyChainLedger) throws -> [String: Ed25519PrivateKey] {
+        try chain.recordFactorTable(GeneratedNetwork.factorTable)
+        try chain.registerBatteryModel(GeneratedNetwork.Cell.batteryModel)
+        var keys: [String: Ed25519PrivateKey] = [:]
+        for actor in GeneratedNetwork.actors {
+            let key = try Self.actorKey(seed: options.seed, actor: actor.id)
+            keys[actor.id] = key
+            try chain.registerActor(
+                ActorDraft(
+                    id: actor.id,
+                    name: actor.name,
+                    role: actor.role,
+                    publicKey: key.publicKey,
+                    parties: [actor.party]
+                )
+            )
+        }
+        for facility in GeneratedNetwork.facilities {
+            try chain.registerFacility(
+                FacilityDraft(
+                    id: facility.id,
+                    name: facility.name,
+                    operatorID: facility.actor.spec.id,
+                    kind: facility.kind,
+                    country: facility.country,
+                    subdivision: facility.subdivision,
+                    gridRegion: facility.gridRegion,
+                    location: facility.location,
+                    riskFlags: facility.riskFlags
+                )
+            )
+        }
+        return keys
     }
 
     /// Calls `body` with every submission in import order (suppliers first, each actor's events in
