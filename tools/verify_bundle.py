@@ -13,6 +13,7 @@ CellTrace; the signed-note and RFC 9162 proof functions come from verify_proof.p
 usage: verify_bundle.py BUNDLE VKEY|VKEY-FILE [--since-checkpoint OLD-FILE] [--json]
 exit 0 verified, 1 not verified (naming the first item that fails), 2 bad usage or not a bundle
 """
+import argparse
 import base64
 import binascii
 import copy
@@ -610,32 +611,29 @@ def verify(raw, bundle, vkey, old_text=None):
 
 
 def main(argv):
-    args, old_path = [a for a in argv[1:] if a != "--json"], None
-    if "--since-checkpoint" in args:
-        at = args.index("--since-checkpoint")
-        old_path, args = (args + [None])[at + 1], args[:at] + args[at + 2:]
-    if len(args) != 2 or old_path in ("", None) and "--since-checkpoint" in argv or any(a[:2] == "--" for a in args):
-        print("\n".join(__doc__.strip().splitlines()[-2:]), file=sys.stderr)
-        return 2
+    parser = argparse.ArgumentParser(prog="verify_bundle.py", description=__doc__.strip().splitlines()[0])
+    parser.add_argument("bundle")
+    parser.add_argument("vkey", help="the ledger's verifier key, or a file holding it")
+    parser.add_argument("--since-checkpoint", metavar="OLD-FILE", help="a checkpoint kept from earlier")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args(argv[1:])  # bad usage: exit 2
     try:
-        vkey_text, old_text = args[1], None
+        vkey_text, old_text = args.vkey, None
         if "+" not in vkey_text:  # a file holding the vkey
             with open(vkey_text, encoding="utf-8") as f:
                 vkey_text = f.read()
         vkey = parse_vkey(vkey_text)
-        if old_path is not None:
-            with open(old_path, encoding="utf-8") as f:
+        if args.since_checkpoint is not None:
+            with open(args.since_checkpoint, encoding="utf-8") as f:
                 old_text = f.read()
-        with open(args[0], "rb") as f:
+        with open(args.bundle, "rb") as f:
             raw = f.read()
         bundle = parse_json(raw.decode("utf-8"))
     except (OSError, ValueError, UnicodeError, Invalid) as error:
-        print(f"error: {error}", file=sys.stderr)
-        return 2
+        parser.exit(2, f"error: {error}\n")
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
-        print(f"error: {args[0]} is not a {FORMAT} bundle", file=sys.stderr)
-        return 2
-    result = {"bundle": args[0], "subject": bundle.get("subject"), "profile": bundle.get("profile")}
+        parser.exit(2, f"error: {args.bundle} is not a {FORMAT} bundle\n")
+    result = {"bundle": args.bundle, "subject": bundle.get("subject"), "profile": bundle.get("profile")}
     try:
         result["entries"], result["trace"], result["footprint"] = verify(raw, bundle, vkey, old_text)
         result["verified"] = True
@@ -644,12 +642,12 @@ def main(argv):
     except (TypeError, KeyError, AttributeError, ValueError, ZeroDivisionError) as error:
         # A shape no explicit check above describes: still not verified, never a traceback.
         result.update(verified=False, item="bundle", message=f"malformed ({type(error).__name__}: {error})")
-    if "--json" in argv:
+    if args.json:
         print(json.dumps(result, indent=2, sort_keys=True))
     elif result["verified"]:
+        since = " and consistent with the old checkpoint" if old_text is not None else ""
         print(f"OK: {result['entries']} entries of {result['subject']} verified against {bundle['origin']} at size "
-              f"{es_number(bundle['treeSize'])}{' and consistent with the old checkpoint' * (old_text is not None)}; "
-              f"{result['trace']}; {result['footprint']}")
+              f"{es_number(bundle['treeSize'])}{since}; {result['trace']}; {result['footprint']}")
     else:
         print(f"NOT VERIFIED: {result['item']}: {result['message']}")
     return 0 if result["verified"] else 1
