@@ -11,14 +11,20 @@ for package in "${packages[@]}"; do
     fi
 done
 
-# Python packages the tests run: `cryptography` for the independent proof verifier
-# (tools/verify_proof.py), `jsonschema` for validating EPCIS exports against GS1's schema
-# (tools/validate_epcis.py).
+# The tests run Python tools: tools/verify_proof.py and tools/verify_bundle.py (the independent
+# verifiers) need `cryptography`; tools/validate_epcis.py (GS1's EPCIS schema) and
+# tools/validate_json_schema.py (PACT and Battery Pass schemas) need `jsonschema`, and the PACT
+# OpenAPI files need `yaml` (pyyaml).
+python_modules=(cryptography jsonschema yaml)
+python_packages=(cryptography jsonschema pyyaml)
 python_missing=()
-python3 -c 'import cryptography' 2>/dev/null || python_missing+=(cryptography)
-python3 -c 'import jsonschema' 2>/dev/null || python_missing+=(jsonschema)
+for index in "${!python_modules[@]}"; do
+    if ! python3 -c "import ${python_modules[$index]}" 2>/dev/null; then
+        python_missing+=("${python_packages[$index]}")
+    fi
+done
 python_ok=1
-if [ "${#python_missing[@]}" -ne 0 ]; then
+if [ "${#python_missing[@]}" -gt 0 ]; then
     python_ok=0
 fi
 

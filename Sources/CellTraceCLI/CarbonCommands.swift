@@ -212,10 +212,7 @@ struct DeclarationCommand: ParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
-        guard let from = try timeOption(from, "from"), var to = try timeOption(to, "to") else {
-            throw Failure.badInput("--from and --to are required")
-        }
-        if self.to.utf8.count == 10 { to = Timestamp(millisecondsSinceEpoch: to.millisecondsSinceEpoch + 86_399_999) }
+        let (from, to) = try declarationPeriod(from: from, to: to)
         let chain = try options.openChain()
         let point = try asOf.point()
         let declaration = try chain.read { reader, txn, now in
@@ -290,6 +287,16 @@ struct DeclarationCommand: ParsableCommand {
             ),
         ])
     }
+}
+
+/// A declaration's period from `--from` and `--to`: a date as `--to` means the end of that day
+/// (inclusive).
+func declarationPeriod(from: String?, to: String?) throws -> (from: Timestamp, to: Timestamp) {
+    guard let start = try timeOption(from, "from"), var end = try timeOption(to, "to") else {
+        throw Failure.badInput("--from and --to are required")
+    }
+    if to?.utf8.count == 10 { end = Timestamp(millisecondsSinceEpoch: end.millisecondsSinceEpoch + 86_399_999) }
+    return (start, end)
 }
 
 /// How footprints are computed and printed by `footprint` and `what-if`.

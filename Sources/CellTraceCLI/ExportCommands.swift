@@ -15,7 +15,10 @@ struct ExportCommand: ParsableCommand {
             disclosure.export entry: recipient, profile, format, subject, ledger size and the SHA-256 of
             the exact bytes written. `celltrace disclosures` lists them.
             """,
-        subcommands: [ExportCustodyCommand.self, ExportEPCISCommand.self, ExportGraphCommand.self]
+        subcommands: [
+            ExportCustodyCommand.self, ExportEPCISCommand.self, PACTExportCommand.self, PassportExportCommand.self,
+            ExportGraphCommand.self,
+        ]
     )
 }
 

@@ -40,7 +40,7 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
         Console.err("celltrace: \(error.description)")
         return Failure.Status.badInput.rawValue
     } catch let error as ExportError {
-        Console.err("celltrace: \(error.description)")
+        Console.err("celltrace: \(error.message)")
         return error.isDefect ? Failure.Status.internalFailure.rawValue : Failure.Status.badInput.rawValue
     } catch let error as LedgerError {
         Console.err("celltrace: \(error.message)")

@@ -35,7 +35,7 @@ public struct LineageScope: Sendable {
     ///   - chain: The ledger.
     ///   - pointInTime: The ledger size or time to describe.
     /// - Returns: The scope.
-    /// - Throws: ``ProvenanceError`` for an unknown subject, ``CarbonError`` when the footprint
+    /// - Throws: `ProvenanceError` for an unknown subject, `CarbonError` when the footprint
     ///   cannot be computed.
     public static func collect(
         _ id: String,

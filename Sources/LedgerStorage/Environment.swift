@@ -54,6 +54,8 @@ internal import Synchronization
     }
     /// The directory's claim in the process-wide registry.
     private let directoryID: EnvironmentRegistry.DirectoryID
+    /// The claim's token in the registry.
+    private let claim: UInt64
     /// Set when a resize failed after LMDB unmapped the old map; nothing can be read any more.
     var isUnusable = false
 
@@ -78,7 +80,7 @@ internal import Synchronization
         try Directory.create(atPath: path)
         let canonical = try Directory.canonicalPath(path)
         let directoryID = try Directory.identity(canonical)
-        try EnvironmentRegistry.register(directoryID, path: canonical)
+        let claim = try EnvironmentRegistry.register(directoryID, path: canonical)
         let id = Self.nextID.wrappingAdd(1, ordering: .relaxed).oldValue
         let handle: OpaquePointer
         let tables: [String: Table]
@@ -86,7 +88,7 @@ internal import Synchronization
         do {
             unsafe (handle, tables, staleReaders) = try Self.open(path: canonical, options: options, id: id)
         } catch {
-            EnvironmentRegistry.unregister(directoryID)
+            EnvironmentRegistry.unregister(directoryID, token: claim)
             throw error
         }
         self.path = canonical
@@ -96,13 +98,14 @@ internal import Synchronization
         self.tables = tables
         self.staleReadersClearedAtOpen = staleReaders
         self.directoryID = directoryID
+        self.claim = claim
     }
 
     deinit {
         // Transactions live only inside read and write, which keep the environment alive, so none is
         // active here; escaped read cursors only free their own memory when they close.
         unsafe mdb_env_close(handle)
-        EnvironmentRegistry.unregister(directoryID)
+        EnvironmentRegistry.unregister(directoryID, token: claim)
     }
 
     /// Returns a table declared in ``Options/tables``.

@@ -12,20 +12,30 @@ enum EnvironmentRegistry {
         var inode: UInt64
     }
 
-    private static let open = Mutex<[DirectoryID: String]>([:])
+    /// The open directories: their canonical path and the claim's token.
+    private static let open = Mutex<[DirectoryID: (path: String, token: UInt64)]>([:])
+    private static let nextToken = Mutex<UInt64>(1)
 
     /// Claims a directory for one environment.
+    ///
+    /// A claim whose directory was since removed no longer stands: the file system may give a new
+    /// directory the removed one's inode, and that new directory is not the open one.
     ///
     /// - Parameters:
     ///   - id: The directory's identity.
     ///   - path: Its canonical path, for the error message.
+    /// - Returns: The claim's token, for ``unregister(_:token:)``.
     /// - Throws: ``StorageError/Code/alreadyOpen`` if an environment of this process has it open.
-    static func register(_ id: DirectoryID, path: String) throws(StorageError) {
+    static func register(_ id: DirectoryID, path: String) throws(StorageError) -> UInt64 {
+        let token = nextToken.withLock { next in
+            defer { next += 1 }
+            return next
+        }
         let inserted = open.withLock { open in
-            guard open[id] == nil else {
+            if let claim = open[id], (try? Directory.identity(claim.path)) == id {
                 return false
             }
-            open[id] = path
+            open[id] = (path, token)
             return true
         }
         guard inserted else {
@@ -35,12 +45,17 @@ enum EnvironmentRegistry {
                     + "share that Environment instead of opening the directory twice (lmdb.h l.101)"
             )
         }
+        return token
     }
 
-    /// Releases a directory claimed by ``register(_:path:)``.
+    /// Releases a directory claimed by ``register(_:path:)``, unless a newer claim replaced it.
     ///
-    /// - Parameter id: The directory's identity.
-    static func unregister(_ id: DirectoryID) {
-        _ = open.withLock { $0.removeValue(forKey: id) }
+    /// - Parameters:
+    ///   - id: The directory's identity.
+    ///   - token: The claim's token.
+    static func unregister(_ id: DirectoryID, token: UInt64) {
+        open.withLock { open in
+            if open[id]?.token == token { open[id] = nil }
+        }
     }
 }

@@ -1,0 +1,147 @@
+import Foundation
+import LedgerCore
+import LedgerCrypto
+import Testing
+
+@testable import CellTraceCLI
+
+/// `export pact` and `export passport` through the parsed root command, on the fixture chain.
+@Suite struct CarbonExportCLITests {
+    static let serial = "urn:epc:id:sgtin:4012345.011111.3"
+    static let ore = "urn:epc:class:lgtin:9300001.000011.SC6-2601"
+
+    /// The chain imported, factors recorded, model registered.
+    private func ledger(_ directory: String) -> String {
+        let ledger = SupplyChainCLITests.chainLedger(directory)
+        let documents = [
+            ("01-mine.jsonld", "pilbara-mining"), ("02-refinery.jsonld", "sichuan-lithium"),
+            ("03-cathode.jsonl", "cathode-co"), ("04-cells.jsonld", "cell-co"),
+        ]
+        for (file, actor) in documents {
+            let imported = celltrace(
+                "import",
+                fixturesPath("epcis/chain/" + file),
+                "--ledger",
+                ledger,
+                "--as",
+                actor,
+                "--key",
+                directory + "/\(actor).pem"
+            )
+            #expect(imported.status == 0, "\(imported.error)")
+        }
+        #expect(
+            celltrace("factors", "add", fixturesPath("factors/reference-2023.json"), "--ledger", ledger).status == 0
+        )
+        let model = celltrace(
+            "model",
+            "add",
+            "CT-NMC811-P1",
+            "--category",
+            "M1",
+            "--service-years",
+            "8",
+            "--ledger",
+            ledger
+        )
+        #expect(model.status == 0, "\(model.error)")
+        return ledger
+    }
+
+    @Test func pactExportsWriteTheFileAndRecordTheDisclosure() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = ledger(directory)
+        let file = directory + "/cell-pcf.json"
+        let written = celltrace(
+            "export",
+            "pact",
+            Self.serial,
+            "-o",
+            file,
+            "--recipient",
+            "OEM Europe GmbH",
+            "--ledger",
+            ledger
+        )
+        #expect(written.status == 0, "\(written.error)")
+        let bytes = try [UInt8](Data(contentsOf: URL(fileURLWithPath: file)))
+        let footprint = try JSONValue(parsing: bytes)
+        #expect(footprint["specVersion"] == "3.0.3")
+        #expect(footprint["pcf"]?["declaredUnitOfMeasurement"] == "piece")
+        let size = try #require(footprint["extensions"]?.arrayValue?.first?["data"]?["ledger"]?["size"]?.stringValue)
+        let disclosures = try JSONValue(parsing: celltrace("disclosures", "--json", "--ledger", ledger).output)
+        let recorded = try #require(disclosures.arrayValue?.last)
+        #expect(recorded["format"] == "pact-3.0.3")
+        #expect(recorded["sha256"] == .string(SHA256.hash(bytes).hex))
+
+        // The same subject as of the same size: the same bytes, so the same id.
+        let again = celltrace("export", "pact", Self.serial, "--as-of", size, "--ledger", ledger)
+        #expect(again.status == 0, "\(again.error)")
+        #expect(Array(again.output.utf8) == bytes)
+
+        let version2 = celltrace("export", "pact", Self.serial, "--pact-version", "2", "--ledger", ledger)
+        #expect(version2.status == 0, "\(version2.error)")
+        #expect(try JSONValue(parsing: version2.output)["specVersion"] == "2.3.3")
+        let lotWithoutCPC = celltrace("export", "pact", Self.ore, "--pact-version", "2", "--ledger", ledger)
+        #expect(lotWithoutCPC.status == 2 && lotWithoutCPC.error.contains("--cpc"))
+        let lot = celltrace("export", "pact", Self.ore, "--pact-version", "2", "--cpc", "14290", "--ledger", ledger)
+        #expect(lot.status == 0, "\(lot.error)")
+        #expect(try JSONValue(parsing: lot.output)["productCategoryCpc"] == "14290")
+        let declaration = celltrace(
+            "export",
+            "pact",
+            "--model",
+            "CT-NMC811-P1",
+            "--plant",
+            "urn:celltrace:facility:cell-plant",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--ledger",
+            ledger
+        )
+        #expect(declaration.status == 0, "\(declaration.error)")
+        #expect(
+            try JSONValue(parsing: declaration.output)["productIds"] == ["urn:celltrace:battery-model:CT-NMC811-P1"]
+        )
+        let both = celltrace("export", "pact", Self.serial, "--model", "CT-NMC811-P1", "--ledger", ledger)
+        #expect(both.status == 2)
+        let badVersion = celltrace("export", "pact", Self.serial, "--pact-version", "1", "--ledger", ledger)
+        #expect(badVersion.status == 2)
+    }
+
+    @Test func passportExportsNameWhatIsMissing() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = ledger(directory)
+        let open = celltrace(
+            "export",
+            "passport",
+            Self.serial,
+            "--profile",
+            "public",
+            "--study",
+            "https://example.com/cf.pdf",
+            "--due-diligence-report",
+            "https://example.com/dd.pdf",
+            "--ledger",
+            ledger
+        )
+        #expect(open.status == 0, "\(open.error)")
+        #expect(open.error.contains("carbonFootprintPerformanceClass left out"))
+        let passport = try JSONValue(parsing: open.output)
+        #expect(passport["carbonFootprint"]?["batteryCarbonFootprint"]?.doubleValue != nil)
+        #expect(passport["celltrace"]?["rawMaterialOrigins"] == nil)
+        let customer = celltrace("export", "passport", Self.serial, "--ledger", ledger)
+        #expect(customer.status == 0, "\(customer.error)")
+        #expect(
+            try JSONValue(parsing: customer.output)["celltrace"]?["rawMaterialOrigins"]?.arrayValue?.isEmpty == false
+        )
+        let lot = celltrace("export", "passport", Self.ore, "--ledger", ledger)
+        #expect(lot.status == 2 && lot.error.contains("lot"))
+        let badLink = celltrace("export", "passport", Self.serial, "--study", "cf.pdf", "--ledger", ledger)
+        #expect(badLink.status == 2)
+    }
+}

@@ -1,0 +1,140 @@
+import Carbon
+import Exports
+import LedgerCore
+import Provenance
+import SupplyChain
+import Testing
+
+@Suite("Battery passport exports: Battery Pass v1.2.0 sections by access tier")
+struct PassportExportTests {
+    static let carbonSchema = "passport/CarbonFootprintForBatteries-schema.json"
+    static let diligenceSchema = "passport/SupplyChainDueDiligence-schema.json"
+
+    static let configured = BatteryPassport.Options(
+        performanceClass: "B",
+        study: "https://example.com/cf-study-x.pdf",
+        dueDiligenceReport: "https://example.com/due-diligence-2026.pdf",
+        thirdPartyAssurances: "https://example.com/assurances",
+        supplyChainIndices: 72
+    )
+
+    func passport(
+        _ profile: DisclosureProfile,
+        _ options: BatteryPassport.Options = Self.configured
+    ) throws -> (BatteryPassport, LineageScope, SmallLedger) {
+        let ledger = try SmallLedger()
+        let scope = try LineageScope.collect(SmallLedger.cell, chain: ledger.chain)
+        return (
+            try BatteryPassport.make(scope: scope, profile: profile, options: options, chain: ledger.chain), scope,
+            ledger
+        )
+    }
+
+    @Test("both sections validate; the figures are the engine's per lifetime kWh under the draft EU rule")
+    func sectionsValidate() throws {
+        let (passport, scope, ledger) = try passport(.authority)
+        #expect(try schemaErrors(passport.carbonFootprint, schema: Self.carbonSchema) == [])
+        #expect(try schemaErrors(passport.supplyChainDueDiligence, schema: Self.diligenceSchema) == [])
+        #expect(passport.missing.isEmpty)
+        let carbon = passport.carbonFootprint
+        let lifetime = try #require(scope.footprint.lifetimeKWh)
+        #expect(lifetime == 216)
+        #expect(close(try #require(carbon["batteryCarbonFootprint"]?.doubleValue), 3.19 / 216))
+        #expect(
+            close(
+                try #require(carbon["batteryCarbonFootprint"]?.doubleValue),
+                try #require(scope.footprint.perLifetimeKWh(.euDraft))
+            )
+        )
+        #expect(carbon["absoluteCarbonFootprint"] == .number(3.19))
+        let stages = try #require(carbon["carbonFootprintPerLifecycleStage"]?.arrayValue)
+        #expect(
+            stages.compactMap { $0["lifecycleStage"]?.stringValue } == [
+                "RawMaterialExtraction", "MainProduction", "Distribution", "Recycling",
+            ]
+        )
+        let expected: [LifeCycleStage] = [.rawMaterialAcquisition, .mainProduction, .distribution, .endOfLife]
+        for (entry, stage) in zip(stages, expected) {
+            #expect(
+                close(
+                    try #require(entry["carbonFootprint"]?.doubleValue),
+                    scope.footprint.total[.euDraft, stage] / lifetime
+                )
+            )
+        }
+        #expect(close(try #require(stages[0]["carbonFootprint"]?.doubleValue), 2.94 / 216))
+        #expect(carbon["carbonFootprintPerformanceClass"] == "B")
+        #expect(passport.supplyChainDueDiligence["thirdPartyAussurances"] == "https://example.com/assurances")
+        #expect(passport.supplyChainDueDiligence["supplyChainIndicies"] == .number(72))
+        try expectGolden(try ledger.masked(ExportEncoding.pretty(passport.json)), "passport-authority.json")
+    }
+
+    @Test("the performance class is never invented: left out, named as missing, the only schema error")
+    func performanceClassOnlyWhenGiven() throws {
+        var options = Self.configured
+        options.performanceClass = nil
+        let (passport, _, _) = try passport(.public, options)
+        #expect(passport.carbonFootprint["carbonFootprintPerformanceClass"] == nil)
+        #expect(passport.missing.map(\.field) == ["carbonFootprintPerformanceClass"])
+        let errors = try schemaErrors(passport.carbonFootprint, schema: Self.carbonSchema)
+        #expect(errors.count == 1)
+        #expect(errors.first?.contains("'carbonFootprintPerformanceClass' is a required property") == true)
+        #expect(try schemaErrors(passport.supplyChainDueDiligence, schema: Self.diligenceSchema) == [])
+    }
+
+    @Test("public sees the sections only; legitimate interest adds origins by country; authorities the suppliers")
+    func profilesOpenTheirTiers() throws {
+        let (open, _, ledger) = try passport(.public)
+        #expect(open.celltrace["rawMaterialOrigins"] == nil)
+        let publicText = String(decoding: ExportEncoding.pretty(open.json), as: UTF8.self)
+        for secret in [SmallLedger.mineA, SmallLedger.mineB, "Maker Cells", SmallLedger.oreA, "AU", "CL"] {
+            #expect(!publicText.contains("\"\(secret)\""), "\(secret) in the public passport")
+        }
+        try expectGolden(try ledger.masked(ExportEncoding.pretty(open.json)), "passport-public.json")
+
+        let (customer, _, _) = try passport(.legitimateInterest)
+        let lithium = try #require(customer.celltrace["rawMaterialOrigins"]?.arrayValue?.first)
+        #expect(lithium["element"] == "Li")
+        #expect(lithium["kg"] == nil, "the cell lot declares no lithium content")
+        #expect(lithium["sharesFollowMass"] == true)
+        #expect(lithium["countries"] == [["country": "AU", "share": 0.8], ["country": "CL", "share": 0.2]])
+        #expect(lithium["flaggedShare"] == .number(0.2))
+        #expect(lithium["flaggedSources"] == [["country": "CL", "share": 0.2, "flags": ["high-risk"]]])
+        #expect(lithium["certifications"] == ["urn:test:cert:irma-a"])
+        #expect(lithium["origins"] == nil)
+        let customerText = String(decoding: ExportEncoding.pretty(customer.json), as: UTF8.self)
+        for secret in [SmallLedger.mineA, SmallLedger.mineB, "Maker Cells", SmallLedger.oreA] {
+            #expect(!customerText.contains(secret), "\(secret) in a legitimate-interest passport")
+        }
+
+        for profile in [DisclosureProfile.authority, .auditor] {
+            let (authority, _, _) = try passport(profile)
+            let origins = try #require(
+                authority.celltrace["rawMaterialOrigins"]?.arrayValue?.first?["origins"]?.arrayValue
+            )
+            #expect(origins.compactMap { $0["facility"]?.stringValue } == [SmallLedger.mineA, SmallLedger.mineB])
+            #expect(origins.compactMap { $0["operatorName"]?.stringValue } == ["Maker Cells Kft.", "Maker Cells Kft."])
+            #expect(origins.last?["riskFlags"] == ["high-risk"])
+        }
+    }
+
+    @Test("a lot has no passport, a cell without a battery model has no lifetime figure, and links must be URLs")
+    func refusals() throws {
+        let ledger = try SmallLedger()
+        let lot = try LineageScope.collect(SmallLedger.cells, chain: ledger.chain)
+        #expect(throws: ExportError(code: .unsupportedSubject, message: "")) {
+            try BatteryPassport.make(scope: lot, profile: .public, options: Self.configured, chain: ledger.chain)
+        }
+        let cell = try LineageScope.collect(SmallLedger.cell, chain: ledger.chain)
+        var options = Self.configured
+        options.study = "cf-study.pdf"
+        #expect(throws: ExportError(code: .invalidOption, message: "")) {
+            try BatteryPassport.make(scope: cell, profile: .public, options: options, chain: ledger.chain)
+        }
+        let unmodelled = try SmallLedger(model: false)
+        let bare = try LineageScope.collect(SmallLedger.cell, chain: unmodelled.chain)
+        #expect(throws: ExportError(code: .missingData, message: "")) {
+            try BatteryPassport.make(scope: bare, profile: .public, options: Self.configured, chain: unmodelled.chain)
+        }
+    }
+}
