@@ -10,6 +10,7 @@ against changes that the inclusion proofs would otherwise catch first. Exit 0 wh
 import base64
 import copy
 import json
+import math
 import os
 import struct
 import sys
@@ -76,6 +77,71 @@ class ConsistencyTests(unittest.TestCase):
                 self.assertEqual(ok, not case["wantErr"], os.path.join(directory, name))
                 cases += 1
         self.assertEqual(cases, 98)
+
+
+def op(entry, base, **extra):
+    """An operand as the trace and working carry it (checked against its field elsewhere)."""
+    return {"entry": float(entry), "at": "/x", "base": float(base), **extra}
+
+
+def edge(lot, entry, kg):
+    return {"lot": lot, "kg": op(entry, kg)}
+
+
+def term(entry, method, amounts, factor):
+    kg = float(math.prod(amounts)) * (factor["base"] if "base" in factor else factor["value"])
+    return {"what": "fuel", "method": method, "amount": [op(entry, a) for a in amounts], "factor": factor, "kgCO2e": kg}
+
+
+class RecomputationTests(unittest.TestCase):
+    """§1.4 and §1.5 on a small hand-computed lineage with every kind of part and allocation."""
+
+    def test_flows_weights_and_parts(self):
+        ops = verify_bundle.Operands({}, {}, 100)
+        trace = {"roots": [{"lot": "C", "cells": 10.0, "cellMass": op(9, 1)}], "lots": [
+            {"lot": "C", "entry": 10.0, "kg": 10.0, "inputs": [edge("M", 10, 50), edge("N", 10, 30)],
+             "outputs": [edge("C", 10, 100)]},
+            {"lot": "M", "entry": 5.0, "kg": 5.0, "inputs": [edge("R", 5, 100)],
+             "outputs": [edge("M", 5, 200), edge("X", 5, 200)]},
+            {"lot": "N", "entry": 6.0, "kg": 3.0, "inputs": [edge("S", 6, 10)], "outputs": [edge("N", 6, 60)]},
+            {"lot": "R", "entry": 3.0, "kg": 1.25, "inputs": [], "outputs": [edge("R", 3, 80), edge("Q", 3, 20)]},
+            {"lot": "S", "entry": 2.0, "kg": 0.5, "inputs": [], "outputs": [edge("S", 2, 10)]},
+        ]}
+        stage = {"stage": "main-production", "primary": True}
+        working = {"lots": [
+            {"lot": "C", "counts": "process", "parts": [
+                {"kind": "process", "entry": 10.0, **stage, "allocation": {"method": "single", "reason": "one"},
+                 "terms": [term(10, "location-based", [1000], op(0, 0.5, key="grid")),
+                           term(10, "market-based", [1000], op(0, 0.2, key="grid")),
+                           term(10, "eu-draft", [1000], op(0, 0.4, key="grid")),
+                           term(10, "all", [100], op(0, 0.1, key="fuel"))]},
+                {"kind": "shipment", "entry": 11.0, **stage, "moved": op(11, 20), "shipped": [op(11, 20), op(11, 30)],
+                 "terms": [term(11, "all", [100, 0.5], op(0, 0.1, key="transport"))]}]},
+            {"lot": "M", "counts": "no-data", "parts": [{"kind": "no-data", "entry": 5.0, **stage}]},
+            {"lot": "N", "counts": "none", "parts": [{"kind": "default", "entry": 6.0, **stage,
+                                                      "factor": op(0, 2, key="material")}]},
+            {"lot": "R", "counts": "process", "parts": [
+                {"kind": "process", "entry": 3.0, **stage,
+                 "terms": [term(3, "all", [1000], {"value": 1.0, "rule": "r"})],
+                 "allocation": {"method": "economic", "reason": "r", "prices": {"R": op(3, 1), "Q": op(3, 16)}}}]},
+        ]}
+        lots, roots = verify_bundle.check_trace(trace, ops)
+        verify_bundle.recompute_trace(lots, roots, ops)  # the flows: C 10, M 5, N 3, R 1.25, S 0.5
+        result = {key: kg for key, (_, kg) in verify_bundle.recompute_footprint(working, lots, roots, ops).items()}
+        expected = {
+            ("process", "C", 10.0): (51, 21, 41),  # (1000 × factor + 10) ÷ 100 kg × 10 kg
+            ("shipment", "C", 11.0): (0.2,) * 3,  # 5 × 20 ÷ 50 ÷ 100 kg × 10 kg
+            ("no-data", "M", 5.0): (0,) * 3,  # weight 10 × 50 ÷ 100 = 5
+            ("default", "N", 6.0): (6,) * 3,  # 2 per kg × weight 3; S below N gets nothing
+            ("process", "R", 3.0): (3.125,) * 3,  # 1000 × (80 ÷ 400) ÷ 80 × weight 5 × 100 ÷ 400
+        }
+        self.assertEqual(set(result), set(expected))
+        for key, kg in expected.items():
+            for method, value in zip(verify_bundle.METHODS, kg):
+                self.assertAlmostEqual(result[key][method], value, places=12, msg=f"{key} {method}")
+        trace["lots"][2]["kg"] = 3.1
+        with self.assertRaises(Failure):
+            verify_bundle.recompute_trace(lots, roots, ops)
 
 
 class SubmissionTests(unittest.TestCase):
