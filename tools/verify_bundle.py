@@ -349,8 +349,9 @@ class Operands:
                     "the operand is marked withheld, but the field is not")
             return
         require("withheld" not in o and isinstance(o.get("base"), float), item, "the operand has no base")
+        require(not (isinstance(value, dict) and "$commit" in value), item, "the field is withheld, yet has a base")
         require(isinstance(value, float) or (isinstance(value, str) and re.fullmatch(DECIMAL, value)), item,
-                "the field is not a number or a decimal string (or is withheld)")
+                "the field is not a number or a decimal string")
         value, units = float(value), UNITS.get(o.get("dimension"), {})
         require(units or "dimension" not in o, item, f"unknown dimension {o.get('dimension')}")
         if "uomAt" in o:
