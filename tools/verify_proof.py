@@ -4,7 +4,8 @@
 Checks, with nothing but Python's standard library and `cryptography`, that an entry (its
 canonical bytes, as `celltrace log` prints them) is included in a CellTrace ledger under a signed
 checkpoint. It follows Docs/LEDGER-FORMAT.md, RFC 9162 §2.1.3 and the C2SP signed-note,
-tlog-checkpoint and tlog-proof formats, and shares no code with CellTrace.
+tlog-checkpoint and tlog-proof formats, and shares no code with CellTrace. verify_bundle.py imports
+its signed-note and RFC 9162 (inclusion and consistency) functions.
 
 usage: verify_proof.py PROOF ENTRY VKEY|VKEY-FILE   exit 0 verified, 1 not verified, 2 bad usage
 """
@@ -109,6 +110,41 @@ def root_from_inclusion(index, size, leaf_hash, proof):
     if sn != 0:
         raise Invalid("the proof is shorter than the path")
     return r
+
+
+def root_from_consistency(old_size, size, old_root, proof):
+    """RFC 9162 §2.1.4.2: the new root a consistency proof leads to from the old root."""
+    if not 0 < old_size <= size:
+        raise Invalid(f"old size {old_size} is not between 1 and the new size {size}")
+    if any(len(h) != 32 for h in proof):
+        raise Invalid("a proof hash is not 32 bytes")
+    if old_size == size:
+        if proof:
+            raise Invalid("equal sizes take an empty proof")
+        return old_root
+    if not proof:
+        raise Invalid("the proof is empty")
+    if old_size & (old_size - 1) == 0:  # a power of two: the old root is the first node
+        proof = [old_root] + proof
+    fn, sn = old_size - 1, size - 1
+    while fn & 1:
+        fn, sn = fn >> 1, sn >> 1
+    fr = sr = proof[0]
+    for c in proof[1:]:
+        if sn == 0:
+            raise Invalid("the proof is longer than the path")
+        if fn & 1 or fn == sn:
+            fr, sr = node(c, fr), node(c, sr)
+            while not fn & 1 and fn != 0:
+                fn, sn = fn >> 1, sn >> 1
+        else:
+            sr = node(sr, c)
+        fn, sn = fn >> 1, sn >> 1
+    if sn != 0:
+        raise Invalid("the proof is shorter than the path")
+    if fr != old_root:
+        raise Invalid("the proof does not start from the old root")
+    return sr
 
 
 def verify(proof_text, entry_bytes, vkey_text):

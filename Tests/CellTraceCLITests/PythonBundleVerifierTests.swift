@@ -1,0 +1,137 @@
+import Foundation
+import LedgerCore
+import Testing
+
+/// The independent custody-bundle verifier, `tools/verify_bundle.py`, on bundles that
+/// `celltrace export custody` writes (Docs/EXPORTS.md §1.7).
+@Suite struct PythonBundleVerifierTests {
+    /// Its own RFC 8785 and consistency-proof code against the vectors in `Fixtures/vectors`.
+    @Test func pythonVerifierPassesItsKnownAnswerTests() {
+        let result = runProcess("/usr/bin/env", ["python3", toolsPath("verify_bundle_test.py")])
+        #expect(result.status == 0, "\(result.output)")
+    }
+
+    @Test func pythonVerifierAcceptsFreshBundlesAndNamesTheChangedItem() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger"
+        let generated = celltrace(
+            "generate",
+            "--cells",
+            "400",
+            "--cells-per-lot",
+            "200",
+            "--seed",
+            "5",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(generated.status == 0, "\(generated.error)")
+        let block = try #require(try JSONValue(parsing: generated.output)["serialBlocks"]?.arrayValue?.first)
+        let serial = try #require(block["prefix"]?.stringValue) + (try #require(block["first"]?.stringValue))
+        let vkey = directory + "/ledger.vkey"
+        let old = directory + "/old.checkpoint"
+        write(celltrace("key", "--ledger", ledger).output, to: vkey)
+        write(celltrace("checkpoint", "--ledger", ledger).output, to: old)
+
+        for profile in ["legitimate-interest", "public"] {
+            let bundle = directory + "/\(profile).json"
+            let exported = celltrace(
+                "export",
+                "custody",
+                serial,
+                "--ledger",
+                ledger,
+                "--profile",
+                profile,
+                "-o",
+                bundle
+            )
+            #expect(exported.status == 0, "\(exported.error)")
+            let verified = verifyBundle(bundle, vkey)
+            #expect(verified.status == 0, "\(verified.output)")
+            let expected =
+                profile == "public"
+                ? "footprint stated, not recomputed (profile public" : "trace recomputed; footprint recomputed"
+            #expect(verified.output.hasPrefix("OK: ") && verified.output.contains(expected), "\(verified.output)")
+        }
+        let since = directory + "/since.json"
+        let exported = celltrace(
+            "export",
+            "custody",
+            serial,
+            "--ledger",
+            ledger,
+            "--since-checkpoint",
+            old,
+            "-o",
+            since
+        )
+        #expect(exported.status == 0, "\(exported.error)")
+        let consistent = verifyBundle(since, vkey, "--since-checkpoint", old, "--json")
+        #expect(consistent.status == 0, "\(consistent.output)")
+        #expect(try JSONValue(parsing: consistent.output)["verified"] == true)
+
+        // Submission signatures and actor keys, changed where the inclusion proofs cannot see it.
+        let submissions = runProcess(
+            "/usr/bin/env",
+            ["python3", toolsPath("verify_bundle_test.py"), directory + "/legitimate-interest.json", vkey]
+        )
+        #expect(submissions.status == 0, "\(submissions.output)")
+        #expect(!submissions.output.contains("skipped"), "\(submissions.output)")
+
+        // One byte changed in each place: exit 1, naming the item.
+        let original = try Data(contentsOf: URL(fileURLWithPath: directory + "/legitimate-interest.json"))
+        let entries = try #require(try JSONValue(parsing: Array(original))["entries"]?.arrayValue)
+        func firstEntry(_ matches: (JSONValue) -> Bool) throws -> String {
+            let found = entries.first(where: matches)
+            let entry = try #require(found)
+            return String(Int(try #require(entry["seq"]?.doubleValue)))
+        }
+        let event = try firstEntry { $0["canonical"]?.stringValue?.contains(#""eventTime":""#) == true }
+        let proved = try firstEntry { $0["proof"]?.arrayValue?.isEmpty == false }
+        let opened = try firstEntry { $0["openings"]?.objectValue?.isEmpty == false }
+        // The file is canonical JSON (Docs/EXPORTS.md §1.1), so a marker is a member name and its colon.
+        let changes: [(markers: [String], offset: Int, expected: String)] = [
+            ([#"\"eventTime\":\""#], 3, "entry \(event): inclusion proof does not lead to the checkpoint root"),
+            (["\"proof\":[\""], 5, "entry \(proved): inclusion proof does not lead to the checkpoint root"),
+            (["\"salt\":\""], 7, "entry \(opened): opening /"),
+            (["\"contributions\":[", "\"eu-draft\":"], 0, "contribution 0 ("),
+            (["\"checkpoint\":", "\u{2014} ", " "], 10, "checkpoint: the signature by"),
+            (["\"reason\":\""], 0, "statement: its text is not this bundle's"),
+        ]
+        for change in changes {
+            var bytes = original
+            var position = bytes.startIndex
+            for marker in change.markers {
+                position = try #require(bytes.range(of: Data(marker.utf8), in: position..<bytes.endIndex)).upperBound
+            }
+            let at = position + change.offset
+            bytes[at] = Self.changed(bytes[at])
+            let path = directory + "/changed.json"
+            try bytes.write(to: URL(fileURLWithPath: path))
+            let result = verifyBundle(path, vkey)
+            #expect(result.status == 1, "\(change.markers): \(result.output)")
+            #expect(result.output.hasPrefix("NOT VERIFIED: " + change.expected), "\(change.markers): \(result.output)")
+        }
+        // The same JSON laid out otherwise is not the bundle as written.
+        try (Data(" ".utf8) + original).write(to: URL(fileURLWithPath: directory + "/spaced.json"))
+        let spaced = verifyBundle(directory + "/spaced.json", vkey)
+        #expect(spaced.status == 1 && spaced.output.hasPrefix("NOT VERIFIED: file: "), "\(spaced.output)")
+    }
+
+    /// Another character of the same kind: a digit for a digit, a letter for a letter (so hex and
+    /// base64 stay well formed and only the value changes).
+    static func changed(_ byte: UInt8) -> UInt8 {
+        if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+            return byte == UInt8(ascii: "1") ? UInt8(ascii: "2") : UInt8(ascii: "1")
+        }
+        return byte == UInt8(ascii: "a") ? UInt8(ascii: "b") : UInt8(ascii: "a")
+    }
+}
+
+/// Runs `tools/verify_bundle.py BUNDLE VKEY [options]`.
+func verifyBundle(_ bundle: String, _ vkey: String, _ options: String...) -> (status: Int32, output: String) {
+    runProcess("/usr/bin/env", ["python3", toolsPath("verify_bundle.py"), bundle, vkey] + options)
+}

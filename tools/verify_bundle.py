@@ -1,0 +1,658 @@
+#!/usr/bin/env python3
+"""Independent verifier for CellTrace custody bundles (Docs/EXPORTS.md §1).
+
+Checks a bundle offline, in the order of Docs/EXPORTS.md §1.6, with Python's standard library and
+`cryptography` only: 0. the file is the bundle's canonical JSON (RFC 8785, re-serialised here) and
+a newline; 1. the format and the checkpoint's signature, origin and size; 2. each entry's canonical
+form, seq, origin and RFC 9162 inclusion proof; 3. the openings of sealed fields; 4. the actors'
+signatures over the submissions listing the events; 5. the trace and the footprint, recomputed
+from operands tied to fields of the entries; 6. the ledger's signed statement over the bundle;
+7. with --since-checkpoint, consistency with a checkpoint kept from earlier. It shares no code with
+CellTrace; the signed-note and RFC 9162 proof functions come from verify_proof.py beside it.
+
+usage: verify_bundle.py BUNDLE VKEY|VKEY-FILE [--since-checkpoint OLD-FILE] [--json]
+exit 0 verified, 1 not verified (naming the first item that fails), 2 bad usage or not a bundle
+"""
+import argparse
+import base64
+import binascii
+import copy
+import hashlib
+import json
+import math
+import re
+import sys
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from verify_proof import (Invalid, b64, parse_checkpoint, parse_vkey, root_from_consistency, root_from_inclusion,
+                          verify_note)
+
+FORMAT = "celltrace-custody/1"
+METHODS = ("location-based", "market-based", "eu-draft")
+STAGES = ("raw-material-acquisition", "main-production", "distribution", "end-of-life")
+UNITS = {  # UN/ECE Recommendation 20 code → factor to the dimension's base unit (§1.3)
+    "mass": {"KGM": 1, "GRM": 0.001, "MGM": 0.000001, "TNE": 1000, "KTN": 1000000, "DTN": 100,
+             "LBR": 0.45359237, "ONZ": 0.028349523125, "STN": 907.18474, "LTN": 1016.0469088},
+    "electricity": {"KWH": 1, "WHR": 0.001, "MWH": 1000, "GWH": 1000000},
+    "energy": {"3B": 1, "KJO": 0.001, "JOU": 0.000001, "GV": 1000, "KWH": 3.6, "MWH": 3600, "GWH": 3600000,
+               "WHR": 0.0036},
+    "volume": {"LTR": 1, "MLT": 0.001, "MTQ": 1000, "DMQ": 1},
+    "distance": {"KMT": 1, "MTR": 0.001, "SMI": 1.609344, "NMI": 1.852},
+}
+DECIMAL = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"  # a number written as a string
+
+
+class Failure(Exception):
+    """The first item that does not verify: `item` names it (`entry 57`), `message` says why."""
+
+    def __init__(self, item, message):
+        super().__init__(f"{item}: {message}")
+        self.item, self.message = item, message
+
+
+class Withheld(Exception):
+    """An operand on a field the profile withholds: what needs it is stated, not recomputed."""
+
+
+def require(condition, item, message):
+    if not condition:
+        raise Failure(item, message)
+
+
+# ---- RFC 8785 JSON Canonicalization Scheme --------------------------------------------------------------
+
+def parse_json(text):
+    """Parses JSON as JCS sees it: every number a finite double, no duplicate keys."""
+    def members(pairs):
+        if len({key for key, _ in pairs}) != len(pairs):
+            raise ValueError("duplicate key")
+        return dict(pairs)
+
+    def number(text):
+        if not math.isfinite(float(text)):
+            raise ValueError(f"number out of range: {text}")
+        return float(text)
+
+    def constant(text):
+        raise ValueError(f"not JSON: {text}")
+
+    return json.loads(text, object_pairs_hook=members, parse_float=number, parse_int=number, parse_constant=constant)
+
+
+def es_number(x):
+    """ECMAScript Number.prototype.toString (RFC 8785 §3.2.2.3) of a finite double."""
+    if x == 0:
+        return "0"  # also -0
+    if x < 0:
+        return "-" + es_number(-x)
+    # repr has the shortest digits that round-trip, as ECMAScript requires; read them as the digits
+    # d1…dk and the exponent n for which the value is 0.d1…dk × 10^n.
+    mantissa, _, exponent = repr(x).partition("e")
+    whole, _, fraction = mantissa.partition(".")
+    digits, n = whole + fraction, len(whole) + int(exponent or 0)
+    n -= len(digits) - len(digits.lstrip("0"))
+    digits = digits.strip("0")
+    k = len(digits)
+    if k <= n <= 21:
+        return digits + "0" * (n - k)
+    if 0 < n <= 21:
+        return digits[:n] + "." + digits[n:]
+    if -6 < n <= 0:
+        return "0." + "0" * -n + digits
+    return (digits[0] + "." + digits[1:] if k > 1 else digits) + "e" + f"{n - 1:+d}"
+
+
+ESCAPES = {'"': '\\"', "\\": "\\\\", "\b": "\\b", "\f": "\\f", "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def jcs(value):
+    """The RFC 8785 text of a parsed value: keys sorted by UTF-16 code units, minimal escapes."""
+    if value is None or isinstance(value, bool):
+        return {None: "null", True: "true", False: "false"}[value]
+    if isinstance(value, (int, float)):
+        return es_number(float(value))
+    if isinstance(value, str):
+        return '"' + "".join(ESCAPES.get(c) or (f"\\u{ord(c):04x}" if c < " " else c) for c in value) + '"'
+    if isinstance(value, list):
+        return "[" + ",".join(map(jcs, value)) + "]"
+    keys = sorted(value, key=lambda k: k.encode("utf-16-be", "surrogatepass"))  # big-endian: code-unit order
+    return "{" + ",".join(jcs(k) + ":" + jcs(value[k]) for k in keys) + "}"
+
+
+def jcs_bytes(value):
+    return jcs(value).encode("utf-8")  # UnicodeEncodeError for a lone surrogate, which JCS rejects
+
+
+# ---- small readers -----------------------------------------------------------------------------------------
+
+def sha256(data):
+    return hashlib.sha256(data).digest()
+
+
+def hex32(text, item, what):
+    require(isinstance(text, str) and re.fullmatch(r"[0-9a-f]{64}", text), item, f"{what} is not 64 lower-case hex")
+    return bytes.fromhex(text)
+
+
+def count(value, item, what):
+    require(isinstance(value, float) and 0 <= value < 2**53 and value == int(value), item, f"{what} is not a count")
+    return int(value)
+
+
+def obj(value, item, what, keys=None, optional=()):
+    """A JSON object; with `keys`, exactly those members and any of `optional`."""
+    require(isinstance(value, dict), item, f"{what} is not an object")
+    if keys is not None:
+        missing, extra = set(keys) - set(value), set(value) - set(keys) - set(optional)
+        require(not missing and not extra, item, f"{what} lacks {sorted(missing)} or has unknown {sorted(extra)}")
+    return value
+
+
+def resolve(document, pointer, parent=False):
+    """The value at an RFC 6901 JSON Pointer (parent=True: its container and last token); KeyError if none."""
+    if not isinstance(pointer, str) or (pointer and pointer[0] != "/") or (parent and not pointer):
+        raise KeyError(pointer)
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    for token in tokens[:-1] if parent else tokens:
+        if isinstance(document, list) and re.fullmatch(r"0|[1-9][0-9]*", token) and int(token) < len(document):
+            document = document[int(token)]
+        elif isinstance(document, dict) and token in document:
+            document = document[token]
+        else:
+            raise KeyError(pointer)
+    return (document, tokens[-1]) if parent else document
+
+
+def commitments(value, pointer=""):
+    """(pointer, digest) of every {"$commit": hex} in a body; another "$" member is malformed."""
+    if isinstance(value, dict) and any(k.startswith("$") for k in value):
+        if set(value) != {"$commit"} or not re.fullmatch(r"[0-9a-f]{64}", str(value["$commit"])):
+            raise ValueError(f"malformed commitment at {pointer}")
+        yield pointer, bytes.fromhex(value["$commit"])
+    elif isinstance(value, (dict, list)):
+        for key, child in value.items() if isinstance(value, dict) else enumerate(value):
+            yield from commitments(child, pointer + "/" + str(key).replace("~", "~0").replace("/", "~1"))
+
+
+def show(x):
+    """A value for a message: numbers as JSON writes them."""
+    return es_number(x) if isinstance(x, float) else json.dumps(x)
+
+
+def close(a, b, absolute=1e-9):
+    """Equal within a relative 1e-9 (and `absolute` kg), as §1.5 allows."""
+    return abs(a - b) <= max(absolute, 1e-9 * max(abs(a), abs(b)))
+
+
+# ---- items 1–4: checkpoint, entries, openings, submissions ---------------------------------------------------
+
+def check_checkpoint(bundle, vkey):
+    obj(bundle, "format", "the bundle", ["format", "subject", "subjectKind", "profile", "origin", "treeSize",
+                                         "checkpoint", "entries", "trace", "footprint", "statement"], ["consistency"])
+    require(bundle["subjectKind"] in ("cell", "assembly", "lot") and isinstance(bundle["subject"], str), "format",
+            "subjectKind is not cell, assembly or lot, or the subject is not a string")
+    require(bundle["profile"] in ("public", "legitimate-interest", "authority", "auditor"), "format", "unknown profile")
+    require(isinstance(bundle["entries"], list) and bundle["entries"], "format", "entries is not a non-empty list")
+    size = count(bundle["treeSize"], "format", "treeSize")
+    try:
+        origin, checkpoint_size, root = parse_checkpoint(verify_note(str(bundle["checkpoint"]), vkey))
+    except Invalid as error:
+        raise Failure("checkpoint", str(error))
+    require(origin == bundle["origin"], "checkpoint", f"origin {origin} is not the bundle's {bundle['origin']}")
+    require(checkpoint_size == size, "checkpoint", f"size {checkpoint_size} is not treeSize {size}")
+    return size, root
+
+
+def check_entries(bundle, size, root):
+    """Item 2. Returns {seq: (entry, record)} in ledger order."""
+    entries, last, last_leaf = {}, -1, None
+    for index, record in enumerate(bundle["entries"]):
+        obj(record, f"entries[{index}]", "the entry", ["seq", "canonical", "proof"], ["openings", "withheld"])
+        seq = count(record["seq"], f"entries[{index}]", "seq")
+        item = f"entry {seq}"
+        require(last < seq < size, item, f"entries are not in ledger order, each once, below treeSize {size}")
+        try:
+            raw = str(record["canonical"]).encode("utf-8")
+            entry = parse_json(raw)
+            require(jcs_bytes(entry) == raw, item, "canonical is not in canonical form (RFC 8785)")
+        except (ValueError, UnicodeError) as error:
+            raise Failure(item, f"canonical is not valid JSON ({error})")
+        obj(entry, item, "the entry", ["actor", "body", "origin", "prev", "seq", "time", "type", "v"])
+        require(isinstance(entry["v"], float) and entry["v"] == 1, item, "the format version v is not 1")
+        require(count(entry["seq"], item, "seq") == seq and entry["origin"] == bundle["origin"], item,
+                "seq or origin is not the bundle's")
+        require(isinstance(entry["actor"], str) and all(re.fullmatch(pattern, str(entry[key])) for key, pattern in (
+            ("type", r"[a-z0-9._-]{1,64}"), ("time", r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"))), item,
+            "actor, type or time is malformed")
+        leaf, prev = sha256(b"\x00" + raw), hex32(entry["prev"], item, "prev")
+        if seq == last + 1:  # the hash chain, where the bundle holds both neighbours (or seq is 0)
+            require(prev == (last_leaf or bytes(32)), item, "prev is not the leaf hash of the entry before")
+        require(isinstance(record["proof"], list), item, "proof is not a list")
+        try:
+            computed = root_from_inclusion(seq, size, leaf, [hex32(h, item, "a proof hash") for h in record["proof"]])
+        except Invalid as error:
+            raise Failure(item, f"inclusion proof is malformed ({error})")
+        require(computed == root, item, "inclusion proof does not lead to the checkpoint root")
+        entries[seq], last, last_leaf = (entry, record), seq, leaf
+    return entries
+
+
+def check_openings(entries):
+    """Item 3. Returns {seq: the body with its openings put back}."""
+    opened = {}
+    for seq, (entry, record) in entries.items():
+        item = f"entry {seq}"
+        openings = obj(record.get("openings", {}), item, "openings")
+        withheld = obj(record.get("withheld", {}), item, "withheld")
+        try:
+            sealed = dict(commitments(entry["body"]))
+        except ValueError as error:
+            raise Failure(item, str(error))
+        for pointer in sorted(set(sealed) | set(openings) | set(withheld)):
+            require(pointer in sealed and (pointer in openings) != (pointer in withheld), item,
+                    f"{pointer} is not a commitment opened or withheld, once")
+            require(pointer in openings or isinstance(withheld[pointer], str), item, f"{pointer}: no field name")
+        body = copy.deepcopy(entry["body"])
+        for pointer, opening in sorted(openings.items()):
+            obj(opening, item, f"opening {pointer}", ["salt", "value"])
+            salt = hex32(opening["salt"], item, f"the salt of {pointer}")
+            try:
+                digest = sha256(salt + jcs_bytes(opening["value"]))
+            except UnicodeError:
+                digest = None
+            require(digest == sealed[pointer], item, f"opening {pointer} does not match its commitment")
+            if pointer == "":
+                body = opening["value"]
+            else:
+                container, key = resolve(body, pointer, parent=True)
+                container[int(key) if isinstance(container, list) else key] = opening["value"]
+        opened[seq] = body
+    return opened
+
+
+def check_submissions(entries, origin):
+    """Item 4: each epcis.event's body hash is signed in an earlier submission, by a key valid then."""
+    keys, signed = {}, {}  # actor → [[key id, raw key, valid from, valid until]]; body hash → (seq, actor)
+    for seq, (entry, _) in entries.items():
+        item, body, kind = f"entry {seq}", entry["body"], entry["type"]
+        if kind in ("actor.register", "actor.key-rotate", "actor.key-revoke", "submission"):
+            obj(body, item, "the body")
+        if kind in ("actor.register", "actor.key-rotate"):  # a new key, valid from here
+            try:
+                raw = b64(body.get("key")) if isinstance(body.get("key"), str) else b""
+            except Invalid:
+                raw = b""
+            require(len(raw) == 32, item, "the key is not a base64 raw Ed25519 public key")
+            actor = body.get("id" if kind == "actor.register" else "actor")
+            require((actor in keys) == (kind == "actor.key-rotate"), item,
+                    f"{actor} is registered twice, or a rotation comes before its registration")
+            for key in keys.setdefault(actor, []):  # a rotation ends the current key
+                key[3] = seq if key[3] is None else key[3]
+            keys[actor].append([sha256(raw).hex()[:16], raw, seq, None])
+        elif kind == "actor.key-revoke":
+            revoked = [k for k in keys.get(body.get("actor"), []) if k[0] == body.get("keyID")]
+            require(revoked, item, f"revokes key {body.get('keyID')} of {body.get('actor')}, not in the bundle")
+            revoked[0][3] = seq if revoked[0][3] is None else min(revoked[0][3], seq)
+        elif kind == "submission":
+            actor = entry["actor"]
+            require(body.get("actor") == actor, item, "the submission's actor is not the entry's")
+            valid = [k for k in keys.get(actor, [])
+                     if k[0] == body.get("key") and k[2] <= seq < (math.inf if k[3] is None else k[3])]
+            require(valid, item, f"key {body.get('key')} is not a key of {actor} valid at this point")
+            message = {k: v for k, v in body.items() if k != "signature"} | {"origin": origin}
+            try:
+                signature = base64.b64decode(str(body.get("signature")), validate=True)
+                Ed25519PublicKey.from_public_bytes(valid[0][1]).verify(
+                    signature, b"celltrace-submission/v1\n" + jcs_bytes(message))
+            except (InvalidSignature, binascii.Error, ValueError):
+                raise Failure(item, f"the submission's signature by {actor} does not verify")
+            require(isinstance(body.get("events"), list), item, "the submission lists no events")
+            signed |= {digest: (seq, actor) for digest in body["events"]}
+        elif kind == "epcis.event":
+            by = signed.get(sha256(jcs_bytes(body)).hex())
+            require(by, item, "the event's body hash is in no earlier submission of the bundle")
+            require(by[1] == entry["actor"], item, f"the event's actor is not that of submission {by[0]}")
+
+
+# ---- item 5: operands (§1.3), the trace (§1.4) and the footprint (§1.5) --------------------------------------
+
+class Operands:
+    """Checks every operand against the field it names (check_all), then hands out their bases."""
+
+    def __init__(self, entries, opened, as_of):
+        self.entries, self.opened, self.as_of = entries, opened, as_of
+
+    def check_all(self, value, path):
+        """Every operand ({"entry", "at", …}) and constant ({"value", "rule"}) under `value`."""
+        if isinstance(value, dict) and "at" in value:
+            self.check(value, path)
+        elif isinstance(value, dict) and "rule" in value:
+            obj(value, path, "the constant", ["value", "rule"])
+            require(isinstance(value["value"], float), path, "the constant's value is not a number")
+        elif isinstance(value, (dict, list)):
+            for key, child in value.items() if isinstance(value, dict) else enumerate(value):
+                self.check_all(child, f"{path}/{key}")
+
+    def check(self, o, path):
+        obj(o, path, "the operand", ["entry", "at"], ["uomAt", "dimension", "scale", "base", "key", "withheld"])
+        seq = count(o["entry"], path, "the operand's entry")
+        item = f"{path} (entry {seq} {o['at']})"
+        require(seq in self.opened, item, "the entry is not in the bundle")
+        require(seq < self.as_of, item, f"the entry is not before the footprint's asOfSize {self.as_of}")
+        require("key" not in o or self.entries[seq][0]["type"] == "factors.table", item,
+                "a factor operand is not on a factors.table entry")
+        value = self.read(seq, o["at"], item)
+        if o.get("withheld") is True:  # must be a field the entry's record lists as withheld
+            require("base" not in o and isinstance(value, dict) and "$commit" in value, item,
+                    "the operand is marked withheld, but the field is not")
+            return
+        require("withheld" not in o and isinstance(o.get("base"), float), item, "the operand has no base")
+        require(not (isinstance(value, dict) and "$commit" in value), item, "the field is withheld, yet has a base")
+        require(isinstance(value, float) or (isinstance(value, str) and re.fullmatch(DECIMAL, value)), item,
+                "the field is not a number or a decimal string")
+        value, units = float(value), UNITS.get(o.get("dimension"), {})
+        require(units or "dimension" not in o, item, f"unknown dimension {o.get('dimension')}")
+        if "uomAt" in o:
+            code = self.read(seq, o["uomAt"], f"{path} (entry {seq} {o['uomAt']})")
+            require(code in units, item, f"unit {code} is not a {o.get('dimension')} unit")
+            value *= units[code]
+        value *= o.get("scale", 1.0)
+        require(close(value, o["base"], 0), item, f"the field gives {show(value)}, not base {show(o['base'])}")
+
+    def read(self, seq, pointer, item):
+        try:
+            return resolve(self.opened[seq], pointer)
+        except KeyError:
+            raise Failure(item, "no such field")
+
+    def base(self, o, item, constant=False):
+        """The base of an operand (or of a constant, where the spec allows one); Withheld if withheld."""
+        require(isinstance(o, dict) and ("at" in o or constant and "rule" in o), item, "is not an operand")
+        if o.get("withheld"):
+            raise Withheld(f"entry {es_number(o['entry'])} {o['at']} is withheld")
+        return o["value"] if "rule" in o else o["base"]
+
+    def on(self, o, seq, item):
+        """The base of an operand that must be a field of entry `seq`."""
+        require(isinstance(o, dict) and o.get("entry") == seq, item, f"is not a field of entry {show(seq)}")
+        return self.base(o, item)
+
+    def emissions(self, part, item):
+        """E by method: the sum of the part's terms of that method and of `all`."""
+        e = dict.fromkeys(METHODS, 0.0)
+        for j, term in enumerate(part.get("terms") or []):
+            where = f"{item} term {j}"
+            obj(term, where, "the term", ["what", "method", "amount", "factor", "kgCO2e"])
+            require(term["what"] in ("electricity", "fuel", "transport", "direct"), where, "unknown what")
+            require(term["method"] in METHODS + ("all",), where, f"unknown method {term['method']}")
+            require(isinstance(term["amount"], list) and term["amount"], where, "the term has no amount")
+            x = math.prod(self.on(a, part.get("entry"), f"{where} amount {i}") for i, a in enumerate(term["amount"]))
+            factor = term["factor"]
+            if isinstance(factor, dict) and "key" not in factor and "rule" not in factor:
+                self.on(factor, part.get("entry"), f"{where} factor")  # a factor the event states is on it
+            x *= self.base(factor, f"{where} factor", constant=True)
+            require(isinstance(term["kgCO2e"], float) and close(x, term["kgCO2e"]), where,
+                    f"kgCO2e {term['kgCO2e']} stated, {es_number(x)} recomputed")
+            for m in METHODS if term["method"] == "all" else (term["method"],):
+                e[m] += x
+        return e
+
+
+def check_trace(trace, ops):
+    """§1.4: each lot once, before its inputs and among its outputs; returns the lots and the roots' kg."""
+    obj(trace, "trace", "the trace", ["roots", "lots"])
+    lots, position = {}, {}
+    for i, lot in enumerate(trace["lots"]):
+        obj(lot, f"trace lot {i}", "the lot", ["lot", "entry", "kg", "inputs", "outputs"], ["material", "facility",
+                                                                                             "country"])
+        require(lot["lot"] not in lots, f"trace lot {lot['lot']}", "is listed twice")
+        lots[lot["lot"]], position[lot["lot"]] = lot, i
+    for name, lot in lots.items():
+        item = f"trace lot {name}"
+        require(isinstance(lot["inputs"], list) and isinstance(lot["outputs"], list), item, "inputs, outputs: lists")
+        for edge in lot["inputs"] + lot["outputs"]:
+            obj(edge, item, "an input or output", ["lot", "kg"])
+        for edge in lot["inputs"]:
+            require(position.get(edge["lot"], -1) > position[name], item, f"input {edge['lot']} is not listed after it")
+        outputs = [o["lot"] for o in lot["outputs"]]
+        require(name in outputs and len(set(outputs)) == len(outputs), item, "is not among its outputs, each once")
+    roots = {}
+    for i, root in enumerate(trace["roots"]):
+        item = f"trace root {i}"
+        require(isinstance(root, dict) and root.get("lot") in lots, item, "names no lot of the trace")
+        kg = count(root["cells"], item, "cells") * ops.base(root.get("cellMass"), item) if "cells" in root else \
+            ops.base(root.get("kg"), item, constant=True)
+        roots[root["lot"]] = roots.get(root["lot"], 0.0) + kg
+    return lots, roots
+
+
+def recompute_trace(lots, roots, ops):
+    """Mass flows from the roots down: f × input kg ÷ Σ outputs kg to each input; compared with `kg`."""
+    flow = {name: roots.get(name, 0.0) for name in lots}
+    for name, lot in lots.items():  # in the listed order, every lot before its inputs
+        item = f"trace lot {name}"
+        out = sum(ops.on(o.get("kg"), lot["entry"], f"{item} output {o.get('lot')}") for o in lot["outputs"])
+        require(out > 0, item, "its outputs weigh nothing")
+        for edge in lot["inputs"]:
+            flow[edge["lot"]] += flow[name] * ops.on(edge.get("kg"), lot["entry"], f"{item} input {edge['lot']}") / out
+        require(isinstance(lot["kg"], float) and close(lot["kg"], flow[name]), item,
+                f"{lot['kg']} kg stated, {es_number(flow[name])} recomputed")
+
+
+def recompute_footprint(working, lots, roots, ops):
+    """§1.5: each part's kg CO2e in the subject by method, keyed (kind, lot, entry). Raises Withheld."""
+    parts_of = {}
+    for i, wlot in enumerate(working["lots"]):
+        item = f"working lot {wlot.get('lot') if isinstance(wlot, dict) else i}"
+        obj(wlot, item, "the lot", ["lot", "counts", "parts"])
+        require(wlot["lot"] in lots and wlot["lot"] not in parts_of, item, "is not a lot of the trace, once")
+        main = {"process": "process", "no-data": "no-data", "none": "default"}.get(wlot["counts"])
+        kinds = sorted(p.get("kind") if isinstance(p, dict) else "" for p in wlot["parts"])
+        require(main and kinds == sorted([main] + ["shipment"] * (len(kinds) - 1)), item,
+                "counts is not process, no-data or none, with its one part and shipments")
+        parts_of[wlot["lot"]] = wlot["parts"]
+    weight, result = {name: roots.get(name, 0.0) for name in lots}, {}
+    for name, lot in lots.items():  # every lot before its inputs, as check_trace made sure
+        item = f"working lot {name}"
+        if name not in parts_of:
+            require(weight[name] == 0, item, "the lot reaches the subject, but the working has no parts for it")
+            continue
+        outputs = {o["lot"]: ops.on(o["kg"], lot["entry"], f"trace lot {name} output") for o in lot["outputs"]}
+        own = outputs[name]
+        require(own > 0, item, "the lot's own output weighs nothing")
+        rate = 1 / sum(outputs.values())  # no-data: the inputs by mass; process and default set it below
+        for j, part in enumerate(parts_of[name]):
+            where, kind, per_kg = f"{item} part {j}", part["kind"], dict.fromkeys(METHODS, 0.0)
+            require(part.get("stage") in STAGES and isinstance(part.get("primary"), bool), where, "bad stage/primary")
+            if kind == "process":
+                require(part.get("entry") == lot["entry"], where, "is not the event that made the lot")
+                share = allocation_share(part, name, outputs, ops, where)
+                per_kg = {m: e * share / own for m, e in ops.emissions(part, where).items()}
+                rate = share / own
+            elif kind == "shipment":
+                moved = ops.on(part.get("moved"), part.get("entry"), f"{where} moved")
+                shipped = sum(ops.on(s, part["entry"], f"{where} shipped") for s in part.get("shipped") or [])
+                require(part["moved"] in part["shipped"] and shipped > 0, where, "moved is not among shipped")
+                per_kg = {m: e * moved / shipped / own for m, e in ops.emissions(part, where).items()}
+            elif kind == "default":
+                require("key" in (part.get("factor") or {}), where, "the factor is not from a factor table")
+                per_kg, rate = dict.fromkeys(METHODS, ops.base(part["factor"], f"{where} factor")), 0.0
+            if weight[name] > 0:
+                result[kind, name, part.get("entry")] = (part, {m: per_kg[m] * weight[name] for m in METHODS})
+        for edge in lot["inputs"]:
+            weight[edge["lot"]] += weight[name] * rate * ops.on(edge["kg"], lot["entry"], f"trace lot {name} input")
+    for i, step in enumerate(working.get("assembly", [])):  # a module's or pack's assembly steps, each once
+        obj(step, f"working assembly {i}", "the step", ["entry", "stage", "primary", "terms"], ["lot"])
+        require(step["stage"] in STAGES and isinstance(step["primary"], bool), f"working assembly {i}", "bad stage")
+        require(("assembly", None, step["entry"]) not in result, f"working assembly {i}", "is listed twice")
+        result["assembly", None, step["entry"]] = (step, ops.emissions(step, f"working assembly {i}"))
+    return result
+
+
+def allocation_share(part, lot, outputs, ops, item):
+    """The lot's share s of its process: 1, by mass, or by mass × price (an unpriced output 0)."""
+    allocation = obj(part.get("allocation"), item, "the allocation", ["method", "reason"], ["prices"])
+    if allocation["method"] == "single":
+        require(len(outputs) == 1, item, "single allocation, but the event has several outputs")
+        return 1.0
+    if allocation["method"] == "mass":
+        return outputs[lot] / sum(outputs.values())
+    require(allocation["method"] == "economic", item, "unknown allocation method")
+    prices = obj(allocation.get("prices", {}), item, "prices")
+    value = {o: kg * (ops.base(prices[o], f"{item} price of {o}") if o in prices else 0) for o, kg in outputs.items()}
+    require(value[lot] > 0, item, "economic allocation gives the lot nothing")
+    return value[lot] / sum(value.values())
+
+
+def check_footprint(bundle, lots, roots, ops):
+    """§1.5: contributions against the working, then the total against them; says how it checked."""
+    footprint = obj(bundle["footprint"], "footprint", "the footprint")
+    require(isinstance(footprint.get("contributions"), list), "footprint", "contributions is not a list")
+    stated, sums = {}, {(m, s): 0.0 for m in METHODS for s in STAGES}
+    for i, c in enumerate(footprint["contributions"]):
+        obj(c, f"contribution {i}", "the contribution", ["kind", "lot", "entry", "stage", "primary", "kgCO2e"])
+        item = f"contribution {i} ({c['kind']}, lot {c['lot']}, entry {show(c['entry'])})"
+        obj(c["kgCO2e"], item, "kgCO2e", METHODS)
+        require(c["stage"] in STAGES and all(isinstance(c["kgCO2e"][m], float) for m in METHODS), item,
+                "unknown stage, or kgCO2e is not numbers")
+        key = (c["kind"], None if c["kind"] == "assembly" else c["lot"], c["entry"])  # §1.5: steps name no lot
+        require(key not in stated, item, "is listed twice")
+        stated[key] = (item, c)
+        for m in METHODS:
+            sums[m, c["stage"]] += c["kgCO2e"][m]
+    how = "footprint stated, not recomputed (profile public: no working)"
+    if "working" not in footprint:
+        require(bundle["profile"] == "public", "footprint", f"has no working, but the profile is {bundle['profile']}")
+    else:
+        try:
+            recomputed = recompute_footprint(obj(footprint["working"], "working", "the working", ["lots"],
+                                                 ["assembly"]), lots, roots, ops)
+            how = "footprint recomputed"
+        except Withheld as why:
+            recomputed, how = None, f"footprint stated, not recomputed ({why})"
+        for key, (item, c) in stated.items() if recomputed is not None else ():
+            require(key in recomputed, item, "is not a part of the working")
+            part, kg = recomputed.pop(key)
+            require((c["stage"], c["primary"], c["lot"]) == (part["stage"], part["primary"], part.get("lot", c["lot"])),
+                    item, "stage, primary or lot differs from the working")
+            for m in METHODS:
+                require(close(c["kgCO2e"][m], kg[m]), item,
+                        f"{m} {show(c['kgCO2e'][m])} stated, {show(kg[m])} recomputed")
+        for kind, lot, entry in recomputed or ():
+            raise Failure("footprint", f"the {kind} part of {lot or 'the assembly'}, entry {show(entry)}, "
+                                       "is not among the contributions")
+    total = obj(footprint.get("total"), "footprint", "total", METHODS)
+    for m in METHODS:
+        for s, value in obj(total[m], "footprint", f"total {m}", STAGES).items():
+            require(isinstance(value, float) and close(value, sums[m, s]), "footprint",
+                    f"total {m} {s} {value} is not the sum of the contributions, {es_number(sums[m, s])}")
+    return how
+
+
+# ---- items 6 and 7, and the command line ----------------------------------------------------------------------
+
+def check_statement(bundle, vkey):
+    """Item 6: the ledger key's signed note over the digest of the bundle without `statement`."""
+    try:
+        text = verify_note(str(bundle["statement"]), vkey)
+    except Invalid as error:
+        raise Failure("statement", str(error))
+    digest = sha256(jcs_bytes({k: v for k, v in bundle.items() if k != "statement"})).hex()
+    require(text == f"{FORMAT}\n{bundle['origin']}\n{bundle['subject']}\n{digest}\n", "statement",
+            "its text is not this bundle's format, origin, subject and digest")
+
+
+def check_consistency(bundle, size, root, old_text, vkey):
+    """Item 7: the tree at treeSize extends the one of the OLD checkpoint (RFC 9162 §2.1.4.2)."""
+    try:
+        origin, old_size, old_root = parse_checkpoint(verify_note(old_text, vkey))
+    except Invalid as error:
+        raise Failure("since-checkpoint", str(error))
+    require(origin == bundle["origin"], "since-checkpoint", "the old checkpoint is of another origin")
+    proofs = [p for p in bundle.get("consistency", []) if isinstance(p, dict) and p.get("fromSize") == old_size]
+    require(len(proofs) == 1 and isinstance(proofs[0].get("proof"), list), "consistency",
+            f"the bundle has no consistency proof from size {old_size}, once")
+    try:
+        new_root = root_from_consistency(old_size, size, old_root,
+                                         [hex32(h, "consistency", "a proof hash") for h in proofs[0]["proof"]])
+    except Invalid as error:
+        raise Failure("consistency", f"from size {old_size}: {error}")
+    require(new_root == root, "consistency", f"the proof from size {old_size} does not lead to the checkpoint root")
+
+
+def verify(raw, bundle, vkey, old_text=None):
+    """Items 0–7 in order; returns the entry count and how the trace and the footprint were checked."""
+    try:
+        canonical = jcs_bytes(bundle) + b"\n" == raw
+    except UnicodeError:
+        canonical = False
+    require(canonical, "file", "is not the bundle's canonical JSON (RFC 8785) and one newline")
+    size, root = check_checkpoint(bundle, vkey)
+    entries = check_entries(bundle, size, root)
+    opened = check_openings(entries)
+    check_submissions(entries, bundle["origin"])
+    as_of = count(obj(bundle["footprint"], "footprint", "the footprint").get("asOfSize"), "footprint", "asOfSize")
+    require(as_of <= size, "footprint", f"asOfSize {as_of} is above treeSize {size}")
+    ops = Operands(entries, opened, as_of)
+    ops.check_all(bundle["trace"], "trace")
+    ops.check_all(bundle["footprint"], "footprint")
+    lots, roots = check_trace(bundle["trace"], ops)
+    try:
+        recompute_trace(lots, roots, ops)
+        trace = "trace recomputed"
+    except Withheld as why:
+        trace = f"trace stated, not recomputed ({why})"
+    footprint = check_footprint(bundle, lots, roots, ops)
+    check_statement(bundle, vkey)
+    if old_text is not None:
+        check_consistency(bundle, size, root, old_text, vkey)
+    return len(entries), trace, footprint
+
+
+def main(argv):
+    parser = argparse.ArgumentParser(prog="verify_bundle.py", description=__doc__.strip().splitlines()[0])
+    parser.add_argument("bundle")
+    parser.add_argument("vkey", help="the ledger's verifier key, or a file holding it")
+    parser.add_argument("--since-checkpoint", metavar="OLD-FILE", help="a checkpoint kept from earlier")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    args = parser.parse_args(argv[1:])  # bad usage: exit 2
+    try:
+        vkey_text, old_text = args.vkey, None
+        if "+" not in vkey_text:  # a file holding the vkey
+            with open(vkey_text, encoding="utf-8") as f:
+                vkey_text = f.read()
+        vkey = parse_vkey(vkey_text)
+        if args.since_checkpoint is not None:
+            with open(args.since_checkpoint, encoding="utf-8") as f:
+                old_text = f.read()
+        with open(args.bundle, "rb") as f:
+            raw = f.read()
+        bundle = parse_json(raw.decode("utf-8"))
+    except (OSError, ValueError, UnicodeError, Invalid) as error:
+        parser.exit(2, f"error: {error}\n")
+    if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
+        parser.exit(2, f"error: {args.bundle} is not a {FORMAT} bundle\n")
+    result = {"bundle": args.bundle, "subject": bundle.get("subject"), "profile": bundle.get("profile")}
+    try:
+        result["entries"], result["trace"], result["footprint"] = verify(raw, bundle, vkey, old_text)
+        result["verified"] = True
+    except Failure as failure:
+        result.update(verified=False, item=failure.item, message=failure.message)
+    except (TypeError, KeyError, AttributeError, ValueError, ZeroDivisionError) as error:
+        # A shape no explicit check above describes: still not verified, never a traceback.
+        result.update(verified=False, item="bundle", message=f"malformed ({type(error).__name__}: {error})")
+    if args.json:
+        print(json.dumps(result, indent=2, sort_keys=True))
+    elif result["verified"]:
+        since = " and consistent with the old checkpoint" if old_text is not None else ""
+        print(f"OK: {result['entries']} entries of {result['subject']} verified against {bundle['origin']} at size "
+              f"{es_number(bundle['treeSize'])}{since}; {result['trace']}; {result['footprint']}")
+    else:
+        print(f"NOT VERIFIED: {result['item']}: {result['message']}")
+    return 0 if result["verified"] else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))

@@ -1,0 +1,210 @@
+#!/usr/bin/env python3
+"""Known-answer tests for verify_bundle.py's own JCS and consistency-proof code.
+
+Runs the RFC 8785 vectors and the first 10,000 ECMAScript number vectors of Fixtures/vectors/jcs,
+and the transparency-dev consistency cases of Fixtures/vectors/merkle. Given a bundle and its vkey
+(`verify_bundle_test.py BUNDLE VKEY`), it also checks item 4 (submission signatures and actor keys)
+against changes that the inclusion proofs would otherwise catch first. Exit 0 when all pass.
+`Tests/CellTraceCLITests/PythonBundleVerifierTests.swift` runs it under `make test`.
+"""
+import base64
+import copy
+import json
+import math
+import os
+import struct
+import sys
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import verify_bundle  # noqa: E402
+from verify_bundle import Failure, es_number, jcs_bytes, parse_json  # noqa: E402
+from verify_proof import Invalid, parse_vkey, root_from_consistency  # noqa: E402
+
+VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Fixtures", "vectors")
+
+
+class JCSTests(unittest.TestCase):
+    def test_rfc8785_vectors(self):
+        folder = os.path.join(VECTORS, "jcs")
+        names = sorted(os.listdir(os.path.join(folder, "input")))
+        self.assertEqual(len(names), 6)
+        for name in names:
+            with open(os.path.join(folder, "input", name), "rb") as f:
+                value = parse_json(f.read().decode("utf-8"))
+            with open(os.path.join(folder, "output", name), "rb") as f:
+                self.assertEqual(jcs_bytes(value), f.read(), name)
+
+    def test_es6_numbers(self):
+        lines = 0
+        with open(os.path.join(VECTORS, "jcs", "es6-numbers-10k.txt"), encoding="ascii") as f:
+            for line in f:
+                bits, expected = line.rstrip("\n").split(",")
+                value = struct.unpack(">d", bytes.fromhex(bits.rjust(16, "0")))[0]
+                self.assertEqual(es_number(value), expected, bits)
+                lines += 1
+        self.assertEqual(lines, 10000)
+
+    def test_rejects_what_jcs_cannot_represent(self):
+        for text in ('{"a":1,"a":2}', "[NaN]", "[1e400]", "[Infinity]"):
+            with self.assertRaises(ValueError, msg=text):
+                parse_json(text)
+        with self.assertRaises(UnicodeError):
+            jcs_bytes(parse_json('["\\ud800"]'))
+
+    def test_escapes_minimally_and_sorts_by_utf16(self):
+        self.assertEqual(jcs_bytes(parse_json('{"\\u00e9":1,"\\ud83d\\ude02":2,"\\uff61":3,"b":"\\u001f\\u007f/"}')),
+                         '{"b":"\\u001f\x7f/","é":1,"😂":2,"｡":3}'.encode())
+        self.assertEqual(jcs_bytes(parse_json("[-0, 1E21, 1e-7, 123456789012345680000, 0.000001]")),
+                         b"[0,1e+21,1e-7,123456789012345680000,0.000001]")
+
+
+class ConsistencyTests(unittest.TestCase):
+    def test_transparency_dev_cases(self):
+        folder = os.path.join(VECTORS, "merkle", "consistency")
+        cases = 0
+        for directory, _, files in os.walk(folder):
+            for name in files:
+                with open(os.path.join(directory, name), encoding="utf-8") as f:
+                    case = json.load(f)
+                decode = lambda h: base64.b64decode(h) if h else b""  # noqa: E731
+                proof = [decode(h) for h in case.get("proof") or []]
+                root1, root2 = decode(case["root1"]), decode(case["root2"])
+                try:
+                    ok = root_from_consistency(case["size1"], case["size2"], root1, proof) == root2
+                except Invalid:
+                    ok = False
+                self.assertEqual(ok, not case["wantErr"], os.path.join(directory, name))
+                cases += 1
+        self.assertEqual(cases, 98)
+
+
+def op(entry, base, **extra):
+    """An operand as the trace and working carry it (checked against its field elsewhere)."""
+    return {"entry": float(entry), "at": "/x", "base": float(base), **extra}
+
+
+def edge(lot, entry, kg):
+    return {"lot": lot, "kg": op(entry, kg)}
+
+
+def term(entry, method, amounts, factor):
+    kg = float(math.prod(amounts)) * (factor["base"] if "base" in factor else factor["value"])
+    return {"what": "fuel", "method": method, "amount": [op(entry, a) for a in amounts], "factor": factor, "kgCO2e": kg}
+
+
+class RecomputationTests(unittest.TestCase):
+    """§1.4 and §1.5 on a small hand-computed lineage with every kind of part and allocation."""
+
+    def test_flows_weights_and_parts(self):
+        ops = verify_bundle.Operands({}, {}, 100)
+        trace = {"roots": [{"lot": "C", "cells": 10.0, "cellMass": op(9, 1)}], "lots": [
+            {"lot": "C", "entry": 10.0, "kg": 10.0, "inputs": [edge("M", 10, 50), edge("N", 10, 30)],
+             "outputs": [edge("C", 10, 100)]},
+            {"lot": "M", "entry": 5.0, "kg": 5.0, "inputs": [edge("R", 5, 100)],
+             "outputs": [edge("M", 5, 200), edge("X", 5, 200)]},
+            {"lot": "N", "entry": 6.0, "kg": 3.0, "inputs": [edge("S", 6, 10)], "outputs": [edge("N", 6, 60)]},
+            {"lot": "R", "entry": 3.0, "kg": 1.25, "inputs": [], "outputs": [edge("R", 3, 80), edge("Q", 3, 20)]},
+            {"lot": "S", "entry": 2.0, "kg": 0.5, "inputs": [], "outputs": [edge("S", 2, 10)]},
+        ]}
+        stage = {"stage": "main-production", "primary": True}
+        working = {"lots": [
+            {"lot": "C", "counts": "process", "parts": [
+                {"kind": "process", "entry": 10.0, **stage, "allocation": {"method": "single", "reason": "one"},
+                 "terms": [term(10, "location-based", [1000], op(0, 0.5, key="grid")),
+                           term(10, "market-based", [1000], op(0, 0.2, key="grid")),
+                           term(10, "eu-draft", [1000], op(0, 0.4, key="grid")),
+                           term(10, "all", [100], op(0, 0.1, key="fuel"))]},
+                {"kind": "shipment", "entry": 11.0, **stage, "moved": op(11, 20), "shipped": [op(11, 20), op(11, 30)],
+                 "terms": [term(11, "all", [100, 0.5], op(0, 0.1, key="transport"))]}]},
+            {"lot": "M", "counts": "no-data", "parts": [{"kind": "no-data", "entry": 5.0, **stage}]},
+            {"lot": "N", "counts": "none", "parts": [{"kind": "default", "entry": 6.0, **stage,
+                                                      "factor": op(0, 2, key="material")}]},
+            {"lot": "R", "counts": "process", "parts": [
+                {"kind": "process", "entry": 3.0, **stage,
+                 "terms": [term(3, "all", [1000], {"value": 1.0, "rule": "r"})],
+                 "allocation": {"method": "economic", "reason": "r", "prices": {"R": op(3, 1), "Q": op(3, 16)}}}]},
+        ]}
+        lots, roots = verify_bundle.check_trace(trace, ops)
+        verify_bundle.recompute_trace(lots, roots, ops)  # the flows: C 10, M 5, N 3, R 1.25, S 0.5
+        result = {key: kg for key, (_, kg) in verify_bundle.recompute_footprint(working, lots, roots, ops).items()}
+        expected = {
+            ("process", "C", 10.0): (51, 21, 41),  # (1000 × factor + 10) ÷ 100 kg × 10 kg
+            ("shipment", "C", 11.0): (0.2,) * 3,  # 5 × 20 ÷ 50 ÷ 100 kg × 10 kg
+            ("no-data", "M", 5.0): (0,) * 3,  # weight 10 × 50 ÷ 100 = 5
+            ("default", "N", 6.0): (6,) * 3,  # 2 per kg × weight 3; S below N gets nothing
+            ("process", "R", 3.0): (3.125,) * 3,  # 1000 × (80 ÷ 400) ÷ 80 × weight 5 × 100 ÷ 400
+        }
+        self.assertEqual(set(result), set(expected))
+        for key, kg in expected.items():
+            for method, value in zip(verify_bundle.METHODS, kg):
+                self.assertAlmostEqual(result[key][method], value, places=12, msg=f"{key} {method}")
+        trace["lots"][2]["kg"] = 3.1
+        with self.assertRaises(Failure):
+            verify_bundle.recompute_trace(lots, roots, ops)
+
+
+class SubmissionTests(unittest.TestCase):
+    """Item 4 on a real bundle's entries, changed after items 1–3 have read them."""
+
+    bundle = vkey = None
+
+    def setUp(self):
+        if self.bundle is None:
+            self.skipTest("no bundle given")
+        with open(self.bundle, "rb") as f:
+            self.data = parse_json(f.read().decode("utf-8"))
+        with open(self.vkey, encoding="utf-8") as f:
+            size, root = verify_bundle.check_checkpoint(self.data, parse_vkey(f.read()))
+        self.entries = verify_bundle.check_entries(self.data, size, root)
+        self.submission = next(s for s, (e, _) in self.entries.items() if e["type"] == "submission")
+        self.actor = self.entries[self.submission][0]["actor"]
+
+    def check(self, entries, expected, origin=None):
+        entries = dict(sorted(entries.items()))
+        if expected is None:
+            verify_bundle.check_submissions(entries, origin or self.data["origin"])
+            return
+        with self.assertRaises(Failure) as failure:
+            verify_bundle.check_submissions(entries, origin or self.data["origin"])
+        self.assertIn(expected, str(failure.exception))
+
+    def changed(self, seq, change):
+        entries = copy.deepcopy(self.entries)
+        change(entries[seq][0])
+        return entries
+
+    def test_the_bundle_as_exported_verifies(self):
+        self.check(self.entries, None)
+
+    def test_a_changed_signature_or_origin_fails(self):
+        def signature(entry):
+            text = entry["body"]["signature"]
+            entry["body"]["signature"] = ("A" if text[0] != "A" else "B") + text[1:]
+        self.check(self.changed(self.submission, signature), f"entry {self.submission}: the submission's signature")
+        self.check(self.entries, f"entry {self.submission}: the submission's signature", origin="other.example/x")
+
+    def test_an_event_not_signed_as_it_stands_fails(self):
+        event = next(s for s, (e, _) in self.entries.items() if e["type"] == "epcis.event")
+        self.check(self.changed(event, lambda e: e["body"].update(eventTime="x")), f"entry {event}: the event's body")
+
+    def test_a_key_revoked_or_rotated_before_the_submission_fails(self):
+        key = self.entries[self.submission][0]["body"]["key"]
+        for body in ({"actor": self.actor, "keyID": key, "reason": "compromised"},
+                     {"actor": self.actor, "key": base64.b64encode(bytes(range(32))).decode()}):
+            kind = "actor.key-revoke" if "keyID" in body else "actor.key-rotate"
+            entries = copy.deepcopy(self.entries)
+            entries[self.submission - 0.5] = ({"type": kind, "actor": "ledger", "body": body}, {})
+            self.check(entries, f"entry {self.submission}: key {key} is not a key of {self.actor} valid at this point")
+
+    def test_a_missing_registration_fails(self):
+        entries = {s: e for s, e in self.entries.items()
+                   if not (e[0]["type"] == "actor.register" and e[0]["body"].get("id") == self.actor)}
+        self.check(entries, f"entry {self.submission}: key ")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3:  # BUNDLE VKEY
+        SubmissionTests.bundle, SubmissionTests.vkey = sys.argv[1:]
+        del sys.argv[1:]
+    unittest.main()
