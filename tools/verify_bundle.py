@@ -365,6 +365,15 @@ class Operands:
         try:
             return resolve(self.opened[seq], pointer)
         except KeyError:
+            # A field inside a sealed member (a price inside sealed co-product prices) is withheld with it.
+            tokens = pointer.split("/") if isinstance(pointer, str) else []
+            for end in range(2, len(tokens)):
+                try:
+                    value = resolve(self.opened[seq], "/".join(tokens[:end]))
+                except KeyError:
+                    break
+                if isinstance(value, dict) and "$commit" in value:
+                    return value
             raise Failure(item, "no such field")
 
     def base(self, o, item, constant=False):

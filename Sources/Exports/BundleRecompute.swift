@@ -44,6 +44,9 @@ struct Recompute {
         for length in 1...max(pointer.tokens.count, 1) {
             let prefix = JSONPointer(tokens: Array(pointer.tokens.prefix(length)))
             if let value = prefix.value(in: body), Commitment(placeholder: value) != nil {
+                guard operand["base"] == nil else {
+                    throw fail(item, "entry \(sequence) \(at) is withheld, yet the operand states its value")
+                }
                 return .withheld("entry \(sequence) \(prefix.text)")
             }
         }

@@ -144,6 +144,16 @@ import Testing
             ]
         )
         #expect(python.status == 0, "\(python.output)")
+        // So does the custody bundle it exported, footprint and all.
+        let bundle = runProcess(
+            "/usr/bin/env",
+            [
+                "python3", toolsPath("verify_bundle.py"), directory + "/demo/exports/cell.custody.json",
+                directory + "/demo/proofs/ledger.vkey",
+            ]
+        )
+        #expect(bundle.status == 0, "\(bundle.output)")
+        #expect(bundle.output.contains("trace recomputed; footprint recomputed"), "\(bundle.output)")
 
         let again = celltrace("demo", "--dir", directory + "/demo")
         #expect(again.status == 2)
