@@ -22,13 +22,21 @@ enum CustodyBench {
         var exports: [Double] = []
         var verifies: [Double] = []
         var floors: [Double] = []
+        var scopes: [Double] = []
+        var parses: [Double] = []
         var entries = 0
         var bytes = 0
         var signatures = 0
         for _ in 0..<max(runs, 5) * 4 {
+            let scopeClock = Stopwatch()
+            _ = try LineageScope.collect(serial, chain: chain)
+            scopes.append(scopeClock.seconds * 1000)
             let clock = Stopwatch()
             let bundle = try CustodyBundle.export(serial, chain: chain, profile: .legitimateInterest)
             exports.append(clock.seconds * 1000)
+            let parseClock = Stopwatch()
+            _ = try BundleVerifier(bytes: bundle.bytes, key: vkey)
+            parses.append(parseClock.seconds * 1000)
             let verifyClock = Stopwatch()
             let report = try BundleVerifier(bytes: bundle.bytes, key: vkey).verify()
             verifies.append(verifyClock.seconds * 1000)
@@ -55,9 +63,11 @@ enum CustodyBench {
         print("|---|---:|---:|---:|---:|")
         let floor = median(floors)
         print("| export custody | \(format(median(exports), 2)) | ≤ 50 | — | — |")
+        print("| of which the lineage scope (trace, footprint, entries) | \(format(median(scopes), 2)) | | | |")
         print(
             "| verify-bundle | \(format(median(verifies), 2)) | ≤ 50 | \(format(floor, 2)) | \(format(median(verifies) / floor, 1)) |"
         )
+        print("| of which reading the file (JSON parse, canonical form) | \(format(median(parses), 2)) | | | |")
         removeAll(path)
     }
 

@@ -96,12 +96,14 @@ private struct Builder {
         let ledger = chain.ledger
         var submitters: Set<String> = []
         var submissions: Set<UInt64> = []
+        var read: [UInt64: Entry] = [:]
+        for entry in try ledger.entries(at: scope.entries) { read[entry.sequenceNumber] = entry }
         let (treeSize, graph, working) = try chain.read { reader, txn, now in
             var engine = try CarbonEngine(reader: reader, size: scope.size, txn)
             let working = try engine.working(of: scope.subject, txn)
             let graph = try UpstreamGraph.load(roots: scope.subject.roots, reader: reader, size: scope.size, txn)
-            for entry in try ledger.entries(at: scope.events) {
-                let sequence = entry.sequenceNumber
+            for sequence in scope.events {
+                guard let entry = read[sequence] else { continue }
                 submitters.insert(entry.actor)
                 guard let eventID = entry.body["eventID"]?.stringValue else { continue }
                 if let submission = try reader.event(eventID, txn)?.submission {
@@ -125,7 +127,9 @@ private struct Builder {
             }
         }
         sequences = all.filter { $0 < treeSize }.sorted()
-        for entry in try ledger.entries(at: sequences) {
+        for entry in try ledger.entries(at: sequences.filter { read[$0] == nil }) { read[entry.sequenceNumber] = entry }
+        for sequence in sequences {
+            guard let entry = read[sequence] else { continue }
             let sequence = entry.sequenceNumber
             entries[sequence] = entry
             let commitments = entry.commitments

@@ -74,12 +74,14 @@ public struct LineageScope: Sendable {
             }
             var events: [UInt64] = []
             var masterData: [UInt64] = []
-            let sequences = all.filter { $0 < size }.sorted()
-            for (sequence, entry) in zip(sequences, try chain.ledger.entries(at: sequences)) {
-                if entry.type == SupplyChainLedger.EntryType.event {
-                    events.append(sequence)
-                } else {
-                    masterData.append(sequence)
+            // Only the type is needed here: read from the stored bytes (leaf hash checked), not parsed.
+            for sequence in all.sorted() where sequence < size {
+                try chain.ledger.forEachEntry(in: sequence..<(sequence + 1)) { _, bytes in
+                    if Entry.type(ofCanonicalBytes: bytes) == SupplyChainLedger.EntryType.event {
+                        events.append(sequence)
+                    } else {
+                        masterData.append(sequence)
+                    }
                 }
             }
             return LineageScope(

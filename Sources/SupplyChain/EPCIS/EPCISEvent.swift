@@ -132,7 +132,8 @@ extension EPCISEvent {
         _ json: JSONValue,
         index: Int,
         namespaces documentNamespaces: EPCISNamespaces,
-        sink: ProblemSink
+        sink: ProblemSink,
+        hashing: Bool = true
     ) -> EPCISEvent? {
         sink.index = index
         sink.identifier = json["eventID"]?.stringValue
@@ -284,11 +285,13 @@ extension EPCISEvent {
             }
             return nil
         }
-        do {
-            event.hashID = try EventHashID.compute(for: json, namespaces: namespaces)
-        } catch {
-            sink.add(field: "", "cannot compute the event's CBV 2.0 hash ID: \(error)")
-            return nil
+        if hashing || json["eventID"]?.stringValue == nil {
+            do {
+                event.hashID = try EventHashID.compute(for: json, namespaces: namespaces)
+            } catch {
+                sink.add(field: "", "cannot compute the event's CBV 2.0 hash ID: \(error)")
+                return nil
+            }
         }
         if let given = json["eventID"] {
             guard let text = given.stringValue, !text.isEmpty, text.utf8.count <= 400 else {

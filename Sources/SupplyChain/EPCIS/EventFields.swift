@@ -35,7 +35,8 @@ public struct EventFields: Sendable {
                 body,
                 index: 0,
                 namespaces: SubmissionDocument.baseNamespaces,
-                sink: sink
+                sink: sink,
+                hashing: false
             )
         else { return nil }
         func elements(_ list: [LotQuantity]) -> [Element] {
