@@ -39,18 +39,29 @@ struct Recompute {
         guard let body = bodies[sequence] else {
             throw fail(item, "operand on entry \(sequence), which the bundle does not carry")
         }
-        // A field inside a sealed member (a price inside the sealed co-product prices) is withheld
-        // with it.
-        for length in 1...max(pointer.tokens.count, 1) {
-            let prefix = JSONPointer(tokens: Array(pointer.tokens.prefix(length)))
-            if let value = prefix.value(in: body), Commitment(placeholder: value) != nil {
+        // Walk the pointer: a field inside a sealed member (a price inside the sealed co-product
+        // prices) is withheld with it.
+        var current: JSONValue? = body
+        for (depth, token) in pointer.tokens.enumerated() {
+            if let value = current, Commitment(placeholder: value) != nil {
                 guard operand["base"] == nil else {
                     throw fail(item, "entry \(sequence) \(at) is withheld, yet the operand states its value")
                 }
-                return .withheld("entry \(sequence) \(prefix.text)")
+                return .withheld("entry \(sequence) \(JSONPointer(tokens: Array(pointer.tokens.prefix(depth))).text)")
+            }
+            switch current {
+            case .object(let members)?: current = members[token]
+            case .array(let elements)?: current = Int(token).flatMap { elements.indices.contains($0) ? elements[$0] : nil }
+            default: current = nil
             }
         }
-        guard let field = pointer.value(in: body) else { throw fail(item, "entry \(sequence) has no field \(at)") }
+        if let value = current, Commitment(placeholder: value) != nil {
+            guard operand["base"] == nil else {
+                throw fail(item, "entry \(sequence) \(at) is withheld, yet the operand states its value")
+            }
+            return .withheld("entry \(sequence) \(at)")
+        }
+        guard let field = current else { throw fail(item, "entry \(sequence) has no field \(at)") }
         guard var number = field.doubleValue ?? field.stringValue.flatMap({ Double($0) }) else {
             throw fail(item, "entry \(sequence) \(at) is not a number")
         }

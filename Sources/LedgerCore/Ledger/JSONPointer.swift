@@ -27,6 +27,27 @@ public struct JSONPointer: Sendable, Hashable, Comparable {
             throw LedgerError(code: .invalidInput, message: "JSON pointer '\(text)' must start with '/'")
         }
         var tokens: [String] = []
+        let utf8 = text.utf8
+        guard !utf8.contains(UInt8(ascii: "~")) else {
+            self.tokens = try Self.unescapedTokens(text)
+            return
+        }
+        var start = utf8.index(after: utf8.startIndex)
+        var index = start
+        while index < utf8.endIndex {
+            if utf8[index] == UInt8(ascii: "/") {
+                tokens.append(String(text[start..<index]))
+                start = utf8.index(after: index)
+            }
+            index = utf8.index(after: index)
+        }
+        tokens.append(String(text[start..<utf8.endIndex]))
+        self.tokens = tokens
+    }
+
+    /// The tokens of a pointer with `~0` and `~1` escapes.
+    private static func unescapedTokens(_ text: String) throws -> [String] {
+        var tokens: [String] = []
         for raw in text.dropFirst().split(separator: "/", omittingEmptySubsequences: false) {
             guard raw.utf8.contains(UInt8(ascii: "~")) else {
                 tokens.append(String(raw))
@@ -51,7 +72,7 @@ public struct JSONPointer: Sendable, Hashable, Comparable {
             }
             tokens.append(token)
         }
-        self.tokens = tokens
+        return tokens
     }
 
     /// The pointer's text form.
