@@ -51,7 +51,8 @@ struct Recompute {
             }
             switch current {
             case .object(let members)?: current = members[token]
-            case .array(let elements)?: current = Int(token).flatMap { elements.indices.contains($0) ? elements[$0] : nil }
+            case .array(let elements)?:
+                current = Int(token).flatMap { elements.indices.contains($0) ? elements[$0] : nil }
             default: current = nil
             }
         }
