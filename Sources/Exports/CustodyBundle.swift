@@ -128,17 +128,16 @@ private struct Builder {
         }
         sequences = all.filter { $0 < treeSize }.sorted()
         for entry in try ledger.entries(at: sequences.filter { read[$0] == nil }) { read[entry.sequenceNumber] = entry }
+        let allOpenings = try ledger.openings(of: sequences.compactMap { read[$0] })
         for sequence in sequences {
             guard let entry = read[sequence] else { continue }
-            let sequence = entry.sequenceNumber
             entries[sequence] = entry
-            let commitments = entry.commitments
-            guard !commitments.isEmpty else {
+            guard let openings = allOpenings[sequence] else {
                 openedBodies[sequence] = entry.body
                 continue
             }
+            let commitments = entry.commitments
             var body = entry.body
-            let openings = try ledger.openings(of: entry)
             self.commitments[sequence] = commitments
             self.openings[sequence] = openings
             var hidden: Set<String> = []

@@ -125,6 +125,30 @@ extension Ledger {
         return openings
     }
 
+    /// The openings of several entries, read in one transaction, each checked against its
+    /// entry's commitments.
+    ///
+    /// - Parameter entries: The entries.
+    /// - Returns: Each entry's openings by sequence number; entries without sealed fields are left out.
+    /// - Throws: As ``openings(of:)``.
+    public func openings(of entries: [Entry]) throws -> [UInt64: [JSONPointer: Opening]] {
+        let sealed = entries.map { ($0, $0.commitments) }.filter { !$0.1.isEmpty }
+        let stored = try Self.wrapStorage {
+            try environment.read { txn in
+                try sealed.map { entry, _ in
+                    try txn.value(in: tables.openings, forKey: BigEndianKey.encode(entry.sequenceNumber))
+                }
+            }
+        }
+        var result: [UInt64: [JSONPointer: Opening]] = [:]
+        for ((entry, commitments), bytes) in zip(sealed, stored) {
+            let openings = try Self.decodeOpenings(bytes, sequenceNumber: entry.sequenceNumber)
+            try Self.check(openings, against: entry, commitments: commitments)
+            result[entry.sequenceNumber] = openings
+        }
+        return result
+    }
+
     static func decodeOpenings(_ stored: [UInt8]?, sequenceNumber: UInt64) throws -> [JSONPointer: Opening] {
         guard let stored else { return [:] }
         do {
@@ -146,8 +170,12 @@ extension Ledger {
     }
 
     /// Checks that openings and commitments correspond one to one and that each opening opens.
-    static func check(_ openings: [JSONPointer: Opening], against entry: Entry) throws {
-        let commitments = entry.commitments
+    static func check(
+        _ openings: [JSONPointer: Opening],
+        against entry: Entry,
+        commitments known: [JSONPointer: Commitment]? = nil
+    ) throws {
+        let commitments = known ?? entry.commitments
         for (pointer, commitment) in commitments {
             guard let opening = openings[pointer] else {
                 throw LedgerError(
