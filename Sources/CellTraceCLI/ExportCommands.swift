@@ -171,15 +171,7 @@ struct ExportCustodyCommand: ParsableCommand {
 
     func run() throws {
         let chain = try options.openChain()
-        let since = try sinceCheckpoints.map { path in
-            do {
-                return try SignedCheckpoint(parsing: try FileIO.readAll(path))
-            } catch let error as FileIO.Error {
-                throw Failure.badInput(error.message)
-            } catch {
-                throw Failure.badInput("\(path) is not a signed checkpoint: \(error)")
-            }
-        }
+        let since = try sinceCheckpoints.map(readCheckpoint)
         let bundle = try CustodyBundle.export(
             subject,
             chain: chain,
@@ -233,15 +225,7 @@ struct VerifyBundleCommand: ParsableCommand {
         } catch let error as FileIO.Error {
             throw Failure.badInput(error.message)
         }
-        let since = try sinceCheckpoint.map { path -> SignedCheckpoint in
-            do {
-                return try SignedCheckpoint(parsing: try FileIO.readAll(path))
-            } catch let error as FileIO.Error {
-                throw Failure.badInput(error.message)
-            } catch {
-                throw Failure.badInput("\(path) is not a signed checkpoint: \(error)")
-            }
-        }
+        let since = try sinceCheckpoint.map(readCheckpoint)
         let verifier = try BundleVerifier(bytes: bytes, key: key)
         let report: BundleVerifier.Report
         do {
@@ -306,5 +290,16 @@ struct VerifyBundleCommand: ParsableCommand {
         } catch let error as LedgerError {
             throw Failure.badInput("--vkey: \(error.message)")
         }
+    }
+}
+
+/// A signed checkpoint kept in a file (`--since-checkpoint`).
+func readCheckpoint(_ path: String) throws -> SignedCheckpoint {
+    do {
+        return try SignedCheckpoint(parsing: try FileIO.readAll(path))
+    } catch let error as FileIO.Error {
+        throw Failure.badInput(error.message)
+    } catch {
+        throw Failure.badInput("\(path) is not a signed checkpoint: \(error)")
     }
 }
