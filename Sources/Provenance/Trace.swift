@@ -107,8 +107,11 @@ public struct Trace: Sendable {
         _ txn: borrowing ReadTransaction
     ) throws -> Trace {
         let graph = try UpstreamGraph.load(roots: subject.roots, reader: reader, size: size, txn)
-        let tree = graph.roots.map { root in
-            node(root.position, kg: root.kg, graph: graph, size: size, depth: depth, path: [])
+        var onPath = [Bool](repeating: false, count: graph.nodes.count)
+        var tree: [Node] = []
+        tree.reserveCapacity(graph.roots.count)
+        for root in graph.roots {
+            tree.append(node(root.position, kg: root.kg, graph: graph, size: size, depth: depth, onPath: &onPath))
         }
         let indexed = Indexed(graph, size: size)
         let declared = Set(indexed.contents.keys)
@@ -128,20 +131,22 @@ public struct Trace: Sendable {
         graph: UpstreamGraph,
         size: UInt64,
         depth: Int,
-        path: [Int]
+        onPath: inout [Bool]
     ) -> Node {
         // Fields are read in place: copying a whole node would retain every string of its card.
-        let expand = depth > 0 && !path.contains(position)
+        let expand = depth > 0 && !onPath[position]
         var inputs: [Node] = []
         if expand {
+            onPath[position] = true
             let positions = graph.nodes[position].inputPositions
             let shares = graph.nodes[position].inputShares
             inputs.reserveCapacity(positions.count)
             for (input, share) in zip(positions, shares) where input >= 0 {
                 inputs.append(
-                    node(input, kg: kg * share, graph: graph, size: size, depth: depth - 1, path: path + [position])
+                    node(input, kg: kg * share, graph: graph, size: size, depth: depth - 1, onPath: &onPath)
                 )
             }
+            onPath[position] = false
         }
         let facility = graph.nodes[position].facility
         return Node(
@@ -237,18 +242,22 @@ public struct Trace: Sendable {
                 leaves.append((index, amount))
                 continue
             }
-            var shares = inputs.map { $0.kg * max(content[$0.index], 0) }
-            var sum = shares.reduce(0, +)
-            if sum <= 0 {
-                shares = inputs.map(\.kg)
-                sum = shares.reduce(0, +)
+            // The shares are summed, then spread, without a list per lot and element.
+            var sum = 0.0
+            for input in inputs { sum += input.kg * max(content[input.index], 0) }
+            let byContent = sum > 0
+            if !byContent {
+                for input in inputs { sum += input.kg }
                 inferred = true
             }
             guard sum > 0 else {
                 leaves.append((index, amount))
                 continue
             }
-            for (input, share) in zip(inputs, shares) where share > 0 { weight[input.index] += amount * share / sum }
+            for input in inputs {
+                let share = byContent ? input.kg * max(content[input.index], 0) : input.kg
+                if share > 0 { weight[input.index] += amount * share / sum }
+            }
         }
         let sum = leaves.reduce(0) { $0 + $1.amount }
         var origins: [Origin] = leaves.compactMap { leaf in

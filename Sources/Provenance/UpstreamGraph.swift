@@ -44,30 +44,32 @@ public struct UpstreamGraph: Sendable {
         maxLots: Int = 1_000_000,
         _ txn: borrowing ReadTransaction
     ) throws -> UpstreamGraph {
-        // Lots in the order found; `found` maps a lot to its place in that order.
+        // Lots in the order found; `found` maps a lot to its place in that order. Each lot's id is
+        // hashed once when it is claimed and once when its readers' positions are set.
         var found: [String: Int] = [:]
-        var cards: [LotCard] = []
+        var cards: [LotCard?] = []
         var postOrder: [Int] = []
-        // Iterative depth-first search; a lot is finished after all its inputs.
-        var stack: [(id: String, expanded: Bool)] = roots.map { ($0.lot, false) }.reversed()
-        while let (id, expanded) = stack.popLast() {
-            if expanded {
-                if let index = found[id] { postOrder.append(index) }
+        // Iterative depth-first search; a lot is finished after all its inputs. An entry with an
+        // index is a lot whose inputs are done.
+        var stack: [(id: String, index: Int)] = roots.map { ($0.lot, -1) }.reversed()
+        while let (id, index) = stack.popLast() {
+            if index >= 0 {
+                postOrder.append(index)
                 continue
             }
-            guard found[id] == nil else { continue }
+            let next = cards.count
+            guard claim(&found[id, default: -1], next) == next else { continue }
             guard var card = try reader.card(id, txn), card.createdAt < size else {
                 throw ProvenanceError("lot \(id) is not in the ledger as of size \(size)")
             }
             if card.inputs.contains(where: { $0.sequenceNumber >= size }) {
                 card.inputs.removeAll { $0.sequenceNumber >= size }
             }
-            found[id] = cards.count
-            guard cards.count < maxLots else {
+            guard next < maxLots else {
                 throw ProvenanceError("the lineage holds more than \(maxLots) lots")
             }
-            stack.append((id, true))
-            for edge in card.inputs.reversed() where found[edge.from] == nil { stack.append((edge.from, false)) }
+            stack.append((id, next))
+            for edge in card.inputs.reversed() { stack.append((edge.from, -1)) }
             cards.append(card)
         }
         // Topological position of each lot found: the reverse of the post-order.
@@ -77,7 +79,8 @@ public struct UpstreamGraph: Sendable {
         var nodes: [Node] = []
         nodes.reserveCapacity(cards.count)
         for index in postOrder.reversed() {
-            let card = cards[index]
+            // Moved out, not copied: a copy would retain every string of the card.
+            guard let card = cards[index].take() else { continue }
             let facility: Facility?
             if let known = facilities[card.facility] {
                 facility = known
@@ -86,14 +89,15 @@ public struct UpstreamGraph: Sendable {
                 facilities[card.facility] = .some(facility)
             }
             let produced = card.producedKg.doubleValue
-            nodes.append(
-                Node(
-                    lot: card,
-                    inputPositions: card.inputs.map { found[$0.from].map { position[$0] } ?? -1 },
-                    inputShares: card.inputs.map { produced > 0 ? $0.kg.doubleValue / produced : 0 },
-                    facility: facility
-                )
-            )
+            var positions: [Int] = []
+            var shares: [Double] = []
+            positions.reserveCapacity(card.inputs.count)
+            shares.reserveCapacity(card.inputs.count)
+            for edge in card.inputs {
+                positions.append(found[edge.from].map { position[$0] } ?? -1)
+                shares.append(produced > 0 ? edge.kg.doubleValue / produced : 0)
+            }
+            nodes.append(Node(lot: card, inputPositions: positions, inputShares: shares, facility: facility))
         }
         var graph = UpstreamGraph(
             nodes: nodes,
@@ -101,6 +105,12 @@ public struct UpstreamGraph: Sendable {
         )
         graph.pushFlows()
         return graph
+    }
+
+    /// Gives a lot that has no place yet the place `next`, and returns the lot's place.
+    private static func claim(_ place: inout Int, _ next: Int) -> Int {
+        if place < 0 { place = next }
+        return place
     }
 
     private mutating func pushFlows() {
