@@ -100,7 +100,10 @@ public struct CarbonEngine {
         stage: LifeCycleStage?,
         _ txn: borrowing ReadTransaction
     ) throws -> ProcessAccount {
-        if let known = accounts[process.eventID] { return known }
+        // An event with one output and nothing shipped is accounted for by one recipe only: keeping
+        // its account would cost a dictionary entry per lot of a roll-up for nothing.
+        let shared = process.outputs.count > 1 || !process.shipped.isEmpty || process.parent != nil
+        if shared, let known = accounts[process.eventID] { return known }
         let facility = try facility(process.facility, txn)
         let account = try ProcessAccount(
             process,
@@ -109,7 +112,7 @@ public struct CarbonEngine {
             stage: stage,
             supplyChange: process.facility.flatMap { scenario.supplies[$0] }
         )
-        accounts[process.eventID] = account
+        if shared { accounts[process.eventID] = account }
         return account
     }
 

@@ -148,20 +148,19 @@ public struct Trace: Sendable {
             }
             onPath[position] = false
         }
-        let facility = graph.nodes[position].facility
         return Node(
             lot: graph.nodes[position].lot.id,
             material: graph.nodes[position].lot.material,
             grade: graph.nodes[position].lot.grade,
             facility: graph.nodes[position].lot.facility,
-            facilityName: facility?.name,
-            country: facility?.country ?? graph.nodes[position].lot.countryOfOrigin,
+            facilityName: graph.nodes[position].facility?.name,
+            country: graph.nodes[position].facility?.country ?? graph.nodes[position].lot.countryOfOrigin,
             kg: kg,
             event: graph.nodes[position].lot.createdBy,
             sequenceNumber: graph.nodes[position].lot.createdAt,
             eventTime: graph.nodes[position].lot.eventTime,
             certifications: graph.nodes[position].lot.certifications(asOf: size),
-            riskFlags: facility?.riskFlags ?? [],
+            riskFlags: graph.nodes[position].facility?.riskFlags ?? [],
             inputs: inputs,
             truncated: !expand && !graph.nodes[position].lot.inputs.isEmpty
         )
