@@ -98,13 +98,20 @@ public struct CarbonEngine {
     mutating func account(
         _ process: ProcessData,
         stage: LifeCycleStage?,
+        known lotFacility: Facility? = nil,
         _ txn: borrowing ReadTransaction
     ) throws -> ProcessAccount {
         // An event with one output and nothing shipped is accounted for by one recipe only: keeping
         // its account would cost a dictionary entry per lot of a roll-up for nothing.
         let shared = process.outputs.count > 1 || !process.shipped.isEmpty || process.parent != nil
         if shared, let known = accounts[process.eventID] { return known }
-        let facility = try facility(process.facility, txn)
+        // The lot's facility is usually the process's: no second lookup then.
+        let facility: Facility?
+        if let lotFacility, lotFacility.id == process.facility {
+            facility = lotFacility
+        } else {
+            facility = try self.facility(process.facility, txn)
+        }
         let account = try ProcessAccount(
             process,
             facility: facility,
@@ -188,7 +195,7 @@ public struct CarbonEngine {
         if let process = made, process.hasActivityData,
             let output = process.outputs.first(where: { $0.lot == id }), output.kg.isPositive
         {
-            let account = try account(process, stage: nil, txn)
+            let account = try account(process, stage: nil, known: facility, txn)
             let allocation = Allocation(process)
             let perKg = (allocation.shares[id] ?? 0) / output.kg.doubleValue
             recipe.parts.append(
@@ -248,18 +255,22 @@ public struct CarbonEngine {
                 recipe.inputs.append((scenario.lots[edge.from] ?? edge.from, edge.kg.doubleValue / produced))
             }
         }
-        try addShipments(to: &recipe, txn)
+        try addShipments(to: &recipe, facility: facility, txn)
         return recipe
     }
 
     /// Shipments of the lot: each shipment's emissions shared among the lots it moved by mass,
     /// spread over the lot's whole mass.
-    private mutating func addShipments(to recipe: inout Recipe, _ txn: borrowing ReadTransaction) throws {
+    private mutating func addShipments(
+        to recipe: inout Recipe,
+        facility: Facility?,
+        _ txn: borrowing ReadTransaction
+    ) throws {
         let lot = recipe.lot
         let produced = lot.producedKg.doubleValue
         guard produced > 0 else { return }
         let downstreamStage: LifeCycleStage?
-        switch try facility(lot.facility, txn)?.kind {
+        switch facility?.kind {
         case .cell, .modulePack: downstreamStage = .distribution
         default: downstreamStage = nil
         }
@@ -268,7 +279,7 @@ public struct CarbonEngine {
                 !process.shipped.isEmpty, !(retracted.map { $0 < size } ?? false),
                 let moved = process.shipped.first(where: { $0.lot == lot.id })
             else { continue }
-            let account = try account(process, stage: downstreamStage, txn)
+            let account = try account(process, stage: downstreamStage, known: facility, txn)
             let all = process.shipped.reduce(0.0) { $0 + $1.kg.doubleValue }
             guard all > 0 else { continue }
             let perKg = moved.kg.doubleValue / all / produced

@@ -115,6 +115,7 @@ public struct ProcessAccount: Sendable {
         self.stage = stage
         isPrimary = process.dataQuality != "secondary"
         var used: [FactorUse] = []
+        used.reserveCapacity(process.electricity.count * 3 + process.fuels.count + process.transport.count)
         var notes: [CarbonNote] = []
         var electricity = SIMD4<Double>()
         let geographies = [facility?.gridRegion, facility?.subdivision, facility?.country].compactMap { $0 }
@@ -271,9 +272,10 @@ public struct ProcessAccount: Sendable {
         self.direct = direct
         self.transport = transport
         used.sort { $0.key < $1.key }
-        self.factors = used.enumerated().filter { $0.offset == 0 || used[$0.offset - 1].key != $0.element.key }.map(
-            \.element
-        )
+        var unique: [FactorUse] = []
+        unique.reserveCapacity(used.count)
+        for use in used where unique.last?.key != use.key { unique.append(use) }
+        self.factors = unique
         self.notes = notes
         self.terms = terms
     }

@@ -46,8 +46,9 @@ public struct UpstreamGraph: Sendable {
     ) throws -> UpstreamGraph {
         // Lots in the order found; `found` maps a lot to its place in that order. Each lot's id is
         // hashed once when it is claimed and once when its readers' positions are set.
-        var found: [String: Int] = [:]
+        var found: [String: Int] = Dictionary(minimumCapacity: 64)
         var cards: [LotCard?] = []
+        cards.reserveCapacity(64)
         var postOrder: [Int] = []
         // Iterative depth-first search; a lot is finished after all its inputs. An entry with an
         // index is a lot whose inputs are done.
@@ -75,7 +76,7 @@ public struct UpstreamGraph: Sendable {
         // Topological position of each lot found: the reverse of the post-order.
         var position = [Int](repeating: -1, count: cards.count)
         for (rank, index) in postOrder.reversed().enumerated() { position[index] = rank }
-        var facilities: [String: Facility?] = [:]
+        var facilities: [String: Facility?] = Dictionary(minimumCapacity: 16)
         var nodes: [Node] = []
         nodes.reserveCapacity(cards.count)
         for index in postOrder.reversed() {
