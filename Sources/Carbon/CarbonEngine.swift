@@ -57,15 +57,18 @@ public struct CarbonEngine {
     /// Each slot's recipe, as an index in `recipes`, or -1 before it is read.
     private var recipeOfSlot: [Int] = []
     private var recipes: [Recipe] = []
-    /// Per slot, what the fold needs of its recipe: own emissions, the primary part of them and
-    /// the slots of its inputs with their kg per kg.
-    private var own: [Emissions] = []
-    private var ownPrimary: [Emissions] = []
+    /// Per slot, the slots of its recipe's inputs with their kg per kg, once the recipe was read.
     private var links: [[(slot: Int, kgPerKg: Double)]] = []
-    /// Per slot, the memoised footprint per kg and its primary part, with the fold's state.
+    /// Per slot, the lot's own emissions per kg and their primary part once its recipe was read,
+    /// then, once folded, its whole footprint per kg and the primary part of that.
     private var memo: [Emissions] = []
     private var memoPrimary: [Emissions] = []
     private var fold: [FoldState] = []
+    /// Whether a slot's recipe was read (its links and own emissions are known); the recipe itself
+    /// may not be kept (``perKg(ofEach:_:)``).
+    private var linked: [Bool] = []
+    /// Whether read recipes are kept; a roll-up over every lot keeps only what the fold needs.
+    private var keepsRecipes = true
     /// Per slot, the last walk of ``footprint(of:_:)`` that met it.
     private var visited: [Int] = []
     private var walk = 0
@@ -130,8 +133,7 @@ public struct CarbonEngine {
         if slot == next {
             ids.append(id)
             recipeOfSlot.append(-1)
-            own.append(.zero)
-            ownPrimary.append(.zero)
+            linked.append(false)
             links.append([])
             memo.append(.zero)
             memoPrimary.append(.zero)
@@ -162,21 +164,42 @@ public struct CarbonEngine {
     /// Reads the recipe of a slot's lot unless it was read, and records what the fold needs of it.
     private mutating func readRecipe(_ lot: Int, _ txn: borrowing ReadTransaction) throws {
         guard recipeOfSlot[lot] < 0 else { return }
+        if linked[lot] && !keepsRecipes { return }
         let recipe = try makeRecipe(ids[lot], txn)
-        var total = Emissions.zero
-        var primary = Emissions.zero
-        for part in recipe.parts {
-            total += part.perKg
-            if part.isPrimary { primary += part.perKg }
+        if !linked[lot] {
+            var total = Emissions.zero
+            var primary = Emissions.zero
+            for part in recipe.parts {
+                total += part.perKg
+                if part.isPrimary { primary += part.perKg }
+            }
+            var inputs: [(slot: Int, kgPerKg: Double)] = []
+            inputs.reserveCapacity(recipe.inputs.count)
+            for input in recipe.inputs { inputs.append((slot(of: input.lot), input.kgPerKg)) }
+            links[lot] = inputs
+            linked[lot] = true
+            // Not yet folded, so the memo holds the lot's own emissions until its inputs are added.
+            if fold[lot] != .done {
+                memo[lot] = total
+                memoPrimary[lot] = primary
+            }
         }
-        var inputs: [(slot: Int, kgPerKg: Double)] = []
-        inputs.reserveCapacity(recipe.inputs.count)
-        for input in recipe.inputs { inputs.append((slot(of: input.lot), input.kgPerKg)) }
-        own[lot] = total
-        ownPrimary[lot] = primary
-        links[lot] = inputs
+        guard keepsRecipes else { return }
         recipeOfSlot[lot] = recipes.count
         recipes.append(recipe)
+    }
+
+    /// Makes room for `count` lots in the per-slot arrays.
+    private mutating func reserveCapacity(_ count: Int) {
+        slots.reserveCapacity(count)
+        ids.reserveCapacity(count)
+        recipeOfSlot.reserveCapacity(count)
+        linked.reserveCapacity(count)
+        links.reserveCapacity(count)
+        memo.reserveCapacity(count)
+        memoPrimary.reserveCapacity(count)
+        fold.reserveCapacity(count)
+        visited.reserveCapacity(count)
     }
 
     /// Reads the recipe of a lot.
@@ -326,8 +349,8 @@ public struct CarbonEngine {
             if fold[current] == .done { continue }
             try readRecipe(current, txn)
             if expanded {
-                var total = own[current]
-                var primary = ownPrimary[current]
+                var total = memo[current]
+                var primary = memoPrimary[current]
                 for input in links[current] {
                     total += memo[input.slot].scaled(by: input.kgPerKg)
                     primary += memoPrimary[input.slot].scaled(by: input.kgPerKg)
@@ -348,6 +371,30 @@ public struct CarbonEngine {
             }
         }
         return (memo[root], memoPrimary[root])
+    }
+
+    /// The footprint per kg of each of `lots` and the part of it on primary data: a roll-up.
+    ///
+    /// The same numbers as ``perKg(_:_:)`` lot by lot, memoised across the lots, with room made
+    /// for every lot of the ledger at once; the recipes are folded and not kept, so a later
+    /// ``footprint(of:_:)`` on this engine reads the recipes it needs again.
+    ///
+    /// - Parameters:
+    ///   - lots: The lots, typically every cell lot.
+    ///   - txn: The read transaction.
+    /// - Returns: Each lot's footprint per kg, in the order of `lots`.
+    /// - Throws: ``CarbonError`` as ``perKg(_:_:)`` does.
+    public mutating func perKg(
+        ofEach lots: [String],
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(total: Emissions, primary: Emissions)] {
+        reserveCapacity(max(ids.count + lots.count, try reader.lotCount(txn)))
+        keepsRecipes = false
+        defer { keepsRecipes = true }
+        var result: [(total: Emissions, primary: Emissions)] = []
+        result.reserveCapacity(lots.count)
+        for lot in lots { result.append(try perKg(lot, txn)) }
+        return result
     }
 
     /// The footprint of a subject with every contribution.

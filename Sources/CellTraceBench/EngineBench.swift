@@ -66,7 +66,7 @@ enum EngineBench {
                 var engine = try CarbonEngine(reader: reader, size: size, txn)
                 let lots = try reader.commissionedLots(txn)
                 var sum = 0.0
-                for lot in lots { sum += try engine.perKg(lot, txn).total.total(.locationBased) }
+                for perKg in try engine.perKg(ofEach: lots, txn) { sum += perKg.total.total(.locationBased) }
                 precondition(sum > 0)
                 return lots.count
             }

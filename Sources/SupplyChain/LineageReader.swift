@@ -219,6 +219,12 @@ public struct LineageReader: Sendable {
         return list
     }
 
+    /// The number of lot cards in the index, for sizing what a roll-up over every lot keeps.
+    public func lotCount(_ txn: borrowing ReadTransaction) throws -> Int {
+        guard let lineageTable else { return 0 }
+        return try txn.count(lineageTable)
+    }
+
     /// What lineage queries read of a lot, in one row.
     public func card(_ lot: String, _ txn: borrowing ReadTransaction) throws -> LotCard? {
         guard let lineageTable else { return nil }
