@@ -317,13 +317,16 @@ public struct CarbonEngine {
                     perKg: account.emissions.scaled(by: perKg),
                     allocation: nil,
                     factors: account.factors,
-                    notes: account.notes + [.shipment],
+                    notes: account.notes.isEmpty ? Self.shipmentNotes : account.notes + [.shipment],
                     accountStage: downstreamStage
                 )
             )
             recipe.entries.append(sequence)
         }
     }
+
+    /// The notes of a shipment part whose account has none, made once.
+    private static let shipmentNotes: [CarbonNote] = [.shipment]
 
     /// A shipment event's activity data, read once per engine.
     private mutating func shipmentProcess(

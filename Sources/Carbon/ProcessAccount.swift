@@ -118,8 +118,16 @@ public struct ProcessAccount: Sendable {
         used.reserveCapacity(process.electricity.count * 3 + process.fuels.count + process.transport.count)
         var notes: [CarbonNote] = []
         var electricity = SIMD4<Double>()
-        let geographies = [facility?.gridRegion, facility?.subdivision, facility?.country].compactMap { $0 }
-        let country = facility.map { [$0.country] } ?? []
+        // The places grid factors are looked up by, built only for events that used electricity.
+        var geographies: [String] = []
+        var country: [String] = []
+        if !process.electricity.isEmpty, let facility {
+            geographies.reserveCapacity(3)
+            if let region = facility.gridRegion { geographies.append(region) }
+            if let subdivision = facility.subdivision { geographies.append(subdivision) }
+            geographies.append(facility.country)
+            country = [facility.country]
+        }
         func grid(_ basis: String, _ places: [String]) throws -> FactorUse {
             if let use = factors.grid(places, basis: basis) { return use }
             if basis != "location", let use = factors.grid(geographies, basis: "location") {
