@@ -90,6 +90,10 @@ public struct CarbonEngine {
         for (key, value) in scenario.factors.sorted(by: { $0.key < $1.key }) { try factors.replace(key, value: value) }
         self.factors = factors
         self.scenario = scenario
+        // Room for a footprint's lineage, so that a query's maps and arrays do not grow step by step.
+        reserveCapacity(64)
+        accounts.reserveCapacity(32)
+        shipmentProcesses.reserveCapacity(32)
     }
 
     /// A facility, through the reader, which decodes each one once per ledger.
