@@ -45,21 +45,27 @@ public struct UpstreamGraph: Sendable {
         _ txn: borrowing ReadTransaction
     ) throws -> UpstreamGraph {
         // Lots in the order found; `found` maps a lot to its place in that order. Each lot's id is
-        // hashed once when it is claimed and once when its readers' positions are set.
+        // hashed once per edge that reaches it, when the edge is followed: the place it gets then is
+        // recorded for the edge, so no lookup is needed to link the lots afterwards.
         var found: [String: Int] = Dictionary(minimumCapacity: 64)
         var cards: [LotCard?] = []
         cards.reserveCapacity(64)
+        // Per lot found, the place of the lot at the end of each input edge.
+        var inputPlaces: [[Int]] = []
+        inputPlaces.reserveCapacity(64)
         var postOrder: [Int] = []
         // Iterative depth-first search; a lot is finished after all its inputs. An entry with an
-        // index is a lot whose inputs are done.
-        var stack: [(id: String, index: Int)] = roots.map { ($0.lot, -1) }.reversed()
-        while let (id, index) = stack.popLast() {
+        // index is a lot whose inputs are done; one without came from edge `edge` of lot `from`.
+        var stack: [(id: String, index: Int, from: Int, edge: Int)] = roots.map { ($0.lot, -1, -1, -1) }.reversed()
+        while let (id, index, from, edge) = stack.popLast() {
             if index >= 0 {
                 postOrder.append(index)
                 continue
             }
             let next = cards.count
-            guard claim(&found[id, default: -1], next) == next else { continue }
+            let place = claim(&found[id, default: -1], next)
+            if from >= 0 { inputPlaces[from][edge] = place }
+            guard place == next else { continue }
             guard var card = try reader.card(id, txn), card.createdAt < size else {
                 throw ProvenanceError("lot \(id) is not in the ledger as of size \(size)")
             }
@@ -69,8 +75,9 @@ public struct UpstreamGraph: Sendable {
             guard next < maxLots else {
                 throw ProvenanceError("the lineage holds more than \(maxLots) lots")
             }
-            stack.append((id, next))
-            for edge in card.inputs.reversed() { stack.append((edge.from, -1)) }
+            stack.append((id, next, -1, -1))
+            for (offset, input) in card.inputs.enumerated().reversed() { stack.append((input.from, -1, next, offset)) }
+            inputPlaces.append([Int](repeating: -1, count: card.inputs.count))
             cards.append(card)
         }
         // Topological position of each lot found: the reverse of the post-order.
@@ -94,8 +101,8 @@ public struct UpstreamGraph: Sendable {
             var shares: [Double] = []
             positions.reserveCapacity(card.inputs.count)
             shares.reserveCapacity(card.inputs.count)
-            for edge in card.inputs {
-                positions.append(found[edge.from].map { position[$0] } ?? -1)
+            for (edge, place) in zip(card.inputs, inputPlaces[index]) {
+                positions.append(place >= 0 ? position[place] : -1)
                 shares.append(produced > 0 ? edge.kg.doubleValue / produced : 0)
             }
             nodes.append(Node(lot: card, inputPositions: positions, inputShares: shares, facility: facility))
