@@ -50,9 +50,12 @@ public struct UpstreamGraph: Sendable {
         var found: [String: Int] = Dictionary(minimumCapacity: 64)
         var cards: [LotCard?] = []
         cards.reserveCapacity(64)
-        // Per lot found, the place of the lot at the end of each input edge.
-        var inputPlaces: [[Int]] = []
-        inputPlaces.reserveCapacity(64)
+        // The place of the lot at the end of each input edge, lot after lot, in one list; a lot's
+        // edges start at `firstEdge[index]`.
+        var inputPlaces: [Int] = []
+        inputPlaces.reserveCapacity(128)
+        var firstEdge: [Int] = []
+        firstEdge.reserveCapacity(64)
         var postOrder: [Int] = []
         // Iterative depth-first search; a lot is finished after all its inputs. An entry with an
         // index is a lot whose inputs are done; one without came from edge `edge` of lot `from`.
@@ -64,7 +67,7 @@ public struct UpstreamGraph: Sendable {
             }
             let next = cards.count
             let place = claim(&found[id, default: -1], next)
-            if from >= 0 { inputPlaces[from][edge] = place }
+            if from >= 0 { inputPlaces[firstEdge[from] + edge] = place }
             guard place == next else { continue }
             guard var card = try reader.card(id, txn), card.createdAt < size else {
                 throw ProvenanceError("lot \(id) is not in the ledger as of size \(size)")
@@ -77,7 +80,8 @@ public struct UpstreamGraph: Sendable {
             }
             stack.append((id, next, -1, -1))
             for (offset, input) in card.inputs.enumerated().reversed() { stack.append((input.from, -1, next, offset)) }
-            inputPlaces.append([Int](repeating: -1, count: card.inputs.count))
+            firstEdge.append(inputPlaces.count)
+            inputPlaces.append(contentsOf: repeatElement(-1, count: card.inputs.count))
             cards.append(card)
         }
         // Topological position of each lot found: the reverse of the post-order.
@@ -101,7 +105,8 @@ public struct UpstreamGraph: Sendable {
             var shares: [Double] = []
             positions.reserveCapacity(card.inputs.count)
             shares.reserveCapacity(card.inputs.count)
-            for (edge, place) in zip(card.inputs, inputPlaces[index]) {
+            for (offset, edge) in card.inputs.enumerated() {
+                let place = inputPlaces[firstEdge[index] + offset]
                 positions.append(place >= 0 ? position[place] : -1)
                 shares.append(produced > 0 ? edge.kg.doubleValue / produced : 0)
             }
