@@ -46,10 +46,36 @@ public struct CarbonEngine {
     public let factors: FactorSet
     /// The scenario, if any.
     public let scenario: Scenario
-    private var recipes: [String: Recipe] = [:]
     private var accounts: [String: ProcessAccount] = [:]
-    private var memo: [String: Emissions] = [:]
-    private var memoPrimary: [String: Emissions] = [:]
+    /// Activity data of shipment events, read once: a shipment moves several lots.
+    private var shipmentProcesses: [String: (data: ProcessData, retractedAt: UInt64?)?] = [:]
+    /// Every lot met, numbered in the order met: the walks index arrays by these numbers and hash
+    /// a lot identifier once per engine, not once per visit.
+    private var slots: [String: Int] = [:]
+    /// The lot of each slot.
+    private var ids: [String] = []
+    /// Each slot's recipe, as an index in `recipes`, or -1 before it is read.
+    private var recipeOfSlot: [Int] = []
+    private var recipes: [Recipe] = []
+    /// Per slot, the slots of its recipe's inputs with their kg per kg, once the recipe was read.
+    private var links: [[(slot: Int, kgPerKg: Double)]] = []
+    /// Per slot, the lot's own emissions per kg and their primary part once its recipe was read,
+    /// then, once folded, its whole footprint per kg and the primary part of that.
+    private var memo: [Emissions] = []
+    private var memoPrimary: [Emissions] = []
+    private var fold: [FoldState] = []
+    /// Whether a slot's recipe was read (its links and own emissions are known); the recipe itself
+    /// may not be kept (``perKg(ofEach:_:)``).
+    private var linked: [Bool] = []
+    /// Whether read recipes are kept; a roll-up over every lot keeps only what the fold needs.
+    private var keepsRecipes = true
+    /// Per slot, the last walk of ``footprint(of:_:)`` that met it.
+    private var visited: [Int] = []
+    private var walk = 0
+
+    private enum FoldState: UInt8 {
+        case pending, onPath, done
+    }
 
     /// An engine over the ledger as of `size`.
     public init(
@@ -64,6 +90,10 @@ public struct CarbonEngine {
         for (key, value) in scenario.factors.sorted(by: { $0.key < $1.key }) { try factors.replace(key, value: value) }
         self.factors = factors
         self.scenario = scenario
+        // Room for a footprint's lineage, so that a query's maps and arrays do not grow step by step.
+        reserveCapacity(64)
+        accounts.reserveCapacity(32)
+        shipmentProcesses.reserveCapacity(32)
     }
 
     /// A facility, through the reader, which decodes each one once per ledger.
@@ -75,10 +105,20 @@ public struct CarbonEngine {
     mutating func account(
         _ process: ProcessData,
         stage: LifeCycleStage?,
+        known lotFacility: Facility? = nil,
         _ txn: borrowing ReadTransaction
     ) throws -> ProcessAccount {
-        if let known = accounts[process.eventID] { return known }
-        let facility = try facility(process.facility, txn)
+        // An event with one output and nothing shipped is accounted for by one recipe only: keeping
+        // its account would cost a dictionary entry per lot of a roll-up for nothing.
+        let shared = process.outputs.count > 1 || !process.shipped.isEmpty || process.parent != nil
+        if shared, let known = accounts[process.eventID] { return known }
+        // The lot's facility is usually the process's: no second lookup then.
+        let facility: Facility?
+        if let lotFacility, lotFacility.id == process.facility {
+            facility = lotFacility
+        } else {
+            facility = try self.facility(process.facility, txn)
+        }
         let account = try ProcessAccount(
             process,
             facility: facility,
@@ -86,16 +126,88 @@ public struct CarbonEngine {
             stage: stage,
             supplyChange: process.facility.flatMap { scenario.supplies[$0] }
         )
-        accounts[process.eventID] = account
+        if shared { accounts[process.eventID] = account }
         return account
     }
 
+    /// The slot of a lot, numbered when first met.
+    private mutating func slot(of id: String) -> Int {
+        let next = ids.count
+        let slot = Self.claim(&slots[id, default: -1], next)
+        if slot == next {
+            ids.append(id)
+            recipeOfSlot.append(-1)
+            linked.append(false)
+            links.append([])
+            memo.append(.zero)
+            memoPrimary.append(.zero)
+            fold.append(.pending)
+            visited.append(0)
+        }
+        return slot
+    }
+
+    private static func claim(_ slot: inout Int, _ next: Int) -> Int {
+        if slot < 0 { slot = next }
+        return slot
+    }
+
     /// The recipe of a lot, read once.
-    func knownRecipe(_ id: String) -> Recipe? { recipes[id] }
+    func knownRecipe(_ id: String) -> Recipe? {
+        guard let slot = slots[id], recipeOfSlot[slot] >= 0 else { return nil }
+        return recipes[recipeOfSlot[slot]]
+    }
 
     /// The recipe of a lot, read once.
     mutating func recipe(_ id: String, _ txn: borrowing ReadTransaction) throws -> Recipe {
-        if let known = recipes[id] { return known }
+        let slot = slot(of: id)
+        try readRecipe(slot, txn)
+        return recipes[recipeOfSlot[slot]]
+    }
+
+    /// Reads the recipe of a slot's lot unless it was read, and records what the fold needs of it.
+    private mutating func readRecipe(_ lot: Int, _ txn: borrowing ReadTransaction) throws {
+        guard recipeOfSlot[lot] < 0 else { return }
+        if linked[lot] && !keepsRecipes { return }
+        let recipe = try makeRecipe(ids[lot], txn)
+        if !linked[lot] {
+            var total = Emissions.zero
+            var primary = Emissions.zero
+            for part in recipe.parts {
+                total += part.perKg
+                if part.isPrimary { primary += part.perKg }
+            }
+            var inputs: [(slot: Int, kgPerKg: Double)] = []
+            inputs.reserveCapacity(recipe.inputs.count)
+            for input in recipe.inputs { inputs.append((slot(of: input.lot), input.kgPerKg)) }
+            links[lot] = inputs
+            linked[lot] = true
+            // Not yet folded, so the memo holds the lot's own emissions until its inputs are added.
+            if fold[lot] != .done {
+                memo[lot] = total
+                memoPrimary[lot] = primary
+            }
+        }
+        guard keepsRecipes else { return }
+        recipeOfSlot[lot] = recipes.count
+        recipes.append(recipe)
+    }
+
+    /// Makes room for `count` lots in the per-slot arrays.
+    private mutating func reserveCapacity(_ count: Int) {
+        slots.reserveCapacity(count)
+        ids.reserveCapacity(count)
+        recipeOfSlot.reserveCapacity(count)
+        linked.reserveCapacity(count)
+        links.reserveCapacity(count)
+        memo.reserveCapacity(count)
+        memoPrimary.reserveCapacity(count)
+        fold.reserveCapacity(count)
+        visited.reserveCapacity(count)
+    }
+
+    /// Reads the recipe of a lot.
+    private mutating func makeRecipe(_ id: String, _ txn: borrowing ReadTransaction) throws -> Recipe {
         guard let lot = try reader.card(id, txn), lot.createdAt < size else {
             throw CarbonError("lot \(id) is not in the ledger as of size \(size)")
         }
@@ -110,7 +222,7 @@ public struct CarbonEngine {
         if let process = made, process.hasActivityData,
             let output = process.outputs.first(where: { $0.lot == id }), output.kg.isPositive
         {
-            let account = try account(process, stage: nil, txn)
+            let account = try account(process, stage: nil, known: facility, txn)
             let allocation = Allocation(process)
             let perKg = (allocation.shares[id] ?? 0) / output.kg.doubleValue
             recipe.parts.append(
@@ -170,25 +282,31 @@ public struct CarbonEngine {
                 recipe.inputs.append((scenario.lots[edge.from] ?? edge.from, edge.kg.doubleValue / produced))
             }
         }
-        try addShipments(to: &recipe, txn)
-        recipes[id] = recipe
+        try addShipments(to: &recipe, facility: facility, txn)
         return recipe
     }
 
     /// Shipments of the lot: each shipment's emissions shared among the lots it moved by mass,
     /// spread over the lot's whole mass.
-    private mutating func addShipments(to recipe: inout Recipe, _ txn: borrowing ReadTransaction) throws {
+    private mutating func addShipments(
+        to recipe: inout Recipe,
+        facility: Facility?,
+        _ txn: borrowing ReadTransaction
+    ) throws {
         let lot = recipe.lot
         let produced = lot.producedKg.doubleValue
         guard produced > 0 else { return }
-        let downstreamStage: LifeCycleStage? =
-            [FacilityKind.cell, .modulePack].contains(try facility(lot.facility, txn)?.kind) ? .distribution : nil
+        let downstreamStage: LifeCycleStage?
+        switch facility?.kind {
+        case .cell, .modulePack: downstreamStage = .distribution
+        default: downstreamStage = nil
+        }
         for (sequence, eventID) in try reader.shipments(of: lot.id, txn) where sequence < size {
-            guard let (process, retracted) = try reader.process(eventID, txn), process.hasActivityData,
+            guard let (process, retracted) = try shipmentProcess(eventID, txn), process.hasActivityData,
                 !process.shipped.isEmpty, !(retracted.map { $0 < size } ?? false),
                 let moved = process.shipped.first(where: { $0.lot == lot.id })
             else { continue }
-            let account = try account(process, stage: downstreamStage, txn)
+            let account = try account(process, stage: downstreamStage, known: facility, txn)
             let all = process.shipped.reduce(0.0) { $0 + $1.kg.doubleValue }
             guard all > 0 else { continue }
             let perKg = moved.kg.doubleValue / all / produced
@@ -203,7 +321,7 @@ public struct CarbonEngine {
                     perKg: account.emissions.scaled(by: perKg),
                     allocation: nil,
                     factors: account.factors,
-                    notes: account.notes + [.shipment],
+                    notes: account.notes.isEmpty ? Self.shipmentNotes : account.notes + [.shipment],
                     accountStage: downstreamStage
                 )
             )
@@ -211,69 +329,109 @@ public struct CarbonEngine {
         }
     }
 
+    /// The notes of a shipment part whose account has none, made once.
+    private static let shipmentNotes: [CarbonNote] = [.shipment]
+
+    /// A shipment event's activity data, read once per engine.
+    private mutating func shipmentProcess(
+        _ eventID: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (data: ProcessData, retractedAt: UInt64?)? {
+        if let known = shipmentProcesses[eventID] { return known }
+        let process = try reader.process(eventID, txn)
+        shipmentProcesses[eventID] = .some(process)
+        return process
+    }
+
     /// A lot's footprint per kg and the part of it on primary data, memoised across calls.
     public mutating func perKg(
         _ id: String,
         _ txn: borrowing ReadTransaction
     ) throws -> (total: Emissions, primary: Emissions) {
-        if let known = memo[id] { return (known, memoPrimary[id] ?? .zero) }
+        let root = slot(of: id)
+        if fold[root] == .done { return (memo[root], memoPrimary[root]) }
         // Iterative post-order: a lot is folded after its inputs.
-        var stack: [(id: String, expanded: Bool)] = [(id, false)]
-        var onPath: Set<String> = []
+        var stack: [(slot: Int, expanded: Bool)] = [(root, false)]
         while let (current, expanded) = stack.popLast() {
-            if memo[current] != nil { continue }
-            let recipe = try recipe(current, txn)
+            if fold[current] == .done { continue }
+            try readRecipe(current, txn)
             if expanded {
-                var total = Emissions.zero
-                var primary = Emissions.zero
-                for part in recipe.parts {
-                    total += part.perKg
-                    if part.isPrimary { primary += part.perKg }
-                }
-                for input in recipe.inputs {
-                    total += (memo[input.lot] ?? .zero).scaled(by: input.kgPerKg)
-                    primary += (memoPrimary[input.lot] ?? .zero).scaled(by: input.kgPerKg)
+                var total = memo[current]
+                var primary = memoPrimary[current]
+                for input in links[current] {
+                    total += memo[input.slot].scaled(by: input.kgPerKg)
+                    primary += memoPrimary[input.slot].scaled(by: input.kgPerKg)
                 }
                 memo[current] = total
                 memoPrimary[current] = primary
-                onPath.remove(current)
+                fold[current] = .done
                 continue
             }
-            guard onPath.insert(current).inserted else {
-                throw CarbonError("the lineage of \(current) has a cycle")
+            guard fold[current] == .pending else {
+                throw CarbonError("the lineage of \(ids[current]) has a cycle")
             }
+            fold[current] = .onPath
             stack.append((current, true))
-            for input in recipe.inputs where memo[input.lot] == nil {
-                if onPath.contains(input.lot) { throw CarbonError("the lineage of \(input.lot) has a cycle") }
-                stack.append((input.lot, false))
+            for input in links[current] where fold[input.slot] != .done {
+                if fold[input.slot] == .onPath { throw CarbonError("the lineage of \(ids[input.slot]) has a cycle") }
+                stack.append((input.slot, false))
             }
         }
-        return (memo[id] ?? .zero, memoPrimary[id] ?? .zero)
+        return (memo[root], memoPrimary[root])
+    }
+
+    /// The footprint per kg of each of `lots` and the part of it on primary data: a roll-up.
+    ///
+    /// The same numbers as ``perKg(_:_:)`` lot by lot, memoised across the lots, with room made
+    /// for every lot of the ledger at once; the recipes are folded and not kept, so a later
+    /// ``footprint(of:_:)`` on this engine reads the recipes it needs again.
+    ///
+    /// - Parameters:
+    ///   - lots: The lots, typically every cell lot.
+    ///   - txn: The read transaction.
+    /// - Returns: Each lot's footprint per kg, in the order of `lots`.
+    /// - Throws: ``CarbonError`` as ``perKg(_:_:)`` does.
+    public mutating func perKg(
+        ofEach lots: [String],
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(total: Emissions, primary: Emissions)] {
+        reserveCapacity(max(ids.count + lots.count, try reader.lotCount(txn)))
+        keepsRecipes = false
+        defer { keepsRecipes = true }
+        var result: [(total: Emissions, primary: Emissions)] = []
+        result.reserveCapacity(lots.count)
+        for lot in lots { result.append(try perKg(lot, txn)) }
+        return result
     }
 
     /// The footprint of a subject with every contribution.
     public mutating func footprint(of subject: Subject, _ txn: borrowing ReadTransaction) throws -> Footprint {
         // Post-order of the recipes reachable from the roots, then push kilograms down in reverse.
-        var order: [String] = []
-        var done: Set<String> = []
-        var stack: [(id: String, expanded: Bool)] = subject.roots.map { ($0.lot, false) }
+        walk += 1
+        var order: [Int] = []
+        let rootSlots = subject.roots.map { slot(of: $0.lot) }
+        var stack: [(slot: Int, expanded: Bool)] = rootSlots.map { ($0, false) }
         while let (current, expanded) = stack.popLast() {
             if expanded {
                 order.append(current)
                 continue
             }
-            guard done.insert(current).inserted else { continue }
-            let recipe = try recipe(current, txn)
+            guard visited[current] != walk else { continue }
+            visited[current] = walk
+            try readRecipe(current, txn)
             stack.append((current, true))
-            for input in recipe.inputs where !done.contains(input.lot) { stack.append((input.lot, false)) }
+            for input in links[current] where visited[input.slot] != walk { stack.append((input.slot, false)) }
         }
-        var weight: [String: Double] = [:]
-        for root in subject.roots { weight[root.lot, default: 0] += root.kg }
+        var weight = [Double](repeating: 0, count: ids.count)
+        for (root, slot) in zip(subject.roots, rootSlots) { weight[slot] += root.kg }
         var contributions: [Contribution] = []
         var total = Emissions.zero
         var entries: Set<UInt64> = []
-        for id in order.reversed() {
-            guard let kg = weight[id], kg > 0, let recipe = recipes[id] else { continue }
+        for slot in order.reversed() {
+            let kg = weight[slot]
+            guard kg > 0 else { continue }
+            let id = ids[slot]
+            let recipe = recipes[recipeOfSlot[slot]]
             entries.formUnion(recipe.entries)
             for part in recipe.parts {
                 let emissions = part.perKg.scaled(by: kg)
@@ -296,7 +454,7 @@ public struct CarbonEngine {
                     )
                 )
             }
-            for input in recipe.inputs { weight[input.lot, default: 0] += kg * input.kgPerKg }
+            for input in links[slot] { weight[input.slot] += kg * input.kgPerKg }
         }
         if subject.kind == .assembly {
             for contribution in try assemblyContributions(subject.id, txn) {
@@ -305,13 +463,19 @@ public struct CarbonEngine {
                 if let sequence = contribution.sequenceNumber { entries.insert(sequence) }
             }
         }
-        contributions = contributions.map { ($0.emissions.total(.locationBased), $0) }
-            .sorted { a, b in
-                a.0 != b.0 ? a.0 > b.0 : (a.1.lot, a.1.eventID ?? "") < (b.1.lot, b.1.eventID ?? "")
+        // Sorted by position: a contribution is large, and moving positions is cheaper than moving them.
+        let keys = contributions.map { $0.emissions.total(.locationBased) }
+        contributions = contributions.indices.sorted { a, b in
+            keys[a] != keys[b]
+                ? keys[a] > keys[b]
+                : (contributions[a].lot, contributions[a].eventID ?? "")
+                    < (contributions[b].lot, contributions[b].eventID ?? "")
+        }
+        .map { contributions[$0] }
+        for contribution in contributions {
+            for use in contribution.factors {
+                if let sequence = use.sequenceNumber { entries.insert(sequence) }
             }
-            .map(\.1)
-        for use in contributions.flatMap(\.factors) {
-            if let sequence = use.sequenceNumber { entries.insert(sequence) }
         }
         for share in subject.cells { entries.formUnion(share.commissioningEntries) }
         let model = try subject.cells.first?.model.flatMap { try reader.batteryModel($0, txn) }.flatMap {

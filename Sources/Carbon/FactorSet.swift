@@ -133,7 +133,11 @@ public struct FactorSet: Sendable {
     private mutating func index() {
         gridIndex = [:]
         fuelIndex = [:]
+        transportIndex = [:]
         for (key, use) in factors {
+            if key.hasPrefix("transport:"), let mode = TransportMode(rawValue: String(key.dropFirst(10))) {
+                transportIndex[mode] = use
+            }
             let parts = key.split(separator: ":", omittingEmptySubsequences: false)
             guard parts.count == 3 else { continue }
             if parts[0] == "grid" {
@@ -157,8 +161,11 @@ public struct FactorSet: Sendable {
 
     /// A transport mode's factor per tonne-kilometre.
     public func transport(_ mode: TransportMode) -> FactorUse? {
-        factors["transport:\(mode.rawValue)"]
+        transportIndex[mode]
     }
+
+    /// Transport factors by mode, without building a key per leg.
+    private var transportIndex: [TransportMode: FactorUse] = [:]
 
     /// A material's default factor, for the country when the table has one, else the generic one.
     public func material(_ name: String, country: String?) -> FactorUse? {

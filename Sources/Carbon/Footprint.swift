@@ -70,7 +70,7 @@ public struct Footprint: Sendable {
 
     /// Every factor used, once.
     public var factors: [FactorUse] {
-        var seen: [String: FactorUse] = [:]
+        var seen: [String: FactorUse] = Dictionary(minimumCapacity: 64)
         for contribution in contributions { for use in contribution.factors { seen[use.key] = use } }
         return seen.values.sorted { $0.key < $1.key }
     }

@@ -115,10 +115,19 @@ public struct ProcessAccount: Sendable {
         self.stage = stage
         isPrimary = process.dataQuality != "secondary"
         var used: [FactorUse] = []
+        used.reserveCapacity(process.electricity.count * 3 + process.fuels.count + process.transport.count)
         var notes: [CarbonNote] = []
         var electricity = SIMD4<Double>()
-        let geographies = [facility?.gridRegion, facility?.subdivision, facility?.country].compactMap { $0 }
-        let country = facility.map { [$0.country] } ?? []
+        // The places grid factors are looked up by, built only for events that used electricity.
+        var geographies: [String] = []
+        var country: [String] = []
+        if !process.electricity.isEmpty, let facility {
+            geographies.reserveCapacity(3)
+            if let region = facility.gridRegion { geographies.append(region) }
+            if let subdivision = facility.subdivision { geographies.append(subdivision) }
+            geographies.append(facility.country)
+            country = [facility.country]
+        }
         func grid(_ basis: String, _ places: [String]) throws -> FactorUse {
             if let use = factors.grid(places, basis: basis) { return use }
             if basis != "location", let use = factors.grid(geographies, basis: "location") {
@@ -271,9 +280,10 @@ public struct ProcessAccount: Sendable {
         self.direct = direct
         self.transport = transport
         used.sort { $0.key < $1.key }
-        self.factors = used.enumerated().filter { $0.offset == 0 || used[$0.offset - 1].key != $0.element.key }.map(
-            \.element
-        )
+        var unique: [FactorUse] = []
+        unique.reserveCapacity(used.count)
+        for use in used where unique.last?.key != use.key { unique.append(use) }
+        self.factors = unique
         self.notes = notes
         self.terms = terms
     }

@@ -64,9 +64,9 @@ enum EngineBench {
             let watch = Stopwatch()
             cellLots = try chain.read { reader, txn, size in
                 var engine = try CarbonEngine(reader: reader, size: size, txn)
-                let lots = Set(try reader.allSerialRanges(txn).map(\.lot))
+                let lots = try reader.commissionedLots(txn)
                 var sum = 0.0
-                for lot in lots { sum += try engine.perKg(lot, txn).total.total(.locationBased) }
+                for perKg in try engine.perKg(ofEach: lots, txn) { sum += perKg.total.total(.locationBased) }
                 precondition(sum > 0)
                 return lots.count
             }

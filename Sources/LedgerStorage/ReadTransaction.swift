@@ -61,6 +61,31 @@ extension ReadTransaction: ReadableTransaction {
         return try unsafe body(found?.bytes)
     }
 
+    /// Lends the value stored under a string's UTF-8 bytes without copying it, and without generics.
+    ///
+    /// The non-generic sibling of ``withValue(in:forKey:_:)`` for point reads on every lot of a
+    /// lineage: called across modules, a generic method runs unspecialised and looks up type
+    /// metadata on every call. The buffer points into LMDB's memory map and is valid only inside
+    /// `body` (lmdb.h l.249).
+    ///
+    /// - Parameters:
+    ///   - table: The table to read.
+    ///   - key: The key as text, 1 to 511 bytes of UTF-8.
+    ///   - body: Receives the value's bytes, or `nil` if the key is absent.
+    /// - Throws: ``StorageError`` if LMDB fails, or whatever `body` throws.
+    @available(*, noasync)
+    public func withValue(
+        in table: Table,
+        forUTF8Key key: String,
+        _ body: (UnsafeRawBufferPointer?) throws -> Void
+    ) throws {
+        var key = key
+        let found = try key.withUTF8 { utf8 in
+            try unsafe handle.get(in: table, forKey: UnsafeRawBufferPointer(utf8))
+        }
+        try unsafe body(found?.bytes)
+    }
+
     /// Copies the value stored for a key into a caller's buffer, without generics or allocation.
     ///
     /// - Parameters:

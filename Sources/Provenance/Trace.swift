@@ -107,8 +107,11 @@ public struct Trace: Sendable {
         _ txn: borrowing ReadTransaction
     ) throws -> Trace {
         let graph = try UpstreamGraph.load(roots: subject.roots, reader: reader, size: size, txn)
-        let tree = graph.roots.map { root in
-            node(root.position, kg: root.kg, graph: graph, size: size, depth: depth, path: [])
+        var onPath = [Bool](repeating: false, count: graph.nodes.count)
+        var tree: [Node] = []
+        tree.reserveCapacity(graph.roots.count)
+        for root in graph.roots {
+            tree.append(node(root.position, kg: root.kg, graph: graph, size: size, depth: depth, onPath: &onPath))
         }
         let indexed = Indexed(graph, size: size)
         let declared = Set(indexed.contents.keys)
@@ -128,38 +131,51 @@ public struct Trace: Sendable {
         graph: UpstreamGraph,
         size: UInt64,
         depth: Int,
-        path: [Int]
+        onPath: inout [Bool]
     ) -> Node {
         // Fields are read in place: copying a whole node would retain every string of its card.
-        let expand = depth > 0 && !path.contains(position)
+        let expand = depth > 0 && !onPath[position]
         var inputs: [Node] = []
         if expand {
+            onPath[position] = true
             let positions = graph.nodes[position].inputPositions
             let shares = graph.nodes[position].inputShares
             inputs.reserveCapacity(positions.count)
             for (input, share) in zip(positions, shares) where input >= 0 {
                 inputs.append(
-                    node(input, kg: kg * share, graph: graph, size: size, depth: depth - 1, path: path + [position])
+                    node(input, kg: kg * share, graph: graph, size: size, depth: depth - 1, onPath: &onPath)
                 )
             }
+            onPath[position] = false
         }
-        let facility = graph.nodes[position].facility
         return Node(
             lot: graph.nodes[position].lot.id,
             material: graph.nodes[position].lot.material,
             grade: graph.nodes[position].lot.grade,
             facility: graph.nodes[position].lot.facility,
-            facilityName: facility?.name,
-            country: facility?.country ?? graph.nodes[position].lot.countryOfOrigin,
+            facilityName: graph.nodes[position].facility?.name,
+            country: graph.nodes[position].facility?.country ?? graph.nodes[position].lot.countryOfOrigin,
             kg: kg,
             event: graph.nodes[position].lot.createdBy,
             sequenceNumber: graph.nodes[position].lot.createdAt,
             eventTime: graph.nodes[position].lot.eventTime,
-            certifications: graph.nodes[position].lot.certifications(asOf: size),
-            riskFlags: facility?.riskFlags ?? [],
+            certifications: certificates(graph.nodes[position].lot.certifications, asOf: size),
+            riskFlags: graph.nodes[position].facility?.riskFlags ?? [],
             inputs: inputs,
             truncated: !expand && !graph.nodes[position].lot.inputs.isEmpty
         )
+    }
+
+    /// The certificates of a card recorded before `size`, read from the card's list in place
+    /// (``SupplyChain/LotCard/certifications(asOf:)`` on a card inside a node would copy the card).
+    private static func certificates(
+        _ list: [(certificate: String, sequenceNumber: UInt64)],
+        asOf size: UInt64
+    ) -> [String] {
+        guard !list.isEmpty else { return [] }
+        var result: [String] = []
+        for (certificate, sequence) in list where sequence < size { result.append(certificate) }
+        return result
     }
 
     /// The lineage as arrays, for the per-element passes: nodes in topological order, inputs by
@@ -190,7 +206,8 @@ public struct Trace: Sendable {
                     list.append((input, edge.kg.doubleValue))
                 }
                 inputs.append(list)
-                for (element, fraction) in graph.nodes[index].lot.elementContent {
+                let content = graph.nodes[index].lot.elementContent
+                for (element, fraction) in content {
                     contents[element, default: Array(repeating: -1, count: graph.nodes.count)][index] =
                         fraction.doubleValue
                 }
@@ -198,7 +215,7 @@ public struct Trace: Sendable {
             rootWeights = graph.roots.map { ($0.position, $0.kg) }
             certificationsOnWay = Array(repeating: [], count: graph.nodes.count)
             for index in graph.nodes.indices {
-                let own = graph.nodes[index].lot.certifications(asOf: size)
+                let own = certificates(graph.nodes[index].lot.certifications, asOf: size)
                 if !own.isEmpty {
                     certificationsOnWay[index] = Array(Set(certificationsOnWay[index] + own)).sorted()
                 }
@@ -237,37 +254,52 @@ public struct Trace: Sendable {
                 leaves.append((index, amount))
                 continue
             }
-            var shares = inputs.map { $0.kg * max(content[$0.index], 0) }
-            var sum = shares.reduce(0, +)
-            if sum <= 0 {
-                shares = inputs.map(\.kg)
-                sum = shares.reduce(0, +)
+            // The shares are summed, then spread, without a list per lot and element.
+            var sum = 0.0
+            for input in inputs { sum += input.kg * max(content[input.index], 0) }
+            let byContent = sum > 0
+            if !byContent {
+                for input in inputs { sum += input.kg }
                 inferred = true
             }
             guard sum > 0 else {
                 leaves.append((index, amount))
                 continue
             }
-            for (input, share) in zip(inputs, shares) where share > 0 { weight[input.index] += amount * share / sum }
+            for input in inputs {
+                let share = byContent ? input.kg * max(content[input.index], 0) : input.kg
+                if share > 0 { weight[input.index] += amount * share / sum }
+            }
         }
         let sum = leaves.reduce(0) { $0 + $1.amount }
-        var origins: [Origin] = leaves.compactMap { leaf in
-            guard sum > 0 else { return nil }
-            let card = graph.graph.nodes[leaf.index].lot
-            let facility = graph.graph.nodes[leaf.index].facility
-            return Origin(
-                lot: card.id,
-                material: card.material,
-                facility: card.facility,
-                facilityName: facility?.name,
-                country: facility?.country ?? card.countryOfOrigin,
-                share: leaf.amount / sum,
-                kg: known ? leaf.amount : nil,
-                riskFlags: facility?.riskFlags ?? [],
-                certifications: graph.certificationsOnWay[leaf.index]
+        // Leaves are sorted before their origins are made, and fields are read in place: an origin
+        // or a node is large to move or copy.
+        var ranked: [(index: Int, share: Double, amount: Double)] = []
+        if sum > 0 {
+            ranked.reserveCapacity(leaves.count)
+            for leaf in leaves { ranked.append((leaf.index, leaf.amount / sum, leaf.amount)) }
+        }
+        let nodes = graph.graph.nodes
+        ranked.sort { $0.share != $1.share ? $0.share > $1.share : nodes[$0.index].lot.id < nodes[$1.index].lot.id }
+        var origins: [Origin] = []
+        origins.reserveCapacity(ranked.count)
+        for leaf in ranked {
+            origins.append(
+                Origin(
+                    lot: nodes[leaf.index].lot.id,
+                    material: nodes[leaf.index].lot.material,
+                    facility: nodes[leaf.index].lot.facility,
+                    facilityName: nodes[leaf.index].facility?.name,
+                    country: nodes[leaf.index].facility?.country ?? nodes[leaf.index].lot.countryOfOrigin,
+                    share: leaf.share,
+                    kg: known ? leaf.amount : nil,
+                    riskFlags: nodes[leaf.index].facility?.riskFlags ?? [],
+                    certifications: graph.certificationsOnWay[leaf.index]
+                )
             )
         }
-        origins.sort { $0.share != $1.share ? $0.share > $1.share : $0.lot < $1.lot }
+        var flagged = 0.0
+        for index in origins.indices where !origins[index].riskFlags.isEmpty { flagged += origins[index].share }
         var countries: [String: Double] = [:]
         for origin in origins { countries[origin.country ?? "unknown", default: 0] += origin.share }
         return ElementOrigin(
@@ -278,7 +310,7 @@ public struct Trace: Sendable {
                 $0.share != $1.share ? $0.share > $1.share : $0.country < $1.country
             },
             inferredByMass: inferred,
-            flaggedShare: origins.filter { !$0.riskFlags.isEmpty }.reduce(0) { $0 + $1.share }
+            flaggedShare: flagged
         )
     }
 }

@@ -44,40 +44,55 @@ public struct UpstreamGraph: Sendable {
         maxLots: Int = 1_000_000,
         _ txn: borrowing ReadTransaction
     ) throws -> UpstreamGraph {
-        // Lots in the order found; `found` maps a lot to its place in that order.
-        var found: [String: Int] = [:]
-        var cards: [LotCard] = []
+        // Lots in the order found; `found` maps a lot to its place in that order. Each lot's id is
+        // hashed once per edge that reaches it, when the edge is followed: the place it gets then is
+        // recorded for the edge, so no lookup is needed to link the lots afterwards.
+        var found: [String: Int] = Dictionary(minimumCapacity: 64)
+        var cards: [LotCard?] = []
+        cards.reserveCapacity(64)
+        // The place of the lot at the end of each input edge, lot after lot, in one list; a lot's
+        // edges start at `firstEdge[index]`.
+        var inputPlaces: [Int] = []
+        inputPlaces.reserveCapacity(128)
+        var firstEdge: [Int] = []
+        firstEdge.reserveCapacity(64)
         var postOrder: [Int] = []
-        // Iterative depth-first search; a lot is finished after all its inputs.
-        var stack: [(id: String, expanded: Bool)] = roots.map { ($0.lot, false) }.reversed()
-        while let (id, expanded) = stack.popLast() {
-            if expanded {
-                if let index = found[id] { postOrder.append(index) }
+        // Iterative depth-first search; a lot is finished after all its inputs. An entry with an
+        // index is a lot whose inputs are done; one without came from edge `edge` of lot `from`.
+        var stack: [(id: String, index: Int, from: Int, edge: Int)] = roots.map { ($0.lot, -1, -1, -1) }.reversed()
+        while let (id, index, from, edge) = stack.popLast() {
+            if index >= 0 {
+                postOrder.append(index)
                 continue
             }
-            guard found[id] == nil else { continue }
+            let next = cards.count
+            let place = claim(&found[id, default: -1], next)
+            if from >= 0 { inputPlaces[firstEdge[from] + edge] = place }
+            guard place == next else { continue }
             guard var card = try reader.card(id, txn), card.createdAt < size else {
                 throw ProvenanceError("lot \(id) is not in the ledger as of size \(size)")
             }
             if card.inputs.contains(where: { $0.sequenceNumber >= size }) {
                 card.inputs.removeAll { $0.sequenceNumber >= size }
             }
-            found[id] = cards.count
-            guard cards.count < maxLots else {
+            guard next < maxLots else {
                 throw ProvenanceError("the lineage holds more than \(maxLots) lots")
             }
-            stack.append((id, true))
-            for edge in card.inputs.reversed() where found[edge.from] == nil { stack.append((edge.from, false)) }
+            stack.append((id, next, -1, -1))
+            for (offset, input) in card.inputs.enumerated().reversed() { stack.append((input.from, -1, next, offset)) }
+            firstEdge.append(inputPlaces.count)
+            inputPlaces.append(contentsOf: repeatElement(-1, count: card.inputs.count))
             cards.append(card)
         }
         // Topological position of each lot found: the reverse of the post-order.
         var position = [Int](repeating: -1, count: cards.count)
         for (rank, index) in postOrder.reversed().enumerated() { position[index] = rank }
-        var facilities: [String: Facility?] = [:]
+        var facilities: [String: Facility?] = Dictionary(minimumCapacity: 16)
         var nodes: [Node] = []
         nodes.reserveCapacity(cards.count)
         for index in postOrder.reversed() {
-            let card = cards[index]
+            // Moved out, not copied: a copy would retain every string of the card.
+            guard let card = cards[index].take() else { continue }
             let facility: Facility?
             if let known = facilities[card.facility] {
                 facility = known
@@ -86,14 +101,16 @@ public struct UpstreamGraph: Sendable {
                 facilities[card.facility] = .some(facility)
             }
             let produced = card.producedKg.doubleValue
-            nodes.append(
-                Node(
-                    lot: card,
-                    inputPositions: card.inputs.map { found[$0.from].map { position[$0] } ?? -1 },
-                    inputShares: card.inputs.map { produced > 0 ? $0.kg.doubleValue / produced : 0 },
-                    facility: facility
-                )
-            )
+            var positions: [Int] = []
+            var shares: [Double] = []
+            positions.reserveCapacity(card.inputs.count)
+            shares.reserveCapacity(card.inputs.count)
+            for (offset, edge) in card.inputs.enumerated() {
+                let place = inputPlaces[firstEdge[index] + offset]
+                positions.append(place >= 0 ? position[place] : -1)
+                shares.append(produced > 0 ? edge.kg.doubleValue / produced : 0)
+            }
+            nodes.append(Node(lot: card, inputPositions: positions, inputShares: shares, facility: facility))
         }
         var graph = UpstreamGraph(
             nodes: nodes,
@@ -101,6 +118,12 @@ public struct UpstreamGraph: Sendable {
         )
         graph.pushFlows()
         return graph
+    }
+
+    /// Gives a lot that has no place yet the place `next`, and returns the lot's place.
+    private static func claim(_ place: inout Int, _ next: Int) -> Int {
+        if place < 0 { place = next }
+        return place
     }
 
     private mutating func pushFlows() {

@@ -137,6 +137,23 @@ public struct LineageReader: Sendable {
         }
     }
 
+    /// The lots that serial ranges were commissioned from, each once, in key order: the cell lots
+    /// of a roll-up, read from the keys of `sc.lot-serials` without decoding a range.
+    ///
+    /// Like ``allSerialRanges(_:)``, this is the index as it stands, not as of an earlier size.
+    public func commissionedLots(_ txn: borrowing ReadTransaction) throws -> [String] {
+        var lots: [String] = []
+        var previous: [UInt8] = []
+        try rows(.lotSerials, prefix: [], txn) { key, _ in
+            guard let end = key.firstIndex(of: 0) else { return }
+            let lot = key[..<end]
+            guard !lot.elementsEqual(previous) else { return }
+            previous = Array(lot)
+            lots.append(String(decoding: lot, as: UTF8.self))
+        }
+        return lots
+    }
+
     /// Every commissioned serial range, in key order.
     public func allSerialRanges(_ txn: borrowing ReadTransaction) throws -> [SerialRange] {
         var ranges: [SerialRange] = []
@@ -184,7 +201,8 @@ public struct LineageReader: Sendable {
         _ txn: borrowing ReadTransaction
     ) throws -> (data: ProcessData, retractedAt: UInt64?)? {
         guard let processTable else { return nil }
-        let data = try txn.withValue(in: processTable, forKey: eventID.utf8) { $0.flatMap(ProcessData.init(encoded:)) }
+        var data: ProcessData?
+        try txn.withValue(in: processTable, forUTF8Key: eventID) { data = $0.flatMap(ProcessData.init(encoded:)) }
         return data.map { ($0, $0.retractedAt) }
     }
 
@@ -194,14 +212,25 @@ public struct LineageReader: Sendable {
         _ txn: borrowing ReadTransaction
     ) throws -> [(sequenceNumber: UInt64, eventID: String)] {
         guard let shipmentTable else { return [] }
-        return try txn.withValue(in: shipmentTable, forKey: lot.utf8) { $0.flatMap(Shipments.init(encoded:))?.list }
-            ?? []
+        var list: [(sequenceNumber: UInt64, eventID: String)] = []
+        try txn.withValue(in: shipmentTable, forUTF8Key: lot) { row in
+            list = row.flatMap(Shipments.init(encoded:))?.list ?? []
+        }
+        return list
+    }
+
+    /// The number of lot cards in the index, for sizing what a roll-up over every lot keeps.
+    public func lotCount(_ txn: borrowing ReadTransaction) throws -> Int {
+        guard let lineageTable else { return 0 }
+        return try txn.count(lineageTable)
     }
 
     /// What lineage queries read of a lot, in one row.
     public func card(_ lot: String, _ txn: borrowing ReadTransaction) throws -> LotCard? {
         guard let lineageTable else { return nil }
-        return try txn.withValue(in: lineageTable, forKey: lot.utf8) { $0.flatMap(LotCard.init(encoded:)) }
+        var card: LotCard?
+        try txn.withValue(in: lineageTable, forUTF8Key: lot) { card = $0.flatMap(LotCard.init(encoded:)) }
+        return card
     }
 
     /// What the index says of an event.

@@ -110,6 +110,25 @@ struct CarbonTests {
         }
     }
 
+    @Test("a roll-up of many lots gives each lot's perKg, and the same engine still shows a footprint's working")
+    func rollUpOfEachMatchesPerKg() throws {
+        let graph = try Graph()
+        try graph.submit(Lots.events)
+        let lots = [Lots.cells, Lots.hydroxide, Lots.byproduct, Lots.ore, Lots.cells]
+        let one = try lots.map { try graph.perKg($0) }
+        let (all, commissioned, footprint) = try graph.chain.read { reader, txn, size in
+            var engine = try CarbonEngine(reader: reader, size: size, txn)
+            let all = try engine.perKg(ofEach: lots, txn).map(\.total)
+            let footprint = try engine.footprint(of: Subject.resolve(Lots.cell, reader: reader, size: size, txn), txn)
+            return (all, try reader.commissionedLots(txn), footprint)
+        }
+        #expect(all == one)
+        #expect(commissioned == [Lots.cells])
+        let fresh = try graph.footprint(Lots.cell)
+        #expect(footprint.total == fresh.total)
+        #expect(footprint.contributions.count == fresh.contributions.count)
+    }
+
     @Test("co-products: mass below a price ratio of 4, economic above, minor co-products left out of the ratio")
     func allocation() throws {
         for (priceB, method) in [("3", Allocation.Method.mass), ("2", .economic)] {

@@ -152,7 +152,9 @@ struct Shipments {
 
     private static func decode(_ reader: inout BinaryReader) -> Shipments {
         var shipments = Shipments()
-        for _ in 0..<reader.u16() {
+        let count = reader.u16()
+        shipments.list.reserveCapacity(count)
+        for _ in 0..<count {
             let sequence = reader.u64()
             shipments.list.append((sequence, reader.string()))
         }

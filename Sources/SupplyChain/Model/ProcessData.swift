@@ -176,8 +176,10 @@ public struct ProcessData: Sendable, Hashable {
     }
 
     private static func masses(_ reader: inout BinaryReader) -> [LotMass] {
+        let count = reader.u16()
         var list: [LotMass] = []
-        for _ in 0..<reader.u16() {
+        list.reserveCapacity(count)
+        for _ in 0..<count {
             let lot = reader.string()
             list.append(LotMass(lot: lot, kg: reader.decimal()))
         }
@@ -188,7 +190,9 @@ public struct ProcessData: Sendable, Hashable {
         facility = reader.optionalString()
         stage = reader.optionalString().flatMap(LifeCycleStage.init(rawValue:))
         dataQuality = reader.optionalString()
-        for _ in 0..<reader.u16() {
+        let supplies = reader.u16()
+        electricity.reserveCapacity(supplies)
+        for _ in 0..<supplies {
             let kWh = reader.decimal()
             let supply = ElectricitySupply(rawValue: reader.string()) ?? .grid
             let factor = reader.optionalDecimal()
@@ -196,13 +200,17 @@ public struct ProcessData: Sendable, Hashable {
             for _ in 0..<reader.u16() { certificates.append(reader.string()) }
             electricity.append(Electricity(kWh: kWh, supply: supply, statedFactor: factor, certificates: certificates))
         }
-        for _ in 0..<reader.u16() {
+        let fuelCount = reader.u16()
+        fuels.reserveCapacity(fuelCount)
+        for _ in 0..<fuelCount {
             let name = reader.string()
             let quantity = reader.decimal()
             fuels.append(Fuel(name: name, quantity: quantity, unit: reader.string()))
         }
         directKgCO2e = reader.optionalDecimal()
-        for _ in 0..<reader.u16() {
+        let legs = reader.u16()
+        transport.reserveCapacity(legs)
+        for _ in 0..<legs {
             let mode = TransportMode(rawValue: reader.string()) ?? .road
             let km = reader.decimal()
             transport.append(TransportLeg(mode: mode, km: km, tonnes: reader.decimal()))
