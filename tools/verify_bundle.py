@@ -437,6 +437,41 @@ def check_trace(trace, ops):
     return lots, roots
 
 
+def check_subject(bundle, opened):
+    """The subject is what the roots' entries say: a cell's serial lies in a serial range of the
+    commissioning entry that names the root lot as its cell lot; a lot is its one root's element."""
+    subject, kind, roots = bundle.get("subject"), bundle.get("subjectKind"), bundle["trace"]["roots"]
+    if kind == "cell":
+        root = roots[0] if len(roots) == 1 else {}
+        mass = root.get("cellMass") if isinstance(root.get("cellMass"), dict) else {}
+        key = str(mass.get("at", "")).split("/")[1:2]
+        require(root.get("cells") == 1.0 and key and key[0].endswith("cellMass") and mass.get("entry") in opened,
+                "subject", "a cell's bundle has one root: one cell, its mass on the commissioning entry")
+        body, prefix = opened[mass["entry"]], key[0][: -len("cellMass")]
+        require(body.get(prefix + "cellLot") == root.get("lot"), "subject",
+                f"commissioning entry {es_number(mass['entry'])} does not name {root.get('lot')} as its cell lot")
+
+        def inside(r):
+            if not (isinstance(r, dict) and isinstance(subject, str) and subject.startswith(str(r.get("prefix")))):
+                return False
+            digits = subject[len(r["prefix"]):]
+            return re.fullmatch(r"0|[1-9][0-9]*", digits) is not None and \
+                int(str(r.get("first"))) <= int(digits) <= int(str(r.get("last")))
+        require(any(inside(r) for r in body.get(prefix + "serialRanges") or []), "subject",
+                f"{subject} is not in a serial range of commissioning entry {es_number(mass['entry'])}")
+    elif kind == "lot":
+        root = roots[0] if len(roots) == 1 else {}
+        kg = root.get("kg") if isinstance(root.get("kg"), dict) else {}
+        at = str(kg.get("at", ""))
+        require(root.get("lot") == subject and kg.get("entry") in opened and at.endswith("/quantity"), "subject",
+                "a lot's bundle has the lot itself as its one root")
+        try:
+            written = resolve(opened[kg["entry"]], at[: -len("/quantity")] + "/epcClass")
+        except KeyError:
+            written = None
+        require(written == subject, "subject", f"entry {es_number(kg['entry'])} {at} is not the lot's own quantity")
+
+
 def recompute_trace(lots, roots, ops):
     """Mass flows from the roots down: f × input kg ÷ Σ outputs kg to each input; compared with `kg`."""
     flow = {name: roots.get(name, 0.0) for name in lots}
@@ -608,6 +643,7 @@ def verify(raw, bundle, vkey, old_text=None):
     ops.check_all(bundle["trace"], "trace")
     ops.check_all(bundle["footprint"], "footprint")
     lots, roots = check_trace(bundle["trace"], ops)
+    check_subject(bundle, opened)
     try:
         recompute_trace(lots, roots, ops)
         trace = "trace recomputed"

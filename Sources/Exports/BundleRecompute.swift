@@ -120,6 +120,7 @@ struct Recompute {
             if case .withheld(let what) = kg { withheld = withheld ?? what }
             roots.append((lot, kg))
         }
+        try checkSubject(rootList)
         // Each lot's own element must be among its outputs, its inputs must be lots of the trace
         // that come after it, and the fields named must hold the lots named.
         var rates: [String: [(input: String, kg: Value)]] = [:]
@@ -194,6 +195,46 @@ struct Recompute {
             result = .recomputed(items: lots.count)
         }
         return Flows(result: result, lots: byLot, roots: roots)
+    }
+
+    /// The subject must be what the roots' entries say: a cell's serial inside a serial range of the
+    /// commissioning entry, which names the root lot as its cell lot; a lot's own element.
+    private func checkSubject(_ roots: [JSONValue]) throws {
+        let item = "subject"
+        guard let subject = bundle["subject"]?.stringValue else { throw fail(item, "the bundle names no subject") }
+        switch bundle["subjectKind"]?.stringValue {
+        case "cell":
+            guard roots.count == 1, let root = roots.first, let lot = root["lot"]?.stringValue,
+                root["cells"]?.doubleValue == 1,
+                let sequence = BundleVerifier.count(root["cellMass"]?["entry"]),
+                let at = root["cellMass"]?["at"]?.stringValue, let key = (try? JSONPointer(at))?.tokens.first,
+                key.hasSuffix("cellMass"), let body = bodies[sequence]
+            else { throw fail(item, "a cell's bundle has one root: one cell, its mass on the commissioning entry") }
+            let prefix = String(key.dropLast("cellMass".count))
+            guard body[prefix + "cellLot"]?.stringValue == lot else {
+                throw fail(item, "commissioning entry \(sequence) does not name \(lot) as its cell lot")
+            }
+            let ranges = body[prefix + "serialRanges"]?.arrayValue ?? []
+            let inside = ranges.contains { range in
+                guard let start = range["prefix"]?.stringValue, subject.hasPrefix(start),
+                    let first = range["first"]?.stringValue.flatMap({ UInt64($0) }),
+                    let last = range["last"]?.stringValue.flatMap({ UInt64($0) })
+                else { return false }
+                let digits = subject.dropFirst(start.count)
+                guard let number = UInt64(digits), String(number) == digits else { return false }
+                return first <= number && number <= last
+            }
+            guard inside else {
+                throw fail(item, "\(subject) is not in a serial range of commissioning entry \(sequence)")
+            }
+        case "lot":
+            guard roots.count == 1, roots.first?["lot"]?.stringValue == subject, let root = roots.first else {
+                throw fail(item, "a lot's bundle has the lot itself as its one root")
+            }
+            try checkLot(["lot": .string(subject), "kg": root["kg"] ?? .null], item)
+        default:
+            break
+        }
     }
 
     /// The `epcClass` at an element's pointer must be the lot the bundle names.

@@ -1,10 +1,12 @@
 import Carbon
-import Exports
+import Foundation
 import LedgerCore
 import LedgerCrypto
 import Provenance
 import SupplyChain
 import Testing
+
+@testable import Exports
 
 /// One network for the suite: generating it is the slow part.
 private let shared = Result { try Network() }
@@ -236,6 +238,46 @@ struct CustodyBundleTests {
             let failure = try #require(self.failure(changed(json, change)), "a change to \(item) verified")
             #expect(failure.item.hasPrefix(item), "expected \(item), got \(failure)")
         }
+    }
+
+    @Test("a bundle relabelled for another serial fails on its subject, even signed again by the ledger key")
+    func relabelledSubjectFails() throws {
+        let bundle = try export(.legitimateInterest)
+        guard case .object(var members) = bundle.json, let range = serial.lastIndex(of: ".") else {
+            Issue.record("no bundle object")
+            return
+        }
+        let other = String(serial[...range]) + "999999999"
+        members["subject"] = .string(other)
+        members["statement"] = nil
+        let text = CustodyBundle.statementText(
+            origin: network.chain.ledger.origin,
+            subject: other,
+            digest: SHA256.hash(JSONValue.object(members).canonicalBytes)
+        )
+        members["statement"] = .string(try network.chain.ledger.signStatement(text).formatted)
+        let bytes = JSONValue.object(members).canonicalBytes + [0x0a]
+        let failure = try #require(self.failure(bytes))
+        #expect(failure.item == "subject", "\(failure)")
+        #expect(failure.message.contains("is not in a serial range"), "\(failure)")
+        // The independent verifier says the same.
+        let directory = TemporaryDirectory()
+        try Data(bytes).write(to: URL(fileURLWithPath: directory.path + "/relabelled.json"))
+        let tools = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent().appendingPathComponent("tools/verify_bundle.py").path
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = [
+            "python3", tools, directory.path + "/relabelled.json", network.chain.ledger.verifierKey.text,
+        ]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1, "\(output)")
+        #expect(output.contains("subject"), "\(output)")
     }
 
     @Test("an earlier checkpoint the recipient kept is proved consistent with the bundle's")
