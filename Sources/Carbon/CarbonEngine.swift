@@ -404,12 +404,11 @@ public struct CarbonEngine {
         return result
     }
 
-    /// The footprint of a subject with every contribution.
-    public mutating func footprint(of subject: Subject, _ txn: borrowing ReadTransaction) throws -> Footprint {
-        // Post-order of the recipes reachable from the roots, then push kilograms down in reverse.
+    /// The slots of the lots whose recipes reach `rootSlots`, each after its inputs; the recipes are
+    /// read on the way.
+    private mutating func postOrder(_ rootSlots: [Int], _ txn: borrowing ReadTransaction) throws -> [Int] {
         walk += 1
         var order: [Int] = []
-        let rootSlots = subject.roots.map { slot(of: $0.lot) }
         var stack: [(slot: Int, expanded: Bool)] = rootSlots.map { ($0, false) }
         while let (current, expanded) = stack.popLast() {
             if expanded {
@@ -422,6 +421,20 @@ public struct CarbonEngine {
             stack.append((current, true))
             for input in links[current] where visited[input.slot] != walk { stack.append((input.slot, false)) }
         }
+        return order
+    }
+
+    /// The lots whose recipes reach the subject, each after its inputs (the order
+    /// ``footprint(of:_:)`` pushes kilograms down in, reversed).
+    mutating func lotsInPostOrder(_ subject: Subject, _ txn: borrowing ReadTransaction) throws -> [String] {
+        try postOrder(subject.roots.map { slot(of: $0.lot) }, txn).map { ids[$0] }
+    }
+
+    /// The footprint of a subject with every contribution.
+    public mutating func footprint(of subject: Subject, _ txn: borrowing ReadTransaction) throws -> Footprint {
+        // Post-order of the recipes reachable from the roots, then push kilograms down in reverse.
+        let rootSlots = subject.roots.map { slot(of: $0.lot) }
+        let order = try postOrder(rootSlots, txn)
         var weight = [Double](repeating: 0, count: ids.count)
         for (root, slot) in zip(subject.roots, rootSlots) { weight[slot] += root.kg }
         var contributions: [Contribution] = []

@@ -82,19 +82,7 @@ extension CarbonEngine {
     /// - Returns: The working, lots in the order the footprint pushes kilograms down.
     /// - Throws: ``CarbonError`` as the footprint does.
     public mutating func working(of subject: Subject, _ txn: borrowing ReadTransaction) throws -> FootprintWorking {
-        var order: [String] = []
-        var done: Set<String> = []
-        var stack: [(id: String, expanded: Bool)] = subject.roots.map { ($0.lot, false) }
-        while let (current, expanded) = stack.popLast() {
-            if expanded {
-                order.append(current)
-                continue
-            }
-            guard done.insert(current).inserted else { continue }
-            let recipe = try recipe(current, txn)
-            stack.append((current, true))
-            for input in recipe.inputs where !done.contains(input.lot) { stack.append((input.lot, false)) }
-        }
+        let order = try lotsInPostOrder(subject, txn)
         var lots: [FootprintWorking.Lot] = []
         for id in order.reversed() {
             guard let recipe = knownRecipe(id) else { continue }

@@ -51,7 +51,7 @@ public enum CustodyBundle {
         asOf pointInTime: PointInTime? = nil,
         since: [SignedCheckpoint] = []
     ) throws -> Export {
-        let scope = try LineageScope.collect(id, chain: chain, asOf: pointInTime)
+        let scope = try LineageScope.collect(id, chain: chain, asOf: pointInTime, withWorking: true)
         if scope.subject.kind == .lot, profile == .public {
             throw ExportError(
                 "a lot's custody bundle states the lot's mass, which the public profile withholds; export a cell or pack, or use --profile legitimate-interest"
@@ -81,7 +81,6 @@ private struct Builder {
     private(set) var canonicalBytes: [UInt8] = []
     /// Entries read, opened.
     private var entries: [UInt64: Entry] = [:]
-    private var commitments: [UInt64: [JSONPointer: Commitment]] = [:]
     private var openings: [UInt64: [JSONPointer: Opening]] = [:]
     private var openedBodies: [UInt64: JSONValue] = [:]
     private var withheld: [UInt64: Set<String>] = [:]
@@ -99,8 +98,9 @@ private struct Builder {
         var read: [UInt64: Entry] = [:]
         for entry in try ledger.entries(at: scope.entries) { read[entry.sequenceNumber] = entry }
         let (treeSize, graph, working) = try chain.read { reader, txn, now in
-            var engine = try CarbonEngine(reader: reader, size: scope.size, txn)
-            let working = try engine.working(of: scope.subject, txn)
+            guard let working = scope.working else {
+                throw ExportError.defect("the scope was collected without the footprint's working")
+            }
             let graph = try UpstreamGraph.load(roots: scope.subject.roots, reader: reader, size: scope.size, txn)
             for sequence in scope.events {
                 guard let entry = read[sequence] else { continue }
@@ -136,18 +136,13 @@ private struct Builder {
                 openedBodies[sequence] = entry.body
                 continue
             }
-            let commitments = entry.commitments
+            // The ledger checked that the openings are exactly the entry's commitments.
             var body = entry.body
-            self.commitments[sequence] = commitments
             self.openings[sequence] = openings
             var hidden: Set<String> = []
-            for pointer in commitments.keys {
-                if let opening = openings[pointer] {
-                    _ = pointer.replaceValue(with: opening.value, in: &body)
-                }
-                if openings[pointer] == nil || !profile.reveals(entryType: entry.type, pointer: pointer) {
-                    hidden.insert(pointer.text)
-                }
+            for (pointer, opening) in openings {
+                _ = pointer.replaceValue(with: opening.value, in: &body)
+                if !profile.reveals(entryType: entry.type, pointer: pointer) { hidden.insert(pointer.text) }
             }
             openedBodies[sequence] = body
             withheld[sequence] = hidden
@@ -175,16 +170,13 @@ private struct Builder {
             guard let entry = entries[sequence] else { continue }
             var opened: [String: JSONValue] = [:]
             var hidden: [String: JSONValue] = [:]
-            if let commitments = commitments[sequence] {
-                let stored = openings[sequence] ?? [:]
-                for pointer in commitments.keys {
-                    if withheld[sequence]?.contains(pointer.text) == true {
-                        hidden[pointer.text] = .string(
-                            ClassifiedField.classify(entryType: entry.type, pointer: pointer).name
-                        )
-                    } else if let opening = stored[pointer] {
-                        opened[pointer.text] = opening.json
-                    }
+            for (pointer, opening) in openings[sequence] ?? [:] {
+                if withheld[sequence]?.contains(pointer.text) == true {
+                    hidden[pointer.text] = .string(
+                        ClassifiedField.classify(entryType: entry.type, pointer: pointer).name
+                    )
+                } else {
+                    opened[pointer.text] = opening.json
                 }
             }
             entryList.append([

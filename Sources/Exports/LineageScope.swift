@@ -24,6 +24,9 @@ public struct LineageScope: Sendable {
     /// factor tables), in ledger order.
     public var masterData: [UInt64]
 
+    /// The footprint's working, when ``collect(_:chain:asOf:withWorking:)`` was asked for it.
+    public var working: FootprintWorking?
+
     /// Every entry of the scope, in ledger order.
     public var entries: [UInt64] { (events + masterData).sorted() }
 
@@ -34,13 +37,15 @@ public struct LineageScope: Sendable {
     ///   - id: The subject.
     ///   - chain: The ledger.
     ///   - pointInTime: The ledger size or time to describe.
+    ///   - withWorking: Also keep the footprint's working (``working``), from the same recipes.
     /// - Returns: The scope.
     /// - Throws: `ProvenanceError` for an unknown subject, `CarbonError` when the footprint
     ///   cannot be computed.
     public static func collect(
         _ id: String,
         chain: SupplyChainLedger,
-        asOf pointInTime: PointInTime? = nil
+        asOf pointInTime: PointInTime? = nil,
+        withWorking: Bool = false
     ) throws -> LineageScope {
         try chain.read { reader, txn, now in
             let size = try pointInTime?.size(in: chain.ledger, now: now) ?? now
@@ -48,6 +53,7 @@ public struct LineageScope: Sendable {
             let trace = try Trace.compute(subject, reader: reader, size: size, txn)
             var engine = try CarbonEngine(reader: reader, size: size, txn)
             let footprint = try engine.footprint(of: subject, txn)
+            let working = withWorking ? try engine.working(of: subject, txn) : nil
             var all = Set(footprint.entries)
             var lots: Set<String> = []
             var pending = trace.tree
@@ -90,7 +96,8 @@ public struct LineageScope: Sendable {
                 trace: trace,
                 footprint: footprint,
                 events: events,
-                masterData: masterData
+                masterData: masterData,
+                working: working
             )
         }
     }

@@ -11,8 +11,8 @@ import Testing
     static let pack = "urn:epc:id:giai:4012345.PACK-0001"
     static let ore = "urn:epc:class:lgtin:9300001.000011.SC6-2601"
 
-    /// The chain imported, factors recorded, model registered.
-    static func ledger(_ directory: String) -> String {
+    /// The chain imported, factors recorded, model registered (with `usableShare` when given).
+    static func ledger(_ directory: String, usableShare: String? = "0.92") -> String {
         let ledger = SupplyChainCLITests.chainLedger(directory)
         let documents = [
             ("01-mine.jsonld", "pilbara-mining"), ("02-refinery.jsonld", "sichuan-lithium"),
@@ -34,17 +34,8 @@ import Testing
         let factors = celltrace("factors", "add", fixturesPath("factors/reference-2023.json"), "--ledger", ledger)
         #expect(factors.status == 0, "\(factors.error)")
         let model = celltrace(
-            "model",
-            "add",
-            "CT-NMC811-P1",
-            "--category",
-            "M1",
-            "--service-years",
-            "8",
-            "--usable-share",
-            "0.92",
-            "--ledger",
-            ledger
+            ["model", "add", "CT-NMC811-P1", "--category", "M1", "--service-years", "8", "--ledger", ledger]
+                + (usableShare.map { ["--usable-share", $0] } ?? [])
         )
         #expect(model.status == 0, "\(model.error)")
         return ledger

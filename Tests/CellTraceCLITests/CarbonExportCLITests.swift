@@ -10,42 +10,9 @@ import Testing
     static let serial = "urn:epc:id:sgtin:4012345.011111.3"
     static let ore = "urn:epc:class:lgtin:9300001.000011.SC6-2601"
 
-    /// The chain imported, factors recorded, model registered.
+    /// The chain imported, factors recorded, the model registered without a usable share.
     private func ledger(_ directory: String) -> String {
-        let ledger = SupplyChainCLITests.chainLedger(directory)
-        let documents = [
-            ("01-mine.jsonld", "pilbara-mining"), ("02-refinery.jsonld", "sichuan-lithium"),
-            ("03-cathode.jsonl", "cathode-co"), ("04-cells.jsonld", "cell-co"),
-        ]
-        for (file, actor) in documents {
-            let imported = celltrace(
-                "import",
-                fixturesPath("epcis/chain/" + file),
-                "--ledger",
-                ledger,
-                "--as",
-                actor,
-                "--key",
-                directory + "/\(actor).pem"
-            )
-            #expect(imported.status == 0, "\(imported.error)")
-        }
-        #expect(
-            celltrace("factors", "add", fixturesPath("factors/reference-2023.json"), "--ledger", ledger).status == 0
-        )
-        let model = celltrace(
-            "model",
-            "add",
-            "CT-NMC811-P1",
-            "--category",
-            "M1",
-            "--service-years",
-            "8",
-            "--ledger",
-            ledger
-        )
-        #expect(model.status == 0, "\(model.error)")
-        return ledger
+        CarbonCLITests.ledger(directory, usableShare: nil)
     }
 
     @Test func pactExportsWriteTheFileAndRecordTheDisclosure() throws {

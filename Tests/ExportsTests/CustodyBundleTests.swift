@@ -280,6 +280,16 @@ struct CustodyBundleTests {
         #expect(output.contains("subject"), "\(output)")
     }
 
+    @Test("the ledger key signs statements that cannot pass for a checkpoint, and nothing shaped like one")
+    func statementsAreNotCheckpoints() throws {
+        let ledger = network.chain.ledger
+        let statement = try #require(try export(.public).json["statement"]?.stringValue)
+        #expect(throws: (any Error).self) { try SignedCheckpoint(parsing: statement) }
+        let checkpoint = try ledger.checkpoint()
+        #expect(throws: LedgerError.self) { try ledger.signStatement(checkpoint.note.text) }
+        #expect(throws: LedgerError.self) { try ledger.signStatement("celltrace custody\nno format line\n") }
+    }
+
     @Test("an earlier checkpoint the recipient kept is proved consistent with the bundle's")
     func consistencyWithAnEarlierCheckpoint() throws {
         let ledger = network.chain.ledger
