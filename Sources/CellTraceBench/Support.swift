@@ -21,6 +21,13 @@ struct Stopwatch {
     }
 }
 
+/// CPU time of the whole process (all threads, user and system), in seconds.
+func processCPUSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
 func mkdirAll(_ path: String) {
     _ = system("mkdir -p '\(path)'")
 }
