@@ -316,6 +316,55 @@ import Testing
         #expect(try JSONValue(parsing: slice.lazy.map { $0 }) == ["a": [true, false, nil]])
     }
 
+    // MARK: - Deferred elements
+
+    @Test func deferredElementsAreTheRangesOfTheArraysElements() throws {
+        let text = #"""
+            {"type":"doc","body":{"n":[1,2],"list":[ {"a":"x]},\"y","b":[[],{}]} , "s\\" ,7,
+            [null,{"c":"}"}] ,{} ],"m":{"list":[9]}},"list":[8]}
+            """#
+        let bytes = Array(text.utf8)
+        let whole = try JSONValue(parsing: bytes)
+        let deferred = try JSONValue.parsing(bytes, deferringElementsAt: ["body", "list"])
+        let ranges = try #require(deferred.elements)
+        let elements = try ranges.map { try JSONValue(parsing: bytes[$0], maxDepth: deferred.elementMaxDepth) }
+        #expect(elements == whole["body"]?["list"]?.arrayValue)
+        #expect(ranges.map { String(decoding: bytes[$0], as: UTF8.self) }.first == #"{"a":"x]},\"y","b":[[],{}]}"#)
+        // The document is read but that array, which is left empty; same names elsewhere are not deferred.
+        var expected = whole.objectValue ?? [:]
+        var body = expected["body"]?.objectValue ?? [:]
+        body["list"] = []
+        expected["body"] = .object(body)
+        #expect(deferred.value == .object(expected))
+        #expect(deferred.elementMaxDepth == 128 - 3)
+    }
+
+    @Test func deferralFindsNoArrayWhereThePathIsNotAnArray() throws {
+        let object = try JSONValue.parsing(
+            Array(#"{"body":{"list":{"x":[1]}}}"#.utf8),
+            deferringElementsAt: ["body", "list"]
+        )
+        #expect(object.elements == nil)
+        #expect(object.value == ["body": ["list": ["x": [1]]]])
+        let absent = try JSONValue.parsing(Array(#"{"list":[1]}"#.utf8), deferringElementsAt: ["body", "list"])
+        #expect(absent.elements == nil)
+        let empty = try JSONValue.parsing(Array(#"{"body":{"list":[ ]}}"#.utf8), deferringElementsAt: ["body", "list"])
+        #expect(empty.elements == [])
+    }
+
+    @Test func aDeferredElementThatIsNotJSONFailsAloneNotInTheSkeleton() throws {
+        let bytes = Array(#"{"body":{"list":[{"a":tru},{"a":1,"a":2}]}}"#.utf8)
+        #expect(throws: LedgerError.self) { try JSONValue(parsing: bytes) }
+        let deferred = try JSONValue.parsing(bytes, deferringElementsAt: ["body", "list"])
+        for range in try #require(deferred.elements) {
+            #expect(throws: LedgerError.self) { try JSONValue(parsing: bytes[range]) }
+        }
+        // Brackets that do not close are the skeleton's own error.
+        #expect(throws: LedgerError.self) {
+            try JSONValue.parsing(Array(#"{"body":{"list":[{"a":1}"#.utf8), deferringElementsAt: ["body", "list"])
+        }
+    }
+
     // MARK: - Round trips
 
     @Test func parseThenCanonicalizeIsIdempotentOverRandomValues() throws {

@@ -433,6 +433,28 @@ struct ValidationTests {
         #expect(error.problems[1].message.contains("L0 already exists"))
     }
 
+    @Test("an EPCIS document with one event that is not valid JSON is refused whole, naming the byte offset")
+    func documentWithInvalidEvent() throws {
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        var events = (0..<600).map { Events.extract("LOT-\($0)", 1) }
+        events[450] = String(events[450].dropLast()) + #","ct:dataQuality":"primary","ct:dataQuality":"secondary"}"#
+        let text =
+            #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],"type":"EPCISDocument","#
+            + #""schemaVersion":"2.0","creationDate":"2026-03-01T00:00:00Z","epcisBody":{"eventList":["#
+            + events.joined(separator: ",") + "]}}"
+        let bytes = Array(text.utf8)
+        let parseError = try #require(throws: LedgerError.self) { try JSONValue(parsing: bytes) }
+        let error = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmission(bytes, actor: "pilbara-mining", key: try fixture.key("pilbara-mining"))
+        }
+        #expect(error.code == .invalidDocument)
+        #expect(error.message.contains(parseError.message))
+        #expect(error.message.contains("duplicate object key"))
+        #expect(try fixture.chain.ledger.size == size, "nothing was written")
+        #expect(throws: SupplyChainError.self) { try EPCISDocumentCheck.check(bytes) }
+    }
+
     @Test("a submission of 10,000 events with one bad event writes nothing")
     func largeSubmissionAllOrNothing() throws {
         let fixture = try ChainFixture()

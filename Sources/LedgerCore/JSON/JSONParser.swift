@@ -18,6 +18,21 @@ struct JSONParser {
     private var offset = 0
     /// Reused storage for strings that contain escapes or non-ASCII bytes.
     private var scratch: [UInt8] = []
+    /// The members of the objects being read, innermost last, with each key's offset.
+    private var pending: [(key: String, value: JSONValue, keyOffset: Int)] = []
+    /// The array whose elements are skipped rather than read, and their byte ranges.
+    private var deferral = Deferral(path: [])
+
+    /// The path of member names to an array whose elements are found but not parsed.
+    private struct Deferral {
+        var path: [String]
+        /// How many names of the path the objects being read have matched.
+        var matched = 0
+        /// The byte ranges of the deferred elements, once the array was found.
+        var ranges: [Range<Int>]?
+        /// The nesting depth of the array.
+        var depth = 0
+    }
 
     private init(bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) {
         self.bytes = bytes
@@ -34,6 +49,77 @@ struct JSONParser {
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws -> JSONValue {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         return try parser.parseDocument()
+    }
+
+    /// Parses one JSON document but the elements of the array at `path`, whose byte ranges it
+    /// finds by matching brackets outside strings, without checking them.
+    ///
+    /// The document is valid JSON when this succeeds and every range parses alone with
+    /// `maxDepth` less the returned depth.
+    ///
+    /// - Returns: The document with that array empty, the elements' ranges (`nil` when the
+    ///   document has no array there) and the array's nesting depth.
+    static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        maxDepth: Int,
+        deferring path: [String]
+    ) throws -> (value: JSONValue, ranges: [Range<Int>]?, depth: Int) {
+        var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.deferral = Deferral(path: path)
+        let value = try parser.parseDocument()
+        return (value, parser.deferral.ranges, parser.deferral.depth)
+    }
+
+    /// Skips the elements of an array after its `[`, through its `]`, returning their byte ranges.
+    ///
+    /// Only brackets and strings are followed; the elements are checked when they are parsed.
+    private mutating func skipElements() throws -> [Range<Int>] {
+        var ranges: [Range<Int>] = []
+        skipWhitespace()
+        if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") {
+            offset += 1
+            return ranges
+        }
+        while offset < bytes.count {
+            let start = offset
+            var nesting = 0
+            scan: while offset < bytes.count {
+                switch bytes[offset] {
+                case UInt8(ascii: "\""):
+                    offset += 1
+                    while offset < bytes.count, bytes[offset] != UInt8(ascii: "\"") {
+                        offset += bytes[offset] == UInt8(ascii: "\\") ? 2 : 1
+                    }
+                    offset += 1
+                case UInt8(ascii: "{"), UInt8(ascii: "["):
+                    nesting += 1
+                    offset += 1
+                case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                    if nesting == 0 { break scan }
+                    nesting -= 1
+                    offset += 1
+                case UInt8(ascii: ","):
+                    if nesting == 0 { break scan }
+                    offset += 1
+                default:
+                    offset += 1
+                }
+            }
+            var end = min(offset, bytes.count)
+            while end > start, [0x20, 0x09, 0x0a, 0x0d].contains(bytes[end - 1]) { end -= 1 }
+            ranges.append(start..<end)
+            guard offset < bytes.count else { break }
+            if bytes[offset] == UInt8(ascii: "]") {
+                offset += 1
+                return ranges
+            }
+            guard bytes[offset] == UInt8(ascii: ",") else {
+                throw Self.error("expected ',' or ']' in array, found \(describe(offset))", at: offset)
+            }
+            offset += 1
+            skipWhitespace()
+        }
+        throw Self.error("unexpected end of input; expected ',' or ']' in array", at: offset)
     }
 
     private mutating func parseDocument() throws -> JSONValue {
@@ -81,12 +167,15 @@ struct JSONParser {
             throw Self.error("arrays and objects nest deeper than the limit of \(maxDepth)", at: offset)
         }
         offset += 1
-        var members: [String: JSONValue] = [:]
         skipWhitespace()
         if offset < bytes.count, bytes[offset] == UInt8(ascii: "}") {
             offset += 1
-            return .object(members)
+            return .object([:])
         }
+        // The members are gathered on a stack shared by all levels and put in a dictionary sized
+        // for them at the end: one allocation, each key hashed once.
+        let base = pending.count
+        defer { pending.removeSubrange(base...) }
         while true {
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: "\"") else {
                 throw Self.error("expected a string as object key, found \(describe(offset))", at: offset)
@@ -99,13 +188,17 @@ struct JSONParser {
             }
             offset += 1
             skipWhitespace()
-            let value = try parseValue(depth: depth)
-            if members.updateValue(value, forKey: key) != nil {
-                throw Self.error(
-                    "duplicate object key (equal to an earlier key after unescaping and Unicode canonical equivalence)",
-                    at: keyOffset
-                )
+            let value: JSONValue
+            if depth == deferral.matched + 1, deferral.matched < deferral.path.count,
+                key == deferral.path[deferral.matched]
+            {
+                deferral.matched += 1
+                value = try parseValue(depth: depth)
+                deferral.matched -= 1
+            } else {
+                value = try parseValue(depth: depth)
             }
+            pending.append((key, value, keyOffset))
             skipWhitespace()
             guard offset < bytes.count else {
                 throw Self.error("unexpected end of input; expected ',' or '}' in object", at: offset)
@@ -116,6 +209,15 @@ struct JSONParser {
                 skipWhitespace()
             case UInt8(ascii: "}"):
                 offset += 1
+                var members: [String: JSONValue] = .init(minimumCapacity: pending.count - base)
+                for (key, value, keyOffset) in pending[base...] {
+                    if members.updateValue(value, forKey: key) != nil {
+                        throw Self.error(
+                            "duplicate object key (equal to an earlier key after unescaping and Unicode canonical equivalence)",
+                            at: keyOffset
+                        )
+                    }
+                }
                 return .object(members)
             default:
                 throw Self.error("expected ',' or '}' in object, found \(describe(offset))", at: offset)
@@ -130,6 +232,13 @@ struct JSONParser {
         offset += 1
         var elements: [JSONValue] = []
         skipWhitespace()
+        if !deferral.path.isEmpty, deferral.matched == deferral.path.count, depth == deferral.path.count + 1,
+            deferral.ranges == nil
+        {
+            deferral.depth = depth
+            deferral.ranges = try skipElements()
+            return .array([])
+        }
         if offset < bytes.count, bytes[offset] == UInt8(ascii: "]") {
             offset += 1
             return .array(elements)

@@ -54,4 +54,33 @@ extension JSONValue {
     public init(parsing text: String, maxDepth: Int = 128) throws {
         try self.init(parsing: text.utf8, maxDepth: maxDepth)
     }
+
+    /// Parses a JSON document but the elements of the array at `path` (member names from the
+    /// top-level object), whose byte ranges it returns instead, so that they can be parsed
+    /// elsewhere, in parallel.
+    ///
+    /// The elements are found by matching brackets outside strings and are not checked: the
+    /// document is valid JSON, as `init(parsing:maxDepth:)` sees it, exactly when this succeeds
+    /// and every element parses alone with the `elementMaxDepth` returned. When one does not,
+    /// parse the whole document for the error and its offset.
+    ///
+    /// - Parameters:
+    ///   - bytes: The document, encoded as UTF-8.
+    ///   - path: The member names leading to the array, such as `["epcisBody", "eventList"]`.
+    ///   - maxDepth: The deepest nesting to accept, as in `init(parsing:maxDepth:)`.
+    /// - Returns: The document with that array empty; the elements' byte ranges, or `nil` when
+    ///   there is no array at `path`; and the nesting depth left to each element.
+    /// - Throws: ``LedgerError`` with code ``LedgerError/Code/invalidJSON`` for a problem outside
+    ///   the elements or in the brackets between them.
+    package static func parsing(
+        _ bytes: [UInt8],
+        deferringElementsAt path: [String],
+        maxDepth: Int = 128
+    ) throws -> (value: JSONValue, elements: [Range<Int>]?, elementMaxDepth: Int) {
+        precondition(!path.isEmpty, "the path names at least one member")
+        let parsed = try bytes.withUnsafeBufferPointer { buffer in
+            try JSONParser.parse(buffer, maxDepth: maxDepth, deferring: path)
+        }
+        return (parsed.value, parsed.ranges, maxDepth - parsed.depth)
+    }
 }

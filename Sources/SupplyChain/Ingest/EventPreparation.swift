@@ -38,23 +38,41 @@ final class EventPreparation: @unchecked Sendable {
     let count: Int
     private let slots: UnsafeMutableBufferPointer<[PreparedEvent]>
     private let ready: [DispatchSemaphore]
+    /// For each chunk, whether one of its deferred events did not parse.
+    private let unparsable: UnsafeMutableBufferPointer<Bool>
+    /// The document, when its events are parsed here.
+    private let document: [UInt8]?
 
     /// Starts preparing `events`; ``chunk(_:)`` returns each chunk when it is ready.
+    ///
+    /// Deferred events are parsed here too, on the workers.
     ///
     /// - Parameters:
     ///   - events: The document's events.
     ///   - namespaces: The document's namespaces.
     ///   - sealing: The actor and bindings to seal entry drafts for, or `nil` to only read.
-    init(events: [JSONValue], namespaces: EPCISNamespaces, sealing: Sealing?) {
+    init(events: SubmissionEvents, namespaces: EPCISNamespaces, sealing: Sealing?) {
         count = events.count
-        let chunks = (events.count + Self.chunkSize - 1) / Self.chunkSize
+        let chunks = (count + Self.chunkSize - 1) / Self.chunkSize
         slots = .allocate(capacity: chunks)
         slots.initialize(repeating: [])
+        unparsable = .allocate(capacity: chunks)
+        unparsable.initialize(repeating: false)
         ready = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
+        if case .deferred(let bytes, _, _) = events { document = bytes } else { document = nil }
         for chunk in 0..<chunks {
-            let range = (chunk * Self.chunkSize)..<min(events.count, (chunk + 1) * Self.chunkSize)
+            let range = (chunk * Self.chunkSize)..<min(count, (chunk + 1) * Self.chunkSize)
             DispatchQueue.global().async {
-                self.slots[chunk] = Self.prepare(events[range], namespaces: namespaces, sealing: sealing)
+                switch events {
+                case .parsed(let parsed):
+                    self.slots[chunk] = Self.prepare(parsed[range], namespaces: namespaces, sealing: sealing)
+                case .deferred(let bytes, let ranges, let maxDepth):
+                    if let parsed = Self.parse(bytes, ranges[range], maxDepth: maxDepth) {
+                        self.slots[chunk] = Self.prepare(parsed, namespaces: namespaces, sealing: sealing)
+                    } else {
+                        self.unparsable[chunk] = true
+                    }
+                }
                 self.ready[chunk].signal()
             }
         }
@@ -63,6 +81,24 @@ final class EventPreparation: @unchecked Sendable {
     deinit {
         _ = slots.deinitialize()
         slots.deallocate()
+        unparsable.deallocate()
+    }
+
+    /// Parses deferred events, indexed as in the document, or `nil` when one is not valid JSON.
+    private static func parse(
+        _ bytes: [UInt8],
+        _ ranges: ArraySlice<Range<Int>>,
+        maxDepth: Int
+    ) -> ArraySlice<JSONValue>? {
+        var events: [JSONValue] = []
+        events.reserveCapacity(ranges.endIndex)
+        // Placeholders keep each event at its index in the document, as the reading expects.
+        events.append(contentsOf: repeatElement(.null, count: ranges.startIndex))
+        for range in ranges {
+            guard let event = try? JSONValue(parsing: bytes[range], maxDepth: maxDepth) else { return nil }
+            events.append(event)
+        }
+        return events[ranges.startIndex...]
     }
 
     /// The number of chunks.
@@ -74,10 +110,13 @@ final class EventPreparation: @unchecked Sendable {
     }
 
     /// The prepared events of a chunk, waiting until it is ready; a chunk may be asked for again.
-    func chunk(_ chunk: Int) -> [PreparedEvent] {
+    ///
+    /// - Throws: The error of reading the document whole, when an event of the chunk is not valid JSON.
+    func chunk(_ chunk: Int) throws -> [PreparedEvent] {
         ready[chunk].wait()
         // Leave the semaphore signalled, so that a prepared batch can be validated again.
         defer { ready[chunk].signal() }
+        if unparsable[chunk], let document { throw SubmissionDocument.wholeDocumentError(document) }
         return slots[chunk]
     }
 

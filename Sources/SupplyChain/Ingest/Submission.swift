@@ -20,9 +20,27 @@ public struct ImportReport: Sendable {
     public var dryRun: Bool
 }
 
+/// The events of a submission: parsed, or the byte ranges of a document's `eventList` that the
+/// preparation parses on the workers.
+enum SubmissionEvents: Sendable {
+    case parsed([JSONValue])
+    /// The elements of the document's event list, each valid JSON when it parses alone with
+    /// `maxDepth`; when one does not, the document is not valid JSON.
+    case deferred(document: [UInt8], ranges: [Range<Int>], maxDepth: Int)
+
+    var count: Int {
+        switch self {
+        case .parsed(let events): events.count
+        case .deferred(_, let ranges, _): ranges.count
+        }
+    }
+
+    var isEmpty: Bool { count == 0 }
+}
+
 /// An EPCIS document or JSON Lines of events, read into events and their namespaces.
 struct SubmissionDocument {
-    var events: [JSONValue]
+    var events: SubmissionEvents
     var namespaces: EPCISNamespaces
     var format: String
     /// The prefix bindings of the document's `@context` (its objects), kept with each event.
@@ -33,7 +51,33 @@ struct SubmissionDocument {
         context: .object([CellTraceNamespace.prefix: .string(CellTraceNamespace.iri)])
     )
 
+    /// Reads a document; the events of an EPCIS document are left to be parsed by the preparation.
     static func read(_ bytes: [UInt8]) throws -> SubmissionDocument {
+        // The document without its events, which the workers parse; anything unusual takes the
+        // whole parse below, which also gives the exact error of invalid JSON.
+        if let skeleton = try? JSONValue.parsing(bytes, deferringElementsAt: ["epcisBody", "eventList"]),
+            let ranges = skeleton.elements, skeleton.value["epcisBody"] != nil,
+            var document = try? document(skeleton.value)
+        {
+            document.events = .deferred(document: bytes, ranges: ranges, maxDepth: skeleton.elementMaxDepth)
+            return document
+        }
+        return try readWhole(bytes)
+    }
+
+    /// The error reading `bytes` whole gives, for a document one of whose deferred events does not
+    /// parse alone.
+    static func wholeDocumentError(_ bytes: [UInt8]) -> any Error {
+        do {
+            _ = try readWhole(bytes)
+        } catch {
+            return error
+        }
+        return SupplyChainError(code: .invalidDocument, message: "the document is not valid JSON")
+    }
+
+    /// Reads a document, parsing it whole.
+    private static func readWhole(_ bytes: [UInt8]) throws -> SubmissionDocument {
         let start = bytes.firstIndex { ![0x20, 0x09, 0x0a, 0x0d].contains($0) } ?? bytes.endIndex
         guard start < bytes.endIndex else {
             throw SupplyChainError(code: .invalidDocument, message: "the document is empty")
@@ -49,10 +93,10 @@ struct SubmissionDocument {
                 return try document(whole)
             }
             if whole["type"]?.stringValue?.hasSuffix("Event") == true {
-                return SubmissionDocument(events: [whole], namespaces: baseNamespaces, format: "event")
+                return SubmissionDocument(events: .parsed([whole]), namespaces: baseNamespaces, format: "event")
             }
             if let events = whole.arrayValue {
-                return SubmissionDocument(events: events, namespaces: baseNamespaces, format: "json-array")
+                return SubmissionDocument(events: .parsed(events), namespaces: baseNamespaces, format: "json-array")
             }
             throw SupplyChainError(
                 code: .invalidDocument,
@@ -76,7 +120,7 @@ struct SubmissionDocument {
                 )
             }
         }
-        return SubmissionDocument(events: events, namespaces: baseNamespaces, format: "jsonl")
+        return SubmissionDocument(events: .parsed(events), namespaces: baseNamespaces, format: "jsonl")
     }
 
     private static func document(_ json: JSONValue) throws -> SubmissionDocument {
@@ -107,7 +151,7 @@ struct SubmissionDocument {
             for (prefix, iri) in context.objectValue ?? [:] { bindings[prefix] = iri }
         }
         return SubmissionDocument(
-            events: events,
+            events: .parsed(events),
             namespaces: baseNamespaces.adding(context: json["@context"]),
             format: "epcis-document",
             bindings: bindings
@@ -190,7 +234,7 @@ extension SupplyChainLedger {
             sealing: EventPreparation.Sealing(actor: actorID, documentBindings: document.bindings)
         )
         // The prepared events hold the parsed events from here on.
-        document.events = []
+        document.events = .parsed([])
         let documentHash = SHA256.hash(bytes).hex
         let origin = ledger.origin
         let (receipt, report) = try commit(dryRun: dryRun) { rules, first, txn -> ([EntryDraft], ImportReport) in
@@ -220,7 +264,7 @@ extension SupplyChainLedger {
             var skipped = 0
             var retractions = 0
             for chunk in 0..<preparation.chunkCount {
-                chunks.append(preparation.chunk(chunk))
+                chunks.append(try preparation.chunk(chunk))
                 for (offset, index) in preparation.range(ofChunk: chunk).enumerated() {
                     if index % 1024 == 0 { progress?(index, preparation.count) }
                     sink.index = index
@@ -352,7 +396,7 @@ public enum EPCISDocumentCheck {
         var ids: [String] = []
         var problems: [SupplyChainError.Problem] = []
         for chunk in 0..<preparation.chunkCount {
-            for prepared in preparation.chunk(chunk) {
+            for prepared in try preparation.chunk(chunk) {
                 problems += prepared.problems
                 if let event = prepared.event { ids.append(event.eventID) }
             }
