@@ -235,16 +235,17 @@ public struct Entry: Sendable, Hashable {
         return true
     }
 
-    /// Writes the head of an entry whose body is already canonical JSON, as
-    /// ``encodeHead(actor:body:origin:into:rejectingReservedKeys:)`` would write it.
-    static func encodeHead(actor: String, canonicalBody: [UInt8], origin: String, into bytes: inout CanonicalOutput) {
+    /// Writes the start of the head of an entry whose body is already canonical JSON,
+    /// `{"actor":…,"body":`; the body and ``headEnd(origin:)`` follow it.
+    static func encodeHeadStart(actor: String, into bytes: inout CanonicalOutput) {
         bytes.append(#"{"actor":"#)
         JSONValue.writeCanonical(string: actor, into: &bytes)
         bytes.append(#","body":"#)
-        canonicalBody.withUnsafeBufferPointer { bytes.append($0) }
-        bytes.append(#","origin":""#)
-        bytes.append(utf8: origin)
-        bytes.append(#"","#)
+    }
+
+    /// The end of an entry's head after its body, `,"origin":"…",`; the origin needs no escaping.
+    static func headEnd(origin: String) -> [UInt8] {
+        Array(#","origin":""#.utf8) + Array(origin.utf8) + Array(#"","#.utf8)
     }
 
     /// Writes the rest: `"prev":"…","seq":…,"time":"…","type":"…","v":1}`.

@@ -70,10 +70,13 @@ extension Ledger {
         var type: String
         /// Where the entry's canonical bytes up to its place in the chain
         /// (`Entry.encodeHead(actor:body:origin:into:rejectingReservedKeys:)`) stand in
-        /// ``SealedBatch/heads``.
+        /// ``SealedBatch/heads``; for a draft sealed ahead, only their start, up to its body.
         var head: Range<Int>
         /// Canonical JSON of `{pointer: opening}`, or `nil` when nothing was sealed.
         var openings: [UInt8]?
+        /// The canonical body of a draft sealed ahead, which follows its head's start: the body
+        /// is not copied into the heads.
+        var presealedBody: [UInt8]? = nil
     }
 
     /// Sealed drafts with their heads written one after another into one buffer, so a batch costs
@@ -149,8 +152,13 @@ extension Ledger {
         let headStart = heads.count
         if let presealed = draft.presealed {
             // Sealed and encoded by `sealingConfidentialValues(salts:)`, which checked the body.
-            Entry.encodeHead(actor: draft.actor, canonicalBody: presealed.body, origin: origin, into: &heads)
-            return SealedDraft(type: draft.type, head: headStart..<heads.count, openings: presealed.openings)
+            Entry.encodeHeadStart(actor: draft.actor, into: &heads)
+            return SealedDraft(
+                type: draft.type,
+                head: headStart..<heads.count,
+                openings: presealed.openings,
+                presealedBody: presealed.body
+            )
         }
         guard !draft.confidential.isEmpty || !draft.openings.isEmpty else {
             // The common case: the body is written as it is, and reserved keys are checked on the way.
@@ -288,10 +296,15 @@ extension Ledger {
         let openingCursor = try txn.cursor(tables.openings)
         let typeCursor = try txn.cursor(tables.byType)
         var timeText = time.rfc3339
+        let headEnd = Entry.headEnd(origin: origin)
         try timeText.withUTF8 { timeText in
             for draft in sealed.drafts {
                 bytes.removeAll(keepingCapacity: true)
                 bytes.append(contentsOf: sealed.heads[draft.head])
+                if let body = draft.presealedBody {
+                    bytes.append(contentsOf: body)
+                    bytes.append(contentsOf: headEnd)
+                }
                 Entry.encodeTail(
                     previousHash: previous,
                     sequenceNumber: sequence,
