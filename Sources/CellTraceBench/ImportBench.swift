@@ -128,4 +128,41 @@ enum ImportBench {
             "(target: ≥ 50,000 events/s; raw loop: same entry count, \(entrySize)-byte entries like the event entries, one commit per document)"
         )
     }
+
+    /// Where the import's memory goes as documents are added: the anonymous memory after each
+    /// document with the heap trimmed, once with the ledger open throughout and once reopened
+    /// before each document, which frees what the LMDB environment holds (its pool of pages
+    /// freed by earlier write transactions, which it keeps for reuse until it is closed).
+    static func memory(directory: String, documents: Int, eventsPerDocument: Int) throws {
+        print("")
+        print("## Import memory (\(format(Double(eventsPerDocument))) TransformationEvents per document)")
+        print("| ledger | anon. memory after each document, heap trimmed (MiB) |")
+        print("|---|---|")
+        let documentsBytes = (0..<documents).map {
+            document(count: eventsPerDocument, offset: $0 * eventsPerDocument)
+        }
+        for reopening in [false, true] {
+            let path = "\(directory)/import-memory-\(reopening)"
+            var (chain, key): (SupplyChainLedger?, Ed25519PrivateKey) = try prepare(path)
+            var figures: [String] = []
+            for bytes in documentsBytes {
+                if reopening {
+                    chain = nil
+                    chain = try SupplyChainLedger(openingAt: path, options: Ledger.Options(initialMapSize: 1 << 30))
+                }
+                try chain?.importSubmission(bytes, actor: "sichuan-lithium", key: key)
+                _ = heapTrim(0)
+                figures.append(format(anonymousResidentMiB()))
+            }
+            chain = nil
+            removeAll(path)
+            print(
+                "| \(reopening ? "reopened before each document" : "open throughout") | \(figures.joined(separator: " · ")) |"
+            )
+        }
+        print("(the documents themselves, generated up front, are part of every figure)")
+    }
 }
+
+/// Returns the free memory at the top and inside the heap to the system (`malloc_trim(3)`).
+@_silgen_name("malloc_trim") private func heapTrim(_ pad: Int) -> Int32

@@ -42,7 +42,7 @@ while let argument = arguments.popFirst() {
         importDocuments = 2
     default:
         print(
-            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,custody,provenance] [--import-documents D] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
+            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,import-memory,custody,provenance] [--import-documents D] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
         )
         exit(2)
     }
@@ -352,6 +352,10 @@ if sections.contains("import") {
         eventsPerDocument: 10_000,
         rawEntry: rawEntry
     )
+}
+
+if sections.contains("import-memory") {
+    try ImportBench.memory(directory: directory, documents: importDocuments, eventsPerDocument: 10_000)
 }
 
 if sections.contains("provenance") {
