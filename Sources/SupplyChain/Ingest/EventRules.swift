@@ -699,7 +699,7 @@ extension Rules {
         guard sink.count == before else { return }
         for lot in lots {
             putLot(lot)
-            store.put(.lineage, IndexKey.text(lot.id), LotCard(lot: lot, inputs: []).encoded)
+            store.put(.lineage, IndexKey.text(lot.id), LotCard.encoded(lot: lot, inputs: []))
             setHolding(lot.id, actor.id, lot.producedKg)
             effects.created.append(lot.id)
         }
@@ -718,10 +718,15 @@ extension Rules {
         let consumed = try checkHoldings(event, event.inputs, actor: actor, sink: sink, txn)
         let inputIDs = consumed.map(\.lot.id)
         var outputs: [Lot] = []
-        var seen: Set<String> = []
         var totalOut = ExactDecimal.zero
-        for quantity in event.outputs {
-            if !seen.insert(quantity.lot).inserted {
+        // A few outputs are checked for repeats by a scan, more through a set.
+        var seen: Set<String> = []
+        let scan = event.outputs.count <= 16
+        for (position, quantity) in event.outputs.enumerated() {
+            let repeated =
+                scan
+                ? event.outputs[..<position].contains { $0.lot == quantity.lot } : !seen.insert(quantity.lot).inserted
+            if repeated {
                 sink.add(field: quantity.pointer, "lot \(quantity.lot) appears twice among the outputs")
                 continue
             }
@@ -782,7 +787,7 @@ extension Rules {
                 store.put(.edgesUp, IndexKey.edge(output.id, input.id, sequence), value)
                 store.put(.edgesDown, IndexKey.edge(input.id, output.id, sequence), value)
             }
-            store.put(.lineage, IndexKey.text(output.id), LotCard(lot: output, inputs: edges).encoded)
+            store.put(.lineage, IndexKey.text(output.id), LotCard.encoded(lot: output, inputs: edges))
         }
     }
 

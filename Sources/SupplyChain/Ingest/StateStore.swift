@@ -115,9 +115,8 @@ struct StateStore: Sendable {
     /// grow step by step while the rules run: an event record each, and about as many lots,
     /// holdings and lineage edges each way.
     mutating func reserveCapacity(events: Int) {
-        // Lots and holdings: the events' outputs beside the lots they use.
-        lots.reserveCapacity(events + events / 2)
-        holdings.reserveCapacity(events + events / 2)
+        lots.reserveCapacity(events)
+        holdings.reserveCapacity(events)
         for table in [IndexTable.events, .edgesUp, .edgesDown, .lineage, .processes] {
             pending[table, default: [:]].reserveCapacity(events)
         }
@@ -195,7 +194,8 @@ struct StateStore: Sendable {
             for (key, kg) in holdings { encoded.append(key: key.lot, key.actor, value: kg?.description) }
         default:
             let rows = pending[table] ?? [:]
-            encoded.reserve(rows: rows.count, bytes: rows.count * 320)
+            let size = rows.reduce(0) { $0 + $1.key.bytes.count + ($1.value?.count ?? 0) }
+            encoded.reserve(rows: rows.count, bytes: size)
             for (key, value) in rows { encoded.append(key: key.bytes, value: value) }
         }
         encoded.sort()
@@ -210,7 +210,7 @@ struct StateStore: Sendable {
             guard let handle = tables[table] else { continue }
             try rows.forEachRow { key, value in
                 if let value {
-                    try txn.put(value, forKey: key, in: handle)
+                    try txn.put(bytes: UnsafeRawBufferPointer(value), forKey: UnsafeRawBufferPointer(key), in: handle)
                 } else {
                     _ = try txn.delete(key: key, in: handle)
                 }
@@ -296,16 +296,45 @@ struct EncodedRows {
     }
 
     /// Puts the rows in LMDB's key order (keys are unique).
+    ///
+    /// The keys of a table share a long prefix (`urn:epc:class:lgtin:…`, `ni:///sha-256;`), so
+    /// each row first gets the eight bytes after the prefix all its keys share, as an integer: most
+    /// comparisons are one integer comparison, without reading the keys.
     mutating func sort() {
+        guard rows.count > 1 else { return }
         var rows = self.rows
         self.rows = []
         bytes.withUnsafeBytes { raw in
-            rows.sort { lhs, rhs in
-                RowKey.precedes(
-                    UnsafeRawBufferPointer(rebasing: raw[lhs.keyStart..<lhs.keyStart + lhs.keyCount]),
-                    UnsafeRawBufferPointer(rebasing: raw[rhs.keyStart..<rhs.keyStart + rhs.keyCount])
-                )
+            func key(_ row: Row) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: raw[row.keyStart..<row.keyStart + row.keyCount])
             }
+            let first = key(rows[0])
+            var shared = first.count
+            for row in rows.dropFirst() where shared > 0 {
+                let other = key(row)
+                var index = 0
+                let limit = min(shared, other.count)
+                while index < limit, first[index] == other[index] { index += 1 }
+                shared = index
+            }
+            var keyed: [(head: UInt64, row: Row)] = []
+            keyed.reserveCapacity(rows.count)
+            for row in rows {
+                // The bytes after the shared prefix, big-endian, zero-padded: a key that ends
+                // sooner pads with zeros and sorts first unless a later byte decides.
+                let bytes = key(row)
+                var head: UInt64 = 0
+                for index in 0..<8 {
+                    let position = shared + index
+                    head = head << 8 | UInt64(position < bytes.count ? bytes[position] : 0)
+                }
+                keyed.append((head, row))
+            }
+            keyed.sort { lhs, rhs in
+                if lhs.head != rhs.head { return lhs.head < rhs.head }
+                return RowKey.precedes(key(lhs.row), key(rhs.row))
+            }
+            for index in keyed.indices { rows[index] = keyed[index].row }
         }
         self.rows = rows
     }
