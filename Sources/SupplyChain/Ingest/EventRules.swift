@@ -547,6 +547,9 @@ extension Rules {
 
     // MARK: Lot master data
 
+    /// The UTF-8 of the suffix that marks a country-of-origin member of master data.
+    private static let countrySuffix = Array("countryOfOrigin".utf8)
+
     /// Master data for a lot made by `event`: the `ilmd` of the event, or its `ct:lots` element for
     /// that lot when an event makes several materials.
     private func masterData(
@@ -605,7 +608,10 @@ extension Rules {
             if total > .one { sink.add(field: base + "/ct:elementContent", "mass fractions add up to more than 1") }
         }
         var country = facility?.country
-        for (key, value) in members ?? [:] where key.hasSuffix("countryOfOrigin") {
+        // Bytes first: a key whose UTF-8 does not end in the ASCII suffix cannot end in it as
+        // characters, and most keys do not.
+        for (key, value) in members ?? [:]
+        where key.utf8.reversed().starts(with: Self.countrySuffix.reversed()) && key.hasSuffix("countryOfOrigin") {
             guard let code = value.stringValue, Country.isValid(code) else {
                 sink.add(field: base + "/" + key, "an ISO 3166-1 alpha-2 code such as AU, CL, CN")
                 continue
