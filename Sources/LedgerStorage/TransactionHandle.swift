@@ -183,6 +183,23 @@ internal import CLMDB
         try unsafe check(rc, "mdb_put", table)
     }
 
+    /// Stores a value for a key lent as raw buffers.
+    func put(
+        bytes value: UnsafeRawBufferPointer,
+        forKey key: UnsafeRawBufferPointer,
+        in table: Table,
+        mode: PutMode
+    ) throws(StorageError) {
+        try unsafe validate(table)
+        let flags = mode.flags.rawValue
+        let rc = unsafe withLMDBValue(key) { key in
+            unsafe withLMDBValue(value) { value in
+                unsafe mdb_put(txn, table.dbi, &key, &value, flags)
+            }
+        }
+        try unsafe check(rc, "mdb_put", table)
+    }
+
     /// Deletes a key, or one of its values in a duplicate-sorted table.
     ///
     /// - Parameters:

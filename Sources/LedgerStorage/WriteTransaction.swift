@@ -87,6 +87,25 @@
         try unsafe handle.put(value, forKey: key, in: table, mode: mode)
     }
 
+    /// Stores a value for a key, both lent as buffers: rows encoded back to back in one buffer
+    /// are written without copying each into arrays, and without generics.
+    ///
+    /// - Parameters:
+    ///   - value: The value's bytes, read only during the call.
+    ///   - key: The key's bytes, 1 to 511, read only during the call.
+    ///   - table: The table to write.
+    ///   - mode: How to treat an existing key or the key order.
+    /// - Throws: As `put(_:forKey:in:mode:)`.
+    @available(*, noasync)
+    public func put(
+        bytes value: UnsafeRawBufferPointer,
+        forKey key: UnsafeRawBufferPointer,
+        in table: Table,
+        mode: PutMode = .upsert
+    ) throws {
+        try unsafe handle.put(bytes: value, forKey: key, in: table, mode: mode)
+    }
+
     /// Deletes a key with all its values.
     ///
     /// - Parameters:

@@ -48,4 +48,35 @@ import Testing
         )
         #expect(edge.canonicalBytes == edge.json.canonicalBytes)
     }
+
+    @Test(arguments: [false, true])
+    func eventRecordBytesAreItsCanonicalJSON(full: Bool) {
+        var effects = EventEffects()
+        if full {
+            effects.created = ["urn:epc:class:lgtin:6900002.000021.LHM-1", "b\"é"]
+            effects.consumed = [("urn:epc:class:lgtin:6900002.000011.SEED-1", "refiner", ExactDecimal(10))]
+            effects.moved = [("lot", "refiner", "cell-maker", ExactDecimal(significand: 25, exponent: -1))]
+            effects.serials = [("urn:epc:id:sgtin:4012345.011111.", 1500), ("p.", 0)]
+            effects.aggregated = ("pack-1", ["cell-1", "cell-2"])
+            effects.disaggregated = ("module-1", [])
+            effects.certified = [("lot", "https://example.com/cert/1")]
+            effects.claims = ["go-1", "go-2"]
+        }
+        let sequence: UInt64 = full ? 9_007_199_254_740_993 : 42
+        let record: JSONValue = [
+            "seq": .number(Double(sequence)), "hash": .string("ni:///sha-256;00ff?ver=CBV2.0"),
+            "type": .string("TransformationEvent"), "actor": .string("refiner"),
+            "eventTime": .string("2026-02-10T02:10:00.000Z"), "effects": effects.json, "submission": .number(41),
+        ]
+        let bytes = EventEffects.eventRecord(
+            sequence: sequence,
+            hash: "ni:///sha-256;00ff?ver=CBV2.0",
+            type: "TransformationEvent",
+            actor: "refiner",
+            eventTime: "2026-02-10T02:10:00.000Z",
+            effects: effects,
+            submission: 41
+        )
+        #expect(bytes == record.canonicalBytes)
+    }
 }

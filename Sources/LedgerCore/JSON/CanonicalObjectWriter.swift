@@ -13,8 +13,16 @@
 /// ```
 package struct CanonicalObjectWriter: ~Copyable {
     private var output: CanonicalOutput
-    /// The last key written, to check the order in debug builds.
-    private var lastKey: String?
+    /// A bit per open object or array, the outermost object's the lowest: set once it has a member
+    /// or element, so that the next one is preceded by a comma.
+    private var started: UInt64 = 0
+    /// How many objects and arrays are open inside the outermost object.
+    private var depth = 0
+    #if DEBUG
+    /// The last key written in each open object (`nil` for an array, or before its first
+    /// member), to check the order.
+    private var lastKeys: [String?] = [nil]
+    #endif
 
     /// Starts an object.
     ///
@@ -35,6 +43,18 @@ package struct CanonicalObjectWriter: ~Copyable {
         member(key, .number(number))
     }
 
+    /// Writes a member whose value is the number `integer`: the same bytes as
+    /// ``member(_:number:)`` with `Double(integer)`, without formatting a double when the integer
+    /// is exact in one (below 2^53, where ECMAScript prints the plain digits).
+    package mutating func member(_ key: String, integer: UInt64) {
+        guard integer < 1 << 53 else {
+            member(key, number: Double(integer))
+            return
+        }
+        writeKey(key)
+        writeDigits(integer)
+    }
+
     /// Writes a member whose value is an array of strings.
     package mutating func member(_ key: String, strings: [String]) {
         writeKey(key)
@@ -52,17 +72,98 @@ package struct CanonicalObjectWriter: ~Copyable {
         _ = value.writeCanonical(into: &output, rejectingReservedKeys: false)
     }
 
+    // MARK: Nested objects and arrays
+
+    /// Opens a member whose value is an object; its members follow, in canonical order, until
+    /// ``closeObject()``.
+    package mutating func openObject(_ key: String) {
+        writeKey(key)
+        open(UInt8(ascii: "{"))
+    }
+
+    /// Opens an object as the next element of the open array; close it with ``closeObject()``.
+    package mutating func openObjectElement() {
+        separate()
+        open(UInt8(ascii: "{"))
+    }
+
+    /// Closes the innermost open object.
+    package mutating func closeObject() {
+        close(UInt8(ascii: "}"))
+    }
+
+    /// Opens a member whose value is an array; its elements follow until ``closeArray()``.
+    package mutating func openArray(_ key: String) {
+        writeKey(key)
+        open(UInt8(ascii: "["))
+    }
+
+    /// Writes a string as the next element of the open array.
+    package mutating func element(string: String) {
+        separate()
+        JSONValue.writeCanonical(string: string, into: &output)
+    }
+
+    /// Closes the innermost open array.
+    package mutating func closeArray() {
+        close(UInt8(ascii: "]"))
+    }
+
     /// Ends the object and returns its bytes.
     package consuming func finish() -> [UInt8] {
+        precondition(depth == 0, "an object or array is still open")
         output.append(UInt8(ascii: "}"))
         return output.withBytes { Array($0) }
     }
 
+    private mutating func open(_ bracket: UInt8) {
+        precondition(depth < 63, "objects and arrays nested too deep")
+        output.append(bracket)
+        depth += 1
+        started &= ~(1 << UInt64(depth))
+        #if DEBUG
+        lastKeys.append(nil)
+        #endif
+    }
+
+    private mutating func close(_ bracket: UInt8) {
+        precondition(depth > 0, "no object or array is open")
+        output.append(bracket)
+        depth -= 1
+        #if DEBUG
+        lastKeys.removeLast()
+        #endif
+    }
+
+    /// A comma before every member or element of the innermost open value but its first.
+    private mutating func separate() {
+        let bit: UInt64 = 1 << UInt64(depth)
+        if started & bit != 0 { output.append(UInt8(ascii: ",")) }
+        started |= bit
+    }
+
     private mutating func writeKey(_ key: String) {
-        assert(lastKey.map { JSONValue.keyPrecedes($0, key) } ?? true, "members out of canonical order at \(key)")
-        if lastKey != nil { output.append(UInt8(ascii: ",")) }
-        lastKey = key
+        #if DEBUG
+        let last = lastKeys[lastKeys.count - 1]
+        assert(last.map { JSONValue.keyPrecedes($0, key) } ?? true, "members out of canonical order at \(key)")
+        lastKeys[lastKeys.count - 1] = key
+        #endif
+        separate()
         JSONValue.writeCanonical(string: key, into: &output)
         output.append(UInt8(ascii: ":"))
+    }
+
+    /// The decimal digits of an integer.
+    private mutating func writeDigits(_ value: UInt64) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
+            var index = 20
+            var remaining = value
+            repeat {
+                index -= 1
+                digits[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: remaining % 10)
+                remaining /= 10
+            } while remaining > 0
+            output.append(UnsafeBufferPointer(rebasing: digits[index..<20]))
+        }
     }
 }

@@ -57,6 +57,92 @@ struct EventEffects {
         return .object(members)
     }
 
+    /// Writes the members of ``json`` into the open object of `writer`: the same bytes, without
+    /// building the value.
+    func write(into writer: inout CanonicalObjectWriter) {
+        if let aggregated {
+            writer.openObject("aggregated")
+            writer.member("children", strings: aggregated.children)
+            writer.member("parent", string: aggregated.parent)
+            writer.closeObject()
+        }
+        if !certified.isEmpty {
+            writer.openArray("certified")
+            for (lot, certificate) in certified {
+                writer.openObjectElement()
+                writer.member("certificate", string: certificate)
+                writer.member("lot", string: lot)
+                writer.closeObject()
+            }
+            writer.closeArray()
+        }
+        if !claims.isEmpty { writer.member("claims", strings: claims) }
+        if !consumed.isEmpty {
+            writer.openArray("consumed")
+            for (lot, actor, kg) in consumed {
+                writer.openObjectElement()
+                writer.member("actor", string: actor)
+                writer.member("kg", string: kg.description)
+                writer.member("lot", string: lot)
+                writer.closeObject()
+            }
+            writer.closeArray()
+        }
+        if !created.isEmpty { writer.member("created", strings: created) }
+        if let disaggregated {
+            writer.openObject("disaggregated")
+            writer.member("children", strings: disaggregated.children)
+            writer.member("parent", string: disaggregated.parent)
+            writer.closeObject()
+        }
+        if !moved.isEmpty {
+            writer.openArray("moved")
+            for (lot, from, to, kg) in moved {
+                writer.openObjectElement()
+                writer.member("from", string: from)
+                writer.member("kg", string: kg.description)
+                writer.member("lot", string: lot)
+                writer.member("to", string: to)
+                writer.closeObject()
+            }
+            writer.closeArray()
+        }
+        if !serials.isEmpty {
+            writer.openArray("serials")
+            for (prefix, last) in serials {
+                writer.openObjectElement()
+                writer.member("last", string: String(last))
+                writer.member("prefix", string: prefix)
+                writer.closeObject()
+            }
+            writer.closeArray()
+        }
+    }
+
+    /// The canonical bytes of an event's record (`sc.events`) as an event that passed the rules
+    /// leaves it: the same bytes as the JSON object of its members, written directly.
+    static func eventRecord(
+        sequence: UInt64,
+        hash: String,
+        type: String,
+        actor: String,
+        eventTime: String,
+        effects: EventEffects,
+        submission: UInt64
+    ) -> [UInt8] {
+        var writer = CanonicalObjectWriter(capacity: 512)
+        writer.member("actor", string: actor)
+        writer.openObject("effects")
+        effects.write(into: &writer)
+        writer.closeObject()
+        writer.member("eventTime", string: eventTime)
+        writer.member("hash", string: hash)
+        writer.member("seq", integer: sequence)
+        writer.member("submission", integer: submission)
+        writer.member("type", string: type)
+        return writer.finish()
+    }
+
     init() {}
 
     init(json: JSONValue) {
@@ -199,20 +285,23 @@ extension Rules {
         }
         guard sink.count == before else { return }
         for claim in claims {
-            store.put(
-                .claims,
-                IndexKey.text(claim),
-                json: ["event": .string(event.eventID), "seq": .number(Double(sequence))]
-            )
+            var writer = CanonicalObjectWriter(capacity: 160)
+            writer.member("event", string: event.eventID)
+            writer.member("seq", integer: sequence)
+            store.put(.claims, IndexKey.text(claim), writer.finish())
         }
         store.put(
             .events,
             IndexKey.text(event.eventID),
-            json: [
-                "seq": .number(Double(sequence)), "hash": .string(event.hashID), "type": .string(event.type.rawValue),
-                "actor": .string(actor.id), "eventTime": .string(event.eventTimeText), "effects": effects.json,
-                "submission": .number(Double(submission)),
-            ]
+            EventEffects.eventRecord(
+                sequence: sequence,
+                hash: event.hashID,
+                type: event.type.rawValue,
+                actor: actor.id,
+                eventTime: event.eventTimeText,
+                effects: effects,
+                submission: submission
+            )
         )
         try recordProcess(event, facility: facility, sequence: sequence, effects: effects, txn)
     }
@@ -255,20 +344,24 @@ extension Rules {
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     ) throws -> Lot? {
-        let field = String(quantity.pointer.dropLast("/quantity".count)) + "/epcClass"
         guard let lot = try lot(quantity.lot, txn) else {
-            sink.add(field: field, "unknown lot \(quantity.lot)")
+            sink.add(field: Self.lotPointer(quantity), "unknown lot \(quantity.lot)")
             return nil
         }
         if let retracted = lot.retractedAt {
-            sink.add(field: field, "lot \(quantity.lot) was retracted (entry \(retracted))")
+            sink.add(field: Self.lotPointer(quantity), "lot \(quantity.lot) was retracted (entry \(retracted))")
             return nil
         }
         return lot
     }
 
-    private func checkTime(_ event: EPCISEvent, of lot: Lot, field: String, sink: ProblemSink) {
-        if let made = EventTime.utcMilliseconds(lot.eventTime), event.eventTime < made {
+    /// The pointer of a quantity element's `epcClass`, for its problems.
+    private static func lotPointer(_ quantity: LotQuantity) -> String {
+        String(quantity.pointer.dropLast("/quantity".count)) + "/epcClass"
+    }
+
+    private mutating func checkTime(_ event: EPCISEvent, of lot: Lot, field: String, sink: ProblemSink) {
+        if let made = madeTime(lot.eventTime), event.eventTime < made {
             sink.add(
                 field: field,
                 "lot \(lot.id) is used at \(event.eventTimeText), before it was made (\(lot.eventTime))"
@@ -278,26 +371,38 @@ extension Rules {
 
     /// Consumes or ships lots: every lot known, made before the event, held by the actor in the
     /// quantity named (summed over the event).
-    private func checkHoldings(
+    private mutating func checkHoldings(
         _ event: EPCISEvent,
         _ quantities: [LotQuantity],
         actor: Actor,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     ) throws -> [(lot: Lot, kg: ExactDecimal, held: ExactDecimal)] {
-        var totals: [String: ExactDecimal] = [:]
-        var order: [String] = []
-        var result: [(Lot, ExactDecimal, ExactDecimal)] = []
+        // Nothing is written while the event is checked, so each lot and its holding are read
+        // once. A few lots are found by a scan, more through an index.
+        var entries: [(lot: Lot, total: ExactDecimal?, held: ExactDecimal?)] = []
+        var order: [Int] = []
+        var positions: [String: Int] = [:]
+        let indexed = quantities.count > 8
         for quantity in quantities {
             guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
             checkTime(event, of: lot, field: quantity.pointer, sink: sink)
-            if totals[lot.id] == nil { order.append(lot.id) }
-            guard let total = (totals[lot.id] ?? .zero).adding(quantity.kg) else {
+            let position: Int
+            if let found = indexed ? positions[lot.id] : entries.firstIndex(where: { $0.lot.id == lot.id }) {
+                position = found
+            } else {
+                entries.append((lot, nil, nil))
+                position = entries.count - 1
+                if indexed { positions[lot.id] = position }
+            }
+            if entries[position].total == nil { order.append(position) }
+            guard let total = (entries[position].total ?? .zero).adding(quantity.kg) else {
                 sink.add(field: quantity.pointer, "the quantities of lot \(lot.id) are too large to add exactly")
                 continue
             }
-            totals[lot.id] = total
-            let held = try holding(lot.id, actor.id, txn)
+            entries[position].total = total
+            let held = try entries[position].held ?? holding(lot.id, actor.id, txn)
+            entries[position].held = held
             if total > held {
                 let holders = held.isPositive ? "holds only \(held) kg" : "holds none"
                 sink.add(
@@ -306,9 +411,12 @@ extension Rules {
                 )
             }
         }
-        for id in order {
-            guard let lot = try lot(id, txn), let total = totals[id] else { continue }
-            result.append((lot, total, try holding(id, actor.id, txn)))
+        var result: [(lot: Lot, kg: ExactDecimal, held: ExactDecimal)] = []
+        result.reserveCapacity(order.count)
+        for position in order {
+            guard let total = entries[position].total else { continue }
+            let held = try entries[position].held ?? holding(entries[position].lot.id, actor.id, txn)
+            result.append((entries[position].lot, total, held))
         }
         return result
     }
@@ -323,20 +431,21 @@ extension Rules {
     {
         var claims: [String] = []
         if let stage = event.ext("lifeCycleStage") {
-            if !LifeCycleStage.allCases.map(\.rawValue).contains(stage.stringValue ?? "") {
+            if LifeCycleStage(rawValue: stage.stringValue ?? "") == nil {
                 sink.add(
                     field: event.extPointer("lifeCycleStage"),
                     "must be one of \(LifeCycleStage.allCases.map(\.rawValue).joined(separator: ", "))"
                 )
             }
         }
-        if let quality = event.ext("dataQuality"), !["primary", "secondary"].contains(quality.stringValue ?? "") {
+        if let quality = event.ext("dataQuality"), quality.stringValue != "primary", quality.stringValue != "secondary"
+        {
             sink.add(field: event.extPointer("dataQuality"), "must be primary or secondary")
         }
         if let electricity = event.ext("electricity") {
             let base = event.extPointer("electricity")
             for (index, supply) in (electricity.arrayValue ?? [electricity]).enumerated() {
-                let reader = FieldReader(supply, path: base + "/\(index)", problems: sink)
+                let reader = FieldReader(supply, parent: base, index: index, problems: sink)
                 guard supply.objectValue != nil else {
                     sink.add(field: reader.path, "an electricity supply is an object {quantity, uom, supply}")
                     continue
@@ -347,8 +456,8 @@ extension Rules {
                         reader.fail("uom", "electricity is in \(MeasureDimension.electricity.acceptedCodes)")
                     }
                 }
-                let kinds = ElectricitySupply.allCases.map(\.rawValue)
-                if let kind = reader.string("supply"), !kinds.contains(kind) {
+                if let kind = reader.string("supply"), ElectricitySupply(rawValue: kind) == nil {
+                    let kinds = ElectricitySupply.allCases.map(\.rawValue)
                     reader.fail("supply", "must be one of \(kinds.joined(separator: ", "))")
                 }
                 if let factor = reader.decimal("kgCO2ePerKWh", required: false), factor.isNegative {
@@ -438,6 +547,9 @@ extension Rules {
 
     // MARK: Lot master data
 
+    /// The UTF-8 of the suffix that marks a country-of-origin member of master data.
+    private static let countrySuffix = Array("countryOfOrigin".utf8)
+
     /// Master data for a lot made by `event`: the `ilmd` of the event, or its `ct:lots` element for
     /// that lot when an event makes several materials.
     private func masterData(
@@ -460,8 +572,9 @@ extension Rules {
             base = "/ilmd/ct:lots/\(index)"
             extensions = EPCISEvent.extensionMembers(of: source, namespaces: event.namespaces)
         }
+        let members = source.objectValue
         func field(_ name: String) -> JSONValue? {
-            source[name] ?? extensions[name]?.value
+            members?[name] ?? extensions[name]?.value
         }
         let material = field("material")?.stringValue
         let validMaterial = material.map { name in
@@ -495,7 +608,10 @@ extension Rules {
             if total > .one { sink.add(field: base + "/ct:elementContent", "mass fractions add up to more than 1") }
         }
         var country = facility?.country
-        for (key, value) in source.objectValue ?? [:] where key.hasSuffix("countryOfOrigin") {
+        // Bytes first: a key whose UTF-8 does not end in the ASCII suffix cannot end in it as
+        // characters, and most keys do not.
+        for (key, value) in members ?? [:]
+        where key.utf8.reversed().starts(with: Self.countrySuffix.reversed()) && key.hasSuffix("countryOfOrigin") {
             guard let code = value.stringValue, Country.isValid(code) else {
                 sink.add(field: base + "/" + key, "an ISO 3166-1 alpha-2 code such as AU, CL, CN")
                 continue
@@ -532,20 +648,23 @@ extension Rules {
 
     private func checkNewLot(
         _ quantity: LotQuantity,
-        inputs: [String],
+        inputs: [LotQuantity],
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     )
         throws
     {
-        let field = String(quantity.pointer.dropLast("/quantity".count)) + "/epcClass"
-        if inputs.contains(quantity.lot) {
-            sink.add(field: field, "lot \(quantity.lot) is both consumed and produced by this event (a cycle)")
+        if inputs.contains(where: { $0.lot == quantity.lot }) {
+            sink.add(
+                field: Self.lotPointer(quantity),
+                "lot \(quantity.lot) is both consumed and produced by this event (a cycle)"
+            )
             return
         }
         guard try lot(quantity.lot, txn) != nil else { return }
+        let field = Self.lotPointer(quantity)
         // An existing lot: is it upstream of the inputs (a cycle), or just made twice?
-        var frontier = inputs
+        var frontier = inputs.map(\.lot)
         var seen: Set<String> = []
         while let next = frontier.popLast() {
             guard seen.insert(next).inserted, seen.count < 100_000 else { continue }
@@ -586,7 +705,7 @@ extension Rules {
         guard sink.count == before else { return }
         for lot in lots {
             putLot(lot)
-            store.put(.lineage, IndexKey.text(lot.id), LotCard(lot: lot, inputs: []).encoded)
+            store.put(.lineage, IndexKey.text(lot.id), LotCard.encoded(lot: lot, inputs: []))
             setHolding(lot.id, actor.id, lot.producedKg)
             effects.created.append(lot.id)
         }
@@ -605,14 +724,19 @@ extension Rules {
         let consumed = try checkHoldings(event, event.inputs, actor: actor, sink: sink, txn)
         let inputIDs = consumed.map(\.lot.id)
         var outputs: [Lot] = []
-        var seen: Set<String> = []
         var totalOut = ExactDecimal.zero
-        for quantity in event.outputs {
-            if !seen.insert(quantity.lot).inserted {
+        // A few outputs are checked for repeats by a scan, more through a set.
+        var seen: Set<String> = []
+        let scan = event.outputs.count <= 16
+        for (position, quantity) in event.outputs.enumerated() {
+            let repeated =
+                scan
+                ? event.outputs[..<position].contains { $0.lot == quantity.lot } : !seen.insert(quantity.lot).inserted
+            if repeated {
                 sink.add(field: quantity.pointer, "lot \(quantity.lot) appears twice among the outputs")
                 continue
             }
-            try checkNewLot(quantity, inputs: event.inputs.map(\.lot), sink: sink, txn)
+            try checkNewLot(quantity, inputs: event.inputs, sink: sink, txn)
             let lot = newLot(
                 quantity,
                 event: event,
@@ -669,7 +793,7 @@ extension Rules {
                 store.put(.edgesUp, IndexKey.edge(output.id, input.id, sequence), value)
                 store.put(.edgesDown, IndexKey.edge(input.id, output.id, sequence), value)
             }
-            store.put(.lineage, IndexKey.text(output.id), LotCard(lot: output, inputs: edges).encoded)
+            store.put(.lineage, IndexKey.text(output.id), LotCard.encoded(lot: output, inputs: edges))
         }
     }
 

@@ -13,8 +13,21 @@ struct Rules {
     /// submission names one.
     private var facilities: [String: Facility] = [:]
 
+    /// Lots' event times as milliseconds, by text: the lots a batch uses are few beside its
+    /// events, and each use checks the event against the time its lot was made.
+    private var madeTimes: [String: Int64] = [:]
+
     init(store: StateStore) {
         self.store = store
+    }
+
+    /// The milliseconds of a lot's event time (RFC 3339), parsed once per batch.
+    mutating func madeTime(_ text: String) -> Int64? {
+        if let milliseconds = madeTimes[text] { return milliseconds }
+        guard let milliseconds = EventTime.utcMilliseconds(text) else { return nil }
+        if madeTimes.count >= 4096 { madeTimes.removeAll(keepingCapacity: true) }
+        madeTimes[text] = milliseconds
+        return milliseconds
     }
 
     // MARK: Reads

@@ -69,7 +69,7 @@ enum IndexTable: String, CaseIterable, Sendable {
 struct StateStore: Sendable {
     private var pending: [IndexTable: [RowKey: [UInt8]?]] = [:]
     /// Lots written by the batch, by identifier.
-    private var lots: [String: Lot] = [:]
+    private var lots: [TextKey: Lot] = [:]
     /// Holdings written by the batch; `nil` for a row deleted (nothing held).
     private var holdings: [HoldingKey: ExactDecimal?] = [:]
     /// When set, storage is never read: the overlay is the whole state.
@@ -117,7 +117,7 @@ struct StateStore: Sendable {
     mutating func reserveCapacity(events: Int) {
         lots.reserveCapacity(events)
         holdings.reserveCapacity(events)
-        for table in [IndexTable.events, .edgesUp, .edgesDown] {
+        for table in [IndexTable.events, .edgesUp, .edgesDown, .lineage, .processes] {
             pending[table, default: [:]].reserveCapacity(events)
         }
     }
@@ -126,12 +126,12 @@ struct StateStore: Sendable {
 
     /// A lot as the batch left it, or as stored.
     func lot(_ id: String, _ txn: borrowing ReadTransaction) throws -> Lot? {
-        if let lot = lots[id] { return lot }
+        if let lot = lots[TextKey(id)] { return lot }
         return try stored(.lots, IndexKey.text(id), txn).flatMap { try Lot(json: JSONValue(parsing: $0)) }
     }
 
     mutating func putLot(_ lot: Lot) {
-        lots[lot.id] = lot
+        lots[TextKey(lot.id)] = lot
     }
 
     /// The kilograms `actor` holds of `lot`; zero when there is no row.
@@ -182,34 +182,37 @@ struct StateStore: Sendable {
         return best.map { (key: $0.0, value: $0.1) }
     }
 
-    /// The overlay's rows of `table`, with `nil` for a deleted row, in key order.
-    private func sortedRows(_ table: IndexTable) -> [(key: RowKey, value: [UInt8]?)] {
-        var rows: [(key: RowKey, value: [UInt8]?)]
+    /// The overlay's rows of `table`, encoded, in key order.
+    private func encodedRows(_ table: IndexTable) -> EncodedRows {
+        var encoded = EncodedRows()
         switch table {
         case .lots:
-            rows = lots.map { (RowKey(IndexKey.text($0.key)), $0.value.canonicalBytes) }
+            encoded.reserve(rows: lots.count, bytes: lots.count * 480)
+            for (key, lot) in lots { encoded.append(key: key.text, value: lot.canonicalBytes) }
         case .holdings:
-            rows = holdings.map { key, kg in
-                (RowKey(IndexKey.pair(key.lot, key.actor)), kg.map { Array($0.description.utf8) })
-            }
+            encoded.reserve(rows: holdings.count, bytes: holdings.count * 96)
+            for (key, kg) in holdings { encoded.append(key: key.lot, key.actor, value: kg?.description) }
         default:
-            rows = (pending[table] ?? [:]).map { ($0.key, $0.value) }
+            let rows = pending[table] ?? [:]
+            let size = rows.reduce(0) { $0 + $1.key.bytes.count + ($1.value?.count ?? 0) }
+            encoded.reserve(rows: rows.count, bytes: size)
+            for (key, value) in rows { encoded.append(key: key.bytes, value: value) }
         }
-        rows.sort { $0.key < $1.key }
-        return rows
+        encoded.sort()
+        return encoded
     }
 
     /// Writes the overlay in key order; the tables' rows are encoded and sorted on all cores.
     func flush(into txn: borrowing WriteTransaction) throws {
         let written = IndexTable.allCases.filter { tables[$0] != nil }
-        let encoded = Parallel.map(written.count) { [self] in sortedRows(written[$0]) }
+        let encoded = Parallel.map(written.count) { [self] in encodedRows(written[$0]) }
         for (table, rows) in zip(written, encoded) {
             guard let handle = tables[table] else { continue }
-            for (key, value) in rows {
+            try rows.forEachRow { key, value in
                 if let value {
-                    try txn.put(value, forKey: key.bytes, in: handle)
+                    try txn.put(bytes: UnsafeRawBufferPointer(value), forKey: UnsafeRawBufferPointer(key), in: handle)
                 } else {
-                    _ = try txn.delete(key: key.bytes, in: handle)
+                    _ = try txn.delete(key: key, in: handle)
                 }
             }
         }
@@ -218,59 +221,247 @@ struct StateStore: Sendable {
     /// The non-deleted rows of the overlay, for the audit's comparison.
     func rows(_ table: IndexTable) -> [[UInt8]: [UInt8]] {
         var result: [[UInt8]: [UInt8]] = [:]
-        for (key, value) in sortedRows(table) {
-            if let value { result[key.bytes] = value }
+        encodedRows(table).forEachRow { key, value in
+            if let value { result[Array(key)] = Array(value) }
         }
         return result
     }
 }
 
-/// A row key in the overlay.
-///
-/// It hashes its bytes as one block: an `[UInt8]` feeds the hasher byte by byte, which showed up
-/// when a submission's overlay holds tens of thousands of rows.
-struct RowKey: Hashable, Comparable, Sendable {
-    var bytes: [UInt8]
-
-    init(_ bytes: [UInt8]) {
-        self.bytes = bytes
+/// The overlay's rows of one table, encoded: keys and values back to back in one buffer, and a
+/// list of where each row is, which sorts and is walked without copying a reference-counted value
+/// per row.
+struct EncodedRows {
+    /// Where a row's key and value are in ``bytes``.
+    struct Row {
+        var keyStart: Int
+        var keyCount: Int
+        var valueStart: Int
+        /// -1 for a deleted row.
+        var valueCount: Int
     }
 
-    func hash(into hasher: inout Hasher) {
-        bytes.withUnsafeBytes { hasher.combine(bytes: $0) }
+    private var bytes: [UInt8] = []
+    private var rows: [Row] = []
+
+    mutating func reserve(rows count: Int, bytes size: Int) {
+        rows.reserveCapacity(count)
+        bytes.reserveCapacity(size)
     }
 
-    static func == (lhs: RowKey, rhs: RowKey) -> Bool { lhs.bytes == rhs.bytes }
+    /// Adds a row with a byte key; a `nil` value deletes the row.
+    mutating func append(key: [UInt8], value: [UInt8]?) {
+        let keyStart = bytes.count
+        bytes.append(contentsOf: key)
+        appendValue(value, keyStart: keyStart)
+    }
 
-    /// LMDB's default key order: bytes compared as unsigned, a prefix first.
-    static func < (lhs: RowKey, rhs: RowKey) -> Bool { precedes(lhs.bytes, rhs.bytes) }
+    /// Adds a row with a text key.
+    mutating func append(key: String, value: [UInt8]) {
+        let keyStart = bytes.count
+        bytes.appendUTF8(key)
+        appendValue(value, keyStart: keyStart)
+    }
 
-    static func precedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
-        lhs.withUnsafeBytes { left in
-            rhs.withUnsafeBytes { right in
-                let common = min(left.count, right.count)
+    /// Adds a row with a pair key (`first` ‖ 0 ‖ `second`) and a text value; a `nil` value deletes
+    /// the row.
+    mutating func append(key first: String, _ second: String, value: String?) {
+        let keyStart = bytes.count
+        bytes.appendUTF8(first)
+        bytes.append(0)
+        bytes.appendUTF8(second)
+        let valueStart = bytes.count
+        if let value { bytes.appendUTF8(value) }
+        rows.append(
+            Row(
+                keyStart: keyStart,
+                keyCount: valueStart - keyStart,
+                valueStart: valueStart,
+                valueCount: value == nil ? -1 : bytes.count - valueStart
+            )
+        )
+    }
+
+    private mutating func appendValue(_ value: [UInt8]?, keyStart: Int) {
+        let valueStart = bytes.count
+        if let value { bytes.append(contentsOf: value) }
+        rows.append(
+            Row(
+                keyStart: keyStart,
+                keyCount: valueStart - keyStart,
+                valueStart: valueStart,
+                valueCount: value == nil ? -1 : bytes.count - valueStart
+            )
+        )
+    }
+
+    /// Puts the rows in LMDB's key order (keys are unique).
+    ///
+    /// The keys of a table share a long prefix (`urn:epc:class:lgtin:…`, `ni:///sha-256;`), so
+    /// each row first gets the eight bytes after the prefix all its keys share, as an integer: most
+    /// comparisons are one integer comparison, without reading the keys.
+    mutating func sort() {
+        guard rows.count > 1 else { return }
+        var rows = self.rows
+        self.rows = []
+        bytes.withUnsafeBytes { raw in
+            func key(_ row: Row) -> UnsafeRawBufferPointer {
+                UnsafeRawBufferPointer(rebasing: raw[row.keyStart..<row.keyStart + row.keyCount])
+            }
+            let first = key(rows[0])
+            var shared = first.count
+            for row in rows.dropFirst() where shared > 0 {
+                let other = key(row)
                 var index = 0
-                // Eight bytes at a time: keys of one table often share a long prefix.
-                while index + 8 <= common {
-                    let a = UInt64(bigEndian: left.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-                    let b = UInt64(bigEndian: right.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-                    if a != b { return a < b }
-                    index += 8
+                let limit = min(shared, other.count)
+                while index < limit, first[index] == other[index] { index += 1 }
+                shared = index
+            }
+            var keyed: [(head: UInt64, row: Row)] = []
+            keyed.reserveCapacity(rows.count)
+            for row in rows {
+                // The bytes after the shared prefix, big-endian, zero-padded: a key that ends
+                // sooner pads with zeros and sorts first unless a later byte decides.
+                let bytes = key(row)
+                var head: UInt64 = 0
+                for index in 0..<8 {
+                    let position = shared + index
+                    head = head << 8 | UInt64(position < bytes.count ? bytes[position] : 0)
                 }
-                while index < common {
-                    if left[index] != right[index] { return left[index] < right[index] }
-                    index += 1
-                }
-                return left.count < right.count
+                keyed.append((head, row))
+            }
+            keyed.sort { lhs, rhs in
+                if lhs.head != rhs.head { return lhs.head < rhs.head }
+                return RowKey.precedes(key(lhs.row), key(rhs.row))
+            }
+            for index in keyed.indices { rows[index] = keyed[index].row }
+        }
+        self.rows = rows
+    }
+
+    /// Calls `body` with each row's key and value (`nil` for a deleted row), in order; the buffers
+    /// are valid only inside the call.
+    func forEachRow(
+        _ body: (UnsafeBufferPointer<UInt8>, UnsafeBufferPointer<UInt8>?) throws -> Void
+    ) rethrows {
+        try bytes.withUnsafeBufferPointer { buffer in
+            for row in rows {
+                let key = UnsafeBufferPointer(rebasing: buffer[row.keyStart..<row.keyStart + row.keyCount])
+                let value =
+                    row.valueCount < 0
+                    ? nil : UnsafeBufferPointer(rebasing: buffer[row.valueStart..<row.valueStart + row.valueCount])
+                try body(key, value)
             }
         }
     }
 }
 
-/// The key of a holding in the overlay.
+/// A 64-bit digest of a key's bytes, computed once per key so that the overlay's dictionaries
+/// hash one word and tell most keys apart without reading their bytes.
+///
+/// A submission's overlay holds tens of thousands of rows: a probe that compares the bytes of each
+/// key on its way reads another allocation per step, and SipHash over a 40-byte key costs more
+/// than this mix. It is not a defence against chosen collisions (the `Hasher` that the
+/// dictionaries seed per process still spreads the digests); equal digests only cost a comparison.
+enum KeyDigest {
+    static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
+        var digest: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
+        var index = 0
+        while index + 8 <= bytes.count {
+            digest = (digest ^ bytes.loadUnaligned(fromByteOffset: index, as: UInt64.self)) &* 0xFF51_AFD7_ED55_8CCD
+            digest ^= digest >> 32
+            index += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while index < bytes.count {
+            tail |= UInt64(bytes[index]) << shift
+            shift += 8
+            index += 1
+        }
+        digest = (digest ^ tail) &* 0xC4CE_B9FE_1A85_EC53
+        return digest ^ (digest >> 29)
+    }
+
+    static func of(_ text: String) -> UInt64 {
+        if let digest = text.utf8.withContiguousStorageIfAvailable({ of(UnsafeRawBufferPointer($0)) }) {
+            return digest
+        }
+        return Array(text.utf8).withUnsafeBytes { of($0) }
+    }
+}
+
+/// A text key of the overlay (a lot's identifier) with its ``KeyDigest``.
+struct TextKey: Hashable, Sendable {
+    let text: String
+    let digest: UInt64
+
+    init(_ text: String) {
+        self.text = text
+        digest = KeyDigest.of(text)
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+
+    static func == (lhs: TextKey, rhs: TextKey) -> Bool { lhs.digest == rhs.digest && lhs.text == rhs.text }
+}
+
+/// A row key in the overlay, with its ``KeyDigest``.
+struct RowKey: Hashable, Comparable, Sendable {
+    let bytes: [UInt8]
+    let digest: UInt64
+
+    init(_ bytes: [UInt8]) {
+        self.bytes = bytes
+        digest = bytes.withUnsafeBytes { KeyDigest.of($0) }
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+
+    static func == (lhs: RowKey, rhs: RowKey) -> Bool { lhs.digest == rhs.digest && lhs.bytes == rhs.bytes }
+
+    /// LMDB's default key order: bytes compared as unsigned, a prefix first.
+    static func < (lhs: RowKey, rhs: RowKey) -> Bool { precedes(lhs.bytes, rhs.bytes) }
+
+    static func precedes(_ lhs: [UInt8], _ rhs: [UInt8]) -> Bool {
+        lhs.withUnsafeBytes { left in rhs.withUnsafeBytes { right in precedes(left, right) } }
+    }
+
+    static func precedes(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Bool {
+        let common = min(left.count, right.count)
+        var index = 0
+        // Eight bytes at a time: keys of one table often share a long prefix.
+        while index + 8 <= common {
+            let a = UInt64(bigEndian: left.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            let b = UInt64(bigEndian: right.loadUnaligned(fromByteOffset: index, as: UInt64.self))
+            if a != b { return a < b }
+            index += 8
+        }
+        while index < common {
+            if left[index] != right[index] { return left[index] < right[index] }
+            index += 1
+        }
+        return left.count < right.count
+    }
+}
+
+/// The key of a holding in the overlay, with a ``KeyDigest`` of both parts.
 struct HoldingKey: Hashable, Sendable {
-    var lot: String
-    var actor: String
+    let lot: String
+    let actor: String
+    let digest: UInt64
+
+    init(lot: String, actor: String) {
+        self.lot = lot
+        self.actor = actor
+        digest = KeyDigest.of(lot) &* 0x9E37_79B9_7F4A_7C15 ^ KeyDigest.of(actor)
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+
+    static func == (lhs: HoldingKey, rhs: HoldingKey) -> Bool {
+        lhs.digest == rhs.digest && lhs.lot == rhs.lot && lhs.actor == rhs.actor
+    }
 }
 
 /// Index keys.
@@ -278,11 +469,24 @@ enum IndexKey {
     static func text(_ value: String) -> [UInt8] { Array(value.utf8) }
 
     static func pair(_ first: String, _ second: String) -> [UInt8] {
-        Array(first.utf8) + [0] + Array(second.utf8)
+        var key: [UInt8] = []
+        key.reserveCapacity(first.utf8.count + second.utf8.count + 1)
+        key.appendUTF8(first)
+        key.append(0)
+        key.appendUTF8(second)
+        return key
     }
 
+    /// `first` ‖ 0 ‖ `second` ‖ 0 ‖ BE64(`sequence`), in one allocation.
     static func edge(_ first: String, _ second: String, _ sequence: UInt64) -> [UInt8] {
-        pair(first, second) + [0] + BigEndianKey.encode(sequence)
+        var key: [UInt8] = []
+        key.reserveCapacity(first.utf8.count + second.utf8.count + 10)
+        key.appendUTF8(first)
+        key.append(0)
+        key.appendUTF8(second)
+        key.append(0)
+        withUnsafeBytes(of: sequence.bigEndian) { key.append(contentsOf: $0) }
+        return key
     }
 
     static func serial(prefix: String, last: UInt64) -> [UInt8] {
@@ -291,5 +495,14 @@ enum IndexKey {
 
     static func lotSerial(_ lot: String, prefix: String, last: UInt64) -> [UInt8] {
         Array(lot.utf8) + [0] + serial(prefix: prefix, last: last)
+    }
+}
+
+extension [UInt8] {
+    /// Appends a string's UTF-8 in one copy.
+    mutating func appendUTF8(_ text: String) {
+        if text.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
+            append(contentsOf: Array(text.utf8))
+        }
     }
 }

@@ -23,13 +23,16 @@ struct BinaryWriter {
     }
 
     mutating func u64(_ value: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) { bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(shift))) }
+        withUnsafeBytes(of: value.littleEndian) { bytes.append(contentsOf: $0) }
     }
 
+    /// The UTF-8 length (as `u16`, clamped) and at most 65,535 bytes of it, copied in one piece.
     mutating func string(_ value: String) {
-        let utf8 = value.utf8
-        u16(utf8.count)
-        bytes.append(contentsOf: utf8.prefix(Int(UInt16.max)))
+        var value = value
+        value.withUTF8 { utf8 in
+            u16(utf8.count)
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8.prefix(Int(UInt16.max))))
+        }
     }
 
     mutating func optionalString(_ value: String?) { string(value ?? "") }

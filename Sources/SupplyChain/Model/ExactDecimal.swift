@@ -101,6 +101,11 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
     /// Returns `nil` for non-finite numbers.
     public init?(_ value: Double) {
         guard value.isFinite else { return nil }
+        // An integer below 2^53 prints as its digits: no need to format and parse them.
+        if value.magnitude < 9_007_199_254_740_992, value == value.rounded(.towardZero) {
+            self.init(significand: Int128(Int64(value)), exponent: 0)
+            return
+        }
         self.init(JSONValue.canonicalNumber(value))
     }
 

@@ -1,18 +1,57 @@
 import LedgerCore
 
 /// Typed reads from a JSON object that report the field by its JSON pointer.
+///
+/// The pointer is spelled out only when a problem names it: a reader made for an array element
+/// keeps its parent's pointer, the member name and the index apart until then.
 struct FieldReader {
     let value: JSONValue
-    let path: String
     let problems: ProblemSink
+    /// The pointer of the value, or of the object holding the array that holds it.
+    private let base: String
+    /// The member of `base` holding the array, for an array element.
+    private let member: String?
+    /// The position in that array, for an array element.
+    private let index: Int?
 
     init(_ value: JSONValue, path: String = "", problems: ProblemSink) {
         self.value = value
-        self.path = path
+        self.base = path
+        self.member = nil
+        self.index = nil
         self.problems = problems
     }
 
+    /// A reader for element `index` of the array at `parent` (a JSON pointer).
+    init(_ value: JSONValue, parent: String, index: Int, problems: ProblemSink) {
+        self.value = value
+        self.base = parent
+        self.member = nil
+        self.index = index
+        self.problems = problems
+    }
+
+    private init(_ value: JSONValue, base: String, member: String, index: Int, problems: ProblemSink) {
+        self.value = value
+        self.base = base
+        self.member = member
+        self.index = index
+        self.problems = problems
+    }
+
+    /// The JSON pointer of the value.
+    var path: String {
+        var path = base
+        if let member { path = Self.pointer(member, in: path) }
+        if let index { path += "/" + String(index) }
+        return path
+    }
+
     func pointer(_ key: String) -> String {
+        Self.pointer(key, in: path)
+    }
+
+    private static func pointer(_ key: String, in path: String) -> String {
         guard key.utf8.contains(where: { $0 == 0x7e || $0 == 0x2f }) else { return path + "/" + key }
         return path + "/" + key.replacing("~", with: "~0").replacing("/", with: "~1")
     }
@@ -79,7 +118,10 @@ struct FieldReader {
             fail(key, "must be an array")
             return nil
         }
-        return elements.enumerated().map { FieldReader($1, path: pointer(key) + "/\($0)", problems: problems) }
+        let base = path
+        return elements.enumerated().map {
+            FieldReader($1, base: base, member: key, index: $0, problems: problems)
+        }
     }
 }
 

@@ -92,6 +92,57 @@ public struct LotCard: Sendable, Hashable {
     private static let version: UInt8 = 1
 
     var encoded: [UInt8] {
+        Self.encode(
+            id: id,
+            material: material,
+            grade: grade,
+            countryOfOrigin: countryOfOrigin,
+            facility: facility,
+            createdBy: createdBy,
+            createdAt: createdAt,
+            eventTime: eventTime,
+            producedKg: producedKg,
+            retractedAt: retractedAt,
+            elementContent: elementContent,
+            certifications: certifications,
+            inputs: inputs
+        )
+    }
+
+    /// The encoding of `LotCard(lot: lot, inputs: inputs)`, without making the card.
+    static func encoded(lot: Lot, inputs: [LineageEdge]) -> [UInt8] {
+        encode(
+            id: lot.id,
+            material: lot.material,
+            grade: lot.grade,
+            countryOfOrigin: lot.countryOfOrigin,
+            facility: lot.facility,
+            createdBy: lot.createdBy,
+            createdAt: lot.createdAt,
+            eventTime: lot.eventTime,
+            producedKg: lot.producedKg,
+            retractedAt: nil,
+            elementContent: lot.elementContent,
+            certifications: [],
+            inputs: inputs
+        )
+    }
+
+    private static func encode(
+        id: String,
+        material: String?,
+        grade: String?,
+        countryOfOrigin: String?,
+        facility: String,
+        createdBy: String,
+        createdAt: UInt64,
+        eventTime: String,
+        producedKg: ExactDecimal,
+        retractedAt: UInt64?,
+        elementContent: [String: ExactDecimal],
+        certifications: [(certificate: String, sequenceNumber: UInt64)],
+        inputs: [LineageEdge]
+    ) -> [UInt8] {
         var writer = BinaryWriter(version: Self.version)
         writer.string(id)
         writer.optionalString(material)
@@ -103,9 +154,8 @@ public struct LotCard: Sendable, Hashable {
         writer.string(eventTime)
         writer.decimal(producedKg)
         writer.u64(retractedAt.map { $0 + 1 } ?? 0)
-        let elements = elementContent.sorted { $0.key < $1.key }
-        writer.u16(elements.count)
-        for (element, fraction) in elements {
+        writer.u16(elementContent.count)
+        for (element, fraction) in elementContent.sorted(by: { $0.key < $1.key }) {
             writer.string(element)
             writer.decimal(fraction)
         }

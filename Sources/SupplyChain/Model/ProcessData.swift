@@ -238,11 +238,11 @@ public struct ProcessData: Sendable, Hashable {
         stage = event.ext("lifeCycleStage")?.stringValue.flatMap(LifeCycleStage.init(rawValue:))
         dataQuality = event.ext("dataQuality")?.stringValue
         let sink = ProblemSink()
-        func list(_ name: String) -> [FieldReader] {
-            guard let value = event.ext(name) else { return [] }
+        func list(_ value: JSONValue?) -> [FieldReader] {
+            guard let value else { return [] }
             return (value.arrayValue ?? [value]).map { FieldReader($0, problems: sink) }
         }
-        for supply in list("electricity") {
+        for supply in list(event.ext("electricity")) {
             guard let quantity = supply.decimal("quantity"), let uom = supply.string("uom"),
                 let kWh = MeasureDimension.electricity.toBase(quantity, code: uom),
                 let kind = supply.string("supply").flatMap(ElectricitySupply.init(rawValue:))
@@ -257,7 +257,7 @@ public struct ProcessData: Sendable, Hashable {
                 )
             )
         }
-        for fuel in list("fuels") {
+        for fuel in list(event.ext("fuels")) {
             guard let name = fuel.string("fuel"), let quantity = fuel.decimal("quantity"), let uom = fuel.string("uom")
             else { continue }
             let units: [(MeasureDimension, String)] = [(.energy, "MJ"), (.mass, "kg"), (.volume, "L")]
@@ -271,7 +271,7 @@ public struct ProcessData: Sendable, Hashable {
         if let emissions = event.ext("directEmissions") {
             directKgCO2e = FieldReader(emissions, problems: sink).decimal("kgCO2e")
         }
-        for leg in list("transport") {
+        for leg in list(event.ext("transport")) {
             guard let mode = leg.string("mode").flatMap(TransportMode.init(rawValue:)),
                 let distance = leg.decimal("distance"), let distanceUom = leg.string("distanceUom"),
                 let km = MeasureDimension.distance.toBase(distance, code: distanceUom),
@@ -281,15 +281,17 @@ public struct ProcessData: Sendable, Hashable {
             else { continue }
             transport.append(TransportLeg(mode: mode, km: km, tonnes: tonnes))
         }
-        for price in list("coProductPrices") {
+        for price in list(event.ext("coProductPrices")) {
             guard let lot = price.string("epcClass"), let value = price.decimal("pricePerKg") else { continue }
             prices[lot] = value
             currency = currency ?? price.string("currency")
         }
-        let created = Set(effects.created)
-        outputs = (event.type == .transformationEvent ? event.outputs : event.quantities)
-            .filter { created.contains($0.lot) }
-            .map { LotMass(lot: $0.lot, kg: $0.kg) }
+        // An event makes a few lots: a scan finds them without building a set.
+        let created = effects.created.count > 8 ? Set(effects.created) : nil
+        for quantity in event.type == .transformationEvent ? event.outputs : event.quantities
+        where created?.contains(quantity.lot) ?? effects.created.contains(quantity.lot) {
+            outputs.append(LotMass(lot: quantity.lot, kg: quantity.kg))
+        }
         inputs = effects.consumed.map { LotMass(lot: $0.lot, kg: $0.kg) }
         shipped = effects.moved.map { LotMass(lot: $0.lot, kg: $0.kg) }
         parent = effects.aggregated?.parent

@@ -295,7 +295,7 @@ public struct Lot: Sendable, Hashable {
         if commissionedKg.isPositive { writer.member("commissionedKg", string: commissionedKg.description) }
         writer.member("consumedKg", string: consumedKg.description)
         if let countryOfOrigin { writer.member("countryOfOrigin", string: countryOfOrigin) }
-        writer.member("createdAt", number: Double(createdAt))
+        writer.member("createdAt", integer: createdAt)
         writer.member("createdBy", string: createdBy)
         if !elementContent.isEmpty {
             writer.member("elementContent", .object(elementContent.mapValues { .string($0.description) }))
@@ -307,7 +307,7 @@ public struct Lot: Sendable, Hashable {
         writer.member("inputs", strings: inputs)
         if let material { writer.member("material", string: material) }
         writer.member("producedKg", string: producedKg.description)
-        if let retractedAt { writer.member("retractedAt", number: Double(retractedAt)) }
+        if let retractedAt { writer.member("retractedAt", integer: retractedAt) }
         return writer.finish()
     }
 
@@ -397,7 +397,7 @@ public struct LineageEdge: Sendable, Hashable {
         writer.member("event", string: eventID)
         writer.member("from", string: from)
         writer.member("kg", string: kg.description)
-        writer.member("seq", number: Double(sequenceNumber))
+        writer.member("seq", integer: sequenceNumber)
         writer.member("to", string: to)
         return writer.finish()
     }
