@@ -145,6 +145,13 @@ extension EventHashID {
             ends.reserveCapacity(64)
         }
 
+        /// Empties the writer, keeping the capacity of its buffers.
+        mutating func reset() {
+            out.removeAll(keepingCapacity: true)
+            value.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+        }
+
         /// Writes the elements of `order`, each group of equal names sorted, and removes from
         /// `children` what was written, as `_recurse_through_children_in_order` does.
         ///

@@ -1,20 +1,58 @@
 import LedgerCore
 
 /// Typed reads from a JSON object that report the field by its JSON pointer.
+///
+/// The pointer of an array element is only spelled out when a problem or a caller asks for it:
+/// reading a valid document builds none of the element paths it never reports.
 struct FieldReader {
     let value: JSONValue
-    let path: String
+    /// The pointer of the container, or of the value itself when ``index`` is negative.
+    private let base: String
+    /// The value's index in the array at ``base``, or -1.
+    private let index: Int
     let problems: ProblemSink
 
     init(_ value: JSONValue, path: String = "", problems: ProblemSink) {
         self.value = value
-        self.path = path
+        self.base = path
+        self.index = -1
         self.problems = problems
     }
 
+    /// A reader of element `index` of the array whose pointer is `array`.
+    private init(element value: JSONValue, of array: String, at index: Int, problems: ProblemSink) {
+        self.value = value
+        self.base = array
+        self.index = index
+        self.problems = problems
+    }
+
+    /// The JSON pointer of the value.
+    var path: String {
+        guard index >= 0 else { return base }
+        return Self.joined(base, String(index))
+    }
+
     func pointer(_ key: String) -> String {
-        guard key.utf8.contains(where: { $0 == 0x7e || $0 == 0x2f }) else { return path + "/" + key }
+        guard key.utf8.contains(where: { $0 == 0x7e || $0 == 0x2f }) else {
+            guard index >= 0 else { return Self.joined(base, key) }
+            return Self.joined(base, String(index), key)
+        }
         return path + "/" + key.replacing("~", with: "~0").replacing("/", with: "~1")
+    }
+
+    /// `base/first[/second]`, allocated once.
+    private static func joined(_ base: String, _ first: String, _ second: String? = nil) -> String {
+        var text = ""
+        text.reserveCapacity(base.utf8.count + first.utf8.count + (second?.utf8.count ?? -1) + 2)
+        text += base
+        text += "/"
+        text += first
+        if let second {
+            text += "/"
+            text += second
+        }
+        return text
     }
 
     subscript(key: String) -> JSONValue? { value[key] }
@@ -25,7 +63,12 @@ struct FieldReader {
 
     /// A required or optional string.
     func string(_ key: String, required: Bool = true, maxLength: Int = 1024) -> String? {
-        guard let member = value[key] else {
+        string(key, member: value[key], required: required, maxLength: maxLength)
+    }
+
+    /// A required or optional string, given the member already looked up (`nil` when absent).
+    func string(_ key: String, member: JSONValue?, required: Bool = true, maxLength: Int = 1024) -> String? {
+        guard let member else {
             if required { fail(key, "is required") }
             return nil
         }
@@ -42,7 +85,12 @@ struct FieldReader {
 
     /// A decimal given as a JSON number or a decimal string.
     func decimal(_ key: String, required: Bool = true) -> ExactDecimal? {
-        guard let member = value[key] else {
+        decimal(key, member: value[key], required: required)
+    }
+
+    /// A decimal given as a JSON number or a decimal string, given the member already looked up.
+    func decimal(_ key: String, member: JSONValue?, required: Bool = true) -> ExactDecimal? {
+        guard let member else {
             if required { fail(key, "is required") }
             return nil
         }
@@ -66,12 +114,22 @@ struct FieldReader {
     }
 
     func child(_ key: String) -> FieldReader? {
-        guard let member = value[key] else { return nil }
+        child(key, member: value[key])
+    }
+
+    /// The reader of a member already looked up, or `nil` when it is absent.
+    func child(_ key: String, member: JSONValue?) -> FieldReader? {
+        guard let member else { return nil }
         return FieldReader(member, path: pointer(key), problems: problems)
     }
 
     func array(_ key: String, required: Bool = false) -> [FieldReader]? {
-        guard let member = value[key] else {
+        array(key, member: value[key], required: required)
+    }
+
+    /// The readers of the elements of a member already looked up (`nil` when absent).
+    func array(_ key: String, member: JSONValue?, required: Bool = false) -> [FieldReader]? {
+        guard let member else {
             if required { fail(key, "is required") }
             return nil
         }
@@ -79,7 +137,10 @@ struct FieldReader {
             fail(key, "must be an array")
             return nil
         }
-        return elements.enumerated().map { FieldReader($1, path: pointer(key) + "/\($0)", problems: problems) }
+        let arrayPath = pointer(key)
+        return elements.enumerated().map {
+            FieldReader(element: $1, of: arrayPath, at: $0, problems: problems)
+        }
     }
 }
 
