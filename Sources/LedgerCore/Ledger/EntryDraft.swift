@@ -94,8 +94,16 @@ public struct EntryDraft: Sendable, Hashable {
     /// - Throws: As ``sealingConfidentialValues()``.
     package consuming func sealingConfidentialValues(salts: inout ArraySlice<UInt8>) throws -> EntryDraft {
         guard openings.isEmpty else { return try sealingConfidentialValues() }
-        // Whether the clear body holds a reserved key: sealing does not change the answer.
-        let holdsReservedKey = Ledger.containsReservedKey(body)
+        // Whether the clear body holds a reserved key is found while the sealed body is written,
+        // outside the sealed values (whose clear values are checked on their own), unless one
+        // pointer leads into another's value: the clear body is then checked now.
+        let pointers = confidential
+        let nested = pointers.indices.contains { first in
+            pointers.indices.contains { second in
+                first != second && pointers[second].tokens.starts(with: pointers[first].tokens)
+            }
+        }
+        let holdsReservedKey = nested && Ledger.containsReservedKey(body)
         var body = self.body
         // Let go of the draft's hold on the body, so that sealing changes it in place.
         self.body = .null
@@ -103,7 +111,7 @@ public struct EntryDraft: Sendable, Hashable {
         sealedOpenings.reserveCapacity(confidential.count)
         var texts: [(pointer: String, opening: Opening)] = []
         texts.reserveCapacity(confidential.count)
-        for pointer in confidential {
+        for pointer in pointers {
             guard !pointer.tokens.isEmpty else {
                 throw LedgerError(
                     code: .invalidInput,
@@ -138,9 +146,15 @@ public struct EntryDraft: Sendable, Hashable {
         sealed.body = body
         sealed.confidential = []
         sealed.openings = sealedOpenings
-        guard !holdsReservedKey else { return sealed }
         var output = CanonicalOutput(capacity: 2048)
-        _ = body.writeCanonical(into: &output, rejectingReservedKeys: false)
+        if nested {
+            guard !holdsReservedKey else { return sealed }
+            _ = body.writeCanonical(into: &output, rejectingReservedKeys: false)
+        } else {
+            guard !texts.contains(where: { Ledger.containsReservedKey($0.opening.value) }),
+                body.writeCanonical(into: &output, rejectingReservedKeysOutside: pointers.map { $0.tokens[...] })
+            else { return sealed }
+        }
         sealed.presealed = Presealed(
             body: output.withBytes { Array($0) },
             openings: texts.isEmpty ? nil : Self.canonicalOpenings(texts)
@@ -172,20 +186,13 @@ public struct EntryDraft: Sendable, Hashable {
             defer { node = .object(members) }
             return replace(tokens.dropFirst(), in: &members.values[index], with: replacement)
         case .array(var elements):
-            guard let index = arrayIndex(token), index < elements.count else { return false }
+            guard let index = JSONValue.pointerArrayIndex(token), index < elements.count else { return false }
             node = .null
             defer { node = .array(elements) }
             return replace(tokens.dropFirst(), in: &elements[index], with: replacement)
         default:
             return false
         }
-    }
-
-    /// The array index a pointer token names, as `JSONPointer` reads it: `0`, or digits without a
-    /// leading zero.
-    private static func arrayIndex(_ token: String) -> Int? {
-        guard token == "0" || (token.first != "0" && !token.isEmpty && token.allSatisfy(\.isASCII)) else { return nil }
-        return Int(token)
     }
 
     /// The canonical JSON of `{pointer: {"salt": hex, "value": value}}`, as

@@ -391,8 +391,6 @@ extension EPCISEvent {
         } else {
             event.eventID = event.hashID
             var withID = object
-            // Room for the eventID, and for the `@context` an entry body adds, without a rehash.
-            withID.reserveCapacity(object.count + 2)
             withID["eventID"] = .string(event.hashID)
             event.json = .object(withID)
         }

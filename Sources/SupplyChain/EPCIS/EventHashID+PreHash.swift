@@ -356,10 +356,19 @@ extension EventHashID {
                     ends[packed].sort { Self.precedes(bytes, $0, $1) }
                 }
                 work.removeAll(keepingCapacity: true)
-                for element in ends[packed] {
-                    work.append(contentsOf: out[(element >> 32)..<(element & 0xFFFF_FFFF)])
+                out.withUnsafeBufferPointer { bytes in
+                    for element in ends[packed] {
+                        let range = (element >> 32)..<(element & 0xFFFF_FFFF)
+                        work.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
+                    }
                 }
-                out.replaceSubrange(groupStart..<start, with: work)
+                // The group keeps its length: copy the sorted bytes back over it.
+                work.withUnsafeBufferPointer { sorted in
+                    out.withUnsafeMutableBufferPointer { bytes in
+                        guard let source = sorted.baseAddress, let target = bytes.baseAddress else { return }
+                        (target + groupStart).update(from: source, count: sorted.count)
+                    }
+                }
             }
             popEnds(to: base)
         }

@@ -27,11 +27,10 @@ enum EventTime {
         else { return nil }
         var utc: [UInt8] = []
         utc.reserveCapacity(24)
-        guard EventHashID.appendUTCTimestamp(bytes, to: &utc) else { return nil }
-        let text = String(decoding: utc, as: UTF8.self)
-        // The parse accepts exactly the form written, which formats back to the same text.
-        guard let timestamp = Timestamp(rfc3339: text) else { return nil }
-        return (timestamp.millisecondsSinceEpoch, text)
+        // The text written is what `Timestamp(millisecondsSinceEpoch:).rfc3339` gives for the
+        // time returned: the same fields in the same form.
+        guard let milliseconds = EventHashID.appendingUTCTimestamp(bytes, to: &utc) else { return nil }
+        return (milliseconds, String(decoding: utc, as: UTF8.self))
     }
 
     /// Whether a date-time ends with `Z` or a `±hh:mm` offset.

@@ -41,18 +41,37 @@ struct FieldReader {
         return path + "/" + key.replacing("~", with: "~0").replacing("/", with: "~1")
     }
 
-    /// `base/first[/second]`, allocated once.
+    /// `base/first`, or `base/first/second`, written straight into one allocation.
     private static func joined(_ base: String, _ first: String, _ second: String? = nil) -> String {
-        var text = ""
-        text.reserveCapacity(base.utf8.count + first.utf8.count + (second?.utf8.count ?? -1) + 2)
-        text += base
-        text += "/"
-        text += first
-        if let second {
-            text += "/"
-            text += second
+        let hasSecond = second != nil
+        var base = base
+        var first = first
+        var second = second ?? ""
+        return base.withUTF8 { baseBytes in
+            first.withUTF8 { firstBytes in
+                second.withUTF8 { secondBytes in
+                    let total = baseBytes.count + 1 + firstBytes.count + (hasSecond ? 1 + secondBytes.count : 0)
+                    return String(unsafeUninitializedCapacity: total) { text in
+                        var position = 0
+                        func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                            guard let source = bytes.baseAddress, let target = text.baseAddress else { return }
+                            (target + position).initialize(from: source, count: bytes.count)
+                            position += bytes.count
+                        }
+                        put(baseBytes)
+                        text[position] = UInt8(ascii: "/")
+                        position += 1
+                        put(firstBytes)
+                        if hasSecond {
+                            text[position] = UInt8(ascii: "/")
+                            position += 1
+                            put(secondBytes)
+                        }
+                        return position
+                    }
+                }
+            }
         }
-        return text
     }
 
     subscript(key: String) -> JSONValue? { value[key] }
