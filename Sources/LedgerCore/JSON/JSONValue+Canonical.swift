@@ -78,6 +78,57 @@ extension JSONValue {
         return true
     }
 
+    /// Appends the canonical form, stopping at the first object key that starts with `$`, except
+    /// inside the values that `exempt` names.
+    ///
+    /// A draft sealed in place checks its body this way as it writes it: the commitments it put
+    /// in are exempt, and everything else is checked as the clear body would be.
+    ///
+    /// - Parameters:
+    ///   - buffer: The buffer to append UTF-8 bytes to.
+    ///   - exempt: The reference tokens, relative to this value, of the values written without the
+    ///     check (an empty path exempts this value).
+    /// - Returns: `false` when it stopped at such a key; the buffer then ends in a partial value.
+    func writeCanonical(
+        into buffer: inout CanonicalOutput,
+        rejectingReservedKeysOutside exempt: [ArraySlice<String>]
+    ) -> Bool {
+        guard !exempt.isEmpty else {
+            return writeCanonical(into: &buffer, rejectingReservedKeys: true)
+        }
+        if exempt.contains(where: \.isEmpty) {
+            return writeCanonical(into: &buffer, rejectingReservedKeys: false)
+        }
+        switch self {
+        case .array(let elements):
+            buffer.append(UInt8(ascii: "["))
+            for (index, element) in elements.enumerated() {
+                if index > 0 {
+                    buffer.append(UInt8(ascii: ","))
+                }
+                let inner = exempt.compactMap { path in
+                    path.first.flatMap(Self.pointerArrayIndex) == index ? path.dropFirst() : nil
+                }
+                guard element.writeCanonical(into: &buffer, rejectingReservedKeysOutside: inner) else {
+                    return false
+                }
+            }
+            buffer.append(UInt8(ascii: "]"))
+            return true
+        case .object(let members):
+            return Self.writeCanonical(members: members, into: &buffer, rejectingReservedKeys: true, exempt: exempt)
+        default:
+            return writeCanonical(into: &buffer, rejectingReservedKeys: true)
+        }
+    }
+
+    /// The array index a JSON Pointer token names, as ``JSONPointer`` reads it: `0`, or ASCII
+    /// digits without a leading zero.
+    static func pointerArrayIndex(_ token: String) -> Int? {
+        guard token == "0" || (token.first != "0" && !token.isEmpty && token.allSatisfy(\.isASCII)) else { return nil }
+        return Int(token)
+    }
+
     /// Formats a number as ECMAScript's `Number.prototype.toString` does, as RFC 8785 §3.2.2.3 requires.
     ///
     /// The result has the shortest digits that round-trip to `value`. Plain notation is used when
@@ -111,11 +162,14 @@ extension JSONValue {
     ///   - members: The object's members.
     ///   - buffer: The buffer to append UTF-8 bytes to.
     ///   - rejectingReservedKeys: Whether to stop at a key starting with `$`.
+    ///   - exempt: Paths, relative to the object, of values written without that check (see
+    ///     ``writeCanonical(into:rejectingReservedKeysOutside:)``); the keys are still checked.
     /// - Returns: `false` when it stopped at a key starting with `$`.
     private static func writeCanonical(
         members: [String: JSONValue],
         into buffer: inout CanonicalOutput,
-        rejectingReservedKeys: Bool
+        rejectingReservedKeys: Bool,
+        exempt: [ArraySlice<String>] = []
     ) -> Bool {
         typealias SortEntry = (prefix: UInt64, index: [String: JSONValue].Index)
         func precedes(_ lhs: SortEntry, _ rhs: SortEntry) -> Bool {
@@ -156,7 +210,15 @@ extension JSONValue {
                 let member = members[entry.index]
                 writeCanonical(string: member.key, into: &buffer)
                 buffer.append(UInt8(ascii: ":"))
-                guard member.value.writeCanonical(into: &buffer, rejectingReservedKeys: rejectingReservedKeys) else {
+                let written: Bool
+                if exempt.isEmpty {
+                    written = member.value.writeCanonical(into: &buffer, rejectingReservedKeys: rejectingReservedKeys)
+                } else {
+                    // The paths that go on through this member, as a pointer lookup follows them.
+                    let inner = exempt.compactMap { $0.first == member.key ? $0.dropFirst() : nil }
+                    written = member.value.writeCanonical(into: &buffer, rejectingReservedKeysOutside: inner)
+                }
+                guard written else {
                     return false
                 }
             }

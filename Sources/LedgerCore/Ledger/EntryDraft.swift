@@ -86,47 +86,113 @@ public struct EntryDraft: Sendable, Hashable {
     /// it runs short, fresh ones are drawn. A body holding a reserved key is sealed but not
     /// encoded, so the append refuses it as it refuses any such body.
     ///
+    /// The draft is consumed, so that a body nothing else holds is sealed in place: only the
+    /// containers on the way to a sealed value that are shared are copied, once each.
+    ///
     /// - Parameter salts: Random bytes; what is used is removed.
     /// - Returns: The sealed draft, with its canonical bytes unless its body holds a reserved key.
     /// - Throws: As ``sealingConfidentialValues()``.
-    package func sealingConfidentialValues(salts: inout ArraySlice<UInt8>) throws -> EntryDraft {
+    package consuming func sealingConfidentialValues(salts: inout ArraySlice<UInt8>) throws -> EntryDraft {
         guard openings.isEmpty else { return try sealingConfidentialValues() }
-        var sealed = self
-        sealed.confidential = []
-        var sealedOpenings: [(pointer: String, opening: Opening)] = []
-        for pointer in confidential {
+        // Whether the clear body holds a reserved key is found while the sealed body is written,
+        // outside the sealed values (whose clear values are checked on their own), unless one
+        // pointer leads into another's value: the clear body is then checked now.
+        let pointers = confidential
+        let nested = pointers.indices.contains { first in
+            pointers.indices.contains { second in
+                first != second && pointers[second].tokens.starts(with: pointers[first].tokens)
+            }
+        }
+        let holdsReservedKey = nested && Ledger.containsReservedKey(body)
+        var body = self.body
+        // Let go of the draft's hold on the body, so that sealing changes it in place.
+        self.body = .null
+        var sealedOpenings: [JSONPointer: Opening] = [:]
+        sealedOpenings.reserveCapacity(confidential.count)
+        var texts: [(pointer: String, opening: Opening)] = []
+        texts.reserveCapacity(confidential.count)
+        for pointer in pointers {
             guard !pointer.tokens.isEmpty else {
                 throw LedgerError(
                     code: .invalidInput,
                     message: "the whole body cannot be sealed; name a field inside it"
                 )
             }
-            guard sealed.openings[pointer] == nil, let value = pointer.value(in: sealed.body),
-                Commitment(placeholder: value) == nil
-            else {
+            var opening: Opening?
+            if sealedOpenings[pointer] == nil {
+                _ = Self.replace(pointer.tokens[...], in: &body) { value in
+                    guard Commitment(placeholder: value) == nil else { return nil }
+                    let salt: [UInt8]
+                    if salts.count >= 32 {
+                        salt = Array(salts.prefix(32))
+                        salts = salts.dropFirst(32)
+                    } else {
+                        salt = SecureRandom.bytes(count: 32)
+                    }
+                    opening = Opening(salt: salt, value: value)
+                    return opening?.commitment.placeholder
+                }
+            }
+            guard let opening else {
                 throw LedgerError(
                     code: .invalidInput,
                     message: "body\(pointer.text): no such field to seal, or named twice"
                 )
             }
-            let salt: [UInt8]
-            if salts.count >= 32 {
-                salt = Array(salts.prefix(32))
-                salts = salts.dropFirst(32)
-            } else {
-                salt = SecureRandom.bytes(count: 32)
-            }
-            let opening = Opening(salt: salt, value: value)
-            _ = pointer.replaceValue(with: opening.commitment.placeholder, in: &sealed.body)
-            sealed.openings[pointer] = opening
-            sealedOpenings.append((pointer.text, opening))
+            sealedOpenings[pointer] = opening
+            texts.append((pointer.text, opening))
         }
-        guard !Ledger.containsReservedKey(body) else { return sealed }
+        var sealed = self
+        sealed.body = body
+        sealed.confidential = []
+        sealed.openings = sealedOpenings
+        var output = CanonicalOutput(capacity: 2048)
+        if nested {
+            guard !holdsReservedKey else { return sealed }
+            _ = body.writeCanonical(into: &output, rejectingReservedKeys: false)
+        } else {
+            guard !texts.contains(where: { Ledger.containsReservedKey($0.opening.value) }),
+                body.writeCanonical(into: &output, rejectingReservedKeysOutside: pointers.map { $0.tokens[...] })
+            else { return sealed }
+        }
         sealed.presealed = Presealed(
-            body: sealed.body.canonicalBytes,
-            openings: sealedOpenings.isEmpty ? nil : Self.canonicalOpenings(sealedOpenings)
+            body: output.withBytes { Array($0) },
+            openings: texts.isEmpty ? nil : Self.canonicalOpenings(texts)
         )
         return sealed
+    }
+
+    /// Replaces the value `tokens` name in `node` by what `replacement` makes of it, changing
+    /// in place every container that nothing else holds (as `JSONPointer.replaceValue` would
+    /// change a copy).
+    ///
+    /// - Returns: Whether the value exists and `replacement` gave a new one; otherwise nothing
+    ///   changed.
+    private static func replace(
+        _ tokens: ArraySlice<String>,
+        in node: inout JSONValue,
+        with replacement: (JSONValue) -> JSONValue?
+    ) -> Bool {
+        guard let token = tokens.first else {
+            guard let newValue = replacement(node) else { return false }
+            node = newValue
+            return true
+        }
+        switch node {
+        case .object(var members):
+            guard let index = members.index(forKey: token) else { return false }
+            // `members` is then the only hold on the storage, unless something else shares it.
+            node = .null
+            defer { node = .object(members) }
+            return replace(tokens.dropFirst(), in: &members.values[index], with: replacement)
+        case .array(var elements):
+            guard let index = JSONValue.pointerArrayIndex(token), index < elements.count else { return false }
+            node = .null
+            defer { node = .array(elements) }
+            return replace(tokens.dropFirst(), in: &elements[index], with: replacement)
+        default:
+            return false
+        }
     }
 
     /// The canonical JSON of `{pointer: {"salt": hex, "value": value}}`, as

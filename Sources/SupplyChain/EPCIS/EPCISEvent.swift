@@ -95,6 +95,34 @@ struct EPCISEvent: Sendable {
         return result
     }
 
+    /// The members in CellTrace's namespace among an object's prefixed members (those whose key
+    /// holds a colon), by local name, as ``extensionMembers(of:namespaces:)`` finds them.
+    ///
+    /// - Returns: `nil` when two members have the same local name: which one the object's own
+    ///   order keeps is then left to ``extensionMembers(of:namespaces:)``.
+    static func extensionMembers(
+        _ prefixed: [(key: String, value: JSONValue)],
+        namespaces: EPCISNamespaces
+    ) -> [String: (key: String, value: JSONValue)]? {
+        var result: [String: (key: String, value: JSONValue)] = [:]
+        guard !prefixed.isEmpty else { return result }
+        result.reserveCapacity(prefixed.count)
+        for (key, value) in prefixed {
+            let localName: String
+            if let (iri, name) = namespaces.expansion(ofKey: key), iri == CellTraceNamespace.iri,
+                name.utf8.first.map({ $0 < 0x80 }) ?? true
+            {
+                localName = String(name)
+            } else {
+                let expanded = namespaces.expand(key)
+                guard expanded.hasPrefix(CellTraceNamespace.iri) else { continue }
+                localName = String(expanded.dropFirst(CellTraceNamespace.iri.count))
+            }
+            guard result.updateValue((key, value), forKey: localName) == nil else { return nil }
+        }
+        return result
+    }
+
     /// The pointer of an extension member as it is spelled in the event.
     func extPointer(_ localName: String) -> String {
         "/" + (extensions[localName]?.key ?? CellTraceNamespace.prefix + ":" + localName)
@@ -116,47 +144,89 @@ extension EPCISEvent {
     /// Strips CBV spellings to the bare value: `urn:epcglobal:cbv:bizstep:shipping`,
     /// `https://ref.gs1.org/cbv/BizStep-shipping` and `cbv:BizStep-shipping` are all `shipping`.
     static func bareCBV(_ value: String, vocabulary: String) -> String {
-        for prefix in [
-            "urn:epcglobal:cbv:\(vocabulary.lowercased()):", "https://ref.gs1.org/cbv/\(vocabulary)-",
-            "https://gs1.org/voc/\(vocabulary)-", "cbv:\(vocabulary)-", "gs1:\(vocabulary)-",
-        ] where value.hasPrefix(prefix) {
-            return String(value.dropFirst(prefix.count))
+        let prefixes: [CBVPrefix]
+        switch vocabulary {
+        case "BizStep": prefixes = bizStepPrefixes
+        case "SDT": prefixes = sourceDestinationTypePrefixes
+        default: prefixes = cbvPrefixes(vocabulary)
+        }
+        // Comparing bytes first turns most values away cheaply; a prefix that matches by
+        // characters (as `hasPrefix` compares) always matches by bytes, these being ASCII.
+        for prefix in prefixes where value.utf8.starts(with: prefix.utf8) && value.hasPrefix(prefix.text) {
+            return String(value.dropFirst(prefix.text.count))
         }
         return value
     }
 
+    /// One spelling of a CBV vocabulary's prefix, with its UTF-8 for a quick test.
+    struct CBVPrefix: Sendable {
+        let text: String
+        let utf8: [UInt8]
+
+        init(_ text: String) {
+            self.text = text
+            self.utf8 = Array(text.utf8)
+        }
+    }
+
+    /// The spellings of a vocabulary's prefix, in the order they are tried.
+    static func cbvPrefixes(_ vocabulary: String) -> [CBVPrefix] {
+        [
+            "urn:epcglobal:cbv:\(vocabulary.lowercased()):", "https://ref.gs1.org/cbv/\(vocabulary)-",
+            "https://gs1.org/voc/\(vocabulary)-", "cbv:\(vocabulary)-", "gs1:\(vocabulary)-",
+        ].map(CBVPrefix.init)
+    }
+
+    /// The prefixes of business steps, built once.
+    static let bizStepPrefixes = cbvPrefixes("BizStep")
+    /// The prefixes of source and destination types, built once.
+    static let sourceDestinationTypePrefixes = cbvPrefixes("SDT")
+
     /// Reads one event, checking the EPCIS 2.0 shape; problems go to `sink`.
     ///
+    /// - Parameters:
+    ///   - json: The event.
+    ///   - index: Its position in the document.
+    ///   - documentNamespaces: The document's namespaces; the event's own `@context` is added.
+    ///   - sink: Receives the problems, naming the event and field.
+    ///   - hashing: Whether to compute the hash ID of an event that has an `eventID`.
+    ///   - scratch: Buffers for the hash ID, reused from one event to the next by a caller that
+    ///     reads many.
     /// - Returns: `nil` when the event is too malformed to use (the problems say why).
     static func read(
         _ json: JSONValue,
         index: Int,
         namespaces documentNamespaces: EPCISNamespaces,
         sink: ProblemSink,
-        hashing: Bool = true
+        hashing: Bool = true,
+        scratch: EventHashID.Scratch? = nil
     ) -> EPCISEvent? {
         sink.index = index
-        sink.identifier = json["eventID"]?.stringValue
-        guard json.objectValue != nil else {
+        guard case .object(let object) = json else {
+            sink.identifier = nil
             sink.add(field: "", "an event must be a JSON object")
             return nil
         }
+        let members = EventMembers(object)
+        let givenID = members.eventID?.stringValue
+        sink.identifier = givenID
         let reader = FieldReader(json, problems: sink)
-        let namespaces = documentNamespaces.adding(context: json["@context"])
+        let namespaces = documentNamespaces.adding(context: members.context)
         let problemsBefore = sink.count
-        guard let typeName = reader.string("type"), let type = EPCISEventType(rawValue: typeName) else {
-            if json["type"]?.stringValue != nil {
+        guard let typeName = reader.string("type", member: members.type), let type = EPCISEventType(rawValue: typeName)
+        else {
+            if members.type?.stringValue != nil {
                 reader.fail("type", "must be one of \(EPCISEventType.allCases.map(\.rawValue).joined(separator: ", "))")
             }
-            if let id = json["eventID"]?.stringValue { sink.identify(from: problemsBefore, as: id) }
+            if let id = givenID { sink.identify(from: problemsBefore, as: id) }
             return nil
         }
         var eventTime: Int64 = 0
         var eventTimeText = ""
-        if let text = reader.string("eventTime") {
-            if let milliseconds = EventTime.utcMilliseconds(text) {
-                eventTime = milliseconds
-                eventTimeText = Timestamp(millisecondsSinceEpoch: milliseconds).rfc3339
+        if let text = reader.string("eventTime", member: members.eventTime) {
+            if let utc = EventTime.utc(text) {
+                eventTime = utc.milliseconds
+                eventTimeText = utc.text
             } else {
                 reader.fail(
                     "eventTime",
@@ -164,35 +234,52 @@ extension EPCISEvent {
                 )
             }
         }
-        if let offset = reader.string("eventTimeZoneOffset"), !timeZoneOffsetPattern(offset) {
+        if let offset = reader.string("eventTimeZoneOffset", member: members.eventTimeZoneOffset),
+            !timeZoneOffsetPattern(offset)
+        {
             reader.fail("eventTimeZoneOffset", "must be ±hh:mm between -14:00 and +14:00 (got \"\(offset)\")")
         }
         var action: String?
         if type != .transformationEvent {
-            action = reader.string("action")
-            if let value = action, !["ADD", "OBSERVE", "DELETE"].contains(value) {
+            action = reader.string("action", member: members.action)
+            if let value = action, value != "ADD", value != "OBSERVE", value != "DELETE" {
                 reader.fail("action", "must be ADD, OBSERVE or DELETE")
             }
-        } else if json["action"] != nil {
+        } else if members.action != nil {
             reader.fail("action", "a TransformationEvent has no action")
         }
-        let bizStep = reader.string("bizStep", required: false).map { bareCBV($0, vocabulary: "BizStep") }
-        let location = reader.child("bizLocation").flatMap { $0.string("id") }
-        if let readPoint = reader.child("readPoint") { _ = readPoint.string("id") }
-        func quantities(_ key: String) -> [LotQuantity] {
-            guard let elements = reader.array(key) else { return [] }
+        let bizStep = reader.string("bizStep", member: members.bizStep, required: false).map {
+            bareCBV($0, vocabulary: "BizStep")
+        }
+        let location = reader.child("bizLocation", member: members.bizLocation).flatMap { $0.string("id") }
+        if let readPoint = reader.child("readPoint", member: members.readPoint) { _ = readPoint.string("id") }
+        func quantities(_ key: String, _ member: JSONValue?) -> [LotQuantity] {
+            guard let elements = reader.array(key, member: member) else { return [] }
             var result: [LotQuantity] = []
+            result.reserveCapacity(elements.count)
             for element in elements {
-                guard element.value.objectValue != nil else {
+                guard case .object(let fields) = element.value else {
                     sink.add(field: element.path, "a quantityElement is an object {epcClass, quantity, uom}")
                     continue
                 }
-                let lot = element.string("epcClass")
-                let quantity = element.decimal("quantity")
-                if case .string = element["quantity"] {
+                // The three members in one pass over the element instead of a lookup each.
+                var epcClassMember: JSONValue?
+                var quantityMember: JSONValue?
+                var uomMember: JSONValue?
+                for (field, value) in fields {
+                    switch field {
+                    case "epcClass": epcClassMember = value
+                    case "quantity": quantityMember = value
+                    case "uom": uomMember = value
+                    default: break
+                    }
+                }
+                let lot = element.string("epcClass", member: epcClassMember)
+                let quantity = element.decimal("quantity", member: quantityMember)
+                if case .string = quantityMember {
                     element.fail("quantity", "EPCIS quantities are JSON numbers")
                 }
-                guard let uom = element.string("uom") else { continue }
+                guard let uom = element.string("uom", member: uomMember) else { continue }
                 guard uom.utf8.count >= 2, uom.utf8.count <= 3,
                     uom.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5a).contains($0) })
                 else {
@@ -212,8 +299,8 @@ extension EPCISEvent {
             }
             return result
         }
-        func strings(_ key: String) -> [String] {
-            guard let elements = reader.array(key) else { return [] }
+        func strings(_ key: String, _ member: JSONValue?) -> [String] {
+            guard let elements = reader.array(key, member: member) else { return [] }
             return elements.compactMap { element in
                 guard let text = element.value.stringValue, !text.isEmpty else {
                     sink.add(field: element.path, "must be a non-empty URI string")
@@ -222,8 +309,8 @@ extension EPCISEvent {
                 return text
             }
         }
-        func parties(_ key: String, member: String) -> [PartyReference] {
-            guard let elements = reader.array(key) else { return [] }
+        func parties(_ key: String, _ list: JSONValue?, member: String) -> [PartyReference] {
+            guard let elements = reader.array(key, member: list) else { return [] }
             return elements.compactMap { element in
                 guard let type = element.string("type"), let id = element.string(member) else { return nil }
                 return PartyReference(type: bareCBV(type, vocabulary: "SDT"), id: id, pointer: element.pointer(member))
@@ -244,56 +331,58 @@ extension EPCISEvent {
         )
         switch type {
         case .objectEvent, .transactionEvent:
-            event.quantities = quantities("quantityList")
-            event.epcList = strings("epcList")
-            if type == .objectEvent, json["epcList"] == nil, json["quantityList"] == nil,
-                json["sensorElementList"] == nil
+            event.quantities = quantities("quantityList", members.quantityList)
+            event.epcList = strings("epcList", members.epcList)
+            if type == .objectEvent, members.epcList == nil, members.quantityList == nil,
+                members.sensorElementList == nil
             {
                 sink.add(field: "/epcList", "an ObjectEvent needs an epcList, a quantityList or a sensorElementList")
             }
         case .aggregationEvent, .associationEvent:
-            event.parentID = reader.string("parentID", required: type == .associationEvent)
-            event.childEPCs = strings("childEPCs")
-            event.quantities = quantities("childQuantityList")
+            event.parentID = reader.string("parentID", member: members.parentID, required: type == .associationEvent)
+            event.childEPCs = strings("childEPCs", members.childEPCs)
+            event.quantities = quantities("childQuantityList", members.childQuantityList)
         case .transformationEvent:
-            event.inputs = quantities("inputQuantityList")
-            event.outputs = quantities("outputQuantityList")
-            event.epcList = strings("inputEPCList") + strings("outputEPCList")
-            if json["inputEPCList"] == nil, json["inputQuantityList"] == nil, json["outputEPCList"] == nil,
-                json["outputQuantityList"] == nil
+            event.inputs = quantities("inputQuantityList", members.inputQuantityList)
+            event.outputs = quantities("outputQuantityList", members.outputQuantityList)
+            let inputEPCs = strings("inputEPCList", members.inputEPCList)
+            let outputEPCs = strings("outputEPCList", members.outputEPCList)
+            event.epcList = outputEPCs.isEmpty ? inputEPCs : inputEPCs + outputEPCs
+            if members.inputEPCList == nil, members.inputQuantityList == nil, members.outputEPCList == nil,
+                members.outputQuantityList == nil
             {
                 sink.add(field: "/outputQuantityList", "a TransformationEvent needs inputs or outputs")
             }
         }
-        event.sources = parties("sourceList", member: "source")
-        event.destinations = parties("destinationList", member: "destination")
-        if let certification = json["certificationInfo"] {
+        event.sources = parties("sourceList", members.sourceList, member: "source")
+        event.destinations = parties("destinationList", members.destinationList, member: "destination")
+        if let certification = members.certificationInfo {
             switch certification {
             case .string(let uri): event.certificationInfo = [uri]
-            case .array: event.certificationInfo = strings("certificationInfo")
+            case .array: event.certificationInfo = strings("certificationInfo", certification)
             default: reader.fail("certificationInfo", "must be a URI or an array of URIs")
             }
         }
-        if let declaration = reader.child("errorDeclaration") {
+        if let declaration = reader.child("errorDeclaration", member: members.errorDeclaration) {
             _ = declaration.string("declarationTime")
             event.errorDeclaration = declaration.value
         }
         guard sink.count == problemsBefore else {
             // Name the bad event by its eventID, or its hash ID when it can still be computed.
-            if let id = json["eventID"]?.stringValue ?? (try? EventHashID.compute(for: json, namespaces: namespaces)) {
+            if let id = givenID ?? (try? EventHashID.compute(for: json, namespaces: namespaces, scratch: scratch)) {
                 sink.identify(from: problemsBefore, as: id)
             }
             return nil
         }
-        if hashing || json["eventID"]?.stringValue == nil {
+        if hashing || givenID == nil {
             do {
-                event.hashID = try EventHashID.compute(for: json, namespaces: namespaces)
+                event.hashID = try EventHashID.compute(for: json, namespaces: namespaces, scratch: scratch)
             } catch {
                 sink.add(field: "", "cannot compute the event's CBV 2.0 hash ID: \(error)")
                 return nil
             }
         }
-        if let given = json["eventID"] {
+        if let given = members.eventID {
             guard let text = given.stringValue, !text.isEmpty, text.utf8.count <= 400 else {
                 reader.fail("eventID", "must be a URI of at most 400 bytes")
                 return nil
@@ -301,14 +390,91 @@ extension EPCISEvent {
             event.eventID = text
         } else {
             event.eventID = event.hashID
-            if case .object(var members) = json {
-                members["eventID"] = .string(event.hashID)
-                event.json = .object(members)
-            }
+            var withID = object
+            withID["eventID"] = .string(event.hashID)
+            event.json = .object(withID)
         }
         sink.identifier = event.eventID
-        event.extensions = extensionMembers(of: event.json, namespaces: namespaces)
-        if let ilmd = json["ilmd"] { event.ilmdExtensions = extensionMembers(of: ilmd, namespaces: namespaces) }
+        // The extension members of `event.json` are those of `json`: the eventID has no colon.
+        event.extensions =
+            extensionMembers(members.prefixed, namespaces: namespaces)
+            ?? extensionMembers(of: event.json, namespaces: namespaces)
+        if let ilmd = members.ilmd { event.ilmdExtensions = extensionMembers(of: ilmd, namespaces: namespaces) }
         return event
+    }
+}
+
+/// The members of an event that ``EPCISEvent/read(_:index:namespaces:sink:hashing:scratch:)``
+/// looks at, found in one pass over the object instead of one hashed lookup each.
+///
+/// Keys are recognised by their bytes; for these names (ASCII, without `K`, `;` or `` ` ``) that
+/// is the same as `String` equality, and a document never holds two equal keys.
+struct EventMembers {
+    var type: JSONValue?
+    var eventID: JSONValue?
+    var context: JSONValue?
+    var eventTime: JSONValue?
+    var eventTimeZoneOffset: JSONValue?
+    var action: JSONValue?
+    var bizStep: JSONValue?
+    var bizLocation: JSONValue?
+    var readPoint: JSONValue?
+    var epcList: JSONValue?
+    var quantityList: JSONValue?
+    var sensorElementList: JSONValue?
+    var parentID: JSONValue?
+    var childEPCs: JSONValue?
+    var childQuantityList: JSONValue?
+    var inputEPCList: JSONValue?
+    var inputQuantityList: JSONValue?
+    var outputEPCList: JSONValue?
+    var outputQuantityList: JSONValue?
+    var sourceList: JSONValue?
+    var destinationList: JSONValue?
+    var certificationInfo: JSONValue?
+    var errorDeclaration: JSONValue?
+    var ilmd: JSONValue?
+    /// The members whose key holds a colon, the candidates for extension members, in the
+    /// object's order.
+    var prefixed: [(key: String, value: JSONValue)] = []
+
+    init(_ object: [String: JSONValue]) {
+        for (key, value) in object {
+            switch EventHashID.Name(key) {
+            case .type: type = value
+            case .eventID: eventID = value
+            case .eventTime: eventTime = value
+            case .eventTimeZoneOffset: eventTimeZoneOffset = value
+            case .action: action = value
+            case .bizStep: bizStep = value
+            case .bizLocation: bizLocation = value
+            case .readPoint: readPoint = value
+            case .epcList: epcList = value
+            case .quantityList: quantityList = value
+            case .sensorElementList: sensorElementList = value
+            case .parentID: parentID = value
+            case .childEPCs: childEPCs = value
+            case .childQuantityList: childQuantityList = value
+            case .inputEPCList: inputEPCList = value
+            case .inputQuantityList: inputQuantityList = value
+            case .outputEPCList: outputEPCList = value
+            case .outputQuantityList: outputQuantityList = value
+            case .sourceList: sourceList = value
+            case .destinationList: destinationList = value
+            case .certificationInfo: certificationInfo = value
+            case .errorDeclaration: errorDeclaration = value
+            case .other:
+                if key.utf8.contains(0x3a) {
+                    if prefixed.isEmpty { prefixed.reserveCapacity(8) }
+                    prefixed.append((key, value))
+                } else if key == "@context" {
+                    context = value
+                } else if key == "ilmd" {
+                    ilmd = value
+                }
+            default:
+                break
+            }
+        }
     }
 }

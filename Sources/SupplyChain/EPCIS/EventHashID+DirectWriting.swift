@@ -421,7 +421,11 @@ extension EventHashID.PreHashWriter {
         // A prefixed name is written `{namespace}localName`, which the reference never corrects
         // unless it ends in "List".
         let expansion = context.namespaces.expansion(ofKey: key)
-        guard expansion != nil ? !EventHashID.TreeBuilder.isList(key) : Self.isPlainName(key) else { return false }
+        guard
+            expansion != nil
+                ? !EventHashID.TreeBuilder.isList(key)
+                : Self.isPlainName(key) || Self.isPlainQuantity(key: key, value: value)
+        else { return false }
         if case .array(let elements) = value {
             for element in elements {
                 guard writeElement(key: key, expansion: expansion, value: element, context: context) else {
@@ -466,6 +470,13 @@ extension EventHashID.PreHashWriter {
         }
         ends.append(out.count)
         return true
+    }
+
+    /// Whether a `quantity` member is written as it is: the reference renames a `quantity` element
+    /// with children to `quantityElement`, but one with a scalar value (an extension's own quantity,
+    /// such as an electricity supply's) keeps its name.
+    private static func isPlainQuantity(key: String, value: JSONValue) -> Bool {
+        Name(key) == .quantity && value.isScalarOrScalars
     }
 
     /// Whether an element name is written as it is: not one the reference renames or groups, and

@@ -145,6 +145,13 @@ extension EventHashID {
             ends.reserveCapacity(64)
         }
 
+        /// Empties the writer, keeping the capacity of its buffers.
+        mutating func reset() {
+            out.removeAll(keepingCapacity: true)
+            value.removeAll(keepingCapacity: true)
+            ends.removeAll(keepingCapacity: true)
+        }
+
         /// Writes the elements of `order`, each group of equal names sorted, and removes from
         /// `children` what was written, as `_recurse_through_children_in_order` does.
         ///
@@ -349,10 +356,19 @@ extension EventHashID {
                     ends[packed].sort { Self.precedes(bytes, $0, $1) }
                 }
                 work.removeAll(keepingCapacity: true)
-                for element in ends[packed] {
-                    work.append(contentsOf: out[(element >> 32)..<(element & 0xFFFF_FFFF)])
+                out.withUnsafeBufferPointer { bytes in
+                    for element in ends[packed] {
+                        let range = (element >> 32)..<(element & 0xFFFF_FFFF)
+                        work.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[range]))
+                    }
                 }
-                out.replaceSubrange(groupStart..<start, with: work)
+                // The group keeps its length: copy the sorted bytes back over it.
+                work.withUnsafeBufferPointer { sorted in
+                    out.withUnsafeMutableBufferPointer { bytes in
+                        guard let source = sorted.baseAddress, let target = bytes.baseAddress else { return }
+                        (target + groupStart).update(from: source, count: sorted.count)
+                    }
+                }
             }
             popEnds(to: base)
         }

@@ -14,11 +14,19 @@ extension EventHashID {
     /// - Returns: Whether `text` was such a date-time with a valid date and a UTC year from 1 to 9999;
     ///   nothing is appended otherwise.
     static func appendUTCTimestamp(_ text: [UInt8], to out: inout [UInt8]) -> Bool {
+        appendingUTCTimestamp(text, to: &out) != nil
+    }
+
+    /// Appends the timestamp as ``appendUTCTimestamp(_:to:)`` does and returns the time it names.
+    ///
+    /// - Returns: The milliseconds since the Unix epoch of what was appended (which is what
+    ///   `Timestamp(rfc3339:)` reads from it), or `nil`, having appended nothing.
+    static func appendingUTCTimestamp(_ text: [UInt8], to out: inout [UInt8]) -> Int64? {
         var reader = TimestampReader(bytes: text)
         guard let year = reader.number(digits: 4), reader.skip("-"), let month = reader.number(digits: 2),
             reader.skip("-"), let day = reader.number(digits: 2),
             (1...12).contains(month), (1...daysIn(month: month, year: year)).contains(day)
-        else { return false }
+        else { return nil }
 
         var hour = 0
         var minute = 0
@@ -28,30 +36,30 @@ extension EventHashID {
         if !reader.atEnd {
             guard reader.skip("T") || reader.skip("t") || reader.skip(" "),
                 let h = reader.number(digits: 2), reader.skip(":"), let m = reader.number(digits: 2)
-            else { return false }
+            else { return nil }
             hour = h
             minute = m
             if reader.skip(":") {
-                guard let s = reader.number(digits: 2) else { return false }
+                guard let s = reader.number(digits: 2) else { return nil }
                 second = s
                 if reader.skip(".") || reader.skip(",") {
-                    guard let fraction = reader.fractionInMicroseconds() else { return false }
+                    guard let fraction = reader.fractionInMicroseconds() else { return nil }
                     microsecond = fraction
                 }
             }
             if reader.skip("Z") || reader.skip("z") {
                 offsetSeconds = 0
             } else if let sign = reader.sign() {
-                guard let offsetHours = reader.number(digits: 2), offsetHours < 24 else { return false }
+                guard let offsetHours = reader.number(digits: 2), offsetHours < 24 else { return nil }
                 var offsetMinutes = 0
                 if !reader.atEnd {
                     _ = reader.skip(":")
-                    guard let m = reader.number(digits: 2), m < 60 else { return false }
+                    guard let m = reader.number(digits: 2), m < 60 else { return nil }
                     offsetMinutes = m
                 }
                 offsetSeconds = sign * (offsetHours * 3600 + offsetMinutes * 60)
             }
-            guard reader.atEnd, hour < 24, minute < 60, second < 60 else { return false }
+            guard reader.atEnd, hour < 24, minute < 60, second < 60 else { return nil }
         }
 
         // Milliseconds, half to even, as Python's round(microsecond, -3).
@@ -69,7 +77,7 @@ extension EventHashID {
         let days = seconds >= 0 ? seconds / 86_400 : (seconds - 86_399) / 86_400
         let secondOfDay = seconds - days * 86_400
         let (utcYear, utcMonth, utcDay) = civilFromDays(days)
-        guard (1...9999).contains(utcYear) else { return false }
+        guard (1...9999).contains(utcYear) else { return nil }
         appendDigits(utcYear, width: 4, to: &out)
         out.append(UInt8(ascii: "-"))
         appendDigits(utcMonth, width: 2, to: &out)
@@ -84,7 +92,7 @@ extension EventHashID {
         out.append(UInt8(ascii: "."))
         appendDigits(millisecond, width: 3, to: &out)
         out.append(UInt8(ascii: "Z"))
-        return true
+        return Int64(seconds) * 1000 + Int64(millisecond)
     }
 
     /// A cursor over the bytes of a timestamp.

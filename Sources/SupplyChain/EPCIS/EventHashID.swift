@@ -119,8 +119,65 @@ public enum EventHashID {
         ignoringFields: Set<String>
     ) throws -> String {
         let digest = SHA256.hash(try preHashBytes(of: event, namespaces: namespaces, ignoring: ignoringFields))
-        return "ni:///sha-256;" + digest.hex + "?ver=CBV2.0"
+        return hashIDText(of: digest)
     }
+
+    /// Buffers for computing hash IDs one event after another on one thread, so that each event
+    /// reuses the capacity the previous ones grew instead of allocating its own.
+    final class Scratch {
+        /// The writer, emptied before each event.
+        var writer = PreHashWriter(capacity: 2048)
+
+        init() {}
+    }
+
+    /// The Event Hash ID of one event, written with `scratch`'s buffers when there are some.
+    ///
+    /// - Parameters:
+    ///   - event: An EPCIS 2.0 event as JSON(-LD).
+    ///   - namespaces: The prefixes of the event's document; the event's own `@context` is added.
+    ///   - scratch: Buffers to reuse, or `nil`.
+    /// - Returns: As ``compute(for:namespaces:)``.
+    /// - Throws: As ``compute(for:namespaces:)``.
+    static func compute(for event: JSONValue, namespaces: EPCISNamespaces, scratch: Scratch?) throws -> String {
+        guard let scratch else { return try compute(for: event, namespaces: namespaces) }
+        try writePreHash(of: event, namespaces: namespaces, ignoring: [], into: &scratch.writer)
+        let digest = SHA256.hash(scratch.writer.out)
+        return hashIDText(of: digest)
+    }
+
+    /// `ni:///sha-256;<hex>?ver=CBV2.0`, allocated once.
+    private static func hashIDText(of digest: SHA256Digest) -> String {
+        let prefix: StaticString = "ni:///sha-256;"
+        let suffix: StaticString = "?ver=CBV2.0"
+        let count = prefix.utf8CodeUnitCount + 64 + suffix.utf8CodeUnitCount
+        return String(unsafeUninitializedCapacity: count) { text in
+            var position = 0
+            prefix.withUTF8Buffer { bytes in
+                for byte in bytes {
+                    text[position] = byte
+                    position += 1
+                }
+            }
+            digest.withUnsafeBytes { bytes in
+                for byte in bytes {
+                    text[position] = hexDigits[Int(byte >> 4)]
+                    text[position + 1] = hexDigits[Int(byte & 0x0F)]
+                    position += 2
+                }
+            }
+            suffix.withUTF8Buffer { bytes in
+                for byte in bytes {
+                    text[position] = byte
+                    position += 1
+                }
+            }
+            return position
+        }
+    }
+
+    /// Lower-case hexadecimal digits.
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 
     /// The pre-hash string as UTF-8.
     static func preHashBytes(
@@ -128,6 +185,19 @@ public enum EventHashID {
         namespaces: EPCISNamespaces,
         ignoring: Set<String>
     ) throws -> [UInt8] {
+        var writer = PreHashWriter(capacity: 2048)
+        try writePreHash(of: event, namespaces: namespaces, ignoring: ignoring, into: &writer)
+        return writer.out
+    }
+
+    /// Writes the pre-hash string into `writer.out`, emptying the writer first.
+    static func writePreHash(
+        of event: JSONValue,
+        namespaces: EPCISNamespaces,
+        ignoring: Set<String>,
+        into writer: inout PreHashWriter
+    ) throws {
+        writer.reset()
         guard case .object(let members) = event else {
             throw SupplyChainError(
                 code: .invalidDocument,
@@ -146,13 +216,12 @@ public enum EventHashID {
         var namespaces = namespaces
         if let context = members["@context"] { namespaces = namespaces.adding(context: context) }
 
-        var writer = PreHashWriter(capacity: 2048)
         writer.out.append(contentsOf: "eventType=".utf8)
         writer.out.append(contentsOf: type.utf8)
         if try writer.writeDirectly(members, ignoring: ignoring, namespaces: namespaces) {
-            return writer.out
+            return
         }
-        return try treePreHashBytes(of: members, type: type, namespaces: namespaces, ignoring: ignoring)
+        writer.out = try treePreHashBytes(of: members, type: type, namespaces: namespaces, ignoring: ignoring)
     }
 
     /// The pre-hash string written from the whole element tree, as the reference does; the direct

@@ -15,6 +15,24 @@ enum EventTime {
         return Timestamp(rfc3339: String(decoding: utc, as: UTF8.self))?.millisecondsSinceEpoch
     }
 
+    /// Parses an EPCIS `eventTime` as ``utcMilliseconds(_:)`` does, also giving the time as the
+    /// ledger writes it (`Timestamp(millisecondsSinceEpoch:).rfc3339`, `YYYY-MM-DDThh:mm:ss.sssZ`).
+    ///
+    /// The UTC form the hash ID writes is that text already, so it is not formatted again.
+    ///
+    /// - Returns: The milliseconds and the text, or `nil` when the text is not such a time.
+    static func utc(_ text: String) -> (milliseconds: Int64, text: String)? {
+        let bytes = Array(text.utf8)
+        guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"), hasZone(bytes)
+        else { return nil }
+        var utc: [UInt8] = []
+        utc.reserveCapacity(24)
+        // The text written is what `Timestamp(millisecondsSinceEpoch:).rfc3339` gives for the
+        // time returned: the same fields in the same form.
+        guard let milliseconds = EventHashID.appendingUTCTimestamp(bytes, to: &utc) else { return nil }
+        return (milliseconds, String(decoding: utc, as: UTF8.self))
+    }
+
     /// Whether a date-time ends with `Z` or a `±hh:mm` offset.
     private static func hasZone(_ bytes: [UInt8]) -> Bool {
         guard let last = bytes.last else { return false }

@@ -140,27 +140,47 @@ final class EventPreparation: @unchecked Sendable {
         sealing: Sealing?
     ) -> [PreparedEvent] {
         let sink = ProblemSink()
+        // The hash IDs of the chunk reuse one set of buffers.
+        let scratch = EventHashID.Scratch()
         var prepared: [PreparedEvent] = []
         prepared.reserveCapacity(events.count)
+        // The entry body and confidential fields of each event to seal, taken while the event is
+        // at hand rather than copied out of `prepared` again.
+        var pending: [(position: Int, body: JSONValue, pointers: [JSONPointer])] = []
+        if sealing != nil { pending.reserveCapacity(events.count) }
+        var saltCount = 0
         for (index, json) in zip(events.indices, events) {
             let before = sink.count
-            let event = EPCISEvent.read(json, index: index, namespaces: namespaces, sink: sink)
-            prepared.append(PreparedEvent(event: event, problems: Array(sink.problems[before...]), draft: nil))
+            let event = EPCISEvent.read(json, index: index, namespaces: namespaces, sink: sink, scratch: scratch)
+            let problems = sink.count == before ? [] : Array(sink.problems[before...])
+            if let sealing, let event {
+                let pointers = SupplyChainLedger.confidentialPointers(of: event)
+                saltCount += pointers.count
+                let body = SupplyChainLedger.entryBody(of: event, documentBindings: sealing.documentBindings)
+                pending.append((prepared.count, body, pointers))
+            }
+            prepared.append(PreparedEvent(event: event, problems: problems, draft: nil))
         }
         guard let sealing else { return prepared }
-        let confidential = prepared.map { $0.event.map(SupplyChainLedger.confidentialPointers(of:)) ?? [] }
         // One random draw for every salt of the chunk.
-        var salts = SecureRandom.bytes(count: 32 * confidential.reduce(0) { $0 + $1.count })[...]
-        for (position, pointers) in confidential.enumerated() {
-            guard let event = prepared[position].event else { continue }
-            prepared[position].draft = Result {
-                let draft = try EntryDraft(
-                    type: SupplyChainLedger.EntryType.event,
-                    actor: sealing.actor,
-                    body: SupplyChainLedger.entryBody(of: event, documentBindings: sealing.documentBindings),
-                    confidential: pointers
-                ).sealingConfidentialValues(salts: &salts)
-                return (draft, SHA256.hash(draft.presealed?.body ?? draft.body.canonicalBytes).hex)
+        var salts = SecureRandom.bytes(count: 32 * saltCount)[...]
+        for item in pending.indices {
+            // Moved out, so that the draft is the body's only holder and is sealed in place.
+            var body = JSONValue.null
+            swap(&body, &pending[item].body)
+            let draft = EntryDraft(
+                type: SupplyChainLedger.EntryType.event,
+                actor: sealing.actor,
+                body: body,
+                confidential: pending[item].pointers
+            )
+            body = .null
+            do {
+                let sealed = try draft.sealingConfidentialValues(salts: &salts)
+                let bodyHash = SHA256.hash(sealed.presealed?.body ?? sealed.body.canonicalBytes).hex
+                prepared[pending[item].position].draft = .success((sealed, bodyHash))
+            } catch {
+                prepared[pending[item].position].draft = .failure(error)
             }
         }
         return prepared

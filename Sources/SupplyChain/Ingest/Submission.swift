@@ -173,18 +173,19 @@ extension SupplyChainLedger {
     /// lists, and co-product prices.
     static func confidentialPointers(of event: EPCISEvent) -> [JSONPointer] {
         var pointers: [JSONPointer] = []
-        for list in ["quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"] {
-            for index in (event.json[list]?.arrayValue ?? []).indices
-            where event.json[list]?.arrayValue?[index]["quantity"] != nil {
-                pointers.append(JSONPointer(tokens: [list, String(index), "quantity"]))
-            }
-        }
-        for (list, member) in [("sourceList", "source"), ("destinationList", "destination")] {
-            for index in (event.json[list]?.arrayValue ?? []).indices
-            where event.json[list]?.arrayValue?[index][member] != nil {
+        let members = event.json.objectValue ?? [:]
+        // Each list is looked up once, and its elements read in place.
+        func add(_ list: String, member: String) {
+            guard case .array(let elements)? = members[list] else { return }
+            for (index, element) in elements.enumerated() where element[member] != nil {
                 pointers.append(JSONPointer(tokens: [list, String(index), member]))
             }
         }
+        for list in ["quantityList", "inputQuantityList", "outputQuantityList", "childQuantityList"] {
+            add(list, member: "quantity")
+        }
+        add("sourceList", member: "source")
+        add("destinationList", member: "destination")
         if let legs = event.ext("transport") {
             let key = String(event.extPointer("transport").dropFirst())
             for (index, leg) in (legs.arrayValue ?? []).enumerated() where leg["mass"] != nil {

@@ -2,58 +2,81 @@ import LedgerCore
 
 /// Typed reads from a JSON object that report the field by its JSON pointer.
 ///
-/// The pointer is spelled out only when a problem names it: a reader made for an array element
-/// keeps its parent's pointer, the member name and the index apart until then.
+/// The pointer of an array element is only spelled out when a problem or a caller asks for it:
+/// reading a valid document builds none of the element paths it never reports.
 struct FieldReader {
     let value: JSONValue
-    let problems: ProblemSink
-    /// The pointer of the value, or of the object holding the array that holds it.
+    /// The pointer of the container, or of the value itself when ``index`` is negative.
     private let base: String
-    /// The member of `base` holding the array, for an array element.
-    private let member: String?
-    /// The position in that array, for an array element.
-    private let index: Int?
+    /// The value's index in the array at ``base``, or -1.
+    private let index: Int
+    let problems: ProblemSink
 
     init(_ value: JSONValue, path: String = "", problems: ProblemSink) {
         self.value = value
         self.base = path
-        self.member = nil
-        self.index = nil
+        self.index = -1
         self.problems = problems
     }
 
     /// A reader for element `index` of the array at `parent` (a JSON pointer).
     init(_ value: JSONValue, parent: String, index: Int, problems: ProblemSink) {
-        self.value = value
-        self.base = parent
-        self.member = nil
-        self.index = index
-        self.problems = problems
+        self.init(element: value, of: parent, at: index, problems: problems)
     }
 
-    private init(_ value: JSONValue, base: String, member: String, index: Int, problems: ProblemSink) {
+    /// A reader of element `index` of the array whose pointer is `array`.
+    private init(element value: JSONValue, of array: String, at index: Int, problems: ProblemSink) {
         self.value = value
-        self.base = base
-        self.member = member
+        self.base = array
         self.index = index
         self.problems = problems
     }
 
     /// The JSON pointer of the value.
     var path: String {
-        var path = base
-        if let member { path = Self.pointer(member, in: path) }
-        if let index { path += "/" + String(index) }
-        return path
+        guard index >= 0 else { return base }
+        return Self.joined(base, String(index))
     }
 
     func pointer(_ key: String) -> String {
-        Self.pointer(key, in: path)
+        guard key.utf8.contains(where: { $0 == 0x7e || $0 == 0x2f }) else {
+            guard index >= 0 else { return Self.joined(base, key) }
+            return Self.joined(base, String(index), key)
+        }
+        return path + "/" + key.replacing("~", with: "~0").replacing("/", with: "~1")
     }
 
-    private static func pointer(_ key: String, in path: String) -> String {
-        guard key.utf8.contains(where: { $0 == 0x7e || $0 == 0x2f }) else { return path + "/" + key }
-        return path + "/" + key.replacing("~", with: "~0").replacing("/", with: "~1")
+    /// `base/first`, or `base/first/second`, written straight into one allocation.
+    private static func joined(_ base: String, _ first: String, _ second: String? = nil) -> String {
+        let hasSecond = second != nil
+        var base = base
+        var first = first
+        var second = second ?? ""
+        return base.withUTF8 { baseBytes in
+            first.withUTF8 { firstBytes in
+                second.withUTF8 { secondBytes in
+                    let total = baseBytes.count + 1 + firstBytes.count + (hasSecond ? 1 + secondBytes.count : 0)
+                    return String(unsafeUninitializedCapacity: total) { text in
+                        var position = 0
+                        func put(_ bytes: UnsafeBufferPointer<UInt8>) {
+                            guard let source = bytes.baseAddress, let target = text.baseAddress else { return }
+                            (target + position).initialize(from: source, count: bytes.count)
+                            position += bytes.count
+                        }
+                        put(baseBytes)
+                        text[position] = UInt8(ascii: "/")
+                        position += 1
+                        put(firstBytes)
+                        if hasSecond {
+                            text[position] = UInt8(ascii: "/")
+                            position += 1
+                            put(secondBytes)
+                        }
+                        return position
+                    }
+                }
+            }
+        }
     }
 
     subscript(key: String) -> JSONValue? { value[key] }
@@ -64,7 +87,12 @@ struct FieldReader {
 
     /// A required or optional string.
     func string(_ key: String, required: Bool = true, maxLength: Int = 1024) -> String? {
-        guard let member = value[key] else {
+        string(key, member: value[key], required: required, maxLength: maxLength)
+    }
+
+    /// A required or optional string, given the member already looked up (`nil` when absent).
+    func string(_ key: String, member: JSONValue?, required: Bool = true, maxLength: Int = 1024) -> String? {
+        guard let member else {
             if required { fail(key, "is required") }
             return nil
         }
@@ -81,7 +109,12 @@ struct FieldReader {
 
     /// A decimal given as a JSON number or a decimal string.
     func decimal(_ key: String, required: Bool = true) -> ExactDecimal? {
-        guard let member = value[key] else {
+        decimal(key, member: value[key], required: required)
+    }
+
+    /// A decimal given as a JSON number or a decimal string, given the member already looked up.
+    func decimal(_ key: String, member: JSONValue?, required: Bool = true) -> ExactDecimal? {
+        guard let member else {
             if required { fail(key, "is required") }
             return nil
         }
@@ -105,12 +138,22 @@ struct FieldReader {
     }
 
     func child(_ key: String) -> FieldReader? {
-        guard let member = value[key] else { return nil }
+        child(key, member: value[key])
+    }
+
+    /// The reader of a member already looked up, or `nil` when it is absent.
+    func child(_ key: String, member: JSONValue?) -> FieldReader? {
+        guard let member else { return nil }
         return FieldReader(member, path: pointer(key), problems: problems)
     }
 
     func array(_ key: String, required: Bool = false) -> [FieldReader]? {
-        guard let member = value[key] else {
+        array(key, member: value[key], required: required)
+    }
+
+    /// The readers of the elements of a member already looked up (`nil` when absent).
+    func array(_ key: String, member: JSONValue?, required: Bool = false) -> [FieldReader]? {
+        guard let member else {
             if required { fail(key, "is required") }
             return nil
         }
@@ -118,9 +161,9 @@ struct FieldReader {
             fail(key, "must be an array")
             return nil
         }
-        let base = path
+        let arrayPath = pointer(key)
         return elements.enumerated().map {
-            FieldReader($1, base: base, member: key, index: $0, problems: problems)
+            FieldReader(element: $1, of: arrayPath, at: $0, problems: problems)
         }
     }
 }
