@@ -44,6 +44,37 @@ enum IndexTable: String, CaseIterable, Sendable {
 
     static var specs: [Environment.TableSpec] { allCases.map { Environment.TableSpec(name: $0.rawValue) } }
 
+    /// The table's position among the cases, which ``hash(into:)`` and `==` use: a raw-value enum
+    /// otherwise hashes and compares its name, and the overlay looks a table up several times
+    /// per event.
+    private var ordinal: Int {
+        switch self {
+        case .actors: 0
+        case .parties: 1
+        case .facilities: 2
+        case .factors: 3
+        case .lots: 4
+        case .holdings: 5
+        case .edgesUp: 6
+        case .edgesDown: 7
+        case .serials: 8
+        case .parents: 9
+        case .containedIn: 10
+        case .events: 11
+        case .claims: 12
+        case .processes: 13
+        case .shipments: 14
+        case .lotSerials: 15
+        case .models: 16
+        case .lineage: 17
+        case .disclosures: 18
+        }
+    }
+
+    func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
+
+    static func == (lhs: IndexTable, rhs: IndexTable) -> Bool { lhs.ordinal == rhs.ordinal }
+
     /// The open handle of `table`.
     static func handle(_ table: IndexTable, in tables: [IndexTable: Table]) throws -> Table {
         guard let handle = tables[table] else {

@@ -260,7 +260,8 @@ extension SupplyChainLedger {
             // The chunks as taken, and the accepted events as (chunk, position in it).
             var chunks: [[PreparedEvent]] = []
             var accepted: [(chunk: Int, offset: Int)] = []
-            var seen: [String: String] = [:]
+            // By eventID with its digest: a probe compares digests, not the IDs' shared `ni:///` prefix.
+            var seen: [TextKey: String] = [:]
             seen.reserveCapacity(preparation.count)
             var skipped = 0
             var retractions = 0
@@ -273,7 +274,8 @@ extension SupplyChainLedger {
                     guard let event = chunks[chunk][offset].event else { continue }
                     sink.identifier = event.eventID
                     if event.errorDeclaration == nil {
-                        if let hash = seen[event.eventID] {
+                        let key = TextKey(event.eventID)
+                        if let hash = seen[key] {
                             if hash != event.hashID {
                                 sink.add(
                                     field: "/eventID",
@@ -295,7 +297,7 @@ extension SupplyChainLedger {
                             }
                             continue
                         }
-                        seen[event.eventID] = event.hashID
+                        seen[key] = event.hashID
                     } else {
                         if let record = try rules.eventRecord(event.eventID, txn),
                             record["retraction"] == event.errorDeclaration
