@@ -136,7 +136,7 @@ enum ImportBench {
     static func memory(directory: String, documents: Int, eventsPerDocument: Int) throws {
         print("")
         print("## Import memory (\(format(Double(eventsPerDocument))) TransformationEvents per document)")
-        print("| ledger | anon. memory after each document, heap trimmed (MiB) |")
+        print("| ledger | anon. memory after each document, heap trimmed, then with the ledger closed (MiB) |")
         print("|---|---|")
         let documentsBytes = (0..<documents).map {
             document(count: eventsPerDocument, offset: $0 * eventsPerDocument)
@@ -155,6 +155,8 @@ enum ImportBench {
                 figures.append(format(anonymousResidentMiB()))
             }
             chain = nil
+            _ = heapTrim(0)
+            figures.append("closed: " + format(anonymousResidentMiB()))
             removeAll(path)
             print(
                 "| \(reopening ? "reopened before each document" : "open throughout") | \(figures.joined(separator: " · ")) |"
