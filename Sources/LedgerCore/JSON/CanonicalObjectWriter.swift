@@ -155,15 +155,6 @@ package struct CanonicalObjectWriter: ~Copyable {
 
     /// The decimal digits of an integer.
     private mutating func writeDigits(_ value: UInt64) {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var index = 20
-            var remaining = value
-            repeat {
-                index -= 1
-                digits[index] = UInt8(ascii: "0") + UInt8(truncatingIfNeeded: remaining % 10)
-                remaining /= 10
-            } while remaining > 0
-            output.append(UnsafeBufferPointer(rebasing: digits[index..<20]))
-        }
+        ECMAScriptNumber.withDecimalDigits(of: value) { output.append($0) }
     }
 }

@@ -44,9 +44,19 @@ enum ECMAScriptNumber {
     ///   - width: The least number of digits to write.
     ///   - buffer: The buffer to append ASCII digits to.
     static func writeDecimal(_ value: UInt64, width: Int = 1, into buffer: inout [UInt8]) {
+        withDecimalDigits(of: value, width: width) { buffer.append(contentsOf: $0) }
+    }
+
+    /// Lends the decimal digits of an unsigned integer, padded with leading zeros to a width,
+    /// from a stack buffer.
+    static func withDecimalDigits<R>(
+        of value: UInt64,
+        width: Int = 1,
+        _ body: (UnsafeBufferPointer<UInt8>) -> R
+    ) -> R {
         // UInt64 has at most 20 digits, and callers pad to at most 17.
         let capacity = max(20, width)
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { digits in
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: capacity) { digits in
             // Fill from the end, least significant digit first, then copy once.
             var index = capacity
             var remaining = value
@@ -59,7 +69,7 @@ enum ECMAScriptNumber {
                 index -= 1
                 digits[index] = UInt8(ascii: "0")
             }
-            buffer.append(contentsOf: UnsafeBufferPointer(rebasing: digits[index..<capacity]))
+            return body(UnsafeBufferPointer(rebasing: digits[index..<capacity]))
         }
     }
 

@@ -303,25 +303,24 @@ struct EncodedRows {
         bytes.appendUTF8(second)
         let valueStart = bytes.count
         if let value { bytes.appendUTF8(value) }
-        rows.append(
-            Row(
-                keyStart: keyStart,
-                keyCount: valueStart - keyStart,
-                valueStart: valueStart,
-                valueCount: value == nil ? -1 : bytes.count - valueStart
-            )
-        )
+        appendRow(keyStart: keyStart, valueStart: valueStart, deleting: value == nil)
     }
 
     private mutating func appendValue(_ value: [UInt8]?, keyStart: Int) {
         let valueStart = bytes.count
         if let value { bytes.append(contentsOf: value) }
+        appendRow(keyStart: keyStart, valueStart: valueStart, deleting: value == nil)
+    }
+
+    /// Records the row whose key starts at `keyStart` and whose value runs from `valueStart` to
+    /// the end of the buffer; a deleted row has no value.
+    private mutating func appendRow(keyStart: Int, valueStart: Int, deleting: Bool) {
         rows.append(
             Row(
                 keyStart: keyStart,
                 keyCount: valueStart - keyStart,
                 valueStart: valueStart,
-                valueCount: value == nil ? -1 : bytes.count - valueStart
+                valueCount: deleting ? -1 : bytes.count - valueStart
             )
         )
     }
