@@ -80,3 +80,52 @@ import Testing
         #expect(bytes == record.canonicalBytes)
     }
 }
+
+extension EventEffects {
+    /// The effects as a JSON value, built member by member: the reference the directly written
+    /// bytes are compared with.
+    var json: JSONValue {
+        var members: [String: JSONValue] = [:]
+        if !created.isEmpty { members["created"] = .array(created.map(JSONValue.string)) }
+        if !consumed.isEmpty {
+            members["consumed"] = .array(
+                consumed.map {
+                    .object(["lot": .string($0.lot), "actor": .string($0.actor), "kg": .string($0.kg.description)])
+                }
+            )
+        }
+        if !moved.isEmpty {
+            members["moved"] = .array(
+                moved.map {
+                    .object([
+                        "lot": .string($0.lot), "from": .string($0.from), "to": .string($0.to),
+                        "kg": .string($0.kg.description),
+                    ])
+                }
+            )
+        }
+        if !serials.isEmpty {
+            members["serials"] = .array(
+                serials.map { .object(["prefix": .string($0.prefix), "last": .string(String($0.last))]) }
+            )
+        }
+        if let aggregated {
+            members["aggregated"] = .object([
+                "parent": .string(aggregated.parent), "children": .array(aggregated.children.map(JSONValue.string)),
+            ])
+        }
+        if let disaggregated {
+            members["disaggregated"] = .object([
+                "parent": .string(disaggregated.parent),
+                "children": .array(disaggregated.children.map(JSONValue.string)),
+            ])
+        }
+        if !certified.isEmpty {
+            members["certified"] = .array(
+                certified.map { .object(["lot": .string($0.lot), "certificate": .string($0.certificate)]) }
+            )
+        }
+        if !claims.isEmpty { members["claims"] = .array(claims.map(JSONValue.string)) }
+        return .object(members)
+    }
+}

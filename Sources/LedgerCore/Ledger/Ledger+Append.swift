@@ -95,7 +95,8 @@ extension Ledger {
     ///
     /// - Throws: The error of the lowest-numbered bad record.
     package func seal(_ drafts: [EntryDraft]) throws -> SealedBatch {
-        var heads = CanonicalOutput(capacity: 512 * drafts.count)
+        // A draft sealed ahead writes only the start of its head here, up to its body.
+        var heads = CanonicalOutput(capacity: drafts.reduce(0) { $0 + ($1.presealed == nil ? 512 : 64) })
         var sealed: [SealedDraft] = []
         sealed.reserveCapacity(drafts.count)
         var checked = CheckedNames()

@@ -65,10 +65,20 @@ final class EventPreparation: @unchecked Sendable {
             DispatchQueue.global().async {
                 switch events {
                 case .parsed(let parsed):
-                    self.slots[chunk] = Self.prepare(parsed[range], namespaces: namespaces, sealing: sealing)
+                    self.slots[chunk] = Self.prepare(
+                        Array(parsed[range]),
+                        first: range.lowerBound,
+                        namespaces: namespaces,
+                        sealing: sealing
+                    )
                 case .deferred(let bytes, let ranges, let maxDepth):
                     if let parsed = Self.parse(bytes, ranges[range], maxDepth: maxDepth) {
-                        self.slots[chunk] = Self.prepare(parsed, namespaces: namespaces, sealing: sealing)
+                        self.slots[chunk] = Self.prepare(
+                            parsed,
+                            first: range.lowerBound,
+                            namespaces: namespaces,
+                            sealing: sealing
+                        )
                     } else {
                         self.unparsable[chunk] = true
                     }
@@ -84,21 +94,19 @@ final class EventPreparation: @unchecked Sendable {
         unparsable.deallocate()
     }
 
-    /// Parses deferred events, indexed as in the document, or `nil` when one is not valid JSON.
+    /// Parses deferred events, or `nil` when one is not valid JSON.
     private static func parse(
         _ bytes: [UInt8],
         _ ranges: ArraySlice<Range<Int>>,
         maxDepth: Int
-    ) -> ArraySlice<JSONValue>? {
+    ) -> [JSONValue]? {
         var events: [JSONValue] = []
-        events.reserveCapacity(ranges.endIndex)
-        // Placeholders keep each event at its index in the document, as the reading expects.
-        events.append(contentsOf: repeatElement(.null, count: ranges.startIndex))
+        events.reserveCapacity(ranges.count)
         for range in ranges {
             guard let event = try? JSONValue(parsing: bytes[range], maxDepth: maxDepth) else { return nil }
             events.append(event)
         }
-        return events[ranges.startIndex...]
+        return events
     }
 
     /// The number of chunks.
@@ -133,9 +141,10 @@ final class EventPreparation: @unchecked Sendable {
         }
     }
 
-    /// Reads (and seals) the events of one chunk, whose first element has the event's index.
+    /// Reads (and seals) the events of one chunk, the first of which is event `first` of the document.
     private static func prepare(
-        _ events: ArraySlice<JSONValue>,
+        _ events: [JSONValue],
+        first: Int,
         namespaces: EPCISNamespaces,
         sealing: Sealing?
     ) -> [PreparedEvent] {
@@ -149,7 +158,8 @@ final class EventPreparation: @unchecked Sendable {
         var pending: [(position: Int, body: JSONValue, pointers: [JSONPointer])] = []
         if sealing != nil { pending.reserveCapacity(events.count) }
         var saltCount = 0
-        for (index, json) in zip(events.indices, events) {
+        for (offset, json) in events.enumerated() {
+            let index = first + offset
             let before = sink.count
             let event = EPCISEvent.read(json, index: index, namespaces: namespaces, sink: sink, scratch: scratch)
             let problems = sink.count == before ? [] : Array(sink.problems[before...])

@@ -12,60 +12,10 @@ struct EventEffects {
     var certified: [(lot: String, certificate: String)] = []
     var claims: [String] = []
 
-    var json: JSONValue {
-        var members: [String: JSONValue] = [:]
-        if !created.isEmpty { members["created"] = .array(created.map(JSONValue.string)) }
-        if !consumed.isEmpty {
-            members["consumed"] = .array(
-                consumed.map {
-                    .object(["lot": .string($0.lot), "actor": .string($0.actor), "kg": .string($0.kg.description)])
-                }
-            )
-        }
-        if !moved.isEmpty {
-            members["moved"] = .array(
-                moved.map {
-                    .object([
-                        "lot": .string($0.lot), "from": .string($0.from), "to": .string($0.to),
-                        "kg": .string($0.kg.description),
-                    ])
-                }
-            )
-        }
-        if !serials.isEmpty {
-            members["serials"] = .array(
-                serials.map { .object(["prefix": .string($0.prefix), "last": .string(String($0.last))]) }
-            )
-        }
-        if let aggregated {
-            members["aggregated"] = .object([
-                "parent": .string(aggregated.parent), "children": .array(aggregated.children.map(JSONValue.string)),
-            ])
-        }
-        if let disaggregated {
-            members["disaggregated"] = .object([
-                "parent": .string(disaggregated.parent),
-                "children": .array(disaggregated.children.map(JSONValue.string)),
-            ])
-        }
-        if !certified.isEmpty {
-            members["certified"] = .array(
-                certified.map { .object(["lot": .string($0.lot), "certificate": .string($0.certificate)]) }
-            )
-        }
-        if !claims.isEmpty { members["claims"] = .array(claims.map(JSONValue.string)) }
-        return .object(members)
-    }
-
-    /// Writes the members of ``json`` into the open object of `writer`: the same bytes, without
-    /// building the value.
+    /// Writes the effects' members into the open object of `writer`, as canonical JSON (the
+    /// `effects` of an `sc.events` record).
     func write(into writer: inout CanonicalObjectWriter) {
-        if let aggregated {
-            writer.openObject("aggregated")
-            writer.member("children", strings: aggregated.children)
-            writer.member("parent", string: aggregated.parent)
-            writer.closeObject()
-        }
+        if let aggregated { Self.write("aggregated", aggregated, into: &writer) }
         if !certified.isEmpty {
             writer.openArray("certified")
             for (lot, certificate) in certified {
@@ -89,12 +39,7 @@ struct EventEffects {
             writer.closeArray()
         }
         if !created.isEmpty { writer.member("created", strings: created) }
-        if let disaggregated {
-            writer.openObject("disaggregated")
-            writer.member("children", strings: disaggregated.children)
-            writer.member("parent", string: disaggregated.parent)
-            writer.closeObject()
-        }
+        if let disaggregated { Self.write("disaggregated", disaggregated, into: &writer) }
         if !moved.isEmpty {
             writer.openArray("moved")
             for (lot, from, to, kg) in moved {
@@ -117,6 +62,18 @@ struct EventEffects {
             }
             writer.closeArray()
         }
+    }
+
+    /// Writes an `aggregated` or `disaggregated` member: `{"children":[…],"parent":…}`.
+    private static func write(
+        _ name: String,
+        _ assembly: (parent: String, children: [String]),
+        into writer: inout CanonicalObjectWriter
+    ) {
+        writer.openObject(name)
+        writer.member("children", strings: assembly.children)
+        writer.member("parent", string: assembly.parent)
+        writer.closeObject()
     }
 
     /// The canonical bytes of an event's record (`sc.events`) as an event that passed the rules
@@ -705,7 +662,7 @@ extension Rules {
         guard sink.count == before else { return }
         for lot in lots {
             putLot(lot)
-            store.put(.lineage, IndexKey.text(lot.id), LotCard.encoded(lot: lot, inputs: []))
+            store.put(.lineage, IndexKey.text(lot.id), LotCard(lot: lot, inputs: []).encoded)
             setHolding(lot.id, actor.id, lot.producedKg)
             effects.created.append(lot.id)
         }
@@ -793,7 +750,7 @@ extension Rules {
                 store.put(.edgesUp, IndexKey.edge(output.id, input.id, sequence), value)
                 store.put(.edgesDown, IndexKey.edge(input.id, output.id, sequence), value)
             }
-            store.put(.lineage, IndexKey.text(output.id), LotCard.encoded(lot: output, inputs: edges))
+            store.put(.lineage, IndexKey.text(output.id), LotCard(lot: output, inputs: edges).encoded)
         }
     }
 

@@ -92,57 +92,6 @@ public struct LotCard: Sendable, Hashable {
     private static let version: UInt8 = 1
 
     var encoded: [UInt8] {
-        Self.encode(
-            id: id,
-            material: material,
-            grade: grade,
-            countryOfOrigin: countryOfOrigin,
-            facility: facility,
-            createdBy: createdBy,
-            createdAt: createdAt,
-            eventTime: eventTime,
-            producedKg: producedKg,
-            retractedAt: retractedAt,
-            elementContent: elementContent,
-            certifications: certifications,
-            inputs: inputs
-        )
-    }
-
-    /// The encoding of `LotCard(lot: lot, inputs: inputs)`, without making the card.
-    static func encoded(lot: Lot, inputs: [LineageEdge]) -> [UInt8] {
-        encode(
-            id: lot.id,
-            material: lot.material,
-            grade: lot.grade,
-            countryOfOrigin: lot.countryOfOrigin,
-            facility: lot.facility,
-            createdBy: lot.createdBy,
-            createdAt: lot.createdAt,
-            eventTime: lot.eventTime,
-            producedKg: lot.producedKg,
-            retractedAt: nil,
-            elementContent: lot.elementContent,
-            certifications: [],
-            inputs: inputs
-        )
-    }
-
-    private static func encode(
-        id: String,
-        material: String?,
-        grade: String?,
-        countryOfOrigin: String?,
-        facility: String,
-        createdBy: String,
-        createdAt: UInt64,
-        eventTime: String,
-        producedKg: ExactDecimal,
-        retractedAt: UInt64?,
-        elementContent: [String: ExactDecimal],
-        certifications: [(certificate: String, sequenceNumber: UInt64)],
-        inputs: [LineageEdge]
-    ) -> [UInt8] {
         var writer = BinaryWriter(version: Self.version)
         writer.string(id)
         writer.optionalString(material)
