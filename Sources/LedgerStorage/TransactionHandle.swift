@@ -200,6 +200,17 @@ internal import CLMDB
         try unsafe check(rc, "mdb_put", table)
     }
 
+    /// Empties a table, keeping it open.
+    ///
+    /// - Parameter table: The table.
+    /// - Returns: How many entries it held.
+    /// - Throws: ``StorageError`` if LMDB fails.
+    func removeAll(in table: Table) throws(StorageError) -> Int {
+        let count = try unsafe count(table)
+        try unsafe check(mdb_drop(txn, table.dbi, 0), "mdb_drop", table)
+        return count
+    }
+
     /// Deletes a key, or one of its values in a duplicate-sorted table.
     ///
     /// - Parameters:

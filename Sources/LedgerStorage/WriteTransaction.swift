@@ -120,6 +120,19 @@
         try unsafe handle.delete(key: key, value: nil, in: table)
     }
 
+    /// Deletes every entry of a table; the table stays open and its handle valid.
+    ///
+    /// The freed pages are reused by later writes (`mdb_drop` with `del` 0).
+    ///
+    /// - Parameter table: The table to empty.
+    /// - Returns: How many entries it held (values, in a duplicate-sorted table).
+    /// - Throws: ``StorageError`` if LMDB fails or the table belongs to another environment.
+    @available(*, noasync)
+    @discardableResult
+    public func removeAll(in table: Table) throws -> Int {
+        try unsafe handle.removeAll(in: table)
+    }
+
     /// Deletes one value of a key in a duplicate-sorted table.
     ///
     /// - Parameters:

@@ -168,6 +168,38 @@ import Testing
         }
     }
 
+    @Test func removeAllEmptiesOneTableAndKeepsItUsable() throws {
+        struct Rollback: Error {}
+        try withTemporaryEnvironment { env in
+            let meta = try env.table("meta")
+            let entries = try env.table("entries")
+            try env.write { txn in
+                for index: UInt64 in 0..<500 {
+                    try txn.put(payload(index), forKey: BigEndianKey.encode(index), in: meta)
+                }
+                try txn.put(payload(1), forKey: BigEndianKey.encode(1), in: entries)
+            }
+            let removed = try env.write { txn in
+                let removed = try txn.removeAll(in: meta)
+                #expect(try txn.count(meta) == 0)
+                try txn.put([9], forKey: Array("after".utf8), in: meta)
+                return removed
+            }
+            #expect(removed == 500)
+            #expect(try env.read { try $0.count(meta) } == 1)
+            #expect(try env.read { try $0.value(in: meta, forKey: Array("after".utf8)) } == [9])
+            #expect(try env.read { try $0.count(entries) } == 1, "other tables are untouched")
+            // Nothing of an aborted transaction's emptying is kept.
+            #expect(throws: Rollback.self) {
+                try env.write { txn in
+                    try txn.removeAll(in: meta)
+                    throw Rollback()
+                }
+            }
+            #expect(try env.read { try $0.count(meta) } == 1)
+        }
+    }
+
     @Test func genericCodeReadsThroughEitherTransaction() throws {
         func entryCount(_ txn: borrowing some ReadableTransaction & ~Copyable, _ table: Table) throws -> Int {
             try txn.count(table)

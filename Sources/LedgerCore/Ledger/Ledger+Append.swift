@@ -65,6 +65,51 @@ extension Ledger {
         }
     }
 
+    /// Empties a layer's derived tables and lets the layer write them again, in one durable
+    /// transaction that appends nothing: how a layer rebuilds its indexes from the entries.
+    ///
+    /// The layer replays the entries of a snapshot (``read(_:)``) and passes the snapshot's size
+    /// as `expectedSize`; if another writer appended in between, nothing changes and the call
+    /// throws ``LedgerError/Code/conflict``, so the layer can replay again. `write` may run more
+    /// than once (LMDB map growth replays the transaction).
+    ///
+    /// - Parameters:
+    ///   - names: Tables among ``Options/extraTables``; the ledger's own tables cannot be named.
+    ///   - expectedSize: The ledger size the rows were derived from.
+    ///   - write: Writes the new rows; it receives the tables in the order of `names`, emptied.
+    /// - Returns: How many entries each table held before, in the order of `names`.
+    /// - Throws: ``LedgerError/Code/invalidInput`` for a name of the ledger's own tables;
+    ///   ``LedgerError/Code/conflict``; ``LedgerError/Code/storage``; what `write` throws (then
+    ///   nothing changes).
+    @discardableResult
+    public func rewriteExtraTables(
+        _ names: [String],
+        expectedSize: UInt64,
+        _ write: (borrowing WriteTransaction, _ tables: [Table]) throws -> Void
+    ) throws -> [Int] {
+        if let own = names.first(where: { name in Tables.specs.contains { $0.name == name } }) {
+            throw LedgerError(
+                code: .invalidInput,
+                message: "\(own) is one of the ledger's own tables, not a derived one"
+            )
+        }
+        let tables = try names.map { try extraTable($0) }
+        return try Self.wrapStorage {
+            try environment.write { txn in
+                let size = UInt64(try txn.count(self.tables.entries))
+                guard size == expectedSize else {
+                    throw LedgerError(
+                        code: .conflict,
+                        message: "the ledger grew from \(expectedSize) to \(size) entries while its tables were rebuilt"
+                    )
+                }
+                let removed = try tables.map { try txn.removeAll(in: $0) }
+                try write(txn, tables)
+                return removed
+            }
+        }
+    }
+
     /// A draft with its confidential values replaced by commitments, ready to be chained.
     package struct SealedDraft: Sendable {
         var type: String
