@@ -7,7 +7,8 @@ struct AppendCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "append",
         abstract: "Append JSON objects (one per line) as one atomic batch of entries.",
-        discussion: """
+        discussion: prose(
+            """
             Every line must be a JSON object; blank lines are skipped. The whole file is checked
             first: if any line is bad, nothing is written. Prints the new size and the signed checkpoint.
 
@@ -15,6 +16,7 @@ struct AppendCommand: ParsableCommand {
               printf '{"lot":"LOT-1","kg":"1200.5","supplier":"Mine A"}\\n' | \\
                 celltrace append - --confidential /supplier
             """
+        )
     )
 
     @OptionGroup var options: LedgerOptions

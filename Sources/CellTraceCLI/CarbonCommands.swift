@@ -9,7 +9,8 @@ struct FootprintCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "footprint",
         abstract: "Compute the carbon footprint of a cell, module, pack or lot, with the working shown.",
-        discussion: """
+        discussion: prose(
+            """
             Prints kg CO2e in total, per kWh of usable energy and per kWh delivered over the service
             life (the EU functional unit, from the battery model's parameters), per life-cycle stage,
             with electricity counted location-based, market-based and by the draft EU rule side by side;
@@ -20,6 +21,7 @@ struct FootprintCommand: ParsableCommand {
               celltrace footprint urn:epc:id:sgtin:4012345.011111.1
               celltrace footprint urn:celltrace:lot:cam-811-0210 --json
             """
+        )
     )
     @OptionGroup var options: LedgerOptions
     @OptionGroup var asOf: AsOfOption
@@ -42,7 +44,8 @@ struct WhatIfCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "what-if",
         abstract: "Recompute a footprint with inputs changed, and show the difference.",
-        discussion: """
+        discussion: prose(
+            """
             Changes: --replace-factor KEY=VALUE (keys: grid:REGION[:location|consumption-mix|residual-mix],
             fuel:NAME:MJ|kg|L|m3, transport:MODE, material:NAME[@CC]); --supply FACILITY=KIND[:FACTOR]
             (every electricity supply of the facility's events becomes grid, onsite, direct-line, ppa or
@@ -55,6 +58,7 @@ struct WhatIfCommand: ParsableCommand {
               celltrace what-if urn:epc:id:sgtin:4012345.011111.1 --supply urn:epc:id:sgln:6923456.00001.0=direct-line:0.02
               celltrace what-if urn:epc:id:sgtin:4012345.011111.1 --replace-factor grid:CN-SC=0.1
             """
+        )
     )
     @OptionGroup var options: LedgerOptions
     @OptionGroup var asOf: AsOfOption
@@ -194,7 +198,8 @@ struct DeclarationCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "declaration",
         abstract: "The Art. 7 carbon-footprint declaration of one battery model at one plant over a period.",
-        discussion: """
+        discussion: prose(
+            """
             Every cell of the model commissioned from cell lots made at the plant within the period
             counts; the result is the mass-weighted mean over those serials, per kWh delivered over the
             service life, per life-cycle stage and electricity method.
@@ -202,6 +207,7 @@ struct DeclarationCommand: ParsableCommand {
             Example:
               celltrace declaration --model CT-NMC811-P1 --plant urn:epc:id:sgln:4012345.00001.0 --from 2026-01-01 --to 2026-12-31
             """
+        )
     )
     @OptionGroup var options: LedgerOptions
     @OptionGroup var asOf: AsOfOption
@@ -527,7 +533,8 @@ struct ModelCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Register a battery model: usable energy share, cycles per year and service years.",
-            discussion: """
+            discussion: prose(
+                """
                 The energy over the service life is nominal energy × usable share × cycles per year ×
                 service years. Cycles per year default by vehicle category (M1, N1: 60; L: 20; M2, M3,
                 N2, N3: 250), as in the draft EU methodology.
@@ -535,6 +542,7 @@ struct ModelCommand: ParsableCommand {
                 Example:
                   celltrace model add CT-NMC811-P1 --category M1 --service-years 8 --usable-share 0.92
                 """
+            )
         )
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The model id, as ct:batteryModel names it.") var id: String

@@ -10,7 +10,8 @@ struct PACTExportCommand: ParsableCommand {
         commandName: "pact",
         abstract:
             "Export a cell's, module's, pack's, lot's or declaration's footprint as a WBCSD PACT ProductFootprint.",
-        discussion: """
+        discussion: prose(
+            """
             PACT Technical Specifications 3.0.3 by default, 2.3.3 with --pact-version 2. A cell, module or
             pack is declared per piece (v2.3 has no piece: per kilogram, with the piece's mass as
             unitaryProductAmount); a lot per kilogram. With --model, --plant, --from and --to (as for
@@ -25,6 +26,7 @@ struct PACTExportCommand: ParsableCommand {
               celltrace export pact urn:celltrace:lot:cam-811-0210 --pact-version 2 --cpc 34230
               celltrace export pact --model CT-NMC811-P1 --plant urn:epc:id:sgln:4012345.00001.0 --from 2026-01-01 --to 2026-12-31
             """
+        )
     )
     @OptionGroup var options: LedgerOptions
     @OptionGroup var export: ExportOptions
@@ -103,7 +105,8 @@ struct PassportExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "passport",
         abstract: "Export a cell's, module's or pack's battery-passport carbon-footprint and due-diligence sections.",
-        discussion: """
+        discussion: prose(
+            """
             Battery Pass data model v1.2.0 field names: carbonFootprint (batteryCarbonFootprint in kg CO2e
             per kWh delivered over the service life, carbonFootprintPerLifecycleStage, …) and
             supplyChainDueDiligence, with electricity counted by the draft EU rule, plus a celltrace
@@ -116,6 +119,7 @@ struct PassportExportCommand: ParsableCommand {
             Example:
               celltrace export passport urn:epc:id:sgtin:4012345.011111.1 --profile public --study https://example.com/cf-study.pdf --due-diligence-report https://example.com/dd-report.pdf
             """
+        )
     )
     @OptionGroup var options: LedgerOptions
     @OptionGroup var export: ExportOptions

@@ -7,11 +7,13 @@ struct CheckpointCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "checkpoint",
         abstract: "Print the signed checkpoint (C2SP tlog-checkpoint) for the current or a given size.",
-        discussion: """
+        discussion: prose(
+            """
             Example:
               celltrace checkpoint > checkpoint.txt
               celltrace checkpoint --size 1000
             """
+        )
     )
 
     @OptionGroup var options: LedgerOptions
@@ -30,10 +32,12 @@ struct KeyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "key",
         abstract: "Print the ledger's verifier key in signed-note vkey form (name+hex-id+base64).",
-        discussion: """
+        discussion: prose(
+            """
             Example:
               celltrace key > ledger.vkey
             """
+        )
     )
 
     @OptionGroup var options: LedgerOptions

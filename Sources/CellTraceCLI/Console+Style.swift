@@ -43,3 +43,22 @@ extension Console {
         return "\u{1B}[" + styles.map(\.rawValue).joined(separator: ";") + "m" + text + "\u{1B}[0m"
     }
 }
+
+/// A command's discussion written as hard-wrapped paragraphs in the source, with its lines
+/// joined into one per paragraph, so that the help wraps it once at the terminal's width.
+///
+/// Blank lines separate paragraphs; a line that is indented (an example, a continuation), starts
+/// a list item (`- `), or follows one that ends with a colon keeps its own line.
+func prose(_ text: String) -> String {
+    var lines: [String] = []
+    for line in text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init) {
+        if let previous = lines.last, !previous.isEmpty, !line.isEmpty, !previous.hasSuffix(":"),
+            !previous.hasPrefix(" "), !line.hasPrefix(" "), !line.hasPrefix("- ")
+        {
+            lines[lines.count - 1] = previous + " " + line
+        } else {
+            lines.append(line)
+        }
+    }
+    return lines.joined(separator: "\n")
+}

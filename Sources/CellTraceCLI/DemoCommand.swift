@@ -6,7 +6,8 @@ struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
         abstract: "Build a mine-to-pack ledger from published figures and tour it: trace, footprint, what-if, verify.",
-        discussion: """
+        discussion: prose(
+            """
             Thirteen actors — mines in Australia, Chile, Indonesia, the DR Congo and China, refiners and
             cathode, anode and electrolyte makers in China, cell plants in China and Hungary — submit
             their EPCIS 2.0 events, each signed with the actor's own key. The demo then shows, command
@@ -23,6 +24,7 @@ struct DemoCommand: ParsableCommand {
               celltrace demo
               celltrace demo --dir /tmp/celltrace-demo --json
             """
+        )
     )
 
     @Option(help: ArgumentHelp("Where to build the demo (it must not exist, or be empty).", valueName: "dir"))

@@ -10,11 +10,13 @@ struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export a serial's or lot's chain of custody and footprint (see Docs/EXPORTS.md).",
-        discussion: """
+        discussion: prose(
+            """
             Every export is written in a disclosure profile (--profile) and recorded in the ledger as a
             disclosure.export entry: recipient, profile, format, subject, ledger size and the SHA-256 of
             the exact bytes written. `celltrace disclosures` lists them.
-            """,
+            """
+        ),
         subcommands: [
             ExportCustodyCommand.self, ExportEPCISCommand.self, PACTExportCommand.self, PassportExportCommand.self,
             ExportGraphCommand.self,
@@ -98,7 +100,8 @@ struct DisclosuresCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "disclosures",
         abstract: "List every export recorded in the ledger: when, to whom, what, in which profile.",
-        discussion: """
+        discussion: prose(
+            """
             Each export writes a disclosure.export entry with the SHA-256 of the bytes sent, so a file
             that surfaces later can be matched to the disclosure that let it out (sha256sum FILE).
 
@@ -106,6 +109,7 @@ struct DisclosuresCommand: ParsableCommand {
               celltrace disclosures
               celltrace disclosures --recipient "OEM Europe GmbH" --json
             """
+        )
     )
     @OptionGroup var options: LedgerOptions
     @Option(help: ArgumentHelp("Only disclosures to this recipient.", valueName: "name")) var recipient: String?
@@ -144,7 +148,8 @@ struct ExportCustodyCommand: ParsableCommand {
         commandName: "custody",
         abstract:
             "Write a serial's custody bundle: its lineage entries, their proofs, signatures and footprint working.",
-        discussion: """
+        discussion: prose(
+            """
             The bundle holds every entry on the subject's lineage (canonical bytes), an inclusion proof of
             each to one signed checkpoint, the submitters' signatures and keys with the entries that
             registered them, the factor entries used, and the footprint with its working tied to fields of
@@ -156,6 +161,7 @@ struct ExportCustodyCommand: ParsableCommand {
                   --profile legitimate-interest --recipient "OEM Europe GmbH"
               celltrace export custody PACK-0001 -o pack.json --since-checkpoint last-quarter.checkpoint
             """
+        )
     )
     @OptionGroup var options: LedgerOptions
     @OptionGroup var export: ExportOptions
@@ -195,7 +201,8 @@ struct VerifyBundleCommand: ParsableCommand {
         commandName: "verify-bundle",
         abstract:
             "Check a custody bundle offline: proofs, signatures, commitments, and the trace and footprint redone.",
-        discussion: """
+        discussion: prose(
+            """
             Needs no ledger: only the bundle and the ledger's verifier key (`celltrace key` prints it; the
             sender publishes it). Checks the checkpoint's signature, every entry's inclusion proof, every
             opening against its commitment, every event's submission signature with the actor's key at
@@ -207,6 +214,7 @@ struct VerifyBundleCommand: ParsableCommand {
               celltrace verify-bundle cell.custody.json --vkey ledger.vkey
               celltrace verify-bundle cell.custody.json --vkey ledger.vkey --since-checkpoint last-quarter.checkpoint
             """
+        )
     )
     @Argument(help: "The bundle file.") var bundle: String
     @Option(help: ArgumentHelp("The ledger's verifier key, or a file holding it.", valueName: "vkey")) var vkey: String

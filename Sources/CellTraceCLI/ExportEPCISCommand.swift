@@ -7,7 +7,8 @@ struct ExportEPCISCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "epcis",
         abstract: "Export a serial's or lot's events as an EPCIS 2.0 JSON-LD document.",
-        discussion: """
+        discussion: prose(
+            """
             Every event of the lineage (lots made, shipped, certified, commissioned and assembled), in
             event-time order, each with the eventID it was recorded under. Sealed fields the profile does
             not reveal are left out and listed in the event's ct:withheld member (JSON Pointer and
@@ -22,6 +23,7 @@ struct ExportEPCISCommand: ParsableCommand {
               celltrace export epcis urn:celltrace:lot:cam-811-0210 --profile auditor --actor cathode-co \\
                   --recipient "Example Audit GmbH" -o cathode-co.jsonld
             """
+        )
     )
     @OptionGroup var options: LedgerOptions
     @OptionGroup var export: ExportOptions

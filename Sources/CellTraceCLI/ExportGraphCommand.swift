@@ -12,7 +12,8 @@ struct ExportGraphCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "graph",
         abstract: "Export a serial's or lot's lineage as a graph: Graphviz DOT, or SVG drawn by Graphviz.",
-        discussion: """
+        discussion: prose(
+            """
             Lots are nodes, filled by the kind of facility that made them (mine, refinery, precursor,
             cathode, anode, cell, …); each edge carries the kg of the input that ends up in the subject
             and the kg CO2e embodied in them (location-based). The public profile shows no kg; facility
@@ -23,6 +24,7 @@ struct ExportGraphCommand: ParsableCommand {
               celltrace export graph urn:epc:id:sgtin:4012345.011111.3 -o cell-3.dot
               celltrace export graph urn:celltrace:lot:cam-811-0210 --format svg -o cam.svg
             """
+        )
     )
     @OptionGroup var options: LedgerOptions
     @OptionGroup var export: ExportOptions

@@ -13,7 +13,8 @@ struct GenerateCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
         abstract: "Build a synthetic but realistic mine-to-pack ledger (for benchmarks and demos).",
-        discussion: """
+        discussion: prose(
+            """
             Registers a factor table, 15 actors (keys derived from the seed) and 18 facilities, then
             imports every actor's EPCIS events as signed submissions, exactly as `celltrace import`
             does: mines (AU, CL, ID, CD with one artisanal site, CN), refining, precursor, NMC811
@@ -26,6 +27,7 @@ struct GenerateCommand: ParsableCommand {
               celltrace generate --cells 1000000 --seed 7 --ledger demo-ledger
               celltrace generate --cells 100000000 --cells-per-lot 2000 --ledger big-ledger
             """
+        )
     )
 
     @OptionGroup var options: LedgerOptions

@@ -8,7 +8,8 @@ struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
         abstract: "Import an EPCIS 2.0 document or JSON Lines of events as one signed submission.",
-        discussion: """
+        discussion: prose(
+            """
             The whole file is validated first: if anything is wrong, nothing is written and every
             problem is listed with the event's index, eventID and field (exit 2). Events already in
             the ledger are skipped. The submission is signed with the actor's key; the signature
@@ -18,6 +19,7 @@ struct ImportCommand: ParsableCommand {
               celltrace import shipments.jsonld --as sichuan-lithium --key keys/sichuan-lithium.pem
               celltrace import events.jsonl --as cell-co --key keys/cell-co.pem --dry-run
             """
+        )
     )
 
     @OptionGroup var options: LedgerOptions

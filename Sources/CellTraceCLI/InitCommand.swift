@@ -7,13 +7,15 @@ struct InitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "init",
         abstract: "Create a new ledger with its own Ed25519 signing key.",
-        discussion: """
+        discussion: prose(
+            """
             Prints the ledger's verifier key (C2SP signed-note vkey): give it to whoever must check
             checkpoints and proofs offline. The signing key is written to DIR/ledger-key.pem (mode 0600).
 
             Example:
               celltrace init --ledger plant-ledger --origin ledger.cells.example/hu-1
             """
+        )
     )
 
     @OptionGroup var options: LedgerOptions

@@ -7,12 +7,14 @@ struct LogCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "log",
         abstract: "Print entries, one per line, each line exactly the entry's canonical bytes (its leaf input).",
-        discussion: """
+        discussion: prose(
+            """
             Each entry is checked against its stored leaf hash as it is read.
 
             Example:
               celltrace log --from 10 --to 20 > entries.jsonl
             """
+        )
     )
 
     @OptionGroup var options: LedgerOptions

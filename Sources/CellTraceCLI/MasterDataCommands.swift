@@ -8,7 +8,8 @@ struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "keygen",
         abstract: "Make an Ed25519 key pair for an actor that signs submissions.",
-        discussion: """
+        discussion: prose(
+            """
             Writes the private key to OUT (PEM, mode 0600) and the public key beside it, with
             .pub.pem in place of .pem; neither file may exist. Register the public key with
             `celltrace actor add`; keep the private key with the actor.
@@ -16,6 +17,7 @@ struct KeygenCommand: ParsableCommand {
             Example:
               celltrace keygen keys/pilbara-mining.pem
             """
+        )
     )
 
     @Argument(help: ArgumentHelp("Where to write the private key.", valueName: "out.pem"))
@@ -72,7 +74,8 @@ struct ActorCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Register an actor with its role and public key.",
-            discussion: """
+            discussion: prose(
+                """
                 NAME is the actor's identifier in the ledger. --party adds a URI (GS1 PGLN/GLN or
                 Digital Link) by which EPCIS source and destination lists name the actor;
                 urn:celltrace:actor:NAME always names it.
@@ -81,6 +84,7 @@ struct ActorCommand: ParsableCommand {
                   celltrace actor add pilbara-mining --role miner --key keys/pilbara-mining.pub.pem \\
                     --legal-name "Pilbara Spodumene Pty Ltd" --party urn:epc:id:pgln:9300001.00000
                 """
+            )
         )
 
         @OptionGroup var options: LedgerOptions
@@ -227,7 +231,8 @@ struct FacilityCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Register a facility: its operator, kind, country and grid region.",
-            discussion: """
+            discussion: prose(
+                """
                 ID is what EPCIS events give as bizLocation.id (an SGLN URI, a Digital Link or the
                 operator's own URI). --latitude/--longitude are stored as a salted commitment.
 
@@ -235,6 +240,7 @@ struct FacilityCommand: ParsableCommand {
                   celltrace facility add urn:epc:id:sgln:6900002.00001.0 --operator sichuan-lithium \\
                     --kind refinery --country CN --subdivision CN-SC --region CN-SC
                 """
+            )
         )
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The facility's identifier.") var id: String

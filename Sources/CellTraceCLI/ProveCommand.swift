@@ -16,12 +16,14 @@ struct ProveCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "inclusion",
             abstract: "Print a C2SP tlog-proof that an entry is in the ledger, with its signed checkpoint.",
-            discussion: """
+            discussion: prose(
+                """
                 Example:
                   celltrace prove inclusion --seq 41 > entry41.proof
                   celltrace log --from 41 --to 41 > entry41.json
                   celltrace verify-proof entry41.proof --entry entry41.json --vkey "$(celltrace key)"
                 """
+            )
         )
 
         @OptionGroup var options: LedgerOptions
@@ -43,10 +45,12 @@ struct ProveCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "consistency",
             abstract: "Print an RFC 9162 consistency proof between two tree sizes (base64 hashes, one per line).",
-            discussion: """
+            discussion: prose(
+                """
                 Example:
                   celltrace prove consistency --from 1000 --to 2000
                 """
+            )
         )
 
         @OptionGroup var options: LedgerOptions

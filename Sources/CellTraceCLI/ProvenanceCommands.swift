@@ -40,7 +40,8 @@ struct TraceCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "trace",
         abstract: "Trace a cell, module, pack or lot back to its mines, with the origin of each element.",
-        discussion: """
+        discussion: prose(
+            """
             Prints the lineage tree (lot, material, facility, country, kg that flowed into the subject,
             event entry) and, for each element (Li, Ni, Co, Mn, graphite, …), the mines and countries
             it came from with mass shares that sum to 1, certificates on the way and due-diligence flags.
@@ -49,6 +50,7 @@ struct TraceCommand: ParsableCommand {
               celltrace trace urn:epc:id:sgtin:4012345.011111.1
               celltrace trace PACK-0001 --depth 2 --json
             """
+        )
     )
     @OptionGroup var options: LedgerOptions
     @OptionGroup var asOf: AsOfOption
@@ -220,7 +222,8 @@ struct WhereUsedCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "where-used",
         abstract: "Find every lot, cell and pack that holds material of a lot: the recall query.",
-        discussion: """
+        discussion: prose(
+            """
             Walks forward from the lot through every transformation to the cell lots, their serial
             ranges and the modules and packs that hold those cells, with the kilograms of the lot in each.
 
@@ -228,6 +231,7 @@ struct WhereUsedCommand: ParsableCommand {
               celltrace where-used urn:celltrace:lot:spodumene-0101
               celltrace where-used urn:celltrace:lot:spodumene-0101 --since 2026-02-01 --until 2026-03-31 --json
             """
+        )
     )
     @OptionGroup var options: LedgerOptions
     @OptionGroup var asOf: AsOfOption

@@ -7,7 +7,8 @@ struct VerifyProofCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify-proof",
         abstract: "Check offline that an entry is included under a proof's signed checkpoint.",
-        discussion: """
+        discussion: prose(
+            """
             Needs no ledger: only the proof (C2SP tlog-proof text), the entry's canonical bytes (one
             trailing newline is ignored, as `celltrace log` writes it) and the ledger's verifier key.
             Exit 0 when both the inclusion and the checkpoint signature verify, 1 otherwise.
@@ -16,6 +17,7 @@ struct VerifyProofCommand: ParsableCommand {
               celltrace verify-proof entry41.proof --entry entry41.json \\
                 --vkey 'celltrace.local/ledger/1f2e…+8c1d2e3f+AbC…'
             """
+        )
     )
 
     @Argument(help: ArgumentHelp("The proof file (C2SP tlog-proof).", valueName: "proof"))
