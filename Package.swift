@@ -144,7 +144,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SupplyChainTests",
-            dependencies: ["SupplyChain", "LedgerCore", "LedgerCrypto"],
+            dependencies: ["SupplyChain", "LedgerCore", "LedgerCrypto", "LedgerStorage"],
             swiftSettings: commonSettings
         ),
         .testTarget(

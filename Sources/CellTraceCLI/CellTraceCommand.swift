@@ -23,6 +23,7 @@ struct CellTraceCommand: ParsableCommand {
             Export:       export custody|epcis|pact|passport|graph, disclosures
             Prove:        prove inclusion, prove consistency
             Verify:       verify, verify-proof, verify-bundle
+            Maintain:     index rebuild
 
             Shell completions: celltrace --generate-completion-script bash|zsh|fish
             """,
@@ -53,6 +54,7 @@ struct CellTraceCommand: ParsableCommand {
             ProveCommand.self,
             VerifyProofCommand.self,
             VerifyCommand.self,
+            IndexCommand.self,
         ]
     )
 
@@ -75,6 +77,7 @@ struct CellTraceCommand: ParsableCommand {
                 "Verify", "verify, prove, verify-proof, verify-bundle",
                 "the audit; proofs and bundles anyone can check offline"
             ),
+            ("Maintain", "index rebuild", "the derived indexes written anew from the entries"),
         ]
         var table = TextTable("TASK", "COMMANDS", "FOR")
         for (task, commands, what) in groups { table.add(task, commands, what) }

@@ -7,7 +7,8 @@ struct VerifyCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Audit the whole ledger: entries, chain, Merkle tree, checkpoints and indexes.",
-        discussion: """
+        discussion: prose(
+            """
             Re-reads and re-hashes every entry, checks every chain link, recomputes every stored
             Merkle node and the root at every stored checkpoint, verifies every checkpoint signature,
             rebuilds the derived indexes to compare them, then replays every supply-chain entry to
@@ -17,6 +18,7 @@ struct VerifyCommand: ParsableCommand {
             Example:
               celltrace verify --deep
             """
+        )
     )
 
     @OptionGroup var options: LedgerOptions
@@ -81,7 +83,11 @@ struct VerifyCommand: ParsableCommand {
             throw Failure.verificationFailed("verification FAILED at \(failure)")
         }
         if let failure = indexes?.failure {
-            throw Failure.verificationFailed("verification FAILED: supply-chain indexes: \(failure)")
+            // The entries verified: what differs is derived from them and can be derived again.
+            let hint =
+                indexes?.failureSequenceNumber == nil
+                ? "; the entries verify, so `celltrace index rebuild` writes the indexes anew from them" : ""
+            throw Failure.verificationFailed("verification FAILED: supply-chain indexes: \(failure)\(hint)")
         }
     }
 }

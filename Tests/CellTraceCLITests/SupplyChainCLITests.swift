@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import SupplyChain
 import Testing
 
 @testable import CellTraceCLI
@@ -130,6 +131,55 @@ import Testing
         #expect(verify.status == 0, "\(verify.error)")
         #expect(verify.output.contains("supply chain rebuilt by replay"))
         #expect(verify.output.contains("4 submission signatures verified"))
+    }
+
+    @Test func indexRebuildRepairsWhatVerifyReports() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.chainLedger(directory)
+        let documents = [
+            ("01-mine.jsonld", "pilbara-mining"), ("02-refinery.jsonld", "sichuan-lithium"),
+            ("03-cathode.jsonl", "cathode-co"), ("04-cells.jsonld", "cell-co"),
+        ]
+        for (file, actor) in documents {
+            let path = fixturesPath("epcis/chain/" + file)
+            let imported = celltrace(
+                "import",
+                path,
+                "--ledger",
+                ledger,
+                "--as",
+                actor,
+                "--key",
+                directory + "/\(actor).pem"
+            )
+            #expect(imported.status == 0, "\(imported.error)")
+        }
+        // The lot index lost, as a damaged or older ledger would have it.
+        do {
+            let chain = try SupplyChainLedger(openingAt: ledger)
+            try chain.ledger.rewriteExtraTables(["sc.lots"], expectedSize: try chain.ledger.size) { _, _ in }
+        }
+        #expect(celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger).status == 2)
+        let damaged = celltrace("verify", "--ledger", ledger)
+        #expect(damaged.status == 1)
+        #expect(damaged.error.contains("supply-chain indexes"), "\(damaged.error)")
+        #expect(damaged.error.contains("`celltrace index rebuild`"), "\(damaged.error)")
+
+        let rebuilt = celltrace("index", "rebuild", "--ledger", ledger)
+        #expect(rebuilt.status == 0, "\(rebuilt.error)")
+        #expect(rebuilt.output.contains("indexes rebuilt from 25 entries, 4 submission signatures verified"))
+        let lots = rebuilt.output.split(separator: "\n").first { $0.hasPrefix("sc.lots ") }
+        #expect(lots?.split(separator: " ") == ["sc.lots", "0", "6"], "\(rebuilt.output)")
+        #expect(celltrace("verify", "--ledger", ledger).status == 0)
+        let human = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
+        #expect(human.output.contains("mass      70000 kg made, 70000 kg consumed, 0 kg left"))
+
+        let json = try JSONValue(parsing: celltrace("index", "rebuild", "--ledger", ledger, "--json").output)
+        #expect(json["rebuilt"] == true)
+        #expect(json["entries"] == 25)
+        let tables = try #require(json["tables"]?.arrayValue)
+        #expect(tables.allSatisfy { $0["rowsBefore"] == $0["rowsAfter"] })
     }
 
     @Test func badSubmissionExitsTwoListingEveryProblem() throws {

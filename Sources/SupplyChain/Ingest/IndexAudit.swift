@@ -20,6 +20,33 @@ public struct IndexAuditReport: Sendable {
     public var isValid: Bool { failure == nil }
 }
 
+/// The result of rebuilding the supply-chain indexes from the entries.
+public struct IndexRebuildReport: Sendable {
+    /// One index table: its rows before and after the rebuild.
+    public struct Table: Sendable, Equatable {
+        /// The table's name (`sc.lots`, …).
+        public var name: String
+        /// Rows it held before.
+        public var rowsBefore: Int
+        /// Rows it holds now.
+        public var rowsAfter: Int
+    }
+
+    /// Entries replayed.
+    public var entriesReplayed: UInt64
+    /// Submissions whose signatures and event hashes were checked.
+    public var submissionsVerified: Int
+    /// Every index table, in a fixed order; empty when nothing was written.
+    public var tables: [Table]
+    /// Why nothing was written: the first entry that does not replay.
+    public var failure: String? = nil
+    /// The sequence number of that entry, when the failure is an entry's.
+    public var failureSequenceNumber: UInt64? = nil
+
+    /// Whether the indexes were rebuilt.
+    public var isRebuilt: Bool { failure == nil }
+}
+
 extension SupplyChainLedger {
     /// Rebuilds every supply-chain index by replaying the entries through the same rules the
     /// import uses, checks every submission's signature (with the key the actor had at that point)
@@ -28,170 +55,10 @@ extension SupplyChainLedger {
     /// The rebuilt state is held in memory: about the size of the indexes.
     public func auditIndexes(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> IndexAuditReport {
         var report = IndexAuditReport()
-        let origin = ledger.origin
         try ledger.read { txn, size in
-            var rules = Rules(store: StateStore(tables: tables, complete: true))
-            var submission: (actor: String, hashes: [String], next: Int, sequence: UInt64)?
-            func fail(_ sequence: UInt64, _ message: String) throws -> Never {
-                throw AuditStop(message: "entry \(sequence): \(message)", sequence: sequence)
-            }
             do {
-                try ledger.forEachEntry(in: 0..<size) { sequence, bytes in
-                    if sequence % 4096 == 0 { progress?(sequence, size) }
-                    report.entriesReplayed += 1
-                    // Entries of other layers (plain appends) need no parse; the ledger's own audit
-                    // has checked them.
-                    if let type = Entry.type(ofCanonicalBytes: bytes),
-                        !SupplyChainLedger.reservedEntryTypes.contains(where: { type == $0 || type.hasPrefix($0 + ".") }
-                        )
-                    {
-                        if let open = submission, open.next < open.hashes.count {
-                            try fail(
-                                sequence,
-                                "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
-                            )
-                        }
-                        submission = nil
-                        return
-                    }
-                    let entry = try Entry(canonicalBytes: bytes)
-                    var body = entry.body
-                    if !entry.commitments.isEmpty {
-                        for (pointer, opening) in try ledger.openings(of: entry) {
-                            _ = pointer.replaceValue(with: opening.value, in: &body)
-                        }
-                    }
-                    if var open = submission, entry.type != EntryType.event || open.next == open.hashes.count {
-                        if open.next < open.hashes.count {
-                            try fail(
-                                sequence,
-                                "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
-                            )
-                        }
-                        submission = nil
-                        open.next = 0
-                    }
-                    let sink = ProblemSink(identifier: body["id"]?.stringValue ?? body["eventID"]?.stringValue)
-                    switch entry.type {
-                    case EntryType.actorRegister:
-                        if let actor = ActorDraft.read(body, sequence: sequence, sink: sink) {
-                            try rules.registerActor(actor, sink: sink, txn)
-                        }
-                    case EntryType.actorKeyRotate, EntryType.actorKeyRevoke:
-                        try rules.applyKeyChange(type: entry.type, body: body, sequence: sequence, sink: sink, txn)
-                    case EntryType.facilityRegister:
-                        if let facility = FacilityDraft.read(body, sequence: sequence, sink: sink) {
-                            try rules.registerFacility(facility, sink: sink, txn)
-                        }
-                    case EntryType.modelRegister:
-                        if let model = BatteryModel.read(body, sequence: sequence, sink: sink) {
-                            try rules.registerBatteryModel(model, sink: sink, txn)
-                        }
-                    case EntryType.factorTable:
-                        if let table = FactorTable.read(body, sink: sink) {
-                            try rules.recordFactorTable(table, sequence: sequence, sink: sink, txn)
-                        }
-                    case EntryType.disclosure:
-                        if let disclosure = Disclosure(json: body) {
-                            rules.recordDisclosure(disclosure, sequence: sequence)
-                        } else {
-                            try fail(sequence, "the disclosure record lacks a field")
-                        }
-                    case EntryType.submission:
-                        guard let actor = try rules.actor(entry.actor, txn),
-                            let keyID = body["key"]?.stringValue,
-                            let key = actor.keys.first(where: { $0.id == keyID }), key.isValid(at: sequence),
-                            let signature = body["signature"]?.stringValue.flatMap({ Base64.decode($0) }),
-                            let hashes = body["events"]?.arrayValue?.compactMap(\.stringValue)
-                        else {
-                            try fail(
-                                sequence,
-                                "submission by \(entry.actor) names no key of that actor valid at this point"
-                            )
-                        }
-                        let message = Self.submissionMessage(origin: origin, body: body)
-                        guard
-                            try Ed25519PublicKey(rawRepresentation: key.publicKey).isValidSignature(
-                                signature,
-                                for: message
-                            )
-                        else {
-                            try fail(sequence, "the signature of \(entry.actor)'s submission does not verify")
-                        }
-                        submission = (entry.actor, hashes, 0, sequence)
-                        report.submissionsVerified += 1
-                    case EntryType.event:
-                        guard var open = submission, open.next < open.hashes.count else {
-                            try fail(sequence, "an event entry outside any submission")
-                        }
-                        guard entry.actor == open.actor,
-                            SHA256.hash(entry.body.canonicalBytes).hex == open.hashes[open.next]
-                        else {
-                            try fail(sequence, "the event is not the one submission \(open.sequence) signed")
-                        }
-                        open.next += 1
-                        submission = open
-                        guard let actor = try rules.actor(entry.actor, txn) else {
-                            try fail(sequence, "unknown actor \(entry.actor)")
-                        }
-                        let event = EPCISEvent.read(
-                            body,
-                            index: open.next - 1,
-                            namespaces: SubmissionDocument.baseNamespaces,
-                            sink: sink
-                        )
-                        if let event {
-                            if event.errorDeclaration == nil, try rules.eventRecord(event.eventID, txn) != nil {
-                                try fail(sequence, "event \(event.eventID) is recorded twice")
-                            }
-                            try rules.apply(
-                                event,
-                                actor: actor,
-                                sequence: sequence,
-                                submission: open.sequence,
-                                sink: sink,
-                                txn
-                            )
-                        }
-                    default:
-                        break
-                    }
-                    if let problem = sink.problems.first {
-                        try fail(sequence, "replaying the \(entry.type) entry fails: \(problem)")
-                    }
-                }
-                if let open = submission, open.next < open.hashes.count {
-                    throw AuditStop(
-                        message:
-                            "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
-                    )
-                }
-                for table in IndexTable.allCases {
-                    var expected = rules.store.rows(table)
-                    let cursor = try txn.cursor(IndexTable.handle(table, in: tables))
-                    var row = try cursor.first()
-                    while let (key, value) = row {
-                        report.rowsCompared += 1
-                        guard let want = expected.removeValue(forKey: key) else {
-                            throw AuditStop(
-                                message: "index \(table.rawValue) has a row no entry explains: \(Self.printable(key))"
-                            )
-                        }
-                        guard want == value else {
-                            throw AuditStop(
-                                message:
-                                    "index \(table.rawValue) row \(Self.printable(key)) differs from what the entries give"
-                            )
-                        }
-                        row = try cursor.next()
-                    }
-                    if let (key, _) = expected.first {
-                        throw AuditStop(
-                            message:
-                                "index \(table.rawValue) lacks the row \(Self.printable(key)) that the entries give"
-                        )
-                    }
-                }
+                let rules = try replay(txn, size: size, report: &report, progress: progress)
+                try compare(rules.store, txn, report: &report)
             } catch let stop as AuditStop {
                 report.failure = stop.message
                 report.failureSequenceNumber = stop.sequence
@@ -199,6 +66,258 @@ extension SupplyChainLedger {
         }
         progress?(report.entriesReplayed, report.entriesReplayed)
         return report
+    }
+
+    /// Replays the first `size` entries into a complete state store, checking every submission's
+    /// signature and event hashes.
+    ///
+    /// - Throws: ``AuditStop`` naming the first entry that fails; errors of the ledger.
+    private func replay(
+        _ txn: borrowing ReadTransaction,
+        size: UInt64,
+        report: inout IndexAuditReport,
+        progress: ((UInt64, UInt64) -> Void)?
+    ) throws -> Rules {
+        let origin = ledger.origin
+        var rules = Rules(store: StateStore(tables: tables, complete: true))
+        var submission: (actor: String, hashes: [String], next: Int, sequence: UInt64)?
+        func fail(_ sequence: UInt64, _ message: String) throws -> Never {
+            throw AuditStop(message: "entry \(sequence): \(message)", sequence: sequence)
+        }
+        do {
+            try ledger.forEachEntry(in: 0..<size) { sequence, bytes in
+                if sequence % 4096 == 0 { progress?(sequence, size) }
+                report.entriesReplayed += 1
+                // Entries of other layers (plain appends) need no parse; the ledger's own audit
+                // has checked them.
+                if let type = Entry.type(ofCanonicalBytes: bytes),
+                    !SupplyChainLedger.reservedEntryTypes.contains(where: { type == $0 || type.hasPrefix($0 + ".") }
+                    )
+                {
+                    if let open = submission, open.next < open.hashes.count {
+                        try fail(
+                            sequence,
+                            "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
+                        )
+                    }
+                    submission = nil
+                    return
+                }
+                let entry = try Entry(canonicalBytes: bytes)
+                var body = entry.body
+                if !entry.commitments.isEmpty {
+                    for (pointer, opening) in try ledger.openings(of: entry) {
+                        _ = pointer.replaceValue(with: opening.value, in: &body)
+                    }
+                }
+                if var open = submission, entry.type != EntryType.event || open.next == open.hashes.count {
+                    if open.next < open.hashes.count {
+                        try fail(
+                            sequence,
+                            "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
+                        )
+                    }
+                    submission = nil
+                    open.next = 0
+                }
+                let sink = ProblemSink(identifier: body["id"]?.stringValue ?? body["eventID"]?.stringValue)
+                switch entry.type {
+                case EntryType.actorRegister:
+                    if let actor = ActorDraft.read(body, sequence: sequence, sink: sink) {
+                        try rules.registerActor(actor, sink: sink, txn)
+                    }
+                case EntryType.actorKeyRotate, EntryType.actorKeyRevoke:
+                    try rules.applyKeyChange(type: entry.type, body: body, sequence: sequence, sink: sink, txn)
+                case EntryType.facilityRegister:
+                    if let facility = FacilityDraft.read(body, sequence: sequence, sink: sink) {
+                        try rules.registerFacility(facility, sink: sink, txn)
+                    }
+                case EntryType.modelRegister:
+                    if let model = BatteryModel.read(body, sequence: sequence, sink: sink) {
+                        try rules.registerBatteryModel(model, sink: sink, txn)
+                    }
+                case EntryType.factorTable:
+                    if let table = FactorTable.read(body, sink: sink) {
+                        try rules.recordFactorTable(table, sequence: sequence, sink: sink, txn)
+                    }
+                case EntryType.disclosure:
+                    if let disclosure = Disclosure(json: body) {
+                        rules.recordDisclosure(disclosure, sequence: sequence)
+                    } else {
+                        try fail(sequence, "the disclosure record lacks a field")
+                    }
+                case EntryType.submission:
+                    guard let actor = try rules.actor(entry.actor, txn),
+                        let keyID = body["key"]?.stringValue,
+                        let key = actor.keys.first(where: { $0.id == keyID }), key.isValid(at: sequence),
+                        let signature = body["signature"]?.stringValue.flatMap({ Base64.decode($0) }),
+                        let hashes = body["events"]?.arrayValue?.compactMap(\.stringValue)
+                    else {
+                        try fail(
+                            sequence,
+                            "submission by \(entry.actor) names no key of that actor valid at this point"
+                        )
+                    }
+                    let message = Self.submissionMessage(origin: origin, body: body)
+                    guard
+                        try Ed25519PublicKey(rawRepresentation: key.publicKey).isValidSignature(
+                            signature,
+                            for: message
+                        )
+                    else {
+                        try fail(sequence, "the signature of \(entry.actor)'s submission does not verify")
+                    }
+                    submission = (entry.actor, hashes, 0, sequence)
+                    report.submissionsVerified += 1
+                case EntryType.event:
+                    guard var open = submission, open.next < open.hashes.count else {
+                        try fail(sequence, "an event entry outside any submission")
+                    }
+                    guard entry.actor == open.actor,
+                        SHA256.hash(entry.body.canonicalBytes).hex == open.hashes[open.next]
+                    else {
+                        try fail(sequence, "the event is not the one submission \(open.sequence) signed")
+                    }
+                    open.next += 1
+                    submission = open
+                    guard let actor = try rules.actor(entry.actor, txn) else {
+                        try fail(sequence, "unknown actor \(entry.actor)")
+                    }
+                    let event = EPCISEvent.read(
+                        body,
+                        index: open.next - 1,
+                        namespaces: SubmissionDocument.baseNamespaces,
+                        sink: sink
+                    )
+                    if let event {
+                        if event.errorDeclaration == nil, try rules.eventRecord(event.eventID, txn) != nil {
+                            try fail(sequence, "event \(event.eventID) is recorded twice")
+                        }
+                        try rules.apply(
+                            event,
+                            actor: actor,
+                            sequence: sequence,
+                            submission: open.sequence,
+                            sink: sink,
+                            txn
+                        )
+                    }
+                default:
+                    break
+                }
+                if let problem = sink.problems.first {
+                    try fail(sequence, "replaying the \(entry.type) entry fails: \(problem)")
+                }
+            }
+            if let open = submission, open.next < open.hashes.count {
+                throw AuditStop(
+                    message:
+                        "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
+                )
+            }
+        }
+        return rules
+    }
+
+    /// Compares the stored index tables with a complete store, row by row.
+    ///
+    /// - Throws: ``AuditStop`` at the first row that differs, is missing or is extra.
+    private func compare(
+        _ store: StateStore,
+        _ txn: borrowing ReadTransaction,
+        report: inout IndexAuditReport
+    ) throws {
+        for table in IndexTable.allCases {
+            var expected = store.rows(table)
+            let cursor = try txn.cursor(IndexTable.handle(table, in: tables))
+            var row = try cursor.first()
+            while let (key, value) = row {
+                report.rowsCompared += 1
+                guard let want = expected.removeValue(forKey: key) else {
+                    throw AuditStop(
+                        message: "index \(table.rawValue) has a row no entry explains: \(Self.printable(key))"
+                    )
+                }
+                guard want == value else {
+                    throw AuditStop(
+                        message:
+                            "index \(table.rawValue) row \(Self.printable(key)) differs from what the entries give"
+                    )
+                }
+                row = try cursor.next()
+            }
+            if let (key, _) = expected.first {
+                throw AuditStop(
+                    message:
+                        "index \(table.rawValue) lacks the row \(Self.printable(key)) that the entries give"
+                )
+            }
+        }
+    }
+
+    /// Rebuilds every supply-chain index from the entries and writes it in place of the stored
+    /// one: for indexes that an older CellTrace wrote in another form, that were damaged, or that
+    /// a verify found differing from the entries.
+    ///
+    /// The entries are replayed as ``auditIndexes(progress:)`` replays them, signatures and event
+    /// hashes checked; only when every entry replays are the index tables emptied and written
+    /// again, in one durable transaction that appends nothing. The entries, the Merkle tree and
+    /// the checkpoints are not touched. If another writer appends meanwhile, the replay starts
+    /// again from the new size.
+    ///
+    /// - Parameter progress: Called with (entries replayed, entries in all).
+    /// - Returns: What was replayed and written; when an entry does not replay, its failure, and
+    ///   nothing was written.
+    /// - Throws: ``SupplyChainError`` with code ``SupplyChainError/Code/ledger`` when storage
+    ///   fails or the ledger keeps changing.
+    public func rebuildIndexes(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> IndexRebuildReport {
+        for _ in 0..<8 {
+            var audit = IndexAuditReport()
+            let replayed: (rules: Rules, size: UInt64)
+            do {
+                replayed = try ledger.read { txn, size in
+                    (try replay(txn, size: size, report: &audit, progress: progress), size)
+                }
+            } catch let stop as AuditStop {
+                return IndexRebuildReport(
+                    entriesReplayed: audit.entriesReplayed,
+                    submissionsVerified: audit.submissionsVerified,
+                    tables: [],
+                    failure: stop.message,
+                    failureSequenceNumber: stop.sequence
+                )
+            }
+            progress?(audit.entriesReplayed, audit.entriesReplayed)
+            let names = IndexTable.allCases.map(\.rawValue)
+            let store = replayed.rules.store
+            do {
+                let before = try ledger.rewriteExtraTables(names, expectedSize: replayed.size) { txn, _ in
+                    try store.flush(into: txn)
+                }
+                let after = try ledger.read { txn, _ in
+                    try IndexTable.allCases.map { try txn.count(IndexTable.handle($0, in: tables)) }
+                }
+                return IndexRebuildReport(
+                    entriesReplayed: audit.entriesReplayed,
+                    submissionsVerified: audit.submissionsVerified,
+                    tables: zip(IndexTable.allCases, zip(before, after)).map {
+                        IndexRebuildReport.Table(name: $0.rawValue, rowsBefore: $1.0, rowsAfter: $1.1)
+                    }
+                )
+            } catch let error as LedgerError where error.code == .conflict {
+                continue
+            } catch let error as LedgerError {
+                throw SupplyChainError(
+                    code: .ledger,
+                    message: "the indexes were not rebuilt: \(error.message)",
+                    cause: error
+                )
+            }
+        }
+        throw SupplyChainError(
+            code: .ledger,
+            message: "the ledger kept changing while its indexes were rebuilt; try again"
+        )
     }
 
     static func printable(_ key: [UInt8]) -> String {

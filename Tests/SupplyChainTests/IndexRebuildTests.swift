@@ -1,0 +1,125 @@
+import LedgerCore
+import LedgerStorage
+import SupplyChain
+import Testing
+
+@Suite("Rebuilding the supply-chain indexes from the entries")
+struct IndexRebuildTests {
+    static let cathode = "urn:celltrace:lot:cam-811-0210"
+    static let serial = "urn:epc:id:sgtin:4012345.011111.3"
+
+    /// What the queries read of the chain: a lot with its edges, a serial with its packs.
+    static func readings(_ chain: SupplyChainLedger) throws -> [String] {
+        let lot = try #require(try chain.lot(cathode))
+        let cell = try #require(try chain.serial(serial))
+        return [
+            "\(lot.lot)", "\(lot.madeFrom.map { "\($0.from) \($0.kg)" }.sorted())", "\(lot.holdings.map(\.actor))",
+            "\(cell.range?.lot ?? "-")", "\(cell.containedIn)",
+        ]
+    }
+
+    /// The number of rows of each supply-chain index table, by name.
+    static func rowCounts(_ chain: SupplyChainLedger) throws -> [String: Int] {
+        let names = ["sc.lots", "sc.events", "sc.edges.up", "sc.edges.down", "sc.lineage", "sc.serials"]
+        let tables = try names.map { try chain.ledger.extraTable($0) }
+        return try chain.ledger.read { txn, _ in
+            var counts: [String: Int] = [:]
+            for (name, table) in zip(names, tables) { counts[name] = try txn.count(table) }
+            return counts
+        }
+    }
+
+    @Test("damaged and stale index rows are written anew from the entries, and the audit then passes")
+    func rebuildRestoresDamagedIndexes() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        let chain = fixture.chain
+        let before = try Self.readings(chain)
+        let counts = try Self.rowCounts(chain)
+        let size = try chain.ledger.size
+
+        // Lots lost, and an event record no entry explains (as an index of another form would leave).
+        try chain.ledger.rewriteExtraTables(["sc.lots", "sc.events"], expectedSize: size) { txn, tables in
+            try txn.put(Array(#"{"stale":true}"#.utf8), forKey: Array("urn:uuid:stale-event".utf8), in: tables[1])
+        }
+        #expect(try chain.lot(Self.cathode) == nil)
+        let damaged = try chain.auditIndexes()
+        #expect(!damaged.isValid)
+        #expect(damaged.failureSequenceNumber == nil, "the entries themselves replay: only the indexes differ")
+
+        let report = try chain.rebuildIndexes()
+        #expect(report.isRebuilt, "\(report.failure ?? "")")
+        #expect(report.entriesReplayed == size)
+        #expect(report.submissionsVerified == 4)
+        let lots = try #require(report.tables.first { $0.name == "sc.lots" })
+        #expect(lots.rowsBefore == 0 && lots.rowsAfter == counts["sc.lots"])
+        let events = try #require(report.tables.first { $0.name == "sc.events" })
+        #expect(events.rowsBefore == 1 && events.rowsAfter == counts["sc.events"])
+
+        #expect(try Self.readings(chain) == before)
+        #expect(try Self.rowCounts(chain) == counts)
+        let audit = try chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+        #expect(try chain.ledger.size == size, "a rebuild appends nothing")
+        #expect(try chain.ledger.audit().isValid)
+    }
+
+    @Test("rebuilding sound indexes writes the same rows, and imports go on from them")
+    func rebuildOfSoundIndexesChangesNothing() throws {
+        let fixture = try ChainFixture()
+        for (file, actor) in ChainFixture.documents.prefix(3) { try fixture.importDocument(file, as: actor) }
+        let counts = try Self.rowCounts(fixture.chain)
+        let report = try fixture.chain.rebuildIndexes()
+        #expect(report.isRebuilt)
+        #expect(report.tables.allSatisfy { $0.rowsBefore == $0.rowsAfter })
+        #expect(try Self.rowCounts(fixture.chain) == counts)
+        // The cells consume the cathode whose balance the rebuilt lot index holds.
+        let (file, actor) = ChainFixture.documents[3]
+        #expect(try fixture.importDocument(file, as: actor).written > 0)
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
+    @Test("an entry that does not replay stops the rebuild, which then writes nothing")
+    func rebuildRefusesEntriesThatDoNotReplay() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        let chain = fixture.chain
+        let counts = try Self.rowCounts(chain)
+        // An event entry appended below the supply-chain layer: no submission signed it.
+        let stray = try chain.ledger.append([
+            EntryDraft(
+                type: SupplyChainLedger.EntryType.event,
+                actor: "cell-co",
+                body: ["type": "ObjectEvent", "eventTime": "2026-03-01T00:00:00Z"]
+            )
+        ])
+        // Damage that a rebuild would otherwise repair.
+        let size = try chain.ledger.size
+        try chain.ledger.rewriteExtraTables(["sc.serials"], expectedSize: size) { _, _ in }
+
+        let report = try chain.rebuildIndexes()
+        #expect(!report.isRebuilt)
+        #expect(report.failureSequenceNumber == stray.firstSequenceNumber)
+        #expect(report.failure?.contains("outside any submission") == true, "\(report.failure ?? "")")
+        #expect(report.tables.isEmpty)
+        var damaged = counts
+        damaged["sc.serials"] = 0
+        #expect(try Self.rowCounts(chain) == damaged, "nothing was written")
+    }
+
+    @Test("the ledger's own tables cannot be rewritten as derived ones")
+    func ownTablesAreRefused() throws {
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        let error = try #require(throws: LedgerError.self) {
+            try fixture.chain.ledger.rewriteExtraTables(["sc.lots", "entries"], expectedSize: size) { _, _ in }
+        }
+        #expect(error.code == .invalidInput)
+        #expect(try fixture.chain.ledger.size == size)
+        let conflict = try #require(throws: LedgerError.self) {
+            try fixture.chain.ledger.rewriteExtraTables(["sc.lots"], expectedSize: size - 1) { _, _ in }
+        }
+        #expect(conflict.code == .conflict)
+        #expect(try fixture.chain.auditIndexes().isValid, "a refused rewrite empties nothing")
+    }
+}
