@@ -94,14 +94,28 @@ public struct LineageReader: Sendable {
     /// The tables read on every lot of a lineage, looked up once.
     private let lineageTable: Table?
     private let processTable: Table?
+    private let eventIDTable: Table?
     private let shipmentTable: Table?
+    /// Why the event and process indexes cannot be read, when they are in an older form.
+    private let outdated: SupplyChainError?
 
-    init(tables: [IndexTable: Table], cache: RecordCache) {
+    init(tables: [IndexTable: Table], cache: RecordCache, outdated: SupplyChainError? = nil) {
         self.tables = tables
         self.cache = cache
+        self.outdated = outdated
         lineageTable = tables[.lineage]
         processTable = tables[.processes]
+        eventIDTable = tables[.eventIDs]
         shipmentTable = tables[.shipments]
+    }
+
+    /// The sequence number of the entry that recorded `eventID`.
+    public func sequenceNumber(ofEvent eventID: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
+        if let outdated { throw outdated }
+        guard let eventIDTable else { return nil }
+        var sequence: UInt64?
+        try txn.withValue(in: eventIDTable, forUTF8Key: eventID) { sequence = $0.flatMap { IndexKey.sequence(in: $0) } }
+        return sequence
     }
 
     private var store: StateStore { StateStore(tables: tables) }
@@ -200,10 +214,11 @@ public struct LineageReader: Sendable {
         _ eventID: String,
         _ txn: borrowing ReadTransaction
     ) throws -> (data: ProcessData, retractedAt: UInt64?)? {
-        guard let processTable else { return nil }
-        var data: ProcessData?
-        try txn.withValue(in: processTable, forUTF8Key: eventID) { data = $0.flatMap(ProcessData.init(encoded:)) }
-        return data.map { ($0, $0.retractedAt) }
+        guard let processTable, let sequence = try sequenceNumber(ofEvent: eventID, txn) else { return nil }
+        guard let bytes = try txn.value(in: processTable, forKey: IndexKey.sequence(sequence)),
+            let data = ProcessData(encoded: bytes)
+        else { return nil }
+        return (data, data.retractedAt)
     }
 
     /// The shipments of a lot, oldest first.
@@ -235,7 +250,8 @@ public struct LineageReader: Sendable {
 
     /// What the index says of an event.
     public func event(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> EventSummary? {
-        guard let json = try store.json(.events, IndexKey.text(eventID), txn), let seq = json["seq"]?.doubleValue
+        guard let sequence = try sequenceNumber(ofEvent: eventID, txn),
+            let json = try store.json(.events, IndexKey.sequence(sequence), txn), let seq = json["seq"]?.doubleValue
         else { return nil }
         return EventSummary(
             eventID: eventID,
@@ -315,7 +331,7 @@ public struct LineageReader: Sendable {
 
 extension SupplyChainLedger {
     /// The index reader for provenance and carbon queries.
-    public var lineage: LineageReader { LineageReader(tables: tables, cache: cache) }
+    public var lineage: LineageReader { LineageReader(tables: tables, cache: cache, outdated: outdatedIndexes) }
 
     /// Runs `body` on one snapshot: the reader, the transaction and the ledger's size then.
     public func read<R>(_ body: (LineageReader, borrowing ReadTransaction, _ size: UInt64) throws -> R) throws -> R {

@@ -136,6 +136,7 @@ extension SupplyChainLedger {
 
     /// The record of an event: its sequence number, hash ID, effects and any retraction.
     public func eventRecord(_ eventID: String) throws -> JSONValue? {
-        try ledger.read { txn, _ in try Rules(store: StateStore(tables: tables)).eventRecord(eventID, txn) }
+        if let outdatedIndexes { throw outdatedIndexes }
+        return try ledger.read { txn, _ in try Rules(store: StateStore(tables: tables)).eventRecord(eventID, txn) }
     }
 }

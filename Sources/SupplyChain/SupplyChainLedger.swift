@@ -1,6 +1,7 @@
 public import LedgerCore
 public import LedgerCrypto
 import LedgerStorage
+import Synchronization
 
 /// The ledger as the supply chain sees it: actors, facilities, factor tables and EPCIS events,
 /// validated before they are written and indexed in the same transaction.
@@ -16,6 +17,15 @@ public final class SupplyChainLedger: Sendable {
     let tables: [IndexTable: Table]
     /// Facilities and factor tables decoded once.
     let cache = RecordCache()
+    /// Set when the event and process indexes were written by an older CellTrace, keyed by
+    /// eventID: imports and the queries that read them refuse until ``rebuildIndexes(progress:)``.
+    private let outdated: Mutex<SupplyChainError?>
+
+    /// Why the indexes cannot be used, or `nil` when they can.
+    var outdatedIndexes: SupplyChainError? { outdated.withLock { $0 } }
+
+    /// Records that the indexes were rebuilt in the current form.
+    func indexesRebuilt() { outdated.withLock { $0 = nil } }
 
     /// Entry types this module writes.
     public enum EntryType {
@@ -72,6 +82,23 @@ public final class SupplyChainLedger: Sendable {
             tables[table] = try ledger.extraTable(table.rawValue)
         }
         self.tables = tables
+        outdated = Mutex(try Self.outdatedIndexes(ledger, tables))
+    }
+
+    /// Why the indexes cannot be used as they are, or `nil`: event records keyed by eventID
+    /// rather than by sequence number are those of an older CellTrace.
+    private static func outdatedIndexes(_ ledger: Ledger, _ tables: [IndexTable: Table]) throws -> SupplyChainError? {
+        let keyLength = try ledger.read { txn, _ in
+            try txn.cursor(IndexTable.handle(.events, in: tables)).first().map(\.key.count)
+        }
+        guard let keyLength, keyLength != 8 else { return nil }
+        return SupplyChainError(
+            code: .ledger,
+            message: """
+                the ledger's supply-chain indexes were written by an older CellTrace, in a form this one \
+                does not read; run `celltrace index rebuild` (it replays the entries and changes nothing else)
+                """
+        )
     }
 
     // MARK: Writing
@@ -85,6 +112,7 @@ public final class SupplyChainLedger: Sendable {
         dryRun: Bool = false,
         _ prepare: (inout Rules, _ firstSequence: UInt64, borrowing ReadTransaction) throws -> ([EntryDraft], R)
     ) throws -> (AppendReceipt?, R) {
+        if let outdatedIndexes { throw outdatedIndexes }
         for _ in 0..<8 {
             let (drafts, result, rules, size) = try ledger.read { txn, size in
                 var rules = Rules(store: StateStore(tables: tables))

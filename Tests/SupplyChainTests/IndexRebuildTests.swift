@@ -1,7 +1,8 @@
 import LedgerCore
 import LedgerStorage
-import SupplyChain
 import Testing
+
+@testable import SupplyChain
 
 @Suite("Rebuilding the supply-chain indexes from the entries")
 struct IndexRebuildTests {
@@ -9,13 +10,24 @@ struct IndexRebuildTests {
     static let serial = "urn:epc:id:sgtin:4012345.011111.3"
 
     /// What the queries read of the chain: a lot with its edges, a serial with its packs.
-    static func readings(_ chain: SupplyChainLedger) throws -> [String] {
+    static func readings(_ chain: SupplyChainLedger) throws -> Readings {
         let lot = try #require(try chain.lot(cathode))
         let cell = try #require(try chain.serial(serial))
-        return [
-            "\(lot.lot)", "\(lot.madeFrom.map { "\($0.from) \($0.kg)" }.sorted())", "\(lot.holdings.map(\.actor))",
-            "\(cell.range?.lot ?? "-")", "\(cell.containedIn)",
-        ]
+        return Readings(
+            lot: lot.lot,
+            edges: lot.madeFrom.map { "\($0.from) \($0.kg)" }.sorted(),
+            holders: lot.holdings.map(\.actor).sorted(),
+            cellLot: cell.range?.lot,
+            containedIn: cell.containedIn
+        )
+    }
+
+    struct Readings: Equatable {
+        var lot: Lot
+        var edges: [String]
+        var holders: [String]
+        var cellLot: String?
+        var containedIn: [String]
     }
 
     /// The number of rows of each supply-chain index table, by name.
@@ -105,6 +117,60 @@ struct IndexRebuildTests {
         var damaged = counts
         damaged["sc.serials"] = 0
         #expect(try Self.rowCounts(chain) == damaged, "nothing was written")
+    }
+
+    @Test("event records of an older CellTrace, keyed by eventID, are refused until the indexes are rebuilt")
+    func olderIndexFormIsRefusedUntilRebuilt() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        let chain = fixture.chain
+        let size = try chain.ledger.size
+        let eventIDs = try chain.ledger.extraTable("sc.event-ids")
+        let events = try chain.ledger.extraTable("sc.events")
+        // The form of before: each event record under its eventID, no table of eventIDs.
+        let older = try chain.ledger.read { txn, _ in
+            var rows: [(key: [UInt8], value: [UInt8])] = []
+            let cursor = try txn.cursor(eventIDs)
+            var row = try cursor.first()
+            while let (eventID, sequence) = row {
+                rows.append((eventID, try #require(try txn.value(in: events, forKey: sequence))))
+                row = try cursor.next()
+            }
+            return rows
+        }
+        #expect(older.count == 13)
+        try chain.ledger.rewriteExtraTables(["sc.events", "sc.event-ids"], expectedSize: size) { txn, tables in
+            for (eventID, record) in older { try txn.put(record, forKey: eventID, in: tables[0]) }
+        }
+        let reopened = try SupplyChainLedger(ledger: chain.ledger)
+        let eventID = String(decoding: older[0].key, as: UTF8.self)
+
+        let refused = try #require(throws: SupplyChainError.self) {
+            try reopened.importSubmission(
+                Fixtures.bytes("epcis/chain/04-cells.jsonld"),
+                actor: "cell-co",
+                key: try fixture.key("cell-co")
+            )
+        }
+        #expect(refused.code == .ledger)
+        #expect(refused.message.contains("`celltrace index rebuild`"))
+        #expect(throws: SupplyChainError.self) { try reopened.eventRecord(eventID) }
+        #expect(throws: SupplyChainError.self) {
+            try reopened.read { reader, txn, _ in try reader.process(eventID, txn) }
+        }
+        #expect(try reopened.lot(Self.cathode) != nil, "the lot indexes did not change form")
+        #expect(try !reopened.auditIndexes().isValid)
+
+        #expect(try reopened.rebuildIndexes().isRebuilt)
+        #expect(try reopened.eventRecord(eventID)?["seq"] != nil)
+        let again = try reopened.importSubmission(
+            Fixtures.bytes("epcis/chain/04-cells.jsonld"),
+            actor: "cell-co",
+            key: try fixture.key("cell-co")
+        )
+        #expect(again.written == 0 && again.alreadyPresent == again.events, "the rebuilt eventIDs are found again")
+        #expect(try reopened.auditIndexes().isValid)
+        #expect(try reopened.ledger.size == size)
     }
 
     @Test("the ledger's own tables cannot be rewritten as derived ones")

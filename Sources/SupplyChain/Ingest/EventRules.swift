@@ -247,9 +247,10 @@ extension Rules {
             writer.member("seq", integer: sequence)
             store.put(.claims, IndexKey.text(claim), writer.finish())
         }
+        store.put(.eventIDs, IndexKey.text(event.eventID), IndexKey.sequence(sequence))
         store.put(
             .events,
-            IndexKey.text(event.eventID),
+            IndexKey.sequence(sequence),
             EventEffects.eventRecord(
                 sequence: sequence,
                 hash: event.hashID,
@@ -1068,7 +1069,9 @@ extension Rules {
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     ) throws {
-        guard var record = try eventRecord(event.eventID, txn)?.objectValue else {
+        guard let recorded = try eventSequence(event.eventID, txn),
+            var record = try store.json(.events, IndexKey.sequence(recorded), txn)?.objectValue
+        else {
             sink.add(field: "/eventID", "no event \(event.eventID) is in the ledger to declare in error")
             return
         }
@@ -1179,8 +1182,8 @@ extension Rules {
         for claim in effects.claims { store.delete(.claims, IndexKey.text(claim)) }
         record["retractedAt"] = .number(Double(sequence))
         record["retraction"] = event.errorDeclaration ?? .null
-        store.put(.events, IndexKey.text(event.eventID), json: .object(record))
-        try markRetracted(event.eventID, effects: effects, at: sequence, txn)
+        store.put(.events, IndexKey.sequence(recorded), json: .object(record))
+        try markRetracted(event.eventID, recordedAt: recorded, effects: effects, at: sequence, txn)
     }
 }
 

@@ -190,7 +190,7 @@ extension SupplyChainLedger {
                         sink: sink
                     )
                     if let event {
-                        if event.errorDeclaration == nil, try rules.eventRecord(event.eventID, txn) != nil {
+                        if event.errorDeclaration == nil, try rules.eventSequence(event.eventID, txn) != nil {
                             try fail(sequence, "event \(event.eventID) is recorded twice")
                         }
                         try rules.apply(
@@ -294,6 +294,7 @@ extension SupplyChainLedger {
                 let before = try ledger.rewriteExtraTables(names, expectedSize: replayed.size) { txn, _ in
                     try store.flush(into: txn)
                 }
+                indexesRebuilt()
                 let after = try ledger.read { txn, _ in
                     try IndexTable.allCases.map { try txn.count(IndexTable.handle($0, in: tables)) }
                 }

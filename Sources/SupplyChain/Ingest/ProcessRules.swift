@@ -13,7 +13,7 @@ extension Rules {
     ) throws {
         let process = ProcessData(event: event, sequence: sequence, facility: facility, effects: effects)
         if process.hasActivityData {
-            store.put(.processes, IndexKey.text(event.eventID), process.encoded)
+            store.put(.processes, IndexKey.sequence(sequence), process.encoded)
         }
         for lot in Set(effects.moved.map(\.lot)) {
             var shipments =
@@ -42,14 +42,16 @@ extension Rules {
     /// stay, so that a query as of an earlier size still sees them.
     mutating func markRetracted(
         _ eventID: String,
+        recordedAt recorded: UInt64,
         effects: EventEffects,
         at sequence: UInt64,
         _ txn: borrowing ReadTransaction
     ) throws {
-        if let bytes = try store.raw(.processes, IndexKey.text(eventID), txn), var process = ProcessData(encoded: bytes)
+        if let bytes = try store.raw(.processes, IndexKey.sequence(recorded), txn),
+            var process = ProcessData(encoded: bytes)
         {
             process.retractedAt = sequence
-            store.put(.processes, IndexKey.text(eventID), process.encoded)
+            store.put(.processes, IndexKey.sequence(recorded), process.encoded)
         }
         guard let parent = effects.aggregated?.parent ?? effects.disaggregated?.parent,
             var record = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue

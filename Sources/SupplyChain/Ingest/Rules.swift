@@ -60,8 +60,14 @@ struct Rules {
         try store.raw(.parties, IndexKey.text(party), txn).map { String(decoding: $0, as: UTF8.self) }
     }
 
+    /// The sequence number of the entry that recorded `eventID`.
+    func eventSequence(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
+        try store.raw(.eventIDs, IndexKey.text(eventID), txn).flatMap { IndexKey.sequence(in: $0) }
+    }
+
     func eventRecord(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> JSONValue? {
-        try store.json(.events, IndexKey.text(eventID), txn)
+        guard let sequence = try eventSequence(eventID, txn) else { return nil }
+        return try store.json(.events, IndexKey.sequence(sequence), txn)
     }
 
     /// The serial range holding `serial` (`prefix` + decimal number), if one was commissioned.

@@ -25,11 +25,16 @@ enum IndexTable: String, CaseIterable, Sendable {
     case parents = "sc.parents"
     /// child id → the parent that holds it now.
     case containedIn = "sc.contained-in"
-    /// eventID → event record (sequence number, hash ID, effects, retraction).
+    /// BE64(seq) → event record (sequence number, hash ID, effects, retraction), by the
+    /// event entry's sequence number: each import adds its records at the end of the table.
     case events = "sc.events"
+    /// eventID → BE64(seq) of the event's entry: a row of a few dozen bytes, so that the one
+    /// index keyed by a hash, which every import writes across, stays small.
+    case eventIDs = "sc.event-ids"
     /// energy-attribute certificate id → the event that claimed it.
     case claims = "sc.claims"
-    /// eventID → the activity data (``ProcessData``) of an event that carries any.
+    /// BE64(seq) → the activity data (``ProcessData``) of an event that carries any, by the event
+    /// entry's sequence number.
     case processes = "sc.processes"
     /// lot → ``Shipments`` (binary): the sequence number and eventID of every shipment of the lot.
     case shipments = "sc.shipments"
@@ -68,6 +73,7 @@ enum IndexTable: String, CaseIterable, Sendable {
         case .models: 16
         case .lineage: 17
         case .disclosures: 18
+        case .eventIDs: 19
         }
     }
 
@@ -148,7 +154,7 @@ struct StateStore: Sendable {
     mutating func reserveCapacity(events: Int) {
         lots.reserveCapacity(events)
         holdings.reserveCapacity(events)
-        for table in [IndexTable.events, .edgesUp, .edgesDown, .lineage, .processes] {
+        for table in [IndexTable.events, .eventIDs, .edgesUp, .edgesDown, .lineage, .processes] {
             pending[table, default: [:]].reserveCapacity(events)
         }
     }
@@ -239,9 +245,22 @@ struct StateStore: Sendable {
         let encoded = Parallel.map(written.count) { [self] in encodedRows(written[$0]) }
         for (table, rows) in zip(written, encoded) {
             guard let handle = tables[table] else { continue }
+            // Rows past the table's last key are appended, so LMDB fills each page instead of
+            // splitting it in half: the tables keyed by sequence number grow only at their end.
+            let last = try txn.cursor(handle).last()?.key
+            var appending = last == nil
             try rows.forEachRow { key, value in
                 if let value {
-                    try txn.put(bytes: UnsafeRawBufferPointer(value), forKey: UnsafeRawBufferPointer(key), in: handle)
+                    let keyBytes = UnsafeRawBufferPointer(key)
+                    if !appending, let last {
+                        appending = last.withUnsafeBytes { RowKey.precedes($0, keyBytes) }
+                    }
+                    try txn.put(
+                        bytes: UnsafeRawBufferPointer(value),
+                        forKey: keyBytes,
+                        in: handle,
+                        mode: appending ? .append : .upsert
+                    )
                 } else {
                     _ = try txn.delete(key: key, in: handle)
                 }
@@ -497,6 +516,15 @@ struct HoldingKey: Hashable, Sendable {
 /// Index keys.
 enum IndexKey {
     static func text(_ value: String) -> [UInt8] { Array(value.utf8) }
+
+    /// BE64(`sequence`): the key of the tables written in entry order.
+    static func sequence(_ sequence: UInt64) -> [UInt8] { BigEndianKey.encode(sequence) }
+
+    /// The sequence number a BE64 key or value holds, or `nil` for another length.
+    static func sequence(in bytes: some Collection<UInt8>) -> UInt64? {
+        guard bytes.count == 8 else { return nil }
+        return bytes.reduce(0) { $0 << 8 | UInt64($1) }
+    }
 
     static func pair(_ first: String, _ second: String) -> [UInt8] {
         var key: [UInt8] = []
