@@ -218,7 +218,7 @@ public struct CarbonEngine {
         let produced = lot.producedKg.doubleValue
         var recipe = Recipe(lot: lot, parts: [], inputs: [], entries: [lot.createdAt])
         if let facility { recipe.entries.append(facility.registeredAt) }
-        let made = try reader.process(lot.createdBy, txn)?.data
+        let made = try reader.process(atSequence: lot.createdAt, txn)?.data
         if let process = made, process.hasActivityData,
             let output = process.outputs.first(where: { $0.lot == id }), output.kg.isPositive
         {
@@ -523,7 +523,9 @@ public struct CarbonEngine {
             guard seen.insert(unit).inserted, let assembly = try reader.assembly(unit, txn) else { continue }
             for step in assembly.history
             where step.sequenceNumber < size && !(step.retractedAt.map { $0 < size } ?? false) {
-                guard let (process, _) = try reader.process(step.eventID, txn), process.hasActivityData else {
+                guard let (process, _) = try reader.process(atSequence: step.sequenceNumber, txn),
+                    process.hasActivityData
+                else {
                     continue
                 }
                 let account = try account(process, stage: .mainProduction, txn)

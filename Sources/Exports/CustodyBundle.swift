@@ -407,7 +407,7 @@ private struct Builder {
                 try chain.read { reader, txn, _ in
                     try assembly.map { contribution in
                         guard let eventID = contribution.eventID, let sequence = contribution.sequenceNumber,
-                            let (process, _) = try reader.process(eventID, txn)
+                            let (process, _) = try reader.process(atSequence: sequence, txn)
                         else { throw ExportError.defect("an assembly contribution without its event") }
                         let facility = try process.facility.flatMap { try reader.facility($0, txn) }
                         let terms = try ProcessAccount(

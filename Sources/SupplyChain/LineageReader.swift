@@ -214,11 +214,23 @@ public struct LineageReader: Sendable {
         _ eventID: String,
         _ txn: borrowing ReadTransaction
     ) throws -> (data: ProcessData, retractedAt: UInt64?)? {
-        guard let processTable, let sequence = try sequenceNumber(ofEvent: eventID, txn) else { return nil }
-        guard let bytes = try txn.value(in: processTable, forKey: IndexKey.sequence(sequence)),
-            let data = ProcessData(encoded: bytes)
-        else { return nil }
-        return (data, data.retractedAt)
+        guard let sequence = try sequenceNumber(ofEvent: eventID, txn) else { return nil }
+        return try process(atSequence: sequence, txn)
+    }
+
+    /// The activity data of the event recorded in entry `sequence` (a lot's `createdAt`, a
+    /// step's or a shipment's sequence number), found without looking its eventID up.
+    public func process(
+        atSequence sequence: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (data: ProcessData, retractedAt: UInt64?)? {
+        if let outdated { throw outdated }
+        guard let processTable else { return nil }
+        var data: ProcessData?
+        try txn.withValue(in: processTable, forKey: IndexKey.sequence(sequence)) {
+            data = $0.flatMap(ProcessData.init(encoded:))
+        }
+        return data.map { ($0, $0.retractedAt) }
     }
 
     /// The shipments of a lot, oldest first.
