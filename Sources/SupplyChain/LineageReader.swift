@@ -129,8 +129,8 @@ public struct LineageReader: Sendable {
     /// lot's identifier.
     public func edges(of lot: String, upstream: Bool, _ txn: borrowing ReadTransaction) throws -> [LineageEdge] {
         var edges: [LineageEdge] = []
-        try rows(upstream ? .edgesUp : .edgesDown, prefix: Array(lot.utf8) + [0], txn) { _, value in
-            if let edge = LineageEdge(json: try JSONValue(parsing: value)) { edges.append(edge) }
+        try rows(upstream ? .edgesUp : .edgesDown, prefix: Array(lot.utf8) + [0], txn) { key, value in
+            if let edge = LineageEdge(key: key, value: value, upstream: upstream) { edges.append(edge) }
         }
         return edges
     }

@@ -85,18 +85,22 @@ public final class SupplyChainLedger: Sendable {
         outdated = Mutex(try Self.outdatedIndexes(ledger, tables))
     }
 
-    /// Why the indexes cannot be used as they are, or `nil`: event records keyed by eventID
-    /// rather than by sequence number are those of an older CellTrace.
+    /// Why the indexes cannot be used as they are, or `nil`: indexes that hold rows but were
+    /// written in another layout than ``IndexTable/layout`` (an older CellTrace wrote none).
     private static func outdatedIndexes(_ ledger: Ledger, _ tables: [IndexTable: Table]) throws -> SupplyChainError? {
-        let keyLength = try ledger.read { txn, _ in
-            try txn.cursor(IndexTable.handle(.events, in: tables)).first().map(\.key.count)
+        let (layout, hasRows) = try ledger.read { txn, _ in
+            let stored = try txn.value(in: IndexTable.handle(.meta, in: tables), forKey: IndexTable.layoutKey)
+            let hasRows = try IndexTable.allCases.contains { try txn.count(IndexTable.handle($0, in: tables)) > 0 }
+            return (stored.map { String(decoding: $0, as: UTF8.self) }, hasRows)
         }
-        guard let keyLength, keyLength != 8 else { return nil }
+        if layout == IndexTable.layout || (layout == nil && !hasRows) { return nil }
+        let written = layout.map { "in index layout \($0)" } ?? "by an older CellTrace"
         return SupplyChainError(
             code: .ledger,
             message: """
-                the ledger's supply-chain indexes were written by an older CellTrace, in a form this one \
-                does not read; run `celltrace index rebuild` (it replays the entries and changes nothing else)
+                the ledger's supply-chain indexes were written \(written), which this CellTrace (layout \
+                \(IndexTable.layout)) does not read; run `celltrace index rebuild` to write them anew from the \
+                entries (nothing else changes)
                 """
         )
     }

@@ -127,7 +127,7 @@ struct IndexRebuildTests {
         let size = try chain.ledger.size
         let eventIDs = try chain.ledger.extraTable("sc.event-ids")
         let events = try chain.ledger.extraTable("sc.events")
-        // The form of before: each event record under its eventID, no table of eventIDs.
+        // Layout 1: each event record under its eventID, no table of eventIDs, no layout marker.
         let older = try chain.ledger.read { txn, _ in
             var rows: [(key: [UInt8], value: [UInt8])] = []
             let cursor = try txn.cursor(eventIDs)
@@ -139,7 +139,9 @@ struct IndexRebuildTests {
             return rows
         }
         #expect(older.count == 13)
-        try chain.ledger.rewriteExtraTables(["sc.events", "sc.event-ids"], expectedSize: size) { txn, tables in
+        try chain.ledger.rewriteExtraTables(["sc.events", "sc.event-ids", "sc.meta"], expectedSize: size) {
+            txn,
+            tables in
             for (eventID, record) in older { try txn.put(record, forKey: eventID, in: tables[0]) }
         }
         let reopened = try SupplyChainLedger(ledger: chain.ledger)
@@ -153,6 +155,7 @@ struct IndexRebuildTests {
             )
         }
         #expect(refused.code == .ledger)
+        #expect(refused.message.contains("written by an older CellTrace"), "\(refused.message)")
         #expect(refused.message.contains("`celltrace index rebuild`"))
         #expect(throws: SupplyChainError.self) { try reopened.eventRecord(eventID) }
         #expect(throws: SupplyChainError.self) {
@@ -171,6 +174,30 @@ struct IndexRebuildTests {
         #expect(again.written == 0 && again.alreadyPresent == again.events, "the rebuilt eventIDs are found again")
         #expect(try reopened.auditIndexes().isValid)
         #expect(try reopened.ledger.size == size)
+    }
+
+    @Test("indexes of another layout are refused, naming it; a ledger without supply-chain rows is not")
+    func otherLayoutIsRefused() throws {
+        let fixture = try ChainFixture()
+        let chain = fixture.chain
+        #expect(chain.outdatedIndexes == nil)
+        let size = try chain.ledger.size
+        try chain.ledger.rewriteExtraTables(["sc.meta"], expectedSize: size) { txn, tables in
+            try txn.put(Array("3".utf8), forKey: Array("layout".utf8), in: tables[0])
+        }
+        let newer = try #require(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes)
+        #expect(newer.message.contains("written in index layout 3"), "\(newer.message)")
+        #expect(try SupplyChainLedger(ledger: chain.ledger).rebuildIndexes().isRebuilt)
+        #expect(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes == nil)
+
+        let plain = TemporaryDirectory()
+        let empty = try SupplyChainLedger.create(at: plain.path + "/ledger", origin: "celltrace.test/empty")
+        #expect(empty.outdatedIndexes == nil, "a new ledger has no rows and no marker")
+        try empty.ledger.append([EntryDraft(type: "note", actor: "someone", body: ["text": "a plain entry"])])
+        #expect(try SupplyChainLedger(ledger: empty.ledger).outdatedIndexes == nil)
+        #expect(try empty.auditIndexes().isValid, "plain entries write no rows and no marker")
+        // The ledger closes before its directory goes.
+        withExtendedLifetime(plain) {}
     }
 
     @Test("the ledger's own tables cannot be rewritten as derived ones")

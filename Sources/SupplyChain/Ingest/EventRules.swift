@@ -747,7 +747,7 @@ extension Rules {
                     eventID: event.eventID
                 )
                 edges.append(edge)
-                let value = edge.canonicalBytes
+                let value = edge.encoded
                 store.put(.edgesUp, IndexKey.edge(output.id, input.id, sequence), value)
                 store.put(.edgesDown, IndexKey.edge(input.id, output.id, sequence), value)
             }

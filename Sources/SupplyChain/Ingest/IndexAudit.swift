@@ -84,137 +84,135 @@ extension SupplyChainLedger {
         func fail(_ sequence: UInt64, _ message: String) throws -> Never {
             throw AuditStop(message: "entry \(sequence): \(message)", sequence: sequence)
         }
-        do {
-            try ledger.forEachEntry(in: 0..<size) { sequence, bytes in
-                if sequence % 4096 == 0 { progress?(sequence, size) }
-                report.entriesReplayed += 1
-                // Entries of other layers (plain appends) need no parse; the ledger's own audit
-                // has checked them.
-                if let type = Entry.type(ofCanonicalBytes: bytes),
-                    !SupplyChainLedger.reservedEntryTypes.contains(where: { type == $0 || type.hasPrefix($0 + ".") }
-                    )
-                {
-                    if let open = submission, open.next < open.hashes.count {
-                        try fail(
-                            sequence,
-                            "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
-                        )
-                    }
-                    submission = nil
-                    return
-                }
-                let entry = try Entry(canonicalBytes: bytes)
-                var body = entry.body
-                if !entry.commitments.isEmpty {
-                    for (pointer, opening) in try ledger.openings(of: entry) {
-                        _ = pointer.replaceValue(with: opening.value, in: &body)
-                    }
-                }
-                if var open = submission, entry.type != EntryType.event || open.next == open.hashes.count {
-                    if open.next < open.hashes.count {
-                        try fail(
-                            sequence,
-                            "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
-                        )
-                    }
-                    submission = nil
-                    open.next = 0
-                }
-                let sink = ProblemSink(identifier: body["id"]?.stringValue ?? body["eventID"]?.stringValue)
-                switch entry.type {
-                case EntryType.actorRegister:
-                    if let actor = ActorDraft.read(body, sequence: sequence, sink: sink) {
-                        try rules.registerActor(actor, sink: sink, txn)
-                    }
-                case EntryType.actorKeyRotate, EntryType.actorKeyRevoke:
-                    try rules.applyKeyChange(type: entry.type, body: body, sequence: sequence, sink: sink, txn)
-                case EntryType.facilityRegister:
-                    if let facility = FacilityDraft.read(body, sequence: sequence, sink: sink) {
-                        try rules.registerFacility(facility, sink: sink, txn)
-                    }
-                case EntryType.modelRegister:
-                    if let model = BatteryModel.read(body, sequence: sequence, sink: sink) {
-                        try rules.registerBatteryModel(model, sink: sink, txn)
-                    }
-                case EntryType.factorTable:
-                    if let table = FactorTable.read(body, sink: sink) {
-                        try rules.recordFactorTable(table, sequence: sequence, sink: sink, txn)
-                    }
-                case EntryType.disclosure:
-                    if let disclosure = Disclosure(json: body) {
-                        rules.recordDisclosure(disclosure, sequence: sequence)
-                    } else {
-                        try fail(sequence, "the disclosure record lacks a field")
-                    }
-                case EntryType.submission:
-                    guard let actor = try rules.actor(entry.actor, txn),
-                        let keyID = body["key"]?.stringValue,
-                        let key = actor.keys.first(where: { $0.id == keyID }), key.isValid(at: sequence),
-                        let signature = body["signature"]?.stringValue.flatMap({ Base64.decode($0) }),
-                        let hashes = body["events"]?.arrayValue?.compactMap(\.stringValue)
-                    else {
-                        try fail(
-                            sequence,
-                            "submission by \(entry.actor) names no key of that actor valid at this point"
-                        )
-                    }
-                    let message = Self.submissionMessage(origin: origin, body: body)
-                    guard
-                        try Ed25519PublicKey(rawRepresentation: key.publicKey).isValidSignature(
-                            signature,
-                            for: message
-                        )
-                    else {
-                        try fail(sequence, "the signature of \(entry.actor)'s submission does not verify")
-                    }
-                    submission = (entry.actor, hashes, 0, sequence)
-                    report.submissionsVerified += 1
-                case EntryType.event:
-                    guard var open = submission, open.next < open.hashes.count else {
-                        try fail(sequence, "an event entry outside any submission")
-                    }
-                    guard entry.actor == open.actor,
-                        SHA256.hash(entry.body.canonicalBytes).hex == open.hashes[open.next]
-                    else {
-                        try fail(sequence, "the event is not the one submission \(open.sequence) signed")
-                    }
-                    open.next += 1
-                    submission = open
-                    guard let actor = try rules.actor(entry.actor, txn) else {
-                        try fail(sequence, "unknown actor \(entry.actor)")
-                    }
-                    let event = EPCISEvent.read(
-                        body,
-                        index: open.next - 1,
-                        namespaces: SubmissionDocument.baseNamespaces,
-                        sink: sink
-                    )
-                    if let event {
-                        if event.errorDeclaration == nil, try rules.eventSequence(event.eventID, txn) != nil {
-                            try fail(sequence, "event \(event.eventID) is recorded twice")
-                        }
-                        try rules.apply(
-                            event,
-                            actor: actor,
-                            sequence: sequence,
-                            submission: open.sequence,
-                            sink: sink,
-                            txn
-                        )
-                    }
-                default:
-                    break
-                }
-                if let problem = sink.problems.first {
-                    try fail(sequence, "replaying the \(entry.type) entry fails: \(problem)")
-                }
-            }
-            if let open = submission, open.next < open.hashes.count {
-                throw AuditStop(
-                    message:
-                        "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
+        try ledger.forEachEntry(in: 0..<size) { sequence, bytes in
+            if sequence % 4096 == 0 { progress?(sequence, size) }
+            report.entriesReplayed += 1
+            // Entries of other layers (plain appends) need no parse; the ledger's own audit
+            // has checked them.
+            if let type = Entry.type(ofCanonicalBytes: bytes),
+                !SupplyChainLedger.reservedEntryTypes.contains(where: { type == $0 || type.hasPrefix($0 + ".") }
                 )
+            {
+                if let open = submission, open.next < open.hashes.count {
+                    try fail(
+                        sequence,
+                        "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
+                    )
+                }
+                submission = nil
+                return
             }
+            let entry = try Entry(canonicalBytes: bytes)
+            var body = entry.body
+            if !entry.commitments.isEmpty {
+                for (pointer, opening) in try ledger.openings(of: entry) {
+                    _ = pointer.replaceValue(with: opening.value, in: &body)
+                }
+            }
+            if var open = submission, entry.type != EntryType.event || open.next == open.hashes.count {
+                if open.next < open.hashes.count {
+                    try fail(
+                        sequence,
+                        "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
+                    )
+                }
+                submission = nil
+                open.next = 0
+            }
+            let sink = ProblemSink(identifier: body["id"]?.stringValue ?? body["eventID"]?.stringValue)
+            switch entry.type {
+            case EntryType.actorRegister:
+                if let actor = ActorDraft.read(body, sequence: sequence, sink: sink) {
+                    try rules.registerActor(actor, sink: sink, txn)
+                }
+            case EntryType.actorKeyRotate, EntryType.actorKeyRevoke:
+                try rules.applyKeyChange(type: entry.type, body: body, sequence: sequence, sink: sink, txn)
+            case EntryType.facilityRegister:
+                if let facility = FacilityDraft.read(body, sequence: sequence, sink: sink) {
+                    try rules.registerFacility(facility, sink: sink, txn)
+                }
+            case EntryType.modelRegister:
+                if let model = BatteryModel.read(body, sequence: sequence, sink: sink) {
+                    try rules.registerBatteryModel(model, sink: sink, txn)
+                }
+            case EntryType.factorTable:
+                if let table = FactorTable.read(body, sink: sink) {
+                    try rules.recordFactorTable(table, sequence: sequence, sink: sink, txn)
+                }
+            case EntryType.disclosure:
+                if let disclosure = Disclosure(json: body) {
+                    rules.recordDisclosure(disclosure, sequence: sequence)
+                } else {
+                    try fail(sequence, "the disclosure record lacks a field")
+                }
+            case EntryType.submission:
+                guard let actor = try rules.actor(entry.actor, txn),
+                    let keyID = body["key"]?.stringValue,
+                    let key = actor.keys.first(where: { $0.id == keyID }), key.isValid(at: sequence),
+                    let signature = body["signature"]?.stringValue.flatMap({ Base64.decode($0) }),
+                    let hashes = body["events"]?.arrayValue?.compactMap(\.stringValue)
+                else {
+                    try fail(
+                        sequence,
+                        "submission by \(entry.actor) names no key of that actor valid at this point"
+                    )
+                }
+                let message = Self.submissionMessage(origin: origin, body: body)
+                guard
+                    try Ed25519PublicKey(rawRepresentation: key.publicKey).isValidSignature(
+                        signature,
+                        for: message
+                    )
+                else {
+                    try fail(sequence, "the signature of \(entry.actor)'s submission does not verify")
+                }
+                submission = (entry.actor, hashes, 0, sequence)
+                report.submissionsVerified += 1
+            case EntryType.event:
+                guard var open = submission, open.next < open.hashes.count else {
+                    try fail(sequence, "an event entry outside any submission")
+                }
+                guard entry.actor == open.actor,
+                    SHA256.hash(entry.body.canonicalBytes).hex == open.hashes[open.next]
+                else {
+                    try fail(sequence, "the event is not the one submission \(open.sequence) signed")
+                }
+                open.next += 1
+                submission = open
+                guard let actor = try rules.actor(entry.actor, txn) else {
+                    try fail(sequence, "unknown actor \(entry.actor)")
+                }
+                let event = EPCISEvent.read(
+                    body,
+                    index: open.next - 1,
+                    namespaces: SubmissionDocument.baseNamespaces,
+                    sink: sink
+                )
+                if let event {
+                    if event.errorDeclaration == nil, try rules.eventSequence(event.eventID, txn) != nil {
+                        try fail(sequence, "event \(event.eventID) is recorded twice")
+                    }
+                    try rules.apply(
+                        event,
+                        actor: actor,
+                        sequence: sequence,
+                        submission: open.sequence,
+                        sink: sink,
+                        txn
+                    )
+                }
+            default:
+                break
+            }
+            if let problem = sink.problems.first {
+                try fail(sequence, "replaying the \(entry.type) entry fails: \(problem)")
+            }
+        }
+        if let open = submission, open.next < open.hashes.count {
+            throw AuditStop(
+                message:
+                    "submission \(open.sequence) lists \(open.hashes.count) events but only \(open.next) follow it"
+            )
         }
         return rules
     }

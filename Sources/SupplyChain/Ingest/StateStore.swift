@@ -46,6 +46,20 @@ enum IndexTable: String, CaseIterable, Sendable {
     case lineage = "sc.lineage"
     /// recipient ‖ 0 ‖ BE64(sequence) → disclosure record: every export, by recipient.
     case disclosures = "sc.disclosures"
+    /// `layout` → the layout of these tables (``IndexTable/layout``), written with every batch.
+    case meta = "sc.meta"
+
+    /// The layout of the index tables this CellTrace writes and reads, stored in `sc.meta`. A
+    /// change to a table's keys or values gives a new layout; ledgers of another layout are
+    /// refused until `celltrace index rebuild` writes them in this one.
+    ///
+    /// Layout 2: event records and activity data by sequence number, found through
+    /// `sc.event-ids`; lineage edges as binary values. (Layout 1, which had no marker, keyed them
+    /// by eventID and stored edges as JSON.)
+    static let layout = "2"
+
+    /// The key of the layout's row in `sc.meta`.
+    static let layoutKey = Array("layout".utf8)
 
     static var specs: [Environment.TableSpec] { allCases.map { Environment.TableSpec(name: $0.rawValue) } }
 
@@ -74,6 +88,7 @@ enum IndexTable: String, CaseIterable, Sendable {
         case .lineage: 17
         case .disclosures: 18
         case .eventIDs: 19
+        case .meta: 20
         }
     }
 
@@ -229,6 +244,11 @@ struct StateStore: Sendable {
         case .holdings:
             encoded.reserve(rows: holdings.count, bytes: holdings.count * 96)
             for (key, kg) in holdings { encoded.append(key: key.lot, key.actor, value: kg?.description) }
+        case .meta:
+            // Every batch that writes a row records the layout it wrote in.
+            if !lots.isEmpty || !holdings.isEmpty || pending.values.contains(where: { !$0.isEmpty }) {
+                encoded.append(key: IndexTable.layoutKey, value: Array(IndexTable.layout.utf8))
+            }
         default:
             let rows = pending[table] ?? [:]
             let size = rows.reduce(0) { $0 + $1.key.bytes.count + ($1.value?.count ?? 0) }
