@@ -49,8 +49,9 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// `layout` → the layout of these tables (``IndexTable/layout``), written with every batch.
     case meta = "sc.meta"
 
-    /// The layout of the index tables this CellTrace writes and reads, stored in `sc.meta`. A
-    /// change to a table's keys or values gives a new layout; ledgers of another layout are
+    /// The layout of the index tables this CellTrace writes and reads, stored in `sc.meta`.
+    ///
+    /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
     /// Layout 2: event records and activity data by sequence number, found through

@@ -398,8 +398,10 @@ public struct LineageEdge: Sendable, Hashable {
         self.eventID = eventID
     }
 
-    /// The value of the edge's rows in `sc.edges.up` and `sc.edges.down` (binary, version 1): the
-    /// kilograms and the eventID. Both lots and the sequence number are in the rows' keys.
+    /// The value of the edge's rows in `sc.edges.up` and `sc.edges.down`.
+    ///
+    /// Binary, version 1: the kilograms and the eventID. Both lots and the sequence number are in
+    /// the rows' keys.
     var encoded: [UInt8] {
         var writer = BinaryWriter(version: 1)
         writer.decimal(kg)
