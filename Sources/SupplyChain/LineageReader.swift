@@ -128,6 +128,7 @@ public struct LineageReader: Sendable {
     /// The edges into a lot (`upstream: true`: what it was made from) or out of it, by the other
     /// lot's identifier.
     public func edges(of lot: String, upstream: Bool, _ txn: borrowing ReadTransaction) throws -> [LineageEdge] {
+        if let outdated { throw outdated }
         var edges: [LineageEdge] = []
         try rows(upstream ? .edgesUp : .edgesDown, prefix: Array(lot.utf8) + [0], txn) { key, value in
             if let edge = LineageEdge(key: key, value: value, upstream: upstream) { edges.append(edge) }
@@ -347,6 +348,7 @@ extension SupplyChainLedger {
 
     /// Runs `body` on one snapshot: the reader, the transaction and the ledger's size then.
     public func read<R>(_ body: (LineageReader, borrowing ReadTransaction, _ size: UInt64) throws -> R) throws -> R {
+        if let outdatedIndexes { throw outdatedIndexes }
         let reader = lineage
         return try ledger.read { txn, size in try body(reader, txn, size) }
     }

@@ -44,14 +44,14 @@ extension SupplyChainLedger {
     }
 
     private func all<T>(_ table: IndexTable, _ decode: (JSONValue) -> T?) throws -> [T] {
-        try ledger.read { txn, _ in
+        try readIndexes { txn in
             try rows(table, prefix: [], txn).compactMap { decode(try JSONValue(parsing: $0.value)) }
         }
     }
 
     /// Every recorded disclosure, oldest first; only those to `recipient` when one is given.
     public func disclosures(recipient: String? = nil) throws -> [Disclosure] {
-        try ledger.read { txn, _ in
+        try readIndexes { txn in
             let prefix: [UInt8] = recipient.map { Array($0.utf8) + [0] } ?? []
             var found = try rows(.disclosures, prefix: prefix, txn).compactMap {
                 Disclosure(json: try JSONValue(parsing: $0.value))
@@ -81,17 +81,17 @@ extension SupplyChainLedger {
 
     /// One actor.
     public func actor(_ id: String) throws -> Actor? {
-        try ledger.read { txn, _ in try Rules(store: StateStore(tables: tables)).actor(id, txn) }
+        try readIndexes { txn in try Rules(store: StateStore(tables: tables)).actor(id, txn) }
     }
 
     /// One facility.
     public func facility(_ id: String) throws -> Facility? {
-        try ledger.read { txn, _ in try Rules(store: StateStore(tables: tables)).facility(id, txn) }
+        try readIndexes { txn in try Rules(store: StateStore(tables: tables)).facility(id, txn) }
     }
 
     /// A lot, its holders and its lineage edges.
     public func lot(_ id: String) throws -> LotReport? {
-        try ledger.read { txn, _ in
+        try readIndexes { txn in
             let rules = Rules(store: StateStore(tables: tables))
             guard let lot = try rules.lot(id, txn) else { return nil }
             let prefix = Array(id.utf8) + [0]
@@ -116,7 +116,7 @@ extension SupplyChainLedger {
 
     /// A cell serial, module or pack: its range and cell lot, what it sits in, what it holds.
     public func serial(_ serial: String) throws -> SerialReport? {
-        try ledger.read { txn, _ in
+        try readIndexes { txn in
             let rules = Rules(store: StateStore(tables: tables))
             let range = try rules.serialRange(containing: serial, txn)
             let children =
@@ -136,7 +136,6 @@ extension SupplyChainLedger {
 
     /// The record of an event: its sequence number, hash ID, effects and any retraction.
     public func eventRecord(_ eventID: String) throws -> JSONValue? {
-        if let outdatedIndexes { throw outdatedIndexes }
-        return try ledger.read { txn, _ in try Rules(store: StateStore(tables: tables)).eventRecord(eventID, txn) }
+        try readIndexes { txn in try Rules(store: StateStore(tables: tables)).eventRecord(eventID, txn) }
     }
 }

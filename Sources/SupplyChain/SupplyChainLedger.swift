@@ -24,6 +24,12 @@ public final class SupplyChainLedger: Sendable {
     /// Why the indexes cannot be used, or `nil` when they can.
     var outdatedIndexes: SupplyChainError? { outdated.withLock { $0 } }
 
+    /// Runs `body` in a read transaction of the indexes, refused while they are in another layout.
+    func readIndexes<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
+        if let outdatedIndexes { throw outdatedIndexes }
+        return try ledger.read { txn, _ in try body(txn) }
+    }
+
     /// Records that the indexes were rebuilt in the current form.
     func indexesRebuilt() { outdated.withLock { $0 = nil } }
 
