@@ -150,7 +150,7 @@ let package = Package(
         .testTarget(
             name: "CellTraceCLITests",
             dependencies: [
-                "CellTraceCLI", "CellTraceDemoData", "LedgerCore", "LedgerCrypto",
+                "CellTraceCLI", "CellTraceDemoData", "LedgerCore", "LedgerCrypto", "LedgerStorage", "SupplyChain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings

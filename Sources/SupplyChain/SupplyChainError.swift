@@ -50,6 +50,10 @@ extension SupplyChainError {
         case notFound
         /// The ledger underneath failed.
         case ledger
+        /// The ledger's supply-chain indexes are in another layout than this CellTrace reads;
+        /// `celltrace index rebuild` (``SupplyChainLedger/rebuildIndexes(progress:)``) writes them
+        /// anew from the entries.
+        case indexLayout
 
         /// The code's name.
         public var description: String { rawValue }

@@ -102,7 +102,7 @@ public final class SupplyChainLedger: Sendable {
         if layout == IndexTable.layout || (layout == nil && !hasRows) { return nil }
         let written = layout.map { "in index layout \($0)" } ?? "by an older CellTrace"
         return SupplyChainError(
-            code: .ledger,
+            code: .indexLayout,
             message: """
                 the ledger's supply-chain indexes were written \(written), which this CellTrace (layout \
                 \(IndexTable.layout)) does not read; run `celltrace index rebuild` to write them anew from the \

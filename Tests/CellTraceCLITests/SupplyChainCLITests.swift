@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import LedgerStorage
 import SupplyChain
 import Testing
 
@@ -175,11 +176,24 @@ import Testing
         let human = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
         #expect(human.output.contains("mass      70000 kg made, 70000 kg consumed, 0 kg left"))
 
+        // Indexes of another layout: refused (exit 2) by name until rebuilt.
+        do {
+            let chain = try SupplyChainLedger(openingAt: ledger)
+            try chain.ledger.rewriteExtraTables(["sc.meta"], expectedSize: try chain.ledger.size) { txn, tables in
+                try txn.put(Array("3".utf8), forKey: Array("layout".utf8), in: tables[0])
+            }
+        }
+        let refused = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
+        #expect(refused.status == 2)
+        #expect(refused.error.contains("index layout 3") && refused.error.contains("`celltrace index rebuild`"))
+        #expect(celltrace("verify", "--ledger", ledger).status == 1)
+
         let json = try JSONValue(parsing: celltrace("index", "rebuild", "--ledger", ledger, "--json").output)
         #expect(json["rebuilt"] == true)
         #expect(json["entries"] == 25)
         let tables = try #require(json["tables"]?.arrayValue)
         #expect(tables.allSatisfy { $0["rowsBefore"] == $0["rowsAfter"] })
+        #expect(celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger).status == 0)
     }
 
     @Test func badSubmissionExitsTwoListingEveryProblem() throws {

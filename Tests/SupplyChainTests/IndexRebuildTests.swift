@@ -154,7 +154,7 @@ struct IndexRebuildTests {
                 key: try fixture.key("cell-co")
             )
         }
-        #expect(refused.code == .ledger)
+        #expect(refused.code == .indexLayout)
         #expect(refused.message.contains("written by an older CellTrace"), "\(refused.message)")
         #expect(refused.message.contains("`celltrace index rebuild`"))
         #expect(throws: SupplyChainError.self) { try reopened.eventRecord(eventID) }
@@ -188,6 +188,7 @@ struct IndexRebuildTests {
             try txn.put(Array("3".utf8), forKey: Array("layout".utf8), in: tables[0])
         }
         let newer = try #require(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes)
+        #expect(newer.code == .indexLayout)
         #expect(newer.message.contains("written in index layout 3"), "\(newer.message)")
         #expect(try SupplyChainLedger(ledger: chain.ledger).rebuildIndexes().isRebuilt)
         #expect(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes == nil)
