@@ -30,7 +30,7 @@ fuzz: deps
 # Builds each library's DocC catalog offline; broken ``Symbol`` links fail the build.
 docs:
 	$(SWIFT) package dump-symbol-graph >/dev/null
-	for module in LedgerCore LedgerCrypto LedgerStorage; do \
+	for module in LedgerCore LedgerCrypto LedgerStorage Exports; do \
 	    rm -rf .build/docs-graphs/$$module .build/docs/$$module && mkdir -p .build/docs-graphs/$$module .build/docs/$$module && \
 	    cp .build/*/symbolgraph/$$module.symbols.json .build/docs-graphs/$$module/ && \
 	    docc convert Sources/$$module/$$module.docc --warnings-as-errors \

@@ -42,8 +42,8 @@ public enum CustodyBundle {
     ///     the proofs are always to a checkpoint of the current ledger.
     ///   - since: Checkpoints the recipient kept; the bundle carries a consistency proof from each.
     /// - Returns: The bundle.
-    /// - Throws: ``ProvenanceError`` or ``CarbonError`` when the subject's trace or footprint cannot
-    ///   be computed; ``LedgerError`` when a checkpoint given is not of this ledger.
+    /// - Throws: `ProvenanceError` or `CarbonError` when the subject's trace or footprint cannot
+    ///   be computed; `LedgerError` when a checkpoint given is not of this ledger.
     public static func export(
         _ id: String,
         chain: SupplyChainLedger,
@@ -406,7 +406,7 @@ private struct Builder {
             members["assembly"] = .array(
                 try chain.read { reader, txn, _ in
                     try assembly.map { contribution in
-                        guard let eventID = contribution.eventID, let sequence = contribution.sequenceNumber,
+                        guard contribution.eventID != nil, let sequence = contribution.sequenceNumber,
                             let (process, _) = try reader.process(atSequence: sequence, txn)
                         else { throw ExportError.defect("an assembly contribution without its event") }
                         let facility = try process.facility.flatMap { try reader.facility($0, txn) }
