@@ -164,3 +164,87 @@ struct Shipments {
         return shipments
     }
 }
+
+extension Lot {
+    /// The lot's row in `sc.lots` (binary, version 1; the lot's identifier is the row's key): the
+    /// optional master data behind a 0/1 byte each, the element contents sorted by element, the
+    /// facility, the making event and entry, the event time, the masses made, consumed and
+    /// commissioned, the inputs, the certificates, and the retracting entry as seq + 1 (0 for none).
+    var encoded: [UInt8] {
+        var writer = BinaryWriter(version: 1)
+        func optional(_ value: String?) {
+            writer.byte(value == nil ? 0 : 1)
+            if let value { writer.string(value) }
+        }
+        optional(material)
+        optional(grade)
+        writer.u16(elementContent.count)
+        for (element, fraction) in elementContent.sorted(by: { $0.key < $1.key }) {
+            writer.string(element)
+            writer.decimal(fraction)
+        }
+        optional(countryOfOrigin)
+        writer.string(facility)
+        writer.string(createdBy)
+        writer.u64(createdAt)
+        writer.string(eventTime)
+        writer.decimal(producedKg)
+        writer.decimal(consumedKg)
+        writer.decimal(commissionedKg)
+        writer.u16(inputs.count)
+        for input in inputs { writer.string(input) }
+        writer.u16(certifications.count)
+        for certificate in certifications { writer.string(certificate) }
+        writer.u64(retractedAt.map { $0 + 1 } ?? 0)
+        return writer.bytes
+    }
+
+    /// A lot read back from its `sc.lots` row, or `nil` when the row is not one.
+    init?(encoded bytes: [UInt8], id: String) {
+        guard
+            let lot = BinaryReader.read(
+                bytes,
+                version: 1,
+                { reader -> Lot in
+                    func optional(_ reader: inout BinaryReader) -> String? {
+                        reader.byte() == 0 ? nil : reader.string()
+                    }
+                    let material = optional(&reader)
+                    let grade = optional(&reader)
+                    var content: [String: ExactDecimal] = [:]
+                    for _ in 0..<reader.u16() {
+                        let element = reader.string()
+                        content[element] = reader.decimal()
+                    }
+                    let country = optional(&reader)
+                    let facility = reader.string()
+                    let createdBy = reader.string()
+                    let createdAt = reader.u64()
+                    let eventTime = reader.string()
+                    let produced = reader.decimal()
+                    var lot = Lot(
+                        id: id,
+                        material: material,
+                        grade: grade,
+                        elementContent: content,
+                        countryOfOrigin: country,
+                        facility: facility,
+                        createdBy: createdBy,
+                        createdAt: createdAt,
+                        eventTime: eventTime,
+                        producedKg: produced,
+                        inputs: []
+                    )
+                    lot.consumedKg = reader.decimal()
+                    lot.commissionedKg = reader.decimal()
+                    lot.inputs = (0..<reader.u16()).map { _ in reader.string() }
+                    lot.certifications = (0..<reader.u16()).map { _ in reader.string() }
+                    let retracted = reader.u64()
+                    lot.retractedAt = retracted == 0 ? nil : retracted - 1
+                    return lot
+                }
+            )
+        else { return nil }
+        self = lot
+    }
+}
