@@ -11,7 +11,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     case facilities = "sc.facilities"
     /// factor table id `@` version → factor table record.
     case factors = "sc.factors"
-    /// lot → lot record (binary, ``Lot/encoded``: master data, made, consumed, inputs, certifications).
+    /// lot → lot record (master data, made, consumed, inputs, certifications).
     case lots = "sc.lots"
     /// lot ‖ 0 ‖ actor → kilograms the actor holds.
     case holdings = "sc.holdings"
@@ -54,11 +54,10 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 3: event records and activity data by sequence number, found through
-    /// `sc.event-ids`; lineage edges and lots as binary values. (Layout 1, which had no marker,
-    /// keyed event records and activity data by eventID and stored edges and lots as JSON; layout 2
-    /// stored lots as JSON.)
-    static let layout = "3"
+    /// Layout 2: event records and activity data by sequence number, found through
+    /// `sc.event-ids`; lineage edges as binary values. (Layout 1, which had no marker, keyed them
+    /// by eventID and stored edges as JSON.)
+    static let layout = "2"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -181,7 +180,7 @@ struct StateStore: Sendable {
     /// A lot as the batch left it, or as stored.
     func lot(_ id: String, _ txn: borrowing ReadTransaction) throws -> Lot? {
         if let lot = lots[TextKey(id)] { return lot }
-        return try stored(.lots, IndexKey.text(id), txn).flatMap { Lot(encoded: $0, id: id) }
+        return try stored(.lots, IndexKey.text(id), txn).flatMap { try Lot(json: JSONValue(parsing: $0)) }
     }
 
     mutating func putLot(_ lot: Lot) {
@@ -241,8 +240,8 @@ struct StateStore: Sendable {
         var encoded = EncodedRows()
         switch table {
         case .lots:
-            encoded.reserve(rows: lots.count, bytes: lots.count * 320)
-            for (key, lot) in lots { encoded.append(key: key.text, value: lot.encoded) }
+            encoded.reserve(rows: lots.count, bytes: lots.count * 480)
+            for (key, lot) in lots { encoded.append(key: key.text, value: lot.canonicalBytes) }
         case .holdings:
             encoded.reserve(rows: holdings.count, bytes: holdings.count * 96)
             for (key, kg) in holdings { encoded.append(key: key.lot, key.actor, value: kg?.description) }

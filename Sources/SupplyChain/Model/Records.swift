@@ -268,6 +268,49 @@ public struct Lot: Sendable, Hashable {
     /// What is left: made minus consumed.
     public var balanceKg: ExactDecimal { producedKg.subtracting(consumedKg) ?? .zero }
 
+    var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "id": .string(id), "facility": .string(facility), "createdBy": .string(createdBy),
+            "createdAt": .number(Double(createdAt)), "eventTime": .string(eventTime),
+            "producedKg": .string(producedKg.description), "consumedKg": .string(consumedKg.description),
+            "inputs": .array(inputs.map(JSONValue.string)),
+            "certifications": .array(certifications.map(JSONValue.string)),
+        ]
+        if let material { members["material"] = .string(material) }
+        if let grade { members["grade"] = .string(grade) }
+        if let countryOfOrigin { members["countryOfOrigin"] = .string(countryOfOrigin) }
+        if !elementContent.isEmpty {
+            members["elementContent"] = .object(elementContent.mapValues { .string($0.description) })
+        }
+        if let retractedAt { members["retractedAt"] = .number(Double(retractedAt)) }
+        if commissionedKg.isPositive { members["commissionedKg"] = .string(commissionedKg.description) }
+        return .object(members)
+    }
+
+    /// The canonical bytes of ``json``, written without building it (the overlay writes every lot a
+    /// submission touches).
+    var canonicalBytes: [UInt8] {
+        var writer = CanonicalObjectWriter(capacity: 384)
+        writer.member("certifications", strings: certifications)
+        if commissionedKg.isPositive { writer.member("commissionedKg", string: commissionedKg.description) }
+        writer.member("consumedKg", string: consumedKg.description)
+        if let countryOfOrigin { writer.member("countryOfOrigin", string: countryOfOrigin) }
+        writer.member("createdAt", integer: createdAt)
+        writer.member("createdBy", string: createdBy)
+        if !elementContent.isEmpty {
+            writer.member("elementContent", .object(elementContent.mapValues { .string($0.description) }))
+        }
+        writer.member("eventTime", string: eventTime)
+        writer.member("facility", string: facility)
+        if let grade { writer.member("grade", string: grade) }
+        writer.member("id", string: id)
+        writer.member("inputs", strings: inputs)
+        if let material { writer.member("material", string: material) }
+        writer.member("producedKg", string: producedKg.description)
+        if let retractedAt { writer.member("retractedAt", integer: retractedAt) }
+        return writer.finish()
+    }
+
     init(
         id: String,
         material: String?,
@@ -294,6 +337,36 @@ public struct Lot: Sendable, Hashable {
         self.consumedKg = .zero
         self.inputs = inputs
         self.certifications = []
+    }
+
+    init?(json: JSONValue) {
+        guard let id = json["id"]?.stringValue, let facility = json["facility"]?.stringValue,
+            let createdBy = json["createdBy"]?.stringValue, let createdAt = json["createdAt"]?.doubleValue,
+            let eventTime = json["eventTime"]?.stringValue,
+            let produced = json["producedKg"]?.stringValue.flatMap({ ExactDecimal($0) }),
+            let consumed = json["consumedKg"]?.stringValue.flatMap({ ExactDecimal($0) })
+        else { return nil }
+        var content: [String: ExactDecimal] = [:]
+        for (element, value) in json["elementContent"]?.objectValue ?? [:] {
+            content[element] = value.stringValue.flatMap { ExactDecimal($0) }
+        }
+        self.init(
+            id: id,
+            material: json["material"]?.stringValue,
+            grade: json["grade"]?.stringValue,
+            elementContent: content,
+            countryOfOrigin: json["countryOfOrigin"]?.stringValue,
+            facility: facility,
+            createdBy: createdBy,
+            createdAt: UInt64(createdAt),
+            eventTime: eventTime,
+            producedKg: produced,
+            inputs: json["inputs"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        )
+        self.consumedKg = consumed
+        self.certifications = json["certifications"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        self.retractedAt = json["retractedAt"]?.doubleValue.map { UInt64($0) }
+        self.commissionedKg = json["commissionedKg"]?.stringValue.flatMap { ExactDecimal($0) } ?? .zero
     }
 }
 
