@@ -130,8 +130,8 @@ public struct LineageReader: Sendable {
     public func edges(of lot: String, upstream: Bool, _ txn: borrowing ReadTransaction) throws -> [LineageEdge] {
         if let outdated { throw outdated }
         var edges: [LineageEdge] = []
-        try rows(upstream ? .edgesUp : .edgesDown, prefix: Array(lot.utf8) + [0], txn) { key, value in
-            if let edge = LineageEdge(key: key, value: value, upstream: upstream) { edges.append(edge) }
+        try rows(upstream ? .edgesUp : .edgesDown, prefix: Array(lot.utf8) + [0], txn) { _, value in
+            if let edge = LineageEdge(json: try JSONValue(parsing: value)) { edges.append(edge) }
         }
         return edges
     }

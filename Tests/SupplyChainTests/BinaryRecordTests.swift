@@ -45,25 +45,6 @@ struct BinaryRecordTests {
         return card
     }
 
-    @Test("an edge reads back from its upstream and its downstream row, and a damaged row does not read")
-    func edgeRowsRoundTrip() throws {
-        let edge = LineageEdge(
-            from: "urn:epc:class:lgtin:6900002.000011.SEED-1",
-            to: "lot \"2\"",
-            kg: try Self.decimal("9.000000001"),
-            sequenceNumber: 9_007_199_254_740_993,
-            eventID: "ni:///sha-256;00ff?ver=CBV2.0"
-        )
-        let up = IndexKey.edge(edge.to, edge.from, edge.sequenceNumber)
-        let down = IndexKey.edge(edge.from, edge.to, edge.sequenceNumber)
-        #expect(LineageEdge(key: up, value: edge.encoded, upstream: true) == edge)
-        #expect(LineageEdge(key: down, value: edge.encoded, upstream: false) == edge)
-        #expect(edge.encoded.count < 120, "the lots and the sequence number are not repeated in the value")
-        #expect(LineageEdge(key: up, value: Array(edge.encoded.dropLast()), upstream: true) == nil)
-        #expect(LineageEdge(key: Array(up.dropLast()), value: edge.encoded, upstream: true) == nil)
-        #expect(LineageEdge(key: Array(edge.from.utf8), value: edge.encoded, upstream: true) == nil)
-    }
-
     @Test func lotCardRoundTrip() throws {
         let card = try Self.card()
         let decoded = try #require(LotCard(encoded: card.encoded))

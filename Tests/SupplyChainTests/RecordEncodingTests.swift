@@ -38,6 +38,17 @@ import Testing
         #expect(lot.canonicalBytes == lot.json.canonicalBytes)
     }
 
+    @Test func edgeBytesAreItsCanonicalJSON() {
+        let edge = LineageEdge(
+            from: "urn:epc:class:lgtin:6900002.000011.SEED-1",
+            to: "lot \"2\"",
+            kg: ExactDecimal(significand: 9_000_000_001, exponent: -9),
+            sequenceNumber: 9_007_199_254_740_993,
+            eventID: "ni:///sha-256;00ff?ver=CBV2.0"
+        )
+        #expect(edge.canonicalBytes == edge.json.canonicalBytes)
+    }
+
     @Test(arguments: [false, true])
     func eventRecordBytesAreItsCanonicalJSON(full: Bool) {
         var effects = EventEffects()

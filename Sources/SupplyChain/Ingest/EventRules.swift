@@ -747,7 +747,7 @@ extension Rules {
                     eventID: event.eventID
                 )
                 edges.append(edge)
-                let value = edge.encoded
+                let value = edge.canonicalBytes
                 store.put(.edgesUp, IndexKey.edge(output.id, input.id, sequence), value)
                 store.put(.edgesDown, IndexKey.edge(input.id, output.id, sequence), value)
             }

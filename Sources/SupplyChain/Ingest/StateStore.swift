@@ -55,8 +55,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
     /// Layout 2: event records and activity data by sequence number, found through
-    /// `sc.event-ids`; lineage edges as binary values. (Layout 1, which had no marker, keyed them
-    /// by eventID and stored edges as JSON.)
+    /// `sc.event-ids`. (Layout 1, which had no marker, keyed them by eventID.)
     static let layout = "2"
 
     /// The key of the layout's row in `sc.meta`.

@@ -390,6 +390,18 @@ public struct LineageEdge: Sendable, Hashable {
         ])
     }
 
+    /// The canonical bytes of ``json``, written without building it (an edge is stored each way
+    /// for every input and output of a transformation).
+    var canonicalBytes: [UInt8] {
+        var writer = CanonicalObjectWriter(capacity: 256)
+        writer.member("event", string: eventID)
+        writer.member("from", string: from)
+        writer.member("kg", string: kg.description)
+        writer.member("seq", integer: sequenceNumber)
+        writer.member("to", string: to)
+        return writer.finish()
+    }
+
     init(from: String, to: String, kg: ExactDecimal, sequenceNumber: UInt64, eventID: String) {
         self.from = from
         self.to = to
@@ -398,39 +410,12 @@ public struct LineageEdge: Sendable, Hashable {
         self.eventID = eventID
     }
 
-    /// The value of the edge's rows in `sc.edges.up` and `sc.edges.down`.
-    ///
-    /// Binary, version 1: the kilograms and the eventID. Both lots and the sequence number are in
-    /// the rows' keys.
-    var encoded: [UInt8] {
-        var writer = BinaryWriter(version: 1)
-        writer.decimal(kg)
-        writer.string(eventID)
-        return writer.bytes
-    }
-
-    /// An edge read back from one of its rows, or `nil` when the row is not one.
-    ///
-    /// - Parameters:
-    ///   - key: `first ‖ 0 ‖ second ‖ 0 ‖ BE64(seq)`: the output lot first in `sc.edges.up`, the
-    ///     input lot first in `sc.edges.down`.
-    ///   - value: What ``encoded`` wrote.
-    ///   - upstream: Whether the row is from `sc.edges.up`.
-    init?(key: [UInt8], value: [UInt8], upstream: Bool) {
-        guard key.count >= 11, key[key.count - 9] == 0, let separator = key.firstIndex(of: 0),
-            separator < key.count - 9,
-            let sequence = IndexKey.sequence(in: key[(key.count - 8)...]),
-            let (kg, eventID) = BinaryReader.read(value, version: 1, { ($0.decimal(), $0.string()) })
+    init?(json: JSONValue) {
+        guard let from = json["from"]?.stringValue, let to = json["to"]?.stringValue,
+            let kg = json["kg"]?.stringValue.flatMap({ ExactDecimal($0) }), let seq = json["seq"]?.doubleValue,
+            let event = json["event"]?.stringValue
         else { return nil }
-        let first = String(decoding: key[..<separator], as: UTF8.self)
-        let second = String(decoding: key[(separator + 1)..<(key.count - 9)], as: UTF8.self)
-        self.init(
-            from: upstream ? second : first,
-            to: upstream ? first : second,
-            kg: kg,
-            sequenceNumber: sequence,
-            eventID: eventID
-        )
+        self.init(from: from, to: to, kg: kg, sequenceNumber: UInt64(seq), eventID: event)
     }
 }
 
