@@ -21,7 +21,8 @@ struct IndexCommand: ParsableCommand {
                 every entry through the import's rules, checking each submission's signature and
                 event hashes as `celltrace verify` does, and only when all of them replay empties
                 the index tables and writes them again, in one durable transaction. Entries, the
-                Merkle tree and checkpoints are not touched, and nothing is appended.
+                Merkle tree and checkpoints are not touched, and nothing is appended. Like verify, it
+                holds the rebuilt indexes in memory while it runs.
 
                 Use it when `celltrace verify` reports that the supply-chain indexes differ from
                 what the entries give: indexes written by an older CellTrace, or damaged. Exit 1,

@@ -261,7 +261,8 @@ extension SupplyChainLedger {
     /// hashes checked; only when every entry replays are the index tables emptied and written
     /// again, in one durable transaction that appends nothing. The entries, the Merkle tree and
     /// the checkpoints are not touched. If another writer appends meanwhile, the replay starts
-    /// again from the new size.
+    /// again from the new size. The rebuilt state is held in memory until it is written, as
+    /// ``auditIndexes(progress:)`` holds it.
     ///
     /// - Parameter progress: Called with (entries replayed, entries in all).
     /// - Returns: What was replayed and written; when an entry does not replay, its failure, and
