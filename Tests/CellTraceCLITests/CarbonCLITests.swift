@@ -14,23 +14,7 @@ import Testing
     /// The chain imported, factors recorded, model registered (with `usableShare` when given).
     static func ledger(_ directory: String, usableShare: String? = "0.92") -> String {
         let ledger = SupplyChainCLITests.chainLedger(directory)
-        let documents = [
-            ("01-mine.jsonld", "pilbara-mining"), ("02-refinery.jsonld", "sichuan-lithium"),
-            ("03-cathode.jsonl", "cathode-co"), ("04-cells.jsonld", "cell-co"),
-        ]
-        for (file, actor) in documents {
-            let imported = celltrace(
-                "import",
-                fixturesPath("epcis/chain/" + file),
-                "--ledger",
-                ledger,
-                "--as",
-                actor,
-                "--key",
-                directory + "/\(actor).pem"
-            )
-            #expect(imported.status == 0, "\(imported.error)")
-        }
+        SupplyChainCLITests.importChain(ledger, keys: directory)
         let factors = celltrace("factors", "add", fixturesPath("factors/reference-2023.json"), "--ledger", ledger)
         #expect(factors.status == 0, "\(factors.error)")
         let model = celltrace(

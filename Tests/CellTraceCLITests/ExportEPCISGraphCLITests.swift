@@ -105,21 +105,8 @@ import Testing
             let factors = celltrace("factors", "add", fixturesPath("factors/reference-2023.json"), "--ledger", ledger)
             #expect(factors.status == 0, "\(factors.error)")
         }
-        let actors = ["pilbara-mining", "sichuan-lithium", "cathode-co", "cell-co"]
-        let files = ["01-mine.jsonld", "02-refinery.jsonld", "03-cathode.jsonl", "04-cells.jsonld"]
-        for (file, actor) in zip(files, actors) {
-            let imported = celltrace(
-                "import",
-                fixturesPath("epcis/chain/" + file),
-                "--ledger",
-                from,
-                "--as",
-                actor,
-                "--key",
-                source + "/\(actor).pem"
-            )
-            #expect(imported.status == 0, "\(imported.error)")
-        }
+        SupplyChainCLITests.importChain(from, keys: source)
+        let actors = SupplyChainCLITests.chainDocuments.map(\.1)
         var parents: Set<String> = []
         for actor in actors {
             let path = source + "/\(actor).jsonld"

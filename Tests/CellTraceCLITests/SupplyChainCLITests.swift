@@ -50,15 +50,34 @@ import Testing
         return ledger
     }
 
+    /// The four documents of `Fixtures/epcis/chain`, in order, with the actor that submits each.
+    static let chainDocuments = [
+        ("01-mine.jsonld", "pilbara-mining"), ("02-refinery.jsonld", "sichuan-lithium"),
+        ("03-cathode.jsonl", "cathode-co"), ("04-cells.jsonld", "cell-co"),
+    ]
+
+    /// Imports the chain's documents into `ledger` through the CLI, signed with the keys in `keys`.
+    static func importChain(_ ledger: String, keys: String) {
+        for (file, actor) in chainDocuments {
+            let imported = celltrace(
+                "import",
+                fixturesPath("epcis/chain/" + file),
+                "--ledger",
+                ledger,
+                "--as",
+                actor,
+                "--key",
+                keys + "/\(actor).pem"
+            )
+            #expect(imported.status == 0, "\(imported.error)")
+        }
+    }
+
     @Test func importReadAndVerifyTheChain() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = Self.chainLedger(directory)
-        let documents = [
-            ("01-mine.jsonld", "pilbara-mining"), ("02-refinery.jsonld", "sichuan-lithium"),
-            ("03-cathode.jsonl", "cathode-co"), ("04-cells.jsonld", "cell-co"),
-        ]
-        for (file, actor) in documents {
+        for (file, actor) in Self.chainDocuments {
             let path = fixturesPath("epcis/chain/" + file)
             let dry = celltrace(
                 "import",
@@ -138,24 +157,7 @@ import Testing
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = Self.chainLedger(directory)
-        let documents = [
-            ("01-mine.jsonld", "pilbara-mining"), ("02-refinery.jsonld", "sichuan-lithium"),
-            ("03-cathode.jsonl", "cathode-co"), ("04-cells.jsonld", "cell-co"),
-        ]
-        for (file, actor) in documents {
-            let path = fixturesPath("epcis/chain/" + file)
-            let imported = celltrace(
-                "import",
-                path,
-                "--ledger",
-                ledger,
-                "--as",
-                actor,
-                "--key",
-                directory + "/\(actor).pem"
-            )
-            #expect(imported.status == 0, "\(imported.error)")
-        }
+        Self.importChain(ledger, keys: directory)
         // The lot index lost, as a damaged or older ledger would have it.
         do {
             let chain = try SupplyChainLedger(openingAt: ledger)
