@@ -1,3 +1,4 @@
+import Foundation
 import LedgerCore
 import LedgerCrypto
 import SupplyChain
@@ -93,5 +94,81 @@ struct ChainTests {
         }
         #expect(sealedQuantities == 15)
         #expect(sawLocation)
+    }
+
+    /// The two events of the chain's mine document, one JSON line each: the ore lot made, then shipped.
+    static func mineEventLines() throws -> [String] {
+        let document = try JSONValue(parsing: Fixtures.bytes("epcis/chain/01-mine.jsonld"))
+        let events = try #require(document["epcisBody"]?["eventList"]?.arrayValue)
+        return events.map(\.canonicalString)
+    }
+
+    static let ore = "urn:epc:class:lgtin:9300001.000011.SC6-2601"
+
+    @Test("a stream of documents imports in order, each checked with the ones before it written")
+    func streamImportsInOrder() throws {
+        let lines = try Self.mineEventLines()
+        // The shipment needs the lot the first document makes; the third repeats both events.
+        let documents = [Array(lines[0].utf8), Array(lines[1].utf8), try Fixtures.bytes("epcis/chain/01-mine.jsonld")]
+        let streamed = try ChainFixture()
+        var read: [Int] = []
+        var reports: [ImportReport] = []
+        try streamed.chain.importSubmissions(
+            count: documents.count,
+            actor: "pilbara-mining",
+            key: streamed.key("pilbara-mining"),
+            document: { index in
+                read.append(index)
+                return documents[index]
+            },
+            imported: { index, report in
+                #expect(index == reports.count)
+                reports.append(report)
+            }
+        )
+        #expect(read == [0, 1, 2])
+        #expect(reports.map(\.written) == [1, 1, 0])
+        #expect(reports.map(\.alreadyPresent) == [0, 0, 2])
+
+        // The same ledger as one call per document.
+        let single = try ChainFixture()
+        for bytes in documents {
+            try single.chain.importSubmission(bytes, actor: "pilbara-mining", key: single.key("pilbara-mining"))
+        }
+        #expect(try streamed.chain.ledger.size == single.chain.ledger.size)
+        let lot = try #require(try streamed.chain.lot(Self.ore))
+        let expected = try #require(try single.chain.lot(Self.ore))
+        #expect(lot.holdings.map(\.actor) == expected.holdings.map(\.actor))
+        #expect(lot.holdings.map(\.kg) == expected.holdings.map(\.kg))
+        #expect(lot.lot.producedKg == ExactDecimal(100_000))
+        let audit = try streamed.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+        #expect(audit.submissionsVerified == 2)
+    }
+
+    @Test("a stream stops at the first document that fails, and the ones before it stay imported")
+    func streamStopsAtTheFirstFailure() throws {
+        let lines = try Self.mineEventLines()
+        let unknownLot = lines[1].replacingOccurrences(of: "SC6-2601", with: "SC6-9999")
+        let documents = [lines[0], unknownLot, lines[1]].map { Array($0.utf8) }
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        var imported: [Int] = []
+        let error = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmissions(
+                count: documents.count,
+                actor: "pilbara-mining",
+                key: try fixture.key("pilbara-mining"),
+                document: { documents[$0] },
+                imported: { index, _ in imported.append(index) }
+            )
+        }
+        #expect(error.code == .invalidRecords)
+        #expect(error.problems.map(\.field) == ["/quantityList/0/epcClass"])
+        #expect(imported == [0])
+        // The first document's submission and event, and nothing of the other two.
+        #expect(try fixture.chain.ledger.size == size + 2)
+        let lot = try #require(try fixture.chain.lot(Self.ore))
+        #expect(lot.holdings.map(\.actor) == ["pilbara-mining"])
     }
 }

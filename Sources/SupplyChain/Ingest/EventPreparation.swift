@@ -117,6 +117,20 @@ final class EventPreparation: @unchecked Sendable {
         (chunk * Self.chunkSize)..<min(count, (chunk + 1) * Self.chunkSize)
     }
 
+    /// Frees the prepared events on the workers, chunk by chunk, and returns at once: a stream of
+    /// documents lets the workers free one document while the caller checks the next.
+    ///
+    /// As with ``release()``, call it after every chunk has been taken.
+    func releaseInBackground() {
+        for chunk in 0..<chunkCount {
+            DispatchQueue.global().async {
+                self.ready[chunk].wait()
+                self.slots[chunk] = []
+                self.ready[chunk].signal()
+            }
+        }
+    }
+
     /// The prepared events of a chunk, waiting until it is ready; a chunk may be asked for again.
     ///
     /// - Throws: The error of reading the document whole, when an event of the chunk is not valid JSON.

@@ -224,7 +224,67 @@ extension SupplyChainLedger {
         dryRun: Bool = false,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> ImportReport {
-        var document = try SubmissionDocument.read(bytes)
+        try finish(try start(bytes, actor: actorID), key: key, dryRun: dryRun, releasing: false, progress: progress)
+    }
+
+    /// Imports documents one after another, each as its own submission by `actor`, signed with
+    /// `key`, as ``importSubmission(_:actor:key:dryRun:progress:)`` imports one.
+    ///
+    /// The next document is read and handed to the other cores while the current one is checked
+    /// and written, so a stream of documents keeps every core busy; each document is still checked
+    /// against the ledger with all the documents before it written, so a document may use the lots
+    /// the ones before it made. At most two documents are held at once.
+    ///
+    /// Stops at the first document that fails: the documents before it stay imported, and none
+    /// after it is imported (the next one may have been read already). A dry run checks each
+    /// document against the ledger as it is.
+    ///
+    /// - Parameters:
+    ///   - count: The number of documents.
+    ///   - actorID: The submitting actor's identifier.
+    ///   - key: The actor's private key; its public half must be the actor's current key.
+    ///   - dryRun: Validate only; write nothing.
+    ///   - document: Reads document `index`, in order from 0; called once for each.
+    ///   - progress: Called with (document, events checked, events in it) while validating.
+    ///   - imported: Called with each document's index and report once it is written.
+    /// - Throws: The failing document's error, as ``importSubmission(_:actor:key:dryRun:progress:)``
+    ///   throws it, or what `document` or `imported` threw.
+    public func importSubmissions(
+        count: Int,
+        actor actorID: String,
+        key: Ed25519PrivateKey,
+        dryRun: Bool = false,
+        document: (Int) throws -> [UInt8],
+        progress: ((_ document: Int, _ checked: Int, _ total: Int) -> Void)? = nil,
+        imported: (_ document: Int, _ report: ImportReport) throws -> Void
+    ) throws {
+        guard count > 0 else { return }
+        // A document that cannot be read or is not a document fails in its turn, after the ones
+        // before it are imported.
+        var next = Result { try start(try document(0), actor: actorID) }
+        for index in 0..<count {
+            let current = try next.get()
+            if index + 1 < count {
+                // Queued behind the current document's chunks, so the workers take it up as soon
+                // as those are done, while this thread runs the rules and the append.
+                next = Result { try start(try document(index + 1), actor: actorID) }
+            }
+            let report = try finish(current, key: key, dryRun: dryRun, releasing: true) { progress?(index, $0, $1) }
+            try imported(index, report)
+        }
+    }
+
+    /// A document read, with its events handed to the workers.
+    struct PendingSubmission {
+        var actor: String
+        var format: String
+        var documentHash: String
+        var preparation: EventPreparation
+    }
+
+    /// Reads a document and starts preparing its events on the workers.
+    func start(_ bytes: [UInt8], actor actorID: String) throws -> PendingSubmission {
+        let document = try SubmissionDocument.read(bytes)
         guard !document.events.isEmpty else {
             throw SupplyChainError(code: .invalidDocument, message: "the document has no events")
         }
@@ -234,9 +294,27 @@ extension SupplyChainLedger {
             namespaces: document.namespaces,
             sealing: EventPreparation.Sealing(actor: actorID, documentBindings: document.bindings)
         )
-        // The prepared events hold the parsed events from here on.
-        document.events = .parsed([])
-        let documentHash = SHA256.hash(bytes).hex
+        return PendingSubmission(
+            actor: actorID,
+            format: document.format,
+            documentHash: SHA256.hash(bytes).hex,
+            preparation: preparation
+        )
+    }
+
+    /// Checks a started submission against the ledger and, unless this is a dry run, signs and
+    /// writes it; its prepared events are freed before it returns, or on the workers while the
+    /// caller goes on when `releasing` in the background.
+    private func finish(
+        _ pending: PendingSubmission,
+        key: Ed25519PrivateKey,
+        dryRun: Bool,
+        releasing inBackground: Bool,
+        progress: ((Int, Int) -> Void)?
+    ) throws -> ImportReport {
+        let actorID = pending.actor
+        let preparation = pending.preparation
+        let documentHash = pending.documentHash
         let origin = ledger.origin
         let (receipt, report) = try commit(dryRun: dryRun) { rules, first, txn -> ([EntryDraft], ImportReport) in
             guard let actor = try rules.actor(actorID, txn) else {
@@ -342,7 +420,7 @@ extension SupplyChainLedger {
             }
             var submission: [String: JSONValue] = [
                 "actor": .string(actorID), "key": .string(current.id), "document": .string(documentHash),
-                "format": .string(document.format), "events": .array(hashes),
+                "format": .string(pending.format), "events": .array(hashes),
             ]
             let message = Self.submissionMessage(origin: origin, body: .object(submission))
             let signature = try key.signature(for: message)
@@ -356,7 +434,7 @@ extension SupplyChainLedger {
             report.submissionSequence = first
             return (drafts, report)
         }
-        preparation.release()
+        if inBackground { preparation.releaseInBackground() } else { preparation.release() }
         var result = report
         result.receipt = receipt
         return result
