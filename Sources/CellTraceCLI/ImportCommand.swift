@@ -7,17 +7,25 @@ import SupplyChain
 struct ImportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "import",
-        abstract: "Import an EPCIS 2.0 document or JSON Lines of events as one signed submission.",
+        abstract: "Import EPCIS 2.0 documents or JSON Lines of events, each file as one signed submission.",
         discussion: prose(
             """
-            The whole file is validated first: if anything is wrong, nothing is written and every
+            Each file is validated first: if anything is wrong, nothing of it is written and every
             problem is listed with the event's index, eventID and field (exit 2). Events already in
             the ledger are skipped. The submission is signed with the actor's key; the signature
             covers the hash of every event entry. Prints the counts, the new size and the checkpoint.
 
+            Several files are imported in the order given, each as its own submission and each
+            checked with the files before it written, so a file may use the lots an earlier one
+            made; the next file is read on the other cores while one is written. The import stops at
+            the first file that fails: the files before it stay imported, and the rest are not imported.
+            With --json, one line per file, each with its "file". A dry run checks each file
+            against the ledger as it is, without the files before it.
+
             Example:
               celltrace import shipments.jsonld --as sichuan-lithium --key keys/sichuan-lithium.pem
               celltrace import events.jsonl --as cell-co --key keys/cell-co.pem --dry-run
+              celltrace import day-*.jsonld --as cell-co --key keys/cell-co.pem
             """
         )
     )
@@ -25,9 +33,12 @@ struct ImportCommand: ParsableCommand {
     @OptionGroup var options: LedgerOptions
 
     @Argument(
-        help: ArgumentHelp("An EPCIS document (JSON/JSON-LD) or JSON Lines of events; - for stdin.", valueName: "file")
+        help: ArgumentHelp(
+            "EPCIS documents (JSON/JSON-LD) or JSON Lines of events, imported in order; - for stdin.",
+            valueName: "file"
+        )
     )
-    var file: String
+    var files: [String]
 
     @Option(name: .customLong("as"), help: "The submitting actor.")
     var actor: String
@@ -41,6 +52,13 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    func validate() throws {
+        guard !files.isEmpty else { throw ValidationError("give at least one file to import") }
+        guard files.filter({ $0 == "-" }).count <= 1 else {
+            throw ValidationError("standard input (-) can be read only once")
+        }
+    }
+
     func run() throws {
         let privateKey: Ed25519PrivateKey
         do {
@@ -50,11 +68,52 @@ struct ImportCommand: ParsableCommand {
                 "cannot read the private key \(key): \(error); give the PEM file `celltrace keygen` wrote for \(actor)"
             )
         }
-        let bytes = try InputFile.read(file)
-        let chain = try options.openChain()
-        let report = try chain.importSubmission(bytes, actor: actor, key: privateKey, dryRun: dryRun) { done, total in
-            if total >= 2048 { Console.progress("validating", done: UInt64(done), total: UInt64(total)) }
+        guard files.count > 1 else {
+            let bytes = try InputFile.read(files[0])
+            let chain = try options.openChain()
+            let report = try chain.importSubmission(bytes, actor: actor, key: privateKey, dryRun: dryRun) {
+                done,
+                total in
+                if total >= 2048 { Console.progress("validating", done: UInt64(done), total: UInt64(total)) }
+            }
+            try show(report, file: nil, chain: chain)
+            return
         }
+        let chain = try options.openChain()
+        var imported = 0
+        do {
+            try chain.importSubmissions(
+                count: files.count,
+                actor: actor,
+                key: privateKey,
+                dryRun: dryRun,
+                document: { try InputFile.read(files[$0]) },
+                progress: { index, done, total in
+                    if total >= 2048 {
+                        Console.progress("validating \(files[index])", done: UInt64(done), total: UInt64(total))
+                    }
+                },
+                imported: { index, report in
+                    try show(report, file: files[index], chain: chain)
+                    imported += 1
+                }
+            )
+        } catch {
+            let rest = files.count - imported - 1
+            let before = imported == 1 ? "the file before it" : "the \(imported) files before it"
+            let after = rest == 1 ? "the file after it was" : "the \(rest) files after it were"
+            var line = "\(Console.errorPrefix) \(files[imported]) was not \(dryRun ? "valid" : "imported")"
+            let kept = dryRun ? "passed" : imported == 1 ? "stays imported" : "stay imported"
+            if imported > 0 { line += "; \(before) \(kept)" }
+            if rest > 0 { line += "; \(after) not \(dryRun ? "checked" : "imported")" }
+            Console.err(line)
+            throw error
+        }
+    }
+
+    /// Prints one file's report: as before for a single file, each line prefixed with the file
+    /// (and a `file` member in JSON) for several.
+    private func show(_ report: ImportReport, file: String?, chain: SupplyChainLedger) throws {
         let size = try report.receipt?.treeSize ?? chain.ledger.size
         if json {
             var object: [String: JSONValue] = [
@@ -67,20 +126,22 @@ struct ImportCommand: ParsableCommand {
                 object["firstSequenceNumber"] = .number(Double(receipt.firstSequenceNumber))
                 object["checkpoint"] = .string(receipt.checkpoint.note.formatted)
             }
+            if let file { object["file"] = .string(file) }
             Console.out(JSONValue.object(object).canonicalString)
             return
         }
+        let lead = file.map { "\($0): " } ?? ""
         if dryRun {
             Console.out(
-                "dry run: \(report.events) events valid; \(report.written) would be written, \(report.alreadyPresent) already in the ledger"
+                "\(lead)dry run: \(report.events) events valid; \(report.written) would be written, \(report.alreadyPresent) already in the ledger"
             )
             return
         }
         guard let receipt = report.receipt else {
-            Console.out("nothing new: all \(report.events) events are already in the ledger (size \(size))")
+            Console.out("\(lead)nothing new: all \(report.events) events are already in the ledger (size \(size))")
             return
         }
-        var line = "imported \(report.written) events as submission #\(receipt.firstSequenceNumber)"
+        var line = "\(lead)imported \(report.written) events as submission #\(receipt.firstSequenceNumber)"
         if report.alreadyPresent > 0 { line += "; \(report.alreadyPresent) already in the ledger, skipped" }
         if report.retractions > 0 { line += "; \(report.retractions) error declarations" }
         Console.out(line)

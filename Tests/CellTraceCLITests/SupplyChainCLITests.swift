@@ -244,4 +244,47 @@ import Testing
         let reserved = celltrace("append", bad, "--ledger", ledger, "--type", "epcis.event")
         #expect(reserved.status == 2)
     }
+
+    @Test func importSeveralFilesInOrderStoppingAtTheFirstBadOne() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.chainLedger(directory)
+        // The mine document's two events, one file each: the ore lot made, then shipped.
+        let mineURL = URL(fileURLWithPath: fixturesPath("epcis/chain/01-mine.jsonld"))
+        let mine = try JSONValue(parsing: Array(try Data(contentsOf: mineURL)))
+        let events = try #require(mine["epcisBody"]?["eventList"]?.arrayValue).map(\.canonicalString)
+        let made = directory + "/made.jsonl"
+        let shipped = directory + "/shipped.jsonl"
+        let unknown = directory + "/unknown-lot.jsonl"
+        write(events[0], to: made)
+        write(events[1], to: shipped)
+        write(events[1].replacingOccurrences(of: "SC6-2601", with: "SC6-9999"), to: unknown)
+        let key = ["--ledger", ledger, "--as", "pilbara-mining", "--key", directory + "/pilbara-mining.pem"]
+
+        let stopped = celltrace(["import", made, unknown, shipped] + key)
+        #expect(stopped.status == 2)
+        #expect(stopped.output.hasPrefix("\(made): imported 1 events as submission #"))
+        #expect(!stopped.output.contains(shipped))
+        #expect(
+            stopped.error.contains(
+                "\(unknown) was not imported; the file before it stays imported; the file after it was not imported"
+            )
+        )
+        #expect(stopped.error.contains("field '/quantityList/0/epcClass'"))
+        let ore = "urn:epc:class:lgtin:9300001.000011.SC6-2601"
+        let held = try JSONValue(parsing: celltrace("lot", "show", ore, "--ledger", ledger, "--json").output)
+        #expect(held["holdings"] == ["pilbara-mining": "100000"])
+
+        let rest = celltrace(["import", made, shipped, "--json"] + key)
+        #expect(rest.status == 0, "\(rest.error)")
+        let lines = try rest.output.split(separator: "\n").map { try JSONValue(parsing: Array($0.utf8)) }
+        #expect(lines.map { $0["file"] } == [.string(made), .string(shipped)])
+        #expect(lines.map { $0["written"] } == [0, 1])
+        #expect(lines.map { $0["alreadyPresent"] } == [1, 0])
+        #expect(celltrace("verify", "--ledger", ledger).status == 0)
+
+        let twice = celltrace(["import", "-", "-"] + key)
+        #expect(twice.status == 2)
+        #expect(twice.error.contains("standard input (-) can be read only once"))
+    }
 }
