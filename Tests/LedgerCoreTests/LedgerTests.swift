@@ -305,6 +305,74 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         }
     }
 
+    @Test func draftSealedForTheAppendGivesTheSameEntryAsOneSealedWhole() throws {
+        try withTemporaryDirectory { path in
+            let body: JSONValue = [
+                "lot": "LOT-1", "list": [["q": 5, "uom": "KGM"], ["q": 7, "uom": "KGM"]],
+                "party": ["id": "urn:a", "role": "owner"], "note": "clear",
+            ]
+            let confidential = try ["/list/1/q", "/party", "/list/0/q"].map { try JSONPointer($0) }
+            var saltsWhole = Array((0..<96).map { UInt8($0) })[...]
+            var saltsWritten = saltsWhole
+            let whole = try EntryDraft(type: "generic", actor: "tester", body: body, confidential: confidential)
+                .sealingConfidentialValues(salts: &saltsWhole)
+            let written = try EntryDraft(type: "generic", actor: "tester", body: body, confidential: confidential)
+                .sealedForAppend(salts: &saltsWritten)
+            #expect(saltsWritten.isEmpty && saltsWhole.isEmpty)
+            #expect(written.presealed == whole.presealed)
+            #expect(written.body == .null)
+            var entries: [[UInt8]] = []
+            var openings: [[JSONPointer: Opening]] = []
+            for (index, draft) in [whole, written].enumerated() {
+                let options = Ledger.Options(durable: false, clock: steppingClock())
+                let ledger = try Ledger.create(
+                    at: path + "/l\(index)",
+                    origin: "test.celltrace.local/s",
+                    options: options
+                )
+                try ledger.append([draft])
+                entries.append(try ledger.entry(at: 0).canonicalBytes)
+                openings.append(try ledger.openings(forEntryAt: 0))
+                #expect(try ledger.audit(deep: true).isValid)
+            }
+            #expect(entries[0] == entries[1])
+            #expect(openings[0] == openings[1] && openings[0].count == 3)
+
+            // What cannot be sealed is refused as the whole path refuses it.
+            var salts = ArraySlice<UInt8>()
+            for pointer in ["/missing", "/party/id/x"] {
+                let draft = EntryDraft(
+                    type: "generic",
+                    actor: "tester",
+                    body: body,
+                    confidential: [try JSONPointer(pointer)]
+                )
+                #expect(throws: LedgerError(code: .invalidInput, message: "")) {
+                    try draft.sealedForAppend(salts: &salts)
+                }
+            }
+            let twice = EntryDraft(
+                type: "generic",
+                actor: "tester",
+                body: body,
+                confidential: [try JSONPointer("/note"), try JSONPointer("/note")]
+            )
+            #expect(throws: LedgerError(code: .invalidInput, message: "")) { try twice.sealedForAppend(salts: &salts) }
+            // A reserved key outside the sealed values: no bytes, and the append names the key.
+            let reserved = try EntryDraft(
+                type: "generic",
+                actor: "tester",
+                body: ["lot": "LOT-2", "x": ["$commit": "forged"], "kg": 3],
+                confidential: [try JSONPointer("/kg")]
+            ).sealedForAppend(salts: &salts)
+            #expect(reserved.presealed == nil)
+            let ledger = try Ledger.create(at: path + "/reserved", options: testOptions)
+            let error = try #require(throws: LedgerError.self) { try ledger.append([reserved]) }
+            #expect(error.message.contains("body/x/$commit"), "\(error.message)")
+            #expect(try ledger.size == 0)
+        }
+    }
+
     @Test func proofsVerifyForEveryEntryAndCheckpoint() throws {
         try withTemporaryDirectory { path in
             var generator = SeededGenerator(seed: 0x5EED_1234)

@@ -93,30 +93,56 @@ extension JSONValue {
         into buffer: inout CanonicalOutput,
         rejectingReservedKeysOutside exempt: [ArraySlice<String>]
     ) -> Bool {
-        guard !exempt.isEmpty else {
+        writeCanonical(into: &buffer, paths: exempt.map { CanonicalPath(tokens: $0, replacement: nil) })
+    }
+
+    /// A value inside another, named by its reference tokens, that is written without the
+    /// reserved-key check: as it stands, or replaced by `replacement`.
+    struct CanonicalPath {
+        var tokens: ArraySlice<String>
+        var replacement: JSONValue?
+    }
+
+    /// Appends the canonical form with the values `paths` name written as they say, stopping at
+    /// the first object key that starts with `$` anywhere else.
+    ///
+    /// A path that names no value is ignored. With replacements this writes a body sealed
+    /// straight from its clear form, without building the sealed body.
+    ///
+    /// - Returns: `false` when it stopped at such a key; the buffer then ends in a partial value.
+    func writeCanonical(into buffer: inout CanonicalOutput, paths: [CanonicalPath]) -> Bool {
+        guard !paths.isEmpty else {
             return writeCanonical(into: &buffer, rejectingReservedKeys: true)
         }
-        if exempt.contains(where: \.isEmpty) {
-            return writeCanonical(into: &buffer, rejectingReservedKeys: false)
+        if let whole = paths.first(where: { $0.tokens.isEmpty }) {
+            return (whole.replacement ?? self).writeCanonical(into: &buffer, rejectingReservedKeys: false)
         }
         switch self {
         case .array(let elements):
+            // Each path's index, read once for the whole array.
+            let indexes = paths.map { $0.tokens.first.flatMap(Self.pointerArrayIndex) }
             buffer.append(UInt8(ascii: "["))
             for (index, element) in elements.enumerated() {
                 if index > 0 {
                     buffer.append(UInt8(ascii: ","))
                 }
-                let inner = exempt.compactMap { path in
-                    path.first.flatMap(Self.pointerArrayIndex) == index ? path.dropFirst() : nil
-                }
-                guard element.writeCanonical(into: &buffer, rejectingReservedKeysOutside: inner) else {
+                let inner =
+                    indexes.contains(index)
+                    ? paths.indices.compactMap { position in
+                        indexes[position] == index
+                            ? CanonicalPath(
+                                tokens: paths[position].tokens.dropFirst(),
+                                replacement: paths[position].replacement
+                            ) : nil
+                    } : []
+                guard element.writeCanonical(into: &buffer, paths: inner) else {
                     return false
                 }
             }
             buffer.append(UInt8(ascii: "]"))
             return true
         case .object(let members):
-            return Self.writeCanonical(members: members, into: &buffer, rejectingReservedKeys: true, exempt: exempt)
+            return Self.writeCanonical(members: members, into: &buffer, rejectingReservedKeys: true, paths: paths)
         default:
             return writeCanonical(into: &buffer, rejectingReservedKeys: true)
         }
@@ -162,14 +188,14 @@ extension JSONValue {
     ///   - members: The object's members.
     ///   - buffer: The buffer to append UTF-8 bytes to.
     ///   - rejectingReservedKeys: Whether to stop at a key starting with `$`.
-    ///   - exempt: Paths, relative to the object, of values written without that check (see
-    ///     ``writeCanonical(into:rejectingReservedKeysOutside:)``); the keys are still checked.
+    ///   - paths: Paths, relative to the object, of values written without that check, or replaced
+    ///     (see ``writeCanonical(into:paths:)``); the keys are still checked.
     /// - Returns: `false` when it stopped at a key starting with `$`.
     private static func writeCanonical(
         members: [String: JSONValue],
         into buffer: inout CanonicalOutput,
         rejectingReservedKeys: Bool,
-        exempt: [ArraySlice<String>] = []
+        paths: [CanonicalPath] = []
     ) -> Bool {
         typealias SortEntry = (prefix: UInt64, index: [String: JSONValue].Index)
         func precedes(_ lhs: SortEntry, _ rhs: SortEntry) -> Bool {
@@ -211,12 +237,17 @@ extension JSONValue {
                 writeCanonical(string: member.key, into: &buffer)
                 buffer.append(UInt8(ascii: ":"))
                 let written: Bool
-                if exempt.isEmpty {
+                if paths.isEmpty {
                     written = member.value.writeCanonical(into: &buffer, rejectingReservedKeys: rejectingReservedKeys)
-                } else {
+                } else if paths.contains(where: { $0.tokens.first == member.key }) {
                     // The paths that go on through this member, as a pointer lookup follows them.
-                    let inner = exempt.compactMap { $0.first == member.key ? $0.dropFirst() : nil }
-                    written = member.value.writeCanonical(into: &buffer, rejectingReservedKeysOutside: inner)
+                    let inner = paths.compactMap { path in
+                        path.tokens.first == member.key
+                            ? CanonicalPath(tokens: path.tokens.dropFirst(), replacement: path.replacement) : nil
+                    }
+                    written = member.value.writeCanonical(into: &buffer, paths: inner)
+                } else {
+                    written = member.value.writeCanonical(into: &buffer, rejectingReservedKeys: rejectingReservedKeys)
                 }
                 guard written else {
                     return false

@@ -162,6 +162,80 @@ public struct EntryDraft: Sendable, Hashable {
         return sealed
     }
 
+    /// The draft sealed for the append alone: its canonical bytes and openings, as
+    /// ``sealingConfidentialValues(salts:)`` writes them, written straight from the clear body
+    /// with each commitment in its value's place.
+    ///
+    /// No sealed body is built, so nothing the clear body shares with other values is copied. The
+    /// draft keeps no body value (`body` is `null` and ``openings`` is empty): the append stores
+    /// its bytes. A body whose pointers lead into one another, or that holds a reserved key, is
+    /// sealed as ``sealingConfidentialValues(salts:)`` seals it instead, so that the append
+    /// refuses it as it refuses any such body.
+    ///
+    /// - Parameter salts: Random bytes, taken 32 at a time; fresh ones are drawn when it runs short.
+    /// - Returns: The sealed draft.
+    /// - Throws: As ``sealingConfidentialValues()``.
+    package consuming func sealedForAppend(salts: inout ArraySlice<UInt8>) throws -> EntryDraft {
+        let pointers = confidential
+        let nested = pointers.indices.contains { first in
+            pointers.indices.contains { second in
+                first != second && pointers[second].tokens.starts(with: pointers[first].tokens)
+            }
+        }
+        guard openings.isEmpty, !nested else { return try sealingConfidentialValues(salts: &salts) }
+        var paths: [JSONValue.CanonicalPath] = []
+        paths.reserveCapacity(pointers.count)
+        var texts: [(pointer: String, opening: Opening)] = []
+        texts.reserveCapacity(pointers.count)
+        for (index, pointer) in pointers.enumerated() {
+            guard !pointer.tokens.isEmpty else {
+                throw LedgerError(
+                    code: .invalidInput,
+                    message: "the whole body cannot be sealed; name a field inside it"
+                )
+            }
+            guard !pointers[..<index].contains(pointer), let value = pointer.value(in: body),
+                Commitment(placeholder: value) == nil
+            else {
+                throw LedgerError(
+                    code: .invalidInput,
+                    message: "body\(pointer.text): no such field to seal, or named twice"
+                )
+            }
+            let salt: [UInt8]
+            if salts.count >= 32 {
+                salt = Array(salts.prefix(32))
+                salts = salts.dropFirst(32)
+            } else {
+                salt = SecureRandom.bytes(count: 32)
+            }
+            let opening = Opening(salt: salt, value: value)
+            paths.append(
+                JSONValue.CanonicalPath(tokens: pointer.tokens[...], replacement: opening.commitment.placeholder)
+            )
+            texts.append((pointer.text, opening))
+        }
+        var output = CanonicalOutput(capacity: 2048)
+        guard !texts.contains(where: { Ledger.containsReservedKey($0.opening.value) }),
+            body.writeCanonical(into: &output, paths: paths)
+        else {
+            // The sealed body, built, without bytes: the append names the reserved key.
+            var sealed = self
+            for (pointer, path) in zip(pointers, paths) {
+                _ = pointer.replaceValue(with: path.replacement ?? .null, in: &sealed.body)
+            }
+            sealed.confidential = []
+            sealed.openings = Dictionary(uniqueKeysWithValues: zip(pointers, texts.map(\.opening)))
+            return sealed
+        }
+        var sealed = EntryDraft(type: type, actor: actor, body: .null)
+        sealed.presealed = Presealed(
+            body: output.withBytes { Array($0) },
+            openings: texts.isEmpty ? nil : Self.canonicalOpenings(texts)
+        )
+        return sealed
+    }
+
     /// Replaces the value `tokens` name in `node` by what `replacement` makes of it, changing
     /// in place every container that nothing else holds (as `JSONPointer.replaceValue` would
     /// change a copy).

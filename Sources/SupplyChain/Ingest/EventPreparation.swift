@@ -9,7 +9,8 @@ struct PreparedEvent: Sendable {
     var event: EPCISEvent?
     /// The shape problems found reading it, in order, naming the event and field.
     var problems: [SupplyChainError.Problem]
-    /// Its entry draft, sealed, with the SHA-256 of the sealed body in hex, or what sealing threw.
+    /// Its entry draft, sealed to its canonical bytes (``EntryDraft/sealedForAppend(salts:)``), with
+    /// the SHA-256 of the sealed body in hex, or what sealing threw.
     ///
     /// `nil` when the event is not valid or no drafts were asked for.
     var draft: Result<(draft: EntryDraft, bodyHash: String), any Error>?
@@ -189,7 +190,7 @@ final class EventPreparation: @unchecked Sendable {
         // One random draw for every salt of the chunk.
         var salts = SecureRandom.bytes(count: 32 * saltCount)[...]
         for item in pending.indices {
-            // Moved out, so that the draft is the body's only holder and is sealed in place.
+            // Moved out, so that the body is freed here, on the worker, once its bytes are written.
             var body = JSONValue.null
             swap(&body, &pending[item].body)
             let draft = EntryDraft(
@@ -200,7 +201,7 @@ final class EventPreparation: @unchecked Sendable {
             )
             body = .null
             do {
-                let sealed = try draft.sealingConfidentialValues(salts: &salts)
+                let sealed = try draft.sealedForAppend(salts: &salts)
                 let bodyHash = SHA256.hash(sealed.presealed?.body ?? sealed.body.canonicalBytes).hex
                 prepared[pending[item].position].draft = .success((sealed, bodyHash))
             } catch {
