@@ -52,7 +52,14 @@ final class EventPreparation: @unchecked Sendable {
     ///   - events: The document's events.
     ///   - namespaces: The document's namespaces.
     ///   - sealing: The actor and bindings to seal entry drafts for, or `nil` to only read.
-    init(events: SubmissionEvents, namespaces: EPCISNamespaces, sealing: Sealing?) {
+    ///   - queue: Where the chunks are prepared: all cores by default, or one serial queue when the
+    ///     caller keeps a core busy with another document meanwhile.
+    init(
+        events: SubmissionEvents,
+        namespaces: EPCISNamespaces,
+        sealing: Sealing?,
+        queue: DispatchQueue = .global()
+    ) {
         count = events.count
         let chunks = (count + Self.chunkSize - 1) / Self.chunkSize
         slots = .allocate(capacity: chunks)
@@ -63,7 +70,7 @@ final class EventPreparation: @unchecked Sendable {
         if case .deferred(let bytes, _, _) = events { document = bytes } else { document = nil }
         for chunk in 0..<chunks {
             let range = (chunk * Self.chunkSize)..<min(count, (chunk + 1) * Self.chunkSize)
-            DispatchQueue.global().async {
+            queue.async {
                 switch events {
                 case .parsed(let parsed):
                     self.slots[chunk] = Self.prepare(

@@ -1,3 +1,4 @@
+import Dispatch
 public import LedgerCore
 public import LedgerCrypto
 import LedgerStorage
@@ -259,15 +260,16 @@ extension SupplyChainLedger {
         imported: (_ document: Int, _ report: ImportReport) throws -> Void
     ) throws {
         guard count > 0 else { return }
+        // The documents after the first are prepared on one thread while this one checks and
+        // writes the document before: each keeps a core, and neither waits for the other.
+        let ahead = DispatchQueue(label: "celltrace.import.ahead")
         // A document that cannot be read or is not a document fails in its turn, after the ones
         // before it are imported.
         var next = Result { try start(try document(0), actor: actorID) }
         for index in 0..<count {
             let current = try next.get()
             if index + 1 < count {
-                // Queued behind the current document's chunks, so the workers take it up as soon
-                // as those are done, while this thread runs the rules and the append.
-                next = Result { try start(try document(index + 1), actor: actorID) }
+                next = Result { try start(try document(index + 1), actor: actorID, queue: ahead) }
             }
             let report = try finish(current, key: key, dryRun: dryRun, releasing: true) { progress?(index, $0, $1) }
             try imported(index, report)
@@ -283,7 +285,7 @@ extension SupplyChainLedger {
     }
 
     /// Reads a document and starts preparing its events on the workers.
-    func start(_ bytes: [UInt8], actor actorID: String) throws -> PendingSubmission {
+    func start(_ bytes: [UInt8], actor actorID: String, queue: DispatchQueue = .global()) throws -> PendingSubmission {
         let document = try SubmissionDocument.read(bytes)
         guard !document.events.isEmpty else {
             throw SupplyChainError(code: .invalidDocument, message: "the document has no events")
@@ -292,7 +294,8 @@ extension SupplyChainLedger {
         let preparation = EventPreparation(
             events: document.events,
             namespaces: document.namespaces,
-            sealing: EventPreparation.Sealing(actor: actorID, documentBindings: document.bindings)
+            sealing: EventPreparation.Sealing(actor: actorID, documentBindings: document.bindings),
+            queue: queue
         )
         return PendingSubmission(
             actor: actorID,
