@@ -129,9 +129,11 @@ final class EventPreparation: @unchecked Sendable {
     /// documents lets the workers free one document while the caller checks the next.
     ///
     /// As with ``release()``, call it after every chunk has been taken.
-    func releaseInBackground() {
+    ///
+    /// - Parameter group: Entered until the events are freed, so the caller can wait for them.
+    func releaseInBackground(group: DispatchGroup) {
         for chunk in 0..<chunkCount {
-            DispatchQueue.global().async {
+            DispatchQueue.global().async(group: group) {
                 self.ready[chunk].wait()
                 self.slots[chunk] = []
                 self.ready[chunk].signal()

@@ -225,16 +225,17 @@ extension SupplyChainLedger {
         dryRun: Bool = false,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> ImportReport {
-        try finish(try start(bytes, actor: actorID), key: key, dryRun: dryRun, releasing: false, progress: progress)
+        try finish(try start(bytes, actor: actorID), key: key, dryRun: dryRun, freeing: nil, progress: progress)
     }
 
     /// Imports documents one after another, each as its own submission by `actor`, signed with
     /// `key`, as ``importSubmission(_:actor:key:dryRun:progress:)`` imports one.
     ///
-    /// The next document is read and handed to the other cores while the current one is checked
-    /// and written, so a stream of documents keeps every core busy; each document is still checked
-    /// against the ledger with all the documents before it written, so a document may use the lots
-    /// the ones before it made. At most two documents are held at once.
+    /// The next document is read, hashed and sealed on a second thread while the current one is
+    /// checked and written, so on two cores both stay busy; each document is still checked against
+    /// the ledger with all the documents before it written, so a document may use the lots the
+    /// ones before it made. At most two documents are read and prepared at a time; each one's
+    /// prepared events are freed on the pool once it is done, and all of them before this returns.
     ///
     /// Stops at the first document that fails: the documents before it stay imported, and none
     /// after it is imported (the next one may have been read already). A dry run checks each
@@ -247,7 +248,8 @@ extension SupplyChainLedger {
     ///   - dryRun: Validate only; write nothing.
     ///   - document: Reads document `index`, in order from 0; called once for each.
     ///   - progress: Called with (document, events checked, events in it) while validating.
-    ///   - imported: Called with each document's index and report once it is written.
+    ///   - imported: Called with each document's index and report once it is written (checked,
+    ///     for a dry run), in order.
     /// - Throws: The failing document's error, as ``importSubmission(_:actor:key:dryRun:progress:)``
     ///   throws it, or what `document` or `imported` threw.
     public func importSubmissions(
@@ -263,6 +265,9 @@ extension SupplyChainLedger {
         // The documents after the first are prepared on one thread while this one checks and
         // writes the document before: each keeps a core, and neither waits for the other.
         let ahead = DispatchQueue(label: "celltrace.import.ahead")
+        // The documents before the current one, being freed on the pool; waited for on return.
+        let freeing = DispatchGroup()
+        defer { freeing.wait() }
         // A document that cannot be read or is not a document fails in its turn, after the ones
         // before it are imported.
         var next = Result { try start(try document(0), actor: actorID) }
@@ -271,7 +276,10 @@ extension SupplyChainLedger {
             if index + 1 < count {
                 next = Result { try start(try document(index + 1), actor: actorID, queue: ahead) }
             }
-            let report = try finish(current, key: key, dryRun: dryRun, releasing: true) { progress?(index, $0, $1) }
+            // Freed in the background while another document follows, here after the last.
+            let report = try finish(current, key: key, dryRun: dryRun, freeing: index + 1 < count ? freeing : nil) {
+                progress?(index, $0, $1)
+            }
             try imported(index, report)
         }
     }
@@ -306,13 +314,13 @@ extension SupplyChainLedger {
     }
 
     /// Checks a started submission against the ledger and, unless this is a dry run, signs and
-    /// writes it; its prepared events are freed before it returns, or on the workers while the
-    /// caller goes on when `releasing` in the background.
+    /// writes it; its prepared events are freed before it returns, or, given a group, on the pool
+    /// while the caller goes on.
     private func finish(
         _ pending: PendingSubmission,
         key: Ed25519PrivateKey,
         dryRun: Bool,
-        releasing inBackground: Bool,
+        freeing group: DispatchGroup?,
         progress: ((Int, Int) -> Void)?
     ) throws -> ImportReport {
         let actorID = pending.actor
@@ -437,7 +445,7 @@ extension SupplyChainLedger {
             report.submissionSequence = first
             return (drafts, report)
         }
-        if inBackground { preparation.releaseInBackground() } else { preparation.release() }
+        if let group { preparation.releaseInBackground(group: group) } else { preparation.release() }
         var result = report
         result.receipt = receipt
         return result
