@@ -261,9 +261,23 @@ import Testing
         write(events[1].replacingOccurrences(of: "SC6-2601", with: "SC6-9999"), to: unknown)
         let key = ["--ledger", ledger, "--as", "pilbara-mining", "--key", directory + "/pilbara-mining.pem"]
 
+        // A dry run checks each file against the ledger as it is: the shipment needs the lot the
+        // first file would make.
+        let dry = celltrace(["import", made, shipped, "--dry-run"] + key)
+        #expect(dry.status == 2)
+        #expect(dry.output.hasPrefix("\(made): dry run: 1 events valid"))
+        #expect(dry.error.contains("\(shipped) was not valid; the file before it passed"))
+        // A file that cannot be read fails in its turn, after the files before it are imported.
+        let missing = celltrace(["import", made, directory + "/missing.jsonl", shipped] + key)
+        #expect(missing.status == 2)
+        #expect(missing.output.hasPrefix("\(made): imported 1 events as submission #"))
+        #expect(
+            missing.error.contains("\(directory)/missing.jsonl was not imported; the file before it stays imported")
+        )
+
         let stopped = celltrace(["import", made, unknown, shipped] + key)
         #expect(stopped.status == 2)
-        #expect(stopped.output.hasPrefix("\(made): imported 1 events as submission #"))
+        #expect(stopped.output.hasPrefix("\(made): nothing new: all 1 events are already in the ledger"))
         #expect(!stopped.output.contains(shipped))
         #expect(
             stopped.error.contains(
