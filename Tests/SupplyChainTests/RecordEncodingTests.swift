@@ -128,4 +128,28 @@ extension EventEffects {
         if !claims.isEmpty { members["claims"] = .array(claims.map(JSONValue.string)) }
         return .object(members)
     }
+
+    @Test func fieldReadersNameEveryFieldByItsJSONPointer() throws {
+        let sink = ProblemSink()
+        let event: JSONValue = [
+            "a/b": ["x": 1], "list": [["q": "no"], ["q": 2]], "t~": [["k": ["deep": ["v": true]]]],
+        ]
+        let reader = FieldReader(event, problems: sink)
+        #expect(reader.path == "")
+        #expect(reader.pointer("a/b") == "/a~1b")
+        let member = try #require(reader.child("a/b"))
+        #expect(member.path == "/a~1b")
+        #expect(member.pointer("x") == "/a~1b/x")
+        let elements = try #require(reader.array("list"))
+        #expect(elements.map(\.path) == ["/list/0", "/list/1"])
+        #expect(elements[0].decimal("q") == nil)
+        #expect(sink.problems.map(\.field) == ["/list/0/q"])
+        let nested = try #require(reader.array("t~")?.first?.child("k")?.child("deep"))
+        #expect(nested.path == "/t~0/0/k/deep")
+        #expect(nested.pointer("v") == "/t~0/0/k/deep/v")
+        let element = FieldReader(["v": 1], parent: "/ct:fuels", index: 3, problems: sink)
+        #expect(element.path == "/ct:fuels/3")
+        #expect(element.pointer("v") == "/ct:fuels/3/v")
+        #expect(FieldReader(1, path: "/x", problems: sink).pointer("y") == "/x/y")
+    }
 }

@@ -23,8 +23,13 @@ struct LotQuantity: Sendable, Hashable {
     var lot: String
     /// The quantity in kilograms, exact.
     var kg: ExactDecimal
-    /// The JSON pointer of the element, for errors and for sealing its quantity.
-    var pointer: String
+    /// The event member holding the element (`inputQuantityList`, …).
+    var list: String
+    /// The element's position in that list.
+    var index: Int
+
+    /// The JSON pointer of the element's quantity, for errors; spelled out only when asked for.
+    var pointer: String { "/\(list)/\(index)/quantity" }
 }
 
 /// A party in a `sourceList` or `destinationList`.
@@ -131,14 +136,17 @@ struct EPCISEvent: Sendable {
 
 extension EPCISEvent {
     static func timeZoneOffsetPattern(_ text: String) -> Bool {
-        let bytes = Array(text.utf8)
-        guard bytes.count == 6, bytes[0] == 0x2b || bytes[0] == 0x2d, bytes[3] == 0x3a,
-            bytes[1...2].allSatisfy({ (0x30...0x39).contains($0) }),
-            bytes[4...5].allSatisfy({ (0x30...0x39).contains($0) })
-        else { return false }
-        let hours = Int(bytes[1] - 0x30) * 10 + Int(bytes[2] - 0x30)
-        let minutes = Int(bytes[4] - 0x30) * 10 + Int(bytes[5] - 0x30)
-        return (hours <= 13 && minutes <= 59) || (hours == 14 && minutes == 0)
+        // Read in place: every event has one.
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count == 6, bytes[0] == 0x2b || bytes[0] == 0x2d, bytes[3] == 0x3a,
+                bytes[1...2].allSatisfy({ (0x30...0x39).contains($0) }),
+                bytes[4...5].allSatisfy({ (0x30...0x39).contains($0) })
+            else { return false }
+            let hours = Int(bytes[1] - 0x30) * 10 + Int(bytes[2] - 0x30)
+            let minutes = Int(bytes[4] - 0x30) * 10 + Int(bytes[5] - 0x30)
+            return (hours <= 13 && minutes <= 59) || (hours == 14 && minutes == 0)
+        }
     }
 
     /// Strips CBV spellings to the bare value: `urn:epcglobal:cbv:bizstep:shipping`,
@@ -253,11 +261,11 @@ extension EPCISEvent {
         }
         let location = reader.child("bizLocation", member: members.bizLocation).flatMap { $0.string("id") }
         if let readPoint = reader.child("readPoint", member: members.readPoint) { _ = readPoint.string("id") }
-        func quantities(_ key: String, _ member: JSONValue?) -> [LotQuantity] {
-            guard let elements = reader.array(key, member: member) else { return [] }
+        func quantities(_ list: String, _ member: JSONValue?) -> [LotQuantity] {
+            guard let elements = reader.array(list, member: member) else { return [] }
             var result: [LotQuantity] = []
             result.reserveCapacity(elements.count)
-            for element in elements {
+            for (index, element) in elements.enumerated() {
                 guard case .object(let fields) = element.value else {
                     sink.add(field: element.path, "a quantityElement is an object {epcClass, quantity, uom}")
                     continue
@@ -295,7 +303,7 @@ extension EPCISEvent {
                     element.fail("uom", "lot quantities are masses: use one of \(MeasureDimension.mass.acceptedCodes)")
                     continue
                 }
-                result.append(LotQuantity(lot: lot, kg: kg, pointer: element.pointer("quantity")))
+                result.append(LotQuantity(lot: lot, kg: kg, list: list, index: index))
             }
             return result
         }

@@ -22,6 +22,11 @@ extension EventHashID {
     /// - Returns: The milliseconds since the Unix epoch of what was appended (which is what
     ///   `Timestamp(rfc3339:)` reads from it), or `nil`, having appended nothing.
     static func appendingUTCTimestamp(_ text: [UInt8], to out: inout [UInt8]) -> Int64? {
+        text.withUnsafeBufferPointer { appendingUTCTimestamp($0, to: &out) }
+    }
+
+    /// ``appendingUTCTimestamp(_:to:)`` of bytes in place, such as a string's UTF-8.
+    static func appendingUTCTimestamp(_ text: UnsafeBufferPointer<UInt8>, to out: inout [UInt8]) -> Int64? {
         var reader = TimestampReader(bytes: text)
         guard let year = reader.number(digits: 4), reader.skip("-"), let month = reader.number(digits: 2),
             reader.skip("-"), let day = reader.number(digits: 2),
@@ -97,7 +102,7 @@ extension EventHashID {
 
     /// A cursor over the bytes of a timestamp.
     private struct TimestampReader {
-        let bytes: [UInt8]
+        let bytes: UnsafeBufferPointer<UInt8>
         var index = 0
 
         var atEnd: Bool { index == bytes.count }

@@ -22,19 +22,23 @@ enum EventTime {
     ///
     /// - Returns: The milliseconds and the text, or `nil` when the text is not such a time.
     static func utc(_ text: String) -> (milliseconds: Int64, text: String)? {
-        let bytes = Array(text.utf8)
-        guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"), hasZone(bytes)
-        else { return nil }
-        var utc: [UInt8] = []
-        utc.reserveCapacity(24)
-        // The text written is what `Timestamp(millisecondsSinceEpoch:).rfc3339` gives for the
-        // time returned: the same fields in the same form.
-        guard let milliseconds = EventHashID.appendingUTCTimestamp(bytes, to: &utc) else { return nil }
-        return (milliseconds, String(decoding: utc, as: UTF8.self))
+        // Read in place: an event's time is read once per event.
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count >= 20, bytes[10] == UInt8(ascii: "T") || bytes[10] == UInt8(ascii: "t"),
+                hasZone(bytes)
+            else { return nil }
+            var utc: [UInt8] = []
+            utc.reserveCapacity(24)
+            // The text written is what `Timestamp(millisecondsSinceEpoch:).rfc3339` gives for the
+            // time returned: the same fields in the same form.
+            guard let milliseconds = EventHashID.appendingUTCTimestamp(bytes, to: &utc) else { return nil }
+            return (milliseconds, String(decoding: utc, as: UTF8.self))
+        }
     }
 
     /// Whether a date-time ends with `Z` or a `±hh:mm` offset.
-    private static func hasZone(_ bytes: [UInt8]) -> Bool {
+    private static func hasZone<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Bool where Bytes.Index == Int {
         guard let last = bytes.last else { return false }
         if last == UInt8(ascii: "Z") || last == UInt8(ascii: "z") { return true }
         let sign = bytes[bytes.count - 6]

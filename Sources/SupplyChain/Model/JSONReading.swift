@@ -2,77 +2,101 @@ import LedgerCore
 
 /// Typed reads from a JSON object that report the field by its JSON pointer.
 ///
-/// The pointer of an array element is only spelled out when a problem or a caller asks for it:
-/// reading a valid document builds none of the element paths it never reports.
+/// The pointer of a member or an array element is only spelled out when a problem or a caller
+/// asks for it: reading a valid document builds none of the paths it never reports.
 struct FieldReader {
     let value: JSONValue
-    /// The pointer of the container, or of the value itself when ``index`` is negative.
+    /// A JSON pointer: of the value itself, or of the object whose member ``key`` holds the value
+    /// (or the array the value is an element of).
     private let base: String
-    /// The value's index in the array at ``base``, or -1.
+    /// The member of ``base`` that holds the value, or the array it is an element of; `nil` when
+    /// ``base`` is the value's own pointer or its array's.
+    private let key: String?
+    /// The value's index in its array, or -1.
     private let index: Int
     let problems: ProblemSink
 
     init(_ value: JSONValue, path: String = "", problems: ProblemSink) {
-        self.value = value
-        self.base = path
-        self.index = -1
-        self.problems = problems
+        self.init(value, base: path, key: nil, index: -1, problems: problems)
     }
 
     /// A reader for element `index` of the array at `parent` (a JSON pointer).
     init(_ value: JSONValue, parent: String, index: Int, problems: ProblemSink) {
-        self.init(element: value, of: parent, at: index, problems: problems)
+        self.init(value, base: parent, key: nil, index: index, problems: problems)
     }
 
-    /// A reader of element `index` of the array whose pointer is `array`.
-    private init(element value: JSONValue, of array: String, at index: Int, problems: ProblemSink) {
+    /// A reader whose pointer is `base`, then `key` and `index` when given: members and elements
+    /// of the top-level reader spell their pointers only when asked.
+    private init(_ value: JSONValue, base: String, key: String?, index: Int, problems: ProblemSink) {
         self.value = value
-        self.base = array
+        self.base = base
+        self.key = key
         self.index = index
         self.problems = problems
     }
 
     /// The JSON pointer of the value.
     var path: String {
-        guard index >= 0 else { return base }
-        return Self.joined(base, String(index))
-    }
-
-    func pointer(_ key: String) -> String {
-        guard key.utf8.contains(where: { $0 == 0x7e || $0 == 0x2f }) else {
-            guard index >= 0 else { return Self.joined(base, key) }
-            return Self.joined(base, String(index), key)
+        switch (key, index >= 0) {
+        case (nil, false): base
+        case (nil, true): Self.joined(base, String(index))
+        case (let key?, false): Self.joined(base, Self.escaped(key))
+        case (let key?, true): Self.joined(base, Self.escaped(key), String(index))
         }
-        return path + "/" + key.replacing("~", with: "~0").replacing("/", with: "~1")
     }
 
-    /// `base/first`, or `base/first/second`, written straight into one allocation.
-    private static func joined(_ base: String, _ first: String, _ second: String? = nil) -> String {
-        let hasSecond = second != nil
-        var base = base
-        var first = first
-        var second = second ?? ""
-        return base.withUTF8 { baseBytes in
-            first.withUTF8 { firstBytes in
-                second.withUTF8 { secondBytes in
-                    let total = baseBytes.count + 1 + firstBytes.count + (hasSecond ? 1 + secondBytes.count : 0)
-                    return String(unsafeUninitializedCapacity: total) { text in
-                        var position = 0
-                        func put(_ bytes: UnsafeBufferPointer<UInt8>) {
-                            guard let source = bytes.baseAddress, let target = text.baseAddress else { return }
-                            (target + position).initialize(from: source, count: bytes.count)
-                            position += bytes.count
+    func pointer(_ member: String) -> String {
+        let token = Self.escaped(member)
+        return switch (key, index >= 0) {
+        case (nil, false): Self.joined(base, token)
+        case (nil, true): Self.joined(base, String(index), token)
+        case (let key?, false): Self.joined(base, Self.escaped(key), token)
+        case (let key?, true): Self.joined(base, Self.escaped(key), String(index), token)
+        }
+    }
+
+    /// A member name as a JSON pointer token (RFC 6901: `~` as `~0`, `/` as `~1`).
+    private static func escaped(_ key: String) -> String {
+        guard key.utf8.contains(where: { $0 == 0x7e || $0 == 0x2f }) else { return key }
+        return key.replacing("~", with: "~0").replacing("/", with: "~1")
+    }
+
+    /// `base/first`, `base/first/second` or `base/first/second/third`, written straight into one
+    /// allocation.
+    private static func joined(
+        _ base: String,
+        _ first: String,
+        _ second: String? = nil,
+        _ third: String? = nil
+    )
+        -> String
+    {
+        var parts = (base, first, second ?? "", third ?? "")
+        let count = third != nil ? 3 : second != nil ? 2 : 1
+        return parts.0.withUTF8 { base in
+            parts.1.withUTF8 { first in
+                parts.2.withUTF8 { second in
+                    parts.3.withUTF8 { third in
+                        let total =
+                            base.count + 1 + first.count + (count > 1 ? 1 + second.count : 0)
+                            + (count > 2 ? 1 + third.count : 0)
+                        return String(unsafeUninitializedCapacity: total) { text in
+                            var position = 0
+                            func put(_ bytes: UnsafeBufferPointer<UInt8>, slash: Bool) {
+                                if slash {
+                                    text[position] = UInt8(ascii: "/")
+                                    position += 1
+                                }
+                                guard let source = bytes.baseAddress, let target = text.baseAddress else { return }
+                                (target + position).initialize(from: source, count: bytes.count)
+                                position += bytes.count
+                            }
+                            put(base, slash: false)
+                            put(first, slash: true)
+                            if count > 1 { put(second, slash: true) }
+                            if count > 2 { put(third, slash: true) }
+                            return position
                         }
-                        put(baseBytes)
-                        text[position] = UInt8(ascii: "/")
-                        position += 1
-                        put(firstBytes)
-                        if hasSecond {
-                            text[position] = UInt8(ascii: "/")
-                            position += 1
-                            put(secondBytes)
-                        }
-                        return position
                     }
                 }
             }
@@ -144,6 +168,9 @@ struct FieldReader {
     /// The reader of a member already looked up, or `nil` when it is absent.
     func child(_ key: String, member: JSONValue?) -> FieldReader? {
         guard let member else { return nil }
+        guard self.key != nil || index >= 0 else {
+            return FieldReader(member, base: base, key: key, index: -1, problems: problems)
+        }
         return FieldReader(member, path: pointer(key), problems: problems)
     }
 
@@ -161,9 +188,14 @@ struct FieldReader {
             fail(key, "must be an array")
             return nil
         }
+        guard self.key != nil || index >= 0 else {
+            return elements.enumerated().map {
+                FieldReader($1, base: base, key: key, index: $0, problems: problems)
+            }
+        }
         let arrayPath = pointer(key)
         return elements.enumerated().map {
-            FieldReader(element: $1, of: arrayPath, at: $0, problems: problems)
+            FieldReader($1, base: arrayPath, key: nil, index: $0, problems: problems)
         }
     }
 }
