@@ -69,6 +69,20 @@ struct CanonicalOutput: ~Copyable {
         }
     }
 
+    /// Appends bytes as lower-case hexadecimal digits, two per byte.
+    mutating func appendHex(_ bytes: some Sequence<UInt8>) {
+        let digits: StaticString = "0123456789abcdef"
+        for byte in bytes {
+            append(digits.utf8Start[Int(byte >> 4)])
+            append(digits.utf8Start[Int(byte & 0x0f)])
+        }
+    }
+
+    /// Forgets the bytes written, keeping the storage for what is written next.
+    mutating func removeAll() {
+        count = 0
+    }
+
     /// Lends the bytes written so far.
     ///
     /// - Parameter body: Reads the bytes; they are valid only inside the call.

@@ -1,3 +1,5 @@
+import LedgerCrypto
+
 extension JSONValue {
     /// The RFC 8785 canonical form of this value, as UTF-8 bytes.
     ///
@@ -97,10 +99,18 @@ extension JSONValue {
     }
 
     /// A value inside another, named by its reference tokens, that is written without the
-    /// reserved-key check: as it stands, or replaced by `replacement`.
+    /// reserved-key check: as it stands (no replacement), or replaced.
     struct CanonicalPath {
+        /// What is written in place of the value.
+        enum Replacement {
+            /// Another value.
+            case value(JSONValue)
+            /// The placeholder of a commitment, `{"$commit":"<hex>"}`.
+            case commitment(SHA256Digest)
+        }
+
         var tokens: ArraySlice<String>
-        var replacement: JSONValue?
+        var replacement: Replacement?
     }
 
     /// Appends the canonical form with the values `paths` name written as they say, stopping at
@@ -115,7 +125,18 @@ extension JSONValue {
             return writeCanonical(into: &buffer, rejectingReservedKeys: true)
         }
         if let whole = paths.first(where: { $0.tokens.isEmpty }) {
-            return (whole.replacement ?? self).writeCanonical(into: &buffer, rejectingReservedKeys: false)
+            switch whole.replacement {
+            case nil:
+                return writeCanonical(into: &buffer, rejectingReservedKeys: false)
+            case .value(let value)?:
+                return value.writeCanonical(into: &buffer, rejectingReservedKeys: false)
+            case .commitment(let digest)?:
+                // The canonical form of `Commitment(digest:).placeholder`, written without building it.
+                buffer.append(#"{"$commit":""#)
+                digest.withUnsafeBytes { buffer.appendHex($0) }
+                buffer.append(#""}"#)
+                return true
+            }
         }
         switch self {
         case .array(let elements):

@@ -183,10 +183,13 @@ public struct EntryDraft: Sendable, Hashable {
             }
         }
         guard openings.isEmpty, !nested else { return try sealingConfidentialValues(salts: &salts) }
+        // One buffer and one hasher serve the commitments, the body and the openings in turn.
+        var output = CanonicalOutput(capacity: 2048)
+        var hasher = SHA256Hasher()
         var paths: [JSONValue.CanonicalPath] = []
         paths.reserveCapacity(pointers.count)
-        var texts: [(pointer: String, opening: Opening)] = []
-        texts.reserveCapacity(pointers.count)
+        var sealedValues: [SealedValue] = []
+        sealedValues.reserveCapacity(pointers.count)
         for (index, pointer) in pointers.enumerated() {
             guard !pointer.tokens.isEmpty else {
                 throw LedgerError(
@@ -202,38 +205,56 @@ public struct EntryDraft: Sendable, Hashable {
                     message: "body\(pointer.text): no such field to seal, or named twice"
                 )
             }
-            let salt: [UInt8]
+            let salt: ArraySlice<UInt8>
             if salts.count >= 32 {
-                salt = Array(salts.prefix(32))
+                salt = salts.prefix(32)
                 salts = salts.dropFirst(32)
             } else {
-                salt = SecureRandom.bytes(count: 32)
+                salt = SecureRandom.bytes(count: 32)[...]
             }
-            let opening = Opening(salt: salt, value: value)
+            // The commitment, as `Opening.commitment` makes it: SHA-256(salt ‖ canonical value).
+            output.removeAll()
+            _ = value.writeCanonical(into: &output, rejectingReservedKeys: false)
+            hasher.update(salt)
+            output.withBytes { hasher.update(UnsafeRawBufferPointer($0)) }
             paths.append(
-                JSONValue.CanonicalPath(tokens: pointer.tokens[...], replacement: opening.commitment.placeholder)
+                JSONValue.CanonicalPath(tokens: pointer.tokens[...], replacement: .commitment(hasher.finalize()))
             )
-            texts.append((pointer.text, opening))
+            sealedValues.append(SealedValue(pointer: pointer.text, salt: salt, value: value))
         }
-        var output = CanonicalOutput(capacity: 2048)
-        guard !texts.contains(where: { Ledger.containsReservedKey($0.opening.value) }),
+        output.removeAll()
+        guard !sealedValues.contains(where: { Ledger.containsReservedKey($0.value) }),
             body.writeCanonical(into: &output, paths: paths)
         else {
             // The sealed body, built, without bytes: the append names the reserved key.
             var sealed = self
-            for (pointer, path) in zip(pointers, paths) {
-                _ = pointer.replaceValue(with: path.replacement ?? .null, in: &sealed.body)
+            var openings: [JSONPointer: Opening] = [:]
+            for (position, pointer) in pointers.enumerated() {
+                guard case .commitment(let digest)? = paths[position].replacement else { continue }
+                _ = pointer.replaceValue(with: Commitment(digest: digest).placeholder, in: &sealed.body)
+                openings[pointer] = Opening(
+                    salt: Array(sealedValues[position].salt),
+                    value: sealedValues[position].value
+                )
             }
             sealed.confidential = []
-            sealed.openings = Dictionary(uniqueKeysWithValues: zip(pointers, texts.map(\.opening)))
+            sealed.openings = openings
             return sealed
         }
+        let bodyBytes = output.withBytes { Array($0) }
         var sealed = EntryDraft(type: type, actor: actor, body: .null)
         sealed.presealed = Presealed(
-            body: output.withBytes { Array($0) },
-            openings: texts.isEmpty ? nil : Self.canonicalOpenings(texts)
+            body: bodyBytes,
+            openings: sealedValues.isEmpty ? nil : Self.canonicalOpenings(sealedValues, into: &output)
         )
         return sealed
+    }
+
+    /// A confidential value with its salt, as its opening is written.
+    private struct SealedValue {
+        var pointer: String
+        var salt: ArraySlice<UInt8>
+        var value: JSONValue
     }
 
     /// Replaces the value `tokens` name in `node` by what `replacement` makes of it, changing
@@ -272,17 +293,28 @@ public struct EntryDraft: Sendable, Hashable {
     /// The canonical JSON of `{pointer: {"salt": hex, "value": value}}`, as
     /// `JSONValue.object(…).canonicalBytes` writes it, without building the object.
     private static func canonicalOpenings(_ openings: [(pointer: String, opening: Opening)]) -> [UInt8] {
-        // RFC 8785 orders members by the UTF-16 code units of their keys.
-        let sorted = openings.sorted { $0.pointer.utf16.lexicographicallyPrecedes($1.pointer.utf16) }
         var output = CanonicalOutput(capacity: 160 * openings.count)
+        return canonicalOpenings(
+            openings.map { SealedValue(pointer: $0.pointer, salt: $0.opening.salt[...], value: $0.opening.value) },
+            into: &output
+        )
+    }
+
+    /// ``canonicalOpenings(_:)`` of sealed values, written into `output` (emptied first).
+    private static func canonicalOpenings(_ openings: [SealedValue], into output: inout CanonicalOutput) -> [UInt8] {
+        // RFC 8785 orders members by the UTF-16 code units of their keys.
+        let order = openings.indices.sorted {
+            openings[$0].pointer.utf16.lexicographicallyPrecedes(openings[$1].pointer.utf16)
+        }
+        output.removeAll()
         output.append(UInt8(ascii: "{"))
-        for (index, (pointer, opening)) in sorted.enumerated() {
-            if index > 0 { output.append(UInt8(ascii: ",")) }
-            JSONValue.writeCanonical(string: pointer, into: &output)
+        for (position, index) in order.enumerated() {
+            if position > 0 { output.append(UInt8(ascii: ",")) }
+            JSONValue.writeCanonical(string: openings[index].pointer, into: &output)
             output.append(#":{"salt":""#)
-            output.append(utf8: HexCoding.encode(opening.salt))
+            output.appendHex(openings[index].salt)
             output.append(#"","value":"#)
-            _ = opening.value.writeCanonical(into: &output, rejectingReservedKeys: false)
+            _ = openings[index].value.writeCanonical(into: &output, rejectingReservedKeys: false)
             output.append(UInt8(ascii: "}"))
         }
         output.append(UInt8(ascii: "}"))
