@@ -14,9 +14,27 @@ public enum SHA256 {
     /// - Parameter bytes: The message.
     /// - Returns: Its SHA-256 digest.
     public static func hash(_ bytes: some Collection<UInt8>) -> SHA256Digest {
-        var hasher = SHA256Hasher()
-        hasher.update(bytes)
-        return hasher.finalize()
+        // A context on the stack: a one-shot hash allocates nothing (``SHA256Hasher`` keeps its
+        // context on the heap so that it can be reused).
+        if let digest = bytes.withContiguousStorageIfAvailable({ unsafe hash(UnsafeRawBufferPointer($0)) }) {
+            return digest
+        }
+        return unsafe Array(bytes).withUnsafeBytes { unsafe hash($0) }
+    }
+
+    /// Hashes the bytes of a raw buffer with a context on the stack.
+    private static func hash(_ buffer: UnsafeRawBufferPointer) -> SHA256Digest {
+        var context = SHA256_CTX()
+        var digest = SHA256Digest.zero
+        let rc = unsafe withUnsafeMutablePointer(to: &context) { context in
+            guard unsafe SHA256_Init(context) == 1, unsafe SHA256_Update(context, buffer.baseAddress, buffer.count) == 1
+            else { return Int32(0) }
+            return unsafe digest.withUnsafeMutableBytes { out in
+                unsafe SHA256_Final(out.baseAddress?.assumingMemoryBound(to: UInt8.self), context)
+            }
+        }
+        precondition(rc == 1, "SHA-256 failed")
+        return digest
     }
 }
 

@@ -90,7 +90,8 @@ public struct SHA256Digest: Hashable, Sendable {
 
     /// The digest as 64 lower-case hexadecimal digits.
     public var hex: String {
-        HexCoding.encode(bytes)
+        // Encoded from the digest in place, without an array of its bytes first.
+        unsafe withUnsafeBytes { raw in unsafe raw.withMemoryRebound(to: UInt8.self) { unsafe HexCoding.encode($0) } }
     }
 
     /// The digest in standard base64 with padding.
