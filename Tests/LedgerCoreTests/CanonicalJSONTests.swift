@@ -3,6 +3,33 @@ import LedgerCore
 import Testing
 
 @Suite struct CanonicalJSONTests {
+    @Test func documentsParsedInOneBatchEqualThoseParsedAlone() throws {
+        // Long keys repeat across the documents, some share a length and their first, middle and
+        // last bytes (so the key cache sees them in one slot), some need escapes or are not ASCII.
+        let documents = [
+            #"{"eventTimeZoneOffset":"+08:00","inputQuantityList":[{"epcClass":"a","quantity":1}]}"#,
+            #"{"inputQuantityList":[],"eventTimeZoneOffset":"-05:00","inpXtQuantityList":2}"#,
+            #"{"eventTimeZoneOffset":{"inputQuantityList":{"eventTimeZoneOffset":null}}}"#,
+            #"{"escaped\u0041key-longer-than-15":1,"é-non-ascii-key-longer-than-15":2,"short":3}"#,
+            #"{"inpXtQuantityList":[1],"inputQuantityList":[2],"eventTimeZoneOffset":"Z"}"#,
+        ]
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for document in documents {
+            let start = bytes.count
+            bytes += Array(document.utf8)
+            ranges.append(start..<bytes.count)
+            bytes += Array(" , ".utf8)
+        }
+        let batch = try #require(JSONValue.parsing(bytes, ranges: ranges, maxDepth: 16))
+        #expect(batch == (try documents.map { try JSONValue(parsing: $0) }))
+        #expect(batch[1]["inpXtQuantityList"] == 2)
+        #expect(batch[3]["escapedAkey-longer-than-15"] == 1)
+        // A range that is not a document fails the batch.
+        #expect(JSONValue.parsing(bytes, ranges: ranges + [0..<5], maxDepth: 16) == nil)
+        #expect(JSONValue.parsing(bytes, ranges: [ranges[2]], maxDepth: 1) == nil)
+    }
+
     // MARK: - RFC 8785 examples
 
     /// RFC 8785 §3.2.2.3, the table of IEEE-754 bit patterns and their JCS serialization

@@ -22,6 +22,9 @@ struct JSONParser {
     private var pending: [(key: String, value: JSONValue, keyOffset: Int)] = []
     /// The array whose elements are skipped rather than read, and their byte ranges.
     private var deferral = Deferral(path: [])
+    /// Object keys longer than a small string (which needs no allocation), in slots chosen by a
+    /// hash of their bytes, so that documents parsed one after another share their key strings.
+    private var keys: [String?] = []
 
     /// The path of member names to an array whose elements are found but not parsed.
     private struct Deferral {
@@ -49,6 +52,35 @@ struct JSONParser {
     static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws -> JSONValue {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
         return try parser.parseDocument()
+    }
+
+    /// Parses documents that are ranges of one buffer, one after another with one parser's
+    /// buffers and keys: a batch of similar documents, such as the events of an EPCIS document,
+    /// allocates its member stack once and each repeated long key once.
+    ///
+    /// - Returns: The values, or `nil` when one range is not a JSON document.
+    static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        ranges: some Sequence<Range<Int>>,
+        maxDepth: Int
+    ) -> [JSONValue]? {
+        var values: [JSONValue] = []
+        values.reserveCapacity(ranges.underestimatedCount)
+        var reused = JSONParser(bytes: UnsafeBufferPointer(start: nil, count: 0), maxDepth: maxDepth)
+        reused.pending.reserveCapacity(32)
+        for range in ranges {
+            var parser = JSONParser(bytes: UnsafeBufferPointer(rebasing: bytes[range]), maxDepth: maxDepth)
+            swap(&parser.pending, &reused.pending)
+            swap(&parser.scratch, &reused.scratch)
+            swap(&parser.keys, &reused.keys)
+            let value = try? parser.parseDocument()
+            swap(&parser.pending, &reused.pending)
+            swap(&parser.scratch, &reused.scratch)
+            swap(&parser.keys, &reused.keys)
+            guard let value else { return nil }
+            values.append(value)
+        }
+        return values
     }
 
     /// Parses one JSON document but the elements of the array at `path`, whose byte ranges it
@@ -181,7 +213,7 @@ struct JSONParser {
                 throw Self.error("expected a string as object key, found \(describe(offset))", at: offset)
             }
             let keyOffset = offset
-            let key = try parseString()
+            let key = try parseKey()
             skipWhitespace()
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else {
                 throw Self.error("expected ':' after object key, found \(describe(offset))", at: offset)
@@ -260,6 +292,35 @@ struct JSONParser {
                 throw Self.error("expected ',' or ']' in array, found \(describe(offset))", at: offset)
             }
         }
+    }
+
+    /// Parses an object key as ``parseString()`` does, reusing the string of an equal long key
+    /// met before.
+    private mutating func parseKey() throws -> String {
+        let start = offset + 1
+        var end = start
+        while end < bytes.count {
+            let byte = bytes[end]
+            if byte == UInt8(ascii: "\"") { break }
+            if byte == UInt8(ascii: "\\") || byte < 0x20 || byte >= 0x80 { return try parseString() }
+            end += 1
+        }
+        // Small strings are stored inline; an unterminated key is left to parseString's error.
+        guard end < bytes.count, end - start > 15 else { return try parseString() }
+        let text = UnsafeBufferPointer(rebasing: bytes[start..<end])
+        // A cheap hash: the length and the bytes at both ends and the middle.
+        let hash = text.count &* 31 &+ Int(text[0]) &* 7 &+ Int(text[text.count - 1]) &* 13 &+ Int(text[text.count / 2])
+        let slot = hash & 63
+        if keys.isEmpty { keys = Array(repeating: nil, count: 64) }
+        offset = end + 1
+        if var cached = keys[slot], cached.utf8.count == text.count,
+            cached.withUTF8({ $0.elementsEqual(text) })
+        {
+            return cached
+        }
+        let key = String(decoding: text, as: UTF8.self)
+        keys[slot] = key
+        return key
     }
 
     /// Parses a string starting at its opening quote.

@@ -55,6 +55,18 @@ extension JSONValue {
         try self.init(parsing: text.utf8, maxDepth: maxDepth)
     }
 
+    /// Parses the JSON documents that are `ranges` of `bytes`, as `init(parsing:maxDepth:)` parses
+    /// each, sharing one parser's buffers and the strings of repeated long keys.
+    ///
+    /// - Returns: The values in order, or `nil` when one range is not a JSON document.
+    package static func parsing(
+        _ bytes: [UInt8],
+        ranges: some Sequence<Range<Int>>,
+        maxDepth: Int
+    ) -> [JSONValue]? {
+        bytes.withUnsafeBufferPointer { JSONParser.parse($0, ranges: ranges, maxDepth: maxDepth) }
+    }
+
     /// Parses a JSON document but the elements of the array at `path` (member names from the
     /// top-level object), whose byte ranges it returns instead, so that they can be parsed
     /// elsewhere, in parallel.

@@ -108,13 +108,8 @@ final class EventPreparation: @unchecked Sendable {
         _ ranges: ArraySlice<Range<Int>>,
         maxDepth: Int
     ) -> [JSONValue]? {
-        var events: [JSONValue] = []
-        events.reserveCapacity(ranges.count)
-        for range in ranges {
-            guard let event = try? JSONValue(parsing: bytes[range], maxDepth: maxDepth) else { return nil }
-            events.append(event)
-        }
-        return events
+        // One parser for the chunk: its buffers and the strings of the events' repeated keys are shared.
+        JSONValue.parsing(bytes, ranges: ranges, maxDepth: maxDepth)
     }
 
     /// The number of chunks.

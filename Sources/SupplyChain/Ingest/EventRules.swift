@@ -318,10 +318,15 @@ extension Rules {
         String(quantity.pointer.dropLast("/quantity".count)) + "/epcClass"
     }
 
-    private mutating func checkTime(_ event: EPCISEvent, of lot: Lot, field: String, sink: ProblemSink) {
+    private mutating func checkTime(
+        _ event: EPCISEvent,
+        of lot: Lot,
+        field: @autoclosure () -> String,
+        sink: ProblemSink
+    ) {
         if let made = madeTime(lot.eventTime), event.eventTime < made {
             sink.add(
-                field: field,
+                field: field(),
                 "lot \(lot.id) is used at \(event.eventTimeText), before it was made (\(lot.eventTime))"
             )
         }
