@@ -286,23 +286,29 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
             var plain = encoded
             plain.body = encoded.body
             #expect(plain.presealed == nil)
-            var entries: [[UInt8]] = []
-            var openings: [[JSONPointer: Opening]] = []
-            for (index, draft) in [encoded, plain].enumerated() {
-                let options = Ledger.Options(durable: false, clock: steppingClock())
-                let ledger = try Ledger.create(
-                    at: path + "/l\(index)",
-                    origin: "test.celltrace.local/s",
-                    options: options
-                )
-                try ledger.append([draft])
-                entries.append(try ledger.entry(at: 0).canonicalBytes)
-                openings.append(try ledger.openings(forEntryAt: 0))
-                #expect(try ledger.audit(deep: true).isValid)
-            }
+            let (entries, openings) = try Self.appendedAlone([encoded, plain], under: path)
             #expect(entries[0] == entries[1])
             #expect(openings[0] == openings[1] && openings[0].count == 2)
         }
+    }
+
+    /// Each draft appended alone to a new ledger with the same origin and clock: the first entry's
+    /// canonical bytes and openings, the ledger audited deeply.
+    static func appendedAlone(
+        _ drafts: [EntryDraft],
+        under path: String
+    ) throws -> (entries: [[UInt8]], openings: [[JSONPointer: Opening]]) {
+        var entries: [[UInt8]] = []
+        var openings: [[JSONPointer: Opening]] = []
+        for (index, draft) in drafts.enumerated() {
+            let options = Ledger.Options(durable: false, clock: steppingClock())
+            let ledger = try Ledger.create(at: path + "/l\(index)", origin: "test.celltrace.local/s", options: options)
+            try ledger.append([draft])
+            entries.append(try ledger.entry(at: 0).canonicalBytes)
+            openings.append(try ledger.openings(forEntryAt: 0))
+            #expect(try ledger.audit(deep: true).isValid)
+        }
+        return (entries, openings)
     }
 
     @Test func draftSealedForTheAppendGivesTheSameEntryAsOneSealedWhole() throws {
@@ -321,20 +327,7 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
             #expect(saltsWritten.isEmpty && saltsWhole.isEmpty)
             #expect(written.presealed == whole.presealed)
             #expect(written.body == .null)
-            var entries: [[UInt8]] = []
-            var openings: [[JSONPointer: Opening]] = []
-            for (index, draft) in [whole, written].enumerated() {
-                let options = Ledger.Options(durable: false, clock: steppingClock())
-                let ledger = try Ledger.create(
-                    at: path + "/l\(index)",
-                    origin: "test.celltrace.local/s",
-                    options: options
-                )
-                try ledger.append([draft])
-                entries.append(try ledger.entry(at: 0).canonicalBytes)
-                openings.append(try ledger.openings(forEntryAt: 0))
-                #expect(try ledger.audit(deep: true).isValid)
-            }
+            let (entries, openings) = try Self.appendedAlone([whole, written], under: path)
             #expect(entries[0] == entries[1])
             #expect(openings[0] == openings[1] && openings[0].count == 3)
 
