@@ -66,17 +66,20 @@ struct JSONParser {
     ) -> [JSONValue]? {
         var values: [JSONValue] = []
         values.reserveCapacity(ranges.underestimatedCount)
-        var reused = JSONParser(bytes: UnsafeBufferPointer(start: nil, count: 0), maxDepth: maxDepth)
-        reused.pending.reserveCapacity(32)
+        // What one parser hands the next.
+        var pending: [(key: String, value: JSONValue, keyOffset: Int)] = []
+        pending.reserveCapacity(32)
+        var scratch: [UInt8] = []
+        var keys: [String?] = []
         for range in ranges {
             var parser = JSONParser(bytes: UnsafeBufferPointer(rebasing: bytes[range]), maxDepth: maxDepth)
-            swap(&parser.pending, &reused.pending)
-            swap(&parser.scratch, &reused.scratch)
-            swap(&parser.keys, &reused.keys)
+            swap(&parser.pending, &pending)
+            swap(&parser.scratch, &scratch)
+            swap(&parser.keys, &keys)
             let value = try? parser.parseDocument()
-            swap(&parser.pending, &reused.pending)
-            swap(&parser.scratch, &reused.scratch)
-            swap(&parser.keys, &reused.keys)
+            swap(&parser.pending, &pending)
+            swap(&parser.scratch, &scratch)
+            swap(&parser.keys, &keys)
             guard let value else { return nil }
             values.append(value)
         }

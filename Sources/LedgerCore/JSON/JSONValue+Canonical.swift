@@ -103,8 +103,6 @@ extension JSONValue {
     struct CanonicalPath {
         /// What is written in place of the value.
         enum Replacement {
-            /// Another value.
-            case value(JSONValue)
             /// The placeholder of a commitment, `{"$commit":"<hex>"}`.
             case commitment(SHA256Digest)
         }
@@ -128,8 +126,6 @@ extension JSONValue {
             switch whole.replacement {
             case nil:
                 return writeCanonical(into: &buffer, rejectingReservedKeys: false)
-            case .value(let value)?:
-                return value.writeCanonical(into: &buffer, rejectingReservedKeys: false)
             case .commitment(let digest)?:
                 // The canonical form of `Commitment(digest:).placeholder`, written without building it.
                 buffer.append(#"{"$commit":""#)

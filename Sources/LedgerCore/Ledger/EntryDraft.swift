@@ -98,11 +98,7 @@ public struct EntryDraft: Sendable, Hashable {
         // outside the sealed values (whose clear values are checked on their own), unless one
         // pointer leads into another's value: the clear body is then checked now.
         let pointers = confidential
-        let nested = pointers.indices.contains { first in
-            pointers.indices.contains { second in
-                first != second && pointers[second].tokens.starts(with: pointers[first].tokens)
-            }
-        }
+        let nested = Self.nest(pointers)
         let holdsReservedKey = nested && Ledger.containsReservedKey(body)
         var body = self.body
         // Let go of the draft's hold on the body, so that sealing changes it in place.
@@ -122,14 +118,7 @@ public struct EntryDraft: Sendable, Hashable {
             if sealedOpenings[pointer] == nil {
                 _ = Self.replace(pointer.tokens[...], in: &body) { value in
                     guard Commitment(placeholder: value) == nil else { return nil }
-                    let salt: [UInt8]
-                    if salts.count >= 32 {
-                        salt = Array(salts.prefix(32))
-                        salts = salts.dropFirst(32)
-                    } else {
-                        salt = SecureRandom.bytes(count: 32)
-                    }
-                    opening = Opening(salt: salt, value: value)
+                    opening = Opening(salt: Array(Self.takeSalt(from: &salts)), value: value)
                     return opening?.commitment.placeholder
                 }
             }
@@ -177,11 +166,7 @@ public struct EntryDraft: Sendable, Hashable {
     /// - Throws: As ``sealingConfidentialValues()``.
     package consuming func sealedForAppend(salts: inout ArraySlice<UInt8>) throws -> EntryDraft {
         let pointers = confidential
-        let nested = pointers.indices.contains { first in
-            pointers.indices.contains { second in
-                first != second && pointers[second].tokens.starts(with: pointers[first].tokens)
-            }
-        }
+        let nested = Self.nest(pointers)
         guard openings.isEmpty, !nested else { return try sealingConfidentialValues(salts: &salts) }
         // One buffer and one hasher serve the commitments, the body and the openings in turn.
         var output = CanonicalOutput(capacity: 2048)
@@ -205,13 +190,7 @@ public struct EntryDraft: Sendable, Hashable {
                     message: "body\(pointer.text): no such field to seal, or named twice"
                 )
             }
-            let salt: ArraySlice<UInt8>
-            if salts.count >= 32 {
-                salt = salts.prefix(32)
-                salts = salts.dropFirst(32)
-            } else {
-                salt = SecureRandom.bytes(count: 32)[...]
-            }
+            let salt = Self.takeSalt(from: &salts)
             // The commitment, as `Opening.commitment` makes it: SHA-256(salt ‖ canonical value).
             output.removeAll()
             _ = value.writeCanonical(into: &output, rejectingReservedKeys: false)
@@ -248,6 +227,22 @@ public struct EntryDraft: Sendable, Hashable {
             openings: sealedValues.isEmpty ? nil : Self.canonicalOpenings(sealedValues, into: &output)
         )
         return sealed
+    }
+
+    /// Whether one of `pointers` leads into the value another names.
+    private static func nest(_ pointers: [JSONPointer]) -> Bool {
+        pointers.indices.contains { first in
+            pointers.indices.contains { second in
+                first != second && pointers[second].tokens.starts(with: pointers[first].tokens)
+            }
+        }
+    }
+
+    /// The next 32 bytes of `salts`, or fresh random ones when it runs short.
+    private static func takeSalt(from salts: inout ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+        guard salts.count >= 32 else { return SecureRandom.bytes(count: 32)[...] }
+        defer { salts = salts.dropFirst(32) }
+        return salts.prefix(32)
     }
 
     /// A confidential value with its salt, as its opening is written.

@@ -128,11 +128,7 @@ final class EventPreparation: @unchecked Sendable {
     /// - Parameter group: Entered until the events are freed, so the caller can wait for them.
     func releaseInBackground(group: DispatchGroup) {
         for chunk in 0..<chunkCount {
-            DispatchQueue.global().async(group: group) {
-                self.ready[chunk].wait()
-                self.slots[chunk] = []
-                self.ready[chunk].signal()
-            }
+            DispatchQueue.global().async(group: group) { self.free(chunk) }
         }
     }
 
@@ -153,11 +149,14 @@ final class EventPreparation: @unchecked Sendable {
     /// Call it after every chunk has been taken with ``chunk(_:)``, so that no thread of the
     /// pool waits here for a chunk still queued behind it.
     func release() {
-        _ = Parallel.map(chunkCount) { chunk in
-            ready[chunk].wait()
-            slots[chunk] = []
-            ready[chunk].signal()
-        }
+        _ = Parallel.map(chunkCount) { free($0) }
+    }
+
+    /// Frees the prepared events of one chunk, once it is ready.
+    private func free(_ chunk: Int) {
+        ready[chunk].wait()
+        slots[chunk] = []
+        ready[chunk].signal()
     }
 
     /// Reads (and seals) the events of one chunk, the first of which is event `first` of the document.
