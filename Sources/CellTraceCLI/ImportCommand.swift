@@ -17,7 +17,7 @@ struct ImportCommand: ParsableCommand {
 
             Several files are imported in the order given, each as its own submission and each
             checked with the files before it written, so a file may use the lots an earlier one
-            made; the next file is read on the other cores while one is written. The import stops at
+            made; the next file is read on a second thread while one is written. The import stops at
             the first file that fails: the files before it stay imported, and the rest are not imported.
             With --json, one line per file, each with its "file". A dry run checks each file
             against the ledger as it is, without the files before it.
