@@ -1,6 +1,7 @@
 import Dispatch
 import LedgerCore
 import LedgerCrypto
+import Synchronization
 
 /// One event of a document as prepared ahead of the rules: read, shape-checked, hashed and, for a
 /// submission, sealed into its entry draft.
@@ -23,9 +24,15 @@ struct PreparedEvent: Sendable {
 /// which stay on the caller's thread and see every event in document order. Every event that
 /// reads cleanly is sealed, whether or not the rules accept it: the drafts of accepted events are
 /// then ready when the rules are done, and skipping an event only wastes its sealing.
+///
+/// The workers and the caller share the chunks: each chunk is prepared by whoever claims it
+/// first, in document order, so a caller that asks for a chunk no worker has begun prepares it
+/// itself instead of waiting. A stream of documents, whose next document is prepared on one
+/// thread while the caller checks and writes the current one, thus keeps both cores busy however
+/// the work divides between the two.
 final class EventPreparation: @unchecked Sendable {
-    // Safety: each chunk's slot is written once by one worker before its semaphore is signalled,
-    // and read by the caller only after waiting on that semaphore.
+    // Safety: each chunk's slot is written once, by the thread that claimed the chunk, before its
+    // semaphore is signalled, and read by the caller only after waiting on that semaphore.
 
     /// Events per chunk: small enough that the rules start soon, large enough to amortise a dispatch.
     static let chunkSize = 256
@@ -37,12 +44,15 @@ final class EventPreparation: @unchecked Sendable {
     }
 
     let count: Int
+    private let events: SubmissionEvents
+    private let namespaces: EPCISNamespaces
+    private let sealing: Sealing?
     private let slots: UnsafeMutableBufferPointer<[PreparedEvent]>
     private let ready: [DispatchSemaphore]
     /// For each chunk, whether one of its deferred events did not parse.
     private let unparsable: UnsafeMutableBufferPointer<Bool>
-    /// The document, when its events are parsed here.
-    private let document: [UInt8]?
+    /// The first chunk that no thread has claimed yet: chunks are claimed in order.
+    private let unclaimed = Atomic<Int>(0)
 
     /// Starts preparing `events`; ``chunk(_:)`` returns each chunk when it is ready.
     ///
@@ -61,37 +71,21 @@ final class EventPreparation: @unchecked Sendable {
         queue: DispatchQueue = .global()
     ) {
         count = events.count
+        self.events = events
+        self.namespaces = namespaces
+        self.sealing = sealing
         let chunks = (count + Self.chunkSize - 1) / Self.chunkSize
         slots = .allocate(capacity: chunks)
         slots.initialize(repeating: [])
         unparsable = .allocate(capacity: chunks)
         unparsable.initialize(repeating: false)
         ready = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
-        if case .deferred(let bytes, _, _) = events { document = bytes } else { document = nil }
-        for chunk in 0..<chunks {
-            let range = (chunk * Self.chunkSize)..<min(count, (chunk + 1) * Self.chunkSize)
+        // One task per chunk, each preparing the first chunk still unclaimed; a task that finds
+        // every chunk claimed (some by the caller) has nothing to do.
+        for _ in 0..<chunks {
             queue.async {
-                switch events {
-                case .parsed(let parsed):
-                    self.slots[chunk] = Self.prepare(
-                        Array(parsed[range]),
-                        first: range.lowerBound,
-                        namespaces: namespaces,
-                        sealing: sealing
-                    )
-                case .deferred(let bytes, let ranges, let maxDepth):
-                    if let parsed = Self.parse(bytes, ranges[range], maxDepth: maxDepth) {
-                        self.slots[chunk] = Self.prepare(
-                            parsed,
-                            first: range.lowerBound,
-                            namespaces: namespaces,
-                            sealing: sealing
-                        )
-                    } else {
-                        self.unparsable[chunk] = true
-                    }
-                }
-                self.ready[chunk].signal()
+                let chunk = self.unclaimed.wrappingAdd(1, ordering: .relaxed).oldValue
+                if chunk < chunks { self.prepare(chunk) }
             }
         }
     }
@@ -136,11 +130,39 @@ final class EventPreparation: @unchecked Sendable {
     ///
     /// - Throws: The error of reading the document whole, when an event of the chunk is not valid JSON.
     func chunk(_ chunk: Int) throws -> [PreparedEvent] {
+        // Chunks are asked for in order, so every chunk before this one is claimed: when this one
+        // is not, prepare it here rather than wait for a worker to reach it.
+        if unclaimed.compareExchange(expected: chunk, desired: chunk + 1, ordering: .relaxed).exchanged {
+            prepare(chunk)
+        }
         ready[chunk].wait()
         // Leave the semaphore signalled, so that a prepared batch can be validated again.
         defer { ready[chunk].signal() }
-        if unparsable[chunk], let document { throw SubmissionDocument.wholeDocumentError(document) }
+        if unparsable[chunk], case .deferred(let document, _, _) = events {
+            throw SubmissionDocument.wholeDocumentError(document)
+        }
         return slots[chunk]
+    }
+
+    /// Prepares a chunk this thread has claimed, and signals that it is ready.
+    private func prepare(_ chunk: Int) {
+        let range = range(ofChunk: chunk)
+        switch events {
+        case .parsed(let parsed):
+            slots[chunk] = Self.prepare(
+                Array(parsed[range]),
+                first: range.lowerBound,
+                namespaces: namespaces,
+                sealing: sealing
+            )
+        case .deferred(let bytes, let ranges, let maxDepth):
+            if let parsed = Self.parse(bytes, ranges[range], maxDepth: maxDepth) {
+                slots[chunk] = Self.prepare(parsed, first: range.lowerBound, namespaces: namespaces, sealing: sealing)
+            } else {
+                unparsable[chunk] = true
+            }
+        }
+        ready[chunk].signal()
     }
 
     /// Frees the prepared events, chunks in parallel, once no longer needed: a document's

@@ -1,0 +1,87 @@
+import Dispatch
+import Foundation
+import LedgerCore
+import Testing
+
+@testable import SupplyChain
+
+@Suite("Preparing a document's events ahead of the rules")
+struct EventPreparationTests {
+    /// An EPCIS document of `count` events over three chunks and more, every tenth without a
+    /// time-zone offset.
+    static func document(count: Int) -> [UInt8] {
+        let events = (0..<count).map { index in
+            var members: [String: JSONValue] = [
+                "type": "ObjectEvent", "eventTime": "2026-01-05T06:00:00+08:00", "action": "ADD",
+                "bizLocation": ["id": .string(Events.mine)],
+                "quantityList": [Events.quantity("urn:epc:class:lgtin:9300001.000011.L\(index)", 10)],
+            ]
+            if index % 10 != 0 { members["eventTimeZoneOffset"] = "+08:00" }
+            return JSONValue.object(members)
+        }
+        let document: JSONValue = [
+            "@context": ["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"],
+            "type": "EPCISDocument", "schemaVersion": "2.0", "creationDate": "2026-01-05T00:00:00Z",
+            "epcisBody": ["eventList": .array(events)],
+        ]
+        return document.canonicalBytes
+    }
+
+    /// What the rules read of each prepared event: its eventID, its problems, and whether it
+    /// was sealed.
+    static func summary(_ chunks: [[PreparedEvent]]) -> [String] {
+        chunks.joined().map { prepared in
+            let sealed = (try? prepared.draft?.get()) != nil
+            let problems = prepared.problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
+            return "\(prepared.event?.eventID ?? "-") \(sealed) \(problems)"
+        }
+    }
+
+    static func preparation(_ bytes: [UInt8], queue: DispatchQueue) throws -> EventPreparation {
+        let document = try SubmissionDocument.read(bytes)
+        return EventPreparation(
+            events: document.events,
+            namespaces: document.namespaces,
+            sealing: EventPreparation.Sealing(actor: "pilbara-mining", documentBindings: document.bindings),
+            queue: queue
+        )
+    }
+
+    @Test("a caller whose workers have not begun prepares every chunk itself, as the workers would")
+    func callerPreparesUnclaimedChunks() throws {
+        let bytes = Self.document(count: 3 * EventPreparation.chunkSize + 17)
+        let pooled = try Self.preparation(bytes, queue: .global())
+        let expected = Self.summary(try (0..<pooled.chunkCount).map { try pooled.chunk($0) })
+        pooled.release()
+
+        // The workers' queue is held, so no worker claims a chunk until the caller has taken all.
+        let held = DispatchQueue(label: "held workers")
+        held.suspend()
+        let preparation = try Self.preparation(bytes, queue: held)
+        #expect(preparation.chunkCount == 4)
+        let taken = try (0..<preparation.chunkCount).map { try preparation.chunk($0) }
+        held.resume()
+        // The workers, released, find every chunk claimed; freeing still finds each one ready.
+        preparation.release()
+
+        #expect(Self.summary(taken) == expected)
+        #expect(expected.count == 3 * EventPreparation.chunkSize + 17)
+        #expect(expected.filter { $0.contains("/eventTimeZoneOffset") }.count == 79)
+        #expect(expected.filter { $0.hasPrefix("ni:///sha-256;") && $0.contains(" true ") }.count == 706)
+    }
+
+    @Test("a chunk the caller prepares itself still reports an event that is not valid JSON")
+    func callerPreparedChunkReportsInvalidJSON() throws {
+        var text = String(decoding: Self.document(count: EventPreparation.chunkSize + 5), as: UTF8.self)
+        // The last event's quantity becomes a bare word: the document is no longer JSON.
+        let range = try #require(text.range(of: "\"quantity\":10", options: .backwards))
+        text.replaceSubrange(range, with: "\"quantity\":ten")
+        let held = DispatchQueue(label: "held workers")
+        held.suspend()
+        let preparation = try Self.preparation(Array(text.utf8), queue: held)
+        _ = try preparation.chunk(0)
+        #expect(throws: SupplyChainError.self) { try preparation.chunk(1) }
+        held.resume()
+        preparation.release()
+    }
+}
