@@ -43,7 +43,10 @@ struct PartyReference: Sendable, Hashable {
 /// supply-chain rules use pulled out and normalised.
 struct EPCISEvent: Sendable {
     var index: Int
-    /// The event as stored: the submitted JSON with `eventID` set.
+    /// The event as submitted.
+    ///
+    /// An event submitted without `eventID` is stored with its hash ID as `eventID`
+    /// (``SupplyChainLedger/entryBody(of:documentBindings:)``).
     var json: JSONValue
     var eventID: String
     var hashID: String
@@ -397,16 +400,13 @@ extension EPCISEvent {
             }
             event.eventID = text
         } else {
+            // Added to the stored body by the sealing, which copies the members anyway.
             event.eventID = event.hashID
-            var withID = object
-            withID["eventID"] = .string(event.hashID)
-            event.json = .object(withID)
         }
         sink.identifier = event.eventID
-        // The extension members of `event.json` are those of `json`: the eventID has no colon.
         event.extensions =
             extensionMembers(members.prefixed, namespaces: namespaces)
-            ?? extensionMembers(of: event.json, namespaces: namespaces)
+            ?? extensionMembers(of: json, namespaces: namespaces)
         if let ilmd = members.ilmd { event.ilmdExtensions = extensionMembers(of: ilmd, namespaces: namespaces) }
         return event
     }

@@ -454,7 +454,12 @@ extension SupplyChainLedger {
     /// The body of an event's entry: the event as submitted, with its `eventID`, and an
     /// `@context` binding the prefixes its extension fields use.
     static func entryBody(of event: EPCISEvent, documentBindings: [String: JSONValue]) -> JSONValue {
-        guard case .object(var members) = event.json, !documentBindings.isEmpty else { return event.json }
+        guard case .object(var members) = event.json else { return event.json }
+        let generatedID = members["eventID"] == nil
+        guard generatedID || !documentBindings.isEmpty else { return event.json }
+        // One copy of the members takes both additions.
+        if generatedID { members["eventID"] = .string(event.eventID) }
+        guard !documentBindings.isEmpty else { return .object(members) }
         // The document's prefix bindings go with the event, so its extension fields and CURIE
         // values mean the same when the entry is read alone; the event's own context comes last.
         switch members["@context"] {
