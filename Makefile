@@ -1,7 +1,7 @@
 # CellTrace: `make demo` and `make test` do all the set-up on a fresh Debian machine with Swift.
 SWIFT ?= swift
 
-.PHONY: deps build demo test bench fuzz lint docs clean
+.PHONY: deps build demo test bench bench-count fuzz lint docs clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -19,6 +19,12 @@ test: deps
 bench: deps
 	$(SWIFT) build -c release --product celltrace-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/celltrace-bench" $(BENCH_ARGS)
+
+# Instructions and runtime calls per imported event under valgrind's callgrind: the same on every
+# run, so it compares two builds where this shared machine's clock cannot (needs valgrind).
+bench-count: deps
+	$(SWIFT) build -c release --product celltrace-bench
+	tools/count_import.py "$$($(SWIFT) build -c release --show-bin-path)/celltrace-bench"
 
 # Each fuzz target runs SECONDS_TO_RUN seconds (default 600): the JSON parser, the note and proof
 # parsers, then the EPCIS reader.

@@ -127,7 +127,7 @@ enum ImportBench {
             // The raw loop writes the same number of entries (events + one submission per document)
             // in batches of one document.
             let rawPath = "\(directory)/import-raw-\(run)"
-            let store = RawLoops.Store(path: rawPath, durable: true)
+            let store = RawLoops.Store(path: rawPath, durable: true, mapSize: 1 << 30)
             let rawSeconds = RawLoops.append(
                 store: store,
                 entry: [UInt8](repeating: 0x61, count: entrySize),

@@ -13,11 +13,14 @@ enum RawLoops {
         var dbi: MDB_dbi = 0
         let path: String
 
-        init(path: String, durable: Bool) {
+        /// Opens a store at `path`; `mapSize` bounds its data (64 GiB by default, the most any
+        /// section writes; the import's loop maps 1 GiB like its ledgers, so that it also runs
+        /// under valgrind, which cannot map 64 GiB).
+        init(path: String, durable: Bool, mapSize: Int = 64 << 30) {
             self.path = path
             mkdirAll(path)
             check(mdb_env_create(&env), "mdb_env_create")
-            check(mdb_env_set_mapsize(env, 64 << 30), "mdb_env_set_mapsize")
+            check(mdb_env_set_mapsize(env, mapSize), "mdb_env_set_mapsize")
             check(mdb_env_set_maxdbs(env, 4), "mdb_env_set_maxdbs")
             let flags = UInt32(MDB_NOTLS) | (durable ? 0 : UInt32(MDB_NOSYNC | MDB_NOMETASYNC))
             check(mdb_env_open(env, path, flags, 0o644), "mdb_env_open")

@@ -1,0 +1,95 @@
+#!/usr/bin/env python3
+"""Counts what the import benchmark does, per event, the same on every run.
+
+On a shared two-core machine the clock cannot see a change of a few per cent: the same binary
+gives 75 to 130 µs of CPU per event from one run to the next. Instruction and call counts can.
+This runs `celltrace-bench --only import --runs 1 --import-documents 1` (one document of 10,000
+TransformationEvents, imported one call at a time and as a stream: 20,000 events) under
+valgrind's callgrind, and prints the instructions per event and the calls per event of the
+runtime functions that dominate the import: reference counting, allocation and String hashing.
+
+Usage: tools/count_import.py [BENCH_BINARY] [--keep FILE]
+
+Under valgrind SHA-256 runs without the CPU's SHA instructions, so libcrypto's share of the
+instructions is larger than its share of the time. Compare two builds with each other, not with
+a clock.
+"""
+
+import collections
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+EVENTS = 20_000
+
+# Runtime entry points whose call counts are reported, with what they stand for.
+WATCHED = [
+    ("swift_retain", "swift_retain (all strong retains)"),
+    ("swift_bridgeObjectRetain", "  of which strings', arrays' and dictionaries' storage"),
+    ("swift_release", "swift_release (all strong releases)"),
+    ("malloc", "malloc"),
+    ("$sSS4hash4intoys6HasherVz_tF", "String.hash(into:) (dictionary look-ups by string)"),
+]
+
+
+def calls_by_target(path):
+    """Sums the `calls=` lines of a callgrind profile by the name of the function called."""
+    names = {}
+    calls = collections.Counter()
+    total = 0
+    target = None
+    name_line = re.compile(r"^c?fn=\((\d+)\)(?: (.*))?$")
+    with open(path, encoding="utf-8", errors="replace") as profile:
+        for line in profile:
+            if line.startswith("summary:") or line.startswith("totals:"):
+                total = int(line.split()[1])
+                continue
+            match = name_line.match(line.rstrip("\n"))
+            if match:
+                ident, name = match.groups()
+                if name is not None:
+                    names[ident] = name
+                target = names.get(ident) if line.startswith("cfn=") else None
+                continue
+            if line.startswith("calls=") and target is not None:
+                calls[target] += int(line.split("=", 1)[1].split()[0])
+                target = None
+    return total, calls
+
+
+def main():
+    arguments = sys.argv[1:]
+    keep = None
+    if "--keep" in arguments:
+        position = arguments.index("--keep")
+        keep = arguments[position + 1]
+        del arguments[position : position + 2]
+    binary = arguments[0] if arguments else ".build/release/celltrace-bench"
+    if not os.access(binary, os.X_OK):
+        sys.exit(f"count_import: no benchmark binary at {binary}; run `swift build -c release --product celltrace-bench`")
+    with tempfile.TemporaryDirectory(prefix="celltrace-count-") as directory:
+        out = keep or os.path.join(directory, "callgrind.out")
+        command = [
+            "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+            binary, "--only", "import", "--runs", "1", "--import-documents", "1", "--dir", os.path.join(directory, "bench"),
+        ]
+        try:
+            run = subprocess.run(command, capture_output=True, text=True)
+        except FileNotFoundError:
+            sys.exit("count_import: valgrind is not installed (Debian: apt-get install valgrind)")
+        if run.returncode != 0:
+            sys.stderr.write(run.stdout + run.stderr)
+            sys.exit(f"count_import: the benchmark failed under valgrind (exit {run.returncode})")
+        total, calls = calls_by_target(out)
+    print(f"import under callgrind: {EVENTS:,} events ({binary})")
+    print(f"{'instructions':<58} {total:>16,}  {total / EVENTS:>10,.0f} per event")
+    for symbol, label in WATCHED:
+        # A recursion cycle names a function again with a suffix: `swift_release'2`.
+        count = sum(value for name, value in calls.items() if name.split("'")[0] == symbol)
+        print(f"{label:<58} {count:>16,}  {count / EVENTS:>10,.1f} per event")
+
+
+if __name__ == "__main__":
+    main()
