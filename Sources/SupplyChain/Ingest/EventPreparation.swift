@@ -203,10 +203,16 @@ final class EventPreparation: @unchecked Sendable {
             let before = sink.count
             let event = EPCISEvent.read(json, index: index, namespaces: namespaces, sink: sink, scratch: scratch)
             let problems = sink.count == before ? [] : Array(sink.problems[before...])
-            if let sealing, let event {
-                let pointers = SupplyChainLedger.confidentialPointers(of: event)
+            // Read through `map`, which lends the event: binding it would copy it.
+            if let sealing,
+                let (body, pointers) = event.map({
+                    (
+                        SupplyChainLedger.entryBody(of: $0, documentBindings: sealing.documentBindings),
+                        SupplyChainLedger.confidentialPointers(of: $0)
+                    )
+                })
+            {
                 saltCount += pointers.count
-                let body = SupplyChainLedger.entryBody(of: event, documentBindings: sealing.documentBindings)
                 pending.append((prepared.count, body, pointers))
             }
             prepared.append(PreparedEvent(event: event, problems: problems, draft: nil))

@@ -729,34 +729,40 @@ extension Rules {
             }
         }
         guard sink.count == before else { return }
-        for (lot, kg, held) in consumed {
-            var updated = lot
-            updated.consumedKg = lot.consumedKg.adding(kg) ?? lot.consumedKg
+        // Lots are read in place and each written once: a `Lot` copy retains a dozen strings.
+        for index in consumed.indices {
+            let kg = consumed[index].kg
+            var updated = consumed[index].lot
+            updated.consumedKg = updated.consumedKg.adding(kg) ?? updated.consumedKg
+            let id = updated.id
             putLot(updated)
-            setHolding(lot.id, actor.id, held.subtracting(kg) ?? .zero)
-            effects.consumed.append((lot.id, actor.id, kg))
+            setHolding(id, actor.id, consumed[index].held.subtracting(kg) ?? .zero)
+            effects.consumed.append((id, actor.id, kg))
         }
-        for output in outputs {
-            putLot(output)
-            setHolding(output.id, actor.id, output.producedKg)
-            effects.created.append(output.id)
+        for index in outputs.indices {
+            let id = outputs[index].id
+            let producedKg = outputs[index].producedKg
+            setHolding(id, actor.id, producedKg)
+            effects.created.append(id)
             var edges: [LineageEdge] = []
-            for (input, kg, _) in consumed {
+            for input in consumed.indices {
+                let inputID = consumed[input].lot.id
                 let share =
-                    kg.multiplied(by: output.producedKg).flatMap { $0.divided(by: totalOut) } ?? .zero
+                    consumed[input].kg.multiplied(by: producedKg).flatMap { $0.divided(by: totalOut) } ?? .zero
                 let edge = LineageEdge(
-                    from: input.id,
-                    to: output.id,
+                    from: inputID,
+                    to: id,
                     kg: share,
                     sequenceNumber: sequence,
                     eventID: event.eventID
                 )
                 edges.append(edge)
                 let value = edge.canonicalBytes
-                store.put(.edgesUp, IndexKey.edge(output.id, input.id, sequence), value)
-                store.put(.edgesDown, IndexKey.edge(input.id, output.id, sequence), value)
+                store.put(.edgesUp, IndexKey.edge(id, inputID, sequence), value)
+                store.put(.edgesDown, IndexKey.edge(inputID, id, sequence), value)
             }
-            store.put(.lineage, IndexKey.text(output.id), LotCard(lot: output, inputs: edges).encoded)
+            store.put(.lineage, IndexKey.text(id), LotCard(lot: outputs[index], inputs: edges).encoded)
+            putLot(outputs[index])
         }
     }
 

@@ -11,7 +11,7 @@ extension Rules {
         effects: EventEffects,
         _ txn: borrowing ReadTransaction
     ) throws {
-        let process = ProcessData(event: event, sequence: sequence, facility: facility, effects: effects)
+        let process = ProcessData(event: event, sequence: sequence, facility: facility?.id, effects: effects)
         if process.hasActivityData {
             store.put(.processes, IndexKey.sequence(sequence), process.encoded)
         }

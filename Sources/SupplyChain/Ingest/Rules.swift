@@ -86,7 +86,7 @@ struct Rules {
         store.setHolding(lot, actor, kg)
     }
 
-    mutating func putLot(_ lot: Lot) {
+    mutating func putLot(_ lot: consuming Lot) {
         store.putLot(lot)
     }
 

@@ -182,8 +182,9 @@ struct StateStore: Sendable {
         return try stored(.lots, IndexKey.text(id), txn).flatMap { try Lot(json: JSONValue(parsing: $0)) }
     }
 
-    mutating func putLot(_ lot: Lot) {
-        lots[TextKey(lot.id)] = lot
+    mutating func putLot(_ lot: consuming Lot) {
+        let key = TextKey(lot.id)
+        lots[key] = lot
     }
 
     /// The kilograms `actor` holds of `lot`; zero when there is no row.

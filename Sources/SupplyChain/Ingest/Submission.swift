@@ -355,12 +355,14 @@ extension SupplyChainLedger {
             var skipped = 0
             var retractions = 0
             for chunk in 0..<preparation.chunkCount {
-                chunks.append(try preparation.chunk(chunk))
+                // Read from a constant, which lends its events to the rules instead of copying them.
+                let current = try preparation.chunk(chunk)
+                chunks.append(current)
                 for (offset, index) in preparation.range(ofChunk: chunk).enumerated() {
                     if index % 1024 == 0 { progress?(index, preparation.count) }
                     sink.index = index
-                    sink.append(contentsOf: chunks[chunk][offset].problems)
-                    guard let event = chunks[chunk][offset].event else { continue }
+                    sink.append(contentsOf: current[offset].problems)
+                    guard let event = current[offset].event else { continue }
                     sink.identifier = event.eventID
                     if event.errorDeclaration == nil {
                         let key = TextKey(event.eventID)

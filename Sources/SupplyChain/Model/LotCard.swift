@@ -73,7 +73,7 @@ public struct LotCard: Sendable, Hashable {
 
     /// The card of a lot as its event makes it: certificates and a retraction come later, through
     /// the rules that record them.
-    init(lot: Lot, inputs: [LineageEdge]) {
+    init(lot: borrowing Lot, inputs: [LineageEdge]) {
         id = lot.id
         material = lot.material
         grade = lot.grade

@@ -232,9 +232,9 @@ public struct ProcessData: Sendable, Hashable {
     ///
     /// The `ct:` members were checked by the rules already; a member that does not read here is
     /// left out rather than reported again.
-    init(event: EPCISEvent, sequence: UInt64, facility: Facility?, effects: EventEffects) {
+    init(event: borrowing EPCISEvent, sequence: UInt64, facility: String?, effects: borrowing EventEffects) {
         self.init(eventID: event.eventID, sequenceNumber: sequence, eventType: event.type.rawValue)
-        self.facility = facility?.id ?? event.location
+        self.facility = facility ?? event.location
         stage = event.ext("lifeCycleStage")?.stringValue.flatMap(LifeCycleStage.init(rawValue:))
         dataQuality = event.ext("dataQuality")?.stringValue
         let sink = ProblemSink()
