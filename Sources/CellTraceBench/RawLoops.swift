@@ -13,9 +13,8 @@ enum RawLoops {
         var dbi: MDB_dbi = 0
         let path: String
 
-        /// Opens a store at `path`; `mapSize` bounds its data (64 GiB by default, the most any
-        /// section writes; the import's loop maps 1 GiB like its ledgers, so that it also runs
-        /// under valgrind, which cannot map 64 GiB).
+        /// Opens a store at `path`; `mapSize` bounds its data (64 GiB by default, more than any
+        /// section writes; the import's loop maps what its entries need).
         init(path: String, durable: Bool, mapSize: Int = 64 << 30) {
             self.path = path
             mkdirAll(path)
