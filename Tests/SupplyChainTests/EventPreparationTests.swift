@@ -70,6 +70,22 @@ struct EventPreparationTests {
         #expect(expected.filter { $0.hasPrefix("ni:///sha-256;") && $0.contains(" true ") }.count == 706)
     }
 
+    @Test("workers' tasks still queued when the caller is done do not keep the document alive")
+    func queuedTasksDoNotKeepThePreparation() throws {
+        let held = DispatchQueue(label: "held workers")
+        held.suspend()
+        weak var gone: EventPreparation?
+        do {
+            let preparation = try Self.preparation(Self.document(count: 2 * EventPreparation.chunkSize), queue: held)
+            gone = preparation
+            _ = try (0..<preparation.chunkCount).map { try preparation.chunk($0) }
+        }
+        // Both tasks are still queued, yet the preparation, its document and its events are freed.
+        #expect(gone == nil)
+        held.resume()
+        held.sync {}
+    }
+
     @Test("a chunk the caller prepares itself still reports an event that is not valid JSON")
     func callerPreparedChunkReportsInvalidJSON() throws {
         var text = String(decoding: Self.document(count: EventPreparation.chunkSize + 5), as: UTF8.self)

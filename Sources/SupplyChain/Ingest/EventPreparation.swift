@@ -53,6 +53,9 @@ final class EventPreparation: @unchecked Sendable {
     private let unparsable: UnsafeMutableBufferPointer<Bool>
     /// The first chunk that no thread has claimed yet: chunks are claimed in order.
     private let unclaimed = Atomic<Int>(0)
+    /// The workers' tasks, some of which may find every chunk claimed and still be queued when
+    /// the caller has taken the last chunk; the release methods wait for them.
+    private let tasks = DispatchGroup()
 
     /// Starts preparing `events`; ``chunk(_:)`` returns each chunk when it is ready.
     ///
@@ -81,9 +84,11 @@ final class EventPreparation: @unchecked Sendable {
         unparsable.initialize(repeating: false)
         ready = (0..<chunks).map { _ in DispatchSemaphore(value: 0) }
         // One task per chunk, each preparing the first chunk still unclaimed; a task that finds
-        // every chunk claimed (some by the caller) has nothing to do.
+        // every chunk claimed (some by the caller) has nothing to do. The tasks do not keep the
+        // preparation alive: one that runs after the caller is done with it finds it gone.
         for _ in 0..<chunks {
-            queue.async {
+            queue.async(group: tasks) { [weak self] in
+                guard let self else { return }
                 let chunk = self.unclaimed.wrappingAdd(1, ordering: .relaxed).oldValue
                 if chunk < chunks { self.prepare(chunk) }
             }
@@ -119,11 +124,20 @@ final class EventPreparation: @unchecked Sendable {
     ///
     /// As with ``release()``, call it after every chunk has been taken.
     ///
-    /// - Parameter group: Entered until the events are freed, so the caller can wait for them.
+    /// - Parameter group: Entered until the events are freed and the workers' tasks are done, so
+    ///   the caller can wait for them.
     func releaseInBackground(group: DispatchGroup) {
         for chunk in 0..<chunkCount {
             DispatchQueue.global().async(group: group) { self.free(chunk) }
         }
+        group.enter()
+        tasks.notify(queue: .global()) { group.leave() }
+    }
+
+    /// Waits until no worker task is queued or running: a task that finds every chunk claimed
+    /// may still be queued when the caller has taken the last chunk, or stopped at a bad one.
+    func waitForWorkers() {
+        tasks.wait()
     }
 
     /// The prepared events of a chunk, waiting until it is ready; a chunk may be asked for again.
@@ -172,6 +186,7 @@ final class EventPreparation: @unchecked Sendable {
     /// pool waits here for a chunk still queued behind it.
     func release() {
         _ = Parallel.map(chunkCount) { free($0) }
+        waitForWorkers()
     }
 
     /// Frees the prepared events of one chunk, once it is ready.

@@ -492,6 +492,8 @@ public enum EPCISDocumentCheck {
     public static func check(_ bytes: [UInt8]) throws -> Result {
         let document = try SubmissionDocument.read(bytes)
         let preparation = EventPreparation(events: document.events, namespaces: document.namespaces, sealing: nil)
+        // No worker is left behind holding the document, even when a chunk does not parse.
+        defer { preparation.waitForWorkers() }
         var ids: [String] = []
         var problems: [SupplyChainError.Problem] = []
         for chunk in 0..<preparation.chunkCount {
