@@ -75,13 +75,20 @@ extension MerkleTreeTests {
         }
     }
 
-    /// Random leaves of random lengths, hashed.
+    /// Distinct random leaves of random lengths (the empty leaf among them at most once), hashed.
+    ///
+    /// Distinct, because two equal neighbours make a proof for one leaf a valid proof for the
+    /// other, which the mutation tests would then wrongly expect to fail.
     static func randomLeafHashes(count: Int, using generator: inout SeededGenerator) -> [SHA256Digest] {
-        (0..<count).map { _ in
+        var seen: Set<SHA256Digest> = []
+        var hashes: [SHA256Digest] = []
+        while hashes.count < count {
             let length = Int.random(in: 0...40, using: &generator)
             let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
-            return MerkleTree.leafHash(bytes)
+            let hash = MerkleTree.leafHash(bytes)
+            if seen.insert(hash).inserted { hashes.append(hash) }
         }
+        return hashes
     }
 
     /// A digest with one bit flipped.
