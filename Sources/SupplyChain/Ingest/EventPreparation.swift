@@ -27,9 +27,9 @@ struct PreparedEvent: Sendable {
 ///
 /// The workers and the caller share the chunks: each chunk is prepared by whoever claims it
 /// first, in document order, so a caller that asks for a chunk no worker has begun prepares it
-/// itself instead of waiting. A stream of documents, whose next document is prepared on one
-/// thread while the caller checks and writes the current one, thus keeps both cores busy however
-/// the work divides between the two.
+/// itself instead of waiting. In a stream of documents, whose next document is prepared on one
+/// thread while the caller checks and writes the current one, the caller thus works on a
+/// document whose preparation fell behind rather than idling.
 final class EventPreparation: @unchecked Sendable {
     // Safety: each chunk's slot is written once, by the thread that claimed the chunk, before its
     // semaphore is signalled, and read by the caller only after waiting on that semaphore.

@@ -232,9 +232,9 @@ extension SupplyChainLedger {
     /// `key`, as ``importSubmission(_:actor:key:dryRun:progress:)`` imports one.
     ///
     /// The next document's events are parsed, hashed and sealed on a second thread while the
-    /// current one is checked and written, so on two cores both stay busy; each document is still checked against
-    /// the ledger with all the documents before it written, so a document may use the lots the
-    /// ones before it made. At most two documents are read and prepared at a time; each one's
+    /// current one is checked and written; each document is still checked against the ledger
+    /// with all the documents before it written, so a document may use the lots the ones before
+    /// it made. At most two documents are read and prepared at a time; each one's
     /// prepared events are freed on the pool once it is done, and all of them before this returns.
     ///
     /// Stops at the first document that fails: the documents before it stay imported, and none

@@ -36,23 +36,13 @@ struct FieldReader {
     }
 
     /// The JSON pointer of the value.
-    var path: String {
-        switch (key, index >= 0) {
-        case (nil, false): base
-        case (nil, true): Self.joined(base, String(index))
-        case (let key?, false): Self.joined(base, Self.escaped(key))
-        case (let key?, true): Self.joined(base, Self.escaped(key), String(index))
-        }
-    }
+    var path: String { spelled(then: nil) }
 
-    func pointer(_ member: String) -> String {
-        let token = Self.escaped(member)
-        return switch (key, index >= 0) {
-        case (nil, false): Self.joined(base, token)
-        case (nil, true): Self.joined(base, String(index), token)
-        case (let key?, false): Self.joined(base, Self.escaped(key), token)
-        case (let key?, true): Self.joined(base, Self.escaped(key), String(index), token)
-        }
+    func pointer(_ member: String) -> String { spelled(then: Self.escaped(member)) }
+
+    /// ``base``, then the member ``key``, the ``index`` and `last`, those that are given.
+    private func spelled(then last: String?) -> String {
+        Self.joined(base, key.map(Self.escaped), index >= 0 ? String(index) : nil, last)
     }
 
     /// A member name as a JSON pointer token (RFC 6901: `~` as `~0`, `/` as `~1`).
@@ -61,28 +51,22 @@ struct FieldReader {
         return key.replacing("~", with: "~0").replacing("/", with: "~1")
     }
 
-    /// `base/first`, `base/first/second` or `base/first/second/third`, written straight into one
+    /// `base` and the tokens that are given, each after a slash, written straight into one
     /// allocation.
-    private static func joined(
-        _ base: String,
-        _ first: String,
-        _ second: String? = nil,
-        _ third: String? = nil
-    )
-        -> String
-    {
-        var parts = (base, first, second ?? "", third ?? "")
-        let count = third != nil ? 3 : second != nil ? 2 : 1
+    private static func joined(_ base: String, _ first: String?, _ second: String?, _ third: String?) -> String {
+        guard first != nil || second != nil || third != nil else { return base }
+        var parts = (base, first ?? "", second ?? "", third ?? "")
         return parts.0.withUTF8 { base in
-            parts.1.withUTF8 { first in
-                parts.2.withUTF8 { second in
-                    parts.3.withUTF8 { third in
+            parts.1.withUTF8 { firstBytes in
+                parts.2.withUTF8 { secondBytes in
+                    parts.3.withUTF8 { thirdBytes in
                         let total =
-                            base.count + 1 + first.count + (count > 1 ? 1 + second.count : 0)
-                            + (count > 2 ? 1 + third.count : 0)
+                            base.count + (first != nil ? 1 + firstBytes.count : 0)
+                            + (second != nil ? 1 + secondBytes.count : 0) + (third != nil ? 1 + thirdBytes.count : 0)
                         return String(unsafeUninitializedCapacity: total) { text in
                             var position = 0
-                            func put(_ bytes: UnsafeBufferPointer<UInt8>, slash: Bool) {
+                            func put(_ bytes: UnsafeBufferPointer<UInt8>, present: Bool = true, slash: Bool = true) {
+                                guard present else { return }
                                 if slash {
                                     text[position] = UInt8(ascii: "/")
                                     position += 1
@@ -92,9 +76,9 @@ struct FieldReader {
                                 position += bytes.count
                             }
                             put(base, slash: false)
-                            put(first, slash: true)
-                            if count > 1 { put(second, slash: true) }
-                            if count > 2 { put(third, slash: true) }
+                            put(firstBytes, present: first != nil)
+                            put(secondBytes, present: second != nil)
+                            put(thirdBytes, present: third != nil)
                             return position
                         }
                     }
