@@ -757,9 +757,7 @@ extension Rules {
                     eventID: event.eventID
                 )
                 edges.append(edge)
-                let value = edge.canonicalBytes
-                store.put(.edgesUp, IndexKey.edge(id, inputID, sequence), value)
-                store.put(.edgesDown, IndexKey.edge(inputID, id, sequence), value)
+                store.addEdge(output: id, input: inputID, sequence: sequence, value: edge.canonicalBytes)
             }
             store.put(.lineage, IndexKey.text(id), LotCard(lot: outputs[index], inputs: edges).encoded)
             putLot(outputs[index])

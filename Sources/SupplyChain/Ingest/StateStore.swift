@@ -124,6 +124,10 @@ struct StateStore: Sendable {
     private var lots: [TextKey: Lot] = [:]
     /// Holdings written by the batch; `nil` for a row deleted (nothing held).
     private var holdings: [HoldingKey: ExactDecimal?] = [:]
+    /// Lineage edges added by the batch, each way, encoded as they are written: a batch adds
+    /// edges and never reads its own back, so they need no look-up.
+    private var edgesUp = EncodedRows()
+    private var edgesDown = EncodedRows()
     /// When set, storage is never read: the overlay is the whole state.
     let complete: Bool
     let tables: [IndexTable: Table]
@@ -146,11 +150,13 @@ struct StateStore: Sendable {
 
     mutating func put(_ table: IndexTable, _ key: [UInt8], _ value: [UInt8]) {
         precondition(table != .lots && table != .holdings, "lots and holdings are written decoded")
+        precondition(table != .edgesUp && table != .edgesDown, "lineage edges are added with addEdge")
         pending[table, default: [:]][RowKey(key)] = .some(value)
     }
 
     mutating func delete(_ table: IndexTable, _ key: [UInt8]) {
         precondition(table != .lots && table != .holdings, "lots and holdings are written decoded")
+        precondition(table != .edgesUp && table != .edgesDown, "lineage edges are only added")
         pending[table, default: [:]][RowKey(key)] = .some(nil)
     }
 
@@ -169,7 +175,7 @@ struct StateStore: Sendable {
     mutating func reserveCapacity(events: Int) {
         lots.reserveCapacity(events)
         holdings.reserveCapacity(events)
-        for table in [IndexTable.events, .eventIDs, .edgesUp, .edgesDown, .lineage, .processes] {
+        for table in [IndexTable.events, .eventIDs, .lineage, .processes] {
             pending[table, default: [:]].reserveCapacity(events)
         }
     }
@@ -197,6 +203,16 @@ struct StateStore: Sendable {
     /// Sets a holding; a quantity that is not positive deletes the row.
     mutating func setHolding(_ lot: String, _ actor: String, _ kg: ExactDecimal) {
         holdings[HoldingKey(lot: lot, actor: actor)] = kg.isPositive ? kg : nil as ExactDecimal?
+    }
+
+    // MARK: Lineage edges
+
+    /// Adds the edge by which `output` was made from `input` in the entry `sequence`, both ways:
+    /// `output` ‖ 0 ‖ `input` ‖ 0 ‖ BE64(`sequence`) in `sc.edges.up` and the reverse in
+    /// `sc.edges.down`, each with the edge's canonical JSON.
+    mutating func addEdge(output: String, input: String, sequence: UInt64, value: [UInt8]) {
+        edgesUp.append(edgeKey: output, input, sequence, value: value)
+        edgesDown.append(edgeKey: input, output, sequence, value: value)
     }
 
     // MARK: Ranges and writing
@@ -245,9 +261,14 @@ struct StateStore: Sendable {
         case .holdings:
             encoded.reserve(rows: holdings.count, bytes: holdings.count * 96)
             for (key, kg) in holdings { encoded.append(key: key.lot, key.actor, value: kg?.description) }
+        case .edgesUp:
+            encoded = edgesUp
+        case .edgesDown:
+            encoded = edgesDown
         case .meta:
             // Every batch that writes a row records the layout it wrote in.
-            if !lots.isEmpty || !holdings.isEmpty || pending.values.contains(where: { !$0.isEmpty }) {
+            if !lots.isEmpty || !holdings.isEmpty || !edgesUp.isEmpty || pending.values.contains(where: { !$0.isEmpty })
+            {
                 encoded.append(key: IndexTable.layoutKey, value: Array(IndexTable.layout.utf8))
             }
         default:
@@ -315,6 +336,8 @@ struct EncodedRows {
     private var bytes: [UInt8] = []
     private var rows: [Row] = []
 
+    var isEmpty: Bool { rows.isEmpty }
+
     mutating func reserve(rows count: Int, bytes size: Int) {
         rows.reserveCapacity(count)
         bytes.reserveCapacity(size)
@@ -331,6 +354,17 @@ struct EncodedRows {
     mutating func append(key: String, value: [UInt8]) {
         let keyStart = bytes.count
         bytes.appendUTF8(key)
+        appendValue(value, keyStart: keyStart)
+    }
+
+    /// Adds a row with an edge key (`first` ‖ 0 ‖ `second` ‖ 0 ‖ BE64(`sequence`)).
+    mutating func append(edgeKey first: String, _ second: String, _ sequence: UInt64, value: [UInt8]) {
+        let keyStart = bytes.count
+        bytes.appendUTF8(first)
+        bytes.append(0)
+        bytes.appendUTF8(second)
+        bytes.append(0)
+        withUnsafeBytes(of: sequence.bigEndian) { bytes.append(contentsOf: $0) }
         appendValue(value, keyStart: keyStart)
     }
 
@@ -365,7 +399,7 @@ struct EncodedRows {
         )
     }
 
-    /// Puts the rows in LMDB's key order (keys are unique).
+    /// Puts the rows in LMDB's key order; of a key added more than once, the last row stays.
     ///
     /// The keys of a table share a long prefix (`urn:epc:class:lgtin:…`, `ni:///sha-256;`), so
     /// each row first gets the eight bytes after the prefix all its keys share, as an integer: most
@@ -400,11 +434,21 @@ struct EncodedRows {
                 }
                 keyed.append((head, row))
             }
+            // A key added twice sorts in the order added, and the last one written stays.
             keyed.sort { lhs, rhs in
                 if lhs.head != rhs.head { return lhs.head < rhs.head }
-                return RowKey.precedes(key(lhs.row), key(rhs.row))
+                let order = RowKey.order(key(lhs.row), key(rhs.row))
+                return order < 0 || (order == 0 && lhs.row.keyStart < rhs.row.keyStart)
             }
-            for index in keyed.indices { rows[index] = keyed[index].row }
+            rows.removeAll(keepingCapacity: true)
+            for index in keyed.indices {
+                if index + 1 < keyed.count, keyed[index].head == keyed[index + 1].head,
+                    RowKey.order(key(keyed[index].row), key(keyed[index + 1].row)) == 0
+                {
+                    continue
+                }
+                rows.append(keyed[index].row)
+            }
         }
         self.rows = rows
     }
@@ -498,20 +542,26 @@ struct RowKey: Hashable, Comparable, Sendable {
     }
 
     static func precedes(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Bool {
+        order(left, right) < 0
+    }
+
+    /// Negative when `left` comes first in LMDB's key order, zero when the keys are equal,
+    /// positive when `right` comes first.
+    static func order(_ left: UnsafeRawBufferPointer, _ right: UnsafeRawBufferPointer) -> Int {
         let common = min(left.count, right.count)
         var index = 0
         // Eight bytes at a time: keys of one table often share a long prefix.
         while index + 8 <= common {
             let a = UInt64(bigEndian: left.loadUnaligned(fromByteOffset: index, as: UInt64.self))
             let b = UInt64(bigEndian: right.loadUnaligned(fromByteOffset: index, as: UInt64.self))
-            if a != b { return a < b }
+            if a != b { return a < b ? -1 : 1 }
             index += 8
         }
         while index < common {
-            if left[index] != right[index] { return left[index] < right[index] }
+            if left[index] != right[index] { return left[index] < right[index] ? -1 : 1 }
             index += 1
         }
-        return left.count < right.count
+        return left.count - right.count
     }
 }
 
@@ -553,18 +603,6 @@ enum IndexKey {
         key.appendUTF8(first)
         key.append(0)
         key.appendUTF8(second)
-        return key
-    }
-
-    /// `first` ‖ 0 ‖ `second` ‖ 0 ‖ BE64(`sequence`), in one allocation.
-    static func edge(_ first: String, _ second: String, _ sequence: UInt64) -> [UInt8] {
-        var key: [UInt8] = []
-        key.reserveCapacity(first.utf8.count + second.utf8.count + 10)
-        key.appendUTF8(first)
-        key.append(0)
-        key.appendUTF8(second)
-        key.append(0)
-        withUnsafeBytes(of: sequence.bigEndian) { key.append(contentsOf: $0) }
         return key
     }
 
