@@ -1,3 +1,4 @@
+import Dispatch
 public import LedgerCore
 public import LedgerCrypto
 import LedgerStorage
@@ -118,13 +119,18 @@ public final class SupplyChainLedger: Sendable {
     ///
     /// `prepare` gets the rules over the snapshot and the sequence number the batch's first entry
     /// will have, and returns the drafts (or throws with the problems found).
+    ///
+    /// Given a group, the batch's drafts and index overlay are freed on the pool once written,
+    /// and the group is entered until they are: an import of many documents frees one document's
+    /// tens of thousands of rows while it checks the next.
     func commit<R>(
         dryRun: Bool = false,
+        freeing group: DispatchGroup? = nil,
         _ prepare: (inout Rules, _ firstSequence: UInt64, borrowing ReadTransaction) throws -> ([EntryDraft], R)
     ) throws -> (AppendReceipt?, R) {
         if let outdatedIndexes { throw outdatedIndexes }
         for _ in 0..<8 {
-            let (drafts, result, rules, size) = try ledger.read { txn, size in
+            var (drafts, result, rules, size) = try ledger.read { txn, size in
                 var rules = Rules(store: StateStore(tables: tables))
                 let (drafts, result) = try prepare(&rules, size, txn)
                 return (drafts, result, rules, size)
@@ -133,6 +139,13 @@ public final class SupplyChainLedger: Sendable {
             do {
                 let receipt = try ledger.append(drafts, expectedSize: size) { txn, _ in
                     try rules.store.flush(into: txn)
+                }
+                if let group {
+                    // Moved out of the locals, so that the task holds the only references.
+                    let written = WrittenBatch(drafts: drafts, rules: rules)
+                    drafts = []
+                    rules = Rules(store: StateStore(tables: [:]))
+                    DispatchQueue.global().async(group: group) { withExtendedLifetime(written) {} }
                 }
                 return (receipt, result)
             } catch let error as LedgerError where error.code == .conflict {
@@ -143,6 +156,13 @@ public final class SupplyChainLedger: Sendable {
             code: .ledger,
             message: "the ledger kept changing while the batch was prepared; try again"
         )
+    }
+
+    /// A written batch's drafts and index overlay, handed to the pool to be freed.
+    private struct WrittenBatch: @unchecked Sendable {
+        // Only the freeing task touches them once the batch is written.
+        let drafts: [EntryDraft]
+        let rules: Rules
     }
 
     /// The receipt of a master-data append, which always writes one entry.

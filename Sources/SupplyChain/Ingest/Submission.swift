@@ -327,7 +327,10 @@ extension SupplyChainLedger {
         let preparation = pending.preparation
         let documentHash = pending.documentHash
         let origin = ledger.origin
-        let (receipt, report) = try commit(dryRun: dryRun) { rules, first, txn -> ([EntryDraft], ImportReport) in
+        let (receipt, report) = try commit(
+            dryRun: dryRun,
+            freeing: group
+        ) { rules, first, txn -> ([EntryDraft], ImportReport) in
             guard let actor = try rules.actor(actorID, txn) else {
                 throw SupplyChainError(
                     code: .notFound,
