@@ -39,6 +39,51 @@ struct PartyReference: Sendable, Hashable {
     var pointer: String
 }
 
+/// An object's members in CellTrace's namespace, by local name, with each key as spelled.
+///
+/// An event has a handful, with short local names (`electricity`, `lifeCycleStage`), and the
+/// rules look each one up a few times: a scan compares them at less cost than hashing the name.
+/// Of two members with one local name (two prefixes bound to the namespace), the one added last
+/// is found.
+struct ExtensionMembers: Sendable {
+    private var members: [(localName: String, key: String, value: JSONValue)] = []
+
+    var isEmpty: Bool { members.isEmpty }
+
+    mutating func reserveCapacity(_ count: Int) { members.reserveCapacity(count) }
+
+    mutating func add(_ localName: String, key: String, value: JSONValue) {
+        members.append((localName, key, value))
+    }
+
+    /// The member with this local name, or `nil`.
+    subscript(localName: String) -> (key: String, value: JSONValue)? {
+        for index in members.indices.reversed() where members[index].localName == localName {
+            return (members[index].key, members[index].value)
+        }
+        return nil
+    }
+
+    /// Whether two members have the same local name.
+    var hasRepeatedNames: Bool {
+        if members.count <= 16 {
+            for index in members.indices.dropFirst()
+            where members[..<index].contains(where: { $0.localName == members[index].localName }) {
+                return true
+            }
+            return false
+        }
+        return Set(members.map(\.localName)).count != members.count
+    }
+
+    /// Each local name's key as spelled (the last one added, for a repeated name).
+    var keys: [String: String] {
+        var keys: [String: String] = [:]
+        for member in members { keys[member.localName] = member.key }
+        return keys
+    }
+}
+
 /// An EPCIS event as CellTrace reads it: the JSON with its shape checked, and the fields the
 /// supply-chain rules use pulled out and normalised.
 struct EPCISEvent: Sendable {
@@ -70,9 +115,9 @@ struct EPCISEvent: Sendable {
     /// The namespaces in force for the event, for reading extension fields.
     var namespaces: EPCISNamespaces
     /// The event's members in CellTrace's namespace, by local name, with the key as spelled.
-    var extensions: [String: (key: String, value: JSONValue)] = [:]
+    var extensions = ExtensionMembers()
     /// The members of its `ilmd` in CellTrace's namespace, read with the event.
-    var ilmdExtensions: [String: (key: String, value: JSONValue)] = [:]
+    var ilmdExtensions = ExtensionMembers()
 
     /// An extension member of the event (`ct:electricity`), whatever prefix the document bound to
     /// CellTrace's namespace.
@@ -81,23 +126,20 @@ struct EPCISEvent: Sendable {
     }
 
     /// The members of `object` in CellTrace's namespace, by local name (read once per object).
-    static func extensionMembers(
-        of object: JSONValue,
-        namespaces: EPCISNamespaces
-    ) -> [String: (key: String, value: JSONValue)] {
-        var result: [String: (key: String, value: JSONValue)] = [:]
+    static func extensionMembers(of object: JSONValue, namespaces: EPCISNamespaces) -> ExtensionMembers {
+        var result = ExtensionMembers()
         for (key, value) in object.objectValue ?? [:] where key.utf8.contains(0x3a) {
             // The common spelling, a prefix bound to exactly the namespace followed by an ASCII
             // local name, needs no expanded string.
             if let (iri, localName) = namespaces.expansion(ofKey: key), iri == CellTraceNamespace.iri,
                 localName.utf8.first.map({ $0 < 0x80 }) ?? true
             {
-                result[String(localName)] = (key, value)
+                result.add(String(localName), key: key, value: value)
                 continue
             }
             let expanded = namespaces.expand(key)
             if expanded.hasPrefix(CellTraceNamespace.iri) {
-                result[String(expanded.dropFirst(CellTraceNamespace.iri.count))] = (key, value)
+                result.add(String(expanded.dropFirst(CellTraceNamespace.iri.count)), key: key, value: value)
             }
         }
         return result
@@ -111,8 +153,8 @@ struct EPCISEvent: Sendable {
     static func extensionMembers(
         _ prefixed: [(key: String, value: JSONValue)],
         namespaces: EPCISNamespaces
-    ) -> [String: (key: String, value: JSONValue)]? {
-        var result: [String: (key: String, value: JSONValue)] = [:]
+    ) -> ExtensionMembers? {
+        var result = ExtensionMembers()
         guard !prefixed.isEmpty else { return result }
         result.reserveCapacity(prefixed.count)
         for (key, value) in prefixed {
@@ -126,9 +168,9 @@ struct EPCISEvent: Sendable {
                 guard expanded.hasPrefix(CellTraceNamespace.iri) else { continue }
                 localName = String(expanded.dropFirst(CellTraceNamespace.iri.count))
             }
-            guard result.updateValue((key, value), forKey: localName) == nil else { return nil }
+            result.add(localName, key: key, value: value)
         }
-        return result
+        return result.hasRepeatedNames ? nil : result
     }
 
     /// The pointer of an extension member as it is spelled in the event.

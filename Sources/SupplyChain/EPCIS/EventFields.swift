@@ -47,7 +47,7 @@ public struct EventFields: Sendable {
         inputs = elements(event.inputs)
         outputs = elements(event.outputs)
         quantities = elements(event.quantities)
-        extensionKeys = event.extensions.mapValues(\.key)
+        extensionKeys = event.extensions.keys
     }
 
     /// The pointer of a CellTrace extension member (`electricity` → `/ct:electricity`, whatever
