@@ -28,6 +28,13 @@ func processCPUSeconds() -> Double {
     return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
 }
 
+/// CPU time of the calling thread (user and system), in seconds.
+func threadCPUSeconds() -> Double {
+    var now = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &now)
+    return Double(now.tv_sec) + Double(now.tv_nsec) / 1e9
+}
+
 func mkdirAll(_ path: String) {
     _ = system("mkdir -p '\(path)'")
 }
