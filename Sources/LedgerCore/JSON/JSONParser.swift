@@ -317,13 +317,32 @@ struct JSONParser {
         if keys.isEmpty { keys = Array(repeating: nil, count: 64) }
         offset = end + 1
         if var cached = keys[slot], cached.utf8.count == text.count,
-            cached.withUTF8({ $0.elementsEqual(text) })
+            cached.withUTF8({ Self.sameBytes($0, text) })
         {
             return cached
         }
         let key = String(decoding: text, as: UTF8.self)
         keys[slot] = key
         return key
+    }
+
+    /// Whether two buffers of the same length hold the same bytes, compared eight at a time.
+    private static func sameBytes(_ left: UnsafeBufferPointer<UInt8>, _ right: UnsafeBufferPointer<UInt8>) -> Bool {
+        let (a, b) = (UnsafeRawBufferPointer(left), UnsafeRawBufferPointer(right))
+        var index = 0
+        while index + 8 <= a.count {
+            if a.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+                != b.loadUnaligned(fromByteOffset: index, as: UInt64.self)
+            {
+                return false
+            }
+            index += 8
+        }
+        while index < a.count {
+            if a[index] != b[index] { return false }
+            index += 1
+        }
+        return true
     }
 
     /// Parses a string starting at its opening quote.
