@@ -64,9 +64,7 @@ struct CanonicalOutput: ~Copyable {
 
     /// Appends a string's UTF-8 as it is, without quoting or escaping.
     mutating func append(utf8 string: String) {
-        if string.utf8.withContiguousStorageIfAvailable({ append($0) }) == nil {
-            Array(string.utf8).withUnsafeBufferPointer { append($0) }
-        }
+        string.withUTF8Bytes { append($0) }
     }
 
     /// Appends bytes as lower-case hexadecimal digits, two per byte.

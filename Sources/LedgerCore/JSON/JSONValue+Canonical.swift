@@ -291,10 +291,7 @@ extension JSONValue {
     /// - Parameter key: An object key.
     /// - Returns: The comparison prefix.
     static func sortPrefix(of key: String) -> UInt64 {
-        if let prefix = key.utf8.withContiguousStorageIfAvailable(sortPrefix(utf8:)) {
-            return prefix
-        }
-        return Array(key.utf8).withUnsafeBufferPointer(sortPrefix(utf8:))
+        key.withUTF8Bytes(sortPrefix(utf8:))
     }
 
     /// ``sortPrefix(of:)`` of a key's UTF-8.
@@ -340,17 +337,8 @@ extension JSONValue {
     ///   - rhs: Another key.
     /// - Returns: `true` when `lhs` sorts strictly before `rhs`.
     static func keyPrecedes(_ lhs: String, _ rhs: String) -> Bool {
-        // Native strings store contiguous UTF-8; bridged or shared ones are copied first.
-        let contiguous = lhs.utf8.withContiguousStorageIfAvailable { left in
-            rhs.utf8.withContiguousStorageIfAvailable { right in
-                utf8Precedes(left, right)
-            }
-        }
-        if let result = contiguous ?? nil {
-            return result
-        }
-        return Array(lhs.utf8).withUnsafeBufferPointer { left in
-            Array(rhs.utf8).withUnsafeBufferPointer { right in
+        lhs.withUTF8Bytes { left in
+            rhs.withUTF8Bytes { right in
                 utf8Precedes(left, right)
             }
         }
@@ -389,9 +377,7 @@ extension JSONValue {
     ///   - buffer: The buffer to append UTF-8 bytes to.
     static func writeCanonical(string: String, into buffer: inout CanonicalOutput) {
         buffer.append(UInt8(ascii: "\""))
-        if string.utf8.withContiguousStorageIfAvailable({ writeEscaped($0, into: &buffer) }) == nil {
-            Array(string.utf8).withUnsafeBufferPointer { writeEscaped($0, into: &buffer) }
-        }
+        string.withUTF8Bytes { writeEscaped($0, into: &buffer) }
         buffer.append(UInt8(ascii: "\""))
     }
 

@@ -270,9 +270,7 @@ public struct Entry: Sendable, Hashable {
             tail.write(#","time":""#)
             tail.write(timeText)
             tail.write(#"","type":""#)
-            if type.utf8.withContiguousStorageIfAvailable({ tail.write($0) }) == nil {
-                Array(type.utf8).withUnsafeBufferPointer { tail.write($0) }
-            }
+            type.withUTF8Bytes { tail.write($0) }
             tail.write(#"","v":1}"#)
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: buffer[..<tail.count]))
         }

@@ -136,8 +136,7 @@ public struct EPCISNamespaces: Sendable, Hashable {
 
     /// The IRI of the prefix of `text` and the text after the colon, when the prefix is declared.
     private func lookUp(_ text: String) -> (iri: String, rest: Substring)? {
-        let found =
-            text.utf8.withContiguousStorageIfAvailable { prefixIndex(in: $0) } ?? prefixIndex(in: Array(text.utf8))
+        let found = text.withUTF8Bytes { prefixIndex(in: $0) }
         guard let (entry, colon) = found else { return nil }
         let utf8 = text.utf8
         return (table[entry].iri, text[utf8.index(utf8.startIndex, offsetBy: colon + 1)...])

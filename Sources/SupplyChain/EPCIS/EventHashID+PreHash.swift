@@ -1,3 +1,5 @@
+import LedgerCore
+
 // Writing the pre-hash string from the element tree, as the reference implementation's
 // hash_generator.py does: first the elements of the canonical property order (each group of equal
 // names sorted), then everything else (extensions, ILMD, the bizTransaction, source and destination
@@ -29,7 +31,7 @@ extension EventHashID {
 
         /// The known name `name` is, or ``other``.
         init(_ name: String) {
-            self = name.utf8.withContiguousStorageIfAvailable(Self.lookUp) ?? Self.lookUp(Array(name.utf8))
+            self = name.withUTF8Bytes(Self.lookUp)
         }
 
         private static func lookUp(_ bytes: some RandomAccessCollection<UInt8>) -> Name {
@@ -291,6 +293,11 @@ extension EventHashID {
         }
 
         /// Appends the UTF-8 of a string to the pre-hash string.
+        mutating func appendUTF8(_ string: String) {
+            string.withUTF8Bytes { out.append(contentsOf: $0) }
+        }
+
+        /// Appends the UTF-8 of a substring to the pre-hash string.
         mutating func appendUTF8(_ string: some StringProtocol) {
             if string.utf8.withContiguousStorageIfAvailable({ out.append(contentsOf: $0) }) == nil {
                 out.append(contentsOf: string.utf8)
@@ -313,9 +320,7 @@ extension EventHashID {
         /// Loads the trimmed UTF-8 of `string` into `value`; returns whether anything is left.
         private mutating func loadTrimmed(_ string: String) -> Bool {
             value.removeAll(keepingCapacity: true)
-            if string.utf8.withContiguousStorageIfAvailable({ value.append(contentsOf: $0) }) == nil {
-                value.append(contentsOf: string.utf8)
-            }
+            string.withUTF8Bytes { value.append(contentsOf: $0) }
             if let first = value.first, let last = value.last, Self.mayBeSpace(first) || Self.mayBeSpace(last) {
                 EventHashID.strip(&value)
             }

@@ -223,8 +223,7 @@ extension EventHashID {
     /// - Returns: The replacing IRI, or `nil` to keep the value.
     static func bareValue(_ value: String, candidates: [String]) -> String? {
         guard !candidates.isEmpty else { return nil }
-        return value.utf8.withContiguousStorageIfAvailable { bareValue($0, candidates: candidates) }
-            ?? bareValue(Array(value.utf8), candidates: candidates)
+        return value.withUTF8Bytes { bareValue($0, candidates: candidates) }
     }
 
     private static func bareValue(_ value: some RandomAccessCollection<UInt8>, candidates: [String]) -> String? {

@@ -498,10 +498,7 @@ enum KeyDigest {
     }
 
     static func of(_ text: String) -> UInt64 {
-        if let digest = text.utf8.withContiguousStorageIfAvailable({ of(UnsafeRawBufferPointer($0)) }) {
-            return digest
-        }
-        return Array(text.utf8).withUnsafeBytes { of($0) }
+        text.withUTF8Bytes { of(UnsafeRawBufferPointer($0)) }
     }
 }
 
@@ -618,8 +615,6 @@ enum IndexKey {
 extension [UInt8] {
     /// Appends a string's UTF-8 in one copy.
     mutating func appendUTF8(_ text: String) {
-        if text.utf8.withContiguousStorageIfAvailable({ append(contentsOf: $0) }) == nil {
-            append(contentsOf: Array(text.utf8))
-        }
+        text.withUTF8Bytes { append(contentsOf: $0) }
     }
 }

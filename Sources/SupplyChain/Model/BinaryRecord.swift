@@ -1,3 +1,5 @@
+import LedgerCore
+
 /// A compact binary encoding for the index rows that provenance and carbon queries read on every
 /// lot of a lineage (`sc.lineage`, `sc.processes`).
 ///
@@ -28,8 +30,7 @@ struct BinaryWriter {
 
     /// The UTF-8 length (as `u16`, clamped) and at most 65,535 bytes of it, copied in one piece.
     mutating func string(_ value: String) {
-        var value = value
-        value.withUTF8 { utf8 in
+        value.withUTF8Bytes { utf8 in
             u16(utf8.count)
             bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8.prefix(Int(UInt16.max))))
         }
