@@ -366,6 +366,30 @@ import Testing
         #expect(deferred.elementMaxDepth == 128 - 3)
     }
 
+    @Test func stringsAreReadWhereverTheirSpecialBytesFallInAWord() throws {
+        // The parser and the skeleton scan strings eight bytes at a time; a quote, backslash,
+        // control character or non-ASCII byte at every offset of a word must still be seen.
+        let specials: [(json: String, text: String)] = [
+            (#"\""#, "\""), (#"\\"#, "\\"), (#"\n"#, "\n"), (#"\u0001"#, "\u{1}"), ("\u{E9}", "\u{E9}"),
+            ("\u{1F50B}", "\u{1F50B}"), ("", ""),
+        ]
+        for length in 0..<20 {
+            for special in specials {
+                let head = String(repeating: "a", count: length)
+                let tail = String(repeating: "b", count: 19 - length)
+                let json = #"{"\#(head)\#(special.json)\#(tail)":"\#(tail)\#(special.json)\#(head)"}"#
+                let key = head + special.text + tail
+                let value = tail + special.text + head
+                #expect(try JSONValue(parsing: Array(json.utf8)) == .object([key: .string(value)]))
+                // The same strings as deferred elements: each element's range ends where it should.
+                let document = Array(#"{"list":[\#(json) ,"\#(special.json)\#(tail)",1]}"#.utf8)
+                let deferred = try JSONValue.parsing(document, deferringElementsAt: ["list"])
+                let elements = try #require(deferred.elements).map { try JSONValue(parsing: document[$0]) }
+                #expect(elements == [.object([key: .string(value)]), .string(special.text + tail), 1])
+            }
+        }
+    }
+
     @Test func deferralFindsNoArrayWhereThePathIsNotAnArray() throws {
         let object = try JSONValue.parsing(
             Array(#"{"body":{"list":{"x":[1]}}}"#.utf8),

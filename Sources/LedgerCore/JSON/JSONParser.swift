@@ -122,6 +122,7 @@ struct JSONParser {
                 switch bytes[offset] {
                 case UInt8(ascii: "\""):
                     offset += 1
+                    skipPlainStringBytes()
                     while offset < bytes.count, bytes[offset] != UInt8(ascii: "\"") {
                         offset += bytes[offset] == UInt8(ascii: "\\") ? 2 : 1
                     }
@@ -155,6 +156,22 @@ struct JSONParser {
             skipWhitespace()
         }
         throw Self.error("unexpected end of input; expected ',' or ']' in array", at: offset)
+    }
+
+    /// Moves past string content eight bytes at a time while a word holds no quote and no
+    /// backslash (the "has zero byte" bit trick, exact for whether any byte matched); the byte
+    /// loop after it finds the end of the string.
+    private mutating func skipPlainStringBytes() {
+        guard let base = bytes.baseAddress else { return }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        while offset + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
+            let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+            let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+            if ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes) & highBits != 0 { return }
+            offset += 8
+        }
     }
 
     private mutating func parseDocument() throws -> JSONValue {
@@ -301,7 +318,7 @@ struct JSONParser {
     /// met before.
     private mutating func parseKey() throws -> String {
         let start = offset + 1
-        var end = start
+        var end = plainASCIIEnd(from: start)
         while end < bytes.count {
             let byte = bytes[end]
             if byte == UInt8(ascii: "\"") { break }
@@ -316,14 +333,38 @@ struct JSONParser {
         let slot = hash & 63
         if keys.isEmpty { keys = Array(repeating: nil, count: 64) }
         offset = end + 1
-        if var cached = keys[slot], cached.utf8.count == text.count,
-            cached.withUTF8({ Self.sameBytes($0, text) })
+        if let cached = keys[slot], cached.utf8.count == text.count,
+            cached.withUTF8Bytes({ Self.sameBytes($0, text) })
         {
             return cached
         }
         let key = String(decoding: text, as: UTF8.self)
         keys[slot] = key
         return key
+    }
+
+    /// The offset, from `start` on and eight bytes at a time, of the first word that holds a byte a
+    /// string's fast path stops at (a quote, a backslash, a control character or a non-ASCII
+    /// byte), or of the last bytes that do not fill a word; the byte loops go on from there.
+    ///
+    /// These are the classic "has zero byte" and "has less than" bit tricks, exact for whether
+    /// any byte of a word matched.
+    private func plainASCIIEnd(from start: Int) -> Int {
+        guard let base = bytes.baseAddress else { return start }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highBits: UInt64 = 0x8080_8080_8080_8080
+        var index = start
+        while index + 8 <= bytes.count {
+            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
+            let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
+            let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
+            let controls = (word &- ones &* 0x20) & ~word
+            let hasQuote = (quotes &- ones) & ~quotes
+            let hasBackslash = (backslashes &- ones) & ~backslashes
+            if (word | controls | hasQuote | hasBackslash) & highBits != 0 { return index }
+            index += 8
+        }
+        return index
     }
 
     /// Whether two buffers of the same length hold the same bytes, compared eight at a time.
@@ -350,6 +391,7 @@ struct JSONParser {
         offset += 1
         let start = offset
         // Fast path: printable ASCII without escapes is copied straight into the String.
+        offset = plainASCIIEnd(from: offset)
         while offset < bytes.count {
             let byte = bytes[offset]
             if byte == UInt8(ascii: "\"") {
