@@ -15,19 +15,30 @@ corpus="$out/corpus/json-parser"
 mkdir -p "$out" "$corpus"
 
 # The parser is compiled from source into the fuzz module: Sources/LedgerCore/JSON/*.swift need only
-# LedgerError from the rest of LedgerCore, so there is no package build to instrument.
-swiftc \
-    -sanitize=fuzzer,address \
-    -parse-as-library \
-    -O \
-    -swift-version 6 \
-    -enable-upcoming-feature ExistentialAny \
-    -enable-upcoming-feature MemberImportVisibility \
-    -enable-upcoming-feature InternalImportsByDefault \
+# LedgerError from the rest of LedgerCore, and LedgerCrypto's digest type for the commitments the
+# canonical writer puts in place of sealed values; LedgerCrypto is built first as a module of its own,
+# over OpenSSL, so there is no package build to instrument.
+swift_flags=(
+    -sanitize=fuzzer,address
+    -parse-as-library
+    -O
+    -swift-version 6
+    -enable-upcoming-feature ExistentialAny
+    -enable-upcoming-feature MemberImportVisibility
+    -enable-upcoming-feature InternalImportsByDefault
+    -package-name CellTrace
+    -I "$root/Sources/COpenSSL" -Xcc -fmodule-map-file="$root/Sources/COpenSSL/module.modulemap"
+    -I "$out"
+)
+swiftc "${swift_flags[@]}" -strict-memory-safety -module-name LedgerCrypto -wmo -c \
+    -o "$out/LedgerCrypto.o" -emit-module -emit-module-path "$out/LedgerCrypto.swiftmodule" \
+    "$root"/Sources/LedgerCrypto/*.swift
+swiftc "${swift_flags[@]}" \
     -module-name JSONParserFuzz \
     "$root/Fuzz/JSONParser/main.swift" \
     "$root"/Sources/LedgerCore/JSON/*.swift \
     "$root/Sources/LedgerCore/LedgerError.swift" \
+    "$out/LedgerCrypto.o" -lcrypto \
     -o "$out/json-parser"
 
 # Seed the corpus with the RFC 8785 reference inputs and outputs.
