@@ -1,7 +1,7 @@
 # CellTrace: `make demo` and `make test` do all the set-up on a fresh Debian machine with Swift.
 SWIFT ?= swift
 
-.PHONY: deps build demo test bench bench-count fuzz lint docs clean
+.PHONY: deps build demo test bench bench-count fuzz fuzz-smoke lint docs clean
 
 deps:
 	@scripts/ensure-deps.sh
@@ -32,6 +32,13 @@ fuzz: deps
 	Fuzz/run.sh
 	Fuzz/run-notes.sh all
 	Fuzz/run-epcis.sh
+
+# Builds every fuzz target and runs each for 15 s: a target that no longer builds or crashes at
+# once fails here (CI runs it) rather than when someone next runs `make fuzz`.
+fuzz-smoke: deps
+	SECONDS_TO_RUN=15 Fuzz/run.sh
+	SECONDS_TO_RUN=15 Fuzz/run-notes.sh all
+	SECONDS_TO_RUN=15 Fuzz/run-epcis.sh
 
 # Builds each library's DocC catalog offline; broken ``Symbol`` links fail the build.
 docs:
