@@ -59,6 +59,18 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
 }
 
 @Suite struct LedgerTests {
+    @Test func pointersSpellTheirTokensEscapedAndReadBack() throws {
+        let cases: [([String], String)] = [
+            ([], ""), ([""], "/"), (["inputQuantityList", "0", "quantity"], "/inputQuantityList/0/quantity"),
+            (["a/b", "~", "é", "x~/y"], "/a~1b/~0/é/x~0~1y"),
+            (["a very long member name of many bytes"], "/a very long member name of many bytes"),
+        ]
+        for (tokens, text) in cases {
+            #expect(JSONPointer(tokens: tokens).text == text)
+            #expect(try JSONPointer(text).tokens == tokens)
+        }
+    }
+
     @Test func appendChainsEntriesAndSignsACheckpoint() throws {
         try withTemporaryDirectory { path in
             let ledger = try Ledger.create(at: path + "/l", origin: "test.celltrace.local/a", options: testOptions)

@@ -298,9 +298,7 @@ public struct EntryDraft: Sendable, Hashable {
     /// ``canonicalOpenings(_:)`` of sealed values, written into `output` (emptied first).
     private static func canonicalOpenings(_ openings: [SealedValue], into output: inout CanonicalOutput) -> [UInt8] {
         // RFC 8785 orders members by the UTF-16 code units of their keys.
-        let order = openings.indices.sorted {
-            openings[$0].pointer.utf16.lexicographicallyPrecedes(openings[$1].pointer.utf16)
-        }
+        let order = openings.indices.sorted { JSONValue.keyPrecedes(openings[$0].pointer, openings[$1].pointer) }
         output.removeAll()
         output.append(UInt8(ascii: "{"))
         for (position, index) in order.enumerated() {

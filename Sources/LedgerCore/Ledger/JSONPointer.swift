@@ -77,6 +77,33 @@ public struct JSONPointer: Sendable, Hashable, Comparable {
 
     /// The pointer's text form.
     public var text: String {
+        // Sealing spells each confidential field's pointer: most tokens need no escape, and the
+        // text is then written in one allocation.
+        var count = 0
+        for token in tokens {
+            let needsEscape = token.withUTF8Bytes { utf8 in
+                count += 1 + utf8.count
+                return utf8.contains { $0 == UInt8(ascii: "~") || $0 == UInt8(ascii: "/") }
+            }
+            if needsEscape { return escapedText }
+        }
+        return String(unsafeUninitializedCapacity: count) { buffer in
+            var index = 0
+            for token in tokens {
+                buffer[index] = UInt8(ascii: "/")
+                index += 1
+                token.withUTF8Bytes { utf8 in
+                    _ = UnsafeMutableBufferPointer(rebasing: buffer[index..<index + utf8.count])
+                        .initialize(fromContentsOf: utf8)
+                    index += utf8.count
+                }
+            }
+            return index
+        }
+    }
+
+    /// The text form of a pointer some of whose tokens hold `~` or `/`.
+    private var escapedText: String {
         var out = ""
         for token in tokens {
             out.append("/")
