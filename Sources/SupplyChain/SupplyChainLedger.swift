@@ -130,7 +130,7 @@ public final class SupplyChainLedger: Sendable {
     ) throws -> (AppendReceipt?, R) {
         if let outdatedIndexes { throw outdatedIndexes }
         for _ in 0..<8 {
-            var (drafts, result, rules, size) = try ledger.read { txn, size in
+            let (drafts, result, rules, size) = try ledger.read { txn, size in
                 var rules = Rules(store: StateStore(tables: tables))
                 let (drafts, result) = try prepare(&rules, size, txn)
                 return (drafts, result, rules, size)
@@ -141,10 +141,8 @@ public final class SupplyChainLedger: Sendable {
                     try rules.store.flush(into: txn)
                 }
                 if let group {
-                    // Moved out of the locals, so that the task holds the only references.
-                    let written = WrittenBatch(drafts: drafts, rules: rules)
-                    drafts = []
-                    rules = Rules(store: StateStore(tables: [:]))
+                    // Consumed, so that the task holds the only references.
+                    let written = WrittenBatch(drafts: consume drafts, rules: consume rules)
                     DispatchQueue.global().async(group: group) { withExtendedLifetime(written) {} }
                 }
                 return (receipt, result)
@@ -159,8 +157,7 @@ public final class SupplyChainLedger: Sendable {
     }
 
     /// A written batch's drafts and index overlay, handed to the pool to be freed.
-    private struct WrittenBatch: @unchecked Sendable {
-        // Only the freeing task touches them once the batch is written.
+    private struct WrittenBatch: Sendable {
         let drafts: [EntryDraft]
         let rules: Rules
     }

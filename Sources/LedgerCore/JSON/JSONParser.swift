@@ -122,7 +122,10 @@ struct JSONParser {
                 switch bytes[offset] {
                 case UInt8(ascii: "\""):
                     offset += 1
-                    skipPlainStringBytes()
+                    // Past words with no quote and no backslash; the byte loop finds the end.
+                    offset = WordScan.firstStop(in: bytes, from: offset) { word in
+                        WordScan.matches(UInt8(ascii: "\""), in: word) | WordScan.matches(UInt8(ascii: "\\"), in: word)
+                    }
                     while offset < bytes.count, bytes[offset] != UInt8(ascii: "\"") {
                         offset += bytes[offset] == UInt8(ascii: "\\") ? 2 : 1
                     }
@@ -156,22 +159,6 @@ struct JSONParser {
             skipWhitespace()
         }
         throw Self.error("unexpected end of input; expected ',' or ']' in array", at: offset)
-    }
-
-    /// Moves past string content eight bytes at a time while a word holds no quote and no
-    /// backslash (the "has zero byte" bit trick, exact for whether any byte matched); the byte
-    /// loop after it finds the end of the string.
-    private mutating func skipPlainStringBytes() {
-        guard let base = bytes.baseAddress else { return }
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highBits: UInt64 = 0x8080_8080_8080_8080
-        while offset + 8 <= bytes.count {
-            let word = UnsafeRawPointer(base + offset).loadUnaligned(as: UInt64.self)
-            let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
-            let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
-            if ((quotes &- ones) & ~quotes | (backslashes &- ones) & ~backslashes) & highBits != 0 { return }
-            offset += 8
-        }
     }
 
     private mutating func parseDocument() throws -> JSONValue {
@@ -343,28 +330,14 @@ struct JSONParser {
         return key
     }
 
-    /// The offset, from `start` on and eight bytes at a time, of the first word that holds a byte a
-    /// string's fast path stops at (a quote, a backslash, a control character or a non-ASCII
-    /// byte), or of the last bytes that do not fill a word; the byte loops go on from there.
-    ///
-    /// These are the classic "has zero byte" and "has less than" bit tricks, exact for whether
-    /// any byte of a word matched.
+    /// Where a string's plain run may end, from `start` on: the first word that holds a quote, a
+    /// backslash, a control character or a non-ASCII byte (``WordScan``); the byte loops go on
+    /// from there.
     private func plainASCIIEnd(from start: Int) -> Int {
-        guard let base = bytes.baseAddress else { return start }
-        let ones: UInt64 = 0x0101_0101_0101_0101
-        let highBits: UInt64 = 0x8080_8080_8080_8080
-        var index = start
-        while index + 8 <= bytes.count {
-            let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-            let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
-            let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
-            let controls = (word &- ones &* 0x20) & ~word
-            let hasQuote = (quotes &- ones) & ~quotes
-            let hasBackslash = (backslashes &- ones) & ~backslashes
-            if (word | controls | hasQuote | hasBackslash) & highBits != 0 { return index }
-            index += 8
+        WordScan.firstStop(in: bytes, from: start) { word in
+            WordScan.matches(UInt8(ascii: "\""), in: word) | WordScan.matches(UInt8(ascii: "\\"), in: word)
+                | WordScan.controls(in: word) | WordScan.nonASCII(in: word)
         }
-        return index
     }
 
     /// Whether two buffers of the same length hold the same bytes, compared eight at a time.

@@ -432,25 +432,10 @@ extension JSONValue {
     ///   - start: Where to start.
     /// - Returns: The index of the first byte below 0x20 or equal to `"` or `\`, or `utf8.count`.
     private static func firstByteNeedingEscape(in utf8: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        var index = start
-        if let base = utf8.baseAddress {
-            // Eight bytes at a time: a word holds no such byte when none of its bytes is below 0x20
-            // and none becomes zero after XOR with a quote or a backslash. These are the classic
-            // "has less than" and "has zero byte" bit tricks, exact for whether any byte matched.
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let highBits: UInt64 = 0x8080_8080_8080_8080
-            while index + 8 <= utf8.count {
-                let word = UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)
-                let quotes = word ^ (ones &* UInt64(UInt8(ascii: "\"")))
-                let backslashes = word ^ (ones &* UInt64(UInt8(ascii: "\\")))
-                let controls = (word &- ones &* 0x20) & ~word
-                let hasQuote = (quotes &- ones) & ~quotes
-                let hasBackslash = (backslashes &- ones) & ~backslashes
-                if (controls | hasQuote | hasBackslash) & highBits != 0 {
-                    break
-                }
-                index += 8
-            }
+        // Eight bytes at a time first (``WordScan``), then byte by byte in the word that matched.
+        var index = WordScan.firstStop(in: utf8, from: start) { word in
+            WordScan.matches(UInt8(ascii: "\""), in: word) | WordScan.matches(UInt8(ascii: "\\"), in: word)
+                | WordScan.controls(in: word)
         }
         while index < utf8.count {
             let byte = utf8[index]

@@ -55,11 +55,10 @@ struct FieldReader {
     /// allocation.
     private static func joined(_ base: String, _ first: String?, _ second: String?, _ third: String?) -> String {
         guard first != nil || second != nil || third != nil else { return base }
-        var parts = (base, first ?? "", second ?? "", third ?? "")
-        return parts.0.withUTF8 { base in
-            parts.1.withUTF8 { firstBytes in
-                parts.2.withUTF8 { secondBytes in
-                    parts.3.withUTF8 { thirdBytes in
+        return base.withUTF8Bytes { base in
+            (first ?? "").withUTF8Bytes { firstBytes in
+                (second ?? "").withUTF8Bytes { secondBytes in
+                    (third ?? "").withUTF8Bytes { thirdBytes in
                         let total =
                             base.count + (first != nil ? 1 + firstBytes.count : 0)
                             + (second != nil ? 1 + secondBytes.count : 0) + (third != nil ? 1 + thirdBytes.count : 0)
