@@ -1,6 +1,12 @@
 internal import CLMDB
 internal import Synchronization
 
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
 extension Environment {
     /// Runs `body` in a read-only transaction: a consistent snapshot as of its start.
     ///
@@ -57,7 +63,8 @@ extension Environment {
     /// - Parameter body: The reads and writes; synchronous, because the transaction belongs to one
     ///   thread (lmdb.h l.942).
     /// - Returns: Whatever the run of `body` that committed returned.
-    /// - Throws: ``StorageError`` if LMDB fails (other than a full map), or whatever `body` throws.
+    /// - Throws: ``StorageError`` if LMDB fails (other than a full map), ``StorageError/Code/diskFull``
+    ///   when the file system has no room for the commit, or whatever `body` throws.
     @available(*, noasync)
     public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         precondition(
@@ -70,6 +77,9 @@ extension Environment {
             let outcome: WriteOutcome<R>
             do {
                 outcome = try unsafe Self.attempt(WriteTransaction(handle: handle), body)
+            } catch let error as StorageError {
+                gate.leaveShared()
+                throw Self.diskFull(error, path: path) ?? error
             } catch {
                 gate.leaveShared()
                 throw error
@@ -225,5 +235,49 @@ extension Environment {
                 throw StorageError(LMDBError(code: rc, function: "mdb_env_set_mapsize"))
             }
         }
+    }
+}
+
+extension Environment {
+    /// Below this many free bytes, a commit that failed with `EIO` is taken for a full disk.
+    static let fullDiskThreshold: UInt64 = 1 << 20
+
+    /// The failed commit `error` as ``StorageError/Code/diskFull``, when the disk is what failed it.
+    ///
+    /// A commit writes its dirty pages with `pwrite`. LMDB returns `ENOSPC` or `EDQUOT` when a write
+    /// fails outright, and `EIO` when one writes only part of a page, which is how a file system
+    /// that fills mid-commit usually answers; `EIO` counts as a full disk only when the file system
+    /// has less than ``fullDiskThreshold`` bytes left for this user.
+    ///
+    /// - Parameters:
+    ///   - error: An error thrown by a commit, or by a write body.
+    ///   - path: The environment's directory.
+    /// - Returns: The disk-full error, or `nil` when `error` is something else.
+    static func diskFull(_ error: StorageError, path: String) -> StorageError? {
+        guard let cause = error.cause as? LMDBError, cause.function == "mdb_txn_commit" else { return nil }
+        let free = freeBytes(at: path)
+        switch cause.code {
+        case ENOSPC, EDQUOT:
+            break
+        case EIO:
+            guard let free, free < fullDiskThreshold else { return nil }
+        default:
+            return nil
+        }
+        let room = free.map { "\($0) bytes free" } ?? "free space unknown"
+        let what = cause.code == EDQUOT ? "the disk quota for" : "the file system holding"
+        return StorageError(
+            code: .diskFull,
+            message: "\(what) '\(path)' is full (\(room)): the transaction was not committed and nothing of it "
+                + "was written; everything committed before is intact. Free space and run it again",
+            cause: cause
+        )
+    }
+
+    /// The bytes an unprivileged user may still write on the file system holding `path`.
+    static func freeBytes(at path: String) -> UInt64? {
+        var info = statvfs()
+        guard unsafe statvfs(path, &info) == 0 else { return nil }
+        return UInt64(info.f_bavail) * UInt64(info.f_frsize)
     }
 }

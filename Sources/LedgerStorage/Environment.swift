@@ -89,7 +89,7 @@ internal import Synchronization
             unsafe (handle, tables, staleReaders) = try Self.open(path: canonical, options: options, id: id)
         } catch {
             EnvironmentRegistry.unregister(directoryID, token: claim)
-            throw error
+            throw Self.diskFull(error, path: canonical) ?? error
         }
         self.path = canonical
         self.options = options

@@ -45,6 +45,7 @@ extension StorageError {
             case unknownTable
             case invalidOptions
             case io
+            case diskFull
         }
 
         private let kind: Kind
@@ -71,6 +72,11 @@ extension StorageError {
         public static let invalidOptions = Code(.invalidOptions)
         /// Creating or resolving a directory failed.
         public static let io = Code(.io)
+        /// The file system holding the environment had no room for a commit's pages.
+        ///
+        /// Or the user's disk quota was reached. The transaction was not committed: nothing of it
+        /// was written, and everything committed before is intact. Free space and write again.
+        public static let diskFull = Code(.diskFull)
 
         /// The code's name.
         public var description: String {
@@ -82,6 +88,7 @@ extension StorageError {
             case .unknownTable: "unknownTable"
             case .invalidOptions: "invalidOptions"
             case .io: "io"
+            case .diskFull: "diskFull"
             }
         }
     }

@@ -1,0 +1,136 @@
+import Foundation
+import LedgerCore
+import LedgerStorage
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A small tmpfs mounted for one test, so that a ledger on it can fill its disk.
+///
+/// Mounting needs root (CI runs as root); where `mount` is refused the tests that need it are
+/// skipped, and say so.
+final class SmallFileSystem {
+    let path: String
+
+    /// Whether this process may mount a tmpfs (tried once, on a directory of its own).
+    static let isAvailable: Bool = {
+        guard geteuid() == 0, let probe = SmallFileSystem(bytes: 1 << 20) else { return false }
+        probe.unmount()
+        return true
+    }()
+
+    init?(bytes: Int) {
+        path = temporaryDirectory()
+        guard runProcess("/bin/mount", ["-t", "tmpfs", "-o", "size=\(bytes)", "tmpfs", path]).status == 0 else {
+            try? FileManager.default.removeItem(atPath: path)
+            return nil
+        }
+    }
+
+    /// The bytes still free on the file system.
+    var freeBytes: Int {
+        var info = statvfs()
+        guard statvfs(path, &info) == 0 else { return 0 }
+        return Int(info.f_bavail) * Int(info.f_frsize)
+    }
+
+    /// Fills the file system with a file of its own until `left` bytes are free.
+    func fill(leaving left: Int) {
+        let filler = path + "/filler"
+        let taken = (try? FileManager.default.attributesOfItem(atPath: filler)[.size]) as? Int ?? 0
+        _ = FileManager.default.createFile(atPath: filler, contents: Data(count: taken + max(0, freeBytes - left)))
+    }
+
+    /// Frees what ``fill(leaving:)`` took.
+    func free() {
+        try? FileManager.default.removeItem(atPath: path + "/filler")
+    }
+
+    func unmount() {
+        runProcess("/bin/umount", [path])
+        try? FileManager.default.removeItem(atPath: path)
+    }
+}
+
+/// A full disk loses no acknowledged data, writes nothing of the batch it refused, says what is
+/// wrong, and the same batch goes in once there is room.
+@Suite(.enabled(if: SmallFileSystem.isAvailable, "needs root to mount a small tmpfs"))
+struct DiskFullTests {
+    @Test func aCommitThatDoesNotFitIsRefusedAsDiskFullAndWritesNothing() throws {
+        let disk = try #require(SmallFileSystem(bytes: 8 << 20))
+        defer { disk.unmount() }
+        let environment = try Environment(
+            path: disk.path + "/env",
+            options: Environment.Options(tables: [.init(name: "entries")], durable: true)
+        )
+        let entries = try environment.table("entries")
+        let row = [UInt8](repeating: 0x5A, count: 1000)
+        func batch(_ first: Int) throws {
+            try environment.write { txn in
+                for index in first..<first + 500 {
+                    try txn.put(row, forKey: BigEndianKey.encode(UInt64(index)), in: entries, mode: .append)
+                }
+            }
+        }
+        try batch(0)
+        disk.fill(leaving: 64 << 10)
+        let refused = #expect(throws: StorageError.self) { try batch(500) }
+        #expect(refused?.code == .diskFull)
+        #expect(refused?.message.contains("is full") == true)
+        // Everything committed is there, and nothing of the refused batch.
+        #expect(try environment.read { try $0.count(entries) } == 500)
+        disk.free()
+        try batch(500)
+        #expect(try environment.read { try $0.count(entries) } == 1000)
+    }
+
+    @Test func appendAndImportOnAFullDiskExitThreeAndLeaveTheLedgerWhole() throws {
+        let disk = try #require(SmallFileSystem(bytes: 32 << 20))
+        defer { disk.unmount() }
+        let ledger = SupplyChainCLITests.chainLedger(disk.path)
+        let (mine, miner) = SupplyChainCLITests.chainDocuments[0]
+        let (refinery, refiner) = SupplyChainCLITests.chainDocuments[1]
+        func importDocument(_ file: String, as actor: String) -> (status: Int32, output: String, error: String) {
+            let key = disk.path + "/\(actor).pem"
+            return celltrace([
+                "import", fixturesPath("epcis/chain/" + file), "--ledger", ledger, "--as", actor, "--key", key,
+            ])
+        }
+        func entries() throws -> Double? {
+            let audit = celltrace("verify", "--ledger", ledger, "--json")
+            #expect(audit.status == 0, "\(audit.output) \(audit.error)")
+            let report = try JSONValue(parsing: audit.output)
+            return report["entries"]?.doubleValue
+        }
+        #expect(importDocument(mine, as: miner).status == 0)
+        let scratch = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let batch = scratch + "/batch.jsonl"
+        let lines = (0..<2000).map { #"{"lot":"DF-\#($0)","kg":"\#($0).5","note":"disk full test"}"# }
+        write(lines.joined(separator: "\n") + "\n", to: batch)
+        let before = try entries()
+
+        disk.fill(leaving: 16 << 10)
+        let appended = celltrace("append", batch, "--ledger", ledger)
+        #expect(appended.status == 3)
+        #expect(appended.error.contains("diskFull") && appended.error.contains("is full"), "\(appended.error)")
+        let imported = importDocument(refinery, as: refiner)
+        #expect(imported.status == 3)
+        #expect(imported.error.contains("diskFull"), "\(imported.error)")
+        // Neither wrote anything, and what was there verifies.
+        #expect(try entries() == before)
+
+        disk.free()
+        #expect(importDocument(refinery, as: refiner).status == 0)
+        let again = celltrace("append", batch, "--ledger", ledger)
+        #expect(again.status == 0, "\(again.error)")
+        let after = try #require(try entries())
+        #expect(after > (before ?? 0) + 2000)
+        let lotID = "urn:epc:class:lgtin:6900002.000021.LHM-2601"
+        let lot = try JSONValue(parsing: celltrace("lot", "show", lotID, "--ledger", ledger, "--json").output)
+        #expect(lot["material"] == "lithium-hydroxide")
+        #expect(lot["balanceKg"] == "15000")
+    }
+}
