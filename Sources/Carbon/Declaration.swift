@@ -1,6 +1,6 @@
 public import LedgerCore
 public import LedgerStorage
-public import Provenance
+import Provenance
 public import SupplyChain
 
 /// The Article 7 view: one result per battery model and manufacturing plant over a period.

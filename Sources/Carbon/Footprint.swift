@@ -1,4 +1,4 @@
-public import LedgerStorage
+import LedgerStorage
 public import Provenance
 public import SupplyChain
 

@@ -1,5 +1,5 @@
 public import LedgerCore
-public import LedgerCrypto
+import LedgerCrypto
 import SupplyChain
 
 /// Checks a custody bundle offline, with nothing but the ledger's verifier key

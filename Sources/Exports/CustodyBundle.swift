@@ -1,6 +1,6 @@
-public import Carbon
+import Carbon
 public import LedgerCore
-public import LedgerCrypto
+import LedgerCrypto
 public import Provenance
 public import SupplyChain
 

@@ -1,4 +1,4 @@
-public import Carbon
+import Carbon
 import LedgerCore
 public import Provenance
 public import SupplyChain

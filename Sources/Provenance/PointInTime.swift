@@ -1,5 +1,5 @@
 public import LedgerCore
-public import SupplyChain
+import SupplyChain
 
 /// When a query is answered: the ledger as it stood after its first `size` entries.
 ///
