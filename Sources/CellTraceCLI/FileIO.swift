@@ -40,38 +40,42 @@ enum FileIO {
 extension FileIO {
     /// Writes a new file (never overwriting one) with the given mode.
     static func writeNew(_ text: String, to path: String, mode: mode_t = 0o644) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard descriptor >= 0 else {
-            throw Error(message: "cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
         var text = text
-        let written = text.withUTF8 { write(descriptor, $0.baseAddress, $0.count) }
-        guard written == text.utf8.count, fsync(descriptor) == 0 else {
-            throw Error(message: "cannot write \(path): \(String(cString: strerror(errno)))")
-        }
+        try text.withUTF8 { try writeNew(UnsafeRawBufferPointer($0), to: path, mode: mode) }
     }
-}
 
-extension FileIO {
     /// Writes a new file of bytes (never overwriting one).
     static func writeNew(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws {
+        try bytes.withUnsafeBytes { try writeNew($0, to: path, mode: mode) }
+    }
+
+    /// Writes `bytes` to a new file and flushes it to disk, or leaves no file at all.
+    ///
+    /// A write that fails part-way (a full disk, a quota) removes what it wrote, so that no
+    /// truncated export or key is left behind and the same command can be run again.
+    private static func writeNew(_ bytes: UnsafeRawBufferPointer, to path: String, mode: mode_t) throws {
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
         guard descriptor >= 0 else {
             throw Error(message: "cannot create \(path): \(String(cString: strerror(errno)))")
         }
-        defer { close(descriptor) }
+        var failure: String?
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
+            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                throw Error(message: "cannot write \(path): \(String(cString: strerror(errno)))")
+                failure = String(cString: strerror(errno))
+                break
             }
             offset += written
         }
-        guard fsync(descriptor) == 0 else {
-            throw Error(message: "cannot write \(path): \(String(cString: strerror(errno)))")
+        if failure == nil, fsync(descriptor) != 0 {
+            failure = String(cString: strerror(errno))
+        }
+        close(descriptor)
+        if let failure {
+            unlink(path)
+            throw Error(message: "cannot write \(path): \(failure); nothing was left there")
         }
     }
 }

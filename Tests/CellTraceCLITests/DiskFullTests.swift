@@ -133,4 +133,38 @@ struct DiskFullTests {
         #expect(lot["material"] == "lithium-hydroxide")
         #expect(lot["balanceKg"] == "15000")
     }
+
+    @Test func anExportThatDoesNotFitLeavesNoFileAndRecordsNoDisclosure() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        let disk = try #require(SmallFileSystem(bytes: 1 << 20))
+        defer { disk.unmount() }
+        let bundle = disk.path + "/cell.custody.json"
+        func export() -> (status: Int32, output: String, error: String) {
+            celltrace(
+                "export",
+                "custody",
+                CarbonCLITests.serial,
+                "--ledger",
+                ledger,
+                "-o",
+                bundle,
+                "--recipient",
+                "OEM"
+            )
+        }
+        disk.fill(leaving: 4096)
+        let refused = export()
+        #expect(refused.status != 0)
+        #expect(refused.error.contains("No space left on device"), "\(refused.error)")
+        #expect(!FileManager.default.fileExists(atPath: bundle))
+        #expect(celltrace("disclosures", "--ledger", ledger).output.contains("no disclosures recorded"))
+
+        disk.free()
+        let written = export()
+        #expect(written.status == 0, "\(written.error)")
+        #expect(FileManager.default.fileExists(atPath: bundle))
+        #expect(celltrace("disclosures", "--ledger", ledger).output.contains("OEM"))
+    }
 }
