@@ -61,7 +61,7 @@ extension FileIO {
         var failure: String?
         var offset = 0
         while offset < bytes.count {
-            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            let written = write(descriptor, bytes.baseAddress?.advanced(by: offset), bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
                 failure = String(cString: strerror(errno))
