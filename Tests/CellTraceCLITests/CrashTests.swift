@@ -67,4 +67,99 @@ import Glibc
         print("crash test: \(killed) of \(attempts) appends killed mid-run; \(acknowledged) entries acknowledged")
         #expect(killed >= 20)
     }
+
+    /// `kill -9` in the middle of a stream of EPCIS documents (`celltrace import A B C`, each file
+    /// its own submission, read and checked on a second thread while the one before is written):
+    /// every document acknowledged is in the ledger, only whole documents landed, the ledger
+    /// verifies, and running the same imports again completes them.
+    @Test func killedImportsLoseNoAcknowledgedDocument() throws {
+        let binary = celltraceBinary()
+        try #require(
+            FileManager.default.isExecutableFile(atPath: binary),
+            "build the celltrace product first: \(binary)"
+        )
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = SupplyChainCLITests.chainLedger(directory)
+        // Each round imports three new documents of 250 lots commissioned at the mine (JSON Lines),
+        // so that every kill lands in writes, not in re-checking documents already in.
+        let rounds = 6
+        let eventsPerFile = 250
+        func document(_ number: Int) -> String {
+            let path = directory + "/mine-\(number).jsonl"
+            let lines = (0..<eventsPerFile).map { index in
+                #"{"type":"ObjectEvent","eventTime":"2026-01-05T06:00:00+08:00","eventTimeZoneOffset":"+08:00","#
+                    + #""action":"ADD","bizStep":"commissioning","bizLocation":{"id":"urn:epc:id:sgln:9300001.00001.0"},"#
+                    + #""quantityList":[{"epcClass":"urn:epc:class:lgtin:9300001.000011.K\#(number)-\#(index)","#
+                    + #""quantity":\#(1 + index % 50),"uom":"TNE"}],"ilmd":{"ct:material":"spodumene-concentrate"}}"#
+            }
+            write(lines.joined(separator: "\n") + "\n", to: path)
+            return path
+        }
+        let files = (0..<(rounds + 1) * 3).map(document)
+        func arguments(_ files: ArraySlice<String>, ledger: String) -> [String] {
+            ["import"] + files + ["--ledger", ledger, "--as", "pilbara-mining"]
+                + ["--key", directory + "/pilbara-mining.pem", "--json"]
+        }
+        func entries() throws -> UInt64 {
+            let audit = runProcess(binary, ["verify", "--ledger", ledger, "--json"])
+            #expect(audit.status == 0, "\(audit.output)")
+            return UInt64(try JSONValue(parsing: audit.output)["entries"]?.doubleValue ?? -1)
+        }
+        let base = try entries()
+
+        // Time one round's import on a copy of the ledger, to kill the real ones inside that span.
+        let copy = directory + "/timing"
+        try FileManager.default.copyItem(atPath: ledger, toPath: copy)
+        let started = Date()
+        let timed = runProcess(binary, arguments(files[(rounds * 3)...], ledger: copy))
+        let span = Date().timeIntervalSince(started)
+        #expect(timed.status == 0, "\(timed.output)")
+        let firstLine = String(timed.output.split(separator: "\n")[0])
+        let perFile = try UInt64(#require(JSONValue(parsing: firstLine)["treeSize"]?.doubleValue)) - base
+
+        var acknowledged = base
+        var killed = 0
+        var landed: [UInt64] = []
+        var seed: UInt64 = 0x1A90_4711
+        print("import crash test seed 0x1A904711; one import of 3 files takes \(Int(span * 1000)) ms")
+        for round in 0..<rounds {
+            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            let fraction = 0.05 + Double(seed >> 11) / Double(1 << 53) * 0.9
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments(files[(round * 3)..<(round * 3 + 3)], ledger: ledger)
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            usleep(useconds_t(span * fraction * 1_000_000))
+            if process.isRunning {
+                kill(process.processIdentifier, SIGKILL)
+            }
+            process.waitUntilExit()
+            if process.terminationReason == .uncaughtSignal { killed += 1 }
+            // Each line is a document written: its treeSize is acknowledged.
+            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            for line in output.split(separator: "\n") {
+                if let size = try? JSONValue(parsing: String(line))["treeSize"]?.doubleValue {
+                    acknowledged = max(acknowledged, UInt64(size))
+                }
+            }
+            let size = try entries()
+            landed.append((size - base) / max(perFile, 1))
+            #expect(size >= acknowledged)
+            #expect((size - base) % perFile == 0, "\(size - base) entries is not a whole number of documents")
+        }
+        print("import crash test: \(killed) of \(rounds) imports killed mid-run; documents in after each: \(landed)")
+        #expect(killed >= rounds / 2)
+        // The same imports again complete what was cut off, and every lot is there.
+        let rerun = runProcess(binary, arguments(files[..<(rounds * 3)], ledger: ledger))
+        #expect(rerun.status == 0, "\(rerun.output)")
+        #expect(try entries() == base + perFile * UInt64(rounds * 3))
+        for file in 0..<(rounds * 3) {
+            let lot = "urn:epc:class:lgtin:9300001.000011.K\(file)-\(eventsPerFile - 1)"
+            #expect(runProcess(binary, ["lot", "show", lot, "--ledger", ledger]).status == 0)
+        }
+    }
 }
