@@ -71,6 +71,8 @@ struct ExportOptions: ParsableArguments {
         if let output {
             do {
                 try FileIO.writeNew(bytes, to: output)
+            } catch let error as FileIO.Error where error.diskFull {
+                throw Failure(status: .internalFailure, message: "\(error.message); no disclosure was recorded")
             } catch let error as FileIO.Error {
                 throw Failure.badInput("\(error.message) (an export never overwrites a file)")
             }

@@ -8,6 +8,8 @@ import Darwin
 enum FileIO {
     struct Error: Swift.Error {
         var message: String
+        /// Whether the file system had no room (`ENOSPC`, `EDQUOT`): not the caller's input at fault.
+        var diskFull = false
     }
 
     /// Reads a file, or standard input when `path` is `nil`.
@@ -58,24 +60,27 @@ extension FileIO {
         guard descriptor >= 0 else {
             throw Error(message: "cannot create \(path): \(String(cString: strerror(errno)))")
         }
-        var failure: String?
+        var failure: Int32?
         var offset = 0
         while offset < bytes.count {
             let written = write(descriptor, bytes.baseAddress?.advanced(by: offset), bytes.count - offset)
             if written < 0 {
                 if errno == EINTR { continue }
-                failure = String(cString: strerror(errno))
+                failure = errno
                 break
             }
             offset += written
         }
         if failure == nil, fsync(descriptor) != 0 {
-            failure = String(cString: strerror(errno))
+            failure = errno
         }
         close(descriptor)
         if let failure {
             unlink(path)
-            throw Error(message: "cannot write \(path): \(failure); nothing was left there")
+            throw Error(
+                message: "cannot write \(path): \(String(cString: strerror(failure))); nothing was left there",
+                diskFull: failure == ENOSPC || failure == EDQUOT
+            )
         }
     }
 }

@@ -156,8 +156,9 @@ struct DiskFullTests {
         }
         disk.fill(leaving: 4096)
         let refused = export()
-        #expect(refused.status != 0)
+        #expect(refused.status == 3)
         #expect(refused.error.contains("No space left on device"), "\(refused.error)")
+        #expect(refused.error.contains("no disclosure was recorded"), "\(refused.error)")
         #expect(!FileManager.default.fileExists(atPath: bundle))
         #expect(celltrace("disclosures", "--ledger", ledger).output.contains("no disclosures recorded"))
 
