@@ -30,28 +30,19 @@ import Glibc
         var acknowledged: UInt64 = 3000
         var killed = 0
         var attempts = 0
-        var seed: UInt64 = 0xC4A5_11ED
+        var points = KillPoints(seed: 0xC4A5_11ED)
         print("crash test seed 0xC4A511ED; one append takes \(Int(span * 1000)) ms")
         while killed < 20 && attempts < 60 {
             attempts += 1
-            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let fraction = 0.05 + Double(seed >> 11) / Double(1 << 53) * 0.9
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = ["append", directory + "/batch.jsonl", "--ledger", ledger, "--json"]
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(useconds_t(span * fraction * 1_000_000))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-            }
-            process.waitUntilExit()
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            if process.terminationReason == .uncaughtSignal {
+            let run = try runKilled(
+                binary,
+                ["append", directory + "/batch.jsonl", "--ledger", ledger, "--json"],
+                after: span * points.next()
+            )
+            let output = run.output
+            if run.killed {
                 killed += 1
-            } else if process.terminationStatus == 0, let json = try? JSONValue(parsing: output),
+            } else if run.status == 0, let json = try? JSONValue(parsing: output),
                 let size = json["size"]?.doubleValue
             {
                 acknowledged = UInt64(size)
@@ -121,27 +112,17 @@ import Glibc
         var acknowledged = base
         var killed = 0
         var landed: [UInt64] = []
-        var seed: UInt64 = 0x1A90_4711
+        var points = KillPoints(seed: 0x1A90_4711)
         print("import crash test seed 0x1A904711; one import of 3 files takes \(Int(span * 1000)) ms")
         for round in 0..<rounds {
-            seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let fraction = 0.05 + Double(seed >> 11) / Double(1 << 53) * 0.9
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = arguments(files[(round * 3)..<(round * 3 + 3)], ledger: ledger)
-            let pipe = Pipe()
-            process.standardOutput = pipe
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            usleep(useconds_t(span * fraction * 1_000_000))
-            if process.isRunning {
-                kill(process.processIdentifier, SIGKILL)
-            }
-            process.waitUntilExit()
-            if process.terminationReason == .uncaughtSignal { killed += 1 }
+            let run = try runKilled(
+                binary,
+                arguments(files[(round * 3)..<(round * 3 + 3)], ledger: ledger),
+                after: span * points.next()
+            )
+            if run.killed { killed += 1 }
             // Each line is a document written: its treeSize is acknowledged.
-            let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            for line in output.split(separator: "\n") {
+            for line in run.output.split(separator: "\n") {
                 if let size = try? JSONValue(parsing: String(line))["treeSize"]?.doubleValue {
                     acknowledged = max(acknowledged, UInt64(size))
                 }
@@ -162,4 +143,38 @@ import Glibc
             #expect(runProcess(binary, ["lot", "show", lot, "--ledger", ledger]).status == 0)
         }
     }
+}
+
+/// Where to kill a run, as a fraction of its usual length: 5 % to 95 %, from a fixed seed.
+struct KillPoints {
+    var seed: UInt64
+
+    mutating func next() -> Double {
+        seed = seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+        return 0.05 + Double(seed >> 11) / Double(1 << 53) * 0.9
+    }
+}
+
+/// Runs `binary` and sends it `SIGKILL` after `seconds` unless it has ended.
+///
+/// - Returns: Whether the kill ended it, its exit status and what it printed on standard output.
+func runKilled(
+    _ binary: String,
+    _ arguments: [String],
+    after seconds: Double
+) throws -> (killed: Bool, status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: binary)
+    process.arguments = arguments
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = FileHandle.nullDevice
+    try process.run()
+    usleep(useconds_t(seconds * 1_000_000))
+    if process.isRunning {
+        kill(process.processIdentifier, SIGKILL)
+    }
+    process.waitUntilExit()
+    let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    return (process.terminationReason == .uncaughtSignal, process.terminationStatus, output)
 }
