@@ -42,7 +42,7 @@ while let argument = arguments.popFirst() {
         importDocuments = 2
     default:
         print(
-            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,import-memory,custody,provenance] [--import-documents D] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
+            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,import-memory,custody,provenance,lending] [--import-documents D] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
         )
         exit(2)
     }
@@ -227,6 +227,10 @@ if sections.contains("profile-seal") {
     try sealOnTwoThreads(drafts)
     let twoRate = Double(drafts.count) / two.seconds
     print("profile-seal: one thread \(format(oneRate)) drafts/s, two threads \(format(twoRate)) drafts/s")
+}
+
+if sections.contains("lending") {
+    LendingBench.run()
 }
 
 if sections.contains("profile-append") {
