@@ -30,6 +30,8 @@ struct LMDBError: Error, Sendable, Hashable {
     static let invalidArgument: Int32 = EINVAL
     /// The corresponding LMDB code is `MDB_BAD_VALSIZE`.
     static let badValueSize: Int32 = MDB_BAD_VALSIZE
+    /// The corresponding LMDB code is `MDB_PANIC`.
+    static let panic: Int32 = MDB_PANIC
 
     /// LMDB's own text for the code, from `mdb_strerror` (which falls back to `strerror` for `errno` values).
     var reason: String {
@@ -45,6 +47,9 @@ struct LMDBError: Error, Sendable, Hashable {
             "Keys (and duplicate-sorted values) must be 1 to 511 bytes long"
         case Self.mapResized:
             "Another process grew the map while this one held a transaction; retry outside any transaction"
+        case Self.panic:
+            "LMDB stopped using this environment after a commit could not write its meta page (a full disk "
+                + "or an I/O error); what was committed before is intact: close the environment and open it again"
         default:
             nil
         }
