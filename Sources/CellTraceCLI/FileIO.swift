@@ -51,6 +51,11 @@ extension FileIO {
         try bytes.withUnsafeBytes { try writeNew($0, to: path, mode: mode) }
     }
 
+    /// Removes a file this command wrote, when what it belonged to could not be finished.
+    static func remove(_ path: String) {
+        unlink(path)
+    }
+
     /// Writes `bytes` to a new file and flushes it to disk, or leaves no file at all.
     ///
     /// A write that fails part-way (a full disk, a quota) removes what it wrote, so that no

@@ -37,7 +37,9 @@ struct KeygenCommand: ParsableCommand {
         do {
             try key.write(toPEMFile: output)
         } catch {
-            throw Failure.badInput("cannot write \(output): \(error)")
+            // A key pair is made whole or not at all.
+            FileIO.remove(publicPath)
+            throw Failure.badInput("cannot write \(output): \(error); no key pair was made")
         }
         let keyID = ActorKey.id(of: key.publicKey.rawRepresentation)
         if json {

@@ -25,6 +25,10 @@ enum KeyFile {
         return String(decoding: bytes, as: UTF8.self)
     }
 
+    /// Writes a new key file with mode 0600, flushed to disk, or leaves no file at all.
+    ///
+    /// A write that fails part-way (a full disk) removes what it wrote: a truncated key must not
+    /// be left behind, and the same command can then be run again.
     static func writeSecret(_ text: String, to path: String) throws {
         // O_EXCL: a key file is never overwritten; mode 0600 applies from creation, not after a chmod.
         let fd = unsafe open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
@@ -32,6 +36,7 @@ enum KeyFile {
         var bytes = Array(text.utf8)
         defer { PEM.cleanse(&bytes) }
         var written = 0
+        var failure: (what: String, code: Int32)?
         while written < bytes.count {
             let count = unsafe bytes.withUnsafeBytes { buffer in
                 let rest = unsafe UnsafeRawBufferPointer(rebasing: buffer[written...])
@@ -39,16 +44,30 @@ enum KeyFile {
             }
             if count < 0 {
                 if errno == EINTR { continue }
-                _ = close(fd)
-                throw ioError("cannot write key file \(path)")
+                failure = ("cannot write key file \(path)", errno)
+                break
             }
             written += count
         }
-        guard fsync(fd) == 0, close(fd) == 0 else { throw ioError("cannot flush key file \(path)") }
+        if failure == nil, fsync(fd) != 0 {
+            failure = ("cannot flush key file \(path)", errno)
+        }
+        if close(fd) != 0, failure == nil {
+            failure = ("cannot close key file \(path)", errno)
+        }
+        if let failure {
+            _ = unsafe unlink(path)
+            throw ioError(failure.what + "; nothing was left there", code: failure.code)
+        }
     }
 
-    private static func ioError(_ message: String, file: String = #fileID, line: Int = #line) -> CryptoError {
-        let reason = unsafe String(cString: strerror(errno))
+    private static func ioError(
+        _ message: String,
+        code: Int32 = errno,
+        file: String = #fileID,
+        line: Int = #line
+    ) -> CryptoError {
+        let reason = unsafe String(cString: strerror(code))
         return CryptoError(
             code: .io,
             message: "\(message): \(reason)",
