@@ -242,25 +242,27 @@ extension Environment {
     /// Below this many free bytes, a commit that failed with `EIO` is taken for a full disk.
     static let fullDiskThreshold: UInt64 = 1 << 20
 
-    /// The failed commit `error` as ``StorageError/Code/diskFull``, when the disk is what failed it.
+    /// The failed LMDB call behind `error` as ``StorageError/Code/diskFull``, when the disk is what
+    /// failed it.
     ///
-    /// A commit writes its dirty pages with `pwrite`. LMDB returns `ENOSPC` or `EDQUOT` when a write
-    /// fails outright, and `EIO` when one writes only part of a page, which is how a file system
-    /// that fills mid-commit usually answers; `EIO` counts as a full disk only when the file system
-    /// has less than ``fullDiskThreshold`` bytes left for this user.
+    /// A commit writes its dirty pages with `pwrite`, and opening a new environment writes its
+    /// first pages. LMDB returns `ENOSPC` or `EDQUOT` when a write fails outright, and `EIO` from
+    /// a commit whose write stored only part of a page, which is how a file system that fills
+    /// mid-commit usually answers; that `EIO` counts as a full disk only when the file system has
+    /// less than ``fullDiskThreshold`` bytes left for this user.
     ///
     /// - Parameters:
-    ///   - error: An error thrown by a commit, or by a write body.
+    ///   - error: An error thrown by a commit, an open, or a write body.
     ///   - path: The environment's directory.
     /// - Returns: The disk-full error, or `nil` when `error` is something else.
     static func diskFull(_ error: StorageError, path: String) -> StorageError? {
-        guard let cause = error.cause as? LMDBError, cause.function == "mdb_txn_commit" else { return nil }
+        guard let cause = error.cause as? LMDBError else { return nil }
         let free = freeBytes(at: path)
         switch cause.code {
         case ENOSPC, EDQUOT:
             break
         case EIO:
-            guard let free, free < fullDiskThreshold else { return nil }
+            guard cause.function == "mdb_txn_commit", let free, free < fullDiskThreshold else { return nil }
         default:
             return nil
         }
@@ -268,8 +270,8 @@ extension Environment {
         let what = cause.code == EDQUOT ? "the disk quota for" : "the file system holding"
         return StorageError(
             code: .diskFull,
-            message: "\(what) '\(path)' is full (\(room)): the transaction was not committed and nothing of it "
-                + "was written; everything committed before is intact. Free space and run it again",
+            message: "\(what) '\(path)' is full (\(room)): nothing of this write was kept, and everything "
+                + "committed before is intact. Free space and run it again",
             cause: cause
         )
     }

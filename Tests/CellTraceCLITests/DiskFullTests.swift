@@ -168,4 +168,42 @@ struct DiskFullTests {
         #expect(FileManager.default.fileExists(atPath: bundle))
         #expect(celltrace("disclosures", "--ledger", ledger).output.contains("OEM"))
     }
+
+    @Test func keygenOnAFullDiskMakesNoHalfKeyPair() throws {
+        let disk = try #require(SmallFileSystem(bytes: 1 << 20))
+        defer { disk.unmount() }
+        let privateKey = disk.path + "/refiner.pem"
+        let publicKey = disk.path + "/refiner.pub.pem"
+        // Room for the public key's page, not for the private key's.
+        disk.fill(leaving: 4096)
+        let refused = celltrace("keygen", privateKey)
+        #expect(refused.status == 2)
+        #expect(refused.error.contains("no key pair was made"), "\(refused.error)")
+        #expect(!FileManager.default.fileExists(atPath: privateKey))
+        #expect(!FileManager.default.fileExists(atPath: publicKey))
+
+        disk.free()
+        let made = celltrace("keygen", privateKey)
+        #expect(made.status == 0, "\(made.error)")
+        let attributes = try FileManager.default.attributesOfItem(atPath: privateKey)
+        #expect((attributes[.posixPermissions] as? Int) == 0o600)
+        #expect(FileManager.default.fileExists(atPath: publicKey))
+    }
+
+    @Test func initOnAFullDiskLeavesNoHalfLedger() throws {
+        let disk = try #require(SmallFileSystem(bytes: 1 << 20))
+        defer { disk.unmount() }
+        let ledger = disk.path + "/ledger"
+        disk.fill(leaving: 4096)
+        let refused = celltrace("init", "--ledger", ledger)
+        #expect(refused.status == 3)
+        #expect(refused.error.contains("diskFull"), "\(refused.error)")
+        for file in ["data.mdb", "lock.mdb", "ledger-key.pem"] {
+            #expect(!FileManager.default.fileExists(atPath: ledger + "/" + file), "\(file) was left behind")
+        }
+
+        disk.free()
+        #expect(celltrace("init", "--ledger", ledger).status == 0)
+        #expect(celltrace("verify", "--ledger", ledger).status == 0)
+    }
 }

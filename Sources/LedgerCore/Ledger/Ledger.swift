@@ -87,6 +87,21 @@ public final class Ledger: Sendable {
         if access(keyPath, F_OK) == 0 || access(path + "/data.mdb", F_OK) == 0 {
             throw LedgerError(code: .ledgerExists, message: "a ledger already exists at \(path)")
         }
+        let lockExisted = access(path + "/lock.mdb", F_OK) == 0
+        do {
+            return try make(at: path, keyPath: keyPath, origin: origin, options: options)
+        } catch {
+            // A ledger is made whole or not at all: what this call created goes (the environment
+            // is closed by now), so that `celltrace init` can be run again, on a full disk too.
+            unlink(keyPath)
+            unlink(path + "/data.mdb")
+            if !lockExisted { unlink(path + "/lock.mdb") }
+            throw error
+        }
+    }
+
+    /// The work of ``create(at:origin:options:)`` once the directory is known to hold no ledger.
+    private static func make(at path: String, keyPath: String, origin: String, options: Options) throws -> Ledger {
         let environment = try openEnvironment(path, options)
         let key = Ed25519PrivateKey()
         let signer = try NoteSigner(name: origin, privateKey: key)
