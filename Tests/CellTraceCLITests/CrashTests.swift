@@ -9,11 +9,7 @@ import Glibc
 /// `kill -9` in the middle of appends: every acknowledged batch survives and the ledger verifies.
 @Suite struct CrashTests {
     @Test func killedAppendsLoseNoAcknowledgedBatch() throws {
-        let binary = celltraceBinary()
-        try #require(
-            FileManager.default.isExecutableFile(atPath: binary),
-            "build the celltrace product first: \(binary)"
-        )
+        let binary = try builtBinary()
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = directory + "/ledger"
@@ -64,11 +60,7 @@ import Glibc
     /// every document acknowledged is in the ledger, only whole documents landed, the ledger
     /// verifies, and running the same imports again completes them.
     @Test func killedImportsLoseNoAcknowledgedDocument() throws {
-        let binary = celltraceBinary()
-        try #require(
-            FileManager.default.isExecutableFile(atPath: binary),
-            "build the celltrace product first: \(binary)"
-        )
+        let binary = try builtBinary()
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = SupplyChainCLITests.chainLedger(directory)
@@ -177,4 +169,14 @@ func runKilled(
     process.waitUntilExit()
     let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
     return (process.terminationReason == .uncaughtSignal, process.terminationStatus, output)
+}
+
+/// The built `celltrace` binary, run as a process of its own so that it can be killed.
+func builtBinary() throws -> String {
+    let binary = celltraceBinary()
+    try #require(
+        FileManager.default.isExecutableFile(atPath: binary),
+        "build the celltrace product first: \(binary)"
+    )
+    return binary
 }
