@@ -256,15 +256,11 @@ extension Environment {
     ///   - path: The environment's directory.
     /// - Returns: The disk-full error, or `nil` when `error` is something else.
     static func diskFull(_ error: StorageError, path: String) -> StorageError? {
-        guard let cause = error.cause as? LMDBError else { return nil }
+        // Only these codes can mean a full disk; other errors (a refused key, say) cost no system call.
+        guard let cause = error.cause as? LMDBError, [ENOSPC, EDQUOT, EIO].contains(cause.code) else { return nil }
         let free = freeBytes(at: path)
-        switch cause.code {
-        case ENOSPC, EDQUOT:
-            break
-        case EIO:
+        if cause.code == EIO {
             guard cause.function == "mdb_txn_commit", let free, free < fullDiskThreshold else { return nil }
-        default:
-            return nil
         }
         let room = free.map { "\($0) bytes free" } ?? "free space unknown"
         let what = cause.code == EDQUOT ? "the disk quota for" : "the file system holding"

@@ -141,19 +141,8 @@ struct DiskFullTests {
         let disk = try #require(SmallFileSystem(bytes: 1 << 20))
         defer { disk.unmount() }
         let bundle = disk.path + "/cell.custody.json"
-        func export() -> (status: Int32, output: String, error: String) {
-            celltrace(
-                "export",
-                "custody",
-                CarbonCLITests.serial,
-                "--ledger",
-                ledger,
-                "-o",
-                bundle,
-                "--recipient",
-                "OEM"
-            )
-        }
+        let arguments = ["custody", CarbonCLITests.serial, "--ledger", ledger, "-o", bundle, "--recipient", "OEM"]
+        func export() -> (status: Int32, output: String, error: String) { celltrace(["export"] + arguments) }
         disk.fill(leaving: 4096)
         let refused = export()
         #expect(refused.status == 3)
