@@ -306,6 +306,87 @@ struct ValidationTests {
         #expect(report.written == 1)
     }
 
+    @Test("a declared yield is a mass ratio, not a percentage")
+    func yieldIsARatio() throws {
+        let fixture = try refinerHoldingOre()
+        let error = try fixture.rejection(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 10)],
+                    outputs: [Events.quantity("H", 9)],
+                    extra: ["ct:yield": "90"]
+                ),
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 10)],
+                    outputs: [Events.quantity("I", 9)],
+                    extra: ["ct:yield": 12]
+                ),
+            ],
+            as: "sichuan-lithium"
+        )
+        let message = "a mass ratio (outputs ÷ inputs) greater than 0 and at most 10, not a percentage"
+        expectProblem(error, index: 0, field: "/ct:yield", containing: message)
+        expectProblem(error, index: 1, field: "/ct:yield", containing: message)
+        #expect(error.problems.count == 2, "\(error)")
+    }
+
+    @Test("every new lot carries valid master data: material, element contents, country of origin")
+    func masterData() throws {
+        let fixture = try refinerHoldingOre()
+        func making(_ lot: String, ilmd: JSONValue?) -> String {
+            var event = Events.transform(inputs: [Events.quantity("ORE", 1)], outputs: [Events.quantity(lot, 1)])
+            if var members = try? JSONValue(parsing: event).objectValue {
+                members["ilmd"] = ilmd
+                event = Events.json(members)
+            }
+            return event
+        }
+        let error = try fixture.rejection(
+            [
+                making("A", ilmd: nil),
+                making("B", ilmd: ["ct:material": "Lithium Hydroxide"]),
+                making(
+                    "C",
+                    ilmd: ["ct:material": "lithium-hydroxide", "ct:elementContent": ["Li": "0.2", "Zz": "0.1"]]
+                ),
+                making("D", ilmd: ["ct:material": "lithium-hydroxide", "ct:elementContent": ["Li": "1.5"]]),
+                making(
+                    "E",
+                    ilmd: ["ct:material": "lithium-hydroxide", "ct:elementContent": ["Ni": "0.6", "Co": "0.5"]]
+                ),
+                making("F", ilmd: ["ct:material": "lithium-hydroxide", "cbvmda:countryOfOrigin": "China"]),
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(error, index: 0, field: "/ilmd", containing: "is required for new lots: at least ct:material")
+        expectProblem(
+            error,
+            index: 1,
+            field: "/ilmd/ct:material",
+            containing: "each new lot needs a material: lower-case letters, digits and '-'"
+        )
+        expectProblem(error, index: 2, field: "/ilmd/ct:elementContent/Zz", containing: "unknown element; use ")
+        expectProblem(
+            error,
+            index: 3,
+            field: "/ilmd/ct:elementContent/Li",
+            containing: "a mass fraction between 0 and 1"
+        )
+        expectProblem(
+            error,
+            index: 4,
+            field: "/ilmd/ct:elementContent",
+            containing: "mass fractions add up to more than 1"
+        )
+        expectProblem(
+            error,
+            index: 5,
+            field: "/ilmd/cbvmda:countryOfOrigin",
+            containing: "an ISO 3166-1 alpha-2 code such as AU, CL, CN"
+        )
+        #expect(error.problems.count == 6, "\(error)")
+    }
+
     @Test("no cycles: a lot cannot be made from itself or from its own descendants")
     func cycles() throws {
         let fixture = try refinerHoldingOre()
