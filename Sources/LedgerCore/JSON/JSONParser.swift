@@ -25,6 +25,8 @@ struct JSONParser {
     /// Object keys longer than a small string (which needs no allocation), in slots chosen by a
     /// hash of their bytes, so that documents parsed one after another share their key strings.
     private var keys: [String?] = []
+    /// Members of room to leave in the top-level object's storage for ones the caller will add.
+    private var spareTopLevelMembers = 0
 
     /// The path of member names to an array whose elements are found but not parsed.
     private struct Deferral {
@@ -62,7 +64,8 @@ struct JSONParser {
     static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>,
         ranges: some Sequence<Range<Int>>,
-        maxDepth: Int
+        maxDepth: Int,
+        spareTopLevelMembers: Int = 0
     ) -> [JSONValue]? {
         var values: [JSONValue] = []
         values.reserveCapacity(ranges.underestimatedCount)
@@ -73,6 +76,7 @@ struct JSONParser {
         var keys: [String?] = []
         for range in ranges {
             var parser = JSONParser(bytes: UnsafeBufferPointer(rebasing: bytes[range]), maxDepth: maxDepth)
+            parser.spareTopLevelMembers = spareTopLevelMembers
             swap(&parser.pending, &pending)
             swap(&parser.scratch, &scratch)
             swap(&parser.keys, &keys)
@@ -248,7 +252,10 @@ struct JSONParser {
                 skipWhitespace()
             case UInt8(ascii: "}"):
                 offset += 1
-                var members: [String: JSONValue] = .init(minimumCapacity: pending.count - base)
+                // The top-level object is the one whose members start the stack.
+                var members: [String: JSONValue] = .init(
+                    minimumCapacity: pending.count - base + (base == 0 ? spareTopLevelMembers : 0)
+                )
                 for (key, value, keyOffset) in pending[base...] {
                     if members.updateValue(value, forKey: key) != nil {
                         throw Self.error(

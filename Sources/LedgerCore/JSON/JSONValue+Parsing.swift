@@ -58,13 +58,22 @@ extension JSONValue {
     /// Parses the JSON documents that are `ranges` of `bytes`, as `init(parsing:maxDepth:)` parses
     /// each, sharing one parser's buffers and the strings of repeated long keys.
     ///
+    /// - Parameters:
+    ///   - bytes: The buffer, encoded as UTF-8.
+    ///   - ranges: The documents' byte ranges in it.
+    ///   - maxDepth: The deepest nesting to accept, as in `init(parsing:maxDepth:)`.
+    ///   - spareTopLevelMembers: Room to leave in each document's top-level object, when it is
+    ///     one, for members the caller will add: adding them then does not grow the storage.
     /// - Returns: The values in order, or `nil` when one range is not a JSON document.
     package static func parsing(
         _ bytes: [UInt8],
         ranges: some Sequence<Range<Int>>,
-        maxDepth: Int
+        maxDepth: Int,
+        spareTopLevelMembers: Int = 0
     ) -> [JSONValue]? {
-        bytes.withUnsafeBufferPointer { JSONParser.parse($0, ranges: ranges, maxDepth: maxDepth) }
+        bytes.withUnsafeBufferPointer {
+            JSONParser.parse($0, ranges: ranges, maxDepth: maxDepth, spareTopLevelMembers: spareTopLevelMembers)
+        }
     }
 
     /// Parses a JSON document but the elements of the array at `path` (member names from the

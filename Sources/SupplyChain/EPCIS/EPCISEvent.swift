@@ -91,7 +91,9 @@ struct EPCISEvent: Sendable {
     /// The event as submitted.
     ///
     /// An event submitted without `eventID` is stored with its hash ID as `eventID`
-    /// (``SupplyChainLedger/entryBody(of:documentBindings:)``).
+    /// (``SupplyChainLedger/entryBody(taking:eventID:documentBindings:)``). An import moves it
+    /// into the entry body once the event is read, so the supply-chain rules never read it: what
+    /// they need is pulled out below (``ilmd``, ``extensions``).
     var json: JSONValue
     var eventID: String
     var hashID: String
@@ -112,6 +114,8 @@ struct EPCISEvent: Sendable {
     var destinations: [PartyReference] = []
     var certificationInfo: [String] = []
     var errorDeclaration: JSONValue?
+    /// Its instance/lot master data (`ilmd`), as submitted.
+    var ilmd: JSONValue?
     /// The namespaces in force for the event, for reading extension fields.
     var namespaces: EPCISNamespaces
     /// The event's members in CellTrace's namespace, by local name, with the key as spelled.
@@ -449,7 +453,10 @@ extension EPCISEvent {
         event.extensions =
             extensionMembers(members.prefixed, namespaces: namespaces)
             ?? extensionMembers(of: json, namespaces: namespaces)
-        if let ilmd = members.ilmd { event.ilmdExtensions = extensionMembers(of: ilmd, namespaces: namespaces) }
+        if let ilmd = members.ilmd {
+            event.ilmd = ilmd
+            event.ilmdExtensions = extensionMembers(of: ilmd, namespaces: namespaces)
+        }
         return event
     }
 }

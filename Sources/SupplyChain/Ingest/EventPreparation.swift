@@ -107,8 +107,9 @@ final class EventPreparation: @unchecked Sendable {
         _ ranges: ArraySlice<Range<Int>>,
         maxDepth: Int
     ) -> [JSONValue]? {
-        // One parser for the chunk: its buffers and the strings of the events' repeated keys are shared.
-        JSONValue.parsing(bytes, ranges: ranges, maxDepth: maxDepth)
+        // One parser for the chunk: its buffers and the strings of the events' repeated keys are
+        // shared. Each event leaves room for the `eventID` and `@context` its entry body adds.
+        JSONValue.parsing(bytes, ranges: ranges, maxDepth: maxDepth, spareTopLevelMembers: 2)
     }
 
     /// The number of chunks.
@@ -198,7 +199,7 @@ final class EventPreparation: @unchecked Sendable {
 
     /// Reads (and seals) the events of one chunk, the first of which is event `first` of the document.
     private static func prepare(
-        _ events: [JSONValue],
+        _ events: consuming [JSONValue],
         first: Int,
         namespaces: EPCISNamespaces,
         sealing: Sealing?
@@ -213,22 +214,35 @@ final class EventPreparation: @unchecked Sendable {
         var pending: [(position: Int, body: JSONValue, pointers: [JSONPointer])] = []
         if sealing != nil { pending.reserveCapacity(events.count) }
         var saltCount = 0
-        for (offset, json) in events.enumerated() {
+        for offset in events.indices {
             let index = first + offset
             let before = sink.count
-            let event = EPCISEvent.read(json, index: index, namespaces: namespaces, sink: sink, scratch: scratch)
+            // Taken out of the chunk, so that the event read from it holds its JSON alone.
+            var json = JSONValue.null
+            swap(&json, &events[offset])
+            var event = EPCISEvent.read(
+                consume json,
+                index: index,
+                namespaces: namespaces,
+                sink: sink,
+                scratch: scratch
+            )
             let problems = sink.count == before ? [] : Array(sink.problems[before...])
-            // Read through `map`, which lends the event: binding it would copy it.
-            if let sealing,
-                let (body, pointers) = event.map({
-                    (
-                        SupplyChainLedger.entryBody(of: $0, documentBindings: sealing.documentBindings),
-                        SupplyChainLedger.confidentialPointers(of: $0)
-                    )
-                })
-            {
+            // Moved out and back, so that its JSON is taken without a copy.
+            if let sealing, var read = event.take() {
+                let pointers = SupplyChainLedger.confidentialPointers(of: read)
+                // The event's JSON becomes its entry body: the rules read only what `read` pulled
+                // out of it, and the JSON is freed here, on the worker, once sealed.
+                var taken = JSONValue.null
+                swap(&taken, &read.json)
+                let body = SupplyChainLedger.entryBody(
+                    taking: consume taken,
+                    eventID: read.eventID,
+                    documentBindings: sealing.documentBindings
+                )
                 saltCount += pointers.count
                 pending.append((prepared.count, body, pointers))
+                event = consume read
             }
             prepared.append(PreparedEvent(event: event, problems: problems, draft: nil))
         }

@@ -497,8 +497,10 @@ extension Rules {
         }
         if event.ext("yield") != nil {
             let pointer = event.extPointer("yield")
-            let reader = FieldReader(event.json, problems: sink)
-            if let value = reader.decimal(String(pointer.dropFirst())), !value.isPositive || value > ExactDecimal(10) {
+            // The member alone, read as the event's: the pointer and the messages are the same.
+            let key = String(pointer.dropFirst())
+            let reader = FieldReader(.object([key: event.ext("yield") ?? .null]), problems: sink)
+            if let value = reader.decimal(key), !value.isPositive || value > ExactDecimal(10) {
                 sink.add(
                     field: pointer,
                     "a mass ratio (outputs ÷ inputs) greater than 0 and at most 10, not a percentage"
@@ -521,7 +523,7 @@ extension Rules {
         facility: Facility?,
         sink: ProblemSink
     ) -> (material: String?, grade: String?, content: [String: ExactDecimal], country: String?) {
-        guard let ilmd = event.json["ilmd"] else {
+        guard let ilmd = event.ilmd else {
             sink.add(field: "/ilmd", "is required for new lots: at least ct:material")
             return (nil, nil, [:], facility?.country)
         }

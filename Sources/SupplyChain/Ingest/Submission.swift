@@ -458,12 +458,24 @@ extension SupplyChainLedger {
 
     /// The body of an event's entry: the event as submitted, with its `eventID`, and an
     /// `@context` binding the prefixes its extension fields use.
-    static func entryBody(of event: EPCISEvent, documentBindings: [String: JSONValue]) -> JSONValue {
-        guard case .object(var members) = event.json else { return event.json }
+    ///
+    /// - Parameters:
+    ///   - json: The event as submitted (``EPCISEvent/json``). Taken rather than copied: when
+    ///     nothing else holds it, its members gain the two additions in place.
+    ///   - eventID: The event's `eventID`, added when the event has none.
+    ///   - documentBindings: The document's prefix bindings.
+    /// - Returns: The body to seal.
+    static func entryBody(
+        taking json: consuming JSONValue,
+        eventID: String,
+        documentBindings: [String: JSONValue]
+    ) -> JSONValue {
+        guard case .object(var members) = json else { return json }
+        // The enum's hold on the members ends here, so they are this function's alone.
+        _ = consume json
         let generatedID = members["eventID"] == nil
-        guard generatedID || !documentBindings.isEmpty else { return event.json }
-        // One copy of the members takes both additions.
-        if generatedID { members["eventID"] = .string(event.eventID) }
+        guard generatedID || !documentBindings.isEmpty else { return .object(members) }
+        if generatedID { members["eventID"] = .string(eventID) }
         guard !documentBindings.isEmpty else { return .object(members) }
         // The document's prefix bindings go with the event, so its extension fields and CURIE
         // values mean the same when the entry is read alone; the event's own context comes last.
