@@ -117,6 +117,97 @@ struct AssemblyTests {
         #expect(audit.isValid, "\(audit.failure ?? "")")
     }
 
+    @Test("commissioning names its cell lot, which the actor holds, the cells' mass and energy, and distinct ranges")
+    func commissioningFields() throws {
+        let fixture = try chainWithCells()
+        let valid = Self.commission(first: "1", last: "10")
+        func without(_ key: String) throws -> String {
+            var members = try #require(try JSONValue(parsing: valid).objectValue)
+            members[key] = nil
+            return Events.json(members)
+        }
+        var overlapping = try #require(try JSONValue(parsing: valid).objectValue)
+        overlapping["ct:serialRanges"] = [
+            ["prefix": .string(Self.prefix), "first": "1", "last": "10"],
+            ["prefix": .string(Self.prefix), "first": "5", "last": "20"],
+        ]
+        var empty = try #require(try JSONValue(parsing: valid).objectValue)
+        empty["ct:serialRanges"] = []
+        let error = try fixture.rejection(
+            [try without("ct:cellLot"), try without("ct:cellMass"), Events.json(empty), Events.json(overlapping)],
+            as: "cell-co"
+        )
+        expectProblem(
+            error,
+            index: 0,
+            field: "/ct:cellLot",
+            containing: "is required: the cell lot (epcClass) the serials were made in"
+        )
+        expectProblem(
+            error,
+            index: 1,
+            field: "/ct:cellMass",
+            containing: #"is required: {"quantity": …, "uom": "KGM"}"#
+        )
+        expectProblem(
+            error,
+            index: 2,
+            field: "/ct:serialRanges",
+            containing: "must be a non-empty array of {prefix, first, last}"
+        )
+        expectProblem(
+            error,
+            index: 3,
+            field: "/ct:serialRanges/1/first",
+            containing: "overlaps another range of this event"
+        )
+        #expect(error.problems.count == 4, "\(error)")
+        // The refiner's plant may not commission cells, and it holds none of the lot either.
+        let notHeld = try fixture.rejection([valid], as: "sichuan-lithium")
+        expectProblem(notHeld, index: 0, field: "/ct:cellLot", containing: "sichuan-lithium does not hold lot CELLS")
+    }
+
+    @Test("an assembly names its parent and distinct known children the actor holds; a disassembly an assembled parent")
+    func assemblyFields() throws {
+        let fixture = try chainWithCells()
+        try fixture.chain.importSubmission(
+            Array(Self.commission(first: "1", last: "100").utf8),
+            actor: "cell-co",
+            key: try fixture.key("cell-co")
+        )
+        var noParent = try #require(try JSONValue(parsing: Self.assemble("MOD-1", [Self.prefix + "1"])).objectValue)
+        noParent["parentID"] = nil
+        let error = try fixture.rejection(
+            [
+                Events.json(noParent),
+                Self.assemble("MOD-1", []),
+                Self.assemble("MOD-1", ["MOD-1"]),
+                Self.assemble("MOD-2", [Self.prefix + "1", Self.prefix + "1"]),
+            ],
+            as: "cell-co"
+        )
+        expectProblem(error, index: 0, field: "/parentID", containing: "is required: the module or pack serial")
+        expectProblem(
+            error,
+            index: 1,
+            field: "/childEPCs",
+            containing: "an assembly names the cells or modules it contains"
+        )
+        expectProblem(error, index: 2, field: "/childEPCs/0", containing: "a unit cannot contain itself")
+        expectProblem(error, index: 3, field: "/childEPCs/1", containing: "\(Self.prefix)1 is listed twice")
+        #expect(error.problems.count == 4, "\(error)")
+
+        var noParentTakenApart = noParent
+        noParentTakenApart["action"] = "DELETE"
+        let apart = try fixture.rejection(
+            [Events.json(noParentTakenApart), Self.assemble("MOD-9", [], action: "DELETE")],
+            as: "cell-co"
+        )
+        expectProblem(apart, index: 0, field: "/parentID", containing: "is required: the module or pack taken apart")
+        expectProblem(apart, index: 1, field: "/parentID", containing: "MOD-9 was never assembled")
+        #expect(apart.problems.count == 2, "\(apart)")
+    }
+
     @Test("an eventID names one event: reusing it for another is refused, in the ledger and in the document")
     func eventIDReuse() throws {
         let fixture = try ChainFixture()

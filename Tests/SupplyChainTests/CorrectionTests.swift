@@ -121,4 +121,80 @@ struct CorrectionTests {
         let error = try fixture.rejection([try declaredInError(extract)], as: "sichuan-lithium")
         #expect(error.problems.first?.message.contains("only that actor may declare it in error") == true)
     }
+
+    @Test(
+        "a declaration in error waits for what depends on the event: goods shipped on, cells assembled, parts reassembled"
+    )
+    func retractionWaitsForDependents() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        let cellKey = try fixture.key("cell-co")
+        let plant = "urn:celltrace:facility:cell-plant"
+        let commissioning = """
+            {"type":"ObjectEvent","eventTime":"2026-03-01T08:00:00+01:00","eventTimeZoneOffset":"+01:00","action":"ADD",\
+            "bizLocation":{"id":"\(plant)"},"epcList":[],"ct:cellLot":"urn:celltrace:lot:cells-nmc811-0225",\
+            "ct:serialRanges":[{"prefix":"urn:test:cell:","first":"1","last":"10"}],\
+            "ct:cellMass":{"quantity":1,"uom":"KGM"},"ct:nominalEnergy":{"quantity":0.25,"uom":"KWH"}}
+            """
+        func aggregation(_ action: String, _ parent: String, _ children: [String], hour: Int) -> String {
+            Events.json([
+                "type": "AggregationEvent", "eventTime": .string("2026-03-01T1\(hour):00:00+01:00"),
+                "eventTimeZoneOffset": "+01:00", "action": .string(action), "bizLocation": ["id": .string(plant)],
+                "parentID": .string(parent), "childEPCs": .array(children.map(JSONValue.string)),
+            ])
+        }
+        let into1 = aggregation("ADD", "MOD-1", ["urn:test:cell:1"], hour: 0)
+        let outOf1 = aggregation("DELETE", "MOD-1", ["urn:test:cell:1"], hour: 1)
+        let into2 = aggregation("ADD", "MOD-2", ["urn:test:cell:1"], hour: 2)
+        try fixture.chain.importSubmission(
+            Array([commissioning, into1, outOf1, into2].joined(separator: "\n").utf8),
+            actor: "cell-co",
+            key: cellKey
+        )
+        let error = try fixture.rejection(
+            [try declaredInError(commissioning), try declaredInError(outOf1)],
+            as: "cell-co"
+        )
+        #expect(
+            error.problems.contains {
+                $0.index == 0 && $0.field == "/errorDeclaration"
+                    && $0.message.contains(
+                        "cells of urn:test:cell:1–10 are in modules or packs; disassemble them first"
+                    )
+            },
+            "\(error)"
+        )
+        #expect(
+            error.problems.contains {
+                $0.index == 1 && $0.field == "/errorDeclaration"
+                    && $0.message.contains("urn:test:cell:1, taken out of MOD-1 by this event, is now in MOD-2")
+            },
+            "\(error)"
+        )
+        #expect(error.problems.count == 2, "\(error)")
+
+        // Goods shipped and then used or passed on by the receiver: the shipment stands.
+        let extract = Events.extract("ORE-D", 100)
+        let ship = Events.ship("ORE-D", 100, from: Events.miner, to: Events.refiner)
+        try fixture.chain.importSubmission(
+            Array([extract, ship].joined(separator: "\n").utf8),
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining")
+        )
+        try fixture.chain.importSubmission(
+            Array(
+                Events.transform(inputs: [Events.quantity("ORE-D", 10)], outputs: [Events.quantity("H-D", 5)]).utf8
+            ),
+            actor: "sichuan-lithium",
+            key: try fixture.key("sichuan-lithium")
+        )
+        let shipped = try fixture.rejection([try declaredInError(ship)], as: "pilbara-mining")
+        #expect(shipped.problems.first?.field == "/errorDeclaration")
+        #expect(
+            shipped.problems.first?.message.contains(
+                "sichuan-lithium no longer holds the 100000 kg of lot ORE-D shipped to it"
+            ) == true,
+            "\(shipped)"
+        )
+    }
 }

@@ -143,3 +143,28 @@ struct ChainFixture {
         return error
     }
 }
+
+/// Expects a problem of event `index` at `field` whose message contains `text`, naming the event
+/// by its hash ID unless `identified` is false.
+func expectProblem(
+    _ error: SupplyChainError,
+    index: Int,
+    field: String,
+    containing text: String,
+    identified: Bool = true,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    let match = error.problems.first { $0.index == index && $0.field == field && $0.message.contains(text) }
+    #expect(
+        match != nil,
+        "expected event \(index) \(field): …\(text)…, got:\n\(error)",
+        sourceLocation: sourceLocation
+    )
+    if let match, identified {
+        #expect(
+            match.identifier?.hasPrefix("ni:///sha-256;") == true,
+            "the problem names the event's hash ID",
+            sourceLocation: sourceLocation
+        )
+    }
+}

@@ -63,7 +63,7 @@ enum Events {
 }
 
 /// A chain where the miner has extracted `ORE` (100 t) and shipped it to the refiner.
-private func refinerHoldingOre() throws -> ChainFixture {
+func refinerHoldingOre() throws -> ChainFixture {
     let fixture = try ChainFixture()
     try fixture.chain.importSubmission(
         Array(
@@ -79,29 +79,6 @@ private func refinerHoldingOre() throws -> ChainFixture {
 
 @Suite("Validation: every rule names the event and field, and nothing is written")
 struct ValidationTests {
-    private func expectProblem(
-        _ error: SupplyChainError,
-        index: Int,
-        field: String,
-        containing text: String,
-        identified: Bool = true,
-        sourceLocation: SourceLocation = #_sourceLocation
-    ) {
-        let match = error.problems.first { $0.index == index && $0.field == field && $0.message.contains(text) }
-        #expect(
-            match != nil,
-            "expected event \(index) \(field): …\(text)…, got:\n\(error)",
-            sourceLocation: sourceLocation
-        )
-        if let match, identified {
-            #expect(
-                match.identifier?.hasPrefix("ni:///sha-256;") == true,
-                "the problem names the event's hash ID",
-                sourceLocation: sourceLocation
-            )
-        }
-    }
-
     @Test("EPCIS shape: type, eventTime, time-zone offset, action, uom code, event lists")
     func shape() throws {
         let fixture = try ChainFixture()

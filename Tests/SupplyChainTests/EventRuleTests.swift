@@ -1,0 +1,249 @@
+import LedgerCore
+import SupplyChain
+import Testing
+
+/// The event with some members changed, as JSON Lines.
+private func edited(_ line: String, _ change: (inout [String: JSONValue]) -> Void) throws -> String {
+    var members = try #require(try JSONValue(parsing: line).objectValue)
+    change(&members)
+    return Events.json(members)
+}
+
+/// A transformation at the refinery that uses 1 t of `ORE` to make `output`, with extension members.
+private func refining(_ output: String, _ extensions: [String: JSONValue] = [:]) -> String {
+    Events.transform(
+        inputs: [Events.quantity("ORE", 1)],
+        outputs: [Events.quantity(output, 0.9)],
+        extra: extensions
+    )
+}
+
+@Suite("Event rules: each check names the event and field, and nothing is written")
+struct EventRuleTests {
+    @Test("an event that makes something happens at a registered facility")
+    func facility() throws {
+        let fixture = try refinerHoldingOre()
+        let error = try fixture.rejection(
+            [
+                try edited(refining("A")) { $0["bizLocation"] = nil },
+                refining("B", ["bizLocation": ["id": "urn:epc:id:sgln:6900002.00009.0"]]),
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(
+            error,
+            index: 0,
+            field: "/bizLocation/id",
+            containing: "is required: the registered facility where this happened"
+        )
+        expectProblem(
+            error,
+            index: 1,
+            field: "/bizLocation/id",
+            containing:
+                "no facility urn:epc:id:sgln:6900002.00009.0 is registered; add it with `celltrace facility add`"
+        )
+        #expect(error.problems.count == 2, "\(error)")
+    }
+
+    @Test("a lot is made once, and named once in the event that makes it")
+    func lotsMadeOnce() throws {
+        let fixture = try refinerHoldingOre()
+        let mining = try fixture.rejection(
+            [
+                // Not the event that made ORE (that one would be recognised and skipped), another.
+                Events.extract("ORE", 50),
+                try edited(Events.extract("NEW")) {
+                    $0["quantityList"] = [Events.quantity("NEW", 1), Events.quantity("NEW", 2)]
+                },
+            ],
+            as: "pilbara-mining"
+        )
+        expectProblem(
+            mining,
+            index: 0,
+            field: "/quantityList/0/epcClass",
+            containing: "lot ORE already exists; a lot is made once (use a new lot id)"
+        )
+        expectProblem(
+            mining,
+            index: 1,
+            field: "/quantityList/1/quantity",
+            containing: "lot NEW appears twice in this event"
+        )
+        #expect(mining.problems.count == 2, "\(mining)")
+        let refining = try fixture.rejection(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 2)],
+                    outputs: [Events.quantity("H", 0.5), Events.quantity("H", 0.5)]
+                )
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(
+            refining,
+            index: 0,
+            field: "/outputQuantityList/1/quantity",
+            containing: "lot H appears twice among the outputs"
+        )
+        #expect(refining.problems.count == 1, "\(refining)")
+    }
+
+    @Test("extension fields: electricity supplies and their certificates, fuels, direct emissions, transport, prices")
+    func extensionFields() throws {
+        let fixture = try refinerHoldingOre()
+        let error = try fixture.rejection(
+            [
+                refining("A", ["ct:electricity": [5]]),
+                refining("B", ["ct:electricity": [["quantity": 5, "uom": "KGM", "supply": "grid"]]]),
+                refining(
+                    "C",
+                    ["ct:electricity": [["quantity": 5, "uom": "KWH", "supply": "grid", "kgCO2ePerKWh": -0.5]]]
+                ),
+                refining(
+                    "D",
+                    [
+                        "ct:electricity": [
+                            ["quantity": 5, "uom": "KWH", "supply": "ppa", "certificates": ["", "GO-1", "GO-1"]]
+                        ]
+                    ]
+                ),
+                refining("E", ["ct:fuels": [["fuel": "diesel", "quantity": 5, "uom": "MTR"]]]),
+                refining("F", ["ct:directEmissions": ["kgCO2e": -1]]),
+                refining(
+                    "G",
+                    [
+                        "ct:transport": [
+                            ["mode": "teleport", "distance": 0, "distanceUom": "KGM", "mass": 1, "massUom": "KMT"]
+                        ]
+                    ]
+                ),
+                refining("I", ["ct:coProductPrices": [["epcClass": "ORE", "pricePerKg": 0, "currency": "USD"]]]),
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(
+            error,
+            index: 0,
+            field: "/ct:electricity/0",
+            containing: "an electricity supply is an object {quantity, uom, supply}"
+        )
+        expectProblem(error, index: 1, field: "/ct:electricity/0/uom", containing: "electricity is in ")
+        expectProblem(error, index: 2, field: "/ct:electricity/0/kgCO2ePerKWh", containing: "must not be negative")
+        expectProblem(
+            error,
+            index: 3,
+            field: "/ct:electricity/0/certificates/0",
+            containing: "a certificate id is a non-empty string"
+        )
+        expectProblem(
+            error,
+            index: 3,
+            field: "/ct:electricity/0/certificates/2",
+            containing: "certificate GO-1 is claimed twice in this event"
+        )
+        expectProblem(
+            error,
+            index: 4,
+            field: "/ct:fuels/0/uom",
+            containing: "a fuel is an energy, mass or volume unit (3B, KGM, LTR, MTQ, …)"
+        )
+        expectProblem(error, index: 5, field: "/ct:directEmissions/kgCO2e", containing: "must not be negative")
+        expectProblem(error, index: 6, field: "/ct:transport/0/mode", containing: "must be one of ")
+        expectProblem(error, index: 6, field: "/ct:transport/0/distance", containing: "must be greater than zero")
+        expectProblem(error, index: 6, field: "/ct:transport/0/distanceUom", containing: "must be one of ")
+        expectProblem(error, index: 6, field: "/ct:transport/0/massUom", containing: "must be one of ")
+        expectProblem(
+            error,
+            index: 7,
+            field: "/ct:coProductPrices/0/epcClass",
+            containing: "ORE is not an output of this event"
+        )
+        expectProblem(
+            error,
+            index: 7,
+            field: "/ct:coProductPrices/0/pricePerKg",
+            containing: "must be greater than zero"
+        )
+        #expect(error.problems.count == 13, "\(error)")
+    }
+
+    @Test("a shipment goes to exactly one other registered holder")
+    func shipmentDestination() throws {
+        let fixture = try refinerHoldingOre()
+        let twoOwners = try edited(Events.ship("ORE", 1, from: Events.refiner, to: Events.miner)) {
+            $0["destinationList"] = [
+                ["type": "owning_party", "destination": .string(Events.miner)],
+                ["type": "owning_party", "destination": .string(Events.refiner)],
+            ]
+        }
+        let error = try fixture.rejection(
+            [twoOwners, Events.ship("ORE", 1, from: Events.refiner, to: Events.refiner)],
+            as: "sichuan-lithium"
+        )
+        expectProblem(
+            error,
+            index: 0,
+            field: "/destinationList",
+            containing: "a shipment names exactly one destination of type owning_party (the new holder)"
+        )
+        expectProblem(
+            error,
+            index: 1,
+            field: "/destinationList/0/destination",
+            containing: "a shipment goes to another actor"
+        )
+        #expect(error.problems.count == 2, "\(error)")
+    }
+
+    @Test("only a lot's holder, its maker or an auditor certifies it")
+    func certification() throws {
+        let fixture = try refinerHoldingOre()
+        let observe = Events.json([
+            "type": "ObjectEvent", "eventTime": "2026-01-20T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+            "action": "OBSERVE", "quantityList": [Events.quantity("ORE", 1)],
+            "certificationInfo": "https://certifier.example/audit/2026-017",
+        ])
+        let error = try fixture.rejection([observe], as: "cathode-co")
+        expectProblem(
+            error,
+            index: 0,
+            field: "/certificationInfo",
+            containing: "cathode-co neither holds lot ORE nor is an auditor; it cannot certify it"
+        )
+        #expect(error.problems.count == 1, "\(error)")
+    }
+
+    @Test("EPCIS shape: quantity elements, EPC lists, certificationInfo and eventID")
+    func listShapes() throws {
+        let fixture = try refinerHoldingOre()
+        let error = try fixture.rejection(
+            [
+                try edited(Events.extract("A")) { $0["quantityList"] = [5] },
+                try edited(Events.extract("B")) { $0["epcList"] = [""] },
+                try edited(Events.extract("C")) { $0["certificationInfo"] = 5 },
+                try edited(Events.extract("D")) {
+                    $0["eventID"] = .string("urn:uuid:" + String(repeating: "0", count: 392))
+                },
+            ],
+            as: "pilbara-mining"
+        )
+        expectProblem(
+            error,
+            index: 0,
+            field: "/quantityList/0",
+            containing: "a quantityElement is an object {epcClass, quantity, uom}"
+        )
+        expectProblem(error, index: 1, field: "/epcList/0", containing: "must be a non-empty URI string")
+        expectProblem(error, index: 2, field: "/certificationInfo", containing: "must be a URI or an array of URIs")
+        expectProblem(
+            error,
+            index: 3,
+            field: "/eventID",
+            containing: "must be a URI of at most 400 bytes",
+            identified: false
+        )
+        #expect(error.problems.count == 4, "\(error)")
+    }
+}
