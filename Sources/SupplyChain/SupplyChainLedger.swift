@@ -187,7 +187,7 @@ public final class SupplyChainLedger: Sendable {
             guard let actor = ActorDraft.read(body, sequence: first, sink: sink) else {
                 throw Self.fail(sink, "the actor")
             }
-            try rules.registerActor(actor, sink: sink, txn)
+            try rules.registerActor(actor, body: body, sink: sink, txn)
             guard sink.isEmpty else { throw Self.fail(sink, "the actor") }
             return ([EntryDraft(type: EntryType.actorRegister, actor: Self.operatorActor, body: body)], ())
         }

@@ -123,7 +123,7 @@ extension SupplyChainLedger {
             switch entry.type {
             case EntryType.actorRegister:
                 if let actor = ActorDraft.read(body, sequence: sequence, sink: sink) {
-                    try rules.registerActor(actor, sink: sink, txn)
+                    try rules.registerActor(actor, body: body, sink: sink, txn)
                 }
             case EntryType.actorKeyRotate, EntryType.actorKeyRevoke:
                 try rules.applyKeyChange(type: entry.type, body: body, sequence: sequence, sink: sink, txn)

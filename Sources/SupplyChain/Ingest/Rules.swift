@@ -92,14 +92,25 @@ struct Rules {
 
     // MARK: Master data
 
-    mutating func registerActor(_ actor: Actor, sink: ProblemSink, _ txn: borrowing ReadTransaction) throws {
+    /// Registers an actor read from `body`, unless its id or one of its parties is taken.
+    ///
+    /// A taken party is named where `body` lists it; the party every actor has
+    /// (``Actor/defaultParty(_:)``), when `body` does not list it, is named by `/id`, which makes it.
+    mutating func registerActor(
+        _ actor: Actor,
+        body: JSONValue,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
         if try self.actor(actor.id, txn) != nil {
             sink.add(field: "/id", "actor \(actor.id) is already registered")
             return
         }
-        for (index, party) in actor.parties.enumerated() {
+        let listed = body["parties"]?.arrayValue ?? []
+        for party in actor.parties {
             if let other = try actorID(forParty: party, txn) {
-                sink.add(field: "/parties/\(index)", "party \(party) already names actor \(other)")
+                let field = listed.firstIndex { $0.stringValue == party }.map { "/parties/\($0)" } ?? "/id"
+                sink.add(field: field, "party \(party) already names actor \(other)")
             }
         }
         guard sink.isEmpty else { return }

@@ -1,0 +1,374 @@
+import LedgerCore
+import LedgerCrypto
+import SupplyChain
+import Testing
+
+@Suite("Master data: each check names the record and field, and nothing is written")
+struct MasterDataValidationTests {
+    /// A problem the error must list: its field and a fragment of its message.
+    struct ExpectedProblem: Sendable {
+        var field: String
+        var message: String
+    }
+
+    /// Runs a master-data call that must be refused, and checks that the error lists exactly
+    /// `problems` (fields in order, each message containing its fragment), that each names `record`
+    /// (when given), and that the ledger did not grow.
+    @discardableResult
+    private func expectRejection(
+        _ chain: SupplyChainLedger,
+        record: String?,
+        _ problems: [ExpectedProblem],
+        sourceLocation: SourceLocation = #_sourceLocation,
+        performing call: () throws -> AppendReceipt
+    ) throws -> SupplyChainError {
+        let size = try chain.ledger.size
+        let error = try #require(throws: SupplyChainError.self, sourceLocation: sourceLocation) { try call() }
+        #expect(error.code == .invalidRecords, sourceLocation: sourceLocation)
+        #expect(error.problems.map(\.field) == problems.map(\.field), "\(error)", sourceLocation: sourceLocation)
+        for (problem, expected) in zip(error.problems, problems) {
+            #expect(
+                problem.message.contains(expected.message),
+                "expected …\(expected.message)…, got: \(problem)",
+                sourceLocation: sourceLocation
+            )
+            if let record {
+                #expect(problem.identifier == record, "\(problem)", sourceLocation: sourceLocation)
+            }
+        }
+        #expect(try chain.ledger.size == size, "a refused record writes nothing", sourceLocation: sourceLocation)
+        return error
+    }
+
+    // MARK: Actors and keys
+
+    @Test("an actor whose party already names another actor is refused, naming the party")
+    func actorPartyAlreadyTaken() throws {
+        let fixture = try ChainFixture()
+        try expectRejection(
+            fixture.chain,
+            record: "lithium-trader",
+            [
+                ExpectedProblem(
+                    field: "/parties/0",
+                    message: "party urn:epc:id:pgln:9300001.00000 already names actor pilbara-mining"
+                )
+            ]
+        ) {
+            try fixture.chain.registerActor(
+                ActorDraft(
+                    id: "lithium-trader",
+                    name: "Lithium Trader Ltd",
+                    role: .trader,
+                    publicKey: Ed25519PrivateKey().publicKey,
+                    parties: ["urn:epc:id:pgln:9300001.00000"]
+                )
+            )
+        }
+
+        // The default party counts too: once another actor claims it, the actor it names cannot be registered.
+        try fixture.chain.registerActor(
+            ActorDraft(
+                id: "alias-co",
+                name: "Alias Co.",
+                role: .trader,
+                publicKey: Ed25519PrivateKey().publicKey,
+                parties: ["urn:celltrace:actor:future-co"]
+            )
+        )
+        try expectRejection(
+            fixture.chain,
+            record: "future-co",
+            [
+                // The body lists no party: the one every actor has comes from its id.
+                ExpectedProblem(
+                    field: "/id",
+                    message: "party urn:celltrace:actor:future-co already names actor alias-co"
+                )
+            ]
+        ) {
+            try fixture.chain.registerActor(
+                ActorDraft(
+                    id: "future-co",
+                    name: "Future Co.",
+                    role: .recycler,
+                    publicKey: Ed25519PrivateKey().publicKey
+                )
+            )
+        }
+    }
+
+    @Test("a revocation of a revoked key and a rotation to a key the actor had are refused, naming /key")
+    func keyChangesThatChangeNothing() throws {
+        let fixture = try ChainFixture()
+        let first = try #require(try fixture.chain.actor("pilbara-mining")?.currentKey)
+        try expectRejection(
+            fixture.chain,
+            record: "pilbara-mining",
+            [ExpectedProblem(field: "/key", message: "already had key \(first.id); a rotation needs a new key")]
+        ) {
+            try fixture.chain.rotateKey(actor: "pilbara-mining", to: try fixture.key("pilbara-mining").publicKey)
+        }
+
+        // A former key is no new key either.
+        try fixture.chain.rotateKey(actor: "pilbara-mining", to: Ed25519PrivateKey().publicKey)
+        try expectRejection(
+            fixture.chain,
+            record: "pilbara-mining",
+            [ExpectedProblem(field: "/key", message: "already had key \(first.id); a rotation needs a new key")]
+        ) {
+            try fixture.chain.rotateKey(actor: "pilbara-mining", to: try fixture.key("pilbara-mining").publicKey)
+        }
+
+        let current = try #require(try fixture.chain.actor("pilbara-mining")?.currentKey)
+        try fixture.chain.revokeKey(actor: "pilbara-mining", keyID: current.id, reason: "compromised")
+        try expectRejection(
+            fixture.chain,
+            record: "pilbara-mining",
+            [ExpectedProblem(field: "/key", message: "key \(current.id) of pilbara-mining is already revoked")]
+        ) {
+            try fixture.chain.revokeKey(actor: "pilbara-mining", keyID: current.id, reason: "compromised again")
+        }
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
+    // MARK: Facilities
+
+    @Test("a facility's operator, subdivision and coordinates are checked by field")
+    func facilityChecks() throws {
+        let fixture = try ChainFixture()
+        let id = "urn:celltrace:facility:second-cell-plant"
+        func draft(
+            operatorID: String = "cell-co",
+            subdivision: String? = "HU-GS",
+            location: (latitude: String, longitude: String)? = ("47.6875", "17.6504")
+        ) -> FacilityDraft {
+            FacilityDraft(
+                id: id,
+                operatorID: operatorID,
+                kind: .cell,
+                country: "HU",
+                subdivision: subdivision,
+                location: location
+            )
+        }
+        try expectRejection(
+            fixture.chain,
+            record: id,
+            [
+                ExpectedProblem(
+                    field: "/operator",
+                    message: "no actor nobody is registered; add it with `celltrace actor add`"
+                )
+            ]
+        ) {
+            try fixture.chain.registerFacility(draft(operatorID: "nobody"))
+        }
+        try expectRejection(
+            fixture.chain,
+            record: id,
+            [ExpectedProblem(field: "/subdivision", message: "an ISO 3166-2 code of HU, such as HU-XX")]
+        ) {
+            try fixture.chain.registerFacility(draft(subdivision: "CN-SC"))
+        }
+        try expectRejection(
+            fixture.chain,
+            record: id,
+            [ExpectedProblem(field: "/location/latitude", message: "between -90 and 90")]
+        ) {
+            try fixture.chain.registerFacility(draft(location: ("90.0001", "17.6504")))
+        }
+        try expectRejection(
+            fixture.chain,
+            record: id,
+            [ExpectedProblem(field: "/location/longitude", message: "between -180 and 180")]
+        ) {
+            try fixture.chain.registerFacility(draft(location: ("47.6875", "-180.5")))
+        }
+
+        // The bounds themselves are coordinates.
+        let size = try fixture.chain.ledger.size
+        try fixture.chain.registerFacility(draft(location: ("-90", "180")))
+        #expect(try fixture.chain.ledger.size == size + 1)
+    }
+
+    // MARK: Factor tables
+
+    /// A factor table with one field broken, and the problems it must be refused with.
+    struct BrokenFactorTable: Sendable, CustomTestStringConvertible {
+        var testDescription: String
+        var json: JSONValue
+        var problems: [ExpectedProblem]
+
+        static let grid: JSONValue = ["category": "grid", "geography": "CN-SC", "value": "0.5", "unit": "kgCO2e/kWh"]
+
+        init(_ description: String, _ json: JSONValue, _ problems: [ExpectedProblem]) {
+            testDescription = description
+            self.json = json
+            self.problems = problems
+        }
+
+        /// A valid table but for what the arguments change.
+        static func table(
+            year: JSONValue = 2023,
+            source: String? = "IEA 2024",
+            factors: [JSONValue] = [grid]
+        ) -> JSONValue {
+            var members: [String: JSONValue] = [
+                "id": "grid-test", "version": 1, "year": year, "factors": .array(factors),
+            ]
+            if let source { members["source"] = .string(source) }
+            return .object(members)
+        }
+
+        static let all: [BrokenFactorTable] = [
+            BrokenFactorTable(
+                "a table year before 1990",
+                table(year: 1989),
+                [ExpectedProblem(field: "/year", message: "must be a year between 1990 and 2100")]
+            ),
+            BrokenFactorTable(
+                "a table year that is not whole",
+                table(year: 2023.5),
+                [ExpectedProblem(field: "/year", message: "must be a year between 1990 and 2100")]
+            ),
+            BrokenFactorTable(
+                "a negative factor",
+                table(factors: [
+                    ["category": "grid", "geography": "CN-SC", "value": "-0.01", "unit": "kgCO2e/kWh"]
+                ]),
+                [ExpectedProblem(field: "/factors/0/value", message: "must not be negative")]
+            ),
+            BrokenFactorTable(
+                "a factor year after 2100",
+                table(factors: [
+                    ["category": "grid", "geography": "CN-SC", "value": "0.5", "unit": "kgCO2e/kWh", "year": 2101]
+                ]),
+                [ExpectedProblem(field: "/factors/0/year", message: "must be a year between 1990 and 2100")]
+            ),
+            BrokenFactorTable(
+                "an empty factor source",
+                table(factors: [
+                    ["category": "grid", "geography": "CN-SC", "value": "0.5", "unit": "kgCO2e/kWh", "source": ""]
+                ]),
+                [ExpectedProblem(field: "/factors/0/source", message: "must be a non-empty string")]
+            ),
+            BrokenFactorTable(
+                "a factor source that is not a string",
+                table(factors: [
+                    ["category": "grid", "geography": "CN-SC", "value": "0.5", "unit": "kgCO2e/kWh", "source": 7]
+                ]),
+                [ExpectedProblem(field: "/factors/0/source", message: "must be a non-empty string")]
+            ),
+            BrokenFactorTable(
+                "no source on the factor nor the table",
+                table(source: nil),
+                [
+                    ExpectedProblem(field: "/source", message: "is required"),
+                    ExpectedProblem(field: "/factors/0/source", message: "is required (here or on the table)"),
+                ]
+            ),
+            BrokenFactorTable(
+                "a grid factor without geography",
+                table(factors: [["category": "grid", "value": "0.5", "unit": "kgCO2e/kWh"]]),
+                [ExpectedProblem(field: "/factors/0/geography", message: "is required")]
+            ),
+            BrokenFactorTable(
+                "a factor without unit",
+                table(factors: [["category": "grid", "geography": "CN-SC", "value": "0.5"]]),
+                [ExpectedProblem(field: "/factors/0/unit", message: "is required")]
+            ),
+            BrokenFactorTable(
+                "a second factor for the same fuel, in another unit",
+                table(factors: [
+                    ["category": "fuel", "name": "diesel", "value": "0.074", "unit": "kgCO2e/MJ"],
+                    ["category": "fuel", "name": "diesel", "value": "2.7", "unit": "kgCO2e/L"],
+                ]),
+                [
+                    ExpectedProblem(
+                        field: "/factors/1/name",
+                        message: "the table already has a fuel factor for this name and geography"
+                    )
+                ]
+            ),
+        ]
+    }
+
+    @Test("a factor table is refused by the field that is wrong", arguments: BrokenFactorTable.all)
+    func factorTableChecks(_ broken: BrokenFactorTable) throws {
+        let fixture = try ChainFixture()
+        try expectRejection(fixture.chain, record: "grid-test", broken.problems) {
+            try fixture.chain.recordFactorTable(broken.json)
+        }
+    }
+
+    @Test("the table the factor-table cases break is valid")
+    func factorTableBaseIsValid() throws {
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        try fixture.chain.recordFactorTable(BrokenFactorTable.table())
+        #expect(try fixture.chain.ledger.size == size + 1)
+    }
+
+    // MARK: Disclosures and battery models
+
+    @Test("a disclosure record needs a recipient and a lowercase hex SHA-256")
+    func disclosureChecks() throws {
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        func disclosure(
+            recipient: String = "Cell Buyer GmbH",
+            sha256: String = String(repeating: "0a", count: 32)
+        ) -> Disclosure {
+            Disclosure(
+                recipient: recipient,
+                profile: "legitimate-interest",
+                format: "custody",
+                subject: "urn:epc:class:lgtin:4012345.011111.CELL-1",
+                asOfSize: size,
+                sha256: sha256,
+                byteCount: 2048
+            )
+        }
+        try expectRejection(
+            fixture.chain,
+            record: nil,
+            [ExpectedProblem(field: "/recipient", message: "name the recipient (who receives the export)")]
+        ) {
+            try fixture.chain.recordDisclosure(disclosure(recipient: ""))
+        }
+        for digest in [
+            String(repeating: "0A", count: 32), String(repeating: "0", count: 63), String(repeating: "g", count: 64),
+        ] {
+            try expectRejection(
+                fixture.chain,
+                record: "Cell Buyer GmbH",
+                [ExpectedProblem(field: "/sha256", message: "must be 64 lowercase hex digits")]
+            ) {
+                try fixture.chain.recordDisclosure(disclosure(sha256: digest))
+            }
+        }
+        try fixture.chain.recordDisclosure(disclosure())
+        #expect(try fixture.chain.ledger.size == size + 1)
+    }
+
+    @Test("a battery model needs cycles per year unless its category gives them")
+    func batteryModelCycles() throws {
+        let fixture = try ChainFixture()
+        let problem = ExpectedProblem(
+            field: "/cyclesPerYear",
+            message: "is required when the category has no default (M1/N1 60, L 20, M2/M3/N2/N3 250)"
+        )
+        try expectRejection(fixture.chain, record: "stationary-x", [problem]) {
+            try fixture.chain.registerBatteryModel([
+                "id": "stationary-x", "category": "industrial", "serviceYears": "15",
+            ])
+        }
+        try expectRejection(fixture.chain, record: "cell-x", [problem]) {
+            try fixture.chain.registerBatteryModel(["id": "cell-x", "serviceYears": "8"])
+        }
+        let size = try fixture.chain.ledger.size
+        try fixture.chain.registerBatteryModel(["id": "cell-x", "category": "M1", "serviceYears": "8"])
+        #expect(try fixture.chain.ledger.size == size + 1)
+    }
+}
