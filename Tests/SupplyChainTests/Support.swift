@@ -132,6 +132,12 @@ struct ChainFixture {
         }
     }
 
+    /// Imports raw JSON Lines as `actor`, which must accept them.
+    @discardableResult
+    func accept(_ lines: [String], as actor: String) throws -> ImportReport {
+        try chain.importSubmission(Array(lines.joined(separator: "\n").utf8), actor: actor, key: key(actor))
+    }
+
     /// Imports raw JSON Lines as `actor` and returns the error it must throw.
     func rejection(_ lines: [String], as actor: String) throws -> SupplyChainError {
         let bytes = Array(lines.joined(separator: "\n").utf8)
@@ -167,4 +173,25 @@ func expectProblem(
             sourceLocation: sourceLocation
         )
     }
+}
+
+/// Expects exactly these problems, in any order: each as ``expectProblem(_:index:field:containing:identified:sourceLocation:)``
+/// expects it, and no others.
+func expectProblems(
+    _ error: SupplyChainError,
+    _ expected: [(index: Int, field: String, text: String)],
+    identified: Bool = true,
+    sourceLocation: SourceLocation = #_sourceLocation
+) {
+    for problem in expected {
+        expectProblem(
+            error,
+            index: problem.index,
+            field: problem.field,
+            containing: problem.text,
+            identified: identified,
+            sourceLocation: sourceLocation
+        )
+    }
+    #expect(error.problems.count == expected.count, "\(error)", sourceLocation: sourceLocation)
 }
