@@ -495,11 +495,11 @@ extension Rules {
                 _ = reader.string("currency")
             }
         }
-        if event.ext("yield") != nil {
+        if let declared = event.ext("yield") {
             let pointer = event.extPointer("yield")
             // The member alone, read as the event's: the pointer and the messages are the same.
             let key = String(pointer.dropFirst())
-            let reader = FieldReader(.object([key: event.ext("yield") ?? .null]), problems: sink)
+            let reader = FieldReader(.object([key: declared]), problems: sink)
             if let value = reader.decimal(key), !value.isPositive || value > ExactDecimal(10) {
                 sink.add(
                     field: pointer,
