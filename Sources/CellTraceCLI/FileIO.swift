@@ -1,3 +1,5 @@
+import LedgerCrypto
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -56,35 +58,18 @@ extension FileIO {
         unlink(path)
     }
 
-    /// Writes `bytes` to a new file and flushes it to disk, or leaves no file at all.
-    ///
-    /// A write that fails part-way (a full disk, a quota) removes what it wrote, so that no
-    /// truncated export or key is left behind and the same command can be run again.
+    /// Writes `bytes` to a new file, flushed to disk with its directory entry, or leaves no file
+    /// at all (`NewFile`): a write that fails part-way (a full disk, a quota) removes what it
+    /// wrote, so that no truncated export or key is left behind and the same command can be run
+    /// again.
     private static func writeNew(_ bytes: UnsafeRawBufferPointer, to path: String, mode: mode_t) throws {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode)
-        guard descriptor >= 0 else {
-            throw Error(message: "cannot create \(path): \(String(cString: strerror(errno)))")
-        }
-        var failure: Int32?
-        var offset = 0
-        while offset < bytes.count {
-            let written = write(descriptor, bytes.baseAddress?.advanced(by: offset), bytes.count - offset)
-            if written < 0 {
-                if errno == EINTR { continue }
-                failure = errno
-                break
-            }
-            offset += written
-        }
-        if failure == nil, fsync(descriptor) != 0 {
-            failure = errno
-        }
-        close(descriptor)
-        if let failure {
-            unlink(path)
+        do {
+            try NewFile.write(bytes, to: path, mode: UInt32(mode))
+        } catch {
+            guard error.step != .create else { throw Error(message: "cannot create \(path): \(error.reason)") }
             throw Error(
-                message: "cannot write \(path): \(String(cString: strerror(failure))); nothing was left there",
-                diskFull: failure == ENOSPC || failure == EDQUOT
+                message: "cannot write \(path): \(error.reason); nothing was left there",
+                diskFull: error.isDiskFull
             )
         }
     }

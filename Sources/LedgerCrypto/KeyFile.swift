@@ -30,34 +30,19 @@ enum KeyFile {
     /// A write that fails part-way (a full disk) removes what it wrote: a truncated key must not
     /// be left behind, and the same command can then be run again.
     static func writeSecret(_ text: String, to path: String) throws {
-        // O_EXCL: a key file is never overwritten; mode 0600 applies from creation, not after a chmod.
-        let fd = unsafe open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw ioError("cannot create key file \(path) (it must not exist yet)") }
         var bytes = Array(text.utf8)
         defer { PEM.cleanse(&bytes) }
-        var written = 0
-        var failure: (what: String, code: Int32)?
-        while written < bytes.count {
-            let count = unsafe bytes.withUnsafeBytes { buffer in
-                let rest = unsafe UnsafeRawBufferPointer(rebasing: buffer[written...])
-                return unsafe Glibc.write(fd, rest.baseAddress, rest.count)
+        do {
+            try unsafe bytes.withUnsafeBytes { buffer in try unsafe NewFile.write(buffer, to: path, mode: 0o600) }
+        } catch let error as NewFile.Failure {
+            switch error.step {
+            case .create:
+                throw ioError("cannot create key file \(path) (it must not exist yet)", code: error.code)
+            case .write:
+                throw ioError("cannot write key file \(path); nothing was left there", code: error.code)
+            case .flush:
+                throw ioError("cannot flush key file \(path); nothing was left there", code: error.code)
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                failure = ("cannot write key file \(path)", errno)
-                break
-            }
-            written += count
-        }
-        if failure == nil, fsync(fd) != 0 {
-            failure = ("cannot flush key file \(path)", errno)
-        }
-        if close(fd) != 0, failure == nil {
-            failure = ("cannot close key file \(path)", errno)
-        }
-        if let failure {
-            _ = unsafe unlink(path)
-            throw ioError(failure.what + "; nothing was left there", code: failure.code)
         }
     }
 
