@@ -28,6 +28,8 @@ SWIFT_FLAGS=(
     -sanitize=fuzzer,address
     # lld links the sanitizer runtimes without gold's hundreds of "cannot export local symbol" warnings.
     -use-ld=lld
+    # The modules share package-level declarations, as in the SwiftPM build.
+    -package-name CellTrace
 )
 OPENSSL_FLAGS=(-I Sources/COpenSSL -Xcc -fmodule-map-file=Sources/COpenSSL/module.modulemap)
 
