@@ -203,6 +203,30 @@ struct AssemblyTests {
         )
     }
 
+    @Test("cells go into a module only at the hands of the holder of their cell lot")
+    func assemblyNeedsTheCellLot() throws {
+        let fixture = try chainWithCells()
+        try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
+        // cell-co ships the whole cell lot away, then tries to assemble cells made from it.
+        try fixture.accept(
+            [
+                Events.ship(
+                    "CELLS",
+                    60,
+                    from: Actor.defaultParty("cell-co"),
+                    to: Actor.defaultParty("cathode-co"),
+                    time: "2026-02-26T12:00:00+01:00"
+                )
+            ],
+            as: "cell-co"
+        )
+        let error = try fixture.rejection([Self.assemble("MOD-1", [Self.prefix + "1"])], as: "cell-co")
+        expectProblems(
+            error,
+            [(0, "/childEPCs/0", "cell-co does not hold cell lot CELLS that \(Self.prefix)1 comes from")]
+        )
+    }
+
     @Test("an eventID names one event: reusing it for another is refused, in the ledger and in the document")
     func eventIDReuse() throws {
         let fixture = try ChainFixture()

@@ -42,6 +42,38 @@ struct EventRuleTests {
         )
     }
 
+    @Test("quantities too large to add exactly are refused, not rounded")
+    func sumsTooLarge() throws {
+        let fixture = try refinerHoldingOre()
+        // 10^39 t is 10^42 kg: with 1 kg more, the sum needs more digits than an exact decimal holds.
+        let error = try fixture.rejection(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 1e39), Events.quantity("ORE", 1, "KGM")],
+                    outputs: [Events.quantity("H", 1)]
+                ),
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 1)],
+                    outputs: [Events.quantity("I", 1e39), Events.quantity("J", 1, "KGM")],
+                    extra: ["ct:yield": "10"]
+                ),
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(
+            error,
+            index: 0,
+            field: "/inputQuantityList/1/quantity",
+            containing: "the quantities of lot ORE are too large to add exactly"
+        )
+        expectProblem(
+            error,
+            index: 1,
+            field: "/outputQuantityList/1/quantity",
+            containing: "the outputs are too large to add exactly"
+        )
+    }
+
     @Test("a lot is made once, and named once in the event that makes it")
     func lotsMadeOnce() throws {
         let fixture = try refinerHoldingOre()
