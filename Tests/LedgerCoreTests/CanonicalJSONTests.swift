@@ -193,9 +193,9 @@ import Testing
         (-2_147_483_648.0, "-2147483648"),
         (Double.leastNonzeroMagnitude, "5e-324"),
         (-Double.leastNonzeroMagnitude, "-5e-324"),
-        (1.5e-323, "1.5e-323"),
+        (Double(bitPattern: 3), "1.5e-323"),
         (2.2250738585072014e-308, "2.2250738585072014e-308"),
-        (2.225073858507201e-308, "2.225073858507201e-308"),
+        (Double(bitPattern: 0x000F_FFFF_FFFF_FFFF), "2.225073858507201e-308"),
         (1.7976931348623157e308, "1.7976931348623157e+308"),
     ])
     func canonicalNumberFormatsBoundaryCases(value: Double, expected: String) {

@@ -8,7 +8,7 @@ struct BinaryRecordTests {
     static func decimal(_ text: String) throws -> ExactDecimal { try #require(ExactDecimal(text)) }
 
     static func card() throws -> LotCard {
-        var lot = Lot(
+        let lot = Lot(
             id: "urn:test:lot:cam-1",
             material: "cam-nmc811",
             grade: "NMC811",
