@@ -27,6 +27,8 @@ swift_flags=(
     -enable-upcoming-feature MemberImportVisibility
     -enable-upcoming-feature InternalImportsByDefault
     -package-name CellTrace
+    # lld links the sanitizer runtimes without gold's hundreds of "cannot export local symbol" warnings.
+    -use-ld=lld
     -I "$root/Sources/COpenSSL" -Xcc -fmodule-map-file="$root/Sources/COpenSSL/module.modulemap"
     -I "$out"
 )
