@@ -497,10 +497,11 @@ extension Rules {
         }
         if let declared = event.ext("yield") {
             let pointer = event.extPointer("yield")
-            // The member alone, read as the event's: the pointer and the messages are the same.
-            let key = String(pointer.dropFirst())
-            let reader = FieldReader(.object([key: declared]), problems: sink)
-            if let value = reader.decimal(key), !value.isPositive || value > ExactDecimal(10) {
+            // The member found already, read at the event's top level: `/ct:yield` in its problems.
+            let reader = FieldReader(.null, problems: sink)
+            if let value = reader.decimal(String(pointer.dropFirst()), member: declared),
+                !value.isPositive || value > ExactDecimal(10)
+            {
                 sink.add(
                     field: pointer,
                     "a mass ratio (outputs ÷ inputs) greater than 0 and at most 10, not a percentage"
