@@ -146,6 +146,82 @@ struct ChainTests {
         #expect(audit.submissionsVerified == 2)
     }
 
+    /// Appends a note from another thread, as another writer would: the caller is inside the
+    /// import's read transaction, where it could not write itself.
+    static func appendNote(_ chain: SupplyChainLedger) {
+        let done = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            _ = try? chain.ledger.append([EntryDraft(type: "note", actor: "auditor", body: ["text": "between"])])
+            done.signal()
+        }
+        done.wait()
+    }
+
+    @Test("an import that meets another writer's append after its check is checked again and written after it")
+    func importChecksAgainAfterAnotherWriter() throws {
+        let fixture = try ChainFixture()
+        let start = try fixture.chain.ledger.size
+        var appended = 0
+        let report = try fixture.chain.importSubmission(
+            try Fixtures.bytes("epcis/chain/01-mine.jsonld"),
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining")
+        ) { checked, total in
+            // The whole document is checked and not yet written.
+            guard checked == total, appended == 0 else { return }
+            appended += 1
+            Self.appendNote(fixture.chain)
+        }
+        #expect(appended == 1)
+        #expect(report.written == 2)
+        // The note first, then the submission and its two events.
+        #expect(report.submissionSequence == start + 1)
+        #expect(try fixture.chain.ledger.entry(at: start).type == "note")
+        #expect(try fixture.chain.ledger.size == start + 4)
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+        #expect(audit.submissionsVerified == 1)
+    }
+
+    @Test("a stream document that meets another writer's append after its check is checked again")
+    func streamChecksAgainAfterAnotherWriter() throws {
+        let lines = try Self.mineEventLines()
+        let documents = [Array(lines[0].utf8), Array(lines[1].utf8), try Fixtures.bytes("epcis/chain/01-mine.jsonld")]
+        let fixture = try ChainFixture()
+        let start = try fixture.chain.ledger.size
+        var reports: [ImportReport] = []
+        var appended = false
+        try fixture.chain.importSubmissions(
+            count: documents.count,
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining"),
+            document: { documents[$0] },
+            progress: { document, checked, total in
+                guard document == 1, checked == total, !appended else { return }
+                appended = true
+                Self.appendNote(fixture.chain)
+            },
+            imported: { _, report in reports.append(report) }
+        )
+        #expect(appended)
+        #expect(reports.map(\.written) == [1, 1, 0])
+        #expect(reports.map(\.alreadyPresent) == [0, 0, 2])
+        // Submission and event of each of the first two documents, with the note between them.
+        #expect(reports.compactMap(\.submissionSequence) == [start, start + 3])
+        #expect(try fixture.chain.ledger.size == start + 5)
+        let single = try ChainFixture()
+        for bytes in documents {
+            try single.chain.importSubmission(bytes, actor: "pilbara-mining", key: single.key("pilbara-mining"))
+        }
+        let lot = try #require(try fixture.chain.lot(Self.ore))
+        let expected = try #require(try single.chain.lot(Self.ore))
+        #expect(lot.holdings.map(\.actor) == expected.holdings.map(\.actor))
+        #expect(lot.holdings.map(\.kg) == expected.holdings.map(\.kg))
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+        #expect(audit.submissionsVerified == 2)
+    }
+
     @Test("a stream stops at the first document that fails, and the ones before it stay imported")
     func streamStopsAtTheFirstFailure() throws {
         let lines = try Self.mineEventLines()
