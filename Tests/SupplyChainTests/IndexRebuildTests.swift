@@ -1,4 +1,5 @@
 import LedgerCore
+import LedgerCrypto
 import LedgerStorage
 import Testing
 
@@ -117,6 +118,36 @@ struct IndexRebuildTests {
         var damaged = counts
         damaged["sc.serials"] = 0
         #expect(try Self.rowCounts(chain) == damaged, "nothing was written")
+    }
+
+    /// An actor's key that is not an Ed25519 public key, in the entries themselves: written below
+    /// the supply-chain layer, which refuses it, so only the audit's replay sees it.
+    @Test(
+        "the audit stops at a registration or key rotation written below the rules with a key that is not 32 bytes",
+        arguments: [SupplyChainLedger.EntryType.actorRegister, SupplyChainLedger.EntryType.actorKeyRotate]
+    )
+    func auditStopsAtAForgedKey(type: String) throws {
+        let fixture = try ChainFixture()
+        let chain = fixture.chain
+        #expect(try chain.auditIndexes().isValid)
+        let short = Base64.encode([UInt8](repeating: 7, count: 31))
+        let body: JSONValue =
+            type == SupplyChainLedger.EntryType.actorRegister
+            ? ["id": "forged-refiner", "name": "Forged", "role": "refiner", "key": .string(short)]
+            : ["actor": "pilbara-mining", "key": .string(short)]
+        let forged = try chain.ledger.append([
+            EntryDraft(type: type, actor: SupplyChainLedger.operatorActor, body: body)
+        ])
+        let audit = try chain.auditIndexes()
+        #expect(!audit.isValid)
+        #expect(audit.failureSequenceNumber == forged.firstSequenceNumber)
+        let failure = audit.failure ?? ""
+        #expect(failure.contains("/key"), "\(failure)")
+        #expect(failure.contains("must be a base64 raw Ed25519 public key (32 bytes)"), "\(failure)")
+        // The same rebuild refuses it and writes nothing.
+        let rebuild = try chain.rebuildIndexes()
+        #expect(!rebuild.isRebuilt)
+        #expect(rebuild.failureSequenceNumber == forged.firstSequenceNumber)
     }
 
     @Test("event records of an older CellTrace, keyed by eventID, are refused until the indexes are rebuilt")
