@@ -256,11 +256,17 @@ struct JSONParser {
                 var members: [String: JSONValue] = .init(
                     minimumCapacity: pending.count - base + (base == 0 ? spareTopLevelMembers : 0)
                 )
-                for (key, value, keyOffset) in pending[base...] {
+                // Each key and value is moved out of the stack rather than copied: the stack's
+                // slots keep an empty string and `null` until they are removed.
+                for index in base..<pending.count {
+                    var key = ""
+                    var value = JSONValue.null
+                    swap(&key, &pending[index].key)
+                    swap(&value, &pending[index].value)
                     if members.updateValue(value, forKey: key) != nil {
                         throw Self.error(
                             "duplicate object key (equal to an earlier key after unescaping and Unicode canonical equivalence)",
-                            at: keyOffset
+                            at: pending[index].keyOffset
                         )
                     }
                 }
