@@ -55,9 +55,7 @@ struct ChainTests {
         #expect(pack.children == ["urn:epc:id:giai:4012345.MOD-0001"])
         #expect(try chain.serial("urn:epc:id:sgtin:4012345.011111.1001") == nil)
 
-        let audit = try chain.auditIndexes()
-        #expect(audit.isValid, "\(audit.failure ?? "")")
-        #expect(audit.submissionsVerified == 4)
+        try Self.expectCleanAudit(chain, submissions: 4)
     }
 
     @Test("re-importing a document changes nothing and says so")
@@ -105,6 +103,32 @@ struct ChainTests {
 
     static let ore = "urn:epc:class:lgtin:9300001.000011.SC6-2601"
 
+    /// The mine's documents imported one call each, to compare a stream with.
+    static func importedOneByOne(_ documents: [[UInt8]]) throws -> ChainFixture {
+        let single = try ChainFixture()
+        for bytes in documents {
+            try single.chain.importSubmission(bytes, actor: "pilbara-mining", key: single.key("pilbara-mining"))
+        }
+        return single
+    }
+
+    /// Expects the ore lot held by the same actors, in the same amounts, in both ledgers.
+    @discardableResult
+    static func expectOreHeldAlike(_ chain: SupplyChainLedger, _ other: SupplyChainLedger) throws -> LotReport {
+        let lot = try #require(try chain.lot(ore))
+        let expected = try #require(try other.lot(ore))
+        #expect(lot.holdings.map(\.actor) == expected.holdings.map(\.actor))
+        #expect(lot.holdings.map(\.kg) == expected.holdings.map(\.kg))
+        return lot
+    }
+
+    /// Expects the index audit to find the stored indexes exactly as the entries give them.
+    static func expectCleanAudit(_ chain: SupplyChainLedger, submissions: Int) throws {
+        let audit = try chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+        #expect(audit.submissionsVerified == submissions)
+    }
+
     @Test("a stream of documents imports in order, each checked with the ones before it written")
     func streamImportsInOrder() throws {
         let lines = try Self.mineEventLines()
@@ -131,19 +155,11 @@ struct ChainTests {
         #expect(reports.map(\.alreadyPresent) == [0, 0, 2])
 
         // The same ledger as one call per document.
-        let single = try ChainFixture()
-        for bytes in documents {
-            try single.chain.importSubmission(bytes, actor: "pilbara-mining", key: single.key("pilbara-mining"))
-        }
+        let single = try Self.importedOneByOne(documents)
         #expect(try streamed.chain.ledger.size == single.chain.ledger.size)
-        let lot = try #require(try streamed.chain.lot(Self.ore))
-        let expected = try #require(try single.chain.lot(Self.ore))
-        #expect(lot.holdings.map(\.actor) == expected.holdings.map(\.actor))
-        #expect(lot.holdings.map(\.kg) == expected.holdings.map(\.kg))
+        let lot = try Self.expectOreHeldAlike(streamed.chain, single.chain)
         #expect(lot.lot.producedKg == ExactDecimal(100_000))
-        let audit = try streamed.chain.auditIndexes()
-        #expect(audit.isValid, "\(audit.failure ?? "")")
-        #expect(audit.submissionsVerified == 2)
+        try Self.expectCleanAudit(streamed.chain, submissions: 2)
     }
 
     /// Appends a note from another thread, as another writer would: the caller is inside the
@@ -178,9 +194,7 @@ struct ChainTests {
         #expect(report.submissionSequence == start + 1)
         #expect(try fixture.chain.ledger.entry(at: start).type == "note")
         #expect(try fixture.chain.ledger.size == start + 4)
-        let audit = try fixture.chain.auditIndexes()
-        #expect(audit.isValid, "\(audit.failure ?? "")")
-        #expect(audit.submissionsVerified == 1)
+        try Self.expectCleanAudit(fixture.chain, submissions: 1)
     }
 
     @Test("a stream document that meets another writer's append after its check is checked again")
@@ -209,17 +223,8 @@ struct ChainTests {
         // Submission and event of each of the first two documents, with the note between them.
         #expect(reports.compactMap(\.submissionSequence) == [start, start + 3])
         #expect(try fixture.chain.ledger.size == start + 5)
-        let single = try ChainFixture()
-        for bytes in documents {
-            try single.chain.importSubmission(bytes, actor: "pilbara-mining", key: single.key("pilbara-mining"))
-        }
-        let lot = try #require(try fixture.chain.lot(Self.ore))
-        let expected = try #require(try single.chain.lot(Self.ore))
-        #expect(lot.holdings.map(\.actor) == expected.holdings.map(\.actor))
-        #expect(lot.holdings.map(\.kg) == expected.holdings.map(\.kg))
-        let audit = try fixture.chain.auditIndexes()
-        #expect(audit.isValid, "\(audit.failure ?? "")")
-        #expect(audit.submissionsVerified == 2)
+        try Self.expectOreHeldAlike(fixture.chain, try Self.importedOneByOne(documents).chain)
+        try Self.expectCleanAudit(fixture.chain, submissions: 2)
     }
 
     @Test("a stream stops at the first document that fails, and the ones before it stay imported")

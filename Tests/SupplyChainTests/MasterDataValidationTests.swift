@@ -202,6 +202,11 @@ struct MasterDataValidationTests {
 
         static let grid: JSONValue = ["category": "grid", "geography": "CN-SC", "value": "0.5", "unit": "kgCO2e/kWh"]
 
+        /// The valid grid factor with some members changed or added.
+        static func grid(_ changes: [String: JSONValue]) -> JSONValue {
+            .object((grid.objectValue ?? [:]).merging(changes) { $1 })
+        }
+
         init(_ description: String, _ json: JSONValue, _ problems: [ExpectedProblem]) {
             testDescription = description
             self.json = json
@@ -234,30 +239,22 @@ struct MasterDataValidationTests {
             ),
             BrokenFactorTable(
                 "a negative factor",
-                table(factors: [
-                    ["category": "grid", "geography": "CN-SC", "value": "-0.01", "unit": "kgCO2e/kWh"]
-                ]),
+                table(factors: [grid(["value": "-0.01"])]),
                 [ExpectedProblem(field: "/factors/0/value", message: "must not be negative")]
             ),
             BrokenFactorTable(
                 "a factor year after 2100",
-                table(factors: [
-                    ["category": "grid", "geography": "CN-SC", "value": "0.5", "unit": "kgCO2e/kWh", "year": 2101]
-                ]),
+                table(factors: [grid(["year": 2101])]),
                 [ExpectedProblem(field: "/factors/0/year", message: "must be a year between 1990 and 2100")]
             ),
             BrokenFactorTable(
                 "an empty factor source",
-                table(factors: [
-                    ["category": "grid", "geography": "CN-SC", "value": "0.5", "unit": "kgCO2e/kWh", "source": ""]
-                ]),
+                table(factors: [grid(["source": ""])]),
                 [ExpectedProblem(field: "/factors/0/source", message: "must be a non-empty string")]
             ),
             BrokenFactorTable(
                 "a factor source that is not a string",
-                table(factors: [
-                    ["category": "grid", "geography": "CN-SC", "value": "0.5", "unit": "kgCO2e/kWh", "source": 7]
-                ]),
+                table(factors: [grid(["source": 7])]),
                 [ExpectedProblem(field: "/factors/0/source", message: "must be a non-empty string")]
             ),
             BrokenFactorTable(
