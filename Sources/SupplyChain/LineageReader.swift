@@ -113,9 +113,7 @@ public struct LineageReader: Sendable {
     public func sequenceNumber(ofEvent eventID: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
         if let outdated { throw outdated }
         guard let eventIDTable else { return nil }
-        var sequence: UInt64?
-        try txn.withValue(in: eventIDTable, forUTF8Key: eventID) { sequence = $0.flatMap { IndexKey.sequence(in: $0) } }
-        return sequence
+        return try txn.value(in: eventIDTable, forKey: IndexKey.eventID(eventID)).flatMap { IndexKey.sequence(in: $0) }
     }
 
     private var store: StateStore { StateStore(tables: tables) }

@@ -163,8 +163,10 @@ struct IndexRebuildTests {
             var rows: [(key: [UInt8], value: [UInt8])] = []
             let cursor = try txn.cursor(eventIDs)
             var row = try cursor.first()
-            while let (eventID, sequence) = row {
-                rows.append((eventID, try #require(try txn.value(in: events, forKey: sequence))))
+            while let (_, sequence) = row {
+                let entry = try chain.ledger.entry(at: #require(IndexKey.sequence(in: sequence)))
+                let eventID = try #require(entry.body["eventID"]?.stringValue)
+                rows.append((Array(eventID.utf8), try #require(try txn.value(in: events, forKey: sequence))))
                 row = try cursor.next()
             }
             return rows
@@ -209,6 +211,52 @@ struct IndexRebuildTests {
         #expect(try reopened.ledger.size == size)
     }
 
+    @Test("eventIDs of layout 2, keyed by their text, are refused until rebuilt, then found by their digest")
+    func layoutTwoEventIDsAreRefusedUntilRebuilt() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        let chain = fixture.chain
+        let size = try chain.ledger.size
+        let eventIDs = try chain.ledger.extraTable("sc.event-ids")
+        // Layout 2: the same rows, each keyed by the eventID's text rather than its SHA-256.
+        let textKeyed = try chain.ledger.read { txn, _ in
+            var rows: [(eventID: String, sequence: [UInt8])] = []
+            let cursor = try txn.cursor(eventIDs)
+            var row = try cursor.first()
+            while let (digest, sequence) = row {
+                let entry = try chain.ledger.entry(at: #require(IndexKey.sequence(in: sequence)))
+                let eventID = try #require(entry.body["eventID"]?.stringValue)
+                #expect(digest == SHA256.hash(Array(eventID.utf8)).bytes, "layout 3 keys a row by the eventID's digest")
+                rows.append((eventID, sequence))
+                row = try cursor.next()
+            }
+            return rows
+        }
+        #expect(textKeyed.count == 13)
+        try chain.ledger.rewriteExtraTables(["sc.event-ids", "sc.meta"], expectedSize: size) { txn, tables in
+            for (eventID, sequence) in textKeyed { try txn.put(sequence, forKey: Array(eventID.utf8), in: tables[0]) }
+            try txn.put(Array("2".utf8), forKey: Array("layout".utf8), in: tables[1])
+        }
+        let reopened = try SupplyChainLedger(ledger: chain.ledger)
+        let refused = try #require(throws: SupplyChainError.self) { try reopened.eventRecord(textKeyed[0].eventID) }
+        #expect(refused.code == .indexLayout)
+        #expect(refused.message.contains("written in index layout 2"), "\(refused.message)")
+        #expect(try !reopened.auditIndexes().isValid)
+
+        #expect(try reopened.rebuildIndexes().isRebuilt)
+        for (eventID, sequence) in textKeyed {
+            #expect(try reopened.eventRecord(eventID)?["seq"]?.doubleValue == Double(IndexKey.sequence(in: sequence) ?? 0))
+        }
+        let again = try reopened.importSubmission(
+            Fixtures.bytes("epcis/chain/04-cells.jsonld"),
+            actor: "cell-co",
+            key: try fixture.key("cell-co")
+        )
+        #expect(again.written == 0 && again.alreadyPresent == again.events, "the rebuilt eventIDs are found again")
+        #expect(try reopened.auditIndexes().isValid)
+        #expect(try reopened.ledger.size == size)
+    }
+
     @Test("indexes of another layout are refused, naming it; a ledger without supply-chain rows is not")
     func otherLayoutIsRefused() throws {
         let fixture = try ChainFixture()
@@ -216,11 +264,11 @@ struct IndexRebuildTests {
         #expect(chain.outdatedIndexes == nil)
         let size = try chain.ledger.size
         try chain.ledger.rewriteExtraTables(["sc.meta"], expectedSize: size) { txn, tables in
-            try txn.put(Array("3".utf8), forKey: Array("layout".utf8), in: tables[0])
+            try txn.put(Array("4".utf8), forKey: Array("layout".utf8), in: tables[0])
         }
         let newer = try #require(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes)
         #expect(newer.code == .indexLayout)
-        #expect(newer.message.contains("written in index layout 3"), "\(newer.message)")
+        #expect(newer.message.contains("written in index layout 4"), "\(newer.message)")
         #expect(try SupplyChainLedger(ledger: chain.ledger).rebuildIndexes().isRebuilt)
         #expect(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes == nil)
 

@@ -247,7 +247,7 @@ extension Rules {
             writer.member("seq", integer: sequence)
             store.put(.claims, IndexKey.text(claim), writer.finish())
         }
-        store.put(.eventIDs, IndexKey.text(event.eventID), IndexKey.sequence(sequence))
+        store.put(.eventIDs, IndexKey.eventID(event.eventID), IndexKey.sequence(sequence))
         store.put(
             .events,
             IndexKey.sequence(sequence),

@@ -62,7 +62,7 @@ struct Rules {
 
     /// The sequence number of the entry that recorded `eventID`.
     func eventSequence(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
-        try store.raw(.eventIDs, IndexKey.text(eventID), txn).flatMap { IndexKey.sequence(in: $0) }
+        try store.raw(.eventIDs, IndexKey.eventID(eventID), txn).flatMap { IndexKey.sequence(in: $0) }
     }
 
     func eventRecord(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> JSONValue? {
