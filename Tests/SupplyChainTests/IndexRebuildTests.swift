@@ -245,7 +245,8 @@ struct IndexRebuildTests {
 
         #expect(try reopened.rebuildIndexes().isRebuilt)
         for (eventID, sequence) in textKeyed {
-            #expect(try reopened.eventRecord(eventID)?["seq"]?.doubleValue == Double(IndexKey.sequence(in: sequence) ?? 0))
+            let recorded = try reopened.eventRecord(eventID)?["seq"]?.doubleValue
+            #expect(recorded == IndexKey.sequence(in: sequence).map { Double($0) }, "\(eventID)")
         }
         let again = try reopened.importSubmission(
             Fixtures.bytes("epcis/chain/04-cells.jsonld"),
