@@ -2,10 +2,29 @@ import LedgerCore
 import LedgerCrypto
 import SupplyChain
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Import of EPCIS documents of TransformationEvents: parse, validate, hash IDs, canonical
 /// encoding, signature, indexes and durable commit, beside the raw LMDB append loop of the same run.
 enum ImportBench {
     static let refinery = "urn:epc:id:sgln:6900002.00001.0"
+
+    /// Whether the lots the documents make have ids in no order (`--scattered-lot-ids`), as lots
+    /// of many suppliers and products have, rather than numbered one after another.
+    nonisolated(unsafe) static var scatteredLotIDs = false
+
+    /// Where the memory section copies the ledger's data file before and after its last document
+    /// (`--snapshot-dir`), for `tools/lmdb_pages_written.py` to count the pages that document wrote.
+    nonisolated(unsafe) static var snapshotDirectory: String?
+
+    /// The suffix of the id of the `n`th lot made: `n`, or with scattered ids `n` mapped one to
+    /// one onto [0, 2³² − 5) (a multiplicative hash modulo a prime), so that each document's lots
+    /// fall all across the range of the ones before.
+    static func lotSuffix(_ n: Int) -> String {
+        scatteredLotIDs ? String((UInt64(n) &* 2_654_435_761) % 4_294_967_291) : String(n)
+    }
 
     /// An EPCIS 2.0 document of `count` TransformationEvents, each using 10 kg of one of the seed
     /// lots and making a new lot of 9 kg, with metered electricity.
@@ -25,7 +44,7 @@ enum ImportBench {
                 String(n % 100)
                 + #"","quantity":10,"uom":"KGM"}],"outputQuantityList":[{"epcClass":"urn:epc:class:lgtin:6900002.000021.LHM-"#
             text +=
-                String(n)
+                lotSuffix(n)
                 + #"","quantity":9,"uom":"KGM"}],"ilmd":{"ct:material":"lithium-hydroxide","ct:grade":"battery","cbvmda:countryOfOrigin":"CN"},"ct:lifeCycleStage":"raw-material-acquisition","ct:dataQuality":"primary","ct:electricity":[{"quantity":"#
             text += String(40 + n % 7) + #","uom":"KWH","supply":"grid"}]}"#
         }
@@ -69,7 +88,9 @@ enum ImportBench {
 
     static func run(directory: String, runs: Int, documents: Int, eventsPerDocument: Int, rawEntry: [UInt8]) throws {
         print("")
-        print("## Import of EPCIS documents (\(format(Double(eventsPerDocument))) TransformationEvents each, durable)")
+        print(
+            "## Import of EPCIS documents (\(format(Double(eventsPerDocument))) TransformationEvents each, durable\(scatteredLotIDs ? ", lot ids in no order" : ""))"
+        )
         print(
             "| documents | events | import | raw loop entries/s | import events/s | ratio | CPU µs/event | cores"
                 + " | caller CPU µs/event | anon. memory after doc 1 → last |"
@@ -162,7 +183,9 @@ enum ImportBench {
     /// freed by earlier write transactions, which it keeps for reuse until it is closed).
     static func memory(directory: String, documents: Int, eventsPerDocument: Int) throws {
         print("")
-        print("## Import memory (\(format(Double(eventsPerDocument))) TransformationEvents per document)")
+        print(
+            "## Import memory (\(format(Double(eventsPerDocument))) TransformationEvents per document\(scatteredLotIDs ? ", lot ids in no order" : ""))"
+        )
         print("| ledger | anon. memory after each document, heap trimmed, then with the ledger closed (MiB) |")
         print("|---|---|")
         let documentsBytes = (0..<documents).map {
@@ -172,7 +195,7 @@ enum ImportBench {
             let path = "\(directory)/import-memory-\(reopening)"
             var (chain, key): (SupplyChainLedger?, Ed25519PrivateKey) = try prepare(path)
             var figures: [String] = []
-            for bytes in documentsBytes {
+            for (index, bytes) in documentsBytes.enumerated() {
                 if reopening {
                     chain = nil
                     chain = try SupplyChainLedger(openingAt: path, options: Ledger.Options(initialMapSize: 1 << 30))
@@ -180,6 +203,10 @@ enum ImportBench {
                 try chain?.importSubmission(bytes, actor: "sichuan-lithium", key: key)
                 _ = heapTrim(0)
                 figures.append(format(anonymousResidentMiB()))
+                if let snapshots = snapshotDirectory, !reopening, index + 2 >= documents {
+                    let name = index + 1 == documents ? "after" : "before"
+                    _ = system("mkdir -p '\(snapshots)' && cp '\(path)/data.mdb' '\(snapshots)/\(name).mdb'")
+                }
             }
             chain = nil
             _ = heapTrim(0)

@@ -29,6 +29,8 @@ while let argument = arguments.popFirst() {
     case "--proof-entries": proofEntries = Int(arguments.popFirst() ?? "") ?? proofEntries
     case "--dir": directory = arguments.popFirst() ?? directory
     case "--import-documents": importDocuments = Int(arguments.popFirst() ?? "") ?? importDocuments
+    case "--scattered-lot-ids": ImportBench.scatteredLotIDs = true
+    case "--snapshot-dir": ImportBench.snapshotDirectory = arguments.popFirst()
     case "--cells": provenanceCells = Int(arguments.popFirst() ?? "") ?? provenanceCells
     case "--cells-per-lot": provenanceCellsPerLot = Int(arguments.popFirst() ?? "") ?? provenanceCellsPerLot
     case "--seed": provenanceSeed = UInt64(arguments.popFirst() ?? "") ?? provenanceSeed
@@ -42,7 +44,7 @@ while let argument = arguments.popFirst() {
         importDocuments = 2
     default:
         print(
-            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,import-memory,custody,provenance,lending] [--import-documents D] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
+            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,import-memory,custody,provenance,lending] [--import-documents D] [--scattered-lot-ids] [--snapshot-dir DIR] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
         )
         exit(2)
     }
