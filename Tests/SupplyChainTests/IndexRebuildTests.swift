@@ -241,7 +241,11 @@ struct IndexRebuildTests {
         let refused = try #require(throws: SupplyChainError.self) { try reopened.eventRecord(textKeyed[0].eventID) }
         #expect(refused.code == .indexLayout)
         #expect(refused.message.contains("written in index layout 2"), "\(refused.message)")
-        #expect(try !reopened.auditIndexes().isValid)
+        let first = try #require(textKeyed.map(\.eventID).min())
+        #expect(
+            try reopened.auditIndexes().failure == "index sc.event-ids has a row no entry explains: \(first)",
+            "a row keyed by text names the eventID"
+        )
 
         #expect(try reopened.rebuildIndexes().isRebuilt)
         for (eventID, sequence) in textKeyed {
@@ -256,6 +260,38 @@ struct IndexRebuildTests {
         #expect(again.written == 0 && again.alreadyPresent == again.events, "the rebuilt eventIDs are found again")
         #expect(try reopened.auditIndexes().isValid)
         #expect(try reopened.ledger.size == size)
+    }
+
+    @Test("the audit names a missing eventID row by the digest that keys it, an event record by its entry")
+    func auditNamesDigestAndSequenceKeys() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        let chain = fixture.chain
+        let size = try chain.ledger.size
+        for (table, expected) in [("sc.event-ids", "SHA-256 "), ("sc.events", "entry ")] {
+            let handle = try chain.ledger.extraTable(table)
+            let rows = try chain.ledger.read { txn, _ in
+                var rows: [(key: [UInt8], value: [UInt8])] = []
+                let cursor = try txn.cursor(handle)
+                var row = try cursor.first()
+                while let (key, value) = row {
+                    rows.append((key, value))
+                    row = try cursor.next()
+                }
+                return rows
+            }
+            try chain.ledger.rewriteExtraTables([table], expectedSize: size) { txn, tables in
+                for (key, value) in rows.dropFirst() { try txn.put(value, forKey: key, in: tables[0]) }
+            }
+            let name =
+                table == "sc.events"
+                ? "entry \(try #require(IndexKey.sequence(in: rows[0].key)))"
+                : "SHA-256 " + HexCoding.encode(rows[0].key)
+            #expect(name.hasPrefix(expected))
+            #expect(try chain.auditIndexes().failure == "index \(table) lacks the row \(name) that the entries give")
+            #expect(try chain.rebuildIndexes().isRebuilt)
+            #expect(try chain.auditIndexes().isValid)
+        }
     }
 
     @Test("indexes of another layout are refused, naming it; a ledger without supply-chain rows is not")

@@ -233,13 +233,14 @@ extension SupplyChainLedger {
                 report.rowsCompared += 1
                 guard let want = expected.removeValue(forKey: key) else {
                     throw AuditStop(
-                        message: "index \(table.rawValue) has a row no entry explains: \(Self.printable(key))"
+                        message:
+                            "index \(table.rawValue) has a row no entry explains: \(Self.printable(key, in: table))"
                     )
                 }
                 guard want == value else {
                     throw AuditStop(
                         message:
-                            "index \(table.rawValue) row \(Self.printable(key)) differs from what the entries give"
+                            "index \(table.rawValue) row \(Self.printable(key, in: table)) differs from what the entries give"
                     )
                 }
                 row = try cursor.next()
@@ -247,7 +248,7 @@ extension SupplyChainLedger {
             if let (key, _) = expected.first {
                 throw AuditStop(
                     message:
-                        "index \(table.rawValue) lacks the row \(Self.printable(key)) that the entries give"
+                        "index \(table.rawValue) lacks the row \(Self.printable(key, in: table)) that the entries give"
                 )
             }
         }
@@ -322,6 +323,16 @@ extension SupplyChainLedger {
 
     static func printable(_ key: [UInt8]) -> String {
         String(decoding: key.map { $0 < 0x20 || $0 > 0x7e ? UInt8(ascii: ".") : $0 }, as: UTF8.self)
+    }
+
+    /// A row's key as a person reads it: the sequence number keying `sc.events` and
+    /// `sc.processes` as `entry N`, an eventID's 32-byte digest in hex, text as text.
+    static func printable(_ key: [UInt8], in table: IndexTable) -> String {
+        if table == .events || table == .processes, let sequence = IndexKey.sequence(in: key) {
+            return "entry \(sequence)"
+        }
+        if table == .eventIDs, key.count == 32 { return "SHA-256 " + HexCoding.encode(key) }
+        return printable(key)
     }
 }
 
