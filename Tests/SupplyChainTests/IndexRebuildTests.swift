@@ -31,6 +31,38 @@ struct IndexRebuildTests {
         var containedIn: [String]
     }
 
+    /// Every row of one of the ledger's index tables, in key order.
+    static func rows(_ chain: SupplyChainLedger, _ table: String) throws -> [(key: [UInt8], value: [UInt8])] {
+        let handle = try chain.ledger.extraTable(table)
+        return try chain.ledger.read { txn, _ in
+            var rows: [(key: [UInt8], value: [UInt8])] = []
+            let cursor = try txn.cursor(handle)
+            var row = try cursor.first()
+            while let (key, value) = row {
+                rows.append((key, value))
+                row = try cursor.next()
+            }
+            return rows
+        }
+    }
+
+    /// Importing the fixture's last document again into rebuilt indexes finds every event and
+    /// writes nothing, and the audit is clean.
+    static func expectReimportChangesNothing(
+        _ fixture: ChainFixture,
+        _ reopened: SupplyChainLedger,
+        size: UInt64
+    ) throws {
+        let again = try reopened.importSubmission(
+            Fixtures.bytes("epcis/chain/04-cells.jsonld"),
+            actor: "cell-co",
+            key: try fixture.key("cell-co")
+        )
+        #expect(again.written == 0 && again.alreadyPresent == again.events, "the rebuilt eventIDs are found again")
+        #expect(try reopened.auditIndexes().isValid)
+        #expect(try reopened.ledger.size == size)
+    }
+
     /// The number of rows of each supply-chain index table, by name.
     static func rowCounts(_ chain: SupplyChainLedger) throws -> [String: Int] {
         let names = ["sc.lots", "sc.events", "sc.edges.up", "sc.edges.down", "sc.lineage", "sc.serials"]
@@ -201,14 +233,7 @@ struct IndexRebuildTests {
 
         #expect(try reopened.rebuildIndexes().isRebuilt)
         #expect(try reopened.eventRecord(eventID)?["seq"] != nil)
-        let again = try reopened.importSubmission(
-            Fixtures.bytes("epcis/chain/04-cells.jsonld"),
-            actor: "cell-co",
-            key: try fixture.key("cell-co")
-        )
-        #expect(again.written == 0 && again.alreadyPresent == again.events, "the rebuilt eventIDs are found again")
-        #expect(try reopened.auditIndexes().isValid)
-        #expect(try reopened.ledger.size == size)
+        try Self.expectReimportChangesNothing(fixture, reopened, size: size)
     }
 
     @Test("eventIDs of layout 2, keyed by their text, are refused until rebuilt, then found by their digest")
@@ -217,20 +242,12 @@ struct IndexRebuildTests {
         try fixture.importAll()
         let chain = fixture.chain
         let size = try chain.ledger.size
-        let eventIDs = try chain.ledger.extraTable("sc.event-ids")
         // Layout 2: the same rows, each keyed by the eventID's text rather than its SHA-256.
-        let textKeyed = try chain.ledger.read { txn, _ in
-            var rows: [(eventID: String, sequence: [UInt8])] = []
-            let cursor = try txn.cursor(eventIDs)
-            var row = try cursor.first()
-            while let (digest, sequence) = row {
-                let entry = try chain.ledger.entry(at: #require(IndexKey.sequence(in: sequence)))
-                let eventID = try #require(entry.body["eventID"]?.stringValue)
-                #expect(digest == SHA256.hash(Array(eventID.utf8)).bytes, "layout 3 keys a row by the eventID's digest")
-                rows.append((eventID, sequence))
-                row = try cursor.next()
-            }
-            return rows
+        let textKeyed = try Self.rows(chain, "sc.event-ids").map { digest, sequence in
+            let entry = try chain.ledger.entry(at: #require(IndexKey.sequence(in: sequence)))
+            let eventID = try #require(entry.body["eventID"]?.stringValue)
+            #expect(digest == SHA256.hash(Array(eventID.utf8)).bytes, "layout 3 keys a row by the eventID's digest")
+            return (eventID: eventID, sequence: sequence)
         }
         #expect(textKeyed.count == 13)
         try chain.ledger.rewriteExtraTables(["sc.event-ids", "sc.meta"], expectedSize: size) { txn, tables in
@@ -252,14 +269,7 @@ struct IndexRebuildTests {
             let recorded = try reopened.eventRecord(eventID)?["seq"]?.doubleValue
             #expect(recorded == IndexKey.sequence(in: sequence).map { Double($0) }, "\(eventID)")
         }
-        let again = try reopened.importSubmission(
-            Fixtures.bytes("epcis/chain/04-cells.jsonld"),
-            actor: "cell-co",
-            key: try fixture.key("cell-co")
-        )
-        #expect(again.written == 0 && again.alreadyPresent == again.events, "the rebuilt eventIDs are found again")
-        #expect(try reopened.auditIndexes().isValid)
-        #expect(try reopened.ledger.size == size)
+        try Self.expectReimportChangesNothing(fixture, reopened, size: size)
     }
 
     @Test("the audit names a missing eventID row by the digest that keys it, an event record by its entry")
@@ -269,17 +279,7 @@ struct IndexRebuildTests {
         let chain = fixture.chain
         let size = try chain.ledger.size
         for (table, expected) in [("sc.event-ids", "SHA-256 "), ("sc.events", "entry ")] {
-            let handle = try chain.ledger.extraTable(table)
-            let rows = try chain.ledger.read { txn, _ in
-                var rows: [(key: [UInt8], value: [UInt8])] = []
-                let cursor = try txn.cursor(handle)
-                var row = try cursor.first()
-                while let (key, value) = row {
-                    rows.append((key, value))
-                    row = try cursor.next()
-                }
-                return rows
-            }
+            let rows = try Self.rows(chain, table)
             try chain.ledger.rewriteExtraTables([table], expectedSize: size) { txn, tables in
                 for (key, value) in rows.dropFirst() { try txn.put(value, forKey: key, in: tables[0]) }
             }
