@@ -10,10 +10,10 @@ import Glibc
 /// floor for answering provenance questions from its stored index rows, measured by walks
 /// written directly against liblmdb in the same run.
 ///
-/// - ``rawWalk(_:serials:)``: serial → its range row (`sc.serials`) → cell lot → every upstream
-///   edge (`sc.edges.up`), recursively, to the lots with no inputs (mines and materials entering
-///   the ledger), with each lot's produced mass from `sc.lots`, accumulating the kilograms of each
-///   such lot in the one cell: "which mines, with what mass".
+/// - ``rawWalk(_:serials:)``: serial → its range row (`sc.serials`) → cell lot → its number
+///   (`sc.lot-ids`) → every upstream edge (`sc.edges.up`), recursively, to the lots with no inputs
+///   (mines and materials entering the ledger), with each lot's produced mass from `sc.lots`,
+///   accumulating the kilograms of each such lot in the one cell: "which mines, with what mass".
 /// - ``rawRollUp(_:)``: every cell lot (from `sc.serials`), each lot upstream visited once
 ///   (memoised), summing upstream kilogram shares: the floor for a roll-up of every cell lot's
 ///   footprint.
@@ -148,6 +148,7 @@ enum ProvenanceBench {
         var serials: MDB_dbi = 0
         var edgesUp: MDB_dbi = 0
         var lots: MDB_dbi = 0
+        var lotIDs: MDB_dbi = 0
         var lotCount = 0
 
         init(path: String) {
@@ -159,6 +160,7 @@ enum ProvenanceBench {
             RawLoops.check(mdb_dbi_open(txn, "sc.serials", 0, &serials), "mdb_dbi_open sc.serials")
             RawLoops.check(mdb_dbi_open(txn, "sc.edges.up", 0, &edgesUp), "mdb_dbi_open sc.edges.up")
             RawLoops.check(mdb_dbi_open(txn, "sc.lots", 0, &lots), "mdb_dbi_open sc.lots")
+            RawLoops.check(mdb_dbi_open(txn, "sc.lot-ids", 0, &lotIDs), "mdb_dbi_open sc.lot-ids")
             var stat = MDB_stat()
             RawLoops.check(mdb_stat(txn, lots, &stat), "mdb_stat")
             lotCount = Int(stat.ms_entries)
@@ -232,6 +234,53 @@ enum ProvenanceBench {
         var sourceKgPerCell = 0.0
     }
 
+    /// The big-endian number eight bytes long at `offset` in a row LMDB returned.
+    static func bigEndianNumber(_ data: UnsafeMutableRawPointer?, at offset: Int) -> UInt64 {
+        guard let data else { preconditionFailure("LMDB returned a row without data") }
+        return UInt64(bigEndian: data.loadUnaligned(fromByteOffset: offset, as: UInt64.self))
+    }
+
+    /// The number of the lot whose id is at `id` (`sc.lot-ids`).
+    static func lotNumber(_ ledger: RawLedger, _ txn: OpaquePointer?, _ id: UnsafeRawPointer, _ length: Int) -> UInt64 {
+        var key = MDB_val(mv_size: length, mv_data: UnsafeMutableRawPointer(mutating: id))
+        var value = MDB_val()
+        RawLoops.check(mdb_get(txn, ledger.lotIDs, &key, &value), "mdb_get sc.lot-ids")
+        precondition(value.mv_size == 8, "a lot number is eight bytes")
+        return bigEndianNumber(value.mv_data, at: 0)
+    }
+
+    /// The produced kilograms of lot `number` (`sc.lots`).
+    static func producedKg(_ ledger: RawLedger, _ txn: OpaquePointer?, _ number: UInt64) -> Double {
+        var bigEndian = number.bigEndian
+        return withUnsafeMutableBytes(of: &bigEndian) { bytes in
+            var key = MDB_val(mv_size: 8, mv_data: bytes.baseAddress)
+            var value = MDB_val()
+            RawLoops.check(mdb_get(txn, ledger.lots, &key, &value), "mdb_get sc.lots")
+            return producedKg(UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+        }
+    }
+
+    /// Calls `body` with the input lot number and the edge row of every edge into lot `number`
+    /// (`sc.edges.up`: BE64(output) ‖ BE64(input) ‖ BE64(seq)).
+    static func forEachEdge(
+        into number: UInt64,
+        _ cursor: OpaquePointer?,
+        _ body: (UInt64, UnsafeRawBufferPointer) -> Void
+    ) {
+        var bigEndian = number.bigEndian
+        withUnsafeMutableBytes(of: &bigEndian) { prefix in
+            guard let start = prefix.baseAddress else { return }
+            var key = MDB_val(mv_size: 8, mv_data: start)
+            var value = MDB_val()
+            var rc = mdb_cursor_get(cursor, &key, &value, MDB_SET_RANGE)
+            while rc == 0, key.mv_size == 24, memcmp(key.mv_data, start, 8) == 0 {
+                let input = bigEndianNumber(key.mv_data, at: 8)
+                body(input, UnsafeRawBufferPointer(start: value.mv_data, count: value.mv_size))
+                rc = mdb_cursor_get(cursor, &key, &value, MDB_NEXT)
+            }
+        }
+    }
+
     /// The raw walk for each of `serials`, each in its own read snapshot (`mdb_txn_renew`); returns
     /// the microseconds per serial and what the walks read.
     static func rawWalk(_ ledger: RawLedger, serials: [Serial]) -> ([Double], RawWalkFacts) {
@@ -244,10 +293,10 @@ enum ProvenanceBench {
         mdb_txn_reset(txn)
         let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
         defer { scratch.deallocate() }
-        // Work stack of (lot id in the map, its length, kg of it in the cell) and the sources found.
-        var stack: [(UnsafeRawPointer, Int, Double)] = []
+        // Work stack of (lot number, kg of it in the cell) and the sources found.
+        var stack: [(UInt64, Double)] = []
         stack.reserveCapacity(1024)
-        var sources: [(UnsafeRawPointer, Int, Double)] = []
+        var sources: [(UInt64, Double)] = []
         sources.reserveCapacity(256)
         var micros: [Double] = []
         micros.reserveCapacity(serials.count)
@@ -282,43 +331,29 @@ enum ProvenanceBench {
             let (lotStart, lotLength) = string(in: row, after: #""lot":""#)
             stack.removeAll(keepingCapacity: true)
             sources.removeAll(keepingCapacity: true)
-            stack.append((lotStart, lotLength, cellKg))
-            while let (lot, length, kg) = stack.popLast() {
-                // The lot's produced mass, then its edges up: output ‖ 0 ‖ input ‖ 0 ‖ BE64(seq).
-                var lotKey = MDB_val(mv_size: length, mv_data: UnsafeMutableRawPointer(mutating: lot))
-                var lotValue = MDB_val()
-                RawLoops.check(mdb_get(txn, ledger.lots, &lotKey, &lotValue), "mdb_get sc.lots")
+            stack.append((lotNumber(ledger, txn, lotStart, lotLength), cellKg))
+            while let (lot, kg) = stack.popLast() {
+                // The lot's produced mass, then its edges up.
+                let produced = producedKg(ledger, txn, lot)
                 lotRows += 1
-                let produced = producedKg(UnsafeRawBufferPointer(start: lotValue.mv_data, count: lotValue.mv_size))
-                memcpy(scratch, lot, length)
-                scratch[length] = 0
-                var edgeKey = MDB_val(mv_size: length + 1, mv_data: scratch)
-                var edgeValue = MDB_val()
                 var found = false
-                var rc = mdb_cursor_get(edgeCursor, &edgeKey, &edgeValue, MDB_SET_RANGE)
-                while rc == 0, edgeKey.mv_size > length + 10, memcmp(edgeKey.mv_data, scratch, length + 1) == 0 {
+                forEachEdge(into: lot, edgeCursor) { input, edge in
                     found = true
                     edges += 1
-                    let input = edgeKey.mv_data.advanced(by: length + 1)
-                    let edgeKg = edgeKg(
-                        UnsafeRawBufferPointer(start: edgeValue.mv_data, count: edgeValue.mv_size),
-                        outputLength: length
-                    )
-                    stack.append((UnsafeRawPointer(input), edgeKey.mv_size - length - 10, kg * edgeKg / produced))
-                    rc = mdb_cursor_get(edgeCursor, &edgeKey, &edgeValue, MDB_NEXT)
+                    stack.append((input, kg * edgeKg(edge) / produced))
                 }
                 if !found {
-                    if let index = sources.firstIndex(where: { $0.1 == length && memcmp($0.0, lot, length) == 0 }) {
-                        sources[index].2 += kg
+                    if let index = sources.firstIndex(where: { $0.0 == lot }) {
+                        sources[index].1 += kg
                     } else {
-                        sources.append((lot, length, kg))
+                        sources.append((lot, kg))
                     }
                 }
             }
             mdb_txn_reset(txn)
             micros.append(clock.seconds * 1e6)
             sourceCount += sources.count
-            sourceKg += sources.reduce(0) { $0 + $1.2 }
+            sourceKg += sources.reduce(0) { $0 + $1.1 }
         }
         mdb_cursor_close(serialCursor)
         mdb_cursor_close(edgeCursor)
@@ -350,48 +385,28 @@ enum ProvenanceBench {
         var edgeCursor: OpaquePointer?
         RawLoops.check(mdb_cursor_open(txn, ledger.serials, &serialCursor), "mdb_cursor_open")
         RawLoops.check(mdb_cursor_open(txn, ledger.edgesUp, &edgeCursor), "mdb_cursor_open")
-        let memo = LotTable<Double>(capacity: ledger.lotCount * 2 + 16)
-        let scratch = UnsafeMutablePointer<UInt8>.allocate(capacity: 4096)
-        defer { scratch.deallocate() }
+        // Lot numbers run from 0 to the count of lots: the memo is an array, NaN where not yet known.
+        var memo = [Double](repeating: .nan, count: ledger.lotCount)
         var facts = RawRollUpFacts()
 
         // One reusable list of inputs per depth: the recursion moves the shared edge cursor, so a
         // lot's edges are read out before its inputs are visited.
-        var pools: [[(UnsafeRawPointer, Int, Double)]] = []
-        func value(of lot: UnsafeRawPointer, _ length: Int, depth: Int) -> Double {
-            if let known = memo.find(lot, length) { return known }
-            var lotKey = MDB_val(mv_size: length, mv_data: UnsafeMutableRawPointer(mutating: lot))
-            var lotValue = MDB_val()
-            RawLoops.check(mdb_get(txn, ledger.lots, &lotKey, &lotValue), "mdb_get sc.lots")
-            let produced = producedKg(UnsafeRawBufferPointer(start: lotValue.mv_data, count: lotValue.mv_size))
+        var pools: [[(UInt64, Double)]] = []
+        func value(of lot: UInt64, depth: Int) -> Double {
+            if !memo[Int(lot)].isNaN { return memo[Int(lot)] }
+            let produced = producedKg(ledger, txn, lot)
             if pools.count <= depth { pools.append([]) }
             var inputs = pools[depth]
             pools[depth] = []
             inputs.removeAll(keepingCapacity: true)
-            memcpy(scratch, lot, length)
-            scratch[length] = 0
-            var edgeKey = MDB_val(mv_size: length + 1, mv_data: scratch)
-            var edgeValue = MDB_val()
-            var rc = mdb_cursor_get(edgeCursor, &edgeKey, &edgeValue, MDB_SET_RANGE)
-            while rc == 0, edgeKey.mv_size > length + 10, memcmp(edgeKey.mv_data, lot, length) == 0,
-                edgeKey.mv_data.load(fromByteOffset: length, as: UInt8.self) == 0
-            {
-                let kg = edgeKg(
-                    UnsafeRawBufferPointer(start: edgeValue.mv_data, count: edgeValue.mv_size),
-                    outputLength: length
-                )
-                inputs.append(
-                    (UnsafeRawPointer(edgeKey.mv_data.advanced(by: length + 1)), edgeKey.mv_size - length - 10, kg)
-                )
-                rc = mdb_cursor_get(edgeCursor, &edgeKey, &edgeValue, MDB_NEXT)
-            }
+            forEachEdge(into: lot, edgeCursor) { input, edge in inputs.append((input, edgeKg(edge))) }
             facts.edges += inputs.count
             var result = inputs.isEmpty ? 1.0 : 0.0
-            for (input, inputLength, kg) in inputs {
-                result += kg / produced * value(of: input, inputLength, depth: depth + 1)
+            for (input, kg) in inputs {
+                result += kg / produced * value(of: input, depth: depth + 1)
             }
             pools[depth] = inputs
-            memo.insert(lot, length, result)
+            memo[Int(lot)] = result
             facts.lots += 1
             return result
         }
@@ -402,13 +417,14 @@ enum ProvenanceBench {
         var total = 0.0
         while mdb_cursor_get(serialCursor, &key, &row, op) == 0 {
             op = MDB_NEXT
-            let (lot, length) = string(
+            let (id, length) = string(
                 in: UnsafeRawBufferPointer(start: row.mv_data, count: row.mv_size),
                 after: #""lot":""#
             )
-            if memo.find(lot, length) != nil { continue }
+            let lot = lotNumber(ledger, txn, id, length)
+            if !memo[Int(lot)].isNaN { continue }
             facts.cellLots += 1
-            total += value(of: lot, length, depth: 0)
+            total += value(of: lot, depth: 0)
         }
         mdb_cursor_close(serialCursor)
         mdb_cursor_close(edgeCursor)
@@ -419,9 +435,9 @@ enum ProvenanceBench {
 
     /// The same roll-up from three sequential cursor passes in one read snapshot.
     ///
-    /// The passes read `sc.lots` (produced kg), `sc.edges.up` (grouped by output lot, so each
-    /// lot's inputs are adjacent) and `sc.serials` (the cell lots); the graph is held as arrays and
-    /// each lot evaluated once.
+    /// The passes read `sc.lots` (produced kg, in lot-number order), `sc.edges.up` (grouped by
+    /// output lot, so each lot's inputs are adjacent) and `sc.serials` (the cell lots, each
+    /// numbered through `sc.lot-ids`); the graph is held as arrays and each lot evaluated once.
     /// Returns the milliseconds it took, the whole scan and parse included.
     static func rawRollUpByScan(_ ledger: RawLedger) -> (Double, RawRollUpFacts) {
         let clock = Stopwatch()
@@ -430,14 +446,16 @@ enum ProvenanceBench {
         var cursor: OpaquePointer?
         var key = MDB_val()
         var row = MDB_val()
-        let index = LotTable<Int32>(capacity: ledger.lotCount * 2 + 16)
         var produced: [Double] = []
         produced.reserveCapacity(ledger.lotCount)
         RawLoops.check(mdb_cursor_open(txn, ledger.lots, &cursor), "mdb_cursor_open")
         var op = MDB_FIRST
         while mdb_cursor_get(cursor, &key, &row, op) == 0 {
             op = MDB_NEXT
-            index.insert(UnsafeRawPointer(key.mv_data), key.mv_size, Int32(produced.count))
+            precondition(
+                bigEndianNumber(key.mv_data, at: 0) == produced.count,
+                "lots are numbered from 0 without gaps"
+            )
             produced.append(producedKg(UnsafeRawBufferPointer(start: row.mv_data, count: row.mv_size)))
         }
         mdb_cursor_close(cursor)
@@ -448,28 +466,21 @@ enum ProvenanceBench {
         var shares: [Double] = []
         RawLoops.check(mdb_cursor_open(txn, ledger.edgesUp, &cursor), "mdb_cursor_open")
         op = MDB_FIRST
-        var current: Int32 = -1
-        var currentKey: UnsafeRawPointer?
-        var currentLength = 0
+        var current = -1
         while mdb_cursor_get(cursor, &key, &row, op) == 0 {
             op = MDB_NEXT
-            guard let data = key.mv_data, let zero = memchr(data, 0, key.mv_size) else { continue }
-            let base = UnsafeRawPointer(data)
-            let outputLength = base.distance(to: UnsafeRawPointer(zero))
-            let same = currentKey.map { currentLength == outputLength && memcmp($0, base, outputLength) == 0 } ?? false
-            if !same {
-                current = index.find(base, outputLength) ?? -1
-                currentKey = base
-                currentLength = outputLength
-                if current >= 0 { first[Int(current)] = Int32(inputs.count) }
+            guard key.mv_size == 24 else { continue }
+            let output = Int(bigEndianNumber(key.mv_data, at: 0))
+            let input = Int(bigEndianNumber(key.mv_data, at: 8))
+            guard output < produced.count, input < produced.count else { continue }
+            if output != current {
+                current = output
+                first[output] = Int32(inputs.count)
             }
-            guard current >= 0 else { continue }
-            let inputLength = key.mv_size - outputLength - 10
-            guard let input = index.find(base + outputLength + 1, inputLength) else { continue }
-            let kg = edgeKg(UnsafeRawBufferPointer(start: row.mv_data, count: row.mv_size), outputLength: outputLength)
-            inputs.append(input)
-            shares.append(kg / produced[Int(current)])
-            end[Int(current)] = Int32(inputs.count)
+            let kg = edgeKg(UnsafeRawBufferPointer(start: row.mv_data, count: row.mv_size))
+            inputs.append(Int32(input))
+            shares.append(kg / produced[output])
+            end[output] = Int32(inputs.count)
         }
         mdb_cursor_close(cursor)
         var values = [Double](repeating: -1, count: produced.count)
@@ -488,64 +499,23 @@ enum ProvenanceBench {
         RawLoops.check(mdb_cursor_open(txn, ledger.serials, &cursor), "mdb_cursor_open")
         op = MDB_FIRST
         var total = 0.0
-        var previous: Int32 = -1
+        var previous = -1
         while mdb_cursor_get(cursor, &key, &row, op) == 0 {
             op = MDB_NEXT
-            let (lot, length) = string(
+            let (id, length) = string(
                 in: UnsafeRawBufferPointer(start: row.mv_data, count: row.mv_size),
                 after: #""lot":""#
             )
-            guard let cell = index.find(lot, length), cell != previous, values[Int(cell)] < 0 else { continue }
+            let cell = Int(lotNumber(ledger, txn, id, length))
+            guard cell != previous, values[cell] < 0 else { continue }
             previous = cell
             facts.cellLots += 1
-            total += value(Int(cell))
+            total += value(cell)
         }
         mdb_cursor_close(cursor)
         mdb_txn_abort(txn)
         facts.meanSharePerKg = total / Double(max(1, facts.cellLots))
         return (clock.seconds * 1000, facts)
-    }
-
-    /// An open-addressing table from lot ids (bytes in the map, valid for the snapshot) to values.
-    final class LotTable<Value> {
-        private var keys: [UnsafeRawPointer?]
-        private var lengths: [Int]
-        private var values: [Value?]
-        private let mask: Int
-
-        init(capacity: Int) {
-            var size = 16
-            while size < capacity { size <<= 1 }
-            keys = [UnsafeRawPointer?](repeating: nil, count: size)
-            lengths = [Int](repeating: 0, count: size)
-            values = [Value?](repeating: nil, count: size)
-            mask = size - 1
-        }
-
-        private func slot(_ key: UnsafeRawPointer, _ length: Int) -> Int {
-            var hash: UInt64 = 0xCBF2_9CE4_8422_2325
-            for index in 0..<length {
-                hash = (hash ^ UInt64(key.load(fromByteOffset: index, as: UInt8.self))) &* 0x100_0000_01B3
-            }
-            return Int(truncatingIfNeeded: hash) & mask
-        }
-
-        func find(_ key: UnsafeRawPointer, _ length: Int) -> Value? {
-            var index = slot(key, length)
-            while let stored = keys[index] {
-                if lengths[index] == length, memcmp(stored, key, length) == 0 { return values[index] }
-                index = (index + 1) & mask
-            }
-            return nil
-        }
-
-        func insert(_ key: UnsafeRawPointer, _ length: Int, _ value: Value) {
-            var index = slot(key, length)
-            while keys[index] != nil { index = (index + 1) & mask }
-            keys[index] = key
-            lengths[index] = length
-            values[index] = value
-        }
     }
 
     // MARK: Reading numbers and strings out of JCS rows, as cheaply as possible
@@ -595,7 +565,11 @@ enum ProvenanceBench {
     /// An edge row's `kg`, read backwards from the row's end, whose layout JCS fixes:
     /// `…"kg":"<kg>","seq":<seq>,"to":"<output lot>"}`, with the output lot's length known from the
     /// key; falls back to a search when the row is not laid out so.
-    static func edgeKg(_ row: UnsafeRawBufferPointer, outputLength: Int) -> Double {
+    static func edgeKg(_ row: UnsafeRawBufferPointer) -> Double {
+        // The output lot is the last member's string: find its opening quote from the end.
+        var open = row.count - 3
+        while open > 0, row[open] != 0x22 { open -= 1 }
+        let outputLength = row.count - 2 - (open + 1)
         // Skip `"}`, the output lot, `"to":"` and `,`, then the sequence number's digits.
         var index = row.count - 2 - outputLength - 6 - 2
         while index > 0, row[index] >= 0x30, row[index] <= 0x39 { index -= 1 }

@@ -128,7 +128,8 @@ public struct LineageReader: Sendable {
     public func edges(of lot: String, upstream: Bool, _ txn: borrowing ReadTransaction) throws -> [LineageEdge] {
         if let outdated { throw outdated }
         var edges: [LineageEdge] = []
-        try rows(upstream ? .edgesUp : .edgesDown, prefix: Array(lot.utf8) + [0], txn) { _, value in
+        guard let number = try lotNumber(lot, txn) else { return edges }
+        try rows(upstream ? .edgesUp : .edgesDown, prefix: IndexKey.sequence(number), txn) { _, value in
             if let edge = LineageEdge(json: try JSONValue(parsing: value)) { edges.append(edge) }
         }
         return edges
@@ -251,11 +252,25 @@ public struct LineageReader: Sendable {
         return try txn.count(lineageTable)
     }
 
+    /// A lot's number (`sc.lot-ids`), which keys its rows in the lot tables.
+    ///
+    /// A lot keeps its number once made (lots are never removed, and a rebuild numbers them again
+    /// in the same order), so the numbers found are remembered for the ledger's later reads: a
+    /// lineage walk then reads one row per lot, as it did when the tables were keyed by id.
+    func lotNumber(_ lot: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
+        if let known = cache.lotNumber(lot) { return known }
+        guard let number = try store.lotNumber(lot, txn) else { return nil }
+        cache.remember(lot, number: number)
+        return number
+    }
+
     /// What lineage queries read of a lot, in one row.
     public func card(_ lot: String, _ txn: borrowing ReadTransaction) throws -> LotCard? {
-        guard let lineageTable else { return nil }
+        guard let lineageTable, let number = try lotNumber(lot, txn) else { return nil }
         var card: LotCard?
-        try txn.withValue(in: lineageTable, forUTF8Key: lot) { card = $0.flatMap(LotCard.init(encoded:)) }
+        try txn.withValue(in: lineageTable, forKey: IndexKey.sequence(number)) {
+            card = $0.flatMap(LotCard.init(encoded:))
+        }
         return card
     }
 
@@ -371,4 +386,16 @@ final class RecordCache: Sendable {
     func derived(_ key: String) -> (any Sendable)? { values.withLock { $0[key] } }
 
     func remember(_ value: any Sendable, key: String) { values.withLock { $0[key] = value } }
+
+    /// Lot numbers by lot id, up to ``lotNumberLimit`` of them.
+    private let lotNumbers = Mutex<[String: UInt64]>([:])
+
+    /// How many lot numbers are remembered at most: about 100 MB for a ledger of a million lots.
+    static let lotNumberLimit = 1 << 20
+
+    func lotNumber(_ lot: String) -> UInt64? { lotNumbers.withLock { $0[lot] } }
+
+    func remember(_ lot: String, number: UInt64) {
+        lotNumbers.withLock { if $0.count < Self.lotNumberLimit { $0[lot] = number } }
+    }
 }

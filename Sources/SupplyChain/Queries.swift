@@ -93,8 +93,8 @@ extension SupplyChainLedger {
     public func lot(_ id: String) throws -> LotReport? {
         try readIndexes { txn in
             let rules = Rules(store: StateStore(tables: tables))
-            guard let lot = try rules.lot(id, txn) else { return nil }
-            let prefix = Array(id.utf8) + [0]
+            guard let lot = try rules.lot(id, txn), let number = try rules.store.lotNumber(id, txn) else { return nil }
+            let prefix = IndexKey.sequence(number)
             let holdings = try rows(.holdings, prefix: prefix, txn).compactMap { row -> (String, ExactDecimal)? in
                 guard let kg = ExactDecimal(String(decoding: row.value, as: UTF8.self)) else { return nil }
                 return (String(decoding: row.key.dropFirst(prefix.count), as: UTF8.self), kg)

@@ -231,7 +231,7 @@ extension Rules {
                     lot.certifications.append(certificate)
                     effects.certified.append((lotID, certificate))
                 }
-                putLot(lot)
+                try putLot(lot, txn)
                 try updateCard(lotID, txn) { card in
                     for certificate in event.certificationInfo
                     where !card.certifications.contains(where: { $0.certificate == certificate }) {
@@ -670,9 +670,8 @@ extension Rules {
         }
         guard sink.count == before else { return }
         for lot in lots {
-            putLot(lot)
-            store.put(.lineage, IndexKey.text(lot.id), LotCard(lot: lot, inputs: []).encoded)
-            setHolding(lot.id, actor.id, lot.producedKg)
+            try putNewLot(lot, card: LotCard(lot: lot, inputs: []), txn)
+            try setHolding(lot.id, actor.id, lot.producedKg, txn)
             effects.created.append(lot.id)
         }
     }
@@ -738,32 +737,46 @@ extension Rules {
             var updated = consumed[index].lot
             updated.consumedKg = updated.consumedKg.adding(kg) ?? updated.consumedKg
             let id = updated.id
-            putLot(updated)
-            setHolding(id, actor.id, consumed[index].held.subtracting(kg) ?? .zero)
+            try putLot(updated, txn)
+            try setHolding(id, actor.id, consumed[index].held.subtracting(kg) ?? .zero, txn)
             effects.consumed.append((id, actor.id, kg))
+        }
+        var inputNumbers: [UInt64] = []
+        inputNumbers.reserveCapacity(consumed.count)
+        for input in consumed.indices {
+            guard let number = try store.lotNumber(consumed[input].lot.id, txn) else {
+                preconditionFailure("a consumed lot exists")
+            }
+            inputNumbers.append(number)
         }
         for index in outputs.indices {
             let id = outputs[index].id
             let producedKg = outputs[index].producedKg
-            setHolding(id, actor.id, producedKg)
-            effects.created.append(id)
             var edges: [LineageEdge] = []
             for input in consumed.indices {
-                let inputID = consumed[input].lot.id
                 let share =
                     consumed[input].kg.multiplied(by: producedKg).flatMap { $0.divided(by: totalOut) } ?? .zero
-                let edge = LineageEdge(
-                    from: inputID,
-                    to: id,
-                    kg: share,
-                    sequenceNumber: sequence,
-                    eventID: event.eventID
+                edges.append(
+                    LineageEdge(
+                        from: consumed[input].lot.id,
+                        to: id,
+                        kg: share,
+                        sequenceNumber: sequence,
+                        eventID: event.eventID
+                    )
                 )
-                edges.append(edge)
-                store.addEdge(output: id, input: inputID, sequence: sequence, value: edge.canonicalBytes)
             }
-            store.put(.lineage, IndexKey.text(id), LotCard(lot: outputs[index], inputs: edges).encoded)
-            putLot(outputs[index])
+            let number = try putNewLot(outputs[index], card: LotCard(lot: outputs[index], inputs: edges), txn)
+            for (input, edge) in edges.enumerated() {
+                store.addEdge(
+                    output: number,
+                    input: inputNumbers[input],
+                    sequence: sequence,
+                    value: edge.canonicalBytes
+                )
+            }
+            try setHolding(id, actor.id, producedKg, txn)
+            effects.created.append(id)
         }
     }
 
@@ -802,9 +815,9 @@ extension Rules {
             return
         }
         for (lot, kg, held) in shipped {
-            setHolding(lot.id, actor.id, held.subtracting(kg) ?? .zero)
+            try setHolding(lot.id, actor.id, held.subtracting(kg) ?? .zero, txn)
             let theirs = try holding(lot.id, receiver, txn)
-            setHolding(lot.id, receiver, theirs.adding(kg) ?? theirs)
+            try setHolding(lot.id, receiver, theirs.adding(kg) ?? theirs, txn)
             effects.moved.append((lot.id, actor.id, receiver, kg))
         }
     }
@@ -914,7 +927,7 @@ extension Rules {
         guard sink.count == before else { return }
         var updated = lot
         updated.commissionedKg = commissioned
-        putLot(updated)
+        try putLot(updated, txn)
         for range in ranges {
             store.put(.serials, IndexKey.serial(prefix: range.prefix, last: range.last), json: range.json)
             store.put(.lotSerials, IndexKey.lotSerial(lotID, prefix: range.prefix, last: range.last), [])
@@ -1138,22 +1151,22 @@ extension Rules {
         for id in effects.created {
             guard var lot = try lot(id, txn) else { continue }
             lot.retractedAt = sequence
-            putLot(lot)
+            try putLot(lot, txn)
             try updateCard(id, txn) { $0.retractedAt = sequence }
-            setHolding(id, actor.id, .zero)
+            try setHolding(id, actor.id, .zero, txn)
         }
         for use in effects.consumed {
             guard var lot = try lot(use.lot, txn) else { continue }
             lot.consumedKg = lot.consumedKg.subtracting(use.kg) ?? lot.consumedKg
-            putLot(lot)
+            try putLot(lot, txn)
             let held = try holding(use.lot, use.actor, txn)
-            setHolding(use.lot, use.actor, held.adding(use.kg) ?? held)
+            try setHolding(use.lot, use.actor, held.adding(use.kg) ?? held, txn)
         }
         for move in effects.moved {
             let theirs = try holding(move.lot, move.to, txn)
-            setHolding(move.lot, move.to, theirs.subtracting(move.kg) ?? .zero)
+            try setHolding(move.lot, move.to, theirs.subtracting(move.kg) ?? .zero, txn)
             let ours = try holding(move.lot, move.from, txn)
-            setHolding(move.lot, move.from, ours.adding(move.kg) ?? ours)
+            try setHolding(move.lot, move.from, ours.adding(move.kg) ?? ours, txn)
         }
         for serial in effects.serials {
             // The range leaves the index (its event record keeps what it was); it is read first, so
@@ -1163,7 +1176,7 @@ extension Rules {
             if let range, var lot = try lot(range.lot, txn) {
                 store.delete(.lotSerials, IndexKey.lotSerial(range.lot, prefix: serial.prefix, last: serial.last))
                 lot.commissionedKg = lot.commissionedKg.subtracting(range.totalMassKg) ?? .zero
-                putLot(lot)
+                try putLot(lot, txn)
             }
         }
         if let (parent, children) = effects.aggregated,
@@ -1188,7 +1201,7 @@ extension Rules {
         for (id, certificate) in effects.certified {
             guard var lot = try lot(id, txn) else { continue }
             lot.certifications.removeAll { $0 == certificate }
-            putLot(lot)
+            try putLot(lot, txn)
             try updateCard(id, txn) { card in card.certifications.removeAll { $0.certificate == certificate } }
         }
         for claim in effects.claims { store.delete(.claims, IndexKey.text(claim)) }

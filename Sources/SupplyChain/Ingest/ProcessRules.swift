@@ -29,11 +29,12 @@ extension Rules {
         _ txn: borrowing ReadTransaction,
         _ change: (inout LotCard) -> Void
     ) throws {
-        guard let bytes = try store.raw(.lineage, IndexKey.text(lot), txn), var card = LotCard(encoded: bytes) else {
-            return
-        }
+        guard let number = try store.lotNumber(lot, txn),
+            let bytes = try store.raw(.lineage, IndexKey.sequence(number), txn),
+            var card = LotCard(encoded: bytes)
+        else { return }
         change(&card)
-        store.put(.lineage, IndexKey.text(lot), card.encoded)
+        store.put(.lineage, IndexKey.sequence(number), card.encoded)
     }
 
     /// Marks the derived rows of a retracted event.

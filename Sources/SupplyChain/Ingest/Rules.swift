@@ -82,12 +82,26 @@ struct Rules {
 
     // MARK: Writes
 
-    mutating func setHolding(_ lot: String, _ actor: String, _ kg: ExactDecimal) {
-        store.setHolding(lot, actor, kg)
+    mutating func setHolding(
+        _ lot: String,
+        _ actor: String,
+        _ kg: ExactDecimal,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        try store.setHolding(lot, actor, kg, txn)
     }
 
-    mutating func putLot(_ lot: consuming Lot) {
-        store.putLot(lot)
+    /// Writes a lot that exists.
+    mutating func putLot(_ lot: consuming Lot, _ txn: borrowing ReadTransaction) throws {
+        try store.putLot(lot, txn)
+    }
+
+    /// Writes a lot this event makes, and its card; returns the lot's number.
+    @discardableResult
+    mutating func putNewLot(_ lot: consuming Lot, card: LotCard, _ txn: borrowing ReadTransaction) throws -> UInt64 {
+        let number = try store.putNewLot(lot, txn)
+        store.put(.lineage, IndexKey.sequence(number), card.encoded)
+        return number
     }
 
     // MARK: Master data

@@ -12,13 +12,19 @@ enum IndexTable: String, CaseIterable, Sendable {
     case facilities = "sc.facilities"
     /// factor table id `@` version → factor table record.
     case factors = "sc.factors"
-    /// lot → lot record (master data, made, consumed, inputs, certifications).
+    /// BE64(lot number) → lot record (master data, made, consumed, inputs, certifications).
+    ///
+    /// A lot's number is its place in the order lots were made (``lotIDs``): the tables keyed by
+    /// it grow at their end, whatever the lots' identifiers, and the lots an event consumes, made
+    /// shortly before, sit on the last pages.
     case lots = "sc.lots"
-    /// lot ‖ 0 ‖ actor → kilograms the actor holds.
+    /// lot id → BE64(lot number).
+    case lotIDs = "sc.lot-ids"
+    /// BE64(lot number) ‖ actor → kilograms the actor holds.
     case holdings = "sc.holdings"
-    /// output lot ‖ 0 ‖ input lot ‖ 0 ‖ BE64(seq) → edge.
+    /// BE64(output lot number) ‖ BE64(input lot number) ‖ BE64(seq) → edge.
     case edgesUp = "sc.edges.up"
-    /// input lot ‖ 0 ‖ output lot ‖ 0 ‖ BE64(seq) → edge.
+    /// BE64(input lot number) ‖ BE64(output lot number) ‖ BE64(seq) → edge.
     case edgesDown = "sc.edges.down"
     /// serial prefix ‖ 0 ‖ BE64(last serial) → serial range.
     case serials = "sc.serials"
@@ -43,7 +49,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     case lotSerials = "sc.lot-serials"
     /// battery model id → battery model record.
     case models = "sc.models"
-    /// lot → ``LotCard`` (binary): what lineage queries read of a lot, its inputs included.
+    /// BE64(lot number) → ``LotCard`` (binary): what lineage queries read of a lot, its inputs included.
     case lineage = "sc.lineage"
     /// recipient ‖ 0 ‖ BE64(sequence) → disclosure record: every export, by recipient.
     case disclosures = "sc.disclosures"
@@ -55,9 +61,11 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 3: `sc.event-ids` keyed by the SHA-256 of the eventID. Layout 2 keyed it by the
-    /// eventID's text; it brought event records and activity data keyed by sequence number, found
-    /// through `sc.event-ids`. (Layout 1, which had no marker, keyed them by eventID.)
+    /// Layout 3: `sc.event-ids` keyed by the SHA-256 of the eventID, and the lot tables (`sc.lots`,
+    /// `sc.holdings`, `sc.edges.up`, `sc.edges.down`, `sc.lineage`) by lot number, found through
+    /// `sc.lot-ids`. Layout 2 keyed them by the eventID's and the lot's text; it brought event
+    /// records and activity data keyed by sequence number, found through `sc.event-ids`. (Layout
+    /// 1, which had no marker, keyed them by eventID.)
     static let layout = "3"
 
     /// The key of the layout's row in `sc.meta`.
@@ -91,6 +99,7 @@ enum IndexTable: String, CaseIterable, Sendable {
         case .disclosures: 18
         case .eventIDs: 19
         case .meta: 20
+        case .lotIDs: 21
         }
     }
 
@@ -124,6 +133,11 @@ struct StateStore: Sendable {
     private var pending: [IndexTable: [RowKey: [UInt8]?]] = [:]
     /// Lots written by the batch, by identifier.
     private var lots: [TextKey: Lot] = [:]
+    /// The numbers of the lots the batch wrote or made, by identifier.
+    private var lotNumbers: [TextKey: UInt64] = [:]
+    /// The number of the next lot the batch makes; read from the count of stored lots when it
+    /// makes its first.
+    private var nextLotNumber: UInt64?
     /// Holdings written by the batch; `nil` for a row deleted (nothing held).
     private var holdings: [HoldingKey: ExactDecimal?] = [:]
     /// Lineage edges added by the batch, each way, encoded as they are written: a batch adds
@@ -141,6 +155,7 @@ struct StateStore: Sendable {
 
     func raw(_ table: IndexTable, _ key: [UInt8], _ txn: borrowing ReadTransaction) throws -> [UInt8]? {
         precondition(table != .lots && table != .holdings, "lots and holdings are read decoded")
+        precondition(table != .lotIDs, "lot numbers are read with lotNumber")
         if let value = pending[table]?[RowKey(key)] { return value }
         return try stored(table, key, txn)
     }
@@ -153,6 +168,7 @@ struct StateStore: Sendable {
     mutating func put(_ table: IndexTable, _ key: [UInt8], _ value: [UInt8]) {
         precondition(table != .lots && table != .holdings, "lots and holdings are written decoded")
         precondition(table != .edgesUp && table != .edgesDown, "lineage edges are added with addEdge")
+        precondition(table != .lotIDs, "lots are numbered by putNewLot")
         pending[table, default: [:]][RowKey(key)] = .some(value)
     }
 
@@ -176,6 +192,7 @@ struct StateStore: Sendable {
     /// holdings and lineage edges each way.
     mutating func reserveCapacity(events: Int) {
         lots.reserveCapacity(events)
+        lotNumbers.reserveCapacity(events)
         holdings.reserveCapacity(events)
         for table in [IndexTable.events, .eventIDs, .lineage, .processes] {
             pending[table, default: [:]].reserveCapacity(events)
@@ -184,35 +201,79 @@ struct StateStore: Sendable {
 
     // MARK: Lots and holdings
 
+    /// The number of a lot the batch wrote or made, or that is stored; `nil` for an unknown lot.
+    func lotNumber(_ id: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
+        if let number = lotNumbers[TextKey(id)] { return number }
+        return try stored(.lotIDs, IndexKey.text(id), txn).flatMap { IndexKey.sequence(in: $0) }
+    }
+
     /// A lot as the batch left it, or as stored.
     func lot(_ id: String, _ txn: borrowing ReadTransaction) throws -> Lot? {
         if let lot = lots[TextKey(id)] { return lot }
-        return try stored(.lots, IndexKey.text(id), txn).flatMap { try Lot(json: JSONValue(parsing: $0)) }
+        guard let number = try lotNumber(id, txn) else { return nil }
+        return try stored(.lots, IndexKey.sequence(number), txn).flatMap { try Lot(json: JSONValue(parsing: $0)) }
     }
 
-    mutating func putLot(_ lot: consuming Lot) {
+    /// Writes a lot that exists: one the batch made, or a stored one.
+    mutating func putLot(_ lot: consuming Lot, _ txn: borrowing ReadTransaction) throws {
         let key = TextKey(lot.id)
+        if lotNumbers[key] == nil {
+            guard let number = try lotNumber(lot.id, txn) else {
+                preconditionFailure("lot \(lot.id) is written before it is made")
+            }
+            lotNumbers[key] = number
+        }
         lots[key] = lot
+    }
+
+    /// Writes a lot the batch makes, numbering it after every lot made before it.
+    ///
+    /// - Returns: Its number.
+    mutating func putNewLot(_ lot: consuming Lot, _ txn: borrowing ReadTransaction) throws -> UInt64 {
+        let number: UInt64
+        if let next = nextLotNumber {
+            number = next
+        } else if complete {
+            number = 0
+        } else {
+            // Lots are never deleted, so the stored ones are numbered 0 up to their count.
+            number = UInt64(try txn.count(IndexTable.handle(.lots, in: tables)))
+        }
+        nextLotNumber = number + 1
+        let key = TextKey(lot.id)
+        pending[.lotIDs, default: [:]][RowKey(Array(lot.id.utf8))] = .some(IndexKey.sequence(number))
+        lotNumbers[key] = number
+        lots[key] = lot
+        return number
     }
 
     /// The kilograms `actor` holds of `lot`; zero when there is no row.
     func holding(_ lot: String, _ actor: String, _ txn: borrowing ReadTransaction) throws -> ExactDecimal {
-        if let written = holdings[HoldingKey(lot: lot, actor: actor)] { return written ?? .zero }
-        guard let bytes = try stored(.holdings, IndexKey.pair(lot, actor), txn) else { return .zero }
+        guard let number = try lotNumber(lot, txn) else { return .zero }
+        if let written = holdings[HoldingKey(lot: number, actor: actor)] { return written ?? .zero }
+        guard let bytes = try stored(.holdings, IndexKey.holding(number, actor), txn) else { return .zero }
         return ExactDecimal(String(decoding: bytes, as: UTF8.self)) ?? .zero
     }
 
-    /// Sets a holding; a quantity that is not positive deletes the row.
-    mutating func setHolding(_ lot: String, _ actor: String, _ kg: ExactDecimal) {
-        holdings[HoldingKey(lot: lot, actor: actor)] = kg.isPositive ? kg : nil as ExactDecimal?
+    /// Sets a holding of a lot that exists; a quantity that is not positive deletes the row.
+    mutating func setHolding(
+        _ lot: String,
+        _ actor: String,
+        _ kg: ExactDecimal,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        guard let number = try lotNumber(lot, txn) else {
+            preconditionFailure("a holding of lot \(lot) is set before the lot is made")
+        }
+        holdings[HoldingKey(lot: number, actor: actor)] = kg.isPositive ? kg : nil as ExactDecimal?
     }
 
     // MARK: Lineage edges
 
-    /// Adds the edge by which `output` was made from `input` in the entry `sequence`, both ways:
-    /// `output` ‖ 0 ‖ `input` ‖ 0 ‖ BE64(`sequence`) in `sc.edges.up` and the reverse in
-    /// `sc.edges.down`, each with the edge's canonical JSON.
-    mutating func addEdge(output: String, input: String, sequence: UInt64, value: [UInt8]) {
+    /// Adds the edge by which lot number `output` was made from lot number `input` in the entry
+    /// `sequence`, both ways: BE64(`output`) ‖ BE64(`input`) ‖ BE64(`sequence`) in `sc.edges.up`
+    /// and the reverse in `sc.edges.down`, each with the edge's canonical JSON.
+    mutating func addEdge(output: UInt64, input: UInt64, sequence: UInt64, value: [UInt8]) {
         edgesUp.append(edgeKey: output, input, sequence, value: value)
         edgesDown.append(edgeKey: input, output, sequence, value: value)
     }
@@ -259,7 +320,10 @@ struct StateStore: Sendable {
         switch table {
         case .lots:
             encoded.reserve(rows: lots.count, bytes: lots.count * 480)
-            for (key, lot) in lots { encoded.append(key: key.text, value: lot.canonicalBytes) }
+            for (key, lot) in lots {
+                guard let number = lotNumbers[key] else { preconditionFailure("every lot written is numbered") }
+                encoded.append(key: IndexKey.sequence(number), value: lot.canonicalBytes)
+            }
         case .holdings:
             encoded.reserve(rows: holdings.count, bytes: holdings.count * 96)
             for (key, kg) in holdings { encoded.append(key: key.lot, key.actor, value: kg?.description) }
@@ -359,24 +423,21 @@ struct EncodedRows {
         appendValue(value, keyStart: keyStart)
     }
 
-    /// Adds a row with an edge key (`first` ‖ 0 ‖ `second` ‖ 0 ‖ BE64(`sequence`)).
-    mutating func append(edgeKey first: String, _ second: String, _ sequence: UInt64, value: [UInt8]) {
+    /// Adds a row with an edge key (BE64(`first`) ‖ BE64(`second`) ‖ BE64(`sequence`)).
+    mutating func append(edgeKey first: UInt64, _ second: UInt64, _ sequence: UInt64, value: [UInt8]) {
         let keyStart = bytes.count
-        bytes.appendUTF8(first)
-        bytes.append(0)
-        bytes.appendUTF8(second)
-        bytes.append(0)
-        withUnsafeBytes(of: sequence.bigEndian) { bytes.append(contentsOf: $0) }
+        for number in [first, second, sequence] {
+            withUnsafeBytes(of: number.bigEndian) { bytes.append(contentsOf: $0) }
+        }
         appendValue(value, keyStart: keyStart)
     }
 
-    /// Adds a row with a pair key (`first` ‖ 0 ‖ `second`) and a text value; a `nil` value deletes
-    /// the row.
-    mutating func append(key first: String, _ second: String, value: String?) {
+    /// Adds a row with a holding key (BE64(`lot`) ‖ `actor`) and a text value; a `nil` value
+    /// deletes the row.
+    mutating func append(key lot: UInt64, _ actor: String, value: String?) {
         let keyStart = bytes.count
-        bytes.appendUTF8(first)
-        bytes.append(0)
-        bytes.appendUTF8(second)
+        withUnsafeBytes(of: lot.bigEndian) { bytes.append(contentsOf: $0) }
+        bytes.appendUTF8(actor)
         let valueStart = bytes.count
         if let value { bytes.appendUTF8(value) }
         appendRow(keyStart: keyStart, valueStart: valueStart, deleting: value == nil)
@@ -566,14 +627,14 @@ struct RowKey: Hashable, Comparable, Sendable {
 
 /// The key of a holding in the overlay, with a ``KeyDigest`` of both parts.
 struct HoldingKey: Hashable, Sendable {
-    let lot: String
+    let lot: UInt64
     let actor: String
     let digest: UInt64
 
-    init(lot: String, actor: String) {
+    init(lot: UInt64, actor: String) {
         self.lot = lot
         self.actor = actor
-        digest = KeyDigest.of(lot) &* 0x9E37_79B9_7F4A_7C15 ^ KeyDigest.of(actor)
+        digest = lot &* 0x9E37_79B9_7F4A_7C15 ^ KeyDigest.of(actor)
     }
 
     func hash(into hasher: inout Hasher) { hasher.combine(digest) }
@@ -604,12 +665,10 @@ enum IndexKey {
         return bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
-    static func pair(_ first: String, _ second: String) -> [UInt8] {
-        var key: [UInt8] = []
-        key.reserveCapacity(first.utf8.count + second.utf8.count + 1)
-        key.appendUTF8(first)
-        key.append(0)
-        key.appendUTF8(second)
+    /// BE64(`lot`) ‖ `actor`: the key of `sc.holdings`.
+    static func holding(_ lot: UInt64, _ actor: String) -> [UInt8] {
+        var key = BigEndianKey.encode(lot)
+        key.appendUTF8(actor)
         return key
     }
 
