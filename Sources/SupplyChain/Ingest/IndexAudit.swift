@@ -325,13 +325,30 @@ extension SupplyChainLedger {
         String(decoding: key.map { $0 < 0x20 || $0 > 0x7e ? UInt8(ascii: ".") : $0 }, as: UTF8.self)
     }
 
-    /// A row's key as a person reads it: the sequence number keying `sc.events` and
-    /// `sc.processes` as `entry N`, an eventID's 32-byte digest in hex, text as text.
+    /// A row's key as a person reads it: the numbers in the keys of the tables keyed by lot
+    /// number or sequence number as numbers, an eventID's 32-byte digest in hex, text as text.
     static func printable(_ key: [UInt8], in table: IndexTable) -> String {
-        if table == .events || table == .processes, let sequence = IndexKey.sequence(in: key) {
-            return "entry \(sequence)"
+        func number(_ bytes: ArraySlice<UInt8>) -> UInt64? { IndexKey.sequence(in: bytes) }
+        switch table {
+        case .lots, .lineage:
+            if let lot = number(key[...]) { return "lot #\(lot)" }
+        case .holdings:
+            if key.count > 8, let lot = number(key.prefix(8)) {
+                return "lot #\(lot) ‖ \(printable(Array(key.dropFirst(8))))"
+            }
+        case .edgesUp, .edgesDown:
+            if key.count == 24, let first = number(key[0..<8]), let second = number(key[8..<16]),
+                let sequence = number(key[16...])
+            {
+                return "lot #\(first) ‖ lot #\(second) ‖ entry \(sequence)"
+            }
+        case .events, .processes:
+            if let sequence = number(key[...]) { return "entry \(sequence)" }
+        case .eventIDs:
+            if key.count == 32 { return "SHA-256 " + HexCoding.encode(key) }
+        default:
+            break
         }
-        if table == .eventIDs, key.count == 32 { return "SHA-256 " + HexCoding.encode(key) }
         return printable(key)
     }
 }
