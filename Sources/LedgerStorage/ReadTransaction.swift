@@ -86,6 +86,28 @@ extension ReadTransaction: ReadableTransaction {
         try unsafe body(found?.bytes)
     }
 
+    /// Lends the value stored under an eight-byte big-endian number without copying it, and
+    /// without generics or allocation: the key of the tables keyed by lot or sequence number.
+    ///
+    /// The buffer points into LMDB's memory map and is valid only inside `body` (lmdb.h l.249).
+    ///
+    /// - Parameters:
+    ///   - table: The table to read.
+    ///   - key: The number whose eight big-endian bytes are the key.
+    ///   - body: Receives the value's bytes, or `nil` if the key is absent.
+    /// - Throws: ``StorageError`` if LMDB fails, or whatever `body` throws.
+    @available(*, noasync)
+    public func withValue(
+        in table: Table,
+        forBigEndianKey key: UInt64,
+        _ body: (UnsafeRawBufferPointer?) throws -> Void
+    ) throws {
+        let found = try withUnsafeBytes(of: key.bigEndian) { bytes in
+            try unsafe handle.get(in: table, forKey: bytes)
+        }
+        try unsafe body(found?.bytes)
+    }
+
     /// Copies the value stored for a key into a caller's buffer, without generics or allocation.
     ///
     /// - Parameters:

@@ -59,8 +59,10 @@ public struct UpstreamGraph: Sendable {
         var postOrder: [Int] = []
         // Iterative depth-first search; a lot is finished after all its inputs. An entry with an
         // index is a lot whose inputs are done; one without came from edge `edge` of lot `from`.
-        var stack: [(id: String, index: Int, from: Int, edge: Int)] = roots.map { ($0.lot, -1, -1, -1) }.reversed()
-        while let (id, index, from, edge) = stack.popLast() {
+        // Inputs are read by lot number, from their output's card; the roots by id.
+        var stack: [(id: String, number: UInt64?, index: Int, from: Int, edge: Int)] =
+            roots.map { ($0.lot, nil, -1, -1, -1) }.reversed()
+        while let (id, number, index, from, edge) = stack.popLast() {
             if index >= 0 {
                 postOrder.append(index)
                 continue
@@ -69,17 +71,20 @@ public struct UpstreamGraph: Sendable {
             let place = claim(&found[id, default: -1], next)
             if from >= 0 { inputPlaces[firstEdge[from] + edge] = place }
             guard place == next else { continue }
-            guard var card = try reader.card(id, txn), card.createdAt < size else {
+            let read = try number.map { try reader.card(number: $0, txn) } ?? reader.card(id, txn)
+            guard var card = read, card.createdAt < size, card.id == id else {
                 throw ProvenanceError("lot \(id) is not in the ledger as of size \(size)")
             }
             if card.inputs.contains(where: { $0.sequenceNumber >= size }) {
-                card.inputs.removeAll { $0.sequenceNumber >= size }
+                card.dropInputs(recordedFrom: size)
             }
             guard next < maxLots else {
                 throw ProvenanceError("the lineage holds more than \(maxLots) lots")
             }
-            stack.append((id, next, -1, -1))
-            for (offset, input) in card.inputs.enumerated().reversed() { stack.append((input.from, -1, next, offset)) }
+            stack.append((id, nil, next, -1, -1))
+            for (offset, input) in card.inputs.enumerated().reversed() {
+                stack.append((input.from, card.inputNumbers[offset], -1, next, offset))
+            }
             firstEdge.append(inputPlaces.count)
             inputPlaces.append(contentsOf: repeatElement(-1, count: card.inputs.count))
             cards.append(card)

@@ -264,13 +264,19 @@ public struct LineageReader: Sendable {
         return number
     }
 
+    /// The card of lot number `number` (``LotCard/inputNumbers`` gives them for a card's inputs).
+    public func card(number: UInt64, _ txn: borrowing ReadTransaction) throws -> LotCard? {
+        guard let lineageTable else { return nil }
+        var card: LotCard?
+        try txn.withValue(in: lineageTable, forBigEndianKey: number) { card = $0.flatMap(LotCard.init(encoded:)) }
+        return card
+    }
+
     /// What lineage queries read of a lot, in one row.
     public func card(_ lot: String, _ txn: borrowing ReadTransaction) throws -> LotCard? {
         guard let lineageTable, let number = try lotNumber(lot, txn) else { return nil }
         var card: LotCard?
-        try txn.withValue(in: lineageTable, forKey: IndexKey.sequence(number)) {
-            card = $0.flatMap(LotCard.init(encoded:))
-        }
+        try txn.withValue(in: lineageTable, forBigEndianKey: number) { card = $0.flatMap(LotCard.init(encoded:)) }
         return card
     }
 

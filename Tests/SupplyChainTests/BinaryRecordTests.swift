@@ -38,7 +38,8 @@ struct BinaryRecordTests {
                     sequenceNumber: 17,
                     eventID: lot.createdBy
                 ),
-            ]
+            ],
+            inputNumbers: [3, 1 << 40]
         )
         card.certifications = [("urn:test:cert:1", 18)]
         card.retractedAt = 40
@@ -50,12 +51,13 @@ struct BinaryRecordTests {
         let decoded = try #require(LotCard(encoded: card.encoded))
         #expect(decoded == card)
         #expect(decoded.inputs.map(\.kg.description) == ["-15000.123456789", "1000000000000000000000000000000"])
+        #expect(decoded.inputNumbers == [3, 1 << 40])
         #expect(decoded.retractedAt == 40 && decoded.certifications(asOf: 18).isEmpty)
         #expect(decoded.certifications(asOf: 19) == ["urn:test:cert:1"])
         let bytes = card.encoded
         #expect(LotCard(encoded: Array(bytes.dropLast())) == nil, "a truncated row does not read")
         #expect(LotCard(encoded: bytes + [0]) == nil, "trailing bytes do not read")
-        #expect(LotCard(encoded: [2] + bytes.dropFirst()) == nil, "another version does not read")
+        #expect(LotCard(encoded: [1] + bytes.dropFirst()) == nil, "another version does not read")
     }
 
     @Test func processRoundTrip() throws {

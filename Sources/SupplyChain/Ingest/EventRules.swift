@@ -670,7 +670,7 @@ extension Rules {
         }
         guard sink.count == before else { return }
         for lot in lots {
-            try putNewLot(lot, card: LotCard(lot: lot, inputs: []), txn)
+            try putNewLot(lot, card: LotCard(lot: lot, inputs: [], inputNumbers: []), txn)
             try setHolding(lot.id, actor.id, lot.producedKg, txn)
             effects.created.append(lot.id)
         }
@@ -766,7 +766,11 @@ extension Rules {
                     )
                 )
             }
-            let number = try putNewLot(outputs[index], card: LotCard(lot: outputs[index], inputs: edges), txn)
+            let number = try putNewLot(
+                outputs[index],
+                card: LotCard(lot: outputs[index], inputs: edges, inputNumbers: inputNumbers),
+                txn
+            )
             for (input, edge) in edges.enumerated() {
                 store.addEdge(
                     output: number,

@@ -30,6 +30,9 @@ public struct LotCard: Sendable, Hashable {
     public var retractedAt: UInt64?
     /// What it was made from: one edge per input.
     public var inputs: [LineageEdge]
+    /// The lot number of each input, in the order of ``inputs``: a lineage walk reads the next
+    /// card by number (``LineageReader/card(number:_:)``) without looking the id up.
+    public var inputNumbers: [UInt64]
 
     /// Cards are equal when every field is.
     public static func == (lhs: LotCard, rhs: LotCard) -> Bool { lhs.encoded == rhs.encoded }
@@ -54,7 +57,8 @@ public struct LotCard: Sendable, Hashable {
         producedKg: ExactDecimal,
         certifications: [(certificate: String, sequenceNumber: UInt64)],
         retractedAt: UInt64?,
-        inputs: [LineageEdge]
+        inputs: [LineageEdge],
+        inputNumbers: [UInt64]
     ) {
         self.id = id
         self.material = material
@@ -69,11 +73,18 @@ public struct LotCard: Sendable, Hashable {
         self.certifications = certifications
         self.retractedAt = retractedAt
         self.inputs = inputs
+        self.inputNumbers = inputNumbers
     }
 
     /// The card of a lot as its event makes it: certificates and a retraction come later, through
     /// the rules that record them.
-    init(lot: borrowing Lot, inputs: [LineageEdge]) {
+    ///
+    /// - Parameters:
+    ///   - lot: The lot made.
+    ///   - inputs: One edge per input.
+    ///   - inputNumbers: The inputs' lot numbers, in the same order.
+    init(lot: borrowing Lot, inputs: [LineageEdge], inputNumbers: [UInt64]) {
+        precondition(inputs.count == inputNumbers.count, "one number per input")
         id = lot.id
         material = lot.material
         grade = lot.grade
@@ -87,9 +98,23 @@ public struct LotCard: Sendable, Hashable {
         certifications = []
         retractedAt = nil
         self.inputs = inputs
+        self.inputNumbers = inputNumbers
     }
 
-    private static let version: UInt8 = 1
+    /// Drops the inputs recorded by entries at or after `size`, with their numbers.
+    public mutating func dropInputs(recordedFrom size: UInt64) {
+        var kept: [LineageEdge] = []
+        var numbers: [UInt64] = []
+        for (edge, number) in zip(inputs, inputNumbers) where edge.sequenceNumber < size {
+            kept.append(edge)
+            numbers.append(number)
+        }
+        inputs = kept
+        inputNumbers = numbers
+    }
+
+    /// Version 2 adds each input's lot number (index layout 3).
+    private static let version: UInt8 = 2
 
     var encoded: [UInt8] {
         var writer = BinaryWriter(version: Self.version)
@@ -114,10 +139,11 @@ public struct LotCard: Sendable, Hashable {
             writer.u64(sequence)
         }
         writer.u16(inputs.count)
-        for edge in inputs {
+        for (edge, number) in zip(inputs, inputNumbers) {
             writer.string(edge.from)
             writer.decimal(edge.kg)
             writer.u64(edge.sequenceNumber)
+            writer.u64(number)
         }
         return writer.bytes
     }
@@ -157,10 +183,13 @@ public struct LotCard: Sendable, Hashable {
         let inputCount = reader.u16()
         var inputs: [LineageEdge] = []
         inputs.reserveCapacity(inputCount)
+        var inputNumbers: [UInt64] = []
+        inputNumbers.reserveCapacity(inputCount)
         for _ in 0..<inputCount {
             let from = reader.string()
             let kg = reader.decimal()
             inputs.append(LineageEdge(from: from, to: id, kg: kg, sequenceNumber: reader.u64(), eventID: createdBy))
+            inputNumbers.append(reader.u64())
         }
         return LotCard(
             id: id,
@@ -175,7 +204,8 @@ public struct LotCard: Sendable, Hashable {
             producedKg: producedKg,
             certifications: certifications,
             retractedAt: retracted == 0 ? nil : retracted - 1,
-            inputs: inputs
+            inputs: inputs,
+            inputNumbers: inputNumbers
         )
     }
 
