@@ -61,12 +61,12 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 3: `sc.event-ids` keyed by the SHA-256 of the eventID, and the lot tables (`sc.lots`,
-    /// `sc.holdings`, `sc.edges.up`, `sc.edges.down`, `sc.lineage`) by lot number, found through
-    /// `sc.lot-ids`. Layout 2 keyed them by the eventID's and the lot's text; it brought event
-    /// records and activity data keyed by sequence number, found through `sc.event-ids`. (Layout
-    /// 1, which had no marker, keyed them by eventID.)
-    static let layout = "3"
+    /// Layout 4: the lot tables (`sc.lots`, `sc.holdings`, `sc.edges.up`, `sc.edges.down`,
+    /// `sc.lineage`) keyed by lot number, found through `sc.lot-ids`, and lot cards with their
+    /// inputs' numbers. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
+    /// it by the eventID's text, and brought event records and activity data keyed by sequence
+    /// number. (Layout 1, which had no marker, keyed them by eventID.)
+    static let layout = "4"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
