@@ -1,3 +1,4 @@
+internal import CLMDB
 /// A read-only LMDB transaction: a consistent snapshot of the environment as of its start.
 ///
 /// You never create one. ``Environment/read(_:)`` lends it to a closure as a `borrowing` parameter,
@@ -22,6 +23,17 @@
     deinit {
         // A read-only transaction has nothing to commit; abort releases its reader slot.
         _ = unsafe handle.end(committing: false)
+    }
+}
+
+extension ReadTransaction {
+    /// The snapshot this transaction reads.
+    ///
+    /// It is the id of the last write transaction committed before this one began (`mdb_txn_id`).
+    /// Two read transactions with the same snapshot see the same data, so a value decoded in one
+    /// may be reused in the other.
+    public var snapshot: UInt64 {
+        UInt64(unsafe mdb_txn_id(handle.txn))
     }
 }
 
@@ -102,7 +114,7 @@ extension ReadTransaction: ReadableTransaction {
         forBigEndianKey key: UInt64,
         _ body: (UnsafeRawBufferPointer?) throws -> Void
     ) throws {
-        let found = try withUnsafeBytes(of: key.bigEndian) { bytes in
+        let found = try unsafe withUnsafeBytes(of: key.bigEndian) { bytes in
             try unsafe handle.get(in: table, forKey: bytes)
         }
         try unsafe body(found?.bytes)

@@ -265,19 +265,24 @@ public struct LineageReader: Sendable {
     }
 
     /// The card of lot number `number` (``LotCard/inputNumbers`` gives them for a card's inputs).
+    ///
+    /// Cards are kept decoded for the snapshot they were read in (up to ``RecordCache/cardLimit``):
+    /// the upstream lots that many cells share are then read once per snapshot rather than once
+    /// per query, wherever their rows lie in the table.
     public func card(number: UInt64, _ txn: borrowing ReadTransaction) throws -> LotCard? {
         guard let lineageTable else { return nil }
+        let snapshot = txn.snapshot
+        if let known = cache.card(number, snapshot: snapshot) { return known }
         var card: LotCard?
         try txn.withValue(in: lineageTable, forBigEndianKey: number) { card = $0.flatMap(LotCard.init(encoded:)) }
+        if let card { cache.remember(card, number: number, snapshot: snapshot) }
         return card
     }
 
     /// What lineage queries read of a lot, in one row.
     public func card(_ lot: String, _ txn: borrowing ReadTransaction) throws -> LotCard? {
-        guard let lineageTable, let number = try lotNumber(lot, txn) else { return nil }
-        var card: LotCard?
-        try txn.withValue(in: lineageTable, forBigEndianKey: number) { card = $0.flatMap(LotCard.init(encoded:)) }
-        return card
+        guard let number = try lotNumber(lot, txn) else { return nil }
+        return try card(number: number, txn)
     }
 
     /// What the index says of an event.
@@ -392,6 +397,28 @@ final class RecordCache: Sendable {
     func derived(_ key: String) -> (any Sendable)? { values.withLock { $0[key] } }
 
     func remember(_ value: any Sendable, key: String) { values.withLock { $0[key] = value } }
+
+    /// Decoded lot cards by lot number, all of one snapshot (``ReadTransaction/snapshot``); a read
+    /// of another snapshot starts the cache again.
+    private let cards = Mutex<(snapshot: UInt64, cards: [UInt64: LotCard])>((0, [:]))
+
+    /// How many cards are kept at most: about 16 MB of them.
+    static let cardLimit = 1 << 14
+
+    func card(_ number: UInt64, snapshot: UInt64) -> LotCard? {
+        cards.withLock { $0.snapshot == snapshot ? $0.cards[number] : nil }
+    }
+
+    func remember(_ card: LotCard, number: UInt64, snapshot: UInt64) {
+        cards.withLock { kept in
+            if kept.snapshot != snapshot {
+                // A newer snapshot replaces the cards of an older one; an older one leaves them.
+                guard snapshot > kept.snapshot else { return }
+                kept = (snapshot, [:])
+            }
+            if kept.cards.count < Self.cardLimit { kept.cards[number] = card }
+        }
+    }
 
     /// Lot numbers by lot id, up to ``lotNumberLimit`` of them.
     private let lotNumbers = Mutex<[String: UInt64]>([:])

@@ -123,4 +123,24 @@ struct LotNumberTests {
         #expect(try Self.rows(chain, "sc.holdings").map(\.key) == holdings.map(\.key))
         #expect(try chain.auditIndexes().isValid)
     }
+
+    @Test("a card read in one snapshot is reused there, and a certificate recorded after it is seen by the next read")
+    func cardsAreKeptPerSnapshot() throws {
+        let fixture = try ChainFixture()
+        try fixture.accept([Events.extract("ORE")], as: "pilbara-mining")
+        let chain = fixture.chain
+        let (first, again) = try chain.read { reader, txn, _ in
+            (try reader.card("ORE", txn), try reader.card("ORE", txn))
+        }
+        #expect(first?.certifications.isEmpty == true)
+        #expect(again == first)
+        let observe = Events.json([
+            "type": "ObjectEvent", "eventTime": "2026-01-20T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+            "action": "OBSERVE", "quantityList": [Events.quantity("ORE", 1)],
+            "certificationInfo": "https://certifier.example/audit/2026-017",
+        ])
+        try fixture.accept([observe], as: "pilbara-mining")
+        let after = try chain.read { reader, txn, _ in try reader.card("ORE", txn) }
+        #expect(after?.certifications.map(\.certificate) == ["https://certifier.example/audit/2026-017"])
+    }
 }
