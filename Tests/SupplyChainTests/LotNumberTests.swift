@@ -46,7 +46,8 @@ struct LotNumberTests {
 
         var numbers: [String: UInt64] = [:]
         for (id, value) in try Self.rows(chain, "sc.lot-ids") {
-            numbers[String(decoding: id, as: UTF8.self)] = try #require(IndexKey.sequence(in: value))
+            let number = try #require(IndexKey.sequence(in: value))
+            numbers[String(decoding: id, as: UTF8.self)] = number
         }
         #expect(numbers.keys.allSatisfy { !$0.contains("NEVER") })
         #expect(Set(numbers.values) == Set(0..<UInt64(numbers.count)), "numbers run from 0 without a gap")
