@@ -31,21 +31,6 @@ struct IndexRebuildTests {
         var containedIn: [String]
     }
 
-    /// Every row of one of the ledger's index tables, in key order.
-    static func rows(_ chain: SupplyChainLedger, _ table: String) throws -> [(key: [UInt8], value: [UInt8])] {
-        let handle = try chain.ledger.extraTable(table)
-        return try chain.ledger.read { txn, _ in
-            var rows: [(key: [UInt8], value: [UInt8])] = []
-            let cursor = try txn.cursor(handle)
-            var row = try cursor.first()
-            while let (key, value) = row {
-                rows.append((key, value))
-                row = try cursor.next()
-            }
-            return rows
-        }
-    }
-
     /// Importing the fixture's last document again into rebuilt indexes finds every event and
     /// writes nothing, and the audit is clean.
     static func expectReimportChangesNothing(
@@ -243,7 +228,7 @@ struct IndexRebuildTests {
         let chain = fixture.chain
         let size = try chain.ledger.size
         // Layout 2: the same rows, each keyed by the eventID's text rather than its SHA-256.
-        let textKeyed = try Self.rows(chain, "sc.event-ids").map { digest, sequence in
+        let textKeyed = try chain.indexRows("sc.event-ids").map { digest, sequence in
             let entry = try chain.ledger.entry(at: #require(IndexKey.sequence(in: sequence)))
             let eventID = try #require(entry.body["eventID"]?.stringValue)
             #expect(digest == SHA256.hash(Array(eventID.utf8)).bytes, "layout 3 keys a row by the eventID's digest")
@@ -279,7 +264,7 @@ struct IndexRebuildTests {
         let chain = fixture.chain
         let size = try chain.ledger.size
         for (table, expected) in [("sc.event-ids", "SHA-256 "), ("sc.events", "entry ")] {
-            let rows = try Self.rows(chain, table)
+            let rows = try chain.indexRows(table)
             try chain.ledger.rewriteExtraTables([table], expectedSize: size) { txn, tables in
                 for (key, value) in rows.dropFirst() { try txn.put(value, forKey: key, in: tables[0]) }
             }

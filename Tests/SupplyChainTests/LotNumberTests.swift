@@ -12,21 +12,6 @@ struct LotNumberTests {
             + lot + #"","quantity":\#(tonnes),"uom":"TNE"}],"ilmd":{"ct:material":"spodumene-concentrate"}}"#
     }
 
-    /// Every row of one of the ledger's index tables, in key order.
-    static func rows(_ chain: SupplyChainLedger, _ table: String) throws -> [(key: [UInt8], value: [UInt8])] {
-        let handle = try chain.ledger.extraTable(table)
-        return try chain.ledger.read { txn, _ in
-            var rows: [(key: [UInt8], value: [UInt8])] = []
-            let cursor = try txn.cursor(handle)
-            var row = try cursor.first()
-            while let (key, value) = row {
-                rows.append((key, value))
-                row = try cursor.next()
-            }
-            return rows
-        }
-    }
-
     @Test("every lot has a number from 0 up, in the order of the entries that made them, and keys its rows")
     func lotsAreNumberedInOrderMade() throws {
         let fixture = try ChainFixture()
@@ -45,7 +30,7 @@ struct LotNumberTests {
         let chain = fixture.chain
 
         var numbers: [String: UInt64] = [:]
-        for (id, value) in try Self.rows(chain, "sc.lot-ids") {
+        for (id, value) in try chain.indexRows("sc.lot-ids") {
             let number = try #require(IndexKey.sequence(in: value))
             numbers[String(decoding: id, as: UTF8.self)] = number
         }
@@ -57,19 +42,19 @@ struct LotNumberTests {
 
         // sc.lots, sc.lineage: BE64(number); sc.holdings: BE64(number) ‖ actor; the edges:
         // BE64(output) ‖ BE64(input) ‖ BE64(seq), with the edge's lots in its value.
-        let lots = try Self.rows(chain, "sc.lots")
+        let lots = try chain.indexRows("sc.lots")
         #expect(lots.map(\.key) == (0..<UInt64(numbers.count)).map(IndexKey.sequence))
         for (key, value) in lots {
             let id = try #require(try JSONValue(parsing: value)["id"]?.stringValue)
             #expect(numbers[id].map(IndexKey.sequence) == key, "\(id)")
         }
-        #expect(try Self.rows(chain, "sc.lineage").map(\.key) == lots.map(\.key))
-        let holdings = try Self.rows(chain, "sc.holdings")
+        #expect(try chain.indexRows("sc.lineage").map(\.key) == lots.map(\.key))
+        let holdings = try chain.indexRows("sc.holdings")
         #expect(
             !holdings.isEmpty
                 && holdings.allSatisfy { numbers.values.contains(IndexKey.sequence(in: $0.key.prefix(8)) ?? .max) }
         )
-        let up = try Self.rows(chain, "sc.edges.up")
+        let up = try chain.indexRows("sc.edges.up")
         #expect(!up.isEmpty)
         for (key, value) in up {
             let edge = try #require(LineageEdge(json: try JSONValue(parsing: value)))
@@ -78,7 +63,7 @@ struct LotNumberTests {
             #expect(Array(key[8..<16]) == numbers[edge.from].map(IndexKey.sequence), "\(edge.from)")
             #expect(IndexKey.sequence(in: key.suffix(8)) == edge.sequenceNumber)
         }
-        let down = try Self.rows(chain, "sc.edges.down")
+        let down = try chain.indexRows("sc.edges.down")
         #expect(Set(down.map { Array($0.key[8..<16] + $0.key[0..<8] + $0.key[16...]) }) == Set(up.map(\.key)))
         #expect(try chain.auditIndexes().isValid)
     }
@@ -88,7 +73,7 @@ struct LotNumberTests {
         let fixture = try ChainFixture()
         try fixture.importAll()
         let chain = fixture.chain
-        let before = try Self.rows(chain, "sc.lot-ids").count
+        let before = try chain.indexRows("sc.lot-ids").count
         try fixture.accept(
             [Self.minedLot("urn:epc:class:lgtin:9300001.000011.LATE-1", tonnes: 7)],
             as: "pilbara-mining"
@@ -96,7 +81,7 @@ struct LotNumberTests {
         let late = try #require(try chain.lot("urn:epc:class:lgtin:9300001.000011.LATE-1"))
         #expect(late.lot.producedKg == ExactDecimal(7000))
         #expect(late.holdings.map(\.actor) == ["pilbara-mining"])
-        let rows = try Self.rows(chain, "sc.lot-ids")
+        let rows = try chain.indexRows("sc.lot-ids")
         #expect(rows.count == before + 1)
         let number = rows.first { String(decoding: $0.key, as: UTF8.self) == late.lot.id }.flatMap {
             IndexKey.sequence(in: $0.value)
@@ -111,7 +96,7 @@ struct LotNumberTests {
         try fixture.importAll()
         let chain = fixture.chain
         let size = try chain.ledger.size
-        let holdings = try Self.rows(chain, "sc.holdings")
+        let holdings = try chain.indexRows("sc.holdings")
         let dropped = try #require(holdings.first)
         let lot = try #require(IndexKey.sequence(in: dropped.key.prefix(8)))
         let actor = String(decoding: dropped.key.dropFirst(8), as: UTF8.self)
@@ -121,7 +106,7 @@ struct LotNumberTests {
         let report = try chain.auditIndexes()
         #expect(report.failure == "index sc.holdings lacks the row lot #\(lot) ‖ \(actor) that the entries give")
         #expect(try chain.rebuildIndexes().isRebuilt)
-        #expect(try Self.rows(chain, "sc.holdings").map(\.key) == holdings.map(\.key))
+        #expect(try chain.indexRows("sc.holdings").map(\.key) == holdings.map(\.key))
         #expect(try chain.auditIndexes().isValid)
     }
 

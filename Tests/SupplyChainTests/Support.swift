@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import LedgerCrypto
+import LedgerStorage
 import SupplyChain
 import Testing
 
@@ -194,4 +195,21 @@ func expectProblems(
         )
     }
     #expect(error.problems.count == expected.count, "\(error)", sourceLocation: sourceLocation)
+}
+
+extension SupplyChainLedger {
+    /// Every row of one of the ledger's index tables, in key order.
+    func indexRows(_ table: String) throws -> [(key: [UInt8], value: [UInt8])] {
+        let handle = try ledger.extraTable(table)
+        return try ledger.read { txn, _ in
+            var rows: [(key: [UInt8], value: [UInt8])] = []
+            let cursor = try txn.cursor(handle)
+            var row = try cursor.first()
+            while let (key, value) = row {
+                rows.append((key, value))
+                row = try cursor.next()
+            }
+            return rows
+        }
+    }
 }
