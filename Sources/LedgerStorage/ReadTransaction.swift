@@ -1,4 +1,3 @@
-internal import CLMDB
 /// A read-only LMDB transaction: a consistent snapshot of the environment as of its start.
 ///
 /// You never create one. ``Environment/read(_:)`` lends it to a closure as a `borrowing` parameter,
@@ -33,7 +32,7 @@ extension ReadTransaction {
     /// Two read transactions with the same snapshot see the same data, so a value decoded in one
     /// may be reused in the other.
     public var snapshot: UInt64 {
-        UInt64(unsafe mdb_txn_id(handle.txn))
+        unsafe handle.snapshot
     }
 }
 

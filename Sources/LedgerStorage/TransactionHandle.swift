@@ -40,6 +40,12 @@ internal import CLMDB
         return unsafe .success(TransactionHandle(txn: txn, retainedState: .passRetained(state)))
     }
 
+    /// The id of the transaction (`mdb_txn_id`): for a read, that of the last write transaction
+    /// committed before it began.
+    var snapshot: UInt64 {
+        UInt64(unsafe mdb_txn_id(txn))
+    }
+
     /// Ends the transaction, committing or aborting it, and releases the shared state.
     ///
     /// - Parameter committing: Whether to commit.

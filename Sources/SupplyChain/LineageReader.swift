@@ -378,8 +378,10 @@ extension SupplyChainLedger {
     }
 }
 
-/// Records that never change once written, decoded once per process: facilities (registered once)
-/// and factor table versions (a new version is a new row).
+/// What lineage reads keep between reads of one ledger: records that never change once written,
+/// decoded once per process — facilities (registered once), factor table versions (a new version
+/// is a new row) and lot numbers (a lot keeps its number) — and the lot cards of the newest
+/// snapshot read, which later entries may change.
 final class RecordCache: Sendable {
     private let facilities = Mutex<[String: Facility]>([:])
     private let factorTables = Mutex<[[UInt8]: FactorTable]>([:])
@@ -402,7 +404,7 @@ final class RecordCache: Sendable {
     /// of another snapshot starts the cache again.
     private let cards = Mutex<(snapshot: UInt64, cards: [UInt64: LotCard])>((0, [:]))
 
-    /// How many cards are kept at most: about 16 MB of them.
+    /// How many cards are kept at most.
     static let cardLimit = 1 << 14
 
     func card(_ number: UInt64, snapshot: UInt64) -> LotCard? {
@@ -423,7 +425,7 @@ final class RecordCache: Sendable {
     /// Lot numbers by lot id, up to ``lotNumberLimit`` of them.
     private let lotNumbers = Mutex<[String: UInt64]>([:])
 
-    /// How many lot numbers are remembered at most: about 100 MB for a ledger of a million lots.
+    /// How many lot numbers are remembered at most.
     static let lotNumberLimit = 1 << 20
 
     func lotNumber(_ lot: String) -> UInt64? { lotNumbers.withLock { $0[lot] } }

@@ -732,22 +732,16 @@ extension Rules {
         }
         guard sink.count == before else { return }
         // Lots are read in place and each written once: a `Lot` copy retains a dozen strings.
+        var inputNumbers: [UInt64] = []
+        inputNumbers.reserveCapacity(consumed.count)
         for index in consumed.indices {
             let kg = consumed[index].kg
             var updated = consumed[index].lot
             updated.consumedKg = updated.consumedKg.adding(kg) ?? updated.consumedKg
             let id = updated.id
-            try putLot(updated, txn)
+            inputNumbers.append(try putLot(updated, txn))
             try setHolding(id, actor.id, consumed[index].held.subtracting(kg) ?? .zero, txn)
             effects.consumed.append((id, actor.id, kg))
-        }
-        var inputNumbers: [UInt64] = []
-        inputNumbers.reserveCapacity(consumed.count)
-        for input in consumed.indices {
-            guard let number = try store.lotNumber(consumed[input].lot.id, txn) else {
-                preconditionFailure("a consumed lot exists")
-            }
-            inputNumbers.append(number)
         }
         for index in outputs.indices {
             let id = outputs[index].id

@@ -91,8 +91,9 @@ struct Rules {
         try store.setHolding(lot, actor, kg, txn)
     }
 
-    /// Writes a lot that exists.
-    mutating func putLot(_ lot: consuming Lot, _ txn: borrowing ReadTransaction) throws {
+    /// Writes a lot that exists; returns its number.
+    @discardableResult
+    mutating func putLot(_ lot: consuming Lot, _ txn: borrowing ReadTransaction) throws -> UInt64 {
         try store.putLot(lot, txn)
     }
 

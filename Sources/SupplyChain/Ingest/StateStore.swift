@@ -215,15 +215,23 @@ struct StateStore: Sendable {
     }
 
     /// Writes a lot that exists: one the batch made, or a stored one.
-    mutating func putLot(_ lot: consuming Lot, _ txn: borrowing ReadTransaction) throws {
+    ///
+    /// - Returns: Its number.
+    @discardableResult
+    mutating func putLot(_ lot: consuming Lot, _ txn: borrowing ReadTransaction) throws -> UInt64 {
         let key = TextKey(lot.id)
-        if lotNumbers[key] == nil {
-            guard let number = try lotNumber(lot.id, txn) else {
+        let number: UInt64
+        if let known = lotNumbers[key] {
+            number = known
+        } else {
+            guard let stored = try lotNumber(lot.id, txn) else {
                 preconditionFailure("lot \(lot.id) is written before it is made")
             }
+            number = stored
             lotNumbers[key] = number
         }
         lots[key] = lot
+        return number
     }
 
     /// Writes a lot the batch makes, numbering it after every lot made before it.
@@ -426,9 +434,9 @@ struct EncodedRows {
     /// Adds a row with an edge key (BE64(`first`) ‖ BE64(`second`) ‖ BE64(`sequence`)).
     mutating func append(edgeKey first: UInt64, _ second: UInt64, _ sequence: UInt64, value: [UInt8]) {
         let keyStart = bytes.count
-        for number in [first, second, sequence] {
-            withUnsafeBytes(of: number.bigEndian) { bytes.append(contentsOf: $0) }
-        }
+        withUnsafeBytes(of: first.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: second.bigEndian) { bytes.append(contentsOf: $0) }
+        withUnsafeBytes(of: sequence.bigEndian) { bytes.append(contentsOf: $0) }
         appendValue(value, keyStart: keyStart)
     }
 

@@ -113,7 +113,7 @@ public struct LotCard: Sendable, Hashable {
         inputNumbers = numbers
     }
 
-    /// Version 2 adds each input's lot number (index layout 3).
+    /// Version 2 adds each input's lot number (index layout 4).
     private static let version: UInt8 = 2
 
     var encoded: [UInt8] {
