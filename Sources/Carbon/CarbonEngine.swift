@@ -33,8 +33,9 @@ public struct CarbonEngine {
 
         var lot: LotCard
         var parts: [Part]
-        /// Kilograms of each input per kg of this lot.
-        var inputs: [(lot: String, kgPerKg: Double)]
+        /// Kilograms of each input per kg of this lot, with the input's lot number when the lot's
+        /// card gives it (so the walks need not look the lot up by id).
+        var inputs: [(lot: String, number: UInt64?, kgPerKg: Double)]
         /// Entries the recipe rests on.
         var entries: [UInt64]
     }
@@ -49,11 +50,17 @@ public struct CarbonEngine {
     private var accounts: [String: ProcessAccount] = [:]
     /// Activity data of shipment events, read once: a shipment moves several lots.
     private var shipmentProcesses: [String: (data: ProcessData, retractedAt: UInt64?)?] = [:]
-    /// Every lot met, numbered in the order met: the walks index arrays by these numbers and hash
-    /// a lot identifier once per engine, not once per visit.
+    /// Every lot met gets a slot, numbered in the order met: the walks index arrays by slot.
+    ///
+    /// A lot of the ledger finds its slot by its lot number (`slotOfNumber`, an array), so a walk hashes
+    /// no lot identifier; only an identifier that is not a lot of the ledger is kept in `slots`.
     private var slots: [String: Int] = [:]
+    /// The slot of each lot number met, or -1.
+    private var slotOfNumber: [Int] = []
     /// The lot of each slot.
     private var ids: [String] = []
+    /// The lot number of each slot, or `nil` for an identifier that is not a lot of the ledger.
+    private var numberOfSlot: [UInt64?] = []
     /// Each slot's recipe, as an index in `recipes`, or -1 before it is read.
     private var recipeOfSlot: [Int] = []
     private var recipes: [Recipe] = []
@@ -131,36 +138,60 @@ public struct CarbonEngine {
     }
 
     /// The slot of a lot, numbered when first met.
-    private mutating func slot(of id: String) -> Int {
-        let next = ids.count
-        let slot = Self.claim(&slots[id, default: -1], next)
-        if slot == next {
-            ids.append(id)
-            recipeOfSlot.append(-1)
-            linked.append(false)
-            links.append([])
-            memo.append(.zero)
-            memoPrimary.append(.zero)
-            fold.append(.pending)
-            visited.append(0)
+    ///
+    /// - Parameters:
+    ///   - id: The lot.
+    ///   - known: Its lot number when known (an input's, from its output's card); otherwise it is
+    ///     looked up (the reader keeps the numbers it has looked up).
+    ///   - txn: The snapshot.
+    /// - Returns: The slot.
+    /// - Throws: A storage error when the lot's number cannot be read.
+    private mutating func slot(
+        of id: String,
+        number known: UInt64? = nil,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Int {
+        guard let number = try known ?? reader.lotNumber(id, txn) else {
+            if let slot = slots[id] { return slot }
+            let slot = newSlot(id: id, number: nil)
+            slots[id] = slot
+            return slot
         }
+        let index = Int(number)
+        if index < slotOfNumber.count, slotOfNumber[index] >= 0 { return slotOfNumber[index] }
+        if index >= slotOfNumber.count {
+            let count = max(index + 1, slotOfNumber.count * 2)
+            slotOfNumber.append(contentsOf: repeatElement(-1, count: count - slotOfNumber.count))
+        }
+        let slot = newSlot(id: id, number: number)
+        slotOfNumber[index] = slot
         return slot
     }
 
-    private static func claim(_ slot: inout Int, _ next: Int) -> Int {
-        if slot < 0 { slot = next }
+    /// Gives a lot the next slot.
+    private mutating func newSlot(id: String, number: UInt64?) -> Int {
+        let slot = ids.count
+        ids.append(id)
+        numberOfSlot.append(number)
+        recipeOfSlot.append(-1)
+        linked.append(false)
+        links.append([])
+        memo.append(.zero)
+        memoPrimary.append(.zero)
+        fold.append(.pending)
+        visited.append(0)
         return slot
     }
 
-    /// The recipe of a lot, read once.
-    func knownRecipe(_ id: String) -> Recipe? {
-        guard let slot = slots[id], recipeOfSlot[slot] >= 0 else { return nil }
-        return recipes[recipeOfSlot[slot]]
+    /// The lot and the recipe of a slot, once read.
+    func knownRecipe(slot: Int) -> (lot: String, recipe: Recipe)? {
+        guard recipeOfSlot[slot] >= 0 else { return nil }
+        return (ids[slot], recipes[recipeOfSlot[slot]])
     }
 
     /// The recipe of a lot, read once.
     mutating func recipe(_ id: String, _ txn: borrowing ReadTransaction) throws -> Recipe {
-        let slot = slot(of: id)
+        let slot = try slot(of: id, txn)
         try readRecipe(slot, txn)
         return recipes[recipeOfSlot[slot]]
     }
@@ -169,7 +200,7 @@ public struct CarbonEngine {
     private mutating func readRecipe(_ lot: Int, _ txn: borrowing ReadTransaction) throws {
         guard recipeOfSlot[lot] < 0 else { return }
         if linked[lot] && !keepsRecipes { return }
-        let recipe = try makeRecipe(ids[lot], txn)
+        let recipe = try makeRecipe(ids[lot], number: numberOfSlot[lot], txn)
         if !linked[lot] {
             var total = Emissions.zero
             var primary = Emissions.zero
@@ -179,7 +210,9 @@ public struct CarbonEngine {
             }
             var inputs: [(slot: Int, kgPerKg: Double)] = []
             inputs.reserveCapacity(recipe.inputs.count)
-            for input in recipe.inputs { inputs.append((slot(of: input.lot), input.kgPerKg)) }
+            for input in recipe.inputs {
+                inputs.append((try slot(of: input.lot, number: input.number, txn), input.kgPerKg))
+            }
             links[lot] = inputs
             linked[lot] = true
             // Not yet folded, so the memo holds the lot's own emissions until its inputs are added.
@@ -195,8 +228,8 @@ public struct CarbonEngine {
 
     /// Makes room for `count` lots in the per-slot arrays.
     private mutating func reserveCapacity(_ count: Int) {
-        slots.reserveCapacity(count)
         ids.reserveCapacity(count)
+        numberOfSlot.reserveCapacity(count)
         recipeOfSlot.reserveCapacity(count)
         linked.reserveCapacity(count)
         links.reserveCapacity(count)
@@ -206,9 +239,10 @@ public struct CarbonEngine {
         visited.reserveCapacity(count)
     }
 
-    /// Reads the recipe of a lot.
-    private mutating func makeRecipe(_ id: String, _ txn: borrowing ReadTransaction) throws -> Recipe {
-        guard let lot = try reader.card(id, txn), lot.createdAt < size else {
+    /// Reads the recipe of a lot, by its number when known.
+    private mutating func makeRecipe(_ id: String, number: UInt64?, _ txn: borrowing ReadTransaction) throws -> Recipe {
+        let card = try number.map { try reader.card(number: $0, txn) } ?? reader.card(id, txn)
+        guard let lot = card, lot.id == id, lot.createdAt < size else {
             throw CarbonError("lot \(id) is not in the ledger as of size \(size)")
         }
         if let retracted = lot.retractedAt, retracted < size {
@@ -240,7 +274,14 @@ public struct CarbonEngine {
                 )
             )
             for input in process.inputs {
-                recipe.inputs.append((scenario.lots[input.lot] ?? input.lot, input.kg.doubleValue * perKg))
+                let replaced = scenario.lots[input.lot]
+                recipe.inputs.append(
+                    (
+                        replaced ?? input.lot,
+                        replaced == nil ? lot.inputNumber(of: input.lot) : nil,
+                        input.kg.doubleValue * perKg
+                    )
+                )
             }
         } else if let use = factors.material(lot.material ?? "", country: facility?.country ?? lot.countryOfOrigin) {
             recipe.parts.append(
@@ -279,7 +320,14 @@ public struct CarbonEngine {
                 )
             )
             for edge in edges where produced > 0 {
-                recipe.inputs.append((scenario.lots[edge.from] ?? edge.from, edge.kg.doubleValue / produced))
+                let replaced = scenario.lots[edge.from]
+                recipe.inputs.append(
+                    (
+                        replaced ?? edge.from,
+                        replaced == nil ? lot.inputNumber(of: edge.from) : nil,
+                        edge.kg.doubleValue / produced
+                    )
+                )
             }
         }
         try addShipments(to: &recipe, facility: facility, txn)
@@ -348,7 +396,7 @@ public struct CarbonEngine {
         _ id: String,
         _ txn: borrowing ReadTransaction
     ) throws -> (total: Emissions, primary: Emissions) {
-        let root = slot(of: id)
+        let root = try slot(of: id, txn)
         if fold[root] == .done { return (memo[root], memoPrimary[root]) }
         // Iterative post-order: a lot is folded after its inputs.
         var stack: [(slot: Int, expanded: Bool)] = [(root, false)]
@@ -395,7 +443,11 @@ public struct CarbonEngine {
         ofEach lots: [String],
         _ txn: borrowing ReadTransaction
     ) throws -> [(total: Emissions, primary: Emissions)] {
-        reserveCapacity(max(ids.count + lots.count, try reader.lotCount(txn)))
+        let lotCount = try reader.lotCount(txn)
+        reserveCapacity(max(ids.count + lots.count, lotCount))
+        if slotOfNumber.count < lotCount {
+            slotOfNumber.append(contentsOf: repeatElement(-1, count: lotCount - slotOfNumber.count))
+        }
         keepsRecipes = false
         defer { keepsRecipes = true }
         var result: [(total: Emissions, primary: Emissions)] = []
@@ -424,16 +476,16 @@ public struct CarbonEngine {
         return order
     }
 
-    /// The lots whose recipes reach the subject, each after its inputs (the order
+    /// The slots of the lots whose recipes reach the subject, each after its inputs (the order
     /// ``footprint(of:_:)`` pushes kilograms down in, reversed).
-    mutating func lotsInPostOrder(_ subject: Subject, _ txn: borrowing ReadTransaction) throws -> [String] {
-        try postOrder(subject.roots.map { slot(of: $0.lot) }, txn).map { ids[$0] }
+    mutating func slotsInPostOrder(_ subject: Subject, _ txn: borrowing ReadTransaction) throws -> [Int] {
+        try postOrder(subject.roots.map { try slot(of: $0.lot, txn) }, txn)
     }
 
     /// The footprint of a subject with every contribution.
     public mutating func footprint(of subject: Subject, _ txn: borrowing ReadTransaction) throws -> Footprint {
         // Post-order of the recipes reachable from the roots, then push kilograms down in reverse.
-        let rootSlots = subject.roots.map { slot(of: $0.lot) }
+        let rootSlots = try subject.roots.map { try slot(of: $0.lot, txn) }
         let order = try postOrder(rootSlots, txn)
         var weight = [Double](repeating: 0, count: ids.count)
         for (root, slot) in zip(subject.roots, rootSlots) { weight[slot] += root.kg }

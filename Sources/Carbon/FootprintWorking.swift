@@ -82,10 +82,10 @@ extension CarbonEngine {
     /// - Returns: The working, lots in the order the footprint pushes kilograms down.
     /// - Throws: ``CarbonError`` as the footprint does.
     public mutating func working(of subject: Subject, _ txn: borrowing ReadTransaction) throws -> FootprintWorking {
-        let order = try lotsInPostOrder(subject, txn)
+        let order = try slotsInPostOrder(subject, txn)
         var lots: [FootprintWorking.Lot] = []
-        for id in order.reversed() {
-            guard let recipe = knownRecipe(id) else { continue }
+        for slot in order.reversed() {
+            guard let (id, recipe) = knownRecipe(slot: slot) else { continue }
             var parts: [FootprintWorking.Part] = []
             var inputs: [ProcessData.LotMass] = []
             for part in recipe.parts {

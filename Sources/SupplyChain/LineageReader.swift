@@ -257,7 +257,13 @@ public struct LineageReader: Sendable {
     /// A lot keeps its number once made (lots are never removed, and a rebuild numbers them again
     /// in the same order), so the numbers found are remembered for the ledger's later reads: a
     /// lineage walk then reads one row per lot, as it did when the tables were keyed by id.
-    func lotNumber(_ lot: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
+    ///
+    /// - Parameters:
+    ///   - lot: The lot's id.
+    ///   - txn: The snapshot.
+    /// - Returns: The lot's number, or `nil` when no lot has that id.
+    /// - Throws: A storage error when the table cannot be read.
+    public func lotNumber(_ lot: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
         if let known = cache.lotNumber(lot) { return known }
         guard let number = try store.lotNumber(lot, txn) else { return nil }
         cache.remember(lot, number: number)
@@ -269,6 +275,12 @@ public struct LineageReader: Sendable {
     /// Cards are kept decoded for the snapshot they were read in (up to ``RecordCache/cardLimit``):
     /// the upstream lots that many cells share are then read once per snapshot rather than once
     /// per query, wherever their rows lie in the table.
+    ///
+    /// - Parameters:
+    ///   - number: The lot's number.
+    ///   - txn: The snapshot.
+    /// - Returns: The card, or `nil` when no lot has that number.
+    /// - Throws: A storage error when the table cannot be read.
     public func card(number: UInt64, _ txn: borrowing ReadTransaction) throws -> LotCard? {
         guard let lineageTable else { return nil }
         let snapshot = txn.snapshot

@@ -101,6 +101,11 @@ public struct LotCard: Sendable, Hashable {
         self.inputNumbers = inputNumbers
     }
 
+    /// The lot number of input `lot`, or `nil` when the card has no edge from it.
+    public func inputNumber(of lot: String) -> UInt64? {
+        inputs.firstIndex { $0.from == lot }.map { inputNumbers[$0] }
+    }
+
     /// Drops the inputs recorded by entries at or after `size`, with their numbers.
     public mutating func dropInputs(recordedFrom size: UInt64) {
         var kept: [LineageEdge] = []
