@@ -114,7 +114,7 @@ public struct Trace: Sendable {
             tree.append(node(root.position, kg: root.kg, graph: graph, size: size, depth: depth, onPath: &onPath))
         }
         let indexed = Indexed(graph, size: size)
-        let declared = Set(indexed.contents.keys)
+        let declared = Set(indexed.elements)
         let elements = keyElements.filter(declared.contains) + declared.subtracting(keyElements).sorted()
         return Trace(
             subject: subject,
@@ -185,8 +185,13 @@ public struct Trace: Sendable {
         var graph: UpstreamGraph
         var inputs: [[(index: Int, kg: Double)]]
         var rootWeights: [(index: Int, kg: Double)]
-        /// Per element, each node's declared mass fraction, or -1 where the lot declares none.
-        var contents: [String: [Double]]
+        /// The elements any lot declares a content of, in the order first met.
+        var elements: [String]
+        /// Per element of `elements`, each node's declared mass fraction, or -1 where none.
+        ///
+        /// A lineage declares a handful of elements, so they are found by a scan rather than
+        /// hashed once per lot and element.
+        var contents: [[Double]]
         /// Sorted certificates recorded on a lot or on any lot between it and the subject.
         var certificationsOnWay: [[String]]
 
@@ -197,7 +202,8 @@ public struct Trace: Sendable {
             // Nodes are read in place by index: iterating them would copy each one.
             inputs = []
             inputs.reserveCapacity(graph.nodes.count)
-            contents = [:]
+            elements = []
+            contents = []
             for index in graph.nodes.indices {
                 let positions = graph.nodes[index].inputPositions
                 var list: [(index: Int, kg: Double)] = []
@@ -208,8 +214,15 @@ public struct Trace: Sendable {
                 inputs.append(list)
                 let content = graph.nodes[index].lot.elementContent
                 for (element, fraction) in content {
-                    contents[element, default: Array(repeating: -1, count: graph.nodes.count)][index] =
-                        fraction.doubleValue
+                    let slot: Int
+                    if let known = elements.firstIndex(of: element) {
+                        slot = known
+                    } else {
+                        slot = elements.count
+                        elements.append(element)
+                        contents.append(Array(repeating: -1, count: graph.nodes.count))
+                    }
+                    contents[slot][index] = fraction.doubleValue
                 }
             }
             rootWeights = graph.roots.map { ($0.position, $0.kg) }
@@ -233,7 +246,9 @@ public struct Trace: Sendable {
     /// in proportion to mass.
     private static func origins(of element: String, _ graph: Indexed) -> ElementOrigin {
         var weight = [Double](repeating: 0, count: graph.count)
-        let content = graph.contents[element] ?? Array(repeating: -1, count: graph.count)
+        let content =
+            graph.elements.firstIndex(of: element).map { graph.contents[$0] }
+            ?? Array(repeating: -1, count: graph.count)
         var inferred = false
         var known = true
         var total = 0.0

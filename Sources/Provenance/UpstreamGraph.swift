@@ -44,10 +44,11 @@ public struct UpstreamGraph: Sendable {
         maxLots: Int = 1_000_000,
         _ txn: borrowing ReadTransaction
     ) throws -> UpstreamGraph {
-        // Lots in the order found; `found` maps a lot to its place in that order. Each lot's id is
-        // hashed once per edge that reaches it, when the edge is followed: the place it gets then is
-        // recorded for the edge, so no lookup is needed to link the lots afterwards.
-        var found: [String: Int] = Dictionary(minimumCapacity: 64)
+        // Lots in the order found; `found` maps a lot's number to its place in that order. Each
+        // lot is looked up once per edge that reaches it, when the edge is followed: the place it
+        // gets then is recorded for the edge, so no lookup is needed to link the lots afterwards.
+        // Inputs come with their numbers, from their output's card; the roots' are looked up.
+        var found: [UInt64: Int] = Dictionary(minimumCapacity: 64)
         var cards: [LotCard?] = []
         cards.reserveCapacity(64)
         // The place of the lot at the end of each input edge, lot after lot, in one list; a lot's
@@ -57,22 +58,30 @@ public struct UpstreamGraph: Sendable {
         var firstEdge: [Int] = []
         firstEdge.reserveCapacity(64)
         var postOrder: [Int] = []
+        postOrder.reserveCapacity(64)
+        var rootNumbers: [UInt64] = []
+        rootNumbers.reserveCapacity(roots.count)
+        for root in roots {
+            guard let number = try reader.lotNumber(root.lot, txn) else {
+                throw ProvenanceError("lot \(root.lot) is not in the ledger as of size \(size)")
+            }
+            rootNumbers.append(number)
+        }
         // Iterative depth-first search; a lot is finished after all its inputs. An entry with an
         // index is a lot whose inputs are done; one without came from edge `edge` of lot `from`.
-        // Inputs are read by lot number, from their output's card; the roots by id.
-        var stack: [(id: String, number: UInt64?, index: Int, from: Int, edge: Int)] =
-            roots.map { ($0.lot, nil, -1, -1, -1) }.reversed()
+        var stack: [(id: String, number: UInt64, index: Int, from: Int, edge: Int)] = []
+        stack.reserveCapacity(64)
+        for (root, number) in zip(roots, rootNumbers).reversed() { stack.append((root.lot, number, -1, -1, -1)) }
         while let (id, number, index, from, edge) = stack.popLast() {
             if index >= 0 {
                 postOrder.append(index)
                 continue
             }
             let next = cards.count
-            let place = claim(&found[id, default: -1], next)
+            let place = claim(&found[number, default: -1], next)
             if from >= 0 { inputPlaces[firstEdge[from] + edge] = place }
             guard place == next else { continue }
-            let read = try number.map { try reader.card(number: $0, txn) } ?? reader.card(id, txn)
-            guard var card = read, card.createdAt < size, card.id == id else {
+            guard var card = try reader.card(number: number, txn), card.createdAt < size, card.id == id else {
                 throw ProvenanceError("lot \(id) is not in the ledger as of size \(size)")
             }
             if card.inputs.contains(where: { $0.sequenceNumber >= size }) {
@@ -81,7 +90,7 @@ public struct UpstreamGraph: Sendable {
             guard next < maxLots else {
                 throw ProvenanceError("the lineage holds more than \(maxLots) lots")
             }
-            stack.append((id, nil, next, -1, -1))
+            stack.append((id, number, next, -1, -1))
             for (offset, input) in card.inputs.enumerated().reversed() {
                 stack.append((input.from, card.inputNumbers[offset], -1, next, offset))
             }
@@ -119,7 +128,7 @@ public struct UpstreamGraph: Sendable {
         }
         var graph = UpstreamGraph(
             nodes: nodes,
-            roots: roots.compactMap { root in found[root.lot].map { (position[$0], root.kg) } }
+            roots: zip(roots, rootNumbers).compactMap { root, number in found[number].map { (position[$0], root.kg) } }
         )
         graph.pushFlows()
         return graph
