@@ -48,8 +48,9 @@ public struct CarbonEngine {
     /// The scenario, if any.
     public let scenario: Scenario
     private var accounts: [String: ProcessAccount] = [:]
-    /// Activity data of shipment events, read once: a shipment moves several lots.
-    private var shipmentProcesses: [String: (data: ProcessData, retractedAt: UInt64?)?] = [:]
+    /// Activity data of shipment events by their entries' sequence numbers, read once: a
+    /// shipment moves several lots.
+    private var shipmentProcesses: [UInt64: (data: ProcessData, retractedAt: UInt64?)?] = [:]
     /// Every lot met gets a slot, numbered in the order met: the walks index arrays by slot.
     ///
     /// A lot of the ledger finds its slot by its lot number (`slotOfNumber`, an array), so a walk hashes
@@ -350,7 +351,7 @@ public struct CarbonEngine {
         default: downstreamStage = nil
         }
         for (sequence, eventID) in try reader.shipments(of: lot.id, txn) where sequence < size {
-            guard let (process, retracted) = try shipmentProcess(eventID, txn), process.hasActivityData,
+            guard let (process, retracted) = try shipmentProcess(atSequence: sequence, txn), process.hasActivityData,
                 !process.shipped.isEmpty, !(retracted.map { $0 < size } ?? false),
                 let moved = process.shipped.first(where: { $0.lot == lot.id })
             else { continue }
@@ -382,12 +383,12 @@ public struct CarbonEngine {
 
     /// A shipment event's activity data, read once per engine.
     private mutating func shipmentProcess(
-        _ eventID: String,
+        atSequence sequence: UInt64,
         _ txn: borrowing ReadTransaction
     ) throws -> (data: ProcessData, retractedAt: UInt64?)? {
-        if let known = shipmentProcesses[eventID] { return known }
-        let process = try reader.process(eventID, txn)
-        shipmentProcesses[eventID] = .some(process)
+        if let known = shipmentProcesses[sequence] { return known }
+        let process = try reader.process(atSequence: sequence, txn)
+        shipmentProcesses[sequence] = .some(process)
         return process
     }
 
