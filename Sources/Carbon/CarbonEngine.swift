@@ -331,7 +331,7 @@ public struct CarbonEngine {
                 )
             }
         }
-        try addShipments(to: &recipe, facility: facility, txn)
+        try addShipments(to: &recipe, facility: facility, lotNumber: number, txn)
         return recipe
     }
 
@@ -340,6 +340,7 @@ public struct CarbonEngine {
     private mutating func addShipments(
         to recipe: inout Recipe,
         facility: Facility?,
+        lotNumber: UInt64?,
         _ txn: borrowing ReadTransaction
     ) throws {
         let lot = recipe.lot
@@ -350,7 +351,9 @@ public struct CarbonEngine {
         case .cell, .modulePack: downstreamStage = .distribution
         default: downstreamStage = nil
         }
-        for (sequence, eventID) in try reader.shipments(of: lot.id, txn) where sequence < size {
+        let shipments =
+            try lotNumber.map { try reader.shipments(ofLotNumber: $0, txn) } ?? reader.shipments(of: lot.id, txn)
+        for (sequence, eventID) in shipments where sequence < size {
             guard let (process, retracted) = try shipmentProcess(atSequence: sequence, txn), process.hasActivityData,
                 !process.shipped.isEmpty, !(retracted.map { $0 < size } ?? false),
                 let moved = process.shipped.first(where: { $0.lot == lot.id })

@@ -142,7 +142,8 @@ public struct LineageReader: Sendable {
 
     /// The serial ranges commissioned from a cell lot.
     public func serialRanges(ofLot lot: String, _ txn: borrowing ReadTransaction) throws -> [SerialRange] {
-        let prefix = Array(lot.utf8) + [0]
+        guard let number = try lotNumber(lot, txn) else { return [] }
+        let prefix = IndexKey.sequence(number)
         var keys: [[UInt8]] = []
         try rows(.lotSerials, prefix: prefix, txn) { key, _ in keys.append(Array(key.dropFirst(prefix.count))) }
         let serials = try IndexTable.handle(.serials, in: tables)
@@ -151,19 +152,17 @@ public struct LineageReader: Sendable {
         }
     }
 
-    /// The lots that serial ranges were commissioned from, each once, in key order: the cell lots
-    /// of a roll-up, read from the keys of `sc.lot-serials` without decoding a range.
+    /// The lots that serial ranges were commissioned from, each once, in the order they were made:
+    /// the cell lots of a roll-up, read from the rows of `sc.lot-serials` without decoding a range.
     ///
     /// Like ``allSerialRanges(_:)``, this is the index as it stands, not as of an earlier size.
     public func commissionedLots(_ txn: borrowing ReadTransaction) throws -> [String] {
         var lots: [String] = []
-        var previous: [UInt8] = []
-        try rows(.lotSerials, prefix: [], txn) { key, _ in
-            guard let end = key.firstIndex(of: 0) else { return }
-            let lot = key[..<end]
-            guard !lot.elementsEqual(previous) else { return }
-            previous = Array(lot)
-            lots.append(String(decoding: lot, as: UTF8.self))
+        var previous: UInt64?
+        try rows(.lotSerials, prefix: [], txn) { key, value in
+            guard let number = IndexKey.sequence(in: key.prefix(8)), number != previous else { return }
+            previous = number
+            lots.append(String(decoding: value, as: UTF8.self))
         }
         return lots
     }
@@ -238,9 +237,18 @@ public struct LineageReader: Sendable {
         of lot: String,
         _ txn: borrowing ReadTransaction
     ) throws -> [(sequenceNumber: UInt64, eventID: String)] {
+        guard let number = try lotNumber(lot, txn) else { return [] }
+        return try shipments(ofLotNumber: number, txn)
+    }
+
+    /// The shipments of lot number `number`, oldest first.
+    public func shipments(
+        ofLotNumber number: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(sequenceNumber: UInt64, eventID: String)] {
         guard let shipmentTable else { return [] }
         var list: [(sequenceNumber: UInt64, eventID: String)] = []
-        try txn.withValue(in: shipmentTable, forUTF8Key: lot) { row in
+        try txn.withValue(in: shipmentTable, forBigEndianKey: number) { row in
             list = row.flatMap(Shipments.init(encoded:))?.list ?? []
         }
         return list

@@ -257,6 +257,55 @@ struct IndexRebuildTests {
         try Self.expectReimportChangesNothing(fixture, reopened, size: size)
     }
 
+    @Test("shipments and lot serials of layout 4, keyed by lot id, are refused until rebuilt, then read by lot number")
+    func layoutFourLotKeysAreRefusedUntilRebuilt() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        let chain = fixture.chain
+        let size = try chain.ledger.size
+        var ids: [[UInt8]: String] = [:]
+        for (id, number) in try chain.indexRows("sc.lot-ids") { ids[number] = String(decoding: id, as: UTF8.self) }
+        // Layout 4: sc.shipments keyed by the lot's id, sc.lot-serials by the id and a zero byte.
+        let shipments = try chain.indexRows("sc.shipments").map { key, value in
+            (id: try #require(ids[key]), value: value)
+        }
+        let lotSerials = try chain.indexRows("sc.lot-serials").map { key in
+            (id: try #require(ids[Array(key.key.prefix(8))]), serial: Array(key.key.dropFirst(8)))
+        }
+        #expect(!shipments.isEmpty && !lotSerials.isEmpty)
+        let before = try chain.read { reader, txn, _ in
+            (
+                try shipments.map { try reader.shipments(of: $0.id, txn).map(\.sequenceNumber) },
+                try lotSerials.map { try reader.serialRanges(ofLot: $0.id, txn).map(\.first) }
+            )
+        }
+        try chain.ledger.rewriteExtraTables(["sc.shipments", "sc.lot-serials", "sc.meta"], expectedSize: size) {
+            txn,
+            tables in
+            for (id, value) in shipments { try txn.put(value, forKey: Array(id.utf8), in: tables[0]) }
+            // Layout 4's lot-serials rows had no value.
+            for (id, serial) in lotSerials { try txn.put([], forKey: Array(id.utf8) + [0] + serial, in: tables[1]) }
+            try txn.put(Array("4".utf8), forKey: Array("layout".utf8), in: tables[2])
+        }
+        let reopened = try SupplyChainLedger(ledger: chain.ledger)
+        let refused = try #require(throws: SupplyChainError.self) { try reopened.eventRecord("urn:uuid:none") }
+        #expect(refused.code == .indexLayout)
+        #expect(refused.message.contains("written in index layout 4"), "\(refused.message)")
+        let failure = try #require(try reopened.auditIndexes().failure)
+        #expect(failure.contains("sc.shipments") || failure.contains("sc.lot-serials"), "\(failure)")
+
+        #expect(try reopened.rebuildIndexes().isRebuilt)
+        #expect(try reopened.auditIndexes().isValid)
+        let after = try reopened.read { reader, txn, _ in
+            (
+                try shipments.map { try reader.shipments(of: $0.id, txn).map(\.sequenceNumber) },
+                try lotSerials.map { try reader.serialRanges(ofLot: $0.id, txn).map(\.first) }
+            )
+        }
+        #expect(after.0 == before.0 && after.1 == before.1)
+        try Self.expectReimportChangesNothing(fixture, reopened, size: size)
+    }
+
     @Test("the audit names a missing eventID row by the digest that keys it, an event record by its entry")
     func auditNamesDigestAndSequenceKeys() throws {
         let fixture = try ChainFixture()
@@ -286,11 +335,11 @@ struct IndexRebuildTests {
         #expect(chain.outdatedIndexes == nil)
         let size = try chain.ledger.size
         try chain.ledger.rewriteExtraTables(["sc.meta"], expectedSize: size) { txn, tables in
-            try txn.put(Array("5".utf8), forKey: Array("layout".utf8), in: tables[0])
+            try txn.put(Array("6".utf8), forKey: Array("layout".utf8), in: tables[0])
         }
         let newer = try #require(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes)
         #expect(newer.code == .indexLayout)
-        #expect(newer.message.contains("written in index layout 5"), "\(newer.message)")
+        #expect(newer.message.contains("written in index layout 6"), "\(newer.message)")
         #expect(try SupplyChainLedger(ledger: chain.ledger).rebuildIndexes().isRebuilt)
         #expect(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes == nil)
 

@@ -65,6 +65,34 @@ struct LotNumberTests {
         }
         let down = try chain.indexRows("sc.edges.down")
         #expect(Set(down.map { Array($0.key[8..<16] + $0.key[0..<8] + $0.key[16...]) }) == Set(up.map(\.key)))
+
+        // sc.shipments: BE64(number) of a lot that was shipped; sc.lot-serials: BE64(cell lot
+        // number) ‖ the sc.serials key of one of its ranges.
+        let ids = Dictionary(uniqueKeysWithValues: numbers.map { ($0.value, $0.key) })
+        let shipments = try chain.indexRows("sc.shipments")
+        #expect(!shipments.isEmpty)
+        for (key, _) in shipments {
+            let id = try #require(IndexKey.sequence(in: key).flatMap { ids[$0] })
+            #expect(try chain.read { reader, txn, _ in try reader.shipments(of: id, txn) }.isEmpty == false, "\(id)")
+        }
+        let serials = Dictionary(uniqueKeysWithValues: try chain.indexRows("sc.serials").map { ($0.key, $0.value) })
+        let lotSerials = try chain.indexRows("sc.lot-serials")
+        #expect(!lotSerials.isEmpty)
+        for (key, value) in lotSerials {
+            let id = try #require(IndexKey.sequence(in: key.prefix(8)).flatMap { ids[$0] })
+            #expect(String(decoding: value, as: UTF8.self) == id)
+            let range = try #require(
+                serials[Array(key.dropFirst(8))].flatMap { SerialRange(json: try JSONValue(parsing: $0)) }
+            )
+            #expect(range.lot == id)
+        }
+        let commissioned = try chain.read { reader, txn, _ in try reader.commissionedLots(txn) }
+        #expect(
+            commissioned
+                == Set(lotSerials.compactMap { IndexKey.sequence(in: $0.key.prefix(8)).flatMap { ids[$0] } }).sorted {
+                    numbers[$0]! < numbers[$1]!
+                }
+        )
         #expect(try chain.auditIndexes().isValid)
     }
 
@@ -90,7 +118,7 @@ struct LotNumberTests {
         #expect(try chain.auditIndexes().isValid)
     }
 
-    @Test("the audit names a lot-table row by the lot's number and the actor, and a rebuild restores it")
+    @Test("the audit names a lot-table row by the lot's number and the actor or serial range; a rebuild restores it")
     func auditNamesLotRowsByNumber() throws {
         let fixture = try ChainFixture()
         try fixture.importAll()
@@ -107,6 +135,22 @@ struct LotNumberTests {
         #expect(report.failure == "index sc.holdings lacks the row lot #\(lot) ‖ \(actor) that the entries give")
         #expect(try chain.rebuildIndexes().isRebuilt)
         #expect(try chain.indexRows("sc.holdings").map(\.key) == holdings.map(\.key))
+        #expect(try chain.auditIndexes().isValid)
+
+        // A serial range's row under its cell lot: the lot's number, the prefix and the last serial.
+        let lotSerials = try chain.indexRows("sc.lot-serials")
+        let range = try #require(lotSerials.first)
+        let cellLot = try #require(IndexKey.sequence(in: range.key.prefix(8)))
+        let prefix = String(decoding: range.key.dropFirst(8).dropLast(9), as: UTF8.self)
+        let last = try #require(IndexKey.sequence(in: range.key.suffix(8)))
+        try chain.ledger.rewriteExtraTables(["sc.lot-serials"], expectedSize: size) { txn, tables in
+            for (key, value) in lotSerials.dropFirst() { try txn.put(value, forKey: key, in: tables[0]) }
+        }
+        #expect(
+            try chain.auditIndexes().failure
+                == "index sc.lot-serials lacks the row lot #\(cellLot) ‖ \(prefix) ‖ \(last) that the entries give"
+        )
+        #expect(try chain.rebuildIndexes().isRebuilt)
         #expect(try chain.auditIndexes().isValid)
     }
 

@@ -925,10 +925,14 @@ extension Rules {
         guard sink.count == before else { return }
         var updated = lot
         updated.commissionedKg = commissioned
-        try putLot(updated, txn)
+        let number = try putLot(updated, txn)
         for range in ranges {
             store.put(.serials, IndexKey.serial(prefix: range.prefix, last: range.last), json: range.json)
-            store.put(.lotSerials, IndexKey.lotSerial(lotID, prefix: range.prefix, last: range.last), [])
+            store.put(
+                .lotSerials,
+                IndexKey.lotSerial(number, prefix: range.prefix, last: range.last),
+                Array(lotID.utf8)
+            )
             effects.serials.append((range.prefix, range.last))
         }
     }
@@ -1172,9 +1176,9 @@ extension Rules {
             let range = try commissionedRange(effects: serial, txn)
             store.delete(.serials, IndexKey.serial(prefix: serial.prefix, last: serial.last))
             if let range, var lot = try lot(range.lot, txn) {
-                store.delete(.lotSerials, IndexKey.lotSerial(range.lot, prefix: serial.prefix, last: serial.last))
                 lot.commissionedKg = lot.commissionedKg.subtracting(range.totalMassKg) ?? .zero
-                try putLot(lot, txn)
+                let number = try putLot(lot, txn)
+                store.delete(.lotSerials, IndexKey.lotSerial(number, prefix: serial.prefix, last: serial.last))
             }
         }
         if let (parent, children) = effects.aggregated,

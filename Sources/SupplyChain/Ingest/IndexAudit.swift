@@ -330,8 +330,12 @@ extension SupplyChainLedger {
     static func printable(_ key: [UInt8], in table: IndexTable) -> String {
         func number(_ bytes: ArraySlice<UInt8>) -> UInt64? { IndexKey.sequence(in: bytes) }
         switch table {
-        case .lots, .lineage:
+        case .lots, .lineage, .shipments:
             if let lot = number(key[...]) { return "lot #\(lot)" }
+        case .lotSerials:
+            if key.count > 17, let lot = number(key.prefix(8)), let last = number(key.suffix(8)) {
+                return "lot #\(lot) ‖ \(printable(Array(key.dropFirst(8).dropLast(9)))) ‖ \(last)"
+            }
         case .holdings:
             if key.count > 8, let lot = number(key.prefix(8)) {
                 return "lot #\(lot) ‖ \(printable(Array(key.dropFirst(8))))"

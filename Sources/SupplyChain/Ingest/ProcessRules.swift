@@ -16,10 +16,13 @@ extension Rules {
             store.put(.processes, IndexKey.sequence(sequence), process.encoded)
         }
         for lot in Set(effects.moved.map(\.lot)) {
-            var shipments =
-                try store.raw(.shipments, IndexKey.text(lot), txn).flatMap(Shipments.init(encoded:)) ?? Shipments()
+            guard let number = try store.lotNumber(lot, txn) else {
+                preconditionFailure("lot \(lot) is shipped before it is made")
+            }
+            let key = IndexKey.sequence(number)
+            var shipments = try store.raw(.shipments, key, txn).flatMap(Shipments.init(encoded:)) ?? Shipments()
             shipments.list.append((sequence, event.eventID))
-            store.put(.shipments, IndexKey.text(lot), shipments.encoded)
+            store.put(.shipments, key, shipments.encoded)
         }
     }
 

@@ -43,9 +43,11 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// BE64(seq) → the activity data (``ProcessData``) of an event that carries any, by the event
     /// entry's sequence number.
     case processes = "sc.processes"
-    /// lot → ``Shipments`` (binary): the sequence number and eventID of every shipment of the lot.
+    /// BE64(lot number) → ``Shipments`` (binary): the sequence number and eventID of every
+    /// shipment of the lot.
     case shipments = "sc.shipments"
-    /// cell lot ‖ 0 ‖ serial prefix ‖ 0 ‖ BE64(last serial) → nothing: the lot's serial ranges.
+    /// BE64(cell lot number) ‖ serial prefix ‖ 0 ‖ BE64(last serial) → the cell lot's id: the lot's
+    /// serial ranges, and the commissioned lots of a roll-up without a look-up each.
     case lotSerials = "sc.lot-serials"
     /// battery model id → battery model record.
     case models = "sc.models"
@@ -61,12 +63,13 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 4: the lot tables (`sc.lots`, `sc.holdings`, `sc.edges.up`, `sc.edges.down`,
-    /// `sc.lineage`) keyed by lot number, found through `sc.lot-ids`, and lot cards with their
-    /// inputs' numbers. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
+    /// Layout 5: every table keyed by lot (`sc.lots`, `sc.holdings`, `sc.edges.up`, `sc.edges.down`,
+    /// `sc.lineage`, `sc.shipments`, `sc.lot-serials`) keyed by lot number, found through
+    /// `sc.lot-ids`, and lot cards with their inputs' numbers. Layout 4 still keyed `sc.shipments`
+    /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "4"
+    static let layout = "5"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -684,8 +687,8 @@ enum IndexKey {
         Array(prefix.utf8) + [0] + BigEndianKey.encode(last)
     }
 
-    static func lotSerial(_ lot: String, prefix: String, last: UInt64) -> [UInt8] {
-        Array(lot.utf8) + [0] + serial(prefix: prefix, last: last)
+    static func lotSerial(_ lot: UInt64, prefix: String, last: UInt64) -> [UInt8] {
+        sequence(lot) + serial(prefix: prefix, last: last)
     }
 }
 
