@@ -35,6 +35,12 @@ let package = Package(
             providers: [.apt(["liblmdb-dev"])]
         ),
         .systemLibrary(
+            name: "CJemalloc",
+            path: "Sources/CJemalloc",
+            pkgConfig: "jemalloc",
+            providers: [.apt(["libjemalloc-dev"])]
+        ),
+        .systemLibrary(
             name: "COpenSSL",
             path: "Sources/COpenSSL",
             pkgConfig: "libcrypto",
@@ -99,6 +105,7 @@ let package = Package(
                 "Carbon",
                 "LedgerCore",
                 "LedgerCrypto",
+                "CJemalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings
@@ -109,6 +116,7 @@ let package = Package(
                 "Exports", "SupplyChain", "Provenance", "Carbon", "LedgerCore", "LedgerStorage", "LedgerCrypto",
                 "CLMDB",
                 "COpenSSL",
+                "CJemalloc",
             ],
             swiftSettings: commonSettings
         ),

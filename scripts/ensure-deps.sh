@@ -3,7 +3,7 @@
 # As root it installs what is missing with apt-get; otherwise it prints the exact command and fails.
 set -euo pipefail
 
-packages=(liblmdb-dev libssl-dev pkg-config)
+packages=(liblmdb-dev libssl-dev libjemalloc-dev pkg-config)
 missing=()
 for package in "${packages[@]}"; do
     if ! dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q 'install ok installed'; then

@@ -1,3 +1,4 @@
+import CJemalloc
 import LedgerCore
 import LedgerCrypto
 import SupplyChain
@@ -201,7 +202,7 @@ enum ImportBench {
                     chain = try SupplyChainLedger(openingAt: path, options: Ledger.Options(initialMapSize: 1 << 30))
                 }
                 try chain?.importSubmission(bytes, actor: "sichuan-lithium", key: key)
-                _ = heapTrim(0)
+                heapTrim(0)
                 figures.append(format(anonymousResidentMiB()))
                 if let snapshots = snapshotDirectory, !reopening, index + 2 >= documents {
                     let name = index + 1 == documents ? "after" : "before"
@@ -209,7 +210,7 @@ enum ImportBench {
                 }
             }
             chain = nil
-            _ = heapTrim(0)
+            heapTrim(0)
             figures.append("closed: " + format(anonymousResidentMiB()))
             removeAll(path)
             print(
@@ -220,5 +221,9 @@ enum ImportBench {
     }
 }
 
-/// Returns the free memory at the top and inside the heap to the system (`malloc_trim(3)`).
-@_silgen_name("malloc_trim") private func heapTrim(_ pad: Int) -> Int32
+/// Returns the heap's free memory to the system: jemalloc's arenas purge their unused dirty
+/// pages (`arena.<all>.purge`), which jemalloc would otherwise keep for about ten seconds.
+@discardableResult
+private func heapTrim(_ pad: Int) -> Int32 {
+    mallctl("arena.\(MALLCTL_ARENAS_ALL).purge", nil, nil, nil, 0)
+}

@@ -1,3 +1,4 @@
+import CJemalloc
 import LedgerCore
 
 #if canImport(Glibc)
@@ -88,6 +89,15 @@ func format(_ value: Double, _ digits: Int = 0) -> String {
         grouped.append(character)
     }
     return (negative ? "-" : "") + String(grouped.reversed()) + (parts.count > 1 ? "." + parts[1] : "")
+}
+
+/// The version of the allocator the benchmark runs with: jemalloc's, which the benchmark and
+/// the command-line tool link in place of glibc's malloc, as it reports itself.
+func allocatorVersion() -> String? {
+    var version: UnsafePointer<CChar>?
+    var length = MemoryLayout<UnsafePointer<CChar>?>.size
+    guard mallctl("version", &version, &length, nil, 0) == 0, let version else { return nil }
+    return String(cString: version)
 }
 
 /// Runs `openssl speed` for SHA-256 on 1 KiB blocks, the machine's hashing limit, in MB/s.

@@ -1,4 +1,7 @@
 import ArgumentParser
+// Linked for its malloc, which replaces glibc's for the whole process: an import spends about a
+// tenth less CPU per event with it (Docs/PERFORMANCE.md, the twelfth round). Nothing is called.
+import CJemalloc
 import Carbon
 import Exports
 import LedgerCore
