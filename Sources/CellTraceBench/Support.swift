@@ -121,8 +121,12 @@ extension Substring {
 
 /// A file's size in bytes, or 0 when it cannot be read.
 func fileSize(_ path: String) -> Double {
-    var info = stat()
-    return stat(path, &info) == 0 ? Double(info.st_size) : 0
+    // The end of the file, found with lseek: `struct stat` does not import cleanly beside Dispatch.
+    let descriptor = open(path, O_RDONLY)
+    guard descriptor >= 0 else { return 0 }
+    defer { close(descriptor) }
+    let end = lseek(descriptor, 0, SEEK_END)
+    return end >= 0 ? Double(end) : 0
 }
 
 /// Seals drafts in two halves, the second on another POSIX thread (outside the main actor).

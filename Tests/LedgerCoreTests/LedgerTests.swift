@@ -237,6 +237,35 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         }
     }
 
+    /// A batch of 256 drafts or more is sealed in two halves on two threads: its entries land in
+    /// order with their bodies as given, and a confidential field in the second half is committed
+    /// and opened like any other.
+    @Test func largeBatchSealedInHalvesReadsBackInOrder() throws {
+        try withTemporaryDirectory { path in
+            let ledger = try Ledger.create(at: path + "/l", options: testOptions)
+            var batch = drafts(601)
+            batch[600] = EntryDraft(
+                type: "generic",
+                actor: "another-tester",
+                body: ["lot": "LOT-600", "kg": "600.5"],
+                confidential: [try JSONPointer("/kg")]
+            )
+            let receipt = try ledger.append(batch)
+            #expect(receipt.firstSequenceNumber == 0)
+            #expect(try ledger.size == 601)
+            for index in [0, 1, 299, 300, 301, 599] {
+                let entry = try ledger.entry(at: UInt64(index))
+                #expect(entry.sequenceNumber == UInt64(index))
+                #expect(entry.body == batch[index].body, "entry \(index)")
+                #expect(entry.actor == "tester")
+            }
+            let last = try ledger.entry(at: 600)
+            #expect(last.actor == "another-tester" && last.commitments.count == 1)
+            #expect(try ledger.openings(forEntryAt: 600)[try JSONPointer("/kg")]?.value == "600.5")
+            #expect(try ledger.audit(deep: true).isValid)
+        }
+    }
+
     @Test func confidentialFieldsAreCommittedAndOpenedBesideTheEntry() throws {
         try withTemporaryDirectory { path in
             let ledger = try Ledger.create(at: path + "/l", options: testOptions)
