@@ -53,11 +53,16 @@ public struct CarbonEngine {
     private var shipmentProcesses: [UInt64: (data: ProcessData, retractedAt: UInt64?)?] = [:]
     /// Every lot met gets a slot, numbered in the order met: the walks index arrays by slot.
     ///
-    /// A lot of the ledger finds its slot by its lot number (`slotOfNumber`, an array), so a walk hashes
-    /// no lot identifier; only an identifier that is not a lot of the ledger is kept in `slots`.
+    /// A lot of the ledger finds its slot by its lot number (`slotOfNumber` or `slotByNumber`), so a
+    /// walk hashes no lot identifier; only an identifier that is not a lot of the ledger is kept in
+    /// `slots`.
     private var slots: [String: Int] = [:]
-    /// The slot of each lot number met, or -1.
+    /// The slot of each lot number met, or -1: an array as long as the ledger has lots, made by a
+    /// roll-up, which meets most of them.
     private var slotOfNumber: [Int] = []
+    /// The slots of the lots met by number, while there is no such array: a footprint meets a few
+    /// dozen lots, and an array as long as the ledger's lots would cost more to fill than to hash.
+    private var slotByNumber: [UInt64: Int] = [:]
     /// The lot of each slot.
     private var ids: [String] = []
     /// The lot number of each slot, or `nil` for an identifier that is not a lot of the ledger.
@@ -159,13 +164,15 @@ public struct CarbonEngine {
             return slot
         }
         let index = Int(number)
-        if index < slotOfNumber.count, slotOfNumber[index] >= 0 { return slotOfNumber[index] }
-        if index >= slotOfNumber.count {
-            let count = max(index + 1, slotOfNumber.count * 2)
-            slotOfNumber.append(contentsOf: repeatElement(-1, count: count - slotOfNumber.count))
+        if index < slotOfNumber.count {
+            if slotOfNumber[index] >= 0 { return slotOfNumber[index] }
+            let slot = newSlot(id: id, number: number)
+            slotOfNumber[index] = slot
+            return slot
         }
+        if let slot = slotByNumber[number] { return slot }
         let slot = newSlot(id: id, number: number)
-        slotOfNumber[index] = slot
+        slotByNumber[number] = slot
         return slot
     }
 
@@ -451,6 +458,8 @@ public struct CarbonEngine {
         reserveCapacity(max(ids.count + lots.count, lotCount))
         if slotOfNumber.count < lotCount {
             slotOfNumber.append(contentsOf: repeatElement(-1, count: lotCount - slotOfNumber.count))
+            for (number, slot) in slotByNumber where number < UInt64(lotCount) { slotOfNumber[Int(number)] = slot }
+            slotByNumber = slotByNumber.filter { $0.key >= UInt64(lotCount) }
         }
         keepsRecipes = false
         defer { keepsRecipes = true }
