@@ -127,6 +127,18 @@ struct CarbonTests {
         let fresh = try graph.footprint(Lots.cell)
         #expect(footprint.total == fresh.total)
         #expect(footprint.contributions.count == fresh.contributions.count)
+
+        // The other way round: the lots a footprint met keep their slots through the roll-up.
+        let (before, rolled, after) = try graph.chain.read { reader, txn, size in
+            var engine = try CarbonEngine(reader: reader, size: size, txn)
+            let subject = try Subject.resolve(Lots.cell, reader: reader, size: size, txn)
+            let before = try engine.footprint(of: subject, txn)
+            let rolled = try engine.perKg(ofEach: lots, txn).map(\.total)
+            return (before, rolled, try engine.footprint(of: subject, txn))
+        }
+        #expect(rolled == one)
+        #expect(before.total == fresh.total && after.total == fresh.total)
+        #expect(after.contributions.count == fresh.contributions.count)
     }
 
     @Test("co-products: mass below a price ratio of 4, economic above, minor co-products left out of the ratio")
