@@ -92,8 +92,10 @@ extension SupplyChainLedger {
     /// A lot, its holders and its lineage edges.
     public func lot(_ id: String) throws -> LotReport? {
         try readIndexes { txn in
-            let rules = Rules(store: StateStore(tables: tables))
-            guard let lot = try rules.lot(id, txn), let number = try rules.store.lotNumber(id, txn) else { return nil }
+            let store = StateStore(tables: tables)
+            guard let number = try store.lotNumber(id, txn), let lot = try store.storedLot(number, txn) else {
+                return nil
+            }
             let prefix = IndexKey.sequence(number)
             let holdings = try rows(.holdings, prefix: prefix, txn).compactMap { row -> (String, ExactDecimal)? in
                 guard let kg = ExactDecimal(String(decoding: row.value, as: UTF8.self)) else { return nil }

@@ -297,12 +297,12 @@ extension Rules {
     }
 
     /// A lot named by a quantity element, checked to exist, not be retracted and exist at the event's time.
-    private func existingLot(
+    private mutating func existingLot(
         _ quantity: LotQuantity,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     ) throws -> Lot? {
-        guard let lot = try lot(quantity.lot, txn) else {
+        guard let lot = try store.lotKeepingNumber(quantity.lot, txn) else {
             sink.add(field: Self.lotPointer(quantity), "unknown lot \(quantity.lot)")
             return nil
         }

@@ -136,7 +136,7 @@ struct StateStore: Sendable {
     private var pending: [IndexTable: [RowKey: [UInt8]?]] = [:]
     /// Lots written by the batch, by identifier.
     private var lots: [TextKey: Lot] = [:]
-    /// The numbers of the lots the batch wrote or made, by identifier.
+    /// The numbers of the lots the batch read, wrote or made, by identifier.
     private var lotNumbers: [TextKey: UInt64] = [:]
     /// The number of the next lot the batch makes; read from the count of stored lots when it
     /// makes its first.
@@ -214,7 +214,23 @@ struct StateStore: Sendable {
     func lot(_ id: String, _ txn: borrowing ReadTransaction) throws -> Lot? {
         if let lot = lots[TextKey(id)] { return lot }
         guard let number = try lotNumber(id, txn) else { return nil }
-        return try stored(.lots, IndexKey.sequence(number), txn).flatMap { try Lot(json: JSONValue(parsing: $0)) }
+        return try storedLot(number, txn)
+    }
+
+    /// A lot as the batch left it, or as stored, keeping a stored lot's number for the batch: the
+    /// lots an event consumes or ships are looked up once in `sc.lot-ids`, not again for their
+    /// holdings and their rewrite.
+    mutating func lotKeepingNumber(_ id: String, _ txn: borrowing ReadTransaction) throws -> Lot? {
+        let key = TextKey(id)
+        if let lot = lots[key] { return lot }
+        guard let number = try lotNumber(id, txn) else { return nil }
+        lotNumbers[key] = number
+        return try storedLot(number, txn)
+    }
+
+    /// The stored row of lot number `number`, decoded.
+    func storedLot(_ number: UInt64, _ txn: borrowing ReadTransaction) throws -> Lot? {
+        try stored(.lots, IndexKey.sequence(number), txn).flatMap { try Lot(json: JSONValue(parsing: $0)) }
     }
 
     /// Writes a lot that exists: one the batch made, or a stored one.
@@ -222,17 +238,11 @@ struct StateStore: Sendable {
     /// - Returns: Its number.
     @discardableResult
     mutating func putLot(_ lot: consuming Lot, _ txn: borrowing ReadTransaction) throws -> UInt64 {
-        let key = TextKey(lot.id)
-        let number: UInt64
-        if let known = lotNumbers[key] {
-            number = known
-        } else {
-            guard let stored = try lotNumber(lot.id, txn) else {
-                preconditionFailure("lot \(lot.id) is written before it is made")
-            }
-            number = stored
-            lotNumbers[key] = number
+        guard let number = try lotNumber(lot.id, txn) else {
+            preconditionFailure("lot \(lot.id) is written before it is made")
         }
+        let key = TextKey(lot.id)
+        lotNumbers[key] = number
         lots[key] = lot
         return number
     }
