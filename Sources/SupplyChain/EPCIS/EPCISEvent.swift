@@ -64,6 +64,12 @@ struct ExtensionMembers: Sendable {
         return nil
     }
 
+    /// The JSON pointer of a member by local name: its key as spelled, or `ct:` and the name
+    /// when the event has no such member.
+    func pointer(_ localName: String) -> String {
+        "/" + (self[localName]?.key ?? CellTraceNamespace.prefix + ":" + localName)
+    }
+
     /// Whether two members have the same local name.
     var hasRepeatedNames: Bool {
         if members.count <= 16 {
@@ -179,7 +185,7 @@ struct EPCISEvent: Sendable {
 
     /// The pointer of an extension member as it is spelled in the event.
     func extPointer(_ localName: String) -> String {
-        "/" + (extensions[localName]?.key ?? CellTraceNamespace.prefix + ":" + localName)
+        extensions.pointer(localName)
     }
 }
 

@@ -10,6 +10,8 @@ struct PreparedEvent: Sendable {
     var event: EPCISEvent?
     /// The shape problems found reading it, in order, naming the event and field.
     var problems: [SupplyChainError.Problem]
+    /// Its activity members, read and checked for the rules, when it is valid and sealed.
+    var activity: EventActivity?
     /// Its entry draft, sealed to its canonical bytes (``EntryDraft/sealedForAppend(salts:)``), with
     /// the SHA-256 of the sealed body in hex, or what sealing threw.
     ///
@@ -228,8 +230,16 @@ final class EventPreparation: @unchecked Sendable {
                 scratch: scratch
             )
             let problems = sink.count == before ? [] : Array(sink.problems[before...])
+            var activity: EventActivity?
             // Moved out and back, so that its JSON is taken without a copy.
             if let sealing, var read = event.take() {
+                // The activity members are read here, on the worker, for the rules.
+                activity = EventActivity(
+                    extensions: read.extensions,
+                    outputs: read.outputs,
+                    eventID: read.eventID,
+                    type: read.type
+                )
                 let pointers = SupplyChainLedger.confidentialPointers(of: read)
                 // The event's JSON becomes its entry body: the rules read only what `read` pulled
                 // out of it, and the JSON is freed here, on the worker, once sealed.
@@ -244,7 +254,7 @@ final class EventPreparation: @unchecked Sendable {
                 pending.append((prepared.count, body, pointers))
                 event = consume read
             }
-            prepared.append(PreparedEvent(event: event, problems: problems, draft: nil))
+            prepared.append(PreparedEvent(event: event, problems: problems, activity: activity, draft: nil))
         }
         guard let sealing else { return prepared }
         // One random draw for every salt of the chunk.

@@ -146,6 +146,8 @@ extension Rules {
     ///
     /// - Parameters:
     ///   - event: The event, its shape already checked.
+    ///   - read: Its activity members, when the workers read them (``EventActivity``); `nil` reads
+    ///     them here.
     ///   - actor: The submitting actor.
     ///   - sequence: The sequence number its entry will have.
     ///   - submission: The sequence number of the submission entry that signs it.
@@ -154,6 +156,7 @@ extension Rules {
     /// - Throws: Storage errors only; broken rules go to `sink`.
     mutating func apply(
         _ event: EPCISEvent,
+        activity read: EventActivity? = nil,
         actor: Actor,
         sequence: UInt64,
         submission: UInt64,
@@ -167,7 +170,8 @@ extension Rules {
         let before = sink.count
         var effects = EventEffects()
         let facility = try checkFacility(event, actor: actor, sink: sink, txn)
-        let claims = try checkExtensions(event, sink: sink, txn)
+        let activity = read ?? EventActivity(event)
+        let claims = try checkExtensions(activity, sink: sink, txn)
         effects.claims = claims
         let serialRanges = event.ext("serialRanges")
 
@@ -261,7 +265,7 @@ extension Rules {
                 submission: submission
             )
         )
-        try recordProcess(event, facility: facility, sequence: sequence, effects: effects, txn)
+        try recordProcess(event, activity: activity, facility: facility, sequence: sequence, effects: effects, txn)
     }
 
     // MARK: Checks shared by several kinds of event
@@ -384,128 +388,32 @@ extension Rules {
         return result
     }
 
-    /// Checks the extension fields' shapes; returns the certificate ids the event claims.
+    /// Checks the extension fields' shapes as ``EventActivity`` found them, in order, and the
+    /// certificates they claim against the ledger; returns the certificate ids the event claims.
     private func checkExtensions(
-        _ event: EPCISEvent,
+        _ activity: EventActivity,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     ) throws
         -> [String]
     {
         var claims: [String] = []
-        if let stage = event.ext("lifeCycleStage") {
-            if LifeCycleStage(rawValue: stage.stringValue ?? "") == nil {
-                sink.add(
-                    field: event.extPointer("lifeCycleStage"),
-                    "must be one of \(LifeCycleStage.allCases.map(\.rawValue).joined(separator: ", "))"
-                )
-            }
-        }
-        if let quality = event.ext("dataQuality"), quality.stringValue != "primary", quality.stringValue != "secondary"
-        {
-            sink.add(field: event.extPointer("dataQuality"), "must be primary or secondary")
-        }
-        if let electricity = event.ext("electricity") {
-            let base = event.extPointer("electricity")
-            for (index, supply) in (electricity.arrayValue ?? [electricity]).enumerated() {
-                let reader = FieldReader(supply, parent: base, index: index, problems: sink)
-                guard supply.objectValue != nil else {
-                    sink.add(field: reader.path, "an electricity supply is an object {quantity, uom, supply}")
-                    continue
+        for check in activity.checks {
+            switch check {
+            case .problem(let field, let message):
+                sink.add(field: field, message)
+            case .certificate(let path, let id):
+                if claims.contains(id) {
+                    sink.add(field: path, "certificate \(id) is claimed twice in this event")
+                } else if let claim = try store.json(.claims, IndexKey.text(id), txn) {
+                    let by = claim["event"]?.stringValue ?? "?"
+                    sink.add(
+                        field: path,
+                        "certificate \(id) was already claimed by event \(by); a certificate counts once"
+                    )
+                } else {
+                    claims.append(id)
                 }
-                if let quantity = reader.decimal("quantity"), let uom = reader.string("uom") {
-                    if !quantity.isPositive { reader.fail("quantity", "must be greater than zero") }
-                    if MeasureDimension.electricity.toBase(quantity, code: uom) == nil {
-                        reader.fail("uom", "electricity is in \(MeasureDimension.electricity.acceptedCodes)")
-                    }
-                }
-                if let kind = reader.string("supply"), ElectricitySupply(rawValue: kind) == nil {
-                    let kinds = ElectricitySupply.allCases.map(\.rawValue)
-                    reader.fail("supply", "must be one of \(kinds.joined(separator: ", "))")
-                }
-                if let factor = reader.decimal("kgCO2ePerKWh", required: false), factor.isNegative {
-                    reader.fail("kgCO2ePerKWh", "must not be negative")
-                }
-                for certificate in reader.array("certificates") ?? [] {
-                    guard let id = certificate.value.stringValue, !id.isEmpty else {
-                        sink.add(field: certificate.path, "a certificate id is a non-empty string")
-                        continue
-                    }
-                    if claims.contains(id) {
-                        sink.add(field: certificate.path, "certificate \(id) is claimed twice in this event")
-                    } else if let claim = try store.json(.claims, IndexKey.text(id), txn) {
-                        let by = claim["event"]?.stringValue ?? "?"
-                        sink.add(
-                            field: certificate.path,
-                            "certificate \(id) was already claimed by event \(by); a certificate counts once"
-                        )
-                    } else {
-                        claims.append(id)
-                    }
-                }
-            }
-        }
-        if let fuels = event.ext("fuels") {
-            for (index, fuel) in (fuels.arrayValue ?? [fuels]).enumerated() {
-                let reader = FieldReader(fuel, path: event.extPointer("fuels") + "/\(index)", problems: sink)
-                _ = reader.string("fuel")
-                if let quantity = reader.decimal("quantity"), let uom = reader.string("uom") {
-                    if !quantity.isPositive { reader.fail("quantity", "must be greater than zero") }
-                    let fits = [MeasureDimension.energy, .mass, .volume].contains {
-                        $0.toBase(quantity, code: uom) != nil
-                    }
-                    if !fits { reader.fail("uom", "a fuel is an energy, mass or volume unit (3B, KGM, LTR, MTQ, …)") }
-                }
-            }
-        }
-        if let emissions = event.ext("directEmissions") {
-            let reader = FieldReader(emissions, path: event.extPointer("directEmissions"), problems: sink)
-            if let kg = reader.decimal("kgCO2e"), kg.isNegative { reader.fail("kgCO2e", "must not be negative") }
-        }
-        if let legs = event.ext("transport") {
-            for (index, leg) in (legs.arrayValue ?? [legs]).enumerated() {
-                let reader = FieldReader(leg, path: event.extPointer("transport") + "/\(index)", problems: sink)
-                let modes = TransportMode.allCases.map(\.rawValue)
-                if let mode = reader.string("mode"), !modes.contains(mode) {
-                    reader.fail("mode", "must be one of \(modes.joined(separator: ", "))")
-                }
-                if let distance = reader.decimal("distance"), let uom = reader.string("distanceUom") {
-                    if !distance.isPositive { reader.fail("distance", "must be greater than zero") }
-                    if MeasureDimension.distance.toBase(distance, code: uom) == nil {
-                        reader.fail("distanceUom", "must be one of \(MeasureDimension.distance.acceptedCodes)")
-                    }
-                }
-                if let mass = reader.decimal("mass"), let uom = reader.string("massUom") {
-                    if !mass.isPositive { reader.fail("mass", "must be greater than zero") }
-                    if MeasureDimension.mass.toBase(mass, code: uom) == nil {
-                        reader.fail("massUom", "must be one of \(MeasureDimension.mass.acceptedCodes)")
-                    }
-                }
-            }
-        }
-        if let prices = event.ext("coProductPrices") {
-            for (index, price) in (prices.arrayValue ?? [prices]).enumerated() {
-                let reader = FieldReader(price, path: event.extPointer("coProductPrices") + "/\(index)", problems: sink)
-                if let lot = reader.string("epcClass"), !event.outputs.contains(where: { $0.lot == lot }) {
-                    reader.fail("epcClass", "\(lot) is not an output of this event")
-                }
-                if let value = reader.decimal("pricePerKg"), !value.isPositive {
-                    reader.fail("pricePerKg", "must be greater than zero")
-                }
-                _ = reader.string("currency")
-            }
-        }
-        if let declared = event.ext("yield") {
-            let pointer = event.extPointer("yield")
-            // The member found already, read at the event's top level: `/ct:yield` in its problems.
-            let reader = FieldReader(.null, problems: sink)
-            if let value = reader.decimal(String(pointer.dropFirst()), member: declared),
-                !value.isPositive || value > ExactDecimal(10)
-            {
-                sink.add(
-                    field: pointer,
-                    "a mass ratio (outputs ÷ inputs) greater than 0 and at most 10, not a percentage"
-                )
             }
         }
         return claims

@@ -6,14 +6,24 @@ extension Rules {
     /// and, for a shipment, a row per lot it moved.
     mutating func recordProcess(
         _ event: EPCISEvent,
+        activity: EventActivity,
         facility: Facility?,
         sequence: UInt64,
         effects: EventEffects,
         _ txn: borrowing ReadTransaction
     ) throws {
-        let process = ProcessData(event: event, sequence: sequence, facility: facility?.id, effects: effects)
-        if process.hasActivityData {
-            store.put(.processes, IndexKey.sequence(sequence), process.encoded)
+        if activity.hasActivityData {
+            store.put(
+                .processes,
+                IndexKey.sequence(sequence),
+                ProcessData.encoded(
+                    event: event,
+                    activity: activity,
+                    sequence: sequence,
+                    facility: facility?.id,
+                    effects: effects
+                )
+            )
         }
         for lot in Set(effects.moved.map(\.lot)) {
             guard let number = try store.lotNumber(lot, txn) else {

@@ -402,7 +402,15 @@ extension SupplyChainLedger {
                         retractions += 1
                     }
                     let sequence = first + 1 + UInt64(accepted.count)
-                    try rules.apply(event, actor: actor, sequence: sequence, submission: first, sink: sink, txn)
+                    try rules.apply(
+                        event,
+                        activity: current[offset].activity,
+                        actor: actor,
+                        sequence: sequence,
+                        submission: first,
+                        sink: sink,
+                        txn
+                    )
                     accepted.append((chunk, offset))
                 }
             }

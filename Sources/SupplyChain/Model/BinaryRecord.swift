@@ -16,7 +16,14 @@ struct BinaryWriter {
         bytes.append(version)
     }
 
+    /// A writer of part of a row, without the version byte, to be spliced into a row with
+    /// ``append(_:)``.
+    init() {}
+
     mutating func byte(_ value: UInt8) { bytes.append(value) }
+
+    /// Bytes another writer wrote, as they are (no version byte or length).
+    mutating func append(_ written: [UInt8]) { bytes.append(contentsOf: written) }
 
     mutating func u16(_ value: Int) {
         let clamped = UInt16(clamping: value)

@@ -103,18 +103,20 @@ public struct ProcessData: Sendable, Hashable {
     private static let version: UInt8 = 1
 
     var encoded: [UInt8] {
-        func masses(_ list: [LotMass], _ writer: inout BinaryWriter) {
-            writer.u16(list.count)
-            for item in list {
-                writer.string(item.lot)
-                writer.decimal(item.kg)
-            }
-        }
         var writer = BinaryWriter(version: Self.version)
         writer.string(eventID)
         writer.u64(sequenceNumber)
         writer.string(eventType)
         writer.optionalString(facility)
+        writeActivity(&writer)
+        Self.writeEffects(outputs: outputs, inputs: inputs, shipped: shipped, parent: parent, &writer)
+        writer.u64(retractedAt.map { $0 + 1 } ?? 0)
+        return writer.bytes
+    }
+
+    /// Writes what the event's activity members declare: the part of a row between the facility
+    /// and the outputs, which depends on the event alone.
+    func writeActivity(_ writer: inout BinaryWriter) {
         writer.optionalString(stage?.rawValue)
         writer.optionalString(dataQuality)
         writer.u16(electricity.count)
@@ -145,12 +147,24 @@ public struct ProcessData: Sendable, Hashable {
             writer.decimal(price)
         }
         writer.optionalString(currency)
-        masses(outputs, &writer)
-        masses(inputs, &writer)
-        masses(shipped, &writer)
+    }
+
+    /// Writes the lots an event made, consumed and shipped, and the parent it assembled.
+    private static func writeEffects(
+        outputs: [LotMass],
+        inputs: [LotMass],
+        shipped: [LotMass],
+        parent: String?,
+        _ writer: inout BinaryWriter
+    ) {
+        for list in [outputs, inputs, shipped] {
+            writer.u16(list.count)
+            for item in list {
+                writer.string(item.lot)
+                writer.decimal(item.kg)
+            }
+        }
         writer.optionalString(parent)
-        writer.u64(retractedAt.map { $0 + 1 } ?? 0)
-        return writer.bytes
     }
 
     init(eventID: String, sequenceNumber: UInt64, eventType: String) {
@@ -228,72 +242,39 @@ public struct ProcessData: Sendable, Hashable {
         retractedAt = retracted == 0 ? nil : retracted - 1
     }
 
-    /// The activity data of an event that passed the rules.
+    /// The row (``encoded``) of the activity data of an event that passed the rules: what its
+    /// members declare, as ``EventActivity`` wrote it, with the rules' effects.
     ///
-    /// The `ct:` members were checked by the rules already; a member that does not read here is
-    /// left out rather than reported again.
-    init(event: borrowing EPCISEvent, sequence: UInt64, facility: String?, effects: borrowing EventEffects) {
-        self.init(eventID: event.eventID, sequenceNumber: sequence, eventType: event.type.rawValue)
-        self.facility = facility ?? event.location
-        stage = event.ext("lifeCycleStage")?.stringValue.flatMap(LifeCycleStage.init(rawValue:))
-        dataQuality = event.ext("dataQuality")?.stringValue
-        let sink = ProblemSink()
-        func list(_ value: JSONValue?) -> [FieldReader] {
-            guard let value else { return [] }
-            return (value.arrayValue ?? [value]).map { FieldReader($0, problems: sink) }
-        }
-        for supply in list(event.ext("electricity")) {
-            guard let quantity = supply.decimal("quantity"), let uom = supply.string("uom"),
-                let kWh = MeasureDimension.electricity.toBase(quantity, code: uom),
-                let kind = supply.string("supply").flatMap(ElectricitySupply.init(rawValue:))
-            else { continue }
-            let certificates = supply["certificates"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            electricity.append(
-                Electricity(
-                    kWh: kWh,
-                    supply: kind,
-                    statedFactor: supply.decimal("kgCO2ePerKWh", required: false),
-                    certificates: certificates
-                )
-            )
-        }
-        for fuel in list(event.ext("fuels")) {
-            guard let name = fuel.string("fuel"), let quantity = fuel.decimal("quantity"), let uom = fuel.string("uom")
-            else { continue }
-            let units: [(MeasureDimension, String)] = [(.energy, "MJ"), (.mass, "kg"), (.volume, "L")]
-            for (dimension, unit) in units {
-                if let base = dimension.toBase(quantity, code: uom) {
-                    fuels.append(Fuel(name: name, quantity: base, unit: unit))
-                    break
-                }
-            }
-        }
-        if let emissions = event.ext("directEmissions") {
-            directKgCO2e = FieldReader(emissions, problems: sink).decimal("kgCO2e")
-        }
-        for leg in list(event.ext("transport")) {
-            guard let mode = leg.string("mode").flatMap(TransportMode.init(rawValue:)),
-                let distance = leg.decimal("distance"), let distanceUom = leg.string("distanceUom"),
-                let km = MeasureDimension.distance.toBase(distance, code: distanceUom),
-                let mass = leg.decimal("mass"), let massUom = leg.string("massUom"),
-                let kg = MeasureDimension.mass.toBase(mass, code: massUom),
-                let tonnes = kg.divided(by: ExactDecimal(1000), fractionDigits: 12)
-            else { continue }
-            transport.append(TransportLeg(mode: mode, km: km, tonnes: tonnes))
-        }
-        for price in list(event.ext("coProductPrices")) {
-            guard let lot = price.string("epcClass"), let value = price.decimal("pricePerKg") else { continue }
-            prices[lot] = value
-            currency = currency ?? price.string("currency")
-        }
+    /// The same bytes as the ``encoded`` row of the process record with these fields, built
+    /// without the record.
+    static func encoded(
+        event: borrowing EPCISEvent,
+        activity: EventActivity,
+        sequence: UInt64,
+        facility: String?,
+        effects: borrowing EventEffects
+    ) -> [UInt8] {
+        var writer = BinaryWriter(version: version)
+        writer.string(event.eventID)
+        writer.u64(sequence)
+        writer.string(event.type.rawValue)
+        writer.optionalString(facility ?? event.location)
+        writer.append(activity.encoded)
         // An event makes a few lots: a scan finds them without building a set.
         let created = effects.created.count > 8 ? Set(effects.created) : nil
+        var outputs: [LotMass] = []
         for quantity in event.type == .transformationEvent ? event.outputs : event.quantities
         where created?.contains(quantity.lot) ?? effects.created.contains(quantity.lot) {
             outputs.append(LotMass(lot: quantity.lot, kg: quantity.kg))
         }
-        inputs = effects.consumed.map { LotMass(lot: $0.lot, kg: $0.kg) }
-        shipped = effects.moved.map { LotMass(lot: $0.lot, kg: $0.kg) }
-        parent = effects.aggregated?.parent
+        writeEffects(
+            outputs: outputs,
+            inputs: effects.consumed.map { LotMass(lot: $0.lot, kg: $0.kg) },
+            shipped: effects.moved.map { LotMass(lot: $0.lot, kg: $0.kg) },
+            parent: effects.aggregated?.parent,
+            &writer
+        )
+        writer.u64(0)
+        return writer.bytes
     }
 }
