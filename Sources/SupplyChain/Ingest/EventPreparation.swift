@@ -12,6 +12,8 @@ struct PreparedEvent: Sendable {
     var problems: [SupplyChainError.Problem]
     /// Its activity members, read and checked for the rules, when it is valid and sealed.
     var activity: EventActivity?
+    /// Its `sc.event-ids` key (``IndexKey/eventID(_:)``), when it is valid and sealed.
+    var eventIDKey: [UInt8]?
     /// Its entry draft, sealed to its canonical bytes (``EntryDraft/sealedForAppend(salts:)``), with
     /// the SHA-256 of the sealed body in hex, or what sealing threw.
     ///
@@ -231,15 +233,17 @@ final class EventPreparation: @unchecked Sendable {
             )
             let problems = sink.count == before ? [] : Array(sink.problems[before...])
             var activity: EventActivity?
+            var eventIDKey: [UInt8]?
             // Moved out and back, so that its JSON is taken without a copy.
             if let sealing, var read = event.take() {
-                // The activity members are read here, on the worker, for the rules.
+                // The activity members and the key of the eventID are made here, on the worker, for the rules.
                 activity = EventActivity(
                     extensions: read.extensions,
                     outputs: read.outputs,
                     eventID: read.eventID,
                     type: read.type
                 )
+                eventIDKey = IndexKey.eventID(read.eventID)
                 let pointers = SupplyChainLedger.confidentialPointers(of: read)
                 // The event's JSON becomes its entry body: the rules read only what `read` pulled
                 // out of it, and the JSON is freed here, on the worker, once sealed.
@@ -254,7 +258,9 @@ final class EventPreparation: @unchecked Sendable {
                 pending.append((prepared.count, body, pointers))
                 event = consume read
             }
-            prepared.append(PreparedEvent(event: event, problems: problems, activity: activity, draft: nil))
+            prepared.append(
+                PreparedEvent(event: event, problems: problems, activity: activity, eventIDKey: eventIDKey, draft: nil)
+            )
         }
         guard let sealing else { return prepared }
         // One random draw for every salt of the chunk.

@@ -148,6 +148,7 @@ extension Rules {
     ///   - event: The event, its shape already checked.
     ///   - read: Its activity members, when the workers read them (``EventActivity``); `nil` reads
     ///     them here.
+    ///   - eventIDKey: Its `sc.event-ids` key (``IndexKey/eventID(_:)``), when the workers made it.
     ///   - actor: The submitting actor.
     ///   - sequence: The sequence number its entry will have.
     ///   - submission: The sequence number of the submission entry that signs it.
@@ -157,6 +158,7 @@ extension Rules {
     mutating func apply(
         _ event: EPCISEvent,
         activity read: EventActivity? = nil,
+        eventIDKey: [UInt8]? = nil,
         actor: Actor,
         sequence: UInt64,
         submission: UInt64,
@@ -251,7 +253,7 @@ extension Rules {
             writer.member("seq", integer: sequence)
             store.put(.claims, IndexKey.text(claim), writer.finish())
         }
-        store.put(.eventIDs, IndexKey.eventID(event.eventID), IndexKey.sequence(sequence))
+        store.put(.eventIDs, eventIDKey ?? IndexKey.eventID(event.eventID), IndexKey.sequence(sequence))
         store.put(
             .events,
             IndexKey.sequence(sequence),

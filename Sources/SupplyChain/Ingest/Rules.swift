@@ -62,11 +62,21 @@ struct Rules {
 
     /// The sequence number of the entry that recorded `eventID`.
     func eventSequence(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
-        try store.raw(.eventIDs, IndexKey.eventID(eventID), txn).flatMap { IndexKey.sequence(in: $0) }
+        try eventSequence(key: IndexKey.eventID(eventID), txn)
+    }
+
+    /// The sequence number of the event whose `sc.event-ids` key (``IndexKey/eventID(_:)``) is `key`.
+    func eventSequence(key: [UInt8], _ txn: borrowing ReadTransaction) throws -> UInt64? {
+        try store.raw(.eventIDs, key, txn).flatMap { IndexKey.sequence(in: $0) }
     }
 
     func eventRecord(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> JSONValue? {
-        guard let sequence = try eventSequence(eventID, txn) else { return nil }
+        try eventRecord(key: IndexKey.eventID(eventID), txn)
+    }
+
+    /// The record of the event whose `sc.event-ids` key (``IndexKey/eventID(_:)``) is `key`.
+    func eventRecord(key: [UInt8], _ txn: borrowing ReadTransaction) throws -> JSONValue? {
+        guard let sequence = try eventSequence(key: key, txn) else { return nil }
         return try store.json(.events, IndexKey.sequence(sequence), txn)
     }
 

@@ -367,6 +367,7 @@ extension SupplyChainLedger {
                     sink.append(contentsOf: current[offset].problems)
                     guard let event = current[offset].event else { continue }
                     sink.identifier = event.eventID
+                    let eventIDKey = current[offset].eventIDKey ?? IndexKey.eventID(event.eventID)
                     if event.errorDeclaration == nil {
                         let key = TextKey(event.eventID)
                         if let hash = seen[key] {
@@ -380,7 +381,7 @@ extension SupplyChainLedger {
                             }
                             continue
                         }
-                        if let record = try rules.eventRecord(event.eventID, txn) {
+                        if let record = try rules.eventRecord(key: eventIDKey, txn) {
                             if record["hash"]?.stringValue != event.hashID {
                                 sink.add(
                                     field: "/eventID",
@@ -393,7 +394,7 @@ extension SupplyChainLedger {
                         }
                         seen[key] = event.hashID
                     } else {
-                        if let record = try rules.eventRecord(event.eventID, txn),
+                        if let record = try rules.eventRecord(key: eventIDKey, txn),
                             record["retraction"] == event.errorDeclaration
                         {
                             skipped += 1
@@ -405,6 +406,7 @@ extension SupplyChainLedger {
                     try rules.apply(
                         event,
                         activity: current[offset].activity,
+                        eventIDKey: eventIDKey,
                         actor: actor,
                         sequence: sequence,
                         submission: first,
