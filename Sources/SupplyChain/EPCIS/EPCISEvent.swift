@@ -64,12 +64,6 @@ struct ExtensionMembers: Sendable {
         return nil
     }
 
-    /// The JSON pointer of a member by local name: its key as spelled, or `ct:` and the name
-    /// when the event has no such member.
-    func pointer(_ localName: String) -> String {
-        "/" + (self[localName]?.key ?? CellTraceNamespace.prefix + ":" + localName)
-    }
-
     /// Whether two members have the same local name.
     var hasRepeatedNames: Bool {
         if members.count <= 16 {
@@ -92,7 +86,13 @@ struct ExtensionMembers: Sendable {
 
 /// An EPCIS event as CellTrace reads it: the JSON with its shape checked, and the fields the
 /// supply-chain rules use pulled out and normalised.
-struct EPCISEvent: Sendable {
+///
+/// A class, so that handing an event on (to the rules, in a prepared chunk) shares it instead of
+/// copying its two dozen strings and arrays.
+final class EPCISEvent: @unchecked Sendable {
+    // Safety: an event is changed only by the thread that reads it (``read(_:index:namespaces:sink:hashing:scratch:)``,
+    // and the preparation that then moves its JSON into the entry body) before it is handed on;
+    // from then on it is only read.
     var index: Int
     /// The event as submitted.
     ///
@@ -128,6 +128,32 @@ struct EPCISEvent: Sendable {
     var extensions = ExtensionMembers()
     /// The members of its `ilmd` in CellTrace's namespace, read with the event.
     var ilmdExtensions = ExtensionMembers()
+
+    init(
+        index: Int,
+        json: JSONValue,
+        eventID: String,
+        hashID: String,
+        type: EPCISEventType,
+        action: String?,
+        bizStep: String?,
+        eventTime: Int64,
+        eventTimeText: String,
+        location: String?,
+        namespaces: EPCISNamespaces
+    ) {
+        self.index = index
+        self.json = json
+        self.eventID = eventID
+        self.hashID = hashID
+        self.type = type
+        self.action = action
+        self.bizStep = bizStep
+        self.eventTime = eventTime
+        self.eventTimeText = eventTimeText
+        self.location = location
+        self.namespaces = namespaces
+    }
 
     /// An extension member of the event (`ct:electricity`), whatever prefix the document bound to
     /// CellTrace's namespace.
@@ -185,7 +211,7 @@ struct EPCISEvent: Sendable {
 
     /// The pointer of an extension member as it is spelled in the event.
     func extPointer(_ localName: String) -> String {
-        extensions.pointer(localName)
+        "/" + (extensions[localName]?.key ?? CellTraceNamespace.prefix + ":" + localName)
     }
 }
 
@@ -379,7 +405,7 @@ extension EPCISEvent {
                 return PartyReference(type: bareCBV(type, vocabulary: "SDT"), id: id, pointer: element.pointer(member))
             }
         }
-        var event = EPCISEvent(
+        let event = EPCISEvent(
             index: index,
             json: json,
             eventID: "",

@@ -29,14 +29,7 @@ final class EventActivity: Sendable {
     let hasActivityData: Bool
 
     /// Reads and checks the activity members of an event that read cleanly.
-    convenience init(_ event: borrowing EPCISEvent) {
-        self.init(extensions: event.extensions, outputs: event.outputs, eventID: event.eventID, type: event.type)
-    }
-
-    /// Reads and checks the activity members of an event that read cleanly, from the parts of it
-    /// they need, so that the event itself is not copied.
-    init(extensions: ExtensionMembers, outputs: [LotQuantity], eventID: String, type: EPCISEventType) {
-        let event = Source(extensions: extensions, outputs: outputs, eventID: eventID, type: type)
+    init(_ event: EPCISEvent) {
         checks = Self.checks(of: event)
         let process = Self.process(of: event)
         var writer = BinaryWriter()
@@ -45,26 +38,8 @@ final class EventActivity: Sendable {
         hasActivityData = process.hasActivityData
     }
 
-    /// What the activity is read from: the event's CellTrace members, its outputs, id and type.
-    private struct Source {
-        var extensions: ExtensionMembers
-        var outputs: [LotQuantity]
-        var eventID: String
-        var type: EPCISEventType
-
-        /// An activity member, as ``EPCISEvent/ext(_:)`` reads it.
-        func ext(_ localName: String) -> JSONValue? {
-            extensions[localName]?.value
-        }
-
-        /// An activity member's pointer, as ``EPCISEvent/extPointer(_:)`` spells it.
-        func extPointer(_ localName: String) -> String {
-            extensions.pointer(localName)
-        }
-    }
-
     /// The problems of the activity members, and the certificates they claim, in order.
-    private static func checks(of event: Source) -> [Check] {
+    private static func checks(of event: EPCISEvent) -> [Check] {
         let sink = ProblemSink()
         var checks: [Check] = []
         var reported = 0
@@ -187,7 +162,7 @@ final class EventActivity: Sendable {
     }
 
     /// The activity data of the members, in a process record without the rules' effects.
-    private static func process(of event: Source) -> ProcessData {
+    private static func process(of event: EPCISEvent) -> ProcessData {
         var process = ProcessData(eventID: event.eventID, sequenceNumber: 0, eventType: event.type.rawValue)
         process.stage = event.ext("lifeCycleStage")?.stringValue.flatMap(LifeCycleStage.init(rawValue:))
         process.dataQuality = event.ext("dataQuality")?.stringValue

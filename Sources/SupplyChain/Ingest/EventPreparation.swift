@@ -224,7 +224,7 @@ final class EventPreparation: @unchecked Sendable {
             // Taken out of the chunk, so that the event read from it holds its JSON alone.
             var json = JSONValue.null
             swap(&json, &events[offset])
-            var event = EPCISEvent.read(
+            let event = EPCISEvent.read(
                 consume json,
                 index: index,
                 namespaces: namespaces,
@@ -234,15 +234,9 @@ final class EventPreparation: @unchecked Sendable {
             let problems = sink.count == before ? [] : Array(sink.problems[before...])
             var activity: EventActivity?
             var eventIDKey: [UInt8]?
-            // Moved out and back, so that its JSON is taken without a copy.
-            if let sealing, var read = event.take() {
+            if let sealing, let read = event {
                 // The activity members and the key of the eventID are made here, on the worker, for the rules.
-                activity = EventActivity(
-                    extensions: read.extensions,
-                    outputs: read.outputs,
-                    eventID: read.eventID,
-                    type: read.type
-                )
+                activity = EventActivity(read)
                 eventIDKey = IndexKey.eventID(read.eventID)
                 let pointers = SupplyChainLedger.confidentialPointers(of: read)
                 // The event's JSON becomes its entry body: the rules read only what `read` pulled
@@ -256,7 +250,6 @@ final class EventPreparation: @unchecked Sendable {
                 )
                 saltCount += pointers.count
                 pending.append((prepared.count, body, pointers))
-                event = consume read
             }
             prepared.append(
                 PreparedEvent(event: event, problems: problems, activity: activity, eventIDKey: eventIDKey, draft: nil)
