@@ -27,6 +27,22 @@ final class EventActivity: Sendable {
     /// Whether the event carries activity data (electricity, fuels, direct emissions or
     /// transport), and so has a process row.
     let hasActivityData: Bool
+    /// The master data of each lot the event may make, in order: its outputs (a
+    /// TransformationEvent) or its quantities (an ObjectEvent ADD); empty for other events.
+    let masters: [LotMaster]
+
+    /// What a lot an event makes is, by the event's `ilmd` (or the `ct:lots` element for that
+    /// lot), and the problems of those members.
+    struct LotMaster: Sendable {
+        var material: String?
+        var grade: String?
+        /// Mass fractions of elements.
+        var content: [String: ExactDecimal]
+        /// The declared country of origin; the lot's facility's country when `nil`.
+        var country: String?
+        /// Problems of the master data, each a JSON pointer and a message, in order.
+        var problems: [(field: String, message: String)]
+    }
 
     /// Reads and checks the activity members of an event that read cleanly.
     init(_ event: EPCISEvent) {
@@ -36,6 +52,10 @@ final class EventActivity: Sendable {
         process.writeActivity(&writer)
         encoded = writer.bytes
         hasActivityData = process.hasActivityData
+        let made =
+            event.type == .transformationEvent
+            ? event.outputs : event.type == .objectEvent && event.action == "ADD" ? event.quantities : []
+        masters = made.map { Self.master(for: $0, of: event) }
     }
 
     /// The problems of the activity members, and the certificates they claim, in order.
@@ -216,5 +236,84 @@ final class EventActivity: Sendable {
             process.currency = process.currency ?? price.string("currency")
         }
         return process
+    }
+
+    /// The UTF-8 of the suffix that marks a country-of-origin member of master data.
+    private static let countrySuffix = Array("countryOfOrigin".utf8)
+
+    /// Master data for a lot made by `event`: the `ilmd` of the event, or its `ct:lots` element for
+    /// that lot when an event makes several materials.
+    static func master(for quantity: LotQuantity, of event: EPCISEvent) -> LotMaster {
+        let sink = ProblemSink()
+        func problems() -> [(field: String, message: String)] {
+            sink.problems.map { ($0.field, $0.message) }
+        }
+        guard let ilmd = event.ilmd else {
+            sink.add(field: "/ilmd", "is required for new lots: at least ct:material")
+            return LotMaster(material: nil, grade: nil, content: [:], country: nil, problems: problems())
+        }
+        var source = ilmd
+        var base = "/ilmd"
+        var extensions = event.ilmdExtensions
+        if let perLot = extensions["lots"]?.value.arrayValue,
+            let index = perLot.firstIndex(where: { $0["epcClass"]?.stringValue == quantity.lot })
+        {
+            source = perLot[index]
+            base = "/ilmd/ct:lots/\(index)"
+            extensions = EPCISEvent.extensionMembers(of: source, namespaces: event.namespaces)
+        }
+        let members = source.objectValue
+        func field(_ name: String) -> JSONValue? {
+            members?[name] ?? extensions[name]?.value
+        }
+        let material = field("material")?.stringValue
+        let validMaterial = material.map { name in
+            !name.isEmpty && name.utf8.count <= 64
+                && name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d }
+        }
+        if validMaterial != true {
+            sink.add(field: base + "/ct:material", "each new lot needs a material: lower-case letters, digits and '-'")
+        }
+        var content: [String: ExactDecimal] = [:]
+        if let declared = field("elementContent") {
+            var total = ExactDecimal.zero
+            for (element, value) in declared.objectValue ?? [:] {
+                let pointer = base + "/ct:elementContent/" + element
+                guard declarableElements.contains(element) else {
+                    sink.add(
+                        field: pointer,
+                        "unknown element; use \(declarableElements.sorted().joined(separator: ", "))"
+                    )
+                    continue
+                }
+                guard let text = value.stringValue ?? value.doubleValue.map(JSONValue.canonicalNumber),
+                    let fraction = ExactDecimal(text), !fraction.isNegative, fraction <= .one
+                else {
+                    sink.add(field: pointer, "a mass fraction between 0 and 1")
+                    continue
+                }
+                content[element] = fraction
+                total = total.adding(fraction) ?? total
+            }
+            if total > .one { sink.add(field: base + "/ct:elementContent", "mass fractions add up to more than 1") }
+        }
+        var country: String?
+        // Bytes first: a key whose UTF-8 does not end in the ASCII suffix cannot end in it as
+        // characters, and most keys do not.
+        for (key, value) in members ?? [:]
+        where key.utf8.reversed().starts(with: countrySuffix.reversed()) && key.hasSuffix("countryOfOrigin") {
+            guard let code = value.stringValue, Country.isValid(code) else {
+                sink.add(field: base + "/" + key, "an ISO 3166-1 alpha-2 code such as AU, CL, CN")
+                continue
+            }
+            country = code
+        }
+        return LotMaster(
+            material: material,
+            grade: field("grade")?.stringValue,
+            content: content,
+            country: country,
+            problems: problems()
+        )
     }
 }

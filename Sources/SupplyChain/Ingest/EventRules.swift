@@ -181,6 +181,7 @@ extension Rules {
         case .transformationEvent:
             try transform(
                 event,
+                activity: activity,
                 actor: actor,
                 facility: facility,
                 sequence: sequence,
@@ -191,7 +192,16 @@ extension Rules {
         case .objectEvent where event.action == "ADD" && serialRanges != nil:
             try commission(event, actor: actor, sequence: sequence, effects: &effects, sink: sink, txn)
         case .objectEvent where event.action == "ADD" && !event.quantities.isEmpty:
-            try create(event, actor: actor, facility: facility, sequence: sequence, effects: &effects, sink: sink, txn)
+            try create(
+                event,
+                activity: activity,
+                actor: actor,
+                facility: facility,
+                sequence: sequence,
+                effects: &effects,
+                sink: sink,
+                txn
+            )
         case .objectEvent where event.bizStep == "shipping" && !event.quantities.isEmpty:
             try ship(event, actor: actor, effects: &effects, sink: sink, txn)
         case .objectEvent where event.bizStep == "receiving" && !event.quantities.isEmpty:
@@ -423,90 +433,21 @@ extension Rules {
 
     // MARK: Lot master data
 
-    /// The UTF-8 of the suffix that marks a country-of-origin member of master data.
-    private static let countrySuffix = Array("countryOfOrigin".utf8)
-
-    /// Master data for a lot made by `event`: the `ilmd` of the event, or its `ct:lots` element for
-    /// that lot when an event makes several materials.
-    private func masterData(
-        for quantity: LotQuantity,
-        event: EPCISEvent,
-        facility: Facility?,
-        sink: ProblemSink
-    ) -> (material: String?, grade: String?, content: [String: ExactDecimal], country: String?) {
-        guard let ilmd = event.ilmd else {
-            sink.add(field: "/ilmd", "is required for new lots: at least ct:material")
-            return (nil, nil, [:], facility?.country)
-        }
-        var source = ilmd
-        var base = "/ilmd"
-        var extensions = event.ilmdExtensions
-        if let perLot = extensions["lots"]?.value.arrayValue,
-            let index = perLot.firstIndex(where: { $0["epcClass"]?.stringValue == quantity.lot })
-        {
-            source = perLot[index]
-            base = "/ilmd/ct:lots/\(index)"
-            extensions = EPCISEvent.extensionMembers(of: source, namespaces: event.namespaces)
-        }
-        let members = source.objectValue
-        func field(_ name: String) -> JSONValue? {
-            members?[name] ?? extensions[name]?.value
-        }
-        let material = field("material")?.stringValue
-        let validMaterial = material.map { name in
-            !name.isEmpty && name.utf8.count <= 64
-                && name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d }
-        }
-        if validMaterial != true {
-            sink.add(field: base + "/ct:material", "each new lot needs a material: lower-case letters, digits and '-'")
-        }
-        var content: [String: ExactDecimal] = [:]
-        if let declared = field("elementContent") {
-            var total = ExactDecimal.zero
-            for (element, value) in declared.objectValue ?? [:] {
-                let pointer = base + "/ct:elementContent/" + element
-                guard declarableElements.contains(element) else {
-                    sink.add(
-                        field: pointer,
-                        "unknown element; use \(declarableElements.sorted().joined(separator: ", "))"
-                    )
-                    continue
-                }
-                guard let text = value.stringValue ?? value.doubleValue.map(JSONValue.canonicalNumber),
-                    let fraction = ExactDecimal(text), !fraction.isNegative, fraction <= .one
-                else {
-                    sink.add(field: pointer, "a mass fraction between 0 and 1")
-                    continue
-                }
-                content[element] = fraction
-                total = total.adding(fraction) ?? total
-            }
-            if total > .one { sink.add(field: base + "/ct:elementContent", "mass fractions add up to more than 1") }
-        }
-        var country = facility?.country
-        // Bytes first: a key whose UTF-8 does not end in the ASCII suffix cannot end in it as
-        // characters, and most keys do not.
-        for (key, value) in members ?? [:]
-        where key.utf8.reversed().starts(with: Self.countrySuffix.reversed()) && key.hasSuffix("countryOfOrigin") {
-            guard let code = value.stringValue, Country.isValid(code) else {
-                sink.add(field: base + "/" + key, "an ISO 3166-1 alpha-2 code such as AU, CL, CN")
-                continue
-            }
-            country = code
-        }
-        return (material, field("grade")?.stringValue, content, country)
-    }
-
     /// The record of a lot that `event` makes, with its master data (problems go to `sink`).
     private func newLot(
         _ quantity: LotQuantity,
+        master: EventActivity.LotMaster,
         event: EPCISEvent,
         facility: Facility?,
         sequence: UInt64,
         inputs: [String],
         sink: ProblemSink
     ) -> Lot {
-        let data = masterData(for: quantity, event: event, facility: facility, sink: sink)
+        for (field, message) in master.problems { sink.add(field: field, message) }
+        let data = (
+            material: master.material, grade: master.grade, content: master.content,
+            country: master.country ?? facility?.country
+        )
         return Lot(
             id: quantity.lot,
             material: data.material,
@@ -560,6 +501,7 @@ extension Rules {
 
     private mutating func create(
         _ event: EPCISEvent,
+        activity: EventActivity,
         actor: Actor,
         facility: Facility?,
         sequence: UInt64,
@@ -570,13 +512,23 @@ extension Rules {
         let before = sink.count
         var seen: Set<String> = []
         var lots: [Lot] = []
-        for quantity in event.quantities {
+        for (position, quantity) in event.quantities.enumerated() {
             if !seen.insert(quantity.lot).inserted {
                 sink.add(field: quantity.pointer, "lot \(quantity.lot) appears twice in this event")
                 continue
             }
             try checkNewLot(quantity, inputs: [], sink: sink, txn)
-            lots.append(newLot(quantity, event: event, facility: facility, sequence: sequence, inputs: [], sink: sink))
+            lots.append(
+                newLot(
+                    quantity,
+                    master: activity.masters[position],
+                    event: event,
+                    facility: facility,
+                    sequence: sequence,
+                    inputs: [],
+                    sink: sink
+                )
+            )
         }
         guard sink.count == before else { return }
         for lot in lots {
@@ -588,6 +540,7 @@ extension Rules {
 
     private mutating func transform(
         _ event: EPCISEvent,
+        activity: EventActivity,
         actor: Actor,
         facility: Facility?,
         sequence: UInt64,
@@ -614,6 +567,7 @@ extension Rules {
             try checkNewLot(quantity, inputs: event.inputs, sink: sink, txn)
             let lot = newLot(
                 quantity,
+                master: activity.masters[position],
                 event: event,
                 facility: facility,
                 sequence: sequence,
