@@ -366,27 +366,31 @@ extension Rules {
         for quantity in quantities {
             guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
             checkTime(event, of: lot, field: quantity.pointer, sink: sink)
+            // The lot is found by its id, so `quantity.lot` names it from here on and the lot
+            // itself moves into `entries` uncopied.
             let position: Int
-            if let found = indexed ? positions[lot.id] : entries.firstIndex(where: { $0.lot.id == lot.id }) {
+            if let found = indexed
+                ? positions[quantity.lot] : entries.firstIndex(where: { $0.lot.id == quantity.lot })
+            {
                 position = found
             } else {
                 entries.append((lot, nil, nil))
                 position = entries.count - 1
-                if indexed { positions[lot.id] = position }
+                if indexed { positions[quantity.lot] = position }
             }
             if entries[position].total == nil { order.append(position) }
             guard let total = (entries[position].total ?? .zero).adding(quantity.kg) else {
-                sink.add(field: quantity.pointer, "the quantities of lot \(lot.id) are too large to add exactly")
+                sink.add(field: quantity.pointer, "the quantities of lot \(quantity.lot) are too large to add exactly")
                 continue
             }
             entries[position].total = total
-            let held = try entries[position].held ?? holding(lot.id, actor.id, txn)
+            let held = try entries[position].held ?? holding(quantity.lot, actor.id, txn)
             entries[position].held = held
             if total > held {
                 let holders = held.isPositive ? "holds only \(held) kg" : "holds none"
                 sink.add(
                     field: quantity.pointer,
-                    "\(actor.id) \(holders) of lot \(lot.id) but the event uses \(total) kg (balance and custody rule)"
+                    "\(actor.id) \(holders) of lot \(quantity.lot) but the event uses \(total) kg (balance and custody rule)"
                 )
             }
         }
@@ -595,28 +599,29 @@ extension Rules {
             }
         }
         guard sink.count == before else { return }
-        // Lots are read in place and each written once: a `Lot` copy retains a dozen strings.
+        // Lots are changed in place and each written once: a `Lot` copy retains a dozen strings.
         var inputNumbers: [UInt64] = []
         inputNumbers.reserveCapacity(consumed.count)
         for index in consumed.indices {
             let kg = consumed[index].kg
-            var updated = consumed[index].lot
-            updated.consumedKg = updated.consumedKg.adding(kg) ?? updated.consumedKg
-            let id = updated.id
-            inputNumbers.append(try putLot(updated, txn))
+            let id = inputIDs[index]
+            inputNumbers.append(try store.putConsumed(kg, of: consumed[index].lot, txn))
             try setHolding(id, actor.id, consumed[index].held.subtracting(kg) ?? .zero, txn)
             effects.consumed.append((id, actor.id, kg))
         }
-        for index in outputs.indices {
-            let id = outputs[index].id
-            let producedKg = outputs[index].producedKg
+        // Taken from the end of the reversed list, so that each lot moves into the overlay in
+        // order, uncopied.
+        outputs.reverse()
+        while let lot = outputs.popLast() {
+            let id = lot.id
+            let producedKg = lot.producedKg
             var edges: [LineageEdge] = []
             for input in consumed.indices {
                 let share =
                     consumed[input].kg.multiplied(by: producedKg).flatMap { $0.divided(by: totalOut) } ?? .zero
                 edges.append(
                     LineageEdge(
-                        from: consumed[input].lot.id,
+                        from: inputIDs[input],
                         to: id,
                         kg: share,
                         sequenceNumber: sequence,
@@ -624,11 +629,8 @@ extension Rules {
                     )
                 )
             }
-            let number = try putNewLot(
-                outputs[index],
-                card: LotCard(lot: outputs[index], inputs: edges, inputNumbers: inputNumbers),
-                txn
-            )
+            let card = LotCard(lot: lot, inputs: edges, inputNumbers: inputNumbers)
+            let number = try putNewLot(lot, card: card, txn)
             for (input, edge) in edges.enumerated() {
                 store.addEdge(
                     output: number,

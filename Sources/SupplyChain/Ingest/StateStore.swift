@@ -247,6 +247,30 @@ struct StateStore: Sendable {
         return number
     }
 
+    /// Adds `kg` to the mass consumed of `lot`, an existing lot as the batch last wrote or read it,
+    /// without copying it when the batch wrote it already.
+    ///
+    /// - Returns: Its number.
+    mutating func putConsumed(
+        _ kg: ExactDecimal,
+        of lot: borrowing Lot,
+        _ txn: borrowing ReadTransaction
+    ) throws
+        -> UInt64
+    {
+        guard let number = try lotNumber(lot.id, txn) else {
+            preconditionFailure("lot \(lot.id) is consumed before it is made")
+        }
+        let key = TextKey(lot.id)
+        lotNumbers[key] = number
+        // Moved out of the overlay and back rather than changed through the dictionary's
+        // accessor, whose frame for a value this large is allocated on each call.
+        var updated = lots.removeValue(forKey: key) ?? copy lot
+        updated.addConsumed(kg)
+        lots[key] = updated
+        return number
+    }
+
     /// Writes a lot the batch makes, numbering it after every lot made before it.
     ///
     /// - Returns: Its number.
@@ -706,5 +730,12 @@ extension [UInt8] {
     /// Appends a string's UTF-8 in one copy.
     mutating func appendUTF8(_ text: String) {
         text.withUTF8Bytes { append(contentsOf: $0) }
+    }
+}
+
+extension Lot {
+    /// Adds `kg` to the mass consumed (unchanged should the sum not be exact).
+    fileprivate mutating func addConsumed(_ kg: ExactDecimal) {
+        consumedKg = consumedKg.adding(kg) ?? consumedKg
     }
 }
