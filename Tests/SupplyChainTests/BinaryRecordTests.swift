@@ -60,31 +60,33 @@ struct BinaryRecordTests {
         #expect(LotCard(encoded: [1] + bytes.dropFirst()) == nil, "another version does not read")
     }
 
-    @Test func processRoundTrip() throws {
-        var process = ProcessData(
-            eventID: "ni:///sha-256;cd?ver=CBV2.0",
-            sequenceNumber: 9,
-            eventType: "TransformationEvent"
-        )
+    /// A refinery's process record: every kind of activity data, an output and an input.
+    static func refining(eventID: String) throws -> ProcessData {
+        var process = ProcessData(eventID: eventID, sequenceNumber: 9, eventType: "TransformationEvent")
         process.facility = "urn:test:facility:refinery"
         process.stage = .rawMaterialAcquisition
         process.dataQuality = "secondary"
         process.electricity = [
             .init(
-                kWh: try Self.decimal("45000"),
+                kWh: try decimal("45000"),
                 supply: .ppa,
-                statedFactor: try Self.decimal("0.02"),
+                statedFactor: try decimal("0.02"),
                 certificates: ["GO-1"]
             ),
-            .init(kWh: try Self.decimal("1.5"), supply: .grid, statedFactor: nil, certificates: []),
+            .init(kWh: try decimal("1.5"), supply: .grid, statedFactor: nil, certificates: []),
         ]
-        process.fuels = [.init(name: "natural-gas", quantity: try Self.decimal("900000"), unit: "MJ")]
-        process.directKgCO2e = try Self.decimal("12.5")
-        process.transport = [.init(mode: .sea, km: try Self.decimal("6200"), tonnes: try Self.decimal("100"))]
-        process.prices = ["urn:test:lot:a": try Self.decimal("10"), "urn:test:lot:b": try Self.decimal("0.12")]
+        process.fuels = [.init(name: "natural-gas", quantity: try decimal("900000"), unit: "MJ")]
+        process.directKgCO2e = try decimal("12.5")
+        process.transport = [.init(mode: .sea, km: try decimal("6200"), tonnes: try decimal("100"))]
+        process.prices = ["urn:test:lot:a": try decimal("10"), "urn:test:lot:b": try decimal("0.12")]
         process.currency = "USD"
-        process.outputs = [.init(lot: "urn:test:lot:a", kg: try Self.decimal("400"))]
-        process.inputs = [.init(lot: "urn:test:lot:ore", kg: try Self.decimal("1000"))]
+        process.outputs = [.init(lot: "urn:test:lot:a", kg: try decimal("400"))]
+        process.inputs = [.init(lot: "urn:test:lot:ore", kg: try decimal("1000"))]
+        return process
+    }
+
+    @Test func processRoundTrip() throws {
+        var process = try Self.refining(eventID: "ni:///sha-256;cd?ver=CBV2.0")
         process.retractedAt = 0
         let decoded = try #require(ProcessData(encoded: process.encoded))
         #expect(decoded == process)
@@ -139,26 +141,7 @@ struct BinaryRecordTests {
             effects: effects
         )
 
-        var expected = ProcessData(eventID: event.eventID, sequenceNumber: 9, eventType: "TransformationEvent")
-        expected.facility = "urn:test:facility:refinery"
-        expected.stage = .rawMaterialAcquisition
-        expected.dataQuality = "secondary"
-        expected.electricity = [
-            .init(
-                kWh: try Self.decimal("45000"),
-                supply: .ppa,
-                statedFactor: try Self.decimal("0.02"),
-                certificates: ["GO-1"]
-            ),
-            .init(kWh: try Self.decimal("1.5"), supply: .grid, statedFactor: nil, certificates: []),
-        ]
-        expected.fuels = [.init(name: "natural-gas", quantity: try Self.decimal("900000"), unit: "MJ")]
-        expected.directKgCO2e = try Self.decimal("12.5")
-        expected.transport = [.init(mode: .sea, km: try Self.decimal("6200"), tonnes: try Self.decimal("100"))]
-        expected.prices = ["urn:test:lot:a": try Self.decimal("10"), "urn:test:lot:b": try Self.decimal("0.12")]
-        expected.currency = "USD"
-        expected.outputs = [.init(lot: "urn:test:lot:a", kg: try Self.decimal("400"))]
-        expected.inputs = [.init(lot: "urn:test:lot:ore", kg: try Self.decimal("1000"))]
+        let expected = try Self.refining(eventID: event.eventID)
         #expect(ProcessData(encoded: row) == expected)
         #expect(row == expected.encoded, "the same bytes as the record's own row")
     }
