@@ -9,7 +9,12 @@ import Testing
 @testable import Exports
 
 /// One network for the suite: generating it is the slow part.
-private let shared = Result { try Network() }
+private let shared = Result {
+    // Shared by the suite for the life of the process, so its directory goes when the process does.
+    let network = try Network()
+    removeAtExit(network.directory.path)
+    return network
+}
 
 @Suite("Custody bundle: exported, verified offline, every change caught")
 struct CustodyBundleTests {

@@ -19,6 +19,23 @@ final class TemporaryDirectory {
     }
 }
 
+/// Paths removed when the test process exits: the directories of fixtures a suite shares, which
+/// live as long as the process and are never deinitialised.
+nonisolated(unsafe) private var exitRemovals: [String] = []
+private let exitRemovalsLock = NSLock()
+
+/// Removes `path` when the test process exits.
+func removeAtExit(_ path: String) {
+    exitRemovalsLock.withLock {
+        if exitRemovals.isEmpty {
+            atexit {
+                for path in exitRemovals { try? FileManager.default.removeItem(atPath: path) }
+            }
+        }
+        exitRemovals.append(path)
+    }
+}
+
 /// A generated mine-to-pack network in a temporary ledger: every event entered as a signed
 /// submission by its actor, as a real one would.
 struct Network {

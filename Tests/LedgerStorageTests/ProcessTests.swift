@@ -26,24 +26,28 @@ import Testing
         }
     }
 
+    // The directory of a child that stops is made and removed here: the child's own clean-up
+    // never runs.
     @Test func writeInsideAnotherTransactionStopsTheProcess() async throws {
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            try withTemporaryEnvironment { env in
-                try readThenWrite(env)
+        try await withTemporaryDirectoryAsync { directory in
+            let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                [path = directory + "/env" as String] in
+                try readThenWrite(Environment(path: path, options: testOptions()))
             }
+            let message = String(decoding: try #require(result).standardErrorContent, as: UTF8.self)
+            #expect(message.contains("Environment.write was called inside a transaction"))
         }
-        let message = String(decoding: try #require(result).standardErrorContent, as: UTF8.self)
-        #expect(message.contains("Environment.write was called inside a transaction"))
     }
 
     @Test func cursorUsedAfterItsTransactionStopsTheProcess() async throws {
-        let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
-            try withTemporaryEnvironment { env in
-                try useEscapedCursor(env)
+        try await withTemporaryDirectoryAsync { directory in
+            let result = await #expect(processExitsWith: .failure, observing: [\.standardErrorContent]) {
+                [path = directory + "/env" as String] in
+                try useEscapedCursor(Environment(path: path, options: testOptions()))
             }
+            let message = String(decoding: try #require(result).standardErrorContent, as: UTF8.self)
+            #expect(message.contains("used after its transaction ended"))
         }
-        let message = String(decoding: try #require(result).standardErrorContent, as: UTF8.self)
-        #expect(message.contains("used after its transaction ended"))
     }
 }
 
