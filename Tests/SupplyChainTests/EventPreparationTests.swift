@@ -37,13 +37,18 @@ struct EventPreparationTests {
         }
     }
 
-    static func preparation(_ bytes: [UInt8], queue: DispatchQueue) throws -> EventPreparation {
+    static func preparation(
+        _ bytes: [UInt8],
+        queue: DispatchQueue,
+        helpsWhileWaiting: Bool = false
+    ) throws -> EventPreparation {
         let document = try SubmissionDocument.read(bytes)
         return EventPreparation(
             events: document.events,
             namespaces: document.namespaces,
             sealing: EventPreparation.Sealing(actor: "pilbara-mining", documentBindings: document.bindings),
-            queue: queue
+            queue: queue,
+            helpsWhileWaiting: helpsWhileWaiting
         )
     }
 
@@ -68,6 +73,27 @@ struct EventPreparationTests {
         #expect(expected.count == 3 * EventPreparation.chunkSize + 17)
         #expect(expected.filter { $0.contains("/eventTimeZoneOffset") }.count == 79)
         #expect(expected.filter { $0.hasPrefix("ni:///sha-256;") && $0.contains(" true ") }.count == 706)
+    }
+
+    @Test("a caller that helps one worker thread takes every chunk once, in order, as the pool prepares them")
+    func callerHelpingOneWorkerTakesEveryChunkOnce() throws {
+        let bytes = Self.document(count: 12 * EventPreparation.chunkSize + 5)
+        let pooled = try Self.preparation(bytes, queue: .global())
+        let expected = Self.summary(try (0..<pooled.chunkCount).map { try pooled.chunk($0) })
+        pooled.release()
+        // One worker thread and the caller race for the chunks: the caller prepares the chunks
+        // after one the worker holds rather than wait, and both claim each chunk once. The
+        // interleaving differs from run to run, so the race is run several times.
+        for round in 0..<5 {
+            let one = DispatchQueue(label: "one worker \(round)")
+            let preparation = try Self.preparation(bytes, queue: one, helpsWhileWaiting: true)
+            let taken = try (0..<preparation.chunkCount).map { try preparation.chunk($0) }
+            // A chunk may be asked for again, and is the same.
+            let again = try preparation.chunk(preparation.chunkCount - 1)
+            preparation.release()
+            #expect(Self.summary(taken) == expected, "round \(round)")
+            #expect(Self.summary([again]) == Self.summary([taken[taken.count - 1]]))
+        }
     }
 
     @Test("workers' tasks still queued when the caller is done do not keep the document alive")

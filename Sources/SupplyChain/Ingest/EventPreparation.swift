@@ -60,6 +60,10 @@ final class EventPreparation: @unchecked Sendable {
     /// The workers' tasks, some of which may find every chunk claimed and still be queued when
     /// the caller has taken the last chunk; the release methods wait for them.
     private let tasks = DispatchGroup()
+    /// Whether a caller that asks for a chunk a worker is still preparing prepares the next
+    /// unclaimed chunks meanwhile, rather than wait: for one worker thread, which a caller that is
+    /// done with the document before would otherwise leave alone on the document.
+    private let helpsWhileWaiting: Bool
 
     /// Starts preparing `events`; ``chunk(_:)`` returns each chunk when it is ready.
     ///
@@ -71,13 +75,17 @@ final class EventPreparation: @unchecked Sendable {
     ///   - sealing: The actor and bindings to seal entry drafts for, or `nil` to only read.
     ///   - queue: Where the chunks are prepared: all cores by default, or one serial queue when the
     ///     caller keeps a core busy with another document meanwhile.
+    ///   - helpsWhileWaiting: Whether ``chunk(_:)`` prepares later chunks while the one asked for
+    ///     is being prepared (for a serial `queue`), rather than wait for it.
     init(
         events: SubmissionEvents,
         namespaces: EPCISNamespaces,
         sealing: Sealing?,
-        queue: DispatchQueue = .global()
+        queue: DispatchQueue = .global(),
+        helpsWhileWaiting: Bool = false
     ) {
         count = events.count
+        self.helpsWhileWaiting = helpsWhileWaiting
         self.events = events
         self.namespaces = namespaces
         self.sealing = sealing
@@ -154,7 +162,16 @@ final class EventPreparation: @unchecked Sendable {
         if unclaimed.compareExchange(expected: chunk, desired: chunk + 1, ordering: .relaxed).exchanged {
             prepare(chunk)
         }
-        ready[chunk].wait()
+        // A worker has it: prepare the chunks after it meanwhile, as long as any is unclaimed.
+        while helpsWhileWaiting, ready[chunk].wait(timeout: .now()) == .timedOut {
+            let next = unclaimed.wrappingAdd(1, ordering: .relaxed).oldValue
+            guard next < chunkCount else {
+                ready[chunk].wait()
+                break
+            }
+            prepare(next)
+        }
+        if !helpsWhileWaiting { ready[chunk].wait() }
         // Leave the semaphore signalled, so that a prepared batch can be validated again.
         defer { ready[chunk].signal() }
         if unparsable[chunk], case .deferred(let document, _, _) = events {

@@ -274,7 +274,10 @@ extension SupplyChainLedger {
         for index in 0..<count {
             let current = try next.get()
             if index + 1 < count {
-                next = Result { try start(try document(index + 1), actor: actorID, queue: ahead) }
+                // One thread prepares it, and the caller, once done with this one, helps.
+                next = Result {
+                    try start(try document(index + 1), actor: actorID, queue: ahead, helpsWhileWaiting: true)
+                }
             }
             // Freed in the background while another document follows, here after the last.
             let report = try finish(current, key: key, dryRun: dryRun, freeing: index + 1 < count ? freeing : nil) {
@@ -292,8 +295,15 @@ extension SupplyChainLedger {
         var preparation: EventPreparation
     }
 
-    /// Reads a document and starts preparing its events on the workers.
-    func start(_ bytes: [UInt8], actor actorID: String, queue: DispatchQueue = .global()) throws -> PendingSubmission {
+    /// Reads a document and starts preparing its events on the workers (on `queue`); with
+    /// `helpsWhileWaiting`, the caller prepares chunks too rather than wait for one
+    /// (``EventPreparation``).
+    func start(
+        _ bytes: [UInt8],
+        actor actorID: String,
+        queue: DispatchQueue = .global(),
+        helpsWhileWaiting: Bool = false
+    ) throws -> PendingSubmission {
         let document = try SubmissionDocument.read(bytes)
         guard !document.events.isEmpty else {
             throw SupplyChainError(code: .invalidDocument, message: "the document has no events")
@@ -303,7 +313,8 @@ extension SupplyChainLedger {
             events: document.events,
             namespaces: document.namespaces,
             sealing: EventPreparation.Sealing(actor: actorID, documentBindings: document.bindings),
-            queue: queue
+            queue: queue,
+            helpsWhileWaiting: helpsWhileWaiting
         )
         return PendingSubmission(
             actor: actorID,
