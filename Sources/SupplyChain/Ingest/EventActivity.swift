@@ -2,7 +2,8 @@ import LedgerCore
 
 /// What an event's CellTrace activity members (`ct:lifeCycleStage`, `ct:dataQuality`,
 /// `ct:electricity`, `ct:fuels`, `ct:directEmissions`, `ct:transport`, `ct:coProductPrices`,
-/// `ct:yield`) say, read and checked once, without the ledger.
+/// `ct:yield`) say, and the master data of the lots it makes, read and checked once, without the
+/// ledger.
 ///
 /// A submission's events are read on the workers, which find each event's activity there; the
 /// rules, which take the events one after another on the calling thread, then only report the
