@@ -247,10 +247,9 @@ public struct CarbonEngine {
         visited.reserveCapacity(count)
     }
 
-    /// Reads the recipe of a lot, by its number when known.
+    /// Reads the recipe of a lot by its number; a slot without one is not a lot of the ledger.
     private mutating func makeRecipe(_ id: String, number: UInt64?, _ txn: borrowing ReadTransaction) throws -> Recipe {
-        let card = try number.map { try reader.card(number: $0, txn) } ?? reader.card(id, txn)
-        guard let lot = card, lot.id == id, lot.createdAt < size else {
+        guard let number, let lot = try reader.card(number: number, txn), lot.id == id, lot.createdAt < size else {
             throw CarbonError("lot \(id) is not in the ledger as of size \(size)")
         }
         if let retracted = lot.retractedAt, retracted < size {
@@ -347,7 +346,7 @@ public struct CarbonEngine {
     private mutating func addShipments(
         to recipe: inout Recipe,
         facility: Facility?,
-        lotNumber: UInt64?,
+        lotNumber: UInt64,
         _ txn: borrowing ReadTransaction
     ) throws {
         let lot = recipe.lot
@@ -358,9 +357,7 @@ public struct CarbonEngine {
         case .cell, .modulePack: downstreamStage = .distribution
         default: downstreamStage = nil
         }
-        let shipments =
-            try lotNumber.map { try reader.shipments(ofLotNumber: $0, txn) } ?? reader.shipments(of: lot.id, txn)
-        for (sequence, eventID) in shipments where sequence < size {
+        for (sequence, eventID) in try reader.shipments(ofLotNumber: lotNumber, txn) where sequence < size {
             guard let (process, retracted) = try shipmentProcess(atSequence: sequence, txn), process.hasActivityData,
                 !process.shipped.isEmpty, !(retracted.map { $0 < size } ?? false),
                 let moved = process.shipped.first(where: { $0.lot == lot.id })

@@ -202,7 +202,7 @@ enum ImportBench {
                     chain = try SupplyChainLedger(openingAt: path, options: Ledger.Options(initialMapSize: 1 << 30))
                 }
                 try chain?.importSubmission(bytes, actor: "sichuan-lithium", key: key)
-                heapTrim(0)
+                heapTrim()
                 figures.append(format(anonymousResidentMiB()))
                 if let snapshots = snapshotDirectory, !reopening, index + 2 >= documents {
                     let name = index + 1 == documents ? "after" : "before"
@@ -210,7 +210,7 @@ enum ImportBench {
                 }
             }
             chain = nil
-            heapTrim(0)
+            heapTrim()
             figures.append("closed: " + format(anonymousResidentMiB()))
             removeAll(path)
             print(
@@ -224,6 +224,6 @@ enum ImportBench {
 /// Returns the heap's free memory to the system: jemalloc's arenas purge their unused dirty
 /// pages (`arena.<all>.purge`), which jemalloc would otherwise keep for about ten seconds.
 @discardableResult
-private func heapTrim(_ pad: Int) -> Int32 {
+private func heapTrim() -> Int32 {
     mallctl("arena.\(MALLCTL_ARENAS_ALL).purge", nil, nil, nil, 0)
 }

@@ -29,7 +29,8 @@ final class EventActivity: Sendable {
     /// transport), and so has a process row.
     let hasActivityData: Bool
     /// The master data of each lot the event may make, in order: its outputs (a
-    /// TransformationEvent) or its quantities (an ObjectEvent ADD); empty for other events.
+    /// TransformationEvent) or its quantities (an ObjectEvent ADD without `ct:serialRanges`);
+    /// empty for other events.
     let masters: [LotMaster]
 
     /// What a lot an event makes is, by the event's `ilmd` (or the `ct:lots` element for that
@@ -53,9 +54,14 @@ final class EventActivity: Sendable {
         process.writeActivity(&writer)
         encoded = writer.bytes
         hasActivityData = process.hasActivityData
-        let made =
-            event.type == .transformationEvent
-            ? event.outputs : event.type == .objectEvent && event.action == "ADD" ? event.quantities : []
+        // The lots the rules make, as they choose the kind of event: a transformation's outputs,
+        // or the quantities of an ObjectEvent ADD that commissions no serials.
+        let made: [LotQuantity]
+        switch event.type {
+        case .transformationEvent: made = event.outputs
+        case .objectEvent where event.action == "ADD" && event.ext("serialRanges") == nil: made = event.quantities
+        default: made = []
+        }
         masters = made.map { Self.master(for: $0, of: event) }
     }
 
