@@ -307,6 +307,39 @@ extension Cursor {
 }
 
 extension Cursor {
+    /// Stores a value through the cursor, both lent as buffers: the non-generic sibling of
+    /// ``put(_:forKey:mode:)`` for rows encoded back to back in one buffer.
+    ///
+    /// Rows written in key order through one cursor are found from where the cursor is (LMDB
+    /// looks at the cursor's page before searching from the root), and a cursor at the end of its
+    /// table appends without a descent.
+    ///
+    /// - Parameters:
+    ///   - value: The value's bytes, read only during the call.
+    ///   - key: The key's bytes, 1 to 511, read only during the call.
+    ///   - mode: How to treat an existing key or the key order.
+    /// - Throws: As ``put(_:forKey:mode:)``.
+    @available(*, noasync)
+    public func put(
+        bytes value: UnsafeRawBufferPointer,
+        forKey key: UnsafeRawBufferPointer,
+        mode: PutMode = .upsert
+    ) throws {
+        precondition(state.isLive, "Cursor on table '\(table.name)' used after its transaction ended")
+        let flags = mode.flags.rawValue
+        let rc = unsafe withLMDBValue(key) { key in
+            unsafe withLMDBValue(value) { value in
+                unsafe mdb_cursor_put(handle, &key, &value, flags)
+            }
+        }
+        if rc == LMDBError.mapFull {
+            state.sawMapFull = true
+        }
+        try check(rc, "mdb_cursor_put")
+    }
+}
+
+extension Cursor {
     /// Lends the next row without copying it, for scans that must not pay for generics per row.
     ///
     /// The non-generic sibling of ``withNext(_:)``: called across modules, a generic method runs

@@ -32,6 +32,20 @@ import Testing
         return lot
     }
 
+    @Test("an exact decimal spells the plain decimal it was read from, within and beyond 64 bits")
+    func decimalText() throws {
+        for text in [
+            "0", "9", "5000", "123.45", "0.005", "-0.25", "-1200", "1.000000001",
+            "18446744073709551615", "18446744073709551616000", "-123456789012345678901234567.89",
+            "0.000000000000000000000000000001",
+        ] {
+            let value = try #require(ExactDecimal(text))
+            #expect(value.description == text)
+        }
+        #expect(ExactDecimal(significand: 25, exponent: -1).description == "2.5")
+        #expect(ExactDecimal(significand: -7, exponent: 2).description == "-700")
+    }
+
     @Test(arguments: [false, true])
     func lotBytesAreItsCanonicalJSON(full: Bool) {
         let lot = Self.lot(full: full)

@@ -400,7 +400,10 @@ struct StateStore: Sendable {
             guard let handle = tables[table] else { continue }
             // Rows past the table's last key are appended, so LMDB fills each page instead of
             // splitting it in half: the tables keyed by sequence number grow only at their end.
-            let last = try txn.cursor(handle).last()?.key
+            // One cursor writes the table's rows, in key order: each put starts from the page of
+            // the one before, rather than from the root.
+            let cursor = try txn.cursor(handle)
+            let last = try cursor.last()?.key
             var appending = last == nil
             try rows.forEachRow { key, value in
                 if let value {
@@ -408,10 +411,9 @@ struct StateStore: Sendable {
                     if !appending, let last {
                         appending = last.withUnsafeBytes { RowKey.precedes($0, keyBytes) }
                     }
-                    try txn.put(
+                    try cursor.put(
                         bytes: UnsafeRawBufferPointer(value),
                         forKey: keyBytes,
-                        in: handle,
                         mode: appending ? .append : .upsert
                     )
                 } else {
