@@ -147,6 +147,16 @@ struct StateStore: Sendable {
     /// edges and never reads its own back, so they need no look-up.
     private var edgesUp = EncodedRows()
     private var edgesDown = EncodedRows()
+    /// The rows of the tables keyed by sequence or lot number, which a batch writes in rising key
+    /// order.
+    ///
+    /// `sc.events`, `sc.processes` and `sc.lineage` rows are encoded as they are put, as lineage
+    /// edges are, rather than hashed into ``pending``, and written without a sort. A row whose key
+    /// does not rise (an event that changes an earlier event's row) moves the table's rows into
+    /// ``pending``, where the table's later rows go too; a key is never in both.
+    private var ascendingEvents = EncodedRows()
+    private var ascendingProcesses = EncodedRows()
+    private var ascendingLineage = EncodedRows()
     /// When set, storage is never read: the overlay is the whole state.
     let complete: Bool
     let tables: [IndexTable: Table]
@@ -160,7 +170,48 @@ struct StateStore: Sendable {
         precondition(table != .lots && table != .holdings, "lots and holdings are read decoded")
         precondition(table != .lotIDs, "lot numbers are read with lotNumber")
         if let value = pending[table]?[RowKey(key)] { return value }
+        if let value = ascending(table)?.value(forKey: key) { return value }
         return try stored(table, key, txn)
+    }
+
+    /// The ascending rows of `table`, when it is one of the tables kept so.
+    private func ascending(_ table: IndexTable) -> EncodedRows? {
+        switch table {
+        case .events: ascendingEvents
+        case .processes: ascendingProcesses
+        case .lineage: ascendingLineage
+        default: nil
+        }
+    }
+
+    /// Adds a row to the ascending rows of `table`, when it is kept so, nothing of it is in
+    /// ``pending`` and `key` follows the last row's; otherwise moves those rows into ``pending``.
+    ///
+    /// - Returns: Whether the row was added.
+    private mutating func appendAscending(_ table: IndexTable, _ key: [UInt8], _ value: [UInt8]?) -> Bool {
+        switch table {
+        case .events: return Self.appendAscending(&ascendingEvents, table, key, value, &pending)
+        case .processes: return Self.appendAscending(&ascendingProcesses, table, key, value, &pending)
+        case .lineage: return Self.appendAscending(&ascendingLineage, table, key, value, &pending)
+        default: return false
+        }
+    }
+
+    private static func appendAscending(
+        _ rows: inout EncodedRows,
+        _ table: IndexTable,
+        _ key: [UInt8],
+        _ value: [UInt8]?,
+        _ pending: inout [IndexTable: [RowKey: [UInt8]?]]
+    ) -> Bool {
+        guard pending[table]?.isEmpty ?? true else { return false }
+        if rows.appendIfRising(key: key, value: value) { return true }
+        // Out of order: the table goes on in `pending`, with the rows put so far.
+        rows.forEachRow { key, value in
+            pending[table, default: [:]][RowKey(Array(key))] = .some(value.map { Array($0) })
+        }
+        rows = EncodedRows()
+        return false
     }
 
     private func stored(_ table: IndexTable, _ key: [UInt8], _ txn: borrowing ReadTransaction) throws -> [UInt8]? {
@@ -172,12 +223,14 @@ struct StateStore: Sendable {
         precondition(table != .lots && table != .holdings, "lots and holdings are written decoded")
         precondition(table != .edgesUp && table != .edgesDown, "lineage edges are added with addEdge")
         precondition(table != .lotIDs, "lots are numbered by putNewLot")
+        if appendAscending(table, key, value) { return }
         pending[table, default: [:]][RowKey(key)] = .some(value)
     }
 
     mutating func delete(_ table: IndexTable, _ key: [UInt8]) {
         precondition(table != .lots && table != .holdings, "lots and holdings are written decoded")
         precondition(table != .edgesUp && table != .edgesDown, "lineage edges are only added")
+        if appendAscending(table, key, nil) { return }
         pending[table, default: [:]][RowKey(key)] = .some(nil)
     }
 
@@ -197,9 +250,11 @@ struct StateStore: Sendable {
         lots.reserveCapacity(events)
         lotNumbers.reserveCapacity(events)
         holdings.reserveCapacity(events)
-        for table in [IndexTable.events, .eventIDs, .lineage, .processes] {
-            pending[table, default: [:]].reserveCapacity(events)
-        }
+        pending[.eventIDs, default: [:]].reserveCapacity(events)
+        // An event record, a lot card and activity data are a few hundred bytes each.
+        ascendingEvents.reserve(rows: events, bytes: events * 448)
+        ascendingProcesses.reserve(rows: events, bytes: events * 384)
+        ascendingLineage.reserve(rows: events, bytes: events * 384)
     }
 
     // MARK: Lots and holdings
@@ -338,7 +393,7 @@ struct StateStore: Sendable {
             var row = try cursor.seek(atLeast: key)
             // Skip stored rows that the overlay deleted.
             while let (storedKey, storedValue) = row {
-                if let overlaid = pending[table]?[RowKey(storedKey)] {
+                if let overlaid = pending[table]?[RowKey(storedKey)] ?? ascending(table)?.value(forKey: storedKey) {
                     if let value = overlaid {
                         best = (storedKey, value)
                         break
@@ -355,6 +410,9 @@ struct StateStore: Sendable {
             if best.map({ RowKey.precedes(pendingKey.bytes, $0.0) }) ?? true {
                 best = (pendingKey.bytes, value)
             }
+        }
+        if let row = ascending(table)?.first(atLeast: key), best.map({ RowKey.precedes(row.key, $0.0) }) ?? true {
+            best = (row.key, row.value)
         }
         return best.map { (key: $0.0, value: $0.1) }
     }
@@ -379,9 +437,16 @@ struct StateStore: Sendable {
         case .meta:
             // Every batch that writes a row records the layout it wrote in.
             if !lots.isEmpty || !holdings.isEmpty || !edgesUp.isEmpty || pending.values.contains(where: { !$0.isEmpty })
+                || !ascendingEvents.isEmpty || !ascendingProcesses.isEmpty || !ascendingLineage.isEmpty
             {
                 encoded.append(key: IndexTable.layoutKey, value: Array(IndexTable.layout.utf8))
             }
+        case .events where !ascendingEvents.isEmpty:
+            return ascendingEvents
+        case .processes where !ascendingProcesses.isEmpty:
+            return ascendingProcesses
+        case .lineage where !ascendingLineage.isEmpty:
+            return ascendingLineage
         default:
             let rows = pending[table] ?? [:]
             let size = rows.reduce(0) { $0 + $1.key.bytes.count + ($1.value?.count ?? 0) }
@@ -488,6 +553,65 @@ struct EncodedRows {
         let valueStart = bytes.count
         if let value { bytes.appendUTF8(value) }
         appendRow(keyStart: keyStart, valueStart: valueStart, deleting: value == nil)
+    }
+
+    /// Adds a row when its key follows the last row's in LMDB's key order (or there is none), so
+    /// that the rows stay sorted and ``value(forKey:)`` finds them.
+    ///
+    /// - Returns: Whether the row was added.
+    mutating func appendIfRising(key: [UInt8], value: [UInt8]?) -> Bool {
+        if let last = rows.last {
+            let rising = bytes.withUnsafeBytes { raw in
+                key.withUnsafeBytes { key in
+                    let lastKey = UnsafeRawBufferPointer(rebasing: raw[last.keyStart..<last.keyStart + last.keyCount])
+                    return RowKey.order(lastKey, key) < 0
+                }
+            }
+            guard rising else { return false }
+        }
+        append(key: key, value: value)
+        return true
+    }
+
+    /// The index of the first row whose key is at or after `key`, for rows in key order.
+    private func firstIndex(atLeast key: [UInt8]) -> Int {
+        bytes.withUnsafeBytes { raw in
+            key.withUnsafeBytes { key in
+                var low = 0
+                var high = rows.count
+                while low < high {
+                    let middle = (low + high) / 2
+                    let row = rows[middle]
+                    let rowKey = UnsafeRawBufferPointer(rebasing: raw[row.keyStart..<row.keyStart + row.keyCount])
+                    if RowKey.order(rowKey, key) < 0 { low = middle + 1 } else { high = middle }
+                }
+                return low
+            }
+        }
+    }
+
+    /// The value of the row with `key`, for rows in key order: `.some(nil)` for a deleted row,
+    /// `nil` when no row has the key.
+    func value(forKey key: [UInt8]) -> [UInt8]?? {
+        let index = firstIndex(atLeast: key)
+        guard index < rows.count else { return nil }
+        let row = rows[index]
+        guard row.keyCount == key.count, bytes[row.keyStart..<row.keyStart + row.keyCount].elementsEqual(key) else {
+            return nil
+        }
+        return .some(row.valueCount < 0 ? nil : Array(bytes[row.valueStart..<row.valueStart + row.valueCount]))
+    }
+
+    /// The first row at or after `key` that is not deleted, for rows in key order.
+    func first(atLeast key: [UInt8]) -> (key: [UInt8], value: [UInt8])? {
+        var index = firstIndex(atLeast: key)
+        while index < rows.count, rows[index].valueCount < 0 { index += 1 }
+        guard index < rows.count else { return nil }
+        let row = rows[index]
+        return (
+            Array(bytes[row.keyStart..<row.keyStart + row.keyCount]),
+            Array(bytes[row.valueStart..<row.valueStart + row.valueCount])
+        )
     }
 
     private mutating func appendValue(_ value: [UInt8]?, keyStart: Int) {
