@@ -292,17 +292,11 @@ extension Cursor {
     ///   a cursor of a read-only transaction.
     @available(*, noasync)
     public func put(_ value: [UInt8], forKey key: [UInt8], mode: PutMode = .upsert) throws {
-        precondition(state.isLive, "Cursor on table '\(table.name)' used after its transaction ended")
-        let flags = mode.flags.rawValue
-        let rc = unsafe withLMDBValue(key) { key in
-            unsafe withLMDBValue(value) { value in
-                unsafe mdb_cursor_put(handle, &key, &value, flags)
+        try unsafe key.withUnsafeBytes { key in
+            try unsafe value.withUnsafeBytes { value in
+                try unsafe put(bytes: value, forKey: key, mode: mode)
             }
         }
-        if rc == LMDBError.mapFull {
-            state.sawMapFull = true
-        }
-        try check(rc, "mdb_cursor_put")
     }
 }
 
