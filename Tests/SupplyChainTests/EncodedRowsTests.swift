@@ -46,43 +46,59 @@ struct EncodedRowsTests {
         #expect(key == [0, 0, 0, 0, 0, 0, 0, 3] + [0, 0, 0, 0, 0, 0, 1, 2] + [0, 0, 0, 0, 0, 0, 0, 7])
     }
 
-    @Test("rows put in rising key order read back and write in order; one out of order keeps every row")
+    @Test("rows put in rising key order read back and are written in order; one out of order keeps every row")
     func ascendingRows() throws {
         // The store reads nothing of storage; its reads take a transaction all the same.
         let directory = TemporaryDirectory()
         let environment = try Environment(path: directory.path + "/env", options: Environment.Options(tables: []))
         var store = StateStore(tables: [:], complete: true)
         func key(_ number: UInt64) -> [UInt8] { IndexKey.sequence(number) }
+        func text(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
         func read(_ table: IndexTable, _ number: UInt64) throws -> String? {
             try environment.read { txn in text(try store.raw(table, key(number), txn)) }
         }
-        func text(_ bytes: [UInt8]?) -> String? { bytes.map { String(decoding: $0, as: UTF8.self) } }
-        func written(_ table: IndexTable) -> [UInt64: String] {
-            var rows: [UInt64: String] = [:]
-            for (key, value) in store.rows(table) {
-                rows[IndexKey.sequence(in: key) ?? .max] = String(decoding: value, as: UTF8.self)
+        func seek(_ table: IndexTable, _ number: UInt64) throws -> String? {
+            try environment.read { txn in text(try store.seek(table, atLeast: key(number), txn)?.value) }
+        }
+        /// The rows as the write would put them, in order; `nil` for a deletion.
+        func written(_ table: IndexTable) -> [String] {
+            var rows: [String] = []
+            store.encodedRows(table).forEachRow { key, value in
+                let number = IndexKey.sequence(in: Array(key)).map(String.init) ?? "?"
+                rows.append(number + "=" + (value.map { String(decoding: $0, as: UTF8.self) } ?? "deleted"))
             }
             return rows
         }
         for table in [IndexTable.events, .processes, .lineage] {
             for number in [UInt64(3), 5, 9] {
-                store.put(table, key(number), Array("row \(number)".utf8))
+                store.put(table, key(number), Array("r\(number)".utf8))
             }
-            #expect(try read(table, 5) == "row 5")
+            #expect(try read(table, 5) == "r5")
             #expect(try read(table, 4) == nil)
-            #expect(written(table) == [3: "row 3", 5: "row 5", 9: "row 9"])
+            #expect(try seek(table, 4) == "r5")
+            #expect(written(table) == ["3=r3", "5=r5", "9=r9"])
         }
-        // An earlier row changed, a row deleted, and rows added after: the last value of each key stays.
-        store.put(.events, key(5), Array("row 5, retracted".utf8))
+        // A row put again at the end, and one deleted there, stay in order.
+        store.put(.lineage, key(12), Array("r12".utf8))
+        store.put(.lineage, key(12), Array("r12 certified".utf8))
+        store.put(.processes, key(20), Array("r20".utf8))
+        store.delete(.processes, key(20))
+        #expect(try read(.lineage, 12) == "r12 certified")
+        #expect(try read(.processes, 20) == nil)
+        #expect(written(.lineage) == ["3=r3", "5=r5", "9=r9", "12=r12 certified"])
+        #expect(written(.processes) == ["3=r3", "5=r5", "9=r9", "20=deleted"])
+        // An earlier row changed, an earlier row deleted, and rows added after: every row stays,
+        // with its last value, written in key order.
+        store.put(.events, key(5), Array("r5 retracted".utf8))
+        store.put(.events, key(10), Array("r10".utf8))
         store.delete(.processes, key(3))
-        store.put(.lineage, key(12), Array("row 12".utf8))
-        store.put(.lineage, key(9), Array("row 9, certified".utf8))
-        store.put(.events, key(10), Array("row 10".utf8))
-        #expect(try read(.events, 5) == "row 5, retracted")
+        store.put(.lineage, key(9), Array("r9 certified".utf8))
+        store.put(.lineage, key(15), Array("r15".utf8))
+        #expect(try read(.events, 5) == "r5 retracted")
         #expect(try read(.processes, 3) == nil)
-        #expect(try read(.lineage, 12) == "row 12")
-        #expect(written(.events) == [3: "row 3", 5: "row 5, retracted", 9: "row 9", 10: "row 10"])
-        #expect(written(.processes) == [5: "row 5", 9: "row 9"])
-        #expect(written(.lineage) == [3: "row 3", 5: "row 5", 9: "row 9, certified", 12: "row 12"])
+        #expect(try seek(.processes, 1) == "r5")
+        #expect(written(.events) == ["3=r3", "5=r5 retracted", "9=r9", "10=r10"])
+        #expect(written(.processes) == ["3=deleted", "5=r5", "9=r9", "20=deleted"])
+        #expect(written(.lineage) == ["3=r3", "5=r5", "9=r9 certified", "12=r12 certified", "15=r15"])
     }
 }

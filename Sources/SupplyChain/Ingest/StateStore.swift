@@ -206,7 +206,9 @@ struct StateStore: Sendable {
     ) -> Bool {
         guard pending[table]?.isEmpty ?? true else { return false }
         if rows.appendIfRising(key: key, value: value) { return true }
-        // Out of order: the table goes on in `pending`, with the rows put so far.
+        // Out of order: the table goes on in `pending`, with the rows put so far, in room for
+        // as many as the batch was expected to write.
+        pending[table, default: [:]].reserveCapacity(max(rows.count, rows.capacity))
         rows.forEachRow { key, value in
             pending[table, default: [:]][RowKey(Array(key))] = .some(value.map { Array($0) })
         }
@@ -418,7 +420,7 @@ struct StateStore: Sendable {
     }
 
     /// The overlay's rows of `table`, encoded, in key order.
-    private func encodedRows(_ table: IndexTable) -> EncodedRows {
+    func encodedRows(_ table: IndexTable) -> EncodedRows {
         var encoded = EncodedRows()
         switch table {
         case .lots:
@@ -515,6 +517,10 @@ struct EncodedRows {
     private var rows: [Row] = []
 
     var isEmpty: Bool { rows.isEmpty }
+    /// The rows there is room for without growing.
+    var capacity: Int { rows.capacity }
+    /// The number of rows.
+    var count: Int { rows.count }
 
     mutating func reserve(rows count: Int, bytes size: Int) {
         rows.reserveCapacity(count)
@@ -559,15 +565,23 @@ struct EncodedRows {
     /// that the rows stay sorted and ``value(forKey:)`` finds them.
     ///
     /// - Returns: Whether the row was added.
+    ///
+    /// A row with the last row's key replaces it (an event that certifies the lot it just made
+    /// rewrites that lot's card), so the rows stay in order.
     mutating func appendIfRising(key: [UInt8], value: [UInt8]?) -> Bool {
         if let last = rows.last {
-            let rising = bytes.withUnsafeBytes { raw in
+            let order = bytes.withUnsafeBytes { raw in
                 key.withUnsafeBytes { key in
                     let lastKey = UnsafeRawBufferPointer(rebasing: raw[last.keyStart..<last.keyStart + last.keyCount])
-                    return RowKey.order(lastKey, key) < 0
+                    return RowKey.order(lastKey, key)
                 }
             }
-            guard rising else { return false }
+            guard order <= 0 else { return false }
+            if order == 0 {
+                // The last row is the end of the buffer.
+                bytes.removeSubrange(last.keyStart...)
+                rows.removeLast()
+            }
         }
         append(key: key, value: value)
         return true
