@@ -208,7 +208,7 @@ struct StateStore: Sendable {
         if rows.appendIfRising(key: key, value: value) { return true }
         // Out of order: the table goes on in `pending`, with the rows put so far, in room for
         // as many as the batch was expected to write.
-        pending[table, default: [:]].reserveCapacity(max(rows.count, rows.capacity))
+        pending[table, default: [:]].reserveCapacity(rows.capacity)
         rows.forEachRow { key, value in
             pending[table, default: [:]][RowKey(Array(key))] = .some(value.map { Array($0) })
         }
@@ -467,8 +467,8 @@ struct StateStore: Sendable {
             guard let handle = tables[table] else { continue }
             // Rows past the table's last key are appended, so LMDB fills each page instead of
             // splitting it in half: the tables keyed by sequence number grow only at their end.
-            // One cursor writes the table's rows, in key order: each put starts from the page of
-            // the one before, rather than from the root.
+            // One cursor writes the table's rows, in key order: LMDB looks for a key on the page of
+            // the row before first, and appends past the table's end without a search.
             let cursor = try txn.cursor(handle)
             let last = try cursor.last()?.key
             var appending = last == nil
@@ -517,10 +517,8 @@ struct EncodedRows {
     private var rows: [Row] = []
 
     var isEmpty: Bool { rows.isEmpty }
-    /// The rows there is room for without growing.
+    /// The rows there is room for without growing (at least as many as there are).
     var capacity: Int { rows.capacity }
-    /// The number of rows.
-    var count: Int { rows.count }
 
     mutating func reserve(rows count: Int, bytes size: Int) {
         rows.reserveCapacity(count)
@@ -564,10 +562,10 @@ struct EncodedRows {
     /// Adds a row when its key follows the last row's in LMDB's key order (or there is none), so
     /// that the rows stay sorted and ``value(forKey:)`` finds them.
     ///
-    /// - Returns: Whether the row was added.
-    ///
     /// A row with the last row's key replaces it (an event that certifies the lot it just made
     /// rewrites that lot's card), so the rows stay in order.
+    ///
+    /// - Returns: Whether the row was added.
     mutating func appendIfRising(key: [UInt8], value: [UInt8]?) -> Bool {
         if let last = rows.last {
             let order = bytes.withUnsafeBytes { raw in
