@@ -48,8 +48,8 @@ final class EventActivity: Sendable {
 
     /// Reads and checks the activity members of an event that read cleanly.
     init(_ event: EPCISEvent) {
-        checks = Self.checks(of: event)
-        let process = Self.process(of: event)
+        let (checks, process) = Self.read(event)
+        self.checks = checks
         var writer = BinaryWriter()
         process.writeActivity(&writer)
         encoded = writer.bytes
@@ -65,8 +65,15 @@ final class EventActivity: Sendable {
         masters = made.map { Self.master(for: $0, of: event) }
     }
 
-    /// The problems of the activity members, and the certificates they claim, in order.
-    private static func checks(of event: EPCISEvent) -> [Check] {
+    /// The problems of the activity members and the certificates they claim, in order, and the
+    /// activity data they give (a process record without the rules' effects), read in one pass:
+    /// each member is looked up, converted and checked once.
+    ///
+    /// An electricity supply, fuel, transport leg or price enters the process record when the
+    /// fields it needs read, whether or not another of its fields has a problem: an event with a
+    /// problem is refused, so its record is never written.
+    private static func read(_ event: EPCISEvent) -> (checks: [Check], process: ProcessData) {
+        var process = ProcessData(eventID: event.eventID, sequenceNumber: 0, eventType: event.type.rawValue)
         let sink = ProblemSink()
         var checks: [Check] = []
         var reported = 0
@@ -78,16 +85,19 @@ final class EventActivity: Sendable {
             reported = sink.count
         }
         if let stage = event.ext("lifeCycleStage") {
-            if LifeCycleStage(rawValue: stage.stringValue ?? "") == nil {
+            process.stage = stage.stringValue.flatMap(LifeCycleStage.init(rawValue:))
+            if process.stage == nil {
                 sink.add(
                     field: event.extPointer("lifeCycleStage"),
                     "must be one of \(LifeCycleStage.allCases.map(\.rawValue).joined(separator: ", "))"
                 )
             }
         }
-        if let quality = event.ext("dataQuality"), quality.stringValue != "primary", quality.stringValue != "secondary"
-        {
-            sink.add(field: event.extPointer("dataQuality"), "must be primary or secondary")
+        if let quality = event.ext("dataQuality") {
+            process.dataQuality = quality.stringValue
+            if quality.stringValue != "primary", quality.stringValue != "secondary" {
+                sink.add(field: event.extPointer("dataQuality"), "must be primary or secondary")
+            }
         }
         if let electricity = event.ext("electricity") {
             let base = event.extPointer("electricity")
@@ -97,20 +107,29 @@ final class EventActivity: Sendable {
                     sink.add(field: reader.path, "an electricity supply is an object {quantity, uom, supply}")
                     continue
                 }
+                var kWh: ExactDecimal?
                 if let quantity = reader.decimal("quantity"), let uom = reader.string("uom") {
                     if !quantity.isPositive { reader.fail("quantity", "must be greater than zero") }
-                    if MeasureDimension.electricity.toBase(quantity, code: uom) == nil {
+                    kWh = MeasureDimension.electricity.toBase(quantity, code: uom)
+                    if kWh == nil {
                         reader.fail("uom", "electricity is in \(MeasureDimension.electricity.acceptedCodes)")
                     }
                 }
-                if let kind = reader.string("supply"), ElectricitySupply(rawValue: kind) == nil {
-                    let kinds = ElectricitySupply.allCases.map(\.rawValue)
-                    reader.fail("supply", "must be one of \(kinds.joined(separator: ", "))")
+                var kind: ElectricitySupply?
+                if let text = reader.string("supply") {
+                    kind = ElectricitySupply(rawValue: text)
+                    if kind == nil {
+                        let kinds = ElectricitySupply.allCases.map(\.rawValue)
+                        reader.fail("supply", "must be one of \(kinds.joined(separator: ", "))")
+                    }
                 }
-                if let factor = reader.decimal("kgCO2ePerKWh", required: false), factor.isNegative {
+                let factor = reader.decimal("kgCO2ePerKWh", required: false)
+                if let factor, factor.isNegative {
                     reader.fail("kgCO2ePerKWh", "must not be negative")
                 }
+                var certificates: [String] = []
                 for certificate in reader.array("certificates") ?? [] {
+                    if let id = certificate.value.stringValue { certificates.append(id) }
                     guard let id = certificate.value.stringValue, !id.isEmpty else {
                         sink.add(field: certificate.path, "a certificate id is a non-empty string")
                         continue
@@ -119,56 +138,88 @@ final class EventActivity: Sendable {
                     flush()
                     checks.append(.certificate(path: certificate.path, id: id))
                 }
+                if let kWh, let kind {
+                    process.electricity.append(
+                        ProcessData.Electricity(
+                            kWh: kWh,
+                            supply: kind,
+                            statedFactor: factor,
+                            certificates: certificates
+                        )
+                    )
+                }
             }
         }
         if let fuels = event.ext("fuels") {
             for (index, fuel) in (fuels.arrayValue ?? [fuels]).enumerated() {
                 let reader = FieldReader(fuel, path: event.extPointer("fuels") + "/\(index)", problems: sink)
-                _ = reader.string("fuel")
+                let name = reader.string("fuel")
                 if let quantity = reader.decimal("quantity"), let uom = reader.string("uom") {
                     if !quantity.isPositive { reader.fail("quantity", "must be greater than zero") }
-                    let fits = [MeasureDimension.energy, .mass, .volume].contains {
-                        $0.toBase(quantity, code: uom) != nil
+                    let units: [(MeasureDimension, String)] = [(.energy, "MJ"), (.mass, "kg"), (.volume, "L")]
+                    if let (base, unit) = units.lazy.compactMap({ dimension, unit in
+                        dimension.toBase(quantity, code: uom).map { ($0, unit) }
+                    }).first {
+                        if let name { process.fuels.append(ProcessData.Fuel(name: name, quantity: base, unit: unit)) }
+                    } else {
+                        reader.fail("uom", "a fuel is an energy, mass or volume unit (3B, KGM, LTR, MTQ, …)")
                     }
-                    if !fits { reader.fail("uom", "a fuel is an energy, mass or volume unit (3B, KGM, LTR, MTQ, …)") }
                 }
             }
         }
         if let emissions = event.ext("directEmissions") {
             let reader = FieldReader(emissions, path: event.extPointer("directEmissions"), problems: sink)
-            if let kg = reader.decimal("kgCO2e"), kg.isNegative { reader.fail("kgCO2e", "must not be negative") }
+            process.directKgCO2e = reader.decimal("kgCO2e")
+            if let kg = process.directKgCO2e, kg.isNegative { reader.fail("kgCO2e", "must not be negative") }
         }
         if let legs = event.ext("transport") {
             for (index, leg) in (legs.arrayValue ?? [legs]).enumerated() {
                 let reader = FieldReader(leg, path: event.extPointer("transport") + "/\(index)", problems: sink)
-                let modes = TransportMode.allCases.map(\.rawValue)
-                if let mode = reader.string("mode"), !modes.contains(mode) {
-                    reader.fail("mode", "must be one of \(modes.joined(separator: ", "))")
+                var mode: TransportMode?
+                if let text = reader.string("mode") {
+                    mode = TransportMode(rawValue: text)
+                    if mode == nil {
+                        let modes = TransportMode.allCases.map(\.rawValue)
+                        reader.fail("mode", "must be one of \(modes.joined(separator: ", "))")
+                    }
                 }
+                var km: ExactDecimal?
                 if let distance = reader.decimal("distance"), let uom = reader.string("distanceUom") {
                     if !distance.isPositive { reader.fail("distance", "must be greater than zero") }
-                    if MeasureDimension.distance.toBase(distance, code: uom) == nil {
+                    km = MeasureDimension.distance.toBase(distance, code: uom)
+                    if km == nil {
                         reader.fail("distanceUom", "must be one of \(MeasureDimension.distance.acceptedCodes)")
                     }
                 }
+                var kg: ExactDecimal?
                 if let mass = reader.decimal("mass"), let uom = reader.string("massUom") {
                     if !mass.isPositive { reader.fail("mass", "must be greater than zero") }
-                    if MeasureDimension.mass.toBase(mass, code: uom) == nil {
+                    kg = MeasureDimension.mass.toBase(mass, code: uom)
+                    if kg == nil {
                         reader.fail("massUom", "must be one of \(MeasureDimension.mass.acceptedCodes)")
                     }
+                }
+                if let mode, let km, let tonnes = kg?.divided(by: ExactDecimal(1000), fractionDigits: 12) {
+                    process.transport.append(ProcessData.TransportLeg(mode: mode, km: km, tonnes: tonnes))
                 }
             }
         }
         if let prices = event.ext("coProductPrices") {
             for (index, price) in (prices.arrayValue ?? [prices]).enumerated() {
                 let reader = FieldReader(price, path: event.extPointer("coProductPrices") + "/\(index)", problems: sink)
-                if let lot = reader.string("epcClass"), !event.outputs.contains(where: { $0.lot == lot }) {
+                let lot = reader.string("epcClass")
+                if let lot, !event.outputs.contains(where: { $0.lot == lot }) {
                     reader.fail("epcClass", "\(lot) is not an output of this event")
                 }
-                if let value = reader.decimal("pricePerKg"), !value.isPositive {
+                let value = reader.decimal("pricePerKg")
+                if let value, !value.isPositive {
                     reader.fail("pricePerKg", "must be greater than zero")
                 }
-                _ = reader.string("currency")
+                let currency = reader.string("currency")
+                if let lot, let value {
+                    process.prices[lot] = value
+                    process.currency = process.currency ?? currency
+                }
             }
         }
         if let declared = event.ext("yield") {
@@ -185,64 +236,7 @@ final class EventActivity: Sendable {
             }
         }
         flush()
-        return checks
-    }
-
-    /// The activity data of the members, in a process record without the rules' effects.
-    private static func process(of event: EPCISEvent) -> ProcessData {
-        var process = ProcessData(eventID: event.eventID, sequenceNumber: 0, eventType: event.type.rawValue)
-        process.stage = event.ext("lifeCycleStage")?.stringValue.flatMap(LifeCycleStage.init(rawValue:))
-        process.dataQuality = event.ext("dataQuality")?.stringValue
-        let sink = ProblemSink()
-        func list(_ value: JSONValue?) -> [FieldReader] {
-            guard let value else { return [] }
-            return (value.arrayValue ?? [value]).map { FieldReader($0, problems: sink) }
-        }
-        for supply in list(event.ext("electricity")) {
-            guard let quantity = supply.decimal("quantity"), let uom = supply.string("uom"),
-                let kWh = MeasureDimension.electricity.toBase(quantity, code: uom),
-                let kind = supply.string("supply").flatMap(ElectricitySupply.init(rawValue:))
-            else { continue }
-            let certificates = supply["certificates"]?.arrayValue?.compactMap(\.stringValue) ?? []
-            process.electricity.append(
-                ProcessData.Electricity(
-                    kWh: kWh,
-                    supply: kind,
-                    statedFactor: supply.decimal("kgCO2ePerKWh", required: false),
-                    certificates: certificates
-                )
-            )
-        }
-        for fuel in list(event.ext("fuels")) {
-            guard let name = fuel.string("fuel"), let quantity = fuel.decimal("quantity"), let uom = fuel.string("uom")
-            else { continue }
-            let units: [(MeasureDimension, String)] = [(.energy, "MJ"), (.mass, "kg"), (.volume, "L")]
-            for (dimension, unit) in units {
-                if let base = dimension.toBase(quantity, code: uom) {
-                    process.fuels.append(ProcessData.Fuel(name: name, quantity: base, unit: unit))
-                    break
-                }
-            }
-        }
-        if let emissions = event.ext("directEmissions") {
-            process.directKgCO2e = FieldReader(emissions, problems: sink).decimal("kgCO2e")
-        }
-        for leg in list(event.ext("transport")) {
-            guard let mode = leg.string("mode").flatMap(TransportMode.init(rawValue:)),
-                let distance = leg.decimal("distance"), let distanceUom = leg.string("distanceUom"),
-                let km = MeasureDimension.distance.toBase(distance, code: distanceUom),
-                let mass = leg.decimal("mass"), let massUom = leg.string("massUom"),
-                let kg = MeasureDimension.mass.toBase(mass, code: massUom),
-                let tonnes = kg.divided(by: ExactDecimal(1000), fractionDigits: 12)
-            else { continue }
-            process.transport.append(ProcessData.TransportLeg(mode: mode, km: km, tonnes: tonnes))
-        }
-        for price in list(event.ext("coProductPrices")) {
-            guard let lot = price.string("epcClass"), let value = price.decimal("pricePerKg") else { continue }
-            process.prices[lot] = value
-            process.currency = process.currency ?? price.string("currency")
-        }
-        return process
+        return (checks, process)
     }
 
     /// The UTF-8 of the suffix that marks a country-of-origin member of master data.
