@@ -33,20 +33,20 @@ package struct CanonicalObjectWriter: ~Copyable {
     }
 
     /// Writes a member whose value is a string.
-    package mutating func member(_ key: String, string: String) {
+    package mutating func member(_ key: StaticString, string: String) {
         writeKey(key)
         JSONValue.writeCanonical(string: string, into: &output)
     }
 
     /// Writes a member whose value is a number, as ``JSONValue/number(_:)`` writes it.
-    package mutating func member(_ key: String, number: Double) {
+    package mutating func member(_ key: StaticString, number: Double) {
         member(key, .number(number))
     }
 
     /// Writes a member whose value is the number `integer`: the same bytes as
     /// ``member(_:number:)`` with `Double(integer)`, without formatting a double when the integer
     /// is exact in one (below 2^53, where ECMAScript prints the plain digits).
-    package mutating func member(_ key: String, integer: UInt64) {
+    package mutating func member(_ key: StaticString, integer: UInt64) {
         guard integer < 1 << 53 else {
             member(key, number: Double(integer))
             return
@@ -56,7 +56,7 @@ package struct CanonicalObjectWriter: ~Copyable {
     }
 
     /// Writes a member whose value is an array of strings.
-    package mutating func member(_ key: String, strings: [String]) {
+    package mutating func member(_ key: StaticString, strings: [String]) {
         writeKey(key)
         output.append(UInt8(ascii: "["))
         for (index, string) in strings.enumerated() {
@@ -67,7 +67,7 @@ package struct CanonicalObjectWriter: ~Copyable {
     }
 
     /// Writes a member with any value.
-    package mutating func member(_ key: String, _ value: JSONValue) {
+    package mutating func member(_ key: StaticString, _ value: JSONValue) {
         writeKey(key)
         _ = value.writeCanonical(into: &output, rejectingReservedKeys: false)
     }
@@ -76,7 +76,7 @@ package struct CanonicalObjectWriter: ~Copyable {
 
     /// Opens a member whose value is an object; its members follow, in canonical order, until
     /// ``closeObject()``.
-    package mutating func openObject(_ key: String) {
+    package mutating func openObject(_ key: StaticString) {
         writeKey(key)
         open(UInt8(ascii: "{"))
     }
@@ -93,7 +93,7 @@ package struct CanonicalObjectWriter: ~Copyable {
     }
 
     /// Opens a member whose value is an array; its elements follow until ``closeArray()``.
-    package mutating func openArray(_ key: String) {
+    package mutating func openArray(_ key: StaticString) {
         writeKey(key)
         open(UInt8(ascii: "["))
     }
@@ -142,15 +142,24 @@ package struct CanonicalObjectWriter: ~Copyable {
         started |= bit
     }
 
-    private mutating func writeKey(_ key: String) {
+    /// Writes `"key":`, copying the key's bytes: a record's keys are ASCII literals that need no
+    /// escaping (debug builds check it), so they are not scanned as a string value is.
+    private mutating func writeKey(_ key: StaticString) {
         #if DEBUG
+        let text = key.description
+        assert(
+            key.withUTF8Buffer { $0.allSatisfy { $0 >= 0x20 && $0 < 0x80 && $0 != 0x22 && $0 != 0x5c } },
+            "key \(text) is not printable ASCII without quotes or backslashes"
+        )
         let last = lastKeys[lastKeys.count - 1]
-        assert(last.map { JSONValue.keyPrecedes($0, key) } ?? true, "members out of canonical order at \(key)")
-        lastKeys[lastKeys.count - 1] = key
+        assert(last.map { JSONValue.keyPrecedes($0, text) } ?? true, "members out of canonical order at \(text)")
+        lastKeys[lastKeys.count - 1] = text
         #endif
         separate()
-        JSONValue.writeCanonical(string: key, into: &output)
-        output.append(UInt8(ascii: ":"))
+        output.reserve(key.utf8CodeUnitCount + 3)
+        output.append(UInt8(ascii: "\""))
+        key.withUTF8Buffer { output.append($0) }
+        output.append(#"":"#)
     }
 
     /// The decimal digits of an integer.

@@ -66,7 +66,7 @@ struct EventEffects {
 
     /// Writes an `aggregated` or `disaggregated` member: `{"children":[…],"parent":…}`.
     private static func write(
-        _ name: String,
+        _ name: StaticString,
         _ assembly: (parent: String, children: [String]),
         into writer: inout CanonicalObjectWriter
     ) {
