@@ -243,6 +243,28 @@ import Testing
         #expect(JSONValue.string("").canonicalString == #""""#)
     }
 
+    @Test func stringsAreEscapedWhereverTheirSpecialBytesFall() {
+        // The writer tests a string eight bytes at a time (the last word overlapping the one
+        // before, a short string padded to a word): a quote, backslash or control character at
+        // every offset of strings of every length up to three words must still be escaped.
+        let specials: [(text: String, escaped: String)] = [
+            ("\"", #"\""#), ("\\", #"\\"#), ("\n", #"\n"#), ("\u{1}", #"\u0001"#), ("\u{1F}", #"\u001f"#),
+            ("\u{E9}", "\u{E9}"), (" ", " "),
+        ]
+        for length in 1...24 {
+            for offset in 0..<length {
+                for special in specials {
+                    let head = String(repeating: "a", count: offset)
+                    let tail = String(repeating: "z", count: length - offset - 1)
+                    let text = head + special.text + tail
+                    #expect(JSONValue.string(text).canonicalString == "\"" + head + special.escaped + tail + "\"")
+                    let key = "{\"" + head + special.escaped + tail + "\":null}"
+                    #expect(JSONValue.object([text: .null]).canonicalString == key)
+                }
+            }
+        }
+    }
+
     @Test func unnormalizedStringsKeepTheirCodePoints() throws {
         let value = try JSONValue(parsing: #""A\u030a""#)
         #expect(value.canonicalBytes == [0x22, 0x41, 0xCC, 0x8A, 0x22])

@@ -376,9 +376,44 @@ extension JSONValue {
     ///   - string: The string.
     ///   - buffer: The buffer to append UTF-8 bytes to.
     static func writeCanonical(string: String, into buffer: inout CanonicalOutput) {
-        buffer.append(UInt8(ascii: "\""))
-        string.withUTF8Bytes { writeEscaped($0, into: &buffer) }
-        buffer.append(UInt8(ascii: "\""))
+        string.withUTF8Bytes { utf8 in
+            // Most strings need no escape: one reserve and one copy between the quotes.
+            buffer.reserve(utf8.count + 2)
+            buffer.append(UInt8(ascii: "\""))
+            if needsNoEscape(utf8) {
+                buffer.append(utf8)
+            } else {
+                writeEscaped(utf8, into: &buffer)
+            }
+            buffer.append(UInt8(ascii: "\""))
+        }
+    }
+
+    /// Whether no byte of a string's UTF-8 is one that JCS escapes, eight bytes at a time: the
+    /// last word overlaps the one before rather than leave a tail to test byte by byte, and a
+    /// string shorter than a word is tested as one word padded with spaces.
+    private static func needsNoEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard let base = utf8.baseAddress else { return true }
+        @inline(__always)
+        func stops(_ word: UInt64) -> UInt64 {
+            WordScan.matches(UInt8(ascii: "\""), in: word) | WordScan.matches(UInt8(ascii: "\\"), in: word)
+                | WordScan.controls(in: word)
+        }
+        let count = utf8.count
+        guard count >= 8 else {
+            var word: UInt64 = 0x2020_2020_2020_2020
+            for position in 0..<count {
+                let shift = UInt64(8 * position)
+                word = word & ~(0xFF << shift) | UInt64(base[position]) << shift
+            }
+            return stops(word) == 0
+        }
+        var index = 0
+        while index + 8 <= count {
+            if stops(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) != 0 { return false }
+            index += 8
+        }
+        return index == count || stops(UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self)) == 0
     }
 
     /// Appends UTF-8 string content, copying runs that need no escape in one step.
