@@ -18,14 +18,61 @@ public import LedgerCore
 /// members whose name starts with `@` (`@vocab`, `@version`, …) are JSON-LD keywords, not prefixes.
 /// Later declarations win.
 public struct EPCISNamespaces: Sendable, Hashable {
-    /// Each declared prefix, with its IRI; the source of equality.
-    private var mappings: [String: String]
-    /// The same mappings as UTF-8 bytes, for lookups that do not allocate.
-    private var table: [Prefix]
-    /// The length of the longest prefix, which bounds the search for a colon.
-    private var longestPrefix: Int
-    /// One bit for each ASCII byte that starts a prefix, to turn most values away at once.
-    private var firstBytes: UInt128
+    /// The prefixes and their lookup tables, built once and shared by every copy: an event's hash
+    /// ID and extension members look prefixes up a few dozen times, and each copy of a value of
+    /// several collections would retain each of them.
+    private let storage: Storage
+
+    /// The declared prefixes and the tables that look them up.
+    private final class Storage: Sendable {
+        /// Each declared prefix, with its IRI; the source of equality.
+        let mappings: [String: String]
+        /// The same mappings as UTF-8 bytes, for lookups that do not allocate.
+        let table: [Prefix]
+        /// The length of the longest prefix, which bounds the search for a colon.
+        let longestPrefix: Int
+        /// One bit for each ASCII byte that starts a prefix, to turn most values away at once.
+        let firstBytes: UInt128
+
+        init(mappings: [String: String]) {
+            self.mappings = mappings
+            self.table = mappings.map { Prefix(name: $0.key, iri: $0.value) }
+            self.longestPrefix = table.map(\.name.count).max() ?? 0
+            // Bit 127 (DEL, never a prefix's first byte) stands for any non-ASCII first byte.
+            self.firstBytes = table.reduce(0) { bits, prefix in
+                guard let first = prefix.name.first else { return bits }
+                return bits | (1 << UInt128(min(first, 127)))
+            }
+        }
+
+        /// The table entry of the declared prefix that `bytes` start with, followed by a colon,
+        /// and the colon's offset; only the bytes before the colon count, as in the reference.
+        func prefixIndex(in bytes: UnsafeBufferPointer<UInt8>) -> (entry: Int, colon: Int)? {
+            guard let first = bytes.first else { return nil }
+            if first < 128 {
+                guard firstBytes & (1 << UInt128(first)) != 0 else { return nil }
+            } else if firstBytes & (1 << 127) == 0 {
+                return nil
+            }
+            var packed: UInt64 = 0
+            var length = 0
+            var colon: Int?
+            for byte in bytes {
+                if byte == UInt8(ascii: ":") {
+                    colon = length
+                    break
+                }
+                if length == longestPrefix { return nil }
+                if length < 8 { packed |= UInt64(byte) << (8 * length) }
+                length += 1
+            }
+            guard let colon else { return nil }
+            for (entry, prefix) in table.enumerated() where prefix.packed == packed && prefix.name.count == length {
+                if length <= 8 || bytes.prefix(length).elementsEqual(prefix.name) { return (entry, colon) }
+            }
+            return nil
+        }
+    }
 
     /// One declared prefix.
     private struct Prefix: Sendable {
@@ -63,14 +110,7 @@ public struct EPCISNamespaces: Sendable, Hashable {
     ])
 
     private init(mappings: [String: String]) {
-        self.mappings = mappings
-        self.table = mappings.map { Prefix(name: $0.key, iri: $0.value) }
-        self.longestPrefix = table.map(\.name.count).max() ?? 0
-        // Bit 127 (DEL, never a prefix's first byte) stands for any non-ASCII first byte.
-        self.firstBytes = table.reduce(0) { bits, prefix in
-            guard let first = prefix.name.first else { return bits }
-            return bits | (1 << UInt128(min(first, 127)))
-        }
+        storage = Storage(mappings: mappings)
     }
 
     /// Creates the namespaces of a document from its `@context`.
@@ -86,7 +126,7 @@ public struct EPCISNamespaces: Sendable, Hashable {
     /// - Parameter context: A `@context` value: an array, an object or a string; `nil` adds nothing.
     /// - Returns: The combined namespaces; a prefix declared again takes its new IRI.
     public func adding(context: JSONValue?) -> EPCISNamespaces {
-        var added = mappings
+        var added = storage.mappings
         var changed = false
         func declare(_ object: [String: JSONValue]) {
             for (prefix, value) in object where !prefix.hasPrefix("@") {
@@ -136,38 +176,11 @@ public struct EPCISNamespaces: Sendable, Hashable {
 
     /// The IRI of the prefix of `text` and the text after the colon, when the prefix is declared.
     private func lookUp(_ text: String) -> (iri: String, rest: Substring)? {
-        let found = text.withUTF8Bytes { prefixIndex(in: $0) }
+        let storage = storage
+        let found = text.withUTF8Bytes { storage.prefixIndex(in: $0) }
         guard let (entry, colon) = found else { return nil }
         let utf8 = text.utf8
-        return (table[entry].iri, text[utf8.index(utf8.startIndex, offsetBy: colon + 1)...])
-    }
-
-    /// The table entry of the declared prefix that `bytes` start with, followed by a colon, and the
-    /// colon's offset; only the bytes before the colon count, as in the reference.
-    private func prefixIndex(in bytes: some RandomAccessCollection<UInt8>) -> (entry: Int, colon: Int)? {
-        guard let first = bytes.first else { return nil }
-        if first < 128 {
-            guard firstBytes & (1 << UInt128(first)) != 0 else { return nil }
-        } else if firstBytes & (1 << 127) == 0 {
-            return nil
-        }
-        var packed: UInt64 = 0
-        var length = 0
-        var colon: Int?
-        for byte in bytes {
-            if byte == UInt8(ascii: ":") {
-                colon = length
-                break
-            }
-            if length == longestPrefix { return nil }
-            if length < 8 { packed |= UInt64(byte) << (8 * length) }
-            length += 1
-        }
-        guard let colon else { return nil }
-        for (entry, prefix) in table.enumerated() where prefix.packed == packed && prefix.name.count == length {
-            if length <= 8 || bytes.prefix(length).elementsEqual(prefix.name) { return (entry, colon) }
-        }
-        return nil
+        return (storage.table[entry].iri, text[utf8.index(utf8.startIndex, offsetBy: colon + 1)...])
     }
 }
 
@@ -179,13 +192,13 @@ extension EPCISNamespaces {
     ///   - rhs: The other.
     /// - Returns: Whether both declare the same prefixes with the same IRIs.
     public static func == (lhs: EPCISNamespaces, rhs: EPCISNamespaces) -> Bool {
-        lhs.mappings == rhs.mappings
+        lhs.storage === rhs.storage || lhs.storage.mappings == rhs.storage.mappings
     }
 
     /// Hashes the prefix mappings.
     ///
     /// - Parameter hasher: The hasher to feed.
     public func hash(into hasher: inout Hasher) {
-        hasher.combine(mappings)
+        hasher.combine(storage.mappings)
     }
 }
