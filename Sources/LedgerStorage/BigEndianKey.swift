@@ -17,7 +17,7 @@ public enum BigEndianKey {
     /// - Parameter value: The index.
     /// - Returns: Eight bytes, most significant first.
     public static func encode(_ value: UInt64) -> [UInt8] {
-        (0..<byteCount).map { UInt8(truncatingIfNeeded: value >> UInt64(56 - 8 * $0)) }
+        unsafe withUnsafeBytes(of: value.bigEndian) { unsafe Array($0) }
     }
 
     /// Decodes eight big-endian bytes.

@@ -68,12 +68,17 @@ struct CanonicalOutput: ~Copyable {
     }
 
     /// Appends bytes as lower-case hexadecimal digits, two per byte.
-    mutating func appendHex(_ bytes: some Sequence<UInt8>) {
+    mutating func appendHex(_ bytes: some Collection<UInt8>) {
         let digits: StaticString = "0123456789abcdef"
+        // Room for every digit first, then plain stores.
+        reserve(2 * bytes.count)
+        var position = base + count
         for byte in bytes {
-            append(digits.utf8Start[Int(byte >> 4)])
-            append(digits.utf8Start[Int(byte & 0x0f)])
+            position[0] = digits.utf8Start[Int(byte >> 4)]
+            position[1] = digits.utf8Start[Int(byte & 0x0f)]
+            position += 2
         }
+        count += 2 * bytes.count
     }
 
     /// Forgets the bytes written, keeping the storage for what is written next.

@@ -242,6 +242,14 @@ final class EventActivity: Sendable {
     /// The UTF-8 of the suffix that marks a country-of-origin member of master data.
     private static let countrySuffix = Array("countryOfOrigin".utf8)
 
+    /// Whether a key's UTF-8 ends in ``countrySuffix``, compared in place.
+    private static func endsInCountrySuffix(_ key: String) -> Bool {
+        key.withUTF8Bytes { bytes in
+            bytes.count >= countrySuffix.count
+                && bytes[(bytes.count - countrySuffix.count)...].elementsEqual(countrySuffix)
+        }
+    }
+
     /// Master data for a lot made by `event`: the `ilmd` of the event, or its `ct:lots` element for
     /// that lot when an event makes several materials.
     static func master(for quantity: LotQuantity, of event: EPCISEvent) -> LotMaster {
@@ -302,7 +310,7 @@ final class EventActivity: Sendable {
         // Bytes first: a key whose UTF-8 does not end in the ASCII suffix cannot end in it as
         // characters, and most keys do not.
         for (key, value) in members ?? [:]
-        where key.utf8.reversed().starts(with: countrySuffix.reversed()) && key.hasSuffix("countryOfOrigin") {
+        where Self.endsInCountrySuffix(key) && key.hasSuffix("countryOfOrigin") {
             guard let code = value.stringValue, Country.isValid(code) else {
                 sink.add(field: base + "/" + key, "an ISO 3166-1 alpha-2 code such as AU, CL, CN")
                 continue

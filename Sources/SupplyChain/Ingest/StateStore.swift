@@ -850,7 +850,9 @@ enum IndexKey {
 
     /// BE64(`lot`) ‖ `actor`: the key of `sc.holdings`.
     static func holding(_ lot: UInt64, _ actor: String) -> [UInt8] {
-        var key = BigEndianKey.encode(lot)
+        var key: [UInt8] = []
+        key.reserveCapacity(BigEndianKey.byteCount + actor.utf8.count)
+        withUnsafeBytes(of: lot.bigEndian) { key.append(contentsOf: $0) }
         key.appendUTF8(actor)
         return key
     }
