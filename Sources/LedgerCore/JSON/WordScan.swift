@@ -1,9 +1,10 @@
 /// Eight-bytes-at-a-time tests for the JSON scanners: where a string's plain run may end.
 ///
 /// Each test gives a word whose bytes' high bits mark matches, by the classic "has zero byte" and
-/// "has less than" bit tricks: exact for whether any byte of the word matched, not for which one,
-/// so a scanner finds the word here (tests combined with `|`, one branch per word) and the byte in
-/// its own byte loop.
+/// "has less than" bit tricks. A borrow can mark a byte above a match that does not match itself,
+/// but never one below: the lowest marked byte of a word (read little-endian) is its first match,
+/// whichever tests are combined with `|`. So a scanner lands on the byte itself, one branch per
+/// word, and its byte loop decides there.
 enum WordScan {
     private static let ones: UInt64 = 0x0101_0101_0101_0101
     private static let highBits: UInt64 = 0x8080_8080_8080_8080
@@ -27,8 +28,8 @@ enum WordScan {
         word & highBits
     }
 
-    /// The offset, from `start` on in steps of eight, of the first word whose `stops` is nonzero,
-    /// or of the last bytes that do not fill a word.
+    /// The offset of the first byte from `start` on that `stops` marks, found eight bytes at a
+    /// time, or of the last bytes that do not fill a word (which the caller tests one by one).
     @inline(__always)
     static func firstStop(
         in bytes: UnsafeBufferPointer<UInt8>,
@@ -38,7 +39,8 @@ enum WordScan {
         guard let base = bytes.baseAddress else { return start }
         var index = start
         while index + 8 <= bytes.count {
-            if stops(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) != 0 { return index }
+            let marked = stops(UInt64(littleEndian: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)))
+            if marked != 0 { return index + marked.trailingZeroBitCount / 8 }
             index += 8
         }
         return index
