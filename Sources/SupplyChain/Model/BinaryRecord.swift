@@ -12,7 +12,8 @@ struct BinaryWriter {
     private(set) var bytes: [UInt8] = []
 
     init(version: UInt8) {
-        bytes.reserveCapacity(256)
+        // Room for a whole row: a lot card or a process row is 350–400 bytes.
+        bytes.reserveCapacity(512)
         bytes.append(version)
     }
 
