@@ -58,10 +58,20 @@ struct ExtensionMembers: Sendable {
 
     /// The member with this local name, or `nil`.
     subscript(localName: String) -> (key: String, value: JSONValue)? {
-        for index in members.indices.reversed() where members[index].localName == localName {
-            return (members[index].key, members[index].value)
-        }
-        return nil
+        guard let index = position(of: localName) else { return nil }
+        return (members[index].key, members[index].value)
+    }
+
+    /// The value of the member with this local name, or `nil`: what most reads need, without a
+    /// copy of the key as spelled.
+    func value(_ localName: String) -> JSONValue? {
+        guard let index = position(of: localName) else { return nil }
+        return members[index].value
+    }
+
+    /// Where the member with this local name is, the last one added for a repeated name.
+    private func position(of localName: String) -> Int? {
+        members.lastIndex { $0.localName == localName }
     }
 
     /// Whether two members have the same local name.
@@ -158,7 +168,7 @@ final class EPCISEvent: @unchecked Sendable {
     /// An extension member of the event (`ct:electricity`), whatever prefix the document bound to
     /// CellTrace's namespace.
     func ext(_ localName: String) -> JSONValue? {
-        extensions[localName]?.value
+        extensions.value(localName)
     }
 
     /// The members of `object` in CellTrace's namespace, by local name (read once per object).

@@ -264,7 +264,7 @@ final class EventActivity: Sendable {
         var source = ilmd
         var base = "/ilmd"
         var extensions = event.ilmdExtensions
-        if let perLot = extensions["lots"]?.value.arrayValue,
+        if let perLot = extensions.value("lots")?.arrayValue,
             let index = perLot.firstIndex(where: { $0["epcClass"]?.stringValue == quantity.lot })
         {
             source = perLot[index]
@@ -273,7 +273,7 @@ final class EventActivity: Sendable {
         }
         let members = source.objectValue
         func field(_ name: String) -> JSONValue? {
-            members?[name] ?? extensions[name]?.value
+            members?[name] ?? extensions.value(name)
         }
         let material = field("material")?.stringValue
         let validMaterial = material.map { name in
