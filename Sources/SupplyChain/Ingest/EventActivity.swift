@@ -115,14 +115,7 @@ final class EventActivity: Sendable {
                         reader.fail("uom", "electricity is in \(MeasureDimension.electricity.acceptedCodes)")
                     }
                 }
-                var kind: ElectricitySupply?
-                if let text = reader.string("supply") {
-                    kind = ElectricitySupply(rawValue: text)
-                    if kind == nil {
-                        let kinds = ElectricitySupply.allCases.map(\.rawValue)
-                        reader.fail("supply", "must be one of \(kinds.joined(separator: ", "))")
-                    }
-                }
+                let kind = reader.choice("supply", of: ElectricitySupply.self)
                 let factor = reader.decimal("kgCO2ePerKWh", required: false)
                 if let factor, factor.isNegative {
                     reader.fail("kgCO2ePerKWh", "must not be negative")
@@ -175,14 +168,7 @@ final class EventActivity: Sendable {
         if let legs = event.ext("transport") {
             for (index, leg) in (legs.arrayValue ?? [legs]).enumerated() {
                 let reader = FieldReader(leg, path: event.extPointer("transport") + "/\(index)", problems: sink)
-                var mode: TransportMode?
-                if let text = reader.string("mode") {
-                    mode = TransportMode(rawValue: text)
-                    if mode == nil {
-                        let modes = TransportMode.allCases.map(\.rawValue)
-                        reader.fail("mode", "must be one of \(modes.joined(separator: ", "))")
-                    }
-                }
+                let mode = reader.choice("mode", of: TransportMode.self)
                 var km: ExactDecimal?
                 if let distance = reader.decimal("distance"), let uom = reader.string("distanceUom") {
                     if !distance.isPositive { reader.fail("distance", "must be greater than zero") }

@@ -114,6 +114,17 @@ struct FieldReader {
         return text
     }
 
+    /// A required string that must be one of an enumeration's raw values; the problem lists them.
+    func choice<Choice: RawRepresentable & CaseIterable>(_ key: String, of _: Choice.Type) -> Choice?
+    where Choice.RawValue == String {
+        guard let text = string(key) else { return nil }
+        guard let choice = Choice(rawValue: text) else {
+            fail(key, "must be one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+            return nil
+        }
+        return choice
+    }
+
     /// A decimal given as a JSON number or a decimal string.
     func decimal(_ key: String, required: Bool = true) -> ExactDecimal? {
         decimal(key, member: value[key], required: required)
