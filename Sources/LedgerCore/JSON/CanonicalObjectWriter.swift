@@ -157,9 +157,10 @@ package struct CanonicalObjectWriter: ~Copyable {
         #endif
         separate()
         output.reserve(key.utf8CodeUnitCount + 3)
-        output.append(UInt8(ascii: "\""))
-        key.withUTF8Buffer { output.append($0) }
-        output.append(#"":"#)
+        output.appendReserved(UInt8(ascii: "\""))
+        key.withUTF8Buffer { output.appendReserved($0) }
+        output.appendReserved(UInt8(ascii: "\""))
+        output.appendReserved(UInt8(ascii: ":"))
     }
 
     /// The decimal digits of an integer.

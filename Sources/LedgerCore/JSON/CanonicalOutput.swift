@@ -57,6 +57,23 @@ struct CanonicalOutput: ~Copyable {
         count += bytes.count
     }
 
+    /// Appends one byte into room made by ``reserve(_:)``.
+    @inline(__always)
+    mutating func appendReserved(_ byte: UInt8) {
+        assert(count < capacity, "no room reserved")
+        base[count] = byte
+        count += 1
+    }
+
+    /// Appends bytes into room made by ``reserve(_:)``.
+    @inline(__always)
+    mutating func appendReserved(_ bytes: UnsafeBufferPointer<UInt8>) {
+        assert(count + bytes.count <= capacity, "no room reserved")
+        guard let source = bytes.baseAddress, bytes.count > 0 else { return }
+        (base + count).initialize(from: source, count: bytes.count)
+        count += bytes.count
+    }
+
     /// Appends ASCII text known at compile time.
     mutating func append(_ text: StaticString) {
         append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))

@@ -246,13 +246,9 @@ extension JSONValue {
             }
             var first = true
             for entry in order[..<count] {
-                if !first {
-                    buffer.append(UInt8(ascii: ","))
-                }
-                first = false
                 let member = members[entry.index]
-                writeCanonical(string: member.key, into: &buffer)
-                buffer.append(UInt8(ascii: ":"))
+                writeMemberKey(member.key, first: first, into: &buffer)
+                first = false
                 let written: Bool
                 if paths.isEmpty {
                     written = member.value.writeCanonical(into: &buffer, rejectingReservedKeys: rejectingReservedKeys)
@@ -379,13 +375,34 @@ extension JSONValue {
         string.withUTF8Bytes { utf8 in
             // Most strings need no escape: one reserve and one copy between the quotes.
             buffer.reserve(utf8.count + 2)
-            buffer.append(UInt8(ascii: "\""))
             if needsNoEscape(utf8) {
-                buffer.append(utf8)
+                buffer.appendReserved(UInt8(ascii: "\""))
+                buffer.appendReserved(utf8)
+                buffer.appendReserved(UInt8(ascii: "\""))
+            } else {
+                buffer.appendReserved(UInt8(ascii: "\""))
+                writeEscaped(utf8, into: &buffer)
+                buffer.append(UInt8(ascii: "\""))
+            }
+        }
+    }
+
+    /// Appends an object member's key with its quotes and colon, after a comma unless it is the
+    /// object's first: one reserve for all of it when the key needs no escape.
+    private static func writeMemberKey(_ key: String, first: Bool, into buffer: inout CanonicalOutput) {
+        key.withUTF8Bytes { utf8 in
+            buffer.reserve(utf8.count + 4)
+            if !first { buffer.appendReserved(UInt8(ascii: ",")) }
+            buffer.appendReserved(UInt8(ascii: "\""))
+            if needsNoEscape(utf8) {
+                buffer.appendReserved(utf8)
+                buffer.appendReserved(UInt8(ascii: "\""))
+                buffer.appendReserved(UInt8(ascii: ":"))
             } else {
                 writeEscaped(utf8, into: &buffer)
+                buffer.append(UInt8(ascii: "\""))
+                buffer.append(UInt8(ascii: ":"))
             }
-            buffer.append(UInt8(ascii: "\""))
         }
     }
 
