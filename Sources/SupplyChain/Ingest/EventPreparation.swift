@@ -18,7 +18,16 @@ struct PreparedEvent: Sendable {
     /// the SHA-256 of the sealed body in hex, or what sealing threw.
     ///
     /// `nil` when the event is not valid or no drafts were asked for.
-    var draft: Result<(draft: EntryDraft, bodyHash: String), any Error>?
+    var draft: Result<SealedEvent, any Error>?
+}
+
+/// An event's entry draft sealed on a worker, with the SHA-256 of its sealed body in hex.
+///
+/// A named type rather than a tuple: a tuple inside a `Result` is copied through the runtime's
+/// generic tuple witness, this through code specialised for it.
+struct SealedEvent: Sendable {
+    var draft: EntryDraft
+    var bodyHash: String
 }
 
 /// Reads, hashes and seals the events of a document on the machine's cores, in chunks, while the
@@ -289,7 +298,7 @@ final class EventPreparation: @unchecked Sendable {
             do {
                 let sealed = try draft.sealedForAppend(salts: &salts)
                 let bodyHash = SHA256.hash(sealed.presealed?.body ?? sealed.body.canonicalBytes).hex
-                prepared[pending[item].position].draft = .success((sealed, bodyHash))
+                prepared[pending[item].position].draft = .success(SealedEvent(draft: sealed, bodyHash: bodyHash))
             } catch {
                 prepared[pending[item].position].draft = .failure(error)
             }
