@@ -19,7 +19,17 @@ struct JSONParser {
     /// Reused storage for strings that contain escapes or non-ASCII bytes.
     private var scratch: [UInt8] = []
     /// The members of the objects being read, innermost last, with each key's offset.
-    private var pending: [(key: String, value: JSONValue, keyOffset: Int)] = []
+    private var pending: [PendingMember] = []
+
+    /// A member read, waiting for its object to end.
+    ///
+    /// A named type rather than a tuple, so that the stack's elements are destroyed by code
+    /// specialised for them, not by the runtime's generic tuple witness.
+    struct PendingMember {
+        var key: String
+        var value: JSONValue
+        var keyOffset: Int
+    }
     /// The array whose elements are skipped rather than read, and their byte ranges.
     private var deferral = Deferral(path: [])
     /// Object keys longer than a small string (which needs no allocation), in slots chosen by a
@@ -70,7 +80,7 @@ struct JSONParser {
         var values: [JSONValue] = []
         values.reserveCapacity(ranges.underestimatedCount)
         // What one parser hands the next.
-        var pending: [(key: String, value: JSONValue, keyOffset: Int)] = []
+        var pending: [PendingMember] = []
         pending.reserveCapacity(32)
         var scratch: [UInt8] = []
         var keys: [String?] = []
@@ -241,7 +251,7 @@ struct JSONParser {
             } else {
                 value = try parseValue(depth: depth)
             }
-            pending.append((key, value, keyOffset))
+            pending.append(PendingMember(key: key, value: value, keyOffset: keyOffset))
             skipWhitespace()
             guard offset < bytes.count else {
                 throw Self.error("unexpected end of input; expected ',' or '}' in object", at: offset)
