@@ -156,11 +156,15 @@ package struct CanonicalObjectWriter: ~Copyable {
         lastKeys[lastKeys.count - 1] = text
         #endif
         separate()
-        output.reserve(key.utf8CodeUnitCount + 3)
-        output.appendReserved(UInt8(ascii: "\""))
-        key.withUTF8Buffer { output.appendReserved($0) }
-        output.appendReserved(UInt8(ascii: "\""))
-        output.appendReserved(UInt8(ascii: ":"))
+        // `withUTF8Buffer` lends the bytes of either representation of a literal (a pointer, or a
+        // single scalar), where `utf8CodeUnitCount` traps on the second.
+        key.withUTF8Buffer { bytes in
+            output.reserve(bytes.count + 3)
+            output.appendReserved(UInt8(ascii: "\""))
+            output.appendReserved(bytes)
+            output.appendReserved(UInt8(ascii: "\""))
+            output.appendReserved(UInt8(ascii: ":"))
+        }
     }
 
     /// The decimal digits of an integer.

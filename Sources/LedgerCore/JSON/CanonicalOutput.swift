@@ -76,7 +76,7 @@ struct CanonicalOutput: ~Copyable {
 
     /// Appends ASCII text known at compile time.
     mutating func append(_ text: StaticString) {
-        append(UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
+        text.withUTF8Buffer { append($0) }
     }
 
     /// Appends a string's UTF-8 as it is, without quoting or escaping.
