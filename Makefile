@@ -20,8 +20,9 @@ bench: deps
 	$(SWIFT) build -c release --product celltrace-bench
 	"$$($(SWIFT) build -c release --show-bin-path)/celltrace-bench" $(BENCH_ARGS)
 
-# Instructions and runtime calls per imported event under valgrind's callgrind: within 0.1 % from
-# run to run, so it compares two builds where this shared machine's clock cannot (needs valgrind).
+# Instructions, runtime calls and each stage's instructions per imported event under valgrind's
+# callgrind: within 0.2 % from run to run, so it compares two builds where this shared machine's
+# clock cannot (needs valgrind).
 bench-count: deps
 	$(SWIFT) build -c release --product celltrace-bench
 	tools/count_import.py "$$($(SWIFT) build -c release --show-bin-path)/celltrace-bench"

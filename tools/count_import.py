@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Counts what the import benchmark does, per event, within 0.1 % from run to run.
+"""Counts what the import benchmark does, per event, within 0.2 % from run to run.
 
 On a shared two-core machine the clock cannot see a change of a few per cent: the same binary
 gives 75 to 130 µs of CPU per event from one run to the next. Instruction and call counts can.
@@ -9,6 +9,10 @@ valgrind's callgrind, and prints the instructions per event and the calls per ev
 runtime functions that dominate the import: reference counting, allocation and String hashing.
 
 Usage: tools/count_import.py [BENCH_BINARY] [--keep FILE]
+
+Then, per event, the instructions of each stage of the import: the inclusive cost of every call
+into the function that does it (parsing, reading with the hash ID, activity members, sealing, the
+rules, the write), found by its demangled name (`swift demangle`, from the toolchain).
 
 Under valgrind SHA-256 runs without the CPU's SHA instructions, so libcrypto's share of the
 instructions is larger than its share of the time. Compare two builds with each other, not with
@@ -33,16 +37,38 @@ WATCHED = [
     ("$sSS4hash4intoys6HasherVz_tF", "String.hash(into:) (dictionary look-ups by string)"),
 ]
 
+# The functions that do each stage of an import, by demangled name (`specialized` dropped), with
+# what they stand for; indented rows are part of the row above.
+STAGES = [
+    ("static JSONValue.parsing<A>(_:ranges:maxDepth:spareTopLevelMembers:)", "parsing the events"),
+    ("static EPCISEvent.read(_:index:namespaces:sink:hashing:scratch:)", "reading, with the hash ID and its SHA-256"),
+    ("static EventHashID.writePreHash(of:namespaces:ignoring:into:)", "  of which the hash ID's pre-hash string"),
+    ("EventActivity.init(_:)", "activity members"),
+    ("EntryDraft.sealedForAppend(salts:)", "sealing, with the commitments' SHA-256"),
+    ("Rules.apply(_:activity:eventIDKey:actor:sequence:submission:sink:_:)", "the rules"),
+    ("Ledger.append(_:expectedSize:indexing:)", "the write, with the entries' SHA-256 (calling thread)"),
+    ("StateStore.flush(into:)", "  of which the index rows (not their encoding on the pool)"),
+]
+
 
 def calls_by_target(path):
-    """Sums the `calls=` lines of a callgrind profile by the name of the function called."""
+    """Sums the `calls=` lines of a callgrind profile by the name of the function called: the
+    number of calls, and their inclusive cost (the line after each `calls=` line)."""
     names = {}
     calls = collections.Counter()
+    inclusive = collections.Counter()
     total = 0
     target = None
+    counting = None
     name_line = re.compile(r"^c?fn=\((\d+)\)(?: (.*))?$")
     with open(path, encoding="utf-8", errors="replace") as profile:
         for line in profile:
+            if counting is not None:
+                fields = line.split()
+                if len(fields) >= 2 and fields[1].isdigit():
+                    inclusive[counting] += int(fields[1])
+                counting = None
+                continue
             if line.startswith("summary:") or line.startswith("totals:"):
                 total = int(line.split()[1])
                 continue
@@ -55,8 +81,31 @@ def calls_by_target(path):
                 continue
             if line.startswith("calls=") and target is not None:
                 calls[target] += int(line.split("=", 1)[1].split()[0])
+                counting = target
                 target = None
-    return total, calls
+    return total, calls, inclusive
+
+
+def stage_costs(inclusive):
+    """The inclusive instructions of each of STAGES, or `None` without `swift demangle`."""
+    names = list(inclusive)
+    try:
+        run = subprocess.run(
+            ["swift", "demangle", "--simplified", "--compact"],
+            input="\n".join(names), capture_output=True, text=True,
+        )
+    except FileNotFoundError:
+        return None
+    demangled = run.stdout.split("\n")
+    if run.returncode != 0 or len(demangled) < len(names):
+        return None
+    costs = collections.Counter()
+    for name, readable in zip(names, demangled):
+        readable = readable.removeprefix("specialized ")
+        for function, _ in STAGES:
+            if readable == function:
+                costs[function] += inclusive[name]
+    return costs
 
 
 def main():
@@ -82,13 +131,20 @@ def main():
         if run.returncode != 0:
             sys.stderr.write(run.stdout + run.stderr)
             sys.exit(f"count_import: the benchmark failed under valgrind (exit {run.returncode})")
-        total, calls = calls_by_target(out)
+        total, calls, inclusive = calls_by_target(out)
     print(f"import under callgrind: {EVENTS:,} events ({binary})")
     print(f"{'instructions':<58} {total:>16,}  {total / EVENTS:>10,.0f} per event")
     for symbol, label in WATCHED:
         # A recursion cycle names a function again with a suffix: `swift_release'2`.
         count = sum(value for name, value in calls.items() if name.split("'")[0] == symbol)
         print(f"{label:<58} {count:>16,}  {count / EVENTS:>10,.1f} per event")
+    costs = stage_costs(inclusive)
+    if costs is None:
+        print("(no `swift demangle`: the stages are not counted)")
+        return
+    print("instructions per event by stage (inclusive):")
+    for function, label in STAGES:
+        print(f"  {label:<56} {costs[function] / EVENTS:>10,.0f}   {function.split('(')[0]}")
 
 
 if __name__ == "__main__":
