@@ -474,6 +474,11 @@ extension EPCISEvent {
             return nil
         }
         if hashing || givenID == nil {
+            // The time read above, in the UTC form the hash writes it in, is not read again.
+            if let eventTimeValue = members.eventTime?.stringValue, !eventTimeText.isEmpty {
+                scratch?.writer.knownTime = (eventTimeValue, eventTimeText)
+            }
+            defer { scratch?.writer.knownTime = nil }
             do {
                 event.hashID = try EventHashID.compute(for: json, namespaces: namespaces, scratch: scratch)
             } catch {

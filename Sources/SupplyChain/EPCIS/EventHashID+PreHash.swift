@@ -139,6 +139,10 @@ extension EventHashID {
         /// Where each written element ends, for the groups being sorted (a stack across nesting levels);
         /// sorting a group briefly stacks its elements' ranges on top.
         var ends: [Int] = []
+        /// A timestamp already read into its UTC form (``appendingUTCTimestamp(_:to:)``), such as the
+        /// event's `eventTime` that ``EPCISEvent`` reads before the hash: written again without
+        /// being read again when the value is that text.
+        var knownTime: (text: String, utc: String)?
 
         init(capacity: Int) {
             out.reserveCapacity(capacity)
@@ -274,6 +278,11 @@ extension EventHashID {
             case .none:
                 return
             case .string(let string):
+                if let knownTime, knownTime.text == string {
+                    out.append(UInt8(ascii: "="))
+                    appendUTF8(knownTime.utc)
+                    return
+                }
                 guard loadTrimmed(string) else { return }
                 out.append(UInt8(ascii: "="))
                 guard EventHashID.appendUTCTimestamp(value, to: &out) else { throw Self.badTimestamp(field) }
