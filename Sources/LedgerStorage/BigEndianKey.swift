@@ -17,7 +17,18 @@ public enum BigEndianKey {
     /// - Parameter value: The index.
     /// - Returns: Eight bytes, most significant first.
     public static func encode(_ value: UInt64) -> [UInt8] {
+        // The array made from the bytes at once: cheaper than an empty one appended to.
         unsafe withUnsafeBytes(of: value.bigEndian) { unsafe Array($0) }
+    }
+
+    /// Appends an index's eight big-endian bytes, for a key that goes on after them.
+    ///
+    /// - Parameters:
+    ///   - value: The index.
+    ///   - bytes: The key so far.
+    @inlinable
+    public static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        unsafe withUnsafeBytes(of: value.bigEndian) { unsafe bytes.append(contentsOf: $0) }
     }
 
     /// Decodes eight big-endian bytes.

@@ -372,37 +372,35 @@ extension JSONValue {
     ///   - string: The string.
     ///   - buffer: The buffer to append UTF-8 bytes to.
     static func writeCanonical(string: String, into buffer: inout CanonicalOutput) {
-        string.withUTF8Bytes { utf8 in
-            // Most strings need no escape: one reserve and one copy between the quotes.
-            buffer.reserve(utf8.count + 2)
-            if needsNoEscape(utf8) {
-                buffer.appendReserved(UInt8(ascii: "\""))
-                buffer.appendReserved(utf8)
-                buffer.appendReserved(UInt8(ascii: "\""))
-            } else {
-                buffer.appendReserved(UInt8(ascii: "\""))
-                writeEscaped(utf8, into: &buffer)
-                buffer.append(UInt8(ascii: "\""))
-            }
-        }
+        string.withUTF8Bytes { writeQuoted($0, comma: false, colon: false, into: &buffer) }
     }
 
     /// Appends an object member's key with its quotes and colon, after a comma unless it is the
-    /// object's first: one reserve for all of it when the key needs no escape.
+    /// object's first.
     private static func writeMemberKey(_ key: String, first: Bool, into buffer: inout CanonicalOutput) {
-        key.withUTF8Bytes { utf8 in
-            buffer.reserve(utf8.count + 4)
-            if !first { buffer.appendReserved(UInt8(ascii: ",")) }
+        key.withUTF8Bytes { writeQuoted($0, comma: !first, colon: true, into: &buffer) }
+    }
+
+    /// Appends a string in quotes, escaped, with a comma before and a colon after when asked: one
+    /// reserve and one copy for a string that needs no escape, as most do.
+    @inline(__always)
+    private static func writeQuoted(
+        _ utf8: UnsafeBufferPointer<UInt8>,
+        comma: Bool,
+        colon: Bool,
+        into buffer: inout CanonicalOutput
+    ) {
+        buffer.reserve(utf8.count + 4)
+        if comma { buffer.appendReserved(UInt8(ascii: ",")) }
+        buffer.appendReserved(UInt8(ascii: "\""))
+        if needsNoEscape(utf8) {
+            buffer.appendReserved(utf8)
             buffer.appendReserved(UInt8(ascii: "\""))
-            if needsNoEscape(utf8) {
-                buffer.appendReserved(utf8)
-                buffer.appendReserved(UInt8(ascii: "\""))
-                buffer.appendReserved(UInt8(ascii: ":"))
-            } else {
-                writeEscaped(utf8, into: &buffer)
-                buffer.append(UInt8(ascii: "\""))
-                buffer.append(UInt8(ascii: ":"))
-            }
+            if colon { buffer.appendReserved(UInt8(ascii: ":")) }
+        } else {
+            writeEscaped(utf8, into: &buffer)
+            buffer.append(UInt8(ascii: "\""))
+            if colon { buffer.append(UInt8(ascii: ":")) }
         }
     }
 
@@ -411,11 +409,6 @@ extension JSONValue {
     /// string shorter than a word is tested as one word padded with spaces.
     private static func needsNoEscape(_ utf8: UnsafeBufferPointer<UInt8>) -> Bool {
         guard let base = utf8.baseAddress else { return true }
-        @inline(__always)
-        func stops(_ word: UInt64) -> UInt64 {
-            WordScan.matches(UInt8(ascii: "\""), in: word) | WordScan.matches(UInt8(ascii: "\\"), in: word)
-                | WordScan.controls(in: word)
-        }
         let count = utf8.count
         guard count >= 8 else {
             var word: UInt64 = 0x2020_2020_2020_2020
@@ -423,14 +416,14 @@ extension JSONValue {
                 let shift = UInt64(8 * position)
                 word = word & ~(0xFF << shift) | UInt64(base[position]) << shift
             }
-            return stops(word) == 0
+            return escapes(in: word) == 0
         }
         var index = 0
         while index + 8 <= count {
-            if stops(UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) != 0 { return false }
+            if escapes(in: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self)) != 0 { return false }
             index += 8
         }
-        return index == count || stops(UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self)) == 0
+        return index == count || escapes(in: UnsafeRawPointer(base + count - 8).loadUnaligned(as: UInt64.self)) == 0
     }
 
     /// Appends UTF-8 string content, copying runs that need no escape in one step.
@@ -484,11 +477,9 @@ extension JSONValue {
     ///   - start: Where to start.
     /// - Returns: The index of the first byte below 0x20 or equal to `"` or `\`, or `utf8.count`.
     private static func firstByteNeedingEscape(in utf8: UnsafeBufferPointer<UInt8>, from start: Int) -> Int {
-        // Eight bytes at a time first (``WordScan``), then byte by byte in the word that matched.
-        var index = WordScan.firstStop(in: utf8, from: start) { word in
-            WordScan.matches(UInt8(ascii: "\""), in: word) | WordScan.matches(UInt8(ascii: "\\"), in: word)
-                | WordScan.controls(in: word)
-        }
+        // Eight bytes at a time (``WordScan``), landing on the byte; the last bytes that do not
+        // fill a word one by one.
+        var index = WordScan.firstStop(in: utf8, from: start, where: escapes(in:))
         while index < utf8.count {
             let byte = utf8[index]
             if byte < 0x20 || byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "\\") {
@@ -497,6 +488,14 @@ extension JSONValue {
             index += 1
         }
         return index
+    }
+
+    /// The bytes of a word that JCS escapes (a quote, a backslash, a control character), marked
+    /// as ``WordScan`` marks them.
+    @inline(__always)
+    private static func escapes(in word: UInt64) -> UInt64 {
+        WordScan.matches(UInt8(ascii: "\""), in: word) | WordScan.matches(UInt8(ascii: "\\"), in: word)
+            | WordScan.controls(in: word)
     }
 
     private static func lowercaseHexDigit(_ nibble: UInt8) -> UInt8 {

@@ -852,7 +852,7 @@ enum IndexKey {
     static func holding(_ lot: UInt64, _ actor: String) -> [UInt8] {
         var key: [UInt8] = []
         key.reserveCapacity(BigEndianKey.byteCount + actor.utf8.count)
-        withUnsafeBytes(of: lot.bigEndian) { key.append(contentsOf: $0) }
+        BigEndianKey.append(lot, to: &key)
         key.appendUTF8(actor)
         return key
     }
