@@ -330,7 +330,7 @@ struct Recompute {
         _ working: JSONValue,
         flows: Flows,
         stated: [JSONValue],
-        total: [String: JSONValue]
+        total: JSONObject
     ) throws -> BundleVerifier.Recomputation {
         var weight: [String: Double] = [:]
         for root in flows.roots {

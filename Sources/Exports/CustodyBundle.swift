@@ -206,7 +206,7 @@ private struct Builder {
             let proof = try ledger.consistencyProof(from: size, to: treeSize)
             consistency.append(["fromSize": .number(Double(size)), "proof": .array(proof.map { .string($0.hex) })])
         }
-        var bundle: [String: JSONValue] = [
+        var bundle: JSONObject = [
             "format": .string(CustodyBundle.format),
             "subject": .string(scope.subject.id),
             "subjectKind": .string(scope.subject.kind.rawValue),
@@ -611,7 +611,7 @@ private struct Builder {
 struct CanonicalMembers {
     private var members: [(key: [UInt16], bytes: [UInt8])]
 
-    init(_ object: [String: JSONValue]) {
+    init(_ object: JSONObject) {
         members = object.map { (Array($0.key.utf16), Self.member($0.key, $0.value)) }
         members.sort { $0.key.lexicographicallyPrecedes($1.key) }
     }

@@ -203,7 +203,7 @@ struct MasterDataValidationTests {
         static let grid: JSONValue = ["category": "grid", "geography": "CN-SC", "value": "0.5", "unit": "kgCO2e/kWh"]
 
         /// The valid grid factor with some members changed or added.
-        static func grid(_ changes: [String: JSONValue]) -> JSONValue {
+        static func grid(_ changes: JSONObject) -> JSONValue {
             .object((grid.objectValue ?? [:]).merging(changes) { $1 })
         }
 

@@ -8,7 +8,7 @@ enum Events {
     static let mine = "urn:epc:id:sgln:9300001.00001.0"
     static let refinery = "urn:epc:id:sgln:6900002.00001.0"
 
-    static func json(_ members: [String: JSONValue]) -> String {
+    static func json(_ members: JSONObject) -> String {
         JSONValue.object(members).canonicalString
     }
 
@@ -47,9 +47,9 @@ enum Events {
         inputs: [JSONValue],
         outputs: [JSONValue],
         time: String = "2026-01-30T18:00:00+08:00",
-        extra: [String: JSONValue] = [:]
+        extra: JSONObject = [:]
     ) -> String {
-        var members: [String: JSONValue] = [
+        var members: JSONObject = [
             "type": "TransformationEvent", "eventTime": .string(time), "eventTimeZoneOffset": "+08:00",
             "bizLocation": ["id": .string(facility)], "inputQuantityList": .array(inputs),
             "outputQuantityList": .array(outputs), "ilmd": ["ct:material": "lithium-hydroxide"],

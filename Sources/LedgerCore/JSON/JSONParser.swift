@@ -225,8 +225,8 @@ struct JSONParser {
             offset += 1
             return .object([:])
         }
-        // The members are gathered on a stack shared by all levels and put in a dictionary sized
-        // for them at the end: one allocation, each key hashed once.
+        // The members are gathered on a stack shared by all levels and put in an object sized for
+        // them at the end: one allocation and one sort.
         let base = pending.count
         defer { pending.removeSubrange(base...) }
         while true {
@@ -262,25 +262,28 @@ struct JSONParser {
                 skipWhitespace()
             case UInt8(ascii: "}"):
                 offset += 1
-                // The top-level object is the one whose members start the stack.
-                var members: [String: JSONValue] = .init(
-                    minimumCapacity: pending.count - base + (base == 0 ? spareTopLevelMembers : 0)
-                )
-                // Each key and value is moved out of the stack rather than copied: the stack's
-                // slots keep an empty string and `null` until they are removed.
-                for index in base..<pending.count {
+                // The top-level object is the one whose members start the stack. Each key and
+                // value is moved out of the stack rather than copied: the stack's slots keep an
+                // empty string and `null` until they are removed.
+                let sorted = JSONObject.sorting(
+                    count: pending.count - base,
+                    spare: base == 0 ? spareTopLevelMembers : 0
+                ) { position in
                     var key = ""
                     var value = JSONValue.null
-                    swap(&key, &pending[index].key)
-                    swap(&value, &pending[index].value)
-                    if members.updateValue(value, forKey: key) != nil {
-                        throw Self.error(
-                            "duplicate object key (equal to an earlier key after unescaping and Unicode canonical equivalence)",
-                            at: pending[index].keyOffset
-                        )
-                    }
+                    swap(&key, &pending[base + position].key)
+                    swap(&value, &pending[base + position].value)
+                    return (key, value)
                 }
-                return .object(members)
+                switch sorted {
+                case .success(let members):
+                    return .object(members)
+                case .failure(let duplicate):
+                    throw Self.error(
+                        "duplicate object key (equal to an earlier key after unescaping and Unicode canonical equivalence)",
+                        at: pending[base + duplicate.index].keyOffset
+                    )
+                }
             default:
                 throw Self.error("expected ',' or '}' in object, found \(describe(offset))", at: offset)
             }

@@ -194,82 +194,53 @@ extension JSONValue {
         return String(decoding: buffer, as: UTF8.self)
     }
 
-    /// Appends an object with its members sorted by key (RFC 8785 §3.2.3).
-    ///
-    /// Sorts (key prefix, dictionary index) pairs in a temporary buffer instead of copying the members:
-    /// for small objects sorting then neither allocates nor retains, and most comparisons are one
-    /// integer comparison of ``sortPrefix(of:)`` values; only keys whose first eight bytes agree are
-    /// compared in full. Small objects, the common case, are sorted by insertion as their keys are read.
+    /// Appends an object, whose members are already in RFC 8785 order (§3.2.3).
     ///
     /// - Parameters:
-    ///   - members: The object's members.
+    ///   - object: The object.
     ///   - buffer: The buffer to append UTF-8 bytes to.
     ///   - rejectingReservedKeys: Whether to stop at a key starting with `$`.
     ///   - paths: Paths, relative to the object, of values written without that check, or replaced
     ///     (see ``writeCanonical(into:paths:)``); the keys are still checked.
     /// - Returns: `false` when it stopped at a key starting with `$`.
     private static func writeCanonical(
-        members: [String: JSONValue],
+        members object: JSONObject,
         into buffer: inout CanonicalOutput,
         rejectingReservedKeys: Bool,
         paths: [CanonicalPath] = []
     ) -> Bool {
-        typealias SortEntry = (prefix: UInt64, index: [String: JSONValue].Index)
-        func precedes(_ lhs: SortEntry, _ rhs: SortEntry) -> Bool {
-            guard lhs.prefix == rhs.prefix else {
-                return lhs.prefix < rhs.prefix
-            }
-            return keyPrecedes(members.keys[lhs.index], members.keys[rhs.index])
-        }
         let reservedPrefix = UInt64(UInt8(ascii: "$")) << 56
         buffer.append(UInt8(ascii: "{"))
-        let complete = withUnsafeTemporaryAllocation(of: SortEntry.self, capacity: members.count) { order in
-            var count = 0
-            defer { UnsafeMutableBufferPointer(rebasing: order[..<count]).deinitialize() }
-            let insertAsRead = members.count <= 16
-            for index in members.indices {
-                let prefix = sortPrefix(of: members.keys[index])
-                if rejectingReservedKeys, prefix & (0xFF << 56) == reservedPrefix {
-                    return false
-                }
-                order.initializeElement(at: count, to: (prefix, index))
-                var position = count
-                count += 1
-                while insertAsRead, position > 0, precedes(order[position], order[position - 1]) {
-                    order.swapAt(position, position - 1)
-                    position -= 1
-                }
+        for index in object.members.indices {
+            if rejectingReservedKeys, object.members[index].prefix & (0xFF << 56) == reservedPrefix {
+                return false
             }
-            if !insertAsRead {
-                var read = UnsafeMutableBufferPointer(rebasing: order[..<count])
-                read.sort(by: precedes)
-            }
-            var first = true
-            for entry in order[..<count] {
-                let member = members[entry.index]
-                writeMemberKey(member.key, first: first, into: &buffer)
-                first = false
-                let written: Bool
-                if paths.isEmpty {
-                    written = member.value.writeCanonical(into: &buffer, rejectingReservedKeys: rejectingReservedKeys)
-                } else if paths.contains(where: { $0.tokens.first == member.key }) {
+            writeMemberKey(object.members[index].key, first: index == 0, into: &buffer)
+            let written: Bool
+            if paths.isEmpty {
+                written = object.members[index].value.writeCanonical(
+                    into: &buffer,
+                    rejectingReservedKeys: rejectingReservedKeys
+                )
+            } else {
+                let key = object.members[index].key
+                if paths.contains(where: { $0.tokens.first == key }) {
                     // The paths that go on through this member, as a pointer lookup follows them.
                     let inner = paths.compactMap { path in
-                        path.tokens.first == member.key
+                        path.tokens.first == key
                             ? CanonicalPath(tokens: path.tokens.dropFirst(), replacement: path.replacement) : nil
                     }
-                    written = member.value.writeCanonical(into: &buffer, paths: inner)
+                    written = object.members[index].value.writeCanonical(into: &buffer, paths: inner)
                 } else {
-                    written = member.value.writeCanonical(into: &buffer, rejectingReservedKeys: rejectingReservedKeys)
-                }
-                guard written else {
-                    return false
+                    written = object.members[index].value.writeCanonical(
+                        into: &buffer,
+                        rejectingReservedKeys: rejectingReservedKeys
+                    )
                 }
             }
-            return true
-        }
-        guard complete else {
-            return false
+            guard written else {
+                return false
+            }
         }
         buffer.append(UInt8(ascii: "}"))
         return true
@@ -291,7 +262,8 @@ extension JSONValue {
     }
 
     /// ``sortPrefix(of:)`` of a key's UTF-8.
-    private static func sortPrefix(utf8: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    @usableFromInline
+    static func sortPrefix(utf8: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var prefix: UInt64 = 0
         if utf8.count >= 8, let base = utf8.baseAddress {
             prefix = UInt64(bigEndian: UnsafeRawPointer(base).loadUnaligned(as: UInt64.self))

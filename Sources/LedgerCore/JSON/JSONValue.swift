@@ -1,8 +1,8 @@
 /// A JSON value as RFC 8785 (JSON Canonicalization Scheme) sees it.
 ///
 /// Numbers are IEEE-754 doubles, as in ECMAScript and I-JSON (RFC 7493); strings are Swift strings,
-/// so they always hold valid Unicode. Object members are unordered: ``canonicalBytes`` sorts keys by
-/// their UTF-16 code units when it serializes.
+/// so they always hold valid Unicode. Object members carry no order; a ``JSONObject`` keeps them
+/// sorted by the UTF-16 code units of their keys, the order ``canonicalBytes`` writes them in.
 ///
 /// Parse untrusted input with `init(parsing:maxDepth:)`, which rejects everything RFC 8785 cannot
 /// canonicalize. Build values in code with the literal conformances:
@@ -26,7 +26,15 @@ public enum JSONValue: Sendable, Hashable {
     /// A JSON array.
     case array([JSONValue])
     /// A JSON object; member order carries no meaning.
-    case object([String: JSONValue])
+    case object(JSONObject)
+
+    /// An object with the members of a dictionary.
+    ///
+    /// - Parameter members: The members.
+    /// - Returns: The object.
+    public static func object(_ members: [String: JSONValue]) -> JSONValue {
+        .object(JSONObject(members))
+    }
 }
 
 extension JSONValue {
@@ -74,7 +82,7 @@ extension JSONValue {
     }
 
     /// The members, when this value is an object.
-    public var objectValue: [String: JSONValue]? {
+    public var objectValue: JSONObject? {
         guard case .object(let members) = self else {
             return nil
         }
@@ -153,6 +161,6 @@ extension JSONValue: ExpressibleByDictionaryLiteral {
     ///
     /// - Parameter elements: The members.
     public init(dictionaryLiteral elements: (String, JSONValue)...) {
-        self = .object(Dictionary(uniqueKeysWithValues: elements))
+        self = .object(JSONObject(Dictionary(uniqueKeysWithValues: elements)))
     }
 }

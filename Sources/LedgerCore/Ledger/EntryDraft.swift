@@ -269,12 +269,12 @@ public struct EntryDraft: Sendable, Hashable {
             return true
         }
         switch node {
-        case .object(var members):
-            guard let index = members.index(forKey: token) else { return false }
-            // `members` is then the only hold on the storage, unless something else shares it.
+        case .object(var object):
+            guard let index = object.index(forKey: token) else { return false }
+            // `object` is then the only hold on the storage, unless something else shares it.
             node = .null
-            defer { node = .object(members) }
-            return replace(tokens.dropFirst(), in: &members.values[index], with: replacement)
+            defer { node = .object(object) }
+            return replace(tokens.dropFirst(), in: &object.members[index].value, with: replacement)
         case .array(var elements):
             guard let index = JSONValue.pointerArrayIndex(token), index < elements.count else { return false }
             node = .null

@@ -542,7 +542,7 @@ struct EventMembers {
     /// object's order.
     var prefixed: [(key: String, value: JSONValue)] = []
 
-    init(_ object: [String: JSONValue]) {
+    init(_ object: JSONObject) {
         for (key, value) in object {
             switch EventHashID.Name(key) {
             case .type: type = value

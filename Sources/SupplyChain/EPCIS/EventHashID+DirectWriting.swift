@@ -34,7 +34,7 @@ extension EventHashID.PreHashWriter {
     ///   destination, or declares namespaces of its own with `@xmlns`.
     /// - Throws: ``SupplyChainError`` when a timestamp cannot be read.
     mutating func writeDirectly(
-        _ members: [String: JSONValue],
+        _ members: JSONObject,
         ignoring: Set<String>,
         namespaces: EPCISNamespaces
     ) throws -> Bool {

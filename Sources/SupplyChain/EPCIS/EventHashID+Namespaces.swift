@@ -128,7 +128,7 @@ public struct EPCISNamespaces: Sendable, Hashable {
     public func adding(context: JSONValue?) -> EPCISNamespaces {
         var added = storage.mappings
         var changed = false
-        func declare(_ object: [String: JSONValue]) {
+        func declare(_ object: JSONObject) {
             for (prefix, value) in object where !prefix.hasPrefix("@") {
                 guard case .string(let iri) = value else { continue }
                 added[prefix] = iri

@@ -74,7 +74,7 @@ extension EventHashID {
         ///   - raw: Whether to skip the XML-model corrections, as the reference does inside pairs.
         /// - Returns: The elements.
         func children(
-            of members: [String: JSONValue],
+            of members: JSONObject,
             namespaces: EPCISNamespaces,
             ignoring: Set<String> = [],
             raw: Bool = false
@@ -179,7 +179,7 @@ extension EventHashID {
         }
 
         /// The namespaces for an object that declares its own, with a `@context` or `@xmlns:prefix` members.
-        private static func scoped(_ namespaces: EPCISNamespaces, by members: [String: JSONValue]) -> EPCISNamespaces {
+        private static func scoped(_ namespaces: EPCISNamespaces, by members: JSONObject) -> EPCISNamespaces {
             var result = namespaces
             for (key, value) in members where key.utf8.first == UInt8(ascii: "@") {
                 if key == "@context" {

@@ -125,7 +125,7 @@ extension EventHashID {
     ///   - event: The event's members.
     ///   - namespaces: The prefixes in force, for values written as compact IRIs such as `cbv:Comp-x`.
     /// - Returns: The IRIs.
-    static func vocabularyIRIs(of event: [String: JSONValue], namespaces: EPCISNamespaces) -> [String] {
+    static func vocabularyIRIs(of event: JSONObject, namespaces: EPCISNamespaces) -> [String] {
         var collector = VocabularyCollector(namespaces: namespaces)
         for (key, value) in event {
             collector.collect(Name(key), value)

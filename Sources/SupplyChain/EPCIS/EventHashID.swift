@@ -227,7 +227,7 @@ public enum EventHashID {
     /// The pre-hash string written from the whole element tree, as the reference does; the direct
     /// writer gives the same bytes faster for the shapes it knows.
     static func treePreHashBytes(
-        of members: [String: JSONValue],
+        of members: JSONObject,
         type: String,
         namespaces: EPCISNamespaces,
         ignoring: Set<String>
