@@ -211,36 +211,51 @@ extension JSONValue {
     ) -> Bool {
         let reservedPrefix = UInt64(UInt8(ascii: "$")) << 56
         buffer.append(UInt8(ascii: "{"))
-        for index in object.members.indices {
-            if rejectingReservedKeys, object.members[index].prefix & (0xFF << 56) == reservedPrefix {
-                return false
-            }
-            writeMemberKey(object.members[index].key, first: index == 0, into: &buffer)
-            let written: Bool
-            if paths.isEmpty {
-                written = object.members[index].value.writeCanonical(
-                    into: &buffer,
-                    rejectingReservedKeys: rejectingReservedKeys
-                )
-            } else {
-                let key = object.members[index].key
-                if paths.contains(where: { $0.tokens.first == key }) {
-                    // The paths that go on through this member, as a pointer lookup follows them.
-                    let inner = paths.compactMap { path in
-                        path.tokens.first == key
-                            ? CanonicalPath(tokens: path.tokens.dropFirst(), replacement: path.replacement) : nil
+        // Each path's first token as a key prefix, so that most members are told from it by one
+        // integer comparison; `nil` where `String` equality must decide (a key or token that is
+        // not ASCII may equal another under canonical equivalence).
+        let complete = withUnsafeTemporaryAllocation(of: UInt64?.self, capacity: paths.count) { tokens in
+            for (position, path) in paths.enumerated() {
+                let prefix = path.tokens.first.flatMap { token in
+                    token.withUTF8Bytes { utf8 in
+                        object.asciiKeys && JSONObject.isASCII(utf8) ? sortPrefix(utf8: utf8) : nil
                     }
-                    written = object.members[index].value.writeCanonical(into: &buffer, paths: inner)
-                } else {
+                }
+                tokens.initializeElement(at: position, to: prefix)
+            }
+            defer { tokens.deinitialize() }
+            func follows(_ path: Int, _ member: Int) -> Bool {
+                if let prefix = tokens[path], prefix != object.members[member].prefix { return false }
+                return paths[path].tokens.first == object.members[member].key
+            }
+            for index in object.members.indices {
+                if rejectingReservedKeys, object.members[index].prefix & (0xFF << 56) == reservedPrefix {
+                    return false
+                }
+                writeMemberKey(object.members[index].key, first: index == 0, into: &buffer)
+                let written: Bool
+                if paths.isEmpty || !paths.indices.contains(where: { follows($0, index) }) {
                     written = object.members[index].value.writeCanonical(
                         into: &buffer,
                         rejectingReservedKeys: rejectingReservedKeys
                     )
+                } else {
+                    // The paths that go on through this member, as a pointer lookup follows them.
+                    let inner = paths.indices.compactMap { path in
+                        follows(path, index)
+                            ? CanonicalPath(tokens: paths[path].tokens.dropFirst(), replacement: paths[path].replacement)
+                            : nil
+                    }
+                    written = object.members[index].value.writeCanonical(into: &buffer, paths: inner)
+                }
+                guard written else {
+                    return false
                 }
             }
-            guard written else {
-                return false
-            }
+            return true
+        }
+        guard complete else {
+            return false
         }
         buffer.append(UInt8(ascii: "}"))
         return true
