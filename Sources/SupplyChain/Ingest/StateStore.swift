@@ -249,9 +249,14 @@ struct StateStore: Sendable {
     /// grow step by step while the rules run: an event record each, and about as many lots,
     /// holdings and lineage edges each way.
     mutating func reserveCapacity(events: Int) {
-        lots.reserveCapacity(events)
-        lotNumbers.reserveCapacity(events)
-        holdings.reserveCapacity(events)
+        // The lots an event makes, and those it consumes that were made before the batch: an
+        // eighth more, so that a batch whose events draw on a few stored lots does not grow the
+        // tables once, near its end, by rehashing every key.
+        let lotCount = events + events / 8 + 16
+        lots.reserveCapacity(lotCount)
+        lotNumbers.reserveCapacity(lotCount)
+        holdings.reserveCapacity(lotCount)
+        pending[.lotIDs, default: [:]].reserveCapacity(lotCount)
         pending[.eventIDs, default: [:]].reserveCapacity(events)
         // An event record, a lot card and activity data are a few hundred bytes each.
         ascendingEvents.reserve(rows: events, bytes: events * 448)
