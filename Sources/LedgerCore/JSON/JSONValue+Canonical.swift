@@ -241,10 +241,12 @@ extension JSONValue {
                     )
                 } else {
                     // The paths that go on through this member, as a pointer lookup follows them.
-                    let inner = paths.indices.compactMap { path in
-                        follows(path, index)
-                            ? CanonicalPath(tokens: paths[path].tokens.dropFirst(), replacement: paths[path].replacement)
-                            : nil
+                    let inner = paths.indices.compactMap { path -> CanonicalPath? in
+                        guard follows(path, index) else { return nil }
+                        return CanonicalPath(
+                            tokens: paths[path].tokens.dropFirst(),
+                            replacement: paths[path].replacement
+                        )
                     }
                     written = object.members[index].value.writeCanonical(into: &buffer, paths: inner)
                 }

@@ -92,7 +92,14 @@ extension EventHashID.PreHashWriter {
             case .persistentDisposition:
                 written = try writePersistentDisposition(item, key: key, value: value, context: context)
             case .readPoint, .bizLocation:
-                written = try writeLocation(item, key: key, value: value, context: context)
+                written = try writeRepeatedMember(
+                    key: key,
+                    value: value,
+                    namespaces: context.namespaces,
+                    vocabularyIRIs: context.builder.vocabularyIRIs
+                ) { writer in
+                    try writer.writeLocation(item, key: key, value: value, context: context)
+                }
             case .sensorElementList:
                 written = false
             default:
@@ -120,7 +127,14 @@ extension EventHashID.PreHashWriter {
             case "destinationList":
                 written = writePairList(key: key, value: value, valueKey: "destination", context: context)
             default:
-                written = writeMember(key: key, value: value, context: context)
+                written = writeRepeatedMember(
+                    key: key,
+                    value: value,
+                    namespaces: context.namespaces,
+                    vocabularyIRIs: context.builder.vocabularyIRIs
+                ) { writer in
+                    writer.writeMember(key: key, value: value, context: context)
+                }
             }
             if !written {
                 rollBack(to: start, endsFrom: memberBase)

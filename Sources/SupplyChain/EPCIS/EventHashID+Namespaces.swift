@@ -185,6 +185,16 @@ public struct EPCISNamespaces: Sendable, Hashable {
 }
 
 extension EPCISNamespaces {
+    /// Whether these are the very namespaces `other` is (one storage), not merely equal ones.
+    func isSame(as other: EPCISNamespaces) -> Bool {
+        storage === other.storage
+    }
+
+    /// The identity that ``isSame(as:)`` compares.
+    var identity: ObjectIdentifier {
+        ObjectIdentifier(storage)
+    }
+
     /// Namespaces are equal when they map the same prefixes to the same IRIs.
     ///
     /// - Parameters:

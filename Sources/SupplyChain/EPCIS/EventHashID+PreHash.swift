@@ -143,6 +143,9 @@ extension EventHashID {
         /// event's `eventTime` that ``EPCISEvent`` reads before the hash: written again without
         /// being read again when the value is that text.
         var knownTime: (text: String, utc: String)?
+        /// The elements of top-level members that earlier events of the batch repeated, when the
+        /// writer serves a batch (``Scratch``); `nil` for a writer of one event.
+        var memberCache: MemberCache?
 
         init(capacity: Int) {
             out.reserveCapacity(capacity)

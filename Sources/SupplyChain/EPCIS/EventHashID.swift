@@ -125,10 +125,12 @@ public enum EventHashID {
     /// Buffers for computing hash IDs one event after another on one thread, so that each event
     /// reuses the capacity the previous ones grew instead of allocating its own.
     final class Scratch {
-        /// The writer, emptied before each event.
+        /// The writer, emptied before each event; it keeps the elements of members that repeat.
         var writer = PreHashWriter(capacity: 2048)
 
-        init() {}
+        init() {
+            writer.memberCache = MemberCache()
+        }
     }
 
     /// The Event Hash ID of one event, written with `scratch`'s buffers when there are some.

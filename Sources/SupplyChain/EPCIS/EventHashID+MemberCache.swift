@@ -1,0 +1,206 @@
+import LedgerCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+extension EventHashID {
+    /// The pre-hash elements of top-level members that the events of one batch repeat, such as
+    /// the same `ilmd`, life-cycle stage or extension block on every event of a process run.
+    ///
+    /// What the direct writer writes for such a member depends on its name and value, the
+    /// namespaces in force and the event's vocabulary IRIs, and on nothing else; a member met
+    /// again with all four the same gets the bytes and element ends it was given the first time.
+    /// Names and strings are compared byte for byte and numbers bit for bit, never with `String`'s
+    /// canonical equivalence, under which two spellings that the reference hashes apart are
+    /// equal. A batch whose members rarely repeat stops looking them up.
+    struct MemberCache {
+        /// A member and what its elements depend on.
+        struct Key: Hashable {
+            let name: String
+            let value: JSONValue
+            /// Held, so that the namespaces' storage, compared by identity, outlives the entry.
+            let namespaces: EPCISNamespaces
+            let vocabularyIRIs: [String]
+            /// A digest of the bytes of all four, computed once: the dictionary hashes only it,
+            /// and two keys are compared in full only when their digests agree.
+            let digest: UInt64
+
+            init(name: String, value: JSONValue, namespaces: EPCISNamespaces, vocabularyIRIs: [String]) {
+                self.name = name
+                self.value = value
+                self.namespaces = namespaces
+                self.vocabularyIRIs = vocabularyIRIs
+                var digest = UInt64(UInt(bitPattern: namespaces.identity.hashValue))
+                Self.mix(name, into: &digest)
+                for iri in vocabularyIRIs { Self.mix(iri, into: &digest) }
+                Self.mix(value, into: &digest)
+                self.digest = digest
+            }
+
+            static func == (lhs: Key, rhs: Key) -> Bool {
+                lhs.digest == rhs.digest && lhs.namespaces.isSame(as: rhs.namespaces) && sameBytes(lhs.name, rhs.name)
+                    && lhs.vocabularyIRIs.count == rhs.vocabularyIRIs.count
+                    && zip(lhs.vocabularyIRIs, rhs.vocabularyIRIs).allSatisfy(sameBytes)
+                    && exactlyEqual(lhs.value, rhs.value)
+            }
+
+            func hash(into hasher: inout Hasher) {
+                hasher.combine(digest)
+            }
+
+            /// Folds a word into the digest (a multiply-rotate step; the digest only spreads keys
+            /// over buckets, equality is decided on the bytes).
+            private static func mix(word: UInt64, into digest: inout UInt64) {
+                let product = (digest ^ word) &* 0x9E37_79B9_7F4A_7C15
+                digest = product << 29 | product >> 35
+            }
+
+            private static func mix(_ string: String, into digest: inout UInt64) {
+                string.withUTF8Bytes { utf8 in
+                    mix(word: UInt64(utf8.count), into: &digest)
+                    guard let base = utf8.baseAddress else { return }
+                    var index = 0
+                    while index + 8 <= utf8.count {
+                        mix(word: UnsafeRawPointer(base + index).loadUnaligned(as: UInt64.self), into: &digest)
+                        index += 8
+                    }
+                    var tail: UInt64 = 0
+                    while index < utf8.count {
+                        tail = tail << 8 | UInt64(base[index])
+                        index += 1
+                    }
+                    mix(word: tail, into: &digest)
+                }
+            }
+
+            private static func mix(_ value: JSONValue, into digest: inout UInt64) {
+                switch value {
+                case .null:
+                    mix(word: 0, into: &digest)
+                case .bool(let bool):
+                    mix(word: bool ? 1 : 2, into: &digest)
+                case .number(let number):
+                    mix(word: 3, into: &digest)
+                    mix(word: number.bitPattern, into: &digest)
+                case .string(let string):
+                    mix(word: 4, into: &digest)
+                    mix(string, into: &digest)
+                case .array(let elements):
+                    mix(word: 5, into: &digest)
+                    mix(word: UInt64(elements.count), into: &digest)
+                    for element in elements { mix(element, into: &digest) }
+                case .object(let members):
+                    mix(word: 6, into: &digest)
+                    mix(word: UInt64(members.count), into: &digest)
+                    for (key, member) in members {
+                        mix(key, into: &digest)
+                        mix(member, into: &digest)
+                    }
+                }
+            }
+
+            private static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+                lhs.withUTF8Bytes { left in
+                    rhs.withUTF8Bytes { right in
+                        left.count == right.count
+                            && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+                    }
+                }
+            }
+
+            /// Equality with strings compared byte for byte and numbers bit for bit; an object's
+            /// members come in one order, so equal objects have equal members pairwise.
+            private static func exactlyEqual(_ lhs: JSONValue, _ rhs: JSONValue) -> Bool {
+                switch (lhs, rhs) {
+                case (.null, .null):
+                    return true
+                case (.bool(let left), .bool(let right)):
+                    return left == right
+                case (.number(let left), .number(let right)):
+                    return left.bitPattern == right.bitPattern
+                case (.string(let left), .string(let right)):
+                    return sameBytes(left, right)
+                case (.array(let left), .array(let right)):
+                    return left.count == right.count && zip(left, right).allSatisfy(exactlyEqual)
+                case (.object(let left), .object(let right)):
+                    return left.count == right.count
+                        && zip(left, right).allSatisfy { sameBytes($0.key, $1.key) && exactlyEqual($0.value, $1.value) }
+                default:
+                    return false
+                }
+            }
+        }
+
+        /// A member's elements: their bytes, and where each ends, from the start of the first.
+        struct Elements {
+            let bytes: [UInt8]
+            let ends: [Int]
+        }
+
+        /// The most members kept; a batch's repeated members are few.
+        static let capacity = 256
+
+        private var entries: [Key: Elements] = [:]
+        private var hits = 0
+        private var misses = 0
+
+        /// Whether looking members up still pays: always for the first 64 members, then while at
+        /// least one in four is found.
+        var isWorthLookingUp: Bool { misses < 64 || hits * 4 >= misses }
+
+        /// The elements written for an equal member before.
+        mutating func elements(for key: Key) -> Elements? {
+            if let found = entries[key] {
+                hits += 1
+                return found
+            }
+            misses += 1
+            return nil
+        }
+
+        /// Keeps a member's elements, while there is room.
+        mutating func keep(_ elements: Elements, for key: Key) {
+            guard entries.count < Self.capacity else { return }
+            entries[key] = elements
+        }
+    }
+}
+
+extension EventHashID.PreHashWriter {
+    /// Writes a top-level member as `write` does, or copies what an equal member of an earlier
+    /// event of the batch was written as (``EventHashID/MemberCache``).
+    ///
+    /// - Returns: `false` when the member needs the tree writer, as `write` returns.
+    mutating func writeRepeatedMember(
+        key: String,
+        value: JSONValue,
+        namespaces: EPCISNamespaces,
+        vocabularyIRIs: [String],
+        write: (inout Self) throws -> Bool
+    ) rethrows -> Bool {
+        guard var cache = memberCache, cache.isWorthLookingUp else { return try write(&self) }
+        // The cache is taken out while it is used, so that it is not copied when it changes.
+        memberCache = nil
+        defer { memberCache = cache }
+        let cacheKey = EventHashID.MemberCache.Key(
+            name: key,
+            value: value,
+            namespaces: namespaces,
+            vocabularyIRIs: vocabularyIRIs
+        )
+        let start = out.count
+        if let elements = cache.elements(for: cacheKey) {
+            out.append(contentsOf: elements.bytes)
+            for end in elements.ends { ends.append(start + end) }
+            return true
+        }
+        let base = ends.count
+        guard try write(&self) else { return false }
+        cache.keep(
+            EventHashID.MemberCache.Elements(bytes: Array(out[start...]), ends: ends[base...].map { $0 - start }),
+            for: cacheKey
+        )
+        return true
+    }
+}
