@@ -92,14 +92,7 @@ extension EventHashID.PreHashWriter {
             case .persistentDisposition:
                 written = try writePersistentDisposition(item, key: key, value: value, context: context)
             case .readPoint, .bizLocation:
-                written = try writeRepeatedMember(
-                    key: key,
-                    value: value,
-                    namespaces: context.namespaces,
-                    vocabularyIRIs: context.builder.vocabularyIRIs
-                ) { writer in
-                    try writer.writeLocation(item, key: key, value: value, context: context)
-                }
+                written = try writeLocation(item, key: key, value: value, context: context)
             case .sensorElementList:
                 written = false
             default:

@@ -103,8 +103,10 @@ extension EventHashID {
             private static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
                 lhs.withUTF8Bytes { left in
                     rhs.withUTF8Bytes { right in
-                        left.count == right.count
-                            && (left.isEmpty || memcmp(left.baseAddress!, right.baseAddress!, left.count) == 0)
+                        guard left.count == right.count, let leftBase = left.baseAddress,
+                            let rightBase = right.baseAddress
+                        else { return left.count == right.count }
+                        return memcmp(leftBase, rightBase, left.count) == 0
                     }
                 }
             }
