@@ -3,7 +3,7 @@
 /// Members are sorted by the UTF-16 code units of their keys (RFC 8785 §3.2.3), so the canonical
 /// writer copies them out in order without sorting, and the parser builds an object with one sort
 /// of its members instead of hashing every key into a dictionary. Each member carries the first
-/// eight bytes of its key as an integer (``JSONValue/sortPrefix(of:)``): looking a key up compares
+/// eight bytes of its key as an integer, ordered as UTF-16 orders keys: looking a key up compares
 /// integers and compares strings only where they agree, which for the small objects of EPCIS events
 /// and ledger entries costs less than hashing the key.
 ///
