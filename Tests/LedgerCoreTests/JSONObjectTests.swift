@@ -71,6 +71,28 @@ import Testing
         }
     }
 
+    @Test func aRepeatAmongKeysThatAreNotASCIIIsReportedWhereItFirstRepeats() throws {
+        // A key repeated three times and a key repeated only under canonical equivalence, among
+        // keys that are not ASCII (found through a dictionary, not pair by pair), in objects
+        // sorted by insertion and by a full sort: the first repeat in document order is named.
+        for filler in [0, 30] {
+            let others = (0..<filler).map { "\"\u{E9}\($0)\":0," }.joined()
+            let text = "{\"z\":1,\(others)\"caf\u{E9}\":2,\"z\":3,\"cafe\u{301}\":4,\"z\":5}"
+            let bytes = Array(text.utf8)
+            let offset = bytes.indices.filter { bytes[$0...].starts(with: Array("\"z\"".utf8)) }[1]
+            let error = #expect(throws: LedgerError.self) { try JSONValue(parsing: bytes) }
+            #expect(error?.message.contains("byte offset \(offset): duplicate object key") == true)
+            // Without the repeated z, the decomposed café is the first repeat.
+            let equivalent = "{\(others)\"caf\u{E9}\":2,\"z\":3,\"cafe\u{301}\":4}"
+            let equivalentBytes = Array(equivalent.utf8)
+            let decomposed = equivalentBytes.indices.filter {
+                equivalentBytes[$0...].starts(with: Array("\"cafe\u{301}\"".utf8))
+            }[0]
+            let second = #expect(throws: LedgerError.self) { try JSONValue(parsing: equivalentBytes) }
+            #expect(second?.message.contains("byte offset \(decomposed): duplicate object key") == true)
+        }
+    }
+
     @Test func equalityAndHashingIgnoreTheOrderMembersCameIn() throws {
         let forward = try JSONValue(parsing: #"{"b":1,"a":{"y":[1,2],"x":null},"\u00e9":true}"#)
         let backward = try JSONValue(parsing: "{\"\u{E9}\":true,\"a\":{\"x\":null,\"y\":[1,2]},\"b\":1}")

@@ -113,27 +113,39 @@ public struct JSONObject: Sendable {
                     }
                 } else {
                     // The positions sorted by their members' order (`order` is `given`'s memory),
-                    // then the members put in that order.
+                    // equal keys by position, then the members put in that order.
                     var order = given
-                    order.sort { precedes(members[$0], members[$1]) }
+                    order.sort { left, right in
+                        precedes(members[left], members[right])
+                            || (!precedes(members[right], members[left]) && left < right)
+                    }
                     let sorted = given.map { members[$0] }
                     for index in 0..<count { members[index] = sorted[index] }
                 }
             }
-            // Byte-equal keys are neighbours in that order; keys equal only under canonical
-            // equivalence can be anywhere, and need a key that is not ASCII.
+            // The first key, in the order given, that repeats an earlier one: the smallest
+            // position that is not the first of its key.
             var duplicate: Int?
-            for position in 1..<count
-            where object.members[position - 1].prefix == object.members[position].prefix
-                && object.members[position - 1].key == object.members[position].key
-            {
-                duplicate = Swift.min(duplicate ?? .max, Swift.max(given[position - 1], given[position]))
-            }
-            if !object.asciiKeys {
-                for right in 1..<count {
-                    for left in 0..<right where object.members[left].key == object.members[right].key {
-                        duplicate = Swift.min(duplicate ?? .max, Swift.max(given[left], given[right]))
-                    }
+            if object.asciiKeys {
+                // Equal ASCII keys are equal bytes, so neighbours in that order, the earlier given
+                // first (insertion keeps equal keys in order, the full sort breaks ties by position).
+                for position in 1..<count
+                where object.members[position - 1].prefix == object.members[position].prefix
+                    && object.members[position - 1].key == object.members[position].key
+                {
+                    duplicate = Swift.min(duplicate ?? .max, given[position])
+                }
+            } else {
+                // Keys equal under canonical equivalence need not be neighbours; a dictionary, whose
+                // string hashing agrees with that equality, finds each key's first position in
+                // one pass, so an object of many keys is not compared pair by pair.
+                var first: [String: Int] = Dictionary(minimumCapacity: count)
+                for index in 0..<count {
+                    let position = given[index]
+                    first[object.members[index].key] = Swift.min(first[object.members[index].key] ?? .max, position)
+                }
+                for index in 0..<count where first[object.members[index].key] != given[index] {
+                    duplicate = Swift.min(duplicate ?? .max, given[index])
                 }
             }
             return duplicate
