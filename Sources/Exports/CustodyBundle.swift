@@ -611,9 +611,9 @@ private struct Builder {
 struct CanonicalMembers {
     private var members: [(key: [UInt16], bytes: [UInt8])]
 
+    /// The members of an object, which come in RFC 8785 order (by their keys' UTF-16).
     init(_ object: JSONObject) {
         members = object.map { (Array($0.key.utf16), Self.member($0.key, $0.value)) }
-        members.sort { $0.key.lexicographicallyPrecedes($1.key) }
     }
 
     private static func member(_ key: String, _ value: JSONValue) -> [UInt8] {

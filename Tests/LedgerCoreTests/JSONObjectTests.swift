@@ -58,16 +58,22 @@ import Testing
         }
     }
 
+    /// Expects `text` refused as naming a duplicate key at the `occurrence`th (from 0) quoted
+    /// `key` in it.
+    static func expectDuplicate(in text: String, at key: String, occurrence: Int) {
+        let bytes = Array(text.utf8)
+        let quoted = Array("\"\(key)\"".utf8)
+        let offset = bytes.indices.filter { bytes[$0...].starts(with: quoted) }[occurrence]
+        let error = #expect(throws: LedgerError.self) { try JSONValue(parsing: bytes) }
+        #expect(error?.message.contains("byte offset \(offset): duplicate object key") == true, "\(text)")
+    }
+
     @Test func aDuplicateIsReportedWhereItFirstRepeatsAKey() throws {
         // The later key of the first pair in document order, whatever order the sort puts them in,
         // in objects sorted by insertion and by a full sort.
         for filler in [0, 20] {
             let others = (0..<filler).map { "\"m\($0)\":0," }.joined()
-            let text = "{\"z\":1,\(others)\"b\":2,\"z\":3,\"b\":4}"
-            let bytes = Array(text.utf8)
-            let offset = bytes.indices.filter { bytes[$0...].starts(with: Array("\"z\"".utf8)) }[1]
-            let error = #expect(throws: LedgerError.self) { try JSONValue(parsing: bytes) }
-            #expect(error?.message.contains("byte offset \(offset): duplicate object key") == true)
+            Self.expectDuplicate(in: "{\"z\":1,\(others)\"b\":2,\"z\":3,\"b\":4}", at: "z", occurrence: 1)
         }
     }
 
@@ -77,19 +83,17 @@ import Testing
         // sorted by insertion and by a full sort: the first repeat in document order is named.
         for filler in [0, 30] {
             let others = (0..<filler).map { "\"\u{E9}\($0)\":0," }.joined()
-            let text = "{\"z\":1,\(others)\"caf\u{E9}\":2,\"z\":3,\"cafe\u{301}\":4,\"z\":5}"
-            let bytes = Array(text.utf8)
-            let offset = bytes.indices.filter { bytes[$0...].starts(with: Array("\"z\"".utf8)) }[1]
-            let error = #expect(throws: LedgerError.self) { try JSONValue(parsing: bytes) }
-            #expect(error?.message.contains("byte offset \(offset): duplicate object key") == true)
+            Self.expectDuplicate(
+                in: "{\"z\":1,\(others)\"caf\u{E9}\":2,\"z\":3,\"cafe\u{301}\":4,\"z\":5}",
+                at: "z",
+                occurrence: 1
+            )
             // Without the repeated z, the decomposed café is the first repeat.
-            let equivalent = "{\(others)\"caf\u{E9}\":2,\"z\":3,\"cafe\u{301}\":4}"
-            let equivalentBytes = Array(equivalent.utf8)
-            let decomposed = equivalentBytes.indices.filter {
-                equivalentBytes[$0...].starts(with: Array("\"cafe\u{301}\"".utf8))
-            }[0]
-            let second = #expect(throws: LedgerError.self) { try JSONValue(parsing: equivalentBytes) }
-            #expect(second?.message.contains("byte offset \(decomposed): duplicate object key") == true)
+            Self.expectDuplicate(
+                in: "{\(others)\"caf\u{E9}\":2,\"z\":3,\"cafe\u{301}\":4}",
+                at: "cafe\u{301}",
+                occurrence: 0
+            )
         }
     }
 

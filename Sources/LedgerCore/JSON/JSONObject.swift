@@ -32,14 +32,6 @@ public struct JSONObject: Sendable {
             self.value = value
         }
 
-        /// A member with its key's prefix, and whether the key is ASCII, read in one pass; the key
-        /// and value are moved in, not copied.
-        static func make(_ key: consuming String, _ value: consuming JSONValue) -> (member: Member, isASCII: Bool) {
-            let (prefix, isASCII) = key.withUTF8Bytes { utf8 in
-                (JSONValue.sortPrefix(utf8: utf8), JSONObject.isASCII(utf8))
-            }
-            return (Member(prefix: prefix, key: key, value: value), isASCII)
-        }
     }
 
     /// The members in RFC 8785 order.
@@ -56,7 +48,7 @@ public struct JSONObject: Sendable {
     }
 
     /// An empty object with room for `capacity` members.
-    public init(minimumCapacity capacity: Int) {
+    init(minimumCapacity capacity: Int) {
         members = []
         members.reserveCapacity(capacity)
         asciiKeys = true
@@ -67,12 +59,24 @@ public struct JSONObject: Sendable {
     /// - Parameter dictionary: The members.
     public init(_ dictionary: [String: JSONValue]) {
         self.init(minimumCapacity: dictionary.count)
-        for (key, value) in dictionary {
-            let (member, isASCII) = Member.make(key, value)
-            members.append(member)
-            if !isASCII { asciiKeys = false }
-        }
+        for (key, value) in dictionary { appendUnsorted(key, value) }
         members.sort(by: Self.precedes)
+    }
+
+    /// Appends a member after the others, where the caller sorts it.
+    private mutating func appendUnsorted(_ key: consuming String, _ value: consuming JSONValue) {
+        let member = member(key, value)
+        members.append(member)
+    }
+
+    /// A member of this object, its key's prefix and whether the key is ASCII read in one pass
+    /// (an ASCII flag cleared if not); the key and value are moved in, not copied.
+    private mutating func member(_ key: consuming String, _ value: consuming JSONValue) -> Member {
+        let (prefix, isASCII) = key.withUTF8Bytes { utf8 in
+            (JSONValue.sortPrefix(utf8: utf8), Self.isASCII(utf8))
+        }
+        if !isASCII { asciiKeys = false }
+        return Member(prefix: prefix, key: key, value: value)
     }
 
     /// Builds an object from members in any order, or reports the position of the first key
@@ -92,9 +96,7 @@ public struct JSONObject: Sendable {
         var object = JSONObject(minimumCapacity: count + spare)
         for index in 0..<count {
             let (key, value) = member(index)
-            let (made, isASCII) = Member.make(key, value)
-            object.members.append(made)
-            if !isASCII { object.asciiKeys = false }
+            object.appendUnsorted(key, value)
         }
         guard count > 1 else { return .success(object) }
         // The members are sorted in place; their positions in the order given ride along, on the
@@ -221,11 +223,6 @@ public struct JSONObject: Sendable {
         }
     }
 
-    /// The value of the member with this key, or a default.
-    public subscript(key: String, default defaultValue: @autoclosure () -> JSONValue) -> JSONValue {
-        self[key] ?? defaultValue()
-    }
-
     /// Sets a member's value, adding the member when there is none.
     ///
     /// - Returns: The value replaced, or `nil` when the member is new.
@@ -236,8 +233,7 @@ public struct JSONObject: Sendable {
             members[index].value = value
             return old
         }
-        let (member, isASCII) = Member.make(key, value)
-        if !isASCII { asciiKeys = false }
+        let member = member(key, value)
         var position = members.count
         while position > 0, Self.precedes(member, members[position - 1]) { position -= 1 }
         members.insert(member, at: position)
@@ -253,30 +249,11 @@ public struct JSONObject: Sendable {
         return members.remove(at: index).value
     }
 
-    /// Reserves room for members to be added.
-    public mutating func reserveCapacity(_ capacity: Int) {
-        members.reserveCapacity(capacity)
-    }
-
     /// The keys, in RFC 8785 order.
     public var keys: [String] { members.map(\.key) }
 
     /// The values, in their keys' order.
     public var values: [JSONValue] { members.map(\.value) }
-
-    /// The members as a dictionary.
-    public var dictionary: [String: JSONValue] {
-        Dictionary(uniqueKeysWithValues: members.lazy.map { ($0.key, $0.value) })
-    }
-
-    /// An object with the same keys and transformed values.
-    public func mapValues(_ transform: (JSONValue) throws -> JSONValue) rethrows -> JSONObject {
-        var copy = self
-        for index in copy.members.indices {
-            copy.members[index].value = try transform(copy.members[index].value)
-        }
-        return copy
-    }
 
     /// The members for which `isIncluded` holds, as an object.
     public func filter(_ isIncluded: ((key: String, value: JSONValue)) throws -> Bool) rethrows -> JSONObject {

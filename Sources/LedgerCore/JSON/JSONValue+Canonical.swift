@@ -272,13 +272,8 @@ extension JSONValue {
     /// UTF-16 order. Keys shorter than eight bytes are padded with zeros, so equal prefixes (such as
     /// `"a"` and `"a\u{0}"`) do not decide the order and need a full comparison.
     ///
-    /// - Parameter key: An object key.
+    /// - Parameter utf8: An object key's UTF-8.
     /// - Returns: The comparison prefix.
-    static func sortPrefix(of key: String) -> UInt64 {
-        key.withUTF8Bytes(sortPrefix(utf8:))
-    }
-
-    /// ``sortPrefix(of:)`` of a key's UTF-8.
     @usableFromInline
     static func sortPrefix(utf8: UnsafeBufferPointer<UInt8>) -> UInt64 {
         var prefix: UInt64 = 0
