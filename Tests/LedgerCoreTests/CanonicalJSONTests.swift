@@ -30,6 +30,38 @@ import Testing
         #expect(JSONValue.parsing(bytes, ranges: [ranges[2]], maxDepth: 1) == nil)
     }
 
+    /// A batch shares the values its documents' top-level members repeat byte for byte, and
+    /// only those: a value that differs in any byte, even past a shared beginning, is its own.
+    @Test func aBatchSharesTheTopLevelValuesItsDocumentsRepeat() throws {
+        let documents = [
+            #"{"ilmd":{"material":"lithium-hydroxide","grade":"battery"},"mass":[40],"note":"a long note, shared"}"#,
+            #"{"ilmd":{"material":"lithium-hydroxide","grade":"battery"},"mass":[400],"note":"a long note, shared"}"#,
+            #"{"mass":[40],"ilmd":{"material":"lithium-hydroxide","grade":"battery2"},"note":"a long note, shared!"}"#,
+            #"{"ilmd":{"grade":"battery","material":"lithium-hydroxide"},"mass":[40],"inner":{"ilmd":[]}}"#,
+            #"{"ilmd": {"material":"lithium-hydroxide","grade":"battery"},"mass":[40]}"#,
+        ]
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for document in documents {
+            let start = bytes.count
+            bytes += Array(document.utf8)
+            ranges.append(start..<bytes.count)
+            bytes += Array(",".utf8)
+        }
+        let batch = try #require(JSONValue.parsing(bytes, ranges: ranges, maxDepth: 16))
+        #expect(batch == (try documents.map { try JSONValue(parsing: $0) }))
+        func address(_ document: Int, _ key: String) -> UnsafeRawPointer? { batch[document][key]?.storageAddress }
+        // The same bytes: one value.
+        #expect(address(0, "ilmd") != nil && address(0, "ilmd") == address(1, "ilmd"))
+        #expect(address(0, "ilmd") == address(4, "ilmd"))
+        #expect(address(0, "mass") == address(2, "mass") && address(0, "mass") == address(3, "mass"))
+        // Other bytes, though the first ones agree or the value is equal: another value.
+        #expect(address(0, "mass") != address(1, "mass"))
+        #expect(address(0, "ilmd") != address(2, "ilmd"))
+        #expect(address(0, "ilmd") != address(3, "ilmd"))
+        #expect(batch[1]["mass"] == [400] && batch[2]["note"] == "a long note, shared!")
+    }
+
     // MARK: - RFC 8785 examples
 
     /// RFC 8785 §3.2.2.3, the table of IEEE-754 bit patterns and their JCS serialization

@@ -68,13 +68,14 @@ import Testing
     /// for the same, but that the reference hashes apart, are never taken for a repeat: each
     /// event of a batch hashes as it does alone.
     @Test func aBatchTellsMembersApartByTheirBytes() throws {
+        var texts: [String] = []
         func event(_ extra: String, context: String = "", bizStep: String = "shipping") throws -> JSONValue {
-            try JSONValue(
-                parsing: """
-                    {\(context)"type":"ObjectEvent","eventTime":"2026-03-01T10:00:00+01:00","eventTimeZoneOffset":"+01:00",\
-                    "action":"OBSERVE","bizStep":"\(bizStep)","epcList":["urn:epc:id:sgtin:4012345.011111.1"],\(extra)}
-                    """
-            )
+            let text = """
+                {\(context)"type":"ObjectEvent","eventTime":"2026-03-01T10:00:00+01:00","eventTimeZoneOffset":"+01:00",\
+                "action":"OBSERVE","bizStep":"\(bizStep)","epcList":["urn:epc:id:sgtin:4012345.011111.1"],\(extra)}
+                """
+            texts.append(text)
+            return try JSONValue(parsing: text)
         }
         let namespaces = EPCISNamespaces.standard.adding(context: ["ct": "https://celltrace.dev/ns/epcis/1/"])
         let events = [
@@ -96,6 +97,8 @@ import Testing
             ),
             try event(#""ct:note":"receiving""#),
             try event(#""ct:note":"receiving""#, bizStep: "receiving"),
+            try event(#""ct:steps":["receiving","packing"]"#),
+            try event(#""ct:steps":["receiving","packing"]"#, bizStep: "receiving"),
         ]
         let alone = try events.map { try EventHashID.compute(for: $0, namespaces: namespaces) }
         let scratch = EventHashID.Scratch()
@@ -105,12 +108,35 @@ import Testing
                 #expect(batched == alone[index], "event \(index), round \(round)")
             }
         }
+        // Parsed as one batch, the events share the values they repeat byte for byte (the
+        // `ct:block` of events 9, 11 and 12), which the writer finds by address: still under
+        // their own vocabulary and namespaces.
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for text in texts {
+            ranges.append(bytes.count..<bytes.count + text.utf8.count)
+            bytes += Array(text.utf8)
+        }
+        let shared = try #require(JSONValue.parsing(bytes, ranges: ranges, maxDepth: 16))
+        let block = shared[9]["ct:block"]?.storageAddress
+        #expect(block != nil && block == shared[11]["ct:block"]?.storageAddress)
+        #expect(block == shared[12]["ct:block"]?.storageAddress)
+        #expect(shared[15]["ct:steps"]?.storageAddress == shared[16]["ct:steps"]?.storageAddress)
+        let batchScratch = EventHashID.Scratch()
+        for round in 0..<3 {
+            for (index, event) in shared.enumerated() {
+                let batched = try EventHashID.compute(for: event, namespaces: namespaces, scratch: batchScratch)
+                #expect(batched == alone[index], "shared event \(index), round \(round)")
+            }
+        }
         // The pairs above that differ only in their bytes do hash apart (others, such as the
         // number 1 and the string "1", the reference writes alike).
         #expect(alone[0] != alone[1])
         #expect(alone[2] != alone[3])
         #expect(alone[9] != alone[10])
+        #expect(alone[9] != alone[11])
         #expect(alone[9] != alone[12])
+        #expect(alone[15] != alone[16])
     }
 
     /// Pre-hash strings, where the recorded line is the one the recorded hash was taken of (some

@@ -6,6 +6,10 @@
 /// object keys, nesting deeper than `maxDepth`, and anything after the value but whitespace.
 ///
 /// The parser recurses once per nesting level, so `maxDepth` also bounds its stack use.
+#if canImport(Glibc)
+import Glibc
+#endif
+
 struct JSONParser {
     /// The powers of ten that a double holds exactly, for the fast number path.
     private static let exactPowersOfTen: [Double] = [
@@ -37,6 +41,9 @@ struct JSONParser {
     private var keys: [String?] = []
     /// Members of room to leave in the top-level object's storage for ones the caller will add.
     private var spareTopLevelMembers = 0
+    /// The top-level members of the documents parsed before in a batch, whose values a document
+    /// that repeats them byte for byte shares; `nil` outside a batch.
+    private var repeats: RepeatedMembers?
 
     /// The path of member names to an array whose elements are found but not parsed.
     private struct Deferral {
@@ -84,16 +91,20 @@ struct JSONParser {
         pending.reserveCapacity(32)
         var scratch: [UInt8] = []
         var keys: [String?] = []
+        // Points into `bytes`, so it lives only as long as this call.
+        var repeats: RepeatedMembers? = RepeatedMembers()
         for range in ranges {
             var parser = JSONParser(bytes: UnsafeBufferPointer(rebasing: bytes[range]), maxDepth: maxDepth)
             parser.spareTopLevelMembers = spareTopLevelMembers
             swap(&parser.pending, &pending)
             swap(&parser.scratch, &scratch)
             swap(&parser.keys, &keys)
+            swap(&parser.repeats, &repeats)
             let value = try? parser.parseDocument()
             swap(&parser.pending, &pending)
             swap(&parser.scratch, &scratch)
             swap(&parser.keys, &keys)
+            swap(&parser.repeats, &repeats)
             guard let value else { return nil }
             values.append(value)
         }
@@ -235,6 +246,7 @@ struct JSONParser {
             }
             let keyOffset = offset
             let key = try parseKey()
+            let keyEnd = offset
             skipWhitespace()
             guard offset < bytes.count, bytes[offset] == UInt8(ascii: ":") else {
                 throw Self.error("expected ':' after object key, found \(describe(offset))", at: offset)
@@ -248,6 +260,8 @@ struct JSONParser {
                 deferral.matched += 1
                 value = try parseValue(depth: depth)
                 deferral.matched -= 1
+            } else if base == 0, repeats != nil {
+                value = try parseTopLevelValue(key: keyOffset..<keyEnd, position: pending.count, depth: depth)
             } else {
                 value = try parseValue(depth: depth)
             }
@@ -288,6 +302,52 @@ struct JSONParser {
                 throw Self.error("expected ',' or '}' in object, found \(describe(offset))", at: offset)
             }
         }
+    }
+
+    /// Parses the value of a top-level member of a document in a batch, or shares the value of
+    /// the same member of an earlier document when its bytes are the same.
+    ///
+    /// Only objects, arrays and strings are shared: each ends at a closing bracket or quote, so
+    /// equal bytes parse to an equal value ending at the same place, where a number could go on.
+    ///
+    /// - Parameters:
+    ///   - key: Where the member's key is, quotes included: members are told apart by its bytes.
+    ///   - position: The member's position in its object, where its key was met before.
+    ///   - depth: The object's nesting depth.
+    /// - Returns: The value, new or shared.
+    /// - Throws: As ``parseValue(depth:)``.
+    private mutating func parseTopLevelValue(key: Range<Int>, position: Int, depth: Int) throws -> JSONValue {
+        let first = bytes[offset]
+        guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || first == UInt8(ascii: "\""),
+            let base = bytes.baseAddress, repeats != nil
+        else { return try parseValue(depth: depth) }
+        let token = UnsafeBufferPointer(start: base + key.lowerBound, count: key.count)
+        let slot = repeats?.slot(for: token, hint: position)
+        if let slot {
+            guard repeats?.isWorthLookingUp(slot) == true else { return try parseValue(depth: depth) }
+            if let (value, count) = repeats?.value(slot, at: base + offset, available: bytes.count - offset) {
+                offset += count
+                return value
+            }
+        }
+        return try parseAndRemember(key: token, slot: slot, base: base, depth: depth)
+    }
+
+    private mutating func parseAndRemember(
+        key: UnsafeBufferPointer<UInt8>,
+        slot: Int?,
+        base: UnsafePointer<UInt8>,
+        depth: Int
+    ) throws -> JSONValue {
+        let start = offset
+        let value = try parseValue(depth: depth)
+        // A string short enough to be stored inline costs less to parse again than to share.
+        if case .string(let string) = value, string.utf8.count <= 15 {
+            if slot == nil { repeats?.neverShare(key) }
+            return value
+        }
+        repeats?.remember(value, of: key, slot: slot, start: base + start, count: offset - start)
+        return value
     }
 
     private mutating func parseArray(depth: Int) throws -> JSONValue {
@@ -726,5 +786,95 @@ struct JSONParser {
             message: "Invalid JSON at byte offset \(offset): \(problem). Fix the input and submit it again.",
             location: LedgerError.SourceLocation(file: file, line: line)
         )
+    }
+}
+
+/// The values of a batch's top-level members, by key, with the bytes each was parsed from.
+///
+/// The events of an EPCIS document repeat many members (the same `ilmd`, location or extension
+/// block on every event of a process run): sharing the value parsed first saves building it
+/// again, and freeing it again, and lets later readers tell repeats apart by storage.
+private struct RepeatedMembers {
+    struct Variant {
+        var start: UnsafePointer<UInt8>
+        var count: Int
+        var value: JSONValue
+    }
+
+    struct Key {
+        /// The key's bytes in the document, quotes included.
+        var token: UnsafeBufferPointer<UInt8>
+        /// The latest values, a few of them, replaced in turn.
+        var variants: [Variant] = []
+        var replaced = 0
+        var hits = 0
+        var misses = 0
+        /// Whether its values are not worth sharing (short strings).
+        var neverShared = false
+
+        /// Whether looking its values up still pays: always for the first 16 documents, then
+        /// while at least one in four repeats.
+        var isWorthLookingUp: Bool { !neverShared && (misses < 16 || hits * 4 >= misses) }
+    }
+
+    /// The keys met, in order; a batch's events have a few dozen at most.
+    private var keys: [Key] = []
+
+    static let keyLimit = 32
+    static let variantsPerKey = 8
+
+    /// The slot of `key`, tried first at `hint` (documents of a batch tend to list their members
+    /// in one order), or `nil` when the key is new or its values do not repeat.
+    func slot(for token: UnsafeBufferPointer<UInt8>, hint: Int) -> Int? {
+        if hint < keys.count, Self.sameBytes(keys[hint].token, token) { return hint }
+        return keys.firstIndex { Self.sameBytes($0.token, token) }
+    }
+
+    func isWorthLookingUp(_ slot: Int) -> Bool { keys[slot].isWorthLookingUp }
+
+    /// The value of key `slot` whose bytes start at `pointer`, and their count.
+    mutating func value(_ slot: Int, at pointer: UnsafePointer<UInt8>, available: Int) -> (JSONValue, Int)? {
+        for variant in keys[slot].variants where variant.count <= available {
+            if memcmp(variant.start, pointer, variant.count) == 0 {
+                keys[slot].hits += 1
+                return (variant.value, variant.count)
+            }
+        }
+        keys[slot].misses += 1
+        return nil
+    }
+
+    /// Keeps `key` as one whose values are not shared, so that it is found and passed over.
+    mutating func neverShare(_ token: UnsafeBufferPointer<UInt8>) {
+        guard keys.count < Self.keyLimit else { return }
+        keys.append(Key(token: token, neverShared: true))
+    }
+
+    mutating func remember(
+        _ value: JSONValue,
+        of token: UnsafeBufferPointer<UInt8>,
+        slot: Int?,
+        start: UnsafePointer<UInt8>,
+        count: Int
+    ) {
+        let variant = Variant(start: start, count: count, value: value)
+        guard let slot else {
+            guard keys.count < Self.keyLimit else { return }
+            keys.append(Key(token: token, variants: [variant]))
+            return
+        }
+        if keys[slot].variants.count < Self.variantsPerKey {
+            keys[slot].variants.append(variant)
+        } else {
+            keys[slot].variants[keys[slot].replaced] = variant
+            keys[slot].replaced = (keys[slot].replaced + 1) % Self.variantsPerKey
+        }
+    }
+
+    private static func sameBytes(_ lhs: UnsafeBufferPointer<UInt8>, _ rhs: UnsafeBufferPointer<UInt8>) -> Bool {
+        guard lhs.count == rhs.count, let left = lhs.baseAddress, let right = rhs.baseAddress else {
+            return lhs.count == rhs.count
+        }
+        return memcmp(left, right, lhs.count) == 0
     }
 }

@@ -89,6 +89,24 @@ extension JSONValue {
         return members
     }
 
+    /// Where a non-empty array's or object's elements are stored, which copies of the value share.
+    ///
+    /// While a value is held, no other value has its storage unless it is a copy of it, with the
+    /// same elements. `nil` for other values.
+    ///
+    /// A parser that shares the values a batch of documents repeats (the top-level members of
+    /// EPCIS events) lets a reader find those repeats by address instead of by walking them.
+    public var storageAddress: UnsafeRawPointer? {
+        switch self {
+        case .array(let elements):
+            elements.withUnsafeBufferPointer { $0.isEmpty ? nil : UnsafeRawPointer($0.baseAddress) }
+        case .object(let object):
+            object.members.withUnsafeBufferPointer { $0.isEmpty ? nil : UnsafeRawPointer($0.baseAddress) }
+        default:
+            nil
+        }
+    }
+
     /// Whether this value is `null`.
     public var isNull: Bool {
         guard case .null = self else {

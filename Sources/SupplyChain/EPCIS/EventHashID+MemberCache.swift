@@ -100,7 +100,7 @@ extension EventHashID {
                 }
             }
 
-            private static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
+            static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
                 lhs.withUTF8Bytes { left in
                     rhs.withUTF8Bytes { right in
                         guard left.count == right.count, let leftBase = left.baseAddress,
@@ -144,6 +144,13 @@ extension EventHashID {
         static let capacity = 256
 
         private var entries: [Key: Elements] = [:]
+        /// The members found or kept, by the address of their value's storage.
+        ///
+        /// A member that shares its value with an earlier one (as the parser shares the values a
+        /// batch repeats) is found without walking the value. The key holds the value, so the
+        /// address stays its own.
+        private var byAddress: [UnsafeRawPointer: Int] = [:]
+        private var shared: [(key: Key, elements: Elements)] = []
         private var hits = 0
         private var misses = 0
 
@@ -151,18 +158,44 @@ extension EventHashID {
         /// least one in four is found.
         var isWorthLookingUp: Bool { misses < 64 || hits * 4 >= misses }
 
+        /// The elements written before for a member whose value shares storage at `address`
+        /// with this one's, when its name, namespaces and vocabulary IRIs are the same too.
+        mutating func elements(
+            at address: UnsafeRawPointer,
+            name: String,
+            namespaces: EPCISNamespaces,
+            vocabularyIRIs: [String]
+        ) -> Elements? {
+            // Read in place: a copy of the entry would retain all its parts.
+            guard let index = byAddress[address], shared[index].key.namespaces.isSame(as: namespaces),
+                Key.sameBytes(shared[index].key.name, name),
+                shared[index].key.vocabularyIRIs.count == vocabularyIRIs.count,
+                zip(shared[index].key.vocabularyIRIs, vocabularyIRIs).allSatisfy(Key.sameBytes)
+            else { return nil }
+            hits += 1
+            return shared[index].elements
+        }
+
         /// The elements written for an equal member before.
-        mutating func elements(for key: Key) -> Elements? {
+        mutating func elements(for key: Key, at address: UnsafeRawPointer?) -> Elements? {
             if let found = entries[key] {
                 hits += 1
+                if let address { share(key, found, at: address) }
                 return found
             }
             misses += 1
             return nil
         }
 
+        private mutating func share(_ key: Key, _ elements: Elements, at address: UnsafeRawPointer) {
+            guard shared.count < Self.capacity else { return }
+            byAddress[address] = shared.count
+            shared.append((key, elements))
+        }
+
         /// Keeps a member's elements, while there is room.
-        mutating func keep(_ elements: Elements, for key: Key) {
+        mutating func keep(_ elements: Elements, for key: Key, at address: UnsafeRawPointer?) {
+            if let address { share(key, elements, at: address) }
             guard entries.count < Self.capacity else { return }
             entries[key] = elements
         }
@@ -185,14 +218,27 @@ extension EventHashID.PreHashWriter {
         // The cache is taken out while it is used, so that it is not copied when it changes.
         memberCache = nil
         defer { memberCache = cache }
+        let start = out.count
+        let address = value.storageAddress
+        if let address,
+            let elements = cache.elements(
+                at: address,
+                name: key,
+                namespaces: namespaces,
+                vocabularyIRIs: vocabularyIRIs
+            )
+        {
+            out.append(contentsOf: elements.bytes)
+            for end in elements.ends { ends.append(start + end) }
+            return true
+        }
         let cacheKey = EventHashID.MemberCache.Key(
             name: key,
             value: value,
             namespaces: namespaces,
             vocabularyIRIs: vocabularyIRIs
         )
-        let start = out.count
-        if let elements = cache.elements(for: cacheKey) {
+        if let elements = cache.elements(for: cacheKey, at: address) {
             out.append(contentsOf: elements.bytes)
             for end in elements.ends { ends.append(start + end) }
             return true
@@ -201,7 +247,8 @@ extension EventHashID.PreHashWriter {
         guard try write(&self) else { return false }
         cache.keep(
             EventHashID.MemberCache.Elements(bytes: Array(out[start...]), ends: ends[base...].map { $0 - start }),
-            for: cacheKey
+            for: cacheKey,
+            at: address
         )
         return true
     }
