@@ -44,7 +44,7 @@ STAGES = [
     ("static EPCISEvent.read(_:index:namespaces:sink:hashing:scratch:)", "reading, with the hash ID and its SHA-256"),
     ("static EventHashID.writePreHash(of:namespaces:ignoring:into:)", "  of which the hash ID's pre-hash string"),
     ("EventActivity.init(_:)", "activity members"),
-    ("EntryDraft.sealedForAppend(salts:)", "sealing, with the commitments' SHA-256"),
+    ("EntryDraft.sealedForAppend(salts:cache:)", "sealing, with the commitments' SHA-256"),
     ("Rules.apply(_:activity:eventIDKey:actor:sequence:submission:sink:_:)", "the rules"),
 ]
 # The write (`Ledger.append`) is left out: its index rows are encoded by `concurrentPerform`,

@@ -62,6 +62,46 @@ import Testing
         #expect(batch[1]["mass"] == [400] && batch[2]["note"] == "a long note, shared!")
     }
 
+    /// Entry bodies sealed with the canonical forms their batch shares are, byte for byte, the
+    /// bodies sealed alone: with commitments inside a member, with values that equal a kept one
+    /// without sharing its storage, and with a reserved key inside a shared value.
+    @Test func bodiesSealedWithSharedFormsAreTheBodiesSealedAlone() throws {
+        let documents = [
+            #"{"ilmd":{"material":"lithium-hydroxide"},"q":[{"quantity":10,"uom":"KGM"}],"at":{"id":"urn:x:1"}}"#,
+            #"{"ilmd":{"material":"lithium-hydroxide"},"q":[{"quantity":12,"uom":"KGM"}],"at":{"id":"urn:x:1"}}"#,
+            #"{"at":{"id":"urn:x:1"},"ilmd":{"material":"lithium-hydroxide"},"q":[{"quantity":10,"uom":"KGM"}]}"#,
+            #"{"ilmd":{"material":"lithium"},"q":[{"quantity":10,"uom":"KGM"}],"at":{"$id":"urn:x:1"}}"#,
+            #"{"ilmd":{"material":"lithium"},"q":[{"quantity":10,"uom":"KGM"}],"at":{"$id":"urn:x:1"}}"#,
+        ]
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for document in documents {
+            let start = bytes.count
+            bytes += Array(document.utf8)
+            ranges.append(start..<bytes.count)
+        }
+        let batch = try #require(JSONValue.parsing(bytes, ranges: ranges, maxDepth: 16))
+        let alone = try documents.map { try JSONValue(parsing: $0) }
+        let quantity = try JSONPointer("/q/0/quantity")
+        let salts = [UInt8](repeating: 7, count: 32 * documents.count)
+        func sealed(_ bodies: [JSONValue], cache: CanonicalValueCache?) throws -> [EntryDraft.Presealed?] {
+            var remaining = salts[...]
+            return try bodies.map { body in
+                let draft = EntryDraft(type: "event", actor: "a", body: body, confidential: [quantity])
+                return try draft.sealedForAppend(salts: &remaining, cache: cache).presealed
+            }
+        }
+        let expected = try sealed(alone, cache: nil)
+        let cache = CanonicalValueCache()
+        for round in 0..<2 {
+            #expect(try sealed(batch, cache: cache) == expected, "round \(round)")
+            #expect(try sealed(alone, cache: cache) == expected, "round \(round)")
+        }
+        #expect(expected[0] != nil && expected[0] != expected[1])
+        // A reserved key is not sealed in place, from a shared value or not.
+        #expect(expected[3] == nil && expected[4] == nil)
+    }
+
     // MARK: - RFC 8785 examples
 
     /// RFC 8785 §3.2.2.3, the table of IEEE-754 bit patterns and their JCS serialization

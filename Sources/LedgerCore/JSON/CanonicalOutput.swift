@@ -49,6 +49,11 @@ struct CanonicalOutput: ~Copyable {
         count += 1
     }
 
+    /// The bytes written from `start` on.
+    func bytes(from start: Int) -> [UInt8] {
+        Array(UnsafeBufferPointer(start: base + start, count: count - start))
+    }
+
     /// Appends bytes.
     mutating func append(_ bytes: UnsafeBufferPointer<UInt8>) {
         guard let source = bytes.baseAddress, bytes.count > 0 else { return }

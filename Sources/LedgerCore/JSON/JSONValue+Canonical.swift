@@ -117,8 +117,28 @@ extension JSONValue {
     /// A path that names no value is ignored. With replacements this writes a body sealed
     /// straight from its clear form, without building the sealed body.
     ///
+    /// - Parameters:
+    ///   - buffer: The buffer to append UTF-8 bytes to.
+    ///   - paths: The values written without the check, or replaced.
+    ///   - cache: The canonical forms of top-level member values that a batch shares
+    ///     (``CanonicalValueCache``), for a body of that batch.
     /// - Returns: `false` when it stopped at such a key; the buffer then ends in a partial value.
-    func writeCanonical(into buffer: inout CanonicalOutput, paths: [CanonicalPath]) -> Bool {
+    func writeCanonical(
+        into buffer: inout CanonicalOutput,
+        paths: [CanonicalPath],
+        cache: CanonicalValueCache? = nil
+    ) -> Bool {
+        if let cache, cache.isWorthLookingUp, case .object(let members) = self,
+            !paths.contains(where: { $0.tokens.isEmpty })
+        {
+            return Self.writeCanonical(
+                members: members,
+                into: &buffer,
+                rejectingReservedKeys: true,
+                paths: paths,
+                cache: cache
+            )
+        }
         guard !paths.isEmpty else {
             return writeCanonical(into: &buffer, rejectingReservedKeys: true)
         }
@@ -201,13 +221,15 @@ extension JSONValue {
     ///   - buffer: The buffer to append UTF-8 bytes to.
     ///   - rejectingReservedKeys: Whether to stop at a key starting with `$`.
     ///   - paths: Paths, relative to the object, of values written without that check, or replaced
-    ///     (see ``writeCanonical(into:paths:)``); the keys are still checked.
+    ///     (see ``writeCanonical(into:paths:cache:)``); the keys are still checked.
+    ///   - cache: Canonical forms of member values by storage address, to copy from and add to.
     /// - Returns: `false` when it stopped at a key starting with `$`.
     private static func writeCanonical(
         members object: JSONObject,
         into buffer: inout CanonicalOutput,
         rejectingReservedKeys: Bool,
-        paths: [CanonicalPath] = []
+        paths: [CanonicalPath] = [],
+        cache: CanonicalValueCache? = nil
     ) -> Bool {
         let reservedPrefix = UInt64(UInt8(ascii: "$")) << 56
         buffer.append(UInt8(ascii: "{"))
@@ -235,10 +257,23 @@ extension JSONValue {
                 writeMemberKey(object.members[index].key, first: index == 0, into: &buffer)
                 let written: Bool
                 if paths.isEmpty || !paths.indices.contains(where: { follows($0, index) }) {
-                    written = object.members[index].value.writeCanonical(
-                        into: &buffer,
-                        rejectingReservedKeys: rejectingReservedKeys
-                    )
+                    if let cache, let address = object.members[index].value.storageAddress {
+                        // A value written once with the reserved-key check passes it again.
+                        if cache.write(address, into: &buffer) { continue }
+                        let start = buffer.count
+                        written = object.members[index].value.writeCanonical(
+                            into: &buffer,
+                            rejectingReservedKeys: rejectingReservedKeys
+                        )
+                        if written, rejectingReservedKeys {
+                            cache.keep(object.members[index].value, at: address, form: buffer.bytes(from: start))
+                        }
+                    } else {
+                        written = object.members[index].value.writeCanonical(
+                            into: &buffer,
+                            rejectingReservedKeys: rejectingReservedKeys
+                        )
+                    }
                 } else {
                     // The paths that go on through this member, as a pointer lookup follows them.
                     let inner = paths.indices.compactMap { path -> CanonicalPath? in

@@ -161,10 +161,16 @@ public struct EntryDraft: Sendable, Hashable {
     /// sealed as ``sealingConfidentialValues(salts:)`` seals it instead, so that the append
     /// refuses it as it refuses any such body.
     ///
-    /// - Parameter salts: Random bytes, taken 32 at a time; fresh ones are drawn when it runs short.
+    /// - Parameters:
+    ///   - salts: Random bytes, taken 32 at a time; fresh ones are drawn when it runs short.
+    ///   - cache: The canonical forms of the values the body shares with other bodies of its
+    ///     batch (``CanonicalValueCache``), copied rather than written again.
     /// - Returns: The sealed draft.
     /// - Throws: As ``sealingConfidentialValues()``.
-    package consuming func sealedForAppend(salts: inout ArraySlice<UInt8>) throws -> EntryDraft {
+    package consuming func sealedForAppend(
+        salts: inout ArraySlice<UInt8>,
+        cache: CanonicalValueCache? = nil
+    ) throws -> EntryDraft {
         let pointers = confidential
         let nested = Self.nest(pointers)
         guard openings.isEmpty, !nested else { return try sealingConfidentialValues(salts: &salts) }
@@ -203,7 +209,7 @@ public struct EntryDraft: Sendable, Hashable {
         }
         output.removeAll()
         guard !sealedValues.contains(where: { Ledger.containsReservedKey($0.value) }),
-            body.writeCanonical(into: &output, paths: paths)
+            body.writeCanonical(into: &output, paths: paths, cache: cache)
         else {
             // The sealed body, built, without bytes: the append names the reserved key.
             var sealed = self

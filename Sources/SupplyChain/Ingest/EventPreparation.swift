@@ -53,7 +53,7 @@ final class EventPreparation: @unchecked Sendable {
     /// What sealing needs: the submitting actor and the document's prefix bindings.
     struct Sealing: Sendable {
         var actor: String
-        var documentBindings: [String: JSONValue]
+        var documentBindings: JSONObject
     }
 
     let count: Int
@@ -284,6 +284,8 @@ final class EventPreparation: @unchecked Sendable {
         guard let sealing else { return prepared }
         // One random draw for every salt of the chunk.
         var salts = SecureRandom.bytes(count: 32 * saltCount)[...]
+        // The chunk's bodies share the values its events repeat, written once.
+        let canonicalForms = CanonicalValueCache()
         for item in pending.indices {
             // Moved out, so that the body is freed here, on the worker, once its bytes are written.
             var body = JSONValue.null
@@ -296,7 +298,7 @@ final class EventPreparation: @unchecked Sendable {
             )
             body = .null
             do {
-                let sealed = try draft.sealedForAppend(salts: &salts)
+                let sealed = try draft.sealedForAppend(salts: &salts, cache: canonicalForms)
                 let bodyHash = SHA256.hash(sealed.presealed?.body ?? sealed.body.canonicalBytes).hex
                 prepared[pending[item].position].draft = .success(SealedEvent(draft: sealed, bodyHash: bodyHash))
             } catch {

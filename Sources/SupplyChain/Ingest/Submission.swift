@@ -44,8 +44,9 @@ struct SubmissionDocument {
     var events: SubmissionEvents
     var namespaces: EPCISNamespaces
     var format: String
-    /// The prefix bindings of the document's `@context` (its objects), kept with each event.
-    var bindings: [String: JSONValue] = [:]
+    /// The prefix bindings of the document's `@context` (its objects), kept with each event: one
+    /// object, which every event's entry body shares.
+    var bindings = JSONObject()
 
     /// The namespace bindings CellTrace always knows, under the documents' own.
     static let baseNamespaces = EPCISNamespaces.standard.adding(
@@ -147,7 +148,7 @@ struct SubmissionDocument {
         guard problems.isEmpty, let events = list?.arrayValue else {
             throw SupplyChainError(code: .invalidDocument, message: "not an EPCIS 2.0 document", problems: problems)
         }
-        var bindings: [String: JSONValue] = [:]
+        var bindings = JSONObject()
         for context in json["@context"]?.arrayValue ?? [json["@context"] ?? .null] {
             for (prefix, iri) in context.objectValue ?? [:] { bindings[prefix] = iri }
         }
@@ -489,7 +490,7 @@ extension SupplyChainLedger {
     static func entryBody(
         taking json: consuming JSONValue,
         eventID: String,
-        documentBindings: [String: JSONValue]
+        documentBindings: JSONObject
     ) -> JSONValue {
         guard case .object(var members) = json else { return json }
         // The enum's hold on the members ends here, so they are this function's alone.
