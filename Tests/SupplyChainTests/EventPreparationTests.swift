@@ -126,4 +126,56 @@ struct EventPreparationTests {
         held.resume()
         preparation.release()
     }
+
+    @Test("events that share an ilmd read its extension fields and master data as each would alone")
+    func sharedILMDReadsAsAlone() throws {
+        let plain = #"{"ct:material":"lithium-hydroxide","ct:grade":"battery","cbvmda:countryOfOrigin":"CN"}"#
+        let perLot =
+            #"{"ct:lots":[{"epcClass":"urn:epc:class:lgtin:9300001.000011.L5","ct:material":"spodumene"}],"ct:material":"lithium-hydroxide"}"#
+        let badly = #"{"ct:material":"Lithium Hydroxide"}"#
+        let events = [
+            (plain, ""), (plain, ""), (badly, ""), (plain, #""@context":[{"ct":"https://other.example/ns/"}],"#),
+            (plain, ""), (perLot, ""), (perLot, ""), (badly, ""), (plain, ""),
+        ]
+        .enumerated().map { index, event in
+            """
+            {\(event.1)"type":"ObjectEvent","eventTime":"2026-01-05T06:00:00+08:00","eventTimeZoneOffset":"+08:00",\
+            "action":"ADD","bizLocation":{"id":"\(Events.mine)"},\
+            "quantityList":[{"epcClass":"urn:epc:class:lgtin:9300001.000011.L\(index)","quantity":10,"uom":"TNE"}],\
+            "ilmd":\(event.0)}
+            """
+        }
+        let document = """
+            {"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",\
+            {"ct":"https://celltrace.dev/ns/epcis/1/"}],"type":"EPCISDocument","schemaVersion":"2.0",\
+            "creationDate":"2026-01-05T00:00:00Z","epcisBody":{"eventList":[\(events.joined(separator: ","))]}}
+            """
+        func masters(_ preparation: EventPreparation) throws -> [String] {
+            defer { preparation.release() }
+            return try (0..<preparation.chunkCount).flatMap { try preparation.chunk($0) }.map { prepared in
+                let masters = prepared.activity?.masters ?? []
+                return masters.map { "\($0.material ?? "-") \($0.grade ?? "-") \($0.country ?? "-") \($0.problems)" }
+                    .joined(separator: "; ")
+            }
+        }
+        // Read as a document, the events share their repeated ilmd; parsed whole, none is shared.
+        let shared = try masters(Self.preparation(Array(document.utf8), queue: .global()))
+        let read = try SubmissionDocument.read(Array(document.utf8))
+        guard case .deferred = read.events else {
+            Issue.record("the document's events are not parsed as a batch")
+            return
+        }
+        let whole = try JSONValue(parsing: document)
+        let alone = try masters(
+            EventPreparation(
+                events: .parsed(try #require(whole["epcisBody"]?["eventList"]?.arrayValue)),
+                namespaces: read.namespaces,
+                sealing: EventPreparation.Sealing(actor: "pilbara-mining", documentBindings: read.bindings)
+            )
+        )
+        #expect(shared == alone)
+        #expect(alone[0] == "lithium-hydroxide battery CN []")
+        #expect(alone[3] != alone[0] && alone[2] != alone[0])
+        #expect(alone[5].hasPrefix("spodumene") && alone[6].hasPrefix("lithium-hydroxide"))
+    }
 }

@@ -502,7 +502,9 @@ extension EPCISEvent {
             ?? extensionMembers(of: json, namespaces: namespaces)
         if let ilmd = members.ilmd {
             event.ilmd = ilmd
-            event.ilmdExtensions = extensionMembers(of: ilmd, namespaces: namespaces)
+            event.ilmdExtensions =
+                scratch?.ilmdExtensions(of: ilmd, namespaces: namespaces)
+                ?? extensionMembers(of: ilmd, namespaces: namespaces)
         }
         return event
     }

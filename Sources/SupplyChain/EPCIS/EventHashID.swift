@@ -127,6 +127,35 @@ public enum EventHashID {
     final class Scratch {
         /// The writer, emptied before each event; it keeps the elements of members that repeat.
         var writer = PreHashWriter(capacity: 2048)
+        /// What was read from the `ilmd` values the chunk's events share, by the address of their
+        /// storage (``JSONValue/storageAddress``).
+        var sharedILMD: [UnsafeRawPointer: SharedILMD] = [:]
+
+        /// What is read from an `ilmd` value: its extension members and, when it describes all the
+        /// lots an event makes alike, their master data.
+        struct SharedILMD {
+            /// Held, so that its storage, and so its address, stays its own.
+            let ilmd: JSONValue
+            let namespaces: EPCISNamespaces
+            let extensions: ExtensionMembers
+            var master: EventActivity.LotMaster?
+        }
+
+        /// The most `ilmd` values kept; a chunk's events share a few.
+        static let sharedILMDCapacity = 64
+
+        /// The extension members of an `ilmd`, read once for all the events that share it.
+        func ilmdExtensions(of ilmd: JSONValue, namespaces: EPCISNamespaces) -> ExtensionMembers {
+            guard let address = ilmd.storageAddress else {
+                return EPCISEvent.extensionMembers(of: ilmd, namespaces: namespaces)
+            }
+            if let shared = sharedILMD[address], shared.namespaces.isSame(as: namespaces) { return shared.extensions }
+            let extensions = EPCISEvent.extensionMembers(of: ilmd, namespaces: namespaces)
+            if sharedILMD.count < Self.sharedILMDCapacity {
+                sharedILMD[address] = SharedILMD(ilmd: ilmd, namespaces: namespaces, extensions: extensions)
+            }
+            return extensions
+        }
 
         init() {
             writer.memberCache = MemberCache()

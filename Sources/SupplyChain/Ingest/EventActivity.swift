@@ -47,7 +47,11 @@ final class EventActivity: Sendable {
     }
 
     /// Reads and checks the activity members of an event that read cleanly.
-    init(_ event: EPCISEvent) {
+    /// - Parameters:
+    ///   - event: The event read.
+    ///   - scratch: Its chunk's scratch, where the master data of an `ilmd` that the chunk's
+    ///     events share is read once.
+    init(_ event: EPCISEvent, scratch: EventHashID.Scratch? = nil) {
         let (checks, process) = Self.read(event)
         self.checks = checks
         var writer = BinaryWriter()
@@ -62,7 +66,23 @@ final class EventActivity: Sendable {
         case .objectEvent where event.action == "ADD" && event.ext("serialRanges") == nil: made = event.quantities
         default: made = []
         }
-        masters = made.map { Self.master(for: $0, of: event) }
+        masters = made.map { Self.master(for: $0, of: event, scratch: scratch) }
+    }
+
+    /// The master data of a lot the event makes, read once for the events that share an `ilmd`
+    /// describing all their lots alike (no per-lot `ct:lots`).
+    private static func master(
+        for quantity: LotQuantity,
+        of event: EPCISEvent,
+        scratch: EventHashID.Scratch?
+    ) -> LotMaster {
+        guard let scratch, let address = event.ilmd?.storageAddress, event.ilmdExtensions.value("lots") == nil,
+            let shared = scratch.sharedILMD[address], shared.namespaces.isSame(as: event.namespaces)
+        else { return master(for: quantity, of: event) }
+        if let master = shared.master { return master }
+        let master = master(for: quantity, of: event)
+        scratch.sharedILMD[address]?.master = master
+        return master
     }
 
     /// The problems of the activity members and the certificates they claim, in order, and the
