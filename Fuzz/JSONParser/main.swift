@@ -4,7 +4,8 @@
 // JSON types are in this module rather than imported. For every input the parser either throws a
 // LedgerError with code invalidJSON, or returns a value whose canonical form parses back to a value
 // with the same canonical form. Anything else (a crash, a different error, an unstable canonical
-// form, an AddressSanitizer report) is a finding.
+// form, an AddressSanitizer report) is a finding. A document that parses also parses to the same
+// value in a batch of documents, where repeated top-level values are shared.
 
 /// Parses one fuzzer input and checks that canonicalization is stable.
 ///
@@ -34,5 +35,17 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     }
     precondition(reparsed == value, "canonical form parses to a different value")
     precondition(reparsed.canonicalBytes == canonical, "canonical form is not a fixed point")
+    // Parsed in one batch with its canonical form and itself again, it is the same value each
+    // time: a batch shares the top-level values its documents repeat byte for byte, and only those.
+    let batch = Array(input) + canonical + Array(input)
+    let ranges = [0..<size, size..<size + canonical.count, size + canonical.count..<batch.count]
+    guard let values = JSONValue.parsing(batch, ranges: ranges, maxDepth: 128) else {
+        preconditionFailure("a document that parses alone does not parse in a batch")
+    }
+    precondition(values == [value, value, value], "a batch parses a document to a different value")
+    precondition(
+        values.allSatisfy { $0.canonicalBytes == canonical },
+        "a document parsed in a batch has another canonical form"
+    )
     return 0
 }

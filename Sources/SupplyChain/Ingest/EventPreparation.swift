@@ -14,7 +14,7 @@ struct PreparedEvent: Sendable {
     var activity: EventActivity?
     /// Its `sc.event-ids` key (``IndexKey/eventID(_:)``), when it is valid and sealed.
     var eventIDKey: [UInt8]?
-    /// Its entry draft, sealed to its canonical bytes (``EntryDraft/sealedForAppend(salts:)``), with
+    /// Its entry draft, sealed to its canonical bytes (``EntryDraft/sealedForAppend(salts:cache:)``), with
     /// the SHA-256 of the sealed body in hex, or what sealing threw.
     ///
     /// `nil` when the event is not valid or no drafts were asked for.
