@@ -3,6 +3,20 @@ import LedgerCore
 import Testing
 
 @Suite struct CanonicalJSONTests {
+    /// Documents back to back in one buffer, as an EPCIS document holds its events, with their
+    /// byte ranges.
+    static func buffer(of documents: [String], separator: String = "") -> (bytes: [UInt8], ranges: [Range<Int>]) {
+        var bytes: [UInt8] = []
+        var ranges: [Range<Int>] = []
+        for document in documents {
+            let start = bytes.count
+            bytes += Array(document.utf8)
+            ranges.append(start..<bytes.count)
+            bytes += Array(separator.utf8)
+        }
+        return (bytes, ranges)
+    }
+
     @Test func documentsParsedInOneBatchEqualThoseParsedAlone() throws {
         // Long keys repeat across the documents, some share a length and their first, middle and
         // last bytes (so the key cache sees them in one slot), some need escapes or are not ASCII.
@@ -13,14 +27,7 @@ import Testing
             #"{"escaped\u0041key-longer-than-15":1,"é-non-ascii-key-longer-than-15":2,"short":3}"#,
             #"{"inpXtQuantityList":[1],"inputQuantityList":[2],"eventTimeZoneOffset":"Z"}"#,
         ]
-        var bytes: [UInt8] = []
-        var ranges: [Range<Int>] = []
-        for document in documents {
-            let start = bytes.count
-            bytes += Array(document.utf8)
-            ranges.append(start..<bytes.count)
-            bytes += Array(" , ".utf8)
-        }
+        let (bytes, ranges) = Self.buffer(of: documents, separator: " , ")
         let batch = try #require(JSONValue.parsing(bytes, ranges: ranges, maxDepth: 16))
         #expect(batch == (try documents.map { try JSONValue(parsing: $0) }))
         #expect(batch[1]["inpXtQuantityList"] == 2)
@@ -40,14 +47,7 @@ import Testing
             #"{"ilmd":{"grade":"battery","material":"lithium-hydroxide"},"mass":[40],"inner":{"ilmd":[]}}"#,
             #"{"ilmd": {"material":"lithium-hydroxide","grade":"battery"},"mass":[40]}"#,
         ]
-        var bytes: [UInt8] = []
-        var ranges: [Range<Int>] = []
-        for document in documents {
-            let start = bytes.count
-            bytes += Array(document.utf8)
-            ranges.append(start..<bytes.count)
-            bytes += Array(",".utf8)
-        }
+        let (bytes, ranges) = Self.buffer(of: documents, separator: ",")
         let batch = try #require(JSONValue.parsing(bytes, ranges: ranges, maxDepth: 16))
         #expect(batch == (try documents.map { try JSONValue(parsing: $0) }))
         func address(_ document: Int, _ key: String) -> UnsafeRawPointer? { batch[document][key]?.storageAddress }
@@ -73,13 +73,7 @@ import Testing
             #"{"ilmd":{"material":"lithium"},"q":[{"quantity":10,"uom":"KGM"}],"at":{"$id":"urn:x:1"}}"#,
             #"{"ilmd":{"material":"lithium"},"q":[{"quantity":10,"uom":"KGM"}],"at":{"$id":"urn:x:1"}}"#,
         ]
-        var bytes: [UInt8] = []
-        var ranges: [Range<Int>] = []
-        for document in documents {
-            let start = bytes.count
-            bytes += Array(document.utf8)
-            ranges.append(start..<bytes.count)
-        }
+        let (bytes, ranges) = Self.buffer(of: documents)
         let batch = try #require(JSONValue.parsing(bytes, ranges: ranges, maxDepth: 16))
         let alone = try documents.map { try JSONValue(parsing: $0) }
         let quantity = try JSONPointer("/q/0/quantity")
