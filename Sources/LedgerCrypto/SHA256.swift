@@ -108,6 +108,20 @@ public enum SHA256 {
         precondition(rc == 1, "SHA256_Update failed")
     }
 
+    /// The state after the bytes added so far, to go on from later (``resume(_:)``), on this
+    /// hasher or another, on any thread.
+    public var state: SHA256State {
+        unsafe SHA256State(context: context.pointee)
+    }
+
+    /// Goes on from a saved state, as if the bytes added before it were added again; the message
+    /// this hasher had is dropped.
+    ///
+    /// - Parameter state: A state from ``state``.
+    public mutating func resume(_ state: SHA256State) {
+        unsafe context.pointee = state.context
+    }
+
     /// Finishes the message and returns its digest; the hasher then starts a new, empty message.
     ///
     /// - Returns: The digest of everything added since the last call.
@@ -119,5 +133,27 @@ public enum SHA256 {
         precondition(rc == 1, "SHA256_Final failed")
         start()
         return digest
+    }
+}
+
+/// A SHA-256 computation's state after some bytes, saved to go on from later: the part of a
+/// message known early is hashed on one thread, and the rest added on another.
+public struct SHA256State: @unchecked Sendable, Hashable {
+    // Safety: a plain C struct of integers and bytes, copied by value.
+    fileprivate var context: SHA256_CTX
+
+    /// Whether two states are the same bytes: the same message so far.
+    public static func == (lhs: SHA256State, rhs: SHA256State) -> Bool {
+        unsafe lhs.withBytes { left in unsafe rhs.withBytes { right in unsafe left.elementsEqual(right) } }
+    }
+
+    /// Hashes the state's bytes.
+    public func hash(into hasher: inout Hasher) {
+        unsafe withBytes { unsafe hasher.combine(bytes: $0) }
+    }
+
+    private func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
+        var context = context
+        return unsafe withUnsafeBytes(of: &context) { unsafe body($0) }
     }
 }

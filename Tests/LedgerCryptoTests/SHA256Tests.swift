@@ -45,6 +45,27 @@ import Testing
         #expect(hasher.finalize() == SHA256.hash([0x01] + digest.bytes + digest.bytes))
     }
 
+    /// A state saved after part of a message, resumed on another hasher or after other messages,
+    /// gives the digest of the whole message, at every split point of block boundaries and inside.
+    @Test func savedStateResumesTheMessage() {
+        let message = (0..<300).map { UInt8(truncatingIfNeeded: $0 &* 7) }
+        let expected = SHA256.hash(message)
+        for split in [0, 1, 55, 63, 64, 65, 128, 200, 300] {
+            var first = SHA256Hasher()
+            first.update(message[..<split])
+            let state = first.state
+            var other = SHA256Hasher()
+            other.update(Array("another message".utf8))
+            other.resume(state)
+            other.update(message[split...])
+            #expect(other.finalize() == expected, "split at \(split)")
+            // The first hasher goes on as it was, and the state is a value.
+            first.update(message[split...])
+            #expect(first.finalize() == expected)
+            #expect(first.state != state || split == 0)
+        }
+    }
+
     @Test func digestEncodingsRoundTrip() throws {
         let digest = SHA256.hash(Array("abc".utf8))
         #expect(SHA256Digest(hex: digest.hex) == digest)

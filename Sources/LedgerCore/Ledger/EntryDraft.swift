@@ -30,6 +30,10 @@ public struct EntryDraft: Sendable, Hashable {
         package var body: [UInt8]
         /// The canonical JSON of `{pointer: opening}`, or `nil` when nothing was sealed.
         var openings: [UInt8]?
+        /// The SHA-256 state after the start of the entry's leaf hash, 0x00 ‖ `{"actor":…,"body":`
+        /// ‖ body, hashed where the draft was sealed: the append adds the rest of the entry (its
+        /// origin and chain fields) instead of hashing the body again, on its one thread.
+        var leafStart: SHA256State? = nil
     }
 
     /// Creates a draft.
@@ -144,11 +148,30 @@ public struct EntryDraft: Sendable, Hashable {
                 body.writeCanonical(into: &output, rejectingReservedKeysOutside: pointers.map { $0.tokens[...] })
             else { return sealed }
         }
+        let bodyBytes = output.withBytes { Array($0) }
+        var hasher = SHA256Hasher()
         sealed.presealed = Presealed(
-            body: output.withBytes { Array($0) },
-            openings: texts.isEmpty ? nil : Self.canonicalOpenings(texts)
+            body: bodyBytes,
+            openings: texts.isEmpty ? nil : Self.canonicalOpenings(texts),
+            leafStart: Self.leafStart(actor: sealed.actor, body: bodyBytes, output: &output, hasher: &hasher)
         )
         return sealed
+    }
+
+    /// The SHA-256 state after 0x00 ‖ `{"actor":…,"body":` ‖ body: the start of the leaf hash of
+    /// the entry the append writes (``Presealed/leafStart``).
+    private static func leafStart(
+        actor: String,
+        body: [UInt8],
+        output: inout CanonicalOutput,
+        hasher: inout SHA256Hasher
+    ) -> SHA256State {
+        output.removeAll()
+        Entry.encodeHeadStart(actor: actor, into: &output)
+        hasher.update(byte: 0x00)
+        output.withBytes { hasher.update(UnsafeRawBufferPointer($0)) }
+        body.withUnsafeBytes { hasher.update($0) }
+        return hasher.state
     }
 
     /// The draft sealed for the append alone: its canonical bytes and openings, as
@@ -232,6 +255,7 @@ public struct EntryDraft: Sendable, Hashable {
             body: bodyBytes,
             openings: sealedValues.isEmpty ? nil : Self.canonicalOpenings(sealedValues, into: &output)
         )
+        sealed.presealed?.leafStart = Self.leafStart(actor: actor, body: bodyBytes, output: &output, hasher: &hasher)
         return sealed
     }
 

@@ -124,6 +124,9 @@ extension Ledger {
         /// The canonical body of a draft sealed ahead, which follows its head's start: the body
         /// is not copied into the heads.
         var presealedBody: [UInt8]? = nil
+        /// For a draft sealed ahead, the SHA-256 state after 0x00 ‖ its head's start ‖ its body
+        /// (``EntryDraft/Presealed/leafStart``).
+        var leafStart: SHA256State? = nil
     }
 
     /// Sealed drafts with their heads written one after another into one buffer, so a batch costs
@@ -239,7 +242,8 @@ extension Ledger {
                 type: draft.type,
                 head: headStart..<heads.count,
                 openings: presealed.openings,
-                presealedBody: presealed.body
+                presealedBody: presealed.body,
+                leafStart: presealed.leafStart
             )
         }
         guard !draft.confidential.isEmpty || !draft.openings.isEmpty else {
@@ -394,8 +398,17 @@ extension Ledger {
                     type: draft.type,
                     into: &bytes
                 )
-                // The raw-buffer overload: the generic one reaches SHA256Hasher unspecialised.
-                let leafHash = bytes.withUnsafeBytes { MerkleTree.leafHash($0, using: &hasher) }
+                let leafHash: SHA256Digest
+                if let leafStart = draft.leafStart, let body = draft.presealedBody {
+                    // Hashed up to the body's end where it was sealed: the rest of the entry follows.
+                    hasher.resume(leafStart)
+                    let hashed = sealed.heads[draft.head].count + body.count
+                    bytes.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[hashed...])) }
+                    leafHash = hasher.finalize()
+                } else {
+                    // The raw-buffer overload: the generic one reaches SHA256Hasher unspecialised.
+                    leafHash = bytes.withUnsafeBytes { MerkleTree.leafHash($0, using: &hasher) }
+                }
                 Tables.writeKey(sequence, into: &key)
                 try entryCursor.put(bytes, forKey: key, mode: .append)
                 try range.append(leafHash: leafHash, using: &hasher) { level, index, hash in
