@@ -142,18 +142,28 @@ public struct SHA256State: @unchecked Sendable, Hashable {
     // Safety: a plain C struct of integers and bytes, copied by value.
     fileprivate var context: SHA256_CTX
 
-    /// Whether two states are the same bytes: the same message so far.
+    /// Whether two states go on alike: the same chaining value, length, and bytes waiting for a
+    /// block (the rest of the context's buffer is not part of the state).
     public static func == (lhs: SHA256State, rhs: SHA256State) -> Bool {
-        unsafe lhs.withBytes { left in unsafe rhs.withBytes { right in unsafe left.elementsEqual(right) } }
+        lhs.words == rhs.words && lhs.pending == rhs.pending
     }
 
-    /// Hashes the state's bytes.
+    /// Hashes what ``==`` compares.
     public func hash(into hasher: inout Hasher) {
-        unsafe withBytes { unsafe hasher.combine(bytes: $0) }
+        hasher.combine(words)
+        hasher.combine(pending)
     }
 
-    private func withBytes<R>(_ body: (UnsafeRawBufferPointer) -> R) -> R {
-        var context = context
-        return unsafe withUnsafeBytes(of: &context) { unsafe body($0) }
+    /// The chaining value, the message length in bits (low, high) and the count of bytes waiting.
+    private var words: [UInt32] {
+        let h = context.h
+        return [h.0, h.1, h.2, h.3, h.4, h.5, h.6, h.7, context.Nl, context.Nh, context.num]
+    }
+
+    /// The bytes waiting for a block.
+    private var pending: [UInt8] {
+        var data = context.data
+        let count = Int(context.num)
+        return unsafe withUnsafeBytes(of: &data) { unsafe Array($0.prefix(count)) }
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A strict JSON parser: RFC 8259 grammar plus the I-JSON (RFC 7493) limits that RFC 8785 relies on.
 ///
 /// It reads a contiguous UTF-8 buffer in one pass and rejects, with ``LedgerError/Code/invalidJSON`` and
@@ -6,10 +10,6 @@
 /// object keys, nesting deeper than `maxDepth`, and anything after the value but whitespace.
 ///
 /// The parser recurses once per nesting level, so `maxDepth` also bounds its stack use.
-#if canImport(Glibc)
-import Glibc
-#endif
-
 struct JSONParser {
     /// The powers of ten that a double holds exactly, for the fast number path.
     private static let exactPowersOfTen: [Double] = [
@@ -319,7 +319,7 @@ struct JSONParser {
     private mutating func parseTopLevelValue(key: Range<Int>, position: Int, depth: Int) throws -> JSONValue {
         let first = bytes[offset]
         guard first == UInt8(ascii: "{") || first == UInt8(ascii: "[") || first == UInt8(ascii: "\""),
-            let base = bytes.baseAddress, repeats != nil
+            let base = bytes.baseAddress
         else { return try parseValue(depth: depth) }
         let token = UnsafeBufferPointer(start: base + key.lowerBound, count: key.count)
         let slot = repeats?.slot(for: token, hint: position)
@@ -341,7 +341,7 @@ struct JSONParser {
     ) throws -> JSONValue {
         let start = offset
         let value = try parseValue(depth: depth)
-        // A string short enough to be stored inline costs less to parse again than to share.
+        // A string of up to 15 bytes is stored inline: sharing it would save no allocation.
         if case .string(let string) = value, string.utf8.count <= 15 {
             if slot == nil { repeats?.neverShare(key) }
             return value

@@ -39,10 +39,17 @@ extension EventHashID {
             }
 
             static func == (lhs: Key, rhs: Key) -> Bool {
-                lhs.digest == rhs.digest && lhs.namespaces.isSame(as: rhs.namespaces) && sameBytes(lhs.name, rhs.name)
-                    && lhs.vocabularyIRIs.count == rhs.vocabularyIRIs.count
-                    && zip(lhs.vocabularyIRIs, rhs.vocabularyIRIs).allSatisfy(sameBytes)
+                lhs.digest == rhs.digest
+                    && lhs.isWritten(name: rhs.name, namespaces: rhs.namespaces, vocabularyIRIs: rhs.vocabularyIRIs)
                     && exactlyEqual(lhs.value, rhs.value)
+            }
+
+            /// Whether a member of this name, under these namespaces and vocabulary IRIs, is
+            /// written as this key's member is, given an identical value.
+            func isWritten(name: String, namespaces: EPCISNamespaces, vocabularyIRIs: [String]) -> Bool {
+                self.namespaces.isSame(as: namespaces) && self.name.hasSameUTF8(as: name)
+                    && self.vocabularyIRIs.count == vocabularyIRIs.count
+                    && zip(self.vocabularyIRIs, vocabularyIRIs).allSatisfy { $0.hasSameUTF8(as: $1) }
             }
 
             func hash(into hasher: inout Hasher) {
@@ -100,17 +107,6 @@ extension EventHashID {
                 }
             }
 
-            static func sameBytes(_ lhs: String, _ rhs: String) -> Bool {
-                lhs.withUTF8Bytes { left in
-                    rhs.withUTF8Bytes { right in
-                        guard left.count == right.count, let leftBase = left.baseAddress,
-                            let rightBase = right.baseAddress
-                        else { return left.count == right.count }
-                        return memcmp(leftBase, rightBase, left.count) == 0
-                    }
-                }
-            }
-
             /// Equality with strings compared byte for byte and numbers bit for bit; an object's
             /// members come in one order, so equal objects have equal members pairwise.
             private static func exactlyEqual(_ lhs: JSONValue, _ rhs: JSONValue) -> Bool {
@@ -122,12 +118,14 @@ extension EventHashID {
                 case (.number(let left), .number(let right)):
                     return left.bitPattern == right.bitPattern
                 case (.string(let left), .string(let right)):
-                    return sameBytes(left, right)
+                    return left.hasSameUTF8(as: right)
                 case (.array(let left), .array(let right)):
                     return left.count == right.count && zip(left, right).allSatisfy(exactlyEqual)
                 case (.object(let left), .object(let right)):
                     return left.count == right.count
-                        && zip(left, right).allSatisfy { sameBytes($0.key, $1.key) && exactlyEqual($0.value, $1.value) }
+                        && zip(left, right).allSatisfy {
+                            $0.key.hasSameUTF8(as: $1.key) && exactlyEqual($0.value, $1.value)
+                        }
                 default:
                     return false
                 }
@@ -167,10 +165,8 @@ extension EventHashID {
             vocabularyIRIs: [String]
         ) -> Elements? {
             // Read in place: a copy of the entry would retain all its parts.
-            guard let index = byAddress[address], shared[index].key.namespaces.isSame(as: namespaces),
-                Key.sameBytes(shared[index].key.name, name),
-                shared[index].key.vocabularyIRIs.count == vocabularyIRIs.count,
-                zip(shared[index].key.vocabularyIRIs, vocabularyIRIs).allSatisfy(Key.sameBytes)
+            guard let index = byAddress[address],
+                shared[index].key.isWritten(name: name, namespaces: namespaces, vocabularyIRIs: vocabularyIRIs)
             else { return nil }
             hits += 1
             return shared[index].elements
@@ -251,5 +247,22 @@ extension EventHashID.PreHashWriter {
             at: address
         )
         return true
+    }
+}
+
+extension String {
+    /// Whether the two strings have the same UTF-8 bytes: stricter than `==`, under which a string
+    /// equals its canonically equivalent spellings (é and e + ◌́), which the hash ID writes apart.
+    ///
+    /// - Parameter other: The other string.
+    /// - Returns: Whether the bytes are equal.
+    func hasSameUTF8(as other: String) -> Bool {
+        withUTF8Bytes { left in
+            other.withUTF8Bytes { right in
+                guard left.count == right.count, let leftBase = left.baseAddress, let rightBase = right.baseAddress
+                else { return left.count == right.count }
+                return memcmp(leftBase, rightBase, left.count) == 0
+            }
+        }
     }
 }

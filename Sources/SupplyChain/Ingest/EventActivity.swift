@@ -47,6 +47,7 @@ final class EventActivity: Sendable {
     }
 
     /// Reads and checks the activity members of an event that read cleanly.
+    ///
     /// - Parameters:
     ///   - event: The event read.
     ///   - scratch: Its chunk's scratch, where the master data of an `ilmd` that the chunk's
