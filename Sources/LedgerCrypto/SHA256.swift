@@ -148,7 +148,7 @@ public struct SHA256State: @unchecked Sendable, Hashable {
         lhs.words == rhs.words && lhs.pending == rhs.pending
     }
 
-    /// Hashes what ``==`` compares.
+    /// Hashes what equality compares.
     public func hash(into hasher: inout Hasher) {
         hasher.combine(words)
         hasher.combine(pending)
