@@ -40,6 +40,11 @@ let package = Package(
             pkgConfig: "jemalloc",
             providers: [.apt(["libjemalloc-dev"])]
         ),
+        // The options jemalloc reads at start-up in the executables that link it.
+        .target(
+            name: "CJemallocSettings",
+            path: "Sources/CJemallocSettings"
+        ),
         .systemLibrary(
             name: "COpenSSL",
             path: "Sources/COpenSSL",
@@ -106,6 +111,7 @@ let package = Package(
                 "LedgerCore",
                 "LedgerCrypto",
                 "CJemalloc",
+                "CJemallocSettings",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings
@@ -117,6 +123,7 @@ let package = Package(
                 "CLMDB",
                 "COpenSSL",
                 "CJemalloc",
+                "CJemallocSettings",
             ],
             swiftSettings: commonSettings
         ),

@@ -1,4 +1,5 @@
 import CJemalloc
+import CJemallocSettings
 import LedgerCore
 
 #if canImport(Glibc)
@@ -98,6 +99,15 @@ func allocatorVersion() -> String? {
     var length = MemoryLayout<UnsafePointer<CChar>?>.size
     guard mallctl("version", &version, &length, nil, 0) == 0, let version else { return nil }
     return String(cString: version)
+}
+
+/// The start-up options the benchmark gives jemalloc (`CJemallocSettings`), with the page decay
+/// jemalloc reports it runs with, which shows that it read them.
+func allocatorSettings() -> String {
+    var decay = 0
+    var length = MemoryLayout<Int>.size
+    let reported = mallctl("opt.dirty_decay_ms", &decay, &length, nil, 0) == 0 ? "\(decay)" : "unknown"
+    return "\(String(cString: celltrace_jemalloc_settings())) (opt.dirty_decay_ms: \(reported))"
 }
 
 /// Runs `openssl speed` for SHA-256 on 1 KiB blocks, the machine's hashing limit, in MB/s.

@@ -31,7 +31,7 @@ struct EventPreparationTests {
     /// was sealed.
     static func summary(_ chunks: [[PreparedEvent]]) -> [String] {
         chunks.joined().map { prepared in
-            let sealed = (try? prepared.draft?.get()) != nil
+            let sealed = (try? prepared.draft()) != nil
             let problems = prepared.problems.map { "\($0.field): \($0.message)" }.joined(separator: "; ")
             return "\(prepared.event?.eventID ?? "-") \(sealed) \(problems)"
         }

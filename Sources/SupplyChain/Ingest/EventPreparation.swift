@@ -15,10 +15,20 @@ struct PreparedEvent: Sendable {
     /// Its `sc.event-ids` key (``IndexKey/eventID(_:)``), when it is valid and sealed.
     var eventIDKey: [UInt8]?
     /// Its entry draft, sealed to its canonical bytes (``EntryDraft/sealedForAppend(salts:cache:)``), with
-    /// the SHA-256 of the sealed body in hex, or what sealing threw.
+    /// the SHA-256 of the sealed body in hex.
     ///
-    /// `nil` when the event is not valid or no drafts were asked for.
-    var draft: Result<SealedEvent, any Error>?
+    /// `nil` when the event is not valid, no drafts were asked for, or sealing threw
+    /// (``sealingError``). Kept apart from the error rather than in a `Result`, which the caller,
+    /// copying each accepted event's draft out, would copy through the runtime's generic witness.
+    var sealed: SealedEvent?
+    /// What sealing threw, when it did.
+    var sealingError: (any Error)?
+
+    /// The sealed draft, or what sealing threw; `nil` when nothing was sealed.
+    func draft() throws -> SealedEvent? {
+        if let sealingError { throw sealingError }
+        return sealed
+    }
 }
 
 /// An event's entry draft sealed on a worker, with the SHA-256 of its sealed body in hex.
@@ -278,7 +288,7 @@ final class EventPreparation: @unchecked Sendable {
                 pending.append((prepared.count, body, pointers))
             }
             prepared.append(
-                PreparedEvent(event: event, problems: problems, activity: activity, eventIDKey: eventIDKey, draft: nil)
+                PreparedEvent(event: event, problems: problems, activity: activity, eventIDKey: eventIDKey)
             )
         }
         guard let sealing else { return prepared }
@@ -300,9 +310,9 @@ final class EventPreparation: @unchecked Sendable {
             do {
                 let sealed = try draft.sealedForAppend(salts: &salts, cache: canonicalForms)
                 let bodyHash = SHA256.hash(sealed.presealed?.body ?? sealed.body.canonicalBytes).hex
-                prepared[pending[item].position].draft = .success(SealedEvent(draft: sealed, bodyHash: bodyHash))
+                prepared[pending[item].position].sealed = SealedEvent(draft: sealed, bodyHash: bodyHash)
             } catch {
-                prepared[pending[item].position].draft = .failure(error)
+                prepared[pending[item].position].sealingError = error
             }
         }
         return prepared

@@ -262,6 +262,9 @@ struct StateStore: Sendable {
         ascendingEvents.reserve(rows: events, bytes: events * 448)
         ascendingProcesses.reserve(rows: events, bytes: events * 384)
         ascendingLineage.reserve(rows: events, bytes: events * 384)
+        // A lineage edge each way per event: a 24-byte key and about 250 bytes of JSON.
+        edgesUp.reserve(rows: events, bytes: events * 288)
+        edgesDown.reserve(rows: events, bytes: events * 288)
     }
 
     // MARK: Lots and holdings

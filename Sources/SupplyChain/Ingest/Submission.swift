@@ -450,7 +450,7 @@ extension SupplyChainLedger {
             var hashes: [JSONValue] = []
             hashes.reserveCapacity(accepted.count)
             for (chunk, offset) in accepted {
-                guard let sealed = try chunks[chunk][offset].draft?.get() else {
+                guard let sealed = try chunks[chunk][offset].draft() else {
                     preconditionFailure("every event that reads cleanly is sealed")
                 }
                 hashes.append(.string(sealed.bodyHash))
