@@ -57,7 +57,8 @@ print("CellTrace ledger benchmark — \(runs) run(s) each, medians")
 if let speed = opensslSHA256Speed() {
     print("machine: openssl speed sha256 (1 KiB blocks): \(format(speed)) MB/s")
 }
-print("allocator: \(allocatorVersion().map { "jemalloc \($0)" } ?? "jemalloc (version unknown)"), \(allocatorSettings())")
+let allocator = allocatorVersion().map { "jemalloc \($0)" } ?? "jemalloc (version unknown)"
+print("allocator: \(allocator), \(allocatorSettings())")
 
 /// A body that makes an entry of about 400 bytes, like a lot record.
 func body(_ index: Int) -> JSONValue {
