@@ -227,6 +227,42 @@ struct ChainTests {
         try Self.expectCleanAudit(fixture.chain, submissions: 2)
     }
 
+    @Test("a stream's document that cannot be read, or is not a document, fails in its turn after the ones before it")
+    func streamFailsAnUnreadableDocumentInItsTurn() throws {
+        struct Unreadable: Error {}
+        let lines = try Self.mineEventLines()
+        for unreadable in [false, true] {
+            // The second document is started on the thread ahead while the first is written.
+            let documents = [Array(lines[0].utf8), Array("{\"type\":\"EPCISDocument\"".utf8), Array(lines[1].utf8)]
+            let fixture = try ChainFixture()
+            let size = try fixture.chain.ledger.size
+            var imported: [Int] = []
+            var read: [Int] = []
+            let error = #expect(throws: (any Error).self) {
+                try fixture.chain.importSubmissions(
+                    count: documents.count,
+                    actor: "pilbara-mining",
+                    key: try fixture.key("pilbara-mining"),
+                    document: { index in
+                        read.append(index)
+                        if unreadable, index == 1 { throw Unreadable() }
+                        return documents[index]
+                    },
+                    imported: { index, _ in imported.append(index) }
+                )
+            }
+            if unreadable {
+                #expect(error is Unreadable)
+            } else {
+                #expect((error as? SupplyChainError)?.code == .invalidDocument)
+            }
+            #expect(imported == [0])
+            // The third document is never read: the stream stops at the second.
+            #expect(read == [0, 1])
+            #expect(try fixture.chain.ledger.size == size + 2)
+        }
+    }
+
     @Test("a stream stops at the first document that fails, and the ones before it stay imported")
     func streamStopsAtTheFirstFailure() throws {
         let lines = try Self.mineEventLines()

@@ -271,13 +271,16 @@ extension SupplyChainLedger {
         defer { freeing.wait() }
         // A document that cannot be read or is not a document fails in its turn, after the ones
         // before it are imported.
-        var next = Result { try start(try document(0), actor: actorID) }
+        var next = StartedSubmission(Result { try start(try document(0), actor: actorID) })
         for index in 0..<count {
-            let current = try next.get()
+            let current = try next.result.get()
             if index + 1 < count {
-                // One thread prepares it, and the caller, once done with this one, helps.
-                next = Result {
-                    try start(try document(index + 1), actor: actorID, queue: ahead, helpsWhileWaiting: true)
+                // Read here, then scanned, hashed and prepared on the thread ahead, and the
+                // caller, once done with this one, helps: the scan and the hash of a document's
+                // bytes (some milliseconds a megabyte) no longer hold up the thread that writes.
+                let bytes = Result { try document(index + 1) }
+                next = StartedSubmission(on: ahead) { [self] in
+                    try start(try bytes.get(), actor: actorID, queue: ahead, helpsWhileWaiting: true)
                 }
             }
             // Freed in the background while another document follows, here after the last.
@@ -285,6 +288,37 @@ extension SupplyChainLedger {
                 progress?(index, $0, $1)
             }
             try imported(index, report)
+        }
+    }
+
+    /// A document being started (``start(_:actor:queue:helpsWhileWaiting:)``) on another
+    /// thread, or started already.
+    final class StartedSubmission: @unchecked Sendable {
+        // Safety: `started` is written once, before `done` is signalled, and read only after
+        // waiting on `done`.
+        private var started: Result<PendingSubmission, any Error>?
+        private let done = DispatchSemaphore(value: 0)
+
+        /// A submission already started, or that failed to start.
+        init(_ result: Result<PendingSubmission, any Error>) {
+            started = result
+            done.signal()
+        }
+
+        /// Starts a submission on `queue`.
+        init(on queue: DispatchQueue, _ start: @escaping @Sendable () throws -> PendingSubmission) {
+            queue.async { [self] in
+                started = Result { try start() }
+                done.signal()
+            }
+        }
+
+        /// The started submission, or what starting it threw, once it is done.
+        var result: Result<PendingSubmission, any Error> {
+            done.wait()
+            defer { done.signal() }
+            guard let started else { preconditionFailure("a started submission has its result") }
+            return started
         }
     }
 
