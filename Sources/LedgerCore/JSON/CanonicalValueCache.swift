@@ -15,8 +15,7 @@ package final class CanonicalValueCache {
     /// Held, so that each one's storage, and so its address, stays its own.
     @exclusivity(unchecked) private var values: [JSONValue] = []
     @exclusivity(unchecked) private var forms: [[UInt8]] = []
-    @exclusivity(unchecked) private var hits = 0
-    @exclusivity(unchecked) private var misses = 0
+    @exclusivity(unchecked) private var yield = LookUpYield(trial: 64)
 
     /// The most values kept; a batch's repeated members are few.
     static let capacity = 256
@@ -25,17 +24,17 @@ package final class CanonicalValueCache {
 
     /// Whether looking values up still pays: always for the first 64, then while at least one in
     /// four is found.
-    var isWorthLookingUp: Bool { misses < 64 || hits * 4 >= misses }
+    var isWorthLookingUp: Bool { yield.isWorthLookingUp }
 
     /// Appends the canonical form of the value stored at `address`, when it is kept.
     ///
     /// - Returns: Whether it was.
     func write(_ address: UnsafeRawPointer, into buffer: inout CanonicalOutput) -> Bool {
         guard let position = positions[address] else {
-            misses += 1
+            yield.missed()
             return false
         }
-        hits += 1
+        yield.found()
         forms[position].withUnsafeBufferPointer { buffer.append($0) }
         return true
     }

@@ -807,14 +807,13 @@ private struct RepeatedMembers {
         /// The latest values, a few of them, replaced in turn.
         var variants: [Variant] = []
         var replaced = 0
-        var hits = 0
-        var misses = 0
+        var yield = LookUpYield(trial: 16)
         /// Whether its values are not worth sharing (short strings).
         var neverShared = false
 
         /// Whether looking its values up still pays: always for the first 16 documents, then
         /// while at least one in four repeats.
-        var isWorthLookingUp: Bool { !neverShared && (misses < 16 || hits * 4 >= misses) }
+        var isWorthLookingUp: Bool { !neverShared && yield.isWorthLookingUp }
     }
 
     /// The keys met, in order; a batch's events have a few dozen at most.
@@ -836,11 +835,11 @@ private struct RepeatedMembers {
     mutating func value(_ slot: Int, at pointer: UnsafePointer<UInt8>, available: Int) -> (JSONValue, Int)? {
         for variant in keys[slot].variants where variant.count <= available {
             if memcmp(variant.start, pointer, variant.count) == 0 {
-                keys[slot].hits += 1
+                keys[slot].yield.found()
                 return (variant.value, variant.count)
             }
         }
-        keys[slot].misses += 1
+        keys[slot].yield.missed()
         return nil
     }
 

@@ -149,12 +149,11 @@ extension EventHashID {
         /// address stays its own.
         private var byAddress: [UnsafeRawPointer: Int] = [:]
         private var shared: [(key: Key, elements: Elements)] = []
-        private var hits = 0
-        private var misses = 0
+        private var yield = LookUpYield(trial: 64)
 
         /// Whether looking members up still pays: always for the first 64 members, then while at
         /// least one in four is found.
-        var isWorthLookingUp: Bool { misses < 64 || hits * 4 >= misses }
+        var isWorthLookingUp: Bool { yield.isWorthLookingUp }
 
         /// The elements written before for a member whose value shares storage at `address`
         /// with this one's, when its name, namespaces and vocabulary IRIs are the same too.
@@ -168,18 +167,18 @@ extension EventHashID {
             guard let index = byAddress[address],
                 shared[index].key.isWritten(name: name, namespaces: namespaces, vocabularyIRIs: vocabularyIRIs)
             else { return nil }
-            hits += 1
+            yield.found()
             return shared[index].elements
         }
 
         /// The elements written for an equal member before.
         mutating func elements(for key: Key, at address: UnsafeRawPointer?) -> Elements? {
             if let found = entries[key] {
-                hits += 1
+                yield.found()
                 if let address { share(key, found, at: address) }
                 return found
             }
-            misses += 1
+            yield.missed()
             return nil
         }
 

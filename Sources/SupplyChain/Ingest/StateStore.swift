@@ -262,7 +262,7 @@ struct StateStore: Sendable {
         ascendingEvents.reserve(rows: events, bytes: events * 448)
         ascendingProcesses.reserve(rows: events, bytes: events * 384)
         ascendingLineage.reserve(rows: events, bytes: events * 384)
-        // A lineage edge each way per event: a 24-byte key and about 250 bytes of JSON.
+        // A lineage edge each way per event: about 250 bytes with its 24-byte key.
         edgesUp.reserve(rows: events, bytes: events * 288)
         edgesDown.reserve(rows: events, bytes: events * 288)
     }
