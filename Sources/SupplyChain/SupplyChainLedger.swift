@@ -123,28 +123,18 @@ public final class SupplyChainLedger: Sendable {
     /// Given a group, the batch's drafts and index overlay are freed on the pool once written,
     /// and the group is entered until they are: an import of many documents frees one document's
     /// tens of thousands of rows while it checks the next.
-    func commit<R>(
+    func commit<R: Sendable>(
         dryRun: Bool = false,
         freeing group: DispatchGroup? = nil,
         _ prepare: (inout Rules, _ firstSequence: UInt64, borrowing ReadTransaction) throws -> ([EntryDraft], R)
     ) throws -> (AppendReceipt?, R) {
-        if let outdatedIndexes { throw outdatedIndexes }
         for _ in 0..<8 {
-            let (drafts, result, rules, size) = try ledger.read { txn, size in
-                var rules = Rules(store: StateStore(tables: tables))
-                let (drafts, result) = try prepare(&rules, size, txn)
-                return (drafts, result, rules, size)
-            }
-            guard !drafts.isEmpty, !dryRun else { return (nil, result) }
+            guard let batch = try check(after: nil, prepare) else { continue }
+            guard !batch.drafts.isEmpty, !dryRun else { return (nil, batch.result) }
             do {
-                let receipt = try ledger.append(drafts, expectedSize: size) { txn, _ in
-                    try rules.store.flush(into: txn)
-                }
-                if let group {
-                    // Consumed, so that the task holds the only references.
-                    let written = WrittenBatch(drafts: consume drafts, rules: consume rules)
-                    DispatchQueue.global().async(group: group) { withExtendedLifetime(written) {} }
-                }
+                let receipt = try write(batch)
+                let result = batch.result
+                if let group { Self.free(consume batch, group: group) }
                 return (receipt, result)
             } catch let error as LedgerError where error.code == .conflict {
                 continue
@@ -156,10 +146,73 @@ public final class SupplyChainLedger: Sendable {
         )
     }
 
-    /// A written batch's drafts and index overlay, handed to the pool to be freed.
-    private struct WrittenBatch: Sendable {
-        let drafts: [EntryDraft]
-        let rules: Rules
+    /// A batch checked against a snapshot, with the sequence number of its first entry, to be
+    /// written by ``write(_:)``.
+    struct CheckedBatch<R: Sendable>: Sendable {
+        var drafts: [EntryDraft]
+        var result: R
+        var rules: Rules
+        /// The sequence number of the batch's first entry: the size of the ledger it expects.
+        var size: UInt64
+    }
+
+    /// Checks a batch (``commit(dryRun:freeing:_:)``'s `prepare`) against the ledger as it
+    /// stands, or, given `earlier`, a batch being written, as it will stand once that is
+    /// committed: its overlay is read above storage until then.
+    ///
+    /// - Returns: The batch, or `nil` when the ledger is neither before nor after `earlier`:
+    ///   another writer appended in between.
+    func check<R: Sendable>(
+        after earlier: CheckedBatch<R>?,
+        _ prepare: (inout Rules, _ firstSequence: UInt64, borrowing ReadTransaction) throws -> ([EntryDraft], R)
+    ) throws -> CheckedBatch<R>? {
+        if let outdatedIndexes { throw outdatedIndexes }
+        return try ledger.read { txn, size -> CheckedBatch<R>? in
+            var store = StateStore(tables: tables)
+            var first = size
+            if let earlier {
+                let after = earlier.size + UInt64(earlier.drafts.count)
+                if size == earlier.size {
+                    store = StateStore(tables: tables, earlier: StateStore.Earlier(earlier.rules.store))
+                    first = after
+                } else if size != after {
+                    return nil
+                }
+            }
+            var rules = Rules(store: store)
+            let (drafts, result) = try prepare(&rules, first, txn)
+            // Checked: what the earlier batch left is no longer read.
+            rules.store.dropEarlier()
+            return CheckedBatch(drafts: drafts, result: result, rules: rules, size: first)
+        }
+    }
+
+    /// Appends a checked batch with its index rows.
+    ///
+    /// - Throws: ``LedgerError/Code/conflict`` when the ledger is no longer the size the batch
+    ///   was checked against; then nothing is written.
+    func write<R: Sendable>(_ batch: borrowing CheckedBatch<R>) throws -> AppendReceipt {
+        let rules = batch.rules
+        return try ledger.append(batch.drafts, expectedSize: batch.size) { txn, _ in
+            try rules.store.flush(into: txn)
+        }
+    }
+
+    /// Frees `value` (a written batch, its drafts and index overlay) on the pool, entering `group`
+    /// until it is freed: an import of many documents frees one document's tens of thousands of
+    /// rows while it checks the next.
+    static func free<T>(_ value: consuming T, group: DispatchGroup) {
+        // Moved into the holder, which the task empties: whichever thread lets go of the holder
+        // last, the value is freed on the pool.
+        let holder = Holder(value)
+        DispatchQueue.global().async(group: group) { holder.value = nil }
+    }
+
+    /// A value handed to the pool to be freed.
+    private final class Holder<T>: @unchecked Sendable {
+        // Safety: set once here, then only emptied by the one task it is handed to.
+        var value: T?
+        init(_ value: consuming T) { self.value = value }
     }
 
     /// The receipt of a master-data append, which always writes one entry.

@@ -1,8 +1,9 @@
 import Foundation
 import LedgerCore
 import LedgerCrypto
-import SupplyChain
 import Testing
+
+@testable import SupplyChain
 
 @Suite("A mine-to-pack chain imported as EPCIS documents")
 struct ChainTests {
@@ -160,6 +161,80 @@ struct ChainTests {
         let lot = try Self.expectOreHeldAlike(streamed.chain, single.chain)
         #expect(lot.lot.producedKg == ExactDecimal(100_000))
         try Self.expectCleanAudit(streamed.chain, submissions: 2)
+    }
+
+    @Test("each document of a stream is checked with the one before it on top while that one is not yet committed")
+    func documentCheckedOnTheOneBeingWritten() throws {
+        // The chain's documents, the cell maker's split into one document per event: its cells
+        // are assembled into modules, and its modules packed, one document after they are made.
+        let cells = try JSONValue(parsing: Fixtures.bytes("epcis/chain/04-cells.jsonld"))
+        let cellEvents = try #require(cells["epcisBody"]?["eventList"]?.arrayValue)
+        #expect(cellEvents.count == 5)
+        let documents =
+            try ChainFixture.documents.dropLast().map { (bytes: try Fixtures.bytes($0.file), actor: $0.actor) }
+            + cellEvents.map { (bytes: Array($0.canonicalString.utf8), actor: "cell-co") }
+        let fixture = try ChainFixture()
+        let chain = fixture.chain
+        var earlier: SupplyChainLedger.CheckedBatch<ImportReport>?
+        var reports: [ImportReport] = []
+        // As the stream does it, with every write late: each document is checked while the one
+        // before it is checked and not written, then that one is written.
+        for (bytes, actor) in documents {
+            let pending = try chain.start(bytes, actor: actor)
+            let checked = try #require(try chain.check(pending, key: try fixture.key(actor), after: earlier))
+            if let batch = earlier {
+                #expect(try chain.ledger.size == batch.size)
+                #expect(checked.size == batch.size + UInt64(batch.drafts.count))
+                var report = batch.result
+                report.receipt = try chain.write(batch)
+                reports.append(report)
+            }
+            earlier = checked
+        }
+        let last = try #require(earlier)
+        var report = last.result
+        report.receipt = try chain.write(last)
+        reports.append(report)
+
+        // Each document used the lots, holdings and serial ranges of the one before, read from
+        // its overlay: the same ledger as one document at a time, indexes and all.
+        let single = try ChainFixture()
+        let singleReports = try documents.map {
+            try single.chain.importSubmission($0.bytes, actor: $0.actor, key: try single.key($0.actor))
+        }
+        #expect(singleReports.allSatisfy { $0.written > 0 })
+        #expect(reports.map(\.written) == singleReports.map(\.written))
+        #expect(reports.map(\.submissionSequence) == singleReports.map(\.submissionSequence))
+        #expect(try chain.ledger.size == single.chain.ledger.size)
+        for table in IndexTable.allCases where table != .actors {
+            let rows = try chain.indexRows(table.rawValue)
+            let expected = try single.chain.indexRows(table.rawValue)
+            #expect(rows.map(\.key) == expected.map(\.key), "\(table.rawValue)")
+            #expect(rows.map(\.value) == expected.map(\.value), "\(table.rawValue)")
+        }
+        try Self.expectCleanAudit(chain, submissions: documents.count)
+    }
+
+    @Test("a document checked on one being written is refused as that one would make it")
+    func documentCheckedOnTheOneBeingWrittenIsRefused() throws {
+        let fixture = try ChainFixture()
+        let lines = try Self.mineEventLines()
+        // The second ships more ore than the first made: refused against the first's overlay.
+        let first = try fixture.chain.start(Array(lines[0].utf8), actor: "pilbara-mining")
+        let checked = try #require(try fixture.chain.check(first, key: try fixture.key("pilbara-mining"), after: nil))
+        let tooMuch = lines[1].replacingOccurrences(of: #""quantity":100"#, with: #""quantity":100.5"#)
+        #expect(tooMuch != lines[1])
+        let second = try fixture.chain.start(Array(tooMuch.utf8), actor: "pilbara-mining")
+        let error = try #require(throws: SupplyChainError.self) {
+            _ = try fixture.chain.check(second, key: try fixture.key("pilbara-mining"), after: checked)
+        }
+        #expect(error.code == .invalidRecords)
+        // Without the first on top, the ore lot is unknown.
+        let alone = try #require(throws: SupplyChainError.self) {
+            _ = try fixture.chain.check(second, key: try fixture.key("pilbara-mining"), after: nil)
+        }
+        #expect(alone.problems.map(\.field) == ["/quantityList/0/epcClass"])
+        #expect(error.problems.map(\.field) != alone.problems.map(\.field))
     }
 
     /// Appends a note from another thread, as another writer would: the caller is inside the

@@ -160,18 +160,48 @@ struct StateStore: Sendable {
     /// When set, storage is never read: the overlay is the whole state.
     let complete: Bool
     let tables: [IndexTable: Table]
+    /// The overlay of the batch before this one, while that batch is being written.
+    ///
+    /// It is read under this overlay and above storage, so that this batch is checked against
+    /// the ledger as it will be once that one is committed, whether its transaction has
+    /// committed yet or not. ``flush(into:)`` never writes it; only this level is read, not the
+    /// earlier batch's own.
+    private(set) var earlier: Earlier?
 
-    init(tables: [IndexTable: Table], complete: Bool = false) {
+    /// A batch's overlay, shared read-only with the batch after it (``earlier``).
+    final class Earlier: Sendable {
+        let store: StateStore
+        init(_ store: StateStore) { self.store = store }
+    }
+
+    init(tables: [IndexTable: Table], complete: Bool = false, earlier: Earlier? = nil) {
         self.tables = tables
         self.complete = complete
+        self.earlier = complete ? nil : earlier
     }
+
+    /// Stops reading the earlier batch's overlay: once this batch is checked, or once the earlier
+    /// one is committed.
+    mutating func dropEarlier() { earlier = nil }
 
     func raw(_ table: IndexTable, _ key: [UInt8], _ txn: borrowing ReadTransaction) throws -> [UInt8]? {
         precondition(table != .lots && table != .holdings, "lots and holdings are read decoded")
         precondition(table != .lotIDs, "lot numbers are read with lotNumber")
-        if let value = pending[table]?[RowKey(key)] { return value }
-        if let value = ascending(table)?.value(forKey: key) { return value }
+        if let value = overlaid(table, key) { return value }
         return try stored(table, key, txn)
+    }
+
+    /// The row this batch or the earlier one (``earlier``) put at `key`, `.some(nil)` for one
+    /// deleted, `nil` when neither touched it.
+    private func overlaid(_ table: IndexTable, _ key: [UInt8]) -> [UInt8]?? {
+        if let value = ownRow(table, key) { return value }
+        return earlier?.store.ownRow(table, key)
+    }
+
+    /// The row this batch put at `key`, `.some(nil)` for one deleted, `nil` when it did not touch it.
+    private func ownRow(_ table: IndexTable, _ key: [UInt8]) -> [UInt8]?? {
+        if let value = pending[table]?[RowKey(key)] { return value }
+        return ascending(table)?.value(forKey: key)
     }
 
     /// The ascending rows of `table`, when it is one of the tables kept so.
@@ -271,13 +301,15 @@ struct StateStore: Sendable {
 
     /// The number of a lot the batch wrote or made, or that is stored; `nil` for an unknown lot.
     func lotNumber(_ id: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
-        if let number = lotNumbers[TextKey(id)] { return number }
+        let key = TextKey(id)
+        if let number = lotNumbers[key] ?? earlier?.store.lotNumbers[key] { return number }
         return try stored(.lotIDs, IndexKey.text(id), txn).flatMap { IndexKey.sequence(in: $0) }
     }
 
     /// A lot as the batch left it, or as stored.
     func lot(_ id: String, _ txn: borrowing ReadTransaction) throws -> Lot? {
-        if let lot = lots[TextKey(id)] { return lot }
+        let key = TextKey(id)
+        if let lot = lots[key] ?? earlier?.store.lots[key] { return lot }
         guard let number = try lotNumber(id, txn) else { return nil }
         return try storedLot(number, txn)
     }
@@ -290,6 +322,7 @@ struct StateStore: Sendable {
         if let lot = lots[key] { return lot }
         guard let number = try lotNumber(id, txn) else { return nil }
         lotNumbers[key] = number
+        if let lot = earlier?.store.lots[key] { return lot }
         return try storedLot(number, txn)
     }
 
@@ -341,7 +374,7 @@ struct StateStore: Sendable {
     /// - Returns: Its number.
     mutating func putNewLot(_ lot: consuming Lot, _ txn: borrowing ReadTransaction) throws -> UInt64 {
         let number: UInt64
-        if let next = nextLotNumber {
+        if let next = nextLotNumber ?? earlier?.store.nextLotNumber {
             number = next
         } else if complete {
             number = 0
@@ -360,7 +393,8 @@ struct StateStore: Sendable {
     /// The kilograms `actor` holds of `lot`; zero when there is no row.
     func holding(_ lot: String, _ actor: String, _ txn: borrowing ReadTransaction) throws -> ExactDecimal {
         guard let number = try lotNumber(lot, txn) else { return .zero }
-        if let written = holdings[HoldingKey(lot: number, actor: actor)] { return written ?? .zero }
+        let key = HoldingKey(lot: number, actor: actor)
+        if let written = holdings[key] ?? earlier?.store.holdings[key] { return written ?? .zero }
         guard let bytes = try stored(.holdings, IndexKey.holding(number, actor), txn) else { return .zero }
         return ExactDecimal(String(decoding: bytes, as: UTF8.self)) ?? .zero
     }
@@ -403,7 +437,7 @@ struct StateStore: Sendable {
             var row = try cursor.seek(atLeast: key)
             // Skip stored rows that the overlay deleted.
             while let (storedKey, storedValue) = row {
-                if let overlaid = pending[table]?[RowKey(storedKey)] ?? ascending(table)?.value(forKey: storedKey) {
+                if let overlaid = overlaid(table, storedKey) {
                     if let value = overlaid {
                         best = (storedKey, value)
                         break
@@ -423,6 +457,24 @@ struct StateStore: Sendable {
         }
         if let row = ascending(table)?.first(atLeast: key), best.map({ RowKey.precedes(row.key, $0.0) }) ?? true {
             best = (row.key, row.value)
+        }
+        // The earlier batch's rows that this one left as they were.
+        if let earlier = earlier?.store {
+            for (earlierKey, value) in earlier.pending[table] ?? [:] {
+                guard let value, !RowKey.precedes(earlierKey.bytes, key), ownRow(table, earlierKey.bytes) == nil else {
+                    continue
+                }
+                if best.map({ RowKey.precedes(earlierKey.bytes, $0.0) }) ?? true { best = (earlierKey.bytes, value) }
+            }
+            var probe = key
+            while let row = earlier.ascending(table)?.first(atLeast: probe) {
+                guard ownRow(table, row.key) == nil else {
+                    probe = row.key + [0]
+                    continue
+                }
+                if best.map({ RowKey.precedes(row.key, $0.0) }) ?? true { best = (row.key, row.value) }
+                break
+            }
         }
         return best.map { (key: $0.0, value: $0.1) }
     }

@@ -232,15 +232,17 @@ extension SupplyChainLedger {
     /// Imports documents one after another, each as its own submission by `actor`, signed with
     /// `key`, as ``importSubmission(_:actor:key:dryRun:progress:)`` imports one.
     ///
-    /// The next document's events are parsed, hashed and sealed on a second thread while the
-    /// current one is checked and written; each document is still checked against the ledger
-    /// with all the documents before it written, so a document may use the lots the ones before
-    /// it made. At most two documents are read and prepared at a time; each one's
-    /// prepared events are freed on the pool once it is done, and all of them before this returns.
+    /// Three documents are in hand at a time: the next one's events are parsed, hashed and sealed
+    /// on a second thread, the current one is checked on the calling thread, and the one before
+    /// is written and made durable on a third. Each document is still checked against the
+    /// ledger with all the documents before it written: the one being written is read on top
+    /// of the ledger, so a document may use the lots the ones before it made. A document is
+    /// reported (`imported`) once its transaction is committed, in order; each one's prepared
+    /// events and index rows are freed on the pool once it is, and all of them before this returns.
     ///
-    /// Stops at the first document that fails: the documents before it stay imported, and none
-    /// after it is imported (the next one may have been read already). A dry run checks each
-    /// document against the ledger as it is.
+    /// Stops at the first document that fails, in its check or in its write: the documents
+    /// before it stay imported, and none after it is imported (the next one may have been read
+    /// and checked already). A dry run checks each document against the ledger as it is.
     ///
     /// - Parameters:
     ///   - count: The number of documents.
@@ -266,59 +268,137 @@ extension SupplyChainLedger {
         // The documents after the first are prepared on one thread while this one checks and
         // writes the document before: each keeps a core, and neither waits for the other.
         let ahead = DispatchQueue(label: "celltrace.import.ahead")
+        // Each document is written on this thread while the caller checks the next one against
+        // the ledger with the one being written read on top.
+        let writer = DispatchQueue(label: "celltrace.import.write")
         // The documents before the current one, being freed on the pool; waited for on return.
         let freeing = DispatchGroup()
         defer { freeing.wait() }
+        // The document being written, if any: settled before the next is written, and before
+        // this returns or throws, so that nothing is written that is not reported.
+        var writing: DocumentWrite?
+        // Waits for the document being written and reports it; one that met another writer's
+        // append is checked and written again. Throws what writing it threw.
+        func settle() throws -> Bool {
+            // Taken out, so that this thread holds it once and can hand it to the pool whole.
+            guard let write = writing.take() else { return true }
+            let outcome = write.receipt.result
+            switch outcome {
+            case .success(let receipt):
+                var report = write.batch.result
+                report.receipt = receipt
+                let index = write.index
+                write.pending.preparation.releaseInBackground(group: freeing)
+                Self.free(consume write, group: freeing)
+                try imported(index, report)
+                return true
+            case .failure(let error as LedgerError) where error.code == .conflict:
+                let report = try finish(write.pending, key: key, dryRun: false, freeing: freeing, progress: nil)
+                try imported(write.index, report)
+                return false
+            case .failure(let error):
+                throw error
+            }
+        }
         // A document that cannot be read or is not a document fails in its turn, after the ones
         // before it are imported.
-        var next = StartedSubmission(Result { try start(try document(0), actor: actorID) })
-        for index in 0..<count {
-            let current = try next.result.get()
-            if index + 1 < count {
-                // Read here, then scanned, hashed and prepared on the thread ahead, and the
-                // caller, once done with this one, helps: the scan and the hash of a document's
-                // bytes (some milliseconds a megabyte) no longer hold up the thread that writes.
-                let bytes = Result { try document(index + 1) }
-                next = StartedSubmission(on: ahead) { [self] in
-                    try start(try bytes.get(), actor: actorID, queue: ahead, helpsWhileWaiting: true)
+        var next = Started(Result { try start(try document(0), actor: actorID) })
+        do {
+            for index in 0..<count {
+                let current = try next.result.get()
+                if index + 1 < count {
+                    // Read here, then scanned, hashed and prepared on the thread ahead, and the
+                    // caller, once done with this one, helps: the scan and the hash of a document's
+                    // bytes (some milliseconds a megabyte) no longer hold up the thread that writes.
+                    let bytes = Result { try document(index + 1) }
+                    next = Started(on: ahead) { [self] in
+                        try start(try bytes.get(), actor: actorID, queue: ahead, helpsWhileWaiting: true)
+                    }
+                }
+                guard !dryRun else {
+                    let report = try finish(current, key: key, dryRun: true, freeing: freeing) {
+                        progress?(index, $0, $1)
+                    }
+                    try imported(index, report)
+                    continue
+                }
+                // Checked against the ledger with the document before on top, while that one is written.
+                let checked = try check(current, key: key, after: writing?.batch) { progress?(index, $0, $1) }
+                guard try settle(), let checked else {
+                    // Another writer appended: checked and written again, with the ledger as it is.
+                    let report = try finish(current, key: key, dryRun: false, freeing: freeing) {
+                        progress?(index, $0, $1)
+                    }
+                    try imported(index, report)
+                    continue
+                }
+                guard !checked.drafts.isEmpty else {
+                    current.preparation.releaseInBackground(group: freeing)
+                    try imported(index, checked.result)
+                    continue
+                }
+                writing = DocumentWrite(index: index, pending: current, batch: checked, on: writer) { [self] in
+                    try write(checked)
                 }
             }
-            // Freed in the background while another document follows, here after the last.
-            let report = try finish(current, key: key, dryRun: dryRun, freeing: index + 1 < count ? freeing : nil) {
-                progress?(index, $0, $1)
-            }
-            try imported(index, report)
+        } catch {
+            // The document before the failing one is still written and reported first; when it
+            // fails, its error is the one to report.
+            _ = try settle()
+            throw error
+        }
+        _ = try settle()
+    }
+
+    /// A document checked and being written (``write(_:)``) on the writer's thread.
+    struct DocumentWrite {
+        var index: Int
+        var pending: PendingSubmission
+        var batch: CheckedBatch<ImportReport>
+        var receipt: Started<AppendReceipt>
+
+        init(
+            index: Int,
+            pending: PendingSubmission,
+            batch: CheckedBatch<ImportReport>,
+            on queue: DispatchQueue,
+            _ write: @escaping @Sendable () throws -> AppendReceipt
+        ) {
+            self.index = index
+            self.pending = pending
+            self.batch = batch
+            receipt = Started(on: queue, write)
         }
     }
 
-    /// A document being started (``start(_:actor:queue:helpsWhileWaiting:)``) on another
-    /// thread, or started already.
-    final class StartedSubmission: @unchecked Sendable {
-        // Safety: `started` is written once, before `done` is signalled, and read only after
+    /// A value being made on another thread, or made already: a document started
+    /// (``start(_:actor:queue:helpsWhileWaiting:)``) or written.
+    final class Started<Value>: @unchecked Sendable {
+        // Safety: `value` is written once, before `done` is signalled, and read only after
         // waiting on `done`.
-        private var started: Result<PendingSubmission, any Error>?
+        private var value: Result<Value, any Error>?
         private let done = DispatchSemaphore(value: 0)
 
-        /// A submission already started, or that failed to start.
-        init(_ result: Result<PendingSubmission, any Error>) {
-            started = result
+        /// A value already made, or that failed.
+        init(_ result: Result<Value, any Error>) {
+            value = result
             done.signal()
         }
 
-        /// Starts a submission on `queue`.
-        init(on queue: DispatchQueue, _ start: @escaping @Sendable () throws -> PendingSubmission) {
+        /// Makes the value on `queue`.
+        init(on queue: DispatchQueue, _ make: @escaping @Sendable () throws -> Value) {
             queue.async { [self] in
-                started = Result { try start() }
+                value = Result { try make() }
                 done.signal()
             }
         }
 
-        /// The started submission, or what starting it threw, once it is done.
-        var result: Result<PendingSubmission, any Error> {
+        /// The value, or what making it threw, once it is done.
+        var result: Result<Value, any Error> {
             done.wait()
             defer { done.signal() }
-            guard let started else { preconditionFailure("a started submission has its result") }
-            return started
+            guard let value else { preconditionFailure("a value made has its result") }
+            return value
         }
     }
 
@@ -369,147 +449,178 @@ extension SupplyChainLedger {
         freeing group: DispatchGroup?,
         progress: ((Int, Int) -> Void)?
     ) throws -> ImportReport {
+        let (receipt, report) = try commit(dryRun: dryRun, freeing: group) { rules, first, txn in
+            try checkEvents(of: pending, key: key, dryRun: dryRun, rules: &rules, first: first, txn, progress: progress)
+        }
+        if let group { pending.preparation.releaseInBackground(group: group) } else { pending.preparation.release() }
+        var result = report
+        result.receipt = receipt
+        return result
+    }
+
+    /// Checks a started submission against the ledger, or, given `earlier`, a document being
+    /// written, against the ledger as it will be once that one is (``check(after:_:)``).
+    ///
+    /// - Returns: The checked batch, to be written by ``write(_:)`` once `earlier` is; `nil` when
+    ///   another writer appended since `earlier` was checked.
+    func check(
+        _ pending: PendingSubmission,
+        key: Ed25519PrivateKey,
+        after earlier: CheckedBatch<ImportReport>?,
+        progress: ((Int, Int) -> Void)? = nil
+    ) throws -> CheckedBatch<ImportReport>? {
+        try check(after: earlier) { rules, first, txn in
+            try checkEvents(of: pending, key: key, dryRun: false, rules: &rules, first: first, txn, progress: progress)
+        }
+    }
+
+    /// Checks a started submission's events against the rules, in order, and, when any is new,
+    /// signs the submission entry with `key`: the drafts to write (none when nothing is new) and
+    /// the report.
+    ///
+    /// - Throws: ``SupplyChainError`` with every problem found, or for an actor or key that
+    ///   cannot sign.
+    private func checkEvents(
+        of pending: PendingSubmission,
+        key: Ed25519PrivateKey,
+        dryRun: Bool,
+        rules: inout Rules,
+        first: UInt64,
+        _ txn: borrowing ReadTransaction,
+        progress: ((Int, Int) -> Void)?
+    ) throws -> ([EntryDraft], ImportReport) {
         let actorID = pending.actor
         let preparation = pending.preparation
         let documentHash = pending.documentHash
         let origin = ledger.origin
-        let (receipt, report) = try commit(
-            dryRun: dryRun,
-            freeing: group
-        ) { rules, first, txn -> ([EntryDraft], ImportReport) in
-            guard let actor = try rules.actor(actorID, txn) else {
-                throw SupplyChainError(
-                    code: .notFound,
-                    message: "no actor \(actorID) is registered; register it with `celltrace actor add`"
-                )
-            }
-            guard let current = actor.currentKey else {
-                throw SupplyChainError(code: .invalidSignature, message: "actor \(actorID) has no valid key (revoked)")
-            }
-            guard current.publicKey == key.publicKey.rawRepresentation else {
-                throw SupplyChainError(
-                    code: .invalidSignature,
-                    message:
-                        "the key given is not the current key of \(actorID) (key \(current.id)); sign with that key"
-                )
-            }
-            rules.store.reserveCapacity(events: preparation.count)
-            let sink = ProblemSink()
-            // The chunks as taken, and the accepted events as (chunk, position in it).
-            var chunks: [[PreparedEvent]] = []
-            var accepted: [(chunk: Int, offset: Int)] = []
-            // By eventID with its digest: a probe compares digests, not the IDs' shared `ni:///` prefix.
-            var seen: [TextKey: String] = [:]
-            seen.reserveCapacity(preparation.count)
-            var skipped = 0
-            var retractions = 0
-            for chunk in 0..<preparation.chunkCount {
-                // Read from a constant, which lends its events to the rules instead of copying them.
-                let current = try preparation.chunk(chunk)
-                chunks.append(current)
-                for (offset, index) in preparation.range(ofChunk: chunk).enumerated() {
-                    if index % 1024 == 0 { progress?(index, preparation.count) }
-                    sink.index = index
-                    sink.append(contentsOf: current[offset].problems)
-                    guard let event = current[offset].event else { continue }
-                    sink.identifier = event.eventID
-                    let eventIDKey = current[offset].eventIDKey ?? IndexKey.eventID(event.eventID)
-                    if event.errorDeclaration == nil {
-                        let key = TextKey(event.eventID)
-                        if let hash = seen[key] {
-                            if hash != event.hashID {
-                                sink.add(
-                                    field: "/eventID",
-                                    "eventID \(event.eventID) is used by an earlier, different event of this document"
-                                )
-                            } else {
-                                skipped += 1
-                            }
-                            continue
-                        }
-                        if let record = try rules.eventRecord(key: eventIDKey, txn) {
-                            if record["hash"]?.stringValue != event.hashID {
-                                sink.add(
-                                    field: "/eventID",
-                                    "eventID \(event.eventID) is already used by a different event (hash \(record["hash"]?.stringValue ?? "?"))"
-                                )
-                            } else {
-                                skipped += 1
-                            }
-                            continue
-                        }
-                        seen[key] = event.hashID
-                    } else {
-                        if let record = try rules.eventRecord(key: eventIDKey, txn),
-                            record["retraction"] == event.errorDeclaration
-                        {
-                            skipped += 1
-                            continue
-                        }
-                        retractions += 1
-                    }
-                    let sequence = first + 1 + UInt64(accepted.count)
-                    try rules.apply(
-                        event,
-                        activity: current[offset].activity,
-                        eventIDKey: eventIDKey,
-                        actor: actor,
-                        sequence: sequence,
-                        submission: first,
-                        sink: sink,
-                        txn
-                    )
-                    accepted.append((chunk, offset))
-                }
-            }
-            progress?(preparation.count, preparation.count)
-            guard sink.isEmpty else {
-                throw SupplyChainError(
-                    code: .invalidRecords,
-                    message:
-                        "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(preparation.count) events",
-                    problems: sink.problems
-                )
-            }
-            var report = ImportReport(
-                events: preparation.count,
-                written: accepted.count,
-                alreadyPresent: skipped,
-                retractions: retractions,
-                dryRun: dryRun
+        guard let actor = try rules.actor(actorID, txn) else {
+            throw SupplyChainError(
+                code: .notFound,
+                message: "no actor \(actorID) is registered; register it with `celltrace actor add`"
             )
-            guard !accepted.isEmpty else { return ([], report) }
-            var drafts: [EntryDraft] = [EntryDraft(type: EntryType.submission, actor: actorID, body: .null)]
-            drafts.reserveCapacity(accepted.count + 1)
-            var hashes: [JSONValue] = []
-            hashes.reserveCapacity(accepted.count)
-            for (chunk, offset) in accepted {
-                guard let sealed = try chunks[chunk][offset].draft() else {
-                    preconditionFailure("every event that reads cleanly is sealed")
-                }
-                hashes.append(.string(sealed.bodyHash))
-                drafts.append(sealed.draft)
-            }
-            var submission: [String: JSONValue] = [
-                "actor": .string(actorID), "key": .string(current.id), "document": .string(documentHash),
-                "format": .string(pending.format), "events": .array(hashes),
-            ]
-            let message = Self.submissionMessage(origin: origin, body: .object(submission))
-            let signature = try key.signature(for: message)
-            // The signature check every submission passes, as the audit will repeat it.
-            let publicKey = try Ed25519PublicKey(rawRepresentation: current.publicKey)
-            guard publicKey.isValidSignature(signature, for: message) else {
-                throw SupplyChainError(code: .invalidSignature, message: "the submission's signature does not verify")
-            }
-            submission["signature"] = .string(Base64.encode(signature))
-            drafts[0].body = .object(submission)
-            report.submissionSequence = first
-            return (drafts, report)
         }
-        if let group { preparation.releaseInBackground(group: group) } else { preparation.release() }
-        var result = report
-        result.receipt = receipt
-        return result
+        guard let current = actor.currentKey else {
+            throw SupplyChainError(code: .invalidSignature, message: "actor \(actorID) has no valid key (revoked)")
+        }
+        guard current.publicKey == key.publicKey.rawRepresentation else {
+            throw SupplyChainError(
+                code: .invalidSignature,
+                message:
+                    "the key given is not the current key of \(actorID) (key \(current.id)); sign with that key"
+            )
+        }
+        rules.store.reserveCapacity(events: preparation.count)
+        let sink = ProblemSink()
+        // The chunks as taken, and the accepted events as (chunk, position in it).
+        var chunks: [[PreparedEvent]] = []
+        var accepted: [(chunk: Int, offset: Int)] = []
+        // By eventID with its digest: a probe compares digests, not the IDs' shared `ni:///` prefix.
+        var seen: [TextKey: String] = [:]
+        seen.reserveCapacity(preparation.count)
+        var skipped = 0
+        var retractions = 0
+        for chunk in 0..<preparation.chunkCount {
+            // Read from a constant, which lends its events to the rules instead of copying them.
+            let current = try preparation.chunk(chunk)
+            chunks.append(current)
+            for (offset, index) in preparation.range(ofChunk: chunk).enumerated() {
+                if index % 1024 == 0 { progress?(index, preparation.count) }
+                sink.index = index
+                sink.append(contentsOf: current[offset].problems)
+                guard let event = current[offset].event else { continue }
+                sink.identifier = event.eventID
+                let eventIDKey = current[offset].eventIDKey ?? IndexKey.eventID(event.eventID)
+                if event.errorDeclaration == nil {
+                    let key = TextKey(event.eventID)
+                    if let hash = seen[key] {
+                        if hash != event.hashID {
+                            sink.add(
+                                field: "/eventID",
+                                "eventID \(event.eventID) is used by an earlier, different event of this document"
+                            )
+                        } else {
+                            skipped += 1
+                        }
+                        continue
+                    }
+                    if let record = try rules.eventRecord(key: eventIDKey, txn) {
+                        if record["hash"]?.stringValue != event.hashID {
+                            sink.add(
+                                field: "/eventID",
+                                "eventID \(event.eventID) is already used by a different event (hash \(record["hash"]?.stringValue ?? "?"))"
+                            )
+                        } else {
+                            skipped += 1
+                        }
+                        continue
+                    }
+                    seen[key] = event.hashID
+                } else {
+                    if let record = try rules.eventRecord(key: eventIDKey, txn),
+                        record["retraction"] == event.errorDeclaration
+                    {
+                        skipped += 1
+                        continue
+                    }
+                    retractions += 1
+                }
+                let sequence = first + 1 + UInt64(accepted.count)
+                try rules.apply(
+                    event,
+                    activity: current[offset].activity,
+                    eventIDKey: eventIDKey,
+                    actor: actor,
+                    sequence: sequence,
+                    submission: first,
+                    sink: sink,
+                    txn
+                )
+                accepted.append((chunk, offset))
+            }
+        }
+        progress?(preparation.count, preparation.count)
+        guard sink.isEmpty else {
+            throw SupplyChainError(
+                code: .invalidRecords,
+                message:
+                    "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(preparation.count) events",
+                problems: sink.problems
+            )
+        }
+        var report = ImportReport(
+            events: preparation.count,
+            written: accepted.count,
+            alreadyPresent: skipped,
+            retractions: retractions,
+            dryRun: dryRun
+        )
+        guard !accepted.isEmpty else { return ([], report) }
+        var drafts: [EntryDraft] = [EntryDraft(type: EntryType.submission, actor: actorID, body: .null)]
+        drafts.reserveCapacity(accepted.count + 1)
+        var hashes: [JSONValue] = []
+        hashes.reserveCapacity(accepted.count)
+        for (chunk, offset) in accepted {
+            guard let sealed = try chunks[chunk][offset].draft() else {
+                preconditionFailure("every event that reads cleanly is sealed")
+            }
+            hashes.append(.string(sealed.bodyHash))
+            drafts.append(sealed.draft)
+        }
+        var submission: [String: JSONValue] = [
+            "actor": .string(actorID), "key": .string(current.id), "document": .string(documentHash),
+            "format": .string(pending.format), "events": .array(hashes),
+        ]
+        let message = Self.submissionMessage(origin: origin, body: .object(submission))
+        let signature = try key.signature(for: message)
+        // The signature check every submission passes, as the audit will repeat it.
+        let publicKey = try Ed25519PublicKey(rawRepresentation: current.publicKey)
+        guard publicKey.isValidSignature(signature, for: message) else {
+            throw SupplyChainError(code: .invalidSignature, message: "the submission's signature does not verify")
+        }
+        submission["signature"] = .string(Base64.encode(signature))
+        drafts[0].body = .object(submission)
+        report.submissionSequence = first
+        return (drafts, report)
     }
 
     /// The body of an event's entry: the event as submitted, with its `eventID`, and an
