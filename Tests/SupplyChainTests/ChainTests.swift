@@ -295,8 +295,13 @@ struct ChainTests {
         #expect(appended)
         #expect(reports.map(\.written) == [1, 1, 0])
         #expect(reports.map(\.alreadyPresent) == [0, 0, 2])
-        // Submission and event of each of the first two documents, with the note between them.
-        #expect(reports.compactMap(\.submissionSequence) == [start, start + 3])
+        // Submission and event of each of the first two documents, and the note: after the
+        // first, or, when it is appended while the first is still being written, before it.
+        // Whichever document it lands before is checked again and written after it.
+        let sequences = reports.compactMap(\.submissionSequence)
+        #expect(sequences == [start, start + 3] || sequences == [start + 1, start + 3], "\(sequences)")
+        let note = sequences.first == start ? start + 2 : start
+        #expect(try fixture.chain.ledger.entry(at: note).type == "note")
         #expect(try fixture.chain.ledger.size == start + 5)
         try Self.expectOreHeldAlike(fixture.chain, try Self.importedOneByOne(documents).chain)
         try Self.expectCleanAudit(fixture.chain, submissions: 2)
@@ -336,6 +341,35 @@ struct ChainTests {
             #expect(read == [0, 1])
             #expect(try fixture.chain.ledger.size == size + 2)
         }
+    }
+
+    @Test("a stream stops when its caller's report of a document throws: that document stays, none after it is written")
+    func streamStopsWhenTheReportThrows() throws {
+        struct Stop: Error {}
+        let lines = try Self.mineEventLines()
+        // The second document is checked on top of the first while the first is written.
+        let documents = [lines[0], lines[1], lines[0]].map { Array($0.utf8) }
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        var reported: [Int] = []
+        #expect(throws: Stop.self) {
+            try fixture.chain.importSubmissions(
+                count: documents.count,
+                actor: "pilbara-mining",
+                key: try fixture.key("pilbara-mining"),
+                document: { documents[$0] },
+                imported: { index, _ in
+                    reported.append(index)
+                    throw Stop()
+                }
+            )
+        }
+        #expect(reported == [0])
+        // The first document's submission and event only.
+        #expect(try fixture.chain.ledger.size == size + 2)
+        let lot = try #require(try fixture.chain.lot(Self.ore))
+        #expect(lot.holdings.map(\.actor) == ["pilbara-mining"])
+        try Self.expectCleanAudit(fixture.chain, submissions: 1)
     }
 
     @Test("a stream stops at the first document that fails, and the ones before it stay imported")
