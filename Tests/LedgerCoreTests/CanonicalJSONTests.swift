@@ -364,7 +364,7 @@ import Testing
     }
 
     @Test func randomKeysSortLikeUTF16CodeUnitArrays() {
-        var random = SeededGenerator(seed: CanonicalJSONTests.seed(for: #function))
+        var random = SeededGenerator.printingSeed(for: "CanonicalJSONTests.\(#function)")
         for _ in 0..<200 {
             var keys: Set<String> = []
             for _ in 0..<Int.random(in: 2...12, using: &random) {
@@ -507,17 +507,19 @@ import Testing
     // MARK: - Round trips
 
     @Test func parseThenCanonicalizeIsIdempotentOverRandomValues() throws {
-        let seed = CanonicalJSONTests.seed(for: #function)
-        var random = SeededGenerator(seed: seed)
+        var random = SeededGenerator.printingSeed(for: "CanonicalJSONTests.\(#function)")
         for iteration in 0..<500 {
             let value = RandomJSON.value(depth: 0, using: &random)
             let canonical = value.canonicalBytes
             let parsed = try JSONValue(parsing: canonical)
-            #expect(parsed == value, "seed \(seed), iteration \(iteration)")
-            #expect(parsed.canonicalBytes == canonical, "seed \(seed), iteration \(iteration)")
+            #expect(parsed == value, "seed \(random.seed), iteration \(iteration)")
+            #expect(parsed.canonicalBytes == canonical, "seed \(random.seed), iteration \(iteration)")
             // Whitespace-laden, reordered input canonicalizes to the same bytes.
             let pretty = RandomJSON.prettyPrinted(value, using: &random)
-            #expect(try JSONValue(parsing: pretty).canonicalBytes == canonical, "seed \(seed), iteration \(iteration)")
+            #expect(
+                try JSONValue(parsing: pretty).canonicalBytes == canonical,
+                "seed \(random.seed), iteration \(iteration)"
+            )
         }
     }
 
@@ -559,19 +561,6 @@ import Testing
         )
     }
 
-    // MARK: - Helpers
-
-    /// The seed for a randomized test.
-    ///
-    /// It is `CELLTRACE_TEST_SEED` if set, otherwise a fresh one, and it is printed so that a failure
-    /// can be replayed.
-    private static func seed(for test: String) -> UInt64 {
-        let seed =
-            ProcessInfo.processInfo.environment["CELLTRACE_TEST_SEED"].flatMap { UInt64($0) }
-            ?? UInt64.random(in: .min ... .max)
-        print("CanonicalJSONTests.\(test) seed: \(seed) (replay with CELLTRACE_TEST_SEED=\(seed))")
-        return seed
-    }
 }
 
 /// One input the parser must reject, with the byte offset its error must name.
