@@ -372,6 +372,32 @@ struct ChainTests {
         try Self.expectCleanAudit(fixture.chain, submissions: 1)
     }
 
+    @Test("a stream whose writes grow the map while the next document is checked imports whole")
+    func streamGrowsTheMapWhileItChecks() throws {
+        // A map of 256 KiB and documents of 400 lots each (about 2 MiB written a document): each
+        // write grows the map, which waits until the check of the next document leaves its snapshot.
+        let initialMapSize = 256 << 10
+        let fixture = try ChainFixture(initialMapSize: initialMapSize)
+        let documents = (0..<4).map { document in
+            (0..<400).map { index in
+                LotNumberTests.minedLot("urn:epc:class:lgtin:9300001.000011.GROW-\(document)-\(index)")
+            }.joined(separator: "\n")
+        }
+        var reports: [ImportReport] = []
+        try fixture.chain.importSubmissions(
+            count: documents.count,
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining"),
+            document: { Array(documents[$0].utf8) },
+            imported: { _, report in reports.append(report) }
+        )
+        #expect(reports.map(\.written) == [400, 400, 400, 400])
+        let data = try FileManager.default.attributesOfItem(atPath: fixture.directory.path + "/ledger/data.mdb")
+        #expect((data[.size] as? Int ?? 0) > 4 * initialMapSize, "the map grew")
+        #expect(try fixture.chain.lot("urn:epc:class:lgtin:9300001.000011.GROW-3-399") != nil)
+        try Self.expectCleanAudit(fixture.chain, submissions: 4)
+    }
+
     @Test("a stream stops at the first document that fails, and the ones before it stay imported")
     func streamStopsAtTheFirstFailure() throws {
         let lines = try Self.mineEventLines()

@@ -53,13 +53,13 @@ struct ChainFixture {
         ("cell-co", "Danube Cells Kft.", .cellMaker, nil),
     ]
 
-    init(durable: Bool = false) throws {
+    init(durable: Bool = false, initialMapSize: Int = 64 << 20) throws {
         let directory = TemporaryDirectory()
         self.directory = directory
         chain = try SupplyChainLedger.create(
             at: directory.path + "/ledger",
             origin: "celltrace.test/chain",
-            options: Ledger.Options(durable: durable)
+            options: Ledger.Options(durable: durable, initialMapSize: initialMapSize)
         )
         var keys: [String: Ed25519PrivateKey] = [:]
         for actor in Self.actors {
