@@ -203,7 +203,8 @@ public final class SupplyChainLedger: Sendable {
     /// rows while it checks the next.
     static func free<T>(_ value: consuming T, group: DispatchGroup) {
         // Moved into the holder, which the task empties: whichever thread lets go of the holder
-        // last, the value is freed on the pool.
+        // last, the caller's share of the value is freed on the pool. (A stream's write also
+        // holds its batch until the writer's task ends, so that share may go on the writer.)
         let holder = Holder(value)
         DispatchQueue.global().async(group: group) { holder.value = nil }
     }

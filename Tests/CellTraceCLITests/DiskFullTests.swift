@@ -134,6 +134,49 @@ struct DiskFullTests {
         #expect(lot["balanceKg"] == "15000")
     }
 
+    @Test func aStreamOnAFullDiskWritesNothingAfterTheDocumentThatDoesNotFit() throws {
+        let disk = try #require(SmallFileSystem(bytes: 32 << 20))
+        defer { disk.unmount() }
+        let ledger = SupplyChainCLITests.chainLedger(disk.path)
+        let (mine, miner) = SupplyChainCLITests.chainDocuments[0]
+        let fixture = try Data(contentsOf: URL(fileURLWithPath: fixturesPath("epcis/chain/" + mine)))
+        let document = try JSONValue(parsing: Array(fixture))
+        let events = try #require(document["epcisBody"]?["eventList"]?.arrayValue)
+        #expect(events.count == 2)
+        // Two files: the ore lot made with 300 more lots, then its shipment, which is checked
+        // with the first file read on top of the ledger while that one is written.
+        let made = events[0].canonicalString
+        let more = (0..<300).map { made.replacingOccurrences(of: "SC6-2601", with: "SC6-DF\($0)") }
+        let scratch = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let files = [scratch + "/made.jsonl", scratch + "/shipped.jsonl"]
+        write(([made] + more).joined(separator: "\n") + "\n", to: files[0])
+        write(events[1].canonicalString + "\n", to: files[1])
+        func importBoth() -> (status: Int32, output: String, error: String) {
+            celltrace(["import"] + files + ["--ledger", ledger, "--as", miner, "--key", disk.path + "/\(miner).pem"])
+        }
+        func entries() throws -> Double? {
+            let audit = celltrace("verify", "--ledger", ledger, "--json")
+            #expect(audit.status == 0, "\(audit.output) \(audit.error)")
+            return try JSONValue(parsing: audit.output)["entries"]?.doubleValue
+        }
+        let before = try #require(try entries())
+
+        disk.fill(leaving: 16 << 10)
+        let refused = importBoth()
+        #expect(refused.status == 3)
+        #expect(refused.error.contains("diskFull"), "\(refused.error)")
+        // The first file's write failed, so the second, checked on top of it, was not written.
+        #expect(refused.error.contains("made.jsonl was not imported"), "\(refused.error)")
+        #expect(try entries() == before)
+
+        disk.free()
+        let imported = importBoth()
+        #expect(imported.status == 0, "\(imported.error)")
+        // Each file's submission with its events: 301 and 1.
+        #expect(try entries() == before + 2 + 301 + 1)
+    }
+
     @Test func anExportThatDoesNotFitLeavesNoFileAndRecordsNoDisclosure() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -277,6 +277,12 @@ extension SupplyChainLedger {
         // The document being written, if any: settled before the next is written, and before
         // this returns or throws, so that nothing is written that is not reported.
         var writing: DocumentWrite?
+        // Checks and writes document `index` on its own, with the ledger as it is (a dry run
+        // only checks it), and reports it.
+        func importAlone(_ pending: PendingSubmission, _ index: Int, dryRun: Bool) throws {
+            let report = try finish(pending, key: key, dryRun: dryRun, freeing: freeing) { progress?(index, $0, $1) }
+            try imported(index, report)
+        }
         // Waits for the document being written and reports it; one that met another writer's
         // append is checked and written again. Throws what writing it threw.
         func settle() throws -> Bool {
@@ -293,8 +299,7 @@ extension SupplyChainLedger {
                 try imported(index, report)
                 return true
             case .failure(let error as LedgerError) where error.code == .conflict:
-                let report = try finish(write.pending, key: key, dryRun: false, freeing: freeing, progress: nil)
-                try imported(write.index, report)
+                try importAlone(write.pending, write.index, dryRun: false)
                 return false
             case .failure(let error):
                 throw error
@@ -316,20 +321,14 @@ extension SupplyChainLedger {
                     }
                 }
                 guard !dryRun else {
-                    let report = try finish(current, key: key, dryRun: true, freeing: freeing) {
-                        progress?(index, $0, $1)
-                    }
-                    try imported(index, report)
+                    try importAlone(current, index, dryRun: true)
                     continue
                 }
                 // Checked against the ledger with the document before on top, while that one is written.
                 let checked = try check(current, key: key, after: writing?.batch) { progress?(index, $0, $1) }
                 guard try settle(), let checked else {
                     // Another writer appended: checked and written again, with the ledger as it is.
-                    let report = try finish(current, key: key, dryRun: false, freeing: freeing) {
-                        progress?(index, $0, $1)
-                    }
-                    try imported(index, report)
+                    try importAlone(current, index, dryRun: false)
                     continue
                 }
                 guard !checked.drafts.isEmpty else {
