@@ -146,7 +146,9 @@ enum ImportBench {
                 byMode[mode].cpuPerEvent.append(cpu / Double(events) * 1e6)
                 byMode[mode].cores.append(cpu / seconds)
                 byMode[mode].callerPerEvent.append(callerCPU / Double(events) * 1e6)
-                byMode[mode].memory = "\(format(afterFirst)) → \(format(anonymousResidentMiB())) MiB"
+                byMode[mode].memory =
+                    "\(format(afterFirst)) → \(format(anonymousResidentMiB())) MiB"
+                    + " (\(format(anonymousHugePagesMiB())) in huge pages)"
                 entrySize = try chain.ledger.entry(at: chain.ledger.size - 1).canonicalBytes.count
                 removeAll(path)
             }

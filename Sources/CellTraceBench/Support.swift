@@ -47,14 +47,24 @@ func removeAll(_ path: String) {
 
 /// Anonymous resident memory from /proc/self/status (`RssAnon`), in MiB: the heap, not mapped files.
 func anonymousResidentMiB() -> Double {
-    guard let file = fopen("/proc/self/status", "r") else { return 0 }
+    procKiB("/proc/self/status", field: "RssAnon:") / 1024
+}
+
+/// The process's anonymous memory held in transparent huge pages, in MiB.
+func anonymousHugePagesMiB() -> Double {
+    procKiB("/proc/self/smaps_rollup", field: "AnonHugePages:") / 1024
+}
+
+/// A `kB` figure of a `/proc` file of the process (`field` is its line's first word), or 0.
+private func procKiB(_ path: String, field: String) -> Double {
+    guard let file = fopen(path, "r") else { return 0 }
     defer { fclose(file) }
     var line = [CChar](repeating: 0, count: 256)
     while fgets(&line, 256, file) != nil {
         let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        if text.hasPrefix("RssAnon:") {
+        if text.hasPrefix(field) {
             let digits = text.filter(\.isNumber)
-            return (Double(digits) ?? 0) / 1024
+            return Double(digits) ?? 0
         }
     }
     return 0
@@ -102,12 +112,30 @@ func allocatorVersion() -> String? {
 }
 
 /// The start-up options the benchmark gives jemalloc (`CJemallocSettings`), with the page decay
-/// jemalloc reports it runs with, which shows that it read them.
+/// and the huge-page mode jemalloc reports it runs with, which show that it read them, and the
+/// kernel's transparent huge page mode, which the huge-page option needs to be `madvise` or
+/// `always`.
 func allocatorSettings() -> String {
     var decay = 0
     var length = MemoryLayout<Int>.size
-    let reported = mallctl("opt.dirty_decay_ms", &decay, &length, nil, 0) == 0 ? "\(decay)" : "unknown"
-    return "\(String(cString: celltrace_jemalloc_settings())) (opt.dirty_decay_ms: \(reported))"
+    let reportedDecay = mallctl("opt.dirty_decay_ms", &decay, &length, nil, 0) == 0 ? "\(decay)" : "unknown"
+    var mode: UnsafePointer<CChar>?
+    length = MemoryLayout<UnsafePointer<CChar>?>.size
+    let reportedMode = mallctl("opt.thp", &mode, &length, nil, 0) == 0 ? mode.map { String(cString: $0) } : nil
+    return "\(String(cString: celltrace_jemalloc_settings())) (opt.dirty_decay_ms: \(reportedDecay), opt.thp: "
+        + "\(reportedMode ?? "unknown"); kernel transparent huge pages: \(kernelHugePageMode() ?? "unknown"))"
+}
+
+/// The kernel's transparent huge page mode: the bracketed word of
+/// `/sys/kernel/mm/transparent_hugepage/enabled` (`always`, `madvise` or `never`).
+private func kernelHugePageMode() -> String? {
+    guard let file = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r") else { return nil }
+    defer { fclose(file) }
+    var line = [CChar](repeating: 0, count: 128)
+    guard fgets(&line, 128, file) != nil else { return nil }
+    let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    guard let open = text.firstIndex(of: "["), let close = text.firstIndex(of: "]"), open < close else { return nil }
+    return String(text[text.index(after: open)..<close])
 }
 
 /// Runs `openssl speed` for SHA-256 on 1 KiB blocks, the machine's hashing limit, in MB/s.
