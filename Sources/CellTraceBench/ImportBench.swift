@@ -146,9 +146,8 @@ enum ImportBench {
                 byMode[mode].cpuPerEvent.append(cpu / Double(events) * 1e6)
                 byMode[mode].cores.append(cpu / seconds)
                 byMode[mode].callerPerEvent.append(callerCPU / Double(events) * 1e6)
-                byMode[mode].memory =
-                    "\(format(afterFirst)) → \(format(anonymousResidentMiB())) MiB"
-                    + " (\(format(anonymousHugePagesMiB())) in huge pages)"
+                let hugePages = anonymousHugePagesMiB().map { " (\(format($0)) in huge pages)" } ?? ""
+                byMode[mode].memory = "\(format(afterFirst)) → \(format(anonymousResidentMiB())) MiB\(hugePages)"
                 entrySize = try chain.ledger.entry(at: chain.ledger.size - 1).canonicalBytes.count
                 removeAll(path)
             }

@@ -47,27 +47,31 @@ func removeAll(_ path: String) {
 
 /// Anonymous resident memory from /proc/self/status (`RssAnon`), in MiB: the heap, not mapped files.
 func anonymousResidentMiB() -> Double {
-    procKiB("/proc/self/status", field: "RssAnon:") / 1024
+    (procKiB("/proc/self/status", field: "RssAnon:") ?? 0) / 1024
 }
 
-/// The process's anonymous memory held in transparent huge pages, in MiB.
-func anonymousHugePagesMiB() -> Double {
-    procKiB("/proc/self/smaps_rollup", field: "AnonHugePages:") / 1024
+/// The process's anonymous memory held in transparent huge pages, in MiB, or `nil` where the
+/// kernel does not report it (`/proc/self/smaps_rollup`, Linux 4.14 on).
+func anonymousHugePagesMiB() -> Double? {
+    procKiB("/proc/self/smaps_rollup", field: "AnonHugePages:").map { $0 / 1024 }
 }
 
-/// A `kB` figure of a `/proc` file of the process (`field` is its line's first word), or 0.
-private func procKiB(_ path: String, field: String) -> Double {
-    guard let file = fopen(path, "r") else { return 0 }
+/// A `kB` figure of a `/proc` file of the process (`field` is its line's first word).
+private func procKiB(_ path: String, field: String) -> Double? {
+    firstLine(of: path) { $0.hasPrefix(field) }.flatMap { Double($0.filter(\.isNumber)) }
+}
+
+/// The first line of a text file that `matches` accepts, or `nil` when none does or the file
+/// cannot be read.
+private func firstLine(of path: String, where matches: (String) -> Bool) -> String? {
+    guard let file = fopen(path, "r") else { return nil }
     defer { fclose(file) }
     var line = [CChar](repeating: 0, count: 256)
     while fgets(&line, 256, file) != nil {
         let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-        if text.hasPrefix(field) {
-            let digits = text.filter(\.isNumber)
-            return Double(digits) ?? 0
-        }
+        if matches(text) { return text }
     }
-    return 0
+    return nil
 }
 
 func median(_ values: [Double]) -> Double {
@@ -129,12 +133,9 @@ func allocatorSettings() -> String {
 /// The kernel's transparent huge page mode: the bracketed word of
 /// `/sys/kernel/mm/transparent_hugepage/enabled` (`always`, `madvise` or `never`).
 private func kernelHugePageMode() -> String? {
-    guard let file = fopen("/sys/kernel/mm/transparent_hugepage/enabled", "r") else { return nil }
-    defer { fclose(file) }
-    var line = [CChar](repeating: 0, count: 128)
-    guard fgets(&line, 128, file) != nil else { return nil }
-    let text = String(decoding: line.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    guard let open = text.firstIndex(of: "["), let close = text.firstIndex(of: "]"), open < close else { return nil }
+    guard let text = firstLine(of: "/sys/kernel/mm/transparent_hugepage/enabled", where: { _ in true }),
+        let open = text.firstIndex(of: "["), let close = text.firstIndex(of: "]"), open < close
+    else { return nil }
     return String(text[text.index(after: open)..<close])
 }
 
