@@ -101,4 +101,24 @@ struct EncodedRowsTests {
         #expect(written(.processes) == ["3=deleted", "5=r5", "9=r9", "20=deleted"])
         #expect(written(.lineage) == ["3=r3", "5=r5", "9=r9 certified", "12=r12 certified", "15=r15"])
     }
+
+    @Test("the overlay's keys spread over a dictionary's buckets, by content and by seed")
+    func overlayKeysSpread() {
+        // Lot ids that differ only in their last characters, as a document's usually do.
+        let keys = (0..<4096).map { TextKey("urn:epc:class:lgtin:6900002.000021.LHM-\($0)") }
+        #expect(TextKey("urn:lot-1")._rawHashValue(seed: 7) == TextKey("urn:lot-1")._rawHashValue(seed: 7))
+        // The low bits, which pick a bucket, take most of their 4,096 values.
+        let buckets = Set(keys.map { $0._rawHashValue(seed: 0) & 4095 })
+        #expect(buckets.count > 2500)
+        // Another dictionary's seed puts the same keys elsewhere.
+        let moved = keys.filter { $0._rawHashValue(seed: 0) & 4095 != $0._rawHashValue(seed: 1) & 4095 }
+        #expect(moved.count > 4000)
+        // A dictionary of them finds each, and no other.
+        var numbers: [TextKey: Int] = [:]
+        for (number, key) in keys.enumerated() { numbers[key] = number }
+        #expect(keys.enumerated().allSatisfy { numbers[$0.element] == $0.offset })
+        #expect(numbers[TextKey("urn:epc:class:lgtin:6900002.000021.LHM-4096")] == nil)
+        let holdings = [HoldingKey(lot: 1, actor: "a"), HoldingKey(lot: 2, actor: "a"), HoldingKey(lot: 1, actor: "b")]
+        #expect(Set(holdings).count == 3)
+    }
 }

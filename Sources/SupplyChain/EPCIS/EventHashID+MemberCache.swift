@@ -16,7 +16,7 @@ extension EventHashID {
     /// equal. A batch whose members rarely repeat stops looking them up.
     struct MemberCache {
         /// A member and what its elements depend on.
-        struct Key: Hashable {
+        struct Key: DigestKey {
             let name: String
             let value: JSONValue
             /// Held, so that the namespaces' storage, compared by identity, outlives the entry.
@@ -50,10 +50,6 @@ extension EventHashID {
                 self.namespaces.isSame(as: namespaces) && self.name.hasSameUTF8(as: name)
                     && self.vocabularyIRIs.count == vocabularyIRIs.count
                     && zip(self.vocabularyIRIs, vocabularyIRIs).allSatisfy { $0.hasSameUTF8(as: $1) }
-            }
-
-            func hash(into hasher: inout Hasher) {
-                hasher.combine(digest)
             }
 
             /// Folds a word into the digest (a multiply-rotate step; the digest only spreads keys

@@ -76,7 +76,7 @@ enum IndexTable: String, CaseIterable, Sendable {
 
     static var specs: [Environment.TableSpec] { allCases.map { Environment.TableSpec(name: $0.rawValue) } }
 
-    /// The table's position among the cases, which ``hash(into:)`` and `==` use: a raw-value enum
+    /// The table's position among the cases, which the hashes and `==` use: a raw-value enum
     /// otherwise hashes and compares its name, and the overlay looks a table up several times
     /// per event.
     private var ordinal: Int {
@@ -107,6 +107,9 @@ enum IndexTable: String, CaseIterable, Sendable {
     }
 
     func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
+
+    // swift-format-ignore: AllPublicDeclarationsHaveDocumentation
+    func _rawHashValue(seed: Int) -> Int { KeyDigest.bucketHash(UInt64(ordinal), seed: seed) }
 
     static func == (lhs: IndexTable, rhs: IndexTable) -> Bool { lhs.ordinal == rhs.ordinal }
 
@@ -806,10 +809,37 @@ enum KeyDigest {
     static func of(_ text: String) -> UInt64 {
         text.withUTF8Bytes { of(UnsafeRawBufferPointer($0)) }
     }
+
+    /// The hash a dictionary picks a bucket by, from a key's digest and the dictionary's seed:
+    /// a 64-bit finaliser (multiply, xor-shift), so that every bit of both reaches the low bits.
+    static func bucketHash(_ digest: UInt64, seed: Int) -> Int {
+        var mixed = (digest ^ UInt64(UInt(bitPattern: seed))) &* 0xFF51_AFD7_ED55_8CCD
+        mixed ^= mixed >> 33
+        mixed &*= 0xC4CE_B9FE_1A85_EC53
+        mixed ^= mixed >> 33
+        return Int(truncatingIfNeeded: mixed)
+    }
+}
+
+/// A dictionary key that carries a digest of itself, computed once.
+///
+/// `Hashable`'s own path feeds the digest through a `Hasher` (seeded, one word combined,
+/// finalised) on every look-up: a tenth of the rules' dictionary time. A key of this kind hands
+/// the dictionary its digest mixed with the dictionary's seed instead, so buckets still differ
+/// from one dictionary to the next; equality is still decided on the key's contents.
+protocol DigestKey: Hashable {
+    var digest: UInt64 { get }
+}
+
+extension DigestKey {
+    func hash(into hasher: inout Hasher) { hasher.combine(digest) }
+
+    // swift-format-ignore: AllPublicDeclarationsHaveDocumentation
+    func _rawHashValue(seed: Int) -> Int { KeyDigest.bucketHash(digest, seed: seed) }
 }
 
 /// A text key of the overlay (a lot's identifier) with its ``KeyDigest``.
-struct TextKey: Hashable, Sendable {
+struct TextKey: DigestKey, Sendable {
     let text: String
     let digest: UInt64
 
@@ -818,13 +848,11 @@ struct TextKey: Hashable, Sendable {
         digest = KeyDigest.of(text)
     }
 
-    func hash(into hasher: inout Hasher) { hasher.combine(digest) }
-
     static func == (lhs: TextKey, rhs: TextKey) -> Bool { lhs.digest == rhs.digest && lhs.text == rhs.text }
 }
 
 /// A row key in the overlay, with its ``KeyDigest``.
-struct RowKey: Hashable, Comparable, Sendable {
+struct RowKey: DigestKey, Comparable, Sendable {
     let bytes: [UInt8]
     let digest: UInt64
 
@@ -832,8 +860,6 @@ struct RowKey: Hashable, Comparable, Sendable {
         self.bytes = bytes
         digest = bytes.withUnsafeBytes { KeyDigest.of($0) }
     }
-
-    func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
     static func == (lhs: RowKey, rhs: RowKey) -> Bool { lhs.digest == rhs.digest && lhs.bytes == rhs.bytes }
 
@@ -869,7 +895,7 @@ struct RowKey: Hashable, Comparable, Sendable {
 }
 
 /// The key of a holding in the overlay, with a ``KeyDigest`` of both parts.
-struct HoldingKey: Hashable, Sendable {
+struct HoldingKey: DigestKey, Sendable {
     let lot: UInt64
     let actor: String
     let digest: UInt64
@@ -879,8 +905,6 @@ struct HoldingKey: Hashable, Sendable {
         self.actor = actor
         digest = lot &* 0x9E37_79B9_7F4A_7C15 ^ KeyDigest.of(actor)
     }
-
-    func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
     static func == (lhs: HoldingKey, rhs: HoldingKey) -> Bool {
         lhs.digest == rhs.digest && lhs.lot == rhs.lot && lhs.actor == rhs.actor
