@@ -108,7 +108,7 @@ enum IndexTable: String, CaseIterable, Sendable {
 
     func hash(into hasher: inout Hasher) { hasher.combine(ordinal) }
 
-    // swift-format-ignore: AllPublicDeclarationsHaveDocumentation
+    /// The hash a dictionary picks a bucket by, without a `Hasher`.
     func _rawHashValue(seed: Int) -> Int { KeyDigest.bucketHash(UInt64(ordinal), seed: seed) }
 
     static func == (lhs: IndexTable, rhs: IndexTable) -> Bool { lhs.ordinal == rhs.ordinal }
@@ -834,7 +834,7 @@ protocol DigestKey: Hashable {
 extension DigestKey {
     func hash(into hasher: inout Hasher) { hasher.combine(digest) }
 
-    // swift-format-ignore: AllPublicDeclarationsHaveDocumentation
+    /// The hash a dictionary picks a bucket by: the digest mixed with the dictionary's seed.
     func _rawHashValue(seed: Int) -> Int { KeyDigest.bucketHash(digest, seed: seed) }
 }
 
