@@ -1,5 +1,8 @@
 # CellTrace: `make demo` and `make test` do all the set-up on a fresh Debian machine with Swift.
 SWIFT ?= swift
+# Release builds link the Swift runtime into the executables: its calls (every retain and release)
+# then skip the shared library's procedure linkage table, 3–5 % of an import (Docs/PERFORMANCE.md).
+RELEASE ?= -c release --static-swift-stdlib
 
 .PHONY: deps build demo test bench bench-count fuzz fuzz-smoke lint docs clean
 
@@ -7,25 +10,25 @@ deps:
 	@scripts/ensure-deps.sh
 
 build: deps
-	$(SWIFT) build -c release --product celltrace
+	$(SWIFT) build $(RELEASE) --product celltrace
 
 demo: build
-	@scripts/demo.sh "$$($(SWIFT) build -c release --show-bin-path)/celltrace"
+	@scripts/demo.sh "$$($(SWIFT) build $(RELEASE) --show-bin-path)/celltrace"
 
 test: deps
 	$(SWIFT) build --build-tests
 	$(SWIFT) test --skip-build
 
 bench: deps
-	$(SWIFT) build -c release --product celltrace-bench
-	"$$($(SWIFT) build -c release --show-bin-path)/celltrace-bench" $(BENCH_ARGS)
+	$(SWIFT) build $(RELEASE) --product celltrace-bench
+	"$$($(SWIFT) build $(RELEASE) --show-bin-path)/celltrace-bench" $(BENCH_ARGS)
 
 # Instructions, runtime calls and each stage's instructions per imported event under valgrind's
 # callgrind: within 0.2 % from run to run, so it compares two builds where this shared machine's
 # clock cannot (needs valgrind).
 bench-count: deps
-	$(SWIFT) build -c release --product celltrace-bench
-	tools/count_import.py "$$($(SWIFT) build -c release --show-bin-path)/celltrace-bench"
+	$(SWIFT) build $(RELEASE) --product celltrace-bench
+	tools/count_import.py "$$($(SWIFT) build $(RELEASE) --show-bin-path)/celltrace-bench"
 
 # Each fuzz target runs SECONDS_TO_RUN seconds (default 600): the JSON parser, the note and proof
 # parsers, then the EPCIS reader.

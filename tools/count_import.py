@@ -117,7 +117,7 @@ def main():
         del arguments[position : position + 2]
     binary = arguments[0] if arguments else ".build/release/celltrace-bench"
     if not os.access(binary, os.X_OK):
-        sys.exit(f"count_import: no benchmark binary at {binary}; run `swift build -c release --product celltrace-bench`")
+        sys.exit(f"count_import: no benchmark binary at {binary}; run `make bench-count`, which builds it")
     with tempfile.TemporaryDirectory(prefix="celltrace-count-") as directory:
         out = keep or os.path.join(directory, "callgrind.out")
         command = [

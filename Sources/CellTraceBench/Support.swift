@@ -130,6 +130,17 @@ func allocatorSettings() -> String {
         + "\(reportedMode ?? "unknown"); kernel transparent huge pages: \(kernelHugePageMode() ?? "unknown"))"
 }
 
+/// How the Swift runtime is linked into the running benchmark.
+///
+/// `make` builds the benchmark and the tool with the runtime linked in (`--static-swift-stdlib`),
+/// a plain `swift build` against its shared library, whose calls (every retain and release) go
+/// through the procedure linkage table. Figures of the two differ by a few per cent
+/// (Docs/PERFORMANCE.md, the twenty-first round).
+func swiftRuntimeLinkage() -> String {
+    firstLine(of: "/proc/self/maps") { $0.contains("libswiftCore.so") } == nil
+        ? "linked in (--static-swift-stdlib)" : "shared library (libswiftCore.so)"
+}
+
 /// The kernel's transparent huge page mode: the bracketed word of
 /// `/sys/kernel/mm/transparent_hugepage/enabled` (`always`, `madvise` or `never`).
 private func kernelHugePageMode() -> String? {

@@ -59,6 +59,7 @@ if let speed = opensslSHA256Speed() {
 }
 let allocator = allocatorVersion().map { "jemalloc \($0)" } ?? "jemalloc (version unknown)"
 print("allocator: \(allocator), \(allocatorSettings())")
+print("swift runtime: \(swiftRuntimeLinkage())")
 
 /// A body that makes an entry of about 400 bytes, like a lot record.
 func body(_ index: Int) -> JSONValue {
