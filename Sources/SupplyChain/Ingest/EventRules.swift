@@ -359,7 +359,9 @@ extension Rules {
     ) throws -> [(lot: Lot, kg: ExactDecimal, held: ExactDecimal)] {
         // Nothing is written while the event is checked, so each lot and its holding are read
         // once. A few lots are found by a scan, more through an index.
-        var entries: [(lot: Lot, total: ExactDecimal?, held: ExactDecimal?)] = []
+        // Each lot is moved out of `entries` into the result, not copied (a `Lot` holds a dozen
+        // references).
+        var entries: [(lot: Lot?, total: ExactDecimal?, held: ExactDecimal?)] = []
         var order: [Int] = []
         var positions: [String: Int] = [:]
         let indexed = quantities.count > 8
@@ -370,7 +372,7 @@ extension Rules {
             // itself moves into `entries` uncopied.
             let position: Int
             if let found = indexed
-                ? positions[quantity.lot] : entries.firstIndex(where: { $0.lot.id == quantity.lot })
+                ? positions[quantity.lot] : entries.firstIndex(where: { $0.lot?.id == quantity.lot })
             {
                 position = found
             } else {
@@ -397,9 +399,9 @@ extension Rules {
         var result: [(lot: Lot, kg: ExactDecimal, held: ExactDecimal)] = []
         result.reserveCapacity(order.count)
         for position in order {
-            guard let total = entries[position].total else { continue }
-            let held = try entries[position].held ?? holding(entries[position].lot.id, actor.id, txn)
-            result.append((entries[position].lot, total, held))
+            guard let total = entries[position].total, let lot = entries[position].lot.take() else { continue }
+            let held = try entries[position].held ?? holding(lot.id, actor.id, txn)
+            result.append((lot, total, held))
         }
         return result
     }
@@ -630,7 +632,7 @@ extension Rules {
                 )
             }
             let card = LotCard(lot: lot, inputs: edges, inputNumbers: inputNumbers)
-            let number = try putNewLot(lot, card: card, txn)
+            let number = try putNewLot(consume lot, card: card, txn)
             for (input, edge) in edges.enumerated() {
                 store.addEdge(
                     output: number,

@@ -110,7 +110,7 @@ struct Rules {
     /// Writes a lot this event makes, and its card; returns the lot's number.
     @discardableResult
     mutating func putNewLot(_ lot: consuming Lot, card: LotCard, _ txn: borrowing ReadTransaction) throws -> UInt64 {
-        let number = try store.putNewLot(lot, txn)
+        let number = try store.putNewLot(consume lot, txn)
         store.put(.lineage, IndexKey.sequence(number), card.encoded)
         return number
     }

@@ -368,7 +368,7 @@ struct StateStore: Sendable {
         // accessor, whose frame for a value this large is allocated on each call.
         var updated = lots.removeValue(forKey: key) ?? copy lot
         updated.addConsumed(kg)
-        lots[key] = updated
+        lots[key] = consume updated
         return number
     }
 
@@ -389,7 +389,7 @@ struct StateStore: Sendable {
         let key = TextKey(lot.id)
         pending[.lotIDs, default: [:]][RowKey(Array(lot.id.utf8))] = .some(IndexKey.sequence(number))
         lotNumbers[key] = number
-        lots[key] = lot
+        lots[key] = consume lot
         return number
     }
 
