@@ -2,7 +2,9 @@
 SWIFT ?= swift
 # Release builds link the Swift runtime into the executables: its calls (every retain and release)
 # then skip the shared library's procedure linkage table, 3–5 % of an import (Docs/PERFORMANCE.md).
-RELEASE ?= -c release --static-swift-stdlib
+# A toolchain without the runtime's static libraries (`usr/lib/swift_static`) links it shared.
+SWIFT_STATIC := $(shell dirname "$$(readlink -f "$$(command -v $(SWIFT))")")/../lib/swift_static
+RELEASE ?= -c release $(if $(wildcard $(SWIFT_STATIC)/linux),--static-swift-stdlib,)
 
 .PHONY: deps build demo test bench bench-count fuzz fuzz-smoke lint docs clean
 
