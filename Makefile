@@ -26,7 +26,7 @@ bench: deps
 	"$$($(SWIFT) build $(RELEASE) --show-bin-path)/celltrace-bench" $(BENCH_ARGS)
 
 # Instructions, runtime calls and each stage's instructions per imported event under valgrind's
-# callgrind: within 0.2 % from run to run, so it compares two builds where this shared machine's
+# callgrind: within about 0.5 % from run to run (the runtime calls exactly), so it compares two builds where this shared machine's
 # clock cannot (needs valgrind).
 bench-count: deps
 	$(SWIFT) build $(RELEASE) --product celltrace-bench

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Counts what the import benchmark does, per event, within 0.2 % from run to run.
+"""Counts what the import benchmark does, per event: the instructions within about 0.5 % from run
+to run, the runtime calls exactly.
 
 On a shared two-core machine the clock cannot see a change of a few per cent: the same binary
 gives 75 to 130 µs of CPU per event from one run to the next. Instruction and call counts can.

@@ -784,8 +784,8 @@ struct EncodedRows {
 ///
 /// A submission's overlay holds tens of thousands of rows: a probe that compares the bytes of each
 /// key on its way reads another allocation per step, and SipHash over a 40-byte key costs more
-/// than this mix. It is not a defence against chosen collisions (the `Hasher` that the
-/// dictionaries seed per process still spreads the digests); equal digests only cost a comparison.
+/// than this mix. It is not a defence against chosen collisions (each dictionary still mixes the
+/// digests with its own seed, ``bucketHash(_:seed:)``); equal digests only cost a comparison.
 enum KeyDigest {
     static func of(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var digest: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(bytes.count)
@@ -824,7 +824,8 @@ enum KeyDigest {
 /// A dictionary key that carries a digest of itself, computed once.
 ///
 /// `Hashable`'s own path feeds the digest through a `Hasher` (seeded, one word combined,
-/// finalised) on every look-up: a tenth of the rules' dictionary time. A key of this kind hands
+/// finalised) on every look-up, 36 times an event in the rules and the hash IDs, 8 % of the
+/// rules' instructions (Docs/PERFORMANCE.md, the twenty-first round). A key of this kind hands
 /// the dictionary its digest mixed with the dictionary's seed instead, so buckets still differ
 /// from one dictionary to the next; equality is still decided on the key's contents.
 protocol DigestKey: Hashable {
