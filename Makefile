@@ -1,7 +1,8 @@
 # CellTrace: `make demo` and `make test` do all the set-up on a fresh Debian machine with Swift.
 SWIFT ?= swift
 # Release builds link the Swift runtime into the executables: its calls (every retain and release)
-# then skip the shared library's procedure linkage table, 3–5 % of an import (Docs/PERFORMANCE.md).
+# then skip the shared library's procedure linkage table: imports 3.5–6 % faster in the benchmark
+# (Docs/PERFORMANCE.md, the twenty-first round).
 # A toolchain without the runtime's static libraries (`usr/lib/swift_static`) links it shared.
 SWIFT_STATIC := $(shell dirname "$$(readlink -f "$$(command -v $(SWIFT))")")/../lib/swift_static
 RELEASE ?= -c release $(if $(wildcard $(SWIFT_STATIC)/linux),--static-swift-stdlib,)
@@ -26,8 +27,8 @@ bench: deps
 	"$$($(SWIFT) build $(RELEASE) --show-bin-path)/celltrace-bench" $(BENCH_ARGS)
 
 # Instructions, runtime calls and each stage's instructions per imported event under valgrind's
-# callgrind: within about 0.5 % from run to run (the runtime calls exactly), so it compares two builds where this shared machine's
-# clock cannot (needs valgrind).
+# callgrind: the instructions within about 0.5 % from run to run, the runtime calls exactly, so it
+# compares two builds where this shared machine's clock cannot (needs valgrind).
 bench-count: deps
 	$(SWIFT) build $(RELEASE) --product celltrace-bench
 	tools/count_import.py "$$($(SWIFT) build $(RELEASE) --show-bin-path)/celltrace-bench"

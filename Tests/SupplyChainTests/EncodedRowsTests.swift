@@ -101,7 +101,10 @@ struct EncodedRowsTests {
         #expect(written(.processes) == ["3=deleted", "5=r5", "9=r9", "20=deleted"])
         #expect(written(.lineage) == ["3=r3", "5=r5", "9=r9 certified", "12=r12 certified", "15=r15"])
     }
+}
 
+@Suite("The overlay's dictionary keys")
+struct OverlayKeyTests {
     @Test("the overlay's keys spread over a dictionary's buckets, by content and by seed")
     func overlayKeysSpread() {
         // Lot ids that differ only in their last characters, as a document's usually do.
