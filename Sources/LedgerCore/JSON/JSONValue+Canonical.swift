@@ -109,6 +109,37 @@ extension JSONValue {
 
         var tokens: ArraySlice<String>
         var replacement: Replacement?
+
+        /// The token `depth` tokens in: the key or index this path follows at that level.
+        func token(at depth: Int) -> String {
+            tokens[tokens.startIndex + depth]
+        }
+
+        /// The paths a writer still follows at one level of a value: their positions in the
+        /// caller's paths, in order, and how many of their tokens lie above this level.
+        struct Following {
+            var depth: Int
+            var active: UnsafeBufferPointer<Int>
+
+            /// No path.
+            static var none: Following { Following(depth: 0, active: UnsafeBufferPointer(start: nil, count: 0)) }
+
+            /// Runs `body` with the paths that satisfy `follows` (given each one's position in
+            /// `active`), one level further down, listed in a buffer on the stack.
+            func narrowed<Result>(
+                where follows: (Int) -> Bool,
+                _ body: (Following) -> Result
+            ) -> Result {
+                withUnsafeTemporaryAllocation(of: Int.self, capacity: active.count) { inner in
+                    var count = 0
+                    for position in active.indices where follows(position) {
+                        inner.initializeElement(at: count, to: active[position])
+                        count += 1
+                    }
+                    return body(Following(depth: depth + 1, active: UnsafeBufferPointer(rebasing: inner[..<count])))
+                }
+            }
+        }
     }
 
     /// Appends the canonical form with the values `paths` name written as they say, stopping at
@@ -128,22 +159,46 @@ extension JSONValue {
         paths: [CanonicalPath],
         cache: CanonicalValueCache? = nil
     ) -> Bool {
-        if let cache, cache.isWorthLookingUp, case .object(let members) = self,
-            !paths.contains(where: { $0.tokens.isEmpty })
-        {
-            return Self.writeCanonical(
-                members: members,
+        // The paths still followed at each level are passed down as their indexes in `paths`, in
+        // a buffer on the stack, and each path's tokens are read from `depth` on: following a
+        // path into a value allocates nothing.
+        withUnsafeTemporaryAllocation(of: Int.self, capacity: paths.count) { all in
+            for position in paths.indices { all.initializeElement(at: position, to: position) }
+            let active = UnsafeBufferPointer(all)
+            if let cache, cache.isWorthLookingUp, case .object(let members) = self,
+                !paths.contains(where: { $0.tokens.isEmpty })
+            {
+                return Self.writeCanonical(
+                    members: members,
+                    into: &buffer,
+                    rejectingReservedKeys: true,
+                    paths: paths,
+                    following: CanonicalPath.Following(depth: 0, active: active),
+                    cache: cache
+                )
+            }
+            return writeCanonical(
                 into: &buffer,
-                rejectingReservedKeys: true,
                 paths: paths,
-                cache: cache
+                following: CanonicalPath.Following(depth: 0, active: active)
             )
         }
-        guard !paths.isEmpty else {
+    }
+
+    /// Appends the canonical form with the values the `following` paths of `paths` name written as
+    /// they say, from `following.depth` tokens down; see ``writeCanonical(into:paths:cache:)``.
+    private func writeCanonical(
+        into buffer: inout CanonicalOutput,
+        paths: [CanonicalPath],
+        following: CanonicalPath.Following
+    ) -> Bool {
+        let depth = following.depth
+        guard !following.active.isEmpty else {
             return writeCanonical(into: &buffer, rejectingReservedKeys: true)
         }
-        if let whole = paths.first(where: { $0.tokens.isEmpty }) {
-            switch whole.replacement {
+        // The first path, in the caller's order, that ends here names this whole value.
+        if let whole = following.active.first(where: { paths[$0].tokens.count == depth }) {
+            switch paths[whole].replacement {
             case nil:
                 return writeCanonical(into: &buffer, rejectingReservedKeys: false)
             case .commitment(let digest)?:
@@ -157,29 +212,34 @@ extension JSONValue {
         switch self {
         case .array(let elements):
             // Each path's index, read once for the whole array.
-            let indexes = paths.map { $0.tokens.first.flatMap(Self.pointerArrayIndex) }
-            buffer.append(UInt8(ascii: "["))
-            for (index, element) in elements.enumerated() {
-                if index > 0 {
-                    buffer.append(UInt8(ascii: ","))
+            return withUnsafeTemporaryAllocation(of: Int?.self, capacity: following.active.count) { indexes in
+                for (position, path) in following.active.enumerated() {
+                    indexes.initializeElement(at: position, to: Self.pointerArrayIndex(paths[path].token(at: depth)))
                 }
-                let inner =
-                    indexes.contains(index)
-                    ? paths.indices.compactMap { position in
-                        indexes[position] == index
-                            ? CanonicalPath(
-                                tokens: paths[position].tokens.dropFirst(),
-                                replacement: paths[position].replacement
-                            ) : nil
-                    } : []
-                guard element.writeCanonical(into: &buffer, paths: inner) else {
-                    return false
+                defer { indexes.deinitialize() }
+                buffer.append(UInt8(ascii: "["))
+                for (index, element) in elements.enumerated() {
+                    if index > 0 {
+                        buffer.append(UInt8(ascii: ","))
+                    }
+                    let written = following.narrowed(where: { indexes[$0] == index }) { inner in
+                        element.writeCanonical(into: &buffer, paths: paths, following: inner)
+                    }
+                    guard written else {
+                        return false
+                    }
                 }
+                buffer.append(UInt8(ascii: "]"))
+                return true
             }
-            buffer.append(UInt8(ascii: "]"))
-            return true
         case .object(let members):
-            return Self.writeCanonical(members: members, into: &buffer, rejectingReservedKeys: true, paths: paths)
+            return Self.writeCanonical(
+                members: members,
+                into: &buffer,
+                rejectingReservedKeys: true,
+                paths: paths,
+                following: following
+            )
         default:
             return writeCanonical(into: &buffer, rejectingReservedKeys: true)
         }
@@ -220,8 +280,10 @@ extension JSONValue {
     ///   - object: The object.
     ///   - buffer: The buffer to append UTF-8 bytes to.
     ///   - rejectingReservedKeys: Whether to stop at a key starting with `$`.
-    ///   - paths: Paths, relative to the object, of values written without that check, or replaced
-    ///     (see ``writeCanonical(into:paths:cache:)``); the keys are still checked.
+    ///   - paths: Paths of values written without that check, or replaced (see
+    ///     ``writeCanonical(into:paths:cache:)``); the keys are still checked.
+    ///   - following: The paths that lead through this object, and how many of their tokens lie
+    ///     above it (none by default).
     ///   - cache: Canonical forms of member values by storage address, to copy from and add to.
     /// - Returns: `false` when it stopped at a key starting with `$`.
     private static func writeCanonical(
@@ -229,26 +291,27 @@ extension JSONValue {
         into buffer: inout CanonicalOutput,
         rejectingReservedKeys: Bool,
         paths: [CanonicalPath] = [],
+        following: CanonicalPath.Following = .none,
         cache: CanonicalValueCache? = nil
     ) -> Bool {
         let reservedPrefix = UInt64(UInt8(ascii: "$")) << 56
+        let depth = following.depth
+        let active = following.active
         buffer.append(UInt8(ascii: "{"))
-        // Each path's first token as a key prefix, so that most members are told from it by one
-        // integer comparison; `nil` where `String` equality must decide (a key or token that is
-        // not ASCII may equal another under canonical equivalence).
-        let complete = withUnsafeTemporaryAllocation(of: UInt64?.self, capacity: paths.count) { tokens in
-            for (position, path) in paths.enumerated() {
-                let prefix = path.tokens.first.flatMap { token in
-                    token.withUTF8Bytes { utf8 in
-                        object.asciiKeys && JSONObject.isASCII(utf8) ? sortPrefix(utf8: utf8) : nil
-                    }
+        // Each followed path's token at this level as a key prefix, so that most members are told
+        // from it by one integer comparison; `nil` where `String` equality must decide (a key or
+        // token that is not ASCII may equal another under canonical equivalence).
+        let complete = withUnsafeTemporaryAllocation(of: UInt64?.self, capacity: active.count) { tokens in
+            for (position, path) in active.enumerated() {
+                let prefix = paths[path].token(at: depth).withUTF8Bytes { utf8 in
+                    object.asciiKeys && JSONObject.isASCII(utf8) ? sortPrefix(utf8: utf8) : nil
                 }
                 tokens.initializeElement(at: position, to: prefix)
             }
             defer { tokens.deinitialize() }
-            func follows(_ path: Int, _ member: Int) -> Bool {
-                if let prefix = tokens[path], prefix != object.members[member].prefix { return false }
-                return paths[path].tokens.first == object.members[member].key
+            func follows(_ position: Int, _ member: Int) -> Bool {
+                if let prefix = tokens[position], prefix != object.members[member].prefix { return false }
+                return paths[active[position]].token(at: depth) == object.members[member].key
             }
             for index in object.members.indices {
                 if rejectingReservedKeys, object.members[index].prefix & (0xFF << 56) == reservedPrefix {
@@ -256,7 +319,7 @@ extension JSONValue {
                 }
                 writeMemberKey(object.members[index].key, first: index == 0, into: &buffer)
                 let written: Bool
-                if paths.isEmpty || !paths.indices.contains(where: { follows($0, index) }) {
+                if active.isEmpty || !active.indices.contains(where: { follows($0, index) }) {
                     if let cache, let address = object.members[index].value.storageAddress {
                         // A value written once with the reserved-key check passes it again.
                         if cache.write(address, into: &buffer) { continue }
@@ -276,14 +339,9 @@ extension JSONValue {
                     }
                 } else {
                     // The paths that go on through this member, as a pointer lookup follows them.
-                    let inner = paths.indices.compactMap { path -> CanonicalPath? in
-                        guard follows(path, index) else { return nil }
-                        return CanonicalPath(
-                            tokens: paths[path].tokens.dropFirst(),
-                            replacement: paths[path].replacement
-                        )
+                    written = following.narrowed(where: { follows($0, index) }) { inner in
+                        object.members[index].value.writeCanonical(into: &buffer, paths: paths, following: inner)
                     }
-                    written = object.members[index].value.writeCanonical(into: &buffer, paths: inner)
                 }
                 guard written else {
                     return false
