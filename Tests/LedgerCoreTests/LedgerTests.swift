@@ -407,6 +407,47 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         }
     }
 
+    /// The sealing writer follows many paths at once through shared arrays and objects: paths
+    /// into the same element, arrays in arrays, keys that are not ASCII, paths listed out of
+    /// order, and more paths than any one level holds.
+    @Test func draftSealedForTheAppendFollowsPathsThatShareTheirWay() throws {
+        try withTemporaryDirectory { path in
+            var rows: [JSONValue] = []
+            for index in 0..<70 {
+                rows.append(["q": .number(Double(index + 1)), "uom": "KGM", "lot": .string("L\(index)")])
+            }
+            let body: JSONValue = [
+                "list": .array(rows),
+                "grid": [[["x": 1, "y": 2], ["x": 3]], [["x": 4]]],
+                "Größe": ["Maß": 9, "Ämter": ["a", "b"]],
+                "note": "clear",
+            ]
+            var pointers = ["/list/0/q", "/list/0/uom", "/grid/0/1/x", "/grid/1/0/x", "/Größe/Maß", "/Größe/Ämter/1"]
+            pointers += (1..<70).reversed().map { "/list/\($0)/q" }
+            let confidential = try pointers.map { try JSONPointer($0) }
+            var saltsWhole = Array((0..<(32 * confidential.count)).map { UInt8(truncatingIfNeeded: $0) })[...]
+            var saltsWritten = saltsWhole
+            let whole = try EntryDraft(type: "generic", actor: "tester", body: body, confidential: confidential)
+                .sealingConfidentialValues(salts: &saltsWhole)
+            let written = try EntryDraft(type: "generic", actor: "tester", body: body, confidential: confidential)
+                .sealedForAppend(salts: &saltsWritten)
+            #expect(saltsWritten.isEmpty && saltsWhole.isEmpty)
+            #expect(written.presealed == whole.presealed)
+            let sealed = try #require(written.presealed).body
+            let text = String(decoding: sealed, as: UTF8.self)
+            // Every sealed value became a commitment; the values beside them stayed in clear.
+            let marker = Array("$commit".utf8)
+            let commitments = (0...(sealed.count - marker.count)).filter {
+                sealed[$0..<$0 + marker.count].elementsEqual(marker)
+            }
+            #expect(commitments.count == confidential.count)
+            #expect(text.contains(#""lot":"L69""#) && text.contains(#""y":2"#) && text.contains(#""a""#))
+            let (entries, openings) = try Self.appendedAlone([whole, written], under: path)
+            #expect(entries[0] == entries[1])
+            #expect(openings[0] == openings[1] && openings[0].count == confidential.count)
+        }
+    }
+
     @Test func proofsVerifyForEveryEntryAndCheckpoint() throws {
         try withTemporaryDirectory { path in
             var generator = SeededGenerator(seed: 0x5EED_1234)
