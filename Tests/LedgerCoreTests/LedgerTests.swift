@@ -352,6 +352,23 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         return (entries, openings)
     }
 
+    /// `body` sealed whole and sealed for the append, with the same salts (32 bytes a value):
+    /// each uses them all, and both give the same bytes.
+    static func sealedBothWays(
+        _ body: JSONValue,
+        _ confidential: [JSONPointer]
+    ) throws -> (whole: EntryDraft, written: EntryDraft) {
+        var saltsWhole = Array((0..<(32 * confidential.count)).map { UInt8(truncatingIfNeeded: $0) })[...]
+        var saltsWritten = saltsWhole
+        let whole = try EntryDraft(type: "generic", actor: "tester", body: body, confidential: confidential)
+            .sealingConfidentialValues(salts: &saltsWhole)
+        let written = try EntryDraft(type: "generic", actor: "tester", body: body, confidential: confidential)
+            .sealedForAppend(salts: &saltsWritten)
+        #expect(saltsWritten.isEmpty && saltsWhole.isEmpty)
+        #expect(written.presealed == whole.presealed)
+        return (whole, written)
+    }
+
     @Test func draftSealedForTheAppendGivesTheSameEntryAsOneSealedWhole() throws {
         try withTemporaryDirectory { path in
             let body: JSONValue = [
@@ -359,14 +376,7 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
                 "party": ["id": "urn:a", "role": "owner"], "note": "clear",
             ]
             let confidential = try ["/list/1/q", "/party", "/list/0/q"].map { try JSONPointer($0) }
-            var saltsWhole = Array((0..<96).map { UInt8($0) })[...]
-            var saltsWritten = saltsWhole
-            let whole = try EntryDraft(type: "generic", actor: "tester", body: body, confidential: confidential)
-                .sealingConfidentialValues(salts: &saltsWhole)
-            let written = try EntryDraft(type: "generic", actor: "tester", body: body, confidential: confidential)
-                .sealedForAppend(salts: &saltsWritten)
-            #expect(saltsWritten.isEmpty && saltsWhole.isEmpty)
-            #expect(written.presealed == whole.presealed)
+            let (whole, written) = try Self.sealedBothWays(body, confidential)
             #expect(written.body == .null)
             let (entries, openings) = try Self.appendedAlone([whole, written], under: path)
             #expect(entries[0] == entries[1])
@@ -425,14 +435,7 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
             var pointers = ["/list/0/q", "/list/0/uom", "/grid/0/1/x", "/grid/1/0/x", "/Größe/Maß", "/Größe/Ämter/1"]
             pointers += (1..<70).reversed().map { "/list/\($0)/q" }
             let confidential = try pointers.map { try JSONPointer($0) }
-            var saltsWhole = Array((0..<(32 * confidential.count)).map { UInt8(truncatingIfNeeded: $0) })[...]
-            var saltsWritten = saltsWhole
-            let whole = try EntryDraft(type: "generic", actor: "tester", body: body, confidential: confidential)
-                .sealingConfidentialValues(salts: &saltsWhole)
-            let written = try EntryDraft(type: "generic", actor: "tester", body: body, confidential: confidential)
-                .sealedForAppend(salts: &saltsWritten)
-            #expect(saltsWritten.isEmpty && saltsWhole.isEmpty)
-            #expect(written.presealed == whole.presealed)
+            let (whole, written) = try Self.sealedBothWays(body, confidential)
             let sealed = try #require(written.presealed).body
             let text = String(decoding: sealed, as: UTF8.self)
             // Every sealed value became a commitment; the values beside them stayed in clear.
