@@ -125,7 +125,8 @@ extension JSONValue {
             static var none: Following { Following(depth: 0, active: UnsafeBufferPointer(start: nil, count: 0)) }
 
             /// Runs `body` with the paths that satisfy `follows` (given each one's position in
-            /// `active`), one level further down, listed in a buffer on the stack.
+            /// `active`), one level further down, listed in a temporary buffer
+            /// (`withUnsafeTemporaryAllocation`: on the stack while it fits).
             func narrowed<Result>(
                 where follows: (Int) -> Bool,
                 _ body: (Following) -> Result
@@ -160,8 +161,9 @@ extension JSONValue {
         cache: CanonicalValueCache? = nil
     ) -> Bool {
         // The paths still followed at each level are passed down as their indexes in `paths`, in
-        // a buffer on the stack, and each path's tokens are read from `depth` on: following a
-        // path into a value allocates nothing.
+        // a temporary buffer (on the stack while it fits there, as it does for an event's few
+        // paths), and each path's tokens are read from `depth` on: no shortened copy of a path
+        // or array of them is built per level.
         withUnsafeTemporaryAllocation(of: Int.self, capacity: paths.count) { all in
             for position in paths.indices { all.initializeElement(at: position, to: position) }
             let active = UnsafeBufferPointer(all)
