@@ -160,11 +160,14 @@ extension EventHashID {
             vocabularyIRIs: [String]
         ) -> Elements? {
             // Read in place: a copy of the entry would retain all its parts.
-            guard let index = byAddress[address],
-                shared[index].key.isWritten(name: name, namespaces: namespaces, vocabularyIRIs: vocabularyIRIs)
-            else { return nil }
-            yield.found()
-            return shared[index].elements
+            guard let index = byAddress[address] else { return nil }
+            let elements: Elements? = shared.withUnsafeBufferPointer { shared in
+                guard shared[index].key.isWritten(name: name, namespaces: namespaces, vocabularyIRIs: vocabularyIRIs)
+                else { return nil }
+                return shared[index].elements
+            }
+            if elements != nil { yield.found() }
+            return elements
         }
 
         /// The elements written for an equal member before.
@@ -205,9 +208,8 @@ extension EventHashID.PreHashWriter {
         vocabularyIRIs: [String],
         write: (inout Self) throws -> Bool
     ) rethrows -> Bool {
-        guard var cache = memberCache, cache.isWorthLookingUp else { return try write(&self) }
+        guard memberCache?.isWorthLookingUp == true, var cache = memberCache.take() else { return try write(&self) }
         // The cache is taken out while it is used, so that it is not copied when it changes.
-        memberCache = nil
         defer { memberCache = cache }
         let start = out.count
         let address = value.storageAddress
