@@ -81,7 +81,48 @@ public struct CarbonEngine {
     /// may not be kept (``perKg(ofEach:_:)``).
     private var linked: [Bool] = []
     /// Whether read recipes are kept; a roll-up over every lot keeps only what the fold needs.
+    ///
+    /// While they are not, recipes are made with accounts' numbers alone
+    /// (``ProcessAccount/init(rollingUp:stage:factors:supplyChange:gridValue:)``) and hold no
+    /// factors, notes or allocations: nothing shows them.
     private var keepsRecipes = true
+    /// A roll-up's accounts of events whose account is shared (several outputs, shipments), by
+    /// eventID: kept apart from ``accounts``, whose accounts a receipt shows in full.
+    private var rollUpAccounts: [String: ProcessAccount] = [:]
+    /// What a roll-up's accounts need of each facility met, by facility id, read once.
+    private var rollUpFacilities: [String: RollUpFacility] = [:]
+
+    /// A facility as a roll-up's accounts use it: its default stage and its grid factors' values,
+    /// each after the account's fallback to the location basis (`nil` when none is in force).
+    private struct RollUpFacility {
+        var stage: LifeCycleStage
+        var location: Double?
+        var residualMix: Double?
+        var consumptionMix: Double?
+
+        init(_ facility: Facility?, factors: FactorSet) {
+            stage = ProcessAccount.defaultStage(of: facility)
+            guard let facility else { return }
+            var geographies: [String] = []
+            if let region = facility.gridRegion { geographies.append(region) }
+            if let subdivision = facility.subdivision { geographies.append(subdivision) }
+            geographies.append(facility.country)
+            let location = factors.grid(geographies, basis: "location")?.value
+            self.location = location
+            residualMix = factors.grid(geographies, basis: "residual-mix")?.value ?? location
+            consumptionMix = factors.grid([facility.country], basis: "consumption-mix")?.value ?? location
+        }
+
+        /// The value ``ProcessAccount/source(of:supply:stated:)`` asks for.
+        func value(basis: String, byCountry: Bool) -> Double? {
+            switch (basis, byCountry) {
+            case ("location", false): location
+            case ("residual-mix", false): residualMix
+            case ("consumption-mix", true): consumptionMix
+            default: nil
+            }
+        }
+    }
     /// Per slot, the last walk of ``footprint(of:_:)`` that met it.
     private var visited: [Int] = []
     private var walk = 0
@@ -124,6 +165,9 @@ public struct CarbonEngine {
         // An event with one output and nothing shipped is accounted for by one recipe only: keeping
         // its account would cost a dictionary entry per lot of a roll-up for nothing.
         let shared = process.outputs.count > 1 || !process.shipped.isEmpty || process.parent != nil
+        if !keepsRecipes, let account = try rollUpAccount(process, stage: stage, shared: shared, txn) {
+            return account
+        }
         if shared, let known = accounts[process.eventID] { return known }
         // The lot's facility is usually the process's: no second lookup then.
         let facility: Facility?
@@ -140,6 +184,36 @@ public struct CarbonEngine {
             supplyChange: process.facility.flatMap { scenario.supplies[$0] }
         )
         if shared { accounts[process.eventID] = account }
+        return account
+    }
+
+    /// A roll-up's account of an event: its numbers alone, with its facility's grid factors looked
+    /// up once per facility; `nil` when a factor it needs is not in force, so that the whole
+    /// account says which.
+    private mutating func rollUpAccount(
+        _ process: ProcessData,
+        stage: LifeCycleStage?,
+        shared: Bool,
+        _ txn: borrowing ReadTransaction
+    ) throws -> ProcessAccount? {
+        if shared, let known = accounts[process.eventID] ?? rollUpAccounts[process.eventID] { return known }
+        let facility: RollUpFacility
+        if let id = process.facility, let known = rollUpFacilities[id] {
+            facility = known
+        } else {
+            facility = RollUpFacility(try self.facility(process.facility, txn), factors: factors)
+            if let id = process.facility { rollUpFacilities[id] = facility }
+        }
+        guard
+            let account = ProcessAccount(
+                rollingUp: process,
+                stage: stage ?? facility.stage,
+                factors: factors,
+                supplyChange: process.facility.flatMap { scenario.supplies[$0] },
+                gridValue: facility.value
+            )
+        else { return nil }
+        if shared { rollUpAccounts[process.eventID] = account }
         return account
     }
 
@@ -264,8 +338,10 @@ public struct CarbonEngine {
             let output = process.outputs.first(where: { $0.lot == id }), output.kg.isPositive
         {
             let account = try account(process, stage: nil, known: facility, txn)
-            let allocation = Allocation(process)
-            let perKg = (allocation.shares[id] ?? 0) / output.kg.doubleValue
+            // A roll-up needs no allocation to show, and one output takes the whole process.
+            let allocation = keepsRecipes || process.outputs.count > 1 ? Allocation(process) : nil
+            let share = allocation.map { $0.shares[id] ?? 0 } ?? 1
+            let perKg = share / output.kg.doubleValue
             recipe.parts.append(
                 Recipe.Part(
                     kind: .process,
@@ -275,7 +351,7 @@ public struct CarbonEngine {
                     stage: account.stage,
                     isPrimary: account.isPrimary,
                     perKg: account.emissions.scaled(by: perKg),
-                    allocation: allocation,
+                    allocation: keepsRecipes ? allocation : nil,
                     factors: account.factors,
                     notes: account.notes
                 )
@@ -404,7 +480,16 @@ public struct CarbonEngine {
         _ id: String,
         _ txn: borrowing ReadTransaction
     ) throws -> (total: Emissions, primary: Emissions) {
-        let root = try slot(of: id, txn)
+        try perKg(id, number: nil, txn)
+    }
+
+    /// ``perKg(_:_:)`` of a lot whose number may be known.
+    private mutating func perKg(
+        _ id: String,
+        number: UInt64?,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (total: Emissions, primary: Emissions) {
+        let root = try slot(of: id, number: number, txn)
         if fold[root] == .done { return (memo[root], memoPrimary[root]) }
         // Iterative post-order: a lot is folded after its inputs.
         var stack: [(slot: Int, expanded: Bool)] = [(root, false)]
@@ -451,6 +536,30 @@ public struct CarbonEngine {
         ofEach lots: [String],
         _ txn: borrowing ReadTransaction
     ) throws -> [(total: Emissions, primary: Emissions)] {
+        try rollUp(lots.map { (lot: $0, number: nil) }, txn)
+    }
+
+    /// The same roll-up for lots given with their lot numbers
+    /// (``LineageReader/commissionedLotNumbers(_:)``), which are then not looked up by id.
+    ///
+    /// - Parameters:
+    ///   - lots: The lots and their numbers, typically every cell lot.
+    ///   - txn: The read transaction.
+    /// - Returns: Each lot's footprint per kg, in the order of `lots`.
+    /// - Throws: ``CarbonError`` as ``perKg(_:_:)`` does.
+    public mutating func perKg(
+        ofEach lots: [(lot: String, number: UInt64)],
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(total: Emissions, primary: Emissions)] {
+        try rollUp(lots.map { (lot: $0.lot, number: $0.number) }, txn)
+    }
+
+    /// The footprints per kg of `lots`, with room made for every lot of the ledger and no recipe
+    /// kept meanwhile.
+    private mutating func rollUp(
+        _ lots: [(lot: String, number: UInt64?)],
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(total: Emissions, primary: Emissions)] {
         let lotCount = try reader.lotCount(txn)
         reserveCapacity(max(ids.count + lots.count, lotCount))
         if slotOfNumber.count < lotCount {
@@ -462,7 +571,7 @@ public struct CarbonEngine {
         defer { keepsRecipes = true }
         var result: [(total: Emissions, primary: Emissions)] = []
         result.reserveCapacity(lots.count)
-        for lot in lots { result.append(try perKg(lot, txn)) }
+        for (lot, number) in lots { result.append(try perKg(lot, number: number, txn)) }
         return result
     }
 

@@ -154,45 +154,18 @@ public struct ProcessAccount: Sendable {
                 let factor: Double
                 var termUse: FactorUse?
                 var termRule: String?
-                switch (method, kind) {
-                case (.locationBased, .onsite), (.locationBased, .directLine), (.euDraft, .onsite),
-                    (.euDraft, .directLine), (.marketBased, .onsite), (.marketBased, .directLine),
-                    (.marketBased, .ppa):
-                    if let stated {
-                        factor = stated
-                        if supplyChange != nil { termRule = "what-if supply" }
-                    } else {
-                        let basis =
-                            method == .euDraft
-                            ? "consumption-mix" : method == .marketBased ? "residual-mix" : "location"
-                        let use = try grid(basis, method == .euDraft ? country : geographies)
-                        used.append(use)
-                        notes.append(.supplyWithoutFactor(supply: kind, used: use.key))
-                        factor = use.value
-                        termUse = use
-                    }
-                case (.marketBased, .certificate):
-                    if let stated {
-                        factor = stated
-                        if supplyChange != nil { termRule = "what-if supply" }
-                    } else {
-                        factor = 0
-                        termRule = "certificates without a stated factor count as zero (market-based)"
-                        notes.append(.certificatesWithoutFactor(supply.certificates))
-                    }
-                case (.marketBased, .grid):
-                    let use = try grid("residual-mix", geographies)
+                switch Self.source(of: method, supply: kind, stated: stated) {
+                case .stated(let value):
+                    factor = value
+                    if supplyChange != nil { termRule = "what-if supply" }
+                case .certificates:
+                    factor = 0
+                    termRule = "certificates without a stated factor count as zero (market-based)"
+                    notes.append(.certificatesWithoutFactor(supply.certificates))
+                case .grid(let basis, let byCountry, let notesSupply):
+                    let use = try grid(basis, byCountry && !country.isEmpty ? country : geographies)
                     used.append(use)
-                    factor = use.value
-                    termUse = use
-                case (.euDraft, _):
-                    let use = try grid("consumption-mix", country.isEmpty ? geographies : country)
-                    used.append(use)
-                    factor = use.value
-                    termUse = use
-                case (.locationBased, _):
-                    let use = try grid("location", geographies)
-                    used.append(use)
+                    if notesSupply { notes.append(.supplyWithoutFactor(supply: kind, used: use.key)) }
                     factor = use.value
                     termUse = use
                 }
@@ -286,5 +259,110 @@ public struct ProcessAccount: Sendable {
         self.factors = unique
         self.notes = notes
         self.terms = terms
+    }
+
+    /// Where an electricity method takes a supply's factor from.
+    enum ElectricitySource {
+        /// The factor the event states for the supply, or a what-if's.
+        case stated(Double)
+        /// Certificates without a stated factor, which count as zero (market-based).
+        case certificates
+        /// A grid factor of `basis`, for the facility's country alone (`byCountry`) or for its
+        /// grid region, subdivision and country, in that order; `notesSupply` when the supply's
+        /// kind would have let the event state a factor and it did not.
+        case grid(basis: String, byCountry: Bool, notesSupply: Bool)
+    }
+
+    /// The one place that decides where each method's factor of a supply comes from: the account
+    /// and its roll-up form (``init(rollingUp:stage:factors:supplyChange:gridValue:)``) both ask here,
+    /// so they cannot choose differently.
+    static func source(
+        of method: ElectricityMethod,
+        supply kind: ElectricitySupply,
+        stated: Double?
+    ) -> ElectricitySource {
+        switch (method, kind) {
+        case (.locationBased, .onsite), (.locationBased, .directLine), (.euDraft, .onsite),
+            (.euDraft, .directLine), (.marketBased, .onsite), (.marketBased, .directLine),
+            (.marketBased, .ppa):
+            if let stated { return .stated(stated) }
+            let basis = method == .euDraft ? "consumption-mix" : method == .marketBased ? "residual-mix" : "location"
+            return .grid(basis: basis, byCountry: method == .euDraft, notesSupply: true)
+        case (.marketBased, .certificate):
+            if let stated { return .stated(stated) }
+            return .certificates
+        case (.marketBased, .grid):
+            return .grid(basis: "residual-mix", byCountry: false, notesSupply: false)
+        case (.euDraft, _):
+            return .grid(basis: "consumption-mix", byCountry: true, notesSupply: false)
+        case (.locationBased, _):
+            return .grid(basis: "location", byCountry: false, notesSupply: false)
+        }
+    }
+
+    /// The account's numbers alone, for a roll-up, which shows no receipt: the same emissions,
+    /// stage and primary flag as ``init(_:facility:factors:stage:supplyChange:recording:)`` gives,
+    /// computed in the same order, with no factors, notes or terms kept.
+    ///
+    /// - Parameters:
+    ///   - process: The event's activity data.
+    ///   - defaultStage: The stage when the event declares none.
+    ///   - factors: The factors in force, for fuels and transport.
+    ///   - supplyChange: A scenario's replacement for every electricity supply of the event.
+    ///   - gridValue: A grid factor's value by basis and by whether it is for the facility's country
+    ///     alone, after the whole account's fallback to the location basis; `nil` when none is in force.
+    ///
+    /// Fails when a factor the event needs is not in force: the whole account then says which.
+    init?(
+        rollingUp process: ProcessData,
+        stage defaultStage: LifeCycleStage,
+        factors: FactorSet,
+        supplyChange: SupplyChange?,
+        gridValue: (_ basis: String, _ byCountry: Bool) -> Double?
+    ) {
+        let stage = process.stage ?? defaultStage
+        var electricity = SIMD4<Double>()
+        for supply in process.electricity {
+            let kWh = supply.kWh.doubleValue
+            var kind = supply.supply
+            var stated = supply.statedFactor?.doubleValue
+            if let change = supplyChange {
+                kind = change.supply
+                stated = change.kgCO2ePerKWh
+            }
+            for method in ElectricityMethod.allCases {
+                let factor: Double
+                switch Self.source(of: method, supply: kind, stated: stated) {
+                case .stated(let value): factor = value
+                case .certificates: factor = 0
+                case .grid(let basis, let byCountry, _):
+                    guard let value = gridValue(basis, byCountry) else { return nil }
+                    factor = value
+                }
+                electricity[Self.lane(method)] += kWh * factor
+            }
+        }
+        var fuels = 0.0
+        for fuel in process.fuels {
+            guard let (_, perUnit) = factors.fuel(fuel.name, unit: fuel.unit) else { return nil }
+            fuels += fuel.quantity.doubleValue * perUnit
+        }
+        var transport = 0.0
+        for leg in process.transport {
+            guard let use = factors.transport(leg.mode) else { return nil }
+            transport += leg.tonneKilometres.doubleValue * use.value
+        }
+        let direct = process.directKgCO2e?.doubleValue ?? 0
+        var emissions = Emissions(fuels + direct + transport, stage: stage)
+        for method in ElectricityMethod.allCases { emissions[method, stage] += electricity[Self.lane(method)] }
+        self.stage = stage
+        isPrimary = process.dataQuality != "secondary"
+        self.emissions = emissions
+        electricityKg = electricity
+        self.fuels = fuels
+        self.direct = direct
+        self.transport = transport
+        self.factors = []
+        notes = []
     }
 }

@@ -141,6 +141,97 @@ struct CarbonTests {
         #expect(after.contributions.count == fresh.contributions.count)
     }
 
+    @Test(
+        "a roll-up of a generated network gives every cell lot the footprint per kg that a whole account gives, with and without a what-if supply"
+    )
+    func rollUpOfAGeneratedNetwork() throws {
+        let directory = TemporaryDirectory()
+        let chain = try SupplyChainLedger.create(
+            at: directory.path + "/ledger",
+            origin: "celltrace.test/carbon-roll-up",
+            options: Ledger.Options(durable: false)
+        )
+        // Grid, certificate and PPA supplies, fuels, co-products and shipments.
+        _ = try SupplyNetworkGenerator(options: .init(cells: 3_000, cellsPerLot: 500, seed: 11)).generate(into: chain)
+        try chain.read { reader, txn, size in
+            let lots = try reader.commissionedLotNumbers(txn)
+            #expect(lots.count == 6)
+            #expect(lots.map(\.lot) == (try reader.commissionedLots(txn)))
+            let cellPlant = try #require(try reader.card(number: lots[0].number, txn)?.facility)
+            var whatIf = Scenario()
+            whatIf.supplies[cellPlant] = SupplyChange(supply: .ppa, kgCO2ePerKWh: 0.01)
+            var certified = Scenario()
+            certified.supplies[cellPlant] = SupplyChange(supply: .certificate, kgCO2ePerKWh: 0)
+            var totals: Set<Emissions> = []
+            for scenario in [Scenario(), whatIf, certified] {
+                var byNumber = try CarbonEngine(reader: reader, size: size, scenario: scenario, txn)
+                var byID = try CarbonEngine(reader: reader, size: size, scenario: scenario, txn)
+                let rolled = try byNumber.perKg(ofEach: lots, txn)
+                #expect(try byID.perKg(ofEach: lots.map(\.lot), txn).map(\.total) == rolled.map(\.total))
+                for (index, lot) in lots.enumerated() {
+                    // A new engine per lot keeps its recipes: every account whole, with its factors.
+                    var whole = try CarbonEngine(reader: reader, size: size, scenario: scenario, txn)
+                    let one = try whole.perKg(lot.lot, txn)
+                    #expect(rolled[index].total == one.total, "\(lot.lot)")
+                    #expect(rolled[index].primary == one.primary, "\(lot.lot)")
+                    #expect(one.total.total(.marketBased) > 0)
+                }
+                totals.insert(rolled[0].total)
+            }
+            // The what-ifs changed the numbers the roll-up gave.
+            #expect(totals.count == 3)
+        }
+
+        // Every supply kind, with and without a stated factor, where a basis has a factor of its own
+        // (the cell plant) and where it falls back to the location basis (the mine).
+        func supplies(certificate: String) -> String {
+            #","ct:electricity":[{"quantity":10,"uom":"KWH","supply":"grid"},{"quantity":20,"uom":"KWH","supply":"onsite"},{"quantity":30,"uom":"KWH","supply":"direct-line","kgCO2ePerKWh":"0.02"},{"quantity":40,"uom":"KWH","supply":"ppa"},{"quantity":50,"uom":"KWH","supply":"certificate","certificates":[""#
+                + certificate + #""]}]"#
+        }
+        let graph = try Graph()
+        try graph.submit(
+            Lots.events + [
+                Graph.extract("urn:test:lot:ore-9", kg: 100, day: 1, extra: supplies(certificate: "GO-8")),
+                Graph.transform(
+                    [(Lots.byproduct, 100)],
+                    [("urn:test:lot:cathode-9", 90)],
+                    at: Graph.cellPlant,
+                    day: 4,
+                    material: "cathode",
+                    extra: supplies(certificate: "GO-9")
+                ),
+            ]
+        )
+        let lots = [
+            Lots.cells, Lots.hydroxide, Lots.byproduct, Lots.ore, "urn:test:lot:ore-9", "urn:test:lot:cathode-9",
+        ]
+        let rolled = try graph.chain.read { reader, txn, size in
+            var engine = try CarbonEngine(reader: reader, size: size, txn)
+            return try engine.perKg(ofEach: lots, txn)
+        }
+        for (lot, perKg) in zip(lots, rolled) {
+            let whole = try graph.chain.read { reader, txn, size in
+                var engine = try CarbonEngine(reader: reader, size: size, txn)
+                return try engine.perKg(lot, txn)
+            }
+            #expect(perKg.total == whole.total && perKg.primary == whole.primary, "\(lot)")
+        }
+    }
+
+    @Test("a roll-up that meets a process without a grid factor in force names it as a footprint does")
+    func rollUpWithoutAGridFactor() throws {
+        let bare = try Graph(factors: nil)
+        try bare.submit([Graph.extract(Lots.ore, kg: 1000, day: 1, extra: Lots.mineData)])
+        let footprint = try #require(throws: CarbonError.self) { try bare.footprint(Lots.ore) }
+        let rollUp = try #require(throws: CarbonError.self) {
+            try bare.chain.read { reader, txn, size in
+                var engine = try CarbonEngine(reader: reader, size: size, txn)
+                return try engine.perKg(ofEach: [Lots.ore], txn)
+            }
+        }
+        #expect(rollUp.description == footprint.description)
+    }
+
     @Test("co-products: mass below a price ratio of 4, economic above, minor co-products left out of the ratio")
     func allocation() throws {
         for (priceB, method) in [("3", Allocation.Method.mass), ("2", .economic)] {
