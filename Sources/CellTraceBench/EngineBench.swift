@@ -64,7 +64,7 @@ enum EngineBench {
             let watch = Stopwatch()
             cellLots = try chain.read { reader, txn, size in
                 var engine = try CarbonEngine(reader: reader, size: size, txn)
-                let lots = try reader.commissionedLots(txn)
+                let lots = try reader.commissionedLotNumbers(txn)
                 var sum = 0.0
                 for perKg in try engine.perKg(ofEach: lots, txn) { sum += perKg.total.total(.locationBased) }
                 precondition(sum > 0)

@@ -157,12 +157,18 @@ public struct LineageReader: Sendable {
     ///
     /// Like ``allSerialRanges(_:)``, this is the index as it stands, not as of an earlier size.
     public func commissionedLots(_ txn: borrowing ReadTransaction) throws -> [String] {
-        var lots: [String] = []
+        try commissionedLotNumbers(txn).map(\.lot)
+    }
+
+    /// The lots of ``commissionedLots(_:)`` with their lot numbers, which key the rows they are
+    /// read from: a roll-up given them looks no lot up by its id.
+    public func commissionedLotNumbers(_ txn: borrowing ReadTransaction) throws -> [(lot: String, number: UInt64)] {
+        var lots: [(lot: String, number: UInt64)] = []
         var previous: UInt64?
         try rows(.lotSerials, prefix: [], txn) { key, value in
             guard let number = IndexKey.sequence(in: key.prefix(8)), number != previous else { return }
             previous = number
-            lots.append(String(decoding: value, as: UTF8.self))
+            lots.append((String(decoding: value, as: UTF8.self), number))
         }
         return lots
     }
