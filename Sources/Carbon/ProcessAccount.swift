@@ -144,12 +144,7 @@ public struct ProcessAccount: Sendable {
         var terms: [ProcessTerm] = []
         for (supplyIndex, supply) in process.electricity.enumerated() {
             let kWh = supply.kWh.doubleValue
-            var kind = supply.supply
-            var stated = supply.statedFactor?.doubleValue
-            if let change = supplyChange {
-                kind = change.supply
-                stated = change.kgCO2ePerKWh
-            }
+            let (kind, stated) = Self.effective(supply, supplyChange)
             for method in ElectricityMethod.allCases {
                 let factor: Double
                 var termUse: FactorUse?
@@ -273,6 +268,15 @@ public struct ProcessAccount: Sendable {
         case grid(basis: String, byCountry: Bool, notesSupply: Bool)
     }
 
+    /// A supply's kind and stated factor as an account counts them: the event's, or a what-if's.
+    static func effective(
+        _ supply: ProcessData.Electricity,
+        _ change: SupplyChange?
+    ) -> (kind: ElectricitySupply, stated: Double?) {
+        guard let change else { return (supply.supply, supply.statedFactor?.doubleValue) }
+        return (change.supply, change.kgCO2ePerKWh)
+    }
+
     /// The one place that decides where each method's factor of a supply comes from: the account
     /// and its roll-up form (``init(rollingUp:stage:factors:supplyChange:gridValue:)``) both ask here,
     /// so they cannot choose differently.
@@ -324,12 +328,7 @@ public struct ProcessAccount: Sendable {
         var electricity = SIMD4<Double>()
         for supply in process.electricity {
             let kWh = supply.kWh.doubleValue
-            var kind = supply.supply
-            var stated = supply.statedFactor?.doubleValue
-            if let change = supplyChange {
-                kind = change.supply
-                stated = change.kgCO2ePerKWh
-            }
+            let (kind, stated) = Self.effective(supply, supplyChange)
             for method in ElectricityMethod.allCases {
                 let factor: Double
                 switch Self.source(of: method, supply: kind, stated: stated) {
