@@ -62,13 +62,19 @@ public struct Declaration: Sendable {
         var primary = Emissions.zero
         var total = Emissions.zero
         var mass = 0.0
+        // The ranges in the period first, then their lots' footprints per kg as one roll-up, which
+        // keeps no receipt and gives the numbers lot by lot footprints give.
+        var counted: [(range: SerialRange, eventTime: String)] = []
         for range in try reader.allSerialRanges(txn) where range.model == modelID && range.commissionedAt < engine.size
         {
             guard let lot = try reader.card(range.lot, txn), lot.facility == plantID,
                 let event = try reader.event(range.eventID, txn),
                 let at = EventTimeText.utcMilliseconds(event.eventTime).map(Timestamp.init), from <= at, at <= to
             else { continue }
-            let (perKg, primaryPerKg) = try engine.perKg(range.lot, txn)
+            counted.append((range, event.eventTime))
+        }
+        let perKgs = try engine.perKg(ofEach: counted.map(\.range.lot), txn)
+        for ((range, eventTime), (perKg, primaryPerKg)) in zip(counted, perKgs) {
             let cellMass = range.cellMassKg.doubleValue
             let perCell = perKg.scaled(by: cellMass)
             let usable = range.nominalEnergyKWh.doubleValue * model.usableEnergyShare.doubleValue
@@ -80,7 +86,7 @@ public struct Declaration: Sendable {
             primary += primaryPerKg.scaled(by: cellMass * Double(range.count))
             total += perKg.scaled(by: cellMass * Double(range.count))
             mass += rangeMass
-            ranges.append(Range(range: range, eventTime: event.eventTime, perCell: perCell))
+            ranges.append(Range(range: range, eventTime: eventTime, perCell: perCell))
         }
         guard mass > 0 else {
             throw CarbonError(
