@@ -102,24 +102,18 @@ public struct CarbonEngine {
 
         init(_ facility: Facility?, factors: FactorSet) {
             stage = ProcessAccount.defaultStage(of: facility)
-            guard let facility else { return }
-            var geographies: [String] = []
-            if let region = facility.gridRegion { geographies.append(region) }
-            if let subdivision = facility.subdivision { geographies.append(subdivision) }
-            geographies.append(facility.country)
-            let location = factors.grid(geographies, basis: "location")?.value
-            self.location = location
-            residualMix = factors.grid(geographies, basis: "residual-mix")?.value ?? location
-            consumptionMix = factors.grid([facility.country], basis: "consumption-mix")?.value ?? location
+            let places = ProcessAccount.GridPlaces(facility)
+            location = places.use(.location, in: factors)?.use.value
+            residualMix = places.use(.residualMix, in: factors)?.use.value
+            consumptionMix = places.use(.consumptionMix, in: factors)?.use.value
         }
 
         /// The value ``ProcessAccount/source(of:supply:stated:)`` asks for.
-        func value(basis: String, byCountry: Bool) -> Double? {
-            switch (basis, byCountry) {
-            case ("location", false): location
-            case ("residual-mix", false): residualMix
-            case ("consumption-mix", true): consumptionMix
-            default: nil
+        func value(_ basis: ProcessAccount.GridBasis) -> Double? {
+            switch basis {
+            case .location: location
+            case .residualMix: residualMix
+            case .consumptionMix: consumptionMix
             }
         }
     }

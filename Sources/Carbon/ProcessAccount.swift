@@ -119,26 +119,19 @@ public struct ProcessAccount: Sendable {
         var notes: [CarbonNote] = []
         var electricity = SIMD4<Double>()
         // The places grid factors are looked up by, built only for events that used electricity.
-        var geographies: [String] = []
-        var country: [String] = []
-        if !process.electricity.isEmpty, let facility {
-            geographies.reserveCapacity(3)
-            if let region = facility.gridRegion { geographies.append(region) }
-            if let subdivision = facility.subdivision { geographies.append(subdivision) }
-            geographies.append(facility.country)
-            country = [facility.country]
-        }
-        func grid(_ basis: String, _ places: [String]) throws -> FactorUse {
-            if let use = factors.grid(places, basis: basis) { return use }
-            if basis != "location", let use = factors.grid(geographies, basis: "location") {
-                notes.append(.gridFallback(basis: basis, places: places, used: use.key))
+        let places = GridPlaces(process.electricity.isEmpty ? nil : facility)
+        func grid(_ basis: GridBasis) throws -> FactorUse {
+            if let (use, fellBack) = places.use(basis, in: factors) {
+                if fellBack {
+                    notes.append(.gridFallback(basis: basis.rawValue, places: places.places(for: basis), used: use.key))
+                }
                 return use
             }
             let place =
-                facility.map { "facility \($0.id) (\(geographies.joined(separator: ", ")))" }
+                facility.map { "facility \($0.id) (\(places.geographies.joined(separator: ", ")))" }
                 ?? "an event without a facility"
             throw CarbonError(
-                "no \(basis) grid factor for \(place) (event \(process.eventID)); record one with `celltrace factors add`"
+                "no \(basis.rawValue) grid factor for \(place) (event \(process.eventID)); record one with `celltrace factors add`"
             )
         }
         var terms: [ProcessTerm] = []
@@ -157,8 +150,8 @@ public struct ProcessAccount: Sendable {
                     factor = 0
                     termRule = "certificates without a stated factor count as zero (market-based)"
                     notes.append(.certificatesWithoutFactor(supply.certificates))
-                case .grid(let basis, let byCountry, let notesSupply):
-                    let use = try grid(basis, byCountry && !country.isEmpty ? country : geographies)
+                case .grid(let basis, let notesSupply):
+                    let use = try grid(basis)
                     used.append(use)
                     if notesSupply { notes.append(.supplyWithoutFactor(supply: kind, used: use.key)) }
                     factor = use.value
@@ -256,16 +249,55 @@ public struct ProcessAccount: Sendable {
         self.terms = terms
     }
 
+    /// The basis of a grid factor, as factor tables name it.
+    enum GridBasis: String {
+        case location
+        case residualMix = "residual-mix"
+        /// Looked up for the facility's country alone.
+        case consumptionMix = "consumption-mix"
+    }
+
+    /// The places a facility's grid factors are looked up by, and the rule for a basis that has
+    /// none there: the one lookup that the account and its roll-up form share.
+    struct GridPlaces {
+        /// The facility's grid region, subdivision and country, in that order.
+        private(set) var geographies: [String] = []
+        /// The facility's country alone.
+        private(set) var country: [String] = []
+
+        /// The places of `facility`; none without one.
+        init(_ facility: Facility?) {
+            guard let facility else { return }
+            geographies.reserveCapacity(3)
+            if let region = facility.gridRegion { geographies.append(region) }
+            if let subdivision = facility.subdivision { geographies.append(subdivision) }
+            geographies.append(facility.country)
+            country = [facility.country]
+        }
+
+        /// The places a factor of `basis` is looked up by.
+        func places(for basis: GridBasis) -> [String] { basis == .consumptionMix ? country : geographies }
+
+        /// The factor of `basis` in force here, or the location factor in its stead (`fellBack`);
+        /// `nil` when neither is.
+        func use(_ basis: GridBasis, in factors: FactorSet) -> (use: FactorUse, fellBack: Bool)? {
+            if let use = factors.grid(places(for: basis), basis: basis.rawValue) { return (use, false) }
+            guard basis != .location, let use = factors.grid(geographies, basis: GridBasis.location.rawValue) else {
+                return nil
+            }
+            return (use, true)
+        }
+    }
+
     /// Where an electricity method takes a supply's factor from.
     enum ElectricitySource {
         /// The factor the event states for the supply, or a what-if's.
         case stated(Double)
         /// Certificates without a stated factor, which count as zero (market-based).
         case certificates
-        /// A grid factor of `basis`, for the facility's country alone (`byCountry`) or for its
-        /// grid region, subdivision and country, in that order; `notesSupply` when the supply's
-        /// kind would have let the event state a factor and it did not.
-        case grid(basis: String, byCountry: Bool, notesSupply: Bool)
+        /// A grid factor of `basis`; `notesSupply` when the supply's kind would have let the event
+        /// state a factor and it did not.
+        case grid(GridBasis, notesSupply: Bool)
     }
 
     /// A supply's kind and stated factor as an account counts them: the event's, or a what-if's.
@@ -290,17 +322,22 @@ public struct ProcessAccount: Sendable {
             (.euDraft, .directLine), (.marketBased, .onsite), (.marketBased, .directLine),
             (.marketBased, .ppa):
             if let stated { return .stated(stated) }
-            let basis = method == .euDraft ? "consumption-mix" : method == .marketBased ? "residual-mix" : "location"
-            return .grid(basis: basis, byCountry: method == .euDraft, notesSupply: true)
+            let basis: GridBasis =
+                switch method {
+                case .euDraft: .consumptionMix
+                case .marketBased: .residualMix
+                case .locationBased: .location
+                }
+            return .grid(basis, notesSupply: true)
         case (.marketBased, .certificate):
             if let stated { return .stated(stated) }
             return .certificates
         case (.marketBased, .grid):
-            return .grid(basis: "residual-mix", byCountry: false, notesSupply: false)
+            return .grid(.residualMix, notesSupply: false)
         case (.euDraft, _):
-            return .grid(basis: "consumption-mix", byCountry: true, notesSupply: false)
+            return .grid(.consumptionMix, notesSupply: false)
         case (.locationBased, _):
-            return .grid(basis: "location", byCountry: false, notesSupply: false)
+            return .grid(.location, notesSupply: false)
         }
     }
 
@@ -313,8 +350,8 @@ public struct ProcessAccount: Sendable {
     ///   - defaultStage: The stage when the event declares none.
     ///   - factors: The factors in force, for fuels and transport.
     ///   - supplyChange: A scenario's replacement for every electricity supply of the event.
-    ///   - gridValue: A grid factor's value by basis and by whether it is for the facility's country
-    ///     alone, after the whole account's fallback to the location basis; `nil` when none is in force.
+    ///   - gridValue: A grid factor's value by basis, after the whole account's fallback to the
+    ///     location basis (``GridPlaces/use(_:in:)``); `nil` when none is in force.
     ///
     /// Fails when a factor the event needs is not in force: the whole account then says which.
     init?(
@@ -322,7 +359,7 @@ public struct ProcessAccount: Sendable {
         stage defaultStage: LifeCycleStage,
         factors: FactorSet,
         supplyChange: SupplyChange?,
-        gridValue: (_ basis: String, _ byCountry: Bool) -> Double?
+        gridValue: (GridBasis) -> Double?
     ) {
         let stage = process.stage ?? defaultStage
         var electricity = SIMD4<Double>()
@@ -334,8 +371,8 @@ public struct ProcessAccount: Sendable {
                 switch Self.source(of: method, supply: kind, stated: stated) {
                 case .stated(let value): factor = value
                 case .certificates: factor = 0
-                case .grid(let basis, let byCountry, _):
-                    guard let value = gridValue(basis, byCountry) else { return nil }
+                case .grid(let basis, _):
+                    guard let value = gridValue(basis) else { return nil }
                     factor = value
                 }
                 electricity[Self.lane(method)] += kWh * factor
