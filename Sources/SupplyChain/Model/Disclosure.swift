@@ -7,7 +7,7 @@ public struct Disclosure: Sendable, Hashable {
     public var recipient: String
     /// The disclosure profile (`public`, `legitimate-interest`, `authority`, `auditor`).
     public var profile: String
-    /// The export format (`custody`, `epcis`, `pact`, `passport`, `graph`).
+    /// The export format (`custody`, `epcis`, `pact-3.0.3` or `pact-2.3.3`, `battery-pass-1.2.0`, `graph`).
     public var format: String
     /// The serial, assembly or lot exported.
     public var subject: String
