@@ -142,7 +142,9 @@ extension EventEffects {
         if !claims.isEmpty { members["claims"] = .array(claims.map(JSONValue.string)) }
         return .object(members)
     }
+}
 
+extension RecordEncodingTests {
     @Test func fieldReadersNameEveryFieldByItsJSONPointer() throws {
         let sink = ProblemSink()
         let event: JSONValue = [
