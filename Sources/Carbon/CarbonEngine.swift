@@ -47,7 +47,15 @@ public struct CarbonEngine {
     public let factors: FactorSet
     /// The scenario, if any.
     public let scenario: Scenario
-    private var accounts: [String: ProcessAccount] = [:]
+    /// Accounts of events whose account is shared (several outputs, shipments, assemblies), by
+    /// event and the stage asked for: one shipment moves lots whose shipping counts under
+    /// different stages (``addShipments(to:facility:lotNumber:_:)``).
+    private var accounts: [AccountKey: ProcessAccount] = [:]
+    /// What a shared account is kept by.
+    private struct AccountKey: Hashable {
+        var eventID: String
+        var stage: LifeCycleStage?
+    }
     /// Activity data of shipment events by their entries' sequence numbers, read once: a
     /// shipment moves several lots.
     private var shipmentProcesses: [UInt64: (data: ProcessData, retractedAt: UInt64?)?] = [:]
@@ -87,8 +95,8 @@ public struct CarbonEngine {
     /// factors, notes or allocations: nothing shows them.
     private var keepsRecipes = true
     /// A roll-up's accounts of events whose account is shared (several outputs, shipments), by
-    /// eventID: kept apart from ``accounts``, whose accounts a receipt shows in full.
-    private var rollUpAccounts: [String: ProcessAccount] = [:]
+    /// event and stage: kept apart from ``accounts``, whose accounts a receipt shows in full.
+    private var rollUpAccounts: [AccountKey: ProcessAccount] = [:]
     /// What a roll-up's accounts need of each facility met, by facility id, read once.
     private var rollUpFacilities: [String: RollUpFacility] = [:]
 
@@ -162,7 +170,8 @@ public struct CarbonEngine {
         if !keepsRecipes, let account = try rollUpAccount(process, stage: stage, shared: shared, txn) {
             return account
         }
-        if shared, let known = accounts[process.eventID] { return known }
+        let key = AccountKey(eventID: process.eventID, stage: stage)
+        if shared, let known = accounts[key] { return known }
         // The lot's facility is usually the process's: no second lookup then.
         let facility: Facility?
         if let lotFacility, lotFacility.id == process.facility {
@@ -177,7 +186,7 @@ public struct CarbonEngine {
             stage: stage,
             supplyChange: process.facility.flatMap { scenario.supplies[$0] }
         )
-        if shared { accounts[process.eventID] = account }
+        if shared { accounts[key] = account }
         return account
     }
 
@@ -190,7 +199,8 @@ public struct CarbonEngine {
         shared: Bool,
         _ txn: borrowing ReadTransaction
     ) throws -> ProcessAccount? {
-        if shared, let known = accounts[process.eventID] ?? rollUpAccounts[process.eventID] { return known }
+        let key = AccountKey(eventID: process.eventID, stage: stage)
+        if shared, let known = accounts[key] ?? rollUpAccounts[key] { return known }
         let facility: RollUpFacility
         if let id = process.facility, let known = rollUpFacilities[id] {
             facility = known
@@ -207,7 +217,7 @@ public struct CarbonEngine {
                 gridValue: facility.value
             )
         else { return nil }
-        if shared { rollUpAccounts[process.eventID] = account }
+        if shared { rollUpAccounts[key] = account }
         return account
     }
 

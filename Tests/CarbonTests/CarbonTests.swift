@@ -1,5 +1,6 @@
 import Carbon
 import LedgerCore
+import LedgerCrypto
 import Provenance
 import SupplyChain
 import Testing
@@ -139,6 +140,44 @@ struct CarbonTests {
         #expect(rolled == one)
         #expect(before.total == fresh.total && after.total == fresh.total)
         #expect(after.contributions.count == fresh.contributions.count)
+    }
+
+    @Test(
+        "one shipment of a lot made at the cell plant and of a lot made upstream: each lot's share under its own stage, whichever lot an engine meets first"
+    )
+    func shipmentOfLotsFromDifferentStages() throws {
+        let graph = try Graph()
+        try graph.submit(Lots.events)
+        try graph.chain.registerActor(
+            ActorDraft(id: "packer", name: "Packer", role: .packMaker, publicKey: Ed25519PrivateKey().publicKey)
+        )
+        // 0.5 t over 1,000 km by sea at 0.01 kg per tkm: 5 kg, 4 for the 400 kg of cells and 1 for
+        // the 100 kg of by-product, 0.01 kg per kg of each.
+        try graph.submit([
+            """
+            {"type":"ObjectEvent","eventTime":"\(Graph.time(5))","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"\(Graph.cellPlant)"},"quantityList":[{"epcClass":"\(Lots.cells)","quantity":400,"uom":"KGM"},{"epcClass":"\(Lots.byproduct)","quantity":100,"uom":"KGM"}],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:packer"}],"ct:transport":[{"mode":"sea","distance":1000,"distanceUom":"KMT","mass":0.5,"massUom":"TNE"}]}
+            """
+        ])
+        let cells = try graph.perKg(Lots.cells)
+        let byproduct = try graph.perKg(Lots.byproduct)
+        // The cells were made at the cell plant: their shipping is distribution. The by-product was
+        // made at the refinery: its shipping is the shipping facility's own stage.
+        #expect(close(cells[.locationBased, .distribution], 0.01))
+        #expect(close(byproduct[.locationBased, .distribution], 0))
+        #expect(close(byproduct[.locationBased, .mainProduction], 0.01))
+        for order in [[Lots.cells, Lots.byproduct], [Lots.byproduct, Lots.cells]] {
+            let (rolled, footprints) = try graph.chain.read { reader, txn, size in
+                var engine = try CarbonEngine(reader: reader, size: size, txn)
+                let rolled = try engine.perKg(ofEach: order, txn).map(\.total)
+                let footprints = try order.map {
+                    try engine.footprint(of: Subject.resolve($0, reader: reader, size: size, txn), txn).total
+                }
+                return (rolled, footprints)
+            }
+            let expected = order == [Lots.cells, Lots.byproduct] ? [cells, byproduct] : [byproduct, cells]
+            #expect(rolled == expected)
+            #expect(try footprints == order.map { try graph.footprint($0).total })
+        }
     }
 
     @Test(
