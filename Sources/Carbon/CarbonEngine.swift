@@ -558,19 +558,36 @@ public struct CarbonEngine {
         try rollUp(lots.map { (lot: $0.lot, number: $0.number) }, txn)
     }
 
-    /// The footprints per kg of `lots`, with room made for every lot of the ledger and no recipe
-    /// kept meanwhile.
+    /// A roll-up makes room for every lot of the ledger when it starts from at least this share of
+    /// them (one lot in this many): each lot it starts from brings its lineage along. A roll-up of a
+    /// few lots (a declaration over one period at one plant) keeps to the lots it meets.
+    public static let wholeLedgerRollUp = 16
+
+    /// The footprints per kg of `lots`, with no recipe kept meanwhile, and with room made for every
+    /// lot of the ledger when `lots` are many of them (``wholeLedgerRollUp``).
     private mutating func rollUp(
         _ lots: [(lot: String, number: UInt64?)],
         _ txn: borrowing ReadTransaction
     ) throws -> [(total: Emissions, primary: Emissions)] {
         let lotCount = try reader.lotCount(txn)
+        guard lots.count * Self.wholeLedgerRollUp >= lotCount else {
+            reserveCapacity(ids.count + lots.count)
+            return try foldEach(lots, txn)
+        }
         reserveCapacity(max(ids.count + lots.count, lotCount))
         if slotOfNumber.count < lotCount {
             slotOfNumber.append(contentsOf: repeatElement(-1, count: lotCount - slotOfNumber.count))
             for (number, slot) in slotByNumber where number < UInt64(lotCount) { slotOfNumber[Int(number)] = slot }
             slotByNumber = slotByNumber.filter { $0.key >= UInt64(lotCount) }
         }
+        return try foldEach(lots, txn)
+    }
+
+    /// Each lot's footprint per kg, with no recipe kept meanwhile.
+    private mutating func foldEach(
+        _ lots: [(lot: String, number: UInt64?)],
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(total: Emissions, primary: Emissions)] {
         keepsRecipes = false
         defer { keepsRecipes = true }
         var result: [(total: Emissions, primary: Emissions)] = []

@@ -207,12 +207,17 @@ struct CarbonTests {
                 var byID = try CarbonEngine(reader: reader, size: size, scenario: scenario, txn)
                 let rolled = try byNumber.perKg(ofEach: lots, txn)
                 #expect(try byID.perKg(ofEach: lots.map(\.lot), txn).map(\.total) == rolled.map(\.total))
+                // A roll-up of one lot at a time keeps to the lots it meets.
+                #expect(try reader.lotCount(txn) > CarbonEngine.wholeLedgerRollUp)
+                var lotByLot = try CarbonEngine(reader: reader, size: size, scenario: scenario, txn)
                 for (index, lot) in lots.enumerated() {
                     // A new engine per lot keeps its recipes: every account whole, with its factors.
                     var whole = try CarbonEngine(reader: reader, size: size, scenario: scenario, txn)
                     let one = try whole.perKg(lot.lot, txn)
                     #expect(rolled[index].total == one.total, "\(lot.lot)")
                     #expect(rolled[index].primary == one.primary, "\(lot.lot)")
+                    let alone = try #require(try lotByLot.perKg(ofEach: [lot], txn).first)
+                    #expect(alone.total == one.total && alone.primary == one.primary, "\(lot.lot)")
                     #expect(one.total.total(.marketBased) > 0)
                 }
                 totals.insert(rolled[0].total)
