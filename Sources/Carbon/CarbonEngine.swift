@@ -558,9 +558,10 @@ public struct CarbonEngine {
         try rollUp(lots.map { (lot: $0.lot, number: $0.number) }, txn)
     }
 
-    /// A roll-up makes room for every lot of the ledger when it starts from at least this share of
-    /// them (one lot in this many): each lot it starts from brings its lineage along. A roll-up of a
-    /// few lots (a declaration over one period at one plant) keeps to the lots it meets.
+    /// One lot in this many: the share of the ledger's lots a roll-up starts from that makes room for all.
+    ///
+    /// Each lot a roll-up starts from brings its lineage along. A roll-up of a few lots (a
+    /// declaration over one period at one plant) keeps to the lots it meets.
     public static let wholeLedgerRollUp = 16
 
     /// The footprints per kg of `lots`, with no recipe kept meanwhile, and with room made for every
