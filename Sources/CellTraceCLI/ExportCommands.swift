@@ -58,8 +58,9 @@ struct ExportOptions: ParsableArguments {
     /// Writes the export, then records its disclosure; prints where it went and the entry that
     /// records it on standard error.
     ///
-    /// The file is written before the record so that a failed write records nothing; a failed
-    /// record removes nothing already written, and says so.
+    /// The record is checked first, so that an export it would refuse (no recipient) is not
+    /// written either; the file is written before the record so that a failed write records
+    /// nothing; a failed record removes nothing already written, and says so.
     func deliver(
         _ bytes: [UInt8],
         format: String,
@@ -68,6 +69,16 @@ struct ExportOptions: ParsableArguments {
         chain: SupplyChainLedger
     ) throws {
         let profile = try disclosureProfile()
+        let disclosure = Disclosure(
+            recipient: recipient,
+            profile: profile.rawValue,
+            format: format,
+            subject: subject,
+            asOfSize: asOfSize,
+            sha256: SHA256.hash(bytes).hex,
+            byteCount: bytes.count
+        )
+        try SupplyChainLedger.check(disclosure)
         if let output {
             do {
                 try FileIO.writeNew(bytes, to: output)
@@ -79,15 +90,6 @@ struct ExportOptions: ParsableArguments {
         } else {
             Console.outBytes(bytes)
         }
-        let disclosure = Disclosure(
-            recipient: recipient,
-            profile: profile.rawValue,
-            format: format,
-            subject: subject,
-            asOfSize: asOfSize,
-            sha256: SHA256.hash(bytes).hex,
-            byteCount: bytes.count
-        )
         let receipt = try chain.recordDisclosure(disclosure)
         Console.err(
             "\(format) export of \(subject) (\(profile.rawValue), ledger size \(asOfSize)) "

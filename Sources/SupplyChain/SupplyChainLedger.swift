@@ -329,9 +329,7 @@ public final class SupplyChainLedger: Sendable {
     /// - Throws: ``SupplyChainError`` naming the field that is wrong.
     @discardableResult
     public func recordDisclosure(_ disclosure: Disclosure) throws -> AppendReceipt {
-        let sink = ProblemSink(identifier: disclosure.recipient)
-        disclosure.check(sink: sink)
-        guard sink.isEmpty else { throw Self.fail(sink, "the disclosure record") }
+        try Self.check(disclosure)
         var body = disclosure
         body.sequenceNumber = nil
         body.recordedAt = nil
@@ -340,6 +338,14 @@ public final class SupplyChainLedger: Sendable {
             return ([EntryDraft(type: EntryType.disclosure, actor: Self.operatorActor, body: body.json)], ())
         }
         return try Self.written(receipt)
+    }
+
+    /// Checks a disclosure record as ``recordDisclosure(_:)`` does, so that an export can be
+    /// refused before its bytes leave: the same error, naming the field.
+    public static func check(_ disclosure: Disclosure) throws {
+        let sink = ProblemSink(identifier: disclosure.recipient)
+        disclosure.check(sink: sink)
+        guard sink.isEmpty else { throw fail(sink, "the disclosure record") }
     }
 
     /// Records a version of an emission-factor table (JSON as `Docs/DATA-MODEL.md` describes).

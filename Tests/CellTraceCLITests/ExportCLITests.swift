@@ -71,6 +71,18 @@ import Testing
         #expect(
             wrong.error.contains("--profile friends: choose one of public, legitimate-interest, authority, auditor")
         )
+
+        // An export the disclosure log would refuse (no recipient) is not written either.
+        let unnamed = directory + "/unnamed.json"
+        let refused = celltrace(
+            "export", "epcis", CarbonCLITests.serial, "--ledger", ledger, "-o", unnamed, "--profile", "auditor",
+            "--recipient", ""
+        )
+        #expect(refused.status == 2)
+        #expect(refused.error.contains("/recipient"), "\(refused.error)")
+        #expect(!FileManager.default.fileExists(atPath: unnamed))
+        let after = try #require(try JSONValue(parsing: celltrace("disclosures", "--ledger", ledger, "--json").output).arrayValue)
+        #expect(after.count == 1)
     }
 
     @Test func publicBundleOfALotIsRefused() throws {
