@@ -180,6 +180,31 @@ struct CarbonTests {
         }
     }
 
+    @Test("a transport leg given as one object is sealed as a list's legs are, and counted")
+    func singleTransportLegIsSealed() throws {
+        let graph = try Graph()
+        try graph.submit(Lots.events)
+        try graph.chain.registerActor(
+            ActorDraft(id: "packer", name: "Packer", role: .packMaker, publicKey: Ed25519PrivateKey().publicKey)
+        )
+        let before = try graph.chain.ledger.size
+        try graph.submit([
+            """
+            {"type":"ObjectEvent","eventTime":"\(Graph.time(5))","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"\(Graph.cellPlant)"},"quantityList":[{"epcClass":"\(Lots.byproduct)","quantity":100,"uom":"KGM"}],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:packer"}],"ct:transport":{"mode":"sea","distance":1000,"distanceUom":"KMT","mass":0.1234,"massUom":"TNE"}}
+            """
+        ])
+        var sealed: [String] = []
+        try graph.chain.ledger.forEachEntry(in: before..<(try graph.chain.ledger.size)) { sequence, bytes in
+            let entry = try Entry(canonicalBytes: bytes)
+            guard entry.type == SupplyChainLedger.EntryType.event else { return }
+            #expect(!String(decoding: bytes, as: UTF8.self).contains("0.1234"), "entry \(sequence) shows the mass")
+            sealed += entry.commitments.keys.map(\.text)
+        }
+        #expect(sealed.contains("/ct:transport/mass"), "\(sealed)")
+        // 0.1234 t over 1,000 km by sea at 0.01 kg per tkm, for 100 kg.
+        #expect(close(try graph.perKg(Lots.byproduct)[.locationBased, .mainProduction], 1.234 / 100))
+    }
+
     @Test(
         "a roll-up of a generated network gives every cell lot the footprint per kg that a whole account gives, with and without a what-if supply"
     )

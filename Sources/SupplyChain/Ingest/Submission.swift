@@ -190,8 +190,13 @@ extension SupplyChainLedger {
         add("destinationList", member: "destination")
         if let legs = event.ext("transport") {
             let key = String(event.extPointer("transport").dropFirst())
-            for (index, leg) in (legs.arrayValue ?? []).enumerated() where leg["mass"] != nil {
-                pointers.append(JSONPointer(tokens: [key, String(index), "mass"]))
+            if let list = legs.arrayValue {
+                for (index, leg) in list.enumerated() where leg["mass"] != nil {
+                    pointers.append(JSONPointer(tokens: [key, String(index), "mass"]))
+                }
+            } else if legs["mass"] != nil {
+                // One leg may be given as an object rather than a list of one.
+                pointers.append(JSONPointer(tokens: [key, "mass"]))
             }
         }
         if event.ext("coProductPrices") != nil {
