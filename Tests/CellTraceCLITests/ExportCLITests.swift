@@ -75,13 +75,24 @@ import Testing
         // An export the disclosure log would refuse (no recipient) is not written either.
         let unnamed = directory + "/unnamed.json"
         let refused = celltrace(
-            "export", "epcis", CarbonCLITests.serial, "--ledger", ledger, "-o", unnamed, "--profile", "auditor",
-            "--recipient", ""
+            "export",
+            "epcis",
+            CarbonCLITests.serial,
+            "--ledger",
+            ledger,
+            "-o",
+            unnamed,
+            "--profile",
+            "auditor",
+            "--recipient",
+            ""
         )
         #expect(refused.status == 2)
         #expect(refused.error.contains("/recipient"), "\(refused.error)")
         #expect(!FileManager.default.fileExists(atPath: unnamed))
-        let after = try #require(try JSONValue(parsing: celltrace("disclosures", "--ledger", ledger, "--json").output).arrayValue)
+        let after = try #require(
+            try JSONValue(parsing: celltrace("disclosures", "--ledger", ledger, "--json").output).arrayValue
+        )
         #expect(after.count == 1)
     }
 
