@@ -165,7 +165,9 @@ extension PACTFootprint {
             let card = scope.trace.tree.first
             name = [card?.material, card?.grade].compactMap { $0 }.joined(separator: " ")
             if name.isEmpty { name = "lot \(subject.id)" }
-            description = "\(name), lot \(subject.id) of \(ExportEncoding.decimal(mass)) kg, per kilogram"
+            // Not the lot's mass: a quantity, which the public profile withholds, and a PACT
+            // footprint is the same in every profile.
+            description = "\(name), lot \(subject.id), per kilogram"
         }
         if let chemistry = model?.chemistry { description += ", chemistry \(chemistry)" }
         if let model { description += ", battery model \(model.id)" }
