@@ -26,6 +26,13 @@ public struct Allocation: Sendable, Hashable {
     /// Why this method, in words.
     public var reason: String
 
+    /// ``reason`` for a recipient who may not see the prices: the rule that decided, without the
+    /// price ratio, from which two co-products' prices would follow.
+    public var reasonWithoutPrices: String {
+        guard let priceRatio else { return reason }
+        return reason.replacing("price ratio \(Self.format(priceRatio)) ", with: "price ratio ")
+    }
+
     /// The price ratio above which allocation is economic.
     public static let economicThreshold = 4.0
     /// Co-products at or below this share of the outputs' mass are left out of the price ratio.

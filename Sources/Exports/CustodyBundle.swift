@@ -441,12 +441,16 @@ private struct Builder {
             guard let sequence = part.sequenceNumber else { break }
             _ = try eventFields(sequence)
             members["terms"] = .array(try part.terms.map { try term($0, event: sequence) })
+            let pricesPointer = fields[sequence]?.extensionPointer("coProductPrices")
+            // The reason states the price ratio only where the prices themselves are shown.
+            let pricesWithheld = pricesPointer.map { withheld[sequence]?.contains($0) == true } ?? false
             var allocation: [String: JSONValue] = [
                 "method": .string(part.allocation?.method.rawValue ?? "single"),
-                "reason": .string(part.allocation?.reason ?? "one output"),
+                "reason": .string(
+                    (pricesWithheld ? part.allocation?.reasonWithoutPrices : part.allocation?.reason) ?? "one output"
+                ),
             ]
-            if part.allocation?.method == .economic,
-                let pricesPointer = fields[sequence]?.extensionPointer("coProductPrices"),
+            if part.allocation?.method == .economic, let pricesPointer,
                 let list = try JSONPointer(pricesPointer).value(in: openedBodies[sequence] ?? .null)
             {
                 var prices: [String: JSONValue] = [:]

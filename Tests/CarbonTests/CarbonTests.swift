@@ -325,6 +325,13 @@ struct CarbonTests {
             #expect(allocation.method == method)
             // c is 10 of 510 kg (≤ 3 %): the ratio is a's price over b's, not over c's.
             #expect(close(try #require(allocation.priceRatio), 10 / Double(priceB)!))
+            // The rule in words, with the ratio for those who see prices and without it for others.
+            #expect(allocation.reason.firstMatch(of: /price ratio [0-9.]+ (>|≤) 4/) != nil, "\(allocation.reason)")
+            #expect(
+                allocation.reasonWithoutPrices
+                    == (method == .mass ? "mass: price ratio ≤ 4" : "economic: price ratio > 4"),
+                "\(allocation.reasonWithoutPrices)"
+            )
             #expect(close(allocation.shares.values.reduce(0, +), 1))
             let expectedShare = method == .mass ? 400.0 / 510 : 4000 / (4000 + 100 * Double(priceB)! + 1)
             #expect(close(try #require(allocation.shares["urn:test:lot:a"]), expectedShare))

@@ -136,6 +136,37 @@ struct CustodyBundleTests {
                 #expect(operand["withheld"] == true)
             }
         }
+        // Nor does an allocation's reason state the ratio of prices it withholds.
+        for reason in Self.allocationReasons(bundle.json) {
+            #expect(reason.firstMatch(of: /price ratio [0-9]/) == nil, "\(reason)")
+        }
+    }
+
+    @Test(
+        "an auditor's bundle states the price ratio that decided an allocation; a legitimate-interest one the rule alone"
+    )
+    func auditorBundleStatesThePriceRatio() throws {
+        let reasons = Self.allocationReasons(try export(.auditor).json)
+        #expect(reasons.contains { $0.firstMatch(of: /^mass: price ratio [0-9.]+ ≤ 4$/) != nil }, "\(reasons)")
+        let redacted = Self.allocationReasons(try export(.legitimateInterest).json)
+        #expect(redacted.contains("mass: price ratio ≤ 4"), "\(redacted)")
+        #expect(redacted.count == reasons.count)
+    }
+
+    /// The `reason` of every allocation in a bundle's footprint working.
+    static func allocationReasons(_ bundle: JSONValue) -> [String] {
+        var reasons: [String] = []
+        func collect(_ value: JSONValue) {
+            switch value {
+            case .object(let members):
+                if let reason = members["allocation"]?["reason"]?.stringValue { reasons.append(reason) }
+                members.values.forEach(collect)
+            case .array(let elements): elements.forEach(collect)
+            default: break
+            }
+        }
+        collect(bundle["footprint"] ?? .null)
+        return reasons
     }
 
     @Test("changing any byte of a bundle fails verification")
