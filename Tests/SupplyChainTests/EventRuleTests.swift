@@ -42,6 +42,30 @@ struct EventRuleTests {
         )
     }
 
+    @Test("a key starting with '$' is refused at the check, naming the event and field, in a dry run too")
+    func reservedKeys() throws {
+        let fixture = try refinerHoldingOre()
+        let lines = [
+            refining("A"),
+            refining("B", ["ct:note": ["$x": 1]]),
+            try edited(refining("C")) { $0["$top"] = "no" },
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        #expect(error.code == .invalidRecords)
+        expectProblem(error, index: 1, field: "/ct:note/$x", containing: "reserved for the ledger's commitments")
+        expectProblem(error, index: 2, field: "/$top", containing: "reserved for the ledger's commitments")
+        #expect(error.problems.count == 2, "\(error)")
+        let dryRun = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmission(
+                Array(lines.joined(separator: "\n").utf8),
+                actor: "sichuan-lithium",
+                key: try fixture.key("sichuan-lithium"),
+                dryRun: true
+            )
+        }
+        #expect(dryRun.problems == error.problems)
+    }
+
     @Test("quantities too large to add exactly are refused, not rounded")
     func sumsTooLarge() throws {
         let fixture = try refinerHoldingOre()

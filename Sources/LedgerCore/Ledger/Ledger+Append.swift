@@ -311,7 +311,7 @@ extension Ledger {
 
     /// The first key starting with `$` in a body, as a pointer; the search allocates only a
     /// pointer for the key it finds.
-    private static func reservedKeyPath(in value: JSONValue) -> JSONPointer? {
+    static func reservedKeyPath(in value: JSONValue) -> JSONPointer? {
         guard containsReservedKey(value) else { return nil }
         return reservedKeyPath(in: value, at: [])
     }
@@ -543,5 +543,16 @@ extension Ledger {
             }
             return hash
         }
+    }
+}
+
+extension EntryDraft {
+    /// The first key starting with `$` in the draft's body with its sealed fields' values put
+    /// back: the field the append refuses, so that a caller can name it before writing anything;
+    /// `nil` when there is none.
+    package var reservedKeyPath: JSONPointer? {
+        var clear = body
+        for (pointer, opening) in openings { _ = pointer.replaceValue(with: opening.value, in: &clear) }
+        return Ledger.reservedKeyPath(in: clear)
     }
 }

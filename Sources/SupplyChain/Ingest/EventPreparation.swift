@@ -309,6 +309,19 @@ final class EventPreparation: @unchecked Sendable {
             body = .null
             do {
                 let sealed = try draft.sealedForAppend(salts: &salts, cache: canonicalForms)
+                // A body sealing could not write ahead holds a key the append refuses: named here,
+                // with the event, so that the check (and a dry run) reports it and nothing is written.
+                if sealed.presealed == nil, let path = sealed.reservedKeyPath {
+                    let position = pending[item].position
+                    prepared[position].problems.append(
+                        SupplyChainError.Problem(
+                            index: first + position,
+                            identifier: prepared[position].event?.eventID,
+                            field: path.text,
+                            message: "keys starting with '$' are reserved for the ledger's commitments"
+                        )
+                    )
+                }
                 let bodyHash = SHA256.hash(sealed.presealed?.body ?? sealed.body.canonicalBytes).hex
                 prepared[pending[item].position].sealed = SealedEvent(draft: sealed, bodyHash: bodyHash)
             } catch {
