@@ -11,6 +11,14 @@ import Testing
         #expect(result.status == 0, "\(result.output)")
     }
 
+    /// The proof checker it builds on, `tools/verify_proof.py`: RFC 9162 proofs of trees of 1 to 17
+    /// entries, and every kind of malformed proof, checkpoint, signature line and vkey refused with
+    /// the exit status `celltrace verify-proof` gives.
+    @Test func pythonProofCheckerPassesItsSelfTest() {
+        let result = runProcess("/usr/bin/env", ["python3", toolsPath("verify_proof_test.py")])
+        #expect(result.status == 0, "\(result.output)")
+    }
+
     @Test func pythonVerifierAcceptsFreshBundlesAndNamesTheChangedItem() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -98,7 +106,7 @@ import Testing
             (["\"proof\":[\""], 5, "entry \(proved): inclusion proof does not lead to the checkpoint root"),
             (["\"salt\":\""], 7, "entry \(opened): opening /"),
             (["\"contributions\":[", "\"eu-draft\":"], 0, "contribution 0 ("),
-            (["\"checkpoint\":", "\u{2014} ", " "], 10, "checkpoint: the signature by"),
+            (["\"checkpoint\":", "\u{2014} ", " "], 10, "checkpoint: the signature of"),
             (["\"reason\":\""], 0, "statement: its text is not this bundle's"),
         ]
         for change in changes {
