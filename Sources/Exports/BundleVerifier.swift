@@ -146,12 +146,7 @@ public struct BundleVerifier {
                 throw Failure(item: item, message: "canonical is missing")
             }
             guard entries[sequence] == nil else { throw Failure(item: item, message: "listed twice") }
-            let proof = try (element["proof"]?.arrayValue ?? []).map { hash in
-                guard let digest = hash.stringValue.flatMap({ SHA256Digest(hex: $0) }) else {
-                    throw Failure(item: item, message: "a proof hash is not 64 hex digits")
-                }
-                return digest
-            }
+            let proof = try Self.proofHashes(element["proof"]?.arrayValue ?? [], item: item)
             // The proof first: bytes in the signed tree are the ledger's own, canonical as written.
             let raw = Array(text.utf8)
             let leafHash = MerkleTree.leafHash(raw)
@@ -233,24 +228,25 @@ public struct BundleVerifier {
                 throw Failure(item: "earlier checkpoint", message: "\(error)")
             }
             let size = since.checkpoint.size
-            guard
-                let proof = bundle["consistency"]?.arrayValue?.first(where: { Self.count($0["fromSize"]) == size })?[
-                    "proof"
-                ]?.arrayValue
-            else {
+            let fromSize = (bundle["consistency"]?.arrayValue ?? []).filter { Self.count($0["fromSize"]) == size }
+            guard fromSize.count <= 1 else {
+                throw Failure(item: "consistency", message: "the proof from size \(size) is listed twice")
+            }
+            guard let listed = fromSize.first?["proof"]?.arrayValue else {
                 throw Failure(
                     item: "consistency",
                     message:
                         "the bundle carries no consistency proof from size \(size); ask the sender to export with --since-checkpoint"
                 )
             }
+            let proof = try Self.proofHashes(listed, item: "consistency")
             do {
                 try MerkleTree.verifyConsistency(
                     size1: size,
                     size2: treeSize,
                     root1: since.checkpoint.rootHash,
                     root2: checkpoint.checkpoint.rootHash,
-                    proof: proof.compactMap { $0.stringValue.flatMap { SHA256Digest(hex: $0) } }
+                    proof: proof
                 )
             } catch {
                 throw Failure(item: "consistency", message: "the proof from size \(size) does not verify (\(error))")
@@ -355,5 +351,21 @@ public struct BundleVerifier {
             return nil
         }
         return UInt64(number)
+    }
+}
+
+extension BundleVerifier {
+    /// The hashes of a proof as the bundle lists them: 64 lower-case hex digits each, as the
+    /// exporter writes them; any other item fails the proof rather than being left out.
+    static func proofHashes(_ items: [JSONValue], item: String) throws -> [SHA256Digest] {
+        try items.map { hash in
+            guard let text = hash.stringValue, text.utf8.count == 64,
+                text.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
+                let digest = SHA256Digest(hex: text)
+            else {
+                throw Failure(item: item, message: "a proof hash is not 64 lower-case hex digits")
+            }
+            return digest
+        }
     }
 }

@@ -337,6 +337,36 @@ struct CustodyBundleTests {
         let other = try ledger.checkpoint(atSize: size - 3)
         let failure = try #require(self.failure(bundle.bytes, since: other))
         #expect(failure.item == "consistency")
+
+        // A malformed proof fails even in a bundle the ledger key signed again: an item that is no
+        // hash, a hash in upper case, a proof listed twice.
+        guard case .object(let members) = bundle.json, let listed = members["consistency"]?.arrayValue?.first,
+            let hashes = listed["proof"]?.arrayValue, let hash = hashes.first?.stringValue
+        else {
+            Issue.record("no consistency proof in the bundle")
+            return
+        }
+        var withJunk = listed
+        Self.set(&withJunk, ["proof"], .array(hashes + ["zz"]))
+        var upperCase = listed
+        Self.set(&upperCase, ["proof", 0], .string(hash.uppercased()))
+        for (consistency, expected) in [
+            ([withJunk], "a proof hash is not 64 lower-case hex digits"),
+            ([upperCase], "a proof hash is not 64 lower-case hex digits"),
+            ([listed, listed], "listed twice"),
+        ] {
+            var changed = members
+            changed["consistency"] = .array(consistency)
+            changed["statement"] = nil
+            let text = CustodyBundle.statementText(
+                origin: ledger.origin,
+                subject: serial,
+                digest: SHA256.hash(JSONValue.object(changed).canonicalBytes)
+            )
+            changed["statement"] = .string(try ledger.signStatement(text).formatted)
+            let failure = try #require(self.failure(JSONValue.object(changed).canonicalBytes + [0x0a], since: earlier))
+            #expect(failure.item == "consistency" && failure.message.contains(expected), "\(failure)")
+        }
     }
 
     private func failure(_ bytes: [UInt8], since: SignedCheckpoint) -> BundleVerifier.Failure? {
