@@ -11,7 +11,9 @@ struct VerifyProofCommand: ParsableCommand {
             """
             Needs no ledger: only the proof (C2SP tlog-proof text), the entry's canonical bytes (one
             trailing newline is ignored, as `celltrace log` writes it) and the ledger's verifier key.
-            Exit 0 when both the inclusion and the checkpoint signature verify, 1 otherwise.
+            Exit 0 when both the inclusion and the checkpoint signature verify, 1 when either does not
+            (or the proof does not parse), 2 for a bad --vkey or a file that cannot be read or is not
+            UTF-8 text.
 
             Example:
               celltrace verify-proof entry41.proof --entry entry41.json \\
@@ -39,12 +41,16 @@ struct VerifyProofCommand: ParsableCommand {
         } catch let error as LedgerError {
             throw Failure.badInput("--vkey: \(error.message)")
         }
-        let proofText = String(decoding: try InputFile.read(proof), as: UTF8.self)
+        // The bytes as they are, not repaired: a byte that is not UTF-8 must not become U+FFFD.
+        let proofBytes = try InputFile.read(proof)
+        guard String(validating: proofBytes, as: UTF8.self) != nil else {
+            throw Failure.badInput("\(proof): not UTF-8 text, so not a proof")
+        }
         var entryBytes = try InputFile.read(entry)
         if entryBytes.last == UInt8(ascii: "\n") { entryBytes.removeLast() }
         let parsed: InclusionProofText
         do {
-            parsed = try InclusionProofText(parsing: proofText)
+            parsed = try InclusionProofText(parsing: proofBytes)
         } catch let error as LedgerError {
             throw Failure.verificationFailed("\(proof): not a valid proof: \(error.message)")
         }

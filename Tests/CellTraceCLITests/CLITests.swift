@@ -108,6 +108,27 @@ let lotLines = """
             ).status == 1
         )
 
+        // A proof whose bytes are not UTF-8 is bad input, not repaired into one that verifies: here a
+        // second signature line, by another key whose name holds a byte 0xFF.
+        var proofBytes = Array(proof.output.utf8)
+        proofBytes +=
+            Array("\u{2014} other".utf8) + [0xFF] + Array(" AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n".utf8)
+        try Data(proofBytes).write(to: URL(fileURLWithPath: directory + "/latin.proof"))
+        let latin = celltrace(
+            "verify-proof",
+            directory + "/latin.proof",
+            "--entry",
+            directory + "/entry.json",
+            "--vkey",
+            vkey
+        )
+        #expect(latin.status == 2 && latin.error.contains("not UTF-8"), "\(latin.error)")
+        let pythonLatin = runProcess(
+            "/usr/bin/env",
+            ["python3", toolsPath("verify_proof.py"), directory + "/latin.proof", directory + "/entry.json", vkey]
+        )
+        #expect(pythonLatin.status == 2, "\(pythonLatin.output)")
+
         // The independent Python verifier agrees.
         let python = runProcess(
             "/usr/bin/env",
