@@ -105,6 +105,25 @@ struct CorrectionTests {
         #expect(try fixture.chain.auditIndexes().isValid)
     }
 
+    @Test("a lot cells were commissioned from stands until the commissioning is declared in error")
+    func lotWithCommissionedCellsStands() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        let document = try JSONValue(parsing: Fixtures.bytes("epcis/chain/04-cells.jsonld"))
+        let events = try #require(document["epcisBody"]?["eventList"]?.arrayValue)
+        let making = try #require(events.first { $0["type"] == "TransformationEvent" })
+        let error = try fixture.rejection([try declaredInError(making.canonicalString)], as: "cell-co")
+        expectProblems(
+            error,
+            [
+                (
+                    0, "/errorDeclaration",
+                    "cells have been commissioned from lot urn:celltrace:lot:cells-nmc811-0225, made by this event; declare the commissioning in error first"
+                )
+            ]
+        )
+    }
+
     @Test("only the actor who recorded an event may declare it in error")
     func onlyTheRecorderRetracts() throws {
         let fixture = try ChainFixture()
@@ -143,7 +162,7 @@ struct CorrectionTests {
         let into2 = aggregation("ADD", "MOD-2", ["urn:test:cell:1"], hour: 2)
         try fixture.accept([commissioning, into1, outOf1, into2], as: "cell-co")
         let error = try fixture.rejection(
-            [try declaredInError(commissioning), try declaredInError(outOf1)],
+            [try declaredInError(commissioning), try declaredInError(outOf1), try declaredInError(into1)],
             as: "cell-co"
         )
         expectProblems(
@@ -151,8 +170,18 @@ struct CorrectionTests {
             [
                 (0, "/errorDeclaration", "cells of urn:test:cell:1–10 are in modules or packs; disassemble them first"),
                 (1, "/errorDeclaration", "urn:test:cell:1, taken out of MOD-1 by this event, is now in MOD-2"),
+                (
+                    2, "/errorDeclaration",
+                    "urn:test:cell:1, put into MOD-1 by this event, is now in MOD-2; declare the later events in error first"
+                ),
             ]
         )
+        // Undone in order, the later events first, the first assembly goes too; the cell is free.
+        try fixture.accept(
+            [try declaredInError(into2), try declaredInError(outOf1), try declaredInError(into1)],
+            as: "cell-co"
+        )
+        #expect(try fixture.chain.auditIndexes().isValid)
 
         // Goods shipped and then used or passed on by the receiver: the shipment stands.
         let extract = Events.extract("ORE-D", 100)

@@ -991,6 +991,11 @@ extension Rules {
                     field: "/errorDeclaration",
                     "lot \(id) made by this event has since been used or shipped; declare those events in error first"
                 )
+            } else if lot.commissionedKg.isPositive {
+                sink.add(
+                    field: "/errorDeclaration",
+                    "cells have been commissioned from lot \(id), made by this event; declare the commissioning in error first"
+                )
             }
         }
         for move in effects.moved where try holding(move.lot, move.to, txn) < move.kg {
@@ -1005,6 +1010,21 @@ extension Rules {
                     field: "/errorDeclaration",
                     "cells of \(range.prefix)\(range.first)–\(range.last) are in modules or packs; disassemble them first"
                 )
+            }
+        }
+        if let (parent, children) = effects.aggregated {
+            for child in children {
+                let holder = try store.raw(.containedIn, IndexKey.text(child), txn).map {
+                    String(decoding: $0, as: UTF8.self)
+                }
+                if holder != parent {
+                    sink.add(
+                        field: "/errorDeclaration",
+                        "\(child), put into \(parent) by this event, "
+                            + (holder.map { "is now in \($0)" } ?? "has since been taken out of it")
+                            + "; declare the later events in error first"
+                    )
+                }
             }
         }
         if let (parent, children) = effects.disaggregated {
