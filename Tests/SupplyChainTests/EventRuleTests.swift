@@ -166,6 +166,28 @@ struct EventRuleTests {
                     ]
                 ),
                 refining("I", ["ct:coProductPrices": [["epcClass": "ORE", "pricePerKg": 0, "currency": "USD"]]]),
+                refining("J", ["ct:electricity": [["quantity": 5, "uom": "KWH", "supply": "certificate"]]]),
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 1)],
+                    outputs: [Events.quantity("K", 0.5), Events.quantity("L", 0.4)],
+                    extra: [
+                        "ct:coProductPrices": [
+                            ["epcClass": "K", "pricePerKg": 1, "currency": "USD"],
+                            ["epcClass": "L", "pricePerKg": 7, "currency": "CNY"],
+                        ]
+                    ]
+                ),
+                refining(
+                    "M",
+                    [
+                        "ct:transport": [
+                            [
+                                "mode": "sea", "distance": "12345678901234567890123", "distanceUom": "KMT",
+                                "mass": "1234567890123456789.0123", "massUom": "TNE",
+                            ]
+                        ]
+                    ]
+                ),
             ],
             as: "sichuan-lithium"
         )
@@ -185,6 +207,12 @@ struct EventRuleTests {
                 (6, "/ct:transport/0/massUom", "must be one of "),
                 (7, "/ct:coProductPrices/0/epcClass", "ORE is not an output of this event"),
                 (7, "/ct:coProductPrices/0/pricePerKg", "must be greater than zero"),
+                (8, "/ct:electricity/0/certificates", "a certificate supply names its certificates"),
+                (
+                    9, "/ct:coProductPrices/1/currency",
+                    "the co-product prices of one event are in one currency (USD before)"
+                ),
+                (10, "/ct:transport/0/distance", "distance × mass is too large to compute exactly"),
             ]
         )
     }

@@ -152,6 +152,14 @@ final class EventActivity: Sendable {
                     flush()
                     checks.append(.certificate(path: certificate.path, id: id))
                 }
+                // Certificates count as zero under the market-based method: a supply bought as
+                // certificates names them, so that each is claimed once (`sc.claims`).
+                if kind == .certificate, factor == nil, certificates.isEmpty {
+                    reader.fail(
+                        "certificates",
+                        "a certificate supply names its certificates (guarantee-of-origin or I-REC ids), or states kgCO2ePerKWh"
+                    )
+                }
                 if let kWh, let kind {
                     process.electricity.append(
                         ProcessData.Electricity(
@@ -206,7 +214,14 @@ final class EventActivity: Sendable {
                         reader.fail("massUom", "must be one of \(MeasureDimension.mass.acceptedCodes)")
                     }
                 }
-                if let mode, let km, let tonnes = kg?.divided(by: ExactDecimal(1000), fractionDigits: 12) {
+                // Tonnes exactly: a thousandth of the kilograms, never rounded.
+                if let kg, kg.multiplied(by: Self.kilogramInTonnes) == nil {
+                    reader.fail("mass", "is too large to convert to tonnes exactly")
+                }
+                if let mode, let km, let tonnes = kg?.multiplied(by: Self.kilogramInTonnes) {
+                    if km.multiplied(by: tonnes) == nil {
+                        reader.fail("distance", "distance × mass is too large to compute exactly")
+                    }
                     process.transport.append(ProcessData.TransportLeg(mode: mode, km: km, tonnes: tonnes))
                 }
             }
@@ -215,7 +230,9 @@ final class EventActivity: Sendable {
             for (index, price) in (prices.arrayValue ?? [prices]).enumerated() {
                 let reader = FieldReader(price, path: event.extPointer("coProductPrices") + "/\(index)", problems: sink)
                 let lot = reader.string("epcClass")
-                if let lot, !event.outputs.contains(where: { $0.lot == lot }) {
+                // The lots the event makes: a transformation's outputs, or what an ADD creates.
+                let made = event.type == .transformationEvent ? event.outputs : event.action == "ADD" ? event.quantities : []
+                if let lot, !made.contains(where: { $0.lot == lot }) {
                     reader.fail("epcClass", "\(lot) is not an output of this event")
                 }
                 let value = reader.decimal("pricePerKg")
@@ -223,6 +240,11 @@ final class EventActivity: Sendable {
                     reader.fail("pricePerKg", "must be greater than zero")
                 }
                 let currency = reader.string("currency")
+                // Prices are compared with each other (the ratio that decides economic allocation):
+                // in one currency only.
+                if let currency, let first = process.currency, currency != first {
+                    reader.fail("currency", "the co-product prices of one event are in one currency (\(first) before)")
+                }
                 if let lot, let value {
                     process.prices[lot] = value
                     process.currency = process.currency ?? currency
@@ -248,6 +270,9 @@ final class EventActivity: Sendable {
 
     /// The UTF-8 of the suffix that marks a country-of-origin member of master data.
     private static let countrySuffix = Array("countryOfOrigin".utf8)
+
+    /// A kilogram in tonnes, by which a leg's mass is multiplied exactly.
+    private static let kilogramInTonnes = ExactDecimal("0.001")!
 
     /// Whether a key's UTF-8 ends in ``countrySuffix``, compared in place.
     private static func endsInCountrySuffix(_ key: String) -> Bool {
