@@ -721,7 +721,9 @@ public struct CarbonEngine {
                 else {
                     continue
                 }
-                let account = try account(process, stage: .mainProduction, txn)
+                // Assembly is main production; taking units out is the facility's own stage (end of
+                // life at a recycler).
+                let account = try account(process, stage: step.removed.isEmpty ? .mainProduction : nil, txn)
                 result.append(
                     Contribution(
                         kind: .assembly,

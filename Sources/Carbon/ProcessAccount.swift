@@ -280,11 +280,15 @@ public struct ProcessAccount: Sendable {
 
         /// The factor of `basis` in force here, or the location factor in its stead (`fellBack`);
         /// `nil` when neither is.
+        ///
+        /// A national basis (the consumption mix) falls back to the country's location factor
+        /// first, and to the region's only when the country has none.
         func use(_ basis: GridBasis, in factors: FactorSet) -> (use: FactorUse, fellBack: Bool)? {
             if let use = factors.grid(places(for: basis), basis: basis.rawValue) { return (use, false) }
-            guard basis != .location, let use = factors.grid(geographies, basis: GridBasis.location.rawValue) else {
-                return nil
-            }
+            guard basis != .location else { return nil }
+            let location = GridBasis.location.rawValue
+            if basis == .consumptionMix, let use = factors.grid(country, basis: location) { return (use, true) }
+            guard let use = factors.grid(geographies, basis: location) else { return nil }
             return (use, true)
         }
     }

@@ -475,6 +475,62 @@ struct CarbonTests {
         #expect(close(try graph.footprint(Lots.cell, scenario: grid).total.total(.locationBased), 1.08 - 0.2))
     }
 
+    @Test("taking units out of a pack at a recycler is end of life, putting them in main production")
+    func disassemblyAtARecycler() throws {
+        let graph = try Graph()
+        try graph.submit(Lots.events)
+        let recycler = "urn:test:facility:recycler"
+        try graph.chain.registerFacility(
+            FacilityDraft(id: recycler, operatorID: "maker", kind: .recycler, country: "HU")
+        )
+        try graph.submit([
+            #"{"type":"AggregationEvent","eventTime":"2026-01-05T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:test:facility:cell-plant"},"parentID":"urn:test:pack:1","childEPCs":["urn:test:cell:P1","urn:test:cell:P2"],"ct:electricity":[{"quantity":10,"uom":"KWH","supply":"grid"}]}"#,
+            #"{"type":"AggregationEvent","eventTime":"2026-01-06T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"DELETE","bizLocation":{"id":"urn:test:facility:recycler"},"parentID":"urn:test:pack:1","childEPCs":["urn:test:cell:P1"],"ct:electricity":[{"quantity":5,"uom":"KWH","supply":"grid"}]}"#,
+        ])
+        let pack = try graph.footprint("urn:test:pack:1")
+        let steps = pack.contributions.filter { $0.kind == .assembly }
+        #expect(steps.map(\.stage).sorted { $0.rawValue < $1.rawValue } == [.endOfLife, .mainProduction])
+        #expect(close(pack.total[.locationBased, .endOfLife], 5 * 0.2))
+        #expect(close(pack.total[.locationBased, .mainProduction], 2.0 / 400 * 40 + 10 * 0.2))
+    }
+
+    @Test("the EU draft's national consumption mix falls back to the country's location factor, then the region's")
+    func consumptionMixFallsBackToTheCountry() throws {
+        let factors: JSONValue = [
+            "id": "national", "version": 1, "source": "hand-made for the tests", "year": 2025,
+            "factors": [
+                ["category": "grid", "geography": "AU-WA", "value": "0.5", "unit": "kgCO2e/kWh"],
+                ["category": "grid", "geography": "AU", "value": "0.8", "unit": "kgCO2e/kWh"],
+                ["category": "grid", "geography": "CL", "value": "0.3", "unit": "kgCO2e/kWh"],
+                ["category": "fuel", "name": "diesel", "value": "0.07", "unit": "kgCO2e/MJ"],
+            ],
+        ]
+        let graph = try Graph(factors: factors)
+        try graph.submit([
+            Graph.extract(Lots.ore, kg: 1000, day: 1, extra: Lots.mineData),
+            Graph.extract("urn:test:lot:ore-cl", kg: 1000, at: Graph.mineB, day: 1, extra: Lots.mineData),
+        ])
+        // Mine A (AU-WA): 100 kWh and 1000 MJ of diesel (70 kg) for 1000 kg of ore.
+        let ore = try graph.perKg(Lots.ore)
+        #expect(close(ore.total(.locationBased) * 1000, 50 + 70), "the region's location factor")
+        #expect(close(ore.total(.euDraft) * 1000, 80 + 70), "the country's, for want of a consumption mix")
+        #expect(close(ore.total(.marketBased) * 1000, 50 + 70), "the residual mix falls back to the place's")
+        let note = try graph.footprint(Lots.ore).contributions.flatMap(\.notes).first {
+            if case .gridFallback(basis: "consumption-mix", _, let used) = $0 { return used == "grid:AU:location" }
+            return false
+        }
+        #expect(note != nil)
+        // Mine B (CL, no region): the country's location factor under every method.
+        let chile = try graph.perKg("urn:test:lot:ore-cl")
+        for method in ElectricityMethod.allCases { #expect(close(chile.total(method) * 1000, 30 + 70), "\(method)") }
+        // The roll-up agrees.
+        let rolled = try graph.chain.read { reader, txn, size in
+            var engine = try CarbonEngine(reader: reader, size: size, txn)
+            return try engine.perKg(ofEach: [Lots.ore, "urn:test:lot:ore-cl"], txn).map(\.total)
+        }
+        #expect(rolled == [ore, chile])
+    }
+
     @Test("another source: a consumed lot replaced by another lot's footprint per kg")
     func replaceLot() throws {
         let graph = try Graph()
