@@ -231,7 +231,8 @@ final class EventActivity: Sendable {
                 let reader = FieldReader(price, path: event.extPointer("coProductPrices") + "/\(index)", problems: sink)
                 let lot = reader.string("epcClass")
                 // The lots the event makes: a transformation's outputs, or what an ADD creates.
-                let made = event.type == .transformationEvent ? event.outputs : event.action == "ADD" ? event.quantities : []
+                let made =
+                    event.type == .transformationEvent ? event.outputs : event.action == "ADD" ? event.quantities : []
                 if let lot, !made.contains(where: { $0.lot == lot }) {
                     reader.fail("epcClass", "\(lot) is not an output of this event")
                 }
@@ -272,7 +273,7 @@ final class EventActivity: Sendable {
     private static let countrySuffix = Array("countryOfOrigin".utf8)
 
     /// A kilogram in tonnes, by which a leg's mass is multiplied exactly.
-    private static let kilogramInTonnes = ExactDecimal("0.001")!
+    private static let kilogramInTonnes = ExactDecimal(significand: 1, exponent: -3)
 
     /// Whether a key's UTF-8 ends in ``countrySuffix``, compared in place.
     private static func endsInCountrySuffix(_ key: String) -> Bool {
