@@ -75,6 +75,12 @@ struct WhatIfCommand: ParsableCommand {
     @Option(help: "A scenario file (JSON).") var scenario: String?
     @Flag(help: "Print JSON.") var json = false
 
+    /// A what-if factor: a finite number ≥ 0, as text or as a number.
+    static func factor(_ text: String) -> Double? { Double(text).flatMap(factor) }
+
+    /// A what-if factor: finite and ≥ 0, or `nil`.
+    static func factor(_ value: Double) -> Double? { value.isFinite && value >= 0 ? value : nil }
+
     func buildScenario() throws -> Scenario {
         var result = Scenario()
         func split(_ text: String, _ flag: String) throws -> (String, String) {
@@ -90,8 +96,8 @@ struct WhatIfCommand: ParsableCommand {
                     "--supply \(facility)=\(text): the supply is one of \(ElectricitySupply.allCases.map(\.rawValue).joined(separator: ", "))"
                 )
             }
-            let factor = parts.count > 1 ? Double(parts[1]) : 0
-            guard let factor, factor >= 0 else {
+            let factor = parts.count > 1 ? Self.factor(parts[1]) : 0
+            guard let factor else {
                 throw Failure.badInput("--supply \(facility)=\(text): the factor is kg CO2e per kWh, a number ≥ 0")
             }
             return SupplyChange(supply: kind, kgCO2ePerKWh: factor)
@@ -104,15 +110,24 @@ struct WhatIfCommand: ParsableCommand {
                 throw Failure.badInput("\(scenario): \(error.message)")
             }
             for (key, value) in file["factors"]?.objectValue ?? [:] {
-                guard let number = value.doubleValue ?? value.stringValue.flatMap(Double.init) else {
-                    throw Failure.badInput("\(scenario): /factors/\(key) must be a number")
+                guard let number = value.doubleValue.flatMap(Self.factor) ?? value.stringValue.flatMap(Self.factor)
+                else {
+                    throw Failure.badInput("\(scenario): /factors/\(key) must be a finite number ≥ 0")
                 }
                 result.factors[key] = number
             }
             for (facility, value) in file["supplies"]?.objectValue ?? [:] {
                 let kind = value["supply"]?.stringValue ?? ""
-                let factor =
-                    value["kgCO2ePerKWh"].flatMap { $0.doubleValue ?? $0.stringValue.flatMap(Double.init) } ?? 0
+                let stated = value["kgCO2ePerKWh"]
+                guard
+                    let factor = stated.map({
+                        $0.doubleValue.flatMap(Self.factor) ?? $0.stringValue.flatMap(Self.factor)
+                    }) ?? 0
+                else {
+                    throw Failure.badInput(
+                        "\(scenario): /supplies/\(facility)/kgCO2ePerKWh must be a finite number ≥ 0"
+                    )
+                }
                 result.supplies[facility] = try supply("\(kind):\(factor)", facility: facility)
             }
             for (old, value) in file["lots"]?.objectValue ?? [:] {
@@ -124,8 +139,8 @@ struct WhatIfCommand: ParsableCommand {
         }
         for text in factors {
             let (key, value) = try split(text, "replace-factor")
-            guard let number = Double(value), number >= 0 else {
-                throw Failure.badInput("--replace-factor \(text): the value must be a number ≥ 0")
+            guard let number = Self.factor(value) else {
+                throw Failure.badInput("--replace-factor \(text): the value must be a finite number ≥ 0")
             }
             result.factors[key] = number
         }

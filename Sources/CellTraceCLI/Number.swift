@@ -3,6 +3,8 @@ enum Number {
     /// `value` with `digits` decimals, rounded half away from zero.
     static func fixed(_ value: Double, _ digits: Int = 2) -> String {
         guard value.isFinite else { return value.isNaN ? "-" : (value > 0 ? "∞" : "-∞") }
+        // Beyond what 64-bit integers hold in whole units: the shortest exact form instead.
+        guard abs(value) < 1e15 else { return value.description }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }
         let scaled = (abs(value) * scale).rounded()

@@ -105,6 +105,22 @@ import Testing
         #expect(badKey.status == 2 && badKey.error.contains("factor key"))
         let noChange = celltrace("what-if", Self.serial, "--ledger", ledger)
         #expect(noChange.status == 2)
+        // A factor that is not a finite number ≥ 0 is bad input, wherever it is given.
+        for flags in [
+            ["--replace-factor", "grid:HU=inf"], ["--replace-factor", "grid:HU=-1"],
+            ["--supply", "urn:celltrace:facility:cell-plant=onsite:nan"],
+        ] {
+            let refused = celltrace(["what-if", Self.serial, "--ledger", ledger] + flags)
+            #expect(refused.status == 2 && refused.error.contains("≥ 0"), "\(flags): \(refused.error)")
+        }
+        for body in [#"{"factors": {"grid:HU": -5}}"#, #"{"factors": {"grid:HU": "inf"}}"#] {
+            try body.write(toFile: scenarioFile, atomically: true, encoding: .utf8)
+            let refused = celltrace("what-if", Self.serial, "--scenario", scenarioFile, "--ledger", ledger, "--json")
+            #expect(refused.status == 2 && refused.error.contains("finite number ≥ 0"), "\(body): \(refused.error)")
+        }
+        // A huge factor still prints.
+        let huge = celltrace("what-if", Self.serial, "--replace-factor", "grid:HU=1e20", "--ledger", ledger)
+        #expect(huge.status == 0, "\(huge.error)")
 
         let declaration = celltrace(
             "declaration",
