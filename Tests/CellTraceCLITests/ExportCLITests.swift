@@ -90,6 +90,19 @@ import Testing
         #expect(refused.status == 2)
         #expect(refused.error.contains("/recipient"), "\(refused.error)")
         #expect(!FileManager.default.fileExists(atPath: unnamed))
+        let long = celltrace(
+            "export",
+            "epcis",
+            CarbonCLITests.serial,
+            "--ledger",
+            ledger,
+            "-o",
+            unnamed,
+            "--recipient",
+            String(repeating: "r", count: 300)
+        )
+        #expect(long.status == 2 && long.error.contains("at most 256 bytes"), "\(long.error)")
+        #expect(!FileManager.default.fileExists(atPath: unnamed))
         let after = try #require(
             try JSONValue(parsing: celltrace("disclosures", "--ledger", ledger, "--json").output).arrayValue
         )

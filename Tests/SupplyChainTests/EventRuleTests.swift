@@ -66,6 +66,27 @@ struct EventRuleTests {
         #expect(dryRun.problems == error.problems)
     }
 
+    @Test("an identifier that keys an index (lot, unit) is at most 256 bytes, named at the check")
+    func keyedIdentifiersAreBounded() throws {
+        let fixture = try refinerHoldingOre()
+        let long = "urn:test:" + String(repeating: "x", count: 300)
+        let error = try fixture.rejection(
+            [
+                refining(long),
+                Events.json([
+                    "type": "AggregationEvent", "eventTime": "2026-01-03T08:00:00+08:00",
+                    "eventTimeZoneOffset": "+08:00", "action": "ADD",
+                    "bizLocation": ["id": "urn:epc:id:sgln:6900002.00001.0"], "parentID": .string(long),
+                    "childEPCs": [.string(long)],
+                ]),
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(error, index: 0, field: "/outputQuantityList/0/epcClass", containing: "at most 256 bytes")
+        expectProblem(error, index: 1, field: "/parentID", containing: "at most 256 bytes", identified: false)
+        expectProblem(error, index: 1, field: "/childEPCs/0", containing: "at most 256 bytes", identified: false)
+    }
+
     @Test("quantities too large to add exactly are refused, not rounded")
     func sumsTooLarge() throws {
         let fixture = try refinerHoldingOre()

@@ -373,7 +373,7 @@ extension EPCISEvent {
                     default: break
                     }
                 }
-                let lot = element.string("epcClass", member: epcClassMember)
+                let lot = element.string("epcClass", member: epcClassMember, maxLength: FieldReader.maxKeyedLength)
                 let quantity = element.decimal("quantity", member: quantityMember)
                 if case .string = quantityMember {
                     element.fail("quantity", "EPCIS quantities are JSON numbers")
@@ -403,6 +403,11 @@ extension EPCISEvent {
             return elements.compactMap { element in
                 guard let text = element.value.stringValue, !text.isEmpty else {
                     sink.add(field: element.path, "must be a non-empty URI string")
+                    return nil
+                }
+                // A child EPC keys the unit it is in.
+                guard text.utf8.count <= FieldReader.maxKeyedLength else {
+                    sink.add(field: element.path, "must be at most \(FieldReader.maxKeyedLength) bytes")
                     return nil
                 }
                 return text
@@ -438,7 +443,12 @@ extension EPCISEvent {
                 sink.add(field: "/epcList", "an ObjectEvent needs an epcList, a quantityList or a sensorElementList")
             }
         case .aggregationEvent, .associationEvent:
-            event.parentID = reader.string("parentID", member: members.parentID, required: type == .associationEvent)
+            event.parentID = reader.string(
+                "parentID",
+                member: members.parentID,
+                required: type == .associationEvent,
+                maxLength: FieldReader.maxKeyedLength
+            )
             event.childEPCs = strings("childEPCs", members.childEPCs)
             event.quantities = quantities("childQuantityList", members.childQuantityList)
         case .transformationEvent:

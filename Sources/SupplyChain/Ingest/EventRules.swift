@@ -738,7 +738,8 @@ extension Rules {
         var total: UInt64 = 0
         for (index, element) in elements.enumerated() {
             let reader = FieldReader(element, path: rangesPointer + "/\(index)", problems: sink)
-            guard let prefix = reader.string("prefix"), let firstText = reader.string("first"),
+            guard let prefix = reader.string("prefix", maxLength: FieldReader.maxKeyedLength),
+                let firstText = reader.string("first"),
                 let lastText = reader.string("last")
             else { continue }
             guard let (firstPrefix, first) = SerialNumber.split(prefix + firstText), firstPrefix == prefix,

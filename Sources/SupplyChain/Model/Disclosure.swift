@@ -76,6 +76,9 @@ public struct Disclosure: Sendable, Hashable {
     /// Checks a record before it is written, naming the field that is wrong.
     func check(sink: ProblemSink) {
         if recipient.isEmpty { sink.add(field: "/recipient", "name the recipient (who receives the export)") }
+        if recipient.utf8.count > FieldReader.maxKeyedLength {
+            sink.add(field: "/recipient", "must be at most \(FieldReader.maxKeyedLength) bytes")
+        }
         if profile.isEmpty { sink.add(field: "/profile", "is required") }
         if sha256.utf8.count != 64
             || !sha256.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })

@@ -92,6 +92,10 @@ struct FieldReader {
         problems.add(field: pointer(key), message)
     }
 
+    /// The longest identifier that keys an index (a lot, a serial prefix, a unit, a recipient): with
+    /// the bytes an index adds to it, a key stays within LMDB's 511 bytes.
+    static let maxKeyedLength = 256
+
     /// A required or optional string.
     func string(_ key: String, required: Bool = true, maxLength: Int = 1024) -> String? {
         string(key, member: value[key], required: required, maxLength: maxLength)
