@@ -475,6 +475,26 @@ struct CarbonTests {
         #expect(close(try graph.footprint(Lots.cell, scenario: grid).total.total(.locationBased), 1.08 - 0.2))
     }
 
+    @Test(
+        "activity data on an event the engine does not count (commissioning, receiving) is refused, not counted as zero"
+    )
+    func activityDataWhereItCounts() throws {
+        let graph = try Graph()
+        try graph.submit(Lots.events)
+        let formation = #","ct:electricity":[{"quantity":50,"uom":"KWH","supply":"grid"}]"#
+        var commissioning = Graph.commission(Lots.cells, first: 101, last: 110, day: 5)
+        commissioning.removeLast()
+        commissioning += formation + "}"
+        let receiving = """
+            {"type":"ObjectEvent","eventTime":"\(Graph.time(5))","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"receiving","quantityList":[{"epcClass":"\(Lots.byproduct)","quantity":100,"uom":"KGM"}],"ct:transport":[{"mode":"sea","distance":10,"distanceUom":"KMT","mass":0.1,"massUom":"TNE"}]}
+            """
+        let size = try graph.chain.ledger.size
+        let error = try #require(throws: SupplyChainError.self) { try graph.submit([commissioning, receiving]) }
+        #expect(try graph.chain.ledger.size == size)
+        #expect(error.problems.map(\.field) == ["/ct:electricity", "/ct:transport"], "\(error)")
+        #expect(error.problems.allSatisfy { $0.message.contains("record it on the event that made the lot") })
+    }
+
     @Test("taking units out of a pack at a recycler is end of life, putting them in main production")
     func disassemblyAtARecycler() throws {
         let graph = try Graph()

@@ -256,6 +256,20 @@ extension Rules {
                 }
             }
         }
+        // Activity data counts where the carbon engine reads it: on the event that made a lot, a
+        // shipment of lots, an assembly or a disassembly. Anywhere else it would count as zero.
+        // (Asked only of an event otherwise accepted: a refused shipment moved nothing.)
+        if sink.count == before, activity.hasActivityData, effects.created.isEmpty, effects.moved.isEmpty,
+            effects.aggregated == nil,
+            effects.disaggregated == nil,
+            let member = ["electricity", "fuels", "directEmissions", "transport"].first(where: { event.ext($0) != nil })
+        {
+            sink.add(
+                field: event.extPointer(member),
+                "activity data counts on an event that makes lots, ships lots, or assembles or takes apart units; "
+                    + "record it on the event that made the lot (a cell lot's formation energy on the transformation that made it)"
+            )
+        }
         guard sink.count == before else { return }
         for claim in claims {
             var writer = CanonicalObjectWriter(capacity: 160)
