@@ -288,6 +288,23 @@ struct MasterDataValidationTests {
                     )
                 ]
             ),
+            BrokenFactorTable(
+                "fuel and transport factors by geography, which nothing reads",
+                table(factors: [
+                    ["category": "fuel", "name": "diesel", "geography": "AU", "value": "0.074", "unit": "kgCO2e/MJ"],
+                    ["category": "transport", "name": "sea", "geography": "CN", "value": "0.01", "unit": "kgCO2e/tkm"],
+                ]),
+                [
+                    ExpectedProblem(
+                        field: "/factors/0/geography",
+                        message: "a fuel factor applies everywhere: give no geography"
+                    ),
+                    ExpectedProblem(
+                        field: "/factors/1/geography",
+                        message: "a transport factor applies everywhere: give no geography"
+                    ),
+                ]
+            ),
         ]
     }
 

@@ -99,6 +99,11 @@ public struct FactorTable: Sendable, Hashable {
             }
             let name = element.string("name", required: category != "grid", maxLength: 128)
             let geography = element.string("geography", required: category == "grid", maxLength: 64)
+            // Fuel and transport factors apply everywhere: a geography would be read by nothing, and
+            // two fuels differing only by it would silently replace each other.
+            if category == "fuel" || category == "transport", geography != nil {
+                element.fail("geography", "a \(category) factor applies everywhere: give no geography")
+            }
             let basis = element.string("basis", required: false)
             if category == "grid", let basis, !gridBases.contains(basis) {
                 element.fail("basis", "must be one of \(gridBases.joined(separator: ", "))")
