@@ -196,6 +196,30 @@ import Glibc
         }
     }
 
+    @Test func checkpointOfAPrefixIsNotSignedOverAChangedNode() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            let before = try Ledger(openingAt: path, options: testOptions).checkpoint(atSize: 13)
+            // The node over entries 8–11 (level 2, index 2; keyed by its last entry, 11, and its
+            // level), which the root at size 13 is made of.
+            try withRawLedger(path) { environment, txn in
+                try txn.put(
+                    SHA256Digest.zero.bytes,
+                    forKey: BigEndianKey.encode(11) + [2],
+                    in: environment.table("nodes")
+                )
+            }
+            let ledger = try Ledger(openingAt: path, options: testOptions)
+            let error = try #require(throws: LedgerError.self) { try ledger.checkpoint(atSize: 13) }
+            #expect(error.code == .corruptLedger && error.message.contains("nothing was signed"), "\(error)")
+            #expect(throws: LedgerError.self) { try ledger.inclusionProof(forEntryAt: 3, treeSize: 13) }
+            // A stored checkpoint is still handed out, and the intact one agreed with it.
+            #expect(try ledger.checkpoint(atSize: 40).checkpoint.size == 40)
+            #expect(before.checkpoint.size == 13)
+        }
+    }
+
     @Test func ledgerWithALeafNodePerEntryStillVerifiesProvesAndAppends() throws {
         // Ledgers written before leaf nodes were limited to each batch's last entry hold one per entry.
         try withTemporaryDirectory { directory in

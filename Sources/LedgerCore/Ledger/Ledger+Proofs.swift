@@ -54,7 +54,38 @@ extension Ledger {
         let root = try MerkleTree.root(size: size) { level, index in
             try storedNode(level: level, index: index, txn: txn)
         }
+        try checkAgainstLaterCheckpoint(size: size, root: root, txn: txn)
         return try SignedCheckpoint.sign(try Checkpoint(origin: origin, size: size, rootHash: root), with: signer)
+    }
+
+    /// Refuses to sign the root of a prefix that the stored tree gives but the next signed
+    /// checkpoint does not extend: a changed node or entry would otherwise have the key sign a
+    /// history inconsistent with what it signed before.
+    private func checkAgainstLaterCheckpoint(size: UInt64, root: SHA256Digest, txn: borrowing ReadTransaction) throws {
+        let cursor = try txn.cursor(tables.checkpoints)
+        guard let (_, value) = try cursor.seek(atLeast: BigEndianKey.encode(size)) else {
+            throw LedgerError(code: .corruptLedger, message: "no checkpoint is stored at or after size \(size)")
+        }
+        let later = try SignedCheckpoint(parsing: String(decoding: value, as: UTF8.self))
+        do {
+            try later.verify(with: signer.verifierKey, origin: origin)
+            let proof = try MerkleTree.consistencyProof(from: size, to: later.checkpoint.size) { level, index in
+                try storedNode(level: level, index: index, txn: txn)
+            }
+            try MerkleTree.verifyConsistency(
+                size1: size,
+                size2: later.checkpoint.size,
+                root1: root,
+                root2: later.checkpoint.rootHash,
+                proof: proof
+            )
+        } catch let error as LedgerError {
+            throw LedgerError(
+                code: .corruptLedger,
+                message:
+                    "the stored tree at size \(size) does not lead to the checkpoint signed at size \(later.checkpoint.size) (\(error.message)); nothing was signed: run `celltrace verify`"
+            )
+        }
     }
 
     /// An inclusion proof for one entry in the C2SP tlog-proof text format, with its checkpoint.
