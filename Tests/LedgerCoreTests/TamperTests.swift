@@ -196,6 +196,20 @@ import Glibc
         }
     }
 
+    @Test func deletedCheckpointOfAnEarlierBatchIsFound() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            try withRawLedger(path) { environment, txn in
+                let deleted = try txn.delete(key: BigEndianKey.encode(20), in: try environment.table("checkpoints"))
+                #expect(deleted)
+            }
+            let failure = try #require(try audit(path))
+            #expect(failure.sequenceNumber == 19)
+            #expect(failure.problem.contains("no checkpoint is stored for size 20"), "\(failure)")
+        }
+    }
+
     @Test func checkpointOfAPrefixIsNotSignedOverAChangedNode() throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/l"

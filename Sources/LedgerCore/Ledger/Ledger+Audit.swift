@@ -90,6 +90,11 @@ extension Ledger {
         var aheadHash: SHA256Digest? = nil
         var isAhead = false
         var lastStoredLeaf: UInt64? = nil
+        // A leaf hash is stored for each batch's last entry (and, in ledgers written before that,
+        // for every entry): a stored leaf followed by an unstored one ends a batch, whose
+        // checkpoint must be there.
+        var previousLeafStored = false
+        var checkedCheckpointSize: UInt64 = 0
         func readAhead() throws {
             guard !isAhead else { return }
             isAhead = try nodes.nextRow { key, value in
@@ -160,12 +165,22 @@ extension Ledger {
             try range.append(leafHash: leaf, using: &hasher) { level, index, hash in
                 try checkNode(level: level, index: index, hash: hash)
             }
+            let leafStored = lastStoredLeaf == sequence
+            if previousLeafStored, !leafStored, checkedCheckpointSize != sequence {
+                fail(
+                    sequence - 1,
+                    "a batch ends here (its leaf hash is stored) but no checkpoint is stored for size \(sequence)"
+                )
+                break
+            }
+            previousLeafStored = leafStored
             previous = leaf
             sequence += 1
             report.entriesChecked = sequence
             if pendingCheckpointSize == sequence, let (_, value) = pendingCheckpoint {
                 checkCheckpoint(value, size: sequence, root: range.root(), fail: fail)
                 report.checkpointsChecked += 1
+                checkedCheckpointSize = sequence
                 pendingCheckpoint = try checkpoints.next()
                 pendingCheckpointSize = pendingCheckpoint.flatMap { BigEndianKey.decode($0.key) }
             }
