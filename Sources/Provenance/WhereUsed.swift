@@ -133,9 +133,10 @@ public struct WhereUsed: Sendable {
         }
         var descendants: [Descendant] = []
         var cells: [Cells] = []
-        for id in ordered where id != lotID {
+        // The lot's own cells too: where-used of a cell lot is the recall of its cells and packs.
+        for id in ordered {
             guard let lot = lots[id], let amount = kg[id] else { continue }
-            if inWindow(lot.eventTime) {
+            if id != lotID, inWindow(lot.eventTime) {
                 descendants.append(
                     Descendant(
                         lot: id,
@@ -187,7 +188,8 @@ public struct WhereUsed: Sendable {
             return found
         }
         // One scan of the assembled cells per serial prefix; each cell finds its range by search.
-        for (prefix, group) in Dictionary(grouping: cells, by: \.range.prefix) {
+        // Prefixes in order, so that a unit's kg is summed in the same order on every run.
+        for (prefix, group) in Dictionary(grouping: cells, by: \.range.prefix).sorted(by: { $0.key < $1.key }) {
             let ranges = group.sorted { $0.range.first < $1.range.first }
             for (serial, number, container) in try reader.assembledCells(prefix: prefix, txn) {
                 var low = 0

@@ -109,6 +109,15 @@ struct ProvenanceTests {
         #expect(try graph.whereUsed("urn:test:lot:ore-b", since: "2026-01-03").descendants.map(\.lot) == [Lots.cells])
         let early = try graph.whereUsed("urn:test:lot:ore-b", until: "2026-01-02T12:00:00Z")
         #expect(early.descendants.map(\.lot) == [Lots.hydroxide] && early.cells.isEmpty)
+
+        // The recall of a cell lot itself: its own cells and the pack holding three of them.
+        let recall = try graph.whereUsed(Lots.cells)
+        #expect(recall.descendants.isEmpty)
+        #expect(recall.serialCount == 100)
+        #expect(close(recall.kgInCells, 200))
+        #expect(close(try #require(recall.cells.first).kgPerCell, 2))
+        let held = try #require(recall.units.first)
+        #expect(held.id == "urn:test:pack:1" && held.cells == 3 && close(held.kg, 6))
     }
 
     @Test("as of a size or a time: the ledger as it stood then")
