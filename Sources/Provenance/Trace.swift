@@ -241,9 +241,12 @@ public struct Trace: Sendable {
         }
     }
 
-    /// Pushes one element down the lineage: at each lot, the element goes to the inputs in
-    /// proportion to the element each brought (kg × declared content); where no input declares it,
-    /// in proportion to mass.
+    /// Pushes one element down the lineage, from the subject's lots to its origins.
+    ///
+    /// At each lot, the element goes to the inputs in proportion to the element each brought (kg ×
+    /// declared content); where no input declares it, in proportion to mass. The subject's root
+    /// lots are shared the same way: by declared content when any of them declares it (one that
+    /// does not brought none), else by mass.
     private static func origins(of element: String, _ graph: Indexed) -> ElementOrigin {
         var weight = [Double](repeating: 0, count: graph.count)
         let content =
@@ -252,13 +255,19 @@ public struct Trace: Sendable {
         var inferred = false
         var known = true
         var total = 0.0
+        // Element kilograms where any root declares the element, plain kilograms where none does:
+        // never the two added together.
+        let rootsDeclare = graph.rootWeights.contains { content[$0.index] >= 0 }
         for root in graph.rootWeights {
             if content[root.index] >= 0 {
                 weight[root.index] += root.kg * content[root.index]
                 total += root.kg * content[root.index]
             } else {
-                weight[root.index] += root.kg
                 known = false
+                if !rootsDeclare {
+                    weight[root.index] += root.kg
+                    if graph.rootWeights.count > 1 { inferred = true }
+                }
             }
         }
         var leaves: [(index: Int, amount: Double)] = []

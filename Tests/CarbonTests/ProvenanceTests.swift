@@ -87,6 +87,38 @@ struct ProvenanceTests {
         #expect(shallow.elements.count == 2)
     }
 
+    @Test("a pack of cells from a lot that declares lithium and one that declares nothing: its lithium from the first")
+    func rootsThatDoNotDeclareTheElement() throws {
+        let graph = try Graph()
+        try graph.submit([
+            Graph.extract("urn:test:lot:ore-a", kg: 1000, day: 1, content: #""Li":"0.02""#),
+            Graph.extract("urn:test:lot:ore-b", kg: 500, at: Graph.mineB, day: 1, content: #""Li":"0.04""#),
+            Graph.transform(
+                [("urn:test:lot:ore-a", 1000)],
+                [("urn:test:lot:cells-a", 400)],
+                at: Graph.cellPlant,
+                day: 2,
+                material: "cell",
+                content: #""Li":"0.05""#
+            ),
+            Graph.transform(
+                [("urn:test:lot:ore-b", 500)],
+                [("urn:test:lot:cells-b", 400)],
+                at: Graph.cellPlant,
+                day: 2,
+                material: "cell"
+            ),
+            Graph.commission("urn:test:lot:cells-a", first: 1, last: 10, day: 3),
+            Graph.commission("urn:test:lot:cells-b", first: 11, last: 20, day: 3),
+            #"{"type":"AggregationEvent","eventTime":"2026-01-05T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:test:facility:cell-plant"},"parentID":"urn:test:pack:9","childEPCs":["urn:test:cell:P1","urn:test:cell:P11"]}"#,
+        ])
+        let lithium = try #require(try graph.trace("urn:test:pack:9").elements.first { $0.element == "Li" })
+        // Before, the 2 kg cell of lot b weighed as 2 kg of lithium against 0.1 kg from lot a.
+        #expect(lithium.origins.map(\.lot) == ["urn:test:lot:ore-a"], "\(lithium.origins.map { ($0.lot, $0.share) })")
+        #expect(close(try #require(lithium.origins.first).share, 1))
+        #expect(lithium.kg == nil, "lot b's lithium is not known")
+    }
+
     @Test("where-used: every descendant, the serials and packs holding the lot, with kg that never exceed it")
     func whereUsed() throws {
         let graph = try Graph()
