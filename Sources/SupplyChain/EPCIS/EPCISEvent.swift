@@ -329,7 +329,7 @@ extension EPCISEvent {
             } else {
                 reader.fail(
                     "eventTime",
-                    "must be an ISO 8601 date-time with a time zone, such as 2026-03-01T08:00:00+08:00"
+                    "must be an ISO 8601 extended-format date-time with a time zone, such as 2026-03-01T08:00:00+08:00"
                 )
             }
         }

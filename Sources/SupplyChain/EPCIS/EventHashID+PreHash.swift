@@ -298,7 +298,7 @@ extension EventHashID {
             SupplyChainError(
                 code: .invalidDocument,
                 message: """
-                    The event's '\(field)' is not an ISO 8601 date-time (YYYY-MM-DDThh:mm:ss[.fff][Z|±hh:mm]) \
+                    The event's '\(field)' is not an ISO 8601 extended-format date-time (YYYY-MM-DDThh:mm:ss[.fff][Z|±hh:mm]) \
                     in years 1 to 9999, so the event hash ID cannot be computed; correct the event.
                     """
             )
