@@ -31,7 +31,9 @@ import LedgerCrypto
 /// published test vectors. Where the reference depends on something a single JSON event does not
 /// carry, this type chooses as follows:
 /// - JSON object members have no order, so in bizTransaction, source and destination entries the type
-///   comes first (as the reference writes them for documents that list `type` first, and for XML);
+///   comes first (as the reference writes them for documents that list `type` first, and for XML),
+///   and any member beyond the type and the value is hashed as a user extension (the reference keeps
+///   the first two members in document order and drops the rest);
 /// - the reference expands bare CBV strings by looking across the whole document; here each event is
 ///   looked at on its own, so an event's hash does not depend on the other events of its document;
 /// - prefixes of the standard EPCIS context (``EPCISNamespaces/standard``) are in force even when the
@@ -42,8 +44,10 @@ import LedgerCrypto
 ///   reference cannot process (a fraction that rounds up to a whole second, an infinite number, a list
 ///   entry with only a type or only a value) is given its evident meaning instead of making the event
 ///   unhashable;
-/// - a time that is not an ISO 8601 date-time makes the event unhashable here (the reference would
-///   hash the text as written).
+/// - a time that is not an ISO 8601 extended-format date-time makes the event unhashable here (the
+///   reference would hash the text as written, or parse the basic format);
+/// - a number is read from ASCII digits only: full-width or other Unicode digits stay text (the
+///   reference's `float()` reads them as numbers).
 ///
 /// Computing one hash takes some microseconds: common shapes are written straight from the JSON,
 /// others through the element tree the reference builds, with the same result.
