@@ -29,9 +29,12 @@ public struct Allocation: Sendable, Hashable {
     /// ``reason`` for a recipient who may not see the prices: the rule that decided, without the
     /// price ratio, from which two co-products' prices would follow.
     public var reasonWithoutPrices: String {
-        guard let priceRatio else { return reason }
-        return reason.replacing("price ratio \(Self.format(priceRatio)) ", with: "price ratio ")
+        guard priceRatio != nil else { return reason }
+        return Self.ratioReason(method, ratio: nil, unpriced: unpriced)
     }
+
+    /// Minor co-products without a recorded price, which economic allocation gives no share.
+    private var unpriced: [String] = []
 
     /// The price ratio above which allocation is economic.
     public static let economicThreshold = 4.0
@@ -69,16 +72,22 @@ public struct Allocation: Sendable, Hashable {
         guard ratio > Self.economicThreshold else {
             method = .mass
             shares = massShares
-            reason = "mass: price ratio \(Self.format(ratio)) ≤ 4"
+            reason = Self.ratioReason(.mass, ratio: ratio, unpriced: [])
             return
         }
         let values = outputs.map { output in output.kg.doubleValue * (process.prices[output.lot]?.doubleValue ?? 0) }
         let totalValue = values.reduce(0, +)
         method = .economic
         shares = Dictionary(zip(outputs.map(\.lot), values.map { $0 / totalValue }), uniquingKeysWith: +)
-        let unpriced = outputs.filter { process.prices[$0.lot] == nil }.map(\.lot)
-        reason =
-            "economic: price ratio \(Self.format(ratio)) > 4"
+        unpriced = outputs.filter { process.prices[$0.lot] == nil }.map(\.lot)
+        reason = Self.ratioReason(.economic, ratio: ratio, unpriced: unpriced)
+    }
+
+    /// The reason for a method the price ratio decided, stating the ratio when it is given.
+    private static func ratioReason(_ method: Method, ratio: Double?, unpriced: [String]) -> String {
+        let ratioText = ratio.map { "price ratio \(format($0))" } ?? "price ratio"
+        guard method == .economic else { return "mass: \(ratioText) ≤ 4" }
+        return "economic: \(ratioText) > 4"
             + (unpriced.isEmpty
                 ? "" : "; minor co-products without a price carry none: \(unpriced.joined(separator: ", "))")
     }

@@ -359,10 +359,8 @@ extension BundleVerifier {
     /// exporter writes them; any other item fails the proof rather than being left out.
     static func proofHashes(_ items: [JSONValue], item: String) throws -> [SHA256Digest] {
         try items.map { hash in
-            guard let text = hash.stringValue, text.utf8.count == 64,
-                text.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }),
-                let digest = SHA256Digest(hex: text)
-            else {
+            // Only the form the exporter writes: the digest's own lower-case hex.
+            guard let text = hash.stringValue, let digest = SHA256Digest(hex: text), digest.hex == text else {
                 throw Failure(item: item, message: "a proof hash is not 64 lower-case hex digits")
             }
             return digest

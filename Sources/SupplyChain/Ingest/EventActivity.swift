@@ -214,10 +214,7 @@ final class EventActivity: Sendable {
                         reader.fail("massUom", "must be one of \(MeasureDimension.mass.acceptedCodes)")
                     }
                 }
-                // Tonnes exactly: a thousandth of the kilograms, never rounded.
-                if let kg, kg.multiplied(by: Self.kilogramInTonnes) == nil {
-                    reader.fail("mass", "is too large to convert to tonnes exactly")
-                }
+                // Tonnes exactly: a thousandth of the kilograms (a shift of the exponent), never rounded.
                 if let mode, let km, let tonnes = kg?.multiplied(by: Self.kilogramInTonnes) {
                     if km.multiplied(by: tonnes) == nil {
                         reader.fail("distance", "distance × mass is too large to compute exactly")

@@ -307,12 +307,12 @@ final class EventPreparation: @unchecked Sendable {
                 confidential: pending[item].pointers
             )
             body = .null
+            let position = pending[item].position
             do {
                 let sealed = try draft.sealedForAppend(salts: &salts, cache: canonicalForms)
                 // A body sealing could not write ahead holds a key the append refuses: named here,
                 // with the event, so that the check (and a dry run) reports it and nothing is written.
                 if sealed.presealed == nil, let path = sealed.reservedKeyPath {
-                    let position = pending[item].position
                     prepared[position].problems.append(
                         SupplyChainError.Problem(
                             index: first + position,
@@ -323,9 +323,9 @@ final class EventPreparation: @unchecked Sendable {
                     )
                 }
                 let bodyHash = SHA256.hash(sealed.presealed?.body ?? sealed.body.canonicalBytes).hex
-                prepared[pending[item].position].sealed = SealedEvent(draft: sealed, bodyHash: bodyHash)
+                prepared[position].sealed = SealedEvent(draft: sealed, bodyHash: bodyHash)
             } catch {
-                prepared[pending[item].position].sealingError = error
+                prepared[position].sealingError = error
             }
         }
         return prepared
