@@ -432,16 +432,12 @@ public struct CarbonEngine {
         let lot = recipe.lot
         let produced = lot.producedKg.doubleValue
         guard produced > 0 else { return }
-        let downstreamStage: LifeCycleStage?
-        switch facility?.kind {
-        case .cell, .modulePack: downstreamStage = .distribution
-        default: downstreamStage = nil
-        }
         for (sequence, eventID) in try reader.shipments(ofLotNumber: lotNumber, txn) where sequence < size {
             guard let (process, retracted) = try shipmentProcess(atSequence: sequence, txn), process.hasActivityData,
                 !process.shipped.isEmpty, !(retracted.map { $0 < size } ?? false),
                 let moved = process.shipped.first(where: { $0.lot == lot.id })
             else { continue }
+            let downstreamStage = try shipmentStage(of: facility, shippedFrom: process.facility, txn)
             let account = try account(process, stage: downstreamStage, known: facility, txn)
             let all = process.shipped.reduce(0.0) { $0 + $1.kg.doubleValue }
             guard all > 0 else { continue }
@@ -463,6 +459,26 @@ public struct CarbonEngine {
             )
             recipe.entries.append(sequence)
         }
+    }
+
+    /// The stage of a shipment's share in a lot made at `maker` (Annex II point 4), when the event
+    /// declares none: distribution for cells, modules and packs; for material made before the cell,
+    /// the shipping facility's own stage, except that a warehouse's transport of it is the transport
+    /// of active materials, in the maker's stage (raw material acquisition and pre-processing, or end
+    /// of life for a recycler's output); `nil` leaves the shipping facility's stage.
+    private func shipmentStage(
+        of maker: Facility?,
+        shippedFrom shipper: String?,
+        _ txn: borrowing ReadTransaction
+    ) throws -> LifeCycleStage? {
+        switch maker?.kind {
+        case .cell, .modulePack: return .distribution
+        default: break
+        }
+        let shipping = shipper == maker?.id ? maker : try facility(shipper, txn)
+        guard shipping?.kind == .warehouse else { return nil }
+        let stage = ProcessAccount.defaultStage(of: maker)
+        return stage == .distribution ? .rawMaterialAcquisition : stage
     }
 
     /// The notes of a shipment part whose account has none, made once.

@@ -180,6 +180,36 @@ struct CarbonTests {
         }
     }
 
+    @Test(
+        "a warehouse's shipment of material made before the cell is transport of active materials (raw material acquisition), of cells distribution"
+    )
+    func warehouseShipmentStage() throws {
+        let graph = try Graph()
+        try graph.submit(Lots.events)
+        let before = try graph.perKg(Lots.byproduct)
+        let warehouse = "urn:test:facility:warehouse"
+        try graph.chain.registerFacility(FacilityDraft(id: warehouse, operatorID: "maker", kind: .warehouse, country: "DE"))
+        try graph.chain.registerActor(
+            ActorDraft(id: "packer", name: "Packer", role: .packMaker, publicKey: Ed25519PrivateKey().publicKey)
+        )
+        // 0.5 t over 1,000 km by sea at 0.01 kg per tkm: 5 kg, 4 for the 400 kg of cells and 1 for
+        // the 100 kg of by-product, 0.01 kg per kg of each, both shipped from the warehouse.
+        try graph.submit([
+            """
+            {"type":"ObjectEvent","eventTime":"\(Graph.time(5))","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"\(warehouse)"},"quantityList":[{"epcClass":"\(Lots.cells)","quantity":400,"uom":"KGM"},{"epcClass":"\(Lots.byproduct)","quantity":100,"uom":"KGM"}],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:packer"}],"ct:transport":[{"mode":"sea","distance":1000,"distanceUom":"KMT","mass":0.5,"massUom":"TNE"}]}
+            """
+        ])
+        let cells = try graph.perKg(Lots.cells)
+        let byproduct = try graph.perKg(Lots.byproduct)
+        #expect(close(cells[.locationBased, .distribution], 0.01))
+        #expect(close(byproduct[.locationBased, .distribution], 0))
+        #expect(close(byproduct[.locationBased, .mainProduction], 0))
+        #expect(close(byproduct[.locationBased, .rawMaterialAcquisition], before[.locationBased, .rawMaterialAcquisition] + 0.01))
+        let footprint = try graph.footprint(Lots.byproduct)
+        let shipment = try #require(footprint.contributions.first { $0.kind == .shipment })
+        #expect(shipment.stage == .rawMaterialAcquisition)
+    }
+
     @Test("a transport leg given as one object is sealed as a list's legs are, and counted")
     func singleTransportLegIsSealed() throws {
         let graph = try Graph()
