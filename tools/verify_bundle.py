@@ -27,7 +27,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from verify_proof import (Invalid, b64, parse_checkpoint, parse_vkey, root_from_consistency, root_from_inclusion,
-                          verify_note)
+                          utf8, verify_note)
 
 FORMAT = "celltrace-custody/1"
 METHODS = ("location-based", "market-based", "eu-draft")
@@ -200,6 +200,9 @@ def check_checkpoint(bundle, vkey):
         origin, checkpoint_size, root = parse_checkpoint(verify_note(str(bundle["checkpoint"]), vkey))
     except Invalid as error:
         raise Failure("checkpoint", str(error))
+    # The origin expected is the vkey's name (C2SP; every CellTrace ledger signs with it), not the bundle's word.
+    require(utf8(origin) == utf8(vkey[0]), "checkpoint",
+            f"the checkpoint is from origin {origin!r}, not the expected {vkey[0]!r} (the vkey's name)")
     require(origin == bundle["origin"], "checkpoint", f"origin {origin} is not the bundle's {bundle['origin']}")
     require(checkpoint_size == size, "checkpoint", f"size {checkpoint_size} is not treeSize {size}")
     return size, root
@@ -614,7 +617,8 @@ def check_consistency(bundle, size, root, old_text, vkey):
         origin, old_size, old_root = parse_checkpoint(verify_note(old_text, vkey))
     except Invalid as error:
         raise Failure("since-checkpoint", str(error))
-    require(origin == bundle["origin"], "since-checkpoint", "the old checkpoint is of another origin")
+    require(utf8(origin) == utf8(vkey[0]) and origin == bundle["origin"], "since-checkpoint",
+            "the old checkpoint is of another origin")
     proofs = [p for p in bundle.get("consistency", []) if isinstance(p, dict) and p.get("fromSize") == old_size]
     require(len(proofs) == 1 and isinstance(proofs[0].get("proof"), list), "consistency",
             f"the bundle has no consistency proof from size {old_size}, once")

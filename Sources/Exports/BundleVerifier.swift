@@ -124,9 +124,17 @@ public struct BundleVerifier {
         let checkpoint: SignedCheckpoint
         do {
             checkpoint = try SignedCheckpoint(parsing: checkpointText)
-            try checkpoint.verify(with: key, origin: origin)
+            // The origin the recipient expects is the key's name, as C2SP recommends and every
+            // CellTrace ledger signs with: the bundle's own word for it proves nothing.
+            try checkpoint.verify(with: key)
         } catch {
             throw Failure(item: "checkpoint", message: "\(error)")
+        }
+        guard checkpoint.checkpoint.origin.utf8.elementsEqual(origin.utf8) else {
+            throw Failure(
+                item: "checkpoint",
+                message: "it is from origin \"\(checkpoint.checkpoint.origin)\", the bundle says \"\(origin)\""
+            )
         }
         guard checkpoint.checkpoint.size == treeSize else {
             throw Failure(
@@ -223,7 +231,7 @@ public struct BundleVerifier {
         // 7. Consistency with an earlier checkpoint.
         if let since {
             do {
-                try since.verify(with: key, origin: origin)
+                try since.verify(with: key)
             } catch {
                 throw Failure(item: "earlier checkpoint", message: "\(error)")
             }

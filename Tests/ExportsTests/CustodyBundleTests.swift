@@ -299,21 +299,50 @@ struct CustodyBundleTests {
         // The independent verifier says the same.
         let directory = TemporaryDirectory()
         try Data(bytes).write(to: URL(fileURLWithPath: directory.path + "/relabelled.json"))
-        let tools = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .deletingLastPathComponent().appendingPathComponent("tools/verify_bundle.py").path
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = [
-            "python3", tools, directory.path + "/relabelled.json", network.chain.ledger.verifierKey.text,
-        ]
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationStatus == 1, "\(output)")
+        let (status, output) = try runProcess([
+            "python3", toolPath("verify_bundle.py"), directory.path + "/relabelled.json",
+            network.chain.ledger.verifierKey.text,
+        ])
+        #expect(status == 1, "\(output)")
         #expect(output.contains("subject"), "\(output)")
+    }
+
+    @Test(
+        "a bundle whose notes are signed under a name other than its origin fails at the checkpoint, in both verifiers: the origin expected is the key's name"
+    )
+    func originIsTheKeysName() throws {
+        guard case .object(var members) = try export(.legitimateInterest).json else {
+            Issue.record("no bundle object")
+            return
+        }
+        // The ledger's own key, under another name: every signature in the bundle verifies with
+        // that name's vkey, and everything in the bundle agrees on the ledger's origin.
+        let key = try Ed25519PrivateKey(pemFile: network.directory.path + "/ledger/" + Ledger.keyFileName)
+        let renamed = try NoteSigner(name: "celltrace.test/another-ledger", privateKey: key)
+        let checkpoint = try SignedCheckpoint(parsing: try #require(members["checkpoint"]?.stringValue))
+        members["checkpoint"] = .string(try renamed.sign(checkpoint.note.text).formatted)
+        members["statement"] = nil
+        let text = CustodyBundle.statementText(
+            origin: network.chain.ledger.origin,
+            subject: serial,
+            digest: SHA256.hash(JSONValue.object(members).canonicalBytes)
+        )
+        members["statement"] = .string(try renamed.sign(text).formatted)
+        let bytes = JSONValue.object(members).canonicalBytes + [0x0a]
+        do {
+            _ = try BundleVerifier(bytes: bytes, key: renamed.verifierKey).verify()
+            Issue.record("a bundle from origin celltrace.test/exports verified with the vkey of another name")
+        } catch let failure as BundleVerifier.Failure {
+            #expect(failure.item == "checkpoint", "\(failure)")
+            #expect(failure.message.contains("celltrace.test/another-ledger"), "\(failure)")
+        }
+        let directory = TemporaryDirectory()
+        try Data(bytes).write(to: URL(fileURLWithPath: directory.path + "/renamed.json"))
+        let (status, output) = try runProcess([
+            "python3", toolPath("verify_bundle.py"), directory.path + "/renamed.json", renamed.verifierKey.text,
+        ])
+        #expect(status == 1, "\(output)")
+        #expect(output.contains("checkpoint") && output.contains("the vkey's name"), "\(output)")
     }
 
     @Test("the ledger key signs statements that cannot pass for a checkpoint, and nothing shaped like one")
