@@ -337,6 +337,9 @@ public struct LineageReader: Sendable {
             } else if let table = FactorTable.read(try JSONValue(parsing: value), sink: ProblemSink()) {
                 cache.remember(table, key: key)
                 tables.append(table)
+            } else {
+                // A table left out would change every footprint without a word.
+                throw SupplyChainError.unreadableRow(.factors, key: key)
             }
         }
         return tables.sorted { ($0.recordedAt ?? 0) < ($1.recordedAt ?? 0) }

@@ -45,7 +45,13 @@ extension SupplyChainLedger {
 
     private func all<T>(_ table: IndexTable, _ decode: (JSONValue) -> T?) throws -> [T] {
         try readIndexes { txn in
-            try rows(table, prefix: [], txn).compactMap { decode(try JSONValue(parsing: $0.value)) }
+            try rows(table, prefix: [], txn).map { row in
+                // A row left out of a listing would go unseen: say so instead.
+                guard let value = decode(try JSONValue(parsing: row.value)) else {
+                    throw SupplyChainError.unreadableRow(table, key: row.key)
+                }
+                return value
+            }
         }
     }
 

@@ -38,6 +38,18 @@ public struct SupplyChainError: Error, Sendable, CustomStringConvertible {
 }
 
 extension SupplyChainError {
+    /// An index row that does not decode: the index is not the entries' (`celltrace verify` says
+    /// how), so a listing or a computation that skipped it would be silently wrong.
+    static func unreadableRow(_ table: IndexTable, key: some Collection<UInt8>) -> SupplyChainError {
+        SupplyChainError(
+            code: .ledger,
+            message: "the \(table.rawValue) index holds a row that does not read back (key "
+                + "\(String(decoding: key, as: UTF8.self))); run `celltrace verify`, then `celltrace index rebuild`"
+        )
+    }
+}
+
+extension SupplyChainError {
     /// The kind of a ``SupplyChainError``.
     public enum Code: String, Sendable, Hashable, CustomStringConvertible {
         /// The input is not a document CellTrace can read (not JSON, not EPCIS).

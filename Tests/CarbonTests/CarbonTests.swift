@@ -645,6 +645,36 @@ struct CarbonTests {
 
 @Suite("Exact decimals as doubles")
 struct DoubleConversionTests {
+    @Test(
+        "text reads as its value whatever its leading and trailing zeros, and every value's description reads back as it"
+    )
+    func parsesAndReadsBack() throws {
+        let cases: [(String, ExactDecimal)] = [
+            ("1200", ExactDecimal(significand: 12, exponent: 2)),
+            ("1200.00", ExactDecimal(significand: 12, exponent: 2)),
+            ("1.50", ExactDecimal(significand: 15, exponent: -1)),
+            ("10.5", ExactDecimal(significand: 105, exponent: -1)),
+            ("0.05", ExactDecimal(significand: 5, exponent: -2)),
+            ("000.0500", ExactDecimal(significand: 5, exponent: -2)),
+            ("-0.0", ExactDecimal(significand: 0, exponent: 0)),
+            ("1e38", ExactDecimal(significand: 1, exponent: 38)),
+            ("100000000000000000000000000000000000000", ExactDecimal(significand: 1, exponent: 38)),
+            ("1.000000000000000000000000000000000000000000000", ExactDecimal(1)),
+            ("120e-3", ExactDecimal(significand: 12, exponent: -2)),
+        ]
+        for (text, value) in cases {
+            #expect(ExactDecimal(text) == value, "\(text)")
+        }
+        // 37 significant digits are refused, wherever the zeros between them are.
+        #expect(ExactDecimal("1000000000000000000000000000000000001") == nil)
+        #expect(ExactDecimal("1.000000000000000000000000000000000001") == nil)
+        #expect(ExactDecimal("100000000000000000000000000000000000.1") == nil)
+        for text in ["1e38", "1e300", "123456789012345678901234567890123456e50", "1e-300", "-7.5e9999"] {
+            let value = try #require(ExactDecimal(text))
+            #expect(ExactDecimal(value.description) == value, "\(text) → \(value.description)")
+        }
+    }
+
     @Test("the fast conversion gives the double the decimal text parses to")
     func matchesParsing() throws {
         var state: UInt64 = 0x1234_5678

@@ -324,6 +324,16 @@ struct MasterDataValidationTests {
         #expect(try fixture.chain.ledger.size == size + 1)
     }
 
+    @Test("a factor written with a large exponent reads back from the index and the entries alike")
+    func largeFactorReadsBack() throws {
+        let fixture = try ChainFixture()
+        try fixture.chain.recordFactorTable(BrokenFactorTable.table(factors: [BrokenFactorTable.grid(["value": "1e38"])]))
+        let tables = try fixture.chain.factorTables()
+        #expect(tables.count == 1)
+        #expect(tables.first?.factors.first?.value == ExactDecimal(significand: 1, exponent: 38))
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
     // MARK: Disclosures and battery models
 
     @Test("a disclosure record needs a recipient and a lowercase hex SHA-256")

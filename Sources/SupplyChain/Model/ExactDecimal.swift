@@ -43,8 +43,9 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
 
     /// Parses plain or scientific decimal notation: `12`, `-0.5`, `1.25e3`.
     ///
-    /// Returns `nil` for anything else, including `NaN`, infinities, hexadecimal and values whose
-    /// significand has more than 36 digits.
+    /// Returns `nil` for anything else, including `NaN`, infinities, hexadecimal and values with
+    /// more than 36 significant digits. Leading and trailing zeros are not significant, so that
+    /// ``description`` (which writes `1e38` as its 39 digits) always reads back.
     public init?(_ text: some StringProtocol) {
         var significand: Int128 = 0
         var exponent = 0
@@ -57,13 +58,29 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
             utf8 = utf8.dropFirst()
         }
         var afterPoint = false
+        // Zeros after the last non-zero digit, not yet in the significand: they count only if a
+        // non-zero digit follows them; those after the point change nothing otherwise.
+        var pendingZeros = 0
+        var pendingAfterPoint = 0
         while let byte = utf8.first {
             if byte >= 0x30 && byte <= 0x39 {
                 sawDigit = true
-                if significand != 0 || byte != 0x30 { digits += 1 }
-                guard digits <= 36 else { return nil }
-                significand = significand * 10 + Int128(byte - 0x30)
-                if afterPoint { exponent -= 1 }
+                if byte == 0x30 {
+                    if significand == 0 {
+                        if afterPoint { exponent -= 1 }
+                    } else {
+                        pendingZeros += 1
+                        if afterPoint { pendingAfterPoint += 1 }
+                    }
+                } else {
+                    digits += pendingZeros + 1
+                    guard digits <= 36 else { return nil }
+                    for _ in 0...pendingZeros { significand *= 10 }
+                    significand += Int128(byte - 0x30)
+                    exponent -= pendingAfterPoint + (afterPoint ? 1 : 0)
+                    pendingZeros = 0
+                    pendingAfterPoint = 0
+                }
             } else if byte == UInt8(ascii: "."), !afterPoint {
                 afterPoint = true
             } else {
@@ -72,6 +89,7 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
             utf8 = utf8.dropFirst()
         }
         guard sawDigit else { return nil }
+        exponent += pendingZeros - pendingAfterPoint
         if let byte = utf8.first, byte == UInt8(ascii: "e") || byte == UInt8(ascii: "E") {
             utf8 = utf8.dropFirst()
             var exponentNegative = false
