@@ -18,6 +18,18 @@ enum Console {
 
     @TaskLocal static var capture: Capture?
 
+    /// The `errno` of the first write to standard output that failed (a full disk, a closed
+    /// descriptor), 0 while none has: the command then exits 3 rather than 0, and an export does not
+    /// record a disclosure of bytes nobody received.
+    private static let outputError = Atomic<Int32>(0)
+
+    /// Why standard output could not be written, when a write to it failed.
+    static var outputFailure: String? {
+        let code = outputError.load(ordering: .relaxed)
+        guard code != 0 else { return nil }
+        return "standard output could not be written: \(String(cString: strerror(code)))"
+    }
+
     /// Writes to standard output.
     static func out(_ text: String, terminator: String = "\n") {
         if let capture {
@@ -57,7 +69,11 @@ enum Console {
             let rest = UnsafeRawBufferPointer(rebasing: buffer[offset...])
             let written = write(descriptor, rest.baseAddress, rest.count)
             if written <= 0 {
-                if written < 0 && errno == EINTR { continue }
+                let code = written < 0 ? errno : EIO
+                if code == EINTR { continue }
+                if descriptor == STDOUT_FILENO {
+                    _ = outputError.compareExchange(expected: 0, desired: code, ordering: .relaxed)
+                }
                 return
             }
             offset += written

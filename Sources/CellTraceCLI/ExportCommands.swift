@@ -89,6 +89,9 @@ struct ExportOptions: ParsableArguments {
             }
         } else {
             Console.outBytes(bytes)
+            if let failure = Console.outputFailure {
+                throw Failure(status: .internalFailure, message: "\(failure); no disclosure was recorded")
+            }
         }
         let receipt = try chain.recordDisclosure(disclosure)
         Console.err(

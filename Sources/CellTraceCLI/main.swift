@@ -20,6 +20,11 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
     do {
         var command = try CellTraceCommand.parseAsRoot(arguments)
         try command.run()
+        // What a command printed is its result: one that did not reach its reader is no success.
+        if let failure = Console.outputFailure {
+            Console.err("\(Console.errorPrefix) \(failure)")
+            return Failure.Status.internalFailure.rawValue
+        }
         return 0
     } catch let failure as Failure {
         Console.err("\(Console.errorPrefix) \(failure.message)")

@@ -201,6 +201,37 @@ struct DiskFullTests {
         #expect(celltrace("disclosures", "--ledger", ledger).output.contains("OEM"))
     }
 
+    /// Standard output on a full device (`/dev/full`): the export fails with 3 and records no
+    /// disclosure; a listing fails with 3 rather than exiting 0 with nothing written.
+    @Test func anExportToAFullStandardOutputRecordsNoDisclosure() throws {
+        let binary = try builtBinary()
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        let size = celltrace("verify", "--ledger", ledger, "--json").output
+        func toFullDevice(_ arguments: [String]) throws -> (status: Int32, error: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = arguments
+            process.standardOutput = try #require(FileHandle(forWritingAtPath: "/dev/full"))
+            let pipe = Pipe()
+            process.standardError = pipe
+            try process.run()
+            let error = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, error)
+        }
+        let export = try toFullDevice(["export", "custody", CarbonCLITests.serial, "--ledger", ledger, "--recipient", "OEM"])
+        #expect(export.status == 3, "\(export.error)")
+        #expect(export.error.contains("No space left on device"), "\(export.error)")
+        #expect(export.error.contains("no disclosure was recorded"), "\(export.error)")
+        #expect(celltrace("disclosures", "--ledger", ledger).output.contains("no disclosures recorded"))
+        #expect(celltrace("verify", "--ledger", ledger, "--json").output == size)
+        let log = try toFullDevice(["log", "--ledger", ledger])
+        #expect(log.status == 3, "\(log.error)")
+        #expect(log.error.contains("standard output could not be written"), "\(log.error)")
+    }
+
     @Test func keygenOnAFullDiskMakesNoHalfKeyPair() throws {
         let disk = try #require(SmallFileSystem(bytes: 1 << 20))
         defer { disk.unmount() }
