@@ -27,7 +27,12 @@ struct AppendCommand: ParsableCommand {
     @Option(help: "The entry type of every line.")
     var type = "generic"
 
-    @Option(help: "The submitting actor recorded in every entry.")
+    @Option(
+        help: ArgumentHelp(
+            "Who the entries are from: `ledger` (the operator), or a label that names no registered actor (a registered actor's word comes signed, through `import`).",
+            valueName: "label"
+        )
+    )
     var actor = "ledger"
 
     @Option(
@@ -71,7 +76,15 @@ struct AppendCommand: ParsableCommand {
         guard !drafts.isEmpty else {
             throw Failure.badInput("\(file): no JSON objects to append")
         }
-        let ledger = try options.openLedger()
+        let chain = try options.openChain()
+        // An unsigned entry in a registered actor's name would pass for that actor's word.
+        if actor != SupplyChainLedger.operatorActor, try chain.actor(actor) != nil {
+            throw Failure.badInput(
+                "--actor \(actor) is a registered actor, whose entries come signed through `celltrace import`; "
+                    + "an appended entry is the operator's: --actor ledger, or a label that names no registered actor"
+            )
+        }
+        let ledger = chain.ledger
         let receipt: AppendReceipt
         do {
             receipt = try ledger.append(drafts)

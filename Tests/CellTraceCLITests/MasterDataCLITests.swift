@@ -60,6 +60,20 @@ import Testing
         #expect(celltrace("verify", "--ledger", ledger).status == 0)
     }
 
+    @Test func appendRefusesARegisteredActorsName() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = SupplyChainCLITests.chainLedger(directory)
+        write(#"{"note":"our cobalt is conflict-free"}"# + "\n", to: directory + "/note.jsonl")
+        let size = celltrace("log", "--ledger", ledger).output
+        let refused = celltrace("append", directory + "/note.jsonl", "--actor", "pilbara-mining", "--ledger", ledger)
+        #expect(refused.status == 2)
+        #expect(refused.error.contains("--actor pilbara-mining is a registered actor"), "\(refused.error)")
+        #expect(celltrace("log", "--ledger", ledger).output == size)
+        let labelled = celltrace("append", directory + "/note.jsonl", "--actor", "site-audit", "--ledger", ledger)
+        #expect(labelled.status == 0, "\(labelled.error)")
+    }
+
     @Test func factorsListShowsEveryTableVersion() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

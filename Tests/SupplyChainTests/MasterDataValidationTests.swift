@@ -98,6 +98,28 @@ struct MasterDataValidationTests {
         }
     }
 
+    @Test("a key that another actor has or had is refused at registration and at rotation, naming /key")
+    func oneKeyOneActor() throws {
+        let fixture = try ChainFixture()
+        let pilbara = try fixture.key("pilbara-mining").publicKey
+        let pilbaraKey = ActorKey.id(of: Array(pilbara.rawRepresentation))
+        let taken = ExpectedProblem(field: "/key", message: "key \(pilbaraKey) is actor pilbara-mining's")
+        try expectRejection(fixture.chain, record: "pilbara-twin", [taken]) {
+            try fixture.chain.registerActor(
+                ActorDraft(id: "pilbara-twin", name: "Twin", role: .miner, publicKey: pilbara)
+            )
+        }
+        try expectRejection(fixture.chain, record: "cell-co", [taken]) {
+            try fixture.chain.rotateKey(actor: "cell-co", to: pilbara)
+        }
+        // A former key stays its actor's: it still verifies what that actor signed with it.
+        try fixture.chain.rotateKey(actor: "pilbara-mining", to: Ed25519PrivateKey().publicKey)
+        try expectRejection(fixture.chain, record: "cell-co", [taken]) {
+            try fixture.chain.rotateKey(actor: "cell-co", to: pilbara)
+        }
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
     @Test("a revocation of a revoked key and a rotation to a key the actor had are refused, naming /key")
     func keyChangesThatChangeNothing() throws {
         let fixture = try ChainFixture()

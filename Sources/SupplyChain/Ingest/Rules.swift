@@ -40,6 +40,22 @@ struct Rules {
         try store.json(.facilities, IndexKey.text(id), txn).flatMap(Facility.init(json:))
     }
 
+    /// The actor other than `actorID` that has or had the key `keyID`: one key signs for one actor
+    /// only, or whoever holds it could submit as either. Actors are few and keys change seldom, so
+    /// the actors are read one by one rather than through an index of their keys.
+    func actor(withKey keyID: String, other actorID: String, _ txn: borrowing ReadTransaction) throws -> String? {
+        var probe: [UInt8] = [0]  // LMDB seeks with a key of one byte at least
+        while let row = try store.seek(.actors, atLeast: probe, txn) {
+            if let actor = Actor(json: try JSONValue(parsing: row.value)), actor.id != actorID,
+                actor.keys.contains(where: { $0.id == keyID })
+            {
+                return actor.id
+            }
+            probe = row.key + [0]
+        }
+        return nil
+    }
+
     /// A registered facility, decoded once per batch.
     mutating func knownFacility(_ id: String, _ txn: borrowing ReadTransaction) throws -> Facility? {
         if let facility = facilities[id] { return facility }
@@ -131,6 +147,11 @@ struct Rules {
             sink.add(field: "/id", "actor \(actor.id) is already registered")
             return
         }
+        for key in actor.keys {
+            if let other = try self.actor(withKey: key.id, other: actor.id, txn) {
+                sink.add(field: "/key", "key \(key.id) is actor \(other)'s; one key signs for one actor only")
+            }
+        }
         let listed = body["parties"]?.arrayValue ?? []
         for party in actor.parties {
             if let other = try actorID(forParty: party, txn) {
@@ -200,6 +221,10 @@ struct Rules {
             let id = ActorKey.id(of: newKey)
             guard !actor.keys.contains(where: { $0.id == id }) else {
                 sink.add(field: "/key", "actor \(actorID) already had key \(id); a rotation needs a new key")
+                return
+            }
+            if let other = try self.actor(withKey: id, other: actorID, txn) {
+                sink.add(field: "/key", "key \(id) is actor \(other)'s; one key signs for one actor only")
                 return
             }
             if let last = actor.keys.indices.last, actor.keys[last].validUntil == nil {
