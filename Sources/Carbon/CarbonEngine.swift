@@ -707,6 +707,12 @@ public struct CarbonEngine {
         if let model, sameModel { entries.insert(model.registeredAt) }
         let usable = subject.nominalEnergyKWh * ((sameModel ? model : nil)?.usableEnergyShare.doubleValue ?? 1)
         let lifetime = (sameModel ? model : nil).map { usable * $0.lifetimeCycles.doubleValue }
+        for method in ElectricityMethod.allCases where !total.total(method).isFinite {
+            throw CarbonError(
+                "the \(method.rawValue) footprint of \(subject.id) is out of range (\(total.total(method)) kg CO2e): "
+                    + "a factor or a quantity is too large to compute with"
+            )
+        }
         return Footprint(
             subject: subject,
             asOfSize: size,

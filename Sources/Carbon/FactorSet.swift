@@ -85,7 +85,7 @@ public struct FactorSet: Sendable {
                 "factor key \(key) is not one of grid:REGION[:location|consumption-mix|residual-mix], fuel:NAME:MJ|kg|L|m3, transport:MODE, material:NAME[@CC]"
             )
         }
-        let normalised = key.hasPrefix("grid:") && key.split(separator: ":").count == 2 ? key + ":location" : key
+        let normalised = Self.normalisedKey(key)
         factors[normalised] = FactorUse(
             key: normalised,
             value: value,
@@ -98,6 +98,11 @@ public struct FactorSet: Sendable {
             index: nil
         )
         index()
+    }
+
+    /// A factor key as the engine looks it up: `grid:REGION` is the location factor.
+    public static func normalisedKey(_ key: String) -> String {
+        key.hasPrefix("grid:") && key.split(separator: ":").count == 2 ? key + ":location" : key
     }
 
     private static func unit(ofKey key: String) -> String? {

@@ -116,6 +116,28 @@ public struct Scenario: Sendable, Hashable {
 
     /// Whether nothing is changed.
     public var isEmpty: Bool { factors.isEmpty && supplies.isEmpty && lots.isEmpty }
+
+    /// The changes that reach nothing in a subject's footprint, each said in a line: a factor that
+    /// no contribution of `changed` (the footprint under this scenario) uses, a facility where no
+    /// contribution's event of it was, a lot that is not among the contributions of `base` (the
+    /// footprint without the scenario). A what-if that changes nothing would otherwise read as
+    /// "this change makes no difference".
+    public func unreached(base: Footprint, changed: Footprint) -> [String] {
+        let used = Set(changed.factors.map(\.key))
+        let facilities = Set(changed.contributions.compactMap(\.facility))
+        let contained = Set(base.contributions.map(\.lot))
+        var lines: [String] = []
+        for key in factors.keys.sorted() where !used.contains(FactorSet.normalisedKey(key)) {
+            lines.append("factor \(key): no factor of this key enters the footprint")
+        }
+        for facility in supplies.keys.sorted() where !facilities.contains(facility) {
+            lines.append("supply at \(facility): no event of the footprint is at this facility")
+        }
+        for lot in lots.keys.sorted() where !contained.contains(lot) {
+            lines.append("lot \(lot): the subject contains no material of this lot")
+        }
+        return lines
+    }
 }
 
 /// A rule the engine applied to one input, for the receipt and the data-gap report.

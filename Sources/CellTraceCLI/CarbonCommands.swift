@@ -103,39 +103,7 @@ struct WhatIfCommand: ParsableCommand {
             return SupplyChange(supply: kind, kgCO2ePerKWh: factor)
         }
         if let scenario {
-            let file: JSONValue
-            do {
-                file = try JSONValue(parsing: try InputFile.read(scenario))
-            } catch let error as LedgerError {
-                throw Failure.badInput("\(scenario): \(error.message)")
-            }
-            for (key, value) in file["factors"]?.objectValue ?? [:] {
-                guard let number = value.doubleValue.flatMap(Self.factor) ?? value.stringValue.flatMap(Self.factor)
-                else {
-                    throw Failure.badInput("\(scenario): /factors/\(key) must be a finite number ≥ 0")
-                }
-                result.factors[key] = number
-            }
-            for (facility, value) in file["supplies"]?.objectValue ?? [:] {
-                let kind = value["supply"]?.stringValue ?? ""
-                let stated = value["kgCO2ePerKWh"]
-                guard
-                    let factor = stated.map({
-                        $0.doubleValue.flatMap(Self.factor) ?? $0.stringValue.flatMap(Self.factor)
-                    }) ?? 0
-                else {
-                    throw Failure.badInput(
-                        "\(scenario): /supplies/\(facility)/kgCO2ePerKWh must be a finite number ≥ 0"
-                    )
-                }
-                result.supplies[facility] = try supply("\(kind):\(factor)", facility: facility)
-            }
-            for (old, value) in file["lots"]?.objectValue ?? [:] {
-                guard let new = value.stringValue else {
-                    throw Failure.badInput("\(scenario): /lots/\(old) must be a lot id")
-                }
-                result.lots[old] = new
-            }
+            try read(scenarioFile: scenario, into: &result)
         }
         for text in factors {
             let (key, value) = try split(text, "replace-factor")
@@ -158,10 +126,70 @@ struct WhatIfCommand: ParsableCommand {
         return result
     }
 
+    /// Reads a scenario file into `result`, naming the file and the JSON Pointer of what is wrong.
+    private func read(scenarioFile path: String, into result: inout Scenario) throws {
+        let file: JSONValue
+        do {
+            file = try JSONValue(parsing: try InputFile.read(path))
+        } catch let error as LedgerError {
+            throw Failure.badInput("\(path): \(error.message)")
+        }
+        func fail(_ pointer: String, _ message: String) -> Failure {
+            Failure.badInput("\(path): \(pointer) \(message)")
+        }
+        guard let members = file.objectValue else {
+            throw fail("/", "must be an object with factors, supplies or lots")
+        }
+        for key in members.keys where !["factors", "supplies", "lots"].contains(key) {
+            throw fail("/\(key)", "is not a scenario member (factors, supplies, lots)")
+        }
+        func section(_ name: String) throws -> JSONObject {
+            guard let value = members[name] else { return [:] }
+            guard let object = value.objectValue else { throw fail("/\(name)", "must be an object") }
+            return object
+        }
+        func number(_ value: JSONValue) -> Double? {
+            value.doubleValue.flatMap(Self.factor) ?? value.stringValue.flatMap(Self.factor)
+        }
+        for (key, value) in try section("factors") {
+            guard let factor = number(value) else { throw fail("/factors/\(key)", "must be a finite number ≥ 0") }
+            result.factors[key] = factor
+        }
+        for (facility, value) in try section("supplies") {
+            let pointer = "/supplies/\(facility)"
+            guard value.objectValue != nil else { throw fail(pointer, "must be an object with supply and kgCO2ePerKWh") }
+            for key in value.objectValue?.keys ?? [] where !["supply", "kgCO2ePerKWh"].contains(key) {
+                throw fail("\(pointer)/\(key)", "is not a supply member (supply, kgCO2ePerKWh)")
+            }
+            guard let kind = value["supply"]?.stringValue.flatMap(ElectricitySupply.init(rawValue:)) else {
+                throw fail(
+                    "\(pointer)/supply",
+                    "must be one of \(ElectricitySupply.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
+            }
+            guard let factor = value["kgCO2ePerKWh"].map(number) ?? 0 else {
+                throw fail("\(pointer)/kgCO2ePerKWh", "must be a finite number ≥ 0")
+            }
+            result.supplies[facility] = SupplyChange(supply: kind, kgCO2ePerKWh: factor)
+        }
+        for (old, value) in try section("lots") {
+            guard let new = value.stringValue else { throw fail("/lots/\(old)", "must be a lot id") }
+            result.lots[old] = new
+        }
+    }
+
     func run() throws {
         let scenario = try buildScenario()
         let base = try FootprintOutput.compute(options: options, asOf: asOf, subject: subject, scenario: Scenario())
         let changed = try FootprintOutput.compute(options: options, asOf: asOf, subject: subject, scenario: scenario)
+        let unreached = scenario.unreached(base: base, changed: changed)
+        guard unreached.isEmpty else {
+            throw Failure.badInput(
+                "what-if: \(unreached.count == 1 ? "a change reaches" : "changes reach") nothing in the footprint of \(subject):\n  "
+                    + unreached.joined(separator: "\n  ")
+                    + "\n(`celltrace footprint \(subject)` lists the factors, facilities and lots it uses)"
+            )
+        }
         if json {
             Console.out(
                 JSONValue.object(["base": FootprintOutput.json(base), "scenario": FootprintOutput.json(changed)])

@@ -121,6 +121,36 @@ import Testing
         // A huge factor still prints.
         let huge = celltrace("what-if", Self.serial, "--replace-factor", "grid:HU=1e20", "--ledger", ledger)
         #expect(huge.status == 0, "\(huge.error)")
+        // One whose result no double holds is refused, in JSON too, instead of printed as ∞.
+        let outOfRange = celltrace("what-if", Self.serial, "--replace-factor", "grid:HU=1e308", "--ledger", ledger, "--json")
+        #expect(outOfRange.status == 2 && outOfRange.error.contains("out of range"), "\(outOfRange.error)")
+        // Changes that reach nothing are named, not reported as a 0 % difference.
+        let unreached = celltrace(
+            "what-if", Self.serial, "--replace-factor", "grid:XX-TYPO=0.1", "--supply", "urn:nowhere=ppa:0",
+            "--replace-lot", "urn:celltrace:lot:none=urn:celltrace:lot:cam-811-0210", "--replace-factor", "grid:HU=0",
+            "--ledger", ledger,
+        )
+        #expect(unreached.status == 2)
+        for line in [
+            "factor grid:XX-TYPO: no factor of this key enters the footprint",
+            "supply at urn:nowhere: no event of the footprint is at this facility",
+            "lot urn:celltrace:lot:none: the subject contains no material of this lot",
+        ] {
+            #expect(unreached.error.contains(line), "\(unreached.error)")
+        }
+        #expect(!unreached.error.contains("grid:HU"), "\(unreached.error)")
+        // A scenario file is read strictly, naming the file and the member.
+        for (body, message) in [
+            (#"{"factors": {"grid:HU": 0}, "supply": {}}"#, "/supply is not a scenario member"),
+            (#"{"factors": [["grid:HU", 0]]}"#, "/factors must be an object"),
+            (#"{"supplies": {"urn:celltrace:facility:cell-plant": {"kind": "ppa"}}}"#, "/kind is not a supply member"),
+            (#"{"supplies": {"urn:celltrace:facility:cell-plant": {"supply": "wind"}}}"#, "/supply must be one of"),
+        ] {
+            try body.write(toFile: scenarioFile, atomically: true, encoding: .utf8)
+            let refused = celltrace("what-if", Self.serial, "--scenario", scenarioFile, "--ledger", ledger)
+            #expect(refused.status == 2, "\(body): \(refused.error)")
+            #expect(refused.error.contains(scenarioFile + ": ") && refused.error.contains(message), "\(refused.error)")
+        }
 
         let declaration = celltrace(
             "declaration",
