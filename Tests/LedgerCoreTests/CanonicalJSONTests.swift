@@ -279,9 +279,10 @@ import Testing
         ("0.1e1", "1"),
         ("1e-400", "0"),
         ("100e-2", "1"),
-        ("123456789012345678901234567890", "1.2345678901234568e+29"),
-        ("9007199254740993", "9007199254740992"),
-        ("9007199254740995", "9007199254740996"),
+        ("123456789012345678901234567890e0", "1.2345678901234568e+29"),
+        ("9007199254740993.0", "9007199254740992"),
+        ("9007199254740995e0", "9007199254740996"),
+        ("100000000000000000000000", "1e+23"),
         ("0.30000000000000004", "0.30000000000000004"),
         ("2.2250738585072011e-308", "2.225073858507201e-308"),
         ("1.7976931348623157e308", "1.7976931348623157e+308"),
@@ -389,6 +390,16 @@ import Testing
             error?.message.contains("byte offset \(rejection.offset):") == true,
             "message: \(error?.message ?? "none")"
         )
+    }
+
+    @Test func integersADoubleHoldsParseWhateverTheirSize() throws {
+        for (text, value) in [
+            ("9007199254740992", 9_007_199_254_740_992.0), ("1e23", 1e23), ("100000000000000000000000", 1e23),
+            ("0.30000000000000004", 0.30000000000000004), ("1.7976931348623157e308", .greatestFiniteMagnitude),
+            ("5e-324", 5e-324), ("-0.000123000", -0.000123), ("1.0E+2", 100), ("-9007199254740992", -9_007_199_254_740_992),
+        ] {
+            #expect(try JSONValue(parsing: text).doubleValue == value, "\(text)")
+        }
     }
 
     @Test func errorsEqualByCodeSoTestsCanMatchThem() {
@@ -609,6 +620,10 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
         // Non-finite numbers.
         RejectionCase("overflowing exponent", "1e400", offset: 0),
         RejectionCase("overflowing negative number", "-1e400", offset: 0),
+        // Integers a double would hold as another value (I-JSON): serials and counts go as strings.
+        RejectionCase("integer beyond 2^53 that a double rounds", #"{"serial":12345678901234567891}"#, offset: 10),
+        RejectionCase("2^53 + 1", "[9007199254740993]", offset: 1),
+        RejectionCase("negative integer a double rounds", "-123456789012345678901234567890", offset: 0),
         RejectionCase("overflow inside array", "[0,1.8e308]", offset: 3),
         RejectionCase("overflowing integer digits", "1" + String(repeating: "0", count: 400), offset: 0),
         RejectionCase("huge exponent", "1e99999999999999999999", offset: 0),

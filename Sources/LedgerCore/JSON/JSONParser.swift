@@ -715,7 +715,53 @@ struct JSONParser {
                 at: start
             )
         }
+        // An integer the double does not hold would be stored as another one, without a word: a
+        // serial or a count beyond 2^53 belongs in a string. Fractions and exponents are taken by
+        // value, as RFC 8785 canonicalizes them (333333333.33333329 is 333333333.3333333).
+        let isInteger = !text.utf8.contains { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }
+        guard !isInteger || Self.sameDecimal(text, JSONValue.canonicalNumber(value)) else {
+            throw Self.error(
+                "integer \(text) is beyond what an IEEE-754 double holds exactly, so it would be stored as "
+                    + "\(JSONValue.canonicalNumber(value)) (I-JSON, RFC 7493 §2.2); send it as a string",
+                at: start
+            )
+        }
         return value
+    }
+
+    /// Whether two decimal numerals (plain or with an exponent) stand for the same value: the same
+    /// sign, significant digits and scale, leading and trailing zeros aside.
+    static func sameDecimal(_ left: String, _ right: String) -> Bool {
+        func normalised(_ text: String) -> (negative: Bool, digits: [UInt8], scale: Int) {
+            var negative = false
+            var digits: [UInt8] = []
+            var scale = 0  // the value is 0.DIGITS × 10^scale
+            var afterPoint = false
+            var exponent = 0
+            var exponentNegative = false
+            var inExponent = false
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "-") where !inExponent: negative = true
+                case UInt8(ascii: "-"): exponentNegative = true
+                case UInt8(ascii: "+"): break
+                case UInt8(ascii: "."): afterPoint = true
+                case UInt8(ascii: "e"), UInt8(ascii: "E"): inExponent = true
+                case UInt8(ascii: "0")...UInt8(ascii: "9") where inExponent:
+                    exponent = min(exponent * 10 + Int(byte - UInt8(ascii: "0")), 1_000_000)
+                case UInt8(ascii: "0") where digits.isEmpty:
+                    if afterPoint { scale -= 1 }
+                default:
+                    digits.append(byte)
+                    if !afterPoint { scale += 1 }
+                }
+            }
+            while digits.last == UInt8(ascii: "0") { digits.removeLast() }
+            if digits.isEmpty { return (false, [], 0) }
+            return (negative, digits, scale + (exponentNegative ? -exponent : exponent))
+        }
+        let (a, b) = (normalised(left), normalised(right))
+        return a.negative == b.negative && a.digits == b.digits && a.scale == b.scale
     }
 
     private mutating func expectLiteral(_ literal: StaticString) throws {
