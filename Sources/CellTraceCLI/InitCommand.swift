@@ -1,4 +1,7 @@
 import ArgumentParser
+#if canImport(Glibc)
+import Glibc
+#endif
 import LedgerCore
 import SupplyChain
 
@@ -27,6 +30,14 @@ struct InitCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        // A path that cannot be a ledger directory is the user's to fix (2), not a storage failure (3).
+        if options.path.isEmpty {
+            throw Failure.badInput("--ledger is empty: give the directory the new ledger goes in")
+        }
+        var status = stat()
+        if stat(options.path, &status) == 0, status.st_mode & S_IFMT != S_IFDIR {
+            throw Failure.badInput("\(options.path) exists and is not a directory: give a new or empty directory")
+        }
         let ledger = try SupplyChainLedger.create(at: options.path, origin: origin).ledger
         if json {
             Console.out(

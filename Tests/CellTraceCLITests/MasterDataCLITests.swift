@@ -74,6 +74,29 @@ import Testing
         #expect(labelled.status == 0, "\(labelled.error)")
     }
 
+    @Test func facilityCoordinatesSouthAndWestTakeTheirMinusSign() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = SupplyChainCLITests.chainLedger(directory)
+        let added = celltrace(
+            "facility", "add", "urn:celltrace:facility:salar-brine", "--operator", "pilbara-mining", "--kind", "mine",
+            "--country", "CL", "--latitude", "-23.5", "--longitude", "-68.3", "--ledger", ledger,
+        )
+        #expect(added.status == 0, "\(added.error)")
+        let facilities = try JSONValue(parsing: celltrace("facility", "list", "--ledger", ledger, "--json").output)
+        #expect(facilities.arrayValue?.contains { $0["id"] == "urn:celltrace:facility:salar-brine" } == true)
+    }
+
+    @Test func initOnAPathThatCannotBeALedgerIsBadInput() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        write("not a ledger\n", to: directory + "/file")
+        let onFile = celltrace("init", "--ledger", directory + "/file")
+        #expect(onFile.status == 2 && onFile.error.contains("exists and is not a directory"), "\(onFile.error)")
+        let empty = celltrace("init", "--ledger", "")
+        #expect(empty.status == 2 && empty.error.contains("--ledger is empty"), "\(empty.error)")
+    }
+
     @Test func factorsListShowsEveryTableVersion() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
