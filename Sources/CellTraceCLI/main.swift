@@ -17,6 +17,12 @@ import Darwin
 /// Runs `celltrace` with the project's exit statuses (0 ok, 1 verification failed, 2 bad usage or
 /// input, 3 internal failure) instead of ArgumentParser's EX_USAGE 64.
 func runCellTrace(_ arguments: [String]) -> Int32 {
+    if let (option, values) = repeatedSingleOption(arguments) {
+        Console.err(
+            "\(Console.errorPrefix) \(option) is given \(values.count) times (\(values.joined(separator: ", "))): give it once"
+        )
+        return Failure.Status.badInput.rawValue
+    }
     do {
         var command = try CellTraceCommand.parseAsRoot(arguments)
         try command.run()
