@@ -61,6 +61,7 @@ struct AppendCommand: ParsableCommand {
         }
         let input = try InputFile.read(file)
         var drafts: [EntryDraft] = []
+        var lineNumbers: [Int] = []
         for (number, line) in InputFile.lines(input) {
             let body: JSONValue
             do {
@@ -72,6 +73,7 @@ struct AppendCommand: ParsableCommand {
                 throw Failure.badInput("\(file):\(number): each line must be a JSON object")
             }
             drafts.append(EntryDraft(type: type, actor: actor, body: body, confidential: pointers))
+            lineNumbers.append(number)
         }
         guard !drafts.isEmpty else {
             throw Failure.badInput("\(file): no JSON objects to append")
@@ -89,8 +91,17 @@ struct AppendCommand: ParsableCommand {
         do {
             receipt = try ledger.append(drafts)
         } catch let error as LedgerError where error.code == .invalidInput {
-            // The ledger names records from 0 within the batch; say which input line that is.
-            throw Failure.badInput("\(file): \(error.message) (records count non-blank lines from 0)")
+            // The ledger names records from 0 within the batch ("record 2, field …"): say which
+            // input line that is, as a JSON syntax error does.
+            let message = error.message
+            if message.hasPrefix("record "), let comma = message.firstIndex(of: ","),
+                let record = Int(message[message.index(message.startIndex, offsetBy: 7)..<comma]),
+                lineNumbers.indices.contains(record)
+            {
+                let rest = message[message.index(after: comma)...].drop { $0 == " " }
+                throw Failure.badInput("\(file):\(lineNumbers[record]): \(rest)")
+            }
+            throw Failure.badInput("\(file): \(message)")
         }
         let checkpoint = receipt.checkpoint.note.formatted
         if json {

@@ -195,9 +195,13 @@ let lotLines = """
                 "array.jsonl:2: each line must be a JSON object"
             )
         )
-        write("{\"lot\":\"A\",\"$commit\":\"x\"}\n", to: directory + "/reserved.jsonl")
+        // A record's error names its line, blank lines counted, as a syntax error does.
+        write("{\"lot\":\"A\"}\n\n{\"lot\":\"B\",\"$commit\":\"x\"}\n", to: directory + "/reserved.jsonl")
         let reserved = celltrace("append", directory + "/reserved.jsonl", "--ledger", ledger)
-        #expect(reserved.status == 2 && reserved.error.contains("record 0, field 'body/$commit'"), "\(reserved.error)")
+        #expect(
+            reserved.status == 2 && reserved.error.contains("reserved.jsonl:3: field 'body/$commit'"),
+            "\(reserved.error)"
+        )
         #expect(celltrace("log", "--ledger", ledger).output.isEmpty)
         #expect(celltrace("append", "--ledger", ledger).status == 2)
         #expect(celltrace("append", directory + "/missing.jsonl", "--ledger", ledger).status == 2)
