@@ -297,8 +297,13 @@ struct VerifyBundleCommand: ParsableCommand {
     /// A vkey given inline or as a file.
     static func verifierKey(_ text: String) throws -> NoteVerifierKey {
         var candidate = text
-        if !text.contains("+"), let bytes = try? FileIO.readAll(text) {
-            candidate = String(String(decoding: bytes, as: UTF8.self).filter { !$0.isWhitespace })
+        // A vkey always has a '+'; without one, the text names a file holding it.
+        if !text.contains("+") {
+            do {
+                candidate = String(String(decoding: try FileIO.readAll(text), as: UTF8.self).filter { !$0.isWhitespace })
+            } catch let error as FileIO.Error {
+                throw Failure.badInput("--vkey: \(error.message) (give the vkey, name+keyid+key, or a file holding it)")
+            }
         }
         do {
             return try NoteVerifierKey(parsing: candidate)

@@ -71,10 +71,17 @@ struct ImportCommand: ParsableCommand {
         guard files.count > 1 else {
             let bytes = try InputFile.read(files[0])
             let chain = try options.openChain()
-            let report = try chain.importSubmission(bytes, actor: actor, key: privateKey, dryRun: dryRun) {
-                done,
-                total in
-                if total >= 2048 { Console.progress("validating", done: UInt64(done), total: UInt64(total)) }
+            let report: ImportReport
+            do {
+                report = try chain.importSubmission(bytes, actor: actor, key: privateKey, dryRun: dryRun) {
+                    done,
+                    total in
+                    if total >= 2048 { Console.progress("validating", done: UInt64(done), total: UInt64(total)) }
+                }
+            } catch {
+                // Which file, as for several; the error itself names the record and the field.
+                Console.err("\(Console.errorPrefix) \(files[0]) was not \(dryRun ? "valid" : "imported")")
+                throw error
             }
             try show(report, file: nil, chain: chain)
             return

@@ -27,6 +27,12 @@ struct KeygenCommand: ParsableCommand {
     var json = false
 
     func run() throws {
+        // The private key under a public key's name would be sent where public keys go.
+        guard !output.hasSuffix(".pub.pem") else {
+            throw Failure.badInput(
+                "\(output) is a public key's name: give the private key's, such as \(output.dropLast(8)).pem (the public key goes beside it as .pub.pem)"
+            )
+        }
         let publicPath = (output.hasSuffix(".pem") ? String(output.dropLast(4)) : output) + ".pub.pem"
         let key = Ed25519PrivateKey()
         do {

@@ -245,6 +245,9 @@ struct WhereUsedCommand: ParsableCommand {
         let point = try asOf.point()
         let since = try timeOption(since, "since")
         let until = try timeOption(until, "until")
+        if let since, let until, until < since {
+            throw Failure.badInput("--until \(self.until ?? "") is before --since \(self.since ?? ""): the period is empty")
+        }
         let result = try chain.read { reader, txn, now in
             let size = try point.size(in: chain.ledger, now: now)
             return try WhereUsed.compute(lot, reader: reader, size: size, since: since, until: until, txn)

@@ -28,19 +28,14 @@ struct VerifyProofCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The file holding the entry's canonical bytes.", valueName: "file"))
     var entry: String
 
-    @Option(help: ArgumentHelp("The ledger's verifier key (name+hex-id+base64).", valueName: "vkey"))
+    @Option(help: ArgumentHelp("The ledger's verifier key (name+hex-id+base64), or a file holding it.", valueName: "vkey"))
     var vkey: String
 
     @Flag(help: "Print JSON.")
     var json = false
 
     func run() throws {
-        let key: NoteVerifierKey
-        do {
-            key = try NoteVerifierKey(parsing: vkey)
-        } catch let error as LedgerError {
-            throw Failure.badInput("--vkey: \(error.message)")
-        }
+        let key = try VerifyBundleCommand.verifierKey(vkey)
         // The bytes as they are, not repaired: a byte that is not UTF-8 must not become U+FFFD.
         let proofBytes = try InputFile.read(proof)
         guard String(validating: proofBytes, as: UTF8.self) != nil else {

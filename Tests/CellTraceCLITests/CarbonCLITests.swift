@@ -48,6 +48,17 @@ import Testing
             parsing: celltrace("where-used", Self.ore, "--until", "2026-02-01", "--ledger", ledger, "--json").output
         )
         #expect(bounded["serials"]?.doubleValue == 0)
+        let reversed = celltrace(
+            "where-used", Self.ore, "--since", "2026-12-01", "--until", "2026-01-01", "--ledger", ledger,
+        )
+        #expect(reversed.status == 2 && reversed.error.contains("is before --since"), "\(reversed.error)")
+        // An import that fails names its file, one file as several.
+        write("", to: directory + "/empty.jsonld")
+        let empty = celltrace(
+            "import", directory + "/empty.jsonld", "--as", "cell-co", "--key", directory + "/cell-co.pem", "--ledger",
+            ledger,
+        )
+        #expect(empty.status == 2 && empty.error.contains("\(directory)/empty.jsonld was not imported"), "\(empty.error)")
 
         let unknown = celltrace("trace", "urn:no:such", "--ledger", ledger)
         #expect(unknown.status == 2 && unknown.error.contains("urn:no:such"))

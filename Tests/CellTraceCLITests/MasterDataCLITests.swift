@@ -97,6 +97,15 @@ import Testing
         #expect(empty.status == 2 && empty.error.contains("--ledger is empty"), "\(empty.error)")
     }
 
+    @Test func keygenRefusesToWriteAPrivateKeyUnderAPublicKeysName() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let refused = celltrace("keygen", directory + "/refiner.pub.pem")
+        #expect(refused.status == 2 && refused.error.contains("is a public key's name"), "\(refused.error)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/refiner.pub.pem"))
+        #expect(!FileManager.default.fileExists(atPath: directory + "/refiner.pub.pub.pem"))
+    }
+
     @Test func factorsListShowsEveryTableVersion() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

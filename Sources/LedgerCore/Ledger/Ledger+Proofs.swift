@@ -37,7 +37,12 @@ extension Ledger {
         let current = UInt64(try txn.count(tables.entries))
         let size = requested ?? current
         guard size > 0 else {
-            throw LedgerError(code: .notFound, message: "the ledger is empty: append entries first")
+            throw LedgerError(
+                code: .notFound,
+                message: current == 0
+                    ? "the ledger is empty: append entries first"
+                    : "a checkpoint is for a size of 1 or more (the ledger has \(current) entries)"
+            )
         }
         try requireSize(size, txn: txn)
         if let cached = checkpointCache.withLock({ $0[size] }) {
