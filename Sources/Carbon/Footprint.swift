@@ -117,11 +117,12 @@ public struct Scenario: Sendable, Hashable {
     /// Whether nothing is changed.
     public var isEmpty: Bool { factors.isEmpty && supplies.isEmpty && lots.isEmpty }
 
-    /// The changes that reach nothing in a subject's footprint, each said in a line: a factor that
-    /// no contribution of `changed` (the footprint under this scenario) uses, a facility where no
-    /// contribution's event of it was, a lot that is not among the contributions of `base` (the
-    /// footprint without the scenario). A what-if that changes nothing would otherwise read as
-    /// "this change makes no difference".
+    /// The changes that reach nothing in a subject's footprint, each said in a line.
+    ///
+    /// A factor that no contribution of `changed` (the footprint under this scenario) uses, a
+    /// facility where no contribution's event of it was, a lot that is not among the contributions
+    /// of `base` (the footprint without the scenario). A what-if that changes nothing would
+    /// otherwise read as "this change makes no difference".
     public func unreached(base: Footprint, changed: Footprint) -> [String] {
         let used = Set(changed.factors.map(\.key))
         let facilities = Set(changed.contributions.compactMap(\.facility))

@@ -157,7 +157,9 @@ struct WhatIfCommand: ParsableCommand {
         }
         for (facility, value) in try section("supplies") {
             let pointer = "/supplies/\(facility)"
-            guard value.objectValue != nil else { throw fail(pointer, "must be an object with supply and kgCO2ePerKWh") }
+            guard value.objectValue != nil else {
+                throw fail(pointer, "must be an object with supply and kgCO2ePerKWh")
+            }
             for key in value.objectValue?.keys ?? [] where !["supply", "kgCO2ePerKWh"].contains(key) {
                 throw fail("\(pointer)/\(key)", "is not a supply member (supply, kgCO2ePerKWh)")
             }

@@ -300,7 +300,9 @@ struct VerifyBundleCommand: ParsableCommand {
         // A vkey always has a '+'; without one, the text names a file holding it.
         if !text.contains("+") {
             do {
-                candidate = String(String(decoding: try FileIO.readAll(text), as: UTF8.self).filter { !$0.isWhitespace })
+                candidate = String(
+                    String(decoding: try FileIO.readAll(text), as: UTF8.self).filter { !$0.isWhitespace }
+                )
             } catch let error as FileIO.Error {
                 throw Failure.badInput("--vkey: \(error.message) (give the vkey, name+keyid+key, or a file holding it)")
             }

@@ -1,9 +1,10 @@
 import ArgumentParser
+import LedgerCore
+import SupplyChain
+
 #if canImport(Glibc)
 import Glibc
 #endif
-import LedgerCore
-import SupplyChain
 
 /// `celltrace init`: creates a ledger with its own signing key.
 struct InitCommand: ParsableCommand {

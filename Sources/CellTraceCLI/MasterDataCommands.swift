@@ -259,7 +259,8 @@ struct FacilityCommand: ParsableCommand {
         @Option(help: "ISO 3166-2 subdivision code (CN-SC).") var subdivision: String?
         @Option(help: "Electricity grid region, when not the subdivision or country.") var region: String?
         @Option(help: "A readable name.") var name: String?
-        @Option(parsing: .unconditional, help: "Latitude in decimal degrees (south negative: --latitude -21.04).") var latitude: String?
+        @Option(parsing: .unconditional, help: "Latitude in decimal degrees (south negative: --latitude -21.04).")
+        var latitude: String?
         @Option(parsing: .unconditional, help: "Longitude in decimal degrees (west negative).") var longitude: String?
         @Option(
             help: ArgumentHelp(

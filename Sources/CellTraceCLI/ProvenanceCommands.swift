@@ -246,7 +246,9 @@ struct WhereUsedCommand: ParsableCommand {
         let since = try timeOption(since, "since")
         let until = try timeOption(until, "until")
         if let since, let until, until < since {
-            throw Failure.badInput("--until \(self.until ?? "") is before --since \(self.since ?? ""): the period is empty")
+            throw Failure.badInput(
+                "--until \(self.until ?? "") is before --since \(self.since ?? ""): the period is empty"
+            )
         }
         let result = try chain.read { reader, txn, now in
             let size = try point.size(in: chain.ledger, now: now)

@@ -28,7 +28,9 @@ struct VerifyProofCommand: ParsableCommand {
     @Option(help: ArgumentHelp("The file holding the entry's canonical bytes.", valueName: "file"))
     var entry: String
 
-    @Option(help: ArgumentHelp("The ledger's verifier key (name+hex-id+base64), or a file holding it.", valueName: "vkey"))
+    @Option(
+        help: ArgumentHelp("The ledger's verifier key (name+hex-id+base64), or a file holding it.", valueName: "vkey")
+    )
     var vkey: String
 
     @Flag(help: "Print JSON.")

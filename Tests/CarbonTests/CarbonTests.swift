@@ -188,7 +188,9 @@ struct CarbonTests {
         try graph.submit(Lots.events)
         let before = try graph.perKg(Lots.byproduct)
         let warehouse = "urn:test:facility:warehouse"
-        try graph.chain.registerFacility(FacilityDraft(id: warehouse, operatorID: "maker", kind: .warehouse, country: "DE"))
+        try graph.chain.registerFacility(
+            FacilityDraft(id: warehouse, operatorID: "maker", kind: .warehouse, country: "DE")
+        )
         try graph.chain.registerActor(
             ActorDraft(id: "packer", name: "Packer", role: .packMaker, publicKey: Ed25519PrivateKey().publicKey)
         )
@@ -204,7 +206,12 @@ struct CarbonTests {
         #expect(close(cells[.locationBased, .distribution], 0.01))
         #expect(close(byproduct[.locationBased, .distribution], 0))
         #expect(close(byproduct[.locationBased, .mainProduction], 0))
-        #expect(close(byproduct[.locationBased, .rawMaterialAcquisition], before[.locationBased, .rawMaterialAcquisition] + 0.01))
+        #expect(
+            close(
+                byproduct[.locationBased, .rawMaterialAcquisition],
+                before[.locationBased, .rawMaterialAcquisition] + 0.01
+            )
+        )
         let footprint = try graph.footprint(Lots.byproduct)
         let shipment = try #require(footprint.contributions.first { $0.kind == .shipment })
         #expect(shipment.stage == .rawMaterialAcquisition)

@@ -80,17 +80,31 @@ let lotLines = """
         // The vkey from a file, as verify-bundle takes it; a file that is not there is named.
         write(vkey + "\n", to: directory + "/ledger.vkey")
         let fromFile = celltrace(
-            "verify-proof", directory + "/entry.proof", "--entry", directory + "/entry.json", "--vkey",
+            "verify-proof",
+            directory + "/entry.proof",
+            "--entry",
+            directory + "/entry.json",
+            "--vkey",
             directory + "/ledger.vkey",
         )
         #expect(fromFile.status == 0, "\(fromFile.error)")
         let missing = celltrace(
-            "verify-proof", directory + "/entry.proof", "--entry", directory + "/entry.json", "--vkey",
+            "verify-proof",
+            directory + "/entry.proof",
+            "--entry",
+            directory + "/entry.json",
+            "--vkey",
             directory + "/missing.vkey",
         )
-        #expect(missing.status == 2 && missing.error.contains("cannot read \(directory)/missing.vkey"), "\(missing.error)")
+        #expect(
+            missing.status == 2 && missing.error.contains("cannot read \(directory)/missing.vkey"),
+            "\(missing.error)"
+        )
         let sizeZero = celltrace("checkpoint", "--size", "0", "--ledger", ledger)
-        #expect(sizeZero.status == 2 && sizeZero.error.contains("size of 1 or more (the ledger has 3 entries)"), "\(sizeZero.error)")
+        #expect(
+            sizeZero.status == 2 && sizeZero.error.contains("size of 1 or more (the ledger has 3 entries)"),
+            "\(sizeZero.error)"
+        )
 
         // A changed entry, another key, or another entry's bytes: exit 1.
         write(String(lines[1]).replacingOccurrences(of: "31000", with: "31001") + "\n", to: directory + "/changed.json")

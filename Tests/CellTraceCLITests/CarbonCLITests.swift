@@ -49,16 +49,32 @@ import Testing
         )
         #expect(bounded["serials"]?.doubleValue == 0)
         let reversed = celltrace(
-            "where-used", Self.ore, "--since", "2026-12-01", "--until", "2026-01-01", "--ledger", ledger,
+            "where-used",
+            Self.ore,
+            "--since",
+            "2026-12-01",
+            "--until",
+            "2026-01-01",
+            "--ledger",
+            ledger,
         )
         #expect(reversed.status == 2 && reversed.error.contains("is before --since"), "\(reversed.error)")
         // An import that fails names its file, one file as several.
         write("", to: directory + "/empty.jsonld")
         let empty = celltrace(
-            "import", directory + "/empty.jsonld", "--as", "cell-co", "--key", directory + "/cell-co.pem", "--ledger",
+            "import",
+            directory + "/empty.jsonld",
+            "--as",
+            "cell-co",
+            "--key",
+            directory + "/cell-co.pem",
+            "--ledger",
             ledger,
         )
-        #expect(empty.status == 2 && empty.error.contains("\(directory)/empty.jsonld was not imported"), "\(empty.error)")
+        #expect(
+            empty.status == 2 && empty.error.contains("\(directory)/empty.jsonld was not imported"),
+            "\(empty.error)"
+        )
 
         let unknown = celltrace("trace", "urn:no:such", "--ledger", ledger)
         #expect(unknown.status == 2 && unknown.error.contains("urn:no:such"))
@@ -133,13 +149,30 @@ import Testing
         let huge = celltrace("what-if", Self.serial, "--replace-factor", "grid:HU=1e20", "--ledger", ledger)
         #expect(huge.status == 0, "\(huge.error)")
         // One whose result no double holds is refused, in JSON too, instead of printed as ∞.
-        let outOfRange = celltrace("what-if", Self.serial, "--replace-factor", "grid:HU=1e308", "--ledger", ledger, "--json")
+        let outOfRange = celltrace(
+            "what-if",
+            Self.serial,
+            "--replace-factor",
+            "grid:HU=1e308",
+            "--ledger",
+            ledger,
+            "--json"
+        )
         #expect(outOfRange.status == 2 && outOfRange.error.contains("out of range"), "\(outOfRange.error)")
         // Changes that reach nothing are named, not reported as a 0 % difference.
         let unreached = celltrace(
-            "what-if", Self.serial, "--replace-factor", "grid:XX-TYPO=0.1", "--supply", "urn:nowhere=ppa:0",
-            "--replace-lot", "urn:celltrace:lot:none=urn:celltrace:lot:cam-811-0210", "--replace-factor", "grid:HU=0",
-            "--ledger", ledger,
+            "what-if",
+            Self.serial,
+            "--replace-factor",
+            "grid:XX-TYPO=0.1",
+            "--supply",
+            "urn:nowhere=ppa:0",
+            "--replace-lot",
+            "urn:celltrace:lot:none=urn:celltrace:lot:cam-811-0210",
+            "--replace-factor",
+            "grid:HU=0",
+            "--ledger",
+            ledger,
         )
         #expect(unreached.status == 2)
         for line in [

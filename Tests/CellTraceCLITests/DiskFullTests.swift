@@ -221,7 +221,9 @@ struct DiskFullTests {
             process.waitUntilExit()
             return (process.terminationStatus, error)
         }
-        let export = try toFullDevice(["export", "custody", CarbonCLITests.serial, "--ledger", ledger, "--recipient", "OEM"])
+        let export = try toFullDevice([
+            "export", "custody", CarbonCLITests.serial, "--ledger", ledger, "--recipient", "OEM",
+        ])
         #expect(export.status == 3, "\(export.error)")
         #expect(export.error.contains("No space left on device"), "\(export.error)")
         #expect(export.error.contains("no disclosure was recorded"), "\(export.error)")

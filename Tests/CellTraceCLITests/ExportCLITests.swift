@@ -103,9 +103,15 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = CarbonCLITests.ledger(directory)
         for (arguments, message) in [
-            (["--profile", "public", "--recipient", "OEM", "--profile=auditor"], "--profile is given 2 times (public, auditor)"),
+            (
+                ["--profile", "public", "--recipient", "OEM", "--profile=auditor"],
+                "--profile is given 2 times (public, auditor)"
+            ),
             (["--recipient", "OEM", "--recipient", "Registry"], "--recipient is given 2 times (OEM, Registry)"),
-            (["--recipient", "OEM", "-o", directory + "/a.jsonld", "--output", directory + "/b.jsonld"], "--output is given 2 times"),
+            (
+                ["--recipient", "OEM", "-o", directory + "/a.jsonld", "--output", directory + "/b.jsonld"],
+                "--output is given 2 times"
+            ),
             (["--recipient", "OEM", "--ledger", ledger], "--ledger is given 2 times"),
         ] {
             let refused = celltrace(["export", "epcis", CarbonCLITests.serial, "--ledger", ledger] + arguments)
@@ -116,8 +122,14 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory + "/a.jsonld"))
         // Repeatable options stay repeatable.
         let twice = celltrace(
-            "what-if", CarbonCLITests.serial, "--replace-factor", "grid:HU=0.1", "--replace-factor", "grid:HU=0.2",
-            "--ledger", ledger,
+            "what-if",
+            CarbonCLITests.serial,
+            "--replace-factor",
+            "grid:HU=0.1",
+            "--replace-factor",
+            "grid:HU=0.2",
+            "--ledger",
+            ledger,
         )
         #expect(twice.status == 0, "\(twice.error)")
     }

@@ -79,8 +79,21 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = SupplyChainCLITests.chainLedger(directory)
         let added = celltrace(
-            "facility", "add", "urn:celltrace:facility:salar-brine", "--operator", "pilbara-mining", "--kind", "mine",
-            "--country", "CL", "--latitude", "-23.5", "--longitude", "-68.3", "--ledger", ledger,
+            "facility",
+            "add",
+            "urn:celltrace:facility:salar-brine",
+            "--operator",
+            "pilbara-mining",
+            "--kind",
+            "mine",
+            "--country",
+            "CL",
+            "--latitude",
+            "-23.5",
+            "--longitude",
+            "-68.3",
+            "--ledger",
+            ledger,
         )
         #expect(added.status == 0, "\(added.error)")
         let facilities = try JSONValue(parsing: celltrace("facility", "list", "--ledger", ledger, "--json").output)

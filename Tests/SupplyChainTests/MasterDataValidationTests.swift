@@ -349,7 +349,9 @@ struct MasterDataValidationTests {
     @Test("a factor written with a large exponent reads back from the index and the entries alike")
     func largeFactorReadsBack() throws {
         let fixture = try ChainFixture()
-        try fixture.chain.recordFactorTable(BrokenFactorTable.table(factors: [BrokenFactorTable.grid(["value": "1e38"])]))
+        try fixture.chain.recordFactorTable(
+            BrokenFactorTable.table(factors: [BrokenFactorTable.grid(["value": "1e38"])])
+        )
         let tables = try fixture.chain.factorTables()
         #expect(tables.count == 1)
         #expect(tables.first?.factors.first?.value == ExactDecimal(significand: 1, exponent: 38))

@@ -40,9 +40,11 @@ struct Rules {
         try store.json(.facilities, IndexKey.text(id), txn).flatMap(Facility.init(json:))
     }
 
-    /// The actor other than `actorID` that has or had the key `keyID`: one key signs for one actor
-    /// only, or whoever holds it could submit as either. Actors are few and keys change seldom, so
-    /// the actors are read one by one rather than through an index of their keys.
+    /// The actor other than `actorID` that has or had the key `keyID`.
+    ///
+    /// One key signs for one actor only, or whoever holds it could submit as either. Actors are few
+    /// and keys change seldom, so the actors are read one by one rather than through an index of
+    /// their keys.
     func actor(withKey keyID: String, other actorID: String, _ txn: borrowing ReadTransaction) throws -> String? {
         var probe: [UInt8] = [0]  // LMDB seeks with a key of one byte at least
         while let row = try store.seek(.actors, atLeast: probe, txn) {
