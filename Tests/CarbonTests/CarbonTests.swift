@@ -142,22 +142,27 @@ struct CarbonTests {
         #expect(after.contributions.count == fresh.contributions.count)
     }
 
+    /// Ships the 400 kg of cells and the 100 kg of by-product from `facility` to a pack maker: 0.5 t
+    /// over 1,000 km by sea at 0.01 kg per tkm, 5 kg, 4 for the cells and 1 for the by-product,
+    /// 0.01 kg per kg of each.
+    static func shipCellsAndByproduct(_ graph: Graph, from facility: String) throws {
+        try graph.chain.registerActor(
+            ActorDraft(id: "packer", name: "Packer", role: .packMaker, publicKey: Ed25519PrivateKey().publicKey)
+        )
+        try graph.submit([
+            """
+            {"type":"ObjectEvent","eventTime":"\(Graph.time(5))","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"\(facility)"},"quantityList":[{"epcClass":"\(Lots.cells)","quantity":400,"uom":"KGM"},{"epcClass":"\(Lots.byproduct)","quantity":100,"uom":"KGM"}],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:packer"}],"ct:transport":[{"mode":"sea","distance":1000,"distanceUom":"KMT","mass":0.5,"massUom":"TNE"}]}
+            """
+        ])
+    }
+
     @Test(
         "one shipment of a lot made at the cell plant and of a lot made upstream: each lot's share under its own stage, whichever lot an engine meets first"
     )
     func shipmentOfLotsFromDifferentStages() throws {
         let graph = try Graph()
         try graph.submit(Lots.events)
-        try graph.chain.registerActor(
-            ActorDraft(id: "packer", name: "Packer", role: .packMaker, publicKey: Ed25519PrivateKey().publicKey)
-        )
-        // 0.5 t over 1,000 km by sea at 0.01 kg per tkm: 5 kg, 4 for the 400 kg of cells and 1 for
-        // the 100 kg of by-product, 0.01 kg per kg of each.
-        try graph.submit([
-            """
-            {"type":"ObjectEvent","eventTime":"\(Graph.time(5))","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"\(Graph.cellPlant)"},"quantityList":[{"epcClass":"\(Lots.cells)","quantity":400,"uom":"KGM"},{"epcClass":"\(Lots.byproduct)","quantity":100,"uom":"KGM"}],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:packer"}],"ct:transport":[{"mode":"sea","distance":1000,"distanceUom":"KMT","mass":0.5,"massUom":"TNE"}]}
-            """
-        ])
+        try Self.shipCellsAndByproduct(graph, from: Graph.cellPlant)
         let cells = try graph.perKg(Lots.cells)
         let byproduct = try graph.perKg(Lots.byproduct)
         // The cells were made at the cell plant: their shipping is distribution. The by-product was
@@ -191,16 +196,7 @@ struct CarbonTests {
         try graph.chain.registerFacility(
             FacilityDraft(id: warehouse, operatorID: "maker", kind: .warehouse, country: "DE")
         )
-        try graph.chain.registerActor(
-            ActorDraft(id: "packer", name: "Packer", role: .packMaker, publicKey: Ed25519PrivateKey().publicKey)
-        )
-        // 0.5 t over 1,000 km by sea at 0.01 kg per tkm: 5 kg, 4 for the 400 kg of cells and 1 for
-        // the 100 kg of by-product, 0.01 kg per kg of each, both shipped from the warehouse.
-        try graph.submit([
-            """
-            {"type":"ObjectEvent","eventTime":"\(Graph.time(5))","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"\(warehouse)"},"quantityList":[{"epcClass":"\(Lots.cells)","quantity":400,"uom":"KGM"},{"epcClass":"\(Lots.byproduct)","quantity":100,"uom":"KGM"}],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:packer"}],"ct:transport":[{"mode":"sea","distance":1000,"distanceUom":"KMT","mass":0.5,"massUom":"TNE"}]}
-            """
-        ])
+        try Self.shipCellsAndByproduct(graph, from: warehouse)
         let cells = try graph.perKg(Lots.cells)
         let byproduct = try graph.perKg(Lots.byproduct)
         #expect(close(cells[.locationBased, .distribution], 0.01))
