@@ -113,9 +113,9 @@ extension PACTFootprint {
             "allocationRulesDescription": .string(Self.allocationRules),
             "primaryDataShare": .string(ExportEncoding.decimal(primaryPercent)),
             "dqi": .object([
-                "technologicalDQR": .string(ExportEncoding.decimal(quality.technological, significantDigits: 3)),
-                "geographicalDQR": .string(ExportEncoding.decimal(quality.geographical, significantDigits: 3)),
-                "temporalDQR": .string(ExportEncoding.decimal(quality.temporal, significantDigits: 3)),
+                "technologicalDQR": .string(ExportEncoding.decimal(v3(quality.technological), significantDigits: 3)),
+                "geographicalDQR": .string(ExportEncoding.decimal(v3(quality.geographical), significantDigits: 3)),
+                "temporalDQR": .string(ExportEncoding.decimal(v3(quality.temporal), significantDigits: 3)),
             ]),
         ]
         if let country { pcf["geographyCountry"] = .string(country) }
@@ -200,3 +200,8 @@ extension PACTFootprint {
         .array(factorSources.map { .object(["name": .string($0.name), "version": .string($0.version)]) })
     }
 }
+
+/// A rating on v2's scale, 1 (best) to 3, on v3's, 1 to 5 ("The value MUST be between 1 and 5
+/// inclusive"): the scale stretched, so that the worst input stays the worst and a default stays
+/// halfway.
+private func v3(_ rating: Double) -> Double { 2 * rating - 1 }

@@ -37,8 +37,8 @@ public struct PACTFootprint: Sendable {
         case bulk
     }
 
-    /// Data quality ratings on PACT's 1 (best) to 3 scale, weighted by the market-based emissions
-    /// of the contributions they rate.
+    /// Data quality ratings on PACT v2's 1 (best) to 3 scale, weighted by the market-based
+    /// emissions of the contributions they rate; v3's document stretches them to its 1 to 5.
     public struct DataQuality: Sendable, Hashable {
         /// Technological representativeness.
         public var technological: Double

@@ -45,6 +45,14 @@ struct GeneratedNetworkExportTests {
         let pcf = try #require(json["pcf"])
         #expect(!scope.footprint.dataGaps(.marketBased).isEmpty)
         #expect(try #require(value(pcf["dqi"]?["technologicalDQR"])) > 1)
+        // v3 rates from 1 to 5, v2 from 1 to 3: the same inputs, the scale stretched.
+        let v2 = try #require(PACTFootprint.make(scope: scope, chain: network.chain).json(.v2)["pcf"]?["dqi"])
+        for key in ["technologicalDQR", "geographicalDQR", "temporalDQR"] {
+            let rating3 = try #require(value(pcf["dqi"]?[key]))
+            let rating2 = try #require(v2[key]?.doubleValue)
+            #expect((1...5).contains(rating3) && (1...3).contains(rating2), "\(key)")
+            #expect(close(rating3, 2 * rating2 - 1, 1e-2), "\(key): v3 \(rating3), v2 \(rating2)")
+        }
         #expect(
             close(
                 try #require(value(pcf["primaryDataShare"])),
