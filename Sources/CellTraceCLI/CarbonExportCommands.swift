@@ -145,8 +145,31 @@ struct PassportExportCommand: ParsableCommand {
         help: ArgumentHelp("A supply-chain index score.", valueName: "number")
     )
     var supplyChainIndices: String?
+    @Option(
+        name: .customLong("declaration-from"),
+        help: ArgumentHelp(
+            "The start of the Art. 7 declaration's period: the passport then states the model's declared figure at its plant.",
+            valueName: "date"
+        )
+    )
+    var declarationFrom: String?
+    @Option(
+        name: .customLong("declaration-to"),
+        help: ArgumentHelp("The end of the declaration's period.", valueName: "date")
+    )
+    var declarationTo: String?
 
     func run() throws {
+        var period: ClosedRange<Timestamp>?
+        switch (try timeOption(declarationFrom, "declaration-from"), try timeOption(declarationTo, "declaration-to")) {
+        case (nil, nil): break
+        case (let from?, let to?):
+            guard from <= to else {
+                throw Failure.badInput("--declaration-to is before --declaration-from: the period is empty")
+            }
+            period = from...to
+        default: throw Failure.badInput("give --declaration-from and --declaration-to together")
+        }
         var indices: Double?
         if let supplyChainIndices {
             guard let value = Double(supplyChainIndices), value.isFinite else {
@@ -165,13 +188,15 @@ struct PassportExportCommand: ParsableCommand {
                 study: study,
                 dueDiligenceReport: dueDiligenceReport,
                 thirdPartyAssurances: thirdPartyAssurances,
-                supplyChainIndices: indices
+                supplyChainIndices: indices,
+                declarationPeriod: period
             ),
             chain: chain
         )
         for missing in passport.missing {
             Console.err("note: \(missing.section).\(missing.field) left out: \(missing.reason)")
         }
+        for note in passport.notes { Console.err("note: \(note)") }
         try export.deliver(
             ExportEncoding.pretty(passport.json),
             format: "battery-pass-1.2.0",

@@ -29,6 +29,10 @@ public struct BatteryPassport: Sendable {
         public var thirdPartyAssurances: String?
         /// A supply-chain index score (GBA ESGE+ when it exists).
         public var supplyChainIndices: Double?
+        /// The period of the Article 7 declaration the battery falls under: its model's figure at
+        /// its plant over the period is the passport's (DIN DKE SPEC 99100 §6.3.2); without it the
+        /// figures are the battery's own, and the passport says so.
+        public var declarationPeriod: ClosedRange<Timestamp>?
 
         /// Creates options; every one is optional.
         public init(
@@ -36,13 +40,15 @@ public struct BatteryPassport: Sendable {
             study: String? = nil,
             dueDiligenceReport: String? = nil,
             thirdPartyAssurances: String? = nil,
-            supplyChainIndices: Double? = nil
+            supplyChainIndices: Double? = nil,
+            declarationPeriod: ClosedRange<Timestamp>? = nil
         ) {
             self.performanceClass = performanceClass
             self.study = study
             self.dueDiligenceReport = dueDiligenceReport
             self.thirdPartyAssurances = thirdPartyAssurances
             self.supplyChainIndices = supplyChainIndices
+            self.declarationPeriod = declarationPeriod
         }
     }
 
@@ -81,6 +87,9 @@ public struct BatteryPassport: Sendable {
     public var supplyChainDueDiligence: JSONValue
     /// Required attributes left out.
     public var missing: [Missing]
+    /// What a reader of the figures needs to know: the battery's own figure stated where the
+    /// declared one belongs, stages that read 0 because nothing of them is recorded.
+    public var notes: [String]
     /// How the figures were computed, and the due-diligence evidence the profile may see.
     public var celltrace: JSONValue
 }
@@ -135,13 +144,46 @@ extension BatteryPassport {
         }
         let method = electricityMethod
         var missing: [Missing] = []
+        var notes: [String] = []
+        // The declared figure of the model at its plant, when the declaration's period is given;
+        // the battery's own otherwise, said in a note.
+        var perKWh = footprint.total.scaled(by: 1 / lifetime)
+        var basis: JSONValue = [
+            "kind": "battery",
+            "reason":
+                "this battery's own footprint per lifetime kWh; the passport's figure is the model's declared one at its plant (Art. 7; DIN DKE SPEC 99100 §6.3.2): give the declaration's period",
+        ]
+        if let period = options.declarationPeriod {
+            let declaration = try declaration(of: scope, model: model.id, period: period, chain: chain)
+            perKWh = declaration.perLifetimeKWh
+            basis = .object([
+                "kind": "declaration",
+                "model": .string(model.id),
+                "plant": .string(declaration.plant.id),
+                "from": .string(ExportEncoding.dateTime(period.lowerBound)),
+                "to": .string(ExportEncoding.dateTime(period.upperBound)),
+                "cells": .string(String(declaration.cellCount)),
+            ])
+        } else {
+            notes.append(
+                "carbonFootprint: the figures are this battery's own, not the model's declared figure at its plant; give --declaration-from and --declaration-to"
+            )
+        }
+        // Stages the ledger holds nothing for read 0: say that 0 is not a measured value.
+        for (stage, name) in stageNames where perKWh[method, stage] == 0 {
+            notes.append(
+                stage == .endOfLife
+                    ? "carbonFootprintPerLifecycleStage \(name): end of life and recycling is not modelled (no collection, dismantling or recycling is recorded for the battery); 0 is not a measured value"
+                    : "carbonFootprintPerLifecycleStage \(name): no \(name.lowercased()) transport or energy is recorded for the battery; 0 is not a measured value"
+            )
+        }
         var carbon: [String: JSONValue] = [
-            "batteryCarbonFootprint": number(footprint.total.total(method) / lifetime),
+            "batteryCarbonFootprint": number(perKWh.total(method)),
             "carbonFootprintPerLifecycleStage": .array(
                 stageNames.map { stage, name in
                     .object([
                         "lifecycleStage": .string(name),
-                        "carbonFootprint": number(footprint.total[method, stage] / lifetime),
+                        "carbonFootprint": number(perKWh[method, stage]),
                     ])
                 }
             ),
@@ -210,6 +252,8 @@ extension BatteryPassport {
                 "serviceYears": .string(model.serviceYears.description),
                 "lifetimeKWh": .string(ExportEncoding.decimal(lifetime)),
             ]),
+            "carbonFootprintBasis": basis,
+            "notes": .array(notes.map(JSONValue.string)),
             "primaryDataSharePercent": .string(ExportEncoding.decimal(footprint.primaryShare(method) * 100)),
             "ledger": try ExportCheckpoint.at(scope.size, of: chain).json,
             "missing": .array(
@@ -231,8 +275,50 @@ extension BatteryPassport {
             carbonFootprint: .object(carbon),
             supplyChainDueDiligence: .object(diligence),
             missing: missing,
+            notes: notes,
             celltrace: .object(meta)
         )
+    }
+
+    /// The Article 7 declaration of the subject's model at the plant that made its cells, over
+    /// `period`, as of the scope's size; the subject's cells must be among those it counts.
+    static func declaration(
+        of scope: LineageScope,
+        model: String,
+        period: ClosedRange<Timestamp>,
+        chain: SupplyChainLedger
+    ) throws -> Declaration {
+        let lots = Set(scope.subject.cells.map(\.lot))
+        var plants: Set<String> = []
+        for lot in lots { if let made = try chain.lot(lot) { plants.insert(made.lot.facility) } }
+        guard plants.count == 1, let plant = plants.first else {
+            throw ExportError(
+                code: .missingData,
+                message:
+                    "\(scope.subject.id) holds cells of \(plants.count) plants; a declaration is per model and plant (Art. 7)"
+            )
+        }
+        let declaration = try chain.read { reader, txn, _ in
+            var engine = try CarbonEngine(reader: reader, size: scope.size, txn)
+            return try Declaration.compute(
+                model: model,
+                plant: plant,
+                from: period.lowerBound,
+                to: period.upperBound,
+                engine: &engine,
+                reader: reader,
+                txn
+            )
+        }
+        let counted = Set(declaration.ranges.map(\.range.lot))
+        guard lots.isSubset(of: counted) else {
+            throw ExportError(
+                code: .missingData,
+                message:
+                    "\(scope.subject.id) was not commissioned within the declaration's period \(ExportEncoding.dateTime(period.lowerBound)) – \(ExportEncoding.dateTime(period.upperBound)) at \(plant): its cells are not among those the declaration counts"
+            )
+        }
+        return declaration
     }
 
     /// The Annex X materials' origins: by country with shares, flagged share and sources,

@@ -110,5 +110,14 @@ import Testing
         #expect(lot.status == 2 && lot.error.contains("lot"))
         let badLink = celltrace("export", "passport", Self.serial, "--study", "cf.pdf", "--ledger", ledger)
         #expect(badLink.status == 2)
+        #expect(open.error.contains("note: carbonFootprint: the figures are this battery's own"), "\(open.error)")
+        let declared = celltrace(
+            "export", "passport", Self.serial, "--declaration-from", "2026-01-01", "--declaration-to", "2026-12-31",
+            "--ledger", ledger,
+        )
+        #expect(declared.status == 0, "\(declared.error)")
+        #expect(try JSONValue(parsing: declared.output)["celltrace"]?["carbonFootprintBasis"]?["kind"] == "declaration")
+        let half = celltrace("export", "passport", Self.serial, "--declaration-from", "2026-01-01", "--ledger", ledger)
+        #expect(half.status == 2 && half.error.contains("together"), "\(half.error)")
     }
 }

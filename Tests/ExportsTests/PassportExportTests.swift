@@ -30,6 +30,57 @@ struct PassportExportTests {
         )
     }
 
+    @Test(
+        "with the declaration's period, the figures are the model's declared ones at its plant; a battery outside the period is refused; without it a note says the figures are the battery's own"
+    )
+    func declaredFigure() throws {
+        let ledger = try SmallLedger()
+        let scope = try LineageScope.collect(SmallLedger.cell, chain: ledger.chain)
+        func period(_ from: String, _ to: String) throws -> ClosedRange<Timestamp> {
+            try #require(PointInTime.time(from))...(try #require(PointInTime.time(to)))
+        }
+        var options = Self.configured
+        options.declarationPeriod = try period("2026-01-01", "2026-12-31")
+        let declared = try BatteryPassport.make(scope: scope, profile: .public, options: options, chain: ledger.chain)
+        let declaration = try ledger.chain.read { reader, txn, size in
+            var engine = try CarbonEngine(reader: reader, size: size, txn)
+            return try Declaration.compute(
+                model: "X",
+                plant: SmallLedger.cellPlant,
+                from: try #require(PointInTime.time("2026-01-01")),
+                to: try #require(PointInTime.time("2026-12-31")),
+                engine: &engine,
+                reader: reader,
+                txn
+            )
+        }
+        #expect(
+            close(
+                try #require(declared.carbonFootprint["batteryCarbonFootprint"]?.doubleValue),
+                declaration.perLifetimeKWh.total(.euDraft)
+            )
+        )
+        #expect(declared.celltrace["carbonFootprintBasis"]?["kind"] == "declaration")
+        #expect(declared.celltrace["carbonFootprintBasis"]?["plant"] == .string(SmallLedger.cellPlant))
+        #expect(!declared.notes.contains { $0.hasPrefix("carbonFootprint:") })
+        // Distribution and end of life read 0 with a note each, declared or not.
+        #expect(declared.notes.filter { $0.contains("0 is not a measured value") }.count == 2)
+
+        options.declarationPeriod = try period("2027-01-01", "2027-12-31")
+        let outside = #expect(throws: (any Error).self) {
+            try BatteryPassport.make(scope: scope, profile: .public, options: options, chain: ledger.chain)
+        }
+        #expect("\(outside.map { "\($0)" } ?? "")".contains("2027-01-01"), "\(String(describing: outside))")
+        let own = try BatteryPassport.make(
+            scope: scope,
+            profile: .public,
+            options: Self.configured,
+            chain: ledger.chain
+        )
+        #expect(own.celltrace["carbonFootprintBasis"]?["kind"] == "battery")
+        #expect(own.notes.contains { $0.hasPrefix("carbonFootprint: the figures are this battery's own") })
+    }
+
     @Test("both sections validate; the figures are the engine's per lifetime kWh under the draft EU rule")
     func sectionsValidate() throws {
         let (passport, scope, ledger) = try passport(.authority)
