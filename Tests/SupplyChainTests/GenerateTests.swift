@@ -45,6 +45,41 @@ private struct Generated {
     }
 }
 
+/// Every event of the documents the generator submits for `options`, in import order.
+private func submittedEvents(_ options: SupplyNetworkGenerator.Options) throws -> [JSONValue] {
+    var events: [JSONValue] = []
+    try SupplyNetworkGenerator(options: options).forEachSubmission { submission in
+        events += try JSONValue(parsing: submission.document)["epcisBody"]?["eventList"]?.arrayValue ?? []
+    }
+    return events
+}
+
+/// A quantity element's mass in kilograms.
+private func kilograms(_ quantity: JSONValue) -> Double {
+    let value = quantity["quantity"]?.doubleValue ?? 0
+    return quantity["uom"] == "TNE" ? value * 1000 : value
+}
+
+/// The element content (mass fractions) that the events' `ilmd` give each lot.
+private func elementContents(_ events: [JSONValue]) -> [String: [String: Double]] {
+    var contents: [String: [String: Double]] = [:]
+    func record(_ lot: String?, _ ilmd: JSONValue?) {
+        guard let lot, let members = ilmd?["ct:elementContent"]?.objectValue else { return }
+        var content: [String: Double] = [:]
+        for member in members { content[member.key] = member.value.stringValue.flatMap(Double.init) }
+        contents[lot] = content
+    }
+    for event in events {
+        if let lots = event["ilmd"]?["ct:lots"]?.arrayValue {
+            for lot in lots { record(lot["epcClass"]?.stringValue, lot) }
+        } else {
+            let made = event["type"] == "TransformationEvent" ? event["outputQuantityList"] : event["quantityList"]
+            record(made?.arrayValue?.first?["epcClass"]?.stringValue, event["ilmd"])
+        }
+    }
+    return contents
+}
+
 @Suite("celltrace generate: a synthetic mine-to-pack network through the import path")
 struct GenerateTests {
     static let small = SupplyNetworkGenerator.Options(cells: 12_000, cellsPerLot: 500, seed: 3)
@@ -187,6 +222,46 @@ struct GenerateTests {
         let actor = try #require(try generated.chain.actor("debrecen-cells"))
         #expect(actor.keys.first?.publicKey == key.publicKey.rawRepresentation)
         #expect(generated.report.packs == 0)
+    }
+
+    @Test("no transformation puts out more of an element than it takes in: copper cathode included, over many seeds")
+    func elementsBalance() throws {
+        var copperLots = 0
+        for seed: UInt64 in 1...40 {
+            let events = try submittedEvents(.init(cells: 100, cellsPerLot: 100, seed: seed, packs: 0))
+            let contents = elementContents(events)
+            for event in events where event["type"] == "TransformationEvent" {
+                func elements(_ list: String) -> [String: Double] {
+                    var mass: [String: Double] = [:]
+                    for quantity in event[list]?.arrayValue ?? [] {
+                        let lot = quantity["epcClass"]?.stringValue ?? ""
+                        for (element, share) in contents[lot] ?? [:] {
+                            mass[element, default: 0] += kilograms(quantity) * share
+                        }
+                    }
+                    return mass
+                }
+                let (inputs, outputs) = (elements("inputQuantityList"), elements("outputQuantityList"))
+                let made = event["outputQuantityList"]?.arrayValue?.first?["epcClass"]?.stringValue ?? ""
+                #expect(!outputs.isEmpty, "seed \(seed): \(made) declares no element content")
+                for (element, kg) in outputs {
+                    let fed = inputs[element] ?? 0
+                    #expect(
+                        kg <= fed * (1 + 1e-12),
+                        "seed \(seed): \(made) puts out \(kg) kg \(element) from \(fed) kg"
+                    )
+                }
+                let copperCathode = event["outputQuantityList"]?.arrayValue?.contains {
+                    $0["epcClass"]?.stringValue?.contains(".000054.CU-") == true
+                }
+                if copperCathode == true {
+                    copperLots += 1
+                    let (kg, fed) = (outputs["Cu"] ?? 0, inputs["Cu"] ?? 0)
+                    #expect(kg >= 0.8 * fed, "seed \(seed): copper recovery \(kg / fed) of the ore's copper")
+                }
+            }
+        }
+        #expect(copperLots >= 40, "every seed makes copper cathode beside cobalt hydroxide")
     }
 
     @Test("bad options and a ledger that already has actors are refused, naming what is wrong")

@@ -366,6 +366,11 @@ enum GeneratedNetwork {
         var tonnes: Bool
         var lifeCycleStage: String
         var dataQuality: String
+
+        /// The mass fraction of `element` in the material (0 when it declares none).
+        func share(of element: String) -> Double {
+            content.first { $0.0 == element }.flatMap { Double($0.1) } ?? 0
+        }
     }
 
     /// The stages, from the mines to the cells.
