@@ -264,6 +264,49 @@ struct GenerateTests {
         #expect(copperLots >= 40, "every seed makes copper cathode beside cobalt hydroxide")
     }
 
+    @Test("a cell lot holds exactly its cells' mass and takes the same inputs per kilogram, whatever its size")
+    func cellLotsHoldTheirCellsMass() throws {
+        /// The kilograms of each input material per kilogram of cells made.
+        func inputsPerKg(cellsPerLot: Int) throws -> [String: Double] {
+            let generated = try Generated(.init(cells: 40, cellsPerLot: cellsPerLot, seed: 6, packs: 0))
+            var lots: Set<String> = []
+            for block in generated.report.serialBlocks {
+                for number in block.first...block.last {
+                    if let lot = try generated.chain.serial(block.prefix + String(number))?.range?.lot {
+                        lots.insert(lot)
+                    }
+                }
+            }
+            #expect(lots.count == (40 + cellsPerLot - 1) / cellsPerLot)
+            var made = 0.0
+            var inputs: [String: Double] = [:]
+            for id in lots {
+                let report = try #require(try generated.chain.lot(id))
+                let cellsMass = report.serialRanges.reduce(ExactDecimal.zero) { $0.adding($1.totalMassKg) ?? .zero }
+                #expect(report.lot.producedKg == cellsMass, "\(id): made \(report.lot.producedKg) kg of cells")
+                #expect(report.lot.commissionedKg == report.lot.producedKg)
+                made += report.lot.producedKg.doubleValue
+                for edge in report.madeFrom {
+                    let material = try #require(try generated.chain.lot(edge.from)?.lot.material)
+                    inputs[material, default: 0] += edge.kg.doubleValue
+                }
+            }
+            return inputs.mapValues { $0 / made }
+        }
+        let single = try inputsPerKg(cellsPerLot: 1)
+        let whole = try inputsPerKg(cellsPerLot: 2000)
+        #expect(Set(single.keys) == ["cam-nmc811", "anode-graphite", "electrolyte-lipf6", "cell-components"])
+        #expect(Set(single.keys) == Set(whole.keys))
+        for (material, perKg) in whole {
+            let other = single[material] ?? 0
+            #expect(
+                abs(other - perKg) <= 0.035 * perKg,
+                "\(material): \(other) kg per kg in lots of 1, \(perKg) in one lot"
+            )
+        }
+        #expect(single.values.reduce(0, +) < 1.1, "the inputs outweigh the cells by scrap only")
+    }
+
     @Test("bad options and a ledger that already has actors are refused, naming what is wrong")
     func refusals() throws {
         let error = try #require(throws: SupplyChainError.self) {

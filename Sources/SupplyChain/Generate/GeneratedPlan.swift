@@ -46,6 +46,10 @@ struct GeneratorRandom {
 /// route's days earlier), first in, first out, so upstream lots are shared by many downstream lots
 /// and a demand may span two lots. Every lot is made before anything uses it, holds exactly what
 /// its consumers take (or more), and every transformation's outputs stay within its inputs × yield.
+///
+/// Masses are whole grams (thousandths of a kilogram), so a cell lot is exactly its cells' mass
+/// and draws exactly what it needs however few cells it holds. Upstream lots and their needs are
+/// whole kilograms.
 struct GeneratedPlan {
     typealias Stage = GeneratedNetwork.Stage
     typealias Actor = GeneratedNetwork.Actor
@@ -54,14 +58,15 @@ struct GeneratedPlan {
     /// A lot drawn by a consumer.
     struct Draw {
         var lot: Int
-        var kg: Int64
+        var grams: Int64
     }
 
     struct Lot {
         var stage: Stage
         var site: Site
         var id: String
-        var kg: Int64
+        /// The mass made, in grams.
+        var grams: Int64
         /// UTC milliseconds of the event that makes it.
         var madeAt: Int64
         /// The actor that uses it: the maker, or the one it is shipped to.
@@ -103,7 +108,8 @@ struct GeneratedPlan {
     private(set) var modules: [Unit] = []
     private(set) var packs: [Unit] = []
     private var counters = [Int](repeating: 0, count: Stage.allCases.count)
-    private var demands: [Stage: [Actor: [(time: Int64, kg: Int64, consumer: Int)]]] = [:]
+    /// What consumers need of each stage, by holder, in grams.
+    private var demands: [Stage: [Actor: [(time: Int64, grams: Int64, consumer: Int)]]] = [:]
 
     private static let day: Int64 = 86_400_000
     private static let hour: Int64 = 3_600_000
@@ -126,8 +132,8 @@ struct GeneratedPlan {
             let plant: Actor = random.unit() < shareHU ? .cellMakerHU : .cellMakerCN
             let site: Site = plant == .cellMakerHU ? .cellPlantHU : .cellPlantCN
             let time = start + Int64(index) * spacing + Int64(random.next() % UInt64(spacing / 2 + 1)) / 60_000 * 60_000
-            let kg = (Int64(count) * GeneratedNetwork.Cell.massGrams + 999) / 1000
-            let lot = makeLot(.cells, site: site, kg: kg, madeAt: time, holder: plant)
+            let grams = Int64(count) * GeneratedNetwork.Cell.massGrams
+            let lot = makeLot(.cells, site: site, grams: grams, madeAt: time, holder: plant)
             // Now and then the end-of-line test scraps a few serial numbers inside a lot: two ranges.
             let prefix = GeneratedNetwork.Cell.serialPrefix(plant)
             let first = nextSerial[plant] ?? 1
@@ -148,7 +154,7 @@ struct GeneratedPlan {
             // Per kg of cells: cathode 0.41, anode 0.27, electrolyte 0.12, foils/separator/can 0.23
             // (with 0–3 % scrap each), so the inputs always outweigh the cells.
             for (stage, perKg) in [(Stage.cam, 0.411), (.anode, 0.272), (.electrolyte, 0.117), (.components, 0.233)] {
-                let need = Int64((Double(kg) * perKg * (1 + 0.03 * random.unit())).rounded(.up))
+                let need = Int64((Double(grams) * perKg * (1 + 0.03 * random.unit())).rounded(.up))
                 demands[stage, default: [:]][plant, default: []].append((time, need, lot))
             }
         }
@@ -164,7 +170,7 @@ struct GeneratedPlan {
 
     // MARK: Lots
 
-    private mutating func makeLot(_ stage: Stage, site: Site, kg: Int64, madeAt: Int64, holder: Actor) -> Int {
+    private mutating func makeLot(_ stage: Stage, site: Site, grams: Int64, madeAt: Int64, holder: Actor) -> Int {
         counters[stage.rawValue] += 1
         let number = counters[stage.rawValue]
         let spec = stage.spec
@@ -174,7 +180,9 @@ struct GeneratedPlan {
         let id =
             "urn:epc:class:lgtin:\(actor.companyPrefix).\(spec.itemReference).\(spec.code)-\(date)-"
             + GeneratedText.padded(number, digits)
-        lots.append(Lot(stage: stage, site: site, id: id, kg: kg, madeAt: madeAt, holder: holder, number: number))
+        lots.append(
+            Lot(stage: stage, site: site, id: id, grams: grams, madeAt: madeAt, holder: holder, number: number)
+        )
         return lots.count - 1
     }
 
@@ -195,15 +203,15 @@ struct GeneratedPlan {
             var current = -1
             var left: Int64 = 0
             for demand in sorted {
-                var need = demand.kg
+                var need = demand.grams
                 while need > 0 {
                     if left == 0 {
-                        let kg = random.value(in: stage.spec.lotKg)
-                        current = makeLot(stage, site: site, kg: kg, madeAt: demand.time - lead, holder: holder)
-                        left = kg
+                        let grams = random.value(in: stage.spec.lotKg) * 1000
+                        current = makeLot(stage, site: site, grams: grams, madeAt: demand.time - lead, holder: holder)
+                        left = grams
                     }
                     let take = min(need, left)
-                    lots[demand.consumer].inputs.append(Draw(lot: current, kg: take))
+                    lots[demand.consumer].inputs.append(Draw(lot: current, grams: take))
                     need -= take
                     left -= take
                 }
@@ -219,9 +227,10 @@ struct GeneratedPlan {
     /// The inputs (and co-product) of a transformation lot, placed as demands on its suppliers.
     private mutating func recipe(_ index: Int, random: inout GeneratorRandom) {
         let lot = lots[index]
-        let kg = Double(lot.kg)
+        let kg = Double(lot.grams) / 1000
+        /// Places a need of `perKg` per kilogram made (with 0–2 % scrap), in whole kilograms.
         func need(_ stage: Stage, _ perKg: Double) {
-            let amount = Int64((kg * perKg * (1 + 0.02 * random.unit())).rounded(.up))
+            let amount = Int64((kg * perKg * (1 + 0.02 * random.unit())).rounded(.up)) * 1000
             demands[stage, default: [:]][lot.site.spec.actor, default: []].append((lot.madeAt, amount, index))
         }
         switch lot.stage {
@@ -237,11 +246,11 @@ struct GeneratedPlan {
             // of Chilean carbonate (gains mass as hydroxide monohydrate).
             if random.unit() < 0.6 {
                 need(.spodumene, 6.94)
-                let byProduct = Int64(kg * random.around(1.4))
+                let byProduct = Int64(kg * random.around(1.4)) * 1000
                 let co = makeLot(
                     .sodiumSulfate,
                     site: lot.site,
-                    kg: byProduct,
+                    grams: byProduct,
                     madeAt: lot.madeAt,
                     holder: lot.site.spec.actor
                 )
@@ -269,11 +278,12 @@ struct GeneratedPlan {
                 kg * 31.4
                 * ((1 - artisanal) * Stage.copperCobaltOre.spec.share(of: "Cu")
                     + artisanal * Stage.artisanalOre.spec.share(of: "Cu"))
-            let copper = Int64(copperFed * random.around(0.88, spread: 0.05) / Stage.copperCathode.spec.share(of: "Cu"))
+            let copper =
+                Int64(copperFed * random.around(0.88, spread: 0.05) / Stage.copperCathode.spec.share(of: "Cu")) * 1000
             let co = makeLot(
                 .copperCathode,
                 site: lot.site,
-                kg: copper,
+                grams: copper,
                 madeAt: lot.madeAt,
                 holder: lot.site.spec.actor
             )

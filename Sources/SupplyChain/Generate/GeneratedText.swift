@@ -25,12 +25,15 @@ enum GeneratedText {
         Timestamp(millisecondsSinceEpoch: milliseconds).rfc3339
     }
 
-    /// A whole number of thousandths as a JSON number (`12.5`, `7`, `0.001`).
-    static func thousandths(_ value: Int64) -> String {
-        let whole = value / 1000
-        var fraction = value % 1000
+    /// A whole number of `10^-places` units as a JSON number without trailing zeros (`12.5`, `7`,
+    /// `0.001` for places 3).
+    static func scaled(_ value: Int64, places: Int) -> String {
+        var scale: Int64 = 1
+        for _ in 0..<places { scale *= 10 }
+        let whole = value / scale
+        var fraction = value % scale
         guard fraction != 0 else { return String(whole) }
-        var digits = 3
+        var digits = places
         while fraction % 10 == 0 {
             fraction /= 10
             digits -= 1
@@ -38,9 +41,12 @@ enum GeneratedText {
         return String(whole) + "." + padded(Int(fraction), digits)
     }
 
-    /// A mass element: `"quantity":12.5,"uom":"TNE"` (or kilograms).
-    static func mass(_ kg: Int64, tonnes: Bool) -> String {
-        tonnes ? "\"quantity\":\(thousandths(kg)),\"uom\":\"TNE\"" : "\"quantity\":\(kg),\"uom\":\"KGM\""
+    /// A mass element for a whole number of grams, in tonnes or kilograms: `"quantity":12.5,"uom":"TNE"`,
+    /// `"quantity":0.9,"uom":"KGM"`.
+    static func mass(grams: Int64, tonnes: Bool) -> String {
+        tonnes
+            ? "\"quantity\":\(scaled(grams, places: 6)),\"uom\":\"TNE\""
+            : "\"quantity\":\(scaled(grams, places: 3)),\"uom\":\"KGM\""
     }
 
     /// A positive amount rounded to a whole number (at least 1).

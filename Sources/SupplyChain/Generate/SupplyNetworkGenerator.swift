@@ -378,9 +378,10 @@ struct EventWriter {
         text += #"","eventTimeZoneOffset":""# + spec.timeZone + "\""
     }
 
-    private mutating func quantity(_ lot: Int, kg: Int64) {
+    private mutating func quantity(_ lot: Int, grams: Int64) {
         let lot = plan.lots[lot]
-        text += #"{"epcClass":""# + lot.id + "\"," + GeneratedText.mass(kg, tonnes: lot.stage.spec.tonnes) + "}"
+        text +=
+            #"{"epcClass":""# + lot.id + "\"," + GeneratedText.mass(grams: grams, tonnes: lot.stage.spec.tonnes) + "}"
     }
 
     private mutating func ilmd(_ lot: GeneratedPlan.Lot, epcClass: Bool) {
@@ -425,7 +426,7 @@ struct EventWriter {
     private mutating func processData(_ index: Int) {
         let lot = plan.lots[index]
         var random = GeneratorRandom(plan.seed, 3, UInt64(lot.stage.rawValue), UInt64(lot.number))
-        let kg = Double(lot.kg)
+        let kg = Double(lot.grams) / 1000
         func per(_ base: Double) -> Double { kg * random.around(base) }
         switch lot.stage {
         case .spodumene:
@@ -509,7 +510,7 @@ struct EventWriter {
             head("ObjectEvent", lot.madeAt, maker)
             text += #","action":"ADD","bizStep":"commissioning","disposition":"active","readPoint":{"id":""#
             text += facility + #""},"bizLocation":{"id":""# + facility + #""},"quantityList":["#
-            quantity(index, kg: lot.kg)
+            quantity(index, grams: lot.grams)
             text += #"],"ilmd":"#
             ilmd(lot, epcClass: false)
         } else {
@@ -518,13 +519,13 @@ struct EventWriter {
             text += #"","bizLocation":{"id":""# + facility + #""},"inputQuantityList":["#
             for (position, draw) in lot.inputs.enumerated() {
                 if position > 0 { text += "," }
-                quantity(draw.lot, kg: draw.kg)
+                quantity(draw.lot, grams: draw.grams)
             }
             text += #"],"outputQuantityList":["#
-            quantity(index, kg: lot.kg)
+            quantity(index, grams: lot.grams)
             if let co = lot.coProduct {
                 text += ","
-                quantity(co, kg: plan.lots[co].kg)
+                quantity(co, grams: plan.lots[co].grams)
                 text += #"],"ilmd":{"ct:lots":["#
                 ilmd(lot, epcClass: true)
                 text += ","
@@ -557,7 +558,7 @@ struct EventWriter {
         head("ObjectEvent", time, maker)
         text += #","action":"OBSERVE","bizStep":"shipping","disposition":"in_transit","readPoint":{"id":""#
         text += lot.site.spec.id + #""},"quantityList":["#
-        quantity(index, kg: lot.kg)
+        quantity(index, grams: lot.grams)
         text += #"],"sourceList":[{"type":"owning_party","source":""# + maker.spec.party
         text += #""}],"destinationList":[{"type":"owning_party","destination":""# + holder.spec.party + #""}]"#
         text += #","ct:transport":["#
@@ -565,7 +566,7 @@ struct EventWriter {
         for (position, leg) in legs.enumerated() {
             if position > 0 { text += "," }
             text += #"{"mode":""# + leg.mode + #"","distance":\#(leg.kilometres),"distanceUom":"KMT","mass":"#
-            text += GeneratedText.thousandths(lot.kg) + #","massUom":"TNE"}"#
+            text += GeneratedText.scaled(lot.grams, places: 6) + #","massUom":"TNE"}"#
         }
         text += #"],"ct:lifeCycleStage":""# + lot.stage.spec.lifeCycleStage + "\"}"
     }
