@@ -51,6 +51,18 @@ struct GenerateCommand: ParsableCommand {
                 "--cells-per-lot must be from 1 to 10^9, the largest serial range (got \(cellsPerLot))"
             )
         }
+        guard cells <= SupplyNetworkGenerator.maxCells else {
+            throw ValidationError(
+                "--cells must be at most 10^11, as planning holds the network in memory (got \(cells))"
+            )
+        }
+        let lots = (cells - 1) / cellsPerLot + 1
+        guard lots <= SupplyNetworkGenerator.maxCellLots else {
+            let least = (cells - 1) / SupplyNetworkGenerator.maxCellLots + 1
+            throw ValidationError(
+                "--cells \(cells) with --cells-per-lot \(cellsPerLot) makes \(lots) cell lots, more than the \(SupplyNetworkGenerator.maxCellLots) that planning holds in memory; use --cells-per-lot \(least) or more, or fewer --cells"
+            )
+        }
     }
 
     func run() throws {
@@ -78,6 +90,7 @@ struct GenerateCommand: ParsableCommand {
                     "serials": .number(Double(report.serials)), "modules": .number(Double(report.modules)),
                     "packs": .number(Double(report.packs)),
                     "seconds": .number((report.seconds * 1000).rounded() / 1000),
+                    "planningSeconds": .number((report.planningSeconds * 1000).rounded() / 1000),
                     "eventsPerSecond": .number(rate.rounded()), "treeSize": .number(Double(report.ledgerSize)),
                     "dataBytes": .number(Double(bytes)),
                     "serialBlocks": .array(
@@ -101,7 +114,7 @@ struct GenerateCommand: ParsableCommand {
         }
         Console.out("packs     \(report.packs) of \(report.modules) modules")
         Console.out(
-            "time      \(oneDecimal(report.seconds)) s (\(Int(rate.rounded())) events/s)"
+            "time      \(oneDecimal(report.seconds)) s (\(Int(rate.rounded())) events/s), planning \(oneDecimal(report.planningSeconds)) s of it"
         )
         Console.out(
             "ledger    \(report.ledgerSize) entries, \(oneDecimal(Double(bytes) / 1_048_576)) MiB in \(options.path)/data.mdb"

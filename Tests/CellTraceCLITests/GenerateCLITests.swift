@@ -31,6 +31,7 @@ import Testing
         let events = try #require(report["events"]?.doubleValue)
         #expect(events > 20)
         #expect(report["dataBytes"]?.doubleValue ?? 0 > 0)
+        #expect(report["planningSeconds"]?.doubleValue ?? 0 > 0)
         let blocks = try #require(report["serialBlocks"]?.arrayValue)
         let first = try #require(blocks.first)
         let prefix = try #require(first["prefix"]?.stringValue)
@@ -58,8 +59,28 @@ import Testing
         #expect(generated.output.contains("serials   1200 in "))
         #expect(generated.output.contains("lots      "))
         #expect(generated.output.contains("events/s)"))
+        #expect(generated.output.contains("s of it"), "the planning time")
         let bad = celltrace("generate", "--cells", "0", "--ledger", directory + "/other")
         #expect(bad.status == 2)
         #expect(bad.error.contains("--cells must be at least 1 (got 0)"), "\(bad.error)")
+        let lots = celltrace("generate", "--cells", "100000000000", "--ledger", directory + "/other")
+        #expect(lots.status == 2)
+        #expect(
+            lots.error.contains("makes 50000000 cell lots, more than the 5000000 that planning holds in memory"),
+            "\(lots.error)"
+        )
+        #expect(lots.error.contains("use --cells-per-lot 20000 or more, or fewer --cells"), "\(lots.error)")
+        let cells = celltrace(
+            "generate",
+            "--cells",
+            "100000000001",
+            "--cells-per-lot",
+            "100000",
+            "--ledger",
+            directory + "/other"
+        )
+        #expect(cells.status == 2)
+        #expect(cells.error.contains("--cells must be at most 10^11"), "\(cells.error)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/other"), "nothing written")
     }
 }

@@ -98,6 +98,7 @@ struct GenerateTests {
         #expect(report.actors == 15 && report.facilities == 18)
         #expect(report.packs == 1 && report.modules == 12)
         #expect(try generated.chain.ledger.size == report.ledgerSize)
+        #expect(report.planningSeconds > 0 && report.seconds > report.planningSeconds, "planning is timed too")
 
         let audit = try generated.chain.ledger.audit(deep: true)
         #expect(audit.isValid, "\(String(describing: audit.failure))")
@@ -305,6 +306,36 @@ struct GenerateTests {
             )
         }
         #expect(single.values.reduce(0, +) < 1.1, "the inputs outweigh the cells by scrap only")
+    }
+
+    @Test("a lot of a billion cells plans without walking its serial numbers")
+    func hugeCellLotPlansQuickly() throws {
+        let clock = ContinuousClock.now
+        let generator = try SupplyNetworkGenerator(
+            options: .init(cells: 1_000_000_000, cellsPerLot: 1_000_000_000, seed: 2, packs: 1)
+        )
+        #expect(generator.eventCount > 3)
+        #expect(ContinuousClock.now - clock < .seconds(60))
+    }
+
+    @Test("more cells or cell lots than planning can hold in memory are refused, naming the option")
+    func plansTooLargeForMemoryAreRefused() throws {
+        let lots = try #require(throws: SupplyChainError.self) {
+            try SupplyNetworkGenerator(options: .init(cells: 100_000_000_000))
+        }
+        #expect(lots.problems.map(\.field) == ["cellsPerLot"])
+        let message = try #require(lots.problems.first?.message)
+        #expect(message.contains("make 50000000 cell lots, more than the 5000000"), "\(message)")
+        #expect(message.contains("use at least 20000 cells per lot"), "\(message)")
+        let edge = SupplyNetworkGenerator.maxCellLots * 2000 + 1
+        #expect(throws: SupplyChainError.self) { try SupplyNetworkGenerator(options: .init(cells: edge)) }
+        let cells = try #require(throws: SupplyChainError.self) {
+            try SupplyNetworkGenerator(options: .init(cells: 1_000_000_000_000, cellsPerLot: 1_000_000_000))
+        }
+        #expect(cells.problems.map(\.field) == ["cells"])
+        // The benchmark's network plans.
+        let bench = try SupplyNetworkGenerator(options: .init(cells: 100_000_000, cellsPerLot: 2000))
+        #expect(bench.eventCount > 100_000)
     }
 
     @Test("bad options and a ledger that already has actors are refused, naming what is wrong")

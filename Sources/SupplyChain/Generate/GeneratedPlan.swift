@@ -304,14 +304,20 @@ struct GeneratedPlan {
             let (a, b) = (lots[cellLots[$0].lot], lots[cellLots[$1].lot])
             return (a.holder == .cellMakerHU ? 0 : 1, a.madeAt, $0) < (b.holder == .cellMakerHU ? 0 : 1, b.madeAt, $1)
         }
+        let wanted = count * cellsPerPack
         var serials: [(serial: String, ready: Int64)] = []
-        for index in order where serials.count < count * cellsPerPack {
+        serials.reserveCapacity(wanted)
+        for index in order {
+            guard serials.count < wanted else { break }
             let lot = lots[cellLots[index].lot]
             let shipped = lot.madeAt + Self.day
             cellLots[index].shippedToPacks = shipped
             let ready = shipped + (GeneratedNetwork.route(.cells, from: lot.holder, to: .packMaker).days + 1) * Self.day
             for range in cellLots[index].ranges {
-                for number in range.first...range.last where serials.count < count * cellsPerPack {
+                // Only the serials the packs take: a lot may hold a billion.
+                let take = min(range.last - range.first + 1, UInt64(wanted - serials.count))
+                guard take > 0 else { break }
+                for number in range.first...(range.first + take - 1) {
                     serials.append((range.prefix + String(number), ready))
                 }
             }

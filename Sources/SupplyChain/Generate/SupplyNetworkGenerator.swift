@@ -98,8 +98,10 @@ public struct SupplyNetworkGenerator: Sendable {
         public var serialBlocks: [SerialBlock]
         /// The ledger's size (entries) afterwards.
         public var ledgerSize: UInt64
-        /// Seconds from the first registration to the last import.
+        /// Seconds from the start of planning to the last import: planning, registration and imports.
         public var seconds: Double
+        /// The seconds of ``seconds`` spent planning the network, before anything was written.
+        public var planningSeconds: Double
     }
 
     /// One signed submission: the actor and its EPCIS document.
@@ -115,10 +117,23 @@ public struct SupplyNetworkGenerator: Sendable {
     /// The options.
     public let options: Options
     let plan: GeneratedPlan
+    /// How long planning took.
+    let planningTime: Duration
+
+    /// The most cells a network may have: its upstream lots (about 25,000 per billion cells) are
+    /// planned in memory.
+    public static let maxCells = 100_000_000_000
+
+    /// The most cell lots a network may have (cells ÷ cells per lot, rounded up).
+    ///
+    /// Planning holds every lot in memory, about 1.2 KB per cell lot with its events, so this
+    /// many take about 6 GB.
+    public static let maxCellLots = 5_000_000
 
     /// Plans the network for `options`.
     ///
-    /// - Throws: ``SupplyChainError/Code/invalidRecords`` naming the option that is out of range.
+    /// - Throws: ``SupplyChainError/Code/invalidRecords`` naming the option that is out of range,
+    ///   or `cellsPerLot` when the cells make more than ``maxCellLots`` lots.
     public init(options: Options) throws {
         var problems: [SupplyChainError.Problem] = []
         func check(_ condition: Bool, _ field: String, _ message: String) {
@@ -127,13 +142,21 @@ public struct SupplyNetworkGenerator: Sendable {
             }
         }
         check(options.cells >= 1, "cells", "must be at least 1 (got \(options.cells))")
-        check(options.cells <= 1_000_000_000_000, "cells", "must be at most 10^12 (got \(options.cells))")
+        check(options.cells <= Self.maxCells, "cells", "must be at most 10^11 (got \(options.cells))")
         check(options.cellsPerLot >= 1, "cellsPerLot", "must be at least 1 (got \(options.cellsPerLot))")
         check(
             options.cellsPerLot <= 1_000_000_000,
             "cellsPerLot",
             "must be at most 10^9, the largest serial range (got \(options.cellsPerLot))"
         )
+        if options.cells >= 1, options.cellsPerLot >= 1 {
+            let lots = (options.cells - 1) / options.cellsPerLot + 1
+            check(
+                lots <= Self.maxCellLots,
+                "cellsPerLot",
+                "\(options.cells) cells in lots of \(options.cellsPerLot) make \(lots) cell lots, more than the \(Self.maxCellLots) that planning holds in memory; use at least \((options.cells - 1) / Self.maxCellLots + 1) cells per lot, or fewer cells"
+            )
+        }
         check((options.packs ?? 0) >= 0, "packs", "must not be negative (got \(options.packs ?? 0))")
         check(options.eventsPerDocument >= 1, "eventsPerDocument", "must be at least 1")
         guard problems.isEmpty else {
@@ -146,12 +169,14 @@ public struct SupplyNetworkGenerator: Sendable {
         }
         self.options = options
         let packs = options.packs ?? min(20, max(1, options.cells / 5_000_000))
+        let clock = ContinuousClock.now
         plan = GeneratedPlan(
             cells: options.cells,
             cellsPerLot: options.cellsPerLot,
             packs: packs,
             seed: options.seed
         )
+        planningTime = ContinuousClock.now - clock
     }
 
     /// The Ed25519 key the generator gives `actor` for `seed`: the private key seed is
@@ -172,7 +197,7 @@ public struct SupplyNetworkGenerator: Sendable {
     /// - Parameters:
     ///   - chain: The ledger to fill.
     ///   - progress: Called with (events imported, events in all) as documents are checked and written.
-    /// - Returns: What was written, with the time it took.
+    /// - Returns: What was written, with the time it took (planning included).
     /// - Throws: ``SupplyChainError`` when the ledger already has actors or facilities, or when the
     ///   ledger refuses something (which would be a defect of the generator; the error lists the
     ///   problems).
@@ -222,7 +247,7 @@ public struct SupplyNetworkGenerator: Sendable {
                 blocks[range.prefix] = block
             }
         }
-        let elapsed = ContinuousClock.now - clock
+        let elapsed = ContinuousClock.now - clock + planningTime
         return Report(
             actors: GeneratedNetwork.actors.count,
             facilities: GeneratedNetwork.facilities.count,
@@ -236,8 +261,13 @@ public struct SupplyNetworkGenerator: Sendable {
             packs: plan.packs.count,
             serialBlocks: blocks.values.sorted { $0.prefix < $1.prefix },
             ledgerSize: try chain.ledger.size,
-            seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
+            seconds: Self.seconds(elapsed),
+            planningSeconds: Self.seconds(planningTime)
         )
+    }
+
+    private static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) * 1e-18
     }
 
     /// Records the network's factor table and battery model and registers its actors (with the
