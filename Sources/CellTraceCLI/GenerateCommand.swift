@@ -21,7 +21,9 @@ struct GenerateCommand: ParsableCommand {
             cathode, anode and electrolyte plants, cell lots with serial ranges in CN and HU, and a
             sample of cells assembled into modules and packs. The same --seed and options give the
             same events (hash IDs), lots and serials. The ledger (created if missing) must hold no
-            actors or facilities yet. Progress goes to stderr when it is a terminal.
+            actors, no facilities, no factor table generated-network version 1 and no battery model
+            CT-NMC811-P1 yet; if it does, nothing is written. Progress goes to stderr when it is a
+            terminal.
 
             Example:
               celltrace generate --cells 1000000 --seed 7 --ledger demo-ledger

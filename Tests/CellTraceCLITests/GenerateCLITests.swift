@@ -47,7 +47,11 @@ import Testing
 
         let human = celltrace("generate", "--cells", "10", "--ledger", ledger)
         #expect(human.status == 2)
-        #expect(human.error.contains("already holds 15 actors and 18 facilities; generate into a new ledger"))
+        #expect(
+            human.error.contains(
+                "already holds 15 actors, 18 facilities, the factor table generated-network version 1 and the battery model CT-NMC811-P1; generate into a new ledger"
+            )
+        )
     }
 
     @Test func generatePrintsASummaryAndRefusesBadOptions() throws {

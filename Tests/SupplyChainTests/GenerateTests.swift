@@ -338,7 +338,44 @@ struct GenerateTests {
         #expect(bench.eventCount > 100_000)
     }
 
-    @Test("bad options and a ledger that already has actors are refused, naming what is wrong")
+    @Test("a ledger that already holds the generator's battery model or factor table is refused, with nothing written")
+    func masterDataAlreadyThereIsRefusedWholly() throws {
+        for preset in ["model", "table"] {
+            let directory = TemporaryDirectory()
+            let chain = try SupplyChainLedger.create(
+                at: directory.path + "/ledger",
+                origin: "celltrace.test/generate",
+                options: Ledger.Options(durable: false)
+            )
+            if preset == "model" {
+                try chain.registerBatteryModel(
+                    ["id": "CT-NMC811-P1", "category": "M1", "serviceYears": "8", "usableEnergyShare": "0.92"]
+                )
+            } else {
+                try chain.recordFactorTable([
+                    "id": "generated-network", "version": 1, "source": "an earlier table", "year": 2025,
+                    "factors": [
+                        [
+                            "category": "grid", "geography": "HU", "basis": "location", "value": "0.22",
+                            "unit": "kgCO2e/kWh",
+                        ]
+                    ],
+                ])
+            }
+            let size = try chain.ledger.size
+            let generator = try SupplyNetworkGenerator(options: .init(cells: 100, cellsPerLot: 50, packs: 0))
+            let first = try #require(throws: SupplyChainError.self) { try generator.generate(into: chain) }
+            let named = preset == "model" ? "battery model CT-NMC811-P1" : "factor table generated-network version 1"
+            #expect(first.message.contains(named), "\(first.message)")
+            #expect(try chain.ledger.size == size, "nothing written")
+            #expect(try chain.actors().isEmpty && chain.facilities().isEmpty)
+            let second = try #require(throws: SupplyChainError.self) { try generator.generate(into: chain) }
+            #expect(second.message == first.message)
+            #expect(try chain.ledger.size == size)
+        }
+    }
+
+    @Test("bad options and a ledger that already has the network are refused, naming what is wrong")
     func refusals() throws {
         let error = try #require(throws: SupplyChainError.self) {
             try SupplyNetworkGenerator(options: .init(cells: 0, cellsPerLot: 0))
@@ -348,6 +385,10 @@ struct GenerateTests {
         let again = try #require(throws: SupplyChainError.self) {
             try generated.generator.generate(into: generated.chain)
         }
-        #expect(again.message.contains("already holds 15 actors and 18 facilities"))
+        #expect(
+            again.message.contains(
+                "already holds 15 actors, 18 facilities, the factor table generated-network version 1 and the battery model CT-NMC811-P1; generate into a new ledger"
+            )
+        )
     }
 }

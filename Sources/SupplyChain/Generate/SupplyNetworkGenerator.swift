@@ -192,29 +192,21 @@ public struct SupplyNetworkGenerator: Sendable {
     public var eventCount: Int { schedule().reduce(0) { $0 + $1.count } }
 
     /// Registers the network's master data and imports every submission into `chain`, which must
-    /// hold no supply-chain data yet.
+    /// hold none of it yet: no actors or facilities, no factor table `generated-network` version 1
+    /// and no battery model `CT-NMC811-P1`.
     ///
     /// - Parameters:
     ///   - chain: The ledger to fill.
     ///   - progress: Called with (events imported, events in all) as documents are checked and written.
     /// - Returns: What was written, with the time it took (planning included).
-    /// - Throws: ``SupplyChainError`` when the ledger already has actors or facilities, or when the
-    ///   ledger refuses something (which would be a defect of the generator; the error lists the
-    ///   problems).
+    /// - Throws: ``SupplyChainError`` when the ledger already holds any of the network's master
+    ///   data (nothing is written then), or when the ledger refuses something (which would be a
+    ///   defect of the generator; the error lists the problems).
     public func generate(
         into chain: SupplyChainLedger,
         progress: ((Int, Int) -> Void)? = nil
     ) throws -> Report {
         let clock = ContinuousClock.now
-        let existingActors = try chain.actors()
-        let existingFacilities = try chain.facilities()
-        guard existingActors.isEmpty, existingFacilities.isEmpty else {
-            throw SupplyChainError(
-                code: .invalidRecords,
-                message:
-                    "the ledger at \(chain.ledger.path) already holds \(existingActors.count) actors and \(existingFacilities.count) facilities; generate into a new ledger"
-            )
-        }
         let keys = try registerMasterData(into: chain)
         let total = eventCount
         var done = 0
@@ -274,11 +266,14 @@ public struct SupplyNetworkGenerator: Sendable {
     /// keys the seed gives) and facilities, as ``generate(into:progress:)`` does before the events:
     /// a ledger made this way takes the network's events, or an EPCIS export of them.
     ///
-    /// - Parameter chain: The ledger, which must not hold them yet.
+    /// - Parameter chain: The ledger, which must hold no actors or facilities, no factor table
+    ///   `generated-network` version 1 and no battery model `CT-NMC811-P1` yet.
     /// - Returns: Each actor's private key, by actor id.
-    /// - Throws: ``SupplyChainError`` when the ledger refuses a record (one already registered).
+    /// - Throws: ``SupplyChainError`` naming what the ledger already holds, before anything is
+    ///   written; or when the ledger refuses a record.
     @discardableResult
     public func registerMasterData(into chain: SupplyChainLedger) throws -> [String: Ed25519PrivateKey] {
+        try Self.requireNoMasterData(in: chain)
         try chain.recordFactorTable(GeneratedNetwork.factorTable)
         try chain.registerBatteryModel(GeneratedNetwork.Cell.batteryModel)
         var keys: [String: Ed25519PrivateKey] = [:]
@@ -311,6 +306,31 @@ public struct SupplyNetworkGenerator: Sendable {
             )
         }
         return keys
+    }
+
+    /// Throws, naming them, when `chain` already holds actors, facilities, or the network's factor
+    /// table or battery model, so that a refusal writes nothing.
+    private static func requireNoMasterData(in chain: SupplyChainLedger) throws {
+        let table = GeneratedNetwork.factorTable
+        let (tableID, version) = (table["id"]?.stringValue ?? "", Int(table["version"]?.doubleValue ?? 0))
+        let model = GeneratedNetwork.Cell.model
+        var held: [String] = []
+        let actors = try chain.actors().count
+        let facilities = try chain.facilities().count
+        if actors > 0 { held.append("\(actors) actors") }
+        if facilities > 0 { held.append("\(facilities) facilities") }
+        if try chain.factorTables().contains(where: { $0.id == tableID && $0.version == version }) {
+            held.append("the factor table \(tableID) version \(version)")
+        }
+        if try chain.read({ reader, txn, _ in try reader.batteryModel(model, txn) }) != nil {
+            held.append("the battery model \(model)")
+        }
+        guard let last = held.popLast() else { return }
+        let list = held.isEmpty ? last : held.joined(separator: ", ") + " and " + last
+        throw SupplyChainError(
+            code: .invalidRecords,
+            message: "the ledger at \(chain.ledger.path) already holds \(list); generate into a new ledger"
+        )
     }
 
     /// Calls `body` with every submission in import order (suppliers first, each actor's events in
