@@ -37,8 +37,17 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Cells (serial numbers) to commission.", valueName: "n"))
     var cells: Int
 
-    @Option(help: ArgumentHelp("Seed of every quantity, time, route and key.", valueName: "s"))
+    @Option(
+        help: ArgumentHelp(
+            "Seed of every quantity, time, route and key, from 0 to 2^53 - 1 (JSON numbers hold it exactly).",
+            valueName: "s"
+        )
+    )
     var seed: UInt64 = 1
+
+    /// The largest seed: 2^53 - 1, the largest integer every JSON reader holds exactly, so the
+    /// `seed` that `--json` prints gives the same network again.
+    static let maxSeed: UInt64 = 9_007_199_254_740_991
 
     @Option(name: .customLong("cells-per-lot"), help: ArgumentHelp("Cells per cell lot.", valueName: "k"))
     var cellsPerLot: Int = 2000
@@ -47,6 +56,11 @@ struct GenerateCommand: ParsableCommand {
     var json = false
 
     func validate() throws {
+        guard seed <= Self.maxSeed else {
+            throw ValidationError(
+                "--seed must be from 0 to \(Self.maxSeed) (2^53 - 1), so that JSON gives it back exactly (got \(seed))"
+            )
+        }
         guard cells >= 1 else { throw ValidationError("--cells must be at least 1 (got \(cells))") }
         guard cellsPerLot >= 1, cellsPerLot <= 1_000_000_000 else {
             throw ValidationError(

@@ -87,4 +87,35 @@ import Testing
         #expect(cells.error.contains("--cells must be at most 10^11"), "\(cells.error)")
         #expect(!FileManager.default.fileExists(atPath: directory + "/other"), "nothing written")
     }
+
+    @Test func generateWritesTheSeedExactlyAndRefusesSeedsJSONCannotHold() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let largest = "9007199254740991"
+        let generated = celltrace(
+            "generate",
+            "--cells",
+            "10",
+            "--seed",
+            largest,
+            "--ledger",
+            directory + "/ledger",
+            "--json"
+        )
+        #expect(generated.status == 0, "\(generated.error)")
+        #expect(generated.output.contains("\"seed\":\(largest),"), "\(generated.output)")
+        #expect(try JSONValue(parsing: generated.output)["seed"] == 9_007_199_254_740_991)
+
+        for seed in ["9007199254740992", "18446744073709551615"] {
+            let ledger = directory + "/too-large-" + seed
+            let refused = celltrace("generate", "--cells", "10", "--seed", seed, "--ledger", ledger, "--json")
+            #expect(refused.status == 2)
+            #expect(
+                refused.error.contains("--seed must be from 0 to 9007199254740991 (2^53 - 1)"),
+                "\(refused.error)"
+            )
+            #expect(refused.output.isEmpty)
+            #expect(!FileManager.default.fileExists(atPath: ledger), "nothing written")
+        }
+    }
 }
