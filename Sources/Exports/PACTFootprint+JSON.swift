@@ -73,8 +73,13 @@ extension PACTFootprint {
             + "location-based and draft-EU figures, the split per life-cycle stage, the per-kWh figures and the ledger "
             + "checkpoint are in the CellTrace extension. The ledger records no carbon content of the product, so the "
             + "carbon content fields are 0, and its factor tables do not name the IPCC assessment report of their "
-            + "characterization factors: AR6 is stated as the PACT Methodology requires. No emissions are exempted."
+            + "characterization factors: AR6 is stated as the PACT Methodology requires. "
+            + (exemptions == Self.noExemptions
+                ? "No emissions are exempted." : "Not counted: \(exemptions).")
     }
+
+    /// `exemptedEmissionsDescription` when every input is counted.
+    static let noExemptions = "none: every recorded input counts"
 
     static let allocationRules =
         "Multi-output processes share their burden (own emissions and embodied inputs) among co-products by mass; "
@@ -109,7 +114,7 @@ extension PACTFootprint {
             "productOrSectorSpecificRules": Self.productRules,
             "boundaryProcessesDescription": .string(boundary),
             "exemptedEmissionsPercent": "0",
-            "exemptedEmissionsDescription": "none: every recorded input counts",
+            "exemptedEmissionsDescription": .string(exemptions),
             "allocationRulesDescription": .string(Self.allocationRules),
             "primaryDataShare": .string(ExportEncoding.decimal(primaryPercent)),
             "dqi": .object([
@@ -162,7 +167,7 @@ extension PACTFootprint {
             "referencePeriodStart": .string(ExportEncoding.dateTime(periodStart)),
             "referencePeriodEnd": .string(ExportEncoding.dateTime(periodEnd)),
             "exemptedEmissionsPercent": 0,
-            "exemptedEmissionsDescription": "none: every recorded input counts",
+            "exemptedEmissionsDescription": .string(exemptions),
             "allocationRulesDescription": .string(Self.allocationRules),
             "primaryDataShare": number(primaryPercent),
             "dqi": .object([

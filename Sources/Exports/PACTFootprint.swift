@@ -114,6 +114,8 @@ public struct PACTFootprint: Sendable {
     public var classifications: [String] = []
     /// The UN CPC code PACT v2 requires.
     public var cpc: String?
+    /// What the figures leave out (`exemptedEmissionsDescription`).
+    public var exemptions = PACTFootprint.noExemptions
 }
 
 extension PACTFootprint {
@@ -160,7 +162,8 @@ extension PACTFootprint {
             description = "One lithium-ion cell (serial \(subject.id))"
         case .assembly:
             name = "battery module or pack \(subject.id)"
-            description = "One battery module or pack (\(subject.id)) of \(subject.cellCount) cells"
+            description =
+                "One battery module or pack (\(subject.id)) of \(subject.cellCount) cells; its mass is its cells' (the ledger records no other component)"
         case .lot:
             let card = scope.trace.tree.first
             name = [card?.material, card?.grade].compactMap { $0 }.joined(separator: " ")
@@ -202,9 +205,17 @@ extension PACTFootprint {
                 ? footprint.lifetimeKWh.flatMap { $0 > 0 ? footprint.total.scaled(by: 1 / $0) : nil } : nil,
             model: model?.id ?? subject.cells.first?.model,
             checkpoint: try ExportCheckpoint.at(scope.size, of: chain),
-            cpc: piece ? Self.accumulatorCPC : nil
+            cpc: piece ? Self.accumulatorCPC : nil,
+            exemptions: subject.kind == .assembly
+                ? Self.assemblyExemptions : Self.noExemptions
         )
     }
+
+    /// What a module's or pack's figures leave out: the ledger knows its cells and its assembly
+    /// steps, not the rest of its bill of materials. How much that is cannot be told from the
+    /// ledger, so `exemptedEmissionsPercent` stays the share of recorded inputs left out (none).
+    static let assemblyExemptions =
+        "components other than the cells (housing, battery management system, electronics, wiring, thermal management) are not recorded in the ledger and not counted; exemptedEmissionsPercent counts recorded inputs only"
 
     /// The footprint of the average cell of an Article 7 declaration.
     ///

@@ -27,6 +27,14 @@ struct GeneratedNetworkExportTests {
             close(try #require(value(pcf["pcfExcludingBiogenicUptake"])), scope.footprint.total.total(.marketBased))
         )
         #expect(json["productIds"] == [.string(Self.pack)])
+        // The ledger knows a pack's cells and assembly, not its housing or electronics: said, in
+        // both versions, rather than "none".
+        for version in [PACTFootprint.Version.v3, .v2] {
+            let exempted = footprint.json(version)["pcf"]?["exemptedEmissionsDescription"]?.stringValue ?? ""
+            #expect(exempted.contains("components other than the cells"), "\(version): \(exempted)")
+        }
+        #expect(json["comment"]?.stringValue?.contains("No emissions are exempted") == false)
+        #expect(json["productDescription"]?.stringValue?.contains("its mass is its cells'") == true)
         let plant = try network.chain.read { reader, txn, _ in
             try reader.assembly(Self.pack, txn)?.facility.flatMap { try reader.facility($0, txn) }
         }
