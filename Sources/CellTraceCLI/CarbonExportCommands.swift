@@ -64,27 +64,35 @@ struct PACTExportCommand: ParsableCommand {
             throw Failure.badInput("--product-classification \(classification): give a URN (urn:…)")
         }
         let chain = try options.openChain()
-        var footprint: PACTFootprint
+        let compute: (PointInTime) throws -> PACTFootprint
         if let subject {
             guard model == nil, plant == nil, from == nil, to == nil else {
                 throw Failure.badInput("give either a subject or --model, --plant, --from and --to (a declaration)")
             }
-            let scope = try LineageScope.collect(subject, chain: chain, asOf: try export.asOf.point())
-            footprint = try PACTFootprint.make(scope: scope, chain: chain)
+            compute = { point in
+                try PACTFootprint.make(
+                    scope: try LineageScope.collect(subject, chain: chain, asOf: point),
+                    chain: chain
+                )
+            }
         } else {
             guard let model, let plant else {
                 throw Failure.badInput("give a subject, or --model, --plant, --from and --to for a declaration")
             }
             let (start, end) = try declarationPeriod(from: from, to: to)
-            footprint = try PACTFootprint.declaration(
-                model: model,
-                plant: plant,
-                from: start,
-                to: end,
-                chain: chain,
-                asOf: try export.asOf.point()
-            )
+            compute = { point in
+                try PACTFootprint.declaration(
+                    model: model,
+                    plant: plant,
+                    from: start,
+                    to: end,
+                    chain: chain,
+                    asOf: point
+                )
+            }
         }
+        var footprint = try compute(try export.asOf.point())
+        footprint.precedingIDs = try Self.precedingIDs(of: footprint, version, chain: chain, compute: compute)
         footprint.classifications = classifications
         if let cpc { footprint.cpc = cpc }
         if version == .v2, footprint.cpc == nil {
@@ -97,6 +105,35 @@ struct PACTExportCommand: ParsableCommand {
             asOfSize: footprint.checkpoint.size,
             chain: chain
         )
+    }
+}
+
+extension PACTExportCommand {
+    /// PACT's `precedingPfIds`: the ids of the footprints sent before whose figures differ.
+    ///
+    /// The footprints of the same subject and version that the disclosure log says were sent,
+    /// oldest first, each recomputed as of its size; one that no longer computes is left out.
+    static func precedingIDs(
+        of footprint: PACTFootprint,
+        _ version: PACTFootprint.Version,
+        chain: SupplyChainLedger,
+        compute: (PointInTime) throws -> PACTFootprint
+    ) throws -> [String] {
+        let current = footprint.id(version)
+        let sizes = Set(
+            try chain.disclosures().filter {
+                $0.format == "pact-\(version.specVersion)" && $0.subject == footprint.subject
+                    && $0.asOfSize != footprint.checkpoint.size
+            }
+            .map(\.asOfSize)
+        )
+        var ids: [String] = []
+        for size in sizes.sorted() {
+            guard let earlier = try? compute(.size(size)) else { continue }
+            let id = earlier.id(version)
+            if id != current, !ids.contains(id) { ids.append(id) }
+        }
+        return ids
     }
 }
 

@@ -96,7 +96,8 @@ extension PACTFootprint {
 
     private var total: Double { perUnit.total(Self.electricityMethod) }
 
-    private var v3JSON: JSONValue {
+    /// The v3 document's `pcf`: the figures its id is derived from.
+    var v3PCF: [String: JSONValue] {
         var pcf: [String: JSONValue] = [
             "declaredUnitOfMeasurement": .string(product == .piece ? "piece" : "kilogram"),
             "declaredUnitAmount": "1",
@@ -125,6 +126,11 @@ extension PACTFootprint {
         ]
         if let country { pcf["geographyCountry"] = .string(country) }
         if !factorSources.isEmpty { pcf["secondaryEmissionFactorSources"] = sourcesJSON }
+        return pcf
+    }
+
+    private var v3JSON: JSONValue {
+        let pcf = v3PCF
         var root: [String: JSONValue] = [
             "id": .string(id(.v3)),
             "specVersion": .string(Version.v3.specVersion),
@@ -140,10 +146,12 @@ extension PACTFootprint {
             "extensions": [extensionJSON],
         ]
         if !classifications.isEmpty { root["productClassifications"] = .array(classifications.map(JSONValue.string)) }
+        if !precedingIDs.isEmpty { root["precedingPfIds"] = .array(precedingIDs.map(JSONValue.string)) }
         return .object(root)
     }
 
-    private var v2JSON: JSONValue {
+    /// The v2 document's `pcf`: the figures its id is derived from.
+    var v2PCF: [String: JSONValue] {
         let perKg = unitMassKg > 0 ? total / unitMassKg : 0
         func number(_ value: Double, _ digits: Int = 12) -> JSONValue {
             .number(Double(ExportEncoding.decimal(value, significantDigits: digits)) ?? 0)
@@ -181,7 +189,12 @@ extension PACTFootprint {
         ]
         if let country { pcf["geographyCountry"] = .string(country) }
         if !factorSources.isEmpty { pcf["secondaryEmissionFactorSources"] = sourcesJSON }
-        return .object([
+        return pcf
+    }
+
+    private var v2JSON: JSONValue {
+        let pcf = v2PCF
+        var root: [String: JSONValue] = [
             "id": .string(id(.v2)),
             "specVersion": .string(Version.v2.specVersion),
             "version": 1,
@@ -196,7 +209,9 @@ extension PACTFootprint {
             "productNameCompany": .string(productName),
             "pcf": .object(pcf),
             "extensions": [extensionJSON],
-        ])
+        ]
+        if !precedingIDs.isEmpty { root["precedingPfIds"] = .array(precedingIDs.map(JSONValue.string)) }
+        return .object(root)
     }
 
     private var primaryPercent: Double { (primaryShare[Self.electricityMethod] ?? 0) * 100 }

@@ -116,6 +116,9 @@ public struct PACTFootprint: Sendable {
     public var cpc: String?
     /// What the figures leave out (`exemptedEmissionsDescription`).
     public var exemptions = PACTFootprint.noExemptions
+    /// The ids of the footprints of the same subject this one supersedes (`precedingPfIds`):
+    /// those sent earlier whose figures differ.
+    public var precedingIDs: [String] = []
 }
 
 extension PACTFootprint {
@@ -211,9 +214,11 @@ extension PACTFootprint {
         )
     }
 
-    /// What a module's or pack's figures leave out: the ledger knows its cells and its assembly
-    /// steps, not the rest of its bill of materials. How much that is cannot be told from the
-    /// ledger, so `exemptedEmissionsPercent` stays the share of recorded inputs left out (none).
+    /// What a module's or pack's figures leave out.
+    ///
+    /// The ledger knows its cells and its assembly steps, not the rest of its bill of materials.
+    /// How much that is cannot be told from the ledger, so `exemptedEmissionsPercent` stays the
+    /// share of recorded inputs left out (none).
     static let assemblyExemptions =
         "components other than the cells (housing, battery management system, electronics, wiring, thermal management) are not recorded in the ledger and not counted; exemptedEmissionsPercent counts recorded inputs only"
 
@@ -314,7 +319,15 @@ extension PACTFootprint {
     /// - Parameter version: The PACT version written.
     /// - Returns: The UUID in its lower-case text form.
     public func id(_ version: Version) -> String {
-        let name = "celltrace.pact\n\(checkpoint.origin)\n\(subject)\n\(checkpoint.size)\n\(version.specVersion)"
+        let pcf: JSONValue =
+            switch version {
+            case .v3: .object(v3PCF)
+            case .v2: .object(v2PCF)
+            }
+        // The figures, not the ledger size: an export of unchanged figures keeps its id, and a
+        // change to any of them makes a new one (PACT's lifecycle).
+        let figures = SHA256.hash(pcf.canonicalBytes).hex
+        let name = "celltrace.pact\n\(checkpoint.origin)\n\(subject)\n\(version.specVersion)\n\(figures)"
         var bytes = Array(SHA256.hash(Array(name.utf8)).bytes.prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x80
         bytes[8] = (bytes[8] & 0x3F) | 0x80

@@ -79,6 +79,34 @@ import Testing
         #expect(badVersion.status == 2)
     }
 
+    /// PACT's lifecycle: the same figures keep their id; changed figures get a new one that names
+    /// the ids sent before it in `precedingPfIds`.
+    @Test func pactReExportsNameTheFootprintsTheySupersede() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = ledger(directory)
+        func send() throws -> JSONValue {
+            let sent = celltrace("export", "pact", Self.serial, "--recipient", "OEM Europe GmbH", "--ledger", ledger)
+            #expect(sent.status == 0, "\(sent.error)")
+            return try JSONValue(parsing: sent.output)
+        }
+        let first = try send()
+        #expect(first["precedingPfIds"] == nil)
+        let unchanged = try send()
+        #expect(unchanged["id"] == first["id"] && unchanged["precedingPfIds"] == nil)
+        write(
+            #"{"id":"hu-residual-2027","version":1,"source":"test","year":2026,"factors":[{"category":"grid","geography":"HU","basis":"residual-mix","value":"0.01","unit":"kgCO2e/kWh"}]}"#,
+            to: directory + "/residual.json"
+        )
+        #expect(celltrace("factors", "add", directory + "/residual.json", "--ledger", ledger).status == 0)
+        let changed = try send()
+        #expect(changed["pcf"]?["pcfExcludingBiogenicUptake"] != first["pcf"]?["pcfExcludingBiogenicUptake"])
+        #expect(changed["id"] != first["id"])
+        #expect(changed["precedingPfIds"] == .array([try #require(first["id"])]))
+        let resent = try send()
+        #expect(resent["id"] == changed["id"] && resent["precedingPfIds"] == changed["precedingPfIds"])
+    }
+
     @Test func passportExportsNameWhatIsMissing() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -112,8 +140,15 @@ import Testing
         #expect(badLink.status == 2)
         #expect(open.error.contains("note: carbonFootprint: the figures are this battery's own"), "\(open.error)")
         let declared = celltrace(
-            "export", "passport", Self.serial, "--declaration-from", "2026-01-01", "--declaration-to", "2026-12-31",
-            "--ledger", ledger,
+            "export",
+            "passport",
+            Self.serial,
+            "--declaration-from",
+            "2026-01-01",
+            "--declaration-to",
+            "2026-12-31",
+            "--ledger",
+            ledger,
         )
         #expect(declared.status == 0, "\(declared.error)")
         #expect(try JSONValue(parsing: declared.output)["celltrace"]?["carbonFootprintBasis"]?["kind"] == "declaration")
