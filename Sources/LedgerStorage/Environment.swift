@@ -157,7 +157,9 @@ extension Environment {
             if !options.durable {
                 flags.formUnion([.noSync, .noMetaSync])
             }
-            try check(unsafe mdb_env_open(env, path, flags.rawValue, 0o644), "mdb_env_open")
+            // Owner only: the data file holds every sealed value beside its salt (the openings a
+            // disclosure may reveal), which no other local account may read.
+            try check(unsafe mdb_env_open(env, path, flags.rawValue, 0o600), "mdb_env_open")
             // Adopt the size the file last persisted if it is larger than the one asked for, so a
             // reopened ledger does not have to grow again from the configured size (lmdb.h l.829–832).
             try check(unsafe mdb_env_set_mapsize(env, 0), "mdb_env_set_mapsize")

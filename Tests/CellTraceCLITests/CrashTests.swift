@@ -177,6 +177,37 @@ func runKilled(
     return (process.terminationReason == .uncaughtSignal, process.terminationStatus, output)
 }
 
+/// Two `celltrace init`s racing for one directory: one ledger is made, the other init is refused
+/// and removes nothing of it; the ledger's files are its owner's alone.
+@Suite struct InitRaceTests {
+    @Test func racingInitsLeaveTheWinnersLedgerWhole() throws {
+        let binary = try builtBinary()
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for round in 0..<20 {
+            let ledger = directory + "/l\(round)"
+            let processes = (0..<2).map { _ in
+                let process = Process()
+                process.executableURL = URL(fileURLWithPath: binary)
+                process.arguments = ["init", "--ledger", ledger]
+                process.standardOutput = FileHandle.nullDevice
+                process.standardError = FileHandle.nullDevice
+                return process
+            }
+            for process in processes { try process.run() }
+            for process in processes { process.waitUntilExit() }
+            let statuses = processes.map(\.terminationStatus).sorted()
+            #expect(statuses == [0, 2], "round \(round): \(statuses)")
+            let audit = runProcess(binary, ["verify", "--ledger", ledger])
+            #expect(audit.status == 0, "round \(round): \(audit.output)")
+        }
+        for file in ["data.mdb", "lock.mdb", "ledger-key.pem"] {
+            let attributes = try FileManager.default.attributesOfItem(atPath: directory + "/l0/" + file)
+            #expect((attributes[.posixPermissions] as? Int) == 0o600, "\(file)")
+        }
+    }
+}
+
 /// The built `celltrace` binary, run as a process of its own so that it can be killed.
 func builtBinary() throws -> String {
     let binary = celltraceBinary()

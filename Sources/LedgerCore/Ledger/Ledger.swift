@@ -90,6 +90,9 @@ public final class Ledger: Sendable {
         let lockExisted = access(path + "/lock.mdb", F_OK) == 0
         do {
             return try make(at: path, keyPath: keyPath, origin: origin, options: options)
+        } catch let error as LedgerError where error.code == .ledgerExists {
+            // Another `init` wrote its signing key first: the files are its ledger's, not ours.
+            throw error
         } catch {
             // A ledger is made whole or not at all: what this call created goes (the environment
             // is closed by now), so that `celltrace init` can be run again, on a full disk too.
@@ -105,9 +108,16 @@ public final class Ledger: Sendable {
         let environment = try openEnvironment(path, options)
         let key = Ed25519PrivateKey()
         let signer = try NoteSigner(name: origin, privateKey: key)
+        // The key goes to a file that must not exist yet, so it claims the directory: an `init`
+        // racing this one, past the check for a ledger, finds the winner's key here and stops.
+        // (A key written first would take the disk's last page before LMDB's lock file maps its
+        // own, which a full disk then cannot back.)
         do {
             try key.write(toPEMFile: keyPath)
         } catch {
+            if access(keyPath, F_OK) == 0 {
+                throw LedgerError(code: .ledgerExists, message: "a ledger already exists at \(path)")
+            }
             throw LedgerError(code: .io, message: "cannot write the ledger's signing key to \(keyPath)", cause: error)
         }
         let tables = try Tables(environment)
