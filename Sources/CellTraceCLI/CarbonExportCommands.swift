@@ -111,8 +111,9 @@ struct PACTExportCommand: ParsableCommand {
 extension PACTExportCommand {
     /// PACT's `precedingPfIds`: the ids of the footprints sent before whose figures differ.
     ///
-    /// The footprints of the same subject and version that the disclosure log says were sent,
-    /// oldest first, each recomputed as of its size; one that no longer computes is left out.
+    /// The footprints of the same subject and version that the disclosure log says were sent
+    /// before the footprint's size, as of earlier sizes, oldest first, each recomputed as of its
+    /// size; one that no longer computes is left out.
     static func precedingIDs(
         of footprint: PACTFootprint,
         _ version: PACTFootprint.Version,
@@ -123,7 +124,8 @@ extension PACTExportCommand {
         let sizes = Set(
             try chain.disclosures().filter {
                 $0.format == "pact-\(version.specVersion)" && $0.subject == footprint.subject
-                    && $0.asOfSize != footprint.checkpoint.size
+                    && $0.asOfSize < footprint.checkpoint.size
+                    && ($0.sequenceNumber ?? .max) < footprint.checkpoint.size
             }
             .map(\.asOfSize)
         )

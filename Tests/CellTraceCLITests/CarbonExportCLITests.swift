@@ -105,6 +105,12 @@ import Testing
         #expect(changed["precedingPfIds"] == .array([try #require(first["id"])]))
         let resent = try send()
         #expect(resent["id"] == changed["id"] && resent["precedingPfIds"] == changed["precedingPfIds"])
+        // As of the first size, nothing sent later is named: the old document, as it was.
+        let firstSize = try #require(first["extensions"]?.arrayValue?.first?["data"]?["ledger"]?["size"]?.stringValue)
+        let asOfFirst = celltrace("export", "pact", Self.serial, "--as-of", firstSize, "--ledger", ledger)
+        #expect(asOfFirst.status == 0, "\(asOfFirst.error)")
+        let old = try JSONValue(parsing: asOfFirst.output)
+        #expect(old["id"] == first["id"] && old["precedingPfIds"] == nil)
     }
 
     @Test func passportExportsNameWhatIsMissing() throws {
