@@ -182,8 +182,13 @@ struct WhatIfCommand: ParsableCommand {
 
     func run() throws {
         let scenario = try buildScenario()
-        let base = try FootprintOutput.compute(options: options, asOf: asOf, subject: subject, scenario: Scenario())
-        let changed = try FootprintOutput.compute(options: options, asOf: asOf, subject: subject, scenario: scenario)
+        let footprints = try FootprintOutput.compute(
+            options: options,
+            asOf: asOf,
+            subject: subject,
+            scenarios: [Scenario(), scenario]
+        )
+        let (base, changed) = (footprints[0], footprints[1])
         let unreached = scenario.unreached(base: base, changed: changed)
         guard unreached.isEmpty else {
             throw Failure.badInput(
@@ -199,7 +204,7 @@ struct WhatIfCommand: ParsableCommand {
             )
             return
         }
-        var lines = ["what-if   \(subject)", "changes"]
+        var lines = ["what-if   \(subject)", "as of     ledger size \(base.asOfSize)", "changes"]
         for (key, value) in scenario.factors.sorted(by: { $0.key < $1.key }) {
             lines.append("  factor \(key) = \(Number.significant(value))")
         }
@@ -358,13 +363,26 @@ enum FootprintOutput {
         subject id: String,
         scenario: Scenario
     ) throws -> Footprint {
+        try compute(options: options, asOf: asOf, subject: id, scenarios: [scenario])[0]
+    }
+
+    /// The footprints of one subject under several scenarios, all from one snapshot of the
+    /// ledger, so that a what-if's base and scenario are of the same size.
+    static func compute(
+        options: LedgerOptions,
+        asOf: AsOfOption,
+        subject id: String,
+        scenarios: [Scenario]
+    ) throws -> [Footprint] {
         let chain = try options.openChain()
         let point = try asOf.point()
         return try chain.read { reader, txn, now in
             let size = try point.size(in: chain.ledger, now: now)
             let subject = try Subject.resolve(id, reader: reader, size: size, txn)
-            var engine = try CarbonEngine(reader: reader, size: size, scenario: scenario, txn)
-            return try engine.footprint(of: subject, txn)
+            return try scenarios.map { scenario in
+                var engine = try CarbonEngine(reader: reader, size: size, scenario: scenario, txn)
+                return try engine.footprint(of: subject, txn)
+            }
         }
     }
 

@@ -118,6 +118,8 @@ import Testing
         )
         #expect(whatIf.status == 0, "\(whatIf.error)")
         let both = try JSONValue(parsing: whatIf.output)
+        // Base and scenario from one snapshot: the same size.
+        #expect(both["base"]?["asOfSize"] != nil && both["base"]?["asOfSize"] == both["scenario"]?["asOfSize"])
         let before = try #require(both["base"]?["kgCO2e"]?["eu-draft"]?["total"]?.doubleValue)
         let after = try #require(both["scenario"]?["kgCO2e"]?["eu-draft"]?["total"]?.doubleValue)
         #expect(after < before)
@@ -128,6 +130,7 @@ import Testing
         let fromFile = celltrace("what-if", Self.serial, "--scenario", scenarioFile, "--ledger", ledger)
         #expect(fromFile.status == 0, "\(fromFile.error)")
         #expect(fromFile.output.contains("factor grid:HU = 0") && fromFile.output.contains("direct-line at 0.0336"))
+        #expect(fromFile.output.contains("as of     ledger size "), "\(fromFile.output)")
         let badKey = celltrace("what-if", Self.serial, "--replace-factor", "grid=0.1", "--ledger", ledger)
         #expect(badKey.status == 2 && badKey.error.contains("factor key"))
         let noChange = celltrace("what-if", Self.serial, "--ledger", ledger)
