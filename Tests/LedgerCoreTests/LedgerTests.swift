@@ -96,6 +96,26 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         }
     }
 
+    /// `--as-of TIME` finds a size by entry times, so they never go back: a clock stepped back an
+    /// hour stamps the last entry's time until it catches up.
+    @Test func entryTimesNeverGoBackWhenTheClockDoes() throws {
+        try withTemporaryDirectory { path in
+            let times = Mutex<[Int64]>([1_767_600_000_000, 1_767_596_400_000, 1_767_596_400_001, 1_767_600_000_002])
+            let options = Ledger.Options(durable: false) {
+                Timestamp(millisecondsSinceEpoch: times.withLock { $0.removeFirst() })
+            }
+            let ledger = try Ledger.create(at: path + "/l", origin: "test.celltrace.local/t", options: options)
+            for index in 0..<4 { try ledger.append(drafts(2, from: index * 2)) }
+            let stamped = try (0..<UInt64(8)).map { try ledger.entry(at: $0).time.millisecondsSinceEpoch }
+            #expect(
+                stamped == [
+                    1_767_600_000_000, 1_767_600_000_000, 1_767_600_000_000, 1_767_600_000_000,
+                    1_767_600_000_000, 1_767_600_000_000, 1_767_600_000_002, 1_767_600_000_002,
+                ]
+            )
+        }
+    }
+
     @Test func entryBytesAreCanonicalAndParseBack() throws {
         let entry = Entry(
             sequenceNumber: 7,

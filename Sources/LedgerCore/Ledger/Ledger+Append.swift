@@ -353,13 +353,23 @@ extension Ledger {
     /// so it depends only on its arguments and the stored state.
     private func appendSealed(
         _ sealed: SealedBatch,
-        time: Timestamp,
+        time clockTime: Timestamp,
         txn: borrowing WriteTransaction
     ) throws -> AppendReceipt {
         let start = UInt64(try txn.count(tables.entries))
         var previous = SHA256Digest.zero
+        var time = clockTime
         if start > 0 {
             previous = try storedNode(level: 0, index: start - 1, txn: txn)
+            // Entry times never go back (`--as-of TIME` finds a size by them): a clock stepped
+            // back, or a writer that read the clock before another committed, stamps the last
+            // entry's time. It depends on the stored state alone, so a replayed transaction
+            // stamps the same.
+            if let last = try txn.value(in: tables.entries, forKey: BigEndianKey.encode(start - 1)),
+                let lastTime = Entry.time(ofCanonical: last), lastTime > time
+            {
+                time = lastTime
+            }
         }
         try checkLastCheckpoint(treeSize: start, txn: txn)
         var range = try CompactRange(size: start) { level, index in try storedNode(level: level, index: index, txn: txn)
