@@ -136,7 +136,10 @@ extension PACTFootprint {
             var facilityID: String?
             switch subject.kind {
             case .cell, .lot: facilityID = try subject.roots.first.flatMap { try reader.card($0.lot, txn) }?.facility
-            case .assembly: facilityID = try reader.assembly(subject.id, txn)?.facility
+            case .assembly:
+                facilityID = try reader.assembly(subject.id, txn).flatMap {
+                    try Self.assemblyFacility($0, asOf: scope.size, ledger: chain.ledger)
+                }
             }
             var events = Set(footprint.contributions.compactMap(\.eventID))
             var pending = scope.trace.tree
@@ -343,6 +346,17 @@ extension PACTFootprint {
             )
         }
         return parts.joined(separator: "-")
+    }
+
+    /// The facility of a module's or pack's last assembly that stands as of `size`: recorded before
+    /// it and not retracted by then (the index keeps only the latest assembly's, whenever it was),
+    /// read from the event's `bizLocation`.
+    static func assemblyFacility(_ assembly: Assembly, asOf size: UInt64, ledger: Ledger) throws -> String? {
+        for step in assembly.history.reversed()
+        where step.sequenceNumber < size && !step.added.isEmpty && !(step.retractedAt.map { $0 < size } ?? false) {
+            return try ledger.entry(at: step.sequenceNumber).body["bizLocation"]?["id"]?.stringValue
+        }
+        return nil
     }
 
     /// A cell's trade name: the model's name, with "cell" added when the name does not say it.

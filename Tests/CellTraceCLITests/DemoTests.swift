@@ -155,6 +155,64 @@ import Testing
         #expect(bundle.status == 0, "\(bundle.output)")
         #expect(bundle.output.contains("trace recomputed; footprint recomputed"), "\(bundle.output)")
 
+        // A pack's PACT names the facility of its last assembly as of the size asked for: not one
+        // recorded later, nor one retracted since.
+        let ledger = directory + "/demo/ledger"
+        let pack = "urn:epc:id:giai:5990001.NMC-PACK-0001"
+        func packCountry(_ asOf: String?) throws -> String? {
+            let pact = celltrace(["export", "pact", pack, "--ledger", ledger] + (asOf.map { ["--as-of", $0] } ?? []))
+            #expect(pact.status == 0, "\(pact.error)")
+            return try JSONValue(parsing: pact.output)["pcf"]?["geographyCountry"]?.stringValue
+        }
+        let entries = try #require(
+            try JSONValue(parsing: celltrace("verify", "--ledger", ledger, "--json").output)["entries"]?.doubleValue
+        )
+        let before = String(Int(entries))
+        #expect(try packCountry(nil) == "HU")
+        let added = celltrace(
+            "facility",
+            "add",
+            "urn:celltrace:facility:leipzig-packs",
+            "--operator",
+            "debrecen-cells",
+            "--kind",
+            "module-pack",
+            "--country",
+            "DE",
+            "--ledger",
+            ledger,
+        )
+        #expect(added.status == 0, "\(added.error)")
+        let aggregation =
+            #"{"type":"AggregationEvent","eventTime":"2026-04-10T08:00:00+02:00","eventTimeZoneOffset":"+02:00","action":"ADD","bizStep":"packing","bizLocation":{"id":"urn:celltrace:facility:leipzig-packs"},"parentID":"urn:epc:id:giai:5990001.NMC-PACK-0001","childEPCs":["urn:epc:id:sgtin:5990001.081100.100"]"#
+        write(aggregation + "}\n", to: directory + "/agg.jsonl")
+        let key = directory + "/demo/keys/debrecen-cells.pem"
+        #expect(
+            celltrace("import", directory + "/agg.jsonl", "--as", "debrecen-cells", "--key", key, "--ledger", ledger)
+                .status == 0
+        )
+        #expect(try packCountry(nil) == "DE")
+        #expect(try packCountry(before) == "HU")
+        write(
+            aggregation
+                + #","errorDeclaration":{"declarationTime":"2026-04-11T09:00:00+02:00","reason":"incorrect_data"}}"#
+                + "\n",
+            to: directory + "/retract.jsonl"
+        )
+        #expect(
+            celltrace(
+                "import",
+                directory + "/retract.jsonl",
+                "--as",
+                "debrecen-cells",
+                "--key",
+                key,
+                "--ledger",
+                ledger
+            ).status == 0
+        )
+        #expect(try packCountry(nil) == "HU")
+
         let again = celltrace("demo", "--dir", directory + "/demo")
         #expect(again.status == 2)
         #expect(again.error.contains("is not empty") && again.error.contains("--dir"), "\(again.error)")
