@@ -165,7 +165,8 @@ let package = Package(
         .testTarget(
             name: "CellTraceCLITests",
             dependencies: [
-                "CellTraceCLI", "CellTraceDemoData", "LedgerCore", "LedgerCrypto", "LedgerStorage", "SupplyChain",
+                "CellTraceCLI", "CellTraceDemoData", "LedgerCore", "LedgerCrypto", "LedgerStorage", "Provenance",
+                "SupplyChain",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: commonSettings

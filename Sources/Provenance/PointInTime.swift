@@ -27,9 +27,19 @@ public enum PointInTime: Sendable, Hashable {
     }
 
     /// Parses a date (`YYYY-MM-DD`, midnight UTC) or an RFC 3339 date-time with its zone.
+    ///
+    /// Digits past the millisecond are dropped, not rounded: entries are stamped to the
+    /// millisecond, so one stamped in the next millisecond was recorded after the time asked for.
     public static func time(_ text: String) -> Timestamp? {
         if text.utf8.count == 10, let date = Timestamp(rfc3339: text + "T00:00:00.000Z") { return date }
-        return EventTimeText.utcMilliseconds(text).map(Timestamp.init(millisecondsSinceEpoch:))
+        var text = Substring(text)
+        if let point = text.firstIndex(of: ".") {
+            let digits = text[text.index(after: point)...].prefix { $0.isASCII && $0.isNumber }
+            if digits.count > 3 {
+                text = text[..<digits.index(digits.startIndex, offsetBy: 3)] + text[digits.endIndex...]
+            }
+        }
+        return EventTimeText.utcMilliseconds(String(text)).map(Timestamp.init(millisecondsSinceEpoch:))
     }
 
     /// The ledger size this point names, given the ledger and its size now.
@@ -39,7 +49,14 @@ public enum PointInTime: Sendable, Hashable {
     public func size(in ledger: Ledger, now: UInt64) throws -> UInt64 {
         switch self {
         case .now: return now
-        case .size(let size): return min(size, now)
+        case .size(let size):
+            // A size past the end is a mistake (`20260301` for a date), not the ledger as it is.
+            guard size <= now else {
+                throw ProvenanceError(
+                    "--as-of \(size) is past the ledger's \(now) entries: a whole number is a ledger size (a date is written 2026-03-01)"
+                )
+            }
+            return size
         case .time(let time):
             var low: UInt64 = 0
             var high = now

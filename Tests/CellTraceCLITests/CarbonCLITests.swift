@@ -1,5 +1,6 @@
 import Foundation
 import LedgerCore
+import Provenance
 import Testing
 
 @testable import CellTraceCLI
@@ -82,6 +83,31 @@ import Testing
         #expect(badTime.status == 2 && badTime.error.contains("--as-of"))
         let early = celltrace("trace", Self.serial, "--as-of", "2026-01-01", "--ledger", ledger)
         #expect(early.status == 2)
+        // A whole number past the ledger's end is a mistake (a date written without dashes).
+        let pastTheEnd = celltrace("trace", Self.serial, "--as-of", "20260301", "--ledger", ledger)
+        #expect(pastTheEnd.status == 2 && pastTheEnd.error.contains("is past the ledger's"), "\(pastTheEnd.error)")
+        // A time finer than the millisecond is cut to it: an entry stamped in the next millisecond
+        // was recorded after the time asked for.
+        let entries = try #require(
+            try JSONValue(parsing: celltrace("verify", "--ledger", ledger, "--json").output)["entries"]?.doubleValue
+        )
+        let lastTime = try #require(
+            try celltrace("log", "--ledger", ledger, "--from", String(Int(entries) - 1)).output
+                .split(separator: "\n").last.map { try JSONValue(parsing: String($0)) }?["time"]?.stringValue
+        )
+        let stamp = try #require(PointInTime.time(lastTime))
+        let justBefore = Timestamp(millisecondsSinceEpoch: stamp.millisecondsSinceEpoch - 1).rfc3339
+            .replacingOccurrences(of: "Z", with: "9Z")
+        #expect(
+            PointInTime.time(justBefore)?.millisecondsSinceEpoch == stamp.millisecondsSinceEpoch - 1,
+            "\(justBefore)"
+        )
+        let sizes = try [justBefore, lastTime].map {
+            try JSONValue(parsing: celltrace("trace", Self.serial, "--as-of", $0, "--ledger", ledger, "--json").output)[
+                "asOfSize"
+            ]?.doubleValue
+        }
+        #expect(sizes[1] == entries && (sizes[0] ?? entries) < entries, "\(sizes)")
     }
 
     @Test func footprintWhatIfDeclarationAndModels() throws {
