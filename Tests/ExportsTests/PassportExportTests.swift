@@ -42,22 +42,18 @@ struct PassportExportTests {
         var options = Self.configured
         options.declarationPeriod = try period("2026-01-01", "2026-12-31")
         let declared = try BatteryPassport.make(scope: scope, profile: .public, options: options, chain: ledger.chain)
-        let declaration = try ledger.chain.read { reader, txn, size in
-            var engine = try CarbonEngine(reader: reader, size: size, txn)
-            return try Declaration.compute(
-                model: "X",
-                plant: SmallLedger.cellPlant,
-                from: try #require(PointInTime.time("2026-01-01")),
-                to: try #require(PointInTime.time("2026-12-31")),
-                engine: &engine,
-                reader: reader,
-                txn
-            )
-        }
+        // The declaration's average cell, as `export pact --model --plant --from --to` states it.
+        let declaration = try PACTFootprint.declaration(
+            model: "X",
+            plant: SmallLedger.cellPlant,
+            from: try #require(PointInTime.time("2026-01-01")),
+            to: try #require(PointInTime.time("2026-12-31")),
+            chain: ledger.chain
+        )
         #expect(
             close(
                 try #require(declared.carbonFootprint["batteryCarbonFootprint"]?.doubleValue),
-                declaration.perLifetimeKWh.total(.euDraft)
+                try #require(declaration.perLifetimeKWh).total(.euDraft)
             )
         )
         #expect(declared.celltrace["carbonFootprintBasis"]?["kind"] == "declaration")
