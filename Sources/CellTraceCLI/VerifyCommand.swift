@@ -50,6 +50,7 @@ struct VerifyCommand: ParsableCommand {
                 "openings": .number(Double(report.openingsChecked)),
                 "submissions": .number(Double(indexes?.submissionsVerified ?? 0)),
                 "supplyChainIndexRows": .number(Double(indexes?.rowsCompared ?? 0)),
+                "timesGoingBack": .number(Double(report.timesGoingBack)),
             ]
             if let failure = indexes?.failure {
                 object["valid"] = .bool(false)
@@ -78,6 +79,13 @@ struct VerifyCommand: ParsableCommand {
                         + ": supply chain rebuilt by replay: \(indexes.rowsCompared) index rows match, \(indexes.submissionsVerified) submission signatures verified"
                 )
             }
+        }
+        if let first = report.firstTimeGoingBack {
+            Console.err(
+                "note: \(report.timesGoingBack) entries are stamped before the entry before them (the first is entry \(first)), "
+                    + "written when a clock stepped back or two writers raced; the chain holds, but --as-of a time near them "
+                    + "may answer for another size. Entries appended from now on never go back."
+            )
         }
         if let failure = report.failure {
             throw Failure.verificationFailed("verification FAILED at \(failure)")

@@ -240,6 +240,22 @@ let lotLines = """
         #expect(celltrace("init", "--ledger", ledger).status == 2)
     }
 
+    @Test func verifyReadsEntryTimesInOrder() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger"
+        #expect(celltrace("init", "--ledger", ledger).status == 0)
+        write(lotLines, to: directory + "/lots.jsonl")
+        write(#"{"lot":"CELL-1","kg":"900"}"# + "\n", to: directory + "/cells.jsonl")
+        for file in ["lots.jsonl", "cells.jsonl", "lots.jsonl"] {
+            #expect(celltrace("append", directory + "/" + file, "--ledger", ledger).status == 0)
+        }
+        let sound = celltrace("verify", "--ledger", ledger, "--json")
+        let report = try JSONValue(parsing: sound.output)
+        #expect(report["valid"] == true && report["entries"] == 7 && report["timesGoingBack"] == 0, "\(report)")
+        #expect(!sound.error.contains("stamped before"), "\(sound.error)")
+    }
+
     @Test func verifyExitsOneNamingTheTamperedEntry() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

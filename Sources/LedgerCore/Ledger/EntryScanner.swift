@@ -22,6 +22,8 @@ enum EntryScanner {
         var sequenceNumber: UInt64
         /// The characters of `type`.
         var type: Range<Int>
+        /// The 24 characters of `time` (`YYYY-MM-DDTHH:MM:SS.mmmZ`, which sort as they run).
+        var time: Range<Int>
     }
 
     static func scanTail(_ bytes: UnsafeRawBufferPointer) -> Tail? {
@@ -43,6 +45,7 @@ enum EntryScanner {
         guard typeStart < typeEnd, expect(#","type":""#) else { return nil }
         guard end >= 26, expect(#"""#) else { return nil }
         end -= 24
+        let timeStart = end
         guard expect(#","time":""#) else { return nil }
         var sequence: UInt64 = 0
         var multiplier: UInt64 = 1
@@ -61,7 +64,8 @@ enum EntryScanner {
         return Tail(
             previousHashRange: hexRange,
             sequenceNumber: sequence,
-            type: typeStart..<typeEnd
+            type: typeStart..<typeEnd,
+            time: timeStart..<(timeStart + 24)
         )
     }
 

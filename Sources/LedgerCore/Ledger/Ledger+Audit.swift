@@ -13,6 +13,14 @@ public struct AuditReport: Sendable, Hashable {
     public var indexRowsChecked: UInt64 = 0
     /// Openings of confidential fields checked against their commitments (deep audits only).
     public var openingsChecked: UInt64 = 0
+    /// Entries stamped before the entry before them.
+    ///
+    /// A CellTrace that did not yet keep entry times in order wrote them when a clock stepped back
+    /// or two writers raced. Not a failure (the chain and the signatures hold), but `--as-of` a time
+    /// near them may answer for another size.
+    public var timesGoingBack: UInt64 = 0
+    /// The first entry stamped before the one before it.
+    public var firstTimeGoingBack: UInt64?
     /// The first problem found, or `nil` when the ledger is sound.
     public var failure: AuditFailure?
 
@@ -80,6 +88,7 @@ extension Ledger {
         var previous = SHA256Digest.zero
         var typeIndex = IndexDigest()
         var sequence: UInt64 = 0
+        var previousTime = [UInt8](repeating: 0, count: 24)
 
         // Compares the next stored node with one recomputed from the entries. The scan uses the
         // storage layer's non-generic row API and fixed buffers: it runs once per node. The next
@@ -154,6 +163,12 @@ extension Ledger {
                     return
                 }
                 typeIndex.add(key: UnsafeRawBufferPointer(rebasing: value[tail.type]), value: key)
+                let time = UnsafeRawBufferPointer(rebasing: value[tail.time])
+                if time.lexicographicallyPrecedes(previousTime) {
+                    report.timesGoingBack += 1
+                    if report.firstTimeGoingBack == nil { report.firstTimeGoingBack = sequence }
+                }
+                previousTime.withUnsafeMutableBytes { $0.copyMemory(from: time) }
                 if deep {
                     switch deepCheck(sequence: sequence, bytes: Array(value), txn: txn) {
                     case .success(let openings): report.openingsChecked += UInt64(openings)
