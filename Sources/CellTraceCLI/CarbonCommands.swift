@@ -347,9 +347,13 @@ struct DeclarationCommand: ParsableCommand {
 
 /// A declaration's period from `--from` and `--to`: a date as `--to` means the end of that day
 /// (inclusive).
-func declarationPeriod(from: String?, to: String?) throws -> (from: Timestamp, to: Timestamp) {
-    guard let start = try timeOption(from, "from"), var end = try timeOption(to, "to") else {
-        throw Failure.badInput("--from and --to are required")
+func declarationPeriod(
+    from: String?,
+    to: String?,
+    flags: (from: String, to: String) = ("from", "to")
+) throws -> (from: Timestamp, to: Timestamp) {
+    guard let start = try timeOption(from, flags.from), var end = try timeOption(to, flags.to) else {
+        throw Failure.badInput("give --\(flags.from) and --\(flags.to) together")
     }
     if to?.utf8.count == 10 { end = Timestamp(millisecondsSinceEpoch: end.millisecondsSinceEpoch + 86_399_999) }
     return (start, end)

@@ -199,15 +199,18 @@ struct PassportExportCommand: ParsableCommand {
     var declarationTo: String?
 
     func run() throws {
+        // Read as `celltrace declaration` reads its period: a date as the end means the whole day.
         var period: ClosedRange<Timestamp>?
-        switch (try timeOption(declarationFrom, "declaration-from"), try timeOption(declarationTo, "declaration-to")) {
-        case (nil, nil): break
-        case (let from?, let to?):
+        if declarationFrom != nil || declarationTo != nil {
+            let (from, to) = try declarationPeriod(
+                from: declarationFrom,
+                to: declarationTo,
+                flags: ("declaration-from", "declaration-to")
+            )
             guard from <= to else {
                 throw Failure.badInput("--declaration-to is before --declaration-from: the period is empty")
             }
             period = from...to
-        default: throw Failure.badInput("give --declaration-from and --declaration-to together")
         }
         var indices: Double?
         if let supplyChainIndices {

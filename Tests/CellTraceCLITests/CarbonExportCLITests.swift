@@ -158,6 +158,20 @@ import Testing
         )
         #expect(declared.status == 0, "\(declared.error)")
         #expect(try JSONValue(parsing: declared.output)["celltrace"]?["carbonFootprintBasis"]?["kind"] == "declaration")
+        // A date as the period's end means the whole day, as `celltrace declaration --to` reads it:
+        // the cells commissioned at 07:00 UTC on 26 February are in a period ending that day.
+        let endingThatDay = celltrace(
+            "export",
+            "passport",
+            Self.serial,
+            "--declaration-from",
+            "2026-02-01",
+            "--declaration-to",
+            "2026-02-26",
+            "--ledger",
+            ledger,
+        )
+        #expect(endingThatDay.status == 0, "\(endingThatDay.error)")
         let half = celltrace("export", "passport", Self.serial, "--declaration-from", "2026-01-01", "--ledger", ledger)
         #expect(half.status == 2 && half.error.contains("together"), "\(half.error)")
     }
