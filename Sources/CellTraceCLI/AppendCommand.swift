@@ -91,17 +91,12 @@ struct AppendCommand: ParsableCommand {
         do {
             receipt = try ledger.append(drafts)
         } catch let error as LedgerError where error.code == .invalidInput {
-            // The ledger names records from 0 within the batch ("record 2, field …"): say which
-            // input line that is, as a JSON syntax error does.
-            let message = error.message
-            if message.hasPrefix("record "), let comma = message.firstIndex(of: ","),
-                let record = Int(message[message.index(message.startIndex, offsetBy: 7)..<comma]),
-                lineNumbers.indices.contains(record)
-            {
-                let rest = message[message.index(after: comma)...].drop { $0 == " " }
-                throw Failure.badInput("\(file):\(lineNumbers[record]): \(rest)")
+            // The ledger names the record by its place in the batch: say which input line that
+            // is, as a JSON syntax error does.
+            if let record = error.record, lineNumbers.indices.contains(record.index) {
+                throw Failure.badInput("\(file):\(lineNumbers[record.index]): \(record.problem)")
             }
-            throw Failure.badInput("\(file): \(message)")
+            throw Failure.badInput("\(file): \(error.message)")
         }
         let checkpoint = receipt.checkpoint.note.formatted
         if json {

@@ -3,7 +3,8 @@ enum Number {
     /// `value` with `digits` decimals, rounded half away from zero.
     static func fixed(_ value: Double, _ digits: Int = 2) -> String {
         guard value.isFinite else { return value.isNaN ? "-" : (value > 0 ? "∞" : "-∞") }
-        // Beyond what 64-bit integers hold in whole units: the shortest exact form instead.
+        // From 10^15 on a double's spacing nears 1 (it is 1 at 2^53), so it has no decimals worth
+        // printing: the shortest form that reads back instead.
         guard abs(value) < 1e15 else { return value.description }
         var scale = 1.0
         for _ in 0..<digits { scale *= 10 }

@@ -132,7 +132,7 @@ extension PACTFootprint {
     private var v3JSON: JSONValue {
         let pcf = v3PCF
         var root: [String: JSONValue] = [
-            "id": .string(id(.v3)),
+            "id": .string(id(.v3, pcf: pcf)),
             "specVersion": .string(Version.v3.specVersion),
             "created": .string(ExportEncoding.dateTime(checkpoint.time)),
             "status": "Active",
@@ -195,7 +195,7 @@ extension PACTFootprint {
     private var v2JSON: JSONValue {
         let pcf = v2PCF
         var root: [String: JSONValue] = [
-            "id": .string(id(.v2)),
+            "id": .string(id(.v2, pcf: pcf)),
             "specVersion": .string(Version.v2.specVersion),
             "version": 1,
             "created": .string(ExportEncoding.dateTime(checkpoint.time)),

@@ -322,14 +322,17 @@ extension PACTFootprint {
     /// - Parameter version: The PACT version written.
     /// - Returns: The UUID in its lower-case text form.
     public func id(_ version: Version) -> String {
-        let pcf: JSONValue =
-            switch version {
-            case .v3: .object(v3PCF)
-            case .v2: .object(v2PCF)
-            }
+        switch version {
+        case .v3: id(version, pcf: v3PCF)
+        case .v2: id(version, pcf: v2PCF)
+        }
+    }
+
+    /// ``id(_:)`` of the document whose `pcf` is `pcf`, which the document has built already.
+    func id(_ version: Version, pcf: [String: JSONValue]) -> String {
         // The figures, not the ledger size: an export of unchanged figures keeps its id, and a
         // change to any of them makes a new one (PACT's lifecycle).
-        let figures = SHA256.hash(pcf.canonicalBytes).hex
+        let figures = SHA256.hash(JSONValue.object(pcf).canonicalBytes).hex
         let name = "celltrace.pact\n\(checkpoint.origin)\n\(subject)\n\(version.specVersion)\n\(figures)"
         var bytes = Array(SHA256.hash(Array(name.utf8)).bytes.prefix(16))
         bytes[6] = (bytes[6] & 0x0F) | 0x80

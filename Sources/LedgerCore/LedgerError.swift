@@ -11,6 +11,17 @@ public struct LedgerError: Error, Sendable {
     public var cause: (any Error)?
     /// Where in CellTrace the error was raised.
     public var location: SourceLocation
+    /// The record of a batch the error is about, when it is about one: a caller that knows where
+    /// the records came from (the lines of a file) names it its own way.
+    public var record: Record?
+
+    /// One record of a batch and what is wrong with it.
+    public struct Record: Sendable {
+        /// The record's position in the batch, from 0.
+        public var index: Int
+        /// What is wrong with it: `field '…': …`.
+        public var problem: String
+    }
 
     /// Creates an error.
     ///

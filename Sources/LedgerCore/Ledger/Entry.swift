@@ -248,23 +248,6 @@ public struct Entry: Sendable, Hashable {
         Array(#","origin":""#.utf8) + Array(origin.utf8) + Array(#"","#.utf8)
     }
 
-    /// The time of a stored entry, read from its canonical bytes without parsing them: the last
-    /// `,"time":"` is the entry's own, since only `type` (a name) and `v` follow it.
-    static func time(ofCanonical bytes: [UInt8]) -> Timestamp? {
-        let marker = Array(#","time":""#.utf8)
-        guard bytes.count > marker.count else { return nil }
-        var index = bytes.count - marker.count
-        while index >= 0 {
-            if bytes[index] == marker[0], bytes[index..<(index + marker.count)].elementsEqual(marker) {
-                let start = index + marker.count
-                guard let end = bytes[start...].firstIndex(of: UInt8(ascii: "\"")) else { return nil }
-                return Timestamp(rfc3339: String(decoding: bytes[start..<end], as: UTF8.self))
-            }
-            index -= 1
-        }
-        return nil
-    }
-
     /// Writes the rest: `"prev":"…","seq":…,"time":"…","type":"…","v":1}`.
     ///
     /// The tail is assembled in a stack buffer and appended in one copy: it runs once per entry

@@ -217,7 +217,9 @@ extension Ledger {
         heads: inout CanonicalOutput
     ) throws -> SealedDraft {
         func fail(_ field: String, _ message: String) -> LedgerError {
-            LedgerError(code: .invalidInput, message: "record \(record), field '\(field)': \(message)")
+            var error = LedgerError(code: .invalidInput, message: "record \(record), field '\(field)': \(message)")
+            error.record = LedgerError.Record(index: record, problem: "field '\(field)': \(message)")
+            return error
         }
         if draft.type != checked.type {
             do {
@@ -365,11 +367,11 @@ extension Ledger {
             // back, or a writer that read the clock before another committed, stamps the last
             // entry's time. It depends on the stored state alone, so a replayed transaction
             // stamps the same.
-            if let last = try txn.value(in: tables.entries, forKey: BigEndianKey.encode(start - 1)),
-                let lastTime = Entry.time(ofCanonical: last), lastTime > time
-            {
-                time = lastTime
+            let lastTime = try txn.withValue(in: tables.entries, forKey: BigEndianKey.encode(start - 1)) { bytes in
+                guard let bytes, let tail = EntryScanner.scanTail(bytes) else { return Timestamp?.none }
+                return Timestamp(rfc3339: String(decoding: bytes[tail.time], as: UTF8.self))
             }
+            if let lastTime, lastTime > time { time = lastTime }
         }
         try checkLastCheckpoint(treeSize: start, txn: txn)
         var range = try CompactRange(size: start) { level, index in try storedNode(level: level, index: index, txn: txn)
