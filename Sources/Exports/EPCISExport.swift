@@ -73,8 +73,12 @@ public struct EPCISExport: Sendable {
     /// The document.
     public var document: JSONValue
 
-    /// The document as a file: indented JSON with sorted members (`JSONValue.prettyString`).
-    public var bytes: [UInt8] { Array(document.prettyString.utf8) }
+    /// The document as a file: indented JSON with sorted members (`JSONValue.prettyString`), except
+    /// that a source, destination or business transaction comes after its `type`, as EPCIS tools that
+    /// hash events in member order expect.
+    public var bytes: [UInt8] {
+        Array(document.prettyString(typeFirstBeside: ["source", "destination", "bizTransaction"]).utf8)
+    }
 
     /// Builds the document of `scope`'s events in `profile`.
     ///
@@ -160,9 +164,13 @@ extension EPCISExport {
     }
 
     /// The prefix bindings of the document's `@context`: `ct:`, then each prefix the events' own
-    /// contexts bind, to the IRI the first event (in document order) binds it to.
+    /// contexts bind, to the IRI the first event (in document order) binds it to, then each prefix of
+    /// the standard EPCIS context that the events' member names use (`cbvmda:`), to its standard IRI.
     ///
     /// Only plain prefixes (a string IRI, no `@` keyword) move up; anything else stays with its event.
+    /// The standard prefixes are stated although the official context declares them, for tools that
+    /// do not load that context (the reference event-hash generator leaves `cbvmda:countryOfOrigin`
+    /// unexpanded, and so hashes the event differently, unless the document binds `cbvmda`).
     static func documentBindings(_ bodies: [JSONValue]) -> [String: JSONValue] {
         var bindings: [String: JSONValue] = [CellTraceNamespace.prefix: .string(CellTraceNamespace.iri)]
         for body in bodies {
@@ -172,7 +180,26 @@ extension EPCISExport {
                 }
             }
         }
+        for body in bodies {
+            bindStandardPrefixes(usedIn: body, into: &bindings)
+        }
         return bindings
+    }
+
+    private static func bindStandardPrefixes(usedIn value: JSONValue, into bindings: inout [String: JSONValue]) {
+        switch value {
+        case .object(let members):
+            for (key, member) in members where key != "@context" {
+                if let (prefix, iri) = EPCISNamespaces.standardPrefix(ofKey: key), bindings[prefix] == nil {
+                    bindings[prefix] = .string(iri)
+                }
+                bindStandardPrefixes(usedIn: member, into: &bindings)
+            }
+        case .array(let elements):
+            for element in elements { bindStandardPrefixes(usedIn: element, into: &bindings) }
+        default:
+            break
+        }
     }
 
     private static func isPlainBinding(_ prefix: String, _ iri: JSONValue) -> Bool {

@@ -45,7 +45,8 @@ struct EPCISExportTests {
         #expect(
             document["@context"]
                 == JSONValue.array([
-                    .string(EPCISExport.contextURL), .object(["ct": "https://celltrace.dev/ns/epcis/1/"]),
+                    .string(EPCISExport.contextURL),
+                    .object(["ct": "https://celltrace.dev/ns/epcis/1/", "cbvmda": "urn:epcglobal:cbv:mda:"]),
                 ])
         )
         let events = try #require(document["epcisBody"]?["eventList"]?.arrayValue)
@@ -64,6 +65,25 @@ struct EPCISExportTests {
             let recorded = try network.chain.read { reader, txn, _ in try reader.event(summary.eventID, txn) }
             #expect(recorded?.sequenceNumber == summary.sequenceNumber)
         }
+    }
+
+    @Test("the file is written as member-order hashers read it: cbvmda bound, each pair's type first")
+    func fileSuitsMemberOrderHashers() throws {
+        let network = try Network()
+        let scope = try LineageScope.collect(try network.firstSerial(), chain: network.chain)
+        let export = try EPCISExport(scope: scope, chain: network.chain, profile: .auditor)
+        let lines = String(decoding: export.bytes, as: UTF8.self).split(separator: "\n")
+        #expect(lines.contains { $0.contains(#""cbvmda:countryOfOrigin": "#) })
+        #expect(lines.contains(#"      "cbvmda": "urn:epcglobal:cbv:mda:","#))
+        var pairs = 0
+        for (index, line) in lines.enumerated()
+        where [#""source": "#, #""destination": "#].contains(where: { line.contains($0) }) {
+            pairs += 1
+            #expect(lines[index - 1].contains(#""type": "#), "\(lines[index - 1]) then \(line)")
+        }
+        #expect(pairs > 0)
+        let reread = try JSONValue(parsing: export.bytes)
+        #expect(reread == export.document, "the order changes the text only")
     }
 
     @Test("a public export holds none of the sealed values: no quantity, no mass, no party, no price")

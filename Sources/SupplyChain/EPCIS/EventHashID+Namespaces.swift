@@ -169,6 +169,15 @@ public struct EPCISNamespaces: Sendable, Hashable {
         return "{" + iri + "}" + rest
     }
 
+    /// The prefix of the standard EPCIS 2.0 context that a member name uses, and its IRI.
+    ///
+    /// - Parameter key: A member name such as `cbvmda:countryOfOrigin`.
+    /// - Returns: `("cbvmda", "urn:epcglobal:cbv:mda:")`, or `nil` when the name has no standard prefix.
+    public static func standardPrefix(ofKey key: String) -> (prefix: String, iri: String)? {
+        guard let colon = key.firstIndex(of: ":"), let (iri, _) = standard.lookUp(key) else { return nil }
+        return (String(key[..<colon]), iri)
+    }
+
     /// The IRI of a member name's declared prefix and the local name after the colon, when it has one.
     func expansion(ofKey key: String) -> (iri: String, localName: Substring)? {
         lookUp(key).map { ($0.iri, $0.rest) }
