@@ -1,3 +1,4 @@
+import Foundation
 import LedgerCore
 import LedgerCrypto
 import LedgerStorage
@@ -639,6 +640,38 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
             }
             #expect(throws: LedgerError(code: .invalidInput, message: "")) {
                 try Ledger.create(at: path + "/bad", origin: "has space", options: testOptions)
+            }
+        }
+    }
+}
+
+extension LedgerTests {
+    @Test("a create that stopped after LMDB made its files is named as unfinished, and init works once they go")
+    func anUnfinishedCreateIsNamedAsSuch() throws {
+        try withTemporaryDirectory { path in
+            // What a `create` killed between opening LMDB and committing the metadata leaves: the
+            // environment's files, its tables (or none, when killed sooner) and perhaps the key.
+            for (index, tables) in [[], ["entries", "nodes", "checkpoints", "openings", "meta"]].enumerated() {
+                let directory = path + "/l\(index)"
+                do {
+                    let specs = tables.map { Environment.TableSpec(name: $0) }
+                    _ = try Environment(path: directory, options: Environment.Options(tables: specs, durable: false))
+                }
+                #expect(FileManager.default.createFile(atPath: directory + "/" + Ledger.keyFileName, contents: Data()))
+                let created = #expect(throws: LedgerError.self) {
+                    try Ledger.create(at: directory, options: testOptions)
+                }
+                #expect(created?.code == .ledgerExists)
+                #expect(created?.message.contains("\(directory) holds an unfinished ledger") == true, "\(created!)")
+                let opened = #expect(throws: LedgerError.self) { try Ledger(openingAt: directory, options: testOptions) }
+                #expect(opened?.code == .corruptLedger)
+                #expect(opened?.message.contains("run `celltrace init` again") == true)
+                for file in ["data.mdb", "lock.mdb", Ledger.keyFileName] { unlink(directory + "/" + file) }
+                let ledger = try Ledger.create(at: directory, options: testOptions)
+                try ledger.append(drafts(1))
+                #expect(throws: LedgerError(code: .ledgerExists, message: "a ledger already exists at \(directory)")) {
+                    try Ledger.create(at: directory, options: testOptions)
+                }
             }
         }
     }

@@ -84,6 +84,9 @@ public final class Ledger: Sendable {
         let origin = origin ?? "celltrace.local/ledger/" + HexCoding.encode(SecureRandom.bytes(count: 8))
         try Entry.validateOrigin(origin)
         let keyPath = path + "/" + keyFileName
+        if access(path + "/data.mdb", F_OK) == 0, (try? isUnfinished(path, options)) == true {
+            throw LedgerError(code: .ledgerExists, message: unfinishedMessage(path))
+        }
         if access(keyPath, F_OK) == 0 || access(path + "/data.mdb", F_OK) == 0 {
             throw LedgerError(code: .ledgerExists, message: "a ledger already exists at \(path)")
         }
@@ -101,6 +104,31 @@ public final class Ledger: Sendable {
             if !lockExisted { unlink(path + "/lock.mdb") }
             throw error
         }
+    }
+
+    /// Whether the ledger files at `path` are those of a `create` that stopped (killed, or the
+    /// machine lost power) after LMDB made its files and before the ledger's metadata was
+    /// committed: no layout, origin or verifier key recorded, and no entry.
+    static func isUnfinished(_ path: String, _ options: Options) throws -> Bool {
+        let environment = try openEnvironment(path, options)
+        let tables = try Tables(environment)
+        return try isUnfinished(environment, tables)
+    }
+
+    private static func isUnfinished(_ environment: Environment, _ tables: Tables) throws -> Bool {
+        try wrapStorage {
+            try environment.read { txn in
+                try ["layout", "origin", "vkey"].allSatisfy { try txn.value(in: tables.meta, forKey: Array($0.utf8)) == nil }
+                    && txn.count(tables.entries) == 0
+            }
+        }
+    }
+
+    /// What to do about an unfinished ledger: its files hold nothing, and only the user may remove them.
+    static func unfinishedMessage(_ path: String) -> String {
+        "\(path) holds an unfinished ledger: a `celltrace init` stopped before it recorded the ledger's "
+            + "origin and key, and nothing was ever appended to it; remove \(path)/data.mdb, "
+            + "\(path)/lock.mdb and \(path)/\(keyFileName) (those that exist), then run `celltrace init` again"
     }
 
     /// The work of ``create(at:origin:options:)`` once the directory is known to hold no ledger.
@@ -161,6 +189,9 @@ public final class Ledger: Sendable {
             }
         }
         guard let layout, String(decoding: layout, as: UTF8.self) == Self.layoutVersion, let origin, let vkey else {
+            if layout == nil, origin == nil, vkey == nil, try Self.isUnfinished(environment, tables) {
+                throw LedgerError(code: .corruptLedger, message: Self.unfinishedMessage(path))
+            }
             throw LedgerError(
                 code: .corruptLedger,
                 message: "\(path) is not a CellTrace ledger of layout \(Self.layoutVersion)"
