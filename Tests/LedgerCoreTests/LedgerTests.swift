@@ -663,7 +663,9 @@ extension LedgerTests {
                 }
                 #expect(created?.code == .ledgerExists)
                 #expect(created?.message.contains("\(directory) holds an unfinished ledger") == true, "\(created!)")
-                let opened = #expect(throws: LedgerError.self) { try Ledger(openingAt: directory, options: testOptions) }
+                let opened = #expect(throws: LedgerError.self) {
+                    try Ledger(openingAt: directory, options: testOptions)
+                }
                 #expect(opened?.code == .corruptLedger)
                 #expect(opened?.message.contains("run `celltrace init` again") == true)
                 for file in ["data.mdb", "lock.mdb", Ledger.keyFileName] { unlink(directory + "/" + file) }

@@ -118,8 +118,10 @@ public final class Ledger: Sendable {
     private static func isUnfinished(_ environment: Environment, _ tables: Tables) throws -> Bool {
         try wrapStorage {
             try environment.read { txn in
-                try ["layout", "origin", "vkey"].allSatisfy { try txn.value(in: tables.meta, forKey: Array($0.utf8)) == nil }
-                    && txn.count(tables.entries) == 0
+                let recorded = try ["layout", "origin", "vkey"].contains {
+                    try txn.value(in: tables.meta, forKey: Array($0.utf8)) != nil
+                }
+                return try !recorded && txn.count(tables.entries) == 0
             }
         }
     }
