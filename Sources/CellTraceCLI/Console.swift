@@ -30,6 +30,24 @@ enum Console {
         return "standard output could not be written: \(String(cString: strerror(code)))"
     }
 
+    /// Opens `/dev/null`, read-only, on each of descriptors 0, 1 and 2 that the process was started
+    /// without (`celltrace log >&-`).
+    ///
+    /// Otherwise the next file opened takes the free number: LMDB's lock file became descriptor 1,
+    /// and what the command printed went into it. Read-only, a write to the stand-in fails (`EBADF`)
+    /// as a write to the closed descriptor would have, so the command still exits 3 and an export
+    /// to standard output still records no disclosure.
+    static func reserveStandardDescriptors() {
+        for descriptor in [STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO] where fcntl(descriptor, F_GETFD) == -1 {
+            guard errno == EBADF else { continue }
+            let opened = open("/dev/null", O_RDONLY)
+            if opened >= 0, opened != descriptor {
+                dup2(opened, descriptor)
+                close(opened)
+            }
+        }
+    }
+
     /// Writes to standard output.
     static func out(_ text: String, terminator: String = "\n") {
         if let capture {

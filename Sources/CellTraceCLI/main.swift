@@ -72,4 +72,5 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
     }
 }
 
+Console.reserveStandardDescriptors()
 exit(runCellTrace(Array(CommandLine.arguments.dropFirst())))

@@ -234,6 +234,37 @@ struct DiskFullTests {
         #expect(log.error.contains("standard output could not be written"), "\(log.error)")
     }
 
+    /// Standard output closed (`>&-`): the descriptor is not handed to the next file opened (LMDB's
+    /// lock file took it, and received the listing), and the command exits 3 as for a full device.
+    @Test func aClosedStandardOutputWritesNothingIntoTheLedger() throws {
+        let binary = try builtBinary()
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        let lockFile = ledger + "/lock.mdb"
+        let lockSize = try #require(try FileManager.default.attributesOfItem(atPath: lockFile)[.size] as? Int)
+        func closedOutput(_ arguments: [String]) throws -> (status: Int32, error: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/bin/sh")
+            process.arguments = ["-c", #"exec "$0" "$@" >&-"#, binary] + arguments
+            let pipe = Pipe()
+            process.standardError = pipe
+            try process.run()
+            let error = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            process.waitUntilExit()
+            return (process.terminationStatus, error)
+        }
+        let log = try closedOutput(["log", "--ledger", ledger])
+        #expect(log.status == 3, "\(log.error)")
+        #expect(log.error.contains("standard output could not be written: Bad file descriptor"), "\(log.error)")
+        let export = try closedOutput(["export", "pact", CarbonCLITests.serial, "--ledger", ledger, "--recipient", "OEM"])
+        #expect(export.status == 3, "\(export.error)")
+        #expect(export.error.contains("no disclosure was recorded"), "\(export.error)")
+        #expect(celltrace("disclosures", "--ledger", ledger).output.contains("no disclosures recorded"))
+        #expect(try FileManager.default.attributesOfItem(atPath: lockFile)[.size] as? Int == lockSize)
+        #expect(celltrace("verify", "--ledger", ledger).status == 0)
+    }
+
     @Test func keygenOnAFullDiskMakesNoHalfKeyPair() throws {
         let disk = try #require(SmallFileSystem(bytes: 1 << 20))
         defer { disk.unmount() }
