@@ -257,7 +257,9 @@ struct DiskFullTests {
         let log = try closedOutput(["log", "--ledger", ledger])
         #expect(log.status == 3, "\(log.error)")
         #expect(log.error.contains("standard output could not be written: Bad file descriptor"), "\(log.error)")
-        let export = try closedOutput(["export", "pact", CarbonCLITests.serial, "--ledger", ledger, "--recipient", "OEM"])
+        let export = try closedOutput([
+            "export", "pact", CarbonCLITests.serial, "--ledger", ledger, "--recipient", "OEM",
+        ])
         #expect(export.status == 3, "\(export.error)")
         #expect(export.error.contains("no disclosure was recorded"), "\(export.error)")
         #expect(celltrace("disclosures", "--ledger", ledger).output.contains("no disclosures recorded"))
