@@ -65,7 +65,7 @@ struct CellTraceCommand: ParsableCommand {
 
     static var overview: String {
         let groups = [
-            ("Try it", "demo", "a mine-to-pack ledger from published figures, built and toured"),
+            ("Try it", "demo, generate", "a toured ledger from published figures; a synthetic network"),
             ("Start", "init, key, keygen", "a ledger and its signing key; actors' keys"),
             ("Master data", "actor, facility, factors, model", "who, where, which factors, which battery"),
             ("Record", "import, append", "EPCIS 2.0 events as signed submissions; plain entries"),
@@ -90,6 +90,27 @@ struct CellTraceCommand: ParsableCommand {
             (celltrace help COMMAND); --json where a program reads the output.
             Shell completions: celltrace --generate-completion-script bash|zsh|fish
             """
+    }
+}
+
+extension CellTraceCommand {
+    /// The words after `help` that name no command (`celltrace help nosuch`), or `nil` when they
+    /// name one: argument-parser would print the top-level help and exit 0 for an unknown topic.
+    static func unknownHelpTopic(_ arguments: [String]) -> String? {
+        guard arguments.first == "help" else { return nil }
+        let words = arguments.dropFirst().filter { !$0.hasPrefix("-") }
+        var command: any ParsableCommand.Type = CellTraceCommand.self
+        for (index, word) in words.enumerated() {
+            guard
+                let next = command.configuration.subcommands.first(where: {
+                    ($0.configuration.commandName ?? "") == word || $0.configuration.aliases.contains(word)
+                })
+            else {
+                return words.prefix(index + 1).joined(separator: " ")
+            }
+            command = next
+        }
+        return nil
     }
 }
 

@@ -23,6 +23,10 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
         )
         return Failure.Status.badInput.rawValue
     }
+    if let topic = CellTraceCommand.unknownHelpTopic(arguments) {
+        Console.err("\(Console.errorPrefix) no command '\(topic)': `celltrace` alone lists the commands")
+        return Failure.Status.badInput.rawValue
+    }
     do {
         var command = try CellTraceCommand.parseAsRoot(arguments)
         try command.run()

@@ -306,6 +306,13 @@ let lotLines = """
         #expect(overview.status == 0)
         try expectGolden(overview.output, "celltrace-overview.txt")
         #expect(overview.output.contains("celltrace demo") && overview.output.contains("--generate-completion-script"))
+        // Help on a command that does not exist is bad usage, not the top-level help and success.
+        for topic in [["nosuch"], ["export", "nosuch"]] {
+            let help = celltrace(["help"] + topic)
+            #expect(help.status == 2, "\(topic)")
+            #expect(help.error.contains("no command '\(topic.joined(separator: " "))'"), "\(help.error)")
+        }
+        #expect(celltrace("help", "export", "pact").status == 0)
         // Shell completions come from argument-parser.
         let completions = celltrace("--generate-completion-script", "bash")
         #expect(completions.status == 0 && completions.output.contains("celltrace"))
