@@ -222,6 +222,23 @@ struct ValidationTests {
         )
         #expect(overdraw.problems.count == 1)
 
+        // A lot a refused event would have made is unknown to the events after it, which say why.
+        let knockOn = try fixture.rejection(
+            [
+                Events.transform(inputs: [Events.quantity("ORE", 130)], outputs: [Events.quantity("H3", 10)]),
+                Events.transform(inputs: [Events.quantity("H3", 5)], outputs: [Events.quantity("H4", 4)]),
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(knockOn, index: 0, field: "/inputQuantityList/0/quantity", containing: "holds only 100000 kg")
+        expectProblem(
+            knockOn,
+            index: 1,
+            field: "/inputQuantityList/0/epcClass",
+            containing: "unknown lot H3: event 0 of this submission would make it, and is refused"
+        )
+        #expect(knockOn.problems.count == 2)
+
         let notHolder = try fixture.rejection(
             [Events.ship("ORE", 1, from: Events.miner, to: Events.refiner)],
             as: "pilbara-mining"

@@ -270,7 +270,10 @@ extension Rules {
                     + "record it on the event that made the lot (a cell lot's formation energy on the transformation that made it)"
             )
         }
-        guard sink.count == before else { return }
+        guard sink.count == before else {
+            noteRefusedMaker(of: event, index: sink.index)
+            return
+        }
         for claim in claims {
             var writer = CanonicalObjectWriter(capacity: 160)
             writer.member("event", string: event.eventID)
@@ -295,6 +298,27 @@ extension Rules {
     }
 
     // MARK: Checks shared by several kinds of event
+
+    /// Remembers the lots a refused event of the submission would have made, so that a later event
+    /// using one is told why it is unknown rather than only that it is.
+    private mutating func noteRefusedMaker(of event: EPCISEvent, index: Int?) {
+        guard let index else { return }
+        let made: [LotQuantity] =
+            switch event.type {
+            case .transformationEvent: event.outputs
+            case .objectEvent where event.action == "ADD" && event.ext("serialRanges") == nil: event.quantities
+            default: []
+            }
+        for quantity in made where refusedMakers[quantity.lot] == nil {
+            refusedMakers[quantity.lot] = index
+        }
+    }
+
+    /// The problem of a quantity naming a lot the ledger does not have.
+    private func unknownLot(_ lotID: String) -> String {
+        guard let maker = refusedMakers[lotID] else { return "unknown lot \(lotID)" }
+        return "unknown lot \(lotID): event \(maker) of this submission would make it, and is refused"
+    }
 
     /// The event's facility, checked to exist and to be operated by the actor.
     private mutating func checkFacility(
@@ -333,7 +357,7 @@ extension Rules {
         _ txn: borrowing ReadTransaction
     ) throws -> Lot? {
         guard let lot = try store.lotKeepingNumber(quantity.lot, txn) else {
-            sink.add(field: Self.lotPointer(quantity), "unknown lot \(quantity.lot)")
+            sink.add(field: Self.lotPointer(quantity), unknownLot(quantity.lot))
             return nil
         }
         if let retracted = lot.retractedAt {
@@ -717,7 +741,7 @@ extension Rules {
             return
         }
         guard let lot = try lot(lotID, txn), lot.retractedAt == nil else {
-            sink.add(field: lotPointer, "unknown lot \(lotID)")
+            sink.add(field: lotPointer, unknownLot(lotID))
             return
         }
         checkTime(event, of: lot, field: lotPointer, sink: sink)

@@ -17,6 +17,9 @@ struct Rules {
     /// events, and each use checks the event against the time its lot was made.
     private var madeTimes: [String: Int64] = [:]
 
+    /// The lots that a refused event of the batch would have made, with that event's index.
+    var refusedMakers: [String: Int] = [:]
+
     init(store: StateStore) {
         self.store = store
     }
