@@ -355,7 +355,7 @@ struct FactorsCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "add",
             abstract: "Record a version of an emission-factor table (JSON; see Docs/DATA-MODEL.md).",
-            discussion: "Example:\n  celltrace factors add Fixtures/factors/grid-2023.json"
+            discussion: "Example:\n  celltrace factors add Fixtures/factors/reference-2023.json"
         )
         @OptionGroup var options: LedgerOptions
         @Argument(help: ArgumentHelp("The table as JSON, or - for standard input.", valueName: "file")) var file: String
