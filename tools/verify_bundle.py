@@ -3,15 +3,17 @@
 
 Checks a bundle offline, in the order of Docs/EXPORTS.md §1.6, with Python's standard library and
 `cryptography` only: 0. the file is the bundle's canonical JSON (RFC 8785, re-serialised here) and
-a newline; 1. the format and the checkpoint's signature, origin and size; 2. each entry's canonical
-form, seq, origin and RFC 9162 inclusion proof; 3. the openings of sealed fields; 4. the actors'
-signatures over the submissions listing the events; 5. the trace and the footprint, recomputed
-from operands tied to fields of the entries; 6. the ledger's signed statement over the bundle;
-7. with --since-checkpoint, consistency with a checkpoint kept from earlier. It shares no code with
-CellTrace; the signed-note and RFC 9162 proof functions come from verify_proof.py beside it.
+a newline, else it is no bundle as written (exit 2); 1. the format and the checkpoint's signature,
+origin and size; 2. each entry's canonical form, seq, origin and RFC 9162 inclusion proof; 3. the
+openings of sealed fields, and that only what the profile does not reveal is withheld; 4. the
+actors' signatures over the submissions listing the events; 5. the trace and the footprint,
+recomputed from operands tied to fields of the entries; 6. the ledger's signed statement over the
+bundle; 7. with --since-checkpoint, consistency with a checkpoint kept from earlier. It shares no
+code with CellTrace; the signed-note and RFC 9162 proof functions come from verify_proof.py beside it.
 
 usage: verify_bundle.py BUNDLE VKEY|VKEY-FILE [--since-checkpoint OLD-FILE] [--json]
-exit 0 verified, 1 not verified (naming the first item that fails), 2 bad usage or not a bundle
+exit 0 verified, 1 not verified (naming the first item that fails), 2 bad usage, a file that is not a
+bundle as written, or an OLD-FILE that is no signed checkpoint
 """
 import argparse
 import base64
@@ -26,8 +28,8 @@ import sys
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-from verify_proof import (Invalid, b64, parse_checkpoint, parse_vkey, root_from_consistency, root_from_inclusion,
-                          utf8, verify_note)
+from verify_proof import (Invalid, b64, parse_checkpoint, parse_note, parse_vkey, root_from_consistency,
+                          root_from_inclusion, utf8, verify_note)
 
 FORMAT = "celltrace-custody/1"
 METHODS = ("location-based", "market-based", "eu-draft")
@@ -41,6 +43,7 @@ UNITS = {  # UN/ECE Recommendation 20 code → factor to the dimension's base un
     "volume": {"LTR": 1, "MLT": 0.001, "MTQ": 1000, "DMQ": 1},
     "distance": {"KMT": 1, "MTR": 0.001, "SMI": 1.609344, "NMI": 1.852},
 }
+NAMESPACE = "https://celltrace.dev/ns/epcis/1/"  # the CellTrace extension members' namespace (§1.5)
 DECIMAL = r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?"  # a number written as a string
 
 
@@ -275,6 +278,34 @@ def check_openings(entries):
     return opened
 
 
+def field_class(kind, pointer):
+    """§2: a sealed field's name, class and whether it is commercial, by entry type and pointer."""
+    tokens = [t.replace("~1", "/").replace("~0", "~") for t in pointer.split("/")[1:]]
+    first, last = (tokens or [""])[0], (tokens or [""])[-1]
+    if last == "quantity" and first.endswith("uantityList"):
+        return "quantity", "legitimate-interest", False
+    if (first, last) in (("sourceList", "source"), ("destinationList", "destination")):
+        return "party", "confidential", False
+    if last == "mass" and first.endswith("transport"):
+        return "transport-mass", "legitimate-interest", False
+    if len(tokens) == 1 and first.endswith("coProductPrices"):
+        return "prices", "confidential", True
+    if kind == "facility.register" and tokens == ["location"]:
+        return "coordinates", "confidential", False
+    return "unclassified", "confidential", True  # a field §2 does not name: confidential and commercial
+
+
+def check_withheld(entries, profile):
+    """Item 3, continued: only a field the profile does not reveal (§2) is withheld."""
+    for seq, (entry, record) in entries.items():
+        for pointer in record.get("withheld", {}):
+            name, kind, commercial = field_class(entry["type"], pointer)
+            revealed = {"public": False, "legitimate-interest": kind != "confidential",
+                        "authority": not commercial, "auditor": True}[profile]
+            require(not revealed, f"entry {seq}", f"withheld {pointer}: the {profile} profile reveals this field "
+                                                  f"({name}), yet the bundle withholds it")
+
+
 def check_submissions(entries, origin):
     """Item 4: each epcis.event's body hash is signed in an earlier submission, by a key valid then."""
     keys, signed = {}, {}  # actor → [[key id, raw key, valid from, valid until]]; body hash → (seq, actor)
@@ -321,6 +352,20 @@ def check_submissions(entries, origin):
 
 # ---- item 5: operands (§1.3), the trace (§1.4) and the footprint (§1.5) --------------------------------------
 
+def factor_key(row):
+    """§1.3: a factors.table row's key, from its category, name, geography, basis and unit."""
+    def text(key, default=""):
+        return row.get(key) if isinstance(row, dict) and isinstance(row.get(key), str) else default
+    category, name, geography = text("category"), text("name"), text("geography", None)
+    if category == "grid":
+        return f"grid:{geography or ''}:{text('basis', 'location')}"
+    if category == "fuel":
+        return f"fuel:{name}:{text('unit').replace('kgCO2e/', '')}"
+    if category == "material":
+        return f"material:{name}" + (f"@{geography}" if geography is not None else "")
+    return f"{category}:{name}"
+
+
 class Operands:
     """Checks every operand against the field it names (check_all), then hands out their bases."""
 
@@ -347,6 +392,12 @@ class Operands:
         require("key" not in o or self.entries[seq][0]["type"] == "factors.table", item,
                 "a factor operand is not on a factors.table entry")
         value = self.read(seq, o["at"], item)
+        if "key" in o:  # §1.3: the key names the row the operand is on
+            require(re.fullmatch(r"/factors/(0|[1-9][0-9]*)/value", str(o["at"])), item,
+                    "a factor operand is not on /factors/INDEX/value")
+            row = self.read(seq, o["at"][: -len("/value")], item)
+            require(o["key"] == factor_key(row), item, f"the factor's key is {show(o['key'])}, but the row is the "
+                                                       f"factor {factor_key(row)}")
         if o.get("withheld") is True:  # must be a field the entry's record lists as withheld
             require("base" not in o and isinstance(value, dict) and "$commit" in value, item,
                     "the operand is marked withheld, but the field is not")
@@ -440,6 +491,28 @@ def check_trace(trace, ops):
     return lots, roots
 
 
+def check_elements(lots, opened):
+    """§1.4: each input and output is a quantity of the event that made the lot, beside the lot's epcClass."""
+    for name, lot in lots.items():
+        item = f"trace lot {name}"
+        require(lot["entry"] in opened, item, "the entry that made it is not in the bundle")
+        for edge in lot["inputs"] + lot["outputs"]:
+            kg = edge["kg"] if isinstance(edge["kg"], dict) else {}
+            at = str(kg.get("at", ""))
+            require(kg.get("entry") == lot["entry"] and at.count("/") >= 2, item,
+                    f"the operand of {edge['lot']} is not a field of entry {show(lot['entry'])}")
+            check_epc_class(opened, lot["entry"], at, edge["lot"], item)
+
+
+def check_epc_class(opened, seq, at, lot, item):
+    """The `epcClass` beside the quantity at `at` of entry `seq` is `lot`, as the event wrote it."""
+    try:
+        written = resolve(opened[seq], at.rsplit("/", 1)[0] + "/epcClass")
+    except KeyError:
+        written = None
+    require(written == lot, item, f"entry {show(seq)} {at} is the quantity of {show(written)}, not of {lot}")
+
+
 def check_subject(bundle, opened):
     """The subject is what the roots' entries say: a cell's serial lies in a serial range of the
     commissioning entry that names the root lot as its cell lot; a lot is its one root's element."""
@@ -519,6 +592,7 @@ def recompute_footprint(working, lots, roots, ops):
                 per_kg = {m: e * share / own for m, e in ops.emissions(part, where).items()}
                 rate = share / own
             elif kind == "shipment":
+                check_shipment(part, name, ops.opened, where)
                 moved = ops.on(part.get("moved"), part.get("entry"), f"{where} moved")
                 shipped = sum(ops.on(s, part["entry"], f"{where} shipped") for s in part.get("shipped") or [])
                 require(part["moved"] in part["shipped"] and shipped > 0, where, "moved is not among shipped")
@@ -538,6 +612,22 @@ def recompute_footprint(working, lots, roots, ops):
     return result
 
 
+def check_shipment(part, lot, opened, item):
+    """§1.5: `shipped` is the quantity of every element of the shipment's quantity list, each once;
+    `moved` is one of them, the lot's."""
+    seq, shipped = part.get("entry"), part.get("shipped")
+    body = opened.get(seq) if isinstance(seq, float) else None
+    require(isinstance(body, dict) and isinstance(shipped, list), item, "a shipment without its entry or shipped")
+    name = "quantityList" if "quantityList" in body else "childQuantityList"
+    elements = body.get(name) if isinstance(body.get(name), list) else []
+    pointers = [s.get("at") if isinstance(s, dict) and s.get("entry") == seq else None for s in shipped]
+    require(len(set(pointers)) == len(pointers) and set(pointers) == {f"/{name}/{i}/quantity" for i in
+                                                                       range(len(elements))}, item,
+            f"shipped is not the quantities of every element of entry {show(seq)}'s {name}, each once")
+    require(part.get("moved") in shipped, item, "moved is not among shipped")
+    check_epc_class(opened, seq, part["moved"]["at"], lot, item)
+
+
 def allocation_share(part, lot, outputs, ops, item):
     """The lot's share s of its process: 1, by mass, or by mass × price (an unpriced output 0)."""
     allocation = obj(part.get("allocation"), item, "the allocation", ["method", "reason"], ["prices"])
@@ -551,6 +641,40 @@ def allocation_share(part, lot, outputs, ops, item):
     value = {o: kg * (ops.base(prices[o], f"{item} price of {o}") if o in prices else 0) for o, kg in outputs.items()}
     require(value[lot] > 0, item, "economic allocation gives the lot nothing")
     return value[lot] / sum(value.values())
+
+
+def activity_terms(body):
+    """§1.5: the terms an event's activity data gives, as (what, method, amount pointers): one per
+    electricity supply and method, and one per fuel, transport leg and the direct emissions."""
+    context = body.get("@context")
+    bound = [c for c in (context if isinstance(context, list) else [context]) if isinstance(c, dict)]
+    prefixes = [p for c in bound for p, uri in c.items() if uri == NAMESPACE] or ["ct"]
+
+    def elements(name):
+        key = next((f"{p}:{name}" for p in prefixes if f"{p}:{name}" in body), None)
+        if key is None:
+            return []
+        at = "/" + key.replace("~", "~0").replace("/", "~1")
+        return [f"{at}/{i}" for i in range(len(body[key]))] if isinstance(body[key], list) else [at]
+
+    terms = [("electricity", m, (at + "/quantity",)) for at in elements("electricity") for m in METHODS]
+    terms += [("fuel", "all", (at + "/quantity",)) for at in elements("fuels")]
+    terms += [("transport", "all", (at + "/distance", at + "/mass")) for at in elements("transport")]
+    terms += [("direct", "all", (at + "/kgCO2e",)) for at in elements("directEmissions")]
+    return sorted(terms)
+
+
+def check_activity(working, opened):
+    """§1.5: each process, shipment and assembly step has the terms of its event's activity data, each once."""
+    steps = [(f"working lot {wlot.get('lot')} part {j}", part) for wlot in working.get("lots", [])
+             for j, part in enumerate(wlot.get("parts") or []) if part.get("kind") in ("process", "shipment")]
+    for item, step in steps + [(f"working assembly {i}", s) for i, s in enumerate(working.get("assembly", []))]:
+        require(step.get("entry") in opened, item, "its entry is not in the bundle")
+        terms = sorted((t.get("what"), t.get("method"), tuple(a.get("at") for a in t.get("amount") or []))
+                       for t in step.get("terms") or [])
+        require(terms == activity_terms(opened[step["entry"]]), item,
+                f"the terms are not those of entry {show(step['entry'])}'s activity data: each electricity supply "
+                "once per method, each fuel, transport leg and the direct emissions once")
 
 
 def check_footprint(bundle, lots, roots, ops):
@@ -573,12 +697,13 @@ def check_footprint(bundle, lots, roots, ops):
     if "working" not in footprint:
         require(bundle["profile"] == "public", "footprint", f"has no working, but the profile is {bundle['profile']}")
     else:
+        working = obj(footprint["working"], "working", "the working", ["lots"], ["assembly"])
         try:
-            recomputed = recompute_footprint(obj(footprint["working"], "working", "the working", ["lots"],
-                                                 ["assembly"]), lots, roots, ops)
+            recomputed = recompute_footprint(working, lots, roots, ops)
             how = "footprint recomputed"
         except Withheld as why:
             recomputed, how = None, f"footprint stated, not recomputed ({why})"
+        check_activity(working, ops.opened)  # after the terms' own checks, withheld or not
         for key, (item, c) in stated.items() if recomputed is not None else ():
             require(key in recomputed, item, "is not a part of the working")
             part, kg = recomputed.pop(key)
@@ -630,16 +755,20 @@ def check_consistency(bundle, size, root, old_text, vkey):
     require(new_root == root, "consistency", f"the proof from size {old_size} does not lead to the checkpoint root")
 
 
-def verify(raw, bundle, vkey, old_text=None):
-    """Items 0–7 in order; returns the entry count and how the trace and the footprint were checked."""
+def is_canonical(raw, bundle):
+    """Item 0: the file is the bundle's canonical JSON (RFC 8785) and one newline."""
     try:
-        canonical = jcs_bytes(bundle) + b"\n" == raw
+        return jcs_bytes(bundle) + b"\n" == raw
     except UnicodeError:
-        canonical = False
-    require(canonical, "file", "is not the bundle's canonical JSON (RFC 8785) and one newline")
+        return False
+
+
+def verify(bundle, vkey, old_text=None):
+    """Items 1–7 in order; returns the entry count and how the trace and the footprint were checked."""
     size, root = check_checkpoint(bundle, vkey)
     entries = check_entries(bundle, size, root)
     opened = check_openings(entries)
+    check_withheld(entries, bundle["profile"])
     check_submissions(entries, bundle["origin"])
     as_of = count(obj(bundle["footprint"], "footprint", "the footprint").get("asOfSize"), "footprint", "asOfSize")
     require(as_of <= size, "footprint", f"asOfSize {as_of} is above treeSize {size}")
@@ -647,6 +776,7 @@ def verify(raw, bundle, vkey, old_text=None):
     ops.check_all(bundle["trace"], "trace")
     ops.check_all(bundle["footprint"], "footprint")
     lots, roots = check_trace(bundle["trace"], ops)
+    check_elements(lots, opened)
     check_subject(bundle, opened)
     try:
         recompute_trace(lots, roots, ops)
@@ -674,8 +804,12 @@ def main(argv):
                 vkey_text = f.read()
         vkey = parse_vkey(vkey_text)
         if args.since_checkpoint is not None:
-            with open(args.since_checkpoint, encoding="utf-8") as f:
-                old_text = f.read()
+            with open(args.since_checkpoint, "rb") as f:  # bytes: a CRLF line end is refused, not translated
+                old_text = f.read().decode("utf-8")
+            try:
+                parse_checkpoint(parse_note(old_text)[0])
+            except Invalid as error:
+                raise Invalid(f"{args.since_checkpoint} is not a signed checkpoint: {error}")
         with open(args.bundle, "rb") as f:
             raw = f.read()
         bundle = parse_json(raw.decode("utf-8"))
@@ -683,9 +817,12 @@ def main(argv):
         parser.exit(2, f"error: {error}\n")
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
         parser.exit(2, f"error: {args.bundle} is not a {FORMAT} bundle\n")
+    if not is_canonical(raw, bundle):
+        parser.exit(2, f"error: {args.bundle} is not a bundle as written: a bundle is its canonical JSON (RFC 8785) "
+                       "and one newline, and this file differs from that\n")
     result = {"bundle": args.bundle, "subject": bundle.get("subject"), "profile": bundle.get("profile")}
     try:
-        result["entries"], result["trace"], result["footprint"] = verify(raw, bundle, vkey, old_text)
+        result["entries"], result["trace"], result["footprint"] = verify(bundle, vkey, old_text)
         result["verified"] = True
     except Failure as failure:
         result.update(verified=False, item=failure.item, message=failure.message)

@@ -88,6 +88,11 @@ def edge(lot, entry, kg):
     return {"lot": lot, "kg": op(entry, kg)}
 
 
+def shipped(index, kg):
+    """An operand on a quantity of shipment entry 11."""
+    return op(11, kg, at=f"/quantityList/{index}/quantity")
+
+
 def term(entry, method, amounts, factor):
     kg = float(math.prod(amounts)) * (factor["base"] if "base" in factor else factor["value"])
     return {"what": "fuel", "method": method, "amount": [op(entry, a) for a in amounts], "factor": factor, "kgCO2e": kg}
@@ -97,7 +102,8 @@ class RecomputationTests(unittest.TestCase):
     """§1.4 and §1.5 on a small hand-computed lineage with every kind of part and allocation."""
 
     def test_flows_weights_and_parts(self):
-        ops = verify_bundle.Operands({}, {}, 100)
+        shipment = {"quantityList": [{"epcClass": "C", "quantity": 20}, {"epcClass": "Z", "quantity": 30}]}
+        ops = verify_bundle.Operands({}, {11: shipment}, 100)
         trace = {"roots": [{"lot": "C", "cells": 10.0, "cellMass": op(9, 1)}], "lots": [
             {"lot": "C", "entry": 10.0, "kg": 10.0, "inputs": [edge("M", 10, 50), edge("N", 10, 30)],
              "outputs": [edge("C", 10, 100)]},
@@ -115,7 +121,8 @@ class RecomputationTests(unittest.TestCase):
                            term(10, "market-based", [1000], op(0, 0.2, key="grid")),
                            term(10, "eu-draft", [1000], op(0, 0.4, key="grid")),
                            term(10, "all", [100], op(0, 0.1, key="fuel"))]},
-                {"kind": "shipment", "entry": 11.0, **stage, "moved": op(11, 20), "shipped": [op(11, 20), op(11, 30)],
+                {"kind": "shipment", "entry": 11.0, **stage, "moved": shipped(0, 20),
+                 "shipped": [shipped(0, 20), shipped(1, 30)],
                  "terms": [term(11, "all", [100, 0.5], op(0, 0.1, key="transport"))]}]},
             {"lot": "M", "counts": "no-data", "parts": [{"kind": "no-data", "entry": 5.0, **stage}]},
             {"lot": "N", "counts": "none", "parts": [{"kind": "default", "entry": 6.0, **stage,
@@ -142,6 +149,32 @@ class RecomputationTests(unittest.TestCase):
         trace["lots"][2]["kg"] = 3.1
         with self.assertRaises(Failure):
             verify_bundle.recompute_trace(lots, roots, ops)
+        # A shipment's shipped is every quantity of its entry once, and moved the lot's own.
+        part = working["lots"][0]["parts"][1]
+        for shipped_list, moved, expected in (
+                ([shipped(0, 20), shipped(1, 30), shipped(1, 30)], shipped(0, 20), "shipped is not the quantities"),
+                ([shipped(0, 20)], shipped(0, 20), "shipped is not the quantities"),
+                ([shipped(0, 20), shipped(1, 30)], shipped(1, 30), "is the quantity of \"Z\", not of C")):
+            part.update(shipped=shipped_list, moved=moved)
+            with self.assertRaises(Failure) as failure:
+                verify_bundle.recompute_footprint(working, lots, roots, ops)
+            self.assertIn(expected, str(failure.exception))
+
+    def test_field_classes_and_factor_keys(self):
+        """§2's classes of sealed fields, and §1.3's factor keys, as CellTrace makes them."""
+        self.assertEqual(verify_bundle.field_class("epcis.event", "/outputQuantityList/0/quantity"),
+                         ("quantity", "legitimate-interest", False))
+        classify = verify_bundle.field_class
+        self.assertEqual(classify("epcis.event", "/ct:coProductPrices"), ("prices", "confidential", True))
+        self.assertEqual(classify("facility.register", "/location")[:2], ("coordinates", "confidential"))
+        self.assertEqual(verify_bundle.field_class("epcis.event", "/ct:other")[1:], ("confidential", True))
+        for row, key in (({"category": "grid", "geography": "HU"}, "grid:HU:location"),
+                         ({"category": "grid", "geography": "CN", "basis": "residual-mix"}, "grid:CN:residual-mix"),
+                         ({"category": "fuel", "name": "diesel", "unit": "kgCO2e/MJ"}, "fuel:diesel:MJ"),
+                         ({"category": "material", "name": "lithium-hydroxide", "geography": "CL"},
+                          "material:lithium-hydroxide@CL"),
+                         ({"category": "transport", "name": "sea"}, "transport:sea")):
+            self.assertEqual(verify_bundle.factor_key(row), key)
 
 
 class SubmissionTests(unittest.TestCase):

@@ -123,10 +123,17 @@ import Testing
             #expect(result.status == 1, "\(change.markers): \(result.output)")
             #expect(result.output.hasPrefix("NOT VERIFIED: " + change.expected), "\(change.markers): \(result.output)")
         }
-        // The same JSON laid out otherwise is not the bundle as written.
+        // The same JSON laid out otherwise is not the bundle as written, and a kept checkpoint with
+        // CRLF line ends is no signed checkpoint: bad input, status 2, as celltrace verify-bundle.
         try (Data(" ".utf8) + original).write(to: URL(fileURLWithPath: directory + "/spaced.json"))
         let spaced = verifyBundle(directory + "/spaced.json", vkey)
-        #expect(spaced.status == 1 && spaced.output.hasPrefix("NOT VERIFIED: file: "), "\(spaced.output)")
+        #expect(spaced.status == 2 && spaced.output.contains("is not a bundle as written"), "\(spaced.output)")
+        let crlf = directory + "/crlf.checkpoint"
+        let kept = try String(contentsOfFile: old, encoding: .utf8)
+        try kept.replacing("\n", with: "\r\n").write(toFile: crlf, atomically: true, encoding: .utf8)
+        let refused = verifyBundle(since, vkey, "--since-checkpoint", crlf)
+        #expect(refused.status == 2 && refused.output.contains("carriage return"), "\(refused.output)")
+        #expect(celltrace("verify-bundle", since, "--vkey", vkey, "--since-checkpoint", crlf).status == 2)
     }
 
     /// Another character of the same kind: a digit for a digit, a letter for a letter (so hex and
