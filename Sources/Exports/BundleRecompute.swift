@@ -15,30 +15,64 @@ struct Recompute {
         var result: BundleVerifier.Recomputation
         /// Lot → its trace object.
         var lots: [String: JSONValue]
+        /// The lots in the trace's order: every lot before its inputs.
+        var order: [String]
         /// Root lot → kg in the subject (nil when withheld).
         var roots: [(lot: String, kg: Value)]
     }
 
     static let methods = ["location-based", "market-based", "eu-draft"]
     static let stages = ["raw-material-acquisition", "main-production", "distribution", "end-of-life"]
+    /// The namespace of CellTrace's extension members (`ct:electricity`, …).
+    static let namespace = "https://celltrace.dev/ns/epcis/1/"
+    /// The members an operand may have (Docs/EXPORTS.md §1.3).
+    static let operandMembers: Set<String> = ["entry", "at", "uomAt", "dimension", "scale", "base", "key", "withheld"]
 
     let bundle: JSONValue
     let bodies: [UInt64: JSONValue]
+    /// Each entry's type, by sequence number.
+    let types: [UInt64: String]
 
     private func fail(_ item: String, _ message: String) -> BundleVerifier.Failure {
         BundleVerifier.Failure(item: item, message: message)
     }
 
-    /// Reads an operand (or a constant) and checks it against the field it names.
-    func value(_ operand: JSONValue?, _ item: String) throws -> Value {
-        guard let operand else { throw fail(item, "an operand is missing") }
-        if let constant = operand["value"]?.doubleValue, operand["rule"] != nil { return .number(constant) }
+    /// Reads an operand and checks it against the field it names.
+    ///
+    /// - Parameters:
+    ///   - operand: The operand.
+    ///   - item: The item a failure names.
+    ///   - entry: The entry the operand must be a field of, when the format says which.
+    ///   - constant: Whether a constant of the method (`{"value", "rule"}`) may stand in its place:
+    ///     a term's factor and an assembly's root only.
+    /// - Returns: The field's value in base units, or what withholds it.
+    /// - Throws: ``BundleVerifier/Failure`` when the operand is malformed, on another entry, or
+    ///   does not give its stated base.
+    func value(_ operand: JSONValue?, _ item: String, on entry: UInt64? = nil, constant: Bool = false) throws -> Value {
+        guard let operand, let members = operand.objectValue else { throw fail(item, "an operand is missing") }
+        if members["at"] == nil, members["rule"] != nil || members["value"] != nil {
+            guard constant, Set(members.keys) == ["value", "rule"], let value = members["value"]?.doubleValue else {
+                throw fail(item, "a constant stands where the format needs an operand on a field of an entry")
+            }
+            return .number(value)
+        }
+        let unknown = Set(members.keys).subtracting(Self.operandMembers)
+        guard unknown.isEmpty else {
+            throw fail(
+                item,
+                "the operand has members an operand does not have: \(unknown.sorted().joined(separator: ", "))"
+            )
+        }
         guard let sequence = BundleVerifier.count(operand["entry"]), let at = operand["at"]?.stringValue,
             let pointer = try? JSONPointer(at)
         else { throw fail(item, "an operand needs entry and at") }
+        if let entry, sequence != entry {
+            throw fail(item, "the operand on entry \(sequence) \(at) is not a field of entry \(entry)")
+        }
         guard let body = bodies[sequence] else {
             throw fail(item, "operand on entry \(sequence), which the bundle does not carry")
         }
+        if let key = operand["key"] { try checkFactorKey(key, sequence: sequence, pointer: pointer, item) }
         // Walk the pointer: a field inside a sealed member (a price inside the sealed co-product
         // prices) is withheld with it.
         var current: JSONValue? = body
@@ -89,6 +123,36 @@ struct Recompute {
         abs(a - b) <= 1e-9 * max(abs(a), abs(b)) + 1e-12
     }
 
+    /// A factor operand's `key` must be the key of the `factors.table` row it points at
+    /// (Docs/EXPORTS.md §1.3): the operand is on `/factors/INDEX/value`, and the key is made from
+    /// the row's category, name, geography, basis and unit as the engine makes it.
+    private func checkFactorKey(_ key: JSONValue, sequence: UInt64, pointer: JSONPointer, _ item: String) throws {
+        guard types[sequence] == SupplyChainLedger.EntryType.factorTable else {
+            throw fail(item, "a factor operand on entry \(sequence), which is not a factors.table entry")
+        }
+        let tokens = pointer.tokens
+        let rowPointer = JSONPointer(tokens: Array(tokens.prefix(2)))
+        guard tokens.count == 3, tokens[0] == "factors", tokens[2] == "value",
+            let row = rowPointer.value(in: bodies[sequence] ?? .null)
+        else { throw fail(item, "a factor operand on \(pointer.text), not on /factors/INDEX/value") }
+        let category = row["category"]?.stringValue ?? ""
+        let name = row["name"]?.stringValue ?? ""
+        let geography = row["geography"]?.stringValue
+        let rowKey =
+            switch category {
+            case "grid": "grid:\(geography ?? ""):\(row["basis"]?.stringValue ?? "location")"
+            case "fuel": "fuel:\(name):\((row["unit"]?.stringValue ?? "").replacing("kgCO2e/", with: ""))"
+            case "material": "material:\(name)" + (geography.map { "@" + $0 } ?? "")
+            default: "\(category):\(name)"
+            }
+        guard key.stringValue == rowKey else {
+            throw fail(
+                item,
+                "the factor's key is \(key.canonicalString), but entry \(sequence) \(rowPointer.text) is the factor \(rowKey)"
+            )
+        }
+    }
+
     // MARK: Trace
 
     func trace() throws -> Flows {
@@ -115,7 +179,8 @@ struct Recompute {
                 kg = try value(root["cellMass"], "trace root \(lot)")
                 if case .number(let mass) = kg { kg = .number(mass * cells) }
             } else {
-                kg = try value(root["kg"], "trace root \(lot)")
+                // An assembly's cells from several commissioning events: a constant (§1.4).
+                kg = try value(root["kg"], "trace root \(lot)", constant: true)
             }
             if case .withheld(let what) = kg { withheld = withheld ?? what }
             roots.append((lot, kg))
@@ -128,18 +193,21 @@ struct Recompute {
         for lot in lots {
             let id = lot["lot"]?.stringValue ?? ""
             let lotItem = "trace lot \(id)"
+            guard let entry = BundleVerifier.count(lot["entry"]) else {
+                throw fail(lotItem, "the lot names no entry that made it")
+            }
             let outputs = lot["outputs"]?.arrayValue ?? []
             guard outputs.contains(where: { $0["lot"]?.stringValue == id }) else {
-                throw fail(
-                    lotItem,
-                    "the lot is not among the outputs of entry \(lot["entry"].map { $0.canonicalString } ?? "?")"
-                )
+                throw fail(lotItem, "the lot is not among the outputs of entry \(entry)")
+            }
+            guard Set(outputs.compactMap { $0["lot"]?.stringValue }).count == outputs.count else {
+                throw fail(lotItem, "an output without lot, or listed twice")
             }
             var sum = 0.0
             var sumWithheld: String?
             for output in outputs {
                 try checkLot(output, lotItem)
-                switch try value(output["kg"], lotItem) {
+                switch try value(output["kg"], lotItem, on: entry) {
                 case .number(let kg): sum += kg
                 case .withheld(let what): sumWithheld = sumWithheld ?? what
                 }
@@ -153,7 +221,7 @@ struct Recompute {
                 guard inputPosition > position[id] ?? 0 else {
                     throw fail(lotItem, "input \(inputID) comes before the lot: the lots are not in lineage order")
                 }
-                rates[id, default: []].append((inputID, try value(input["kg"], lotItem)))
+                rates[id, default: []].append((inputID, try value(input["kg"], lotItem, on: entry)))
             }
         }
         let result: BundleVerifier.Recomputation
@@ -194,7 +262,12 @@ struct Recompute {
         } else {
             result = .recomputed(items: lots.count)
         }
-        return Flows(result: result, lots: byLot, roots: roots)
+        return Flows(
+            result: result,
+            lots: byLot,
+            order: lots.map { $0["lot"]?.stringValue ?? "" },
+            roots: roots
+        )
     }
 
     /// The subject must be what the roots' entries say: a cell's serial inside a serial range of the
@@ -299,31 +372,142 @@ struct Recompute {
         var what: String
     }
 
-    private func number(_ operand: JSONValue?, _ item: String) throws -> Double {
-        switch try value(operand, item) {
+    private func number(
+        _ operand: JSONValue?,
+        _ item: String,
+        on entry: UInt64? = nil,
+        constant: Bool = false
+    ) throws -> Double {
+        switch try value(operand, item, on: entry, constant: constant) {
         case .number(let value): return value
         case .withheld(let what): throw WithheldOperand(what: what)
         }
     }
 
-    /// A process's emissions per method from its terms, each term's stated kg CO2e checked.
-    private func emissions(_ terms: [JSONValue], _ item: String) throws -> [String: Double] {
+    /// A process's emissions per method from its terms, each term's stated kg CO2e checked: its
+    /// amounts are fields of `entry`, the event, and so is a factor the event states.
+    private func emissions(_ terms: [JSONValue], _ item: String, entry: UInt64) throws -> [String: Double] {
+        for term in terms {
+            guard Set(term.objectValue?.keys ?? []) == ["what", "method", "amount", "factor", "kgCO2e"] else {
+                throw fail(item, "a term has other members than what, method, amount, factor and kgCO2e")
+            }
+            let what = term["what"]?.stringValue ?? ""
+            guard ["electricity", "fuel", "transport", "direct"].contains(what) else {
+                throw fail(item, "a term of unknown what \(term["what"].map { $0.canonicalString } ?? "")")
+            }
+            let method = term["method"]?.stringValue ?? ""
+            guard method == "all" || Self.methods.contains(method) else {
+                throw fail(item, "a \(what) term of unknown method \(term["method"].map { $0.canonicalString } ?? "")")
+            }
+            guard !(term["amount"]?.arrayValue ?? []).isEmpty else { throw fail(item, "a \(what) term without amount") }
+        }
+        try checkActivity(terms, entry: entry, item)
         var byMethod: [String: Double] = [:]
         for term in terms {
-            var product = try number(term["factor"], item)
-            for amount in term["amount"]?.arrayValue ?? [] { product *= try number(amount, item) }
-            guard let stated = term["kgCO2e"]?.doubleValue, Self.close(stated, product) else {
+            let what = term["what"]?.stringValue ?? ""
+            let method = term["method"]?.stringValue ?? ""
+            let amounts = term["amount"]?.arrayValue ?? []
+            // A factor is a constant, a row of a factors.table entry (it names its key), or stated
+            // by the event itself.
+            let factor = term["factor"]
+            let stated = factor?["key"] == nil && factor?["at"] != nil
+            var product = try number(factor, item, on: stated ? entry : nil, constant: true)
+            for amount in amounts { product *= try number(amount, item, on: entry) }
+            guard let claimed = term["kgCO2e"]?.doubleValue, Self.close(claimed, product) else {
                 throw fail(
                     item,
-                    "a \(term["what"]?.stringValue ?? "") term states \(term["kgCO2e"].map { $0.canonicalString } ?? "nothing"), its amounts and factor give \(product)"
+                    "a \(what) term states \(term["kgCO2e"].map { $0.canonicalString } ?? "nothing"), its amounts and factor give \(product)"
                 )
             }
-            let method = term["method"]?.stringValue ?? "all"
             for target in Self.methods where method == "all" || method == target {
                 byMethod[target, default: 0] += product
             }
         }
         return byMethod
+    }
+
+    /// A process's terms must be those its event's activity data gives (Docs/EXPORTS.md §1.5): one
+    /// per electricity supply and method, one per fuel, transport leg and the direct emissions, each
+    /// on the quantities of its element of the CellTrace extension member.
+    private func checkActivity(_ terms: [JSONValue], entry: UInt64, _ item: String) throws {
+        let body = bodies[entry] ?? .null
+        var prefixes: [String] = []
+        let context = body["@context"] ?? .null
+        for bound in context.arrayValue ?? [context] {
+            for (prefix, uri) in bound.objectValue ?? [:] where uri.stringValue == Self.namespace {
+                prefixes.append(prefix)
+            }
+        }
+        if prefixes.isEmpty { prefixes = ["ct"] }
+        func elements(_ name: String) -> [String] {
+            guard let key = prefixes.map({ "\($0):\(name)" }).first(where: { body[$0] != nil }), let value = body[key]
+            else { return [] }
+            let at = JSONPointer(tokens: [key]).text
+            return value.arrayValue.map { $0.indices.map { "\(at)/\($0)" } } ?? [at]
+        }
+        var expected: [String] = []
+        for at in elements("electricity") {
+            for method in Self.methods { expected.append("electricity|\(method)|\(at)/quantity") }
+        }
+        for at in elements("fuels") { expected.append("fuel|all|\(at)/quantity") }
+        for at in elements("transport") { expected.append("transport|all|\(at)/distance \(at)/mass") }
+        for at in elements("directEmissions") { expected.append("direct|all|\(at)/kgCO2e") }
+        let given = terms.map { term in
+            let amounts = (term["amount"]?.arrayValue ?? []).map { $0["at"]?.stringValue ?? "" }
+            return "\(term["what"]?.stringValue ?? "")|\(term["method"]?.stringValue ?? "")|"
+                + amounts.joined(separator: " ")
+        }
+        guard given.sorted() == expected.sorted() else {
+            throw fail(
+                item,
+                "the terms are not those of entry \(entry)'s activity data: each electricity supply once per method, each fuel, transport leg and the direct emissions once"
+            )
+        }
+    }
+
+    /// The working's lots by lot: each a lot of the trace, once, its parts what its `counts` says —
+    /// one `process`, `no-data` or `default` part (for `none`), and shipments.
+    private func workingLots(_ working: JSONValue, flows: Flows) throws -> [String: JSONValue] {
+        var byLot: [String: JSONValue] = [:]
+        for lot in working["lots"]?.arrayValue ?? [] {
+            guard let id = lot["lot"]?.stringValue, flows.lots[id] != nil else {
+                throw fail("footprint", "a working lot that is not in the trace")
+            }
+            guard byLot[id] == nil else { throw fail("footprint lot \(id)", "listed twice") }
+            let main = ["process": "process", "no-data": "no-data", "none": "default"][lot["counts"]?.stringValue ?? ""]
+            let kinds = (lot["parts"]?.arrayValue ?? []).map { $0["kind"]?.stringValue ?? "" }
+            guard let main, kinds.filter({ $0 != "shipment" }) == [main] else {
+                throw fail(
+                    "footprint lot \(id)",
+                    "counts is not process, no-data or none, with its one part and shipments"
+                )
+            }
+            byLot[id] = lot
+        }
+        return byLot
+    }
+
+    /// A shipment part's quantities: `shipped` is an operand on the quantity of every element of
+    /// the shipment entry's quantity list, each once, and `moved` is one of them, the lot's own.
+    private func checkShipment(_ part: JSONValue, lot: String, entry: UInt64, _ item: String) throws {
+        let body = bodies[entry] ?? .null
+        let list = body["quantityList"] != nil ? "quantityList" : "childQuantityList"
+        let elements = body[list]?.arrayValue ?? []
+        let expected = Set(elements.indices.map { "/\(list)/\($0)/quantity" })
+        let shipped = part["shipped"]?.arrayValue ?? []
+        let pointers = shipped.map { $0["at"]?.stringValue ?? "" }
+        guard Set(pointers).count == shipped.count, Set(pointers) == expected,
+            shipped.allSatisfy({ BundleVerifier.count($0["entry"]) == entry })
+        else {
+            throw fail(
+                item,
+                "shipped is not the quantities of every element of entry \(entry)'s \(list), each once"
+            )
+        }
+        guard let moved = part["moved"], shipped.contains(moved) else {
+            throw fail(item, "moved is not among shipped")
+        }
+        try checkLot(["lot": .string(lot), "kg": moved], item)
     }
 
     private func recomputeFootprint(
@@ -332,61 +516,87 @@ struct Recompute {
         stated: [JSONValue],
         total: JSONObject
     ) throws -> BundleVerifier.Recomputation {
+        let workingLots = try workingLots(working, flows: flows)
         var weight: [String: Double] = [:]
         for root in flows.roots {
             guard case .number(let kg) = root.kg else { throw WithheldOperand(what: "a root") }
             weight[root.lot, default: 0] += kg
         }
-        // key "kind|lot|entry" → method → kg CO2e; stage by key.
+        // key "kind|lot|entry" → method → kg CO2e; stage and primary by key.
         var computed: [String: [String: Double]] = [:]
         var stageOf: [String: String] = [:]
-        let lots = working["lots"]?.arrayValue ?? []
-        var seen: Set<String> = []
-        for lot in lots {
-            guard let id = lot["lot"]?.stringValue, let traced = flows.lots[id] else {
-                throw fail("footprint", "a working lot that is not in the trace")
-            }
-            guard seen.insert(id).inserted else { throw fail("footprint lot \(id)", "listed twice") }
+        var primaryOf: [String: Bool] = [:]
+        // Every lot of the trace before its inputs, so that its weight is complete when it is reached.
+        for id in flows.order {
             let item = "footprint lot \(id)"
             let w = weight[id] ?? 0
+            guard let lot = workingLots[id] else {
+                guard w == 0 else {
+                    throw fail(item, "the lot reaches the subject, but the working has no parts for it")
+                }
+                continue
+            }
+            guard let traced = flows.lots[id], let entry = BundleVerifier.count(traced["entry"]) else {
+                throw fail(item, "the lot is not in the trace")
+            }
             let outputs = traced["outputs"]?.arrayValue ?? []
             guard let ownElement = outputs.first(where: { $0["lot"]?.stringValue == id }) else {
                 throw fail(item, "the lot is not among its outputs")
             }
-            let own = try number(ownElement["kg"], item)
+            let own = try number(ownElement["kg"], item, on: entry)
             var outputKg: [String: Double] = [:]
             for output in outputs {
-                outputKg[output["lot"]?.stringValue ?? "", default: 0] += try number(output["kg"], item)
+                outputKg[output["lot"]?.stringValue ?? "", default: 0] += try number(output["kg"], item, on: entry)
             }
             let allOutputs = outputKg.values.reduce(0, +)
             var share = 1.0
             for part in lot["parts"]?.arrayValue ?? [] {
                 let kind = part["kind"]?.stringValue ?? ""
                 let key = "\(kind)|\(id)|\(part["entry"].map { $0.canonicalString } ?? "")"
-                stageOf[key] = part["stage"]?.stringValue
+                guard let stage = part["stage"]?.stringValue, Self.stages.contains(stage),
+                    let primary = part["primary"]?.boolValue
+                else { throw fail(item, "a \(kind) part without a known stage, or without primary") }
+                stageOf[key] = stage
+                primaryOf[key] = primary
                 var perKg: [String: Double] = [:]
                 switch kind {
                 case "process":
-                    let e = try emissions(part["terms"]?.arrayValue ?? [], item)
+                    guard BundleVerifier.count(part["entry"]) == entry else {
+                        throw fail(item, "the process part is not entry \(entry), the event that made the lot")
+                    }
+                    let e = try emissions(part["terms"]?.arrayValue ?? [], item, entry: entry)
                     switch part["allocation"]?["method"]?.stringValue ?? "single" {
-                    case "single": share = 1
+                    case "single":
+                        guard outputKg.count == 1 else {
+                            throw fail(item, "single allocation, but the event has several outputs")
+                        }
+                        share = 1
                     case "mass": share = own / allOutputs
                     case "economic":
                         var values: [String: Double] = [:]
                         let prices = part["allocation"]?["prices"]?.objectValue ?? [:]
                         for (lotID, kg) in outputKg {
-                            values[lotID] = try kg * (prices[lotID].map { try number($0, item) } ?? 0)
+                            values[lotID] = try kg * (prices[lotID].map { try number($0, item, on: entry) } ?? 0)
                         }
                         share = (values[id] ?? 0) / values.values.reduce(0, +)
                     default: throw fail(item, "unknown allocation method")
                     }
                     for method in Self.methods { perKg[method] = (e[method] ?? 0) * share / own }
                 case "shipment":
-                    let e = try emissions(part["terms"]?.arrayValue ?? [], item)
-                    let moved = try number(part["moved"], item)
-                    let shipped = try (part["shipped"]?.arrayValue ?? []).reduce(0.0) { $0 + (try number($1, item)) }
+                    guard let shipment = BundleVerifier.count(part["entry"]) else {
+                        throw fail(item, "a shipment part without entry")
+                    }
+                    try checkShipment(part, lot: id, entry: shipment, item)
+                    let e = try emissions(part["terms"]?.arrayValue ?? [], item, entry: shipment)
+                    let moved = try number(part["moved"], item, on: shipment)
+                    let shipped = try (part["shipped"]?.arrayValue ?? []).reduce(0.0) {
+                        $0 + (try number($1, item, on: shipment))
+                    }
                     for method in Self.methods { perKg[method] = (e[method] ?? 0) * moved / shipped / own }
                 case "default":
+                    guard part["factor"]?["key"] != nil else {
+                        throw fail(item, "the default's factor is not a row of a factor table")
+                    }
                     let factor = try number(part["factor"], item)
                     for method in Self.methods { perKg[method] = factor }
                 case "no-data":
@@ -403,12 +613,12 @@ struct Recompute {
             switch lot["counts"]?.stringValue ?? "none" {
             case "process":
                 for input in inputs {
-                    let kg = try number(input["kg"], item)
+                    let kg = try number(input["kg"], item, on: entry)
                     weight[input["lot"]?.stringValue ?? "", default: 0] += w * kg * share / own
                 }
             case "no-data":
                 for input in inputs {
-                    let kg = try number(input["kg"], item)
+                    let kg = try number(input["kg"], item, on: entry)
                     weight[input["lot"]?.stringValue ?? "", default: 0] += w * kg / allOutputs
                 }
             default:
@@ -417,8 +627,12 @@ struct Recompute {
         }
         for step in working["assembly"]?.arrayValue ?? [] {
             let key = "assembly|\(step["lot"]?.stringValue ?? "")|\(step["entry"].map { $0.canonicalString } ?? "")"
-            let e = try emissions(step["terms"]?.arrayValue ?? [], "footprint assembly")
-            stageOf[key] = step["stage"]?.stringValue
+            guard let entry = BundleVerifier.count(step["entry"]), let stage = step["stage"]?.stringValue,
+                Self.stages.contains(stage), let primary = step["primary"]?.boolValue
+            else { throw fail("footprint assembly", "a step without entry, a known stage or primary") }
+            let e = try emissions(step["terms"]?.arrayValue ?? [], "footprint assembly", entry: entry)
+            stageOf[key] = stage
+            primaryOf[key] = primary
             for method in Self.methods { computed[key, default: [:]][method, default: 0] += e[method] ?? 0 }
         }
         // Compare with each stated contribution, then the totals.
@@ -429,6 +643,11 @@ struct Recompute {
                 "\(contribution["kind"]?.stringValue ?? "")|\(contribution["lot"]?.stringValue ?? "")|\(contribution["entry"].map { $0.canonicalString } ?? "")"
             guard let values = computed[key] else {
                 throw fail("footprint contribution \(key)", "the working has no such part")
+            }
+            guard contribution["stage"]?.stringValue == stageOf[key],
+                contribution["primary"]?.boolValue == primaryOf[key]
+            else {
+                throw fail("footprint contribution \(key)", "stage, primary or lot differs from the working")
             }
             for method in Self.methods {
                 let claimed = contribution["kgCO2e"]?[method]?.doubleValue ?? 0

@@ -119,6 +119,9 @@ public struct BundleVerifier {
                 message: "origin, treeSize, subject, profile, checkpoint and entries are required"
             )
         }
+        guard let disclosure = DisclosureProfile(rawValue: profile) else {
+            throw Failure(item: "bundle", message: "profile \(profile) is not one of the disclosure profiles")
+        }
         var report = Report(subject: subject, profile: profile, origin: origin, treeSize: treeSize)
         // 1. The checkpoint.
         let checkpoint: SignedCheckpoint
@@ -204,6 +207,16 @@ public struct BundleVerifier {
                 guard let pointer = try? JSONPointer(text), commitments[pointer] != nil else {
                     throw Failure(item: "\(item) withheld \(text)", message: "no commitment stands at that pointer")
                 }
+                // Only what the profile does not reveal may be withheld (§2): an auditor's bundle
+                // withholds nothing, so a withheld field cannot switch its recomputation off.
+                guard !disclosure.reveals(entryType: entry.type, pointer: pointer) else {
+                    let field = ClassifiedField.classify(entryType: entry.type, pointer: pointer)
+                    throw Failure(
+                        item: "\(item) withheld \(text)",
+                        message:
+                            "the \(profile) profile reveals this field (\(field.name)), yet the bundle withholds it"
+                    )
+                }
                 guard accounted.insert(pointer).inserted else {
                     throw Failure(item: "\(item) withheld \(text)", message: "both opened and withheld")
                 }
@@ -219,7 +232,7 @@ public struct BundleVerifier {
         // 4. Submission signatures.
         try checkSignatures(entries, origin: origin, report: &report)
         // 5. The trace and the footprint.
-        let recompute = Recompute(bundle: bundle, bodies: bodies)
+        let recompute = Recompute(bundle: bundle, bodies: bodies, types: entries.mapValues(\.type))
         let flows = try recompute.trace()
         report.trace = flows.result
         report.footprint = try recompute.footprint(flows: flows)

@@ -56,7 +56,7 @@ import Testing
 
         // A changed bundle fails with status 1 naming the item; a file that is no bundle is bad input.
         var text = String(decoding: bytes, as: UTF8.self)
-        text = text.replacing("\"profile\":\"legitimate-interest\"", with: "\"profile\":\"auditor\"")
+        text = text.replacing("\"profile\":\"legitimate-interest\"", with: "\"profile\":\"public\"")
         try text.write(toFile: directory + "/changed.json", atomically: true, encoding: .utf8)
         let changed = celltrace("verify-bundle", directory + "/changed.json", "--vkey", vkey)
         #expect(changed.status == 1)

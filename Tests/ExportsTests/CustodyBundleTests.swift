@@ -268,7 +268,8 @@ struct CustodyBundleTests {
                 }
             ),
             ("checkpoint", { bundle in Self.set(&bundle, ["treeSize"], .number(1)) }),
-            ("statement", { bundle in Self.set(&bundle, ["profile"], "auditor") }),
+            // (An auditor's profile would fail first: the bundle withholds what it reveals.)
+            ("statement", { bundle in Self.set(&bundle, ["profile"], "public") }),
         ]
         for (item, change) in cases {
             let failure = try #require(self.failure(changed(json, change)), "a change to \(item) verified")
@@ -305,6 +306,40 @@ struct CustodyBundleTests {
         ])
         #expect(status == 1, "\(output)")
         #expect(output.contains("subject"), "\(output)")
+    }
+
+    /// The bundle with one change, signed again by the ledger key as a dishonest sender would.
+    private func resigned(_ bundle: JSONValue, _ change: (inout JSONValue) -> Void) throws -> [UInt8] {
+        var copy = bundle
+        change(&copy)
+        guard case .object(var members) = copy else { return [] }
+        members["statement"] = nil
+        let text = CustodyBundle.statementText(
+            origin: network.chain.ledger.origin,
+            subject: serial,
+            digest: SHA256.hash(JSONValue.object(members).canonicalBytes)
+        )
+        members["statement"] = .string(try network.chain.ledger.signStatement(text).formatted)
+        return JSONValue.object(members).canonicalBytes + [0x0a]
+    }
+
+    @Test(
+        "a working the entries do not support fails in both verifiers, even signed again by the ledger key",
+        arguments: UnsupportedWorking.allCases
+    )
+    func unsupportedWorkingFails(_ change: UnsupportedWorking) throws {
+        let json = try export(.auditor).json
+        let bytes = try resigned(json) { change.apply(to: &$0) }
+        let failure = try #require(self.failure(bytes), "\(change) verified")
+        let expected = change.expected(json)
+        #expect(failure.message.contains(expected.swift), "\(change): \(failure)")
+        let directory = TemporaryDirectory()
+        try Data(bytes).write(to: URL(fileURLWithPath: directory.path + "/changed.json"))
+        let (status, output) = try runProcess([
+            "python3", toolPath("verify_bundle.py"), directory.path + "/changed.json",
+            network.chain.ledger.verifierKey.text,
+        ])
+        #expect(status == 1 && output.contains(expected.python), "\(change): \(output)")
     }
 
     @Test(
@@ -428,5 +463,185 @@ struct CustodyBundleTests {
         default:
             break
         }
+    }
+}
+
+/// A change a dishonest sender, who holds the ledger key, could make to a bundle's working: each
+/// is internally consistent as far as it goes, and each must fail in both verifiers.
+enum UnsupportedWorking: String, CaseIterable, Sendable {
+    /// An input's operand that also carries a value and a rule, as if a constant.
+    case operandAsConstant
+    /// A lot that reaches the subject left out of the working.
+    case dropWorkingLot
+    /// A lot made by a process said to count nothing upstream (`none`).
+    case countsNone
+    /// A process term's amount taken from another event.
+    case amountOfOtherEntry
+    /// A term under a method that is none of the three.
+    case unknownTermMethod
+    /// A shipment's moved quantity that is not among its shipped ones.
+    case movedNotShipped
+    /// `single` allocation for an event with several outputs.
+    case singleOfSeveralOutputs
+    /// A contribution's primary flag turned over.
+    case primaryFlipped
+    /// Two inputs' operands swapped: each on the other lot's quantity.
+    case swappedInputs
+    /// A factor operand that names another factor's key.
+    case factorKeyRelabelled
+    /// A field an auditor's profile reveals, listed withheld.
+    case auditorWithholds
+    /// A shipped quantity listed twice.
+    case shippedPadded
+    /// A fuel term of the event left out.
+    case fuelTermDropped
+
+    /// The working's lots, as arrays of members.
+    private static func lots(_ bundle: JSONValue) -> [JSONValue] {
+        bundle["footprint"]?["working"]?["lots"]?.arrayValue ?? []
+    }
+
+    /// The first (lot, part) of the working that satisfies `matches`.
+    private static func part(_ bundle: JSONValue, _ matches: (JSONValue) -> Bool) -> (Int, Int) {
+        for (lot, element) in lots(bundle).enumerated() {
+            if let part = (element["parts"]?.arrayValue ?? []).firstIndex(where: matches) { return (lot, part) }
+        }
+        return (-1, -1)
+    }
+
+    private static func shipment(_ bundle: JSONValue) -> (Int, Int) {
+        part(bundle) { $0["kind"] == "shipment" }
+    }
+
+    private static func fuelTerm(_ bundle: JSONValue) -> (Int, Int, Int) {
+        let (lot, part) = part(bundle) { part in
+            part["kind"] == "process" && (part["terms"]?.arrayValue ?? []).contains { $0["what"] == "fuel" }
+        }
+        let terms = lots(bundle)[lot]["parts"]?.arrayValue?[part]["terms"]?.arrayValue ?? []
+        return (lot, part, terms.firstIndex { $0["what"] == "fuel" } ?? -1)
+    }
+
+    /// Two process parts whose first terms' first amounts stand at the same pointer of their events.
+    private static func twoProcesses(_ bundle: JSONValue) -> (first: Int, second: Int) {
+        let lots = lots(bundle)
+        func at(_ lot: Int) -> String? {
+            let part = lots[lot]["parts"]?.arrayValue?.first
+            guard part?["kind"] == "process" else { return nil }
+            return part?["terms"]?.arrayValue?.first?["amount"]?.arrayValue?.first?["at"]?.stringValue
+        }
+        for first in lots.indices {
+            for second in lots.indices where second != first && at(first) != nil && at(first) == at(second) {
+                return (first, second)
+            }
+        }
+        return (-1, -1)
+    }
+
+    private static func inputs(_ bundle: JSONValue) -> Int {
+        (bundle["trace"]?["lots"]?.arrayValue ?? []).firstIndex { ($0["inputs"]?.arrayValue?.count ?? 0) >= 2 } ?? -1
+    }
+
+    func apply(to bundle: inout JSONValue) {
+        let set = CustodyBundleTests.set
+        switch self {
+        case .operandAsConstant:
+            let lot = Self.inputs(bundle)
+            let operand = bundle["trace"]?["lots"]?.arrayValue?[lot]["inputs"]?.arrayValue?[0]["kg"] ?? .null
+            set(
+                &bundle,
+                ["trace", "lots", lot, "inputs", 0, "kg"],
+                ["entry": operand["entry"] ?? .null, "at": operand["at"] ?? .null, "value": 100, "rule": "measured"]
+            )
+        case .dropWorkingLot:
+            set(&bundle, ["footprint", "working", "lots"], .array(Self.lots(bundle).filter { $0["counts"] != "none" }))
+        case .countsNone:
+            let lot = Self.part(bundle) { $0["kind"] == "process" }.0
+            set(&bundle, ["footprint", "working", "lots", lot, "counts"], "none")
+        case .amountOfOtherEntry:
+            let (first, second) = Self.twoProcesses(bundle)
+            let term = Self.lots(bundle)[second]["parts"]?.arrayValue?[0]["terms"]?.arrayValue?[0]
+            let path: [any Sendable] = ["footprint", "working", "lots", first, "parts", 0, "terms", 0, "amount", 0]
+            set(&bundle, path, term?["amount"]?.arrayValue?[0] ?? .null)
+        case .unknownTermMethod:
+            let (lot, part, term) = Self.fuelTerm(bundle)
+            set(&bundle, ["footprint", "working", "lots", lot, "parts", part, "terms", term, "method"], "none")
+        case .movedNotShipped:
+            let (lot, part) = Self.shipment(bundle)
+            let path: [any Sendable] = ["footprint", "working", "lots", lot, "parts", part, "moved"]
+            let base = Self.lots(bundle)[lot]["parts"]?.arrayValue?[part]["moved"]?["base"]?.doubleValue ?? 0
+            set(&bundle, path + ["scale"], 0.1)
+            set(&bundle, path + ["base"], .number(base * 0.1))
+        case .singleOfSeveralOutputs:
+            let (lot, part) = Self.part(bundle) { $0["allocation"]?["method"] == "mass" }
+            set(&bundle, ["footprint", "working", "lots", lot, "parts", part, "allocation", "method"], "single")
+        case .primaryFlipped:
+            let primary = bundle["footprint"]?["contributions"]?.arrayValue?[0]["primary"]?.boolValue ?? false
+            set(&bundle, ["footprint", "contributions", 0, "primary"], .bool(!primary))
+        case .swappedInputs:
+            let lot = Self.inputs(bundle)
+            let inputs = bundle["trace"]?["lots"]?.arrayValue?[lot]["inputs"]?.arrayValue ?? []
+            set(&bundle, ["trace", "lots", lot, "inputs", 0, "kg"], inputs[1]["kg"] ?? .null)
+            set(&bundle, ["trace", "lots", lot, "inputs", 1, "kg"], inputs[0]["kg"] ?? .null)
+        case .factorKeyRelabelled:
+            let (lot, part, term) = Self.fuelTerm(bundle)
+            set(
+                &bundle,
+                ["footprint", "working", "lots", lot, "parts", part, "terms", term, "factor", "key"],
+                "grid:XX"
+            )
+        case .auditorWithholds:
+            let entries = bundle["entries"]?.arrayValue ?? []
+            guard
+                let index = entries.firstIndex(where: { entry in
+                    entry["openings"]?.objectValue?.keys.contains { $0.hasSuffix("uantityList/0/quantity") } == true
+                }),
+                var openings = entries[index]["openings"]?.objectValue,
+                let pointer = openings.keys.first(where: { $0.hasSuffix("uantityList/0/quantity") })
+            else { return }
+            openings.removeValue(forKey: pointer)
+            set(&bundle, ["entries", index, "openings"], .object(openings))
+            set(&bundle, ["entries", index, "withheld"], [pointer: "quantity"])
+        case .shippedPadded:
+            let (lot, part) = Self.shipment(bundle)
+            let path: [any Sendable] = ["footprint", "working", "lots", lot, "parts", part, "shipped"]
+            let shipped = Self.lots(bundle)[lot]["parts"]?.arrayValue?[part]["shipped"]?.arrayValue ?? []
+            set(&bundle, path, .array(shipped + shipped))
+        case .fuelTermDropped:
+            let (lot, part, term) = Self.fuelTerm(bundle)
+            var terms = Self.lots(bundle)[lot]["parts"]?.arrayValue?[part]["terms"]?.arrayValue ?? []
+            terms.remove(at: term)
+            set(&bundle, ["footprint", "working", "lots", lot, "parts", part, "terms"], .array(terms))
+        }
+    }
+
+    /// What each verifier's message says.
+    func expected(_ bundle: JSONValue) -> (swift: String, python: String) {
+        switch self {
+        case .operandAsConstant: ("an operand does not have: rule, value", "has unknown ['rule', 'value']")
+        case .dropWorkingLot: Self.both("the lot reaches the subject, but the working has no parts for it")
+        case .countsNone: Self.both("counts is not process, no-data or none, with its one part and shipments")
+        case .amountOfOtherEntry:
+            Self.both("is not a field of entry \(Self.entry(bundle, lot: Self.twoProcesses(bundle).first))")
+        case .unknownTermMethod: Self.both("unknown method")
+        case .movedNotShipped: Self.both("moved is not among shipped")
+        case .singleOfSeveralOutputs: Self.both("single allocation, but the event has several outputs")
+        case .primaryFlipped: Self.both("stage, primary or lot differs from the working")
+        case .swappedInputs: ("/epcClass is ", "is the quantity of ")
+        case .factorKeyRelabelled: Self.both("the factor's key is \"grid:XX\", but ")
+        case .auditorWithholds:
+            Self.both("the auditor profile reveals this field (quantity), yet the bundle withholds it")
+        case .shippedPadded: Self.both("shipped is not the quantities of every element of entry ")
+        case .fuelTermDropped:
+            Self.both(
+                "the terms are not those of entry \(Self.entry(bundle, lot: Self.fuelTerm(bundle).0))'s activity data"
+            )
+        }
+    }
+
+    private static func both(_ message: String) -> (swift: String, python: String) { (message, message) }
+
+    /// The entry of the first part of a working lot.
+    private static func entry(_ bundle: JSONValue, lot: Int) -> Int {
+        Int(lots(bundle)[lot]["parts"]?.arrayValue?.first?["entry"]?.doubleValue ?? -1)
     }
 }
