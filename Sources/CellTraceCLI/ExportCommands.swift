@@ -297,12 +297,13 @@ struct VerifyBundleCommand: ParsableCommand {
     /// A vkey given inline or as a file.
     static func verifierKey(_ text: String) throws -> NoteVerifierKey {
         var candidate = text
-        // A vkey always has a '+'; without one, the text names a file holding it.
+        // A vkey always has a '+'; without one, the text names a file holding it. White space
+        // around it (the newline `celltrace key > FILE` writes) is not the key's; inside it, a vkey
+        // has none, so a key with a space or a line break in it is refused, as the Python tools do.
         if !text.contains("+") {
             do {
-                candidate = String(
-                    String(decoding: try FileIO.readAll(text), as: UTF8.self).filter { !$0.isWhitespace }
-                )
+                let file = String(decoding: try FileIO.readAll(text), as: UTF8.self)
+                candidate = String(file.drop(while: \.isWhitespace).reversed().drop(while: \.isWhitespace).reversed())
             } catch let error as FileIO.Error {
                 throw Failure.badInput("--vkey: \(error.message) (give the vkey, name+keyid+key, or a file holding it)")
             }

@@ -50,6 +50,15 @@ import Testing
         #expect(verified.status == 0, "\(verified.error)")
         #expect(verified.output.contains("bundle verified"))
         #expect(verified.output.contains("footprint      recomputed"))
+        // White space around the key in its file is not the key's; inside it, the key is refused.
+        let split = try #require(vkey.lastIndex(of: "+"))
+        try (String(vkey[...split]) + " " + String(vkey[vkey.index(after: split)...]) + "\n").write(
+            toFile: directory + "/spaced.vkey",
+            atomically: true,
+            encoding: .utf8
+        )
+        let spacedKey = celltrace("verify-bundle", bundle, "--vkey", directory + "/spaced.vkey")
+        #expect(spacedKey.status == 2 && spacedKey.error.contains("--vkey"), "\(spacedKey.error)")
         let json = try JSONValue(parsing: celltrace("verify-bundle", bundle, "--vkey", vkey, "--json").output)
         #expect(json["valid"] == true)
         #expect(json["footprintRecomputed"] == true)
