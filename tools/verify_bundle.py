@@ -442,6 +442,20 @@ class Operands:
         require(isinstance(o, dict) and o.get("entry") == seq, item, f"is not a field of entry {show(seq)}")
         return self.base(o, item)
 
+    def constant_factor(self, term, seq):
+        """§1.5: the method's constants: 1 for direct emissions, 0 for the market-based term of a
+        supply of certificates for which the event states no factor."""
+        value = term["factor"].get("value")
+        if term["what"] == "direct":
+            return value == 1
+        if term["what"] != "electricity" or term["method"] != "market-based" or value != 0:
+            return False
+        try:
+            supply = resolve(self.opened[seq], str(term["amount"][0]["at"]).rsplit("/", 1)[0])
+        except KeyError:
+            return False
+        return isinstance(supply, dict) and supply.get("supply") == "certificate" and "kgCO2ePerKWh" not in supply
+
     def emissions(self, part, item):
         """E by method: the sum of the part's terms of that method and of `all`."""
         e = dict.fromkeys(METHODS, 0.0)
@@ -455,6 +469,10 @@ class Operands:
             factor = term["factor"]
             if isinstance(factor, dict) and "key" not in factor and "rule" not in factor:
                 self.on(factor, part.get("entry"), f"{where} factor")  # a factor the event states is on it
+            if isinstance(factor, dict) and "rule" in factor and "at" not in factor:
+                require(self.constant_factor(term, part.get("entry")), where,
+                        f"the factor is a constant, {show(factor.get('value'))}: only direct emissions' 1 and the "
+                        "market-based 0 of certificates without a stated factor are")
             x *= self.base(factor, f"{where} factor", constant=True)
             require(isinstance(term["kgCO2e"], float) and close(x, term["kgCO2e"]), where,
                     f"kgCO2e {term['kgCO2e']} stated, {es_number(x)} recomputed")

@@ -129,7 +129,7 @@ class RecomputationTests(unittest.TestCase):
                                                       "factor": op(0, 2, key="material")}]},
             {"lot": "R", "counts": "process", "parts": [
                 {"kind": "process", "entry": 3.0, **stage,
-                 "terms": [term(3, "all", [1000], {"value": 1.0, "rule": "r"})],
+                 "terms": [{**term(3, "all", [1000], {"value": 1.0, "rule": "r"}), "what": "direct"}],
                  "allocation": {"method": "economic", "reason": "r", "prices": {"R": op(3, 1), "Q": op(3, 16)}}}]},
         ]}
         lots, roots = verify_bundle.check_trace(trace, ops)
@@ -159,6 +159,29 @@ class RecomputationTests(unittest.TestCase):
             with self.assertRaises(Failure) as failure:
                 verify_bundle.recompute_footprint(working, lots, roots, ops)
             self.assertIn(expected, str(failure.exception))
+
+    def test_constant_factors(self):
+        """§1.5: a term's factor is a constant only as direct emissions' 1, or as the market-based 0 of a
+        supply of certificates for which the event states no factor."""
+        supplies = {"ct:electricity": [{"supply": "certificate", "quantity": 10}, {"supply": "grid", "quantity": 10},
+                                       {"supply": "certificate", "quantity": 10, "kgCO2ePerKWh": 0.1}]}
+        ops = verify_bundle.Operands({}, {7: supplies}, 100)
+        electricity = "/ct:electricity/{}/quantity".format
+        for what, method, at, value, allowed in (
+                ("direct", "all", "/x", 1.0, True), ("direct", "all", "/x", 0.5, False),
+                ("electricity", "market-based", electricity(0), 0.0, True),
+                ("electricity", "location-based", electricity(0), 0.0, False),
+                ("electricity", "market-based", electricity(1), 0.0, False),
+                ("electricity", "market-based", electricity(2), 0.0, False), ("fuel", "all", "/x", 0.0, False)):
+            factor = {"value": value, "rule": "r"}
+            part = {"entry": 7.0, "terms": [{**term(7, method, [10], factor), "what": what}]}
+            part["terms"][0]["amount"][0]["at"] = at
+            if allowed:
+                ops.emissions(part, "part")
+                continue
+            with self.assertRaises(Failure, msg=(what, method, at, value)) as failure:
+                ops.emissions(part, "part")
+            self.assertIn("the factor is a constant", str(failure.exception))
 
     def test_field_classes_and_factor_keys(self):
         """§2's classes of sealed fields, and §1.3's factor keys, as CellTrace makes them."""

@@ -400,6 +400,9 @@ struct Recompute {
                 throw fail(item, "a \(what) term of unknown method \(term["method"].map { $0.canonicalString } ?? "")")
             }
             guard !(term["amount"]?.arrayValue ?? []).isEmpty else { throw fail(item, "a \(what) term without amount") }
+            if let factor = term["factor"], factor["at"] == nil {
+                try checkConstantFactor(factor, of: term, entry: entry, item)
+            }
         }
         try checkActivity(terms, entry: entry, item)
         var byMethod: [String: Double] = [:]
@@ -424,6 +427,28 @@ struct Recompute {
             }
         }
         return byMethod
+    }
+
+    /// Checks a term's factor that is a constant of the method (Docs/EXPORTS.md §1.5).
+    ///
+    /// Only two are: 1 for direct emissions, stated in kg CO2e, and 0 for the market-based term of a
+    /// supply of certificates for which the event states no factor. Any other factor is a table
+    /// row or stated by the event.
+    private func checkConstantFactor(_ factor: JSONValue, of term: JSONValue, entry: UInt64, _ item: String) throws {
+        let value = factor["value"]?.doubleValue
+        var allowed = term["what"] == "direct" && value == 1
+        if term["what"] == "electricity", term["method"] == "market-based", value == 0,
+            let at = term["amount"]?.arrayValue?.first?["at"]?.stringValue, let pointer = try? JSONPointer(at),
+            let supply = JSONPointer(tokens: Array(pointer.tokens.dropLast())).value(in: bodies[entry] ?? .null)
+        {
+            allowed = supply["supply"] == "certificate" && supply["kgCO2ePerKWh"] == nil
+        }
+        guard allowed else {
+            throw fail(
+                item,
+                "the \(term["what"]?.stringValue ?? "") term's factor is a constant, \(factor.canonicalString): only direct emissions' 1 and the market-based 0 of certificates without a stated factor are"
+            )
+        }
     }
 
     /// A process's terms must be those its event's activity data gives (Docs/EXPORTS.md §1.5): one

@@ -495,6 +495,8 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
     case shippedPadded
     /// A fuel term of the event left out.
     case fuelTermDropped
+    /// A grid factor replaced by a constant 0.
+    case factorConstantZero
 
     /// The working's lots, as arrays of members.
     private static func lots(_ bundle: JSONValue) -> [JSONValue] {
@@ -611,6 +613,11 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
             var terms = Self.lots(bundle)[lot]["parts"]?.arrayValue?[part]["terms"]?.arrayValue ?? []
             terms.remove(at: term)
             set(&bundle, ["footprint", "working", "lots", lot, "parts", part, "terms"], .array(terms))
+        case .factorConstantZero:
+            let (lot, part) = Self.part(bundle) { $0["terms"]?.arrayValue?.first?["what"] == "electricity" }
+            let path: [any Sendable] = ["footprint", "working", "lots", lot, "parts", part, "terms", 0]
+            set(&bundle, path + ["factor"], ["value": 0, "rule": "renewable"])
+            set(&bundle, path + ["kgCO2e"], 0)
         }
     }
 
@@ -635,6 +642,8 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
             Self.both(
                 "the terms are not those of entry \(Self.entry(bundle, lot: Self.fuelTerm(bundle).0))'s activity data"
             )
+        case .factorConstantZero:
+            ("term's factor is a constant, {\"rule\":\"renewable\",\"value\":0}", "the factor is a constant, 0")
         }
     }
 
