@@ -209,17 +209,9 @@ struct DiskFullTests {
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = CarbonCLITests.ledger(directory)
         let size = celltrace("verify", "--ledger", ledger, "--json").output
+        let fullDevice: FileHandle = try #require(FileHandle(forWritingAtPath: "/dev/full"))
         func toFullDevice(_ arguments: [String]) throws -> (status: Int32, error: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: binary)
-            process.arguments = arguments
-            process.standardOutput = try #require(FileHandle(forWritingAtPath: "/dev/full"))
-            let pipe = Pipe()
-            process.standardError = pipe
-            try process.run()
-            let error = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, error)
+            try runReadingErrors(binary, arguments, output: fullDevice)
         }
         let export = try toFullDevice([
             "export", "custody", CarbonCLITests.serial, "--ledger", ledger, "--recipient", "OEM",
@@ -244,15 +236,7 @@ struct DiskFullTests {
         let lockFile = ledger + "/lock.mdb"
         let lockSize = try #require(try FileManager.default.attributesOfItem(atPath: lockFile)[.size] as? Int)
         func closedOutput(_ arguments: [String]) throws -> (status: Int32, error: String) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/bin/sh")
-            process.arguments = ["-c", #"exec "$0" "$@" >&-"#, binary] + arguments
-            let pipe = Pipe()
-            process.standardError = pipe
-            try process.run()
-            let error = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            process.waitUntilExit()
-            return (process.terminationStatus, error)
+            try runReadingErrors("/bin/sh", ["-c", #"exec "$0" "$@" >&-"#, binary] + arguments, output: nil)
         }
         let log = try closedOutput(["log", "--ledger", ledger])
         #expect(log.status == 3, "\(log.error)")
@@ -304,4 +288,23 @@ struct DiskFullTests {
         #expect(celltrace("init", "--ledger", ledger).status == 0)
         #expect(celltrace("verify", "--ledger", ledger).status == 0)
     }
+}
+
+/// Runs `executable` with its standard output on `output` (inherited when `nil`), and returns its
+/// exit status and what it wrote to standard error.
+private func runReadingErrors(
+    _ executable: String,
+    _ arguments: [String],
+    output: FileHandle?
+) throws -> (status: Int32, error: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: executable)
+    process.arguments = arguments
+    if let output { process.standardOutput = output }
+    let pipe = Pipe()
+    process.standardError = pipe
+    try process.run()
+    let error = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    process.waitUntilExit()
+    return (process.terminationStatus, error)
 }

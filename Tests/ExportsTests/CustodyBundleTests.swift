@@ -286,14 +286,7 @@ struct CustodyBundleTests {
         }
         let other = String(serial[...range]) + "999999999"
         members["subject"] = .string(other)
-        members["statement"] = nil
-        let text = CustodyBundle.statementText(
-            origin: network.chain.ledger.origin,
-            subject: other,
-            digest: SHA256.hash(JSONValue.object(members).canonicalBytes)
-        )
-        members["statement"] = .string(try network.chain.ledger.signStatement(text).formatted)
-        let bytes = JSONValue.object(members).canonicalBytes + [0x0a]
+        let bytes = try resigned(.object(members), subject: other) { _ in }
         let failure = try #require(self.failure(bytes))
         #expect(failure.item == "subject", "\(failure)")
         #expect(failure.message.contains("is not in a serial range"), "\(failure)")
@@ -309,14 +302,18 @@ struct CustodyBundleTests {
     }
 
     /// The bundle with one change, signed again by the ledger key as a dishonest sender would.
-    private func resigned(_ bundle: JSONValue, _ change: (inout JSONValue) -> Void) throws -> [UInt8] {
+    private func resigned(
+        _ bundle: JSONValue,
+        subject: String? = nil,
+        _ change: (inout JSONValue) -> Void
+    ) throws -> [UInt8] {
         var copy = bundle
         change(&copy)
         guard case .object(var members) = copy else { return [] }
         members["statement"] = nil
         let text = CustodyBundle.statementText(
             origin: network.chain.ledger.origin,
-            subject: serial,
+            subject: subject ?? serial,
             digest: SHA256.hash(JSONValue.object(members).canonicalBytes)
         )
         members["statement"] = .string(try network.chain.ledger.signStatement(text).formatted)
