@@ -32,6 +32,8 @@ struct Recompute {
     let bodies: [UInt64: JSONValue]
     /// Each entry's type, by sequence number.
     let types: [UInt64: String]
+    /// The ledger size the footprint is of: every operand is on an entry before it.
+    let asOfSize: UInt64
 
     private func fail(_ item: String, _ message: String) -> BundleVerifier.Failure {
         BundleVerifier.Failure(item: item, message: message)
@@ -71,6 +73,9 @@ struct Recompute {
         }
         guard let body = bodies[sequence] else {
             throw fail(item, "operand on entry \(sequence), which the bundle does not carry")
+        }
+        guard sequence < asOfSize else {
+            throw fail(item, "the operand on entry \(sequence) is not before the footprint's asOfSize \(asOfSize)")
         }
         if let key = operand["key"] { try checkFactorKey(key, sequence: sequence, pointer: pointer, item) }
         // Walk the pointer: a field inside a sealed member (a price inside the sealed co-product

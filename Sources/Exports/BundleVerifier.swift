@@ -232,7 +232,19 @@ public struct BundleVerifier {
         // 4. Submission signatures.
         try checkSignatures(entries, origin: origin, report: &report)
         // 5. The trace and the footprint.
-        let recompute = Recompute(bundle: bundle, bodies: bodies, types: entries.mapValues(\.type))
+        // The footprint is of the ledger at asOfSize: no entry at or after it may feed a figure.
+        guard let asOfSize = Self.count(bundle["footprint"]?["asOfSize"]) else {
+            throw Failure(item: "footprint", message: "asOfSize, the ledger size the footprint is of, is required")
+        }
+        guard asOfSize <= treeSize else {
+            throw Failure(item: "footprint", message: "asOfSize \(asOfSize) is above treeSize \(treeSize)")
+        }
+        let recompute = Recompute(
+            bundle: bundle,
+            bodies: bodies,
+            types: entries.mapValues(\.type),
+            asOfSize: asOfSize
+        )
         let flows = try recompute.trace()
         report.trace = flows.result
         report.footprint = try recompute.footprint(flows: flows)

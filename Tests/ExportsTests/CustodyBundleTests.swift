@@ -494,6 +494,8 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
     case fuelTermDropped
     /// A grid factor replaced by a constant 0.
     case factorConstantZero
+    /// The footprint said to be of the ledger at size 1, before the entries its figures come from.
+    case asOfBeforeItsEntries
 
     /// The working's lots, as arrays of members.
     private static func lots(_ bundle: JSONValue) -> [JSONValue] {
@@ -615,6 +617,8 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
             let path: [any Sendable] = ["footprint", "working", "lots", lot, "parts", part, "terms", 0]
             set(&bundle, path + ["factor"], ["value": 0, "rule": "renewable"])
             set(&bundle, path + ["kgCO2e"], 0)
+        case .asOfBeforeItsEntries:
+            set(&bundle, ["footprint", "asOfSize"], 1)
         }
     }
 
@@ -635,6 +639,7 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
         case .auditorWithholds:
             Self.both("the auditor profile reveals this field (quantity), yet the bundle withholds it")
         case .shippedPadded: Self.both("shipped is not the quantities of every element of entry ")
+        case .asOfBeforeItsEntries: Self.both("is not before the footprint's asOfSize 1")
         case .fuelTermDropped:
             Self.both(
                 "the terms are not those of entry \(Self.entry(bundle, lot: Self.fuelTerm(bundle).0))'s activity data"
