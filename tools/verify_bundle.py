@@ -17,7 +17,6 @@ bundle as written, or an OLD-FILE that is no signed checkpoint
 """
 import argparse
 import base64
-import binascii
 import copy
 import hashlib
 import json
@@ -332,17 +331,18 @@ def check_submissions(entries, origin):
         elif kind == "submission":
             actor = entry["actor"]
             require(body.get("actor") == actor, item, "the submission's actor is not the entry's")
+            require(isinstance(body.get("events"), list) and all(isinstance(e, str) for e in body["events"]), item,
+                    "events lists something other than body hashes")
             valid = [k for k in keys.get(actor, [])
                      if k[0] == body.get("key") and k[2] <= seq < (math.inf if k[3] is None else k[3])]
             require(valid, item, f"key {body.get('key')} is not a key of {actor} valid at this point")
             message = {k: v for k, v in body.items() if k != "signature"} | {"origin": origin}
             try:
-                signature = base64.b64decode(str(body.get("signature")), validate=True)
+                signature = b64(str(body.get("signature")))
                 Ed25519PublicKey.from_public_bytes(valid[0][1]).verify(
                     signature, b"celltrace-submission/v1\n" + jcs_bytes(message))
-            except (InvalidSignature, binascii.Error, ValueError):
+            except (InvalidSignature, Invalid, ValueError):
                 raise Failure(item, f"the submission's signature by {actor} does not verify")
-            require(isinstance(body.get("events"), list), item, "the submission lists no events")
             signed |= {digest: (seq, actor) for digest in body["events"]}
         elif kind == "epcis.event":
             by = signed.get(sha256(jcs_bytes(body)).hex())

@@ -253,6 +253,24 @@ class SubmissionTests(unittest.TestCase):
             entries[self.submission - 0.5] = ({"type": kind, "actor": "ledger", "body": body}, {})
             self.check(entries, f"entry {self.submission}: key {key} is not a key of {self.actor} valid at this point")
 
+    def test_a_submission_not_as_the_format_has_it_fails(self):
+        def events(entry):
+            entry["body"]["events"] = entry["body"]["events"] + [{"not": "a hash"}]
+        self.check(self.changed(self.submission, events), f"entry {self.submission}: events lists something other")
+        def actor(entry):
+            entry["body"]["actor"] = "someone-else"
+        self.check(self.changed(self.submission, actor), f"entry {self.submission}: the submission's actor is not")
+        def unused_bits(entry):  # the same 64 bytes, the last digit's four unused bits no longer zero
+            text = entry["body"]["signature"]
+            alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+            entry["body"]["signature"] = text[:-3] + alphabet[alphabet.index(text[-3]) | 1] + text[-2:]
+        self.check(self.changed(self.submission, unused_bits), f"entry {self.submission}: the submission's signature")
+        registration = next(s for s, (e, _) in self.entries.items()
+                            if e["type"] == "actor.register" and e["body"].get("id") == self.actor)
+        entries = copy.deepcopy(self.entries)
+        entries[registration + 0.5] = copy.deepcopy(entries[registration])
+        self.check(entries, f"{self.actor} is registered twice")
+
     def test_a_missing_registration_fails(self):
         entries = {s: e for s, e in self.entries.items()
                    if not (e[0]["type"] == "actor.register" and e[0]["body"].get("id") == self.actor)}

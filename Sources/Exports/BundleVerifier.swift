@@ -184,6 +184,9 @@ public struct BundleVerifier {
             var body = entry.body
             let commitments = entry.commitments
             var accounted: Set<JSONPointer> = []
+            for member in ["openings", "withheld"] where element[member] != nil && element[member]?.objectValue == nil {
+                throw Failure(item: item, message: "\(member) is not an object of JSON Pointers")
+            }
             for (text, opening) in element["openings"]?.objectValue ?? [:] {
                 let pointer: JSONPointer
                 let open: Opening
@@ -325,6 +328,14 @@ public struct BundleVerifier {
                 let actor = entry.type == SupplyChainLedger.EntryType.actorRegister ? body["id"] : body["actor"]
                 guard let actor = actor?.stringValue, let raw = body["key"]?.stringValue.flatMap({ Base64.decode($0) })
                 else { throw Failure(item: "entry \(sequence)", message: "an actor key entry without actor or key") }
+                // A registration starts an actor's keys and a rotation continues them, as the ledger's
+                // rules allow; a second registration would pass for a rotation.
+                guard (keys[actor] == nil) == (entry.type == SupplyChainLedger.EntryType.actorRegister) else {
+                    throw Failure(
+                        item: "entry \(sequence)",
+                        message: "\(actor) is registered twice, or a rotation comes before its registration"
+                    )
+                }
                 if let last = keys[actor]?.indices.last, keys[actor]?[last].until == nil {
                     keys[actor]?[last].until = sequence
                 }
@@ -348,8 +359,15 @@ public struct BundleVerifier {
             let body = entry.body
             guard let keyID = body["key"]?.stringValue,
                 let signature = body["signature"]?.stringValue.flatMap({ Base64.decode($0) }),
-                let hashes = body["events"]?.arrayValue?.compactMap(\.stringValue)
+                let listed = body["events"]?.arrayValue
             else { throw Failure(item: item, message: "key, signature and events are required") }
+            let hashes = listed.compactMap(\.stringValue)
+            guard hashes.count == listed.count else {
+                throw Failure(item: item, message: "events lists something other than body hashes")
+            }
+            guard body["actor"]?.stringValue == entry.actor else {
+                throw Failure(item: item, message: "the submission's actor is not the entry's")
+            }
             guard
                 let key = keys[entry.actor]?.first(where: {
                     $0.id == keyID && sequence >= $0.from && ($0.until.map { sequence < $0 } ?? true)
