@@ -99,6 +99,7 @@ extension CellTraceCommand {
     static func unknownHelpTopic(_ arguments: [String]) -> String? {
         guard arguments.first == "help" else { return nil }
         let words = arguments.dropFirst().filter { !$0.hasPrefix("-") }
+        if words == ["help"] { return nil }  // help on help itself
         var command: any ParsableCommand.Type = CellTraceCommand.self
         for (index, word) in words.enumerated() {
             guard

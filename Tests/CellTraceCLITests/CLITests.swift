@@ -313,6 +313,7 @@ let lotLines = """
             #expect(help.error.contains("no command '\(topic.joined(separator: " "))'"), "\(help.error)")
         }
         #expect(celltrace("help", "export", "pact").status == 0)
+        #expect(celltrace("help", "help").status == 0)
         // Shell completions come from argument-parser.
         let completions = celltrace("--generate-completion-script", "bash")
         #expect(completions.status == 0 && completions.output.contains("celltrace"))
