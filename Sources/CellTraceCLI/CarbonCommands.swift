@@ -199,8 +199,10 @@ struct WhatIfCommand: ParsableCommand {
         }
         if json {
             Console.out(
-                JSONValue.object(["base": FootprintOutput.json(base), "scenario": FootprintOutput.json(changed)])
-                    .canonicalString
+                JSONValue.object([
+                    "base": FootprintOutput.json(base), "scenario": FootprintOutput.json(changed),
+                    "changes": Self.json(scenario), "difference": Self.difference(base, changed),
+                ]).canonicalString
             )
             return
         }
@@ -240,6 +242,43 @@ struct WhatIfCommand: ParsableCommand {
         }
         lines += ["", table.rendered]
         Console.out(lines.joined(separator: "\n"))
+    }
+}
+
+extension WhatIfCommand {
+    /// The scenario's changes as the JSON output lists them: `factors` (key → kg CO2e per unit),
+    /// `supplies` (facility → supply and factor) and `lots` (old → new).
+    static func json(_ scenario: Scenario) -> JSONValue {
+        .object([
+            "factors": .object(JSONObject(scenario.factors.mapValues { .number($0) })),
+            "supplies": .object(
+                JSONObject(
+                    scenario.supplies.mapValues {
+                        .object(["supply": .string($0.supply.rawValue), "kgCO2ePerKWh": .number($0.kgCO2ePerKWh)])
+                    }
+                )
+            ),
+            "lots": .object(JSONObject(scenario.lots.mapValues { .string($0) })),
+        ])
+    }
+
+    /// Scenario minus base, per method: the total kg CO2e and, when the footprint has them, per kWh
+    /// (lifetime, else usable) and that change as a fraction of the base (absent for a zero base).
+    static func difference(_ base: Footprint, _ changed: Footprint) -> JSONValue {
+        var byMethod: JSONObject = [:]
+        for method in ElectricityMethod.allCases {
+            let before = base.total.total(method)
+            let after = changed.total.total(method)
+            var entry: JSONObject = ["kgCO2e": .number(after - before)]
+            if before > 0 { entry["fraction"] = .number((after - before) / before) }
+            if let perBefore = base.perLifetimeKWh(method) ?? base.perUsableKWh(method),
+                let perAfter = changed.perLifetimeKWh(method) ?? changed.perUsableKWh(method)
+            {
+                entry[base.lifetimeKWh == nil ? "perUsableKWh" : "perLifetimeKWh"] = .number(perAfter - perBefore)
+            }
+            byMethod[method.rawValue] = .object(entry)
+        }
+        return .object(byMethod)
     }
 }
 
@@ -665,13 +704,20 @@ struct ModelCommand: ParsableCommand {
             Console.out(
                 json
                     ? JSONValue.array(
-                        models.map {
-                            .object([
-                                "id": .string($0.id), "cyclesPerYear": .string($0.cyclesPerYear.description),
-                                "serviceYears": .string($0.serviceYears.description),
-                                "usableEnergyShare": .string($0.usableEnergyShare.description),
-                                "seq": .number(Double($0.registeredAt)),
-                            ])
+                        models.map { model in
+                            var object: JSONObject = [
+                                "id": .string(model.id), "cyclesPerYear": .string(model.cyclesPerYear.description),
+                                "serviceYears": .string(model.serviceYears.description),
+                                "usableEnergyShare": .string(model.usableEnergyShare.description),
+                                "seq": .number(Double(model.registeredAt)),
+                            ]
+                            // What the table shows and the registration recorded, when it did.
+                            for (key, value) in [
+                                ("category", model.category), ("name", model.name), ("chemistry", model.chemistry),
+                            ] {
+                                if let value { object[key] = .string(value) }
+                            }
+                            return .object(object)
                         }
                     ).canonicalString : table.rendered
             )

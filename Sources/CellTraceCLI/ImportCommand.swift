@@ -19,8 +19,9 @@ struct ImportCommand: ParsableCommand {
             checked with the files before it written, so a file may use the lots an earlier one
             made; the next file is read on a second thread while one is written. The import stops at
             the first file that fails: the files before it stay imported, and the rest are not imported.
-            With --json, one line per file, each with its "file". A dry run checks each file
-            against the ledger as it is, without the files before it.
+            With --json, one line per file, each with its "file" (a single file too); with
+            --dry-run, "written" counts the events that would be written. A dry run checks each
+            file against the ledger as it is, without the files before it.
 
             Example:
               celltrace import shipments.jsonld --as sichuan-lithium --key keys/sichuan-lithium.pem
@@ -83,7 +84,7 @@ struct ImportCommand: ParsableCommand {
                 Console.err("\(Console.errorPrefix) \(files[0]) was not \(dryRun ? "valid" : "imported")")
                 throw error
             }
-            try show(report, file: nil, chain: chain)
+            try show(report, file: nil, jsonFile: files[0], chain: chain)
             return
         }
         let chain = try options.openChain()
@@ -101,7 +102,7 @@ struct ImportCommand: ParsableCommand {
                     }
                 },
                 imported: { index, report in
-                    try show(report, file: files[index], chain: chain)
+                    try show(report, file: files[index], jsonFile: files[index], chain: chain)
                     imported += 1
                 }
             )
@@ -118,9 +119,9 @@ struct ImportCommand: ParsableCommand {
         }
     }
 
-    /// Prints one file's report: as before for a single file, each line prefixed with the file
-    /// (and a `file` member in JSON) for several.
-    private func show(_ report: ImportReport, file: String?, chain: SupplyChainLedger) throws {
+    /// Prints one file's report: as before for a single file, each line prefixed with the file for
+    /// several; in JSON every line has its `file`.
+    private func show(_ report: ImportReport, file: String?, jsonFile: String, chain: SupplyChainLedger) throws {
         let size = try report.receipt?.treeSize ?? chain.ledger.size
         if json {
             var object: [String: JSONValue] = [
@@ -133,7 +134,7 @@ struct ImportCommand: ParsableCommand {
                 object["firstSequenceNumber"] = .number(Double(receipt.firstSequenceNumber))
                 object["checkpoint"] = .string(receipt.checkpoint.note.formatted)
             }
-            if let file { object["file"] = .string(file) }
+            object["file"] = .string(jsonFile)
             Console.out(JSONValue.object(object).canonicalString)
             return
         }

@@ -149,6 +149,15 @@ import Testing
         let before = try #require(both["base"]?["kgCO2e"]?["eu-draft"]?["total"]?.doubleValue)
         let after = try #require(both["scenario"]?["kgCO2e"]?["eu-draft"]?["total"]?.doubleValue)
         #expect(after < before)
+        // The changes and the difference, as the table shows them.
+        #expect(
+            both["changes"]?["supplies"]?["urn:celltrace:facility:cathode-plant"]
+                == ["supply": "direct-line", "kgCO2ePerKWh": 0.02]
+        )
+        let difference = try #require(both["difference"]?["eu-draft"]?["kgCO2e"]?.doubleValue)
+        #expect(abs(difference - (after - before)) < 1e-9)
+        let fraction = try #require(both["difference"]?["eu-draft"]?["fraction"]?.doubleValue)
+        #expect(abs(fraction - (after - before) / before) < 1e-12)
         let scenarioFile = directory + "/scenario.json"
         try
             #"{"factors": {"grid:HU": 0}, "supplies": {"urn:celltrace:facility:cathode-plant": {"supply": "direct-line", "kgCO2ePerKWh": "0.0336"}}}"#
@@ -247,6 +256,7 @@ import Testing
 
         let models = try JSONValue(parsing: celltrace("model", "list", "--ledger", ledger, "--json").output)
         #expect(models.arrayValue?.first?["cyclesPerYear"] == "60")
+        #expect(models.arrayValue?.first?["category"] == "M1", "the category the table shows")
         let duplicate = celltrace(
             "model",
             "add",

@@ -106,6 +106,7 @@ import Testing
             #expect(imported.status == 0, "\(imported.error)")
             let report = try JSONValue(parsing: imported.output)
             #expect(report["written"] == report["events"])
+            #expect(report["file"] == .string(path), "a single file's line names it too")
         }
         let again = celltrace(
             "import",
