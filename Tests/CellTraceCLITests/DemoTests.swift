@@ -220,6 +220,45 @@ import Testing
         #expect(missing.status == 2 && missing.error.contains("--fixtures"), "\(missing.error)")
     }
 
+    /// A supply of certificates without a stated factor counts as zero in the market-based method,
+    /// and the custody bundle states that zero as a constant: both verifiers accept it there.
+    @Test func certificatesWithoutAFactorVerifyInTheCustodyBundle() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let dataset = directory + "/dataset"
+        for (name, bytes) in DemoDataset.files {
+            let path = dataset + "/" + name
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
+            var text = String(decoding: bytes, as: UTF8.self)
+            if name == "epcis/debrecen-cells.jsonld" {
+                let ppa = "\"supply\": \"ppa\",\n            \"kgCO2ePerKWh\": \"0.0336\","
+                #expect(text.contains(ppa), "the cell plant's PPA, stated at 0.0336")
+                text = text.replacingOccurrences(of: ppa, with: "\"supply\": \"certificate\",")
+            }
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        }
+        let ledger = directory + "/demo/ledger"
+        let demo = celltrace("demo", "--dir", directory + "/demo", "--fixtures", dataset, "--json")
+        #expect(demo.status == 0, "\(demo.error)")
+        let bundle = directory + "/cell.custody.json"
+        let serial = "urn:epc:id:sgtin:5990001.081100.7"
+        let export = celltrace(
+            ["export", "custody", serial, "--profile", "auditor", "--recipient", "test", "-o", bundle, "--ledger", ledger]
+        )
+        #expect(export.status == 0, "\(export.error)")
+        let text = try String(contentsOfFile: bundle, encoding: .utf8)
+        #expect(text.contains("certificates without a stated factor count as zero (market-based)"))
+        let vkey = celltrace("key", "--ledger", ledger).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let verified = celltrace("verify-bundle", bundle, "--vkey", vkey)
+        #expect(verified.status == 0, "\(verified.output)\(verified.error)")
+        #expect(verified.output.contains("footprint      recomputed from the entries"), "\(verified.output)")
+        let python = runProcess("/usr/bin/env", ["python3", toolsPath("verify_bundle.py"), bundle, vkey])
+        #expect(python.status == 0 && python.output.contains("footprint recomputed"), "\(python.output)")
+    }
+
     @Test func builtInDatasetIsTheFixturesDirectory() throws {
         let root = fixturesPath("demo")
         var onDisk: Set<String> = []
