@@ -246,7 +246,10 @@ import Testing
         let bundle = directory + "/cell.custody.json"
         let serial = "urn:epc:id:sgtin:5990001.081100.7"
         let export = celltrace(
-            ["export", "custody", serial, "--profile", "auditor", "--recipient", "test", "-o", bundle, "--ledger", ledger]
+            [
+                "export", "custody", serial, "--profile", "auditor", "--recipient", "test", "-o", bundle, "--ledger",
+                ledger,
+            ]
         )
         #expect(export.status == 0, "\(export.error)")
         let text = try String(contentsOfFile: bundle, encoding: .utf8)
