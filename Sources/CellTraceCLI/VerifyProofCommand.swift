@@ -45,6 +45,16 @@ struct VerifyProofCommand: ParsableCommand {
         }
         var entryBytes = try InputFile.read(entry)
         if entryBytes.last == UInt8(ascii: "\n") { entryBytes.removeLast() }
+        do {
+            try verify(proofBytes, entryBytes, key: key)
+        } catch let failure as Failure where json && failure.status == .verificationFailed {
+            // A program reading --json gets the verdict on standard output as well as the status.
+            Console.out(JSONValue.object(["verified": false, "reason": .string(failure.message)]).canonicalString)
+            throw failure
+        }
+    }
+
+    private func verify(_ proofBytes: [UInt8], _ entryBytes: [UInt8], key: NoteVerifierKey) throws {
         let parsed: InclusionProofText
         do {
             parsed = try InclusionProofText(parsing: proofBytes)

@@ -123,6 +123,15 @@ let lotLines = """
             celltrace("verify-proof", directory + "/entry.proof", "--entry", directory + "/other.json", "--vkey", vkey)
                 .status == 1
         )
+        // With --json the verdict is on standard output too, either way.
+        let proofArguments = ["verify-proof", directory + "/entry.proof", "--vkey", vkey, "--json", "--entry"]
+        let good = try JSONValue(parsing: celltrace(proofArguments + [directory + "/entry.json"]).output)
+        #expect(good["verified"] == true && good["index"] == 1)
+        let refused = celltrace(proofArguments + [directory + "/other.json"])
+        #expect(refused.status == 1)
+        let verdict = try JSONValue(parsing: refused.output)
+        #expect(verdict["verified"] == false)
+        #expect(verdict["reason"]?.stringValue?.contains("is not entry 1 under this checkpoint") == true, "\(verdict)")
         let otherKey = try NoteSigner(name: "cli.celltrace.local/test", privateKey: Ed25519PrivateKey()).verifierKey
             .text
         #expect(
