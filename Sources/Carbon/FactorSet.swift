@@ -52,7 +52,7 @@ public struct FactorSet: Sendable {
             guard (table.recordedAt ?? 0) < size else { continue }
             for (index, factor) in table.factors.enumerated() {
                 let use = FactorUse(
-                    key: Self.key(factor),
+                    key: factor.key,
                     value: factor.value.doubleValue,
                     unit: factor.unit,
                     source: factor.source,
@@ -66,16 +66,6 @@ public struct FactorSet: Sendable {
             }
         }
         index()
-    }
-
-    /// The key of a recorded factor.
-    static func key(_ factor: FactorTable.Factor) -> String {
-        switch factor.category {
-        case "grid": "grid:\(factor.geography ?? ""):\(factor.basis ?? "location")"
-        case "fuel": "fuel:\(factor.name ?? ""):\(factor.unit.replacing("kgCO2e/", with: ""))"
-        case "material": "material:\(factor.name ?? "")" + (factor.geography.map { "@" + $0 } ?? "")
-        default: "\(factor.category):\(factor.name ?? "")"
-        }
     }
 
     /// Replaces or adds a factor (a scenario's change).

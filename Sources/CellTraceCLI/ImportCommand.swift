@@ -84,7 +84,7 @@ struct ImportCommand: ParsableCommand {
                 Console.err("\(Console.errorPrefix) \(files[0]) was not \(dryRun ? "valid" : "imported")")
                 throw error
             }
-            try show(report, file: nil, jsonFile: files[0], chain: chain)
+            try show(report, file: files[0], prefixed: false, chain: chain)
             return
         }
         let chain = try options.openChain()
@@ -102,7 +102,7 @@ struct ImportCommand: ParsableCommand {
                     }
                 },
                 imported: { index, report in
-                    try show(report, file: files[index], jsonFile: files[index], chain: chain)
+                    try show(report, file: files[index], prefixed: true, chain: chain)
                     imported += 1
                 }
             )
@@ -119,9 +119,9 @@ struct ImportCommand: ParsableCommand {
         }
     }
 
-    /// Prints one file's report: as before for a single file, each line prefixed with the file for
-    /// several; in JSON every line has its `file`.
-    private func show(_ report: ImportReport, file: String?, jsonFile: String, chain: SupplyChainLedger) throws {
+    /// Prints one file's report: in text each line prefixed with the file when there are several,
+    /// in JSON every line with its `file`.
+    private func show(_ report: ImportReport, file: String, prefixed: Bool, chain: SupplyChainLedger) throws {
         let size = try report.receipt?.treeSize ?? chain.ledger.size
         if json {
             var object: [String: JSONValue] = [
@@ -134,11 +134,11 @@ struct ImportCommand: ParsableCommand {
                 object["firstSequenceNumber"] = .number(Double(receipt.firstSequenceNumber))
                 object["checkpoint"] = .string(receipt.checkpoint.note.formatted)
             }
-            object["file"] = .string(jsonFile)
+            object["file"] = .string(file)
             Console.out(JSONValue.object(object).canonicalString)
             return
         }
-        let lead = file.map { "\($0): " } ?? ""
+        let lead = prefixed ? "\(file): " : ""
         if dryRun {
             Console.out(
                 "\(lead)dry run: \(report.events) events valid; \(report.written) would be written, \(report.alreadyPresent) already in the ledger"

@@ -130,7 +130,8 @@ struct Recompute {
 
     /// A factor operand's `key` must be the key of the `factors.table` row it points at
     /// (Docs/EXPORTS.md §1.3): the operand is on `/factors/INDEX/value`, and the key is made from
-    /// the row's category, name, geography, basis and unit as the engine makes it.
+    /// the row's category, name, geography, basis and unit by `FactorTable.Factor.key`, as the
+    /// engine makes it.
     private func checkFactorKey(_ key: JSONValue, sequence: UInt64, pointer: JSONPointer, _ item: String) throws {
         guard types[sequence] == SupplyChainLedger.EntryType.factorTable else {
             throw fail(item, "a factor operand on entry \(sequence), which is not a factors.table entry")
@@ -140,16 +141,13 @@ struct Recompute {
         guard tokens.count == 3, tokens[0] == "factors", tokens[2] == "value",
             let row = rowPointer.value(in: bodies[sequence] ?? .null)
         else { throw fail(item, "a factor operand on \(pointer.text), not on /factors/INDEX/value") }
-        let category = row["category"]?.stringValue ?? ""
-        let name = row["name"]?.stringValue ?? ""
-        let geography = row["geography"]?.stringValue
-        let rowKey =
-            switch category {
-            case "grid": "grid:\(geography ?? ""):\(row["basis"]?.stringValue ?? "location")"
-            case "fuel": "fuel:\(name):\((row["unit"]?.stringValue ?? "").replacing("kgCO2e/", with: ""))"
-            case "material": "material:\(name)" + (geography.map { "@" + $0 } ?? "")
-            default: "\(category):\(name)"
-            }
+        let rowKey = FactorTable.Factor.key(
+            category: row["category"]?.stringValue ?? "",
+            name: row["name"]?.stringValue,
+            geography: row["geography"]?.stringValue,
+            basis: row["basis"]?.stringValue,
+            unit: row["unit"]?.stringValue ?? ""
+        )
         guard key.stringValue == rowKey else {
             throw fail(
                 item,

@@ -32,6 +32,28 @@ public struct FactorTable: Sendable, Hashable {
         public var year: Int
         /// The EU life-cycle stage a material default belongs to, when given.
         public var stage: String?
+
+        /// The key the carbon engine and a custody bundle's factor operands know it by:
+        /// `grid:REGION:BASIS`, `fuel:NAME:UNIT`, `transport:MODE`, `material:NAME[@CC]`.
+        public var key: String {
+            Self.key(category: category, name: name, geography: geography, basis: basis, unit: unit)
+        }
+
+        /// The key of a factor with these fields, as a factor table's row gives them.
+        public static func key(
+            category: String,
+            name: String?,
+            geography: String?,
+            basis: String?,
+            unit: String
+        ) -> String {
+            switch category {
+            case "grid": "grid:\(geography ?? ""):\(basis ?? "location")"
+            case "fuel": "fuel:\(name ?? ""):\(unit.replacing("kgCO2e/", with: ""))"
+            case "material": "material:\(name ?? "")" + (geography.map { "@" + $0 } ?? "")
+            default: "\(category):\(name ?? "")"
+            }
+        }
     }
 
     /// The table's identifier.
