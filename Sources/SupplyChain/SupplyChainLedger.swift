@@ -180,6 +180,7 @@ public final class SupplyChainLedger: Sendable {
                 }
             }
             var rules = Rules(store: store)
+            rules.checksNewCodes = true
             let (drafts, result) = try prepare(&rules, first, txn)
             // Checked: what the earlier batch left is no longer read.
             rules.store.dropEarlier()

@@ -214,6 +214,54 @@ struct MasterDataValidationTests {
         #expect(try fixture.chain.ledger.size == size + 1)
     }
 
+    @Test(
+        "a new facility's country must be a code ISO 3166-1 assigns, with the right code named for UK, EL and EU",
+        arguments: [
+            ("UK", "UK is reserved in ISO 3166-1, not assigned: the United Kingdom is GB"),
+            ("EL", "EL is reserved in ISO 3166-1, not assigned: Greece is GR"),
+            ("EU", "EU is reserved in ISO 3166-1 and is not a country: name the member state"),
+            ("QQ", "QQ is not an assigned ISO 3166-1 alpha-2 code"),
+        ]
+    )
+    func facilityCountryMustBeAssigned(code: String, message: String) throws {
+        let fixture = try ChainFixture()
+        let id = "urn:celltrace:facility:pack-plant"
+        try expectRejection(fixture.chain, record: id, [ExpectedProblem(field: "/country", message: message)]) {
+            try fixture.chain.registerFacility(
+                FacilityDraft(id: id, operatorID: "cell-co", kind: .modulePack, country: code)
+            )
+        }
+        // Kosovo's XK, which ISO 3166-1 leaves to users and the European Commission uses, is taken.
+        let size = try fixture.chain.ledger.size
+        try fixture.chain.registerFacility(
+            FacilityDraft(id: id, operatorID: "cell-co", kind: .modulePack, country: "XK")
+        )
+        #expect(try fixture.chain.ledger.size == size + 1)
+    }
+
+    /// A facility written with a code that is not assigned, below the rules that now refuse it: a
+    /// ledger recorded before the check must still replay, and its indexes still rebuild.
+    @Test("a facility already in the ledger with an unassigned country still replays and rebuilds")
+    func unassignedCountryInTheLedgerStillReplays() throws {
+        let fixture = try ChainFixture()
+        let chain = fixture.chain
+        let body: JSONValue = [
+            "id": "urn:celltrace:facility:old-plant", "operator": "cell-co", "kind": "cell", "country": "UK",
+        ]
+        try chain.ledger.append([
+            EntryDraft(
+                type: SupplyChainLedger.EntryType.facilityRegister,
+                actor: SupplyChainLedger.operatorActor,
+                body: body
+            )
+        ])
+        #expect(try chain.facility("urn:celltrace:facility:old-plant") == nil, "not indexed before the rebuild")
+        #expect(try chain.rebuildIndexes().isRebuilt)
+        #expect(try chain.facility("urn:celltrace:facility:old-plant")?.country == "UK")
+        let audit = try chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
     // MARK: Factor tables
 
     /// A factor table with one field broken, and the problems it must be refused with.

@@ -349,6 +349,7 @@ struct ValidationTests {
                     ilmd: ["ct:material": "lithium-hydroxide", "ct:elementContent": ["Ni": "0.6", "Co": "0.5"]]
                 ),
                 making("F", ilmd: ["ct:material": "lithium-hydroxide", "cbvmda:countryOfOrigin": "China"]),
+                making("G", ilmd: ["ct:material": "lithium-hydroxide", "cbvmda:countryOfOrigin": "UK"]),
             ],
             as: "sichuan-lithium"
         )
@@ -361,6 +362,10 @@ struct ValidationTests {
                 (3, "/ilmd/ct:elementContent/Li", "a mass fraction between 0 and 1"),
                 (4, "/ilmd/ct:elementContent", "mass fractions add up to more than 1"),
                 (5, "/ilmd/cbvmda:countryOfOrigin", "an ISO 3166-1 alpha-2 code such as AU, CL, CN"),
+                (
+                    6, "/ilmd/cbvmda:countryOfOrigin",
+                    "UK is reserved in ISO 3166-1, not assigned: the United Kingdom is GB"
+                ),
             ]
         )
     }

@@ -42,6 +42,8 @@ final class EventActivity: Sendable {
         var content: [String: ExactDecimal]
         /// The declared country of origin; the lot's facility's country when `nil`.
         var country: String?
+        /// The JSON pointer of the member that declares ``country``.
+        var countryField: String?
         /// Problems of the master data, each a JSON pointer and a message, in order.
         var problems: [(field: String, message: String)]
     }
@@ -289,7 +291,14 @@ final class EventActivity: Sendable {
         }
         guard let ilmd = event.ilmd else {
             sink.add(field: "/ilmd", "is required for new lots: at least ct:material")
-            return LotMaster(material: nil, grade: nil, content: [:], country: nil, problems: problems())
+            return LotMaster(
+                material: nil,
+                grade: nil,
+                content: [:],
+                country: nil,
+                countryField: nil,
+                problems: problems()
+            )
         }
         var source = ilmd
         var base = "/ilmd"
@@ -337,6 +346,7 @@ final class EventActivity: Sendable {
             if total > .one { sink.add(field: base + "/ct:elementContent", "mass fractions add up to more than 1") }
         }
         var country: String?
+        var countryField: String?
         // Bytes first: a key whose UTF-8 does not end in the ASCII suffix cannot end in it as
         // characters, and most keys do not.
         for (key, value) in members ?? [:]
@@ -346,12 +356,14 @@ final class EventActivity: Sendable {
                 continue
             }
             country = code
+            countryField = base + "/" + key
         }
         return LotMaster(
             material: material,
             grade: field("grade")?.stringValue,
             content: content,
             country: country,
+            countryField: countryField,
             problems: problems()
         )
     }

@@ -137,6 +137,21 @@ struct EventEffects {
     }
 }
 
+extension Rules {
+    /// Reports a new lot's country of origin that ISO 3166-1 has not assigned, once per member
+    /// that declares it (lots that share an `ilmd` share its member).
+    fileprivate func checkAssignedCountries(_ activity: EventActivity, sink: ProblemSink) {
+        var reported: [String] = []
+        for master in activity.masters {
+            guard let country = master.country, let problem = Country.problem(assigning: country) else { continue }
+            let field = master.countryField ?? "/ilmd"
+            guard !reported.contains(field) else { continue }
+            reported.append(field)
+            sink.add(field: field, problem)
+        }
+    }
+}
+
 /// The chemical elements and materials whose content a lot may declare (EU due diligence covers
 /// Li, Ni, Co and natural graphite; the rest complete the cathode and anode chemistries).
 let declarableElements: Set<String> = ["Li", "Ni", "Co", "Mn", "Fe", "P", "Al", "Cu", "C", "graphite"]
@@ -175,6 +190,7 @@ extension Rules {
         let activity = read ?? EventActivity(event)
         let claims = try checkExtensions(activity, sink: sink, txn)
         effects.claims = claims
+        if checksNewCodes { checkAssignedCountries(activity, sink: sink) }
         let serialRanges = event.ext("serialRanges")
 
         switch event.type {
@@ -1170,9 +1186,61 @@ public enum TransportMode: String, Sendable, Hashable, CaseIterable {
     case pipeline
 }
 
-/// ISO 3166-1 alpha-2 codes (format check; the list of assigned codes changes).
+/// ISO 3166-1 alpha-2 country codes.
+///
+/// Two checks, for two kinds of input. ``isValid(_:)`` is the form (two capital letters), which the
+/// rules apply to every record, those already in the ledger included: a ledger written before the
+/// list of assigned codes was checked still replays. ``problem(assigning:)`` is for what is being
+/// recorded now, a new facility or a new lot's country of origin: the code must be one ISO 3166-1
+/// has assigned, so that `UK` for GB or a typo cannot reach a battery passport.
 enum Country {
     static func isValid(_ code: String) -> Bool {
         code.utf8.count == 2 && code.utf8.allSatisfy { (0x41...0x5a).contains($0) }
+    }
+
+    /// The 249 codes ISO 3166-1 assigns (as the iso-codes list of 2025 gives them; the last codes
+    /// were added in 2010–2011: BQ, CW, SX and SS), and XK, the code the European Commission and
+    /// Eurostat use for Kosovo, which ISO 3166-1 leaves to users.
+    private static let assignedCodes = """
+        AD AE AF AG AI AL AM AO AQ AR AS AT AU AW AX AZ BA BB BD BE BF BG BH BI BJ BL BM BN BO BQ BR BS
+        BT BV BW BY BZ CA CC CD CF CG CH CI CK CL CM CN CO CR CU CV CW CX CY CZ DE DJ DK DM DO DZ EC EE
+        EG EH ER ES ET FI FJ FK FM FO FR GA GB GD GE GF GG GH GI GL GM GN GP GQ GR GS GT GU GW GY HK HM
+        HN HR HT HU ID IE IL IM IN IO IQ IR IS IT JE JM JO JP KE KG KH KI KM KN KP KR KW KY KZ LA LB LC
+        LI LK LR LS LT LU LV LY MA MC MD ME MF MG MH MK ML MM MN MO MP MQ MR MS MT MU MV MW MX MY MZ NA
+        NC NE NF NG NI NL NO NP NR NU NZ OM PA PE PF PG PH PK PL PM PN PR PS PT PW PY QA RE RO RS RU RW
+        SA SB SC SD SE SG SH SI SJ SK SL SM SN SO SR SS ST SV SX SY SZ TC TD TF TG TH TJ TK TL TM TN TO
+        TR TT TV TW TZ UA UG UM US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW
+        XK
+        """
+
+    /// `assigned[first * 26 + second]`, letters counted from A.
+    private static let assigned: [Bool] = {
+        var table = [Bool](repeating: false, count: 26 * 26)
+        for code in assignedCodes.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            let letters = Array(code.utf8)
+            table[Int(letters[0] - 0x41) * 26 + Int(letters[1] - 0x41)] = true
+        }
+        return table
+    }()
+
+    /// Whether `code` is an assigned ISO 3166-1 alpha-2 code (or XK).
+    static func isAssigned(_ code: String) -> Bool {
+        var letters = code.utf8.makeIterator()
+        guard let first = letters.next(), let second = letters.next(), letters.next() == nil,
+            (0x41...0x5a).contains(first), (0x41...0x5a).contains(second)
+        else { return false }
+        return assigned[Int(first - 0x41) * 26 + Int(second - 0x41)]
+    }
+
+    /// Why a well-formed `code` cannot be recorded for a new facility or lot, or `nil` when it can
+    /// (a malformed code is reported by the form check instead).
+    static func problem(assigning code: String) -> String? {
+        guard isValid(code), !isAssigned(code) else { return nil }
+        switch code {
+        case "UK": return "UK is reserved in ISO 3166-1, not assigned: the United Kingdom is GB"
+        case "EL": return "EL is reserved in ISO 3166-1, not assigned: Greece is GR"
+        case "EU": return "EU is reserved in ISO 3166-1 and is not a country: name the member state, such as DE"
+        default: return "\(code) is not an assigned ISO 3166-1 alpha-2 code; assigned codes are such as AU, CL, CN"
+        }
     }
 }

@@ -20,6 +20,14 @@ struct Rules {
     /// The lots that a refused event of the batch would have made, with that event's index.
     var refusedMakers: [String: Int] = [:]
 
+    /// Whether the records are being recorded now, not replayed from the ledger.
+    ///
+    /// New records' country codes must also be ones ISO 3166-1 assigns
+    /// (``Country/problem(assigning:)``): a new facility's country and a new lot's country of
+    /// origin. A replay checks their form alone, so that entries recorded before this check still
+    /// rebuild the indexes.
+    var checksNewCodes = false
+
     init(store: StateStore) {
         self.store = store
     }
@@ -249,6 +257,9 @@ struct Rules {
                 field: "/operator",
                 "no actor \(facility.operatorID) is registered; add it with `celltrace actor add`"
             )
+        }
+        if checksNewCodes, let problem = Country.problem(assigning: facility.country) {
+            sink.add(field: "/country", problem)
         }
         guard sink.isEmpty else { return }
         store.put(.facilities, IndexKey.text(facility.id), json: facility.json)
