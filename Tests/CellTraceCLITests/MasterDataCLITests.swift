@@ -100,6 +100,38 @@ import Testing
         #expect(facilities.arrayValue?.contains { $0["id"] == "urn:celltrace:facility:salar-brine" } == true)
     }
 
+    @Test func aFacilityInTheUKIsRecordedUnderGBNotUK() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = SupplyChainCLITests.chainLedger(directory)
+        let size = celltrace("log", "--ledger", ledger).output
+        func add(_ country: String) -> (status: Int32, output: String, error: String) {
+            celltrace(
+                "facility",
+                "add",
+                "urn:celltrace:facility:teesside-refinery",
+                "--operator",
+                "sichuan-lithium",
+                "--kind",
+                "refinery",
+                "--country",
+                country,
+                "--ledger",
+                ledger
+            )
+        }
+        let refused = add("UK")
+        #expect(refused.status == 2)
+        #expect(
+            refused.error.contains(
+                "field '/country': UK is reserved in ISO 3166-1, not assigned: the United Kingdom is GB"
+            ),
+            "\(refused.error)"
+        )
+        #expect(celltrace("log", "--ledger", ledger).output == size)
+        #expect(add("GB").status == 0)
+    }
+
     @Test func initOnAPathThatCannotBeALedgerIsBadInput() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
