@@ -20,7 +20,9 @@ struct ImportCommand: ParsableCommand {
             made; the next file is read on a second thread while one is written. The import stops at
             the first file that fails: the files before it stay imported, and the rest are not imported.
             With --json, one line per file, each with its "file" (a single file too); with
-            --dry-run, "written" counts the events that would be written. A dry run checks each
+            --dry-run, "written" counts the events that would be written. The file that fails
+            gets a line with its "error", "code" and "problems" (each with the event's "index",
+            "eventID", "field" and "message"), beside the text on standard error. A dry run checks each
             file against the ledger as it is, without the files before it.
 
             Example:
@@ -70,10 +72,10 @@ struct ImportCommand: ParsableCommand {
             )
         }
         guard files.count > 1 else {
-            let bytes = try InputFile.read(files[0])
             let chain = try options.openChain()
             let report: ImportReport
             do {
+                let bytes = try InputFile.read(files[0])
                 report = try chain.importSubmission(bytes, actor: actor, key: privateKey, dryRun: dryRun) {
                     done,
                     total in
@@ -81,6 +83,7 @@ struct ImportCommand: ParsableCommand {
                 }
             } catch {
                 // Which file, as for several; the error itself names the record and the field.
+                showRefusal(error, file: files[0])
                 Console.err("\(Console.errorPrefix) \(files[0]) was not \(dryRun ? "valid" : "imported")")
                 throw error
             }
@@ -107,6 +110,7 @@ struct ImportCommand: ParsableCommand {
                 }
             )
         } catch {
+            showRefusal(error, file: files[imported])
             let rest = files.count - imported - 1
             let before = imported == 1 ? "the file before it" : "the \(imported) files before it"
             let after = rest == 1 ? "the file after it was" : "the \(rest) files after it were"
@@ -117,6 +121,38 @@ struct ImportCommand: ParsableCommand {
             Console.err(line)
             throw error
         }
+    }
+
+    /// With --json, prints the line of the file that was not imported (or not valid): its `error`
+    /// and `code`, and for a refused submission every problem, each with the event's `index`, its
+    /// `eventID` when known, the `field` and the `message`, so that a program need not parse the
+    /// text that goes to standard error as well (which lists the first 200).
+    private func showRefusal(_ error: any Error, file: String) {
+        guard json else { return }
+        var object: [String: JSONValue] = ["file": .string(file), "dryRun": .bool(dryRun)]
+        switch error {
+        case let error as SupplyChainError:
+            object["error"] = .string(error.message)
+            object["code"] = .string(error.code.rawValue)
+            object["problems"] = .array(
+                error.problems.map { problem in
+                    var member: [String: JSONValue] = [
+                        "field": .string(problem.field), "message": .string(problem.message),
+                    ]
+                    if let index = problem.index { member["index"] = .number(Double(index)) }
+                    if let identifier = problem.identifier { member["eventID"] = .string(identifier) }
+                    return .object(member)
+                }
+            )
+        case let error as LedgerError:
+            object["error"] = .string(error.message)
+            object["code"] = .string("\(error.code)")
+        case let failure as Failure:
+            object["error"] = .string(failure.message)
+        default:
+            object["error"] = .string("\(error)")
+        }
+        Console.out(JSONValue.object(object).canonicalString)
     }
 
     /// Prints one file's report: in text each line prefixed with the file when there are several,

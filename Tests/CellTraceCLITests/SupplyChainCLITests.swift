@@ -250,16 +250,7 @@ import Testing
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = Self.chainLedger(directory)
-        // The mine document's two events, one file each: the ore lot made, then shipped.
-        let mineURL = URL(fileURLWithPath: fixturesPath("epcis/chain/01-mine.jsonld"))
-        let mine = try JSONValue(parsing: Array(try Data(contentsOf: mineURL)))
-        let events = try #require(mine["epcisBody"]?["eventList"]?.arrayValue).map(\.canonicalString)
-        let made = directory + "/made.jsonl"
-        let shipped = directory + "/shipped.jsonl"
-        let unknown = directory + "/unknown-lot.jsonl"
-        write(events[0], to: made)
-        write(events[1], to: shipped)
-        write(events[1].replacingOccurrences(of: "SC6-2601", with: "SC6-9999"), to: unknown)
+        let (made, shipped, unknown) = try Self.mineFiles(directory)
         let key = ["--ledger", ledger, "--as", "pilbara-mining", "--key", directory + "/pilbara-mining.pem"]
 
         // A dry run checks each file against the ledger as it is: the shipment needs the lot the
@@ -301,5 +292,55 @@ import Testing
         let twice = celltrace(["import", "-", "-"] + key)
         #expect(twice.status == 2)
         #expect(twice.error.contains("standard input (-) can be read only once"))
+    }
+
+    /// The mine document's two events, one file each: the ore lot made, then shipped; and the
+    /// shipment of a lot no event made.
+    static func mineFiles(_ directory: String) throws -> (made: String, shipped: String, unknown: String) {
+        let mineURL = URL(fileURLWithPath: fixturesPath("epcis/chain/01-mine.jsonld"))
+        let mine = try JSONValue(parsing: Array(try Data(contentsOf: mineURL)))
+        let events = try #require(mine["epcisBody"]?["eventList"]?.arrayValue).map(\.canonicalString)
+        let files = (directory + "/made.jsonl", directory + "/shipped.jsonl", directory + "/unknown-lot.jsonl")
+        write(events[0], to: files.0)
+        write(events[1], to: files.1)
+        write(events[1].replacingOccurrences(of: "SC6-2601", with: "SC6-9999"), to: files.2)
+        return files
+    }
+
+    @Test func importJSONGivesAProgramTheRefusedFilesProblems() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.chainLedger(directory)
+        let (made, _, unknown) = try Self.mineFiles(directory)
+        let key = ["--ledger", ledger, "--as", "pilbara-mining", "--key", directory + "/pilbara-mining.pem"]
+
+        let stopped = celltrace(["import", made, unknown, "--json"] + key)
+        #expect(stopped.status == 2)
+        let lines = try stopped.output.split(separator: "\n").map { try JSONValue(parsing: Array($0.utf8)) }
+        #expect(lines.map { $0["file"] } == [.string(made), .string(unknown)])
+        #expect(lines[0]["written"] == 1 && lines[0]["error"] == nil)
+        let refused = lines[1]
+        #expect(refused["code"] == "invalidRecords")
+        #expect(refused["error"] == "nothing was imported: 1 problem in 1 events")
+        let problems = try #require(refused["problems"]?.arrayValue)
+        #expect(problems.count == 1)
+        #expect(problems[0]["index"] == 0)
+        #expect(problems[0]["field"] == "/quantityList/0/epcClass")
+        #expect(problems[0]["eventID"]?.stringValue?.hasPrefix("ni:///sha-256;") == true)
+        #expect(problems[0]["message"]?.stringValue?.contains("unknown lot") == true, "\(problems[0])")
+        // The text goes to standard error as before.
+        #expect(stopped.error.contains("field '/quantityList/0/epcClass'"))
+
+        let dry = celltrace(["import", unknown, "--json", "--dry-run"] + key)
+        #expect(dry.status == 2)
+        let line = try JSONValue(parsing: dry.output)
+        #expect(line["dryRun"] == true && line["file"] == .string(unknown))
+        #expect(line["problems"]?.arrayValue?.count == 1)
+
+        let missing = celltrace(["import", directory + "/missing.jsonl", "--json"] + key)
+        #expect(missing.status == 2)
+        let unread = try JSONValue(parsing: missing.output)
+        #expect(unread["error"]?.stringValue?.contains("cannot read") == true, "\(missing.output)")
+        #expect(unread["problems"] == nil)
     }
 }
