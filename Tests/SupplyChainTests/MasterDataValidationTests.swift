@@ -218,7 +218,7 @@ struct MasterDataValidationTests {
         "a new facility's country must be a code ISO 3166-1 assigns, with the right code named for UK, EL and EU",
         arguments: [
             ("UK", "UK is reserved in ISO 3166-1, not assigned: the United Kingdom is GB"),
-            ("EL", "EL is reserved in ISO 3166-1, not assigned: Greece is GR"),
+            ("EL", "EL is the code the EU writes for Greece, not an ISO 3166-1 code: Greece is GR"),
             ("EU", "EU is reserved in ISO 3166-1 and is not a country: name the member state"),
             ("QQ", "QQ is not an assigned ISO 3166-1 alpha-2 code"),
         ]

@@ -1238,7 +1238,7 @@ enum Country {
         guard isValid(code), !isAssigned(code) else { return nil }
         switch code {
         case "UK": return "UK is reserved in ISO 3166-1, not assigned: the United Kingdom is GB"
-        case "EL": return "EL is reserved in ISO 3166-1, not assigned: Greece is GR"
+        case "EL": return "EL is the code the EU writes for Greece, not an ISO 3166-1 code: Greece is GR"
         case "EU": return "EU is reserved in ISO 3166-1 and is not a country: name the member state, such as DE"
         default: return "\(code) is not an assigned ISO 3166-1 alpha-2 code; assigned codes are such as AU, CL, CN"
         }
