@@ -14,6 +14,9 @@ public struct LedgerError: Error, Sendable {
     /// The record of a batch the error is about, when it is about one: a caller that knows where
     /// the records came from (the lines of a file) names it its own way.
     public var record: Record?
+    /// For invalid JSON, the offset in the bytes parsed where the problem is: a caller that knows
+    /// the text (a file's lines) can name the line and column.
+    public var byteOffset: Int?
 
     /// One record of a batch and what is wrong with it.
     public struct Record: Sendable {

@@ -519,6 +519,47 @@ struct ValidationTests {
         #expect(throws: SupplyChainError.self) { try EPCISDocumentCheck.check(bytes) }
     }
 
+    @Test("a pretty-printed document that does not parse is named by the line and column where it breaks")
+    func prettyPrintedDocumentNamesLineAndColumn() throws {
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        func pretty(_ event: String) throws -> String {
+            try JSONValue(parsing: event).prettyString
+        }
+        // A missing comma on the event's fourth line, in a document of its own lines.
+        let event = try pretty(Events.extract("LOT-1"))
+        var lines = event.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+        let broken = try #require(lines.firstIndex { $0.contains("\"action\"") })
+        lines[broken] = String(lines[broken].dropLast())
+        let error = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmission(
+                Array(lines.joined(separator: "\n").utf8),
+                actor: "pilbara-mining",
+                key: try fixture.key("pilbara-mining")
+            )
+        }
+        #expect(error.code == .invalidDocument)
+        let column = try #require(lines[broken + 1].firstIndex { $0 != " " }).utf16Offset(in: lines[broken + 1]) + 1
+        #expect(error.message.hasPrefix("line \(broken + 2), column \(column) is not valid JSON"), "\(error.message)")
+        #expect(error.message.contains("expected ',' or '}' in object"), "\(error.message)")
+
+        // Two pretty-printed events one after the other: the second is named, with what to send.
+        let two = try pretty(Events.extract("LOT-1")) + "\n" + pretty(Events.extract("LOT-2"))
+        let second =
+            two.split(separator: "\n", omittingEmptySubsequences: false).count
+            - event.split(separator: "\n", omittingEmptySubsequences: false).count + 1
+        let concatenated = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmission(
+                Array(two.utf8),
+                actor: "pilbara-mining",
+                key: try fixture.key("pilbara-mining")
+            )
+        }
+        #expect(concatenated.message.hasPrefix("line \(second), column 1 is not valid JSON"), "\(concatenated.message)")
+        #expect(concatenated.message.contains("one event per line (JSON Lines)"))
+        #expect(try fixture.chain.ledger.size == size, "nothing was written")
+    }
+
     @Test("a submission of 10,000 events with one bad event writes nothing")
     func largeSubmissionAllOrNothing() throws {
         let fixture = try ChainFixture()

@@ -827,11 +827,13 @@ struct JSONParser {
         file: String = #fileID,
         line: Int = #line
     ) -> LedgerError {
-        LedgerError(
+        var error = LedgerError(
             code: .invalidJSON,
             message: "Invalid JSON at byte offset \(offset): \(problem). Fix the input and submit it again.",
             location: LedgerError.SourceLocation(file: file, line: line)
         )
+        error.byteOffset = offset
+        return error
     }
 }
 

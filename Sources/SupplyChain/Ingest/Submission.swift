@@ -85,10 +85,12 @@ struct SubmissionDocument {
             throw SupplyChainError(code: .invalidDocument, message: "the document is empty")
         }
         let whole: JSONValue?
+        var wholeError: LedgerError?
         do {
             whole = try JSONValue(parsing: bytes)
         } catch {
             whole = nil
+            wholeError = error as? LedgerError
         }
         if let whole {
             if whole["epcisBody"] != nil || whole["type"]?.stringValue?.hasPrefix("EPCIS") == true {
@@ -114,6 +116,11 @@ struct SubmissionDocument {
             do {
                 events.append(try JSONValue(parsing: line))
             } catch {
+                // A first line that is no JSON value alone is no JSON Lines: the file is one JSON
+                // text (an EPCIS document, pretty-printed), whose own error says where it breaks.
+                if events.isEmpty, let wholeError, let offset = wholeError.byteOffset {
+                    throw notJSON(bytes, at: offset, wholeError)
+                }
                 throw SupplyChainError(
                     code: .invalidDocument,
                     message:
@@ -123,6 +130,23 @@ struct SubmissionDocument {
             }
         }
         return SubmissionDocument(events: .parsed(events), namespaces: baseNamespaces, format: "jsonl")
+    }
+
+    /// The error of a file that is one JSON text broken at `offset`, named by line and column
+    /// (characters from 1), with a hint when what breaks it is a second object after the first.
+    private static func notJSON(_ bytes: [UInt8], at offset: Int, _ error: LedgerError) -> SupplyChainError {
+        let end = min(offset, bytes.count)
+        let lineStart = bytes[..<end].lastIndex(of: 0x0a).map { $0 + 1 } ?? 0
+        let line = bytes[..<lineStart].reduce(1) { $1 == 0x0a ? $0 + 1 : $0 }
+        // UTF-8 continuation bytes do not start a character.
+        let column = bytes[lineStart..<end].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
+        var message = "line \(line), column \(column) is not valid JSON (\(error.message))"
+        if error.message.contains("unexpected '{' after the JSON value") {
+            message += "; several events go in an EPCIS document, a JSON array, or one event per line (JSON Lines)"
+        } else {
+            message += "; a document is EPCIS JSON or JSON Lines of events"
+        }
+        return SupplyChainError(code: .invalidDocument, message: message, cause: error)
     }
 
     private static func document(_ json: JSONValue) throws -> SubmissionDocument {
