@@ -398,6 +398,49 @@ struct ChainTests {
         try Self.expectCleanAudit(fixture.chain, submissions: 4)
     }
 
+    @Test("a stream that fails returns with nothing of it still holding the ledger: it opens again at once")
+    func failedStreamLeavesTheLedgerClosed() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/ledger"
+        let key = Ed25519PrivateKey()
+        do {
+            let chain = try SupplyChainLedger.create(at: path, origin: "celltrace.test/stream")
+            try chain.registerActor(
+                ActorDraft(
+                    id: "pilbara-mining",
+                    name: "Pilbara",
+                    role: .miner,
+                    publicKey: key.publicKey,
+                    parties: [Events.miner]
+                )
+            )
+            try chain.registerFacility(
+                FacilityDraft(id: Events.mine, operatorID: "pilbara-mining", kind: .mine, country: "AU")
+            )
+            // The first document is refused while the second, large, is still being read ahead.
+            var lines = (0..<20_000).map { Events.extract("LOT-\($0)", 1) }
+            let documents = [Array(Events.extract("REFUSED", 0).utf8), Array(lines.joined(separator: "\n").utf8)]
+            #expect(throws: SupplyChainError.self) {
+                try chain.importSubmissions(
+                    count: documents.count,
+                    actor: "pilbara-mining",
+                    key: key,
+                    document: { documents[$0] },
+                    imported: { _, _ in }
+                )
+            }
+            // One document of several chunks refused for its last event, imported alone.
+            lines[1_999] = Events.extract("REFUSED", 0)
+            let alone = Array(lines.prefix(2_000).joined(separator: "\n").utf8)
+            #expect(throws: SupplyChainError.self) {
+                try chain.importSubmission(alone, actor: "pilbara-mining", key: key)
+            }
+        }
+        // The caller's reference was the last: the environment is closed and opens again.
+        let reopened = try SupplyChainLedger(openingAt: path)
+        #expect(try reopened.ledger.size == 2)
+    }
+
     @Test("a stream stops at the first document that fails, and the ones before it stay imported")
     func streamStopsAtTheFirstFailure() throws {
         let lines = try Self.mineEventLines()

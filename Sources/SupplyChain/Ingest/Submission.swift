@@ -300,6 +300,14 @@ extension SupplyChainLedger {
         // Each document is written on this thread while the caller checks the next one against
         // the ledger with the one being written read on top.
         let writer = DispatchQueue(label: "celltrace.import.write")
+        // On return or throw, nothing this call queued still runs or holds the ledger: a block on
+        // either thread keeps the ledger (and its LMDB environment) open until it is released,
+        // which happens after it signals its result, so an error could return while the next
+        // document's reading still held it, and a caller reopening the ledger found it open.
+        defer {
+            ahead.sync {}
+            writer.sync {}
+        }
         // The documents before the current one, being freed on the pool; waited for on return.
         let freeing = DispatchGroup()
         defer { freeing.wait() }
