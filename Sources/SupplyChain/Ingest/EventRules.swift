@@ -331,9 +331,14 @@ extension Rules {
     }
 
     /// The problem of a quantity naming a lot the ledger does not have.
-    private func unknownLot(_ lotID: String) -> String {
-        guard let maker = refusedMakers[lotID] else { return "unknown lot \(lotID)" }
-        return "unknown lot \(lotID): event \(maker) of this submission would make it, and is refused"
+    private func unknownLot(_ lotID: String, _ txn: borrowing ReadTransaction) throws -> String {
+        if let maker = refusedMakers[lotID] {
+            return "unknown lot \(lotID): event \(maker) of this submission would make it, and is refused"
+        }
+        if let form = try lotInOtherForm(lotID, txn) {
+            return "unknown lot \(lotID); the ledger has the same GS1 lot as \(form): name it so"
+        }
+        return "unknown lot \(lotID)"
     }
 
     /// The event's facility, checked to exist and to be operated by the actor.
@@ -353,7 +358,17 @@ extension Rules {
             return nil
         }
         guard let facility = try knownFacility(id, txn) else {
-            sink.add(field: "/bizLocation/id", "no facility \(id) is registered; add it with `celltrace facility add`")
+            if let form = try facilityInOtherForm(id, txn) {
+                sink.add(
+                    field: "/bizLocation/id",
+                    "no facility \(id) is registered; the ledger has the same GLN as \(form): name it so"
+                )
+            } else {
+                sink.add(
+                    field: "/bizLocation/id",
+                    "no facility \(id) is registered; add it with `celltrace facility add`"
+                )
+            }
             return nil
         }
         guard facility.operatorID == actor.id else {
@@ -373,7 +388,7 @@ extension Rules {
         _ txn: borrowing ReadTransaction
     ) throws -> Lot? {
         guard let lot = try store.lotKeepingNumber(quantity.lot, txn) else {
-            sink.add(field: Self.lotPointer(quantity), unknownLot(quantity.lot))
+            sink.add(field: Self.lotPointer(quantity), try unknownLot(quantity.lot, txn))
             return nil
         }
         if let retracted = lot.retractedAt {
@@ -523,7 +538,7 @@ extension Rules {
         )
     }
 
-    private func checkNewLot(
+    private mutating func checkNewLot(
         _ quantity: LotQuantity,
         inputs: [LotQuantity],
         sink: ProblemSink,
@@ -538,7 +553,15 @@ extension Rules {
             )
             return
         }
-        guard try lot(quantity.lot, txn) != nil else { return }
+        guard try lot(quantity.lot, txn) != nil else {
+            if checksNewCodes, let form = try madeInOtherForm(quantity.lot, txn) {
+                sink.add(
+                    field: Self.lotPointer(quantity),
+                    "lot \(quantity.lot) is lot \(form), already made: the same GS1 lot in another form; a lot is made once (use a new lot id)"
+                )
+            }
+            return
+        }
         let field = Self.lotPointer(quantity)
         // An existing lot: is it upstream of the inputs (a cycle), or just made twice?
         var frontier = inputs.map(\.lot)
@@ -555,6 +578,24 @@ extension Rules {
             frontier += try lot(next, txn)?.inputs ?? []
         }
         sink.add(field: field, "lot \(quantity.lot) already exists; a lot is made once (use a new lot id)")
+    }
+
+    /// The id of a lot already made that a new lot's id names in another form (``GS1Forms``).
+    ///
+    /// A lot given as an EPC URN looks for its Digital Link only once the ledger or this batch
+    /// holds a Digital Link lot id at all, which one seek per batch tells: most ledgers hold none,
+    /// and their lots pay no look-up.
+    private mutating func madeInOtherForm(_ id: String, _ txn: borrowing ReadTransaction) throws -> String? {
+        let link = Array("http".utf8)
+        if id.utf8.starts(with: link) {
+            linkedLotsExist = true
+        } else {
+            if linkedLotsExist == nil {
+                linkedLotsExist = try store.seek(.lotIDs, atLeast: link, txn)?.key.starts(with: link) == true
+            }
+            guard linkedLotsExist == true else { return nil }
+        }
+        return try lotInOtherForm(id, txn)
     }
 
     // MARK: Kinds of event
@@ -742,6 +783,20 @@ extension Rules {
         }
     }
 
+    /// The commissioned range of `prefix` that overlaps `first…last`, if any.
+    private func commissioned(
+        _ prefix: String,
+        _ first: UInt64,
+        _ last: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> SerialRange? {
+        guard let overlap = try store.seek(.serials, atLeast: IndexKey.serial(prefix: prefix, last: first), txn),
+            overlap.key.starts(with: Array(prefix.utf8) + [0]), overlap.key.count == prefix.utf8.count + 9,
+            let existing = SerialRange(json: try JSONValue(parsing: overlap.value)), existing.first <= last
+        else { return nil }
+        return existing
+    }
+
     private mutating func commission(
         _ event: EPCISEvent,
         actor: Actor,
@@ -757,7 +812,7 @@ extension Rules {
             return
         }
         guard let lot = try lot(lotID, txn), lot.retractedAt == nil else {
-            sink.add(field: lotPointer, unknownLot(lotID))
+            sink.add(field: lotPointer, try unknownLot(lotID, txn))
             return
         }
         checkTime(event, of: lot, field: lotPointer, sink: sink)
@@ -806,17 +861,27 @@ extension Rules {
                 )
                 continue
             }
-            if let overlap = try store.seek(.serials, atLeast: IndexKey.serial(prefix: prefix, last: first), txn),
-                overlap.key.starts(with: Array(prefix.utf8) + [0]), overlap.key.count == prefix.utf8.count + 9,
-                let existing = SerialRange(json: try JSONValue(parsing: overlap.value)), existing.first <= last
-            {
+            if let existing = try commissioned(prefix, first, last, txn) {
                 reader.fail(
                     "first",
                     "serials \(prefix)\(existing.first)–\(existing.last) are already commissioned (event \(existing.eventID))"
                 )
                 continue
             }
-            if ranges.contains(where: { $0.prefix == prefix && $0.first <= last && first <= $0.last }) {
+            // The same GTIN's serials in the other form (new input: a replay keeps what was recorded).
+            let forms = checksNewCodes ? GS1Forms.ofSerialPrefix(prefix) : []
+            if let (form, existing) = try forms.lazy.compactMap({ form in
+                try self.commissioned(form, first, last, txn).map { (form, $0) }
+            }).first {
+                reader.fail(
+                    "first",
+                    "serials \(form)\(existing.first)–\(existing.last), the same GTIN's serials in another form, are already commissioned (event \(existing.eventID))"
+                )
+                continue
+            }
+            if ranges.contains(where: {
+                ($0.prefix == prefix || forms.contains($0.prefix)) && $0.first <= last && first <= $0.last
+            }) {
                 reader.fail("first", "overlaps another range of this event")
                 continue
             }

@@ -28,6 +28,10 @@ struct Rules {
     /// rebuild the indexes.
     var checksNewCodes = false
 
+    /// Whether a lot whose id is a GS1 Digital Link is in the ledger or this batch, once asked:
+    /// only then can a lot given as an EPC URN exist already in the other form (``GS1Forms``).
+    var linkedLotsExist: Bool?
+
     init(store: StateStore) {
         self.store = store
     }
@@ -79,6 +83,18 @@ struct Rules {
 
     func lot(_ id: String, _ txn: borrowing ReadTransaction) throws -> Lot? {
         try store.lot(id, txn)
+    }
+
+    /// The id under which the ledger has the lot `id` names in another form (``GS1Forms``).
+    func lotInOtherForm(_ id: String, _ txn: borrowing ReadTransaction) throws -> String? {
+        for form in GS1Forms.ofLot(id) where try lot(form, txn) != nil { return form }
+        return nil
+    }
+
+    /// The id under which the ledger has the facility `id` names in another form (``GS1Forms``).
+    func facilityInOtherForm(_ id: String, _ txn: borrowing ReadTransaction) throws -> String? {
+        for form in GS1Forms.ofLocation(id) where try facility(form, txn) != nil { return form }
+        return nil
     }
 
     func holding(_ lot: String, _ actor: String, _ txn: borrowing ReadTransaction) throws -> ExactDecimal {
@@ -260,6 +276,12 @@ struct Rules {
         }
         if checksNewCodes, let problem = Country.problem(assigning: facility.country) {
             sink.add(field: "/country", problem)
+        }
+        if checksNewCodes, let form = try facilityInOtherForm(facility.id, txn) {
+            sink.add(
+                field: "/id",
+                "facility \(facility.id) is already registered as \(form), the same GLN in another form"
+            )
         }
         guard sink.isEmpty else { return }
         store.put(.facilities, IndexKey.text(facility.id), json: facility.json)

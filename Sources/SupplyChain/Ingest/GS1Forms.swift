@@ -1,0 +1,101 @@
+/// The other spellings of one GS1 key: an EPC URN and a GS1 Digital Link name the same lot, serial
+/// or location, and the rules key lots, serial ranges and facilities by the text they were given.
+///
+/// From an EPC URN (an LGTIN class, an SGTIN serial prefix, an SGLN) there is one Digital Link on
+/// `id.gs1.org`. From a Digital Link (on any domain) there are up to seven EPC URNs, one per GS1
+/// company prefix length from 6 to 12 digits, which a Digital Link does not carry. A Digital Link
+/// on another domain than `id.gs1.org` is found from its URN only when it was written on that
+/// domain; the rules name the forms they find.
+enum GS1Forms {
+    /// The other forms of a lot identifier (`urn:epc:class:lgtin:…` or `…/01/{GTIN}/10/{lot}`).
+    static func ofLot(_ id: String) -> [String] {
+        if id.hasPrefix("urn:epc:class:lgtin:") { return DigitalLink.canonical(id).map { [$0] } ?? [] }
+        guard let link = canonicalLink(id),
+            let (gtin, rest) = split(link, key: "/01/", digits: 14), rest.hasPrefix("/10/")
+        else { return [] }
+        let lot = rest.dropFirst(4)
+        // A lot with escapes may be escaped otherwise in the URN: not guessed.
+        guard !lot.isEmpty, !lot.contains("%"), !lot.contains("/") else { return [] }
+        return companyPrefixSplits(gtin).map { "urn:epc:class:lgtin:\($0.company).\($0.item).\(lot)" }
+    }
+
+    /// The other forms of a serial prefix (`urn:epc:id:sgtin:{company}.{item}.` or
+    /// `…/01/{GTIN}/21/`).
+    static func ofSerialPrefix(_ prefix: String) -> [String] {
+        if prefix.hasPrefix("urn:epc:id:sgtin:"), prefix.hasSuffix(".") {
+            // The prefix of serial 0's Digital Link.
+            guard let link = DigitalLink.canonical(prefix + "0"), link.hasSuffix("/21/0") else { return [] }
+            return [String(link.dropLast())]
+        }
+        guard prefix.hasSuffix("/21/"), let link = canonicalLink(prefix + "0"),
+            let (gtin, rest) = split(link, key: "/01/", digits: 14), rest == "/21/0"
+        else { return [] }
+        return companyPrefixSplits(gtin).map { "urn:epc:id:sgtin:\($0.company).\($0.item)." }
+    }
+
+    /// The other forms of a location (`urn:epc:id:sgln:{company}.{location}.{extension}` or
+    /// `…/414/{GLN}[/254/{extension}]`).
+    static func ofLocation(_ id: String) -> [String] {
+        if id.hasPrefix("urn:epc:id:sgln:") { return DigitalLink.canonical(id).map { [$0] } ?? [] }
+        guard let link = canonicalLink(id), let (gln, rest) = split(link, key: "/414/", digits: 13) else { return [] }
+        let suffix: Substring
+        if rest.isEmpty {
+            suffix = "0"
+        } else if rest.hasPrefix("/254/"), !rest.dropFirst(5).contains("/"), !rest.contains("%") {
+            suffix = rest.dropFirst(5)
+        } else {
+            return []
+        }
+        let body = Array(gln.dropLast())  // the check digit is not in the URN
+        return (6...12).map { length in
+            "urn:epc:id:sgln:\(String(body[..<length])).\(String(body[length...])).\(suffix)"
+        }
+    }
+
+    /// The canonical Digital Link of `uri` when it is a GS1 Digital Link (not an EPC URN).
+    private static func canonicalLink(_ uri: String) -> String? {
+        guard uri.hasPrefix("http://") || uri.hasPrefix("https://") else { return nil }
+        return DigitalLink.canonical(uri)
+    }
+
+    /// The `digits` digits after `key` in a canonical Digital Link, and what follows them.
+    private static func split(_ link: String, key: String, digits: Int) -> (String, Substring)? {
+        let domain = "https://id.gs1.org"
+        guard link.hasPrefix(domain + key) else { return nil }
+        let rest = link.dropFirst(domain.count + key.count)
+        let number = rest.prefix(digits)
+        guard number.count == digits, number.allSatisfy(\.isASCIIDigit), hasValidCheckDigit(number) else { return nil }
+        return (String(number), rest.dropFirst(digits))
+    }
+
+    /// Whether the last digit is the GS1 check digit of the others.
+    ///
+    /// The others are weighted 3 and 1 alternately from the right, and the check digit brings
+    /// their sum to a multiple of 10. A key that fails it is no GTIN or GLN, and names no URN.
+    private static func hasValidCheckDigit(_ number: Substring) -> Bool {
+        let digits = number.compactMap(\.wholeNumberValue)
+        var sum = 0
+        for (offset, digit) in digits.dropLast().reversed().enumerated() {
+            sum += digit * (offset % 2 == 0 ? 3 : 1)
+        }
+        return (10 - sum % 10) % 10 == digits.last
+    }
+
+    /// A GTIN-14's company prefix and item reference for each company-prefix length, 6 to 12: the
+    /// item reference is the indicator digit followed by the digits after the company prefix,
+    /// and the check digit is dropped.
+    private static func companyPrefixSplits(_ gtin: String) -> [(company: String, item: String)] {
+        let digits = Array(gtin)
+        let indicator = digits[0]
+        let body = digits[1..<13]
+        return (6...12).map { length in
+            let company = String(body.prefix(length))
+            let item = String(indicator) + String(body.dropFirst(length))
+            return (company, item)
+        }
+    }
+}
+
+extension Character {
+    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
+}

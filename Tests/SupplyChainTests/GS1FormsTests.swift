@@ -1,0 +1,174 @@
+import LedgerCore
+import Testing
+
+@testable import SupplyChain
+
+/// An EPC URN and a GS1 Digital Link name the same lot, serial or location: what the ledger has in
+/// one form cannot be made, commissioned or registered again in the other, and a reference in the
+/// other form is told the form the ledger has.
+@Suite("GS1 forms: a lot, serial range or facility is one thing whether written as an EPC URN or a Digital Link")
+struct GS1FormsTests {
+    @Test("each form gives the other: one Digital Link from a URN, a URN per company-prefix length from a Digital Link")
+    func otherForms() {
+        #expect(
+            GS1Forms.ofLot("urn:epc:class:lgtin:9300001.000011.SC6-2601")
+                == ["https://id.gs1.org/01/09300001000117/10/SC6-2601"]
+        )
+        let lots = GS1Forms.ofLot("https://brand.example/01/09300001000117/10/SC6-2601")
+        #expect(lots.count == 7)
+        #expect(lots.contains("urn:epc:class:lgtin:9300001.000011.SC6-2601"))
+        #expect(lots.allSatisfy { GS1Forms.ofLot($0) == ["https://id.gs1.org/01/09300001000117/10/SC6-2601"] })
+
+        #expect(
+            GS1Forms.ofSerialPrefix("urn:epc:id:sgtin:4012345.011111.") == ["https://id.gs1.org/01/04012345111118/21/"]
+        )
+        #expect(
+            GS1Forms.ofSerialPrefix("https://id.gs1.org/01/04012345111118/21/").contains(
+                "urn:epc:id:sgtin:4012345.011111."
+            )
+        )
+
+        #expect(GS1Forms.ofLocation("urn:epc:id:sgln:9300001.00001.0") == ["https://id.gs1.org/414/9300001000018"])
+        #expect(GS1Forms.ofLocation("https://id.gs1.org/414/9300001000018").contains("urn:epc:id:sgln:9300001.00001.0"))
+        #expect(
+            GS1Forms.ofLocation("https://id.gs1.org/414/9300001000018/254/7").contains(
+                "urn:epc:id:sgln:9300001.00001.7"
+            )
+        )
+
+        // Not GS1 keys, or not whole: no other form.
+        #expect(GS1Forms.ofLot("urn:celltrace:lot:cells-nmc811-0225").isEmpty)
+        #expect(GS1Forms.ofLot("https://id.gs1.org/01/09300001000113/10/SC6-2601").isEmpty, "a wrong check digit")
+        #expect(GS1Forms.ofLocation("urn:celltrace:facility:cell-plant").isEmpty)
+    }
+
+    static let mine = "urn:epc:id:sgln:9300001.00001.0"
+    static let mineLink = "https://id.gs1.org/414/9300001000018"
+    static let ore = "urn:epc:class:lgtin:9300001.000011.SC6-2601"
+    static let oreLink = "https://id.gs1.org/01/09300001000117/10/SC6-2601"
+
+    static func extraction(_ lot: String, tonnes: Double = 100, at location: String = mine) -> String {
+        Events.json([
+            "type": "ObjectEvent", "eventTime": "2026-01-05T06:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+            "action": "ADD", "bizLocation": ["id": .string(location)], "quantityList": [Events.quantity(lot, tonnes)],
+            "ilmd": ["ct:material": "spodumene-concentrate"],
+        ])
+    }
+
+    @Test(
+        "a lot made in one form is not made again in the other, in either order, in the ledger or the same submission"
+    )
+    func lotNotMadeTwice() throws {
+        let fixture = try ChainFixture()
+        try fixture.accept([Self.extraction(Self.ore)], as: "pilbara-mining")
+        let again = try fixture.rejection([Self.extraction(Self.oreLink, tonnes: 50)], as: "pilbara-mining")
+        expectProblems(
+            again,
+            [
+                (
+                    0, "/quantityList/0/epcClass",
+                    "lot \(Self.oreLink) is lot \(Self.ore), already made: the same GS1 lot in another form"
+                )
+            ]
+        )
+
+        let linked = "https://id.gs1.org/01/09300001000117/10/SC6-2700"
+        let urn = "urn:epc:class:lgtin:9300001.000011.SC6-2700"
+        let both = try fixture.rejection(
+            [Self.extraction(linked), Self.extraction(urn, tonnes: 50)],
+            as: "pilbara-mining"
+        )
+        expectProblems(both, [(1, "/quantityList/0/epcClass", "lot \(urn) is lot \(linked), already made")])
+        try fixture.accept([Self.extraction(linked)], as: "pilbara-mining")
+        let later = try fixture.rejection([Self.extraction(urn, tonnes: 50)], as: "pilbara-mining")
+        expectProblems(later, [(0, "/quantityList/0/epcClass", "lot \(urn) is lot \(linked), already made")])
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
+    @Test("a lot or facility named in the form the ledger does not have is told the form it has")
+    func referencesNameTheFormTheLedgerHas() throws {
+        let fixture = try ChainFixture()
+        try fixture.accept([Self.extraction(Self.ore)], as: "pilbara-mining")
+        let shipped = try fixture.rejection(
+            [Events.ship(Self.oreLink, 10, from: Events.miner, to: Events.refiner)],
+            as: "pilbara-mining"
+        )
+        expectProblems(
+            shipped,
+            [
+                (
+                    0, "/quantityList/0/epcClass",
+                    "unknown lot \(Self.oreLink); the ledger has the same GS1 lot as \(Self.ore): name it so"
+                )
+            ]
+        )
+        let located = try fixture.rejection(
+            [Self.extraction("urn:epc:class:lgtin:9300001.000011.X1", at: Self.mineLink)],
+            as: "pilbara-mining"
+        )
+        expectProblems(
+            located,
+            [
+                (
+                    0, "/bizLocation/id",
+                    "no facility \(Self.mineLink) is registered; the ledger has the same GLN as \(Self.mine): name it so"
+                )
+            ]
+        )
+    }
+
+    @Test("a facility registered in one form is not registered again in the other")
+    func facilityNotRegisteredTwice() throws {
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        let error = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.registerFacility(
+                FacilityDraft(id: Self.mineLink, operatorID: "pilbara-mining", kind: .mine, country: "AU")
+            )
+        }
+        #expect(error.problems.map(\.field) == ["/id"])
+        #expect(
+            error.problems.first?.message
+                == "facility \(Self.mineLink) is already registered as \(Self.mine), the same GLN in another form"
+        )
+        #expect(try fixture.chain.ledger.size == size)
+    }
+
+    @Test("serials commissioned under one form's prefix are not commissioned again under the other's")
+    func serialsNotCommissionedTwice() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        func commissioning(_ prefix: String, _ first: String, _ last: String) -> String {
+            Events.json([
+                "type": "ObjectEvent", "eventTime": "2026-02-28T09:00:00+01:00", "eventTimeZoneOffset": "+01:00",
+                "action": "ADD", "bizStep": "commissioning", "bizLocation": ["id": "urn:celltrace:facility:cell-plant"],
+                "epcList": [], "ct:cellLot": "urn:celltrace:lot:cells-nmc811-0225",
+                "ct:serialRanges": [["prefix": .string(prefix), "first": .string(first), "last": .string(last)]],
+                "ct:cellMass": ["quantity": 0.9, "uom": "KGM"], "ct:nominalEnergy": ["quantity": 0.25, "uom": "KWH"],
+            ])
+        }
+        let link = "https://id.gs1.org/01/04012345111118/21/"
+        let error = try fixture.rejection([commissioning(link, "1", "10")], as: "cell-co")
+        expectProblems(
+            error,
+            [
+                (
+                    0, "/ct:serialRanges/0/first",
+                    "serials urn:epc:id:sgtin:4012345.011111.1–1000, the same GTIN's serials in another form, are already commissioned"
+                )
+            ]
+        )
+        // Serials of another GTIN in Digital Link form, then the same ones as URNs in the same submission.
+        let newLink = "https://id.gs1.org/01/04012345222227/21/"
+        let newURN = "urn:epc:id:sgtin:4012345.022222."
+        #expect(GS1Forms.ofSerialPrefix(newURN) == [newLink])
+        let both = try fixture.rejection(
+            [commissioning(newLink, "1", "5"), commissioning(newURN, "3", "4")],
+            as: "cell-co"
+        )
+        expectProblems(
+            both,
+            [(1, "/ct:serialRanges/0/first", "serials \(newLink)1–5, the same GTIN's serials in another form")]
+        )
+    }
+}
