@@ -586,11 +586,11 @@ extension Rules {
     /// holds a Digital Link lot id at all, which one seek per batch tells: most ledgers hold none,
     /// and their lots pay no look-up.
     private mutating func madeInOtherForm(_ id: String, _ txn: borrowing ReadTransaction) throws -> String? {
-        let link = Array("http".utf8)
-        if id.utf8.starts(with: link) {
+        if id.utf8.starts(with: "http".utf8) {
             linkedLotsExist = true
         } else {
             if linkedLotsExist == nil {
+                let link = Array("http".utf8)
                 linkedLotsExist = try store.seek(.lotIDs, atLeast: link, txn)?.key.starts(with: link) == true
             }
             guard linkedLotsExist == true else { return nil }
