@@ -51,6 +51,34 @@ import Glibc
         }
     }
 
+    /// A broken link between entries 22 and 23, mid-batch: the audit names the entry that was
+    /// changed, which the entry after the link tells.
+    @Test(arguments: [false, true])
+    func aBrokenLinkNamesTheEntryThatChanged(prevOfTheNext: Bool) throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            try withRawLedger(path) { environment, txn in
+                let entries = try environment.table("entries")
+                let number: UInt64 = prevOfTheNext ? 23 : 22
+                var bytes = try #require(try txn.value(in: entries, forKey: BigEndianKey.encode(number)))
+                // Entry 22's body (its lot), or entry 23's 'prev' (one hex digit).
+                let marker = Array((prevOfTheNext ? #""prev":""# : #""lot":"LOT-2"#).utf8)
+                let offset = try #require(firstRange(of: marker, in: bytes)) + marker.count
+                bytes[offset] = bytes[offset] == UInt8(ascii: "0") ? UInt8(ascii: "1") : UInt8(ascii: "0")
+                try txn.put(bytes, forKey: BigEndianKey.encode(number), in: entries)
+            }
+            let failure = try #require(try audit(path))
+            if prevOfTheNext {
+                #expect(failure.sequenceNumber == 23)
+                #expect(failure.problem.contains("chain broken: 'prev' is not the leaf hash of entry 22"), "\(failure)")
+            } else {
+                #expect(failure.sequenceNumber == 22)
+                #expect(failure.problem.contains("the entry was changed"), "\(failure)")
+            }
+        }
+    }
+
     @Test func deletedEntryIsFound() throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/l"

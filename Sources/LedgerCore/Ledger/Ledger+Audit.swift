@@ -45,6 +45,33 @@ public struct AuditFailure: Sendable, Hashable, CustomStringConvertible {
 }
 
 extension Ledger {
+    /// Which entry a broken chain link at `sequence` names, and why.
+    ///
+    /// Entry `sequence` does not hold the leaf hash of entry `sequence - 1`. Either entry
+    /// `sequence - 1` was changed (its bytes no longer hash to what the next entry recorded), or
+    /// entry `sequence` was (its 'prev'). Entry `sequence + 1` tells them apart: when it records
+    /// the leaf hash of entry `sequence` as read, that entry is as it was written, and the change
+    /// is in the one before.
+    static func brokenLink(
+        at sequence: UInt64,
+        leaf: SHA256Digest,
+        entries: Table,
+        txn: borrowing ReadTransaction
+    ) throws -> (UInt64, String) {
+        if let next = try txn.value(in: entries, forKey: BigEndianKey.encode(sequence + 1)),
+            next.withUnsafeBytes({ bytes in
+                EntryScanner.scanTail(bytes).map { EntryScanner.hex(bytes, at: $0.previousHashRange, equals: leaf) }
+                    ?? false
+            })
+        {
+            return (
+                sequence - 1,
+                "the entry was changed: its leaf hash is no longer the 'prev' that entry \(sequence) records of it (entries \(sequence) and \(sequence + 1) still agree)"
+            )
+        }
+        return (sequence, "chain broken: 'prev' is not the leaf hash of entry \(sequence - 1)")
+    }
+
     /// Audits the whole ledger.
     ///
     /// Every entry is re-read and re-hashed, every chain link checked, every stored Merkle node
@@ -139,6 +166,9 @@ extension Ledger {
 
         while report.failure == nil {
             var leaf = SHA256Digest.zero
+            // An entry whose 'prev' is not the leaf hash of the entry before it: which of the two
+            // was changed is told after the row is read (``brokenLink(at:leaf:txn:)``).
+            var chainBroken = false
             let found = try entries.nextRow { key, value in
                 guard key.count == 8, UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) == sequence else {
                     fail(sequence, "entry key is out of sequence (an entry is missing, moved or inserted)")
@@ -154,12 +184,11 @@ extension Ledger {
                     return
                 }
                 guard EntryScanner.hex(value, at: tail.previousHashRange, equals: previous) else {
-                    fail(
-                        sequence,
-                        sequence == 0
-                            ? "the first entry's 'prev' is not zero"
-                            : "chain broken: 'prev' is not the leaf hash of entry \(sequence - 1)"
-                    )
+                    if sequence == 0 {
+                        fail(sequence, "the first entry's 'prev' is not zero")
+                    } else {
+                        chainBroken = true
+                    }
                     return
                 }
                 typeIndex.add(key: UnsafeRawBufferPointer(rebasing: value[tail.type]), value: key)
@@ -175,6 +204,10 @@ extension Ledger {
                     case .failure(let error): fail(sequence, "\(error)")
                     }
                 }
+            }
+            if chainBroken {
+                let (at, problem) = try Self.brokenLink(at: sequence, leaf: leaf, entries: tables.entries, txn: txn)
+                fail(at, problem)
             }
             guard found, report.failure == nil else { break }
             try range.append(leafHash: leaf, using: &hasher) { level, index, hash in
