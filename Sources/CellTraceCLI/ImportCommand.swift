@@ -163,6 +163,7 @@ struct ImportCommand: ParsableCommand {
             var object: [String: JSONValue] = [
                 "events": .number(Double(report.events)), "written": .number(Double(report.written)),
                 "alreadyPresent": .number(Double(report.alreadyPresent)),
+                "repeated": .number(Double(report.repeated)),
                 "retractions": .number(Double(report.retractions)), "dryRun": .bool(dryRun),
                 "treeSize": .number(Double(size)),
             ]
@@ -175,18 +176,27 @@ struct ImportCommand: ParsableCommand {
             return
         }
         let lead = prefixed ? "\(file): " : ""
+        // Events skipped: in the ledger, and (when any) repeated within the file.
+        let inLedger = report.alreadyPresent - report.repeated
+        let repeatedText = report.repeated > 0 ? ", \(report.repeated) repeated earlier in the file" : ""
         if dryRun {
             Console.out(
-                "\(lead)dry run: \(report.events) events valid; \(report.written) would be written, \(report.alreadyPresent) already in the ledger"
+                "\(lead)dry run: \(report.events) events valid; \(report.written) would be written, \(inLedger) already in the ledger\(repeatedText)"
             )
             return
         }
+        // (An event repeated in the file follows one that is written: with nothing written, none is.)
         guard let receipt = report.receipt else {
             Console.out("\(lead)nothing new: all \(report.events) events are already in the ledger (size \(size))")
             return
         }
         var line = "\(lead)imported \(report.written) events as submission #\(receipt.firstSequenceNumber)"
-        if report.alreadyPresent > 0 { line += "; \(report.alreadyPresent) already in the ledger, skipped" }
+        if report.alreadyPresent > 0 {
+            line +=
+                inLedger > 0
+                ? "; \(inLedger) already in the ledger\(repeatedText), skipped"
+                : "; \(report.repeated) repeated earlier in the file, skipped"
+        }
         if report.retractions > 0 { line += "; \(report.retractions) error declarations" }
         Console.out(line)
         Console.out("ledger size \(receipt.treeSize); checkpoint:")

@@ -307,6 +307,28 @@ import Testing
         return files
     }
 
+    @Test func anEventRepeatedInTheFileIsNotSaidToBeInTheLedger() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.chainLedger(directory)
+        let (made, _, _) = try Self.mineFiles(directory)
+        let twice = directory + "/twice.jsonl"
+        let event = try String(contentsOfFile: made, encoding: .utf8)
+        write(event + "\n" + event, to: twice)
+        let key = ["--ledger", ledger, "--as", "pilbara-mining", "--key", directory + "/pilbara-mining.pem"]
+        let dry = celltrace(["import", twice, "--dry-run"] + key)
+        #expect(
+            dry.output.contains("1 would be written, 0 already in the ledger, 1 repeated earlier in the file"),
+            "\(dry.output)"
+        )
+        let imported = celltrace(["import", twice] + key)
+        #expect(imported.output.contains("imported 1 events as submission #"), "\(imported.output)")
+        #expect(imported.output.contains("; 1 repeated earlier in the file, skipped"), "\(imported.output)")
+        // Sent again, both are in the ledger now.
+        let again = try JSONValue(parsing: celltrace(["import", twice, "--json"] + key).output)
+        #expect(again["written"] == 0 && again["alreadyPresent"] == 2 && again["repeated"] == 0)
+    }
+
     @Test func importJSONGivesAProgramTheRefusedFilesProblems() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -71,6 +71,21 @@ struct ChainTests {
         #expect(try fixture.chain.ledger.size == size)
     }
 
+    @Test("an event repeated within a document is skipped and counted apart from those already in the ledger")
+    func repeatedInDocumentIsCountedApart() throws {
+        let fixture = try ChainFixture()
+        let first = try fixture.accept(
+            [Events.extract("A"), Events.extract("A"), Events.extract("B")],
+            as: "pilbara-mining"
+        )
+        #expect(first.written == 2 && first.alreadyPresent == 1 && first.repeated == 1)
+        let second = try fixture.accept(
+            [Events.extract("A"), Events.extract("C"), Events.extract("C")],
+            as: "pilbara-mining"
+        )
+        #expect(second.written == 1 && second.alreadyPresent == 2 && second.repeated == 1)
+    }
+
     @Test("quantities, parties and coordinates are sealed in the hashed entries")
     func confidentialFieldsAreSealed() throws {
         let fixture = try ChainFixture()

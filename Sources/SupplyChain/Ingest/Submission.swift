@@ -9,8 +9,10 @@ public struct ImportReport: Sendable {
     public var events: Int
     /// Events written (new events and error declarations).
     public var written: Int
-    /// Events already in the ledger, skipped.
+    /// Events skipped as already recorded: in the ledger, or earlier in the same document.
     public var alreadyPresent: Int
+    /// Of ``alreadyPresent``, the events that repeat an earlier event of the same document.
+    public var repeated: Int = 0
     /// Error declarations among the written events.
     public var retractions: Int
     /// The sequence number of the submission entry, when something was written.
@@ -554,6 +556,7 @@ extension SupplyChainLedger {
         var seen: [TextKey: String] = [:]
         seen.reserveCapacity(preparation.count)
         var skipped = 0
+        var repeated = 0
         var retractions = 0
         for chunk in 0..<preparation.chunkCount {
             // Read from a constant, which lends its events to the rules instead of copying them.
@@ -576,6 +579,7 @@ extension SupplyChainLedger {
                             )
                         } else {
                             skipped += 1
+                            repeated += 1
                         }
                         continue
                     }
@@ -627,6 +631,7 @@ extension SupplyChainLedger {
             events: preparation.count,
             written: accepted.count,
             alreadyPresent: skipped,
+            repeated: repeated,
             retractions: retractions,
             dryRun: dryRun
         )
