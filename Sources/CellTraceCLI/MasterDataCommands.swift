@@ -62,11 +62,17 @@ struct KeygenCommand: ParsableCommand {
     }
 }
 
-/// Reads a public key from a PEM file (or the public half of a private key PEM).
+/// Reads a public key from a PEM file (or the public half of a private key PEM, with a warning:
+/// the private key should not have left its holder).
 func readPublicKey(_ path: String) throws -> Ed25519PublicKey {
     let text = String(decoding: try InputFile.read(path), as: UTF8.self)
     if let key = try? Ed25519PublicKey(pemRepresentation: text) { return key }
-    if let key = try? Ed25519PrivateKey(pemRepresentation: text) { return key.publicKey }
+    if let key = try? Ed25519PrivateKey(pemRepresentation: text) {
+        Console.err(
+            "celltrace: warning: \(path) is a private key; only its public half is used. A private key stays with its actor: ask for the .pub.pem that `celltrace keygen` wrote beside it"
+        )
+        return key.publicKey
+    }
     throw Failure.badInput("\(path) holds no Ed25519 key in PEM form; make one with `celltrace keygen`")
 }
 

@@ -142,6 +142,43 @@ import Testing
         #expect(empty.status == 2 && empty.error.contains("--ledger is empty"), "\(empty.error)")
     }
 
+    @Test func aPrivateKeyGivenForAnActorIsUsedForItsPublicHalfWithAWarning() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger"
+        #expect(celltrace("init", "--ledger", ledger).status == 0)
+        let keygen = celltrace("keygen", directory + "/trader.pem")
+        let printedID = try #require(keygen.output.split(separator: "\n").first { $0.hasPrefix("key id:") })
+        let expectedID = printedID.split(separator: " ").last.map(String.init)
+        let added = celltrace(
+            "actor",
+            "add",
+            "trader",
+            "--role",
+            "trader",
+            "--key",
+            directory + "/trader.pem",
+            "--ledger",
+            ledger
+        )
+        #expect(added.status == 0, "\(added.error)")
+        #expect(added.error.contains("warning: \(directory)/trader.pem is a private key; only its public half is used"))
+        // The key registered is the pair's public half: the private key signs for the actor.
+        let listed = try JSONValue(parsing: celltrace("actor", "list", "--ledger", ledger, "--json").output)
+        let keyID = listed.arrayValue?.first?["keys"]?.arrayValue?.first?["id"]?.stringValue
+        #expect(keyID != nil && keyID == expectedID, "\(listed)")
+        let quiet = celltrace(
+            "actor",
+            "key-rotate",
+            "trader",
+            "--key",
+            directory + "/trader.pub.pem",
+            "--ledger",
+            ledger
+        )
+        #expect(!quiet.error.contains("warning"))
+    }
+
     @Test func keygenRefusesToWriteAPrivateKeyUnderAPublicKeysName() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
