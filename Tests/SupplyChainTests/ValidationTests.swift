@@ -370,6 +370,34 @@ struct ValidationTests {
         )
     }
 
+    @Test("identifiers recorded now: an eventID is a URI, and a new lot's id holds no space or control character")
+    func identifierText() throws {
+        let fixture = try ChainFixture()
+        func withEventID(_ id: String, _ event: String) -> String {
+            #"{"eventID":"# + JSONValue.string(id).canonicalString + "," + String(event.dropFirst())
+        }
+        let error = try fixture.rejection(
+            [
+                withEventID("not a uri", Events.extract("A")),
+                withEventID("1event:x", Events.extract("B")),
+                Events.extract("MY LOT 1"),
+                Events.extract("LOT\u{0}NUL"),
+                withEventID("urn:uuid:6f1c2c1e-0000-4000-8000-000000000009", Events.extract("C")),
+            ],
+            as: "pilbara-mining"
+        )
+        expectProblems(
+            error,
+            [
+                (0, "/eventID", "must be a URI, such as urn:uuid:… (got \"not a uri\")"),
+                (1, "/eventID", "must be a URI"),
+                (2, "/quantityList/0/epcClass", "a new lot's id may not hold spaces or control characters"),
+                (3, "/quantityList/0/epcClass", "a new lot's id may not hold spaces or control characters"),
+            ],
+            identified: false
+        )
+    }
+
     @Test("no cycles: a lot cannot be made from itself or from its own descendants")
     func cycles() throws {
         let fixture = try refinerHoldingOre()

@@ -553,6 +553,13 @@ extension Rules {
             )
             return
         }
+        if checksNewCodes, IdentifierText.hasSpaceOrControl(quantity.lot) {
+            sink.add(
+                field: Self.lotPointer(quantity),
+                "a new lot's id may not hold spaces or control characters (an epcClass is a URI)"
+            )
+            return
+        }
         guard try lot(quantity.lot, txn) != nil else {
             if checksNewCodes, let form = try madeInOtherForm(quantity.lot, txn) {
                 sink.add(

@@ -568,6 +568,11 @@ extension SupplyChainLedger {
                 sink.append(contentsOf: current[offset].problems)
                 guard let event = current[offset].event else { continue }
                 sink.identifier = event.eventID
+                // What is recorded now must be a URI; a replay reads what was recorded.
+                if !IdentifierText.isURI(event.eventID) {
+                    sink.add(field: "/eventID", "must be a URI, such as urn:uuid:… (got \"\(event.eventID)\")")
+                    continue
+                }
                 let eventIDKey = current[offset].eventIDKey ?? IndexKey.eventID(event.eventID)
                 if event.errorDeclaration == nil {
                     let key = TextKey(event.eventID)
