@@ -99,29 +99,3 @@ enum GS1Forms {
 extension Character {
     fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }
-
-/// The text of identifiers recorded now: an EPCIS `eventID` is a URI, and no identifier the indexes
-/// key (a lot's `epcClass`) holds a space or a control character, which a URI cannot hold and a
-/// shell cannot pass back to `celltrace lot show`. Entries already in the ledger replay as they
-/// were recorded.
-enum IdentifierText {
-    /// Whether `text` holds a space, a control character or DEL.
-    static func hasSpaceOrControl(_ text: String) -> Bool {
-        text.utf8.contains { $0 <= 0x20 || $0 == 0x7F }
-    }
-
-    /// Whether `text` is a URI as far as its form goes: a scheme (a letter, then letters, digits,
-    /// `+`, `-` or `.`), a colon, and no space or control character.
-    static func isURI(_ text: String) -> Bool {
-        guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else { return false }
-        let scheme = text.utf8[..<colon]
-        guard let first = scheme.first, isLetter(first),
-            scheme.allSatisfy({ isLetter($0) || (0x30...0x39).contains($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E })
-        else { return false }
-        return !hasSpaceOrControl(text)
-    }
-
-    private static func isLetter(_ byte: UInt8) -> Bool {
-        (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
-    }
-}
