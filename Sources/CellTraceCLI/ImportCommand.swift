@@ -22,7 +22,8 @@ struct ImportCommand: ParsableCommand {
             With --json, one line per file, each with its "file" (a single file too); with
             --dry-run, "written" counts the events that would be written. The file that fails
             gets a line with its "error", "code" and "problems" (each with the event's "index",
-            "eventID", "field" and "message"), beside the text on standard error. A dry run checks each
+            "eventID", "field" and "message"), beside the text on standard error, and each file
+            after it a line with "code": "notChecked". A dry run checks each
             file against the ledger as it is, without the files before it.
 
             Example:
@@ -111,6 +112,16 @@ struct ImportCommand: ParsableCommand {
             )
         } catch {
             showRefusal(error, file: files[imported])
+            // With --json every file gets its line: those after the one that failed, not checked.
+            if json {
+                for file in files[(imported + 1)...] {
+                    let object: [String: JSONValue] = [
+                        "file": .string(file), "dryRun": .bool(dryRun), "code": "notChecked",
+                        "error": .string("not \(dryRun ? "checked" : "imported"): \(files[imported]) before it failed"),
+                    ]
+                    Console.out(JSONValue.object(object).canonicalString)
+                }
+            }
             let rest = files.count - imported - 1
             let before = imported == 1 ? "the file before it" : "the \(imported) files before it"
             let after = rest == 1 ? "the file after it was" : "the \(rest) files after it were"

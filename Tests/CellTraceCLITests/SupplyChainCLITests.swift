@@ -336,10 +336,13 @@ import Testing
         let (made, _, unknown) = try Self.mineFiles(directory)
         let key = ["--ledger", ledger, "--as", "pilbara-mining", "--key", directory + "/pilbara-mining.pem"]
 
-        let stopped = celltrace(["import", made, unknown, "--json"] + key)
+        let stopped = celltrace(["import", made, unknown, made, "--json"] + key)
         #expect(stopped.status == 2)
         let lines = try stopped.output.split(separator: "\n").map { try JSONValue(parsing: Array($0.utf8)) }
-        #expect(lines.map { $0["file"] } == [.string(made), .string(unknown)])
+        #expect(lines.map { $0["file"] } == [.string(made), .string(unknown), .string(made)])
+        // Every file has its line: the one after the failure, not checked.
+        #expect(lines[2]["code"] == "notChecked")
+        #expect(lines[2]["error"] == .string("not imported: \(unknown) before it failed"))
         #expect(lines[0]["written"] == 1 && lines[0]["error"] == nil)
         let refused = lines[1]
         #expect(refused["code"] == "invalidRecords")
