@@ -25,7 +25,13 @@ struct AssemblyTests {
         return fixture
     }
 
-    static func commission(first: String, last: String, lot: String = "CELLS", cellKg: Double = 0.9) -> String {
+    static func commission(
+        first: String,
+        last: String,
+        lot: String = "CELLS",
+        cellKg: Double = 0.9,
+        prefix: String = prefix
+    ) -> String {
         Events.json([
             "type": "ObjectEvent", "eventTime": "2026-02-26T08:00:00+01:00", "eventTimeZoneOffset": "+01:00",
             "action": "ADD", "bizStep": "commissioning", "bizLocation": ["id": .string(cellPlant)], "epcList": [],
@@ -53,6 +59,31 @@ struct AssemblyTests {
         #expect(overlap.problems.first?.message.contains("are already commissioned") == true)
         let leadingZero = try fixture.rejection([Self.commission(first: "01001", last: "2000")], as: "cell-co")
         #expect(leadingZero.problems.first?.message.contains("without leading zeros") == true)
+        // Each fault of a range at its own field, with its own message.
+        let faults = try fixture.rejection(
+            [
+                Self.commission(first: "2001", last: "A1"),
+                Self.commission(first: "3000", last: "2999"),
+                Self.commission(first: "10000", last: "1000010000"),
+                Self.commission(first: "1", last: "2", prefix: "urn:epc:id:sgtin:4012345.011111.9"),
+            ],
+            as: "cell-co"
+        )
+        expectProblems(
+            faults,
+            [
+                (
+                    0, "/ct:serialRanges/0/last",
+                    "must be a serial number: 1 to 19 digits without leading zeros (got \"A1\")"
+                ),
+                (1, "/ct:serialRanges/0/last", "must not be below first (3000)"),
+                (
+                    2, "/ct:serialRanges/0/last",
+                    "a range holds at most 10^9 serials; split these 1000000001 into several"
+                ),
+                (3, "/ct:serialRanges/0/prefix", "must be a prefix that does not end in a digit"),
+            ]
+        )
         // 60 t of cells: 66,000 more cells of 0.9 kg would bring the lot to 60,300 kg.
         let heavy = try fixture.rejection([Self.commission(first: "1001", last: "67000")], as: "cell-co")
         #expect(heavy.problems.first?.message.contains("more than the 60000 kg made") == true)

@@ -858,14 +858,28 @@ extension Rules {
                 let firstText = reader.string("first"),
                 let lastText = reader.string("last")
             else { continue }
-            guard let (firstPrefix, first) = SerialNumber.split(prefix + firstText), firstPrefix == prefix,
-                let (lastPrefix, last) = SerialNumber.split(prefix + lastText), lastPrefix == prefix, first <= last,
-                last - first < 1_000_000_000
-            else {
-                reader.fail(
-                    "last",
-                    "first and last are serial numbers without leading zeros, first ≤ last, at most 10^9 per range, after a prefix that does not end in a digit"
-                )
+            // Each fault named at its field: the prefix, either bound, their order, the range's size.
+            if prefix.isEmpty || prefix.utf8.last.map({ (0x30...0x39).contains($0) }) == true {
+                reader.fail("prefix", "must be a prefix that does not end in a digit: the serial number follows it")
+                continue
+            }
+            func serial(_ text: String, _ field: String) -> UInt64? {
+                guard let (split, number) = SerialNumber.split(prefix + text), split == prefix else {
+                    reader.fail(
+                        field,
+                        "must be a serial number: 1 to 19 digits without leading zeros (got \"\(text)\")"
+                    )
+                    return nil
+                }
+                return number
+            }
+            guard let first = serial(firstText, "first"), let last = serial(lastText, "last") else { continue }
+            guard first <= last else {
+                reader.fail("last", "must not be below first (\(first))")
+                continue
+            }
+            guard last - first < 1_000_000_000 else {
+                reader.fail("last", "a range holds at most 10^9 serials; split these \(last - first + 1) into several")
                 continue
             }
             if let existing = try commissioned(prefix, first, last, txn) {
