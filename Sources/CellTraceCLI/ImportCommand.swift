@@ -151,6 +151,7 @@ struct ImportCommand: ParsableCommand {
                         "field": .string(problem.field), "message": .string(problem.message),
                     ]
                     if let index = problem.index { member["index"] = .number(Double(index)) }
+                    if let line = problem.line { member["line"] = .number(Double(line)) }
                     if let identifier = problem.identifier { member["eventID"] = .string(identifier) }
                     return .object(member)
                 }

@@ -95,6 +95,9 @@ extension SupplyChainError {
         public var field: String
         /// What is wrong and, where it helps, what to do.
         public var message: String
+        /// For an event of a JSON Lines file, its line (from 1), which blank lines set apart from
+        /// its index.
+        public var line: Int?
 
         /// Creates a problem.
         public init(index: Int?, identifier: String?, field: String, message: String) {
@@ -104,10 +107,17 @@ extension SupplyChainError {
             self.message = message
         }
 
-        /// `event 3 ni:///sha-256;…, field '/quantityList/0/uom': …`.
+        /// `event 3 ni:///sha-256;…, field '/quantityList/0/uom': …`, with `(line 5)` after the
+        /// index for an event of a JSON Lines file whose blank lines set its line apart from it.
         public var description: String {
             var place: [String] = []
-            if let index { place.append("event \(index)") }
+            if let index {
+                if let line, line != index + 1 {
+                    place.append("event \(index) (line \(line))")
+                } else {
+                    place.append("event \(index)")
+                }
+            }
             if let identifier { place.append(identifier) }
             let record = place.isEmpty ? "" : place.joined(separator: " ") + ", "
             return "\(record)field '\(field)': \(message)"

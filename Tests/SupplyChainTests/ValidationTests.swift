@@ -398,6 +398,20 @@ struct ValidationTests {
         )
     }
 
+    @Test("a problem in a JSON Lines file names the event's line beside its index, which blank lines set apart")
+    func jsonLinesProblemsNameTheLine() throws {
+        let fixture = try ChainFixture()
+        let bad = Events.extract("B", 0)
+        let error = try fixture.rejection(["", Events.extract("A"), "", "  ", bad], as: "pilbara-mining")
+        expectProblems(error, [(1, "/quantityList/0/quantity", "must be greater than zero")])
+        #expect(error.problems.first?.line == 5)
+        #expect(error.problems.first?.description.hasPrefix("event 1 (line 5) ni:///sha-256;") == true)
+        // Without blank lines the line is the index's next, and the text names the index alone.
+        let plain = try fixture.rejection([Events.extract("A"), bad], as: "pilbara-mining")
+        #expect(plain.problems.first?.line == 2)
+        #expect(plain.problems.first?.description.hasPrefix("event 1 ni:///sha-256;") == true)
+    }
+
     @Test("no cycles: a lot cannot be made from itself or from its own descendants")
     func cycles() throws {
         let fixture = try refinerHoldingOre()

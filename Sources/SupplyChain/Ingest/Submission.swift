@@ -46,6 +46,8 @@ struct SubmissionDocument {
     var events: SubmissionEvents
     var namespaces: EPCISNamespaces
     var format: String
+    /// For JSON Lines, the line (from 1) of each event, which blank lines set apart from its index.
+    var lines: [Int]? = nil
     /// The prefix bindings of the document's `@context` (its objects), kept with each event: one
     /// object, which every event's entry body shares.
     var bindings = JSONObject()
@@ -111,10 +113,12 @@ struct SubmissionDocument {
         }
         // JSON Lines: one event per line.
         var events: [JSONValue] = []
+        var lines: [Int] = []
         var lineNumber = 0
         for line in bytes.split(separator: 0x0a, omittingEmptySubsequences: false) {
             lineNumber += 1
             guard line.contains(where: { ![0x20, 0x09, 0x0d].contains($0) }) else { continue }
+            lines.append(lineNumber)
             do {
                 events.append(try JSONValue(parsing: line))
             } catch {
@@ -131,7 +135,7 @@ struct SubmissionDocument {
                 )
             }
         }
-        return SubmissionDocument(events: .parsed(events), namespaces: baseNamespaces, format: "jsonl")
+        return SubmissionDocument(events: .parsed(events), namespaces: baseNamespaces, format: "jsonl", lines: lines)
     }
 
     /// The error of a file that is one JSON text broken at `offset`, named by line and column
@@ -446,6 +450,8 @@ extension SupplyChainLedger {
         var format: String
         var documentHash: String
         var preparation: EventPreparation
+        /// For JSON Lines, each event's line (``SubmissionDocument/lines``).
+        var lines: [Int]? = nil
     }
 
     /// Reads a document and starts preparing its events on the workers (on `queue`); with
@@ -473,7 +479,8 @@ extension SupplyChainLedger {
             actor: actorID,
             format: document.format,
             documentHash: SHA256.hash(bytes).hex,
-            preparation: preparation
+            preparation: preparation,
+            lines: document.lines
         )
     }
 
@@ -629,7 +636,13 @@ extension SupplyChainLedger {
                 code: .invalidRecords,
                 message:
                     "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(preparation.count) events",
-                problems: sink.problems
+                problems: pending.lines.map { lines in
+                    sink.problems.map { problem in
+                        var problem = problem
+                        if let index = problem.index, lines.indices.contains(index) { problem.line = lines[index] }
+                        return problem
+                    }
+                } ?? sink.problems
             )
         }
         var report = ImportReport(
