@@ -167,7 +167,7 @@ extension Ledger {
         while report.failure == nil {
             var leaf = SHA256Digest.zero
             // An entry whose 'prev' is not the leaf hash of the entry before it: which of the two
-            // was changed is told after the row is read (``brokenLink(at:leaf:txn:)``).
+            // was changed is told after the row is read (``brokenLink(at:leaf:entries:txn:)``).
             var chainBroken = false
             let found = try entries.nextRow { key, value in
                 guard key.count == 8, UInt64(bigEndian: key.loadUnaligned(as: UInt64.self)) == sequence else {

@@ -165,6 +165,16 @@ final class EPCISEvent: @unchecked Sendable {
         self.namespaces = namespaces
     }
 
+    /// The lots the rules make of the event, as they choose its kind: a transformation's outputs,
+    /// or the quantities of an ObjectEvent ADD that commissions no serials.
+    var lotsMade: [LotQuantity] {
+        switch type {
+        case .transformationEvent: outputs
+        case .objectEvent where action == "ADD" && ext("serialRanges") == nil: quantities
+        default: []
+        }
+    }
+
     /// An extension member of the event (`ct:electricity`), whatever prefix the document bound to
     /// CellTrace's namespace.
     func ext(_ localName: String) -> JSONValue? {

@@ -61,15 +61,7 @@ final class EventActivity: Sendable {
         process.writeActivity(&writer)
         encoded = writer.bytes
         hasActivityData = process.hasActivityData
-        // The lots the rules make, as they choose the kind of event: a transformation's outputs,
-        // or the quantities of an ObjectEvent ADD that commissions no serials.
-        let made: [LotQuantity]
-        switch event.type {
-        case .transformationEvent: made = event.outputs
-        case .objectEvent where event.action == "ADD" && event.ext("serialRanges") == nil: made = event.quantities
-        default: made = []
-        }
-        masters = made.map { Self.master(for: $0, of: event, scratch: scratch) }
+        masters = event.lotsMade.map { Self.master(for: $0, of: event, scratch: scratch) }
     }
 
     /// The master data of a lot the event makes, read once for the events that share an `ilmd`

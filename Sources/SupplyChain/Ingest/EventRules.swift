@@ -319,13 +319,7 @@ extension Rules {
     /// using one is told why it is unknown rather than only that it is.
     private mutating func noteRefusedMaker(of event: EPCISEvent, index: Int?) {
         guard let index else { return }
-        let made: [LotQuantity] =
-            switch event.type {
-            case .transformationEvent: event.outputs
-            case .objectEvent where event.action == "ADD" && event.ext("serialRanges") == nil: event.quantities
-            default: []
-            }
-        for quantity in made where refusedMakers[quantity.lot] == nil {
+        for quantity in event.lotsMade where refusedMakers[quantity.lot] == nil {
             refusedMakers[quantity.lot] = index
         }
     }

@@ -64,21 +64,17 @@ enum GS1Forms {
         guard link.hasPrefix(domain + key) else { return nil }
         let rest = link.dropFirst(domain.count + key.count)
         let number = rest.prefix(digits)
-        guard number.count == digits, number.allSatisfy(\.isASCIIDigit), hasValidCheckDigit(number) else { return nil }
+        guard number.utf8.count == digits, number.utf8.allSatisfy(DigitalLink.isDigit), hasValidCheckDigit(number)
+        else { return nil }
         return (String(number), rest.dropFirst(digits))
     }
 
-    /// Whether the last digit is the GS1 check digit of the others.
-    ///
-    /// The others are weighted 3 and 1 alternately from the right, and the check digit brings
-    /// their sum to a multiple of 10. A key that fails it is no GTIN or GLN, and names no URN.
+    /// Whether the last digit is the GS1 check digit of the others (``DigitalLink/appendCheckDigit(to:from:)``):
+    /// a key that fails it is no GTIN or GLN, and names no URN.
     private static func hasValidCheckDigit(_ number: Substring) -> Bool {
-        let digits = number.compactMap(\.wholeNumberValue)
-        var sum = 0
-        for (offset, digit) in digits.dropLast().reversed().enumerated() {
-            sum += digit * (offset % 2 == 0 ? 3 : 1)
-        }
-        return (10 - sum % 10) % 10 == digits.last
+        var digits = Array(number.utf8.dropLast())
+        DigitalLink.appendCheckDigit(to: &digits, from: 0)
+        return digits.last == number.utf8.last
     }
 
     /// A GTIN-14's company prefix and item reference for each company-prefix length, 6 to 12: the
@@ -94,8 +90,4 @@ enum GS1Forms {
             return (company, item)
         }
     }
-}
-
-extension Character {
-    fileprivate var isASCIIDigit: Bool { ("0"..."9").contains(self) }
 }

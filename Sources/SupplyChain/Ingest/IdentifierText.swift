@@ -6,29 +6,22 @@
 enum IdentifierText {
     /// Whether `text` holds a space, a control character or DEL.
     static func hasSpaceOrControl(_ text: String) -> Bool {
+        let isSpaceOrControl: (UInt8) -> Bool = { $0 <= 0x20 || $0 == 0x7F }
         // A native string's bytes in place: every eventID of an import passes here.
-        if let found = text.utf8.withContiguousStorageIfAvailable({ bytes in
-            bytes.contains { $0 <= 0x20 || $0 == 0x7F }
-        }) {
-            return found
-        }
-        return text.utf8.contains { $0 <= 0x20 || $0 == 0x7F }
+        return text.utf8.withContiguousStorageIfAvailable { $0.contains(where: isSpaceOrControl) }
+            ?? text.utf8.contains(where: isSpaceOrControl)
     }
 
     /// Whether `text` is a URI as far as its form goes: a scheme (a letter, then letters, digits,
     /// `+`, `-` or `.`), a colon, and no space or control character.
     static func isURI(_ text: String) -> Bool {
-        func isURI(_ bytes: some Collection<UInt8>) -> Bool {
-            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return false }
-            let scheme = bytes[..<colon]
-            guard let first = scheme.first, isLetter(first),
-                scheme.allSatisfy({
-                    isLetter($0) || (0x30...0x39).contains($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E
-                })
-            else { return false }
-            return !bytes.contains { $0 <= 0x20 || $0 == 0x7F }
-        }
-        return text.utf8.withContiguousStorageIfAvailable { isURI($0) } ?? isURI(text.utf8)
+        let utf8 = text.utf8
+        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")), let first = utf8.first, isLetter(first),
+            utf8[..<colon].allSatisfy({
+                isLetter($0) || DigitalLink.isDigit($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E
+            })
+        else { return false }
+        return !hasSpaceOrControl(text)
     }
 
     private static func isLetter(_ byte: UInt8) -> Bool {
