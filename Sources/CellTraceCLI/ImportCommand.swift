@@ -23,7 +23,12 @@ struct ImportCommand: ParsableCommand {
             --dry-run, "written" counts the events that would be written. The file that fails
             gets a line with its "error", "code" and "problems" (each with the event's "index",
             "eventID", "field" and "message"), beside the text on standard error, and each file
-            after it a line with "code": "notChecked". A dry run checks each
+            after it a line with "code": "notChecked".
+
+            A valid event that the ledger reads as doing less than it seems to (an owning_party
+            destination on an event whose bizStep is not shipping, which moves no custody) gives a
+            warning on standard error (and in the file's "warnings" with --json); it is imported.
+            A dry run checks each
             file against the ledger as it is, without the files before it.
 
             Example:
@@ -145,17 +150,7 @@ struct ImportCommand: ParsableCommand {
         case let error as SupplyChainError:
             object["error"] = .string(error.message)
             object["code"] = .string(error.code.rawValue)
-            object["problems"] = .array(
-                error.problems.map { problem in
-                    var member: [String: JSONValue] = [
-                        "field": .string(problem.field), "message": .string(problem.message),
-                    ]
-                    if let index = problem.index { member["index"] = .number(Double(index)) }
-                    if let line = problem.line { member["line"] = .number(Double(line)) }
-                    if let identifier = problem.identifier { member["eventID"] = .string(identifier) }
-                    return .object(member)
-                }
-            )
+            object["problems"] = Self.json(error.problems)
         case let error as LedgerError:
             object["error"] = .string(error.message)
             object["code"] = .string("\(error.code)")
@@ -167,10 +162,31 @@ struct ImportCommand: ParsableCommand {
         Console.out(JSONValue.object(object).canonicalString)
     }
 
+    /// Problems or warnings as JSON: each with the event's `index`, its `line` in a JSON Lines
+    /// file, its `eventID` when known, the `field` and the `message`.
+    private static func json(_ problems: [SupplyChainError.Problem]) -> JSONValue {
+        .array(
+            problems.map { problem in
+                var member: [String: JSONValue] = [
+                    "field": .string(problem.field), "message": .string(problem.message),
+                ]
+                if let index = problem.index { member["index"] = .number(Double(index)) }
+                if let line = problem.line { member["line"] = .number(Double(line)) }
+                if let identifier = problem.identifier { member["eventID"] = .string(identifier) }
+                return .object(member)
+            }
+        )
+    }
+
     /// Prints one file's report: in text each line prefixed with the file when there are several,
     /// in JSON every line with its `file`.
+    ///
+    /// Warnings go to standard error, and with --json into the file's line as `warnings` too.
     private func show(_ report: ImportReport, file: String, prefixed: Bool, chain: SupplyChainLedger) throws {
         let size = try report.receipt?.treeSize ?? chain.ledger.size
+        for warning in report.warnings {
+            Console.err("celltrace: warning: \(prefixed ? "\(file): " : "")\(warning)")
+        }
         if json {
             var object: [String: JSONValue] = [
                 "events": .number(Double(report.events)), "written": .number(Double(report.written)),
@@ -184,6 +200,7 @@ struct ImportCommand: ParsableCommand {
                 object["checkpoint"] = .string(receipt.checkpoint.note.formatted)
             }
             object["file"] = .string(file)
+            if !report.warnings.isEmpty { object["warnings"] = Self.json(report.warnings) }
             Console.out(JSONValue.object(object).canonicalString)
             return
         }

@@ -307,6 +307,45 @@ import Testing
         return files
     }
 
+    @Test func aDestinationThatMovesNothingIsImportedWithAWarning() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.chainLedger(directory)
+        let (made, shipped, _) = try Self.mineFiles(directory)
+        let unshipped = directory + "/unshipped.jsonl"
+        // The shipment without its bizStep (and without its transport leg, which only an event
+        // that moves lots may carry).
+        var shipping = try #require(
+            try JSONValue(parsing: Array(Data(contentsOf: URL(fileURLWithPath: shipped)))).objectValue
+        )
+        #expect(shipping["bizStep"] == "shipping" && shipping["ct:transport"] != nil)
+        shipping["bizStep"] = nil
+        shipping["ct:transport"] = nil
+        write(JSONValue.object(shipping).canonicalString, to: unshipped)
+        let key = ["--ledger", ledger, "--as", "pilbara-mining", "--key", directory + "/pilbara-mining.pem"]
+        #expect(celltrace(["import", made] + key).status == 0)
+
+        let dry = celltrace(["import", unshipped, "--dry-run", "--json"] + key)
+        #expect(dry.status == 0, "\(dry.error)")
+        let warnings = try #require(try JSONValue(parsing: dry.output)["warnings"]?.arrayValue)
+        #expect(warnings.count == 1)
+        #expect(warnings.first?["index"] == 0)
+        #expect(warnings.first?["field"] == "/destinationList/0")
+        #expect(warnings.first?["message"]?.stringValue?.contains("moves only with bizStep shipping") == true)
+
+        let imported = celltrace(["import", made, unshipped] + key)
+        #expect(imported.status == 0, "\(imported.error)")
+        #expect(
+            imported.error.contains("celltrace: warning: \(unshipped): event 0 ni:///sha-256;"),
+            "\(imported.error)"
+        )
+        #expect(imported.output.contains("\(unshipped): imported 1 events"), "\(imported.output)")
+        // A file without such an event prints no warning.
+        let plain = celltrace(["import", shipped, "--json"] + key)
+        #expect(plain.status == 0 && !plain.error.contains("warning"), "\(plain.error)")
+        #expect(try JSONValue(parsing: plain.output)["warnings"] == nil)
+    }
+
     @Test func anEventRepeatedInTheFileIsNotSaidToBeInTheLedger() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -47,12 +47,12 @@ struct EventRuleTests {
         let fixture = try refinerHoldingOre()
         let lines = [
             refining("A"),
-            refining("B", ["ct:note": ["$x": 1]]),
+            refining("B", ["acme:note": ["$x": 1]]),
             try edited(refining("C")) { $0["$top"] = "no" },
         ]
         let error = try fixture.rejection(lines, as: "sichuan-lithium")
         #expect(error.code == .invalidRecords)
-        expectProblem(error, index: 1, field: "/ct:note/$x", containing: "reserved for the ledger's commitments")
+        expectProblem(error, index: 1, field: "/acme:note/$x", containing: "reserved for the ledger's commitments")
         expectProblem(error, index: 2, field: "/$top", containing: "reserved for the ledger's commitments")
         #expect(error.problems.count == 2, "\(error)")
         let dryRun = try #require(throws: SupplyChainError.self) {

@@ -86,6 +86,11 @@ struct ExtensionMembers: Sendable {
         return Set(members.map(\.localName)).count != members.count
     }
 
+    /// Each member's local name and key as spelled, in the order added.
+    var names: some Sequence<(localName: String, key: String)> {
+        members.lazy.map { ($0.localName, $0.key) }
+    }
+
     /// Each local name's key as spelled (the last one added, for a repeated name).
     var keys: [String: String] {
         var keys: [String: String] = [:]
@@ -259,6 +264,11 @@ extension EPCISEvent {
         case "SDT": prefixes = sourceDestinationTypePrefixes
         default: prefixes = cbvPrefixes(vocabulary)
         }
+        return bareCBV(value, prefixes: prefixes)
+    }
+
+    /// Strips the first of `prefixes` that `value` starts with (``cbvPrefixes(_:)``).
+    static func bareCBV(_ value: String, prefixes: [CBVPrefix]) -> String {
         // Comparing bytes first turns most values away cheaply; a prefix that matches by
         // characters (as `hasPrefix` compares) always matches by bytes, these being ASCII.
         for prefix in prefixes where value.utf8.starts(with: prefix.utf8) && value.hasPrefix(prefix.text) {

@@ -10,6 +10,8 @@ struct PreparedEvent: Sendable {
     var event: EPCISEvent?
     /// The shape problems found reading it, in order, naming the event and field.
     var problems: [SupplyChainError.Problem]
+    /// What it does less of than it seems to, though valid (``EventVocabulary/warnings(_:)``).
+    var warnings: [SupplyChainError.Problem] = []
     /// Its activity members, read and checked for the rules, when it is valid and sealed.
     var activity: EventActivity?
     /// Its `sc.event-ids` key (``IndexKey/eventID(_:)``), when it is valid and sealed.
@@ -267,6 +269,15 @@ final class EventPreparation: @unchecked Sendable {
                 sink: sink,
                 scratch: scratch
             )
+            // Everything prepared here is new input: the vocabulary it may use is checked now,
+            // where the audit, which replays what was recorded, does not (``EventVocabulary``).
+            var warnings: [SupplyChainError.Problem] = []
+            if let read = event {
+                EventVocabulary.check(read, json: read.json, sink: sink)
+                for (field, message) in EventVocabulary.warnings(read) {
+                    warnings.append(.init(index: index, identifier: read.eventID, field: field, message: message))
+                }
+            }
             let problems = sink.count == before ? [] : Array(sink.problems[before...])
             var activity: EventActivity?
             var eventIDKey: [UInt8]?
@@ -288,7 +299,13 @@ final class EventPreparation: @unchecked Sendable {
                 pending.append((prepared.count, body, pointers))
             }
             prepared.append(
-                PreparedEvent(event: event, problems: problems, activity: activity, eventIDKey: eventIDKey)
+                PreparedEvent(
+                    event: event,
+                    problems: problems,
+                    warnings: warnings,
+                    activity: activity,
+                    eventIDKey: eventIDKey
+                )
             )
         }
         guard let sealing else { return prepared }

@@ -15,6 +15,9 @@ public struct ImportReport: Sendable {
     public var repeated: Int = 0
     /// Error declarations among the written events.
     public var retractions: Int
+    /// What the written events do less of than they seem to, though valid: each names the
+    /// event and field, as a problem does.
+    public var warnings: [SupplyChainError.Problem] = []
     /// The sequence number of the submission entry, when something was written.
     public var submissionSequence: UInt64?
     /// The append receipt, when something was written (not for a dry run).
@@ -452,6 +455,16 @@ extension SupplyChainLedger {
         var preparation: EventPreparation
         /// For JSON Lines, each event's line (``SubmissionDocument/lines``).
         var lines: [Int]? = nil
+
+        /// `problems` with their JSON Lines line, for a JSON Lines file.
+        func withLines(_ problems: [SupplyChainError.Problem]) -> [SupplyChainError.Problem] {
+            guard let lines else { return problems }
+            return problems.map { problem in
+                var problem = problem
+                if let index = problem.index, lines.indices.contains(index) { problem.line = lines[index] }
+                return problem
+            }
+        }
     }
 
     /// Reads a document and starts preparing its events on the workers (on `queue`); with
@@ -564,6 +577,7 @@ extension SupplyChainLedger {
         seen.reserveCapacity(preparation.count)
         var skipped = 0
         var repeated = 0
+        var warnings: [SupplyChainError.Problem] = []
         var retractions = 0
         for chunk in 0..<preparation.chunkCount {
             // Read from a constant, which lends its events to the rules instead of copying them.
@@ -616,6 +630,7 @@ extension SupplyChainLedger {
                     }
                     retractions += 1
                 }
+                warnings += current[offset].warnings
                 let sequence = first + 1 + UInt64(accepted.count)
                 try rules.apply(
                     event,
@@ -636,13 +651,7 @@ extension SupplyChainLedger {
                 code: .invalidRecords,
                 message:
                     "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(preparation.count) events",
-                problems: pending.lines.map { lines in
-                    sink.problems.map { problem in
-                        var problem = problem
-                        if let index = problem.index, lines.indices.contains(index) { problem.line = lines[index] }
-                        return problem
-                    }
-                } ?? sink.problems
+                problems: pending.withLines(sink.problems)
             )
         }
         var report = ImportReport(
@@ -651,6 +660,7 @@ extension SupplyChainLedger {
             alreadyPresent: skipped,
             repeated: repeated,
             retractions: retractions,
+            warnings: pending.withLines(warnings),
             dryRun: dryRun
         )
         guard !accepted.isEmpty else { return ([], report) }

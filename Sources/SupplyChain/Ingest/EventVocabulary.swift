@@ -1,0 +1,234 @@
+import LedgerCore
+
+/// Checks the vocabulary of events recorded now.
+///
+/// The vocabulary is the CBV terms that choose what the rules do with an event (business step,
+/// disposition, source and destination types) and the members of CellTrace's namespace.
+///
+/// A misspelt term or member would otherwise be stored and hashed, but no rule would read it. So a
+/// shipment would move nothing, or a transport leg would never be counted. A few cases that are
+/// valid EPCIS but that the ledger reads as doing nothing give a warning instead.
+///
+/// Only new input is checked (``EventPreparation``). The audit replays recorded entries through
+/// ``EPCISEvent/read(_:index:namespaces:sink:hashing:scratch:)`` alone, so entries recorded
+/// before these checks existed still rebuild the indexes.
+enum EventVocabulary {
+    /// The members of CellTrace's namespace that an event's top level may carry (DATA-MODEL §4).
+    static let eventMembers = [
+        "batteryModel", "cellLot", "cellMass", "coProductPrices", "dataQuality", "directEmissions", "electricity",
+        "fuels", "lifeCycleStage", "nominalEnergy", "serialRanges", "transport", "yield",
+    ]
+    /// The members of CellTrace's namespace that an `ilmd`, or an element of its `ct:lots`, may carry.
+    static let masterDataMembers = ["countryOfOrigin", "elementContent", "grade", "lots", "material"]
+    /// The members that commission cells, read on an `ObjectEvent` `ADD` only.
+    static let commissioningMembers = ["serialRanges", "cellLot", "cellMass", "nominalEnergy", "batteryModel"]
+
+    /// The prefixes of dispositions, built once.
+    private static let dispositionPrefixes = EPCISEvent.cbvPrefixes("Disp")
+
+    /// Adds to `sink` the problems with what `event` names by vocabulary.
+    ///
+    /// - Parameters:
+    ///   - event: The event, read.
+    ///   - json: The event as submitted. Its disposition is read from here, because no rule uses it.
+    ///   - sink: Receives the problems. Its index and identifier are the event's.
+    static func check(_ event: EPCISEvent, json: JSONValue, sink: ProblemSink) {
+        if let step = event.bizStep, isUnknownTerm(step, in: EventHashID.bizSteps) {
+            let given = json["bizStep"]?.stringValue ?? step
+            sink.add(
+                field: "/bizStep",
+                "\(quoted(given)) is not a CBV 2.0 business step (a step of your own must be a URI: https://… or "
+                    + "urn:…)\(suggestion(step, EventHashID.bizSteps.iris.keys))"
+            )
+        }
+        checkDispositions(json, sink: sink)
+        func checkType(of party: PartyReference) {
+            guard isUnknownTerm(party.type, in: EventHashID.sourceDestinationTypes) else { return }
+            let terms = EventHashID.sourceDestinationTypes.iris.keys
+            sink.add(
+                field: parentPointer(party.pointer) + "/type",
+                "\(quoted(party.type)) is not a CBV 2.0 source or destination type (owning_party, "
+                    + "possessing_party, location, or a URI of your own)\(suggestion(party.type, terms))"
+            )
+        }
+        for party in event.sources { checkType(of: party) }
+        for party in event.destinations { checkType(of: party) }
+        checkMembers(event, sink: sink)
+    }
+
+    /// The warnings for an event that is valid but that the ledger reads as doing less than it seems to.
+    ///
+    /// - Returns: Each warning's field and message.
+    static func warnings(_ event: EPCISEvent) -> [(field: String, message: String)] {
+        var warnings: [(field: String, message: String)] = []
+        if event.type == .objectEvent, event.action != "ADD", event.bizStep != "shipping",
+            event.bizStep != "receiving", !event.quantities.isEmpty,
+            let destination = event.destinations.first(where: { $0.type == "owning_party" })
+        {
+            let step = event.bizStep.map { "bizStep \($0)" } ?? "no bizStep"
+            warnings.append(
+                (
+                    event.bizStep == nil ? parentPointer(destination.pointer) : "/bizStep",
+                    "an owning_party destination with \(step): custody moves only with bizStep shipping, "
+                        + "so this event moves nothing"
+                )
+            )
+        }
+        return warnings
+    }
+
+    // MARK: The checks
+
+    /// Whether `value`, a bare CBV value (its CBV prefix stripped), names no term of `vocabulary`.
+    ///
+    /// A value that still holds a colon is a URI of the submitter's own vocabulary.
+    private static func isUnknownTerm(_ value: String, in vocabulary: EventHashID.Vocabulary) -> Bool {
+        !value.utf8.contains(0x3a) && vocabulary.iris[value] == nil
+    }
+
+    /// Checks `disposition` and the values of `persistentDisposition`'s `set` and `unset`.
+    private static func checkDispositions(_ json: JSONValue, sink: ProblemSink) {
+        var given: [(pointer: String, value: String)] = []
+        if let disposition = json["disposition"]?.stringValue { given.append(("/disposition", disposition)) }
+        if let persistent = json["persistentDisposition"] {
+            for list in ["set", "unset"] {
+                for (index, element) in (persistent[list]?.arrayValue ?? []).enumerated() {
+                    if let value = element.stringValue {
+                        given.append(("/persistentDisposition/\(list)/\(index)", value))
+                    }
+                }
+            }
+        }
+        for (pointer, value) in given {
+            let bare = EPCISEvent.bareCBV(value, prefixes: dispositionPrefixes)
+            guard isUnknownTerm(bare, in: EventHashID.dispositions) else { continue }
+            sink.add(
+                field: pointer,
+                "\(quoted(value)) is not a CBV 2.0 disposition (a disposition of your own must be a URI: "
+                    + "https://… or urn:…)\(suggestion(bare, EventHashID.dispositions.iris.keys))"
+            )
+        }
+    }
+
+    /// Checks the members in CellTrace's namespace: each one known, and each at the level that reads it.
+    private static func checkMembers(_ event: EPCISEvent, sink: ProblemSink) {
+        for member in event.extensions.names where !eventMembers.contains(member.localName) {
+            sink.add(
+                field: "/" + member.key,
+                masterDataMembers.contains(member.localName)
+                    ? "\(member.key) is lot master data: it goes in ilmd"
+                    : unknownMember(member.key, suggestion(member.localName, eventMembers, spelled: respelled(member)))
+            )
+        }
+        for member in event.ilmdExtensions.names where !masterDataMembers.contains(member.localName) {
+            sink.add(
+                field: "/ilmd/" + member.key,
+                eventMembers.contains(member.localName)
+                    ? "\(member.key) goes at the event's top level, not in ilmd"
+                    : unknownMember(
+                        member.key,
+                        suggestion(member.localName, masterDataMembers, spelled: respelled(member))
+                    )
+            )
+        }
+        if let lots = event.ilmdExtensions["lots"], let elements = lots.value.arrayValue {
+            let perLot = masterDataMembers.filter { $0 != "lots" }
+            for (index, element) in elements.enumerated() {
+                let members = EPCISEvent.extensionMembers(of: element, namespaces: event.namespaces)
+                for member in members.names where !perLot.contains(member.localName) {
+                    sink.add(
+                        field: "/ilmd/\(lots.key)/\(index)/\(member.key)",
+                        unknownMember(member.key, suggestion(member.localName, perLot, spelled: respelled(member)))
+                    )
+                }
+            }
+        }
+        guard event.extensions.names.contains(where: { commissioningMembers.contains($0.localName) }) else {
+            checkYield(event, sink: sink)
+            return
+        }
+        let commissioning = commissioningMembers.filter { event.ext($0) != nil }
+        if event.type != .objectEvent || event.action != "ADD" {
+            for name in commissioning {
+                sink.add(
+                    field: event.extPointer(name),
+                    "commissions cells only on an ObjectEvent with action ADD; on this event it would be ignored"
+                )
+            }
+        } else if event.ext("serialRanges") == nil {
+            let given = commissioning.map { event.extensions[$0]?.key ?? $0 }.joined(separator: ", ")
+            sink.add(
+                field: event.extPointer("serialRanges"),
+                "is required with \(given): a commissioning names its cells as serial ranges (one serial is a "
+                    + "range whose first and last are the same); without them no cell is commissioned"
+            )
+        }
+        checkYield(event, sink: sink)
+    }
+
+    /// Checks that `ct:yield` is on a transformation, the only event that reads it.
+    private static func checkYield(_ event: EPCISEvent, sink: ProblemSink) {
+        if event.ext("yield") != nil, event.type != .transformationEvent {
+            sink.add(
+                field: event.extPointer("yield"),
+                "is read only on a TransformationEvent; here it would be ignored"
+            )
+        }
+    }
+
+    // MARK: Messages
+
+    private static func unknownMember(_ key: String, _ suggestion: String) -> String {
+        "\(key) is not a member of CellTrace's namespace \(CellTraceNamespace.iri) (a field of your own goes "
+            + "in a namespace of your own)\(suggestion)"
+    }
+
+    /// Spells a local name as `member` spells its own: with its prefix (`ct:transport`).
+    private static func respelled(_ member: (localName: String, key: String)) -> (String) -> String {
+        let prefix = member.key.hasSuffix(member.localName) ? String(member.key.dropLast(member.localName.count)) : ""
+        return { prefix + $0 }
+    }
+
+    private static func quoted(_ value: String) -> String { "\"\(value)\"" }
+
+    /// The pointer of the object that holds the member `pointer` names.
+    private static func parentPointer(_ pointer: String) -> String {
+        guard let slash = pointer.lastIndex(of: "/") else { return pointer }
+        return String(pointer[..<slash])
+    }
+
+    /// `; did you mean X?` for the candidate nearest to `word` (within two edits, ignoring case),
+    /// each candidate written as `spelled` gives it; or nothing.
+    static func suggestion(
+        _ word: String,
+        _ candidates: some Sequence<String>,
+        spelled: (String) -> String = { $0 }
+    ) -> String {
+        let letters = Array(word.lowercased().utf8)
+        var best: (candidate: String, distance: Int)?
+        for candidate in candidates.sorted() {
+            let distance = editDistance(letters, Array(candidate.lowercased().utf8))
+            if distance <= 2, distance < letters.count, distance < best?.distance ?? .max {
+                best = (candidate, distance)
+            }
+        }
+        return best.map { "; did you mean \(spelled($0.candidate))?" } ?? ""
+    }
+
+    /// The Levenshtein distance between two byte strings.
+    static func editDistance(_ a: [UInt8], _ b: [UInt8]) -> Int {
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        var current = [Int](repeating: 0, count: b.count + 1)
+        for i in 1...a.count {
+            current[0] = i
+            for j in 1...b.count {
+                let substitution = previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, substitution)
+            }
+            swap(&previous, &current)
+        }
+        return previous[b.count]
+    }
+}

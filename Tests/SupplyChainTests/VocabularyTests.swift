@@ -1,0 +1,125 @@
+import LedgerCore
+import SupplyChain
+import Testing
+
+/// The event with some members changed, as JSON Lines.
+private func edited(_ line: String, _ change: (inout JSONObject) -> Void) throws -> String {
+    var members = try #require(try JSONValue(parsing: line).objectValue)
+    change(&members)
+    return Events.json(members)
+}
+
+/// A transformation at the refinery that uses 1 t of `ORE` to make `output`, with members changed.
+private func refining(_ output: String, _ change: (inout JSONObject) -> Void = { _ in }) throws -> String {
+    try edited(Events.transform(inputs: [Events.quantity("ORE", 1)], outputs: [Events.quantity(output, 0.9)]), change)
+}
+
+@Suite("Vocabulary: CBV terms and CellTrace members that no rule would read are refused, or warned of")
+struct VocabularyTests {
+    @Test("a misspelt CBV term or ct: member is refused, naming the field and the nearest right spelling")
+    func misspeltTermsAndMembers() throws {
+        let fixture = try refinerHoldingOre()
+        let lines = [
+            try refining("A") { $0["bizStep"] = "comissioning" },
+            try refining("B") { $0["bizStep"] = "urn:epcglobal:cbv:bizstep:shiping" },
+            try refining("C") { $0["disposition"] = "in_progres" },
+            try refining("D") { $0["ct:electricty"] = [["quantity": 10, "uom": "KWH", "supply": "grid"]] },
+            try refining("E") { $0["ilmd"] = ["ct:material": "lithium-hydroxide", "ct:grde": "battery"] },
+            try refining("F") { $0["ct:material"] = "lithium-hydroxide" },
+            try refining("G") { $0["ilmd"] = ["ct:material": "lithium-hydroxide", "ct:dataQuality": "primary"] },
+            try refining("H") { $0["sourceList"] = [["type": "owning_partty", "source": .string(Events.refiner)]] },
+            try refining("I") { $0["ct:cellLot"] = "urn:celltrace:lot:cells-1" },
+            try refining("J") { $0["persistentDisposition"] = ["set": ["completeness_verified", "sellabel"]] },
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        #expect(error.code == .invalidRecords)
+        expectProblems(
+            error,
+            [
+                (0, "/bizStep", #""comissioning" is not a CBV 2.0 business step"#),
+                (1, "/bizStep", #""urn:epcglobal:cbv:bizstep:shiping" is not a CBV 2.0 business step"#),
+                (2, "/disposition", #""in_progres" is not a CBV 2.0 disposition"#),
+                (3, "/ct:electricty", "did you mean ct:electricity?"),
+                (4, "/ilmd/ct:grde", "ct:grde is not a member of CellTrace's namespace"),
+                (5, "/ct:material", "ct:material is lot master data: it goes in ilmd"),
+                (6, "/ilmd/ct:dataQuality", "ct:dataQuality goes at the event's top level, not in ilmd"),
+                (7, "/sourceList/0/type", #""owning_partty" is not a CBV 2.0 source or destination type"#),
+                (8, "/ct:cellLot", "commissions cells only on an ObjectEvent with action ADD"),
+                (9, "/persistentDisposition/set/1", #""sellabel" is not a CBV 2.0 disposition"#),
+            ]
+        )
+        expectProblem(error, index: 4, field: "/ilmd/ct:grde", containing: "did you mean ct:grade?")
+        expectProblem(error, index: 7, field: "/sourceList/0/type", containing: "did you mean owning_party?")
+        expectProblem(error, index: 0, field: "/bizStep", containing: "did you mean commissioning?")
+        // A URI of one's own vocabulary, and CBV terms in any of their spellings, pass the same checks.
+        let accepted = try fixture.accept(
+            [
+                try refining("K") {
+                    $0["bizStep"] = "urn:example:bizstep:calcining"
+                    $0["disposition"] = "https://ref.gs1.org/cbv/Disp-in_progress"
+                },
+                try refining("L") { $0["bizStep"] = "commissioning" },
+            ],
+            as: "sichuan-lithium"
+        )
+        #expect(accepted.written == 2)
+        #expect(accepted.warnings.isEmpty)
+    }
+
+    @Test("cells named without ct:serialRanges are refused: the event would commission none")
+    func commissioningWithoutRanges() throws {
+        let fixture = try ChainFixture()
+        let line = try edited(Events.extract("CELLS-1")) {
+            $0["ct:cellLot"] = "CELLS-1"
+            $0["ct:cellMass"] = ["quantity": 0.9, "uom": "KGM"]
+            $0["epcList"] = ["urn:epc:id:sgtin:4012345.011111.5000"]
+        }
+        let error = try fixture.rejection([line], as: "pilbara-mining")
+        expectProblems(error, [(0, "/ct:serialRanges", "is required with ct:cellLot, ct:cellMass")])
+    }
+
+    @Test("an owning_party destination without bizStep shipping is imported with a warning that it moves nothing")
+    func destinationThatMovesNothing() throws {
+        let fixture = try ChainFixture()
+        let shipping = Events.ship("ORE", 40, from: Events.miner, to: Events.refiner)
+        let report = try fixture.accept(
+            [
+                Events.extract("ORE"),
+                try edited(shipping) { $0["bizStep"] = nil },
+                try edited(shipping) {
+                    $0["bizStep"] = "departing"
+                    $0["eventTime"] = "2026-01-09T10:00:00+08:00"
+                },
+            ],
+            as: "pilbara-mining"
+        )
+        #expect(report.written == 3)
+        #expect(report.warnings.map(\.index) == [1, 2])
+        #expect(report.warnings.map(\.field) == ["/destinationList/0", "/bizStep"])
+        #expect(report.warnings.allSatisfy { $0.message.contains("custody moves only with bizStep shipping") })
+        #expect(report.warnings.allSatisfy { $0.identifier?.hasPrefix("ni:///sha-256;") == true })
+        // Nothing moved: the miner holds all of the lot.
+        let lot = try #require(try fixture.chain.lot("ORE"))
+        #expect(lot.holdings.map(\.actor) == ["pilbara-mining"])
+        // A real shipment gives no warning.
+        #expect(try fixture.accept([shipping], as: "pilbara-mining").warnings.isEmpty)
+    }
+
+    @Test("an event recorded before these checks, with a member no rule reads, still replays")
+    func recordedBeforeTheChecksReplays() throws {
+        let forger = SubmissionReplayTests.Forger(fixture: try ChainFixture())
+        let line = try edited(Events.extract("ORE-1")) {
+            $0["ct:note"] = "sampled by the site lab"
+            $0["bizStep"] = "comissioning"
+        }
+        let event = try JSONValue(parsing: line)
+        try forger.append([
+            (SupplyChainLedger.EntryType.submission, try forger.submission(listing: [forger.hash(event)])),
+            (SupplyChainLedger.EntryType.event, event),
+        ])
+        #expect(try forger.chain.rebuildIndexes().isRebuilt)
+        let audit = try forger.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+        #expect(try forger.chain.lot("ORE-1")?.lot.producedKg.description == "100000")
+    }
+}
