@@ -86,6 +86,11 @@ struct ExtensionMembers: Sendable {
         return Set(members.map(\.localName)).count != members.count
     }
 
+    /// Each member's local name, in the order added.
+    var localNames: some Sequence<String> {
+        members.lazy.map(\.localName)
+    }
+
     /// Each member's local name and key as spelled, in the order added.
     var names: some Sequence<(localName: String, key: String)> {
         members.lazy.map { ($0.localName, $0.key) }
@@ -134,6 +139,9 @@ final class EPCISEvent: @unchecked Sendable {
     var sources: [PartyReference] = []
     var destinations: [PartyReference] = []
     var certificationInfo: [String] = []
+    /// Its `disposition` and `persistentDisposition` as submitted, when it has either: no rule
+    /// reads them, but what is recorded now is checked against the CBV (``EventVocabulary``).
+    var dispositions: (disposition: JSONValue?, persistent: JSONValue?)?
     var errorDeclaration: JSONValue?
     /// Its instance/lot master data (`ilmd`), as submitted.
     var ilmd: JSONValue?
@@ -483,6 +491,9 @@ extension EPCISEvent {
                 sink.add(field: "/outputQuantityList", "a TransformationEvent needs inputs or outputs")
             }
         }
+        if members.disposition != nil || members.persistentDisposition != nil {
+            event.dispositions = (members.disposition, members.persistentDisposition)
+        }
         event.sources = parties("sourceList", members.sourceList, member: "source")
         event.destinations = parties("destinationList", members.destinationList, member: "destination")
         if let certification = members.certificationInfo {
@@ -553,6 +564,8 @@ struct EventMembers {
     var eventTimeZoneOffset: JSONValue?
     var action: JSONValue?
     var bizStep: JSONValue?
+    var disposition: JSONValue?
+    var persistentDisposition: JSONValue?
     var bizLocation: JSONValue?
     var readPoint: JSONValue?
     var epcList: JSONValue?
@@ -583,6 +596,8 @@ struct EventMembers {
             case .eventTimeZoneOffset: eventTimeZoneOffset = value
             case .action: action = value
             case .bizStep: bizStep = value
+            case .disposition: disposition = value
+            case .persistentDisposition: persistentDisposition = value
             case .bizLocation: bizLocation = value
             case .readPoint: readPoint = value
             case .epcList: epcList = value

@@ -273,7 +273,7 @@ final class EventPreparation: @unchecked Sendable {
             // where the audit, which replays what was recorded, does not (``EventVocabulary``).
             var warnings: [SupplyChainError.Problem] = []
             if let read = event {
-                EventVocabulary.check(read, json: read.json, sink: sink)
+                EventVocabulary.check(read, sink: sink)
                 for (field, message) in EventVocabulary.warnings(read) {
                     warnings.append(.init(index: index, identifier: read.eventID, field: field, message: message))
                 }

@@ -14,14 +14,18 @@ import LedgerCore
 /// before these checks existed still rebuild the indexes.
 enum EventVocabulary {
     /// The members of CellTrace's namespace that an event's top level may carry (DATA-MODEL §4).
-    static let eventMembers = [
+    static let eventMembers = ShortNames([
         "batteryModel", "cellLot", "cellMass", "coProductPrices", "dataQuality", "directEmissions", "electricity",
         "fuels", "lifeCycleStage", "nominalEnergy", "serialRanges", "transport", "yield",
-    ]
-    /// The members of CellTrace's namespace that an `ilmd`, or an element of its `ct:lots`, may carry.
-    static let masterDataMembers = ["countryOfOrigin", "elementContent", "grade", "lots", "material"]
+    ])
+    /// The members of CellTrace's namespace that an `ilmd` may carry.
+    static let masterDataMembers = ShortNames(["countryOfOrigin", "elementContent", "grade", "lots", "material"])
+    /// The members that an element of `ct:lots` may carry: an `ilmd`'s but `lots`.
+    static let perLotMembers = ShortNames(["countryOfOrigin", "elementContent", "grade", "material"])
     /// The members that commission cells, read on an `ObjectEvent` `ADD` only.
-    static let commissioningMembers = ["serialRanges", "cellLot", "cellMass", "nominalEnergy", "batteryModel"]
+    static let commissioningMembers = ShortNames([
+        "serialRanges", "cellLot", "cellMass", "nominalEnergy", "batteryModel",
+    ])
 
     /// The prefixes of dispositions, built once.
     private static let dispositionPrefixes = EPCISEvent.cbvPrefixes("Disp")
@@ -30,18 +34,17 @@ enum EventVocabulary {
     ///
     /// - Parameters:
     ///   - event: The event, read.
-    ///   - json: The event as submitted. Its disposition is read from here, because no rule uses it.
     ///   - sink: Receives the problems. Its index and identifier are the event's.
-    static func check(_ event: EPCISEvent, json: JSONValue, sink: ProblemSink) {
+    static func check(_ event: EPCISEvent, sink: ProblemSink) {
         if let step = event.bizStep, isUnknownTerm(step, in: EventHashID.bizSteps) {
-            let given = json["bizStep"]?.stringValue ?? step
+            let given = event.json["bizStep"]?.stringValue ?? step
             sink.add(
                 field: "/bizStep",
                 "\(quoted(given)) is not a CBV 2.0 business step (a step of your own must be a URI: https://… or "
                     + "urn:…)\(suggestion(step, EventHashID.bizSteps.iris.keys))"
             )
         }
-        checkDispositions(json, sink: sink)
+        checkDispositions(event, sink: sink)
         func checkType(of party: PartyReference) {
             guard isUnknownTerm(party.type, in: EventHashID.sourceDestinationTypes) else { return }
             let terms = EventHashID.sourceDestinationTypes.iris.keys
@@ -87,10 +90,11 @@ enum EventVocabulary {
     }
 
     /// Checks `disposition` and the values of `persistentDisposition`'s `set` and `unset`.
-    private static func checkDispositions(_ json: JSONValue, sink: ProblemSink) {
+    private static func checkDispositions(_ event: EPCISEvent, sink: ProblemSink) {
+        guard let (disposition, persistent) = event.dispositions else { return }
         var given: [(pointer: String, value: String)] = []
-        if let disposition = json["disposition"]?.stringValue { given.append(("/disposition", disposition)) }
-        if let persistent = json["persistentDisposition"] {
+        if let disposition = disposition?.stringValue { given.append(("/disposition", disposition)) }
+        if let persistent {
             for list in ["set", "unset"] {
                 for (index, element) in (persistent[list]?.arrayValue ?? []).enumerated() {
                     if let value = element.stringValue {
@@ -112,42 +116,62 @@ enum EventVocabulary {
 
     /// Checks the members in CellTrace's namespace: each one known, and each at the level that reads it.
     private static func checkMembers(_ event: EPCISEvent, sink: ProblemSink) {
-        for member in event.extensions.names where !eventMembers.contains(member.localName) {
-            sink.add(
-                field: "/" + member.key,
-                masterDataMembers.contains(member.localName)
-                    ? "\(member.key) is lot master data: it goes in ilmd"
-                    : unknownMember(member.key, suggestion(member.localName, eventMembers, spelled: respelled(member)))
-            )
+        // Most events name known members only, which one pass over their names finds.
+        var unknown = false
+        var commissions = false
+        for name in event.extensions.localNames {
+            guard let packed = ShortNames.Packed(name) else {
+                unknown = true
+                continue
+            }
+            if !eventMembers.contains(packed) { unknown = true }
+            if commissioningMembers.contains(packed) { commissions = true }
         }
-        for member in event.ilmdExtensions.names where !masterDataMembers.contains(member.localName) {
-            sink.add(
-                field: "/ilmd/" + member.key,
-                eventMembers.contains(member.localName)
-                    ? "\(member.key) goes at the event's top level, not in ilmd"
-                    : unknownMember(
-                        member.key,
-                        suggestion(member.localName, masterDataMembers, spelled: respelled(member))
-                    )
-            )
+        if unknown {
+            for member in event.extensions.names where !eventMembers.contains(member.localName) {
+                sink.add(
+                    field: "/" + member.key,
+                    masterDataMembers.contains(member.localName)
+                        ? "\(member.key) is lot master data: it goes in ilmd"
+                        : unknownMember(
+                            member.key,
+                            suggestion(member.localName, eventMembers.names, spelled: respelled(member))
+                        )
+                )
+            }
+        }
+        if !event.ilmdExtensions.localNames.allSatisfy(masterDataMembers.contains) {
+            for member in event.ilmdExtensions.names where !masterDataMembers.contains(member.localName) {
+                sink.add(
+                    field: "/ilmd/" + member.key,
+                    eventMembers.contains(member.localName)
+                        ? "\(member.key) goes at the event's top level, not in ilmd"
+                        : unknownMember(
+                            member.key,
+                            suggestion(member.localName, masterDataMembers.names, spelled: respelled(member))
+                        )
+                )
+            }
         }
         if let lots = event.ilmdExtensions["lots"], let elements = lots.value.arrayValue {
-            let perLot = masterDataMembers.filter { $0 != "lots" }
             for (index, element) in elements.enumerated() {
                 let members = EPCISEvent.extensionMembers(of: element, namespaces: event.namespaces)
-                for member in members.names where !perLot.contains(member.localName) {
+                for member in members.names where !perLotMembers.contains(member.localName) {
                     sink.add(
                         field: "/ilmd/\(lots.key)/\(index)/\(member.key)",
-                        unknownMember(member.key, suggestion(member.localName, perLot, spelled: respelled(member)))
+                        unknownMember(
+                            member.key,
+                            suggestion(member.localName, perLotMembers.names, spelled: respelled(member))
+                        )
                     )
                 }
             }
         }
-        guard event.extensions.names.contains(where: { commissioningMembers.contains($0.localName) }) else {
+        guard commissions else {
             checkYield(event, sink: sink)
             return
         }
-        let commissioning = commissioningMembers.filter { event.ext($0) != nil }
+        let commissioning = commissioningMembers.names.filter { event.ext($0) != nil }
         if event.type != .objectEvent || event.action != "ADD" {
             for name in commissioning {
                 sink.add(
@@ -230,5 +254,61 @@ enum EventVocabulary {
             swap(&previous, &current)
         }
         return previous[b.count]
+    }
+}
+
+/// A few ASCII names of at most 15 bytes, each held as two words, so that a look-up compares
+/// integers rather than strings (`String` equality falls back to a Unicode-aware comparison for
+/// two names that differ).
+struct ShortNames: Sendable {
+    /// A name's bytes in the first 15 bytes of two words, its length in the last.
+    struct Packed: Equatable, Sendable {
+        private var low: UInt64
+        private var high: UInt64
+
+        /// `nil` for a name of more than 15 bytes or one that is not ASCII, which no set holds.
+        init?(_ name: String) {
+            // Read in place: a native string's bytes are contiguous (a small one's on the stack).
+            guard let packed = name.utf8.withContiguousStorageIfAvailable({ Packed(bytes: $0) }) else {
+                self.init(name: Array(name.utf8))
+                return
+            }
+            guard let packed else { return nil }
+            self = packed
+        }
+
+        private init?(name bytes: [UInt8]) {
+            guard let packed = bytes.withUnsafeBufferPointer({ Packed(bytes: $0) }) else { return nil }
+            self = packed
+        }
+
+        private init?(bytes: UnsafeBufferPointer<UInt8>) {
+            guard bytes.count <= 15 else { return nil }
+            var words: (UInt64, UInt64) = (0, 0)
+            withUnsafeMutableBytes(of: &words) { $0.copyMemory(from: UnsafeRawBufferPointer(bytes)) }
+            guard (words.0 | words.1) & 0x8080_8080_8080_8080 == 0 else { return nil }
+            low = words.0
+            high = words.1 | UInt64(bytes.count) << 56
+        }
+    }
+
+    /// The names as given.
+    let names: [String]
+    private let packed: [Packed]
+
+    init(_ names: [String]) {
+        self.names = names
+        self.packed = names.map { name in
+            guard let packed = Packed(name) else { preconditionFailure("\(name) is not a short ASCII name") }
+            return packed
+        }
+    }
+
+    func contains(_ name: String) -> Bool {
+        Packed(name).map(contains) ?? false
+    }
+
+    func contains(_ packed: Packed) -> Bool {
+        self.packed.contains(packed)
     }
 }
