@@ -66,6 +66,29 @@ struct VocabularyTests {
         #expect(accepted.warnings.isEmpty)
     }
 
+    @Test("a lot quantity of more than 10^12 kg is refused as a slip; 10^12 kg itself is recorded")
+    func implausibleMass() throws {
+        let fixture = try ChainFixture()
+        let error = try fixture.rejection(
+            [
+                Events.extract("BIG", 1e10),
+                try edited(Events.extract("HUGE")) {
+                    $0["quantityList"] = [["epcClass": "HUGE", "quantity": 1e308, "uom": "KTN"]]
+                },
+            ],
+            as: "pilbara-mining"
+        )
+        expectProblems(
+            error,
+            [
+                (0, "/quantityList/0/quantity", "weighs more than 10^12 kg (a billion tonnes) for one lot"),
+                (1, "/quantityList/0/quantity", "weighs more than 10^12 kg (a billion tonnes) for one lot"),
+            ]
+        )
+        #expect(try fixture.accept([Events.extract("LARGE", 1e9)], as: "pilbara-mining").written == 1)
+        #expect(try fixture.chain.lot("LARGE")?.lot.producedKg.description == "1000000000000")
+    }
+
     @Test("cells named without ct:serialRanges are refused: the event would commission none")
     func commissioningWithoutRanges() throws {
         let fixture = try ChainFixture()

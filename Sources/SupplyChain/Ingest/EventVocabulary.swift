@@ -6,7 +6,8 @@ import LedgerCore
 /// disposition, source and destination types) and the members of CellTrace's namespace.
 ///
 /// A misspelt term or member would otherwise be stored and hashed, but no rule would read it. So a
-/// shipment would move nothing, or a transport leg would never be counted. A few cases that are
+/// shipment would move nothing, or a transport leg would never be counted. A lot quantity beyond
+/// any real lot (``largestMass``) is refused with them. A few cases that are
 /// valid EPCIS but that the ledger reads as doing nothing give a warning instead.
 ///
 /// Only new input is checked (``EventPreparation``). The audit replays recorded entries through
@@ -57,6 +58,28 @@ enum EventVocabulary {
         for party in event.sources { checkType(of: party) }
         for party in event.destinations { checkType(of: party) }
         checkMembers(event, sink: sink)
+        checkMasses(event, sink: sink)
+    }
+
+    /// The most a quantity element may weigh: 10^12 kg, a billion tonnes.
+    ///
+    /// That is more than a year of the world's iron ore. A mass beyond it is a wrong unit or a
+    /// typing slip, and it would reach the footprints as a number no computation should carry.
+    static let largestMass = ExactDecimal(significand: 1, exponent: 12)
+
+    /// Checks that no quantity element weighs more than ``largestMass``.
+    private static func checkMasses(_ event: EPCISEvent, sink: ProblemSink) {
+        func check(_ quantities: [LotQuantity]) {
+            for quantity in quantities where quantity.kg > largestMass {
+                sink.add(
+                    field: quantity.pointer,
+                    "weighs more than 10^12 kg (a billion tonnes) for one lot: check the quantity and its uom"
+                )
+            }
+        }
+        check(event.quantities)
+        check(event.inputs)
+        check(event.outputs)
     }
 
     /// The warnings for an event that is valid but that the ledger reads as doing less than it seems to.
