@@ -28,6 +28,8 @@ struct ImportCommand: ParsableCommand {
             A valid event that the ledger reads as doing less than it seems to (an owning_party
             destination on an event whose bizStep is not shipping, which moves no custody) gives a
             warning on standard error (and in the file's "warnings" with --json); it is imported.
+            With --json --event-ids, each file's line lists its "eventIDs" in the file's order,
+            with the CBV 2.0 hash ID given to each event that had none.
             A dry run checks each
             file against the ledger as it is, without the files before it.
 
@@ -61,7 +63,14 @@ struct ImportCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @Flag(
+        name: .customLong("event-ids"),
+        help: "With --json, list each file's eventIDs in its order, with the hash IDs given to events that had none."
+    )
+    var eventIDs = false
+
     func validate() throws {
+        if eventIDs, !json { throw ValidationError("--event-ids lists the eventIDs in the JSON output: add --json") }
         guard !files.isEmpty else { throw ValidationError("give at least one file to import") }
         guard files.filter({ $0 == "-" }).count <= 1 else {
             throw ValidationError("standard input (-) can be read only once")
@@ -70,15 +79,22 @@ struct ImportCommand: ParsableCommand {
 
     func run() throws {
         let privateKey: Ed25519PrivateKey
+        let chain: SupplyChainLedger
         do {
-            privateKey = try Ed25519PrivateKey(pemFile: key)
+            do {
+                privateKey = try Ed25519PrivateKey(pemFile: key)
+            } catch {
+                throw Failure.badInput(
+                    "cannot read the private key \(key): \(error); give the PEM file `celltrace keygen` wrote for \(actor)"
+                )
+            }
+            chain = try options.openChain()
         } catch {
-            throw Failure.badInput(
-                "cannot read the private key \(key): \(error); give the PEM file `celltrace keygen` wrote for \(actor)"
-            )
+            // With --json a program still reads one line per file: none was checked.
+            for file in files { showRefusal(error, file: file) }
+            throw error
         }
         guard files.count > 1 else {
-            let chain = try options.openChain()
             let report: ImportReport
             do {
                 let bytes = try InputFile.read(files[0])
@@ -96,7 +112,6 @@ struct ImportCommand: ParsableCommand {
             try show(report, file: files[0], prefixed: false, chain: chain)
             return
         }
-        let chain = try options.openChain()
         var imported = 0
         do {
             try chain.importSubmissions(
@@ -156,6 +171,7 @@ struct ImportCommand: ParsableCommand {
             object["code"] = .string("\(error.code)")
         case let failure as Failure:
             object["error"] = .string(failure.message)
+            object["code"] = .string(failure.status == .badInput ? "badInput" : "\(failure.status)")
         default:
             object["error"] = .string("\(error)")
         }
@@ -201,6 +217,7 @@ struct ImportCommand: ParsableCommand {
             }
             object["file"] = .string(file)
             if !report.warnings.isEmpty { object["warnings"] = Self.json(report.warnings) }
+            if eventIDs { object["eventIDs"] = .array(report.eventIDs.map(JSONValue.string)) }
             Console.out(JSONValue.object(object).canonicalString)
             return
         }

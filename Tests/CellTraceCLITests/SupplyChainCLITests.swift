@@ -346,6 +346,44 @@ import Testing
         #expect(try JSONValue(parsing: plain.output)["warnings"] == nil)
     }
 
+    @Test func importJSONGivesEveryFileALineWhenTheKeyOrLedgerIsMissingAndListsEventIDs() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.chainLedger(directory)
+        let (made, shipped, _) = try Self.mineFiles(directory)
+        let key = directory + "/pilbara-mining.pem"
+
+        let noKey = celltrace(
+            ["import", made, shipped, "--json", "--ledger", ledger, "--as", "pilbara-mining", "--key", key + ".gone"]
+        )
+        #expect(noKey.status == 2)
+        let keyLines = try noKey.output.split(separator: "\n").map { try JSONValue(parsing: Array($0.utf8)) }
+        #expect(keyLines.map { $0["file"] } == [.string(made), .string(shipped)])
+        #expect(keyLines.allSatisfy { $0["code"] == "badInput" })
+        #expect(keyLines[0]["error"]?.stringValue?.contains("cannot read the private key") == true)
+
+        let noLedger = celltrace(
+            ["import", made, "--json", "--ledger", directory + "/none", "--as", "pilbara-mining", "--key", key]
+        )
+        #expect(noLedger.status == 2)
+        #expect(try JSONValue(parsing: noLedger.output)["code"] == "noLedger", "\(noLedger.output)")
+
+        let args = ["--ledger", ledger, "--as", "pilbara-mining", "--key", key]
+        #expect(celltrace(["import", made, "--event-ids"] + args).status == 2)
+        let listed = celltrace(["import", made, shipped, "--json", "--event-ids"] + args)
+        #expect(listed.status == 0, "\(listed.error)")
+        let lines = try listed.output.split(separator: "\n").map { try JSONValue(parsing: Array($0.utf8)) }
+        let ids = try lines.map { try #require($0["eventIDs"]?.arrayValue) }
+        #expect(ids.map(\.count) == [1, 1])
+        // The fixture's events have no eventID: each is given its hash ID, which `lot show` names.
+        let id = try #require(ids[0].first?.stringValue)
+        #expect(id.hasPrefix("ni:///sha-256;") && id.hasSuffix("?ver=CBV2.0"))
+        let lot = celltrace([
+            "lot", "show", "urn:epc:class:lgtin:9300001.000011.SC6-2601", "--json", "--ledger", ledger,
+        ])
+        #expect(lot.output.contains(id), "\(lot.output)")
+    }
+
     @Test func anEventRepeatedInTheFileIsNotSaidToBeInTheLedger() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

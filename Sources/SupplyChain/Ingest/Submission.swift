@@ -18,6 +18,11 @@ public struct ImportReport: Sendable {
     /// What the written events do less of than they seem to, though valid: each names the
     /// event and field, as a problem does.
     public var warnings: [SupplyChainError.Problem] = []
+    /// The `eventID` of each event of the document, in its order.
+    ///
+    /// Each is as given, or the CBV 2.0 hash ID given to an event that had none. Skipped events
+    /// are included.
+    public var eventIDs: [String] = []
     /// The sequence number of the submission entry, when something was written.
     public var submissionSequence: UInt64?
     /// The append receipt, when something was written (not for a dry run).
@@ -579,6 +584,8 @@ extension SupplyChainLedger {
         var repeated = 0
         var warnings: [SupplyChainError.Problem] = []
         var retractions = 0
+        var eventIDs: [String] = []
+        eventIDs.reserveCapacity(preparation.count)
         for chunk in 0..<preparation.chunkCount {
             // Read from a constant, which lends its events to the rules instead of copying them.
             let current = try preparation.chunk(chunk)
@@ -589,6 +596,7 @@ extension SupplyChainLedger {
                 sink.append(contentsOf: current[offset].problems)
                 guard let event = current[offset].event else { continue }
                 sink.identifier = event.eventID
+                eventIDs.append(event.eventID)
                 // What is recorded now must be a URI; a replay reads what was recorded.
                 if !IdentifierText.isURI(event.eventID) {
                     sink.add(field: "/eventID", "must be a URI, such as urn:uuid:… (got \"\(event.eventID)\")")
@@ -661,6 +669,7 @@ extension SupplyChainLedger {
             repeated: repeated,
             retractions: retractions,
             warnings: pending.withLines(warnings),
+            eventIDs: eventIDs,
             dryRun: dryRun
         )
         guard !accepted.isEmpty else { return ([], report) }
