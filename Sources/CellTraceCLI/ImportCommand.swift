@@ -19,6 +19,8 @@ struct ImportCommand: ParsableCommand {
             checked with the files before it written, so a file may use the lots an earlier one
             made; the next file is read on a second thread while one is written. The import stops at
             the first file that fails: the files before it stay imported, and the rest are not imported.
+            A dry run of several files writes none and checks each as the import would, with the
+            files before it as they would be written.
             With --json, one line per file, each with its "file" (a single file too); with
             --dry-run, "written" counts the events that would be written. The file that fails
             gets a line with its "error", "code" and "problems" (each with the event's "index",
@@ -30,8 +32,6 @@ struct ImportCommand: ParsableCommand {
             warning on standard error (and in the file's "warnings" with --json); it is imported.
             With --json --event-ids, each file's line lists its "eventIDs" in the file's order,
             with the CBV 2.0 hash ID given to each event that had none.
-            A dry run checks each
-            file against the ledger as it is, without the files before it.
 
             Example:
               celltrace import shipments.jsonld --as sichuan-lithium --key keys/sichuan-lithium.pem

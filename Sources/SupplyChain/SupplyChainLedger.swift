@@ -188,6 +188,52 @@ public final class SupplyChainLedger: Sendable {
         }
     }
 
+    /// The overlays of batches checked and not written, in a dry run of several: each is read
+    /// under the next (``StateStore/earlier``).
+    struct UnwrittenBatches: Sendable {
+        var overlay: StateStore.Earlier
+        /// The ledger size the first was checked against.
+        var size: UInt64
+        /// The sequence number the next batch's first entry would have.
+        var nextSequence: UInt64
+    }
+
+    /// Checks a batch (``commit(dryRun:freeing:_:)``'s `prepare`) against the ledger as it would
+    /// stand with the batches of `earlier` written, and writes nothing: a dry run of several
+    /// documents, each checked with those before it.
+    ///
+    /// - Returns: The result, and the unwritten batches with this one on top.
+    /// - Throws: What `prepare` throws, and ``SupplyChainError/Code/ledger`` when another writer
+    ///   appended since the first batch was checked.
+    func checkUnwritten<R: Sendable>(
+        after earlier: UnwrittenBatches?,
+        _ prepare: (inout Rules, _ firstSequence: UInt64, borrowing ReadTransaction) throws -> ([EntryDraft], R)
+    ) throws -> (result: R, batches: UnwrittenBatches) {
+        if let outdatedIndexes { throw outdatedIndexes }
+        return try ledger.read { txn, size in
+            var first = size
+            if let earlier {
+                guard size == earlier.size else {
+                    throw SupplyChainError(
+                        code: .ledger,
+                        message:
+                            "the ledger grew from \(earlier.size) to \(size) entries during the dry run; run it again"
+                    )
+                }
+                first = earlier.nextSequence
+            }
+            var rules = Rules(store: StateStore(tables: tables, earlier: earlier?.overlay))
+            rules.checksNewCodes = true
+            let (drafts, result) = try prepare(&rules, first, txn)
+            let batches = UnwrittenBatches(
+                overlay: StateStore.Earlier(rules.store),
+                size: size,
+                nextSequence: first + UInt64(drafts.count)
+            )
+            return (result, batches)
+        }
+    }
+
     /// Appends a checked batch with its index rows.
     ///
     /// - Throws: ``LedgerError/Code/conflict`` when the ledger is no longer the size the batch

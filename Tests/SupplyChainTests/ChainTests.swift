@@ -287,6 +287,87 @@ struct ChainTests {
         try Self.expectCleanAudit(fixture.chain, submissions: 1)
     }
 
+    @Test("a dry run of several documents checks each with the ones before it as written, and writes none")
+    func dryRunOfSeveralDocumentsChecksThemInTurn() throws {
+        let fixture = try ChainFixture()
+        let key = try fixture.key("pilbara-mining")
+        let miner = Events.miner
+        let refiner = Events.refiner
+        func document(_ lines: [String]) -> [UInt8] { Array(lines.joined(separator: "\n").utf8) }
+        // The third document makes a lot, numbered after the first document's two (two levels
+        // down), and ships what the second document left of the first's lot: three levels of
+        // unwritten documents.
+        let valid = [
+            document([Events.extract("ORE-1"), Events.extract("ORE-3")]),
+            document([Events.ship("ORE-1", 40, from: miner, to: refiner)]),
+            document([
+                Events.extract("ORE-4"),
+                Events.ship("ORE-1", 60, from: miner, to: refiner, time: "2026-01-09T10:00:00+08:00"),
+                Events.ship("ORE-3", 100, from: miner, to: refiner),
+                Events.extract("ORE-1"),
+            ]),
+        ]
+        let size = try fixture.chain.ledger.size
+        var reports: [ImportReport] = []
+        try fixture.chain.importSubmissions(
+            count: valid.count,
+            actor: "pilbara-mining",
+            key: key,
+            dryRun: true,
+            document: { valid[$0] },
+            imported: { _, report in reports.append(report) }
+        )
+        #expect(reports.map(\.written) == [2, 1, 3])
+        // The first document's extraction, sent again, is found among the unwritten ones.
+        #expect(reports.map(\.alreadyPresent) == [0, 0, 1])
+        #expect(reports.allSatisfy { $0.dryRun && $0.receipt == nil })
+        #expect(reports.map(\.submissionSequence) == [size, size + 3, size + 5])
+        #expect(try fixture.chain.ledger.size == size)
+        #expect(try fixture.chain.lot("ORE-1") == nil)
+
+        // 61 t more of ORE-1 is more than the 60 t the first two documents leave the miner.
+        let overdrawn = [
+            valid[0], valid[1],
+            document([
+                Events.extract("ORE-4"),
+                Events.ship("ORE-1", 61, from: miner, to: refiner, time: "2026-01-09T10:00:00+08:00"),
+            ]),
+        ]
+        reports = []
+        let error = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmissions(
+                count: overdrawn.count,
+                actor: "pilbara-mining",
+                key: key,
+                dryRun: true,
+                document: { overdrawn[$0] },
+                imported: { _, report in reports.append(report) }
+            )
+        }
+        #expect(reports.count == 2)
+        expectProblem(
+            error,
+            index: 1,
+            field: "/quantityList/0/quantity",
+            containing: "holds only 60000 kg of lot ORE-1"
+        )
+        #expect(error.problems.count == 1, "\(error)")
+        #expect(try fixture.chain.ledger.size == size)
+
+        // Imported for real, the same documents give the same counts.
+        var written: [ImportReport] = []
+        try fixture.chain.importSubmissions(
+            count: valid.count,
+            actor: "pilbara-mining",
+            key: key,
+            document: { valid[$0] },
+            imported: { _, report in written.append(report) }
+        )
+        #expect(written.map(\.written) == [2, 1, 3] && written.map(\.alreadyPresent) == [0, 0, 1])
+        #expect(try fixture.chain.lot("ORE-1")?.holdings.map(\.actor) == ["sichuan-lithium"])
+        #expect(try fixture.chain.lot("ORE-4")?.holdings.map(\.actor) == ["pilbara-mining"])
+    }
+
     @Test("a stream document that meets another writer's append after its check is checked again")
     func streamChecksAgainAfterAnotherWriter() throws {
         let lines = try Self.mineEventLines()

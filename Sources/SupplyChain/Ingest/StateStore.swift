@@ -167,8 +167,10 @@ struct StateStore: Sendable {
     ///
     /// It is read under this overlay and above storage, so that this batch is checked against
     /// the ledger as it will be once that one is committed, whether its transaction has
-    /// committed yet or not. ``flush(into:)`` never writes it; only this level is read, not the
-    /// earlier batch's own.
+    /// committed yet or not. ``flush(into:)`` never writes it. An import drops it once the batch
+    /// is checked, so that it reads one level; a dry run of several documents, which writes
+    /// none, keeps each document's overlay under the next, and every level is read, the nearest
+    /// first.
     private(set) var earlier: Earlier?
 
     /// A batch's overlay, shared read-only with the batch after it (``earlier``).
@@ -198,7 +200,32 @@ struct StateStore: Sendable {
     /// deleted, `nil` when neither touched it.
     private func overlaid(_ table: IndexTable, _ key: [UInt8]) -> [UInt8]?? {
         if let value = ownRow(table, key) { return value }
-        return earlier?.store.ownRow(table, key)
+        return earlier?.store.overlaid(table, key)
+    }
+
+    /// The number the batches under this one gave the lot with key `key`.
+    private func earlierLotNumber(_ key: TextKey) -> UInt64? {
+        guard let store = earlier?.store else { return nil }
+        return store.lotNumbers[key] ?? store.earlierLotNumber(key)
+    }
+
+    /// The lot with key `key` as the batches under this one left it.
+    private func earlierLot(_ key: TextKey) -> Lot? {
+        guard let store = earlier?.store else { return nil }
+        return store.lots[key] ?? store.earlierLot(key)
+    }
+
+    /// The number of the next lot, as the batches under this one left it.
+    private var earlierNextLotNumber: UInt64? {
+        guard let store = earlier?.store else { return nil }
+        return store.nextLotNumber ?? store.earlierNextLotNumber
+    }
+
+    /// A holding as the batches under this one left it: `.some(nil)` for one deleted.
+    private func earlierHolding(_ key: HoldingKey) -> ExactDecimal?? {
+        guard let store = earlier?.store else { return nil }
+        if let written = store.holdings[key] { return written }
+        return store.earlierHolding(key)
     }
 
     /// The row this batch put at `key`, `.some(nil)` for one deleted, `nil` when it did not touch it.
@@ -305,14 +332,14 @@ struct StateStore: Sendable {
     /// The number of a lot the batch wrote or made, or that is stored; `nil` for an unknown lot.
     func lotNumber(_ id: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
         let key = TextKey(id)
-        if let number = lotNumbers[key] ?? earlier?.store.lotNumbers[key] { return number }
+        if let number = lotNumbers[key] ?? earlierLotNumber(key) { return number }
         return try stored(.lotIDs, IndexKey.text(id), txn).flatMap { IndexKey.sequence(in: $0) }
     }
 
     /// A lot as the batch left it, or as stored.
     func lot(_ id: String, _ txn: borrowing ReadTransaction) throws -> Lot? {
         let key = TextKey(id)
-        if let lot = lots[key] ?? earlier?.store.lots[key] { return lot }
+        if let lot = lots[key] ?? earlierLot(key) { return lot }
         guard let number = try lotNumber(id, txn) else { return nil }
         return try storedLot(number, txn)
     }
@@ -325,7 +352,7 @@ struct StateStore: Sendable {
         if let lot = lots[key] { return lot }
         guard let number = try lotNumber(id, txn) else { return nil }
         lotNumbers[key] = number
-        if let lot = earlier?.store.lots[key] { return lot }
+        if let lot = earlierLot(key) { return lot }
         return try storedLot(number, txn)
     }
 
@@ -377,7 +404,7 @@ struct StateStore: Sendable {
     /// - Returns: Its number.
     mutating func putNewLot(_ lot: consuming Lot, _ txn: borrowing ReadTransaction) throws -> UInt64 {
         let number: UInt64
-        if let next = nextLotNumber ?? earlier?.store.nextLotNumber {
+        if let next = nextLotNumber ?? earlierNextLotNumber {
             number = next
         } else if complete {
             number = 0
@@ -397,7 +424,7 @@ struct StateStore: Sendable {
     func holding(_ lot: String, _ actor: String, _ txn: borrowing ReadTransaction) throws -> ExactDecimal {
         guard let number = try lotNumber(lot, txn) else { return .zero }
         let key = HoldingKey(lot: number, actor: actor)
-        if let written = holdings[key] ?? earlier?.store.holdings[key] { return written ?? .zero }
+        if let written = holdings[key] ?? earlierHolding(key) { return written ?? .zero }
         guard let bytes = try stored(.holdings, IndexKey.holding(number, actor), txn) else { return .zero }
         return ExactDecimal(String(decoding: bytes, as: UTF8.self)) ?? .zero
     }
@@ -461,23 +488,31 @@ struct StateStore: Sendable {
         if let row = ascending(table)?.first(atLeast: key), best.map({ RowKey.precedes(row.key, $0.0) }) ?? true {
             best = (row.key, row.value)
         }
-        // The earlier batch's rows that this one left as they were.
-        if let earlier = earlier?.store {
+        // Each earlier batch's rows that the batches above it left as they were, the nearest first.
+        var level = earlier?.store
+        // Only an import with a batch under it pays for the list.
+        var above = level == nil ? [] : [self]
+        while let earlier = level {
+            func overridden(_ rowKey: [UInt8]) -> Bool {
+                above.contains { $0.ownRow(table, rowKey) != nil }
+            }
             for (earlierKey, value) in earlier.pending[table] ?? [:] {
-                guard let value, !RowKey.precedes(earlierKey.bytes, key), ownRow(table, earlierKey.bytes) == nil else {
+                guard let value, !RowKey.precedes(earlierKey.bytes, key), !overridden(earlierKey.bytes) else {
                     continue
                 }
                 if best.map({ RowKey.precedes(earlierKey.bytes, $0.0) }) ?? true { best = (earlierKey.bytes, value) }
             }
             var probe = key
             while let row = earlier.ascending(table)?.first(atLeast: probe) {
-                guard ownRow(table, row.key) == nil else {
+                guard !overridden(row.key) else {
                     probe = row.key + [0]
                     continue
                 }
                 if best.map({ RowKey.precedes(row.key, $0.0) }) ?? true { best = (row.key, row.value) }
                 break
             }
+            above.append(earlier)
+            level = earlier.earlier?.store
         }
         return best.map { (key: $0.0, value: $0.1) }
     }

@@ -285,7 +285,9 @@ extension SupplyChainLedger {
     ///
     /// Stops at the first document that fails, in its check or in its write: the documents
     /// before it stay imported, and none after it is imported (the next one may have been read
-    /// and checked already). A dry run checks each document against the ledger as it is.
+    /// and checked already). A dry run writes none, and checks each document against the ledger
+    /// as it would be with the documents before it written: their index rows are kept in memory,
+    /// each read under the next, until it returns.
     ///
     /// - Parameters:
     ///   - count: The number of documents.
@@ -359,6 +361,8 @@ extension SupplyChainLedger {
         // A document that cannot be read or is not a document fails in its turn, after the ones
         // before it are imported.
         var next = Started(Result { try start(try document(0), actor: actorID) })
+        // In a dry run, the documents checked so far, none of them written.
+        var unwritten: UnwrittenBatches?
         do {
             for index in 0..<count {
                 let current = try next.result.get()
@@ -372,7 +376,21 @@ extension SupplyChainLedger {
                     }
                 }
                 guard !dryRun else {
-                    try importAlone(current, index, dryRun: true)
+                    // Checked with the documents before it as they would be written, and not written.
+                    let (report, batches) = try checkUnwritten(after: unwritten) { rules, first, txn in
+                        try checkEvents(
+                            of: current,
+                            key: key,
+                            dryRun: true,
+                            rules: &rules,
+                            first: first,
+                            txn,
+                            progress: { progress?(index, $0, $1) }
+                        )
+                    }
+                    unwritten = batches
+                    current.preparation.releaseInBackground(group: freeing)
+                    try imported(index, report)
                     continue
                 }
                 // Checked against the ledger with the document before on top, while that one is written.
