@@ -170,5 +170,55 @@ struct GS1FormsTests {
             both,
             [(1, "/ct:serialRanges/0/first", "serials \(newLink)1–5, the same GTIN's serials in another form")]
         )
+        // An SGTIN prefix one digit short names no GTIN.
+        let short = try fixture.rejection([commissioning("urn:epc:id:sgtin:4012345.02222.", "1", "5")], as: "cell-co")
+        expectProblems(short, [(0, "/ct:serialRanges/0/prefix", "is not the start of an SGTIN EPC")])
+    }
+
+    @Test("a lot, serial prefix or facility that claims a GS1 form and breaks it is refused, naming what is wrong")
+    func malformedGS1KeysAreRefused() throws {
+        #expect(GS1Forms.problem(ofLot: Self.ore) == nil && GS1Forms.problem(ofLot: Self.oreLink) == nil)
+        #expect(GS1Forms.problem(ofLot: "urn:celltrace:lot:cells-nmc811-0225") == nil)
+        #expect(GS1Forms.problem(ofLot: "https://brand.example/01/09300001000113/10/X") == nil, "not on id.gs1.org")
+        #expect(GS1Forms.problem(ofSerialPrefix: "urn:epc:id:sgtin:4012345.011111.") == nil)
+        #expect(GS1Forms.problem(ofSerialPrefix: "urn:epc:id:sgtin:4012345.01111.")?.contains("13 digits") == true)
+        #expect(GS1Forms.problem(ofLocation: Self.mine) == nil && GS1Forms.problem(ofLocation: Self.mineLink) == nil)
+        #expect(
+            GS1Forms.problem(ofLocation: "https://id.gs1.org/414/9300001000011")
+                == "has GLN 9300001000011, whose check digit is wrong: 9300001000018 is the GLN with its check digit"
+        )
+
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        let error = try fixture.rejection(
+            [
+                Self.extraction("urn:epc:class:lgtin:930001.000011.SC6-2602"),
+                Self.extraction("https://id.gs1.org/01/09300001000113/10/SC6-2603"),
+            ],
+            as: "pilbara-mining"
+        )
+        expectProblems(
+            error,
+            [
+                (0, "/quantityList/0/epcClass", "is not an LGTIN EPC class: urn:epc:class:lgtin:{company prefix}."),
+                (
+                    1, "/quantityList/0/epcClass",
+                    "has GTIN 09300001000113, whose check digit is wrong: 09300001000117 is the GTIN with its check digit"
+                ),
+            ]
+        )
+        let facility = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.registerFacility(
+                FacilityDraft(
+                    id: "urn:epc:id:sgln:9300001.0001.0",
+                    operatorID: "pilbara-mining",
+                    kind: .mine,
+                    country: "AU"
+                )
+            )
+        }
+        #expect(facility.problems.map(\.field) == ["/id"])
+        #expect(facility.problems.first?.message.contains("is not an SGLN EPC") == true, "\(facility)")
+        #expect(try fixture.chain.ledger.size == size)
     }
 }

@@ -554,6 +554,10 @@ extension Rules {
             )
             return
         }
+        if checksNewCodes, let problem = GS1Forms.problem(ofLot: quantity.lot) {
+            sink.add(field: Self.lotPointer(quantity), "lot \(quantity.lot) \(problem)")
+            return
+        }
         guard try lot(quantity.lot, txn) != nil else {
             if checksNewCodes, let form = try madeInOtherForm(quantity.lot, txn) {
                 sink.add(
@@ -881,6 +885,10 @@ extension Rules {
                     "first",
                     "serials \(prefix)\(existing.first)–\(existing.last) are already commissioned (event \(existing.eventID))"
                 )
+                continue
+            }
+            if checksNewCodes, let problem = GS1Forms.problem(ofSerialPrefix: prefix) {
+                reader.fail("prefix", problem)
                 continue
             }
             // The same GTIN's serials in the other form (new input: a replay keeps what was recorded).

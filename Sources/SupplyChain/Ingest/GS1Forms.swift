@@ -52,6 +52,60 @@ enum GS1Forms {
         }
     }
 
+    // MARK: Malformed keys
+
+    /// What is wrong with a lot identifier that claims a GS1 form and breaks it, or `nil`.
+    ///
+    /// An LGTIN URN must parse (GS1 EPC Tag Data Standard), and a Digital Link on `id.gs1.org`
+    /// must carry a GTIN whose check digit is right. Either way, the ledger could not match the
+    /// lot with its other form (``ofLot(_:)``). Other identifiers are not GS1 keys and pass.
+    static func problem(ofLot id: String) -> String? {
+        if id.hasPrefix("urn:epc:class:lgtin:") {
+            guard DigitalLink.canonical(id) == nil else { return nil }
+            return "is not an LGTIN EPC class: urn:epc:class:lgtin:{company prefix}.{indicator digit and item "
+                + "reference}.{lot}, with 13 digits in the first two parts and a company prefix of 6 to 12 "
+                + "(GS1 EPC Tag Data Standard)"
+        }
+        return checkDigitProblem(id, key: "/01/", digits: 14, what: "GTIN")
+    }
+
+    /// What is wrong with a serial prefix that claims a GS1 form and breaks it, or `nil`: an
+    /// SGTIN prefix (`urn:epc:id:sgtin:{company prefix}.{item reference}.`) must be one that a
+    /// serial completes, and a Digital Link prefix on `id.gs1.org` needs a right check digit.
+    static func problem(ofSerialPrefix prefix: String) -> String? {
+        if prefix.hasPrefix("urn:epc:id:sgtin:") {
+            guard DigitalLink.canonical(prefix + "0") == nil else { return nil }
+            return "is not the start of an SGTIN EPC: urn:epc:id:sgtin:{company prefix}.{indicator digit and item "
+                + "reference}., with 13 digits and a company prefix of 6 to 12 (GS1 EPC Tag Data Standard)"
+        }
+        return checkDigitProblem(prefix + "0", key: "/01/", digits: 14, what: "GTIN")
+    }
+
+    /// What is wrong with a location that claims a GS1 form and breaks it, or `nil`: an SGLN URN
+    /// must parse, and a Digital Link on `id.gs1.org` needs a right GLN check digit.
+    static func problem(ofLocation id: String) -> String? {
+        if id.hasPrefix("urn:epc:id:sgln:") {
+            guard DigitalLink.canonical(id) == nil else { return nil }
+            return "is not an SGLN EPC: urn:epc:id:sgln:{company prefix}.{location reference}.{extension}, with "
+                + "12 digits in the first two parts and a company prefix of 6 to 12 (GS1 EPC Tag Data Standard)"
+        }
+        return checkDigitProblem(id, key: "/414/", digits: 13, what: "GLN")
+    }
+
+    /// For a Digital Link on `id.gs1.org` whose key after `key` has the wrong check digit, what
+    /// the digit should be.
+    private static func checkDigitProblem(_ uri: String, key: String, digits: Int, what: String) -> String? {
+        let start = "https://id.gs1.org" + key
+        guard uri.hasPrefix(start) else { return nil }
+        let number = uri.dropFirst(start.count).prefix(digits)
+        guard number.utf8.count == digits, number.utf8.allSatisfy(DigitalLink.isDigit), !hasValidCheckDigit(number)
+        else { return nil }
+        var expected = Array(number.utf8.dropLast())
+        DigitalLink.appendCheckDigit(to: &expected, from: 0)
+        return "has \(what) \(number), whose check digit is wrong: \(String(decoding: expected, as: UTF8.self)) is "
+            + "the \(what) with its check digit"
+    }
+
     /// The canonical Digital Link of `uri` when it is a GS1 Digital Link (not an EPC URN).
     private static func canonicalLink(_ uri: String) -> String? {
         guard uri.hasPrefix("http://") || uri.hasPrefix("https://") else { return nil }

@@ -277,6 +277,9 @@ struct Rules {
         if checksNewCodes, let problem = Country.problem(assigning: facility.country) {
             sink.add(field: "/country", problem)
         }
+        if checksNewCodes, let problem = GS1Forms.problem(ofLocation: facility.id) {
+            sink.add(field: "/id", "facility \(facility.id) \(problem)")
+        }
         if checksNewCodes, let form = try facilityInOtherForm(facility.id, txn) {
             sink.add(
                 field: "/id",
