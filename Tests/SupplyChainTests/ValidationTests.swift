@@ -600,6 +600,22 @@ struct ValidationTests {
         #expect(concatenated.message.hasPrefix("line \(second), column 1 is not valid JSON"), "\(concatenated.message)")
         #expect(concatenated.message.contains("one event per line (JSON Lines)"))
         #expect(try fixture.chain.ledger.size == size, "nothing was written")
+        // An object that follows a member without a comma, inside the first event, is no second event.
+        let missingComma = """
+            {
+              "type": "ObjectEvent",
+              "ilmd": {} {"x": 1}
+            }
+            """
+        let inside = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmission(
+                Array(missingComma.utf8),
+                actor: "pilbara-mining",
+                key: try fixture.key("pilbara-mining")
+            )
+        }
+        #expect(inside.message.hasPrefix("line 3, column 14 is not valid JSON"), "\(inside.message)")
+        #expect(!inside.message.contains("one event per line"), "\(inside.message)")
     }
 
     @Test("a submission of 10,000 events with one bad event writes nothing")

@@ -155,7 +155,9 @@ struct SubmissionDocument {
         // UTF-8 continuation bytes do not start a character.
         let column = bytes[lineStart..<end].reduce(1) { $1 & 0xC0 == 0x80 ? $0 : $0 + 1 }
         var message = "line \(line), column \(column) is not valid JSON (\(error.message))"
-        if error.message.contains("unexpected '{' after the JSON value") {
+        // A whole JSON value before an object that starts where parsing stopped: events written
+        // one after another. Told from the bytes, not from the parser's wording.
+        if end < bytes.count, bytes[end] == UInt8(ascii: "{"), (try? JSONValue(parsing: Array(bytes[..<end]))) != nil {
             message += "; several events go in an EPCIS document, a JSON array, or one event per line (JSON Lines)"
         } else {
             message += "; a document is EPCIS JSON or JSON Lines of events"
