@@ -234,6 +234,9 @@ struct EventRuleTests {
                     "the co-product prices of one event are in one currency (USD before)"
                 ),
                 (10, "/ct:transport/0/distance", "distance × mass is too large to compute exactly"),
+                // Beyond any real leg too (what is recorded now: ``EventActivity/Bounds``).
+                (10, "/ct:transport/0/distance", "is more than 100000 km for one leg"),
+                (10, "/ct:transport/0/mass", "is more than 10^12 kg (a billion tonnes) for one leg"),
             ]
         )
     }

@@ -89,6 +89,43 @@ struct VocabularyTests {
         #expect(try fixture.chain.lot("LARGE")?.lot.producedKg.description == "1000000000000")
     }
 
+    @Test("activity data no real process gives is refused as a slip of unit; real figures are recorded")
+    func implausibleActivityData() throws {
+        let fixture = try refinerHoldingOre()
+        let error = try fixture.rejection(
+            [
+                try refining("A") { $0["ct:electricity"] = [["quantity": 2e12, "uom": "KWH", "supply": "grid"]] },
+                try refining("B") {
+                    $0["ct:electricity"] = [["quantity": 1000, "uom": "KWH", "supply": "ppa", "kgCO2ePerKWh": "581"]]
+                },
+                try refining("C") {
+                    $0["ct:transport"] = [
+                        ["mode": "sea", "distance": 6_200_000, "distanceUom": "KMT", "mass": 1, "massUom": "TNE"]
+                    ]
+                },
+                try refining("D") { $0["ct:fuels"] = [["fuel": "coal", "quantity": 2e9, "uom": "TNE"]] },
+                try refining("E") { $0["ct:directEmissions"] = ["kgCO2e": "2e12"] },
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            error,
+            [
+                (0, "/ct:electricity/0/quantity", "is more than 10^12 kWh for one event"),
+                (1, "/ct:electricity/0/kgCO2ePerKWh", "is more than 3 kg CO2e per kWh"),
+                (2, "/ct:transport/0/distance", "is more than 100000 km for one leg"),
+                (3, "/ct:fuels/0/quantity", "is more than 10^12 kg for one event"),
+                (4, "/ct:directEmissions/kgCO2e", "is more than 10^12 kg CO2e (a gigatonne)"),
+            ]
+        )
+        let real = try refining("F") {
+            $0["ct:electricity"] = [["quantity": 3_000_000, "uom": "KWH", "supply": "ppa", "kgCO2ePerKWh": "0.581"]]
+            $0["ct:transport"] = [["mode": "sea", "distance": 6200, "distanceUom": "KMT", "mass": 1, "massUom": "TNE"]]
+            $0["ct:fuels"] = [["fuel": "coal", "quantity": 20, "uom": "TNE"]]
+        }
+        #expect(try fixture.accept([real], as: "sichuan-lithium").written == 1)
+    }
+
     @Test("cells named without ct:serialRanges are refused: the event would commission none")
     func commissioningWithoutRanges() throws {
         let fixture = try ChainFixture()

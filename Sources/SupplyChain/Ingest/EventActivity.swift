@@ -54,8 +54,10 @@ final class EventActivity: Sendable {
     ///   - event: The event read.
     ///   - scratch: Its chunk's scratch, where the master data of an `ilmd` that the chunk's
     ///     events share is read once.
-    init(_ event: EPCISEvent, scratch: EventHashID.Scratch? = nil) {
-        let (checks, process) = Self.read(event)
+    ///   - bounded: Whether the event is recorded now, when its quantities must also be ones a
+    ///     real process could have (``Bounds``); a replay reads what was recorded.
+    init(_ event: EPCISEvent, scratch: EventHashID.Scratch? = nil, bounded: Bool = false) {
+        let (checks, process) = Self.read(event, bounded: bounded)
         self.checks = checks
         var writer = BinaryWriter()
         process.writeActivity(&writer)
@@ -87,7 +89,7 @@ final class EventActivity: Sendable {
     /// An electricity supply, fuel, transport leg or price enters the process record when the
     /// fields it needs read, whether or not another of its fields has a problem: an event with a
     /// problem is refused, so its record is never written.
-    private static func read(_ event: EPCISEvent) -> (checks: [Check], process: ProcessData) {
+    private static func read(_ event: EPCISEvent, bounded: Bool) -> (checks: [Check], process: ProcessData) {
         var process = ProcessData(eventID: event.eventID, sequenceNumber: 0, eventType: event.type.rawValue)
         let sink = ProblemSink()
         var checks: [Check] = []
@@ -128,12 +130,19 @@ final class EventActivity: Sendable {
                     kWh = MeasureDimension.electricity.toBase(quantity, code: uom)
                     if kWh == nil {
                         reader.fail("uom", "electricity is in \(MeasureDimension.electricity.acceptedCodes)")
+                    } else if bounded, let kWh, kWh > Bounds.kWh {
+                        reader.fail("quantity", "is more than 10^12 kWh for one event: check the quantity and its uom")
                     }
                 }
                 let kind = reader.choice("supply", of: ElectricitySupply.self)
                 let factor = reader.decimal("kgCO2ePerKWh", required: false)
                 if let factor, factor.isNegative {
                     reader.fail("kgCO2ePerKWh", "must not be negative")
+                } else if bounded, let factor, factor > Bounds.kgCO2ePerKWh {
+                    reader.fail(
+                        "kgCO2ePerKWh",
+                        "is more than 3 kg CO2e per kWh, beyond any power plant (coal gives about 1): is it in g/kWh?"
+                    )
                 }
                 var certificates: [String] = []
                 for certificate in reader.array("certificates") ?? [] {
@@ -176,6 +185,12 @@ final class EventActivity: Sendable {
                     if let (base, unit) = units.lazy.compactMap({ dimension, unit in
                         dimension.toBase(quantity, code: uom).map { ($0, unit) }
                     }).first {
+                        if bounded, base > Bounds.fuel(unit) {
+                            reader.fail(
+                                "quantity",
+                                "is more than \(Bounds.fuelText(unit)) for one event: check the quantity and its uom"
+                            )
+                        }
                         if let name { process.fuels.append(ProcessData.Fuel(name: name, quantity: base, unit: unit)) }
                     } else {
                         reader.fail("uom", "a fuel is an energy, mass or volume unit (3B, KGM, LTR, MTQ, …)")
@@ -187,6 +202,9 @@ final class EventActivity: Sendable {
             let reader = FieldReader(emissions, path: event.extPointer("directEmissions"), problems: sink)
             process.directKgCO2e = reader.decimal("kgCO2e")
             if let kg = process.directKgCO2e, kg.isNegative { reader.fail("kgCO2e", "must not be negative") }
+            if bounded, let kg = process.directKgCO2e, kg > Bounds.kg {
+                reader.fail("kgCO2e", "is more than 10^12 kg CO2e (a gigatonne) for one event: check it")
+            }
         }
         if let legs = event.ext("transport") {
             for (index, leg) in (legs.arrayValue ?? [legs]).enumerated() {
@@ -198,6 +216,11 @@ final class EventActivity: Sendable {
                     km = MeasureDimension.distance.toBase(distance, code: uom)
                     if km == nil {
                         reader.fail("distanceUom", "must be one of \(MeasureDimension.distance.acceptedCodes)")
+                    } else if bounded, let km, km > Bounds.km {
+                        reader.fail(
+                            "distance",
+                            "is more than 100000 km for one leg, twice round the Earth: check the distance and its uom"
+                        )
                     }
                 }
                 var kg: ExactDecimal?
@@ -206,6 +229,11 @@ final class EventActivity: Sendable {
                     kg = MeasureDimension.mass.toBase(mass, code: uom)
                     if kg == nil {
                         reader.fail("massUom", "must be one of \(MeasureDimension.mass.acceptedCodes)")
+                    } else if bounded, let kg, kg > Bounds.kg {
+                        reader.fail(
+                            "mass",
+                            "is more than 10^12 kg (a billion tonnes) for one leg: check it and its uom"
+                        )
                     }
                 }
                 // Tonnes exactly: a thousandth of the kilograms (a shift of the exponent), never rounded.
@@ -258,6 +286,28 @@ final class EventActivity: Sendable {
         }
         flush()
         return (checks, process)
+    }
+
+    /// The most a process recorded now may report: beyond these a quantity is a wrong unit or a
+    /// slip (a grid factor in g/kWh given as kg/kWh, metres given as kilometres), and it would reach
+    /// the footprints as a number no real process gives.
+    enum Bounds {
+        /// A billion tonnes: the most one lot, leg or event's direct emissions may weigh
+        /// (``EventVocabulary/largestMass`` for lots).
+        static let kg = ExactDecimal(significand: 1, exponent: 12)
+        /// 10^12 kWh, a thousand TWh, more than most countries use in a year.
+        static let kWh = ExactDecimal(significand: 1, exponent: 12)
+        /// 3 kg CO2e a kWh: coal-fired power gives about 1.
+        static let kgCO2ePerKWh = ExactDecimal(significand: 3, exponent: 0)
+        /// 100,000 km, twice round the Earth, for one transport leg.
+        static let km = ExactDecimal(significand: 1, exponent: 5)
+        /// A fuel's most, in its base unit: 3.6 × 10^15 MJ (10^12 kWh), 10^12 kg or 10^12 L.
+        static func fuel(_ unit: String) -> ExactDecimal {
+            unit == "MJ" ? ExactDecimal(significand: 36, exponent: 14) : ExactDecimal(significand: 1, exponent: 12)
+        }
+        static func fuelText(_ unit: String) -> String {
+            unit == "MJ" ? "3.6 × 10^15 MJ (10^12 kWh)" : "10^12 \(unit)"
+        }
     }
 
     /// The UTF-8 of the suffix that marks a country-of-origin member of master data.

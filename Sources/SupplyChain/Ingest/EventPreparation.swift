@@ -283,7 +283,7 @@ final class EventPreparation: @unchecked Sendable {
             var eventIDKey: [UInt8]?
             if let sealing, let read = event {
                 // The activity members and the key of the eventID are made here, on the worker, for the rules.
-                activity = EventActivity(read, scratch: scratch)
+                activity = EventActivity(read, scratch: scratch, bounded: true)
                 eventIDKey = IndexKey.eventID(read.eventID)
                 let pointers = SupplyChainLedger.confidentialPointers(of: read)
                 // The event's JSON becomes its entry body: the rules read only what `read` pulled
