@@ -309,14 +309,18 @@ struct ChainTests {
         ]
         let size = try fixture.chain.ledger.size
         var reports: [ImportReport] = []
-        try fixture.chain.importSubmissions(
-            count: valid.count,
-            actor: "pilbara-mining",
-            key: key,
-            dryRun: true,
-            document: { valid[$0] },
-            imported: { _, report in reports.append(report) }
-        )
+        func importAll(_ documents: [[UInt8]], dryRun: Bool) throws {
+            reports = []
+            try fixture.chain.importSubmissions(
+                count: documents.count,
+                actor: "pilbara-mining",
+                key: key,
+                dryRun: dryRun,
+                document: { documents[$0] },
+                imported: { _, report in reports.append(report) }
+            )
+        }
+        try importAll(valid, dryRun: true)
         #expect(reports.map(\.written) == [2, 1, 3])
         // The first document's extraction, sent again, is found among the unwritten ones.
         #expect(reports.map(\.alreadyPresent) == [0, 0, 1])
@@ -333,17 +337,7 @@ struct ChainTests {
                 Events.ship("ORE-1", 61, from: miner, to: refiner, time: "2026-01-09T10:00:00+08:00"),
             ]),
         ]
-        reports = []
-        let error = try #require(throws: SupplyChainError.self) {
-            try fixture.chain.importSubmissions(
-                count: overdrawn.count,
-                actor: "pilbara-mining",
-                key: key,
-                dryRun: true,
-                document: { overdrawn[$0] },
-                imported: { _, report in reports.append(report) }
-            )
-        }
+        let error = try #require(throws: SupplyChainError.self) { try importAll(overdrawn, dryRun: true) }
         #expect(reports.count == 2)
         expectProblem(
             error,
@@ -355,15 +349,8 @@ struct ChainTests {
         #expect(try fixture.chain.ledger.size == size)
 
         // Imported for real, the same documents give the same counts.
-        var written: [ImportReport] = []
-        try fixture.chain.importSubmissions(
-            count: valid.count,
-            actor: "pilbara-mining",
-            key: key,
-            document: { valid[$0] },
-            imported: { _, report in written.append(report) }
-        )
-        #expect(written.map(\.written) == [2, 1, 3] && written.map(\.alreadyPresent) == [0, 0, 1])
+        try importAll(valid, dryRun: false)
+        #expect(reports.map(\.written) == [2, 1, 3] && reports.map(\.alreadyPresent) == [0, 0, 1])
         #expect(try fixture.chain.lot("ORE-1")?.holdings.map(\.actor) == ["sichuan-lithium"])
         #expect(try fixture.chain.lot("ORE-4")?.holdings.map(\.actor) == ["pilbara-mining"])
     }

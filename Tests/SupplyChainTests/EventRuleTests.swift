@@ -2,13 +2,6 @@ import LedgerCore
 import SupplyChain
 import Testing
 
-/// The event with some members changed, as JSON Lines.
-private func edited(_ line: String, _ change: (inout JSONObject) -> Void) throws -> String {
-    var members = try #require(try JSONValue(parsing: line).objectValue)
-    change(&members)
-    return Events.json(members)
-}
-
 /// A transformation at the refinery that uses 1 t of `ORE` to make `output`, with extension members.
 private func refining(_ output: String, _ extensions: JSONObject = [:]) -> String {
     Events.transform(

@@ -62,6 +62,13 @@ enum Events {
     static let refiner = "urn:epc:id:pgln:6900002.00000"
 }
 
+/// The event with some members changed, as JSON Lines.
+func edited(_ line: String, _ change: (inout JSONObject) -> Void) throws -> String {
+    var members = try #require(try JSONValue(parsing: line).objectValue)
+    change(&members)
+    return Events.json(members)
+}
+
 /// A chain where the miner has extracted `ORE` (100 t) and shipped it to the refiner.
 func refinerHoldingOre() throws -> ChainFixture {
     let fixture = try ChainFixture()
@@ -607,13 +614,7 @@ struct ValidationTests {
               "ilmd": {} {"x": 1}
             }
             """
-        let inside = try #require(throws: SupplyChainError.self) {
-            try fixture.chain.importSubmission(
-                Array(missingComma.utf8),
-                actor: "pilbara-mining",
-                key: try fixture.key("pilbara-mining")
-            )
-        }
+        let inside = try fixture.rejection([missingComma], as: "pilbara-mining")
         #expect(inside.message.hasPrefix("line 3, column 14 is not valid JSON"), "\(inside.message)")
         #expect(!inside.message.contains("one event per line"), "\(inside.message)")
     }

@@ -150,44 +150,38 @@ enum EventVocabulary {
             if !eventMembers.contains(packed) { unknown = true }
             if commissioningMembers.contains(packed) { commissions = true }
         }
+        let inIlmd: (String) -> String = { "\($0) is lot master data: it goes in ilmd" }
+        let atTop: (String) -> String = { "\($0) goes at the event's top level, not in ilmd" }
         if unknown {
-            for member in event.extensions.names where !eventMembers.contains(member.localName) {
-                sink.add(
-                    field: "/" + member.key,
-                    masterDataMembers.contains(member.localName)
-                        ? "\(member.key) is lot master data: it goes in ilmd"
-                        : unknownMember(
-                            member.key,
-                            suggestion(member.localName, eventMembers.names, spelled: respelled(member))
-                        )
-                )
-            }
+            report(
+                event.extensions,
+                allowed: eventMembers,
+                at: "/",
+                elsewhere: masterDataMembers,
+                sink: sink,
+                misplaced: inIlmd
+            )
         }
         if !event.ilmdExtensions.localNames.allSatisfy(masterDataMembers.contains) {
-            for member in event.ilmdExtensions.names where !masterDataMembers.contains(member.localName) {
-                sink.add(
-                    field: "/ilmd/" + member.key,
-                    eventMembers.contains(member.localName)
-                        ? "\(member.key) goes at the event's top level, not in ilmd"
-                        : unknownMember(
-                            member.key,
-                            suggestion(member.localName, masterDataMembers.names, spelled: respelled(member))
-                        )
-                )
-            }
+            report(
+                event.ilmdExtensions,
+                allowed: masterDataMembers,
+                at: "/ilmd/",
+                elsewhere: eventMembers,
+                sink: sink,
+                misplaced: atTop
+            )
         }
         if let lots = event.ilmdExtensions["lots"], let elements = lots.value.arrayValue {
             for (index, element) in elements.enumerated() {
-                let members = EPCISEvent.extensionMembers(of: element, namespaces: event.namespaces)
-                for member in members.names where !perLotMembers.contains(member.localName) {
-                    sink.add(
-                        field: "/ilmd/\(lots.key)/\(index)/\(member.key)",
-                        unknownMember(
-                            member.key,
-                            suggestion(member.localName, perLotMembers.names, spelled: respelled(member))
-                        )
-                    )
-                }
+                report(
+                    EPCISEvent.extensionMembers(of: element, namespaces: event.namespaces),
+                    allowed: perLotMembers,
+                    at: "/ilmd/\(lots.key)/\(index)/",
+                    elsewhere: eventMembers,
+                    sink: sink,
+                    misplaced: atTop
+                )
             }
         }
         guard commissions else {
@@ -211,6 +205,26 @@ enum EventVocabulary {
             )
         }
         checkYield(event, sink: sink)
+    }
+
+    /// Reports each of `members` that `allowed` lacks, at `base` followed by its key: as misplaced
+    /// when `elsewhere` has it, or else as unknown, with the nearest allowed spelling.
+    private static func report(
+        _ members: ExtensionMembers,
+        allowed: ShortNames,
+        at base: String,
+        elsewhere: ShortNames,
+        sink: ProblemSink,
+        misplaced: (String) -> String
+    ) {
+        for member in members.names where !allowed.contains(member.localName) {
+            sink.add(
+                field: base + member.key,
+                elsewhere.contains(member.localName)
+                    ? misplaced(member.key)
+                    : unknownMember(member.key, suggestion(member.localName, allowed.names, spelled: respelled(member)))
+            )
+        }
     }
 
     /// Checks that `ct:yield` is on a transformation, the only event that reads it.
