@@ -175,11 +175,34 @@ struct GS1FormsTests {
         expectProblems(short, [(0, "/ct:serialRanges/0/prefix", "is not the start of an SGTIN EPC")])
     }
 
+    @Test("an LGTIN is well formed exactly when it has a Digital Link")
+    func lgtinCheckAgreesWithTheConversion() {
+        let ids = [
+            Self.ore, "urn:epc:class:lgtin:930001.000011.X", "urn:epc:class:lgtin:9300001.00011.X",
+            "urn:epc:class:lgtin:9300001.000011.", "urn:epc:class:lgtin:9300001.000011.A%2FB",
+            "urn:epc:class:lgtin:9300001.000011.A%2", "urn:epc:class:lgtin:9300001.000011.A B",
+            "urn:epc:class:lgtin:123456789012.1.LOT", "urn:epc:class:lgtin:12345.12345678.LOT",
+            "urn:epc:class:lgtin:9300001.000011.ABCDEFGHIJKLMNOPQRSTU", "urn:epc:class:lgtin:9300001.00a011.X",
+            "urn:epc:id:sgtin:9300001.000011.1", "urn:epc:class:lgtin:9300001.000011.ABCDEFGHIJKLMNOPQRST",
+        ]
+        var bytes: [UInt8] = []
+        let valid = ids.filter { DigitalLink.isLGTINClass($0, bytes: &bytes) }
+        for id in ids {
+            #expect(valid.contains(id) == (id.contains(":lgtin:") && DigitalLink.canonical(id) != nil), "\(id)")
+        }
+        #expect(valid.count == 4)
+    }
+
     @Test("a lot, serial prefix or facility that claims a GS1 form and breaks it is refused, naming what is wrong")
     func malformedGS1KeysAreRefused() throws {
-        #expect(GS1Forms.problem(ofLot: Self.ore) == nil && GS1Forms.problem(ofLot: Self.oreLink) == nil)
-        #expect(GS1Forms.problem(ofLot: "urn:celltrace:lot:cells-nmc811-0225") == nil)
-        #expect(GS1Forms.problem(ofLot: "https://brand.example/01/09300001000113/10/X") == nil, "not on id.gs1.org")
+        var bytes: [UInt8] = []
+        #expect(GS1Forms.problem(ofLot: Self.ore, bytes: &bytes) == nil)
+        #expect(GS1Forms.problem(ofLot: Self.oreLink, bytes: &bytes) == nil)
+        #expect(GS1Forms.problem(ofLot: "urn:celltrace:lot:cells-nmc811-0225", bytes: &bytes) == nil)
+        #expect(
+            GS1Forms.problem(ofLot: "https://brand.example/01/09300001000113/10/X", bytes: &bytes) == nil,
+            "not on id.gs1.org"
+        )
         #expect(GS1Forms.problem(ofSerialPrefix: "urn:epc:id:sgtin:4012345.011111.") == nil)
         #expect(GS1Forms.problem(ofSerialPrefix: "urn:epc:id:sgtin:4012345.01111.")?.contains("13 digits") == true)
         #expect(GS1Forms.problem(ofLocation: Self.mine) == nil && GS1Forms.problem(ofLocation: Self.mineLink) == nil)

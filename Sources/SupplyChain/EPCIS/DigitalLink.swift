@@ -100,12 +100,40 @@ extension DigitalLink {
         return nil
     }
 
+    /// Whether `uri` is an LGTIN EPC class URN that ``canonical(_:)`` converts: the checks of its
+    /// conversion, without writing the link.
+    ///
+    /// - Parameters:
+    ///   - text: The URI.
+    ///   - uri: A buffer for the URI's bytes, reused from one call to the next, so that a call
+    ///     allocates nothing where the conversion makes four allocations.
+    /// - Returns: Whether the URI is a well-formed LGTIN class.
+    static func isLGTINClass(_ text: String, bytes uri: inout [UInt8]) -> Bool {
+        uri.removeAll(keepingCapacity: true)
+        uri.append(contentsOf: text.utf8)
+        guard startsWith(uri, Literal.urnEPC, at: 0), let dot = uri.firstIndex(of: UInt8(ascii: ".")),
+            let (scheme, body) = scheme(of: uri), scheme == .lgtinClass, isCompanyPrefix(uri, body: body, dot: dot)
+        else { return false }
+        return lgtinLot(uri, body: body, dot: dot) != nil
+    }
+
+    /// Whether the digits from `body` to `dot` are a GS1 Company Prefix: 6 to 12 of them.
+    private static func isCompanyPrefix(_ uri: [UInt8], body: Int, dot: Int) -> Bool {
+        (6...12).contains(dot - body) && allDigits(uri, body..<dot)
+    }
+
+    /// Where the lot of an LGTIN class URN starts, when its GTIN and lot are well formed.
+    private static func lgtinLot(_ uri: [UInt8], body: Int, dot: Int) -> Int? {
+        guard let lot = gtin(uri, body: body, dot: dot, then: "."), epcUnits(uri, from: lot, 1...20) else { return nil }
+        return lot
+    }
+
     /// Converts an EPC URI; `dot` is the first dot, which ends the GS1 Company Prefix.
     private static func appendEPC(_ uri: [UInt8], dot: Int, to out: inout [UInt8]) -> Bool {
         guard let (scheme, body) = scheme(of: uri) else { return false }
         // The GS1 Company Prefix: 6 to 12 digits up to the first dot.
         let prefixDigits = dot - body
-        guard (6...12).contains(prefixDigits), allDigits(uri, body..<dot) else { return false }
+        guard isCompanyPrefix(uri, body: body, dot: dot) else { return false }
         switch scheme {
         case .sgtin:
             // urn:epc:id:sgtin:CompanyPrefix.ItemRefAndIndicator.Serial
@@ -227,8 +255,7 @@ extension DigitalLink {
             appendTwelveDigitKey(uri, body: body, dot: dot, to: &out)
             appendCheckDigit(to: &out, from: keyStart)
         case .lgtinClass:
-            guard let lot = gtin(uri, body: body, dot: dot, then: "."), epcUnits(uri, from: lot, 1...20)
-            else { return false }
+            guard let lot = lgtinLot(uri, body: body, dot: dot) else { return false }
             out.append(contentsOf: Literal.host01)
             appendGTIN(uri, body: body, dot: dot, to: &out)
             out.append(contentsOf: Literal.ai10)

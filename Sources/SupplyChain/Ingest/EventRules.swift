@@ -554,7 +554,7 @@ extension Rules {
             )
             return
         }
-        if checksNewCodes, let problem = GS1Forms.problem(ofLot: quantity.lot) {
+        if checksNewCodes, let problem = GS1Forms.problem(ofLot: quantity.lot, bytes: &idBytes) {
             sink.add(field: Self.lotPointer(quantity), "lot \(quantity.lot) \(problem)")
             return
         }

@@ -59,14 +59,19 @@ enum GS1Forms {
     /// An LGTIN URN must parse (GS1 EPC Tag Data Standard), and a Digital Link on `id.gs1.org`
     /// must carry a GTIN whose check digit is right. Either way, the ledger could not match the
     /// lot with its other form (``ofLot(_:)``). Other identifiers are not GS1 keys and pass.
-    static func problem(ofLot id: String) -> String? {
+    ///
+    /// - Parameters:
+    ///   - id: The lot's identifier.
+    ///   - bytes: A buffer reused from one call to the next (``DigitalLink/isLGTINClass(_:bytes:)``).
+    /// - Returns: The problem, or `nil`.
+    static func problem(ofLot id: String, bytes: inout [UInt8]) -> String? {
         if id.hasPrefix("urn:epc:class:lgtin:") {
-            guard DigitalLink.canonical(id) == nil else { return nil }
+            guard !DigitalLink.isLGTINClass(id, bytes: &bytes) else { return nil }
             return "is not an LGTIN EPC class: urn:epc:class:lgtin:{company prefix}.{indicator digit and item "
                 + "reference}.{lot}, with 13 digits in the first two parts and a company prefix of 6 to 12 "
                 + "(GS1 EPC Tag Data Standard)"
         }
-        return checkDigitProblem(id, key: "/01/", digits: 14, what: "GTIN")
+        return checkDigitProblem(id, after: "https://id.gs1.org/01/", digits: 14, what: "GTIN")
     }
 
     /// What is wrong with a serial prefix that claims a GS1 form and breaks it, or `nil`: an
@@ -78,7 +83,7 @@ enum GS1Forms {
             return "is not the start of an SGTIN EPC: urn:epc:id:sgtin:{company prefix}.{indicator digit and item "
                 + "reference}., with 13 digits and a company prefix of 6 to 12 (GS1 EPC Tag Data Standard)"
         }
-        return checkDigitProblem(prefix + "0", key: "/01/", digits: 14, what: "GTIN")
+        return checkDigitProblem(prefix + "0", after: "https://id.gs1.org/01/", digits: 14, what: "GTIN")
     }
 
     /// What is wrong with a location that claims a GS1 form and breaks it, or `nil`: an SGLN URN
@@ -89,14 +94,14 @@ enum GS1Forms {
             return "is not an SGLN EPC: urn:epc:id:sgln:{company prefix}.{location reference}.{extension}, with "
                 + "12 digits in the first two parts and a company prefix of 6 to 12 (GS1 EPC Tag Data Standard)"
         }
-        return checkDigitProblem(id, key: "/414/", digits: 13, what: "GLN")
+        return checkDigitProblem(id, after: "https://id.gs1.org/414/", digits: 13, what: "GLN")
     }
 
-    /// For a Digital Link on `id.gs1.org` whose key after `key` has the wrong check digit, what
-    /// the digit should be.
-    private static func checkDigitProblem(_ uri: String, key: String, digits: Int, what: String) -> String? {
-        let start = "https://id.gs1.org" + key
-        guard uri.hasPrefix(start) else { return nil }
+    /// For a Digital Link on `id.gs1.org` whose key after `start` (its domain and the key's AI)
+    /// has the wrong check digit, what the digit should be.
+    private static func checkDigitProblem(_ uri: String, after start: String, digits: Int, what: String) -> String? {
+        // Most lot ids are no Digital Link: told by their first byte, without a string compared.
+        guard uri.utf8.first == UInt8(ascii: "h"), uri.hasPrefix(start) else { return nil }
         let number = uri.dropFirst(start.count).prefix(digits)
         guard number.utf8.count == digits, number.utf8.allSatisfy(DigitalLink.isDigit), !hasValidCheckDigit(number)
         else { return nil }

@@ -28,6 +28,9 @@ struct Rules {
     /// rebuild the indexes.
     var checksNewCodes = false
 
+    /// A buffer for an identifier's bytes, reused from one new lot to the next (``GS1Forms``).
+    var idBytes: [UInt8] = []
+
     /// Whether a lot whose id is a GS1 Digital Link is in the ledger or this batch, once asked:
     /// only then can a lot given as an EPC URN exist already in the other form (``GS1Forms``).
     var linkedLotsExist: Bool?
