@@ -119,6 +119,29 @@ struct VocabularyTests {
         #expect(try fixture.accept([real], as: "sichuan-lithium").written == 1)
     }
 
+    @Test("a field a ct: member's object does not have is refused: a misspelt optional one would be dropped")
+    func unknownFieldsOfMembers() throws {
+        let fixture = try refinerHoldingOre()
+        let error = try fixture.rejection(
+            [
+                try refining("A") {
+                    $0["ct:electricity"] = [
+                        ["quantity": 1000, "uom": "KWH", "supply": "ppa", "kgCO2ePerKwh": "0.02"]
+                    ]
+                },
+                try refining("B") { $0["ct:directEmissions"] = ["kgCO2e": 5, "source": "flue-gas meter"] },
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            error,
+            [
+                (0, "/ct:electricity/0/kgCO2ePerKwh", "did you mean kgCO2ePerKWh?"),
+                (1, "/ct:directEmissions/source", "is not a field of ct:directEmissions (kgCO2e)"),
+            ]
+        )
+    }
+
     @Test("cells named without ct:serialRanges are refused: the event would commission none")
     func commissioningWithoutRanges() throws {
         let fixture = try ChainFixture()

@@ -59,6 +59,46 @@ enum EventVocabulary {
         for party in event.destinations { checkType(of: party) }
         checkMembers(event, sink: sink)
         checkMasses(event, sink: sink)
+        checkMemberFields(event, sink: sink)
+    }
+
+    /// The fields of each `ct:` member whose value is an object, or a list of objects (or one in
+    /// its place), by the member's local name (DATA-MODEL §4).
+    static let memberFields: [(member: String, fields: ShortNames)] = [
+        ("electricity", ShortNames(["quantity", "uom", "supply", "kgCO2ePerKWh", "certificates"])),
+        ("fuels", ShortNames(["fuel", "quantity", "uom"])),
+        ("directEmissions", ShortNames(["kgCO2e"])),
+        ("transport", ShortNames(["mode", "distance", "distanceUom", "mass", "massUom"])),
+        ("coProductPrices", ShortNames(["epcClass", "pricePerKg", "currency"])),
+        ("serialRanges", ShortNames(["prefix", "first", "last"])),
+        ("cellMass", ShortNames(["quantity", "uom"])),
+        ("nominalEnergy", ShortNames(["quantity", "uom"])),
+    ]
+
+    /// Checks that the objects of `ct:` members hold only their own fields: an optional field
+    /// misspelt (`kgCO2ePerKwh`) would otherwise be dropped, and a stated factor or certificate
+    /// left out of the footprint without a word.
+    private static func checkMemberFields(_ event: EPCISEvent, sink: ProblemSink) {
+        guard !event.extensions.isEmpty else { return }
+        for (member, fields) in memberFields {
+            guard let value = event.ext(member) else { continue }
+            let base = event.extPointer(member)
+            func check(_ object: JSONValue, at pointer: String) {
+                guard case .object(let members) = object else { return }
+                for (key, _) in members where !fields.contains(key) {
+                    sink.add(
+                        field: pointer + "/" + key,
+                        "is not a field of \(base.dropFirst()) (\(fields.names.joined(separator: ", ")))"
+                            + suggestion(key, fields.names)
+                    )
+                }
+            }
+            if case .array(let elements) = value {
+                for (index, element) in elements.enumerated() { check(element, at: base + "/\(index)") }
+            } else {
+                check(value, at: base)
+            }
+        }
     }
 
     /// The most a quantity element may weigh: 10^12 kg, a billion tonnes.
