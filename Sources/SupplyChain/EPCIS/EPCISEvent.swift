@@ -86,6 +86,11 @@ struct ExtensionMembers: Sendable {
         return Set(members.map(\.localName)).count != members.count
     }
 
+    /// Each member's local name, key as spelled and value, in the order added.
+    var entries: some Sequence<(localName: String, key: String, value: JSONValue)> {
+        members.lazy.map { ($0.localName, $0.key, $0.value) }
+    }
+
     /// Each member's local name, in the order added.
     var localNames: some Sequence<String> {
         members.lazy.map(\.localName)

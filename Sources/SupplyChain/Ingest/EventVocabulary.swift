@@ -62,42 +62,58 @@ enum EventVocabulary {
         checkMemberFields(event, sink: sink)
     }
 
-    /// The fields of each `ct:` member whose value is an object, or a list of objects (or one in
-    /// its place), by the member's local name (DATA-MODEL §4).
-    static let memberFields: [(member: String, fields: ShortNames)] = [
-        ("electricity", ShortNames(["quantity", "uom", "supply", "kgCO2ePerKWh", "certificates"])),
-        ("fuels", ShortNames(["fuel", "quantity", "uom"])),
-        ("directEmissions", ShortNames(["kgCO2e"])),
-        ("transport", ShortNames(["mode", "distance", "distanceUom", "mass", "massUom"])),
-        ("coProductPrices", ShortNames(["epcClass", "pricePerKg", "currency"])),
-        ("serialRanges", ShortNames(["prefix", "first", "last"])),
-        ("cellMass", ShortNames(["quantity", "uom"])),
-        ("nominalEnergy", ShortNames(["quantity", "uom"])),
+    /// The `ct:` members whose value is an object, or a list of objects (or one in its place), by
+    /// local name, and the fields of their objects (``memberFields``, in the same order; DATA-MODEL §4).
+    static let objectMembers = ShortNames([
+        "electricity", "fuels", "directEmissions", "transport", "coProductPrices", "serialRanges", "cellMass",
+        "nominalEnergy",
+    ])
+    static let memberFields = [
+        ShortNames(["quantity", "uom", "supply", "kgCO2ePerKWh", "certificates"]),
+        ShortNames(["fuel", "quantity", "uom"]),
+        ShortNames(["kgCO2e"]),
+        ShortNames(["mode", "distance", "distanceUom", "mass", "massUom"]),
+        ShortNames(["epcClass", "pricePerKg", "currency"]),
+        ShortNames(["prefix", "first", "last"]),
+        ShortNames(["quantity", "uom"]),
+        ShortNames(["quantity", "uom"]),
     ]
 
     /// Checks that the objects of `ct:` members hold only their own fields: an optional field
     /// misspelt (`kgCO2ePerKwh`) would otherwise be dropped, and a stated factor or certificate
     /// left out of the footprint without a word.
     private static func checkMemberFields(_ event: EPCISEvent, sink: ProblemSink) {
-        guard !event.extensions.isEmpty else { return }
-        for (member, fields) in memberFields {
-            guard let value = event.ext(member) else { continue }
-            let base = event.extPointer(member)
-            func check(_ object: JSONValue, at pointer: String) {
-                guard case .object(let members) = object else { return }
-                for (key, _) in members where !fields.contains(key) {
-                    sink.add(
-                        field: pointer + "/" + key,
-                        "is not a field of \(base.dropFirst()) (\(fields.names.joined(separator: ", ")))"
-                            + suggestion(key, fields.names)
-                    )
+        for member in event.extensions.entries {
+            guard let packed = ShortNames.Packed(member.localName), let shape = objectMembers.index(of: packed) else {
+                continue
+            }
+            let fields = memberFields[shape]
+            if case .array(let elements) = member.value {
+                for (index, element) in elements.enumerated() {
+                    checkFields(of: element, fields, member: member.key, index: index, sink: sink)
                 }
-            }
-            if case .array(let elements) = value {
-                for (index, element) in elements.enumerated() { check(element, at: base + "/\(index)") }
             } else {
-                check(value, at: base)
+                checkFields(of: member.value, fields, member: member.key, index: nil, sink: sink)
             }
+        }
+    }
+
+    /// Reports each field of `object`, element `index` of member `key` (or the member itself),
+    /// that `fields` lacks.
+    private static func checkFields(
+        of object: JSONValue,
+        _ fields: ShortNames,
+        member key: String,
+        index: Int?,
+        sink: ProblemSink
+    ) {
+        guard case .object(let members) = object else { return }
+        for (field, _) in members where !fields.contains(field) {
+            let pointer = "/" + key + (index.map { "/\($0)" } ?? "") + "/" + field
+            sink.add(
+                field: pointer,
+                "is not a field of \(key) (\(fields.names.joined(separator: ", ")))\(suggestion(field, fields.names))"
+            )
         }
     }
 
@@ -387,5 +403,10 @@ struct ShortNames: Sendable {
 
     func contains(_ packed: Packed) -> Bool {
         self.packed.contains(packed)
+    }
+
+    /// The position of the name `packed` is, among ``names``.
+    func index(of packed: Packed) -> Int? {
+        self.packed.firstIndex(of: packed)
     }
 }
