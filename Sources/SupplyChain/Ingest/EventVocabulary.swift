@@ -3,12 +3,13 @@ import LedgerCore
 /// Checks the vocabulary of events recorded now.
 ///
 /// The vocabulary is the CBV terms that choose what the rules do with an event (business step,
-/// disposition, source and destination types) and the members of CellTrace's namespace.
+/// disposition, source and destination types), the members of CellTrace's namespace and the fields
+/// of their objects.
 ///
-/// A misspelt term or member would otherwise be stored and hashed, but no rule would read it. So a
-/// shipment would move nothing, or a transport leg would never be counted. A lot quantity beyond
-/// any real lot (``largestMass``) is refused with them. A few cases that are
-/// valid EPCIS but that the ledger reads as doing nothing give a warning instead.
+/// A misspelt term, member or field would otherwise be stored and hashed, but no rule would read
+/// it. So a shipment would move nothing, or a transport leg would never be counted. A lot quantity
+/// beyond any real lot (``largestMass``) is refused with them. A few cases that are valid EPCIS but
+/// that the ledger reads as doing nothing give a warning instead.
 ///
 /// Only new input is checked (``EventPreparation``). The audit replays recorded entries through
 /// ``EPCISEvent/read(_:index:namespaces:sink:hashing:scratch:)`` alone, so entries recorded
@@ -68,6 +69,7 @@ enum EventVocabulary {
         "electricity", "fuels", "directEmissions", "transport", "coProductPrices", "serialRanges", "cellMass",
         "nominalEnergy",
     ])
+    /// The fields of the objects of each of ``objectMembers``.
     static let memberFields = [
         ShortNames(["quantity", "uom", "supply", "kgCO2ePerKWh", "certificates"]),
         ShortNames(["fuel", "quantity", "uom"]),
