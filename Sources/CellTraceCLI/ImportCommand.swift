@@ -28,8 +28,9 @@ struct ImportCommand: ParsableCommand {
             after it a line with "code": "notChecked".
 
             A valid event that the ledger reads as doing less than it seems to (an owning_party
-            destination on an event whose bizStep is not shipping, which moves no custody) gives a
-            warning on standard error (and in the file's "warnings" with --json); it is imported.
+            destination on an event whose bizStep is not shipping, which moves no custody; a DELETE
+            of lots, which keeps their balances) gives a warning on standard error (and in the
+            file's "warnings" with --json); it is imported.
             With --json --event-ids, each file's line lists its "eventIDs" in the file's order,
             with the CBV 2.0 hash ID given to each event that had none.
 

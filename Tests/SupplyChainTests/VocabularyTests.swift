@@ -179,6 +179,23 @@ struct VocabularyTests {
         #expect(lot.holdings.map(\.actor) == ["pilbara-mining"])
         // A real shipment gives no warning.
         #expect(try fixture.accept([shipping], as: "pilbara-mining").warnings.isEmpty)
+        // Nor does a DELETE reduce a balance: it is recorded with a warning, and the lot keeps its 60 t.
+        let deleted = try fixture.accept(
+            [
+                try edited(Events.extract("ORE")) {
+                    $0["action"] = "DELETE"
+                    $0["bizStep"] = "destroying"
+                    $0["ilmd"] = nil
+                    $0["eventTime"] = "2026-01-10T06:00:00+08:00"
+                }
+            ],
+            as: "pilbara-mining"
+        )
+        #expect(deleted.warnings.map(\.field) == ["/action"])
+        #expect(deleted.warnings.first?.message.contains("DELETE leaves the lots' balances as they were") == true)
+        #expect(
+            try fixture.chain.lot("ORE")?.holdings.first { $0.actor == "pilbara-mining" }?.kg.description == "60000"
+        )
     }
 
     @Test("an event recorded before these checks, with a member no rule reads, still replays")

@@ -158,6 +158,17 @@ enum EventVocabulary {
                 )
             )
         }
+        if event.type == .objectEvent, event.action == "DELETE", !event.quantities.isEmpty,
+            event.errorDeclaration == nil
+        {
+            warnings.append(
+                (
+                    "/action",
+                    "DELETE leaves the lots' balances as they were: CellTrace consumes lots only in "
+                        + "TransformationEvents and moves them only by shipping"
+                )
+            )
+        }
         return warnings
     }
 
