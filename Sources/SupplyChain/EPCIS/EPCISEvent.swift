@@ -96,11 +96,6 @@ struct ExtensionMembers: Sendable {
         members.lazy.map(\.localName)
     }
 
-    /// Each member's local name and key as spelled, in the order added.
-    var names: some Sequence<(localName: String, key: String)> {
-        members.lazy.map { ($0.localName, $0.key) }
-    }
-
     /// Each local name's key as spelled (the last one added, for a repeated name).
     var keys: [String: String] {
         var keys: [String: String] = [:]

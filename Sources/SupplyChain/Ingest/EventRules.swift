@@ -861,6 +861,10 @@ extension Rules {
                 reader.fail("prefix", "must be a prefix that does not end in a digit: the serial number follows it")
                 continue
             }
+            if checksNewCodes, let problem = GS1Forms.problem(ofSerialPrefix: prefix) {
+                reader.fail("prefix", problem)
+                continue
+            }
             func serial(_ text: String, _ field: String) -> UInt64? {
                 guard let (split, number) = SerialNumber.split(prefix + text), split == prefix else {
                     reader.fail(
@@ -885,10 +889,6 @@ extension Rules {
                     "first",
                     "serials \(prefix)\(existing.first)–\(existing.last) are already commissioned (event \(existing.eventID))"
                 )
-                continue
-            }
-            if checksNewCodes, let problem = GS1Forms.problem(ofSerialPrefix: prefix) {
-                reader.fail("prefix", problem)
                 continue
             }
             // The same GTIN's serials in the other form (new input: a replay keeps what was recorded).

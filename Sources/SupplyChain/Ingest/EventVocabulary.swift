@@ -8,7 +8,7 @@ import LedgerCore
 ///
 /// A misspelt term, member or field would otherwise be stored and hashed, but no rule would read
 /// it. So a shipment would move nothing, or a transport leg would never be counted. A lot quantity
-/// beyond any real lot (``largestMass``) is refused with them. A few cases that are valid EPCIS but
+/// beyond any real lot (``EventActivity/Bounds/kg``) is refused with them. A few cases that are valid EPCIS but
 /// that the ledger reads as doing nothing give a warning instead.
 ///
 /// Only new input is checked (``EventPreparation``). The audit replays recorded entries through
@@ -119,16 +119,11 @@ enum EventVocabulary {
         }
     }
 
-    /// The most a quantity element may weigh: 10^12 kg, a billion tonnes.
-    ///
-    /// That is more than a year of the world's iron ore. A mass beyond it is a wrong unit or a
-    /// typing slip, and it would reach the footprints as a number no computation should carry.
-    static let largestMass = ExactDecimal(significand: 1, exponent: 12)
-
-    /// Checks that no quantity element weighs more than ``largestMass``.
+    /// Checks that no quantity element weighs more than ``EventActivity/Bounds/kg``, a billion
+    /// tonnes: no lot weighs that much, and a mass beyond it is a wrong unit or a typing slip.
     private static func checkMasses(_ event: EPCISEvent, sink: ProblemSink) {
         func check(_ quantities: [LotQuantity]) {
-            for quantity in quantities where quantity.kg > largestMass {
+            for quantity in quantities where quantity.kg > EventActivity.Bounds.kg {
                 sink.add(
                     field: quantity.pointer,
                     "weighs more than 10^12 kg (a billion tonnes) for one lot: check the quantity and its uom"
@@ -286,12 +281,19 @@ enum EventVocabulary {
         sink: ProblemSink,
         misplaced: (String) -> String
     ) {
-        for member in members.names where !allowed.contains(member.localName) {
+        for member in members.entries where !allowed.contains(member.localName) {
             sink.add(
                 field: base + member.key,
                 elsewhere.contains(member.localName)
                     ? misplaced(member.key)
-                    : unknownMember(member.key, suggestion(member.localName, allowed.names, spelled: respelled(member)))
+                    : unknownMember(
+                        member.key,
+                        suggestion(
+                            member.localName,
+                            allowed.names,
+                            spelled: respelled(member.localName, in: member.key)
+                        )
+                    )
             )
         }
     }
@@ -314,8 +316,8 @@ enum EventVocabulary {
     }
 
     /// Spells a local name as `member` spells its own: with its prefix (`ct:transport`).
-    private static func respelled(_ member: (localName: String, key: String)) -> (String) -> String {
-        let prefix = member.key.hasSuffix(member.localName) ? String(member.key.dropLast(member.localName.count)) : ""
+    private static func respelled(_ localName: String, in key: String) -> (String) -> String {
+        let prefix = key.hasSuffix(localName) ? String(key.dropLast(localName.count)) : ""
         return { prefix + $0 }
     }
 

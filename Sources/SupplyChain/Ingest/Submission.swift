@@ -332,10 +332,9 @@ extension SupplyChainLedger {
         // The document being written, if any: settled before the next is written, and before
         // this returns or throws, so that nothing is written that is not reported.
         var writing: DocumentWrite?
-        // Checks and writes document `index` on its own, with the ledger as it is (a dry run
-        // only checks it), and reports it.
-        func importAlone(_ pending: PendingSubmission, _ index: Int, dryRun: Bool) throws {
-            let report = try finish(pending, key: key, dryRun: dryRun, freeing: freeing) { progress?(index, $0, $1) }
+        // Checks and writes document `index` on its own, with the ledger as it is, and reports it.
+        func importAlone(_ pending: PendingSubmission, _ index: Int) throws {
+            let report = try finish(pending, key: key, dryRun: false, freeing: freeing) { progress?(index, $0, $1) }
             try imported(index, report)
         }
         // Waits for the document being written and reports it; one that met another writer's
@@ -354,7 +353,7 @@ extension SupplyChainLedger {
                 try imported(index, report)
                 return true
             case .failure(let error as LedgerError) where error.code == .conflict:
-                try importAlone(write.pending, write.index, dryRun: false)
+                try importAlone(write.pending, write.index)
                 return false
             case .failure(let error):
                 throw error
@@ -399,7 +398,7 @@ extension SupplyChainLedger {
                 let checked = try check(current, key: key, after: writing?.batch) { progress?(index, $0, $1) }
                 guard try settle(), let checked else {
                     // Another writer appended: checked and written again, with the ledger as it is.
-                    try importAlone(current, index, dryRun: false)
+                    try importAlone(current, index)
                     continue
                 }
                 guard !checked.drafts.isEmpty else {
