@@ -109,11 +109,24 @@ public struct LineageReader: Sendable {
         shipmentTable = tables[.shipments]
     }
 
-    /// The sequence number of the entry that recorded `eventID`.
+    /// The sequence number of the entry that recorded `eventID`, or, when no event was recorded
+    /// under it, the event recorded under an eventID of its own whose hash ID `eventID` is.
     public func sequenceNumber(ofEvent eventID: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
+        try recorded(eventID, txn)?.sequence
+    }
+
+    /// The entry that recorded `eventID` (``sequenceNumber(ofEvent:_:)``) and the eventID it has there.
+    private func recorded(
+        _ eventID: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (sequence: UInt64, eventID: String)? {
         if let outdated { throw outdated }
         guard let eventIDTable else { return nil }
-        return try txn.value(in: eventIDTable, forKey: IndexKey.eventID(eventID)).flatMap { IndexKey.sequence(in: $0) }
+        let key = IndexKey.eventID(eventID)
+        if let sequence = try txn.value(in: eventIDTable, forKey: key).flatMap({ IndexKey.sequence(in: $0) }) {
+            return (sequence, eventID)
+        }
+        return try Rules(store: store).sameEvent(hashIDKey: key, txn)
     }
 
     private var store: StateStore { StateStore(tables: tables) }
@@ -313,11 +326,11 @@ public struct LineageReader: Sendable {
 
     /// What the index says of an event.
     public func event(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> EventSummary? {
-        guard let sequence = try sequenceNumber(ofEvent: eventID, txn),
+        guard let (sequence, recordedID) = try recorded(eventID, txn),
             let json = try store.json(.events, IndexKey.sequence(sequence), txn), let seq = json["seq"]?.doubleValue
         else { return nil }
         return EventSummary(
-            eventID: eventID,
+            eventID: recordedID,
             sequenceNumber: UInt64(seq),
             hashID: json["hash"]?.stringValue ?? "",
             type: json["type"]?.stringValue ?? "",

@@ -16,6 +16,9 @@ struct PreparedEvent: Sendable {
     var activity: EventActivity?
     /// Its `sc.event-ids` key (``IndexKey/eventID(_:)``), when it is valid and sealed.
     var eventIDKey: [UInt8]?
+    /// Its `sc.event-hashes` key (``IndexKey/eventID(_:)`` of its hash ID), when it is valid and
+    /// sealed and has an eventID of its own.
+    var hashIDKey: [UInt8]?
     /// Its entry draft, sealed to its canonical bytes (``EntryDraft/sealedForAppend(salts:cache:)``), with
     /// the SHA-256 of the sealed body in hex.
     ///
@@ -281,10 +284,12 @@ final class EventPreparation: @unchecked Sendable {
             let problems = sink.count == before ? [] : Array(sink.problems[before...])
             var activity: EventActivity?
             var eventIDKey: [UInt8]?
+            var hashIDKey: [UInt8]?
             if let sealing, let read = event {
                 // The activity members and the key of the eventID are made here, on the worker, for the rules.
                 activity = EventActivity(read, scratch: scratch, bounded: true)
                 eventIDKey = IndexKey.eventID(read.eventID)
+                if read.eventID != read.hashID { hashIDKey = IndexKey.eventID(read.hashID) }
                 let pointers = SupplyChainLedger.confidentialPointers(of: read)
                 // The event's JSON becomes its entry body: the rules read only what `read` pulled
                 // out of it, and the JSON is freed here, on the worker, once sealed.
@@ -304,7 +309,8 @@ final class EventPreparation: @unchecked Sendable {
                     problems: problems,
                     warnings: warnings,
                     activity: activity,
-                    eventIDKey: eventIDKey
+                    eventIDKey: eventIDKey,
+                    hashIDKey: hashIDKey
                 )
             )
         }

@@ -164,6 +164,8 @@ extension Rules {
     ///   - read: Its activity members, when the workers read them (``EventActivity``); `nil` reads
     ///     them here.
     ///   - eventIDKey: Its `sc.event-ids` key (``IndexKey/eventID(_:)``), when the workers made it.
+    ///   - hashIDKey: Its `sc.event-hashes` key (``IndexKey/eventID(_:)`` of its hash ID), when the
+    ///     workers made it: for an event with an eventID of its own.
     ///   - actor: The submitting actor.
     ///   - sequence: The sequence number its entry will have.
     ///   - submission: The sequence number of the submission entry that signs it.
@@ -174,6 +176,7 @@ extension Rules {
         _ event: EPCISEvent,
         activity read: EventActivity? = nil,
         eventIDKey: [UInt8]? = nil,
+        hashIDKey: [UInt8]? = nil,
         actor: Actor,
         sequence: UInt64,
         submission: UInt64,
@@ -297,6 +300,15 @@ extension Rules {
             store.put(.claims, IndexKey.text(claim), writer.finish())
         }
         store.put(.eventIDs, eventIDKey ?? IndexKey.eventID(event.eventID), IndexKey.sequence(sequence))
+        if event.eventID != event.hashID {
+            // Under an eventID of its own, the event is found by its hash ID here: sent again with
+            // another eventID or none, it is the same event. The first event of a hash ID keeps
+            // the row (a ledger recorded before this check may hold the same event twice).
+            let key = hashIDKey ?? IndexKey.eventID(event.hashID)
+            if try store.raw(.eventHashes, key, txn) == nil {
+                store.put(.eventHashes, key, IndexKey.sequence(sequence) + Array(event.eventID.utf8))
+            }
+        }
         store.put(
             .events,
             IndexKey.sequence(sequence),
@@ -1107,7 +1119,7 @@ extension Rules {
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     ) throws {
-        guard let recorded = try eventSequence(event.eventID, txn),
+        guard let recorded = try declaredSequence(of: event, txn),
             var record = try store.json(.events, IndexKey.sequence(recorded), txn)?.objectValue
         else {
             sink.add(field: "/eventID", "no event \(event.eventID) is in the ledger to declare in error")

@@ -348,7 +348,7 @@ extension SupplyChainLedger {
             }
         case .events, .processes:
             if let sequence = number(key[...]) { return "entry \(sequence)" }
-        case .eventIDs:
+        case .eventIDs, .eventHashes:
             if key.count == 32 { return "SHA-256 " + HexCoding.encode(key) }
         default:
             break

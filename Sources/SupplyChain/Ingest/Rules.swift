@@ -118,8 +118,78 @@ struct Rules {
         try store.raw(.eventIDs, key, txn).flatMap { IndexKey.sequence(in: $0) }
     }
 
+    /// The record of the event recorded under `eventID`, or, when none is, of the event whose
+    /// hash ID `eventID` is, recorded under an eventID of its own.
     func eventRecord(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> JSONValue? {
-        try eventRecord(key: IndexKey.eventID(eventID), txn)
+        let key = IndexKey.eventID(eventID)
+        if let record = try eventRecord(key: key, txn) { return record }
+        guard let same = try sameEvent(hashIDKey: key, txn) else { return nil }
+        return try store.json(.events, IndexKey.sequence(same.sequence), txn)
+    }
+
+    /// The event recorded under an eventID of its own whose hash ID has the `sc.event-hashes`
+    /// key (``IndexKey/eventID(_:)`` of the hash ID) `hashIDKey`: its entry's sequence number
+    /// and its eventID.
+    func sameEvent(hashIDKey: [UInt8], _ txn: borrowing ReadTransaction) throws -> (sequence: UInt64, eventID: String)?
+    {
+        guard let row = try store.raw(.eventHashes, hashIDKey, txn), row.count > 8,
+            let sequence = IndexKey.sequence(in: row.prefix(8))
+        else { return nil }
+        return (sequence, String(decoding: row.dropFirst(8), as: UTF8.self))
+    }
+
+    /// The event recorded that `event`, not in the ledger under its own eventID, repeats under
+    /// another eventID, or without one.
+    ///
+    /// - Parameters:
+    ///   - event: The event.
+    ///   - eventIDKey: The `sc.event-ids` key of its eventID.
+    ///   - hashIDKey: The key of its hash ID, when the workers made it.
+    ///   - txn: The snapshot under the pending writes.
+    /// - Returns: The recorded event's entry sequence number and eventID, or `nil`.
+    /// - Throws: Storage errors.
+    func recordedSame(
+        as event: EPCISEvent,
+        eventIDKey: [UInt8],
+        hashIDKey: [UInt8]?,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (sequence: UInt64, eventID: String)? {
+        // Without an eventID of its own, its eventID is its hash ID.
+        guard event.eventID != event.hashID else { return try sameEvent(hashIDKey: eventIDKey, txn) }
+        let key = hashIDKey ?? IndexKey.eventID(event.hashID)
+        // Recorded without an eventID of its own; an eventID that only looks like the hash ID
+        // names a different event.
+        if let sequence = try eventSequence(key: key, txn),
+            try store.json(.events, IndexKey.sequence(sequence), txn)?["hash"]?.stringValue == event.hashID
+        {
+            return (sequence, event.hashID)
+        }
+        return try sameEvent(hashIDKey: key, txn)
+    }
+
+    /// The record of the event that `event`, an error declaration, declares in error
+    /// (``declaredSequence(of:eventIDKey:_:)``).
+    func declaredRecord(
+        of event: EPCISEvent,
+        eventIDKey: [UInt8]? = nil,
+        _ txn: borrowing ReadTransaction
+    ) throws -> JSONValue? {
+        guard let sequence = try declaredSequence(of: event, eventIDKey: eventIDKey, txn) else { return nil }
+        return try store.json(.events, IndexKey.sequence(sequence), txn)
+    }
+
+    /// The sequence number of the event that `event`, an error declaration, declares in error:
+    /// the one recorded under its eventID, or, for a declaration without an eventID of its own,
+    /// the one with its hash ID recorded under an eventID of its own.
+    func declaredSequence(
+        of event: EPCISEvent,
+        eventIDKey: [UInt8]? = nil,
+        _ txn: borrowing ReadTransaction
+    ) throws -> UInt64? {
+        let key = eventIDKey ?? IndexKey.eventID(event.eventID)
+        if let sequence = try eventSequence(key: key, txn) { return sequence }
+        guard event.eventID == event.hashID else { return nil }
+        return try sameEvent(hashIDKey: key, txn)?.sequence
     }
 
     /// The record of the event whose `sc.event-ids` key (``IndexKey/eventID(_:)``) is `key`.

@@ -38,6 +38,11 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// SHA-256(eventID) → BE64(seq) of the event's entry: rows of 40 bytes, so that the one index
     /// whose keys are random, which every import writes across, has as few pages as it can.
     case eventIDs = "sc.event-ids"
+    /// SHA-256(hash ID) → BE64(seq) ‖ eventID, for an event recorded under an eventID of its own
+    /// rather than its hash ID: the first such event of each hash ID only. The same event sent
+    /// again with another eventID, or with none, is found here (``Rules/sameEvent(hashIDKey:_:)``);
+    /// events without an eventID of their own are found by their hash ID in ``eventIDs``.
+    case eventHashes = "sc.event-hashes"
     /// energy-attribute certificate id → the event that claimed it.
     case claims = "sc.claims"
     /// BE64(seq) → the activity data (``ProcessData``) of an event that carries any, by the event
@@ -63,13 +68,14 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 5: every table keyed by lot (`sc.lots`, `sc.holdings`, `sc.edges.up`, `sc.edges.down`,
+    /// Layout 6: `sc.event-hashes`, events recorded under eventIDs of their own found by their
+    /// hash IDs. Layout 5: every table keyed by lot (`sc.lots`, `sc.holdings`, `sc.edges.up`, `sc.edges.down`,
     /// `sc.lineage`, `sc.shipments`, `sc.lot-serials`) keyed by lot number, found through
     /// `sc.lot-ids`, and lot cards with their inputs' numbers. Layout 4 still keyed `sc.shipments`
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "5"
+    static let layout = "6"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -103,6 +109,7 @@ enum IndexTable: String, CaseIterable, Sendable {
         case .eventIDs: 19
         case .meta: 20
         case .lotIDs: 21
+        case .eventHashes: 22
         }
     }
 

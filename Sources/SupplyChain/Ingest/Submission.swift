@@ -597,8 +597,11 @@ extension SupplyChainLedger {
         var chunks: [[PreparedEvent]] = []
         var accepted: [(chunk: Int, offset: Int)] = []
         // By eventID with its digest: a probe compares digests, not the IDs' shared `ni:///` prefix.
-        var seen: [TextKey: String] = [:]
+        var seen: [TextKey: (hashID: String, index: Int)] = [:]
         seen.reserveCapacity(preparation.count)
+        // The events with eventIDs of their own, by hash ID: the same event under another
+        // eventID, or with none, is a repeat of the first.
+        var ownIDs: [TextKey: (eventID: String, index: Int)] = [:]
         var skipped = 0
         var repeated = 0
         var warnings: [SupplyChainError.Problem] = []
@@ -624,8 +627,8 @@ extension SupplyChainLedger {
                 let eventIDKey = current[offset].eventIDKey ?? IndexKey.eventID(event.eventID)
                 if event.errorDeclaration == nil {
                     let key = TextKey(event.eventID)
-                    if let hash = seen[key] {
-                        if hash != event.hashID {
+                    if let earlier = seen[key] {
+                        if earlier.hashID != event.hashID {
                             sink.add(
                                 field: "/eventID",
                                 "eventID \(event.eventID) is used by an earlier, different event of this document"
@@ -636,20 +639,78 @@ extension SupplyChainLedger {
                         }
                         continue
                     }
+                    // The same event earlier in the document under another eventID, or without one.
+                    let hasOwnID = event.eventID != event.hashID
+                    if hasOwnID || !ownIDs.isEmpty {
+                        let hashKey = TextKey(event.hashID)
+                        var earlier = ownIDs[hashKey]
+                        if earlier == nil, hasOwnID, let unnamed = seen[hashKey], unnamed.hashID == event.hashID {
+                            earlier = (event.hashID, unnamed.index)
+                        }
+                        if let earlier {
+                            skipped += 1
+                            repeated += 1
+                            warnings.append(
+                                Self.sameEvent(
+                                    index: index,
+                                    eventID: event.eventID,
+                                    earlier: "event \(earlier.index) of this document, \(earlier.eventID)",
+                                    when: "twice"
+                                )
+                            )
+                            continue
+                        }
+                    }
                     if let record = try rules.eventRecord(key: eventIDKey, txn) {
-                        if record["hash"]?.stringValue != event.hashID {
+                        if record["hash"]?.stringValue == event.hashID {
+                            skipped += 1
+                        } else if !hasOwnID, let same = try rules.sameEvent(hashIDKey: eventIDKey, txn) {
+                            // Its hash ID is a different event's eventID; the event itself is recorded.
+                            skipped += 1
+                            warnings.append(
+                                Self.sameEvent(
+                                    index: index,
+                                    eventID: event.eventID,
+                                    earlier: "in the ledger as \(same.eventID), entry \(same.sequence)",
+                                    when: "again"
+                                )
+                            )
+                        } else {
                             sink.add(
                                 field: "/eventID",
                                 "eventID \(event.eventID) is already used by a different event (hash \(record["hash"]?.stringValue ?? "?"))"
                             )
-                        } else {
-                            skipped += 1
                         }
                         continue
                     }
-                    seen[key] = event.hashID
+                    if hasOwnID, let other = try rules.sameEvent(hashIDKey: eventIDKey, txn) {
+                        sink.add(
+                            field: "/eventID",
+                            "eventID \(event.eventID) is the Event Hash ID of a different event, in the ledger as \(other.eventID), entry \(other.sequence)"
+                        )
+                        continue
+                    }
+                    if let same = try rules.recordedSame(
+                        as: event,
+                        eventIDKey: eventIDKey,
+                        hashIDKey: current[offset].hashIDKey,
+                        txn
+                    ) {
+                        skipped += 1
+                        warnings.append(
+                            Self.sameEvent(
+                                index: index,
+                                eventID: event.eventID,
+                                earlier: "in the ledger as \(same.eventID), entry \(same.sequence)",
+                                when: "again"
+                            )
+                        )
+                        continue
+                    }
+                    seen[key] = (event.hashID, index)
+                    if hasOwnID { ownIDs[TextKey(event.hashID)] = (event.eventID, index) }
                 } else {
-                    if let record = try rules.eventRecord(key: eventIDKey, txn),
+                    if let record = try rules.declaredRecord(of: event, eventIDKey: eventIDKey, txn),
                         record["retraction"] == event.errorDeclaration
                     {
                         skipped += 1
@@ -663,6 +724,7 @@ extension SupplyChainLedger {
                     event,
                     activity: current[offset].activity,
                     eventIDKey: eventIDKey,
+                    hashIDKey: current[offset].hashIDKey,
                     actor: actor,
                     sequence: sequence,
                     submission: first,
@@ -718,6 +780,24 @@ extension SupplyChainLedger {
         drafts[0].body = .object(submission)
         report.submissionSequence = first
         return (drafts, report)
+    }
+
+    /// The warning for an event skipped as the same event (the same Event Hash ID) as one
+    /// recorded or earlier in the document under another eventID, or without one.
+    ///
+    /// - Parameters:
+    ///   - index: The skipped event's index in its document.
+    ///   - eventID: Its eventID, or the hash ID it was given.
+    ///   - earlier: Where the same event is, and its eventID there.
+    ///   - when: "again" (in the ledger) or "twice" (in the document).
+    /// - Returns: The warning, at the event's `/eventID`.
+    static func sameEvent(index: Int, eventID: String, earlier: String, when: String) -> SupplyChainError.Problem {
+        SupplyChainError.Problem(
+            index: index,
+            identifier: eventID,
+            field: "/eventID",
+            message: "the same event (the same Event Hash ID) is \(earlier); not recorded \(when)"
+        )
     }
 
     /// The body of an event's entry: the event as submitted, with its `eventID`, and an
