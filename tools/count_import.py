@@ -46,7 +46,7 @@ STAGES = [
     ("static EventHashID.writePreHash(of:namespaces:ignoring:into:)", "  of which the hash ID's pre-hash string"),
     ("EventActivity.init(_:scratch:)", "activity members"),
     ("EntryDraft.sealedForAppend(salts:cache:)", "sealing, with the commitments' SHA-256"),
-    ("Rules.apply(_:activity:eventIDKey:actor:sequence:submission:sink:_:)", "the rules"),
+    ("Rules.apply(_:activity:eventIDKey:hashIDKey:actor:sequence:submission:sink:_:)", "the rules"),
 ]
 # The write (`Ledger.append`) is left out: its index rows are encoded by `concurrentPerform`,
 # whose share on the calling thread, and so the write's inclusive count, changes from run to run.

@@ -186,4 +186,31 @@ struct SameEventTests {
         )
         #expect(again.written == 0 && again.alreadyPresent == 1)
     }
+
+    @Test("a dry run and an import of several documents find an event of an unwritten one under another eventID")
+    func acrossUnwrittenDocuments() throws {
+        let fixture = try ChainFixture()
+        let event = Events.extract("ORE")
+        // The second document has no event with an eventID of its own: it is told of the first's row
+        // while the first is not written (dry run), and after it is (import).
+        let documents = [
+            Array(try Self.withEventID(event).utf8),
+            Array([event, Events.extract("ORE-2")].joined(separator: "\n").utf8),
+        ]
+        for dryRun in [true, false] {
+            var reports: [ImportReport] = []
+            try fixture.chain.importSubmissions(
+                count: documents.count,
+                actor: "pilbara-mining",
+                key: try fixture.key("pilbara-mining"),
+                dryRun: dryRun,
+                document: { documents[$0] },
+                imported: { _, report in reports.append(report) }
+            )
+            #expect(reports.map(\.written) == [1, 1], "dry run: \(dryRun)")
+            #expect(reports.map(\.alreadyPresent) == [0, 1], "dry run: \(dryRun)")
+            #expect(reports[1].warnings.map(\.index) == [0])
+        }
+        try ChainTests.expectCleanAudit(fixture.chain, submissions: 2)
+    }
 }

@@ -307,6 +307,7 @@ extension Rules {
             let key = hashIDKey ?? IndexKey.eventID(event.hashID)
             if try store.raw(.eventHashes, key, txn) == nil {
                 store.put(.eventHashes, key, IndexKey.sequence(sequence) + Array(event.eventID.utf8))
+                eventHashesExist = true
             }
         }
         store.put(

@@ -35,6 +35,10 @@ struct Rules {
     /// only then can a lot given as an EPC URN exist already in the other form (``GS1Forms``).
     var linkedLotsExist: Bool?
 
+    /// Whether `sc.event-hashes` has a row, in the ledger or this batch, once asked: until an
+    /// event with an eventID of its own is recorded, an event without one is not looked up there.
+    var eventHashesExist: Bool?
+
     init(store: StateStore) {
         self.store = store
     }
@@ -148,14 +152,18 @@ struct Rules {
     ///   - txn: The snapshot under the pending writes.
     /// - Returns: The recorded event's entry sequence number and eventID, or `nil`.
     /// - Throws: Storage errors.
-    func recordedSame(
+    mutating func recordedSame(
         as event: EPCISEvent,
         eventIDKey: [UInt8],
         hashIDKey: [UInt8]?,
         _ txn: borrowing ReadTransaction
     ) throws -> (sequence: UInt64, eventID: String)? {
         // Without an eventID of its own, its eventID is its hash ID.
-        guard event.eventID != event.hashID else { return try sameEvent(hashIDKey: eventIDKey, txn) }
+        guard event.eventID != event.hashID else {
+            if eventHashesExist == nil { eventHashesExist = try store.seek(.eventHashes, atLeast: [0], txn) != nil }
+            guard eventHashesExist == true else { return nil }
+            return try sameEvent(hashIDKey: eventIDKey, txn)
+        }
         let key = hashIDKey ?? IndexKey.eventID(event.hashID)
         // Recorded without an eventID of its own; an eventID that only looks like the hash ID
         // names a different event.
