@@ -193,6 +193,43 @@ struct MasterDataValidationTests {
         ) {
             try fixture.chain.registerFacility(draft(subdivision: "CN-SC"))
         }
+        // A new facility's subdivision is one ISO 3166-2 lists for its country.
+        try expectRejection(
+            fixture.chain,
+            record: id,
+            [
+                ExpectedProblem(
+                    field: "/subdivision",
+                    message:
+                        "HU-GOS is not an ISO 3166-2 subdivision of HU; did you mean HU-GS? (HU's: HU-BA, HU-BC, HU-BE, HU-BK, HU-BU, HU-BZ, HU-CS, HU-DE, and 35 more)"
+                )
+            ]
+        ) {
+            try fixture.chain.registerFacility(draft(subdivision: "HU-GOS"))
+        }
+        // Two codes one edit away (HU-GS, HU-GY): none is suggested.
+        try expectRejection(
+            fixture.chain,
+            record: id,
+            [
+                ExpectedProblem(
+                    field: "/subdivision",
+                    message: "HU-GYS is not an ISO 3166-2 subdivision of HU (HU's: HU-BA,"
+                )
+            ]
+        ) {
+            try fixture.chain.registerFacility(draft(subdivision: "HU-GYS"))
+        }
+        // A short list is given whole.
+        let chile = try #require(
+            throws: SupplyChainError.self,
+            performing: {
+                try fixture.chain.registerFacility(
+                    FacilityDraft(id: id, operatorID: "cell-co", kind: .cell, country: "CL", subdivision: "CL-XX")
+                )
+            }
+        )
+        #expect(chile.problems.map(\.message).first?.hasSuffix("CL-TA, CL-VS)") == true, "\(chile)")
         try expectRejection(
             fixture.chain,
             record: id,
@@ -241,12 +278,15 @@ struct MasterDataValidationTests {
 
     /// A facility written with a code that is not assigned, below the rules that now refuse it: a
     /// ledger recorded before the check must still replay, and its indexes still rebuild.
-    @Test("a facility already in the ledger with an unassigned country still replays and rebuilds")
+    @Test(
+        "a facility already in the ledger with an unassigned country or unlisted subdivision still replays and rebuilds"
+    )
     func unassignedCountryInTheLedgerStillReplays() throws {
         let fixture = try ChainFixture()
         let chain = fixture.chain
         let body: JSONValue = [
             "id": "urn:celltrace:facility:old-plant", "operator": "cell-co", "kind": "cell", "country": "UK",
+            "subdivision": "UK-ZZ",
         ]
         try chain.ledger.append([
             EntryDraft(

@@ -358,6 +358,11 @@ struct Rules {
         if checksNewCodes, let problem = Country.problem(assigning: facility.country) {
             sink.add(field: "/country", problem)
         }
+        if checksNewCodes, let subdivision = facility.subdivision,
+            let problem = Subdivision.problem(subdivision, of: facility.country)
+        {
+            sink.add(field: "/subdivision", problem)
+        }
         if checksNewCodes, let problem = GS1Forms.problem(ofLocation: facility.id) {
             sink.add(field: "/id", "facility \(facility.id) \(problem)")
         }
