@@ -59,6 +59,49 @@ struct VocabularyTests {
         #expect(accepted.warnings.isEmpty)
     }
 
+    @Test(
+        "a member without a prefix must be an EPCIS 2.0 field of the event's type: a misspelt one, or another type's, is refused"
+    )
+    func fieldsWithoutAPrefix() throws {
+        let fixture = try refinerHoldingOre()
+        let lines = [
+            try refining("A") { $0["bizstep"] = "commissioning" },
+            try refining("B") { $0["outputQuantitylist"] = [] },
+            try refining("C") { $0["fooBar"] = 1 },
+            try refining("D") { $0["epcList"] = [] },
+            try refining("E") { $0["a/b"] = 1 },
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        expectProblems(
+            error,
+            [
+                (
+                    0, "/bizstep",
+                    #""bizstep" is not an EPCIS 2.0 field of a TransformationEvent; did you mean bizStep?"#
+                ),
+                (1, "/outputQuantitylist", "did you mean outputQuantityList?"),
+                (
+                    2, "/fooBar",
+                    #""fooBar" is not an EPCIS 2.0 field of a TransformationEvent. A field of your own needs a prefix your @context declares, such as example:fooBar"#
+                ),
+                (3, "/epcList", "epcList is a field of an ObjectEvent, not of a TransformationEvent"),
+                (4, "/a~1b", #""a/b" is not an EPCIS 2.0 field"#),
+            ]
+        )
+        // Fields of one's own with a prefix, or named by a URI, and a comment pass.
+        let accepted = try fixture.accept(
+            [
+                try refining("F") {
+                    $0["example:shift"] = "night"
+                    $0["https://example.org/ns/operator"] = "line 2"
+                    $0["comment"] = "first run on the new kiln"
+                }
+            ],
+            as: "sichuan-lithium"
+        )
+        #expect(accepted.written == 1)
+    }
+
     @Test("a lot quantity of more than 10^12 kg is refused as a slip; 10^12 kg itself is recorded")
     func implausibleMass() throws {
         let fixture = try ChainFixture()
@@ -204,6 +247,7 @@ struct VocabularyTests {
         let line = try edited(Events.extract("ORE-1")) {
             $0["ct:note"] = "sampled by the site lab"
             $0["bizStep"] = "comissioning"
+            $0["fooBar"] = 1
         }
         let event = try JSONValue(parsing: line)
         try forger.append([

@@ -58,9 +58,77 @@ enum EventVocabulary {
         }
         for party in event.sources { checkType(of: party) }
         for party in event.destinations { checkType(of: party) }
+        checkFields(event, sink: sink)
         checkMembers(event, sink: sink)
         checkMasses(event, sink: sink)
         checkMemberFields(event, sink: sink)
+    }
+
+    /// The fields EPCIS 2.0 defines for each type of event, beside those every event may have
+    /// (``commonFields``): the `propertyNames` of GS1's EPCIS 2.0 JSON schema
+    /// (`Fixtures/epcis/schema/`), whose other names are extensions, with a prefix.
+    static let fieldsByType: [EPCISEventType: [String]] = [
+        .objectEvent: [
+            "action", "epcList", "quantityList", "bizStep", "disposition", "persistentDisposition", "readPoint",
+            "bizLocation", "bizTransactionList", "sourceList", "destinationList", "sensorElementList", "ilmd",
+        ],
+        .aggregationEvent: [
+            "parentID", "childEPCs", "childQuantityList", "action", "bizStep", "disposition", "readPoint",
+            "bizLocation", "bizTransactionList", "sourceList", "destinationList", "sensorElementList",
+        ],
+        .transactionEvent: [
+            "bizTransactionList", "parentID", "epcList", "quantityList", "action", "bizStep", "disposition",
+            "readPoint", "bizLocation", "sourceList", "destinationList", "sensorElementList",
+        ],
+        .transformationEvent: [
+            "inputEPCList", "inputQuantityList", "outputEPCList", "outputQuantityList", "transformationID",
+            "bizStep", "disposition", "persistentDisposition", "readPoint", "bizLocation", "bizTransactionList",
+            "sourceList", "destinationList", "sensorElementList", "ilmd",
+        ],
+        .associationEvent: [
+            "parentID", "childEPCs", "childQuantityList", "action", "bizStep", "disposition", "readPoint",
+            "bizLocation", "bizTransactionList", "sourceList", "destinationList", "sensorElementList",
+        ],
+    ]
+    /// The fields every event may have (`@context` aside), and `comment`, which the hash ID's
+    /// reference implementation leaves out as a comment.
+    static let commonFields = [
+        "type", "eventTime", "recordTime", "eventTimeZoneOffset", "eventID", "certificationInfo", "errorDeclaration",
+        "comment",
+    ]
+    /// ``fieldsByType`` with ``commonFields``, as sets.
+    private static let allowedFields: [EPCISEventType: Set<String>] = fieldsByType.mapValues {
+        Set($0 + commonFields)
+    }
+
+    /// Refuses a member without a prefix that is not a field of the event's type: a misspelt
+    /// field (`bizstep`, `quantitylist`) would be stored and hashed but read by no rule, and a
+    /// field of another type of event (`inputEPCList` on an `ObjectEvent`) is not EPCIS.
+    private static func checkFields(_ event: EPCISEvent, sink: ProblemSink) {
+        guard case .object(let members) = event.json, let allowed = allowedFields[event.type] else { return }
+        for (key, _) in members {
+            // `@context` and JSON-LD keywords, extensions (named with a prefix or as a URI), and
+            // `$` keys, which are refused as the commitments' own.
+            guard let first = key.utf8.first, first != UInt8(ascii: "@"), first != UInt8(ascii: "$"),
+                !key.utf8.contains(UInt8(ascii: ":"))
+            else { continue }
+            if allowed.contains(key) { continue }
+            let field = "/" + FieldReader.escaped(key)
+            if let other = EPCISEventType.allCases.first(where: { allowedFields[$0]?.contains(key) == true }) {
+                sink.add(field: field, "\(key) is a field of \(named(other)), not of \(named(event.type))")
+                continue
+            }
+            sink.add(
+                field: field,
+                "\(quoted(key)) is not an EPCIS 2.0 field of \(named(event.type))\(suggestion(key, allowed)). A field of "
+                    + "your own needs a prefix your @context declares, such as example:\(key)"
+            )
+        }
+    }
+
+    /// "an ObjectEvent", "a TransformationEvent".
+    private static func named(_ type: EPCISEventType) -> String {
+        (type == .objectEvent || type == .aggregationEvent || type == .associationEvent ? "an " : "a ") + type.rawValue
     }
 
     /// The `ct:` members whose value is an object, or a list of objects (or one in its place), by

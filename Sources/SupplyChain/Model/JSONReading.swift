@@ -46,7 +46,7 @@ struct FieldReader {
     }
 
     /// A member name as a JSON pointer token (RFC 6901: `~` as `~0`, `/` as `~1`).
-    private static func escaped(_ key: String) -> String {
+    static func escaped(_ key: String) -> String {
         guard key.utf8.contains(where: { $0 == 0x7e || $0 == 0x2f }) else { return key }
         return key.replacing("~", with: "~0").replacing("/", with: "~1")
     }
