@@ -88,6 +88,16 @@ struct VocabularyTests {
                 (4, "/a~1b", #""a/b" is not an EPCIS 2.0 field"#),
             ]
         )
+        // Checked without a ledger too: ilmd is a field of object and transformation events only.
+        let aggregation = Events.json([
+            "type": "AggregationEvent", "eventTime": "2026-01-05T06:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+            "action": "ADD", "parentID": "urn:epc:id:giai:4012345.PACK-9",
+            "childEPCs": ["urn:epc:id:giai:4012345.MOD-9"],
+            "ilmd": ["ct:material": "battery-pack"],
+        ])
+        let checked = try EPCISDocumentCheck.check(Array(aggregation.utf8))
+        #expect(checked.problems.map(\.field) == ["/ilmd"])
+        #expect(checked.problems.first?.message == "ilmd is a field of an ObjectEvent, not of an AggregationEvent")
         // Fields of one's own with a prefix, or named by a URI, and a comment pass.
         let accepted = try fixture.accept(
             [

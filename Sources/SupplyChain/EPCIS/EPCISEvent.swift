@@ -142,6 +142,11 @@ final class EPCISEvent: @unchecked Sendable {
     /// Its `disposition` and `persistentDisposition` as submitted, when it has either: no rule
     /// reads them, but what is recorded now is checked against the CBV (``EventVocabulary``).
     var dispositions: (disposition: JSONValue?, persistent: JSONValue?)?
+    /// The names of its members (``EventMembers/names``), and whether it has one that is not a
+    /// field or an extension (``EventMembers/hasOtherMember``): what the field check of new input
+    /// (``EventVocabulary``) reads first.
+    var memberNames = EventHashID.NameSet()
+    var hasOtherMember = false
     var errorDeclaration: JSONValue?
     /// Its instance/lot master data (`ilmd`), as submitted.
     var ilmd: JSONValue?
@@ -494,6 +499,8 @@ extension EPCISEvent {
         if members.disposition != nil || members.persistentDisposition != nil {
             event.dispositions = (members.disposition, members.persistentDisposition)
         }
+        event.memberNames = members.names
+        event.hasOtherMember = members.hasOtherMember
         event.sources = parties("sourceList", members.sourceList, member: "source")
         event.destinations = parties("destinationList", members.destinationList, member: "destination")
         if let certification = members.certificationInfo {
@@ -586,10 +593,16 @@ struct EventMembers {
     /// The members whose key holds a colon, the candidates for extension members, in the
     /// object's order.
     var prefixed: [(key: String, value: JSONValue)] = []
+    /// The ``EventHashID/Name``s of the members.
+    var names = EventHashID.NameSet()
+    /// Whether a member is none of those, has no colon, and is neither `@context` nor `ilmd`.
+    var hasOtherMember = false
 
     init(_ object: JSONObject) {
         for (key, value) in object {
-            switch EventHashID.Name(key) {
+            let name = EventHashID.Name(key)
+            names.insert(name)
+            switch name {
             case .type: type = value
             case .eventID: eventID = value
             case .eventTime: eventTime = value
@@ -622,6 +635,8 @@ struct EventMembers {
                     context = value
                 } else if key == "ilmd" {
                     ilmd = value
+                } else {
+                    hasOtherMember = true
                 }
             default:
                 break

@@ -55,6 +55,25 @@ extension EventHashID {
         }
     }
 
+    /// A set of ``Name``s, as bits by raw value: two words, no allocation.
+    struct NameSet: Equatable, Sendable {
+        private var low: UInt64 = 0
+        private var high: UInt64 = 0
+
+        mutating func insert(_ name: Name) {
+            let raw = name.rawValue
+            if raw < 64 { low |= 1 << raw } else { high |= 1 << (raw - 64) }
+        }
+
+        func contains(_ name: Name) -> Bool {
+            let raw = name.rawValue
+            return raw < 64 ? low & (1 << raw) != 0 : high & (1 << (raw - 64)) != 0
+        }
+
+        /// Whether every name of this set is in `other`.
+        func isSubset(of other: NameSet) -> Bool { low & ~other.low == 0 && high & ~other.high == 0 }
+    }
+
     /// One entry of the canonical property order: a name, and the order of its children when it has
     /// children the order knows.
     struct OrderItem: Sendable {

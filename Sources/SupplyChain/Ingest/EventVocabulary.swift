@@ -100,26 +100,27 @@ enum EventVocabulary {
     private static let allowedFields: [EPCISEventType: Set<String>] = fieldsByType.mapValues {
         Set($0 + commonFields)
     }
-    /// ``allowedFields`` as flags by the raw value of each field's ``EventHashID/Name``, which is
-    /// found by comparing bytes rather than hashing the name (`ilmd` and `comment` have none).
-    private static let allowedNames: [EPCISEventType: [Bool]] = allowedFields.mapValues { fields in
-        var flags = [Bool](repeating: false, count: EventHashID.Name.allCases.count)
-        for field in fields {
-            let name = EventHashID.Name(field)
-            if name != .other { flags[Int(name.rawValue)] = true }
-        }
-        return flags
+    /// The ``EventHashID/Name``s of ``allowedFields`` (`ilmd` and `comment` have none, and
+    /// ``EventMembers`` sets them apart), by type in the order of `EPCISEventType.allCases`.
+    private static let allowedNames: [EventHashID.NameSet] = EPCISEventType.allCases.map { type in
+        var names = EventHashID.NameSet()
+        for field in allowedFields[type] ?? [] { names.insert(EventHashID.Name(field)) }
+        return names
     }
 
     /// Refuses a member without a prefix that is not a field of the event's type: a misspelt
     /// field (`bizstep`, `quantitylist`) would be stored and hashed but read by no rule, and a
     /// field of another type of event (`inputEPCList` on an `ObjectEvent`) is not EPCIS.
     private static func checkFields(_ event: EPCISEvent, sink: ProblemSink) {
-        guard case .object(let members) = event.json, let flags = allowedNames[event.type],
-            let allowed = allowedFields[event.type]
-        else { return }
+        // Most events have fields of their type only, and extensions, which the reading found.
+        let typeIndex = EPCISEventType.allCases.firstIndex(of: event.type) ?? 0
+        if !event.hasOtherMember, event.memberNames.isSubset(of: allowedNames[typeIndex]),
+            event.ilmd == nil || event.type == .objectEvent || event.type == .transformationEvent
+        {
+            return
+        }
+        guard case .object(let members) = event.json, let allowed = allowedFields[event.type] else { return }
         for (key, _) in members {
-            if flags[Int(EventHashID.Name(key).rawValue)] { continue }
             // `@context` and JSON-LD keywords, extensions (named with a prefix or as a URI), and
             // `$` keys, which are refused as the commitments' own.
             guard let first = key.utf8.first, first != UInt8(ascii: "@"), first != UInt8(ascii: "$"),
