@@ -186,39 +186,21 @@ struct MasterDataValidationTests {
         ) {
             try fixture.chain.registerFacility(draft(operatorID: "nobody"))
         }
-        try expectRejection(
-            fixture.chain,
-            record: id,
-            [ExpectedProblem(field: "/subdivision", message: "an ISO 3166-2 code of HU, such as HU-XX")]
-        ) {
-            try fixture.chain.registerFacility(draft(subdivision: "CN-SC"))
-        }
-        // A new facility's subdivision is one ISO 3166-2 lists for its country.
-        try expectRejection(
-            fixture.chain,
-            record: id,
-            [
-                ExpectedProblem(
-                    field: "/subdivision",
-                    message:
-                        "HU-GOS is not an ISO 3166-2 subdivision of HU; did you mean HU-GS? (HU's: HU-BA, HU-BC, HU-BE, HU-BK, HU-BU, HU-BZ, HU-CS, HU-DE, and 35 more)"
-                )
-            ]
-        ) {
-            try fixture.chain.registerFacility(draft(subdivision: "HU-GOS"))
-        }
-        // Two codes one edit away (HU-GS, HU-GY): none is suggested.
-        try expectRejection(
-            fixture.chain,
-            record: id,
-            [
-                ExpectedProblem(
-                    field: "/subdivision",
-                    message: "HU-GYS is not an ISO 3166-2 subdivision of HU (HU's: HU-BA,"
-                )
-            ]
-        ) {
-            try fixture.chain.registerFacility(draft(subdivision: "HU-GYS"))
+        // The form, then a new facility's subdivision is one ISO 3166-2 lists for its country: the
+        // nearest named when one code alone is an edit away (HU-GOS), none when two are (HU-GYS:
+        // HU-GS, HU-GY).
+        let subdivisions = [
+            ("CN-SC", "an ISO 3166-2 code of HU, such as HU-XX"),
+            (
+                "HU-GOS",
+                "HU-GOS is not an ISO 3166-2 subdivision of HU; did you mean HU-GS? (HU's: HU-BA, HU-BC, HU-BE, HU-BK, HU-BU, HU-BZ, HU-CS, HU-DE, and 35 more)"
+            ),
+            ("HU-GYS", "HU-GYS is not an ISO 3166-2 subdivision of HU (HU's: HU-BA,"),
+        ]
+        for (subdivision, message) in subdivisions {
+            try expectRejection(fixture.chain, record: id, [ExpectedProblem(field: "/subdivision", message: message)]) {
+                try fixture.chain.registerFacility(draft(subdivision: subdivision))
+            }
         }
         // A short list is given whole.
         let chile = try #require(

@@ -661,41 +661,38 @@ extension SupplyChainLedger {
                             continue
                         }
                     }
+                    // Recorded already, under this eventID or, as the same event, under another.
+                    var same: (sequence: UInt64, eventID: String)?
                     if let record = try rules.eventRecord(key: eventIDKey, txn) {
                         if record["hash"]?.stringValue == event.hashID {
                             skipped += 1
-                        } else if !hasOwnID, let same = try rules.sameEvent(hashIDKey: eventIDKey, txn) {
-                            // Its hash ID is a different event's eventID; the event itself is recorded.
-                            skipped += 1
-                            warnings.append(
-                                Self.sameEvent(
-                                    index: index,
-                                    eventID: event.eventID,
-                                    earlier: "in the ledger as \(same.eventID), entry \(same.sequence)",
-                                    when: "again"
-                                )
-                            )
-                        } else {
+                            continue
+                        }
+                        // A different event has this eventID, unless it is this event's hash ID,
+                        // and this event is recorded under an eventID of its own.
+                        guard !hasOwnID, let recorded = try rules.sameEvent(hashIDKey: eventIDKey, txn) else {
                             sink.add(
                                 field: "/eventID",
                                 "eventID \(event.eventID) is already used by a different event (hash \(record["hash"]?.stringValue ?? "?"))"
                             )
+                            continue
                         }
-                        continue
-                    }
-                    if hasOwnID, let other = try rules.sameEvent(hashIDKey: eventIDKey, txn) {
+                        same = recorded
+                    } else if hasOwnID, let other = try rules.sameEvent(hashIDKey: eventIDKey, txn) {
                         sink.add(
                             field: "/eventID",
                             "eventID \(event.eventID) is the Event Hash ID of a different event, in the ledger as \(other.eventID), entry \(other.sequence)"
                         )
                         continue
+                    } else {
+                        same = try rules.recordedSame(
+                            as: event,
+                            eventIDKey: eventIDKey,
+                            hashIDKey: current[offset].hashIDKey,
+                            txn
+                        )
                     }
-                    if let same = try rules.recordedSame(
-                        as: event,
-                        eventIDKey: eventIDKey,
-                        hashIDKey: current[offset].hashIDKey,
-                        txn
-                    ) {
+                    if let same {
                         skipped += 1
                         warnings.append(
                             Self.sameEvent(
