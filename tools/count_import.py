@@ -9,7 +9,9 @@ TransformationEvents, imported one call at a time and as a stream: 20,000 events
 valgrind's callgrind, and prints the instructions per event and the calls per event of the
 runtime functions that dominate the import: reference counting, allocation and String hashing.
 
-Usage: tools/count_import.py [BENCH_BINARY] [--keep FILE]
+Usage: tools/count_import.py [BENCH_BINARY] [--keep FILE] [--own-event-ids] [--scattered-lot-ids]
+
+The last two are passed on to the benchmark, which then writes its documents so.
 
 Then, per event, the instructions of each stage of the import: the inclusive cost of every call
 into the function that does it (parsing, reading with the hash ID, activity members, sealing, the
@@ -116,6 +118,9 @@ def main():
         position = arguments.index("--keep")
         keep = arguments[position + 1]
         del arguments[position : position + 2]
+    # Flags for the benchmark's documents (`--own-event-ids`, `--scattered-lot-ids`) are passed on.
+    bench_flags = [argument for argument in arguments if argument in ("--own-event-ids", "--scattered-lot-ids")]
+    arguments = [argument for argument in arguments if argument not in bench_flags]
     binary = arguments[0] if arguments else ".build/release/celltrace-bench"
     if not os.access(binary, os.X_OK):
         sys.exit(f"count_import: no benchmark binary at {binary}; run `make bench-count`, which builds it")
@@ -124,7 +129,7 @@ def main():
         command = [
             "valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
             binary, "--only", "import", "--runs", "1", "--import-documents", "1", "--dir", os.path.join(directory, "bench"),
-        ]
+        ] + bench_flags
         try:
             run = subprocess.run(command, capture_output=True, text=True)
         except FileNotFoundError:

@@ -16,6 +16,11 @@ enum ImportBench {
     /// of many suppliers and products have, rather than numbered one after another.
     nonisolated(unsafe) static var scatteredLotIDs = false
 
+    /// Whether each event carries an eventID of its own (`--own-event-ids`), a `urn:uuid:`, as
+    /// most suppliers' systems send: the import then checks and indexes it beside the hash ID
+    /// (`sc.event-ids` and `sc.event-hashes`), instead of taking the hash ID as the eventID.
+    nonisolated(unsafe) static var ownEventIDs = false
+
     /// Where the memory section copies the ledger's data file before and after its last document
     /// (`--snapshot-dir`), for `tools/lmdb_pages_written.py` to count the pages that document wrote.
     nonisolated(unsafe) static var snapshotDirectory: String?
@@ -36,7 +41,13 @@ enum ImportBench {
         for index in 0..<count {
             let n = offset + index
             if index > 0 { text += "," }
-            text += #"{"type":"TransformationEvent","eventTime":"2026-02-"#
+            text += #"{"type":"TransformationEvent","#
+            if ownEventIDs {
+                // A version-4 form, its last twelve digits the event's number.
+                let digits = String(n)
+                text += #""eventID":"urn:uuid:6f1f3c5e-2b1a-4a57-9a0e-"# + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + #"","#
+            }
+            text += #""eventTime":"2026-02-"#
             text +=
                 String(10 + n % 18) + "T" + String(10 + n % 13) + ":" + String(10 + n % 50)
                 + #":00.000+08:00","eventTimeZoneOffset":"+08:00","bizStep":"commissioning","bizLocation":{"id":""#
@@ -90,7 +101,7 @@ enum ImportBench {
     static func run(directory: String, runs: Int, documents: Int, eventsPerDocument: Int, rawEntry: [UInt8]) throws {
         print("")
         print(
-            "## Import of EPCIS documents (\(format(Double(eventsPerDocument))) TransformationEvents each, durable\(scatteredLotIDs ? ", lot ids in no order" : ""))"
+            "## Import of EPCIS documents (\(format(Double(eventsPerDocument))) TransformationEvents each, durable\(scatteredLotIDs ? ", lot ids in no order" : "")\(ownEventIDs ? ", eventIDs of their own" : ""))"
         )
         print(
             "| documents | events | import | raw loop entries/s | import events/s | ratio | CPU µs/event | cores"
