@@ -165,7 +165,9 @@ extension Rules {
     ///     them here.
     ///   - eventIDKey: Its `sc.event-ids` key (``IndexKey/eventID(_:)``), when the workers made it.
     ///   - hashIDKey: Its `sc.event-hashes` key (``IndexKey/eventID(_:)`` of its hash ID), when the
-    ///     workers made it: for an event with an eventID of its own.
+    ///     workers made it: for an event with an eventID of its own. Given, it says that no row is
+    ///     there (an import has looked, ``Rules/recordedSame(as:eventIDKey:hashIDKey:_:)``); a
+    ///     replay gives none, and the row is written only where none is.
     ///   - actor: The submitting actor.
     ///   - sequence: The sequence number its entry will have.
     ///   - submission: The sequence number of the submission entry that signs it.
@@ -305,7 +307,8 @@ extension Rules {
             // another eventID or none, it is the same event. The first event of a hash ID keeps
             // the row (a ledger recorded before this check may hold the same event twice).
             let key = hashIDKey ?? IndexKey.eventID(event.hashID)
-            if try store.raw(.eventHashes, key, txn) == nil {
+            // An import has looked already (it gives the key); a replay looks here.
+            if try hashIDKey != nil || store.raw(.eventHashes, key, txn) == nil {
                 store.put(.eventHashes, key, IndexKey.sequence(sequence) + Array(event.eventID.utf8))
                 eventHashesExist = true
             }

@@ -678,7 +678,9 @@ extension SupplyChainLedger {
                             continue
                         }
                         same = recorded
-                    } else if hasOwnID, let other = try rules.sameEvent(hashIDKey: eventIDKey, txn) {
+                    } else if hasOwnID, event.eventID.hasPrefix("ni:///"),
+                        let other = try rules.sameEvent(hashIDKey: eventIDKey, txn)
+                    {
                         sink.add(
                             field: "/eventID",
                             "eventID \(event.eventID) is the Event Hash ID of a different event, in the ledger as \(other.eventID), entry \(other.sequence)"
