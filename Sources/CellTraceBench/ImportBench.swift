@@ -45,7 +45,8 @@ enum ImportBench {
             if ownEventIDs {
                 // A version-4 form, its last twelve digits the event's number.
                 let digits = String(n)
-                text += #""eventID":"urn:uuid:6f1f3c5e-2b1a-4a57-9a0e-"# + String(repeating: "0", count: max(0, 12 - digits.count)) + digits + #"","#
+                text += #""eventID":"urn:uuid:6f1f3c5e-2b1a-4a57-9a0e-"#
+                text += String(repeating: "0", count: max(0, 12 - digits.count)) + digits + #"","#
             }
             text += #""eventTime":"2026-02-"#
             text +=
