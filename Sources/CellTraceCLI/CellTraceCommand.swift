@@ -17,7 +17,7 @@ struct CellTraceCommand: ParsableCommand {
             Master data:  facility add|list, factors add|list, model add|list
             Record:       import (EPCIS 2.0 documents), append (plain JSON entries)
             Demo data:    generate (a synthetic mine-to-pack network)
-            Read:         lot show, serial show, log, checkpoint
+            Read:         lot show, serial show, event show, log, checkpoint
             Provenance:   trace, where-used
             Carbon:       footprint, declaration, what-if
             Export:       export custody|epcis|pact|passport|graph, disclosures
@@ -39,6 +39,7 @@ struct CellTraceCommand: ParsableCommand {
             GenerateCommand.self,
             LotCommand.self,
             SerialCommand.self,
+            EventCommand.self,
             TraceCommand.self,
             WhereUsedCommand.self,
             FootprintCommand.self,

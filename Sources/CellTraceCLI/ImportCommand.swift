@@ -354,6 +354,58 @@ struct LotCommand: ParsableCommand {
     }
 }
 
+/// The `celltrace event show` command.
+struct EventCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "event",
+        abstract: "Show events.",
+        subcommands: [Show.self]
+    )
+
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show an event by its eventID or its CBV 2.0 hash ID: entry, type, actor, time, retraction.",
+            discussion: """
+                An event recorded under an eventID of its own is found by its hash ID too (the ID an
+                import's warning, `lot show` or `import --json --event-ids` names).
+
+                Example:
+                  celltrace event show 'ni:///sha-256;…?ver=CBV2.0'
+                """
+        )
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The eventID, or the hash ID.") var eventID: String
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let id = eventID
+            guard let event = try options.openChain().read({ reader, txn, _ in try reader.event(id, txn) }) else {
+                throw Failure.badInput("no event \(eventID) in the ledger")
+            }
+            if json {
+                var object: [String: JSONValue] = [
+                    "eventID": .string(event.eventID), "hashID": .string(event.hashID), "type": .string(event.type),
+                    "actor": .string(event.actor), "eventTime": .string(event.eventTime),
+                    "entry": .number(Double(event.sequenceNumber)),
+                ]
+                if let submission = event.submission { object["submission"] = .number(Double(submission)) }
+                if let retracted = event.retractedAt { object["retractedAt"] = .number(Double(retracted)) }
+                Console.out(JSONValue.object(object).canonicalString)
+                return
+            }
+            let retracted = event.retractedAt.map { "  (DECLARED IN ERROR at #\($0))" } ?? ""
+            Console.out("event     \(event.eventID)\(retracted)")
+            Console.out("hash ID   \(event.hashID)")
+            Console.out("type      \(event.type) by \(event.actor)")
+            Console.out("time      \(event.eventTime)")
+            Console.out(
+                "entry     #\(event.sequenceNumber)\(event.submission.map { ", signed by submission #\($0)" } ?? "")"
+            )
+        }
+    }
+}
+
 /// The `celltrace serial show` command.
 struct SerialCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

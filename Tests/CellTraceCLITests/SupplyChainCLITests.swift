@@ -127,6 +127,16 @@ import Testing
         #expect(lot["material"] == "cam-nmc811")
         #expect(lot["balanceKg"] == "0")
         #expect(lot["madeFrom"]?.arrayValue?.count == 2)
+        // The event that made it, by the eventID the lot names (its hash ID: the fixture gives none).
+        let maker = try #require(lot["createdBy"]?.stringValue)
+        let event = try JSONValue(parsing: celltrace("event", "show", maker, "--ledger", ledger, "--json").output)
+        #expect(event["eventID"] == .string(maker) && event["hashID"] == .string(maker))
+        #expect(event["type"] == "TransformationEvent" && event["actor"] == "cathode-co")
+        #expect(event["entry"] == lot["createdAt"] && event["submission"] != nil && event["retractedAt"] == nil)
+        let eventText = celltrace("event", "show", maker, "--ledger", ledger).output
+        #expect(eventText.contains("type      TransformationEvent by cathode-co"), "\(eventText)")
+        let unknown = celltrace("event", "show", "urn:uuid:00000000-0000-4000-8000-000000000000", "--ledger", ledger)
+        #expect(unknown.status == 2 && unknown.error.contains("no event urn:uuid:00000000-0000-4000-8000-000000000000"))
         let serial = try JSONValue(
             parsing: celltrace("serial", "show", "urn:epc:id:sgtin:4012345.011111.4", "--ledger", ledger, "--json")
                 .output
