@@ -126,7 +126,7 @@ public struct LineageReader: Sendable {
         if let sequence = try txn.value(in: eventIDTable, forKey: key).flatMap({ IndexKey.sequence(in: $0) }) {
             return (sequence, eventID)
         }
-        return try Rules(store: store).sameEvent(hashIDKey: key, txn)
+        return try store.eventByHashID(key: key, txn)
     }
 
     private var store: StateStore { StateStore(tables: tables) }

@@ -183,6 +183,7 @@ struct VocabularyTests {
                     ]
                 },
                 try refining("B") { $0["ct:directEmissions"] = ["kgCO2e": 5, "source": "flue-gas meter"] },
+                try refining("C") { $0["ct:directEmissions"] = ["kgCO2e": 5, "scope/1": true] },
             ],
             as: "sichuan-lithium"
         )
@@ -191,6 +192,8 @@ struct VocabularyTests {
             [
                 (0, "/ct:electricity/0/kgCO2ePerKwh", "did you mean kgCO2ePerKWh?"),
                 (1, "/ct:directEmissions/source", "is not a field of ct:directEmissions (kgCO2e)"),
+                // A JSON pointer escapes the slash in a field's name.
+                (2, "/ct:directEmissions/scope~11", "is not a field of ct:directEmissions (kgCO2e)"),
             ]
         )
     }

@@ -67,7 +67,7 @@ enum EventVocabulary {
     /// The fields EPCIS 2.0 defines for each type of event, beside those every event may have
     /// (``commonFields``): the `propertyNames` of GS1's EPCIS 2.0 JSON schema
     /// (`Fixtures/epcis/schema/`), whose other names are extensions, with a prefix.
-    static let fieldsByType: [EPCISEventType: [String]] = [
+    private static let fieldsByType: [EPCISEventType: [String]] = [
         .objectEvent: [
             "action", "epcList", "quantityList", "bizStep", "disposition", "persistentDisposition", "readPoint",
             "bizLocation", "bizTransactionList", "sourceList", "destinationList", "sensorElementList", "ilmd",
@@ -92,7 +92,7 @@ enum EventVocabulary {
     ]
     /// The fields every event may have (`@context` aside), and `comment`, which the hash ID's
     /// reference implementation leaves out as a comment.
-    static let commonFields = [
+    private static let commonFields = [
         "type", "eventTime", "recordTime", "eventTimeZoneOffset", "eventID", "certificationInfo", "errorDeclaration",
         "comment",
     ]
@@ -193,7 +193,8 @@ enum EventVocabulary {
     ) {
         guard case .object(let members) = object else { return }
         for (field, _) in members where !fields.contains(field) {
-            let pointer = "/" + key + (index.map { "/\($0)" } ?? "") + "/" + field
+            let pointer =
+                "/" + FieldReader.escaped(key) + (index.map { "/\($0)" } ?? "") + "/" + FieldReader.escaped(field)
             sink.add(
                 field: pointer,
                 "is not a field of \(key) (\(fields.names.joined(separator: ", ")))\(suggestion(field, fields.names))"

@@ -127,19 +127,8 @@ struct Rules {
     func eventRecord(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> JSONValue? {
         let key = IndexKey.eventID(eventID)
         if let record = try eventRecord(key: key, txn) { return record }
-        guard let same = try sameEvent(hashIDKey: key, txn) else { return nil }
+        guard let same = try store.eventByHashID(key: key, txn) else { return nil }
         return try store.json(.events, IndexKey.sequence(same.sequence), txn)
-    }
-
-    /// The event recorded under an eventID of its own whose hash ID has the `sc.event-hashes`
-    /// key (``IndexKey/eventID(_:)`` of the hash ID) `hashIDKey`: its entry's sequence number
-    /// and its eventID.
-    func sameEvent(hashIDKey: [UInt8], _ txn: borrowing ReadTransaction) throws -> (sequence: UInt64, eventID: String)?
-    {
-        guard let row = try store.raw(.eventHashes, hashIDKey, txn), row.count > 8,
-            let sequence = IndexKey.sequence(in: row.prefix(8))
-        else { return nil }
-        return (sequence, String(decoding: row.dropFirst(8), as: UTF8.self))
     }
 
     /// The event recorded that `event`, not in the ledger under its own eventID, repeats under
@@ -162,7 +151,7 @@ struct Rules {
         guard event.eventID != event.hashID else {
             if eventHashesExist == nil { eventHashesExist = try store.seek(.eventHashes, atLeast: [0], txn) != nil }
             guard eventHashesExist == true else { return nil }
-            return try sameEvent(hashIDKey: eventIDKey, txn)
+            return try store.eventByHashID(key: eventIDKey, txn)
         }
         let key = hashIDKey ?? IndexKey.eventID(event.hashID)
         // Recorded without an eventID of its own; an eventID that only looks like the hash ID
@@ -172,7 +161,7 @@ struct Rules {
         {
             return (sequence, event.hashID)
         }
-        return try sameEvent(hashIDKey: key, txn)
+        return try store.eventByHashID(key: key, txn)
     }
 
     /// The record of the event that `event`, an error declaration, declares in error
@@ -197,7 +186,7 @@ struct Rules {
         let key = eventIDKey ?? IndexKey.eventID(event.eventID)
         if let sequence = try eventSequence(key: key, txn) { return sequence }
         guard event.eventID == event.hashID else { return nil }
-        return try sameEvent(hashIDKey: key, txn)?.sequence
+        return try store.eventByHashID(key: key, txn)?.sequence
     }
 
     /// The record of the event whose `sc.event-ids` key (``IndexKey/eventID(_:)``) is `key`.

@@ -40,7 +40,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     case eventIDs = "sc.event-ids"
     /// SHA-256(hash ID) → BE64(seq) ‖ eventID, for an event recorded under an eventID of its own
     /// rather than its hash ID: the first such event of each hash ID only. The same event sent
-    /// again with another eventID, or with none, is found here (``Rules/sameEvent(hashIDKey:_:)``);
+    /// again with another eventID, or with none, is found here (``StateStore/eventByHashID(key:_:)``);
     /// events without an eventID of their own are found by their hash ID in ``eventIDs``.
     case eventHashes = "sc.event-hashes"
     /// energy-attribute certificate id → the event that claimed it.
@@ -301,6 +301,15 @@ struct StateStore: Sendable {
         precondition(table != .edgesUp && table != .edgesDown, "lineage edges are only added")
         if appendAscending(table, key, nil) { return }
         pending[table, default: [:]][RowKey(key)] = .some(nil)
+    }
+
+    /// The event recorded under an eventID of its own whose hash ID has the `sc.event-hashes` key
+    /// (``IndexKey/eventID(_:)`` of the hash ID) `key`: its entry's sequence number and its eventID.
+    func eventByHashID(key: [UInt8], _ txn: borrowing ReadTransaction) throws -> (sequence: UInt64, eventID: String)? {
+        guard let row = try raw(.eventHashes, key, txn), row.count > 8,
+            let sequence = IndexKey.sequence(in: row.prefix(8))
+        else { return nil }
+        return (sequence, String(decoding: row.dropFirst(8), as: UTF8.self))
     }
 
     func json(_ table: IndexTable, _ key: [UInt8], _ txn: borrowing ReadTransaction) throws -> JSONValue? {

@@ -670,7 +670,7 @@ extension SupplyChainLedger {
                         }
                         // A different event has this eventID, unless it is this event's hash ID,
                         // and this event is recorded under an eventID of its own.
-                        guard !hasOwnID, let recorded = try rules.sameEvent(hashIDKey: eventIDKey, txn) else {
+                        guard !hasOwnID, let recorded = try rules.store.eventByHashID(key: eventIDKey, txn) else {
                             sink.add(
                                 field: "/eventID",
                                 "eventID \(event.eventID) is already used by a different event (hash \(record["hash"]?.stringValue ?? "?"))"
@@ -679,7 +679,7 @@ extension SupplyChainLedger {
                         }
                         same = recorded
                     } else if hasOwnID, event.eventID.hasPrefix("ni:///"),
-                        let other = try rules.sameEvent(hashIDKey: eventIDKey, txn)
+                        let other = try rules.store.eventByHashID(key: eventIDKey, txn)
                     {
                         sink.add(
                             field: "/eventID",
