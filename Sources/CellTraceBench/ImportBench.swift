@@ -25,6 +25,11 @@ enum ImportBench {
     /// (`--snapshot-dir`), for `tools/lmdb_pages_written.py` to count the pages that document wrote.
     nonisolated(unsafe) static var snapshotDirectory: String?
 
+    /// Whether each run also prints its documents' times in groups (`--document-times`): the
+    /// rate and the CPU an event of each tenth of the documents, so that an import that slows
+    /// or grows as the ledger grows shows it.
+    nonisolated(unsafe) static var documentTimes = false
+
     /// The suffix of the id of the `n`th lot made: `n`, or with scattered ids `n` mapped one to
     /// one onto [0, 2³² − 5) (a multiplicative hash modulo a prime), so that each document's lots
     /// fall all across the range of the ones before.
@@ -134,9 +139,14 @@ enum ImportBench {
                 let cpuBefore = processCPUSeconds()
                 let callerBefore = threadCPUSeconds()
                 var afterFirst = 0.0
+                // When each document was done: seconds, process CPU seconds, anonymous MiB.
+                var marks: [(seconds: Double, cpu: Double, memory: Double)] = []
                 func check(_ index: Int, _ report: ImportReport) {
                     precondition(report.written == eventsPerDocument, "the benchmark document must import whole")
                     if index == 0 { afterFirst = anonymousResidentMiB() }
+                    if documentTimes {
+                        marks.append((clock.seconds, processCPUSeconds() - cpuBefore, anonymousResidentMiB()))
+                    }
                 }
                 if mode == 0 {
                     for (index, bytes) in documentsBytes.enumerated() {
@@ -161,6 +171,14 @@ enum ImportBench {
                 let hugePages = anonymousHugePagesMiB().map { " (\(format($0)) in huge pages)" } ?? ""
                 byMode[mode].memory = "\(format(afterFirst)) → \(format(anonymousResidentMiB())) MiB\(hugePages)"
                 entrySize = try chain.ledger.entry(at: chain.ledger.size - 1).canonicalBytes.count
+                if documentTimes {
+                    printDocumentTimes(
+                        marks,
+                        mode: mode == 0 ? "one call each" : "streamed",
+                        run: run,
+                        eventsPerDocument: eventsPerDocument
+                    )
+                }
                 removeAll(path)
             }
             // The raw loop writes the same number of entries (events + one submission per document)
@@ -189,6 +207,31 @@ enum ImportBench {
         print(
             "(target: ≥ 50,000 events/s; raw loop: same entry count, \(entrySize)-byte entries like the event entries, one commit per document; streamed: `importSubmissions`, which reads the next document on the other cores while one is written; caller CPU: the calling thread's, which checks and writes the events one after another and bounds the rate at 10⁶ ÷ it events/s)"
         )
+    }
+
+    /// The rate, the CPU an event and the memory of each tenth of a run's documents (at least one
+    /// document a group), from the times each document was done (`--document-times`).
+    static func printDocumentTimes(
+        _ marks: [(seconds: Double, cpu: Double, memory: Double)],
+        mode: String,
+        run: Int,
+        eventsPerDocument: Int
+    ) {
+        guard !marks.isEmpty else { return }
+        let size = max(1, marks.count / 10)
+        var groups: [String] = []
+        var start = 0
+        while start < marks.count {
+            let end = min(marks.count, start + size) - 1
+            let seconds = marks[end].seconds - (start == 0 ? 0 : marks[start - 1].seconds)
+            let cpu = marks[end].cpu - (start == 0 ? 0 : marks[start - 1].cpu)
+            let events = Double((end - start + 1) * eventsPerDocument)
+            groups.append(
+                "\(start + 1)–\(end + 1): \(format(events / seconds)) ev/s, \(format(cpu / events * 1e6)) µs, \(format(marks[end].memory)) MiB"
+            )
+            start = end + 1
+        }
+        print("  run \(run + 1), \(mode), by documents: " + groups.joined(separator: " · "))
     }
 
     /// Where the import's memory goes as documents are added: the anonymous memory after each

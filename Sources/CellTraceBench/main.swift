@@ -31,6 +31,7 @@ while let argument = arguments.popFirst() {
     case "--import-documents": importDocuments = Int(arguments.popFirst() ?? "") ?? importDocuments
     case "--scattered-lot-ids": ImportBench.scatteredLotIDs = true
     case "--own-event-ids": ImportBench.ownEventIDs = true
+    case "--document-times": ImportBench.documentTimes = true
     case "--snapshot-dir": ImportBench.snapshotDirectory = arguments.popFirst()
     case "--cells": provenanceCells = Int(arguments.popFirst() ?? "") ?? provenanceCells
     case "--cells-per-lot": provenanceCellsPerLot = Int(arguments.popFirst() ?? "") ?? provenanceCellsPerLot
@@ -45,7 +46,7 @@ while let argument = arguments.popFirst() {
         importDocuments = 2
     default:
         print(
-            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,import-memory,custody,provenance,lending] [--import-documents D] [--scattered-lot-ids] [--own-event-ids] [--snapshot-dir DIR] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
+            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,import-memory,custody,provenance,lending] [--import-documents D] [--scattered-lot-ids] [--own-event-ids] [--document-times] [--snapshot-dir DIR] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
         )
         exit(2)
     }
