@@ -197,4 +197,29 @@ struct CorrectionTests {
             [(0, "/errorDeclaration", "sichuan-lithium no longer holds the 100000 kg of lot ORE-D shipped to it")]
         )
     }
+
+    @Test("a lot whose making was declared in error has nothing left, and its id cannot be made again")
+    func retractedLotIsEmptyAndItsIDSpent() throws {
+        let fixture = try ChainFixture()
+        let key = try fixture.key("pilbara-mining")
+        let wrong = Events.extract("ORE-T", 100)
+        try fixture.accept([wrong], as: "pilbara-mining")
+        let declaration = try fixture.chain.importSubmission(
+            Array(try declaredInError(wrong).utf8),
+            actor: "pilbara-mining",
+            key: key
+        )
+        #expect(declaration.retractions == 1)
+        let lot = try #require(try fixture.chain.lot("ORE-T")?.lot)
+        #expect(lot.producedKg == ExactDecimal(100_000) && lot.balanceKg == .zero)
+        let again = try fixture.rejection([Events.extract("ORE-T", 10)], as: "pilbara-mining")
+        expectProblem(
+            again,
+            index: 0,
+            field: "/quantityList/0/epcClass",
+            containing:
+                "was made by event \(lot.createdBy), declared in error at entry \(try #require(lot.retractedAt))"
+        )
+        expectProblem(again, index: 0, field: "/quantityList/0/epcClass", containing: "needs an id of its own")
+    }
 }

@@ -598,6 +598,15 @@ extension Rules {
             }
             frontier += try lot(next, txn)?.inputs ?? []
         }
+        if let existing = try lot(quantity.lot, txn), let retracted = existing.retractedAt {
+            sink.add(
+                field: field,
+                "lot \(quantity.lot) was made by event \(existing.createdBy), declared in error at entry \(retracted); a lot "
+                    + "id is made once, even when the event that made it is retracted, so the corrected lot needs an id "
+                    + "of its own"
+            )
+            return
+        }
         sink.add(field: field, "lot \(quantity.lot) already exists; a lot is made once (use a new lot id)")
     }
 

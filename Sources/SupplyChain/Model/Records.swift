@@ -265,8 +265,11 @@ public struct Lot: Sendable, Hashable {
     /// Whether the event that made it was retracted, and by which entry.
     public var retractedAt: UInt64?
 
-    /// What is left: made minus consumed.
-    public var balanceKg: ExactDecimal { producedKg.subtracting(consumedKg) ?? .zero }
+    /// What is left: made minus consumed, and nothing once the event that made it was declared in
+    /// error (``retractedAt``), which left no one holding it.
+    public var balanceKg: ExactDecimal {
+        retractedAt != nil ? .zero : producedKg.subtracting(consumedKg) ?? .zero
+    }
 
     var json: JSONValue {
         var members: [String: JSONValue] = [
