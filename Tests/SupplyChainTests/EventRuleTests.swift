@@ -40,7 +40,7 @@ struct EventRuleTests {
         let fixture = try refinerHoldingOre()
         let lines = [
             refining("A"),
-            refining("B", ["acme:note": ["$x": 1]]),
+            refining("B", ["@context": ["acme": "https://acme.example/ns/"], "acme:note": ["$x": 1]]),
             try edited(refining("C")) { $0["$top"] = "no" },
         ]
         let error = try fixture.rejection(lines, as: "sichuan-lithium")

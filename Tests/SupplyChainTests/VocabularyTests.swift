@@ -102,6 +102,7 @@ struct VocabularyTests {
         let accepted = try fixture.accept(
             [
                 try refining("F") {
+                    $0["@context"] = ["example": "https://example.org/ns/"]
                     $0["example:shift"] = "night"
                     $0["https://example.org/ns/operator"] = "line 2"
                     $0["comment"] = "first run on the new kiln"

@@ -252,6 +252,14 @@ public struct JSONObject: Sendable {
     /// The keys, in RFC 8785 order.
     public var keys: [String] { members.map(\.key) }
 
+    /// Whether some key satisfies `predicate`, read in place: neither the keys nor the values are
+    /// copied into an array.
+    @inlinable
+    public func containsKey(where predicate: (String) throws -> Bool) rethrows -> Bool {
+        for index in members.indices where try predicate(members[index].key) { return true }
+        return false
+    }
+
     /// The values, in their keys' order.
     public var values: [JSONValue] { members.map(\.value) }
 

@@ -50,6 +50,8 @@ struct ExtensionMembers: Sendable {
 
     var isEmpty: Bool { members.isEmpty }
 
+    var count: Int { members.count }
+
     mutating func reserveCapacity(_ count: Int) { members.reserveCapacity(count) }
 
     mutating func add(_ localName: String, key: String, value: JSONValue) {
@@ -146,6 +148,9 @@ final class EPCISEvent: @unchecked Sendable {
     /// field or an extension (``EventMembers/hasOtherMember``): what the field check of new input
     /// (``EventVocabulary``) reads first.
     var memberNames = EventHashID.NameSet()
+    /// How many top-level members have a colon in their key: when ``extensions`` holds as many,
+    /// every one of them is in CellTrace's namespace (the prefix check of new input).
+    var prefixedCount = 0
     var hasOtherMember = false
     var errorDeclaration: JSONValue?
     /// Its instance/lot master data (`ilmd`), as submitted.
@@ -500,6 +505,7 @@ extension EPCISEvent {
             event.dispositions = (members.disposition, members.persistentDisposition)
         }
         event.memberNames = members.names
+        event.prefixedCount = members.prefixed.count
         event.hasOtherMember = members.hasOtherMember
         event.sources = parties("sourceList", members.sourceList, member: "source")
         event.destinations = parties("destinationList", members.destinationList, member: "destination")

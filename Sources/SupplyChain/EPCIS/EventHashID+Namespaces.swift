@@ -178,6 +178,15 @@ public struct EPCISNamespaces: Sendable, Hashable {
         return (String(key[..<colon]), iri)
     }
 
+    /// Whether a member name's prefix is declared, found without building a string.
+    func declaresPrefix(of key: String) -> Bool {
+        let storage = storage
+        return key.withUTF8Bytes { storage.prefixIndex(in: $0) } != nil
+    }
+
+    /// The declared prefixes, for naming the nearest to one that is not.
+    var prefixes: some Collection<String> { storage.mappings.keys }
+
     /// The IRI of a member name's declared prefix and the local name after the colon, when it has one.
     func expansion(ofKey key: String) -> (iri: String, localName: Substring)? {
         lookUp(key).map { ($0.iri, $0.rest) }

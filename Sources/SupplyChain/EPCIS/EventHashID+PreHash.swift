@@ -65,6 +65,12 @@ extension EventHashID {
             if raw < 64 { low |= 1 << raw } else { high |= 1 << (raw - 64) }
         }
 
+        /// Whether `name` is in this set.
+        func contains(_ name: Name) -> Bool {
+            let raw = name.rawValue
+            return raw < 64 ? low & (1 << raw) != 0 : high & (1 << (raw - 64)) != 0
+        }
+
         /// Whether every name of this set is in `other`.
         func isSubset(of other: NameSet) -> Bool { low & ~other.low == 0 && high & ~other.high == 0 }
     }

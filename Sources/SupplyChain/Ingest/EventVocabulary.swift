@@ -59,7 +59,10 @@ enum EventVocabulary {
         for party in event.sources { checkType(of: party) }
         for party in event.destinations { checkType(of: party) }
         checkFields(event, sink: sink)
+        checkPrefixes(event, sink: sink)
         checkMembers(event, sink: sink)
+        checkMasterData(event, sink: sink)
+        checkShapes(event, sink: sink)
         checkMasses(event, sink: sink)
         checkMemberFields(event, sink: sink)
     }
@@ -404,7 +407,7 @@ enum EventVocabulary {
         return { prefix + $0 }
     }
 
-    private static func quoted(_ value: String) -> String { "\"\(value)\"" }
+    static func quoted(_ value: String) -> String { "\"\(value)\"" }
 
     /// The pointer of the object that holds the member `pointer` names.
     private static func parentPointer(_ pointer: String) -> String {

@@ -165,6 +165,71 @@ struct SubmissionDocument {
         return SupplyChainError(code: .invalidDocument, message: message, cause: error)
     }
 
+    /// The members an EPCIS 2.0 document may have without a prefix (GS1's JSON schema).
+    private static let documentFields = [
+        "@context", "id", "type", "schemaVersion", "creationDate", "instanceIdentifier", "sender", "receiver",
+        "epcisHeader", "epcisBody",
+    ]
+
+    /// What is wrong with a document's members around its events.
+    ///
+    /// A member the schema does not have (a misspelt `epcisHeadr`, an `evntList` beside the
+    /// `eventList`), or a header or context of the wrong type, is not what the sender meant, and
+    /// its parts would be dropped without a word.
+    private static func documentShapeProblems(_ json: JSONValue, type: String?) -> [SupplyChainError.Problem] {
+        var problems: [SupplyChainError.Problem] = []
+        func add(_ field: String, _ message: String) {
+            problems.append(.init(index: nil, identifier: nil, field: field, message: message))
+        }
+        /// Each member without a prefix that `allowed` lacks.
+        func checkNames(_ value: JSONValue?, at base: String, allowed: [String], what: String) {
+            for (key, _) in value?.objectValue ?? [:] where !allowed.contains(key) && !key.utf8.contains(0x3a) {
+                add(
+                    base + "/" + FieldReader.escaped(key),
+                    "\"\(key)\" is not a member of \(what) in EPCIS 2.0 (a member of your own needs a prefix your "
+                        + "@context declares)\(EventVocabulary.suggestion(key, allowed))"
+                )
+            }
+        }
+        checkNames(json, at: "", allowed: documentFields, what: "an EPCIS document")
+        switch json["@context"] {
+        case .string?, .object?, nil: break
+        case .array(let elements)?:
+            for (index, element) in elements.enumerated() {
+                switch element {
+                case .string, .object: continue
+                default: add("/@context/\(index)", "a context is a URL or an object of prefixes")
+                }
+            }
+        default: add("/@context", "a URL, an object of prefixes, or a list of them")
+        }
+        if let header = json["epcisHeader"] {
+            if header.objectValue == nil {
+                add("/epcisHeader", "an object (with epcisMasterData)")
+            } else {
+                checkNames(header, at: "/epcisHeader", allowed: ["epcisMasterData"], what: "an epcisHeader")
+            }
+        }
+        let body = json["epcisBody"]
+        if type == "EPCISQueryDocument" {
+            checkNames(
+                body,
+                at: "/epcisBody",
+                allowed: ["queryResults"],
+                what: "the epcisBody of an EPCISQueryDocument"
+            )
+            checkNames(
+                body?["queryResults"],
+                at: "/epcisBody/queryResults",
+                allowed: ["subscriptionID", "queryName", "resultsBody"],
+                what: "queryResults"
+            )
+        } else {
+            checkNames(body, at: "/epcisBody", allowed: ["eventList"], what: "the epcisBody of an EPCISDocument")
+        }
+        return problems
+    }
+
     private static func document(_ json: JSONValue) throws -> SubmissionDocument {
         var problems: [SupplyChainError.Problem] = []
         func require(_ condition: Bool, _ field: String, _ message: String) {
@@ -183,8 +248,17 @@ struct SubmissionDocument {
         } else {
             require(false, "/creationDate", "is required")
         }
-        let list = json["epcisBody"]?["eventList"] ?? json["epcisBody"]?["queryResults"]?["resultsBody"]?["eventList"]
-        require(list?.arrayValue != nil, "/epcisBody/eventList", "is required: an array of events")
+        problems += documentShapeProblems(json, type: type)
+        let list: JSONValue?
+        let listField: String
+        if type == "EPCISQueryDocument" {
+            list = json["epcisBody"]?["queryResults"]?["resultsBody"]?["eventList"]
+            listField = "/epcisBody/queryResults/resultsBody/eventList"
+        } else {
+            list = json["epcisBody"]?["eventList"]
+            listField = "/epcisBody/eventList"
+        }
+        require(list?.arrayValue != nil, listField, "is required: an array of events")
         guard problems.isEmpty, let events = list?.arrayValue else {
             throw SupplyChainError(code: .invalidDocument, message: "not an EPCIS 2.0 document", problems: problems)
         }

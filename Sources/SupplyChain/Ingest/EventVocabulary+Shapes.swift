@@ -1,0 +1,242 @@
+import LedgerCore
+
+extension EventVocabulary {
+    /// Checks the shape of the EPCIS fields that no rule reads but the event carries on: a
+    /// `persistentDisposition`, `bizTransactionList`, quantity elements, `certificationInfo` and
+    /// `sensorElementList` as GS1's EPCIS 2.0 JSON schema (`Fixtures/epcis/schema/`) defines them.
+    ///
+    /// Malformed, they would be stored, hashed and exported as the supplier sent them: a
+    /// `persistentDisposition` whose `set` is a string would skip the check of its term, a
+    /// `bizTransaction` without its URI would name no document, and a misspelt member of a quantity
+    /// or sensor report would be dropped by every reader that follows the schema. Members named
+    /// with a prefix or as a URI are extensions, as the schema allows where it allows them.
+    static func checkShapes(_ event: EPCISEvent, sink: ProblemSink) {
+        guard case .object(let members) = event.json else { return }
+        let names = event.memberNames
+        for (list, name) in quantityLists where names.contains(name) {
+            guard let elements = members[list]?.arrayValue else { continue }
+            for (index, element) in elements.enumerated() {
+                guard case .object(let fields) = element,
+                    fields.containsKey(where: { $0 != "epcClass" && $0 != "quantity" && $0 != "uom" })
+                else { continue }
+                for (key, _) in fields where key != "epcClass" && key != "quantity" && key != "uom" {
+                    sink.add(
+                        field: "/\(list)/\(index)/\(FieldReader.escaped(key))",
+                        "a quantity element has epcClass, quantity and uom only"
+                            + suggestion(key, ["epcClass", "quantity", "uom"])
+                    )
+                }
+            }
+        }
+        if names.contains(.persistentDisposition), let value = members["persistentDisposition"] {
+            checkPersistentDisposition(value, sink: sink)
+        }
+        if names.contains(.bizTransactionList), let value = members["bizTransactionList"] {
+            checkBizTransactions(value, sink: sink)
+        }
+        if names.contains(.certificationInfo), let value = members["certificationInfo"] {
+            checkCertificationInfo(value, sink: sink)
+        }
+        if names.contains(.sensorElementList), let value = members["sensorElementList"] {
+            checkSensorElements(value, sink: sink)
+        }
+    }
+
+    /// The members of an event that hold quantity elements, with their names as the reading finds them.
+    private static let quantityLists: [(String, EventHashID.Name)] = [
+        ("quantityList", .quantityList), ("childQuantityList", .childQuantityList),
+        ("inputQuantityList", .inputQuantityList), ("outputQuantityList", .outputQuantityList),
+    ]
+
+    /// `{"set": [dispositions], "unset": [dispositions]}`: one of the two at least, each a list of
+    /// one or more, and nothing else.
+    private static func checkPersistentDisposition(_ value: JSONValue, sink: ProblemSink) {
+        guard case .object(let members) = value else {
+            sink.add(field: "/persistentDisposition", "an object with set and/or unset, each a list of dispositions")
+            return
+        }
+        if members["set"] == nil && members["unset"] == nil {
+            sink.add(field: "/persistentDisposition", "needs set or unset, a list of dispositions")
+        }
+        for (key, list) in members {
+            let pointer = "/persistentDisposition/" + FieldReader.escaped(key)
+            guard key == "set" || key == "unset" else {
+                sink.add(
+                    field: pointer,
+                    "a persistentDisposition has set and unset only\(suggestion(key, ["set", "unset"]))"
+                )
+                continue
+            }
+            guard case .array(let elements) = list, !elements.isEmpty, elements.allSatisfy({ $0.stringValue != nil })
+            else {
+                sink.add(field: pointer, "a list of one or more dispositions, such as [\"completeness_verified\"]")
+                continue
+            }
+        }
+    }
+
+    /// A list of `{"type": term or URI, "bizTransaction": URI}`, the second required.
+    private static func checkBizTransactions(_ value: JSONValue, sink: ProblemSink) {
+        guard case .array(let elements) = value else {
+            sink.add(field: "/bizTransactionList", "a list of {\"type\", \"bizTransaction\"} objects")
+            return
+        }
+        for (index, element) in elements.enumerated() {
+            let pointer = "/bizTransactionList/\(index)"
+            guard case .object(let members) = element else {
+                sink.add(field: pointer, "an object with bizTransaction (a URI) and an optional type")
+                continue
+            }
+            if let id = members["bizTransaction"] {
+                if !isURI(id) {
+                    sink.add(
+                        field: pointer + "/bizTransaction",
+                        "a URI naming the business document, such as urn:epcglobal:cbv:bt:…"
+                    )
+                }
+            } else {
+                sink.add(field: pointer + "/bizTransaction", "is required: the URI of the business document")
+            }
+            if let type = members["type"] {
+                if let text = type.stringValue {
+                    // A term bare or under a CBV prefix, or a URI of one's own vocabulary.
+                    let bare = EPCISEvent.bareCBV(text, prefixes: bizTransactionPrefixes)
+                    let terms = EventHashID.businessTransactionTypes.iris.keys
+                    if !bare.utf8.contains(0x3a), EventHashID.businessTransactionTypes.iris[bare] == nil {
+                        sink.add(
+                            field: pointer + "/type",
+                            "\(quoted(text)) is not a CBV 2.0 business transaction type (\(terms.sorted().joined(separator: ", ")), "
+                                + "or a URI of your own)\(suggestion(bare, terms))"
+                        )
+                    }
+                } else {
+                    sink.add(field: pointer + "/type", "a CBV business transaction type, such as po or inv")
+                }
+            }
+            for (key, _) in members where key != "type" && key != "bizTransaction" {
+                sink.add(
+                    field: pointer + "/" + FieldReader.escaped(key),
+                    "a bizTransactionList element has type and bizTransaction only\(suggestion(key, ["type", "bizTransaction"]))"
+                )
+            }
+        }
+    }
+
+    /// The prefixes of business transaction types, built once.
+    private static let bizTransactionPrefixes = EPCISEvent.cbvPrefixes("BTT")
+
+    /// A certificate or audit report's URI, or a list of them.
+    private static func checkCertificationInfo(_ value: JSONValue, sink: ProblemSink) {
+        let elements: [(String, JSONValue)]
+        if case .array(let list) = value {
+            elements = list.enumerated().map { ("/certificationInfo/\($0.offset)", $0.element) }
+        } else {
+            elements = [("/certificationInfo", value)]
+        }
+        for (pointer, element) in elements where !isURI(element) {
+            sink.add(
+                field: pointer,
+                "a certificate or audit report is named by a URI (https://… or urn:…), which the lot's record keeps"
+            )
+        }
+    }
+
+    /// The fields of a sensor element's metadata and reports, as the schema lists them.
+    private static let sensorMetadataFields: Set<String> = [
+        "time", "deviceID", "deviceMetadata", "rawData", "startTime", "endTime", "dataProcessingMethod", "bizRules",
+    ]
+    private static let sensorReportFields: Set<String> = [
+        "type", "exception", "deviceID", "deviceMetadata", "rawData", "dataProcessingMethod", "bizRules", "time",
+        "microorganism", "chemicalSubstance", "coordinateReferenceSystem", "value", "component", "stringValue",
+        "booleanValue", "hexBinaryValue", "uriValue", "minValue", "maxValue", "meanValue", "sDev", "percRank",
+        "percValue", "uom",
+    ]
+
+    /// A list of `{"sensorMetadata": {…}, "sensorReport": [{"type": …, …}]}`, each member of the
+    /// schema's or an extension's.
+    private static func checkSensorElements(_ value: JSONValue, sink: ProblemSink) {
+        guard case .array(let elements) = value else {
+            sink.add(field: "/sensorElementList", "a list of sensor elements, each with a sensorReport list")
+            return
+        }
+        for (index, element) in elements.enumerated() {
+            let pointer = "/sensorElementList/\(index)"
+            guard case .object(let members) = element else {
+                sink.add(field: pointer, "an object with sensorReport (a list) and optional sensorMetadata")
+                continue
+            }
+            checkNames(
+                members,
+                at: pointer,
+                allowed: ["sensorMetadata", "sensorReport"],
+                what: "a sensor element",
+                sink: sink
+            )
+            if let metadata = members["sensorMetadata"] {
+                if case .object(let fields) = metadata {
+                    checkNames(
+                        fields,
+                        at: pointer + "/sensorMetadata",
+                        allowed: sensorMetadataFields,
+                        what: "sensorMetadata",
+                        sink: sink
+                    )
+                } else {
+                    sink.add(field: pointer + "/sensorMetadata", "an object")
+                }
+            }
+            guard case .array(let reports) = members["sensorReport"] ?? .null, !reports.isEmpty else {
+                sink.add(
+                    field: pointer + "/sensorReport",
+                    "is required: a list of one or more reports, each with a type"
+                )
+                continue
+            }
+            for (position, report) in reports.enumerated() {
+                let reportPointer = "\(pointer)/sensorReport/\(position)"
+                guard case .object(let fields) = report else {
+                    sink.add(field: reportPointer, "an object with a type, such as gs1:Temperature")
+                    continue
+                }
+                if fields["type"] == nil {
+                    sink.add(field: reportPointer + "/type", "is required: what was measured, such as gs1:Temperature")
+                }
+                checkNames(fields, at: reportPointer, allowed: sensorReportFields, what: "a sensor report", sink: sink)
+            }
+        }
+    }
+
+    /// Refuses each member without a prefix that `allowed` lacks; prefixed ones are extensions.
+    private static func checkNames(
+        _ members: JSONObject,
+        at base: String,
+        allowed: Set<String>,
+        what: String,
+        sink: ProblemSink
+    ) {
+        for (key, _) in members where !allowed.contains(key) && !key.utf8.contains(UInt8(ascii: ":")) {
+            sink.add(
+                field: base + "/" + FieldReader.escaped(key),
+                "\(quoted(key)) is not a field of \(what) in EPCIS 2.0 (a field of your own needs a prefix your "
+                    + "@context declares)\(suggestion(key, allowed))"
+            )
+        }
+    }
+
+    /// Whether a value is a string with a scheme: letters, digits, `+`, `-` or `.` after a first
+    /// letter, then a colon and more.
+    static func isURI(_ value: JSONValue) -> Bool {
+        guard case .string(let text) = value, let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else {
+            return false
+        }
+        let scheme = text.utf8[..<colon]
+        guard let first = scheme.first, (0x41...0x5a).contains(first) || (0x61...0x7a).contains(first) else {
+            return false
+        }
+        return text.utf8.index(after: colon) != text.utf8.endIndex
+            && scheme.allSatisfy {
+                (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2b
+                    || $0 == 0x2d || $0 == 0x2e
+            }
+    }
+}

@@ -1,0 +1,282 @@
+import LedgerCore
+import SupplyChain
+import Testing
+
+/// A transformation at the refinery that uses 1 t of `ORE` to make the `outputs`, with members changed.
+private func refining(
+    _ outputs: [String] = ["LIOH-1"],
+    _ change: (inout JSONObject) -> Void = { _ in }
+) throws
+    -> String
+{
+    try edited(
+        Events.transform(inputs: [Events.quantity("ORE", 1)], outputs: outputs.map { Events.quantity($0, 0.4) }),
+        change
+    )
+}
+
+@Suite("Ambiguous input: members of no namespace, master data given twice, lots described but not made")
+struct AmbiguousInputTests {
+    @Test("a member whose prefix no @context declares is refused, naming the declared prefix it resembles")
+    func undeclaredPrefixes() throws {
+        let fixture = try refinerHoldingOre()
+        let electricity: JSONValue = [["quantity": 40, "uom": "KWH", "supply": "grid"]]
+        let lines = [
+            try refining(["A"]) { $0["CT:electricity"] = electricity },
+            try refining(["B"]) { $0["cr:electricity"] = electricity },
+            try refining(["C"]) { $0["foo:bar"] = 1 },
+            try refining(["D"]) { $0["ilmd"] = ["ct:material": "lithium-hydroxide", "cbvmd:countryOfOrigin": "CN"] },
+            try refining(["E"]) {
+                $0["ilmd"] = ["ct:lots": [["epcClass": "E", "ct:material": "lithium-hydroxide", "acme:batch": "7"]]]
+            },
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        expectProblems(
+            error,
+            [
+                (0, "/CT:electricity", "the prefix CT is declared by no @context of the document or the event"),
+                (1, "/cr:electricity", "so cr:electricity has no namespace (declare the prefix"),
+                (2, "/foo:bar", "the prefix foo is declared by no @context"),
+                (3, "/ilmd/cbvmd:countryOfOrigin", "did you mean cbvmda:countryOfOrigin?"),
+                (4, "/ilmd/ct:lots/0/acme:batch", "the prefix acme is declared by no @context"),
+            ]
+        )
+        expectProblem(error, index: 0, field: "/CT:electricity", containing: "full IRI); did you mean ct:electricity?")
+        expectProblem(error, index: 1, field: "/cr:electricity", containing: "full IRI); did you mean ct:electricity?")
+        expectProblem(error, index: 2, field: "/foo:bar", containing: "a context given by URL is not fetched")
+        // Declared in the event's own @context, or in the document's, or written as an IRI: recorded.
+        let accepted = try fixture.accept(
+            [
+                try refining(["F"]) {
+                    $0["@context"] = ["acme": "https://acme.example/ns/"]
+                    $0["acme:batch"] = "7"
+                    $0["urn:acme:shift"] = "night"
+                    $0["https://acme.example/ns/line"] = 2
+                }
+            ],
+            as: "sichuan-lithium"
+        )
+        #expect(accepted.written == 1)
+        let document =
+            #"{"@context":["https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld",{"acme":"https://acme.example/ns/"}],"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-02-01T00:00:00Z","epcisBody":{"eventList":["#
+            + (try refining(["G"]) { $0["acme:batch"] = "8" }) + "]}}"
+        let report = try fixture.chain.importSubmission(
+            Array(document.utf8),
+            actor: "sichuan-lithium",
+            key: try fixture.key("sichuan-lithium")
+        )
+        #expect(report.written == 1)
+    }
+
+    @Test("master data given twice with different values is refused; the same value twice is recorded")
+    func masterDataGivenTwice() throws {
+        let fixture = try refinerHoldingOre()
+        let lines = [
+            try refining(["A"]) { $0["ilmd"] = ["ct:material": "mnso4", "material": "cobalt-sulfate"] },
+            try refining(["B"]) { $0["ilmd"] = ["ct:material": "lithium-hydroxide", "ct:grade": "B", "grade": "A"] },
+            try refining(["C"]) {
+                $0["@context"] = ["ex": "https://example.org/ns/"]
+                $0["ilmd"] = [
+                    "ct:material": "lithium-hydroxide", "cbvmda:countryOfOrigin": "CN", "ex:countryOfOrigin": "AU",
+                ]
+            },
+            try refining(["D"]) {
+                $0["ilmd"] = [
+                    "ct:lots": [
+                        [
+                            "epcClass": "D", "ct:material": "lithium-hydroxide", "material": "lithium-carbonate",
+                        ]
+                    ]
+                ]
+            },
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        expectProblems(
+            error,
+            [
+                (
+                    0, "/ilmd/material",
+                    "material and ct:material are both given, and differ (cobalt-sulfate and mnso4): give it once, as ct:material"
+                ),
+                (1, "/ilmd/grade", "grade and ct:grade are both given, and differ (A and B)"),
+                (
+                    2, "/ilmd/ex:countryOfOrigin",
+                    "cbvmda:countryOfOrigin is CN and ex:countryOfOrigin is AU: a lot has one country of origin"
+                ),
+                (3, "/ilmd/ct:lots/0/material", "material and ct:material are both given, and differ"),
+            ]
+        )
+        let accepted = try fixture.accept(
+            [
+                try refining(["E"]) {
+                    $0["@context"] = ["ex": "https://example.org/ns/"]
+                    $0["ilmd"] = [
+                        "ct:material": "lithium-hydroxide", "material": "lithium-hydroxide",
+                        "cbvmda:countryOfOrigin": "CN", "ex:countryOfOrigin": "CN",
+                    ]
+                }
+            ],
+            as: "sichuan-lithium"
+        )
+        #expect(accepted.written == 1)
+        let lot = try #require(try fixture.chain.lot("E")?.lot)
+        #expect(lot.material == "lithium-hydroxide" && lot.countryOfOrigin == "CN")
+    }
+
+    @Test("a ct:lots element must describe a lot the event makes, once, by its epcClass")
+    func lotElementsDescribeLotsMade() throws {
+        let fixture = try refinerHoldingOre()
+        let element = { (lot: JSONValue) -> JSONValue in ["epcClass": lot, "ct:material": "lithium-hydroxide"] }
+        let lines = [
+            try refining(["LOT-A1", "LOT-A2"]) {
+                $0["ilmd"] = ["ct:material": "mnso4", "ct:lots": [element("LOT-A1"), element("LOT-A3")]]
+            },
+            try refining(["LOT-B"]) { $0["ilmd"] = ["ct:material": "mnso4", "ct:lots": [["ct:material": "mnso4"]]] },
+            try refining(["LOT-C"]) {
+                $0["ilmd"] = ["ct:material": "mnso4", "ct:lots": [element("LOT-C"), element("LOT-C")]]
+            },
+            try refining(["LOT-D"]) { $0["ilmd"] = ["ct:material": "mnso4", "ct:lots": element("LOT-D")] },
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        expectProblems(
+            error,
+            [
+                (
+                    0, "/ilmd/ct:lots/1/epcClass",
+                    "LOT-A3 is no lot this event makes (it makes LOT-A1, LOT-A2); did you mean LOT-A1?"
+                ),
+                (1, "/ilmd/ct:lots/0/epcClass", "is required: the lot this element describes"),
+                (2, "/ilmd/ct:lots/1/epcClass", "lot LOT-C is described already, by element 0"),
+                (3, "/ilmd/ct:lots", "a list of objects, one for each lot the event makes"),
+            ]
+        )
+    }
+
+    @Test(
+        "persistentDisposition, bizTransactionList, quantity elements, certificationInfo and sensor elements must have the schema's shape"
+    )
+    func fieldShapes() throws {
+        let fixture = try refinerHoldingOre()
+        let order = "urn:epcglobal:cbv:bt:0614141000005:PO-1"
+        let lines = [
+            try refining(["A"]) { $0["persistentDisposition"] = ["set": "completeness_verified"] },
+            try refining(["B"]) { $0["persistentDisposition"] = ["sett": ["completeness_verified"]] },
+            try refining(["C"]) {
+                $0["bizTransactionList"] = [
+                    ["type": "po"], ["type": "purchase_order", "bizTransaction": .string(order)],
+                    ["bizTransaction": "PO-1", "note": "x"],
+                ]
+            },
+            try refining(["D"]) {
+                $0["outputQuantityList"] = [["epcClass": "D", "quantity": 0.4, "uom": "TNE", "quantityy": 1]]
+            },
+            try refining(["E"]) { $0["certificationInfo"] = ["https://cert.example/irma/75", "IRMA 75"] },
+            try refining(["F"]) {
+                $0["sensorElementList"] = [
+                    [
+                        "sensorMetadata": ["tme": "2026-01-30T18:00:00+08:00"],
+                        "sensorReport": [["type": "gs1:Temperature", "valu": 1]],
+                    ],
+                    ["sensorReport": [["value": 1]]],
+                ]
+            },
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        expectProblems(
+            error,
+            [
+                (0, "/persistentDisposition/set", "a list of one or more dispositions"),
+                (1, "/persistentDisposition", "needs set or unset, a list of dispositions"),
+                (1, "/persistentDisposition/sett", "a persistentDisposition has set and unset only; did you mean set?"),
+                (2, "/bizTransactionList/0/bizTransaction", "is required: the URI of the business document"),
+                (
+                    2, "/bizTransactionList/1/type",
+                    #""purchase_order" is not a CBV 2.0 business transaction type"#
+                ),
+                (2, "/bizTransactionList/2/bizTransaction", "a URI naming the business document"),
+                (2, "/bizTransactionList/2/note", "a bizTransactionList element has type and bizTransaction only"),
+                (3, "/outputQuantityList/0/quantityy", "epcClass, quantity and uom only; did you mean quantity?"),
+                (4, "/certificationInfo/1", "a certificate or audit report is named by a URI"),
+                (5, "/sensorElementList/0/sensorMetadata/tme", #""tme" is not a field of sensorMetadata in EPCIS 2.0"#),
+                (5, "/sensorElementList/0/sensorReport/0/valu", "did you mean value?"),
+                (5, "/sensorElementList/1/sensorReport/0/type", "is required: what was measured"),
+            ]
+        )
+        expectProblem(
+            error,
+            index: 5,
+            field: "/sensorElementList/0/sensorMetadata/tme",
+            containing: "did you mean time?"
+        )
+        // The same fields as the schema has them, with terms in their CBV forms and URIs of one's own.
+        let accepted = try fixture.accept(
+            [
+                try refining(["G"]) {
+                    $0["@context"] = ["example": "https://example.org/ns/"]
+                    $0["persistentDisposition"] = [
+                        "set": ["completeness_verified"], "unset": ["completeness_inferred"],
+                    ]
+                    $0["bizTransactionList"] = [
+                        ["type": "po", "bizTransaction": .string(order)],
+                        ["type": "urn:epcglobal:cbv:btt:inv", "bizTransaction": "https://example.org/inv/7"],
+                        ["type": "urn:example:btt:contract", "bizTransaction": "urn:example:contract:9"],
+                    ]
+                    $0["certificationInfo"] = "https://cert.example/irma/75"
+                    $0["sensorElementList"] = [
+                        [
+                            "sensorMetadata": ["time": "2026-01-30T18:00:00+08:00"],
+                            "sensorReport": [
+                                ["type": "gs1:Temperature", "value": 812, "uom": "CEL", "example:probe": "K1"]
+                            ],
+                        ]
+                    ]
+                }
+            ],
+            as: "sichuan-lithium"
+        )
+        #expect(accepted.written == 1)
+    }
+
+    @Test("an EPCIS document's own members must be the schema's: a misspelt header or a second event list is refused")
+    func documentMembers() throws {
+        let fixture = try refinerHoldingOre()
+        let event = try refining(["DOC-1"])
+        func document(_ head: String, body: String? = nil, type: String = "EPCISDocument") -> [UInt8] {
+            let list = body ?? #"{"eventList":["# + event + "]}"
+            return Array(
+                (#"{"@context":"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld","type":""# + type
+                    + #"","schemaVersion":"2.0","creationDate":"2026-02-01T00:00:00Z","# + head + #""epcisBody":"#
+                    + list
+                    + "}").utf8
+            )
+        }
+        let key = try fixture.key("sichuan-lithium")
+        func problems(_ bytes: [UInt8]) throws -> [String] {
+            let error = try #require(throws: SupplyChainError.self) {
+                try fixture.chain.importSubmission(bytes, actor: "sichuan-lithium", key: key, dryRun: true)
+            }
+            #expect(error.code == .invalidDocument)
+            return error.problems.map { "\($0.field): \($0.message)" }
+        }
+        #expect(
+            try problems(document(#""epcisHeadr":{},"#)) == [
+                #"/epcisHeadr: "epcisHeadr" is not a member of an EPCIS document in EPCIS 2.0 (a member of your own "#
+                    + "needs a prefix your @context declares); did you mean epcisHeader?"
+            ]
+        )
+        #expect(try problems(document(#""epcisHeader":"foo","#)) == ["/epcisHeader: an object (with epcisMasterData)"])
+        let twoLists = try problems(document("", body: #"{"eventList":[],"evntList":["# + event + "]}"))
+        #expect(twoLists.count == 1 && twoLists[0].hasPrefix("/epcisBody/evntList: \"evntList\" is not a member"))
+        let query = try problems(document("", type: "EPCISQueryDocument"))
+        #expect(query.contains("/epcisBody/queryResults/resultsBody/eventList: is required: an array of events"))
+        // The same event in a document whose members are all the schema's is recorded.
+        let report = try fixture.chain.importSubmission(
+            document(
+                #""epcisHeader":{"epcisMasterData":{"vocabularyList":[]}},"sender":"urn:epc:id:pgln:6900002.00000","#
+            ),
+            actor: "sichuan-lithium",
+            key: key
+        )
+        #expect(report.written == 1)
+    }
+}
