@@ -279,4 +279,32 @@ struct AmbiguousInputTests {
         )
         #expect(report.written == 1)
     }
+
+    @Test(
+        "a new lot's id may not hold an invisible formatting character or a combining mark: it would print like another"
+    )
+    func lookalikeLotIDs() throws {
+        let fixture = try refinerHoldingOre()
+        let lines = [
+            try refining(["urn:celltrace:lot:t-cafe\u{0301}"]),
+            try refining(["urn:celltrace:lot:t-\u{200B}x"]),
+            try refining(["urn:celltrace:lot:t-\u{202E}x"]),
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        expectProblems(
+            error,
+            [
+                (
+                    0, "/outputQuantityList/0/epcClass",
+                    "may not hold U+0301, a combining mark: write the character it combines with precomposed (Unicode NFC)"
+                ),
+                (1, "/outputQuantityList/0/epcClass", "may not hold U+200B, an invisible formatting character"),
+                (2, "/outputQuantityList/0/epcClass", "may not hold U+202E, an invisible formatting character"),
+            ]
+        )
+        // The same id with the letter precomposed is recorded, and found under its one spelling.
+        let accepted = try fixture.accept([try refining(["urn:celltrace:lot:t-caf\u{E9}"])], as: "sichuan-lithium")
+        #expect(accepted.written == 1)
+        #expect(try fixture.chain.lot("urn:celltrace:lot:t-caf\u{E9}") != nil)
+    }
 }

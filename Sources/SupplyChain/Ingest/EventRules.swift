@@ -570,6 +570,18 @@ extension Rules {
             )
             return
         }
+        if checksNewCodes, let scalar = IdentifierText.lookalikeScalar(quantity.lot) {
+            let what =
+                scalar.properties.generalCategory == .format
+                ? "an invisible formatting character"
+                : "a combining mark: write the character it combines with precomposed (Unicode NFC)"
+            sink.add(
+                field: Self.lotPointer(quantity),
+                "a new lot's id may not hold \(IdentifierText.codePoint(scalar)), \(what); ids are compared byte for "
+                    + "byte, so it would make a lot that prints like another"
+            )
+            return
+        }
         if checksNewCodes, let problem = GS1Forms.problem(ofLot: quantity.lot, bytes: &idBytes) {
             sink.add(field: Self.lotPointer(quantity), "lot \(quantity.lot) \(problem)")
             return

@@ -223,20 +223,8 @@ extension EventVocabulary {
         }
     }
 
-    /// Whether a value is a string with a scheme: letters, digits, `+`, `-` or `.` after a first
-    /// letter, then a colon and more.
+    /// Whether a value is a string in a URI's form (``IdentifierText/isURI(_:)``).
     static func isURI(_ value: JSONValue) -> Bool {
-        guard case .string(let text) = value, let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else {
-            return false
-        }
-        let scheme = text.utf8[..<colon]
-        guard let first = scheme.first, (0x41...0x5a).contains(first) || (0x61...0x7a).contains(first) else {
-            return false
-        }
-        return text.utf8.index(after: colon) != text.utf8.endIndex
-            && scheme.allSatisfy {
-                (0x41...0x5a).contains($0) || (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2b
-                    || $0 == 0x2d || $0 == 0x2e
-            }
+        value.stringValue.map(IdentifierText.isURI) ?? false
     }
 }

@@ -12,6 +12,24 @@ enum IdentifierText {
             ?? text.utf8.contains(where: isSpaceOrControl)
     }
 
+    /// The first character of `text` that makes it look like another id it is not: an invisible
+    /// formatting character (a zero-width space or joiner, a right-to-left override, a byte-order
+    /// mark: Unicode's category Cf) or a combining mark (a non-zero canonical combining class, as
+    /// in an `e` followed by U+0301 where `é` is one character). Ids key the indexes byte for
+    /// byte, so `café` written both ways would be two lots that print alike. ASCII text has none.
+    static func lookalikeScalar(_ text: String) -> Unicode.Scalar? {
+        guard !text.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
+        return text.unicodeScalars.first {
+            $0.properties.generalCategory == .format || $0.properties.canonicalCombiningClass.rawValue != 0
+        }
+    }
+
+    /// `U+200B`, as a message names a scalar.
+    static func codePoint(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    }
+
     /// Whether `text` is a URI as far as its form goes: a scheme (a letter, then letters, digits,
     /// `+`, `-` or `.`), a colon, and no space or control character.
     static func isURI(_ text: String) -> Bool {
