@@ -12,11 +12,13 @@ enum IdentifierText {
             ?? text.utf8.contains(where: isSpaceOrControl)
     }
 
-    /// The first character of `text` that makes it look like another id it is not: an invisible
-    /// formatting character (a zero-width space or joiner, a right-to-left override, a byte-order
-    /// mark: Unicode's category Cf) or a combining mark (a non-zero canonical combining class, as
-    /// in an `e` followed by U+0301 where `é` is one character). Ids key the indexes byte for
-    /// byte, so `café` written both ways would be two lots that print alike. ASCII text has none.
+    /// The first character of `text` that makes it look like another id it is not.
+    ///
+    /// That is an invisible formatting character (a zero-width space or joiner, a right-to-left
+    /// override, a byte-order mark: Unicode's category Cf) or a combining mark (a non-zero canonical
+    /// combining class, as in an `e` followed by U+0301 where `é` is one character). Ids key the
+    /// indexes byte for byte, so `café` written both ways would be two lots that print alike.
+    /// ASCII text has none.
     static func lookalikeScalar(_ text: String) -> Unicode.Scalar? {
         guard !text.utf8.allSatisfy({ $0 < 0x80 }) else { return nil }
         return text.unicodeScalars.first {
