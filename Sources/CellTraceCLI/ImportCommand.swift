@@ -270,7 +270,13 @@ struct LotCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            guard let report = try options.openChain().lot(lot) else {
+            let chain = try options.openChain()
+            var found = try chain.lot(lot)
+            if found == nil, let form = try chain.recordedForm(of: lot), let report = try chain.lot(form) {
+                Console.err("note: lot \(lot) is recorded as \(form), the same GS1 lot in its other form")
+                found = report
+            }
+            guard let report = found else {
                 throw Failure.badInput("no lot \(lot) in the ledger")
             }
             let lot = report.lot
@@ -425,7 +431,13 @@ struct SerialCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            guard let report = try options.openChain().serial(serial) else {
+            let chain = try options.openChain()
+            var found = try chain.serial(serial)
+            if found == nil, let form = try chain.recordedForm(of: serial), let report = try chain.serial(form) {
+                Console.err("note: \(serial) is recorded as \(form), the same GS1 serial in its other form")
+                found = report
+            }
+            guard let report = found else {
                 throw Failure.badInput(
                     "\(serial) is neither a commissioned cell serial nor an assembled module or pack"
                 )

@@ -80,6 +80,10 @@ public struct Subject: Sendable {
             }
             return Subject(id: id, kind: .lot, cells: [], roots: [(id, lot.producedKg.doubleValue)])
         }
+        // The same lot or cell under its other GS1 form (an EPC URN for a Digital Link, or the reverse).
+        if let form = try reader.recordedForm(of: id, txn), form != id {
+            return try resolve(form, reader: reader, size: size, txn)
+        }
         throw ProvenanceError(
             "\(id) is neither a commissioned cell serial, an assembled module or pack, nor a lot\(size == UInt64.max ? "" : " as of ledger size \(size)")"
         )

@@ -80,6 +80,10 @@ public struct WhereUsed: Sendable {
         _ txn: borrowing ReadTransaction
     ) throws -> WhereUsed {
         guard let source = try reader.lot(lotID, txn), source.createdAt < size else {
+            // The same lot under its other GS1 form (an EPC URN for a Digital Link, or the reverse).
+            if try reader.lot(lotID, txn) == nil, let form = try reader.recordedForm(of: lotID, txn), form != lotID {
+                return try compute(form, reader: reader, size: size, since: since, until: until, txn)
+            }
             throw ProvenanceError("no lot \(lotID) is in the ledger\(size == .max ? "" : " as of size \(size)")")
         }
         if let retracted = source.retractedAt, retracted < size {

@@ -148,6 +148,21 @@ public struct LineageReader: Sendable {
         return edges
     }
 
+    /// The identifier under which the ledger has the lot or cell serial that `id` names in its other
+    /// GS1 form (an EPC URN for a Digital Link, or the reverse; ``GS1Forms``), or `nil`.
+    ///
+    /// The ledger keys lots and serial ranges by the text they were recorded under, so a query
+    /// given the other form finds them through this.
+    public func recordedForm(of id: String, _ txn: borrowing ReadTransaction) throws -> String? {
+        for form in GS1Forms.ofLot(id) where try lot(form, txn) != nil { return form }
+        guard let (prefix, number) = SerialNumber.split(id) else { return nil }
+        for form in GS1Forms.ofSerialPrefix(prefix) where try serialRange(containing: form + String(number), txn) != nil
+        {
+            return form + String(number)
+        }
+        return nil
+    }
+
     /// The commissioned range holding a cell serial (`prefix` + decimal number).
     public func serialRange(containing serial: String, _ txn: borrowing ReadTransaction) throws -> SerialRange? {
         try Rules(store: store).serialRange(containing: serial, txn)

@@ -117,6 +117,12 @@ extension SupplyChainLedger {
         }
     }
 
+    /// The identifier under which the ledger has the lot or cell serial that `id` names in its
+    /// other GS1 form (``LineageReader/recordedForm(of:_:)``), or `nil`.
+    public func recordedForm(of id: String) throws -> String? {
+        try read { reader, txn, _ in try reader.recordedForm(of: id, txn) }
+    }
+
     /// The edges into a lot (`upstream: true`) or out of it.
     public func edges(of lot: String, upstream: Bool) throws -> [LineageEdge] {
         try read { reader, txn, _ in try reader.edges(of: lot, upstream: upstream, txn) }

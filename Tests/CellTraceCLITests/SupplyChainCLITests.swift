@@ -143,6 +143,35 @@ import Testing
         )
         #expect(serial["cell"]?["lot"] == "urn:celltrace:lot:cells-nmc811-0225")
         #expect(serial["containedIn"] == ["urn:epc:id:giai:4012345.MOD-0001", "urn:epc:id:giai:4012345.PACK-0001"])
+        // The same cell by its Digital Link: shown, with a note naming the form the ledger has.
+        let linked = celltrace(
+            "serial",
+            "show",
+            "https://id.gs1.org/01/04012345111118/21/4",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(linked.status == 0, "\(linked.error)")
+        #expect(try JSONValue(parsing: linked.output) == serial)
+        #expect(linked.error.contains("is recorded as urn:epc:id:sgtin:4012345.011111.4"), "\(linked.error)")
+        let spodumene = "https://id.gs1.org/01/09300001000117/10/SC6-2601"
+        let byLink = celltrace("lot", "show", spodumene, "--ledger", ledger, "--json")
+        #expect(
+            byLink.status == 0 && byLink.error.contains("is recorded as urn:epc:class:lgtin:9300001.000011.SC6-2601")
+        )
+        #expect(try JSONValue(parsing: byLink.output)["id"] == "urn:epc:class:lgtin:9300001.000011.SC6-2601")
+        let recall = celltrace("where-used", spodumene, "--ledger", ledger)
+        #expect(
+            recall.status == 0 && recall.output.contains("urn:epc:class:lgtin:9300001.000011.SC6-2601"),
+            "\(recall.error)"
+        )
+        let traced = celltrace("trace", "https://id.gs1.org/01/04012345111118/21/4", "--ledger", ledger, "--json")
+        #expect(traced.status == 0, "\(traced.error)")
+        #expect(
+            try JSONValue(parsing: traced.output)["subject"]?["id"] == "urn:epc:id:sgtin:4012345.011111.4",
+            "\(traced.output.prefix(300))"
+        )
         let human = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
         #expect(human.output.contains("mass      70000 kg made, 70000 kg consumed, 0 kg left"))
 

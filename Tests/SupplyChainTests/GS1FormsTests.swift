@@ -244,4 +244,24 @@ struct GS1FormsTests {
         #expect(facility.problems.first?.message.contains("is not an SGLN EPC") == true, "\(facility)")
         #expect(try fixture.chain.ledger.size == size)
     }
+
+    @Test("a lot recorded as an LGTIN URN is found by its Digital Link, and the reverse")
+    func recordedFormFindsTheOtherSpelling() throws {
+        let fixture = try refinerHoldingOre()
+        let urn = "urn:epc:class:lgtin:6900002.000021.LHM-1"
+        let link = "https://id.gs1.org/01/06900002000210/10/LHM-2"
+        try fixture.accept(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 1)],
+                    outputs: [Events.quantity(urn, 0.4), Events.quantity(link, 0.4)]
+                )
+            ],
+            as: "sichuan-lithium"
+        )
+        #expect(try fixture.chain.recordedForm(of: "https://id.gs1.org/01/06900002000210/10/LHM-1") == urn)
+        #expect(try fixture.chain.recordedForm(of: "urn:epc:class:lgtin:6900002.000021.LHM-2") == link)
+        #expect(try fixture.chain.recordedForm(of: "urn:epc:class:lgtin:6900002.000021.LHM-3") == nil)
+        #expect(try fixture.chain.recordedForm(of: "ORE") == nil)
+    }
 }
