@@ -159,6 +159,10 @@ struct ValidationTests {
                 "action": "ADD", "bizLocation": ["id": .string(Events.mine)],
                 "quantityList": [Events.quantity("F", 10, "KWH")], "ilmd": ["ct:material": "x"],
             ]),
+            try edited(Events.extract("H")) { $0["quantityList"] = [Events.quantity("H", 10, "KG")] },
+            try edited(Events.extract("I")) {
+                $0["quantityList"] = [["epcClass": "I", "quantity": nil, "uom": "KGM"]]
+            },
             #"{"type":"ObjectEvent","eventTime":"2026-01-05T06:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:epc:id:sgln:9300001.00001.0"},"quantityList":[{"epcClass":"G","quantity":"12","uom":"KGM"}],"ilmd":{"ct:material":"x"}}"#,
         ]
         let error = try fixture.rejection(lines, as: "pilbara-mining")
@@ -170,11 +174,24 @@ struct ValidationTests {
             field: "/quantityList/0/uom",
             containing: "lot quantities are masses: use one of KGM"
         )
+        expectProblem(error, index: 2, field: "/quantityList/0/uom", containing: "(KWH is a unit of electricity)")
+        expectProblem(
+            error,
+            index: 5,
+            field: "/quantityList/0/quantity",
+            containing: "EPCIS quantities are JSON numbers: write 12 without quotes"
+        )
         expectProblem(
             error,
             index: 3,
+            field: "/quantityList/0/uom",
+            containing: "KG is no UN/ECE Rec. 20 code of a mass: did you mean KGM?"
+        )
+        expectProblem(
+            error,
+            index: 4,
             field: "/quantityList/0/quantity",
-            containing: "EPCIS quantities are JSON numbers"
+            containing: "EPCIS quantities are JSON numbers, such as 1250.5"
         )
     }
 

@@ -722,7 +722,7 @@ struct JSONParser {
         guard !isInteger || Self.sameDecimal(text, JSONValue.canonicalNumber(value)) else {
             throw Self.error(
                 "integer \(text) is beyond what an IEEE-754 double holds exactly, so it would be stored as "
-                    + "\(JSONValue.canonicalNumber(value)) (I-JSON, RFC 7493 §2.2); send it as a string",
+                    + "\(JSONValue.canonicalNumber(value)) (I-JSON, RFC 7493 §2.2): give at most 15 significant digits, or send it as a string where the field takes text",
                 at: start
             )
         }

@@ -412,9 +412,16 @@ extension EPCISEvent {
                     }
                 }
                 let lot = element.string("epcClass", member: epcClassMember, maxLength: FieldReader.maxKeyedLength)
-                let quantity = element.decimal("quantity", member: quantityMember)
-                if case .string = quantityMember {
-                    element.fail("quantity", "EPCIS quantities are JSON numbers")
+                let quantity: ExactDecimal?
+                switch quantityMember {
+                case .number?, nil:
+                    quantity = element.decimal("quantity", member: quantityMember)
+                case .string(let text)?:
+                    element.fail("quantity", "EPCIS quantities are JSON numbers: write \(text) without quotes")
+                    quantity = nil
+                default:
+                    element.fail("quantity", "EPCIS quantities are JSON numbers, such as 1250.5")
+                    quantity = nil
                 }
                 guard let uom = element.string("uom", member: uomMember) else { continue }
                 guard uom.utf8.count >= 2, uom.utf8.count <= 3,
@@ -429,7 +436,7 @@ extension EPCISEvent {
                     continue
                 }
                 guard let kg = MeasureDimension.mass.toBase(quantity, code: uom) else {
-                    element.fail("uom", "lot quantities are masses: use one of \(MeasureDimension.mass.acceptedCodes)")
+                    element.fail("uom", MeasureDimension.notAMass(uom))
                     continue
                 }
                 result.append(LotQuantity(lot: lot, kg: kg, list: list, index: index))

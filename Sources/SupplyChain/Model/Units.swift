@@ -68,6 +68,25 @@ public enum MeasureDimension: String, Sendable, Hashable, CaseIterable {
         return quantity.multiplied(by: factor)
     }
 
+    /// Why `code` cannot measure a lot, which is weighed.
+    ///
+    /// It is a unit of another dimension, or a code UN/ECE Rec. 20 does not give a mass; the mass
+    /// code meant is named where a common abbreviation (`KG`, `MT`, `LBS`) tells it.
+    static func notAMass(_ code: String) -> String {
+        let accepted = "lot quantities are masses: use one of \(MeasureDimension.mass.acceptedCodes)"
+        if let other = allCases.first(where: { $0 != .mass && $0.factors.contains { $0.code == code } }) {
+            return "\(accepted) (\(code) is a unit of \(other.rawValue))"
+        }
+        let meant = massAbbreviations[code].map { ": did you mean \($0)?" } ?? ""
+        return "\(accepted); \(code) is no UN/ECE Rec. 20 code of a mass\(meant)"
+    }
+
+    /// Abbreviations of masses that are not their codes in UN/ECE Rec. 20, with the code.
+    private static let massAbbreviations = [
+        "KG": "KGM", "KGS": "KGM", "GR": "GRM", "GM": "GRM", "MG": "MGM", "MT": "TNE", "TON": "TNE", "TN": "TNE",
+        "T": "TNE", "LB": "LBR", "LBS": "LBR", "OZ": "ONZ", "KT": "KTN",
+    ]
+
     /// The accepted codes, for error messages: `KGM, GRM, …`.
     public var acceptedCodes: String {
         factors.map(\.code).joined(separator: ", ")
