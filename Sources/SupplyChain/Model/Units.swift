@@ -81,7 +81,7 @@ public enum MeasureDimension: String, Sendable, Hashable, CaseIterable {
         return "\(accepted); \(code) is no UN/ECE Rec. 20 code of a mass\(meant)"
     }
 
-    /// Abbreviations of masses that are not their codes in UN/ECE Rec. 20, with the code.
+    /// Abbreviations of masses that are not their codes in UN/ECE Recommendation 20, with the code.
     private static let massAbbreviations = [
         "KG": "KGM", "KGS": "KGM", "GR": "GRM", "GM": "GRM", "MG": "MGM", "MT": "TNE", "TON": "TNE", "TN": "TNE",
         "T": "TNE", "LB": "LBR", "LBS": "LBR", "OZ": "ONZ", "KT": "KTN",
