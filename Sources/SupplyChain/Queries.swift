@@ -28,7 +28,7 @@ public struct SerialReport: Sendable {
 }
 
 extension SupplyChainLedger {
-    private func rows(
+    func rows(
         _ table: IndexTable,
         prefix: [UInt8],
         _ txn: borrowing ReadTransaction

@@ -280,6 +280,7 @@ import Testing
         )
         #expect(wrongKey.status == 2)
         #expect(wrongKey.error.contains("is not the current key of pilbara-mining"))
+        #expect(wrongKey.error.contains(", a key of cell-co) is not the current key"), "\(wrongKey.error)")
 
         let reserved = celltrace("append", bad, "--ledger", ledger, "--type", "epcis.event")
         #expect(reserved.status == 2)

@@ -307,4 +307,31 @@ struct AmbiguousInputTests {
         #expect(accepted.written == 1)
         #expect(try fixture.chain.lot("urn:celltrace:lot:t-caf\u{E9}") != nil)
     }
+
+    @Test("a prefix bound to almost CellTrace's namespace is named, with the IRI it has, beside what it leaves unread")
+    func nearlyCellTracesNamespace() throws {
+        let fixture = try refinerHoldingOre()
+        let lines = [
+            try refining(["N"]) { $0["@context"] = ["ct": "https://celltrace.dev/ns/epcis/1"] },
+            try refining(["O"]) {
+                $0["@context"] = ["cx": "http://celltrace.dev/ns/epcis/1/"]
+                $0["cx:electricity"] = [["quantity": 40, "uom": "KWH", "supply": "grid"]]
+            },
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        expectProblems(
+            error,
+            [
+                (
+                    0, "/ilmd/ct:material",
+                    "the prefix ct is bound to https://celltrace.dev/ns/epcis/1, not to CellTrace's namespace https://celltrace.dev/ns/epcis/1/"
+                ),
+                (0, "/ilmd/ct:material", "each new lot needs a material: lower-case letters, digits and '-'"),
+                (
+                    1, "/cx:electricity",
+                    "the prefix cx is bound to http://celltrace.dev/ns/epcis/1/, not to CellTrace's"
+                ),
+            ]
+        )
+    }
 }

@@ -33,9 +33,23 @@ public struct EPCISNamespaces: Sendable, Hashable {
         let longestPrefix: Int
         /// One bit for each ASCII byte that starts a prefix, to turn most values away at once.
         let firstBytes: UInt128
+        /// The prefixes bound to an IRI that is almost CellTrace's namespace (without its trailing
+        /// slash, over http, in other case) or that bind `ct` elsewhere: a slip whose members no
+        /// rule reads.
+        let nearMisses: [String: String]
 
         init(mappings: [String: String]) {
             self.mappings = mappings
+            func plain(_ iri: String) -> String {
+                var text = iri.lowercased()
+                if text.hasPrefix("http://") { text = "https://" + text.dropFirst(7) }
+                while text.hasSuffix("/") || text.hasSuffix("#") { text.removeLast() }
+                return text
+            }
+            let ours = plain(CellTraceNamespace.iri)
+            self.nearMisses = mappings.filter { prefix, iri in
+                iri != CellTraceNamespace.iri && (prefix == CellTraceNamespace.prefix || plain(iri) == ours)
+            }
             self.table = mappings.map { Prefix(name: $0.key, iri: $0.value) }
             self.longestPrefix = table.map(\.name.count).max() ?? 0
             // Bit 127 (DEL, never a prefix's first byte) stands for any non-ASCII first byte.
@@ -176,6 +190,17 @@ public struct EPCISNamespaces: Sendable, Hashable {
     public static func standardPrefix(ofKey key: String) -> (prefix: String, iri: String)? {
         guard let colon = key.firstIndex(of: ":"), let (iri, _) = standard.lookUp(key) else { return nil }
         return (String(key[..<colon]), iri)
+    }
+
+    /// Whether a prefix is bound to an IRI that is almost CellTrace's namespace.
+    var hasNearMisses: Bool { !storage.nearMisses.isEmpty }
+
+    /// The IRI a member name's prefix is bound to when that is almost CellTrace's namespace
+    /// (``Storage/nearMisses``), or `nil`.
+    func nearMiss(ofKey key: String) -> String? {
+        let nearMisses = storage.nearMisses
+        guard !nearMisses.isEmpty, let colon = key.firstIndex(of: ":") else { return nil }
+        return nearMisses[String(key[..<colon])]
     }
 
     /// Whether a member name's prefix is declared, found without building a string.

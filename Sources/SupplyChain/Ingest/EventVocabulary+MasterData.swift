@@ -33,6 +33,14 @@ extension EventVocabulary {
     private static func check(prefixesOf object: JSONValue, at base: String, in event: EPCISEvent, sink: ProblemSink) {
         guard case .object(let members) = object else { return }
         let namespaces = event.namespaces
+        for (key, _) in members where namespaces.hasNearMisses {
+            guard let iri = namespaces.nearMiss(ofKey: key), let colon = key.firstIndex(of: ":") else { continue }
+            sink.add(
+                field: base + FieldReader.escaped(key),
+                "the prefix \(key[..<colon]) is bound to \(iri), not to CellTrace's namespace "
+                    + "\(CellTraceNamespace.iri), so no rule reads \(key): bind it to that IRI exactly"
+            )
+        }
         // The keys alone are read until one has a prefix no context declares.
         guard members.containsKey(where: { undeclared($0, namespaces) }) else { return }
         for (key, _) in members where undeclared(key, namespaces) {

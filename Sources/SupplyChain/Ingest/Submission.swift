@@ -659,10 +659,22 @@ extension SupplyChainLedger {
             throw SupplyChainError(code: .invalidSignature, message: "actor \(actorID) has no valid key (revoked)")
         }
         guard current.publicKey == key.publicKey.rawRepresentation else {
+            let given = key.publicKey.rawRepresentation
+            // Whose key it is, when the ledger knows it: an earlier key of this actor, or another's.
+            var whose = ""
+            if let old = actor.keys.first(where: { $0.publicKey == given }) {
+                whose =
+                    ", one of \(actorID)'s earlier keys (valid until entry \(old.validUntil.map(String.init) ?? "?"))"
+            } else if let other = try rows(.actors, prefix: [], txn).lazy.compactMap({
+                try Actor(json: JSONValue(parsing: $0.value))
+            }).first(where: { $0.keys.contains { $0.publicKey == given } }) {
+                whose = ", a key of \(other.id)"
+            }
             throw SupplyChainError(
                 code: .invalidSignature,
                 message:
-                    "the key given is not the current key of \(actorID) (key \(current.id)); sign with that key"
+                    "the key given (key \(ActorKey.id(of: given))\(whose)) is not the current key of \(actorID) (key "
+                    + "\(current.id)); sign with that key"
             )
         }
         rules.store.reserveCapacity(events: preparation.count)
