@@ -230,13 +230,13 @@ struct EPCISExportTests {
         let destination = try #require(actors.first { $0.id != holder }?.parties.first)
         let shipment: JSONValue = [
             "type": "ObjectEvent", "action": "OBSERVE", "bizStep": "shipping",
-            "eventTime": "2027-01-04T08:00:00Z", "eventTimeZoneOffset": "+00:00",
+            "eventTime": "2026-11-04T08:00:00Z", "eventTimeZoneOffset": "+00:00",
             "quantityList": [["epcClass": .string(lot), "quantity": 1, "uom": "KGM"]],
             "sourceList": [["type": "owning_party", "source": .string(source)]],
             "destinationList": [["type": "owning_party", "destination": .string(destination)]],
         ]
         guard case .object(var declared) = shipment else { return }
-        declared["errorDeclaration"] = ["declarationTime": "2027-01-05T08:00:00Z", "reason": "incorrect_data"]
+        declared["errorDeclaration"] = ["declarationTime": "2026-11-05T08:00:00Z", "reason": "incorrect_data"]
         let key = try SupplyNetworkGenerator.actorKey(seed: Network.small.seed, actor: holder)
         try network.chain.importSubmission(shipment.canonicalBytes, actor: holder, key: key)
         try network.chain.importSubmission(JSONValue.object(declared).canonicalBytes, actor: holder, key: key)
@@ -244,7 +244,7 @@ struct EPCISExportTests {
         let scope = try LineageScope.collect(serial, chain: network.chain)
         let export = try EPCISExport(scope: scope, chain: network.chain, profile: .auditor)
         let events = try #require(export.document["epcisBody"]?["eventList"]?.arrayValue)
-        let shipped = events.filter { $0["eventTime"] == "2027-01-04T08:00:00Z" }
+        let shipped = events.filter { $0["eventTime"] == "2026-11-04T08:00:00Z" }
         #expect(shipped.count == 2, "the shipment and its declaration")
         #expect(shipped.first?["errorDeclaration"] == nil)
         #expect(shipped.last?["errorDeclaration"]?["reason"] == "incorrect_data")

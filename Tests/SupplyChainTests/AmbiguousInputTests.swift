@@ -334,4 +334,23 @@ struct AmbiguousInputTests {
             ]
         )
     }
+
+    @Test("an event dated more than a day after its import is refused; a clock a few hours ahead is not")
+    func eventTimeAhead() throws {
+        let fixture = try ChainFixture()
+        let error = try fixture.rejection(
+            [Events.extract("FUTURE", time: "2099-01-05T06:00:00+08:00")],
+            as: "pilbara-mining"
+        )
+        expectProblems(error, [(0, "/eventTime", "2099-01-05T06:00:00+08:00 is ")])
+        expectProblem(
+            error,
+            index: 0,
+            field: "/eventTime",
+            containing: "days after this import (20"
+        )
+        expectProblem(error, index: 0, field: "/eventTime", containing: "an event is recorded once it has happened")
+        let soon = Timestamp(millisecondsSinceEpoch: Timestamp.now.millisecondsSinceEpoch + 3 * 3_600_000).rfc3339
+        #expect(try fixture.accept([Events.extract("SOON", time: soon)], as: "pilbara-mining").written == 1)
+    }
 }

@@ -37,7 +37,9 @@ enum EventVocabulary {
     /// - Parameters:
     ///   - event: The event, read.
     ///   - sink: Receives the problems. Its index and identifier are the event's.
-    static func check(_ event: EPCISEvent, sink: ProblemSink) {
+    ///   - now: The import's time, which the event's may not pass by more than ``allowedAhead``.
+    static func check(_ event: EPCISEvent, sink: ProblemSink, now: Timestamp = .now) {
+        checkTimeAhead(event, now: now, sink: sink)
         if let step = event.bizStep, isUnknownTerm(step, in: EventHashID.bizSteps) {
             let given = event.json["bizStep"]?.stringValue ?? step
             sink.add(
@@ -65,6 +67,25 @@ enum EventVocabulary {
         checkShapes(event, sink: sink)
         checkMasses(event, sink: sink)
         checkMemberFields(event, sink: sink)
+    }
+
+    /// How far after the import an event's time may be: a day, for clocks that run ahead and
+    /// times written in the wrong zone.
+    static let allowedAhead: Int64 = 86_400_000
+
+    /// Refuses an event whose time is more than ``allowedAhead`` after the import: an event is
+    /// recorded once it has happened, and a date typed a year or a century out (`2099` for
+    /// `2026`) would order it after everything recorded later and hide it from every period's
+    /// declaration.
+    private static func checkTimeAhead(_ event: EPCISEvent, now: Timestamp, sink: ProblemSink) {
+        let ahead = event.eventTime - now.millisecondsSinceEpoch
+        guard ahead > allowedAhead else { return }
+        let days = ahead / 86_400_000
+        sink.add(
+            field: "/eventTime",
+            "\(event.json["eventTime"]?.stringValue ?? event.eventTimeText) is \(days) day\(days == 1 ? "" : "s") after this import (\(now.rfc3339)): an event "
+                + "is recorded once it has happened; check the date and its time zone"
+        )
     }
 
     /// The fields EPCIS 2.0 defines for each type of event, beside those every event may have
