@@ -468,7 +468,7 @@ import Testing
         #expect(lines[0]["written"] == 1 && lines[0]["error"] == nil)
         let refused = lines[1]
         #expect(refused["code"] == "invalidRecords")
-        #expect(refused["error"] == "nothing was imported: 1 problem in 1 events")
+        #expect(refused["error"] == "nothing was imported: 1 problem in 1 event")
         let problems = try #require(refused["problems"]?.arrayValue)
         #expect(problems.count == 1)
         #expect(problems[0]["index"] == 0)

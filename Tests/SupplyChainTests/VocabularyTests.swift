@@ -77,12 +77,12 @@ struct VocabularyTests {
             [
                 (
                     0, "/bizstep",
-                    #""bizstep" is not an EPCIS 2.0 field of a TransformationEvent; did you mean bizStep?"#
+                    #""bizstep" is not an EPCIS 2.0 field of a TransformationEvent (a field of your own needs a prefix your @context declares, such as example:bizstep); did you mean bizStep?"#
                 ),
                 (1, "/outputQuantitylist", "did you mean outputQuantityList?"),
                 (
                     2, "/fooBar",
-                    #""fooBar" is not an EPCIS 2.0 field of a TransformationEvent. A field of your own needs a prefix your @context declares, such as example:fooBar"#
+                    #""fooBar" is not an EPCIS 2.0 field of a TransformationEvent (a field of your own needs a prefix your @context declares, such as example:fooBar)"#
                 ),
                 (3, "/epcList", "epcList is a field of an ObjectEvent, not of a TransformationEvent"),
                 (4, "/a~1b", #""a/b" is not an EPCIS 2.0 field"#),

@@ -158,8 +158,8 @@ enum EventVocabulary {
             }
             sink.add(
                 field: field,
-                "\(quoted(key)) is not an EPCIS 2.0 field of \(named(event.type))\(suggestion(key, allowed)). A field of "
-                    + "your own needs a prefix your @context declares, such as example:\(key)"
+                "\(quoted(key)) is not an EPCIS 2.0 field of \(named(event.type)) (a field of your own needs a prefix "
+                    + "your @context declares, such as example:\(key))\(suggestion(key, allowed))"
             )
         }
     }

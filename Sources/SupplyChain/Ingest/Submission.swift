@@ -824,7 +824,7 @@ extension SupplyChainLedger {
             throw SupplyChainError(
                 code: .invalidRecords,
                 message:
-                    "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(preparation.count) events",
+                    "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(preparation.count) event\(preparation.count == 1 ? "" : "s")",
                 problems: pending.withLines(sink.problems)
             )
         }
