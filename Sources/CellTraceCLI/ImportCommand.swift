@@ -384,8 +384,20 @@ struct EventCommand: ParsableCommand {
         @Argument(help: "The eventID, or the hash ID.") var eventID: String
         @Flag(help: "Print JSON.") var json = false
 
+        /// A hash ID as the ledger writes it (`ni:///sha-256;` + lower-case hex + `?ver=CBV2.0`),
+        /// from one typed in other case; any other text as it is.
+        static func hashIDSpelled(_ text: String) -> String {
+            let lower = text.lowercased()
+            let start = "ni:///sha-256;"
+            let end = "?ver=cbv2.0"
+            guard lower.hasPrefix(start), lower.hasSuffix(end) else { return text }
+            let digest = lower.dropFirst(start.count).dropLast(end.count)
+            guard digest.count == 64, digest.allSatisfy(\.isHexDigit) else { return text }
+            return start + digest + "?ver=CBV2.0"
+        }
+
         func run() throws {
-            let id = eventID
+            let id = Self.hashIDSpelled(eventID)
             guard let event = try options.openChain().read({ reader, txn, _ in try reader.event(id, txn) }) else {
                 throw Failure.badInput("no event \(eventID) in the ledger")
             }

@@ -133,6 +133,9 @@ import Testing
         #expect(event["eventID"] == .string(maker) && event["hashID"] == .string(maker))
         #expect(event["type"] == "TransformationEvent" && event["actor"] == "cathode-co")
         #expect(event["entry"] == lot["createdAt"] && event["submission"] != nil && event["retractedAt"] == nil)
+        let upper = celltrace("event", "show", maker.uppercased(), "--ledger", ledger, "--json")
+        #expect(upper.status == 0, "\(upper.error)")
+        #expect(try JSONValue(parsing: upper.output)["hashID"] == .string(maker))
         let eventText = celltrace("event", "show", maker, "--ledger", ledger).output
         #expect(eventText.contains("type      TransformationEvent by cathode-co"), "\(eventText)")
         let unknown = celltrace("event", "show", "urn:uuid:00000000-0000-4000-8000-000000000000", "--ledger", ledger)

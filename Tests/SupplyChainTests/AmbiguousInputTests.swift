@@ -317,6 +317,8 @@ struct AmbiguousInputTests {
                 $0["@context"] = ["cx": "http://celltrace.dev/ns/epcis/1/"]
                 $0["cx:electricity"] = [["quantity": 40, "uom": "KWH", "supply": "grid"]]
             },
+            // Two lots sharing master data without a material: each is named.
+            try refining(["P1", "P2"]) { $0["ilmd"] = ["ct:grade": "battery"] },
         ]
         let error = try fixture.rejection(lines, as: "sichuan-lithium")
         expectProblems(
@@ -327,6 +329,8 @@ struct AmbiguousInputTests {
                     "the prefix ct is bound to https://celltrace.dev/ns/epcis/1, not to CellTrace's namespace https://celltrace.dev/ns/epcis/1/"
                 ),
                 (0, "/ilmd/ct:material", "each new lot needs a material: lower-case letters, digits and '-'"),
+                (2, "/ilmd/ct:material", "each new lot needs a material: lower-case letters, digits and '-' (lot P1)"),
+                (2, "/ilmd/ct:material", "each new lot needs a material: lower-case letters, digits and '-' (lot P2)"),
                 (
                     1, "/cx:electricity",
                     "the prefix cx is bound to http://celltrace.dev/ns/epcis/1/, not to CellTrace's"

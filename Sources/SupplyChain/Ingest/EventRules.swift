@@ -528,7 +528,14 @@ extension Rules {
         inputs: [String],
         sink: ProblemSink
     ) -> Lot {
-        for (field, message) in master.problems { sink.add(field: field, message) }
+        // Where an event makes several lots, a problem of the master data they share names the lot.
+        let lots = event.type == .transformationEvent ? event.outputs.count : event.quantities.count
+        for (field, message) in master.problems {
+            sink.add(
+                field: field,
+                lots > 1 && !field.contains("/ct:lots/") ? "\(message) (lot \(quantity.lot))" : message
+            )
+        }
         let data = (
             material: master.material, grade: master.grade, content: master.content,
             country: master.country ?? facility?.country
