@@ -133,7 +133,8 @@ extension EventVocabulary {
         } else {
             elements = [("/certificationInfo", value)]
         }
-        for (pointer, element) in elements where !isURI(element) {
+        // Values that are not strings at all the reading refuses already.
+        for (pointer, element) in elements where element.stringValue != nil && !isURI(element) {
             sink.add(
                 field: pointer,
                 "a certificate or audit report is named by a URI (https://… or urn:…), which the lot's record keeps"
