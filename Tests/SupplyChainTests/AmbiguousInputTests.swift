@@ -178,6 +178,11 @@ struct AmbiguousInputTests {
                         "sensorReport": [["type": "gs1:Temperature", "valu": 1]],
                     ],
                     ["sensorReport": [["value": 1]]],
+                    [
+                        "sensorReport": [
+                            ["type": "Temprature", "value": 1], ["type": "gs1:Temperature", "exception": "ALARM"],
+                        ]
+                    ],
                 ]
             },
         ]
@@ -200,6 +205,8 @@ struct AmbiguousInputTests {
                 (5, "/sensorElementList/0/sensorMetadata/tme", #""tme" is not a field of sensorMetadata in EPCIS 2.0"#),
                 (5, "/sensorElementList/0/sensorReport/0/valu", "did you mean value?"),
                 (5, "/sensorElementList/1/sensorReport/0/type", "is required: what was measured"),
+                (5, "/sensorElementList/2/sensorReport/0/type", #""Temprature" is not a GS1 measurement type"#),
+                (5, "/sensorElementList/2/sensorReport/1/exception", #""ALARM" is not a GS1 sensor alarm"#),
             ]
         )
         expectProblem(
@@ -207,6 +214,12 @@ struct AmbiguousInputTests {
             index: 5,
             field: "/sensorElementList/0/sensorMetadata/tme",
             containing: "did you mean time?"
+        )
+        expectProblem(
+            error,
+            index: 5,
+            field: "/sensorElementList/2/sensorReport/0/type",
+            containing: "did you mean gs1:Temperature?"
         )
         // The same fields as the schema has them, with terms in their CBV forms and URIs of one's own.
         let accepted = try fixture.accept(

@@ -199,12 +199,55 @@ extension EventVocabulary {
                     sink.add(field: reportPointer, "an object with a type, such as gs1:Temperature")
                     continue
                 }
-                if fields["type"] == nil {
+                if let type = fields["type"] {
+                    checkTerm(
+                        type,
+                        of: EventHashID.measurementTypes,
+                        at: reportPointer + "/type",
+                        what: "measurement type",
+                        sink: sink
+                    )
+                } else {
                     sink.add(field: reportPointer + "/type", "is required: what was measured, such as gs1:Temperature")
+                }
+                if let exception = fields["exception"] {
+                    checkTerm(
+                        exception,
+                        of: EventHashID.sensorExceptions,
+                        at: reportPointer + "/exception",
+                        what: "sensor alarm",
+                        sink: sink
+                    )
                 }
                 checkNames(fields, at: reportPointer, allowed: sensorReportFields, what: "a sensor report", sink: sink)
             }
         }
+    }
+
+    /// Refuses a GS1 Web Vocabulary term that is not one: bare (`Temprature`) or under the
+    /// vocabulary's prefix (`gs1:Temprature`, `https://gs1.org/voc/Temprature`). A URI of one's
+    /// own vocabulary passes.
+    private static func checkTerm(
+        _ value: JSONValue,
+        of vocabulary: EventHashID.Vocabulary,
+        at pointer: String,
+        what: String,
+        sink: ProblemSink
+    ) {
+        guard let text = value.stringValue else {
+            sink.add(field: pointer, "a GS1 \(what), such as gs1:\(vocabulary.iris.keys.sorted().first ?? "")")
+            return
+        }
+        var term = text
+        for prefix in ["gs1:", "https://gs1.org/voc/"] where text.hasPrefix(prefix) {
+            term = String(text.dropFirst(prefix.count))
+        }
+        guard !term.utf8.contains(UInt8(ascii: ":")), vocabulary.iris[term] == nil else { return }
+        sink.add(
+            field: pointer,
+            "\(quoted(text)) is not a GS1 \(what) (a term of the GS1 Web Vocabulary, such as gs1:\(vocabulary.iris.keys.sorted().last ?? ""), "
+                + "or a URI of your own)\(suggestion(term, vocabulary.iris.keys) { "gs1:" + $0 })"
+        )
     }
 
     /// Refuses each member without a prefix that `allowed` lacks; prefixed ones are extensions.
