@@ -224,9 +224,10 @@ extension EventVocabulary {
         }
     }
 
-    /// Refuses a GS1 Web Vocabulary term that is not one: bare (`Temprature`) or under the
-    /// vocabulary's prefix (`gs1:Temprature`, `https://gs1.org/voc/Temprature`). A URI of one's
-    /// own vocabulary passes.
+    /// Refuses a GS1 Web Vocabulary term that is not one.
+    ///
+    /// It may be bare (`Temprature`) or under the vocabulary's prefix (`gs1:Temprature`,
+    /// `https://gs1.org/voc/Temprature`). A URI of one's own vocabulary passes.
     private static func checkTerm(
         _ value: JSONValue,
         of vocabulary: EventHashID.Vocabulary,
