@@ -271,12 +271,7 @@ struct LotCommand: ParsableCommand {
 
         func run() throws {
             let chain = try options.openChain()
-            var found = try chain.lot(lot)
-            if found == nil, let form = try chain.recordedForm(of: lot), let report = try chain.lot(form) {
-                Console.err("note: lot \(lot) is recorded as \(form), the same GS1 lot in its other form")
-                found = report
-            }
-            guard let report = found else {
+            guard let report = try foundInEitherForm(lot, chain, named: "lot \(lot)", kind: "lot", chain.lot) else {
                 throw Failure.badInput("no lot \(lot) in the ledger")
             }
             let lot = report.lot
@@ -358,6 +353,21 @@ struct LotCommand: ParsableCommand {
             }
         }
     }
+}
+
+/// What `find` gives for `id`, or, when `id` names a lot or cell in the GS1 form the ledger does
+/// not have it under, for the form it has, with a note on standard error naming both.
+private func foundInEitherForm<Found>(
+    _ id: String,
+    _ chain: SupplyChainLedger,
+    named name: String,
+    kind: String,
+    _ find: (String) throws -> Found?
+) throws -> Found? {
+    if let found = try find(id) { return found }
+    guard let form = try chain.recordedForm(of: id), let found = try find(form) else { return nil }
+    Console.err("note: \(name) is recorded as \(form), the same GS1 \(kind) in its other form")
+    return found
 }
 
 /// The `celltrace event show` command.
@@ -444,12 +454,7 @@ struct SerialCommand: ParsableCommand {
 
         func run() throws {
             let chain = try options.openChain()
-            var found = try chain.serial(serial)
-            if found == nil, let form = try chain.recordedForm(of: serial), let report = try chain.serial(form) {
-                Console.err("note: \(serial) is recorded as \(form), the same GS1 serial in its other form")
-                found = report
-            }
-            guard let report = found else {
+            guard let report = try foundInEitherForm(serial, chain, named: serial, kind: "serial", chain.serial) else {
                 throw Failure.badInput(
                     "\(serial) is neither a commissioned cell serial nor an assembled module or pack"
                 )

@@ -79,11 +79,12 @@ public struct WhereUsed: Sendable {
         until: Timestamp? = nil,
         _ txn: borrowing ReadTransaction
     ) throws -> WhereUsed {
-        guard let source = try reader.lot(lotID, txn), source.createdAt < size else {
-            // The same lot under its other GS1 form (an EPC URN for a Digital Link, or the reverse).
-            if try reader.lot(lotID, txn) == nil, let form = try reader.recordedForm(of: lotID, txn), form != lotID {
-                return try compute(form, reader: reader, size: size, since: since, until: until, txn)
-            }
+        let found = try reader.lot(lotID, txn)
+        // The same lot under its other GS1 form (an EPC URN for a Digital Link, or the reverse).
+        if found == nil, let form = try reader.recordedForm(of: lotID, txn), form != lotID {
+            return try compute(form, reader: reader, size: size, since: since, until: until, txn)
+        }
+        guard let source = found, source.createdAt < size else {
             throw ProvenanceError("no lot \(lotID) is in the ledger\(size == .max ? "" : " as of size \(size)")")
         }
         if let retracted = source.retractedAt, retracted < size {

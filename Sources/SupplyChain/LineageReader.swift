@@ -154,7 +154,7 @@ public struct LineageReader: Sendable {
     /// The ledger keys lots and serial ranges by the text they were recorded under, so a query
     /// given the other form finds them through this.
     public func recordedForm(of id: String, _ txn: borrowing ReadTransaction) throws -> String? {
-        for form in GS1Forms.ofLot(id) where try lot(form, txn) != nil { return form }
+        if let form = try Rules(store: store).lotInOtherForm(id, txn) { return form }
         guard let (prefix, number) = SerialNumber.split(id) else { return nil }
         for form in GS1Forms.ofSerialPrefix(prefix) where try serialRange(containing: form + String(number), txn) != nil
         {

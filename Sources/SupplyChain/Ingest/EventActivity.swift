@@ -316,7 +316,7 @@ final class EventActivity: Sendable {
     private static let kilogramInTonnes = ExactDecimal(significand: 1, exponent: -3)
 
     /// Whether a key's UTF-8 ends in ``countrySuffix``, compared in place.
-    private static func endsInCountrySuffix(_ key: String) -> Bool {
+    static func endsInCountrySuffix(_ key: String) -> Bool {
         key.withUTF8Bytes { bytes in
             bytes.count >= countrySuffix.count
                 && bytes[(bytes.count - countrySuffix.count)...].elementsEqual(countrySuffix)

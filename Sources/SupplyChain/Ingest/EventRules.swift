@@ -593,7 +593,7 @@ extension Rules {
             sink.add(field: Self.lotPointer(quantity), "lot \(quantity.lot) \(problem)")
             return
         }
-        guard try lot(quantity.lot, txn) != nil else {
+        guard let existing = try lot(quantity.lot, txn) else {
             if checksNewCodes, let form = try madeInOtherForm(quantity.lot, txn) {
                 sink.add(
                     field: Self.lotPointer(quantity),
@@ -617,7 +617,7 @@ extension Rules {
             }
             frontier += try lot(next, txn)?.inputs ?? []
         }
-        if let existing = try lot(quantity.lot, txn), let retracted = existing.retractedAt {
+        if let retracted = existing.retractedAt {
             sink.add(
                 field: field,
                 "lot \(quantity.lot) was made by event \(existing.createdBy), declared in error at entry \(retracted); a lot "

@@ -33,7 +33,7 @@ extension EventVocabulary {
     private static func check(prefixesOf object: JSONValue, at base: String, in event: EPCISEvent, sink: ProblemSink) {
         guard case .object(let members) = object else { return }
         let namespaces = event.namespaces
-        for (key, _) in members where namespaces.hasNearMisses {
+        for (key, _) in namespaces.hasNearMisses ? members : JSONObject() {
             guard let iri = namespaces.nearMiss(ofKey: key), let colon = key.firstIndex(of: ":") else { continue }
             sink.add(
                 field: base + FieldReader.escaped(key),
@@ -146,9 +146,7 @@ extension EventVocabulary {
         var countries = 0
         _ = members.containsKey { key in
             if !key.utf8.contains(UInt8(ascii: ":")) && key != "epcClass" { bare = true }
-            if key.utf8.count >= 15 && key.utf8.reversed().starts(with: "countryOfOrigin".utf8.reversed()) {
-                countries += 1
-            }
+            if EventActivity.endsInCountrySuffix(key) { countries += 1 }
             return bare && countries > 1
         }
         guard bare || countries > 1 else { return }
@@ -164,7 +162,9 @@ extension EventVocabulary {
         }
         guard countries > 1 else { return }
         var given: [(key: String, value: JSONValue)] = []
-        for (key, value) in members where key.hasSuffix("countryOfOrigin") {
+        // The members the reading takes a country of origin from (``EventActivity/master(for:of:)``).
+        for (key, value) in members
+        where EventActivity.endsInCountrySuffix(key) && key.hasSuffix("countryOfOrigin") {
             if let first = given.first, first.value != value {
                 sink.add(
                     field: base + "/" + FieldReader.escaped(key),

@@ -252,17 +252,27 @@ extension EventVocabulary {
     }
 
     /// Refuses each member without a prefix that `allowed` lacks; prefixed ones are extensions.
-    private static func checkNames(
+    ///
+    /// - Parameters:
+    ///   - members: The object's members.
+    ///   - base: The pointer of the object.
+    ///   - allowed: The names the schema gives the object's members.
+    ///   - what: The object, as the message names it (`a sensor report`).
+    ///   - noun: What the message calls a member: `field` within an event, `member` around its
+    ///     events (a document's own).
+    ///   - sink: Receives the problems.
+    static func checkNames(
         _ members: JSONObject,
         at base: String,
         allowed: Set<String>,
         what: String,
+        noun: String = "field",
         sink: ProblemSink
     ) {
         for (key, _) in members where !allowed.contains(key) && !key.utf8.contains(UInt8(ascii: ":")) {
             sink.add(
                 field: base + "/" + FieldReader.escaped(key),
-                "\(quoted(key)) is not a field of \(what) in EPCIS 2.0 (a field of your own needs a prefix your "
+                "\(quoted(key)) is not a \(noun) of \(what) in EPCIS 2.0 (a \(noun) of your own needs a prefix your "
                     + "@context declares)\(suggestion(key, allowed))"
             )
         }

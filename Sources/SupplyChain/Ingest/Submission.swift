@@ -166,7 +166,7 @@ struct SubmissionDocument {
     }
 
     /// The members an EPCIS 2.0 document may have without a prefix (GS1's JSON schema).
-    private static let documentFields = [
+    private static let documentFields: Set<String> = [
         "@context", "id", "type", "schemaVersion", "creationDate", "instanceIdentifier", "sender", "receiver",
         "epcisHeader", "epcisBody",
     ]
@@ -177,19 +177,12 @@ struct SubmissionDocument {
     /// `eventList`), or a header or context of the wrong type, is not what the sender meant, and
     /// its parts would be dropped without a word.
     private static func documentShapeProblems(_ json: JSONValue, type: String?) -> [SupplyChainError.Problem] {
-        var problems: [SupplyChainError.Problem] = []
-        func add(_ field: String, _ message: String) {
-            problems.append(.init(index: nil, identifier: nil, field: field, message: message))
-        }
+        let sink = ProblemSink()
+        func add(_ field: String, _ message: String) { sink.add(field: field, message) }
         /// Each member without a prefix that `allowed` lacks.
-        func checkNames(_ value: JSONValue?, at base: String, allowed: [String], what: String) {
-            for (key, _) in value?.objectValue ?? [:] where !allowed.contains(key) && !key.utf8.contains(0x3a) {
-                add(
-                    base + "/" + FieldReader.escaped(key),
-                    "\"\(key)\" is not a member of \(what) in EPCIS 2.0 (a member of your own needs a prefix your "
-                        + "@context declares)\(EventVocabulary.suggestion(key, allowed))"
-                )
-            }
+        func checkNames(_ value: JSONValue?, at base: String, allowed: Set<String>, what: String) {
+            guard let members = value?.objectValue else { return }
+            EventVocabulary.checkNames(members, at: base, allowed: allowed, what: what, noun: "member", sink: sink)
         }
         checkNames(json, at: "", allowed: documentFields, what: "an EPCIS document")
         switch json["@context"] {
@@ -227,7 +220,7 @@ struct SubmissionDocument {
         } else {
             checkNames(body, at: "/epcisBody", allowed: ["eventList"], what: "the epcisBody of an EPCISDocument")
         }
-        return problems
+        return sink.problems
     }
 
     private static func document(_ json: JSONValue) throws -> SubmissionDocument {
