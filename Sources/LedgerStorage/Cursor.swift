@@ -334,6 +334,26 @@ extension Cursor {
 }
 
 extension Cursor {
+    /// Deletes the pair the cursor is on (`mdb_cursor_del`).
+    ///
+    /// Only a cursor of a ``WriteTransaction`` can delete. Move the cursor again (a seek) before
+    /// reading through it: after a delete LMDB leaves it between pairs.
+    ///
+    /// - Throws: ``StorageError/Code/mapFull`` when the map is full (as for
+    ///   ``put(_:forKey:mode:)``); another ``StorageError`` if LMDB fails, including for a cursor of a
+    ///   read-only transaction or one not on a pair.
+    @available(*, noasync)
+    public func deleteCurrent() throws {
+        precondition(state.isLive, "Cursor on table '\(table.name)' used after its transaction ended")
+        let rc = unsafe mdb_cursor_del(handle, 0)
+        if rc == LMDBError.mapFull {
+            state.sawMapFull = true
+        }
+        try check(rc, "mdb_cursor_del")
+    }
+}
+
+extension Cursor {
     /// Lends the next row without copying it, for scans that must not pay for generics per row.
     ///
     /// The non-generic sibling of ``withNext(_:)``: called across modules, a generic method runs
@@ -346,6 +366,31 @@ extension Cursor {
     @available(*, noasync)
     public func nextRow(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws -> Bool {
         try unsafe lend(MDB_NEXT, to: body) != nil
+    }
+
+    /// Moves to the first key at or after `key` and lends the pair without copying it: the
+    /// non-generic sibling of ``withSeek(atLeast:_:)``, for look-ups that seek many times each.
+    ///
+    /// - Parameters:
+    ///   - key: The lower bound, 1 to 511 bytes, read only during the call.
+    ///   - body: Receives the key and value bytes, valid only inside the call (lmdb.h l.249).
+    /// - Returns: `false` when every key is smaller (and `body` was not called).
+    /// - Throws: ``StorageError`` if LMDB fails, or whatever `body` throws.
+    @available(*, noasync)
+    public func seekRow(
+        atLeast key: UnsafeRawBufferPointer,
+        _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
+    ) throws -> Bool {
+        precondition(state.isLive, "Cursor on table '\(table.name)' used after its transaction ended")
+        var valueOut = unsafe MDB_val()
+        let (rc, keyOut) = unsafe withLMDBValue(key) { key in
+            let rc = unsafe mdb_cursor_get(handle, &key, &valueOut, MDB_SET_RANGE)
+            return unsafe (rc, key)
+        }
+        if rc == MDB_NOTFOUND { return false }
+        try check(rc, "mdb_cursor_get")
+        try unsafe body(keyOut.bytes, valueOut.bytes)
+        return true
     }
 }
 
