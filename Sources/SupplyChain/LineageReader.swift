@@ -123,7 +123,9 @@ public struct LineageReader: Sendable {
         if let outdated { throw outdated }
         guard let eventIDTable else { return nil }
         let key = IndexKey.eventID(eventID)
-        if let sequence = try txn.value(in: eventIDTable, forKey: key).flatMap({ IndexKey.sequence(in: $0) }) {
+        if let sequence = try DigestRuns.value(forDigest: key, in: eventIDTable, txn).flatMap({
+            IndexKey.sequence(in: $0)
+        }) {
             return (sequence, eventID)
         }
         return try store.eventByHashID(key: key, txn)

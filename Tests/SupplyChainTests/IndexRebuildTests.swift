@@ -173,20 +173,15 @@ struct IndexRebuildTests {
         try fixture.importAll()
         let chain = fixture.chain
         let size = try chain.ledger.size
-        let eventIDs = try chain.ledger.extraTable("sc.event-ids")
         let events = try chain.ledger.extraTable("sc.events")
         // Layout 1: each event record under its eventID, no table of eventIDs, no layout marker.
+        let sequences = try chain.digestRecords("sc.event-ids").map(\.value)
         let older = try chain.ledger.read { txn, _ in
-            var rows: [(key: [UInt8], value: [UInt8])] = []
-            let cursor = try txn.cursor(eventIDs)
-            var row = try cursor.first()
-            while let (_, sequence) = row {
+            try sequences.map { sequence in
                 let entry = try chain.ledger.entry(at: #require(IndexKey.sequence(in: sequence)))
                 let eventID = try #require(entry.body["eventID"]?.stringValue)
-                rows.append((Array(eventID.utf8), try #require(try txn.value(in: events, forKey: sequence))))
-                row = try cursor.next()
+                return (key: Array(eventID.utf8), value: try #require(try txn.value(in: events, forKey: sequence)))
             }
-            return rows
         }
         #expect(older.count == 13)
         try chain.ledger.rewriteExtraTables(["sc.events", "sc.event-ids", "sc.meta"], expectedSize: size) {
@@ -228,7 +223,7 @@ struct IndexRebuildTests {
         let chain = fixture.chain
         let size = try chain.ledger.size
         // Layout 2: the same rows, each keyed by the eventID's text rather than its SHA-256.
-        let textKeyed = try chain.indexRows("sc.event-ids").map { digest, sequence in
+        let textKeyed = try chain.digestRecords("sc.event-ids").map { digest, sequence in
             let entry = try chain.ledger.entry(at: #require(IndexKey.sequence(in: sequence)))
             let eventID = try #require(entry.body["eventID"]?.stringValue)
             #expect(digest == SHA256.hash(Array(eventID.utf8)).bytes, "layout 3 keys a row by the eventID's digest")
@@ -313,9 +308,14 @@ struct IndexRebuildTests {
         let chain = fixture.chain
         let size = try chain.ledger.size
         for (table, expected) in [("sc.event-ids", "SHA-256 "), ("sc.events", "entry ")] {
-            let rows = try chain.indexRows(table)
+            let digestKeyed = table == "sc.event-ids"
+            let rows = try digestKeyed ? chain.digestRecords(table) : chain.indexRows(table)
             try chain.ledger.rewriteExtraTables([table], expectedSize: size) { txn, tables in
-                for (key, value) in rows.dropFirst() { try txn.put(value, forKey: key, in: tables[0]) }
+                if digestKeyed {
+                    try SupplyChainLedger.addDigestRecords(Array(rows.dropFirst()), to: tables[0], txn)
+                } else {
+                    for (key, value) in rows.dropFirst() { try txn.put(value, forKey: key, in: tables[0]) }
+                }
             }
             let name =
                 table == "sc.events"
@@ -335,11 +335,11 @@ struct IndexRebuildTests {
         #expect(chain.outdatedIndexes == nil)
         let size = try chain.ledger.size
         try chain.ledger.rewriteExtraTables(["sc.meta"], expectedSize: size) { txn, tables in
-            try txn.put(Array("7".utf8), forKey: Array("layout".utf8), in: tables[0])
+            try txn.put(Array("8".utf8), forKey: Array("layout".utf8), in: tables[0])
         }
         let newer = try #require(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes)
         #expect(newer.code == .indexLayout)
-        #expect(newer.message.contains("written in index layout 7"), "\(newer.message)")
+        #expect(newer.message.contains("written in index layout 8"), "\(newer.message)")
         #expect(try SupplyChainLedger(ledger: chain.ledger).rebuildIndexes().isRebuilt)
         #expect(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes == nil)
 

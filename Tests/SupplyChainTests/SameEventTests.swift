@@ -166,7 +166,7 @@ struct SameEventTests {
         try fixture.accept([try Self.withEventID(event), Events.extract("ORE-2")], as: "pilbara-mining")
         let chain = fixture.chain
         let size = try chain.ledger.size
-        let rows = try chain.indexRows("sc.event-hashes")
+        let rows = try chain.digestRecords("sc.event-hashes")
         #expect(rows.count == 1, "one row, for the one event with an eventID of its own")
         try chain.ledger.rewriteExtraTables(["sc.event-hashes", "sc.meta"], expectedSize: size) { txn, tables in
             try txn.put(Array("5".utf8), forKey: Array("layout".utf8), in: tables[1])
@@ -178,7 +178,7 @@ struct SameEventTests {
         #expect(failure.contains("sc.event-hashes lacks the row SHA-256 "), "\(failure)")
 
         #expect(try reopened.rebuildIndexes().isRebuilt)
-        #expect(try reopened.indexRows("sc.event-hashes").map(\.value) == rows.map(\.value))
+        #expect(try reopened.digestRecords("sc.event-hashes").map(\.value) == rows.map(\.value))
         let again = try reopened.importSubmission(
             Array(event.utf8),
             actor: "pilbara-mining",

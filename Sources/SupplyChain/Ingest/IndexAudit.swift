@@ -227,6 +227,12 @@ extension SupplyChainLedger {
     ) throws {
         for table in IndexTable.allCases {
             var expected = store.rows(table)
+            // A table without a directory is of an older layout: its rows are compared as rows.
+            if DigestRuns.holds(table), try !DigestRuns.directory(in: IndexTable.handle(table, in: tables), txn).isEmpty
+            {
+                try compareRecords(of: table, with: &expected, txn, report: &report)
+                continue
+            }
             let cursor = try txn.cursor(IndexTable.handle(table, in: tables))
             var row = try cursor.first()
             while let (key, value) = row {
@@ -254,6 +260,53 @@ extension SupplyChainLedger {
         }
     }
 
+    /// Compares the records of a digest-keyed table (``DigestRuns``) with a complete store's rows,
+    /// `expected`, which it empties as it goes.
+    ///
+    /// - Throws: ``AuditStop`` at the first record that differs, is missing or is extra, or when
+    ///   the runs are damaged.
+    private func compareRecords(
+        of table: IndexTable,
+        with expected: inout [[UInt8]: [UInt8]],
+        _ txn: borrowing ReadTransaction,
+        report: inout IndexAuditReport
+    ) throws {
+        do {
+            try DigestRuns.forEachRecord(in: IndexTable.handle(table, in: tables), txn) { digest, value in
+                report.rowsCompared += 1
+                let key = Array(digest)
+                guard let want = expected.removeValue(forKey: key) else {
+                    throw AuditStop(
+                        message:
+                            "index \(table.rawValue) has a row no entry explains: \(Self.printable(key, in: table))"
+                    )
+                }
+                guard want.elementsEqual(value) else {
+                    throw AuditStop(
+                        message:
+                            "index \(table.rawValue) row \(Self.printable(key, in: table)) differs from what the entries give"
+                    )
+                }
+            }
+        } catch let error as SupplyChainError where error.code == .ledger {
+            throw AuditStop(message: error.message)
+        }
+        if let (key, _) = expected.first {
+            throw AuditStop(
+                message: "index \(table.rawValue) lacks the row \(Self.printable(key, in: table)) that the entries give"
+            )
+        }
+    }
+
+    /// The rows of each index table, in ``IndexTable/allCases`` order: for a digest-keyed table,
+    /// its records (``DigestRuns/recordCount(in:_:)``).
+    private func rowCounts(_ txn: borrowing ReadTransaction) throws -> [Int] {
+        try IndexTable.allCases.map { table in
+            let handle = try IndexTable.handle(table, in: tables)
+            return DigestRuns.holds(table) ? try DigestRuns.recordCount(in: handle, txn) : try txn.count(handle)
+        }
+    }
+
     /// Rebuilds every supply-chain index from the entries and writes it in place of the stored
     /// one: for indexes that an older CellTrace wrote in another form, that were damaged, or that
     /// a verify found differing from the entries.
@@ -273,10 +326,10 @@ extension SupplyChainLedger {
     public func rebuildIndexes(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> IndexRebuildReport {
         for _ in 0..<8 {
             var audit = IndexAuditReport()
-            let replayed: (rules: Rules, size: UInt64)
+            let replayed: (rules: Rules, size: UInt64, rows: [Int])
             do {
                 replayed = try ledger.read { txn, size in
-                    (try replay(txn, size: size, report: &audit, progress: progress), size)
+                    (try replay(txn, size: size, report: &audit, progress: progress), size, try rowCounts(txn))
                 }
             } catch let stop as AuditStop {
                 return IndexRebuildReport(
@@ -291,13 +344,14 @@ extension SupplyChainLedger {
             let names = IndexTable.allCases.map(\.rawValue)
             let store = replayed.rules.store
             do {
-                let before = try ledger.rewriteExtraTables(names, expectedSize: replayed.size) { txn, _ in
+                // The rows each table had in the snapshot replayed, which the rewrite checks is
+                // still the ledger's size.
+                let before = replayed.rows
+                _ = try ledger.rewriteExtraTables(names, expectedSize: replayed.size) { txn, _ in
                     try store.flush(into: txn)
                 }
                 indexesRebuilt()
-                let after = try ledger.read { txn, _ in
-                    try IndexTable.allCases.map { try txn.count(IndexTable.handle($0, in: tables)) }
-                }
+                let after = try ledger.read { txn, _ in try rowCounts(txn) }
                 return IndexRebuildReport(
                     entriesReplayed: audit.entriesReplayed,
                     submissionsVerified: audit.submissionsVerified,

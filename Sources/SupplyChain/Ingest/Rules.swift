@@ -149,7 +149,7 @@ struct Rules {
     ) throws -> (sequence: UInt64, eventID: String)? {
         // Without an eventID of its own, its eventID is its hash ID.
         guard event.eventID != event.hashID else {
-            if eventHashesExist == nil { eventHashesExist = try store.seek(.eventHashes, atLeast: [0], txn) != nil }
+            if eventHashesExist == nil { eventHashesExist = try store.hasRows(.eventHashes, txn) }
             guard eventHashesExist == true else { return nil }
             return try store.eventByHashID(key: eventIDKey, txn)
         }

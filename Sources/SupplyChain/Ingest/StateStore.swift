@@ -35,13 +35,14 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// BE64(seq) → event record (sequence number, hash ID, effects, retraction), by the
     /// event entry's sequence number: each import adds its records at the end of the table.
     case events = "sc.events"
-    /// SHA-256(eventID) → BE64(seq) of the event's entry: rows of 40 bytes, so that the one index
-    /// whose keys are random, which every import writes across, has as few pages as it can.
+    /// SHA-256(eventID) → BE64(seq) of the event's entry, kept as sorted runs (``DigestRuns``):
+    /// its keys are random, and an import writes its own run instead of pages all over one tree.
     case eventIDs = "sc.event-ids"
     /// SHA-256(hash ID) → BE64(seq) ‖ eventID, for an event recorded under an eventID of its own
-    /// rather than its hash ID: the first such event of each hash ID only. The same event sent
-    /// again with another eventID, or with none, is found here (``StateStore/eventByHashID(key:_:)``);
-    /// events without an eventID of their own are found by their hash ID in ``eventIDs``.
+    /// rather than its hash ID: the first such event of each hash ID only, kept as sorted runs
+    /// (``DigestRuns``). The same event sent again with another eventID, or with none, is found
+    /// here (``StateStore/eventByHashID(key:_:)``); events without an eventID of their own are
+    /// found by their hash ID in ``eventIDs``.
     case eventHashes = "sc.event-hashes"
     /// energy-attribute certificate id → the event that claimed it.
     case claims = "sc.claims"
@@ -68,14 +69,15 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 6: `sc.event-hashes`, events recorded under eventIDs of their own found by their
+    /// Layout 7: `sc.event-ids` and `sc.event-hashes` as sorted runs of chunks (``DigestRuns``),
+    /// where layout 6 kept a row a digest. Layout 6: `sc.event-hashes`, events recorded under eventIDs of their own found by their
     /// hash IDs. Layout 5: every table keyed by lot (`sc.lots`, `sc.holdings`, `sc.edges.up`, `sc.edges.down`,
     /// `sc.lineage`, `sc.shipments`, `sc.lot-serials`) keyed by lot number, found through
     /// `sc.lot-ids`, and lot cards with their inputs' numbers. Layout 4 still keyed `sc.shipments`
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "6"
+    static let layout = "7"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -285,7 +287,22 @@ struct StateStore: Sendable {
 
     private func stored(_ table: IndexTable, _ key: [UInt8], _ txn: borrowing ReadTransaction) throws -> [UInt8]? {
         if complete { return nil }
-        return try txn.value(in: IndexTable.handle(table, in: tables), forKey: key)
+        let handle = try IndexTable.handle(table, in: tables)
+        if DigestRuns.holds(table) { return try DigestRuns.value(forDigest: key, in: handle, txn) }
+        return try txn.value(in: handle, forKey: key)
+    }
+
+    /// Whether `table`, one of the digest-keyed tables (``DigestRuns``), has a row in the ledger,
+    /// this batch or the one under it.
+    func hasRows(_ table: IndexTable, _ txn: borrowing ReadTransaction) throws -> Bool {
+        precondition(DigestRuns.holds(table), "only the digest-keyed tables are asked")
+        var level: StateStore? = self
+        while let store = level {
+            if store.pending[table]?.values.contains(where: { $0 != nil }) == true { return true }
+            level = store.earlier?.store
+        }
+        if complete { return false }
+        return try !DigestRuns.directory(in: IndexTable.handle(table, in: tables), txn).isEmpty
     }
 
     mutating func put(_ table: IndexTable, _ key: [UInt8], _ value: [UInt8]) {
@@ -579,6 +596,10 @@ struct StateStore: Sendable {
         let encoded = Parallel.map(written.count) { [self] in encodedRows(written[$0]) }
         for (table, rows) in zip(written, encoded) {
             guard let handle = tables[table] else { continue }
+            if DigestRuns.holds(table) {
+                try DigestRuns.add(rows, to: handle, txn)
+                continue
+            }
             // Rows past the table's last key are appended, so LMDB fills each page instead of
             // splitting it in half: the tables keyed by sequence number grow only at their end.
             // One cursor writes the table's rows, in key order: LMDB looks for a key on the page of
@@ -967,12 +988,10 @@ struct HoldingKey: DigestKey, Sendable {
 enum IndexKey {
     static func text(_ value: String) -> [UInt8] { Array(value.utf8) }
 
-    /// SHA-256(`eventID`), the key of `sc.event-ids`.
+    /// SHA-256(`eventID`), the key of `sc.event-ids` (and of a hash ID in `sc.event-hashes`).
     ///
-    /// Each import inserts its events' keys all over this table, and a B-tree insert at a random
-    /// place dirties a whole page: 32 bytes in place of an eventID's 75 or so fit twice as many
-    /// rows on a page, so an import dirties and writes fewer pages once the table is larger than
-    /// a document. Two eventIDs share a key only if SHA-256 collides.
+    /// 32 bytes in place of an eventID's 75 or so keep the runs (``DigestRuns``) small. Two
+    /// eventIDs share a key only if SHA-256 collides.
     static func eventID(_ eventID: String) -> [UInt8] { SHA256.hash(eventID.utf8).bytes }
 
     /// BE64(`sequence`): the key of the tables written in entry order.
