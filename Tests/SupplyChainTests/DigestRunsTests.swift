@@ -124,6 +124,37 @@ struct DigestRunsTests {
         #expect(rebuilt.tables.first { $0.name == "sc.event-ids" }.map { [$0.rowsBefore, $0.rowsAfter] } == [3, 2])
         #expect(try chain.auditIndexes().isValid)
     }
+
+    @Test("a run whose chunks overlap fails the audit: a look-up would miss a digest in it")
+    func overlappingChunks() throws {
+        let fixture = try ChainFixture()
+        let chain = fixture.chain
+        try fixture.accept([Events.extract("ORE"), Events.extract("ORE-2")], as: "pilbara-mining")
+        let table = try chain.ledger.extraTable("sc.event-ids")
+        let records = try chain.digestRecords("sc.event-ids")
+        #expect(records.count == 2)
+        // Run 1 as two chunks, each in digest order and keyed by its last digest, the second
+        // starting before the first ends: a look-up of its first digest seeks the first chunk.
+        let highest = (key: [UInt8](repeating: 0xff, count: 32), value: IndexKey.sequence(99))
+        func encoded(_ records: [(key: [UInt8], value: [UInt8])]) -> [UInt8] {
+            records.flatMap { $0.key + [UInt8($0.value.count >> 8), UInt8($0.value.count & 0xff)] + $0.value }
+        }
+        try chain.ledger.rewriteExtraTables(["sc.event-ids"], expectedSize: chain.ledger.size) { txn, _ in
+            try txn.put(encoded([records[1]]), forKey: DigestRuns.runPrefix(1) + records[1].key, in: table)
+            try txn.put(encoded([records[0], highest]), forKey: DigestRuns.runPrefix(1) + highest.key, in: table)
+            try txn.put(
+                DigestRuns.encode([DigestRuns.Run(id: 1, count: 3)]),
+                forKey: DigestRuns.directoryKey,
+                in: table
+            )
+        }
+        #expect(
+            try chain.auditIndexes().failure
+                == "index sc.event-ids is damaged: run 1 is not in digest order; run `celltrace index rebuild`"
+        )
+        #expect(try chain.rebuildIndexes().isRebuilt)
+        #expect(try chain.auditIndexes().isValid)
+    }
 }
 
 extension SupplyChainLedger {

@@ -75,7 +75,6 @@ enum DigestRuns {
         _ txn: borrowing some ReadableTransaction & ~Copyable
     ) throws -> [UInt8]? {
         guard digest.count == 32 else { return nil }
-        let cursor = try txn.cursor(table)
         return try withUnsafeTemporaryAllocation(byteCount: 1_024 + 36, alignment: 8) { buffer in
             let directory = UnsafeMutableRawBufferPointer(rebasing: buffer[..<1_024])
             let key = UnsafeMutableRawBufferPointer(rebasing: buffer[1_024...])
@@ -86,7 +85,9 @@ enum DigestRuns {
             guard length % 12 == 0 else {
                 throw damaged(table, "its directory is \(length) bytes, not a multiple of 12")
             }
+            guard length > 0 else { return nil }
             UnsafeMutableRawBufferPointer(rebasing: key[4...]).copyBytes(from: digest)
+            let cursor = try txn.cursor(table)
             // The newest run first: a document sent again is usually a recent one.
             var start = length - 12
             while start >= 0 {
@@ -111,8 +112,10 @@ enum DigestRuns {
         in table: Table,
         _ txn: borrowing some ReadableTransaction & ~Copyable
     ) throws -> [UInt8]? {
+        let runs = try directory(in: table, txn)
+        guard !runs.isEmpty else { return nil }
         let cursor = try txn.cursor(table)
-        for run in try directory(in: table, txn).reversed() {
+        for run in runs.reversed() {
             let key = runPrefix(run.id) + digest
             let found = try key.withUnsafeBytes { key in
                 var found: [UInt8]?
@@ -139,15 +142,26 @@ enum DigestRuns {
     ) throws {
         let runs = try directory(in: table, txn)
         var counted: [UInt32: UInt64] = [:]
+        // The run of the chunk before and that chunk's key, whose last digest the next chunk of
+        // the same run must start after.
+        var previous: (run: UInt32, key: [UInt8])?
         func visit(_ key: UnsafeRawBufferPointer, _ chunk: UnsafeRawBufferPointer) throws {
             if key.elementsEqual(directoryKey) { return }
             guard key.count > 4 else { throw damaged(table, "it has a row with a \(key.count)-byte key") }
             let run = key.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
             var last: UnsafeRawBufferPointer?
             try forEachRecord(inChunk: chunk, of: table) { digest, value in
-                if let last, RowKey.order(last, digest) >= 0 {
-                    throw damaged(table, "run \(run) is not in digest order")
+                let inOrder: Bool
+                if let last {
+                    inOrder = RowKey.order(last, digest) < 0
+                } else if let previous, previous.run == run {
+                    inOrder = previous.key.withUnsafeBytes {
+                        RowKey.order(UnsafeRawBufferPointer(rebasing: $0[4...]), digest) < 0
+                    }
+                } else {
+                    inOrder = true
                 }
+                guard inOrder else { throw damaged(table, "run \(run) is not in digest order") }
                 last = digest
                 counted[run, default: 0] += 1
                 try body(digest, value)
@@ -155,6 +169,7 @@ enum DigestRuns {
             guard let last, last.elementsEqual(key.dropFirst(4)) else {
                 throw damaged(table, "a chunk of run \(run) is not keyed by its last digest")
             }
+            previous = (run, Array(key))
         }
         let cursor = try txn.cursor(table)
         var more = try cursor.withFirst { key, chunk in try visit(key, chunk) }
