@@ -352,6 +352,39 @@ struct AmbiguousInputTests {
         )
     }
 
+    @Test("a @context that binds ct to null un-declares it: ct: members are in no namespace and refused")
+    func prefixBoundToNull() throws {
+        let fixture = try refinerHoldingOre()
+        let lines = [
+            try refining(["Q"]) {
+                $0["@context"] = ["ct": nil]
+                $0["ct:electricity"] = [["quantity": 40, "uom": "KWH", "supply": "grid"]]
+            }
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        expectProblems(
+            error,
+            [
+                (
+                    0, "/ct:electricity",
+                    "the prefix ct is declared by no @context of the document or the event, so ct:electricity has no namespace"
+                ),
+                (0, "/ilmd/ct:material", "the prefix ct is declared by no @context of the document or the event"),
+                (0, "/ilmd/ct:material", "each new lot needs a material"),
+            ]
+        )
+        // Bound again after the null, in the same context list, it is declared.
+        let accepted = try fixture.accept(
+            [
+                try refining(["R"]) {
+                    $0["@context"] = [["ct": nil], ["ct": .string(CellTraceNamespace.iri)]]
+                }
+            ],
+            as: "sichuan-lithium"
+        )
+        #expect(accepted.written == 1)
+    }
+
     @Test("an event dated more than a day after its import is refused; a clock a few hours ahead is not")
     func eventTimeAhead() throws {
         let fixture = try ChainFixture()

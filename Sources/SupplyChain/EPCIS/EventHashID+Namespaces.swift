@@ -137,6 +137,10 @@ public struct EPCISNamespaces: Sendable, Hashable {
 
     /// These namespaces with the prefixes of another `@context` on top, such as an event's own.
     ///
+    /// A prefix bound to `null` is no longer declared, as in JSON-LD, where `null` clears a term
+    /// the contexts before defined: `{"ct": null}` leaves `ct:` members in no namespace, so that
+    /// the ledger does not read them as CellTrace's when a JSON-LD processor would not.
+    ///
     /// - Parameter context: A `@context` value: an array, an object or a string; `nil` adds nothing.
     /// - Returns: The combined namespaces; a prefix declared again takes its new IRI.
     public func adding(context: JSONValue?) -> EPCISNamespaces {
@@ -144,8 +148,14 @@ public struct EPCISNamespaces: Sendable, Hashable {
         var changed = false
         func declare(_ object: JSONObject) {
             for (prefix, value) in object where !prefix.hasPrefix("@") {
-                guard case .string(let iri) = value else { continue }
-                added[prefix] = iri
+                switch value {
+                case .string(let iri):
+                    added[prefix] = iri
+                case .null:
+                    guard added.removeValue(forKey: prefix) != nil else { continue }
+                default:
+                    continue
+                }
                 changed = true
             }
         }
