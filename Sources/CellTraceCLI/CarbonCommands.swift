@@ -422,6 +422,7 @@ enum FootprintOutput {
         return try chain.read { reader, txn, now in
             let size = try point.size(in: chain.ledger, now: now)
             let subject = try Subject.resolve(id, reader: reader, size: size, txn)
+            noteRecordedForm(of: id, subject)
             return try scenarios.map { scenario in
                 var engine = try CarbonEngine(reader: reader, size: size, scenario: scenario, txn)
                 return try engine.footprint(of: subject, txn)

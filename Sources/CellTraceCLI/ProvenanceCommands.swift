@@ -65,6 +65,7 @@ struct TraceCommand: ParsableCommand {
         let trace = try chain.read { reader, txn, now in
             let size = try point.size(in: chain.ledger, now: now)
             let subject = try Subject.resolve(self.subject, reader: reader, size: size, txn)
+            noteRecordedForm(of: self.subject, subject)
             return try Trace.compute(subject, reader: reader, size: size, depth: depth ?? .max, txn)
         }
         if json {
@@ -73,6 +74,16 @@ struct TraceCommand: ParsableCommand {
             Console.out(TraceOutput.text(trace))
         }
     }
+}
+
+/// Tells, on standard error, that `given` named the subject in the other GS1 form than the one
+/// the ledger records it under (an EPC URN for a Digital Link, or the reverse), as `lot show` and
+/// `serial show` tell.
+func noteRecordedForm(of given: String, _ subject: Subject) {
+    guard subject.id != given else { return }
+    let name = subject.kind == .lot ? "lot \(given)" : given
+    let kind = subject.kind == .lot ? "lot" : "serial"
+    Console.err("note: \(name) is recorded as \(subject.id), the same GS1 \(kind) in its other form")
 }
 
 /// How a trace is printed.
@@ -253,6 +264,9 @@ struct WhereUsedCommand: ParsableCommand {
         let result = try chain.read { reader, txn, now in
             let size = try point.size(in: chain.ledger, now: now)
             return try WhereUsed.compute(lot, reader: reader, size: size, since: since, until: until, txn)
+        }
+        if result.lot.id != lot {
+            Console.err("note: lot \(lot) is recorded as \(result.lot.id), the same GS1 lot in its other form")
         }
         if json {
             Console.out(Self.json(result).canonicalString)

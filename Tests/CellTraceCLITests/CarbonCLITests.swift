@@ -128,6 +128,12 @@ import Testing
         #expect((json["receipt"]?["entries"]?.arrayValue?.count ?? 0) > 5)
         #expect(json["dataGaps"]?["location-based"]?.arrayValue?.first?["lot"] == "urn:celltrace:lot:pcam-811-0202")
 
+        // Asked by the cell's GS1 Digital Link, the footprint is the one of the URN the ledger has.
+        let linked = celltrace("footprint", "https://id.gs1.org/01/04012345111118/21/3", "--ledger", ledger, "--json")
+        #expect(linked.status == 0, "\(linked.error)")
+        #expect(linked.error.contains("is recorded as \(Self.serial)"), "\(linked.error)")
+        #expect(try JSONValue(parsing: linked.output) == json)
+
         let lot = try JSONValue(
             parsing: celltrace("footprint", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger, "--json").output
         )
