@@ -271,7 +271,7 @@ struct LotCommand: ParsableCommand {
 
         func run() throws {
             let chain = try options.openChain()
-            guard let report = try foundInEitherForm(lot, chain, named: "lot \(lot)", kind: "lot", chain.lot) else {
+            guard let report = try foundInEitherForm(lot, chain, lot: true, chain.lot) else {
                 throw Failure.badInput("no lot \(lot) in the ledger")
             }
             let lot = report.lot
@@ -360,13 +360,12 @@ struct LotCommand: ParsableCommand {
 private func foundInEitherForm<Found>(
     _ id: String,
     _ chain: SupplyChainLedger,
-    named name: String,
-    kind: String,
+    lot: Bool,
     _ find: (String) throws -> Found?
 ) throws -> Found? {
     if let found = try find(id) { return found }
     guard let form = try chain.recordedForm(of: id), let found = try find(form) else { return nil }
-    Console.err("note: \(name) is recorded as \(form), the same GS1 \(kind) in its other form")
+    noteRecordedForm(of: id, as: form, lot: lot)
     return found
 }
 
@@ -454,7 +453,7 @@ struct SerialCommand: ParsableCommand {
 
         func run() throws {
             let chain = try options.openChain()
-            guard let report = try foundInEitherForm(serial, chain, named: serial, kind: "serial", chain.serial) else {
+            guard let report = try foundInEitherForm(serial, chain, lot: false, chain.serial) else {
                 throw Failure.badInput(
                     "\(serial) is neither a commissioned cell serial nor an assembled module or pack"
                 )

@@ -80,10 +80,15 @@ struct TraceCommand: ParsableCommand {
 /// the ledger records it under (an EPC URN for a Digital Link, or the reverse), as `lot show` and
 /// `serial show` tell.
 func noteRecordedForm(of given: String, _ subject: Subject) {
-    guard subject.id != given else { return }
-    let name = subject.kind == .lot ? "lot \(given)" : given
-    let kind = subject.kind == .lot ? "lot" : "serial"
-    Console.err("note: \(name) is recorded as \(subject.id), the same GS1 \(kind) in its other form")
+    noteRecordedForm(of: given, as: subject.id, lot: subject.kind == .lot)
+}
+
+/// Tells, on standard error, that the lot or serial `given` is recorded as `recorded`, its other
+/// GS1 form; nothing when they are the same.
+func noteRecordedForm(of given: String, as recorded: String, lot: Bool) {
+    guard recorded != given else { return }
+    let name = lot ? "lot \(given)" : given
+    Console.err("note: \(name) is recorded as \(recorded), the same GS1 \(lot ? "lot" : "serial") in its other form")
 }
 
 /// How a trace is printed.
@@ -265,9 +270,7 @@ struct WhereUsedCommand: ParsableCommand {
             let size = try point.size(in: chain.ledger, now: now)
             return try WhereUsed.compute(lot, reader: reader, size: size, since: since, until: until, txn)
         }
-        if result.lot.id != lot {
-            Console.err("note: lot \(lot) is recorded as \(result.lot.id), the same GS1 lot in its other form")
-        }
+        noteRecordedForm(of: lot, as: result.lot.id, lot: true)
         if json {
             Console.out(Self.json(result).canonicalString)
             return

@@ -53,9 +53,7 @@ enum DigestRuns {
     ) throws -> [Run] {
         try txn.withValue(in: table, forKey: directoryKey) { bytes in
             guard let bytes else { return [] }
-            guard bytes.count % 12 == 0 else {
-                throw damaged(table, "its directory is \(bytes.count) bytes, not a multiple of 12")
-            }
+            guard bytes.count % 12 == 0 else { throw damagedDirectory(table, bytes.count) }
             return stride(from: 0, to: bytes.count, by: 12).map { start in
                 Run(
                     id: bytes[start..<start + 4].reduce(0) { $0 << 8 | UInt32($1) },
@@ -68,7 +66,8 @@ enum DigestRuns {
     /// The value stored for `digest` (32 bytes), from whichever run holds it.
     ///
     /// Every event an import checks is looked up here once or twice, so the directory is read
-    /// into a buffer on the stack and each run is sought without generics or an allocation.
+    /// into a buffer on the stack (one of more runs than it holds, into an array) and each run
+    /// is sought without generics or an allocation.
     static func value(
         forDigest digest: [UInt8],
         in table: Table,
@@ -76,58 +75,36 @@ enum DigestRuns {
     ) throws -> [UInt8]? {
         guard digest.count == 32 else { return nil }
         return try withUnsafeTemporaryAllocation(byteCount: 1_024 + 36, alignment: 8) { buffer in
-            let directory = UnsafeMutableRawBufferPointer(rebasing: buffer[..<1_024])
             let key = UnsafeMutableRawBufferPointer(rebasing: buffer[1_024...])
-            guard let length = try txn.copyValue(in: table, forKey: directoryKey, into: directory) else {
-                // No directory, or one of more runs than the buffer holds.
-                return try slowValue(forDigest: digest, in: table, txn)
-            }
-            guard length % 12 == 0 else {
-                throw damaged(table, "its directory is \(length) bytes, not a multiple of 12")
-            }
-            guard length > 0 else { return nil }
             UnsafeMutableRawBufferPointer(rebasing: key[4...]).copyBytes(from: digest)
-            let cursor = try txn.cursor(table)
-            // The newest run first: a document sent again is usually a recent one.
-            var start = length - 12
-            while start >= 0 {
-                key.copyMemory(from: UnsafeRawBufferPointer(rebasing: directory[start..<start + 4]))
-                var found: [UInt8]?
-                _ = try cursor.seekRow(atLeast: UnsafeRawBufferPointer(key)) { chunkKey, chunk in
-                    guard chunkKey.count >= 4, chunkKey[0] == key[0], chunkKey[1] == key[1], chunkKey[2] == key[2],
-                        chunkKey[3] == key[3]
-                    else { return }
-                    found = try find(UnsafeRawBufferPointer(rebasing: key[4...]), inChunk: chunk, of: table)
+            /// Seeks the runs a directory lists, the newest first: a document sent again is
+            /// usually a recent one.
+            func seekRuns(_ directory: UnsafeRawBufferPointer) throws -> [UInt8]? {
+                guard directory.count % 12 == 0 else { throw damagedDirectory(table, directory.count) }
+                guard !directory.isEmpty else { return nil }
+                let cursor = try txn.cursor(table)
+                var start = directory.count - 12
+                while start >= 0 {
+                    key.copyMemory(from: UnsafeRawBufferPointer(rebasing: directory[start..<start + 4]))
+                    var found: [UInt8]?
+                    _ = try cursor.seekRow(atLeast: UnsafeRawBufferPointer(key)) { chunkKey, chunk in
+                        guard chunkKey.count >= 4, chunkKey[0] == key[0], chunkKey[1] == key[1],
+                            chunkKey[2] == key[2], chunkKey[3] == key[3]
+                        else { return }
+                        found = try find(UnsafeRawBufferPointer(rebasing: key[4...]), inChunk: chunk, of: table)
+                    }
+                    if let found { return found }
+                    start -= 12
                 }
-                if let found { return found }
-                start -= 12
+                return nil
             }
-            return nil
-        }
-    }
-
-    /// ``value(forDigest:in:_:)`` for a table whose directory the stack buffer does not hold.
-    private static func slowValue(
-        forDigest digest: [UInt8],
-        in table: Table,
-        _ txn: borrowing some ReadableTransaction & ~Copyable
-    ) throws -> [UInt8]? {
-        let runs = try directory(in: table, txn)
-        guard !runs.isEmpty else { return nil }
-        let cursor = try txn.cursor(table)
-        for run in runs.reversed() {
-            let key = runPrefix(run.id) + digest
-            let found = try key.withUnsafeBytes { key in
-                var found: [UInt8]?
-                _ = try cursor.seekRow(atLeast: key) { chunkKey, chunk in
-                    guard chunkKey.count >= 4, chunkKey.prefix(4).elementsEqual(key.prefix(4)) else { return }
-                    found = try find(UnsafeRawBufferPointer(rebasing: key[4...]), inChunk: chunk, of: table)
-                }
-                return found
+            let stack = UnsafeMutableRawBufferPointer(rebasing: buffer[..<1_024])
+            if let length = try txn.copyValue(in: table, forKey: directoryKey, into: stack) {
+                return try seekRuns(UnsafeRawBufferPointer(rebasing: stack[..<length]))
             }
-            if let found { return found }
+            // No directory, or one of more runs than the buffer holds.
+            return try encode(directory(in: table, txn)).withUnsafeBytes { try seekRuns($0) }
         }
-        return nil
     }
 
     /// The records of every run, run by run, each in digest order, and checks that the directory
@@ -261,11 +238,9 @@ enum DigestRuns {
                 takeA = order < 0
             }
             if takeA {
-                try a.withRecord { digest, value in try writer.add(digest, value, cursor) }
-                try a.advance(txn)
+                try a.take(txn) { digest, value in try writer.add(digest, value, cursor) }
             } else {
-                try b.withRecord { digest, value in try writer.add(digest, value, cursor) }
-                try b.advance(txn)
+                try b.take(txn) { digest, value in try writer.add(digest, value, cursor) }
             }
         }
     }
@@ -295,14 +270,23 @@ enum DigestRuns {
         [UInt8(id >> 24), UInt8(id >> 16 & 0xff), UInt8(id >> 8 & 0xff), UInt8(id & 0xff)]
     }
 
-    private static func setRun(_ id: UInt32, in key: inout [UInt8]) {
-        key[0] = UInt8(id >> 24)
-        key[1] = UInt8(id >> 16 & 0xff)
-        key[2] = UInt8(id >> 8 & 0xff)
-        key[3] = UInt8(id & 0xff)
-    }
-
     private static func nextID(_ runs: [Run]) -> UInt32 { (runs.map(\.id).max() ?? 0) + 1 }
+
+    /// Where the value of the record at `offset` in a chunk is, and where the next record starts.
+    ///
+    /// A record is a 32-byte digest, BE16(length), the value.
+    ///
+    /// - Throws: ``SupplyChainError`` when the chunk ends inside the record.
+    static func record(
+        at offset: Int,
+        in chunk: UnsafeRawBufferPointer,
+        of table: Table
+    ) throws -> (value: Range<Int>, next: Int) {
+        guard offset + 34 <= chunk.count else { throw damaged(table, "a chunk ends inside a record") }
+        let length = Int(chunk[offset + 32]) << 8 | Int(chunk[offset + 33])
+        guard offset + 34 + length <= chunk.count else { throw damaged(table, "a chunk ends inside a record") }
+        return (offset + 34..<offset + 34 + length, offset + 34 + length)
+    }
 
     /// The value of the record for `target` (32 bytes) in a chunk, or `nil` when the chunk has none.
     private static func find(
@@ -313,19 +297,17 @@ enum DigestRuns {
         guard let base = chunk.baseAddress, let wanted = target.baseAddress else { return nil }
         var offset = 0
         while offset < chunk.count {
-            guard offset + 34 <= chunk.count else { throw damaged(table, "a chunk ends inside a record") }
-            let length = Int(chunk[offset + 32]) << 8 | Int(chunk[offset + 33])
-            guard offset + 34 + length <= chunk.count else { throw damaged(table, "a chunk ends inside a record") }
+            let (value, next) = try record(at: offset, in: chunk, of: table)
             let order = memcmp(base + offset, wanted, 32)
-            if order == 0 { return Array(UnsafeRawBufferPointer(rebasing: chunk[offset + 34..<offset + 34 + length])) }
+            if order == 0 { return Array(UnsafeRawBufferPointer(rebasing: chunk[value])) }
             // Records are in digest order: past the target, the chunk does not hold it.
             if order > 0 { return nil }
-            offset += 34 + length
+            offset = next
         }
         return nil
     }
 
-    /// Each record of a chunk: a 32-byte digest, BE16(length), the value.
+    /// Each record of a chunk, its digest and its value.
     private static func forEachRecord(
         inChunk chunk: UnsafeRawBufferPointer,
         of table: Table,
@@ -333,15 +315,17 @@ enum DigestRuns {
     ) throws {
         var offset = 0
         while offset < chunk.count {
-            guard offset + 34 <= chunk.count else { throw damaged(table, "a chunk ends inside a record") }
-            let length = Int(chunk[offset + 32]) << 8 | Int(chunk[offset + 33])
-            guard offset + 34 + length <= chunk.count else { throw damaged(table, "a chunk ends inside a record") }
+            let (value, next) = try record(at: offset, in: chunk, of: table)
             try body(
                 UnsafeRawBufferPointer(rebasing: chunk[offset..<offset + 32]),
-                UnsafeRawBufferPointer(rebasing: chunk[offset + 34..<offset + 34 + length])
+                UnsafeRawBufferPointer(rebasing: chunk[value])
             )
-            offset += 34 + length
+            offset = next
         }
+    }
+
+    private static func damagedDirectory(_ table: Table, _ size: Int) -> SupplyChainError {
+        damaged(table, "its directory is \(size) bytes, not a multiple of 12")
     }
 
     static func damaged(_ table: Table, _ what: String) -> SupplyChainError {
@@ -427,25 +411,21 @@ enum DigestRuns {
             try chunk.withUnsafeBytes { try body(UnsafeRawBufferPointer(rebasing: $0[start..<start + 32])) }
         }
 
-        func withRecord(_ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void) throws {
+        /// Lends the current record's digest and value to `body`, then moves to the next record.
+        mutating func take(
+            _ txn: borrowing WriteTransaction,
+            _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
+        ) throws {
             guard let start = current else { return }
-            try chunk.withUnsafeBytes { bytes in
-                guard start + 34 <= bytes.count else { throw DigestRuns.damaged(table, "a chunk ends inside a record") }
-                let length = Int(bytes[start + 32]) << 8 | Int(bytes[start + 33])
-                guard start + 34 + length <= bytes.count else {
-                    throw DigestRuns.damaged(table, "a chunk ends inside a record")
-                }
+            let table = table
+            let next = try chunk.withUnsafeBytes { bytes in
+                let (value, next) = try DigestRuns.record(at: start, in: bytes, of: table)
                 try body(
                     UnsafeRawBufferPointer(rebasing: bytes[start..<start + 32]),
-                    UnsafeRawBufferPointer(rebasing: bytes[start + 34..<start + 34 + length])
+                    UnsafeRawBufferPointer(rebasing: bytes[value])
                 )
+                return next
             }
-        }
-
-        mutating func advance(_ txn: borrowing WriteTransaction) throws {
-            guard let start = current else { return }
-            let length = Int(chunk[start + 32]) << 8 | Int(chunk[start + 33])
-            let next = start + 34 + length
             if next < chunk.count {
                 current = next
             } else {
