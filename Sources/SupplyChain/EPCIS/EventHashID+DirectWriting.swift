@@ -38,13 +38,16 @@ extension EventHashID.PreHashWriter {
         ignoring: Set<String>,
         namespaces: EPCISNamespaces
     ) throws -> Bool {
-        var ordered: [(rank: Int, key: String, value: JSONValue)] = []
+        // Members by position, not copied: ranks and positions are plain integers, which the
+        // arrays neither retain nor destroy member by member.
+        var ordered: [(rank: Int, position: Int)] = []
         ordered.reserveCapacity(members.count)
-        var remaining: [(key: String, value: JSONValue)] = []
+        var remaining: [Int] = []
         remaining.reserveCapacity(4)
         var hasEventTimeOrAction = false
         var vocabulary = EventHashID.VocabularyCollector(namespaces: namespaces)
-        for (key, value) in members {
+        for position in members.indices {
+            let (key, value) = members[position]
             if EventHashID.TreeBuilder.isIgnored(key) {
                 // `@xmlns:prefix` would declare a namespace for the whole event.
                 if key.utf8.first == UInt8(ascii: "@") && key != "@context" { return false }
@@ -66,9 +69,9 @@ extension EventHashID.PreHashWriter {
             }
             let rank = Self.rank[Int(name.rawValue)]
             if rank >= 0 {
-                ordered.append((rank, key, value))
+                ordered.append((rank, position))
             } else {
-                remaining.append((key, value))
+                remaining.append(position)
             }
         }
         guard hasEventTimeOrAction else { return false }
@@ -79,7 +82,8 @@ extension EventHashID.PreHashWriter {
 
         ordered.sort { $0.rank < $1.rank }
         var leftovers: [Node] = []
-        for (rank, key, value) in ordered {
+        for (rank, position) in ordered {
+            let (key, value) = members[position]
             let item = EventHashID.propertyOrder[rank]
             let start = out.count
             let base = ends.count
@@ -108,7 +112,8 @@ extension EventHashID.PreHashWriter {
 
         let groupStart = out.count
         let base = ends.count
-        for (key, value) in remaining {
+        for position in remaining {
+            let (key, value) = members[position]
             let start = out.count
             let memberBase = ends.count
             let written: Bool
