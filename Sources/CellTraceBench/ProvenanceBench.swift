@@ -583,19 +583,39 @@ enum ProvenanceBench {
         return parseDecimal(row, from: start)
     }
 
-    /// A lot row's `producedKg`, found from the end of the row (it is the last member but one at most).
+    /// A lot row's `producedKg` (`sc.lots`, binary since index layout 8: a version byte, the id,
+    /// three optional texts behind a 0/1 byte, the facility, the making event, its sequence number
+    /// and its time, then the produced mass; lengths and numbers as LEB128 varints, the mass as its
+    /// zigzag significand and exponent).
     static func producedKg(_ row: UnsafeRawBufferPointer) -> Double {
-        let marker: StaticString = #""producedKg":""#
-        let length = marker.utf8CodeUnitCount
-        guard let base = row.baseAddress else { preconditionFailure("an empty lot row") }
-        var index = row.count - length
-        while index >= 0 {
-            if row[index] == 0x22, memcmp(base + index, marker.utf8Start, length) == 0 {
-                return parseDecimal(row, from: index + length)
+        precondition(row.first == 1, "a lot row of version 1")
+        var offset = 1
+        func varint() -> UInt128 {
+            var value: UInt128 = 0
+            var shift = 0
+            while true {
+                let next = row[offset]
+                offset += 1
+                value |= UInt128(next & 0x7F) << shift
+                if next & 0x80 == 0 { return value }
+                shift += 7
             }
-            index -= 1
         }
-        preconditionFailure("a lot row without producedKg")
+        func skipText() { offset += Int(varint()) }
+        skipText()
+        for _ in 0..<3 {
+            offset += 1
+            if row[offset - 1] == 1 { skipText() }
+        }
+        skipText()
+        skipText()
+        _ = varint()
+        skipText()
+        let significand = varint()
+        let exponent = varint()
+        let signed = Int128(bitPattern: significand >> 1) ^ -Int128(bitPattern: significand & 1)
+        let power = Int64(bitPattern: UInt64(truncatingIfNeeded: exponent >> 1)) ^ -Int64(exponent & 1)
+        return Double(signed) * pow(10, Double(power))
     }
 
     /// The string after `marker` (no escapes in lot ids): its start in the map and its length.

@@ -59,6 +59,30 @@ struct IndexRebuildTests {
         }
     }
 
+    @Test("a lot row that is not one (a JSON row of layout 7, cut short) is reported as damaged, naming its number")
+    func damagedLotRowIsNamed() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        let chain = fixture.chain
+        let size = try chain.ledger.size
+        let numberRow = try #require(try chain.indexRows("sc.lot-ids").first { $0.key == Array(Self.cathode.utf8) })
+        let number = try #require(IndexKey.sequence(in: numberRow.value[...]))
+        let row = try #require(try chain.indexRows("sc.lots").first { $0.key == IndexKey.sequence(number) }?.value)
+        for damaged in [Array(#"{"id":"a lot in layout 7"}"#.utf8), Array(row.dropLast())] {
+            try chain.ledger.rewriteExtraTables(["sc.lots"], expectedSize: size) { txn, tables in
+                try txn.put(damaged, forKey: IndexKey.sequence(number), in: tables[0])
+            }
+            #expect {
+                try chain.lot(Self.cathode)
+            } throws: {
+                ($0 as? SupplyChainError)?.message
+                    == "index sc.lots is damaged: the row of lot #\(number) is not a lot's row; run `celltrace index rebuild`"
+            }
+            #expect(try chain.rebuildIndexes().isRebuilt)
+            #expect(try chain.lot(Self.cathode)?.lot.id == Self.cathode)
+        }
+    }
+
     @Test("damaged and stale index rows are written anew from the entries, and the audit then passes")
     func rebuildRestoresDamagedIndexes() throws {
         let fixture = try ChainFixture()
@@ -335,11 +359,11 @@ struct IndexRebuildTests {
         #expect(chain.outdatedIndexes == nil)
         let size = try chain.ledger.size
         try chain.ledger.rewriteExtraTables(["sc.meta"], expectedSize: size) { txn, tables in
-            try txn.put(Array("8".utf8), forKey: Array("layout".utf8), in: tables[0])
+            try txn.put(Array("9".utf8), forKey: Array("layout".utf8), in: tables[0])
         }
         let newer = try #require(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes)
         #expect(newer.code == .indexLayout)
-        #expect(newer.message.contains("written in index layout 8"), "\(newer.message)")
+        #expect(newer.message.contains("written in index layout 9"), "\(newer.message)")
         #expect(try SupplyChainLedger(ledger: chain.ledger).rebuildIndexes().isRebuilt)
         #expect(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes == nil)
 

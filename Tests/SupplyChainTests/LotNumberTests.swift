@@ -45,7 +45,7 @@ struct LotNumberTests {
         let lots = try chain.indexRows("sc.lots")
         #expect(lots.map(\.key) == (0..<UInt64(numbers.count)).map(IndexKey.sequence))
         for (key, value) in lots {
-            let id = try #require(try JSONValue(parsing: value)["id"]?.stringValue)
+            let id = try #require(value.withUnsafeBytes { Lot(row: $0) }?.id)
             #expect(numbers[id].map(IndexKey.sequence) == key, "\(id)")
         }
         #expect(try chain.indexRows("sc.lineage").map(\.key) == lots.map(\.key))

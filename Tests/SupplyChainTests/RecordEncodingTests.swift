@@ -3,7 +3,8 @@ import Testing
 
 @testable import SupplyChain
 
-/// Records written to the indexes as canonical bytes directly are the bytes of their JSON.
+/// Records written to the indexes as canonical bytes directly are the bytes of their JSON; a lot's
+/// binary row reads back as the lot.
 @Suite struct RecordEncodingTests {
     static func lot(full: Bool) -> Lot {
         var lot = Lot(
@@ -46,10 +47,65 @@ import Testing
         #expect(ExactDecimal(significand: -7, exponent: 2).description == "-700")
     }
 
-    @Test(arguments: [false, true])
-    func lotBytesAreItsCanonicalJSON(full: Bool) {
+    @Test("a lot's binary row reads back as the lot, exactly, in less than its JSON", arguments: [false, true])
+    func lotRowReadsBack(full: Bool) {
         let lot = Self.lot(full: full)
-        #expect(lot.canonicalBytes == lot.json.canonicalBytes)
+        let row = lot.row
+        #expect(row.withUnsafeBytes { Lot(row: $0) } == lot)
+        #expect(row.count < lot.json.canonicalBytes.count)
+        // A sequence number beyond a double's 53 bits stays exact.
+        #expect(row.withUnsafeBytes { Lot(row: $0) }?.createdAt == (full ? 9_007_199_254_740_993 : 7))
+    }
+
+    @Test("a lot row keeps decimals of every size and sign, and exponents far from zero")
+    func lotRowKeepsDecimals() {
+        var lot = Self.lot(full: true)
+        let big = (0..<35).reduce(Int128(1)) { product, _ in product * 10 } + 7
+        lot.elementContent = [
+            "big": ExactDecimal(significand: big, exponent: -30),
+            "negative": ExactDecimal(significand: -big, exponent: 40),
+            "tiny": ExactDecimal(significand: 1, exponent: -60),
+            "zero": .zero,
+        ]
+        lot.producedKg = ExactDecimal(significand: 64, exponent: 0)
+        lot.consumedKg = ExactDecimal(significand: -1, exponent: -1)
+        #expect(lot.row.withUnsafeBytes { Lot(row: $0) } == lot)
+    }
+
+    @Test("an empty material or grade is kept apart from none")
+    func lotRowKeepsEmptyApartFromNone() {
+        var lot = Self.lot(full: false)
+        lot.material = ""
+        lot.grade = nil
+        let read = lot.row.withUnsafeBytes { Lot(row: $0) }
+        #expect(read?.material == "" && read?.grade == nil)
+    }
+
+    @Test(
+        "a lot row cut short, lengthened, of another version, with a count past its end or a varint past 64 bits is not read"
+    )
+    func damagedLotRowsAreNotRead() {
+        let row = Self.lot(full: true).row
+        for cut in [1, 2, 10, row.count / 2, row.count - 1] {
+            #expect(Array(row.prefix(cut)).withUnsafeBytes { Lot(row: $0) } == nil, "cut to \(cut) bytes")
+        }
+        #expect((row + [0]).withUnsafeBytes { Lot(row: $0) } == nil)
+        var otherVersion = row
+        otherVersion[0] = 2
+        #expect(otherVersion.withUnsafeBytes { Lot(row: $0) } == nil)
+        // The empty lot ends in four one-byte varints: its element, input and certificate counts
+        // and no retraction. An element count of 2³² − 1 is more than the row can hold.
+        var empty = Self.lot(full: false).row
+        #expect(empty.suffix(4) == [0, 0, 0, 0])
+        empty.replaceSubrange(empty.count - 4..<empty.count - 3, with: [0xff, 0xff, 0xff, 0xff, 0x0f])
+        #expect(empty.withUnsafeBytes { Lot(row: $0) } == nil)
+        // A varint with bits past 64 is refused rather than wrapped.
+        var wide = Self.lot(full: false).row
+        wide.replaceSubrange(
+            wide.count - 1..<wide.count,
+            with: [0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f]
+        )
+        #expect(wide.withUnsafeBytes { Lot(row: $0) } == nil)
     }
 
     @Test func edgeBytesAreItsCanonicalJSON() {

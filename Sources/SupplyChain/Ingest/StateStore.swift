@@ -12,7 +12,8 @@ enum IndexTable: String, CaseIterable, Sendable {
     case facilities = "sc.facilities"
     /// factor table id `@` version → factor table record.
     case factors = "sc.factors"
-    /// BE64(lot number) → lot record (master data, made, consumed, inputs, certifications).
+    /// BE64(lot number) → lot record, binary (``Lot/row``): master data, made, consumed, inputs,
+    /// certifications.
     ///
     /// A lot's number is its place in the order lots were made (``lotIDs``): the tables keyed by
     /// it grow at their end, whatever the lots' identifiers, and the lots an event consumes, made
@@ -69,7 +70,8 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 7: `sc.event-ids` and `sc.event-hashes` as sorted runs of chunks (``DigestRuns``),
+    /// Layout 8: `sc.lots` rows binary (``Lot/row``) rather than JSON. Layout 7: `sc.event-ids`
+    /// and `sc.event-hashes` as sorted runs of chunks (``DigestRuns``),
     /// where layout 6 kept a row a digest. Layout 6: `sc.event-hashes`, events recorded under eventIDs of their own found by their
     /// hash IDs. Layout 5: every table keyed by lot (`sc.lots`, `sc.holdings`, `sc.edges.up`, `sc.edges.down`,
     /// `sc.lineage`, `sc.shipments`, `sc.lot-serials`) keyed by lot number, found through
@@ -77,7 +79,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "7"
+    static let layout = "8"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -390,8 +392,18 @@ struct StateStore: Sendable {
     }
 
     /// The stored row of lot number `number`, decoded.
+    ///
+    /// - Throws: ``SupplyChainError`` (`ledger`) when the row is there but not a lot's row.
     func storedLot(_ number: UInt64, _ txn: borrowing ReadTransaction) throws -> Lot? {
-        try stored(.lots, IndexKey.sequence(number), txn).flatMap { try Lot(json: JSONValue(parsing: $0)) }
+        guard let row = try stored(.lots, IndexKey.sequence(number), txn) else { return nil }
+        guard let lot = row.withUnsafeBytes({ Lot(row: $0) }) else {
+            throw SupplyChainError(
+                code: .ledger,
+                message:
+                    "index sc.lots is damaged: the row of lot #\(number) is not a lot's row; run `celltrace index rebuild`"
+            )
+        }
+        return lot
     }
 
     /// Writes a lot that exists: one the batch made, or a stored one.
@@ -555,10 +567,10 @@ struct StateStore: Sendable {
         var encoded = EncodedRows()
         switch table {
         case .lots:
-            encoded.reserve(rows: lots.count, bytes: lots.count * 480)
+            encoded.reserve(rows: lots.count, bytes: lots.count * 320)
             for (key, lot) in lots {
                 guard let number = lotNumbers[key] else { preconditionFailure("every lot written is numbered") }
-                encoded.append(key: IndexKey.sequence(number), value: lot.canonicalBytes)
+                encoded.append(key: IndexKey.sequence(number), value: lot.row)
             }
         case .holdings:
             encoded.reserve(rows: holdings.count, bytes: holdings.count * 96)

@@ -46,6 +46,43 @@ struct BinaryWriter {
 
     mutating func optionalString(_ value: String?) { string(value ?? "") }
 
+    /// An unsigned LEB128 varint: seven bits a byte, the lowest first, the top bit set on every
+    /// byte but the last (one byte below 128).
+    mutating func varint<T: FixedWidthInteger & UnsignedInteger>(_ value: T) {
+        var rest = value
+        while rest >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: rest) | 0x80)
+            rest >>= 7
+        }
+        bytes.append(UInt8(truncatingIfNeeded: rest))
+    }
+
+    /// A string as its UTF-8 length (a varint) and bytes, whatever its length.
+    mutating func text(_ value: String) {
+        value.withUTF8Bytes { utf8 in
+            varint(UInt64(utf8.count))
+            bytes.append(contentsOf: utf8)
+        }
+    }
+
+    /// A 0/1 byte, then the text when there is one: for a field where an empty string and none
+    /// differ.
+    mutating func optionalText(_ value: String?) {
+        byte(value == nil ? 0 : 1)
+        if let value { text(value) }
+    }
+
+    /// An exact decimal in as few bytes as its digits need.
+    ///
+    /// The significand, then the exponent, each zigzag-encoded (0, −1, 1, −2, … as 0, 1, 2, 3, …)
+    /// as a varint: `9` is two bytes.
+    mutating func compactDecimal(_ value: ExactDecimal) {
+        let significand = value.significand
+        varint(UInt128(bitPattern: significand << 1 ^ significand >> 127))
+        let exponent = Int64(value.exponent)
+        varint(UInt64(bitPattern: exponent << 1 ^ exponent >> 63))
+    }
+
     mutating func decimal(_ value: ExactDecimal) {
         let significand = UInt128(bitPattern: value.significand)
         u64(UInt64(truncatingIfNeeded: significand))
@@ -119,6 +156,65 @@ struct BinaryReader {
     mutating func optionalString() -> String? {
         let text = string()
         return text.isEmpty ? nil : text
+    }
+
+    /// What ``BinaryWriter/varint(_:)`` wrote; a varint longer than the type holds, or with bits
+    /// beyond it, makes the row unreadable.
+    mutating func varint<T: FixedWidthInteger & UnsignedInteger>(as type: T.Type = T.self) -> T {
+        var value: T = 0
+        var shift = 0
+        while true {
+            let next = byte()
+            guard !failed, shift < T.bitWidth else {
+                failed = true
+                return 0
+            }
+            let bits = T(next & 0x7F)
+            // Past the type's width, a set bit is a value it cannot hold.
+            if shift + 7 > T.bitWidth, bits >> (T.bitWidth - shift) != 0 {
+                failed = true
+                return 0
+            }
+            value |= bits << shift
+            if next & 0x80 == 0 { return value }
+            shift += 7
+        }
+    }
+
+    /// What ``BinaryWriter/text(_:)`` wrote.
+    mutating func text() -> String {
+        let count = varint(as: UInt64.self)
+        guard count <= UInt64(base.count - offset), let at = take(Int(count)) else {
+            failed = true
+            return ""
+        }
+        return String(decoding: UnsafeRawBufferPointer(rebasing: base[at..<at + Int(count)]), as: UTF8.self)
+    }
+
+    /// What ``BinaryWriter/optionalText(_:)`` wrote.
+    mutating func optionalText() -> String? {
+        byte() == 0 ? nil : text()
+    }
+
+    /// What ``BinaryWriter/compactDecimal(_:)`` wrote.
+    mutating func compactDecimal() -> ExactDecimal {
+        let significand = varint(as: UInt128.self)
+        let exponent = varint(as: UInt64.self)
+        return ExactDecimal(
+            significand: Int128(bitPattern: significand >> 1) ^ -Int128(bitPattern: significand & 1),
+            exponent: Int(Int64(bitPattern: exponent >> 1) ^ -Int64(bitPattern: exponent & 1))
+        )
+    }
+
+    /// A varint count of elements of at least one byte each, or `nil` (and the row unreadable)
+    /// when the bytes left cannot hold that many: a damaged count reserves no memory.
+    mutating func count() -> Int? {
+        let count = varint(as: UInt64.self)
+        guard !failed, count <= UInt64(base.count - offset) else {
+            failed = true
+            return nil
+        }
+        return Int(count)
     }
 
     mutating func decimal() -> ExactDecimal {

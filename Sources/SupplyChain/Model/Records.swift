@@ -290,28 +290,92 @@ public struct Lot: Sendable, Hashable {
         return .object(members)
     }
 
-    /// The canonical bytes of ``json``, written without building it (the overlay writes every lot a
-    /// submission touches).
-    var canonicalBytes: [UInt8] {
-        var writer = CanonicalObjectWriter(capacity: 384)
-        writer.member("certifications", strings: certifications)
-        if commissionedKg.isPositive { writer.member("commissionedKg", string: commissionedKg.description) }
-        writer.member("consumedKg", string: consumedKg.description)
-        if let countryOfOrigin { writer.member("countryOfOrigin", string: countryOfOrigin) }
-        writer.member("createdAt", integer: createdAt)
-        writer.member("createdBy", string: createdBy)
-        if !elementContent.isEmpty {
-            writer.member("elementContent", .object(elementContent.mapValues { .string($0.description) }))
+    /// The version byte of a lot's row in `sc.lots`.
+    private static let rowVersion: UInt8 = 1
+
+    /// The lot's row in `sc.lots` (index layout 8): binary, in a fixed order.
+    ///
+    /// Like the lineage rows (``BinaryWriter``), but with varints for lengths, counts and sequence
+    /// numbers and compact decimals, for a lot's row is written by every event that makes or uses
+    /// it and most of its numbers are small. `retractedAt` is stored plus one, 0 for none. About
+    /// three fifths of the lot's canonical JSON, and read without parsing.
+    var row: [UInt8] {
+        var writer = BinaryWriter(version: Self.rowVersion)
+        writer.text(id)
+        writer.optionalText(material)
+        writer.optionalText(grade)
+        writer.optionalText(countryOfOrigin)
+        writer.text(facility)
+        writer.text(createdBy)
+        writer.varint(createdAt)
+        writer.text(eventTime)
+        writer.compactDecimal(producedKg)
+        writer.compactDecimal(consumedKg)
+        writer.compactDecimal(commissionedKg)
+        writer.varint(UInt64(elementContent.count))
+        for (element, fraction) in elementContent.sorted(by: { $0.key < $1.key }) {
+            writer.text(element)
+            writer.compactDecimal(fraction)
         }
-        writer.member("eventTime", string: eventTime)
-        writer.member("facility", string: facility)
-        if let grade { writer.member("grade", string: grade) }
-        writer.member("id", string: id)
-        writer.member("inputs", strings: inputs)
-        if let material { writer.member("material", string: material) }
-        writer.member("producedKg", string: producedKg.description)
-        if let retractedAt { writer.member("retractedAt", integer: retractedAt) }
-        return writer.finish()
+        writer.varint(UInt64(inputs.count))
+        for input in inputs { writer.text(input) }
+        writer.varint(UInt64(certifications.count))
+        for certificate in certifications { writer.text(certificate) }
+        writer.varint(retractedAt.map { $0 + 1 } ?? 0)
+        return writer.bytes
+    }
+
+    /// The lot a row of `sc.lots` holds (``row``), or `nil` when it is not one.
+    init?(row raw: UnsafeRawBufferPointer) {
+        guard let lot = BinaryReader.read(raw, version: Self.rowVersion, Self.decodeRow) ?? nil else { return nil }
+        self = lot
+    }
+
+    private static func decodeRow(_ reader: inout BinaryReader) -> Lot? {
+        let id = reader.text()
+        let material = reader.optionalText()
+        let grade = reader.optionalText()
+        let countryOfOrigin = reader.optionalText()
+        let facility = reader.text()
+        let createdBy = reader.text()
+        let createdAt = reader.varint(as: UInt64.self)
+        let eventTime = reader.text()
+        let produced = reader.compactDecimal()
+        let consumed = reader.compactDecimal()
+        let commissioned = reader.compactDecimal()
+        var content: [String: ExactDecimal] = [:]
+        guard let elements = reader.count() else { return nil }
+        for _ in 0..<elements {
+            let element = reader.text()
+            content[element] = reader.compactDecimal()
+        }
+        guard let inputCount = reader.count() else { return nil }
+        var inputs: [String] = []
+        inputs.reserveCapacity(inputCount)
+        for _ in 0..<inputCount { inputs.append(reader.text()) }
+        guard let certificationCount = reader.count() else { return nil }
+        var certifications: [String] = []
+        certifications.reserveCapacity(certificationCount)
+        for _ in 0..<certificationCount { certifications.append(reader.text()) }
+        let retracted = reader.varint(as: UInt64.self)
+        var lot = Lot(
+            id: id,
+            material: material,
+            grade: grade,
+            elementContent: content,
+            countryOfOrigin: countryOfOrigin,
+            facility: facility,
+            createdBy: createdBy,
+            createdAt: createdAt,
+            eventTime: eventTime,
+            producedKg: produced,
+            inputs: inputs
+        )
+        lot.consumedKg = consumed
+        lot.commissionedKg = commissioned
+        lot.certifications = certifications
+        lot.retractedAt = retracted == 0 ? nil : retracted - 1
+        return lot
     }
 
     init(
@@ -340,36 +404,6 @@ public struct Lot: Sendable, Hashable {
         self.consumedKg = .zero
         self.inputs = inputs
         self.certifications = []
-    }
-
-    init?(json: JSONValue) {
-        guard let id = json["id"]?.stringValue, let facility = json["facility"]?.stringValue,
-            let createdBy = json["createdBy"]?.stringValue, let createdAt = json["createdAt"]?.doubleValue,
-            let eventTime = json["eventTime"]?.stringValue,
-            let produced = json["producedKg"]?.stringValue.flatMap({ ExactDecimal($0) }),
-            let consumed = json["consumedKg"]?.stringValue.flatMap({ ExactDecimal($0) })
-        else { return nil }
-        var content: [String: ExactDecimal] = [:]
-        for (element, value) in json["elementContent"]?.objectValue ?? [:] {
-            content[element] = value.stringValue.flatMap { ExactDecimal($0) }
-        }
-        self.init(
-            id: id,
-            material: json["material"]?.stringValue,
-            grade: json["grade"]?.stringValue,
-            elementContent: content,
-            countryOfOrigin: json["countryOfOrigin"]?.stringValue,
-            facility: facility,
-            createdBy: createdBy,
-            createdAt: UInt64(createdAt),
-            eventTime: eventTime,
-            producedKg: produced,
-            inputs: json["inputs"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        )
-        self.consumedKg = consumed
-        self.certifications = json["certifications"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        self.retractedAt = json["retractedAt"]?.doubleValue.map { UInt64($0) }
-        self.commissionedKg = json["commissionedKg"]?.stringValue.flatMap { ExactDecimal($0) } ?? .zero
     }
 }
 
