@@ -118,9 +118,11 @@ struct GeneratedPlan {
     init(cells: Int, cellsPerLot: Int, packs: Int, seed: UInt64) {
         self.seed = seed
         var random = GeneratorRandom(seed, 1)
-        // Production starts on a seed-dependent day of early 2026 and runs for a year (or a day per
-        // lot for small runs), alternating between the plants with a seed-dependent share in Hungary.
-        let start = Self.day * (20_454 + Int64(random.next() % 60)) + Self.hour * Int64(random.next() % 24)
+        // Production starts on a seed-dependent day of early 2025 and runs for a year (or a day per
+        // lot for small runs), alternating between the plants with a seed-dependent share in Hungary:
+        // every event is in the past, which the import requires of an event (it refuses one dated
+        // after the import), whenever the network is generated from 2026 on.
+        let start = Self.day * (20_089 + Int64(random.next() % 60)) + Self.hour * Int64(random.next() % 24)
         let lotCount = (cells + cellsPerLot - 1) / cellsPerLot
         let spacing = max(60_000, min(Self.day, 365 * Self.day / Int64(max(1, lotCount))) / 60_000 * 60_000)
         let shareHU = 0.3 + 0.2 * random.unit()
