@@ -149,7 +149,8 @@ enum DigestRuns {
             previous = (run, Array(key))
         }
         let cursor = try txn.cursor(table)
-        var more = try cursor.withFirst { key, chunk in try visit(key, chunk) }
+        // `withFirst` and `withNext` give nil past the last row.
+        var more: Void? = try cursor.withFirst { key, chunk in try visit(key, chunk) }
         while more != nil {
             more = try cursor.withNext { key, chunk in try visit(key, chunk) }
         }
