@@ -338,6 +338,16 @@ struct GenerateTests {
         #expect(bench.eventCount > 100_000)
     }
 
+    @Test("a network spread over its whole year is dated before March 2026, so that it imports on any later day")
+    func generatedEventsAreInThePast() throws {
+        // Four hundred cell lots of one cell: production spaced over the whole year.
+        let events = try submittedEvents(.init(cells: 400, cellsPerLot: 1))
+        let days = Set(events.compactMap { $0["eventTime"]?.stringValue?.prefix(10) })
+        #expect(days.count > 300, "the lots are spread over the year")
+        let last = try #require(days.max())
+        #expect(last < "2026-03-01", "the last event is on \(last)")
+    }
+
     @Test("a ledger that already holds the generator's battery model or factor table is refused, with nothing written")
     func masterDataAlreadyThereIsRefusedWholly() throws {
         for preset in ["model", "table"] {
