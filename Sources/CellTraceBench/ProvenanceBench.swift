@@ -562,46 +562,42 @@ enum ProvenanceBench {
         return Double(integer) + Double(fraction) / scale
     }
 
-    /// An edge row's `kg`, read backwards from the row's end, whose layout JCS fixes:
-    /// `…"kg":"<kg>","seq":<seq>,"to":"<output lot>"}`, with the output lot's length known from the
-    /// key; falls back to a search when the row is not laid out so.
+    /// An unsigned LEB128 varint at `offset` of a binary row, and the offset past it.
+    private static func varint(_ row: UnsafeRawBufferPointer, _ offset: inout Int) -> UInt128 {
+        var value: UInt128 = 0
+        var shift = 0
+        while true {
+            let next = row[offset]
+            offset += 1
+            value |= UInt128(next & 0x7F) << shift
+            if next & 0x80 == 0 { return value }
+            shift += 7
+        }
+    }
+
+    /// A compact decimal (zigzag varint significand, then exponent) at `offset`, as a double.
+    private static func compactDecimal(_ row: UnsafeRawBufferPointer, _ offset: inout Int) -> Double {
+        let significand = varint(row, &offset)
+        let exponent = varint(row, &offset)
+        let signed = Int128(bitPattern: significand >> 1) ^ -Int128(bitPattern: significand & 1)
+        let power = Int64(bitPattern: UInt64(truncatingIfNeeded: exponent >> 1)) ^ -Int64(exponent & 1)
+        return Double(signed) * pow(10, Double(power))
+    }
+
+    /// An edge row's `kg` (`sc.edges.*`, binary since index layout 8: a version byte, then the mass).
     static func edgeKg(_ row: UnsafeRawBufferPointer) -> Double {
-        // The output lot is the last member's string: find its opening quote from the end.
-        var open = row.count - 3
-        while open > 0, row[open] != 0x22 { open -= 1 }
-        let outputLength = row.count - 2 - (open + 1)
-        // Skip `"}`, the output lot, `"to":"` and `,`, then the sequence number's digits.
-        var index = row.count - 2 - outputLength - 6 - 2
-        while index > 0, row[index] >= 0x30, row[index] <= 0x39 { index -= 1 }
-        // Now at the `:` of `"seq":`; the kg value ends before `","seq":`.
-        let end = index - 6
-        var start = end
-        while start > 0, (row[start - 1] >= 0x30 && row[start - 1] <= 0x39) || row[start - 1] == 0x2E { start -= 1 }
-        guard start > 6, start < end, row[start - 1] == 0x22, row[start - 2] == 0x3A, row[start - 3] == 0x22,
-            row[start - 4] == 0x67, row[start - 5] == 0x6B
-        else { return decimal(in: row, after: #""kg":""#) }
-        return parseDecimal(row, from: start)
+        precondition(row.first == 1, "an edge row of version 1")
+        var offset = 1
+        return compactDecimal(row, &offset)
     }
 
     /// A lot row's `producedKg` (`sc.lots`, binary since index layout 8: a version byte, the id,
     /// three optional texts behind a 0/1 byte, the facility, the making event, its sequence number
-    /// and its time, then the produced mass; lengths and numbers as LEB128 varints, the mass as its
-    /// zigzag significand and exponent).
+    /// and its time, then the produced mass).
     static func producedKg(_ row: UnsafeRawBufferPointer) -> Double {
         precondition(row.first == 1, "a lot row of version 1")
         var offset = 1
-        func varint() -> UInt128 {
-            var value: UInt128 = 0
-            var shift = 0
-            while true {
-                let next = row[offset]
-                offset += 1
-                value |= UInt128(next & 0x7F) << shift
-                if next & 0x80 == 0 { return value }
-                shift += 7
-            }
-        }
-        func skipText() { offset += Int(varint()) }
+        func skipText() { offset += Int(varint(row, &offset)) }
         skipText()
         for _ in 0..<3 {
             offset += 1
@@ -609,13 +605,9 @@ enum ProvenanceBench {
         }
         skipText()
         skipText()
-        _ = varint()
+        _ = varint(row, &offset)
         skipText()
-        let significand = varint()
-        let exponent = varint()
-        let signed = Int128(bitPattern: significand >> 1) ^ -Int128(bitPattern: significand & 1)
-        let power = Int64(bitPattern: UInt64(truncatingIfNeeded: exponent >> 1)) ^ -Int64(exponent & 1)
-        return Double(signed) * pow(10, Double(power))
+        return compactDecimal(row, &offset)
     }
 
     /// The string after `marker` (no escapes in lot ids): its start in the map and its length.

@@ -144,8 +144,16 @@ public struct LineageReader: Sendable {
         if let outdated { throw outdated }
         var edges: [LineageEdge] = []
         guard let number = try lotNumber(lot, txn) else { return edges }
-        try rows(upstream ? .edgesUp : .edgesDown, prefix: IndexKey.sequence(number), txn) { _, value in
-            if let edge = LineageEdge(json: try JSONValue(parsing: value)) { edges.append(edge) }
+        let table: IndexTable = upstream ? .edgesUp : .edgesDown
+        try rows(table, prefix: IndexKey.sequence(number), txn) { key, value in
+            guard let edge = value.withUnsafeBytes({ LineageEdge(row: $0) }) else {
+                throw SupplyChainError(
+                    code: .ledger,
+                    message:
+                        "index \(table.rawValue) is damaged: the row \(SupplyChainLedger.printable(key, in: table)) is not an edge's row; run `celltrace index rebuild`"
+                )
+            }
+            edges.append(edge)
         }
         return edges
     }

@@ -59,7 +59,9 @@ struct IndexRebuildTests {
         }
     }
 
-    @Test("a lot row that is not one (a JSON row of layout 7, cut short) is reported as damaged, naming its number")
+    @Test(
+        "a lot or edge row that is not one (a JSON row of layout 7, cut short) is reported as damaged, naming its key"
+    )
     func damagedLotRowIsNamed() throws {
         let fixture = try ChainFixture()
         try fixture.importAll()
@@ -80,6 +82,24 @@ struct IndexRebuildTests {
             }
             #expect(try chain.rebuildIndexes().isRebuilt)
             #expect(try chain.lot(Self.cathode)?.lot.id == Self.cathode)
+        }
+        // An edge into the lot (`sc.edges.up`, keyed by its number first) read as JSON or cut short.
+        let edge = try #require(
+            try chain.indexRows("sc.edges.up").first { $0.key.starts(with: IndexKey.sequence(number)) }
+        )
+        for damaged in [Array(#"{"from":"a lot in layout 7"}"#.utf8), Array(edge.value.dropLast())] {
+            try chain.ledger.rewriteExtraTables(["sc.edges.up"], expectedSize: size) { txn, tables in
+                try txn.put(damaged, forKey: edge.key, in: tables[0])
+            }
+            #expect {
+                try chain.lot(Self.cathode)
+            } throws: {
+                let message = ($0 as? SupplyChainError)?.message ?? ""
+                return message.hasPrefix("index sc.edges.up is damaged: the row lot #\(number) ‖ lot #")
+                    && message.hasSuffix("is not an edge's row; run `celltrace index rebuild`")
+            }
+            #expect(try chain.rebuildIndexes().isRebuilt)
+            #expect(try chain.lot(Self.cathode)?.madeFrom.isEmpty == false)
         }
     }
 

@@ -57,7 +57,7 @@ struct LotNumberTests {
         let up = try chain.indexRows("sc.edges.up")
         #expect(!up.isEmpty)
         for (key, value) in up {
-            let edge = try #require(LineageEdge(json: try JSONValue(parsing: value)))
+            let edge = try #require(value.withUnsafeBytes { LineageEdge(row: $0) })
             #expect(key.count == 24)
             #expect(Array(key.prefix(8)) == numbers[edge.to].map(IndexKey.sequence), "\(edge.to)")
             #expect(Array(key[8..<16]) == numbers[edge.from].map(IndexKey.sequence), "\(edge.from)")

@@ -108,7 +108,8 @@ import Testing
         #expect(wide.withUnsafeBytes { Lot(row: $0) } == nil)
     }
 
-    @Test func edgeBytesAreItsCanonicalJSON() {
+    @Test("an edge's binary row reads back as the edge, mass first; a damaged one is not read")
+    func edgeRowReadsBack() {
         let edge = LineageEdge(
             from: "urn:epc:class:lgtin:6900002.000011.SEED-1",
             to: "lot \"2\"",
@@ -116,7 +117,15 @@ import Testing
             sequenceNumber: 9_007_199_254_740_993,
             eventID: "ni:///sha-256;00ff?ver=CBV2.0"
         )
-        #expect(edge.canonicalBytes == edge.json.canonicalBytes)
+        let row = edge.row
+        #expect(row.withUnsafeBytes { LineageEdge(row: $0) } == edge)
+        #expect(row.count < edge.json.canonicalBytes.count)
+        // The mass follows the version byte: 9000000001 zigzagged is five varint bytes, then −9 (17).
+        #expect(Array(row.prefix(7)) == [1, 0x82, 0xE8, 0x88, 0x87, 0x43, 17])
+        for cut in [1, 7, row.count - 1] {
+            #expect(Array(row.prefix(cut)).withUnsafeBytes { LineageEdge(row: $0) } == nil, "cut to \(cut) bytes")
+        }
+        #expect((row + [0]).withUnsafeBytes { LineageEdge(row: $0) } == nil)
     }
 
     @Test(arguments: [false, true])

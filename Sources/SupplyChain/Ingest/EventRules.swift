@@ -782,7 +782,7 @@ extension Rules {
                     output: number,
                     input: inputNumbers[input],
                     sequence: sequence,
-                    value: edge.canonicalBytes
+                    value: edge.row
                 )
             }
             try setHolding(id, actor.id, producedKg, txn)

@@ -23,9 +23,9 @@ enum IndexTable: String, CaseIterable, Sendable {
     case lotIDs = "sc.lot-ids"
     /// BE64(lot number) ‖ actor → kilograms the actor holds.
     case holdings = "sc.holdings"
-    /// BE64(output lot number) ‖ BE64(input lot number) ‖ BE64(seq) → edge.
+    /// BE64(output lot number) ‖ BE64(input lot number) ‖ BE64(seq) → edge, binary (``LineageEdge/row``).
     case edgesUp = "sc.edges.up"
-    /// BE64(input lot number) ‖ BE64(output lot number) ‖ BE64(seq) → edge.
+    /// BE64(input lot number) ‖ BE64(output lot number) ‖ BE64(seq) → the same edge.
     case edgesDown = "sc.edges.down"
     /// serial prefix ‖ 0 ‖ BE64(last serial) → serial range.
     case serials = "sc.serials"
@@ -70,9 +70,9 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 8: `sc.lots` rows binary (``Lot/row``) rather than JSON. Layout 7: `sc.event-ids`
-    /// and `sc.event-hashes` as sorted runs of chunks (``DigestRuns``),
-    /// where layout 6 kept a row a digest. Layout 6: `sc.event-hashes`, events recorded under eventIDs of their own found by their
+    /// Layout 8: `sc.lots` and the edges' rows binary (``Lot/row``, ``LineageEdge/row``) rather
+    /// than JSON. Layout 7: `sc.event-ids` and `sc.event-hashes` as sorted runs of chunks
+    /// (``DigestRuns``), where layout 6 kept a row a digest. Layout 6: `sc.event-hashes`, events recorded under eventIDs of their own found by their
     /// hash IDs. Layout 5: every table keyed by lot (`sc.lots`, `sc.holdings`, `sc.edges.up`, `sc.edges.down`,
     /// `sc.lineage`, `sc.shipments`, `sc.lot-serials`) keyed by lot number, found through
     /// `sc.lot-ids`, and lot cards with their inputs' numbers. Layout 4 still keyed `sc.shipments`
@@ -358,8 +358,8 @@ struct StateStore: Sendable {
         ascendingProcesses.reserve(rows: events, bytes: events * 384)
         ascendingLineage.reserve(rows: events, bytes: events * 384)
         // A lineage edge each way per event: about 250 bytes with its 24-byte key.
-        edgesUp.reserve(rows: events, bytes: events * 288)
-        edgesDown.reserve(rows: events, bytes: events * 288)
+        edgesUp.reserve(rows: events, bytes: events * 224)
+        edgesDown.reserve(rows: events, bytes: events * 224)
     }
 
     // MARK: Lots and holdings

@@ -427,16 +427,45 @@ public struct LineageEdge: Sendable, Hashable {
         ])
     }
 
-    /// The canonical bytes of ``json``, written without building it (an edge is stored each way
-    /// for every input and output of a transformation).
-    var canonicalBytes: [UInt8] {
-        var writer = CanonicalObjectWriter(capacity: 256)
-        writer.member("event", string: eventID)
-        writer.member("from", string: from)
-        writer.member("kg", string: kg.description)
-        writer.member("seq", integer: sequenceNumber)
-        writer.member("to", string: to)
-        return writer.finish()
+    /// The version byte of an edge's row in `sc.edges.up` and `sc.edges.down`.
+    private static let rowVersion: UInt8 = 1
+
+    /// The edge's row in `sc.edges.up` and `sc.edges.down` (index layout 8): binary, as a lot's row
+    /// (``Lot/row``), the mass first so that a walk that wants only the mass reads it at once.
+    ///
+    /// `kg` (compact decimal), the sequence number (varint), then `eventID`, `from` and `to` (texts).
+    var row: [UInt8] {
+        var writer = BinaryWriter(version: Self.rowVersion)
+        writer.compactDecimal(kg)
+        writer.varint(sequenceNumber)
+        writer.text(eventID)
+        writer.text(from)
+        writer.text(to)
+        return writer.bytes
+    }
+
+    /// The edge a row of `sc.edges.up` or `sc.edges.down` holds (``row``), or `nil` when it is not one.
+    init?(row raw: UnsafeRawBufferPointer) {
+        guard
+            let edge = BinaryReader.read(
+                raw,
+                version: Self.rowVersion,
+                { reader in
+                    let kg = reader.compactDecimal()
+                    let sequence = reader.varint(as: UInt64.self)
+                    let eventID = reader.text()
+                    let from = reader.text()
+                    return LineageEdge(
+                        from: from,
+                        to: reader.text(),
+                        kg: kg,
+                        sequenceNumber: sequence,
+                        eventID: eventID
+                    )
+                }
+            )
+        else { return nil }
+        self = edge
     }
 
     init(from: String, to: String, kg: ExactDecimal, sequenceNumber: UInt64, eventID: String) {
@@ -445,14 +474,6 @@ public struct LineageEdge: Sendable, Hashable {
         self.kg = kg
         self.sequenceNumber = sequenceNumber
         self.eventID = eventID
-    }
-
-    init?(json: JSONValue) {
-        guard let from = json["from"]?.stringValue, let to = json["to"]?.stringValue,
-            let kg = json["kg"]?.stringValue.flatMap({ ExactDecimal($0) }), let seq = json["seq"]?.doubleValue,
-            let event = json["event"]?.stringValue
-        else { return nil }
-        self.init(from: from, to: to, kg: kg, sequenceNumber: UInt64(seq), eventID: event)
     }
 }
 
