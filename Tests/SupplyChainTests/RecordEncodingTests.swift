@@ -82,7 +82,7 @@ import Testing
     }
 
     @Test(
-        "a lot row cut short, lengthened, of another version, with a count past its end or a varint past 64 bits is not read"
+        "a lot row cut short, lengthened, of another version, with a presence byte not 0 or 1, a count past its end or a varint past 64 bits is not read"
     )
     func damagedLotRowsAreNotRead() {
         let row = Self.lot(full: true).row
@@ -93,6 +93,12 @@ import Testing
         var otherVersion = row
         otherVersion[0] = 2
         #expect(otherVersion.withUnsafeBytes { Lot(row: $0) } == nil)
+        // The empty lot's material has no text: its presence byte follows the version and the id.
+        var presence = Self.lot(full: false).row
+        let at = 2 + Int(presence[1])
+        #expect(presence[at] == 0)
+        presence[at] = 2
+        #expect(presence.withUnsafeBytes { Lot(row: $0) } == nil)
         // The empty lot ends in four one-byte varints: its element, input and certificate counts
         // and no retraction. An element count of 2³² − 1 is more than the row can hold.
         var empty = Self.lot(full: false).row

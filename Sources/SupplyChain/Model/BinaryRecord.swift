@@ -191,9 +191,16 @@ struct BinaryReader {
         return String(decoding: UnsafeRawBufferPointer(rebasing: base[at..<at + Int(count)]), as: UTF8.self)
     }
 
-    /// What ``BinaryWriter/optionalText(_:)`` wrote.
+    /// What ``BinaryWriter/optionalText(_:)`` wrote; a presence byte other than 0 or 1 makes the
+    /// row unreadable.
     mutating func optionalText() -> String? {
-        byte() == 0 ? nil : text()
+        switch byte() {
+        case 0: return nil
+        case 1: return text()
+        default:
+            failed = true
+            return nil
+        }
     }
 
     /// What ``BinaryWriter/compactDecimal(_:)`` wrote.
