@@ -72,6 +72,52 @@ import Testing
         #expect(lot.row.withUnsafeBytes { Lot(row: $0) } == lot)
     }
 
+    @Test("a compact decimal that no import makes (trailing zeros, 37 digits, an exponent past 10⁵) is not read")
+    func compactDecimalsOutOfRangeAreNotRead() {
+        func reads(_ significand: Int128, _ exponent: Int64) -> Bool {
+            var writer = BinaryWriter(version: 1)
+            writer.varint(UInt128(bitPattern: significand << 1 ^ significand >> 127))
+            writer.varint(UInt64(bitPattern: exponent << 1 ^ exponent >> 63))
+            return BinaryReader.read(writer.bytes, version: 1) { $0.compactDecimal() } != nil
+        }
+        #expect(reads(9, 0) && reads(-7, 100_000) && reads(1, -100_000) && reads(0, 0))
+        let digits37 = (0..<36).reduce(Int128(1)) { product, _ in product * 10 } + 1
+        #expect(!reads(10, 0), "a trailing zero")
+        #expect(!reads(0, 3), "zero with an exponent")
+        #expect(!reads(digits37, 0), "37 digits")
+        #expect(!reads(1, Int64.max), "an exponent that would overflow")
+        #expect(!reads(1, -100_001))
+    }
+
+    @Test("lot and edge rows with bytes changed at random read as something or nothing, never a trap")
+    func mutatedRowsNeverTrap() {
+        let edge = LineageEdge(
+            from: "a",
+            to: "b",
+            kg: ExactDecimal(significand: 25, exponent: -1),
+            sequenceNumber: 300,
+            eventID: "e"
+        )
+        let rows = [Self.lot(full: true).row, Self.lot(full: false).row, edge.row]
+        var state: UInt64 = 0x9E37_79B9_7F4A_7C15
+        func next() -> Int {
+            state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+            return Int(truncatingIfNeeded: state >> 33)
+        }
+        var read = 0
+        for trial in 0..<6_000 {
+            var row = rows[trial % rows.count]
+            for _ in 0...(next() % 3) {
+                row[1 + next() % (row.count - 1)] = UInt8(truncatingIfNeeded: next())
+            }
+            let decoded = row.withUnsafeBytes { raw in
+                trial % rows.count == 2 ? LineageEdge(row: raw) != nil : Lot(row: raw) != nil
+            }
+            if decoded { read += 1 }
+        }
+        #expect(read > 0 && read < 6_000, "some changed rows still read (a changed letter), most do not")
+    }
+
     @Test("an empty material or grade is kept apart from none")
     func lotRowKeepsEmptyApartFromNone() {
         var lot = Self.lot(full: false)

@@ -204,13 +204,23 @@ struct BinaryReader {
     }
 
     /// What ``BinaryWriter/compactDecimal(_:)`` wrote.
+    ///
+    /// Only what the import's decimals can be reads back: a normalised significand (no trailing
+    /// zero) of at most 36 digits, and an exponent within ±100,000 (a parsed one is within
+    /// ±10,036, and the rules multiply at most a few). Anything else makes the row unreadable, so
+    /// that damage cannot make a number that overflows or prints endlessly.
     mutating func compactDecimal() -> ExactDecimal {
-        let significand = varint(as: UInt128.self)
-        let exponent = varint(as: UInt64.self)
-        return ExactDecimal(
-            significand: Int128(bitPattern: significand >> 1) ^ -Int128(bitPattern: significand & 1),
-            exponent: Int(Int64(bitPattern: exponent >> 1) ^ -Int64(bitPattern: exponent & 1))
-        )
+        let zigzag = varint(as: UInt128.self)
+        let exponentBits = varint(as: UInt64.self)
+        let significand = Int128(bitPattern: zigzag >> 1) ^ -Int128(bitPattern: zigzag & 1)
+        let exponent = Int64(bitPattern: exponentBits >> 1) ^ -Int64(bitPattern: exponentBits & 1)
+        guard significand.magnitude < ExactDecimal.limit.magnitude, significand == 0 || significand % 10 != 0,
+            significand != 0 || exponent == 0, exponent.magnitude <= 100_000
+        else {
+            failed = true
+            return .zero
+        }
+        return ExactDecimal(significand: significand, exponent: Int(exponent))
     }
 
     /// A varint count of elements of at least one byte each, or `nil` (and the row unreadable)
