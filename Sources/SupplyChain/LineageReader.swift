@@ -147,10 +147,9 @@ public struct LineageReader: Sendable {
         let table: IndexTable = upstream ? .edgesUp : .edgesDown
         try rows(table, prefix: IndexKey.sequence(number), txn) { key, value in
             guard let edge = value.withUnsafeBytes({ LineageEdge(row: $0) }) else {
-                throw SupplyChainError(
-                    code: .ledger,
-                    message:
-                        "index \(table.rawValue) is damaged: the row \(SupplyChainLedger.printable(key, in: table)) is not an edge's row; run `celltrace index rebuild`"
+                throw SupplyChainError.damagedIndex(
+                    table.rawValue,
+                    "the row \(SupplyChainLedger.printable(key, in: table)) is not an edge's row"
                 )
             }
             edges.append(edge)

@@ -124,3 +124,11 @@ extension SupplyChainError {
         }
     }
 }
+
+extension SupplyChainError {
+    /// An index row or table that is not what CellTrace writes: named, with the command that
+    /// writes it anew from the entries.
+    static func damagedIndex(_ table: String, _ what: String) -> SupplyChainError {
+        SupplyChainError(code: .ledger, message: "index \(table) is damaged: \(what); run `celltrace index rebuild`")
+    }
+}

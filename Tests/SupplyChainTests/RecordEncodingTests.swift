@@ -87,6 +87,11 @@ import Testing
         #expect(!reads(digits37, 0), "37 digits")
         #expect(!reads(1, Int64.max), "an exponent that would overflow")
         #expect(!reads(1, -100_001))
+        // A decimal read from text keeps its exponent within ±10,000, so every stored one reads.
+        #expect(ExactDecimal("0." + String(repeating: "0", count: 9_998) + "1")?.exponent == -9_999)
+        #expect(ExactDecimal("1e9999")?.exponent == 9_999)
+        #expect(ExactDecimal("0." + String(repeating: "0", count: 10_000) + "1") == nil)
+        #expect(ExactDecimal("1" + String(repeating: "0", count: 10_001)) == nil)
     }
 
     @Test("lot and edge rows with bytes changed at random read as something or nothing, never a trap")

@@ -330,10 +330,7 @@ enum DigestRuns {
     }
 
     static func damaged(_ table: Table, _ what: String) -> SupplyChainError {
-        SupplyChainError(
-            code: .ledger,
-            message: "index \(table.name) is damaged: \(what); run `celltrace index rebuild`"
-        )
+        SupplyChainError.damagedIndex(table.name, what)
     }
 
     /// Fills chunks of one run with records in digest order and appends each at the table's end.

@@ -357,7 +357,7 @@ struct StateStore: Sendable {
         ascendingEvents.reserve(rows: events, bytes: events * 448)
         ascendingProcesses.reserve(rows: events, bytes: events * 384)
         ascendingLineage.reserve(rows: events, bytes: events * 384)
-        // A lineage edge each way per event: about 250 bytes with its 24-byte key.
+        // A lineage edge each way per event: about 210 bytes with its 24-byte key.
         edgesUp.reserve(rows: events, bytes: events * 224)
         edgesDown.reserve(rows: events, bytes: events * 224)
     }
@@ -397,10 +397,9 @@ struct StateStore: Sendable {
     func storedLot(_ number: UInt64, _ txn: borrowing ReadTransaction) throws -> Lot? {
         guard let row = try stored(.lots, IndexKey.sequence(number), txn) else { return nil }
         guard let lot = row.withUnsafeBytes({ Lot(row: $0) }) else {
-            throw SupplyChainError(
-                code: .ledger,
-                message:
-                    "index sc.lots is damaged: the row of lot #\(number) is not a lot's row; run `celltrace index rebuild`"
+            throw SupplyChainError.damagedIndex(
+                IndexTable.lots.rawValue,
+                "the row of lot #\(number) is not a lot's row"
             )
         }
         return lot

@@ -206,16 +206,17 @@ struct BinaryReader {
     /// What ``BinaryWriter/compactDecimal(_:)`` wrote.
     ///
     /// Only what the import's decimals can be reads back: a normalised significand (no trailing
-    /// zero) of at most 36 digits, and an exponent within ±100,000 (a parsed one is within
-    /// ±10,036, and the rules multiply at most a few). Anything else makes the row unreadable, so
-    /// that damage cannot make a number that overflows or prints endlessly.
+    /// zero) of at most 36 digits, and an exponent within ten times what a decimal read from text
+    /// may have (``ExactDecimal/exponentLimit``; the stored masses are sums, shares and products
+    /// of two of those). Anything else makes the row unreadable, so that damage cannot make a
+    /// number that overflows or prints endlessly.
     mutating func compactDecimal() -> ExactDecimal {
         let zigzag = varint(as: UInt128.self)
         let exponentBits = varint(as: UInt64.self)
         let significand = Int128(bitPattern: zigzag >> 1) ^ -Int128(bitPattern: zigzag & 1)
         let exponent = Int64(bitPattern: exponentBits >> 1) ^ -Int64(bitPattern: exponentBits & 1)
         guard significand.magnitude < ExactDecimal.limit.magnitude, significand == 0 || significand % 10 != 0,
-            significand != 0 || exponent == 0, exponent.magnitude <= 100_000
+            significand != 0 || exponent == 0, exponent.magnitude <= 10 * ExactDecimal.exponentLimit
         else {
             failed = true
             return .zero

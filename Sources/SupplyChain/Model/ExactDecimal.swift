@@ -110,7 +110,13 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
         }
         guard utf8.isEmpty else { return nil }
         self.init(significand: negative ? -significand : significand, exponent: exponent)
+        // Zeros before or after the digits move the exponent without bound: kept within reach.
+        guard self.exponent.magnitude <= Self.exponentLimit else { return nil }
     }
+
+    /// The largest magnitude of exponent a decimal read from text may have (`1e9999` and
+    /// `0.` followed by 9,999 zeros and a digit are within it).
+    static let exponentLimit = 10_000
 
     /// The exact decimal that a JSON number stands for: the shortest decimal that round-trips to
     /// the same double (RFC 8785 / ECMAScript formatting), which is what the sender wrote for any
