@@ -593,9 +593,9 @@ enum ProvenanceBench {
 
     /// A lot row's `producedKg` (`sc.lots`, binary since index layout 8: a version byte, the id,
     /// three optional texts behind a 0/1 byte, the facility, the making event, its sequence number
-    /// and its time, then the produced mass).
+    /// and its time, then the produced mass; version 2, a lot made again, only adds at the end).
     static func producedKg(_ row: UnsafeRawBufferPointer) -> Double {
-        precondition(row.first == 1, "a lot row of version 1")
+        precondition(row.first == 1 || row.first == 2, "a lot row of version 1 or 2")
         var offset = 1
         func skipText() { offset += Int(varint(row, &offset)) }
         skipText()

@@ -313,10 +313,35 @@ struct LotCommand: ParsableCommand {
                 if let grade = lot.grade { object["grade"] = .string(grade) }
                 if let country = lot.countryOfOrigin { object["countryOfOrigin"] = .string(country) }
                 if let retracted = lot.retractedAt { object["retractedAt"] = .number(Double(retracted)) }
+                object["version"] = .number(Double(report.version))
+                if !report.previousVersions.isEmpty {
+                    object["previousVersions"] = .array(
+                        report.previousVersions.map { version in
+                            var members: [String: JSONValue] = [
+                                "createdBy": .string(version.createdBy),
+                                "createdAt": .number(Double(version.createdAt)),
+                                "eventTime": .string(version.eventTime), "facility": .string(version.facility),
+                                "producedKg": .string(version.producedKg.description),
+                                "inputs": .array(version.inputs.map(JSONValue.string)),
+                            ]
+                            if let retracted = version.retractedAt {
+                                members["retractedAt"] = .number(Double(retracted))
+                            }
+                            return .object(members)
+                        }
+                    )
+                }
                 Console.out(JSONValue.object(object).canonicalString)
                 return
             }
             Console.out("lot       \(lot.id)\(lot.retractedAt.map { "  (RETRACTED at #\($0))" } ?? "")")
+            if let replaced = report.previousVersions.first {
+                Console.out(
+                    "version   \(report.version): made again by a corrective event; version \(report.version - 1) "
+                        + "(entry #\(replaced.createdAt)) was declared in error"
+                        + (replaced.retractedAt.map { " at #\($0)" } ?? "")
+                )
+            }
             Console.out("material  \(lot.material ?? "-")\(lot.grade.map { " (\($0))" } ?? "")")
             if !lot.elementContent.isEmpty {
                 let content = lot.elementContent.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }
@@ -337,6 +362,19 @@ struct LotCommand: ParsableCommand {
             if !report.usedIn.isEmpty {
                 var table = TextTable("USED IN", "KG", "ENTRY")
                 for edge in report.usedIn { table.add(edge.to, edge.kg.description, "#\(edge.sequenceNumber)") }
+                Console.out("\n" + table.rendered)
+            }
+            if !report.previousVersions.isEmpty {
+                var table = TextTable("VERSION", "MADE BY", "ENTRY", "KG MADE", "RETRACTED")
+                for (offset, version) in report.previousVersions.enumerated() {
+                    table.add(
+                        String(report.version - 1 - offset),
+                        version.createdBy,
+                        "#\(version.createdAt)",
+                        version.producedKg.description,
+                        version.retractedAt.map { "#\($0)" } ?? "-"
+                    )
+                }
                 Console.out("\n" + table.rendered)
             }
             if !report.serialRanges.isEmpty {

@@ -306,8 +306,11 @@ public struct LineageReader: Sendable {
     /// A lot's number (`sc.lot-ids`), which keys its rows in the lot tables.
     ///
     /// A lot keeps its number once made (lots are never removed, and a rebuild numbers them again
-    /// in the same order), so the numbers found are remembered for the ledger's later reads: a
-    /// lineage walk then reads one row per lot, as it did when the tables were keyed by id.
+    /// in the same order), so the numbers found are remembered for the ledger's later reads while
+    /// no lot is made: a lineage walk then reads one row per lot, as it did when the tables were
+    /// keyed by id. An id names another number only once a corrective event makes its lot again
+    /// (``Lot/previousVersion``), which makes a lot, so the numbers are remembered with the count
+    /// of lots they were read at, and forgotten when a snapshot holds more.
     ///
     /// - Parameters:
     ///   - lot: The lot's id.
@@ -315,9 +318,10 @@ public struct LineageReader: Sendable {
     /// - Returns: The lot's number, or `nil` when no lot has that id.
     /// - Throws: A storage error when the table cannot be read.
     public func lotNumber(_ lot: String, _ txn: borrowing ReadTransaction) throws -> UInt64? {
-        if let known = cache.lotNumber(lot) { return known }
+        let lots = try lotCount(txn)
+        if let known = cache.lotNumber(lot, lots: lots) { return known }
         guard let number = try store.lotNumber(lot, txn) else { return nil }
-        cache.remember(lot, number: number)
+        cache.remember(lot, number: number, lots: lots)
         return number
     }
 
@@ -445,9 +449,9 @@ extension SupplyChainLedger {
 }
 
 /// What lineage reads keep between reads of one ledger: records that never change once written,
-/// decoded once per process — facilities (registered once), factor table versions (a new version
-/// is a new row) and lot numbers (a lot keeps its number) — and the lot cards of the newest
-/// snapshot read, which later entries may change.
+/// decoded once per process — facilities (registered once) and factor table versions (a new
+/// version is a new row) — the lot numbers of ids while no lot is made, and the lot cards of the
+/// newest snapshot read, which later entries may change.
 final class RecordCache: Sendable {
     private let facilities = Mutex<[String: Facility]>([:])
     private let factorTables = Mutex<[[UInt8]: FactorTable]>([:])
@@ -488,15 +492,26 @@ final class RecordCache: Sendable {
         }
     }
 
-    /// Lot numbers by lot id, up to ``lotNumberLimit`` of them.
-    private let lotNumbers = Mutex<[String: UInt64]>([:])
+    /// Lot numbers by lot id, up to ``lotNumberLimit`` of them, all read at one count of lots
+    /// (``LineageReader/lotNumber(_:_:)``).
+    private let lotNumbers = Mutex<(lots: Int, numbers: [String: UInt64])>((0, [:]))
 
     /// How many lot numbers are remembered at most.
     static let lotNumberLimit = 1 << 20
 
-    func lotNumber(_ lot: String) -> UInt64? { lotNumbers.withLock { $0[lot] } }
+    /// The number remembered for `lot`, when it was read at a snapshot of `lots` lots.
+    func lotNumber(_ lot: String, lots: Int) -> UInt64? {
+        lotNumbers.withLock { $0.lots == lots ? $0.numbers[lot] : nil }
+    }
 
-    func remember(_ lot: String, number: UInt64) {
-        lotNumbers.withLock { if $0.count < Self.lotNumberLimit { $0[lot] = number } }
+    func remember(_ lot: String, number: UInt64, lots: Int) {
+        lotNumbers.withLock { kept in
+            if kept.lots != lots {
+                // A snapshot with more lots replaces the numbers; an older one leaves them.
+                guard lots > kept.lots else { return }
+                kept = (lots, [:])
+            }
+            if kept.numbers.count < Self.lotNumberLimit { kept.numbers[lot] = number }
+        }
     }
 }

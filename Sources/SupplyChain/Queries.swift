@@ -13,6 +13,12 @@ public struct LotReport: Sendable {
     public var usedIn: [LineageEdge]
     /// Serial ranges commissioned from the lot (cell lots).
     public var serialRanges: [SerialRange]
+    /// The versions of the lot that corrective events replaced (``Lot/previousVersion``), the
+    /// latest first: each was retracted, and keeps what it was made of and how it was retracted.
+    public var previousVersions: [Lot] = []
+
+    /// The lot's version under its id: 1 for a lot made once, 2 once made again, and so on.
+    public var version: Int { previousVersions.count + 1 }
 }
 
 /// A serial number and what it belongs to.
@@ -107,12 +113,26 @@ extension SupplyChainLedger {
                 guard let kg = ExactDecimal(String(decoding: row.value, as: UTF8.self)) else { return nil }
                 return (String(decoding: row.key.dropFirst(prefix.count), as: UTF8.self), kg)
             }
+            // Each version was made before the one that replaces it, so the numbers fall.
+            var previousVersions: [Lot] = []
+            var (previous, later) = (lot.previousVersion, number)
+            while let version = previous {
+                guard version < later, let replaced = try store.storedLot(version, txn), replaced.id == id else {
+                    throw SupplyChainError.damagedIndex(
+                        IndexTable.lots.rawValue,
+                        "lot #\(later) names lot #\(version) as the version of \(id) it replaces, which is not one"
+                    )
+                }
+                previousVersions.append(replaced)
+                (previous, later) = (replaced.previousVersion, version)
+            }
             return LotReport(
                 lot: lot,
                 holdings: holdings.map { (actor: $0.0, kg: $0.1) },
                 madeFrom: try lineage.edges(of: id, upstream: true, txn),
                 usedIn: try lineage.edges(of: id, upstream: false, txn),
-                serialRanges: try lineage.serialRanges(ofLot: id, txn)
+                serialRanges: try lineage.serialRanges(ofLot: id, txn),
+                previousVersions: previousVersions
             )
         }
     }

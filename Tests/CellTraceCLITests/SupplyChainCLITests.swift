@@ -357,6 +357,50 @@ import Testing
         return files
     }
 
+    /// EPCIS's correction, end to end: the event declared in error and its corrective event, which
+    /// makes the same lot again, in one file; `lot show` gives the lot's version and the version
+    /// it replaced, and `verify` rebuilds the same indexes.
+    @Test func aCorrectiveEventMakesTheLotAgainAndLotShowListsItsVersions() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.chainLedger(directory)
+        let (made, _, _) = try Self.mineFiles(directory)
+        let key = ["--ledger", ledger, "--as", "pilbara-mining", "--key", directory + "/pilbara-mining.pem"]
+        #expect(celltrace(["import", made] + key).status == 0)
+        let madeBytes = Array(try Data(contentsOf: URL(fileURLWithPath: made)))
+        var event = try #require(try JSONValue(parsing: madeBytes).objectValue)
+        let lot = try #require(event["quantityList"]?.arrayValue?.first?["epcClass"]?.stringValue)
+        let wrongKg = try #require(
+            try JSONValue(parsing: celltrace("lot", "show", lot, "--ledger", ledger, "--json").output)["producedKg"]
+        )
+        var declaration = event
+        declaration["errorDeclaration"] = ["declarationTime": "2026-03-01T08:00:00+08:00", "reason": "incorrect_data"]
+        var quantity = try #require(event["quantityList"]?.arrayValue?.first?.objectValue)
+        quantity["quantity"] = 1234.5
+        quantity["uom"] = "KGM"
+        event["quantityList"] = [.object(quantity)]
+        let correction = directory + "/correction.jsonl"
+        write(
+            JSONValue.object(declaration).canonicalString + "\n" + JSONValue.object(event).canonicalString,
+            to: correction
+        )
+        let imported = celltrace(["import", correction] + key)
+        #expect(imported.status == 0, "\(imported.error)")
+
+        let shown = try JSONValue(parsing: celltrace("lot", "show", lot, "--ledger", ledger, "--json").output)
+        #expect(shown["version"] == 2)
+        #expect(shown["producedKg"] == "1234.5" && shown["balanceKg"] == "1234.5" && shown["retractedAt"] == nil)
+        let previous = try #require(shown["previousVersions"]?.arrayValue)
+        #expect(previous.count == 1)
+        #expect(previous.first?["producedKg"] == wrongKg)
+        #expect(previous.first?["retractedAt"]?.doubleValue != nil)
+        let human = celltrace("lot", "show", lot, "--ledger", ledger)
+        #expect(human.output.contains("version   2: made again by a corrective event"), "\(human.output)")
+        #expect(human.output.contains("VERSION") && human.output.contains("RETRACTED"), "\(human.output)")
+        let verified = celltrace("verify", "--ledger", ledger)
+        #expect(verified.status == 0, "\(verified.output)\(verified.error)")
+    }
+
     @Test func aDestinationThatMovesNothingIsImportedWithAWarning() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -198,8 +198,8 @@ struct CorrectionTests {
         )
     }
 
-    @Test("a lot whose making was declared in error has nothing left, and its id cannot be made again")
-    func retractedLotIsEmptyAndItsIDSpent() throws {
+    @Test("a lot whose making was declared in error has nothing left, and a corrective event makes its id again")
+    func retractedLotIsEmptyAndMadeAgain() throws {
         let fixture = try ChainFixture()
         let key = try fixture.key("pilbara-mining")
         let wrong = Events.extract("ORE-T", 100)
@@ -210,16 +210,119 @@ struct CorrectionTests {
             key: key
         )
         #expect(declaration.retractions == 1)
-        let lot = try #require(try fixture.chain.lot("ORE-T")?.lot)
-        #expect(lot.producedKg == ExactDecimal(100_000) && lot.balanceKg == .zero)
+        let first = try #require(try fixture.chain.lot("ORE-T"))
+        #expect(first.lot.producedKg == ExactDecimal(100_000) && first.lot.balanceKg == .zero)
+        #expect(first.version == 1 && first.lot.previousVersion == nil)
+
+        // The corrective event makes the lot again, under the id on its label: a new version.
+        let corrective = Events.extract("ORE-T", 90)
+        let report = try fixture.accept([corrective], as: "pilbara-mining")
+        #expect(report.written == 1)
+        let second = try #require(try fixture.chain.lot("ORE-T"))
+        #expect(second.version == 2)
+        #expect(second.lot.producedKg == ExactDecimal(90_000) && second.lot.balanceKg == ExactDecimal(90_000))
+        let retractedAt = try #require(first.lot.retractedAt)
+        #expect(second.lot.retractedAt == nil && second.lot.createdAt > retractedAt)
+        #expect(second.holdings.map(\.kg) == [ExactDecimal(90_000)])
+        #expect(second.previousVersions.map(\.createdBy) == [first.lot.createdBy])
+        #expect(second.previousVersions.first?.retractedAt == first.lot.retractedAt)
+        #expect(second.previousVersions.first?.producedKg == ExactDecimal(100_000))
+
+        // The new version is in use like any lot; a live lot's id is still made once.
+        try fixture.accept([Events.ship("ORE-T", 90, from: Events.miner, to: Events.refiner)], as: "pilbara-mining")
+        #expect(try fixture.chain.lot("ORE-T")?.holdings.map(\.actor) == ["sichuan-lithium"])
         let again = try fixture.rejection([Events.extract("ORE-T", 10)], as: "pilbara-mining")
-        expectProblem(
-            again,
-            index: 0,
-            field: "/quantityList/0/epcClass",
-            containing:
-                "was made by event \(lot.createdBy), declared in error at entry \(try #require(lot.retractedAt))"
+        expectProblem(again, index: 0, field: "/quantityList/0/epcClass", containing: "lot ORE-T already exists")
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
+    @Test(
+        "a declaration and its corrective transformation in one document: the output's new version, its edges, the input's balance"
+    )
+    func correctiveTransformationInTheSameDocument() throws {
+        let fixture = try refinerHoldingOre()
+        let wrong = Events.transform(
+            inputs: [Events.quantity("ORE", 10)],
+            outputs: [Events.quantity("LHM-1", 5)]
         )
-        expectProblem(again, index: 0, field: "/quantityList/0/epcClass", containing: "needs an id of its own")
+        let made = try fixture.accept([wrong], as: "sichuan-lithium")
+        // Read once, so that a reader that remembered the lot's number would be caught out.
+        let wrongEdges = try fixture.chain.edges(of: "LHM-1", upstream: true)
+        #expect(wrongEdges.map(\.kg) == [ExactDecimal(10_000)])
+        let corrected = Events.transform(
+            inputs: [Events.quantity("ORE", 12)],
+            outputs: [Events.quantity("LHM-1", 6)]
+        )
+        let sizeBefore = try fixture.chain.ledger.size
+        let report = try fixture.accept([try declaredInError(wrong), corrected], as: "sichuan-lithium")
+        #expect(report.written == 2 && report.retractions == 1 && made.written == 1)
+
+        let lot = try #require(try fixture.chain.lot("LHM-1"))
+        #expect(lot.version == 2)
+        #expect(lot.lot.producedKg == ExactDecimal(6_000) && lot.lot.retractedAt == nil)
+        #expect(lot.holdings.map(\.kg) == [ExactDecimal(6_000)])
+        #expect(lot.madeFrom.map(\.kg) == [ExactDecimal(12_000)])
+        #expect(lot.madeFrom.map(\.sequenceNumber) == [sizeBefore + 2])
+        #expect(try fixture.chain.edges(of: "LHM-1", upstream: true).map(\.sequenceNumber) == [sizeBefore + 2])
+        let replaced = try #require(lot.previousVersions.first)
+        #expect(replaced.producedKg == ExactDecimal(5_000) && replaced.retractedAt == sizeBefore + 1)
+        // The wrong consumption is given back, the corrective one taken.
+        let ore = try #require(try fixture.chain.lot("ORE"))
+        #expect(ore.lot.consumedKg == ExactDecimal(12_000))
+        #expect(ore.holdings.map(\.kg) == [ExactDecimal(88_000)])
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+
+        // Declared in error again, the lot is made a third time.
+        let third = Events.transform(
+            inputs: [Events.quantity("ORE", 12)],
+            outputs: [Events.quantity("LHM-1", 6.5)]
+        )
+        try fixture.accept([try declaredInError(corrected), third], as: "sichuan-lithium")
+        let latest = try #require(try fixture.chain.lot("LHM-1"))
+        #expect(latest.version == 3 && latest.lot.producedKg == ExactDecimal(6_500))
+        #expect(latest.previousVersions.map(\.producedKg) == [ExactDecimal(6_000), ExactDecimal(5_000)])
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
+    @Test("a lot made, declared in error and made again within one submission: both versions are written")
+    func madeRetractedAndMadeAgainInOneSubmission() throws {
+        let fixture = try ChainFixture()
+        let wrong = Events.extract("ORE-W", 100)
+        let report = try fixture.accept(
+            [wrong, try declaredInError(wrong), Events.extract("ORE-W", 80)],
+            as: "pilbara-mining"
+        )
+        #expect(report.written == 3 && report.retractions == 1)
+        let lot = try #require(try fixture.chain.lot("ORE-W"))
+        #expect(lot.version == 2 && lot.lot.producedKg == ExactDecimal(80_000))
+        #expect(lot.holdings.map(\.kg) == [ExactDecimal(80_000)])
+        let first = try #require(lot.previousVersions.first)
+        #expect(first.producedKg == ExactDecimal(100_000) && first.retractedAt != nil)
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
+    @Test("undoing a shipment of a lot's retracted version leaves the version made since alone")
+    func shipmentOfAnEarlierVersion() throws {
+        let fixture = try ChainFixture()
+        let extract = Events.extract("ORE-S", 100)
+        let out = Events.ship("ORE-S", 100, from: Events.miner, to: Events.refiner)
+        let back = Events.ship("ORE-S", 100, from: Events.refiner, to: Events.miner, time: "2026-01-09T10:00:00+08:00")
+        try fixture.accept([extract, out], as: "pilbara-mining")
+        try fixture.accept([back], as: "sichuan-lithium")
+        // Everything made is back with the miner, so the extraction may be declared in error.
+        try fixture.accept([try declaredInError(extract), Events.extract("ORE-S", 50)], as: "pilbara-mining")
+        #expect(try fixture.chain.lot("ORE-S")?.version == 2)
+
+        // The shipments were of the first version: undoing them does not move the second.
+        try fixture.accept([try declaredInError(back)], as: "sichuan-lithium")
+        try fixture.accept([try declaredInError(out)], as: "pilbara-mining")
+        let lot = try #require(try fixture.chain.lot("ORE-S"))
+        #expect(lot.holdings.map(\.actor) == ["pilbara-mining"])
+        #expect(lot.holdings.map(\.kg) == [ExactDecimal(50_000)])
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
     }
 }

@@ -85,6 +85,31 @@ struct GS1FormsTests {
         #expect(try fixture.chain.auditIndexes().isValid)
     }
 
+    @Test("a retracted lot is made again in the form it was made in, and told so in the other")
+    func retractedLotIsMadeAgainInItsOwnForm() throws {
+        let fixture = try ChainFixture()
+        let wrong = Self.extraction(Self.ore)
+        try fixture.accept([wrong], as: "pilbara-mining")
+        let declaration = try edited(wrong) {
+            $0["errorDeclaration"] = ["declarationTime": "2026-01-06T08:00:00+08:00", "reason": "incorrect_data"]
+        }
+        try fixture.accept([declaration], as: "pilbara-mining")
+        let linked = try fixture.rejection([Self.extraction(Self.oreLink, tonnes: 50)], as: "pilbara-mining")
+        expectProblems(
+            linked,
+            [
+                (
+                    0, "/quantityList/0/epcClass",
+                    "lot \(Self.oreLink) is lot \(Self.ore) in another GS1 form, whose making was declared in error; "
+                        + "a corrective event makes it again under the id it was made with, \(Self.ore)"
+                )
+            ]
+        )
+        try fixture.accept([Self.extraction(Self.ore, tonnes: 50)], as: "pilbara-mining")
+        #expect(try fixture.chain.lot(Self.ore)?.version == 2)
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
     @Test("a lot or facility named in the form the ledger does not have is told the form it has")
     func referencesNameTheFormTheLedgerHas() throws {
         let fixture = try ChainFixture()

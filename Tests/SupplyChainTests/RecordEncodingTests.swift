@@ -57,6 +57,25 @@ import Testing
         #expect(row.withUnsafeBytes { Lot(row: $0) }?.createdAt == (full ? 9_007_199_254_740_993 : 7))
     }
 
+    @Test("a lot made again reads back with the number of the version it replaces; a first version has none")
+    func remadeLotRowReadsBack() {
+        var lot = Self.lot(full: true)
+        lot.retractedAt = nil
+        let first = lot.row
+        #expect(first[0] == 1)
+        for previous: UInt64 in [0, 127, 128, 9_007_199_254_740_993] {
+            lot.previousVersion = previous
+            let row = lot.row
+            #expect(row[0] == 2)
+            #expect(row.withUnsafeBytes { Lot(row: $0) } == lot)
+            #expect(row.withUnsafeBytes { Lot(row: $0) }?.previousVersion == previous)
+            // Without its last varint it is not read, nor with a byte more.
+            #expect(Array(row.dropLast()).withUnsafeBytes { Lot(row: $0) } == nil)
+            #expect((row + [0]).withUnsafeBytes { Lot(row: $0) } == nil)
+        }
+        #expect(first.withUnsafeBytes { Lot(row: $0) }?.previousVersion == nil)
+    }
+
     @Test("a lot row keeps decimals of every size and sign, and exponents far from zero")
     func lotRowKeepsDecimals() {
         var lot = Self.lot(full: true)
@@ -142,8 +161,12 @@ import Testing
         }
         #expect((row + [0]).withUnsafeBytes { Lot(row: $0) } == nil)
         var otherVersion = row
-        otherVersion[0] = 2
+        otherVersion[0] = 3
         #expect(otherVersion.withUnsafeBytes { Lot(row: $0) } == nil)
+        // A version-2 row (a lot made again) ends with the number of the version it replaces.
+        var missingPrevious = row
+        missingPrevious[0] = 2
+        #expect(missingPrevious.withUnsafeBytes { Lot(row: $0) } == nil)
         // The empty lot's material has no text: its presence byte follows the version and the id.
         var presence = Self.lot(full: false).row
         let at = 2 + Int(presence[1])

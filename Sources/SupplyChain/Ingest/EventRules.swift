@@ -555,27 +555,33 @@ extension Rules {
         )
     }
 
+    /// Checks that `quantity` may make a new lot: an id that no lot has, or the id of a lot whose
+    /// making was declared in error (a corrective event re-making it).
+    ///
+    /// - Returns: The number of the retracted lot a corrective event makes again, which the new
+    ///   lot replaces (``Lot/previousVersion``); `nil` otherwise.
+    @discardableResult
     private mutating func checkNewLot(
         _ quantity: LotQuantity,
         inputs: [LotQuantity],
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     )
-        throws
+        throws -> UInt64?
     {
         if inputs.contains(where: { $0.lot == quantity.lot }) {
             sink.add(
                 field: Self.lotPointer(quantity),
                 "lot \(quantity.lot) is both consumed and produced by this event (a cycle)"
             )
-            return
+            return nil
         }
         if checksNewCodes, IdentifierText.hasSpaceOrControl(quantity.lot) {
             sink.add(
                 field: Self.lotPointer(quantity),
                 "a new lot's id may not hold spaces or control characters (an epcClass is a URI)"
             )
-            return
+            return nil
         }
         if checksNewCodes, let scalar = IdentifierText.lookalikeScalar(quantity.lot) {
             let what =
@@ -587,20 +593,28 @@ extension Rules {
                 "a new lot's id may not hold \(IdentifierText.codePoint(scalar)), \(what); ids are compared byte for "
                     + "byte, so it would make a lot that prints like another"
             )
-            return
+            return nil
         }
         if checksNewCodes, let problem = GS1Forms.problem(ofLot: quantity.lot, bytes: &idBytes) {
             sink.add(field: Self.lotPointer(quantity), "lot \(quantity.lot) \(problem)")
-            return
+            return nil
         }
         guard let existing = try lot(quantity.lot, txn) else {
             if checksNewCodes, let form = try madeInOtherForm(quantity.lot, txn) {
-                sink.add(
-                    field: Self.lotPointer(quantity),
-                    "lot \(quantity.lot) is lot \(form), already made: the same GS1 lot in another form; a lot is made once (use a new lot id)"
-                )
+                if try lot(form, txn)?.retractedAt != nil {
+                    sink.add(
+                        field: Self.lotPointer(quantity),
+                        "lot \(quantity.lot) is lot \(form) in another GS1 form, whose making was declared in error; "
+                            + "a corrective event makes it again under the id it was made with, \(form)"
+                    )
+                } else {
+                    sink.add(
+                        field: Self.lotPointer(quantity),
+                        "lot \(quantity.lot) is lot \(form), already made: the same GS1 lot in another form; a lot is made once (use a new lot id)"
+                    )
+                }
             }
-            return
+            return nil
         }
         let field = Self.lotPointer(quantity)
         // An existing lot: is it upstream of the inputs (a cycle), or just made twice?
@@ -613,20 +627,17 @@ extension Rules {
                     field: field,
                     "lot \(quantity.lot) is upstream of this event's inputs: producing it would close a cycle"
                 )
-                return
+                return nil
             }
             frontier += try lot(next, txn)?.inputs ?? []
         }
-        if let retracted = existing.retractedAt {
-            sink.add(
-                field: field,
-                "lot \(quantity.lot) was made by event \(existing.createdBy), declared in error at entry \(retracted); a lot "
-                    + "id is made once, even when the event that made it is retracted, so the corrected lot needs an id "
-                    + "of its own"
-            )
-            return
+        if existing.retractedAt != nil {
+            // The lot's making was declared in error: a corrective event makes it again, as a new
+            // version under the same id, and the retracted version keeps its number and history.
+            return try store.lotNumber(quantity.lot, txn)
         }
         sink.add(field: field, "lot \(quantity.lot) already exists; a lot is made once (use a new lot id)")
+        return nil
     }
 
     /// The id of a lot already made that a new lot's id names in another form (``GS1Forms``).
@@ -667,18 +678,18 @@ extension Rules {
                 sink.add(field: quantity.pointer, "lot \(quantity.lot) appears twice in this event")
                 continue
             }
-            try checkNewLot(quantity, inputs: [], sink: sink, txn)
-            lots.append(
-                newLot(
-                    quantity,
-                    master: activity.masters[position],
-                    event: event,
-                    facility: facility,
-                    sequence: sequence,
-                    inputs: [],
-                    sink: sink
-                )
+            let previous = try checkNewLot(quantity, inputs: [], sink: sink, txn)
+            var lot = newLot(
+                quantity,
+                master: activity.masters[position],
+                event: event,
+                facility: facility,
+                sequence: sequence,
+                inputs: [],
+                sink: sink
             )
+            lot.previousVersion = previous
+            lots.append(lot)
         }
         guard sink.count == before else { return }
         for lot in lots {
@@ -714,8 +725,8 @@ extension Rules {
                 sink.add(field: quantity.pointer, "lot \(quantity.lot) appears twice among the outputs")
                 continue
             }
-            try checkNewLot(quantity, inputs: event.inputs, sink: sink, txn)
-            let lot = newLot(
+            let previous = try checkNewLot(quantity, inputs: event.inputs, sink: sink, txn)
+            var lot = newLot(
                 quantity,
                 master: activity.masters[position],
                 event: event,
@@ -724,6 +735,7 @@ extension Rules {
                 inputs: inputIDs,
                 sink: sink
             )
+            lot.previousVersion = previous
             guard let sum = totalOut.adding(quantity.kg) else {
                 sink.add(field: quantity.pointer, "the outputs are too large to add exactly")
                 continue
@@ -1142,6 +1154,17 @@ extension Rules {
 
     // MARK: Corrections
 
+    /// Whether the lot `id` names now was made after entry `recorded`.
+    ///
+    /// Such a lot was made again, under the id of the version an event of that entry touched,
+    /// once that version's making was declared in error (``Lot/previousVersion``). Undoing such an
+    /// event leaves the new version alone: the version the event touched is retracted, holds
+    /// nothing and is used by nothing.
+    private func remade(_ id: String, since recorded: UInt64, _ txn: borrowing ReadTransaction) throws -> Bool {
+        guard let lot = try lot(id, txn) else { return false }
+        return lot.createdAt > recorded
+    }
+
     /// An EPCIS error declaration: the event it names is retracted and its effects undone, if
     /// nothing recorded since depends on them.
     private mutating func retract(
@@ -1186,6 +1209,7 @@ extension Rules {
             }
         }
         for move in effects.moved where try holding(move.lot, move.to, txn) < move.kg {
+            if try remade(move.lot, since: recorded, txn) { continue }
             sink.add(
                 field: "/errorDeclaration",
                 "\(move.to) no longer holds the \(move.kg) kg of lot \(move.lot) shipped to it"
@@ -1233,13 +1257,14 @@ extension Rules {
             try setHolding(id, actor.id, .zero, txn)
         }
         for use in effects.consumed {
-            guard var lot = try lot(use.lot, txn) else { continue }
+            guard var lot = try lot(use.lot, txn), lot.createdAt <= recorded else { continue }
             lot.consumedKg = lot.consumedKg.subtracting(use.kg) ?? lot.consumedKg
             try putLot(lot, txn)
             let held = try holding(use.lot, use.actor, txn)
             try setHolding(use.lot, use.actor, held.adding(use.kg) ?? held, txn)
         }
         for move in effects.moved {
+            if try remade(move.lot, since: recorded, txn) { continue }
             let theirs = try holding(move.lot, move.to, txn)
             try setHolding(move.lot, move.to, theirs.subtracting(move.kg) ?? .zero, txn)
             let ours = try holding(move.lot, move.from, txn)
@@ -1250,7 +1275,7 @@ extension Rules {
             // that its cells' mass goes back to the lot and its lot-serials row goes too.
             let range = try commissionedRange(effects: serial, txn)
             store.delete(.serials, IndexKey.serial(prefix: serial.prefix, last: serial.last))
-            if let range, var lot = try lot(range.lot, txn) {
+            if let range, var lot = try lot(range.lot, txn), lot.createdAt <= recorded {
                 lot.commissionedKg = lot.commissionedKg.subtracting(range.totalMassKg) ?? .zero
                 let number = try putLot(lot, txn)
                 store.delete(.lotSerials, IndexKey.lotSerial(number, prefix: serial.prefix, last: serial.last))
@@ -1276,7 +1301,7 @@ extension Rules {
             for child in children { store.put(.containedIn, IndexKey.text(child), Array(parent.utf8)) }
         }
         for (id, certificate) in effects.certified {
-            guard var lot = try lot(id, txn) else { continue }
+            guard var lot = try lot(id, txn), lot.createdAt <= recorded else { continue }
             lot.certifications.removeAll { $0 == certificate }
             try putLot(lot, txn)
             try updateCard(id, txn) { card in card.certifications.removeAll { $0.certificate == certificate } }

@@ -150,6 +150,9 @@ struct StateStore: Sendable {
     private var pending: [IndexTable: [RowKey: [UInt8]?]] = [:]
     /// Lots written by the batch, by identifier.
     private var lots: [TextKey: Lot] = [:]
+    /// Lots the batch wrote and then made again under the same id (``Lot/previousVersion``), by
+    /// number: the retracted version, out of ``lots``, is written too.
+    private var replacedLots: [UInt64: Lot] = [:]
     /// The numbers of the lots the batch read, wrote or made, by identifier.
     private var lotNumbers: [TextKey: UInt64] = [:]
     /// The number of the next lot the batch makes; read from the count of stored lots when it
@@ -458,6 +461,12 @@ struct StateStore: Sendable {
         }
         nextLotNumber = number + 1
         let key = TextKey(lot.id)
+        if let previous = lot.previousVersion, let replaced = lots.removeValue(forKey: key) {
+            // The batch retracted the version this one replaces: that one's row is written under
+            // its own number, the id names the new one.
+            precondition(lotNumbers[key] == previous, "a lot made again replaces the version its id named")
+            replacedLots[previous] = replaced
+        }
         pending[.lotIDs, default: [:]][RowKey(Array(lot.id.utf8))] = .some(IndexKey.sequence(number))
         lotNumbers[key] = number
         lots[key] = consume lot
@@ -566,11 +575,12 @@ struct StateStore: Sendable {
         var encoded = EncodedRows()
         switch table {
         case .lots:
-            encoded.reserve(rows: lots.count, bytes: lots.count * 320)
+            encoded.reserve(rows: lots.count + replacedLots.count, bytes: (lots.count + replacedLots.count) * 320)
             for (key, lot) in lots {
                 guard let number = lotNumbers[key] else { preconditionFailure("every lot written is numbered") }
                 encoded.append(key: IndexKey.sequence(number), value: lot.row)
             }
+            for (number, lot) in replacedLots { encoded.append(key: IndexKey.sequence(number), value: lot.row) }
         case .holdings:
             encoded.reserve(rows: holdings.count, bytes: holdings.count * 96)
             for (key, kg) in holdings { encoded.append(key: key.lot, key.actor, value: kg?.description) }

@@ -264,6 +264,11 @@ public struct Lot: Sendable, Hashable {
     public var certifications: [String]
     /// Whether the event that made it was retracted, and by which entry.
     public var retractedAt: UInt64?
+    /// The number of the version this lot replaces, for a lot made again under a retracted id.
+    ///
+    /// A corrective event makes again the lot its erroneous event made; the version it replaces
+    /// keeps its row, its lineage edges and its retraction. `nil` for a lot made for the first time.
+    public var previousVersion: UInt64?
 
     /// What is left: made minus consumed, and nothing once the event that made it was declared in
     /// error (``retractedAt``), which left no one holding it.
@@ -286,21 +291,25 @@ public struct Lot: Sendable, Hashable {
             members["elementContent"] = .object(elementContent.mapValues { .string($0.description) })
         }
         if let retractedAt { members["retractedAt"] = .number(Double(retractedAt)) }
+        if let previousVersion { members["previousVersion"] = .number(Double(previousVersion)) }
         if commissionedKg.isPositive { members["commissionedKg"] = .string(commissionedKg.description) }
         return .object(members)
     }
 
-    /// The version byte of a lot's row in `sc.lots`.
+    /// The version byte of a lot's row in `sc.lots`: 1, or 2 for a lot made again under the id
+    /// of a retracted one, whose row ends with the number of the version it replaces.
     private static let rowVersion: UInt8 = 1
+    private static let remadeRowVersion: UInt8 = 2
 
     /// The lot's row in `sc.lots` (index layout 8): binary, in a fixed order.
     ///
     /// Like the lineage rows (``BinaryWriter``), but with varints for lengths, counts and sequence
     /// numbers and compact decimals, for a lot's row is written by every event that makes or uses
     /// it and most of its numbers are small. `retractedAt` is stored plus one, 0 for none. About
-    /// three fifths of the lot's canonical JSON, and read without parsing.
+    /// three fifths of the lot's canonical JSON, and read without parsing. A lot made again
+    /// (``previousVersion``) is written as version 2, with the previous version's number last.
     var row: [UInt8] {
-        var writer = BinaryWriter(version: Self.rowVersion)
+        var writer = BinaryWriter(version: previousVersion == nil ? Self.rowVersion : Self.remadeRowVersion)
         writer.text(id)
         writer.optionalText(material)
         writer.optionalText(grade)
@@ -322,16 +331,24 @@ public struct Lot: Sendable, Hashable {
         writer.varint(UInt64(certifications.count))
         for certificate in certifications { writer.text(certificate) }
         writer.varint(retractedAt.map { $0 + 1 } ?? 0)
+        if let previousVersion { writer.varint(previousVersion) }
         return writer.bytes
     }
 
     /// The lot a row of `sc.lots` holds (``row``), or `nil` when it is not one.
     init?(row raw: UnsafeRawBufferPointer) {
-        guard let lot = BinaryReader.read(raw, version: Self.rowVersion, Self.decodeRow) ?? nil else { return nil }
+        let remade = raw.first == Self.remadeRowVersion
+        guard
+            let lot = BinaryReader.read(
+                raw,
+                version: remade ? Self.remadeRowVersion : Self.rowVersion,
+                { Self.decodeRow(&$0, remade: remade) }
+            ) ?? nil
+        else { return nil }
         self = lot
     }
 
-    private static func decodeRow(_ reader: inout BinaryReader) -> Lot? {
+    private static func decodeRow(_ reader: inout BinaryReader, remade: Bool) -> Lot? {
         let id = reader.text()
         let material = reader.optionalText()
         let grade = reader.optionalText()
@@ -375,6 +392,7 @@ public struct Lot: Sendable, Hashable {
         lot.commissionedKg = commissioned
         lot.certifications = certifications
         lot.retractedAt = retracted == 0 ? nil : retracted - 1
+        if remade { lot.previousVersion = reader.varint(as: UInt64.self) }
         return lot
     }
 
