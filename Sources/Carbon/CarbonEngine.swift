@@ -235,7 +235,9 @@ public struct CarbonEngine {
         number known: UInt64? = nil,
         _ txn: borrowing ReadTransaction
     ) throws -> Int {
-        guard let number = try known ?? reader.lotNumber(id, txn) else {
+        // A root's number is the version the ledger had at `size`, should a corrective event have
+        // made its id again since.
+        guard let number = try known ?? reader.lotNumber(id, asOf: size, txn) else {
             if let slot = slots[id] { return slot }
             let slot = newSlot(id: id, number: nil)
             slots[id] = slot

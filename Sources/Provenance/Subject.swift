@@ -74,7 +74,10 @@ public struct Subject: Sendable {
             let cells = order.compactMap { byLot[$0] }
             return Subject(id: id, kind: .assembly, cells: cells, roots: cells.map { ($0.lot, $0.massKg) })
         }
-        if let lot = try reader.card(id, txn), lot.createdAt < size {
+        // The version the ledger had then, should a corrective event have made the id again since.
+        if let number = try reader.lotNumber(id, asOf: size, txn), let lot = try reader.card(number: number, txn),
+            lot.createdAt < size
+        {
             if let retracted = lot.retractedAt, retracted < size {
                 throw ProvenanceError("lot \(id) was declared in error (entry \(retracted))")
             }

@@ -62,7 +62,8 @@ public struct UpstreamGraph: Sendable {
         var rootNumbers: [UInt64] = []
         rootNumbers.reserveCapacity(roots.count)
         for root in roots {
-            guard let number = try reader.lotNumber(root.lot, txn) else {
+            // The version the ledger had then, should a corrective event have made the id again since.
+            guard let number = try reader.lotNumber(root.lot, asOf: size, txn) else {
                 throw ProvenanceError("lot \(root.lot) is not in the ledger as of size \(size)")
             }
             rootNumbers.append(number)

@@ -79,12 +79,15 @@ public struct WhereUsed: Sendable {
         until: Timestamp? = nil,
         _ txn: borrowing ReadTransaction
     ) throws -> WhereUsed {
-        let found = try reader.lot(lotID, txn)
+        // The version of the lot the ledger had then: a corrective event may have made its id
+        // again since (``Lot/previousVersion``).
+        let number = try reader.lotNumber(lotID, asOf: size, txn)
+        let found = try number.flatMap { try reader.lot(number: $0, txn) }
         // The same lot under its other GS1 form (an EPC URN for a Digital Link, or the reverse).
         if found == nil, let form = try reader.recordedForm(of: lotID, txn), form != lotID {
             return try compute(form, reader: reader, size: size, since: since, until: until, txn)
         }
-        guard let source = found, source.createdAt < size else {
+        guard let source = found, let number, source.createdAt < size else {
             throw ProvenanceError("no lot \(lotID) is in the ledger\(size == .max ? "" : " as of size \(size)")")
         }
         if let retracted = source.retractedAt, retracted < size {
@@ -95,67 +98,70 @@ public struct WhereUsed: Sendable {
             guard let at = time(text) else { return true }
             return (since.map { at >= $0 } ?? true) && (until.map { at <= $0 } ?? true)
         }
+        // Lots by number, not id: an id a corrective event made again names two versions, and an
+        // edge leads to the version its event made, retracted or not.
         // Breadth-first by generation; a lot's share is complete once every lot before it in
         // topological order is done, so collect the reachable lots first, then push in that order.
-        var lots: [String: Lot] = [lotID: source]
-        var edgesOut: [String: [LineageEdge]] = [:]
-        var generation: [String: Int] = [lotID: 0]
-        var frontier = [lotID]
+        var lots: [UInt64: Lot] = [number: source]
+        var edgesOut: [UInt64: [(edge: LineageEdge, to: UInt64)]] = [:]
+        var generation: [UInt64: Int] = [number: 0]
+        var frontier = [number]
         while !frontier.isEmpty {
-            var next: [String] = []
-            for id in frontier {
-                var kept: [LineageEdge] = []
-                for edge in try reader.edges(of: id, upstream: false, txn) where edge.sequenceNumber < size {
-                    guard let output = try lots[edge.to] ?? reader.lot(edge.to, txn) else { continue }
+            var next: [UInt64] = []
+            for from in frontier {
+                var kept: [(edge: LineageEdge, to: UInt64)] = []
+                let edges = try reader.edges(ofNumber: from, upstream: false, txn)
+                for (edge, to) in edges where edge.sequenceNumber < size {
+                    guard let output = try lots[to] ?? reader.lot(number: to, txn) else { continue }
                     if let retracted = output.retractedAt, retracted < size { continue }
                     if let until, let at = time(output.eventTime), at > until { continue }
-                    kept.append(edge)
-                    if lots[edge.to] == nil {
-                        lots[edge.to] = output
-                        next.append(edge.to)
+                    kept.append((edge, to))
+                    if lots[to] == nil {
+                        lots[to] = output
+                        next.append(to)
                     }
-                    generation[edge.to] = max(generation[edge.to] ?? 0, (generation[id] ?? 0) + 1)
+                    generation[to] = max(generation[to] ?? 0, (generation[from] ?? 0) + 1)
                 }
-                edgesOut[id] = kept
+                edgesOut[from] = kept
             }
             frontier = next
         }
         // Topological order (Kahn) over the reached subgraph.
-        var indegree: [String: Int] = [:]
-        for edges in edgesOut.values { for edge in edges { indegree[edge.to, default: 0] += 1 } }
-        var ready = [lotID]
-        var kg: [String: Double] = [lotID: source.producedKg.doubleValue]
-        var ordered: [String] = []
-        while let id = ready.popLast() {
-            ordered.append(id)
-            guard let lot = lots[id] else { continue }
+        var indegree: [UInt64: Int] = [:]
+        for edges in edgesOut.values { for (_, to) in edges { indegree[to, default: 0] += 1 } }
+        var ready = [number]
+        var kg: [UInt64: Double] = [number: source.producedKg.doubleValue]
+        var ordered: [UInt64] = []
+        while let from = ready.popLast() {
+            ordered.append(from)
+            guard let lot = lots[from] else { continue }
             let produced = lot.producedKg.doubleValue
-            for edge in edgesOut[id] ?? [] {
-                if produced > 0 { kg[edge.to, default: 0] += (kg[id] ?? 0) * edge.kg.doubleValue / produced }
-                indegree[edge.to, default: 1] -= 1
-                if indegree[edge.to] == 0 { ready.append(edge.to) }
+            for (edge, to) in edgesOut[from] ?? [] {
+                if produced > 0 { kg[to, default: 0] += (kg[from] ?? 0) * edge.kg.doubleValue / produced }
+                indegree[to, default: 1] -= 1
+                if indegree[to] == 0 { ready.append(to) }
             }
         }
         var descendants: [Descendant] = []
         var cells: [Cells] = []
         // The lot's own cells too: where-used of a cell lot is the recall of its cells and packs.
-        for id in ordered {
-            guard let lot = lots[id], let amount = kg[id] else { continue }
-            if id != lotID, inWindow(lot.eventTime) {
+        for lotNumber in ordered {
+            guard let lot = lots[lotNumber], let amount = kg[lotNumber] else { continue }
+            if lotNumber != number, inWindow(lot.eventTime) {
                 descendants.append(
                     Descendant(
-                        lot: id,
+                        lot: lot.id,
                         material: lot.material,
                         facility: lot.facility,
                         eventTime: lot.eventTime,
-                        generation: generation[id] ?? 1,
+                        generation: generation[lotNumber] ?? 1,
                         kg: amount,
                         producedKg: lot.producedKg.doubleValue
                     )
                 )
             }
             let perKg = lot.producedKg.isPositive ? amount / lot.producedKg.doubleValue : 0
-            for range in try reader.serialRanges(ofLot: id, txn) where range.commissionedAt < size {
+            for range in try reader.serialRanges(ofLotNumber: lotNumber, txn) where range.commissionedAt < size {
                 let eventTime = try reader.event(range.eventID, txn)?.eventTime ?? lot.eventTime
                 guard inWindow(eventTime) else { continue }
                 let perCell = perKg * range.cellMassKg.doubleValue

@@ -157,6 +157,51 @@ public struct LineageReader: Sendable {
         return edges
     }
 
+    /// The edges out of lot number `number` (`upstream: false`: what was made from it) or into it,
+    /// each with the number of the lot at its other end, which names the version of that lot the
+    /// edge's event made or used (``Lot/previousVersion``), where its identifier names the latest.
+    public func edges(
+        ofNumber number: UInt64,
+        upstream: Bool,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(edge: LineageEdge, other: UInt64)] {
+        if let outdated { throw outdated }
+        var edges: [(edge: LineageEdge, other: UInt64)] = []
+        let table: IndexTable = upstream ? .edgesUp : .edgesDown
+        try rows(table, prefix: IndexKey.sequence(number), txn) { key, value in
+            guard key.count >= 16, let edge = value.withUnsafeBytes({ LineageEdge(row: $0) }) else {
+                throw SupplyChainError.damagedIndex(
+                    table.rawValue,
+                    "the row \(SupplyChainLedger.printable(key, in: table)) is not an edge's row"
+                )
+            }
+            edges.append((edge, key[8..<16].reduce(0) { $0 << 8 | UInt64($1) }))
+        }
+        return edges
+    }
+
+    /// The row of lot number `number`: a version of a lot (``Lot/previousVersion``) by its number.
+    public func lot(number: UInt64, _ txn: borrowing ReadTransaction) throws -> Lot? {
+        try store.storedLot(number, txn)
+    }
+
+    /// The number of the version of lot `lot` that the ledger had when it held `size` entries:
+    /// the latest version (``lotNumber(_:_:)``), or, when that one was made at `size` or later, the
+    /// latest version made before, which a corrective event has since replaced.
+    ///
+    /// - Returns: The number, or `nil` when no lot has that id.
+    public func lotNumber(_ lot: String, asOf size: UInt64, _ txn: borrowing ReadTransaction) throws -> UInt64? {
+        guard var number = try lotNumber(lot, txn) else { return nil }
+        // The card, which a walk reads next, says when the version was made; its row, whether it
+        // replaced one.
+        while let card = try card(number: number, txn), card.createdAt >= size,
+            let previous = try store.storedLot(number, txn)?.previousVersion, previous < number
+        {
+            number = previous
+        }
+        return number
+    }
+
     /// The identifier under which the ledger has the lot or cell serial that `id` names in its other
     /// GS1 form (an EPC URN for a Digital Link, or the reverse; ``GS1Forms``), or `nil`.
     ///
@@ -180,6 +225,11 @@ public struct LineageReader: Sendable {
     /// The serial ranges commissioned from a cell lot.
     public func serialRanges(ofLot lot: String, _ txn: borrowing ReadTransaction) throws -> [SerialRange] {
         guard let number = try lotNumber(lot, txn) else { return [] }
+        return try serialRanges(ofLotNumber: number, txn)
+    }
+
+    /// The serial ranges commissioned from lot number `number`.
+    public func serialRanges(ofLotNumber number: UInt64, _ txn: borrowing ReadTransaction) throws -> [SerialRange] {
         let prefix = IndexKey.sequence(number)
         var keys: [[UInt8]] = []
         try rows(.lotSerials, prefix: prefix, txn) { key, _ in keys.append(Array(key.dropFirst(prefix.count))) }

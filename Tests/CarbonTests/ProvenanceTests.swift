@@ -178,6 +178,64 @@ struct ProvenanceTests {
         #expect(PointInTime(argument: "yesterday") == nil)
     }
 
+    @Test("a lot a corrective event made again: where-used, trace and footprint follow the version of the time")
+    func correctedLotVersions() throws {
+        let graph = try Graph()
+        let oreA = "urn:test:lot:ore-a"
+        let oreB = "urn:test:lot:ore-b"
+        let hydroxide = "urn:test:lot:hydroxide-v"
+        func refine(_ ore: String) -> String {
+            Graph.transform(
+                [(ore, 500)],
+                [(hydroxide, 240)],
+                at: Graph.refinery,
+                day: 2,
+                material: "lithium-hydroxide",
+                extra: Lots.refineryData
+            )
+        }
+        let wrong = refine(oreA)
+        try graph.submit([
+            Graph.extract(oreA, kg: 1000, day: 1, extra: Lots.mineData),
+            Graph.extract(oreB, kg: 1000, at: Graph.mineB, day: 1, extra: Lots.mineData), wrong,
+        ])
+        let before = try graph.chain.ledger.size
+        // The refinery used ore B, not ore A: the transformation is declared in error and recorded again.
+        guard case .object(var declared) = try JSONValue(parsing: wrong) else { fatalError() }
+        declared["errorDeclaration"] = ["declarationTime": "2026-01-02T12:00:00Z", "reason": "incorrect_data"]
+        try graph.submit([
+            JSONValue.object(declared).canonicalString,
+            refine(oreB),
+            Graph.transform([(hydroxide, 240)], [(Lots.cells, 240)], at: Graph.cellPlant, day: 3, material: "cell"),
+            Graph.commission(Lots.cells, first: 1, last: 10, day: 4),
+        ])
+
+        // Now: the hydroxide is made of ore B alone, and ore A is in nothing.
+        #expect(try graph.whereUsed(oreA).descendants.isEmpty)
+        let fromB = try graph.whereUsed(oreB)
+        #expect(fromB.descendants.map(\.lot) == [hydroxide, Lots.cells])
+        // 500 kg of ore B in the 240 kg of hydroxide, all of it in the 240 kg cell lot; 10 cells of 2 kg.
+        #expect(fromB.serialCount == 10 && close(fromB.kgInCells, 500.0 * 20 / 240))
+        let trace = try graph.trace(hydroxide)
+        #expect(trace.lotCount == 2)
+        #expect(trace.tree.flatMap(\.inputs).map(\.lot) == [oreB])
+        #expect(try graph.trace(Lots.cells).lotCount == 3)
+
+        // As of the size before the correction: the first version, made of ore A.
+        let then = try graph.chain.read { reader, txn, _ in
+            try WhereUsed.compute(oreA, reader: reader, size: before, txn)
+        }
+        #expect(then.descendants.map(\.lot) == [hydroxide] && close(then.descendants[0].kg, 500))
+        let old = try graph.trace(hydroxide, asOf: .size(before))
+        #expect(old.lotCount == 2 && old.tree.flatMap(\.inputs).map(\.lot) == [oreA])
+        // The footprint of either version: each from its own ore (mine A is in AU, mine B in CL).
+        let footprintThen = try graph.footprint(hydroxide, asOf: .size(before))
+        let footprintNow = try graph.footprint(hydroxide)
+        #expect(Set(footprintThen.contributions.map(\.lot)).contains(oreA))
+        #expect(!Set(footprintNow.contributions.map(\.lot)).contains(oreA))
+        #expect(try graph.chain.auditIndexes().isValid)
+    }
+
     @Test("the audit rebuilds the provenance indexes by replay")
     func audit() throws {
         let graph = try Graph()
