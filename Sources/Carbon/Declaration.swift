@@ -67,7 +67,8 @@ public struct Declaration: Sendable {
         var counted: [(range: SerialRange, eventTime: String)] = []
         for range in try reader.allSerialRanges(txn) where range.model == modelID && range.commissionedAt < engine.size
         {
-            guard let lot = try reader.card(range.lot, txn), lot.facility == plantID,
+            guard let number = try reader.lotNumber(range.lot, asOf: engine.size, txn),
+                let lot = try reader.card(number: number, txn), lot.facility == plantID,
                 let event = try reader.event(range.eventID, txn),
                 let at = EventTimeText.utcMilliseconds(event.eventTime).map(Timestamp.init), from <= at, at <= to
             else { continue }

@@ -73,9 +73,12 @@ public struct LineageScope: Sendable {
                 }
             }
             for lot in lots {
-                guard let card = try reader.card(lot, txn) else { continue }
+                // The version the ledger had at `size`, should a corrective event have made it again since.
+                guard let number = try reader.lotNumber(lot, asOf: size, txn),
+                    let card = try reader.card(number: number, txn)
+                else { continue }
                 for (_, sequence) in card.certifications { all.insert(sequence) }
-                for (sequence, _) in try reader.shipments(of: lot, txn) { all.insert(sequence) }
+                for (sequence, _) in try reader.shipments(ofLotNumber: number, txn) { all.insert(sequence) }
                 if let facility = try reader.facility(card.facility, txn) { all.insert(facility.registeredAt) }
             }
             var events: [UInt64] = []

@@ -135,7 +135,10 @@ extension PACTFootprint {
         let (facility, eventTimes) = try chain.read { reader, txn, _ -> (Facility?, [Int64]) in
             var facilityID: String?
             switch subject.kind {
-            case .cell, .lot: facilityID = try subject.roots.first.flatMap { try reader.card($0.lot, txn) }?.facility
+            case .cell, .lot:
+                facilityID = try subject.roots.first
+                    .flatMap { try reader.lotNumber($0.lot, asOf: scope.size, txn) }
+                    .flatMap { try reader.card(number: $0, txn) }?.facility
             case .assembly:
                 facilityID = try reader.assembly(subject.id, txn).flatMap {
                     try Self.assemblyFacility($0, asOf: scope.size, ledger: chain.ledger)

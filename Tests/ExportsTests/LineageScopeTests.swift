@@ -1,5 +1,6 @@
 import Carbon
 import Exports
+import Foundation
 import LedgerCore
 import Provenance
 import SupplyChain
@@ -56,5 +57,32 @@ struct LineageScopeTests {
             (export.document["epcisBody"]?["eventList"]?.arrayValue ?? []).compactMap { $0["parentID"]?.stringValue }
         )
         #expect(parents.isSuperset(of: [packID, moduleID]))
+    }
+
+    @Test("the scope of a lot a corrective event made again, as of before: the first version's certificate event")
+    func scopeOfAnEarlierVersion() throws {
+        let ledger = try SmallLedger()
+        let ore = "urn:test:lot:ore-c"
+        let made =
+            #"{"type":"ObjectEvent","eventTime":"2026-01-05T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:test:facility:mine-a"},"quantityList":[{"epcClass":"urn:test:lot:ore-c","quantity":500,"uom":"KGM"}],"ilmd":{"ct:material":"ore"},"ct:electricity":[{"quantity":10,"uom":"KWH","supply":"grid"}]"#
+        let certified =
+            #"{"type":"ObjectEvent","eventTime":"2026-01-05T09:00:00Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"inspecting","quantityList":[{"epcClass":"urn:test:lot:ore-c","quantity":500,"uom":"KGM"}],"certificationInfo":"urn:test:cert:ore-c"}"#
+        func submit(_ lines: [String]) throws {
+            let bytes = Array(lines.joined(separator: "\n").utf8)
+            try ledger.chain.importSubmission(bytes, actor: "maker", key: ledger.key)
+        }
+        try submit([made + "}", certified])
+        let before = try ledger.chain.ledger.size
+        let certificate = before - 1
+        try submit([
+            made + #","errorDeclaration":{"declarationTime":"2026-01-06T08:00:00Z","reason":"incorrect_data"}}"#,
+            made.replacingOccurrences(of: #""quantity":500"#, with: #""quantity":450"#) + "}",
+        ])
+        #expect(try ledger.chain.lot(ore)?.version == 2)
+        let then = try LineageScope.collect(ore, chain: ledger.chain, asOf: .size(before))
+        #expect(then.events.contains(certificate), "the certificate of the version the ledger had then")
+        let now = try LineageScope.collect(ore, chain: ledger.chain)
+        #expect(!now.events.contains(certificate), "the version made since is not certified")
+        #expect(now.events.contains(try ledger.chain.ledger.size - 1))
     }
 }
