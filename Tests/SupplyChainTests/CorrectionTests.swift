@@ -304,6 +304,48 @@ struct CorrectionTests {
         #expect(audit.isValid, "\(audit.failure ?? "")")
     }
 
+    @Test(
+        "a stream of documents (and its dry run): one declares a lot's making in error, the next makes it again and ships it"
+    )
+    func correctionAcrossAStreamOfDocuments() throws {
+        let fixture = try ChainFixture()
+        let key = try fixture.key("pilbara-mining")
+        let wrong = Events.extract("ORE-X", 100)
+        try fixture.accept([wrong], as: "pilbara-mining")
+        let documents = [
+            [try declaredInError(wrong)],
+            [Events.extract("ORE-X", 70), Events.ship("ORE-X", 30, from: Events.miner, to: Events.refiner)],
+            [Events.ship("ORE-X", 40, from: Events.miner, to: Events.refiner)],
+        ].map { Array($0.joined(separator: "\n").utf8) }
+        let sizeBefore = try fixture.chain.ledger.size
+        var dryReports: [ImportReport] = []
+        try fixture.chain.importSubmissions(
+            count: documents.count,
+            actor: "pilbara-mining",
+            key: key,
+            dryRun: true,
+            document: { documents[$0] },
+            imported: { dryReports.append($1) }
+        )
+        let sizeAfterDryRun = try fixture.chain.ledger.size
+        #expect(dryReports.count == 3 && sizeAfterDryRun == sizeBefore)
+        var reports: [ImportReport] = []
+        try fixture.chain.importSubmissions(
+            count: documents.count,
+            actor: "pilbara-mining",
+            key: key,
+            document: { documents[$0] },
+            imported: { reports.append($1) }
+        )
+        #expect(reports.map(\.written) == [1, 2, 1])
+        let lot = try #require(try fixture.chain.lot("ORE-X"))
+        #expect(lot.version == 2 && lot.lot.producedKg == ExactDecimal(70_000))
+        #expect(lot.holdings.map(\.actor).sorted() == ["sichuan-lithium"])
+        #expect(lot.holdings.map(\.kg) == [ExactDecimal(70_000)])
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
     @Test("undoing a shipment of a lot's retracted version leaves the version made since alone")
     func shipmentOfAnEarlierVersion() throws {
         let fixture = try ChainFixture()
