@@ -418,7 +418,7 @@ struct EventCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
-            abstract: "Show an event by its eventID or its CBV 2.0 hash ID: entry, type, actor, time, retraction.",
+            abstract: "Show an event by eventID or hash ID: entry, type, actor, time, lots made, retraction.",
             discussion: """
                 An event recorded under an eventID of its own is found by its hash ID too (the ID an
                 import's warning, `lot show` or `import --json --event-ids` names).
@@ -445,8 +445,19 @@ struct EventCommand: ParsableCommand {
 
         func run() throws {
             let id = Self.hashIDSpelled(eventID)
-            guard let event = try options.openChain().read({ reader, txn, _ in try reader.event(id, txn) }) else {
+            let chain = try options.openChain()
+            guard let event = try chain.read({ reader, txn, _ in try reader.event(id, txn) }) else {
                 throw Failure.badInput("no event \(eventID) in the ledger")
+            }
+            let record = try chain.eventRecord(event.eventID)
+            // The errorDeclaration that retracted it, as it was declared.
+            let declaration = record?["retraction"]?.objectValue
+            // The lots it made, each with the version its id names now when a corrective event
+            // made it again since.
+            let made = try (record?["effects"]?["created"]?.arrayValue ?? []).compactMap(\.stringValue).map {
+                lot -> (lot: String, current: Lot?) in
+                let current = try chain.lot(lot)?.lot
+                return (lot, current.flatMap { $0.createdAt == event.sequenceNumber ? nil : $0 })
             }
             if json {
                 var object: [String: JSONValue] = [
@@ -456,6 +467,19 @@ struct EventCommand: ParsableCommand {
                 ]
                 if let submission = event.submission { object["submission"] = .number(Double(submission)) }
                 if let retracted = event.retractedAt { object["retractedAt"] = .number(Double(retracted)) }
+                if let declaration { object["errorDeclaration"] = .object(declaration) }
+                if !made.isEmpty {
+                    object["lotsMade"] = .array(
+                        made.map { item in
+                            var members: [String: JSONValue] = ["lot": .string(item.lot)]
+                            if let current = item.current {
+                                members["madeAgainBy"] = .string(current.createdBy)
+                                members["madeAgainAt"] = .number(Double(current.createdAt))
+                            }
+                            return .object(members)
+                        }
+                    )
+                }
                 Console.out(JSONValue.object(object).canonicalString)
                 return
             }
@@ -467,6 +491,19 @@ struct EventCommand: ParsableCommand {
             Console.out(
                 "entry     #\(event.sequenceNumber)\(event.submission.map { ", signed by submission #\($0)" } ?? "")"
             )
+            if let declaration {
+                var words: [String] = []
+                if let reason = declaration["reason"]?.stringValue { words.append("reason \(reason)") }
+                if let time = declaration["declarationTime"]?.stringValue { words.append("declared \(time)") }
+                let corrective = (declaration["correctiveEventIDs"]?.arrayValue ?? []).compactMap(\.stringValue)
+                if !corrective.isEmpty { words.append("corrective events " + corrective.joined(separator: ", ")) }
+                let said = words.isEmpty ? "declared without a reason" : words.joined(separator: "; ")
+                Console.out("error     " + said)
+            }
+            for item in made {
+                let again = item.current.map { ", made again by \($0.createdBy) (entry #\($0.createdAt))" } ?? ""
+                Console.out("made      \(item.lot)\(again)")
+            }
         }
     }
 }

@@ -397,6 +397,14 @@ import Testing
         let human = celltrace("lot", "show", lot, "--ledger", ledger)
         #expect(human.output.contains("version   2: made again by a corrective event"), "\(human.output)")
         #expect(human.output.contains("VERSION") && human.output.contains("RETRACTED"), "\(human.output)")
+        // The event in error names its declaration and the version made since.
+        let first = try #require(previous.first?["createdBy"]?.stringValue)
+        let shownEvent = celltrace("event", "show", first, "--ledger", ledger)
+        #expect(shownEvent.output.contains("error     reason incorrect_data; declared 2026-03-01T08:00:00+08:00"))
+        #expect(shownEvent.output.contains("made      \(lot), made again by "), "\(shownEvent.output)")
+        let eventJSON = try JSONValue(parsing: celltrace("event", "show", first, "--ledger", ledger, "--json").output)
+        #expect(eventJSON["errorDeclaration"]?["reason"] == "incorrect_data")
+        #expect(eventJSON["lotsMade"]?.arrayValue?.first?["madeAgainBy"] == shown["createdBy"])
         let verified = celltrace("verify", "--ledger", ledger)
         #expect(verified.status == 0, "\(verified.output)\(verified.error)")
     }
