@@ -526,6 +526,7 @@ extension Rules {
         facility: Facility?,
         sequence: UInt64,
         inputs: [String],
+        previousVersion: UInt64?,
         sink: ProblemSink
     ) -> Lot {
         // Where an event makes several lots, a problem of the master data they share names the lot.
@@ -551,7 +552,8 @@ extension Rules {
             createdAt: sequence,
             eventTime: event.eventTimeText,
             producedKg: quantity.kg,
-            inputs: inputs
+            inputs: inputs,
+            previousVersion: previousVersion
         )
     }
 
@@ -679,17 +681,18 @@ extension Rules {
                 continue
             }
             let previous = try checkNewLot(quantity, inputs: [], sink: sink, txn)
-            var lot = newLot(
-                quantity,
-                master: activity.masters[position],
-                event: event,
-                facility: facility,
-                sequence: sequence,
-                inputs: [],
-                sink: sink
+            lots.append(
+                newLot(
+                    quantity,
+                    master: activity.masters[position],
+                    event: event,
+                    facility: facility,
+                    sequence: sequence,
+                    inputs: [],
+                    previousVersion: previous,
+                    sink: sink
+                )
             )
-            lot.previousVersion = previous
-            lots.append(lot)
         }
         guard sink.count == before else { return }
         for lot in lots {
@@ -726,16 +729,16 @@ extension Rules {
                 continue
             }
             let previous = try checkNewLot(quantity, inputs: event.inputs, sink: sink, txn)
-            var lot = newLot(
+            let lot = newLot(
                 quantity,
                 master: activity.masters[position],
                 event: event,
                 facility: facility,
                 sequence: sequence,
                 inputs: inputIDs,
+                previousVersion: previous,
                 sink: sink
             )
-            lot.previousVersion = previous
             guard let sum = totalOut.adding(quantity.kg) else {
                 sink.add(field: quantity.pointer, "the outputs are too large to add exactly")
                 continue

@@ -407,7 +407,8 @@ public struct Lot: Sendable, Hashable {
         createdAt: UInt64,
         eventTime: String,
         producedKg: ExactDecimal,
-        inputs: [String]
+        inputs: [String],
+        previousVersion: UInt64? = nil
     ) {
         self.id = id
         self.material = material
@@ -422,6 +423,7 @@ public struct Lot: Sendable, Hashable {
         self.consumedKg = .zero
         self.inputs = inputs
         self.certifications = []
+        self.previousVersion = previousVersion
     }
 }
 
