@@ -377,7 +377,7 @@ public struct LineageReader: Sendable {
 
     /// The card of lot number `number` (``LotCard/inputNumbers`` gives them for a card's inputs).
     ///
-    /// Cards are kept decoded for the snapshot they were read in (up to ``RecordCache/cardLimit``):
+    /// Cards are kept decoded for the snapshot they were read in (up to 16,384 of them):
     /// the upstream lots that many cells share are then read once per snapshot rather than once
     /// per query, wherever their rows lie in the table.
     ///
@@ -522,46 +522,44 @@ final class RecordCache: Sendable {
 
     /// Decoded lot cards by lot number, all of one snapshot (``ReadTransaction/snapshot``); a read
     /// of another snapshot starts the cache again.
-    private let cards = Mutex<(snapshot: UInt64, cards: [UInt64: LotCard])>((0, [:]))
+    private let cards = Generational<UInt64, LotCard>(limit: 1 << 14)
 
-    /// How many cards are kept at most.
-    static let cardLimit = 1 << 14
-
-    func card(_ number: UInt64, snapshot: UInt64) -> LotCard? {
-        cards.withLock { $0.snapshot == snapshot ? $0.cards[number] : nil }
-    }
+    func card(_ number: UInt64, snapshot: UInt64) -> LotCard? { cards.value(number, at: snapshot) }
 
     func remember(_ card: LotCard, number: UInt64, snapshot: UInt64) {
-        cards.withLock { kept in
-            if kept.snapshot != snapshot {
-                // A newer snapshot replaces the cards of an older one; an older one leaves them.
-                guard snapshot > kept.snapshot else { return }
-                kept = (snapshot, [:])
-            }
-            if kept.cards.count < Self.cardLimit { kept.cards[number] = card }
-        }
+        cards.remember(card, for: number, at: snapshot)
     }
 
-    /// Lot numbers by lot id, up to ``lotNumberLimit`` of them, all read at one count of lots
-    /// (``LineageReader/lotNumber(_:_:)``).
-    private let lotNumbers = Mutex<(lots: Int, numbers: [String: UInt64])>((0, [:]))
-
-    /// How many lot numbers are remembered at most.
-    static let lotNumberLimit = 1 << 20
+    /// Lot numbers by lot id, all read at one count of lots (``LineageReader/lotNumber(_:_:)``).
+    private let lotNumbers = Generational<String, UInt64>(limit: 1 << 20)
 
     /// The number remembered for `lot`, when it was read at a snapshot of `lots` lots.
-    func lotNumber(_ lot: String, lots: Int) -> UInt64? {
-        lotNumbers.withLock { $0.lots == lots ? $0.numbers[lot] : nil }
-    }
+    func lotNumber(_ lot: String, lots: Int) -> UInt64? { lotNumbers.value(lot, at: UInt64(lots)) }
 
     func remember(_ lot: String, number: UInt64, lots: Int) {
-        lotNumbers.withLock { kept in
-            if kept.lots != lots {
-                // A snapshot with more lots replaces the numbers; an older one leaves them.
-                guard lots > kept.lots else { return }
-                kept = (lots, [:])
+        lotNumbers.remember(number, for: lot, at: UInt64(lots))
+    }
+}
+
+/// Values read at one generation of the ledger (a snapshot, a count of lots), up to a limit: a
+/// value read at a newer generation replaces them all, one read at an older one is not kept.
+private final class Generational<Key: Hashable & Sendable, Value: Sendable>: Sendable {
+    private let kept = Mutex<(generation: UInt64, values: [Key: Value])>((0, [:]))
+    private let limit: Int
+
+    init(limit: Int) { self.limit = limit }
+
+    func value(_ key: Key, at generation: UInt64) -> Value? {
+        kept.withLock { $0.generation == generation ? $0.values[key] : nil }
+    }
+
+    func remember(_ value: Value, for key: Key, at generation: UInt64) {
+        kept.withLock { kept in
+            if kept.generation != generation {
+                guard generation > kept.generation else { return }
+                kept = (generation, [:])
             }
-            if kept.numbers.count < Self.lotNumberLimit { kept.numbers[lot] = number }
+            if kept.values.count < limit { kept.values[key] = value }
         }
     }
 }
