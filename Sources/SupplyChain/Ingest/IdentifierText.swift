@@ -6,11 +6,12 @@
 enum IdentifierText {
     /// Whether `text` holds a space, a control character or DEL.
     static func hasSpaceOrControl(_ text: String) -> Bool {
-        let isSpaceOrControl: (UInt8) -> Bool = { $0 <= 0x20 || $0 == 0x7F }
         // A native string's bytes in place: every eventID of an import passes here.
-        return text.utf8.withContiguousStorageIfAvailable { $0.contains(where: isSpaceOrControl) }
+        text.utf8.withContiguousStorageIfAvailable { $0.contains(where: isSpaceOrControl) }
             ?? text.utf8.contains(where: isSpaceOrControl)
     }
+
+    private static func isSpaceOrControl(_ byte: UInt8) -> Bool { byte <= 0x20 || byte == 0x7F }
 
     /// The first character of `text` that makes it look like another id it is not.
     ///
@@ -39,13 +40,17 @@ enum IdentifierText {
     /// Whether `text` is a URI as far as its form goes: a scheme (a letter, then letters, digits,
     /// `+`, `-` or `.`), a colon, and no space or control character.
     static func isURI(_ text: String) -> Bool {
-        let utf8 = text.utf8
-        guard let colon = utf8.firstIndex(of: UInt8(ascii: ":")), let first = utf8.first, isLetter(first),
-            utf8[..<colon].allSatisfy({
+        // A native string's bytes in place, as every eventID of an import passes here.
+        text.utf8.withContiguousStorageIfAvailable(isURI) ?? isURI(Array(text.utf8))
+    }
+
+    private static func isURI(_ bytes: some RandomAccessCollection<UInt8>) -> Bool {
+        guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")), let first = bytes.first, isLetter(first),
+            bytes[..<colon].allSatisfy({
                 isLetter($0) || DigitalLink.isDigit($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E
             })
         else { return false }
-        return !hasSpaceOrControl(text)
+        return !bytes.contains(where: isSpaceOrControl)
     }
 
     private static func isLetter(_ byte: UInt8) -> Bool {
