@@ -454,10 +454,12 @@ struct EventCommand: ParsableCommand {
             let declaration = record?["retraction"]?.objectValue
             // The lots it made, each with the version its id names now when a corrective event
             // made it again since.
-            let made = try (record?["effects"]?["created"]?.arrayValue ?? []).compactMap(\.stringValue).map {
-                lot -> (lot: String, current: Lot?) in
-                let current = try chain.lot(lot)?.lot
-                return (lot, current.flatMap { $0.createdAt == event.sequenceNumber ? nil : $0 })
+            let created = (record?["effects"]?["created"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let made = try chain.read { reader, txn, _ in
+                try created.map { lot -> (lot: String, current: Lot?) in
+                    let current = try reader.lot(lot, txn)
+                    return (lot, current.flatMap { $0.createdAt == event.sequenceNumber ? nil : $0 })
+                }
             }
             if json {
                 var object: [String: JSONValue] = [

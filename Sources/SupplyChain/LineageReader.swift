@@ -169,13 +169,15 @@ public struct LineageReader: Sendable {
         var edges: [(edge: LineageEdge, other: UInt64)] = []
         let table: IndexTable = upstream ? .edgesUp : .edgesDown
         try rows(table, prefix: IndexKey.sequence(number), txn) { key, value in
-            guard key.count >= 16, let edge = value.withUnsafeBytes({ LineageEdge(row: $0) }) else {
+            guard let other = IndexKey.sequence(in: key.dropFirst(8).prefix(8)),
+                let edge = value.withUnsafeBytes({ LineageEdge(row: $0) })
+            else {
                 throw SupplyChainError.damagedIndex(
                     table.rawValue,
                     "the row \(SupplyChainLedger.printable(key, in: table)) is not an edge's row"
                 )
             }
-            edges.append((edge, key[8..<16].reduce(0) { $0 << 8 | UInt64($1) }))
+            edges.append((edge, other))
         }
         return edges
     }

@@ -1259,6 +1259,8 @@ extension Rules {
             try updateCard(id, txn) { $0.retractedAt = sequence }
             try setHolding(id, actor.id, .zero, txn)
         }
+        // Below, a lot the event touched whose id names a version made since is left alone, as
+        // ``remade(_:since:)`` says; the lots already read are tested by their `createdAt`.
         for use in effects.consumed {
             guard var lot = try lot(use.lot, txn), lot.createdAt <= recorded else { continue }
             lot.consumedKg = lot.consumedKg.subtracting(use.kg) ?? lot.consumedKg
