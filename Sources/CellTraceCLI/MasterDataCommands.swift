@@ -237,8 +237,8 @@ func printReceipt(_ receipt: AppendReceipt, json: Bool, what: String) {
 struct FacilityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "facility",
-        abstract: "Register facilities and list them.",
-        subcommands: [Add.self, List.self]
+        abstract: "Register facilities, transfer them to another operator, and list them.",
+        subcommands: [Add.self, Transfer.self, List.self]
     )
 
     struct Add: ParsableCommand {
@@ -303,6 +303,35 @@ struct FacilityCommand: ParsableCommand {
         }
     }
 
+    struct Transfer: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "transfer",
+            abstract: "Record that a facility changed hands: from now on only the new operator records events there.",
+            discussion: prose(
+                """
+                The transfer is an entry of its own; the registration stays. Events recorded before it
+                keep the operator they were recorded under (the battery passport names the operator
+                of each origin when its lot was made), and the former operator may still declare its
+                own events in error.
+
+                Example:
+                  celltrace facility transfer urn:epc:id:sgln:6900002.00001.0 --to tianqi-lithium \\
+                    --reason "sold on 2026-06-30"
+                """
+            )
+        )
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The facility's identifier.") var id: String
+        @Option(help: "The registered actor that operates the facility from now on.") var to: String
+        @Option(help: "Why (a sale, a merger, a renamed company).") var reason: String?
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let receipt = try options.openChain().transferFacility(id, to: to, reason: reason)
+            printReceipt(receipt, json: json, what: "facility \(id) transferred to \(to)")
+        }
+    }
+
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
@@ -327,6 +356,9 @@ struct FacilityCommand: ParsableCommand {
                             if let name = facility.name { members["name"] = .string(name) }
                             if let subdivision = facility.subdivision { members["subdivision"] = .string(subdivision) }
                             if let region = facility.gridRegion { members["gridRegion"] = .string(region) }
+                            if !facility.transfers.isEmpty {
+                                members["transfers"] = .array(facility.transfers.map(\.json))
+                            }
                             return .object(members)
                         }
                     ).canonicalString
@@ -338,7 +370,7 @@ struct FacilityCommand: ParsableCommand {
                 table.add(
                     facility.id,
                     facility.kind.rawValue,
-                    facility.operatorID,
+                    facility.transfers.last.map { "\(facility.operatorID) (since #\($0.at))" } ?? facility.operatorID,
                     facility.country,
                     facility.gridRegion ?? facility.subdivision ?? "",
                     facility.riskFlags.joined(separator: ",")

@@ -329,8 +329,13 @@ extension BatteryPassport {
             ? try chain.read { reader, txn, _ in
                 var found: [String: String] = [:]
                 for element in trace.elements {
-                    for origin in element.origins where found[origin.facility] == nil {
-                        found[origin.facility] = try reader.facility(origin.facility, txn)?.operatorID
+                    // By origin lot: the operator when the lot was made, should the facility have
+                    // changed hands since.
+                    for origin in element.origins where found[origin.lot] == nil {
+                        guard let facility = try reader.facility(origin.facility, txn) else { continue }
+                        let made = try reader.lotNumber(origin.lot, asOf: trace.asOfSize, txn)
+                            .flatMap { try reader.lot(number: $0, txn) }?.createdAt
+                        found[origin.lot] = made.map { facility.operatorID(at: $0) } ?? facility.operatorID
                     }
                 }
                 return found
@@ -381,7 +386,7 @@ extension BatteryPassport {
                         if let name = origin.facilityName { entry["facilityName"] = .string(name) }
                         if let material = origin.material { entry["material"] = .string(material) }
                         if let kg = origin.kg { entry["kg"] = number(kg) }
-                        if let operatorID = operators[origin.facility] {
+                        if let operatorID = operators[origin.lot] {
                             entry["operator"] = .string(operatorID)
                             if let name = names[operatorID] { entry["operatorName"] = .string(name) }
                         }

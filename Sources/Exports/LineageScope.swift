@@ -79,7 +79,11 @@ public struct LineageScope: Sendable {
                 else { continue }
                 for (_, sequence) in card.certifications { all.insert(sequence) }
                 for (sequence, _) in try reader.shipments(ofLotNumber: number, txn) { all.insert(sequence) }
-                if let facility = try reader.facility(card.facility, txn) { all.insert(facility.registeredAt) }
+                if let facility = try reader.facility(card.facility, txn) {
+                    all.insert(facility.registeredAt)
+                    // Who operated it then: the transfers recorded before the scope's size.
+                    for transfer in facility.transfers where transfer.at < size { all.insert(transfer.at) }
+                }
             }
             var events: [UInt64] = []
             var masterData: [UInt64] = []

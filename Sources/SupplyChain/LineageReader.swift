@@ -295,11 +295,12 @@ public struct LineageReader: Sendable {
         return result.map { (serial: $0.0, number: $0.1, container: $0.2) }
     }
 
-    /// A facility (decoded once per process: a facility is registered once and never changes).
+    /// A facility, as the snapshot has it (decoded once per row: a transfer changes the row).
     public func facility(_ id: String, _ txn: borrowing ReadTransaction) throws -> Facility? {
-        if let known = cache.facility(id) { return known }
-        let facility = try store.json(.facilities, IndexKey.text(id), txn).flatMap(Facility.init(json:))
-        if let facility { cache.remember(facility) }
+        guard let row = try store.raw(.facilities, IndexKey.text(id), txn) else { return nil }
+        if let known = cache.facility(id, row: row) { return known }
+        let facility = Facility(json: try JSONValue(parsing: row))
+        if let facility { cache.remember(facility, row: row) }
         return facility
     }
 
@@ -500,17 +501,20 @@ extension SupplyChainLedger {
     }
 }
 
-/// What lineage reads keep between reads of one ledger: records that never change once written,
-/// decoded once per process — facilities (registered once) and factor table versions (a new
-/// version is a new row) — the lot numbers of ids while no lot is made, and the lot cards of the
+/// What lineage reads keep between reads of one ledger: facilities, decoded once per row (a
+/// transfer writes a new one), factor table versions, decoded once per process (a new version is
+/// a new row), the lot numbers of ids while no lot is made, and the lot cards of the
 /// newest snapshot read, which later entries may change.
 final class RecordCache: Sendable {
-    private let facilities = Mutex<[String: Facility]>([:])
+    private let facilities = Mutex<[String: (row: [UInt8], facility: Facility)]>([:])
     private let factorTables = Mutex<[[UInt8]: FactorTable]>([:])
 
-    func facility(_ id: String) -> Facility? { facilities.withLock { $0[id] } }
+    /// The facility decoded from `row`, when it is the row last read for `id`.
+    func facility(_ id: String, row: [UInt8]) -> Facility? {
+        facilities.withLock { kept in kept[id].flatMap { $0.row == row ? $0.facility : nil } }
+    }
 
-    func remember(_ facility: Facility) { facilities.withLock { $0[facility.id] = facility } }
+    func remember(_ facility: Facility, row: [UInt8]) { facilities.withLock { $0[facility.id] = (row, facility) } }
 
     func factorTable(_ key: [UInt8]) -> FactorTable? { factorTables.withLock { $0[key] } }
 

@@ -44,6 +44,8 @@ public final class SupplyChainLedger: Sendable {
         public static let actorKeyRevoke = "actor.key-revoke"
         /// A facility's registration.
         public static let facilityRegister = "facility.register"
+        /// A facility's change of operator.
+        public static let facilityTransfer = "facility.transfer"
         /// A version of an emission-factor table.
         public static let factorTable = "factors.table"
         /// A battery model's functional-unit parameters.
@@ -348,6 +350,28 @@ public final class SupplyChainLedger: Sendable {
                     )
                 ], ()
             )
+        }
+        return try Self.written(receipt)
+    }
+
+    /// Records that a facility changed hands.
+    ///
+    /// From this entry on, `newOperator` records the facility's events and the previous operator
+    /// no longer may. Events recorded before keep the operator they were recorded under
+    /// (``Facility/operatorID(at:)``).
+    ///
+    /// - Throws: ``SupplyChainError`` naming the field when the facility or the actor is not
+    ///   registered, or the actor already operates the facility; nothing is written then.
+    @discardableResult
+    public func transferFacility(_ id: String, to newOperator: String, reason: String? = nil) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: id)
+        var members: [String: JSONValue] = ["id": .string(id), "operator": .string(newOperator)]
+        if let reason { members["reason"] = .string(reason) }
+        let body = JSONValue.object(members)
+        let (receipt, _) = try commit { rules, first, txn in
+            try rules.transferFacility(body, sequence: first, sink: sink, txn)
+            guard sink.isEmpty else { throw Self.fail(sink, "the facility transfer") }
+            return ([EntryDraft(type: EntryType.facilityTransfer, actor: Self.operatorActor, body: body)], ())
         }
         return try Self.written(receipt)
     }

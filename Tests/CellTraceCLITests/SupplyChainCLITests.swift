@@ -198,6 +198,62 @@ import Testing
         #expect(verify.output.contains("4 submission signatures verified"))
     }
 
+    @Test func facilityTransferHandsTheFacilityToItsNewOperator() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.chainLedger(directory)
+        let refinery = "urn:epc:id:sgln:6900002.00001.0"
+        let transfer = celltrace(
+            "facility",
+            "transfer",
+            refinery,
+            "--to",
+            "cathode-co",
+            "--reason",
+            "sold",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(transfer.status == 0, "\(transfer.error)")
+        let at = try #require(try JSONValue(parsing: transfer.output)["sequenceNumber"]?.doubleValue)
+
+        let listed = try JSONValue(parsing: celltrace("facility", "list", "--ledger", ledger, "--json").output)
+        let row = try #require(listed.arrayValue?.first { $0["id"]?.stringValue == refinery })
+        #expect(row["operator"] == "cathode-co")
+        #expect(
+            row["transfers"]
+                == [["from": "sichuan-lithium", "to": "cathode-co", "at": .number(at), "reason": "sold"]]
+        )
+        let table = celltrace("facility", "list", "--ledger", ledger).output
+        #expect(table.contains("cathode-co (since #\(Int(at)))"), "\(table)")
+
+        // The refinery's document, by its former operator, is refused as a whole.
+        let refused = celltrace(
+            "import",
+            fixturesPath("epcis/chain/02-refinery.jsonld"),
+            "--ledger",
+            ledger,
+            "--as",
+            "sichuan-lithium",
+            "--key",
+            directory + "/sichuan-lithium.pem"
+        )
+        #expect(refused.status == 2)
+        #expect(
+            refused.error.contains(
+                "was transferred from sichuan-lithium to cathode-co at entry \(Int(at)) and is operated by cathode-co"
+            ),
+            "\(refused.error)"
+        )
+        let again = celltrace("facility", "transfer", refinery, "--to", "cathode-co", "--ledger", ledger)
+        #expect(again.status == 2)
+        #expect(again.error.contains("facility \(refinery) is already operated by cathode-co"), "\(again.error)")
+
+        let verify = celltrace("verify", "--ledger", ledger)
+        #expect(verify.status == 0, "\(verify.error)")
+    }
+
     @Test func indexRebuildRepairsWhatVerifyReports() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -1,6 +1,7 @@
 import Carbon
 import Exports
 import LedgerCore
+import LedgerCrypto
 import Provenance
 import SupplyChain
 import Testing
@@ -183,5 +184,31 @@ struct PassportExportTests {
         #expect(throws: ExportError(code: .missingData, message: "")) {
             try BatteryPassport.make(scope: bare, profile: .public, options: Self.configured, chain: unmodelled.chain)
         }
+    }
+
+    @Test(
+        "a mine transferred after its ore was mined: the passport names the operator that mined it, the bundle carries the transfer"
+    )
+    func originOperatorBeforeATransfer() throws {
+        let ledger = try SmallLedger()
+        try ledger.chain.registerActor(
+            ActorDraft(id: "buyer", name: "Buyer Mining Ltd", role: .miner, publicKey: Ed25519PrivateKey().publicKey)
+        )
+        let transfer = try ledger.chain.transferFacility(SmallLedger.mineA, to: "buyer", reason: "sold")
+        #expect(try ledger.chain.facility(SmallLedger.mineA)?.operatorID == "buyer")
+        let scope = try LineageScope.collect(SmallLedger.cell, chain: ledger.chain)
+        #expect(scope.masterData.contains(transfer.firstSequenceNumber), "who operated mine A is part of the lineage")
+        let passport = try BatteryPassport.make(
+            scope: scope,
+            profile: .authority,
+            options: Self.configured,
+            chain: ledger.chain
+        )
+        let origins = try #require(passport.celltrace["rawMaterialOrigins"]?.arrayValue?.first?["origins"]?.arrayValue)
+        #expect(origins.compactMap { $0["operator"]?.stringValue } == ["maker", "maker"])
+
+        let bundle = try CustodyBundle.export(SmallLedger.cell, chain: ledger.chain, profile: .legitimateInterest)
+        let report = try BundleVerifier(bytes: bundle.bytes, key: ledger.chain.ledger.verifierKey).verify()
+        #expect(report.entries == bundle.entryCount)
     }
 }

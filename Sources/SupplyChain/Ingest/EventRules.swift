@@ -382,10 +382,17 @@ extension Rules {
             return nil
         }
         guard facility.operatorID == actor.id else {
-            sink.add(
-                field: "/bizLocation/id",
-                "facility \(id) is operated by \(facility.operatorID); \(actor.id) may not record events there"
-            )
+            if let transfer = facility.transfers.last(where: { $0.from == actor.id }) {
+                sink.add(
+                    field: "/bizLocation/id",
+                    "facility \(id) was transferred from \(actor.id) to \(transfer.to) at entry \(transfer.at) and is operated by \(facility.operatorID); \(actor.id) may not record events there since"
+                )
+            } else {
+                sink.add(
+                    field: "/bizLocation/id",
+                    "facility \(id) is operated by \(facility.operatorID); \(actor.id) may not record events there"
+                )
+            }
             return nil
         }
         return facility

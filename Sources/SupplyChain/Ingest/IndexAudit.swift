@@ -131,6 +131,8 @@ extension SupplyChainLedger {
                 if let facility = FacilityDraft.read(body, sequence: sequence, sink: sink) {
                     try rules.registerFacility(facility, sink: sink, txn)
                 }
+            case EntryType.facilityTransfer:
+                try rules.transferFacility(body, sequence: sequence, sink: sink, txn)
             case EntryType.modelRegister:
                 if let model = BatteryModel.read(body, sequence: sequence, sink: sink) {
                     try rules.registerBatteryModel(model, sink: sink, txn)

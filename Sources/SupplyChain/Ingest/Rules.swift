@@ -9,8 +9,8 @@ import LedgerStorage
 /// by construction what the entries say.
 struct Rules {
     var store: StateStore
-    /// Facilities read so far; a facility never changes once registered, and every event of a
-    /// submission names one.
+    /// Facilities read so far; a facility changes only by a transfer, which updates it here too,
+    /// and every event of a submission names one.
     private var facilities: [String: Facility] = [:]
 
     /// Lots' event times as milliseconds, by text: the lots a batch uses are few beside its
@@ -363,6 +363,41 @@ struct Rules {
         }
         guard sink.isEmpty else { return }
         store.put(.facilities, IndexKey.text(facility.id), json: facility.json)
+    }
+
+    /// Applies a `facility.transfer` body (`id`, `operator`, optional `reason`), as written or as
+    /// replayed: the facility's operator is the new one for every entry after this one.
+    mutating func transferFacility(
+        _ body: JSONValue,
+        sequence: UInt64,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        let reader = FieldReader(body, problems: sink)
+        let id = reader.string("id", maxLength: 256)
+        let newOperator = reader.string("operator", maxLength: 128)
+        let reason = reader.string("reason", required: false, maxLength: 1024)
+        guard let id, let newOperator else { return }
+        guard var facility = try facility(id, txn) else {
+            if let form = try facilityInOtherForm(id, txn) {
+                sink.add(field: "/id", "no facility \(id) is registered; the same GLN is registered as \(form)")
+            } else {
+                sink.add(field: "/id", "no facility \(id) is registered")
+            }
+            return
+        }
+        if try actor(newOperator, txn) == nil {
+            sink.add(field: "/operator", "no actor \(newOperator) is registered; add it with `celltrace actor add`")
+        } else if newOperator == facility.operatorID {
+            sink.add(field: "/operator", "facility \(id) is already operated by \(newOperator)")
+        }
+        guard sink.isEmpty else { return }
+        facility.transfers.append(
+            FacilityTransfer(from: facility.operatorID, to: newOperator, at: sequence, reason: reason)
+        )
+        facility.operatorID = newOperator
+        facilities[id] = facility
+        store.put(.facilities, IndexKey.text(id), json: facility.json)
     }
 
     mutating func registerBatteryModel(

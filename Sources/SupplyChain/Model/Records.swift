@@ -1,4 +1,4 @@
-import LedgerCore
+public import LedgerCore
 import LedgerCrypto
 
 /// What an actor does in the battery supply chain.
@@ -156,6 +156,16 @@ public struct Facility: Sendable, Hashable {
     public var riskFlags: [String]
     /// The sequence number of the registering entry.
     public var registeredAt: UInt64
+    /// Changes of operator (`facility.transfer` entries), oldest first; ``operatorID`` is the
+    /// last one's new operator.
+    public var transfers: [FacilityTransfer] = []
+
+    /// The actor that operated the facility for the entry at `sequence`: the registering
+    /// operator, changed by each transfer recorded before that entry.
+    public func operatorID(at sequence: UInt64) -> String {
+        if let last = transfers.last(where: { $0.at < sequence }) { return last.to }
+        return transfers.first?.from ?? operatorID
+    }
 
     /// Facilities are equal when every field is.
     public static func == (lhs: Facility, rhs: Facility) -> Bool { lhs.json == rhs.json }
@@ -179,6 +189,7 @@ public struct Facility: Sendable, Hashable {
             ])
         }
         if !riskFlags.isEmpty { members["riskFlags"] = .array(riskFlags.map(JSONValue.string)) }
+        if !transfers.isEmpty { members["transfers"] = .array(transfers.map(\.json)) }
         return .object(members)
     }
 
@@ -229,6 +240,41 @@ public struct Facility: Sendable, Hashable {
             riskFlags: json["riskFlags"]?.arrayValue?.compactMap(\.stringValue) ?? [],
             registeredAt: UInt64(registeredAt)
         )
+        transfers = json["transfers"]?.arrayValue?.compactMap(FacilityTransfer.init(json:)) ?? []
+    }
+}
+
+/// A facility's change of operator: from then on only the new operator records events there.
+public struct FacilityTransfer: Sendable, Hashable {
+    /// The operator before the transfer.
+    public var from: String
+    /// The operator from the transfer on.
+    public var to: String
+    /// The sequence number of the `facility.transfer` entry.
+    public var at: UInt64
+    /// Why, as recorded (a sale, a merger, a renamed company).
+    public var reason: String?
+
+    /// `from`, `to`, `at` and `reason`, as `celltrace facility list --json` prints them.
+    public var json: JSONValue {
+        var members: [String: JSONValue] = ["from": .string(from), "to": .string(to), "at": .number(Double(at))]
+        if let reason { members["reason"] = .string(reason) }
+        return .object(members)
+    }
+
+    /// Creates a transfer record.
+    public init(from: String, to: String, at: UInt64, reason: String?) {
+        self.from = from
+        self.to = to
+        self.at = at
+        self.reason = reason
+    }
+
+    init?(json: JSONValue) {
+        guard let from = json["from"]?.stringValue, let to = json["to"]?.stringValue,
+            let at = json["at"]?.doubleValue
+        else { return nil }
+        self.init(from: from, to: to, at: UInt64(at), reason: json["reason"]?.stringValue)
     }
 }
 
