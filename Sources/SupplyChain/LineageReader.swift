@@ -96,6 +96,7 @@ public struct LineageReader: Sendable {
     private let processTable: Table?
     private let eventIDTable: Table?
     private let shipmentTable: Table?
+    private let facilityTable: Table?
     /// Why the event and process indexes cannot be read, when they are in an older form.
     private let outdated: SupplyChainError?
 
@@ -107,6 +108,7 @@ public struct LineageReader: Sendable {
         processTable = tables[.processes]
         eventIDTable = tables[.eventIDs]
         shipmentTable = tables[.shipments]
+        facilityTable = tables[.facilities]
     }
 
     /// The sequence number of the entry that recorded `eventID`, or, when no event was recorded
@@ -295,12 +297,21 @@ public struct LineageReader: Sendable {
         return result.map { (serial: $0.0, number: $0.1, container: $0.2) }
     }
 
-    /// A facility, as the snapshot has it (decoded once per row: a transfer changes the row).
+    /// A facility, as the snapshot has it: decoded once per row (a transfer writes a new one),
+    /// the stored row compared in place with the one decoded last.
     public func facility(_ id: String, _ txn: borrowing ReadTransaction) throws -> Facility? {
-        guard let row = try store.raw(.facilities, IndexKey.text(id), txn) else { return nil }
-        if let known = cache.facility(id, row: row) { return known }
-        let facility = Facility(json: try JSONValue(parsing: row))
-        if let facility { cache.remember(facility, row: row) }
+        guard let facilityTable, !id.isEmpty else { return nil }
+        var facility: Facility?
+        try txn.withValue(in: facilityTable, forUTF8Key: id) { row in
+            guard let row else { return }
+            if let known = cache.facility(id, row: row) {
+                facility = known
+                return
+            }
+            let bytes = Array(row)
+            facility = Facility(json: try JSONValue(parsing: bytes))
+            if let facility { cache.remember(facility, row: bytes) }
+        }
         return facility
     }
 
@@ -510,8 +521,10 @@ final class RecordCache: Sendable {
     private let factorTables = Mutex<[[UInt8]: FactorTable]>([:])
 
     /// The facility decoded from `row`, when it is the row last read for `id`.
-    func facility(_ id: String, row: [UInt8]) -> Facility? {
-        facilities.withLock { kept in kept[id].flatMap { $0.row == row ? $0.facility : nil } }
+    func facility(_ id: String, row: UnsafeRawBufferPointer) -> Facility? {
+        facilities.withLock { kept in
+            kept[id].flatMap { $0.row.elementsEqual(row) ? $0.facility : nil }
+        }
     }
 
     func remember(_ facility: Facility, row: [UInt8]) { facilities.withLock { $0[facility.id] = (row, facility) } }
