@@ -152,10 +152,10 @@ public struct CarbonEngine {
         shipmentProcesses.reserveCapacity(32)
     }
 
-    /// A facility, through the reader, which decodes each one once per ledger.
+    /// A facility as of the engine's size, through the reader, which decodes each row once.
     private func facility(_ id: String?, _ txn: borrowing ReadTransaction) throws -> Facility? {
         guard let id else { return nil }
-        return try reader.facility(id, txn)
+        return try reader.facility(id, asOf: size, txn)
     }
 
     mutating func account(

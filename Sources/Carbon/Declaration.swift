@@ -52,7 +52,7 @@ public struct Declaration: Sendable {
         guard let model = try reader.batteryModel(modelID, txn), model.registeredAt < engine.size else {
             throw CarbonError("no battery model \(modelID) is registered; add it with `celltrace model add`")
         }
-        guard let plant = try reader.facility(plantID, txn) else {
+        guard let plant = try reader.facility(plantID, asOf: engine.size, txn) else {
             throw CarbonError("no facility \(plantID) is registered")
         }
         guard from <= to else { throw CarbonError("the period starts (--from) after it ends (--to)") }

@@ -96,7 +96,7 @@ extension CarbonEngine {
                 if [.process, .shipment].contains(part.kind), let eventID = part.eventID,
                     let (process, _) = try reader.process(eventID, txn)
                 {
-                    let facility = try process.facility.flatMap { try reader.facility($0, txn) }
+                    let facility = try process.facility.flatMap { try reader.facility($0, asOf: size, txn) }
                     terms =
                         try ProcessAccount(
                             process,

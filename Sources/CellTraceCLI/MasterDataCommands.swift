@@ -237,8 +237,8 @@ func printReceipt(_ receipt: AppendReceipt, json: Bool, what: String) {
 struct FacilityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "facility",
-        abstract: "Register facilities, transfer them to another operator, and list them.",
-        subcommands: [Add.self, Transfer.self, List.self]
+        abstract: "Register facilities, correct them, transfer them to another operator, and list them.",
+        subcommands: [Add.self, Amend.self, Transfer.self, List.self]
     )
 
     struct Add: ParsableCommand {
@@ -303,6 +303,77 @@ struct FacilityCommand: ParsableCommand {
         }
     }
 
+    struct Amend: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "amend",
+            abstract: "Correct a facility's master data: grid region, subdivision, country, kind, name or flags.",
+            discussion: prose(
+                """
+                The amendment is an entry of its own, with its reason; the registration stays.
+                Footprints, traces and exports as of a ledger size before it (--as-of) read the
+                facility as it was, so what was declared then can be computed again; later ones read
+                the corrected values. A new operator is recorded with `facility transfer`; the
+                coordinates, sealed at registration, are not amended.
+
+                Example:
+                  celltrace facility amend urn:epc:id:sgln:6900002.00001.0 --region CN-SC \\
+                    --reason "on the Sichuan grid, not the national one"
+                """
+            )
+        )
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The facility's identifier.") var id: String
+        @Option(help: "Why the record was wrong.") var reason: String
+        @Option(help: "A readable name.") var name: String?
+        @Option(help: ArgumentHelp("One of: \(FacilityKind.allCases.map(\.rawValue).joined(separator: ", "))."))
+        var kind: String?
+        @Option(help: "ISO 3166-1 alpha-2 country code.") var country: String?
+        @Option(help: "ISO 3166-2 subdivision code (CN-SC).") var subdivision: String?
+        @Option(help: "Electricity grid region, when not the subdivision or country.") var region: String?
+        @Option(
+            help: ArgumentHelp(
+                "Due-diligence flag (conflict-affected, high-risk, artisanal); repeatable; replaces the flags.",
+                valueName: "flag"
+            )
+        )
+        var risk: [String] = []
+        @Option(
+            help: ArgumentHelp(
+                "Remove a field: name, subdivision, region or risk; repeatable.",
+                valueName: "field"
+            )
+        )
+        var clear: [String] = []
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            var changes: [String: JSONValue] = [:]
+            if let name { changes["name"] = .string(name) }
+            if let kind { changes["kind"] = .string(kind) }
+            if let country { changes["country"] = .string(country) }
+            if let subdivision { changes["subdivision"] = .string(subdivision) }
+            if let region { changes["gridRegion"] = .string(region) }
+            if !risk.isEmpty { changes["riskFlags"] = .array(risk.map(JSONValue.string)) }
+            let fields = ["name": "name", "subdivision": "subdivision", "region": "gridRegion", "risk": "riskFlags"]
+            for field in clear {
+                guard let key = fields[field] else {
+                    throw Failure.badInput("--clear \(field): use name, subdivision, region or risk")
+                }
+                guard changes[key] == nil else {
+                    throw Failure.badInput("--clear \(field) and a new value for it: give one or the other")
+                }
+                changes[key] = .null
+            }
+            guard !changes.isEmpty else {
+                throw Failure.badInput(
+                    "give a field to correct: --name, --kind, --country, --subdivision, --region, --risk or --clear"
+                )
+            }
+            let receipt = try options.openChain().amendFacility(id, reason: reason, changes: changes)
+            printReceipt(receipt, json: json, what: "facility \(id) amended")
+        }
+    }
+
     struct Transfer: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "transfer",
@@ -358,6 +429,9 @@ struct FacilityCommand: ParsableCommand {
                             if let region = facility.gridRegion { members["gridRegion"] = .string(region) }
                             if !facility.transfers.isEmpty {
                                 members["transfers"] = .array(facility.transfers.map(\.json))
+                            }
+                            if !facility.amendments.isEmpty {
+                                members["amendments"] = .array(facility.amendments.map(\.json))
                             }
                             return .object(members)
                         }

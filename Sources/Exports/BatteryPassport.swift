@@ -332,7 +332,9 @@ extension BatteryPassport {
                     // By origin lot: the operator when the lot was made, should the facility have
                     // changed hands since.
                     for origin in element.origins where found[origin.lot] == nil {
-                        guard let facility = try reader.facility(origin.facility, txn) else { continue }
+                        guard let facility = try reader.facility(origin.facility, asOf: trace.asOfSize, txn) else {
+                            continue
+                        }
                         let made = try reader.lotNumber(origin.lot, asOf: trace.asOfSize, txn)
                             .flatMap { try reader.lot(number: $0, txn) }?.createdAt
                         found[origin.lot] = made.map { facility.operatorID(at: $0) } ?? facility.operatorID

@@ -409,7 +409,7 @@ private struct Builder {
                         guard contribution.eventID != nil, let sequence = contribution.sequenceNumber,
                             let (process, _) = try reader.process(atSequence: sequence, txn)
                         else { throw ExportError.defect("an assembly contribution without its event") }
-                        let facility = try process.facility.flatMap { try reader.facility($0, txn) }
+                        let facility = try process.facility.flatMap { try reader.facility($0, asOf: scope.size, txn) }
                         let terms = try ProcessAccount(
                             process,
                             facility: facility,

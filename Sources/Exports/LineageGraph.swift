@@ -119,7 +119,7 @@ public struct LineageGraph: Sendable {
         let kinds = try chain.read { reader, txn, _ in
             var kinds: [String: FacilityKind] = [:]
             for facility in Set(first.values.map(\.facility)) {
-                if let record = try reader.facility(facility, txn) { kinds[facility] = record.kind }
+                if let record = try reader.facility(facility, asOf: scope.size, txn) { kinds[facility] = record.kind }
             }
             return kinds
         }

@@ -79,10 +79,12 @@ public struct LineageScope: Sendable {
                 else { continue }
                 for (_, sequence) in card.certifications { all.insert(sequence) }
                 for (sequence, _) in try reader.shipments(ofLotNumber: number, txn) { all.insert(sequence) }
-                if let facility = try reader.facility(card.facility, txn) {
+                if let facility = try reader.facility(card.facility, asOf: size, txn) {
                     all.insert(facility.registeredAt)
-                    // Who operated it then: the transfers recorded before the scope's size.
-                    for transfer in facility.transfers where transfer.at < size { all.insert(transfer.at) }
+                    // Who operated it then and what it was then: the transfers and amendments
+                    // recorded before the scope's size.
+                    for transfer in facility.transfers { all.insert(transfer.at) }
+                    for amendment in facility.amendments { all.insert(amendment.at) }
                 }
             }
             var events: [UInt64] = []

@@ -157,7 +157,7 @@ extension PACTFootprint {
             let times = try events.compactMap { id in
                 try reader.event(id, txn).flatMap { EventTimeText.utcMilliseconds($0.eventTime) }
             }
-            return (try facilityID.flatMap { try reader.facility($0, txn) }, times)
+            return (try facilityID.flatMap { try reader.facility($0, asOf: scope.size, txn) }, times)
         }
         let owner = try facility.flatMap { try chain.actor($0.operatorID) }
         let piece = subject.kind != .lot

@@ -112,7 +112,7 @@ public struct UpstreamGraph: Sendable {
             if let known = facilities[card.facility] {
                 facility = known
             } else {
-                facility = try reader.facility(card.facility, txn)
+                facility = try reader.facility(card.facility, asOf: size, txn)
                 facilities[card.facility] = .some(facility)
             }
             let produced = card.producedKg.doubleValue

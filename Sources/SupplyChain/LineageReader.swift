@@ -297,8 +297,24 @@ public struct LineageReader: Sendable {
         return result.map { (serial: $0.0, number: $0.1, container: $0.2) }
     }
 
-    /// A facility, as the snapshot has it: decoded once per row (a transfer writes a new one),
-    /// the stored row compared in place with the one decoded last.
+    /// A facility as the ledger had it when it held its first `size` entries
+    /// (``Facility/asOf(_:)``): the amendments and transfers recorded since are undone.
+    ///
+    /// - Parameters:
+    ///   - id: The facility's identifier.
+    ///   - size: The ledger size a query is answered as of.
+    ///   - txn: The snapshot.
+    /// - Returns: The record, or `nil` when no facility has that id.
+    /// - Throws: A storage error, or a parse error for a damaged row.
+    public func facility(_ id: String, asOf size: UInt64, _ txn: borrowing ReadTransaction) throws -> Facility? {
+        try facility(id, txn)?.asOf(size)
+    }
+
+    /// A facility as the snapshot has it, with every amendment and transfer in it.
+    ///
+    /// Each row is decoded once (a transfer or amendment writes a new one): the stored row is
+    /// compared in place with the one decoded last. A query as of a size reads
+    /// ``facility(_:asOf:_:)`` instead.
     public func facility(_ id: String, _ txn: borrowing ReadTransaction) throws -> Facility? {
         guard let facilityTable, !id.isEmpty else { return nil }
         var facility: Facility?

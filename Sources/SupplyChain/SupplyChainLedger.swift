@@ -46,6 +46,8 @@ public final class SupplyChainLedger: Sendable {
         public static let facilityRegister = "facility.register"
         /// A facility's change of operator.
         public static let facilityTransfer = "facility.transfer"
+        /// A correction of a facility's master data.
+        public static let facilityAmend = "facility.amend"
         /// A version of an emission-factor table.
         public static let factorTable = "factors.table"
         /// A battery model's functional-unit parameters.
@@ -372,6 +374,31 @@ public final class SupplyChainLedger: Sendable {
             try rules.transferFacility(body, sequence: first, sink: sink, txn)
             guard sink.isEmpty else { throw Self.fail(sink, "the facility transfer") }
             return ([EntryDraft(type: EntryType.facilityTransfer, actor: Self.operatorActor, body: body)], ())
+        }
+        return try Self.written(receipt)
+    }
+
+    /// Corrects a facility's master data.
+    ///
+    /// `changes` gives a new value for each field it corrects (one of
+    /// ``Facility/amendableFields``; `null` clears `name`, `subdivision`, `gridRegion` or
+    /// `riskFlags`). The registration stays; queries as of a size before this entry read the
+    /// facility as it was, so a footprint computed then is computed again the same, and later ones
+    /// use the corrected values.
+    ///
+    /// - Throws: ``SupplyChainError`` naming the field when the facility is not registered, a
+    ///   value is not one registration accepts, or nothing changes; nothing is written then.
+    @discardableResult
+    public func amendFacility(_ id: String, reason: String, changes: [String: JSONValue]) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: id)
+        var members = changes
+        members["id"] = .string(id)
+        members["reason"] = .string(reason)
+        let body = JSONValue.object(members)
+        let (receipt, _) = try commit { rules, first, txn in
+            try rules.amendFacility(body, sequence: first, sink: sink, txn)
+            guard sink.isEmpty else { throw Self.fail(sink, "the facility amendment") }
+            return ([EntryDraft(type: EntryType.facilityAmend, actor: Self.operatorActor, body: body)], ())
         }
         return try Self.written(receipt)
     }

@@ -254,6 +254,74 @@ import Testing
         #expect(verify.status == 0, "\(verify.error)")
     }
 
+    @Test func facilityAmendCorrectsTheRecordAndListsTheChange() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.chainLedger(directory)
+        let refinery = "urn:epc:id:sgln:6900002.00001.0"
+        let amend = celltrace(
+            "facility",
+            "amend",
+            refinery,
+            "--region",
+            "CN-SW",
+            "--risk",
+            "high-risk",
+            "--reason",
+            "wrong grid",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(amend.status == 0, "\(amend.error)")
+        let at = try #require(try JSONValue(parsing: amend.output)["sequenceNumber"]?.doubleValue)
+        let listed = try JSONValue(parsing: celltrace("facility", "list", "--ledger", ledger, "--json").output)
+        let row = try #require(listed.arrayValue?.first { $0["id"]?.stringValue == refinery })
+        #expect(row["gridRegion"] == "CN-SW" && row["riskFlags"] == ["high-risk"])
+        #expect(
+            row["amendments"] == [
+                [
+                    "at": .number(at), "reason": "wrong grid",
+                    "changes": [
+                        ["field": "gridRegion", "before": .null, "after": "CN-SW"],
+                        ["field": "riskFlags", "before": .null, "after": ["high-risk"]],
+                    ],
+                ]
+            ]
+        )
+        let cleared = celltrace(
+            "facility",
+            "amend",
+            refinery,
+            "--clear",
+            "region",
+            "--clear",
+            "risk",
+            "--reason",
+            "undone",
+            "--ledger",
+            ledger
+        )
+        #expect(cleared.status == 0, "\(cleared.error)")
+        let line = celltrace("facility", "list", "--ledger", ledger).output.split(separator: "\n").first {
+            $0.hasPrefix(refinery + " ")
+        }
+        #expect(line?.split(separator: " ") == [Substring(refinery), "refinery", "sichuan-lithium", "CN", "CN-SC"])
+
+        for (arguments, message) in [
+            (["--reason", "r"], "give a field to correct"),
+            (["--region", "X", "--clear", "region", "--reason", "r"], "--clear region and a new value for it"),
+            (["--clear", "operator", "--reason", "r"], "--clear operator: use name, subdivision, region or risk"),
+            (["--kind", "smelter", "--reason", "r"], "field '/kind': must be one of mine, refinery"),
+        ] {
+            let refused = celltrace(["facility", "amend", refinery] + arguments + ["--ledger", ledger])
+            #expect(refused.status == 2, "\(arguments)")
+            #expect(refused.error.contains(message), "\(refused.error)")
+        }
+        let verify = celltrace("verify", "--ledger", ledger)
+        #expect(verify.status == 0, "\(verify.error)")
+    }
+
     @Test func indexRebuildRepairsWhatVerifyReports() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

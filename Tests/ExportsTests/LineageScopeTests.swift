@@ -85,4 +85,25 @@ struct LineageScopeTests {
         #expect(!now.events.contains(certificate), "the version made since is not certified")
         #expect(now.events.contains(try ledger.chain.ledger.size - 1))
     }
+
+    @Test("a facility's grid region corrected: footprints from then on use it, as of before they are as they were")
+    func amendedFacility() throws {
+        let ledger = try SmallLedger()
+        let before = try LineageScope.collect(SmallLedger.cell, chain: ledger.chain)
+        let amended = try ledger.chain.amendFacility(
+            SmallLedger.mineB,
+            reason: "on the AU-WA grid",
+            changes: ["gridRegion": "AU-WA"]
+        ).firstSequenceNumber
+        let after = try LineageScope.collect(SmallLedger.cell, chain: ledger.chain)
+        let then = try LineageScope.collect(SmallLedger.cell, chain: ledger.chain, asOf: .size(before.size))
+        func location(_ scope: LineageScope) -> Double { scope.footprint.total.total(.locationBased) }
+        #expect(abs(location(before) - 1.14) < 1e-9, "SmallLedger's worked example")
+        #expect(location(then) == location(before), "as of before the amendment, the footprint is as it was")
+        // Mine B's 50 kWh at AU-WA's 0.5 instead of CL's 0.3: 10 kg more on ore B, 80 % of the
+        // refinery's burden on the hydroxide, all of it in the cell lot, 1/200 of that in the cell.
+        #expect(abs(location(after) - (1.14 + 10 * 0.8 / 200)) < 1e-9)
+        #expect(after.masterData.contains(amended), "a bundle of the cell carries the amendment")
+        #expect(!then.masterData.contains(amended))
+    }
 }

@@ -133,6 +133,8 @@ extension SupplyChainLedger {
                 }
             case EntryType.facilityTransfer:
                 try rules.transferFacility(body, sequence: sequence, sink: sink, txn)
+            case EntryType.facilityAmend:
+                try rules.amendFacility(body, sequence: sequence, sink: sink, txn)
             case EntryType.modelRegister:
                 if let model = BatteryModel.read(body, sequence: sequence, sink: sink) {
                     try rules.registerBatteryModel(model, sink: sink, txn)

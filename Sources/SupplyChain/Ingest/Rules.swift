@@ -377,15 +377,7 @@ struct Rules {
         let id = reader.string("id", maxLength: 256)
         let newOperator = reader.string("operator", maxLength: 128)
         let reason = reader.string("reason", required: false, maxLength: 1024)
-        guard let id, let newOperator else { return }
-        guard var facility = try facility(id, txn) else {
-            if let form = try facilityInOtherForm(id, txn) {
-                sink.add(field: "/id", "no facility \(id) is registered; the same GLN is registered as \(form)")
-            } else {
-                sink.add(field: "/id", "no facility \(id) is registered")
-            }
-            return
-        }
+        guard let id, let newOperator, var facility = try registeredFacility(id, sink: sink, txn) else { return }
         if try actor(newOperator, txn) == nil {
             sink.add(field: "/operator", "no actor \(newOperator) is registered; add it with `celltrace actor add`")
         } else if newOperator == facility.operatorID {
@@ -398,6 +390,135 @@ struct Rules {
         facility.operatorID = newOperator
         facilities[id] = facility
         store.put(.facilities, IndexKey.text(id), json: facility.json)
+    }
+
+    /// The facility a transfer or amendment names, or a problem at `/id` saying it is not registered.
+    private func registeredFacility(
+        _ id: String,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Facility? {
+        if let facility = try facility(id, txn) { return facility }
+        if let form = try facilityInOtherForm(id, txn) {
+            sink.add(field: "/id", "no facility \(id) is registered; the same GLN is registered as \(form)")
+        } else {
+            sink.add(field: "/id", "no facility \(id) is registered")
+        }
+        return nil
+    }
+
+    /// Applies a `facility.amend` body, as written or as replayed.
+    ///
+    /// The body gives `id`, `reason`, and a new value for each field it corrects (`null` clears an
+    /// optional one). A field given its current value is no change; an amendment that changes
+    /// nothing is refused.
+    mutating func amendFacility(
+        _ body: JSONValue,
+        sequence: UInt64,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        let reader = FieldReader(body, problems: sink)
+        let id = reader.string("id", maxLength: 256)
+        let reason = reader.string("reason", maxLength: 1024)
+        for key in body.objectValue?.keys ?? [] where !["id", "reason"].contains(key) {
+            guard !Facility.amendableFields.contains(key) else { continue }
+            let hint =
+                key == "operator"
+                ? "a new operator is recorded with `celltrace facility transfer`"
+                : key == "location"
+                    ? "coordinates are sealed at registration and are not amended"
+                    : "a facility amendment changes \(Facility.amendableFields.joined(separator: ", "))"
+            sink.add(field: "/" + key, "is not a field a facility amendment changes: \(hint)")
+        }
+        guard let id, let reason, var facility = try registeredFacility(id, sink: sink, txn) else { return }
+        var changes: [FacilityAmendment.Change] = []
+        for field in Facility.amendableFields {
+            guard let value = body[field] else { continue }
+            guard let after = checkedAmendment(field, value, of: facility, body: body, sink: sink) else { continue }
+            let before = facility.value(of: field)
+            if before != after { changes.append(FacilityAmendment.Change(field: field, before: before, after: after)) }
+        }
+        guard sink.isEmpty else { return }
+        for change in changes { facility.set(change.field, change.after) }
+        if let subdivision = facility.subdivision, !subdivision.hasPrefix(facility.country + "-") {
+            sink.add(
+                field: body["subdivision"] == nil ? "/country" : "/subdivision",
+                "subdivision \(subdivision) is not one of \(facility.country): amend the subdivision with the country"
+            )
+        }
+        if changes.isEmpty {
+            sink.add(field: "/id", "the amendment changes nothing: every field it gives has that value already")
+        }
+        guard sink.isEmpty else { return }
+        facility.amendments.append(FacilityAmendment(at: sequence, reason: reason, changes: changes))
+        facilities[id] = facility
+        store.put(.facilities, IndexKey.text(id), json: facility.json)
+    }
+
+    /// An amended field's new value, checked as registration checks it; `nil` after a problem.
+    private func checkedAmendment(
+        _ field: String,
+        _ value: JSONValue,
+        of facility: Facility,
+        body: JSONValue,
+        sink: ProblemSink
+    ) -> JSONValue? {
+        let pointer = "/" + field
+        if value.isNull {
+            guard field != "kind", field != "country" else {
+                sink.add(field: pointer, "cannot be cleared: a facility always has a \(field)")
+                return nil
+            }
+            return .null
+        }
+        if field == "riskFlags" {
+            guard let flags = value.arrayValue else {
+                sink.add(field: pointer, "must be a list of flags, or null to clear them")
+                return nil
+            }
+            var known: [String] = []
+            for (index, flag) in flags.enumerated() {
+                guard let flag = flag.stringValue, Facility.knownRiskFlags.contains(flag) else {
+                    sink.add(
+                        field: "\(pointer)/\(index)",
+                        "must be one of \(Facility.knownRiskFlags.joined(separator: ", "))"
+                    )
+                    return nil
+                }
+                if !known.contains(flag) { known.append(flag) }
+            }
+            return known.isEmpty ? .null : .array(known.map(JSONValue.string))
+        }
+        guard let text = value.stringValue, !text.isEmpty, text.utf8.count <= 256 else {
+            sink.add(field: pointer, "must be a non-empty string of at most 256 bytes, or null to clear it")
+            return nil
+        }
+        switch field {
+        case "kind":
+            guard FacilityKind(rawValue: text) != nil else {
+                sink.add(field: pointer, "must be one of \(FacilityKind.list)")
+                return nil
+            }
+        case "country":
+            guard Country.isValid(text) else {
+                sink.add(field: pointer, "an ISO 3166-1 alpha-2 code such as AU, CN, HU")
+                return nil
+            }
+            if checksNewCodes, let problem = Country.problem(assigning: text) {
+                sink.add(field: pointer, problem)
+                return nil
+            }
+        case "subdivision":
+            let country = body["country"]?.stringValue ?? facility.country
+            if checksNewCodes, let problem = Subdivision.problem(text, of: country) {
+                sink.add(field: pointer, problem)
+                return nil
+            }
+        default:
+            break
+        }
+        return .string(text)
     }
 
     mutating func registerBatteryModel(

@@ -159,6 +159,55 @@ public struct Facility: Sendable, Hashable {
     /// Changes of operator (`facility.transfer` entries), oldest first; ``operatorID`` is the
     /// last one's new operator.
     public var transfers: [FacilityTransfer] = []
+    /// Corrections of its master data (`facility.amend` entries), oldest first; the fields above
+    /// hold the last one's values.
+    public var amendments: [FacilityAmendment] = []
+
+    /// The record as the ledger had it when it held its first `size` entries: the amendments and
+    /// transfers recorded since are undone.
+    ///
+    /// Queries as of a size read a facility so, and a footprint computed then can be computed again.
+    public func asOf(_ size: UInt64) -> Facility {
+        guard amendments.contains(where: { $0.at >= size }) || transfers.contains(where: { $0.at >= size })
+        else { return self }
+        var then = self
+        for amendment in amendments.reversed() where amendment.at >= size {
+            for change in amendment.changes { then.set(change.field, change.before) }
+        }
+        then.amendments.removeAll { $0.at >= size }
+        then.operatorID = operatorID(at: size)
+        then.transfers.removeAll { $0.at >= size }
+        return then
+    }
+
+    /// The fields a `facility.amend` entry may change.
+    public static let amendableFields = ["name", "kind", "country", "subdivision", "gridRegion", "riskFlags"]
+
+    /// The value of an amendable field, `null` when the facility has none.
+    func value(of field: String) -> JSONValue {
+        switch field {
+        case "name": return name.map(JSONValue.string) ?? .null
+        case "kind": return .string(kind.rawValue)
+        case "country": return .string(country)
+        case "subdivision": return subdivision.map(JSONValue.string) ?? .null
+        case "gridRegion": return gridRegion.map(JSONValue.string) ?? .null
+        case "riskFlags": return riskFlags.isEmpty ? .null : .array(riskFlags.map(JSONValue.string))
+        default: preconditionFailure("\(field) is not an amendable field")
+        }
+    }
+
+    /// Sets an amendable field (`null` clears it), as ``FacilityAmendment/Change`` records it.
+    mutating func set(_ field: String, _ value: JSONValue) {
+        switch field {
+        case "name": name = value.stringValue
+        case "kind": if let kind = value.stringValue.flatMap(FacilityKind.init(rawValue:)) { self.kind = kind }
+        case "country": if let country = value.stringValue { self.country = country }
+        case "subdivision": subdivision = value.stringValue
+        case "gridRegion": gridRegion = value.stringValue
+        case "riskFlags": riskFlags = value.arrayValue?.compactMap(\.stringValue) ?? []
+        default: preconditionFailure("\(field) is not an amendable field")
+        }
+    }
 
     /// The actor that operated the facility for the entry at `sequence`: the registering
     /// operator, changed by each transfer recorded before that entry.
@@ -190,6 +239,7 @@ public struct Facility: Sendable, Hashable {
         }
         if !riskFlags.isEmpty { members["riskFlags"] = .array(riskFlags.map(JSONValue.string)) }
         if !transfers.isEmpty { members["transfers"] = .array(transfers.map(\.json)) }
+        if !amendments.isEmpty { members["amendments"] = .array(amendments.map(\.json)) }
         return .object(members)
     }
 
@@ -241,6 +291,70 @@ public struct Facility: Sendable, Hashable {
             registeredAt: UInt64(registeredAt)
         )
         transfers = json["transfers"]?.arrayValue?.compactMap(FacilityTransfer.init(json:)) ?? []
+        amendments = json["amendments"]?.arrayValue?.compactMap(FacilityAmendment.init(json:)) ?? []
+    }
+}
+
+/// A correction of a facility's master data.
+///
+/// It corrects a wrong grid region, subdivision, country, kind, name or due-diligence flags. The
+/// registration stays; queries as of a size before the amendment read the facility as it was
+/// (``Facility/asOf(_:)``).
+public struct FacilityAmendment: Sendable, Hashable {
+    /// One field changed, with its value before and after (`null`: the facility had none, or has
+    /// none since).
+    public struct Change: Sendable, Hashable {
+        /// One of ``Facility/amendableFields``.
+        public var field: String
+        /// The value before the amendment.
+        public var before: JSONValue
+        /// The value from the amendment on.
+        public var after: JSONValue
+
+        /// Creates a change record.
+        public init(field: String, before: JSONValue, after: JSONValue) {
+            self.field = field
+            self.before = before
+            self.after = after
+        }
+    }
+
+    /// The sequence number of the `facility.amend` entry.
+    public var at: UInt64
+    /// Why, as recorded.
+    public var reason: String
+    /// The fields it changed, in the order of ``Facility/amendableFields``.
+    public var changes: [Change]
+
+    /// `at`, `reason` and `changes` [{`field`, `before`, `after`}], as `celltrace facility list
+    /// --json` prints them.
+    public var json: JSONValue {
+        .object([
+            "at": .number(Double(at)), "reason": .string(reason),
+            "changes": .array(
+                changes.map { .object(["field": .string($0.field), "before": $0.before, "after": $0.after]) }
+            ),
+        ])
+    }
+
+    init(at: UInt64, reason: String, changes: [Change]) {
+        self.at = at
+        self.reason = reason
+        self.changes = changes
+    }
+
+    init?(json: JSONValue) {
+        guard let at = json["at"]?.doubleValue, let reason = json["reason"]?.stringValue,
+            let changes = json["changes"]?.arrayValue
+        else { return nil }
+        self.init(
+            at: UInt64(at),
+            reason: reason,
+            changes: changes.compactMap { change in
+                guard let field = change["field"]?.stringValue else { return nil }
+                return Change(field: field, before: change["before"] ?? .null, after: change["after"] ?? .null)
+            }
+        )
     }
 }
 
