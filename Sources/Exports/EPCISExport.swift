@@ -131,7 +131,7 @@ public struct EPCISExport: Sendable {
         self.size = scope.size
         self.profile = profile
         self.events = events
-        self.document = .object([
+        var document: JSONObject = [
             "@context": .array([.string(Self.contextURL), .object(bindings)]),
             "type": "EPCISDocument",
             "schemaVersion": "2.0",
@@ -141,7 +141,74 @@ public struct EPCISExport: Sendable {
             "ct:ledgerSize": .number(Double(scope.size)),
             "ct:disclosureProfile": .string(profile.rawValue),
             "epcisBody": .object(["eventList": .array(eventList)]),
-        ])
+        ]
+        let locations = try Self.locationMasterData(eventList, size: scope.size, profile: profile, chain: chain)
+        if !locations.isEmpty {
+            document["epcisHeader"] = [
+                "epcisMasterData": [
+                    "vocabularyList": [
+                        ["type": .string(Self.businessLocationType), "vocabularyElementList": .array(locations)]
+                    ]
+                ]
+            ]
+        }
+        self.document = .object(document)
+    }
+}
+
+extension EPCISExport {
+    /// The EPCIS vocabulary type of the facilities' master data.
+    public static let businessLocationType = "urn:epcglobal:epcis:vtype:BusinessLocation"
+
+    /// The master data of every registered facility the events name as `bizLocation` or
+    /// `readPoint`, as the ledger had it at `size` (``Facility/asOf(_:)``): one vocabulary element
+    /// per facility, its attributes in the CBV's master-data vocabulary where it has one
+    /// (`urn:epcglobal:cbv:mda#countryCode`, `#state`, `#name`, `#latitude`, `#longitude`) and in
+    /// CellTrace's namespace otherwise (`gridRegion`, `facilityKind`, `operator`, `riskFlag`).
+    ///
+    /// What identifies a supplier — the facility's name, its operator, its due-diligence flags and
+    /// its coordinates — only the authority and auditor profiles see; the country, subdivision, grid
+    /// region and kind, which say which factors a footprint used, every profile sees.
+    static func locationMasterData(
+        _ events: [JSONValue],
+        size: UInt64,
+        profile: DisclosureProfile,
+        chain: SupplyChainLedger
+    ) throws -> [JSONValue] {
+        var ids: Set<String> = []
+        for event in events {
+            for member in ["bizLocation", "readPoint"] {
+                if let id = event[member]?["id"]?.stringValue { ids.insert(id) }
+            }
+        }
+        let identifying = profile == .authority || profile == .auditor
+        return try chain.read { reader, txn, _ in
+            try ids.sorted().compactMap { id -> JSONValue? in
+                guard let facility = try reader.facility(id, asOf: size, txn), facility.registeredAt < size else {
+                    return nil
+                }
+                var attributes: [JSONValue] = []
+                func add(_ attribute: String, _ value: String) {
+                    attributes.append(["id": .string(attribute), "attribute": .string(value)])
+                }
+                let mda = "urn:epcglobal:cbv:mda#"
+                let ct = CellTraceNamespace.iri
+                add(mda + "countryCode", facility.country)
+                if let subdivision = facility.subdivision { add(mda + "state", subdivision) }
+                if let region = facility.gridRegion { add(ct + "gridRegion", region) }
+                add(ct + "facilityKind", facility.kind.rawValue)
+                if identifying {
+                    if let name = facility.name { add(mda + "name", name) }
+                    add(ct + "operator", facility.operatorID)
+                    for flag in facility.riskFlags { add(ct + "riskFlag", flag) }
+                    if let location = facility.location {
+                        add(mda + "latitude", location.latitude)
+                        add(mda + "longitude", location.longitude)
+                    }
+                }
+                return ["id": .string(id), "attributes": .array(attributes)]
+            }
+        }
     }
 }
 

@@ -34,6 +34,58 @@ struct EPCISExportTests {
         #expect(result.output.split(separator: "\n").allSatisfy { $0.hasSuffix(": valid") }, "\(result.output)")
     }
 
+    @Test(
+        "the header describes each facility the events name: where it is and what it does in every profile, who runs it only for authorities and auditors, as of the document's size"
+    )
+    func locationMasterData() throws {
+        let ledger = try SmallLedger()
+        let before = try LineageScope.collect(SmallLedger.cell, chain: ledger.chain)
+        try ledger.chain.amendFacility(
+            SmallLedger.mineB,
+            reason: "on the Antofagasta grid",
+            changes: ["gridRegion": "CL-AN"]
+        )
+        let after = try LineageScope.collect(SmallLedger.cell, chain: ledger.chain)
+        func locations(_ scope: LineageScope, _ profile: DisclosureProfile) throws -> [String: [String: [String]]] {
+            let export = try EPCISExport(scope: scope, chain: ledger.chain, profile: profile)
+            let vocabularies = try #require(
+                export.document["epcisHeader"]?["epcisMasterData"]?["vocabularyList"]?.arrayValue
+            )
+            #expect(vocabularies.count == 1)
+            #expect(vocabularies.first?["type"] == "urn:epcglobal:epcis:vtype:BusinessLocation")
+            var result: [String: [String: [String]]] = [:]
+            for element in vocabularies.first?["vocabularyElementList"]?.arrayValue ?? [] {
+                var attributes: [String: [String]] = [:]
+                for attribute in element["attributes"]?.arrayValue ?? [] {
+                    let id = try #require(attribute["id"]?.stringValue)
+                    attributes[id, default: []].append(try #require(attribute["attribute"]?.stringValue))
+                }
+                result[try #require(element["id"]?.stringValue)] = attributes
+            }
+            return result
+        }
+        let mda = "urn:epcglobal:cbv:mda#"
+        let ct = "https://celltrace.dev/ns/epcis/1/"
+        let open = try locations(before, .public)
+        #expect(Set(open.keys) == [SmallLedger.mineA, SmallLedger.mineB, SmallLedger.refinery, SmallLedger.cellPlant])
+        #expect(open[SmallLedger.mineB] == [mda + "countryCode": ["CL"], ct + "facilityKind": ["mine"]])
+        #expect(
+            open[SmallLedger.mineA]
+                == [mda + "countryCode": ["AU"], mda + "state": ["AU-WA"], ct + "facilityKind": ["mine"]]
+        )
+        #expect(try locations(before, .legitimateInterest) == open, "names, operators and flags identify suppliers")
+        let audited = try locations(before, .auditor)
+        #expect(
+            audited[SmallLedger.mineB]
+                == [
+                    mda + "countryCode": ["CL"], ct + "facilityKind": ["mine"], mda + "name": ["Mine B"],
+                    ct + "operator": ["maker"], ct + "riskFlag": ["high-risk"],
+                ]
+        )
+        #expect(try locations(before, .authority) == audited)
+        #expect(try locations(after, .public)[SmallLedger.mineB]?[ct + "gridRegion"] == ["CL-AN"], "as amended")
+    }
+
     @Test("the document holds the scope's events in event-time order, each with its recorded eventID")
     func documentHoldsTheLineageEventsInEventTimeOrder() throws {
         let network = try Network()
