@@ -321,9 +321,25 @@ public final class SupplyChainLedger: Sendable {
 
     /// Validates and appends a key rotation or revocation, through the rules the audit replays.
     private func recordKeyChange(_ type: String, _ body: JSONValue, what: String) throws -> AppendReceipt {
-        let sink = ProblemSink(identifier: body["actor"]?.stringValue)
-        let (receipt, _) = try commit { rules, first, txn in
+        try recordChange(type, body, identifier: body["actor"]?.stringValue, what: what) { rules, first, sink, txn in
             try rules.applyKeyChange(type: type, body: body, sequence: first, sink: sink, txn)
+        }
+    }
+
+    /// Appends one master-data entry of the ledger's operator as a batch of its own, once `apply`
+    /// (the rule the audit replays for its type) has checked it and updated the indexes.
+    ///
+    /// - Throws: ``SupplyChainError`` listing what `apply` found wrong; nothing is written then.
+    private func recordChange(
+        _ type: String,
+        _ body: JSONValue,
+        identifier: String?,
+        what: String,
+        _ apply: (inout Rules, UInt64, ProblemSink, borrowing ReadTransaction) throws -> Void
+    ) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: identifier)
+        let (receipt, _) = try commit { rules, first, txn in
+            try apply(&rules, first, sink, txn)
             guard sink.isEmpty else { throw Self.fail(sink, what) }
             return ([EntryDraft(type: type, actor: Self.operatorActor, body: body)], ())
         }
@@ -366,16 +382,12 @@ public final class SupplyChainLedger: Sendable {
     ///   registered, or the actor already operates the facility; nothing is written then.
     @discardableResult
     public func transferFacility(_ id: String, to newOperator: String, reason: String? = nil) throws -> AppendReceipt {
-        let sink = ProblemSink(identifier: id)
         var members: [String: JSONValue] = ["id": .string(id), "operator": .string(newOperator)]
         if let reason { members["reason"] = .string(reason) }
         let body = JSONValue.object(members)
-        let (receipt, _) = try commit { rules, first, txn in
-            try rules.transferFacility(body, sequence: first, sink: sink, txn)
-            guard sink.isEmpty else { throw Self.fail(sink, "the facility transfer") }
-            return ([EntryDraft(type: EntryType.facilityTransfer, actor: Self.operatorActor, body: body)], ())
+        return try recordChange(EntryType.facilityTransfer, body, identifier: id, what: "the facility transfer") {
+            try $0.transferFacility(body, sequence: $1, sink: $2, $3)
         }
-        return try Self.written(receipt)
     }
 
     /// Corrects a facility's master data.
@@ -390,17 +402,13 @@ public final class SupplyChainLedger: Sendable {
     ///   value is not one registration accepts, or nothing changes; nothing is written then.
     @discardableResult
     public func amendFacility(_ id: String, reason: String, changes: [String: JSONValue]) throws -> AppendReceipt {
-        let sink = ProblemSink(identifier: id)
         var members = changes
         members["id"] = .string(id)
         members["reason"] = .string(reason)
         let body = JSONValue.object(members)
-        let (receipt, _) = try commit { rules, first, txn in
-            try rules.amendFacility(body, sequence: first, sink: sink, txn)
-            guard sink.isEmpty else { throw Self.fail(sink, "the facility amendment") }
-            return ([EntryDraft(type: EntryType.facilityAmend, actor: Self.operatorActor, body: body)], ())
+        return try recordChange(EntryType.facilityAmend, body, identifier: id, what: "the facility amendment") {
+            try $0.amendFacility(body, sequence: $1, sink: $2, $3)
         }
-        return try Self.written(receipt)
     }
 
     /// Registers a battery model's functional-unit parameters (JSON as `Docs/DATA-MODEL.md`
