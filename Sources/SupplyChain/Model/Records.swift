@@ -192,7 +192,7 @@ public struct Facility: Sendable, Hashable {
         case "subdivision": return subdivision.map(JSONValue.string) ?? .null
         case "gridRegion": return gridRegion.map(JSONValue.string) ?? .null
         case "riskFlags": return riskFlags.isEmpty ? .null : .array(riskFlags.map(JSONValue.string))
-        default: preconditionFailure("\(field) is not an amendable field")
+        default: return .null
         }
     }
 
@@ -205,7 +205,8 @@ public struct Facility: Sendable, Hashable {
         case "subdivision": subdivision = value.stringValue
         case "gridRegion": gridRegion = value.stringValue
         case "riskFlags": riskFlags = value.arrayValue?.compactMap(\.stringValue) ?? []
-        default: preconditionFailure("\(field) is not an amendable field")
+        // A field no amendment writes, in a damaged row: left for `celltrace verify` to report.
+        default: break
         }
     }
 
