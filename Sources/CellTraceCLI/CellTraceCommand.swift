@@ -14,7 +14,8 @@ struct CellTraceCommand: ParsableCommand {
             Try it:       demo (a mine-to-pack ledger from published figures, toured)
             Start:        init, key
             Actors:       keygen, actor add|list|key-rotate|key-revoke
-            Master data:  facility add|amend|transfer|list, factors add|list, model add|list
+            Facilities:   facility add|amend|transfer|show|list
+            Master data:  factors add|list, model add|list
             Record:       import (EPCIS 2.0 documents), append (plain JSON entries)
             Demo data:    generate (a synthetic mine-to-pack network)
             Read:         lot show, serial show, event show, log, checkpoint

@@ -1,6 +1,7 @@
 import ArgumentParser
 import LedgerCore
 import LedgerCrypto
+import Provenance
 import SupplyChain
 
 /// The `celltrace keygen` command: a key pair for an actor.
@@ -237,8 +238,8 @@ func printReceipt(_ receipt: AppendReceipt, json: Bool, what: String) {
 struct FacilityCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "facility",
-        abstract: "Register facilities, correct them, transfer them to another operator, and list them.",
-        subcommands: [Add.self, Amend.self, Transfer.self, List.self]
+        abstract: "Register facilities, correct them, transfer them to another operator, show and list them.",
+        subcommands: [Add.self, Amend.self, Transfer.self, Show.self, List.self]
     )
 
     struct Add: ParsableCommand {
@@ -403,6 +404,84 @@ struct FacilityCommand: ParsableCommand {
         }
     }
 
+    struct Show: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "show",
+            abstract: "Show a facility: its record and its history of transfers and amendments.",
+            discussion: prose(
+                """
+                With --as-of, the facility as the ledger had it then: what a footprint computed then
+                used.
+
+                Example:
+                  celltrace facility show urn:epc:id:sgln:6900002.00001.0 --as-of 2026-03-01
+                """
+            )
+        )
+        @OptionGroup var options: LedgerOptions
+        @Argument(help: "The facility's identifier.") var id: String
+        @OptionGroup var asOf: AsOfOption
+        @Flag(help: "Print JSON.") var json = false
+
+        func run() throws {
+            let chain = try options.openChain()
+            let size = try asOf.point().size(in: chain.ledger, now: try chain.ledger.size)
+            guard let facility = try chain.facility(id)?.asOf(size), facility.registeredAt < size else {
+                throw Failure.badInput(
+                    "no facility \(id) is registered\(asOf.asOf == nil ? "" : " as of size \(size)")"
+                )
+            }
+            if json {
+                Console.out(facilityJSON(facility).canonicalString)
+                return
+            }
+            Console.out("facility  \(facility.id)")
+            if let name = facility.name { Console.out("name      \(name)") }
+            Console.out("kind      \(facility.kind.rawValue)")
+            let place = [facility.subdivision, facility.gridRegion.map { "grid region \($0)" }].compactMap { $0 }
+            Console.out(
+                "country   \(facility.country)\(place.isEmpty ? "" : " (" + place.joined(separator: ", ") + ")")"
+            )
+            Console.out(
+                "operator  \(facility.operatorID)\(facility.transfers.last.map { " since entry #\($0.at)" } ?? "")"
+            )
+            if !facility.riskFlags.isEmpty { Console.out("flags     \(facility.riskFlags.joined(separator: ", "))") }
+            if facility.location != nil { Console.out("location  sealed at registration") }
+            Console.out("as of     ledger size \(size)")
+            var history: [(at: UInt64, text: String)] = [
+                (facility.registeredAt, "registered, operated by \(facility.operatorID(at: facility.registeredAt))")
+            ]
+            for transfer in facility.transfers {
+                history.append(
+                    (
+                        transfer.at,
+                        "transferred from \(transfer.from) to \(transfer.to)"
+                            + (transfer.reason.map { ": \($0)" } ?? "")
+                    )
+                )
+            }
+            for amendment in facility.amendments {
+                let changes = amendment.changes.map { "\($0.field) \(Self.text($0.before)) → \(Self.text($0.after))" }
+                history.append((amendment.at, "amended \(changes.joined(separator: ", ")): \(amendment.reason)"))
+            }
+            Console.out("history")
+            let width = history.map { "#\($0.at)".count }.max() ?? 0
+            for (at, text) in history.sorted(by: { $0.at < $1.at }) {
+                let number = "#\(at)"
+                Console.out("  " + number + String(repeating: " ", count: width - number.count) + "  " + text)
+            }
+        }
+
+        private static func text(_ value: JSONValue) -> String {
+            switch value {
+            case .null: "(none)"
+            case .string(let text): text
+            case .array(let elements): elements.compactMap(\.stringValue).joined(separator: ",")
+            default: value.canonicalString
+            }
+        }
+    }
+
     struct List: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
@@ -410,33 +489,15 @@ struct FacilityCommand: ParsableCommand {
             discussion: "Example:\n  celltrace facility list --json"
         )
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var asOf: AsOfOption
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let facilities = try options.openChain().facilities()
+            let chain = try options.openChain()
+            let size = try asOf.point().size(in: chain.ledger, now: try chain.ledger.size)
+            let facilities = try chain.facilities().filter { $0.registeredAt < size }.map { $0.asOf(size) }
             if json {
-                Console.out(
-                    JSONValue.array(
-                        facilities.map { facility in
-                            var members: [String: JSONValue] = [
-                                "id": .string(facility.id), "operator": .string(facility.operatorID),
-                                "kind": .string(facility.kind.rawValue), "country": .string(facility.country),
-                                "registeredAt": .number(Double(facility.registeredAt)),
-                                "riskFlags": .array(facility.riskFlags.map(JSONValue.string)),
-                            ]
-                            if let name = facility.name { members["name"] = .string(name) }
-                            if let subdivision = facility.subdivision { members["subdivision"] = .string(subdivision) }
-                            if let region = facility.gridRegion { members["gridRegion"] = .string(region) }
-                            if !facility.transfers.isEmpty {
-                                members["transfers"] = .array(facility.transfers.map(\.json))
-                            }
-                            if !facility.amendments.isEmpty {
-                                members["amendments"] = .array(facility.amendments.map(\.json))
-                            }
-                            return .object(members)
-                        }
-                    ).canonicalString
-                )
+                Console.out(JSONValue.array(facilities.map(facilityJSON)).canonicalString)
                 return
             }
             var table = TextTable("FACILITY", "KIND", "OPERATOR", "COUNTRY", "REGION", "FLAGS")
@@ -453,6 +514,23 @@ struct FacilityCommand: ParsableCommand {
             Console.out(table.rendered)
         }
     }
+}
+
+/// A facility as `facility list --json` and `facility show --json` print it: its record without
+/// its coordinates, with its transfers and amendments when it has any.
+private func facilityJSON(_ facility: Facility) -> JSONValue {
+    var members: [String: JSONValue] = [
+        "id": .string(facility.id), "operator": .string(facility.operatorID),
+        "kind": .string(facility.kind.rawValue), "country": .string(facility.country),
+        "registeredAt": .number(Double(facility.registeredAt)),
+        "riskFlags": .array(facility.riskFlags.map(JSONValue.string)),
+    ]
+    if let name = facility.name { members["name"] = .string(name) }
+    if let subdivision = facility.subdivision { members["subdivision"] = .string(subdivision) }
+    if let region = facility.gridRegion { members["gridRegion"] = .string(region) }
+    if !facility.transfers.isEmpty { members["transfers"] = .array(facility.transfers.map(\.json)) }
+    if !facility.amendments.isEmpty { members["amendments"] = .array(facility.amendments.map(\.json)) }
+    return .object(members)
 }
 
 /// The `celltrace factors` command.

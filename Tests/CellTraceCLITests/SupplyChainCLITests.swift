@@ -246,6 +246,21 @@ import Testing
             ),
             "\(refused.error)"
         )
+        let shown = celltrace("facility", "show", refinery, "--ledger", ledger)
+        #expect(shown.status == 0, "\(shown.error)")
+        #expect(shown.output.contains("operator  cathode-co since entry #\(Int(at))"), "\(shown.output)")
+        #expect(shown.output.contains("#\(Int(at))  transferred from sichuan-lithium to cathode-co: sold"))
+        let before = celltrace("facility", "show", refinery, "--as-of", String(Int(at)), "--ledger", ledger)
+        #expect(before.output.contains("operator  sichuan-lithium\n"), "\(before.output)")
+        #expect(!before.output.contains("transferred"))
+        let listedBefore = try JSONValue(
+            parsing: celltrace("facility", "list", "--as-of", String(Int(at)), "--ledger", ledger, "--json").output
+        )
+        #expect(listedBefore.arrayValue?.first { $0["id"]?.stringValue == refinery }?["operator"] == "sichuan-lithium")
+        let unknown = celltrace("facility", "show", "urn:test:nowhere", "--ledger", ledger)
+        #expect(unknown.status == 2)
+        #expect(unknown.error.contains("no facility urn:test:nowhere is registered"))
+
         let again = celltrace("facility", "transfer", refinery, "--to", "cathode-co", "--ledger", ledger)
         #expect(again.status == 2)
         #expect(again.error.contains("facility \(refinery) is already operated by cathode-co"), "\(again.error)")
