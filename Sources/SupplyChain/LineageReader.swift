@@ -317,16 +317,19 @@ public struct LineageReader: Sendable {
     /// ``facility(_:asOf:_:)`` instead.
     public func facility(_ id: String, _ txn: borrowing ReadTransaction) throws -> Facility? {
         guard let facilityTable, !id.isEmpty else { return nil }
+        // Read in this snapshot already: the same row.
+        let snapshot = txn.snapshot
+        if let known = cache.facility(id, snapshot: snapshot) { return known }
         var facility: Facility?
         try txn.withValue(in: facilityTable, forUTF8Key: id) { row in
             guard let row else { return }
-            if let known = cache.facility(id, row: row) {
+            if let known = cache.facility(id, row: row, snapshot: snapshot) {
                 facility = known
                 return
             }
             let bytes = Array(row)
             facility = Facility(json: try JSONValue(parsing: bytes))
-            if let facility { cache.remember(facility, row: bytes) }
+            if let facility { cache.remember(facility, row: bytes, snapshot: snapshot) }
         }
         return facility
     }
@@ -533,17 +536,37 @@ extension SupplyChainLedger {
 /// a new row), the lot numbers of ids while no lot is made, and the lot cards of the
 /// newest snapshot read, which later entries may change.
 final class RecordCache: Sendable {
-    private let facilities = Mutex<[String: (row: [UInt8], facility: Facility)]>([:])
+    private let facilities = Mutex<[String: KnownFacility]>([:])
+
+    /// A facility's row as last read, the record decoded from it, and the snapshot it was last
+    /// seen in: a read in that snapshot needs neither the row nor the comparison.
+    private struct KnownFacility {
+        var row: [UInt8]
+        var facility: Facility
+        var snapshot: UInt64
+    }
+
     private let factorTables = Mutex<[[UInt8]: FactorTable]>([:])
 
-    /// The facility decoded from `row`, when it is the row last read for `id`.
-    func facility(_ id: String, row: UnsafeRawBufferPointer) -> Facility? {
+    /// The facility last read for `id`, when it was read in `snapshot`.
+    func facility(_ id: String, snapshot: UInt64) -> Facility? {
+        facilities.withLock { kept in kept[id].flatMap { $0.snapshot == snapshot ? $0.facility : nil } }
+    }
+
+    /// The facility decoded from `row`, when it is the row last read for `id`; it is then known
+    /// for `snapshot` too.
+    func facility(_ id: String, row: UnsafeRawBufferPointer, snapshot: UInt64) -> Facility? {
         facilities.withLock { kept in
-            kept[id].flatMap { $0.row.elementsEqual(row) ? $0.facility : nil }
+            guard var known = kept[id], known.row.withUnsafeBytes({ $0.elementsEqual(row) }) else { return nil }
+            known.snapshot = snapshot
+            kept[id] = known
+            return known.facility
         }
     }
 
-    func remember(_ facility: Facility, row: [UInt8]) { facilities.withLock { $0[facility.id] = (row, facility) } }
+    func remember(_ facility: Facility, row: [UInt8], snapshot: UInt64) {
+        facilities.withLock { $0[facility.id] = KnownFacility(row: row, facility: facility, snapshot: snapshot) }
+    }
 
     func factorTable(_ key: [UInt8]) -> FactorTable? { factorTables.withLock { $0[key] } }
 
