@@ -312,25 +312,18 @@ public struct LineageReader: Sendable {
 
     /// A facility as the snapshot has it, with every amendment and transfer in it.
     ///
-    /// Each row is decoded once (a transfer or amendment writes a new one): the stored row is
-    /// compared in place with the one decoded last. A query as of a size reads
-    /// ``facility(_:asOf:_:)`` instead.
+    /// It is decoded once per snapshot (a transfer or amendment commits a new one). A query as of
+    /// a size reads ``facility(_:asOf:_:)`` instead.
     public func facility(_ id: String, _ txn: borrowing ReadTransaction) throws -> Facility? {
         guard let facilityTable, !id.isEmpty else { return nil }
-        // Read in this snapshot already: the same row.
         let snapshot = txn.snapshot
         if let known = cache.facility(id, snapshot: snapshot) { return known }
         var facility: Facility?
         try txn.withValue(in: facilityTable, forUTF8Key: id) { row in
             guard let row else { return }
-            if let known = cache.facility(id, row: row, snapshot: snapshot) {
-                facility = known
-                return
-            }
-            let bytes = Array(row)
-            facility = Facility(json: try JSONValue(parsing: bytes))
-            if let facility { cache.remember(facility, row: bytes, snapshot: snapshot) }
+            facility = Facility(json: try JSONValue(parsing: Array(row)))
         }
+        if let facility { cache.remember(facility, snapshot: snapshot) }
         return facility
     }
 
@@ -531,41 +524,19 @@ extension SupplyChainLedger {
     }
 }
 
-/// What lineage reads keep between reads of one ledger: facilities, decoded once per row (a
-/// transfer writes a new one), factor table versions, decoded once per process (a new version is
-/// a new row), the lot numbers of ids while no lot is made, and the lot cards of the
+/// What lineage reads keep between reads of one ledger: the facilities of the newest snapshot read
+/// (a transfer or amendment changes a row), factor table versions, decoded once per process (a new
+/// version is a new row), the lot numbers of ids while no lot is made, and the lot cards of the
 /// newest snapshot read, which later entries may change.
 final class RecordCache: Sendable {
-    private let facilities = Mutex<[String: KnownFacility]>([:])
-
-    /// A facility's row as last read, the record decoded from it, and the snapshot it was last
-    /// seen in: a read in that snapshot needs neither the row nor the comparison.
-    private struct KnownFacility {
-        var row: [UInt8]
-        var facility: Facility
-        var snapshot: UInt64
-    }
-
+    /// Decoded facilities by id, all of one snapshot.
+    private let facilities = Generational<String, Facility>(limit: 1 << 12)
     private let factorTables = Mutex<[[UInt8]: FactorTable]>([:])
 
-    /// The facility last read for `id`, when it was read in `snapshot`.
-    func facility(_ id: String, snapshot: UInt64) -> Facility? {
-        facilities.withLock { kept in kept[id].flatMap { $0.snapshot == snapshot ? $0.facility : nil } }
-    }
+    func facility(_ id: String, snapshot: UInt64) -> Facility? { facilities.value(id, at: snapshot) }
 
-    /// The facility decoded from `row`, when it is the row last read for `id`; it is then known
-    /// for `snapshot` too.
-    func facility(_ id: String, row: UnsafeRawBufferPointer, snapshot: UInt64) -> Facility? {
-        facilities.withLock { kept in
-            guard var known = kept[id], known.row.withUnsafeBytes({ $0.elementsEqual(row) }) else { return nil }
-            known.snapshot = snapshot
-            kept[id] = known
-            return known.facility
-        }
-    }
-
-    func remember(_ facility: Facility, row: [UInt8], snapshot: UInt64) {
-        facilities.withLock { $0[facility.id] = KnownFacility(row: row, facility: facility, snapshot: snapshot) }
+    func remember(_ facility: Facility, snapshot: UInt64) {
+        facilities.remember(facility, for: facility.id, at: snapshot)
     }
 
     func factorTable(_ key: [UInt8]) -> FactorTable? { factorTables.withLock { $0[key] } }

@@ -4,16 +4,22 @@ import LedgerCrypto
 import SupplyChain
 import Testing
 
-@Suite("Corrections: error declarations retract events without rewriting them")
-struct CorrectionTests {
+extension Events {
     /// The event as first recorded, with an errorDeclaration added: EPCIS's way to declare it in error.
-    private func declaredInError(_ line: String, corrective: [String] = []) throws -> String {
+    static func declaredInError(_ line: String, corrective: [String] = []) throws -> String {
         guard case .object(var members) = try JSONValue(parsing: line) else { fatalError() }
         members["errorDeclaration"] = [
             "declarationTime": "2026-01-06T08:00:00+08:00", "reason": "incorrect_data",
             "correctiveEventIDs": .array(corrective.map(JSONValue.string)),
         ]
         return JSONValue.object(members).canonicalString
+    }
+}
+
+@Suite("Corrections: error declarations retract events without rewriting them")
+struct CorrectionTests {
+    private func declaredInError(_ line: String, corrective: [String] = []) throws -> String {
+        try Events.declaredInError(line, corrective: corrective)
     }
 
     @Test("a declared error retracts the lot; the corrective event records the right one; the audit sees both")

@@ -64,6 +64,18 @@ struct FacilityHistoryTests {
         #expect(audit.isValid, "\(audit)")
     }
 
+    @Test("after a transfer the former operator still declares its own events at the facility in error")
+    func formerOperatorDeclaresInError() throws {
+        let fixture = try ChainFixture()
+        let mistake = "urn:epc:class:lgtin:9300001.000011.MISTAKE"
+        try fixture.accept([Events.extract(mistake)], as: "pilbara-mining")
+        try fixture.chain.transferFacility(Events.mine, to: "sichuan-lithium")
+        try fixture.accept([try Events.declaredInError(Events.extract(mistake))], as: "pilbara-mining")
+        #expect(try fixture.chain.lot(mistake)?.lot.retractedAt != nil)
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit)")
+    }
+
     @Test("a transfer to an unregistered actor, of an unknown facility, or to the operator it has writes nothing")
     func refusedTransfers() throws {
         let fixture = try ChainFixture()

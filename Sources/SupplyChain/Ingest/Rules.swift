@@ -9,8 +9,8 @@ import LedgerStorage
 /// by construction what the entries say.
 struct Rules {
     var store: StateStore
-    /// Facilities read so far; a facility changes only by a transfer, which updates it here too,
-    /// and every event of a submission names one.
+    /// Facilities read so far; a facility changes only by a transfer or an amendment, which
+    /// updates it here too (``keep(_:)``), and every event of a submission names one.
     private var facilities: [String: Facility] = [:]
 
     /// Lots' event times as milliseconds, by text: the lots a batch uses are few beside its
@@ -388,8 +388,13 @@ struct Rules {
             FacilityTransfer(from: facility.operatorID, to: newOperator, at: sequence, reason: reason)
         )
         facility.operatorID = newOperator
-        facilities[id] = facility
-        store.put(.facilities, IndexKey.text(id), json: facility.json)
+        keep(facility)
+    }
+
+    /// Writes a transferred or amended facility's row, and keeps it for the batch's later events.
+    private mutating func keep(_ facility: Facility) {
+        facilities[facility.id] = facility
+        store.put(.facilities, IndexKey.text(facility.id), json: facility.json)
     }
 
     /// The facility a transfer or amendment names, or a problem at `/id` saying it is not registered.
@@ -452,8 +457,7 @@ struct Rules {
         }
         guard sink.isEmpty else { return }
         facility.amendments.append(FacilityAmendment(at: sequence, reason: reason, changes: changes))
-        facilities[id] = facility
-        store.put(.facilities, IndexKey.text(id), json: facility.json)
+        keep(facility)
     }
 
     /// An amended field's new value, checked as registration checks it; `nil` after a problem.
