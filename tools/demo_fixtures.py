@@ -426,11 +426,16 @@ def main():
                   quality="primary", extra={"ct:lifeCycleStage": "main-production"}),
         wrong,
     ])
+    # The corrective event has an eventID of its own, which the declaration names.
+    corrective = {"eventID": "urn:uuid:0b9f6a3e-5c1d-4f7a-9e2b-5990001d2603",
+                  **commission("2026-03-27T10:00:00", HU, F["cells-hu"], CELLS_HU_NMC, hu_prefix, NMC_CELLS, 0.9, 0.25,
+                               "CT-NMC811-E25")}
     declared = dict(wrong)
-    declared["errorDeclaration"] = {"declarationTime": "2026-03-27T09:00:00" + HU, "reason": "incorrect_data"}
+    declared["errorDeclaration"] = {"declarationTime": "2026-03-27T09:00:00" + HU, "reason": "incorrect_data",
+                                    "correctiveEventIDs": [corrective["eventID"]]}
     document("debrecen-cells-correction.jsonld", "2026-03-30T12:00:00" + HU, [
         declared,
-        commission("2026-03-27T10:00:00", HU, F["cells-hu"], CELLS_HU_NMC, hu_prefix, NMC_CELLS, 0.9, 0.25, "CT-NMC811-E25"),
+        corrective,
         *pack("2026-03-30T08:00:00", HU, F["cells-hu"], "5990001", hu_prefix, 1, "NMC"),
     ])
 

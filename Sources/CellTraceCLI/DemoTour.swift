@@ -136,6 +136,8 @@ struct DemoTour {
 
         heading("Each actor imports its EPCIS 2.0 events as one signed submission")
         var table = TextTable("ACTOR", "DOCUMENT", "EVENTS", "SUBMISSION", "NOTE")
+        // The corrective events the error declarations name, shown after the import.
+        var corrective: [String] = []
         for (index, submission) in submissions.enumerated() {
             let actor = submission["actor"]?.stringValue ?? ""
             let file = "\(datasetPath)/\(submission["file"]?.stringValue ?? "")"
@@ -144,6 +146,7 @@ struct DemoTour {
             let report = try JSONValue(parsing: Array(try run(arguments + ["--json"]).utf8))
             let retracted = report["retractions"]?.doubleValue ?? 0
             retractions += Int(retracted)
+            if retracted > 0 { corrective += try Self.correctiveEventIDs(in: file) }
             table.add(
                 actor,
                 file,
@@ -160,13 +163,27 @@ struct DemoTour {
             """
 
             The last submission corrects the one before: Debrecen's commissioning of 26 March gave 0.52 kWh
-            per cell instead of 0.25. It is declared in error (EPCIS errorDeclaration) and recorded again;
-            nothing is rewritten, queries see the corrected view and the audit sees both.
+            per cell instead of 0.25. It is declared in error (EPCIS errorDeclaration) and recorded again by
+            a corrective event that the declaration names; nothing is rewritten, queries see the corrected
+            view and the audit sees both.
             """
         )
         if let serial = dataset.expected["cells"]?.arrayValue?.first?["serial"]?.stringValue {
             say("")
             try run(["serial", "show", serial], show: true)
+        }
+        // The declaration names the corrective event, and each event shows the other.
+        for id in corrective {
+            say("")
+            try run(["event", "show", id], show: true)
+        }
+    }
+
+    /// The `correctiveEventIDs` of the error declarations in an EPCIS document.
+    private static func correctiveEventIDs(in file: String) throws -> [String] {
+        let document = try JSONValue(parsing: try FileIO.readAll(file))
+        return (document["epcisBody"]?["eventList"]?.arrayValue ?? []).flatMap { event in
+            (event["errorDeclaration"]?["correctiveEventIDs"]?.arrayValue ?? []).compactMap(\.stringValue)
         }
     }
 

@@ -461,6 +461,13 @@ struct EventCommand: ParsableCommand {
                     return (lot, current.flatMap { $0.createdAt == event.sequenceNumber ? nil : $0 })
                 }
             }
+            // The corrective events its declaration names, and the events it is named a corrective of.
+            let (corrective, corrects) = try chain.read { reader, txn, _ in
+                (
+                    try reader.correctiveEvents(of: event.eventID, txn),
+                    try reader.correctedEvents(by: event.eventID, txn)
+                )
+            }
             if json {
                 var object: [String: JSONValue] = [
                     "eventID": .string(event.eventID), "hashID": .string(event.hashID), "type": .string(event.type),
@@ -482,6 +489,26 @@ struct EventCommand: ParsableCommand {
                         }
                     )
                 }
+                if !corrective.isEmpty {
+                    object["correctiveEvents"] = .array(
+                        corrective.map { item in
+                            var members: [String: JSONValue] = ["eventID": .string(item.eventID)]
+                            if let recorded = item.event { members["entry"] = .number(Double(recorded.sequenceNumber)) }
+                            return .object(members)
+                        }
+                    )
+                }
+                if !corrects.isEmpty {
+                    object["corrects"] = .array(
+                        corrects.map { item in
+                            .object([
+                                "eventID": .string(item.event.eventID),
+                                "entry": .number(Double(item.event.sequenceNumber)),
+                                "declaredInErrorAt": .number(Double(item.declaredAt)),
+                            ])
+                        }
+                    )
+                }
                 Console.out(JSONValue.object(object).canonicalString)
                 return
             }
@@ -497,10 +524,17 @@ struct EventCommand: ParsableCommand {
                 var words: [String] = []
                 if let reason = declaration["reason"]?.stringValue { words.append("reason \(reason)") }
                 if let time = declaration["declarationTime"]?.stringValue { words.append("declared \(time)") }
-                let corrective = (declaration["correctiveEventIDs"]?.arrayValue ?? []).compactMap(\.stringValue)
-                if !corrective.isEmpty { words.append("corrective events " + corrective.joined(separator: ", ")) }
                 let said = words.isEmpty ? "declared without a reason" : words.joined(separator: "; ")
                 Console.out("error     " + said)
+            }
+            for item in corrective {
+                let status = item.event.map { "entry #\($0.sequenceNumber)" } ?? "not in the ledger yet"
+                Console.out("corrected by \(item.eventID) (\(status))")
+            }
+            for item in corrects {
+                Console.out(
+                    "corrects  \(item.event.eventID) (entry #\(item.event.sequenceNumber), declared in error at #\(item.declaredAt))"
+                )
             }
             for item in made {
                 let again = item.current.map { ", made again by \($0.createdBy) (entry #\($0.createdAt))" } ?? ""

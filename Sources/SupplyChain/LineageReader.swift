@@ -430,11 +430,53 @@ public struct LineageReader: Sendable {
 
     /// What the index says of an event.
     public func event(_ eventID: String, _ txn: borrowing ReadTransaction) throws -> EventSummary? {
-        guard let (sequence, recordedID) = try recorded(eventID, txn),
-            let json = try store.json(.events, IndexKey.sequence(sequence), txn), let seq = json["seq"]?.doubleValue
+        guard let (sequence, recordedID) = try recorded(eventID, txn) else { return nil }
+        return try event(sequence: sequence, eventID: recordedID, txn)
+    }
+
+    /// The corrective events named by the error declaration that retracted `eventID`.
+    ///
+    /// They are the declaration's `correctiveEventIDs`, in its order, each with what the index
+    /// says of it, or `nil` while it is not recorded. Empty when the event was not declared in
+    /// error or its declaration names none.
+    public func correctiveEvents(
+        of eventID: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(eventID: String, event: EventSummary?)] {
+        guard let (sequence, _) = try recorded(eventID, txn),
+            let declaration = try store.json(.events, IndexKey.sequence(sequence), txn)?["retraction"]
+        else { return [] }
+        return try (declaration["correctiveEventIDs"]?.arrayValue ?? []).compactMap(\.stringValue).map { id in
+            (id, try event(id, txn))
+        }
+    }
+
+    /// The events declared in error whose declarations name `eventID` as a corrective event,
+    /// in the order they were recorded, each with the entry of its declaration.
+    public func correctedEvents(
+        by eventID: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(event: EventSummary, declaredAt: UInt64)] {
+        if let outdated { throw outdated }
+        guard tables[.corrections] != nil else { return [] }
+        var found: [(sequence: UInt64, eventID: String, declaredAt: UInt64)] = []
+        try rows(.corrections, prefix: IndexKey.eventID(eventID), txn) { key, value in
+            guard key.count == 40, value.count > 8, let sequence = IndexKey.sequence(in: key[32...]),
+                let declaredAt = IndexKey.sequence(in: value[..<8])
+            else { throw SupplyChainError.unreadableRow(.corrections, key: key) }
+            found.append((sequence, String(decoding: value[8...], as: UTF8.self), declaredAt))
+        }
+        return try found.compactMap { item in
+            try event(sequence: item.sequence, eventID: item.eventID, txn).map { ($0, item.declaredAt) }
+        }
+    }
+
+    /// What the index says of the event of entry `sequence`, recorded as `eventID`.
+    private func event(sequence: UInt64, eventID: String, _ txn: borrowing ReadTransaction) throws -> EventSummary? {
+        guard let json = try store.json(.events, IndexKey.sequence(sequence), txn), let seq = json["seq"]?.doubleValue
         else { return nil }
         return EventSummary(
-            eventID: recordedID,
+            eventID: eventID,
             sequenceNumber: UInt64(seq),
             hashID: json["hash"]?.stringValue ?? "",
             type: json["type"]?.stringValue ?? "",

@@ -513,7 +513,12 @@ import Testing
             try JSONValue(parsing: celltrace("lot", "show", lot, "--ledger", ledger, "--json").output)["producedKg"]
         )
         var declaration = event
-        declaration["errorDeclaration"] = ["declarationTime": "2026-03-01T08:00:00+08:00", "reason": "incorrect_data"]
+        let correctiveID = "urn:uuid:3c7e9a41-8d2b-4f6e-a0c5-7b1d2e9f4a68"
+        declaration["errorDeclaration"] = [
+            "declarationTime": "2026-03-01T08:00:00+08:00", "reason": "incorrect_data",
+            "correctiveEventIDs": [.string(correctiveID)],
+        ]
+        event["eventID"] = .string(correctiveID)
         var quantity = try #require(event["quantityList"]?.arrayValue?.first?.objectValue)
         quantity["quantity"] = 1234.5
         quantity["uom"] = "KGM"
@@ -544,6 +549,26 @@ import Testing
         let eventJSON = try JSONValue(parsing: celltrace("event", "show", first, "--ledger", ledger, "--json").output)
         #expect(eventJSON["errorDeclaration"]?["reason"] == "incorrect_data")
         #expect(eventJSON["lotsMade"]?.arrayValue?.first?["madeAgainBy"] == shown["createdBy"])
+        // The declaration names the corrective event, and the corrective event names the event it corrects.
+        let correctiveEntry = try #require(shown["createdAt"]?.doubleValue)
+        #expect(
+            shownEvent.output.contains("corrected by \(correctiveID) (entry #\(Int(correctiveEntry)))"),
+            "\(shownEvent.output)"
+        )
+        #expect(
+            eventJSON["correctiveEvents"] == [["eventID": .string(correctiveID), "entry": .number(correctiveEntry)]]
+        )
+        let declaredAt = try #require(eventJSON["retractedAt"])
+        let correctiveShown = celltrace("event", "show", correctiveID, "--ledger", ledger)
+        #expect(
+            correctiveShown.output.contains("corrects  \(first) (entry #"),
+            "\(correctiveShown.output)"
+        )
+        let correctiveJSON = try JSONValue(
+            parsing: celltrace("event", "show", correctiveID, "--ledger", ledger, "--json").output
+        )
+        #expect(correctiveJSON["corrects"]?.arrayValue?.first?["eventID"] == .string(first))
+        #expect(correctiveJSON["corrects"]?.arrayValue?.first?["declaredInErrorAt"] == declaredAt)
         let verified = celltrace("verify", "--ledger", ledger)
         #expect(verified.status == 0, "\(verified.output)\(verified.error)")
     }

@@ -153,6 +153,8 @@ final class EPCISEvent: @unchecked Sendable {
     var prefixedCount = 0
     var hasOtherMember = false
     var errorDeclaration: JSONValue?
+    /// The eventIDs of the corrective events its `errorDeclaration` names, in its order.
+    var correctiveEventIDs: [String] = []
     /// Its instance/lot master data (`ilmd`), as submitted.
     var ilmd: JSONValue?
     /// The namespaces in force for the event, for reading extension fields.
@@ -312,6 +314,51 @@ extension EPCISEvent {
             "urn:epcglobal:cbv:\(vocabulary.lowercased()):", "https://ref.gs1.org/cbv/\(vocabulary)-",
             "https://gs1.org/voc/\(vocabulary)-", "cbv:\(vocabulary)-", "gs1:\(vocabulary)-",
         ].map(CBVPrefix.init)
+    }
+
+    /// The prefixes of CBV 2.0 error reasons.
+    static let errorReasonPrefixes = cbvPrefixes("ER")
+    /// CBV 2.0's error reasons (§8.6), bare.
+    static let errorReasons: Set<String> = ["did_not_occur", "incorrect_data"]
+
+    /// Checks an `errorDeclaration`'s members and returns its `correctiveEventIDs`.
+    ///
+    /// `declarationTime` is a date-time with a time zone, as `eventTime` is; `reason`, when
+    /// given, a CBV error reason or a URI of the declarer's own vocabulary; `correctiveEventIDs`
+    /// an array of distinct eventIDs, URIs as every eventID recorded is.
+    private static func readDeclaration(_ declaration: FieldReader) -> [String] {
+        if let time = declaration.string("declarationTime"), EventTime.utc(time) == nil {
+            declaration.fail(
+                "declarationTime",
+                "must be an ISO 8601 extended-format date-time with a time zone, such as 2026-03-27T09:00:00+01:00"
+            )
+        }
+        if let reason = declaration.string("reason", required: false) {
+            let bare = bareCBV(reason, prefixes: errorReasonPrefixes)
+            if !errorReasons.contains(bare), !bare.utf8.contains(0x3a) {
+                declaration.fail(
+                    "reason",
+                    "must be a CBV error reason, did_not_occur or incorrect_data, or a URI of your own (got \"\(reason)\")"
+                )
+            }
+        }
+        guard let elements = declaration.array("correctiveEventIDs") else { return [] }
+        var ids: [String] = []
+        for element in elements {
+            guard let id = element.value.stringValue, !id.isEmpty, id.utf8.count <= 400, IdentifierText.isURI(id) else {
+                declaration.problems.add(
+                    field: element.path,
+                    "must be an eventID: a URI of at most 400 bytes, such as urn:uuid:…"
+                )
+                continue
+            }
+            if ids.contains(id) {
+                declaration.problems.add(field: element.path, "names \(id) twice")
+                continue
+            }
+            ids.append(id)
+        }
+        return ids
     }
 
     /// The prefixes of business steps, built once.
@@ -524,7 +571,14 @@ extension EPCISEvent {
             }
         }
         if let declaration = reader.child("errorDeclaration", member: members.errorDeclaration) {
-            _ = declaration.string("declarationTime")
+            if declaration.value.objectValue == nil {
+                reader.fail(
+                    "errorDeclaration",
+                    "must be an object with declarationTime, and reason and correctiveEventIDs if any"
+                )
+            } else {
+                event.correctiveEventIDs = Self.readDeclaration(declaration)
+            }
             event.errorDeclaration = declaration.value
         }
         guard sink.count == problemsBefore else {

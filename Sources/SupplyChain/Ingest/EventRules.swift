@@ -1203,6 +1203,12 @@ extension Rules {
         }
         let effects = EventEffects(json: record["effects"] ?? [:])
         let before = sink.count
+        if let index = event.correctiveEventIDs.firstIndex(where: { $0 == event.eventID || $0 == event.hashID }) {
+            sink.add(
+                field: "/errorDeclaration/correctiveEventIDs/\(index)",
+                "names the event declared in error, \(event.eventID); a corrective event is another event"
+            )
+        }
         for id in effects.created {
             guard let lot = try lot(id, txn) else { continue }
             let held = try holding(id, actor.id, txn)
@@ -1321,6 +1327,13 @@ extension Rules {
         for claim in effects.claims { store.delete(.claims, IndexKey.text(claim)) }
         record["retractedAt"] = .number(Double(sequence))
         record["retraction"] = event.errorDeclaration ?? .null
+        for id in event.correctiveEventIDs {
+            store.put(
+                .corrections,
+                IndexKey.eventID(id) + IndexKey.sequence(recorded),
+                IndexKey.sequence(sequence) + Array(event.eventID.utf8)
+            )
+        }
         store.put(.events, IndexKey.sequence(recorded), json: .object(record))
         try markRetracted(event.eventID, recordedAt: recorded, effects: effects, at: sequence, txn)
     }

@@ -408,6 +408,10 @@ extension SupplyChainLedger {
             if let sequence = number(key[...]) { return "entry \(sequence)" }
         case .eventIDs, .eventHashes:
             if key.count == 32 { return "SHA-256 " + HexCoding.encode(key) }
+        case .corrections:
+            if key.count == 40, let sequence = number(key[32...]) {
+                return "SHA-256 \(HexCoding.encode(key.prefix(32))) ‖ entry \(sequence)"
+            }
         default:
             break
         }

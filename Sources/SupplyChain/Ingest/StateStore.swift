@@ -62,6 +62,11 @@ enum IndexTable: String, CaseIterable, Sendable {
     case lineage = "sc.lineage"
     /// recipient ‖ 0 ‖ BE64(sequence) → disclosure record: every export, by recipient.
     case disclosures = "sc.disclosures"
+    /// SHA-256(corrective eventID) ‖ BE64(seq of the event declared in error) → BE64(seq of the
+    /// declaration) ‖ the eventID declared in error: the events an error declaration names as correcting the one it retracts
+    /// (`errorDeclaration.correctiveEventIDs`), found from the corrective event, which may be
+    /// recorded before the declaration, after it, or not yet.
+    case corrections = "sc.corrections"
     /// `layout` → the layout of these tables (``IndexTable/layout``), written with every batch.
     case meta = "sc.meta"
 
@@ -70,7 +75,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 8: `sc.lots` and the edges' rows binary (``Lot/row``, ``LineageEdge/row``) rather
+    /// Layout 9: `sc.corrections`, the corrective events of error declarations. Layout 8: `sc.lots` and the edges' rows binary (``Lot/row``, ``LineageEdge/row``) rather
     /// than JSON. Layout 7: `sc.event-ids` and `sc.event-hashes` as sorted runs of chunks
     /// (``DigestRuns``), where layout 6 kept a row a digest. Layout 6: `sc.event-hashes`, events recorded under eventIDs of their own found by their
     /// hash IDs. Layout 5: every table keyed by lot (`sc.lots`, `sc.holdings`, `sc.edges.up`, `sc.edges.down`,
@@ -79,7 +84,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "8"
+    static let layout = "9"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -114,6 +119,7 @@ enum IndexTable: String, CaseIterable, Sendable {
         case .meta: 20
         case .lotIDs: 21
         case .eventHashes: 22
+        case .corrections: 23
         }
     }
 

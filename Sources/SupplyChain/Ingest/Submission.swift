@@ -685,6 +685,8 @@ extension SupplyChainLedger {
         var repeated = 0
         var warnings: [SupplyChainError.Problem] = []
         var retractions = 0
+        // The corrective events the declarations name, to say which are not in the ledger.
+        var corrective: [(index: Int, eventID: String, position: Int, id: String)] = []
         var eventIDs: [String] = []
         eventIDs.reserveCapacity(preparation.count)
         for chunk in 0..<preparation.chunkCount {
@@ -795,6 +797,9 @@ extension SupplyChainLedger {
                         continue
                     }
                     retractions += 1
+                    for (position, id) in event.correctiveEventIDs.enumerated() {
+                        corrective.append((index, event.eventID, position, id))
+                    }
                 }
                 warnings += current[offset].warnings
                 let sequence = first + 1 + UInt64(accepted.count)
@@ -813,6 +818,18 @@ extension SupplyChainLedger {
             }
         }
         progress?(preparation.count, preparation.count)
+        // Checked once every event is in: a corrective event may come after its declaration.
+        for named in corrective where try rules.eventSequence(key: IndexKey.eventID(named.id), txn) == nil {
+            warnings.append(
+                SupplyChainError.Problem(
+                    index: named.index,
+                    identifier: named.eventID,
+                    field: "/errorDeclaration/correctiveEventIDs/\(named.position)",
+                    message:
+                        "corrective event \(named.id) is not in the ledger; `celltrace event show` links it once it is recorded"
+                )
+            )
+        }
         guard sink.isEmpty else {
             throw SupplyChainError(
                 code: .invalidRecords,
