@@ -84,6 +84,28 @@ struct EPCISExportTests {
         )
         #expect(try locations(before, .authority) == audited)
         #expect(try locations(after, .public)[SmallLedger.mineB]?[ct + "gridRegion"] == ["CL-AN"], "as amended")
+
+        // The header, imported again, agrees with the ledger it came from, until the ledger changes.
+        func reimported() throws -> [String] {
+            let export = try EPCISExport(scope: after, chain: ledger.chain, profile: .auditor)
+            let report = try ledger.chain.importSubmission(
+                Array(export.document.canonicalString.utf8),
+                actor: "maker",
+                key: ledger.key,
+                dryRun: true
+            )
+            #expect(report.written == 0 && report.alreadyPresent == report.events)
+            return report.warnings.map(\.message)
+        }
+        #expect(try reimported().isEmpty)
+        try ledger.chain.amendFacility(
+            SmallLedger.mineB,
+            reason: "on the northern grid",
+            changes: ["gridRegion": "CL-NG"]
+        )
+        let warnings = try reimported()
+        #expect(warnings.count == 1)
+        #expect(warnings.first?.contains("gives \(SmallLedger.mineB) gridRegion CL-AN; the ledger has CL-NG") == true)
     }
 
     @Test("the document holds the scope's events in event-time order, each with its recorded eventID")

@@ -154,7 +154,7 @@ struct FacilityHistoryTests {
             let error = try #require(throws: SupplyChainError.self) {
                 try fixture.chain.amendFacility(id, reason: "a test", changes: changes)
             }
-            return error.problems.map { "\($0.field ?? ""): \($0.message)" }
+            return error.problems.map { "\($0.field): \($0.message)" }
         }
         #expect(
             try problems(["operator": "cathode-co"])

@@ -59,6 +59,8 @@ struct SubmissionDocument {
     /// The prefix bindings of the document's `@context` (its objects), kept with each event: one
     /// object, which every event's entry body shares.
     var bindings = JSONObject()
+    /// The business locations of an EPCIS document's header, compared with the registered facilities.
+    var masterData = LocationMasterData()
 
     /// The namespace bindings CellTrace always knows, under the documents' own.
     static let baseNamespaces = EPCISNamespaces.standard.adding(
@@ -259,11 +261,13 @@ struct SubmissionDocument {
         for context in json["@context"]?.arrayValue ?? [json["@context"] ?? .null] {
             for (prefix, iri) in context.objectValue ?? [:] { bindings[prefix] = iri }
         }
+        let namespaces = baseNamespaces.adding(context: json["@context"])
         return SubmissionDocument(
             events: .parsed(events),
-            namespaces: baseNamespaces.adding(context: json["@context"]),
+            namespaces: namespaces,
             format: "epcis-document",
-            bindings: bindings
+            bindings: bindings,
+            masterData: LocationMasterData(document: json, namespaces: namespaces)
         )
     }
 }
@@ -546,6 +550,8 @@ extension SupplyChainLedger {
         var preparation: EventPreparation
         /// For JSON Lines, each event's line (``SubmissionDocument/lines``).
         var lines: [Int]? = nil
+        /// The business locations of the document's header (``SubmissionDocument/masterData``).
+        var masterData = LocationMasterData()
 
         /// `problems` with their JSON Lines line, for a JSON Lines file.
         func withLines(_ problems: [SupplyChainError.Problem]) -> [SupplyChainError.Problem] {
@@ -584,7 +590,8 @@ extension SupplyChainLedger {
             format: document.format,
             documentHash: SHA256.hash(bytes).hex,
             preparation: preparation,
-            lines: document.lines
+            lines: document.lines,
+            masterData: document.masterData
         )
     }
 
@@ -830,6 +837,12 @@ extension SupplyChainLedger {
                 )
             )
         }
+        // What the document's header says of its locations, where the ledger says otherwise.
+        var facilities: [String: Facility] = [:]
+        for location in pending.masterData.locations where facilities[location.id] == nil {
+            facilities[location.id] = try rules.facility(location.id, txn)
+        }
+        warnings += pending.masterData.differences(facilities)
         guard sink.isEmpty else {
             throw SupplyChainError(
                 code: .invalidRecords,
