@@ -307,14 +307,16 @@ struct FacilityCommand: ParsableCommand {
     struct Amend: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "amend",
-            abstract: "Correct a facility's master data: grid region, subdivision, country, kind, name or flags.",
+            abstract: "Correct a facility's master data: name, kind, country, region, coordinates or flags.",
             discussion: prose(
                 """
                 The amendment is an entry of its own, with its reason; the registration stays.
                 Footprints, traces and exports as of a ledger size before it (--as-of) read the
                 facility as it was, so what was declared then can be computed again; later ones read
-                the corrected values. A new operator is recorded with `facility transfer`; the
-                coordinates, sealed at registration, are not amended.
+                the corrected values. A new operator is recorded with `facility transfer`. New
+                coordinates (--latitude with --longitude) are sealed in the amendment's entry as at
+                registration: exports reveal them to authorities and auditors only, and `facility
+                show` and `list` say that they changed, not what they are.
 
                 Example:
                   celltrace facility amend urn:epc:id:sgln:6900002.00001.0 --region CN-SC \\
@@ -331,6 +333,9 @@ struct FacilityCommand: ParsableCommand {
         @Option(help: "ISO 3166-1 alpha-2 country code.") var country: String?
         @Option(help: "ISO 3166-2 subdivision code (CN-SC).") var subdivision: String?
         @Option(help: "Electricity grid region, when not the subdivision or country.") var region: String?
+        @Option(parsing: .unconditional, help: "Latitude in decimal degrees (south negative: --latitude -21.04).")
+        var latitude: String?
+        @Option(parsing: .unconditional, help: "Longitude in decimal degrees (west negative).") var longitude: String?
         @Option(
             help: ArgumentHelp(
                 "Due-diligence flag (conflict-affected, high-risk, artisanal); repeatable; replaces the flags.",
@@ -340,7 +345,7 @@ struct FacilityCommand: ParsableCommand {
         var risk: [String] = []
         @Option(
             help: ArgumentHelp(
-                "Remove a field: name, subdivision, region or risk; repeatable.",
+                "Remove a field: name, subdivision, region, location or risk; repeatable.",
                 valueName: "field"
             )
         )
@@ -355,10 +360,19 @@ struct FacilityCommand: ParsableCommand {
             if let subdivision { changes["subdivision"] = .string(subdivision) }
             if let region { changes["gridRegion"] = .string(region) }
             if !risk.isEmpty { changes["riskFlags"] = .array(risk.map(JSONValue.string)) }
-            let fields = ["name": "name", "subdivision": "subdivision", "region": "gridRegion", "risk": "riskFlags"]
+            guard (latitude == nil) == (longitude == nil) else {
+                throw Failure.badInput("give --latitude and --longitude together")
+            }
+            if let latitude, let longitude {
+                changes["location"] = ["latitude": .string(latitude), "longitude": .string(longitude)]
+            }
+            let fields = [
+                "name": "name", "subdivision": "subdivision", "region": "gridRegion", "location": "location",
+                "risk": "riskFlags",
+            ]
             for field in clear {
                 guard let key = fields[field] else {
-                    throw Failure.badInput("--clear \(field): use name, subdivision, region or risk")
+                    throw Failure.badInput("--clear \(field): use name, subdivision, region, location or risk")
                 }
                 guard changes[key] == nil else {
                     throw Failure.badInput("--clear \(field) and a new value for it: give one or the other")
@@ -367,7 +381,7 @@ struct FacilityCommand: ParsableCommand {
             }
             guard !changes.isEmpty else {
                 throw Failure.badInput(
-                    "give a field to correct: --name, --kind, --country, --subdivision, --region, --risk or --clear"
+                    "give a field to correct: --name, --kind, --country, --subdivision, --region, --latitude and --longitude, --risk or --clear"
                 )
             }
             let receipt = try options.openChain().amendFacility(id, reason: reason, changes: changes)
@@ -446,7 +460,10 @@ struct FacilityCommand: ParsableCommand {
                 "operator  \(facility.operatorID)\(facility.transfers.last.map { " since entry #\($0.at)" } ?? "")"
             )
             if !facility.riskFlags.isEmpty { Console.out("flags     \(facility.riskFlags.joined(separator: ", "))") }
-            if facility.location != nil { Console.out("location  sealed at registration") }
+            if facility.location != nil {
+                let amended = facility.amendments.contains { $0.changes.contains { $0.field == "location" } }
+                Console.out("location  sealed at \(amended ? "its last amendment" : "registration")")
+            }
             Console.out("as of     ledger size \(size)")
             var history: [(at: UInt64, text: String)] = [
                 (facility.registeredAt, "registered, operated by \(facility.operatorID(at: facility.registeredAt))")
@@ -474,6 +491,7 @@ struct FacilityCommand: ParsableCommand {
 
         private static func text(_ value: JSONValue) -> String {
             switch value {
+            case .object where value["latitude"] != nil: "(sealed)"
             case .null: "(none)"
             case .string(let text): text
             case .array(let elements): elements.compactMap(\.stringValue).joined(separator: ",")
@@ -529,7 +547,21 @@ private func facilityJSON(_ facility: Facility) -> JSONValue {
     if let subdivision = facility.subdivision { members["subdivision"] = .string(subdivision) }
     if let region = facility.gridRegion { members["gridRegion"] = .string(region) }
     if !facility.transfers.isEmpty { members["transfers"] = .array(facility.transfers.map(\.json)) }
-    if !facility.amendments.isEmpty { members["amendments"] = .array(facility.amendments.map(\.json)) }
+    if !facility.amendments.isEmpty {
+        // Coordinates are sealed: an amendment says that they changed, not what they are.
+        members["amendments"] = .array(
+            facility.amendments.map { amendment in
+                var amendment = amendment
+                for index in amendment.changes.indices where amendment.changes[index].field == "location" {
+                    for side in [\FacilityAmendment.Change.before, \.after]
+                    where !amendment.changes[index][keyPath: side].isNull {
+                        amendment.changes[index][keyPath: side] = "sealed"
+                    }
+                }
+                return amendment.json
+            }
+        )
+    }
     return .object(members)
 }
 

@@ -48,7 +48,7 @@ public struct ClassifiedField: Sendable, Hashable {
         if tokens.count == 1, first.hasSuffix("coProductPrices") {
             return ClassifiedField(name: "prices", fieldClass: .confidential, commercial: true)
         }
-        if type == "facility.register", tokens == ["location"] {
+        if type == "facility.register" || type == "facility.amend", tokens == ["location"] {
             return ClassifiedField(name: "coordinates", fieldClass: .confidential, commercial: false)
         }
         return ClassifiedField(name: "unclassified", fieldClass: .confidential, commercial: true)

@@ -335,13 +335,14 @@ public final class SupplyChainLedger: Sendable {
         _ body: JSONValue,
         identifier: String?,
         what: String,
+        confidential: [JSONPointer] = [],
         _ apply: (inout Rules, UInt64, ProblemSink, borrowing ReadTransaction) throws -> Void
     ) throws -> AppendReceipt {
         let sink = ProblemSink(identifier: identifier)
         let (receipt, _) = try commit { rules, first, txn in
             try apply(&rules, first, sink, txn)
             guard sink.isEmpty else { throw Self.fail(sink, what) }
-            return ([EntryDraft(type: type, actor: Self.operatorActor, body: body)], ())
+            return ([EntryDraft(type: type, actor: Self.operatorActor, body: body, confidential: confidential)], ())
         }
         return try Self.written(receipt)
     }
@@ -406,7 +407,15 @@ public final class SupplyChainLedger: Sendable {
         members["id"] = .string(id)
         members["reason"] = .string(reason)
         let body = JSONValue.object(members)
-        return try recordChange(EntryType.facilityAmend, body, identifier: id, what: "the facility amendment") {
+        // New coordinates are sealed as at registration; clearing them (null) reveals nothing.
+        let sealed = body["location"].map { !$0.isNull } ?? false
+        return try recordChange(
+            EntryType.facilityAmend,
+            body,
+            identifier: id,
+            what: "the facility amendment",
+            confidential: sealed ? [JSONPointer(tokens: ["location"])] : []
+        ) {
             try $0.amendFacility(body, sequence: $1, sink: $2, $3)
         }
     }

@@ -323,10 +323,50 @@ import Testing
         }
         #expect(line?.split(separator: " ") == [Substring(refinery), "refinery", "sichuan-lithium", "CN", "CN-SC"])
 
+        // New coordinates are sealed: show and list say that they changed, not what they are.
+        let moved = celltrace(
+            "facility",
+            "amend",
+            refinery,
+            "--latitude",
+            "-30.25",
+            "--longitude",
+            "103.5",
+            "--reason",
+            "surveyed",
+            "--ledger",
+            ledger
+        )
+        #expect(moved.status == 0, "\(moved.error)")
+        let shown = celltrace("facility", "show", refinery, "--ledger", ledger)
+        #expect(shown.output.contains("location  sealed at its last amendment"), "\(shown.output)")
+        #expect(shown.output.contains("location (none) → (sealed)"), "\(shown.output)")
+        #expect(!shown.output.contains("-30.25") && !shown.output.contains("103.5"))
+        let sealed = try JSONValue(parsing: celltrace("facility", "list", "--ledger", ledger, "--json").output)
+        let sealedRow = try #require(sealed.arrayValue?.first { $0["id"]?.stringValue == refinery })
+        #expect(
+            sealedRow["amendments"]?.arrayValue?.last?["changes"] == [
+                ["field": "location", "before": .null, "after": "sealed"]
+            ]
+        )
+        #expect(
+            celltrace("facility", "amend", refinery, "--clear", "location", "--reason", "withdrawn", "--ledger", ledger)
+                .status == 0
+        )
+        #expect(!celltrace("facility", "show", refinery, "--ledger", ledger).output.contains("location  sealed"))
+
         for (arguments, message) in [
             (["--reason", "r"], "give a field to correct"),
             (["--region", "X", "--clear", "region", "--reason", "r"], "--clear region and a new value for it"),
-            (["--clear", "operator", "--reason", "r"], "--clear operator: use name, subdivision, region or risk"),
+            (
+                ["--clear", "operator", "--reason", "r"],
+                "--clear operator: use name, subdivision, region, location or risk"
+            ),
+            (["--latitude", "30.1", "--reason", "r"], "give --latitude and --longitude together"),
+            (
+                ["--latitude", "91", "--longitude", "100", "--reason", "r"],
+                "field '/location/latitude': between -90 and 90"
+            ),
             (["--kind", "smelter", "--reason", "r"], "field '/kind': must be one of mine, refinery"),
         ] {
             let refused = celltrace(["facility", "amend", refinery] + arguments + ["--ledger", ledger])

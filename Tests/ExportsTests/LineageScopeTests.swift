@@ -106,4 +106,32 @@ struct LineageScopeTests {
         #expect(after.masterData.contains(amended), "a bundle of the cell carries the amendment")
         #expect(!then.masterData.contains(amended))
     }
+
+    @Test("new coordinates in an amendment travel sealed: a customer's bundle withholds them, an auditor's opens them")
+    func amendedCoordinatesInABundle() throws {
+        let ledger = try SmallLedger()
+        let amended = try ledger.chain.amendFacility(
+            SmallLedger.mineB,
+            reason: "surveyed again",
+            changes: ["location": ["latitude": "-23.65", "longitude": "-70.40"]]
+        ).firstSequenceNumber
+        let pointer = JSONPointer(tokens: ["location"])
+        let field = ClassifiedField.classify(entryType: "facility.amend", pointer: pointer)
+        #expect(field.name == "coordinates" && field.fieldClass == .confidential && !field.commercial)
+        func amendment(_ profile: DisclosureProfile) throws -> JSONValue {
+            let bundle = try CustodyBundle.export(SmallLedger.cell, chain: ledger.chain, profile: profile)
+            let report = try BundleVerifier(bytes: bundle.bytes, key: ledger.chain.ledger.verifierKey).verify()
+            #expect(report.entries == bundle.entryCount, "\(profile) verifies")
+            return try #require(
+                bundle.json["entries"]?.arrayValue?.first { $0["seq"] == .number(Double(amended)) },
+                "the bundle carries the amendment"
+            )
+        }
+        let customer = try amendment(.legitimateInterest)
+        #expect(customer["withheld"]?["/location"] == "coordinates")
+        #expect(customer["openings"]?["/location"] == nil)
+        #expect(customer["canonical"]?.stringValue?.contains("-23.65") == false)
+        let auditor = try amendment(.auditor)
+        #expect(auditor["openings"]?["/location"]?["value"]?["latitude"] == "-23.65")
+    }
 }

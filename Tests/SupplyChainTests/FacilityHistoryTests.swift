@@ -163,10 +163,16 @@ struct FacilityHistoryTests {
                 ]
         )
         #expect(
-            try problems(["location": ["latitude": "1", "longitude": "2"]])
-                == [
-                    "/location: is not a field a facility amendment changes: coordinates are sealed at registration and are not amended"
-                ]
+            try problems(["location": ["latitude": "91", "longitude": "2"]])
+                == ["/location/latitude: between -90 and 90"]
+        )
+        #expect(
+            try problems(["location": "-21.0,118.9"])
+                == ["/location: must be an object of latitude and longitude, or null to clear it"]
+        )
+        #expect(
+            try problems(["location": ["latitude": "-21.0393", "longitude": "118.8987"]], id: Events.mine)
+                == ["/id: the amendment changes nothing: every field it gives has that value already"]
         )
         #expect(try problems(["kind": .null]) == ["/kind: cannot be cleared: a facility always has a kind"])
         #expect(try problems(["kind": "smelter"]).first?.hasPrefix("/kind: must be one of mine, refinery") == true)
@@ -201,5 +207,36 @@ struct FacilityHistoryTests {
         )
         let moved = try #require(try fixture.chain.facility(Events.refinery))
         #expect(moved.country == "VN" && moved.subdivision == nil)
+    }
+
+    @Test("new coordinates are sealed in the amendment's entry as at registration; as of a size before, the old ones")
+    func amendedCoordinatesAreSealed() throws {
+        let fixture = try ChainFixture()
+        let receipt = try fixture.chain.amendFacility(
+            Events.mine,
+            reason: "surveyed again",
+            changes: ["location": ["latitude": "-21.0401", "longitude": "118.9002"]]
+        )
+        let at = receipt.firstSequenceNumber
+        let facility = try #require(try fixture.chain.facility(Events.mine))
+        #expect(facility.location?.latitude == "-21.0401" && facility.location?.longitude == "118.9002")
+        #expect(facility.asOf(at).location?.latitude == "-21.0393", "as registered, before the amendment")
+        #expect(facility.amendments.first?.changes.map(\.field) == ["location"])
+
+        // The entry holds a commitment, not the coordinates; the opening beside it reveals them.
+        let entry = try fixture.chain.ledger.entry(at: at)
+        let pointer = JSONPointer(tokens: ["location"])
+        #expect(entry.commitments[pointer] != nil)
+        let canonical = String(decoding: entry.canonicalBytes, as: UTF8.self)
+        #expect(!canonical.contains("-21.0401"), "the coordinates are not in the hashed entry")
+        let opening = try #require(try fixture.chain.ledger.openings(forEntryAt: at)[pointer])
+        #expect(opening.value["latitude"] == "-21.0401")
+
+        // Cleared, nothing is sealed; the record has no coordinates from then on.
+        let cleared = try fixture.chain.amendFacility(Events.mine, reason: "withdrawn", changes: ["location": .null])
+        #expect(try fixture.chain.ledger.entry(at: cleared.firstSequenceNumber).commitments.isEmpty)
+        #expect(try fixture.chain.facility(Events.mine)?.location == nil)
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
     }
 }

@@ -431,9 +431,7 @@ struct Rules {
             let hint =
                 key == "operator"
                 ? "a new operator is recorded with `celltrace facility transfer`"
-                : key == "location"
-                    ? "coordinates are sealed at registration and are not amended"
-                    : "a facility amendment changes \(Facility.amendableFields.joined(separator: ", "))"
+                : "a facility amendment changes \(Facility.amendableFields.joined(separator: ", "))"
             sink.add(field: "/" + key, "is not a field a facility amendment changes: \(hint)")
         }
         guard let id, let reason, var facility = try registeredFacility(id, sink: sink, txn) else { return }
@@ -493,6 +491,24 @@ struct Rules {
                 if !known.contains(flag) { known.append(flag) }
             }
             return known.isEmpty ? .null : .array(known.map(JSONValue.string))
+        }
+        if field == "location" {
+            // Read as registration reads it: decimal degrees within range, kept as decimal strings.
+            guard value.objectValue != nil else {
+                sink.add(field: pointer, "must be an object of latitude and longitude, or null to clear it")
+                return nil
+            }
+            let position = FieldReader(value, path: pointer, problems: sink)
+            let latitude = position.decimal("latitude")
+            let longitude = position.decimal("longitude")
+            if let latitude, latitude.doubleValue.magnitude > 90 { position.fail("latitude", "between -90 and 90") }
+            if let longitude, longitude.doubleValue.magnitude > 180 {
+                position.fail("longitude", "between -180 and 180")
+            }
+            guard let latitude, let longitude, latitude.doubleValue.magnitude <= 90,
+                longitude.doubleValue.magnitude <= 180
+            else { return nil }
+            return ["latitude": .string(latitude.description), "longitude": .string(longitude.description)]
         }
         guard let text = value.stringValue, !text.isEmpty, text.utf8.count <= 256 else {
             sink.add(field: pointer, "must be a non-empty string of at most 256 bytes, or null to clear it")

@@ -181,7 +181,12 @@ public struct Facility: Sendable, Hashable {
     }
 
     /// The fields a `facility.amend` entry may change.
-    public static let amendableFields = ["name", "kind", "country", "subdivision", "gridRegion", "riskFlags"]
+    ///
+    /// `location`, sealed in the amendment's entry as at registration, takes an object of
+    /// `latitude` and `longitude` (decimal strings).
+    public static let amendableFields = [
+        "name", "kind", "country", "subdivision", "gridRegion", "location", "riskFlags",
+    ]
 
     /// The value of an amendable field, `null` when the facility has none.
     func value(of field: String) -> JSONValue {
@@ -191,6 +196,8 @@ public struct Facility: Sendable, Hashable {
         case "country": return .string(country)
         case "subdivision": return subdivision.map(JSONValue.string) ?? .null
         case "gridRegion": return gridRegion.map(JSONValue.string) ?? .null
+        case "location":
+            return location.map { ["latitude": .string($0.latitude), "longitude": .string($0.longitude)] } ?? .null
         case "riskFlags": return riskFlags.isEmpty ? .null : .array(riskFlags.map(JSONValue.string))
         default: return .null
         }
@@ -204,6 +211,10 @@ public struct Facility: Sendable, Hashable {
         case "country": if let country = value.stringValue { self.country = country }
         case "subdivision": subdivision = value.stringValue
         case "gridRegion": gridRegion = value.stringValue
+        case "location":
+            location = value["latitude"]?.stringValue.flatMap { latitude in
+                value["longitude"]?.stringValue.map { (latitude, $0) }
+            }
         case "riskFlags": riskFlags = value.arrayValue?.compactMap(\.stringValue) ?? []
         // A field no amendment writes, in a damaged row: left for `celltrace verify` to report.
         default: break
