@@ -22,6 +22,7 @@ struct CellTraceCommand: ParsableCommand {
             Provenance:   trace, where-used
             Carbon:       footprint, declaration, what-if
             Export:       export custody|epcis|pact|passport|graph, disclosures
+            Review:       impact (the exports a later correction changed)
             Prove:        prove inclusion, prove consistency
             Verify:       verify, verify-proof, verify-bundle
             Maintain:     index rebuild
@@ -48,6 +49,7 @@ struct CellTraceCommand: ParsableCommand {
             WhatIfCommand.self,
             ExportCommand.self,
             DisclosuresCommand.self,
+            ImpactCommand.self,
             VerifyBundleCommand.self,
             AppendCommand.self,
             LogCommand.self,
@@ -75,6 +77,7 @@ struct CellTraceCommand: ParsableCommand {
             ("Provenance", "trace, where-used", "back to the mines; the recall query"),
             ("Carbon", "footprint, what-if, declaration", "per cell, per kWh, per stage; Art. 7"),
             ("Export", "export, disclosures", "custody bundle, EPCIS, PACT, passport, graph"),
+            ("Review", "impact", "the exports a later correction changed, and why"),
             (
                 "Verify", "verify, prove, verify-proof, verify-bundle",
                 "the audit; proofs and bundles anyone can check offline"

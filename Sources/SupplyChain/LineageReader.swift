@@ -434,6 +434,19 @@ public struct LineageReader: Sendable {
         return try event(sequence: sequence, eventID: recordedID, txn)
     }
 
+    /// The entry that declared the event recorded at `sequence` in error, with the declaration's
+    /// `reason`, or `nil` while the event counts.
+    public func declaration(
+        ofEventAt sequence: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (declaredAt: UInt64, reason: String?)? {
+        if let outdated { throw outdated }
+        guard let record = try store.json(.events, IndexKey.sequence(sequence), txn),
+            let declaredAt = record["retractedAt"]?.doubleValue
+        else { return nil }
+        return (UInt64(declaredAt), record["retraction"]?["reason"]?.stringValue)
+    }
+
     /// The corrective events named by the error declaration that retracted `eventID`.
     ///
     /// They are the declaration's `correctiveEventIDs`, in its order, each with what the index

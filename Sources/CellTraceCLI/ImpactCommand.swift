@@ -1,0 +1,271 @@
+import ArgumentParser
+import Carbon
+import Exports
+import LedgerCore
+import Provenance
+import SupplyChain
+
+/// `celltrace impact`: which recorded exports a later entry changed.
+struct ImpactCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "impact",
+        abstract: "Recompute every recorded export against the ledger now: which a correction changed, and why.",
+        discussion: prose(
+            """
+            Each export described the ledger at a size and stays true of it; entries recorded since
+            (an event declared in error and its corrective event, a facility amended, a new factor
+            table, a certificate) can change what the ledger gives for the same subject now. For each
+            subject and size exported, impact computes the footprint then and now and lists the
+            entries since that bear on it: status current, lineage-changed (same figures, new
+            entries on its lineage), footprint-changed, withdrawn (no footprint now: the subject or
+            what made it was declared in error) or not-recomputed. With --changed, only the exports
+            to issue again, each with the command that does it.
+
+            Example:
+              celltrace impact --changed
+              celltrace impact --recipient "OEM Europe GmbH" --json
+            """
+        )
+    )
+    @OptionGroup var options: LedgerOptions
+    @OptionGroup var asOf: AsOfOption
+    @Option(help: ArgumentHelp("Only the exports to this recipient.", valueName: "name")) var recipient: String?
+    @Flag(help: "Only the exports whose subject changed since (every status but current).") var changed = false
+    @Flag(help: "Print JSON.") var json = false
+
+    func run() throws {
+        let chain = try options.openChain()
+        let review = try DisclosureReview.review(chain: chain, recipient: recipient, asOf: try asOf.point())
+        let items = changed ? review.items.filter { ![.current, .reissued].contains($0.status) } : review.items
+        if json {
+            Console.out(
+                JSONValue.object([
+                    "size": .number(Double(review.size)),
+                    "items": .array(items.map(Self.json)),
+                ]).canonicalString
+            )
+            return
+        }
+        let exports = review.items.reduce(0) { $0 + $1.disclosures.count }
+        guard !review.items.isEmpty else {
+            Console.out(
+                (recipient.map { "no exports to \($0) recorded" } ?? "no exports recorded")
+                    + " before ledger size \(review.size)"
+            )
+            return
+        }
+        let subjects = Set(review.items.map(\.subject)).count
+        var counts: [String] = []
+        for status in DisclosureReview.Status.allCases {
+            let count = review.items.count { $0.status == status }
+            if count > 0 { counts.append("\(count) \(status.rawValue)") }
+        }
+        var lines = [
+            "\(exports) export\(exports == 1 ? "" : "s") of \(subjects) subject\(subjects == 1 ? "" : "s") "
+                + "compared with ledger size \(review.size): \(counts.joined(separator: ", "))"
+        ]
+        if !items.isEmpty {
+            var table = TextTable("SUBJECT", "AS OF", "STATUS", "LARGEST CHANGE", "EXPORTED")
+            for item in items {
+                table.add(
+                    item.subject,
+                    String(item.asOfSize),
+                    item.status.rawValue,
+                    Self.largestChange(item),
+                    item.disclosures.map { "\($0.format) to \($0.recipient)" }.joined(separator: "; ")
+                )
+            }
+            lines += ["", table.rendered]
+        }
+        // One block for the exports of a subject that changed alike (the same status, the same
+        // figures then and now, the same entries since), whatever size each described.
+        var blocks: [[DisclosureReview.Item]] = []
+        for item in items where item.status != .current {
+            if let index = blocks.firstIndex(where: { block in
+                let first = block[0]
+                return first.subject == item.subject && first.status == item.status && first.then == item.then
+                    && first.now == item.now && first.changes == item.changes && first.reason == item.reason
+            }) {
+                blocks[index].append(item)
+            } else {
+                blocks.append([item])
+            }
+        }
+        for block in blocks {
+            lines.append("")
+            lines += Self.text(block)
+        }
+        if changed, items.isEmpty { lines += ["", "every export is current"] }
+        Console.out(lines.joined(separator: "\n"))
+    }
+
+    /// The figure that changed most, relatively: `kg CO2e -5.9 % (location)`; `-` when none did.
+    static func largestChange(_ item: DisclosureReview.Item) -> String {
+        switch item.status {
+        case .withdrawn: return "no footprint now"
+        case .notRecomputed: return "-"
+        case .current, .lineageChanged, .footprintChanged, .reissued: break
+        }
+        guard let then = item.then, let now = item.now else { return "-" }
+        var largest: (share: Double, text: String)?
+        func consider(_ what: String, _ before: Double?, _ after: Double?) {
+            guard let before, let after, abs(after - before) > 1e-9 * max(1, abs(before)) else { return }
+            let share = before == 0 ? .infinity : (after - before) / before
+            if abs(share) > abs(largest?.share ?? 0) {
+                largest = (share, "\(what) \(Self.change(before, after))")
+            }
+        }
+        for method in ElectricityMethod.allCases {
+            consider("kg CO2e (\(method.label))", then.kgCO2e[method], now.kgCO2e[method])
+            consider("per kWh (\(method.label))", then.perKWh[method], now.perKWh[method])
+        }
+        consider("cells", then.cells.map(Double.init), now.cells.map(Double.init))
+        return largest?.text ?? "figures unchanged"
+    }
+
+    /// The block of text of a subject's exports that changed alike.
+    static func text(_ items: [DisclosureReview.Item]) -> [String] {
+        let item = items[0]
+        let sizes = items.map { String($0.asOfSize) }.joined(separator: ", ")
+        var lines = ["\(item.subject) as of size\(items.count == 1 ? "" : "s") \(sizes): \(item.status.rawValue)"]
+        let reissuedBy = items.reduce(into: [UInt64: UInt64]()) { $0.merge($1.reissuedBy) { a, _ in a } }
+        for disclosure in items.flatMap(\.disclosures) {
+            let entry = disclosure.sequenceNumber
+            lines.append(
+                "  exported  \(disclosure.format) to \(disclosure.recipient) (\(disclosure.profile)) as of size "
+                    + "\(disclosure.asOfSize)\(entry.map { ", entry #\($0)" } ?? "")"
+                    + (entry.flatMap { reissuedBy[$0] }.map { "; issued again as entry #\($0)" } ?? "")
+            )
+        }
+        if let then = item.then {
+            var table = TextTable("  FIGURE", "THEN", "NOW", "CHANGE")
+            func row(_ label: String, _ before: Double?, _ after: Double?, _ format: (Double) -> String) {
+                guard let before else { return }
+                table.add(
+                    "  " + label,
+                    format(before),
+                    after.map(format) ?? "none",
+                    after.map { Self.change(before, $0) } ?? "-"
+                )
+            }
+            for method in ElectricityMethod.allCases {
+                row(
+                    "kg CO2e per kWh \(then.perKWhBasis ?? "") (\(method.label))",
+                    then.perKWh[method],
+                    item.now?.perKWh[method]
+                ) {
+                    Number.fixed($0, 4)
+                }
+            }
+            for method in ElectricityMethod.allCases {
+                row("kg CO2e (\(method.label))", then.kgCO2e[method], item.now?.kgCO2e[method], Number.significant)
+            }
+            row("cells", then.cells.map(Double.init), item.now?.cells.map(Double.init)) { Number.fixed($0, 0) }
+            lines.append(table.rendered)
+        }
+        if let reason = item.reason { lines.append("  why       \(reason)") }
+        for (index, change) in item.changes.enumerated() {
+            lines.append("  \(index == 0 ? "since" : "     ")     #\(change.sequenceNumber) \(change.summary)")
+        }
+        if item.status != .current, item.status != .notRecomputed {
+            var seen: Set<String> = []
+            for disclosure in items.flatMap(\.disclosures) where reissuedBy[disclosure.sequenceNumber ?? .max] == nil {
+                guard let command = reissue(disclosure, withdrawn: item.status == .withdrawn),
+                    seen.insert(command).inserted
+                else { continue }
+                lines.append("  reissue   \(command)")
+            }
+        }
+        return lines
+    }
+
+    /// `+1.2 %`, `-0.4 %` or `unchanged`.
+    private static func change(_ before: Double, _ after: Double) -> String {
+        guard abs(after - before) > 1e-9 * max(1, abs(before)) else { return "unchanged" }
+        return before == 0 ? "from 0" : (after > before ? "+" : "") + Number.percent((after - before) / before)
+    }
+
+    /// The command that issues an export again from the ledger as it is now, or `nil` when the
+    /// format has none or the subject is withdrawn (a recipient is then told so, not sent figures).
+    static func reissue(_ disclosure: Disclosure, withdrawn: Bool) -> String? {
+        guard !withdrawn else { return nil }
+        let tail = "--profile \(disclosure.profile) --recipient \(quoted(disclosure.recipient)) -o FILE"
+        let subject = quoted(disclosure.subject)
+        switch disclosure.format {
+        case "custody", "epcis", "graph": return "celltrace export \(disclosure.format) \(subject) \(tail)"
+        case "battery-pass-1.2.0": return "celltrace export passport \(subject) \(tail)"
+        case "pact-3.0.3", "pact-2.3.3":
+            let version = disclosure.format == "pact-3.0.3" ? "" : " --pact-version 2"
+            if let declaration = DeclarationSubject(disclosure.subject) {
+                return
+                    "celltrace export pact --model \(quoted(declaration.model)) --plant \(quoted(declaration.plant)) "
+                    + "--from \(ExportEncoding.dateTime(declaration.from)) --to \(ExportEncoding.dateTime(declaration.to))"
+                    + "\(version) \(tail)"
+            }
+            return "celltrace export pact \(subject)\(version) \(tail)"
+        default: return nil
+        }
+    }
+
+    /// A word as a shell reads it back: as it is when it is plain, else in single quotes.
+    static func quoted(_ word: String) -> String {
+        let plain =
+            !word.isEmpty
+            && word.unicodeScalars.allSatisfy {
+                $0.isASCII
+                    && ($0.properties.isAlphabetic || $0.properties.numericType != nil
+                        || ":._-/@+,=".unicodeScalars.contains($0))
+            }
+        return plain ? word : "'" + word.replacing("'", with: #"'\''"#) + "'"
+    }
+
+    static func json(_ item: DisclosureReview.Item) -> JSONValue {
+        func byMethod(_ values: [ElectricityMethod: Double]) -> JSONValue {
+            var members: [String: JSONValue] = [:]
+            for (method, value) in values { members[method.rawValue] = .number(value) }
+            return .object(JSONObject(members))
+        }
+        func figures(_ figures: DisclosureReview.Figures?) -> JSONValue {
+            guard let figures else { return .null }
+            var members: JSONObject = [:]
+            if !figures.kgCO2e.isEmpty {
+                members["kgCO2e"] = byMethod(figures.kgCO2e)
+            }
+            if let basis = figures.perKWhBasis, !figures.perKWh.isEmpty {
+                members[basis == "lifetime" ? "perLifetimeKWh" : "perUsableKWh"] = byMethod(figures.perKWh)
+            }
+            if let cells = figures.cells { members["cells"] = .number(Double(cells)) }
+            return .object(members)
+        }
+        var members: JSONObject = [
+            "subject": .string(item.subject),
+            "asOfSize": .number(Double(item.asOfSize)),
+            "status": .string(item.status.rawValue),
+            "disclosures": .array(
+                item.disclosures.map { disclosure in
+                    var json = disclosure.json.objectValue ?? [:]
+                    if let later = item.reissuedBy[disclosure.sequenceNumber ?? .max] {
+                        json["reissuedBy"] = .number(Double(later))
+                    } else if let command = reissue(disclosure, withdrawn: item.status == .withdrawn),
+                        item.status != .current, item.status != .notRecomputed
+                    {
+                        json["reissue"] = .string(command)
+                    }
+                    return .object(json)
+                }
+            ),
+            "then": figures(item.then),
+            "now": figures(item.now),
+            "changes": .array(
+                item.changes.map {
+                    [
+                        "seq": .number(Double($0.sequenceNumber)), "type": .string($0.type),
+                        "summary": .string($0.summary),
+                    ]
+                }
+            ),
+        ]
+        if let reason = item.reason { members["reason"] = .string(reason) }
+        return .object(members)
+    }
+}

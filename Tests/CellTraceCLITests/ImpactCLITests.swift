@@ -1,0 +1,94 @@
+import Foundation
+import LedgerCore
+import Testing
+
+@testable import CellTraceCLI
+
+/// `celltrace impact` through the parsed root command, on the fixture chain.
+@Suite struct ImpactCLITests {
+    @Test func anAmendmentMakesAnExportStaleUntilItIsIssuedAgain() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        #expect(
+            celltrace("impact", "--ledger", ledger).output
+                == "no exports recorded before ledger size \(try size(ledger))\n"
+        )
+        let exported = celltrace(
+            "export",
+            "custody",
+            CarbonCLITests.serial,
+            "--ledger",
+            ledger,
+            "-o",
+            directory + "/cell.json",
+            "--recipient",
+            "OEM Europe GmbH"
+        )
+        #expect(exported.status == 0, "\(exported.error)")
+        let current = celltrace("impact", "--ledger", ledger)
+        #expect(current.status == 0, "\(current.error)")
+        #expect(current.output.hasPrefix("1 export of 1 subject compared with ledger size"), "\(current.output)")
+        #expect(current.output.contains(" current  figures unchanged  custody to OEM Europe GmbH"))
+        #expect(celltrace("impact", "--changed", "--ledger", ledger).output.hasSuffix("\n\nevery export is current\n"))
+
+        // The refinery's grid region corrected: the export no longer matches the ledger.
+        let refinery = "urn:epc:id:sgln:6900002.00001.0"
+        let amended = celltrace(
+            "facility",
+            "amend",
+            refinery,
+            "--region",
+            "CN-NM",
+            "--reason",
+            "metered on the Inner Mongolia grid",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(amended.status == 0, "\(amended.error)")
+        let entry = try #require(try JSONValue(parsing: amended.output)["sequenceNumber"]?.doubleValue)
+        let json = try JSONValue(parsing: celltrace("impact", "--ledger", ledger, "--json").output)
+        let item = try #require(json["items"]?.arrayValue?.first)
+        // The refinery's 45,000 kWh of grid electricity now at Inner Mongolia's factor, not Sichuan's.
+        #expect(item["status"] == "footprint-changed", "\(item)")
+        #expect(
+            item["changes"] == [
+                [
+                    "seq": .number(entry), "type": "facility.amend",
+                    "summary": .string("facility \(refinery) amended (gridRegion): metered on the Inner Mongolia grid"),
+                ]
+            ]
+        )
+        let then = try #require(item["then"]?["kgCO2e"]?["location-based"]?.doubleValue)
+        let now = try #require(item["now"]?["kgCO2e"]?["location-based"]?.doubleValue)
+        #expect(now > then)
+        let command =
+            "celltrace export custody \(CarbonCLITests.serial) --profile legitimate-interest --recipient 'OEM Europe GmbH' -o FILE"
+        #expect(item["disclosures"]?.arrayValue?.first?["reissue"]?.stringValue == command)
+        let text = celltrace("impact", "--changed", "--ledger", ledger).output
+        #expect(text.contains("  since     #\(Int(entry)) facility \(refinery) amended (gridRegion)"), "\(text)")
+        #expect(text.contains("  reissue   \(command)"))
+
+        // Issued again as the line says: the old export is reissued, the new one current.
+        let words = command.replacingOccurrences(of: "'OEM Europe GmbH'", with: "OEM\u{0}Europe\u{0}GmbH")
+            .split(separator: " ").dropFirst().map { $0.replacingOccurrences(of: "\u{0}", with: " ") }
+            .map { $0 == "FILE" ? directory + "/cell-again.json" : $0 }
+        let again = celltrace(words + ["--ledger", ledger])
+        #expect(again.status == 0, "\(again.error)")
+        let after = try JSONValue(parsing: celltrace("impact", "--ledger", ledger, "--json").output)
+        #expect(after["items"]?.arrayValue?.map { $0["status"] } == ["reissued", "current"])
+        #expect(celltrace("impact", "--changed", "--ledger", ledger).output.hasSuffix("every export is current\n"))
+        #expect(
+            celltrace("impact", "--recipient", "someone else", "--ledger", ledger).output.hasPrefix(
+                "no exports to someone else recorded"
+            )
+        )
+        #expect(celltrace("impact", "--as-of", "nonsense", "--ledger", ledger).status == 2)
+    }
+
+    private func size(_ ledger: String) throws -> Int {
+        let log = celltrace("checkpoint", "--ledger", ledger).output
+        return Int(log.split(separator: "\n")[1]) ?? -1
+    }
+}
