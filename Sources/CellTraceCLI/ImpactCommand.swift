@@ -18,7 +18,8 @@ struct ImpactCommand: ParsableCommand {
             subject and size exported, impact computes the footprint then and now and lists the
             entries since that bear on it: status current, lineage-changed (same figures, new
             entries on its lineage), footprint-changed, withdrawn (no footprint now: the subject or
-            what made it was declared in error) or not-recomputed. With --changed, only the exports
+            what made it was declared in error), reissued (changed, but sent again since to the same
+            recipient in the same format) or not-recomputed. With --changed, only the exports still
             to issue again, each with the command that does it.
 
             Example:
@@ -30,7 +31,8 @@ struct ImpactCommand: ParsableCommand {
     @OptionGroup var options: LedgerOptions
     @OptionGroup var asOf: AsOfOption
     @Option(help: ArgumentHelp("Only the exports to this recipient.", valueName: "name")) var recipient: String?
-    @Flag(help: "Only the exports whose subject changed since (every status but current).") var changed = false
+    @Flag(help: "Only the exports still to issue again or withdraw (every status but current and reissued).")
+    var changed = false
     @Flag(help: "Print JSON.") var json = false
 
     func run() throws {
