@@ -111,7 +111,7 @@ struct ImpactCommand: ParsableCommand {
         guard let then = item.then, let now = item.now else { return "-" }
         var largest: (share: Double, text: String)?
         func consider(_ what: String, _ before: Double?, _ after: Double?) {
-            guard let before, let after, abs(after - before) > 1e-9 * max(1, abs(before)) else { return }
+            guard let before, let after, DisclosureReview.differs(before, after) else { return }
             let share = before == 0 ? .infinity : (after - before) / before
             if abs(share) > abs(largest?.share ?? 0) {
                 largest = (share, "\(what) \(Self.change(before, after))")
@@ -183,7 +183,7 @@ struct ImpactCommand: ParsableCommand {
 
     /// `+1.2 %`, `-0.4 %` or `unchanged`.
     private static func change(_ before: Double, _ after: Double) -> String {
-        guard abs(after - before) > 1e-9 * max(1, abs(before)) else { return "unchanged" }
+        guard DisclosureReview.differs(before, after) else { return "unchanged" }
         return before == 0 ? "from 0" : (after > before ? "+" : "") + Number.percent((after - before) / before)
     }
 

@@ -69,15 +69,10 @@ public struct DisclosureReview: Sendable {
             cells = declaration.cellCount
         }
 
-        /// Whether `other` gives the same figures, to a relative 10⁻⁹ (the same entries give the
-        /// same figures; a change of a kilogram in a million is a change).
+        /// Whether `other` gives the same figures (``DisclosureReview/differs(_:_:)``).
         func matches(_ other: Figures) -> Bool {
             func same(_ a: [ElectricityMethod: Double], _ b: [ElectricityMethod: Double]) -> Bool {
-                Set(a.keys) == Set(b.keys)
-                    && a.allSatisfy { method, value in
-                        let other = b[method] ?? .nan
-                        return abs(value - other) <= 1e-9 * max(1, abs(value), abs(other))
-                    }
+                Set(a.keys) == Set(b.keys) && a.allSatisfy { !DisclosureReview.differs($1, b[$0] ?? .nan) }
             }
             return same(kgCO2e, other.kgCO2e) && same(perKWh, other.perKWh) && cells == other.cells
                 && perKWhBasis == other.perKWhBasis
@@ -124,6 +119,12 @@ public struct DisclosureReview: Sendable {
         public var reissuedBy: [UInt64: UInt64] = [:]
     }
 
+    /// Whether two figures differ, to a relative 10⁻⁹: the same entries give the same figures,
+    /// and a change of a kilogram in a million is a change.
+    public static func differs(_ a: Double, _ b: Double) -> Bool {
+        !(abs(a - b) <= 1e-9 * max(1, abs(a), abs(b)))
+    }
+
     /// The ledger size the exports are compared with.
     public var size: UInt64
     /// One item per subject and size exported, in the order of their first disclosure.
@@ -154,6 +155,8 @@ public struct DisclosureReview: Sendable {
             groups[key, default: []].append(disclosure)
         }
         var items: [Item] = []
+        // A subject exported at several sizes is compared with one scope of now.
+        var scopesNow: [String: (scope: LineageScope?, reason: String?)] = [:]
         for key in order {
             guard let disclosures = groups[key], let first = disclosures.first else { continue }
             if let declaration = DeclarationSubject(first.subject) {
@@ -161,7 +164,9 @@ public struct DisclosureReview: Sendable {
                     try reviewDeclaration(declaration, disclosures: disclosures, chain: chain, size: size)
                 )
             } else {
-                items.append(try reviewSubject(disclosures: disclosures, chain: chain, size: size))
+                let now = try scopesNow[first.subject] ?? scope(first.subject, chain: chain, size: size)
+                scopesNow[first.subject] = now
+                items.append(try reviewSubject(disclosures: disclosures, now: now, chain: chain, size: size))
             }
         }
         // An export issued again to the same recipient in the same format, from a ledger that
@@ -185,9 +190,26 @@ public struct DisclosureReview: Sendable {
         return DisclosureReview(size: size, items: items)
     }
 
-    /// A serial's, assembly's or lot's exports: footprint and scope then and now.
+    /// A subject's scope as of `size`, or why it has none then (it is unknown, or was declared in
+    /// error, or its footprint cannot be computed).
+    private static func scope(
+        _ subject: String,
+        chain: SupplyChainLedger,
+        size: UInt64
+    ) throws -> (scope: LineageScope?, reason: String?) {
+        do {
+            return (try LineageScope.collect(subject, chain: chain, asOf: .size(size)), nil)
+        } catch let error as ProvenanceError {
+            return (nil, error.description)
+        } catch let error as CarbonError {
+            return (nil, error.description)
+        }
+    }
+
+    /// A serial's, assembly's or lot's exports: footprint and scope then and `now`.
     private static func reviewSubject(
         disclosures: [Disclosure],
+        now: (scope: LineageScope?, reason: String?),
         chain: SupplyChainLedger,
         size: UInt64
     ) throws -> Item {
@@ -200,27 +222,14 @@ public struct DisclosureReview: Sendable {
             status: .current,
             changes: []
         )
-        let then: LineageScope
-        do {
-            then = try LineageScope.collect(subject, chain: chain, asOf: .size(asOfSize))
-        } catch let error as ProvenanceError {
-            return item.notRecomputed(error.description)
-        } catch let error as CarbonError {
-            return item.notRecomputed(error.description)
-        }
+        let (exported, why) = try scope(subject, chain: chain, size: asOfSize)
+        guard let then = exported else { return item.notRecomputed(why ?? "") }
         item.then = Figures(then.footprint)
-        let now: LineageScope?
-        do {
-            now = try LineageScope.collect(subject, chain: chain, asOf: .size(size))
-        } catch let error as ProvenanceError {
-            (now, item.reason) = (nil, error.description)
-        } catch let error as CarbonError {
-            (now, item.reason) = (nil, error.description)
-        }
+        item.reason = now.reason
         let before = Set(then.entries)
-        let added = (now?.entries ?? []).filter { $0 >= asOfSize && !before.contains($0) }
+        let added = (now.scope?.entries ?? []).filter { $0 >= asOfSize && !before.contains($0) }
         item.changes = try changes(added: added, declaredIn: then.events, since: asOfSize, chain: chain, size: size)
-        if let now {
+        if let now = now.scope {
             item.now = Figures(now.footprint)
             item.status =
                 item.now.map { item.then?.matches($0) ?? false } == true
@@ -401,7 +410,8 @@ extension DisclosureReview.Item {
     }
 }
 
-/// `MODEL@PLANT FROM/TO`, the subject a declaration's export records.
+/// `MODEL@PLANT FROM/TO`, the subject a declaration's export records: written by
+/// ``PACTFootprint/declaration(model:plant:from:to:chain:asOf:)`` and read back here.
 public struct DeclarationSubject: Sendable, Hashable {
     /// The battery model.
     public var model: String
@@ -412,14 +422,25 @@ public struct DeclarationSubject: Sendable, Hashable {
     /// The period's last instant.
     public var to: Timestamp
 
-    /// Reads a disclosure's subject; `nil` when it is not a declaration's.
+    /// A declaration's subject.
+    public init(model: String, plant: String, from: Timestamp, to: Timestamp) {
+        self.model = model
+        self.plant = plant
+        self.from = from
+        self.to = to
+    }
+
+    /// The subject's text: the times as RFC 3339 date-times, without milliseconds when they are zero.
+    public var text: String {
+        "\(model)@\(plant) \(ExportEncoding.dateTime(from))/\(ExportEncoding.dateTime(to))"
+    }
+
+    /// Reads a disclosure's subject (``text``); `nil` when it is not a declaration's.
     public init?(_ subject: String) {
         guard let space = subject.lastIndex(of: " "), let at = subject[..<space].lastIndex(of: "@") else {
             return nil
         }
         let period = subject[subject.index(after: space)...].split(separator: "/", omittingEmptySubsequences: false)
-        // Export subjects write their times as RFC 3339 date-times, without milliseconds when
-        // they are zero.
         guard period.count == 2, period.allSatisfy({ $0.contains("T") }),
             let from = PointInTime.time(String(period[0])), let to = PointInTime.time(String(period[1])),
             at > subject.startIndex

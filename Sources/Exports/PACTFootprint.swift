@@ -288,7 +288,7 @@ extension PACTFootprint {
         if let chemistry = declaration.model.chemistry { description += ", chemistry \(chemistry)" }
         description += "; computed from ledger \(chain.ledger.origin) as of size \(declaration.asOfSize)"
         return PACTFootprint(
-            subject: "\(model)@\(plant) \(ExportEncoding.dateTime(from))/\(ExportEncoding.dateTime(to))",
+            subject: DeclarationSubject(model: model, plant: plant, from: from, to: to).text,
             subjectKind: "declaration",
             product: .piece,
             productIDs: [urn(model, kind: "battery-model")],

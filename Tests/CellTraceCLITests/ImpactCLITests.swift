@@ -66,7 +66,9 @@ import Testing
         let command =
             "celltrace export custody \(CarbonCLITests.serial) --profile legitimate-interest --recipient 'OEM Europe GmbH' -o FILE"
         #expect(item["disclosures"]?.arrayValue?.first?["reissue"]?.stringValue == command)
-        let text = celltrace("impact", "--changed", "--ledger", ledger).output
+        let stale = celltrace("impact", "--changed", "--ledger", ledger)
+        #expect(stale.status == 0, "impact reads only and exits 0 whatever it finds")
+        let text = stale.output
         #expect(text.contains("  since     #\(Int(entry)) facility \(refinery) amended (gridRegion)"), "\(text)")
         #expect(text.contains("  reissue   \(command)"))
 

@@ -493,22 +493,13 @@ struct Rules {
             return known.isEmpty ? .null : .array(known.map(JSONValue.string))
         }
         if field == "location" {
-            // Read as registration reads it: decimal degrees within range, kept as decimal strings.
             guard value.objectValue != nil else {
                 sink.add(field: pointer, "must be an object of latitude and longitude, or null to clear it")
                 return nil
             }
-            let position = FieldReader(value, path: pointer, problems: sink)
-            let latitude = position.decimal("latitude")
-            let longitude = position.decimal("longitude")
-            if let latitude, latitude.doubleValue.magnitude > 90 { position.fail("latitude", "between -90 and 90") }
-            if let longitude, longitude.doubleValue.magnitude > 180 {
-                position.fail("longitude", "between -180 and 180")
-            }
-            guard let latitude, let longitude, latitude.doubleValue.magnitude <= 90,
-                longitude.doubleValue.magnitude <= 180
+            guard let (latitude, longitude) = Facility.coordinates(FieldReader(value, path: pointer, problems: sink))
             else { return nil }
-            return ["latitude": .string(latitude.description), "longitude": .string(longitude.description)]
+            return ["latitude": .string(latitude), "longitude": .string(longitude)]
         }
         guard let text = value.stringValue, !text.isEmpty, text.utf8.count <= 256 else {
             sink.add(field: pointer, "must be a non-empty string of at most 256 bytes, or null to clear it")

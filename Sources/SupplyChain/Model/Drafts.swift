@@ -151,16 +151,7 @@ public struct FacilityDraft: Sendable {
         if let subdivision, let country, !subdivision.hasPrefix(country + "-") {
             reader.fail("subdivision", "an ISO 3166-2 code of \(country), such as \(country)-XX")
         }
-        var location: (String, String)?
-        if let position = reader.child("location") {
-            let latitude = position.decimal("latitude")
-            let longitude = position.decimal("longitude")
-            if let latitude, latitude.doubleValue.magnitude > 90 { position.fail("latitude", "between -90 and 90") }
-            if let longitude, longitude.doubleValue.magnitude > 180 {
-                position.fail("longitude", "between -180 and 180")
-            }
-            if let latitude, let longitude { location = (latitude.description, longitude.description) }
-        }
+        let location = reader.child("location").flatMap(Facility.coordinates)
         var flags: [String] = []
         for element in reader.array("riskFlags") ?? [] {
             guard let flag = element.value.stringValue, Facility.knownRiskFlags.contains(flag) else {

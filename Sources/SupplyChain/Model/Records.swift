@@ -236,6 +236,25 @@ public struct Facility: Sendable, Hashable {
     /// Allowed due-diligence flags.
     public static let knownRiskFlags = ["conflict-affected", "high-risk", "artisanal"]
 
+    /// Reads `latitude` and `longitude` in decimal degrees (±90, ±180) from `position`.
+    ///
+    /// Each that is missing or out of range is reported there; `nil` unless both are good.
+    /// Registration and amendments read coordinates so.
+    static func coordinates(_ position: FieldReader) -> (latitude: String, longitude: String)? {
+        var latitude = position.decimal("latitude")
+        var longitude = position.decimal("longitude")
+        if let value = latitude, value.doubleValue.magnitude > 90 {
+            position.fail("latitude", "between -90 and 90")
+            latitude = nil
+        }
+        if let value = longitude, value.doubleValue.magnitude > 180 {
+            position.fail("longitude", "between -180 and 180")
+            longitude = nil
+        }
+        guard let latitude, let longitude else { return nil }
+        return (latitude.description, longitude.description)
+    }
+
     var json: JSONValue {
         var members: [String: JSONValue] = [
             "id": .string(id), "operator": .string(operatorID), "kind": .string(kind.rawValue),
