@@ -65,8 +65,7 @@ public struct Declaration: Sendable {
         // The ranges in the period first, then their lots' footprints per kg as one roll-up, which
         // keeps no receipt and gives the numbers lot by lot footprints give.
         var counted: [(range: SerialRange, eventTime: String)] = []
-        for range in try reader.allSerialRanges(txn) where range.model == modelID && range.commissionedAt < engine.size
-        {
+        for range in try reader.allSerialRanges(asOf: engine.size, txn) where range.model == modelID {
             guard let number = try reader.lotNumber(range.lot, asOf: engine.size, txn),
                 let lot = try reader.card(number: number, txn), lot.facility == plantID,
                 let event = try reader.event(range.eventID, txn),

@@ -309,6 +309,17 @@ struct LotCommand: ParsableCommand {
                         }
                     ),
                 ]
+                if !report.retractedSerialRanges.isEmpty {
+                    object["retractedSerialRanges"] = .array(
+                        report.retractedSerialRanges.map {
+                            .object([
+                                "prefix": .string($0.prefix), "first": .string(String($0.first)),
+                                "last": .string(String($0.last)), "seq": .number(Double($0.commissionedAt)),
+                                "retractedAt": .number(Double($0.retractedAt ?? 0)),
+                            ])
+                        }
+                    )
+                }
                 if let material = lot.material { object["material"] = .string(material) }
                 if let grade = lot.grade { object["grade"] = .string(grade) }
                 if let country = lot.countryOfOrigin { object["countryOfOrigin"] = .string(country) }
@@ -385,6 +396,18 @@ struct LotCommand: ParsableCommand {
                         String(range.count),
                         range.cellMassKg.description,
                         range.nominalEnergyKWh.description
+                    )
+                }
+                Console.out("\n" + table.rendered)
+            }
+            if !report.retractedSerialRanges.isEmpty {
+                var table = TextTable("SERIALS DECLARED IN ERROR", "CELLS", "COMMISSIONED", "RETRACTED")
+                for range in report.retractedSerialRanges {
+                    table.add(
+                        "\(range.prefix)\(range.first)–\(range.last)",
+                        String(range.count),
+                        "#\(range.commissionedAt)",
+                        range.retractedAt.map { "#\($0)" } ?? "-"
                     )
                 }
                 Console.out("\n" + table.rendered)
@@ -575,17 +598,8 @@ struct SerialCommand: ParsableCommand {
                     "containedIn": .array(report.containedIn.map(JSONValue.string)),
                     "children": .array(report.children.map(JSONValue.string)),
                 ]
-                if let range = report.range {
-                    var members: [String: JSONValue] = [
-                        "lot": .string(range.lot), "prefix": .string(range.prefix),
-                        "first": .string(String(range.first)),
-                        "last": .string(String(range.last)), "cellMassKg": .string(range.cellMassKg.description),
-                        "nominalEnergyKWh": .string(range.nominalEnergyKWh.description),
-                        "commissionedBy": .string(range.eventID), "seq": .number(Double(range.commissionedAt)),
-                    ]
-                    if let model = range.model { members["model"] = .string(model) }
-                    object["cell"] = .object(members)
-                }
+                if let range = report.range { object["cell"] = cell(range) }
+                if !report.retracted.isEmpty { object["retractedCells"] = .array(report.retracted.map(cell)) }
                 Console.out(JSONValue.object(object).canonicalString)
                 return
             }
@@ -598,6 +612,15 @@ struct SerialCommand: ParsableCommand {
                 Console.out(
                     "cell      \(range.cellMassKg) kg, \(range.nominalEnergyKWh) kWh nominal\(range.model.map { ", model \($0)" } ?? "")"
                 )
+            } else if !report.retracted.isEmpty {
+                Console.out("cell      not commissioned now: every commissioning of it was declared in error")
+            }
+            for range in report.retracted {
+                Console.out(
+                    "retracted \(range.prefix)\(range.first)–\(range.last) of lot \(range.lot), commissioned at entry "
+                        + "#\(range.commissionedAt) (\(range.cellMassKg) kg, \(range.nominalEnergyKWh) kWh), "
+                        + "declared in error at #\(range.retractedAt.map(String.init) ?? "?")"
+                )
             }
             for (depth, unit) in report.containedIn.enumerated() {
                 Console.out(depth == 0 ? "in        \(unit)" : "  within  \(unit)")
@@ -606,6 +629,21 @@ struct SerialCommand: ParsableCommand {
                 Console.out("holds     \(report.children.count) units")
                 for child in report.children { Console.out("          \(child)") }
             }
+        }
+
+        /// A range as `--json` gives it: `cell` for the range that holds the serial now,
+        /// `retractedCells` (with `retractedAt`) for those declared in error.
+        private func cell(_ range: SerialRange) -> JSONValue {
+            var members: [String: JSONValue] = [
+                "lot": .string(range.lot), "prefix": .string(range.prefix),
+                "first": .string(String(range.first)),
+                "last": .string(String(range.last)), "cellMassKg": .string(range.cellMassKg.description),
+                "nominalEnergyKWh": .string(range.nominalEnergyKWh.description),
+                "commissionedBy": .string(range.eventID), "seq": .number(Double(range.commissionedAt)),
+            ]
+            if let model = range.model { members["model"] = .string(model) }
+            if let retracted = range.retractedAt { members["retractedAt"] = .number(Double(retracted)) }
+            return .object(members)
         }
     }
 }

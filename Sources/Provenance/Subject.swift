@@ -52,7 +52,7 @@ public struct Subject: Sendable {
         size: UInt64,
         _ txn: borrowing ReadTransaction
     ) throws -> Subject {
-        if let range = try reader.serialRange(containing: id, txn), range.commissionedAt < size {
+        if let range = try reader.serialRange(containing: id, asOf: size, txn) {
             let share = CellShare(range: range, cells: 1)
             return Subject(id: id, kind: .cell, cells: [share], roots: [(range.lot, share.massKg)])
         }
@@ -63,7 +63,7 @@ public struct Subject: Sendable {
             var visited: Set<String> = [id]
             while let unit = pending.popLast() {
                 guard visited.insert(unit).inserted else { continue }
-                if let range = try reader.serialRange(containing: unit, txn), range.commissionedAt < size {
+                if let range = try reader.serialRange(containing: unit, asOf: size, txn) {
                     if byLot[range.lot] == nil { order.append(range.lot) }
                     byLot[range.lot, default: CellShare(range: range, cells: 0)].add(range)
                 } else if let inner = try reader.assembly(unit, txn) {

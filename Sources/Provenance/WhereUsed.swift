@@ -145,6 +145,7 @@ public struct WhereUsed: Sendable {
         var descendants: [Descendant] = []
         var cells: [Cells] = []
         // The lot's own cells too: where-used of a cell lot is the recall of its cells and packs.
+        let retractions = try reader.hasRetractedSerialRanges(txn)
         for lotNumber in ordered {
             guard let lot = lots[lotNumber], let amount = kg[lotNumber] else { continue }
             if lotNumber != number, inWindow(lot.eventTime) {
@@ -161,7 +162,7 @@ public struct WhereUsed: Sendable {
                 )
             }
             let perKg = lot.producedKg.isPositive ? amount / lot.producedKg.doubleValue : 0
-            for range in try reader.serialRanges(ofLotNumber: lotNumber, txn) where range.commissionedAt < size {
+            for range in try reader.serialRanges(ofLotNumber: lotNumber, asOf: size, retractions: retractions, txn) {
                 let eventTime = try reader.event(range.eventID, txn)?.eventTime ?? lot.eventTime
                 guard inWindow(eventTime) else { continue }
                 let perCell = perKg * range.cellMassKg.doubleValue

@@ -234,13 +234,93 @@ public struct LineageReader: Sendable {
 
     /// The serial ranges commissioned from lot number `number`.
     public func serialRanges(ofLotNumber number: UInt64, _ txn: borrowing ReadTransaction) throws -> [SerialRange] {
+        try serialRanges(ofLotNumber: number, from: .lotSerials, in: .serials, txn)
+    }
+
+    /// The serial ranges commissioned from lot `lot` whose commissioning was declared in error.
+    public func retractedSerialRanges(ofLot lot: String, _ txn: borrowing ReadTransaction) throws -> [SerialRange] {
+        guard tables[.lotRetractedSerials] != nil, let number = try lotNumber(lot, txn) else { return [] }
+        return try serialRanges(ofLotNumber: number, from: .lotRetractedSerials, in: .retractedSerials, txn)
+    }
+
+    /// The serial ranges of lot number `number` that the ledger had when it held its first `size`
+    /// entries: those commissioned before it, with those declared in error since.
+    ///
+    /// - Parameters:
+    ///   - number: The cell lot's number.
+    ///   - size: The size of the ledger the ranges are asked of.
+    ///   - retractions: Whether to look for ranges declared in error
+    ///     (``hasRetractedSerialRanges(_:)``); a walk over many lots asks once.
+    ///   - txn: The read transaction.
+    /// - Returns: The ranges of now commissioned before `size`, then those declared in error at
+    ///   `size` or later.
+    /// - Throws: A storage error, or ``SupplyChainError`` for a row that does not read back.
+    public func serialRanges(
+        ofLotNumber number: UInt64,
+        asOf size: UInt64,
+        retractions: Bool = true,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [SerialRange] {
+        var ranges = try serialRanges(ofLotNumber: number, txn).filter { $0.stood(asOf: size) }
+        if retractions, tables[.lotRetractedSerials] != nil {
+            ranges += try serialRanges(ofLotNumber: number, from: .lotRetractedSerials, in: .retractedSerials, txn)
+                .filter { $0.stood(asOf: size) }
+        }
+        return ranges
+    }
+
+    /// The serial ranges whose rows `index` (keyed by lot number, then by the key of the row in
+    /// `table`) lists for lot number `number`.
+    private func serialRanges(
+        ofLotNumber number: UInt64,
+        from index: IndexTable,
+        in table: IndexTable,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [SerialRange] {
         let prefix = IndexKey.sequence(number)
         var keys: [[UInt8]] = []
-        try rows(.lotSerials, prefix: prefix, txn) { key, _ in keys.append(Array(key.dropFirst(prefix.count))) }
-        let serials = try IndexTable.handle(.serials, in: tables)
+        try rows(index, prefix: prefix, txn) { key, _ in keys.append(Array(key.dropFirst(prefix.count))) }
+        let serials = try IndexTable.handle(table, in: tables)
         return try keys.compactMap { key in
             try txn.value(in: serials, forKey: key).flatMap { SerialRange(json: try JSONValue(parsing: $0)) }
         }
+    }
+
+    /// Whether any commissioning has been declared in error: if not, no query as of an earlier
+    /// size needs to look for ranges that have left `sc.serials`.
+    public func hasRetractedSerialRanges(_ txn: borrowing ReadTransaction) throws -> Bool {
+        guard let table = tables[.retractedSerials] else { return false }
+        return try txn.count(table) > 0
+    }
+
+    /// The ranges that held `serial` and whose commissioning was declared in error, in the order
+    /// of their last serial, then of their declaration.
+    public func retractedSerialRanges(
+        containing serial: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [SerialRange] {
+        guard tables[.retractedSerials] != nil, let (prefix, number) = SerialNumber.split(serial) else { return [] }
+        let start = IndexKey.serial(prefix: prefix, last: number)
+        var ranges: [SerialRange] = []
+        // Keyed by their last serial: those that end before `number` are passed over by the seek.
+        try rows(.retractedSerials, prefix: Array(start.dropLast(8)), from: start, txn) { key, value in
+            guard let range = SerialRange(json: try JSONValue(parsing: value)) else {
+                throw SupplyChainError.unreadableRow(.retractedSerials, key: key)
+            }
+            if range.prefix == prefix, range.first <= number { ranges.append(range) }
+        }
+        return ranges
+    }
+
+    /// The range holding `serial` that the ledger had when it held its first `size` entries: the
+    /// range commissioned now if it was commissioned before, or one declared in error since.
+    public func serialRange(
+        containing serial: String,
+        asOf size: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> SerialRange? {
+        if let range = try serialRange(containing: serial, txn), range.stood(asOf: size) { return range }
+        return try retractedSerialRanges(containing: serial, txn).first { $0.stood(asOf: size) }
     }
 
     /// The lots that serial ranges were commissioned from, each once, in the order they were made:
@@ -271,6 +351,22 @@ public struct LineageReader: Sendable {
             if let range = SerialRange(json: try JSONValue(parsing: value)) { ranges.append(range) }
         }
         return ranges
+    }
+
+    /// Every serial range the ledger had when it held its first `size` entries: those commissioned
+    /// before, with those declared in error since, in the order of their prefix and last serial.
+    public func allSerialRanges(asOf size: UInt64, _ txn: borrowing ReadTransaction) throws -> [SerialRange] {
+        let ranges = try allSerialRanges(txn).filter { $0.stood(asOf: size) }
+        guard tables[.retractedSerials] != nil else { return ranges }
+        var retracted: [SerialRange] = []
+        try rows(.retractedSerials, prefix: [], txn) { key, value in
+            guard let range = SerialRange(json: try JSONValue(parsing: value)) else {
+                throw SupplyChainError.unreadableRow(.retractedSerials, key: key)
+            }
+            if range.stood(asOf: size) { retracted.append(range) }
+        }
+        if retracted.isEmpty { return ranges }
+        return (ranges + retracted).sorted { ($0.prefix, $0.last) < ($1.prefix, $1.last) }
     }
 
     /// A module or pack.
@@ -551,15 +647,18 @@ public struct LineageReader: Sendable {
         return models
     }
 
-    /// Every row of `table` whose key starts with `prefix`, in key order.
+    /// Calls `body` with each row of `table` whose key starts with `prefix`, in key order, from
+    /// the first key at least `start` (the prefix itself unless given).
     private func rows(
         _ table: IndexTable,
         prefix: [UInt8],
+        from start: [UInt8]? = nil,
         _ txn: borrowing ReadTransaction,
         _ body: (_ key: [UInt8], _ value: [UInt8]) throws -> Void
     ) throws {
         let cursor = try txn.cursor(IndexTable.handle(table, in: tables))
-        var row = prefix.isEmpty ? try cursor.first() : try cursor.seek(atLeast: prefix)
+        let start = start ?? prefix
+        var row = start.isEmpty ? try cursor.first() : try cursor.seek(atLeast: start)
         while let (key, value) = row, key.starts(with: prefix) {
             try body(key, value)
             row = try cursor.next()

@@ -13,6 +13,9 @@ public struct LotReport: Sendable {
     public var usedIn: [LineageEdge]
     /// Serial ranges commissioned from the lot (cell lots).
     public var serialRanges: [SerialRange]
+    /// Serial ranges commissioned from the lot whose commissioning was declared in error
+    /// (``SerialRange/retractedAt``).
+    public var retractedSerialRanges: [SerialRange] = []
     /// The versions of the lot that corrective events replaced (``Lot/previousVersion``), the
     /// latest first: each was retracted, and keeps what it was made of and how it was retracted.
     public var previousVersions: [Lot] = []
@@ -31,6 +34,9 @@ public struct SerialReport: Sendable {
     public var containedIn: [String]
     /// For a module or pack: the units it holds now.
     public var children: [String]
+    /// For a cell: the ranges that held it and whose commissioning was declared in error, as they
+    /// were (``SerialRange/retractedAt``).
+    public var retracted: [SerialRange] = []
 }
 
 extension SupplyChainLedger {
@@ -132,6 +138,7 @@ extension SupplyChainLedger {
                 madeFrom: try lineage.edges(of: id, upstream: true, txn),
                 usedIn: try lineage.edges(of: id, upstream: false, txn),
                 serialRanges: try lineage.serialRanges(ofLot: id, txn),
+                retractedSerialRanges: try lineage.retractedSerialRanges(ofLot: id, txn),
                 previousVersions: previousVersions
             )
         }
@@ -150,21 +157,28 @@ extension SupplyChainLedger {
 
     /// A cell serial, module or pack: its range and cell lot, what it sits in, what it holds.
     public func serial(_ serial: String) throws -> SerialReport? {
-        try readIndexes { txn in
+        try read { lineage, txn, _ in
             let rules = Rules(store: StateStore(tables: tables))
-            let range = try rules.serialRange(containing: serial, txn)
+            let range = try lineage.serialRange(containing: serial, txn)
+            let retracted = try lineage.retractedSerialRanges(containing: serial, txn)
             let children =
                 try rules.store.json(.parents, IndexKey.text(serial), txn)?["children"]?.arrayValue?.compactMap(
                     \.stringValue
                 )
-            guard range != nil || children != nil else { return nil }
+            guard range != nil || children != nil || !retracted.isEmpty else { return nil }
             var chain: [String] = []
             var current = serial
             while let holder = try rules.store.raw(.containedIn, IndexKey.text(current), txn), chain.count < 64 {
                 current = String(decoding: holder, as: UTF8.self)
                 chain.append(current)
             }
-            return SerialReport(serial: serial, range: range, containedIn: chain, children: children ?? [])
+            return SerialReport(
+                serial: serial,
+                range: range,
+                containedIn: chain,
+                children: children ?? [],
+                retracted: retracted
+            )
         }
     }
 

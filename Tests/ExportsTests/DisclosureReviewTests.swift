@@ -159,6 +159,35 @@ struct DisclosureReviewTests {
         }
     }
 
+    @Test(
+        "a commissioning declared in error: the cell's export is withdrawn with its figures then, the declaration that counted only those cells is withdrawn too"
+    )
+    func commissioningDeclaredInError() throws {
+        let ledger = try SmallLedger()
+        let exported = try ledger.chain.ledger.size
+        try Self.disclose(SmallLedger.cell, ledger)
+        try Self.disclose(Self.declaration, format: "pact-3.0.3", to: "Notified body", ledger)
+        guard let commissioning = SmallLedger.events.last, commissioning.hasSuffix("}") else { return }
+        let declared =
+            commissioning.dropLast()
+            + #","errorDeclaration":{"declarationTime":"2026-01-06T08:00:00Z","reason":"incorrect_data"}}"#
+        try ledger.chain.importSubmission(Array(declared.utf8), actor: "maker", key: ledger.key)
+
+        let review = try DisclosureReview.review(chain: ledger.chain)
+        #expect(review.items.map(\.subject) == [SmallLedger.cell, Self.declaration])
+        let cell = review.items[0]
+        #expect(cell.status == .withdrawn, "\(cell.reason ?? "")")
+        // The footprint as of the export: the range that left `sc.serials` is read where it went.
+        #expect(abs((cell.then?.kgCO2e[.locationBased] ?? 0) - 1.14) < 1e-9)
+        #expect(cell.now == nil)
+        // The declaration's entry: after the two exports and its submission.
+        #expect(cell.changes.map(\.sequenceNumber) == [exported + 3])
+        let declaration = review.items[1]
+        #expect(declaration.then?.cells == 100)
+        // It counted no other cells, so there is no declaration now.
+        #expect(declaration.status == .withdrawn && declaration.now == nil, "\(declaration.status)")
+    }
+
     @Test("a declaration's export subject reads back; other subjects are not declarations")
     func declarationSubject() throws {
         let subject = try #require(DeclarationSubject(Self.declaration))

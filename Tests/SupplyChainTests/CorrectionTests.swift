@@ -111,6 +111,74 @@ struct CorrectionTests {
         #expect(try fixture.chain.auditIndexes().isValid)
     }
 
+    @Test(
+        "a commissioning declared in error keeps its range for queries as of before, also when the same serials are commissioned again"
+    )
+    func retractedRangeStaysReadableAsOfBefore() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        let key = try fixture.key("cell-co")
+        let lot = "urn:celltrace:lot:cells-nmc811-0225"
+        let wrong = """
+            {"type":"ObjectEvent","eventTime":"2026-03-01T08:00:00+01:00","eventTimeZoneOffset":"+01:00","action":"ADD",\
+            "bizLocation":{"id":"urn:celltrace:facility:cell-plant"},"epcList":[],"ct:cellLot":"\(lot)",\
+            "ct:serialRanges":[{"prefix":"urn:test:cell:","first":"1","last":"1000"}],\
+            "ct:cellMass":{"quantity":0.9,"uom":"KGM"},"ct:nominalEnergy":{"quantity":0.5,"uom":"KWH"}}
+            """
+        try fixture.chain.importSubmission(Array(wrong.utf8), actor: "cell-co", key: key)
+        let commissioned = try fixture.chain.ledger.size
+        // The same range again, with the right energy: the row under its key in `sc.serials` is the new one.
+        let right = wrong.replacingOccurrences(of: "0.5,", with: "0.25,")
+            .replacingOccurrences(of: "08:00:00", with: "09:00:00")
+        try fixture.chain.importSubmission(
+            Array([try declaredInError(wrong), right].joined(separator: "\n").utf8),
+            actor: "cell-co",
+            key: key
+        )
+        let corrected = try fixture.chain.ledger.size
+        let declaration = corrected - 2
+
+        let now = try #require(try fixture.chain.serial("urn:test:cell:7"))
+        #expect(now.range?.nominalEnergyKWh == ExactDecimal("0.25"))
+        #expect(now.retracted.map(\.nominalEnergyKWh) == [ExactDecimal("0.5")])
+        #expect(now.retracted.first?.retractedAt == declaration)
+        #expect(try fixture.chain.serial("urn:test:cell:1001")?.retracted.isEmpty ?? true)
+        // The fixture's own cells come from the same lot, under another prefix.
+        func tested(_ ranges: [SerialRange]) -> [SerialRange] { ranges.filter { $0.prefix == "urn:test:cell:" } }
+        let lotReport = try #require(try fixture.chain.lot(lot))
+        #expect(tested(lotReport.serialRanges).map(\.nominalEnergyKWh) == [ExactDecimal("0.25")])
+        #expect(lotReport.retractedSerialRanges.map(\.retractedAt) == [declaration])
+
+        try fixture.chain.read { reader, txn, _ in
+            // As of each size, the range the ledger had then: the first commissioning, then the
+            // second; before either, none.
+            let energies = try [commissioned - 1, commissioned, declaration, corrected].map {
+                try reader.serialRange(containing: "urn:test:cell:7", asOf: $0, txn)?.nominalEnergyKWh
+            }
+            #expect(
+                energies == [nil, ExactDecimal("0.5"), ExactDecimal("0.5"), ExactDecimal("0.25")]
+            )
+            let then = tested(try reader.allSerialRanges(asOf: commissioned, txn))
+            #expect(then.map(\.commissionedAt) == [commissioned - 1])
+            #expect(tested(try reader.allSerialRanges(asOf: corrected, txn)).map(\.commissionedAt) == [corrected - 1])
+            let number = try #require(try reader.lotNumber(lot, txn))
+            let ofLot = tested(try reader.serialRanges(ofLotNumber: number, asOf: declaration, txn))
+            #expect(ofLot.map(\.retractedAt) == [declaration])
+        }
+
+        // The second commissioning declared in error too: both retracted ranges stay, under one serial key.
+        try fixture.chain.importSubmission(Array(try declaredInError(right).utf8), actor: "cell-co", key: key)
+        let none = try #require(try fixture.chain.serial("urn:test:cell:7"))
+        #expect(none.range == nil)
+        #expect(none.retracted.map(\.nominalEnergyKWh) == [ExactDecimal("0.5"), ExactDecimal("0.25")])
+        try fixture.chain.read { reader, txn, _ in
+            let range = try reader.serialRange(containing: "urn:test:cell:7", asOf: corrected, txn)
+            #expect(range?.commissionedAt == corrected - 1)
+        }
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
     @Test("a lot cells were commissioned from stands until the commissioning is declared in error")
     func lotWithCommissionedCellsStands() throws {
         let fixture = try ChainFixture()

@@ -1289,14 +1289,20 @@ extension Rules {
             try setHolding(move.lot, move.from, ours.adding(move.kg) ?? ours, txn)
         }
         for serial in effects.serials {
-            // The range leaves the index (its event record keeps what it was); it is read first, so
-            // that its cells' mass goes back to the lot and its lot-serials row goes too.
+            // The range leaves `sc.serials`, where the same serials may be commissioned again, for
+            // `sc.retracted-serials`, where queries as of an earlier size find it; it is read first,
+            // so that its cells' mass goes back to the lot and its lot-serials row moves too.
             let range = try commissionedRange(effects: serial, txn)
             store.delete(.serials, IndexKey.serial(prefix: serial.prefix, last: serial.last))
-            if let range, var lot = try lot(range.lot, txn), lot.createdAt <= recorded {
+            guard var range else { continue }
+            range.retractedAt = sequence
+            let retractedKey = IndexKey.retractedSerial(prefix: serial.prefix, last: serial.last, retractedAt: sequence)
+            store.put(.retractedSerials, retractedKey, json: range.json)
+            if var lot = try lot(range.lot, txn), lot.createdAt <= recorded {
                 lot.commissionedKg = lot.commissionedKg.subtracting(range.totalMassKg) ?? .zero
                 let number = try putLot(lot, txn)
                 store.delete(.lotSerials, IndexKey.lotSerial(number, prefix: serial.prefix, last: serial.last))
+                store.put(.lotRetractedSerials, IndexKey.sequence(number) + retractedKey, Array(range.lot.utf8))
             }
         }
         if let (parent, children) = effects.aggregated,

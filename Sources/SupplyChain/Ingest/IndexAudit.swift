@@ -394,6 +394,16 @@ extension SupplyChainLedger {
             if key.count > 17, let lot = number(key.prefix(8)), let last = number(key.suffix(8)) {
                 return "lot #\(lot) ‖ \(printable(Array(key.dropFirst(8).dropLast(9)))) ‖ \(last)"
             }
+        case .retractedSerials:
+            if key.count > 17, let last = number(key.dropLast(8).suffix(8)), let entry = number(key.suffix(8)) {
+                return "\(printable(Array(key.dropLast(17)))) ‖ \(last) ‖ entry \(entry)"
+            }
+        case .lotRetractedSerials:
+            if key.count > 25, let lot = number(key.prefix(8)), let last = number(key.dropLast(8).suffix(8)),
+                let entry = number(key.suffix(8))
+            {
+                return "lot #\(lot) ‖ \(printable(Array(key.dropFirst(8).dropLast(17)))) ‖ \(last) ‖ entry \(entry)"
+            }
         case .holdings:
             if key.count > 8, let lot = number(key.prefix(8)) {
                 return "lot #\(lot) ‖ \(printable(Array(key.dropFirst(8))))"

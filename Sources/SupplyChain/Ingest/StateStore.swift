@@ -67,6 +67,15 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// (`errorDeclaration.correctiveEventIDs`), found from the corrective event, which may be
     /// recorded before the declaration, after it, or not yet.
     case corrections = "sc.corrections"
+    /// serial prefix ‖ 0 ‖ BE64(last serial) ‖ BE64(seq of the error declaration) → the serial
+    /// range as it stood when its commissioning was declared in error, with ``SerialRange/retractedAt``:
+    /// the ranges that left `sc.serials`, for queries as of a size before the declaration. The
+    /// same serials may be commissioned again, and retracted again, so the declaration's sequence
+    /// number ends the key.
+    case retractedSerials = "sc.retracted-serials"
+    /// BE64(cell lot number) ‖ serial prefix ‖ 0 ‖ BE64(last serial) ‖ BE64(seq of the error
+    /// declaration) → the cell lot's id: a lot's ranges in `sc.retracted-serials`.
+    case lotRetractedSerials = "sc.lot-retracted-serials"
     /// `layout` → the layout of these tables (``IndexTable/layout``), written with every batch.
     case meta = "sc.meta"
 
@@ -75,7 +84,8 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 9: `sc.corrections`, the corrective events of error declarations. Layout 8: `sc.lots` and the edges' rows binary (``Lot/row``, ``LineageEdge/row``) rather
+    /// Layout 10: `sc.retracted-serials` and `sc.lot-retracted-serials`, the serial ranges whose
+    /// commissioning was declared in error, which layout 9 deleted. Layout 9: `sc.corrections`, the corrective events of error declarations. Layout 8: `sc.lots` and the edges' rows binary (``Lot/row``, ``LineageEdge/row``) rather
     /// than JSON. Layout 7: `sc.event-ids` and `sc.event-hashes` as sorted runs of chunks
     /// (``DigestRuns``), where layout 6 kept a row a digest. Layout 6: `sc.event-hashes`, events recorded under eventIDs of their own found by their
     /// hash IDs. Layout 5: every table keyed by lot (`sc.lots`, `sc.holdings`, `sc.edges.up`, `sc.edges.down`,
@@ -84,7 +94,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "9"
+    static let layout = "10"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -120,6 +130,8 @@ enum IndexTable: String, CaseIterable, Sendable {
         case .lotIDs: 21
         case .eventHashes: 22
         case .corrections: 23
+        case .retractedSerials: 24
+        case .lotRetractedSerials: 25
         }
     }
 
@@ -1045,6 +1057,12 @@ enum IndexKey {
 
     static func lotSerial(_ lot: UInt64, prefix: String, last: UInt64) -> [UInt8] {
         sequence(lot) + serial(prefix: prefix, last: last)
+    }
+
+    /// The key of a range in `sc.retracted-serials`: its `sc.serials` key and the sequence number
+    /// of the declaration that retracted it.
+    static func retractedSerial(prefix: String, last: UInt64, retractedAt: UInt64) -> [UInt8] {
+        serial(prefix: prefix, last: last) + sequence(retractedAt)
     }
 }
 

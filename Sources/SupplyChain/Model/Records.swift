@@ -715,6 +715,12 @@ public struct SerialRange: Sendable, Hashable {
     /// How many serials the range holds.
     public var count: UInt64 { last - first + 1 }
 
+    /// Whether the ledger had the range when it held its first `size` entries: commissioned
+    /// before, and not declared in error before.
+    public func stood(asOf size: UInt64) -> Bool {
+        commissionedAt < size && retractedAt.map { $0 >= size } ?? true
+    }
+
     /// The mass of all its cells.
     public var totalMassKg: ExactDecimal {
         cellMassKg.multiplied(by: ExactDecimal(Int(clamping: count))) ?? .zero
