@@ -22,9 +22,15 @@ struct ImpactCommand: ParsableCommand {
             recipient in the same format) or not-recomputed. With --changed, only the exports still
             to issue again, each with the command that does it.
 
+            With --entry N, what one entry changed in every cell's footprint, exported or not: the
+            footprint per cell of each serial range just before the entry and just after it, and
+            the ranges it changed, added (a commissioning) or withdrew (a commissioning declared in
+            error).
+
             Example:
               celltrace impact --changed
               celltrace impact --recipient "OEM Europe GmbH" --json
+              celltrace impact --entry 121
             """
         )
     )
@@ -33,10 +39,35 @@ struct ImpactCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Only the exports to this recipient.", valueName: "name")) var recipient: String?
     @Flag(help: "Only the exports still to issue again or withdraw (every status but current and reissued).")
     var changed = false
+    @Option(
+        help: ArgumentHelp(
+            "Every cell whose footprint this entry changed, exported or not, rather than the exports.",
+            valueName: "sequence"
+        )
+    )
+    var entry: UInt64?
     @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if entry != nil, recipient != nil || changed || asOf.asOf != nil {
+            throw ValidationError(
+                "--entry compares the ledger before and after one entry: it takes no --recipient, --changed or --as-of"
+            )
+        }
+    }
 
     func run() throws {
         let chain = try options.openChain()
+        if let entry {
+            let impact: EntryImpact
+            do {
+                impact = try EntryImpact.compute(entry: entry, chain: chain)
+            } catch let error as ExportError {
+                throw Failure.badInput(error.message)
+            }
+            Console.out(json ? Self.json(impact).canonicalString : Self.text(impact))
+            return
+        }
         let review = try DisclosureReview.review(chain: chain, recipient: recipient, asOf: try asOf.point())
         let items = changed ? review.items.filter { ![.current, .reissued].contains($0.status) } : review.items
         if json {
@@ -219,6 +250,76 @@ struct ImpactCommand: ParsableCommand {
                         || ":._-/@+,=".unicodeScalars.contains($0))
             }
         return plain ? word : "'" + word.replacing("'", with: #"'\''"#) + "'"
+    }
+
+    /// `--entry`: the entry, a summary line, and a table of the ranges it changed.
+    static func text(_ impact: EntryImpact) -> String {
+        var lines = [
+            "entry #\(impact.entry) \(impact.type): \(impact.summary)",
+            "compared before it (ledger size \(impact.entry)) and after it (size \(impact.entry + 1)): "
+                + "\(impact.ranges) serial range\(impact.ranges == 1 ? "" : "s") in \(impact.cellLots) cell "
+                + "lot\(impact.cellLots == 1 ? "" : "s")",
+        ]
+        guard !impact.changes.isEmpty else {
+            lines.append("no cell's footprint changed")
+            return lines.joined(separator: "\n")
+        }
+        var counts: [String] = []
+        for status in [EntryImpact.Status.changed, .added, .withdrawn] {
+            let ranges = impact.changes.filter { $0.status == status }
+            guard !ranges.isEmpty else { continue }
+            let cells = ranges.reduce(0) { $0 + $1.range.count }
+            counts.append(
+                "\(ranges.count) range\(ranges.count == 1 ? "" : "s") \(status.rawValue) (\(cells) cell\(cells == 1 ? "" : "s"))"
+            )
+        }
+        lines.append(counts.joined(separator: ", "))
+        let methods = ElectricityMethod.allCases
+        var table = TextTable(
+            ["SERIALS", "CELLS", "STATUS"] + methods.map { "KG CO2E/CELL (\($0.label.uppercased()))" }
+        )
+        for change in impact.changes {
+            let range = change.range
+            table.add(
+                ["\(range.prefix)\(range.first)–\(range.last)", String(range.count), change.status.rawValue]
+                    + methods.map { method in
+                        let before = change.before?[method].map(Number.significant) ?? "-"
+                        let after = change.after?[method].map(Number.significant) ?? "-"
+                        guard let then = change.before?[method], let now = change.after?[method] else {
+                            return "\(before) → \(after)"
+                        }
+                        return "\(before) → \(after) (\(Self.change(then, now)))"
+                    }
+            )
+        }
+        lines += ["", table.rendered]
+        return lines.joined(separator: "\n")
+    }
+
+    /// `--entry --json`.
+    static func json(_ impact: EntryImpact) -> JSONValue {
+        func byMethod(_ values: [ElectricityMethod: Double]?) -> JSONValue {
+            guard let values else { return .null }
+            var members: [String: JSONValue] = [:]
+            for (method, value) in values { members[method.rawValue] = .number(value) }
+            return .object(JSONObject(members))
+        }
+        return [
+            "entry": .number(Double(impact.entry)), "type": .string(impact.type), "summary": .string(impact.summary),
+            "cellLots": .number(Double(impact.cellLots)), "ranges": .number(Double(impact.ranges)),
+            "cells": .number(Double(impact.cells)),
+            "changes": .array(
+                impact.changes.map { change in
+                    [
+                        "prefix": .string(change.range.prefix), "first": .string(String(change.range.first)),
+                        "last": .string(String(change.range.last)), "lot": .string(change.range.lot),
+                        "cells": .number(Double(change.range.count)), "status": .string(change.status.rawValue),
+                        "commissionedAt": .number(Double(change.range.commissionedAt)),
+                        "kgCO2ePerCellBefore": byMethod(change.before), "kgCO2ePerCellAfter": byMethod(change.after),
+                    ]
+                }
+            ),
+        ]
     }
 
     static func json(_ item: DisclosureReview.Item) -> JSONValue {

@@ -360,7 +360,7 @@ public struct DisclosureReview: Sendable {
     }
 
     /// A line saying what an entry of a scope records.
-    private static func describe(
+    static func describe(
         _ entry: Entry,
         reader: LineageReader,
         _ txn: borrowing ReadTransaction
@@ -372,6 +372,12 @@ public struct DisclosureReview: Sendable {
         case SupplyChainLedger.EntryType.event:
             let eventID = body["eventID"]?.stringValue ?? "#\(entry.sequenceNumber)"
             let type = body["type"]?.stringValue ?? "event"
+            if let declaration = body["errorDeclaration"], let declared = try reader.event(eventID, txn),
+                declared.sequenceNumber != entry.sequenceNumber
+            {
+                return "declares event \(declared.eventID) (#\(declared.sequenceNumber)) in error"
+                    + (declaration["reason"]?.stringValue.map { ": \(Self.shortReason($0))" } ?? "")
+            }
             let corrected = try reader.correctedEvents(by: eventID, txn)
             if !corrected.isEmpty {
                 return "corrective \(type) \(eventID), for "

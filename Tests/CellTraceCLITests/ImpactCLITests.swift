@@ -87,6 +87,29 @@ import Testing
             )
         )
         #expect(celltrace("impact", "--as-of", "nonsense", "--ledger", ledger).status == 2)
+
+        // The amendment's impact on every cell, exported or not: the fixture's one range, changed.
+        let impact = celltrace("impact", "--entry", String(Int(entry)), "--ledger", ledger)
+        #expect(impact.status == 0, "\(impact.error)")
+        #expect(
+            impact.output.hasPrefix("entry #\(Int(entry)) facility.amend: facility \(refinery) amended (gridRegion)")
+        )
+        #expect(impact.output.contains("\n1 range changed ("), "\(impact.output)")
+        let changes = try JSONValue(
+            parsing: celltrace("impact", "--entry", String(Int(entry)), "--ledger", ledger, "--json").output
+        )
+        let range = try #require(changes["changes"]?.arrayValue?.first)
+        #expect(range["status"] == "changed")
+        #expect(
+            range["kgCO2ePerCellAfter"]?["location-based"]?.doubleValue ?? 0 > range["kgCO2ePerCellBefore"]?[
+                "location-based"
+            ]?.doubleValue ?? 0
+        )
+        // The export recorded after it changed no cell.
+        let export = celltrace("impact", "--entry", String(Int(entry) + 1), "--ledger", ledger)
+        #expect(export.status == 0 && export.output.hasSuffix("no cell's footprint changed\n"), "\(export.output)")
+        #expect(celltrace("impact", "--entry", "999999", "--ledger", ledger).status == 2)
+        #expect(celltrace("impact", "--entry", "1", "--changed", "--ledger", ledger).status == 2)
     }
 
     private func size(_ ledger: String) throws -> Int {

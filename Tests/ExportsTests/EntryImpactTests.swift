@@ -1,0 +1,54 @@
+import Carbon
+import Exports
+import LedgerCore
+import SupplyChain
+import Testing
+
+@Suite("Entry impact: every cell whose footprint one entry changed, exported or not")
+struct EntryImpactTests {
+    @Test(
+        "an amended grid region changes the cells downstream; a declaration in error withdraws them; other entries change nothing"
+    )
+    func amendmentAndDeclaration() throws {
+        let ledger = try SmallLedger()
+        let amended = try ledger.chain.amendFacility(
+            SmallLedger.mineB,
+            reason: "on the AU-WA grid",
+            changes: ["gridRegion": "AU-WA"]
+        ).firstSequenceNumber
+        let impact = try EntryImpact.compute(entry: amended, chain: ledger.chain)
+        #expect(impact.type == SupplyChainLedger.EntryType.facilityAmend)
+        #expect(impact.summary == "facility \(SmallLedger.mineB) amended (gridRegion): on the AU-WA grid")
+        #expect(impact.cellLots == 1 && impact.ranges == 1 && impact.cells == 100)
+        let change = try #require(impact.changes.first)
+        #expect(change.status == .changed && change.range.prefix == "urn:test:cell:P")
+        // SmallLedger's worked example, 1.14 kg a cell; mine B's 50 kWh at AU-WA's 0.5 rather than
+        // CL's 0.3 add 10 kg to ore B, 80 % of it in the hydroxide, all of that in the cell lot,
+        // 1/200 of it in each 2 kg cell (as the disclosure review has it).
+        #expect(abs((change.before?[.locationBased] ?? 0) - 1.14) < 1e-9)
+        #expect(abs((change.after?[.locationBased] ?? 0) - (1.14 + 10 * 0.8 / 200)) < 1e-9)
+
+        // The commissioning declared in error: its range withdrawn, with the figures it had.
+        guard let commissioning = SmallLedger.events.last, commissioning.hasSuffix("}") else { return }
+        let declared =
+            commissioning.dropLast()
+            + #","errorDeclaration":{"declarationTime":"2026-01-06T08:00:00Z","reason":"incorrect_data"}}"#
+        try ledger.chain.importSubmission(Array(declared.utf8), actor: "maker", key: ledger.key)
+        let declaration = try ledger.chain.ledger.size - 1
+        let withdrawn = try EntryImpact.compute(entry: declaration, chain: ledger.chain)
+        #expect(
+            withdrawn.summary.hasPrefix("declares event ") && withdrawn.summary.hasSuffix(" in error: incorrect_data")
+        )
+        #expect(withdrawn.changes.map(\.status) == [.withdrawn])
+        #expect(abs((withdrawn.changes.first?.before?[.locationBased] ?? 0) - 1.18) < 1e-9)
+        #expect(withdrawn.changes.first?.after == nil)
+        // Before the declaration, the amendment's impact is read the same.
+        #expect(try EntryImpact.compute(entry: amended, chain: ledger.chain).changes.map(\.status) == [.changed])
+
+        // Its submission entry changes no footprint; nor does the facility registration, made before any cell.
+        let submission = try EntryImpact.compute(entry: declaration - 1, chain: ledger.chain)
+        #expect(submission.changes.isEmpty && submission.ranges == 1)
+        #expect(try EntryImpact.compute(entry: 0, chain: ledger.chain).ranges == 0)
+        #expect(throws: ExportError.self) { try EntryImpact.compute(entry: declaration + 1, chain: ledger.chain) }
+    }
+}
