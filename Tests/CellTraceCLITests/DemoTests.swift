@@ -109,6 +109,39 @@ import Testing
         #expect(summary["audit"]?["submissions"] == 14)
     }
 
+    @Test func theCommissioningDeclaredInErrorStaysReadableAsOfBefore() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(celltrace("demo", "--dir", directory + "/demo", "--json").status == 0)
+        let ledger = directory + "/demo/ledger"
+        let serial = "urn:epc:id:sgtin:5990001.081100.7"
+        // Entry #107 commissioned the Debrecen cells at 0.52 kWh, #109 declared it in error and #110
+        // commissioned the same serials at 0.25 kWh.
+        let shown = try JSONValue(parsing: celltrace("serial", "show", serial, "--json", "--ledger", ledger).output)
+        #expect(shown["cell"]?["nominalEnergyKWh"] == "0.25" && shown["cell"]?["seq"] == 110)
+        let retracted = try #require(shown["retractedCells"]?.arrayValue)
+        #expect(retracted.map { $0["retractedAt"] } == [109] && retracted.first?["nominalEnergyKWh"] == "0.52")
+        let text = celltrace("serial", "show", serial, "--ledger", ledger).output
+        #expect(text.contains("commissioned at entry #107 (0.9 kg, 0.52 kWh), declared in error at #109"), "\(text)")
+        let lot = try JSONValue(
+            parsing:
+                celltrace("lot", "show", "urn:celltrace:lot:cells-nmc811-debrecen-2603", "--json", "--ledger", ledger)
+                .output
+        )
+        #expect(lot["retractedSerialRanges"]?.arrayValue?.map { $0["retractedAt"] } == [109])
+        // The footprint as the ledger had it between the two: the first commissioning's cell.
+        let then = try JSONValue(
+            parsing: celltrace("footprint", serial, "--as-of", "108", "--json", "--ledger", ledger).output
+        )
+        #expect(then["subject"]?["nominalEnergyKWh"] == 0.52)
+        // What the declaration changed in every cell: the range withdrawn.
+        let impact = try JSONValue(
+            parsing: celltrace("impact", "--entry", "109", "--json", "--ledger", ledger).output
+        )
+        #expect(impact["changes"]?.arrayValue?.map { $0["status"] } == ["withdrawn"])
+        #expect(impact["summary"]?.stringValue?.hasSuffix("(#107) in error: incorrect_data") == true)
+    }
+
     @Test func demoPrintsTheTourAndRefusesAUsedDirectory() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
