@@ -281,7 +281,7 @@ struct ImpactCommand: ParsableCommand {
         for change in impact.changes {
             let range = change.range
             table.add(
-                ["\(range.prefix)\(range.first)–\(range.last)", String(range.count), change.status.rawValue]
+                ["\(range.text)", String(range.count), change.status.rawValue]
                     + methods.map { method in
                         let before = change.before?[method].map(Number.significant) ?? "-"
                         let after = change.after?[method].map(Number.significant) ?? "-"

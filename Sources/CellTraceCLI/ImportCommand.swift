@@ -392,7 +392,7 @@ struct LotCommand: ParsableCommand {
                 var table = TextTable("SERIALS", "CELLS", "KG/CELL", "KWH/CELL")
                 for range in report.serialRanges {
                     table.add(
-                        "\(range.prefix)\(range.first)–\(range.last)",
+                        "\(range.text)",
                         String(range.count),
                         range.cellMassKg.description,
                         range.nominalEnergyKWh.description
@@ -404,7 +404,7 @@ struct LotCommand: ParsableCommand {
                 var table = TextTable("SERIALS DECLARED IN ERROR", "CELLS", "COMMISSIONED", "RETRACTED")
                 for range in report.retractedSerialRanges {
                     table.add(
-                        "\(range.prefix)\(range.first)–\(range.last)",
+                        "\(range.text)",
                         String(range.count),
                         "#\(range.commissionedAt)",
                         range.retractedAt.map { "#\($0)" } ?? "-"
@@ -607,7 +607,7 @@ struct SerialCommand: ParsableCommand {
             if let range = report.range {
                 Console.out("cell lot  \(range.lot)")
                 Console.out(
-                    "range     \(range.prefix)\(range.first)–\(range.last) (\(range.count) cells, entry #\(range.commissionedAt))"
+                    "range     \(range.text) (\(range.count) cells, entry #\(range.commissionedAt))"
                 )
                 Console.out(
                     "cell      \(range.cellMassKg) kg, \(range.nominalEnergyKWh) kWh nominal\(range.model.map { ", model \($0)" } ?? "")"
@@ -617,7 +617,7 @@ struct SerialCommand: ParsableCommand {
             }
             for range in report.retracted {
                 Console.out(
-                    "retracted \(range.prefix)\(range.first)–\(range.last) of lot \(range.lot), commissioned at entry "
+                    "retracted \(range.text) of lot \(range.lot), commissioned at entry "
                         + "#\(range.commissionedAt) (\(range.cellMassKg) kg, \(range.nominalEnergyKWh) kWh), "
                         + "declared in error at #\(range.retractedAt.map(String.init) ?? "?")"
                 )

@@ -298,7 +298,7 @@ struct WhereUsedCommand: ParsableCommand {
             var table = TextTable("SERIALS", "CELLS", "KG OF LOT/CELL", "KG OF LOT", "COMMISSIONED")
             for item in result.cells {
                 table.add(
-                    "\(item.range.prefix)\(item.range.first)–\(item.range.last)",
+                    "\(item.range.text)",
                     String(item.range.count),
                     Number.significant(item.kgPerCell),
                     Number.significant(item.kg),

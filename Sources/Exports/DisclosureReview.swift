@@ -295,7 +295,7 @@ public struct DisclosureReview: Sendable {
                     sequenceNumber: range.commissionedAt,
                     type: SupplyChainLedger.EntryType.event,
                     summary:
-                        "cells \(range.prefix)\(range.first)–\(range.last) (\(range.count)) commissioned, counted now"
+                        "cells \(range.text) (\(range.count)) commissioned, counted now"
                 )
             )
         }
@@ -307,7 +307,7 @@ public struct DisclosureReview: Sendable {
                 Change(
                     sequenceNumber: declared?.declaredAt ?? range.commissionedAt,
                     type: SupplyChainLedger.EntryType.event,
-                    summary: "cells \(range.prefix)\(range.first)–\(range.last) (\(range.count)), counted then, "
+                    summary: "cells \(range.text) (\(range.count)), counted then, "
                         + (declared.map { "declared in error at #\($0.declaredAt)" } ?? "no longer counted")
                 )
             )

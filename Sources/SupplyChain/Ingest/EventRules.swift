@@ -1235,7 +1235,7 @@ extension Rules {
             if let range = try commissionedRange(effects: serial, txn), try anyAssembled(range, txn) {
                 sink.add(
                     field: "/errorDeclaration",
-                    "cells of \(range.prefix)\(range.first)–\(range.last) are in modules or packs; disassemble them first"
+                    "cells of \(range.text) are in modules or packs; disassemble them first"
                 )
             }
         }

@@ -715,6 +715,10 @@ public struct SerialRange: Sendable, Hashable {
     /// How many serials the range holds.
     public var count: UInt64 { last - first + 1 }
 
+    /// The range as people write it: the prefix, the first serial, a dash, the last
+    /// (`urn:epc:id:sgtin:5990001.081100.1–50000`).
+    public var text: String { "\(prefix)\(first)–\(last)" }
+
     /// Whether the ledger had the range when it held its first `size` entries: commissioned
     /// before, and not declared in error before.
     public func stood(asOf size: UInt64) -> Bool {
