@@ -1,5 +1,5 @@
 public import Carbon
-public import LedgerCore
+import LedgerCore
 public import SupplyChain
 
 /// What one entry changed in the cells' footprints: every serial range whose footprint per cell
@@ -7,7 +7,7 @@ public import SupplyChain
 /// exported (``DisclosureReview`` compares the exports).
 ///
 /// Both sides are one roll-up each over the cell lots the ledger had at that size
-/// (``CarbonEngine/perKg(ofEach:_:)``): a cell's footprint is its lot's footprint per kg times its
+/// (`CarbonEngine.perKg(ofEach:_:)`): a cell's footprint is its lot's footprint per kg times its
 /// mass, as footprints and declarations compute it. A facility amended or transferred, a factor
 /// table, a certificate, an event declared in error or its corrective event change the figures of
 /// the cells downstream; a commissioning adds cells and its declaration in error withdraws them.
@@ -56,7 +56,7 @@ public struct EntryImpact: Sendable {
     ///   - sequence: The entry's sequence number.
     ///   - chain: The ledger.
     /// - Returns: The ranges whose footprint per cell the entry changed, added or withdrew.
-    /// - Throws: ``ExportError`` when there is no such entry, ``CarbonError`` when a footprint
+    /// - Throws: ``ExportError`` when there is no such entry, `CarbonError` when a footprint
     ///   cannot be computed, storage errors.
     public static func compute(entry sequence: UInt64, chain: SupplyChainLedger) throws -> EntryImpact {
         let size = try chain.ledger.size
