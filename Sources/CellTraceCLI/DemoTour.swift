@@ -165,7 +165,7 @@ struct DemoTour {
             The last submission corrects the one before: Debrecen's commissioning of 26 March gave 0.52 kWh
             per cell instead of 0.25. It is declared in error (EPCIS errorDeclaration) and recorded again by
             a corrective event that the declaration names; nothing is rewritten, queries see the corrected
-            view and the audit sees both.
+            view and the audit sees both. `impact --entry` lists what the declaration changed in every cell.
             """
         )
         if let serial = dataset.expected["cells"]?.arrayValue?.first?["serial"]?.stringValue {
@@ -173,9 +173,19 @@ struct DemoTour {
             try run(["serial", "show", serial], show: true)
         }
         // The declaration names the corrective event, and each event shows the other.
+        var declarations: [Int] = []
         for id in corrective {
             say("")
             try run(["event", "show", id], show: true)
+            let event = try JSONValue(parsing: Array(try run(["event", "show", id, "--json"]).utf8))
+            for corrected in event["corrects"]?.arrayValue ?? [] {
+                if let entry = corrected["declaredInErrorAt"]?.doubleValue { declarations.append(Int(entry)) }
+            }
+        }
+        // What a declaration changed in every cell, exported or not: the ranges it withdrew.
+        for entry in Set(declarations).sorted() {
+            say("")
+            try run(["impact", "--entry", String(entry)], show: true)
         }
     }
 
