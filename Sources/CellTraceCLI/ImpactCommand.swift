@@ -22,10 +22,10 @@ struct ImpactCommand: ParsableCommand {
             recipient in the same format) or not-recomputed. With --changed, only the exports still
             to issue again, each with the command that does it.
 
-            With --entry N, what one entry changed in every cell's footprint, exported or not: the
-            footprint per cell of each serial range just before the entry and just after it, and
-            the ranges it changed, added (a commissioning) or withdrew (a commissioning declared in
-            error).
+            With --entry N, what one entry changed in every footprint, exported or not: the serial
+            ranges whose footprint per cell, and the lots whose footprint per kg, differ just before
+            the entry and just after it, and those it added (a commissioning, a lot made) or
+            withdrew (declared in error).
 
             Example:
               celltrace impact --changed
@@ -41,7 +41,7 @@ struct ImpactCommand: ParsableCommand {
     var changed = false
     @Option(
         help: ArgumentHelp(
-            "Every cell whose footprint this entry changed, exported or not, rather than the exports.",
+            "Every cell and lot whose footprint this entry changed, exported or not, rather than the exports.",
             valueName: "sequence"
         )
     )
@@ -252,47 +252,67 @@ struct ImpactCommand: ParsableCommand {
         return plain ? word : "'" + word.replacing("'", with: #"'\''"#) + "'"
     }
 
-    /// `--entry`: the entry, a summary line, and a table of the ranges it changed.
+    /// `--entry`: the entry, a summary line, and tables of the ranges and lots it changed.
     static func text(_ impact: EntryImpact) -> String {
         var lines = [
             "entry #\(impact.entry) \(impact.type): \(impact.summary)",
             "compared before it (ledger size \(impact.entry)) and after it (size \(impact.entry + 1)): "
                 + "\(impact.ranges) serial range\(impact.ranges == 1 ? "" : "s") in \(impact.cellLots) cell "
-                + "lot\(impact.cellLots == 1 ? "" : "s")",
+                + "lot\(impact.cellLots == 1 ? "" : "s"), \(impact.lots) lot\(impact.lots == 1 ? "" : "s")",
         ]
-        guard !impact.changes.isEmpty else {
-            lines.append("no cell's footprint changed")
+        guard !impact.changes.isEmpty || !impact.lotChanges.isEmpty else {
+            lines.append("no cell's or lot's footprint changed")
             return lines.joined(separator: "\n")
         }
-        var counts: [String] = []
-        for status in [EntryImpact.Status.changed, .added, .withdrawn] {
-            let ranges = impact.changes.filter { $0.status == status }
-            guard !ranges.isEmpty else { continue }
-            let cells = ranges.reduce(0) { $0 + $1.range.count }
-            counts.append(
-                "\(ranges.count) range\(ranges.count == 1 ? "" : "s") \(status.rawValue) (\(cells) cell\(cells == 1 ? "" : "s"))"
-            )
+        func counted(_ statuses: [EntryImpact.Status], _ noun: String, cells: (Int) -> UInt64?) -> String {
+            var counts: [String] = []
+            for status in [EntryImpact.Status.changed, .added, .withdrawn] {
+                let count = statuses.indices.filter { statuses[$0] == status }
+                guard !count.isEmpty else { continue }
+                let cellCount = count.reduce(UInt64(0)) { $0 + (cells($1) ?? 0) }
+                counts.append(
+                    "\(count.count) \(noun)\(count.count == 1 ? "" : "s") \(status.rawValue)"
+                        + (cells(count[0]) == nil ? "" : " (\(cellCount) cell\(cellCount == 1 ? "" : "s"))")
+                )
+            }
+            return counts.joined(separator: ", ")
         }
-        lines.append(counts.joined(separator: ", "))
         let methods = ElectricityMethod.allCases
-        var table = TextTable(
-            ["SERIALS", "CELLS", "STATUS"] + methods.map { "KG CO2E/CELL (\($0.label.uppercased()))" }
-        )
-        for change in impact.changes {
-            let range = change.range
-            table.add(
-                ["\(range.text)", String(range.count), change.status.rawValue]
-                    + methods.map { method in
-                        let before = change.before?[method].map(Number.significant) ?? "-"
-                        let after = change.after?[method].map(Number.significant) ?? "-"
-                        guard let then = change.before?[method], let now = change.after?[method] else {
-                            return "\(before) → \(after)"
-                        }
-                        return "\(before) → \(after) (\(Self.change(then, now)))"
-                    }
-            )
+        func figures(_ before: [ElectricityMethod: Double]?, _ after: [ElectricityMethod: Double]?) -> [String] {
+            methods.map { method in
+                let then = before?[method].map(Number.significant) ?? "-"
+                let now = after?[method].map(Number.significant) ?? "-"
+                guard let old = before?[method], let new = after?[method] else { return "\(then) → \(now)" }
+                return "\(then) → \(now) (\(Self.change(old, new)))"
+            }
         }
-        lines += ["", table.rendered]
+        if impact.changes.isEmpty {
+            lines.append("no cell's footprint changed")
+        } else {
+            lines.append(counted(impact.changes.map(\.status), "range") { impact.changes[$0].range.count })
+            var table = TextTable(
+                ["SERIALS", "CELLS", "STATUS"] + methods.map { "KG CO2E/CELL (\($0.label.uppercased()))" }
+            )
+            for change in impact.changes {
+                table.add(
+                    [change.range.text, String(change.range.count), change.status.rawValue]
+                        + figures(change.before, change.after)
+                )
+            }
+            lines += ["", table.rendered]
+        }
+        if !impact.lotChanges.isEmpty {
+            lines += ["", counted(impact.lotChanges.map(\.status), "lot") { _ in nil }]
+            var table = TextTable(
+                ["LOT", "MATERIAL", "STATUS"] + methods.map { "KG CO2E/KG (\($0.label.uppercased()))" }
+            )
+            for change in impact.lotChanges {
+                table.add(
+                    [change.lot, change.material ?? "-", change.status.rawValue] + figures(change.before, change.after)
+                )
+            }
+            lines += ["", table.rendered]
+        }
         return lines.joined(separator: "\n")
     }
 
@@ -306,8 +326,8 @@ struct ImpactCommand: ParsableCommand {
         }
         return [
             "entry": .number(Double(impact.entry)), "type": .string(impact.type), "summary": .string(impact.summary),
-            "cellLots": .number(Double(impact.cellLots)), "ranges": .number(Double(impact.ranges)),
-            "cells": .number(Double(impact.cells)),
+            "lots": .number(Double(impact.lots)), "cellLots": .number(Double(impact.cellLots)),
+            "ranges": .number(Double(impact.ranges)), "cells": .number(Double(impact.cells)),
             "changes": .array(
                 impact.changes.map { change in
                     [
@@ -316,6 +336,16 @@ struct ImpactCommand: ParsableCommand {
                         "cells": .number(Double(change.range.count)), "status": .string(change.status.rawValue),
                         "commissionedAt": .number(Double(change.range.commissionedAt)),
                         "kgCO2ePerCellBefore": byMethod(change.before), "kgCO2ePerCellAfter": byMethod(change.after),
+                    ]
+                }
+            ),
+            "lotChanges": .array(
+                impact.lotChanges.map { change in
+                    [
+                        "lot": .string(change.lot), "number": .number(Double(change.number)),
+                        "material": change.material.map(JSONValue.string) ?? .null,
+                        "status": .string(change.status.rawValue),
+                        "kgCO2ePerKgBefore": byMethod(change.before), "kgCO2ePerKgAfter": byMethod(change.after),
                     ]
                 }
             ),

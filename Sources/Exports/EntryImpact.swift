@@ -2,23 +2,23 @@ public import Carbon
 import LedgerCore
 public import SupplyChain
 
-/// What one entry changed in the cells' footprints: every serial range whose footprint per cell
-/// differs between the ledger just before the entry and just after it, whether or not it was ever
-/// exported (``DisclosureReview`` compares the exports).
+/// What one entry changed in the footprints: every serial range whose footprint per cell, and
+/// every lot whose footprint per kg, differs between the ledger just before the entry and just
+/// after it, whether or not it was ever exported (``DisclosureReview`` compares the exports).
 ///
-/// Both sides are one roll-up each over the cell lots the ledger had at that size
+/// Both sides are one roll-up each over every lot the ledger had at that size
 /// (`CarbonEngine.perKg(ofEach:_:)`): a cell's footprint is its lot's footprint per kg times its
 /// mass, as footprints and declarations compute it. A facility amended or transferred, a factor
 /// table, a certificate, an event declared in error or its corrective event change the figures of
 /// the cells downstream; a commissioning adds cells and its declaration in error withdraws them.
 public struct EntryImpact: Sendable {
-    /// How a serial range fares.
+    /// How a serial range or a lot fares.
     public enum Status: String, Sendable, Hashable {
-        /// The footprint per cell differs.
+        /// The footprint per cell (or per kg) differs.
         case changed
-        /// Commissioned by the entry (or a range the entry made stand again).
+        /// Commissioned (or made) by the entry.
         case added
-        /// The entry took the range out: its commissioning was declared in error.
+        /// The entry took the range (or lot) out: its commissioning (or making) was declared in error.
         case withdrawn
     }
 
@@ -34,18 +34,41 @@ public struct EntryImpact: Sendable {
         public var after: [ElectricityMethod: Double]?
     }
 
+    /// A lot whose footprint per kg the entry changed.
+    public struct LotChange: Sendable {
+        /// The lot's id.
+        public var lot: String
+        /// Its number: a lot made again by a corrective event is a version with a number of its own.
+        public var number: UInt64
+        /// Its material, when recorded.
+        public var material: String?
+        /// What became of it: `added` for a lot the entry made, `withdrawn` for one it declared in error.
+        public var status: Status
+        /// kg CO2e per kg by electricity method, before the entry (`nil` for an added lot, or one
+        /// that had no footprint: a data gap, as `footprint` of the lot reports it).
+        public var before: [ElectricityMethod: Double]?
+        /// kg CO2e per kg by electricity method, after the entry (`nil` for a withdrawn lot, or one
+        /// that has no footprint).
+        public var after: [ElectricityMethod: Double]?
+    }
+
     /// The entry's sequence number.
     public var entry: UInt64
     /// Its type.
     public var type: String
     /// A line saying what it records (as `impact` lists the entries since an export).
     public var summary: String
+    /// The lots compared: those the ledger had before or after the entry.
+    public var lots: Int
     /// The cell lots compared: those with serial ranges before or after the entry.
     public var cellLots: Int
     /// The serial ranges compared.
     public var ranges: Int
     /// The ranges whose cells the entry changed, in the order of their prefix and first serial.
     public var changes: [RangeChange]
+    /// The lots whose footprint per kg the entry changed (or that it made, or withdrew), in the
+    /// order they were made: the supplier's view, for the lots exported in PACT footprints.
+    public var lotChanges: [LotChange]
 
     /// The cells in ``changes``.
     public var cells: UInt64 { changes.reduce(0) { $0 + $1.range.count } }
@@ -69,37 +92,73 @@ public struct EntryImpact: Sendable {
         }
         let before = try figures(asOf: sequence, chain: chain)
         let after = try figures(asOf: sequence + 1, chain: chain)
+        func differs(_ a: [ElectricityMethod: Double], _ b: [ElectricityMethod: Double]) -> Bool {
+            ElectricityMethod.allCases.contains { DisclosureReview.differs(a[$0] ?? 0, b[$0] ?? 0) }
+        }
         var changes: [RangeChange] = []
-        for (key, now) in after {
-            guard let then = before[key] else {
+        for (key, now) in after.ranges {
+            guard let then = before.ranges[key] else {
                 changes.append(RangeChange(range: now.range, status: .added, before: nil, after: now.perCell))
                 continue
             }
-            let differs = ElectricityMethod.allCases.contains {
-                DisclosureReview.differs(then.perCell[$0] ?? 0, now.perCell[$0] ?? 0)
-            }
-            if differs {
+            if differs(then.perCell, now.perCell) {
                 changes.append(
                     RangeChange(range: now.range, status: .changed, before: then.perCell, after: now.perCell)
                 )
             }
         }
-        for (key, then) in before where after[key] == nil {
+        for (key, then) in before.ranges where after.ranges[key] == nil {
             changes.append(RangeChange(range: then.range, status: .withdrawn, before: then.perCell, after: nil))
         }
         changes.sort {
-            ($0.range.prefix, $0.range.first, $0.range.commissionedAt) < (
-                $1.range.prefix, $1.range.first, $1.range.commissionedAt
+            ($0.range.prefix, $0.range.first, $0.range.commissionedAt)
+                < ($1.range.prefix, $1.range.first, $1.range.commissionedAt)
+        }
+        var lotChanges: [LotChange] = []
+        for (number, now) in after.lots {
+            let then = before.lots[number]
+            let status: Status?
+            switch (then?.perKg, now.perKg) {
+            case _ where then == nil: status = .added
+            case (let old?, let new?): status = differs(old, new) ? .changed : nil
+            case (nil, nil): status = nil
+            default: status = .changed
+            }
+            guard let status else { continue }
+            lotChanges.append(
+                LotChange(
+                    lot: now.id,
+                    number: number,
+                    material: now.material,
+                    status: status,
+                    before: then?.perKg,
+                    after: now.perKg
+                )
             )
         }
-        let lots = Set(before.values.map(\.range.lot)).union(after.values.map(\.range.lot))
+        for (number, then) in before.lots where after.lots[number] == nil {
+            lotChanges.append(
+                LotChange(
+                    lot: then.id,
+                    number: number,
+                    material: then.material,
+                    status: .withdrawn,
+                    before: then.perKg,
+                    after: nil
+                )
+            )
+        }
+        lotChanges.sort { $0.number < $1.number }
+        let cellLots = Set(before.ranges.values.map(\.range.lot)).union(after.ranges.values.map(\.range.lot))
         return EntryImpact(
             entry: sequence,
             type: entry.type,
             summary: summary,
-            cellLots: lots.count,
-            ranges: Set(before.keys).union(after.keys).count,
-            changes: changes
+            lots: Set(before.lots.keys).union(after.lots.keys).count,
+            cellLots: cellLots.count,
+            ranges: Set(before.ranges.keys).union(after.ranges.keys).count,
+            changes: changes,
+            lotChanges: lotChanges
         )
     }
 
@@ -111,33 +170,63 @@ public struct EntryImpact: Sendable {
         var commissionedAt: UInt64
     }
 
-    /// Every serial range the ledger had at `size`, with its footprint per cell by method.
-    private static func figures(
-        asOf size: UInt64,
-        chain: SupplyChainLedger
-    ) throws -> [RangeKey: (range: SerialRange, perCell: [ElectricityMethod: Double])] {
+    /// What the ledger gave at one size: every lot standing then (by number) and every serial
+    /// range, with their footprints.
+    private struct Figures {
+        /// `perKg` is `nil` for a lot that has no footprint (``LotChange``).
+        var lots: [UInt64: (id: String, material: String?, perKg: [ElectricityMethod: Double]?)] = [:]
+        var ranges: [RangeKey: (range: SerialRange, perCell: [ElectricityMethod: Double])] = [:]
+    }
+
+    /// kg CO2e by method.
+    private static func byMethod(_ emissions: Emissions) -> [ElectricityMethod: Double] {
+        Dictionary(uniqueKeysWithValues: ElectricityMethod.allCases.map { ($0, emissions.total($0)) })
+    }
+
+    /// Every lot and serial range the ledger had at `size`, with its footprint per kg or per cell
+    /// by method: one roll-up of every lot standing then.
+    private static func figures(asOf size: UInt64, chain: SupplyChainLedger) throws -> Figures {
         try chain.read { reader, txn, _ in
-            let ranges = try reader.allSerialRanges(asOf: size, txn)
-            guard !ranges.isEmpty else { return [:] }
-            var lots: [String] = []
-            var seen: Set<String> = []
-            for range in ranges where seen.insert(range.lot).inserted { lots.append(range.lot) }
+            var figures = Figures()
+            // Lots are numbered in the order they were made: those made at `size` or later end the list.
+            var lots: [(lot: String, number: UInt64)] = []
+            var cards: [LotCard] = []
+            for number in 0..<UInt64(try reader.lotCount(txn)) {
+                guard let card = try reader.card(number: number, txn), card.createdAt < size else { break }
+                if let retracted = card.retractedAt, retracted < size { continue }
+                lots.append((card.id, number))
+                cards.append(card)
+            }
+            guard !lots.isEmpty else { return figures }
             var engine = try CarbonEngine(reader: reader, size: size, txn)
-            let perKg = Dictionary(uniqueKeysWithValues: zip(lots, try engine.perKg(ofEach: lots, txn).map(\.total)))
-            var result: [RangeKey: (range: SerialRange, perCell: [ElectricityMethod: Double])] = [:]
-            for range in ranges {
-                let perCell = (perKg[range.lot] ?? .zero).scaled(by: range.cellMassKg.doubleValue)
+            // One roll-up; when a lot has no footprint (a data gap the ledger cannot fill), lot by
+            // lot, leaving out those that have none.
+            let perKg: [Emissions?]
+            do {
+                perKg = try engine.perKg(ofEach: lots, txn).map(\.total)
+            } catch is CarbonError {
+                engine = try CarbonEngine(reader: reader, size: size, txn)
+                perKg = try lots.map { lot in
+                    do { return try engine.perKg(lot.lot, txn).total } catch is CarbonError { return nil }
+                }
+            }
+            var byNumber: [UInt64: Emissions] = [:]
+            for ((lot, number), (card, emissions)) in zip(lots, zip(cards, perKg)) {
+                byNumber[number] = emissions
+                figures.lots[number] = (lot, card.material, emissions.map(byMethod))
+            }
+            for range in try reader.allSerialRanges(asOf: size, txn) {
+                let number = try reader.lotNumber(range.lot, asOf: size, txn)
+                let perCell = (number.flatMap { byNumber[$0] } ?? .zero).scaled(by: range.cellMassKg.doubleValue)
                 let key = RangeKey(
                     prefix: range.prefix,
                     first: range.first,
                     last: range.last,
                     commissionedAt: range.commissionedAt
                 )
-                result[key] = (
-                    range, Dictionary(uniqueKeysWithValues: ElectricityMethod.allCases.map { ($0, perCell.total($0)) })
-                )
+                figures.ranges[key] = (range, byMethod(perCell))
             }
-            return result
+            return figures
         }
     }
 }

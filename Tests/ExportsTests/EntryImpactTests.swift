@@ -27,6 +27,15 @@ struct EntryImpactTests {
         // 1/200 of it in each 2 kg cell (as the disclosure review has it).
         #expect(abs((change.before?[.locationBased] ?? 0) - 1.14) < 1e-9)
         #expect(abs((change.after?[.locationBased] ?? 0) - (1.14 + 10 * 0.8 / 200)) < 1e-9)
+        // The lots downstream of mine B change too, ore B by 10 kg over its 250 kg; ore A does not.
+        let lots = Dictionary(uniqueKeysWithValues: impact.lotChanges.map { ($0.lot, $0) })
+        #expect(impact.lots == 5)
+        #expect(Set(lots.keys).isSuperset(of: [SmallLedger.oreB, SmallLedger.hydroxide, SmallLedger.cells]))
+        #expect(lots[SmallLedger.oreA] == nil && lots.values.allSatisfy { $0.status == .changed })
+        let oreB = try #require(lots[SmallLedger.oreB])
+        let oreBefore: Double = try #require(oreB.before?[.locationBased])
+        let oreAfter: Double = try #require(oreB.after?[.locationBased])
+        #expect(abs(oreAfter - oreBefore - 10.0 / 250) < 1e-9)
 
         // The commissioning declared in error: its range withdrawn, with the figures it had.
         guard let commissioning = SmallLedger.events.last, commissioning.hasSuffix("}") else { return }
@@ -42,12 +51,17 @@ struct EntryImpactTests {
         #expect(withdrawn.changes.map(\.status) == [.withdrawn])
         #expect(abs((withdrawn.changes.first?.before?[.locationBased] ?? 0) - 1.18) < 1e-9)
         #expect(withdrawn.changes.first?.after == nil)
+        #expect(withdrawn.lotChanges.isEmpty, "a commissioning makes no lot")
+        // The first event, the extraction of ore A: the lot it made, added.
+        let extraction = try EntryImpact.compute(entry: declaration - 7, chain: ledger.chain)
+        #expect(extraction.lotChanges.map(\.lot) == [SmallLedger.oreA])
+        #expect(extraction.lotChanges.first?.status == .added && extraction.lotChanges.first?.before == nil)
         // Before the declaration, the amendment's impact is read the same.
         #expect(try EntryImpact.compute(entry: amended, chain: ledger.chain).changes.map(\.status) == [.changed])
 
         // Its submission entry changes no footprint; nor does the facility registration, made before any cell.
         let submission = try EntryImpact.compute(entry: declaration - 1, chain: ledger.chain)
-        #expect(submission.changes.isEmpty && submission.ranges == 1)
+        #expect(submission.changes.isEmpty && submission.lotChanges.isEmpty && submission.ranges == 1)
         #expect(try EntryImpact.compute(entry: 0, chain: ledger.chain).ranges == 0)
         #expect(throws: ExportError.self) { try EntryImpact.compute(entry: declaration + 1, chain: ledger.chain) }
     }
