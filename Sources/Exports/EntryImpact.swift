@@ -28,9 +28,11 @@ public struct EntryImpact: Sendable {
         public var range: SerialRange
         /// What became of it.
         public var status: Status
-        /// kg CO2e per cell by electricity method, before the entry (`nil` for an added range).
+        /// kg CO2e per cell by electricity method, before the entry (`nil` for an added range, or
+        /// one whose lot had no footprint).
         public var before: [ElectricityMethod: Double]?
-        /// kg CO2e per cell by electricity method, after the entry (`nil` for a withdrawn range).
+        /// kg CO2e per cell by electricity method, after the entry (`nil` for a withdrawn range, or
+        /// one whose lot has no footprint).
         public var after: [ElectricityMethod: Double]?
     }
 
@@ -73,12 +75,13 @@ public struct EntryImpact: Sendable {
     /// The cells in ``changes``.
     public var cells: UInt64 { changes.reduce(0) { $0 + $1.range.count } }
 
-    /// Compares the cells' footprints before entry `sequence` and after it.
+    /// Compares the cells' and lots' footprints before entry `sequence` and after it.
     ///
     /// - Parameters:
     ///   - sequence: The entry's sequence number.
     ///   - chain: The ledger.
-    /// - Returns: The ranges whose footprint per cell the entry changed, added or withdrew.
+    /// - Returns: The ranges whose footprint per cell, and the lots whose footprint per kg, the
+    ///   entry changed, added or withdrew.
     /// - Throws: ``ExportError`` when there is no such entry, `CarbonError` when a footprint
     ///   cannot be computed, storage errors.
     public static func compute(entry sequence: UInt64, chain: SupplyChainLedger) throws -> EntryImpact {
@@ -92,8 +95,10 @@ public struct EntryImpact: Sendable {
         }
         let before = try figures(asOf: sequence, chain: chain)
         let after = try figures(asOf: sequence + 1, chain: chain)
-        func differs(_ a: [ElectricityMethod: Double], _ b: [ElectricityMethod: Double]) -> Bool {
-            ElectricityMethod.allCases.contains { DisclosureReview.differs(a[$0] ?? 0, b[$0] ?? 0) }
+        // Whether two sizes' figures differ: a footprint gained or lost, or any method's figure.
+        func differs(_ a: [ElectricityMethod: Double]?, _ b: [ElectricityMethod: Double]?) -> Bool {
+            guard let a, let b else { return (a == nil) != (b == nil) }
+            return ElectricityMethod.allCases.contains { DisclosureReview.differs(a[$0] ?? 0, b[$0] ?? 0) }
         }
         var changes: [RangeChange] = []
         for (key, now) in after.ranges {
@@ -117,14 +122,8 @@ public struct EntryImpact: Sendable {
         var lotChanges: [LotChange] = []
         for (number, now) in after.lots {
             let then = before.lots[number]
-            let status: Status?
-            switch (then?.perKg, now.perKg) {
-            case _ where then == nil: status = .added
-            case (let old?, let new?): status = differs(old, new) ? .changed : nil
-            case (nil, nil): status = nil
-            default: status = .changed
-            }
-            guard let status else { continue }
+            guard then == nil || differs(then?.perKg, now.perKg) else { continue }
+            let status: Status = then == nil ? .added : .changed
             lotChanges.append(
                 LotChange(
                     lot: now.id,
@@ -175,7 +174,8 @@ public struct EntryImpact: Sendable {
     private struct Figures {
         /// `perKg` is `nil` for a lot that has no footprint (``LotChange``).
         var lots: [UInt64: (id: String, material: String?, perKg: [ElectricityMethod: Double]?)] = [:]
-        var ranges: [RangeKey: (range: SerialRange, perCell: [ElectricityMethod: Double])] = [:]
+        /// `perCell` is `nil` for a range whose lot has no footprint.
+        var ranges: [RangeKey: (range: SerialRange, perCell: [ElectricityMethod: Double]?)] = [:]
     }
 
     /// kg CO2e by method.
@@ -217,14 +217,14 @@ public struct EntryImpact: Sendable {
             }
             for range in try reader.allSerialRanges(asOf: size, txn) {
                 let number = try reader.lotNumber(range.lot, asOf: size, txn)
-                let perCell = (number.flatMap { byNumber[$0] } ?? .zero).scaled(by: range.cellMassKg.doubleValue)
+                let perCell = number.flatMap { byNumber[$0] }?.scaled(by: range.cellMassKg.doubleValue)
                 let key = RangeKey(
                     prefix: range.prefix,
                     first: range.first,
                     last: range.last,
                     commissionedAt: range.commissionedAt
                 )
-                figures.ranges[key] = (range, byMethod(perCell))
+                figures.ranges[key] = (range, perCell.map(byMethod))
             }
             return figures
         }

@@ -139,6 +139,8 @@ import Testing
             parsing: celltrace("impact", "--entry", "109", "--json", "--ledger", ledger).output
         )
         #expect(impact["changes"]?.arrayValue?.map { $0["status"] } == ["withdrawn"])
+        // Every lot compared, lot by lot past the artisanal cobalt hydroxide's data gap; none changed.
+        #expect(impact["lots"] == 29 && impact["lotChanges"] == [])
         #expect(impact["summary"]?.stringValue?.hasSuffix("(#107) in error: incorrect_data") == true)
     }
 
