@@ -236,6 +236,44 @@ struct ProvenanceTests {
         #expect(try graph.chain.auditIndexes().isValid)
     }
 
+    @Test(
+        "a commissioning declared in error and made again: where-used, trace and footprint as of before find the first"
+    )
+    func correctedCommissioning() throws {
+        let graph = try Graph()
+        let ore = "urn:test:lot:ore-c"
+        let cells = "urn:test:lot:cells-c"
+        let wrong = Graph.commission(cells, first: 1, last: 10, day: 4, kWh: "0.5")
+        try graph.submit([
+            Graph.extract(ore, kg: 1000, day: 1, extra: Lots.mineData),
+            Graph.transform([(ore, 1000)], [(cells, 240)], at: Graph.cellPlant, day: 3, material: "cell"),
+            wrong,
+        ])
+        let before = try graph.chain.ledger.size
+        guard case .object(var declared) = try JSONValue(parsing: wrong) else { fatalError() }
+        declared["errorDeclaration"] = ["declarationTime": "2026-01-05T12:00:00Z", "reason": "incorrect_data"]
+        // The same serials again, at 0.25 kWh a cell.
+        try graph.submit([
+            JSONValue.object(declared).canonicalString,
+            Graph.commission(cells, first: 1, last: 10, day: 5, kWh: "0.25"),
+        ])
+
+        let now = try graph.whereUsed(ore)
+        #expect(now.serialCount == 10 && now.cells.map(\.range.nominalEnergyKWh) == [ExactDecimal("0.25")])
+        let then = try graph.chain.read { reader, txn, _ in
+            try WhereUsed.compute(ore, reader: reader, size: before, txn)
+        }
+        #expect(then.serialCount == 10 && then.cells.map(\.range.nominalEnergyKWh) == [ExactDecimal("0.5")])
+        #expect(then.cells.first?.range.retractedAt == before + 1, "the declaration, after its submission")
+        // The cell as of before the declaration: the first commissioning's energy; now the second's.
+        #expect(try graph.footprint("urn:test:cell:P3", asOf: .size(before)).subject.nominalEnergyKWh == 0.5)
+        #expect(try graph.footprint("urn:test:cell:P3").subject.nominalEnergyKWh == 0.25)
+        #expect(try graph.trace("urn:test:cell:P3", asOf: .size(before)).lotCount == 2)
+        // Between the declaration and the corrective commissioning, the serials stood in no range.
+        #expect(throws: ProvenanceError.self) { try graph.footprint("urn:test:cell:P3", asOf: .size(before + 2)) }
+        #expect(try graph.chain.auditIndexes().isValid)
+    }
+
     @Test("the audit rebuilds the provenance indexes by replay")
     func audit() throws {
         let graph = try Graph()
