@@ -136,8 +136,10 @@ struct DemoTour {
 
         heading("Each actor imports its EPCIS 2.0 events as one signed submission")
         var table = TextTable("ACTOR", "DOCUMENT", "EVENTS", "SUBMISSION", "NOTE")
-        // The corrective events the error declarations name, shown after the import.
+        // The corrective events the error declarations name, and the submissions that declare
+        // them, shown after the import.
         var corrective: [String] = []
+        var corrections: [Int] = []
         for (index, submission) in submissions.enumerated() {
             let actor = submission["actor"]?.stringValue ?? ""
             let file = "\(datasetPath)/\(submission["file"]?.stringValue ?? "")"
@@ -146,7 +148,10 @@ struct DemoTour {
             let report = try JSONValue(parsing: Array(try run(arguments + ["--json"]).utf8))
             let retracted = report["retractions"]?.doubleValue ?? 0
             retractions += Int(retracted)
-            if retracted > 0 { corrective += try Self.correctiveEventIDs(in: file) }
+            if retracted > 0 {
+                corrective += try Self.correctiveEventIDs(in: file)
+                if let submission = report["firstSequenceNumber"]?.doubleValue { corrections.append(Int(submission)) }
+            }
             table.add(
                 actor,
                 file,
@@ -165,7 +170,7 @@ struct DemoTour {
             The last submission corrects the one before: Debrecen's commissioning of 26 March gave 0.52 kWh
             per cell instead of 0.25. It is declared in error (EPCIS errorDeclaration) and recorded again by
             a corrective event that the declaration names; nothing is rewritten, queries see the corrected
-            view and the audit sees both. `impact --entry` lists what the declaration changed in every cell.
+            view and the audit sees both. `impact --entry` lists what the submission changed in every cell.
             """
         )
         if let serial = dataset.expected["cells"]?.arrayValue?.first?["serial"]?.stringValue {
@@ -173,19 +178,14 @@ struct DemoTour {
             try run(["serial", "show", serial], show: true)
         }
         // The declaration names the corrective event, and each event shows the other.
-        var declarations: [Int] = []
         for id in corrective {
             say("")
             try run(["event", "show", id], show: true)
-            let event = try JSONValue(parsing: Array(try run(["event", "show", id, "--json"]).utf8))
-            for corrected in event["corrects"]?.arrayValue ?? [] {
-                if let entry = corrected["declaredInErrorAt"]?.doubleValue { declarations.append(Int(entry)) }
-            }
         }
-        // What a declaration changed in every cell, exported or not: the ranges it withdrew.
-        for entry in Set(declarations).sorted() {
+        // What each correcting submission changed in every cell and lot, exported or not.
+        for submission in corrections {
             say("")
-            try run(["impact", "--entry", String(entry)], show: true)
+            try run(["impact", "--entry", String(submission)], show: true)
         }
     }
 

@@ -25,7 +25,8 @@ struct ImpactCommand: ParsableCommand {
             With --entry N, what one entry changed in every footprint, exported or not: the serial
             ranges whose footprint per cell, and the lots whose footprint per kg, differ just before
             the entry and just after it, and those it added (a commissioning, a lot made) or
-            withdrew (declared in error).
+            withdrew (declared in error). A submission's entry is compared with its events as one
+            change.
 
             Example:
               celltrace impact --changed
@@ -256,7 +257,9 @@ struct ImpactCommand: ParsableCommand {
     static func text(_ impact: EntryImpact) -> String {
         var lines = [
             "entry #\(impact.entry) \(impact.type): \(impact.summary)",
-            "compared before it (ledger size \(impact.entry)) and after it (size \(impact.entry + 1)): "
+            "compared before it (ledger size \(impact.entry)) and after "
+                + (impact.through == impact.entry ? "it" : "its last event #\(impact.through)")
+                + " (size \(impact.through + 1)): "
                 + "\(impact.ranges) serial range\(impact.ranges == 1 ? "" : "s") in \(impact.cellLots) cell "
                 + "lot\(impact.cellLots == 1 ? "" : "s"), \(impact.lots) lot\(impact.lots == 1 ? "" : "s")",
         ]
@@ -291,12 +294,16 @@ struct ImpactCommand: ParsableCommand {
         } else {
             lines.append(counted(impact.changes.map(\.status), "range") { impact.changes[$0].range.count })
             var table = TextTable(
-                ["SERIALS", "CELLS", "STATUS"] + methods.map { "KG CO2E/CELL (\($0.label.uppercased()))" }
+                ["SERIALS", "CELLS", "STATUS", "KWH/CELL"]
+                    + methods.map { "KG CO2E/CELL (\($0.label.uppercased()))" }
             )
             for change in impact.changes {
+                let energy = change.range.nominalEnergyKWh.description
                 table.add(
-                    [change.range.text, String(change.range.count), change.status.rawValue]
-                        + figures(change.before, change.after)
+                    [
+                        change.range.text, String(change.range.count), change.status.rawValue,
+                        change.previous.map { "\($0.nominalEnergyKWh) → \(energy)" } ?? energy,
+                    ] + figures(change.before, change.after)
                 )
             }
             lines += ["", table.rendered]
@@ -325,18 +332,29 @@ struct ImpactCommand: ParsableCommand {
             return .object(JSONObject(members))
         }
         return [
-            "entry": .number(Double(impact.entry)), "type": .string(impact.type), "summary": .string(impact.summary),
+            "entry": .number(Double(impact.entry)), "through": .number(Double(impact.through)),
+            "type": .string(impact.type), "summary": .string(impact.summary),
             "lots": .number(Double(impact.lots)), "cellLots": .number(Double(impact.cellLots)),
             "ranges": .number(Double(impact.ranges)), "cells": .number(Double(impact.cells)),
             "changes": .array(
                 impact.changes.map { change in
-                    [
+                    var members: JSONObject = [
                         "prefix": .string(change.range.prefix), "first": .string(String(change.range.first)),
                         "last": .string(String(change.range.last)), "lot": .string(change.range.lot),
                         "cells": .number(Double(change.range.count)), "status": .string(change.status.rawValue),
                         "commissionedAt": .number(Double(change.range.commissionedAt)),
+                        "cellMassKg": .string(change.range.cellMassKg.description),
+                        "nominalEnergyKWh": .string(change.range.nominalEnergyKWh.description),
                         "kgCO2ePerCellBefore": byMethod(change.before), "kgCO2ePerCellAfter": byMethod(change.after),
                     ]
+                    if let previous = change.previous {
+                        members["previous"] = [
+                            "commissionedAt": .number(Double(previous.commissionedAt)),
+                            "lot": .string(previous.lot), "cellMassKg": .string(previous.cellMassKg.description),
+                            "nominalEnergyKWh": .string(previous.nominalEnergyKWh.description),
+                        ]
+                    }
+                    return .object(members)
                 }
             ),
             "lotChanges": .array(

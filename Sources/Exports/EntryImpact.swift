@@ -34,6 +34,9 @@ public struct EntryImpact: Sendable {
         /// kg CO2e per cell by electricity method, after the entry (`nil` for a withdrawn range, or
         /// one whose lot has no footprint).
         public var after: [ElectricityMethod: Double]?
+        /// For the same serials commissioned again (a commissioning declared in error and its
+        /// corrective one, both compared): the range as it was, with its cell mass and energy.
+        public var previous: SerialRange? = nil
     }
 
     /// A lot whose footprint per kg the entry changed.
@@ -56,6 +59,9 @@ public struct EntryImpact: Sendable {
 
     /// The entry's sequence number.
     public var entry: UInt64
+    /// The last entry compared: the entry itself, or for a submission the last of its events,
+    /// which are compared as one change (a declaration in error and its corrective event, say).
+    public var through: UInt64
     /// Its type.
     public var type: String
     /// A line saying what it records (as `impact` lists the entries since an export).
@@ -90,11 +96,20 @@ public struct EntryImpact: Sendable {
             throw ExportError("there is no entry #\(sequence): the ledger holds entries #0 to #\(size - 1)")
         }
         let entry = try chain.ledger.entry(at: sequence)
-        let summary = try chain.read { reader, txn, _ in
-            try DisclosureReview.describe(entry, reader: reader, txn)
+        // A submission's events follow it, one entry each.
+        let events =
+            entry.type == SupplyChainLedger.EntryType.submission ? entry.body["events"]?.arrayValue?.count : nil
+        let through = min(sequence + UInt64(events ?? 0), size - 1)
+        let summary: String
+        if let events {
+            let actor = entry.body["actor"]?.stringValue ?? entry.actor
+            summary =
+                "submission by \(actor) of \(events) event\(events == 1 ? "" : "s") (#\(sequence + 1)–#\(through))"
+        } else {
+            summary = try chain.read { reader, txn, _ in try DisclosureReview.describe(entry, reader: reader, txn) }
         }
         let before = try figures(asOf: sequence, chain: chain)
-        let after = try figures(asOf: sequence + 1, chain: chain)
+        let after = try figures(asOf: through + 1, chain: chain)
         // Whether two sizes' figures differ: a footprint gained or lost, or any method's figure.
         func differs(_ a: [ElectricityMethod: Double]?, _ b: [ElectricityMethod: Double]?) -> Bool {
             guard let a, let b else { return (a == nil) != (b == nil) }
@@ -113,6 +128,16 @@ public struct EntryImpact: Sendable {
             }
         }
         for (key, then) in before.ranges where after.ranges[key] == nil {
+            // The same serials commissioned again within what is compared: one range changed.
+            if let index = changes.firstIndex(where: {
+                $0.status == .added && $0.previous == nil && $0.range.prefix == key.prefix
+                    && $0.range.first == key.first && $0.range.last == key.last
+            }) {
+                changes[index].status = .changed
+                changes[index].before = then.perCell
+                changes[index].previous = then.range
+                continue
+            }
             changes.append(RangeChange(range: then.range, status: .withdrawn, before: then.perCell, after: nil))
         }
         changes.sort {
@@ -151,6 +176,7 @@ public struct EntryImpact: Sendable {
         let cellLots = Set(before.ranges.values.map(\.range.lot)).union(after.ranges.values.map(\.range.lot))
         return EntryImpact(
             entry: sequence,
+            through: through,
             type: entry.type,
             summary: summary,
             lots: Set(before.lots.keys).union(after.lots.keys).count,

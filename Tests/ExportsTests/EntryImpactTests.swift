@@ -1,5 +1,6 @@
 import Carbon
 import Exports
+import Foundation
 import LedgerCore
 import SupplyChain
 import Testing
@@ -59,10 +60,45 @@ struct EntryImpactTests {
         // Before the declaration, the amendment's impact is read the same.
         #expect(try EntryImpact.compute(entry: amended, chain: ledger.chain).changes.map(\.status) == [.changed])
 
-        // Its submission entry changes no footprint; nor does the facility registration, made before any cell.
+        // Its submission is compared with the submission's one event: the same range withdrawn.
         let submission = try EntryImpact.compute(entry: declaration - 1, chain: ledger.chain)
-        #expect(submission.changes.isEmpty && submission.lotChanges.isEmpty && submission.ranges == 1)
-        #expect(try EntryImpact.compute(entry: 0, chain: ledger.chain).ranges == 0)
+        #expect(submission.through == declaration && submission.changes.map(\.status) == [.withdrawn])
+        // The first entry, made before any lot, changes nothing.
+        let first = try EntryImpact.compute(entry: 0, chain: ledger.chain)
+        #expect(first.ranges == 0 && first.lots == 0 && first.changes.isEmpty && first.lotChanges.isEmpty)
         #expect(throws: ExportError.self) { try EntryImpact.compute(entry: declaration + 1, chain: ledger.chain) }
+    }
+
+    @Test(
+        "a submission is compared as one change: a commissioning declared in error and made again is one range changed"
+    )
+    func submissionAsOneChange() throws {
+        let ledger = try SmallLedger()
+        guard let commissioning = SmallLedger.events.last, commissioning.hasSuffix("}") else { return }
+        let declared =
+            commissioning.dropLast()
+            + #","errorDeclaration":{"declarationTime":"2026-01-06T08:00:00Z","reason":"incorrect_data"}}"#
+        let again = commissioning.replacingOccurrences(of: #""quantity":"0.5""#, with: #""quantity":"0.25""#)
+            .replacingOccurrences(of: SmallLedger.day(4), with: SmallLedger.day(5))
+        #expect(again != commissioning)
+        let report = try ledger.chain.importSubmission(
+            Array([String(declared), again].joined(separator: "\n").utf8),
+            actor: "maker",
+            key: ledger.key
+        )
+        let submission = try #require(report.submissionSequence)
+        let impact = try EntryImpact.compute(entry: submission, chain: ledger.chain)
+        #expect(impact.type == SupplyChainLedger.EntryType.submission && impact.through == submission + 2)
+        #expect(impact.summary == "submission by maker of 2 events (#\(submission + 1)–#\(submission + 2))")
+        let change = try #require(impact.changes.first)
+        #expect(impact.changes.count == 1 && change.status == .changed)
+        #expect(change.previous?.nominalEnergyKWh == ExactDecimal("0.5"))
+        #expect(change.range.nominalEnergyKWh == ExactDecimal("0.25"))
+        #expect(change.before == change.after, "the same cells of the same lot: the same kg CO2e a cell")
+        // Its declaration alone withdraws the range; the corrective commissioning alone adds it.
+        #expect(
+            try EntryImpact.compute(entry: submission + 1, chain: ledger.chain).changes.map(\.status) == [.withdrawn]
+        )
+        #expect(try EntryImpact.compute(entry: submission + 2, chain: ledger.chain).changes.map(\.status) == [.added])
     }
 }
