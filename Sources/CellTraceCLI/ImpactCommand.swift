@@ -323,14 +323,16 @@ struct ImpactCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// Figures by electricity method as JSON (`{"location-based": …}`); `null` for none.
+    static func byMethod(_ values: [ElectricityMethod: Double]?) -> JSONValue {
+        guard let values else { return .null }
+        var members: [String: JSONValue] = [:]
+        for (method, value) in values { members[method.rawValue] = .number(value) }
+        return .object(JSONObject(members))
+    }
+
     /// `--entry --json`.
     static func json(_ impact: EntryImpact) -> JSONValue {
-        func byMethod(_ values: [ElectricityMethod: Double]?) -> JSONValue {
-            guard let values else { return .null }
-            var members: [String: JSONValue] = [:]
-            for (method, value) in values { members[method.rawValue] = .number(value) }
-            return .object(JSONObject(members))
-        }
         return [
             "entry": .number(Double(impact.entry)), "through": .number(Double(impact.through)),
             "type": .string(impact.type), "summary": .string(impact.summary),
@@ -371,11 +373,6 @@ struct ImpactCommand: ParsableCommand {
     }
 
     static func json(_ item: DisclosureReview.Item) -> JSONValue {
-        func byMethod(_ values: [ElectricityMethod: Double]) -> JSONValue {
-            var members: [String: JSONValue] = [:]
-            for (method, value) in values { members[method.rawValue] = .number(value) }
-            return .object(JSONObject(members))
-        }
         func figures(_ figures: DisclosureReview.Figures?) -> JSONValue {
             guard let figures else { return .null }
             var members: JSONObject = [:]
