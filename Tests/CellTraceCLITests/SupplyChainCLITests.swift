@@ -536,6 +536,55 @@ import Testing
         return files
     }
 
+    /// A commissioning declared in error with none after it: `serial show` says the serial is not
+    /// commissioned now and shows the range as it was, `lot show` lists it.
+    @Test func aCommissioningDeclaredInErrorIsShownAsRetracted() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.chainLedger(directory)
+        for (file, actor) in Self.chainDocuments {
+            let path = fixturesPath("epcis/chain/" + file)
+            let key = directory + "/\(actor).pem"
+            #expect(celltrace("import", path, "--ledger", ledger, "--as", actor, "--key", key).status == 0)
+        }
+        let lot = "urn:celltrace:lot:cells-nmc811-0225"
+        let commissioning = """
+            {"type":"ObjectEvent","eventTime":"2026-03-01T08:00:00+01:00","eventTimeZoneOffset":"+01:00",\
+            "action":"ADD","bizLocation":{"id":"urn:celltrace:facility:cell-plant"},"epcList":[],\
+            "ct:cellLot":"\(lot)","ct:serialRanges":[{"prefix":"urn:test:cell:","first":"1","last":"10"}],\
+            "ct:cellMass":{"quantity":0.9,"uom":"KGM"},"ct:nominalEnergy":{"quantity":0.25,"uom":"KWH"}}
+            """
+        let declared =
+            String(commissioning.dropLast())
+            + #","errorDeclaration":{"declarationTime":"2026-03-02T08:00:00+01:00","reason":"did_not_occur"}}"#
+        let key = ["--ledger", ledger, "--as", "cell-co", "--key", directory + "/cell-co.pem"]
+        write(commissioning, to: directory + "/commissioning.jsonl")
+        write(declared, to: directory + "/declared.jsonl")
+        #expect(celltrace(["import", directory + "/commissioning.jsonl"] + key).status == 0)
+        let imported = celltrace(["import", directory + "/declared.jsonl", "--json"] + key)
+        #expect(imported.status == 0, "\(imported.error)")
+        let declaration = try #require(try JSONValue(parsing: imported.output)["firstSequenceNumber"]?.doubleValue) + 1
+
+        let text = celltrace("serial", "show", "urn:test:cell:3", "--ledger", ledger)
+        #expect(text.status == 0, "\(text.error)")
+        #expect(text.output.contains("cell      not commissioned now: every commissioning of it was declared in error"))
+        #expect(
+            text.output.contains("retracted urn:test:cell:1–10 of lot \(lot), commissioned at entry #"),
+            "\(text.output)"
+        )
+        #expect(text.output.contains("(0.9 kg, 0.25 kWh), declared in error at #\(Int(declaration))"))
+        let json = try JSONValue(
+            parsing: celltrace("serial", "show", "urn:test:cell:3", "--ledger", ledger, "--json").output
+        )
+        #expect(json["cell"] == nil)
+        #expect(json["retractedCells"]?.arrayValue?.map { $0["retractedAt"] } == [.number(declaration)])
+        let lotText = celltrace("lot", "show", lot, "--ledger", ledger).output
+        #expect(lotText.contains("SERIALS DECLARED IN ERROR"), "\(lotText)")
+        #expect(lotText.contains("urn:test:cell:1–10"))
+        // A serial no range ever held is still unknown.
+        #expect(celltrace("serial", "show", "urn:test:cell:11", "--ledger", ledger).status == 2)
+    }
+
     /// EPCIS's correction, end to end: the event declared in error and its corrective event, which
     /// makes the same lot again, in one file; `lot show` gives the lot's version and the version
     /// it replaced, and `verify` rebuilds the same indexes.
