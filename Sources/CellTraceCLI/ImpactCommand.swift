@@ -281,10 +281,14 @@ struct ImpactCommand: ParsableCommand {
             return counts.joined(separator: ", ")
         }
         let methods = ElectricityMethod.allCases
-        func figures(_ before: [ElectricityMethod: Double]?, _ after: [ElectricityMethod: Double]?) -> [String] {
+        func figures(
+            _ before: [ElectricityMethod: Double]?,
+            _ after: [ElectricityMethod: Double]?,
+            _ format: (Double) -> String = Number.significant
+        ) -> [String] {
             methods.map { method in
-                let then = before?[method].map(Number.significant) ?? "-"
-                let now = after?[method].map(Number.significant) ?? "-"
+                let then = before?[method].map(format) ?? "-"
+                let now = after?[method].map(format) ?? "-"
                 guard let old = before?[method], let new = after?[method] else { return "\(then) → \(now)" }
                 return "\(then) → \(now) (\(Self.change(old, new)))"
             }
@@ -307,6 +311,18 @@ struct ImpactCommand: ParsableCommand {
                 )
             }
             lines += ["", table.rendered]
+            // The declared figure: per kWh over a cell's life, for the ranges of a battery model.
+            let declared = impact.changes.filter { $0.beforePerLifetimeKWh != nil || $0.afterPerLifetimeKWh != nil }
+            if !declared.isEmpty {
+                var perKWh = TextTable(["SERIALS"] + methods.map { "KG CO2E/LIFETIME KWH (\($0.label.uppercased()))" })
+                for change in declared {
+                    perKWh.add(
+                        [change.range.text]
+                            + figures(change.beforePerLifetimeKWh, change.afterPerLifetimeKWh) { Number.fixed($0, 4) }
+                    )
+                }
+                lines += ["", perKWh.rendered]
+            }
         }
         if !impact.lotChanges.isEmpty {
             lines += ["", counted(impact.lotChanges.map(\.status), "lot") { _ in nil }]
@@ -348,6 +364,8 @@ struct ImpactCommand: ParsableCommand {
                         "cellMassKg": .string(change.range.cellMassKg.description),
                         "nominalEnergyKWh": .string(change.range.nominalEnergyKWh.description),
                         "kgCO2ePerCellBefore": byMethod(change.before), "kgCO2ePerCellAfter": byMethod(change.after),
+                        "kgCO2ePerLifetimeKWhBefore": byMethod(change.beforePerLifetimeKWh),
+                        "kgCO2ePerLifetimeKWhAfter": byMethod(change.afterPerLifetimeKWh),
                     ]
                     if let previous = change.previous {
                         members["previous"] = [

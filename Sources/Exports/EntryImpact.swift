@@ -34,6 +34,12 @@ public struct EntryImpact: Sendable {
         /// kg CO2e per cell by electricity method, after the entry (`nil` for a withdrawn range, or
         /// one whose lot has no footprint).
         public var after: [ElectricityMethod: Double]?
+        /// kg CO2e per kWh over a cell's life by electricity method, before the entry: per cell,
+        /// over the nominal energy times the battery model's usable share and lifetime cycles
+        /// (`nil` without a model, or where ``before`` is `nil`).
+        public var beforePerLifetimeKWh: [ElectricityMethod: Double]? = nil
+        /// The same after the entry.
+        public var afterPerLifetimeKWh: [ElectricityMethod: Double]? = nil
         /// For the same serials commissioned again (a commissioning declared in error and its
         /// corrective one, both compared): the range as it was, with its cell mass and energy.
         public var previous: SerialRange? = nil
@@ -118,12 +124,27 @@ public struct EntryImpact: Sendable {
         var changes: [RangeChange] = []
         for (key, now) in after.ranges {
             guard let then = before.ranges[key] else {
-                changes.append(RangeChange(range: now.range, status: .added, before: nil, after: now.perCell))
+                changes.append(
+                    RangeChange(
+                        range: now.range,
+                        status: .added,
+                        before: nil,
+                        after: now.perCell,
+                        afterPerLifetimeKWh: now.perKWh
+                    )
+                )
                 continue
             }
-            if differs(then.perCell, now.perCell) {
+            if differs(then.perCell, now.perCell) || differs(then.perKWh, now.perKWh) {
                 changes.append(
-                    RangeChange(range: now.range, status: .changed, before: then.perCell, after: now.perCell)
+                    RangeChange(
+                        range: now.range,
+                        status: .changed,
+                        before: then.perCell,
+                        after: now.perCell,
+                        beforePerLifetimeKWh: then.perKWh,
+                        afterPerLifetimeKWh: now.perKWh
+                    )
                 )
             }
         }
@@ -135,10 +156,19 @@ public struct EntryImpact: Sendable {
             }) {
                 changes[index].status = .changed
                 changes[index].before = then.perCell
+                changes[index].beforePerLifetimeKWh = then.perKWh
                 changes[index].previous = then.range
                 continue
             }
-            changes.append(RangeChange(range: then.range, status: .withdrawn, before: then.perCell, after: nil))
+            changes.append(
+                RangeChange(
+                    range: then.range,
+                    status: .withdrawn,
+                    before: then.perCell,
+                    after: nil,
+                    beforePerLifetimeKWh: then.perKWh
+                )
+            )
         }
         changes.sort {
             ($0.range.prefix, $0.range.first, $0.range.commissionedAt)
@@ -200,8 +230,12 @@ public struct EntryImpact: Sendable {
     private struct Figures {
         /// `perKg` is `nil` for a lot that has no footprint (``LotChange``).
         var lots: [UInt64: (id: String, material: String?, perKg: [ElectricityMethod: Double]?)] = [:]
-        /// `perCell` is `nil` for a range whose lot has no footprint.
-        var ranges: [RangeKey: (range: SerialRange, perCell: [ElectricityMethod: Double]?)] = [:]
+        /// `perCell` is `nil` for a range whose lot has no footprint, `perKWh` (per lifetime kWh)
+        /// also for one without a battery model then.
+        var ranges:
+            [RangeKey: (
+                range: SerialRange, perCell: [ElectricityMethod: Double]?, perKWh: [ElectricityMethod: Double]?
+            )] = [:]
     }
 
     /// kg CO2e by method.
@@ -250,7 +284,18 @@ public struct EntryImpact: Sendable {
                     last: range.last,
                     commissionedAt: range.commissionedAt
                 )
-                figures.ranges[key] = (range, perCell.map(byMethod))
+                // The functional unit, as `footprint` has it: the model registered before `size`.
+                let model = try range.model.flatMap { try reader.batteryModel($0, txn) }.flatMap {
+                    $0.registeredAt < size ? $0 : nil
+                }
+                let lifetime = model.map {
+                    range.nominalEnergyKWh.doubleValue * $0.usableEnergyShare.doubleValue
+                        * $0.lifetimeCycles.doubleValue
+                }
+                let perKWh = perCell.flatMap { perCell in
+                    lifetime.flatMap { $0 > 0 ? byMethod(perCell.scaled(by: 1 / $0)) : nil }
+                }
+                figures.ranges[key] = (range, perCell.map(byMethod), perKWh)
             }
             return figures
         }

@@ -139,6 +139,16 @@ import Testing
             parsing: celltrace("impact", "--entry", "109", "--json", "--ledger", ledger).output
         )
         #expect(impact["changes"]?.arrayValue?.map { $0["status"] } == ["withdrawn"])
+        // The whole correcting submission: one range changed, 0.52 → 0.25 kWh, the declared figure
+        // per lifetime kWh more than doubled.
+        let submission = try JSONValue(
+            parsing: celltrace("impact", "--entry", "108", "--json", "--ledger", ledger).output
+        )
+        let changed = try #require(submission["changes"]?.arrayValue?.first)
+        #expect(changed["status"] == "changed" && changed["previous"]?["nominalEnergyKWh"] == "0.52")
+        let declaredBefore = try #require(changed["kgCO2ePerLifetimeKWhBefore"]?["eu-draft"]?.doubleValue)
+        let declaredAfter = try #require(changed["kgCO2ePerLifetimeKWhAfter"]?["eu-draft"]?.doubleValue)
+        #expect(abs(declaredAfter / declaredBefore - 0.52 / 0.25) < 1e-9)
         // Every lot compared, lot by lot past the artisanal cobalt hydroxide's data gap; none changed.
         #expect(impact["lots"] == 29 && impact["lotChanges"] == [])
         #expect(impact["summary"]?.stringValue?.hasSuffix("(#107) in error: incorrect_data") == true)

@@ -28,6 +28,8 @@ struct EntryImpactTests {
         // 1/200 of it in each 2 kg cell (as the disclosure review has it).
         #expect(abs((change.before?[.locationBased] ?? 0) - 1.14) < 1e-9)
         #expect(abs((change.after?[.locationBased] ?? 0) - (1.14 + 10 * 0.8 / 200)) < 1e-9)
+        // Per lifetime kWh, as `footprint` and the disclosure review give it (model X's unit).
+        #expect(abs((change.beforePerLifetimeKWh?[.euDraft] ?? 0) - 3.19 / 216) < 1e-9)
         // The lots downstream of mine B change too, ore B by 10 kg over its 250 kg; ore A does not.
         let lots = Dictionary(uniqueKeysWithValues: impact.lotChanges.map { ($0.lot, $0) })
         #expect(impact.lots == 5)
@@ -95,6 +97,10 @@ struct EntryImpactTests {
         #expect(change.previous?.nominalEnergyKWh == ExactDecimal("0.5"))
         #expect(change.range.nominalEnergyKWh == ExactDecimal("0.25"))
         #expect(change.before == change.after, "the same cells of the same lot: the same kg CO2e a cell")
+        // Half the energy a cell: twice the kg CO2e per kWh over its life, the figure declared.
+        let perKWhBefore = try #require(change.beforePerLifetimeKWh?[.euDraft])
+        let perKWhAfter = try #require(change.afterPerLifetimeKWh?[.euDraft])
+        #expect(abs(perKWhAfter / perKWhBefore - 2) < 1e-9)
         // Its declaration alone withdraws the range; the corrective commissioning alone adds it.
         #expect(
             try EntryImpact.compute(entry: submission + 1, chain: ledger.chain).changes.map(\.status) == [.withdrawn]
