@@ -275,6 +275,7 @@ public struct EntryImpact: Sendable {
                 byNumber[number] = emissions
                 figures.lots[number] = (lot, card.material, emissions.map(byMethod))
             }
+            var models: [String: BatteryModel?] = [:]
             for range in try reader.allSerialRanges(asOf: size, txn) {
                 let number = try reader.lotNumber(range.lot, asOf: size, txn)
                 let perCell = number.flatMap { byNumber[$0] }?.scaled(by: range.cellMassKg.doubleValue)
@@ -284,9 +285,16 @@ public struct EntryImpact: Sendable {
                     last: range.last,
                     commissionedAt: range.commissionedAt
                 )
-                // The functional unit, as `footprint` has it: the model registered before `size`.
-                let model = try range.model.flatMap { try reader.batteryModel($0, txn) }.flatMap {
-                    $0.registeredAt < size ? $0 : nil
+                // The functional unit, as `footprint` has it: the model registered before `size`,
+                // read once a model.
+                var model: BatteryModel?
+                if let id = range.model {
+                    if let known = models[id] {
+                        model = known
+                    } else {
+                        model = try reader.batteryModel(id, txn).flatMap { $0.registeredAt < size ? $0 : nil }
+                        models[id] = .some(model)
+                    }
                 }
                 let lifetime = model.map {
                     range.nominalEnergyKWh.doubleValue * $0.usableEnergyShare.doubleValue
