@@ -8,9 +8,11 @@ public import SupplyChain
 ///
 /// Both sides are one roll-up each over every lot the ledger had at that size
 /// (`CarbonEngine.perKg(ofEach:_:)`): a cell's footprint is its lot's footprint per kg times its
-/// mass, as footprints and declarations compute it. A facility amended or transferred, a factor
-/// table, a certificate, an event declared in error or its corrective event change the figures of
-/// the cells downstream; a commissioning adds cells and its declaration in error withdraws them.
+/// mass, as footprints and declarations compute it, and for a range of a battery model the same per
+/// kWh over a cell's life. A facility amended or transferred, a factor table, a certificate, an
+/// event declared in error or its corrective event change the figures of the cells downstream; a
+/// commissioning adds cells and its declaration in error withdraws them. A submission's entry is
+/// compared through its last event, as one change.
 public struct EntryImpact: Sendable {
     /// How a serial range or a lot fares.
     public enum Status: String, Sendable, Hashable {
