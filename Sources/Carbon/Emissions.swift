@@ -71,6 +71,11 @@ public struct Emissions: Sendable, Hashable {
         return values[row] + values[row + 1] + values[row + 2] + values[row + 3]
     }
 
+    /// The total under each method.
+    public var totals: [ElectricityMethod: Double] {
+        Dictionary(uniqueKeysWithValues: ElectricityMethod.allCases.map { ($0, total($0)) })
+    }
+
     /// Whether every value is zero.
     public var isZero: Bool { values == SIMD16<Double>() }
 

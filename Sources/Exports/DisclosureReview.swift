@@ -49,33 +49,26 @@ public struct DisclosureReview: Sendable {
         public var cells: UInt64?
 
         init(_ footprint: Footprint) {
-            var totals: [ElectricityMethod: Double] = [:]
             var per: [ElectricityMethod: Double] = [:]
             for method in ElectricityMethod.allCases {
-                totals[method] = footprint.total.total(method)
                 per[method] = footprint.perLifetimeKWh(method) ?? footprint.perUsableKWh(method)
             }
-            kgCO2e = totals
+            kgCO2e = footprint.total.totals
             perKWh = per
             perKWhBasis = per.isEmpty ? nil : footprint.lifetimeKWh == nil ? "usable" : "lifetime"
         }
 
         init(_ declaration: Declaration) {
             kgCO2e = [:]
-            var per: [ElectricityMethod: Double] = [:]
-            for method in ElectricityMethod.allCases { per[method] = declaration.perLifetimeKWh.total(method) }
-            perKWh = per
+            perKWh = declaration.perLifetimeKWh.totals
             perKWhBasis = "lifetime"
             cells = declaration.cellCount
         }
 
         /// Whether `other` gives the same figures (``DisclosureReview/differs(_:_:)``).
         func matches(_ other: Figures) -> Bool {
-            func same(_ a: [ElectricityMethod: Double], _ b: [ElectricityMethod: Double]) -> Bool {
-                Set(a.keys) == Set(b.keys) && a.allSatisfy { !DisclosureReview.differs($1, b[$0] ?? .nan) }
-            }
-            return same(kgCO2e, other.kgCO2e) && same(perKWh, other.perKWh) && cells == other.cells
-                && perKWhBasis == other.perKWhBasis
+            !DisclosureReview.differs(kgCO2e, other.kgCO2e) && !DisclosureReview.differs(perKWh, other.perKWh)
+                && cells == other.cells && perKWhBasis == other.perKWhBasis
         }
     }
 
@@ -123,6 +116,13 @@ public struct DisclosureReview: Sendable {
     /// and a change of a kilogram in a million is a change.
     public static func differs(_ a: Double, _ b: Double) -> Bool {
         !(abs(a - b) <= 1e-9 * max(1, abs(a), abs(b)))
+    }
+
+    /// Whether two sets of figures by method differ: one missing and not the other, another set
+    /// of methods, or any method's figure, to a relative 10⁻⁹.
+    static func differs(_ a: [ElectricityMethod: Double]?, _ b: [ElectricityMethod: Double]?) -> Bool {
+        guard let a, let b else { return (a == nil) != (b == nil) }
+        return Set(a.keys) != Set(b.keys) || a.contains { differs($1, b[$0] ?? .nan) }
     }
 
     /// The ledger size the exports are compared with.

@@ -118,11 +118,6 @@ public struct EntryImpact: Sendable {
         }
         let before = try figures(asOf: sequence, chain: chain)
         let after = try figures(asOf: through + 1, chain: chain)
-        // Whether two sizes' figures differ: a footprint gained or lost, or any method's figure.
-        func differs(_ a: [ElectricityMethod: Double]?, _ b: [ElectricityMethod: Double]?) -> Bool {
-            guard let a, let b else { return (a == nil) != (b == nil) }
-            return ElectricityMethod.allCases.contains { DisclosureReview.differs(a[$0] ?? 0, b[$0] ?? 0) }
-        }
         var changes: [RangeChange] = []
         for (key, now) in after.ranges {
             guard let then = before.ranges[key] else {
@@ -137,7 +132,8 @@ public struct EntryImpact: Sendable {
                 )
                 continue
             }
-            if differs(then.perCell, now.perCell) || differs(then.perKWh, now.perKWh) {
+            if DisclosureReview.differs(then.perCell, now.perCell) || DisclosureReview.differs(then.perKWh, now.perKWh)
+            {
                 changes.append(
                     RangeChange(
                         range: now.range,
@@ -179,7 +175,7 @@ public struct EntryImpact: Sendable {
         var lotChanges: [LotChange] = []
         for (number, now) in after.lots {
             let then = before.lots[number]
-            guard then == nil || differs(then?.perKg, now.perKg) else { continue }
+            guard then == nil || DisclosureReview.differs(then?.perKg, now.perKg) else { continue }
             let status: Status = then == nil ? .added : .changed
             lotChanges.append(
                 LotChange(
@@ -240,11 +236,6 @@ public struct EntryImpact: Sendable {
             )] = [:]
     }
 
-    /// kg CO2e by method.
-    private static func byMethod(_ emissions: Emissions) -> [ElectricityMethod: Double] {
-        Dictionary(uniqueKeysWithValues: ElectricityMethod.allCases.map { ($0, emissions.total($0)) })
-    }
-
     /// Every lot and serial range the ledger had at `size`, with its footprint per kg or per cell
     /// by method: one roll-up of every lot standing then.
     private static func figures(asOf size: UInt64, chain: SupplyChainLedger) throws -> Figures {
@@ -252,12 +243,12 @@ public struct EntryImpact: Sendable {
             var figures = Figures()
             // Lots are numbered in the order they were made: those made at `size` or later end the list.
             var lots: [(lot: String, number: UInt64)] = []
-            var cards: [LotCard] = []
+            var materials: [String?] = []
             for number in 0..<UInt64(try reader.lotCount(txn)) {
                 guard let card = try reader.card(number: number, txn), card.createdAt < size else { break }
                 if let retracted = card.retractedAt, retracted < size { continue }
                 lots.append((card.id, number))
-                cards.append(card)
+                materials.append(card.material)
             }
             guard !lots.isEmpty else { return figures }
             var engine = try CarbonEngine(reader: reader, size: size, txn)
@@ -272,15 +263,16 @@ public struct EntryImpact: Sendable {
                     do { return try engine.perKg(lot.lot, txn).total } catch is CarbonError { return nil }
                 }
             }
-            var byNumber: [UInt64: Emissions] = [:]
-            for ((lot, number), (card, emissions)) in zip(lots, zip(cards, perKg)) {
-                byNumber[number] = emissions
-                figures.lots[number] = (lot, card.material, emissions.map(byMethod))
+            // By id: a lot has one version standing at a size (a corrective event makes a lot
+            // again only once the version before was declared in error), and ranges name lots by id.
+            var byID: [String: Emissions] = [:]
+            for ((lot, number), (material, emissions)) in zip(lots, zip(materials, perKg)) {
+                byID[lot] = emissions
+                figures.lots[number] = (lot, material, emissions?.totals)
             }
             var models: [String: BatteryModel?] = [:]
             for range in try reader.allSerialRanges(asOf: size, txn) {
-                let number = try reader.lotNumber(range.lot, asOf: size, txn)
-                let perCell = number.flatMap { byNumber[$0] }?.scaled(by: range.cellMassKg.doubleValue)
+                let perCell = byID[range.lot]?.scaled(by: range.cellMassKg.doubleValue)
                 let key = RangeKey(
                     prefix: range.prefix,
                     first: range.first,
@@ -303,9 +295,9 @@ public struct EntryImpact: Sendable {
                         * $0.lifetimeCycles.doubleValue
                 }
                 let perKWh = perCell.flatMap { perCell in
-                    lifetime.flatMap { $0 > 0 ? byMethod(perCell.scaled(by: 1 / $0)) : nil }
+                    lifetime.flatMap { $0 > 0 ? perCell.scaled(by: 1 / $0).totals : nil }
                 }
-                figures.ranges[key] = (range, perCell.map(byMethod), perKWh)
+                figures.ranges[key] = (range, perCell?.totals, perKWh)
             }
             return figures
         }
