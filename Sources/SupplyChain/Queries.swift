@@ -158,18 +158,14 @@ extension SupplyChainLedger {
     /// A cell serial, module or pack: its range and cell lot, what it sits in, what it holds.
     public func serial(_ serial: String) throws -> SerialReport? {
         try read { lineage, txn, _ in
-            let rules = Rules(store: StateStore(tables: tables))
             let range = try lineage.serialRange(containing: serial, txn)
             let retracted = try lineage.retractedSerialRanges(containing: serial, txn)
-            let children =
-                try rules.store.json(.parents, IndexKey.text(serial), txn)?["children"]?.arrayValue?.compactMap(
-                    \.stringValue
-                )
+            let children = try lineage.assembly(serial, txn)?.children
             guard range != nil || children != nil || !retracted.isEmpty else { return nil }
             var chain: [String] = []
             var current = serial
-            while let holder = try rules.store.raw(.containedIn, IndexKey.text(current), txn), chain.count < 64 {
-                current = String(decoding: holder, as: UTF8.self)
+            while let holder = try lineage.container(of: current, txn), chain.count < 64 {
+                current = holder
                 chain.append(current)
             }
             return SerialReport(
