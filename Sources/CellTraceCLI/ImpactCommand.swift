@@ -28,10 +28,15 @@ struct ImpactCommand: ParsableCommand {
             withdrew (declared in error). A submission's entry is compared with its events as one
             change.
 
+            With --from N [--to M], what the entries N to M (the last entry when --to is not given)
+            changed together, as one change: a figure that moved and moved back within them is not
+            listed. --cells shows only the serial ranges, --lots only the lots.
+
             Example:
               celltrace impact --changed
               celltrace impact --recipient "OEM Europe GmbH" --json
               celltrace impact --entry 121
+              celltrace impact --from 100 --to 130 --cells
             """
         )
     )
@@ -47,26 +52,66 @@ struct ImpactCommand: ParsableCommand {
         )
     )
     var entry: UInt64?
+    @Option(
+        help: ArgumentHelp(
+            "Every cell and lot whose footprint the entries from this one to --to changed, together.",
+            valueName: "sequence"
+        )
+    )
+    var from: UInt64?
+    @Option(help: ArgumentHelp("The last entry of --from's run (default: the ledger's last).", valueName: "sequence"))
+    var to: UInt64?
+    @Flag(help: "With --entry or --from: only the serial ranges, not the lots.") var cells = false
+    @Flag(help: "With --entry or --from: only the lots, not the serial ranges.") var lots = false
     @Flag(help: "Print JSON.") var json = false
 
     func validate() throws {
-        if entry != nil, recipient != nil || changed || asOf.asOf != nil {
+        if entry != nil, from != nil {
+            throw ValidationError("give --entry N for one entry or --from N [--to M] for a run, not both")
+        }
+        if to != nil, from == nil {
+            throw ValidationError("--to ends the run that --from starts: give --from too")
+        }
+        if let from, let to, to < from {
+            throw ValidationError("--to \(to) is before --from \(from)")
+        }
+        if entry != nil || from != nil, recipient != nil || changed || asOf.asOf != nil {
             throw ValidationError(
-                "--entry compares the ledger before and after one entry: it takes no --recipient, --changed or --as-of"
+                "--\(entry != nil ? "entry" : "from") compares the ledger before and after entries: it takes no "
+                    + "--recipient, --changed or --as-of"
             )
+        }
+        if entry == nil, from == nil, cells || lots {
+            throw ValidationError("--cells and --lots choose what --entry or --from lists: give one of them")
         }
     }
 
     func run() throws {
         let chain = try options.openChain()
-        if let entry {
+        if entry != nil || from != nil {
             let impact: EntryImpact
             do {
-                impact = try EntryImpact.compute(entry: entry, chain: chain)
+                if let entry {
+                    impact = try EntryImpact.compute(entry: entry, chain: chain)
+                } else if let from {
+                    impact = try EntryImpact.compute(
+                        from: from,
+                        to: try to ?? max(chain.ledger.size, 1) - 1,
+                        chain: chain
+                    )
+                } else {
+                    preconditionFailure("--entry or --from is given")
+                }
             } catch let error as ExportError {
                 throw Failure.badInput(error.message)
             }
-            Console.out(json ? Self.json(impact).canonicalString : Self.text(impact))
+            // Both flags, or neither, show both.
+            let shown = Shown(ranges: cells || !lots, lots: lots || !cells)
+            Console.out(
+                json
+                    ? Self.json(impact, run: from != nil, shown: shown).canonicalString
+                    : Self.text(impact, run: from != nil, shown: shown)
+            )
             return
         }
         let review = try DisclosureReview.review(chain: chain, recipient: recipient, asOf: try asOf.point())
@@ -253,18 +298,61 @@ struct ImpactCommand: ParsableCommand {
         return plain ? word : "'" + word.replacing("'", with: #"'\''"#) + "'"
     }
 
-    /// `--entry`: the entry, a summary line, and tables of the ranges and lots it changed.
-    static func text(_ impact: EntryImpact) -> String {
-        var lines = [
-            "entry #\(impact.entry) \(impact.type): \(impact.summary)",
-            "compared before it (ledger size \(impact.entry)) and after "
-                + (impact.through == impact.entry ? "it" : "its last event #\(impact.through)")
-                + " (size \(impact.through + 1)): "
-                + "\(impact.ranges) serial range\(impact.ranges == 1 ? "" : "s") in \(impact.cellLots) cell "
-                + "lot\(impact.cellLots == 1 ? "" : "s"), \(impact.lots) lot\(impact.lots == 1 ? "" : "s")",
-        ]
-        guard !impact.changes.isEmpty || !impact.lotChanges.isEmpty else {
-            lines.append("no cell's or lot's footprint changed")
+    /// What `--entry` and `--from` list: the serial ranges, the lots, or both.
+    struct Shown {
+        var ranges: Bool
+        var lots: Bool
+    }
+
+    /// The entries of a run that `--from` lists one to a line; the rest are counted by type.
+    static let listedEntries = 20
+
+    /// `--entry` and `--from`: the entries, a summary line, and tables of the ranges and lots they
+    /// changed.
+    static func text(_ impact: EntryImpact, run: Bool = false, shown: Shown = Shown(ranges: true, lots: true)) -> String
+    {
+        let compared =
+            "\(impact.ranges) serial range\(impact.ranges == 1 ? "" : "s") in \(impact.cellLots) cell "
+            + "lot\(impact.cellLots == 1 ? "" : "s"), \(impact.lots) lot\(impact.lots == 1 ? "" : "s")"
+        var lines: [String]
+        if run {
+            let count = impact.entries.count
+            let submissions = impact.entries.contains { $0.type == SupplyChainLedger.EntryType.submission }
+            lines = [
+                "entries #\(impact.entry)–#\(impact.through) compared as one change (\(count) "
+                    + "entr\(count == 1 ? "y" : "ies")\(submissions ? ", each submission with its events" : "")):"
+            ]
+            for compared in impact.entries.prefix(Self.listedEntries) {
+                lines.append("  #\(compared.sequenceNumber) \(compared.summary)")
+            }
+            let rest = impact.entries.dropFirst(Self.listedEntries)
+            if !rest.isEmpty {
+                var byType: [String: Int] = [:]
+                for compared in rest { byType[compared.type, default: 0] += 1 }
+                lines.append(
+                    "  … and \(rest.count) more: "
+                        + byType.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { "\($0.value) \($0.key)" }
+                        .joined(separator: ", ")
+                )
+            }
+            lines.append(
+                "compared before #\(impact.entry) (ledger size \(impact.entry)) and after #\(impact.through) "
+                    + "(size \(impact.through + 1)): \(compared)"
+            )
+        } else {
+            lines = [
+                "entry #\(impact.entry) \(impact.type): \(impact.summary)",
+                "compared before it (ledger size \(impact.entry)) and after "
+                    + (impact.through == impact.entry ? "it" : "its last event #\(impact.through)")
+                    + " (size \(impact.through + 1)): \(compared)",
+            ]
+        }
+        guard (shown.ranges && !impact.changes.isEmpty) || (shown.lots && !impact.lotChanges.isEmpty) else {
+            switch (shown.ranges, shown.lots) {
+            case (true, false): lines.append("no cell's footprint changed")
+            case (false, true): lines.append("no lot's footprint changed")
+            default: lines.append("no cell's or lot's footprint changed")
+            }
             return lines.joined(separator: "\n")
         }
         func counted(_ statuses: [EntryImpact.Status], _ noun: String, cells: (Int) -> UInt64?) -> String {
@@ -293,9 +381,9 @@ struct ImpactCommand: ParsableCommand {
                 return "\(then) → \(now) (\(Self.change(old, new)))"
             }
         }
-        if impact.changes.isEmpty {
+        if shown.ranges, impact.changes.isEmpty {
             lines.append("no cell's footprint changed")
-        } else {
+        } else if shown.ranges {
             lines.append(counted(impact.changes.map(\.status), "range") { impact.changes[$0].range.count })
             var table = TextTable(
                 ["SERIALS", "CELLS", "STATUS", "KWH/CELL"]
@@ -324,7 +412,7 @@ struct ImpactCommand: ParsableCommand {
                 lines += ["", perKWh.rendered]
             }
         }
-        if !impact.lotChanges.isEmpty {
+        if shown.lots, !impact.lotChanges.isEmpty {
             lines += ["", counted(impact.lotChanges.map(\.status), "lot") { _ in nil }]
             var table = TextTable(
                 ["LOT", "MATERIAL", "STATUS"] + methods.map { "KG CO2E/KG (\($0.label.uppercased()))" }
@@ -347,47 +435,82 @@ struct ImpactCommand: ParsableCommand {
         return .object(JSONObject(members))
     }
 
-    /// `--entry --json`.
-    static func json(_ impact: EntryImpact) -> JSONValue {
-        return [
-            "entry": .number(Double(impact.entry)), "through": .number(Double(impact.through)),
-            "type": .string(impact.type), "summary": .string(impact.summary),
-            "lots": .number(Double(impact.lots)), "cellLots": .number(Double(impact.cellLots)),
-            "ranges": .number(Double(impact.ranges)), "cells": .number(Double(impact.cells)),
-            "changes": .array(
-                impact.changes.map { change in
-                    var members: JSONObject = [
-                        "prefix": .string(change.range.prefix), "first": .string(String(change.range.first)),
-                        "last": .string(String(change.range.last)), "lot": .string(change.range.lot),
-                        "cells": .number(Double(change.range.count)), "status": .string(change.status.rawValue),
-                        "commissionedAt": .number(Double(change.range.commissionedAt)),
-                        "cellMassKg": .string(change.range.cellMassKg.description),
-                        "nominalEnergyKWh": .string(change.range.nominalEnergyKWh.description),
-                        "kgCO2ePerCellBefore": byMethod(change.before), "kgCO2ePerCellAfter": byMethod(change.after),
-                        "kgCO2ePerLifetimeKWhBefore": byMethod(change.beforePerLifetimeKWh),
-                        "kgCO2ePerLifetimeKWhAfter": byMethod(change.afterPerLifetimeKWh),
-                    ]
-                    if let previous = change.previous {
-                        members["previous"] = [
-                            "commissionedAt": .number(Double(previous.commissionedAt)),
-                            "lot": .string(previous.lot), "cellMassKg": .string(previous.cellMassKg.description),
-                            "nominalEnergyKWh": .string(previous.nominalEnergyKWh.description),
-                        ]
-                    }
-                    return .object(members)
-                }
-            ),
-            "lotChanges": .array(
-                impact.lotChanges.map { change in
+    /// `--entry --json` and `--from --json`: for `--from`, `from` in place of `entry`, `type` and
+    /// `summary`; `changes` (with `cells`) without `--lots`, `lotChanges` without `--cells`.
+    static func json(
+        _ impact: EntryImpact,
+        run: Bool = false,
+        shown: Shown = Shown(ranges: true, lots: true)
+    )
+        -> JSONValue
+    {
+        var members: JSONObject = [
+            "through": .number(Double(impact.through)),
+            "entries": .array(
+                impact.entries.map {
                     [
-                        "lot": .string(change.lot), "number": .number(Double(change.number)),
-                        "material": change.material.map(JSONValue.string) ?? .null,
-                        "status": .string(change.status.rawValue),
-                        "kgCO2ePerKgBefore": byMethod(change.before), "kgCO2ePerKgAfter": byMethod(change.after),
+                        "seq": .number(Double($0.sequenceNumber)), "type": .string($0.type),
+                        "summary": .string($0.summary),
                     ]
                 }
             ),
+            "lots": .number(Double(impact.lots)), "cellLots": .number(Double(impact.cellLots)),
+            "ranges": .number(Double(impact.ranges)),
         ]
+        if run {
+            members["from"] = .number(Double(impact.entry))
+        } else {
+            members["entry"] = .number(Double(impact.entry))
+            members["type"] = .string(impact.type)
+            members["summary"] = .string(impact.summary)
+        }
+        if shown.ranges {
+            members["cells"] = .number(Double(impact.cells))
+            members["changes"] = changesJSON(impact)
+        }
+        if shown.lots { members["lotChanges"] = lotChangesJSON(impact) }
+        return .object(members)
+    }
+
+    /// The ranges an entry (or run) changed, as JSON.
+    private static func changesJSON(_ impact: EntryImpact) -> JSONValue {
+        .array(
+            impact.changes.map { change in
+                var members: JSONObject = [
+                    "prefix": .string(change.range.prefix), "first": .string(String(change.range.first)),
+                    "last": .string(String(change.range.last)), "lot": .string(change.range.lot),
+                    "cells": .number(Double(change.range.count)), "status": .string(change.status.rawValue),
+                    "commissionedAt": .number(Double(change.range.commissionedAt)),
+                    "cellMassKg": .string(change.range.cellMassKg.description),
+                    "nominalEnergyKWh": .string(change.range.nominalEnergyKWh.description),
+                    "kgCO2ePerCellBefore": byMethod(change.before), "kgCO2ePerCellAfter": byMethod(change.after),
+                    "kgCO2ePerLifetimeKWhBefore": byMethod(change.beforePerLifetimeKWh),
+                    "kgCO2ePerLifetimeKWhAfter": byMethod(change.afterPerLifetimeKWh),
+                ]
+                if let previous = change.previous {
+                    members["previous"] = [
+                        "commissionedAt": .number(Double(previous.commissionedAt)),
+                        "lot": .string(previous.lot), "cellMassKg": .string(previous.cellMassKg.description),
+                        "nominalEnergyKWh": .string(previous.nominalEnergyKWh.description),
+                    ]
+                }
+                return .object(members)
+            }
+        )
+    }
+
+    /// The lots an entry (or run) changed, as JSON.
+    private static func lotChangesJSON(_ impact: EntryImpact) -> JSONValue {
+        .array(
+            impact.lotChanges.map { change in
+                [
+                    "lot": .string(change.lot), "number": .number(Double(change.number)),
+                    "material": change.material.map(JSONValue.string) ?? .null,
+                    "status": .string(change.status.rawValue),
+                    "kgCO2ePerKgBefore": byMethod(change.before), "kgCO2ePerKgAfter": byMethod(change.after),
+                ]
+            }
+        )
     }
 
     static func json(_ item: DisclosureReview.Item) -> JSONValue {

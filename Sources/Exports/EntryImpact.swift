@@ -2,9 +2,12 @@ public import Carbon
 import LedgerCore
 public import SupplyChain
 
-/// What one entry changed in the footprints: every serial range whose footprint per cell, and
-/// every lot whose footprint per kg, differs between the ledger just before the entry and just
-/// after it, whether or not it was ever exported (``DisclosureReview`` compares the exports).
+/// What one entry, or a run of entries, changed in the footprints.
+///
+/// Every serial range whose footprint per cell, and every lot whose footprint per kg, differs
+/// between the ledger just before the first entry and just after the last, whether or not it was
+/// ever exported (``DisclosureReview`` compares the exports). A run is compared as one change: a
+/// figure that moved and moved back within it is not listed.
 ///
 /// Both sides are one roll-up each over every lot the ledger had at that size
 /// (`CarbonEngine.perKg(ofEach:_:)`): a cell's footprint is its lot's footprint per kg times its
@@ -65,15 +68,27 @@ public struct EntryImpact: Sendable {
         public var after: [ElectricityMethod: Double]?
     }
 
-    /// The entry's sequence number.
+    /// An entry compared: one the caller named or one of the run, a submission standing for its events.
+    public struct Compared: Sendable {
+        /// Its sequence number.
+        public var sequenceNumber: UInt64
+        /// Its type.
+        public var type: String
+        /// A line saying what it records (as `impact` lists the entries since an export).
+        public var summary: String
+    }
+
+    /// The first entry compared: the ledger before it is the one side.
     public var entry: UInt64
-    /// The last entry compared: the entry itself, or for a submission the last of its events,
+    /// The last entry compared: the last one named, or for a submission the last of its events,
     /// which are compared as one change (a declaration in error and its corrective event, say).
     public var through: UInt64
-    /// Its type.
-    public var type: String
-    /// A line saying what it records (as `impact` lists the entries since an export).
-    public var summary: String
+    /// The entries compared, in order, each submission once (its events are not listed).
+    public var entries: [Compared]
+    /// The first entry's type.
+    public var type: String { entries[0].type }
+    /// A line saying what the first entry records.
+    public var summary: String { entries[0].summary }
     /// The lots compared: those the ledger had before or after the entry.
     public var lots: Int
     /// The cell lots compared: those with serial ranges before or after the entry.
@@ -99,23 +114,65 @@ public struct EntryImpact: Sendable {
     /// - Throws: ``ExportError`` when there is no such entry, `CarbonError` when a footprint
     ///   cannot be computed, storage errors.
     public static func compute(entry sequence: UInt64, chain: SupplyChainLedger) throws -> EntryImpact {
+        try compute(from: sequence, to: sequence, chain: chain)
+    }
+
+    /// Compares the cells' and lots' footprints before entry `first` and after entry `last`: what
+    /// the entries between them changed, together.
+    ///
+    /// - Parameters:
+    ///   - first: The first entry's sequence number.
+    ///   - last: The last entry's; when the run holds a submission's entry, it goes on to that
+    ///     submission's last event.
+    ///   - chain: The ledger.
+    /// - Returns: The ranges whose footprint per cell, and the lots whose footprint per kg, the
+    ///   entries changed, added or withdrew.
+    /// - Throws: ``ExportError`` when there is no such entry or `last` is before `first`,
+    ///   `CarbonError` when a footprint cannot be computed, storage errors.
+    public static func compute(from first: UInt64, to last: UInt64, chain: SupplyChainLedger) throws -> EntryImpact {
         let size = try chain.ledger.size
-        guard sequence < size else {
+        guard size > 0 else { throw ExportError("the ledger is empty: there is no entry to compare") }
+        for sequence in [first, last] where sequence >= size {
             throw ExportError("there is no entry #\(sequence): the ledger holds entries #0 to #\(size - 1)")
         }
-        let entry = try chain.ledger.entry(at: sequence)
-        // A submission's events follow it, one entry each.
-        let events =
-            entry.type == SupplyChainLedger.EntryType.submission ? entry.body["events"]?.arrayValue?.count : nil
-        let through = min(sequence + UInt64(events ?? 0), size - 1)
-        let summary: String
-        if let events {
-            let actor = entry.body["actor"]?.stringValue ?? entry.actor
-            summary =
-                "submission by \(actor) of \(events) event\(events == 1 ? "" : "s") (#\(sequence + 1)–#\(through))"
-        } else {
-            summary = try chain.read { reader, txn, _ in try DisclosureReview.describe(entry, reader: reader, txn) }
+        guard first <= last else {
+            throw ExportError("the run #\(first) to #\(last) is empty: its last entry is before its first")
         }
+        var entries: [Compared] = []
+        var through = last
+        try chain.read { reader, txn, _ in
+            var sequence = first
+            while sequence <= last {
+                let entry = try chain.ledger.entry(at: sequence)
+                // A submission's events follow it, one entry each, and are one change with it.
+                guard entry.type == SupplyChainLedger.EntryType.submission,
+                    let events = entry.body["events"]?.arrayValue?.count
+                else {
+                    entries.append(
+                        Compared(
+                            sequenceNumber: sequence,
+                            type: entry.type,
+                            summary: try DisclosureReview.describe(entry, reader: reader, txn)
+                        )
+                    )
+                    sequence += 1
+                    continue
+                }
+                let end = min(sequence + UInt64(events), size - 1)
+                let actor = entry.body["actor"]?.stringValue ?? entry.actor
+                entries.append(
+                    Compared(
+                        sequenceNumber: sequence,
+                        type: entry.type,
+                        summary: "submission by \(actor) of \(events) event\(events == 1 ? "" : "s") "
+                            + "(#\(sequence + 1)–#\(end))"
+                    )
+                )
+                through = max(through, end)
+                sequence = end + 1
+            }
+        }
+        let sequence = first
         let before = try figures(asOf: sequence, chain: chain)
         let after = try figures(asOf: through + 1, chain: chain)
         var changes: [RangeChange] = []
@@ -205,8 +262,7 @@ public struct EntryImpact: Sendable {
         return EntryImpact(
             entry: sequence,
             through: through,
-            type: entry.type,
-            summary: summary,
+            entries: entries,
             lots: Set(before.lots.keys).union(after.lots.keys).count,
             cellLots: cellLots.count,
             ranges: Set(before.ranges.keys).union(after.ranges.keys).count,

@@ -113,6 +113,43 @@ import Testing
         )
         #expect(celltrace("impact", "--entry", "999999", "--ledger", ledger).status == 2)
         #expect(celltrace("impact", "--entry", "1", "--changed", "--ledger", ledger).status == 2)
+
+        // The run from the amendment to the ledger's end: the amendment and the exports after it,
+        // compared as one change, the same range changed as by the amendment alone.
+        let run = celltrace("impact", "--from", String(Int(entry)), "--ledger", ledger)
+        #expect(run.status == 0, "\(run.error)")
+        let last = try size(ledger) - 1
+        #expect(
+            run.output.hasPrefix(
+                "entries #\(Int(entry))–#\(last) compared as one change (\(last - Int(entry) + 1) entries):"
+            ),
+            "\(run.output)"
+        )
+        #expect(run.output.contains("\n  #\(Int(entry)) facility \(refinery) amended (gridRegion)"), "\(run.output)")
+        #expect(run.output.contains("\n1 range changed ("), "\(run.output)")
+        let runJSON = try JSONValue(
+            parsing: celltrace("impact", "--from", String(Int(entry)), "--ledger", ledger, "--json").output
+        )
+        #expect(runJSON["from"]?.doubleValue == entry && runJSON["entry"] == nil)
+        #expect(runJSON["changes"]?.arrayValue?.count == 1)
+        #expect(runJSON["entries"]?.arrayValue?.first?["type"] == "facility.amend")
+        // --cells leaves the lots out, --lots the ranges, in text and JSON.
+        let cellsOnly = celltrace("impact", "--entry", String(Int(entry)), "--cells", "--ledger", ledger)
+        #expect(cellsOnly.output.contains("1 range changed") && !cellsOnly.output.contains("\nLOT "))
+        let lotsOnly = celltrace("impact", "--entry", String(Int(entry)), "--lots", "--ledger", ledger)
+        #expect(lotsOnly.output.contains("\nLOT ") && !lotsOnly.output.contains("\nSERIALS "), "\(lotsOnly.output)")
+        let lotsJSON = try JSONValue(
+            parsing: celltrace("impact", "--entry", String(Int(entry)), "--lots", "--json", "--ledger", ledger).output
+        )
+        #expect(lotsJSON["changes"] == nil && lotsJSON["cells"] == nil && lotsJSON["lotChanges"]?.arrayValue != nil)
+        // What the flags do not take: a run ending before it starts, --to alone, --entry with
+        // --from, --cells without either, an entry past the end.
+        for arguments in [
+            ["--from", "5", "--to", "3"], ["--to", "3"], ["--entry", "1", "--from", "1"], ["--cells"],
+            ["--from", "999999"], ["--from", "1", "--recipient", "x"],
+        ] {
+            #expect(celltrace(["impact", "--ledger", ledger] + arguments).status == 2, "\(arguments)")
+        }
     }
 
     private func size(_ ledger: String) throws -> Int {

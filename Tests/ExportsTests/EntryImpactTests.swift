@@ -69,6 +69,26 @@ struct EntryImpactTests {
         let first = try EntryImpact.compute(entry: 0, chain: ledger.chain)
         #expect(first.ranges == 0 && first.lots == 0 && first.changes.isEmpty && first.lotChanges.isEmpty)
         #expect(throws: ExportError.self) { try EntryImpact.compute(entry: declaration + 1, chain: ledger.chain) }
+
+        // The whole ledger as one run: the range commissioned and declared in error within it is
+        // no change; every lot is added, with the figures it has after the amendment.
+        let whole = try EntryImpact.compute(from: 0, to: declaration, chain: ledger.chain)
+        #expect(whole.entry == 0 && whole.through == declaration)
+        #expect(whole.changes.isEmpty && whole.ranges == 0 && whole.cellLots == 0)
+        #expect(whole.lotChanges.count == 5 && whole.lotChanges.allSatisfy { $0.status == .added })
+        let oreBNow = try #require(whole.lotChanges.first { $0.lot == SmallLedger.oreB }?.after?[.locationBased])
+        #expect(abs(oreBNow - oreAfter) < 1e-9)
+        // Each submission is listed once, its events not: no entry listed falls within one.
+        var covered: Set<UInt64> = []
+        for compared in whole.entries where compared.type == SupplyChainLedger.EntryType.submission {
+            let events = try #require(ledger.chain.ledger.entry(at: compared.sequenceNumber).body["events"]?.arrayValue)
+            covered.formUnion(compared.sequenceNumber + 1...compared.sequenceNumber + UInt64(events.count))
+        }
+        #expect(!covered.isEmpty && whole.entries.allSatisfy { !covered.contains($0.sequenceNumber) })
+        #expect(whole.entries.count + covered.count == Int(declaration) + 1)
+        // A run that ends on a submission's entry goes on through its events.
+        #expect(try EntryImpact.compute(from: amended, to: declaration - 1, chain: ledger.chain).through == declaration)
+        #expect(throws: ExportError.self) { try EntryImpact.compute(from: 3, to: 2, chain: ledger.chain) }
     }
 
     @Test(
@@ -106,5 +126,9 @@ struct EntryImpactTests {
             try EntryImpact.compute(entry: submission + 1, chain: ledger.chain).changes.map(\.status) == [.withdrawn]
         )
         #expect(try EntryImpact.compute(entry: submission + 2, chain: ledger.chain).changes.map(\.status) == [.added])
+        // The two events as a run of their own give what their submission gives.
+        let run = try EntryImpact.compute(from: submission + 1, to: submission + 2, chain: ledger.chain)
+        #expect(run.entries.map(\.sequenceNumber) == [submission + 1, submission + 2])
+        #expect(run.changes.map(\.status) == [.changed] && run.changes.first?.previous != nil)
     }
 }
