@@ -30,13 +30,16 @@ struct ImpactCommand: ParsableCommand {
 
             With --from N [--to M], what the entries N to M (the last entry when --to is not given)
             changed together, as one change: a figure that moved and moved back within them is not
-            listed. --cells shows only the serial ranges, --lots only the lots.
+            listed. Either may be a time instead (2026-03-01, 2026-03-01T12:00:00Z): --from the
+            first entry recorded after it, --to the last recorded at or before it. --cells shows
+            only the serial ranges, --lots only the lots.
 
             Example:
               celltrace impact --changed
               celltrace impact --recipient "OEM Europe GmbH" --json
               celltrace impact --entry 121
               celltrace impact --from 100 --to 130 --cells
+              celltrace impact --from 2026-03-01 --to 2026-03-08 --json
             """
         )
     )
@@ -54,13 +57,20 @@ struct ImpactCommand: ParsableCommand {
     var entry: UInt64?
     @Option(
         help: ArgumentHelp(
-            "Every cell and lot whose footprint the entries from this one to --to changed, together.",
-            valueName: "sequence"
+            "Every cell and lot whose footprint the entries from this one (or the first recorded after this time) "
+                + "to --to changed, together.",
+            valueName: "sequence|time"
         )
     )
-    var from: UInt64?
-    @Option(help: ArgumentHelp("The last entry of --from's run (default: the ledger's last).", valueName: "sequence"))
-    var to: UInt64?
+    var from: String?
+    @Option(
+        help: ArgumentHelp(
+            "The last entry of --from's run, or a time: the last entry recorded at or before it (default: the "
+                + "ledger's last).",
+            valueName: "sequence|time"
+        )
+    )
+    var to: String?
     @Flag(help: "With --entry or --from: only the serial ranges, not the lots.") var cells = false
     @Flag(help: "With --entry or --from: only the lots, not the serial ranges.") var lots = false
     @Flag(help: "Print JSON.") var json = false
@@ -72,7 +82,15 @@ struct ImpactCommand: ParsableCommand {
         if to != nil, from == nil {
             throw ValidationError("--to ends the run that --from starts: give --from too")
         }
-        if let from, let to, to < from {
+        for (name, text) in [("from", from), ("to", to)] {
+            if let text, UInt64(text) == nil, PointInTime.time(text) == nil {
+                throw ValidationError(
+                    "--\(name) \(text): give an entry's sequence number or a time such as 2026-03-01 or "
+                        + "2026-03-01T12:00:00Z"
+                )
+            }
+        }
+        if let from = from.flatMap(UInt64.init), let to = to.flatMap(UInt64.init), to < from {
             throw ValidationError("--to \(to) is before --from \(from)")
         }
         if entry != nil || from != nil, recipient != nil || changed || asOf.asOf != nil {
@@ -94,11 +112,15 @@ struct ImpactCommand: ParsableCommand {
                 if let entry {
                     impact = try EntryImpact.compute(entry: entry, chain: chain)
                 } else if let from {
-                    impact = try EntryImpact.compute(
-                        from: from,
-                        to: try to ?? max(chain.ledger.size, 1) - 1,
-                        chain: chain
-                    )
+                    // The run as sizes: the ledger before its first entry and after its last.
+                    let size = try chain.ledger.size
+                    let start = try Self.size(before: from, in: chain.ledger, now: size)
+                    let end = try to.map { try Self.size(after: $0, in: chain.ledger, now: size) } ?? size
+                    guard start < end else {
+                        Console.out(json ? Self.emptyRunJSON(from: start).canonicalString : Self.emptyRun(from, to))
+                        return
+                    }
+                    impact = try EntryImpact.compute(from: start, to: end - 1, chain: chain)
                 } else {
                     preconditionFailure("--entry or --from is given")
                 }
@@ -296,6 +318,46 @@ struct ImpactCommand: ParsableCommand {
                         || ":._-/@+,=".unicodeScalars.contains($0))
             }
         return plain ? word : "'" + word.replacing("'", with: #"'\''"#) + "'"
+    }
+
+    /// The ledger's size before the run `--from` starts: the entry's sequence number, or the
+    /// entries recorded at or before a time.
+    static func size(before text: String, in ledger: Ledger, now: UInt64) throws -> UInt64 {
+        if let sequence = UInt64(text) { return try Self.entry(sequence, now: now) }
+        guard let time = PointInTime.time(text) else { throw Failure.badInput("--from \(text): not a time") }
+        return try PointInTime.time(time).size(in: ledger, now: now)
+    }
+
+    /// The ledger's size after the run `--to` ends: one past the entry's sequence number, or the
+    /// entries recorded at or before a time.
+    static func size(after text: String, in ledger: Ledger, now: UInt64) throws -> UInt64 {
+        if let sequence = UInt64(text) { return try Self.entry(sequence, now: now) + 1 }
+        guard let time = PointInTime.time(text) else { throw Failure.badInput("--to \(text): not a time") }
+        return try PointInTime.time(time).size(in: ledger, now: now)
+    }
+
+    /// A sequence number the ledger holds.
+    private static func entry(_ sequence: UInt64, now: UInt64) throws -> UInt64 {
+        guard sequence < now else {
+            throw Failure.badInput(
+                now == 0
+                    ? "the ledger is empty: there is no entry to compare"
+                    : "there is no entry #\(sequence): the ledger holds entries #0 to #\(now - 1) (a date is "
+                        + "written 2026-03-01)"
+            )
+        }
+        return sequence
+    }
+
+    /// The text for a run of times between which no entry was recorded.
+    static func emptyRun(_ from: String, _ to: String?) -> String {
+        "no entries were recorded after \(from)\(to.map { " and at or before \($0)" } ?? ""): no cell's or lot's "
+            + "footprint changed"
+    }
+
+    /// The JSON for a run without entries: nothing compared, nothing changed.
+    static func emptyRunJSON(from size: UInt64) -> JSONValue {
+        ["from": .number(Double(size)), "entries": [], "changes": [], "lotChanges": [], "cells": 0]
     }
 
     /// What `--entry` and `--from` list: the serial ranges, the lots, or both.

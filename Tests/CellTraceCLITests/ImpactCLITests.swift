@@ -142,11 +142,25 @@ import Testing
             parsing: celltrace("impact", "--entry", String(Int(entry)), "--lots", "--json", "--ledger", ledger).output
         )
         #expect(lotsJSON["changes"] == nil && lotsJSON["cells"] == nil && lotsJSON["lotChanges"]?.arrayValue != nil)
+        // Times: --from a time before the first entry is --from 0; a window in which nothing was
+        // recorded changed nothing, and says so (exit 0), in text and JSON.
+        let byTime = celltrace("impact", "--from", "2000-01-01", "--to", String(Int(entry)), "--ledger", ledger)
+        let byNumber = celltrace("impact", "--from", "0", "--to", String(Int(entry)), "--ledger", ledger)
+        #expect(byTime.status == 0 && byTime.output == byNumber.output, "\(byTime.error)")
+        #expect(byTime.output.hasPrefix("entries #0–#"), "\(byTime.output)")
+        let later = celltrace("impact", "--from", "2999-01-01", "--ledger", ledger)
+        #expect(later.status == 0 && later.output.hasPrefix("no entries were recorded after 2999-01-01"))
+        let laterJSON = try JSONValue(
+            parsing: celltrace("impact", "--from", "2999-01-01", "--json", "--ledger", ledger).output
+        )
+        #expect(laterJSON["entries"]?.arrayValue?.isEmpty == true && laterJSON["changes"]?.arrayValue?.isEmpty == true)
+        #expect(laterJSON["from"]?.doubleValue == Double(last + 1))
         // What the flags do not take: a run ending before it starts, --to alone, --entry with
         // --from, --cells without either, an entry past the end.
         for arguments in [
             ["--from", "5", "--to", "3"], ["--to", "3"], ["--entry", "1", "--from", "1"], ["--cells"],
-            ["--from", "999999"], ["--from", "1", "--recipient", "x"],
+            ["--from", "999999"], ["--from", "1", "--recipient", "x"], ["--from", "yesterday"],
+            ["--from", "0", "--to", "20260301"],
         ] {
             #expect(celltrace(["impact", "--ledger", ledger] + arguments).status == 2, "\(arguments)")
         }
