@@ -114,8 +114,8 @@ struct ImpactCommand: ParsableCommand {
                 } else if let from {
                     // The run as sizes: the ledger before its first entry and after its last.
                     let size = try chain.ledger.size
-                    let start = try Self.size(before: from, in: chain.ledger, now: size)
-                    let end = try to.map { try Self.size(after: $0, in: chain.ledger, now: size) } ?? size
+                    let start = try Self.size(at: from, pastEntry: false, in: chain.ledger, now: size)
+                    let end = try to.map { try Self.size(at: $0, pastEntry: true, in: chain.ledger, now: size) } ?? size
                     guard start < end else {
                         Console.out(json ? Self.emptyRunJSON(from: start).canonicalString : Self.emptyRun(from, to))
                         return
@@ -320,39 +320,31 @@ struct ImpactCommand: ParsableCommand {
         return plain ? word : "'" + word.replacing("'", with: #"'\''"#) + "'"
     }
 
-    /// The ledger's size before the run `--from` starts: the entry's sequence number, or the
-    /// entries recorded at or before a time.
-    static func size(before text: String, in ledger: Ledger, now: UInt64) throws -> UInt64 {
-        if let sequence = UInt64(text) { return try Self.entry(sequence, now: now) }
-        guard let time = PointInTime.time(text) else { throw Failure.badInput("--from \(text): not a time") }
-        return try PointInTime.time(time).size(in: ledger, now: now)
-    }
-
-    /// The ledger's size after the run `--to` ends: one past the entry's sequence number, or the
-    /// entries recorded at or before a time.
-    static func size(after text: String, in ledger: Ledger, now: UInt64) throws -> UInt64 {
-        if let sequence = UInt64(text) { return try Self.entry(sequence, now: now) + 1 }
-        guard let time = PointInTime.time(text) else { throw Failure.badInput("--to \(text): not a time") }
-        return try PointInTime.time(time).size(in: ledger, now: now)
-    }
-
-    /// A sequence number the ledger holds.
-    private static func entry(_ sequence: UInt64, now: UInt64) throws -> UInt64 {
-        guard sequence < now else {
-            throw Failure.badInput(
-                now == 0
-                    ? "the ledger is empty: there is no entry to compare"
-                    : "there is no entry #\(sequence): the ledger holds entries #0 to #\(now - 1) (a date is "
-                        + "written 2026-03-01)"
-            )
+    /// The ledger's size at one end of the run: before the entry `--from` names or after the one
+    /// `--to` names (`pastEntry`), or as it stood at a time, the entries recorded at or before it.
+    static func size(at text: String, pastEntry: Bool, in ledger: Ledger, now: UInt64) throws -> UInt64 {
+        if let sequence = UInt64(text) {
+            guard sequence < now else {
+                throw Failure.badInput(
+                    now == 0
+                        ? "the ledger is empty: there is no entry to compare"
+                        : "there is no entry #\(sequence): the ledger holds entries #0 to #\(now - 1) (a date is "
+                            + "written 2026-03-01)"
+                )
+            }
+            return pastEntry ? sequence + 1 : sequence
         }
-        return sequence
+        guard let time = PointInTime.time(text) else {
+            throw Failure.badInput("--\(pastEntry ? "to" : "from") \(text): neither a sequence number nor a time")
+        }
+        return try PointInTime.time(time).size(in: ledger, now: now)
     }
 
-    /// The text for a run of times between which no entry was recorded.
+    /// The text for a run in which no entry was recorded.
     static func emptyRun(_ from: String, _ to: String?) -> String {
-        "no entries were recorded after \(from)\(to.map { " and at or before \($0)" } ?? ""): no cell's or lot's "
-            + "footprint changed"
+        let start = UInt64(from) == nil ? "after \(from)" : "from entry #\(from)"
+        let end = to.map { UInt64($0) == nil ? " and at or before \($0)" : " to entry #\($0)" } ?? ""
+        return "no entries were recorded \(start)\(end): no cell's or lot's footprint changed"
     }
 
     /// The JSON for a run without entries: nothing compared, nothing changed.
