@@ -277,6 +277,47 @@ enum ImportBench {
     }
 }
 
+extension ImportBench {
+    /// What the event as a tree of `JSONValue`s costs by itself.
+    ///
+    /// Five of the import's documents are parsed whole into trees, written back as canonical JSON
+    /// and freed, on one thread; the figures are per event. The import parses a chunk's events apart and shares their repeated members, so this is the
+    /// most a reading of the bytes without a tree could save (PERFORMANCE.md, the thirty-eighth round).
+    static func treeFloor(runs: Int) {
+        print("")
+        print("## The event as a tree (5 documents of 10,000 TransformationEvents, one thread)")
+        print("| run | parse µs/event | canonical JSON µs/event | free µs/event |")
+        print("|---:|---:|---:|---:|")
+        let documents = (0..<5).map { document(count: 10_000, offset: $0 * 10_000) }
+        let events = Double(documents.count * 10_000)
+        for run in 0..<runs {
+            var parse = 0.0
+            var canonical = 0.0
+            var free = 0.0
+            for bytes in documents {
+                let start = threadCPUSeconds()
+                var tree: JSONValue?
+                do { tree = try JSONValue(parsing: bytes) } catch {
+                    fatalError("the benchmark document must parse: \(error)")
+                }
+                let parsed = threadCPUSeconds()
+                let written = tree?.canonicalBytes.count ?? 0
+                let wrote = threadCPUSeconds()
+                tree = nil
+                let freed = threadCPUSeconds()
+                precondition(written > bytes.count / 2, "the canonical document is about as long as the document")
+                parse += parsed - start
+                canonical += wrote - parsed
+                free += freed - wrote
+            }
+            print(
+                "| \(run + 1) | \(format(parse / events * 1e6, 2)) | \(format(canonical / events * 1e6, 2)) | "
+                    + "\(format(free / events * 1e6, 2)) |"
+            )
+        }
+    }
+}
+
 /// Returns the heap's free memory to the system: jemalloc's arenas purge their unused dirty
 /// pages (`arena.<all>.purge`), which jemalloc would otherwise keep for about ten seconds.
 @discardableResult

@@ -46,7 +46,7 @@ while let argument = arguments.popFirst() {
         importDocuments = 2
     default:
         print(
-            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,import-memory,custody,provenance,lending] [--import-documents D] [--scattered-lot-ids] [--own-event-ids] [--document-times] [--snapshot-dir DIR] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
+            "usage: celltrace-bench [--entries N] [--runs R] [--proof-entries M] [--dir PATH] [--only append,verify,proofs,import,import-memory,tree-floor,custody,provenance,lending] [--import-documents D] [--scattered-lot-ids] [--own-event-ids] [--document-times] [--snapshot-dir DIR] [--quick] [--cells N] [--cells-per-lot K] [--seed S] [--samples M] [--provenance-ledger DIR]"
         )
         exit(2)
     }
@@ -381,4 +381,8 @@ if sections.contains("provenance") {
             samples: provenanceSamples
         )
     )
+}
+
+if sections.contains("tree-floor") {
+    ImportBench.treeFloor(runs: runs)
 }
