@@ -172,8 +172,7 @@ public struct EntryImpact: Sendable {
                 sequence = end + 1
             }
         }
-        let sequence = first
-        let before = try figures(asOf: sequence, chain: chain)
+        let before = try figures(asOf: first, chain: chain)
         let after = try figures(asOf: through + 1, chain: chain)
         var changes: [RangeChange] = []
         for (key, now) in after.ranges {
@@ -260,7 +259,7 @@ public struct EntryImpact: Sendable {
         lotChanges.sort { $0.number < $1.number }
         let cellLots = Set(before.ranges.values.map(\.range.lot)).union(after.ranges.values.map(\.range.lot))
         return EntryImpact(
-            entry: sequence,
+            entry: first,
             through: through,
             entries: entries,
             lots: Set(before.lots.keys).union(after.lots.keys).count,
