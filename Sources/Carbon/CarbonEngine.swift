@@ -702,13 +702,12 @@ public struct CarbonEngine {
             }
         }
         for share in subject.cells { entries.formUnion(share.commissioningEntries) }
-        let model = try subject.cells.first?.model.flatMap { try reader.batteryModel($0, txn) }.flatMap {
-            $0.registeredAt < size ? $0 : nil
-        }
+        let model = try subject.cells.first?.model.flatMap { try reader.batteryModel($0, asOf: size, txn) }
         let sameModel = Set(subject.cells.map(\.model)).count == 1
         if let model, sameModel { entries.insert(model.registeredAt) }
-        let usable = subject.nominalEnergyKWh * ((sameModel ? model : nil)?.usableEnergyShare.doubleValue ?? 1)
-        let lifetime = (sameModel ? model : nil).map { usable * $0.lifetimeCycles.doubleValue }
+        let unit = sameModel ? model : nil
+        let usable = unit?.usableKWh(nominal: subject.nominalEnergyKWh) ?? subject.nominalEnergyKWh
+        let lifetime = unit?.lifetimeKWh(nominal: subject.nominalEnergyKWh)
         for method in ElectricityMethod.allCases where !total.total(method).isFinite {
             throw CarbonError(
                 "the \(method.rawValue) footprint of \(subject.id) is out of range (\(total.total(method)) kg CO2e): "

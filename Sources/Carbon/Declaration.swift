@@ -49,7 +49,7 @@ public struct Declaration: Sendable {
         reader: LineageReader,
         _ txn: borrowing ReadTransaction
     ) throws -> Declaration {
-        guard let model = try reader.batteryModel(modelID, txn), model.registeredAt < engine.size else {
+        guard let model = try reader.batteryModel(modelID, asOf: engine.size, txn) else {
             throw CarbonError("no battery model \(modelID) is registered; add it with `celltrace model add`")
         }
         guard let plant = try reader.facility(plantID, asOf: engine.size, txn) else {
@@ -77,8 +77,8 @@ public struct Declaration: Sendable {
         for ((range, eventTime), (perKg, primaryPerKg)) in zip(counted, perKgs) {
             let cellMass = range.cellMassKg.doubleValue
             let perCell = perKg.scaled(by: cellMass)
-            let usable = range.nominalEnergyKWh.doubleValue * model.usableEnergyShare.doubleValue
-            let lifetime = usable * model.lifetimeCycles.doubleValue
+            let usable = model.usableKWh(nominal: range.nominalEnergyKWh.doubleValue)
+            let lifetime = model.lifetimeKWh(nominal: range.nominalEnergyKWh.doubleValue)
             guard usable > 0, lifetime > 0 else { continue }
             let rangeMass = cellMass * Double(range.count)
             weighted += perCell.scaled(by: rangeMass / lifetime)

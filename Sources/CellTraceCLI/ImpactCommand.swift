@@ -500,14 +500,7 @@ struct ImpactCommand: ParsableCommand {
     {
         var members: JSONObject = [
             "through": .number(Double(impact.through)),
-            "entries": .array(
-                impact.entries.map {
-                    [
-                        "seq": .number(Double($0.sequenceNumber)), "type": .string($0.type),
-                        "summary": .string($0.summary),
-                    ]
-                }
-            ),
+            "entries": .array(impact.entries.map(Self.json)),
             "lots": .number(Double(impact.lots)), "cellLots": .number(Double(impact.cellLots)),
             "ranges": .number(Double(impact.ranges)),
         ]
@@ -524,6 +517,14 @@ struct ImpactCommand: ParsableCommand {
         }
         if shown.lots { members["lotChanges"] = lotChangesJSON(impact) }
         return .object(members)
+    }
+
+    /// An entry with what it records: `{"seq", "type", "summary"}`.
+    static func json(_ change: DisclosureReview.Change) -> JSONValue {
+        [
+            "seq": .number(Double(change.sequenceNumber)), "type": .string(change.type),
+            "summary": .string(change.summary),
+        ]
     }
 
     /// The ranges an entry (or run) changed, as JSON.
@@ -599,14 +600,7 @@ struct ImpactCommand: ParsableCommand {
             ),
             "then": figures(item.then),
             "now": figures(item.now),
-            "changes": .array(
-                item.changes.map {
-                    [
-                        "seq": .number(Double($0.sequenceNumber)), "type": .string($0.type),
-                        "summary": .string($0.summary),
-                    ]
-                }
-            ),
+            "changes": .array(item.changes.map(Self.json)),
         ]
         if let reason = item.reason { members["reason"] = .string(reason) }
         return .object(members)

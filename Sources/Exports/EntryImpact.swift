@@ -68,23 +68,14 @@ public struct EntryImpact: Sendable {
         public var after: [ElectricityMethod: Double]?
     }
 
-    /// An entry compared: one the caller named or one of the run, a submission standing for its events.
-    public struct Compared: Sendable {
-        /// Its sequence number.
-        public var sequenceNumber: UInt64
-        /// Its type.
-        public var type: String
-        /// A line saying what it records (as `impact` lists the entries since an export).
-        public var summary: String
-    }
-
     /// The first entry compared: the ledger before it is the one side.
     public var entry: UInt64
     /// The last entry compared: the last one named, or for a submission the last of its events,
     /// which are compared as one change (a declaration in error and its corrective event, say).
     public var through: UInt64
-    /// The entries compared, in order, each submission once (its events are not listed).
-    public var entries: [Compared]
+    /// The entries compared, in order, each with a line saying what it records (as `impact` lists
+    /// the entries since an export); a submission once, standing for its events.
+    public var entries: [DisclosureReview.Change]
     /// The first entry's type.
     public var type: String { entries[0].type }
     /// A line saying what the first entry records.
@@ -138,7 +129,7 @@ public struct EntryImpact: Sendable {
         guard first <= last else {
             throw ExportError("the run #\(first) to #\(last) is empty: its last entry is before its first")
         }
-        var entries: [Compared] = []
+        var entries: [DisclosureReview.Change] = []
         var through = last
         try chain.read { reader, txn, _ in
             var sequence = first
@@ -149,7 +140,7 @@ public struct EntryImpact: Sendable {
                     let events = entry.body["events"]?.arrayValue?.count
                 else {
                     entries.append(
-                        Compared(
+                        DisclosureReview.Change(
                             sequenceNumber: sequence,
                             type: entry.type,
                             summary: try DisclosureReview.describe(entry, reader: reader, txn)
@@ -161,7 +152,7 @@ public struct EntryImpact: Sendable {
                 let end = min(sequence + UInt64(events), size - 1)
                 let actor = entry.body["actor"]?.stringValue ?? entry.actor
                 entries.append(
-                    Compared(
+                    DisclosureReview.Change(
                         sequenceNumber: sequence,
                         type: entry.type,
                         summary: "submission by \(actor) of \(events) event\(events == 1 ? "" : "s") "
@@ -325,7 +316,6 @@ public struct EntryImpact: Sendable {
                 byID[lot] = emissions
                 figures.lots[number] = (lot, material, emissions?.totals)
             }
-            var models: [String: BatteryModel?] = [:]
             for range in try reader.allSerialRanges(asOf: size, txn) {
                 let perCell = byID[range.lot]?.scaled(by: range.cellMassKg.doubleValue)
                 let key = RangeKey(
@@ -334,20 +324,9 @@ public struct EntryImpact: Sendable {
                     last: range.last,
                     commissionedAt: range.commissionedAt
                 )
-                // The functional unit, as `footprint` has it: the model registered before `size`,
-                // read once a model.
-                var model: BatteryModel?
-                if let id = range.model {
-                    if let known = models[id] {
-                        model = known
-                    } else {
-                        model = try reader.batteryModel(id, txn).flatMap { $0.registeredAt < size ? $0 : nil }
-                        models[id] = .some(model)
-                    }
-                }
-                let lifetime = model.map {
-                    range.nominalEnergyKWh.doubleValue * $0.usableEnergyShare.doubleValue
-                        * $0.lifetimeCycles.doubleValue
+                // The functional unit, as `footprint` has it: the model registered before `size`.
+                let lifetime = try range.model.flatMap { try reader.batteryModel($0, asOf: size, txn) }.map {
+                    $0.lifetimeKWh(nominal: range.nominalEnergyKWh.doubleValue)
                 }
                 let perKWh = perCell.flatMap { perCell in
                     lifetime.flatMap { $0 > 0 ? perCell.scaled(by: 1 / $0).totals : nil }

@@ -636,6 +636,12 @@ public struct LineageReader: Sendable {
         return model
     }
 
+    /// A battery model registered before ledger size `size`.
+    public func batteryModel(_ id: String, asOf size: UInt64, _ txn: borrowing ReadTransaction) throws -> BatteryModel?
+    {
+        try batteryModel(id, txn).flatMap { $0.registeredAt < size ? $0 : nil }
+    }
+
     /// Every registered battery model.
     public func batteryModels(_ txn: borrowing ReadTransaction) throws -> [BatteryModel] {
         var models: [BatteryModel] = []

@@ -35,6 +35,15 @@ public struct BatteryModel: Sendable, Hashable {
     /// Equivalent full cycles over the service life.
     public var lifetimeCycles: ExactDecimal { cyclesPerYear.multiplied(by: serviceYears) ?? .zero }
 
+    /// The usable energy of a cell of `nominalKWh` at beginning of life.
+    public func usableKWh(nominal nominalKWh: Double) -> Double { nominalKWh * usableEnergyShare.doubleValue }
+
+    /// The functional unit: the kWh a cell of `nominalKWh` delivers over its service life, its
+    /// usable energy times the lifetime cycles.
+    public func lifetimeKWh(nominal nominalKWh: Double) -> Double {
+        usableKWh(nominal: nominalKWh) * lifetimeCycles.doubleValue
+    }
+
     var json: JSONValue {
         var members: [String: JSONValue] = [
             "id": .string(id), "cyclesPerYear": .string(cyclesPerYear.description),
