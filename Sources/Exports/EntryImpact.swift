@@ -91,6 +91,8 @@ public struct EntryImpact: Sendable {
     /// The lots whose footprint per kg the entry changed (or that it made, or withdrew), in the
     /// order they were made: the supplier's view, for the lots exported in PACT footprints.
     public var lotChanges: [LotChange]
+    /// The subject the comparison was narrowed to, if any (``narrowed(to:chain:)``).
+    public var focus: Focus? = nil
 
     /// The cells in ``changes``.
     public var cells: UInt64 { changes.reduce(0) { $0 + $1.range.count } }

@@ -2,6 +2,7 @@ import Carbon
 import Exports
 import Foundation
 import LedgerCore
+import Provenance
 import SupplyChain
 import Testing
 
@@ -130,5 +131,59 @@ struct EntryImpactTests {
         let run = try EntryImpact.compute(from: submission + 1, to: submission + 2, chain: ledger.chain)
         #expect(run.entries.map(\.sequenceNumber) == [submission + 1, submission + 2])
         #expect(run.changes.map(\.status) == [.changed] && run.changes.first?.previous != nil)
+    }
+
+    @Test(
+        "narrowed to a subject: a cell keeps its range and the lots upstream, a lot what was made from it"
+    )
+    func narrowedToSubject() throws {
+        let ledger = try SmallLedger()
+        let amended = try ledger.chain.amendFacility(
+            SmallLedger.mineB,
+            reason: "on the AU-WA grid",
+            changes: ["gridRegion": "AU-WA"]
+        ).firstSequenceNumber
+        let impact = try EntryImpact.compute(entry: amended, chain: ledger.chain)
+        #expect(impact.focus == nil)
+        let changedLots = Set(impact.lotChanges.map(\.lot))
+        // Mine B's ore goes into both refinery outputs, the hydroxide and its by-product.
+        #expect(changedLots.isSuperset(of: [SmallLedger.oreB, SmallLedger.hydroxide, SmallLedger.byproduct]))
+
+        // A cell: its range, and the changed lots it was made from; not the by-product.
+        let cell = try impact.narrowed(to: SmallLedger.cell, chain: ledger.chain)
+        #expect(cell.focus?.kind == .cell && cell.focus?.id == SmallLedger.cell)
+        #expect(cell.focus?.lineageLots == 4, "cells-1, lioh-1, ore-a and ore-b")
+        #expect(cell.changes.map(\.range.text) == ["urn:test:cell:P1–100"])
+        #expect(Set(cell.lotChanges.map(\.lot)) == changedLots.subtracting([SmallLedger.byproduct]))
+        // The comparison's own counts stay those of the whole ledger.
+        #expect(cell.ranges == impact.ranges && cell.lots == impact.lots)
+
+        // The by-product: itself and the ore upstream; no cell was made from it.
+        let byproduct = try impact.narrowed(to: SmallLedger.byproduct, chain: ledger.chain)
+        #expect(byproduct.focus?.kind == .lot)
+        #expect(byproduct.changes.isEmpty)
+        #expect(Set(byproduct.lotChanges.map(\.lot)) == [SmallLedger.byproduct, SmallLedger.oreB])
+        // Ore A did not change, but what was made from it did: the cells among them.
+        let oreA = try impact.narrowed(to: SmallLedger.oreA, chain: ledger.chain)
+        #expect(oreA.changes.count == 1)
+        #expect(!oreA.lotChanges.contains { $0.lot == SmallLedger.oreA || $0.lot == SmallLedger.oreB })
+        #expect(oreA.lotChanges.contains { $0.lot == SmallLedger.cells })
+
+        // A serial outside every range, and an id the ledger never had, are named as such.
+        for unknown in ["urn:test:cell:P101", "urn:test:lot:none"] {
+            #expect(throws: ExportError.self) { try impact.narrowed(to: unknown, chain: ledger.chain) }
+        }
+
+        // A commissioning declared in error: the cell is found as the ledger had it before.
+        guard let commissioning = SmallLedger.events.last, commissioning.hasSuffix("}") else { return }
+        let declared =
+            commissioning.dropLast()
+            + #","errorDeclaration":{"declarationTime":"2026-01-06T08:00:00Z","reason":"incorrect_data"}}"#
+        try ledger.chain.importSubmission(Array(declared.utf8), actor: "maker", key: ledger.key)
+        let declaration = try ledger.chain.ledger.size - 1
+        let withdrawn = try EntryImpact.compute(entry: declaration, chain: ledger.chain)
+            .narrowed(to: SmallLedger.cell, chain: ledger.chain)
+        #expect(withdrawn.changes.map(\.status) == [.withdrawn])
+        #expect(withdrawn.lotChanges.isEmpty)
     }
 }

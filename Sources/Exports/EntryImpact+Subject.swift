@@ -1,0 +1,130 @@
+import LedgerStorage
+public import Provenance
+public import SupplyChain
+
+extension EntryImpact {
+    /// The subject an impact was narrowed to (``narrowed(to:chain:)``).
+    public struct Focus: Sendable {
+        /// The identifier as asked.
+        public var id: String
+        /// A cell serial, a module or pack, or a lot, as `footprint` resolves it.
+        public var kind: Subject.Kind
+        /// The lots on its lineage at either end of what was compared: for cells, their cell lots
+        /// and every lot those were made from; for a lot, itself, every lot it was made from and
+        /// every lot made from it.
+        public var lineageLots: Int
+    }
+
+    /// The same comparison, keeping only what bears on one subject.
+    ///
+    /// For a cell serial, or a module or pack, the serial ranges its cells were commissioned in
+    /// and the changed lots upstream of their cell lots: whether its footprint changed, and why.
+    /// For a lot, its own change, the changed lots it was made from and made into, and the ranges
+    /// of the cells made from it: what a change to that lot reached. The subject is resolved as
+    /// the ledger had it before the first entry and after the last (a cell withdrawn or added by
+    /// the entries is found on one side), and the lineage is followed through the events recorded
+    /// up to the last entry.
+    ///
+    /// - Parameters:
+    ///   - id: A cell serial, a module's or pack's id, or a lot id, in either GS1 form.
+    ///   - chain: The ledger.
+    /// - Returns: This impact with ``changes`` and ``lotChanges`` narrowed, and ``focus`` set.
+    /// - Throws: ``ExportError`` when the ledger had no such subject at either end, storage errors.
+    public func narrowed(to id: String, chain: SupplyChainLedger) throws -> EntryImpact {
+        var narrowed = self
+        try chain.read { reader, txn, _ in
+            // Both ends: a subject the entries added or withdrew stands at one of them only.
+            var subjects: [(subject: Subject, size: UInt64)] = []
+            for size in [through + 1, entry] {
+                do {
+                    subjects.append((try Subject.resolve(id, reader: reader, size: size, txn), size))
+                } catch is ProvenanceError {
+                    // Not found at this end: perhaps at the other.
+                }
+            }
+            guard let kind = subjects.first?.subject.kind else {
+                throw ExportError(
+                    "\(id) is neither a cell serial, a module or pack, nor a lot before #\(entry) or after #\(through)"
+                )
+            }
+            // The lot versions to start from, by number, and which way to walk.
+            var start: Set<UInt64> = []
+            for (subject, size) in subjects {
+                for lot in kind == .lot ? [subject.id] : subject.cells.map(\.lot) {
+                    if let number = try reader.lotNumber(lot, asOf: size, txn) { start.insert(number) }
+                }
+            }
+            let upstream = try Self.lineage(from: start, upstream: true, through: through, reader, txn)
+            var lineage = upstream
+            switch kind {
+            case .cell, .assembly:
+                // The ranges its cells were commissioned in: by cell lot and commissioning entry
+                // (a serial by its own range).
+                var commissioned: Set<CommissionKey> = []
+                for (subject, _) in subjects {
+                    for share in subject.cells {
+                        for entry in share.commissioningEntries {
+                            commissioned.insert(CommissionKey(lot: share.lot, entry: entry))
+                        }
+                    }
+                }
+                func holds(_ range: SerialRange) -> Bool {
+                    guard commissioned.contains(CommissionKey(lot: range.lot, entry: range.commissionedAt)) else {
+                        return false
+                    }
+                    guard kind == .cell else { return true }
+                    return subjects.contains { Self.range(range, holds: $0.subject.id) }
+                }
+                narrowed.changes = changes.filter { holds($0.range) || $0.previous.map(holds) == true }
+            case .lot:
+                let downstream = try Self.lineage(from: start, upstream: false, through: through, reader, txn)
+                lineage.formUnion(downstream)
+                var made: Set<String> = []
+                for number in downstream {
+                    if let card = try reader.card(number: number, txn) { made.insert(card.id) }
+                }
+                narrowed.changes = changes.filter {
+                    made.contains($0.range.lot) || $0.previous.map { made.contains($0.lot) } == true
+                }
+            }
+            narrowed.lotChanges = lotChanges.filter { lineage.contains($0.number) }
+            narrowed.focus = Focus(id: id, kind: kind, lineageLots: lineage.count)
+        }
+        return narrowed
+    }
+
+    /// A cell lot and the entry that commissioned some of its cells.
+    private struct CommissionKey: Hashable {
+        var lot: String
+        var entry: UInt64
+    }
+
+    /// Whether `serial` (as the ledger recorded it: `Subject` resolves the other GS1 form to it) is
+    /// one of the range's: its prefix, then a number within the range.
+    private static func range(_ range: SerialRange, holds serial: String) -> Bool {
+        guard serial.hasPrefix(range.prefix), let number = UInt64(serial.dropFirst(range.prefix.count)) else {
+            return false
+        }
+        return (range.first...range.last).contains(number)
+    }
+
+    /// The lot numbers reached from `start` (which they include) along the lineage edges recorded
+    /// up to entry `through`: the lots made into them (`upstream`) or made from them.
+    private static func lineage(
+        from start: Set<UInt64>,
+        upstream: Bool,
+        through: UInt64,
+        _ reader: LineageReader,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Set<UInt64> {
+        var reached = start
+        var pending = Array(start)
+        while let number = pending.popLast() {
+            for (edge, other) in try reader.edges(ofNumber: number, upstream: upstream, txn)
+            where edge.sequenceNumber <= through && reached.insert(other).inserted {
+                pending.append(other)
+            }
+        }
+        return reached
+    }
+}
