@@ -32,7 +32,12 @@ struct ImpactCommand: ParsableCommand {
             changed together, as one change: a figure that moved and moved back within them is not
             listed. Either may be a time instead (2026-03-01, 2026-03-01T12:00:00Z): --from the
             first entry recorded after it, --to the last recorded at or before it. --cells shows
-            only the serial ranges, --lots only the lots.
+            only the serial ranges, --lots only the lots. --subject narrows either to one cell
+            serial, module, pack or lot: for cells, the ranges they were commissioned in and the
+            changed lots upstream of them (why their footprint moved); for a lot, its own change,
+            the lots it was made from and into, and the cells made from it (what the change
+            reached). --csv prints the same rows for a spreadsheet. Without --entry or --from,
+            --subject keeps the exports of that subject.
 
             Example:
               celltrace impact --changed
@@ -40,6 +45,8 @@ struct ImpactCommand: ParsableCommand {
               celltrace impact --entry 121
               celltrace impact --from 100 --to 130 --cells
               celltrace impact --from 2026-03-01 --to 2026-03-08 --json
+              celltrace impact --from 100 --subject urn:epc:id:sgtin:5990001.081100.17
+              celltrace impact --entry 121 --csv > impact.csv
             """
         )
     )
@@ -73,7 +80,16 @@ struct ImpactCommand: ParsableCommand {
     var to: String?
     @Flag(help: "With --entry or --from: only the serial ranges, not the lots.") var cells = false
     @Flag(help: "With --entry or --from: only the lots, not the serial ranges.") var lots = false
+    @Option(
+        help: ArgumentHelp(
+            "Only what bears on this cell serial, module, pack or lot (with --entry or --from), or only its "
+                + "exports.",
+            valueName: "id"
+        )
+    )
+    var subject: String?
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "With --entry or --from: print CSV, one row a serial range or lot, with a header row.") var csv = false
 
     func validate() throws {
         if entry != nil, from != nil {
@@ -99,15 +115,18 @@ struct ImpactCommand: ParsableCommand {
                     + "--recipient, --changed or --as-of"
             )
         }
-        if entry == nil, from == nil, cells || lots {
-            throw ValidationError("--cells and --lots choose what --entry or --from lists: give one of them")
+        if entry == nil, from == nil, cells || lots || csv {
+            throw ValidationError(
+                "--\(csv ? "csv prints" : "cells and --lots choose") what --entry or --from lists: give one of them"
+            )
         }
+        if json, csv { throw ValidationError("give --json or --csv, not both") }
     }
 
     func run() throws {
         let chain = try options.openChain()
         if entry != nil || from != nil {
-            let impact: EntryImpact
+            var impact: EntryImpact
             do {
                 if let entry {
                     impact = try EntryImpact.compute(entry: entry, chain: chain)
@@ -117,26 +136,36 @@ struct ImpactCommand: ParsableCommand {
                     let start = try Self.size(at: from, pastEntry: false, in: chain.ledger, now: size)
                     let end = try to.map { try Self.size(at: $0, pastEntry: true, in: chain.ledger, now: size) } ?? size
                     guard start < end else {
-                        Console.out(json ? Self.emptyRunJSON(from: start).canonicalString : Self.emptyRun(from, to))
+                        if csv {
+                            Console.out(Self.csvHeader)
+                        } else {
+                            Console.out(json ? Self.emptyRunJSON(from: start).canonicalString : Self.emptyRun(from, to))
+                        }
                         return
                     }
                     impact = try EntryImpact.compute(from: start, to: end - 1, chain: chain)
                 } else {
                     preconditionFailure("--entry or --from is given")
                 }
+                if let subject { impact = try impact.narrowed(to: subject, chain: chain) }
             } catch let error as ExportError {
                 throw Failure.badInput(error.message)
             }
             // Both flags, or neither, show both.
             let shown = Shown(ranges: cells || !lots, lots: lots || !cells)
-            Console.out(
-                json
-                    ? Self.json(impact, run: from != nil, shown: shown).canonicalString
-                    : Self.text(impact, run: from != nil, shown: shown)
-            )
+            if csv {
+                Console.out(Self.csv(impact, shown: shown))
+            } else {
+                Console.out(
+                    json
+                        ? Self.json(impact, run: from != nil, shown: shown).canonicalString
+                        : Self.text(impact, run: from != nil, shown: shown)
+                )
+            }
             return
         }
-        let review = try DisclosureReview.review(chain: chain, recipient: recipient, asOf: try asOf.point())
+        var review = try DisclosureReview.review(chain: chain, recipient: recipient, asOf: try asOf.point())
+        if let subject { review.items.removeAll { $0.subject != subject } }
         let items = changed ? review.items.filter { ![.current, .reissued].contains($0.status) } : review.items
         if json {
             Console.out(
@@ -150,8 +179,8 @@ struct ImpactCommand: ParsableCommand {
         let exports = review.items.reduce(0) { $0 + $1.disclosures.count }
         guard !review.items.isEmpty else {
             Console.out(
-                (recipient.map { "no exports to \($0) recorded" } ?? "no exports recorded")
-                    + " before ledger size \(review.size)"
+                "no exports" + (subject.map { " of \($0)" } ?? "") + (recipient.map { " to \($0)" } ?? "")
+                    + " recorded before ledger size \(review.size)"
             )
             return
         }
@@ -401,6 +430,20 @@ struct ImpactCommand: ParsableCommand {
                     + " (size \(impact.through + 1)): \(compared)",
             ]
         }
+        if let focus = impact.focus {
+            let lots = "\(focus.lineageLots) lot\(focus.lineageLots == 1 ? "" : "s") on its lineage"
+            switch focus.kind {
+            case .lot:
+                lines.append(
+                    "narrowed to lot \(focus.id): the \(lots) (made from it and into it) and the cells made from it"
+                )
+            case .cell, .assembly:
+                lines.append(
+                    "narrowed to \(focus.kind == .cell ? "cell" : "module or pack") \(focus.id): the ranges of its cells "
+                        + "and the \(lots)"
+                )
+            }
+        }
         guard (shown.ranges && !impact.changes.isEmpty) || (shown.lots && !impact.lotChanges.isEmpty) else {
             switch (shown.ranges, shown.lots) {
             case (true, false): lines.append("no cell's footprint changed")
@@ -481,6 +524,64 @@ struct ImpactCommand: ParsableCommand {
         return lines.joined(separator: "\n")
     }
 
+    /// The columns of `--csv`: what each row is, then each electricity method's figure before and
+    /// after (per cell for a range, per kg for a lot), then a range's per lifetime kWh.
+    static let csvColumns: [String] =
+        ["kind", "id", "lot", "lot_number", "material", "status", "cells", "commissioned_at", "unit"]
+        + ElectricityMethod.allCases.flatMap { method in
+            let name = method.rawValue.replacing("-", with: "_")
+            return [name + "_before", name + "_after"]
+        }
+        + ElectricityMethod.allCases.flatMap { method in
+            let name = method.rawValue.replacing("-", with: "_")
+            return [name + "_per_lifetime_kwh_before", name + "_per_lifetime_kwh_after"]
+        }
+
+    /// The header row alone: what `--csv` prints when nothing was compared.
+    static var csvHeader: String { CSV.row(csvColumns) }
+
+    /// The rows of `--entry --csv` and `--from --csv`.
+    ///
+    /// A header row, then a row for each serial range (without `--lots`) and each lot (without
+    /// `--cells`) the entries changed, added or withdrew. Figures
+    /// are kg CO2e as Swift prints a double (the shortest text that reads back the same); a
+    /// figure there is none of is an empty field.
+    static func csv(_ impact: EntryImpact, shown: Shown) -> String {
+        func figures(_ before: [ElectricityMethod: Double]?, _ after: [ElectricityMethod: Double]?) -> [String] {
+            func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+            return ElectricityMethod.allCases.flatMap { method -> [String] in
+                [text(before?[method]), text(after?[method])]
+            }
+        }
+        var rows = [csvHeader]
+        if shown.ranges {
+            for change in impact.changes {
+                rows.append(
+                    CSV.row(
+                        [
+                            "range", change.range.text, change.range.lot, "", "", change.status.rawValue,
+                            String(change.range.count), String(change.range.commissionedAt), "kg CO2e per cell",
+                        ] + figures(change.before, change.after)
+                            + figures(change.beforePerLifetimeKWh, change.afterPerLifetimeKWh)
+                    )
+                )
+            }
+        }
+        if shown.lots {
+            for change in impact.lotChanges {
+                rows.append(
+                    CSV.row(
+                        [
+                            "lot", change.lot, change.lot, String(change.number), change.material ?? "",
+                            change.status.rawValue, "", "", "kg CO2e per kg",
+                        ] + figures(change.before, change.after) + figures(nil, nil)
+                    )
+                )
+            }
+        }
+        return rows.joined(separator: "\n")
+    }
+
     /// Figures by electricity method as JSON (`{"location-based": …}`); `null` for none.
     static func byMethod(_ values: [ElectricityMethod: Double]?) -> JSONValue {
         guard let values else { return .null }
@@ -516,6 +617,12 @@ struct ImpactCommand: ParsableCommand {
             members["changes"] = changesJSON(impact)
         }
         if shown.lots { members["lotChanges"] = lotChangesJSON(impact) }
+        if let focus = impact.focus {
+            members["subject"] = [
+                "id": .string(focus.id), "kind": .string(focus.kind.rawValue),
+                "lineageLots": .number(Double(focus.lineageLots)),
+            ]
+        }
         return .object(members)
     }
 

@@ -166,6 +166,138 @@ import Testing
         }
     }
 
+    @Test func aSubjectNarrowsTheImpactAndCSVListsItsRows() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        let refinery = "urn:epc:id:sgln:6900002.00001.0"
+        let amended = celltrace(
+            "facility",
+            "amend",
+            refinery,
+            "--region",
+            "CN-NM",
+            "--reason",
+            "metered",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(amended.status == 0, "\(amended.error)")
+        let entry = String(Int(try #require(try JSONValue(parsing: amended.output)["sequenceNumber"]?.doubleValue)))
+        let whole = try JSONValue(parsing: celltrace("impact", "--entry", entry, "--json", "--ledger", ledger).output)
+        #expect(whole["subject"] == nil)
+
+        // The cell: its range, changed, and the lots upstream of it that changed, by name.
+        let cell = celltrace("impact", "--entry", entry, "--subject", CarbonCLITests.serial, "--ledger", ledger)
+        #expect(cell.status == 0, "\(cell.error)")
+        #expect(cell.output.contains("\nnarrowed to cell \(CarbonCLITests.serial): the ranges of its cells and the "))
+        #expect(cell.output.contains("\n1 range changed ("), "\(cell.output)")
+        let cellJSON = try JSONValue(
+            parsing: celltrace(
+                "impact",
+                "--entry",
+                entry,
+                "--subject",
+                CarbonCLITests.serial,
+                "--json",
+                "--ledger",
+                ledger
+            ).output
+        )
+        #expect(cellJSON["subject"]?["kind"] == "cell")
+        let lineage = try #require(cellJSON["subject"]?["lineageLots"]?.doubleValue)
+        let lotChanges = try #require(cellJSON["lotChanges"]?.arrayValue)
+        #expect(!lotChanges.isEmpty && Double(lotChanges.count) <= lineage)
+        #expect(cellJSON["changes"]?.arrayValue?.count == 1)
+        // The ore was mined before the refinery: its figure stands, what was made from it moved.
+        let ore = try JSONValue(
+            parsing: celltrace(
+                "impact",
+                "--entry",
+                entry,
+                "--subject",
+                CarbonCLITests.ore,
+                "--json",
+                "--ledger",
+                ledger
+            )
+            .output
+        )
+        #expect(ore["subject"]?["kind"] == "lot")
+        #expect(ore["lotChanges"]?.arrayValue?.contains { $0["lot"] == .string(CarbonCLITests.ore) } == false)
+        #expect(ore["lotChanges"]?.arrayValue?.isEmpty == false && ore["changes"]?.arrayValue?.isEmpty == false)
+        let pack = try JSONValue(
+            parsing: celltrace(
+                "impact",
+                "--entry",
+                entry,
+                "--subject",
+                CarbonCLITests.pack,
+                "--json",
+                "--ledger",
+                ledger
+            )
+            .output
+        )
+        #expect(pack["subject"]?["kind"] == "assembly" && pack["changes"]?.arrayValue?.isEmpty == false)
+        let unknown = celltrace("impact", "--entry", entry, "--subject", "urn:no:such", "--ledger", ledger)
+        #expect(unknown.status == 2 && unknown.error.contains("urn:no:such is neither"), "\(unknown.error)")
+
+        // CSV: a header, then one row a range and one a lot, each with every column.
+        let csv = celltrace("impact", "--entry", entry, "--subject", CarbonCLITests.serial, "--csv", "--ledger", ledger)
+        #expect(csv.status == 0, "\(csv.error)")
+        let rows = csv.output.split(separator: "\n").map { $0.split(separator: ",", omittingEmptySubsequences: false) }
+        let header = try #require(rows.first).map(String.init)
+        #expect(header.prefix(3) == ["kind", "id", "lot"] && header.contains("location_based_after"))
+        #expect(rows.count == 1 + 1 + lotChanges.count && rows.allSatisfy { $0.count == header.count })
+        let range = rows[1]
+        #expect(range[0] == "range" && range[5] == "changed")
+        let column = { (name: String) in try #require(header.firstIndex(of: name)) }
+        let before = try #require(Double(range[try column("location_based_before")]))
+        let after = try #require(Double(range[try column("location_based_after")]))
+        #expect(after > before)
+        #expect(rows.dropFirst(2).allSatisfy { $0[0] == "lot" && $0[8] == "kg CO2e per kg" })
+        // Nothing compared: the header alone.
+        #expect(
+            celltrace("impact", "--from", "2999-01-01", "--csv", "--ledger", ledger).output
+                == csv.output.split(separator: "\n")[0] + "\n"
+        )
+        for arguments in [["--csv"], ["--entry", entry, "--csv", "--json"]] {
+            #expect(celltrace(["impact", "--ledger", ledger] + arguments).status == 2, "\(arguments)")
+        }
+
+        // Without --entry or --from: the exports of that subject only.
+        let exported = celltrace(
+            "export",
+            "custody",
+            CarbonCLITests.serial,
+            "--ledger",
+            ledger,
+            "-o",
+            directory + "/cell.json",
+            "--recipient",
+            "OEM Europe GmbH"
+        )
+        #expect(exported.status == 0, "\(exported.error)")
+        #expect(
+            celltrace("impact", "--subject", CarbonCLITests.serial, "--ledger", ledger).output.hasPrefix(
+                "1 export of 1 subject"
+            )
+        )
+        #expect(
+            celltrace("impact", "--subject", CarbonCLITests.ore, "--ledger", ledger).output.hasPrefix(
+                "no exports of \(CarbonCLITests.ore) recorded"
+            )
+        )
+    }
+
+    @Test func csvQuotesWhatWouldSplitAField() {
+        #expect(
+            CSV.row(["plain", "a,b", #"say "x""#, "two\nlines", ""]) == #"plain,"a,b","say ""x""","two"# + "\nlines\","
+        )
+    }
+
     private func size(_ ledger: String) throws -> Int {
         let log = celltrace("checkpoint", "--ledger", ledger).output
         return Int(log.split(separator: "\n")[1]) ?? -1
