@@ -115,15 +115,40 @@ struct DisclosuresCommand: ParsableCommand {
             Example:
               celltrace disclosures
               celltrace disclosures --recipient "OEM Europe GmbH" --json
+              celltrace disclosures --csv > disclosures.csv
             """
         )
     )
     @OptionGroup var options: LedgerOptions
     @Option(help: ArgumentHelp("Only disclosures to this recipient.", valueName: "name")) var recipient: String?
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print CSV: a header row, then one row a disclosure.") var csv = false
+
+    func validate() throws {
+        if json, csv { throw ValidationError("give --json or --csv, not both") }
+    }
+
+    /// The columns of `--csv`, one a field of the disclosure log.
+    static let csvColumns = [
+        "entry", "recorded_at", "recipient", "profile", "format", "subject", "as_of_size", "sha256", "bytes",
+    ]
 
     func run() throws {
         let disclosures = try options.openChain().disclosures(recipient: recipient)
+        if csv {
+            var rows = [CSV.row(Self.csvColumns)]
+            for disclosure in disclosures {
+                rows.append(
+                    CSV.row([
+                        disclosure.sequenceNumber.map(String.init) ?? "", disclosure.recordedAt ?? "",
+                        disclosure.recipient, disclosure.profile, disclosure.format, disclosure.subject,
+                        String(disclosure.asOfSize), disclosure.sha256, String(disclosure.byteCount),
+                    ])
+                )
+            }
+            Console.out(rows.joined(separator: "\n"))
+            return
+        }
         if json {
             Console.out(JSONValue.array(disclosures.map(\.json)).canonicalString)
             return

@@ -37,7 +37,7 @@ struct ImpactCommand: ParsableCommand {
             changed lots upstream of them (why their footprint moved); for a lot, its own change,
             the lots it was made from and into, and the cells made from it (what the change
             reached). --csv prints the same rows for a spreadsheet. Without --entry or --from,
-            --subject keeps the exports of that subject.
+            --subject keeps the exports of that subject, and --csv prints one row an export.
 
             Example:
               celltrace impact --changed
@@ -47,6 +47,7 @@ struct ImpactCommand: ParsableCommand {
               celltrace impact --from 2026-03-01 --to 2026-03-08 --json
               celltrace impact --from 100 --subject urn:epc:id:sgtin:5990001.081100.17
               celltrace impact --entry 121 --csv > impact.csv
+              celltrace impact --changed --csv > to-reissue.csv
             """
         )
     )
@@ -89,7 +90,10 @@ struct ImpactCommand: ParsableCommand {
     )
     var subject: String?
     @Flag(help: "Print JSON.") var json = false
-    @Flag(help: "With --entry or --from: print CSV, one row a serial range or lot, with a header row.") var csv = false
+    @Flag(
+        help: "Print CSV with a header row: one row an export, or with --entry or --from one row a serial range or lot."
+    )
+    var csv = false
 
     func validate() throws {
         if entry != nil, from != nil {
@@ -115,10 +119,8 @@ struct ImpactCommand: ParsableCommand {
                     + "--recipient, --changed or --as-of"
             )
         }
-        if entry == nil, from == nil, cells || lots || csv {
-            throw ValidationError(
-                "--\(csv ? "csv prints" : "cells and --lots choose") what --entry or --from lists: give one of them"
-            )
+        if entry == nil, from == nil, cells || lots {
+            throw ValidationError("--cells and --lots choose what --entry or --from lists: give one of them")
         }
         if json, csv { throw ValidationError("give --json or --csv, not both") }
     }
@@ -167,6 +169,10 @@ struct ImpactCommand: ParsableCommand {
         var review = try DisclosureReview.review(chain: chain, recipient: recipient, asOf: try asOf.point())
         if let subject { review.items.removeAll { $0.subject != subject } }
         let items = changed ? review.items.filter { ![.current, .reissued].contains($0.status) } : review.items
+        if csv {
+            Console.out(Self.csv(items))
+            return
+        }
         if json {
             Console.out(
                 JSONValue.object([
@@ -575,6 +581,54 @@ struct ImpactCommand: ParsableCommand {
                             "lot", change.lot, change.lot, String(change.number), change.material ?? "",
                             change.status.rawValue, "", "", "kg CO2e per kg",
                         ] + figures(change.before, change.after) + figures(nil, nil)
+                    )
+                )
+            }
+        }
+        return rows.joined(separator: "\n")
+    }
+
+    /// The columns of `--csv` without `--entry` or `--from`: the export, what became of it, the
+    /// figures it carried and those of now, and what to do.
+    static let reviewColumns: [String] =
+        [
+            "subject", "as_of_size", "status", "format", "recipient", "profile", "entry", "recorded_at", "sha256",
+            "reissued_by", "reissue", "changed_by", "reason", "per_kwh_basis",
+        ]
+        + ["kg_co2e", "per_kwh"].flatMap { figure in
+            ElectricityMethod.allCases.flatMap { method in
+                let name = "\(figure)_\(method.rawValue.replacing("-", with: "_"))"
+                return [name + "_then", name + "_now"]
+            }
+        } + ["cells_then", "cells_now"]
+
+    /// `impact --csv` without `--entry` or `--from`: a header row, then one row for each export of
+    /// each item, in the order of the items.
+    static func csv(_ items: [DisclosureReview.Item]) -> String {
+        func text(_ value: Double?) -> String { value.map { "\($0)" } ?? "" }
+        var rows = [CSV.row(reviewColumns)]
+        for item in items {
+            let changedBy = item.changes.map { "#\($0.sequenceNumber)" }.joined(separator: " ")
+            var figures: [String] = []
+            for figure in [\DisclosureReview.Figures.kgCO2e, \.perKWh] {
+                for method in ElectricityMethod.allCases {
+                    figures += [text(item.then?[keyPath: figure][method]), text(item.now?[keyPath: figure][method])]
+                }
+            }
+            figures += [item.then?.cells.map(String.init) ?? "", item.now?.cells.map(String.init) ?? ""]
+            for disclosure in item.disclosures {
+                let reissuedBy = disclosure.sequenceNumber.flatMap { item.reissuedBy[$0] }
+                let reissue =
+                    reissuedBy == nil && item.status != .current && item.status != .notRecomputed
+                    ? reissue(disclosure, withdrawn: item.status == .withdrawn) : nil
+                rows.append(
+                    CSV.row(
+                        [
+                            item.subject, String(item.asOfSize), item.status.rawValue, disclosure.format,
+                            disclosure.recipient, disclosure.profile, disclosure.sequenceNumber.map(String.init) ?? "",
+                            disclosure.recordedAt ?? "", disclosure.sha256, reissuedBy.map(String.init) ?? "",
+                            reissue ?? "", changedBy, item.reason ?? "", item.then?.perKWhBasis ?? "",
+                        ] + figures
                     )
                 )
             }

@@ -246,6 +246,7 @@ struct WhereUsedCommand: ParsableCommand {
             Example:
               celltrace where-used urn:celltrace:lot:spodumene-0101
               celltrace where-used urn:celltrace:lot:spodumene-0101 --since 2026-02-01 --until 2026-03-31 --json
+              celltrace where-used urn:celltrace:lot:spodumene-0101 --csv > recall.csv
             """
         )
     )
@@ -255,6 +256,12 @@ struct WhereUsedCommand: ParsableCommand {
     @Option(help: "Leave out lots and cells made before this time.") var since: String?
     @Option(help: "Follow nothing made after this time.") var until: String?
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print CSV: a header row, then one row a lot made from it, a serial range and a module or pack.")
+    var csv = false
+
+    func validate() throws {
+        if json, csv { throw ValidationError("give --json or --csv, not both") }
+    }
 
     func run() throws {
         let chain = try options.openChain()
@@ -271,6 +278,10 @@ struct WhereUsedCommand: ParsableCommand {
             return try WhereUsed.compute(lot, reader: reader, size: size, since: since, until: until, txn)
         }
         noteRecordedForm(of: lot, as: result.lot.id, lot: true)
+        if csv {
+            Console.out(Self.csv(result))
+            return
+        }
         if json {
             Console.out(Self.json(result).canonicalString)
             return
@@ -318,6 +329,44 @@ struct WhereUsedCommand: ParsableCommand {
             "\(result.serialCount) serials in \(result.cells.count) ranges hold \(Number.significant(result.kgInCells)) kg of the lot (\(Number.percent(produced > 0 ? result.kgInCells / produced : 0)) of it); \(result.units.count) modules or packs hold some of them",
         ]
         Console.out(lines.joined(separator: "\n"))
+    }
+
+    /// The columns of `--csv`: what a row is, then the fields a lot, a range or a unit fills.
+    static let csvColumns = [
+        "kind", "id", "lot", "material", "generation", "facility", "prefix", "first", "last", "cells", "kg_of_lot",
+        "kg_of_lot_per_cell", "produced_kg", "time",
+    ]
+
+    /// The rows of `where-used --csv`.
+    ///
+    /// A header row, then a row for each lot made from the lot (`lot`), each serial range holding
+    /// its material (`range`, with its cell lot) and each module or pack (`unit`), in the order of
+    /// the text's tables. Masses are as Swift prints a double.
+    static func csv(_ result: WhereUsed) -> String {
+        var rows = [CSV.row(csvColumns)]
+        for item in result.descendants {
+            rows.append(
+                CSV.row([
+                    "lot", item.lot, item.lot, item.material ?? "", String(item.generation), item.facility, "", "",
+                    "", "", "\(item.kg)", "", "\(item.producedKg)", item.eventTime,
+                ])
+            )
+        }
+        for item in result.cells {
+            rows.append(
+                CSV.row([
+                    "range", item.range.text, item.range.lot, "", "", "", item.range.prefix, String(item.range.first),
+                    String(item.range.last), String(item.range.count), "\(item.kg)", "\(item.kgPerCell)", "",
+                    item.eventTime,
+                ])
+            )
+        }
+        for unit in result.units {
+            rows.append(
+                CSV.row(["unit", unit.id, "", "", "", "", "", "", "", String(unit.cells), "\(unit.kg)", "", "", ""])
+            )
+        }
+        return rows.joined(separator: "\n")
     }
 
     static func json(_ result: WhereUsed) -> JSONValue {

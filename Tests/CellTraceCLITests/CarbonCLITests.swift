@@ -45,6 +45,21 @@ import Testing
         let used = try JSONValue(parsing: celltrace("where-used", Self.ore, "--ledger", ledger, "--json").output)
         #expect(used["serials"]?.doubleValue == 1000)
         #expect(used["units"]?.arrayValue?.count == 2)
+        // The recall list as CSV: the same lots, ranges and units as the JSON, one row each.
+        let recall = celltrace("where-used", Self.ore, "--ledger", ledger, "--csv")
+        #expect(recall.status == 0, "\(recall.error)")
+        let rows = recall.output.split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        let header = try #require(rows.first)
+        #expect(header.first == "kind" && rows.allSatisfy { $0.count == header.count })
+        let kinds = rows.dropFirst().map { $0[0] }
+        #expect(kinds.filter { $0 == "lot" }.count == used["descendants"]?.arrayValue?.count)
+        #expect(kinds.filter { $0 == "range" }.count == used["cells"]?.arrayValue?.count)
+        #expect(kinds.filter { $0 == "unit" }.count == 2)
+        let cellsColumn = try #require(header.firstIndex(of: "cells"))
+        #expect(rows.filter { $0[0] == "range" }.reduce(0) { $0 + (Int($1[cellsColumn]) ?? 0) } == 1000)
+        #expect(celltrace("where-used", Self.ore, "--ledger", ledger, "--csv", "--json").status == 2)
         let bounded = try JSONValue(
             parsing: celltrace("where-used", Self.ore, "--until", "2026-02-01", "--ledger", ledger, "--json").output
         )
