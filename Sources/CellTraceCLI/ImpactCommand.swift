@@ -83,8 +83,8 @@ struct ImpactCommand: ParsableCommand {
     @Flag(help: "With --entry or --from: only the lots, not the serial ranges.") var lots = false
     @Option(
         help: ArgumentHelp(
-            "Only what bears on this cell serial, module, pack or lot (with --entry or --from), or only its "
-                + "exports.",
+            "Only what bears on this cell serial, module, pack or lot (with --entry or --from), or only the "
+                + "exports of this subject (as exported, or in its other GS1 form).",
             valueName: "id"
         )
     )
@@ -138,6 +138,16 @@ struct ImpactCommand: ParsableCommand {
                     let start = try Self.size(at: from, pastEntry: false, in: chain.ledger, now: size)
                     let end = try to.map { try Self.size(at: $0, pastEntry: true, in: chain.ledger, now: size) } ?? size
                     guard start < end else {
+                        // Nothing compared, but a subject the ledger never had is still named.
+                        if let subject {
+                            do {
+                                _ = try chain.read { reader, txn, _ in
+                                    try Subject.resolve(subject, reader: reader, size: start, txn)
+                                }
+                            } catch let error as ProvenanceError {
+                                throw Failure.badInput("--subject: \(error.description)")
+                            }
+                        }
                         if csv {
                             Console.out(Self.csvHeader)
                         } else {
@@ -149,7 +159,12 @@ struct ImpactCommand: ParsableCommand {
                 } else {
                     preconditionFailure("--entry or --from is given")
                 }
-                if let subject { impact = try impact.narrowed(to: subject, chain: chain) }
+                if let subject {
+                    impact = try impact.narrowed(to: subject, chain: chain)
+                    if let focus = impact.focus {
+                        noteRecordedForm(of: subject, as: focus.id, lot: focus.kind == .lot)
+                    }
+                }
             } catch let error as ExportError {
                 throw Failure.badInput(error.message)
             }
@@ -167,7 +182,13 @@ struct ImpactCommand: ParsableCommand {
             return
         }
         var review = try DisclosureReview.review(chain: chain, recipient: recipient, asOf: try asOf.point())
-        if let subject { review.items.removeAll { $0.subject != subject } }
+        if let subject {
+            // As exported, or under the other GS1 form the ledger records it by.
+            let forms =
+                [subject]
+                + (try chain.read { reader, txn, _ in try reader.recordedForm(of: subject, txn) }.map { [$0] } ?? [])
+            review.items.removeAll { !forms.contains($0.subject) }
+        }
         let items = changed ? review.items.filter { ![.current, .reissued].contains($0.status) } : review.items
         if csv {
             Console.out(Self.csv(items))

@@ -5,7 +5,7 @@ public import SupplyChain
 extension EntryImpact {
     /// The subject an impact was narrowed to (``narrowed(to:chain:)``).
     public struct Focus: Sendable {
-        /// The identifier as asked.
+        /// The identifier as the ledger records it: as asked, or its other GS1 form.
         public var id: String
         /// A cell serial, a module or pack, or a lot, as `footprint` resolves it.
         public var kind: Subject.Kind
@@ -54,30 +54,17 @@ extension EntryImpact {
                     if let number = try reader.lotNumber(lot, asOf: size, txn) { start.insert(number) }
                 }
             }
-            let upstream = try Self.lineage(from: start, upstream: true, through: through, reader, txn)
-            var lineage = upstream
+            var lineage = try Self.lineage(from: start, upstream: true, between: entry, through, reader, txn)
             switch kind {
             case .cell, .assembly:
-                // The ranges its cells were commissioned in: by cell lot and commissioning entry
-                // (a serial by its own range).
-                var commissioned: Set<CommissionKey> = []
-                for (subject, _) in subjects {
-                    for share in subject.cells {
-                        for entry in share.commissioningEntries {
-                            commissioned.insert(CommissionKey(lot: share.lot, entry: entry))
-                        }
-                    }
+                // The ranges holding its cells at either end, by what keeps a range's identity
+                // from one size to the next.
+                let held = Set(subjects.flatMap { $0.subject.cells.flatMap(\.ranges) }.map(RangeKey.init))
+                narrowed.changes = changes.filter {
+                    held.contains(RangeKey($0.range)) || $0.previous.map { held.contains(RangeKey($0)) } == true
                 }
-                func holds(_ range: SerialRange) -> Bool {
-                    guard commissioned.contains(CommissionKey(lot: range.lot, entry: range.commissionedAt)) else {
-                        return false
-                    }
-                    guard kind == .cell else { return true }
-                    return subjects.contains { Self.range(range, holds: $0.subject.id) }
-                }
-                narrowed.changes = changes.filter { holds($0.range) || $0.previous.map(holds) == true }
             case .lot:
-                let downstream = try Self.lineage(from: start, upstream: false, through: through, reader, txn)
+                let downstream = try Self.lineage(from: start, upstream: false, between: entry, through, reader, txn)
                 lineage.formUnion(downstream)
                 var made: Set<String> = []
                 for number in downstream {
@@ -88,32 +75,21 @@ extension EntryImpact {
                 }
             }
             narrowed.lotChanges = lotChanges.filter { lineage.contains($0.number) }
-            narrowed.focus = Focus(id: id, kind: kind, lineageLots: lineage.count)
+            narrowed.focus = Focus(id: subjects[0].subject.id, kind: kind, lineageLots: lineage.count)
         }
         return narrowed
     }
 
-    /// A cell lot and the entry that commissioned some of its cells.
-    private struct CommissionKey: Hashable {
-        var lot: String
-        var entry: UInt64
-    }
-
-    /// Whether `serial` (as the ledger recorded it: `Subject` resolves the other GS1 form to it) is
-    /// one of the range's: its prefix, then a number within the range.
-    private static func range(_ range: SerialRange, holds serial: String) -> Bool {
-        guard serial.hasPrefix(range.prefix), let number = UInt64(serial.dropFirst(range.prefix.count)) else {
-            return false
-        }
-        return (range.first...range.last).contains(number)
-    }
-
-    /// The lot numbers reached from `start` (which they include) along the lineage edges recorded
-    /// up to entry `through`: the lots made into them (`upstream`) or made from them.
+    /// The lot numbers on the lineage of `start`, which they include.
+    ///
+    /// The walk follows the lineage edges recorded up to entry `through`, to the lots made into
+    /// them (`upstream`) or made from them. A lot declared in error before entry `first` stood at
+    /// neither end and is not walked through.
     private static func lineage(
         from start: Set<UInt64>,
         upstream: Bool,
-        through: UInt64,
+        between first: UInt64,
+        _ through: UInt64,
         _ reader: LineageReader,
         _ txn: borrowing ReadTransaction
     ) throws -> Set<UInt64> {
@@ -121,7 +97,9 @@ extension EntryImpact {
         var pending = Array(start)
         while let number = pending.popLast() {
             for (edge, other) in try reader.edges(ofNumber: number, upstream: upstream, txn)
-            where edge.sequenceNumber <= through && reached.insert(other).inserted {
+            where edge.sequenceNumber <= through && !reached.contains(other) {
+                if let retracted = try reader.card(number: other, txn)?.retractedAt, retracted < first { continue }
+                reached.insert(other)
                 pending.append(other)
             }
         }

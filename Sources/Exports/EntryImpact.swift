@@ -264,11 +264,15 @@ public struct EntryImpact: Sendable {
     }
 
     /// A range as commissioned: the same range read at two sizes has the same key.
-    private struct RangeKey: Hashable {
+    struct RangeKey: Hashable {
         var prefix: String
         var first: UInt64
         var last: UInt64
         var commissionedAt: UInt64
+
+        init(_ range: SerialRange) {
+            (prefix, first, last, commissionedAt) = (range.prefix, range.first, range.last, range.commissionedAt)
+        }
     }
 
     /// What the ledger gave at one size: every lot standing then (by number) and every serial
@@ -320,12 +324,7 @@ public struct EntryImpact: Sendable {
             }
             for range in try reader.allSerialRanges(asOf: size, txn) {
                 let perCell = byID[range.lot]?.scaled(by: range.cellMassKg.doubleValue)
-                let key = RangeKey(
-                    prefix: range.prefix,
-                    first: range.first,
-                    last: range.last,
-                    commissionedAt: range.commissionedAt
-                )
+                let key = RangeKey(range)
                 // The functional unit, as `footprint` has it: the model registered before `size`.
                 let lifetime = try range.model.flatMap { try reader.batteryModel($0, asOf: size, txn) }.map {
                     $0.lifetimeKWh(nominal: range.nominalEnergyKWh.doubleValue)

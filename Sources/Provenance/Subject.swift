@@ -24,6 +24,10 @@ public struct Subject: Sendable {
         public var commissioningEvents: [String]
         /// The sequence numbers of their entries.
         public var commissioningEntries: [UInt64]
+        /// The serial ranges they were commissioned in, each once: of a cell, its own range; of a
+        /// module or pack, those holding its cells (not a range its commissioning event listed
+        /// beside them).
+        public var ranges: [SerialRange] = []
     }
 
     /// The identifier as asked.
@@ -102,7 +106,8 @@ extension Subject.CellShare {
             nominalEnergyKWh: range.nominalEnergyKWh.doubleValue * Double(cells),
             model: range.model,
             commissioningEvents: [range.eventID],
-            commissioningEntries: [range.commissionedAt]
+            commissioningEntries: [range.commissionedAt],
+            ranges: [range]
         )
     }
 
@@ -111,6 +116,7 @@ extension Subject.CellShare {
         massKg += range.cellMassKg.doubleValue
         nominalEnergyKWh += range.nominalEnergyKWh.doubleValue
         if model != range.model { model = nil }
+        if !ranges.contains(range) { ranges.append(range) }
         if !commissioningEvents.contains(range.eventID) {
             commissioningEvents.append(range.eventID)
             commissioningEntries.append(range.commissionedAt)

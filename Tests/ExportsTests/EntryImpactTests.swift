@@ -175,7 +175,8 @@ struct EntryImpactTests {
         }
 
         // A commissioning declared in error: the cell is found as the ledger had it before.
-        guard let commissioning = SmallLedger.events.last, commissioning.hasSuffix("}") else { return }
+        let commissioning = try #require(SmallLedger.events.last)
+        #expect(commissioning.hasSuffix("}"))
         let declared =
             commissioning.dropLast()
             + #","errorDeclaration":{"declarationTime":"2026-01-06T08:00:00Z","reason":"incorrect_data"}}"#
@@ -185,5 +186,35 @@ struct EntryImpactTests {
             .narrowed(to: SmallLedger.cell, chain: ledger.chain)
         #expect(withdrawn.changes.map(\.status) == [.withdrawn])
         #expect(withdrawn.lotChanges.isEmpty)
+    }
+
+    @Test("a pack narrowed keeps the ranges holding its cells, not another its commissioning listed")
+    func packOfOneRangeOfTwo() throws {
+        let ledger = try SmallLedger()
+        let plant = SmallLedger.cellPlant
+        let events = [
+            #"{"type":"ObjectEvent","eventTime":"\#(SmallLedger.day(5))","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"\#(plant)"},"epcList":[],"ct:cellLot":"\#(SmallLedger.cells)","ct:serialRanges":[{"prefix":"urn:test:cell:Q","first":"1","last":"10"},{"prefix":"urn:test:cell:Q","first":"21","last":"30"}],"ct:cellMass":{"quantity":"2","uom":"KGM"},"ct:nominalEnergy":{"quantity":"0.5","uom":"KWH"},"ct:batteryModel":"X"}"#,
+            #"{"type":"AggregationEvent","eventTime":"\#(SmallLedger.day(6))","eventTimeZoneOffset":"+00:00","action":"ADD","bizStep":"assembling","bizLocation":{"id":"\#(plant)"},"parentID":"urn:test:pack:1","childEPCs":["urn:test:cell:Q1","urn:test:cell:Q2"]}"#,
+        ]
+        try ledger.chain.importSubmission(Array(events.joined(separator: "\n").utf8), actor: "maker", key: ledger.key)
+        let amended = try ledger.chain.amendFacility(
+            SmallLedger.mineB,
+            reason: "on the AU-WA grid",
+            changes: ["gridRegion": "AU-WA"]
+        ).firstSequenceNumber
+        let impact = try EntryImpact.compute(entry: amended, chain: ledger.chain)
+        #expect(
+            impact.changes.map(\.range.text) == ["urn:test:cell:P1–100", "urn:test:cell:Q1–10", "urn:test:cell:Q21–30"]
+        )
+        let pack = try impact.narrowed(to: "urn:test:pack:1", chain: ledger.chain)
+        #expect(pack.focus?.kind == .assembly)
+        #expect(pack.changes.map(\.range.text) == ["urn:test:cell:Q1–10"])
+        #expect(
+            try impact.narrowed(to: "urn:test:cell:Q25", chain: ledger.chain).changes.map(\.range.text) == [
+                "urn:test:cell:Q21–30"
+            ]
+        )
+        // The cell lot's narrowing reaches every range made from it.
+        #expect(try impact.narrowed(to: SmallLedger.cells, chain: ledger.chain).changes.count == 3)
     }
 }
