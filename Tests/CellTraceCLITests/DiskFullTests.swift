@@ -74,15 +74,23 @@ struct DiskFullTests {
                 }
             }
         }
-        try batch(0)
+        // Each step says where it stands, should a shared machine ever make one fail.
+        let atStart = disk.freeBytes
+        #expect(throws: Never.self, "the first batch, \(atStart) bytes free before it") { try batch(0) }
         disk.fill(leaving: 64 << 10)
-        let refused = #expect(throws: StorageError.self) { try batch(500) }
+        let filled = disk.freeBytes
+        let refused = #expect(throws: StorageError.self, "\(filled) bytes free") { try batch(500) }
         #expect(refused?.code == .diskFull)
         #expect(refused?.message.contains("is full") == true)
         // Everything committed is there, and nothing of the refused batch.
         #expect(try environment.read { try $0.count(entries) } == 500)
         disk.free()
-        try batch(500)
+        let freed = disk.freeBytes
+        let files = (try? FileManager.default.contentsOfDirectory(atPath: disk.path)) ?? []
+        #expect(freed > 1 << 20, "the filler freed: \(freed) bytes free, the disk holding \(files)")
+        #expect(throws: Never.self, "the batch again, \(freed) bytes free, the disk holding \(files)") {
+            try batch(500)
+        }
         #expect(try environment.read { try $0.count(entries) } == 1000)
     }
 
