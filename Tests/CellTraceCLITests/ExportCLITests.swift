@@ -12,17 +12,7 @@ import Testing
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = CarbonCLITests.ledger(directory)
         let bundle = directory + "/cell.custody.json"
-        let export = celltrace(
-            "export",
-            "custody",
-            CarbonCLITests.serial,
-            "--ledger",
-            ledger,
-            "-o",
-            bundle,
-            "--recipient",
-            "OEM Europe GmbH"
-        )
+        let export = ImpactCLITests.exportCell(ledger, to: bundle)
         #expect(export.status == 0, "\(export.error)")
         #expect(export.error.contains("disclosure to OEM Europe GmbH recorded as entry"))
         let bytes = try Data(contentsOf: URL(fileURLWithPath: bundle))

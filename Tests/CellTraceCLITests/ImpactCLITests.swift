@@ -14,17 +14,7 @@ import Testing
             celltrace("impact", "--ledger", ledger).output
                 == "no exports recorded before ledger size \(try size(ledger))\n"
         )
-        let exported = celltrace(
-            "export",
-            "custody",
-            CarbonCLITests.serial,
-            "--ledger",
-            ledger,
-            "-o",
-            directory + "/cell.json",
-            "--recipient",
-            "OEM Europe GmbH"
-        )
+        let exported = Self.exportCell(ledger, to: directory + "/cell.json")
         #expect(exported.status == 0, "\(exported.error)")
         let current = celltrace("impact", "--ledger", ledger)
         #expect(current.status == 0, "\(current.error)")
@@ -34,18 +24,7 @@ import Testing
 
         // The refinery's grid region corrected: the export no longer matches the ledger.
         let refinery = "urn:epc:id:sgln:6900002.00001.0"
-        let amended = celltrace(
-            "facility",
-            "amend",
-            refinery,
-            "--region",
-            "CN-NM",
-            "--reason",
-            "metered on the Inner Mongolia grid",
-            "--ledger",
-            ledger,
-            "--json"
-        )
+        let amended = Self.amendRefinery(ledger, region: "CN-NM", reason: "metered on the Inner Mongolia grid")
         #expect(amended.status == 0, "\(amended.error)")
         let entry = try #require(try JSONValue(parsing: amended.output)["sequenceNumber"]?.doubleValue)
         let json = try JSONValue(parsing: celltrace("impact", "--ledger", ledger, "--json").output)
@@ -170,19 +149,7 @@ import Testing
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = CarbonCLITests.ledger(directory)
-        let refinery = "urn:epc:id:sgln:6900002.00001.0"
-        let amended = celltrace(
-            "facility",
-            "amend",
-            refinery,
-            "--region",
-            "CN-NM",
-            "--reason",
-            "metered",
-            "--ledger",
-            ledger,
-            "--json"
-        )
+        let amended = Self.amendRefinery(ledger, region: "CN-NM", reason: "metered")
         #expect(amended.status == 0, "\(amended.error)")
         let entry = String(Int(try #require(try JSONValue(parsing: amended.output)["sequenceNumber"]?.doubleValue)))
         let whole = try JSONValue(parsing: celltrace("impact", "--entry", entry, "--json", "--ledger", ledger).output)
@@ -281,17 +248,7 @@ import Testing
         #expect(noExports.output.split(separator: "\n").count == 1)
 
         // Without --entry or --from: the exports of that subject only.
-        let exported = celltrace(
-            "export",
-            "custody",
-            CarbonCLITests.serial,
-            "--ledger",
-            ledger,
-            "-o",
-            directory + "/cell.json",
-            "--recipient",
-            "OEM Europe GmbH"
-        )
+        let exported = Self.exportCell(ledger, to: directory + "/cell.json")
         #expect(exported.status == 0, "\(exported.error)")
         #expect(
             celltrace("impact", "--subject", CarbonCLITests.serial, "--ledger", ledger).output.hasPrefix(
@@ -315,17 +272,7 @@ import Testing
 
         // The review as CSV: one row an export, its status and figures, and the command that
         // issues it again once the ledger has moved on.
-        let refined = celltrace(
-            "facility",
-            "amend",
-            refinery,
-            "--region",
-            "CN-SC",
-            "--reason",
-            "metered again",
-            "--ledger",
-            ledger
-        )
+        let refined = Self.amendRefinery(ledger, region: "CN-SC", reason: "metered again")
         #expect(refined.status == 0, "\(refined.error)")
         let review = celltrace("impact", "--changed", "--csv", "--ledger", ledger)
         #expect(review.status == 0, "\(review.error)")
@@ -349,6 +296,41 @@ import Testing
         #expect(
             CSV.row(["plain", "a,b", #"say "x""#, "two\nlines", "cr\rhere", ""])
                 == #"plain,"a,b","say ""x""","two"# + "\nlines\",\"cr\rhere\","
+        )
+    }
+
+    /// The fixture chain's refinery given another grid region (`facility amend --json`).
+    static func amendRefinery(
+        _ ledger: String,
+        region: String,
+        reason: String
+    ) -> (status: Int32, output: String, error: String) {
+        celltrace(
+            "facility",
+            "amend",
+            "urn:epc:id:sgln:6900002.00001.0",
+            "--region",
+            region,
+            "--reason",
+            reason,
+            "--ledger",
+            ledger,
+            "--json"
+        )
+    }
+
+    /// The fixture cell's custody bundle exported to OEM Europe GmbH, as the tests record one.
+    static func exportCell(_ ledger: String, to file: String) -> (status: Int32, output: String, error: String) {
+        celltrace(
+            "export",
+            "custody",
+            CarbonCLITests.serial,
+            "--ledger",
+            ledger,
+            "-o",
+            file,
+            "--recipient",
+            "OEM Europe GmbH"
         )
     }
 

@@ -8,16 +8,29 @@ import Testing
 
 @Suite("Entry impact: every cell whose footprint one entry changed, exported or not")
 struct EntryImpactTests {
+    /// Mine B's grid region amended to AU-WA: the entry's sequence number.
+    static func amendMineB(_ ledger: SmallLedger) throws -> UInt64 {
+        try ledger.chain.amendFacility(
+            SmallLedger.mineB,
+            reason: "on the AU-WA grid",
+            changes: ["gridRegion": "AU-WA"]
+        ).firstSequenceNumber
+    }
+
+    /// SmallLedger's commissioning event declared in error (incorrect data).
+    static func commissioningDeclaredInError() throws -> String {
+        let commissioning = try #require(SmallLedger.events.last)
+        try #require(commissioning.hasSuffix("}"))
+        return commissioning.dropLast()
+            + #","errorDeclaration":{"declarationTime":"2026-01-06T08:00:00Z","reason":"incorrect_data"}}"#
+    }
+
     @Test(
         "an amended grid region changes the cells downstream; a declaration in error withdraws them; other entries change nothing"
     )
     func amendmentAndDeclaration() throws {
         let ledger = try SmallLedger()
-        let amended = try ledger.chain.amendFacility(
-            SmallLedger.mineB,
-            reason: "on the AU-WA grid",
-            changes: ["gridRegion": "AU-WA"]
-        ).firstSequenceNumber
+        let amended = try Self.amendMineB(ledger)
         let impact = try EntryImpact.compute(entry: amended, chain: ledger.chain)
         #expect(impact.type == SupplyChainLedger.EntryType.facilityAmend)
         #expect(impact.summary == "facility \(SmallLedger.mineB) amended (gridRegion): on the AU-WA grid")
@@ -42,10 +55,7 @@ struct EntryImpactTests {
         #expect(abs(oreAfter - oreBefore - 10.0 / 250) < 1e-9)
 
         // The commissioning declared in error: its range withdrawn, with the figures it had.
-        guard let commissioning = SmallLedger.events.last, commissioning.hasSuffix("}") else { return }
-        let declared =
-            commissioning.dropLast()
-            + #","errorDeclaration":{"declarationTime":"2026-01-06T08:00:00Z","reason":"incorrect_data"}}"#
+        let declared = try Self.commissioningDeclaredInError()
         try ledger.chain.importSubmission(Array(declared.utf8), actor: "maker", key: ledger.key)
         let declaration = try ledger.chain.ledger.size - 1
         let withdrawn = try EntryImpact.compute(entry: declaration, chain: ledger.chain)
@@ -97,10 +107,8 @@ struct EntryImpactTests {
     )
     func submissionAsOneChange() throws {
         let ledger = try SmallLedger()
-        guard let commissioning = SmallLedger.events.last, commissioning.hasSuffix("}") else { return }
-        let declared =
-            commissioning.dropLast()
-            + #","errorDeclaration":{"declarationTime":"2026-01-06T08:00:00Z","reason":"incorrect_data"}}"#
+        let commissioning = try #require(SmallLedger.events.last)
+        let declared = try Self.commissioningDeclaredInError()
         let again = commissioning.replacingOccurrences(of: #""quantity":"0.5""#, with: #""quantity":"0.25""#)
             .replacingOccurrences(of: SmallLedger.day(4), with: SmallLedger.day(5))
         #expect(again != commissioning)
@@ -138,11 +146,7 @@ struct EntryImpactTests {
     )
     func narrowedToSubject() throws {
         let ledger = try SmallLedger()
-        let amended = try ledger.chain.amendFacility(
-            SmallLedger.mineB,
-            reason: "on the AU-WA grid",
-            changes: ["gridRegion": "AU-WA"]
-        ).firstSequenceNumber
+        let amended = try Self.amendMineB(ledger)
         let impact = try EntryImpact.compute(entry: amended, chain: ledger.chain)
         #expect(impact.focus == nil)
         let changedLots = Set(impact.lotChanges.map(\.lot))
@@ -175,11 +179,7 @@ struct EntryImpactTests {
         }
 
         // A commissioning declared in error: the cell is found as the ledger had it before.
-        let commissioning = try #require(SmallLedger.events.last)
-        #expect(commissioning.hasSuffix("}"))
-        let declared =
-            commissioning.dropLast()
-            + #","errorDeclaration":{"declarationTime":"2026-01-06T08:00:00Z","reason":"incorrect_data"}}"#
+        let declared = try Self.commissioningDeclaredInError()
         try ledger.chain.importSubmission(Array(declared.utf8), actor: "maker", key: ledger.key)
         let declaration = try ledger.chain.ledger.size - 1
         let withdrawn = try EntryImpact.compute(entry: declaration, chain: ledger.chain)
@@ -197,11 +197,7 @@ struct EntryImpactTests {
             #"{"type":"AggregationEvent","eventTime":"\#(SmallLedger.day(6))","eventTimeZoneOffset":"+00:00","action":"ADD","bizStep":"assembling","bizLocation":{"id":"\#(plant)"},"parentID":"urn:test:pack:1","childEPCs":["urn:test:cell:Q1","urn:test:cell:Q2"]}"#,
         ]
         try ledger.chain.importSubmission(Array(events.joined(separator: "\n").utf8), actor: "maker", key: ledger.key)
-        let amended = try ledger.chain.amendFacility(
-            SmallLedger.mineB,
-            reason: "on the AU-WA grid",
-            changes: ["gridRegion": "AU-WA"]
-        ).firstSequenceNumber
+        let amended = try Self.amendMineB(ledger)
         let impact = try EntryImpact.compute(entry: amended, chain: ledger.chain)
         #expect(
             impact.changes.map(\.range.text) == ["urn:test:cell:P1–100", "urn:test:cell:Q1–10", "urn:test:cell:Q21–30"]
