@@ -37,10 +37,19 @@ final class SmallFileSystem {
     }
 
     /// Fills the file system with a file of its own until `left` bytes are free.
+    ///
+    /// The file's blocks are allocated in place (`posix_fallocate`), not written through a
+    /// temporary file (`.dat.nosync…`) and renamed as Foundation's `createFile` does: a write that
+    /// ran short there could leave that file holding the space under another name, which
+    /// ``free()`` would not remove.
     func fill(leaving left: Int) {
-        let filler = path + "/filler"
-        let taken = (try? FileManager.default.attributesOfItem(atPath: filler)[.size]) as? Int ?? 0
-        _ = FileManager.default.createFile(atPath: filler, contents: Data(count: taken + max(0, freeBytes - left)))
+        let descriptor = open(path + "/filler", O_WRONLY | O_CREAT, 0o600)
+        guard descriptor >= 0 else { return }
+        defer { close(descriptor) }
+        var status = stat()
+        let taken = fstat(descriptor, &status) == 0 ? Int(status.st_size) : 0
+        let length = taken + max(0, freeBytes - left)
+        if length > taken { _ = posix_fallocate(descriptor, 0, off_t(length)) }
     }
 
     /// Frees what ``fill(leaving:)`` took.
