@@ -20,6 +20,7 @@ struct FootprintCommand: ParsableCommand {
             Example:
               celltrace footprint urn:epc:id:sgtin:4012345.011111.1
               celltrace footprint urn:celltrace:lot:cam-811-0210 --json
+              celltrace footprint urn:epc:id:sgtin:4012345.011111.1 --csv > working.csv
             """
         )
     )
@@ -27,6 +28,11 @@ struct FootprintCommand: ParsableCommand {
     @OptionGroup var asOf: AsOfOption
     @Argument(help: "A cell serial, module or pack id, or a lot.") var subject: String
     @Flag(help: "Print JSON (with the full receipt).") var json = false
+    @Flag(help: "Print CSV: a header row, then one row a contribution (every one), largest first.") var csv = false
+
+    func validate() throws {
+        if json, csv { throw ValidationError("give --json or --csv, not both") }
+    }
 
     func run() throws {
         let footprint = try FootprintOutput.compute(
@@ -35,6 +41,10 @@ struct FootprintCommand: ParsableCommand {
             subject: subject,
             scenario: Scenario()
         )
+        if csv {
+            Console.out(FootprintOutput.csv(footprint))
+            return
+        }
         Console.out(json ? FootprintOutput.json(footprint).canonicalString : FootprintOutput.text(footprint))
     }
 }
@@ -472,6 +482,44 @@ enum FootprintOutput {
             members["allocation"] = .object(alloc)
         }
         return .object(members)
+    }
+
+    /// The columns of `footprint --csv`.
+    static let csvColumns =
+        [
+            "kind", "lot", "material", "facility", "stage", "data", "entry", "event", "kg", "allocation",
+            "allocated_share",
+        ] + ElectricityMethod.allCases.map { $0.rawValue.replacing("-", with: "_") + "_kg_co2e" } + [
+            "factors", "notes",
+        ]
+
+    /// The rows of `footprint --csv`.
+    ///
+    /// A header row, then a row for every contribution in the order the JSON lists them (largest
+    /// first, location-based): what it is, where, the kg of its lot in the subject, how its
+    /// process was shared among co-products (the lot's share), its kg CO2e by method, and the
+    /// factor keys and notes it used, each list joined by `; `. The columns' sums are the totals.
+    static func csv(_ footprint: Footprint) -> String {
+        var rows = [CSV.row(csvColumns)]
+        for contribution in footprint.contributions {
+            rows.append(
+                CSV.row(
+                    [
+                        contribution.kind.rawValue, contribution.lot, contribution.material ?? "",
+                        contribution.facility ?? "", contribution.stage.rawValue,
+                        contribution.isPrimary ? "primary" : "secondary",
+                        contribution.sequenceNumber.map(String.init) ?? "", contribution.eventID ?? "",
+                        "\(contribution.kg)", contribution.allocation?.method.rawValue ?? "",
+                        contribution.allocation?.shares[contribution.lot].map { "\($0)" } ?? "",
+                    ] + ElectricityMethod.allCases.map { "\(contribution.emissions.total($0))" }
+                        + [
+                            contribution.factors.map(\.key).joined(separator: "; "),
+                            contribution.notes.map(\.description).joined(separator: "; "),
+                        ]
+                )
+            )
+        }
+        return rows.joined(separator: "\n")
     }
 
     /// The rules a footprint applies, for the receipt.

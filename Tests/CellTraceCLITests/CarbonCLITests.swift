@@ -142,6 +142,23 @@ import Testing
         #expect(json["lifetimeKWh"]?.doubleValue.map { abs($0 - 0.25 * 0.92 * 480) < 1e-9 } == true)
         #expect((json["receipt"]?["entries"]?.arrayValue?.count ?? 0) > 5)
         #expect(json["dataGaps"]?["location-based"]?.arrayValue?.first?["lot"] == "urn:celltrace:lot:pcam-811-0202")
+        // The working as CSV: one row a contribution, whose kg CO2e sum to the totals, by method.
+        let working = celltrace("footprint", Self.serial, "--ledger", ledger, "--csv")
+        #expect(working.status == 0, "\(working.error)")
+        let rows = working.output.split(separator: "\n").map(String.init)
+        let header = try #require(rows.first).split(separator: ",").map(String.init)
+        #expect(rows.count == 1 + (json["contributions"]?.arrayValue?.count ?? -1))
+        for (method, total) in [("location_based", location), ("market_based", market)] {
+            let column = try #require(header.firstIndex(of: method + "_kg_co2e"))
+            // No field before the figures holds a comma or a quote here, so a plain split finds them.
+            let sum = rows.dropFirst().reduce(0.0) {
+                $0 + (Double($1.split(separator: ",", omittingEmptySubsequences: false)[column]) ?? .nan)
+            }
+            #expect(abs(sum - total) < 1e-9 * total, "\(method): \(sum) against \(total)")
+        }
+        let kinds: Set<Substring> = ["process", "shipment", "assembly", "default", "no-data"]
+        #expect(rows.dropFirst().allSatisfy { kinds.contains($0.prefix { $0 != "," }) })
+        #expect(celltrace("footprint", Self.serial, "--ledger", ledger, "--csv", "--json").status == 2)
 
         // Asked by the cell's GS1 Digital Link, the footprint is the one of the URN the ledger has.
         let linked = celltrace("footprint", "https://id.gs1.org/01/04012345111118/21/3", "--ledger", ledger, "--json")
