@@ -49,6 +49,7 @@ struct TraceCommand: ParsableCommand {
             Example:
               celltrace trace urn:epc:id:sgtin:4012345.011111.1
               celltrace trace PACK-0001 --depth 2 --json
+              celltrace trace urn:epc:id:sgtin:4012345.011111.1 --csv > origins.csv
             """
         )
     )
@@ -58,6 +59,11 @@ struct TraceCommand: ParsableCommand {
     @Option(help: "Levels of inputs to show in the tree (the origin summary always walks the whole lineage).")
     var depth: Int?
     @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print CSV: a header row, then one row an element's origin (the due-diligence table).") var csv = false
+
+    func validate() throws {
+        if json, csv { throw ValidationError("give --json or --csv, not both") }
+    }
 
     func run() throws {
         let chain = try options.openChain()
@@ -68,7 +74,9 @@ struct TraceCommand: ParsableCommand {
             noteRecordedForm(of: self.subject, subject)
             return try Trace.compute(subject, reader: reader, size: size, depth: depth ?? .max, txn)
         }
-        if json {
+        if csv {
+            Console.out(TraceOutput.csv(trace))
+        } else if json {
             Console.out(TraceOutput.json(trace).canonicalString)
         } else {
             Console.out(TraceOutput.text(trace))
@@ -194,6 +202,36 @@ enum TraceOutput {
                 }
             ),
         ])
+    }
+
+    /// The columns of `trace --csv`.
+    static let csvColumns = [
+        "element", "element_kg", "lot", "material", "facility", "facility_name", "country", "share", "kg",
+        "certifications", "flags", "inferred_by_mass",
+    ]
+
+    /// The rows of `trace --csv`.
+    ///
+    /// A header row, then a row for each origin of each element, in the order of the text (Li, Ni,
+    /// Co, Mn, graphite, then others; largest share first): the mine or first lot, its facility and
+    /// country, the element's share from it and kg (when the lots declare the element), the
+    /// certificates on the way and the due-diligence flags (each list joined by `; `), and whether
+    /// the shares followed mass somewhere on the way (`true` or `false`).
+    static func csv(_ trace: Trace) -> String {
+        var rows = [CSV.row(csvColumns)]
+        for element in trace.elements {
+            for origin in element.origins {
+                rows.append(
+                    CSV.row([
+                        element.element, element.kg.map { "\($0)" } ?? "", origin.lot, origin.material ?? "",
+                        origin.facility, origin.facilityName ?? "", origin.country ?? "", "\(origin.share)",
+                        origin.kg.map { "\($0)" } ?? "", origin.certifications.joined(separator: "; "),
+                        origin.riskFlags.joined(separator: "; "), String(element.inferredByMass),
+                    ])
+                )
+            }
+        }
+        return rows.joined(separator: "\n")
     }
 
     static func json(_ trace: Trace) -> JSONValue {

@@ -41,6 +41,21 @@ import Testing
         let lithium = try #require(json["elements"]?.arrayValue?.first { $0["element"] == "Li" })
         #expect(lithium["origins"]?.arrayValue?.first?["lot"]?.stringValue == Self.ore)
         #expect(lithium["origins"]?.arrayValue?.first?["share"]?.doubleValue == 1)
+        // The origins as CSV: one row an element's origin, as the JSON lists them.
+        let origins = celltrace("trace", Self.serial, "--ledger", ledger, "--csv")
+        #expect(origins.status == 0, "\(origins.error)")
+        let originRows = origins.output.split(separator: "\n").map {
+            $0.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        let originHeader = try #require(originRows.first)
+        #expect(originHeader.prefix(3) == ["element", "element_kg", "lot"])
+        #expect(originRows.allSatisfy { $0.count == originHeader.count })
+        let lithiumRows = originRows.filter { $0.first == "Li" }
+        #expect(lithiumRows.count == 1 && lithiumRows.first?[2] == Self.ore && lithiumRows.first?[7] == "1.0")
+        let serialJSON = try JSONValue(parsing: celltrace("trace", Self.serial, "--ledger", ledger, "--json").output)
+        let originCount = serialJSON["elements"]?.arrayValue?.reduce(0) { $0 + ($1["origins"]?.arrayValue?.count ?? 0) }
+        #expect(originRows.count == 1 + (originCount ?? -1))
+        #expect(celltrace("trace", Self.serial, "--ledger", ledger, "--csv", "--json").status == 2)
 
         let used = try JSONValue(parsing: celltrace("where-used", Self.ore, "--ledger", ledger, "--json").output)
         #expect(used["serials"]?.doubleValue == 1000)
