@@ -489,7 +489,7 @@ enum FootprintOutput {
         [
             "kind", "lot", "material", "facility", "stage", "data", "entry", "event", "kg", "allocation",
             "allocated_share",
-        ] + ElectricityMethod.allCases.map { $0.rawValue.replacing("-", with: "_") + "_kg_co2e" } + [
+        ] + CSV.methodColumns("", ["_kg_co2e"]) + [
             "factors", "notes",
         ]
 

@@ -324,14 +324,12 @@ struct ImpactCommand: ParsableCommand {
         for (index, change) in item.changes.enumerated() {
             lines.append("  \(index == 0 ? "since" : "     ")     #\(change.sequenceNumber) \(change.summary)")
         }
-        if item.status != .current, item.status != .notRecomputed {
-            var seen: Set<String> = []
-            for disclosure in items.flatMap(\.disclosures) where reissuedBy[disclosure.sequenceNumber ?? .max] == nil {
-                guard let command = reissue(disclosure, withdrawn: item.status == .withdrawn),
-                    seen.insert(command).inserted
-                else { continue }
-                lines.append("  reissue   \(command)")
-            }
+        var seen: Set<String> = []
+        for disclosure in items.flatMap(\.disclosures) {
+            guard let command = reissue(disclosure, status: item.status, reissuedBy: reissuedBy),
+                seen.insert(command).inserted
+            else { continue }
+            lines.append("  reissue   \(command)")
         }
         return lines
     }
@@ -340,6 +338,19 @@ struct ImpactCommand: ParsableCommand {
     private static func change(_ before: Double, _ after: Double) -> String {
         guard DisclosureReview.differs(before, after) else { return "unchanged" }
         return before == 0 ? "from 0" : (after > before ? "+" : "") + Number.percent((after - before) / before)
+    }
+
+    /// The command that issues an export of a subject in `status` again, or `nil`: when it is
+    /// current or its figures were not recomputed, when it was issued again already (by
+    /// `reissuedBy`, the later export of each earlier one), or as ``reissue(_:withdrawn:)`` says.
+    static func reissue(
+        _ disclosure: Disclosure,
+        status: DisclosureReview.Status,
+        reissuedBy: [UInt64: UInt64]
+    ) -> String? {
+        guard status != .current, status != .notRecomputed, reissuedBy[disclosure.sequenceNumber ?? .max] == nil
+        else { return nil }
+        return reissue(disclosure, withdrawn: status == .withdrawn)
     }
 
     /// The command that issues an export again from the ledger as it is now, or `nil` when the
@@ -555,14 +566,8 @@ struct ImpactCommand: ParsableCommand {
     /// after (per cell for a range, per kg for a lot), then a range's per lifetime kWh.
     static let csvColumns: [String] =
         ["kind", "id", "lot", "lot_number", "material", "status", "cells", "commissioned_at", "unit"]
-        + ElectricityMethod.allCases.flatMap { method in
-            let name = method.rawValue.replacing("-", with: "_")
-            return [name + "_before", name + "_after"]
-        }
-        + ElectricityMethod.allCases.flatMap { method in
-            let name = method.rawValue.replacing("-", with: "_")
-            return [name + "_per_lifetime_kwh_before", name + "_per_lifetime_kwh_after"]
-        }
+        + CSV.methodColumns("", ["_before", "_after"])
+        + CSV.methodColumns("", ["_per_lifetime_kwh_before", "_per_lifetime_kwh_after"])
 
     /// The header row alone: what `--csv` prints when nothing was compared.
     static var csvHeader: String { CSV.row(csvColumns) }
@@ -616,12 +621,8 @@ struct ImpactCommand: ParsableCommand {
             "subject", "as_of_size", "status", "format", "recipient", "profile", "entry", "recorded_at", "sha256",
             "reissued_by", "reissue", "changed_by", "reason", "per_kwh_basis",
         ]
-        + ["kg_co2e", "per_kwh"].flatMap { figure in
-            ElectricityMethod.allCases.flatMap { method in
-                let name = "\(figure)_\(method.rawValue.replacing("-", with: "_"))"
-                return [name + "_then", name + "_now"]
-            }
-        } + ["cells_then", "cells_now"]
+        + CSV.methodColumns("kg_co2e_", ["_then", "_now"]) + CSV.methodColumns("per_kwh_", ["_then", "_now"])
+        + ["cells_then", "cells_now"]
 
     /// `impact --csv` without `--entry` or `--from`: a header row, then one row for each export of
     /// each item, in the order of the items.
@@ -639,9 +640,7 @@ struct ImpactCommand: ParsableCommand {
             figures += [item.then?.cells.map(String.init) ?? "", item.now?.cells.map(String.init) ?? ""]
             for disclosure in item.disclosures {
                 let reissuedBy = disclosure.sequenceNumber.flatMap { item.reissuedBy[$0] }
-                let reissue =
-                    reissuedBy == nil && item.status != .current && item.status != .notRecomputed
-                    ? reissue(disclosure, withdrawn: item.status == .withdrawn) : nil
+                let reissue = reissue(disclosure, status: item.status, reissuedBy: item.reissuedBy)
                 rows.append(
                     CSV.row(
                         [
@@ -772,9 +771,7 @@ struct ImpactCommand: ParsableCommand {
                     var json = disclosure.json.objectValue ?? [:]
                     if let later = item.reissuedBy[disclosure.sequenceNumber ?? .max] {
                         json["reissuedBy"] = .number(Double(later))
-                    } else if let command = reissue(disclosure, withdrawn: item.status == .withdrawn),
-                        item.status != .current, item.status != .notRecomputed
-                    {
+                    } else if let command = reissue(disclosure, status: item.status, reissuedBy: item.reissuedBy) {
                         json["reissue"] = .string(command)
                     }
                     return .object(json)
