@@ -58,11 +58,13 @@ public final class SupplyChainLedger: Sendable {
         public static let event = "epcis.event"
         /// A record of an export: recipient, profile and the hash of what was sent.
         public static let disclosure = "disclosure.export"
+        /// A verifier's signed statement that it verified a set of entries (``Attestation``).
+        public static let attestation = "attestation.record"
     }
 
     /// Entry-type prefixes that only this module writes: a plain append may not use them.
     public static let reservedEntryTypes = [
-        "actor", "facility", "factors", "model", "submission", "epcis", "disclosure",
+        "actor", "facility", "factors", "model", "submission", "epcis", "disclosure", "attestation",
     ]
 
     /// The actor name that master-data entries recorded by the ledger's operator carry.
@@ -268,14 +270,14 @@ public final class SupplyChainLedger: Sendable {
     }
 
     /// The receipt of a master-data append, which always writes one entry.
-    private static func written(_ receipt: AppendReceipt?) throws -> AppendReceipt {
+    static func written(_ receipt: AppendReceipt?) throws -> AppendReceipt {
         guard let receipt else {
             throw SupplyChainError(code: .ledger, message: "the entry was not written")
         }
         return receipt
     }
 
-    private static func fail(_ sink: ProblemSink, _ what: String) -> SupplyChainError {
+    static func fail(_ sink: ProblemSink, _ what: String) -> SupplyChainError {
         SupplyChainError(
             code: .invalidRecords,
             message: "\(what) was not recorded: \(sink.count) problem\(sink.count == 1 ? "" : "s")",

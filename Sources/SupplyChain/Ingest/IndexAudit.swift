@@ -9,6 +9,8 @@ public struct IndexAuditReport: Sendable {
     public var entriesReplayed: UInt64 = 0
     /// Submissions whose signatures and event hashes were checked.
     public var submissionsVerified: Int = 0
+    /// Attestations whose verifiers' signatures were checked.
+    public var attestationsVerified: Int = 0
     /// Index rows compared.
     public var rowsCompared: Int = 0
     /// The first problem found, or `nil` when the indexes match the entries.
@@ -149,6 +151,18 @@ extension SupplyChainLedger {
                 } else {
                     try fail(sequence, "the disclosure record lacks a field")
                 }
+            case EntryType.attestation:
+                guard let attestation = Attestation.read(body, sink: sink) else {
+                    try fail(
+                        sequence,
+                        "the attestation record is not one the ledger accepts: \(sink.problems.first.map { "\($0)" } ?? "")"
+                    )
+                }
+                try rules.recordAttestation(attestation, sequence: sequence, origin: origin, sink: sink, txn)
+                if sink.isEmpty, let recorder = try selfAttested(attestation) {
+                    try fail(sequence, "\(attestation.verifier) attests entry \(recorder) it recorded itself")
+                }
+                report.attestationsVerified += 1
             case EntryType.submission:
                 guard let actor = try rules.actor(entry.actor, txn),
                     let keyID = body["key"]?.stringValue,
@@ -414,7 +428,7 @@ extension SupplyChainLedger {
             {
                 return "lot #\(first) ‖ lot #\(second) ‖ entry \(sequence)"
             }
-        case .events, .processes:
+        case .events, .processes, .attestations:
             if let sequence = number(key[...]) { return "entry \(sequence)" }
         case .eventIDs, .eventHashes:
             if key.count == 32 { return "SHA-256 " + HexCoding.encode(key) }

@@ -552,6 +552,46 @@ struct Rules {
         store.put(.disclosures, Array(disclosure.recipient.utf8) + [0] + BigEndianKey.encode(sequence), json: row.json)
     }
 
+    /// Checks a verifier's statement against the ledger and records it: the verifier is an auditor
+    /// whose key named was valid here and signed it, and every entry it covers is before it.
+    mutating func recordAttestation(
+        _ attestation: Attestation,
+        sequence: UInt64,
+        origin: String,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        guard let actor = try actor(attestation.verifier, txn) else {
+            sink.add(field: "/verifier", "no actor \(attestation.verifier) is registered")
+            return
+        }
+        guard actor.role == .auditor else {
+            sink.add(
+                field: "/verifier",
+                "\(actor.id) is registered as \(actor.role.rawValue); only an actor of role auditor may attest entries"
+            )
+            return
+        }
+        guard let key = actor.keys.first(where: { $0.id == attestation.keyID }), key.isValid(at: sequence) else {
+            sink.add(field: "/key", "key \(attestation.keyID) is not a key of \(actor.id) valid at entry \(sequence)")
+            return
+        }
+        guard attestation.isSigned(by: key.publicKey, origin: origin) else {
+            sink.add(field: "/signature", "does not verify under \(actor.id)'s key \(key.id) for this ledger")
+            return
+        }
+        if let last = attestation.entries.last?.upperBound, last >= sequence {
+            sink.add(
+                field: "/entries",
+                "entry \(last) is not in the ledger before this attestation (the ledger has \(sequence) entries)"
+            )
+            return
+        }
+        var row = attestation
+        row.sequenceNumber = sequence
+        store.put(.attestations, BigEndianKey.encode(sequence), json: row.json)
+    }
+
     mutating func recordFactorTable(
         _ table: FactorTable,
         sequence: UInt64,

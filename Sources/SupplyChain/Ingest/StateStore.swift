@@ -76,6 +76,9 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// BE64(cell lot number) ‖ serial prefix ‖ 0 ‖ BE64(last serial) ‖ BE64(seq of the error
     /// declaration) → the cell lot's id: a lot's ranges in `sc.retracted-serials`.
     case lotRetractedSerials = "sc.lot-retracted-serials"
+    /// BE64(seq) → attestation record (``Attestation``, with `seq`): every verification statement,
+    /// in the order recorded.
+    case attestations = "sc.attestations"
     /// `layout` → the layout of these tables (``IndexTable/layout``), written with every batch.
     case meta = "sc.meta"
 
@@ -84,7 +87,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 10: `sc.retracted-serials` and `sc.lot-retracted-serials`, the serial ranges whose
+    /// Layout 11: `sc.attestations`, the verifiers' signed statements. Layout 10: `sc.retracted-serials` and `sc.lot-retracted-serials`, the serial ranges whose
     /// commissioning was declared in error, which layout 9 deleted. Layout 9: `sc.corrections`, the corrective events of error declarations. Layout 8: `sc.lots` and the edges' rows binary (``Lot/row``, ``LineageEdge/row``) rather
     /// than JSON. Layout 7: `sc.event-ids` and `sc.event-hashes` as sorted runs of chunks
     /// (``DigestRuns``), where layout 6 kept a row a digest. Layout 6: `sc.event-hashes`, events recorded under eventIDs of their own found by their
@@ -94,7 +97,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "10"
+    static let layout = "11"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -132,6 +135,7 @@ enum IndexTable: String, CaseIterable, Sendable {
         case .corrections: 23
         case .retractedSerials: 24
         case .lotRetractedSerials: 25
+        case .attestations: 26
         }
     }
 

@@ -1,0 +1,261 @@
+public import LedgerCore
+public import LedgerCrypto
+
+/// How much assurance a verification gives (ISO 14064-3 and ISAE 3410 name the two levels).
+public enum AssuranceLevel: String, Sendable, Hashable, CaseIterable {
+    /// Reasonable assurance: the verifier states the data are materially correct.
+    case reasonable
+    /// Limited assurance: the verifier found nothing to suggest they are not.
+    case limited
+
+    static var list: String { allCases.map(\.rawValue).joined(separator: ", ") }
+}
+
+/// A third party's signed statement that it verified a set of ledger entries under a standard
+/// (entry type `attestation.record`): who verified, which entries, under which standard and at
+/// which level of assurance, when the verification was completed, and the report.
+///
+/// The verifier is a registered actor of role `auditor` and signs the statement with its key; the
+/// signature binds the statement to this ledger (its origin). A verifier may not attest entries
+/// it recorded itself. Footprints count the share of their kg CO2e that rests on attested
+/// entries (``Carbon``'s verified share).
+public struct Attestation: Sendable, Hashable {
+    /// The verifier: a registered actor of role `auditor`.
+    public var verifier: String
+    /// The identifier of the verifier's key that signed it.
+    public var keyID: String
+    /// The standard or programme the verification followed (ISO 14064-3:2019, ISO 14067:2018, the
+    /// Batteries Regulation's Article 7 rules, …).
+    public var standard: String
+    /// The level of assurance.
+    public var level: AssuranceLevel
+    /// The entries verified, as ranges of sequence numbers, in order and not overlapping.
+    public var entries: [ClosedRange<UInt64>]
+    /// The day the verification was completed (YYYY-MM-DD).
+    public var completedOn: String
+    /// Where the verification report is, when it is published.
+    public var report: String?
+    /// The SHA-256 of the report's bytes (64 lowercase hex digits), when given.
+    public var reportSHA256: String?
+    /// The verifier's statement or scope, in its words.
+    public var statement: String?
+    /// The Ed25519 signature over ``message(origin:)``.
+    public var signature: [UInt8]
+    /// The entry that records it (set when read back).
+    public var sequenceNumber: UInt64?
+
+    /// Creates an attestation; it is signed by ``signed(with:origin:)``.
+    public init(
+        verifier: String,
+        keyID: String,
+        standard: String,
+        level: AssuranceLevel,
+        entries: [ClosedRange<UInt64>],
+        completedOn: String,
+        report: String? = nil,
+        reportSHA256: String? = nil,
+        statement: String? = nil
+    ) {
+        self.verifier = verifier
+        self.keyID = keyID
+        self.standard = standard
+        self.level = level
+        self.entries = entries
+        self.completedOn = completedOn
+        self.report = report
+        self.reportSHA256 = reportSHA256
+        self.statement = statement
+        signature = []
+    }
+
+    /// Whether it covers entry `sequence`.
+    public func covers(_ sequence: UInt64) -> Bool {
+        // Ranges are in order: the first whose end reaches the entry is the only candidate.
+        var low = 0
+        var high = entries.count
+        while low < high {
+            let middle = (low + high) / 2
+            if entries[middle].upperBound < sequence { low = middle + 1 } else { high = middle }
+        }
+        return low < entries.count && entries[low].contains(sequence)
+    }
+
+    /// How many entries it covers.
+    public var entryCount: UInt64 { entries.reduce(0) { $0 + ($1.upperBound - $1.lowerBound + 1) } }
+
+    /// The ranges as text: `12-40, 55`.
+    public var entriesText: String {
+        entries.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            .joined(separator: ", ")
+    }
+
+    /// The entry body (with `seq` when read back).
+    public var json: JSONValue {
+        var members: [String: JSONValue] = [
+            "verifier": .string(verifier), "key": .string(keyID), "standard": .string(standard),
+            "level": .string(level.rawValue),
+            "entries": .array(
+                entries.map {
+                    .object(["first": .string(String($0.lowerBound)), "last": .string(String($0.upperBound))])
+                }
+            ),
+            "completedOn": .string(completedOn),
+            "signature": .string(Base64.encode(signature)),
+        ]
+        if let report { members["report"] = .string(report) }
+        if let reportSHA256 { members["reportSHA256"] = .string(reportSHA256) }
+        if let statement { members["statement"] = .string(statement) }
+        if let sequenceNumber { members["seq"] = .string(String(sequenceNumber)) }
+        return .object(members)
+    }
+
+    /// The bytes the verifier signs: a domain, the ledger's origin and the body without its
+    /// signature, as canonical JSON.
+    public func message(origin: String) -> [UInt8] {
+        var members = json.objectValue ?? [:]
+        members["signature"] = nil
+        members["seq"] = nil
+        members["origin"] = .string(origin)
+        return Array("celltrace-attestation/v1\n".utf8) + JSONValue.object(members).canonicalBytes
+    }
+
+    /// Signs it with the verifier's key.
+    public func signed(with key: Ed25519PrivateKey, origin: String) throws -> Attestation {
+        var signed = self
+        signed.signature = try key.signature(for: message(origin: origin))
+        return signed
+    }
+
+    /// Whether the signature verifies under `publicKey`.
+    public func isSigned(by publicKey: [UInt8], origin: String) -> Bool {
+        guard let key = try? Ed25519PublicKey(rawRepresentation: publicKey) else { return false }
+        return key.isValidSignature(signature, for: message(origin: origin))
+    }
+
+    /// Reads a body (or an index row), naming each field that is wrong in `sink`; `nil` when any is.
+    static func read(_ json: JSONValue, sink: ProblemSink) -> Attestation? {
+        let before = sink.count
+        func text(_ name: String, required: Bool = true) -> String? {
+            guard let value = json[name] else {
+                if required { sink.add(field: "/" + name, "is required") }
+                return nil
+            }
+            guard let string = value.stringValue, !string.isEmpty, string.utf8.count <= 2048 else {
+                sink.add(field: "/" + name, "must be a string of 1 to 2048 bytes")
+                return nil
+            }
+            return string
+        }
+        let verifier = text("verifier")
+        let keyID = text("key")
+        let standard = text("standard")
+        let levelText = text("level")
+        let level = levelText.flatMap(AssuranceLevel.init(rawValue:))
+        if let levelText, level == nil {
+            sink.add(field: "/level", "must be one of \(AssuranceLevel.list) (got \"\(levelText)\")")
+        }
+        let completedOn = text("completedOn")
+        if let completedOn, !Self.isDate(completedOn) {
+            sink.add(field: "/completedOn", "must be a date, YYYY-MM-DD (got \"\(completedOn)\")")
+        }
+        let report = text("report", required: false)
+        if let report, !IdentifierText.isURI(report) {
+            sink.add(field: "/report", "must be an absolute URI, such as https://… (got \"\(report)\")")
+        }
+        let reportSHA256 = text("reportSHA256", required: false)
+        if let reportSHA256, !Self.isSHA256(reportSHA256) {
+            sink.add(field: "/reportSHA256", "must be 64 lowercase hex digits")
+        }
+        let statement = text("statement", required: false)
+        let signature = text("signature").flatMap { Base64.decode($0) }
+        if json["signature"]?.stringValue != nil, signature?.count != 64 {
+            sink.add(field: "/signature", "must be a base64 Ed25519 signature of 64 bytes")
+        }
+        var ranges: [ClosedRange<UInt64>] = []
+        if let list = json["entries"]?.arrayValue, !list.isEmpty {
+            for (index, element) in list.enumerated() {
+                guard let first = element["first"]?.stringValue.flatMap({ UInt64($0) }),
+                    let last = element["last"]?.stringValue.flatMap({ UInt64($0) }), first <= last
+                else {
+                    sink.add(
+                        field: "/entries/\(index)",
+                        "must be {\"first\": \"N\", \"last\": \"M\"} with N ≤ M, sequence numbers as decimal strings"
+                    )
+                    continue
+                }
+                if let previous = ranges.last, first <= previous.upperBound {
+                    sink.add(field: "/entries/\(index)", "ranges must be in order and not overlap")
+                    continue
+                }
+                ranges.append(first...last)
+            }
+        } else {
+            sink.add(field: "/entries", "must list at least one range of entries verified")
+        }
+        guard sink.count == before, let verifier, let keyID, let standard, let level, let completedOn, let signature
+        else { return nil }
+        var attestation = Attestation(
+            verifier: verifier,
+            keyID: keyID,
+            standard: standard,
+            level: level,
+            entries: ranges,
+            completedOn: completedOn,
+            report: report,
+            reportSHA256: reportSHA256,
+            statement: statement
+        )
+        attestation.signature = signature
+        attestation.sequenceNumber = json["seq"]?.stringValue.flatMap { UInt64($0) }
+        return attestation
+    }
+
+    /// Parses ranges written as `12-40,55` (the CLI's form).
+    public static func ranges(_ text: String) -> [ClosedRange<UInt64>]? {
+        var ranges: [ClosedRange<UInt64>] = []
+        for part in text.split(separator: ",") {
+            let bounds = part.trimmingSpaces.split(separator: "-", omittingEmptySubsequences: false)
+            guard (1...2).contains(bounds.count), let first = UInt64(bounds[0]),
+                let last = bounds.count == 2 ? UInt64(bounds[1]) : first, first <= last
+            else { return nil }
+            ranges.append(first...last)
+        }
+        guard !ranges.isEmpty else { return nil }
+        // Sorted and merged, so that a list given in any order is recorded in one form.
+        ranges.sort { $0.lowerBound < $1.lowerBound }
+        var merged: [ClosedRange<UInt64>] = []
+        for range in ranges {
+            if let last = merged.last, range.lowerBound <= last.upperBound &+ 1 {
+                merged[merged.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
+            } else {
+                merged.append(range)
+            }
+        }
+        return merged
+    }
+
+    static func isDate(_ text: String) -> Bool {
+        let bytes = Array(text.utf8)
+        guard bytes.count == 10, bytes[4] == 0x2D, bytes[7] == 0x2D,
+            let year = Int(text.prefix(4)), let month = Int(text.dropFirst(5).prefix(2)),
+            let day = Int(text.dropFirst(8)),
+            bytes.enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 || (0x30...0x39).contains($0.element) })
+        else { return false }
+        let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+        let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+        return (1...12).contains(month) && (1...days[month - 1]).contains(day)
+    }
+
+    static func isSHA256(_ text: String) -> Bool {
+        text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+}
+
+extension Substring {
+    fileprivate var trimmingSpaces: Substring {
+        var text = self
+        while text.first == " " { text = text.dropFirst() }
+        while text.last == " " { text = text.dropLast() }
+        return text
+    }
+}
