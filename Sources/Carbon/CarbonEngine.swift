@@ -723,7 +723,8 @@ public struct CarbonEngine {
             usableKWh: usable,
             lifetimeKWh: lifetime,
             entries: entries.filter { $0 < size }.sorted(),
-            scenario: scenario.isEmpty ? nil : scenario
+            scenario: scenario.isEmpty ? nil : scenario,
+            attestations: try reader.attestations(asOfSize: size, txn)
         )
     }
 

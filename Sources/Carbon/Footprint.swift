@@ -67,6 +67,9 @@ public struct Footprint: Sendable {
     public var entries: [UInt64]
     /// The scenario, for a what-if.
     public var scenario: Scenario?
+    /// The verifiers' attestations recorded up to ``asOfSize``, oldest first: what the verified
+    /// share is computed from (``verifiedShare(_:level:)``).
+    public var attestations: [Attestation] = []
 
     /// Every factor used, once.
     public var factors: [FactorUse] {

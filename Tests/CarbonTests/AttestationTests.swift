@@ -1,0 +1,269 @@
+import Carbon
+import LedgerCore
+import LedgerCrypto
+import Provenance
+import SupplyChain
+import Testing
+
+/// The graph of ``Lots`` with a verifier registered after its events.
+///
+/// Entries: 0 the maker, 1–4 the facilities, 5 the factor table, 6 the battery model, 7 the
+/// submission, 8 the ore's extraction, 9 the refinery, 10 the cell line, 11 the commissioning, 12
+/// the verifier.
+private struct Verified {
+    let graph: Graph
+    let auditorKey = Ed25519PrivateKey()
+    static let factorTable: UInt64 = 5
+    static let ore: UInt64 = 8
+    static let refinery: UInt64 = 9
+    static let cellLine: UInt64 = 10
+
+    init() throws {
+        graph = try Graph()
+        try graph.submit(Lots.events)
+        try graph.chain.registerActor(
+            ActorDraft(id: "verifier", name: "Verifier", role: .auditor, publicKey: auditorKey.publicKey)
+        )
+    }
+
+    var chain: SupplyChainLedger { graph.chain }
+
+    func attestation(
+        _ entries: [ClosedRange<UInt64>],
+        level: AssuranceLevel = .reasonable,
+        verifier: String = "verifier"
+    ) -> Attestation {
+        Attestation(
+            verifier: verifier,
+            keyID: "",
+            standard: "ISO 14067:2018",
+            level: level,
+            entries: entries,
+            completedOn: "2026-11-30",
+            report: "https://verifier.example/reports/117.pdf",
+            reportSHA256: String(repeating: "ab", count: 32)
+        )
+    }
+
+    @discardableResult
+    func attest(_ entries: [ClosedRange<UInt64>], level: AssuranceLevel = .reasonable) throws -> UInt64 {
+        try chain.recordAttestation(attestation(entries, level: level), key: auditorKey).firstSequenceNumber
+    }
+
+    /// The error recording `json` (a signed statement) gives, and that the ledger did not grow.
+    func refusal(
+        _ record: () throws -> AppendReceipt,
+        sourceLocation: SourceLocation = #_sourceLocation
+    ) throws -> SupplyChainError {
+        let size = try chain.ledger.size
+        let error = try #require(throws: SupplyChainError.self, sourceLocation: sourceLocation) { try record() }
+        #expect(try chain.ledger.size == size, "nothing is written", sourceLocation: sourceLocation)
+        #expect(try chain.attestations().isEmpty, sourceLocation: sourceLocation)
+        return error
+    }
+}
+
+@Suite("Attestations: verifiers' signed statements and the verified share of a footprint")
+struct AttestationTests {
+    @Test("an auditor's attestation is recorded under its name, read back, and checked again by the audit")
+    func recordedAndAudited() throws {
+        let verified = try Verified()
+        let sequence = try verified.attest([
+            Verified.factorTable...Verified.factorTable, Verified.ore...Verified.cellLine,
+        ])
+        let found = try verified.chain.attestations()
+        #expect(found.count == 1)
+        let attestation = try #require(found.first)
+        #expect(attestation.sequenceNumber == sequence)
+        #expect(attestation.verifier == "verifier")
+        #expect(attestation.keyID == ActorKey.id(of: verified.auditorKey.publicKey.rawRepresentation))
+        #expect(attestation.entries == [5...5, 8...10])
+        #expect(attestation.entryCount == 4)
+        #expect(attestation.covers(9) && !attestation.covers(6) && !attestation.covers(11))
+        #expect(try verified.chain.ledger.entry(at: sequence).actor == "verifier")
+        #expect(try verified.chain.attestations(asOfSize: sequence).isEmpty, "as of a size before it, it is absent")
+        let audit = try verified.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+        #expect(audit.attestationsVerified == 1)
+        let rebuilt = try verified.chain.rebuildIndexes()
+        #expect(rebuilt.isRebuilt)
+        #expect(try verified.chain.attestations() == found)
+    }
+
+    @Test("a contribution counts as verified when its event and every factor table it uses are attested")
+    func verifiedShareByHand() throws {
+        let verified = try Verified()
+        // The events alone: their factors come from the table, which nobody attested.
+        let events = try verified.attest([Verified.ore...Verified.cellLine], level: .limited)
+        var footprint = try verified.graph.footprint(Lots.cell)
+        #expect(footprint.verifiedShare(.locationBased) == 0)
+        #expect(footprint.contributions.allSatisfy { footprint.coverage(of: $0) == nil })
+        // The table at limited assurance: every contribution verified, none at reasonable.
+        let table = try verified.attest([Verified.factorTable...Verified.factorTable], level: .limited)
+        footprint = try verified.graph.footprint(Lots.cell)
+        for method in ElectricityMethod.allCases {
+            #expect(close(footprint.verifiedShare(method), 1), "\(method)")
+            #expect(footprint.verifiedShare(method, level: .reasonable) == 0, "\(method)")
+        }
+        let ore = try #require(footprint.contributions.first { $0.lot == Lots.ore })
+        let coverage = try #require(footprint.coverage(of: ore))
+        #expect(coverage.attestations == [events, table])
+        #expect(coverage.level == .limited)
+        // The mine's data and the table at reasonable assurance: the ore's 0.48 of 1.08 kg CO2e
+        // (location) is verified at reasonable, the rest at limited. The strongest attestation of
+        // each entry is the one relied on, so the table's limited one no longer is.
+        let mine = try verified.attest([Verified.factorTable...Verified.factorTable, Verified.ore...Verified.ore])
+        footprint = try verified.graph.footprint(Lots.cell)
+        #expect(close(footprint.verifiedShare(.locationBased, level: .reasonable), 0.48 / 1.08))
+        #expect(close(footprint.verifiedShare(.locationBased), 1))
+        #expect(footprint.attestationsRelied.map(\.sequenceNumber) == [events, mine])
+        // As of a size before the first attestation, nothing is verified.
+        let before = try verified.graph.footprint(Lots.cell, asOf: .size(events))
+        #expect(before.verifiedShare(.locationBased) == 0)
+        #expect(before.attestations.isEmpty)
+    }
+
+    @Test("a default factor's contribution rests on its table; one outside any attestation stays unverified")
+    func partialShare() throws {
+        let verified = try Verified()
+        try verified.attest([Verified.factorTable...Verified.factorTable, Verified.ore...Verified.ore])
+        let footprint = try verified.graph.footprint(Lots.cell)
+        let total = footprint.total.total(.marketBased)
+        let ore = try #require(footprint.contributions.first { $0.lot == Lots.ore })
+        #expect(close(footprint.verifiedShare(.marketBased), ore.emissions.total(.marketBased) / total))
+        #expect(footprint.verifiedShare(.marketBased) < 1)
+    }
+
+    @Test("only an actor of role auditor attests, with its own key, and nothing is written otherwise")
+    func onlyAuditors() throws {
+        let verified = try Verified()
+        var error = try verified.refusal {
+            try verified.chain.recordAttestation(
+                verified.attestation([8...10], verifier: "maker"),
+                key: verified.graph.key
+            )
+        }
+        #expect(error.problems.map(\.field) == ["/verifier"])
+        #expect(
+            error.problems.first?.message.contains("registered as processor; only an actor of role auditor") == true
+        )
+        error = try verified.refusal {
+            try verified.chain.recordAttestation(
+                verified.attestation([8...10], verifier: "nobody"),
+                key: verified.auditorKey
+            )
+        }
+        #expect(error.problems.first?.message == "no actor nobody is registered")
+        // Signed with another key than the verifier's.
+        error = try verified.refusal {
+            try verified.chain.recordAttestation(verified.attestation([8...10]), key: Ed25519PrivateKey())
+        }
+        #expect(error.problems.map(\.field) == ["/key"])
+        #expect(error.problems.first?.message.contains("is not a key of verifier valid at entry 13") == true)
+    }
+
+    @Test("the signature covers every field and binds the statement to this ledger's origin")
+    func signatureBinds() throws {
+        let verified = try Verified()
+        let origin = verified.chain.ledger.origin
+        var draft = verified.attestation([8...10])
+        draft.keyID = ActorKey.id(of: verified.auditorKey.publicKey.rawRepresentation)
+        let signed = try draft.signed(with: verified.auditorKey, origin: origin)
+        // Changed after signing: the level raised.
+        var members = try #require(signed.json.objectValue)
+        members["level"] = "reasonable"
+        members["standard"] = "ISO 14064-3:2019"
+        var error = try verified.refusal { try verified.chain.recordSignedAttestation(.object(members)) }
+        #expect(error.problems.map(\.field) == ["/signature"])
+        // Signed for another ledger.
+        let elsewhere = try draft.signed(with: verified.auditorKey, origin: "celltrace.test/another")
+        error = try verified.refusal { try verified.chain.recordSignedAttestation(elsewhere.json) }
+        #expect(error.problems.first?.message.contains("for this ledger") == true)
+        // The statement as signed is recorded.
+        let receipt = try verified.chain.recordSignedAttestation(signed.json)
+        #expect(try verified.chain.attestations().map(\.sequenceNumber) == [receipt.firstSequenceNumber])
+    }
+
+    @Test("every field of a statement is checked, each error naming its field")
+    func fieldsChecked() throws {
+        let verified = try Verified()
+        var bad = verified.attestation([8...10])
+        bad.level = .limited
+        bad.completedOn = "2026-02-30"
+        bad.report = "not a uri"
+        bad.reportSHA256 = "ABC"
+        bad.standard = ""
+        let error = try verified.refusal { try verified.chain.recordAttestation(bad, key: verified.auditorKey) }
+        #expect(Set(error.problems.map(\.field)) == ["/completedOn", "/report", "/reportSHA256", "/standard"])
+        #expect(error.problems.allSatisfy { $0.identifier == "verifier" })
+        // Entries not yet in the ledger.
+        let beyond = try verified.refusal {
+            try verified.chain.recordAttestation(verified.attestation([8...40]), key: verified.auditorKey)
+        }
+        #expect(beyond.problems.map(\.field) == ["/entries"])
+        #expect(
+            beyond.problems.first?.message.contains("entry 40 is not in the ledger before this attestation") == true
+        )
+        // A body whose ranges overlap, or are missing.
+        var members = try #require(verified.attestation([8...10]).json.objectValue)
+        members["entries"] = [["first": "8", "last": "10"], ["first": "9", "last": "12"]]
+        let overlap = try verified.refusal { try verified.chain.recordSignedAttestation(.object(members)) }
+        #expect(overlap.problems.map(\.field).contains("/entries/1"))
+        members["entries"] = []
+        let none = try verified.refusal { try verified.chain.recordSignedAttestation(.object(members)) }
+        #expect(none.problems.map(\.field).contains("/entries"))
+    }
+
+    @Test("a verifier may not attest entries it recorded itself")
+    func independence() throws {
+        let verified = try Verified()
+        // The verifier operates a mine and records an extraction there.
+        try verified.chain.registerFacility(
+            FacilityDraft(id: "urn:test:facility:own-mine", operatorID: "verifier", kind: .mine, country: "AU")
+        )
+        let own = try verified.chain.importSubmission(
+            Array(Graph.extract("urn:test:lot:own-ore", kg: 10, at: "urn:test:facility:own-mine", day: 5).utf8),
+            actor: "verifier",
+            key: verified.auditorKey
+        )
+        let submission = try #require(own.submissionSequence)
+        let error = try verified.refusal {
+            try verified.chain.recordAttestation(verified.attestation([8...(submission + 1)]), key: verified.auditorKey)
+        }
+        #expect(error.problems.map(\.field) == ["/entries"])
+        #expect(
+            error.problems.first?.message
+                == "entry \(submission) was recorded by verifier itself; a verifier attests others' entries"
+        )
+        try verified.attest([8...(submission - 1)])
+    }
+
+    @Test("the audit refuses an attestation entry written past the rules whose signature does not verify")
+    func auditChecksTheSignature() throws {
+        let verified = try Verified()
+        var draft = verified.attestation([8...10], level: .limited)
+        draft.keyID = ActorKey.id(of: verified.auditorKey.publicKey.rawRepresentation)
+        var members = try #require(
+            try draft.signed(with: verified.auditorKey, origin: verified.chain.ledger.origin).json.objectValue
+        )
+        members["level"] = "reasonable"
+        let receipt = try verified.chain.ledger.append([
+            EntryDraft(type: SupplyChainLedger.EntryType.attestation, actor: "verifier", body: .object(members))
+        ])
+        let audit = try verified.chain.auditIndexes()
+        #expect(audit.failureSequenceNumber == receipt.firstSequenceNumber)
+        #expect(
+            audit.failure?.contains("'/signature': does not verify under verifier's key") == true,
+            "\(audit.failure ?? "")"
+        )
+        #expect(try !verified.chain.rebuildIndexes().isRebuilt)
+    }
+
+    @Test("ranges given in any order are recorded sorted and merged")
+    func rangesParsed() {
+        #expect(Attestation.ranges("40, 14-25,26-30,3") == [3...3, 14...30, 40...40])
+        #expect(Attestation.ranges("5-3") == nil)
+        #expect(Attestation.ranges("") == nil)
+        #expect(Attestation.ranges("1-x") == nil)
+    }
+}
