@@ -490,7 +490,7 @@ enum FootprintOutput {
             "kind", "lot", "material", "facility", "stage", "data", "entry", "event", "kg", "allocation",
             "allocated_share",
         ] + CSV.methodColumns("", ["_kg_co2e"]) + [
-            "factors", "notes",
+            "factors", "notes", "verified_by", "assurance",
         ]
 
     /// The rows of `footprint --csv`.
@@ -498,10 +498,12 @@ enum FootprintOutput {
     /// A header row, then a row for every contribution in the order the JSON lists them (largest
     /// first, location-based): what it is, where, the kg of its lot in the subject, how its
     /// process was shared among co-products (the lot's share), its kg CO2e by method, and the
-    /// factor keys and notes it used, each list joined by `; `. The columns' sums are the totals.
+    /// factor keys and notes it used, each list joined by `; `, then the attestations its data rest
+    /// on and their level when they are verified. The columns' sums are the totals.
     static func csv(_ footprint: Footprint) -> String {
         var rows = [CSV.row(csvColumns)]
         for contribution in footprint.contributions {
+            let coverage = footprint.coverage(of: contribution)
             rows.append(
                 CSV.row(
                     [
@@ -515,6 +517,8 @@ enum FootprintOutput {
                         + [
                             contribution.factors.map(\.key).joined(separator: "; "),
                             contribution.notes.map(\.description).joined(separator: "; "),
+                            coverage?.attestations.map(String.init).joined(separator: "; ") ?? "",
+                            coverage?.level.rawValue ?? "",
                         ]
                 )
             )
@@ -537,7 +541,16 @@ enum FootprintOutput {
         var members: [String: JSONValue] = [
             "subject": TraceOutput.json(footprint.subject), "asOfSize": .number(Double(footprint.asOfSize)),
             "kgCO2e": json(footprint.total), "usableKWh": .number(footprint.usableKWh),
-            "contributions": .array(footprint.contributions.map(json)),
+            "contributions": .array(
+                footprint.contributions.map { contribution in
+                    var members = json(contribution).objectValue ?? [:]
+                    if let coverage = footprint.coverage(of: contribution) {
+                        members["verifiedBy"] = .array(coverage.attestations.map { .number(Double($0)) })
+                        members["assurance"] = .string(coverage.level.rawValue)
+                    }
+                    return .object(members)
+                }
+            ),
             "receipt": .object([
                 "entries": .array(footprint.entries.map { .number(Double($0)) }),
                 "factors": .array(footprint.factors.map(json)), "rules": .array(rules.map(JSONValue.string)),
@@ -546,8 +559,12 @@ enum FootprintOutput {
         var perUsable: [String: JSONValue] = [:]
         var perLifetime: [String: JSONValue] = [:]
         var primary: [String: JSONValue] = [:]
+        var verified: [String: JSONValue] = [:]
+        var reasonable: [String: JSONValue] = [:]
         var gaps: [String: JSONValue] = [:]
         for method in ElectricityMethod.allCases {
+            verified[method.rawValue] = .number(footprint.verifiedShare(method))
+            reasonable[method.rawValue] = .number(footprint.verifiedShare(method, level: .reasonable))
             if let value = footprint.perUsableKWh(method) { perUsable[method.rawValue] = .number(value) }
             if let value = footprint.perLifetimeKWh(method) { perLifetime[method.rawValue] = .number(value) }
             primary[method.rawValue] = .number(footprint.primaryShare(method))
@@ -566,6 +583,9 @@ enum FootprintOutput {
         members["perUsableKWh"] = .object(perUsable)
         members["perLifetimeKWh"] = .object(perLifetime)
         members["primaryDataShare"] = .object(primary)
+        members["verifiedShare"] = .object(verified)
+        members["verifiedShareReasonable"] = .object(reasonable)
+        members["verification"] = .array(footprint.attestationsRelied.map(\.json))
         members["dataGaps"] = .object(gaps)
         if footprint.subject.kind == .lot, footprint.subject.massKg > 0 {
             members["perKg"] = json(footprint.total.scaled(by: 1 / footprint.subject.massKg))
@@ -623,9 +643,24 @@ enum FootprintOutput {
             Number.percent(footprint.primaryShare(.marketBased)),
             Number.percent(footprint.primaryShare(.euDraft))
         )
+        table.add(
+            "verified share",
+            Number.percent(footprint.verifiedShare(.locationBased)),
+            Number.percent(footprint.verifiedShare(.marketBased)),
+            Number.percent(footprint.verifiedShare(.euDraft))
+        )
         lines.append(table.rendered)
         let total = footprint.total.total(.locationBased)
-        var parts = TextTable("CONTRIBUTION (location)", "KIND", "STAGE", "KG CO2E", "SHARE", "DATA", "ENTRY")
+        var parts = TextTable(
+            "CONTRIBUTION (location)",
+            "KIND",
+            "STAGE",
+            "KG CO2E",
+            "SHARE",
+            "DATA",
+            "ENTRY",
+            "VERIFIED"
+        )
         for contribution in footprint.contributions.prefix(15) {
             let value = contribution.emissions.total(.locationBased)
             parts.add(
@@ -635,7 +670,10 @@ enum FootprintOutput {
                 Number.fixed(value, 3),
                 total > 0 ? Number.percent(value / total) : "-",
                 contribution.isPrimary ? "primary" : "secondary",
-                contribution.sequenceNumber.map { "#\($0)" } ?? "-"
+                contribution.sequenceNumber.map { "#\($0)" } ?? "-",
+                footprint.coverage(of: contribution).map { coverage in
+                    coverage.level.rawValue + " " + coverage.attestations.map { "#\($0)" }.joined(separator: " ")
+                } ?? "-"
             )
         }
         lines += ["", parts.rendered]
@@ -652,6 +690,16 @@ enum FootprintOutput {
                 let value = gap.emissions.total(.locationBased)
                 lines.append(
                     "  \(index + 1). \(gap.lot) (\(gap.material ?? "?")): \(Number.fixed(value, 3)) kg CO2e, \(total > 0 ? Number.percent(value / total) : "-") — \(gap.notes.first?.description ?? (gap.kind == .process ? "activity data marked secondary" : gap.kind.rawValue))"
+                )
+            }
+        }
+        let relied = footprint.attestationsRelied
+        if !relied.isEmpty {
+            lines.append("")
+            lines.append("VERIFIED BY (activity data and factor tables attested)")
+            for attestation in relied {
+                lines.append(
+                    "  #\(attestation.sequenceNumber ?? 0)  \(attestation.verifier), \(attestation.standard), \(attestation.level.rawValue) assurance, completed \(attestation.completedOn)\(attestation.report.map { "; report \($0)" } ?? "")"
                 )
             }
         }

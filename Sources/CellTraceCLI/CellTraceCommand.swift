@@ -50,6 +50,8 @@ struct CellTraceCommand: ParsableCommand {
             ExportCommand.self,
             DisclosuresCommand.self,
             ImpactCommand.self,
+            AttestCommand.self,
+            AttestationsCommand.self,
             VerifyBundleCommand.self,
             AppendCommand.self,
             LogCommand.self,
@@ -78,6 +80,7 @@ struct CellTraceCommand: ParsableCommand {
             ("Carbon", "footprint, what-if, declaration", "per cell, per kWh, per stage; Art. 7"),
             ("Export", "export, disclosures", "custody bundle, EPCIS, PACT, passport, graph"),
             ("Review", "impact", "the exports a later correction changed, and why"),
+            ("Assure", "attest, attestations", "verifiers' signed statements; the verified share"),
             (
                 "Verify", "verify, prove, verify-proof, verify-bundle",
                 "the audit; proofs and bundles anyone can check offline"

@@ -49,6 +49,7 @@ struct VerifyCommand: ParsableCommand {
                 "indexRows": .number(Double(report.indexRowsChecked)),
                 "openings": .number(Double(report.openingsChecked)),
                 "submissions": .number(Double(indexes?.submissionsVerified ?? 0)),
+                "attestations": .number(Double(indexes?.attestationsVerified ?? 0)),
                 "supplyChainIndexRows": .number(Double(indexes?.rowsCompared ?? 0)),
                 "timesGoingBack": .number(Double(report.timesGoingBack)),
             ]
@@ -77,6 +78,8 @@ struct VerifyCommand: ParsableCommand {
                 Console.out(
                     Console.styled("OK", .green, .bold)
                         + ": supply chain rebuilt by replay: \(indexes.rowsCompared) index rows match, \(indexes.submissionsVerified) submission signatures verified"
+                        + (indexes.attestationsVerified > 0
+                            ? ", \(indexes.attestationsVerified) attestation signatures verified" : "")
                 )
             }
         }

@@ -1,0 +1,201 @@
+import ArgumentParser
+import LedgerCore
+import LedgerCrypto
+import Provenance
+import SupplyChain
+
+/// `celltrace attest`: a verifier's signed statement that it verified a set of entries.
+struct AttestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attest",
+        abstract: "Record a verifier's signed statement that it verified entries, under a standard.",
+        discussion: prose(
+            """
+            The verifier is a registered actor of role auditor (celltrace actor add … --role auditor)
+            and signs with its key; it may not attest entries it recorded itself. Footprints then
+            show the share of their kg CO2e whose activity data and factor tables are attested
+            (celltrace footprint: "verified share").
+
+            A verifier working on a copy of the ledger signs there with --sign-only, which prints
+            the signed statement and writes nothing; the ledger's operator records that file with
+            --signed FILE. The signature binds the statement to the ledger's origin.
+
+            Example:
+              celltrace attest --as tuv-verifier --key keys/tuv.pem --standard "ISO 14064-3:2019" \\
+                --level reasonable --entries 14-25,40 --completed 2026-11-30 \\
+                --report https://example.com/verification-2026-117.pdf
+              celltrace attest --signed statement.json
+            """
+        )
+    )
+
+    @OptionGroup var options: LedgerOptions
+    @Option(name: .customLong("as"), help: ArgumentHelp("The verifier (an actor of role auditor).", valueName: "actor"))
+    var verifier: String?
+    @Option(help: ArgumentHelp("The verifier's private key (PEM).", valueName: "key.pem")) var key: String?
+    @Option(help: ArgumentHelp("The standard followed, such as \"ISO 14064-3:2019\".", valueName: "text"))
+    var standard: String?
+    @Option(help: ArgumentHelp("The level of assurance: reasonable or limited.", valueName: "level")) var level: String?
+    @Option(help: ArgumentHelp("The entries verified: ranges such as 14-25,40.", valueName: "ranges"))
+    var entries: String?
+    @Option(help: ArgumentHelp("The day the verification was completed.", valueName: "YYYY-MM-DD")) var completed:
+        String?
+    @Option(help: ArgumentHelp("Where the verification report is.", valueName: "url")) var report: String?
+    @Option(
+        name: .customLong("report-sha256"),
+        help: ArgumentHelp("The SHA-256 of the report's bytes (sha256sum).", valueName: "hex")
+    )
+    var reportSHA256: String?
+    @Option(help: ArgumentHelp("The verifier's statement or scope, in its words.", valueName: "text"))
+    var statement: String?
+    @Flag(name: .customLong("sign-only"), help: "Print the signed statement as JSON and write nothing.")
+    var signOnly = false
+    @Option(help: ArgumentHelp("Record a statement signed elsewhere with --sign-only.", valueName: "file"))
+    var signed: String?
+    @Flag(help: "Print JSON.") var json = false
+
+    func validate() throws {
+        if signed != nil {
+            let given = [verifier, key, standard, level, entries, completed, report, reportSHA256, statement]
+            if given.contains(where: { $0 != nil }) || signOnly {
+                throw ValidationError("--signed records the file as it is: give no other statement option")
+            }
+            return
+        }
+        for (value, name) in [
+            (verifier, "--as"), (key, "--key"), (standard, "--standard"), (level, "--level"),
+            (entries, "--entries"), (completed, "--completed"),
+        ] where value == nil {
+            throw ValidationError("give \(name) (or --signed FILE)")
+        }
+    }
+
+    func run() throws {
+        let chain = try options.openChain()
+        if let signed {
+            let body: JSONValue
+            do {
+                body = try JSONValue(parsing: try InputFile.read(signed))
+            } catch let error as LedgerError {
+                throw Failure.badInput("\(signed): not JSON: \(error.message)")
+            }
+            let receipt = try chain.recordSignedAttestation(body)
+            printReceipt(receipt, json: json, what: "attestation by \(body["verifier"]?.stringValue ?? "?") recorded")
+            return
+        }
+        guard let verifier, let key, let standard, let level, let entries, let completed else { return }
+        guard let assurance = AssuranceLevel(rawValue: level) else {
+            throw Failure.badInput("--level \(level): use reasonable or limited")
+        }
+        guard let ranges = Attestation.ranges(entries) else {
+            throw Failure.badInput("--entries \(entries): give sequence numbers and ranges such as 14-25,40")
+        }
+        let privateKey: Ed25519PrivateKey
+        do {
+            privateKey = try Ed25519PrivateKey(pemFile: key)
+        } catch {
+            throw Failure.badInput("cannot read the private key \(key): \(error); give \(verifier)'s PEM file")
+        }
+        let attestation = Attestation(
+            verifier: verifier,
+            keyID: "",
+            standard: standard,
+            level: assurance,
+            entries: ranges,
+            completedOn: completed,
+            report: report,
+            reportSHA256: reportSHA256,
+            statement: statement
+        )
+        if signOnly {
+            var draft = attestation
+            draft.keyID = ActorKey.id(of: privateKey.publicKey.rawRepresentation)
+            Console.out(try draft.signed(with: privateKey, origin: chain.ledger.origin).json.canonicalString)
+            return
+        }
+        let receipt = try chain.recordAttestation(attestation, key: privateKey)
+        printReceipt(
+            receipt,
+            json: json,
+            what: "attestation by \(verifier): \(attestation.entryCount) entries (\(attestation.entriesText)), "
+                + "\(standard), \(level) assurance"
+        )
+    }
+}
+
+/// `celltrace attestations`: every verification statement recorded.
+struct AttestationsCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "attestations",
+        abstract: "List the verifiers' attestations: who verified which entries, under which standard.",
+        discussion: prose(
+            """
+            Example:
+              celltrace attestations
+              celltrace attestations --entry 17 --json
+              celltrace attestations --csv > attestations.csv
+            """
+        )
+    )
+
+    @OptionGroup var options: LedgerOptions
+    @OptionGroup var asOf: AsOfOption
+    @Option(help: ArgumentHelp("Only attestations that cover this entry.", valueName: "N")) var entry: UInt64?
+    @Flag(help: "Print JSON.") var json = false
+    @Flag(help: "Print CSV: a header row, then one row an attestation.") var csv = false
+
+    func validate() throws {
+        if json, csv { throw ValidationError("give --json or --csv, not both") }
+    }
+
+    /// The columns of `--csv`.
+    static let csvColumns = [
+        "entry", "verifier", "key", "standard", "level", "completed_on", "entries", "entry_count", "report",
+        "report_sha256", "statement",
+    ]
+
+    func run() throws {
+        let chain = try options.openChain()
+        let point = try asOf.point()
+        var found = try chain.read { reader, txn, now in
+            try reader.attestations(asOfSize: try point.size(in: chain.ledger, now: now), txn)
+        }
+        if let entry { found = found.filter { $0.covers(entry) } }
+        if csv {
+            var rows = [CSV.row(Self.csvColumns)]
+            for attestation in found {
+                rows.append(
+                    CSV.row([
+                        attestation.sequenceNumber.map(String.init) ?? "", attestation.verifier, attestation.keyID,
+                        attestation.standard, attestation.level.rawValue, attestation.completedOn,
+                        attestation.entriesText, String(attestation.entryCount), attestation.report ?? "",
+                        attestation.reportSHA256 ?? "", attestation.statement ?? "",
+                    ])
+                )
+            }
+            Console.out(rows.joined(separator: "\n"))
+            return
+        }
+        if json {
+            Console.out(JSONValue.array(found.map(\.json)).canonicalString)
+            return
+        }
+        guard !found.isEmpty else {
+            Console.out(entry.map { "no attestation covers entry \($0)" } ?? "no attestations recorded")
+            return
+        }
+        var table = TextTable("ENTRY", "VERIFIER", "STANDARD", "LEVEL", "COMPLETED", "ENTRIES VERIFIED", "REPORT")
+        for attestation in found {
+            table.add(
+                attestation.sequenceNumber.map { "#\($0)" } ?? "?",
+                attestation.verifier,
+                attestation.standard,
+                attestation.level.rawValue,
+                attestation.completedOn,
+                "\(attestation.entriesText) (\(attestation.entryCount))",
+                attestation.report ?? "-"
+            )
+        }
+        Console.out(table.rendered)
+    }
+}

@@ -1,0 +1,201 @@
+import Foundation
+import LedgerCore
+import Testing
+
+@testable import CellTraceCLI
+
+/// `attest`, `attestations` and the verified share `footprint` shows, on the fixture chain.
+@Suite struct AttestCLITests {
+    /// The chain of ``CarbonCLITests`` with a verifier of role auditor registered last.
+    static func ledger(_ directory: String) throws -> (ledger: String, size: Int) {
+        let ledger = CarbonCLITests.ledger(directory)
+        #expect(celltrace("keygen", directory + "/verifier.pem").status == 0)
+        let added = celltrace(
+            "actor",
+            "add",
+            "verifier",
+            "--role",
+            "auditor",
+            "--key",
+            directory + "/verifier.pub.pem",
+            "--ledger",
+            ledger
+        )
+        #expect(added.status == 0, "\(added.error)")
+        let footprint = try JSONValue(
+            parsing: celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger, "--json").output
+        )
+        return (ledger, Int(try #require(footprint["asOfSize"]?.doubleValue)))
+    }
+
+    @Test func anAttestationOfEveryEntryVerifiesTheWholeFootprint() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (ledger, size) = try Self.ledger(directory)
+        let key = directory + "/verifier.pem"
+        let before = celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger)
+        #expect(before.output.contains("verified share              0.0 %"), "\(before.output)")
+        // Everything before the verifier's registration (the registration is the operator's).
+        let attest = celltrace(
+            "attest",
+            "--as",
+            "verifier",
+            "--key",
+            key,
+            "--standard",
+            "ISO 14067:2018",
+            "--level",
+            "reasonable",
+            "--entries",
+            "0-\(size - 1)",
+            "--completed",
+            "2026-11-30",
+            "--report",
+            "https://verifier.example/r/1.pdf",
+            "--ledger",
+            ledger
+        )
+        #expect(attest.status == 0, "\(attest.error)")
+        #expect(
+            attest.output
+                == "attestation by verifier: \(size) entries (0-\(size - 1)), ISO 14067:2018, reasonable assurance (entry #\(size); ledger size \(size + 1))\n"
+        )
+        let text = celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger)
+        #expect(text.output.contains("verified share              100.0 %   100.0 %  100.0 %"), "\(text.output)")
+        #expect(text.output.contains("VERIFIED BY"))
+        #expect(text.output.contains("#\(size)  verifier, ISO 14067:2018, reasonable assurance, completed 2026-11-30"))
+        let json = try JSONValue(
+            parsing: celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger, "--json").output
+        )
+        #expect(json["verifiedShare"]?["location-based"] == 1)
+        #expect(json["verifiedShareReasonable"]?["market-based"] == 1)
+        #expect(json["verification"]?.arrayValue?.count == 1)
+        let contributions = try #require(json["contributions"]?.arrayValue)
+        #expect(
+            contributions.allSatisfy { $0["verifiedBy"] == [.number(Double(size))] && $0["assurance"] == "reasonable" }
+        )
+        // The CSV ends each contribution's row with the attestations and the level.
+        let csv = celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger, "--csv")
+        let rows = csv.output.split(separator: "\n").map(String.init)
+        #expect(rows.first?.hasSuffix(",verified_by,assurance") == true)
+        #expect(rows.dropFirst().allSatisfy { $0.hasSuffix(",\(size),reasonable") })
+        #expect(rows.count == 1 + contributions.count)
+        // As of the size before it, nothing was verified yet.
+        let then = celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger, "--as-of", "\(size)", "--json")
+        #expect(try JSONValue(parsing: then.output)["verifiedShare"]?["location-based"] == 0)
+        // The audit checks the verifier's signature again.
+        let verify = celltrace("verify", "--ledger", ledger)
+        #expect(verify.status == 0, "\(verify.error)")
+        #expect(verify.output.contains("1 attestation signatures verified"), "\(verify.output)")
+    }
+
+    @Test func aStatementSignedOnACopyIsRecordedAsSignedAndListed() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (ledger, _) = try Self.ledger(directory)
+        let key = directory + "/verifier.pem"
+        let sizeBefore = celltrace("attestations", "--ledger", ledger, "--json")
+        #expect(sizeBefore.output == "[]\n")
+        let signOnly = celltrace(
+            "attest",
+            "--as",
+            "verifier",
+            "--key",
+            key,
+            "--standard",
+            "ISO 14064-3:2019",
+            "--level",
+            "limited",
+            "--entries",
+            "14-20,5",
+            "--completed",
+            "2026-11-30",
+            "--sign-only",
+            "--ledger",
+            ledger
+        )
+        #expect(signOnly.status == 0, "\(signOnly.error)")
+        let statement = try JSONValue(parsing: signOnly.output)
+        #expect(statement["entries"] == [["first": "5", "last": "5"], ["first": "14", "last": "20"]])
+        #expect(
+            celltrace("attestations", "--ledger", ledger).output == "no attestations recorded\n",
+            "sign-only writes nothing"
+        )
+        let file = directory + "/statement.json"
+        try Data(signOnly.output.utf8).write(to: URL(fileURLWithPath: file))
+        // Raised to reasonable after signing: refused, naming the signature.
+        let raised = directory + "/raised.json"
+        try Data(signOnly.output.replacingOccurrences(of: "\"limited\"", with: "\"reasonable\"").utf8).write(
+            to: URL(fileURLWithPath: raised)
+        )
+        let refused = celltrace("attest", "--signed", raised, "--ledger", ledger)
+        #expect(refused.status == 2)
+        #expect(refused.error.contains("field '/signature': does not verify under verifier's key"), "\(refused.error)")
+        let recorded = celltrace("attest", "--signed", file, "--ledger", ledger)
+        #expect(recorded.status == 0, "\(recorded.error)")
+        #expect(recorded.output.hasPrefix("attestation by verifier recorded (entry #"))
+        let list = celltrace("attestations", "--ledger", ledger)
+        #expect(list.output.contains("verifier  ISO 14064-3:2019  limited"), "\(list.output)")
+        #expect(list.output.contains("5, 14-20 (8)"))
+        #expect(celltrace("attestations", "--entry", "15", "--ledger", ledger, "--json").output.contains("14064-3"))
+        #expect(
+            celltrace("attestations", "--entry", "9", "--ledger", ledger).output == "no attestation covers entry 9\n"
+        )
+        let csv = celltrace("attestations", "--csv", "--ledger", ledger).output.split(separator: "\n")
+        #expect(
+            csv.first
+                == "entry,verifier,key,standard,level,completed_on,entries,entry_count,report,report_sha256,statement"
+        )
+        #expect(csv.count == 2 && csv[1].contains(",verifier,") && csv[1].contains(",\"5, 14-20\",8,"))
+    }
+
+    @Test func badStatementsAreRefusedWithExitTwoAndWriteNothing() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (ledger, _) = try Self.ledger(directory)
+        let key = directory + "/verifier.pem"
+        let base = ["attest", "--as", "verifier", "--key", key, "--standard", "S", "--ledger", ledger]
+        let cases: [([String], String)] = [
+            (
+                ["--level", "high", "--entries", "1-2", "--completed", "2026-11-30"],
+                "--level high: use reasonable or limited"
+            ),
+            (["--level", "limited", "--entries", "2-1", "--completed", "2026-11-30"], "--entries 2-1"),
+            (["--level", "limited", "--entries", "1-2", "--completed", "2026-13-01"], "field '/completedOn'"),
+            (["--level", "limited", "--entries", "1-2"], "give --completed"),
+            (
+                ["--level", "limited", "--entries", "1-2", "--completed", "2026-11-30", "--signed", "x.json"],
+                "--signed records"
+            ),
+        ]
+        for (arguments, message) in cases {
+            let result = celltrace(base + arguments)
+            #expect(result.status == 2, "\(arguments)")
+            #expect(result.error.contains(message), "\(arguments): \(result.error)")
+        }
+        // The cell maker is no auditor.
+        let maker = celltrace(
+            "attest",
+            "--as",
+            "cell-co",
+            "--key",
+            directory + "/cell-co.pem",
+            "--standard",
+            "S",
+            "--level",
+            "limited",
+            "--entries",
+            "1-2",
+            "--completed",
+            "2026-11-30",
+            "--ledger",
+            ledger
+        )
+        #expect(maker.status == 2)
+        #expect(
+            maker.error.contains("cell-co is registered as cell-maker; only an actor of role auditor"),
+            "\(maker.error)"
+        )
+        #expect(celltrace("attestations", "--ledger", ledger, "--json").output == "[]\n")
+    }
+}
