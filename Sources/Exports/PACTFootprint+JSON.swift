@@ -20,7 +20,8 @@ extension PACTFootprint {
     }
 
     /// The data model extension carried in both versions: every method and stage, the functional
-    /// units and the ledger checkpoint; its schema is `Fixtures/pact/celltrace-extension-1.0.0.schema.json`.
+    /// units, the primary and verified shares and the ledger checkpoint; its schema is
+    /// `Fixtures/pact/celltrace-extension-1.1.0.schema.json`.
     public var extensionJSON: JSONValue {
         var figures: [String: JSONValue] = ["perProduct": Self.json(perUnit)]
         if unitMassKg > 0 { figures["perKg"] = Self.json(perUnit.scaled(by: 1 / unitMassKg)) }
@@ -42,6 +43,17 @@ extension PACTFootprint {
             "ledger": checkpoint.json,
         ]
         if let model { data["batteryModel"] = .string(model) }
+        var verified: [String: JSONValue] = [:]
+        for method in ElectricityMethod.allCases {
+            verified[method.rawValue] = .string(ExportEncoding.decimal((verifiedShare[method] ?? 0) * 100))
+        }
+        data["verifiedSharePercent"] = .object(verified)
+        if let verification {
+            data["verification"] = .object([
+                "level": .string(verification.level.rawValue),
+                "attestationEntries": .array(verification.attestations.map { .string(String($0)) }),
+            ])
+        }
         return .object([
             "specVersion": "2.0.0",
             "dataSchema": .string(Self.extensionSchema),
@@ -51,7 +63,39 @@ extension PACTFootprint {
 
     /// The extension schema's identifier (the schema itself ships in `Fixtures/pact/`; it has no
     /// public URL yet).
-    public static let extensionSchema = "urn:celltrace:schema:pact-extension:1.0.0"
+    public static let extensionSchema = "urn:celltrace:schema:pact-extension:1.1.0"
+
+    /// What the verification's `comments` say: the level, and the attestations in the ledger.
+    private func verificationComments(_ verification: Verification) -> String {
+        "\(verification.level.rawValue) assurance; every contribution's activity data and emission factors are attested by "
+            + "verifiers' signed statements in ledger \(checkpoint.origin) (entries "
+            + verification.attestations.map { "#\($0)" }.joined(separator: ", ") + ")"
+    }
+
+    /// PACT v3's `verification`.
+    private func v3Verification(_ verification: Verification) -> JSONValue {
+        .object([
+            "coverage": "product level",
+            "providerName": .string(verification.providers.joined(separator: "; ")),
+            "completedAt": .string(verification.completedOn + "T00:00:00Z"),
+            "standardName": .string(verification.standards.joined(separator: "; ")),
+            "comments": .string(verificationComments(verification)),
+        ])
+    }
+
+    /// PACT v2's `assurance`.
+    private func v2Assurance(_ verification: Verification) -> JSONValue {
+        .object([
+            "assurance": true,
+            "coverage": "product level",
+            "level": .string(verification.level.rawValue),
+            "boundary": "Cradle-to-Gate",
+            "providerName": .string(verification.providers.joined(separator: "; ")),
+            "completedAt": .string(verification.completedOn + "T00:00:00Z"),
+            "standardName": .string(verification.standards.joined(separator: "; ")),
+            "comments": .string(verificationComments(verification)),
+        ])
+    }
 
     /// Emissions by method, each with its total and stages, as decimal strings.
     static func json(_ emissions: Emissions) -> JSONValue {
@@ -126,6 +170,7 @@ extension PACTFootprint {
         ]
         if let country { pcf["geographyCountry"] = .string(country) }
         if !factorSources.isEmpty { pcf["secondaryEmissionFactorSources"] = sourcesJSON }
+        if let verification { pcf["verification"] = v3Verification(verification) }
         return pcf
     }
 
@@ -189,6 +234,7 @@ extension PACTFootprint {
         ]
         if let country { pcf["geographyCountry"] = .string(country) }
         if !factorSources.isEmpty { pcf["secondaryEmissionFactorSources"] = sourcesJSON }
+        if let verification { pcf["assurance"] = v2Assurance(verification) }
         return pcf
     }
 

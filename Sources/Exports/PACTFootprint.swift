@@ -119,6 +119,24 @@ public struct PACTFootprint: Sendable {
     /// The ids of the footprints of the same subject this one supersedes (`precedingPfIds`):
     /// those sent earlier whose figures differ.
     public var precedingIDs: [String] = []
+    /// The share whose data verifiers attested, by method (``Carbon/Footprint/verifiedShare(_:level:)``).
+    public var verifiedShare: [ElectricityMethod: Double] = [:]
+    /// The verification, when attestations cover every contribution of the totals' method.
+    public var verification: Verification?
+
+    /// Who verified a footprint whose data attestations cover whole, and how.
+    public struct Verification: Sendable, Hashable {
+        /// The verifiers' names (their registered names), in the order of their first attestation.
+        public var providers: [String]
+        /// The standards they followed, each once.
+        public var standards: [String]
+        /// `reasonable` when every contribution is covered at reasonable assurance.
+        public var level: AssuranceLevel
+        /// The latest completion day among the attestations relied on (YYYY-MM-DD).
+        public var completedOn: String
+        /// The attestations' entries.
+        public var attestations: [UInt64]
+    }
 }
 
 extension PACTFootprint {
@@ -190,7 +208,7 @@ extension PACTFootprint {
         for method in ElectricityMethod.allCases { primary[method] = footprint.primaryShare(method) }
         let period = referencePeriod(eventTimes)
         let evidence = FootprintEvidence([(footprint, 1)])
-        return PACTFootprint(
+        var made = PACTFootprint(
             subject: subject.id,
             subjectKind: subject.kind.rawValue,
             product: piece ? .piece : .bulk,
@@ -217,6 +235,50 @@ extension PACTFootprint {
             cpc: piece ? Self.accumulatorCPC : nil,
             exemptions: subject.kind == .assembly
                 ? Self.assemblyExemptions : Self.noExemptions
+        )
+        try made.attest([(footprint, 1)], chain: chain)
+        return made
+    }
+
+    /// Sets the verified share of footprints weighted as given (a declaration's ranges) and, when
+    /// attestations cover all of the totals' method, the verification.
+    mutating func attest(_ footprints: [(Footprint, Double)], chain: SupplyChainLedger) throws {
+        for method in ElectricityMethod.allCases {
+            var all = 0.0
+            var verified = 0.0
+            var whole = true
+            for (footprint, weight) in footprints {
+                let total = footprint.total.total(method) * weight
+                let share = footprint.verifiedShare(method)
+                all += total
+                verified += total * share
+                if share != 1 { whole = false }
+            }
+            verifiedShare[method] = whole && !footprints.isEmpty ? 1 : all > 0 ? verified / all : 0
+        }
+        guard verifiedShare[Self.electricityMethod] == 1 else { return }
+        var relied: [Attestation] = []
+        var seen: Set<UInt64> = []
+        for (footprint, _) in footprints {
+            for attestation in footprint.attestationsRelied {
+                if let entry = attestation.sequenceNumber, seen.insert(entry).inserted { relied.append(attestation) }
+            }
+        }
+        relied.sort { ($0.sequenceNumber ?? 0) < ($1.sequenceNumber ?? 0) }
+        guard let latest = relied.map(\.completedOn).max() else { return }
+        var providers: [String] = []
+        for verifier in relied.map(\.verifier) where !providers.contains(verifier) { providers.append(verifier) }
+        var standards: [String] = []
+        for standard in relied.map(\.standard) where !standards.contains(standard) { standards.append(standard) }
+        let reasonable = footprints.allSatisfy {
+            $0.0.verifiedShare(Self.electricityMethod, level: .reasonable) == 1
+        }
+        verification = Verification(
+            providers: try providers.map { try chain.actor($0)?.name ?? $0 },
+            standards: standards,
+            level: reasonable ? .reasonable : .limited,
+            completedOn: latest,
+            attestations: relied.compactMap(\.sequenceNumber)
         )
     }
 
@@ -282,12 +344,13 @@ extension PACTFootprint {
         }
         let evidence = FootprintEvidence(footprints)
         let plantName = declaration.plant.name ?? declaration.plant.id
+        var made: PACTFootprint
         let name = Self.cellName(declaration.model.name ?? declaration.model.id)
         var description =
             "The average lithium-ion cell of battery model \(declaration.model.id) made at \(plantName) (\(declaration.plant.country)) and commissioned \(ExportEncoding.dateTime(from)) to \(ExportEncoding.dateTime(to)): \(declaration.cellCount) cells in \(declaration.ranges.count) serial ranges"
         if let chemistry = declaration.model.chemistry { description += ", chemistry \(chemistry)" }
         description += "; computed from ledger \(chain.ledger.origin) as of size \(declaration.asOfSize)"
-        return PACTFootprint(
+        made = PACTFootprint(
             subject: DeclarationSubject(model: model, plant: plant, from: from, to: to).text,
             subjectKind: "declaration",
             product: .piece,
@@ -311,6 +374,8 @@ extension PACTFootprint {
             checkpoint: try ExportCheckpoint.at(declaration.asOfSize, of: chain),
             cpc: Self.accumulatorCPC
         )
+        try made.attest(footprints, chain: chain)
+        return made
     }
 
     /// The default `productCategoryCpc` of cells, modules and packs in PACT v2.

@@ -10,7 +10,7 @@ import Testing
 struct PACTExportTests {
     static let v3Schema = "pact/openapi-3.0.3.yaml"
     static let v2Schema = "pact/openapi-2.3.3.yaml"
-    static let extensionSchema = "pact/celltrace-extension-1.0.0.schema.json"
+    static let extensionSchema = "pact/celltrace-extension-1.1.0.schema.json"
 
     @Test("a cell in PACT v3: schema-valid, per piece, decimals as strings, market-based totals as computed by hand")
     func cellInVersion3() throws {
@@ -148,6 +148,76 @@ struct PACTExportTests {
         )
         #expect(json["productNameCompany"] == "cell")
         try expectGolden(try ledger.masked(ExportEncoding.pretty(json)), "pact-3.0.3-lot.json")
+    }
+
+    @Test("a footprint whose data attestations cover whole carries PACT's verification; a partial one only its share")
+    func verification() throws {
+        let ledger = try SmallLedger()
+        let auditor = Ed25519PrivateKey()
+        try ledger.chain.registerActor(
+            ActorDraft(id: "verifier", name: "Verification Body GmbH", role: .auditor, publicKey: auditor.publicKey)
+        )
+        func attest(_ entries: [ClosedRange<UInt64>], _ level: AssuranceLevel) throws -> UInt64 {
+            let attestation = Attestation(
+                verifier: "verifier",
+                keyID: "",
+                standard: "ISO 14067:2018",
+                level: level,
+                entries: entries,
+                completedOn: "2026-11-30"
+            )
+            return try ledger.chain.recordAttestation(attestation, key: auditor).firstSequenceNumber
+        }
+        func export() throws -> PACTFootprint {
+            try PACTFootprint.make(
+                scope: try LineageScope.collect(SmallLedger.cell, chain: ledger.chain),
+                chain: ledger.chain
+            )
+        }
+        // The mine's and refinery's events and the table only: part of the figure, no verification.
+        _ = try attest([5...5, 8...10], .reasonable)
+        var footprint = try export()
+        var json = footprint.json(.v3)
+        #expect(json["pcf"]?["verification"] == nil)
+        var data = try #require(json["extensions"]?.arrayValue?.first?["data"])
+        #expect(try schemaErrors(data, schema: Self.extensionSchema) == [])
+        let partial = try #require(value(data["verifiedSharePercent"]?["market-based"]))
+        #expect(partial > 0 && partial < 100)
+        #expect(data["verification"] == nil)
+        // The cell line and the commissioning too, at limited assurance: the whole footprint.
+        let last = try attest([11...12], .limited)
+        footprint = try export()
+        json = footprint.json(.v3)
+        #expect(try schemaErrors(json, schema: Self.v3Schema, component: "ProductFootprint") == [])
+        #expect(
+            json["pcf"]?["verification"] == [
+                "coverage": "product level", "providerName": "Verification Body GmbH",
+                "completedAt": "2026-11-30T00:00:00Z", "standardName": "ISO 14067:2018",
+                "comments": .string(
+                    "limited assurance; every contribution's activity data and emission factors are attested by verifiers' signed statements in ledger \(SmallLedger.origin) (entries #\(last - 1), #\(last))"
+                ),
+            ]
+        )
+        data = try #require(json["extensions"]?.arrayValue?.first?["data"])
+        #expect(try schemaErrors(data, schema: Self.extensionSchema) == [])
+        #expect(data["verifiedSharePercent"]?["market-based"] == "100")
+        #expect(data["verification"]?["level"] == "limited")
+        #expect(data["verification"]?["attestationEntries"] == [.string(String(last - 1)), .string(String(last))])
+        let v2 = footprint.json(.v2)
+        #expect(try schemaErrors(v2, schema: Self.v2Schema, component: "ProductFootprint") == [])
+        #expect(v2["pcf"]?["assurance"]?["assurance"] == true)
+        #expect(v2["pcf"]?["assurance"]?["level"] == "limited")
+        #expect(v2["pcf"]?["assurance"]?["boundary"] == "Cradle-to-Gate")
+        // The declaration of the model's cells is verified the same way.
+        let declaration = try PACTFootprint.declaration(
+            model: "X",
+            plant: SmallLedger.cellPlant,
+            from: try #require(PointInTime.time("2026-01-01")),
+            to: try #require(PointInTime.time("2026-01-31")),
+            chain: ledger.chain
+        )
+        #expect(declaration.verification?.level == .limited)
+        #expect(declaration.verifiedShare[.locationBased] == 1)
     }
 
     @Test("a declaration is its average cell, with the declaration's per-lifetime-kWh figures in the extension")
