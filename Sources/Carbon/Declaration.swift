@@ -35,6 +35,10 @@ public struct Declaration: Sendable {
     public var perUsableKWh: Emissions
     /// The share resting on primary data, by method.
     public var primaryShare: [ElectricityMethod: Double]
+    /// The share of the per-lifetime-kWh figure whose data verifiers attested, by method: each
+    /// range's cell footprint's verified share (``Footprint/verifiedShare(_:level:)``), weighted as
+    /// the figure weighs the range. Zero when no attestation is recorded.
+    public var verifiedShare: [ElectricityMethod: Double] = [:]
 
     /// The number of cells counted.
     public var cellCount: UInt64 { ranges.reduce(0) { $0 + $1.range.count } }
@@ -98,6 +102,35 @@ public struct Declaration: Sendable {
             let all = total.total(method)
             shares[method] = all > 0 ? primary.total(method) / all : 0
         }
+        var verified = Dictionary(uniqueKeysWithValues: ElectricityMethod.allCases.map { ($0, 0.0) })
+        // A range's share needs its cells' footprint with the working: computed only when a
+        // verifier has attested anything, so that declarations without cost nothing more.
+        if try !reader.attestations(asOfSize: engine.size, txn).isEmpty {
+            var all: [ElectricityMethod: Double] = [:]
+            var covered: [ElectricityMethod: Double] = [:]
+            var whole = Set(ElectricityMethod.allCases)
+            for range in ranges {
+                let serial = range.range.prefix + String(range.range.first)
+                let footprint = try engine.footprint(
+                    of: Subject.resolve(serial, reader: reader, size: engine.size, txn),
+                    txn
+                )
+                let lifetime = model.lifetimeKWh(nominal: range.range.nominalEnergyKWh.doubleValue)
+                let weight = range.range.cellMassKg.doubleValue * Double(range.range.count) / lifetime
+                for method in ElectricityMethod.allCases {
+                    let value = range.perCell.total(method) * weight
+                    all[method, default: 0] += value
+                    let share = footprint.verifiedShare(method)
+                    covered[method, default: 0] += value * share
+                    if share != 1 { whole.remove(method) }
+                }
+            }
+            for method in ElectricityMethod.allCases {
+                let total = all[method] ?? 0
+                // Whole when every range is: the weighted sum could miss 1 by a rounding.
+                verified[method] = whole.contains(method) ? 1 : total > 0 ? min(1, (covered[method] ?? 0) / total) : 0
+            }
+        }
         return Declaration(
             model: model,
             plant: plant,
@@ -107,7 +140,8 @@ public struct Declaration: Sendable {
             ranges: ranges,
             perLifetimeKWh: weighted.scaled(by: 1 / mass),
             perUsableKWh: weightedUsable.scaled(by: 1 / mass),
-            primaryShare: shares
+            primaryShare: shares,
+            verifiedShare: verified
         )
     }
 }

@@ -364,6 +364,12 @@ struct DeclarationCommand: ParsableCommand {
             Number.percent(declaration.primaryShare[.marketBased] ?? 0),
             Number.percent(declaration.primaryShare[.euDraft] ?? 0)
         )
+        table.add(
+            "verified share",
+            Number.percent(declaration.verifiedShare[.locationBased] ?? 0),
+            Number.percent(declaration.verifiedShare[.marketBased] ?? 0),
+            Number.percent(declaration.verifiedShare[.euDraft] ?? 0)
+        )
         lines.append(table.rendered)
         Console.out(lines.joined(separator: "\n"))
     }
@@ -379,6 +385,13 @@ struct DeclarationCommand: ParsableCommand {
             "primaryShare": .object(
                 Dictionary(
                     uniqueKeysWithValues: declaration.primaryShare.map { ($0.key.rawValue, JSONValue.number($0.value)) }
+                )
+            ),
+            "verifiedShare": .object(
+                Dictionary(
+                    uniqueKeysWithValues: ElectricityMethod.allCases.map {
+                        ($0.rawValue, JSONValue.number(declaration.verifiedShare[$0] ?? 0))
+                    }
                 )
             ),
             "ranges": .array(

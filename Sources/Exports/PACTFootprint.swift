@@ -375,6 +375,8 @@ extension PACTFootprint {
             cpc: Self.accumulatorCPC
         )
         try made.attest(footprints, chain: chain)
+        // The declaration weighs its ranges as its figure does (per lifetime kWh).
+        for (method, share) in declaration.verifiedShare { made.verifiedShare[method] = share }
         return made
     }
 

@@ -134,6 +134,34 @@ struct AttestationTests {
         #expect(footprint.verifiedShare(.marketBased) < 1)
     }
 
+    @Test("a declaration's verified share is its ranges' footprints' shares, weighted as its figure weighs them")
+    func declarationShare() throws {
+        let verified = try Verified()
+        func declaration() throws -> Declaration {
+            try verified.chain.read { reader, txn, size in
+                var engine = try CarbonEngine(reader: reader, size: size, txn)
+                return try Declaration.compute(
+                    model: "X",
+                    plant: Graph.cellPlant,
+                    from: try #require(PointInTime.time("2026-01-01")),
+                    to: try #require(PointInTime.time("2026-02-01")),
+                    engine: &engine,
+                    reader: reader,
+                    txn
+                )
+            }
+        }
+        #expect(try declaration().verifiedShare[.locationBased] == 0)
+        try verified.attest([Verified.factorTable...Verified.factorTable, Verified.ore...Verified.ore])
+        let footprint = try verified.graph.footprint(Lots.cell)
+        let partial = try declaration()
+        for method in ElectricityMethod.allCases {
+            #expect(close(try #require(partial.verifiedShare[method]), footprint.verifiedShare(method)), "\(method)")
+        }
+        try verified.attest([(Verified.ore + 1)...Verified.cellLine + 1], level: .limited)
+        #expect(try declaration().verifiedShare == [.locationBased: 1, .marketBased: 1, .euDraft: 1])
+    }
+
     @Test("only an actor of role auditor attests, with its own key, and nothing is written otherwise")
     func onlyAuditors() throws {
         let verified = try Verified()
