@@ -35,9 +35,10 @@ public struct Declaration: Sendable {
     public var perUsableKWh: Emissions
     /// The share resting on primary data, by method.
     public var primaryShare: [ElectricityMethod: Double]
-    /// The share of the per-lifetime-kWh figure whose data verifiers attested, by method: each
-    /// range's cell footprint's verified share (``Footprint/verifiedShare(_:level:)``), weighted as
-    /// the figure weighs the range. Zero when no attestation is recorded.
+    /// The share of the per-lifetime-kWh figure whose data verifiers attested, by method.
+    ///
+    /// Each range's cell footprint's verified share (``Footprint/verifiedShare(_:level:)``),
+    /// weighted as the figure weighs the range; zero when no attestation is recorded.
     public var verifiedShare: [ElectricityMethod: Double] = [:]
 
     /// The number of cells counted.
