@@ -306,8 +306,10 @@ def check_withheld(entries, profile):
 
 
 def check_submissions(entries, origin):
-    """Item 4: each epcis.event's body hash is signed in an earlier submission, by a key valid then."""
+    """Item 4: each epcis.event's body hash is signed in an earlier submission, by a key valid then; each
+    attestation.record by its verifier, an auditor, with a key valid then. Returns the attestations by seq."""
     keys, signed = {}, {}  # actor → [[key id, raw key, valid from, valid until]]; body hash → (seq, actor)
+    roles, attestations = {}, {}  # actor → role; seq → (level, [(first, last)])
     for seq, (entry, _) in entries.items():
         item, body, kind = f"entry {seq}", entry["body"], entry["type"]
         if kind in ("actor.register", "actor.key-rotate", "actor.key-revoke", "submission"):
@@ -324,6 +326,8 @@ def check_submissions(entries, origin):
             for key in keys.setdefault(actor, []):  # a rotation ends the current key
                 key[3] = seq if key[3] is None else key[3]
             keys[actor].append([sha256(raw).hex()[:16], raw, seq, None])
+            if kind == "actor.register":
+                roles[actor] = body.get("role")
         elif kind == "actor.key-revoke":
             revoked = [k for k in keys.get(body.get("actor"), []) if k[0] == body.get("keyID")]
             require(revoked, item, f"revokes key {body.get('keyID')} of {body.get('actor')}, not in the bundle")
@@ -348,6 +352,40 @@ def check_submissions(entries, origin):
             by = signed.get(sha256(jcs_bytes(body)).hex())
             require(by, item, "the event's body hash is in no earlier submission of the bundle")
             require(by[1] == entry["actor"], item, f"the event's actor is not that of submission {by[0]}")
+        elif kind == "attestation.record":
+            attestations[seq] = check_attestation(entries, seq, entry, keys, roles, origin)
+    return attestations
+
+
+def check_attestation(entries, seq, entry, keys, roles, origin):
+    """Item 4: a verifier's statement (DATA-MODEL §1): an auditor's, signed for this origin by its key valid
+    at the entry, of entries before it none of which the verifier recorded (among those the bundle holds)."""
+    item, body, verifier = f"attestation entry {seq}", entry["body"], entry["actor"]
+    obj(body, item, "the body", ["verifier", "key", "standard", "level", "entries", "completedOn", "signature"],
+        ["report", "reportSHA256", "statement"])
+    require(body["verifier"] == verifier, item, "the statement's verifier is not the entry's actor")
+    require(roles.get(verifier) == "auditor", item, f"{verifier} is not registered as an auditor in the bundle")
+    require(body["level"] in ("reasonable", "limited"), item, "level is neither reasonable nor limited")
+    ranges = []
+    for r in body["entries"] if isinstance(body["entries"], list) else [None]:
+        first, last = (r or {}).get("first"), (r or {}).get("last")
+        require(isinstance(first, str) and isinstance(last, str) and first.isdigit() and last.isdigit()
+                and int(first) <= int(last) and (not ranges or int(first) > ranges[-1][1]), item,
+                "entries is not a list of ranges in order")
+        ranges.append((int(first), int(last)))
+    require(ranges and ranges[-1][1] < seq, item, "it attests no entry, or entries recorded after it")
+    valid = [k for k in keys.get(verifier, [])
+             if k[0] == body["key"] and k[2] <= seq < (math.inf if k[3] is None else k[3])]
+    require(valid, item, f"the bundle holds no key {body['key']} of {verifier} valid at entry {seq}")
+    message = {k: v for k, v in body.items() if k != "signature"} | {"origin": origin}
+    try:
+        Ed25519PublicKey.from_public_bytes(valid[0][1]).verify(
+            b64(str(body["signature"])), b"celltrace-attestation/v1\n" + jcs_bytes(message))
+    except (InvalidSignature, Invalid, ValueError):
+        raise Failure(item, f"the signature of {verifier} does not verify")
+    own = [s for s, (e, _) in entries.items() if e["actor"] == verifier and any(a <= s <= b for a, b in ranges)]
+    require(not own, item, f"{verifier} attests entry {own[0] if own else ''}, which it recorded itself")
+    return body["level"], ranges
 
 
 # ---- item 5: operands (§1.3), the trace (§1.4) and the footprint (§1.5) --------------------------------------
@@ -701,7 +739,8 @@ def check_footprint(bundle, lots, roots, ops):
     require(isinstance(footprint.get("contributions"), list), "footprint", "contributions is not a list")
     stated, sums = {}, {(m, s): 0.0 for m in METHODS for s in STAGES}
     for i, c in enumerate(footprint["contributions"]):
-        obj(c, f"contribution {i}", "the contribution", ["kind", "lot", "entry", "stage", "primary", "kgCO2e"])
+        obj(c, f"contribution {i}", "the contribution", ["kind", "lot", "entry", "stage", "primary", "kgCO2e"],
+            ["verifiedBy", "assurance", "factorEntries"])
         item = f"contribution {i} ({c['kind']}, lot {c['lot']}, entry {show(c['entry'])})"
         obj(c["kgCO2e"], item, "kgCO2e", METHODS)
         require(c["stage"] in STAGES and all(isinstance(c["kgCO2e"][m], float) for m in METHODS), item,
@@ -739,6 +778,45 @@ def check_footprint(bundle, lots, roots, ops):
             require(isinstance(value, float) and close(value, sums[m, s]), "footprint",
                     f"total {m} {s} {value} is not the sum of the contributions, {es_number(sums[m, s])}")
     return how
+
+
+def check_verification(bundle, attestations, as_of):
+    """§1.5: each contribution said to be verified has its entry and its factor tables' entries covered by the
+    attestations it names (recorded before asOfSize) at the level it states; the verified share recomputed."""
+    footprint = bundle["footprint"]
+    stated = footprint.get("verifiedShare")
+    total, verified, unverified = dict.fromkeys(METHODS, 0.0), dict.fromkeys(METHODS, 0.0), set()
+    for i, c in enumerate(footprint["contributions"]):
+        item = f"contribution {i}"
+        for m in METHODS:
+            total[m] += c["kgCO2e"][m]
+        if "verifiedBy" not in c:
+            unverified |= {m for m in METHODS if c["kgCO2e"][m] != 0}
+            continue
+        require(stated is not None, item, "it says it is verified, but the footprint states no verified share")
+        named = c["verifiedBy"] if isinstance(c["verifiedBy"], list) else []
+        relied = [count(a, item, "a verifiedBy entry") for a in named]
+        require(relied and all(a in attestations and a < as_of for a in relied), item,
+                "verifiedBy names an entry that is not an attestation of the bundle recorded before asOfSize")
+        require(isinstance(c.get("factorEntries"), list), item, "a verified contribution needs factorEntries")
+        level = "reasonable"
+        for needed in [count(c["entry"], item, "entry")] + [count(f, item, "a factor entry") for f in c["factorEntries"]]:
+            by = [attestations[a][0] for a in relied if any(x <= needed <= y for x, y in attestations[a][1])]
+            require(by, item, f"entry {needed} is covered by none of the attestations it names")
+            level = level if "reasonable" in by else "limited"
+        require(c.get("assurance") == level, item, f"its data are attested at {level} assurance, not as stated")
+        for m in METHODS:
+            verified[m] += c["kgCO2e"][m]
+    if stated is None:
+        return None
+    obj(stated, "footprint", "verifiedShare", METHODS)
+    shares = {}
+    for m in METHODS:
+        share = 1.0 if m not in unverified else verified[m] / total[m] if total[m] > 0 else 0.0
+        require(isinstance(stated[m], float) and close(stated[m], share), "footprint",
+                f"verifiedShare {m} {show(stated[m])} stated, {show(share)} recomputed")
+        shares[m] = share
+    return shares
 
 
 # ---- items 6 and 7, and the command line ----------------------------------------------------------------------
@@ -787,7 +865,7 @@ def verify(bundle, vkey, old_text=None):
     entries = check_entries(bundle, size, root)
     opened = check_openings(entries)
     check_withheld(entries, bundle["profile"])
-    check_submissions(entries, bundle["origin"])
+    attestations = check_submissions(entries, bundle["origin"])
     as_of = count(obj(bundle["footprint"], "footprint", "the footprint").get("asOfSize"), "footprint", "asOfSize")
     require(as_of <= size, "footprint", f"asOfSize {as_of} is above treeSize {size}")
     ops = Operands(entries, opened, as_of)
@@ -802,6 +880,10 @@ def verify(bundle, vkey, old_text=None):
     except Withheld as why:
         trace = f"trace stated, not recomputed ({why})"
     footprint = check_footprint(bundle, lots, roots, ops)
+    shares = check_verification(bundle, attestations, as_of)
+    if shares is not None:
+        footprint += (f"; {len(attestations)} attestations checked, verified share "
+                      + ", ".join(f"{m} {100 * shares[m]:.1f} %" for m in METHODS))
     check_statement(bundle, vkey)
     if old_text is not None:
         check_consistency(bundle, size, root, old_text, vkey)

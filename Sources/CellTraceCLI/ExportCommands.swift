@@ -292,6 +292,10 @@ struct VerifyBundleCommand: ParsableCommand {
                 "kgCO2e": .object(report.totals.mapValues(JSONValue.number)),
             ]
             if let from = report.consistentFrom { members["consistentFrom"] = .number(Double(from)) }
+            if !report.verifiedShare.isEmpty {
+                members["attestations"] = .number(Double(report.attestations))
+                members["verifiedShare"] = .object(report.verifiedShare.mapValues(JSONValue.number))
+            }
             Console.out(JSONValue.object(members).canonicalString)
             return
         }
@@ -308,6 +312,14 @@ struct VerifyBundleCommand: ParsableCommand {
             if let total = report.totals[method] {
                 Console.out("                 \(method): \(Number.fixed(total, 3)) kg CO2e")
             }
+        }
+        if !report.verifiedShare.isEmpty {
+            Console.out(
+                "  verification   \(report.attestations) attestation signatures checked; verified share recomputed: "
+                    + ["location-based", "market-based", "eu-draft"].compactMap { method in
+                        report.verifiedShare[method].map { "\(method) \(Number.percent($0))" }
+                    }.joined(separator: ", ")
+            )
         }
         if let from = report.consistentFrom {
             Console.out("  consistency    the ledger at size \(report.treeSize) extends the checkpoint of size \(from)")

@@ -1,3 +1,4 @@
+import Carbon
 public import LedgerCore
 import LedgerCrypto
 import SupplyChain
@@ -42,6 +43,11 @@ public struct BundleVerifier {
         public var submissions = 0
         /// Event entries whose signing submission was found and checked.
         public var signedEvents = 0
+        /// Verifiers' attestations whose signatures were checked.
+        public var attestations = 0
+        /// The share of the footprint verifiers attested, by method, as stated and recomputed from
+        /// the attestations; empty when the footprint relies on none.
+        public var verifiedShare: [String: Double] = [:]
         /// The trace.
         public var trace = Recomputation.stated(reason: "not checked")
         /// The footprint.
@@ -232,8 +238,8 @@ public struct BundleVerifier {
             bodies[sequence] = body
             report.entries += 1
         }
-        // 4. Submission signatures.
-        try checkSignatures(entries, origin: origin, report: &report)
+        // 4. Submission and attestation signatures.
+        let attestations = try checkSignatures(entries, origin: origin, report: &report)
         // 5. The trace and the footprint.
         // The footprint is of the ledger at asOfSize: no entry at or after it may feed a figure.
         guard let asOfSize = Self.count(bundle["footprint"]?["asOfSize"]) else {
@@ -254,6 +260,7 @@ public struct BundleVerifier {
         for (method, stages) in bundle["footprint"]?["total"]?.objectValue ?? [:] {
             report.totals[method] = (stages.objectValue ?? [:]).values.compactMap(\.doubleValue).reduce(0, +)
         }
+        report.verifiedShare = try checkVerification(attestations, asOfSize: asOfSize)
         // 6. The ledger's statement over everything the bundle states.
         try checkStatement(origin: origin, subject: subject)
         // 7. Consistency with an earlier checkpoint.
@@ -317,10 +324,18 @@ public struct BundleVerifier {
         }
     }
 
-    /// Every event entry must be signed by a submission of the bundle, with the actor's key valid then.
-    private func checkSignatures(_ entries: [UInt64: Entry], origin: String, report: inout Report) throws {
+    /// Every event entry must be signed by a submission of the bundle, with the actor's key valid
+    /// then; every attestation by its verifier, an auditor, with its key valid then.
+    ///
+    /// - Returns: The attestations, by entry.
+    private func checkSignatures(
+        _ entries: [UInt64: Entry],
+        origin: String,
+        report: inout Report
+    ) throws -> [UInt64: Attestation] {
         // Each actor's keys, from its registration, rotation and revocation entries.
         var keys: [String: [(id: String, key: [UInt8], from: UInt64, until: UInt64?)]] = [:]
+        var roles: [String: String] = [:]
         for (sequence, entry) in entries.sorted(by: { $0.key < $1.key }) {
             let body = entry.body
             switch entry.type {
@@ -340,6 +355,7 @@ public struct BundleVerifier {
                     keys[actor]?[last].until = sequence
                 }
                 keys[actor, default: []].append((ActorKey.id(of: raw), raw, sequence, nil))
+                if let role = body["role"]?.stringValue { roles[actor] = role }
             case SupplyChainLedger.EntryType.actorKeyRevoke:
                 guard let actor = body["actor"]?.stringValue, let id = body["keyID"]?.stringValue,
                     let index = keys[actor]?.firstIndex(where: { $0.id == id })
@@ -395,6 +411,118 @@ public struct BundleVerifier {
             }
             report.signedEvents += 1
         }
+        var attestations: [UInt64: Attestation] = [:]
+        for (sequence, entry) in entries.sorted(by: { $0.key < $1.key })
+        where entry.type == SupplyChainLedger.EntryType.attestation {
+            let item = "attestation entry \(sequence)"
+            guard let attestation = Attestation(json: entry.body), attestation.verifier == entry.actor else {
+                throw Failure(
+                    item: item,
+                    message: "not an attestation the ledger accepts, or not under its verifier's name"
+                )
+            }
+            guard roles[entry.actor] == "auditor" else {
+                throw Failure(item: item, message: "\(entry.actor) is not registered as an auditor in the bundle")
+            }
+            guard
+                let key = keys[entry.actor]?.first(where: {
+                    $0.id == attestation.keyID && sequence >= $0.from && ($0.until.map { sequence < $0 } ?? true)
+                })
+            else {
+                throw Failure(
+                    item: item,
+                    message: "the bundle holds no key \(attestation.keyID) of \(entry.actor) valid at entry \(sequence)"
+                )
+            }
+            guard attestation.isSigned(by: key.key, origin: origin) else {
+                throw Failure(item: item, message: "the signature of \(entry.actor) does not verify")
+            }
+            guard (attestation.entries.last?.upperBound ?? 0) < sequence else {
+                throw Failure(item: item, message: "it attests entries recorded after it")
+            }
+            if let own = entries.first(where: { attestation.covers($0.key) && $0.value.actor == entry.actor })?.key {
+                throw Failure(item: item, message: "\(entry.actor) attests entry \(own), which it recorded itself")
+            }
+            var read = attestation
+            read.sequenceNumber = sequence
+            attestations[sequence] = read
+            report.attestations += 1
+        }
+        return attestations
+    }
+
+    /// The verified share the footprint states, recomputed: each contribution said to be verified
+    /// must have its entry and its factor tables' entries covered by the attestations it names,
+    /// signed and recorded before the footprint's size, at the level it states.
+    ///
+    /// - Returns: The verified share by method; empty when the footprint states none.
+    private func checkVerification(_ attestations: [UInt64: Attestation], asOfSize: UInt64) throws -> [String: Double] {
+        let contributions = bundle["footprint"]?["contributions"]?.arrayValue ?? []
+        let stated = bundle["footprint"]?["verifiedShare"]
+        var all: [String: Double] = [:]
+        var verified: [String: Double] = [:]
+        var unverified: Set<String> = []
+        for (index, contribution) in contributions.enumerated() {
+            let item = "contribution \(index)"
+            let kg = contribution["kgCO2e"]?.objectValue ?? [:]
+            for (method, value) in kg { all[method, default: 0] += value.doubleValue ?? 0 }
+            guard let listed = contribution["verifiedBy"] else {
+                for (method, value) in kg where (value.doubleValue ?? 0) != 0 { unverified.insert(method) }
+                continue
+            }
+            guard stated != nil else {
+                throw Failure(item: item, message: "it says it is verified, but the footprint states no verified share")
+            }
+            let relied = (listed.arrayValue ?? []).map { Self.count($0) }
+            let recorded = relied.compactMap { $0 }.filter { attestations[$0] != nil && $0 < asOfSize }
+            guard !relied.isEmpty, recorded.count == relied.count else {
+                throw Failure(
+                    item: item,
+                    message:
+                        "verifiedBy names an entry that is not an attestation of the bundle recorded before asOfSize"
+                )
+            }
+            let covering = recorded.compactMap { attestations[$0] }
+            guard let entry = Self.count(contribution["entry"]),
+                let factors = contribution["factorEntries"]?.arrayValue?.map({ Self.count($0) }),
+                factors.allSatisfy({ $0 != nil })
+            else {
+                throw Failure(item: item, message: "a verified contribution needs its entry and factorEntries")
+            }
+            var level = AssuranceLevel.reasonable
+            for needed in [entry] + factors.compactMap({ $0 }) {
+                let by = covering.filter { $0.covers(needed) }
+                guard !by.isEmpty else {
+                    throw Failure(
+                        item: item,
+                        message: "entry \(needed) is covered by none of the attestations it names"
+                    )
+                }
+                if !by.contains(where: { $0.level == .reasonable }) { level = .limited }
+            }
+            guard contribution["assurance"]?.stringValue == level.rawValue else {
+                throw Failure(
+                    item: item,
+                    message: "its data are attested at \(level.rawValue) assurance, not as stated"
+                )
+            }
+            for (method, value) in kg { verified[method, default: 0] += value.doubleValue ?? 0 }
+        }
+        guard let stated else { return [:] }
+        var shares: [String: Double] = [:]
+        for method in ElectricityMethod.allCases.map(\.rawValue) {
+            let total = all[method] ?? 0
+            let share = !unverified.contains(method) ? 1 : total > 0 ? (verified[method] ?? 0) / total : 0
+            guard let claimed = stated[method]?.doubleValue, abs(claimed - share) <= 1e-9 * max(1, abs(share)) else {
+                throw Failure(
+                    item: "footprint",
+                    message:
+                        "verifiedShare \(method) \(stated[method].map { $0.canonicalString } ?? "missing") stated, \(share) recomputed"
+                )
+            }
+            shares[method] = share
+        }
+        return shares
     }
 
     static func count(_ value: JSONValue?) -> UInt64? {

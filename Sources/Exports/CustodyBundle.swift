@@ -117,8 +117,11 @@ private struct Builder {
         self.treeSize = treeSize
         self.graph = graph
         self.working = working
-        var all = Set(scope.entries).union(submissions)
-        for actorID in submitters {
+        // The verifiers' statements the footprint relies on, with their keys' entries, so that a
+        // recipient checks who attested what without the ledger.
+        let attestations = scope.footprint.attestationsRelied
+        var all = Set(scope.entries).union(submissions).union(attestations.compactMap(\.sequenceNumber))
+        for actorID in submitters.union(attestations.map(\.verifier)) {
             guard let actor = try chain.actor(actorID) else { continue }
             all.insert(actor.registeredAt)
             for (index, key) in actor.keys.enumerated() {
@@ -365,6 +368,26 @@ private struct Builder {
             "total": .object(total),
             "contributions": .array(footprint.contributions.map(Self.contribution)),
         ]
+        if !footprint.attestationsRelied.isEmpty {
+            var shares: [String: JSONValue] = [:]
+            for method in ElectricityMethod.allCases {
+                shares[method.rawValue] = .number(footprint.verifiedShare(method))
+            }
+            members["verifiedShare"] = .object(shares)
+            members["contributions"] = .array(
+                footprint.contributions.map { contribution in
+                    var members = Self.contribution(contribution).objectValue ?? [:]
+                    if let coverage = footprint.coverage(of: contribution) {
+                        members["verifiedBy"] = .array(coverage.attestations.map { .number(Double($0)) })
+                        members["assurance"] = .string(coverage.level.rawValue)
+                        members["factorEntries"] = .array(
+                            Set(contribution.factors.compactMap(\.sequenceNumber)).sorted().map { .number(Double($0)) }
+                        )
+                    }
+                    return .object(members)
+                }
+            )
+        }
         if let lifetime = footprint.lifetimeKWh { members["lifetimeKWh"] = .number(lifetime) }
         if let model = footprint.model {
             members["model"] = .string(model.id)

@@ -210,6 +210,13 @@ public struct Attestation: Sendable, Hashable {
         return attestation
     }
 
+    /// Reads a body or an index row as the ledger wrote it; `nil` when it is not one the ledger
+    /// accepts.
+    public init?(json: JSONValue) {
+        guard let read = Self.read(json, sink: ProblemSink()) else { return nil }
+        self = read
+    }
+
     /// Parses ranges written as `12-40,55` (the CLI's form).
     public static func ranges(_ text: String) -> [ClosedRange<UInt64>]? {
         var ranges: [ClosedRange<UInt64>] = []

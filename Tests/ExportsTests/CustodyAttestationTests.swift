@@ -1,0 +1,130 @@
+import Carbon
+import Foundation
+import LedgerCore
+import LedgerCrypto
+import Provenance
+import SupplyChain
+import Testing
+
+@testable import Exports
+
+/// A custody bundle of a cell whose data verifiers attested: the attestations and the verifier's
+/// key travel with it, and both verifiers check them offline.
+@Suite("Custody bundle: verifiers' attestations checked offline")
+struct CustodyAttestationTests {
+    let ledger: SmallLedger
+    let auditor = Ed25519PrivateKey()
+    /// The attestations: the table and the mines at reasonable assurance, the rest at limited.
+    let attestations: [UInt64]
+
+    init() throws {
+        ledger = try SmallLedger()
+        try ledger.chain.registerActor(
+            ActorDraft(id: "verifier", name: "Verification Body GmbH", role: .auditor, publicKey: auditor.publicKey)
+        )
+        var recorded: [UInt64] = []
+        let plan: [([ClosedRange<UInt64>], AssuranceLevel)] = [([5...5, 8...9], .reasonable), ([10...12], .limited)]
+        for (entries, level) in plan {
+            let attestation = Attestation(
+                verifier: "verifier",
+                keyID: "",
+                standard: "ISO 14067:2018",
+                level: level,
+                entries: entries,
+                completedOn: "2026-11-30"
+            )
+            recorded.append(try ledger.chain.recordAttestation(attestation, key: auditor).firstSequenceNumber)
+        }
+        attestations = recorded
+    }
+
+    private func bundle() throws -> CustodyBundle.Export {
+        try CustodyBundle.export(SmallLedger.cell, chain: ledger.chain, profile: .auditor)
+    }
+
+    private func python(_ bytes: [UInt8]) throws -> (status: Int32, output: String) {
+        let directory = TemporaryDirectory()
+        try Data(bytes).write(to: URL(fileURLWithPath: directory.path + "/bundle.json"))
+        return try runProcess([
+            "python3", toolPath("verify_bundle.py"), directory.path + "/bundle.json",
+            ledger.chain.ledger.verifierKey.text,
+        ])
+    }
+
+    /// The bundle with one change, signed again by the ledger key as a dishonest sender would.
+    private func resigned(_ bundle: JSONValue, _ change: (inout JSONValue) -> Void) throws -> [UInt8] {
+        var copy = bundle
+        change(&copy)
+        guard case .object(var members) = copy else { return [] }
+        members["statement"] = nil
+        let text = CustodyBundle.statementText(
+            origin: ledger.chain.ledger.origin,
+            subject: SmallLedger.cell,
+            digest: SHA256.hash(JSONValue.object(members).canonicalBytes)
+        )
+        members["statement"] = .string(try ledger.chain.ledger.signStatement(text).formatted)
+        return JSONValue.object(members).canonicalBytes + [0x0a]
+    }
+
+    @Test("the attestations, the verifier's key and each contribution's coverage travel with the bundle, and verify")
+    func attestationsVerify() throws {
+        let bundle = try bundle()
+        let sequences = Set(
+            bundle.json["entries"]?.arrayValue?.compactMap { $0["seq"]?.doubleValue }.map { UInt64($0) } ?? []
+        )
+        #expect(sequences.isSuperset(of: attestations), "the attestations are in the bundle")
+        #expect(sequences.contains(13), "with the verifier's registration, which holds its key")
+        let contributions = try #require(bundle.json["footprint"]?["contributions"]?.arrayValue)
+        #expect(contributions.allSatisfy { $0["verifiedBy"] != nil })
+        #expect(contributions.contains { $0["assurance"] == "reasonable" })
+        #expect(contributions.contains { $0["assurance"] == "limited" })
+        let report = try BundleVerifier(bytes: bundle.bytes, key: ledger.chain.ledger.verifierKey).verify()
+        #expect(report.attestations == 2)
+        #expect(report.verifiedShare == ["location-based": 1, "market-based": 1, "eu-draft": 1])
+        guard case .recomputed = report.footprint else {
+            Issue.record("footprint not recomputed: \(report.footprint)")
+            return
+        }
+        let (status, output) = try python(bundle.bytes)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("2 attestations checked, verified share location-based 100.0 %"), "\(output)")
+    }
+
+    @Test(
+        "a coverage or share the attestations do not support fails in both verifiers, even signed again by the ledger key",
+        arguments: [
+            ("assurance", "not as stated"), ("verifiedShare", "recomputed"),
+            ("verifiedBy", "verifiedBy names an entry"),
+            ("factorEntries", "is covered by none of the attestations it names"),
+        ]
+    )
+    func unsupportedCoverageFails(_ member: String, _ expected: String) throws {
+        let json = try bundle().json
+        let first = json["footprint"]?["contributions"]?.arrayValue?.first
+        let bytes = try resigned(json) { bundle in
+            let path: [any Sendable] = ["footprint", "contributions", 0, member]
+            switch member {
+            case "assurance":
+                CustodyBundleTests.set(&bundle, path, first?["assurance"] == "reasonable" ? "limited" : "reasonable")
+            case "verifiedBy":
+                CustodyBundleTests.set(&bundle, path, [5])
+            case "factorEntries":
+                CustodyBundleTests.set(&bundle, path, [6])
+            default:
+                CustodyBundleTests.set(
+                    &bundle,
+                    ["footprint", "verifiedShare", "market-based"],
+                    .number(0.5)
+                )
+            }
+        }
+        do {
+            _ = try BundleVerifier(bytes: bytes, key: ledger.chain.ledger.verifierKey).verify()
+            Issue.record("\(member): verified")
+        } catch let failure as BundleVerifier.Failure {
+            #expect(failure.message.contains(expected), "\(member): \(failure)")
+        }
+        let (status, output) = try python(bytes)
+        #expect(status == 1 && output.contains(expected), "\(member): \(output)")
+    }
+}
