@@ -6,8 +6,9 @@ Checks a bundle offline, in the order of Docs/EXPORTS.md §1.6, with Python's st
 a newline, else it is no bundle as written (exit 2); 1. the format and the checkpoint's signature,
 origin and size; 2. each entry's canonical form, seq, origin and RFC 9162 inclusion proof; 3. the
 openings of sealed fields, and that only what the profile does not reveal is withheld; 4. the
-actors' signatures over the submissions listing the events; 5. the trace and the footprint,
-recomputed from operands tied to fields of the entries; 6. the ledger's signed statement over the
+actors' signatures over the submissions listing the events, and the verifiers' over their
+attestations; 5. the trace and the footprint, recomputed from operands tied to fields of the
+entries, and the contributions' coverage by the attestations with the verified share; 6. the ledger's signed statement over the
 bundle; 7. with --since-checkpoint, consistency with a checkpoint kept from earlier. It shares no
 code with CellTrace; the signed-note and RFC 9162 proof functions come from verify_proof.py beside it.
 
