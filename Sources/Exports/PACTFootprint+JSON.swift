@@ -72,29 +72,24 @@ extension PACTFootprint {
             + verification.attestations.map { "#\($0)" }.joined(separator: ", ") + ")"
     }
 
-    /// PACT v3's `verification`.
-    private func v3Verification(_ verification: Verification) -> JSONValue {
-        .object([
+    /// PACT v3's `verification`; v2's `assurance` adds its flag, level and boundary to the same members.
+    private func verificationMembers(_ verification: Verification) -> [String: JSONValue] {
+        [
             "coverage": "product level",
             "providerName": .string(verification.providers.joined(separator: "; ")),
             "completedAt": .string(verification.completedOn + "T00:00:00Z"),
             "standardName": .string(verification.standards.joined(separator: "; ")),
             "comments": .string(verificationComments(verification)),
-        ])
+        ]
     }
 
     /// PACT v2's `assurance`.
     private func v2Assurance(_ verification: Verification) -> JSONValue {
-        .object([
-            "assurance": true,
-            "coverage": "product level",
-            "level": .string(verification.level.rawValue),
-            "boundary": "Cradle-to-Gate",
-            "providerName": .string(verification.providers.joined(separator: "; ")),
-            "completedAt": .string(verification.completedOn + "T00:00:00Z"),
-            "standardName": .string(verification.standards.joined(separator: "; ")),
-            "comments": .string(verificationComments(verification)),
-        ])
+        var members = verificationMembers(verification)
+        members["assurance"] = true
+        members["level"] = .string(verification.level.rawValue)
+        members["boundary"] = "Cradle-to-Gate"
+        return .object(members)
     }
 
     /// Emissions by method, each with its total and stages, as decimal strings.
@@ -170,7 +165,7 @@ extension PACTFootprint {
         ]
         if let country { pcf["geographyCountry"] = .string(country) }
         if !factorSources.isEmpty { pcf["secondaryEmissionFactorSources"] = sourcesJSON }
-        if let verification { pcf["verification"] = v3Verification(verification) }
+        if let verification { pcf["verification"] = .object(verificationMembers(verification)) }
         return pcf
     }
 

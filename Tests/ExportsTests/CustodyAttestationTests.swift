@@ -19,22 +19,10 @@ struct CustodyAttestationTests {
 
     init() throws {
         ledger = try SmallLedger()
-        try ledger.chain.registerActor(
-            ActorDraft(id: "verifier", name: "Verification Body GmbH", role: .auditor, publicKey: auditor.publicKey)
-        )
+        try ledger.registerVerifier(auditor)
         var recorded: [UInt64] = []
         let plan: [([ClosedRange<UInt64>], AssuranceLevel)] = [([5...5, 8...9], .reasonable), ([10...12], .limited)]
-        for (entries, level) in plan {
-            let attestation = Attestation(
-                verifier: "verifier",
-                keyID: "",
-                standard: "ISO 14067:2018",
-                level: level,
-                entries: entries,
-                completedOn: "2026-11-30"
-            )
-            recorded.append(try ledger.chain.recordAttestation(attestation, key: auditor).firstSequenceNumber)
-        }
+        for (entries, level) in plan { recorded.append(try ledger.attest(entries, level, key: auditor)) }
         attestations = recorded
     }
 

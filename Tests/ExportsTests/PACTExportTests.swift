@@ -154,19 +154,9 @@ struct PACTExportTests {
     func verification() throws {
         let ledger = try SmallLedger()
         let auditor = Ed25519PrivateKey()
-        try ledger.chain.registerActor(
-            ActorDraft(id: "verifier", name: "Verification Body GmbH", role: .auditor, publicKey: auditor.publicKey)
-        )
+        try ledger.registerVerifier(auditor)
         func attest(_ entries: [ClosedRange<UInt64>], _ level: AssuranceLevel) throws -> UInt64 {
-            let attestation = Attestation(
-                verifier: "verifier",
-                keyID: "",
-                standard: "ISO 14067:2018",
-                level: level,
-                entries: entries,
-                completedOn: "2026-11-30"
-            )
-            return try ledger.chain.recordAttestation(attestation, key: auditor).firstSequenceNumber
+            try ledger.attest(entries, level, key: auditor)
         }
         func export() throws -> PACTFootprint {
             try PACTFootprint.make(

@@ -216,3 +216,27 @@ func close(_ a: Double, _ b: Double, _ relative: Double = 1e-9) -> Bool {
 func value(_ json: JSONValue?) -> Double? {
     json?.stringValue.flatMap(Double.init) ?? json?.doubleValue
 }
+
+extension SmallLedger {
+    /// Registers `verifier` (Verification Body GmbH), an auditor whose key is `key`.
+    func registerVerifier(_ key: Ed25519PrivateKey) throws {
+        try chain.registerActor(
+            ActorDraft(id: "verifier", name: "Verification Body GmbH", role: .auditor, publicKey: key.publicKey)
+        )
+    }
+
+    /// Records the verifier's attestation of `entries` under ISO 14067 at `level`.
+    ///
+    /// - Returns: The attestation's entry.
+    func attest(_ entries: [ClosedRange<UInt64>], _ level: AssuranceLevel, key: Ed25519PrivateKey) throws -> UInt64 {
+        let attestation = Attestation(
+            verifier: "verifier",
+            keyID: "",
+            standard: "ISO 14067:2018",
+            level: level,
+            entries: entries,
+            completedOn: "2026-11-30"
+        )
+        return try chain.recordAttestation(attestation, key: key).firstSequenceNumber
+    }
+}
