@@ -26,7 +26,7 @@ extension Footprint {
         var level = AssuranceLevel.reasonable
         for sequence in needed {
             // The strongest attestation of each entry is the one relied on.
-            let covering = attestations.filter { $0.covers(sequence) }
+            let covering = attestations.filter { $0.stands && $0.covers(sequence) }
             guard
                 let best = covering.first(where: { $0.level == .reasonable }) ?? covering.first,
                 let entry = best.sequenceNumber

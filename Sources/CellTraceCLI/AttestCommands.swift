@@ -20,11 +20,16 @@ struct AttestCommand: ParsableCommand {
             the signed statement and writes nothing; the ledger's operator records that file with
             --signed FILE. The signature binds the statement to the ledger's origin.
 
+            A verifier withdraws a statement recorded in error, or no longer upheld, with
+            --withdraw N --reason TEXT (also signed, also with --sign-only): it stays in the
+            ledger, and footprints stop counting it from the withdrawal on.
+
             Example:
               celltrace attest --as tuv-verifier --key keys/tuv.pem --standard "ISO 14064-3:2019" \\
                 --level reasonable --entries 14-25,40 --completed 2026-11-30 \\
                 --report https://example.com/verification-2026-117.pdf
               celltrace attest --signed statement.json
+              celltrace attest --as tuv-verifier --key keys/tuv.pem --withdraw 131 --reason "wrong range"
             """
         )
     )
@@ -48,6 +53,14 @@ struct AttestCommand: ParsableCommand {
     var reportSHA256: String?
     @Option(help: ArgumentHelp("The verifier's statement or scope, in its words.", valueName: "text"))
     var statement: String?
+    @Option(
+        help: ArgumentHelp(
+            "Withdraw the attestation recorded at this entry (with --as, --key, --reason).",
+            valueName: "N"
+        )
+    )
+    var withdraw: UInt64?
+    @Option(help: ArgumentHelp("Why the attestation is withdrawn.", valueName: "text")) var reason: String?
     @Flag(name: .customLong("sign-only"), help: "Print the signed statement as JSON and write nothing.")
     var signOnly = false
     @Option(help: ArgumentHelp("Record a statement signed elsewhere with --sign-only.", valueName: "file"))
@@ -56,12 +69,22 @@ struct AttestCommand: ParsableCommand {
 
     func validate() throws {
         if signed != nil {
-            let given = [verifier, key, standard, level, entries, completed, report, reportSHA256, statement]
-            if given.contains(where: { $0 != nil }) || signOnly {
+            let given = [verifier, key, standard, level, entries, completed, report, reportSHA256, statement, reason]
+            if given.contains(where: { $0 != nil }) || signOnly || withdraw != nil {
                 throw ValidationError("--signed records the file as it is: give no other statement option")
             }
             return
         }
+        if withdraw != nil {
+            if [standard, level, entries, completed, report, reportSHA256, statement].contains(where: { $0 != nil }) {
+                throw ValidationError("--withdraw takes --as, --key and --reason only")
+            }
+            for (value, name) in [(verifier, "--as"), (key, "--key"), (reason, "--reason")] where value == nil {
+                throw ValidationError("give \(name) with --withdraw")
+            }
+            return
+        }
+        if reason != nil { throw ValidationError("--reason goes with --withdraw") }
         for (value, name) in [
             (verifier, "--as"), (key, "--key"), (standard, "--standard"), (level, "--level"),
             (entries, "--entries"), (completed, "--completed"),
@@ -79,8 +102,30 @@ struct AttestCommand: ParsableCommand {
             } catch let error as LedgerError {
                 throw Failure.badInput("\(signed): not JSON: \(error.message)")
             }
-            let receipt = try chain.recordSignedAttestation(body)
-            printReceipt(receipt, json: json, what: "attestation by \(body["verifier"]?.stringValue ?? "?") recorded")
+            let by = body["verifier"]?.stringValue ?? "?"
+            if let withdrawn = body["attestation"]?.stringValue {
+                let receipt = try chain.recordSignedWithdrawal(body)
+                printReceipt(receipt, json: json, what: "attestation #\(withdrawn) withdrawn by \(by)")
+            } else {
+                let receipt = try chain.recordSignedAttestation(body)
+                printReceipt(receipt, json: json, what: "attestation by \(by) recorded")
+            }
+            return
+        }
+        if let withdraw, let verifier, let key, let reason {
+            let privateKey = try Self.privateKey(key, of: verifier)
+            if signOnly {
+                let draft = AttestationWithdrawal(
+                    verifier: verifier,
+                    keyID: ActorKey.id(of: privateKey.publicKey.rawRepresentation),
+                    attestation: withdraw,
+                    reason: reason
+                )
+                Console.out(try draft.signed(with: privateKey, origin: chain.ledger.origin).json.canonicalString)
+                return
+            }
+            let receipt = try chain.withdrawAttestation(withdraw, verifier: verifier, reason: reason, key: privateKey)
+            printReceipt(receipt, json: json, what: "attestation #\(withdraw) withdrawn by \(verifier)")
             return
         }
         guard let verifier, let key, let standard, let level, let entries, let completed else { return }
@@ -90,12 +135,7 @@ struct AttestCommand: ParsableCommand {
         guard let ranges = Attestation.ranges(entries) else {
             throw Failure.badInput("--entries \(entries): give sequence numbers and ranges such as 14-25,40")
         }
-        let privateKey: Ed25519PrivateKey
-        do {
-            privateKey = try Ed25519PrivateKey(pemFile: key)
-        } catch {
-            throw Failure.badInput("cannot read the private key \(key): \(error); give \(verifier)'s PEM file")
-        }
+        let privateKey = try Self.privateKey(key, of: verifier)
         let attestation = Attestation(
             verifier: verifier,
             keyID: "",
@@ -120,6 +160,17 @@ struct AttestCommand: ParsableCommand {
             what: "attestation by \(verifier): \(attestation.entryCount) entries (\(attestation.entriesText)), "
                 + "\(standard), \(level) assurance"
         )
+    }
+}
+
+extension AttestCommand {
+    /// The verifier's private key from its PEM file.
+    static func privateKey(_ path: String, of verifier: String) throws -> Ed25519PrivateKey {
+        do {
+            return try Ed25519PrivateKey(pemFile: path)
+        } catch {
+            throw Failure.badInput("cannot read the private key \(path): \(error); give \(verifier)'s PEM file")
+        }
     }
 }
 
@@ -151,7 +202,7 @@ struct AttestationsCommand: ParsableCommand {
     /// The columns of `--csv`.
     static let csvColumns = [
         "entry", "verifier", "key", "standard", "level", "completed_on", "entries", "entry_count", "report",
-        "report_sha256", "statement",
+        "report_sha256", "statement", "withdrawn_at", "withdrawal_reason",
     ]
 
     func run() throws {
@@ -170,6 +221,7 @@ struct AttestationsCommand: ParsableCommand {
                         attestation.standard, attestation.level.rawValue, attestation.completedOn,
                         attestation.entriesText, String(attestation.entryCount), attestation.report ?? "",
                         attestation.reportSHA256 ?? "", attestation.statement ?? "",
+                        attestation.withdrawnAt.map(String.init) ?? "", attestation.withdrawalReason ?? "",
                     ])
                 )
             }
@@ -184,7 +236,16 @@ struct AttestationsCommand: ParsableCommand {
             Console.out(entry.map { "no attestation covers entry \($0)" } ?? "no attestations recorded")
             return
         }
-        var table = TextTable("ENTRY", "VERIFIER", "STANDARD", "LEVEL", "COMPLETED", "ENTRIES VERIFIED", "REPORT")
+        var table = TextTable(
+            "ENTRY",
+            "VERIFIER",
+            "STANDARD",
+            "LEVEL",
+            "COMPLETED",
+            "ENTRIES VERIFIED",
+            "REPORT",
+            "STATUS"
+        )
         for attestation in found {
             table.add(
                 attestation.sequenceNumber.map { "#\($0)" } ?? "?",
@@ -193,7 +254,8 @@ struct AttestationsCommand: ParsableCommand {
                 attestation.level.rawValue,
                 attestation.completedOn,
                 "\(attestation.entriesText) (\(attestation.entryCount))",
-                attestation.report ?? "-"
+                attestation.report ?? "-",
+                attestation.withdrawnAt.map { "withdrawn at #\($0): \(attestation.withdrawalReason ?? "")" } ?? "stands"
             )
         }
         Console.out(table.rendered)

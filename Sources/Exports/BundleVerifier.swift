@@ -415,7 +415,7 @@ public struct BundleVerifier {
         for (sequence, entry) in entries.sorted(by: { $0.key < $1.key })
         where entry.type == SupplyChainLedger.EntryType.attestation {
             let item = "attestation entry \(sequence)"
-            guard let attestation = Attestation(json: entry.body), attestation.verifier == entry.actor else {
+            guard let attestation = Attestation(body: entry.body), attestation.verifier == entry.actor else {
                 throw Failure(
                     item: item,
                     message: "not an attestation the ledger accepts, or not under its verifier's name"

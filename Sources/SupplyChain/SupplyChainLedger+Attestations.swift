@@ -20,6 +20,8 @@ extension SupplyChainLedger {
         var draft = attestation
         draft.keyID = ActorKey.id(of: key.publicKey.rawRepresentation)
         draft.sequenceNumber = nil
+        draft.withdrawnAt = nil
+        draft.withdrawalReason = nil
         let signed = try draft.signed(with: key, origin: ledger.origin)
         return try record(signed)
     }
@@ -39,7 +41,7 @@ extension SupplyChainLedger {
     private func record(_ attestation: Attestation) throws -> AppendReceipt {
         let sink = ProblemSink(identifier: attestation.verifier)
         // What is written is what the audit reads back: checked as that reading checks it.
-        guard Attestation.read(attestation.json, sink: sink) != nil else { throw Self.fail(sink, "the attestation") }
+        guard Attestation.read(attestation.body, sink: sink) != nil else { throw Self.fail(sink, "the attestation") }
         let origin = ledger.origin
         let (receipt, _) = try commit { rules, first, txn in
             try rules.recordAttestation(attestation, sequence: first, origin: origin, sink: sink, txn)
@@ -51,7 +53,62 @@ extension SupplyChainLedger {
                 )
             }
             guard sink.isEmpty else { throw Self.fail(sink, "the attestation") }
-            return ([EntryDraft(type: EntryType.attestation, actor: attestation.verifier, body: attestation.json)], ())
+            return ([EntryDraft(type: EntryType.attestation, actor: attestation.verifier, body: attestation.body)], ())
+        }
+        return try Self.written(receipt)
+    }
+
+    /// Records a verifier's withdrawal of one of its attestations, signed here with its key
+    /// (entry type `attestation.withdraw`, recorded under the verifier's name).
+    ///
+    /// - Parameters:
+    ///   - attestation: The attestation's entry.
+    ///   - verifier: The verifier that recorded it.
+    ///   - reason: Why, in the verifier's words.
+    ///   - key: The verifier's private key.
+    /// - Returns: The append receipt; the withdrawal is its first entry.
+    /// - Throws: ``SupplyChainError`` naming the field when the entry is no attestation of the
+    ///   verifier's, it is withdrawn already, or the key is not the verifier's; nothing is written then.
+    @discardableResult
+    public func withdrawAttestation(
+        _ attestation: UInt64,
+        verifier: String,
+        reason: String,
+        key: Ed25519PrivateKey
+    ) throws -> AppendReceipt {
+        let draft = AttestationWithdrawal(
+            verifier: verifier,
+            keyID: ActorKey.id(of: key.publicKey.rawRepresentation),
+            attestation: attestation,
+            reason: reason
+        )
+        return try record(try draft.signed(with: key, origin: ledger.origin))
+    }
+
+    /// Records a withdrawal the verifier signed elsewhere (its body as
+    /// ``AttestationWithdrawal/json`` gives it), after the checks of
+    /// ``withdrawAttestation(_:verifier:reason:key:)``.
+    @discardableResult
+    public func recordSignedWithdrawal(_ json: JSONValue) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: json["verifier"]?.stringValue)
+        guard let withdrawal = AttestationWithdrawal.read(json, sink: sink) else {
+            throw Self.fail(sink, "the withdrawal")
+        }
+        return try record(withdrawal)
+    }
+
+    private func record(_ withdrawal: AttestationWithdrawal) throws -> AppendReceipt {
+        let sink = ProblemSink(identifier: withdrawal.verifier)
+        guard AttestationWithdrawal.read(withdrawal.json, sink: sink) != nil else {
+            throw Self.fail(sink, "the withdrawal")
+        }
+        let origin = ledger.origin
+        let (receipt, _) = try commit { rules, first, txn in
+            try rules.withdrawAttestation(withdrawal, sequence: first, origin: origin, sink: sink, txn)
+            guard sink.isEmpty else { throw Self.fail(sink, "the withdrawal") }
+            return (
+                [EntryDraft(type: EntryType.attestationWithdraw, actor: withdrawal.verifier, body: withdrawal.json)], ()
+            )
         }
         return try Self.written(receipt)
     }
@@ -76,15 +133,22 @@ extension SupplyChainLedger {
 }
 
 extension LineageReader {
-    /// Every attestation recorded before ledger size `size`, oldest first.
+    /// Every attestation recorded before ledger size `size`, oldest first, each withdrawn only if
+    /// its withdrawal is before `size` too.
     public func attestations(asOfSize size: UInt64, _ txn: borrowing ReadTransaction) throws -> [Attestation] {
         guard tables[.attestations] != nil else { return [] }
         var found: [Attestation] = []
         let cursor = try txn.cursor(IndexTable.handle(.attestations, in: tables))
         var row = try cursor.first()
         while let (key, value) = row, let sequence = IndexKey.sequence(in: key[...]), sequence < size {
-            guard let attestation = Attestation.read(try JSONValue(parsing: value), sink: ProblemSink()) else {
+            guard var attestation = Attestation.read(try JSONValue(parsing: value), sink: ProblemSink(), row: true)
+            else {
                 throw SupplyChainError.unreadableRow(.attestations, key: key)
+            }
+            // As of a size before its withdrawal, it stood.
+            if let withdrawn = attestation.withdrawnAt, withdrawn >= size {
+                attestation.withdrawnAt = nil
+                attestation.withdrawalReason = nil
             }
             found.append(attestation)
             row = try cursor.next()

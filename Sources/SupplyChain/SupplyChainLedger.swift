@@ -60,6 +60,8 @@ public final class SupplyChainLedger: Sendable {
         public static let disclosure = "disclosure.export"
         /// A verifier's signed statement that it verified a set of entries (``Attestation``).
         public static let attestation = "attestation.record"
+        /// A verifier's signed withdrawal of one of its attestations (``AttestationWithdrawal``).
+        public static let attestationWithdraw = "attestation.withdraw"
     }
 
     /// Entry-type prefixes that only this module writes: a plain append may not use them.

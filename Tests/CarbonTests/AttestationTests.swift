@@ -287,6 +287,104 @@ struct AttestationTests {
         #expect(try !verified.chain.rebuildIndexes().isRebuilt)
     }
 
+    @Test("a withdrawn attestation stops counting from its withdrawal on, and still counts as of a size before it")
+    func withdrawal() throws {
+        let verified = try Verified()
+        let attestation = try verified.attest([
+            Verified.factorTable...Verified.factorTable, Verified.ore...Verified.cellLine,
+        ])
+        #expect(try verified.graph.footprint(Lots.cell).verifiedShare(.locationBased) == 1)
+        let withdrawal = try verified.chain.withdrawAttestation(
+            attestation,
+            verifier: "verifier",
+            reason: "the refinery's meter readings were not the ones audited",
+            key: verified.auditorKey
+        ).firstSequenceNumber
+        let now = try verified.graph.footprint(Lots.cell)
+        #expect(now.verifiedShare(.locationBased) == 0)
+        #expect(now.attestationsRelied.isEmpty)
+        #expect(now.attestations.first?.withdrawnAt == withdrawal)
+        let before = try verified.graph.footprint(Lots.cell, asOf: .size(withdrawal))
+        #expect(before.verifiedShare(.locationBased) == 1)
+        #expect(before.attestations.first?.stands == true)
+        let listed = try #require(try verified.chain.attestations().first)
+        #expect(listed.withdrawnAt == withdrawal)
+        #expect(listed.withdrawalReason == "the refinery's meter readings were not the ones audited")
+        // The audit replays it, and a rebuild writes the same row.
+        let audit = try verified.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+        #expect(audit.attestationsVerified == 2)
+        #expect(try verified.chain.rebuildIndexes().isRebuilt)
+        #expect(try verified.chain.attestations().first == listed)
+        // Refused, writing nothing: withdrawn twice, an entry that is no attestation, another's key.
+        let size = try verified.chain.ledger.size
+        let twice = try #require(throws: SupplyChainError.self) {
+            try verified.chain.withdrawAttestation(
+                attestation,
+                verifier: "verifier",
+                reason: "again",
+                key: verified.auditorKey
+            )
+        }
+        #expect(
+            twice.problems.first?.message == "attestation \(attestation) was withdrawn already, at entry \(withdrawal)"
+        )
+        let notOne = try #require(throws: SupplyChainError.self) {
+            try verified.chain.withdrawAttestation(5, verifier: "verifier", reason: "x", key: verified.auditorKey)
+        }
+        #expect(notOne.problems.first?.message == "entry 5 is not an attestation")
+        #expect(try verified.chain.ledger.size == size)
+    }
+
+    @Test("only the verifier that recorded an attestation withdraws it, with its own key and signature")
+    func onlyItsVerifierWithdraws() throws {
+        let verified = try Verified()
+        let attestation = try verified.attest([Verified.ore...Verified.ore])
+        let other = Ed25519PrivateKey()
+        try verified.chain.registerActor(
+            ActorDraft(id: "other", name: "Other", role: .auditor, publicKey: other.publicKey)
+        )
+        let size = try verified.chain.ledger.size
+        let byOther = try #require(throws: SupplyChainError.self) {
+            try verified.chain.withdrawAttestation(attestation, verifier: "other", reason: "x", key: other)
+        }
+        #expect(byOther.problems.map(\.field) == ["/attestation"])
+        #expect(byOther.problems.first?.message.contains("is verifier's; only its verifier withdraws it") == true)
+        let wrongKey = try #require(throws: SupplyChainError.self) {
+            try verified.chain.withdrawAttestation(attestation, verifier: "verifier", reason: "x", key: other)
+        }
+        #expect(wrongKey.problems.map(\.field) == ["/key"])
+        // A withdrawal changed after signing.
+        var draft = AttestationWithdrawal(
+            verifier: "verifier",
+            keyID: ActorKey.id(of: verified.auditorKey.publicKey.rawRepresentation),
+            attestation: attestation,
+            reason: "a reason"
+        )
+        draft = try draft.signed(with: verified.auditorKey, origin: verified.chain.ledger.origin)
+        var members = try #require(draft.json.objectValue)
+        members["reason"] = "another reason"
+        let changed = try #require(throws: SupplyChainError.self) {
+            try verified.chain.recordSignedWithdrawal(.object(members))
+        }
+        #expect(changed.problems.map(\.field) == ["/signature"])
+        #expect(try verified.chain.ledger.size == size)
+        #expect(try verified.chain.attestations().first?.stands == true)
+    }
+
+    @Test("a statement with a member an attestation does not have is refused, naming it")
+    func unknownMembers() throws {
+        let verified = try Verified()
+        var draft = verified.attestation([8...10])
+        draft.keyID = ActorKey.id(of: verified.auditorKey.publicKey.rawRepresentation)
+        let signed = try draft.signed(with: verified.auditorKey, origin: verified.chain.ledger.origin)
+        var members = try #require(signed.body.objectValue)
+        members["assured"] = true
+        members["withdrawnAt"] = "3"
+        let error = try verified.refusal { try verified.chain.recordSignedAttestation(.object(members)) }
+        #expect(Set(error.problems.map(\.field)) == ["/assured", "/withdrawnAt"])
+    }
+
     @Test("ranges given in any order are recorded sorted and merged")
     func rangesParsed() {
         #expect(Attestation.ranges("40, 14-25,26-30,3") == [3...3, 14...30, 40...40])

@@ -144,9 +144,89 @@ import Testing
         let csv = celltrace("attestations", "--csv", "--ledger", ledger).output.split(separator: "\n")
         #expect(
             csv.first
-                == "entry,verifier,key,standard,level,completed_on,entries,entry_count,report,report_sha256,statement"
+                == "entry,verifier,key,standard,level,completed_on,entries,entry_count,report,report_sha256,statement,withdrawn_at,withdrawal_reason"
         )
         #expect(csv.count == 2 && csv[1].contains(",verifier,") && csv[1].contains(",\"5, 14-20\",8,"))
+    }
+
+    @Test func aWithdrawnAttestationStopsCountingAndIsListedAsWithdrawn() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (ledger, size) = try Self.ledger(directory)
+        let key = directory + "/verifier.pem"
+        let attest = celltrace(
+            [
+                "attest", "--as", "verifier", "--key", key, "--standard", "ISO 14067:2018", "--level", "limited",
+                "--entries", "0-\(size - 1)", "--completed", "2026-11-30", "--ledger", ledger,
+            ]
+        )
+        #expect(attest.status == 0, "\(attest.error)")
+        // Signed on a copy, recorded from the file.
+        let signOnly = celltrace(
+            "attest",
+            "--as",
+            "verifier",
+            "--key",
+            key,
+            "--withdraw",
+            "\(size)",
+            "--reason",
+            "scope recorded wrongly",
+            "--sign-only",
+            "--ledger",
+            ledger
+        )
+        #expect(signOnly.status == 0, "\(signOnly.error)")
+        let file = directory + "/withdrawal.json"
+        try Data(signOnly.output.utf8).write(to: URL(fileURLWithPath: file))
+        let withdrawn = celltrace("attest", "--signed", file, "--ledger", ledger)
+        #expect(withdrawn.status == 0, "\(withdrawn.error)")
+        #expect(
+            withdrawn.output
+                == "attestation #\(size) withdrawn by verifier (entry #\(size + 1); ledger size \(size + 2))\n"
+        )
+        let list = celltrace("attestations", "--ledger", ledger)
+        #expect(list.output.contains("withdrawn at #\(size + 1): scope recorded wrongly"), "\(list.output)")
+        let csv = celltrace("attestations", "--csv", "--ledger", ledger).output
+        #expect(csv.hasSuffix(",\(size + 1),scope recorded wrongly\n"), "\(csv)")
+        let now = try JSONValue(
+            parsing: celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger, "--json").output
+        )
+        #expect(now["verifiedShare"]?["location-based"] == 0)
+        let then = try JSONValue(
+            parsing: celltrace(
+                "footprint",
+                CarbonCLITests.serial,
+                "--ledger",
+                ledger,
+                "--json",
+                "--as-of",
+                "\(size + 1)"
+            ).output
+        )
+        #expect(then["verifiedShare"]?["location-based"] == 1)
+        // Withdrawn again: refused.
+        let again = celltrace(
+            "attest",
+            "--as",
+            "verifier",
+            "--key",
+            key,
+            "--withdraw",
+            "\(size)",
+            "--reason",
+            "again",
+            "--ledger",
+            ledger
+        )
+        #expect(again.status == 2)
+        #expect(again.error.contains("was withdrawn already, at entry \(size + 1)"), "\(again.error)")
+        for arguments in [
+            ["--reason", "x"], ["--withdraw", "3", "--reason", "x", "--level", "limited"], ["--withdraw", "3"],
+        ] {
+            let refused = celltrace(["attest", "--as", "verifier", "--key", key, "--ledger", ledger] + arguments)
+            #expect(refused.status == 2, "\(arguments): \(refused.error)")
+        }
     }
 
     @Test func badStatementsAreRefusedWithExitTwoAndWriteNothing() throws {

@@ -158,10 +158,31 @@ extension SupplyChainLedger {
                         "the attestation record is not one the ledger accepts: \(sink.problems.first.map { "\($0)" } ?? "")"
                     )
                 }
+                guard attestation.verifier == entry.actor else {
+                    try fail(
+                        sequence,
+                        "the attestation is by \(attestation.verifier), recorded under \(entry.actor)'s name"
+                    )
+                }
                 try rules.recordAttestation(attestation, sequence: sequence, origin: origin, sink: sink, txn)
                 if sink.isEmpty, let recorder = try selfAttested(attestation) {
                     try fail(sequence, "\(attestation.verifier) attests entry \(recorder) it recorded itself")
                 }
+                report.attestationsVerified += 1
+            case EntryType.attestationWithdraw:
+                guard let withdrawal = AttestationWithdrawal.read(body, sink: sink) else {
+                    try fail(
+                        sequence,
+                        "the withdrawal record is not one the ledger accepts: \(sink.problems.first.map { "\($0)" } ?? "")"
+                    )
+                }
+                guard withdrawal.verifier == entry.actor else {
+                    try fail(
+                        sequence,
+                        "the withdrawal is by \(withdrawal.verifier), recorded under \(entry.actor)'s name"
+                    )
+                }
+                try rules.withdrawAttestation(withdrawal, sequence: sequence, origin: origin, sink: sink, txn)
                 report.attestationsVerified += 1
             case EntryType.submission:
                 guard let actor = try rules.actor(entry.actor, txn),

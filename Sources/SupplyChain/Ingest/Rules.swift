@@ -592,6 +592,58 @@ struct Rules {
         store.put(.attestations, BigEndianKey.encode(sequence), json: row.json)
     }
 
+    /// Checks a verifier's withdrawal against the ledger and marks its attestation withdrawn: the
+    /// attestation is the verifier's own and stands, and the verifier's key named was valid here
+    /// and signed the withdrawal.
+    mutating func withdrawAttestation(
+        _ withdrawal: AttestationWithdrawal,
+        sequence: UInt64,
+        origin: String,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        let key = BigEndianKey.encode(withdrawal.attestation)
+        guard let row = try store.json(.attestations, key, txn),
+            var attestation = Attestation.read(row, sink: ProblemSink(), row: true)
+        else {
+            sink.add(field: "/attestation", "entry \(withdrawal.attestation) is not an attestation")
+            return
+        }
+        guard attestation.verifier == withdrawal.verifier else {
+            sink.add(
+                field: "/attestation",
+                "attestation \(withdrawal.attestation) is \(attestation.verifier)'s; only its verifier withdraws it"
+            )
+            return
+        }
+        if let withdrawn = attestation.withdrawnAt {
+            sink.add(
+                field: "/attestation",
+                "attestation \(withdrawal.attestation) was withdrawn already, at entry \(withdrawn)"
+            )
+            return
+        }
+        guard let actor = try actor(withdrawal.verifier, txn),
+            let verifierKey = actor.keys.first(where: { $0.id == withdrawal.keyID }), verifierKey.isValid(at: sequence)
+        else {
+            sink.add(
+                field: "/key",
+                "key \(withdrawal.keyID) is not a key of \(withdrawal.verifier) valid at entry \(sequence)"
+            )
+            return
+        }
+        guard
+            (try? Ed25519PublicKey(rawRepresentation: verifierKey.publicKey))?
+                .isValidSignature(withdrawal.signature, for: withdrawal.message(origin: origin)) == true
+        else {
+            sink.add(field: "/signature", "does not verify under \(actor.id)'s key \(verifierKey.id) for this ledger")
+            return
+        }
+        attestation.withdrawnAt = sequence
+        attestation.withdrawalReason = withdrawal.reason
+        store.put(.attestations, key, json: attestation.json)
+    }
+
     mutating func recordFactorTable(
         _ table: FactorTable,
         sequence: UInt64,

@@ -43,6 +43,14 @@ public struct Attestation: Sendable, Hashable {
     public var signature: [UInt8]
     /// The entry that records it (set when read back).
     public var sequenceNumber: UInt64?
+    /// The entry that withdrew it, when its verifier withdrew it (``AttestationWithdrawal``), as of
+    /// the size it was read at.
+    public var withdrawnAt: UInt64?
+    /// Why its verifier withdrew it.
+    public var withdrawalReason: String?
+
+    /// Whether it stands: recorded and not withdrawn.
+    public var stands: Bool { withdrawnAt == nil }
 
     /// Creates an attestation; it is signed by ``signed(with:origin:)``.
     public init(
@@ -106,15 +114,32 @@ public struct Attestation: Sendable, Hashable {
         if let reportSHA256 { members["reportSHA256"] = .string(reportSHA256) }
         if let statement { members["statement"] = .string(statement) }
         if let sequenceNumber { members["seq"] = .string(String(sequenceNumber)) }
+        if let withdrawnAt { members["withdrawnAt"] = .string(String(withdrawnAt)) }
+        if let withdrawalReason { members["withdrawalReason"] = .string(withdrawalReason) }
         return .object(members)
     }
+
+    /// The entry body: ``json`` without what the ledger adds when it reads it back.
+    public var body: JSONValue {
+        var members = json.objectValue ?? [:]
+        for member in Self.rowMembers { members[member] = nil }
+        return .object(members)
+    }
+
+    /// The members a body has.
+    static let bodyMembers: Set<String> = [
+        "verifier", "key", "standard", "level", "entries", "completedOn", "signature", "report", "reportSHA256",
+        "statement",
+    ]
+
+    /// The members an index row adds to the body.
+    static let rowMembers: Set<String> = ["seq", "withdrawnAt", "withdrawalReason"]
 
     /// The bytes the verifier signs: a domain, the ledger's origin and the body without its
     /// signature, as canonical JSON.
     public func message(origin: String) -> [UInt8] {
-        var members = json.objectValue ?? [:]
+        var members = body.objectValue ?? [:]
         members["signature"] = nil
-        members["seq"] = nil
         members["origin"] = .string(origin)
         return Array("celltrace-attestation/v1\n".utf8) + JSONValue.object(members).canonicalBytes
     }
@@ -133,8 +158,15 @@ public struct Attestation: Sendable, Hashable {
     }
 
     /// Reads a body (or an index row), naming each field that is wrong in `sink`; `nil` when any is.
-    static func read(_ json: JSONValue, sink: ProblemSink) -> Attestation? {
+    static func read(_ json: JSONValue, sink: ProblemSink, row: Bool = false) -> Attestation? {
         let before = sink.count
+        guard let object = json.objectValue else {
+            sink.add(field: "", "must be a JSON object")
+            return nil
+        }
+        for key in object.keys where !Self.bodyMembers.contains(key) && !(row && Self.rowMembers.contains(key)) {
+            sink.add(field: "/" + key, "is not a member of an attestation")
+        }
         func text(_ name: String, required: Bool = true) -> String? {
             guard let value = json[name] else {
                 if required { sink.add(field: "/" + name, "is required") }
@@ -207,13 +239,14 @@ public struct Attestation: Sendable, Hashable {
         )
         attestation.signature = signature
         attestation.sequenceNumber = json["seq"]?.stringValue.flatMap { UInt64($0) }
+        attestation.withdrawnAt = json["withdrawnAt"]?.stringValue.flatMap { UInt64($0) }
+        attestation.withdrawalReason = json["withdrawalReason"]?.stringValue
         return attestation
     }
 
-    /// Reads a body or an index row as the ledger wrote it; `nil` when it is not one the ledger
-    /// accepts.
-    public init?(json: JSONValue) {
-        guard let read = Self.read(json, sink: ProblemSink()) else { return nil }
+    /// Reads an entry body as the ledger wrote it; `nil` when it is not one the ledger accepts.
+    public init?(body: JSONValue) {
+        guard let read = Self.read(body, sink: ProblemSink()) else { return nil }
         self = read
     }
 
@@ -255,6 +288,96 @@ public struct Attestation: Sendable, Hashable {
 
     static func isSHA256(_ text: String) -> Bool {
         text.utf8.count == 64 && text.utf8.allSatisfy { (0x30...0x39).contains($0) || (0x61...0x66).contains($0) }
+    }
+}
+
+/// A verifier's signed withdrawal of one of its attestations (entry type `attestation.withdraw`).
+///
+/// For a statement recorded in error, or no longer upheld. The attestation stays in the ledger;
+/// from the withdrawal on, footprints no longer count it, and as of a size before it they still do.
+public struct AttestationWithdrawal: Sendable, Hashable {
+    /// The verifier: the one that recorded the attestation.
+    public var verifier: String
+    /// The identifier of the verifier's key that signed it.
+    public var keyID: String
+    /// The attestation's entry.
+    public var attestation: UInt64
+    /// Why, in the verifier's words.
+    public var reason: String
+    /// The Ed25519 signature over ``message(origin:)``.
+    public var signature: [UInt8] = []
+
+    /// Creates a withdrawal; it is signed by ``signed(with:origin:)``.
+    public init(verifier: String, keyID: String, attestation: UInt64, reason: String) {
+        self.verifier = verifier
+        self.keyID = keyID
+        self.attestation = attestation
+        self.reason = reason
+    }
+
+    /// The entry body.
+    public var json: JSONValue {
+        .object([
+            "verifier": .string(verifier), "key": .string(keyID), "attestation": .string(String(attestation)),
+            "reason": .string(reason), "signature": .string(Base64.encode(signature)),
+        ])
+    }
+
+    /// The bytes the verifier signs: a domain of its own, the ledger's origin and the body
+    /// without its signature, as canonical JSON.
+    public func message(origin: String) -> [UInt8] {
+        var members = json.objectValue ?? [:]
+        members["signature"] = nil
+        members["origin"] = .string(origin)
+        return Array("celltrace-attestation-withdrawal/v1\n".utf8) + JSONValue.object(members).canonicalBytes
+    }
+
+    /// Signs it with the verifier's key.
+    public func signed(with key: Ed25519PrivateKey, origin: String) throws -> AttestationWithdrawal {
+        var signed = self
+        signed.signature = try key.signature(for: message(origin: origin))
+        return signed
+    }
+
+    /// Reads a body, naming each field that is wrong in `sink`; `nil` when any is.
+    static func read(_ json: JSONValue, sink: ProblemSink) -> AttestationWithdrawal? {
+        let before = sink.count
+        guard let object = json.objectValue else {
+            sink.add(field: "", "must be a JSON object")
+            return nil
+        }
+        for key in object.keys where !["verifier", "key", "attestation", "reason", "signature"].contains(key) {
+            sink.add(field: "/" + key, "is not a member of a withdrawal")
+        }
+        func text(_ name: String) -> String? {
+            guard let value = json[name]?.stringValue, !value.isEmpty, value.utf8.count <= 2048 else {
+                sink.add(field: "/" + name, "must be a string of 1 to 2048 bytes")
+                return nil
+            }
+            return value
+        }
+        let verifier = text("verifier")
+        let keyID = text("key")
+        let reason = text("reason")
+        let attestation = text("attestation").flatMap { UInt64($0) }
+        if json["attestation"]?.stringValue != nil, attestation == nil {
+            sink.add(field: "/attestation", "must be the attestation's sequence number, a decimal string")
+        }
+        let signature = text("signature").flatMap { Base64.decode($0) }
+        if json["signature"]?.stringValue != nil, signature?.count != 64 {
+            sink.add(field: "/signature", "must be a base64 Ed25519 signature of 64 bytes")
+        }
+        guard sink.count == before, let verifier, let keyID, let reason, let attestation, let signature else {
+            return nil
+        }
+        var withdrawal = AttestationWithdrawal(
+            verifier: verifier,
+            keyID: keyID,
+            attestation: attestation,
+            reason: reason
+        )
+        withdrawal.signature = signature
+        return withdrawal
     }
 }
 
