@@ -360,33 +360,61 @@ def check_submissions(entries, origin):
 
 def check_attestation(entries, seq, entry, keys, roles, origin):
     """Item 4: a verifier's statement (DATA-MODEL §1): an auditor's, signed for this origin by its key valid
-    at the entry, of entries before it none of which the verifier recorded (among those the bundle holds)."""
+    at the entry, of entries below the ledger size it names, none of which the verifier recorded (among
+    those the bundle holds). Returns its level and ranges."""
     item, body, verifier = f"attestation entry {seq}", entry["body"], entry["actor"]
-    obj(body, item, "the body", ["verifier", "key", "standard", "level", "entries", "completedOn", "signature"],
-        ["report", "reportSHA256", "statement"])
+    obj(body, item, "the body", ["verifier", "key", "standard", "level", "entries", "completedOn", "ledgerSize",
+                                 "rootHash", "signature"], ["report", "reportSHA256", "statement"])
+    texts = ("verifier", "key", "standard", "level", "completedOn", "ledgerSize", "rootHash", "signature", "report",
+             "reportSHA256", "statement")
+    require(all(isinstance(body[k], str) and 0 < len(body[k].encode("utf-8")) <= 2048 for k in texts if k in body),
+            item, "a member is not a string of 1 to 2048 bytes")
     require(body["verifier"] == verifier, item, "the statement's verifier is not the entry's actor")
     require(roles.get(verifier) == "auditor", item, f"{verifier} is not registered as an auditor in the bundle")
     require(body["level"] in ("reasonable", "limited"), item, "level is neither reasonable nor limited")
+    require(valid_date(body["completedOn"]), item, "completedOn is not a date, YYYY-MM-DD")
+    require("report" not in body or re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*:\S+", body["report"]), item,
+            "report is not an absolute URI")
+    require("reportSHA256" not in body or re.fullmatch(r"[0-9a-f]{64}", body["reportSHA256"]), item,
+            "reportSHA256 is not 64 lower-case hex digits")
+    require(re.fullmatch(r"0|[1-9][0-9]*", body["ledgerSize"]) and 0 < int(body["ledgerSize"]) <= seq, item,
+            "ledgerSize is not a size of the ledger before the attestation")
+    try:
+        require(len(b64(body["rootHash"])) == 32, item, "rootHash is not a base64 32-byte root")
+        signature = b64(body["signature"])
+    except Invalid:
+        raise Failure(item, "rootHash or signature is not canonical base64")
+    require(len(signature) == 64, item, "the signature is not 64 bytes")
     ranges = []
-    for r in body["entries"] if isinstance(body["entries"], list) else [None]:
-        first, last = (r or {}).get("first"), (r or {}).get("last")
-        require(isinstance(first, str) and isinstance(last, str) and first.isdigit() and last.isdigit()
+    for r in body["entries"] if isinstance(body["entries"], list) and body["entries"] else [None]:
+        first, last = (r if isinstance(r, dict) else {}).get("first"), (r if isinstance(r, dict) else {}).get("last")
+        require(all(isinstance(x, str) and re.fullmatch(r"0|[1-9][0-9]*", x) for x in (first, last))
                 and int(first) <= int(last) and (not ranges or int(first) > ranges[-1][1]), item,
                 "entries is not a list of ranges in order")
         ranges.append((int(first), int(last)))
-    require(ranges and ranges[-1][1] < seq, item, "it attests no entry, or entries recorded after it")
+    require(ranges[-1][1] < int(body["ledgerSize"]), item, "it attests entries at or above the ledger size it names")
     valid = [k for k in keys.get(verifier, [])
              if k[0] == body["key"] and k[2] <= seq < (math.inf if k[3] is None else k[3])]
     require(valid, item, f"the bundle holds no key {body['key']} of {verifier} valid at entry {seq}")
     message = {k: v for k, v in body.items() if k != "signature"} | {"origin": origin}
     try:
         Ed25519PublicKey.from_public_bytes(valid[0][1]).verify(
-            b64(str(body["signature"])), b"celltrace-attestation/v1\n" + jcs_bytes(message))
-    except (InvalidSignature, Invalid, ValueError):
+            signature, b"celltrace-attestation/v1\n" + jcs_bytes(message))
+    except (InvalidSignature, ValueError):
         raise Failure(item, f"the signature of {verifier} does not verify")
     own = [s for s, (e, _) in entries.items() if e["actor"] == verifier and any(a <= s <= b for a, b in ranges)]
     require(not own, item, f"{verifier} attests entry {own[0] if own else ''}, which it recorded itself")
     return body["level"], ranges
+
+
+def valid_date(text):
+    """A calendar day written YYYY-MM-DD."""
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
+        return False
+    year, month, day = int(text[:4]), int(text[5:7]), int(text[8:])
+    leap = year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+    days = [31, 29 if leap else 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31]
+    return 1 <= month <= 12 and 1 <= day <= days[month - 1]
 
 
 # ---- item 5: operands (§1.3), the trace (§1.4) and the footprint (§1.5) --------------------------------------
@@ -786,12 +814,25 @@ def check_verification(bundle, attestations, as_of):
     attestations it names (recorded before asOfSize) at the level it states; the verified share recomputed."""
     footprint = bundle["footprint"]
     stated = footprint.get("verifiedShare")
+    used = None
+    if isinstance(footprint.get("working"), dict):  # the factor tables each part's factor operands name
+        used = {}
+        parts = [(p, lot.get("lot")) for lot in footprint["working"].get("lots", []) for p in lot.get("parts", [])]
+        parts += [(step, None) for step in footprint["working"].get("assembly", [])]
+        for part, lot in parts:
+            kind = part.get("kind", "assembly")
+            operands = [t.get("factor") for t in part.get("terms", []) if isinstance(t, dict)] + [part.get("factor")]
+            key = (kind, None if kind == "assembly" else lot, part.get("entry"))
+            used.setdefault(key, set()).update(
+                int(o["entry"]) for o in operands if isinstance(o, dict) and "key" in o and isinstance(o.get("entry"), float))
     total, verified, unverified = dict.fromkeys(METHODS, 0.0), dict.fromkeys(METHODS, 0.0), set()
     for i, c in enumerate(footprint["contributions"]):
         item = f"contribution {i}"
         for m in METHODS:
             total[m] += c["kgCO2e"][m]
         if "verifiedBy" not in c:
+            require("assurance" not in c and "factorEntries" not in c, item,
+                    "it states an assurance or factorEntries without verifiedBy")
             unverified |= {m for m in METHODS if c["kgCO2e"][m] != 0}
             continue
         require(stated is not None, item, "it says it is verified, but the footprint states no verified share")
@@ -800,8 +841,13 @@ def check_verification(bundle, attestations, as_of):
         require(relied and all(a in attestations and a < as_of for a in relied), item,
                 "verifiedBy names an entry that is not an attestation of the bundle recorded before asOfSize")
         require(isinstance(c.get("factorEntries"), list), item, "a verified contribution needs factorEntries")
+        factors = [count(f, item, "a factor entry") for f in c["factorEntries"]]
+        if used is not None:  # with a working, the tables its part's factor operands name, not what it says
+            key = (c["kind"], None if c["kind"] == "assembly" else c["lot"], c["entry"])
+            require(set(factors) == used.get(key, set()), item,
+                    "factorEntries are not the factor tables its part of the working uses")
         level = "reasonable"
-        for needed in [count(c["entry"], item, "entry")] + [count(f, item, "a factor entry") for f in c["factorEntries"]]:
+        for needed in [count(c["entry"], item, "entry")] + factors:
             by = [attestations[a][0] for a in relied if any(x <= needed <= y for x, y in attestations[a][1])]
             require(by, item, f"entry {needed} is covered by none of the attestations it names")
             level = level if "reasonable" in by else "limited"
@@ -884,7 +930,9 @@ def verify(bundle, vkey, old_text=None):
     shares = check_verification(bundle, attestations, as_of)
     if shares is not None:
         footprint += (f"; {len(attestations)} attestations checked, verified share "
-                      + ", ".join(f"{m} {100 * shares[m]:.1f} %" for m in METHODS))
+                      + ", ".join(f"{m} {100 * shares[m]:.1f} %" for m in METHODS)
+                      + ("" if "working" in bundle["footprint"] else
+                         " (the factor tables each contribution uses as stated: no working in this profile)"))
     check_statement(bundle, vkey)
     if old_text is not None:
         check_consistency(bundle, size, root, old_text, vkey)

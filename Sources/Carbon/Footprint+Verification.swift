@@ -14,14 +14,19 @@ extension Footprint {
     /// The coverage of a contribution's data by the attestations recorded up to the footprint's
     /// size, or `nil` when any part of them is not attested.
     ///
-    /// A contribution rests on the entry of its activity data (the event) and on the entry of
-    /// each factor table it uses; it counts as verified when an attestation covers each of them.
-    /// A contribution without an entry (a material's default, a lot without data) is never
-    /// verified.
+    /// A contribution rests on the entry of its event (the process, the shipment, the assembly
+    /// step, or the event that made a lot counted at its material's default) and on the entry of
+    /// each factor table version it uses; it counts as verified when an attestation covers each of
+    /// them. A contribution without an entry is never verified, nor is one that uses a factor
+    /// recorded in no entry. A what-if's footprint (``scenario``) is verified nowhere: its changed
+    /// inputs are no one's data.
     public func coverage(of contribution: Contribution) -> Coverage? {
-        guard let event = contribution.sequenceNumber, !attestations.isEmpty else { return nil }
+        guard scenario == nil, let event = contribution.sequenceNumber, !attestations.isEmpty else { return nil }
         var needed = [event]
-        for use in contribution.factors { if let sequence = use.sequenceNumber { needed.append(sequence) } }
+        for use in contribution.factors {
+            guard let sequence = use.sequenceNumber else { return nil }
+            needed.append(sequence)
+        }
         var used: Set<UInt64> = []
         var level = AssuranceLevel.reasonable
         for sequence in needed {

@@ -148,9 +148,7 @@ struct AttestCommand: ParsableCommand {
             statement: statement
         )
         if signOnly {
-            var draft = attestation
-            draft.keyID = ActorKey.id(of: privateKey.publicKey.rawRepresentation)
-            Console.out(try draft.signed(with: privateKey, origin: chain.ledger.origin).json.canonicalString)
+            Console.out(try chain.signedAttestation(attestation, key: privateKey).body.canonicalString)
             return
         }
         let receipt = try chain.recordAttestation(attestation, key: privateKey)

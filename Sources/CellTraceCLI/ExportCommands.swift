@@ -295,6 +295,7 @@ struct VerifyBundleCommand: ParsableCommand {
             if !report.verifiedShare.isEmpty {
                 members["attestations"] = .number(Double(report.attestations))
                 members["verifiedShare"] = .object(report.verifiedShare.mapValues(JSONValue.number))
+                members["factorEntriesFromWorking"] = .bool(report.factorEntriesFromWorking)
             }
             Console.out(JSONValue.object(members).canonicalString)
             return
@@ -319,6 +320,8 @@ struct VerifyBundleCommand: ParsableCommand {
                     + ["location-based", "market-based", "eu-draft"].compactMap { method in
                         report.verifiedShare[method].map { "\(method) \(Number.percent($0))" }
                     }.joined(separator: ", ")
+                    + (report.factorEntriesFromWorking
+                        ? "" : " (the factor tables each contribution uses as stated: no working in this profile)")
             )
         }
         if let from = report.consistentFrom {

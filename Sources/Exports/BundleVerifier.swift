@@ -48,6 +48,9 @@ public struct BundleVerifier {
         /// The share of the footprint verifiers attested, by method, as stated and recomputed from
         /// the attestations; empty when the footprint relies on none.
         public var verifiedShare: [String: Double] = [:]
+        /// Whether the factor tables each verified contribution uses were checked against the
+        /// working; without one (`public`) they are as the bundle states them.
+        public var factorEntriesFromWorking = false
         /// The trace.
         public var trace = Recomputation.stated(reason: "not checked")
         /// The footprint.
@@ -261,6 +264,7 @@ public struct BundleVerifier {
             report.totals[method] = (stages.objectValue ?? [:]).values.compactMap(\.doubleValue).reduce(0, +)
         }
         report.verifiedShare = try checkVerification(attestations, asOfSize: asOfSize)
+        report.factorEntriesFromWorking = bundle["footprint"]?["working"] != nil
         // 6. The ledger's statement over everything the bundle states.
         try checkStatement(origin: origin, subject: subject)
         // 7. Consistency with an earlier checkpoint.
@@ -459,6 +463,7 @@ public struct BundleVerifier {
     private func checkVerification(_ attestations: [UInt64: Attestation], asOfSize: UInt64) throws -> [String: Double] {
         let contributions = bundle["footprint"]?["contributions"]?.arrayValue ?? []
         let stated = bundle["footprint"]?["verifiedShare"]
+        let used = Self.factorEntries(of: bundle["footprint"]?["working"])
         var all: [String: Double] = [:]
         var verified: [String: Double] = [:]
         var unverified: Set<String> = []
@@ -467,6 +472,9 @@ public struct BundleVerifier {
             let kg = contribution["kgCO2e"]?.objectValue ?? [:]
             for (method, value) in kg { all[method, default: 0] += value.doubleValue ?? 0 }
             guard let listed = contribution["verifiedBy"] else {
+                guard contribution["assurance"] == nil, contribution["factorEntries"] == nil else {
+                    throw Failure(item: item, message: "it states an assurance or factorEntries without verifiedBy")
+                }
                 for (method, value) in kg where (value.doubleValue ?? 0) != 0 { unverified.insert(method) }
                 continue
             }
@@ -488,6 +496,18 @@ public struct BundleVerifier {
                 factors.allSatisfy({ $0 != nil })
             else {
                 throw Failure(item: item, message: "a verified contribution needs its entry and factorEntries")
+            }
+            // With a working, the factor tables a contribution uses are those its part's factor
+            // operands name, not what it says.
+            if let used {
+                let kind = contribution["kind"]?.stringValue ?? ""
+                let key = "\(kind) \(kind == "assembly" ? "" : contribution["lot"]?.stringValue ?? "") \(entry)"
+                guard Set(factors.compactMap { $0 }) == used[key] ?? [] else {
+                    throw Failure(
+                        item: item,
+                        message: "factorEntries are not the factor tables its part of the working uses"
+                    )
+                }
             }
             var level = AssuranceLevel.reasonable
             for needed in [entry] + factors.compactMap({ $0 }) {
@@ -523,6 +543,36 @@ public struct BundleVerifier {
             shares[method] = share
         }
         return shares
+    }
+
+    /// The factor table entries each part of a working uses; `nil` without a working.
+    ///
+    /// Keyed by "kind lot entry" (no lot for an assembly step): the entries of the factor operands
+    /// (those with a `key`) in its terms and, for a default, its factor.
+    static func factorEntries(of working: JSONValue?) -> [String: Set<UInt64>]? {
+        guard let working else { return nil }
+        var used: [String: Set<UInt64>] = [:]
+        func factors(_ part: JSONValue) -> Set<UInt64> {
+            var entries: Set<UInt64> = []
+            let operands =
+                (part["terms"]?.arrayValue ?? []).compactMap { $0["factor"] } + [part["factor"]].compactMap { $0 }
+            for operand in operands where operand["key"] != nil {
+                if let entry = count(operand["entry"]) { entries.insert(entry) }
+            }
+            return entries
+        }
+        for lot in working["lots"]?.arrayValue ?? [] {
+            for part in lot["parts"]?.arrayValue ?? [] {
+                guard let entry = count(part["entry"]) else { continue }
+                let key = "\(part["kind"]?.stringValue ?? "") \(lot["lot"]?.stringValue ?? "") \(entry)"
+                used[key, default: []].formUnion(factors(part))
+            }
+        }
+        for step in working["assembly"]?.arrayValue ?? [] {
+            guard let entry = count(step["entry"]) else { continue }
+            used["assembly  \(entry)", default: []].formUnion(factors(step))
+        }
+        return used
     }
 
     static func count(_ value: JSONValue?) -> UInt64? {

@@ -67,7 +67,7 @@ extension PACTFootprint {
 
     /// What the verification's `comments` say: the level, and the attestations in the ledger.
     private func verificationComments(_ verification: Verification) -> String {
-        "\(verification.level.rawValue) assurance; every contribution's activity data and emission factors are attested by "
+        "\(verification.level.rawValue) assurance; the activity data and emission factors of every contribution to the market-based total are attested by "
             + "verifiers' signed statements in ledger \(checkpoint.origin) (entries "
             + verification.attestations.map { "#\($0)" }.joined(separator: ", ") + ")"
     }

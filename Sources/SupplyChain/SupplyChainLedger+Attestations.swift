@@ -17,13 +17,28 @@ extension SupplyChainLedger {
     /// - Throws: ``SupplyChainError`` naming the field that is wrong; nothing is written then.
     @discardableResult
     public func recordAttestation(_ attestation: Attestation, key: Ed25519PrivateKey) throws -> AppendReceipt {
+        try record(try signedAttestation(attestation, key: key))
+    }
+
+    /// The statement as the verifier signs it on this ledger; nothing is written.
+    ///
+    /// It gets the key's id and the ledger's size and root now (unless it names a size already),
+    /// is checked as recording checks a body, then signed. `celltrace attest --sign-only` prints it.
+    ///
+    /// - Throws: ``SupplyChainError`` naming the field that is wrong.
+    public func signedAttestation(_ attestation: Attestation, key: Ed25519PrivateKey) throws -> Attestation {
         var draft = attestation
         draft.keyID = ActorKey.id(of: key.publicKey.rawRepresentation)
         draft.sequenceNumber = nil
         draft.withdrawnAt = nil
         draft.withdrawalReason = nil
-        let signed = try draft.signed(with: key, origin: ledger.origin)
-        return try record(signed)
+        let size = try draft.ledgerSize ?? ledger.size
+        draft.ledgerSize = size
+        draft.rootHash = size > 0 ? try ledger.rootHash(atSize: size).base64 : nil
+        draft.signature = Array(repeating: 0, count: 64)
+        let sink = ProblemSink(identifier: draft.verifier)
+        guard Attestation.read(draft.body, sink: sink) != nil else { throw Self.fail(sink, "the attestation") }
+        return try draft.signed(with: key, origin: ledger.origin)
     }
 
     /// Records an attestation the verifier signed elsewhere (its body as ``Attestation/json``
@@ -45,6 +60,9 @@ extension SupplyChainLedger {
         let origin = ledger.origin
         let (receipt, _) = try commit { rules, first, txn in
             try rules.recordAttestation(attestation, sequence: first, origin: origin, sink: sink, txn)
+            if sink.isEmpty, let problem = try rootMismatch(attestation, before: first) {
+                sink.add(field: "/rootHash", problem)
+            }
             // The entries it covers are in the ledger (the rules checked) and never change.
             if sink.isEmpty, let own = try selfAttested(attestation) {
                 sink.add(
@@ -113,6 +131,20 @@ extension SupplyChainLedger {
         return try Self.written(receipt)
     }
 
+    /// Why the statement's root is not this ledger's at the size it names, or `nil` when it is: a
+    /// statement signed on a copy that differs from this ledger covers other entries.
+    func rootMismatch(_ attestation: Attestation, before sequence: UInt64) throws -> String? {
+        guard let size = attestation.ledgerSize, let root = attestation.rootHash else { return "is required" }
+        guard size >= 1, size <= sequence else {
+            return "ledgerSize \(size) is not a size of this ledger before the attestation (entry \(sequence))"
+        }
+        guard try ledger.rootHash(atSize: size).base64 == root else {
+            return
+                "is not this ledger's root at size \(size): the statement was signed on a ledger that differs from this one"
+        }
+        return nil
+    }
+
     /// The first entry `attestation` covers that its verifier recorded, if any.
     func selfAttested(_ attestation: Attestation) throws -> UInt64? {
         var found: UInt64?
@@ -120,7 +152,9 @@ extension SupplyChainLedger {
             let end = range.upperBound == .max ? range.upperBound : range.upperBound + 1
             try ledger.forEachEntry(in: range.lowerBound..<end) { sequence, bytes in
                 guard found == nil else { return }
-                if try Entry(canonicalBytes: bytes).actor == attestation.verifier { found = sequence }
+                // The actor is the entry's first member: read without parsing the body.
+                let actor = try Entry.actor(ofCanonicalBytes: bytes) ?? Entry(canonicalBytes: bytes).actor
+                if actor == attestation.verifier { found = sequence }
             }
         }
         return found

@@ -123,7 +123,7 @@ struct AttestationTests {
         #expect(before.attestations.isEmpty)
     }
 
-    @Test("a default factor's contribution rests on its table; one outside any attestation stays unverified")
+    @Test("a contribution outside every attestation stays unverified, and the share is the others' kg CO2e")
     func partialShare() throws {
         let verified = try Verified()
         try verified.attest([Verified.factorTable...Verified.factorTable, Verified.ore...Verified.ore])
@@ -162,6 +162,18 @@ struct AttestationTests {
         #expect(try declaration().verifiedShare == [.locationBased: 1, .marketBased: 1, .euDraft: 1])
     }
 
+    @Test("a what-if's footprint is verified nowhere: its changed inputs are no one's data")
+    func whatIfIsNotVerified() throws {
+        let verified = try Verified()
+        try verified.attest([Verified.factorTable...Verified.factorTable, Verified.ore...Verified.cellLine])
+        #expect(try verified.graph.footprint(Lots.cell).verifiedShare(.locationBased) == 1)
+        var scenario = Scenario()
+        scenario.factors["grid:HU:location"] = 2
+        let changed = try verified.graph.footprint(Lots.cell, scenario: scenario)
+        #expect(changed.verifiedShare(.locationBased) == 0)
+        #expect(changed.contributions.allSatisfy { changed.coverage(of: $0) == nil })
+    }
+
     @Test("only an actor of role auditor attests, with its own key, and nothing is written otherwise")
     func onlyAuditors() throws {
         let verified = try Verified()
@@ -190,25 +202,41 @@ struct AttestationTests {
         #expect(error.problems.first?.message.contains("is not a key of verifier valid at entry 13") == true)
     }
 
-    @Test("the signature covers every field and binds the statement to this ledger's origin")
+    @Test("the signature covers every field and binds the statement to this ledger: its origin, size and root")
     func signatureBinds() throws {
         let verified = try Verified()
-        let origin = verified.chain.ledger.origin
-        var draft = verified.attestation([8...10])
-        draft.keyID = ActorKey.id(of: verified.auditorKey.publicKey.rawRepresentation)
-        let signed = try draft.signed(with: verified.auditorKey, origin: origin)
-        // Changed after signing: the level raised.
-        var members = try #require(signed.json.objectValue)
-        members["level"] = "reasonable"
-        members["standard"] = "ISO 14064-3:2019"
-        var error = try verified.refusal { try verified.chain.recordSignedAttestation(.object(members)) }
-        #expect(error.problems.map(\.field) == ["/signature"])
-        // Signed for another ledger.
-        let elsewhere = try draft.signed(with: verified.auditorKey, origin: "celltrace.test/another")
-        error = try verified.refusal { try verified.chain.recordSignedAttestation(elsewhere.json) }
+        let signed = try verified.chain.signedAttestation(
+            verified.attestation([8...10], level: .limited),
+            key: verified.auditorKey
+        )
+        #expect(signed.ledgerSize == (try verified.chain.ledger.size))
+        #expect(signed.rootHash == (try verified.chain.ledger.rootHash(atSize: verified.chain.ledger.size).base64))
+        // Changed after signing: the level raised, the standard, the entries widened.
+        for (member, value) in [
+            ("level", JSONValue.string("reasonable")), ("standard", "ISO 14064-3:2019"),
+            ("entries", [["first": "5", "last": "10"]]),
+        ] {
+            var members = try #require(signed.body.objectValue)
+            members[member] = value
+            let error = try verified.refusal { try verified.chain.recordSignedAttestation(.object(members)) }
+            #expect(error.problems.map(\.field) == ["/signature"], "\(member)")
+        }
+        // Signed for another ledger's origin.
+        let elsewhere = try signed.signed(with: verified.auditorKey, origin: "celltrace.test/another")
+        var error = try verified.refusal { try verified.chain.recordSignedAttestation(elsewhere.body) }
         #expect(error.problems.first?.message.contains("for this ledger") == true)
+        // Signed on a ledger of the same origin whose entries differ: its root is not this one's.
+        let copy = try Graph()
+        try copy.submit(Lots.events)
+        try copy.chain.registerActor(
+            ActorDraft(id: "verifier", name: "Verifier", role: .auditor, publicKey: verified.auditorKey.publicKey)
+        )
+        let onCopy = try copy.chain.signedAttestation(verified.attestation([8...10]), key: verified.auditorKey)
+        error = try verified.refusal { try verified.chain.recordSignedAttestation(onCopy.body) }
+        #expect(error.problems.map(\.field) == ["/rootHash"])
+        #expect(error.problems.first?.message.contains("signed on a ledger that differs from this one") == true)
         // The statement as signed is recorded.
-        let receipt = try verified.chain.recordSignedAttestation(signed.json)
+        let receipt = try verified.chain.recordSignedAttestation(signed.body)
         #expect(try verified.chain.attestations().map(\.sequenceNumber) == [receipt.firstSequenceNumber])
     }
 
@@ -228,9 +256,10 @@ struct AttestationTests {
         let beyond = try verified.refusal {
             try verified.chain.recordAttestation(verified.attestation([8...40]), key: verified.auditorKey)
         }
-        #expect(beyond.problems.map(\.field) == ["/entries"])
+        #expect(beyond.problems.map(\.field) == ["/entries/0"])
         #expect(
-            beyond.problems.first?.message.contains("entry 40 is not in the ledger before this attestation") == true
+            beyond.problems.first?.message == "entry 40 is not below ledgerSize 13, the size the verifier saw",
+            "\(beyond)"
         )
         // A body whose ranges overlap, or are missing.
         var members = try #require(verified.attestation([8...10]).json.objectValue)
@@ -264,16 +293,30 @@ struct AttestationTests {
                 == "entry \(submission) was recorded by verifier itself; a verifier attests others' entries"
         )
         try verified.attest([8...(submission - 1)])
+        // Written past the rules, the audit refuses it at its entry.
+        let signed = try verified.chain.signedAttestation(
+            verified.attestation([(submission + 1)...(submission + 1)]),
+            key: verified.auditorKey
+        )
+        let written = try verified.chain.ledger.append([
+            EntryDraft(type: SupplyChainLedger.EntryType.attestation, actor: "verifier", body: signed.body)
+        ])
+        let audit = try verified.chain.auditIndexes()
+        #expect(audit.failureSequenceNumber == written.firstSequenceNumber)
+        #expect(
+            audit.failure?.hasSuffix("verifier attests entry \(submission + 1) it recorded itself") == true,
+            "\(audit)"
+        )
     }
 
     @Test("the audit refuses an attestation entry written past the rules whose signature does not verify")
     func auditChecksTheSignature() throws {
         let verified = try Verified()
-        var draft = verified.attestation([8...10], level: .limited)
-        draft.keyID = ActorKey.id(of: verified.auditorKey.publicKey.rawRepresentation)
-        var members = try #require(
-            try draft.signed(with: verified.auditorKey, origin: verified.chain.ledger.origin).json.objectValue
+        let signed = try verified.chain.signedAttestation(
+            verified.attestation([8...10], level: .limited),
+            key: verified.auditorKey
         )
+        var members = try #require(signed.body.objectValue)
         members["level"] = "reasonable"
         let receipt = try verified.chain.ledger.append([
             EntryDraft(type: SupplyChainLedger.EntryType.attestation, actor: "verifier", body: .object(members))
@@ -375,9 +418,7 @@ struct AttestationTests {
     @Test("a statement with a member an attestation does not have is refused, naming it")
     func unknownMembers() throws {
         let verified = try Verified()
-        var draft = verified.attestation([8...10])
-        draft.keyID = ActorKey.id(of: verified.auditorKey.publicKey.rawRepresentation)
-        let signed = try draft.signed(with: verified.auditorKey, origin: verified.chain.ledger.origin)
+        let signed = try verified.chain.signedAttestation(verified.attestation([8...10]), key: verified.auditorKey)
         var members = try #require(signed.body.objectValue)
         members["assured"] = true
         members["withdrawnAt"] = "3"

@@ -232,7 +232,7 @@ import Testing
     @Test func badStatementsAreRefusedWithExitTwoAndWriteNothing() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
-        let (ledger, _) = try Self.ledger(directory)
+        let (ledger, size) = try Self.ledger(directory)
         let key = directory + "/verifier.pem"
         let base = ["attest", "--as", "verifier", "--key", key, "--standard", "S", "--ledger", ledger]
         let cases: [([String], String)] = [
@@ -277,5 +277,6 @@ import Testing
             "\(maker.error)"
         )
         #expect(celltrace("attestations", "--ledger", ledger, "--json").output == "[]\n")
+        #expect(celltrace("log", "--ledger", ledger).output.split(separator: "\n").count == size, "nothing written")
     }
 }

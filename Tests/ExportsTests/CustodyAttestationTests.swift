@@ -83,7 +83,8 @@ struct CustodyAttestationTests {
         arguments: [
             ("assurance", "not as stated"), ("verifiedShare", "recomputed"),
             ("verifiedBy", "verifiedBy names an entry"),
-            ("factorEntries", "is covered by none of the attestations it names"),
+            ("factorEntries", "are not the factor tables its part of the working uses"),
+            ("factorEntriesLeftOut", "are not the factor tables its part of the working uses"),
         ]
     )
     func unsupportedCoverageFails(_ member: String, _ expected: String) throws {
@@ -98,6 +99,10 @@ struct CustodyAttestationTests {
                 CustodyBundleTests.set(&bundle, path, [5])
             case "factorEntries":
                 CustodyBundleTests.set(&bundle, path, [6])
+            case "factorEntriesLeftOut":
+                // The factor table (attested at limited) left out, to pass for reasonable.
+                CustodyBundleTests.set(&bundle, ["footprint", "contributions", 0, "factorEntries"], [])
+                CustodyBundleTests.set(&bundle, ["footprint", "contributions", 0, "assurance"], "reasonable")
             default:
                 CustodyBundleTests.set(
                     &bundle,

@@ -184,7 +184,7 @@ struct PACTExportTests {
                 "coverage": "product level", "providerName": "Verification Body GmbH",
                 "completedAt": "2026-11-30T00:00:00Z", "standardName": "ISO 14067:2018",
                 "comments": .string(
-                    "limited assurance; every contribution's activity data and emission factors are attested by verifiers' signed statements in ledger \(SmallLedger.origin) (entries #\(last - 1), #\(last))"
+                    "limited assurance; the activity data and emission factors of every contribution to the market-based total are attested by verifiers' signed statements in ledger \(SmallLedger.origin) (entries #\(last - 1), #\(last))"
                 ),
             ]
         )

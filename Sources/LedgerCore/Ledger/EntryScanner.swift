@@ -125,4 +125,16 @@ extension Entry {
             }
         }
     }
+
+    /// The `actor` of a canonical entry, read from its first member without parsing the rest;
+    /// `nil` when the bytes do not start as a canonical entry does or the name holds an escape
+    /// (a full parse reads those).
+    public static func actor(ofCanonicalBytes bytes: [UInt8]) -> String? {
+        let prefix = Array(#"{"actor":""#.utf8)
+        guard bytes.count > prefix.count, bytes.starts(with: prefix) else { return nil }
+        var end = prefix.count
+        while end < bytes.count, bytes[end] != UInt8(ascii: "\""), bytes[end] != UInt8(ascii: "\\") { end += 1 }
+        guard end < bytes.count, bytes[end] == UInt8(ascii: "\"") else { return nil }
+        return String(decoding: bytes[prefix.count..<end], as: UTF8.self)
+    }
 }

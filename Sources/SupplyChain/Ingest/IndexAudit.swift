@@ -165,6 +165,9 @@ extension SupplyChainLedger {
                     )
                 }
                 try rules.recordAttestation(attestation, sequence: sequence, origin: origin, sink: sink, txn)
+                if sink.isEmpty, let problem = try rootMismatch(attestation, before: sequence) {
+                    try fail(sequence, "the attestation's rootHash \(problem)")
+                }
                 if sink.isEmpty, let recorder = try selfAttested(attestation) {
                     try fail(sequence, "\(attestation.verifier) attests entry \(recorder) it recorded itself")
                 }

@@ -39,6 +39,11 @@ public struct Attestation: Sendable, Hashable {
     public var reportSHA256: String?
     /// The verifier's statement or scope, in its words.
     public var statement: String?
+    /// The ledger size the verifier saw: every entry it covers is below it.
+    public var ledgerSize: UInt64?
+    /// The ledger's Merkle root at ``ledgerSize`` (base64, as checkpoints write it): signed with
+    /// the rest, it binds the statement to the entries' content, not only to their numbers.
+    public var rootHash: String?
     /// The Ed25519 signature over ``message(origin:)``.
     public var signature: [UInt8]
     /// The entry that records it (set when read back).
@@ -110,6 +115,8 @@ public struct Attestation: Sendable, Hashable {
             "completedOn": .string(completedOn),
             "signature": .string(Base64.encode(signature)),
         ]
+        if let ledgerSize { members["ledgerSize"] = .string(String(ledgerSize)) }
+        if let rootHash { members["rootHash"] = .string(rootHash) }
         if let report { members["report"] = .string(report) }
         if let reportSHA256 { members["reportSHA256"] = .string(reportSHA256) }
         if let statement { members["statement"] = .string(statement) }
@@ -128,8 +135,8 @@ public struct Attestation: Sendable, Hashable {
 
     /// The members a body has.
     static let bodyMembers: Set<String> = [
-        "verifier", "key", "standard", "level", "entries", "completedOn", "signature", "report", "reportSHA256",
-        "statement",
+        "verifier", "key", "standard", "level", "entries", "completedOn", "ledgerSize", "rootHash", "signature",
+        "report", "reportSHA256", "statement",
     ]
 
     /// The members an index row adds to the body.
@@ -199,6 +206,14 @@ public struct Attestation: Sendable, Hashable {
             sink.add(field: "/reportSHA256", "must be 64 lowercase hex digits")
         }
         let statement = text("statement", required: false)
+        let ledgerSize = text("ledgerSize").flatMap { UInt64($0) }
+        if json["ledgerSize"]?.stringValue != nil, ledgerSize == nil {
+            sink.add(field: "/ledgerSize", "must be the ledger size the verifier saw, a decimal string")
+        }
+        let rootHash = text("rootHash")
+        if let rootHash, Base64.decode(rootHash)?.count != 32 {
+            sink.add(field: "/rootHash", "must be the base64 of a 32-byte Merkle root")
+        }
         let signature = text("signature").flatMap { Base64.decode($0) }
         if json["signature"]?.stringValue != nil, signature?.count != 64 {
             sink.add(field: "/signature", "must be a base64 Ed25519 signature of 64 bytes")
@@ -219,12 +234,20 @@ public struct Attestation: Sendable, Hashable {
                     sink.add(field: "/entries/\(index)", "ranges must be in order and not overlap")
                     continue
                 }
+                if let ledgerSize, last >= ledgerSize {
+                    sink.add(
+                        field: "/entries/\(index)",
+                        "entry \(last) is not below ledgerSize \(ledgerSize), the size the verifier saw"
+                    )
+                    continue
+                }
                 ranges.append(first...last)
             }
         } else {
             sink.add(field: "/entries", "must list at least one range of entries verified")
         }
-        guard sink.count == before, let verifier, let keyID, let standard, let level, let completedOn, let signature
+        guard sink.count == before, let verifier, let keyID, let standard, let level, let completedOn, let signature,
+            ledgerSize != nil, rootHash != nil
         else { return nil }
         var attestation = Attestation(
             verifier: verifier,
@@ -238,6 +261,8 @@ public struct Attestation: Sendable, Hashable {
             statement: statement
         )
         attestation.signature = signature
+        attestation.ledgerSize = ledgerSize
+        attestation.rootHash = rootHash
         attestation.sequenceNumber = json["seq"]?.stringValue.flatMap { UInt64($0) }
         attestation.withdrawnAt = json["withdrawnAt"]?.stringValue.flatMap { UInt64($0) }
         attestation.withdrawalReason = json["withdrawalReason"]?.stringValue
