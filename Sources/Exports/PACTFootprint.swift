@@ -119,7 +119,7 @@ public struct PACTFootprint: Sendable {
     /// The ids of the footprints of the same subject this one supersedes (`precedingPfIds`):
     /// those sent earlier whose figures differ.
     public var precedingIDs: [String] = []
-    /// The share whose data verifiers attested, by method (``Carbon/Footprint/verifiedShare(_:level:)``).
+    /// The share whose data verifiers attested, by method (`Footprint.verifiedShare(_:level:)`).
     public var verifiedShare: [ElectricityMethod: Double] = [:]
     /// The verification, when attestations cover every contribution of the totals' method.
     public var verification: Verification?
