@@ -54,10 +54,12 @@ struct AppendCommand: ParsableCommand {
                 throw Failure.badInput("--confidential \(text): \(error.message)")
             }
         }
-        if SupplyChainLedger.reservedEntryTypes.contains(where: { type == $0 || type.hasPrefix($0 + ".") }) {
-            throw Failure.badInput(
-                "--type \(type) is written by the supply-chain commands (actor, facility, factors, import), which validate it"
-            )
+        if let prefix = SupplyChainLedger.reservedEntryTypes.first(where: { type == $0 || type.hasPrefix($0 + ".") }) {
+            // The command that writes the type, and validates it.
+            let command =
+                ["submission": "import", "epcis": "import", "disclosure": "export", "attestation": "attest"][prefix]
+                ?? prefix
+            throw Failure.badInput("--type \(type) is written by `celltrace \(command)`, which validates it")
         }
         let input = try InputFile.read(file)
         var drafts: [EntryDraft] = []

@@ -468,6 +468,10 @@ import Testing
 
         let reserved = celltrace("append", bad, "--ledger", ledger, "--type", "epcis.event")
         #expect(reserved.status == 2)
+        #expect(reserved.error.contains("--type epcis.event is written by `celltrace import`"), "\(reserved.error)")
+        let attestation = celltrace("append", bad, "--ledger", ledger, "--type", "attestation.record")
+        #expect(attestation.status == 2)
+        #expect(attestation.error.contains("is written by `celltrace attest`"), "\(attestation.error)")
     }
 
     @Test func importSeveralFilesInOrderStoppingAtTheFirstBadOne() throws {
