@@ -23,7 +23,8 @@ public struct DisclosureReview: Sendable {
         /// The footprint is the same and nothing has been recorded on its lineage since.
         case current
         /// The footprint is the same, but entries recorded since change its lineage or evidence
-        /// (an event declared in error and made again, a certificate, an amended facility).
+        /// (an event declared in error and made again, a certificate, an amended facility, a
+        /// verifier's attestation of its data recorded or withdrawn).
         case lineageChanged = "lineage-changed"
         /// The footprint differs.
         case footprintChanged = "footprint-changed"
@@ -230,6 +231,10 @@ public struct DisclosureReview: Sendable {
         let added = (now.scope?.entries ?? []).filter { $0 >= asOfSize && !before.contains($0) }
         item.changes = try changes(added: added, declaredIn: then.events, since: asOfSize, chain: chain, size: size)
         if let now = now.scope {
+            item.changes = (item.changes + verificationChanges(then: then.footprint, now: now.footprint))
+                .sorted { $0.sequenceNumber < $1.sequenceNumber }
+        }
+        if let now = now.scope {
             item.now = Figures(now.footprint)
             item.status =
                 item.now.map { item.then?.matches($0) ?? false } == true
@@ -312,12 +317,66 @@ public struct DisclosureReview: Sendable {
                 )
             )
         }
+        if ElectricityMethod.allCases.contains(where: {
+            differs(then.verifiedShare[$0] ?? 0, now.verifiedShare[$0] ?? 0)
+        }) {
+            // A declaration's verified share moved: the attestations recorded or withdrawn since.
+            let standing = try chain.read { reader, txn, _ in try reader.attestations(asOfSize: size, txn) }
+            for attestation in standing {
+                guard let entry = attestation.sequenceNumber else { continue }
+                if entry >= asOfSize { item.changes.append(Self.recorded(attestation, at: entry)) }
+                if let withdrawn = attestation.withdrawnAt, withdrawn >= asOfSize, entry < asOfSize {
+                    item.changes.append(Self.withdrawn(attestation, at: withdrawn))
+                }
+            }
+        }
         item.changes.sort { $0.sequenceNumber < $1.sequenceNumber }
         item.status =
             item.then?.matches(Figures(now)) == true
             ? item.changes.isEmpty ? .current : .lineageChanged
             : .footprintChanged
         return item
+    }
+
+    /// The attestations a footprint relies on now and did not then (recorded since), and those it
+    /// relied on then and not now (withdrawn since): its evidence, changed without its figures.
+    private static func verificationChanges(then: Footprint, now: Footprint) -> [Change] {
+        let before = Set(then.attestationsRelied.compactMap(\.sequenceNumber))
+        let after = Set(now.attestationsRelied.compactMap(\.sequenceNumber))
+        var changes: [Change] = []
+        for attestation in now.attestationsRelied {
+            guard let entry = attestation.sequenceNumber, !before.contains(entry) else { continue }
+            changes.append(recorded(attestation, at: entry))
+        }
+        for attestation in then.attestationsRelied {
+            // One that no longer covers a changed lineage is told by the lineage's own changes.
+            guard let entry = attestation.sequenceNumber, !after.contains(entry),
+                let since = now.attestations.first(where: { $0.sequenceNumber == entry }),
+                let withdrawnAt = since.withdrawnAt
+            else { continue }
+            changes.append(withdrawn(since, at: withdrawnAt))
+        }
+        return changes
+    }
+
+    /// A line for an attestation recorded since.
+    private static func recorded(_ attestation: Attestation, at entry: UInt64) -> Change {
+        Change(
+            sequenceNumber: entry,
+            type: SupplyChainLedger.EntryType.attestation,
+            summary: "attestation by \(attestation.verifier) (\(attestation.standard), \(attestation.level.rawValue) "
+                + "assurance) covers its data"
+        )
+    }
+
+    /// A line for an attestation withdrawn since.
+    private static func withdrawn(_ attestation: Attestation, at entry: UInt64) -> Change {
+        Change(
+            sequenceNumber: entry,
+            type: SupplyChainLedger.EntryType.attestationWithdraw,
+            summary: "attestation #\(attestation.sequenceNumber ?? 0) by \(attestation.verifier) withdrawn"
+                + (attestation.withdrawalReason.map { ": \($0)" } ?? "")
+        )
     }
 
     /// The entries a scope gained since `since` and the declarations, recorded since, of the

@@ -1,6 +1,7 @@
 import Carbon
 import Exports
 import LedgerCore
+import LedgerCrypto
 import Provenance
 import SupplyChain
 import Testing
@@ -186,6 +187,37 @@ struct DisclosureReviewTests {
         #expect(declaration.then?.cells == 100)
         // It counted no other cells, so there is no declaration now.
         #expect(declaration.status == .withdrawn && declaration.now == nil, "\(declaration.status)")
+    }
+
+    @Test(
+        "an attestation recorded after an export changes its evidence, not its figures: lineage-changed, naming it; withdrawn again, current"
+    )
+    func attestationChangesTheEvidence() throws {
+        let ledger = try SmallLedger()
+        let exported = try ledger.chain.ledger.size
+        try Self.disclose(SmallLedger.cell, format: "pact-3.0.3", ledger)
+        try Self.disclose(Self.declaration, format: "pact-3.0.3", ledger, size: exported)
+        let auditor = Ed25519PrivateKey()
+        try ledger.registerVerifier(auditor)
+        let attestation = try ledger.attest([5...12], .reasonable, key: auditor)
+        let after = try DisclosureReview.review(chain: ledger.chain)
+        #expect(after.items.map(\.status) == [.lineageChanged, .lineageChanged])
+        let change = DisclosureReview.Change(
+            sequenceNumber: attestation,
+            type: SupplyChainLedger.EntryType.attestation,
+            summary: "attestation by verifier (ISO 14067:2018, reasonable assurance) covers its data"
+        )
+        #expect(after.items[0].changes == [change])
+        #expect(after.items[1].changes == [change])
+        #expect(after.items[0].then == after.items[0].now, "the figures are as they were")
+        // Withdrawn: the ledger now says what it said when the exports left.
+        try ledger.chain.withdrawAttestation(
+            attestation,
+            verifier: "verifier",
+            reason: "scope typed wrongly",
+            key: auditor
+        )
+        #expect(try DisclosureReview.review(chain: ledger.chain).items.map(\.status) == [.current, .current])
     }
 
     @Test("a declaration's export subject reads back; other subjects are not declarations")
