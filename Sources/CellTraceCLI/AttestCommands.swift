@@ -115,13 +115,8 @@ struct AttestCommand: ParsableCommand {
         if let withdraw, let verifier, let key, let reason {
             let privateKey = try Self.privateKey(key, of: verifier)
             if signOnly {
-                let draft = AttestationWithdrawal(
-                    verifier: verifier,
-                    keyID: ActorKey.id(of: privateKey.publicKey.rawRepresentation),
-                    attestation: withdraw,
-                    reason: reason
-                )
-                Console.out(try draft.signed(with: privateKey, origin: chain.ledger.origin).json.canonicalString)
+                let signed = try chain.signedWithdrawal(withdraw, verifier: verifier, reason: reason, key: privateKey)
+                Console.out(signed.json.canonicalString)
                 return
             }
             let receipt = try chain.withdrawAttestation(withdraw, verifier: verifier, reason: reason, key: privateKey)

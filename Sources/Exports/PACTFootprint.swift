@@ -236,30 +236,29 @@ extension PACTFootprint {
             exemptions: subject.kind == .assembly
                 ? Self.assemblyExemptions : Self.noExemptions
         )
-        try made.attest([(footprint, 1)], chain: chain)
+        try made.attest(
+            [footprint],
+            share: Dictionary(
+                uniqueKeysWithValues: ElectricityMethod.allCases.map { ($0, footprint.verifiedShare($0)) }
+            ),
+            chain: chain
+        )
         return made
     }
 
-    /// Sets the verified share of footprints weighted as given (a declaration's ranges) and, when
-    /// attestations cover all of the totals' method, the verification.
-    mutating func attest(_ footprints: [(Footprint, Double)], chain: SupplyChainLedger) throws {
-        for method in ElectricityMethod.allCases {
-            var all = 0.0
-            var verified = 0.0
-            var whole = true
-            for (footprint, weight) in footprints {
-                let total = footprint.total.total(method) * weight
-                let share = footprint.verifiedShare(method)
-                all += total
-                verified += total * share
-                if share != 1 { whole = false }
-            }
-            verifiedShare[method] = whole && !footprints.isEmpty ? 1 : all > 0 ? verified / all : 0
-        }
+    /// Sets the verified share, as the footprint or declaration computed it, and, when
+    /// attestations cover all of the totals' method, the verification from the footprints the
+    /// figures rest on.
+    mutating func attest(
+        _ footprints: [Footprint],
+        share: [ElectricityMethod: Double],
+        chain: SupplyChainLedger
+    ) throws {
+        verifiedShare = share
         guard verifiedShare[Self.electricityMethod] == 1 else { return }
         var relied: [Attestation] = []
         var seen: Set<UInt64> = []
-        for (footprint, _) in footprints {
+        for footprint in footprints {
             for attestation in footprint.attestationsRelied {
                 if let entry = attestation.sequenceNumber, seen.insert(entry).inserted { relied.append(attestation) }
             }
@@ -270,9 +269,7 @@ extension PACTFootprint {
         for verifier in relied.map(\.verifier) where !providers.contains(verifier) { providers.append(verifier) }
         var standards: [String] = []
         for standard in relied.map(\.standard) where !standards.contains(standard) { standards.append(standard) }
-        let reasonable = footprints.allSatisfy {
-            $0.0.verifiedShare(Self.electricityMethod, level: .reasonable) == 1
-        }
+        let reasonable = footprints.allSatisfy { $0.verifiedShare(Self.electricityMethod, level: .reasonable) == 1 }
         verification = Verification(
             providers: try providers.map { try chain.actor($0)?.name ?? $0 },
             standards: standards,
@@ -344,13 +341,12 @@ extension PACTFootprint {
         }
         let evidence = FootprintEvidence(footprints)
         let plantName = declaration.plant.name ?? declaration.plant.id
-        var made: PACTFootprint
         let name = Self.cellName(declaration.model.name ?? declaration.model.id)
         var description =
             "The average lithium-ion cell of battery model \(declaration.model.id) made at \(plantName) (\(declaration.plant.country)) and commissioned \(ExportEncoding.dateTime(from)) to \(ExportEncoding.dateTime(to)): \(declaration.cellCount) cells in \(declaration.ranges.count) serial ranges"
         if let chemistry = declaration.model.chemistry { description += ", chemistry \(chemistry)" }
         description += "; computed from ledger \(chain.ledger.origin) as of size \(declaration.asOfSize)"
-        made = PACTFootprint(
+        var made = PACTFootprint(
             subject: DeclarationSubject(model: model, plant: plant, from: from, to: to).text,
             subjectKind: "declaration",
             product: .piece,
@@ -374,9 +370,8 @@ extension PACTFootprint {
             checkpoint: try ExportCheckpoint.at(declaration.asOfSize, of: chain),
             cpc: Self.accumulatorCPC
         )
-        try made.attest(footprints, chain: chain)
-        // The declaration weighs its ranges as its figure does (per lifetime kWh).
-        for (method, share) in declaration.verifiedShare { made.verifiedShare[method] = share }
+        // The declaration weighs its ranges' shares as its figure weighs them (per lifetime kWh).
+        try made.attest(footprints.map(\.0), share: declaration.verifiedShare, chain: chain)
         return made
     }
 

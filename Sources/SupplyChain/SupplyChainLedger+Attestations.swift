@@ -94,13 +94,25 @@ extension SupplyChainLedger {
         reason: String,
         key: Ed25519PrivateKey
     ) throws -> AppendReceipt {
+        try record(try signedWithdrawal(attestation, verifier: verifier, reason: reason, key: key))
+    }
+
+    /// The withdrawal as the verifier signs it on this ledger; nothing is written.
+    ///
+    /// Its key's id is set. `celltrace attest --withdraw N --sign-only` prints it.
+    public func signedWithdrawal(
+        _ attestation: UInt64,
+        verifier: String,
+        reason: String,
+        key: Ed25519PrivateKey
+    ) throws -> AttestationWithdrawal {
         let draft = AttestationWithdrawal(
             verifier: verifier,
             keyID: ActorKey.id(of: key.publicKey.rawRepresentation),
             attestation: attestation,
             reason: reason
         )
-        return try record(try draft.signed(with: key, origin: ledger.origin))
+        return try draft.signed(with: key, origin: ledger.origin)
     }
 
     /// Records a withdrawal the verifier signed elsewhere (its body as

@@ -580,13 +580,8 @@ struct Rules {
             sink.add(field: "/signature", "does not verify under \(actor.id)'s key \(key.id) for this ledger")
             return
         }
-        if let last = attestation.entries.last?.upperBound, last >= sequence {
-            sink.add(
-                field: "/entries",
-                "entry \(last) is not in the ledger before this attestation (the ledger has \(sequence) entries)"
-            )
-            return
-        }
+        // That its entries are in the ledger before it is the body's (each below `ledgerSize`) and
+        // the root's check (`ledgerSize` a size of this ledger before the entry).
         var row = attestation
         row.sequenceNumber = sequence
         store.put(.attestations, BigEndianKey.encode(sequence), json: row.json)
@@ -632,10 +627,7 @@ struct Rules {
             )
             return
         }
-        guard
-            (try? Ed25519PublicKey(rawRepresentation: verifierKey.publicKey))?
-                .isValidSignature(withdrawal.signature, for: withdrawal.message(origin: origin)) == true
-        else {
+        guard withdrawal.isSigned(by: verifierKey.publicKey, origin: origin) else {
             sink.add(field: "/signature", "does not verify under \(actor.id)'s key \(verifierKey.id) for this ledger")
             return
         }

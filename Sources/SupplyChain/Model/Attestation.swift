@@ -160,8 +160,12 @@ public struct Attestation: Sendable, Hashable {
 
     /// Whether the signature verifies under `publicKey`.
     public func isSigned(by publicKey: [UInt8], origin: String) -> Bool {
-        guard let key = try? Ed25519PublicKey(rawRepresentation: publicKey) else { return false }
-        return key.isValidSignature(signature, for: message(origin: origin))
+        Self.verifies(signature, of: message(origin: origin), by: publicKey)
+    }
+
+    /// Whether `signature` is `publicKey`'s over `message`.
+    static func verifies(_ signature: [UInt8], of message: [UInt8], by publicKey: [UInt8]) -> Bool {
+        (try? Ed25519PublicKey(rawRepresentation: publicKey))?.isValidSignature(signature, for: message) == true
     }
 
     /// Reads a body (or an index row), naming each field that is wrong in `sink`; `nil` when any is.
@@ -355,6 +359,11 @@ public struct AttestationWithdrawal: Sendable, Hashable {
         members["signature"] = nil
         members["origin"] = .string(origin)
         return Array("celltrace-attestation-withdrawal/v1\n".utf8) + JSONValue.object(members).canonicalBytes
+    }
+
+    /// Whether the signature verifies under `publicKey`.
+    public func isSigned(by publicKey: [UInt8], origin: String) -> Bool {
+        Attestation.verifies(signature, of: message(origin: origin), by: publicKey)
     }
 
     /// Signs it with the verifier's key.
