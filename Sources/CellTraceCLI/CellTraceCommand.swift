@@ -11,21 +11,7 @@ struct CellTraceCommand: ParsableCommand {
             Every command works on the ledger in --ledger DIR (default: $CELLTRACE_LEDGER, else ./ledger).
             Exit status: 0 success, 1 a verification failed, 2 bad usage or bad input, 3 an internal failure.
 
-            Try it:       demo (a mine-to-pack ledger from published figures, toured)
-            Start:        init, key
-            Actors:       keygen, actor add|list|key-rotate|key-revoke
-            Facilities:   facility add|amend|transfer|show|list
-            Master data:  factors add|list, model add|list
-            Record:       import (EPCIS 2.0 documents), append (plain JSON entries)
-            Demo data:    generate (a synthetic mine-to-pack network)
-            Read:         lot show, serial show, event show, log, checkpoint
-            Provenance:   trace, where-used
-            Carbon:       footprint, declaration, what-if
-            Export:       export custody|epcis|pact|passport|graph, disclosures
-            Review:       impact (the exports a later correction changed)
-            Prove:        prove inclusion, prove consistency
-            Verify:       verify, verify-proof, verify-bundle
-            Maintain:     index rebuild
+            \(tasksList)
 
             Shell completions: celltrace --generate-completion-script bash|zsh|fish
             """,
@@ -69,26 +55,39 @@ struct CellTraceCommand: ParsableCommand {
         Console.out(Self.overview)
     }
 
+    /// The commands by task, which `celltrace` alone (``overview``) and `celltrace --help` both print.
+    static let tasks: [(task: String, commands: String, what: String)] = [
+        ("Try it", "demo, generate", "a toured ledger from published figures; a synthetic network"),
+        ("Start", "init, key, keygen", "a ledger and its signing key; actors' keys"),
+        ("Master data", "actor, facility, factors, model", "who, where, which factors, which battery"),
+        ("Record", "import, append", "EPCIS 2.0 events as signed submissions; plain entries"),
+        (
+            "Read", "lot show, serial show, event show, log, checkpoint",
+            "lots, serials, events, entries, checkpoints"
+        ),
+        ("Provenance", "trace, where-used", "back to the mines; the recall query"),
+        ("Carbon", "footprint, what-if, declaration", "per cell, per kWh, per stage; Art. 7"),
+        ("Export", "export, disclosures", "custody bundle, EPCIS, PACT, passport, graph"),
+        ("Review", "impact", "the exports a later correction changed, and why"),
+        ("Assure", "attest, attestations", "verifiers' signed statements; the verified share"),
+        (
+            "Verify", "verify, prove, verify-proof, verify-bundle",
+            "the audit; proofs and bundles anyone can check offline"
+        ),
+        ("Maintain", "index rebuild", "the derived indexes written anew from the entries"),
+    ]
+
+    /// ``tasks`` as `--help` lists them: one line a task, its commands after the name.
+    private static var tasksList: String {
+        let width = (tasks.map(\.task.count).max() ?? 0) + 2
+        return tasks.map { task in
+            task.task + ":" + String(repeating: " ", count: width - task.task.count - 1) + task.commands
+        }.joined(separator: "\n")
+    }
+
     static var overview: String {
-        let groups = [
-            ("Try it", "demo, generate", "a toured ledger from published figures; a synthetic network"),
-            ("Start", "init, key, keygen", "a ledger and its signing key; actors' keys"),
-            ("Master data", "actor, facility, factors, model", "who, where, which factors, which battery"),
-            ("Record", "import, append", "EPCIS 2.0 events as signed submissions; plain entries"),
-            ("Read", "lot show, serial show, log, checkpoint", "lots, serials, entries, checkpoints"),
-            ("Provenance", "trace, where-used", "back to the mines; the recall query"),
-            ("Carbon", "footprint, what-if, declaration", "per cell, per kWh, per stage; Art. 7"),
-            ("Export", "export, disclosures", "custody bundle, EPCIS, PACT, passport, graph"),
-            ("Review", "impact", "the exports a later correction changed, and why"),
-            ("Assure", "attest, attestations", "verifiers' signed statements; the verified share"),
-            (
-                "Verify", "verify, prove, verify-proof, verify-bundle",
-                "the audit; proofs and bundles anyone can check offline"
-            ),
-            ("Maintain", "index rebuild", "the derived indexes written anew from the entries"),
-        ]
         var table = TextTable("TASK", "COMMANDS", "FOR")
-        for (task, commands, what) in groups { table.add(task, commands, what) }
+        for (task, commands, what) in tasks { table.add(task, commands, what) }
         return """
             celltrace: a verifiable ledger of battery materials from mine to cell.
 

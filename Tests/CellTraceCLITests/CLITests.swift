@@ -291,6 +291,24 @@ let lotLines = """
         try expectGolden(help.output, "celltrace-help.txt")
     }
 
+    @Test func theOverviewAndTheHelpNameEveryCommand() {
+        // One list of tasks feeds both; a command added without a task would be missing from it.
+        let overview = celltrace([]).output
+        let help = celltrace("--help").output
+        let listed = Set(
+            CellTraceCommand.tasks.flatMap { $0.commands.split(separator: ",") }
+                .compactMap { $0.split(separator: " ").first.map(String.init) }
+        )
+        for command in CellTraceCommand.configuration.subcommands {
+            let name = command.configuration.commandName ?? ""
+            #expect(listed.contains(name), "celltrace \(name) is in no task of the overview")
+        }
+        for task in CellTraceCommand.tasks {
+            #expect(overview.contains(task.commands), "\(task.task)")
+            #expect(help.contains("\(task.task):") && help.contains(task.commands), "\(task.task)")
+        }
+    }
+
     @Test func everyCommandsHelpHasAnExample() throws {
         func leaves(_ type: any ParsableCommand.Type, _ path: [String]) -> [[String]] {
             let subcommands = type.configuration.subcommands
