@@ -15,6 +15,9 @@ public struct Declaration: Sendable {
         public var eventTime: String
         /// The kg CO2e of one cell, by method and stage.
         public var perCell: Emissions
+        /// The footprint of the range's first cell, with its working: kept when the declaration
+        /// was asked for it (`keepingFootprints`) or needed it for the verified share, else `nil`.
+        public var footprint: Footprint?
     }
 
     /// The battery model.
@@ -45,6 +48,22 @@ public struct Declaration: Sendable {
     public var cellCount: UInt64 { ranges.reduce(0) { $0 + $1.range.count } }
 
     /// Computes the declaration.
+    ///
+    /// - Parameters:
+    ///   - modelID: The battery model.
+    ///   - plantID: The facility that made the cell lots.
+    ///   - from: The period's start.
+    ///   - to: The period's last instant (inclusive).
+    ///   - engine: The carbon engine at the ledger size to describe.
+    ///   - reader: The lineage reader.
+    ///   - keepingFootprints: Whether each range keeps its first cell's footprint
+    ///     (``Range/footprint``), for an export that shows the evidence the figures rest on. A
+    ///     declaration computes them anyway once a verifier has attested anything, for the
+    ///     verified share, and keeps them then too.
+    ///   - txn: The read transaction.
+    /// - Returns: The declaration.
+    /// - Throws: ``CarbonError`` when the model or plant is unknown, the period is reversed or no
+    ///   cells were commissioned in it; what reading the ledger throws.
     public static func compute(
         model modelID: String,
         plant plantID: String,
@@ -52,6 +71,7 @@ public struct Declaration: Sendable {
         to: Timestamp,
         engine: inout CarbonEngine,
         reader: LineageReader,
+        keepingFootprints: Bool = false,
         _ txn: borrowing ReadTransaction
     ) throws -> Declaration {
         guard let model = try reader.batteryModel(modelID, asOf: engine.size, txn) else {
@@ -105,17 +125,24 @@ public struct Declaration: Sendable {
         }
         var verified = Dictionary(uniqueKeysWithValues: ElectricityMethod.allCases.map { ($0, 0.0) })
         // A range's share needs its cells' footprint with the working: computed only when a
-        // verifier has attested anything, so that declarations without cost nothing more.
-        if try !reader.attestations(asOfSize: engine.size, txn).isEmpty {
+        // verifier has attested anything or the caller keeps them, so that declarations without
+        // cost nothing more.
+        let attested = try !reader.attestations(asOfSize: engine.size, txn).isEmpty
+        if attested || keepingFootprints {
+            for index in ranges.indices {
+                let serial = ranges[index].range.prefix + String(ranges[index].range.first)
+                ranges[index].footprint = try engine.footprint(
+                    of: Subject.resolve(serial, reader: reader, size: engine.size, txn),
+                    txn
+                )
+            }
+        }
+        if attested {
             var all: [ElectricityMethod: Double] = [:]
             var covered: [ElectricityMethod: Double] = [:]
             var whole = Set(ElectricityMethod.allCases)
             for range in ranges {
-                let serial = range.range.prefix + String(range.range.first)
-                let footprint = try engine.footprint(
-                    of: Subject.resolve(serial, reader: reader, size: engine.size, txn),
-                    txn
-                )
+                guard let footprint = range.footprint else { continue }
                 let lifetime = model.lifetimeKWh(nominal: range.range.nominalEnergyKWh.doubleValue)
                 let weight = range.range.cellMassKg.doubleValue * Double(range.range.count) / lifetime
                 for method in ElectricityMethod.allCases {

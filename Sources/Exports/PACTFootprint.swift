@@ -309,25 +309,23 @@ extension PACTFootprint {
         chain: SupplyChainLedger,
         asOf pointInTime: PointInTime? = nil
     ) throws -> PACTFootprint {
-        let (declaration, footprints) = try chain.read { reader, txn, now -> (Declaration, [(Footprint, Double)]) in
+        let declaration = try chain.read { reader, txn, now -> Declaration in
             let size = try pointInTime?.size(in: chain.ledger, now: now) ?? now
             var engine = try CarbonEngine(reader: reader, size: size, txn)
-            let declaration = try Declaration.compute(
+            // Each range's footprint, computed once, for the evidence and the verified share.
+            return try Declaration.compute(
                 model: model,
                 plant: plant,
                 from: from,
                 to: to,
                 engine: &engine,
                 reader: reader,
+                keepingFootprints: true,
                 txn
             )
-            var footprints: [(Footprint, Double)] = []
-            for range in declaration.ranges {
-                let serial = range.range.prefix + String(range.range.first)
-                let subject = try Subject.resolve(serial, reader: reader, size: size, txn)
-                footprints.append((try engine.footprint(of: subject, txn), Double(range.range.count)))
-            }
-            return (declaration, footprints)
+        }
+        let footprints = declaration.ranges.compactMap { range in
+            range.footprint.map { ($0, Double(range.range.count)) }
         }
         let owner = try chain.actor(declaration.plant.operatorID)
         var cells = 0.0

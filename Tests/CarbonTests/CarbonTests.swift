@@ -629,6 +629,27 @@ struct CarbonTests {
         #expect(declaration.cellCount == 100)
         #expect(close(declaration.perLifetimeKWh.total(.locationBased), 1.08 / 216))
         #expect(close(declaration.primaryShare[.locationBased] ?? 0, 1))
+        // No attestation and not asked for: the ranges' footprints are not computed.
+        #expect(declaration.ranges.allSatisfy { $0.footprint == nil })
+        // Asked for, each range keeps its first cell's footprint, whose total is the range's per cell.
+        let kept = try graph.chain.read { reader, txn, size in
+            var engine = try CarbonEngine(reader: reader, size: size, txn)
+            return try Declaration.compute(
+                model: "X",
+                plant: Graph.cellPlant,
+                from: try #require(PointInTime.time("2026-01-01")),
+                to: try #require(PointInTime.time("2026-01-31")),
+                engine: &engine,
+                reader: reader,
+                keepingFootprints: true,
+                txn
+            )
+        }
+        #expect(!kept.ranges.isEmpty)
+        for range in kept.ranges {
+            let footprint = try #require(range.footprint)
+            #expect(close(footprint.total.total(.locationBased), range.perCell.total(.locationBased)))
+        }
         #expect(throws: CarbonError.self) {
             try graph.chain.read { reader, txn, size in
                 var engine = try CarbonEngine(reader: reader, size: size, txn)
