@@ -7,7 +7,7 @@ a newline, else it is no bundle as written (exit 2); 1. the format and the check
 origin and size; 2. each entry's canonical form, seq, origin and RFC 9162 inclusion proof; 3. the
 openings of sealed fields, and that only what the profile does not reveal is withheld; 4. the
 actors' signatures over the submissions listing the events, and the verifiers' over their
-attestations; 5. the trace and the footprint, recomputed from operands tied to fields of the
+attestations, with the root each verifier signed proved a root of this ledger by a consistency proof; 5. the trace and the footprint, recomputed from operands tied to fields of the
 entries, and the contributions' coverage by the attestations with the verified share; 6. the ledger's signed statement over the
 bundle; 7. with --since-checkpoint, consistency with a checkpoint kept from earlier. It shares no
 code with CellTrace; the signed-note and RFC 9162 proof functions come from verify_proof.py beside it.
@@ -887,15 +887,30 @@ def check_consistency(bundle, size, root, old_text, vkey):
         raise Failure("since-checkpoint", str(error))
     require(utf8(origin) == utf8(vkey[0]) and origin == bundle["origin"], "since-checkpoint",
             "the old checkpoint is of another origin")
-    proofs = [p for p in bundle.get("consistency", []) if isinstance(p, dict) and p.get("fromSize") == old_size]
-    require(len(proofs) == 1 and isinstance(proofs[0].get("proof"), list), "consistency",
+    check_extends(bundle, "consistency", old_size, old_root, size, root)
+
+
+def check_extends(bundle, item, old_size, old_root, size, root):
+    """The bundle's one consistency proof from old_size leads from old_root to the checkpoint's root."""
+    consistency = bundle.get("consistency", [])
+    require(isinstance(consistency, list), "format", "consistency is not a list")
+    proofs = [p for p in consistency if isinstance(p, dict) and p.get("fromSize") == old_size]
+    require(len(proofs) == 1 and isinstance(proofs[0].get("proof"), list), item,
             f"the bundle has no consistency proof from size {old_size}, once")
     try:
         new_root = root_from_consistency(old_size, size, old_root,
-                                         [hex32(h, "consistency", "a proof hash") for h in proofs[0]["proof"]])
+                                         [hex32(h, item, "a proof hash") for h in proofs[0]["proof"]])
     except Invalid as error:
-        raise Failure("consistency", f"from size {old_size}: {error}")
-    require(new_root == root, "consistency", f"the proof from size {old_size} does not lead to the checkpoint root")
+        raise Failure(item, f"the consistency proof from size {old_size} does not lead to the checkpoint's root ({error})")
+    require(new_root == root, item, f"the consistency proof from size {old_size} does not lead to the checkpoint's root")
+
+
+def check_attestation_roots(bundle, entries, attestations, size, root):
+    """Item 4: the root each verifier signed is this ledger's at the size it names, proved by the bundle's
+    consistency proof from that size to the checkpoint."""
+    for seq in sorted(attestations):
+        body = entries[seq][0]["body"]
+        check_extends(bundle, f"attestation entry {seq}", int(body["ledgerSize"]), b64(body["rootHash"]), size, root)
 
 
 def is_canonical(raw, bundle):
@@ -913,6 +928,7 @@ def verify(bundle, vkey, old_text=None):
     opened = check_openings(entries)
     check_withheld(entries, bundle["profile"])
     attestations = check_submissions(entries, bundle["origin"])
+    check_attestation_roots(bundle, entries, attestations, size, root)
     as_of = count(obj(bundle["footprint"], "footprint", "the footprint").get("asOfSize"), "footprint", "asOfSize")
     require(as_of <= size, "footprint", f"asOfSize {as_of} is above treeSize {size}")
     ops = Operands(entries, opened, as_of)

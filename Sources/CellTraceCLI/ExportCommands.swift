@@ -294,6 +294,7 @@ struct VerifyBundleCommand: ParsableCommand {
             if let from = report.consistentFrom { members["consistentFrom"] = .number(Double(from)) }
             if !report.verifiedShare.isEmpty {
                 members["attestations"] = .number(Double(report.attestations))
+                members["attestationRootsProved"] = .number(Double(report.attestationRoots))
                 members["verifiedShare"] = .object(report.verifiedShare.mapValues(JSONValue.number))
                 members["factorEntriesFromWorking"] = .bool(report.factorEntriesFromWorking)
             }
@@ -316,7 +317,8 @@ struct VerifyBundleCommand: ParsableCommand {
         }
         if !report.verifiedShare.isEmpty {
             Console.out(
-                "  verification   \(report.attestations) attestation signatures checked; verified share recomputed: "
+                "  verification   \(report.attestations) attestation signatures checked, \(report.attestationRoots) signed roots "
+                    + "proved this ledger's; verified share recomputed: "
                     + ["location-based", "market-based", "eu-draft"].compactMap { method in
                         report.verifiedShare[method].map { "\(method) \(Number.percent($0))" }
                     }.joined(separator: ", ")

@@ -45,6 +45,9 @@ public struct BundleVerifier {
         public var signedEvents = 0
         /// Verifiers' attestations whose signatures were checked.
         public var attestations = 0
+        /// Attestations whose signed root was proved a root of this ledger's history (a
+        /// consistency proof from their `ledgerSize` to the checkpoint).
+        public var attestationRoots = 0
         /// The share of the footprint verifiers attested, by method, as stated and recomputed from
         /// the attestations; empty when the footprint relies on none.
         public var verifiedShare: [String: Double] = [:]
@@ -241,8 +244,25 @@ public struct BundleVerifier {
             bodies[sequence] = body
             report.entries += 1
         }
-        // 4. Submission and attestation signatures.
+        // 4. Submission and attestation signatures; each attestation's root, proved a root of this
+        // ledger's history by a consistency proof to the checkpoint.
         let attestations = try checkSignatures(entries, origin: origin, report: &report)
+        for (sequence, attestation) in attestations.sorted(by: { $0.key < $1.key }) {
+            let item = "attestation entry \(sequence)"
+            guard let size = attestation.ledgerSize, size >= 1, size <= sequence,
+                let root = attestation.rootHash.flatMap(Base64.decode).flatMap(SHA256Digest.init(bytes:))
+            else {
+                throw Failure(item: item, message: "ledgerSize and rootHash must name a size before it and its root")
+            }
+            try checkConsistency(
+                from: size,
+                root: root,
+                to: checkpoint.checkpoint,
+                item: item,
+                missing: "its ledgerSize; export the bundle again"
+            )
+            report.attestationRoots += 1
+        }
         // 5. The trace and the footprint.
         // The footprint is of the ledger at asOfSize: no entry at or after it may feed a figure.
         guard let asOfSize = Self.count(bundle["footprint"]?["asOfSize"]) else {
@@ -275,32 +295,56 @@ public struct BundleVerifier {
                 throw Failure(item: "earlier checkpoint", message: "\(error)")
             }
             let size = since.checkpoint.size
-            let fromSize = (bundle["consistency"]?.arrayValue ?? []).filter { Self.count($0["fromSize"]) == size }
-            guard fromSize.count <= 1 else {
-                throw Failure(item: "consistency", message: "the proof from size \(size) is listed twice")
-            }
-            guard let listed = fromSize.first?["proof"]?.arrayValue else {
-                throw Failure(
-                    item: "consistency",
-                    message:
-                        "the bundle carries no consistency proof from size \(size); ask the sender to export with --since-checkpoint"
-                )
-            }
-            let proof = try Self.proofHashes(listed, item: "consistency")
-            do {
-                try MerkleTree.verifyConsistency(
-                    size1: size,
-                    size2: treeSize,
-                    root1: since.checkpoint.rootHash,
-                    root2: checkpoint.checkpoint.rootHash,
-                    proof: proof
-                )
-            } catch {
-                throw Failure(item: "consistency", message: "the proof from size \(size) does not verify (\(error))")
-            }
+            try checkConsistency(
+                from: size,
+                root: since.checkpoint.rootHash,
+                to: checkpoint.checkpoint,
+                item: "consistency",
+                missing: "ask the sender to export with --since-checkpoint"
+            )
             report.consistentFrom = size
         }
         return report
+    }
+
+    /// The bundle's consistency proof from `size` must lead from `root` to the checkpoint's root.
+    ///
+    /// - Parameters:
+    ///   - size: The size the proof starts from.
+    ///   - root: The root at `size`, as the recipient or a verifier holds it.
+    ///   - checkpoint: The bundle's checkpoint.
+    ///   - item: The item a failure names.
+    ///   - missing: What to do when the bundle has no proof from `size`, for the message.
+    /// - Throws: ``Failure`` when the proof is missing, listed twice or does not lead there.
+    private func checkConsistency(
+        from size: UInt64,
+        root: SHA256Digest,
+        to checkpoint: Checkpoint,
+        item: String,
+        missing: String
+    ) throws {
+        let fromSize = (bundle["consistency"]?.arrayValue ?? []).filter { Self.count($0["fromSize"]) == size }
+        guard fromSize.count <= 1 else {
+            throw Failure(item: item, message: "the consistency proof from size \(size) is listed twice")
+        }
+        guard let listed = fromSize.first?["proof"]?.arrayValue else {
+            throw Failure(item: item, message: "the bundle carries no consistency proof from size \(size); \(missing)")
+        }
+        let proof = try Self.proofHashes(listed, item: item)
+        do {
+            try MerkleTree.verifyConsistency(
+                size1: size,
+                size2: checkpoint.size,
+                root1: root,
+                root2: checkpoint.rootHash,
+                proof: proof
+            )
+        } catch {
+            throw Failure(
+                item: item,
+                message: "the consistency proof from size \(size) does not lead to the checkpoint's root (\(error))"
+            )
+        }
     }
 
     /// The ledger key's signed note over the bundle's canonical bytes without `statement`: covers

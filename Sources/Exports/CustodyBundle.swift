@@ -190,7 +190,15 @@ private struct Builder {
                 "withheld": .object(hidden),
             ])
         }
-        var consistency: [JSONValue] = []
+        // Consistency proofs by the size they start from: from each checkpoint the recipient kept,
+        // and from the size each attestation names, so that a recipient checks offline that the
+        // root its verifier signed is this ledger's at that size.
+        var consistency: [UInt64: JSONValue] = [:]
+        func prove(from size: UInt64) throws {
+            guard consistency[size] == nil else { return }
+            let proof = try ledger.consistencyProof(from: size, to: treeSize)
+            consistency[size] = ["fromSize": .number(Double(size)), "proof": .array(proof.map { .string($0.hex) })]
+        }
         for old in since {
             guard old.checkpoint.origin == ledger.origin else {
                 throw LedgerError(
@@ -206,8 +214,11 @@ private struct Builder {
                     message: "the checkpoint given (size \(size)) is not a checkpoint of this ledger's history"
                 )
             }
-            let proof = try ledger.consistencyProof(from: size, to: treeSize)
-            consistency.append(["fromSize": .number(Double(size)), "proof": .array(proof.map { .string($0.hex) })])
+            try prove(from: size)
+        }
+        for attestation in scope.footprint.attestationsRelied {
+            guard let size = attestation.ledgerSize, size >= 1, size <= treeSize else { continue }
+            try prove(from: size)
         }
         var bundle: JSONObject = [
             "format": .string(CustodyBundle.format),
@@ -221,7 +232,7 @@ private struct Builder {
             "trace": try trace(),
             "footprint": try footprint(),
         ]
-        if !consistency.isEmpty { bundle["consistency"] = .array(consistency) }
+        if !consistency.isEmpty { bundle["consistency"] = .array(consistency.sorted { $0.key < $1.key }.map(\.value)) }
         var members = CanonicalMembers(bundle)
         let statement = JSONValue.string(
             try ledger.signStatement(

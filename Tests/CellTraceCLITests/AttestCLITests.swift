@@ -87,6 +87,35 @@ import Testing
         let verify = celltrace("verify", "--ledger", ledger)
         #expect(verify.status == 0, "\(verify.error)")
         #expect(verify.output.contains("1 attestation signatures verified"), "\(verify.output)")
+        // A custody bundle carries the attestation, and a consistency proof from the size it names
+        // that proves offline the root the verifier signed.
+        let bundle = directory + "/cell.custody.json"
+        let exported = celltrace(
+            "export",
+            "custody",
+            CarbonCLITests.serial,
+            "--profile",
+            "auditor",
+            "-o",
+            bundle,
+            "--recipient",
+            "Verifier",
+            "--ledger",
+            ledger
+        )
+        #expect(exported.status == 0, "\(exported.error)")
+        let vkey = celltrace("key", "--ledger", ledger).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let checked = celltrace("verify-bundle", bundle, "--vkey", vkey)
+        #expect(checked.status == 0, "\(checked.error)")
+        #expect(
+            checked.output.contains(
+                "verification   1 attestation signatures checked, 1 signed roots proved this ledger's; "
+                    + "verified share recomputed: location-based 100.0 %"
+            ),
+            "\(checked.output)"
+        )
+        let report = try JSONValue(parsing: celltrace("verify-bundle", bundle, "--vkey", vkey, "--json").output)
+        #expect(report["attestationRootsProved"] == 1)
     }
 
     @Test func aStatementSignedOnACopyIsRecordedAsSignedAndListed() throws {

@@ -68,6 +68,7 @@ struct CustodyAttestationTests {
         #expect(contributions.contains { $0["assurance"] == "limited" })
         let report = try BundleVerifier(bytes: bundle.bytes, key: ledger.chain.ledger.verifierKey).verify()
         #expect(report.attestations == 2)
+        #expect(report.attestationRoots == 2, "each signed root proved this ledger's")
         #expect(report.verifiedShare == ["location-based": 1, "market-based": 1, "eu-draft": 1])
         guard case .recomputed = report.footprint else {
             Issue.record("footprint not recomputed: \(report.footprint)")
@@ -119,5 +120,41 @@ struct CustodyAttestationTests {
         }
         let (status, output) = try python(bytes)
         #expect(status == 1 && output.contains(expected), "\(member): \(output)")
+    }
+
+    @Test(
+        "the root each verifier signed is proved this ledger's by a consistency proof in the bundle; without it, or with another, both verifiers refuse",
+        arguments: ["missing", "altered"]
+    )
+    func signedRootIsProved(_ change: String) throws {
+        let export = try bundle()
+        let attested = try #require(try ledger.chain.attestations().first)
+        let size = try #require(attested.ledgerSize)
+        let proofs = try #require(export.json["consistency"]?.arrayValue)
+        let index = try #require(proofs.firstIndex { $0["fromSize"]?.doubleValue == Double(size) })
+        #expect(size < UInt64(export.treeSize), "a proof with hashes to alter")
+        let bytes = try resigned(export.json) { bundle in
+            var changed = proofs
+            if change == "missing" {
+                changed.remove(at: index)
+            } else {
+                var hashes = changed[index]["proof"]?.arrayValue ?? []
+                hashes[0] = .string(String(repeating: "0", count: 64))
+                CustodyBundleTests.set(&changed[index], ["proof"], .array(hashes))
+            }
+            CustodyBundleTests.set(&bundle, ["consistency"], .array(changed))
+        }
+        let expected =
+            change == "missing"
+            ? "no consistency proof from size \(size)" : "from size \(size) does not lead to the checkpoint's root"
+        let item = "attestation entry \(try #require(attested.sequenceNumber))"
+        do {
+            _ = try BundleVerifier(bytes: bytes, key: ledger.chain.ledger.verifierKey).verify()
+            Issue.record("\(change): verified")
+        } catch let failure as BundleVerifier.Failure {
+            #expect(failure.item == item && failure.message.contains(expected), "\(change): \(failure)")
+        }
+        let (status, output) = try python(bytes)
+        #expect(status == 1 && output.contains(item) && output.contains(expected), "\(change): \(output)")
     }
 }
