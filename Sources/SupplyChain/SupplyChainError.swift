@@ -1,3 +1,5 @@
+import LedgerCrypto
+
 /// An error thrown by ``SupplyChain``: a submission, event or master-data record that breaks a rule
 /// of the supply-chain model, or a failure of the ledger underneath.
 ///
@@ -44,8 +46,18 @@ extension SupplyChainError {
         SupplyChainError(
             code: .ledger,
             message: "the \(table.rawValue) index holds a row that does not read back (key "
-                + "\(String(decoding: key, as: UTF8.self))); run `celltrace verify`, then `celltrace index rebuild`"
+                + "\(describe(key: key, in: table))); run `celltrace verify`, then `celltrace index rebuild`"
         )
+    }
+
+    /// A key as a message shows it: the entry a sequence-keyed table's key names, printable text as
+    /// it is, other bytes (digests, big-endian numbers) in hex rather than as raw bytes.
+    static func describe(key: some Collection<UInt8>, in table: IndexTable) -> String {
+        if [.attestations, .events, .processes].contains(table), let sequence = IndexKey.sequence(in: key) {
+            return "entry #\(sequence)"
+        }
+        if key.allSatisfy({ (0x20..<0x7f).contains($0) }) { return String(decoding: key, as: UTF8.self) }
+        return "hex " + HexCoding.encode(key)
     }
 }
 

@@ -103,6 +103,25 @@ struct IndexRebuildTests {
         }
     }
 
+    @Test("an attestation row that does not read back names its entry, not the key's raw bytes")
+    func damagedAttestationRowIsNamed() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        let chain = fixture.chain
+        let size = try chain.ledger.size
+        try chain.ledger.rewriteExtraTables(["sc.attestations"], expectedSize: size) { txn, tables in
+            try txn.put(Array(#"{"verifier":"v"}"#.utf8), forKey: IndexKey.sequence(5), in: tables[0])
+        }
+        #expect {
+            try chain.attestations()
+        } throws: {
+            ($0 as? SupplyChainError)?.message
+                == "the sc.attestations index holds a row that does not read back (key entry #5); run `celltrace verify`, then `celltrace index rebuild`"
+        }
+        #expect(SupplyChainError.describe(key: Array("energy@1".utf8), in: .factors) == "energy@1")
+        #expect(SupplyChainError.describe(key: [0x61, 0, 0xff], in: .retractedSerials) == "hex 6100ff")
+    }
+
     @Test("damaged and stale index rows are written anew from the entries, and the audit then passes")
     func rebuildRestoresDamagedIndexes() throws {
         let fixture = try ChainFixture()
