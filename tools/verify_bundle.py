@@ -945,7 +945,7 @@ def verify(bundle, vkey, old_text=None):
     footprint = check_footprint(bundle, lots, roots, ops)
     shares = check_verification(bundle, attestations, as_of)
     if shares is not None:
-        footprint += (f"; {len(attestations)} attestations checked, verified share "
+        footprint += (f"; {len(attestations)} attestations checked (signatures and signed roots), verified share "
                       + ", ".join(f"{m} {100 * shares[m]:.1f} %" for m in METHODS)
                       + ("" if "working" in bundle["footprint"] else
                          " (the factor tables each contribution uses as stated: no working in this profile)"))
