@@ -136,7 +136,77 @@ extension DemoTour {
             say("Without CellTrace installed: python3 tools/verify_proof.py \(proof) \(bytes) \(vkey)")
         }
 
+        try showAttestations()
         try showExports()
+    }
+
+    /// A notified body's attestations, and the verified share they give the first cell.
+    ///
+    /// A verifier of role auditor attests the factor table and the cathode plant's submission at
+    /// reasonable assurance and the Debrecen cell plant's at limited, and the footprint then shows
+    /// the share of it resting on attested data. Left out for a dataset without those actors.
+    mutating func showAttestations() throws {
+        guard let table = factorTableEntry, let cathode = submissionEntries["hunan-cathode"],
+            let cells = submissionEntries["debrecen-cells"]
+        else { return }
+        heading("A notified body attests the data it verified: the verified share")
+        let key = "\(keysPath)/eu-verifier.pem"
+        try run(["keygen", key], ledger: false)
+        try run(
+            [
+                "actor", "add", "eu-verifier", "--role", "auditor", "--legal-name", "EU Verification Body (demo)",
+                "--key", "\(keysPath)/eu-verifier.pub.pem",
+            ],
+            show: true
+        )
+        let attestations: [(entries: [ClosedRange<Int>], level: String, completed: String, report: String?)] = [
+            (
+                [table...table] + cathode, "reasonable", "2026-11-30",
+                "https://verifier.example/reports/hunan-2026-117.pdf"
+            ),
+            (cells, "limited", "2026-12-02", nil),
+        ]
+        for attestation in attestations {
+            var arguments = [
+                "attest", "--as", "eu-verifier", "--key", key, "--standard", "ISO 14067:2018", "--level",
+                attestation.level, "--entries", Self.ranges(attestation.entries), "--completed", attestation.completed,
+            ]
+            if let report = attestation.report { arguments += ["--report", report] }
+            try run(arguments, show: true)
+        }
+        say(
+            """
+
+            The verifier checked the factor table and the cathode plant's submission (its metered
+            electricity, fuels and yields) at reasonable assurance, the Debrecen cell plant's at limited;
+            each statement is signed with its own key over the entries, the ledger size and the Merkle root
+            it saw. A contribution counts as verified when its event and the factor table it uses are both
+            attested, at the weaker level of the two:
+
+            """
+        )
+        let text = try run(["footprint", firstSerial])
+        say("$ celltrace footprint \(firstSerial)")
+        for section in text.split(separator: "\n\n", omittingEmptySubsequences: false)
+        where section.hasPrefix("KG CO2E") || section.hasPrefix("VERIFIED BY") {
+            say(String(section))
+            say("")
+        }
+        say("(… the contributions as above, each with the attestations it rests on in the VERIFIED column)")
+    }
+
+    /// Entry ranges as `attest --entries` takes them (`33,73-82`), adjacent ones joined.
+    static func ranges(_ ranges: [ClosedRange<Int>]) -> String {
+        var joined: [ClosedRange<Int>] = []
+        for range in ranges.sorted(by: { $0.lowerBound < $1.lowerBound }) {
+            if let last = joined.last, range.lowerBound <= last.upperBound + 1 {
+                joined[joined.count - 1] = last.lowerBound...max(last.upperBound, range.upperBound)
+            } else {
+                joined.append(range)
+            }
+        }
+        return joined.map { $0.count == 1 ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+            .joined(separator: ",")
     }
 
     /// Exports of the first cell in every format, each recorded as a disclosure, and the custody
@@ -213,6 +283,7 @@ extension DemoTour {
         say("  exports  \(exportsPath)/ (custody bundle, EPCIS 2.0, PACT, passport section, lineage picture)")
         say("Try next (with CELLTRACE_LEDGER=\(ledgerPath)):")
         say("  celltrace lot show urn:celltrace:lot:cam811-hunan-2602")
+        say("  celltrace attestations --entry 78")
         say(
             "  celltrace declaration --model CT-NMC811-E25 --plant urn:epc:id:sgln:5990001.00001.0 --from 2026-03-01 --to 2026-03-31"
         )

@@ -59,6 +59,10 @@ struct DemoTour {
     private var step = 0
     /// Events declared in error by the imported submissions.
     private(set) var retractions = 0
+    /// The entry of the factor table, for the verifier's attestation.
+    private(set) var factorTableEntry: Int?
+    /// Each actor's submissions: the submission entry through its last event, in import order.
+    private(set) var submissionEntries: [String: [ClosedRange<Int>]] = [:]
 
     var ledgerPath: String { directory + "/ledger" }
     var datasetPath: String { directory + "/dataset" }
@@ -122,7 +126,13 @@ struct DemoTour {
         try run(["facility", "list"], show: true)
 
         heading("Emission factors, each with its source and year, and the two cell models")
-        try run(["factors", "add", "\(datasetPath)/factors.json"], show: true)
+        // Run quietly and printed here: the receipt's entry number is the table's, which the
+        // verifier attests later.
+        let addFactors = ["factors", "add", "\(datasetPath)/factors.json"]
+        say("$ celltrace " + addFactors.map(Self.quoted).joined(separator: " "))
+        let factorReceipt = try run(addFactors)
+        say(String(factorReceipt.hasSuffix("\n") ? factorReceipt.dropLast() : factorReceipt[...]))
+        factorTableEntry = Self.entryNumber(in: factorReceipt)
         for model in dataset.network["models"]?.arrayValue ?? [] {
             var arguments = ["model", "add", model["id"]?.stringValue ?? ""]
             for (option, member) in [
@@ -147,6 +157,9 @@ struct DemoTour {
             if index == 0 && !quiet { say("$ celltrace " + arguments.map(Self.quoted).joined(separator: " ")) }
             let report = try JSONValue(parsing: Array(try run(arguments + ["--json"]).utf8))
             let retracted = report["retractions"]?.doubleValue ?? 0
+            if let first = report["firstSequenceNumber"]?.doubleValue, let written = report["written"]?.doubleValue {
+                submissionEntries[actor, default: []].append(Int(first)...Int(first + written))
+            }
             retractions += Int(retracted)
             if retracted > 0 {
                 corrective += try Self.correctiveEventIDs(in: file)
@@ -187,6 +200,12 @@ struct DemoTour {
             say("")
             try run(["impact", "--entry", String(submission)], show: true)
         }
+    }
+
+    /// The entry number a command's receipt names (`… (entry #33; ledger size 34)`).
+    static func entryNumber(in receipt: String) -> Int? {
+        guard let start = receipt.firstRange(of: "(entry #")?.upperBound else { return nil }
+        return Int(receipt[start...].prefix(while: \.isNumber))
     }
 
     /// The `correctiveEventIDs` of the error declarations in an EPCIS document.

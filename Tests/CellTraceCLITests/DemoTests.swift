@@ -166,6 +166,11 @@ import Testing
             "Peiseler et al. 2024", "within", "OK: supply chain rebuilt by replay", "OK: entry",
             "$ celltrace export custody", "bundle verified", "footprint      recomputed from the entries",
             "trace          recomputed from the entries", "$ celltrace disclosures", "Notified body (verifier)",
+            // A notified body attests the factor table and the cathode plant's submission, then the
+            // Debrecen plant's; the footprint and the custody bundle carry the verified share.
+            "--level reasonable --entries 33,73-82", "--level limited --entries 103-115",
+            "verified share              31.5 %    28.8 %   32.0 %", "VERIFIED BY",
+            "2 attestation signatures checked, 2 signed roots proved this ledger's; verified share recomputed: location-based 31.5 %",
         ] {
             #expect(demo.output.contains(text), "the tour lacks \(text)")
         }
@@ -199,6 +204,7 @@ import Testing
         )
         #expect(bundle.status == 0, "\(bundle.output)")
         #expect(bundle.output.contains("trace recomputed; footprint recomputed"), "\(bundle.output)")
+        #expect(bundle.output.contains("2 attestations checked (signatures and signed roots)"), "\(bundle.output)")
 
         // A pack's PACT names the facility of its last assembly as of the size asked for: not one
         // recorded later, nor one retracted since.
