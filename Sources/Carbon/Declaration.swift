@@ -145,10 +145,11 @@ public struct Declaration: Sendable {
                 guard let footprint = range.footprint else { continue }
                 let lifetime = model.lifetimeKWh(nominal: range.range.nominalEnergyKWh.doubleValue)
                 let weight = range.range.cellMassKg.doubleValue * Double(range.range.count) / lifetime
+                let shares = footprint.verifiedShares()
                 for method in ElectricityMethod.allCases {
                     let value = range.perCell.total(method) * weight
                     all[method, default: 0] += value
-                    let share = footprint.verifiedShare(method)
+                    let share = shares[method] ?? 0
                     covered[method, default: 0] += value * share
                     if share != 1 { whole.remove(method) }
                 }

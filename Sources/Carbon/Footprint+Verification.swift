@@ -30,12 +30,17 @@ extension Footprint {
         var used: Set<UInt64> = []
         var level = AssuranceLevel.reasonable
         for sequence in needed {
-            // The strongest attestation of each entry is the one relied on.
-            let covering = attestations.filter { $0.stands && $0.covers(sequence) }
-            guard
-                let best = covering.first(where: { $0.level == .reasonable }) ?? covering.first,
-                let entry = best.sequenceNumber
-            else { return nil }
+            // The strongest attestation of each entry is the one relied on: the first at
+            // reasonable assurance, else the first at all.
+            var best: Attestation?
+            for attestation in attestations where attestation.stands && attestation.covers(sequence) {
+                if best == nil { best = attestation }
+                if attestation.level == .reasonable {
+                    best = attestation
+                    break
+                }
+            }
+            guard let best, let entry = best.sequenceNumber else { return nil }
             used.insert(entry)
             if best.level == .limited { level = .limited }
         }
@@ -45,19 +50,33 @@ extension Footprint {
     /// The share of the total, under `method`, whose data attestations cover at `level` or
     /// better (``coverage(of:)``).
     public func verifiedShare(_ method: ElectricityMethod, level: AssuranceLevel = .limited) -> Double {
-        let all = total.total(method)
-        guard all > 0, !attestations.isEmpty else { return 0 }
-        var verified = 0.0
-        var unverified = false
+        verifiedShares(level: level)[method] ?? 0
+    }
+
+    /// ``verifiedShare(_:level:)`` under every method, each contribution's coverage found once.
+    public func verifiedShares(level: AssuranceLevel = .limited) -> [ElectricityMethod: Double] {
+        let methods = ElectricityMethod.allCases
+        guard !attestations.isEmpty else { return Dictionary(uniqueKeysWithValues: methods.map { ($0, 0) }) }
+        var verified = Array(repeating: 0.0, count: methods.count)
+        var unverified = Array(repeating: false, count: methods.count)
         for contribution in contributions {
-            if let coverage = coverage(of: contribution), level == .limited || coverage.level == .reasonable {
-                verified += contribution.emissions.total(method)
-            } else if contribution.emissions.total(method) != 0 {
-                unverified = true
+            let counted = coverage(of: contribution).map { level == .limited || $0.level == .reasonable } ?? false
+            for (index, method) in methods.enumerated() {
+                let emissions = contribution.emissions.total(method)
+                if counted {
+                    verified[index] += emissions
+                } else if emissions != 0 {
+                    unverified[index] = true
+                }
             }
         }
-        // Whole when nothing is left out: the sum in another order could miss 1 by a rounding.
-        return unverified ? verified / all : 1
+        var shares: [ElectricityMethod: Double] = [:]
+        for (index, method) in methods.enumerated() {
+            let all = total.total(method)
+            // Whole when nothing is left out: the sum in another order could miss 1 by a rounding.
+            shares[method] = all > 0 ? (unverified[index] ? verified[index] / all : 1) : 0
+        }
+        return shares
     }
 
     /// The attestations some contribution relies on, oldest first.

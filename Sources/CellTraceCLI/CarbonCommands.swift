@@ -575,9 +575,11 @@ enum FootprintOutput {
         var verified: [String: JSONValue] = [:]
         var reasonable: [String: JSONValue] = [:]
         var gaps: [String: JSONValue] = [:]
+        let shares = footprint.verifiedShares()
+        let reasonableShares = footprint.verifiedShares(level: .reasonable)
         for method in ElectricityMethod.allCases {
-            verified[method.rawValue] = .number(footprint.verifiedShare(method))
-            reasonable[method.rawValue] = .number(footprint.verifiedShare(method, level: .reasonable))
+            verified[method.rawValue] = .number(shares[method] ?? 0)
+            reasonable[method.rawValue] = .number(reasonableShares[method] ?? 0)
             if let value = footprint.perUsableKWh(method) { perUsable[method.rawValue] = .number(value) }
             if let value = footprint.perLifetimeKWh(method) { perLifetime[method.rawValue] = .number(value) }
             primary[method.rawValue] = .number(footprint.primaryShare(method))
@@ -656,11 +658,12 @@ enum FootprintOutput {
             Number.percent(footprint.primaryShare(.marketBased)),
             Number.percent(footprint.primaryShare(.euDraft))
         )
+        let shares = footprint.verifiedShares()
         table.add(
             "verified share",
-            Number.percent(footprint.verifiedShare(.locationBased)),
-            Number.percent(footprint.verifiedShare(.marketBased)),
-            Number.percent(footprint.verifiedShare(.euDraft))
+            Number.percent(shares[.locationBased] ?? 0),
+            Number.percent(shares[.marketBased] ?? 0),
+            Number.percent(shares[.euDraft] ?? 0)
         )
         lines.append(table.rendered)
         let total = footprint.total.total(.locationBased)

@@ -381,9 +381,7 @@ private struct Builder {
         ]
         if !footprint.attestationsRelied.isEmpty {
             var shares: [String: JSONValue] = [:]
-            for method in ElectricityMethod.allCases {
-                shares[method.rawValue] = .number(footprint.verifiedShare(method))
-            }
+            for (method, share) in footprint.verifiedShares() { shares[method.rawValue] = .number(share) }
             members["verifiedShare"] = .object(shares)
             members["contributions"] = .array(
                 footprint.contributions.map { contribution in

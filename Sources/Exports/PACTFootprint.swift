@@ -238,9 +238,7 @@ extension PACTFootprint {
         )
         try made.attest(
             [footprint],
-            share: Dictionary(
-                uniqueKeysWithValues: ElectricityMethod.allCases.map { ($0, footprint.verifiedShare($0)) }
-            ),
+            share: footprint.verifiedShares(),
             chain: chain
         )
         return made
