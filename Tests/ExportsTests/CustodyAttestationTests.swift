@@ -76,7 +76,12 @@ struct CustodyAttestationTests {
         }
         let (status, output) = try python(bundle.bytes)
         #expect(status == 0, "\(output)")
-        #expect(output.contains("2 attestations checked (signatures and signed roots), verified share location-based 100.0 %"), "\(output)")
+        #expect(
+            output.contains(
+                "2 attestations checked (signatures and signed roots), verified share location-based 100.0 %"
+            ),
+            "\(output)"
+        )
     }
 
     @Test(
