@@ -7,10 +7,11 @@ a newline, else it is no bundle as written (exit 2); 1. the format and the check
 origin and size; 2. each entry's canonical form, seq, origin and RFC 9162 inclusion proof; 3. the
 openings of sealed fields, and that only what the profile does not reveal is withheld; 4. the
 actors' signatures over the submissions listing the events, and the verifiers' over their
-attestations, with the root each verifier signed proved a root of this ledger by a consistency proof; 5. the trace and the footprint, recomputed from operands tied to fields of the
-entries, and the contributions' coverage by the attestations with the verified share; 6. the ledger's signed statement over the
-bundle; 7. with --since-checkpoint, consistency with a checkpoint kept from earlier. It shares no
-code with CellTrace; the signed-note and RFC 9162 proof functions come from verify_proof.py beside it.
+attestations, each signed root proved this ledger's by a consistency proof; 5. the trace and the
+footprint, recomputed from operands tied to fields of the entries, and the contributions' coverage
+by the attestations with the verified share; 6. the ledger's signed statement over the bundle; 7.
+with --since-checkpoint, consistency with a checkpoint kept from earlier. It shares no code with
+CellTrace; the signed-note and RFC 9162 proof functions come from verify_proof.py beside it.
 
 usage: verify_bundle.py BUNDLE VKEY|VKEY-FILE [--since-checkpoint OLD-FILE] [--json]
 exit 0 verified, 1 not verified (naming the first item that fails), 2 bad usage, a file that is not a
@@ -895,8 +896,9 @@ def check_extends(bundle, item, old_size, old_root, size, root):
     consistency = bundle.get("consistency", [])
     require(isinstance(consistency, list), "format", "consistency is not a list")
     proofs = [p for p in consistency if isinstance(p, dict) and p.get("fromSize") == old_size]
+    require(len(proofs) <= 1, item, f"the consistency proof from size {old_size} is listed twice")
     require(len(proofs) == 1 and isinstance(proofs[0].get("proof"), list), item,
-            f"the bundle has no consistency proof from size {old_size}, once")
+            f"the bundle carries no consistency proof from size {old_size}")
     try:
         new_root = root_from_consistency(old_size, size, old_root,
                                          [hex32(h, item, "a proof hash") for h in proofs[0]["proof"]])

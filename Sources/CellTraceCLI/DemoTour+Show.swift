@@ -174,6 +174,7 @@ extension DemoTour {
             if let report = attestation.report { arguments += ["--report", report] }
             try run(arguments, show: true)
         }
+        attestedEntry = cathode.first?.lowerBound
         say(
             """
 
@@ -283,7 +284,7 @@ extension DemoTour {
         say("  exports  \(exportsPath)/ (custody bundle, EPCIS 2.0, PACT, passport section, lineage picture)")
         say("Try next (with CELLTRACE_LEDGER=\(ledgerPath)):")
         say("  celltrace lot show urn:celltrace:lot:cam811-hunan-2602")
-        say("  celltrace attestations --entry 78")
+        if let attestedEntry { say("  celltrace attestations --entry \(attestedEntry)") }
         say(
             "  celltrace declaration --model CT-NMC811-E25 --plant urn:epc:id:sgln:5990001.00001.0 --from 2026-03-01 --to 2026-03-31"
         )

@@ -63,6 +63,8 @@ struct DemoTour {
     private(set) var factorTableEntry: Int?
     /// Each actor's submissions: the submission entry through its last event, in import order.
     private(set) var submissionEntries: [String: [ClosedRange<Int>]] = [:]
+    /// An entry the tour's verifier attested, for the closing suggestions; `nil` when it attested none.
+    var attestedEntry: Int?
 
     var ledgerPath: String { directory + "/ledger" }
     var datasetPath: String { directory + "/dataset" }
@@ -157,8 +159,11 @@ struct DemoTour {
             if index == 0 && !quiet { say("$ celltrace " + arguments.map(Self.quoted).joined(separator: " ")) }
             let report = try JSONValue(parsing: Array(try run(arguments + ["--json"]).utf8))
             let retracted = report["retractions"]?.doubleValue ?? 0
-            if let first = report["firstSequenceNumber"]?.doubleValue, let written = report["written"]?.doubleValue {
-                submissionEntries[actor, default: []].append(Int(first)...Int(first + written))
+            // The submission's entries: its own, then its events', up to the size it left.
+            if let first = report["firstSequenceNumber"]?.doubleValue, let size = report["treeSize"]?.doubleValue,
+                size > first
+            {
+                submissionEntries[actor, default: []].append(Int(first)...Int(size) - 1)
             }
             retractions += Int(retracted)
             if retracted > 0 {

@@ -134,6 +134,9 @@ public struct BundleVerifier {
         guard let disclosure = DisclosureProfile(rawValue: profile) else {
             throw Failure(item: "bundle", message: "profile \(profile) is not one of the disclosure profiles")
         }
+        if let consistency = bundle["consistency"], consistency.arrayValue == nil {
+            throw Failure(item: "bundle", message: "consistency is not a list of proofs")
+        }
         var report = Report(subject: subject, profile: profile, origin: origin, treeSize: treeSize)
         // 1. The checkpoint.
         let checkpoint: SignedCheckpoint
@@ -259,7 +262,7 @@ public struct BundleVerifier {
                 root: root,
                 to: checkpoint.checkpoint,
                 item: item,
-                missing: "its ledgerSize; export the bundle again"
+                missing: "export the bundle again, which then proves the root the attestation signed"
             )
             report.attestationRoots += 1
         }

@@ -217,7 +217,13 @@ private struct Builder {
             try prove(from: size)
         }
         for attestation in scope.footprint.attestationsRelied {
-            guard let size = attestation.ledgerSize, size >= 1, size <= treeSize else { continue }
+            // The ledger records an attestation only with a size from 1 to its own entry, which
+            // is below the footprint's size and so below treeSize.
+            guard let size = attestation.ledgerSize, size >= 1, size <= treeSize else {
+                throw ExportError.defect(
+                    "attestation #\(attestation.sequenceNumber ?? 0) names ledger size \(attestation.ledgerSize.map(String.init) ?? "none"), not one from 1 to \(treeSize)"
+                )
+            }
             try prove(from: size)
         }
         var bundle: JSONObject = [

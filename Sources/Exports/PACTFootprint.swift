@@ -322,8 +322,13 @@ extension PACTFootprint {
                 txn
             )
         }
-        let footprints = declaration.ranges.compactMap { range in
-            range.footprint.map { ($0, Double(range.range.count)) }
+        let footprints = try declaration.ranges.map { range in
+            guard let footprint = range.footprint else {
+                throw ExportError.defect(
+                    "the declaration kept no footprint for serial range \(range.range.prefix)\(range.range.first)"
+                )
+            }
+            return (footprint, Double(range.range.count))
         }
         let owner = try chain.actor(declaration.plant.operatorID)
         var cells = 0.0

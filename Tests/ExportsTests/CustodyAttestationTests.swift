@@ -162,4 +162,26 @@ struct CustodyAttestationTests {
         let (status, output) = try python(bytes)
         #expect(status == 1 && output.contains(item) && output.contains(expected), "\(change): \(output)")
     }
+
+    @Test(
+        "a checkpoint the recipient kept at the size an attestation names shares its one consistency proof, and both verifiers accept it"
+    )
+    func keptCheckpointAtAnAttestationsSize() throws {
+        let attested = try #require(try ledger.chain.attestations().first)
+        let size = try #require(attested.ledgerSize)
+        let kept = try ledger.chain.ledger.checkpoint(atSize: size)
+        let export = try CustodyBundle.export(SmallLedger.cell, chain: ledger.chain, profile: .auditor, since: [kept])
+        let sizes = try #require(export.json["consistency"]?.arrayValue).compactMap { $0["fromSize"]?.doubleValue }
+        #expect(sizes.filter { $0 == Double(size) }.count == 1, "one proof from \(size), not two: \(sizes)")
+        let report = try BundleVerifier(bytes: export.bytes, key: ledger.chain.ledger.verifierKey).verify(since: kept)
+        #expect(report.consistentFrom == size && report.attestationRoots == 2)
+        let directory = TemporaryDirectory()
+        try Data(export.bytes).write(to: URL(fileURLWithPath: directory.path + "/bundle.json"))
+        try Data((kept.formatted).utf8).write(to: URL(fileURLWithPath: directory.path + "/kept.checkpoint"))
+        let (status, output) = try runProcess([
+            "python3", toolPath("verify_bundle.py"), directory.path + "/bundle.json",
+            ledger.chain.ledger.verifierKey.text, "--since-checkpoint", directory.path + "/kept.checkpoint",
+        ])
+        #expect(status == 0 && output.contains("consistent with the old checkpoint"), "\(output)")
+    }
 }
