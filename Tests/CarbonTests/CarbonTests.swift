@@ -614,56 +614,35 @@ struct CarbonTests {
     func declaration() throws {
         let graph = try Graph()
         try graph.submit(Lots.events)
-        let declaration = try graph.chain.read { reader, txn, size in
-            var engine = try CarbonEngine(reader: reader, size: size, txn)
-            return try Declaration.compute(
-                model: "X",
-                plant: Graph.cellPlant,
-                from: try #require(PointInTime.time("2026-01-01")),
-                to: try #require(PointInTime.time("2026-01-31")),
-                engine: &engine,
-                reader: reader,
-                txn
-            )
+        func declare(_ from: String, _ to: String, keepingFootprints: Bool = false) throws -> Declaration {
+            try graph.chain.read { reader, txn, size in
+                var engine = try CarbonEngine(reader: reader, size: size, txn)
+                return try Declaration.compute(
+                    model: "X",
+                    plant: Graph.cellPlant,
+                    from: try #require(PointInTime.time(from)),
+                    to: try #require(PointInTime.time(to)),
+                    engine: &engine,
+                    reader: reader,
+                    keepingFootprints: keepingFootprints,
+                    txn
+                )
+            }
         }
+        let declaration = try declare("2026-01-01", "2026-01-31")
         #expect(declaration.cellCount == 100)
         #expect(close(declaration.perLifetimeKWh.total(.locationBased), 1.08 / 216))
         #expect(close(declaration.primaryShare[.locationBased] ?? 0, 1))
         // No attestation and not asked for: the ranges' footprints are not computed.
         #expect(declaration.ranges.allSatisfy { $0.footprint == nil })
         // Asked for, each range keeps its first cell's footprint, whose total is the range's per cell.
-        let kept = try graph.chain.read { reader, txn, size in
-            var engine = try CarbonEngine(reader: reader, size: size, txn)
-            return try Declaration.compute(
-                model: "X",
-                plant: Graph.cellPlant,
-                from: try #require(PointInTime.time("2026-01-01")),
-                to: try #require(PointInTime.time("2026-01-31")),
-                engine: &engine,
-                reader: reader,
-                keepingFootprints: true,
-                txn
-            )
-        }
+        let kept = try declare("2026-01-01", "2026-01-31", keepingFootprints: true)
         #expect(!kept.ranges.isEmpty)
         for range in kept.ranges {
             let footprint = try #require(range.footprint)
             #expect(close(footprint.total.total(.locationBased), range.perCell.total(.locationBased)))
         }
-        #expect(throws: CarbonError.self) {
-            try graph.chain.read { reader, txn, size in
-                var engine = try CarbonEngine(reader: reader, size: size, txn)
-                return try Declaration.compute(
-                    model: "X",
-                    plant: Graph.cellPlant,
-                    from: try #require(PointInTime.time("2025-01-01")),
-                    to: try #require(PointInTime.time("2025-12-31")),
-                    engine: &engine,
-                    reader: reader,
-                    txn
-                )
-            }
-        }
+        #expect(throws: CarbonError.self) { try declare("2025-01-01", "2025-12-31") }
     }
 }
 
