@@ -18,6 +18,9 @@ public struct Declaration: Sendable {
         /// The footprint of the range's first cell, with its working: kept when the declaration
         /// was asked for it (`keepingFootprints`) or needed it for the verified share, else `nil`.
         public var footprint: Footprint?
+        /// The share of the range's cell footprint whose data verifiers attested, by method
+        /// (``Footprint/verifiedShares(level:)``); `nil` when no attestation is recorded.
+        public var verifiedShare: [ElectricityMethod: Double]?
     }
 
     /// The battery model.
@@ -141,11 +144,13 @@ public struct Declaration: Sendable {
             var all: [ElectricityMethod: Double] = [:]
             var covered: [ElectricityMethod: Double] = [:]
             var whole = Set(ElectricityMethod.allCases)
-            for range in ranges {
+            for index in ranges.indices {
+                let range = ranges[index]
                 guard let footprint = range.footprint else { continue }
                 let lifetime = model.lifetimeKWh(nominal: range.range.nominalEnergyKWh.doubleValue)
                 let weight = range.range.cellMassKg.doubleValue * Double(range.range.count) / lifetime
                 let shares = footprint.verifiedShares()
+                ranges[index].verifiedShare = shares
                 for method in ElectricityMethod.allCases {
                     let value = range.perCell.total(method) * weight
                     all[method, default: 0] += value

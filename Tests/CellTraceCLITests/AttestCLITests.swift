@@ -83,6 +83,17 @@ import Testing
         // As of the size before it, nothing was verified yet.
         let then = celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger, "--as-of", "\(size)", "--json")
         #expect(try JSONValue(parsing: then.output)["verifiedShare"]?["location-based"] == 0)
+        // The declaration's ranges, each verified whole, in JSON and CSV.
+        let declarationArguments = [
+            "declaration", "--model", "CT-NMC811-P1", "--plant", "urn:celltrace:facility:cell-plant", "--from",
+            "2026-01-01", "--to", "2026-12-31", "--ledger", ledger,
+        ]
+        let declared = try JSONValue(parsing: celltrace(declarationArguments + ["--json"]).output)
+        let ranges = try #require(declared["ranges"]?.arrayValue)
+        #expect(!ranges.isEmpty && ranges.allSatisfy { $0["verifiedShare"]?["market-based"] == 1 })
+        let declarationRows = celltrace(declarationArguments + ["--csv"]).output.split(separator: "\n")
+        #expect(declarationRows.count == 1 + ranges.count)
+        #expect(declarationRows.dropFirst().allSatisfy { $0.hasSuffix(",1.0,1.0,1.0") }, "\(declarationRows)")
         // The audit checks the verifier's signature again.
         let verify = celltrace("verify", "--ledger", ledger)
         #expect(verify.status == 0, "\(verify.error)")

@@ -306,6 +306,31 @@ import Testing
         #expect(declared["cells"]?.doubleValue == 1000)
         let perKWh = try #require(declared["perLifetimeKWh"]?["location-based"]?["total"]?.doubleValue)
         #expect(abs(perKWh - location / (0.25 * 0.92 * 480)) < 1e-12)
+        // --csv: one row a range, as the JSON lists them; their cells sum to the declaration's;
+        // with one range its per lifetime kWh is the declaration's, and nothing is verified yet.
+        let declarationArguments = [
+            "declaration", "--model", "CT-NMC811-P1", "--plant", "urn:celltrace:facility:cell-plant", "--from",
+            "2026-01-01", "--to", "2026-12-31", "--ledger", ledger,
+        ]
+        let declarationCSV = celltrace(declarationArguments + ["--csv"])
+        #expect(declarationCSV.status == 0, "\(declarationCSV.error)")
+        let table: [[String]] = declarationCSV.output.split(separator: "\n").map { line in
+            line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        }
+        let columns = try #require(table.first)
+        #expect(columns.first == "range" && columns.last == "verified_share_eu_draft")
+        let counted = declared["ranges"]?.arrayValue?.count ?? 0
+        #expect(table.count == 1 + counted)
+        let body = Array(table.dropFirst())
+        #expect(body.allSatisfy { $0.count == columns.count })
+        let cells: Double = body.compactMap { Double($0[2]) }.reduce(0, +)
+        #expect(cells == 1000)
+        if body.count == 1, let column = columns.firstIndex(of: "kg_co2e_per_lifetime_kwh_location_based") {
+            #expect(abs((Double(body[0][column]) ?? 0) - perKWh) < 1e-12)
+        }
+        let shares: [[String]] = body.map { Array($0.suffix(3)) }
+        #expect(shares.allSatisfy { $0.allSatisfy { $0.isEmpty } }, "no attestation: no share")
+        #expect(celltrace(declarationArguments + ["--csv", "--json"]).status == 2)
 
         let models = try JSONValue(parsing: celltrace("model", "list", "--ledger", ledger, "--json").output)
         #expect(models.arrayValue?.first?["cyclesPerYear"] == "60")
