@@ -488,6 +488,16 @@ struct ImpactCommand: ParsableCommand {
             case (false, true): lines.append("no lot's footprint changed")
             default: lines.append("no cell's or lot's footprint changed")
             }
+            let attestations: Set = [
+                SupplyChainLedger.EntryType.attestation, SupplyChainLedger.EntryType.attestationWithdraw,
+            ]
+            if impact.entries.contains(where: { attestations.contains($0.type) }) {
+                lines.append(
+                    "an attestation changes no figure, only the share of the figures that rests on attested data: "
+                        + "`celltrace footprint` and `declaration` show that share, "
+                        + "`celltrace impact` the exports it affects"
+                )
+            }
             return lines.joined(separator: "\n")
         }
         func counted(_ statuses: [EntryImpact.Status], _ noun: String, cells: (Int) -> UInt64?) -> String {

@@ -453,6 +453,14 @@ public struct DisclosureReview: Sendable {
         case SupplyChainLedger.EntryType.factorTable:
             let version = body["version"]?.doubleValue.map { " version \(Int($0))" } ?? ""
             return "factor table \(id)\(version) recorded"
+        case SupplyChainLedger.EntryType.attestation:
+            guard let attestation = Attestation(body: body) else { return "attestation recorded" }
+            return "attestation by \(attestation.verifier) of \(attestation.entryCount) entries "
+                + "(\(attestation.entriesText)), \(attestation.standard), \(attestation.level.rawValue) assurance"
+        case SupplyChainLedger.EntryType.attestationWithdraw:
+            let verifier = body["verifier"]?.stringValue ?? entry.actor
+            let withdrawn = body["attestation"]?.stringValue.map { " #\($0)" } ?? ""
+            return "attestation\(withdrawn) withdrawn by \(verifier)\(reason)"
         default:
             return "\(entry.type)\(id.isEmpty ? "" : " \(id)") recorded"
         }

@@ -229,6 +229,23 @@ import Testing
         #expect(list.output.contains("withdrawn at #\(size + 1): scope recorded wrongly"), "\(list.output)")
         let csv = celltrace("attestations", "--csv", "--ledger", ledger).output
         #expect(csv.hasSuffix(",\(size + 1),scope recorded wrongly\n"), "\(csv)")
+        // `impact --entry` names the attestation and its withdrawal, and says they change no figure.
+        let recorded = celltrace("impact", "--entry", "\(size)", "--ledger", ledger).output
+        #expect(
+            recorded.hasPrefix(
+                "entry #\(size) attestation.record: attestation by verifier of \(size) entries (0-\(size - 1)), "
+                    + "ISO 14067:2018, limited assurance\n"
+            ),
+            "\(recorded)"
+        )
+        #expect(recorded.contains("an attestation changes no figure"), "\(recorded)")
+        let withdrawal = celltrace("impact", "--entry", "\(size + 1)", "--ledger", ledger).output
+        #expect(
+            withdrawal.hasPrefix(
+                "entry #\(size + 1) attestation.withdraw: attestation #\(size) withdrawn by verifier: scope recorded wrongly\n"
+            ),
+            "\(withdrawal)"
+        )
         let now = try JSONValue(
             parsing: celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger, "--json").output
         )
