@@ -108,7 +108,10 @@ struct AttestCommand: ParsableCommand {
                 printReceipt(receipt, json: json, what: "attestation #\(withdrawn) withdrawn by \(by)")
             } else {
                 let receipt = try chain.recordSignedAttestation(body)
-                printReceipt(receipt, json: json, what: "attestation by \(by) recorded")
+                // Recorded, so it reads: said as a direct `attest` says it.
+                let what =
+                    Attestation(body: body).map { Self.summary($0) } ?? "attestation by \(by) recorded"
+                printReceipt(receipt, json: json, what: what)
             }
             return
         }
@@ -147,12 +150,13 @@ struct AttestCommand: ParsableCommand {
             return
         }
         let receipt = try chain.recordAttestation(attestation, key: privateKey)
-        printReceipt(
-            receipt,
-            json: json,
-            what: "attestation by \(verifier): \(attestation.entryCount) entries (\(attestation.entriesText)), "
-                + "\(standard), \(level) assurance"
-        )
+        printReceipt(receipt, json: json, what: Self.summary(attestation))
+    }
+
+    /// What a recorded attestation says, as its receipt prints it.
+    static func summary(_ attestation: Attestation) -> String {
+        "attestation by \(attestation.verifier): \(attestation.entryCount) entries (\(attestation.entriesText)), "
+            + "\(attestation.standard), \(attestation.level.rawValue) assurance"
     }
 }
 

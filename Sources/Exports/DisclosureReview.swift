@@ -230,7 +230,10 @@ public struct DisclosureReview: Sendable {
         let before = Set(then.entries)
         let added = (now.scope?.entries ?? []).filter { $0 >= asOfSize && !before.contains($0) }
         item.changes = try changes(added: added, declaredIn: then.events, since: asOfSize, chain: chain, size: size)
-        if let now = now.scope {
+        // Attestations recorded or withdrawn since bear on the exports that state a verification
+        // (a custody bundle, a PACT footprint), not on events, pictures or passport data.
+        let statesVerification = disclosures.contains { $0.format == "custody" || $0.format.hasPrefix("pact") }
+        if let now = now.scope, statesVerification {
             item.changes = (item.changes + verificationChanges(then: then.footprint, now: now.footprint))
                 .sorted { $0.sequenceNumber < $1.sequenceNumber }
         }

@@ -63,6 +63,9 @@ extension SupplyChainLedger {
             if sink.isEmpty, let problem = try rootMismatch(attestation, before: first) {
                 sink.add(field: "/rootHash", problem)
             }
+            if sink.isEmpty, let problem = Self.completedLater(attestation, recordedAt: .now) {
+                sink.add(field: "/completedOn", problem)
+            }
             // The entries it covers are in the ledger (the rules checked) and never change.
             if sink.isEmpty, let own = try selfAttested(attestation) {
                 sink.add(
@@ -141,6 +144,16 @@ extension SupplyChainLedger {
             )
         }
         return try Self.written(receipt)
+    }
+
+    /// Why an attestation's completion day cannot be right, recorded at `recordedAt`: a day after
+    /// the day it is recorded (a day's grace for the verifier's time zone); `nil` when it can be.
+    static func completedLater(_ attestation: Attestation, recordedAt: Timestamp) -> String? {
+        guard let start = Timestamp(rfc3339: attestation.completedOn + "T00:00:00.000Z"),
+            start.millisecondsSinceEpoch - recordedAt.millisecondsSinceEpoch > 86_400_000
+        else { return nil }
+        return "the verification is said to be completed on \(attestation.completedOn), after the day it is "
+            + "recorded (\(recordedAt.rfc3339.prefix(10))); give the day the verification was completed"
     }
 
     /// Why the statement's root is not this ledger's at the size it names, or `nil` when it is: a

@@ -240,6 +240,42 @@ struct AttestationTests {
         #expect(try verified.chain.attestations().map(\.sequenceNumber) == [receipt.firstSequenceNumber])
     }
 
+    @Test(
+        "a report is an address a recipient can follow, a completion day is not after the recording day, and a statement is recorded once"
+    )
+    func addressDayAndReplay() throws {
+        for address in ["https://verifier.example/r/1.pdf", "HTTP://host", "urn:isbn:123", "doi:10.1000/182"] {
+            #expect(Attestation.isReportAddress(address), "\(address)")
+        }
+        for address in [
+            #"C:\reports\x.pdf"#, "mailto:a@b.example", "file:///tmp/x.pdf", "https:/x", "https:///x", "ftp://h/x",
+        ] {
+            #expect(!Attestation.isReportAddress(address), "\(address)")
+        }
+        let verified = try Verified()
+        var later = verified.attestation([8...10])
+        let dayAfterTomorrow = Timestamp(millisecondsSinceEpoch: Timestamp.now.millisecondsSinceEpoch + 2 * 86_400_000)
+        later.completedOn = String(dayAfterTomorrow.rfc3339.prefix(10))
+        let error = try verified.refusal { try verified.chain.recordAttestation(later, key: verified.auditorKey) }
+        #expect(error.problems.map(\.field) == ["/completedOn"], "\(error)")
+        #expect(error.problems.first?.message.contains("after the day it is recorded") == true)
+        // Tomorrow passes: the verifier's day may be ahead of UTC.
+        var tomorrow = verified.attestation([8...10])
+        let dayAfter = Timestamp(millisecondsSinceEpoch: Timestamp.now.millisecondsSinceEpoch + 86_400_000 / 2)
+        tomorrow.completedOn = String(dayAfter.rfc3339.prefix(10))
+        let signed = try verified.chain.signedAttestation(tomorrow, key: verified.auditorKey)
+        let first = try verified.chain.recordSignedAttestation(signed.body).firstSequenceNumber
+        // The same signed statement again is refused, naming the entry that holds it.
+        let size = try verified.chain.ledger.size
+        let again = try #require(throws: SupplyChainError.self) {
+            try verified.chain.recordSignedAttestation(signed.body)
+        }
+        #expect(again.problems.map(\.field) == ["/signature"])
+        #expect(again.problems.first?.message.contains("recorded already, as entry \(first)") == true)
+        #expect(try verified.chain.ledger.size == size, "nothing written")
+        #expect(try verified.chain.auditIndexes().isValid)
+    }
+
     @Test("every field of a statement is checked, each error naming its field")
     func fieldsChecked() throws {
         let verified = try Verified()

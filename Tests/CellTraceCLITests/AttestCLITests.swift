@@ -173,7 +173,34 @@ import Testing
         #expect(refused.error.contains("field '/signature': does not verify under verifier's key"), "\(refused.error)")
         let recorded = celltrace("attest", "--signed", file, "--ledger", ledger)
         #expect(recorded.status == 0, "\(recorded.error)")
-        #expect(recorded.output.hasPrefix("attestation by verifier recorded (entry #"))
+        #expect(
+            recorded.output.hasPrefix(
+                "attestation by verifier: 8 entries (5, 14-20), ISO 14064-3:2019, limited assurance (entry #"
+            ),
+            "\(recorded.output)"
+        )
+        // The same statement again, before or after its withdrawal, is refused: the verifier did
+        // not say it twice.
+        let entry = try #require(DemoTour.entryNumber(in: recorded.output))
+        let again = celltrace("attest", "--signed", file, "--ledger", ledger)
+        #expect(again.status == 2)
+        #expect(again.error.contains("this statement is recorded already, as entry \(entry)"), "\(again.error)")
+        let withdrawn = celltrace(
+            "attest",
+            "--as",
+            "verifier",
+            "--key",
+            key,
+            "--withdraw",
+            "\(entry)",
+            "--reason",
+            "scope",
+            "--ledger",
+            ledger
+        )
+        #expect(withdrawn.status == 0, "\(withdrawn.error)")
+        let replayed = celltrace("attest", "--signed", file, "--ledger", ledger)
+        #expect(replayed.status == 2 && replayed.error.contains("recorded already"), "\(replayed.error)")
         let list = celltrace("attestations", "--ledger", ledger)
         #expect(list.output.contains("verifier  ISO 14064-3:2019  limited"), "\(list.output)")
         #expect(list.output.contains("5, 14-20 (8)"))

@@ -197,19 +197,24 @@ struct DisclosureReviewTests {
         let exported = try ledger.chain.ledger.size
         try Self.disclose(SmallLedger.cell, format: "pact-3.0.3", ledger)
         try Self.disclose(Self.declaration, format: "pact-3.0.3", ledger, size: exported)
+        // The same cell's events, exported as EPCIS: they state no verification.
+        let events = try Self.disclose(SmallLedger.cell, format: "epcis", ledger)
         let auditor = Ed25519PrivateKey()
         try ledger.registerVerifier(auditor)
         let attestation = try ledger.attest([5...12], .reasonable, key: auditor)
-        let after = try DisclosureReview.review(chain: ledger.chain)
-        #expect(after.items.map(\.status) == [.lineageChanged, .lineageChanged])
+        let review = try DisclosureReview.review(chain: ledger.chain)
+        let eventsItem = try #require(review.items.first { $0.disclosures.contains { $0.sequenceNumber == events } })
+        #expect(eventsItem.status == .current && eventsItem.changes.isEmpty, "\(eventsItem)")
+        let after = review.items.filter { $0.disclosures.allSatisfy { $0.format.hasPrefix("pact") } }
+        #expect(after.map(\.status) == [.lineageChanged, .lineageChanged])
         let change = DisclosureReview.Change(
             sequenceNumber: attestation,
             type: SupplyChainLedger.EntryType.attestation,
             summary: "attestation by verifier (ISO 14067:2018, reasonable assurance) covers its data"
         )
-        #expect(after.items[0].changes == [change])
-        #expect(after.items[1].changes == [change])
-        #expect(after.items[0].then == after.items[0].now, "the figures are as they were")
+        #expect(after[0].changes == [change])
+        #expect(after[1].changes == [change])
+        #expect(after[0].then == after[0].now, "the figures are as they were")
         // Withdrawn: the ledger now says what it said when the exports left.
         try ledger.chain.withdrawAttestation(
             attestation,
@@ -217,7 +222,7 @@ struct DisclosureReviewTests {
             reason: "scope typed wrongly",
             key: auditor
         )
-        #expect(try DisclosureReview.review(chain: ledger.chain).items.map(\.status) == [.current, .current])
+        #expect(try DisclosureReview.review(chain: ledger.chain).items.map(\.status) == [.current, .current, .current])
     }
 
     @Test("a declaration's export subject reads back; other subjects are not declarations")

@@ -168,6 +168,9 @@ extension SupplyChainLedger {
                 if sink.isEmpty, let problem = try rootMismatch(attestation, before: sequence) {
                     try fail(sequence, "the attestation's rootHash \(problem)")
                 }
+                if sink.isEmpty, let problem = SupplyChainLedger.completedLater(attestation, recordedAt: entry.time) {
+                    try fail(sequence, "the attestation's completedOn: \(problem)")
+                }
                 if sink.isEmpty, let recorder = try selfAttested(attestation) {
                     try fail(sequence, "\(attestation.verifier) attests entry \(recorder) it recorded itself")
                 }

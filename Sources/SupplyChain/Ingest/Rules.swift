@@ -580,11 +580,39 @@ struct Rules {
             sink.add(field: "/signature", "does not verify under \(actor.id)'s key \(key.id) for this ledger")
             return
         }
+        // A signed statement is recorded once: Ed25519 signs the same statement with the same
+        // bytes, so recording it again (after its withdrawal, say) would be the operator, not the
+        // verifier, speaking.
+        if let recorded = try recordedStatement(signature: attestation.signature, txn) {
+            sink.add(
+                field: "/signature",
+                "this statement is recorded already, as entry \(recorded)"
+                    + "; a verifier's statement is recorded once: to attest again, the verifier signs a new one"
+            )
+            return
+        }
         // That its entries are in the ledger before it is the body's (each below `ledgerSize`) and
         // the root's check (`ledgerSize` a size of this ledger before the entry).
         var row = attestation
         row.sequenceNumber = sequence
         store.put(.attestations, BigEndianKey.encode(sequence), json: row.json)
+    }
+
+    /// The entry of the attestation, recorded before or earlier in this batch, whose signature is
+    /// `signature`; `nil` when there is none.
+    private func recordedStatement(signature: [UInt8], _ txn: borrowing ReadTransaction) throws -> UInt64? {
+        var next = BigEndianKey.encode(0)
+        while let (key, value) = try store.seek(.attestations, atLeast: next, txn) {
+            guard let sequence = IndexKey.sequence(in: key) else {
+                throw SupplyChainError.unreadableRow(.attestations, key: key)
+            }
+            guard let row = try? JSONValue(parsing: value),
+                let recorded = Attestation.read(row, sink: ProblemSink(), row: true)
+            else { throw SupplyChainError.unreadableRow(.attestations, key: key) }
+            if recorded.signature == signature { return sequence }
+            next = BigEndianKey.encode(sequence + 1)
+        }
+        return nil
     }
 
     /// Checks a verifier's withdrawal against the ledger and marks its attestation withdrawn: the

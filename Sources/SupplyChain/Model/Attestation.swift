@@ -168,6 +168,23 @@ public struct Attestation: Sendable, Hashable {
         (try? Ed25519PublicKey(rawRepresentation: publicKey))?.isValidSignature(signature, for: message) == true
     }
 
+    /// Whether `text` is an address a recipient can follow to the report: an absolute URI whose
+    /// scheme is `https` or `http` with a host, or `urn` or `doi` (case-insensitive).
+    public static func isReportAddress(_ text: String) -> Bool {
+        guard IdentifierText.isURI(text), let colon = text.firstIndex(of: ":") else { return false }
+        let scheme = text[..<colon].lowercased()
+        let rest = text[text.index(after: colon)...]
+        switch scheme {
+        case "https", "http":
+            guard rest.hasPrefix("//") else { return false }
+            return !rest.dropFirst(2).prefix { $0 != "/" && $0 != "?" && $0 != "#" }.isEmpty
+        case "urn", "doi":
+            return !rest.isEmpty
+        default:
+            return false
+        }
+    }
+
     /// Reads a body (or an index row), naming each field that is wrong in `sink`; `nil` when any is.
     static func read(_ json: JSONValue, sink: ProblemSink, row: Bool = false) -> Attestation? {
         let before = sink.count
@@ -202,8 +219,12 @@ public struct Attestation: Sendable, Hashable {
             sink.add(field: "/completedOn", "must be a date, YYYY-MM-DD (got \"\(completedOn)\")")
         }
         let report = text("report", required: false)
-        if let report, !IdentifierText.isURI(report) {
-            sink.add(field: "/report", "must be an absolute URI, such as https://… (got \"\(report)\")")
+        if let report, !Self.isReportAddress(report) {
+            sink.add(
+                field: "/report",
+                "must be where a recipient finds the report: an https:// (or http://) URL with a host, or a urn: "
+                    + "or doi: name, not a file path or another scheme (got \"\(report)\")"
+            )
         }
         let reportSHA256 = text("reportSHA256", required: false)
         if let reportSHA256, !Self.isSHA256(reportSHA256) {
