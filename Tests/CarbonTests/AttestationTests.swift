@@ -193,13 +193,20 @@ struct AttestationTests {
                 key: verified.auditorKey
             )
         }
-        #expect(error.problems.first?.message == "no actor nobody is registered")
+        #expect(
+            error.problems.first?.message
+                == "no actor nobody is registered; the operator registers a verifier with "
+                + "`celltrace actor add nobody --role auditor --key PUBLIC-KEY.pem`"
+        )
         // Signed with another key than the verifier's.
         error = try verified.refusal {
             try verified.chain.recordAttestation(verified.attestation([8...10]), key: Ed25519PrivateKey())
         }
         #expect(error.problems.map(\.field) == ["/key"])
-        #expect(error.problems.first?.message.contains("is not a key of verifier valid at entry 13") == true)
+        #expect(
+            error.problems.first?.message.contains("is not a key of verifier valid at entry 13 (its key then is ")
+                == true
+        )
     }
 
     @Test("the signature covers every field and binds the statement to this ledger: its origin, size and root")
@@ -411,7 +418,11 @@ struct AttestationTests {
         let notOne = try #require(throws: SupplyChainError.self) {
             try verified.chain.withdrawAttestation(5, verifier: "verifier", reason: "x", key: verified.auditorKey)
         }
-        #expect(notOne.problems.first?.message == "entry 5 is not an attestation")
+        #expect(notOne.problems.first?.message == "entry 5 is not an attestation (`celltrace attestations` lists them)")
+        let beyond = try #require(throws: SupplyChainError.self) {
+            try verified.chain.withdrawAttestation(999, verifier: "verifier", reason: "x", key: verified.auditorKey)
+        }
+        #expect(beyond.problems.first?.message == "there is no entry 999: the ledger holds entries 0 to \(size - 1)")
         #expect(try verified.chain.ledger.size == size)
     }
 

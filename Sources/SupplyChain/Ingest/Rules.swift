@@ -562,7 +562,11 @@ struct Rules {
         _ txn: borrowing ReadTransaction
     ) throws {
         guard let actor = try actor(attestation.verifier, txn) else {
-            sink.add(field: "/verifier", "no actor \(attestation.verifier) is registered")
+            sink.add(
+                field: "/verifier",
+                "no actor \(attestation.verifier) is registered; the operator registers a verifier with "
+                    + "`celltrace actor add \(attestation.verifier) --role auditor --key PUBLIC-KEY.pem`"
+            )
             return
         }
         guard actor.role == .auditor else {
@@ -573,7 +577,12 @@ struct Rules {
             return
         }
         guard let key = actor.keys.first(where: { $0.id == attestation.keyID }), key.isValid(at: sequence) else {
-            sink.add(field: "/key", "key \(attestation.keyID) is not a key of \(actor.id) valid at entry \(sequence)")
+            let valid = actor.keys.filter { $0.isValid(at: sequence) }.map(\.id)
+            sink.add(
+                field: "/key",
+                "key \(attestation.keyID) is not a key of \(actor.id) valid at entry \(sequence)"
+                    + (valid.isEmpty ? "" : " (its key then is \(valid.joined(separator: ", ")): sign with it)")
+            )
             return
         }
         guard attestation.isSigned(by: key.publicKey, origin: origin) else {
@@ -629,7 +638,12 @@ struct Rules {
         guard let row = try store.json(.attestations, key, txn),
             var attestation = Attestation.read(row, sink: ProblemSink(), row: true)
         else {
-            sink.add(field: "/attestation", "entry \(withdrawal.attestation) is not an attestation")
+            sink.add(
+                field: "/attestation",
+                withdrawal.attestation >= sequence
+                    ? "there is no entry \(withdrawal.attestation): the ledger holds entries 0 to \(sequence - 1)"
+                    : "entry \(withdrawal.attestation) is not an attestation (`celltrace attestations` lists them)"
+            )
             return
         }
         guard attestation.verifier == withdrawal.verifier else {
