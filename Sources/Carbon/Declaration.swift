@@ -46,6 +46,10 @@ public struct Declaration: Sendable {
     /// Each range's cell footprint's verified share (``Footprint/verifiedShare(_:level:)``),
     /// weighted as the figure weighs the range; zero when no attestation is recorded.
     public var verifiedShare: [ElectricityMethod: Double] = [:]
+    /// The same at reasonable assurance: the share whose data attestations cover at that level.
+    public var verifiedShareReasonable: [ElectricityMethod: Double] = [:]
+    /// The attestations some range's footprint relies on, oldest first.
+    public var attestationsRelied: [Attestation] = []
 
     /// The number of cells counted.
     public var cellCount: UInt64 { ranges.reduce(0) { $0 + $1.range.count } }
@@ -140,30 +144,56 @@ public struct Declaration: Sendable {
                 )
             }
         }
+        var verifiedReasonable = verified
+        var relied: [Attestation] = []
         if attested {
-            var all: [ElectricityMethod: Double] = [:]
-            var covered: [ElectricityMethod: Double] = [:]
-            var whole = Set(ElectricityMethod.allCases)
+            // Each range's share at each level, weighed as the figure weighs the range.
+            var limited: [[ElectricityMethod: Double]] = []
+            var reasonable: [[ElectricityMethod: Double]] = []
+            var seen: Set<UInt64> = []
             for index in ranges.indices {
-                let range = ranges[index]
-                guard let footprint = range.footprint else { continue }
-                let lifetime = model.lifetimeKWh(nominal: range.range.nominalEnergyKWh.doubleValue)
-                let weight = range.range.cellMassKg.doubleValue * Double(range.range.count) / lifetime
+                guard let footprint = ranges[index].footprint else {
+                    limited.append([:])
+                    reasonable.append([:])
+                    continue
+                }
                 let shares = footprint.verifiedShares()
                 ranges[index].verifiedShare = shares
-                for method in ElectricityMethod.allCases {
-                    let value = range.perCell.total(method) * weight
-                    all[method, default: 0] += value
-                    let share = shares[method] ?? 0
-                    covered[method, default: 0] += value * share
-                    if share != 1 { whole.remove(method) }
+                limited.append(shares)
+                reasonable.append(footprint.verifiedShares(level: .reasonable))
+                for attestation in footprint.attestationsRelied {
+                    if let entry = attestation.sequenceNumber, seen.insert(entry).inserted {
+                        relied.append(attestation)
+                    }
                 }
             }
-            for method in ElectricityMethod.allCases {
-                let total = all[method] ?? 0
-                // Whole when every range is: the weighted sum could miss 1 by a rounding.
-                verified[method] = whole.contains(method) ? 1 : total > 0 ? min(1, (covered[method] ?? 0) / total) : 0
+            func weigh(_ shares: [[ElectricityMethod: Double]]) -> [ElectricityMethod: Double] {
+                var all: [ElectricityMethod: Double] = [:]
+                var covered: [ElectricityMethod: Double] = [:]
+                var whole = Set(ElectricityMethod.allCases)
+                for (range, share) in zip(ranges, shares) {
+                    let lifetime = model.lifetimeKWh(nominal: range.range.nominalEnergyKWh.doubleValue)
+                    let weight = range.range.cellMassKg.doubleValue * Double(range.range.count) / lifetime
+                    for method in ElectricityMethod.allCases {
+                        let value = range.perCell.total(method) * weight
+                        all[method, default: 0] += value
+                        let part = share[method] ?? 0
+                        covered[method, default: 0] += value * part
+                        if part != 1 { whole.remove(method) }
+                    }
+                }
+                var weighed: [ElectricityMethod: Double] = [:]
+                for method in ElectricityMethod.allCases {
+                    let total = all[method] ?? 0
+                    // Whole when every range is: the weighted sum could miss 1 by a rounding.
+                    weighed[method] =
+                        whole.contains(method) ? 1 : total > 0 ? min(1, (covered[method] ?? 0) / total) : 0
+                }
+                return weighed
             }
+            verified = weigh(limited)
+            verifiedReasonable = weigh(reasonable)
+            relied.sort { ($0.sequenceNumber ?? 0) < ($1.sequenceNumber ?? 0) }
         }
         return Declaration(
             model: model,
@@ -175,7 +205,9 @@ public struct Declaration: Sendable {
             perLifetimeKWh: weighted.scaled(by: 1 / mass),
             perUsableKWh: weightedUsable.scaled(by: 1 / mass),
             primaryShare: shares,
-            verifiedShare: verified
+            verifiedShare: verified,
+            verifiedShareReasonable: verifiedReasonable,
+            attestationsRelied: relied
         )
     }
 }

@@ -406,12 +406,23 @@ struct DeclarationCommand: ParsableCommand {
                     }
                 )
             ),
+            "verifiedShareReasonable": .object(
+                Dictionary(
+                    uniqueKeysWithValues: ElectricityMethod.allCases.map {
+                        ($0.rawValue, JSONValue.number(declaration.verifiedShareReasonable[$0] ?? 0))
+                    }
+                )
+            ),
+            "verification": .array(declaration.attestationsRelied.map(\.json)),
             "ranges": .array(
                 declaration.ranges.map { range in
                     var members: JSONObject = [
                         "lot": .string(range.range.lot), "prefix": .string(range.range.prefix),
                         "first": .string(String(range.range.first)), "last": .string(String(range.range.last)),
                         "cells": .number(Double(range.range.count)),
+                        "commissionedAt": .number(Double(range.range.commissionedAt)),
+                        "cellMassKg": .string(range.range.cellMassKg.description),
+                        "nominalEnergyKWh": .string(range.range.nominalEnergyKWh.description),
                         "eventTime": .string(range.eventTime), "perCell": FootprintOutput.json(range.perCell),
                     ]
                     if let shares = range.verifiedShare {

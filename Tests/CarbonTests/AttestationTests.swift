@@ -157,9 +157,19 @@ struct AttestationTests {
         let partial = try declaration()
         for method in ElectricityMethod.allCases {
             #expect(close(try #require(partial.verifiedShare[method]), footprint.verifiedShare(method)), "\(method)")
+            #expect(
+                close(
+                    try #require(partial.verifiedShareReasonable[method]),
+                    footprint.verifiedShare(method, level: .reasonable)
+                ),
+                "\(method)"
+            )
         }
+        #expect(partial.attestationsRelied.map(\.sequenceNumber) == footprint.attestationsRelied.map(\.sequenceNumber))
         try verified.attest([(Verified.ore + 1)...Verified.cellLine + 1], level: .limited)
-        #expect(try declaration().verifiedShare == [.locationBased: 1, .marketBased: 1, .euDraft: 1])
+        let whole = try declaration()
+        #expect(whole.verifiedShare == [.locationBased: 1, .marketBased: 1, .euDraft: 1])
+        #expect(whole.verifiedShareReasonable[.locationBased] ?? 1 < 1, "the second attestation is limited")
     }
 
     @Test("a what-if's footprint is verified nowhere: its changed inputs are no one's data")

@@ -91,6 +91,14 @@ import Testing
         let declared = try JSONValue(parsing: celltrace(declarationArguments + ["--json"]).output)
         let ranges = try #require(declared["ranges"]?.arrayValue)
         #expect(!ranges.isEmpty && ranges.allSatisfy { $0["verifiedShare"]?["market-based"] == 1 })
+        #expect(declared["verifiedShareReasonable"]?["market-based"] == 1)
+        #expect(declared["verification"]?.arrayValue?.map { $0["seq"] } == [.string("\(size)")])
+        #expect(
+            ranges.allSatisfy {
+                $0["commissionedAt"]?.doubleValue != nil && $0["cellMassKg"]?.stringValue != nil
+                    && $0["nominalEnergyKWh"]?.stringValue != nil
+            }
+        )
         let declarationRows = celltrace(declarationArguments + ["--csv"]).output.split(separator: "\n")
         #expect(declarationRows.count == 1 + ranges.count)
         #expect(declarationRows.dropFirst().allSatisfy { $0.hasSuffix(",1.0,1.0,1.0") }, "\(declarationRows)")
