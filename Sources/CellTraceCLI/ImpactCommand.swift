@@ -318,6 +318,22 @@ struct ImpactCommand: ParsableCommand {
                 row("kg CO2e (\(method.label))", then.kgCO2e[method], item.now?.kgCO2e[method], Number.significant)
             }
             row("cells", then.cells.map(Double.init), item.now?.cells.map(Double.init)) { Number.fixed($0, 0) }
+            // The verified share, where either side has one: a change in percentage points.
+            for method in ElectricityMethod.allCases {
+                let before = then.verifiedShare[method] ?? 0
+                let after = item.now?.verifiedShare[method]
+                guard before > 0 || (after ?? 0) > 0 else { continue }
+                let points = ((after ?? 0) - before) * 100
+                table.add(
+                    "  verified share (\(method.label))",
+                    Number.percent(before),
+                    after.map(Number.percent) ?? "none",
+                    after == nil
+                        ? "-"
+                        : abs(points) < 0.05
+                            ? "unchanged" : (points > 0 ? "+" : "") + Number.fixed(points, 1) + " points"
+                )
+            }
             lines.append(table.rendered)
         }
         if let reason = item.reason { lines.append("  why       \(reason)") }
@@ -632,7 +648,7 @@ struct ImpactCommand: ParsableCommand {
             "reissued_by", "reissue", "changed_by", "reason", "per_kwh_basis",
         ]
         + CSV.methodColumns("kg_co2e_", ["_then", "_now"]) + CSV.methodColumns("per_kwh_", ["_then", "_now"])
-        + ["cells_then", "cells_now"]
+        + ["cells_then", "cells_now"] + CSV.methodColumns("verified_share_", ["_then", "_now"])
 
     /// `impact --csv` without `--entry` or `--from`: a header row, then one row for each export of
     /// each item, in the order of the items.
@@ -648,6 +664,9 @@ struct ImpactCommand: ParsableCommand {
                 }
             }
             figures += [item.then?.cells.map(String.init) ?? "", item.now?.cells.map(String.init) ?? ""]
+            for method in ElectricityMethod.allCases {
+                figures += [text(item.then?.verifiedShare[method]), text(item.now?.verifiedShare[method])]
+            }
             for disclosure in item.disclosures {
                 let reissuedBy = disclosure.sequenceNumber.flatMap { item.reissuedBy[$0] }
                 let reissue = reissue(disclosure, status: item.status, reissuedBy: item.reissuedBy)
@@ -770,6 +789,7 @@ struct ImpactCommand: ParsableCommand {
                 members[basis == "lifetime" ? "perLifetimeKWh" : "perUsableKWh"] = byMethod(figures.perKWh)
             }
             if let cells = figures.cells { members["cells"] = .number(Double(cells)) }
+            if !figures.verifiedShare.isEmpty { members["verifiedShare"] = byMethod(figures.verifiedShare) }
             return .object(members)
         }
         var members: JSONObject = [

@@ -48,6 +48,10 @@ public struct DisclosureReview: Sendable {
         public var perKWhBasis: String?
         /// The cells counted (a declaration).
         public var cells: UInt64?
+        /// The share of the figure whose data verifiers attested, by method (limited assurance or
+        /// better); not one of the figures ``matches(_:)`` compares, for an attestation changes
+        /// the evidence, not the figures.
+        public var verifiedShare: [ElectricityMethod: Double] = [:]
 
         init(_ footprint: Footprint) {
             var per: [ElectricityMethod: Double] = [:]
@@ -57,6 +61,7 @@ public struct DisclosureReview: Sendable {
             kgCO2e = footprint.total.totals
             perKWh = per
             perKWhBasis = per.isEmpty ? nil : footprint.lifetimeKWh == nil ? "usable" : "lifetime"
+            verifiedShare = footprint.verifiedShares()
         }
 
         init(_ declaration: Declaration) {
@@ -64,6 +69,7 @@ public struct DisclosureReview: Sendable {
             perKWh = declaration.perLifetimeKWh.totals
             perKWhBasis = "lifetime"
             cells = declaration.cellCount
+            verifiedShare = declaration.verifiedShare
         }
 
         /// Whether `other` gives the same figures (``DisclosureReview/differs(_:_:)``).

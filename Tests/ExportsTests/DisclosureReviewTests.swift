@@ -214,7 +214,9 @@ struct DisclosureReviewTests {
         )
         #expect(after[0].changes == [change])
         #expect(after[1].changes == [change])
-        #expect(after[0].then == after[0].now, "the figures are as they were")
+        #expect(after[0].then?.kgCO2e == after[0].now?.kgCO2e, "the figures are as they were")
+        #expect(after[0].then?.verifiedShare[.locationBased] == 0)
+        #expect((after[0].now?.verifiedShare[.locationBased] ?? 0) > 0, "the share verified is not")
         // Withdrawn: the ledger now says what it said when the exports left.
         try ledger.chain.withdrawAttestation(
             attestation,
