@@ -49,7 +49,7 @@ public struct DisclosureReview: Sendable {
         /// The cells counted (a declaration).
         public var cells: UInt64?
         /// The share of the figure whose data verifiers attested, by method (limited assurance or
-        /// better); not one of the figures ``matches(_:)`` compares, for an attestation changes
+        /// better); not one of the figures `matches(_:)` compares, for an attestation changes
         /// the evidence, not the figures.
         public var verifiedShare: [ElectricityMethod: Double] = [:]
 
