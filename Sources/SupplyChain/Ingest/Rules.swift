@@ -39,6 +39,11 @@ struct Rules {
     /// event with an eventID of its own is recorded, an event without one is not looked up there.
     var eventHashesExist: Bool?
 
+    /// The attestations' signatures, each with the entry that holds it: read from the ledger and
+    /// the batch once, at the first attestation, then kept as more are recorded, so that an audit
+    /// replaying many attestations reads the table once rather than once each.
+    private var statements: [[UInt8]: UInt64]?
+
     init(store: StateStore) {
         self.store = store
     }
@@ -592,7 +597,8 @@ struct Rules {
         // A signed statement is recorded once: Ed25519 signs the same statement with the same
         // bytes, so recording it again (after its withdrawal, say) would be the operator, not the
         // verifier, speaking.
-        if let recorded = try recordedStatement(signature: attestation.signature, txn) {
+        if statements == nil { statements = try recordedStatements(txn) }
+        if let recorded = statements?[attestation.signature] {
             sink.add(
                 field: "/signature",
                 "this statement is recorded already, as entry \(recorded)"
@@ -605,11 +611,13 @@ struct Rules {
         var row = attestation
         row.sequenceNumber = sequence
         store.put(.attestations, BigEndianKey.encode(sequence), json: row.json)
+        statements?[attestation.signature] = sequence
     }
 
-    /// The entry of the attestation, recorded before or earlier in this batch, whose signature is
-    /// `signature`; `nil` when there is none.
-    private func recordedStatement(signature: [UInt8], _ txn: borrowing ReadTransaction) throws -> UInt64? {
+    /// The signatures of the attestations recorded before or earlier in this batch, each with its
+    /// entry.
+    private func recordedStatements(_ txn: borrowing ReadTransaction) throws -> [[UInt8]: UInt64] {
+        var found: [[UInt8]: UInt64] = [:]
         var next = BigEndianKey.encode(0)
         while let (key, value) = try store.seek(.attestations, atLeast: next, txn) {
             guard let sequence = IndexKey.sequence(in: key) else {
@@ -618,10 +626,10 @@ struct Rules {
             guard let row = try? JSONValue(parsing: value),
                 let recorded = Attestation.read(row, sink: ProblemSink(), row: true)
             else { throw SupplyChainError.unreadableRow(.attestations, key: key) }
-            if recorded.signature == signature { return sequence }
+            found[recorded.signature] = sequence
             next = BigEndianKey.encode(sequence + 1)
         }
-        return nil
+        return found
     }
 
     /// Checks a verifier's withdrawal against the ledger and marks its attestation withdrawn: the
