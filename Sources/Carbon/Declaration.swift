@@ -157,11 +157,11 @@ public struct Declaration: Sendable {
                     reasonable.append([:])
                     continue
                 }
-                let shares = footprint.verifiedShares()
-                ranges[index].verifiedShare = shares
-                limited.append(shares)
-                reasonable.append(footprint.verifiedShares(level: .reasonable))
-                for attestation in footprint.attestationsRelied {
+                let verification = footprint.verification()
+                ranges[index].verifiedShare = verification.limited
+                limited.append(verification.limited)
+                reasonable.append(verification.reasonable)
+                for attestation in verification.relied {
                     if let entry = attestation.sequenceNumber, seen.insert(entry).inserted {
                         relied.append(attestation)
                     }

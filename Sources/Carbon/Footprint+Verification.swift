@@ -53,35 +53,66 @@ extension Footprint {
         verifiedShares(level: level)[method] ?? 0
     }
 
-    /// ``verifiedShare(_:level:)`` under every method, each contribution's coverage found once.
+    /// ``verifiedShare(_:level:)`` under every method.
     public func verifiedShares(level: AssuranceLevel = .limited) -> [ElectricityMethod: Double] {
-        let methods = ElectricityMethod.allCases
-        guard !attestations.isEmpty else { return Dictionary(uniqueKeysWithValues: methods.map { ($0, 0) }) }
-        var verified = Array(repeating: 0.0, count: methods.count)
-        var unverified = Array(repeating: false, count: methods.count)
-        for contribution in contributions {
-            let counted = coverage(of: contribution).map { level == .limited || $0.level == .reasonable } ?? false
-            for (index, method) in methods.enumerated() {
-                let emissions = contribution.emissions.total(method)
-                if counted {
-                    verified[index] += emissions
-                } else if emissions != 0 {
-                    unverified[index] = true
-                }
-            }
-        }
-        var shares: [ElectricityMethod: Double] = [:]
-        for (index, method) in methods.enumerated() {
-            let all = total.total(method)
-            // Whole when nothing is left out: the sum in another order could miss 1 by a rounding.
-            shares[method] = all > 0 ? (unverified[index] ? verified[index] / all : 1) : 0
-        }
-        return shares
+        let found = verification()
+        return level == .reasonable ? found.reasonable : found.limited
     }
 
     /// The attestations some contribution relies on, oldest first.
-    public var attestationsRelied: [Attestation] {
-        let used = Set(contributions.compactMap { coverage(of: $0) }.flatMap(\.attestations))
-        return attestations.filter { $0.sequenceNumber.map(used.contains) ?? false }
+    public var attestationsRelied: [Attestation] { verification().relied }
+
+    /// The verified shares at both levels and the attestations relied on, each contribution's
+    /// coverage (``coverage(of:)``) found once.
+    public func verification() -> FootprintVerification {
+        let methods = ElectricityMethod.allCases
+        guard !attestations.isEmpty else {
+            let none = Dictionary(uniqueKeysWithValues: methods.map { ($0, 0.0) })
+            return FootprintVerification(limited: none, reasonable: none, relied: [])
+        }
+        // By level (limited, reasonable), then method: the kg CO2e covered, and whether any with
+        // emissions is not.
+        var verified = Array(repeating: Array(repeating: 0.0, count: methods.count), count: 2)
+        var unverified = Array(repeating: Array(repeating: false, count: methods.count), count: 2)
+        var used: Set<UInt64> = []
+        for contribution in contributions {
+            let coverage = coverage(of: contribution)
+            if let coverage { used.formUnion(coverage.attestations) }
+            for level in 0..<2 {
+                let counted = coverage.map { level == 0 || $0.level == .reasonable } ?? false
+                for (index, method) in methods.enumerated() {
+                    let emissions = contribution.emissions.total(method)
+                    if counted {
+                        verified[level][index] += emissions
+                    } else if emissions != 0 {
+                        unverified[level][index] = true
+                    }
+                }
+            }
+        }
+        func shares(_ level: Int) -> [ElectricityMethod: Double] {
+            var shares: [ElectricityMethod: Double] = [:]
+            for (index, method) in methods.enumerated() {
+                let all = total.total(method)
+                // Whole when nothing is left out: the sum in another order could miss 1 by a rounding.
+                shares[method] = all > 0 ? (unverified[level][index] ? verified[level][index] / all : 1) : 0
+            }
+            return shares
+        }
+        return FootprintVerification(
+            limited: shares(0),
+            reasonable: shares(1),
+            relied: attestations.filter { $0.sequenceNumber.map(used.contains) ?? false }
+        )
     }
+}
+
+/// What attestations make of a footprint (``Footprint/verification()``).
+public struct FootprintVerification: Sendable {
+    /// The share of the total, by method, whose data attestations cover at limited assurance or better.
+    public var limited: [ElectricityMethod: Double]
+    /// The same at reasonable assurance.
+    public var reasonable: [ElectricityMethod: Double]
+    /// The attestations some contribution relies on, oldest first.
+    public var relied: [Attestation]
 }

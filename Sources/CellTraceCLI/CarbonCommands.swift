@@ -641,8 +641,9 @@ enum FootprintOutput {
         var verified: [String: JSONValue] = [:]
         var reasonable: [String: JSONValue] = [:]
         var gaps: [String: JSONValue] = [:]
-        let shares = footprint.verifiedShares()
-        let reasonableShares = footprint.verifiedShares(level: .reasonable)
+        let verification = footprint.verification()
+        let shares = verification.limited
+        let reasonableShares = verification.reasonable
         for method in ElectricityMethod.allCases {
             verified[method.rawValue] = .number(shares[method] ?? 0)
             reasonable[method.rawValue] = .number(reasonableShares[method] ?? 0)
@@ -666,7 +667,7 @@ enum FootprintOutput {
         members["primaryDataShare"] = .object(primary)
         members["verifiedShare"] = .object(verified)
         members["verifiedShareReasonable"] = .object(reasonable)
-        members["verification"] = .array(footprint.attestationsRelied.map(\.json))
+        members["verification"] = .array(verification.relied.map(\.json))
         members["dataGaps"] = .object(gaps)
         if footprint.subject.kind == .lot, footprint.subject.massKg > 0 {
             members["perKg"] = json(footprint.total.scaled(by: 1 / footprint.subject.massKg))

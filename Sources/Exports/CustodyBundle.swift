@@ -385,9 +385,10 @@ private struct Builder {
             "total": .object(total),
             "contributions": .array(footprint.contributions.map(Self.contribution)),
         ]
-        if !footprint.attestationsRelied.isEmpty {
+        let verification = footprint.verification()
+        if !verification.relied.isEmpty {
             var shares: [String: JSONValue] = [:]
-            for (method, share) in footprint.verifiedShares() { shares[method.rawValue] = .number(share) }
+            for (method, share) in verification.limited { shares[method.rawValue] = .number(share) }
             members["verifiedShare"] = .object(shares)
             members["contributions"] = .array(
                 footprint.contributions.map { contribution in

@@ -254,10 +254,11 @@ extension PACTFootprint {
     ) throws {
         verifiedShare = share
         guard verifiedShare[Self.electricityMethod] == 1 else { return }
+        let found = footprints.map { $0.verification() }
         var relied: [Attestation] = []
         var seen: Set<UInt64> = []
-        for footprint in footprints {
-            for attestation in footprint.attestationsRelied {
+        for verification in found {
+            for attestation in verification.relied {
                 if let entry = attestation.sequenceNumber, seen.insert(entry).inserted { relied.append(attestation) }
             }
         }
@@ -267,7 +268,7 @@ extension PACTFootprint {
         for verifier in relied.map(\.verifier) where !providers.contains(verifier) { providers.append(verifier) }
         var standards: [String] = []
         for standard in relied.map(\.standard) where !standards.contains(standard) { standards.append(standard) }
-        let reasonable = footprints.allSatisfy { $0.verifiedShare(Self.electricityMethod, level: .reasonable) == 1 }
+        let reasonable = found.allSatisfy { $0.reasonable[Self.electricityMethod] == 1 }
         verification = Verification(
             providers: try providers.map { try chain.actor($0)?.name ?? $0 },
             standards: standards,
