@@ -85,6 +85,9 @@ struct AttestCommand: ParsableCommand {
             return
         }
         if reason != nil { throw ValidationError("--reason goes with --withdraw") }
+        if reportSHA256 != nil, report == nil {
+            throw ValidationError("--report-sha256 is the SHA-256 of the report's bytes: give --report too")
+        }
         for (value, name) in [
             (verifier, "--as"), (key, "--key"), (standard, "--standard"), (level, "--level"),
             (entries, "--entries"), (completed, "--completed"),
@@ -145,6 +148,12 @@ struct AttestCommand: ParsableCommand {
             reportSHA256: reportSHA256,
             statement: statement
         )
+        // Merged as ranges are, but one range typed over another may hide a mistyped number.
+        for (first, second) in Attestation.overlappingRanges(entries) {
+            Console.err(
+                "celltrace: warning: --entries: \(first) and \(second) overlap; attested as \(attestation.entriesText)"
+            )
+        }
         if signOnly {
             Console.out(try chain.signedAttestation(attestation, key: privateKey).body.canonicalString)
             return

@@ -37,7 +37,10 @@ extension SupplyChainLedger {
         draft.rootHash = size > 0 ? try ledger.rootHash(atSize: size).base64 : nil
         draft.signature = Array(repeating: 0, count: 64)
         let sink = ProblemSink(identifier: draft.verifier)
-        guard Attestation.read(draft.body, sink: sink) != nil else { throw Self.fail(sink, "the attestation") }
+        draft.checkAsNewInput(sink: sink)
+        guard Attestation.read(draft.body, sink: sink) != nil, sink.isEmpty else {
+            throw Self.fail(sink, "the attestation")
+        }
         return try draft.signed(with: key, origin: ledger.origin)
     }
 
@@ -55,8 +58,12 @@ extension SupplyChainLedger {
 
     private func record(_ attestation: Attestation) throws -> AppendReceipt {
         let sink = ProblemSink(identifier: attestation.verifier)
-        // What is written is what the audit reads back: checked as that reading checks it.
-        guard Attestation.read(attestation.body, sink: sink) != nil else { throw Self.fail(sink, "the attestation") }
+        // What is written is what the audit reads back: checked as that reading checks it, and
+        // as new input.
+        attestation.checkAsNewInput(sink: sink)
+        guard Attestation.read(attestation.body, sink: sink) != nil, sink.isEmpty else {
+            throw Self.fail(sink, "the attestation")
+        }
         let origin = ledger.origin
         let (receipt, _) = try commit { rules, first, txn in
             try rules.recordAttestation(attestation, sequence: first, origin: origin, sink: sink, txn)

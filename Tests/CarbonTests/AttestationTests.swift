@@ -489,5 +489,35 @@ struct AttestationTests {
         #expect(Attestation.ranges("5-3") == nil)
         #expect(Attestation.ranges("") == nil)
         #expect(Attestation.ranges("1-x") == nil)
+        // The pairs that share entries, as written; ranges that only meet are no such pair.
+        #expect(Attestation.overlappingRanges("40, 14-25,26-30,3").isEmpty)
+        let pairs = Attestation.overlappingRanges("20-30,14-25,22,31-33,33")
+        #expect(pairs.map { "\($0.0) \($0.1)" } == ["14-25 20-30", "20-30 22", "31-33 33"])
+        #expect(Attestation.overlappingRanges("5-3").isEmpty)
+    }
+
+    @Test("a report's SHA-256 without the report is refused as new input, naming the field")
+    func reportHashNeedsTheReport() throws {
+        let verified = try Verified()
+        var statement = verified.attestation([8...10])
+        statement.report = nil
+        let size = try verified.chain.ledger.size
+        let error = try verified.refusal { try verified.chain.recordAttestation(statement, key: verified.auditorKey) }
+        #expect(error.problems.map(\.field) == ["/reportSHA256"])
+        #expect(
+            error.problems.first?.message.hasPrefix("is the SHA-256 of the report's bytes: give /report too") == true
+        )
+        // Nor is it signed for recording elsewhere, nor recorded when signed elsewhere.
+        #expect(throws: SupplyChainError.self) {
+            try verified.chain.signedAttestation(statement, key: verified.auditorKey)
+        }
+        var complete = statement
+        complete.report = "https://verifier.example/r/1.pdf"
+        let signed = try verified.chain.signedAttestation(complete, key: verified.auditorKey)
+        var members = try #require(signed.body.objectValue)
+        members["report"] = nil
+        let elsewhere = try verified.refusal { try verified.chain.recordSignedAttestation(.object(members)) }
+        #expect(elsewhere.problems.map(\.field) == ["/reportSHA256"])
+        #expect(try verified.chain.ledger.size == size, "nothing written")
     }
 }

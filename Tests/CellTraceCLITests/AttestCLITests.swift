@@ -321,6 +321,28 @@ import Testing
         }
     }
 
+    @Test func overlappingRangesAreAttestedMergedWithAWarning() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (ledger, _) = try Self.ledger(directory)
+        let base = [
+            "attest", "--as", "verifier", "--key", directory + "/verifier.pem", "--standard", "S", "--level",
+            "limited", "--completed", "2026-11-30", "--ledger", ledger, "--sign-only", "--entries",
+        ]
+        let overlapping = celltrace(base + ["4-6,1-5,5"])
+        #expect(overlapping.status == 0, "\(overlapping.error)")
+        #expect(
+            overlapping.error
+                == "celltrace: warning: --entries: 1-5 and 4-6 overlap; attested as 1-6\n"
+                + "celltrace: warning: --entries: 4-6 and 5 overlap; attested as 1-6\n"
+        )
+        let statement = try JSONValue(parsing: overlapping.output)
+        #expect(statement["entries"] == [["first": "1", "last": "6"]])
+        // Ranges that only meet are merged without a word.
+        let adjacent = celltrace(base + ["1-3,4-6"])
+        #expect(adjacent.status == 0 && adjacent.error.isEmpty, "\(adjacent.error)")
+    }
+
     @Test func badStatementsAreRefusedWithExitTwoAndWriteNothing() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -338,6 +360,10 @@ import Testing
             (
                 ["--level", "limited", "--entries", "1-2", "--completed", "2026-11-30", "--signed", "x.json"],
                 "--signed records"
+            ),
+            (
+                ["--level", "limited", "--entries", "1-2", "--completed", "2026-11-30", "--report-sha256", "ab"],
+                "--report-sha256 is the SHA-256 of the report's bytes: give --report too"
             ),
         ]
         for (arguments, message) in cases {

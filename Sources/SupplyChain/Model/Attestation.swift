@@ -98,8 +98,7 @@ public struct Attestation: Sendable, Hashable {
 
     /// The ranges as text: `12-40, 55`.
     public var entriesText: String {
-        entries.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
-            .joined(separator: ", ")
+        entries.map(Self.rangeText).joined(separator: ", ")
     }
 
     /// The entry body (with `seq` when read back).
@@ -294,6 +293,17 @@ public struct Attestation: Sendable, Hashable {
         return attestation
     }
 
+    /// What a new statement may not say though a recorded one reads: checked when a statement is
+    /// signed or recorded, not by the audit, which reads back what was recorded before the check.
+    func checkAsNewInput(sink: ProblemSink) {
+        if reportSHA256 != nil, report == nil {
+            sink.add(
+                field: "/reportSHA256",
+                "is the SHA-256 of the report's bytes: give /report too, where a recipient finds the report"
+            )
+        }
+    }
+
     /// Reads an entry body as the ledger wrote it; `nil` when it is not one the ledger accepts.
     public init?(body: JSONValue) {
         guard let read = Self.read(body, sink: ProblemSink()) else { return nil }
@@ -302,6 +312,35 @@ public struct Attestation: Sendable, Hashable {
 
     /// Parses ranges written as `12-40,55` (the CLI's form).
     public static func ranges(_ text: String) -> [ClosedRange<UInt64>]? {
+        parsedRanges(text)?.merged
+    }
+
+    /// The pairs of ranges in `text` that share entries, as written (`14-25` and `20-30`), in
+    /// the order of their first entries; empty when none do or `text` does not read.
+    ///
+    /// ``ranges(_:)`` merges them; a verifier that typed one range over another may have meant
+    /// another number, so `celltrace attest` says so.
+    public static func overlappingRanges(_ text: String) -> [(String, String)] {
+        guard let given = parsedRanges(text)?.given else { return [] }
+        var pairs: [(String, String)] = []
+        var widest: ClosedRange<UInt64>?
+        for range in given {
+            if let previous = widest, range.lowerBound <= previous.upperBound {
+                pairs.append((Self.rangeText(previous), Self.rangeText(range)))
+                if range.upperBound > previous.upperBound { widest = range }
+            } else {
+                widest = range
+            }
+        }
+        return pairs
+    }
+
+    private static func rangeText(_ range: ClosedRange<UInt64>) -> String {
+        range.lowerBound == range.upperBound ? String(range.lowerBound) : "\(range.lowerBound)-\(range.upperBound)"
+    }
+
+    /// The ranges of `text` as given, sorted by first entry, and merged.
+    private static func parsedRanges(_ text: String) -> (given: [ClosedRange<UInt64>], merged: [ClosedRange<UInt64>])? {
         var ranges: [ClosedRange<UInt64>] = []
         for part in text.split(separator: ",") {
             let bounds = part.trimmingSpaces.split(separator: "-", omittingEmptySubsequences: false)
@@ -321,7 +360,7 @@ public struct Attestation: Sendable, Hashable {
                 merged.append(range)
             }
         }
-        return merged
+        return (ranges, merged)
     }
 
     static func isDate(_ text: String) -> Bool {
