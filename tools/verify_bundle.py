@@ -309,9 +309,11 @@ def check_withheld(entries, profile):
 
 def check_submissions(entries, origin):
     """Item 4: each epcis.event's body hash is signed in an earlier submission, by a key valid then; each
-    attestation.record by its verifier, an auditor, with a key valid then. Returns the attestations by seq."""
+    attestation.record by its verifier, an auditor, with a key valid then, and each attestation.withdraw by the
+    same verifier. Returns the attestations by seq and their withdrawals by the attestation's seq."""
     keys, signed = {}, {}  # actor → [[key id, raw key, valid from, valid until]]; body hash → (seq, actor)
     roles, attestations = {}, {}  # actor → role; seq → (level, [(first, last)])
+    withdrawals = {}  # attestation seq → (withdrawal seq, verifier, reason)
     for seq, (entry, _) in entries.items():
         item, body, kind = f"entry {seq}", entry["body"], entry["type"]
         if kind in ("actor.register", "actor.key-rotate", "actor.key-revoke", "submission"):
@@ -356,7 +358,34 @@ def check_submissions(entries, origin):
             require(by[1] == entry["actor"], item, f"the event's actor is not that of submission {by[0]}")
         elif kind == "attestation.record":
             attestations[seq] = check_attestation(entries, seq, entry, keys, roles, origin)
-    return attestations
+        elif kind == "attestation.withdraw":
+            attested, withdrawal = check_withdrawal(entries, seq, entry, keys, attestations, withdrawals, origin)
+            withdrawals[attested] = withdrawal
+    return attestations, withdrawals
+
+
+def check_withdrawal(entries, seq, entry, keys, attestations, withdrawals, origin):
+    """Item 4: a verifier's withdrawal of one of its attestations of the bundle (DATA-MODEL §1), signed for
+    this origin by its key valid at the entry. Returns the attestation's entry and (seq, verifier, reason)."""
+    item, body, verifier = f"withdrawal entry {seq}", entry["body"], entry["actor"]
+    obj(body, item, "the body", ["verifier", "key", "attestation", "reason", "signature"])
+    require(all(isinstance(body[k], str) and 0 < len(body[k].encode("utf-8")) <= 2048 for k in body), item,
+            "a member is not a string of 1 to 2048 bytes")
+    require(body["verifier"] == verifier, item, "the withdrawal's verifier is not the entry's actor")
+    attested = int(body["attestation"]) if re.fullmatch(r"0|[1-9][0-9]*", body["attestation"]) else -1
+    require(attested in attestations and attested < seq and entries[attested][0]["actor"] == verifier, item,
+            f"it withdraws entry {body['attestation']}, which is no earlier attestation of {verifier} in the bundle")
+    require(attested not in withdrawals, item, f"attestation entry {attested} is withdrawn twice")
+    valid = [k for k in keys.get(verifier, [])
+             if k[0] == body["key"] and k[2] <= seq < (math.inf if k[3] is None else k[3])]
+    require(valid, item, f"the bundle holds no key {body['key']} of {verifier} valid at entry {seq}")
+    message = {k: v for k, v in body.items() if k != "signature"} | {"origin": origin}
+    try:
+        Ed25519PublicKey.from_public_bytes(valid[0][1]).verify(
+            b64(body["signature"]), b"celltrace-attestation-withdrawal/v1\n" + jcs_bytes(message))
+    except (InvalidSignature, Invalid, ValueError):
+        raise Failure(item, f"the signature of {verifier} does not verify")
+    return attested, (seq, verifier, body["reason"])
 
 
 def check_attestation(entries, seq, entry, keys, roles, origin):
@@ -810,9 +839,10 @@ def check_footprint(bundle, lots, roots, ops):
     return how
 
 
-def check_verification(bundle, attestations, as_of):
+def check_verification(bundle, attestations, withdrawals, as_of):
     """§1.5: each contribution said to be verified has its entry and its factor tables' entries covered by the
-    attestations it names (recorded before asOfSize) at the level it states; the verified share recomputed."""
+    attestations it names (recorded before asOfSize, and not withdrawn before it) at the level it states; the
+    verified share recomputed."""
     footprint = bundle["footprint"]
     stated = footprint.get("verifiedShare")
     used = None
@@ -841,6 +871,9 @@ def check_verification(bundle, attestations, as_of):
         relied = [count(a, item, "a verifiedBy entry") for a in named]
         require(relied and all(a in attestations and a < as_of for a in relied), item,
                 "verifiedBy names an entry that is not an attestation of the bundle recorded before asOfSize")
+        for a in sorted(a for a in relied if a in withdrawals and withdrawals[a][0] < as_of)[:1]:
+            raise Failure(item, f"verifiedBy names attestation entry {a}, withdrawn at entry {withdrawals[a][0]}, "
+                                "before asOfSize")
         require(isinstance(c.get("factorEntries"), list), item, "a verified contribution needs factorEntries")
         factors = [count(f, item, "a factor entry") for f in c["factorEntries"]]
         if used is not None:  # with a working, the tables its part's factor operands name, not what it says
@@ -929,7 +962,7 @@ def verify(bundle, vkey, old_text=None):
     entries = check_entries(bundle, size, root)
     opened = check_openings(entries)
     check_withheld(entries, bundle["profile"])
-    attestations = check_submissions(entries, bundle["origin"])
+    attestations, withdrawals = check_submissions(entries, bundle["origin"])
     check_attestation_roots(bundle, entries, attestations, size, root)
     as_of = count(obj(bundle["footprint"], "footprint", "the footprint").get("asOfSize"), "footprint", "asOfSize")
     require(as_of <= size, "footprint", f"asOfSize {as_of} is above treeSize {size}")
@@ -945,16 +978,21 @@ def verify(bundle, vkey, old_text=None):
     except Withheld as why:
         trace = f"trace stated, not recomputed ({why})"
     footprint = check_footprint(bundle, lots, roots, ops)
-    shares = check_verification(bundle, attestations, as_of)
+    shares = check_verification(bundle, attestations, withdrawals, as_of)
     if shares is not None:
         footprint += (f"; {len(attestations)} attestations checked (signatures and signed roots), verified share "
                       + ", ".join(f"{m} {100 * shares[m]:.1f} %" for m in METHODS)
                       + ("" if "working" in bundle["footprint"] else
                          " (the factor tables each contribution uses as stated: no working in this profile)"))
+    withdrawn = [{"attestation": a, "withdrawal": w[0], "verifier": w[1], "reason": w[2]}
+                 for a, w in sorted(withdrawals.items())]
+    for w in withdrawn:
+        footprint += (f"; attestation #{w['attestation']} withdrawn by {w['verifier']} at entry #{w['withdrawal']}, "
+                      f"after the footprint's size: {w['reason']}; the verified share is as the ledger stood then")
     check_statement(bundle, vkey)
     if old_text is not None:
         check_consistency(bundle, size, root, old_text, vkey)
-    return len(entries), trace, footprint
+    return len(entries), trace, footprint, withdrawn
 
 
 def main(argv):
@@ -989,7 +1027,9 @@ def main(argv):
                        "and one newline, and this file differs from that\n")
     result = {"bundle": args.bundle, "subject": bundle.get("subject"), "profile": bundle.get("profile")}
     try:
-        result["entries"], result["trace"], result["footprint"] = verify(bundle, vkey, old_text)
+        result["entries"], result["trace"], result["footprint"], withdrawn = verify(bundle, vkey, old_text)
+        if withdrawn:
+            result["withdrawnSince"] = withdrawn
         result["verified"] = True
     except Failure as failure:
         result.update(verified=False, item=failure.item, message=failure.message)

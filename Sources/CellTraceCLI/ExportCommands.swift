@@ -224,6 +224,12 @@ struct ExportCustodyCommand: ParsableCommand {
             asOfSize: bundle.scope.size,
             chain: chain
         )
+        for (attestation, withdrawal) in bundle.withdrawnSince {
+            Console.err(
+                "note: the footprint, as of ledger size \(bundle.scope.size), relies on attestation #\(attestation), "
+                    + "which its verifier withdrew at entry #\(withdrawal); the bundle carries the withdrawal"
+            )
+        }
     }
 }
 
@@ -298,6 +304,17 @@ struct VerifyBundleCommand: ParsableCommand {
                 members["verifiedShare"] = .object(report.verifiedShare.mapValues(JSONValue.number))
                 members["factorEntriesFromWorking"] = .bool(report.factorEntriesFromWorking)
             }
+            if !report.withdrawnSince.isEmpty {
+                members["withdrawnSince"] = .array(
+                    report.withdrawnSince.map {
+                        [
+                            "attestation": .number(Double($0.attestation)),
+                            "withdrawal": .number(Double($0.withdrawal)), "verifier": .string($0.verifier),
+                            "reason": .string($0.reason),
+                        ]
+                    }
+                )
+            }
             Console.out(JSONValue.object(members).canonicalString)
             return
         }
@@ -324,6 +341,13 @@ struct VerifyBundleCommand: ParsableCommand {
                     }.joined(separator: ", ")
                     + (report.factorEntriesFromWorking
                         ? "" : " (the factor tables each contribution uses as stated: no working in this profile)")
+            )
+        }
+        for withdrawn in report.withdrawnSince {
+            Console.out(
+                "  withdrawn      attestation #\(withdrawn.attestation) withdrawn by \(withdrawn.verifier) at entry "
+                    + "#\(withdrawn.withdrawal), after the footprint's size: \(withdrawn.reason); the verified share "
+                    + "is as the ledger stood then"
             )
         }
         if let from = report.consistentFrom {

@@ -48,6 +48,10 @@ public struct BundleVerifier {
         /// Attestations whose signed root was proved a root of this ledger's history (a
         /// consistency proof from their `ledgerSize` to the checkpoint).
         public var attestationRoots = 0
+        /// Attestations the footprint relies on whose verifier withdrew them after the footprint's
+        /// size, as the withdrawals the bundle carries say, oldest attestation first: the verified
+        /// share is as the ledger stood at that size, and no longer stands.
+        public var withdrawnSince: [Withdrawal] = []
         /// The share of the footprint verifiers attested, by method, as stated and recomputed from
         /// the attestations; empty when the footprint relies on none.
         public var verifiedShare: [String: Double] = [:]
@@ -62,6 +66,18 @@ public struct BundleVerifier {
         public var consistentFrom: UInt64?
         /// kg CO2e of the subject, by method, as stated (and recomputed when ``footprint`` says so).
         public var totals: [String: Double] = [:]
+    }
+
+    /// A verifier's withdrawal of an attestation, as a bundle carries it.
+    public struct Withdrawal: Sendable, Hashable {
+        /// The attestation's entry.
+        public var attestation: UInt64
+        /// The withdrawal's entry.
+        public var withdrawal: UInt64
+        /// The verifier that withdrew it.
+        public var verifier: String
+        /// Why, in the verifier's words.
+        public var reason: String
     }
 
     /// The first item that does not verify.
@@ -249,7 +265,7 @@ public struct BundleVerifier {
         }
         // 4. Submission and attestation signatures; each attestation's root, proved a root of this
         // ledger's history by a consistency proof to the checkpoint.
-        let attestations = try checkSignatures(entries, origin: origin, report: &report)
+        let (attestations, withdrawals) = try checkSignatures(entries, origin: origin, report: &report)
         for (sequence, attestation) in attestations.sorted(by: { $0.key < $1.key }) {
             let item = "attestation entry \(sequence)"
             guard let size = attestation.ledgerSize, size >= 1, size <= sequence,
@@ -286,7 +302,8 @@ public struct BundleVerifier {
         for (method, stages) in bundle["footprint"]?["total"]?.objectValue ?? [:] {
             report.totals[method] = (stages.objectValue ?? [:]).values.compactMap(\.doubleValue).reduce(0, +)
         }
-        report.verifiedShare = try checkVerification(attestations, asOfSize: asOfSize)
+        report.verifiedShare = try checkVerification(attestations, withdrawals: withdrawals, asOfSize: asOfSize)
+        report.withdrawnSince = withdrawals.values.sorted { $0.attestation < $1.attestation }
         report.factorEntriesFromWorking = bundle["footprint"]?["working"] != nil
         // 6. The ledger's statement over everything the bundle states.
         try checkStatement(origin: origin, subject: subject)
@@ -378,12 +395,12 @@ public struct BundleVerifier {
     /// Every event entry must be signed by a submission of the bundle, with the actor's key valid
     /// then; every attestation by its verifier, an auditor, with its key valid then.
     ///
-    /// - Returns: The attestations, by entry.
+    /// - Returns: The attestations, by entry, and the withdrawals of them, by the attestation's entry.
     private func checkSignatures(
         _ entries: [UInt64: Entry],
         origin: String,
         report: inout Report
-    ) throws -> [UInt64: Attestation] {
+    ) throws -> (attestations: [UInt64: Attestation], withdrawals: [UInt64: Withdrawal]) {
         // Each actor's keys, from its registration, rotation and revocation entries.
         var keys: [String: [(id: String, key: [UInt8], from: UInt64, until: UInt64?)]] = [:]
         var roles: [String: String] = [:]
@@ -499,7 +516,50 @@ public struct BundleVerifier {
             attestations[sequence] = read
             report.attestations += 1
         }
-        return attestations
+        // A withdrawal: signed by the attestation's verifier with its key valid then, after it.
+        var withdrawals: [UInt64: Withdrawal] = [:]
+        for (sequence, entry) in entries.sorted(by: { $0.key < $1.key })
+        where entry.type == SupplyChainLedger.EntryType.attestationWithdraw {
+            let item = "withdrawal entry \(sequence)"
+            guard let withdrawal = AttestationWithdrawal(body: entry.body), withdrawal.verifier == entry.actor else {
+                throw Failure(
+                    item: item,
+                    message: "not a withdrawal the ledger accepts, or not under its verifier's name"
+                )
+            }
+            guard let attestation = attestations[withdrawal.attestation], attestation.verifier == entry.actor,
+                withdrawal.attestation < sequence
+            else {
+                throw Failure(
+                    item: item,
+                    message:
+                        "it withdraws entry \(withdrawal.attestation), which is no earlier attestation of \(entry.actor) in the bundle"
+                )
+            }
+            guard withdrawals[withdrawal.attestation] == nil else {
+                throw Failure(item: item, message: "attestation entry \(withdrawal.attestation) is withdrawn twice")
+            }
+            guard
+                let key = keys[entry.actor]?.first(where: {
+                    $0.id == withdrawal.keyID && sequence >= $0.from && ($0.until.map { sequence < $0 } ?? true)
+                })
+            else {
+                throw Failure(
+                    item: item,
+                    message: "the bundle holds no key \(withdrawal.keyID) of \(entry.actor) valid at entry \(sequence)"
+                )
+            }
+            guard withdrawal.isSigned(by: key.key, origin: origin) else {
+                throw Failure(item: item, message: "the signature of \(entry.actor) does not verify")
+            }
+            withdrawals[withdrawal.attestation] = Withdrawal(
+                attestation: withdrawal.attestation,
+                withdrawal: sequence,
+                verifier: entry.actor,
+                reason: withdrawal.reason
+            )
+        }
+        return (attestations, withdrawals)
     }
 
     /// The verified share the footprint states, recomputed: each contribution said to be verified
@@ -507,7 +567,11 @@ public struct BundleVerifier {
     /// signed and recorded before the footprint's size, at the level it states.
     ///
     /// - Returns: The verified share by method; empty when the footprint states none.
-    private func checkVerification(_ attestations: [UInt64: Attestation], asOfSize: UInt64) throws -> [String: Double] {
+    private func checkVerification(
+        _ attestations: [UInt64: Attestation],
+        withdrawals: [UInt64: Withdrawal],
+        asOfSize: UInt64
+    ) throws -> [String: Double] {
         let contributions = bundle["footprint"]?["contributions"]?.arrayValue ?? []
         let stated = bundle["footprint"]?["verifiedShare"]
         let used = Self.factorEntries(of: bundle["footprint"]?["working"])
@@ -535,6 +599,14 @@ public struct BundleVerifier {
                     item: item,
                     message:
                         "verifiedBy names an entry that is not an attestation of the bundle recorded before asOfSize"
+                )
+            }
+            // Withdrawn before the footprint's size, it no longer counted then.
+            if let withdrawn = recorded.compactMap({ withdrawals[$0] }).first(where: { $0.withdrawal < asOfSize }) {
+                throw Failure(
+                    item: item,
+                    message:
+                        "verifiedBy names attestation entry \(withdrawn.attestation), withdrawn at entry \(withdrawn.withdrawal), before asOfSize"
                 )
             }
             let covering = recorded.compactMap { attestations[$0] }

@@ -30,6 +30,10 @@ public enum CustodyBundle {
         public var treeSize: UInt64
         /// The entries it carries.
         public var entryCount: Int
+        /// The attestations the footprint relies on that their verifiers withdrew after the
+        /// footprint's size and before ``treeSize``, by entry, with the withdrawal's entry: the
+        /// bundle carries each withdrawal, so that its recipient is told.
+        public var withdrawnSince: [(attestation: UInt64, withdrawal: UInt64)]
     }
 
     /// Builds the custody bundle of `id`.
@@ -64,7 +68,8 @@ public enum CustodyBundle {
             bytes: builder.canonicalBytes,
             scope: scope,
             treeSize: builder.treeSize,
-            entryCount: builder.sequences.count
+            entryCount: builder.sequences.count,
+            withdrawnSince: builder.withdrawnSince
         )
     }
 }
@@ -79,6 +84,8 @@ private struct Builder {
     private(set) var sequences: [UInt64] = []
     /// The bundle's bytes, once ``bundle(since:)`` has made it.
     private(set) var canonicalBytes: [UInt8] = []
+    /// The relied attestations withdrawn between the footprint's size and `treeSize`.
+    private(set) var withdrawnSince: [(attestation: UInt64, withdrawal: UInt64)] = []
     /// Entries read, opened.
     private var entries: [UInt64: Entry] = [:]
     private var openings: [UInt64: [JSONPointer: Opening]] = [:]
@@ -97,6 +104,8 @@ private struct Builder {
         var submissions: Set<UInt64> = []
         var read: [UInt64: Entry] = [:]
         for entry in try ledger.entries(at: scope.entries) { read[entry.sequenceNumber] = entry }
+        let relied = Set(scope.footprint.attestationsRelied.compactMap(\.sequenceNumber))
+        var withdrawnSince: [(attestation: UInt64, withdrawal: UInt64)] = []
         let (treeSize, graph, working) = try chain.read { reader, txn, now in
             guard let working = scope.working else {
                 throw ExportError.defect("the scope was collected without the footprint's working")
@@ -112,15 +121,30 @@ private struct Builder {
                     submissions.insert(try Self.submissionBefore(sequence, ledger: ledger))
                 }
             }
+            // A relied attestation withdrawn since the footprint's size: the footprint counts it,
+            // as the ledger stood then, and the bundle carries the withdrawal, so that the
+            // recipient learns it no longer stands.
+            for attestation in try reader.attestations(asOfSize: now, txn) {
+                guard let sequence = attestation.sequenceNumber, relied.contains(sequence),
+                    let withdrawal = attestation.withdrawnAt
+                else { continue }
+                guard withdrawal >= scope.size else {
+                    throw ExportError.defect(
+                        "the footprint relies on attestation #\(sequence), withdrawn at entry \(withdrawal) before its size \(scope.size)"
+                    )
+                }
+                withdrawnSince.append((sequence, withdrawal))
+            }
             return (now, graph, working)
         }
         self.treeSize = treeSize
+        self.withdrawnSince = withdrawnSince
         self.graph = graph
         self.working = working
         // The verifiers' statements the footprint relies on, with their keys' entries, so that a
         // recipient checks who attested what without the ledger.
         let attestations = scope.footprint.attestationsRelied
-        var all = Set(scope.entries).union(submissions).union(attestations.compactMap(\.sequenceNumber))
+        var all = Set(scope.entries).union(submissions).union(relied).union(withdrawnSince.map(\.withdrawal))
         for actorID in submitters.union(attestations.map(\.verifier)) {
             guard let actor = try chain.actor(actorID) else { continue }
             all.insert(actor.registeredAt)

@@ -297,6 +297,52 @@ import Testing
             ).output
         )
         #expect(then["verifiedShare"]?["location-based"] == 1)
+        // A custody bundle as of that size counts the attestation, carries its withdrawal and says so;
+        // verify-bundle reports it.
+        let bundle = directory + "/then.custody.json"
+        let exported = celltrace(
+            "export",
+            "custody",
+            CarbonCLITests.serial,
+            "--profile",
+            "auditor",
+            "--as-of",
+            "\(size + 1)",
+            "-o",
+            bundle,
+            "--recipient",
+            "Verifier",
+            "--ledger",
+            ledger
+        )
+        #expect(exported.status == 0, "\(exported.error)")
+        #expect(
+            exported.error.hasSuffix(
+                "note: the footprint, as of ledger size \(size + 1), relies on attestation #\(size), which its verifier "
+                    + "withdrew at entry #\(size + 1); the bundle carries the withdrawal\n"
+            ),
+            "\(exported.error)"
+        )
+        let vkey = celltrace("key", "--ledger", ledger).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let checked = celltrace("verify-bundle", bundle, "--vkey", vkey)
+        #expect(checked.status == 0, "\(checked.error)")
+        #expect(
+            checked.output.contains(
+                "  withdrawn      attestation #\(size) withdrawn by verifier at entry #\(size + 1), after the "
+                    + "footprint's size: scope recorded wrongly; the verified share is as the ledger stood then\n"
+            ),
+            "\(checked.output)"
+        )
+        let report = try JSONValue(parsing: celltrace("verify-bundle", bundle, "--vkey", vkey, "--json").output)
+        #expect(
+            report["withdrawnSince"]
+                == [
+                    [
+                        "attestation": .number(Double(size)), "withdrawal": .number(Double(size + 1)),
+                        "verifier": "verifier", "reason": "scope recorded wrongly",
+                    ]
+                ]
+        )
         // Withdrawn again: refused.
         let again = celltrace(
             "attest",

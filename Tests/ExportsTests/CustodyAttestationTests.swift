@@ -184,4 +184,81 @@ struct CustodyAttestationTests {
         ])
         #expect(status == 0 && output.contains("consistent with the old checkpoint"), "\(output)")
     }
+
+    /// The limited attestation withdrawn after the footprint's size, and the bundle exported as of
+    /// that size: its footprint counts the attestation, as the ledger stood then.
+    private func exportedBeforeWithdrawal() throws -> (export: CustodyBundle.Export, withdrawal: UInt64) {
+        let size = try ledger.chain.ledger.size
+        let withdrawal = try ledger.chain.withdrawAttestation(
+            attestations[1],
+            verifier: "verifier",
+            reason: "sampling found the Debrecen meter readings unsupported",
+            key: auditor
+        ).firstSequenceNumber
+        #expect(withdrawal == size)
+        let export = try CustodyBundle.export(
+            SmallLedger.cell,
+            chain: ledger.chain,
+            profile: .auditor,
+            asOf: .size(size)
+        )
+        return (export, withdrawal)
+    }
+
+    @Test(
+        "an attestation withdrawn after the footprint's size travels with a bundle exported as of that size, and both verifiers report it"
+    )
+    func withdrawalSinceTheFootprintsSize() throws {
+        let (export, withdrawal) = try exportedBeforeWithdrawal()
+        #expect(export.withdrawnSince.map(\.attestation) == [attestations[1]])
+        #expect(export.withdrawnSince.map(\.withdrawal) == [withdrawal])
+        let sequences = export.json["entries"]?.arrayValue?.compactMap { $0["seq"]?.doubleValue } ?? []
+        #expect(sequences.contains(Double(withdrawal)), "the withdrawal is among the bundle's entries")
+        let report = try BundleVerifier(bytes: export.bytes, key: ledger.chain.ledger.verifierKey).verify()
+        #expect(
+            report.withdrawnSince == [
+                BundleVerifier.Withdrawal(
+                    attestation: attestations[1],
+                    withdrawal: withdrawal,
+                    verifier: "verifier",
+                    reason: "sampling found the Debrecen meter readings unsupported"
+                )
+            ]
+        )
+        #expect(report.verifiedShare == ["location-based": 1, "market-based": 1, "eu-draft": 1], "as of its size")
+        let (status, output) = try python(export.bytes)
+        #expect(status == 0, "\(output)")
+        #expect(
+            output.contains(
+                "attestation #\(attestations[1]) withdrawn by verifier at entry #\(withdrawal), after the footprint's size: sampling found"
+            ),
+            "\(output)"
+        )
+        // A bundle of the ledger now relies on the withdrawn attestation no longer, and carries no withdrawal.
+        let now = try bundle()
+        #expect(now.withdrawnSince.isEmpty)
+        let current = try BundleVerifier(bytes: now.bytes, key: ledger.chain.ledger.verifierKey).verify()
+        #expect(current.withdrawnSince.isEmpty && current.attestations == 1)
+    }
+
+    @Test(
+        "a footprint that relies on an attestation withdrawn before its size fails in both verifiers, even signed again by the ledger key"
+    )
+    func reliedOnAfterItsWithdrawalFails() throws {
+        let (export, withdrawal) = try exportedBeforeWithdrawal()
+        // A dishonest sender moves the footprint's size past the withdrawal and signs again.
+        let bytes = try resigned(export.json) { bundle in
+            CustodyBundleTests.set(&bundle, ["footprint", "asOfSize"], .number(Double(withdrawal + 1)))
+        }
+        let expected =
+            "verifiedBy names attestation entry \(attestations[1]), withdrawn at entry \(withdrawal), before asOfSize"
+        do {
+            _ = try BundleVerifier(bytes: bytes, key: ledger.chain.ledger.verifierKey).verify()
+            Issue.record("verified")
+        } catch let failure as BundleVerifier.Failure {
+            #expect(failure.message == expected, "\(failure)")
+        }
+        let (status, output) = try python(bytes)
+        #expect(status == 1 && output.contains(expected), "\(output)")
+    }
 }

@@ -433,6 +433,12 @@ public struct AttestationWithdrawal: Sendable, Hashable {
         return signed
     }
 
+    /// Reads an entry body as the ledger wrote it; `nil` when it is not one the ledger accepts.
+    public init?(body: JSONValue) {
+        guard let read = Self.read(body, sink: ProblemSink()) else { return nil }
+        self = read
+    }
+
     /// Reads a body, naming each field that is wrong in `sink`; `nil` when any is.
     static func read(_ json: JSONValue, sink: ProblemSink) -> AttestationWithdrawal? {
         let before = sink.count
