@@ -105,6 +105,19 @@ struct PACTExportCommand: ParsableCommand {
             asOfSize: footprint.checkpoint.size,
             chain: chain
         )
+        // A verification as of an earlier size may rest on an attestation withdrawn since; PACT has
+        // no member for a withdrawal, so the sender is told here.
+        let relied = Set(footprint.verification?.attestations ?? [])
+        guard !relied.isEmpty else { return }
+        for attestation in try chain.attestations() {
+            guard let entry = attestation.sequenceNumber, relied.contains(entry),
+                let withdrawal = attestation.withdrawnAt, withdrawal >= footprint.checkpoint.size
+            else { continue }
+            Console.err(
+                ExportOptions.withdrawnNote(footprint.checkpoint.size, entry, withdrawal)
+                    + "; the verification it states no longer stands: send a footprint of the ledger now"
+            )
+        }
     }
 }
 

@@ -61,6 +61,13 @@ struct ExportOptions: ParsableArguments {
     /// The record is checked first, so that an export it would refuse (no recipient) is not
     /// written either; the file is written before the record so that a failed write records
     /// nothing; a failed record removes nothing already written, and says so.
+    /// Says that an export's footprint, of the ledger at `size`, relies on an attestation its
+    /// verifier has withdrawn since.
+    static func withdrawnNote(_ size: UInt64, _ attestation: UInt64, _ withdrawal: UInt64) -> String {
+        "note: the footprint, as of ledger size \(size), relies on attestation #\(attestation), "
+            + "which its verifier withdrew at entry #\(withdrawal)"
+    }
+
     func deliver(
         _ bytes: [UInt8],
         format: String,
@@ -226,8 +233,8 @@ struct ExportCustodyCommand: ParsableCommand {
         )
         for (attestation, withdrawal) in bundle.withdrawnSince {
             Console.err(
-                "note: the footprint, as of ledger size \(bundle.scope.size), relies on attestation #\(attestation), "
-                    + "which its verifier withdrew at entry #\(withdrawal); the bundle carries the withdrawal"
+                ExportOptions.withdrawnNote(bundle.scope.size, attestation, withdrawal)
+                    + "; the bundle carries the withdrawal"
             )
         }
     }

@@ -84,6 +84,8 @@ private struct Builder {
     private(set) var sequences: [UInt64] = []
     /// The bundle's bytes, once ``bundle(since:)`` has made it.
     private(set) var canonicalBytes: [UInt8] = []
+    /// The verifiers' statements the footprint relies on.
+    private let attestations: [Attestation]
     /// The relied attestations withdrawn between the footprint's size and `treeSize`.
     private(set) var withdrawnSince: [(attestation: UInt64, withdrawal: UInt64)] = []
     /// Entries read, opened.
@@ -104,7 +106,9 @@ private struct Builder {
         var submissions: Set<UInt64> = []
         var read: [UInt64: Entry] = [:]
         for entry in try ledger.entries(at: scope.entries) { read[entry.sequenceNumber] = entry }
-        let relied = Set(scope.footprint.attestationsRelied.compactMap(\.sequenceNumber))
+        let attestations = scope.footprint.attestationsRelied
+        self.attestations = attestations
+        let relied = Set(attestations.compactMap(\.sequenceNumber))
         var withdrawnSince: [(attestation: UInt64, withdrawal: UInt64)] = []
         let (treeSize, graph, working) = try chain.read { reader, txn, now in
             guard let working = scope.working else {
@@ -143,7 +147,6 @@ private struct Builder {
         self.working = working
         // The verifiers' statements the footprint relies on, with their keys' entries, so that a
         // recipient checks who attested what without the ledger.
-        let attestations = scope.footprint.attestationsRelied
         var all = Set(scope.entries).union(submissions).union(relied).union(withdrawnSince.map(\.withdrawal))
         for actorID in submitters.union(attestations.map(\.verifier)) {
             guard let actor = try chain.actor(actorID) else { continue }
@@ -240,7 +243,7 @@ private struct Builder {
             }
             try prove(from: size)
         }
-        for attestation in scope.footprint.attestationsRelied {
+        for attestation in attestations {
             // The ledger records an attestation only with a size from 1 to its own entry, which
             // is below the footprint's size and so below treeSize.
             guard let size = attestation.ledgerSize, size >= 1, size <= treeSize else {

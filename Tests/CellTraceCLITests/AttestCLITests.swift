@@ -323,6 +323,29 @@ import Testing
             ),
             "\(exported.error)"
         )
+        // A PACT footprint as of that size states the verification, and its sender is told.
+        let pact = celltrace(
+            "export",
+            "pact",
+            CarbonCLITests.serial,
+            "--as-of",
+            "\(size + 1)",
+            "-o",
+            directory + "/then.pact.json",
+            "--recipient",
+            "OEM",
+            "--ledger",
+            ledger
+        )
+        #expect(pact.status == 0, "\(pact.error)")
+        #expect(
+            pact.error.hasSuffix(
+                "note: the footprint, as of ledger size \(size + 1), relies on attestation #\(size), which its verifier "
+                    + "withdrew at entry #\(size + 1); the verification it states no longer stands: send a footprint "
+                    + "of the ledger now\n"
+            ),
+            "\(pact.error)"
+        )
         let vkey = celltrace("key", "--ledger", ledger).output.trimmingCharacters(in: .whitespacesAndNewlines)
         let checked = celltrace("verify-bundle", bundle, "--vkey", vkey)
         #expect(checked.status == 0, "\(checked.error)")
