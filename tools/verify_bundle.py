@@ -980,7 +980,8 @@ def verify(bundle, vkey, old_text=None):
     footprint = check_footprint(bundle, lots, roots, ops)
     shares = check_verification(bundle, attestations, withdrawals, as_of)
     if shares is not None:
-        footprint += (f"; {len(attestations)} attestations checked (signatures and signed roots), verified share "
+        footprint += (f"; {len(attestations)} attestation{'' if len(attestations) == 1 else 's'} checked (signatures and "
+                      "signed roots), verified share "
                       + ", ".join(f"{m} {100 * shares[m]:.1f} %" for m in METHODS)
                       + ("" if "working" in bundle["footprint"] else
                          " (the factor tables each contribution uses as stated: no working in this profile)"))

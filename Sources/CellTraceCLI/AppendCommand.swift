@@ -113,7 +113,7 @@ struct AppendCommand: ParsableCommand {
         } else {
             let last = receipt.firstSequenceNumber + UInt64(receipt.count) - 1
             Console.out(
-                "appended \(receipt.count) entries (\(receipt.firstSequenceNumber)–\(last)); size \(receipt.treeSize)"
+                "appended \(Number.count(receipt.count, "entry", "entries")) (\(receipt.firstSequenceNumber)–\(last)); size \(receipt.treeSize)"
             )
             Console.out(checkpoint, terminator: "")
         }

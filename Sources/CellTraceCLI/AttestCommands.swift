@@ -164,7 +164,7 @@ struct AttestCommand: ParsableCommand {
 
     /// What a recorded attestation says, as its receipt prints it.
     static func summary(_ attestation: Attestation) -> String {
-        "attestation by \(attestation.verifier): \(attestation.entryCount) entries (\(attestation.entriesText)), "
+        "attestation by \(attestation.verifier): \(Number.count(attestation.entryCount, "entry", "entries")) (\(attestation.entriesText)), "
             + "\(attestation.standard), \(attestation.level.rawValue) assurance"
     }
 }

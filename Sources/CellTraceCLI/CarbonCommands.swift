@@ -352,7 +352,7 @@ struct DeclarationCommand: ParsableCommand {
         var lines = [
             "declaration  model \(declaration.model.id) at \(declaration.plant.name ?? declaration.plant.id) (\(declaration.plant.country))",
             "period       \(declaration.from.rfc3339) – \(declaration.to.rfc3339)",
-            "cells        \(declaration.cellCount) in \(declaration.ranges.count) ranges · as of ledger size \(declaration.asOfSize)",
+            "cells        \(declaration.cellCount) in \(Number.count(declaration.ranges.count, "range", "ranges")) · as of ledger size \(declaration.asOfSize)",
             "unit         kWh delivered over the service life: usable × \(declaration.model.cyclesPerYear) cycles/year × \(declaration.model.serviceYears) years",
             "",
         ]

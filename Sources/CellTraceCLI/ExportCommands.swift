@@ -341,7 +341,8 @@ struct VerifyBundleCommand: ParsableCommand {
         }
         if !report.verifiedShare.isEmpty {
             Console.out(
-                "  verification   \(report.attestations) attestation signatures checked, \(report.attestationRoots) signed roots "
+                "  verification   \(Number.count(report.attestations, "attestation signature", "attestation signatures")) "
+                    + "checked, \(Number.count(report.attestationRoots, "signed root", "signed roots")) "
                     + "proved this ledger's; verified share recomputed: "
                     + ["location-based", "market-based", "eu-draft"].compactMap { method in
                         report.verifiedShare[method].map { "\(method) \(Number.percent($0))" }

@@ -607,7 +607,7 @@ struct SerialCommand: ParsableCommand {
             if let range = report.range {
                 Console.out("cell lot  \(range.lot)")
                 Console.out(
-                    "range     \(range.text) (\(range.count) cells, entry #\(range.commissionedAt))"
+                    "range     \(range.text) (\(Number.count(range.count, "cell", "cells")), entry #\(range.commissionedAt))"
                 )
                 Console.out(
                     "cell      \(range.cellMassKg) kg, \(range.nominalEnergyKWh) kWh nominal\(range.model.map { ", model \($0)" } ?? "")"

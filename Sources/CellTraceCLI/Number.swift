@@ -29,6 +29,11 @@ enum Number {
         return fixed(value, 6)
     }
 
+    /// A count and its noun, singular for one: `1 entry`, `2 entries`.
+    static func count<Count: BinaryInteger>(_ count: Count, _ singular: String, _ plural: String) -> String {
+        "\(count) \(count == 1 ? singular : plural)"
+    }
+
     /// A share as a percentage with one decimal.
     static func percent(_ share: Double) -> String {
         fixed(share * 100, 1) + " %"

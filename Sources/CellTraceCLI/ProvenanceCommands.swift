@@ -109,7 +109,7 @@ enum TraceOutput {
                 "cell of lot \(cell.lot), \(Number.significant(cell.massKg)) kg, \(Number.significant(cell.nominalEnergyKWh)) kWh\(cell.model.map { ", model \($0)" } ?? "")"
         case .assembly:
             return
-                "\(subject.cellCount) cells from \(subject.cells.count) cell lot\(subject.cells.count == 1 ? "" : "s"), \(Number.significant(subject.massKg)) kg of cells"
+                "\(Number.count(subject.cellCount, "cell", "cells")) from \(subject.cells.count) cell lot\(subject.cells.count == 1 ? "" : "s"), \(Number.significant(subject.massKg)) kg of cells"
         case .lot:
             return "lot, \(Number.significant(subject.massKg)) kg"
         }
@@ -119,7 +119,7 @@ enum TraceOutput {
         var lines = [
             "trace     \(trace.subject.id)",
             "subject   \(describe(trace.subject))",
-            "as of     ledger size \(trace.asOfSize) · \(trace.lotCount) lots in the lineage",
+            "as of     ledger size \(trace.asOfSize) · \(Number.count(trace.lotCount, "lot", "lots")) in the lineage",
             "",
             "LINEAGE (kg of each lot in the subject)",
         ]
@@ -364,7 +364,10 @@ struct WhereUsedCommand: ParsableCommand {
         let produced = result.lot.producedKg.doubleValue
         lines += [
             "",
-            "\(result.serialCount) serials in \(result.cells.count) ranges hold \(Number.significant(result.kgInCells)) kg of the lot (\(Number.percent(produced > 0 ? result.kgInCells / produced : 0)) of it); \(result.units.count) modules or packs hold some of them",
+            "\(Number.count(result.serialCount, "serial", "serials")) in \(Number.count(result.cells.count, "range", "ranges")) "
+                + "hold\(result.serialCount == 1 ? "s" : "") \(Number.significant(result.kgInCells)) kg of the lot "
+                + "(\(Number.percent(produced > 0 ? result.kgInCells / produced : 0)) of it); "
+                + "\(Number.count(result.units.count, "module or pack holds", "modules or packs hold")) some of them",
         ]
         Console.out(lines.joined(separator: "\n"))
     }

@@ -79,7 +79,8 @@ struct VerifyCommand: ParsableCommand {
                     Console.styled("OK", .green, .bold)
                         + ": supply chain rebuilt by replay: \(indexes.rowsCompared) index rows match, \(indexes.submissionsVerified) submission signatures verified"
                         + (indexes.attestationsVerified > 0
-                            ? ", \(indexes.attestationsVerified) attestation signatures verified" : "")
+                            ? ", \(Number.count(indexes.attestationsVerified, "attestation signature", "attestation signatures")) verified"
+                            : "")
                 )
             }
         }

@@ -105,7 +105,7 @@ import Testing
         // The audit checks the verifier's signature again.
         let verify = celltrace("verify", "--ledger", ledger)
         #expect(verify.status == 0, "\(verify.error)")
-        #expect(verify.output.contains("1 attestation signatures verified"), "\(verify.output)")
+        #expect(verify.output.contains("1 attestation signature verified"), "\(verify.output)")
         // A custody bundle carries the attestation, and a consistency proof from the size it names
         // that proves offline the root the verifier signed.
         let bundle = directory + "/cell.custody.json"
@@ -128,7 +128,7 @@ import Testing
         #expect(checked.status == 0, "\(checked.error)")
         #expect(
             checked.output.contains(
-                "verification   1 attestation signatures checked, 1 signed roots proved this ledger's; "
+                "verification   1 attestation signature checked, 1 signed root proved this ledger's; "
                     + "verified share recomputed: location-based 100.0 %"
             ),
             "\(checked.output)"
