@@ -364,6 +364,13 @@ def check_submissions(entries, origin):
     return attestations, withdrawals
 
 
+def valid_key(keys, actor, key_id, seq, item):
+    """The raw key `key_id` of `actor` valid at entry `seq`, from the actor's key entries in the bundle."""
+    valid = [k for k in keys.get(actor, []) if k[0] == key_id and k[2] <= seq < (math.inf if k[3] is None else k[3])]
+    require(valid, item, f"the bundle holds no key {key_id} of {actor} valid at entry {seq}")
+    return valid[0][1]
+
+
 def check_withdrawal(entries, seq, entry, keys, attestations, withdrawals, origin):
     """Item 4: a verifier's withdrawal of one of its attestations of the bundle (DATA-MODEL §1), signed for
     this origin by its key valid at the entry. Returns the attestation's entry and (seq, verifier, reason)."""
@@ -376,12 +383,10 @@ def check_withdrawal(entries, seq, entry, keys, attestations, withdrawals, origi
     require(attested in attestations and attested < seq and entries[attested][0]["actor"] == verifier, item,
             f"it withdraws entry {body['attestation']}, which is no earlier attestation of {verifier} in the bundle")
     require(attested not in withdrawals, item, f"attestation entry {attested} is withdrawn twice")
-    valid = [k for k in keys.get(verifier, [])
-             if k[0] == body["key"] and k[2] <= seq < (math.inf if k[3] is None else k[3])]
-    require(valid, item, f"the bundle holds no key {body['key']} of {verifier} valid at entry {seq}")
+    key = valid_key(keys, verifier, body["key"], seq, item)
     message = {k: v for k, v in body.items() if k != "signature"} | {"origin": origin}
     try:
-        Ed25519PublicKey.from_public_bytes(valid[0][1]).verify(
+        Ed25519PublicKey.from_public_bytes(key).verify(
             b64(body["signature"]), b"celltrace-attestation-withdrawal/v1\n" + jcs_bytes(message))
     except (InvalidSignature, Invalid, ValueError):
         raise Failure(item, f"the signature of {verifier} does not verify")
@@ -423,12 +428,10 @@ def check_attestation(entries, seq, entry, keys, roles, origin):
                 "entries is not a list of ranges in order")
         ranges.append((int(first), int(last)))
     require(ranges[-1][1] < int(body["ledgerSize"]), item, "it attests entries at or above the ledger size it names")
-    valid = [k for k in keys.get(verifier, [])
-             if k[0] == body["key"] and k[2] <= seq < (math.inf if k[3] is None else k[3])]
-    require(valid, item, f"the bundle holds no key {body['key']} of {verifier} valid at entry {seq}")
+    key = valid_key(keys, verifier, body["key"], seq, item)
     message = {k: v for k, v in body.items() if k != "signature"} | {"origin": origin}
     try:
-        Ed25519PublicKey.from_public_bytes(valid[0][1]).verify(
+        Ed25519PublicKey.from_public_bytes(key).verify(
             signature, b"celltrace-attestation/v1\n" + jcs_bytes(message))
     except (InvalidSignature, ValueError):
         raise Failure(item, f"the signature of {verifier} does not verify")

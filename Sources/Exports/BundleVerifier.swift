@@ -436,6 +436,20 @@ public struct BundleVerifier {
                 break
             }
         }
+        // The raw key `id` of `actor` valid at entry `sequence`, from its key entries in the bundle.
+        func validKey(_ id: String, of actor: String, at sequence: UInt64, item: String) throws -> [UInt8] {
+            guard
+                let key = keys[actor]?.first(where: {
+                    $0.id == id && sequence >= $0.from && ($0.until.map { sequence < $0 } ?? true)
+                })
+            else {
+                throw Failure(
+                    item: item,
+                    message: "the bundle holds no key \(id) of \(actor) valid at entry \(sequence)"
+                )
+            }
+            return key.key
+        }
         var signed: [String: [(sequence: UInt64, actor: String)]] = [:]
         for (sequence, entry) in entries.sorted(by: { $0.key < $1.key })
         where entry.type == SupplyChainLedger.EntryType.submission {
@@ -452,18 +466,9 @@ public struct BundleVerifier {
             guard body["actor"]?.stringValue == entry.actor else {
                 throw Failure(item: item, message: "the submission's actor is not the entry's")
             }
-            guard
-                let key = keys[entry.actor]?.first(where: {
-                    $0.id == keyID && sequence >= $0.from && ($0.until.map { sequence < $0 } ?? true)
-                })
-            else {
-                throw Failure(
-                    item: item,
-                    message: "the bundle holds no key \(keyID) of \(entry.actor) valid at entry \(sequence)"
-                )
-            }
+            let key = try validKey(keyID, of: entry.actor, at: sequence, item: item)
             let message = SupplyChainLedger.submissionMessage(origin: origin, body: body)
-            guard (try? Ed25519PublicKey(rawRepresentation: key.key))?.isValidSignature(signature, for: message) == true
+            guard (try? Ed25519PublicKey(rawRepresentation: key))?.isValidSignature(signature, for: message) == true
             else { throw Failure(item: item, message: "the signature of \(entry.actor) does not verify") }
             for hash in hashes { signed[hash, default: []].append((sequence, entry.actor)) }
             report.submissions += 1
@@ -492,17 +497,8 @@ public struct BundleVerifier {
             guard roles[entry.actor] == "auditor" else {
                 throw Failure(item: item, message: "\(entry.actor) is not registered as an auditor in the bundle")
             }
-            guard
-                let key = keys[entry.actor]?.first(where: {
-                    $0.id == attestation.keyID && sequence >= $0.from && ($0.until.map { sequence < $0 } ?? true)
-                })
-            else {
-                throw Failure(
-                    item: item,
-                    message: "the bundle holds no key \(attestation.keyID) of \(entry.actor) valid at entry \(sequence)"
-                )
-            }
-            guard attestation.isSigned(by: key.key, origin: origin) else {
+            let key = try validKey(attestation.keyID, of: entry.actor, at: sequence, item: item)
+            guard attestation.isSigned(by: key, origin: origin) else {
                 throw Failure(item: item, message: "the signature of \(entry.actor) does not verify")
             }
             guard (attestation.entries.last?.upperBound ?? 0) < sequence else {
@@ -539,17 +535,8 @@ public struct BundleVerifier {
             guard withdrawals[withdrawal.attestation] == nil else {
                 throw Failure(item: item, message: "attestation entry \(withdrawal.attestation) is withdrawn twice")
             }
-            guard
-                let key = keys[entry.actor]?.first(where: {
-                    $0.id == withdrawal.keyID && sequence >= $0.from && ($0.until.map { sequence < $0 } ?? true)
-                })
-            else {
-                throw Failure(
-                    item: item,
-                    message: "the bundle holds no key \(withdrawal.keyID) of \(entry.actor) valid at entry \(sequence)"
-                )
-            }
-            guard withdrawal.isSigned(by: key.key, origin: origin) else {
+            let key = try validKey(withdrawal.keyID, of: entry.actor, at: sequence, item: item)
+            guard withdrawal.isSigned(by: key, origin: origin) else {
                 throw Failure(item: item, message: "the signature of \(entry.actor) does not verify")
             }
             withdrawals[withdrawal.attestation] = Withdrawal(
