@@ -988,6 +988,9 @@ def verify(bundle, vkey, old_text=None):
                       + ", ".join(f"{m} {100 * shares[m]:.1f} %" for m in METHODS)
                       + ("" if "working" in bundle["footprint"] else
                          " (the factor tables each contribution uses as stated: no working in this profile)"))
+    for a, w in sorted(withdrawals.items(), key=lambda aw: aw[1][0])[:1]:  # only withdrawals since asOfSize
+        require(w[0] >= as_of, f"withdrawal entry {w[0]}", f"it withdraws attestation entry {a} before asOfSize, "
+                "yet the bundle carries that attestation as relied on")
     withdrawn = [{"attestation": a, "withdrawal": w[0], "verifier": w[1], "reason": w[2]}
                  for a, w in sorted(withdrawals.items())]
     for w in withdrawn:

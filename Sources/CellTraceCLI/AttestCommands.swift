@@ -151,7 +151,9 @@ struct AttestCommand: ParsableCommand {
         // Merged as ranges are, but one range typed over another may hide a mistyped number.
         for (first, second) in Attestation.overlappingRanges(entries) {
             Console.err(
-                "celltrace: warning: --entries: \(first) and \(second) overlap; attested as \(attestation.entriesText)"
+                "celltrace: warning: --entries: "
+                    + (first == second ? "\(first) is given twice" : "\(first) and \(second) overlap")
+                    + "; merged as \(attestation.entriesText)"
             )
         }
         if signOnly {

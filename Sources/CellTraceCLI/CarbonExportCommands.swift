@@ -105,17 +105,13 @@ struct PACTExportCommand: ParsableCommand {
             asOfSize: footprint.checkpoint.size,
             chain: chain
         )
-        // A verification as of an earlier size may rest on an attestation withdrawn since; PACT has
-        // no member for a withdrawal, so the sender is told here.
-        let relied = Set(footprint.verification?.attestations ?? [])
-        guard !relied.isEmpty else { return }
-        for attestation in try chain.attestations() {
-            guard let entry = attestation.sequenceNumber, relied.contains(entry),
-                let withdrawal = attestation.withdrawnAt, withdrawal >= footprint.checkpoint.size
-            else { continue }
+        // A verified share as of an earlier size may rest on an attestation withdrawn since; PACT
+        // has no member for a withdrawal, so the sender is told here.
+        for (attestation, withdrawal) in try chain.withdrawals(of: Set(footprint.attestationsRelied))
+        where withdrawal >= footprint.checkpoint.size {
             Console.err(
-                ExportOptions.withdrawnNote(footprint.checkpoint.size, entry, withdrawal)
-                    + "; the verification it states no longer stands: send a footprint of the ledger now"
+                ExportOptions.withdrawnNote(footprint.checkpoint.size, attestation, withdrawal)
+                    + "; the verified share it states no longer stands: send a footprint of the ledger now"
             )
         }
     }

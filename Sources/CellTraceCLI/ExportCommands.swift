@@ -55,12 +55,6 @@ struct ExportOptions: ParsableArguments {
         return profile
     }
 
-    /// Writes the export, then records its disclosure; prints where it went and the entry that
-    /// records it on standard error.
-    ///
-    /// The record is checked first, so that an export it would refuse (no recipient) is not
-    /// written either; the file is written before the record so that a failed write records
-    /// nothing; a failed record removes nothing already written, and says so.
     /// Says that an export's footprint, of the ledger at `size`, relies on an attestation its
     /// verifier has withdrawn since.
     static func withdrawnNote(_ size: UInt64, _ attestation: UInt64, _ withdrawal: UInt64) -> String {
@@ -68,6 +62,12 @@ struct ExportOptions: ParsableArguments {
             + "which its verifier withdrew at entry #\(withdrawal)"
     }
 
+    /// Writes the export, then records its disclosure; prints where it went and the entry that
+    /// records it on standard error.
+    ///
+    /// The record is checked first, so that an export it would refuse (no recipient) is not
+    /// written either; the file is written before the record so that a failed write records
+    /// nothing; a failed record removes nothing already written, and says so.
     func deliver(
         _ bytes: [UInt8],
         format: String,

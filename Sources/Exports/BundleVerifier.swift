@@ -303,6 +303,16 @@ public struct BundleVerifier {
             report.totals[method] = (stages.objectValue ?? [:]).values.compactMap(\.doubleValue).reduce(0, +)
         }
         report.verifiedShare = try checkVerification(attestations, withdrawals: withdrawals, asOfSize: asOfSize)
+        // A bundle of a footprint as of a size carries only withdrawals recorded since.
+        if let early = withdrawals.values.sorted(by: { $0.withdrawal < $1.withdrawal }).first,
+            early.withdrawal < asOfSize
+        {
+            throw Failure(
+                item: "withdrawal entry \(early.withdrawal)",
+                message:
+                    "it withdraws attestation entry \(early.attestation) before asOfSize, yet the bundle carries that attestation as relied on"
+            )
+        }
         report.withdrawnSince = withdrawals.values.sorted { $0.attestation < $1.attestation }
         report.factorEntriesFromWorking = bundle["footprint"]?["working"] != nil
         // 6. The ledger's statement over everything the bundle states.
@@ -517,10 +527,14 @@ public struct BundleVerifier {
         for (sequence, entry) in entries.sorted(by: { $0.key < $1.key })
         where entry.type == SupplyChainLedger.EntryType.attestationWithdraw {
             let item = "withdrawal entry \(sequence)"
-            guard let withdrawal = AttestationWithdrawal(body: entry.body), withdrawal.verifier == entry.actor else {
+            // Read back as the ledger writes it, so that the signature checked is over these bytes.
+            guard let withdrawal = AttestationWithdrawal(body: entry.body), withdrawal.json == entry.body else {
+                throw Failure(item: item, message: "not a withdrawal as the ledger writes one")
+            }
+            guard withdrawal.verifier == entry.actor else {
                 throw Failure(
                     item: item,
-                    message: "not a withdrawal the ledger accepts, or not under its verifier's name"
+                    message: "its verifier \(withdrawal.verifier) is not the entry's actor \(entry.actor)"
                 )
             }
             guard let attestation = attestations[withdrawal.attestation], attestation.verifier == entry.actor,
@@ -589,7 +603,9 @@ public struct BundleVerifier {
                 )
             }
             // Withdrawn before the footprint's size, it no longer counted then.
-            if let withdrawn = recorded.compactMap({ withdrawals[$0] }).first(where: { $0.withdrawal < asOfSize }) {
+            if let withdrawn = recorded.sorted().compactMap({ withdrawals[$0] }).first(where: {
+                $0.withdrawal < asOfSize
+            }) {
                 throw Failure(
                     item: item,
                     message:

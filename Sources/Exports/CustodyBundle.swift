@@ -128,10 +128,7 @@ private struct Builder {
             // A relied attestation withdrawn since the footprint's size: the footprint counts it,
             // as the ledger stood then, and the bundle carries the withdrawal, so that the
             // recipient learns it no longer stands.
-            for attestation in try reader.attestations(asOfSize: now, txn) {
-                guard let sequence = attestation.sequenceNumber, relied.contains(sequence),
-                    let withdrawal = attestation.withdrawnAt
-                else { continue }
+            for (sequence, withdrawal) in try reader.withdrawals(of: relied, asOfSize: now, txn) {
                 guard withdrawal >= scope.size else {
                     throw ExportError.defect(
                         "the footprint relies on attestation #\(sequence), withdrawn at entry \(withdrawal) before its size \(scope.size)"

@@ -123,6 +123,8 @@ public struct PACTFootprint: Sendable {
     public var verifiedShare: [ElectricityMethod: Double] = [:]
     /// The verification, when attestations cover every contribution of the totals' method.
     public var verification: Verification?
+    /// The entries of the attestations the verified share rests on, whatever it covers.
+    public var attestationsRelied: [UInt64] = []
 
     /// Who verified a footprint whose data attestations cover whole, and how.
     public struct Verification: Sendable, Hashable {
@@ -253,7 +255,8 @@ extension PACTFootprint {
         chain: SupplyChainLedger
     ) throws {
         verifiedShare = share
-        guard verifiedShare[Self.electricityMethod] == 1 else { return }
+        // Nothing verified, nothing relied on: no coverage pass.
+        guard verifiedShare.values.contains(where: { $0 > 0 }) else { return }
         let found = footprints.map { $0.verification() }
         var relied: [Attestation] = []
         var seen: Set<UInt64> = []
@@ -263,7 +266,8 @@ extension PACTFootprint {
             }
         }
         relied.sort { ($0.sequenceNumber ?? 0) < ($1.sequenceNumber ?? 0) }
-        guard let latest = relied.map(\.completedOn).max() else { return }
+        attestationsRelied = relied.compactMap(\.sequenceNumber)
+        guard verifiedShare[Self.electricityMethod] == 1, let latest = relied.map(\.completedOn).max() else { return }
         var providers: [String] = []
         for verifier in relied.map(\.verifier) where !providers.contains(verifier) { providers.append(verifier) }
         var standards: [String] = []

@@ -192,6 +192,13 @@ extension SupplyChainLedger {
         return found
     }
 
+    /// The attestations among `relied` (by entry) that their verifiers have withdrawn, each with
+    /// its withdrawal's entry, oldest attestation first: what a recipient of a figure computed as
+    /// of an earlier size is to be told.
+    public func withdrawals(of relied: Set<UInt64>) throws -> [(attestation: UInt64, withdrawal: UInt64)] {
+        try readIndexes { txn in try lineage.withdrawals(of: relied, asOfSize: .max, txn) }
+    }
+
     /// Every attestation recorded before ledger size `size` (all when `nil`), oldest first.
     public func attestations(asOfSize size: UInt64? = nil) throws -> [Attestation] {
         try readIndexes { txn in try lineage.attestations(asOfSize: size ?? .max, txn) }
@@ -199,6 +206,22 @@ extension SupplyChainLedger {
 }
 
 extension LineageReader {
+    /// The attestations among `relied` withdrawn before ledger size `size`, each with its
+    /// withdrawal's entry, oldest attestation first.
+    public func withdrawals(
+        of relied: Set<UInt64>,
+        asOfSize size: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(attestation: UInt64, withdrawal: UInt64)] {
+        guard !relied.isEmpty else { return [] }
+        return try attestations(asOfSize: size, txn).compactMap { attestation in
+            guard let entry = attestation.sequenceNumber, relied.contains(entry),
+                let withdrawal = attestation.withdrawnAt
+            else { return nil }
+            return (entry, withdrawal)
+        }
+    }
+
     /// Every attestation recorded before ledger size `size`, oldest first, each withdrawn only if
     /// its withdrawal is before `size` too.
     public func attestations(asOfSize size: UInt64, _ txn: borrowing ReadTransaction) throws -> [Attestation] {

@@ -341,7 +341,7 @@ import Testing
         #expect(
             pact.error.hasSuffix(
                 "note: the footprint, as of ledger size \(size + 1), relies on attestation #\(size), which its verifier "
-                    + "withdrew at entry #\(size + 1); the verification it states no longer stands: send a footprint "
+                    + "withdrew at entry #\(size + 1); the verified share it states no longer stands: send a footprint "
                     + "of the ledger now\n"
             ),
             "\(pact.error)"
@@ -402,11 +402,13 @@ import Testing
         #expect(overlapping.status == 0, "\(overlapping.error)")
         #expect(
             overlapping.error
-                == "celltrace: warning: --entries: 1-5 and 4-6 overlap; attested as 1-6\n"
-                + "celltrace: warning: --entries: 4-6 and 5 overlap; attested as 1-6\n"
+                == "celltrace: warning: --entries: 1-5 and 4-6 overlap; merged as 1-6\n"
+                + "celltrace: warning: --entries: 4-6 and 5 overlap; merged as 1-6\n"
         )
         let statement = try JSONValue(parsing: overlapping.output)
         #expect(statement["entries"] == [["first": "1", "last": "6"]])
+        let twice = celltrace(base + ["5,1-3,5"])
+        #expect(twice.error == "celltrace: warning: --entries: 5 is given twice; merged as 1-3, 5\n", "\(twice.error)")
         // Ranges that only meet are merged without a word.
         let adjacent = celltrace(base + ["1-3,4-6"])
         #expect(adjacent.status == 0 && adjacent.error.isEmpty, "\(adjacent.error)")

@@ -165,8 +165,9 @@ struct PACTExportTests {
             )
         }
         // The mine's and refinery's events and the table only: part of the figure, no verification.
-        _ = try attest([5...5, 8...10], .reasonable)
+        let first = try attest([5...5, 8...10], .reasonable)
         var footprint = try export()
+        #expect(footprint.attestationsRelied == [first], "the partial share rests on it, for a withdrawal's note")
         var json = footprint.json(.v3)
         #expect(json["pcf"]?["verification"] == nil)
         var data = try #require(json["extensions"]?.arrayValue?.first?["data"])

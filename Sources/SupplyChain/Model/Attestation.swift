@@ -315,8 +315,9 @@ public struct Attestation: Sendable, Hashable {
         parsedRanges(text)?.merged
     }
 
-    /// The pairs of ranges in `text` that share entries, as written (`14-25` and `20-30`), in
-    /// the order of their first entries; empty when none do or `text` does not read.
+    /// The pairs of ranges in `text` that share entries, as written (`14-25` and `20-30`; a
+    /// number given twice is a pair of equal ones), in the order of their first entries; empty
+    /// when none do or `text` does not read.
     ///
     /// ``ranges(_:)`` merges them; a verifier that typed one range over another may have meant
     /// another number, so `celltrace attest` says so.
