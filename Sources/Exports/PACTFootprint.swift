@@ -238,47 +238,44 @@ extension PACTFootprint {
             exemptions: subject.kind == .assembly
                 ? Self.assemblyExemptions : Self.noExemptions
         )
+        let verification = footprint.verification()
         try made.attest(
-            [footprint],
-            share: footprint.verifiedShares(),
+            share: verification.limited,
+            reasonable: verification.reasonable,
+            relied: verification.relied,
             chain: chain
         )
         return made
     }
 
-    /// Sets the verified share, as the footprint or declaration computed it, and, when
-    /// attestations cover all of the totals' method, the verification from the footprints the
-    /// figures rest on.
+    /// Sets the verified share and the attestations it rests on, as the footprint or declaration
+    /// computed them, and, when attestations cover all of the totals' method, the verification.
+    ///
+    /// - Parameters:
+    ///   - share: The verified share by method, at limited assurance or better.
+    ///   - reasonable: The same at reasonable assurance.
+    ///   - relied: The attestations relied on, oldest first.
+    ///   - chain: The ledger, for the verifiers' registered names.
+    /// - Throws: `LedgerError` when a verifier's actor row cannot be read.
     mutating func attest(
-        _ footprints: [Footprint],
         share: [ElectricityMethod: Double],
+        reasonable: [ElectricityMethod: Double],
+        relied: [Attestation],
         chain: SupplyChainLedger
     ) throws {
         verifiedShare = share
-        // Nothing verified, nothing relied on: no coverage pass.
-        guard verifiedShare.values.contains(where: { $0 > 0 }) else { return }
-        let found = footprints.map { $0.verification() }
-        var relied: [Attestation] = []
-        var seen: Set<UInt64> = []
-        for verification in found {
-            for attestation in verification.relied {
-                if let entry = attestation.sequenceNumber, seen.insert(entry).inserted { relied.append(attestation) }
-            }
-        }
-        relied.sort { ($0.sequenceNumber ?? 0) < ($1.sequenceNumber ?? 0) }
         attestationsRelied = relied.compactMap(\.sequenceNumber)
         guard verifiedShare[Self.electricityMethod] == 1, let latest = relied.map(\.completedOn).max() else { return }
         var providers: [String] = []
         for verifier in relied.map(\.verifier) where !providers.contains(verifier) { providers.append(verifier) }
         var standards: [String] = []
         for standard in relied.map(\.standard) where !standards.contains(standard) { standards.append(standard) }
-        let reasonable = found.allSatisfy { $0.reasonable[Self.electricityMethod] == 1 }
         verification = Verification(
             providers: try providers.map { try chain.actor($0)?.name ?? $0 },
             standards: standards,
-            level: reasonable ? .reasonable : .limited,
+            level: reasonable[Self.electricityMethod] == 1 ? .reasonable : .limited,
             completedOn: latest,
-            attestations: relied.compactMap(\.sequenceNumber)
+            attestations: attestationsRelied
         )
     }
 
@@ -376,8 +373,14 @@ extension PACTFootprint {
             checkpoint: try ExportCheckpoint.at(declaration.asOfSize, of: chain),
             cpc: Self.accumulatorCPC
         )
-        // The declaration weighs its ranges' shares as its figure weighs them (per lifetime kWh).
-        try made.attest(footprints.map(\.0), share: declaration.verifiedShare, chain: chain)
+        // The declaration weighs its ranges' shares as its figure weighs them (per lifetime kWh),
+        // each range's coverage found once there.
+        try made.attest(
+            share: declaration.verifiedShare,
+            reasonable: declaration.verifiedShareReasonable,
+            relied: declaration.attestationsRelied,
+            chain: chain
+        )
         return made
     }
 
