@@ -84,8 +84,9 @@ private struct Builder {
     private(set) var sequences: [UInt64] = []
     /// The bundle's bytes, once ``bundle(since:)`` has made it.
     private(set) var canonicalBytes: [UInt8] = []
-    /// The verifiers' statements the footprint relies on.
-    private let attestations: [Attestation]
+    /// The footprint's verified shares and the verifiers' statements it relies on.
+    private let verification: FootprintVerification
+    private var attestations: [Attestation] { verification.relied }
     /// The relied attestations withdrawn between the footprint's size and `treeSize`.
     private(set) var withdrawnSince: [(attestation: UInt64, withdrawal: UInt64)] = []
     /// Entries read, opened.
@@ -106,9 +107,9 @@ private struct Builder {
         var submissions: Set<UInt64> = []
         var read: [UInt64: Entry] = [:]
         for entry in try ledger.entries(at: scope.entries) { read[entry.sequenceNumber] = entry }
-        let attestations = scope.footprint.attestationsRelied
-        self.attestations = attestations
-        let relied = Set(attestations.compactMap(\.sequenceNumber))
+        let verification = scope.footprint.verification()
+        self.verification = verification
+        let relied = Set(verification.relied.compactMap(\.sequenceNumber))
         var withdrawnSince: [(attestation: UInt64, withdrawal: UInt64)] = []
         let (treeSize, graph, working) = try chain.read { reader, txn, now in
             guard let working = scope.working else {
@@ -409,7 +410,6 @@ private struct Builder {
             "total": .object(total),
             "contributions": .array(footprint.contributions.map(Self.contribution)),
         ]
-        let verification = footprint.verification()
         if !verification.relied.isEmpty {
             var shares: [String: JSONValue] = [:]
             for (method, share) in verification.limited { shares[method.rawValue] = .number(share) }
