@@ -378,7 +378,7 @@ def check_withdrawal(entries, seq, entry, keys, attestations, withdrawals, origi
     obj(body, item, "the body", ["verifier", "key", "attestation", "reason", "signature"])
     require(all(isinstance(body[k], str) and 0 < len(body[k].encode("utf-8")) <= 2048 for k in body), item,
             "a member is not a string of 1 to 2048 bytes")
-    require(body["verifier"] == verifier, item, "the withdrawal's verifier is not the entry's actor")
+    require(body["verifier"] == verifier, item, f"its verifier {body['verifier']} is not the entry's actor {verifier}")
     attested = int(body["attestation"]) if re.fullmatch(r"0|[1-9][0-9]*", body["attestation"]) else -1
     require(attested in attestations and attested < seq and entries[attested][0]["actor"] == verifier, item,
             f"it withdraws entry {body['attestation']}, which is no earlier attestation of {verifier} in the bundle")

@@ -261,4 +261,92 @@ struct CustodyAttestationTests {
         let (status, output) = try python(bytes)
         #expect(status == 1 && output.contains(expected), "\(output)")
     }
+
+    /// A withdrawal the ledger's rules would have refused, appended past them, put into an honest
+    /// bundle with its inclusion proof, and the bundle signed again by the ledger key: what a
+    /// dishonest ledger operator could send.
+    private func withCraftedWithdrawal(_ craft: String) throws -> (bytes: [UInt8], withdrawal: UInt64) {
+        let origin = ledger.chain.ledger.origin
+        let other = Ed25519PrivateKey()
+        try ledger.chain.registerActor(
+            ActorDraft(id: "verifier-2", name: "Second Verification Body", role: .auditor, publicKey: other.publicKey)
+        )
+        var asOf: UInt64?
+        var actor = "verifier"
+        var withdrawal = AttestationWithdrawal(
+            verifier: "verifier",
+            keyID: ActorKey.id(of: auditor.publicKey.rawRepresentation),
+            attestation: attestations[1],
+            reason: "crafted"
+        )
+        var key = auditor
+        switch craft {
+        case "bad signature":
+            key = other
+        case "another verifier's":
+            actor = "verifier-2"
+            withdrawal.verifier = "verifier-2"
+            withdrawal.keyID = ActorKey.id(of: other.publicKey.rawRepresentation)
+            key = other
+        case "not the entry's actor":
+            actor = "verifier-2"
+        case "no attestation":
+            withdrawal.attestation = 5
+        default:  // withdrawn twice: once as the rules allow, then again past them
+            asOf = try ledger.chain.ledger.size
+            try ledger.chain.withdrawAttestation(attestations[1], verifier: "verifier", reason: "first", key: auditor)
+        }
+        let body = try withdrawal.signed(with: key, origin: origin).json
+        let sequence = try ledger.chain.ledger.append([
+            EntryDraft(type: SupplyChainLedger.EntryType.attestationWithdraw, actor: actor, body: body)
+        ]).firstSequenceNumber
+        let export = try CustodyBundle.export(
+            SmallLedger.cell,
+            chain: ledger.chain,
+            profile: .auditor,
+            asOf: asOf.map { .size($0) }
+        )
+        #expect(export.treeSize > sequence, "the bundle's tree holds the crafted entry")
+        let entry = try ledger.chain.ledger.entry(at: sequence)
+        let proof = try ledger.chain.ledger.inclusionProofs(forEntriesAt: [sequence], treeSize: export.treeSize)[0]
+        let record: JSONValue = [
+            "seq": .number(Double(sequence)),
+            "canonical": .string(String(decoding: entry.canonicalBytes, as: UTF8.self)),
+            "proof": .array(proof.map { .string($0.hex) }),
+            "openings": [:], "withheld": [:],
+        ]
+        let bytes = try resigned(export.json) { bundle in
+            var entries = bundle["entries"]?.arrayValue ?? []
+            let at = entries.firstIndex { ($0["seq"]?.doubleValue ?? 0) > Double(sequence) } ?? entries.endIndex
+            entries.insert(record, at: at)
+            CustodyBundleTests.set(&bundle, ["entries"], .array(entries))
+        }
+        return (bytes, sequence)
+    }
+
+    @Test(
+        "a withdrawal its verifier did not sign, of another verifier's attestation, by another actor, of no attestation, or of one withdrawn already fails in both verifiers",
+        arguments: ["bad signature", "another verifier's", "not the entry's actor", "no attestation", "twice"]
+    )
+    func craftedWithdrawalFails(_ craft: String) throws {
+        let (bytes, sequence) = try withCraftedWithdrawal(craft)
+        let expected =
+            switch craft {
+            case "bad signature": "the signature of verifier does not verify"
+            case "another verifier's":
+                "it withdraws entry \(attestations[1]), which is no earlier attestation of verifier-2 in the bundle"
+            case "not the entry's actor": "its verifier verifier is not the entry's actor verifier-2"
+            case "no attestation": "it withdraws entry 5, which is no earlier attestation of verifier in the bundle"
+            default: "attestation entry \(attestations[1]) is withdrawn twice"
+            }
+        let item = "withdrawal entry \(sequence)"
+        do {
+            _ = try BundleVerifier(bytes: bytes, key: ledger.chain.ledger.verifierKey).verify()
+            Issue.record("\(craft): verified")
+        } catch let failure as BundleVerifier.Failure {
+            #expect(failure.item == item && failure.message == expected, "\(craft): \(failure)")
+        }
+        let (status, output) = try python(bytes)
+        #expect(status == 1 && output.contains("\(item): \(expected)"), "\(craft): \(output)")
+    }
 }
