@@ -160,8 +160,13 @@ struct AssemblyTests {
         ]
         var empty = try #require(try JSONValue(parsing: valid).objectValue)
         empty["ct:serialRanges"] = []
+        var negative = try #require(try JSONValue(parsing: valid).objectValue)
+        negative["ct:cellMass"] = ["quantity": -0.9, "uom": "KWH"]
         let error = try fixture.rejection(
-            [try without("ct:cellLot"), try without("ct:cellMass"), Events.json(empty), Events.json(overlapping)],
+            [
+                try without("ct:cellLot"), try without("ct:cellMass"), Events.json(empty), Events.json(overlapping),
+                Events.json(negative),
+            ],
             as: "cell-co"
         )
         expectProblem(
@@ -188,7 +193,10 @@ struct AssemblyTests {
             field: "/ct:serialRanges/1/first",
             containing: "overlaps another range of this event"
         )
-        #expect(error.problems.count == 4, "\(error)")
+        // A mass below zero in a unit of energy: both are reported.
+        expectProblem(error, index: 4, field: "/ct:cellMass/quantity", containing: "must be greater than zero")
+        expectProblem(error, index: 4, field: "/ct:cellMass/uom", containing: "must be one of KGM")
+        #expect(error.problems.count == 6, "\(error)")
         // The refiner's plant may not commission cells, and it holds none of the lot either.
         let notHeld = try fixture.rejection([valid], as: "sichuan-lithium")
         expectProblem(notHeld, index: 0, field: "/ct:cellLot", containing: "sichuan-lithium does not hold lot CELLS")

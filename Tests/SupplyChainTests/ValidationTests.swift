@@ -164,6 +164,7 @@ struct ValidationTests {
                 $0["quantityList"] = [["epcClass": "I", "quantity": nil, "uom": "KGM"]]
             },
             #"{"type":"ObjectEvent","eventTime":"2026-01-05T06:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:epc:id:sgln:9300001.00001.0"},"quantityList":[{"epcClass":"G","quantity":"12","uom":"KGM"}],"ilmd":{"ct:material":"x"}}"#,
+            try edited(Events.extract("J")) { $0["quantityList"] = [Events.quantity("J", -2, "KG")] },
         ]
         let error = try fixture.rejection(lines, as: "pilbara-mining")
         expectProblem(error, index: 0, field: "/quantityList/0/quantity", containing: "greater than zero")
@@ -193,6 +194,9 @@ struct ValidationTests {
             field: "/quantityList/0/quantity",
             containing: "EPCIS quantities are JSON numbers, such as 1250.5"
         )
+        // A quantity below zero in a unit that is no mass: both are reported.
+        expectProblem(error, index: 6, field: "/quantityList/0/quantity", containing: "greater than zero")
+        expectProblem(error, index: 6, field: "/quantityList/0/uom", containing: "did you mean KGM?")
     }
 
     @Test("referential integrity: unknown lot, facility, actor and party")

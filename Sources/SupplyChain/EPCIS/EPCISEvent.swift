@@ -477,15 +477,20 @@ extension EPCISEvent {
                     element.fail("uom", "must be a UN/ECE Rec. 20 code (2–3 capitals or digits), got \"\(uom)\"")
                     continue
                 }
-                guard let lot, let quantity else { continue }
-                guard quantity.isPositive else {
+                // The quantity's sign and its unit are checked apart, so that both are reported.
+                let positive = quantity?.isPositive ?? false
+                if let quantity, !positive {
                     element.fail("quantity", "must be greater than zero (got \(quantity))")
+                }
+                guard let quantity, let kg = MeasureDimension.mass.toBase(quantity, code: uom) else {
+                    if MeasureDimension.mass.toBase(.one, code: uom) == nil {
+                        element.fail("uom", MeasureDimension.notAMass(uom))
+                    } else if quantity != nil {
+                        element.fail("quantity", "is too large to convert to kilograms exactly in \(uom)")
+                    }
                     continue
                 }
-                guard let kg = MeasureDimension.mass.toBase(quantity, code: uom) else {
-                    element.fail("uom", MeasureDimension.notAMass(uom))
-                    continue
-                }
+                guard let lot, positive else { continue }
                 result.append(LotQuantity(lot: lot, kg: kg, list: list, index: index))
             }
             return result

@@ -898,15 +898,13 @@ extension Rules {
             }
             let reader = FieldReader(value, path: pointer, problems: sink)
             guard let quantity = reader.decimal("quantity"), let uom = reader.string("uom") else { return nil }
-            guard quantity.isPositive else {
-                reader.fail("quantity", "must be greater than zero")
-                return nil
-            }
+            // The sign and the unit are checked apart, so that both are reported.
+            if !quantity.isPositive { reader.fail("quantity", "must be greater than zero") }
             guard let base = dimension.toBase(quantity, code: uom) else {
                 reader.fail("uom", "must be one of \(dimension.acceptedCodes)")
                 return nil
             }
-            return base
+            return quantity.isPositive ? base : nil
         }
         let mass = measure("cellMass", .mass)
         let energy = measure("nominalEnergy", .electricity)
