@@ -358,6 +358,15 @@ struct MasterDataValidationTests {
                 ]
             ),
             BrokenFactorTable(
+                "an unknown category, a negative value and a year before 1990, each named",
+                table(factors: [grid(["category": "electricty", "value": "-0.5", "year": 1800])]),
+                [
+                    ExpectedProblem(field: "/factors/0/category", message: "must be one of "),
+                    ExpectedProblem(field: "/factors/0/value", message: "must not be negative"),
+                    ExpectedProblem(field: "/factors/0/year", message: "must be a year between 1990 and 2100"),
+                ]
+            ),
+            BrokenFactorTable(
                 "a grid factor without geography",
                 table(factors: [["category": "grid", "value": "0.5", "unit": "kgCO2e/kWh"]]),
                 [ExpectedProblem(field: "/factors/0/geography", message: "is required")]

@@ -366,6 +366,12 @@ extension EPCISEvent {
     /// The prefixes of source and destination types, built once.
     static let sourceDestinationTypePrefixes = cbvPrefixes("SDT")
 
+    /// Whether an eventID member is text the ledger keeps: a non-empty string of at most 400 bytes.
+    private static func isEventIDText(_ value: JSONValue) -> Bool {
+        guard let text = value.stringValue else { return false }
+        return !text.isEmpty && text.utf8.count <= 400
+    }
+
     /// Reads one event, checking the EPCIS 2.0 shape; problems go to `sink`.
     ///
     /// - Parameters:
@@ -470,17 +476,17 @@ extension EPCISEvent {
                     element.fail("quantity", "EPCIS quantities are JSON numbers, such as 1250.5")
                     quantity = nil
                 }
+                // The quantity's sign and its unit are checked apart, so that both are reported.
+                let positive = quantity?.isPositive ?? false
+                if let quantity, !positive {
+                    element.fail("quantity", "must be greater than zero (got \(quantity))")
+                }
                 guard let uom = element.string("uom", member: uomMember) else { continue }
                 guard uom.utf8.count >= 2, uom.utf8.count <= 3,
                     uom.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5a).contains($0) })
                 else {
                     element.fail("uom", "must be a UN/ECE Rec. 20 code (2–3 capitals or digits), got \"\(uom)\"")
                     continue
-                }
-                // The quantity's sign and its unit are checked apart, so that both are reported.
-                let positive = quantity?.isPositive ?? false
-                if let quantity, !positive {
-                    element.fail("quantity", "must be greater than zero (got \(quantity))")
                 }
                 guard let quantity, let kg = MeasureDimension.mass.toBase(quantity, code: uom) else {
                     if MeasureDimension.mass.toBase(.one, code: uom) == nil {
@@ -513,7 +519,10 @@ extension EPCISEvent {
         func parties(_ key: String, _ list: JSONValue?, member: String) -> [PartyReference] {
             guard let elements = reader.array(key, member: list) else { return [] }
             return elements.compactMap { element in
-                guard let type = element.string("type"), let id = element.string(member) else { return nil }
+                // Both read before either is required, so that an element missing both is reported for both.
+                let type = element.string("type")
+                let id = element.string(member)
+                guard let type, let id else { return nil }
                 return PartyReference(type: bareCBV(type, vocabulary: "SDT"), id: id, pointer: element.pointer(member))
             }
         }
@@ -586,6 +595,10 @@ extension EPCISEvent {
             }
             event.errorDeclaration = declaration.value
         }
+        // Checked with the rest, so that a bad eventID is reported beside the event's other problems.
+        if let given = members.eventID, !Self.isEventIDText(given) {
+            reader.fail("eventID", "must be a URI of at most 400 bytes")
+        }
         guard sink.count == problemsBefore else {
             // Name the bad event by its eventID, or its hash ID when it can still be computed.
             if let id = givenID ?? (try? EventHashID.compute(for: json, namespaces: namespaces, scratch: scratch)) {
@@ -606,11 +619,7 @@ extension EPCISEvent {
                 return nil
             }
         }
-        if let given = members.eventID {
-            guard let text = given.stringValue, !text.isEmpty, text.utf8.count <= 400 else {
-                reader.fail("eventID", "must be a URI of at most 400 bytes")
-                return nil
-            }
+        if let text = members.eventID?.stringValue {
             event.eventID = text
         } else {
             // Added to the stored body by the sealing, which copies the members anyway.

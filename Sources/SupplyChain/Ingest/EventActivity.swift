@@ -124,15 +124,14 @@ final class EventActivity: Sendable {
                     sink.add(field: reader.path, "an electricity supply is an object {quantity, uom, supply}")
                     continue
                 }
-                var kWh: ExactDecimal?
-                if let quantity = reader.decimal("quantity"), let uom = reader.string("uom") {
-                    if !quantity.isPositive { reader.fail("quantity", "must be greater than zero") }
-                    kWh = MeasureDimension.electricity.toBase(quantity, code: uom)
-                    if kWh == nil {
-                        reader.fail("uom", "electricity is in \(MeasureDimension.electricity.acceptedCodes)")
-                    } else if bounded, let kWh, kWh > Bounds.kWh {
-                        reader.fail("quantity", "is more than 10^12 kWh for one event: check the quantity and its uom")
-                    }
+                let kWh = reader.measure(
+                    "quantity",
+                    unit: "uom",
+                    of: .electricity,
+                    unitProblem: "electricity is in \(MeasureDimension.electricity.acceptedCodes)"
+                )
+                if bounded, let kWh, kWh > Bounds.kWh {
+                    reader.fail("quantity", "is more than 10^12 kWh for one event: check the quantity and its uom")
                 }
                 let kind = reader.choice("supply", of: ElectricitySupply.self)
                 let factor = reader.decimal("kgCO2ePerKWh", required: false)
@@ -179,12 +178,16 @@ final class EventActivity: Sendable {
             for (index, fuel) in (fuels.arrayValue ?? [fuels]).enumerated() {
                 let reader = FieldReader(fuel, path: event.extPointer("fuels") + "/\(index)", problems: sink)
                 let name = reader.string("fuel")
-                if let quantity = reader.decimal("quantity"), let uom = reader.string("uom") {
-                    if !quantity.isPositive { reader.fail("quantity", "must be greater than zero") }
+                // The sign and the unit checked apart, so that both are reported.
+                let quantity = reader.decimal("quantity")
+                let uom = reader.string("uom")
+                if let quantity, !quantity.isPositive { reader.fail("quantity", "must be greater than zero") }
+                if let uom {
                     let units: [(MeasureDimension, String)] = [(.energy, "MJ"), (.mass, "kg"), (.volume, "L")]
                     if let (base, unit) = units.lazy.compactMap({ dimension, unit in
-                        dimension.toBase(quantity, code: uom).map { ($0, unit) }
+                        dimension.toBase(quantity ?? .one, code: uom).map { ($0, unit) }
                     }).first {
+                        guard quantity != nil else { continue }
                         if bounded, base > Bounds.fuel(unit) {
                             // Spelled out only for the message.
                             let most = unit == "MJ" ? "3.6 × 10^15 MJ (10^12 kWh)" : "10^12 \(unit)"
@@ -212,31 +215,26 @@ final class EventActivity: Sendable {
             for (index, leg) in (legs.arrayValue ?? [legs]).enumerated() {
                 let reader = FieldReader(leg, path: event.extPointer("transport") + "/\(index)", problems: sink)
                 let mode = reader.choice("mode", of: TransportMode.self)
-                var km: ExactDecimal?
-                if let distance = reader.decimal("distance"), let uom = reader.string("distanceUom") {
-                    if !distance.isPositive { reader.fail("distance", "must be greater than zero") }
-                    km = MeasureDimension.distance.toBase(distance, code: uom)
-                    if km == nil {
-                        reader.fail("distanceUom", "must be one of \(MeasureDimension.distance.acceptedCodes)")
-                    } else if bounded, let km, km > Bounds.km {
-                        reader.fail(
-                            "distance",
-                            "is more than 100000 km for one leg, twice round the Earth: check the distance and its uom"
-                        )
-                    }
+                let km = reader.measure(
+                    "distance",
+                    unit: "distanceUom",
+                    of: .distance,
+                    unitProblem: "must be one of \(MeasureDimension.distance.acceptedCodes)"
+                )
+                if bounded, let km, km > Bounds.km {
+                    reader.fail(
+                        "distance",
+                        "is more than 100000 km for one leg, twice round the Earth: check the distance and its uom"
+                    )
                 }
-                var kg: ExactDecimal?
-                if let mass = reader.decimal("mass"), let uom = reader.string("massUom") {
-                    if !mass.isPositive { reader.fail("mass", "must be greater than zero") }
-                    kg = MeasureDimension.mass.toBase(mass, code: uom)
-                    if kg == nil {
-                        reader.fail("massUom", "must be one of \(MeasureDimension.mass.acceptedCodes)")
-                    } else if bounded, let kg, kg > Bounds.kg {
-                        reader.fail(
-                            "mass",
-                            "is more than 10^12 kg (a billion tonnes) for one leg: check it and its uom"
-                        )
-                    }
+                let kg = reader.measure(
+                    "mass",
+                    unit: "massUom",
+                    of: .mass,
+                    unitProblem: "must be one of \(MeasureDimension.mass.acceptedCodes)"
+                )
+                if bounded, let kg, kg > Bounds.kg {
+                    reader.fail("mass", "is more than 10^12 kg (a billion tonnes) for one leg: check it and its uom")
                 }
                 // Tonnes exactly: a thousandth of the kilograms (a shift of the exponent), never rounded.
                 if let mode, let km, let tonnes = kg?.multiplied(by: Self.kilogramInTonnes) {

@@ -254,7 +254,8 @@ extension Rules {
             let lots =
                 effects.created.isEmpty ? event.quantities.map(\.lot) + event.outputs.map(\.lot) : effects.created
             for lotID in Set(lots).sorted() {
-                guard var lot = try lot(lotID, txn), sink.count == before else { continue }
+                guard var lot = try lot(lotID, txn) else { continue }
+                // Checked whatever else is wrong with the event; written only when nothing is.
                 if actor.role != .auditor, !effects.created.contains(lotID),
                     !(try holding(lotID, actor.id, txn).isPositive)
                 {
@@ -264,6 +265,7 @@ extension Rules {
                     )
                     continue
                 }
+                guard sink.count == before else { continue }
                 for certificate in event.certificationInfo where !lot.certifications.contains(certificate) {
                     lot.certifications.append(certificate)
                     effects.certified.append((lotID, certificate))
@@ -829,19 +831,22 @@ extension Rules {
                 )
             }
         }
+        // The receiver and the lots shipped are checked apart, so that a problem in each is reported.
         let owners = event.destinations.filter { $0.type == "owning_party" }
-        guard owners.count == 1 else {
+        var receiver: String?
+        if owners.count != 1 {
             sink.add(
                 field: "/destinationList",
                 "a shipment names exactly one destination of type owning_party (the new holder)"
             )
-            return
-        }
-        guard let receiver = try actorID(forParty: owners[0].id, txn) else {
-            sink.add(field: owners[0].pointer, "party \(owners[0].id) is not a registered actor's party")
-            return
+        } else {
+            receiver = try actorID(forParty: owners[0].id, txn)
+            if receiver == nil {
+                sink.add(field: owners[0].pointer, "party \(owners[0].id) is not a registered actor's party")
+            }
         }
         let shipped = try checkHoldings(event, event.quantities, actor: actor, sink: sink, txn)
+        guard let receiver else { return }
         guard sink.count == before, receiver != actor.id else {
             if receiver == actor.id { sink.add(field: owners[0].pointer, "a shipment goes to another actor") }
             return
@@ -878,17 +883,21 @@ extension Rules {
     ) throws {
         let before = sink.count
         let lotPointer = event.extPointer("cellLot")
-        guard let lotID = event.ext("cellLot")?.stringValue else {
+        // Without a known cell lot the other members are still checked, so that every problem is reported.
+        let lotID = event.ext("cellLot")?.stringValue
+        var cellLot: Lot?
+        if let lotID {
+            if let found = try lot(lotID, txn), found.retractedAt == nil {
+                cellLot = found
+                checkTime(event, of: found, field: lotPointer, sink: sink)
+                if try holding(lotID, actor.id, txn).isPositive == false {
+                    sink.add(field: lotPointer, "\(actor.id) does not hold lot \(lotID)")
+                }
+            } else {
+                sink.add(field: lotPointer, try unknownLot(lotID, txn))
+            }
+        } else {
             sink.add(field: lotPointer, "is required: the cell lot (epcClass) the serials were made in")
-            return
-        }
-        guard let lot = try lot(lotID, txn), lot.retractedAt == nil else {
-            sink.add(field: lotPointer, try unknownLot(lotID, txn))
-            return
-        }
-        checkTime(event, of: lot, field: lotPointer, sink: sink)
-        if try holding(lotID, actor.id, txn).isPositive == false {
-            sink.add(field: lotPointer, "\(actor.id) does not hold lot \(lotID)")
         }
         func measure(_ name: String, _ dimension: MeasureDimension) -> ExactDecimal? {
             let pointer = event.extPointer(name)
@@ -897,14 +906,12 @@ extension Rules {
                 return nil
             }
             let reader = FieldReader(value, path: pointer, problems: sink)
-            guard let quantity = reader.decimal("quantity"), let uom = reader.string("uom") else { return nil }
-            // The sign and the unit are checked apart, so that both are reported.
-            if !quantity.isPositive { reader.fail("quantity", "must be greater than zero") }
-            guard let base = dimension.toBase(quantity, code: uom) else {
-                reader.fail("uom", "must be one of \(dimension.acceptedCodes)")
-                return nil
-            }
-            return quantity.isPositive ? base : nil
+            return reader.measure(
+                "quantity",
+                unit: "uom",
+                of: dimension,
+                unitProblem: "must be one of \(dimension.acceptedCodes)"
+            )
         }
         let mass = measure("cellMass", .mass)
         let energy = measure("nominalEnergy", .electricity)
@@ -916,21 +923,25 @@ extension Rules {
         var total: UInt64 = 0
         for (index, element) in elements.enumerated() {
             let reader = FieldReader(element, path: rangesPointer + "/\(index)", problems: sink)
-            guard let prefix = reader.string("prefix", maxLength: FieldReader.maxKeyedLength),
-                let firstText = reader.string("first"),
-                let lastText = reader.string("last")
-            else { continue }
-            // Each fault named at its field: the prefix, either bound, their order, the range's size.
-            if prefix.isEmpty || prefix.utf8.last.map({ (0x30...0x39).contains($0) }) == true {
-                reader.fail("prefix", "must be a prefix that does not end in a digit: the serial number follows it")
-                continue
+            // Each fault named at its field: the prefix, either bound, their order, the range's size;
+            // the prefix and the two bounds are each checked whatever the others are.
+            var prefix = reader.string("prefix", maxLength: FieldReader.maxKeyedLength)
+            if let given = prefix {
+                if given.isEmpty || given.utf8.last.map({ (0x30...0x39).contains($0) }) == true {
+                    reader.fail(
+                        "prefix",
+                        "must be a prefix that does not end in a digit: the serial number follows it"
+                    )
+                    prefix = nil
+                } else if checksNewCodes, let problem = GS1Forms.problem(ofSerialPrefix: given) {
+                    reader.fail("prefix", problem)
+                    prefix = nil
+                }
             }
-            if checksNewCodes, let problem = GS1Forms.problem(ofSerialPrefix: prefix) {
-                reader.fail("prefix", problem)
-                continue
-            }
-            func serial(_ text: String, _ field: String) -> UInt64? {
-                guard let (split, number) = SerialNumber.split(prefix + text), split == prefix else {
+            func serial(_ field: String) -> UInt64? {
+                guard let text = reader.string(field) else { return nil }
+                // A serial number after any prefix that does not end in a digit ("A" stands for it).
+                guard let (split, number) = SerialNumber.split("A" + text), split == "A" else {
                     reader.fail(
                         field,
                         "must be a serial number: 1 to 19 digits without leading zeros (got \"\(text)\")"
@@ -939,7 +950,9 @@ extension Rules {
                 }
                 return number
             }
-            guard let first = serial(firstText, "first"), let last = serial(lastText, "last") else { continue }
+            let firstNumber = serial("first")
+            let lastNumber = serial("last")
+            guard let prefix, let first = firstNumber, let last = lastNumber else { continue }
             guard first <= last else {
                 reader.fail("last", "must not be below first (\(first))")
                 continue
@@ -978,7 +991,7 @@ extension Rules {
                     prefix: prefix,
                     first: first,
                     last: last,
-                    lot: lotID,
+                    lot: lotID ?? "",
                     cellMassKg: mass ?? .zero,
                     nominalEnergyKWh: energy ?? .zero,
                     model: model,
@@ -987,6 +1000,7 @@ extension Rules {
                 )
             )
         }
+        guard let lotID, let lot = cellLot else { return }
         var commissioned = lot.commissionedKg
         if let mass, let added = mass.multiplied(by: ExactDecimal(Int(clamping: total))) {
             commissioned = lot.commissionedKg.adding(added) ?? lot.producedKg
@@ -1028,10 +1042,9 @@ extension Rules {
         _ txn: borrowing ReadTransaction
     ) throws {
         let before = sink.count
-        guard let parent = event.parentID else {
-            sink.add(field: "/parentID", "is required: the module or pack serial")
-            return
-        }
+        // Without a parent the children are still checked, so that every problem is reported.
+        let parent = event.parentID
+        if parent == nil { sink.add(field: "/parentID", "is required: the module or pack serial") }
         guard !event.childEPCs.isEmpty else {
             sink.add(field: "/childEPCs", "an assembly names the cells or modules it contains")
             return
@@ -1051,7 +1064,7 @@ extension Rules {
                 sink.add(field: field, "\(child) is neither a commissioned cell serial nor an assembled module")
                 continue
             }
-            if let holder = try store.raw(.containedIn, IndexKey.text(child), txn) {
+            if let parent, let holder = try store.raw(.containedIn, IndexKey.text(child), txn) {
                 let holderID = String(decoding: holder, as: UTF8.self)
                 if holderID != parent {
                     sink.add(field: field, "\(child) is already in \(holderID); disassemble it first")
@@ -1062,6 +1075,7 @@ extension Rules {
                 sink.add(field: field, "\(actor.id) does not hold cell lot \(range.lot) that \(child) comes from")
             }
         }
+        guard let parent else { return }
         // No containment cycles: the parent must not sit inside one of its children.
         var up = parent
         var depth = 0

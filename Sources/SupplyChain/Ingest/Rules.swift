@@ -382,13 +382,16 @@ struct Rules {
         let id = reader.string("id", maxLength: 256)
         let newOperator = reader.string("operator", maxLength: 128)
         let reason = reader.string("reason", required: false, maxLength: 1024)
-        guard let id, let newOperator, var facility = try registeredFacility(id, sink: sink, txn) else { return }
-        if try actor(newOperator, txn) == nil {
-            sink.add(field: "/operator", "no actor \(newOperator) is registered; add it with `celltrace actor add`")
-        } else if newOperator == facility.operatorID {
-            sink.add(field: "/operator", "facility \(id) is already operated by \(newOperator)")
+        // The facility and the new operator are each looked up, so that a problem in each is reported.
+        let found = try id.flatMap { try registeredFacility($0, sink: sink, txn) }
+        if let newOperator {
+            if try actor(newOperator, txn) == nil {
+                sink.add(field: "/operator", "no actor \(newOperator) is registered; add it with `celltrace actor add`")
+            } else if let found, newOperator == found.operatorID {
+                sink.add(field: "/operator", "facility \(found.id) is already operated by \(newOperator)")
+            }
         }
-        guard sink.isEmpty else { return }
+        guard sink.isEmpty, let newOperator, var facility = found else { return }
         facility.transfers.append(
             FacilityTransfer(from: facility.operatorID, to: newOperator, at: sequence, reason: reason)
         )
@@ -485,16 +488,19 @@ struct Rules {
                 return nil
             }
             var known: [String] = []
+            var unknown = false
             for (index, flag) in flags.enumerated() {
                 guard let flag = flag.stringValue, Facility.knownRiskFlags.contains(flag) else {
                     sink.add(
                         field: "\(pointer)/\(index)",
                         "must be one of \(Facility.knownRiskFlags.joined(separator: ", "))"
                     )
-                    return nil
+                    unknown = true
+                    continue
                 }
                 if !known.contains(flag) { known.append(flag) }
             }
+            guard !unknown else { return nil }
             return known.isEmpty ? .null : .array(known.map(JSONValue.string))
         }
         if field == "location" {

@@ -114,28 +114,16 @@ public struct FactorTable: Sendable, Hashable {
         var factors: [Factor] = []
         var seen: Set<String> = []
         for element in reader.array("factors", required: true) ?? [] {
-            guard let category = element.string("category") else { continue }
-            guard let units = categories[category] else {
+            // What does not depend on the category is checked whatever it is, so that a factor
+            // wrong in several members is reported for each.
+            let category = element.string("category")
+            let units = category.flatMap { categories[$0] }
+            if category != nil, units == nil {
                 element.fail("category", "must be one of \(categories.keys.sorted().joined(separator: ", "))")
-                continue
-            }
-            let name = element.string("name", required: category != "grid", maxLength: 128)
-            let geography = element.string("geography", required: category == "grid", maxLength: 64)
-            // Fuel and transport factors apply everywhere: a geography would be read by nothing, and
-            // two fuels differing only by it would silently replace each other.
-            if category == "fuel" || category == "transport", geography != nil {
-                element.fail("geography", "a \(category) factor applies everywhere: give no geography")
-            }
-            let basis = element.string("basis", required: false)
-            if category == "grid", let basis, !gridBases.contains(basis) {
-                element.fail("basis", "must be one of \(gridBases.joined(separator: ", "))")
             }
             let value = element.decimal("value")
             if let value, value.isNegative { element.fail("value", "must not be negative") }
             let unit = element.string("unit")
-            if let unit, !units.contains(unit) {
-                element.fail("unit", "a \(category) factor is in \(units.joined(separator: " or "))")
-            }
             var factorYear = year.flatMap { (1990...2100).contains($0) ? Int($0) : nil }
             if let given = element["year"] {
                 if let value = given.doubleValue, (1990...2100).contains(value), value == value.rounded() {
@@ -156,6 +144,21 @@ public struct FactorTable: Sendable, Hashable {
             }
             let factorSource = element["source"]?.stringValue ?? source
             if factorSource == nil { element.fail("source", "is required (here or on the table)") }
+            guard let category, let units else { continue }
+            let name = element.string("name", required: category != "grid", maxLength: 128)
+            let geography = element.string("geography", required: category == "grid", maxLength: 64)
+            // Fuel and transport factors apply everywhere: a geography would be read by nothing, and
+            // two fuels differing only by it would silently replace each other.
+            if category == "fuel" || category == "transport", geography != nil {
+                element.fail("geography", "a \(category) factor applies everywhere: give no geography")
+            }
+            let basis = element.string("basis", required: false)
+            if category == "grid", let basis, !gridBases.contains(basis) {
+                element.fail("basis", "must be one of \(gridBases.joined(separator: ", "))")
+            }
+            if let unit, !units.contains(unit) {
+                element.fail("unit", "a \(category) factor is in \(units.joined(separator: " or "))")
+            }
             let stage = element.string("stage", required: false)
             let effectiveBasis = category == "grid" ? (basis ?? "location") : basis
             let identity = [category, name ?? "", geography ?? "", effectiveBasis ?? ""].joined(separator: "|")

@@ -159,6 +159,37 @@ struct FieldReader {
         }
     }
 
+    /// A positive quantity `key` in a unit `uomKey` of `dimension`, converted to the dimension's
+    /// base unit; the quantity's sign and its unit are checked apart, so that a record wrong in
+    /// both is reported for both.
+    ///
+    /// - Parameters:
+    ///   - key: The quantity's member.
+    ///   - uomKey: The unit's member, a UN/ECE Rec. 20 code.
+    ///   - dimension: What the quantity measures.
+    ///   - unitProblem: What is said of a unit that is not one of `dimension`.
+    /// - Returns: The quantity in the base unit, or `nil` when either member is missing or wrong.
+    func measure(
+        _ key: String,
+        unit uomKey: String,
+        of dimension: MeasureDimension,
+        unitProblem: String
+    ) -> ExactDecimal? {
+        let quantity = decimal(key)
+        let uom = string(uomKey)
+        if let quantity, !quantity.isPositive { fail(key, "must be greater than zero") }
+        guard let uom else { return nil }
+        guard let quantity, let base = dimension.toBase(quantity, code: uom) else {
+            if dimension.toBase(.one, code: uom) == nil {
+                fail(uomKey, unitProblem)
+            } else if quantity != nil {
+                fail(key, "is too large to convert exactly to \(dimension.baseUnit)")
+            }
+            return nil
+        }
+        return quantity.isPositive ? base : nil
+    }
+
     func child(_ key: String) -> FieldReader? {
         child(key, member: value[key])
     }

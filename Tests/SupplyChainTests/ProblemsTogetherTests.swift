@@ -1,0 +1,98 @@
+import LedgerCore
+import LedgerCrypto
+import SupplyChain
+import Testing
+
+/// A record wrong in two members that do not depend on each other is reported for both, so that
+/// a supplier fixes a document in one round rather than one problem at a time.
+@Suite("Validation: independent problems of one record are reported together")
+struct ProblemsTogetherTests {
+    @Test("events: each member wrong on its own is named, in the shape checks and in the ledger's rules")
+    func eventProblems() throws {
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        let at = "2026-01-05T06:00:00+08:00"
+        let lines = [
+            // A quantity below zero in a unit that is no UN/ECE code.
+            try edited(Events.extract("A")) { $0["quantityList"] = [Events.quantity("A", -1, "kg")] },
+            // An eventID that is no string, and an event time that is no time.
+            try edited(Events.extract("B")) {
+                $0["eventID"] = 42
+                $0["eventTime"] = "yesterday"
+            },
+            // A source without type or source.
+            try edited(Events.ship("A", 1, from: Events.miner, to: Events.refiner)) { $0["sourceList"] = [[:]] },
+            // Metered electricity below zero and without its unit.
+            try edited(Events.extract("C")) { $0["ct:electricity"] = ["quantity": -5, "supply": "grid"] },
+            // A shipment of an unknown lot to a party no actor has.
+            Events.ship("NOPE", 1, from: Events.miner, to: "urn:epc:id:pgln:9999999.00000"),
+            // An assembly without its parent, of a unit nobody commissioned.
+            Events.json([
+                "type": "AggregationEvent", "eventTime": .string(at), "eventTimeZoneOffset": "+08:00",
+                "action": "ADD", "bizLocation": ["id": .string(Events.mine)],
+                "childEPCs": ["urn:epc:id:sgtin:4012345.011111.999999"],
+            ]),
+            // A commissioning of an unknown cell lot, a mass below zero, and two bad bounds.
+            Events.json([
+                "type": "ObjectEvent", "eventTime": .string(at), "eventTimeZoneOffset": "+08:00",
+                "action": "ADD", "bizStep": "commissioning", "bizLocation": ["id": .string(Events.mine)],
+                "epcList": [], "ct:cellLot": "urn:test:typo",
+                "ct:serialRanges": [["prefix": "urn:epc:id:sgtin:4012345.011111.", "first": "007", "last": "1x"]],
+                "ct:cellMass": ["quantity": -0.07, "uom": "KGM"], "ct:nominalEnergy": ["quantity": 0.25, "uom": "KWH"],
+            ]),
+        ]
+        let error = try fixture.rejection(lines, as: "pilbara-mining")
+        expectProblems(
+            error,
+            [
+                (0, "/quantityList/0/quantity", "must be greater than zero (got -1)"),
+                (0, "/quantityList/0/uom", "must be a UN/ECE Rec. 20 code (2–3 capitals or digits), got \"kg\""),
+                (1, "/eventTime", "must be an ISO 8601 extended-format date-time with a time zone"),
+                (1, "/eventID", "must be a URI of at most 400 bytes"),
+                (2, "/sourceList/0/type", "is required"),
+                (2, "/sourceList/0/source", "is required"),
+                (3, "/ct:electricity/0/quantity", "must be greater than zero"),
+                (3, "/ct:electricity/0/uom", "is required"),
+                (
+                    4, "/destinationList/0/destination",
+                    "party urn:epc:id:pgln:9999999.00000 is not a registered actor's party"
+                ),
+                (4, "/quantityList/0/epcClass", "unknown lot NOPE"),
+                (5, "/parentID", "is required: the module or pack serial"),
+                (5, "/childEPCs/0", "is neither a commissioned cell serial nor an assembled module"),
+                (6, "/ct:cellLot", "unknown lot urn:test:typo"),
+                (6, "/ct:cellMass/quantity", "must be greater than zero"),
+                (6, "/ct:serialRanges/0/first", "without leading zeros (got \"007\")"),
+                (6, "/ct:serialRanges/0/last", "without leading zeros (got \"1x\")"),
+            ],
+            identified: false
+        )
+        #expect(try fixture.chain.ledger.size == size, "nothing written")
+    }
+
+    @Test(
+        "facilities: a transfer of an unknown facility to an unknown actor, and an amendment with two unknown risk flags"
+    )
+    func facilityProblems() throws {
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        let transfer = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.transferFacility("urn:epc:id:sgln:9300001.00099.0", to: "ganfeng")
+        }
+        #expect(
+            transfer.problems.map { "\($0.field): \($0.message)" } == [
+                "/id: no facility urn:epc:id:sgln:9300001.00099.0 is registered",
+                "/operator: no actor ganfeng is registered; add it with `celltrace actor add`",
+            ]
+        )
+        let amendment = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.amendFacility(
+                Events.mine,
+                reason: "audit",
+                changes: ["riskFlags": ["conflict", "child-labour"]]
+            )
+        }
+        #expect(amendment.problems.map(\.field) == ["/riskFlags/0", "/riskFlags/1"], "\(amendment)")
+        #expect(try fixture.chain.ledger.size == size, "nothing written")
+    }
+}
