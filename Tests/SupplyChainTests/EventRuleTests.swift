@@ -267,14 +267,19 @@ struct EventRuleTests {
             "action": "OBSERVE", "quantityList": [Events.quantity("ORE", 1)],
             "certificationInfo": "https://certifier.example/audit/2026-017",
         ])
-        let error = try fixture.rejection([observe], as: "cathode-co")
-        expectProblem(
-            error,
-            index: 0,
-            field: "/certificationInfo",
-            containing: "cathode-co neither holds lot ORE nor is an auditor; it cannot certify it"
-        )
-        #expect(error.problems.count == 1, "\(error)")
+        // The same event at a location nobody registered: both problems are named.
+        let elsewhere = try edited(observe) { $0["bizLocation"] = ["id": "urn:epc:id:sgln:6900099.00001.0"] }
+        let error = try fixture.rejection([observe, elsewhere], as: "cathode-co")
+        for index in 0...1 {
+            expectProblem(
+                error,
+                index: index,
+                field: "/certificationInfo",
+                containing: "cathode-co neither holds lot ORE nor is an auditor; it cannot certify it"
+            )
+        }
+        expectProblem(error, index: 1, field: "/bizLocation/id", containing: "urn:epc:id:sgln:6900099.00001.0")
+        #expect(error.problems.count == 3, "\(error)")
     }
 
     @Test("EPCIS shape: quantity elements, EPC lists, certificationInfo and eventID")
