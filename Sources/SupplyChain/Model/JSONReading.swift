@@ -167,13 +167,13 @@ struct FieldReader {
     ///   - key: The quantity's member.
     ///   - uomKey: The unit's member, a UN/ECE Rec. 20 code.
     ///   - dimension: What the quantity measures.
-    ///   - unitProblem: What is said of a unit that is not one of `dimension`.
+    ///   - unitProblem: What is said of a unit that is not one of `dimension`, made only then.
     /// - Returns: The quantity in the base unit, or `nil` when either member is missing or wrong.
     func measure(
         _ key: String,
         unit uomKey: String,
         of dimension: MeasureDimension,
-        unitProblem: String
+        unitProblem: @autoclosure () -> String
     ) -> ExactDecimal? {
         let quantity = decimal(key)
         let uom = string(uomKey)
@@ -181,7 +181,7 @@ struct FieldReader {
         guard let uom else { return nil }
         guard let quantity, let base = dimension.toBase(quantity, code: uom) else {
             if dimension.toBase(.one, code: uom) == nil {
-                fail(uomKey, unitProblem)
+                fail(uomKey, unitProblem())
             } else if quantity != nil {
                 fail(key, "is too large to convert exactly to \(dimension.baseUnit)")
             }
