@@ -24,6 +24,11 @@ struct ProblemsTogetherTests {
             try edited(Events.ship("A", 1, from: Events.miner, to: Events.refiner)) { $0["sourceList"] = [[:]] },
             // Metered electricity below zero and without its unit.
             try edited(Events.extract("C")) { $0["ct:electricity"] = ["quantity": -5, "supply": "grid"] },
+            // An event type nobody defined, and an event time without its zone.
+            try edited(Events.extract("D")) {
+                $0["type"] = "ObjectEvnt"
+                $0["eventTime"] = "2026-03-01 08:00"
+            },
             // A shipment of an unknown lot to a party no actor has.
             Events.ship("NOPE", 1, from: Events.miner, to: "urn:epc:id:pgln:9999999.00000"),
             // An assembly without its parent, of a unit nobody commissioned.
@@ -53,17 +58,19 @@ struct ProblemsTogetherTests {
                 (2, "/sourceList/0/source", "is required"),
                 (3, "/ct:electricity/0/quantity", "must be greater than zero"),
                 (3, "/ct:electricity/0/uom", "is required"),
+                (4, "/type", "must be one of ObjectEvent"),
+                (4, "/eventTime", "must be an ISO 8601 extended-format date-time with a time zone"),
                 (
-                    4, "/destinationList/0/destination",
+                    5, "/destinationList/0/destination",
                     "party urn:epc:id:pgln:9999999.00000 is not a registered actor's party"
                 ),
-                (4, "/quantityList/0/epcClass", "unknown lot NOPE"),
-                (5, "/parentID", "is required: the module or pack serial"),
-                (5, "/childEPCs/0", "is neither a commissioned cell serial nor an assembled module"),
-                (6, "/ct:cellLot", "unknown lot urn:test:typo"),
-                (6, "/ct:cellMass/quantity", "must be greater than zero"),
-                (6, "/ct:serialRanges/0/first", "without leading zeros (got \"007\")"),
-                (6, "/ct:serialRanges/0/last", "without leading zeros (got \"1x\")"),
+                (5, "/quantityList/0/epcClass", "unknown lot NOPE"),
+                (6, "/parentID", "is required: the module or pack serial"),
+                (6, "/childEPCs/0", "is neither a commissioned cell serial nor an assembled module"),
+                (7, "/ct:cellLot", "unknown lot urn:test:typo"),
+                (7, "/ct:cellMass/quantity", "must be greater than zero"),
+                (7, "/ct:serialRanges/0/first", "without leading zeros (got \"007\")"),
+                (7, "/ct:serialRanges/0/last", "without leading zeros (got \"1x\")"),
             ],
             identified: false
         )

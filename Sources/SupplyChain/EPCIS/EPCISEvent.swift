@@ -403,13 +403,12 @@ extension EPCISEvent {
         let reader = FieldReader(json, problems: sink)
         let namespaces = documentNamespaces.adding(context: members.context)
         let problemsBefore = sink.count
-        guard let typeName = reader.string("type", member: members.type), let type = EPCISEventType(rawValue: typeName)
-        else {
-            if members.type?.stringValue != nil {
-                reader.fail("type", "must be one of \(EPCISEventType.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            if let id = givenID { sink.identify(from: problemsBefore, as: id) }
-            return nil
+        // The members every type has are checked before an unknown type ends the reading, so that
+        // their problems are reported with it.
+        let typeName = reader.string("type", member: members.type)
+        let knownType = typeName.flatMap { EPCISEventType(rawValue: $0) }
+        if typeName != nil, knownType == nil {
+            reader.fail("type", "must be one of \(EPCISEventType.allCases.map(\.rawValue).joined(separator: ", "))")
         }
         var eventTime: Int64 = 0
         var eventTimeText = ""
@@ -428,6 +427,13 @@ extension EPCISEvent {
             !timeZoneOffsetPattern(offset)
         {
             reader.fail("eventTimeZoneOffset", "must be ±hh:mm between -14:00 and +14:00 (got \"\(offset)\")")
+        }
+        if let given = members.eventID, !Self.isEventIDText(given) {
+            reader.fail("eventID", "must be a URI of at most 400 bytes")
+        }
+        guard let type = knownType else {
+            if let id = givenID { sink.identify(from: problemsBefore, as: id) }
+            return nil
         }
         var action: String?
         if type != .transformationEvent {
@@ -594,10 +600,6 @@ extension EPCISEvent {
                 event.correctiveEventIDs = Self.readDeclaration(declaration)
             }
             event.errorDeclaration = declaration.value
-        }
-        // Checked with the rest, so that a bad eventID is reported beside the event's other problems.
-        if let given = members.eventID, !Self.isEventIDText(given) {
-            reader.fail("eventID", "must be a URI of at most 400 bytes")
         }
         guard sink.count == problemsBefore else {
             // Name the bad event by its eventID, or its hash ID when it can still be computed.
