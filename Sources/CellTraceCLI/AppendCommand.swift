@@ -61,6 +61,13 @@ struct AppendCommand: ParsableCommand {
                 ?? prefix
             throw Failure.badInput("--type \(type) is written by `celltrace \(command)`, which validates it")
         }
+        // The options are checked before the file, so that a problem of theirs is not put on its lines.
+        guard Entry.isValidType(type) else {
+            throw Failure.badInput("--type must be 1–64 characters of a-z, 0-9, '.', '-', '_' (got \"\(type)\")")
+        }
+        guard Entry.isValidActor(actor) else {
+            throw Failure.badInput("--actor must be 1–256 bytes without control characters")
+        }
         let input = try InputFile.read(file)
         var drafts: [EntryDraft] = []
         var lineNumbers: [Int] = []
@@ -86,6 +93,19 @@ struct AppendCommand: ParsableCommand {
             throw Failure.badInput(
                 "--actor \(actor) is a registered actor, whose entries come signed through `celltrace import`; "
                     + "an appended entry is the operator's: --actor ledger, or a label that names no registered actor"
+            )
+        }
+        // Nor a label a reader would take for one: the id in other capitals, or after a prefix.
+        let label = actor.lowercased()
+        if actor != SupplyChainLedger.operatorActor,
+            let like = try chain.actors().first(where: {
+                let id = $0.id.lowercased()
+                return label == id || label.hasSuffix(":" + id) || label.hasSuffix("/" + id)
+            })
+        {
+            throw Failure.badInput(
+                "--actor \(actor) reads as registered actor \(like.id), whose entries come signed through "
+                    + "`celltrace import`; give a label that names no registered actor"
             )
         }
         let ledger = chain.ledger

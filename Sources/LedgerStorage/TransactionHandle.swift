@@ -111,7 +111,9 @@ internal import CLMDB
         let rc = unsafe withLMDBValue(key) { key in
             unsafe mdb_get(txn, table.dbi, &key, &found)
         }
-        if rc == LMDBError.notFound {
+        // A key LMDB cannot hold (empty, or longer than its key size) names no row: a look-up by
+        // an id no record can have finds nothing, as any unknown id does.
+        if rc == LMDBError.notFound || rc == LMDBError.badValueSize {
             return nil
         }
         try unsafe check(rc, "mdb_get", table)

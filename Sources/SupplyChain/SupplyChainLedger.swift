@@ -358,6 +358,14 @@ public final class SupplyChainLedger: Sendable {
         let body = draft.body
         let (receipt, _) = try commit { rules, first, txn in
             guard let facility = FacilityDraft.read(body, sequence: first, sink: sink) else {
+                // What the rules say of its id, operator and country, with the problems of its shape.
+                try rules.checkFacilityReferences(
+                    id: draft.id,
+                    operatorID: draft.operatorID,
+                    country: draft.country,
+                    sink: sink,
+                    txn
+                )
                 throw Self.fail(sink, "the facility")
             }
             try rules.registerFacility(facility, sink: sink, txn)
@@ -471,6 +479,7 @@ public final class SupplyChainLedger: Sendable {
     @discardableResult
     public func recordFactorTable(_ json: JSONValue) throws -> AppendReceipt {
         let sink = ProblemSink(identifier: json["id"]?.stringValue)
+        FactorTable.checkAsNewInput(json, sink: sink)
         let (receipt, _) = try commit { rules, first, txn in
             guard let table = FactorTable.read(json, sink: sink) else { throw Self.fail(sink, "the factor table") }
             try rules.recordFactorTable(table, sequence: first, sink: sink, txn)

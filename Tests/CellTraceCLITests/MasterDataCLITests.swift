@@ -69,6 +69,23 @@ import Testing
         let refused = celltrace("append", directory + "/note.jsonl", "--actor", "pilbara-mining", "--ledger", ledger)
         #expect(refused.status == 2)
         #expect(refused.error.contains("--actor pilbara-mining is a registered actor"), "\(refused.error)")
+        // Nor the name in other capitals or after a prefix, which a reader takes for the actor's.
+        for lookalike in ["PILBARA-MINING", "urn:celltrace:actor:pilbara-mining"] {
+            let posing = celltrace("append", directory + "/note.jsonl", "--actor", lookalike, "--ledger", ledger)
+            #expect(
+                posing.status == 2
+                    && posing.error.contains("--actor \(lookalike) reads as registered actor pilbara-mining"),
+                "\(posing.error)"
+            )
+        }
+        // An option the ledger cannot take is named as the option, not as the file's line.
+        let empty = celltrace("append", directory + "/note.jsonl", "--actor", "", "--ledger", ledger)
+        #expect(
+            empty.status == 2 && empty.error.contains("--actor must be 1–256 bytes without control characters"),
+            "\(empty.error)"
+        )
+        let type = celltrace("append", directory + "/note.jsonl", "--type", "", "--ledger", ledger)
+        #expect(type.status == 2 && type.error.contains("--type must be 1–64 characters"), "\(type.error)")
         #expect(celltrace("log", "--ledger", ledger).output == size)
         let labelled = celltrace("append", directory + "/note.jsonl", "--actor", "site-audit", "--ledger", ledger)
         #expect(labelled.status == 0, "\(labelled.error)")

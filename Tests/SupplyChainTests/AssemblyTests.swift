@@ -329,7 +329,8 @@ struct AssemblyTests {
                 )
             )
         }
-        #expect(Set(badFacility.problems.map(\.field)) == ["/country", "/subdivision"])
+        // The unknown operator is named with the problems of the facility's shape.
+        #expect(Set(badFacility.problems.map(\.field)) == ["/country", "/subdivision", "/operator"])
         let unknownOperator = try #require(throws: SupplyChainError.self) {
             try fixture.chain.registerFacility(
                 FacilityDraft(id: "urn:x:plant", operatorID: "nobody", kind: .cell, country: "HU")

@@ -367,6 +367,24 @@ struct MasterDataValidationTests {
                 ]
             ),
             BrokenFactorTable(
+                "members a table and a factor do not have, which would be dropped",
+                .object(
+                    (table(factors: [grid(["basiss": "residual-mix"])]).objectValue ?? [:]).merging(["yaer": 2020]) {
+                        $1
+                    }
+                ),
+                [
+                    ExpectedProblem(
+                        field: "/yaer",
+                        message: "is not a member of a factor table: it would be dropped; did you mean year?"
+                    ),
+                    ExpectedProblem(
+                        field: "/factors/0/basiss",
+                        message: "is not a member of a factor: it would be dropped; did you mean basis?"
+                    ),
+                ]
+            ),
+            BrokenFactorTable(
                 "a grid factor without geography",
                 table(factors: [["category": "grid", "value": "0.5", "unit": "kgCO2e/kWh"]]),
                 [ExpectedProblem(field: "/factors/0/geography", message: "is required")]
@@ -425,16 +443,31 @@ struct MasterDataValidationTests {
         #expect(try fixture.chain.ledger.size == size + 1)
     }
 
-    @Test("a factor written with a large exponent reads back from the index and the entries alike")
+    @Test(
+        "a factor written with an exponent reads back from the index and the entries alike; one above 10^6 or below 10^-9 is refused as new input"
+    )
     func largeFactorReadsBack() throws {
         let fixture = try ChainFixture()
         try fixture.chain.recordFactorTable(
-            BrokenFactorTable.table(factors: [BrokenFactorTable.grid(["value": "1e38"])])
+            BrokenFactorTable.table(factors: [BrokenFactorTable.grid(["value": "1e6"])])
         )
         let tables = try fixture.chain.factorTables()
         #expect(tables.count == 1)
-        #expect(tables.first?.factors.first?.value == ExactDecimal(significand: 1, exponent: 38))
+        #expect(tables.first?.factors.first?.value == ExactDecimal(significand: 1, exponent: 6))
         #expect(try fixture.chain.auditIndexes().isValid)
+        // Values no footprint could use: a gigatonne a kWh, and a number below any real factor.
+        for (value, message) in [
+            ("1e38", "is more than 10^6 kg CO2e a unit"), ("1e400", "is more than 10^6 kg CO2e a unit"),
+            ("1e-12", "is below 10^-9 kg CO2e a unit"), ("1e-400", "is below 10^-9 kg CO2e a unit"),
+        ] {
+            var table = BrokenFactorTable.table(factors: [BrokenFactorTable.grid(["value": .string(value)])])
+            table = .object((table.objectValue ?? [:]).merging(["version": 2]) { $1 })
+            _ = try expectRejection(
+                fixture.chain,
+                record: "grid-test",
+                [ExpectedProblem(field: "/factors/0/value", message: message)]
+            ) { try fixture.chain.recordFactorTable(table) }
+        }
     }
 
     // MARK: Disclosures and battery models

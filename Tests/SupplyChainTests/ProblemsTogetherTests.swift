@@ -77,6 +77,25 @@ struct ProblemsTogetherTests {
         #expect(try fixture.chain.ledger.size == size, "nothing written")
     }
 
+    @Test("a facility registered again, by an unknown operator, at coordinates off the globe: all three are named")
+    func facilityRegistrationProblems() throws {
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        let error = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.registerFacility(
+                FacilityDraft(
+                    id: Events.refinery,
+                    operatorID: "nobody",
+                    kind: .mine,
+                    country: "CN",
+                    location: ("100", "0")
+                )
+            )
+        }
+        #expect(Set(error.problems.map(\.field)) == ["/id", "/operator", "/location/latitude"], "\(error)")
+        #expect(try fixture.chain.ledger.size == size, "nothing written")
+    }
+
     @Test(
         "facilities: a transfer of an unknown facility to an unknown actor, and an amendment with two unknown risk flags"
     )

@@ -335,14 +335,22 @@ public struct Entry: Sendable, Hashable {
         }
     }
 
-    /// Checks an entry type or similar identifier: 1–64 characters of `a-z`, `0-9`, `.`, `-`, `_`.
-    static func validateName(_ name: String, field: String) throws {
-        let ok =
-            (1...64).contains(name.utf8.count)
-            && name.utf8.allSatisfy {
+    /// Whether `type` is an entry type the ledger accepts: 1–64 characters of a-z, 0-9, '.', '-', '_'.
+    public static func isValidType(_ type: String) -> Bool {
+        (1...64).contains(type.utf8.count)
+            && type.utf8.allSatisfy {
                 (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2e || $0 == 0x2d || $0 == 0x5f
             }
-        guard ok else {
+    }
+
+    /// Whether `actor` is an entry's actor the ledger accepts: 1–256 bytes without control characters.
+    public static func isValidActor(_ actor: String) -> Bool {
+        (1...256).contains(actor.utf8.count) && actor.utf8.allSatisfy { $0 >= 0x20 && $0 != 0x7f }
+    }
+
+    /// Checks an entry type or similar identifier: 1–64 characters of `a-z`, `0-9`, `.`, `-`, `_`.
+    static func validateName(_ name: String, field: String) throws {
+        guard isValidType(name) else {
             throw LedgerError(
                 code: .invalidInput,
                 message: "'\(field)' must be 1–64 characters of a-z, 0-9, '.', '-', '_'"

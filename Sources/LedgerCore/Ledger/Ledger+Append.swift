@@ -230,8 +230,7 @@ extension Ledger {
             checked.type = draft.type
         }
         if draft.actor != checked.actor {
-            guard (1...256).contains(draft.actor.utf8.count), draft.actor.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7f })
-            else {
+            guard Entry.isValidActor(draft.actor) else {
                 throw fail("actor", "must be 1–256 characters without control characters")
             }
             checked.actor = draft.actor

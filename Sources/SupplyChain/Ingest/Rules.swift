@@ -340,18 +340,13 @@ struct Rules {
     }
 
     mutating func registerFacility(_ facility: Facility, sink: ProblemSink, _ txn: borrowing ReadTransaction) throws {
-        if try self.facility(facility.id, txn) != nil {
-            sink.add(field: "/id", "facility \(facility.id) is already registered")
-        }
-        if try actor(facility.operatorID, txn) == nil {
-            sink.add(
-                field: "/operator",
-                "no actor \(facility.operatorID) is registered; add it with `celltrace actor add`"
-            )
-        }
-        if checksNewCodes, let problem = Country.problem(assigning: facility.country) {
-            sink.add(field: "/country", problem)
-        }
+        try checkFacilityReferences(
+            id: facility.id,
+            operatorID: facility.operatorID,
+            country: facility.country,
+            sink: sink,
+            txn
+        )
         if checksNewCodes, let subdivision = facility.subdivision,
             let problem = Subdivision.problem(subdivision, of: facility.country)
         {
@@ -418,6 +413,31 @@ struct Rules {
             sink.add(field: "/id", "no facility \(id) is registered")
         }
         return nil
+    }
+
+    /// Checks a new facility's id, operator and country beyond their shape.
+    ///
+    /// The id must not be registered yet, the operator must be, and the country must be assigned.
+    /// Checked also of a facility whose other fields are wrong, so that every problem is reported
+    /// at once; an empty value is the shape's problem, and is not looked up.
+    func checkFacilityReferences(
+        id: String,
+        operatorID: String,
+        country: String,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        // A field whose shape is already reported is not looked up too.
+        func unreported(_ field: String) -> Bool { !sink.problems.contains { $0.field == field } }
+        if !id.isEmpty, unreported("/id"), try facility(id, txn) != nil {
+            sink.add(field: "/id", "facility \(id) is already registered")
+        }
+        if !operatorID.isEmpty, unreported("/operator"), try actor(operatorID, txn) == nil {
+            sink.add(field: "/operator", "no actor \(operatorID) is registered; add it with `celltrace actor add`")
+        }
+        if checksNewCodes, !country.isEmpty, unreported("/country"), let problem = Country.problem(assigning: country) {
+            sink.add(field: "/country", problem)
+        }
     }
 
     /// Applies a `facility.amend` body, as written or as replayed.

@@ -99,6 +99,54 @@ public struct FactorTable: Sendable, Hashable {
         ])
     }
 
+    /// The members a table has, and those a factor has.
+    static let tableMembers: Set<String> = ["id", "version", "source", "year", "factors"]
+    static let factorMembers: Set<String> = [
+        "category", "name", "geography", "basis", "value", "unit", "year", "source", "stage",
+    ]
+
+    /// The largest factor a table may give, in kg CO2e a unit: above any material's or fuel's, and
+    /// small enough that a footprint computed with it stays a finite number.
+    static let largestValue = ExactDecimal(significand: 1, exponent: 6)
+    /// The smallest factor other than zero a table may give.
+    static let smallestValue = ExactDecimal(significand: 1, exponent: -9)
+
+    /// Checks what a table submitted now must satisfy beyond what ``read(_:sink:)`` checks.
+    ///
+    /// No member the table or a factor does not have (a misspelt member would be dropped, and the
+    /// factor recorded without it), and values within ``smallestValue``…``largestValue``. Tables
+    /// the ledger already holds are read without it.
+    static func checkAsNewInput(_ json: JSONValue, sink: ProblemSink) {
+        func unknown(_ object: JSONObject, known: Set<String>, at base: String) {
+            for (key, _) in object where !known.contains(key) {
+                sink.add(
+                    field: base + "/" + FieldReader.escaped(key),
+                    "is not a member of a factor\(base.isEmpty ? " table" : ""): it would be dropped"
+                        + EventVocabulary.suggestion(key, known)
+                )
+            }
+        }
+        guard let table = json.objectValue else { return }
+        unknown(table, known: tableMembers, at: "")
+        for (index, factor) in (table["factors"]?.arrayValue ?? []).enumerated() {
+            guard let members = factor.objectValue else { continue }
+            unknown(members, known: factorMembers, at: "/factors/\(index)")
+            let reader = FieldReader(factor, path: "/factors/\(index)", problems: ProblemSink())
+            guard let value = reader.decimal("value"), !value.isNegative else { continue }
+            if value > largestValue {
+                sink.add(
+                    field: "/factors/\(index)/value",
+                    "is more than 10^6 kg CO2e a unit, above any material's or fuel's: check the value and its unit"
+                )
+            } else if value.isPositive, value < smallestValue {
+                sink.add(
+                    field: "/factors/\(index)/value",
+                    "is below 10^-9 kg CO2e a unit: write 0 for none, or check the value and its unit"
+                )
+            }
+        }
+    }
+
     /// Reads and checks a table; problems name the factor by pointer.
     static func read(_ json: JSONValue, sink: ProblemSink) -> FactorTable? {
         let reader = FieldReader(json, problems: sink)
