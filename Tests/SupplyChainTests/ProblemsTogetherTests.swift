@@ -77,6 +77,33 @@ struct ProblemsTogetherTests {
         #expect(try fixture.chain.ledger.size == size, "nothing written")
     }
 
+    @Test("a transport leg said to carry more than its shipment moves is recorded with a warning at its mass")
+    func heavyLegWarns() throws {
+        let fixture = try ChainFixture()
+        try fixture.accept([Events.extract("ORE")], as: "pilbara-mining")
+        func leg(_ tonnes: Double) -> JSONValue {
+            [["mode": "sea", "distance": 6200, "distanceUom": "KMT", "mass": .number(tonnes), "massUom": "TNE"]]
+        }
+        // 10 t shipped: a leg of 10 t (or of the goods with their packing, 10.5 t) says nothing.
+        let fair = try edited(Events.ship("ORE", 10, from: Events.miner, to: Events.refiner)) {
+            $0["ct:transport"] = leg(10.5)
+        }
+        #expect(try fixture.accept([fair], as: "pilbara-mining").warnings.isEmpty)
+        // The vessel's whole cargo as the leg's mass would put the vessel's emissions on 10 t.
+        let cargo = try edited(
+            Events.ship("ORE", 10, from: Events.miner, to: Events.refiner, time: "2026-01-09T10:00:00+08:00")
+        ) {
+            $0["ct:transport"] = leg(90_000)
+        }
+        let report = try fixture.accept([cargo], as: "pilbara-mining")
+        #expect(report.warnings.map(\.field) == ["/ct:transport/0/mass"], "\(report.warnings)")
+        #expect(
+            report.warnings.first?.message.hasPrefix("the leg carries 90000 t, more than the 10 t this event moves")
+                == true,
+            "\(report.warnings)"
+        )
+    }
+
     @Test("a facility registered again, by an unknown operator, at coordinates off the globe: all three are named")
     func facilityRegistrationProblems() throws {
         let fixture = try ChainFixture()

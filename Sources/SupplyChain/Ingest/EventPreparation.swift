@@ -287,7 +287,11 @@ final class EventPreparation: @unchecked Sendable {
             var hashIDKey: [UInt8]?
             if let sealing, let read = event {
                 // The activity members and the key of the eventID are made here, on the worker, for the rules.
-                activity = EventActivity(read, scratch: scratch, bounded: true)
+                let made = EventActivity(read, scratch: scratch, bounded: true)
+                activity = made
+                for (field, message) in made.warnings {
+                    warnings.append(.init(index: index, identifier: read.eventID, field: field, message: message))
+                }
                 eventIDKey = IndexKey.eventID(read.eventID)
                 if read.eventID != read.hashID { hashIDKey = IndexKey.eventID(read.hashID) }
                 let pointers = SupplyChainLedger.confidentialPointers(of: read)
