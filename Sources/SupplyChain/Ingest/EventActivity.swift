@@ -32,8 +32,9 @@ final class EventActivity: Sendable {
     /// TransformationEvent) or its quantities (an ObjectEvent ADD without `ct:serialRanges`);
     /// empty for other events.
     let masters: [LotMaster]
-    /// What is accepted but likely wrong, each a JSON pointer and a message: a transport leg said
-    /// to carry more than the event moves. Asked only of an event recorded now.
+    /// What is accepted but likely wrong, each a JSON pointer and a message.
+    ///
+    /// A transport leg said to carry more than the event moves. Asked only of an event recorded now.
     let warnings: [(field: String, message: String)]
 
     /// What a lot an event makes is, by the event's `ilmd` (or the `ct:lots` element for that
@@ -70,17 +71,19 @@ final class EventActivity: Sendable {
         warnings = bounded && !process.transport.isEmpty ? Self.heavyLegs(process.transport, of: event) : []
     }
 
-    /// The transport legs said to carry a tenth more than the event moves (its quantities, inputs
-    /// or outputs, whichever weigh most). A leg's emissions fall wholly on the lots of its event
-    /// (CARBON-METHOD §5), so a leg given the mass of a whole vessel's cargo would count the
-    /// vessel's emissions against them.
+    /// The transport legs said to carry a tenth more than the event moves.
+    ///
+    /// What it moves is its quantities, inputs or outputs, whichever weigh most. A leg's emissions
+    /// fall wholly on the lots of its event (CARBON-METHOD §5), so a leg given the mass of a whole
+    /// vessel's cargo would count the vessel's emissions against them.
     private static func heavyLegs(
         _ legs: [ProcessData.TransportLeg],
         of event: EPCISEvent
     ) -> [(field: String, message: String)] {
-        let moved = [event.quantities, event.inputs, event.outputs].map { list in
-            list.reduce(ExactDecimal.zero) { total, quantity in total.adding(quantity.kg) ?? total }
-        }.max() ?? .zero
+        let moved =
+            [event.quantities, event.inputs, event.outputs].map { list in
+                list.reduce(ExactDecimal.zero) { total, quantity in total.adding(quantity.kg) ?? total }
+            }.max() ?? .zero
         guard moved.isPositive, let allowed = moved.multiplied(by: ExactDecimal(significand: 11, exponent: -1))
         else { return [] }
         var found: [(field: String, message: String)] = []
