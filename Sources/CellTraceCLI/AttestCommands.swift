@@ -174,11 +174,7 @@ struct AttestCommand: ParsableCommand {
 extension AttestCommand {
     /// The verifier's private key from its PEM file.
     static func privateKey(_ path: String, of verifier: String) throws -> Ed25519PrivateKey {
-        do {
-            return try Ed25519PrivateKey(pemFile: path)
-        } catch {
-            throw Failure.badInput("cannot read the private key \(path): \(error); give \(verifier)'s PEM file")
-        }
+        try PrivateKeyFile.read(path, hint: "give \(verifier)'s PEM file")
     }
 }
 

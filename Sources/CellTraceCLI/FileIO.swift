@@ -101,3 +101,30 @@ extension FileIO {
         return true
     }
 }
+
+/// A signer's private key, read from its PEM file.
+enum PrivateKeyFile {
+    /// Reads the private key at `path`; a public key given in its place is named as such.
+    ///
+    /// - Parameters:
+    ///   - path: The PEM file.
+    ///   - hint: What to give instead, said after a file that does not read.
+    /// - Returns: The key.
+    /// - Throws: ``Failure`` (bad input) naming the file.
+    static func read(_ path: String, hint: String) throws -> Ed25519PrivateKey {
+        do {
+            return try Ed25519PrivateKey(pemFile: path)
+        } catch {
+            // `celltrace keygen` writes both halves side by side; the .pub.pem is easily taken.
+            if let bytes = try? FileIO.readAll(path),
+                String(decoding: bytes, as: UTF8.self).contains("BEGIN PUBLIC KEY")
+            {
+                throw Failure.badInput(
+                    "\(path) holds a public key; --key takes the private key, the PEM file `celltrace keygen` "
+                        + "wrote beside the .pub.pem"
+                )
+            }
+            throw Failure.badInput("cannot read the private key \(path): \(error); \(hint)")
+        }
+    }
+}

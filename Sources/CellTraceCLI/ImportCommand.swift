@@ -82,13 +82,7 @@ struct ImportCommand: ParsableCommand {
         let privateKey: Ed25519PrivateKey
         let chain: SupplyChainLedger
         do {
-            do {
-                privateKey = try Ed25519PrivateKey(pemFile: key)
-            } catch {
-                throw Failure.badInput(
-                    "cannot read the private key \(key): \(error); give the PEM file `celltrace keygen` wrote for \(actor)"
-                )
-            }
+            privateKey = try PrivateKeyFile.read(key, hint: "give the PEM file `celltrace keygen` wrote for \(actor)")
             chain = try options.openChain()
         } catch {
             // With --json a program still reads one line per file: none was checked.

@@ -316,7 +316,14 @@ public final class SupplyChainLedger: Sendable {
     /// Revokes one of an actor's keys: it signs nothing from this entry on.
     @discardableResult
     public func revokeKey(actor: String, keyID: String, reason: String) throws -> AppendReceipt {
-        try recordKeyChange(
+        // Said now, as a transfer's or an amendment's reason is; a revocation recorded before is
+        // replayed as it was.
+        guard reason.contains(where: { !$0.isWhitespace }), reason.utf8.count <= 1024 else {
+            let sink = ProblemSink(identifier: actor)
+            sink.add(field: "/reason", "must say why the key is revoked, in 1 to 1024 bytes")
+            throw Self.fail(sink, "the revocation")
+        }
+        return try recordKeyChange(
             EntryType.actorKeyRevoke,
             ["actor": .string(actor), "keyID": .string(keyID), "reason": .string(reason)],
             what: "the revocation"

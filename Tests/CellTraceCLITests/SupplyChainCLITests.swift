@@ -720,6 +720,15 @@ import Testing
         #expect(keyLines.map { $0["file"] } == [.string(made), .string(shipped)])
         #expect(keyLines.allSatisfy { $0["code"] == "badInput" })
         #expect(keyLines[0]["error"]?.stringValue?.contains("cannot read the private key") == true)
+        // The public half, which `keygen` writes beside the private key, is named as such.
+        let publicKey = celltrace([
+            "import", made, "--ledger", ledger, "--as", "pilbara-mining", "--key", key.dropLast(4) + ".pub.pem",
+        ])
+        #expect(
+            publicKey.status == 2
+                && publicKey.error.contains("pilbara-mining.pub.pem holds a public key; --key takes the private key"),
+            "\(publicKey.error)"
+        )
 
         let noLedger = celltrace(
             ["import", made, "--json", "--ledger", directory + "/none", "--as", "pilbara-mining", "--key", key]

@@ -143,6 +143,16 @@ struct MasterDataValidationTests {
         }
 
         let current = try #require(try fixture.chain.actor("pilbara-mining")?.currentKey)
+        // A revocation says why, as a transfer or an amendment does.
+        for reason in ["", "   "] {
+            try expectRejection(
+                fixture.chain,
+                record: "pilbara-mining",
+                [ExpectedProblem(field: "/reason", message: "must say why the key is revoked")]
+            ) {
+                try fixture.chain.revokeKey(actor: "pilbara-mining", keyID: current.id, reason: reason)
+            }
+        }
         try fixture.chain.revokeKey(actor: "pilbara-mining", keyID: current.id, reason: "compromised")
         try expectRejection(
             fixture.chain,
