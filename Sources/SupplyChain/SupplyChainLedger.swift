@@ -294,6 +294,12 @@ public final class SupplyChainLedger: Sendable {
         let body = draft.body
         let (receipt, _) = try commit { rules, first, txn in
             guard let actor = ActorDraft.read(body, sequence: first, sink: sink) else {
+                // Whether the id is taken, with the problems of the actor's shape.
+                if !draft.id.isEmpty, !sink.problems.contains(where: { $0.field == "/id" }),
+                    try rules.actor(draft.id, txn) != nil
+                {
+                    sink.add(field: "/id", "actor \(draft.id) is already registered")
+                }
                 throw Self.fail(sink, "the actor")
             }
             try rules.registerActor(actor, body: body, sink: sink, txn)

@@ -104,6 +104,25 @@ struct ProblemsTogetherTests {
         )
     }
 
+    @Test("an actor registered again with a party that is no URI: both are named")
+    func actorRegistrationProblems() throws {
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        let error = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.registerActor(
+                ActorDraft(
+                    id: "cell-co",
+                    name: "Again",
+                    role: .cellMaker,
+                    publicKey: Ed25519PrivateKey().publicKey,
+                    parties: ["bad party"]
+                )
+            )
+        }
+        #expect(Set(error.problems.map(\.field)) == ["/id", "/parties/0"], "\(error)")
+        #expect(try fixture.chain.ledger.size == size, "nothing written")
+    }
+
     @Test("a facility registered again, by an unknown operator, at coordinates off the globe: all three are named")
     func facilityRegistrationProblems() throws {
         let fixture = try ChainFixture()
