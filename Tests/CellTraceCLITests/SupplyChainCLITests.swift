@@ -365,7 +365,7 @@ import Testing
             (["--latitude", "30.1", "--reason", "r"], "give --latitude and --longitude together"),
             (
                 ["--latitude", "91", "--longitude", "100", "--reason", "r"],
-                "field '/location/latitude': between -90 and 90"
+                "field '/location/latitude': must be between -90 and 90 degrees (got 91)"
             ),
             (["--kind", "smelter", "--reason", "r"], "field '/kind': must be one of mine, refinery"),
         ] {

@@ -164,7 +164,7 @@ struct FacilityHistoryTests {
         )
         #expect(
             try problems(["location": ["latitude": "91", "longitude": "2"]])
-                == ["/location/latitude: between -90 and 90"]
+                == ["/location/latitude: must be between -90 and 90 degrees (got 91)"]
         )
         #expect(
             try problems(["location": "-21.0,118.9"])

@@ -225,14 +225,14 @@ struct MasterDataValidationTests {
         try expectRejection(
             fixture.chain,
             record: id,
-            [ExpectedProblem(field: "/location/latitude", message: "between -90 and 90")]
+            [ExpectedProblem(field: "/location/latitude", message: "must be between -90 and 90 degrees (got 90.0001)")]
         ) {
             try fixture.chain.registerFacility(draft(location: ("90.0001", "17.6504")))
         }
         try expectRejection(
             fixture.chain,
             record: id,
-            [ExpectedProblem(field: "/location/longitude", message: "between -180 and 180")]
+            [ExpectedProblem(field: "/location/longitude", message: "must be between -180 and 180 degrees (got")]
         ) {
             try fixture.chain.registerFacility(draft(location: ("47.6875", "-180.5")))
         }

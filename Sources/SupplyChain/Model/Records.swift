@@ -244,11 +244,11 @@ public struct Facility: Sendable, Hashable {
         var latitude = position.decimal("latitude")
         var longitude = position.decimal("longitude")
         if let value = latitude, value.doubleValue.magnitude > 90 {
-            position.fail("latitude", "between -90 and 90")
+            position.fail("latitude", "must be between -90 and 90 degrees (got \(value))")
             latitude = nil
         }
         if let value = longitude, value.doubleValue.magnitude > 180 {
-            position.fail("longitude", "between -180 and 180")
+            position.fail("longitude", "must be between -180 and 180 degrees (got \(value))")
             longitude = nil
         }
         guard let latitude, let longitude else { return nil }
