@@ -71,19 +71,30 @@ struct AppendCommand: ParsableCommand {
         let input = try InputFile.read(file)
         var drafts: [EntryDraft] = []
         var lineNumbers: [Int] = []
+        // Every line that does not read is named, not the first alone; nothing is written then.
+        var problems: [String] = []
         for (number, line) in InputFile.lines(input) {
             let body: JSONValue
             do {
                 body = try JSONValue(parsing: line)
             } catch let error as LedgerError {
-                throw Failure.badInput("\(file):\(number): \(error.message)")
+                problems.append("\(file):\(number): \(error.message)")
+                continue
             }
             guard case .object = body else {
-                throw Failure.badInput("\(file):\(number): each line must be a JSON object")
+                problems.append("\(file):\(number): each line must be a JSON object")
+                continue
             }
             drafts.append(EntryDraft(type: type, actor: actor, body: body, confidential: pointers))
             lineNumbers.append(number)
         }
+        guard problems.count <= 1 else {
+            throw Failure.badInput(
+                "\(file): \(problems.count) lines are not JSON objects; nothing was appended\n  "
+                    + problems.joined(separator: "\n  ")
+            )
+        }
+        if let problem = problems.first { throw Failure.badInput(problem) }
         guard !drafts.isEmpty else {
             throw Failure.badInput("\(file): no JSON objects to append")
         }

@@ -292,6 +292,7 @@ public final class SupplyChainLedger: Sendable {
     public func registerActor(_ draft: ActorDraft) throws -> AppendReceipt {
         let sink = ProblemSink(identifier: draft.id)
         let body = draft.body
+        ActorDraft.checkAsNewInput(body, sink: sink)
         let (receipt, _) = try commit { rules, first, txn in
             guard let actor = ActorDraft.read(body, sequence: first, sink: sink) else {
                 // Whether the id is taken, with the problems of the actor's shape.

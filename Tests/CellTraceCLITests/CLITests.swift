@@ -232,6 +232,13 @@ let lotLines = """
                 "array.jsonl:2: each line must be a JSON object"
             )
         )
+        // Every line that does not read is named, not the first alone.
+        write("{\"lot\":\"A\"}\n[1,2]\n\"text\"\n{\"lot\":\n", to: directory + "/several.jsonl")
+        let several = celltrace("append", directory + "/several.jsonl", "--ledger", ledger)
+        #expect(several.status == 2)
+        for line in ["several.jsonl:2: each line", "several.jsonl:3: each line", "several.jsonl:4: "] {
+            #expect(several.error.contains(line), "\(several.error)")
+        }
         // A record's error names its line, blank lines counted, as a syntax error does.
         write("{\"lot\":\"A\"}\n\n{\"lot\":\"B\",\"$commit\":\"x\"}\n", to: directory + "/reserved.jsonl")
         let reserved = celltrace("append", directory + "/reserved.jsonl", "--ledger", ledger)

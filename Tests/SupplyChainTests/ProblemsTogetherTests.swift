@@ -120,6 +120,33 @@ struct ProblemsTogetherTests {
             )
         }
         #expect(Set(error.problems.map(\.field)) == ["/id", "/parties/0"], "\(error)")
+        // A name that breaks the tables it is printed in, a party listed twice, a place for a party.
+        let party = "urn:epc:id:pgln:5990099.00000"
+        let odd = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.registerActor(
+                ActorDraft(
+                    id: "new-co",
+                    name: "New\nCo\u{07}",
+                    role: .processor,
+                    publicKey: Ed25519PrivateKey().publicKey,
+                    parties: [party, party, "urn:epc:id:sgln:5990099.00001.0"]
+                )
+            )
+        }
+        #expect(
+            odd.problems.map { "\($0.field): \($0.message)" } == [
+                "/name: must not hold control characters (line breaks, tabs, escapes)",
+                "/parties/1: party \(party) is listed twice",
+                "/parties/2: urn:epc:id:sgln:5990099.00001.0 is a location (GLN of a place); a party is who holds the goods, such as urn:epc:id:pgln:…",
+            ],
+            "\(odd)"
+        )
+        let blank = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.registerActor(
+                ActorDraft(id: "new-co", name: "   ", role: .processor, publicKey: Ed25519PrivateKey().publicKey)
+            )
+        }
+        #expect(blank.problems.map(\.field) == ["/name"], "\(blank)")
         #expect(try fixture.chain.ledger.size == size, "nothing written")
     }
 

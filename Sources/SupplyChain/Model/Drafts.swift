@@ -31,6 +31,34 @@ public struct ActorDraft: Sendable {
         ]
     }
 
+    /// Checks what an actor registered now must satisfy beyond what ``read(_:sequence:sink:)``
+    /// checks.
+    ///
+    /// A name that is not blank and holds no control characters (it is printed in tables and
+    /// exports), and parties each listed once, none of them a location (an SGLN names a place, not
+    /// who holds the goods). Actors already in a ledger are read without it.
+    static func checkAsNewInput(_ body: JSONValue, sink: ProblemSink) {
+        if let name = body["name"]?.stringValue {
+            if !name.contains(where: { !$0.isWhitespace }) {
+                sink.add(field: "/name", "must not be blank: the actor's legal or trading name")
+            } else if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
+                sink.add(field: "/name", "must not hold control characters (line breaks, tabs, escapes)")
+            }
+        }
+        var seen: Set<String> = []
+        for (index, party) in (body["parties"]?.arrayValue ?? []).enumerated() {
+            guard let text = party.stringValue else { continue }
+            if !seen.insert(text).inserted {
+                sink.add(field: "/parties/\(index)", "party \(text) is listed twice")
+            } else if text.hasPrefix("urn:epc:id:sgln:") || text.hasPrefix("https://id.gs1.org/414/") {
+                sink.add(
+                    field: "/parties/\(index)",
+                    "\(text) is a location (GLN of a place); a party is who holds the goods, such as urn:epc:id:pgln:…"
+                )
+            }
+        }
+    }
+
     /// Reads an `actor.register` body into the actor it registers at `sequence`.
     static func read(_ body: JSONValue, sequence: UInt64, sink: ProblemSink) -> Actor? {
         let reader = FieldReader(body, problems: sink)
