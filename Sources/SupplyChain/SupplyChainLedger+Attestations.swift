@@ -38,6 +38,8 @@ extension SupplyChainLedger {
         draft.signature = Array(repeating: 0, count: 64)
         let sink = ProblemSink(identifier: draft.verifier)
         draft.checkAsNewInput(sink: sink)
+        // Said before it is signed, with whatever else is wrong; recording says it again.
+        if let problem = Self.completedLater(draft, recordedAt: .now) { sink.add(field: "/completedOn", problem) }
         guard Attestation.read(draft.body, sink: sink) != nil, sink.isEmpty else {
             throw Self.fail(sink, "the attestation")
         }

@@ -276,6 +276,10 @@ struct AttestationTests {
         let error = try verified.refusal { try verified.chain.recordAttestation(later, key: verified.auditorKey) }
         #expect(error.problems.map(\.field) == ["/completedOn"], "\(error)")
         #expect(error.problems.first?.message.contains("after the day it is recorded") == true)
+        // With a report address that is no URL as well, both are named.
+        later.report = "reports/x.pdf"
+        let both = try verified.refusal { try verified.chain.recordAttestation(later, key: verified.auditorKey) }
+        #expect(Set(both.problems.map(\.field)) == ["/completedOn", "/report"], "\(both)")
         // Tomorrow passes: the verifier's day may be ahead of UTC.
         var tomorrow = verified.attestation([8...10])
         let dayAfter = Timestamp(millisecondsSinceEpoch: Timestamp.now.millisecondsSinceEpoch + 86_400_000 / 2)
