@@ -150,6 +150,15 @@ struct ProblemsTogetherTests {
         #expect(try fixture.chain.ledger.size == size, "nothing written")
     }
 
+    @Test("a look-up by an id no row can have (empty, or longer than LMDB's keys) finds nothing rather than failing")
+    func lookUpByImpossibleID() throws {
+        let fixture = try ChainFixture()
+        for id in ["", String(repeating: "a", count: 600)] {
+            #expect(try fixture.chain.actor(id) == nil)
+            #expect(try fixture.chain.facility(id) == nil)
+        }
+    }
+
     @Test("a facility registered again, by an unknown operator, at coordinates off the globe: all three are named")
     func facilityRegistrationProblems() throws {
         let fixture = try ChainFixture()

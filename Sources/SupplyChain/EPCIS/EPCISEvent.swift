@@ -495,7 +495,7 @@ extension EPCISEvent {
                     continue
                 }
                 guard let quantity, let kg = MeasureDimension.mass.toBase(quantity, code: uom) else {
-                    if MeasureDimension.mass.toBase(.one, code: uom) == nil {
+                    if !MeasureDimension.mass.hasUnit(uom) {
                         element.fail("uom", MeasureDimension.notAMass(uom))
                     } else if quantity != nil {
                         element.fail("quantity", "is too large to convert to kilograms exactly in \(uom)")

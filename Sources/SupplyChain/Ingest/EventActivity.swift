@@ -219,10 +219,12 @@ final class EventActivity: Sendable {
                 if let quantity, !quantity.isPositive { reader.fail("quantity", "must be greater than zero") }
                 if let uom {
                     let units: [(MeasureDimension, String)] = [(.energy, "MJ"), (.mass, "kg"), (.volume, "L")]
-                    if let (base, unit) = units.lazy.compactMap({ dimension, unit in
-                        dimension.toBase(quantity ?? .one, code: uom).map { ($0, unit) }
-                    }).first {
-                        guard quantity != nil else { continue }
+                    if let (dimension, unit) = units.first(where: { $0.0.hasUnit(uom) }) {
+                        guard let quantity else { continue }
+                        guard let base = dimension.toBase(quantity, code: uom) else {
+                            reader.fail("quantity", "is too large to convert exactly to \(dimension.baseUnit)")
+                            continue
+                        }
                         if bounded, base > Bounds.fuel(unit) {
                             // Spelled out only for the message.
                             let most = unit == "MJ" ? "3.6 × 10^15 MJ (10^12 kWh)" : "10^12 \(unit)"

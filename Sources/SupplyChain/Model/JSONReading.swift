@@ -180,7 +180,7 @@ struct FieldReader {
         if let quantity, !quantity.isPositive { fail(key, "must be greater than zero") }
         guard let uom else { return nil }
         guard let quantity, let base = dimension.toBase(quantity, code: uom) else {
-            if dimension.toBase(.one, code: uom) == nil {
+            if !dimension.hasUnit(uom) {
                 fail(uomKey, unitProblem())
             } else if quantity != nil {
                 fail(key, "is too large to convert exactly to \(dimension.baseUnit)")

@@ -87,6 +87,11 @@ public enum MeasureDimension: String, Sendable, Hashable, CaseIterable {
         "T": "TNE", "LB": "LBR", "LBS": "LBR", "OZ": "ONZ", "KT": "KTN",
     ]
 
+    /// Whether `code` is a unit of this dimension, whatever the quantity in it.
+    public func hasUnit(_ code: String) -> Bool {
+        factors.contains { $0.code == code }
+    }
+
     /// The accepted codes, for error messages: `KGM, GRM, …`.
     public var acceptedCodes: String {
         factors.map(\.code).joined(separator: ", ")
