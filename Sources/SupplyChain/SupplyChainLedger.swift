@@ -453,6 +453,12 @@ public final class SupplyChainLedger: Sendable {
         let sink = ProblemSink(identifier: json["id"]?.stringValue)
         let (receipt, _) = try commit { rules, first, txn in
             guard let model = BatteryModel.read(json, sequence: first, sink: sink) else {
+                // Whether the id is taken, with the problems of the model's shape.
+                if let id = json["id"]?.stringValue, !sink.problems.contains(where: { $0.field == "/id" }),
+                    try rules.batteryModelExists(id, txn)
+                {
+                    sink.add(field: "/id", "battery model \(id) is already registered")
+                }
                 throw Self.fail(sink, "the battery model")
             }
             try rules.registerBatteryModel(model, sink: sink, txn)

@@ -540,5 +540,16 @@ struct MasterDataValidationTests {
         let size = try fixture.chain.ledger.size
         try fixture.chain.registerBatteryModel(["id": "cell-x", "category": "M1", "serviceYears": "8"])
         #expect(try fixture.chain.ledger.size == size + 1)
+        // Registered again, and with a service life out of range: both are named.
+        try expectRejection(
+            fixture.chain,
+            record: "cell-x",
+            [
+                ExpectedProblem(field: "/serviceYears", message: "must be greater than 0 and at most 100"),
+                ExpectedProblem(field: "/id", message: "battery model cell-x is already registered"),
+            ]
+        ) {
+            try fixture.chain.registerBatteryModel(["id": "cell-x", "category": "M1", "serviceYears": "0"])
+        }
     }
 }

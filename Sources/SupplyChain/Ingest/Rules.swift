@@ -563,12 +563,17 @@ struct Rules {
         return .string(text)
     }
 
+    /// Whether a battery model of this id is registered.
+    func batteryModelExists(_ id: String, _ txn: borrowing ReadTransaction) throws -> Bool {
+        try store.raw(.models, IndexKey.text(id), txn) != nil
+    }
+
     mutating func registerBatteryModel(
         _ model: BatteryModel,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     ) throws {
-        if try store.raw(.models, IndexKey.text(model.id), txn) != nil {
+        if try batteryModelExists(model.id, txn) {
             sink.add(field: "/id", "battery model \(model.id) is already registered")
             return
         }
