@@ -126,10 +126,24 @@ struct AppendCommand: ParsableCommand {
         } catch let error as LedgerError where error.code == .invalidInput {
             // The ledger names the record by its place in the batch: say which input line that
             // is, as a JSON syntax error does.
-            if let record = error.record, lineNumbers.indices.contains(record.index) {
-                throw Failure.badInput("\(file):\(lineNumbers[record.index]): \(record.problem)")
+            guard let record = error.record, lineNumbers.indices.contains(record.index) else {
+                throw Failure.badInput("\(file): \(error.message)")
             }
-            throw Failure.badInput("\(file): \(error.message)")
+            // The ledger stops at the first record it refuses; the lines after it are checked
+            // here too, so that every refused line is named at once.
+            var refused = ["\(file):\(lineNumbers[record.index]): \(record.problem)"]
+            for index in drafts.indices where index > record.index {
+                do {
+                    _ = try Ledger.seal(drafts[index], record: index, origin: ledger.origin)
+                } catch let later as LedgerError {
+                    refused.append("\(file):\(lineNumbers[index]): \(later.record?.problem ?? later.message)")
+                }
+            }
+            guard refused.count > 1 else { throw Failure.badInput(refused[0]) }
+            throw Failure.badInput(
+                "\(file): \(refused.count) lines are refused; nothing was appended\n  "
+                    + refused.joined(separator: "\n  ")
+            )
         }
         let checkpoint = receipt.checkpoint.note.formatted
         if json {

@@ -246,6 +246,19 @@ let lotLines = """
             reserved.status == 2 && reserved.error.contains("reserved.jsonl:3: field 'body/$commit'"),
             "\(reserved.error)"
         )
+        // Every line the ledger refuses is named, not the first alone.
+        write(
+            "{\"lot\":\"A\",\"$commit\":\"x\"}\n{\"lot\":\"B\"}\n{\"lot\":\"C\",\"$salt\":\"y\"}\n",
+            to: directory + "/reserved-twice.jsonl"
+        )
+        let twice = celltrace("append", directory + "/reserved-twice.jsonl", "--ledger", ledger)
+        #expect(twice.status == 2)
+        for line in [
+            "reserved-twice.jsonl: 2 lines are refused; nothing was appended",
+            "reserved-twice.jsonl:1: field 'body/$commit'", "reserved-twice.jsonl:3: field 'body/$salt'",
+        ] {
+            #expect(twice.error.contains(line), "\(twice.error)")
+        }
         #expect(celltrace("log", "--ledger", ledger).output.isEmpty)
         #expect(celltrace("append", "--ledger", ledger).status == 2)
         #expect(celltrace("append", directory + "/missing.jsonl", "--ledger", ledger).status == 2)
