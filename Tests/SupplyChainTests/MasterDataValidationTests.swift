@@ -395,6 +395,36 @@ struct MasterDataValidationTests {
                 ]
             ),
             BrokenFactorTable(
+                "a table version without factors, which changes nothing",
+                table(factors: []),
+                [ExpectedProblem(field: "/factors", message: "is empty: a table version adds its factors")]
+            ),
+            BrokenFactorTable(
+                "geographies no facility records: a country and a subdivision in lower case, and UK",
+                table(factors: [
+                    grid(["geography": "cn"]), grid(["geography": "cn-sc", "basis": "residual-mix"]),
+                    [
+                        "category": "material", "name": "nickel-sulfate", "geography": "UK", "value": "5",
+                        "unit": "kgCO2e/kg",
+                    ],
+                    grid(["geography": "CN-East"]),
+                ]),
+                [
+                    ExpectedProblem(
+                        field: "/factors/0/geography",
+                        message: "country codes are written in capitals, as facilities record them: CN"
+                    ),
+                    ExpectedProblem(
+                        field: "/factors/1/geography",
+                        message: "subdivision codes are written in capitals, as facilities record them: CN-SC"
+                    ),
+                    ExpectedProblem(
+                        field: "/factors/2/geography",
+                        message: "the United Kingdom is GB; a factor for it would apply to no facility"
+                    ),
+                ]
+            ),
+            BrokenFactorTable(
                 "a grid factor without geography",
                 table(factors: [["category": "grid", "value": "0.5", "unit": "kgCO2e/kWh"]]),
                 [ExpectedProblem(field: "/factors/0/geography", message: "is required")]

@@ -128,9 +128,18 @@ public struct FactorTable: Sendable, Hashable {
         }
         guard let table = json.objectValue else { return }
         unknown(table, known: tableMembers, at: "")
+        if let factors = table["factors"]?.arrayValue, factors.isEmpty {
+            sink.add(
+                field: "/factors",
+                "is empty: a table version adds its factors to those in force, and one with none changes nothing"
+            )
+        }
         for (index, factor) in (table["factors"]?.arrayValue ?? []).enumerated() {
             guard let members = factor.objectValue else { continue }
             unknown(members, known: factorMembers, at: "/factors/\(index)")
+            if let geography = members["geography"]?.stringValue, let problem = geographyProblem(geography) {
+                sink.add(field: "/factors/\(index)/geography", problem)
+            }
             let reader = FieldReader(factor, path: "/factors/\(index)", problems: ProblemSink())
             guard let value = reader.decimal("value"), !value.isNegative else { continue }
             if value > largestValue {
@@ -145,6 +154,30 @@ public struct FactorTable: Sendable, Hashable {
                 )
             }
         }
+    }
+
+    /// Why a new factor's `geography` would apply to no facility, or `nil`.
+    ///
+    /// A factor is looked up by a facility's grid region, subdivision and country exactly as
+    /// written, and countries and subdivisions are recorded in capitals: `cn-sc` or `Cn` would
+    /// match none. A two-letter code ISO 3166-1 has not assigned (`UK`) matches no facility either,
+    /// since a new facility's country must be assigned. Other names are grid regions, which are
+    /// the operator's to name.
+    static func geographyProblem(_ geography: String) -> String? {
+        let upper = geography.uppercased()
+        let country = String(upper.prefix(2))
+        if upper != geography, Country.isAssigned(country) {
+            if upper.count == 2 {
+                return "country codes are written in capitals, as facilities record them: \(upper)"
+            }
+            if upper.hasPrefix(country + "-"), Subdivision.problem(upper, of: country) == nil {
+                return "subdivision codes are written in capitals, as facilities record them: \(upper)"
+            }
+        }
+        if let problem = Country.problem(assigning: geography) {
+            return problem + "; a factor for it would apply to no facility"
+        }
+        return nil
     }
 
     /// Reads and checks a table; problems name the factor by pointer.
