@@ -253,6 +253,21 @@ struct VocabularyTests {
         #expect(
             try fixture.chain.lot("ORE")?.holdings.first { $0.actor == "pilbara-mining" }?.kg.description == "60000"
         )
+        // An ADD with an empty quantityList creates nothing, and says so; one with quantities does not.
+        let size = try fixture.chain.ledger.size
+        let empty = try fixture.accept(
+            [
+                try edited(Events.extract("ORE-2")) {
+                    $0["quantityList"] = []
+                    $0["ilmd"] = nil
+                }
+            ],
+            as: "pilbara-mining"
+        )
+        #expect(empty.warnings.map(\.field) == ["/action"])
+        #expect(empty.warnings.first?.message.contains("ADD with no quantityList element creates no lot") == true)
+        #expect(try fixture.chain.lot("ORE-2") == nil && fixture.chain.ledger.size > size)
+        #expect(try fixture.accept([Events.extract("ORE-3")], as: "pilbara-mining").warnings.isEmpty)
     }
 
     @Test("an event recorded before these checks, with a member no rule reads, still replays")

@@ -260,6 +260,17 @@ enum EventVocabulary {
                 )
             )
         }
+        if event.type == .objectEvent, event.action == "ADD", event.quantities.isEmpty,
+            event.ext("serialRanges") == nil, event.errorDeclaration == nil
+        {
+            warnings.append(
+                (
+                    "/action",
+                    "ADD with no quantityList element creates no lot: CellTrace records a lot from its "
+                        + "epcClass, quantity and uom in quantityList, and cells from ct:serialRanges"
+                )
+            )
+        }
         if event.type == .objectEvent, event.action == "DELETE", !event.quantities.isEmpty,
             event.errorDeclaration == nil
         {
