@@ -129,7 +129,7 @@ struct ProblemsTogetherTests {
                     name: "New\nCo\u{07}",
                     role: .processor,
                     publicKey: Ed25519PrivateKey().publicKey,
-                    parties: [party, party, "urn:epc:id:sgln:5990099.00001.0"]
+                    parties: [party, party, "urn:epc:id:sgln:5990099.00001.0", "mailto:sales@new-co.example"]
                 )
             )
         }
@@ -138,6 +138,7 @@ struct ProblemsTogetherTests {
                 "/name: must not hold control characters (line breaks, tabs, escapes)",
                 "/parties/1: party \(party) is listed twice",
                 "/parties/2: urn:epc:id:sgln:5990099.00001.0 is a location (GLN of a place); a party is who holds the goods, such as urn:epc:id:pgln:…",
+                "/parties/3: a mailto: URI is a contact address, which changes hands with staff; a party is an identifier of the company, such as urn:epc:id:pgln:… or https://id.gs1.org/417/…",
             ],
             "\(odd)"
         )

@@ -36,7 +36,8 @@ public struct ActorDraft: Sendable {
     ///
     /// A name that is not blank and holds no control characters (it is printed in tables and
     /// exports), and parties each listed once, none of them a location (an SGLN names a place, not
-    /// who holds the goods). Actors already in a ledger are read without it.
+    /// who holds the goods) or a contact address (`mailto:`, `tel:`). Actors already in a ledger are
+    /// read without it.
     static func checkAsNewInput(_ body: JSONValue, sink: ProblemSink) {
         if let name = body["name"]?.stringValue {
             if !name.contains(where: { !$0.isWhitespace }) {
@@ -54,6 +55,12 @@ public struct ActorDraft: Sendable {
                 sink.add(
                     field: "/parties/\(index)",
                     "\(text) is a location (GLN of a place); a party is who holds the goods, such as urn:epc:id:pgln:…"
+                )
+            } else if let scheme = ["mailto:", "tel:"].first(where: { text.lowercased().hasPrefix($0) }) {
+                sink.add(
+                    field: "/parties/\(index)",
+                    "a \(scheme) URI is a contact address, which changes hands with staff; a party is an identifier "
+                        + "of the company, such as urn:epc:id:pgln:… or https://id.gs1.org/417/…"
                 )
             }
         }
