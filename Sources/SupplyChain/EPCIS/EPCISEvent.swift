@@ -382,6 +382,10 @@ extension EPCISEvent {
     ///   - hashing: Whether to compute the hash ID of an event that has an `eventID`.
     ///   - scratch: Buffers for the hash ID, reused from one event to the next by a caller that
     ///     reads many.
+    ///   - newInput: Whether the event is being recorded now: then an event whose shape is wrong
+    ///     has its vocabulary checked too (``EventVocabulary``), as far as its members could be
+    ///     read, so that a misspelt term is reported with the shape's problems, not after they
+    ///     are fixed. A caller checks the vocabulary of an event read whole itself.
     /// - Returns: `nil` when the event is too malformed to use (the problems say why).
     static func read(
         _ json: JSONValue,
@@ -389,7 +393,8 @@ extension EPCISEvent {
         namespaces documentNamespaces: EPCISNamespaces,
         sink: ProblemSink,
         hashing: Bool = true,
-        scratch: EventHashID.Scratch? = nil
+        scratch: EventHashID.Scratch? = nil,
+        newInput: Bool = false
     ) -> EPCISEvent? {
         sink.index = index
         guard case .object(let object) = json else {
@@ -602,6 +607,15 @@ extension EPCISEvent {
             event.errorDeclaration = declaration.value
         }
         guard sink.count == problemsBefore else {
+            if newInput {
+                // What the vocabulary checks read of an event, as far as it was read.
+                event.extensions = extensionMembers(of: json, namespaces: namespaces)
+                if let ilmd = members.ilmd {
+                    event.ilmd = ilmd
+                    event.ilmdExtensions = extensionMembers(of: ilmd, namespaces: namespaces)
+                }
+                EventVocabulary.check(event, sink: sink)
+            }
             // Name the bad event by its eventID, or its hash ID when it can still be computed.
             if let id = givenID ?? (try? EventHashID.compute(for: json, namespaces: namespaces, scratch: scratch)) {
                 sink.identify(from: problemsBefore, as: id)

@@ -270,7 +270,8 @@ final class EventPreparation: @unchecked Sendable {
                 index: index,
                 namespaces: namespaces,
                 sink: sink,
-                scratch: scratch
+                scratch: scratch,
+                newInput: true
             )
             // Everything prepared here is new input: the vocabulary it may use is checked now,
             // where the audit, which replays what was recorded, does not (``EventVocabulary``).
