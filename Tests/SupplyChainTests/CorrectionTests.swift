@@ -8,8 +8,9 @@ extension Events {
     /// The event as first recorded, with an errorDeclaration added: EPCIS's way to declare it in error.
     static func declaredInError(_ line: String, corrective: [String] = []) throws -> String {
         guard case .object(var members) = try JSONValue(parsing: line) else { fatalError() }
+        // Declared once the error was found: after the event, before the import.
         members["errorDeclaration"] = [
-            "declarationTime": "2026-01-06T08:00:00+08:00", "reason": "incorrect_data",
+            "declarationTime": "2026-06-01T08:00:00+08:00", "reason": "incorrect_data",
             "correctiveEventIDs": .array(corrective.map(JSONValue.string)),
         ]
         return JSONValue.object(members).canonicalString

@@ -116,6 +116,84 @@ struct ProblemsTogetherTests {
         #expect(try fixture.chain.ledger.size == size, "nothing written")
     }
 
+    @Test(
+        "outputs made of nothing, times before 2000, declarations out of time, and a yield that does not read are each refused once"
+    )
+    func timesOutputsAndYields() throws {
+        let fixture = try ChainFixture()
+        try fixture.accept([Events.extract("ORE")], as: "pilbara-mining")
+        try fixture.accept(
+            [Events.ship("ORE", 40, from: Events.miner, to: Events.refiner)],
+            as: "pilbara-mining"
+        )
+        let size = try fixture.chain.ledger.size
+        let made = Events.transform(inputs: [Events.quantity("ORE", 10)], outputs: [Events.quantity("LIOH-1", 1)])
+        let lines = [
+            // Outputs with no input lot: a lot made from nothing.
+            Events.transform(inputs: [], outputs: [Events.quantity("LIOH-2", 1)]),
+            // A date as an unset field writes it.
+            try edited(made) { $0["eventTime"] = "1970-01-01T08:00:00+08:00" },
+            // A yield given as a percentage: named once, at the yield.
+            try edited(made) {
+                $0["ct:yield"] = "120%"
+                $0["outputQuantityList"] = [Events.quantity("LIOH-3", 11)]
+            },
+            // An error declared before the event happened, and one declared in the next century.
+            try edited(Events.declaredInError(Events.extract("ORE"))) {
+                $0["errorDeclaration"] = ["declarationTime": "2025-01-01T00:00:00Z", "reason": "incorrect_data"]
+            },
+            try edited(Events.declaredInError(Events.extract("ORE"))) {
+                $0["errorDeclaration"] = ["declarationTime": "2099-01-01T00:00:00Z", "reason": "incorrect_data"]
+            },
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        let fields = error.problems.map { "\($0.index ?? -1) \($0.field)" }
+        #expect(fields.contains("0 /inputQuantityList"), "\(error)")
+        #expect(fields.contains("1 /eventTime"), "\(error)")
+        #expect(fields.filter { $0.hasPrefix("2 ") } == ["2 /ct:yield"], "\(error)")
+        #expect(fields.contains("3 /errorDeclaration/declarationTime"), "\(error)")
+        #expect(fields.contains("4 /errorDeclaration/declarationTime"), "\(error)")
+        for (index, text) in [
+            (0, "a TransformationEvent that makes lots consumes lots"),
+            (1, "1970-01-01T08:00:00+08:00 is before 2000: an unset date"),
+            (3, "is before the event it declares in error happened (2026-01-05T06:00:00+08:00)"),
+            (4, "2099-01-01T00:00:00Z is after this import"),
+        ] {
+            #expect(error.problems.contains { $0.index == index && $0.message.contains(text) }, "\(error)")
+        }
+        #expect(try fixture.chain.ledger.size == size, "nothing written")
+    }
+
+    @Test(
+        "a place given as a bare URI, an ilmd that is no object, a quantity that is no number and a lot id with a hidden character are named as such"
+    )
+    func messagesThatPointTheRightWay() throws {
+        let fixture = try ChainFixture()
+        try fixture.accept([Events.extract("ORE")], as: "pilbara-mining")
+        let lines = [
+            try edited(Events.extract("NEW")) {
+                $0["bizLocation"] = .string(Events.mine)
+                $0["ilmd"] = [["ct:material": "spodumene-concentrate"]]
+                $0["quantityList"] = [["epcClass": "NEW", "quantity": "NaN", "uom": "KGM"]]
+            },
+            Events.ship("ORE\u{200B}", 1, from: Events.miner, to: Events.refiner),
+        ]
+        let error = try fixture.rejection(lines, as: "pilbara-mining")
+        expectProblems(
+            error,
+            [
+                (0, "/bizLocation", "must be an object with the place's id, such as {\"id\": \"\(Events.mine)\"}"),
+                (0, "/ilmd", "must be an object of the lots' master data"),
+                (0, "/quantityList/0/quantity", "EPCIS quantities are JSON numbers, such as 1250.5 (got \"NaN\")"),
+                (
+                    1, "/quantityList/0/epcClass",
+                    "unknown lot ORE\u{200B} (the id \"ORE\u{200B}\" holds invisible U+200B)"
+                ),
+            ],
+            identified: false
+        )
+    }
+
     @Test("a transport leg said to carry more than its shipment moves is recorded with a warning at its mass")
     func heavyLegWarns() throws {
         let fixture = try ChainFixture()

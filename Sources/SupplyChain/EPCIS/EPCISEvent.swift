@@ -452,8 +452,24 @@ extension EPCISEvent {
         let bizStep = reader.string("bizStep", member: members.bizStep, required: false).map {
             bareCBV($0, vocabulary: "BizStep")
         }
-        let location = reader.child("bizLocation", member: members.bizLocation).flatMap { $0.string("id") }
-        if let readPoint = reader.child("readPoint", member: members.readPoint) { _ = readPoint.string("id") }
+        // A place is an object {"id": …}; a bare URI is named as such, not as a missing id.
+        func place(_ key: String, _ member: JSONValue?) -> FieldReader? {
+            guard let member else { return nil }
+            guard case .object = member else {
+                let example = member.stringValue.map { "{\"id\": \"\($0)\"}" } ?? "{\"id\": \"urn:epc:id:sgln:…\"}"
+                reader.fail(key, "must be an object with the place's id, such as \(example)")
+                return nil
+            }
+            return reader.child(key, member: member)
+        }
+        let location = place("bizLocation", members.bizLocation).flatMap { $0.string("id") }
+        if let readPoint = place("readPoint", members.readPoint) { _ = readPoint.string("id") }
+        if let ilmd = members.ilmd, ilmd.objectValue == nil {
+            reader.fail(
+                "ilmd",
+                "must be an object of the lots' master data, such as {\"ct:material\": \"cobalt-sulfate\"}"
+            )
+        }
         func quantities(_ list: String, _ member: JSONValue?) -> [LotQuantity] {
             guard let elements = reader.array(list, member: member) else { return [] }
             var result: [LotQuantity] = []
@@ -480,8 +496,11 @@ extension EPCISEvent {
                 switch quantityMember {
                 case .number?, nil:
                     quantity = element.decimal("quantity", member: quantityMember)
-                case .string(let text)?:
+                case .string(let text)? where ExactDecimal(text) != nil:
                     element.fail("quantity", "EPCIS quantities are JSON numbers: write \(text) without quotes")
+                    quantity = nil
+                case .string(let text)?:
+                    element.fail("quantity", "EPCIS quantities are JSON numbers, such as 1250.5 (got \"\(text)\")")
                     quantity = nil
                 default:
                     element.fail("quantity", "EPCIS quantities are JSON numbers, such as 1250.5")
@@ -610,7 +629,7 @@ extension EPCISEvent {
             if newInput {
                 // What the vocabulary checks read of an event, as far as it was read.
                 event.extensions = extensionMembers(of: json, namespaces: namespaces)
-                if let ilmd = members.ilmd {
+                if let ilmd = members.ilmd, ilmd.objectValue != nil {
                     event.ilmd = ilmd
                     event.ilmdExtensions = extensionMembers(of: ilmd, namespaces: namespaces)
                 }

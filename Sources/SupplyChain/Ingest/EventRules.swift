@@ -350,7 +350,21 @@ extension Rules {
         if let form = try lotInOtherForm(lotID, txn) {
             return "unknown lot \(lotID); the ledger has the same GS1 lot as \(form): name it so"
         }
-        return "unknown lot \(lotID)"
+        return "unknown lot \(lotID)" + Self.hiddenCharacters(lotID)
+    }
+
+    /// A note naming what a reader cannot see in `id`: a space at either end, or a character
+    /// that prints as nothing (a zero-width space, a control character); empty when there is none.
+    static func hiddenCharacters(_ id: String) -> String {
+        let hidden = id.unicodeScalars.filter {
+            $0.properties.generalCategory == .format || $0.properties.generalCategory == .control
+                || ($0.properties.isWhitespace && $0 != " ")
+        }
+        let names = hidden.map { "U+" + String(String($0.value, radix: 16, uppercase: true).leftPadded(to: 4)) }
+        var notes: [String] = []
+        if id.first == " " || id.last == " " { notes.append("a space at \(id.first == " " ? "its start" : "its end")") }
+        if !names.isEmpty { notes.append("invisible \(Set(names).sorted().joined(separator: ", "))") }
+        return notes.isEmpty ? "" : " (the id \"\(id)\" holds \(notes.joined(separator: " and ")))"
     }
 
     /// The event's facility, checked to exist and to be operated by the actor.
@@ -756,10 +770,14 @@ extension Rules {
             outputs.append(lot)
         }
         let totalIn = consumed.reduce(ExactDecimal.zero) { $0.adding($1.kg) ?? $0 }
-        if !consumed.isEmpty, !outputs.isEmpty {
-            let declared = event.ext("yield").flatMap { value in
-                value.stringValue.flatMap { ExactDecimal($0) } ?? value.doubleValue.flatMap { ExactDecimal($0) }
-            }
+        let given = event.ext("yield")
+        let declared = given.flatMap { value in
+            value.stringValue.flatMap { ExactDecimal($0) } ?? value.doubleValue.flatMap { ExactDecimal($0) }
+        }
+        // A yield that does not read as a ratio in (0, 10] is reported as such (``EventActivity``);
+        // the outputs are not weighed against it as well.
+        let yieldReads = given == nil || declared.map { $0.isPositive && $0 <= ExactDecimal(10) } == true
+        if !consumed.isEmpty, !outputs.isEmpty, yieldReads {
             let yield = declared ?? .one
             if let limit = totalIn.multiplied(by: yield), totalOut > limit {
                 sink.add(
@@ -1442,5 +1460,12 @@ enum Country {
         case "EU": return "EU is reserved in ISO 3166-1 and is not a country: name the member state, such as DE"
         default: return "\(code) is not an assigned ISO 3166-1 alpha-2 code; assigned codes are such as AU, CL, CN"
         }
+    }
+}
+
+extension String {
+    /// The string with zeros before it up to `width` characters.
+    fileprivate func leftPadded(to width: Int) -> String {
+        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

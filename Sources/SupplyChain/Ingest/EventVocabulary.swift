@@ -40,6 +40,18 @@ enum EventVocabulary {
     ///   - now: The import's time, which the event's may not pass by more than ``allowedAhead``.
     static func check(_ event: EPCISEvent, sink: ProblemSink, now: Timestamp = .now) {
         checkTimeAhead(event, now: now, sink: sink)
+        checkTimeBefore2000(event, sink: sink)
+        checkDeclarationTime(event, now: now, sink: sink)
+        if event.type == .transformationEvent, !event.outputs.isEmpty, event.inputs.isEmpty,
+            event.errorDeclaration == nil
+        {
+            sink.add(
+                field: "/inputQuantityList",
+                "a TransformationEvent that makes lots consumes lots, listed here with their quantities: outputs "
+                    + "of nothing the ledger holds would have no upstream and no footprint. A lot extracted, or made "
+                    + "of material not recorded here, is created by an ObjectEvent ADD"
+            )
+        }
         if let step = event.bizStep, isUnknownTerm(step, in: EventHashID.bizSteps) {
             let given = event.json["bizStep"]?.stringValue ?? step
             sink.add(
@@ -86,6 +98,42 @@ enum EventVocabulary {
             "\(event.json["eventTime"]?.stringValue ?? event.eventTimeText) is \(days) day\(days == 1 ? "" : "s") after this import (\(now.rfc3339)): an event "
                 + "is recorded once it has happened; check the date and its time zone"
         )
+    }
+
+    /// 2000-01-01T00:00:00Z, in milliseconds since 1970: no event traced here is older.
+    static let earliestEventTime: Int64 = 946_684_800_000
+
+    /// Refuses an event time before 2000: an unset date as systems write it (`0001-01-01`,
+    /// `1970-01-01`) or a slip, which would order the event before everything and date its lots'
+    /// footprints to no reporting period.
+    private static func checkTimeBefore2000(_ event: EPCISEvent, sink: ProblemSink) {
+        // An event time that did not read is 0 here, and reported by the shape check.
+        guard !event.eventTimeText.isEmpty, event.eventTime < earliestEventTime else { return }
+        sink.add(
+            field: "/eventTime",
+            "\(event.json["eventTime"]?.stringValue ?? event.eventTimeText) is before 2000: an unset date "
+                + "(0001-01-01, 1970-01-01) or a slip; give the time the event happened"
+        )
+    }
+
+    /// Refuses an error declaration declared after this import (by more than ``allowedAhead``) or
+    /// before the event it declares in error happened.
+    private static func checkDeclarationTime(_ event: EPCISEvent, now: Timestamp, sink: ProblemSink) {
+        guard let text = event.errorDeclaration?["declarationTime"]?.stringValue,
+            let declared = EventTime.utc(text)?.milliseconds
+        else { return }
+        let field = "/errorDeclaration/declarationTime"
+        if declared - now.millisecondsSinceEpoch > allowedAhead {
+            sink.add(
+                field: field,
+                "\(text) is after this import (\(now.rfc3339)): an error is declared once it is found"
+            )
+        } else if !event.eventTimeText.isEmpty, declared < event.eventTime {
+            sink.add(
+                field: field,
+                "\(text) is before the event it declares in error happened (\(event.json["eventTime"]?.stringValue ?? event.eventTimeText))"
+            )
+        }
     }
 
     /// The fields EPCIS 2.0 defines for each type of event, beside those every event may have

@@ -652,7 +652,9 @@ extension SupplyChainLedger {
         guard let actor = try rules.actor(actorID, txn) else {
             throw SupplyChainError(
                 code: .notFound,
-                message: "no actor \(actorID) is registered; register it with `celltrace actor add`"
+                message: actorID.isEmpty
+                    ? "no actor was named: give a registered actor's id"
+                    : "no actor \(actorID) is registered; register it with `celltrace actor add`"
             )
         }
         guard let current = actor.currentKey else {
