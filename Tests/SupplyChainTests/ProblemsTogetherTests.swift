@@ -99,6 +99,10 @@ struct ProblemsTogetherTests {
                 $0["eventID"] = 42
                 $0["destinationList"] = [["type": "owning_pary", "destination": .string(Events.refiner)]]
             },
+            // An action on a TransformationEvent: named once, by the shape check alone.
+            try edited(Events.transform(inputs: [Events.quantity("ORE", 1)], outputs: [Events.quantity("L", 1)])) {
+                $0["action"] = "ADD"
+            },
         ]
         let error = try fixture.rejection(lines, as: "pilbara-mining")
         expectProblems(
@@ -110,6 +114,7 @@ struct ProblemsTogetherTests {
                 (1, "/ct:lifecycleStage", "did you mean ct:lifeCycleStage?"),
                 (2, "/eventID", "must be a URI of at most 400 bytes"),
                 (2, "/destinationList/0/type", "\"owning_pary\" is not a CBV 2.0 source or destination type"),
+                (3, "/action", "a TransformationEvent has no action"),
             ],
             identified: false
         )

@@ -633,7 +633,10 @@ extension EPCISEvent {
                     event.ilmd = ilmd
                     event.ilmdExtensions = extensionMembers(of: ilmd, namespaces: namespaces)
                 }
+                // Not a second word on a field the shape check has named.
+                let shapeEnd = sink.count
                 EventVocabulary.check(event, sink: sink)
+                sink.dropRepeatedFields(from: shapeEnd, after: problemsBefore)
             }
             // Name the bad event by its eventID, or its hash ID when it can still be computed.
             if let id = givenID ?? (try? EventHashID.compute(for: json, namespaces: namespaces, scratch: scratch)) {

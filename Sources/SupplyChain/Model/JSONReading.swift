@@ -256,6 +256,15 @@ final class ProblemSink {
         }
     }
 
+    /// Drops the problems recorded since `start` at a field that one recorded from `earlier` up
+    /// to `start` already names: a second check's word on a field the first has reported.
+    func dropRepeatedFields(from start: Int, after earlier: Int) {
+        let named = Set(problems[earlier..<start].map(\.field))
+        var kept = Array(problems[..<start])
+        kept.append(contentsOf: problems[start...].filter { !named.contains($0.field) })
+        problems = kept
+    }
+
     var isEmpty: Bool { problems.isEmpty }
     var count: Int { problems.count }
 }
