@@ -638,6 +638,17 @@ struct ValidationTests {
         let inside = try fixture.rejection([missingComma], as: "pilbara-mining")
         #expect(inside.message.hasPrefix("line 3, column 14 is not valid JSON"), "\(inside.message)")
         #expect(!inside.message.contains("one event per line"), "\(inside.message)")
+        // JSON Lines with a broken first line and another broken line: each is named by its line.
+        let good = Events.extract("JL-1")
+        let jsonLines = try fixture.rejection(
+            [String(good.dropLast(20)), good, good + "}", good],
+            as: "pilbara-mining"
+        )
+        #expect(jsonLines.message.hasPrefix("2 lines are not valid JSON"), "\(jsonLines.message)")
+        #expect(
+            jsonLines.message.contains("\n  line 1: ") && jsonLines.message.contains("\n  line 3: "),
+            "\(jsonLines.message)"
+        )
     }
 
     @Test("a submission of 10,000 events with one bad event writes nothing")

@@ -124,6 +124,7 @@ struct SubmissionDocument {
         // JSON Lines: one event per line.
         var events: [JSONValue] = []
         var lines: [Int] = []
+        var broken: [(line: Int, error: any Error)] = []
         var lineNumber = 0
         for line in bytes.split(separator: 0x0a, omittingEmptySubsequences: false) {
             lineNumber += 1
@@ -132,20 +133,40 @@ struct SubmissionDocument {
             do {
                 events.append(try JSONValue(parsing: line))
             } catch {
-                // A first line that is no JSON value alone is no JSON Lines: the file is one JSON
-                // text (an EPCIS document, pretty-printed), whose own error says where it breaks.
-                if events.isEmpty, let wholeError, let offset = wholeError.byteOffset {
-                    throw notJSON(bytes, at: offset, wholeError)
-                }
-                throw SupplyChainError(
-                    code: .invalidDocument,
-                    message:
-                        "line \(lineNumber) is not valid JSON (\(error)); a document is EPCIS JSON or JSON Lines of events",
-                    cause: error
-                )
+                broken.append((lineNumber, error))
             }
         }
-        return SubmissionDocument(events: .parsed(events), namespaces: baseNamespaces, format: "jsonl", lines: lines)
+        guard let first = broken.first else {
+            return SubmissionDocument(
+                events: .parsed(events),
+                namespaces: baseNamespaces,
+                format: "jsonl",
+                lines: lines
+            )
+        }
+        // A file whose first line is no JSON value alone, and most of whose lines are none, is no
+        // JSON Lines: it is one JSON text (an EPCIS document, pretty-printed), whose own error says
+        // where it breaks. Most lines reading alone make it JSON Lines whatever its first line.
+        if first.line == lines.first, broken.count > events.count, let wholeError,
+            let offset = wholeError.byteOffset
+        {
+            throw notJSON(bytes, at: offset, wholeError)
+        }
+        let hint = "a document is EPCIS JSON or JSON Lines of events"
+        guard broken.count > 1 else {
+            throw SupplyChainError(
+                code: .invalidDocument,
+                message: "line \(first.line) is not valid JSON (\(first.error)); \(hint)",
+                cause: first.error
+            )
+        }
+        // Every line that does not read is named, so that one round of fixes serves.
+        throw SupplyChainError(
+            code: .invalidDocument,
+            message: "\(broken.count) lines are not valid JSON; \(hint)\n"
+                + broken.map { "  line \($0.line): \($0.error)" }.joined(separator: "\n"),
+            cause: first.error
+        )
     }
 
     /// The error of a file that is one JSON text broken at `offset`, named by line and column
