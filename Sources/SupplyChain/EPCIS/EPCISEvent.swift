@@ -112,7 +112,7 @@ struct ExtensionMembers: Sendable {
 /// A class, so that handing an event on (to the rules, in a prepared chunk) shares it instead of
 /// copying its two dozen strings and arrays.
 final class EPCISEvent: @unchecked Sendable {
-    // Safety: an event is changed only by the thread that reads it (``read(_:index:namespaces:sink:hashing:scratch:)``,
+    // Safety: an event is changed only by the thread that reads it (``read(_:index:namespaces:sink:hashing:scratch:newInput:)``,
     // and the preparation that then moves its JSON into the entry body) before it is handed on;
     // from then on it is only read.
     var index: Int
@@ -677,7 +677,7 @@ extension EPCISEvent {
     }
 }
 
-/// The members of an event that ``EPCISEvent/read(_:index:namespaces:sink:hashing:scratch:)``
+/// The members of an event that ``EPCISEvent/read(_:index:namespaces:sink:hashing:scratch:newInput:)``
 /// looks at, found in one pass over the object instead of one hashed lookup each.
 ///
 /// Keys are recognised by their bytes; for these names (ASCII, without `K`, `;` or `` ` ``) that

@@ -12,7 +12,7 @@ import LedgerCore
 /// that the ledger reads as doing nothing give a warning instead.
 ///
 /// Only new input is checked (``EventPreparation``). The audit replays recorded entries through
-/// ``EPCISEvent/read(_:index:namespaces:sink:hashing:scratch:)`` alone, so entries recorded
+/// ``EPCISEvent/read(_:index:namespaces:sink:hashing:scratch:newInput:)`` alone, so entries recorded
 /// before these checks existed still rebuild the indexes.
 enum EventVocabulary {
     /// The members of CellTrace's namespace that an event's top level may carry (DATA-MODEL §4).
