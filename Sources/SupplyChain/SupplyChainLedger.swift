@@ -296,9 +296,7 @@ public final class SupplyChainLedger: Sendable {
         let (receipt, _) = try commit { rules, first, txn in
             guard let actor = ActorDraft.read(body, sequence: first, sink: sink) else {
                 // Whether the id is taken, with the problems of the actor's shape.
-                if !draft.id.isEmpty, !sink.problems.contains(where: { $0.field == "/id" }),
-                    try rules.actor(draft.id, txn) != nil
-                {
+                if !draft.id.isEmpty, !sink.names("/id"), try rules.actor(draft.id, txn) != nil {
                     sink.add(field: "/id", "actor \(draft.id) is already registered")
                 }
                 throw Self.fail(sink, "the actor")
@@ -454,9 +452,7 @@ public final class SupplyChainLedger: Sendable {
         let (receipt, _) = try commit { rules, first, txn in
             guard let model = BatteryModel.read(json, sequence: first, sink: sink) else {
                 // Whether the id is taken, with the problems of the model's shape.
-                if let id = json["id"]?.stringValue, !sink.problems.contains(where: { $0.field == "/id" }),
-                    try rules.batteryModelExists(id, txn)
-                {
+                if let id = json["id"]?.stringValue, !sink.names("/id"), try rules.batteryModelExists(id, txn) {
                     sink.add(field: "/id", "battery model \(id) is already registered")
                 }
                 throw Self.fail(sink, "the battery model")

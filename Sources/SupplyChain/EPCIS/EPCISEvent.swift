@@ -628,11 +628,7 @@ extension EPCISEvent {
         guard sink.count == problemsBefore else {
             if newInput {
                 // What the vocabulary checks read of an event, as far as it was read.
-                event.extensions = extensionMembers(of: json, namespaces: namespaces)
-                if let ilmd = members.ilmd, ilmd.objectValue != nil {
-                    event.ilmd = ilmd
-                    event.ilmdExtensions = extensionMembers(of: ilmd, namespaces: namespaces)
-                }
+                attachExtensions(to: event, members, json, namespaces, scratch)
                 // Not a second word on a field the shape check has named.
                 let shapeEnd = sink.count
                 EventVocabulary.check(event, sink: sink)
@@ -664,16 +660,28 @@ extension EPCISEvent {
             event.eventID = event.hashID
         }
         sink.identifier = event.eventID
+        attachExtensions(to: event, members, json, namespaces, scratch)
+        return event
+    }
+
+    /// Gives `event` its extension members and its `ilmd` with the ilmd's extensions (an `ilmd`
+    /// that is no object, which the shape check refuses, is left out).
+    private static func attachExtensions(
+        to event: EPCISEvent,
+        _ members: borrowing EventMembers,
+        _ json: JSONValue,
+        _ namespaces: EPCISNamespaces,
+        _ scratch: EventHashID.Scratch?
+    ) {
         event.extensions =
             extensionMembers(members.prefixed, namespaces: namespaces)
             ?? extensionMembers(of: json, namespaces: namespaces)
-        if let ilmd = members.ilmd {
+        if let ilmd = members.ilmd, ilmd.objectValue != nil {
             event.ilmd = ilmd
             event.ilmdExtensions =
                 scratch?.ilmdExtensions(of: ilmd, namespaces: namespaces)
                 ?? extensionMembers(of: ilmd, namespaces: namespaces)
         }
-        return event
     }
 }
 

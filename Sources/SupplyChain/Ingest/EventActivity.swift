@@ -71,6 +71,10 @@ final class EventActivity: Sendable {
         warnings = bounded && !process.transport.isEmpty ? Self.heavyLegs(process.transport, of: event) : []
     }
 
+    /// Whether `value` is a yield a process may declare (`ct:yield`): a mass ratio, outputs ÷
+    /// inputs, greater than 0 and at most 10.
+    static func isYield(_ value: ExactDecimal) -> Bool { value.isPositive && value <= ExactDecimal(10) }
+
     /// The transport legs said to carry a tenth more than the event moves.
     ///
     /// What it moves is its quantities, inputs or outputs, whichever weigh most. A leg's emissions
@@ -312,9 +316,7 @@ final class EventActivity: Sendable {
             let pointer = event.extPointer("yield")
             // The member found already, read at the event's top level: `/ct:yield` in its problems.
             let reader = FieldReader(.null, problems: sink)
-            if let value = reader.decimal(String(pointer.dropFirst()), member: declared),
-                !value.isPositive || value > ExactDecimal(10)
-            {
+            if let value = reader.decimal(String(pointer.dropFirst()), member: declared), !Self.isYield(value) {
                 sink.add(
                     field: pointer,
                     "a mass ratio (outputs ÷ inputs) greater than 0 and at most 10, not a percentage"

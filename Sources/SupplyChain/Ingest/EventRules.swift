@@ -360,7 +360,10 @@ extension Rules {
             $0.properties.generalCategory == .format || $0.properties.generalCategory == .control
                 || ($0.properties.isWhitespace && $0 != " ")
         }
-        let names = hidden.map { "U+" + String(String($0.value, radix: 16, uppercase: true).leftPadded(to: 4)) }
+        let names = hidden.map { scalar in
+            let hex = String(scalar.value, radix: 16, uppercase: true)
+            return "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+        }
         var notes: [String] = []
         if id.first == " " || id.last == " " { notes.append("a space at \(id.first == " " ? "its start" : "its end")") }
         if !names.isEmpty { notes.append("invisible \(Set(names).sorted().joined(separator: ", "))") }
@@ -776,7 +779,7 @@ extension Rules {
         }
         // A yield that does not read as a ratio in (0, 10] is reported as such (``EventActivity``);
         // the outputs are not weighed against it as well.
-        let yieldReads = given == nil || declared.map { $0.isPositive && $0 <= ExactDecimal(10) } == true
+        let yieldReads = given == nil || declared.map(EventActivity.isYield) == true
         if !consumed.isEmpty, !outputs.isEmpty, yieldReads {
             let yield = declared ?? .one
             if let limit = totalIn.multiplied(by: yield), totalOut > limit {
@@ -1460,12 +1463,5 @@ enum Country {
         case "EU": return "EU is reserved in ISO 3166-1 and is not a country: name the member state, such as DE"
         default: return "\(code) is not an assigned ISO 3166-1 alpha-2 code; assigned codes are such as AU, CL, CN"
         }
-    }
-}
-
-extension String {
-    /// The string with zeros before it up to `width` characters.
-    fileprivate func leftPadded(to width: Int) -> String {
-        count >= width ? self : String(repeating: "0", count: width - count) + self
     }
 }

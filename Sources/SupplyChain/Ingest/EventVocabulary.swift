@@ -95,9 +95,14 @@ enum EventVocabulary {
         let days = ahead / 86_400_000
         sink.add(
             field: "/eventTime",
-            "\(event.json["eventTime"]?.stringValue ?? event.eventTimeText) is \(days) day\(days == 1 ? "" : "s") after this import (\(now.rfc3339)): an event "
+            "\(givenTime(event)) is \(days) day\(days == 1 ? "" : "s") after this import (\(now.rfc3339)): an event "
                 + "is recorded once it has happened; check the date and its time zone"
         )
+    }
+
+    /// The event's time as the document gives it (its UTC form when the member is gone).
+    private static func givenTime(_ event: EPCISEvent) -> String {
+        event.json["eventTime"]?.stringValue ?? event.eventTimeText
     }
 
     /// 2000-01-01T00:00:00Z, in milliseconds since 1970: no event traced here is older.
@@ -111,7 +116,7 @@ enum EventVocabulary {
         guard !event.eventTimeText.isEmpty, event.eventTime < earliestEventTime else { return }
         sink.add(
             field: "/eventTime",
-            "\(event.json["eventTime"]?.stringValue ?? event.eventTimeText) is before 2000: an unset date "
+            "\(givenTime(event)) is before 2000: an unset date "
                 + "(0001-01-01, 1970-01-01) or a slip; give the time the event happened"
         )
     }
@@ -131,7 +136,7 @@ enum EventVocabulary {
         } else if !event.eventTimeText.isEmpty, declared < event.eventTime {
             sink.add(
                 field: field,
-                "\(text) is before the event it declares in error happened (\(event.json["eventTime"]?.stringValue ?? event.eventTimeText))"
+                "\(text) is before the event it declares in error happened (\(givenTime(event)))"
             )
         }
     }

@@ -428,14 +428,14 @@ struct Rules {
         _ txn: borrowing ReadTransaction
     ) throws {
         // A field whose shape is already reported is not looked up too.
-        func unreported(_ field: String) -> Bool { !sink.problems.contains { $0.field == field } }
-        if !id.isEmpty, unreported("/id"), try facility(id, txn) != nil {
+        if !id.isEmpty, !sink.names("/id"), try facility(id, txn) != nil {
             sink.add(field: "/id", "facility \(id) is already registered")
         }
-        if !operatorID.isEmpty, unreported("/operator"), try actor(operatorID, txn) == nil {
+        if !operatorID.isEmpty, !sink.names("/operator"), try actor(operatorID, txn) == nil {
             sink.add(field: "/operator", "no actor \(operatorID) is registered; add it with `celltrace actor add`")
         }
-        if checksNewCodes, !country.isEmpty, unreported("/country"), let problem = Country.problem(assigning: country) {
+        if checksNewCodes, !country.isEmpty, !sink.names("/country"), let problem = Country.problem(assigning: country)
+        {
             sink.add(field: "/country", problem)
         }
     }

@@ -128,13 +128,14 @@ public struct FactorTable: Sendable, Hashable {
         }
         guard let table = json.objectValue else { return }
         unknown(table, known: tableMembers, at: "")
-        if let factors = table["factors"]?.arrayValue, factors.isEmpty {
+        let factors = table["factors"]?.arrayValue
+        if factors?.isEmpty == true {
             sink.add(
                 field: "/factors",
                 "is empty: a table version adds its factors to those in force, and one with none changes nothing"
             )
         }
-        for (index, factor) in (table["factors"]?.arrayValue ?? []).enumerated() {
+        for (index, factor) in (factors ?? []).enumerated() {
             guard let members = factor.objectValue else { continue }
             unknown(members, known: factorMembers, at: "/factors/\(index)")
             if let geography = members["geography"]?.stringValue, let problem = geographyProblem(geography) {

@@ -256,6 +256,9 @@ final class ProblemSink {
         }
     }
 
+    /// Whether a problem at `field` is recorded.
+    func names(_ field: String) -> Bool { problems.contains { $0.field == field } }
+
     /// Drops the problems recorded since `start` at a field that one recorded from `earlier` up
     /// to `start` already names: a second check's word on a field the first has reported.
     func dropRepeatedFields(from start: Int, after earlier: Int) {
