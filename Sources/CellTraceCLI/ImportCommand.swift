@@ -292,6 +292,14 @@ struct LotCommand: ParsableCommand {
                             }
                         )
                     ),
+                    // When each holder that received the lot by a shipment first did.
+                    "heldSince": .object(
+                        Dictionary(
+                            uniqueKeysWithValues: report.holdings.compactMap { holding in
+                                holding.since.map { (holding.actor, JSONValue.string($0)) }
+                            }
+                        )
+                    ),
                     "madeFrom": .array(report.madeFrom.map { edge($0, other: $0.from) }),
                     "usedIn": .array(report.usedIn.map { edge($0, other: $0.to) }),
                     "serialRanges": .array(
@@ -356,7 +364,8 @@ struct LotCommand: ParsableCommand {
             Console.out("made at   \(lot.facility) on \(lot.eventTime) (entry #\(lot.createdAt))")
             Console.out("mass      \(lot.producedKg) kg made, \(lot.consumedKg) kg consumed, \(lot.balanceKg) kg left")
             for holding in report.holdings {
-                Console.out("held by   \(holding.actor): \(holding.kg) kg")
+                let since = holding.since.map { " (received since \($0))" } ?? ""
+                Console.out("held by   \(holding.actor): \(holding.kg) kg\(since)")
             }
             for certificate in lot.certifications { Console.out("cert      \(certificate)") }
             if !report.madeFrom.isEmpty {

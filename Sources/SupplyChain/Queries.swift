@@ -5,8 +5,9 @@ import LedgerStorage
 public struct LotReport: Sendable {
     /// The lot's record.
     public var lot: Lot
-    /// Kilograms held, by actor.
-    public var holdings: [(actor: String, kg: ExactDecimal)]
+    /// Kilograms held, by actor, with when the lot first reached an actor that received it by a
+    /// shipment (RFC 3339 UTC; `nil` for the maker, which holds it since it was made).
+    public var holdings: [(actor: String, kg: ExactDecimal, since: String?)]
     /// Edges into the lot (what it was made from).
     public var madeFrom: [LineageEdge]
     /// Edges out of the lot (what was made from it).
@@ -115,9 +116,11 @@ extension SupplyChainLedger {
                 return nil
             }
             let prefix = IndexKey.sequence(number)
-            let holdings = try rows(.holdings, prefix: prefix, txn).compactMap { row -> (String, ExactDecimal)? in
-                guard let kg = ExactDecimal(String(decoding: row.value, as: UTF8.self)) else { return nil }
-                return (String(decoding: row.key.dropFirst(prefix.count), as: UTF8.self), kg)
+            // A received holding keeps its row, with its arrival, when nothing is left of it.
+            let holdings = try rows(.holdings, prefix: prefix, txn).compactMap { row -> (String, Holding)? in
+                guard let holding = Holding(text: String(decoding: row.value, as: UTF8.self)), holding.kg.isPositive
+                else { return nil }
+                return (String(decoding: row.key.dropFirst(prefix.count), as: UTF8.self), holding)
             }
             // Each version was made before the one that replaces it, so the numbers fall.
             var previousVersions: [Lot] = []
@@ -134,7 +137,7 @@ extension SupplyChainLedger {
             }
             return LotReport(
                 lot: lot,
-                holdings: holdings.map { (actor: $0.0, kg: $0.1) },
+                holdings: holdings.map { (actor: $0.0, kg: $0.1.kg, since: $0.1.sinceText) },
                 madeFrom: try lineage.edges(of: id, upstream: true, txn),
                 usedIn: try lineage.edges(of: id, upstream: false, txn),
                 serialRanges: try lineage.serialRanges(ofLot: id, txn),

@@ -188,7 +188,7 @@ public final class SupplyChainLedger: Sendable {
                 }
             }
             var rules = Rules(store: store)
-            rules.checksNewCodes = true
+            rules.checksNewInput = true
             let (drafts, result) = try prepare(&rules, first, txn)
             // Checked: what the earlier batch left is no longer read.
             rules.store.dropEarlier()
@@ -231,7 +231,7 @@ public final class SupplyChainLedger: Sendable {
                 first = earlier.nextSequence
             }
             var rules = Rules(store: StateStore(tables: tables, earlier: earlier?.overlay))
-            rules.checksNewCodes = true
+            rules.checksNewInput = true
             let (drafts, result) = try prepare(&rules, first, txn)
             let batches = UnwrittenBatches(
                 overlay: StateStore.Earlier(rules.store),

@@ -521,6 +521,12 @@ import Testing
         #expect(lines.map { $0["written"] } == [0, 1])
         #expect(lines.map { $0["alreadyPresent"] } == [1, 0])
         #expect(celltrace("verify", "--ledger", ledger).status == 0)
+        // The receiver holds the ore from the shipment's time, which `lot show` gives.
+        let moved = try JSONValue(parsing: celltrace("lot", "show", ore, "--ledger", ledger, "--json").output)
+        #expect(moved["holdings"] == ["sichuan-lithium": "100000"])
+        #expect(moved["heldSince"] == ["sichuan-lithium": "2026-01-08T02:00:00.000Z"])
+        let shown = celltrace("lot", "show", ore, "--ledger", ledger).output
+        #expect(shown.contains("held by   sichuan-lithium: 100000 kg (received since 2026-01-08T02:00:00.000Z)"))
 
         let twice = celltrace(["import", "-", "-"] + key)
         #expect(twice.status == 2)

@@ -487,6 +487,69 @@ struct ValidationTests {
         expectProblem(error, index: 0, field: "/inputQuantityList/0/quantity", containing: "before it was made")
     }
 
+    @Test("custody in time: a lot is used, shipped or received no earlier than it reached its holder")
+    func custodyInTime() throws {
+        // ORE was made at 2026-01-05T06:00+08:00 and shipped to sichuan-lithium at 2026-01-08T10:00+08:00.
+        let fixture = try refinerHoldingOre()
+        let early = "2026-01-06T00:00:00+08:00"
+        let receiving = Events.json([
+            "type": "ObjectEvent", "eventTime": .string(early), "eventTimeZoneOffset": "+08:00",
+            "action": "OBSERVE", "bizStep": "receiving", "quantityList": [Events.quantity("ORE", 100)],
+        ])
+        let error = try fixture.rejection(
+            [
+                Events.transform(inputs: [Events.quantity("ORE", 10)], outputs: [Events.quantity("H", 5)], time: early),
+                Events.ship("ORE", 10, from: Events.refiner, to: Events.miner, time: early),
+                receiving,
+            ],
+            as: "sichuan-lithium"
+        )
+        let reached = "before it reached sichuan-lithium (shipped to it at 2026-01-08T02:00:00.000Z; custody rule)"
+        expectProblems(
+            error,
+            [
+                (0, "/inputQuantityList/0/quantity", "lot ORE is used at 2026-01-05T16:00:00.000Z, \(reached)"),
+                (1, "/quantityList/0/quantity", "lot ORE is used at 2026-01-05T16:00:00.000Z, \(reached)"),
+                (
+                    2, "/quantityList/0/quantity",
+                    "lot ORE is received at 2026-01-05T16:00:00.000Z, before it was shipped to sichuan-lithium "
+                        + "(2026-01-08T02:00:00.000Z)"
+                ),
+            ]
+        )
+
+        // From the moment of the shipment on, the same events pass; the first arrival is kept as
+        // more arrives, and a received holding used up keeps its row and arrival.
+        let arrival = "2026-01-08T10:00:00+08:00"
+        try fixture.chain.importSubmission(
+            Array(
+                [
+                    Events.transform(
+                        inputs: [Events.quantity("ORE", 10)],
+                        outputs: [Events.quantity("H", 5)],
+                        time: arrival
+                    ),
+                    Events.ship("ORE", 90, from: Events.refiner, to: Events.miner, time: arrival),
+                ].joined(separator: "\n").utf8
+            ),
+            actor: "sichuan-lithium",
+            key: try fixture.key("sichuan-lithium")
+        )
+        let back = try #require(try fixture.chain.lot("ORE"))
+        #expect(back.holdings.map(\.actor) == ["pilbara-mining"])
+        #expect(back.holdings.first?.since == "2026-01-08T02:00:00.000Z")
+        try fixture.chain.importSubmission(
+            Array(Events.ship("ORE", 40, from: Events.miner, to: Events.refiner, time: "2026-02-01T00:00:00Z").utf8),
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining")
+        )
+        let again = try #require(try fixture.chain.lot("ORE"))
+        #expect(again.holdings.first { $0.actor == "sichuan-lithium" }?.since == "2026-01-08T02:00:00.000Z")
+        #expect(again.holdings.first { $0.actor == "sichuan-lithium" }?.kg == ExactDecimal(40_000))
+        // The audit's replay gives the same holdings, arrivals and all.
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
     @Test("an energy-attribute certificate counts once in the whole ledger")
     func certificateClaims() throws {
         let fixture = try refinerHoldingOre()

@@ -195,7 +195,7 @@ extension Rules {
         let activity = read ?? EventActivity(event)
         let claims = try checkExtensions(activity, sink: sink, txn)
         effects.claims = claims
-        if checksNewCodes { checkAssignedCountries(activity, sink: sink) }
+        if checksNewInput { checkAssignedCountries(activity, sink: sink) }
         let serialRanges = event.ext("serialRanges")
 
         switch event.type {
@@ -228,10 +228,17 @@ extension Rules {
         case .objectEvent where event.bizStep == "receiving" && !event.quantities.isEmpty:
             for quantity in event.quantities {
                 guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
-                if try holding(lot.id, actor.id, txn) < quantity.kg {
+                let held = try holding(lot.id, actor.id, txn)
+                if held.kg < quantity.kg {
                     sink.add(
                         field: quantity.pointer,
                         "\(actor.id) holds less than \(quantity.kg) kg of lot \(lot.id); was it shipped to them?"
+                    )
+                } else if checksNewInput, let since = held.since, event.eventTime < since {
+                    sink.add(
+                        field: quantity.pointer,
+                        "lot \(lot.id) is received at \(event.eventTimeText), before it was shipped to \(actor.id) "
+                            + "(\(held.sinceText ?? "?"))"
                     )
                 }
             }
@@ -257,7 +264,7 @@ extension Rules {
                 guard var lot = try lot(lotID, txn) else { continue }
                 // Checked whatever else is wrong with the event; written only when nothing is.
                 if actor.role != .auditor, !effects.created.contains(lotID),
-                    !(try holding(lotID, actor.id, txn).isPositive)
+                    !(try holding(lotID, actor.id, txn).kg.isPositive)
                 {
                     sink.add(
                         field: "/certificationInfo",
@@ -453,20 +460,41 @@ extension Rules {
         }
     }
 
+    /// A problem when the lot reached `actor` by a shipment dated after the event (new input only).
+    ///
+    /// The maker holds a lot from the time it was made, which ``checkTime(_:of:field:sink:)``
+    /// weighs; a receiver holds it from its first arrival (``Holding/since``). A replay does not
+    /// refuse, so that entries recorded before this check still rebuild the indexes.
+    private func checkArrival(
+        _ event: EPCISEvent,
+        _ held: Holding,
+        lot: String,
+        actor: String,
+        field: @autoclosure () -> String,
+        sink: ProblemSink
+    ) {
+        guard checksNewInput, let since = held.since, event.eventTime < since else { return }
+        sink.add(
+            field: field(),
+            "lot \(lot) is used at \(event.eventTimeText), before it reached \(actor) "
+                + "(shipped to it at \(held.sinceText ?? "?"); custody rule)"
+        )
+    }
+
     /// Consumes or ships lots: every lot known, made before the event, held by the actor in the
-    /// quantity named (summed over the event).
+    /// quantity named (summed over the event) and reached it before the event.
     private mutating func checkHoldings(
         _ event: EPCISEvent,
         _ quantities: [LotQuantity],
         actor: Actor,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
-    ) throws -> [(lot: Lot, kg: ExactDecimal, held: ExactDecimal)] {
+    ) throws -> [(lot: Lot, kg: ExactDecimal, held: Holding)] {
         // Nothing is written while the event is checked, so each lot and its holding are read
         // once. A few lots are found by a scan, more through an index.
         // Each lot is moved out of `entries` into the result, not copied (a `Lot` holds a dozen
         // references).
-        var entries: [(lot: Lot?, total: ExactDecimal?, held: ExactDecimal?)] = []
+        var entries: [(lot: Lot?, total: ExactDecimal?, held: Holding?)] = []
         var order: [Int] = []
         var positions: [String: Int] = [:]
         let indexed = quantities.count > 8
@@ -491,17 +519,20 @@ extension Rules {
                 continue
             }
             entries[position].total = total
-            let held = try entries[position].held ?? holding(quantity.lot, actor.id, txn)
+            let known = entries[position].held
+            let held = try known ?? holding(quantity.lot, actor.id, txn)
             entries[position].held = held
-            if total > held {
-                let holders = held.isPositive ? "holds only \(held) kg" : "holds none"
+            if total > held.kg {
+                let holders = held.kg.isPositive ? "holds only \(held.kg) kg" : "holds none"
                 sink.add(
                     field: quantity.pointer,
                     "\(actor.id) \(holders) of lot \(quantity.lot) but the event uses \(total) kg (balance and custody rule)"
                 )
+            } else if known == nil {
+                checkArrival(event, held, lot: quantity.lot, actor: actor.id, field: quantity.pointer, sink: sink)
             }
         }
-        var result: [(lot: Lot, kg: ExactDecimal, held: ExactDecimal)] = []
+        var result: [(lot: Lot, kg: ExactDecimal, held: Holding)] = []
         result.reserveCapacity(order.count)
         for position in order {
             guard let total = entries[position].total, let lot = entries[position].lot.take() else { continue }
@@ -604,14 +635,14 @@ extension Rules {
             )
             return nil
         }
-        if checksNewCodes, IdentifierText.hasSpaceOrControl(quantity.lot) {
+        if checksNewInput, IdentifierText.hasSpaceOrControl(quantity.lot) {
             sink.add(
                 field: Self.lotPointer(quantity),
                 "a new lot's id may not hold spaces or control characters (an epcClass is a URI)"
             )
             return nil
         }
-        if checksNewCodes, let scalar = IdentifierText.lookalikeScalar(quantity.lot) {
+        if checksNewInput, let scalar = IdentifierText.lookalikeScalar(quantity.lot) {
             let what =
                 scalar.properties.generalCategory == .format
                 ? "an invisible formatting character"
@@ -623,12 +654,12 @@ extension Rules {
             )
             return nil
         }
-        if checksNewCodes, let problem = GS1Forms.problem(ofLot: quantity.lot, bytes: &idBytes) {
+        if checksNewInput, let problem = GS1Forms.problem(ofLot: quantity.lot, bytes: &idBytes) {
             sink.add(field: Self.lotPointer(quantity), "lot \(quantity.lot) \(problem)")
             return nil
         }
         guard let existing = try lot(quantity.lot, txn) else {
-            if checksNewCodes, let form = try madeInOtherForm(quantity.lot, txn) {
+            if checksNewInput, let form = try madeInOtherForm(quantity.lot, txn) {
                 if try lot(form, txn)?.retractedAt != nil {
                     sink.add(
                         field: Self.lotPointer(quantity),
@@ -723,7 +754,7 @@ extension Rules {
         guard sink.count == before else { return }
         for lot in lots {
             try putNewLot(lot, card: LotCard(lot: lot, inputs: [], inputNumbers: []), txn)
-            try setHolding(lot.id, actor.id, lot.producedKg, txn)
+            try setHolding(lot.id, actor.id, Holding(kg: lot.producedKg), txn)
             effects.created.append(lot.id)
         }
     }
@@ -797,7 +828,8 @@ extension Rules {
             let kg = consumed[index].kg
             let id = inputIDs[index]
             inputNumbers.append(try store.putConsumed(kg, of: consumed[index].lot, txn))
-            try setHolding(id, actor.id, consumed[index].held.subtracting(kg) ?? .zero, txn)
+            let held = consumed[index].held
+            try setHolding(id, actor.id, held.holding(held.kg.subtracting(kg) ?? .zero), txn)
             effects.consumed.append((id, actor.id, kg))
         }
         // Taken from the end of the reversed list, so that each lot moves into the overlay in
@@ -830,7 +862,7 @@ extension Rules {
                     value: edge.row
                 )
             }
-            try setHolding(id, actor.id, producedKg, txn)
+            try setHolding(id, actor.id, Holding(kg: producedKg), txn)
             effects.created.append(id)
         }
     }
@@ -873,9 +905,9 @@ extension Rules {
             return
         }
         for (lot, kg, held) in shipped {
-            try setHolding(lot.id, actor.id, held.subtracting(kg) ?? .zero, txn)
+            try setHolding(lot.id, actor.id, held.holding(held.kg.subtracting(kg) ?? .zero), txn)
             let theirs = try holding(lot.id, receiver, txn)
-            try setHolding(lot.id, receiver, theirs.adding(kg) ?? theirs, txn)
+            try setHolding(lot.id, receiver, theirs.receiving(kg, at: event.eventTime), txn)
             effects.moved.append((lot.id, actor.id, receiver, kg))
         }
     }
@@ -911,8 +943,11 @@ extension Rules {
             if let found = try lot(lotID, txn), found.retractedAt == nil {
                 cellLot = found
                 checkTime(event, of: found, field: lotPointer, sink: sink)
-                if try holding(lotID, actor.id, txn).isPositive == false {
+                let held = try holding(lotID, actor.id, txn)
+                if held.kg.isPositive == false {
                     sink.add(field: lotPointer, "\(actor.id) does not hold lot \(lotID)")
+                } else {
+                    checkArrival(event, held, lot: lotID, actor: actor.id, field: lotPointer, sink: sink)
                 }
             } else {
                 sink.add(field: lotPointer, try unknownLot(lotID, txn))
@@ -954,7 +989,7 @@ extension Rules {
                         "must be a prefix that does not end in a digit: the serial number follows it"
                     )
                     prefix = nil
-                } else if checksNewCodes, let problem = GS1Forms.problem(ofSerialPrefix: given) {
+                } else if checksNewInput, let problem = GS1Forms.problem(ofSerialPrefix: given) {
                     reader.fail("prefix", problem)
                     prefix = nil
                 }
@@ -990,7 +1025,7 @@ extension Rules {
                 continue
             }
             // The same GTIN's serials in the other form (new input: a replay keeps what was recorded).
-            let forms = checksNewCodes ? GS1Forms.ofSerialPrefix(prefix) : []
+            let forms = checksNewInput ? GS1Forms.ofSerialPrefix(prefix) : []
             if let (form, existing) = try forms.lazy.compactMap({ form in
                 try self.commissioned(form, first, last, txn).map { (form, $0) }
             }).first {
@@ -1071,6 +1106,8 @@ extension Rules {
             return
         }
         var seen: Set<String> = []
+        // Cell lots whose arrival is weighed once, however many of their cells are put in.
+        var arrivalsChecked: Set<String> = []
         for (index, child) in event.childEPCs.enumerated() {
             let field = "/childEPCs/\(index)"
             if child == parent {
@@ -1091,9 +1128,13 @@ extension Rules {
                     sink.add(field: field, "\(child) is already in \(holderID); disassemble it first")
                 }
             }
-            if let range = try serialRange(containing: child, txn), !(try holding(range.lot, actor.id, txn).isPositive)
-            {
-                sink.add(field: field, "\(actor.id) does not hold cell lot \(range.lot) that \(child) comes from")
+            if let range = try serialRange(containing: child, txn) {
+                let held = try holding(range.lot, actor.id, txn)
+                if !held.kg.isPositive {
+                    sink.add(field: field, "\(actor.id) does not hold cell lot \(range.lot) that \(child) comes from")
+                } else if arrivalsChecked.insert(range.lot).inserted {
+                    checkArrival(event, held, lot: range.lot, actor: actor.id, field: field, sink: sink)
+                }
             }
         }
         guard let parent else { return }
@@ -1245,7 +1286,7 @@ extension Rules {
         for id in effects.created {
             guard let lot = try lot(id, txn) else { continue }
             let held = try holding(id, actor.id, txn)
-            if lot.consumedKg.isPositive || held != lot.producedKg {
+            if lot.consumedKg.isPositive || held.kg != lot.producedKg {
                 sink.add(
                     field: "/errorDeclaration",
                     "lot \(id) made by this event has since been used or shipped; declare those events in error first"
@@ -1257,7 +1298,7 @@ extension Rules {
                 )
             }
         }
-        for move in effects.moved where try holding(move.lot, move.to, txn) < move.kg {
+        for move in effects.moved where try holding(move.lot, move.to, txn).kg < move.kg {
             if try remade(move.lot, since: recorded, txn) { continue }
             sink.add(
                 field: "/errorDeclaration",
@@ -1303,7 +1344,7 @@ extension Rules {
             lot.retractedAt = sequence
             try putLot(lot, txn)
             try updateCard(id, txn) { $0.retractedAt = sequence }
-            try setHolding(id, actor.id, .zero, txn)
+            try setHolding(id, actor.id, try holding(id, actor.id, txn).holding(.zero), txn)
         }
         // Below, a lot the event touched whose id names a version made since is left alone, as
         // ``remade(_:since:)`` says; the lots already read are tested by their `createdAt`.
@@ -1312,14 +1353,14 @@ extension Rules {
             lot.consumedKg = lot.consumedKg.subtracting(use.kg) ?? lot.consumedKg
             try putLot(lot, txn)
             let held = try holding(use.lot, use.actor, txn)
-            try setHolding(use.lot, use.actor, held.adding(use.kg) ?? held, txn)
+            try setHolding(use.lot, use.actor, held.holding(held.kg.adding(use.kg) ?? held.kg), txn)
         }
         for move in effects.moved {
             if try remade(move.lot, since: recorded, txn) { continue }
             let theirs = try holding(move.lot, move.to, txn)
-            try setHolding(move.lot, move.to, theirs.subtracting(move.kg) ?? .zero, txn)
+            try setHolding(move.lot, move.to, theirs.holding(theirs.kg.subtracting(move.kg) ?? .zero), txn)
             let ours = try holding(move.lot, move.from, txn)
-            try setHolding(move.lot, move.from, ours.adding(move.kg) ?? ours, txn)
+            try setHolding(move.lot, move.from, ours.holding(ours.kg.adding(move.kg) ?? ours.kg), txn)
         }
         for serial in effects.serials {
             // The range leaves `sc.serials`, where the same serials may be commissioned again, for

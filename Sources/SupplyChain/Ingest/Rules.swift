@@ -22,11 +22,12 @@ struct Rules {
 
     /// Whether the records are being recorded now, not replayed from the ledger.
     ///
-    /// New records' country codes must also be ones ISO 3166-1 assigns
-    /// (``Country/problem(assigning:)``): a new facility's country and a new lot's country of
-    /// origin. A replay checks their form alone, so that entries recorded before this check still
-    /// rebuild the indexes.
-    var checksNewCodes = false
+    /// New records meet checks added after entries were recorded: country codes ISO 3166-1
+    /// assigns (``Country/problem(assigning:)``), identifiers' forms, and a lot used, shipped or
+    /// received no earlier than it reached its holder (``Holding/since``). A replay checks what
+    /// the entries' own time checked, so that entries recorded before these checks still rebuild
+    /// the indexes.
+    var checksNewInput = false
 
     /// A buffer for an identifier's bytes, reused from one new lot to the next (``GS1Forms``).
     var idBytes: [UInt8] = []
@@ -109,7 +110,7 @@ struct Rules {
         return nil
     }
 
-    func holding(_ lot: String, _ actor: String, _ txn: borrowing ReadTransaction) throws -> ExactDecimal {
+    func holding(_ lot: String, _ actor: String, _ txn: borrowing ReadTransaction) throws -> Holding {
         try store.holding(lot, actor, txn)
     }
 
@@ -215,10 +216,10 @@ struct Rules {
     mutating func setHolding(
         _ lot: String,
         _ actor: String,
-        _ kg: ExactDecimal,
+        _ holding: Holding,
         _ txn: borrowing ReadTransaction
     ) throws {
-        try store.setHolding(lot, actor, kg, txn)
+        try store.setHolding(lot, actor, holding, txn)
     }
 
     /// Writes a lot that exists; returns its number.
@@ -347,15 +348,15 @@ struct Rules {
             sink: sink,
             txn
         )
-        if checksNewCodes, let subdivision = facility.subdivision,
+        if checksNewInput, let subdivision = facility.subdivision,
             let problem = Subdivision.problem(subdivision, of: facility.country)
         {
             sink.add(field: "/subdivision", problem)
         }
-        if checksNewCodes, let problem = GS1Forms.problem(ofLocation: facility.id) {
+        if checksNewInput, let problem = GS1Forms.problem(ofLocation: facility.id) {
             sink.add(field: "/id", "facility \(facility.id) \(problem)")
         }
-        if checksNewCodes, let form = try facilityInOtherForm(facility.id, txn) {
+        if checksNewInput, let form = try facilityInOtherForm(facility.id, txn) {
             sink.add(
                 field: "/id",
                 "facility \(facility.id) is already registered as \(form), the same GLN in another form"
@@ -434,7 +435,7 @@ struct Rules {
         if !operatorID.isEmpty, !sink.names("/operator"), try actor(operatorID, txn) == nil {
             sink.add(field: "/operator", "no actor \(operatorID) is registered; add it with `celltrace actor add`")
         }
-        if checksNewCodes, !country.isEmpty, !sink.names("/country"), let problem = Country.problem(assigning: country)
+        if checksNewInput, !country.isEmpty, !sink.names("/country"), let problem = Country.problem(assigning: country)
         {
             sink.add(field: "/country", problem)
         }
@@ -547,13 +548,13 @@ struct Rules {
                 sink.add(field: pointer, "an ISO 3166-1 alpha-2 code such as AU, CN, HU")
                 return nil
             }
-            if checksNewCodes, let problem = Country.problem(assigning: text) {
+            if checksNewInput, let problem = Country.problem(assigning: text) {
                 sink.add(field: pointer, problem)
                 return nil
             }
         case "subdivision":
             let country = body["country"]?.stringValue ?? facility.country
-            if checksNewCodes, let problem = Subdivision.problem(text, of: country) {
+            if checksNewInput, let problem = Subdivision.problem(text, of: country) {
                 sink.add(field: pointer, problem)
                 return nil
             }

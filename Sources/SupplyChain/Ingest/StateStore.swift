@@ -87,7 +87,8 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 11: `sc.attestations`, the verifiers' signed statements. Layout 10: `sc.retracted-serials` and `sc.lot-retracted-serials`, the serial ranges whose
+    /// Layout 12: `sc.holdings` values carry a received holding's first arrival (``Holding``), and
+    /// keep a received holding's row when it is empty. Layout 11: `sc.attestations`, the verifiers' signed statements. Layout 10: `sc.retracted-serials` and `sc.lot-retracted-serials`, the serial ranges whose
     /// commissioning was declared in error, which layout 9 deleted. Layout 9: `sc.corrections`, the corrective events of error declarations. Layout 8: `sc.lots` and the edges' rows binary (``Lot/row``, ``LineageEdge/row``) rather
     /// than JSON. Layout 7: `sc.event-ids` and `sc.event-hashes` as sorted runs of chunks
     /// (``DigestRuns``), where layout 6 kept a row a digest. Layout 6: `sc.event-hashes`, events recorded under eventIDs of their own found by their
@@ -97,7 +98,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "11"
+    static let layout = "12"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -180,8 +181,8 @@ struct StateStore: Sendable {
     /// The number of the next lot the batch makes; read from the count of stored lots when it
     /// makes its first.
     private var nextLotNumber: UInt64?
-    /// Holdings written by the batch; `nil` for a row deleted (nothing held).
-    private var holdings: [HoldingKey: ExactDecimal?] = [:]
+    /// Holdings written by the batch; `nil` for a row deleted (nothing held, no arrival kept).
+    private var holdings: [HoldingKey: Holding?] = [:]
     /// Lineage edges added by the batch, each way, encoded as they are written: a batch adds
     /// edges and never reads its own back, so they need no look-up.
     private var edgesUp = EncodedRows()
@@ -258,7 +259,7 @@ struct StateStore: Sendable {
     }
 
     /// A holding as the batches under this one left it: `.some(nil)` for one deleted.
-    private func earlierHolding(_ key: HoldingKey) -> ExactDecimal?? {
+    private func earlierHolding(_ key: HoldingKey) -> Holding?? {
         guard let store = earlier?.store else { return nil }
         if let written = store.holdings[key] { return written }
         return store.earlierHolding(key)
@@ -495,26 +496,26 @@ struct StateStore: Sendable {
         return number
     }
 
-    /// The kilograms `actor` holds of `lot`; zero when there is no row.
-    func holding(_ lot: String, _ actor: String, _ txn: borrowing ReadTransaction) throws -> ExactDecimal {
-        guard let number = try lotNumber(lot, txn) else { return .zero }
+    /// What `actor` holds of `lot`; ``Holding/none`` when there is no row.
+    func holding(_ lot: String, _ actor: String, _ txn: borrowing ReadTransaction) throws -> Holding {
+        guard let number = try lotNumber(lot, txn) else { return .none }
         let key = HoldingKey(lot: number, actor: actor)
-        if let written = holdings[key] ?? earlierHolding(key) { return written ?? .zero }
-        guard let bytes = try stored(.holdings, IndexKey.holding(number, actor), txn) else { return .zero }
-        return ExactDecimal(String(decoding: bytes, as: UTF8.self)) ?? .zero
+        if let written = holdings[key] ?? earlierHolding(key) { return written ?? .none }
+        guard let bytes = try stored(.holdings, IndexKey.holding(number, actor), txn) else { return .none }
+        return Holding(text: String(decoding: bytes, as: UTF8.self)) ?? .none
     }
 
-    /// Sets a holding of a lot that exists; a quantity that is not positive deletes the row.
+    /// Sets a holding of a lot that exists; one with nothing held and no arrival deletes the row.
     mutating func setHolding(
         _ lot: String,
         _ actor: String,
-        _ kg: ExactDecimal,
+        _ holding: Holding,
         _ txn: borrowing ReadTransaction
     ) throws {
         guard let number = try lotNumber(lot, txn) else {
             preconditionFailure("a holding of lot \(lot) is set before the lot is made")
         }
-        holdings[HoldingKey(lot: number, actor: actor)] = kg.isPositive ? kg : nil as ExactDecimal?
+        holdings[HoldingKey(lot: number, actor: actor)] = holding.isKept ? holding : nil as Holding?
     }
 
     // MARK: Lineage edges
@@ -605,7 +606,7 @@ struct StateStore: Sendable {
             for (number, lot) in replacedLots { encoded.append(key: IndexKey.sequence(number), value: lot.row) }
         case .holdings:
             encoded.reserve(rows: holdings.count, bytes: holdings.count * 96)
-            for (key, kg) in holdings { encoded.append(key: key.lot, key.actor, value: kg?.description) }
+            for (key, holding) in holdings { encoded.append(key: key.lot, key.actor, value: holding?.text) }
         case .edgesUp:
             encoded = edgesUp
         case .edgesDown:
