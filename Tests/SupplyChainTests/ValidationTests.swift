@@ -267,6 +267,25 @@ struct ValidationTests {
         )
         #expect(knockOn.problems.count == 2)
 
+        // A lot used before the event of the submission that makes it is named with that event.
+        let outOfOrder = try fixture.rejection(
+            [
+                Events.transform(inputs: [Events.quantity("H5", 5)], outputs: [Events.quantity("H6", 4)]),
+                Events.transform(inputs: [Events.quantity("ORE", 10)], outputs: [Events.quantity("H5", 10)]),
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            outOfOrder,
+            [
+                (
+                    0, "/inputQuantityList/0/epcClass",
+                    "unknown lot H5: event 1 of this submission makes it, after this one; events are checked in order, "
+                        + "so list it before the events that use the lot"
+                )
+            ]
+        )
+
         let notHolder = try fixture.rejection(
             [Events.ship("ORE", 1, from: Events.miner, to: Events.refiner)],
             as: "pilbara-mining"

@@ -189,6 +189,7 @@ extension Rules {
             try retract(event, actor: actor, sequence: sequence, sink: sink, txn)
             return
         }
+        if !unknownLots.isEmpty { noteLaterMaker(of: event, index: sink.index, sink: sink) }
         let before = sink.count
         var effects = EventEffects()
         let facility = try checkFacility(event, actor: actor, sink: sink, txn)
@@ -349,15 +350,35 @@ extension Rules {
         }
     }
 
+    /// Names, in the problems of the events before it, the event that makes a lot they used
+    /// unknown: the events of a submission run in order, so the one that makes a lot comes first.
+    private mutating func noteLaterMaker(of event: EPCISEvent, index: Int?, sink: ProblemSink) {
+        guard let index else { return }
+        for quantity in event.lotsMade where unknownLots.remove(quantity.lot) != nil {
+            let plain = Self.unknownLotMessage(quantity.lot)
+            sink.amend(
+                plain,
+                to: "\(plain): event \(index) of this submission makes it, after this one; "
+                    + "events are checked in order, so list it before the events that use the lot"
+            )
+        }
+    }
+
     /// The problem of a quantity naming a lot the ledger does not have.
-    private func unknownLot(_ lotID: String, _ txn: borrowing ReadTransaction) throws -> String {
+    private mutating func unknownLot(_ lotID: String, _ txn: borrowing ReadTransaction) throws -> String {
         if let maker = refusedMakers[lotID] {
             return "unknown lot \(lotID): event \(maker) of this submission would make it, and is refused"
         }
         if let form = try lotInOtherForm(lotID, txn) {
             return "unknown lot \(lotID); the ledger has the same GS1 lot as \(form): name it so"
         }
-        return "unknown lot \(lotID)" + Self.hiddenCharacters(lotID)
+        unknownLots.insert(lotID)
+        return Self.unknownLotMessage(lotID)
+    }
+
+    /// The problem of a lot neither the ledger nor an event before in the submission has.
+    private static func unknownLotMessage(_ lotID: String) -> String {
+        "unknown lot \(lotID)" + hiddenCharacters(lotID)
     }
 
     /// A note naming what a reader cannot see in `id`: a space at either end, or a character

@@ -256,6 +256,14 @@ final class ProblemSink {
         }
     }
 
+    /// Gives every problem whose message is `message` the message `amended`: what a later
+    /// record of the batch says of an earlier one's problem.
+    func amend(_ message: String, to amended: String) {
+        for index in problems.indices where problems[index].message == message {
+            problems[index].message = amended
+        }
+    }
+
     /// Whether a problem at `field` is recorded.
     func names(_ field: String) -> Bool { problems.contains { $0.field == field } }
 
