@@ -277,7 +277,6 @@ import Testing
         ("-0.0", "0"),
         ("0e10", "0"),
         ("0.1e1", "1"),
-        ("1e-400", "0"),
         ("100e-2", "1"),
         ("123456789012345678901234567890e0", "1.2345678901234568e+29"),
         ("9007199254740993.0", "9007199254740992"),
@@ -621,6 +620,9 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
         // Non-finite numbers.
         RejectionCase("overflowing exponent", "1e400", offset: 0),
         RejectionCase("overflowing negative number", "-1e400", offset: 0),
+        // A number too small for a double, which would read as 0.
+        RejectionCase("underflowing exponent", "[5e-324,1e-400]", offset: 8),
+        RejectionCase("underflowing fraction", "-0." + String(repeating: "0", count: 400) + "1", offset: 0),
         // Integers a double would hold as another value (I-JSON): serials and counts go as strings.
         RejectionCase("integer beyond 2^53 that a double rounds", #"{"serial":12345678901234567891}"#, offset: 10),
         RejectionCase("2^53 + 1", "[9007199254740993]", offset: 1),

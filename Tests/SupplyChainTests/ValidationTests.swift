@@ -267,6 +267,23 @@ struct ValidationTests {
         )
         #expect(knockOn.problems.count == 2)
 
+        // So is a lot whose maker is refused for its vocabulary, before the rules run.
+        let misspelt = try fixture.rejection(
+            [
+                try edited(Events.extract("V", 10)) { $0["bizStep"] = "comissioning" },
+                Events.ship("V", 10, from: Events.miner, to: Events.refiner),
+            ],
+            as: "pilbara-mining"
+        )
+        expectProblem(misspelt, index: 0, field: "/bizStep", containing: "comissioning")
+        expectProblem(
+            misspelt,
+            index: 1,
+            field: "/quantityList/0/epcClass",
+            containing: "unknown lot V: event 0 of this submission would make it, and is refused"
+        )
+        #expect(misspelt.problems.count == 2)
+
         // A lot used before the event of the submission that makes it is named with that event.
         let outOfOrder = try fixture.rejection(
             [

@@ -134,6 +134,24 @@ struct VocabularyTests {
         )
         #expect(try fixture.accept([Events.extract("LARGE", 1e9)], as: "pilbara-mining").written == 1)
         #expect(try fixture.chain.lot("LARGE")?.lot.producedKg.description == "1000000000000")
+
+        // Such a mass used or made is named once, where it is given: not weighed again against
+        // the holding or the inputs, which would print its 300 digits.
+        let held = try refinerHoldingOre()
+        let weighed = try held.rejection(
+            [
+                Events.transform(inputs: [Events.quantity("ORE", 1e300)], outputs: [Events.quantity("H1", 1)]),
+                Events.transform(inputs: [Events.quantity("ORE", 1)], outputs: [Events.quantity("H2", 1e300)]),
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            weighed,
+            [
+                (0, "/inputQuantityList/0/quantity", "weighs more than 10^12 kg (a billion tonnes) for one lot"),
+                (1, "/outputQuantityList/0/quantity", "weighs more than 10^12 kg (a billion tonnes) for one lot"),
+            ]
+        )
     }
 
     @Test("activity data no real process gives is refused as a slip of unit; real figures are recorded")

@@ -715,6 +715,13 @@ struct JSONParser {
                 at: start
             )
         }
+        // A number too small for a double reads as zero, which is another number: 1e-400 is not 0.
+        guard value != 0 || (significand == 0 && !significandOverflowed) else {
+            throw Self.error(
+                "number \(text) is too small for an IEEE-754 double and would be read as 0 (I-JSON, RFC 7493 §2.2)",
+                at: start
+            )
+        }
         // An integer the double does not hold would be stored as another one, without a word: a
         // serial or a count beyond 2^53 belongs in a string. Fractions and exponents are taken by
         // value, as RFC 8785 canonicalizes them (333333333.33333329 is 333333333.3333333).

@@ -273,7 +273,7 @@ extension Rules {
                     )
                     continue
                 }
-                guard sink.count == before else { continue }
+                guard sink.passes(since: before) else { continue }
                 for certificate in event.certificationInfo where !lot.certifications.contains(certificate) {
                     lot.certifications.append(certificate)
                     effects.certified.append((lotID, certificate))
@@ -290,7 +290,7 @@ extension Rules {
         // Activity data counts where the carbon engine reads it: on the event that made a lot, a
         // shipment of lots, an assembly or a disassembly. Anywhere else it would count as zero.
         // (Asked only of an event otherwise accepted: a refused shipment moved nothing.)
-        if sink.count == before, activity.hasActivityData, effects.created.isEmpty, effects.moved.isEmpty,
+        if sink.passes(since: before), activity.hasActivityData, effects.created.isEmpty, effects.moved.isEmpty,
             effects.aggregated == nil,
             effects.disaggregated == nil,
             let member = ["electricity", "fuels", "directEmissions", "transport"].first(where: { event.ext($0) != nil })
@@ -301,7 +301,7 @@ extension Rules {
                     + "record it on the event that made the lot (a cell lot's formation energy on the transformation that made it)"
             )
         }
-        guard sink.count == before else {
+        guard sink.passes(since: before) else {
             noteRefusedMaker(of: event, index: sink.index)
             return
         }
@@ -462,6 +462,10 @@ extension Rules {
         return lot
     }
 
+    /// Whether a quantity weighs more than a lot can (``EventActivity/Bounds/kg``), which the
+    /// vocabulary names for new input.
+    private static func isBeyondBounds(_ quantity: LotQuantity) -> Bool { quantity.kg > EventActivity.Bounds.kg }
+
     /// The pointer of a quantity element's `epcClass`, for its problems.
     private static func lotPointer(_ quantity: LotQuantity) -> String {
         String(quantity.pointer.dropLast("/quantity".count)) + "/epcClass"
@@ -543,7 +547,7 @@ extension Rules {
             let known = entries[position].held
             let held = try known ?? holding(quantity.lot, actor.id, txn)
             entries[position].held = held
-            if total > held.kg {
+            if total > held.kg, !(checksNewInput && Self.isBeyondBounds(quantity)) {
                 let holders = held.kg.isPositive ? "holds only \(held.kg) kg" : "holds none"
                 sink.add(
                     field: quantity.pointer,
@@ -772,7 +776,7 @@ extension Rules {
                 )
             )
         }
-        guard sink.count == before else { return }
+        guard sink.passes(since: before) else { return }
         for lot in lots {
             try putNewLot(lot, card: LotCard(lot: lot, inputs: [], inputNumbers: []), txn)
             try setHolding(lot.id, actor.id, Holding(kg: lot.producedKg), txn)
@@ -832,7 +836,12 @@ extension Rules {
         // A yield that does not read as a ratio in (0, 10] is reported as such (``EventActivity``);
         // the outputs are not weighed against it as well.
         let yieldReads = given == nil || declared.map(EventActivity.isYield) == true
-        if !consumed.isEmpty, !outputs.isEmpty, yieldReads {
+        // A mass beyond a billion tonnes is named where it is given (new input); weighing it
+        // again would only print its digits.
+        let beyondBounds =
+            checksNewInput
+            && (event.inputs.contains(where: Self.isBeyondBounds) || event.outputs.contains(where: Self.isBeyondBounds))
+        if !consumed.isEmpty, !outputs.isEmpty, yieldReads, !beyondBounds {
             let yield = declared ?? .one
             if let limit = totalIn.multiplied(by: yield), totalOut > limit {
                 sink.add(
@@ -841,7 +850,7 @@ extension Rules {
                 )
             }
         }
-        guard sink.count == before else { return }
+        guard sink.passes(since: before) else { return }
         // Lots are changed in place and each written once: a `Lot` copy retains a dozen strings.
         var inputNumbers: [UInt64] = []
         inputNumbers.reserveCapacity(consumed.count)
@@ -921,7 +930,7 @@ extension Rules {
         }
         let shipped = try checkHoldings(event, event.quantities, actor: actor, sink: sink, txn)
         guard let receiver else { return }
-        guard sink.count == before, receiver != actor.id else {
+        guard sink.passes(since: before), receiver != actor.id else {
             if receiver == actor.id { sink.add(field: owners[0].pointer, "a shipment goes to another actor") }
             return
         }
@@ -1088,7 +1097,7 @@ extension Rules {
                 )
             }
         }
-        guard sink.count == before else { return }
+        guard sink.passes(since: before) else { return }
         var updated = lot
         updated.commissionedKg = commissioned
         let number = try putLot(updated, txn)
@@ -1170,7 +1179,7 @@ extension Rules {
             }
             depth += 1
         }
-        guard sink.count == before else { return }
+        guard sink.passes(since: before) else { return }
         var record = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue ?? [:]
         var children = record["children"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let added = event.childEPCs.filter { !children.contains($0) }
@@ -1213,7 +1222,7 @@ extension Rules {
         for (index, child) in removed.enumerated() where !children.contains(child) {
             sink.add(field: "/childEPCs/\(index)", "\(child) is not in \(parent)")
         }
-        guard sink.count == before else { return }
+        guard sink.passes(since: before) else { return }
         children.removeAll { removed.contains($0) }
         record["children"] = .array(children.map(JSONValue.string))
         record["history"] = .array(
@@ -1359,7 +1368,7 @@ extension Rules {
                 }
             }
         }
-        guard sink.count == before else { return }
+        guard sink.passes(since: before) else { return }
         for id in effects.created {
             guard var lot = try lot(id, txn) else { continue }
             lot.retractedAt = sequence

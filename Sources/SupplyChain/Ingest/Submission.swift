@@ -727,6 +727,9 @@ extension SupplyChainLedger {
                 if index % 1024 == 0 { progress?(index, preparation.count) }
                 sink.index = index
                 sink.append(contentsOf: current[offset].problems)
+                // An event refused already is checked by the rules too, and changes nothing that
+                // the events after it see.
+                sink.recordRefused = !current[offset].problems.isEmpty
                 guard let event = current[offset].event else { continue }
                 sink.identifier = event.eventID
                 eventIDs.append(event.eventID)

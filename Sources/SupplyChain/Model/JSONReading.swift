@@ -256,6 +256,14 @@ final class ProblemSink {
         }
     }
 
+    /// Whether the record being checked is refused already, by problems found before the rules
+    /// ran (its vocabulary): the rules still report what they find, and apply nothing.
+    var recordRefused = false
+
+    /// Whether the record passes: nothing recorded since `before`, and not refused already
+    /// (``recordRefused``).
+    func passes(since before: Int) -> Bool { !recordRefused && problems.count == before }
+
     /// Gives every problem whose message is `message` the message `amended`: what a later
     /// record of the batch says of an earlier one's problem.
     func amend(_ message: String, to amended: String) {
