@@ -391,6 +391,20 @@ import Testing
         )
     }
 
+    @Test("UTF-16 input is named with the conversion that makes it UTF-8; a number too small is named")
+    func encodingsAndUnderflowNamed() {
+        let cases: [([UInt8], String)] = [
+            ([0xFF, 0xFE, 0x7B, 0x00, 0x7D, 0x00], "UTF-16 (little-endian, byte order mark FF FE)"),
+            ([0x7B, 0x00, 0x7D, 0x00], "`iconv -f UTF-16LE -t UTF-8`"),
+            ([0x00, 0x5B, 0x00, 0x5D], "`iconv -f UTF-16BE -t UTF-8`"),
+            (Array("[1e-400]".utf8), "number 1e-400 is too small for an IEEE-754 double and would be read as 0"),
+        ]
+        for (bytes, expected) in cases {
+            let error = #expect(throws: LedgerError.self) { try JSONValue(parsing: bytes) }
+            #expect(error?.message.contains(expected) == true, "message: \(error?.message ?? "none")")
+        }
+    }
+
     @Test func integersADoubleHoldsParseWhateverTheirSize() throws {
         for (text, value) in [
             ("9007199254740992", 9_007_199_254_740_992.0), ("1e23", 1e23), ("100000000000000000000000", 1e23),
@@ -621,6 +635,9 @@ struct RejectionCase: Sendable, CustomTestStringConvertible {
         RejectionCase("overflowing exponent", "1e400", offset: 0),
         RejectionCase("overflowing negative number", "-1e400", offset: 0),
         // A number too small for a double, which would read as 0.
+        // UTF-16, with or without a byte order mark, is named as such at its first byte.
+        RejectionCase("UTF-16 with a byte order mark", [0xFF, 0xFE, 0x7B, 0x00, 0x7D, 0x00], offset: 0),
+        RejectionCase("UTF-16 big-endian without a byte order mark", [0x00, 0x5B, 0x00, 0x5D], offset: 0),
         RejectionCase("underflowing exponent", "[5e-324,1e-400]", offset: 8),
         RejectionCase("underflowing fraction", "-0." + String(repeating: "0", count: 400) + "1", offset: 0),
         // Integers a double would hold as another value (I-JSON): serials and counts go as strings.

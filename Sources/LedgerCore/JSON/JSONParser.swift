@@ -186,9 +186,39 @@ struct JSONParser {
         throw Self.error("unexpected end of input; expected ',' or ']' in array", at: offset)
     }
 
+    /// The UTF-16 form the input is in, told by its byte order mark or, without one, by its first
+    /// two characters, each an ASCII byte beside a zero byte (JSON text begins with ASCII: `{`,
+    /// `[`, a space…).
+    ///
+    /// - Returns: The form described, and its name for `iconv`.
+    static func utf16Encoding(_ bytes: UnsafeBufferPointer<UInt8>) -> (described: String, iconvName: String)? {
+        guard bytes.count >= 2 else { return nil }
+        switch (bytes[0], bytes[1]) {
+        case (0xFF, 0xFE): return ("UTF-16 (little-endian, byte order mark FF FE)", "UTF-16")
+        case (0xFE, 0xFF): return ("UTF-16 (big-endian, byte order mark FE FF)", "UTF-16")
+        default: break
+        }
+        // Two characters at least, each an ASCII byte and a zero byte.
+        guard bytes.count >= 4 else { return nil }
+        if bytes[1] == 0, bytes[3] == 0, (0x01...0x7F).contains(bytes[0]), (0x01...0x7F).contains(bytes[2]) {
+            return ("UTF-16 (little-endian, without a byte order mark)", "UTF-16LE")
+        }
+        if bytes[0] == 0, bytes[2] == 0, (0x01...0x7F).contains(bytes[1]), (0x01...0x7F).contains(bytes[3]) {
+            return ("UTF-16 (big-endian, without a byte order mark)", "UTF-16BE")
+        }
+        return nil
+    }
+
     private mutating func parseDocument() throws -> JSONValue {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
             throw Self.error("a byte order mark (U+FEFF) is not allowed; send UTF-8 without a BOM", at: 0)
+        }
+        if let encoding = Self.utf16Encoding(bytes) {
+            throw Self.error(
+                "the input is \(encoding.described), and JSON is UTF-8 (RFC 8259 §8.1); convert it, for example "
+                    + "with `iconv -f \(encoding.iconvName) -t UTF-8`",
+                at: 0
+            )
         }
         skipWhitespace()
         let value = try parseValue(depth: 0)
