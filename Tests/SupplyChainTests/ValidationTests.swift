@@ -127,6 +127,42 @@ struct ValidationTests {
                 "/@context", "/schemaVersion", "/creationDate", "/epcisBody/eventList",
             ]
         )
+
+        // A document whose own members are wrong still has its events checked, in the same round.
+        func document(_ tonnes: Double) throws -> String {
+            let events = [
+                Events.extract("GOOD"),
+                try edited(Events.extract("BAD")) { $0["quantityList"] = [Events.quantity("BAD", tonnes)] },
+            ]
+            return
+                #"{"type":"EPCISDocument","@context":"https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld","#
+                + #""creationDate":"2026-01-05T06:00:00Z","epcisBody":{"eventList":["# + events.joined(separator: ",")
+                + "]}}"
+        }
+        let size = try fixture.chain.ledger.size
+        let both = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmission(
+                Array(try document(-3).utf8),
+                actor: "pilbara-mining",
+                key: try fixture.key("pilbara-mining")
+            )
+        }
+        #expect(both.code == .invalidDocument)
+        #expect(both.message == "not an EPCIS 2.0 document; its events have 1 problem too, listed after its own")
+        #expect(both.problems.map(\.field) == ["/schemaVersion", "/quantityList/0/quantity"])
+        #expect(both.problems.map(\.index) == [nil, 1])
+        #expect(try fixture.chain.ledger.size == size)
+        // With its events valid, the document's problems alone are named.
+        let own = try #require(throws: SupplyChainError.self) {
+            try fixture.chain.importSubmission(
+                Array(try document(3).utf8),
+                actor: "pilbara-mining",
+                key: try fixture.key("pilbara-mining")
+            )
+        }
+        #expect(own.message == "not an EPCIS 2.0 document")
+        #expect(own.problems.map(\.field) == ["/schemaVersion"])
+        #expect(try fixture.chain.ledger.size == size)
     }
 
     @Test("units convert exactly to kilograms; non-mass units and non-positive quantities are refused")

@@ -61,6 +61,9 @@ struct SubmissionDocument {
     var bindings = JSONObject()
     /// The business locations of an EPCIS document's header, compared with the registered facilities.
     var masterData = LocationMasterData()
+    /// The problems of an EPCIS document's own members (`schemaVersion`, `creationDate`, …): the
+    /// document is refused, and its events are checked still, so that one round of fixes serves.
+    var documentProblems: [SupplyChainError.Problem] = []
 
     /// The namespace bindings CellTrace always knows, under the documents' own.
     static let baseNamespaces = EPCISNamespaces.standard.adding(
@@ -275,7 +278,7 @@ struct SubmissionDocument {
             listField = "/epcisBody/eventList"
         }
         require(list?.arrayValue != nil, listField, "is required: an array of events")
-        guard problems.isEmpty, let events = list?.arrayValue else {
+        guard let events = list?.arrayValue, !events.isEmpty || problems.isEmpty else {
             throw SupplyChainError(code: .invalidDocument, message: "not an EPCIS 2.0 document", problems: problems)
         }
         var bindings = JSONObject()
@@ -288,7 +291,8 @@ struct SubmissionDocument {
             namespaces: namespaces,
             format: "epcis-document",
             bindings: bindings,
-            masterData: LocationMasterData(document: json, namespaces: namespaces)
+            masterData: LocationMasterData(document: json, namespaces: namespaces),
+            documentProblems: problems
         )
     }
 }
@@ -573,6 +577,8 @@ extension SupplyChainLedger {
         var lines: [Int]? = nil
         /// The business locations of the document's header (``SubmissionDocument/masterData``).
         var masterData = LocationMasterData()
+        /// The problems of the document's own members (``SubmissionDocument/documentProblems``).
+        var documentProblems: [SupplyChainError.Problem] = []
 
         /// `problems` with their JSON Lines line, for a JSON Lines file.
         func withLines(_ problems: [SupplyChainError.Problem]) -> [SupplyChainError.Problem] {
@@ -612,7 +618,8 @@ extension SupplyChainLedger {
             documentHash: SHA256.hash(bytes).hex,
             preparation: preparation,
             lines: document.lines,
-            masterData: document.masterData
+            masterData: document.masterData,
+            documentProblems: document.documentProblems
         )
     }
 
@@ -869,6 +876,16 @@ extension SupplyChainLedger {
             facilities[location.id] = try rules.facility(location.id, txn)
         }
         warnings += pending.masterData.differences(facilities)
+        if !pending.documentProblems.isEmpty {
+            let events =
+                sink.isEmpty
+                ? "" : "; its events have \(sink.count) problem\(sink.count == 1 ? "" : "s") too, listed after its own"
+            throw SupplyChainError(
+                code: .invalidDocument,
+                message: "not an EPCIS 2.0 document\(events)",
+                problems: pending.documentProblems + pending.withLines(sink.problems)
+            )
+        }
         guard sink.isEmpty else {
             throw SupplyChainError(
                 code: .invalidRecords,
@@ -988,7 +1005,7 @@ public enum EPCISDocumentCheck {
         // No worker is left behind holding the document, even when a chunk does not parse.
         defer { preparation.waitForWorkers() }
         var ids: [String] = []
-        var problems: [SupplyChainError.Problem] = []
+        var problems = document.documentProblems
         for chunk in 0..<preparation.chunkCount {
             for prepared in try preparation.chunk(chunk) {
                 problems += prepared.problems
