@@ -590,6 +590,19 @@ struct ValidationTests {
             ]
         )
 
+        // Before the lot was made is before it reached anyone: named once, as such.
+        let beforeMade = try fixture.rejection(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 10)],
+                    outputs: [Events.quantity("H", 5)],
+                    time: "2026-01-01T00:00:00+08:00"
+                )
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblems(beforeMade, [(0, "/inputQuantityList/0/quantity", "before it was made")])
+
         // From the moment of the shipment on, the same events pass; the first arrival is kept as
         // more arrives, and a received holding used up keeps its row and arrival.
         let arrival = "2026-01-08T10:00:00+08:00"

@@ -525,7 +525,10 @@ extension Rules {
         let indexed = quantities.count > 8
         for quantity in quantities {
             guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
+            let beforeTime = sink.count
             checkTime(event, of: lot, field: quantity.pointer, sink: sink)
+            // An event before the lot was made is before it reached anyone: named once.
+            let madeBefore = sink.count == beforeTime
             // The lot is found by its id, so `quantity.lot` names it from here on and the lot
             // itself moves into `entries` uncopied.
             let position: Int
@@ -553,7 +556,7 @@ extension Rules {
                     field: quantity.pointer,
                     "\(actor.id) \(holders) of lot \(quantity.lot) but the event uses \(total) kg (balance and custody rule)"
                 )
-            } else if known == nil {
+            } else if known == nil, madeBefore {
                 checkArrival(event, held, lot: quantity.lot, actor: actor.id, field: quantity.pointer, sink: sink)
             }
         }
@@ -972,11 +975,12 @@ extension Rules {
         if let lotID {
             if let found = try lot(lotID, txn), found.retractedAt == nil {
                 cellLot = found
+                let beforeTime = sink.count
                 checkTime(event, of: found, field: lotPointer, sink: sink)
                 let held = try holding(lotID, actor.id, txn)
                 if held.kg.isPositive == false {
                     sink.add(field: lotPointer, "\(actor.id) does not hold lot \(lotID)")
-                } else {
+                } else if sink.count == beforeTime {
                     checkArrival(event, held, lot: lotID, actor: actor.id, field: lotPointer, sink: sink)
                 }
             } else {
