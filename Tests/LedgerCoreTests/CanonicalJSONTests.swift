@@ -391,12 +391,15 @@ import Testing
         )
     }
 
-    @Test("UTF-16 input is named with the conversion that makes it UTF-8; a number too small is named")
+    @Test("UTF-16 and UTF-32 input is named with the conversion that makes it UTF-8; a number too small is named")
     func encodingsAndUnderflowNamed() {
         let cases: [([UInt8], String)] = [
             ([0xFF, 0xFE, 0x7B, 0x00, 0x7D, 0x00], "UTF-16 (little-endian, byte order mark FF FE)"),
             ([0x7B, 0x00, 0x7D, 0x00], "`iconv -f UTF-16LE -t UTF-8`"),
             ([0x00, 0x5B, 0x00, 0x5D], "`iconv -f UTF-16BE -t UTF-8`"),
+            ([0xFF, 0xFE, 0x00, 0x00, 0x5B, 0x00, 0x00, 0x00], "UTF-32 (little-endian, byte order mark FF FE 00 00)"),
+            ([0x00, 0x00, 0x00, 0x5B, 0x00, 0x00, 0x00, 0x5D], "`iconv -f UTF-32BE -t UTF-8`"),
+            ([0x5B, 0x00, 0x00, 0x00, 0x5D, 0x00, 0x00, 0x00], "`iconv -f UTF-32LE -t UTF-8`"),
             (Array("[1e-400]".utf8), "number 1e-400 is too small for an IEEE-754 double and would be read as 0"),
         ]
         for (bytes, expected) in cases {

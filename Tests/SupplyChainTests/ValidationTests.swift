@@ -621,8 +621,9 @@ struct ValidationTests {
             key: try fixture.key("sichuan-lithium")
         )
         let back = try #require(try fixture.chain.lot("ORE"))
+        // The maker, which got back what it had shipped, holds it since it made it.
         #expect(back.holdings.map(\.actor) == ["pilbara-mining"])
-        #expect(back.holdings.first?.since == "2026-01-08T02:00:00.000Z")
+        #expect(back.holdings.first.map { $0.since == nil } == true)
         try fixture.chain.importSubmission(
             Array(Events.ship("ORE", 40, from: Events.miner, to: Events.refiner, time: "2026-02-01T00:00:00Z").utf8),
             actor: "pilbara-mining",
@@ -633,6 +634,108 @@ struct ValidationTests {
         #expect(again.holdings.first { $0.actor == "sichuan-lithium" }?.kg == ExactDecimal(40_000))
         // The audit's replay gives the same holdings, arrivals and all.
         #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
+    @Test(
+        "custody in time: the maker holds what comes back since it made it; a shipment declared in error is no arrival"
+    )
+    func custodyInTimeBackAndRetracted() throws {
+        let fixture = try ChainFixture()
+        let miner = try fixture.key("pilbara-mining")
+        let refiner = try fixture.key("sichuan-lithium")
+        func submit(_ lines: [String], as actor: String, _ key: Ed25519PrivateKey) throws {
+            try fixture.chain.importSubmission(Array(lines.joined(separator: "\n").utf8), actor: actor, key: key)
+        }
+        // Made on 01-05, all shipped on 01-08; half comes back on 01-20.
+        try submit(
+            [Events.extract("K"), Events.ship("K", 100, from: Events.miner, to: Events.refiner)],
+            as: "pilbara-mining",
+            miner
+        )
+        try submit(
+            [Events.ship("K", 50, from: Events.refiner, to: Events.miner, time: "2026-01-20T00:00:00+08:00")],
+            as: "sichuan-lithium",
+            refiner
+        )
+        let back = try #require(try fixture.chain.lot("K"))
+        #expect(back.holdings.first { $0.actor == "pilbara-mining" }.map { $0.since == nil } == true)
+        // So the maker may date a use of it before the return: it held it since it made it.
+        try submit(
+            [Events.ship("K", 10, from: Events.miner, to: Events.refiner, time: "2026-01-06T00:00:00+08:00")],
+            as: "pilbara-mining",
+            miner
+        )
+
+        // A shipment declared in error is no arrival: the receiver holds the lot from the one that stands.
+        let wrong = try edited(Events.ship("L", 40, from: Events.miner, to: Events.refiner)) {
+            $0["eventID"] = "urn:uuid:6b1c1f3e-0000-4000-8000-000000000001"
+        }
+        try submit([Events.extract("L"), wrong], as: "pilbara-mining", miner)
+        try submit(
+            [
+                try Events.declaredInError(wrong),
+                Events.ship("L", 40, from: Events.miner, to: Events.refiner, time: "2026-02-01T00:00:00+08:00"),
+            ],
+            as: "pilbara-mining",
+            miner
+        )
+        let shipped = try #require(try fixture.chain.lot("L"))
+        #expect(shipped.holdings.first { $0.actor == "sichuan-lithium" }?.since == "2026-01-31T16:00:00.000Z")
+        // A use both beyond the holding and before the arrival is named for both, in one round.
+        let early = try fixture.rejection(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("L", 50)],
+                    outputs: [Events.quantity("LH", 5)],
+                    time: "2026-01-20T00:00:00+08:00"
+                )
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            early,
+            [
+                (0, "/inputQuantityList/0/quantity", "sichuan-lithium holds only 40000 kg of lot L"),
+                (
+                    0, "/inputQuantityList/0/quantity",
+                    "before it reached sichuan-lithium (shipped to it at 2026-01-31T16:00:00.000Z"
+                ),
+            ]
+        )
+
+        // Receiving by anyone before the lot was made is named as such.
+        let receivedEarly = try fixture.rejection(
+            [
+                Events.json([
+                    "type": "ObjectEvent", "eventTime": "2026-01-01T00:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+                    "action": "OBSERVE", "bizStep": "receiving", "quantityList": [Events.quantity("K", 10)],
+                ])
+            ],
+            as: "pilbara-mining"
+        )
+        expectProblems(receivedEarly, [(0, "/quantityList/0/quantity", "before it was made")])
+        #expect(try fixture.chain.auditIndexes().isValid)
+
+        // A member written as a full IRI is named by its JSON pointer, with its slashes escaped.
+        let iri = try fixture.rejection(
+            [
+                Events.json([
+                    "type": "ObjectEvent", "eventTime": "2026-02-01T00:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+                    "action": "ADD", "bizStep": "commissioning", "bizLocation": ["id": .string(Events.mine)],
+                    "epcList": [], "https://celltrace.dev/ns/epcis/1/cellLot": "urn:test:typo",
+                    "ct:serialRanges": [["prefix": "urn:test:cell:", "first": "1", "last": "10"]],
+                    "ct:cellMass": ["quantity": 0.07, "uom": "KGM"],
+                    "ct:nominalEnergy": ["quantity": 0.25, "uom": "KWH"],
+                ])
+            ],
+            as: "pilbara-mining"
+        )
+        expectProblem(
+            iri,
+            index: 0,
+            field: "/https:~1~1celltrace.dev~1ns~1epcis~11~1cellLot",
+            containing: "unknown lot urn:test:typo"
+        )
     }
 
     @Test("an energy-attribute certificate counts once in the whole ledger")

@@ -186,12 +186,24 @@ struct JSONParser {
         throw Self.error("unexpected end of input; expected ',' or ']' in array", at: offset)
     }
 
-    /// The UTF-16 form the input is in, told by its byte order mark or, without one, by its first
-    /// two characters, each an ASCII byte beside a zero byte (JSON text begins with ASCII: `{`,
-    /// `[`, a space…).
+    /// The UTF-16 or UTF-32 form the input is in, told by its byte order mark or, without one, by
+    /// its first characters: JSON text begins with ASCII (`{`, `[`, a space…), which UTF-16 writes
+    /// as an ASCII byte beside a zero byte and UTF-32 beside three.
     ///
     /// - Returns: The form described, and its name for `iconv`.
-    static func utf16Encoding(_ bytes: UnsafeBufferPointer<UInt8>) -> (described: String, iconvName: String)? {
+    static func unicodeEncoding(_ bytes: UnsafeBufferPointer<UInt8>) -> (described: String, iconvName: String)? {
+        func isASCII(_ byte: UInt8) -> Bool { (0x01...0x7F).contains(byte) }
+        if bytes.count >= 4 {
+            switch (bytes[0], bytes[1], bytes[2], bytes[3]) {
+            case (0xFF, 0xFE, 0x00, 0x00): return ("UTF-32 (little-endian, byte order mark FF FE 00 00)", "UTF-32")
+            case (0x00, 0x00, 0xFE, 0xFF): return ("UTF-32 (big-endian, byte order mark 00 00 FE FF)", "UTF-32")
+            case (let first, 0x00, 0x00, 0x00) where isASCII(first):
+                return ("UTF-32 (little-endian, without a byte order mark)", "UTF-32LE")
+            case (0x00, 0x00, 0x00, let last) where isASCII(last):
+                return ("UTF-32 (big-endian, without a byte order mark)", "UTF-32BE")
+            default: break
+            }
+        }
         guard bytes.count >= 2 else { return nil }
         switch (bytes[0], bytes[1]) {
         case (0xFF, 0xFE): return ("UTF-16 (little-endian, byte order mark FF FE)", "UTF-16")
@@ -200,10 +212,10 @@ struct JSONParser {
         }
         // Two characters at least, each an ASCII byte and a zero byte.
         guard bytes.count >= 4 else { return nil }
-        if bytes[1] == 0, bytes[3] == 0, (0x01...0x7F).contains(bytes[0]), (0x01...0x7F).contains(bytes[2]) {
+        if bytes[1] == 0, bytes[3] == 0, isASCII(bytes[0]), isASCII(bytes[2]) {
             return ("UTF-16 (little-endian, without a byte order mark)", "UTF-16LE")
         }
-        if bytes[0] == 0, bytes[2] == 0, (0x01...0x7F).contains(bytes[1]), (0x01...0x7F).contains(bytes[3]) {
+        if bytes[0] == 0, bytes[2] == 0, isASCII(bytes[1]), isASCII(bytes[3]) {
             return ("UTF-16 (big-endian, without a byte order mark)", "UTF-16BE")
         }
         return nil
@@ -213,7 +225,7 @@ struct JSONParser {
         if bytes.count >= 3, bytes[0] == 0xEF, bytes[1] == 0xBB, bytes[2] == 0xBF {
             throw Self.error("a byte order mark (U+FEFF) is not allowed; send UTF-8 without a BOM", at: 0)
         }
-        if let encoding = Self.utf16Encoding(bytes) {
+        if let encoding = Self.unicodeEncoding(bytes) {
             throw Self.error(
                 "the input is \(encoding.described), and JSON is UTF-8 (RFC 8259 §8.1); convert it, for example "
                     + "with `iconv -f \(encoding.iconvName) -t UTF-8`",

@@ -256,7 +256,7 @@ final class EPCISEvent: @unchecked Sendable {
 
     /// The pointer of an extension member as it is spelled in the event.
     func extPointer(_ localName: String) -> String {
-        "/" + (extensions[localName]?.key ?? CellTraceNamespace.prefix + ":" + localName)
+        "/" + FieldReader.escaped(extensions[localName]?.key ?? CellTraceNamespace.prefix + ":" + localName)
     }
 }
 

@@ -229,8 +229,12 @@ extension Rules {
         case .objectEvent where event.bizStep == "receiving" && !event.quantities.isEmpty:
             for quantity in event.quantities {
                 guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
+                let beforeTime = sink.count
+                checkTime(event, of: lot, field: quantity.pointer, sink: sink)
                 let held = try holding(lot.id, actor.id, txn)
-                if held.kg < quantity.kg {
+                if sink.count != beforeTime {
+                    continue
+                } else if held.kg < quantity.kg {
                     sink.add(
                         field: quantity.pointer,
                         "\(actor.id) holds less than \(quantity.kg) kg of lot \(lot.id); was it shipped to them?"
@@ -506,6 +510,38 @@ extension Rules {
         )
     }
 
+    /// The actor that made `lot`: the submitter of the event recorded at its entry.
+    private func maker(of lot: Lot, _ txn: borrowing ReadTransaction) throws -> String? {
+        try store.json(.events, IndexKey.sequence(lot.createdAt), txn)?["actor"]?.stringValue
+    }
+
+    /// When lot `lotID` first reached `actor` by a shipment not declared in error, leaving out the
+    /// one recorded at `excluded`: `nil` for the maker, or for an actor no such shipment reached.
+    ///
+    /// Read from the lot's shipments (`sc.shipments`) when one is declared in error, so that the
+    /// receiver's arrival is what the shipments that stand give.
+    private func firstArrival(
+        of lotID: String,
+        at actor: String,
+        excluding excluded: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Int64? {
+        guard let lot = try lot(lotID, txn), let number = try store.lotNumber(lotID, txn),
+            try maker(of: lot, txn) != actor,
+            let shipments = try store.raw(.shipments, IndexKey.sequence(number), txn).flatMap(Shipments.init(encoded:))
+        else { return nil }
+        var first: Int64?
+        for (sequence, _) in shipments.list where sequence != excluded {
+            guard let record = try store.json(.events, IndexKey.sequence(sequence), txn), record["retractedAt"] == nil,
+                let time = record["eventTime"]?.stringValue.flatMap(EventTime.utcMilliseconds),
+                EventEffects(json: record["effects"] ?? [:]).moved.contains(where: { $0.lot == lotID && $0.to == actor }
+                )
+            else { continue }
+            first = min(first ?? time, time)
+        }
+        return first
+    }
+
     /// Consumes or ships lots: every lot known, made before the event, held by the actor in the
     /// quantity named (summed over the event) and reached it before the event.
     private mutating func checkHoldings(
@@ -556,7 +592,8 @@ extension Rules {
                     field: quantity.pointer,
                     "\(actor.id) \(holders) of lot \(quantity.lot) but the event uses \(total) kg (balance and custody rule)"
                 )
-            } else if known == nil, madeBefore {
+            }
+            if known == nil, madeBefore {
                 checkArrival(event, held, lot: quantity.lot, actor: actor.id, field: quantity.pointer, sink: sink)
             }
         }
@@ -940,7 +977,11 @@ extension Rules {
         for (lot, kg, held) in shipped {
             try setHolding(lot.id, actor.id, held.holding(held.kg.subtracting(kg) ?? .zero), txn)
             let theirs = try holding(lot.id, receiver, txn)
-            try setHolding(lot.id, receiver, theirs.receiving(kg, at: event.eventTime), txn)
+            // The maker, whose row went when it shipped all, holds what comes back since it made it.
+            let arrival =
+                try theirs.isKept || maker(of: lot, txn) != receiver
+                ? theirs.receiving(kg, at: event.eventTime) : Holding(kg: kg)
+            try setHolding(lot.id, receiver, arrival, txn)
             effects.moved.append((lot.id, actor.id, receiver, kg))
         }
     }
@@ -1166,8 +1207,12 @@ extension Rules {
                 let held = try holding(range.lot, actor.id, txn)
                 if !held.kg.isPositive {
                     sink.add(field: field, "\(actor.id) does not hold cell lot \(range.lot) that \(child) comes from")
-                } else if arrivalsChecked.insert(range.lot).inserted {
-                    checkArrival(event, held, lot: range.lot, actor: actor.id, field: field, sink: sink)
+                } else if arrivalsChecked.insert(range.lot).inserted, let cellLot = try lot(range.lot, txn) {
+                    let beforeTime = sink.count
+                    checkTime(event, of: cellLot, field: field, sink: sink)
+                    if sink.count == beforeTime {
+                        checkArrival(event, held, lot: range.lot, actor: actor.id, field: field, sink: sink)
+                    }
                 }
             }
         }
@@ -1392,7 +1437,9 @@ extension Rules {
         for move in effects.moved {
             if try remade(move.lot, since: recorded, txn) { continue }
             let theirs = try holding(move.lot, move.to, txn)
-            try setHolding(move.lot, move.to, theirs.holding(theirs.kg.subtracting(move.kg) ?? .zero), txn)
+            // The receiver's first arrival, the shipments in error left out.
+            let since = try firstArrival(of: move.lot, at: move.to, excluding: recorded, txn)
+            try setHolding(move.lot, move.to, Holding(kg: theirs.kg.subtracting(move.kg) ?? .zero, since: since), txn)
             let ours = try holding(move.lot, move.from, txn)
             try setHolding(move.lot, move.from, ours.holding(ours.kg.adding(move.kg) ?? ours.kg), txn)
         }

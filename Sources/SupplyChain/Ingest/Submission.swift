@@ -257,7 +257,11 @@ struct SubmissionDocument {
         let type = json["type"]?.stringValue
         require(type == "EPCISDocument" || type == "EPCISQueryDocument", "/type", "must be EPCISDocument")
         require(json["@context"] != nil, "/@context", "is required (the EPCIS 2.0 JSON-LD context)")
-        require(json["schemaVersion"]?.stringValue?.hasPrefix("2.") == true, "/schemaVersion", "must be \"2.0\"")
+        require(
+            json["schemaVersion"]?.stringValue?.hasPrefix("2.") == true,
+            "/schemaVersion",
+            json["schemaVersion"] == nil ? "is required: \"2.0\"" : "must be \"2.0\""
+        )
         if let created = json["creationDate"]?.stringValue {
             require(
                 EventTime.utcMilliseconds(created) != nil,
@@ -277,7 +281,11 @@ struct SubmissionDocument {
             list = json["epcisBody"]?["eventList"]
             listField = "/epcisBody/eventList"
         }
-        require(list?.arrayValue != nil, listField, "is required: an array of events")
+        require(
+            list?.arrayValue != nil,
+            listField,
+            list == nil ? "is required: an array of events" : "must be an array of events"
+        )
         guard let events = list?.arrayValue, !events.isEmpty || problems.isEmpty else {
             throw SupplyChainError(code: .invalidDocument, message: "not an EPCIS 2.0 document", problems: problems)
         }
