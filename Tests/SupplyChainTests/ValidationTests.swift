@@ -303,6 +303,54 @@ struct ValidationTests {
         )
         #expect(knockOn.problems.count == 2)
 
+        // So is a lot made later in its other GS1 form, and a retracted lot made again later.
+        let otherForm = try fixture.rejection(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("https://id.gs1.org/01/06900002000111/10/FX1", 5)],
+                    outputs: [Events.quantity("FX2", 4)]
+                ),
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 10)],
+                    outputs: [Events.quantity("urn:epc:class:lgtin:6900002.000011.FX1", 10)]
+                ),
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            otherForm,
+            [
+                (
+                    0, "/inputQuantityList/0/epcClass",
+                    "unknown lot https://id.gs1.org/01/06900002000111/10/FX1: event 1 of this submission makes the "
+                        + "same GS1 lot as urn:epc:class:lgtin:6900002.000011.FX1, after this one; name it so, and "
+                        + "events are checked in order"
+                )
+            ]
+        )
+        try fixture.chain.importSubmission(
+            Array(Events.extract("R", 10).utf8),
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining")
+        )
+        let remade = try fixture.rejection(
+            [
+                try Events.declaredInError(Events.extract("R", 10)),
+                Events.ship("R", 10, from: Events.miner, to: Events.refiner),
+                Events.extract("R", 9),
+            ],
+            as: "pilbara-mining"
+        )
+        expectProblems(
+            remade,
+            [
+                (
+                    1, "/quantityList/0/epcClass",
+                    "lot R was retracted (entry 14): event 2 of this submission makes it again, after this one"
+                )
+            ]
+        )
+
         // So is a lot whose maker is refused for its vocabulary, before the rules run.
         let misspelt = try fixture.rejection(
             [

@@ -358,13 +358,20 @@ extension Rules {
     /// unknown: the events of a submission run in order, so the one that makes a lot comes first.
     private mutating func noteLaterMaker(of event: EPCISEvent, index: Int?, sink: ProblemSink) {
         guard let index else { return }
-        for quantity in event.lotsMade where unknownLots.remove(quantity.lot) != nil {
-            let plain = Self.unknownLotMessage(quantity.lot)
-            sink.amend(
-                plain,
-                to: "\(plain): event \(index) of this submission makes it, after this one; "
-                    + "events are checked in order, so list it before the events that use the lot"
-            )
+        let order = "events are checked in order, so list it before the events that use the lot"
+        for quantity in event.lotsMade {
+            if let given = unknownLots.removeValue(forKey: quantity.lot) {
+                let makes = given.hasPrefix("unknown") ? "makes it" : "makes it again"
+                sink.amend(given, to: "\(given): event \(index) of this submission \(makes), after this one; \(order)")
+            }
+            for form in GS1Forms.ofLot(quantity.lot) {
+                guard let given = unknownLots.removeValue(forKey: form) else { continue }
+                sink.amend(
+                    given,
+                    to: "\(given): event \(index) of this submission makes the same GS1 lot as \(quantity.lot), "
+                        + "after this one; name it so, and \(order)"
+                )
+            }
         }
     }
 
@@ -376,8 +383,9 @@ extension Rules {
         if let form = try lotInOtherForm(lotID, txn) {
             return "unknown lot \(lotID); the ledger has the same GS1 lot as \(form): name it so"
         }
-        unknownLots.insert(lotID)
-        return Self.unknownLotMessage(lotID)
+        let message = Self.unknownLotMessage(lotID)
+        unknownLots[lotID] = message
+        return message
     }
 
     /// The problem of a lot neither the ledger nor an event before in the submission has.
@@ -460,7 +468,9 @@ extension Rules {
             return nil
         }
         if let retracted = lot.retractedAt {
-            sink.add(field: Self.lotPointer(quantity), "lot \(quantity.lot) was retracted (entry \(retracted))")
+            let message = "lot \(quantity.lot) was retracted (entry \(retracted))"
+            unknownLots[quantity.lot] = message
+            sink.add(field: Self.lotPointer(quantity), message)
             return nil
         }
         return lot

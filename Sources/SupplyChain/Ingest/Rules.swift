@@ -20,9 +20,10 @@ struct Rules {
     /// The lots that a refused event of the batch would have made, with that event's index.
     var refusedMakers: [String: Int] = [:]
 
-    /// The lots an event of the batch used and the ledger does not have: a later event of the
-    /// batch that makes one is named in those events' problems (``ProblemSink/amend(_:to:)``).
-    var unknownLots: Set<String> = []
+    /// The lots an event of the batch used that the ledger does not have, or has retracted, with
+    /// the problem given: a later event of the batch that makes one (again, or in its other GS1
+    /// form) is named in those events' problems (``ProblemSink/amend(_:to:)``).
+    var unknownLots: [String: String] = [:]
 
     /// Whether the records are being recorded now, not replayed from the ledger.
     ///
