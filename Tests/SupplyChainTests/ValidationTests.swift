@@ -784,6 +784,14 @@ struct ValidationTests {
             field: "/https:~1~1celltrace.dev~1ns~1epcis~11~1cellLot",
             containing: "unknown lot urn:test:typo"
         )
+        // Such a member's confidential fields are sealed where the event spells them.
+        let leg = try edited(Events.ship("K", 5, from: Events.miner, to: Events.refiner, time: "2026-02-01T00:00:00Z"))
+        {
+            $0["https://celltrace.dev/ns/epcis/1/transport"] = [
+                ["mode": "sea", "distance": 6200, "distanceUom": "KMT", "mass": 5, "massUom": "TNE"]
+            ]
+        }
+        #expect(try fixture.accept([leg], as: "pilbara-mining").written == 1)
     }
 
     @Test("an energy-attribute certificate counts once in the whole ledger")

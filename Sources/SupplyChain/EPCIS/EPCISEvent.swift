@@ -254,9 +254,16 @@ final class EPCISEvent: @unchecked Sendable {
         return result.hasRepeatedNames ? nil : result
     }
 
-    /// The pointer of an extension member as it is spelled in the event.
+    /// The name of an extension member as it is spelled in the event (`ct:transport`, a prefix
+    /// of the document's own, or the full IRI).
+    func extKey(_ localName: String) -> String {
+        extensions[localName]?.key ?? CellTraceNamespace.prefix + ":" + localName
+    }
+
+    /// The JSON pointer of an extension member as it is spelled in the event: a full IRI's
+    /// slashes escaped (RFC 6901).
     func extPointer(_ localName: String) -> String {
-        "/" + FieldReader.escaped(extensions[localName]?.key ?? CellTraceNamespace.prefix + ":" + localName)
+        "/" + FieldReader.escaped(extKey(localName))
     }
 }
 

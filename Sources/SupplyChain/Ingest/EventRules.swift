@@ -886,14 +886,15 @@ extension Rules {
         // A yield that does not read as a ratio in (0, 10] is reported as such (``EventActivity``);
         // the outputs are not weighed against it as well.
         let yieldReads = given == nil || declared.map(EventActivity.isYield) == true
-        // A mass beyond a billion tonnes is named where it is given (new input); weighing it
-        // again would only print its digits.
-        let beyondBounds =
-            checksNewInput
-            && (event.inputs.contains(where: Self.isBeyondBounds) || event.outputs.contains(where: Self.isBeyondBounds))
-        if !consumed.isEmpty, !outputs.isEmpty, yieldReads, !beyondBounds {
+        if !consumed.isEmpty, !outputs.isEmpty, yieldReads {
             let yield = declared ?? .one
-            if let limit = totalIn.multiplied(by: yield), totalOut > limit {
+            // A mass beyond a billion tonnes is named where it is given (new input); weighing it
+            // again would only print its digits.
+            if let limit = totalIn.multiplied(by: yield), totalOut > limit,
+                !checksNewInput
+                    || !(event.inputs.contains(where: Self.isBeyondBounds)
+                        || event.outputs.contains(where: Self.isBeyondBounds))
+            {
                 sink.add(
                     field: "/outputQuantityList",
                     "outputs of \(totalOut) kg exceed inputs of \(totalIn) kg × declared yield \(yield); declare ct:yield for processes that gain mass"

@@ -333,7 +333,7 @@ extension SupplyChainLedger {
         add("sourceList", member: "source")
         add("destinationList", member: "destination")
         if let legs = event.ext("transport") {
-            let key = String(event.extPointer("transport").dropFirst())
+            let key = event.extKey("transport")
             if let list = legs.arrayValue {
                 for (index, leg) in list.enumerated() where leg["mass"] != nil {
                     pointers.append(JSONPointer(tokens: [key, String(index), "mass"]))
@@ -344,7 +344,7 @@ extension SupplyChainLedger {
             }
         }
         if event.ext("coProductPrices") != nil {
-            pointers.append(JSONPointer(tokens: [String(event.extPointer("coProductPrices").dropFirst())]))
+            pointers.append(JSONPointer(tokens: [event.extKey("coProductPrices")]))
         }
         return pointers
     }

@@ -49,12 +49,13 @@ public struct Holding: Sendable, Equatable {
 
     /// Reads a row's text; `nil` when it is not one.
     init?(text: String) {
-        guard let at = text.firstIndex(of: "@") else {
+        // Found by its byte: the rows are ASCII, and a search by `Character` would segment them.
+        guard let at = text.utf8.firstIndex(of: UInt8(ascii: "@")) else {
             guard let kg = ExactDecimal(text) else { return nil }
             self.init(kg: kg)
             return
         }
-        guard let kg = ExactDecimal(String(text[..<at])), let since = Int64(text[text.index(after: at)...]) else {
+        guard let kg = ExactDecimal(text[..<at]), let since = Int64(text[text.utf8.index(after: at)...]) else {
             return nil
         }
         self.init(kg: kg, since: since)
