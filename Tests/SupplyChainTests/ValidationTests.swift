@@ -303,6 +303,24 @@ struct ValidationTests {
         )
         #expect(knockOn.problems.count == 2)
 
+        // When that later event is refused, the earlier one is told so.
+        let refusedLater = try fixture.rejection(
+            [
+                Events.transform(inputs: [Events.quantity("H7", 5)], outputs: [Events.quantity("H8", 4)]),
+                try edited(
+                    Events.transform(inputs: [Events.quantity("ORE", 10)], outputs: [Events.quantity("H7", 10)])
+                ) { $0["bizStep"] = "comissioning" },
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(
+            refusedLater,
+            index: 0,
+            field: "/inputQuantityList/0/epcClass",
+            containing: "unknown lot H7: event 1 of this submission would make it, after this one, and is refused"
+        )
+        #expect(refusedLater.problems.count == 2)
+
         // So is a lot made later in its other GS1 form, and a retracted lot made again later.
         let otherForm = try fixture.rejection(
             [
@@ -323,8 +341,8 @@ struct ValidationTests {
                 (
                     0, "/inputQuantityList/0/epcClass",
                     "unknown lot https://id.gs1.org/01/06900002000111/10/FX1: event 1 of this submission makes the "
-                        + "same GS1 lot as urn:epc:class:lgtin:6900002.000011.FX1, after this one; name it so, and "
-                        + "events are checked in order"
+                        + "same GS1 lot as urn:epc:class:lgtin:6900002.000011.FX1, after this one; events are checked "
+                        + "in order, so list it before the events that use the lot; name it so"
                 )
             ]
         )

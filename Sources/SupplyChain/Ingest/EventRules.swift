@@ -189,7 +189,6 @@ extension Rules {
             try retract(event, actor: actor, sequence: sequence, sink: sink, txn)
             return
         }
-        if !unknownLots.isEmpty { noteLaterMaker(of: event, index: sink.index, sink: sink) }
         let before = sink.count
         var effects = EventEffects()
         let facility = try checkFacility(event, actor: actor, sink: sink, txn)
@@ -229,8 +228,9 @@ extension Rules {
         case .objectEvent where event.bizStep == "receiving" && !event.quantities.isEmpty:
             for quantity in event.quantities {
                 guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
+                // New input: receiving had no time rule when earlier entries were recorded.
                 let beforeTime = sink.count
-                checkTime(event, of: lot, field: quantity.pointer, sink: sink)
+                if checksNewInput { checkTime(event, of: lot, field: quantity.pointer, sink: sink) }
                 let held = try holding(lot.id, actor.id, txn)
                 if sink.count != beforeTime {
                     continue
@@ -307,8 +307,10 @@ extension Rules {
         }
         guard sink.passes(since: before) else {
             noteRefusedMaker(of: event, index: sink.index)
+            if !unknownLots.isEmpty { noteLaterMaker(of: event, index: sink.index, refused: true, sink: sink) }
             return
         }
+        if !unknownLots.isEmpty { noteLaterMaker(of: event, index: sink.index, refused: false, sink: sink) }
         for claim in claims {
             var writer = CanonicalObjectWriter(capacity: 160)
             writer.member("event", string: event.eventID)
@@ -356,36 +358,53 @@ extension Rules {
 
     /// Names, in the problems of the events before it, the event that makes a lot they used
     /// unknown: the events of a submission run in order, so the one that makes a lot comes first.
-    private mutating func noteLaterMaker(of event: EPCISEvent, index: Int?, sink: ProblemSink) {
+    private mutating func noteLaterMaker(of event: EPCISEvent, index: Int?, refused: Bool, sink: ProblemSink) {
         guard let index else { return }
-        let order = "events are checked in order, so list it before the events that use the lot"
+        let would = refused ? "would make" : "makes"
+        let then =
+            refused
+            ? ", and is refused" : "; events are checked in order, so list it before the events that use the lot"
         for quantity in event.lotsMade {
-            if let given = unknownLots.removeValue(forKey: quantity.lot) {
-                let makes = given.hasPrefix("unknown") ? "makes it" : "makes it again"
-                sink.amend(given, to: "\(given): event \(index) of this submission \(makes), after this one; \(order)")
+            if let used = unknownLots.removeValue(forKey: quantity.lot) {
+                let makes = used.retracted ? "\(would) it again" : "\(would) it"
+                sink.amend(used.problems, with: ": event \(index) of this submission \(makes), after this one\(then)")
             }
             for form in GS1Forms.ofLot(quantity.lot) {
-                guard let given = unknownLots.removeValue(forKey: form) else { continue }
+                guard let used = unknownLots.removeValue(forKey: form) else { continue }
                 sink.amend(
-                    given,
-                    to: "\(given): event \(index) of this submission makes the same GS1 lot as \(quantity.lot), "
-                        + "after this one; name it so, and \(order)"
+                    used.problems,
+                    with: ": event \(index) of this submission \(would) the same GS1 lot as \(quantity.lot), "
+                        + "after this one\(then); name it so"
                 )
             }
         }
     }
 
-    /// The problem of a quantity naming a lot the ledger does not have.
-    private mutating func unknownLot(_ lotID: String, _ txn: borrowing ReadTransaction) throws -> String {
+    /// Reports a lot used that the ledger does not have, or has retracted, and keeps the
+    /// problem's position for ``noteLaterMaker(of:index:refused:sink:)``.
+    private mutating func reportMissingLot(
+        _ lotID: String,
+        retractedAt retracted: UInt64?,
+        field: String,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        if let retracted {
+            unknownLots[lotID, default: (true, [])].problems.append(sink.count)
+            sink.add(field: field, "lot \(lotID) was retracted (entry \(retracted))")
+            return
+        }
         if let maker = refusedMakers[lotID] {
-            return "unknown lot \(lotID): event \(maker) of this submission would make it, and is refused"
+            sink.add(
+                field: field,
+                "unknown lot \(lotID): event \(maker) of this submission would make it, and is refused"
+            )
+        } else if let form = try lotInOtherForm(lotID, txn) {
+            sink.add(field: field, "unknown lot \(lotID); the ledger has the same GS1 lot as \(form): name it so")
+        } else {
+            unknownLots[lotID, default: (false, [])].problems.append(sink.count)
+            sink.add(field: field, Self.unknownLotMessage(lotID))
         }
-        if let form = try lotInOtherForm(lotID, txn) {
-            return "unknown lot \(lotID); the ledger has the same GS1 lot as \(form): name it so"
-        }
-        let message = Self.unknownLotMessage(lotID)
-        unknownLots[lotID] = message
-        return message
     }
 
     /// The problem of a lot neither the ledger nor an event before in the submission has.
@@ -464,13 +483,17 @@ extension Rules {
         _ txn: borrowing ReadTransaction
     ) throws -> Lot? {
         guard let lot = try store.lotKeepingNumber(quantity.lot, txn) else {
-            sink.add(field: Self.lotPointer(quantity), try unknownLot(quantity.lot, txn))
+            try reportMissingLot(quantity.lot, retractedAt: nil, field: Self.lotPointer(quantity), sink: sink, txn)
             return nil
         }
         if let retracted = lot.retractedAt {
-            let message = "lot \(quantity.lot) was retracted (entry \(retracted))"
-            unknownLots[quantity.lot] = message
-            sink.add(field: Self.lotPointer(quantity), message)
+            try reportMissingLot(
+                quantity.lot,
+                retractedAt: retracted,
+                field: Self.lotPointer(quantity),
+                sink: sink,
+                txn
+            )
             return nil
         }
         return lot
@@ -521,8 +544,16 @@ extension Rules {
     }
 
     /// The actor that made `lot`: the submitter of the event recorded at its entry.
-    private func maker(of lot: Lot, _ txn: borrowing ReadTransaction) throws -> String? {
-        try store.json(.events, IndexKey.sequence(lot.createdAt), txn)?["actor"]?.stringValue
+    ///
+    /// Kept by the entry for the batch: one event makes many lots, and its record lists them all.
+    private mutating func maker(of lot: Lot, _ txn: borrowing ReadTransaction) throws -> String? {
+        if let actor = makers[lot.createdAt] { return actor }
+        let actor = try store.json(.events, IndexKey.sequence(lot.createdAt), txn)?["actor"]?.stringValue
+        if let actor {
+            if makers.count >= 4096 { makers.removeAll(keepingCapacity: true) }
+            makers[lot.createdAt] = actor
+        }
+        return actor
     }
 
     /// When lot `lotID` first reached `actor` by a shipment not declared in error, leaving out the
@@ -530,7 +561,7 @@ extension Rules {
     ///
     /// Read from the lot's shipments (`sc.shipments`) when one is declared in error, so that the
     /// receiver's arrival is what the shipments that stand give.
-    private func firstArrival(
+    private mutating func firstArrival(
         of lotID: String,
         at actor: String,
         excluding excluded: UInt64,
@@ -1036,7 +1067,8 @@ extension Rules {
                     checkArrival(event, held, lot: lotID, actor: actor.id, field: lotPointer, sink: sink)
                 }
             } else {
-                sink.add(field: lotPointer, try unknownLot(lotID, txn))
+                let retracted = try lot(lotID, txn)?.retractedAt
+                try reportMissingLot(lotID, retractedAt: retracted, field: lotPointer, sink: sink, txn)
             }
         } else {
             sink.add(field: lotPointer, "is required: the cell lot (epcClass) the serials were made in")
@@ -1219,8 +1251,9 @@ extension Rules {
                 if !held.kg.isPositive {
                     sink.add(field: field, "\(actor.id) does not hold cell lot \(range.lot) that \(child) comes from")
                 } else if arrivalsChecked.insert(range.lot).inserted, let cellLot = try lot(range.lot, txn) {
+                    // New input: an assembly had no time rule when earlier entries were recorded.
                     let beforeTime = sink.count
-                    checkTime(event, of: cellLot, field: field, sink: sink)
+                    if checksNewInput { checkTime(event, of: cellLot, field: field, sink: sink) }
                     if sink.count == beforeTime {
                         checkArrival(event, held, lot: range.lot, actor: actor.id, field: field, sink: sink)
                     }

@@ -21,9 +21,13 @@ struct Rules {
     var refusedMakers: [String: Int] = [:]
 
     /// The lots an event of the batch used that the ledger does not have, or has retracted, with
-    /// the problem given: a later event of the batch that makes one (again, or in its other GS1
-    /// form) is named in those events' problems (``ProblemSink/amend(_:to:)``).
-    var unknownLots: [String: String] = [:]
+    /// the positions of the problems that said so: a later event of the batch that makes one
+    /// (again, or in its other GS1 form) is named in them (``ProblemSink/amend(_:with:)``).
+    var unknownLots: [String: (retracted: Bool, problems: [Int])] = [:]
+
+    /// The actors that made the lots shipped so far, by the sequence number of the event that
+    /// made them (``Lot/createdAt``): one event makes many lots.
+    var makers: [UInt64: String] = [:]
 
     /// Whether the records are being recorded now, not replayed from the ledger.
     ///

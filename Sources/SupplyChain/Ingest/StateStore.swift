@@ -496,13 +496,13 @@ struct StateStore: Sendable {
         return number
     }
 
-    /// What `actor` holds of `lot`; ``Holding/none`` when there is no row.
+    /// What `actor` holds of `lot`; ``Holding/empty`` when there is no row.
     func holding(_ lot: String, _ actor: String, _ txn: borrowing ReadTransaction) throws -> Holding {
-        guard let number = try lotNumber(lot, txn) else { return .none }
+        guard let number = try lotNumber(lot, txn) else { return .empty }
         let key = HoldingKey(lot: number, actor: actor)
-        if let written = holdings[key] ?? earlierHolding(key) { return written ?? .none }
-        guard let bytes = try stored(.holdings, IndexKey.holding(number, actor), txn) else { return .none }
-        return Holding(text: String(decoding: bytes, as: UTF8.self)) ?? .none
+        if let written = holdings[key] ?? earlierHolding(key) { return written ?? .empty }
+        guard let bytes = try stored(.holdings, IndexKey.holding(number, actor), txn) else { return .empty }
+        return Holding(text: String(decoding: bytes, as: UTF8.self)) ?? .empty
     }
 
     /// Sets a holding of a lot that exists; one with nothing held and no arrival deletes the row.

@@ -19,7 +19,7 @@ public struct Holding: Sendable, Equatable {
     public var since: Int64?
 
     /// No row: nothing held, no arrival known.
-    static let none = Holding(kg: .zero, since: nil)
+    static let empty = Holding(kg: .zero, since: nil)
 
     /// A holding of `kg`, received at `since` (UTC milliseconds) or the maker's when `nil`.
     public init(kg: ExactDecimal, since: Int64? = nil) {

@@ -264,11 +264,11 @@ final class ProblemSink {
     /// (``recordRefused``).
     func passes(since before: Int) -> Bool { !recordRefused && problems.count == before }
 
-    /// Gives every problem whose message is `message` the message `amended`: what a later
-    /// record of the batch says of an earlier one's problem.
-    func amend(_ message: String, to amended: String) {
-        for index in problems.indices where problems[index].message == message {
-            problems[index].message = amended
+    /// Adds `note` to the messages of the problems at `positions`: what a later record of the
+    /// batch says of an earlier one's problem.
+    func amend(_ positions: [Int], with note: String) {
+        for position in positions where problems.indices.contains(position) {
+            problems[position].message += note
         }
     }
 
