@@ -812,6 +812,46 @@ struct ValidationTests {
         #expect(try fixture.accept([leg], as: "pilbara-mining").written == 1)
     }
 
+    @Test("custody in time: events recorded before the arrival checks still replay and rebuild")
+    func custodyInTimeReplays() throws {
+        let forger = SubmissionReplayTests.Forger(fixture: try refinerHoldingOre())
+        // R2 made on 01-30 by the refiner and shipped to the miner on 02-01.
+        try forger.fixture.chain.importSubmission(
+            Array(
+                [
+                    Events.transform(inputs: [Events.quantity("ORE", 10)], outputs: [Events.quantity("R2", 5)]),
+                    Events.ship("R2", 5, from: Events.refiner, to: Events.miner, time: "2026-02-01T00:00:00+08:00"),
+                ].joined(separator: "\n").utf8
+            ),
+            actor: "sichuan-lithium",
+            key: try forger.fixture.key("sichuan-lithium")
+        )
+        // The miner receives it before it was made and ships some back before it arrived.
+        let received = Events.json([
+            "type": "ObjectEvent", "eventTime": "2026-01-20T00:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+            "action": "OBSERVE", "bizStep": "receiving", "quantityList": [Events.quantity("R2", 5)],
+        ])
+        let shipped = Events.ship("R2", 1, from: Events.miner, to: Events.refiner, time: "2026-01-31T00:00:00+08:00")
+        let refused = try forger.fixture.rejection([received, shipped], as: "pilbara-mining")
+        expectProblems(
+            refused,
+            [
+                (0, "/quantityList/0/quantity", "before it was made"),
+                (1, "/quantityList/0/quantity", "before it reached pilbara-mining"),
+            ]
+        )
+        // Recorded below the rules, as by a CellTrace before these checks, they replay.
+        let events = try [received, shipped].map { try JSONValue(parsing: $0) }
+        try forger.append(
+            [(SupplyChainLedger.EntryType.submission, try forger.submission(listing: events.map(forger.hash)))]
+                + events.map { (SupplyChainLedger.EntryType.event, $0) }
+        )
+        #expect(try forger.chain.rebuildIndexes().isRebuilt)
+        let audit = try forger.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+        #expect(try forger.chain.lot("R2")?.holdings.first { $0.actor == "pilbara-mining" }?.kg == ExactDecimal(4000))
+    }
+
     @Test("an energy-attribute certificate counts once in the whole ledger")
     func certificateClaims() throws {
         let fixture = try refinerHoldingOre()
