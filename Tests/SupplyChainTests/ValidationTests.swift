@@ -516,6 +516,14 @@ struct ValidationTests {
                 ),
                 making("F", ilmd: ["ct:material": "lithium-hydroxide", "cbvmda:countryOfOrigin": "China"]),
                 making("G", ilmd: ["ct:material": "lithium-hydroxide", "cbvmda:countryOfOrigin": "UK"]),
+                // Members written as full IRIs are named as the event spells them.
+                making(
+                    "H",
+                    ilmd: [
+                        "https://celltrace.dev/ns/epcis/1/material": "Lithium Hydroxide",
+                        "https://celltrace.dev/ns/epcis/1/elementContent": ["Li": "1.5"],
+                    ]
+                ),
             ],
             as: "sichuan-lithium"
         )
@@ -531,6 +539,11 @@ struct ValidationTests {
                 (
                     6, "/ilmd/cbvmda:countryOfOrigin",
                     "UK is reserved in ISO 3166-1, not assigned: the United Kingdom is GB"
+                ),
+                (7, "/ilmd/https:~1~1celltrace.dev~1ns~1epcis~11~1material", "each new lot needs a material"),
+                (
+                    7, "/ilmd/https:~1~1celltrace.dev~1ns~1epcis~11~1elementContent/Li",
+                    "a mass fraction between 0 and 1"
                 ),
             ]
         )

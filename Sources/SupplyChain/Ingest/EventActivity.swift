@@ -385,12 +385,16 @@ final class EventActivity: Sendable {
             let index = perLot.firstIndex(where: { $0["epcClass"]?.stringValue == quantity.lot })
         {
             source = perLot[index]
-            base = "/ilmd/ct:lots/\(index)"
+            base = "/ilmd/" + FieldReader.escaped(extensions["lots"]?.key ?? "ct:lots") + "/\(index)"
             extensions = EPCISEvent.extensionMembers(of: source, namespaces: event.namespaces)
         }
         let members = source.objectValue
         func field(_ name: String) -> JSONValue? {
             members?[name] ?? extensions.value(name)
+        }
+        /// The pointer of a CellTrace member as the event spells it (a prefix of its own, a full IRI).
+        func memberPointer(_ name: String) -> String {
+            base + "/" + FieldReader.escaped(extensions[name]?.key ?? "ct:" + name)
         }
         let material = field("material")?.stringValue
         let validMaterial = material.map { name in
@@ -398,16 +402,20 @@ final class EventActivity: Sendable {
                 && name.utf8.allSatisfy { (0x61...0x7a).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2d }
         }
         if validMaterial != true {
-            sink.add(field: base + "/ct:material", "each new lot needs a material: lower-case letters, digits and '-'")
+            sink.add(
+                field: memberPointer("material"),
+                "each new lot needs a material: lower-case letters, digits and '-'"
+            )
         }
         var content: [String: ExactDecimal] = [:]
         if let declared = field("elementContent") {
             var total = ExactDecimal.zero
             for (element, value) in declared.objectValue ?? [:] {
-                let pointer = base + "/ct:elementContent/" + element
+                // Spelled only for a problem.
+                func pointer() -> String { memberPointer("elementContent") + "/" + FieldReader.escaped(element) }
                 guard declarableElements.contains(element) else {
                     sink.add(
-                        field: pointer,
+                        field: pointer(),
                         "unknown element; use \(declarableElements.sorted().joined(separator: ", "))"
                     )
                     continue
@@ -415,13 +423,13 @@ final class EventActivity: Sendable {
                 guard let text = value.stringValue ?? value.doubleValue.map(JSONValue.canonicalNumber),
                     let fraction = ExactDecimal(text), !fraction.isNegative, fraction <= .one
                 else {
-                    sink.add(field: pointer, "a mass fraction between 0 and 1")
+                    sink.add(field: pointer(), "a mass fraction between 0 and 1")
                     continue
                 }
                 content[element] = fraction
                 total = total.adding(fraction) ?? total
             }
-            if total > .one { sink.add(field: base + "/ct:elementContent", "mass fractions add up to more than 1") }
+            if total > .one { sink.add(field: memberPointer("elementContent"), "mass fractions add up to more than 1") }
         }
         var country: String?
         var countryField: String?
@@ -430,11 +438,11 @@ final class EventActivity: Sendable {
         for (key, value) in members ?? [:]
         where Self.endsInCountrySuffix(key) && key.hasSuffix("countryOfOrigin") {
             guard let code = value.stringValue, Country.isValid(code) else {
-                sink.add(field: base + "/" + key, "an ISO 3166-1 alpha-2 code such as AU, CL, CN")
+                sink.add(field: base + "/" + FieldReader.escaped(key), "an ISO 3166-1 alpha-2 code such as AU, CL, CN")
                 continue
             }
             country = code
-            countryField = base + "/" + key
+            countryField = base + "/" + FieldReader.escaped(key)
         }
         return LotMaster(
             material: material,
