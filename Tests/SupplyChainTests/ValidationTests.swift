@@ -792,7 +792,27 @@ struct ValidationTests {
             ],
             as: "pilbara-mining"
         )
-        expectProblems(receivedEarly, [(0, "/quantityList/0/quantity", "before it was made")])
+        expectProblems(
+            receivedEarly,
+            [(0, "/quantityList/0/quantity", "lot K is received at 2025-12-31T16:00:00.000Z, before it was made")]
+        )
+        // A receipt of more than is held, before the arrival, is named for both.
+        let receivedTwice = try fixture.rejection(
+            [
+                Events.json([
+                    "type": "ObjectEvent", "eventTime": "2026-01-10T00:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+                    "action": "OBSERVE", "bizStep": "receiving", "quantityList": [Events.quantity("L", 50)],
+                ])
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            receivedTwice,
+            [
+                (0, "/quantityList/0/quantity", "sichuan-lithium holds less than 50000 kg of lot L"),
+                (0, "/quantityList/0/quantity", "lot L is received at 2026-01-09T16:00:00.000Z, before it was shipped"),
+            ]
+        )
         #expect(try fixture.chain.auditIndexes().isValid)
 
         // A member written as a full IRI is named by its JSON pointer, with its slashes escaped.
@@ -814,6 +834,35 @@ struct ValidationTests {
             index: 0,
             field: "/https:~1~1celltrace.dev~1ns~1epcis~11~1cellLot",
             containing: "unknown lot urn:test:typo"
+        )
+        // So are a misspelt member and a yield that is no ratio, written as full IRIs.
+        let iris = try fixture.rejection(
+            [
+                try edited(
+                    Events.transform(
+                        at: Events.mine,
+                        inputs: [Events.quantity("K", 1)],
+                        outputs: [Events.quantity("K2", 1)],
+                        time: "2026-02-01T00:00:00+08:00"
+                    )
+                ) {
+                    $0["https://celltrace.dev/ns/epcis/1/transprot"] = []
+                    $0["https://celltrace.dev/ns/epcis/1/yield"] = "120%"
+                }
+            ],
+            as: "pilbara-mining"
+        )
+        expectProblem(
+            iris,
+            index: 0,
+            field: "/https:~1~1celltrace.dev~1ns~1epcis~11~1transprot",
+            containing: "did you mean"
+        )
+        expectProblem(
+            iris,
+            index: 0,
+            field: "/https:~1~1celltrace.dev~1ns~1epcis~11~1yield",
+            containing: "(got \"120%\")"
         )
         // Such a member's confidential fields are sealed where the event spells them.
         let leg = try edited(Events.ship("K", 5, from: Events.miner, to: Events.refiner, time: "2026-02-01T00:00:00Z"))

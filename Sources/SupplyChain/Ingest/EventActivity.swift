@@ -316,7 +316,7 @@ final class EventActivity: Sendable {
             let pointer = event.extPointer("yield")
             // The member found already, read at the event's top level: `/ct:yield` in its problems.
             let reader = FieldReader(.null, problems: sink)
-            if let value = reader.decimal(String(pointer.dropFirst()), member: declared), !Self.isYield(value) {
+            if let value = reader.decimal(event.extKey("yield"), member: declared), !Self.isYield(value) {
                 sink.add(
                     field: pointer,
                     "a mass ratio (outputs ÷ inputs) greater than 0 and at most 10, not a percentage"

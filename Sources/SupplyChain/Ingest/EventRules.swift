@@ -230,16 +230,16 @@ extension Rules {
                 guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
                 // New input: receiving had no time rule when earlier entries were recorded.
                 let beforeTime = sink.count
-                if checksNewInput { checkTime(event, of: lot, field: quantity.pointer, sink: sink) }
+                if checksNewInput { checkTime(event, of: lot, field: quantity.pointer, verb: "received", sink: sink) }
                 let held = try holding(lot.id, actor.id, txn)
-                if sink.count != beforeTime {
-                    continue
-                } else if held.kg < quantity.kg {
+                if sink.count != beforeTime { continue }
+                if held.kg < quantity.kg {
                     sink.add(
                         field: quantity.pointer,
                         "\(actor.id) holds less than \(quantity.kg) kg of lot \(lot.id); was it shipped to them?"
                     )
-                } else if checksNewInput, let since = held.since, event.eventTime < since {
+                }
+                if checksNewInput, let since = held.since, event.eventTime < since {
                     sink.add(
                         field: quantity.pointer,
                         "lot \(lot.id) is received at \(event.eventTimeText), before it was shipped to \(actor.id) "
@@ -512,19 +512,20 @@ extension Rules {
         _ event: EPCISEvent,
         of lot: Lot,
         field: @autoclosure () -> String,
+        verb: String = "used",
         sink: ProblemSink
     ) {
         if let made = madeTime(lot.eventTime), event.eventTime < made {
             sink.add(
                 field: field(),
-                "lot \(lot.id) is used at \(event.eventTimeText), before it was made (\(lot.eventTime))"
+                "lot \(lot.id) is \(verb) at \(event.eventTimeText), before it was made (\(lot.eventTime))"
             )
         }
     }
 
     /// A problem when the lot reached `actor` by a shipment dated after the event (new input only).
     ///
-    /// The maker holds a lot from the time it was made, which ``checkTime(_:of:field:sink:)``
+    /// The maker holds a lot from the time it was made, which ``checkTime(_:of:field:verb:sink:)``
     /// weighs; a receiver holds it from its first arrival (``Holding/since``). A replay does not
     /// refuse, so that entries recorded before this check still rebuild the indexes.
     private func checkArrival(

@@ -155,7 +155,7 @@ extension EventVocabulary {
                 continue
             }
             sink.add(
-                field: base + "/" + name,
+                field: base + "/" + FieldReader.escaped(name),
                 "\(name) and \(namespaced.key) are both given, and differ (\(shown(bare)) and "
                     + "\(shown(namespaced.value))): give it once, as \(namespaced.key)"
             )

@@ -412,7 +412,7 @@ enum EventVocabulary {
                 report(
                     EPCISEvent.extensionMembers(of: element, namespaces: event.namespaces),
                     allowed: perLotMembers,
-                    at: "/ilmd/\(lots.key)/\(index)/",
+                    at: "/ilmd/\(FieldReader.escaped(lots.key))/\(index)/",
                     elsewhere: eventMembers,
                     sink: sink,
                     misplaced: atTop
@@ -454,7 +454,7 @@ enum EventVocabulary {
     ) {
         for member in members.entries where !allowed.contains(member.localName) {
             sink.add(
-                field: base + member.key,
+                field: base + FieldReader.escaped(member.key),
                 elsewhere.contains(member.localName)
                     ? misplaced(member.key)
                     : unknownMember(
