@@ -524,6 +524,8 @@ struct ValidationTests {
                         "https://celltrace.dev/ns/epcis/1/elementContent": ["Li": "1.5"],
                     ]
                 ),
+                // A grade that is no text would be dropped.
+                making("I", ilmd: ["ct:material": "lithium-hydroxide", "ct:grade": 5]),
             ],
             as: "sichuan-lithium"
         )
@@ -545,6 +547,7 @@ struct ValidationTests {
                     7, "/ilmd/https:~1~1celltrace.dev~1ns~1epcis~11~1elementContent/Li",
                     "a mass fraction between 0 and 1"
                 ),
+                (8, "/ilmd/ct:grade", "a grade is text, such as \"battery\" or \"LiOH·H2O 56.5 %\" (got 5)"),
             ]
         )
     }

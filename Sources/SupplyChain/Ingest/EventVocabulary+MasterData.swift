@@ -95,6 +95,7 @@ extension EventVocabulary {
         guard let ilmd = event.ilmd else { return }
         let ilmdExtensions = event.ilmdExtensions
         checkConflicts(in: ilmd, extensions: ilmdExtensions, at: "/ilmd", sink: sink)
+        checkGrade(in: ilmd, extensions: ilmdExtensions, at: "/ilmd", sink: sink)
         guard let lots = ilmdExtensions["lots"] else { return }
         let base = "/ilmd/" + FieldReader.escaped(lots.key)
         guard let elements = lots.value.arrayValue else {
@@ -111,6 +112,7 @@ extension EventVocabulary {
             }
             let extensions = EPCISEvent.extensionMembers(of: element, namespaces: event.namespaces)
             checkConflicts(in: element, extensions: extensions, at: pointer, sink: sink)
+            checkGrade(in: element, extensions: extensions, at: pointer, sink: sink)
             guard let lot = element["epcClass"]?.stringValue else {
                 sink.add(field: pointer + "/epcClass", "is required: the lot this element describes")
                 continue
@@ -174,6 +176,21 @@ extension EventVocabulary {
             }
             given.append((key, value))
         }
+    }
+
+    /// Refuses a grade that is no text, which the reading would drop without a word.
+    private static func checkGrade(
+        in object: JSONValue,
+        extensions: ExtensionMembers,
+        at base: String,
+        sink: ProblemSink
+    ) {
+        let given = object["grade"].map { (key: "grade", value: $0) } ?? extensions["grade"]
+        guard let given, given.value.stringValue == nil else { return }
+        sink.add(
+            field: base + "/" + FieldReader.escaped(given.key),
+            "a grade is text, such as \"battery\" or \"LiOH·H2O 56.5 %\" (got \(shown(given.value)))"
+        )
     }
 
     /// A value as a message shows it: a string bare, anything else as canonical JSON.
