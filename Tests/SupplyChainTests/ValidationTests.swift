@@ -42,6 +42,14 @@ enum Events {
         ])
     }
 
+    /// A receiving event (custody confirmed, nothing moved).
+    static func receive(_ lot: String, _ tonnes: Double, time: String) -> String {
+        json([
+            "type": "ObjectEvent", "eventTime": .string(time), "eventTimeZoneOffset": "+08:00", "action": "OBSERVE",
+            "bizStep": "receiving", "quantityList": [quantity(lot, tonnes)],
+        ])
+    }
+
     static func transform(
         at facility: String = refinery,
         inputs: [JSONValue],
@@ -646,10 +654,7 @@ struct ValidationTests {
         // ORE was made at 2026-01-05T06:00+08:00 and shipped to sichuan-lithium at 2026-01-08T10:00+08:00.
         let fixture = try refinerHoldingOre()
         let early = "2026-01-06T00:00:00+08:00"
-        let receiving = Events.json([
-            "type": "ObjectEvent", "eventTime": .string(early), "eventTimeZoneOffset": "+08:00",
-            "action": "OBSERVE", "bizStep": "receiving", "quantityList": [Events.quantity("ORE", 100)],
-        ])
+        let receiving = Events.receive("ORE", 100, time: early)
         let error = try fixture.rejection(
             [
                 Events.transform(inputs: [Events.quantity("ORE", 10)], outputs: [Events.quantity("H", 5)], time: early),
@@ -788,10 +793,7 @@ struct ValidationTests {
         // Receiving by anyone before the lot was made is named as such.
         let receivedEarly = try fixture.rejection(
             [
-                Events.json([
-                    "type": "ObjectEvent", "eventTime": "2026-01-01T00:00:00+08:00", "eventTimeZoneOffset": "+08:00",
-                    "action": "OBSERVE", "bizStep": "receiving", "quantityList": [Events.quantity("K", 10)],
-                ])
+                Events.receive("K", 10, time: "2026-01-01T00:00:00+08:00")
             ],
             as: "pilbara-mining"
         )
@@ -802,10 +804,7 @@ struct ValidationTests {
         // A receipt of more than is held, before the arrival, is named for both.
         let receivedTwice = try fixture.rejection(
             [
-                Events.json([
-                    "type": "ObjectEvent", "eventTime": "2026-01-10T00:00:00+08:00", "eventTimeZoneOffset": "+08:00",
-                    "action": "OBSERVE", "bizStep": "receiving", "quantityList": [Events.quantity("L", 50)],
-                ])
+                Events.receive("L", 50, time: "2026-01-10T00:00:00+08:00")
             ],
             as: "sichuan-lithium"
         )
@@ -892,10 +891,7 @@ struct ValidationTests {
             key: try forger.fixture.key("sichuan-lithium")
         )
         // The miner receives it before it was made and ships some back before it arrived.
-        let received = Events.json([
-            "type": "ObjectEvent", "eventTime": "2026-01-20T00:00:00+08:00", "eventTimeZoneOffset": "+08:00",
-            "action": "OBSERVE", "bizStep": "receiving", "quantityList": [Events.quantity("R2", 5)],
-        ])
+        let received = Events.receive("R2", 5, time: "2026-01-20T00:00:00+08:00")
         let shipped = Events.ship("R2", 1, from: Events.miner, to: Events.refiner, time: "2026-01-31T00:00:00+08:00")
         let refused = try forger.fixture.rejection([received, shipped], as: "pilbara-mining")
         expectProblems(
