@@ -64,6 +64,12 @@ struct ExtensionMembers: Sendable {
         return (members[index].key, members[index].value)
     }
 
+    /// The name of the member with this local name as it is spelled (`ct:transport`, a prefix of
+    /// the document's own, or the full IRI); `ct:` and the local name when there is none.
+    func spelledKey(_ localName: String) -> String {
+        self[localName]?.key ?? CellTraceNamespace.prefix + ":" + localName
+    }
+
     /// The value of the member with this local name, or `nil`: what most reads need, without a
     /// copy of the key as spelled.
     func value(_ localName: String) -> JSONValue? {
@@ -256,9 +262,7 @@ final class EPCISEvent: @unchecked Sendable {
 
     /// The name of an extension member as it is spelled in the event (`ct:transport`, a prefix
     /// of the document's own, or the full IRI).
-    func extKey(_ localName: String) -> String {
-        extensions[localName]?.key ?? CellTraceNamespace.prefix + ":" + localName
-    }
+    func extKey(_ localName: String) -> String { extensions.spelledKey(localName) }
 
     /// The JSON pointer of an extension member as it is spelled in the event: a full IRI's
     /// slashes escaped (RFC 6901).

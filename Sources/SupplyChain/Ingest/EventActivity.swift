@@ -385,7 +385,7 @@ final class EventActivity: Sendable {
             let index = perLot.firstIndex(where: { $0["epcClass"]?.stringValue == quantity.lot })
         {
             source = perLot[index]
-            base = "/ilmd/" + FieldReader.escaped(extensions["lots"]?.key ?? "ct:lots") + "/\(index)"
+            base = "/ilmd/" + FieldReader.escaped(extensions.spelledKey("lots")) + "/\(index)"
             extensions = EPCISEvent.extensionMembers(of: source, namespaces: event.namespaces)
         }
         let members = source.objectValue
@@ -394,7 +394,7 @@ final class EventActivity: Sendable {
         }
         /// The pointer of a CellTrace member as the event spells it (a prefix of its own, a full IRI).
         func memberPointer(_ name: String) -> String {
-            base + "/" + FieldReader.escaped(extensions[name]?.key ?? "ct:" + name)
+            base + "/" + FieldReader.escaped(extensions.spelledKey(name))
         }
         let material = field("material")?.stringValue
         let validMaterial = material.map { name in

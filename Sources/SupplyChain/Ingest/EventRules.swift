@@ -229,10 +229,12 @@ extension Rules {
             for quantity in event.quantities {
                 guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
                 // New input: receiving had no time rule when earlier entries were recorded.
-                let beforeTime = sink.count
-                if checksNewInput { checkTime(event, of: lot, field: quantity.pointer, verb: "received", sink: sink) }
+                if checksNewInput,
+                    !checkTime(event, of: lot, field: quantity.pointer, verb: "received", sink: sink)
+                {
+                    continue
+                }
                 let held = try holding(lot.id, actor.id, txn)
-                if sink.count != beforeTime { continue }
                 if held.kg < quantity.kg {
                     sink.add(
                         field: quantity.pointer,
@@ -508,19 +510,21 @@ extension Rules {
         String(quantity.pointer.dropLast("/quantity".count)) + "/epcClass"
     }
 
+    /// Names an event dated before `lot` was made; returns whether it is not.
+    @discardableResult
     private mutating func checkTime(
         _ event: EPCISEvent,
         of lot: Lot,
         field: @autoclosure () -> String,
         verb: String = "used",
         sink: ProblemSink
-    ) {
-        if let made = madeTime(lot.eventTime), event.eventTime < made {
-            sink.add(
-                field: field(),
-                "lot \(lot.id) is \(verb) at \(event.eventTimeText), before it was made (\(lot.eventTime))"
-            )
-        }
+    ) -> Bool {
+        guard let made = madeTime(lot.eventTime), event.eventTime < made else { return true }
+        sink.add(
+            field: field(),
+            "lot \(lot.id) is \(verb) at \(event.eventTimeText), before it was made (\(lot.eventTime))"
+        )
+        return false
     }
 
     /// A problem when the lot reached `actor` by a shipment dated after the event (new input only).
@@ -603,10 +607,8 @@ extension Rules {
         let indexed = quantities.count > 8
         for quantity in quantities {
             guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
-            let beforeTime = sink.count
-            checkTime(event, of: lot, field: quantity.pointer, sink: sink)
             // An event before the lot was made is before it reached anyone: named once.
-            let madeBefore = sink.count == beforeTime
+            let inTime = checkTime(event, of: lot, field: quantity.pointer, sink: sink)
             // The lot is found by its id, so `quantity.lot` names it from here on and the lot
             // itself moves into `entries` uncopied.
             let position: Int
@@ -635,7 +637,7 @@ extension Rules {
                     "\(actor.id) \(holders) of lot \(quantity.lot) but the event uses \(total) kg (balance and custody rule)"
                 )
             }
-            if known == nil, madeBefore {
+            if known == nil, inTime {
                 checkArrival(event, held, lot: quantity.lot, actor: actor.id, field: quantity.pointer, sink: sink)
             }
         }
@@ -942,7 +944,7 @@ extension Rules {
             let id = inputIDs[index]
             inputNumbers.append(try store.putConsumed(kg, of: consumed[index].lot, txn))
             let held = consumed[index].held
-            try setHolding(id, actor.id, held.holding(held.kg.subtracting(kg) ?? .zero), txn)
+            try setHolding(id, actor.id, held.with(kg: held.kg.subtracting(kg) ?? .zero), txn)
             effects.consumed.append((id, actor.id, kg))
         }
         // Taken from the end of the reversed list, so that each lot moves into the overlay in
@@ -1018,7 +1020,7 @@ extension Rules {
             return
         }
         for (lot, kg, held) in shipped {
-            try setHolding(lot.id, actor.id, held.holding(held.kg.subtracting(kg) ?? .zero), txn)
+            try setHolding(lot.id, actor.id, held.with(kg: held.kg.subtracting(kg) ?? .zero), txn)
             let theirs = try holding(lot.id, receiver, txn)
             // The maker, whose row went when it shipped all, holds what comes back since it made it.
             let arrival =
@@ -1059,12 +1061,11 @@ extension Rules {
         if let lotID {
             if let found = try lot(lotID, txn), found.retractedAt == nil {
                 cellLot = found
-                let beforeTime = sink.count
-                checkTime(event, of: found, field: lotPointer, sink: sink)
+                let inTime = checkTime(event, of: found, field: lotPointer, sink: sink)
                 let held = try holding(lotID, actor.id, txn)
                 if held.kg.isPositive == false {
                     sink.add(field: lotPointer, "\(actor.id) does not hold lot \(lotID)")
-                } else if sink.count == beforeTime {
+                } else if inTime {
                     checkArrival(event, held, lot: lotID, actor: actor.id, field: lotPointer, sink: sink)
                 }
             } else {
@@ -1253,9 +1254,7 @@ extension Rules {
                     sink.add(field: field, "\(actor.id) does not hold cell lot \(range.lot) that \(child) comes from")
                 } else if arrivalsChecked.insert(range.lot).inserted, let cellLot = try lot(range.lot, txn) {
                     // New input: an assembly had no time rule when earlier entries were recorded.
-                    let beforeTime = sink.count
-                    if checksNewInput { checkTime(event, of: cellLot, field: field, sink: sink) }
-                    if sink.count == beforeTime {
+                    if !checksNewInput || checkTime(event, of: cellLot, field: field, sink: sink) {
                         checkArrival(event, held, lot: range.lot, actor: actor.id, field: field, sink: sink)
                     }
                 }
@@ -1468,7 +1467,7 @@ extension Rules {
             lot.retractedAt = sequence
             try putLot(lot, txn)
             try updateCard(id, txn) { $0.retractedAt = sequence }
-            try setHolding(id, actor.id, try holding(id, actor.id, txn).holding(.zero), txn)
+            try setHolding(id, actor.id, .empty, txn)
         }
         // Below, a lot the event touched whose id names a version made since is left alone, as
         // ``remade(_:since:)`` says; the lots already read are tested by their `createdAt`.
@@ -1477,7 +1476,7 @@ extension Rules {
             lot.consumedKg = lot.consumedKg.subtracting(use.kg) ?? lot.consumedKg
             try putLot(lot, txn)
             let held = try holding(use.lot, use.actor, txn)
-            try setHolding(use.lot, use.actor, held.holding(held.kg.adding(use.kg) ?? held.kg), txn)
+            try setHolding(use.lot, use.actor, held.with(kg: held.kg.adding(use.kg) ?? held.kg), txn)
         }
         for move in effects.moved {
             if try remade(move.lot, since: recorded, txn) { continue }
@@ -1486,7 +1485,7 @@ extension Rules {
             let since = try firstArrival(of: move.lot, at: move.to, excluding: recorded, txn)
             try setHolding(move.lot, move.to, Holding(kg: theirs.kg.subtracting(move.kg) ?? .zero, since: since), txn)
             let ours = try holding(move.lot, move.from, txn)
-            try setHolding(move.lot, move.from, ours.holding(ours.kg.adding(move.kg) ?? ours.kg), txn)
+            try setHolding(move.lot, move.from, ours.with(kg: ours.kg.adding(move.kg) ?? ours.kg), txn)
         }
         for serial in effects.serials {
             // The range leaves `sc.serials`, where the same serials may be commissioned again, for

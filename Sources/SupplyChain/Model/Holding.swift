@@ -39,7 +39,7 @@ public struct Holding: Sendable, Equatable {
     }
 
     /// The holding with `kg` in place of its kilograms, the arrival unchanged.
-    func holding(_ kg: ExactDecimal) -> Holding { Holding(kg: kg, since: since) }
+    func with(kg: ExactDecimal) -> Holding { Holding(kg: kg, since: since) }
 
     /// The row's text (``Holding``).
     var text: String {
