@@ -95,6 +95,41 @@ struct AssemblyTests {
         #expect(try fixture.chain.serial(Self.prefix + "1000")?.range?.lot == "CELLS")
     }
 
+    @Test("custody in time: a cell lot's shipment stays while its receiver made or assembled cells before the next")
+    func cellCustodyKeptThroughDeclarations() throws {
+        let fixture = try chainWithCells()
+        let cellCo = "urn:celltrace:actor:cell-co"
+        let buyer = "urn:celltrace:actor:cathode-co"
+        // Shipped on 02-25 and again on 03-10; the buyer commissions cells on 02-26 and assembles two on 02-27.
+        let wrong = try edited(Events.ship("CELLS", 10, from: cellCo, to: buyer, time: "2026-02-25T12:00:00+01:00")) {
+            $0["eventID"] = "urn:uuid:6b1c1f3e-0000-4000-8000-000000000010"
+        }
+        try fixture.accept(
+            [wrong, Events.ship("CELLS", 10, from: cellCo, to: buyer, time: "2026-03-10T08:00:00+01:00")],
+            as: "cell-co"
+        )
+        let atBuyer: (inout JSONObject) -> Void = { $0["bizLocation"] = ["id": "urn:celltrace:facility:cathode-plant"] }
+        let commissioning = try edited(Self.commission(first: "1", last: "10"), atBuyer)
+        let assembly = try edited(Self.assemble("MOD-9", [Self.prefix + "1", Self.prefix + "2"]), atBuyer)
+        try fixture.accept([commissioning, assembly], as: "cathode-co")
+        let size = try fixture.chain.ledger.size
+
+        let refused = try fixture.rejection([try Events.declaredInError(wrong)], as: "cell-co")
+        expectProblems(
+            refused,
+            [
+                (
+                    0, "/errorDeclaration",
+                    "leaves lot CELLS reaching cathode-co only at 2026-03-10T07:00:00.000Z, after cathode-co used it: "
+                        + "entry \(size - 2) (commissioned cells at 2026-02-26T07:00:00.000Z), entry \(size - 1) "
+                        + "(assembled cells at 2026-02-27T07:00:00.000Z); declare those events in error first"
+                )
+            ],
+            identified: false
+        )
+        #expect(try fixture.chain.ledger.size == size)
+    }
+
     @Test("modules and packs: known children, one parent at a time, no containment cycles, disassembly")
     func assembly() throws {
         let fixture = try chainWithCells()

@@ -724,6 +724,66 @@ struct ValidationTests {
     }
 
     @Test(
+        "custody in time: a shipment is not declared in error while its receiver used the lot before its next arrival"
+    )
+    func custodyKeptThroughDeclarations() throws {
+        let fixture = try ChainFixture()
+        // Shipped on 01-08 and again on 02-01; the refiner uses the lot on 01-20 and ships some back on 01-21.
+        let wrong = try edited(Events.ship("L", 40, from: Events.miner, to: Events.refiner)) {
+            $0["eventID"] = "urn:uuid:6b1c1f3e-0000-4000-8000-000000000002"
+        }
+        try fixture.accept(
+            [
+                Events.extract("L"), wrong,
+                Events.ship("L", 40, from: Events.miner, to: Events.refiner, time: "2026-02-01T00:00:00+08:00"),
+            ],
+            as: "pilbara-mining"
+        )
+        let use = try edited(
+            Events.transform(
+                inputs: [Events.quantity("L", 30)],
+                outputs: [Events.quantity("LH", 3)],
+                time: "2026-01-20T00:00:00+08:00"
+            )
+        ) { $0["eventID"] = "urn:uuid:6b1c1f3e-0000-4000-8000-000000000003" }
+        let back = try edited(
+            Events.ship("L", 5, from: Events.refiner, to: Events.miner, time: "2026-01-21T00:00:00+08:00")
+        ) { $0["eventID"] = "urn:uuid:6b1c1f3e-0000-4000-8000-000000000004" }
+        try fixture.accept([use, back], as: "sichuan-lithium")
+        let sizeBefore = try fixture.chain.ledger.size
+
+        // The refiner still holds 45 t, more than the 40 t shipped in error: only the times stop it.
+        let refused = try fixture.rejection([try Events.declaredInError(wrong)], as: "pilbara-mining")
+        expectProblems(
+            refused,
+            [
+                (
+                    0, "/errorDeclaration",
+                    "declaring this shipment in error leaves lot L reaching sichuan-lithium only at "
+                        + "2026-01-31T16:00:00.000Z, after sichuan-lithium used it: entry \(sizeBefore - 2) "
+                        + "(consumed at 2026-01-19T16:00:00.000Z), entry \(sizeBefore - 1) (shipped at "
+                        + "2026-01-20T16:00:00.000Z); declare those events in error first (custody rule)"
+                )
+            ],
+            identified: false
+        )
+        #expect(try fixture.chain.ledger.size == sizeBefore)
+
+        // Once the refiner has declared its uses in error, the shipment may be.
+        let refiner = try fixture.key("sichuan-lithium")
+        try fixture.chain.importSubmission(
+            Array([try Events.declaredInError(use), try Events.declaredInError(back)].joined(separator: "\n").utf8),
+            actor: "sichuan-lithium",
+            key: refiner
+        )
+        try fixture.accept([try Events.declaredInError(wrong)], as: "pilbara-mining")
+        let lot = try #require(try fixture.chain.lot("L"))
+        #expect(lot.holdings.first { $0.actor == "sichuan-lithium" }?.since == "2026-01-31T16:00:00.000Z")
+
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
+    @Test(
         "custody in time: the maker holds what comes back since it made it; a shipment declared in error is no arrival"
     )
     func custodyInTimeBackAndRetracted() throws {

@@ -588,6 +588,118 @@ extension Rules {
         return first
     }
 
+    /// Refuses to declare in error a shipment whose receiver would then have used a lot before it
+    /// reached it: the receiver's first arrival becomes the next shipment that stands, and every
+    /// use it dated before that is named.
+    ///
+    /// - Parameters:
+    ///   - moves: The shipment's moves (``EventEffects/moved``).
+    ///   - recorded: The shipment's entry.
+    ///   - sink: Where the problems go.
+    ///   - txn: The transaction the ledger is read in.
+    /// - Throws: A storage error, or an index that does not decode.
+    private mutating func checkArrivalsKept(
+        _ moves: [(lot: String, from: String, to: String, kg: ExactDecimal)],
+        recorded: UInt64,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        var checked: Set<[String]> = []
+        for move in moves where checked.insert([move.lot, move.to]).inserted {
+            guard try !remade(move.lot, since: recorded, txn),
+                let since = try holding(move.lot, move.to, txn).since,
+                let arrival = try firstArrival(of: move.lot, at: move.to, excluding: recorded, txn),
+                arrival > since
+            else { continue }
+            let uses = try uses(of: move.lot, by: move.to, before: arrival, excluding: recorded, txn)
+            guard !uses.isEmpty else { continue }
+            let named = uses.prefix(3).map { "entry \($0.sequence) (\($0.verb) at \($0.time))" }
+            let more = uses.count > 3 ? " and \(uses.count - 3) more" : ""
+            sink.add(
+                field: "/errorDeclaration",
+                "declaring this shipment in error leaves lot \(move.lot) reaching \(move.to) only at "
+                    + "\(Timestamp(millisecondsSinceEpoch: arrival).rfc3339), after \(move.to) used it: "
+                    + "\(named.joined(separator: ", "))\(more); declare those events in error first (custody rule)"
+            )
+        }
+    }
+
+    /// The events that stand in which `actor` used lot `lotID` before `time`, entry `excluded`
+    /// left out, by entry: transformations that consumed it, shipments of it from `actor`,
+    /// commissionings of cells from it and assemblies of those cells (of the cells still in a
+    /// module or pack; the history of one taken apart again is not read).
+    private mutating func uses(
+        of lotID: String,
+        by actor: String,
+        before time: Int64,
+        excluding excluded: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(sequence: UInt64, verb: String, time: String)] {
+        guard let number = try store.lotNumber(lotID, txn) else { return [] }
+        var candidates: [UInt64: String] = [:]
+        for sequence in try store.consumers(ofLot: number, txn) { candidates[sequence] = "consumed" }
+        if let shipments = try store.raw(.shipments, IndexKey.sequence(number), txn).flatMap(Shipments.init(encoded:)) {
+            for (sequence, _) in shipments.list { candidates[sequence] = "shipped" }
+        }
+        // The lot's serial ranges: their commissionings, and the assemblies of their cells.
+        let prefix = IndexKey.sequence(number)
+        var key = prefix
+        while let row = try store.seek(.lotSerials, atLeast: key, txn), row.key.starts(with: prefix) {
+            key = row.key + [0]
+            guard
+                let range = try store.json(.serials, Array(row.key.dropFirst(prefix.count)), txn).flatMap(
+                    SerialRange.init(json:)
+                )
+            else { continue }
+            candidates[range.commissionedAt] = "commissioned cells"
+            for sequence in try assemblies(of: range, txn) { candidates[sequence] = "assembled cells" }
+        }
+        var found: [(sequence: UInt64, verb: String, time: String)] = []
+        for (sequence, verb) in candidates where sequence != excluded {
+            guard let record = try store.json(.events, IndexKey.sequence(sequence), txn), record["retractedAt"] == nil,
+                let text = record["eventTime"]?.stringValue, let at = EventTime.utcMilliseconds(text), at < time
+            else { continue }
+            let effects = EventEffects(json: record["effects"] ?? [:])
+            let used =
+                switch verb {
+                case "consumed": effects.consumed.contains { $0.lot == lotID && $0.actor == actor }
+                case "shipped": effects.moved.contains { $0.lot == lotID && $0.from == actor }
+                default: record["actor"]?.stringValue == actor
+                }
+            if used { found.append((sequence, verb, Timestamp(millisecondsSinceEpoch: at).rfc3339)) }
+        }
+        return found.sorted { $0.sequence < $1.sequence }
+    }
+
+    /// The entries of the assemblies that put cells of `range` into the modules or packs that hold
+    /// them now.
+    private func assemblies(of range: SerialRange, _ txn: borrowing ReadTransaction) throws -> Set<UInt64> {
+        func inRange(_ serial: String) -> Bool {
+            guard let (prefix, number) = SerialNumber.split(serial) else { return false }
+            return prefix == range.prefix && (range.first...range.last).contains(number)
+        }
+        let prefix = Array(range.prefix.utf8)
+        var parents: Set<String> = []
+        var key = prefix
+        while let row = try store.seek(.containedIn, atLeast: key, txn), row.key.starts(with: prefix) {
+            key = row.key + [0]
+            if inRange(String(decoding: row.key, as: UTF8.self)) {
+                parents.insert(String(decoding: row.value, as: UTF8.self))
+            }
+        }
+        var sequences: Set<UInt64> = []
+        for parent in parents {
+            let history = try store.json(.parents, IndexKey.text(parent), txn)?["history"]?.arrayValue ?? []
+            for step in history {
+                let added = step["added"]?.arrayValue?.compactMap(\.stringValue) ?? []
+                if added.contains(where: inRange), let sequence = step["seq"]?.doubleValue.map(UInt64.init) {
+                    sequences.insert(sequence)
+                }
+            }
+        }
+        return sequences
+    }
+
     /// Consumes or ships lots: every lot known, made before the event, held by the actor in the
     /// quantity named (summed over the event) and reached it before the event.
     private mutating func checkHoldings(
@@ -1427,6 +1539,11 @@ extension Rules {
                 field: "/errorDeclaration",
                 "\(move.to) no longer holds the \(move.kg) kg of lot \(move.lot) shipped to it"
             )
+        }
+        // New input: a receiver whose first arrival the declaration moves later must not have
+        // used the lot in between.
+        if checksNewInput && sink.passes(since: before) {
+            try checkArrivalsKept(effects.moved, recorded: recorded, sink: sink, txn)
         }
         for serial in effects.serials {
             if let range = try commissionedRange(effects: serial, txn), try anyAssembled(range, txn) {

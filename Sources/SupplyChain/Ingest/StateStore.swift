@@ -528,6 +528,37 @@ struct StateStore: Sendable {
         edgesDown.append(edgeKey: input, output, sequence, value: value)
     }
 
+    /// The sequence numbers of the entries whose events consumed lot number `input`, from the
+    /// ledger's `sc.edges.down` rows, this batch's and the batches' under it, in no set order and
+    /// each once.
+    ///
+    /// A batch keeps its edges unsorted and never looks one up, so they are scanned: this serves
+    /// error declarations, which are few, and not the path every event takes.
+    func consumers(ofLot input: UInt64, _ txn: borrowing ReadTransaction) throws -> [UInt64] {
+        var sequences: Set<UInt64> = []
+        let prefix = IndexKey.sequence(input)
+        func sequence(of key: UnsafeBufferPointer<UInt8>) -> UInt64? {
+            guard key.count == 24, key.starts(with: prefix) else { return nil }
+            return key[16..<24].reduce(0) { $0 << 8 | UInt64($1) }
+        }
+        if !complete {
+            let cursor = try txn.cursor(IndexTable.handle(.edgesDown, in: tables))
+            var row = try cursor.seek(atLeast: prefix)
+            while let (key, _) = row, let found = key.withUnsafeBufferPointer(sequence(of:)) {
+                sequences.insert(found)
+                row = try cursor.next()
+            }
+        }
+        var level: StateStore? = self
+        while let store = level {
+            store.edgesDown.forEachRow { key, _ in
+                if let found = sequence(of: key) { sequences.insert(found) }
+            }
+            level = store.earlier?.store
+        }
+        return Array(sequences)
+    }
+
     // MARK: Ranges and writing
 
     /// The first row at or after `key` in `table`, merging storage and overlay.
