@@ -150,6 +150,11 @@ struct ProblemsTogetherTests {
             try edited(Events.declaredInError(Events.extract("ORE"))) {
                 $0["errorDeclaration"] = ["declarationTime": "2099-01-01T00:00:00Z", "reason": "incorrect_data"]
             },
+            // Offsets that are no time zone: +18:00 typed for +08:00.
+            try edited(made) { $0["eventTime"] = "2026-01-30T18:00:00+18:00" },
+            try edited(Events.declaredInError(Events.extract("ORE"))) {
+                $0["errorDeclaration"] = ["declarationTime": "2026-06-01T08:00:00-14:30", "reason": "incorrect_data"]
+            },
         ]
         let error = try fixture.rejection(lines, as: "sichuan-lithium")
         let fields = error.problems.map { "\($0.index ?? -1) \($0.field)" }
@@ -158,11 +163,19 @@ struct ProblemsTogetherTests {
         #expect(fields.filter { $0.hasPrefix("2 ") } == ["2 /ct:yield"], "\(error)")
         #expect(fields.contains("3 /errorDeclaration/declarationTime"), "\(error)")
         #expect(fields.contains("4 /errorDeclaration/declarationTime"), "\(error)")
+        #expect(fields.filter { $0.hasPrefix("5 ") } == ["5 /eventTime"], "\(error)")
+        #expect(fields.contains("6 /errorDeclaration/declarationTime"), "\(error)")
         for (index, text) in [
             (0, "a TransformationEvent that makes lots consumes lots"),
             (1, "1970-01-01T08:00:00+08:00 is before 2000: an unset date"),
             (3, "is before the event it declares in error happened (2026-01-05T06:00:00+08:00)"),
             (4, "2099-01-01T00:00:00Z is after this import"),
+            (
+                5,
+                "2026-01-30T18:00:00+18:00 has the time-zone offset +18:00; offsets run from -14:00 to +14:00, "
+                    + "so check the time and its zone"
+            ),
+            (6, "2026-06-01T08:00:00-14:30 has the time-zone offset -14:30"),
         ] {
             #expect(error.problems.contains { $0.index == index && $0.message.contains(text) }, "\(error)")
         }

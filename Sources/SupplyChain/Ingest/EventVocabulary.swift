@@ -42,6 +42,7 @@ enum EventVocabulary {
         checkTimeAhead(event, now: now, sink: sink)
         checkTimeBefore2000(event, sink: sink)
         checkDeclarationTime(event, now: now, sink: sink)
+        checkZones(event, sink: sink)
         if event.type == .transformationEvent, !event.outputs.isEmpty, event.inputs.isEmpty,
             event.errorDeclaration == nil
         {
@@ -138,6 +139,31 @@ enum EventVocabulary {
                 field: field,
                 "\(text) is before the event it declares in error happened (\(givenTime(event)))"
             )
+        }
+    }
+
+    /// Refuses an event or declaration time whose offset is beyond ±14:00, as `eventTimeZoneOffset` is.
+    ///
+    /// RFC 3339 would take up to ±23:59, but no zone has such an offset: the time was typed in
+    /// the wrong form (`+18:00` for `+08:00`), and its UTC instant is off by hours.
+    private static func checkZones(_ event: EPCISEvent, sink: ProblemSink) {
+        // Read without a copy: every event has a time. A time that did not read is named by the
+        // shape check.
+        func check(_ text: String?, read: Bool, field: String) {
+            guard let text, read, let sign = text.utf8.dropLast(5).last, sign == 0x2b || sign == 0x2d,
+                text.utf8.count > 6
+            else { return }
+            let offset = String(text.suffix(6))
+            guard !EPCISEvent.timeZoneOffsetPattern(offset) else { return }
+            sink.add(
+                field: field,
+                "\(text) has the time-zone offset \(offset); offsets run from -14:00 to +14:00, "
+                    + "so check the time and its zone"
+            )
+        }
+        check(event.json["eventTime"]?.stringValue, read: !event.eventTimeText.isEmpty, field: "/eventTime")
+        if let declared = event.errorDeclaration?["declarationTime"]?.stringValue {
+            check(declared, read: EventTime.utc(declared) != nil, field: "/errorDeclaration/declarationTime")
         }
     }
 
