@@ -108,6 +108,8 @@ struct ImportCommand: ParsableCommand {
             return
         }
         var imported = 0
+        // What a dry run's documents would make the ledger's size, one after the other.
+        var sizeBefore = try chain.ledger.size
         do {
             try chain.importSubmissions(
                 count: files.count,
@@ -121,7 +123,8 @@ struct ImportCommand: ParsableCommand {
                     }
                 },
                 imported: { index, report in
-                    try show(report, file: files[index], prefixed: true, chain: chain)
+                    try show(report, file: files[index], prefixed: true, chain: chain, sizeBefore: sizeBefore)
+                    sizeBefore = report.sizeAfter ?? sizeBefore
                     imported += 1
                 }
             )
@@ -193,8 +196,19 @@ struct ImportCommand: ParsableCommand {
     /// in JSON every line with its `file`.
     ///
     /// Warnings go to standard error, and with --json into the file's line as `warnings` too.
-    private func show(_ report: ImportReport, file: String, prefixed: Bool, chain: SupplyChainLedger) throws {
+    ///
+    /// A dry run gives the size the ledger would have once this file, and the files checked
+    /// before it, were imported: `sizeAfter`, the size it has (`treeSize`) when nothing would be
+    /// written.
+    private func show(
+        _ report: ImportReport,
+        file: String,
+        prefixed: Bool,
+        chain: SupplyChainLedger,
+        sizeBefore: UInt64? = nil
+    ) throws {
         let size = try report.receipt?.treeSize ?? chain.ledger.size
+        let sizeAfter = report.sizeAfter ?? sizeBefore ?? size
         for warning in report.warnings {
             Console.err("celltrace: warning: \(prefixed ? "\(file): " : "")\(warning)")
         }
@@ -206,6 +220,7 @@ struct ImportCommand: ParsableCommand {
                 "retractions": .number(Double(report.retractions)), "dryRun": .bool(dryRun),
                 "treeSize": .number(Double(size)),
             ]
+            if dryRun { object["sizeAfter"] = .number(Double(sizeAfter)) }
             if let receipt = report.receipt {
                 object["firstSequenceNumber"] = .number(Double(receipt.firstSequenceNumber))
                 object["checkpoint"] = .string(receipt.checkpoint.note.formatted)
@@ -223,6 +238,7 @@ struct ImportCommand: ParsableCommand {
         if dryRun {
             Console.out(
                 "\(lead)dry run: \(report.events) events valid; \(report.written) would be written, \(inLedger) already in the ledger\(repeatedText)"
+                    + "; ledger size would be \(sizeAfter)"
             )
             return
         }

@@ -489,6 +489,17 @@ import Testing
         #expect(dry.output.hasPrefix("\(made): dry run: 1 events valid; 1 would be written"), "\(dry.output)")
         #expect(dry.output.contains("\(shipped): dry run: 1 events valid; 1 would be written"), "\(dry.output)")
         #expect(celltrace(["log", "--ledger", ledger]).output.split(separator: "\n").count == size)
+        // Each file's size is the ledger's once it and the files before it are written: a
+        // submission entry and an event each, and nothing for a file already in.
+        let drySizes = celltrace(["import", made, shipped, made, "--dry-run", "--json"] + key)
+        #expect(drySizes.status == 0, "\(drySizes.error)")
+        let sizes = try drySizes.output.split(separator: "\n").map { try JSONValue(parsing: Array($0.utf8)) }
+        #expect(
+            sizes.map { $0["sizeAfter"] } == [
+                .number(Double(size + 2)), .number(Double(size + 4)), .number(Double(size + 4)),
+            ]
+        )
+        #expect(sizes.allSatisfy { $0["treeSize"] == .number(Double(size)) })
         let dryStopped = celltrace(["import", made, unknown, shipped, "--dry-run"] + key)
         #expect(dryStopped.status == 2)
         #expect(dryStopped.error.contains("\(unknown) was not valid; the file before it passed"))

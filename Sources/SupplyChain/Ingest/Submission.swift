@@ -27,6 +27,13 @@ public struct ImportReport: Sendable {
     public var submissionSequence: UInt64?
     /// The append receipt, when something was written (not for a dry run).
     public var receipt: AppendReceipt?
+    /// The ledger's size once the submission is written, its submission entry and events included.
+    ///
+    /// Set when something was written or, in a dry run, would be; a dry run of several documents
+    /// counts the documents before this one as written.
+    public var sizeAfter: UInt64? {
+        submissionSequence.map { $0 + UInt64(written) + 1 }
+    }
     /// Whether this was a dry run.
     public var dryRun: Bool
 }
