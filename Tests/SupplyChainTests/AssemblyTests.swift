@@ -162,6 +162,34 @@ struct AssemblyTests {
         #expect(cycle.problems.first?.message.contains("(a cycle)") == true)
         let notHeld = try fixture.rejection([Self.assemble("MOD-3", [Self.prefix + "3"])], as: "sichuan-lithium")
         #expect(notHeld.problems.contains { $0.field == "/bizLocation/id" })
+        // A cell goes into a module once it is commissioned (02-26), a module into a pack once it
+        // is assembled (02-27).
+        try fixture.accept([Self.assemble("MOD-4", [Self.prefix + "4"])], as: "cell-co")
+        let early = try fixture.rejection(
+            [
+                try edited(Self.assemble("MOD-3", [Self.prefix + "3"])) {
+                    $0["eventTime"] = "2026-02-25T08:00:00+01:00"
+                },
+                try edited(Self.assemble("PACK-2", ["MOD-4"])) { $0["eventTime"] = "2026-02-26T08:00:00+01:00" },
+            ],
+            as: "cell-co"
+        )
+        expectProblems(
+            early,
+            [
+                (
+                    0, "/childEPCs/0",
+                    "\(Self.prefix)3 is put into MOD-3 at 2026-02-25T07:00:00.000Z, before it was commissioned "
+                        + "(2026-02-26T07:00:00.000Z)"
+                ),
+                (
+                    1, "/childEPCs/0",
+                    "MOD-4 is put into PACK-2 at 2026-02-26T07:00:00.000Z, before it was assembled "
+                        + "(2026-02-27T07:00:00.000Z)"
+                ),
+            ],
+            identified: false
+        )
 
         try fixture.chain.importSubmission(
             Array(Self.assemble("MOD-1", [Self.prefix + "2"], action: "DELETE").utf8),

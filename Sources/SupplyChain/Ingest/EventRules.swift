@@ -1340,6 +1340,8 @@ extension Rules {
         var seen: Set<String> = []
         // Cell lots whose arrival is weighed once, however many of their cells are put in.
         var arrivalsChecked: Set<String> = []
+        // Commissioning times, read once a range.
+        var madeTimes: [UInt64: (milliseconds: Int64, text: String)?] = [:]
         for (index, child) in event.childEPCs.enumerated() {
             let field = "/childEPCs/\(index)"
             if child == parent {
@@ -1360,7 +1362,17 @@ extension Rules {
                     sink.add(field: field, "\(child) is already in \(holderID); disassemble it first")
                 }
             }
-            if let range = try serialRange(containing: child, txn) {
+            let range = try serialRange(containing: child, txn)
+            // New input: a unit is put in no earlier than it was made.
+            if checksNewInput, let parent, let made = try madeTime(of: child, range: range, &madeTimes, txn),
+                event.eventTime < made.milliseconds
+            {
+                sink.add(
+                    field: field,
+                    "\(child) is put into \(parent) at \(event.eventTimeText), before it was \(made.verb) (\(made.text))"
+                )
+            }
+            if let range {
                 let held = try holding(range.lot, actor.id, txn)
                 if !held.kg.isPositive {
                     sink.add(field: field, "\(actor.id) does not hold cell lot \(range.lot) that \(child) comes from")
@@ -1441,6 +1453,45 @@ extension Rules {
         store.put(.parents, IndexKey.text(parent), json: .object(record))
         for child in removed { store.delete(.containedIn, IndexKey.text(child)) }
         effects.disaggregated = (parent, removed)
+    }
+
+    /// When a unit came to be: a cell (of `range`) when it was commissioned, a module or pack
+    /// when it was first assembled by an event that stands.
+    ///
+    /// - Parameters:
+    ///   - unit: The cell serial or the module's or pack's id.
+    ///   - range: The cell's serial range, `nil` for a module or pack.
+    ///   - commissioned: The commissioning times read so far, by entry.
+    ///   - txn: The transaction the ledger is read in.
+    /// - Returns: The time, in UTC milliseconds and as the ledger writes it, and what made the
+    ///   unit then; `nil` for a unit not made by an event that stands.
+    /// - Throws: A storage error.
+    private func madeTime(
+        of unit: String,
+        range: SerialRange?,
+        _ commissioned: inout [UInt64: (milliseconds: Int64, text: String)?],
+        _ txn: borrowing ReadTransaction
+    ) throws -> (milliseconds: Int64, text: String, verb: String)? {
+        func time(at sequence: UInt64) throws -> (milliseconds: Int64, text: String)? {
+            guard let record = try store.json(.events, IndexKey.sequence(sequence), txn), record["retractedAt"] == nil,
+                let text = record["eventTime"]?.stringValue, let utc = EventTime.utc(text)
+            else { return nil }
+            return (utc.milliseconds, utc.text)
+        }
+        if let range {
+            if commissioned[range.commissionedAt] == nil {
+                commissioned[range.commissionedAt] = .some(try time(at: range.commissionedAt))
+            }
+            guard let time = commissioned[range.commissionedAt] ?? nil else { return nil }
+            return (time.milliseconds, time.text, "commissioned")
+        }
+        let history = try store.json(.parents, IndexKey.text(unit), txn)?["history"]?.arrayValue ?? []
+        for step in history where step["added"] != nil {
+            if let sequence = step["seq"]?.doubleValue.map(UInt64.init), let made = try time(at: sequence) {
+                return (made.milliseconds, made.text, "assembled")
+            }
+        }
+        return nil
     }
 
     /// The stored range an event's effects name.
