@@ -445,6 +445,22 @@ struct ValidationTests {
             field: "/bizLocation/id",
             containing: "is operated by pilbara-mining; sichuan-lithium may not record events there"
         )
+        // A readPoint at another actor's facility is recorded, with a warning; one at a place not
+        // registered, or at the event's own bizLocation, passes without one.
+        let readThere = try edited(Events.extract("ORE")) { $0["readPoint"] = ["id": .string(Events.refinery)] }
+        let readHere = try edited(Events.extract("ORE2")) { $0["readPoint"] = ["id": .string(Events.mine)] }
+        let readAway = try edited(Events.extract("ORE3")) {
+            $0["readPoint"] = ["id": "urn:epc:id:sgln:9300001.00001.7"]
+        }
+        let report = try fixture.accept([readThere, readHere, readAway], as: "pilbara-mining")
+        #expect(report.written == 3)
+        #expect(report.warnings.map(\.index) == [0], "\(report.warnings)")
+        #expect(report.warnings.first?.field == "/readPoint/id")
+        #expect(
+            report.warnings.first?.message
+                == "\(Events.refinery) is a facility of sichuan-lithium, not of pilbara-mining: the event says it was "
+                + "read at another actor's site; check the readPoint"
+        )
     }
 
     @Test("outputs within the declared yield")

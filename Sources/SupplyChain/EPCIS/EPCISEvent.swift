@@ -138,6 +138,8 @@ final class EPCISEvent: @unchecked Sendable {
     var eventTime: Int64
     var eventTimeText: String
     var location: String?
+    /// Its `readPoint.id`, when it has one.
+    var readPoint: String?
     var quantities: [LotQuantity] = []
     var inputs: [LotQuantity] = []
     var outputs: [LotQuantity] = []
@@ -474,7 +476,7 @@ extension EPCISEvent {
             return reader.child(key, member: member)
         }
         let location = place("bizLocation", members.bizLocation).flatMap { $0.string("id") }
-        if let readPoint = place("readPoint", members.readPoint) { _ = readPoint.string("id") }
+        let readPoint = place("readPoint", members.readPoint).flatMap { $0.string("id") }
         if let ilmd = members.ilmd, ilmd.objectValue == nil {
             reader.fail(
                 "ilmd",
@@ -580,6 +582,7 @@ extension EPCISEvent {
             location: location,
             namespaces: namespaces
         )
+        event.readPoint = readPoint
         switch type {
         case .objectEvent, .transactionEvent:
             event.quantities = quantities("quantityList", members.quantityList)

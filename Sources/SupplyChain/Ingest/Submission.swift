@@ -739,6 +739,8 @@ extension SupplyChainLedger {
         var retractions = 0
         // The corrective events the declarations name, to say which are not in the ledger.
         var corrective: [(index: Int, eventID: String, position: Int, id: String)] = []
+        // The facilities that readPoints name, read once each (`nil` for a place not registered).
+        var readPoints: [String: Facility?] = [:]
         var eventIDs: [String] = []
         eventIDs.reserveCapacity(preparation.count)
         for chunk in 0..<preparation.chunkCount {
@@ -857,6 +859,23 @@ extension SupplyChainLedger {
                     }
                 }
                 warnings += current[offset].warnings
+                if let readPoint = event.readPoint, readPoint != event.location {
+                    if readPoints[readPoint] == nil {
+                        readPoints[readPoint] = .some(try rules.facility(readPoint, txn))
+                    }
+                    if let facility = readPoints[readPoint] ?? nil, facility.operatorID != actorID {
+                        warnings.append(
+                            SupplyChainError.Problem(
+                                index: index,
+                                identifier: event.eventID,
+                                field: "/readPoint/id",
+                                message:
+                                    "\(readPoint) is a facility of \(facility.operatorID), not of \(actorID): the event "
+                                    + "says it was read at another actor's site; check the readPoint"
+                            )
+                        )
+                    }
+                }
                 let sequence = first + 1 + UInt64(accepted.count)
                 try rules.apply(
                     event,
