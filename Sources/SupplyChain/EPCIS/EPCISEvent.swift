@@ -140,6 +140,9 @@ final class EPCISEvent: @unchecked Sendable {
     var location: String?
     /// Its `readPoint.id`, when it has one.
     var readPoint: String?
+    /// The offset its `eventTime` is written with, when that is beyond ±14:00 and the event is
+    /// new input (``EventTime/offsetBeyondZones(_:)``).
+    var eventTimeZoneBeyond: String?
     var quantities: [LotQuantity] = []
     var inputs: [LotQuantity] = []
     var outputs: [LotQuantity] = []
@@ -430,10 +433,12 @@ extension EPCISEvent {
         }
         var eventTime: Int64 = 0
         var eventTimeText = ""
+        var eventTimeZone: String?
         if let text = reader.string("eventTime", member: members.eventTime) {
             if let utc = EventTime.utc(text) {
                 eventTime = utc.milliseconds
                 eventTimeText = utc.text
+                if newInput { eventTimeZone = EventTime.offsetBeyondZones(text) }
             } else {
                 reader.fail(
                     "eventTime",
@@ -583,6 +588,7 @@ extension EPCISEvent {
             namespaces: namespaces
         )
         event.readPoint = readPoint
+        event.eventTimeZoneBeyond = eventTimeZone
         switch type {
         case .objectEvent, .transactionEvent:
             event.quantities = quantities("quantityList", members.quantityList)

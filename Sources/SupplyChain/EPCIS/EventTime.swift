@@ -37,6 +37,28 @@ enum EventTime {
         }
     }
 
+    /// The offset a date-time is written with (`+18:00`), when it is beyond ±14:00: RFC 3339
+    /// takes up to ±23:59, but no time zone has such an offset, as `eventTimeZoneOffset` has none.
+    ///
+    /// - Returns: The offset, or `nil` for `Z` and for an offset a zone can have.
+    static func offsetBeyondZones(_ text: String) -> String? {
+        // Read in place: every event's time is read so.
+        var text = text
+        return text.withUTF8 { bytes in
+            let count = bytes.count
+            guard count > 6, bytes[count - 6] == UInt8(ascii: "+") || bytes[count - 6] == UInt8(ascii: "-"),
+                bytes[count - 3] == UInt8(ascii: ":")
+            else { return nil }
+            let digits = (
+                bytes[count - 5] &- 0x30, bytes[count - 4] &- 0x30, bytes[count - 2] &- 0x30, bytes[count - 1] &- 0x30
+            )
+            guard digits.0 < 10, digits.1 < 10, digits.2 < 10, digits.3 < 10 else { return nil }
+            let minutes = (Int(digits.0) * 10 + Int(digits.1)) * 60 + Int(digits.2) * 10 + Int(digits.3)
+            guard minutes > 14 * 60 else { return nil }
+            return String(decoding: UnsafeBufferPointer(rebasing: bytes[(count - 6)...]), as: UTF8.self)
+        }
+    }
+
     /// Whether a date-time ends with `Z` or a `±hh:mm` offset.
     private static func hasZone<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Bool where Bytes.Index == Int {
         guard let last = bytes.last else { return false }

@@ -147,23 +147,19 @@ enum EventVocabulary {
     /// RFC 3339 would take up to ±23:59, but no zone has such an offset: the time was typed in
     /// the wrong form (`+18:00` for `+08:00`), and its UTC instant is off by hours.
     private static func checkZones(_ event: EPCISEvent, sink: ProblemSink) {
-        // Read without a copy: every event has a time. A time that did not read is named by the
-        // shape check.
-        func check(_ text: String?, read: Bool, field: String) {
-            guard let text, read, let sign = text.utf8.dropLast(5).last, sign == 0x2b || sign == 0x2d,
-                text.utf8.count > 6
-            else { return }
-            let offset = String(text.suffix(6))
-            guard !EPCISEvent.timeZoneOffsetPattern(offset) else { return }
+        func refuse(_ text: String, offset: String, field: String) {
             sink.add(
                 field: field,
                 "\(text) has the time-zone offset \(offset); offsets run from -14:00 to +14:00, "
                     + "so check the time and its zone"
             )
         }
-        check(event.json["eventTime"]?.stringValue, read: !event.eventTimeText.isEmpty, field: "/eventTime")
-        if let declared = event.errorDeclaration?["declarationTime"]?.stringValue {
-            check(declared, read: EventTime.utc(declared) != nil, field: "/errorDeclaration/declarationTime")
+        // Found as the event was read, where its time's text is at hand.
+        if let offset = event.eventTimeZoneBeyond { refuse(givenTime(event), offset: offset, field: "/eventTime") }
+        if let declared = event.errorDeclaration?["declarationTime"]?.stringValue, EventTime.utc(declared) != nil,
+            let offset = EventTime.offsetBeyondZones(declared)
+        {
+            refuse(declared, offset: offset, field: "/errorDeclaration/declarationTime")
         }
     }
 
