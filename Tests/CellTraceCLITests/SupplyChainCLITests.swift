@@ -488,6 +488,8 @@ import Testing
         #expect(dry.status == 0, "\(dry.error)")
         #expect(dry.output.hasPrefix("\(made): dry run: 1 events valid; 1 would be written"), "\(dry.output)")
         #expect(dry.output.contains("\(shipped): dry run: 1 events valid; 1 would be written"), "\(dry.output)")
+        #expect(dry.output.contains("ledger size would be \(size + 2)\n"), "\(dry.output)")
+        #expect(dry.output.hasSuffix("ledger size would be \(size + 4)\n"), "\(dry.output)")
         #expect(celltrace(["log", "--ledger", ledger]).output.split(separator: "\n").count == size)
         // Each file's size is the ledger's once it and the files before it are written: a
         // submission entry and an event each, and nothing for a file already in.

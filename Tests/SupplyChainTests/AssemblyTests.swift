@@ -128,6 +128,31 @@ struct AssemblyTests {
             identified: false
         )
         #expect(try fixture.chain.ledger.size == size)
+
+        // With the later shipment declared in error, the first is the buyer's only arrival: its
+        // declaration would leave the lot never reaching the buyer, whose cells came from it.
+        let later = try #require(try fixture.chain.lot("CELLS")).holdings.first { $0.actor == "cathode-co" }
+        #expect(later?.kg.description == "20000")
+        try fixture.accept(
+            [
+                try Events.declaredInError(
+                    Events.ship("CELLS", 10, from: cellCo, to: buyer, time: "2026-03-10T08:00:00+01:00")
+                )
+            ],
+            as: "cell-co"
+        )
+        let never = try fixture.rejection([try Events.declaredInError(wrong)], as: "cell-co")
+        expectProblems(
+            never,
+            [
+                (
+                    0, "/errorDeclaration",
+                    "leaves lot CELLS never reaching cathode-co, after cathode-co used it: entry \(size - 2) "
+                        + "(commissioned cells at 2026-02-26T07:00:00.000Z), entry \(size - 1)"
+                )
+            ],
+            identified: false
+        )
     }
 
     @Test("modules and packs: known children, one parent at a time, no containment cycles, disassembly")

@@ -180,6 +180,22 @@ struct ProblemsTogetherTests {
             #expect(error.problems.contains { $0.index == index && $0.message.contains(text) }, "\(error)")
         }
         #expect(try fixture.chain.ledger.size == size, "nothing written")
+
+        // Offsets a zone has, UTC in any spelling, and fractions of a second all pass.
+        let times = [
+            "2026-01-30T18:00:00+14:00", "2026-01-30T18:00:00-14:00", "2026-01-30T18:00:00-00:00",
+            "2026-01-30T18:00:00z", "2026-01-30T18:00:00.123456+05:45",
+        ]
+        try fixture.accept(
+            times.enumerated().map { index, time in
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 1)],
+                    outputs: [Events.quantity("LIOH-Z\(index)", 0.1)],
+                    time: time
+                )
+            },
+            as: "sichuan-lithium"
+        )
     }
 
     @Test(

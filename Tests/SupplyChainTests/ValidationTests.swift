@@ -785,10 +785,20 @@ struct ValidationTests {
         )
         #expect(try fixture.chain.ledger.size == sizeBefore)
 
-        // Once the refiner has declared its uses in error, the shipment may be.
+        // Once the refiner has declared its uses in error, the shipment may be; a use dated after
+        // the next arrival stays.
         let refiner = try fixture.key("sichuan-lithium")
         try fixture.chain.importSubmission(
-            Array([try Events.declaredInError(use), try Events.declaredInError(back)].joined(separator: "\n").utf8),
+            Array(
+                [
+                    try Events.declaredInError(use), try Events.declaredInError(back),
+                    Events.transform(
+                        inputs: [Events.quantity("L", 10)],
+                        outputs: [Events.quantity("LH2", 1)],
+                        time: "2026-02-05T00:00:00+08:00"
+                    ),
+                ].joined(separator: "\n").utf8
+            ),
             actor: "sichuan-lithium",
             key: refiner
         )

@@ -606,56 +606,71 @@ extension Rules {
     ) throws {
         var checked: Set<[String]> = []
         for move in moves where checked.insert([move.lot, move.to]).inserted {
+            // The maker's row has no arrival: it holds the lot since it made it.
             guard try !remade(move.lot, since: recorded, txn),
-                let since = try holding(move.lot, move.to, txn).since,
-                let arrival = try firstArrival(of: move.lot, at: move.to, excluding: recorded, txn),
-                arrival > since
+                let since = try holding(move.lot, move.to, txn).since
             else { continue }
-            let uses = try uses(of: move.lot, by: move.to, before: arrival, excluding: recorded, txn)
+            // No other shipment that stands: the lot never reached the receiver. Its uses that
+            // took kilograms are named by the holding check already; commissioning and assembly
+            // only need some of the lot held.
+            let arrival = try firstArrival(of: move.lot, at: move.to, excluding: recorded, txn)
+            guard arrival.map({ $0 > since }) ?? true else { continue }
+            let uses = try uses(of: move.lot, by: move.to, before: arrival ?? .max, after: recorded, txn)
             guard !uses.isEmpty else { continue }
             let named = uses.prefix(3).map { "entry \($0.sequence) (\($0.verb) at \($0.time))" }
             let more = uses.count > 3 ? " and \(uses.count - 3) more" : ""
+            let reaching =
+                arrival.map { "reaching \(move.to) only at \(Timestamp(millisecondsSinceEpoch: $0).rfc3339)" }
+                ?? "never reaching \(move.to)"
             sink.add(
                 field: "/errorDeclaration",
-                "declaring this shipment in error leaves lot \(move.lot) reaching \(move.to) only at "
-                    + "\(Timestamp(millisecondsSinceEpoch: arrival).rfc3339), after \(move.to) used it: "
+                "declaring this shipment in error leaves lot \(move.lot) \(reaching), after \(move.to) used it: "
                     + "\(named.joined(separator: ", "))\(more); declare those events in error first (custody rule)"
             )
         }
     }
 
-    /// The events that stand in which `actor` used lot `lotID` before `time`, entry `excluded`
-    /// left out, by entry: transformations that consumed it, shipments of it from `actor`,
-    /// commissionings of cells from it and assemblies of those cells (of the cells still in a
-    /// module or pack; the history of one taken apart again is not read).
+    /// The events that stand in which `actor` used lot `lotID` before `time`, recorded after
+    /// entry `recorded`, by entry: transformations that consumed it and made something,
+    /// shipments of it from `actor`, commissionings of cells from it and assemblies of those
+    /// cells (of the cells still in a module or pack).
+    ///
+    /// A use recorded before the shipment at `recorded` was weighed against the arrivals recorded
+    /// before it, which all stand, so only later ones are read. The events are read from the
+    /// indexes in storage: a submission is one actor's and never ships to itself, so neither it
+    /// nor the batch under it holds the receiver's events.
+    ///
+    /// Not found: a transformation that consumed the lot and made nothing (no lineage edge leads
+    /// from the lot to it), receiving events, and assemblies of cells taken out again.
     private mutating func uses(
         of lotID: String,
         by actor: String,
         before time: Int64,
-        excluding excluded: UInt64,
+        after recorded: UInt64,
         _ txn: borrowing ReadTransaction
     ) throws -> [(sequence: UInt64, verb: String, time: String)] {
         guard let number = try store.lotNumber(lotID, txn) else { return [] }
         var candidates: [UInt64: String] = [:]
-        for sequence in try store.consumers(ofLot: number, txn) { candidates[sequence] = "consumed" }
+        for sequence in try store.storedConsumers(ofLot: number, txn) { candidates[sequence] = "consumed" }
         if let shipments = try store.raw(.shipments, IndexKey.sequence(number), txn).flatMap(Shipments.init(encoded:)) {
             for (sequence, _) in shipments.list { candidates[sequence] = "shipped" }
         }
         // The lot's serial ranges: their commissionings, and the assemblies of their cells.
+        var ranges: [SerialRange] = []
         let prefix = IndexKey.sequence(number)
         var key = prefix
         while let row = try store.seek(.lotSerials, atLeast: key, txn), row.key.starts(with: prefix) {
             key = row.key + [0]
-            guard
-                let range = try store.json(.serials, Array(row.key.dropFirst(prefix.count)), txn).flatMap(
-                    SerialRange.init(json:)
-                )
-            else { continue }
-            candidates[range.commissionedAt] = "commissioned cells"
-            for sequence in try assemblies(of: range, txn) { candidates[sequence] = "assembled cells" }
+            if let range = try store.json(.serials, Array(row.key.dropFirst(prefix.count)), txn).flatMap(
+                SerialRange.init(json:)
+            ) {
+                ranges.append(range)
+                candidates[range.commissionedAt] = "commissioned cells"
+            }
         }
+        for sequence in try assemblies(of: ranges, txn) { candidates[sequence] = "assembled cells" }
         var found: [(sequence: UInt64, verb: String, time: String)] = []
-        for (sequence, verb) in candidates where sequence != excluded {
+        for (sequence, verb) in candidates where sequence > recorded {
             guard let record = try store.json(.events, IndexKey.sequence(sequence), txn), record["retractedAt"] == nil,
                 let text = record["eventTime"]?.stringValue, let at = EventTime.utcMilliseconds(text), at < time
             else { continue }
@@ -671,20 +686,22 @@ extension Rules {
         return found.sorted { $0.sequence < $1.sequence }
     }
 
-    /// The entries of the assemblies that put cells of `range` into the modules or packs that hold
-    /// them now.
-    private func assemblies(of range: SerialRange, _ txn: borrowing ReadTransaction) throws -> Set<UInt64> {
-        func inRange(_ serial: String) -> Bool {
+    /// The entries of the assemblies that put cells of `ranges` into the modules or packs that
+    /// hold them now; each serial prefix's cells are read once.
+    private func assemblies(of ranges: [SerialRange], _ txn: borrowing ReadTransaction) throws -> Set<UInt64> {
+        func inRanges(_ serial: String) -> Bool {
             guard let (prefix, number) = SerialNumber.split(serial) else { return false }
-            return prefix == range.prefix && (range.first...range.last).contains(number)
+            return ranges.contains { $0.prefix == prefix && ($0.first...$0.last).contains(number) }
         }
-        let prefix = Array(range.prefix.utf8)
         var parents: Set<String> = []
-        var key = prefix
-        while let row = try store.seek(.containedIn, atLeast: key, txn), row.key.starts(with: prefix) {
-            key = row.key + [0]
-            if inRange(String(decoding: row.key, as: UTF8.self)) {
-                parents.insert(String(decoding: row.value, as: UTF8.self))
+        for serialPrefix in Set(ranges.map(\.prefix)) {
+            let prefix = Array(serialPrefix.utf8)
+            var key = prefix
+            while let row = try store.seek(.containedIn, atLeast: key, txn), row.key.starts(with: prefix) {
+                key = row.key + [0]
+                if inRanges(String(decoding: row.key, as: UTF8.self)) {
+                    parents.insert(String(decoding: row.value, as: UTF8.self))
+                }
             }
         }
         var sequences: Set<UInt64> = []
@@ -692,7 +709,7 @@ extension Rules {
             let history = try store.json(.parents, IndexKey.text(parent), txn)?["history"]?.arrayValue ?? []
             for step in history {
                 let added = step["added"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                if added.contains(where: inRange), let sequence = step["seq"]?.doubleValue.map(UInt64.init) {
+                if added.contains(where: inRanges), let sequence = step["seq"]?.doubleValue.map(UInt64.init) {
                     sequences.insert(sequence)
                 }
             }

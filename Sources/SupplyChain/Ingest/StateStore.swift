@@ -528,35 +528,23 @@ struct StateStore: Sendable {
         edgesDown.append(edgeKey: input, output, sequence, value: value)
     }
 
-    /// The sequence numbers of the entries whose events consumed lot number `input`, from the
-    /// ledger's `sc.edges.down` rows, this batch's and the batches' under it, in no set order and
-    /// each once.
+    /// The sequence numbers of the entries whose events consumed lot number `input` and made
+    /// something, from the ledger's `sc.edges.down` rows, each once.
     ///
-    /// A batch keeps its edges unsorted and never looks one up, so they are scanned: this serves
-    /// error declarations, which are few, and not the path every event takes.
-    func consumers(ofLot input: UInt64, _ txn: borrowing ReadTransaction) throws -> [UInt64] {
+    /// The batch's own edges and those of the batch under it are not read: they are kept unsorted
+    /// and never looked up, and the one caller, a declaration that a shipment was in error, asks
+    /// for another actor's events than the batch's.
+    func storedConsumers(ofLot input: UInt64, _ txn: borrowing ReadTransaction) throws -> Set<UInt64> {
         var sequences: Set<UInt64> = []
+        guard !complete else { return sequences }
         let prefix = IndexKey.sequence(input)
-        func sequence(of key: UnsafeBufferPointer<UInt8>) -> UInt64? {
-            guard key.count == 24, key.starts(with: prefix) else { return nil }
-            return key[16..<24].reduce(0) { $0 << 8 | UInt64($1) }
+        let cursor = try txn.cursor(IndexTable.handle(.edgesDown, in: tables))
+        var row = try cursor.seek(atLeast: prefix)
+        while let (key, _) = row, key.count == 24, key.starts(with: prefix) {
+            sequences.insert(key[16..<24].reduce(0) { $0 << 8 | UInt64($1) })
+            row = try cursor.next()
         }
-        if !complete {
-            let cursor = try txn.cursor(IndexTable.handle(.edgesDown, in: tables))
-            var row = try cursor.seek(atLeast: prefix)
-            while let (key, _) = row, let found = key.withUnsafeBufferPointer(sequence(of:)) {
-                sequences.insert(found)
-                row = try cursor.next()
-            }
-        }
-        var level: StateStore? = self
-        while let store = level {
-            store.edgesDown.forEachRow { key, _ in
-                if let found = sequence(of: key) { sequences.insert(found) }
-            }
-            level = store.earlier?.store
-        }
-        return Array(sequences)
+        return sequences
     }
 
     // MARK: Ranges and writing
