@@ -286,11 +286,20 @@ struct LotCommand: ParsableCommand {
             }
             let lot = report.lot
             func edge(_ edge: LineageEdge, other: String) -> JSONValue {
-                .object([
+                var object: [String: JSONValue] = [
                     "lot": .string(other), "kg": .string(edge.kg.description),
                     "seq": .number(Double(edge.sequenceNumber)),
                     "eventID": .string(edge.eventID),
-                ])
+                ]
+                if let declared = report.declaredInError[edge.sequenceNumber] {
+                    object["declaredInErrorAt"] = .number(Double(declared))
+                }
+                return .object(object)
+            }
+            // An edge whose event was declared in error, in the text's entry column.
+            func entry(_ edge: LineageEdge) -> String {
+                let declared = report.declaredInError[edge.sequenceNumber].map { ", declared in error at #\($0)" }
+                return "#\(edge.sequenceNumber)\(declared ?? "")"
             }
             if json {
                 var object: [String: JSONValue] = [
@@ -386,12 +395,12 @@ struct LotCommand: ParsableCommand {
             for certificate in lot.certifications { Console.out("cert      \(certificate)") }
             if !report.madeFrom.isEmpty {
                 var table = TextTable("MADE FROM", "KG", "ENTRY")
-                for edge in report.madeFrom { table.add(edge.from, edge.kg.description, "#\(edge.sequenceNumber)") }
+                for edge in report.madeFrom { table.add(edge.from, edge.kg.description, entry(edge)) }
                 Console.out("\n" + table.rendered)
             }
             if !report.usedIn.isEmpty {
                 var table = TextTable("USED IN", "KG", "ENTRY")
-                for edge in report.usedIn { table.add(edge.to, edge.kg.description, "#\(edge.sequenceNumber)") }
+                for edge in report.usedIn { table.add(edge.to, edge.kg.description, entry(edge)) }
                 Console.out("\n" + table.rendered)
             }
             if !report.previousVersions.isEmpty {

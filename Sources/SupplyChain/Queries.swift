@@ -12,6 +12,10 @@ public struct LotReport: Sendable {
     public var madeFrom: [LineageEdge]
     /// Edges out of the lot (what was made from it).
     public var usedIn: [LineageEdge]
+    /// The events of ``madeFrom`` and ``usedIn`` declared in error, by entry, with their declarations' entries.
+    ///
+    /// Their edges stay, as the ledger never deletes, but count for nothing.
+    public var declaredInError: [UInt64: UInt64] = [:]
     /// Serial ranges commissioned from the lot (cell lots).
     public var serialRanges: [SerialRange]
     /// Serial ranges commissioned from the lot whose commissioning was declared in error
@@ -135,7 +139,7 @@ extension SupplyChainLedger {
                 previousVersions.append(replaced)
                 (previous, later) = (replaced.previousVersion, version)
             }
-            return LotReport(
+            var report = LotReport(
                 lot: lot,
                 holdings: holdings.map { (actor: $0.0, kg: $0.1.kg, since: $0.1.sinceText) },
                 madeFrom: try lineage.edges(of: id, upstream: true, txn),
@@ -144,6 +148,12 @@ extension SupplyChainLedger {
                 retractedSerialRanges: try lineage.retractedSerialRanges(ofLot: id, txn),
                 previousVersions: previousVersions
             )
+            for sequence in Set((report.madeFrom + report.usedIn).map(\.sequenceNumber)) {
+                if let declared = try lineage.declaration(ofEventAt: sequence, txn) {
+                    report.declaredInError[sequence] = declared.declaredAt
+                }
+            }
+            return report
         }
     }
 

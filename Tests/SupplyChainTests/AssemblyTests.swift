@@ -174,6 +174,22 @@ struct AssemblyTests {
             key: key
         )
         #expect(try fixture.chain.serial(Self.prefix + "2")?.containedIn == ["MOD-1", "PACK-1"])
+        // The module's only assembly stays while the module is in a pack.
+        let packed = try fixture.rejection(
+            [try Events.declaredInError(Self.assemble("MOD-1", [Self.prefix + "1", Self.prefix + "2"]))],
+            as: "cell-co"
+        )
+        expectProblems(
+            packed,
+            [
+                (
+                    0, "/errorDeclaration",
+                    "MOD-1, assembled by this event, was put into PACK-1 at 2026-02-27T07:00:00.000Z, before any other "
+                        + "assembly of it that stands; take it out of PACK-1 first"
+                )
+            ],
+            identified: false
+        )
 
         let unknown = try fixture.rejection([Self.assemble("MOD-2", [Self.prefix + "101"])], as: "cell-co")
         #expect(unknown.problems.first?.field == "/childEPCs/0")

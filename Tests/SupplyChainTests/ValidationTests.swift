@@ -461,6 +461,10 @@ struct ValidationTests {
                 == "\(Events.refinery) is a facility of sichuan-lithium, not of pilbara-mining: the event says it was "
                 + "read at another actor's site; check the readPoint"
         )
+        // Declaring it in error repeats it: its place was weighed when it was recorded.
+        let declared = try fixture.accept([try Events.declaredInError(readThere)], as: "pilbara-mining")
+        #expect(declared.retractions == 1)
+        #expect(declared.warnings.isEmpty, "\(declared.warnings)")
     }
 
     @Test("outputs within the declared yield")
@@ -804,6 +808,9 @@ struct ValidationTests {
         )
         try fixture.accept([try Events.declaredInError(wrong)], as: "pilbara-mining")
         let lot = try #require(try fixture.chain.lot("L"))
+        // The transformation declared in error keeps its edge, marked with its declaration.
+        #expect(lot.usedIn.map(\.sequenceNumber) == [sizeBefore - 2, sizeBefore + 3])
+        #expect(lot.declaredInError == [sizeBefore - 2: sizeBefore + 1], "\(lot.declaredInError)")
         #expect(lot.holdings.first { $0.actor == "sichuan-lithium" }?.since == "2026-01-31T16:00:00.000Z")
 
         #expect(try fixture.chain.auditIndexes().isValid)

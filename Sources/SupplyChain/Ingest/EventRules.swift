@@ -1489,24 +1489,55 @@ extension Rules {
         _ commissioned: inout [UInt64: (milliseconds: Int64, text: String)?],
         _ txn: borrowing ReadTransaction
     ) throws -> (milliseconds: Int64, text: String, verb: String)? {
-        func time(at sequence: UInt64) throws -> (milliseconds: Int64, text: String)? {
-            guard let record = try store.json(.events, IndexKey.sequence(sequence), txn), record["retractedAt"] == nil,
-                let text = record["eventTime"]?.stringValue, let utc = EventTime.utc(text)
-            else { return nil }
-            return (utc.milliseconds, utc.text)
-        }
         if let range {
             if commissioned[range.commissionedAt] == nil {
-                commissioned[range.commissionedAt] = .some(try time(at: range.commissionedAt))
+                commissioned[range.commissionedAt] = .some(try standingTime(at: range.commissionedAt, txn))
             }
             guard let time = commissioned[range.commissionedAt] ?? nil else { return nil }
             return (time.milliseconds, time.text, "commissioned")
         }
+        return try firstAssembly(of: unit, txn).map { ($0.milliseconds, $0.text, "assembled") }
+    }
+
+    /// The event time of the event at entry `sequence`, when it stands (is not declared in error).
+    private func standingTime(
+        at sequence: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (milliseconds: Int64, text: String)? {
+        guard let record = try store.json(.events, IndexKey.sequence(sequence), txn), record["retractedAt"] == nil,
+            let text = record["eventTime"]?.stringValue, let utc = EventTime.utc(text)
+        else { return nil }
+        return (utc.milliseconds, utc.text)
+    }
+
+    /// When module or pack `unit` was first assembled by an event that stands, the one at entry
+    /// `excluded` left out.
+    private func firstAssembly(
+        of unit: String,
+        excluding excluded: UInt64? = nil,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (milliseconds: Int64, text: String)? {
         let history = try store.json(.parents, IndexKey.text(unit), txn)?["history"]?.arrayValue ?? []
+        var first: (milliseconds: Int64, text: String)?
         for step in history where step["added"] != nil {
-            if let sequence = step["seq"]?.doubleValue.map(UInt64.init), let made = try time(at: sequence) {
-                return (made.milliseconds, made.text, "assembled")
-            }
+            guard let sequence = step["seq"]?.doubleValue.map(UInt64.init), sequence != excluded,
+                let made = try standingTime(at: sequence, txn)
+            else { continue }
+            if first.map({ made.milliseconds < $0.milliseconds }) ?? true { first = made }
+        }
+        return first
+    }
+
+    /// When `unit` was last put into `holder` by an event that stands.
+    private func packedTime(
+        of unit: String,
+        into holder: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (milliseconds: Int64, text: String)? {
+        let history = try store.json(.parents, IndexKey.text(holder), txn)?["history"]?.arrayValue ?? []
+        for step in history.reversed() where step["added"]?.arrayValue?.contains(.string(unit)) == true {
+            guard let sequence = step["seq"]?.doubleValue.map(UInt64.init) else { continue }
+            if let packed = try standingTime(at: sequence, txn) { return packed }
         }
         return nil
     }
@@ -1632,6 +1663,20 @@ extension Rules {
                         "\(child), put into \(parent) by this event, "
                             + (holder.map { "is now in \($0)" } ?? "has since been taken out of it")
                             + "; declare the later events in error first"
+                    )
+                }
+            }
+            // New input: a module or pack stays made before the unit it was put into.
+            if checksNewInput, let holder = try store.raw(.containedIn, IndexKey.text(parent), txn) {
+                let holderID = String(decoding: holder, as: UTF8.self)
+                let other = try firstAssembly(of: parent, excluding: recorded, txn)
+                if let packed = try packedTime(of: parent, into: holderID, txn),
+                    other.map({ $0.milliseconds > packed.milliseconds }) ?? true
+                {
+                    sink.add(
+                        field: "/errorDeclaration",
+                        "\(parent), assembled by this event, was put into \(holderID) at \(packed.text), before any "
+                            + "other assembly of it that stands; take it out of \(holderID) first"
                     )
                 }
             }

@@ -859,7 +859,9 @@ extension SupplyChainLedger {
                     }
                 }
                 warnings += current[offset].warnings
-                if let readPoint = event.readPoint, readPoint != event.location {
+                // An error declaration repeats an event recorded before, perhaps before its
+                // facility changed hands: its place was weighed then.
+                if let readPoint = event.readPoint, readPoint != event.location, event.errorDeclaration == nil {
                     if readPoints[readPoint] == nil {
                         readPoints[readPoint] = .some(try rules.facility(readPoint, txn))
                     }
