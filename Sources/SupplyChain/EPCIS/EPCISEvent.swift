@@ -280,15 +280,23 @@ extension EPCISEvent {
     static func timeZoneOffsetPattern(_ text: String) -> Bool {
         // Read in place: every event has one.
         var text = text
-        return text.withUTF8 { bytes in
-            guard bytes.count == 6, bytes[0] == 0x2b || bytes[0] == 0x2d, bytes[3] == 0x3a,
-                bytes[1...2].allSatisfy({ (0x30...0x39).contains($0) }),
-                bytes[4...5].allSatisfy({ (0x30...0x39).contains($0) })
-            else { return false }
-            let hours = Int(bytes[1] - 0x30) * 10 + Int(bytes[2] - 0x30)
-            let minutes = Int(bytes[4] - 0x30) * 10 + Int(bytes[5] - 0x30)
-            return (hours <= 13 && minutes <= 59) || (hours == 14 && minutes == 0)
+        return text.withUTF8 { zoneOffset(UnsafeBufferPointer(rebasing: $0[...])) == true }
+    }
+
+    /// Reads `±hh:mm`: `true` for an offset a time zone can have (-14:00 to +14:00), `false` for
+    /// one beyond, `nil` when the bytes are not of that form.
+    static func zoneOffset(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool? {
+        guard bytes.count == 6 else { return nil }
+        let start = bytes.startIndex
+        guard bytes[start] == 0x2b || bytes[start] == 0x2d, bytes[start + 3] == 0x3a else { return nil }
+        // Read one by one, without an array: every event has two offsets.
+        func digit(_ at: Int) -> Int? {
+            let value = bytes[start + at] &- 0x30
+            return value < 10 ? Int(value) : nil
         }
+        guard let h1 = digit(1), let h2 = digit(2), let m1 = digit(4), let m2 = digit(5) else { return nil }
+        let (hours, minutes) = (h1 * 10 + h2, m1 * 10 + m2)
+        return (hours <= 13 && minutes <= 59) || (hours == 14 && minutes == 0)
     }
 
     /// Strips CBV spellings to the bare value: `urn:epcglobal:cbv:bizstep:shipping`,

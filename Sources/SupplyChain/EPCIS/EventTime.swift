@@ -45,17 +45,10 @@ enum EventTime {
         // Read in place: every event's time is read so.
         var text = text
         return text.withUTF8 { bytes in
-            let count = bytes.count
-            guard count > 6, bytes[count - 6] == UInt8(ascii: "+") || bytes[count - 6] == UInt8(ascii: "-"),
-                bytes[count - 3] == UInt8(ascii: ":")
-            else { return nil }
-            let digits = (
-                bytes[count - 5] &- 0x30, bytes[count - 4] &- 0x30, bytes[count - 2] &- 0x30, bytes[count - 1] &- 0x30
-            )
-            guard digits.0 < 10, digits.1 < 10, digits.2 < 10, digits.3 < 10 else { return nil }
-            let minutes = (Int(digits.0) * 10 + Int(digits.1)) * 60 + Int(digits.2) * 10 + Int(digits.3)
-            guard minutes > 14 * 60 else { return nil }
-            return String(decoding: UnsafeBufferPointer(rebasing: bytes[(count - 6)...]), as: UTF8.self)
+            guard bytes.count > 6 else { return nil }
+            let offset = UnsafeBufferPointer(rebasing: bytes[(bytes.count - 6)...])
+            guard EPCISEvent.zoneOffset(offset) == false else { return nil }
+            return String(decoding: offset, as: UTF8.self)
         }
     }
 

@@ -578,12 +578,12 @@ extension Rules {
         else { return nil }
         var first: Int64?
         for (sequence, _) in shipments.list where sequence != excluded {
-            guard let record = try store.json(.events, IndexKey.sequence(sequence), txn), record["retractedAt"] == nil,
-                let time = record["eventTime"]?.stringValue.flatMap(EventTime.utcMilliseconds),
-                EventEffects(json: record["effects"] ?? [:]).moved.contains(where: { $0.lot == lotID && $0.to == actor }
-                )
+            guard let event = try standingEvent(at: sequence, txn),
+                EventEffects(json: event.record["effects"] ?? [:]).moved.contains(where: {
+                    $0.lot == lotID && $0.to == actor
+                })
             else { continue }
-            first = min(first ?? time, time)
+            first = min(first ?? event.milliseconds, event.milliseconds)
         }
         return first
     }
@@ -649,11 +649,17 @@ extension Rules {
         after recorded: UInt64,
         _ txn: borrowing ReadTransaction
     ) throws -> [(sequence: UInt64, verb: String, time: String)] {
+        /// How an event used the lot, as the message says it.
+        enum Use: String {
+            case consumed, shipped
+            case commissioned = "commissioned cells"
+            case assembled = "assembled cells"
+        }
         guard let number = try store.lotNumber(lotID, txn) else { return [] }
-        var candidates: [UInt64: String] = [:]
-        for sequence in try store.storedConsumers(ofLot: number, txn) { candidates[sequence] = "consumed" }
+        var candidates: [UInt64: Use] = [:]
+        for sequence in try store.storedConsumers(ofLot: number, txn) { candidates[sequence] = .consumed }
         if let shipments = try store.raw(.shipments, IndexKey.sequence(number), txn).flatMap(Shipments.init(encoded:)) {
-            for (sequence, _) in shipments.list { candidates[sequence] = "shipped" }
+            for (sequence, _) in shipments.list { candidates[sequence] = .shipped }
         }
         // The lot's serial ranges: their commissionings, and the assemblies of their cells.
         var ranges: [SerialRange] = []
@@ -665,23 +671,21 @@ extension Rules {
                 SerialRange.init(json:)
             ) {
                 ranges.append(range)
-                candidates[range.commissionedAt] = "commissioned cells"
+                candidates[range.commissionedAt] = .commissioned
             }
         }
-        for sequence in try assemblies(of: ranges, txn) { candidates[sequence] = "assembled cells" }
+        for sequence in try assemblies(of: ranges, txn) { candidates[sequence] = .assembled }
         var found: [(sequence: UInt64, verb: String, time: String)] = []
-        for (sequence, verb) in candidates where sequence > recorded {
-            guard let record = try store.json(.events, IndexKey.sequence(sequence), txn), record["retractedAt"] == nil,
-                let text = record["eventTime"]?.stringValue, let at = EventTime.utcMilliseconds(text), at < time
-            else { continue }
-            let effects = EventEffects(json: record["effects"] ?? [:])
+        for (sequence, use) in candidates where sequence > recorded {
+            guard let event = try standingEvent(at: sequence, txn), event.milliseconds < time else { continue }
+            let effects = EventEffects(json: event.record["effects"] ?? [:])
             let used =
-                switch verb {
-                case "consumed": effects.consumed.contains { $0.lot == lotID && $0.actor == actor }
-                case "shipped": effects.moved.contains { $0.lot == lotID && $0.from == actor }
-                default: record["actor"]?.stringValue == actor
+                switch use {
+                case .consumed: effects.consumed.contains { $0.lot == lotID && $0.actor == actor }
+                case .shipped: effects.moved.contains { $0.lot == lotID && $0.from == actor }
+                case .commissioned, .assembled: event.record["actor"]?.stringValue == actor
                 }
-            if used { found.append((sequence, verb, Timestamp(millisecondsSinceEpoch: at).rfc3339)) }
+            if used { found.append((sequence, use.rawValue, event.text)) }
         }
         return found.sorted { $0.sequence < $1.sequence }
     }
@@ -1499,15 +1503,24 @@ extension Rules {
         return try firstAssembly(of: unit, txn).map { ($0.milliseconds, $0.text, "assembled") }
     }
 
-    /// The event time of the event at entry `sequence`, when it stands (is not declared in error).
+    /// The record (`sc.events`) of the event at entry `sequence` and its event time, in UTC
+    /// milliseconds and as the ledger writes it, when the event stands (is not declared in error).
+    private func standingEvent(
+        at sequence: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (record: JSONValue, milliseconds: Int64, text: String)? {
+        guard let record = try store.json(.events, IndexKey.sequence(sequence), txn), record["retractedAt"] == nil,
+            let text = record["eventTime"]?.stringValue, let utc = EventTime.utc(text)
+        else { return nil }
+        return (record, utc.milliseconds, utc.text)
+    }
+
+    /// The event time of the event at entry `sequence`, when it stands (``standingEvent(at:_:)``).
     private func standingTime(
         at sequence: UInt64,
         _ txn: borrowing ReadTransaction
     ) throws -> (milliseconds: Int64, text: String)? {
-        guard let record = try store.json(.events, IndexKey.sequence(sequence), txn), record["retractedAt"] == nil,
-            let text = record["eventTime"]?.stringValue, let utc = EventTime.utc(text)
-        else { return nil }
-        return (utc.milliseconds, utc.text)
+        try standingEvent(at: sequence, txn).map { ($0.milliseconds, $0.text) }
     }
 
     /// When module or pack `unit` was first assembled by an event that stands, the one at entry
