@@ -113,6 +113,13 @@ struct AssemblyTests {
         let assembly = try edited(Self.assemble("MOD-9", [Self.prefix + "1", Self.prefix + "2"]), atBuyer)
         try fixture.accept([commissioning, assembly], as: "cathode-co")
         let size = try fixture.chain.ledger.size
+        // The cells taken out again on 03-01: their assembly is still a use.
+        let takenOut = try edited(Self.assemble("MOD-9", [Self.prefix + "1", Self.prefix + "2"], action: "DELETE")) {
+            $0["bizLocation"] = ["id": "urn:celltrace:facility:cathode-plant"]
+            $0["eventTime"] = "2026-03-01T08:00:00+01:00"
+        }
+        try fixture.accept([takenOut], as: "cathode-co")
+        #expect(try fixture.chain.serial(Self.prefix + "2")?.containedIn == [])
 
         let refused = try fixture.rejection([try Events.declaredInError(wrong)], as: "cell-co")
         expectProblems(
@@ -127,7 +134,7 @@ struct AssemblyTests {
             ],
             identified: false
         )
-        #expect(try fixture.chain.ledger.size == size)
+        #expect(try fixture.chain.ledger.size == size + 2)
 
         // With the later shipment declared in error, the first is the buyer's only arrival: its
         // declaration would leave the lot never reaching the buyer, whose cells came from it.

@@ -398,11 +398,11 @@ struct IndexRebuildTests {
         #expect(chain.outdatedIndexes == nil)
         let size = try chain.ledger.size
         try chain.ledger.rewriteExtraTables(["sc.meta"], expectedSize: size) { txn, tables in
-            try txn.put(Array("13".utf8), forKey: Array("layout".utf8), in: tables[0])
+            try txn.put(Array("99".utf8), forKey: Array("layout".utf8), in: tables[0])
         }
         let newer = try #require(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes)
         #expect(newer.code == .indexLayout)
-        #expect(newer.message.contains("written in index layout 13"), "\(newer.message)")
+        #expect(newer.message.contains("written in index layout 99"), "\(newer.message)")
         #expect(try SupplyChainLedger(ledger: chain.ledger).rebuildIndexes().isRebuilt)
         #expect(try SupplyChainLedger(ledger: chain.ledger).outdatedIndexes == nil)
 

@@ -769,10 +769,22 @@ struct ValidationTests {
         let back = try edited(
             Events.ship("L", 5, from: Events.refiner, to: Events.miner, time: "2026-01-21T00:00:00+08:00")
         ) { $0["eventID"] = "urn:uuid:6b1c1f3e-0000-4000-8000-000000000004" }
+        // A receipt, and a consumption that made nothing (no lineage edge leads to it).
+        let receipt = try edited(Events.receive("L", 40, time: "2026-01-09T00:00:00+08:00")) {
+            $0["eventID"] = "urn:uuid:6b1c1f3e-0000-4000-8000-000000000005"
+        }
+        let scrap = try edited(
+            Events.transform(inputs: [Events.quantity("L", 1)], outputs: [], time: "2026-01-22T00:00:00+08:00")
+        ) {
+            $0["eventID"] = "urn:uuid:6b1c1f3e-0000-4000-8000-000000000006"
+            $0["outputQuantityList"] = nil
+            $0["ilmd"] = nil
+        }
         try fixture.accept([use, back], as: "sichuan-lithium")
         let sizeBefore = try fixture.chain.ledger.size
+        try fixture.accept([receipt, scrap], as: "sichuan-lithium")
 
-        // The refiner still holds 45 t, more than the 40 t shipped in error: only the times stop it.
+        // The refiner still holds 44 t, more than the 40 t shipped in error: only the times stop it.
         let refused = try fixture.rejection([try Events.declaredInError(wrong)], as: "pilbara-mining")
         expectProblems(
             refused,
@@ -782,12 +794,28 @@ struct ValidationTests {
                     "declaring this shipment in error leaves lot L reaching sichuan-lithium only at "
                         + "2026-01-31T16:00:00.000Z, after sichuan-lithium used it: entry \(sizeBefore - 2) "
                         + "(consumed at 2026-01-19T16:00:00.000Z), entry \(sizeBefore - 1) (shipped at "
-                        + "2026-01-20T16:00:00.000Z); declare those events in error first (custody rule)"
+                        + "2026-01-20T16:00:00.000Z), entry \(sizeBefore + 1) (received at 2026-01-08T16:00:00.000Z) "
+                        + "and 1 more; declare those events in error first (custody rule)"
                 )
             ],
             identified: false
         )
-        #expect(try fixture.chain.ledger.size == sizeBefore)
+        #expect(try fixture.chain.ledger.size == sizeBefore + 3)
+        // The consumption that made nothing is the one more, and is named once the others are gone.
+        try fixture.accept(
+            [try Events.declaredInError(use), try Events.declaredInError(back), try Events.declaredInError(receipt)],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            try fixture.rejection([try Events.declaredInError(wrong)], as: "pilbara-mining"),
+            [
+                (
+                    0, "/errorDeclaration",
+                    "after sichuan-lithium used it: entry \(sizeBefore + 2) (consumed at 2026-01-21T16:00:00.000Z); "
+                )
+            ],
+            identified: false
+        )
 
         // Once the refiner has declared its uses in error, the shipment may be; a use dated after
         // the next arrival stays.
@@ -795,7 +823,7 @@ struct ValidationTests {
         try fixture.chain.importSubmission(
             Array(
                 [
-                    try Events.declaredInError(use), try Events.declaredInError(back),
+                    try Events.declaredInError(scrap),
                     Events.transform(
                         inputs: [Events.quantity("L", 10)],
                         outputs: [Events.quantity("LH2", 1)],
@@ -809,8 +837,8 @@ struct ValidationTests {
         try fixture.accept([try Events.declaredInError(wrong)], as: "pilbara-mining")
         let lot = try #require(try fixture.chain.lot("L"))
         // The transformation declared in error keeps its edge, marked with its declaration.
-        #expect(lot.usedIn.map(\.sequenceNumber) == [sizeBefore - 2, sizeBefore + 3])
-        #expect(lot.declaredInError == [sizeBefore - 2: sizeBefore + 1], "\(lot.declaredInError)")
+        #expect(lot.usedIn.map(\.sequenceNumber) == [sizeBefore - 2, sizeBefore + 9])
+        #expect(lot.declaredInError == [sizeBefore - 2: sizeBefore + 4], "\(lot.declaredInError)")
         #expect(lot.holdings.first { $0.actor == "sichuan-lithium" }?.since == "2026-01-31T16:00:00.000Z")
 
         #expect(try fixture.chain.auditIndexes().isValid)

@@ -226,8 +226,11 @@ extension Rules {
         case .objectEvent where event.bizStep == "shipping" && !event.quantities.isEmpty:
             try ship(event, actor: actor, effects: &effects, sink: sink, txn)
         case .objectEvent where event.bizStep == "receiving" && !event.quantities.isEmpty:
+            let before = sink.count
+            var received: [String] = []
             for quantity in event.quantities {
                 guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
+                received.append(lot.id)
                 // New input: receiving had no time rule when earlier entries were recorded.
                 if checksNewInput,
                     !checkTime(event, of: lot, field: quantity.pointer, verb: "received", sink: sink)
@@ -247,6 +250,13 @@ extension Rules {
                         "lot \(lot.id) is received at \(event.eventTimeText), before it was shipped to \(actor.id) "
                             + "(\(held.sinceText ?? "?"))"
                     )
+                }
+            }
+            if sink.passes(since: before) {
+                for id in Set(received) {
+                    if let number = try store.lotNumber(id, txn) {
+                        store.addUse(.received, ofLot: number, sequence: sequence)
+                    }
                 }
             }
         case .aggregationEvent where event.action == "ADD":
@@ -631,17 +641,13 @@ extension Rules {
     }
 
     /// The events that stand in which `actor` used lot `lotID` before `time`, recorded after
-    /// entry `recorded`, by entry: transformations that consumed it and made something,
-    /// shipments of it from `actor`, commissionings of cells from it and assemblies of those
-    /// cells (of the cells still in a module or pack).
+    /// entry `recorded`, by entry: transformations that consumed it, shipments of it from
+    /// `actor`, receipts of it, commissionings of cells from it and assemblies of those cells.
     ///
     /// A use recorded before the shipment at `recorded` was weighed against the arrivals recorded
     /// before it, which all stand, so only later ones are read. The events are read from the
     /// indexes in storage: a submission is one actor's and never ships to itself, so neither it
     /// nor the batch under it holds the receiver's events.
-    ///
-    /// Not found: a transformation that consumed the lot and made nothing (no lineage edge leads
-    /// from the lot to it), receiving events, and assemblies of cells taken out again.
     private mutating func uses(
         of lotID: String,
         by actor: String,
@@ -651,18 +657,25 @@ extension Rules {
     ) throws -> [(sequence: UInt64, verb: String, time: String)] {
         /// How an event used the lot, as the message says it.
         enum Use: String {
-            case consumed, shipped
+            case consumed, shipped, received
             case commissioned = "commissioned cells"
             case assembled = "assembled cells"
         }
         guard let number = try store.lotNumber(lotID, txn) else { return [] }
         var candidates: [UInt64: Use] = [:]
         for sequence in try store.storedConsumers(ofLot: number, txn) { candidates[sequence] = .consumed }
+        for (sequence, use) in try store.storedUses(ofLot: number, txn) {
+            candidates[sequence] =
+                switch use {
+                case .consumed: .consumed
+                case .received: .received
+                case .assembled: .assembled
+                }
+        }
         if let shipments = try store.raw(.shipments, IndexKey.sequence(number), txn).flatMap(Shipments.init(encoded:)) {
             for (sequence, _) in shipments.list { candidates[sequence] = .shipped }
         }
-        // The lot's serial ranges: their commissionings, and the assemblies of their cells.
-        var ranges: [SerialRange] = []
+        // The commissionings of the lot's serial ranges.
         let prefix = IndexKey.sequence(number)
         var key = prefix
         while let row = try store.seek(.lotSerials, atLeast: key, txn), row.key.starts(with: prefix) {
@@ -670,11 +683,9 @@ extension Rules {
             if let range = try store.json(.serials, Array(row.key.dropFirst(prefix.count)), txn).flatMap(
                 SerialRange.init(json:)
             ) {
-                ranges.append(range)
                 candidates[range.commissionedAt] = .commissioned
             }
         }
-        for sequence in try assemblies(of: ranges, txn) { candidates[sequence] = .assembled }
         var found: [(sequence: UInt64, verb: String, time: String)] = []
         for (sequence, use) in candidates where sequence > recorded {
             guard let event = try standingEvent(at: sequence, txn), event.milliseconds < time else { continue }
@@ -683,42 +694,11 @@ extension Rules {
                 switch use {
                 case .consumed: effects.consumed.contains { $0.lot == lotID && $0.actor == actor }
                 case .shipped: effects.moved.contains { $0.lot == lotID && $0.from == actor }
-                case .commissioned, .assembled: event.record["actor"]?.stringValue == actor
+                case .received, .commissioned, .assembled: event.record["actor"]?.stringValue == actor
                 }
             if used { found.append((sequence, use.rawValue, event.text)) }
         }
         return found.sorted { $0.sequence < $1.sequence }
-    }
-
-    /// The entries of the assemblies that put cells of `ranges` into the modules or packs that
-    /// hold them now; each serial prefix's cells are read once.
-    private func assemblies(of ranges: [SerialRange], _ txn: borrowing ReadTransaction) throws -> Set<UInt64> {
-        func inRanges(_ serial: String) -> Bool {
-            guard let (prefix, number) = SerialNumber.split(serial) else { return false }
-            return ranges.contains { $0.prefix == prefix && ($0.first...$0.last).contains(number) }
-        }
-        var parents: Set<String> = []
-        for serialPrefix in Set(ranges.map(\.prefix)) {
-            let prefix = Array(serialPrefix.utf8)
-            var key = prefix
-            while let row = try store.seek(.containedIn, atLeast: key, txn), row.key.starts(with: prefix) {
-                key = row.key + [0]
-                if inRanges(String(decoding: row.key, as: UTF8.self)) {
-                    parents.insert(String(decoding: row.value, as: UTF8.self))
-                }
-            }
-        }
-        var sequences: Set<UInt64> = []
-        for parent in parents {
-            let history = try store.json(.parents, IndexKey.text(parent), txn)?["history"]?.arrayValue ?? []
-            for step in history {
-                let added = step["added"]?.arrayValue?.compactMap(\.stringValue) ?? []
-                if added.contains(where: inRanges), let sequence = step["seq"]?.doubleValue.map(UInt64.init) {
-                    sequences.insert(sequence)
-                }
-            }
-        }
-        return sequences
     }
 
     /// Consumes or ships lots: every lot known, made before the event, held by the actor in the
@@ -1080,6 +1060,10 @@ extension Rules {
             try setHolding(id, actor.id, held.with(kg: held.kg.subtracting(kg) ?? .zero), txn)
             effects.consumed.append((id, actor.id, kg))
         }
+        // A consumption that made nothing leaves no lineage edge: it is found by lot here.
+        if event.outputs.isEmpty {
+            for number in inputNumbers { store.addUse(.consumed, ofLot: number, sequence: sequence) }
+        }
         // Taken from the end of the reversed list, so that each lot moves into the overlay in
         // order, uncopied.
         outputs.reverse()
@@ -1363,6 +1347,8 @@ extension Rules {
         var arrivalsChecked: Set<String> = []
         // Commissioning times, read once a range.
         var madeTimes: [UInt64: (milliseconds: Int64, text: String)?] = [:]
+        // The cell lot of each cell named.
+        var cellLots: [String: String] = [:]
         for (index, child) in event.childEPCs.enumerated() {
             let field = "/childEPCs/\(index)"
             if child == parent {
@@ -1384,6 +1370,7 @@ extension Rules {
                 }
             }
             let range = try serialRange(containing: child, txn)
+            if let range { cellLots[child] = range.lot }
             // New input: a unit is put in no earlier than it was made.
             if checksNewInput, let parent, let made = try madeTime(of: child, range: range, &madeTimes, txn),
                 event.eventTime < made.milliseconds
@@ -1435,6 +1422,9 @@ extension Rules {
         )
         store.put(.parents, IndexKey.text(parent), json: .object(record))
         for child in added { store.put(.containedIn, IndexKey.text(child), Array(parent.utf8)) }
+        for id in Set(added.compactMap { cellLots[$0] }) {
+            if let number = try store.lotNumber(id, txn) { store.addUse(.assembled, ofLot: number, sequence: sequence) }
+        }
         effects.aggregated = (parent, added)
     }
 

@@ -455,6 +455,10 @@ extension SupplyChainLedger {
             {
                 return "lot #\(first) ‖ lot #\(second) ‖ entry \(sequence)"
             }
+        case .lotUses:
+            if key.count == 16, let lot = number(key[0..<8]), let sequence = number(key[8...]) {
+                return "lot #\(lot) ‖ entry \(sequence)"
+            }
         case .events, .processes, .attestations:
             if let sequence = number(key[...]) { return "entry \(sequence)" }
         case .eventIDs, .eventHashes:

@@ -79,6 +79,11 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// BE64(seq) → attestation record (``Attestation``, with `seq`): every verification statement,
     /// in the order recorded.
     case attestations = "sc.attestations"
+    /// BE64(lot number) ‖ BE64(seq) → how the event at `seq` used the lot (``LotUse``, raw UTF-8):
+    /// the uses no other table finds by lot — a transformation that consumed the lot and made
+    /// nothing (no lineage edge leads from the lot to it), a receipt, and an assembly of cells of
+    /// the lot, which `sc.contained-in` forgets once the cells are taken out again.
+    case lotUses = "sc.lot-uses"
     /// `layout` → the layout of these tables (``IndexTable/layout``), written with every batch.
     case meta = "sc.meta"
 
@@ -87,7 +92,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 12: `sc.holdings` values carry a received holding's first arrival (``Holding``), and
+    /// Layout 13: `sc.lot-uses`, the uses of a lot no other table finds by lot. Layout 12: `sc.holdings` values carry a received holding's first arrival (``Holding``), and
     /// keep a received holding's row when it is empty. Layout 11: `sc.attestations`, the verifiers' signed statements. Layout 10: `sc.retracted-serials` and `sc.lot-retracted-serials`, the serial ranges whose
     /// commissioning was declared in error, which layout 9 deleted. Layout 9: `sc.corrections`, the corrective events of error declarations. Layout 8: `sc.lots` and the edges' rows binary (``Lot/row``, ``LineageEdge/row``) rather
     /// than JSON. Layout 7: `sc.event-ids` and `sc.event-hashes` as sorted runs of chunks
@@ -98,7 +103,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "12"
+    static let layout = "13"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -137,6 +142,7 @@ enum IndexTable: String, CaseIterable, Sendable {
         case .retractedSerials: 24
         case .lotRetractedSerials: 25
         case .attestations: 26
+        case .lotUses: 27
         }
     }
 
@@ -157,6 +163,16 @@ enum IndexTable: String, CaseIterable, Sendable {
         }
         return handle
     }
+}
+
+/// How an event used a lot, as `sc.lot-uses` records it.
+enum LotUse: String, Sendable {
+    /// A transformation consumed the lot and made nothing.
+    case consumed
+    /// A receiving event named the lot.
+    case received
+    /// An assembly put cells of the lot (a cell lot) into a module or pack.
+    case assembled
 }
 
 /// Reads of the indexes as they stand, plus the writes of a batch not yet committed.
@@ -545,6 +561,33 @@ struct StateStore: Sendable {
             row = try cursor.next()
         }
         return sequences
+    }
+
+    /// Records in `sc.lot-uses` that the event at entry `sequence` used lot number `lot` as `use`.
+    mutating func addUse(_ use: LotUse, ofLot lot: UInt64, sequence: UInt64) {
+        put(.lotUses, IndexKey.sequence(lot) + IndexKey.sequence(sequence), Array(use.rawValue.utf8))
+    }
+
+    /// The entries whose events used lot number `lot` in the ways `sc.lot-uses` records, from the
+    /// ledger's rows: as ``storedConsumers(ofLot:_:)``, the batch's own rows are not read.
+    func storedUses(ofLot lot: UInt64, _ txn: borrowing ReadTransaction) throws -> [(sequence: UInt64, use: LotUse)] {
+        var uses: [(sequence: UInt64, use: LotUse)] = []
+        guard !complete else { return uses }
+        let prefix = IndexKey.sequence(lot)
+        let cursor = try txn.cursor(IndexTable.handle(.lotUses, in: tables))
+        var row = try cursor.seek(atLeast: prefix)
+        while let (key, value) = row, key.count == 16, key.starts(with: prefix) {
+            let sequence = key[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
+            guard let use = LotUse(rawValue: String(decoding: value, as: UTF8.self)) else {
+                throw SupplyChainError.damagedIndex(
+                    IndexTable.lotUses.rawValue,
+                    "the row \(SupplyChainLedger.printable(key, in: .lotUses)) is not a lot's use"
+                )
+            }
+            uses.append((sequence, use))
+            row = try cursor.next()
+        }
+        return uses
     }
 
     // MARK: Ranges and writing
