@@ -272,7 +272,7 @@ struct LotCommand: ParsableCommand {
     struct Show: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
-            abstract: "Show a lot: master data, balance, holders, inputs, outputs and serials.",
+            abstract: "Show a lot: master data, balance, holders, inputs, outputs, custody and serials.",
             discussion: "Example:\n  celltrace lot show urn:celltrace:lot:cam-811-0210"
         )
         @OptionGroup var options: LedgerOptions
@@ -327,6 +327,20 @@ struct LotCommand: ParsableCommand {
                     ),
                     "madeFrom": .array(report.madeFrom.map { edge($0, other: $0.from) }),
                     "usedIn": .array(report.usedIn.map { edge($0, other: $0.to) }),
+                    "custody": .array(
+                        report.custody.map { event in
+                            var members: [String: JSONValue] = [
+                                "kind": .string(event.kind.rawValue), "seq": .number(Double(event.sequenceNumber)),
+                                "eventTime": .string(event.eventTime), "actor": .string(event.actor),
+                            ]
+                            if let to = event.to { members["to"] = .string(to) }
+                            if let kg = event.kg { members["kg"] = .string(kg.description) }
+                            if let declared = event.declaredInErrorAt {
+                                members["declaredInErrorAt"] = .number(Double(declared))
+                            }
+                            return .object(members)
+                        }
+                    ),
                     "serialRanges": .array(
                         report.serialRanges.map {
                             .object([
@@ -401,6 +415,21 @@ struct LotCommand: ParsableCommand {
             if !report.usedIn.isEmpty {
                 var table = TextTable("USED IN", "KG", "ENTRY")
                 for edge in report.usedIn { table.add(edge.to, edge.kg.description, entry(edge)) }
+                Console.out("\n" + table.rendered)
+            }
+            if !report.custody.isEmpty {
+                var table = TextTable("CUSTODY", "BY", "TO", "KG", "AT", "ENTRY")
+                for event in report.custody {
+                    let declared = event.declaredInErrorAt.map { ", declared in error at #\($0)" } ?? ""
+                    table.add(
+                        event.kind == .consumed ? "consumed, nothing made" : event.kind.rawValue,
+                        event.actor,
+                        event.to ?? "-",
+                        event.kg?.description ?? "-",
+                        event.eventTime,
+                        "#\(event.sequenceNumber)\(declared)"
+                    )
+                }
                 Console.out("\n" + table.rendered)
             }
             if !report.previousVersions.isEmpty {

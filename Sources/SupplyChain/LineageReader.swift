@@ -469,6 +469,57 @@ public struct LineageReader: Sendable {
         return list
     }
 
+    /// Lot number `number`'s (`lot`'s) shipments and receipts, and the uses of it that no lineage
+    /// edge shows (a consumption that made nothing, an assembly of its cells), in the order
+    /// recorded, those declared in error included and marked.
+    public func custody(
+        ofLotNumber number: UInt64,
+        lot: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [LotCustodyEvent] {
+        if let outdated { throw outdated }
+        var kinds: [UInt64: LotCustodyEvent.Kind] = [:]
+        for shipment in try shipments(ofLotNumber: number, txn) { kinds[shipment.sequenceNumber] = .shipped }
+        for (sequence, use) in try store.storedUses(ofLot: number, txn) { kinds[sequence] = .init(use) }
+        var events: [LotCustodyEvent] = []
+        for (sequence, kind) in kinds.sorted(by: { $0.key < $1.key }) {
+            guard let record = try store.json(.events, IndexKey.sequence(sequence), txn),
+                let actor = record["actor"]?.stringValue, let time = record["eventTime"]?.stringValue
+            else {
+                throw SupplyChainError.damagedIndex(
+                    IndexTable.events.rawValue,
+                    "lot #\(number) was \(kind.rawValue) by the event at entry \(sequence), which has no event record"
+                )
+            }
+            var event = LotCustodyEvent(
+                kind: kind,
+                sequenceNumber: sequence,
+                eventTime: EventTime.utc(time)?.text ?? time,
+                actor: actor,
+                declaredInErrorAt: record["retractedAt"]?.doubleValue.map(UInt64.init)
+            )
+            let effects = EventEffects(json: record["effects"] ?? [:])
+            switch kind {
+            case .shipped:
+                for move in effects.moved where move.lot == lot {
+                    (event.actor, event.to, event.kg) = (move.from, move.to, move.kg)
+                    events.append(event)
+                }
+            case .consumed:
+                for use in effects.consumed where use.lot == lot {
+                    (event.actor, event.kg) = (use.actor, use.kg)
+                    events.append(event)
+                }
+            case .assembled:
+                event.to = effects.aggregated?.parent
+                events.append(event)
+            case .received:
+                events.append(event)
+            }
+        }
+        return events
+    }
+
     /// The number of lot cards in the index, for sizing what a roll-up over every lot keeps.
     public func lotCount(_ txn: borrowing ReadTransaction) throws -> Int {
         guard let lineageTable else { return 0 }

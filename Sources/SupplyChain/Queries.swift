@@ -25,8 +25,53 @@ public struct LotReport: Sendable {
     /// latest first: each was retracted, and keeps what it was made of and how it was retracted.
     public var previousVersions: [Lot] = []
 
+    /// The lot's shipments and receipts, and the uses of it that no lineage edge shows, in the
+    /// order recorded (``LineageReader/custody(ofLotNumber:lot:_:)``).
+    public var custody: [LotCustodyEvent] = []
+
     /// The lot's version under its id: 1 for a lot made once, 2 once made again, and so on.
     public var version: Int { previousVersions.count + 1 }
+}
+
+/// A step in a lot's custody, or a use of it that no lineage edge shows (``LotReport/custody``).
+public struct LotCustodyEvent: Sendable, Hashable {
+    /// What the event did with the lot.
+    public enum Kind: String, Sendable {
+        /// A shipment from ``LotCustodyEvent/actor`` to ``LotCustodyEvent/to``.
+        case shipped
+        /// A receipt by ``LotCustodyEvent/actor``.
+        case received
+        /// A transformation that consumed the lot and made nothing.
+        case consumed
+        /// An assembly of cells of the lot (a cell lot) into the module or pack ``LotCustodyEvent/to``.
+        case assembled
+    }
+
+    /// Shipment, receipt, consumption or assembly.
+    public var kind: Kind
+    /// The sequence number of the event's entry.
+    public var sequenceNumber: UInt64
+    /// The event time, RFC 3339 UTC with milliseconds.
+    public var eventTime: String
+    /// The actor that recorded the event: the shipper, the receiver, the consumer, the assembler.
+    public var actor: String
+    /// A shipment's receiver, or the module or pack cells were put into.
+    public var to: String?
+    /// The kilograms shipped or consumed; `nil` for a receipt or an assembly.
+    public var kg: ExactDecimal?
+    /// The entry that declared the event in error, if one did: the event counts for nothing.
+    public var declaredInErrorAt: UInt64?
+}
+
+extension LotCustodyEvent.Kind {
+    /// The kind of a use `sc.lot-uses` records.
+    init(_ use: LotUse) {
+        switch use {
+        case .consumed: self = .consumed
+        case .received: self = .received
+        case .assembled: self = .assembled
+        }
+    }
 }
 
 /// A serial number and what it belongs to.
@@ -148,6 +193,7 @@ extension SupplyChainLedger {
                 retractedSerialRanges: try lineage.retractedSerialRanges(ofLot: id, txn),
                 previousVersions: previousVersions
             )
+            report.custody = try lineage.custody(ofLotNumber: number, lot: lot.id, txn)
             for sequence in Set((report.madeFrom + report.usedIn).map(\.sequenceNumber)) {
                 if let declared = try lineage.declaration(ofEventAt: sequence, txn) {
                     report.declaredInError[sequence] = declared.declaredAt

@@ -127,6 +127,16 @@ import Testing
         #expect(lot["material"] == "cam-nmc811")
         #expect(lot["balanceKg"] == "0")
         #expect(lot["madeFrom"]?.arrayValue?.count == 2)
+        // Its custody: shipped whole by its maker to the cell maker.
+        #expect(
+            lot["custody"] == [
+                [
+                    "kind": "shipped", "actor": "cathode-co", "to": "cell-co", "kg": "70000", "seq": 18,
+                    "eventTime": "2026-02-12T00:00:00.000Z",
+                ]
+            ],
+            "\(lot["custody"] ?? nil)"
+        )
         // The event that made it, by the eventID the lot names (its hash ID: the fixture gives none).
         let maker = try #require(lot["createdBy"]?.stringValue)
         let event = try JSONValue(parsing: celltrace("event", "show", maker, "--ledger", ledger, "--json").output)
@@ -179,6 +189,12 @@ import Testing
         )
         let human = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
         #expect(human.output.contains("mass      70000 kg made, 70000 kg consumed, 0 kg left"))
+        #expect(
+            human.output.contains(
+                "shipped  cathode-co  cell-co  70000  2026-02-12T00:00:00.000Z  #18"
+            ),
+            "\(human.output)"
+        )
 
         let actors = try JSONValue(parsing: celltrace("actor", "list", "--ledger", ledger, "--json").output)
         #expect(actors.arrayValue?.count == 4)

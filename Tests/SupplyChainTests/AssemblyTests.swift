@@ -120,6 +120,9 @@ struct AssemblyTests {
         }
         try fixture.accept([takenOut], as: "cathode-co")
         #expect(try fixture.chain.serial(Self.prefix + "2")?.containedIn == [])
+        // `lot show` still lists the assembly among the cell lot's custody.
+        let assembled = try #require(try fixture.chain.lot("CELLS")).custody.filter { $0.kind == .assembled }
+        #expect(assembled.map(\.to) == ["MOD-9"] && assembled.map(\.actor) == ["cathode-co"])
 
         let refused = try fixture.rejection([try Events.declaredInError(wrong)], as: "cell-co")
         expectProblems(

@@ -840,6 +840,22 @@ struct ValidationTests {
         #expect(lot.usedIn.map(\.sequenceNumber) == [sizeBefore - 2, sizeBefore + 9])
         #expect(lot.declaredInError == [sizeBefore - 2: sizeBefore + 4], "\(lot.declaredInError)")
         #expect(lot.holdings.first { $0.actor == "sichuan-lithium" }?.since == "2026-01-31T16:00:00.000Z")
+        // Its custody, in the order recorded, the events declared in error marked.
+        let custody = lot.custody.map { "\($0.kind) \($0.actor) \($0.to ?? "-") \($0.kg?.description ?? "-")" }
+        #expect(
+            custody == [
+                "shipped pilbara-mining sichuan-lithium 40000", "shipped pilbara-mining sichuan-lithium 40000",
+                "shipped sichuan-lithium pilbara-mining 5000", "received sichuan-lithium - -",
+                "consumed sichuan-lithium - 1000",
+            ],
+            "\(custody)"
+        )
+        #expect(
+            lot.custody.map(\.declaredInErrorAt) == [
+                sizeBefore + 11, nil, sizeBefore + 5, sizeBefore + 6, sizeBefore + 8,
+            ]
+        )
+        #expect(lot.custody[3].eventTime == "2026-01-08T16:00:00.000Z")
 
         #expect(try fixture.chain.auditIndexes().isValid)
     }
