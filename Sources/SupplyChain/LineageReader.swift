@@ -488,7 +488,7 @@ public struct LineageReader: Sendable {
             else {
                 throw SupplyChainError.damagedIndex(
                     IndexTable.events.rawValue,
-                    "lot #\(number) was \(kind.rawValue) by the event at entry \(sequence), which has no event record"
+                    "lot #\(number) was \(kind.rawValue) by the event at entry \(sequence), which has no event record with its actor and time"
                 )
             }
             var event = LotCustodyEvent(
@@ -499,6 +499,7 @@ public struct LineageReader: Sendable {
                 declaredInErrorAt: record["retractedAt"]?.doubleValue.map(UInt64.init)
             )
             let effects = EventEffects(json: record["effects"] ?? [:])
+            let count = events.count
             switch kind {
             case .shipped:
                 for move in effects.moved where move.lot == lot {
@@ -512,9 +513,15 @@ public struct LineageReader: Sendable {
                 }
             case .assembled:
                 event.to = effects.aggregated?.parent
-                events.append(event)
+                if event.to != nil { events.append(event) }
             case .received:
                 events.append(event)
+            }
+            guard events.count > count else {
+                throw SupplyChainError.damagedIndex(
+                    IndexTable.events.rawValue,
+                    "lot #\(number) was \(kind.rawValue) by the event at entry \(sequence), whose record does not say so"
+                )
             }
         }
         return events

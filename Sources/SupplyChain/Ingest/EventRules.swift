@@ -226,7 +226,6 @@ extension Rules {
         case .objectEvent where event.bizStep == "shipping" && !event.quantities.isEmpty:
             try ship(event, actor: actor, effects: &effects, sink: sink, txn)
         case .objectEvent where event.bizStep == "receiving" && !event.quantities.isEmpty:
-            let before = sink.count
             var received: [String] = []
             for quantity in event.quantities {
                 guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }

@@ -92,7 +92,8 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
-    /// Layout 13: `sc.lot-uses`, the uses of a lot no other table finds by lot. Layout 12: `sc.holdings` values carry a received holding's first arrival (``Holding``), and
+    /// Layout 13: `sc.lot-uses`, the uses of a lot no other table finds by lot.
+    /// Layout 12: `sc.holdings` values carry a received holding's first arrival (``Holding``), and
     /// keep a received holding's row when it is empty. Layout 11: `sc.attestations`, the verifiers' signed statements. Layout 10: `sc.retracted-serials` and `sc.lot-retracted-serials`, the serial ranges whose
     /// commissioning was declared in error, which layout 9 deleted. Layout 9: `sc.corrections`, the corrective events of error declarations. Layout 8: `sc.lots` and the edges' rows binary (``Lot/row``, ``LineageEdge/row``) rather
     /// than JSON. Layout 7: `sc.event-ids` and `sc.event-hashes` as sorted runs of chunks
