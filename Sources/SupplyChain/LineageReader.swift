@@ -95,7 +95,6 @@ public struct LineageReader: Sendable {
     private let lineageTable: Table?
     private let processTable: Table?
     private let eventIDTable: Table?
-    private let shipmentTable: Table?
     private let facilityTable: Table?
     /// Why the event and process indexes cannot be read, when they are in an older form.
     private let outdated: SupplyChainError?
@@ -107,7 +106,6 @@ public struct LineageReader: Sendable {
         lineageTable = tables[.lineage]
         processTable = tables[.processes]
         eventIDTable = tables[.eventIDs]
-        shipmentTable = tables[.shipments]
         facilityTable = tables[.facilities]
     }
 
@@ -461,12 +459,8 @@ public struct LineageReader: Sendable {
         ofLotNumber number: UInt64,
         _ txn: borrowing ReadTransaction
     ) throws -> [(sequenceNumber: UInt64, eventID: String)] {
-        guard let shipmentTable else { return [] }
-        var list: [(sequenceNumber: UInt64, eventID: String)] = []
-        try txn.withValue(in: shipmentTable, forBigEndianKey: number) { row in
-            list = row.flatMap(Shipments.init(encoded:))?.list ?? []
-        }
-        return list
+        guard tables[.shipments] != nil else { return [] }
+        return try store.storedShipments(ofLot: number, txn)
     }
 
     /// Lot number `number`'s (`lot`'s) shipments and receipts, and the uses of it that no lineage

@@ -66,14 +66,19 @@ struct LotNumberTests {
         let down = try chain.indexRows("sc.edges.down")
         #expect(Set(down.map { Array($0.key[8..<16] + $0.key[0..<8] + $0.key[16...]) }) == Set(up.map(\.key)))
 
-        // sc.shipments: BE64(number) of a lot that was shipped; sc.lot-serials: BE64(cell lot
-        // number) ‖ the sc.serials key of one of its ranges.
+        // sc.shipments: BE64(number of a lot shipped) ‖ BE64(the shipment's entry) → its eventID;
+        // sc.lot-serials: BE64(cell lot number) ‖ the sc.serials key of one of its ranges.
         let ids = Dictionary(uniqueKeysWithValues: numbers.map { ($0.value, $0.key) })
         let shipments = try chain.indexRows("sc.shipments")
         #expect(!shipments.isEmpty)
-        for (key, _) in shipments {
-            let id = try #require(IndexKey.sequence(in: key).flatMap { ids[$0] })
-            #expect(try chain.read { reader, txn, _ in try reader.shipments(of: id, txn) }.isEmpty == false, "\(id)")
+        for (key, value) in shipments {
+            #expect(key.count == 16)
+            let id = try #require(IndexKey.sequence(in: key.prefix(8)).flatMap { ids[$0] })
+            let entry = try #require(IndexKey.sequence(in: key.suffix(8)))
+            let read = try chain.read { reader, txn, _ in try reader.shipments(of: id, txn) }
+            #expect(
+                read.contains { $0.sequenceNumber == entry && $0.eventID == String(decoding: value, as: UTF8.self) }
+            )
         }
         let serials = Dictionary(uniqueKeysWithValues: try chain.indexRows("sc.serials").map { ($0.key, $0.value) })
         let lotSerials = try chain.indexRows("sc.lot-serials")

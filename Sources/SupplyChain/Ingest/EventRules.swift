@@ -582,11 +582,10 @@ extension Rules {
         _ txn: borrowing ReadTransaction
     ) throws -> Int64? {
         guard let lot = try lot(lotID, txn), let number = try store.lotNumber(lotID, txn),
-            try maker(of: lot, txn) != actor,
-            let shipments = try store.raw(.shipments, IndexKey.sequence(number), txn).flatMap(Shipments.init(encoded:))
+            try maker(of: lot, txn) != actor
         else { return nil }
         var first: Int64?
-        for (sequence, _) in shipments.list where sequence != excluded {
+        for (sequence, _) in try store.shipments(ofLot: number, txn) where sequence != excluded {
             guard let event = try standingEvent(at: sequence, txn),
                 EventEffects(json: event.record["effects"] ?? [:]).moved.contains(where: {
                     $0.lot == lotID && $0.to == actor
@@ -671,9 +670,7 @@ extension Rules {
                 case .assembled: .assembled
                 }
         }
-        if let shipments = try store.raw(.shipments, IndexKey.sequence(number), txn).flatMap(Shipments.init(encoded:)) {
-            for (sequence, _) in shipments.list { candidates[sequence] = .shipped }
-        }
+        for (sequence, _) in try store.shipments(ofLot: number, txn) { candidates[sequence] = .shipped }
         // The commissionings of the lot's serial ranges.
         let prefix = IndexKey.sequence(number)
         var key = prefix

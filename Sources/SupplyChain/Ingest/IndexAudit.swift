@@ -429,7 +429,7 @@ extension SupplyChainLedger {
     static func printable(_ key: [UInt8], in table: IndexTable) -> String {
         func number(_ bytes: ArraySlice<UInt8>) -> UInt64? { IndexKey.sequence(in: bytes) }
         switch table {
-        case .lots, .lineage, .shipments:
+        case .lots, .lineage:
             if let lot = number(key[...]) { return "lot #\(lot)" }
         case .lotSerials:
             if key.count > 17, let lot = number(key.prefix(8)), let last = number(key.suffix(8)) {
@@ -455,7 +455,7 @@ extension SupplyChainLedger {
             {
                 return "lot #\(first) ‖ lot #\(second) ‖ entry \(sequence)"
             }
-        case .lotUses:
+        case .lotUses, .shipments:
             if key.count == 16, let lot = number(key[0..<8]), let sequence = number(key[8...]) {
                 return "lot #\(lot) ‖ entry \(sequence)"
             }

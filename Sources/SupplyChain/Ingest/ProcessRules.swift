@@ -29,10 +29,7 @@ extension Rules {
             guard let number = try store.lotNumber(lot, txn) else {
                 preconditionFailure("lot \(lot) is shipped before it is made")
             }
-            let key = IndexKey.sequence(number)
-            var shipments = try store.raw(.shipments, key, txn).flatMap(Shipments.init(encoded:)) ?? Shipments()
-            shipments.list.append((sequence, event.eventID))
-            store.put(.shipments, key, shipments.encoded)
+            store.addShipment(ofLot: number, sequence: sequence, eventID: event.eventID)
         }
     }
 

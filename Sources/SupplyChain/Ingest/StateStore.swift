@@ -50,8 +50,8 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// BE64(seq) → the activity data (``ProcessData``) of an event that carries any, by the event
     /// entry's sequence number.
     case processes = "sc.processes"
-    /// BE64(lot number) → ``Shipments`` (binary): the sequence number and eventID of every
-    /// shipment of the lot.
+    /// BE64(lot number) ‖ BE64(seq) → the eventID (UTF-8) of the shipment of the lot recorded at
+    /// `seq`: a row a shipment, so that a lot shipped any number of times is written a row at a time.
     case shipments = "sc.shipments"
     /// BE64(cell lot number) ‖ serial prefix ‖ 0 ‖ BE64(last serial) → the cell lot's id: the lot's
     /// serial ranges, and the commissioned lots of a roll-up without a look-up each.
@@ -92,6 +92,9 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
+    /// Layout 14: `sc.shipments` keeps a row a shipment (lot number ‖ entry), where layout 13 and
+    /// earlier kept one row a lot with a list that every shipment rewrote and that held at most
+    /// 65,535 shipments.
     /// Layout 13: `sc.lot-uses`, the uses of a lot no other table finds by lot.
     /// Layout 12: `sc.holdings` values carry a received holding's first arrival (``Holding``), and
     /// keep a received holding's row when it is empty. Layout 11: `sc.attestations`, the verifiers' signed statements. Layout 10: `sc.retracted-serials` and `sc.lot-retracted-serials`, the serial ranges whose
@@ -104,7 +107,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "13"
+    static let layout = "14"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -577,9 +580,10 @@ struct StateStore: Sendable {
         let prefix = IndexKey.sequence(lot)
         let cursor = try txn.cursor(IndexTable.handle(.lotUses, in: tables))
         var row = try cursor.seek(atLeast: prefix)
-        while let (key, value) = row, key.count == 16, key.starts(with: prefix) {
-            let sequence = key[8..<16].reduce(0) { $0 << 8 | UInt64($1) }
-            guard let use = LotUse(rawValue: String(decoding: value, as: UTF8.self)) else {
+        while let (key, value) = row, key.starts(with: prefix) {
+            guard key.count == 16, let sequence = IndexKey.sequence(in: key[8..<16]),
+                let use = LotUse(rawValue: String(decoding: value, as: UTF8.self))
+            else {
                 throw SupplyChainError.damagedIndex(
                     IndexTable.lotUses.rawValue,
                     "the row \(SupplyChainLedger.printable(key, in: .lotUses)) is not a lot's use"
@@ -589,6 +593,56 @@ struct StateStore: Sendable {
             row = try cursor.next()
         }
         return uses
+    }
+
+    /// Records in `sc.shipments` that the event `eventID`, at entry `sequence`, shipped lot number `lot`.
+    mutating func addShipment(ofLot lot: UInt64, sequence: UInt64, eventID: String) {
+        put(.shipments, IndexKey.sequence(lot) + IndexKey.sequence(sequence), Array(eventID.utf8))
+    }
+
+    /// The shipments of lot number `lot` from the ledger's rows, oldest first: as
+    /// ``storedConsumers(ofLot:_:)``, the batch's own rows are not read.
+    func storedShipments(
+        ofLot lot: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(sequenceNumber: UInt64, eventID: String)] {
+        var list: [(sequenceNumber: UInt64, eventID: String)] = []
+        guard !complete else { return list }
+        let prefix = IndexKey.sequence(lot)
+        let cursor = try txn.cursor(IndexTable.handle(.shipments, in: tables))
+        var row = try cursor.seek(atLeast: prefix)
+        while let (key, value) = row, key.starts(with: prefix) {
+            list.append((try Self.shipmentSequence(key), String(decoding: value, as: UTF8.self)))
+            row = try cursor.next()
+        }
+        return list
+    }
+
+    /// The shipments of lot number `lot`, oldest first: the ledger's, the batch's own and those of
+    /// the batches under it.
+    func shipments(
+        ofLot lot: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(sequenceNumber: UInt64, eventID: String)] {
+        var list: [(sequenceNumber: UInt64, eventID: String)] = []
+        let prefix = IndexKey.sequence(lot)
+        var key = prefix
+        while let row = try seek(.shipments, atLeast: key, txn), row.key.starts(with: prefix) {
+            list.append((try Self.shipmentSequence(row.key), String(decoding: row.value, as: UTF8.self)))
+            key = row.key + [0]
+        }
+        return list
+    }
+
+    /// The entry of an `sc.shipments` row's key; a key of another length is damage.
+    private static func shipmentSequence(_ key: [UInt8]) throws -> UInt64 {
+        guard key.count == 16, let sequence = IndexKey.sequence(in: key[8..<16]) else {
+            throw SupplyChainError.damagedIndex(
+                IndexTable.shipments.rawValue,
+                "the row \(SupplyChainLedger.printable(key, in: .shipments)) is not a lot number and an entry"
+            )
+        }
+        return sequence
     }
 
     // MARK: Ranges and writing
