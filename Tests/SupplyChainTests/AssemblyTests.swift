@@ -422,6 +422,60 @@ struct AssemblyTests {
         )
     }
 
+    @Test("a receipt is its receiver's: the maker receives only what came back, and a lot's lines are weighed together")
+    func receiptByReceiver() throws {
+        let fixture = try ChainFixture()
+        try fixture.accept([Events.extract("ORE")], as: "pilbara-mining")
+        // The maker holds all 100 t, none of it by a shipment.
+        let own = try fixture.rejection(
+            [Events.receive("ORE", 10, time: "2026-01-09T10:00:00+08:00")],
+            as: "pilbara-mining"
+        )
+        expectProblems(
+            own,
+            [(0, "/quantityList/0/quantity", "no shipment of lot ORE went to pilbara-mining, which made it")]
+        )
+        try fixture.accept([Events.ship("ORE", 60, from: Events.miner, to: Events.refiner)], as: "pilbara-mining")
+        // Each line is within the 60 t shipped; together they are not, and the lot is named once.
+        let lines = Events.json([
+            "type": "ObjectEvent", "eventTime": "2026-01-09T10:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+            "action": "OBSERVE", "bizStep": "receiving",
+            "quantityList": [
+                Events.quantity("ORE", 40), Events.quantity("ORE", 30), Events.quantity("ORE", 5),
+            ],
+        ])
+        let together = try fixture.rejection([lines], as: "sichuan-lithium")
+        expectProblems(
+            together,
+            [
+                (
+                    0, "/quantityList/1/quantity",
+                    "sichuan-lithium holds less than 70000 kg of lot ORE (this event's lines of the lot together)"
+                )
+            ]
+        )
+        #expect(together.problems.count == 1)
+        // What comes back to the maker by a shipment, the maker receives.
+        try fixture.accept(
+            [
+                Events.receive("ORE", 40, time: "2026-01-09T10:00:00+08:00"),
+                Events.receive("ORE", 20, time: "2026-01-09T11:00:00+08:00"),
+                Events.ship(
+                    "ORE",
+                    20,
+                    from: Events.refiner,
+                    to: Events.miner,
+                    time: "2026-01-10T10:00:00+08:00"
+                ),
+            ],
+            as: "sichuan-lithium"
+        )
+        #expect(
+            try fixture.accept([Events.receive("ORE", 60, time: "2026-01-11T10:00:00+08:00")], as: "pilbara-mining")
+                .written == 1
+        )
+    }
+
     @Test("master data: duplicate actors and facilities, unknown operators, bad codes are refused by field")
     func masterData() throws {
         let fixture = try ChainFixture()

@@ -198,6 +198,8 @@ extension Rules {
         if checksNewInput { checkAssignedCountries(activity, sink: sink) }
         let serialRanges = event.ext("serialRanges")
 
+        // Whether the event is of a kind whose activity data the carbon engine reads (below).
+        var countsActivity = true
         switch event.type {
         case .transformationEvent:
             try transform(
@@ -211,6 +213,7 @@ extension Rules {
                 txn
             )
         case .objectEvent where event.action == "ADD" && serialRanges != nil:
+            countsActivity = false
             try commission(event, actor: actor, sequence: sequence, effects: &effects, sink: sink, txn)
         case .objectEvent where event.action == "ADD" && !event.quantities.isEmpty:
             try create(
@@ -226,7 +229,11 @@ extension Rules {
         case .objectEvent where event.bizStep == "shipping" && !event.quantities.isEmpty:
             try ship(event, actor: actor, effects: &effects, sink: sink, txn)
         case .objectEvent where event.bizStep == "receiving" && !event.quantities.isEmpty:
+            countsActivity = false
             var received: [String] = []
+            // New input: the lines of one lot are weighed together, and each lot is refused once.
+            var totals: [String: ExactDecimal] = [:]
+            var refused: Set<String> = []
             for quantity in event.quantities {
                 guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
                 received.append(lot.id)
@@ -237,10 +244,34 @@ extension Rules {
                     continue
                 }
                 let held = try holding(lot.id, actor.id, txn)
-                if held.kg < quantity.kg {
+                var kg = quantity.kg
+                // A sum beyond ExactDecimal's range is beyond any holding.
+                var beyond = false
+                if checksNewInput {
+                    guard !refused.contains(lot.id) else { continue }
+                    if let earlier = totals[lot.id] {
+                        if let sum = earlier.adding(kg) { kg = sum } else { beyond = true }
+                    }
+                    totals[lot.id] = kg
+                    // The maker holds its lot without a shipment: it receives only what came back.
+                    if held.since == nil, held.kg.isPositive, let number = try store.lotNumber(lot.id, txn),
+                        try !shipped(lot.id, number: number, to: actor.id, txn)
+                    {
+                        refused.insert(lot.id)
+                        sink.add(
+                            field: quantity.pointer,
+                            "no shipment of lot \(lot.id) went to \(actor.id), which made it: "
+                                + "a receipt is recorded by the shipment's receiver"
+                        )
+                        continue
+                    }
+                }
+                if beyond || held.kg < kg {
+                    refused.insert(lot.id)
+                    let lines = kg == quantity.kg ? "" : " (this event's lines of the lot together)"
                     sink.add(
                         field: quantity.pointer,
-                        "\(actor.id) holds less than \(quantity.kg) kg of lot \(lot.id); was it shipped to them?"
+                        "\(actor.id) holds less than \(kg) kg of lot \(lot.id)\(lines); was it shipped to them?"
                     )
                 }
                 if checksNewInput, let since = held.since, event.eventTime < since {
@@ -271,6 +302,7 @@ extension Rules {
         case .aggregationEvent where event.action == "DELETE":
             try disaggregate(event, actor: actor, sequence: sequence, effects: &effects, sink: sink, txn)
         default:
+            countsActivity = false
             for quantity in event.quantities { _ = try existingLot(quantity, sink: sink, txn) }
         }
         if !event.certificationInfo.isEmpty {
@@ -304,8 +336,10 @@ extension Rules {
         }
         // Activity data counts where the carbon engine reads it: on the event that made a lot, a
         // shipment of lots, an assembly or a disassembly. Anywhere else it would count as zero.
-        // (Asked only of an event otherwise accepted: a refused shipment moved nothing.)
-        if sink.passes(since: before), activity.hasActivityData, effects.created.isEmpty, effects.moved.isEmpty,
+        // Asked of an event of another kind whatever else is wrong with it, and of one of these
+        // kinds only when it is otherwise accepted: a refused shipment moved nothing.
+        if !countsActivity || sink.passes(since: before), activity.hasActivityData, effects.created.isEmpty,
+            effects.moved.isEmpty,
             effects.aggregated == nil,
             effects.disaggregated == nil,
             let member = ["electricity", "fuels", "directEmissions", "transport"].first(where: { event.ext($0) != nil })
@@ -594,6 +628,25 @@ extension Rules {
             first = min(first ?? event.milliseconds, event.milliseconds)
         }
         return first
+    }
+
+    /// Whether a shipment of lot `lotID` (number `number`) that is not declared in error went to
+    /// `actor`, in the ledger or in the batches being checked.
+    private mutating func shipped(
+        _ lotID: String,
+        number: UInt64,
+        to actor: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Bool {
+        for (sequence, _) in try store.shipments(ofLot: number, txn) {
+            guard let event = try standingEvent(at: sequence, txn) else { continue }
+            if EventEffects(json: event.record["effects"] ?? [:]).moved.contains(where: {
+                $0.lot == lotID && $0.to == actor
+            }) {
+                return true
+            }
+        }
+        return false
     }
 
     /// Refuses to declare in error a shipment whose receiver would then have used a lot before it
