@@ -331,7 +331,8 @@ struct LotCommand: ParsableCommand {
                         report.custody.map { event in
                             var members: [String: JSONValue] = [
                                 "kind": .string(event.kind.rawValue), "seq": .number(Double(event.sequenceNumber)),
-                                "eventTime": .string(event.eventTime), "actor": .string(event.actor),
+                                "hashID": .string(event.hashID), "eventTime": .string(event.eventTime),
+                                "actor": .string(event.actor),
                             ]
                             if let to = event.to { members["to"] = .string(to) }
                             if let kg = event.kg { members["kg"] = .string(kg.description) }

@@ -478,16 +478,18 @@ public struct LineageReader: Sendable {
         var events: [LotCustodyEvent] = []
         for (sequence, kind) in kinds.sorted(by: { $0.key < $1.key }) {
             guard let record = try store.json(.events, IndexKey.sequence(sequence), txn),
-                let actor = record["actor"]?.stringValue, let time = record["eventTime"]?.stringValue
+                let actor = record["actor"]?.stringValue, let time = record["eventTime"]?.stringValue,
+                let hashID = record["hash"]?.stringValue
             else {
                 throw SupplyChainError.damagedIndex(
                     IndexTable.events.rawValue,
-                    "lot #\(number) was \(kind.rawValue) by the event at entry \(sequence), which has no event record with its actor and time"
+                    "lot #\(number) was \(kind.rawValue) by the event at entry \(sequence), which has no event record with its actor, time and hash ID"
                 )
             }
             var event = LotCustodyEvent(
                 kind: kind,
                 sequenceNumber: sequence,
+                hashID: hashID,
                 eventTime: EventTime.utc(time)?.text ?? time,
                 actor: actor,
                 declaredInErrorAt: record["retractedAt"]?.doubleValue.map(UInt64.init)

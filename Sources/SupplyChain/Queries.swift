@@ -51,6 +51,9 @@ public struct LotCustodyEvent: Sendable, Hashable {
     public var kind: Kind
     /// The sequence number of the event's entry.
     public var sequenceNumber: UInt64
+    /// The event's CBV 2.0 Event Hash ID, by which `eventRecord(_:)` and the EPCIS export find
+    /// it whatever eventID it was recorded under.
+    public var hashID: String
     /// The event time, RFC 3339 UTC with milliseconds.
     public var eventTime: String
     /// The actor that recorded the event: the shipper, the receiver, the consumer, the assembler.

@@ -127,16 +127,21 @@ import Testing
         #expect(lot["material"] == "cam-nmc811")
         #expect(lot["balanceKg"] == "0")
         #expect(lot["madeFrom"]?.arrayValue?.count == 2)
-        // Its custody: shipped whole by its maker to the cell maker.
+        // Its custody: shipped whole by its maker to the cell maker, the shipment found again by its hash ID.
+        let shipment = try #require(lot["custody"]?.arrayValue?.first?.objectValue)
+        let shipmentID = try #require(shipment["hashID"]?.stringValue)
+        #expect(lot["custody"]?.arrayValue?.count == 1)
         #expect(
-            lot["custody"] == [
-                [
-                    "kind": "shipped", "actor": "cathode-co", "to": "cell-co", "kg": "70000", "seq": 18,
-                    "eventTime": "2026-02-12T00:00:00.000Z",
-                ]
+            JSONValue.object(shipment.filter { $0.key != "hashID" }) == [
+                "kind": "shipped", "actor": "cathode-co", "to": "cell-co", "kg": "70000", "seq": 18,
+                "eventTime": "2026-02-12T00:00:00.000Z",
             ],
             "\(lot["custody"] ?? nil)"
         )
+        let shipped = try JSONValue(
+            parsing: celltrace("event", "show", shipmentID, "--ledger", ledger, "--json").output
+        )
+        #expect(shipped["entry"] == 18 && shipped["hashID"] == .string(shipmentID) && shipped["type"] == "ObjectEvent")
         // The event that made it, by the eventID the lot names (its hash ID: the fixture gives none).
         let maker = try #require(lot["createdBy"]?.stringValue)
         let event = try JSONValue(parsing: celltrace("event", "show", maker, "--ledger", ledger, "--json").output)
