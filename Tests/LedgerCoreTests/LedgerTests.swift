@@ -438,6 +438,36 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         }
     }
 
+    /// An event of thousands of quantity elements seals a value in each: the writer takes each
+    /// element's paths as a run of the paths sorted by index, and a pointer named twice or
+    /// leading into another's value is found among them, as among a few.
+    @Test func draftSealedForTheAppendWithAValueInEachOfManyElements() throws {
+        let elements = (0..<300).map { JSONValue.object(["q": .number(Double($0)), "uom": "KGM"]) }
+        let body: JSONValue = ["list": .array(elements), "note": "clear"]
+        // Listed from the last element to the first.
+        let confidential = try (0..<300).reversed().map { try JSONPointer("/list/\($0)/q") }
+        let (whole, written) = try Self.sealedBothWays(body, confidential)
+        #expect(whole.openings.count == 300 && written.presealed != nil)
+        var salts = ArraySlice<UInt8>()
+        let beyond = EntryDraft(
+            type: "generic",
+            actor: "tester",
+            body: body,
+            confidential: confidential + [try JSONPointer("/list/300/q")]
+        )
+        #expect(throws: LedgerError(code: .invalidInput, message: "")) { try beyond.sealedForAppend(salts: &salts) }
+        let twice = EntryDraft(
+            type: "generic",
+            actor: "tester",
+            body: body,
+            confidential: confidential + [try JSONPointer("/list/7/q")]
+        )
+        #expect(throws: LedgerError(code: .invalidInput, message: "")) { try twice.sealedForAppend(salts: &salts) }
+        // A pointer into another's value, among many: sealed as the whole path seals it.
+        let nested = try Self.sealedBothWays(body, confidential + [try JSONPointer("/list/5")])
+        #expect(nested.whole.openings.count == 301)
+    }
+
     /// The sealing writer follows many paths at once through shared arrays and objects: paths
     /// into the same element, arrays in arrays, keys that are not ASCII, paths listed out of
     /// order, and more paths than any one level holds.

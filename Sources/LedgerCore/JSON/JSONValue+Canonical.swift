@@ -213,19 +213,39 @@ extension JSONValue {
         }
         switch self {
         case .array(let elements):
-            // Each path's index, read once for the whole array.
-            return withUnsafeTemporaryAllocation(of: Int?.self, capacity: following.active.count) { indexes in
-                for (position, path) in following.active.enumerated() {
-                    indexes.initializeElement(at: position, to: Self.pointerArrayIndex(paths[path].token(at: depth)))
+            // Each path's index, read once for the whole array, and the paths sorted by it (then by
+            // position, so each element's stay in the caller's order): an element's paths are then
+            // a run of the sorted list, and an array of n elements with a path each is written in
+            // O(n log n), not by looking through every path at every element.
+            return withUnsafeTemporaryAllocation(of: (index: Int, path: Int).self, capacity: following.active.count) {
+                byIndex in
+                var count = 0
+                for path in following.active {
+                    guard let index = Self.pointerArrayIndex(paths[path].token(at: depth)), index < elements.count
+                    else { continue }
+                    byIndex.initializeElement(at: count, to: (index, path))
+                    count += 1
                 }
-                defer { indexes.deinitialize() }
+                var sorted = UnsafeMutableBufferPointer(rebasing: byIndex[..<count])
+                if count > 1 { sorted.sort { ($0.index, $0.path) < ($1.index, $1.path) } }
+                defer { sorted.deinitialize() }
                 buffer.append(UInt8(ascii: "["))
+                var next = 0
                 for (index, element) in elements.enumerated() {
                     if index > 0 {
                         buffer.append(UInt8(ascii: ","))
                     }
-                    let written = following.narrowed(where: { indexes[$0] == index }) { inner in
-                        element.writeCanonical(into: &buffer, paths: paths, following: inner)
+                    var end = next
+                    while end < count, sorted[end].index == index { end += 1 }
+                    let run = sorted[next..<end]
+                    next = end
+                    let written = withUnsafeTemporaryAllocation(of: Int.self, capacity: run.count) { inner in
+                        for (offset, entry) in run.enumerated() { inner.initializeElement(at: offset, to: entry.path) }
+                        return element.writeCanonical(
+                            into: &buffer,
+                            paths: paths,
+                            following: CanonicalPath.Following(depth: depth + 1, active: UnsafeBufferPointer(inner))
+                        )
                     }
                     guard written else {
                         return false

@@ -204,6 +204,8 @@ public struct EntryDraft: Sendable, Hashable {
         paths.reserveCapacity(pointers.count)
         var sealedValues: [SealedValue] = []
         sealedValues.reserveCapacity(pointers.count)
+        // A pointer named twice is found by a set once there are more than a few.
+        var named: Set<JSONPointer> = []
         for (index, pointer) in pointers.enumerated() {
             guard !pointer.tokens.isEmpty else {
                 throw LedgerError(
@@ -211,7 +213,8 @@ public struct EntryDraft: Sendable, Hashable {
                     message: "the whole body cannot be sealed; name a field inside it"
                 )
             }
-            guard !pointers[..<index].contains(pointer), let value = pointer.value(in: body),
+            let again = pointers.count > 8 ? !named.insert(pointer).inserted : pointers[..<index].contains(pointer)
+            guard !again, let value = pointer.value(in: body),
                 Commitment(placeholder: value) == nil
             else {
                 throw LedgerError(
@@ -261,11 +264,19 @@ public struct EntryDraft: Sendable, Hashable {
 
     /// Whether one of `pointers` leads into the value another names.
     private static func nest(_ pointers: [JSONPointer]) -> Bool {
-        pointers.indices.contains { first in
-            pointers.indices.contains { second in
-                first != second && pointers[second].tokens.starts(with: pointers[first].tokens)
+        guard pointers.count > 8 else {
+            return pointers.indices.contains { first in
+                pointers.indices.contains { second in
+                    first != second && pointers[second].tokens.starts(with: pointers[first].tokens)
+                }
             }
         }
+        // In token order a pointer that leads into another's value comes just before a pointer
+        // that starts with it (whatever sorts between them starts with it too), so neighbours
+        // alone are compared: an event with a confidential value in each of thousands of
+        // elements is not checked pair by pair.
+        let sorted = pointers.map(\.tokens).sorted { $0.lexicographicallyPrecedes($1) }
+        return zip(sorted, sorted.dropFirst()).contains { $1.starts(with: $0) }
     }
 
     /// The next 32 bytes of `salts`, or fresh random ones when it runs short.
