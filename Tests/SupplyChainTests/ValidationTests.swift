@@ -1237,4 +1237,26 @@ struct ValidationTests {
         )
         #expect(again.written == 0 && again.alreadyPresent == 10_000)
     }
+
+    @Test("a list longer than 65,535 elements is refused at its field: the rows that keep it count in 16 bits")
+    func listLengths() throws {
+        let fixture = try refinerHoldingOre()
+        let leg: JSONValue = ["mode": "road", "distance": 1, "distanceUom": "KMT", "mass": 1, "massUom": "TNE"]
+        let shipment = try edited(
+            Events.ship("ORE", 1, from: Events.refiner, to: Events.miner, time: "2026-01-09T10:00:00+08:00")
+        ) {
+            $0["ct:transport"] = .array(Array(repeating: leg, count: 65_536))
+        }
+        let long = try fixture.rejection([shipment], as: "sichuan-lithium")
+        expectProblems(long, [(0, "/ct:transport", "lists 65536 elements; an event lists at most 65,535")])
+        #expect(long.problems.count == 1)
+        let lines = try edited(Events.receive("ORE", 0.001, time: "2026-01-09T10:00:00+08:00")) {
+            $0["quantityList"] = .array(Array(repeating: Events.quantity("ORE", 0.001), count: 65_536))
+        }
+        let receipt = try fixture.rejection([lines], as: "sichuan-lithium")
+        expectProblems(receipt, [(0, "/quantityList", "lists 65536 elements; an event lists at most 65,535")])
+        // One element fewer is an event like any other.
+        let shorter = try edited(shipment) { $0["ct:transport"] = .array(Array(repeating: leg, count: 65_535)) }
+        #expect(try fixture.accept([shorter], as: "sichuan-lithium").written == 1)
+    }
 }

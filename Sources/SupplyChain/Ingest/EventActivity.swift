@@ -121,6 +121,16 @@ final class EventActivity: Sendable {
         return master
     }
 
+    /// The most elements one of an event's lists may hold — its quantity lists, electricity
+    /// supplies and their certificates, fuels, transport legs and co-product prices: the binary
+    /// rows that keep them (``ProcessData``, ``LotCard``) count them in 16 bits.
+    static let maxListed = 65_535
+
+    /// The problem of a list of `count` elements, more than ``maxListed``.
+    static func tooLong(_ count: Int) -> String {
+        "lists \(count) elements; an event lists at most 65,535: split it into several events"
+    }
+
     /// The problems of the activity members and the certificates they claim, in order, and the
     /// activity data they give (a process record without the rules' effects), read in one pass:
     /// each member is looked up, converted and checked once.
@@ -131,6 +141,11 @@ final class EventActivity: Sendable {
     private static func read(_ event: EPCISEvent, bounded: Bool) -> (checks: [Check], process: ProcessData) {
         var process = ProcessData(eventID: event.eventID, sequenceNumber: 0, eventType: event.type.rawValue)
         let sink = ProblemSink()
+        // New input: a list longer than the activity record's 16-bit counts hold is refused.
+        func checkLength(_ list: JSONValue, _ pointer: String) {
+            guard bounded, let count = list.arrayValue?.count, count > maxListed else { return }
+            sink.add(field: pointer, Self.tooLong(count))
+        }
         var checks: [Check] = []
         var reported = 0
         // Moves the problems found so far into the checks, before a certificate.
@@ -157,6 +172,7 @@ final class EventActivity: Sendable {
         }
         if let electricity = event.ext("electricity") {
             let base = event.extPointer("electricity")
+            checkLength(electricity, base)
             for (index, supply) in (electricity.arrayValue ?? [electricity]).enumerated() {
                 let reader = FieldReader(supply, parent: base, index: index, problems: sink)
                 guard supply.objectValue != nil else {
@@ -183,6 +199,7 @@ final class EventActivity: Sendable {
                     )
                 }
                 var certificates: [String] = []
+                if let listed = supply["certificates"] { checkLength(listed, reader.path + "/certificates") }
                 for certificate in reader.array("certificates") ?? [] {
                     if let id = certificate.value.stringValue { certificates.append(id) }
                     guard let id = certificate.value.stringValue, !id.isEmpty else {
@@ -214,6 +231,7 @@ final class EventActivity: Sendable {
             }
         }
         if let fuels = event.ext("fuels") {
+            checkLength(fuels, event.extPointer("fuels"))
             for (index, fuel) in (fuels.arrayValue ?? [fuels]).enumerated() {
                 let reader = FieldReader(fuel, path: event.extPointer("fuels") + "/\(index)", problems: sink)
                 let name = reader.string("fuel")
@@ -253,6 +271,7 @@ final class EventActivity: Sendable {
             }
         }
         if let legs = event.ext("transport") {
+            checkLength(legs, event.extPointer("transport"))
             for (index, leg) in (legs.arrayValue ?? [legs]).enumerated() {
                 let reader = FieldReader(leg, path: event.extPointer("transport") + "/\(index)", problems: sink)
                 let mode = reader.choice("mode", of: TransportMode.self)
@@ -287,6 +306,7 @@ final class EventActivity: Sendable {
             }
         }
         if let prices = event.ext("coProductPrices") {
+            checkLength(prices, event.extPointer("coProductPrices"))
             for (index, price) in (prices.arrayValue ?? [prices]).enumerated() {
                 let reader = FieldReader(price, path: event.extPointer("coProductPrices") + "/\(index)", problems: sink)
                 let lot = reader.string("epcClass")

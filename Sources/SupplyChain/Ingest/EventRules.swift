@@ -195,7 +195,19 @@ extension Rules {
         let activity = read ?? EventActivity(event)
         let claims = try checkExtensions(activity, sink: sink, txn)
         effects.claims = claims
-        if checksNewInput { checkAssignedCountries(activity, sink: sink) }
+        if checksNewInput {
+            checkAssignedCountries(activity, sink: sink)
+            // The lot lists a lot card and an activity record count in 16 bits.
+            if event.quantities.count > EventActivity.maxListed {
+                sink.add(field: "/quantityList", EventActivity.tooLong(event.quantities.count))
+            }
+            if event.inputs.count > EventActivity.maxListed {
+                sink.add(field: "/inputQuantityList", EventActivity.tooLong(event.inputs.count))
+            }
+            if event.outputs.count > EventActivity.maxListed {
+                sink.add(field: "/outputQuantityList", EventActivity.tooLong(event.outputs.count))
+            }
+        }
         let serialRanges = event.ext("serialRanges")
 
         // Whether the event is of a kind whose activity data the carbon engine reads (below).
