@@ -1468,7 +1468,9 @@ extension Rules {
         guard sink.passes(since: before) else { return }
         var record = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue ?? [:]
         var children = record["children"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let added = event.childEPCs.filter { !children.contains($0) }
+        // Looked up in a set: a unit may hold thousands of cells.
+        let held = Set(children)
+        let added = event.childEPCs.filter { !held.contains($0) }
         children += added
         record["children"] = .array(children.map(JSONValue.string))
         record["assembledBy"] = .string(event.eventID)
@@ -1508,11 +1510,14 @@ extension Rules {
         var children = record["children"]?.arrayValue?.compactMap(\.stringValue) ?? []
         let removed = event.childEPCs.isEmpty ? children : event.childEPCs
         let before = sink.count
-        for (index, child) in removed.enumerated() where !children.contains(child) {
+        // Looked up in sets: a unit may hold thousands of cells.
+        let held = Set(children)
+        for (index, child) in removed.enumerated() where !held.contains(child) {
             sink.add(field: "/childEPCs/\(index)", "\(child) is not in \(parent)")
         }
         guard sink.passes(since: before) else { return }
-        children.removeAll { removed.contains($0) }
+        let taken = Set(removed)
+        children.removeAll { taken.contains($0) }
         record["children"] = .array(children.map(JSONValue.string))
         record["history"] = .array(
             (record["history"]?.arrayValue ?? []) + [
@@ -1801,8 +1806,9 @@ extension Rules {
         if let (parent, children) = effects.aggregated,
             var parentRecord = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue
         {
+            let added = Set(children)
             let remaining = (parentRecord["children"]?.arrayValue ?? []).filter {
-                !children.contains($0.stringValue ?? "")
+                !added.contains($0.stringValue ?? "")
             }
             parentRecord["children"] = .array(remaining)
             store.put(.parents, IndexKey.text(parent), json: .object(parentRecord))
