@@ -316,6 +316,33 @@ struct AssemblyTests {
         expectProblem(notHeld, index: 0, field: "/ct:cellLot", containing: "sichuan-lithium does not hold lot CELLS")
     }
 
+    @Test("ranges of one commissioning are weighed against each other in any order: inside, across, and touching")
+    func commissioningRangesInAnyOrder() throws {
+        let fixture = try chainWithCells()
+        func commission(_ bounds: [(Int, Int)]) throws -> String {
+            try edited(Self.commission(first: "1", last: "1", cellKg: 0.001)) {
+                $0["ct:serialRanges"] = .array(
+                    bounds.map {
+                        ["prefix": .string(Self.prefix), "first": .string("\($0.0)"), "last": .string("\($0.1)")]
+                    }
+                )
+            }
+        }
+        // Touching ranges listed out of order pass; one inside, one across two and one reaching
+        // into a later-listed range are named, each at its own element.
+        let apart = [(30, 40), (1, 10), (11, 20), (41, 41), (25, 29), (21, 24), (100, 200)]
+        let clashing = [(5, 5), (20, 21), (29, 30), (150, 150), (201, 300), (90, 100)]
+        let error = try fixture.rejection([try commission(apart + clashing)], as: "cell-co")
+        #expect(
+            error.problems.map(\.field) == [7, 8, 9, 10, 12].map { "/ct:serialRanges/\($0)/first" },
+            "\(error)"
+        )
+        #expect(error.problems.allSatisfy { $0.message.contains("overlaps another range of this event") })
+        #expect(try fixture.accept([try commission(apart + [(201, 300)])], as: "cell-co").written == 1)
+        let ranges = try fixture.chain.read { reader, txn, _ in try reader.serialRanges(ofLot: "CELLS", txn) }
+        #expect(ranges.map(\.first).sorted() == [1, 11, 21, 25, 30, 41, 100, 201])
+    }
+
     @Test("an assembly names its parent and distinct known children the actor holds; a disassembly an assembled parent")
     func assemblyFields() throws {
         let fixture = try chainWithCells()

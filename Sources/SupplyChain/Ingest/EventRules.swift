@@ -1275,6 +1275,26 @@ extension Rules {
         let elements = event.ext("serialRanges")?.arrayValue ?? []
         if elements.isEmpty { sink.add(field: rangesPointer, "must be a non-empty array of {prefix, first, last}") }
         var total: UInt64 = 0
+        // The event's ranges so far by prefix, sorted by their first serial and apart: a range is
+        // weighed against its neighbours alone, so that an event of thousands of ranges (cells
+        // numbered with gaps) is not checked pair by pair.
+        var listed: [String: [(first: UInt64, last: UInt64)]] = [:]
+        // How many of `list`'s ranges start at or before `serial`.
+        func startingBy(_ serial: UInt64, in list: [(first: UInt64, last: UInt64)]) -> Int {
+            var low = 0
+            var high = list.count
+            while low < high {
+                let middle = (low + high) / 2
+                if list[middle].first <= serial { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+        func overlapsListed(_ prefix: String, _ first: UInt64, _ last: UInt64) -> Bool {
+            guard let list = listed[prefix] else { return false }
+            // The last range that starts at or before `last` reaches furthest of those that might overlap.
+            let count = startingBy(last, in: list)
+            return count > 0 && list[count - 1].last >= first
+        }
         for (index, element) in elements.enumerated() {
             let reader = FieldReader(element, path: rangesPointer + "/\(index)", problems: sink)
             // Each fault named at its field: the prefix, either bound, their order, the range's size;
@@ -1333,12 +1353,12 @@ extension Rules {
                 )
                 continue
             }
-            if ranges.contains(where: {
-                ($0.prefix == prefix || forms.contains($0.prefix)) && $0.first <= last && first <= $0.last
-            }) {
+            if overlapsListed(prefix, first, last) || forms.contains(where: { overlapsListed($0, first, last) }) {
                 reader.fail("first", "overlaps another range of this event")
                 continue
             }
+            let position = startingBy(first, in: listed[prefix] ?? [])
+            listed[prefix, default: []].insert((first, last), at: position)
             total += last - first + 1
             ranges.append(
                 SerialRange(
