@@ -382,25 +382,29 @@ extension EPCISExport {
 
     private static func remove(_ tokens: ArraySlice<String>, from node: inout JSONValue) {
         guard let token = tokens.first else { return }
-        switch node {
-        case .object(var members):
+        // Each container is taken out of its node before it changes (matched with `if case`: a
+        // `switch` would keep a copy of it for the whole case), so that it changes in place and
+        // an event with thousands of redacted elements is not copied once for each.
+        if case .object(var members) = node {
+            node = .null
+            defer { node = .object(members) }
             if tokens.count == 1 {
                 members.removeValue(forKey: token)
             } else if var child = members[token] {
+                // The member let go of first, so that `child` is the only hold on its value.
+                members[token] = .null
                 remove(tokens.dropFirst(), from: &child)
                 members[token] = child
             }
-            node = .object(members)
-        case .array(var elements):
+        } else if case .array(var elements) = node {
             guard let index = Int(token), elements.indices.contains(index) else { return }
+            node = .null
+            defer { node = .array(elements) }
             if tokens.count == 1 {
                 elements.remove(at: index)
             } else {
                 remove(tokens.dropFirst(), from: &elements[index])
             }
-            node = .array(elements)
-        default:
-            return
         }
     }
 }

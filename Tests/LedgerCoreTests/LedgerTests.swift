@@ -72,6 +72,27 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         }
     }
 
+    /// `replaceValue` changes a value in place where nothing else holds its containers, and
+    /// leaves alone any copy that shares them: the body an entry holds, another document.
+    @Test func pointersReplaceInPlaceAndLeaveCopiesAlone() throws {
+        let elements = (0..<1000).map { JSONValue.object(["q": .number(Double($0)), "uom": "KGM"]) }
+        let original: JSONValue = ["list": .array(elements), "note": "clear", "party": ["id": "urn:a"]]
+        var body = original
+        for index in stride(from: 999, through: 0, by: -1) {
+            #expect(try JSONPointer("/list/\(index)/q").replaceValue(with: .number(Double(-index)), in: &body))
+        }
+        #expect(try JSONPointer("/party/id").replaceValue(with: "urn:b", in: &body))
+        #expect(!(try JSONPointer("/list/1000/q").replaceValue(with: 1, in: &body)))
+        #expect(!(try JSONPointer("/missing/x").replaceValue(with: 1, in: &body)))
+        // The copy changed everywhere it was asked to, and only there; the original not at all.
+        #expect(
+            body["list"]?.arrayValue?.enumerated().allSatisfy { $1 == ["q": .number(Double(-$0)), "uom": "KGM"] }
+                == true
+        )
+        #expect(body["party"] == ["id": "urn:b"] && body["note"] == "clear")
+        #expect(original["list"]?.arrayValue == elements && original["party"] == ["id": "urn:a"])
+    }
+
     @Test func appendChainsEntriesAndSignsACheckpoint() throws {
         try withTemporaryDirectory { path in
             let ledger = try Ledger.create(at: path + "/l", origin: "test.celltrace.local/a", options: testOptions)

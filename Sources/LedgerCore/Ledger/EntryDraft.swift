@@ -294,8 +294,7 @@ public struct EntryDraft: Sendable, Hashable {
     }
 
     /// Replaces the value `tokens` name in `node` by what `replacement` makes of it, changing
-    /// in place every container that nothing else holds (as `JSONPointer.replaceValue` would
-    /// change a copy).
+    /// in place every container that nothing else holds, as `JSONPointer.replaceValue` does.
     ///
     /// - Returns: Whether the value exists and `replacement` gave a new one; otherwise nothing
     ///   changed.
@@ -309,21 +308,22 @@ public struct EntryDraft: Sendable, Hashable {
             node = newValue
             return true
         }
-        switch node {
-        case .object(var object):
+        // Matched with `if case`: a `switch` keeps a copy of its subject for the whole case, which
+        // holds the container and makes the change below copy it.
+        if case .object(var object) = node {
             guard let index = object.index(forKey: token) else { return false }
             // `object` is then the only hold on the storage, unless something else shares it.
             node = .null
             defer { node = .object(object) }
             return replace(tokens.dropFirst(), in: &object.members[index].value, with: replacement)
-        case .array(var elements):
+        }
+        if case .array(var elements) = node {
             guard let index = JSONValue.pointerArrayIndex(token), index < elements.count else { return false }
             node = .null
             defer { node = .array(elements) }
             return replace(tokens.dropFirst(), in: &elements[index], with: replacement)
-        default:
-            return false
         }
+        return false
     }
 
     /// The canonical JSON of `{pointer: {"salt": hex, "value": value}}`, as

@@ -162,21 +162,24 @@ public struct JSONPointer: Sendable, Hashable, Comparable {
             node = newValue
             return true
         }
-        switch node {
-        case .object(var members):
-            guard var child = members[token] else { return false }
-            guard replace(tokens.dropFirst(), with: newValue, in: &child) else { return false }
-            members[token] = child
-            node = .object(members)
-            return true
-        case .array(var elements):
-            guard let index = arrayIndex(token), index < elements.count else { return false }
-            guard replace(tokens.dropFirst(), with: newValue, in: &elements[index]) else { return false }
-            node = .array(elements)
-            return true
-        default:
-            return false
+        // Each container is taken out of its node before it changes, so that, unless something
+        // else shares it, it changes in place: replacing the values of thousands of elements of
+        // one array (a body's openings put back) copies the array none of those times.
+        // (Matched with `if case`, not `switch`, whose copy of the subject would hold the
+        // container for the whole case and make every change copy it.)
+        if case .object(var object) = node {
+            guard let index = object.index(forKey: token) else { return false }
+            node = .null
+            defer { node = .object(object) }
+            return replace(tokens.dropFirst(), with: newValue, in: &object.members[index].value)
         }
+        if case .array(var elements) = node {
+            guard let index = arrayIndex(token), index < elements.count else { return false }
+            node = .null
+            defer { node = .array(elements) }
+            return replace(tokens.dropFirst(), with: newValue, in: &elements[index])
+        }
+        return false
     }
 
     private static func arrayIndex(_ token: String) -> Int? {
