@@ -511,6 +511,7 @@ public struct LineageReader: Sendable {
                 event.to = effects.aggregated?.parent
                 if event.to != nil { events.append(event) }
             case .received:
+                event.kg = effects.received.first { $0.lot == lot }?.kg
                 events.append(event)
             }
             guard events.count > count else {

@@ -60,7 +60,8 @@ public struct LotCustodyEvent: Sendable, Hashable {
     public var actor: String
     /// A shipment's receiver, or the module or pack cells were put into.
     public var to: String?
-    /// The kilograms shipped or consumed; `nil` for a receipt or an assembly.
+    /// The kilograms shipped, received (the receipt's lines of the lot together) or consumed;
+    /// `nil` for an assembly.
     public var kg: ExactDecimal?
     /// The entry that declared the event in error, if one did: the event counts for nothing.
     public var declaredInErrorAt: UInt64?

@@ -501,6 +501,19 @@ struct AssemblyTests {
             try fixture.accept([Events.receive("ORE", 60, time: "2026-01-11T10:00:00+08:00")], as: "pilbara-mining")
                 .written == 1
         )
+        // Lines of one lot within the holding: the custody shows one receipt of their kilograms.
+        let within = Events.json([
+            "type": "ObjectEvent", "eventTime": "2026-01-12T10:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+            "action": "OBSERVE", "bizStep": "receiving",
+            "quantityList": [Events.quantity("ORE", 25), Events.quantity("ORE", 5)],
+        ])
+        try fixture.accept([within], as: "sichuan-lithium")
+        let receipts = try #require(try fixture.chain.lot("ORE")).custody.filter { $0.kind == .received }
+        #expect(
+            receipts.map { "\($0.actor) \($0.kg?.description ?? "-")" } == [
+                "sichuan-lithium 40000", "sichuan-lithium 20000", "pilbara-mining 60000", "sichuan-lithium 30000",
+            ]
+        )
     }
 
     @Test("master data: duplicate actors and facilities, unknown operators, bad codes are refused by field")

@@ -845,7 +845,7 @@ struct ValidationTests {
         #expect(
             custody == [
                 "shipped pilbara-mining sichuan-lithium 40000", "shipped pilbara-mining sichuan-lithium 40000",
-                "shipped sichuan-lithium pilbara-mining 5000", "received sichuan-lithium - -",
+                "shipped sichuan-lithium pilbara-mining 5000", "received sichuan-lithium - 40000",
                 "consumed sichuan-lithium - 1000",
             ],
             "\(custody)"

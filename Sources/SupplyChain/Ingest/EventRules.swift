@@ -6,6 +6,8 @@ struct EventEffects {
     var created: [String] = []
     var consumed: [(lot: String, actor: String, kg: ExactDecimal)] = []
     var moved: [(lot: String, from: String, to: String, kg: ExactDecimal)] = []
+    /// A receipt's lots, each with its lines' kilograms together, in the order first named.
+    var received: [(lot: String, kg: ExactDecimal)] = []
     var serials: [(prefix: String, last: UInt64)] = []
     var aggregated: (parent: String, children: [String])?
     var disaggregated: (parent: String, children: [String])?
@@ -48,6 +50,16 @@ struct EventEffects {
                 writer.member("kg", string: kg.description)
                 writer.member("lot", string: lot)
                 writer.member("to", string: to)
+                writer.closeObject()
+            }
+            writer.closeArray()
+        }
+        if !received.isEmpty {
+            writer.openArray("received")
+            for (lot, kg) in received {
+                writer.openObjectElement()
+                writer.member("kg", string: kg.description)
+                writer.member("lot", string: lot)
                 writer.closeObject()
             }
             writer.closeArray()
@@ -115,6 +127,11 @@ struct EventEffects {
                 let to = item["to"]?.stringValue, let kg = item["kg"]?.stringValue.flatMap({ ExactDecimal($0) })
             else { return nil }
             return (lot, from, to, kg)
+        }
+        received = (json["received"]?.arrayValue ?? []).compactMap { item in
+            guard let lot = item["lot"]?.stringValue, let kg = item["kg"]?.stringValue.flatMap({ ExactDecimal($0) })
+            else { return nil }
+            return (lot, kg)
         }
         serials = (json["serials"]?.arrayValue ?? []).compactMap { item in
             guard let prefix = item["prefix"]?.stringValue, let last = item["last"]?.stringValue.flatMap({ UInt64($0) })
@@ -242,13 +259,21 @@ extension Rules {
             try ship(event, actor: actor, effects: &effects, sink: sink, txn)
         case .objectEvent where event.bizStep == "receiving" && !event.quantities.isEmpty:
             countsActivity = false
-            var received: [String] = []
-            // New input: the lines of one lot are weighed together, and each lot is refused once.
-            var totals: [String: ExactDecimal] = [:]
+            // The lots received, each with its lines' kilograms together, in the order first named.
+            var received: [(lot: String, kg: ExactDecimal)] = []
+            var receivedAt: [String: Int] = [:]
+            // New input: each lot is refused once.
             var refused: Set<String> = []
             for quantity in event.quantities {
                 guard let lot = try existingLot(quantity, sink: sink, txn) else { continue }
-                received.append(lot.id)
+                // A sum beyond ExactDecimal's range is beyond any holding.
+                var beyond = false
+                if let at = receivedAt[lot.id] {
+                    if let sum = received[at].kg.adding(quantity.kg) { received[at].kg = sum } else { beyond = true }
+                } else {
+                    receivedAt[lot.id] = received.count
+                    received.append((lot.id, quantity.kg))
+                }
                 // New input: receiving had no time rule when earlier entries were recorded.
                 if checksNewInput,
                     !checkTime(event, of: lot, field: quantity.pointer, verb: "received", sink: sink)
@@ -256,15 +281,12 @@ extension Rules {
                     continue
                 }
                 let held = try holding(lot.id, actor.id, txn)
+                // New input weighs the event's lines of one lot together; entries recorded before
+                // were weighed a line at a time.
                 var kg = quantity.kg
-                // A sum beyond ExactDecimal's range is beyond any holding.
-                var beyond = false
                 if checksNewInput {
                     guard !refused.contains(lot.id) else { continue }
-                    if let earlier = totals[lot.id] {
-                        if let sum = earlier.adding(kg) { kg = sum } else { beyond = true }
-                    }
-                    totals[lot.id] = kg
+                    if !beyond, let at = receivedAt[lot.id] { kg = received[at].kg }
                     // The maker holds its lot without a shipment: it receives only what came back.
                     if held.since == nil, held.kg.isPositive, let number = try store.lotNumber(lot.id, txn),
                         try !shipped(lot.id, number: number, to: actor.id, txn)
@@ -278,7 +300,7 @@ extension Rules {
                         continue
                     }
                 }
-                if beyond || held.kg < kg {
+                if checksNewInput && beyond || held.kg < kg {
                     refused.insert(lot.id)
                     let lines = kg == quantity.kg ? "" : " (this event's lines of the lot together)"
                     sink.add(
@@ -295,7 +317,8 @@ extension Rules {
                 }
             }
             if sink.passes(since: before) {
-                for id in Set(received) {
+                effects.received = received
+                for (id, _) in received {
                     if let number = try store.lotNumber(id, txn) {
                         store.addUse(.received, ofLot: number, sequence: sequence)
                     }
