@@ -1222,6 +1222,7 @@ struct ValidationTests {
         let error = try fixture.rejection(lines, as: "pilbara-mining")
         #expect(error.problems.count == 1)
         #expect(error.problems[0].index == 7_777)
+        #expect(error.message == "nothing was imported: 1 problem in 1 of 10000 events")
         #expect(try fixture.chain.lot("LOT-0") == nil)
         lines[7_777] = Events.extract("LOT-7777", 1)
         let report = try fixture.chain.importSubmission(

@@ -923,10 +923,14 @@ extension SupplyChainLedger {
             )
         }
         guard sink.isEmpty else {
+            // The events with a problem, of all the submission's: a few bad events among
+            // thousands read so, rather than as if every event had one.
+            let failing = Set(sink.problems.compactMap(\.index)).count
+            let total = "\(preparation.count) event\(preparation.count == 1 ? "" : "s")"
+            let events = failing == preparation.count || failing == 0 ? total : "\(failing) of \(total)"
             throw SupplyChainError(
                 code: .invalidRecords,
-                message:
-                    "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(preparation.count) event\(preparation.count == 1 ? "" : "s")",
+                message: "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(events)",
                 problems: pending.withLines(sink.problems)
             )
         }
