@@ -161,6 +161,13 @@ struct ActorCommand: ParsableCommand {
                 )
             }
             Console.out(table.rendered)
+            // The party every actor has, which the table leaves out of each row.
+            if let first = actors.first {
+                Console.out(
+                    "\nEvery actor is also the party urn:celltrace:actor:ACTOR (\(Actor.defaultParty(first.id)) for \(first.id)), "
+                        + "for sourceList and destinationList entries of type owning_party."
+                )
+            }
         }
     }
 

@@ -27,6 +27,10 @@ import Testing
         let keys = try #require(pilbara["keys"]?.arrayValue)
         #expect(keys.count == 2)
         let newKey = try #require(keys.last?["id"]?.stringValue)
+        // The text lists the key in use, and names the party every actor has beside the table.
+        let listed = celltrace("actor", "list", "--ledger", ledger).output
+        #expect(listed.contains(newKey))
+        #expect(listed.contains("Every actor is also the party urn:celltrace:actor:ACTOR"))
 
         // The old key no longer signs; the new one does until it is revoked.
         let old = celltrace(
