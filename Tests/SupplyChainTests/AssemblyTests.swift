@@ -95,6 +95,46 @@ struct AssemblyTests {
         #expect(try fixture.chain.serial(Self.prefix + "1000")?.range?.lot == "CELLS")
     }
 
+    @Test("an assembly of cells or modules a refused event of the submission would have made names that event")
+    func assemblyAfterRefusedMaker() throws {
+        let fixture = try chainWithCells()
+        // 67,000 cells of 0.9 kg are more than the 60 t of lot CELLS: the commissioning is refused,
+        // and so is the module of its cells, and the pack of that module.
+        let refused = try fixture.rejection(
+            [
+                Self.commission(first: "1", last: "67000"),
+                Self.assemble("urn:epc:id:sgtin:4012345.022222.1", [Self.prefix + "5", Self.prefix + "70000"]),
+                Self.assemble("urn:epc:id:sgtin:4012345.033333.1", ["urn:epc:id:sgtin:4012345.022222.1"]),
+                Self.assemble("urn:epc:id:sgtin:4012345.022222.1", [Self.prefix + "6"], action: "DELETE"),
+            ],
+            as: "cell-co"
+        )
+        let would = "of this submission would"
+        expectProblems(
+            refused,
+            [
+                (0, "/ct:serialRanges", "more than the 60000 kg made"),
+                (
+                    1, "/childEPCs/0",
+                    "\(Self.prefix)5 is neither a commissioned cell serial nor an assembled module: event 0 \(would) commission it, and is refused"
+                ),
+                (
+                    1, "/childEPCs/1",
+                    "\(Self.prefix)70000 is neither a commissioned cell serial nor an assembled module"
+                ),
+                (
+                    2, "/childEPCs/0",
+                    "urn:epc:id:sgtin:4012345.022222.1 is neither a commissioned cell serial nor an assembled module: event 1 \(would) assemble it, and is refused"
+                ),
+                (3, "/parentID", "urn:epc:id:sgtin:4012345.022222.1 was never assembled: event 1 \(would) assemble it"),
+            ]
+        )
+        // A serial beyond the refused ranges gets no such note.
+        #expect(
+            refused.problems.first { $0.message.hasPrefix("\(Self.prefix)70000") }?.message.contains("event 0") == false
+        )
+    }
+
     @Test("custody in time: a cell lot's shipment stays while its receiver made or assembled cells before the next")
     func cellCustodyKeptThroughDeclarations() throws {
         let fixture = try chainWithCells()

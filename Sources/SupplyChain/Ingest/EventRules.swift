@@ -434,6 +434,31 @@ extension Rules {
         for quantity in event.lotsMade where refusedMakers[quantity.lot] == nil {
             refusedMakers[quantity.lot] = index
         }
+        if event.type == .aggregationEvent, event.action == "ADD", let parent = event.parentID,
+            refusedAssemblies[parent] == nil
+        {
+            refusedAssemblies[parent] = index
+        }
+        // The ranges as written, however the commissioning's own checks found them.
+        for element in event.ext("serialRanges")?.arrayValue ?? [] {
+            guard let prefix = element["prefix"]?.stringValue,
+                let first = element["first"]?.stringValue.flatMap({ UInt64($0) }),
+                let last = element["last"]?.stringValue.flatMap({ UInt64($0) }), first <= last
+            else { continue }
+            refusedRanges[prefix, default: []].append((first, last, index))
+        }
+    }
+
+    /// What to add to the problem of a unit an assembly names and the ledger does not have, when
+    /// a refused event before it in the submission would have commissioned or assembled it.
+    private func refusedMaker(ofUnit unit: String) -> String {
+        if let index = refusedAssemblies[unit] {
+            return ": event \(index) of this submission would assemble it, and is refused"
+        }
+        guard let (prefix, number) = SerialNumber.split(unit),
+            let range = refusedRanges[prefix]?.first(where: { $0.first <= number && number <= $0.last })
+        else { return "" }
+        return ": event \(range.index) of this submission would commission it, and is refused"
     }
 
     /// Names, in the problems of the events before it, the event that makes a lot they used
@@ -1464,7 +1489,11 @@ extension Rules {
                 continue
             }
             guard try unitKnown(child, txn) else {
-                sink.add(field: field, "\(child) is neither a commissioned cell serial nor an assembled module")
+                sink.add(
+                    field: field,
+                    "\(child) is neither a commissioned cell serial nor an assembled module"
+                        + refusedMaker(ofUnit: child)
+                )
                 continue
             }
             if let parent, let holder = try store.raw(.containedIn, IndexKey.text(child), txn) {
@@ -1547,7 +1576,7 @@ extension Rules {
             return
         }
         guard var record = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue else {
-            sink.add(field: "/parentID", "\(parent) was never assembled")
+            sink.add(field: "/parentID", "\(parent) was never assembled" + refusedMaker(ofUnit: parent))
             return
         }
         var children = record["children"]?.arrayValue?.compactMap(\.stringValue) ?? []

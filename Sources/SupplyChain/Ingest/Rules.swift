@@ -20,6 +20,12 @@ struct Rules {
     /// The lots that a refused event of the batch would have made, with that event's index.
     var refusedMakers: [String: Int] = [:]
 
+    /// The serial ranges that a refused commissioning of the batch would have commissioned, by
+    /// prefix, and the modules and packs that a refused assembly would have put together, each
+    /// with that event's index: a later assembly of one is told why it is unknown.
+    var refusedRanges: [String: [(first: UInt64, last: UInt64, index: Int)]] = [:]
+    var refusedAssemblies: [String: Int] = [:]
+
     /// The lots an event of the batch used that the ledger does not have, or has retracted, with
     /// the positions of the problems that said so: a later event of the batch that makes one
     /// (again, or in its other GS1 form) is named in them (``ProblemSink/amend(_:with:)``).
