@@ -45,6 +45,27 @@ struct SameEventTests {
         try ChainTests.expectCleanAudit(fixture.chain, submissions: 1)
     }
 
+    @Test("another actor's event sent again writes nothing, and the warning names whose it stays")
+    func anotherActorsEvent() throws {
+        let fixture = try ChainFixture()
+        let event = Events.extract("ORE")
+        try fixture.accept([event], as: "pilbara-mining")
+        let size = try fixture.chain.ledger.size
+
+        let again = try fixture.accept([event, try Self.withEventID(event)], as: "sichuan-lithium")
+        #expect(again.written == 0 && again.alreadyPresent == 2 && again.receipt == nil)
+        #expect(try fixture.chain.ledger.size == size)
+        let others = again.warnings.filter { $0.message.hasPrefix("pilbara-mining recorded this event") }
+        #expect(others.map(\.index) == [0, 1])
+        #expect(
+            others.first?.message
+                == "pilbara-mining recorded this event (entry \(size - 1)); sent again by sichuan-lithium, it stays pilbara-mining's and nothing is written"
+        )
+        // Its own event sent again says nothing of the kind.
+        #expect(try fixture.accept([event], as: "pilbara-mining").warnings.isEmpty)
+        #expect(try fixture.chain.eventRecord(try Self.hashID(event))?["actor"] == "pilbara-mining")
+    }
+
     @Test("an event recorded without an eventID, sent again with one, is skipped with a warning naming its hash ID")
     func withAnEventIDAdded() throws {
         let fixture = try ChainFixture()

@@ -804,6 +804,18 @@ extension SupplyChainLedger {
                     if let record = try rules.eventRecord(key: eventIDKey, txn) {
                         if record["hash"]?.stringValue == event.hashID {
                             skipped += 1
+                            // Another actor's event sent again writes nothing, and says whose it is.
+                            if let recorder = record["actor"]?.stringValue, recorder != actorID {
+                                warnings.append(
+                                    Self.othersEvent(
+                                        index: index,
+                                        eventID: event.eventID,
+                                        record: record,
+                                        recorder: recorder,
+                                        sender: actorID
+                                    )
+                                )
+                            }
                             continue
                         }
                         // A different event has this eventID, unless it is this event's hash ID,
@@ -834,6 +846,19 @@ extension SupplyChainLedger {
                     }
                     if let same {
                         skipped += 1
+                        if let record = try rules.store.json(.events, IndexKey.sequence(same.sequence), txn),
+                            let recorder = record["actor"]?.stringValue, recorder != actorID
+                        {
+                            warnings.append(
+                                Self.othersEvent(
+                                    index: index,
+                                    eventID: event.eventID,
+                                    record: record,
+                                    recorder: recorder,
+                                    sender: actorID
+                                )
+                            )
+                        }
                         warnings.append(
                             Self.sameEvent(
                                 index: index,
@@ -988,6 +1013,25 @@ extension SupplyChainLedger {
             identifier: eventID,
             field: "/eventID",
             message: "the same event (the same Event Hash ID) is \(earlier); not recorded \(when)"
+        )
+    }
+
+    /// The warning for an event skipped as already recorded by another actor: resending it
+    /// changes nothing, and it stays that actor's event.
+    static func othersEvent(
+        index: Int,
+        eventID: String,
+        record: JSONValue,
+        recorder: String,
+        sender: String
+    ) -> SupplyChainError.Problem {
+        let entry = record["seq"]?.doubleValue.map { " (entry \(UInt64($0)))" } ?? ""
+        return SupplyChainError.Problem(
+            index: index,
+            identifier: eventID,
+            field: "/eventID",
+            message:
+                "\(recorder) recorded this event\(entry); sent again by \(sender), it stays \(recorder)'s and nothing is written"
         )
     }
 
