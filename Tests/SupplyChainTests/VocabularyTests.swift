@@ -229,6 +229,31 @@ struct VocabularyTests {
         expectProblems(error, [(0, "/ct:serialRanges", "is required with ct:cellLot, ct:cellMass")])
     }
 
+    @Test("an eventTime written at another offset than its eventTimeZoneOffset is imported with a warning")
+    func offsetsThatDisagree() throws {
+        let fixture = try ChainFixture()
+        let report = try fixture.accept(
+            [
+                Events.extract("ORE", time: "2026-01-05T00:00:00+02:00"),
+                // UTC with the local offset beside it is how EPCIS examples write it; zero is zero.
+                Events.extract("ORE-Z", time: "2026-01-05T02:00:00Z"),
+                try edited(Events.extract("ORE-0", time: "2026-01-05T02:00:00-00:00")) {
+                    $0["eventTimeZoneOffset"] = "+00:00"
+                },
+                Events.extract("ORE-8"),
+            ],
+            as: "pilbara-mining"
+        )
+        #expect(report.written == 4)
+        #expect(report.warnings.map(\.index) == [0])
+        #expect(report.warnings.first?.field == "/eventTimeZoneOffset")
+        #expect(
+            report.warnings.first?.message
+                == "is +08:00, but eventTime is written at +02:00: eventTimeZoneOffset is the local offset where "
+                + "the event happened; write eventTime in UTC (Z) or at that offset"
+        )
+    }
+
     @Test("an owning_party destination without bizStep shipping is imported with a warning that it moves nothing")
     func destinationThatMovesNothing() throws {
         let fixture = try ChainFixture()
