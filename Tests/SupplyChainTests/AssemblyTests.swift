@@ -466,6 +466,25 @@ struct AssemblyTests {
         )
         let inLedger = try fixture.rejection([other], as: "pilbara-mining")
         #expect(inLedger.problems.first?.message.contains("is already used by a different event") == true)
+        // The event's other problems are named with it, and the lot it would make is none to the
+        // events after it.
+        let elsewhere = try edited(other) { $0["bizLocation"] = ["id": "urn:epc:id:sgln:0000000.00000.0"] }
+        let together = try fixture.rejection(
+            [elsewhere, Events.ship("B", 1, from: Events.miner, to: Events.refiner)],
+            as: "pilbara-mining"
+        )
+        expectProblems(
+            together,
+            [
+                (0, "/eventID", "is already used by a different event"),
+                (0, "/bizLocation/id", "no facility urn:epc:id:sgln:0000000.00000.0 is registered"),
+                (
+                    1, "/quantityList/0/epcClass",
+                    "unknown lot B: event 0 of this submission would make it, and is refused"
+                ),
+            ],
+            identified: false
+        )
     }
 
     @Test("receiving checks that the goods were shipped to the receiver")

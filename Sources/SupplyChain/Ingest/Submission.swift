@@ -764,48 +764,97 @@ extension SupplyChainLedger {
                 }
                 let eventIDKey = current[offset].eventIDKey ?? IndexKey.eventID(event.eventID)
                 if event.errorDeclaration == nil {
-                    let key = TextKey(event.eventID)
-                    if let earlier = seen[key] {
-                        if earlier.hashID != event.hashID {
+                    // An eventID another event has refuses this one, whose other problems the
+                    // rules still report: it changes nothing the events after it see.
+                    identity: do {
+                        let key = TextKey(event.eventID)
+                        if let earlier = seen[key] {
+                            guard earlier.hashID != event.hashID else {
+                                skipped += 1
+                                repeated += 1
+                                continue
+                            }
                             sink.add(
                                 field: "/eventID",
                                 "eventID \(event.eventID) is used by an earlier, different event of this document"
                             )
-                        } else {
-                            skipped += 1
-                            repeated += 1
+                            sink.recordRefused = true
+                            break identity
                         }
-                        continue
-                    }
-                    // The same event earlier in the document under another eventID, or without one.
-                    let hasOwnID = event.eventID != event.hashID
-                    if hasOwnID || !ownIDs.isEmpty {
-                        let hashKey = TextKey(event.hashID)
-                        var earlier = ownIDs[hashKey]
-                        if earlier == nil, hasOwnID, let unnamed = seen[hashKey], unnamed.hashID == event.hashID {
-                            earlier = (event.hashID, unnamed.index)
-                        }
-                        if let earlier {
-                            skipped += 1
-                            repeated += 1
-                            warnings.append(
-                                Self.sameEvent(
-                                    index: index,
-                                    eventID: event.eventID,
-                                    earlier: "event \(earlier.index) of this document, \(earlier.eventID)",
-                                    when: "twice"
+                        // The same event earlier in the document under another eventID, or without one.
+                        let hasOwnID = event.eventID != event.hashID
+                        if hasOwnID || !ownIDs.isEmpty {
+                            let hashKey = TextKey(event.hashID)
+                            var earlier = ownIDs[hashKey]
+                            if earlier == nil, hasOwnID, let unnamed = seen[hashKey], unnamed.hashID == event.hashID {
+                                earlier = (event.hashID, unnamed.index)
+                            }
+                            if let earlier {
+                                skipped += 1
+                                repeated += 1
+                                warnings.append(
+                                    Self.sameEvent(
+                                        index: index,
+                                        eventID: event.eventID,
+                                        earlier: "event \(earlier.index) of this document, \(earlier.eventID)",
+                                        when: "twice"
+                                    )
                                 )
-                            )
-                            continue
+                                continue
+                            }
                         }
-                    }
-                    // Recorded already, under this eventID or, as the same event, under another.
-                    var same: (sequence: UInt64, eventID: String)?
-                    if let record = try rules.eventRecord(key: eventIDKey, txn) {
-                        if record["hash"]?.stringValue == event.hashID {
+                        // Recorded already, under this eventID or, as the same event, under another.
+                        var same: (sequence: UInt64, eventID: String)?
+                        if let record = try rules.eventRecord(key: eventIDKey, txn) {
+                            if record["hash"]?.stringValue == event.hashID {
+                                skipped += 1
+                                // Another actor's event sent again writes nothing, and says whose it is.
+                                if let recorder = record["actor"]?.stringValue, recorder != actorID {
+                                    warnings.append(
+                                        Self.othersEvent(
+                                            index: index,
+                                            eventID: event.eventID,
+                                            record: record,
+                                            recorder: recorder,
+                                            sender: actorID
+                                        )
+                                    )
+                                }
+                                continue
+                            }
+                            // A different event has this eventID, unless it is this event's hash ID,
+                            // and this event is recorded under an eventID of its own.
+                            guard !hasOwnID, let recorded = try rules.store.eventByHashID(key: eventIDKey, txn) else {
+                                sink.add(
+                                    field: "/eventID",
+                                    "eventID \(event.eventID) is already used by a different event (hash \(record["hash"]?.stringValue ?? "?"))"
+                                )
+                                sink.recordRefused = true
+                                break identity
+                            }
+                            same = recorded
+                        } else if hasOwnID, event.eventID.hasPrefix("ni:///"),
+                            let other = try rules.store.eventByHashID(key: eventIDKey, txn)
+                        {
+                            sink.add(
+                                field: "/eventID",
+                                "eventID \(event.eventID) is the Event Hash ID of a different event, in the ledger as \(other.eventID), entry \(other.sequence)"
+                            )
+                            sink.recordRefused = true
+                            break identity
+                        } else {
+                            same = try rules.recordedSame(
+                                as: event,
+                                eventIDKey: eventIDKey,
+                                hashIDKey: current[offset].hashIDKey,
+                                txn
+                            )
+                        }
+                        if let same {
                             skipped += 1
-                            // Another actor's event sent again writes nothing, and says whose it is.
-                            if let recorder = record["actor"]?.stringValue, recorder != actorID {
+                            if let record = try rules.store.json(.events, IndexKey.sequence(same.sequence), txn),
+                                let recorder = record["actor"]?.stringValue, recorder != actorID
+                            {
                                 warnings.append(
                                     Self.othersEvent(
                                         index: index,
@@ -816,61 +865,19 @@ extension SupplyChainLedger {
                                     )
                                 )
                             }
-                            continue
-                        }
-                        // A different event has this eventID, unless it is this event's hash ID,
-                        // and this event is recorded under an eventID of its own.
-                        guard !hasOwnID, let recorded = try rules.store.eventByHashID(key: eventIDKey, txn) else {
-                            sink.add(
-                                field: "/eventID",
-                                "eventID \(event.eventID) is already used by a different event (hash \(record["hash"]?.stringValue ?? "?"))"
-                            )
-                            continue
-                        }
-                        same = recorded
-                    } else if hasOwnID, event.eventID.hasPrefix("ni:///"),
-                        let other = try rules.store.eventByHashID(key: eventIDKey, txn)
-                    {
-                        sink.add(
-                            field: "/eventID",
-                            "eventID \(event.eventID) is the Event Hash ID of a different event, in the ledger as \(other.eventID), entry \(other.sequence)"
-                        )
-                        continue
-                    } else {
-                        same = try rules.recordedSame(
-                            as: event,
-                            eventIDKey: eventIDKey,
-                            hashIDKey: current[offset].hashIDKey,
-                            txn
-                        )
-                    }
-                    if let same {
-                        skipped += 1
-                        if let record = try rules.store.json(.events, IndexKey.sequence(same.sequence), txn),
-                            let recorder = record["actor"]?.stringValue, recorder != actorID
-                        {
                             warnings.append(
-                                Self.othersEvent(
+                                Self.sameEvent(
                                     index: index,
                                     eventID: event.eventID,
-                                    record: record,
-                                    recorder: recorder,
-                                    sender: actorID
+                                    earlier: "in the ledger as \(same.eventID), entry \(same.sequence)",
+                                    when: "again"
                                 )
                             )
+                            continue
                         }
-                        warnings.append(
-                            Self.sameEvent(
-                                index: index,
-                                eventID: event.eventID,
-                                earlier: "in the ledger as \(same.eventID), entry \(same.sequence)",
-                                when: "again"
-                            )
-                        )
-                        continue
+                        seen[key] = (event.hashID, index)
+                        if hasOwnID { ownIDs[TextKey(event.hashID)] = (event.eventID, index) }
                     }
-                    seen[key] = (event.hashID, index)
-                    if hasOwnID { ownIDs[TextKey(event.hashID)] = (event.eventID, index) }
                 } else {
                     if let record = try rules.declaredRecord(of: event, eventIDKey: eventIDKey, txn),
                         record["retraction"] == event.errorDeclaration
