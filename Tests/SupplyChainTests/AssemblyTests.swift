@@ -93,6 +93,26 @@ struct AssemblyTests {
         )
         #expect(unknownLot.problems.first?.field == "/ct:cellLot")
         #expect(try fixture.chain.serial(Self.prefix + "1000")?.range?.lot == "CELLS")
+        // Within one submission a range is weighed against those its earlier events commissioned:
+        // 600 of them, more than one chunk of the overlay's ordered keys.
+        var batch: [String] = []
+        for cell in 0..<600 {
+            let serial = String(2_000 + 2 * cell)
+            batch.append(Self.commission(first: serial, last: serial))
+        }
+        let overlapInBatch = try fixture.rejection(
+            batch + [Self.commission(first: "2299", last: "2301")],
+            as: "cell-co"
+        )
+        expectProblems(
+            overlapInBatch,
+            [(600, "/ct:serialRanges/0/first", "serials \(Self.prefix)2300–2300 are already commissioned")]
+        )
+        try fixture.accept(
+            batch + [Self.assemble("urn:epc:id:sgtin:4012345.022222.9", [Self.prefix + "3198"])],
+            as: "cell-co"
+        )
+        #expect(try fixture.chain.serial(Self.prefix + "3198")?.containedIn == ["urn:epc:id:sgtin:4012345.022222.9"])
     }
 
     @Test("an assembly of cells or modules a refused event of the submission would have made names that event")

@@ -193,6 +193,9 @@ enum LotUse: String, Sendable {
 /// batch touch it.
 struct StateStore: Sendable {
     private var pending: [IndexTable: [RowKey: [UInt8]?]] = [:]
+    /// The keys of ``pending``'s rows of the tables read by ``seek(_:atLeast:_:)``, in key order
+    /// (``keptInOrder(_:)``).
+    private var ordered: [IndexTable: OrderedKeys] = [:]
     /// Lots written by the batch, by identifier.
     private var lots: [TextKey: Lot] = [:]
     /// Lots the batch wrote and then made again under the same id (``Lot/previousVersion``), by
@@ -360,14 +363,63 @@ struct StateStore: Sendable {
         precondition(table != .edgesUp && table != .edgesDown, "lineage edges are added with addEdge")
         precondition(table != .lotIDs, "lots are numbered by putNewLot")
         if appendAscending(table, key, value) { return }
-        pending[table, default: [:]][RowKey(key)] = .some(value)
+        setPending(table, key, value)
     }
 
     mutating func delete(_ table: IndexTable, _ key: [UInt8]) {
         precondition(table != .lots && table != .holdings, "lots and holdings are written decoded")
         precondition(table != .edgesUp && table != .edgesDown, "lineage edges are only added")
         if appendAscending(table, key, nil) { return }
-        pending[table, default: [:]][RowKey(key)] = .some(nil)
+        setPending(table, key, nil)
+    }
+
+    /// Whether `table`'s rows in ``pending`` have their keys in ``ordered`` too: the tables read
+    /// from a key onwards while a batch writes them (serial ranges by their last serial, a lot's
+    /// serials and shipments, a unit's contents, actors, attestations).
+    private static func keptInOrder(_ table: IndexTable) -> Bool {
+        switch table {
+        case .serials, .lotSerials, .containedIn, .shipments, .attestations, .actors: true
+        default: false
+        }
+    }
+
+    /// Puts `value` (`nil` for a row deleted) at `key` in ``pending``, and a new key in
+    /// ``ordered`` for a table kept in order.
+    private mutating func setPending(_ table: IndexTable, _ key: [UInt8], _ value: [UInt8]?) {
+        guard Self.keptInOrder(table) else {
+            pending[table, default: [:]][RowKey(key)] = .some(value)
+            return
+        }
+        if pending[table, default: [:]].updateValue(value, forKey: RowKey(key)) == nil {
+            ordered[table, default: OrderedKeys()].insert(key)
+        }
+    }
+
+    /// The first row at or after `key` that this batch put in `table` and did not delete, and for
+    /// which `accept` holds.
+    private func firstPending(
+        _ table: IndexTable,
+        atLeast key: [UInt8],
+        where accept: ([UInt8]) -> Bool = { _ in true }
+    ) -> (key: [UInt8], value: [UInt8])? {
+        guard let rows = pending[table] else { return nil }
+        if let keys = ordered[table] {
+            var value: [UInt8]?
+            let found = keys.first(atLeast: key) { candidate in
+                guard let row = rows[RowKey(candidate)] ?? nil, accept(candidate) else { return false }
+                value = row
+                return true
+            }
+            return found.flatMap { found in value.map { (found, $0) } }
+        }
+        var best: (key: [UInt8], value: [UInt8])? = nil
+        for (pendingKey, value) in rows {
+            guard let value, !RowKey.precedes(pendingKey.bytes, key) else { continue }
+            if best.map({ RowKey.precedes(pendingKey.bytes, $0.key) }) ?? true, accept(pendingKey.bytes) {
+                best = (pendingKey.bytes, value)
+            }
+        }
+        return best
     }
 
     /// The event recorded under an eventID of its own whose hash ID has the `sc.event-hashes` key
@@ -674,11 +726,8 @@ struct StateStore: Sendable {
                 break
             }
         }
-        for (pendingKey, value) in pending[table] ?? [:] {
-            guard let value, !RowKey.precedes(pendingKey.bytes, key) else { continue }
-            if best.map({ RowKey.precedes(pendingKey.bytes, $0.0) }) ?? true {
-                best = (pendingKey.bytes, value)
-            }
+        if let row = firstPending(table, atLeast: key), best.map({ RowKey.precedes(row.key, $0.0) }) ?? true {
+            best = (row.key, row.value)
         }
         if let row = ascending(table)?.first(atLeast: key), best.map({ RowKey.precedes(row.key, $0.0) }) ?? true {
             best = (row.key, row.value)
@@ -691,11 +740,10 @@ struct StateStore: Sendable {
             func overridden(_ rowKey: [UInt8]) -> Bool {
                 above.contains { $0.ownRow(table, rowKey) != nil }
             }
-            for (earlierKey, value) in earlier.pending[table] ?? [:] {
-                guard let value, !RowKey.precedes(earlierKey.bytes, key), !overridden(earlierKey.bytes) else {
-                    continue
-                }
-                if best.map({ RowKey.precedes(earlierKey.bytes, $0.0) }) ?? true { best = (earlierKey.bytes, value) }
+            if let row = earlier.firstPending(table, atLeast: key, where: { !overridden($0) }),
+                best.map({ RowKey.precedes(row.key, $0.0) }) ?? true
+            {
+                best = (row.key, row.value)
             }
             var probe = key
             while let row = earlier.ascending(table)?.first(atLeast: probe) {
