@@ -278,6 +278,12 @@ struct LotCommand: ParsableCommand {
         @OptionGroup var options: LedgerOptions
         @Argument(help: "The lot (its epcClass).") var lot: String
         @Flag(help: "Print JSON.") var json = false
+        @Option(help: "The most rows each table prints (0 for all); --json lists every row.")
+        var limit = 100
+
+        func validate() throws {
+            guard limit >= 0 else { throw ValidationError("--limit must be 0 (every row) or more") }
+        }
 
         func run() throws {
             let chain = try options.openChain()
@@ -387,6 +393,15 @@ struct LotCommand: ParsableCommand {
                 Console.out(JSONValue.object(object).canonicalString)
                 return
             }
+            // Each table's first rows, and a line saying how many more there are.
+            let cap = limit == 0 ? Int.max : limit
+            func shown<Row>(_ rows: [Row]) -> ArraySlice<Row> { rows.prefix(cap) }
+            func render(_ table: TextTable, rows: Int) {
+                Console.out("\n" + table.rendered)
+                if rows > cap {
+                    Console.out("… and \(rows - cap) more rows: --limit 0 prints them all, --json lists them")
+                }
+            }
             Console.out("lot       \(lot.id)\(lot.retractedAt.map { "  (RETRACTED at #\($0))" } ?? "")")
             if let replaced = report.previousVersions.first {
                 Console.out(
@@ -410,17 +425,17 @@ struct LotCommand: ParsableCommand {
             for certificate in lot.certifications { Console.out("cert      \(certificate)") }
             if !report.madeFrom.isEmpty {
                 var table = TextTable("MADE FROM", "KG", "ENTRY")
-                for edge in report.madeFrom { table.add(edge.from, edge.kg.description, entry(edge)) }
-                Console.out("\n" + table.rendered)
+                for edge in shown(report.madeFrom) { table.add(edge.from, edge.kg.description, entry(edge)) }
+                render(table, rows: report.madeFrom.count)
             }
             if !report.usedIn.isEmpty {
                 var table = TextTable("USED IN", "KG", "ENTRY")
-                for edge in report.usedIn { table.add(edge.to, edge.kg.description, entry(edge)) }
-                Console.out("\n" + table.rendered)
+                for edge in shown(report.usedIn) { table.add(edge.to, edge.kg.description, entry(edge)) }
+                render(table, rows: report.usedIn.count)
             }
             if !report.custody.isEmpty {
                 var table = TextTable("CUSTODY", "BY", "TO", "KG", "AT", "ENTRY")
-                for event in report.custody {
+                for event in shown(report.custody) {
                     let declared = event.declaredInErrorAt.map { ", declared in error at #\($0)" } ?? ""
                     table.add(
                         event.kind == .consumed ? "consumed, nothing made" : event.kind.rawValue,
@@ -431,11 +446,11 @@ struct LotCommand: ParsableCommand {
                         "#\(event.sequenceNumber)\(declared)"
                     )
                 }
-                Console.out("\n" + table.rendered)
+                render(table, rows: report.custody.count)
             }
             if !report.previousVersions.isEmpty {
                 var table = TextTable("VERSION", "MADE BY", "ENTRY", "KG MADE", "RETRACTED")
-                for (offset, version) in report.previousVersions.enumerated() {
+                for (offset, version) in shown(report.previousVersions).enumerated() {
                     table.add(
                         String(report.version - 1 - offset),
                         version.createdBy,
@@ -444,11 +459,11 @@ struct LotCommand: ParsableCommand {
                         version.retractedAt.map { "#\($0)" } ?? "-"
                     )
                 }
-                Console.out("\n" + table.rendered)
+                render(table, rows: report.previousVersions.count)
             }
             if !report.serialRanges.isEmpty {
                 var table = TextTable("SERIALS", "CELLS", "KG/CELL", "KWH/CELL")
-                for range in report.serialRanges {
+                for range in shown(report.serialRanges) {
                     table.add(
                         "\(range.text)",
                         String(range.count),
@@ -456,11 +471,11 @@ struct LotCommand: ParsableCommand {
                         range.nominalEnergyKWh.description
                     )
                 }
-                Console.out("\n" + table.rendered)
+                render(table, rows: report.serialRanges.count)
             }
             if !report.retractedSerialRanges.isEmpty {
                 var table = TextTable("SERIALS DECLARED IN ERROR", "CELLS", "COMMISSIONED", "RETRACTED")
-                for range in report.retractedSerialRanges {
+                for range in shown(report.retractedSerialRanges) {
                     table.add(
                         "\(range.text)",
                         String(range.count),
@@ -468,7 +483,7 @@ struct LotCommand: ParsableCommand {
                         range.retractedAt.map { "#\($0)" } ?? "-"
                     )
                 }
-                Console.out("\n" + table.rendered)
+                render(table, rows: report.retractedSerialRanges.count)
             }
         }
     }

@@ -129,6 +129,13 @@ import Testing
                 .output
         )
         #expect(lot["retractedSerialRanges"]?.arrayValue?.map { $0["retractedAt"] } == [109])
+        // The text prints each table's first rows and says how many more there are.
+        let cells = "urn:celltrace:lot:cells-nmc811-debrecen-2603"
+        let firstTwo = celltrace("lot", "show", cells, "--limit", "2", "--ledger", ledger).output
+        #expect(firstTwo.contains("… and 2 more rows: --limit 0 prints them all, --json lists them"), "\(firstTwo)")
+        #expect(!firstTwo.contains("urn:celltrace:lot:components-debrecen-2603"))
+        let every = celltrace("lot", "show", cells, "--limit", "0", "--ledger", ledger).output
+        #expect(every.contains("urn:celltrace:lot:components-debrecen-2603") && !every.contains("more rows"))
         // The footprint as the ledger had it between the two: the first commissioning's cell.
         let then = try JSONValue(
             parsing: celltrace("footprint", serial, "--as-of", "108", "--json", "--ledger", ledger).output
