@@ -345,6 +345,7 @@ struct LotCommand: ParsableCommand {
                             if let declared = event.declaredInErrorAt {
                                 members["declaredInErrorAt"] = .number(Double(declared))
                             }
+                            if let version = event.version { members["version"] = .number(Double(version)) }
                             return .object(members)
                         }
                     ),
@@ -436,7 +437,9 @@ struct LotCommand: ParsableCommand {
             if !report.custody.isEmpty {
                 var table = TextTable("CUSTODY", "BY", "TO", "KG", "AT", "ENTRY")
                 for event in shown(report.custody) {
-                    let declared = event.declaredInErrorAt.map { ", declared in error at #\($0)" } ?? ""
+                    let declared =
+                        (event.version.map { ", version \($0)" } ?? "")
+                        + (event.declaredInErrorAt.map { ", declared in error at #\($0)" } ?? "")
                     table.add(
                         event.kind == .consumed ? "consumed, nothing made" : event.kind.rawValue,
                         event.actor,

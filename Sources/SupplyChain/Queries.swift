@@ -26,7 +26,8 @@ public struct LotReport: Sendable {
     public var previousVersions: [Lot] = []
 
     /// The lot's shipments and receipts, and the uses of it that no lineage edge shows, in the
-    /// order recorded (``LineageReader/custody(ofLotNumber:lot:_:)``).
+    /// order recorded (``LineageReader/custody(ofLotNumber:lot:_:)``), those of its earlier
+    /// versions included and marked with their ``LotCustodyEvent/version``.
     public var custody: [LotCustodyEvent] = []
 
     /// The lot's version under its id: 1 for a lot made once, 2 once made again, and so on.
@@ -65,6 +66,9 @@ public struct LotCustodyEvent: Sendable, Hashable {
     public var kg: ExactDecimal?
     /// The entry that declared the event in error, if one did: the event counts for nothing.
     public var declaredInErrorAt: UInt64?
+    /// For an event of a version of the lot since made again (``LotReport/previousVersions``),
+    /// that version's number (1 for the first); `nil` for the lot as it stands.
+    public var version: Int? = nil
 }
 
 extension LotCustodyEvent.Kind {
@@ -197,7 +201,19 @@ extension SupplyChainLedger {
                 retractedSerialRanges: try lineage.retractedSerialRanges(ofLot: id, txn),
                 previousVersions: previousVersions
             )
-            report.custody = try lineage.custody(ofLotNumber: number, lot: lot.id, txn)
+            // The custody of every version, in the order recorded: a version made again had its
+            // shipments and uses declared in error first, and they stay in its history.
+            var custody = try lineage.custody(ofLotNumber: number, lot: lot.id, txn)
+            var versionNumber = lot.previousVersion
+            for version in stride(from: previousVersions.count, to: 0, by: -1) {
+                guard let number = versionNumber else { break }
+                for var event in try lineage.custody(ofLotNumber: number, lot: lot.id, txn) {
+                    event.version = version
+                    custody.append(event)
+                }
+                versionNumber = previousVersions[previousVersions.count - version].previousVersion
+            }
+            report.custody = custody.sorted { $0.sequenceNumber < $1.sequenceNumber }
             for sequence in Set((report.madeFrom + report.usedIn).map(\.sequenceNumber)) {
                 if let declared = try lineage.declaration(ofEventAt: sequence, txn) {
                     report.declaredInError[sequence] = declared.declaredAt

@@ -278,7 +278,10 @@ struct CorrectionTests {
         let fixture = try ChainFixture()
         let key = try fixture.key("pilbara-mining")
         let wrong = Events.extract("ORE-T", 100)
-        try fixture.accept([wrong], as: "pilbara-mining")
+        // Shipped, and the shipment declared in error, before the lot's making is.
+        let shipment = Events.ship("ORE-T", 40, from: Events.miner, to: Events.refiner)
+        try fixture.accept([wrong, shipment], as: "pilbara-mining")
+        try fixture.accept([try declaredInError(shipment)], as: "pilbara-mining")
         let declaration = try fixture.chain.importSubmission(
             Array(try declaredInError(wrong).utf8),
             actor: "pilbara-mining",
@@ -305,7 +308,15 @@ struct CorrectionTests {
 
         // The new version is in use like any lot; a live lot's id is still made once.
         try fixture.accept([Events.ship("ORE-T", 90, from: Events.miner, to: Events.refiner)], as: "pilbara-mining")
-        #expect(try fixture.chain.lot("ORE-T")?.holdings.map(\.actor) == ["sichuan-lithium"])
+        let shipped = try #require(try fixture.chain.lot("ORE-T"))
+        #expect(shipped.holdings.map(\.actor) == ["sichuan-lithium"])
+        // The custody keeps the first version's shipment, declared in error, marked with its version.
+        #expect(
+            shipped.custody.map {
+                "\($0.kind) \($0.kg?.description ?? "-") \($0.version ?? 0) \($0.declaredInErrorAt != nil)"
+            }
+                == ["shipped 40000 1 true", "shipped 90000 0 false"]
+        )
         let again = try fixture.rejection([Events.extract("ORE-T", 10)], as: "pilbara-mining")
         expectProblem(again, index: 0, field: "/quantityList/0/epcClass", containing: "lot ORE-T already exists")
         let audit = try fixture.chain.auditIndexes()
