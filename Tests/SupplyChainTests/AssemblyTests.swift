@@ -580,6 +580,19 @@ struct AssemblyTests {
             try fixture.accept([Events.receive("ORE", 60, time: "2026-01-11T10:00:00+08:00")], as: "pilbara-mining")
                 .written == 1
         )
+        // Each lot on its own: the lot that came back is received again, one that did not is not.
+        try fixture.accept([Events.extract("ORE2")], as: "pilbara-mining")
+        let mixed = try fixture.rejection(
+            [
+                Events.receive("ORE", 10, time: "2026-01-11T11:00:00+08:00"),
+                Events.receive("ORE2", 10, time: "2026-01-11T11:00:00+08:00"),
+                Events.receive("ORE", 10, time: "2026-01-11T12:00:00+08:00"),
+                Events.receive("ORE2", 10, time: "2026-01-11T12:00:00+08:00"),
+            ],
+            as: "pilbara-mining"
+        )
+        let notBack = "no shipment of lot ORE2 went to pilbara-mining, which made it"
+        expectProblems(mixed, [(1, "/quantityList/0/quantity", notBack), (3, "/quantityList/0/quantity", notBack)])
         // Lines of one lot within the holding: the custody shows one receipt of their kilograms.
         let within = Events.json([
             "type": "ObjectEvent", "eventTime": "2026-01-12T10:00:00+08:00", "eventTimeZoneOffset": "+08:00",

@@ -698,14 +698,21 @@ extension Rules {
         to actor: String,
         _ txn: borrowing ReadTransaction
     ) throws -> Bool {
-        for (sequence, _) in try store.shipments(ofLot: number, txn) {
+        let known = "\(number) \(actor)"
+        if shippedTo.contains(known) { return true }
+        if notShippedTo.contains(known) { return false }
+        // The latest first: goods come back after they went out, so the shipment that brought
+        // them is near the end of a lot's list, which each look reads a record of.
+        for (sequence, _) in try store.shipments(ofLot: number, txn).reversed() {
             guard let event = try standingEvent(at: sequence, txn) else { continue }
             if EventEffects(json: event.record["effects"] ?? [:]).moved.contains(where: {
                 $0.lot == lotID && $0.to == actor
             }) {
+                shippedTo.insert(known)
                 return true
             }
         }
+        notShippedTo.insert(known)
         return false
     }
 
@@ -1733,6 +1740,8 @@ extension Rules {
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     ) throws {
+        shippedTo.removeAll()
+        notShippedTo.removeAll()
         guard let recorded = try declaredSequence(of: event, txn),
             var record = try store.json(.events, IndexKey.sequence(recorded), txn)?.objectValue
         else {

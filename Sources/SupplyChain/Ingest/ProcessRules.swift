@@ -25,11 +25,16 @@ extension Rules {
                 )
             )
         }
+        var numbers: [String: UInt64] = [:]
         for lot in Set(effects.moved.map(\.lot)) {
             guard let number = try store.lotNumber(lot, txn) else {
                 preconditionFailure("lot \(lot) is shipped before it is made")
             }
             store.addShipment(ofLot: number, sequence: sequence, eventID: event.eventID)
+            numbers[lot] = number
+        }
+        for move in effects.moved {
+            if let number = numbers[move.lot] { noteShipment(ofLot: number, to: move.to) }
         }
     }
 

@@ -26,6 +26,23 @@ struct Rules {
     var refusedRanges: [String: [(first: UInt64, last: UInt64, index: Int)]] = [:]
     var refusedAssemblies: [String: Int] = [:]
 
+    /// The lots (by number) and actors that a standing shipment of the lot went to.
+    ///
+    /// Found by ``shipped(_:number:to:)`` and kept as the batch ships, so that a maker receiving
+    /// its lot back a thousand times looks through the lot's shipments once. A declaration in
+    /// error may withdraw a shipment, and forgets them.
+    var shippedTo: Set<String> = []
+    /// The lots (by number) and actors that no standing shipment of the lot went to, as
+    /// ``shippedTo`` keeps those that one did.
+    var notShippedTo: Set<String> = []
+
+    /// Notes that the batch shipped lot number `number` to `actor`.
+    mutating func noteShipment(ofLot number: UInt64, to actor: String) {
+        let key = "\(number) \(actor)"
+        notShippedTo.remove(key)
+        shippedTo.insert(key)
+    }
+
     /// The lots an event of the batch used that the ledger does not have, or has retracted, with
     /// the positions of the problems that said so: a later event of the batch that makes one
     /// (again, or in its other GS1 form) is named in them (``ProblemSink/amend(_:with:)``).
