@@ -809,17 +809,12 @@ extension SupplyChainLedger {
                             if record["hash"]?.stringValue == event.hashID {
                                 skipped += 1
                                 // Another actor's event sent again writes nothing, and says whose it is.
-                                if let recorder = record["actor"]?.stringValue, recorder != actorID {
-                                    warnings.append(
-                                        Self.othersEvent(
-                                            index: index,
-                                            eventID: event.eventID,
-                                            record: record,
-                                            recorder: recorder,
-                                            sender: actorID
-                                        )
-                                    )
-                                }
+                                warnings += Self.othersEvent(
+                                    index: index,
+                                    eventID: event.eventID,
+                                    record: record,
+                                    sender: actorID
+                                )
                                 continue
                             }
                             // A different event has this eventID, unless it is this event's hash ID,
@@ -852,17 +847,12 @@ extension SupplyChainLedger {
                         }
                         if let same {
                             skipped += 1
-                            if let record = try rules.store.json(.events, IndexKey.sequence(same.sequence), txn),
-                                let recorder = record["actor"]?.stringValue, recorder != actorID
-                            {
-                                warnings.append(
-                                    Self.othersEvent(
-                                        index: index,
-                                        eventID: event.eventID,
-                                        record: record,
-                                        recorder: recorder,
-                                        sender: actorID
-                                    )
+                            if let record = try rules.store.json(.events, IndexKey.sequence(same.sequence), txn) {
+                                warnings += Self.othersEvent(
+                                    index: index,
+                                    eventID: event.eventID,
+                                    record: record,
+                                    sender: actorID
                                 )
                             }
                             warnings.append(
@@ -1023,23 +1013,27 @@ extension SupplyChainLedger {
         )
     }
 
-    /// The warning for an event skipped as already recorded by another actor: resending it
-    /// changes nothing, and it stays that actor's event.
+    /// The warning for an event skipped as recorded already by an actor other than `sender`.
+    ///
+    /// Resending it changes nothing, and it stays that actor's event (`record`, its `sc.events`
+    /// record, names the actor). None when the sender recorded it.
     static func othersEvent(
         index: Int,
         eventID: String,
         record: JSONValue,
-        recorder: String,
         sender: String
-    ) -> SupplyChainError.Problem {
+    ) -> [SupplyChainError.Problem] {
+        guard let recorder = record["actor"]?.stringValue, recorder != sender else { return [] }
         let entry = record["seq"]?.doubleValue.map { " (entry \(UInt64($0)))" } ?? ""
-        return SupplyChainError.Problem(
-            index: index,
-            identifier: eventID,
-            field: "/eventID",
-            message:
-                "\(recorder) recorded this event\(entry); sent again by \(sender), it stays \(recorder)'s and nothing is written"
-        )
+        return [
+            SupplyChainError.Problem(
+                index: index,
+                identifier: eventID,
+                field: "/eventID",
+                message:
+                    "\(recorder) recorded this event\(entry); sent again by \(sender), it stays \(recorder)'s and nothing is written"
+            )
+        ]
     }
 
     /// The body of an event's entry: the event as submitted, with its `eventID`, and an
