@@ -244,7 +244,11 @@ struct ImportCommand: ParsableCommand {
         }
         // (An event repeated in the file follows one that is written: with nothing written, none is.)
         guard let receipt = report.receipt else {
-            Console.out("\(lead)nothing new: all \(report.events) events are already in the ledger (size \(size))")
+            Console.out(
+                report.events == 1
+                    ? "\(lead)nothing new: the event is already in the ledger (size \(size))"
+                    : "\(lead)nothing new: all \(report.events) events are already in the ledger (size \(size))"
+            )
             return
         }
         var line = "\(lead)imported \(report.written) events as submission #\(receipt.firstSequenceNumber)"
@@ -400,7 +404,9 @@ struct LotCommand: ParsableCommand {
             func render(_ table: TextTable, rows: Int) {
                 Console.out("\n" + table.rendered)
                 if rows > cap {
-                    Console.out("… and \(rows - cap) more rows: --limit 0 prints them all, --json lists them")
+                    Console.out(
+                        "… and \(rows - cap) more row\(rows - cap == 1 ? "" : "s"): --limit 0 prints them all, --json lists them"
+                    )
                 }
             }
             Console.out("lot       \(lot.id)\(lot.retractedAt.map { "  (RETRACTED at #\($0))" } ?? "")")

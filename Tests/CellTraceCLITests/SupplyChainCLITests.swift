@@ -536,7 +536,7 @@ import Testing
 
         let stopped = celltrace(["import", made, unknown, shipped] + key)
         #expect(stopped.status == 2)
-        #expect(stopped.output.hasPrefix("\(made): nothing new: all 1 events are already in the ledger"))
+        #expect(stopped.output.hasPrefix("\(made): nothing new: the event is already in the ledger"))
         #expect(!stopped.output.contains(shipped))
         #expect(
             stopped.error.contains(
