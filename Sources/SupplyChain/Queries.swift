@@ -181,6 +181,8 @@ extension SupplyChainLedger {
             }
             // Each version was made before the one that replaces it, so the numbers fall.
             var previousVersions: [Lot] = []
+            // Their lot numbers, in the same order, for their custody.
+            var previousNumbers: [UInt64] = []
             var (previous, later) = (lot.previousVersion, number)
             while let version = previous {
                 guard version < later, let replaced = try store.storedLot(version, txn), replaced.id == id else {
@@ -190,6 +192,7 @@ extension SupplyChainLedger {
                     )
                 }
                 previousVersions.append(replaced)
+                previousNumbers.append(version)
                 (previous, later) = (replaced.previousVersion, version)
             }
             var report = LotReport(
@@ -204,14 +207,11 @@ extension SupplyChainLedger {
             // The custody of every version, in the order recorded: a version made again had its
             // shipments and uses declared in error first, and they stay in its history.
             var custody = try lineage.custody(ofLotNumber: number, lot: lot.id, txn)
-            var versionNumber = lot.previousVersion
-            for version in stride(from: previousVersions.count, to: 0, by: -1) {
-                guard let number = versionNumber else { break }
+            for (offset, number) in previousNumbers.enumerated() {
                 for var event in try lineage.custody(ofLotNumber: number, lot: lot.id, txn) {
-                    event.version = version
+                    event.version = previousNumbers.count - offset
                     custody.append(event)
                 }
-                versionNumber = previousVersions[previousVersions.count - version].previousVersion
             }
             report.custody = custody.sorted { $0.sequenceNumber < $1.sequenceNumber }
             for sequence in Set((report.madeFrom + report.usedIn).map(\.sequenceNumber)) {

@@ -143,6 +143,9 @@ final class EPCISEvent: @unchecked Sendable {
     /// The offset its `eventTime` is written with, when that is beyond ±14:00 and the event is
     /// new input (``EventTime/offsetBeyondZones(_:)``).
     var eventTimeZoneBeyond: String?
+    /// The offset its `eventTime` is written at and its `eventTimeZoneOffset`, when they differ
+    /// and the event is new input (``EventTime/writtenOffset(_:)``); `+00:00` and `-00:00` agree.
+    var offsetsDiffer: (written: String, declared: String)?
     var quantities: [LotQuantity] = []
     var inputs: [LotQuantity] = []
     var outputs: [LotQuantity] = []
@@ -442,11 +445,15 @@ extension EPCISEvent {
         var eventTime: Int64 = 0
         var eventTimeText = ""
         var eventTimeZone: String?
+        var writtenOffset: String?
         if let text = reader.string("eventTime", member: members.eventTime) {
             if let utc = EventTime.utc(text) {
                 eventTime = utc.milliseconds
                 eventTimeText = utc.text
-                if newInput { eventTimeZone = EventTime.offsetBeyondZones(text) }
+                if newInput {
+                    eventTimeZone = EventTime.offsetBeyondZones(text)
+                    writtenOffset = EventTime.writtenOffset(text)
+                }
             } else {
                 reader.fail(
                     "eventTime",
@@ -454,10 +461,15 @@ extension EPCISEvent {
                 )
             }
         }
-        if let offset = reader.string("eventTimeZoneOffset", member: members.eventTimeZoneOffset),
-            !timeZoneOffsetPattern(offset)
-        {
-            reader.fail("eventTimeZoneOffset", "must be ±hh:mm between -14:00 and +14:00 (got \"\(offset)\")")
+        var offsetsDiffer: (written: String, declared: String)?
+        if let offset = reader.string("eventTimeZoneOffset", member: members.eventTimeZoneOffset) {
+            if !timeZoneOffsetPattern(offset) {
+                reader.fail("eventTimeZoneOffset", "must be ±hh:mm between -14:00 and +14:00 (got \"\(offset)\")")
+            } else if let written = writtenOffset, written != offset,
+                !(written.hasSuffix("00:00") && offset.hasSuffix("00:00"))
+            {
+                offsetsDiffer = (written, offset)
+            }
         }
         if let given = members.eventID, !Self.isEventIDText(given) {
             reader.fail("eventID", "must be a URI of at most 400 bytes")
@@ -597,6 +609,7 @@ extension EPCISEvent {
         )
         event.readPoint = readPoint
         event.eventTimeZoneBeyond = eventTimeZone
+        event.offsetsDiffer = offsetsDiffer
         switch type {
         case .objectEvent, .transactionEvent:
             event.quantities = quantities("quantityList", members.quantityList)

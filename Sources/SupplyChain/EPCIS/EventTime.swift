@@ -52,6 +52,17 @@ enum EventTime {
         }
     }
 
+    /// The `±hh:mm` offset a date-time is written at, or `nil` for one in UTC (`Z`).
+    static func writtenOffset(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8 { bytes in
+            guard bytes.count > 6 else { return nil }
+            let offset = UnsafeBufferPointer(rebasing: bytes[(bytes.count - 6)...])
+            guard EPCISEvent.zoneOffset(offset) != nil else { return nil }
+            return String(decoding: offset, as: UTF8.self)
+        }
+    }
+
     /// Whether a date-time ends with `Z` or a `±hh:mm` offset.
     private static func hasZone<Bytes: RandomAccessCollection<UInt8>>(_ bytes: Bytes) -> Bool where Bytes.Index == Int {
         guard let last = bytes.last else { return false }

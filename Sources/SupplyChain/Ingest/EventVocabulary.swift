@@ -359,31 +359,17 @@ enum EventVocabulary {
         }
         // A time written at one offset and declared at another: EPCIS takes eventTimeZoneOffset
         // as the local offset where the event happened, and the time itself is right either way.
-        if let time = event.json["eventTime"]?.stringValue, let offset = event.json["eventTimeZoneOffset"]?.stringValue,
-            let written = writtenOffset(time), written != offset, !(isZero(written) && isZero(offset))
-        {
+        if let (written, declared) = event.offsetsDiffer {
             warnings.append(
                 (
                     "/eventTimeZoneOffset",
-                    "is \(offset), but eventTime is written at \(written): eventTimeZoneOffset is the local "
+                    "is \(declared), but eventTime is written at \(written): eventTimeZoneOffset is the local "
                         + "offset where the event happened; write eventTime in UTC (Z) or at that offset"
                 )
             )
         }
         return warnings
     }
-
-    /// The `±hh:mm` a date-time is written at, or `nil` for one in UTC (`Z`) or without an offset.
-    private static func writtenOffset(_ time: String) -> String? {
-        let tail = time.utf8.suffix(6)
-        guard tail.count == 6, let sign = tail.first, sign == UInt8(ascii: "+") || sign == UInt8(ascii: "-"),
-            tail[tail.index(tail.startIndex, offsetBy: 3)] == UInt8(ascii: ":")
-        else { return nil }
-        return String(decoding: tail, as: UTF8.self)
-    }
-
-    /// Whether an offset is `+00:00` or `-00:00`.
-    private static func isZero(_ offset: String) -> Bool { offset.utf8.dropFirst().elementsEqual("00:00".utf8) }
 
     // MARK: The checks
 
