@@ -37,12 +37,11 @@ public struct Assembly: Sendable, Hashable {
         return held
     }
 
-    init?(parent: String, json: JSONValue) {
-        guard let children = json["children"]?.arrayValue?.compactMap(\.stringValue) else { return nil }
+    init(parent: String, record: ParentRecord) {
         self.parent = parent
-        self.children = children
-        self.facility = json["facility"]?.stringValue
-        self.history = (json["history"]?.arrayValue ?? []).compactMap { step in
+        children = record.children
+        facility = record.facility
+        history = record.history.compactMap { step in
             guard let seq = step["seq"]?.doubleValue, let event = step["event"]?.stringValue else { return nil }
             return Step(
                 sequenceNumber: UInt64(seq),
@@ -369,7 +368,7 @@ public struct LineageReader: Sendable {
 
     /// A module or pack.
     public func assembly(_ parent: String, _ txn: borrowing ReadTransaction) throws -> Assembly? {
-        try store.json(.parents, IndexKey.text(parent), txn).flatMap { Assembly(parent: parent, json: $0) }
+        try store.parent(parent, txn).map { Assembly(parent: parent, record: $0) }
     }
 
     /// The module or pack a unit sits in now.

@@ -318,6 +318,45 @@ struct AssemblyTests {
         #expect(audit.isValid, "\(audit.failure ?? "")")
     }
 
+    @Test("a module filled a cell an event, within a submission and across them, holds its cells in the order put in")
+    func moduleFilledACellAnEvent() throws {
+        let fixture = try chainWithCells()
+        try fixture.accept([Self.commission(first: "1", last: "100")], as: "cell-co")
+        let cells = (1...60).map { Self.prefix + "\($0)" }
+        try fixture.accept(cells[..<40].map { Self.assemble("MOD-9", [$0]) }, as: "cell-co")
+        #expect(try fixture.chain.serial("MOD-9")?.children == Array(cells[..<40]))
+        // A submission that takes a cell out, adds the rest a cell an event, and puts the cell back
+        // (an hour later: the same event as its first assembly would be that event again).
+        try fixture.accept(
+            [Self.assemble("MOD-9", [cells[5]], action: "DELETE")] + cells[40...].map { Self.assemble("MOD-9", [$0]) }
+                + [try edited(Self.assemble("MOD-9", [cells[5]])) { $0["eventTime"] = "2026-02-27T09:00:00+01:00" }],
+            as: "cell-co"
+        )
+        let filled = Array(cells[..<5] + cells[6...]) + [cells[5]]
+        #expect(try fixture.chain.serial("MOD-9")?.children == filled)
+        #expect(try fixture.chain.serial(cells[59])?.containedIn == ["MOD-9"])
+        // A refused disassembly leaves the module as it was for the submission's later events.
+        let refused = try fixture.rejection(
+            [
+                Self.assemble("MOD-9", [Self.prefix + "99"], action: "DELETE"),
+                Self.assemble("MOD-9", [cells[0]], action: "DELETE"),
+                Self.assemble("MOD-9", [cells[1], cells[0]], action: "DELETE"),
+            ],
+            as: "cell-co"
+        )
+        expectProblems(
+            refused,
+            [
+                (0, "/childEPCs/0", "\(Self.prefix)99 is not in MOD-9"),
+                (2, "/childEPCs/1", "\(cells[0]) is not in MOD-9"),
+            ],
+            identified: false
+        )
+        #expect(try fixture.chain.serial("MOD-9")?.children == filled)
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
     @Test("commissioning names its cell lot, which the actor holds, the cells' mass and energy, and distinct ranges")
     func commissioningFields() throws {
         let fixture = try chainWithCells()

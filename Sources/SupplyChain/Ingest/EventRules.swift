@@ -1458,7 +1458,7 @@ extension Rules {
     /// The owner of a unit that can go into a module or pack: a commissioned cell or an assembled parent.
     private func unitKnown(_ id: String, _ txn: borrowing ReadTransaction) throws -> Bool {
         if try serialRange(containing: id, txn) != nil { return true }
-        return try store.raw(.parents, IndexKey.text(id), txn) != nil
+        return try store.hasParent(id, txn)
     }
 
     private mutating func aggregate(
@@ -1545,24 +1545,9 @@ extension Rules {
             depth += 1
         }
         guard sink.passes(since: before) else { return }
-        var record = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue ?? [:]
-        var children = record["children"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        // Looked up in a set: a unit may hold thousands of cells.
-        let held = Set(children)
-        let added = event.childEPCs.filter { !held.contains($0) }
-        children += added
-        record["children"] = .array(children.map(JSONValue.string))
-        record["assembledBy"] = .string(event.eventID)
-        record["facility"] = facility.map { .string($0.id) } ?? .null
-        record["history"] = .array(
-            (record["history"]?.arrayValue ?? []) + [
-                [
-                    "seq": .number(Double(sequence)), "event": .string(event.eventID),
-                    "added": .array(added.map(JSONValue.string)),
-                ]
-            ]
-        )
-        store.put(.parents, IndexKey.text(parent), json: .object(record))
+        var record = try store.takeParent(parent, txn) ?? ParentRecord()
+        let added = record.assemble(event.childEPCs, eventID: event.eventID, facility: facility?.id, sequence: sequence)
+        store.putParent(parent, record)
         for child in added { store.put(.containedIn, IndexKey.text(child), Array(parent.utf8)) }
         for id in Set(added.compactMap { cellLots[$0] }) {
             if let number = try store.lotNumber(id, txn) { store.addUse(.assembled, ofLot: number, sequence: sequence) }
@@ -1582,31 +1567,19 @@ extension Rules {
             sink.add(field: "/parentID", "is required: the module or pack taken apart")
             return
         }
-        guard var record = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue else {
+        guard var record = try store.takeParent(parent, txn) else {
             sink.add(field: "/parentID", "\(parent) was never assembled" + refusedMaker(ofUnit: parent))
             return
         }
-        var children = record["children"]?.arrayValue?.compactMap(\.stringValue) ?? []
-        let removed = event.childEPCs.isEmpty ? children : event.childEPCs
+        // Put back as it is when the event is refused, changed when it stands.
+        defer { store.putParent(parent, record) }
+        let removed = event.childEPCs.isEmpty ? record.children : event.childEPCs
         let before = sink.count
-        // Looked up in sets: a unit may hold thousands of cells.
-        let held = Set(children)
-        for (index, child) in removed.enumerated() where !held.contains(child) {
+        for (index, child) in removed.enumerated() where !record.holds(child) {
             sink.add(field: "/childEPCs/\(index)", "\(child) is not in \(parent)")
         }
         guard sink.passes(since: before) else { return }
-        let taken = Set(removed)
-        children.removeAll { taken.contains($0) }
-        record["children"] = .array(children.map(JSONValue.string))
-        record["history"] = .array(
-            (record["history"]?.arrayValue ?? []) + [
-                [
-                    "seq": .number(Double(sequence)), "event": .string(event.eventID),
-                    "removed": .array(removed.map(JSONValue.string)),
-                ]
-            ]
-        )
-        store.put(.parents, IndexKey.text(parent), json: .object(record))
+        record.disassemble(removed, eventID: event.eventID, sequence: sequence)
         for child in removed { store.delete(.containedIn, IndexKey.text(child)) }
         effects.disaggregated = (parent, removed)
     }
@@ -1665,7 +1638,7 @@ extension Rules {
         excluding excluded: UInt64? = nil,
         _ txn: borrowing ReadTransaction
     ) throws -> (milliseconds: Int64, text: String)? {
-        let history = try store.json(.parents, IndexKey.text(unit), txn)?["history"]?.arrayValue ?? []
+        let history = try store.parent(unit, txn)?.history ?? []
         var first: (milliseconds: Int64, text: String)?
         for step in history where step["added"] != nil {
             guard let sequence = step["seq"]?.doubleValue.map(UInt64.init), sequence != excluded,
@@ -1682,7 +1655,7 @@ extension Rules {
         into holder: String,
         _ txn: borrowing ReadTransaction
     ) throws -> (milliseconds: Int64, text: String)? {
-        let history = try store.json(.parents, IndexKey.text(holder), txn)?["history"]?.arrayValue ?? []
+        let history = try store.parent(holder, txn)?.history ?? []
         for step in history.reversed() where step["added"]?.arrayValue?.contains(.string(unit)) == true {
             guard let sequence = step["seq"]?.doubleValue.map(UInt64.init) else { continue }
             if let packed = try standingTime(at: sequence, txn) { return packed }
@@ -1884,24 +1857,14 @@ extension Rules {
                 store.put(.lotRetractedSerials, IndexKey.sequence(number) + retractedKey, Array(range.lot.utf8))
             }
         }
-        if let (parent, children) = effects.aggregated,
-            var parentRecord = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue
-        {
-            let added = Set(children)
-            let remaining = (parentRecord["children"]?.arrayValue ?? []).filter {
-                !added.contains($0.stringValue ?? "")
-            }
-            parentRecord["children"] = .array(remaining)
-            store.put(.parents, IndexKey.text(parent), json: .object(parentRecord))
+        if let (parent, children) = effects.aggregated, var parentRecord = try store.takeParent(parent, txn) {
+            parentRecord.takeOut(children)
+            store.putParent(parent, parentRecord)
             for child in children { store.delete(.containedIn, IndexKey.text(child)) }
         }
-        if let (parent, children) = effects.disaggregated,
-            var parentRecord = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue
-        {
-            parentRecord["children"] = .array(
-                (parentRecord["children"]?.arrayValue ?? []) + children.map(JSONValue.string)
-            )
-            store.put(.parents, IndexKey.text(parent), json: .object(parentRecord))
+        if let (parent, children) = effects.disaggregated, var parentRecord = try store.takeParent(parent, txn) {
+            parentRecord.putBack(children)
+            store.putParent(parent, parentRecord)
             for child in children { store.put(.containedIn, IndexKey.text(child), Array(parent.utf8)) }
         }
         for (id, certificate) in effects.certified {

@@ -70,15 +70,9 @@ extension Rules {
             store.put(.processes, IndexKey.sequence(recorded), process.encoded)
         }
         guard let parent = effects.aggregated?.parent ?? effects.disaggregated?.parent,
-            var record = try store.json(.parents, IndexKey.text(parent), txn)?.objectValue
+            var record = try store.takeParent(parent, txn)
         else { return }
-        record["history"] = .array(
-            (record["history"]?.arrayValue ?? []).map { step in
-                guard step["event"]?.stringValue == eventID, var members = step.objectValue else { return step }
-                members["retractedAt"] = .number(Double(sequence))
-                return .object(members)
-            }
-        )
-        store.put(.parents, IndexKey.text(parent), json: .object(record))
+        record.markRetracted(eventID, at: sequence)
+        store.putParent(parent, record)
     }
 }

@@ -190,7 +190,7 @@ enum LotUse: String, Sendable {
 ///
 /// Lots and holdings, which every event reads and rewrites, are kept decoded: a lot is parsed
 /// once when first read and encoded once when the overlay is written, however many events of the
-/// batch touch it.
+/// batch touch it. So are modules' and packs' records, which every assembly of the unit extends.
 struct StateStore: Sendable {
     private var pending: [IndexTable: [RowKey: [UInt8]?]] = [:]
     /// The keys of ``pending``'s rows of the tables read by ``seek(_:atLeast:_:)``, in key order
@@ -208,6 +208,8 @@ struct StateStore: Sendable {
     private var nextLotNumber: UInt64?
     /// Holdings written by the batch; `nil` for a row deleted (nothing held, no arrival kept).
     private var holdings: [HoldingKey: Holding?] = [:]
+    /// Modules' and packs' records (`sc.parents`) written by the batch, by id.
+    private var parents: [TextKey: ParentRecord] = [:]
     /// Lineage edges added by the batch, each way, encoded as they are written: a batch adds
     /// edges and never reads its own back, so they need no look-up.
     private var edgesUp = EncodedRows()
@@ -252,7 +254,7 @@ struct StateStore: Sendable {
     mutating func dropEarlier() { earlier = nil }
 
     func raw(_ table: IndexTable, _ key: [UInt8], _ txn: borrowing ReadTransaction) throws -> [UInt8]? {
-        precondition(table != .lots && table != .holdings, "lots and holdings are read decoded")
+        precondition(!Self.keptDecoded(table), "lots, holdings and parents are read decoded")
         precondition(table != .lotIDs, "lot numbers are read with lotNumber")
         if let value = overlaid(table, key) { return value }
         return try stored(table, key, txn)
@@ -288,6 +290,12 @@ struct StateStore: Sendable {
         guard let store = earlier?.store else { return nil }
         if let written = store.holdings[key] { return written }
         return store.earlierHolding(key)
+    }
+
+    /// A module's or pack's record as the batches under this one left it.
+    private func earlierParent(_ key: TextKey) -> ParentRecord? {
+        guard let store = earlier?.store else { return nil }
+        return store.parents[key] ?? store.earlierParent(key)
     }
 
     /// The row this batch put at `key`, `.some(nil)` for one deleted, `nil` when it did not touch it.
@@ -359,7 +367,7 @@ struct StateStore: Sendable {
     }
 
     mutating func put(_ table: IndexTable, _ key: [UInt8], _ value: [UInt8]) {
-        precondition(table != .lots && table != .holdings, "lots and holdings are written decoded")
+        precondition(!Self.keptDecoded(table), "lots, holdings and parents are written decoded")
         precondition(table != .edgesUp && table != .edgesDown, "lineage edges are added with addEdge")
         precondition(table != .lotIDs, "lots are numbered by putNewLot")
         if appendAscending(table, key, value) { return }
@@ -367,10 +375,16 @@ struct StateStore: Sendable {
     }
 
     mutating func delete(_ table: IndexTable, _ key: [UInt8]) {
-        precondition(table != .lots && table != .holdings, "lots and holdings are written decoded")
+        precondition(!Self.keptDecoded(table), "lots, holdings and parents are written decoded")
         precondition(table != .edgesUp && table != .edgesDown, "lineage edges are only added")
         if appendAscending(table, key, nil) { return }
         setPending(table, key, nil)
+    }
+
+    /// Whether the overlay keeps `table`'s rows decoded (lots, holdings, modules' and packs'
+    /// records), so that they are read and written only through their own accessors.
+    private static func keptDecoded(_ table: IndexTable) -> Bool {
+        table == .lots || table == .holdings || table == .parents
     }
 
     /// Whether `table`'s rows in ``pending`` have their keys in ``ordered`` too: the tables read
@@ -592,6 +606,42 @@ struct StateStore: Sendable {
         holdings[HoldingKey(lot: number, actor: actor)] = holding.isKept ? holding : nil as Holding?
     }
 
+    // MARK: Modules and packs
+
+    /// A module's or pack's record as the batch left it, or as stored; `nil` for a unit never
+    /// assembled.
+    ///
+    /// - Throws: ``SupplyChainError`` (`ledger`) when the stored row does not read as a record.
+    func parent(_ id: String, _ txn: borrowing ReadTransaction) throws -> ParentRecord? {
+        let key = TextKey(id)
+        if let record = parents[key] ?? earlierParent(key) { return record }
+        guard let row = try stored(.parents, IndexKey.text(id), txn) else { return nil }
+        guard let record = ParentRecord(json: try JSONValue(parsing: row)) else {
+            throw SupplyChainError.unreadableRow(.parents, key: IndexKey.text(id))
+        }
+        return record
+    }
+
+    /// Whether module or pack `id` was ever assembled, without reading its record.
+    func hasParent(_ id: String, _ txn: borrowing ReadTransaction) throws -> Bool {
+        let key = TextKey(id)
+        if parents[key] != nil || earlierParent(key) != nil { return true }
+        return try stored(.parents, IndexKey.text(id), txn) != nil
+    }
+
+    /// A module's or pack's record taken out of the overlay to be changed and put back with
+    /// ``putParent(_:_:)``: the batch's own record is moved, not copied, so that adding a unit to
+    /// one that holds thousands costs one unit.
+    mutating func takeParent(_ id: String, _ txn: borrowing ReadTransaction) throws -> ParentRecord? {
+        if let record = parents.removeValue(forKey: TextKey(id)) { return record }
+        return try parent(id, txn)
+    }
+
+    /// Writes a module's or pack's record.
+    mutating func putParent(_ id: String, _ record: consuming ParentRecord) {
+        parents[TextKey(id)] = record
+    }
+
     // MARK: Lineage edges
 
     /// Adds the edge by which lot number `output` was made from lot number `input` in the entry
@@ -707,7 +757,7 @@ struct StateStore: Sendable {
         atLeast key: [UInt8],
         _ txn: borrowing ReadTransaction
     ) throws -> (key: [UInt8], value: [UInt8])? {
-        precondition(table != .lots && table != .holdings, "lots and holdings are read decoded")
+        precondition(!Self.keptDecoded(table), "lots, holdings and parents are read decoded")
         var best: ([UInt8], [UInt8])? = nil
         if !complete {
             let cursor = try txn.cursor(IndexTable.handle(table, in: tables))
@@ -774,13 +824,16 @@ struct StateStore: Sendable {
         case .holdings:
             encoded.reserve(rows: holdings.count, bytes: holdings.count * 96)
             for (key, holding) in holdings { encoded.append(key: key.lot, key.actor, value: holding?.text) }
+        case .parents:
+            for (key, record) in parents { encoded.append(key: key.text, value: record.json.canonicalBytes) }
         case .edgesUp:
             encoded = edgesUp
         case .edgesDown:
             encoded = edgesDown
         case .meta:
             // Every batch that writes a row records the layout it wrote in.
-            if !lots.isEmpty || !holdings.isEmpty || !edgesUp.isEmpty || pending.values.contains(where: { !$0.isEmpty })
+            if !lots.isEmpty || !holdings.isEmpty || !parents.isEmpty || !edgesUp.isEmpty
+                || pending.values.contains(where: { !$0.isEmpty })
                 || !ascendingEvents.isEmpty || !ascendingProcesses.isEmpty || !ascendingLineage.isEmpty
             {
                 encoded.append(key: IndexTable.layoutKey, value: Array(IndexTable.layout.utf8))

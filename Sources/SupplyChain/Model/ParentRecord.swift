@@ -1,0 +1,108 @@
+import LedgerCore
+
+/// A module's or pack's row in `sc.parents`, decoded: the units it holds now, in the order they
+/// were put in, and each assembly and disassembly of it.
+///
+/// The row is canonical JSON: `children` (the units held), `history` (the steps, oldest first:
+/// `seq`, `event`, `added` or `removed`, and `retractedAt` once declared in error), `assembledBy`
+/// (the last assembly's eventID) and `facility` (where it was, or `null`). The overlay keeps it
+/// decoded (``StateStore/parent(_:_:)``), so that a unit filled one cell an event is read once a
+/// batch and written once, and each event adds its units without copying those held.
+struct ParentRecord: Sendable {
+    /// The units it holds now, in the order they were put in.
+    private(set) var children: [String]
+    /// The same units, for look-ups: a unit may hold thousands of cells.
+    private var held: Set<String>
+    /// Its steps, oldest first, as stored.
+    private(set) var history: [JSONValue]
+    /// The row's other members (`assembledBy`, `facility`).
+    private var members: JSONObject
+
+    /// A unit not assembled yet.
+    init() {
+        children = []
+        held = []
+        history = []
+        members = [:]
+    }
+
+    /// Reads a stored row; `nil` when it has no list of children.
+    init?(json: JSONValue) {
+        guard var members = json.objectValue,
+            let children = members.removeValue(forKey: "children")?.arrayValue?.compactMap(\.stringValue)
+        else { return nil }
+        self.children = children
+        held = Set(children)
+        history = members.removeValue(forKey: "history")?.arrayValue ?? []
+        self.members = members
+    }
+
+    /// The row, as stored.
+    var json: JSONValue {
+        var object = members
+        object["children"] = .array(children.map(JSONValue.string))
+        object["history"] = .array(history)
+        return .object(object)
+    }
+
+    /// The facility of its last assembly.
+    var facility: String? { members["facility"]?.stringValue }
+
+    /// Whether it holds `unit` now.
+    func holds(_ unit: String) -> Bool { held.contains(unit) }
+
+    /// Records an assembly, the event `eventID` at entry `sequence`, at `facility`: the units of
+    /// `units` it does not hold yet are put in, after those it holds.
+    ///
+    /// - Returns: The units put in, in the order of `units`.
+    mutating func assemble(
+        _ units: [String],
+        eventID: String,
+        facility: String?,
+        sequence: UInt64
+    ) -> [String] {
+        let added = units.filter { held.insert($0).inserted }
+        children += added
+        members["assembledBy"] = .string(eventID)
+        members["facility"] = facility.map(JSONValue.string) ?? .null
+        history.append(
+            ["seq": .number(Double(sequence)), "event": .string(eventID), "added": .array(added.map(JSONValue.string))]
+        )
+        return added
+    }
+
+    /// Records a disassembly, the event `eventID` at entry `sequence`, that takes `units` out.
+    mutating func disassemble(_ units: [String], eventID: String, sequence: UInt64) {
+        takeOut(units)
+        history.append(
+            [
+                "seq": .number(Double(sequence)), "event": .string(eventID),
+                "removed": .array(units.map(JSONValue.string)),
+            ]
+        )
+    }
+
+    /// Takes `units` out, every place each is listed, leaving the history as it is: an assembly
+    /// declared in error.
+    mutating func takeOut(_ units: [String]) {
+        let taken = Set(units)
+        children.removeAll { taken.contains($0) }
+        held.subtract(taken)
+    }
+
+    /// Puts `units` back after those it holds, leaving the history as it is: a disassembly
+    /// declared in error.
+    mutating func putBack(_ units: [String]) {
+        children += units
+        held.formUnion(units)
+    }
+
+    /// Marks the steps of the event `eventID` as declared in error at entry `sequence`.
+    mutating func markRetracted(_ eventID: String, at sequence: UInt64) {
+        for index in history.indices where history[index]["event"]?.stringValue == eventID {
+            guard var step = history[index].objectValue else { continue }
+            step["retractedAt"] = .number(Double(sequence))
+            history[index] = .object(step)
+        }
+    }
+}
