@@ -30,9 +30,15 @@ public struct Assembly: Sendable, Hashable {
     /// The units it held when the ledger had `size` entries.
     public func children(asOf size: UInt64) -> [String] {
         var held: [String] = []
+        // Looked up in a set: a unit may hold thousands of cells, put in one an event.
+        var inside: Set<String> = []
         for step in history where step.sequenceNumber < size && !(step.retractedAt.map { $0 < size } ?? false) {
-            held.removeAll { step.removed.contains($0) }
-            held += step.added.filter { !held.contains($0) }
+            if !step.removed.isEmpty {
+                let removed = Set(step.removed)
+                held.removeAll { removed.contains($0) }
+                inside.subtract(removed)
+            }
+            held += step.added.filter { inside.insert($0).inserted }
         }
         return held
     }
