@@ -1455,12 +1455,6 @@ extension Rules {
         }
     }
 
-    /// The owner of a unit that can go into a module or pack: a commissioned cell or an assembled parent.
-    private func unitKnown(_ id: String, _ txn: borrowing ReadTransaction) throws -> Bool {
-        if try serialRange(containing: id, txn) != nil { return true }
-        return try store.hasParent(id, txn)
-    }
-
     private mutating func aggregate(
         _ event: EPCISEvent,
         actor: Actor,
@@ -1495,7 +1489,9 @@ extension Rules {
                 sink.add(field: field, "\(child) is listed twice")
                 continue
             }
-            guard try unitKnown(child, txn) else {
+            // A unit that can go into a module or pack: a commissioned cell or an assembled parent.
+            let range = try serialRange(containing: child, txn)
+            guard try range != nil || store.hasParent(child, txn) else {
                 sink.add(
                     field: field,
                     "\(child) is neither a commissioned cell serial nor an assembled module"
@@ -1509,7 +1505,6 @@ extension Rules {
                     sink.add(field: field, "\(child) is already in \(holderID); disassemble it first")
                 }
             }
-            let range = try serialRange(containing: child, txn)
             if let range { cellLots[child] = range.lot }
             // New input: a unit is put in no earlier than it was made.
             if checksNewInput, let parent, let made = try madeTime(of: child, range: range, &madeTimes, txn),
