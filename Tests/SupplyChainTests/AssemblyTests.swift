@@ -544,6 +544,58 @@ struct AssemblyTests {
             ],
             identified: false
         )
+        // An event whose shape is refused has its eventID weighed too, in the ledger and in the
+        // document, either way round.
+        let negative = try edited(other) { $0["quantityList"] = [Events.quantity("B", -1)] }
+        let shapeAndID = try fixture.rejection([negative], as: "pilbara-mining")
+        #expect(shapeAndID.problems.contains { $0.field == "/quantityList/0/quantity" })
+        #expect(
+            shapeAndID.problems.contains {
+                $0.field == "/eventID"
+                    && $0.message.hasPrefix(
+                        "eventID urn:uuid:6f1c2c1e-0000-4000-8000-000000000001 is already used by the event at entry "
+                    )
+            }
+        )
+        let reused = #"{"eventID":"urn:uuid:6f1c2c1e-0000-4000-8000-000000000002","#
+        let valid = reused + String(Events.extract("C").dropFirst())
+        let refusedShape = try edited(reused + String(Events.extract("D").dropFirst())) {
+            $0["quantityList"] = [Events.quantity("D", -1)]
+        }
+        for (lines, index) in [([valid, refusedShape], 1), ([refusedShape, valid], 1)] {
+            let error = try fixture.rejection(lines, as: "pilbara-mining")
+            #expect(
+                error.problems.contains {
+                    $0.index == index && $0.field == "/eventID"
+                        && $0.message.contains("is used by an earlier, different event of this document")
+                }
+            )
+        }
+        // A recorded event sent again under a different event's eventID is refused for it
+        // alone: it is not applied a second time.
+        let recordedID = "urn:uuid:6f1c2c1e-0000-4000-8000-000000000003"
+        let recorded = #"{"eventID":"\#(recordedID)","# + String(Events.extract("E").dropFirst())
+        try fixture.accept([recorded], as: "pilbara-mining")
+        let takenID = try edited(recorded) { $0["eventID"] = "urn:uuid:6f1c2c1e-0000-4000-8000-000000000001" }
+        let resent = try fixture.rejection([recorded, takenID], as: "pilbara-mining")
+        #expect(resent.problems.count == 1)
+        #expect(resent.problems.first?.index == 1)
+        #expect(
+            resent.problems.first?.message.hasSuffix(
+                "; this event is in the ledger as \(recordedID), entry \(try fixture.chain.ledger.size - 1)"
+            ) == true
+        )
+        // So is a copy of an event earlier in the document, which is not recorded twice.
+        let newID = "urn:uuid:6f1c2c1e-0000-4000-8000-000000000004"
+        let fresh = #"{"eventID":"\#(newID)","# + String(Events.extract("F").dropFirst())
+        let copied = try fixture.rejection(
+            [fresh, try edited(fresh) { $0["eventID"] = "urn:uuid:6f1c2c1e-0000-4000-8000-000000000001" }],
+            as: "pilbara-mining"
+        )
+        #expect(copied.problems.count == 1)
+        #expect(
+            copied.problems.first?.message.hasSuffix("; this event is event 0 of this document, as \(newID)") == true
+        )
     }
 
     @Test("receiving checks that the goods were shipped to the receiver")

@@ -413,7 +413,8 @@ extension EPCISEvent {
     ///     has its vocabulary checked too (``EventVocabulary``), as far as its members could be
     ///     read, so that a misspelt term is reported with the shape's problems, not after they
     ///     are fixed. A caller checks the vocabulary of an event read whole itself.
-    /// - Returns: `nil` when the event is too malformed to use (the problems say why).
+    /// - Returns: `nil` when the event is too malformed to use (the problems say why); `sink`'s
+    ///   ``ProblemSink/identifier`` is then the eventID the event gives, or `nil` for none.
     static func read(
         _ json: JSONValue,
         index: Int,

@@ -10,6 +10,9 @@ struct PreparedEvent: Sendable {
     var event: EPCISEvent?
     /// The shape problems found reading it, in order, naming the event and field.
     var problems: [SupplyChainError.Problem]
+    /// The eventID the event gives, when its shape is not valid (``event`` is `nil`): an eventID
+    /// that another event has is reported with the shape's problems.
+    var givenEventID: String?
     /// What it does less of than it seems to, though valid (``EventVocabulary/warnings(_:)``).
     var warnings: [SupplyChainError.Problem] = []
     /// Its activity members, read and checked for the rules, when it is valid and sealed.
@@ -283,6 +286,8 @@ final class EventPreparation: @unchecked Sendable {
                 }
             }
             let problems = sink.count == before ? [] : Array(sink.problems[before...])
+            // A read that fails leaves the event's own eventID, if any, as the sink's identifier.
+            let givenEventID = event == nil ? sink.identifier : nil
             var activity: EventActivity?
             var eventIDKey: [UInt8]?
             var hashIDKey: [UInt8]?
@@ -312,6 +317,7 @@ final class EventPreparation: @unchecked Sendable {
                 PreparedEvent(
                     event: event,
                     problems: problems,
+                    givenEventID: givenEventID,
                     warnings: warnings,
                     activity: activity,
                     eventIDKey: eventIDKey,

@@ -733,6 +733,8 @@ extension SupplyChainLedger {
         // The events with eventIDs of their own, by hash ID: the same event under another
         // eventID, or with none, is a repeat of the first.
         var ownIDs: [TextKey: (eventID: String, index: Int)] = [:]
+        // The eventIDs of events whose shape is refused, by the first such event's index.
+        var refusedIDs: [TextKey: Int] = [:]
         var skipped = 0
         var repeated = 0
         var warnings: [SupplyChainError.Problem] = []
@@ -754,7 +756,25 @@ extension SupplyChainLedger {
                 // An event refused already is checked by the rules too, and changes nothing that
                 // the events after it see.
                 sink.recordRefused = !current[offset].problems.isEmpty
-                guard let event = current[offset].event else { continue }
+                guard let event = current[offset].event else {
+                    // An eventID another event has is named with the shape's problems, so that
+                    // fixing those is not refused again for it.
+                    if let given = current[offset].givenEventID, IdentifierText.isURI(given) {
+                        let key = TextKey(given)
+                        if seen[key] != nil {
+                            sink.add(field: "/eventID", Self.usedInDocument(given))
+                        } else if let sequence = try rules.eventSequence(key: IndexKey.eventID(given), txn) {
+                            let hash = try rules.store.json(.events, IndexKey.sequence(sequence), txn)?["hash"]?
+                                .stringValue
+                            sink.add(
+                                field: "/eventID",
+                                "eventID \(given) is already used by the event at entry \(sequence) (hash \(hash ?? "?"))"
+                            )
+                        }
+                        if refusedIDs[key] == nil { refusedIDs[key] = index }
+                    }
+                    continue
+                }
                 sink.identifier = event.eventID
                 eventIDs.append(event.eventID)
                 // What is recorded now must be a URI; a replay reads what was recorded.
@@ -774,10 +794,14 @@ extension SupplyChainLedger {
                                 repeated += 1
                                 continue
                             }
-                            sink.add(
-                                field: "/eventID",
-                                "eventID \(event.eventID) is used by an earlier, different event of this document"
-                            )
+                            sink.add(field: "/eventID", Self.usedInDocument(event.eventID))
+                            sink.recordRefused = true
+                            break identity
+                        }
+                        // An earlier event of the document with this eventID whose shape is
+                        // refused is not this one, whose shape is valid.
+                        if refusedIDs[key] != nil {
+                            sink.add(field: "/eventID", Self.usedInDocument(event.eventID))
                             sink.recordRefused = true
                             break identity
                         }
@@ -790,6 +814,18 @@ extension SupplyChainLedger {
                                 earlier = (event.hashID, unnamed.index)
                             }
                             if let earlier {
+                                // Its eventID may still be a different event's, in the ledger.
+                                if earlier.eventID != event.eventID,
+                                    let record = try rules.eventRecord(key: eventIDKey, txn),
+                                    record["hash"]?.stringValue != event.hashID
+                                {
+                                    sink.add(
+                                        field: "/eventID",
+                                        Self.usedInLedger(event.eventID, record: record)
+                                            + "; this event is event \(earlier.index) of this document, as \(earlier.eventID)"
+                                    )
+                                    continue
+                                }
                                 skipped += 1
                                 repeated += 1
                                 warnings.append(
@@ -820,10 +856,22 @@ extension SupplyChainLedger {
                             // A different event has this eventID, unless it is this event's hash ID,
                             // and this event is recorded under an eventID of its own.
                             guard !hasOwnID, let recorded = try rules.store.eventByHashID(key: eventIDKey, txn) else {
-                                sink.add(
-                                    field: "/eventID",
-                                    "eventID \(event.eventID) is already used by a different event (hash \(record["hash"]?.stringValue ?? "?"))"
-                                )
+                                // The same event recorded under its own eventID is sent again
+                                // under another's: refused, and not applied a second time.
+                                if let same = try rules.recordedSame(
+                                    as: event,
+                                    eventIDKey: eventIDKey,
+                                    hashIDKey: current[offset].hashIDKey,
+                                    txn
+                                ) {
+                                    sink.add(
+                                        field: "/eventID",
+                                        Self.usedInLedger(event.eventID, record: record)
+                                            + "; this event is in the ledger as \(same.eventID), entry \(same.sequence)"
+                                    )
+                                    continue
+                                }
+                                sink.add(field: "/eventID", Self.usedInLedger(event.eventID, record: record))
                                 sink.recordRefused = true
                                 break identity
                             }
@@ -993,6 +1041,17 @@ extension SupplyChainLedger {
         drafts[0].body = .object(submission)
         report.submissionSequence = first
         return (drafts, report)
+    }
+
+    /// The problem of an eventID that an earlier, different event of the document has.
+    static func usedInDocument(_ eventID: String) -> String {
+        "eventID \(eventID) is used by an earlier, different event of this document"
+    }
+
+    /// The problem of an eventID that a different event in the ledger has; `record` is that
+    /// event's `sc.events` record.
+    static func usedInLedger(_ eventID: String, record: JSONValue) -> String {
+        "eventID \(eventID) is already used by a different event (hash \(record["hash"]?.stringValue ?? "?"))"
     }
 
     /// The warning for an event skipped as the same event (the same Event Hash ID) as one
