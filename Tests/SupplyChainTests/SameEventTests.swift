@@ -64,6 +64,19 @@ struct SameEventTests {
         // Its own event sent again says nothing of the kind.
         #expect(try fixture.accept([event], as: "pilbara-mining").warnings.isEmpty)
         #expect(try fixture.chain.eventRecord(try Self.hashID(event))?["actor"] == "pilbara-mining")
+        // Nor its error declaration; another actor's copy of it says whose it stays.
+        let declaration = try Events.declaredInError(event)
+        try fixture.accept([declaration], as: "pilbara-mining")
+        let declaredAt = try fixture.chain.ledger.size - 1
+        #expect(try fixture.accept([declaration], as: "pilbara-mining").warnings.isEmpty)
+        let copy = try fixture.accept([declaration], as: "sichuan-lithium")
+        #expect(copy.written == 0 && copy.alreadyPresent == 1)
+        #expect(
+            copy.warnings.map(\.message) == [
+                "pilbara-mining declared this event in error (entry \(declaredAt)); sent again by sichuan-lithium, it stays pilbara-mining's and nothing is written"
+            ]
+        )
+        #expect(copy.warnings.first?.field == "/errorDeclaration")
     }
 
     @Test("an event recorded without an eventID, sent again with one, is skipped with a warning naming its hash ID")

@@ -921,6 +921,13 @@ extension SupplyChainLedger {
                         record["retraction"] == event.errorDeclaration
                     {
                         skipped += 1
+                        warnings += Self.othersEvent(
+                            index: index,
+                            eventID: event.eventID,
+                            record: record,
+                            sender: actorID,
+                            declaration: true
+                        )
                         continue
                     }
                     retractions += 1
@@ -1076,21 +1083,26 @@ extension SupplyChainLedger {
     ///
     /// Resending it changes nothing, and it stays that actor's event (`record`, its `sc.events`
     /// record, names the actor). None when the sender recorded it.
+    ///
+    /// With `declaration`, the event sent again is the error declaration that retracted the
+    /// recorded event (which only its recorder may declare in error), and the warning says so.
     static func othersEvent(
         index: Int,
         eventID: String,
         record: JSONValue,
-        sender: String
+        sender: String,
+        declaration: Bool = false
     ) -> [SupplyChainError.Problem] {
         guard let recorder = record["actor"]?.stringValue, recorder != sender else { return [] }
-        let entry = record["seq"]?.doubleValue.map { " (entry \(UInt64($0)))" } ?? ""
+        let entry = record[declaration ? "retractedAt" : "seq"]?.doubleValue.map { " (entry \(UInt64($0)))" } ?? ""
+        let what = declaration ? "declared this event in error" : "recorded this event"
         return [
             SupplyChainError.Problem(
                 index: index,
                 identifier: eventID,
-                field: "/eventID",
+                field: declaration ? "/errorDeclaration" : "/eventID",
                 message:
-                    "\(recorder) recorded this event\(entry); sent again by \(sender), it stays \(recorder)'s and nothing is written"
+                    "\(recorder) \(what)\(entry); sent again by \(sender), it stays \(recorder)'s and nothing is written"
             )
         ]
     }
