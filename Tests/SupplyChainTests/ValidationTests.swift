@@ -394,6 +394,36 @@ struct ValidationTests {
         )
         #expect(misspelt.problems.count == 2)
 
+        // And one refused for its shape, whose quantity or unit of the lot itself is refused:
+        // named to the events after it, and to those before it that use the lot.
+        let badOutput = try edited(
+            Events.transform(inputs: [Events.quantity("ORE", 10)], outputs: [Events.quantity("S1", 10)])
+        ) { $0["outputQuantityList"] = [["epcClass": "S1", "quantity": -4, "uom": "TNE"], Events.quantity("S2", 1)] }
+        let shape = try fixture.rejection(
+            [
+                Events.transform(inputs: [Events.quantity("S2", 1)], outputs: [Events.quantity("S3", 1)]),
+                badOutput,
+                Events.transform(inputs: [Events.quantity("S1", 1)], outputs: [Events.quantity("S4", 1)]),
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            shape,
+            [
+                (
+                    0, "/inputQuantityList/0/epcClass",
+                    "unknown lot S2: event 1 of this submission would make it, after this one, and is refused"
+                ),
+                (1, "/outputQuantityList/0/quantity", "must be greater than zero (got -4)"),
+                (
+                    2, "/inputQuantityList/0/epcClass",
+                    "unknown lot S1: event 1 of this submission would make it, and is refused"
+                ),
+            ],
+            identified: false
+        )
+        #expect(shape.problems.count == 3)
+
         // A lot used before the event of the submission that makes it is named with that event.
         let outOfOrder = try fixture.rejection(
             [

@@ -424,6 +424,35 @@ extension EPCISEvent {
         scratch: EventHashID.Scratch? = nil,
         newInput: Bool = false
     ) -> EPCISEvent? {
+        var refused: EPCISEvent?
+        return read(
+            json,
+            index: index,
+            namespaces: documentNamespaces,
+            sink: sink,
+            hashing: hashing,
+            scratch: scratch,
+            newInput: newInput,
+            refused: &refused
+        )
+    }
+
+    /// Reads an event as ``read(_:index:namespaces:sink:hashing:scratch:newInput:)`` does.
+    ///
+    /// An event of a known type whose shape is refused is given in `refused`, as far as it was
+    /// read: what it would have made, for the problems of the events after it. Its quantity lists
+    /// keep the elements whose quantity or unit is refused, at zero kilograms, so that every lot
+    /// it names is there.
+    static func read(
+        _ json: JSONValue,
+        index: Int,
+        namespaces documentNamespaces: EPCISNamespaces,
+        sink: ProblemSink,
+        hashing: Bool = true,
+        scratch: EventHashID.Scratch? = nil,
+        newInput: Bool = false,
+        refused: inout EPCISEvent?
+    ) -> EPCISEvent? {
         sink.index = index
         guard case .object(let object) = json else {
             sink.identifier = nil
@@ -509,6 +538,8 @@ extension EPCISEvent {
                 "must be an object of the lots' master data, such as {\"ct:material\": \"cobalt-sulfate\"}"
             )
         }
+        // The elements dropped from the lists below for a refused quantity or unit, with their lots.
+        var unread: [LotQuantity] = []
         func quantities(_ list: String, _ member: JSONValue?) -> [LotQuantity] {
             guard let elements = reader.array(list, member: member) else { return [] }
             var result: [LotQuantity] = []
@@ -550,6 +581,12 @@ extension EPCISEvent {
                 if let quantity, !positive {
                     element.fail("quantity", "must be greater than zero (got \(quantity))")
                 }
+                // Every element dropped below has a problem, so its event is refused; its lot is
+                // kept for what the refused event would have made.
+                var kept = false
+                defer {
+                    if !kept, let lot { unread.append(LotQuantity(lot: lot, kg: .zero, list: list, index: index)) }
+                }
                 guard let uom = element.string("uom", member: uomMember) else { continue }
                 guard uom.utf8.count >= 2, uom.utf8.count <= 3,
                     uom.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5a).contains($0) })
@@ -566,6 +603,7 @@ extension EPCISEvent {
                     continue
                 }
                 guard let lot, positive else { continue }
+                kept = true
                 result.append(LotQuantity(lot: lot, kg: kg, list: list, index: index))
             }
             return result
@@ -680,6 +718,14 @@ extension EPCISEvent {
             if let id = givenID ?? (try? EventHashID.compute(for: json, namespaces: namespaces, scratch: scratch)) {
                 sink.identify(from: problemsBefore, as: id)
             }
+            for element in unread {
+                switch element.list {
+                case "outputQuantityList": event.outputs.append(element)
+                case "inputQuantityList": event.inputs.append(element)
+                default: event.quantities.append(element)
+                }
+            }
+            refused = event
             return nil
         }
         if hashing || givenID == nil {

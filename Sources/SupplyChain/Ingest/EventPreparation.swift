@@ -13,6 +13,9 @@ struct PreparedEvent: Sendable {
     /// The eventID the event gives, when its shape is not valid (``event`` is `nil`): an eventID
     /// that another event has is reported with the shape's problems.
     var givenEventID: String?
+    /// The event as far as it was read, when its shape is refused and its type known: what it
+    /// would have made is named in the problems of the events after it.
+    var refusedShape: EPCISEvent?
     /// What it does less of than it seems to, though valid (``EventVocabulary/warnings(_:)``).
     var warnings: [SupplyChainError.Problem] = []
     /// Its activity members, read and checked for the rules, when it is valid and sealed.
@@ -268,13 +271,15 @@ final class EventPreparation: @unchecked Sendable {
             // Taken out of the chunk, so that the event read from it holds its JSON alone.
             var json = JSONValue.null
             swap(&json, &events[offset])
+            var refusedShape: EPCISEvent?
             let event = EPCISEvent.read(
                 consume json,
                 index: index,
                 namespaces: namespaces,
                 sink: sink,
                 scratch: scratch,
-                newInput: true
+                newInput: true,
+                refused: &refusedShape
             )
             // Everything prepared here is new input: the vocabulary it may use is checked now,
             // where the audit, which replays what was recorded, does not (``EventVocabulary``).
@@ -318,6 +323,7 @@ final class EventPreparation: @unchecked Sendable {
                     event: event,
                     problems: problems,
                     givenEventID: givenEventID,
+                    refusedShape: refusedShape,
                     warnings: warnings,
                     activity: activity,
                     eventIDKey: eventIDKey,

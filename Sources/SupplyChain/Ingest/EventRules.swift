@@ -388,9 +388,11 @@ extension Rules {
         guard sink.passes(since: before) else {
             noteRefusedMaker(of: event, index: sink.index)
             if !unknownLots.isEmpty { noteLaterMaker(of: event, index: sink.index, refused: true, sink: sink) }
+            if !unknownUnits.isEmpty { noteLaterUnitMaker(of: event, index: sink.index, refused: true, sink: sink) }
             return
         }
         if !unknownLots.isEmpty { noteLaterMaker(of: event, index: sink.index, refused: false, sink: sink) }
+        if !unknownUnits.isEmpty { noteLaterUnitMaker(of: event, index: sink.index, refused: false, sink: sink) }
         for claim in claims {
             var writer = CanonicalObjectWriter(capacity: 160)
             writer.member("event", string: event.eventID)
@@ -427,6 +429,16 @@ extension Rules {
 
     // MARK: Checks shared by several kinds of event
 
+    /// Notes what `event` would have made, refused for its shape before the rules ran.
+    ///
+    /// The event is read as far as it could be. What it would have made is named in the problems
+    /// of the events after it, and of those before it that used it.
+    mutating func noteRefusedShape(of event: EPCISEvent, index: Int, sink: ProblemSink) {
+        noteRefusedMaker(of: event, index: index)
+        if !unknownLots.isEmpty { noteLaterMaker(of: event, index: index, refused: true, sink: sink) }
+        if !unknownUnits.isEmpty { noteLaterUnitMaker(of: event, index: index, refused: true, sink: sink) }
+    }
+
     /// Remembers the lots a refused event of the submission would have made, so that a later event
     /// using one is told why it is unknown rather than only that it is.
     private mutating func noteRefusedMaker(of event: EPCISEvent, index: Int?) {
@@ -459,6 +471,62 @@ extension Rules {
             let range = refusedRanges[prefix]?.first(where: { $0.first <= number && number <= $0.last })
         else { return "" }
         return ": event \(range.index) of this submission would commission it, and is refused"
+    }
+
+    /// Reports `problem`: a cell, module or pack that neither the ledger nor an earlier event has.
+    ///
+    /// It says why when it can tell: a refused event of the submission would make the unit, or
+    /// the ledger has it in its other GS1 form. Otherwise it keeps the problem's position for
+    /// ``noteLaterUnitMaker(of:index:refused:sink:)``.
+    private mutating func reportMissingUnit(
+        _ unit: String,
+        field: String,
+        _ problem: String,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        let refused = refusedMaker(ofUnit: unit)
+        if !refused.isEmpty {
+            sink.add(field: field, problem + refused)
+        } else if let form = try unitInOtherForm(unit, txn) {
+            sink.add(field: field, problem + "; the ledger has the same GS1 serial as \(form): name it so")
+        } else {
+            unknownUnits[unit, default: []].append(sink.count)
+            sink.add(field: field, problem)
+        }
+    }
+
+    /// Names, in the problems of the events before it, the event that commissions or assembles a
+    /// unit they named unknown (``unknownUnits``), as ``noteLaterMaker(of:index:refused:sink:)``
+    /// does for lots.
+    private mutating func noteLaterUnitMaker(of event: EPCISEvent, index: Int?, refused: Bool, sink: ProblemSink) {
+        guard let index else { return }
+        let then =
+            refused
+            ? ", after this one, and is refused"
+            : ", after this one; events are checked in order, so list it before the events that use it"
+        if event.type == .aggregationEvent, event.action == "ADD", let parent = event.parentID,
+            let used = unknownUnits.removeValue(forKey: parent)
+        {
+            let assembles = refused ? "would assemble" : "assembles"
+            sink.amend(used, with: ": event \(index) of this submission \(assembles) it\(then)")
+        }
+        let ranges = event.ext("serialRanges")?.arrayValue ?? []
+        guard !ranges.isEmpty else { return }
+        let commissions = refused ? "would commission" : "commissions"
+        for (unit, used) in unknownUnits {
+            guard let (prefix, number) = SerialNumber.split(unit) else { continue }
+            let inside = ranges.contains { element in
+                guard element["prefix"]?.stringValue == prefix,
+                    let first = element["first"]?.stringValue.flatMap({ UInt64($0) }),
+                    let last = element["last"]?.stringValue.flatMap({ UInt64($0) })
+                else { return false }
+                return first <= number && number <= last
+            }
+            guard inside else { continue }
+            unknownUnits[unit] = nil
+            sink.amend(used, with: ": event \(index) of this submission \(commissions) it\(then)")
+        }
     }
 
     /// Names, in the problems of the events before it, the event that makes a lot they used
@@ -1492,10 +1560,12 @@ extension Rules {
             // A unit that can go into a module or pack: a commissioned cell or an assembled parent.
             let range = try serialRange(containing: child, txn)
             guard try range != nil || store.hasParent(child, txn) else {
-                sink.add(
+                try reportMissingUnit(
+                    child,
                     field: field,
-                    "\(child) is neither a commissioned cell serial nor an assembled module"
-                        + refusedMaker(ofUnit: child)
+                    "\(child) is neither a commissioned cell serial nor an assembled module",
+                    sink: sink,
+                    txn
                 )
                 continue
             }
@@ -1563,7 +1633,7 @@ extension Rules {
             return
         }
         guard var record = try store.takeParent(parent, txn) else {
-            sink.add(field: "/parentID", "\(parent) was never assembled" + refusedMaker(ofUnit: parent))
+            try reportMissingUnit(parent, field: "/parentID", "\(parent) was never assembled", sink: sink, txn)
             return
         }
         // Put back as it is when the event is refused, changed when it stands.

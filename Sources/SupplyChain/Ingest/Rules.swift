@@ -48,6 +48,11 @@ struct Rules {
     /// (again, or in its other GS1 form) is named in them (``ProblemSink/amend(_:with:)``).
     var unknownLots: [String: (retracted: Bool, problems: [Int])] = [:]
 
+    /// The cells, modules and packs an assembly or disassembly of the batch named that neither
+    /// the ledger nor an event before it has, with the positions of the problems that said so: a
+    /// later event of the batch that commissions or assembles one is named in them.
+    var unknownUnits: [String: [Int]] = [:]
+
     /// The actors that made the lots shipped so far, by the sequence number of the event that
     /// made them (``Lot/createdAt``): one event makes many lots.
     var makers: [UInt64: String] = [:]
@@ -133,6 +138,17 @@ struct Rules {
     /// The id under which the ledger has the lot `id` names in another form (``GS1Forms``).
     func lotInOtherForm(_ id: String, _ txn: borrowing ReadTransaction) throws -> String? {
         for form in GS1Forms.ofLot(id) where try lot(form, txn) != nil { return form }
+        return nil
+    }
+
+    /// The id under which the ledger has the cell, module or pack that `unit` names in its other
+    /// GS1 form (``GS1Forms``): a commissioned cell, or an assembled unit.
+    func unitInOtherForm(_ unit: String, _ txn: borrowing ReadTransaction) throws -> String? {
+        guard let (prefix, number) = SerialNumber.split(unit) else { return nil }
+        for form in GS1Forms.ofSerialPrefix(prefix) {
+            let serial = form + String(number)
+            if try serialRange(containing: serial, txn) != nil || store.hasParent(serial, txn) { return serial }
+        }
         return nil
     }
 

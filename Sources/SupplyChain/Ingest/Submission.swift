@@ -773,6 +773,9 @@ extension SupplyChainLedger {
                         }
                         if refusedIDs[key] == nil { refusedIDs[key] = index }
                     }
+                    if let refused = current[offset].refusedShape {
+                        rules.noteRefusedShape(of: refused, index: index, sink: sink)
+                    }
                     continue
                 }
                 sink.identifier = event.eventID
