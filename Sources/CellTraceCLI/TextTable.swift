@@ -1,5 +1,5 @@
-/// A plain text table for terminal output: columns padded to their widest cell, the header in bold
-/// on a terminal.
+/// A plain text table for terminal output: columns padded to their widest cell, in terminal columns
+/// (a Chinese character takes two), the header in bold on a terminal.
 struct TextTable {
     var header: [String]
     var rows: [[String]] = []
@@ -25,12 +25,13 @@ struct TextTable {
         var widths = [Int](repeating: 0, count: header.count)
         for row in all {
             for (index, cell) in row.enumerated() where index < widths.count {
-                widths[index] = max(widths[index], cell.count)
+                widths[index] = max(widths[index], Self.width(of: cell))
             }
         }
         let lines = all.map { row in
             row.enumerated().map { index, cell in
-                index == row.count - 1 ? cell : cell + String(repeating: " ", count: widths[index] - cell.count)
+                index == row.count - 1
+                    ? cell : cell + String(repeating: " ", count: widths[index] - Self.width(of: cell))
             }.joined(separator: "  ")
         }.map { line in
             // Empty last cells leave no trailing blanks.
