@@ -137,7 +137,17 @@ struct ActorCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "list",
             abstract: "List the registered actors and their keys.",
-            discussion: "Example:\n  celltrace actor list --json"
+            discussion: prose(
+                """
+                KEY is the key that signs the actor's submissions now and SINCE the entry it has been
+                in force from; (none valid) when the actor's last key was revoked, SINCE then being
+                the revocation's entry. The keys each actor had before follow the table, with the
+                entries that added and ended them and whether a rotation or a revocation ended them.
+
+                Example:
+                  celltrace actor list --json
+                """
+            )
         )
         @OptionGroup var options: LedgerOptions
         @Flag(help: "Print JSON.") var json = false
@@ -149,18 +159,35 @@ struct ActorCommand: ParsableCommand {
                 return
             }
             var table = TextTable("ACTOR", "ROLE", "NAME", "KEY", "SINCE", "PARTIES")
+            var earlier = TextTable("ACTOR", "KEY", "ADDED", "ENDED", "HOW")
             for actor in actors {
-                let key = actor.currentKey.map { "\($0.id)" } ?? "(none valid)"
+                let current = actor.currentKey
+                // Without a valid key, the actor has had none since its last key was revoked.
+                let since = current?.validFrom ?? actor.keys.last?.validUntil ?? actor.registeredAt
                 table.add(
                     actor.id,
                     actor.role.rawValue,
                     actor.name,
-                    key,
-                    "#\(actor.keys.last?.validFrom ?? actor.registeredAt)",
+                    current?.id ?? "(none valid)",
+                    "#\(since)",
                     actor.parties.dropFirst().joined(separator: " ")
                 )
+                for (index, key) in actor.keys.enumerated() {
+                    guard let until = key.validUntil else { continue }
+                    earlier.add(
+                        actor.id,
+                        key.id,
+                        "#\(key.validFrom)",
+                        "#\(until)",
+                        Self.howEnded(key, next: actor.keys.dropFirst(index + 1).first)
+                    )
+                }
             }
             Console.out(table.rendered)
+            if !earlier.rows.isEmpty {
+                Console.out("\nEarlier keys, which verify what they signed before ENDED and sign nothing new:")
+                Console.out(earlier.rendered)
+            }
             // The party every actor has, which the table leaves out of each row.
             if let first = actors.first {
                 Console.out(
@@ -168,6 +195,19 @@ struct ActorCommand: ParsableCommand {
                         + "for sourceList and destinationList entries of type owning_party."
                 )
             }
+        }
+
+        /// How a key that no longer signs was ended: by the rotation that added `next` (which sets
+        /// the old key's end to the new key's start) or by a revocation, or both, when a key rotated
+        /// out was revoked later (its end stays the rotation's; the ledger keeps no other entry).
+        static func howEnded(_ key: ActorKey, next: ActorKey?) -> String {
+            let rotated = next.map { $0.validFrom == key.validUntil } ?? false
+            guard let reason = key.revocationReason else { return "rotated out" }
+            // A reason is one line of the table.
+            let said = reason.split(whereSeparator: \.isNewline).joined(separator: " ")
+            // The default reason is the word itself.
+            let revoked = said == "revoked" ? "revoked" : "revoked: \(said)"
+            return rotated ? "rotated out, later \(revoked)" : revoked
         }
     }
 
