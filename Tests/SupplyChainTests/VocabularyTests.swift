@@ -241,10 +241,12 @@ struct VocabularyTests {
                     $0["eventTimeZoneOffset"] = "+00:00"
                 },
                 Events.extract("ORE-8"),
+                // A time at +00:00 is in UTC too, beside any offset.
+                Events.extract("ORE-U", time: "2026-01-04T22:00:00+00:00"),
             ],
             as: "pilbara-mining"
         )
-        #expect(report.written == 4)
+        #expect(report.written == 5)
         #expect(report.warnings.map(\.index) == [0])
         #expect(report.warnings.first?.field == "/eventTimeZoneOffset")
         #expect(

@@ -496,7 +496,8 @@ extension EPCISEvent {
             if !timeZoneOffsetPattern(offset) {
                 reader.fail("eventTimeZoneOffset", "must be ±hh:mm between -14:00 and +14:00 (got \"\(offset)\")")
             } else if let written = writtenOffset, written != offset,
-                !(written.hasSuffix("00:00") && offset.hasSuffix("00:00"))
+                // A time at ±00:00 is in UTC, as one with Z is, whatever offset is beside it.
+                written != "+00:00", written != "-00:00"
             {
                 offsetsDiffer = (written, offset)
             }
