@@ -463,7 +463,9 @@ extension EPCISEvent {
         let givenID = members.eventID?.stringValue
         sink.identifier = givenID
         let reader = FieldReader(json, problems: sink)
-        let namespaces = documentNamespaces.adding(context: members.context)
+        let namespaces =
+            scratch?.namespaces(documentNamespaces, adding: members.context)
+            ?? documentNamespaces.adding(context: members.context)
         let problemsBefore = sink.count
         // The members every type has are checked before an unknown type ends the reading, so that
         // their problems are reported with it.

@@ -145,6 +145,21 @@ public enum EventHashID {
             var master: EventActivity.LotMaster?
         }
 
+        /// The namespaces of the last event read with a `@context` of its own, with that context
+        /// and the namespaces it was added to: the events of one submission, replayed from the
+        /// ledger, each carry the same context.
+        private var lastContext: (base: EPCISNamespaces, context: JSONValue, namespaces: EPCISNamespaces)?
+
+        /// `base` with an event's `@context` added (``EPCISNamespaces/adding(context:)``), made
+        /// once for the events in a row that carry the same context.
+        func namespaces(_ base: EPCISNamespaces, adding context: JSONValue?) -> EPCISNamespaces {
+            guard let context else { return base }
+            if let last = lastContext, last.base.isSame(as: base), last.context == context { return last.namespaces }
+            let namespaces = base.adding(context: context)
+            lastContext = (base, context, namespaces)
+            return namespaces
+        }
+
         /// The most `ilmd` values kept; a chunk's events share a few.
         static let sharedILMDCapacity = 64
 

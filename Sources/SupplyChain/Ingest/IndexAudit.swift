@@ -86,15 +86,23 @@ extension SupplyChainLedger {
         func fail(_ sequence: UInt64, _ message: String) throws -> Never {
             throw AuditStop(message: "entry \(sequence): \(message)", sequence: sequence)
         }
-        try ledger.forEachEntry(in: 0..<size) { sequence, bytes in
+        // Entries are read ahead, a batch at a time, on every core (``ReadAhead``); the rules
+        // apply them one after another.
+        var batch: [(sequence: UInt64, bytes: [UInt8])] = []
+        batch.reserveCapacity(ReadAhead.batch)
+        func replayBatch() throws {
+            for read in ReadAhead.read(batch, ledger: ledger) {
+                try replayEntry(read)
+            }
+            batch.removeAll(keepingCapacity: true)
+        }
+        func replayEntry(_ read: ReadAhead) throws {
+            let sequence = read.sequence
             if sequence % 4096 == 0 { progress?(sequence, size) }
             report.entriesReplayed += 1
             // Entries of other layers (plain appends) need no parse; the ledger's own audit
             // has checked them.
-            if let type = Entry.type(ofCanonicalBytes: bytes),
-                !SupplyChainLedger.reservedEntryTypes.contains(where: { type == $0 || type.hasPrefix($0 + ".") }
-                )
-            {
+            guard let entry = try read.entry() else {
                 if let open = submission, open.next < open.hashes.count {
                     try fail(
                         sequence,
@@ -104,13 +112,7 @@ extension SupplyChainLedger {
                 submission = nil
                 return
             }
-            let entry = try Entry(canonicalBytes: bytes)
-            var body = entry.body
-            if !entry.commitments.isEmpty {
-                for (pointer, opening) in try ledger.openings(of: entry) {
-                    _ = pointer.replaceValue(with: opening.value, in: &body)
-                }
-            }
+            let body = read.body
             if var open = submission, entry.type != EntryType.event || open.next == open.hashes.count {
                 if open.next < open.hashes.count {
                     try fail(
@@ -217,9 +219,7 @@ extension SupplyChainLedger {
                 guard var open = submission, open.next < open.hashes.count else {
                     try fail(sequence, "an event entry outside any submission")
                 }
-                guard entry.actor == open.actor,
-                    SHA256.hash(entry.body.canonicalBytes).hex == open.hashes[open.next]
-                else {
+                guard entry.actor == open.actor, read.bodyHash == open.hashes[open.next] else {
                     try fail(sequence, "the event is not the one submission \(open.sequence) signed")
                 }
                 open.next += 1
@@ -227,12 +227,15 @@ extension SupplyChainLedger {
                 guard let actor = try rules.actor(entry.actor, txn) else {
                     try fail(sequence, "unknown actor \(entry.actor)")
                 }
-                let event = EPCISEvent.read(
-                    body,
-                    index: open.next - 1,
-                    namespaces: SubmissionDocument.baseNamespaces,
-                    sink: sink
-                )
+                // Read ahead; read again here only to name the problems of one that does not read.
+                let event =
+                    read.event
+                    ?? EPCISEvent.read(
+                        body,
+                        index: open.next - 1,
+                        namespaces: SubmissionDocument.baseNamespaces,
+                        sink: sink
+                    )
                 if let event {
                     if event.errorDeclaration == nil, try rules.eventSequence(event.eventID, txn) != nil {
                         try fail(sequence, "event \(event.eventID) is recorded twice")
@@ -253,6 +256,11 @@ extension SupplyChainLedger {
                 try fail(sequence, "replaying the \(entry.type) entry fails: \(problem)")
             }
         }
+        try ledger.forEachEntry(in: 0..<size) { sequence, bytes in
+            batch.append((sequence, bytes))
+            if batch.count == ReadAhead.batch { try replayBatch() }
+        }
+        try replayBatch()
         if let open = submission, open.next < open.hashes.count {
             throw AuditStop(
                 message:
@@ -477,4 +485,81 @@ extension SupplyChainLedger {
 private struct AuditStop: Error {
     var message: String
     var sequence: UInt64? = nil
+}
+
+/// An entry read ahead of its replay: what does not depend on the entries before it, so that a
+/// batch of entries is read on every core while the rules, which must take the entries in order,
+/// run on one.
+///
+/// An entry of another layer is not parsed. A supply-chain entry is parsed and its confidential
+/// fields opened; an event's body is hashed as its submission signs it, and the event is read
+/// with its hash ID. What fails is kept, and thrown when the replay reaches the entry, so that
+/// the first entry that fails is still the one named.
+private struct ReadAhead: @unchecked Sendable {
+    /// The entries read ahead at a time.
+    static let batch = 4096
+    /// The entries of a batch one thread reads in a row.
+    static let piece = 256
+
+    let sequence: UInt64
+    /// The entry, `nil` for one of another layer.
+    private var parsed: Entry?
+    /// What parsing the entry or opening its fields threw.
+    private var failure: (any Error)?
+    /// The entry's body, its confidential fields opened.
+    private(set) var body: JSONValue = .null
+    /// The SHA-256 (hex) of an event's body as its entry holds it, which its submission signs.
+    private(set) var bodyHash: String?
+    /// The event, when its body reads as one.
+    private(set) var event: EPCISEvent?
+
+    /// The entry, or what reading it threw; `nil` for an entry of another layer.
+    func entry() throws -> Entry? {
+        if let failure { throw failure }
+        return parsed
+    }
+
+    private init(sequence: UInt64, bytes: [UInt8], ledger: Ledger, scratch: EventHashID.Scratch) {
+        self.sequence = sequence
+        if let type = Entry.type(ofCanonicalBytes: bytes),
+            !SupplyChainLedger.reservedEntryTypes.contains(where: { type == $0 || type.hasPrefix($0 + ".") })
+        {
+            return
+        }
+        do {
+            let entry = try Entry(canonicalBytes: bytes)
+            var body = entry.body
+            if !entry.commitments.isEmpty {
+                for (pointer, opening) in try ledger.openings(of: entry) {
+                    _ = pointer.replaceValue(with: opening.value, in: &body)
+                }
+            }
+            if entry.type == SupplyChainLedger.EntryType.event {
+                bodyHash = SHA256.hash(entry.body.canonicalBytes).hex
+                event = EPCISEvent.read(
+                    body,
+                    index: 0,
+                    namespaces: SubmissionDocument.baseNamespaces,
+                    sink: ProblemSink(),
+                    scratch: scratch
+                )
+            }
+            self.body = body
+            parsed = entry
+        } catch {
+            failure = error
+        }
+    }
+
+    /// The entries of `batch`, read on every core, in order.
+    static func read(_ batch: [(sequence: UInt64, bytes: [UInt8])], ledger: Ledger) -> [ReadAhead] {
+        let pieces = (batch.count + piece - 1) / piece
+        return Parallel.map(pieces) { index in
+            // Each thread's hash IDs reuse their buffers, and a submission's events their namespaces.
+            let scratch = EventHashID.Scratch()
+            return batch[index * piece..<min(batch.count, (index + 1) * piece)].map {
+                ReadAhead(sequence: $0.sequence, bytes: $0.bytes, ledger: ledger, scratch: scratch)
+            }
+        }.flatMap { $0 }
+    }
 }
