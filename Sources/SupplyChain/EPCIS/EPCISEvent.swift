@@ -541,8 +541,6 @@ extension EPCISEvent {
                 "must be an object of the lots' master data, such as {\"ct:material\": \"cobalt-sulfate\"}"
             )
         }
-        // The elements dropped from the lists below for a refused quantity or unit, with their lots.
-        var unread: [LotQuantity] = []
         func quantities(_ list: String, _ member: JSONValue?) -> [LotQuantity] {
             guard let elements = reader.array(list, member: member) else { return [] }
             var result: [LotQuantity] = []
@@ -584,12 +582,6 @@ extension EPCISEvent {
                 if let quantity, !positive {
                     element.fail("quantity", "must be greater than zero (got \(quantity))")
                 }
-                // Every element dropped below has a problem, so its event is refused; its lot is
-                // kept for what the refused event would have made.
-                var kept = false
-                defer {
-                    if !kept, let lot { unread.append(LotQuantity(lot: lot, kg: .zero, list: list, index: index)) }
-                }
                 guard let uom = element.string("uom", member: uomMember) else { continue }
                 guard uom.utf8.count >= 2, uom.utf8.count <= 3,
                     uom.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5a).contains($0) })
@@ -606,7 +598,6 @@ extension EPCISEvent {
                     continue
                 }
                 guard let lot, positive else { continue }
-                kept = true
                 result.append(LotQuantity(lot: lot, kg: kg, list: list, index: index))
             }
             return result
@@ -721,12 +712,23 @@ extension EPCISEvent {
             if let id = givenID ?? (try? EventHashID.compute(for: json, namespaces: namespaces, scratch: scratch)) {
                 sink.identify(from: problemsBefore, as: id)
             }
-            for element in unread {
-                switch element.list {
-                case "outputQuantityList": event.outputs.append(element)
-                case "inputQuantityList": event.inputs.append(element)
-                default: event.quantities.append(element)
+            // Every element dropped from a list has a problem: its lot is kept, at zero kilograms,
+            // for what the refused event would have made.
+            func keepUnread(_ list: String, _ member: JSONValue?, in quantities: inout [LotQuantity]) {
+                guard let elements = member?.arrayValue, elements.count > quantities.count else { return }
+                for (index, element) in elements.enumerated() where !quantities.contains(where: { $0.index == index }) {
+                    guard let lot = element["epcClass"]?.stringValue else { continue }
+                    quantities.append(LotQuantity(lot: lot, kg: .zero, list: list, index: index))
                 }
+            }
+            switch type {
+            case .transformationEvent:
+                keepUnread("inputQuantityList", members.inputQuantityList, in: &event.inputs)
+                keepUnread("outputQuantityList", members.outputQuantityList, in: &event.outputs)
+            case .aggregationEvent, .associationEvent:
+                keepUnread("childQuantityList", members.childQuantityList, in: &event.quantities)
+            case .objectEvent, .transactionEvent:
+                keepUnread("quantityList", members.quantityList, in: &event.quantities)
             }
             refused = event
             return nil

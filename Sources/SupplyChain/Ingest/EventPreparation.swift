@@ -3,6 +3,21 @@ import LedgerCore
 import LedgerCrypto
 import Synchronization
 
+/// What is known of an event whose shape is refused, for the problems of the events around it.
+final class RefusedShape: Sendable {
+    /// The eventID the event gives: one that another event has is reported with the shape's
+    /// problems.
+    let givenEventID: String?
+    /// The event as far as it was read, when its type is known: what it would have made is
+    /// named in the problems of the events after it, and of those before it that use it.
+    let event: EPCISEvent?
+
+    init(givenEventID: String?, event: EPCISEvent?) {
+        self.givenEventID = givenEventID
+        self.event = event
+    }
+}
+
 /// One event of a document as prepared ahead of the rules: read, shape-checked, hashed and, for a
 /// submission, sealed into its entry draft.
 struct PreparedEvent: Sendable {
@@ -10,12 +25,8 @@ struct PreparedEvent: Sendable {
     var event: EPCISEvent?
     /// The shape problems found reading it, in order, naming the event and field.
     var problems: [SupplyChainError.Problem]
-    /// The eventID the event gives, when its shape is not valid (``event`` is `nil`): an eventID
-    /// that another event has is reported with the shape's problems.
-    var givenEventID: String?
-    /// The event as far as it was read, when its shape is refused and its type known: what it
-    /// would have made is named in the problems of the events after it.
-    var refusedShape: EPCISEvent?
+    /// What is known of the event when its shape is refused (``event`` is `nil`).
+    var refused: RefusedShape?
     /// What it does less of than it seems to, though valid (``EventVocabulary/warnings(_:)``).
     var warnings: [SupplyChainError.Problem] = []
     /// Its activity members, read and checked for the rules, when it is valid and sealed.
@@ -292,7 +303,7 @@ final class EventPreparation: @unchecked Sendable {
             }
             let problems = sink.count == before ? [] : Array(sink.problems[before...])
             // A read that fails leaves the event's own eventID, if any, as the sink's identifier.
-            let givenEventID = event == nil ? sink.identifier : nil
+            let refused = event == nil ? RefusedShape(givenEventID: sink.identifier, event: refusedShape) : nil
             var activity: EventActivity?
             var eventIDKey: [UInt8]?
             var hashIDKey: [UInt8]?
@@ -322,8 +333,7 @@ final class EventPreparation: @unchecked Sendable {
                 PreparedEvent(
                     event: event,
                     problems: problems,
-                    givenEventID: givenEventID,
-                    refusedShape: refusedShape,
+                    refused: refused,
                     warnings: warnings,
                     activity: activity,
                     eventIDKey: eventIDKey,

@@ -759,7 +759,8 @@ extension SupplyChainLedger {
                 guard let event = current[offset].event else {
                     // An eventID another event has is named with the shape's problems, so that
                     // fixing those is not refused again for it.
-                    if let given = current[offset].givenEventID, IdentifierText.isURI(given) {
+                    let refused = current[offset].refused
+                    if let given = refused?.givenEventID, IdentifierText.isURI(given) {
                         let key = TextKey(given)
                         if seen[key] != nil {
                             sink.add(field: "/eventID", Self.usedInDocument(given))
@@ -773,9 +774,7 @@ extension SupplyChainLedger {
                         }
                         if refusedIDs[key] == nil { refusedIDs[key] = index }
                     }
-                    if let refused = current[offset].refusedShape {
-                        rules.noteRefusedShape(of: refused, index: index, sink: sink)
-                    }
+                    if let event = refused?.event { rules.noteRefusedShape(of: event, index: index, sink: sink) }
                     continue
                 }
                 sink.identifier = event.eventID
