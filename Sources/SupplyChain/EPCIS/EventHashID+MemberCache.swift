@@ -159,15 +159,14 @@ extension EventHashID {
             namespaces: EPCISNamespaces,
             vocabularyIRIs: [String]
         ) -> Elements? {
-            // Read in place: a copy of the entry would retain all its parts.
-            guard let index = byAddress[address] else { return nil }
-            let elements: Elements? = shared.withUnsafeBufferPointer { shared in
-                guard shared[index].key.isWritten(name: name, namespaces: namespaces, vocabularyIRIs: vocabularyIRIs)
-                else { return nil }
-                return shared[index].elements
-            }
-            if elements != nil { yield.found() }
-            return elements
+            // Read in place from the array: a copy of the entry would retain all its parts, and
+            // one read through an unsafe buffer is copied, as the compiler cannot tell that
+            // nothing writes to it during the comparison.
+            guard let index = byAddress[address],
+                shared[index].key.isWritten(name: name, namespaces: namespaces, vocabularyIRIs: vocabularyIRIs)
+            else { return nil }
+            yield.found()
+            return shared[index].elements
         }
 
         /// The elements written for an equal member before.
