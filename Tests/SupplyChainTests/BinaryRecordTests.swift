@@ -46,6 +46,29 @@ struct BinaryRecordTests {
         return card
     }
 
+    @Test func madeLotEncodesAsTheCardBuiltFromIt() throws {
+        let card = try Self.card()
+        let lot = Lot(
+            id: card.id,
+            material: card.material,
+            grade: card.grade,
+            elementContent: card.elementContent,
+            countryOfOrigin: card.countryOfOrigin,
+            facility: card.facility,
+            createdBy: card.createdBy,
+            createdAt: card.createdAt,
+            eventTime: card.eventTime,
+            producedKg: card.producedKg,
+            inputs: card.inputs.map(\.from)
+        )
+        let built = LotCard(lot: lot, inputs: card.inputs, inputNumbers: card.inputNumbers)
+        #expect(LotCard.encoded(madeOf: lot, inputs: card.inputs, inputNumbers: card.inputNumbers) == built.encoded)
+        #expect(
+            LotCard.encoded(madeOf: lot, inputs: [], inputNumbers: [])
+                == LotCard(lot: lot, inputs: [], inputNumbers: []).encoded
+        )
+    }
+
     @Test func lotCardRoundTrip() throws {
         let card = try Self.card()
         let decoded = try #require(LotCard(encoded: card.encoded))

@@ -1159,7 +1159,7 @@ extension Rules {
         }
         guard sink.passes(since: before) else { return }
         for lot in lots {
-            try putNewLot(lot, card: LotCard(lot: lot, inputs: [], inputNumbers: []), txn)
+            try putNewLot(lot, inputs: [], inputNumbers: [], txn)
             try setHolding(lot.id, actor.id, Holding(kg: lot.producedKg), txn)
             effects.created.append(lot.id)
         }
@@ -1268,8 +1268,7 @@ extension Rules {
                     )
                 )
             }
-            let card = LotCard(lot: lot, inputs: edges, inputNumbers: inputNumbers)
-            let number = try putNewLot(consume lot, card: card, txn)
+            let number = try putNewLot(consume lot, inputs: edges, inputNumbers: inputNumbers, txn)
             for (input, edge) in edges.enumerated() {
                 store.addEdge(
                     output: number,

@@ -278,9 +278,15 @@ struct Rules {
 
     /// Writes a lot this event makes, and its card; returns the lot's number.
     @discardableResult
-    mutating func putNewLot(_ lot: consuming Lot, card: LotCard, _ txn: borrowing ReadTransaction) throws -> UInt64 {
+    mutating func putNewLot(
+        _ lot: consuming Lot,
+        inputs: [LineageEdge],
+        inputNumbers: [UInt64],
+        _ txn: borrowing ReadTransaction
+    ) throws -> UInt64 {
+        let card = LotCard.encoded(madeOf: lot, inputs: inputs, inputNumbers: inputNumbers)
         let number = try store.putNewLot(consume lot, txn)
-        store.put(.lineage, IndexKey.sequence(number), card.encoded)
+        store.put(.lineage, IndexKey.sequence(number), card)
         return number
     }
 

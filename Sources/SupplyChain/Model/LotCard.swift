@@ -122,6 +122,70 @@ public struct LotCard: Sendable, Hashable {
     private static let version: UInt8 = 2
 
     var encoded: [UInt8] {
+        Self.encoded(
+            id: id,
+            material: material,
+            grade: grade,
+            elementContent: elementContent,
+            countryOfOrigin: countryOfOrigin,
+            facility: facility,
+            createdBy: createdBy,
+            createdAt: createdAt,
+            eventTime: eventTime,
+            producedKg: producedKg,
+            certifications: certifications,
+            retractedAt: retractedAt,
+            inputs: inputs,
+            inputNumbers: inputNumbers
+        )
+    }
+
+    /// The encoding of the card of a lot just made, read from the lot in place.
+    ///
+    /// These are the bytes of the card that `LotCard(lot:inputs:inputNumbers:)` builds; building
+    /// the card first copies the lot's strings into it, only to encode them and drop the card.
+    ///
+    /// - Parameters:
+    ///   - lot: The lot made.
+    ///   - inputs: One edge per input.
+    ///   - inputNumbers: The inputs' lot numbers, in the same order.
+    /// - Returns: The card's bytes.
+    static func encoded(madeOf lot: borrowing Lot, inputs: [LineageEdge], inputNumbers: [UInt64]) -> [UInt8] {
+        precondition(inputs.count == inputNumbers.count, "one number per input")
+        return encoded(
+            id: lot.id,
+            material: lot.material,
+            grade: lot.grade,
+            elementContent: lot.elementContent,
+            countryOfOrigin: lot.countryOfOrigin,
+            facility: lot.facility,
+            createdBy: lot.createdBy,
+            createdAt: lot.createdAt,
+            eventTime: lot.eventTime,
+            producedKg: lot.producedKg,
+            certifications: [],
+            retractedAt: nil,
+            inputs: inputs,
+            inputNumbers: inputNumbers
+        )
+    }
+
+    private static func encoded(
+        id: String,
+        material: String?,
+        grade: String?,
+        elementContent: [String: ExactDecimal],
+        countryOfOrigin: String?,
+        facility: String,
+        createdBy: String,
+        createdAt: UInt64,
+        eventTime: String,
+        producedKg: ExactDecimal,
+        certifications: [(certificate: String, sequenceNumber: UInt64)],
+        retractedAt: UInt64?,
+        inputs: [LineageEdge],
+        inputNumbers: [UInt64]
+    ) -> [UInt8] {
         var writer = BinaryWriter(version: Self.version)
         writer.string(id)
         writer.optionalString(material)
