@@ -90,9 +90,15 @@ extension SupplyChainLedger {
         // apply them one after another.
         var batch: [(sequence: UInt64, bytes: [UInt8])] = []
         batch.reserveCapacity(ReadAhead.batch)
+        var replayFailed = false
         func replayBatch() throws {
-            for read in ReadAhead.read(batch, ledger: ledger) {
-                try replayEntry(read)
+            do {
+                for read in ReadAhead.read(batch, ledger: ledger) {
+                    try replayEntry(read)
+                }
+            } catch {
+                replayFailed = true
+                throw error
             }
             batch.removeAll(keepingCapacity: true)
         }
@@ -256,9 +262,17 @@ extension SupplyChainLedger {
                 try fail(sequence, "replaying the \(entry.type) entry fails: \(problem)")
             }
         }
-        try ledger.forEachEntry(in: 0..<size) { sequence, bytes in
-            batch.append((sequence, bytes))
-            if batch.count == ReadAhead.batch { try replayBatch() }
+        do {
+            try ledger.forEachEntry(in: 0..<size) { sequence, bytes in
+                batch.append((sequence, bytes))
+                if batch.count == ReadAhead.batch { try replayBatch() }
+            }
+        } catch let error where !replayFailed {
+            // An entry the ledger cannot read (its leaf hash does not match) stops the walk: the
+            // entries read before it are replayed first, as they were one by one, so that the
+            // first entry that fails is the one named.
+            try replayBatch()
+            throw error
         }
         try replayBatch()
         if let open = submission, open.next < open.hashes.count {
