@@ -1,3 +1,4 @@
+import Foundation
 import LedgerCore
 import LedgerCrypto
 import LedgerStorage
@@ -198,6 +199,38 @@ struct IndexRebuildTests {
         var damaged = counts
         damaged["sc.serials"] = 0
         #expect(try Self.rowCounts(chain) == damaged, "nothing was written")
+    }
+
+    @Test("an entry that does not replay is named before a later entry, read ahead with it, whose bytes were changed")
+    func firstFailureBeforeADamagedEntry() throws {
+        let directory = TemporaryDirectory()
+        let path = directory.path + "/ledger"
+        let stray: UInt64
+        do {
+            let chain = try SupplyChainLedger.create(at: path, origin: "celltrace.test/read-ahead")
+            stray = try chain.ledger.append([
+                EntryDraft(
+                    type: SupplyChainLedger.EntryType.event,
+                    actor: "cell-co",
+                    body: ["type": "ObjectEvent", "eventTime": "2026-03-01T00:00:00Z"]
+                )
+            ]).firstSequenceNumber
+            try chain.ledger.append([EntryDraft(type: "note", actor: "auditor", body: ["text": "CHANGED-LATER"])])
+        }
+        // One byte of the later entry changed in the closed ledger's file: its leaf hash no
+        // longer matches, and the walk over the entries stops there.
+        let file = URL(fileURLWithPath: path + "/data.mdb")
+        var bytes = [UInt8](try Data(contentsOf: file))
+        let marker = Array("CHANGED-LATER".utf8)
+        let offset = try #require(
+            bytes.indices.dropLast(marker.count).first { bytes[$0..<$0 + marker.count].elementsEqual(marker) }
+        )
+        bytes[offset] = UInt8(ascii: "X")
+        try Data(bytes).write(to: file)
+
+        let audit = try SupplyChainLedger(openingAt: path).auditIndexes()
+        #expect(audit.failureSequenceNumber == stray)
+        #expect(audit.failure?.contains("outside any submission") == true, "\(audit.failure ?? "")")
     }
 
     /// An actor's key that is not an Ed25519 public key, in the entries themselves: written below
