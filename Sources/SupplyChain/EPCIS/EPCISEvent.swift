@@ -716,7 +716,8 @@ extension EPCISEvent {
             // for what the refused event would have made.
             func keepUnread(_ list: String, _ member: JSONValue?, in quantities: inout [LotQuantity]) {
                 guard let elements = member?.arrayValue, elements.count > quantities.count else { return }
-                for (index, element) in elements.enumerated() where !quantities.contains(where: { $0.index == index }) {
+                let read = Set(quantities.map(\.index))
+                for (index, element) in elements.enumerated() where !read.contains(index) {
                     guard let lot = element["epcClass"]?.stringValue else { continue }
                     quantities.append(LotQuantity(lot: lot, kg: .zero, list: list, index: index))
                 }

@@ -451,13 +451,20 @@ extension Rules {
         {
             refusedAssemblies[parent] = index
         }
-        // The ranges as written, however the commissioning's own checks found them.
-        for element in event.ext("serialRanges")?.arrayValue ?? [] {
+        for range in Self.writtenRanges(of: event) {
+            refusedRanges[range.prefix, default: []].append((range.first, range.last, index))
+        }
+    }
+
+    /// The serial ranges a commissioning names, as written, however its own checks found them:
+    /// those whose prefix, first and last read, the first no greater than the last.
+    private static func writtenRanges(of event: EPCISEvent) -> [(prefix: String, first: UInt64, last: UInt64)] {
+        (event.ext("serialRanges")?.arrayValue ?? []).compactMap { element in
             guard let prefix = element["prefix"]?.stringValue,
                 let first = element["first"]?.stringValue.flatMap({ UInt64($0) }),
                 let last = element["last"]?.stringValue.flatMap({ UInt64($0) }), first <= last
-            else { continue }
-            refusedRanges[prefix, default: []].append((first, last, index))
+            else { return nil }
+            return (prefix, first, last)
         }
     }
 
@@ -511,19 +518,13 @@ extension Rules {
             let assembles = refused ? "would assemble" : "assembles"
             sink.amend(used, with: ": event \(index) of this submission \(assembles) it\(then)")
         }
-        let ranges = event.ext("serialRanges")?.arrayValue ?? []
+        let ranges = Self.writtenRanges(of: event)
         guard !ranges.isEmpty else { return }
         let commissions = refused ? "would commission" : "commissions"
         for (unit, used) in unknownUnits {
-            guard let (prefix, number) = SerialNumber.split(unit) else { continue }
-            let inside = ranges.contains { element in
-                guard element["prefix"]?.stringValue == prefix,
-                    let first = element["first"]?.stringValue.flatMap({ UInt64($0) }),
-                    let last = element["last"]?.stringValue.flatMap({ UInt64($0) })
-                else { return false }
-                return first <= number && number <= last
-            }
-            guard inside else { continue }
+            guard let (prefix, number) = SerialNumber.split(unit),
+                ranges.contains(where: { $0.prefix == prefix && $0.first <= number && number <= $0.last })
+            else { continue }
             unknownUnits[unit] = nil
             sink.amend(used, with: ": event \(index) of this submission \(commissions) it\(then)")
         }

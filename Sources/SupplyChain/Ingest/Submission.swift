@@ -764,12 +764,11 @@ extension SupplyChainLedger {
                         let key = TextKey(given)
                         if seen[key] != nil {
                             sink.add(field: "/eventID", Self.usedInDocument(given))
-                        } else if let sequence = try rules.eventSequence(key: IndexKey.eventID(given), txn) {
-                            let hash = try rules.store.json(.events, IndexKey.sequence(sequence), txn)?["hash"]?
-                                .stringValue
+                        } else if let record = try rules.eventRecord(key: IndexKey.eventID(given), txn) {
+                            let entry = record["seq"]?.doubleValue.map { String(UInt64($0)) } ?? "?"
                             sink.add(
                                 field: "/eventID",
-                                "eventID \(given) is already used by the event at entry \(sequence) (hash \(hash ?? "?"))"
+                                "eventID \(given) is already used by the event at entry \(entry) (hash \(record["hash"]?.stringValue ?? "?"))"
                             )
                         }
                         if refusedIDs[key] == nil { refusedIDs[key] = index }
