@@ -1177,8 +1177,9 @@ extension Rules {
         _ txn: borrowing ReadTransaction
     ) throws {
         let before = sink.count
-        let consumed = try checkHoldings(event, event.inputs, actor: actor, sink: sink, txn)
-        let inputIDs = consumed.map(\.lot.id)
+        var consumed = try checkHoldings(event, event.inputs, actor: actor, sink: sink, txn)
+        // By index: iterating the list would copy each lot out of it, a dozen references each.
+        let inputIDs = consumed.indices.map { consumed[$0].lot.id }
         var outputs: [Lot] = []
         var totalOut = ExactDecimal.zero
         // A few outputs are checked for repeats by a scan, more through a set.
@@ -1210,7 +1211,7 @@ extension Rules {
             totalOut = sum
             outputs.append(lot)
         }
-        let totalIn = consumed.reduce(ExactDecimal.zero) { $0.adding($1.kg) ?? $0 }
+        let totalIn = consumed.indices.reduce(ExactDecimal.zero) { $0.adding(consumed[$1].kg) ?? $0 }
         let given = event.ext("yield")
         let declared = given.flatMap { value in
             value.stringValue.flatMap { ExactDecimal($0) } ?? value.doubleValue.flatMap { ExactDecimal($0) }
@@ -1240,7 +1241,7 @@ extension Rules {
         for index in consumed.indices {
             let kg = consumed[index].kg
             let id = inputIDs[index]
-            inputNumbers.append(try store.putConsumed(kg, of: consumed[index].lot, txn))
+            inputNumbers.append(try store.putConsumed(kg, of: &consumed[index].lot, txn))
             let held = consumed[index].held
             try setHolding(id, actor.id, held.with(kg: held.kg.subtracting(kg) ?? .zero), txn)
             effects.consumed.append((id, actor.id, kg))

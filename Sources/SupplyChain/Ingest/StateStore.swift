@@ -533,13 +533,13 @@ struct StateStore: Sendable {
         return number
     }
 
-    /// Adds `kg` to the mass consumed of `lot`, an existing lot as the batch last wrote or read it,
-    /// without copying it when the batch wrote it already.
+    /// Adds `kg` to the mass consumed of `lot`, an existing lot as the batch last wrote or read it
+    /// (``lotKeepingNumber(_:_:)``), and writes it; `lot` is the lot as written.
     ///
     /// - Returns: Its number.
     mutating func putConsumed(
         _ kg: ExactDecimal,
-        of lot: borrowing Lot,
+        of lot: inout Lot,
         _ txn: borrowing ReadTransaction
     ) throws
         -> UInt64
@@ -549,11 +549,11 @@ struct StateStore: Sendable {
         }
         let key = TextKey(lot.id)
         lotNumbers[key] = number
-        // Moved out of the overlay and back rather than changed through the dictionary's
-        // accessor, whose frame for a value this large is allocated on each call.
-        var updated = lots.removeValue(forKey: key) ?? copy lot
-        updated.addConsumed(kg)
-        lots[key] = consume updated
+        // `lot` is the overlay's version, or the stored one: with the overlay's share of its box
+        // let go first, the change is made in place rather than on a copy of its fields.
+        _ = lots.removeValue(forKey: key)
+        lot.addConsumed(kg)
+        lots[key] = lot
         return number
     }
 

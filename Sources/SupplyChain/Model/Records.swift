@@ -424,42 +424,139 @@ public struct FacilityTransfer: Sendable, Hashable {
 }
 
 /// A lot of material: what a mine extracted or a process made, with its master data and totals.
+///
+/// Its fields live in one shared box, copied only when a copy that shares it is changed: an
+/// import moves a lot between its checks, the batch's overlay and the rows it writes, and a copy
+/// of the fields themselves would retain a dozen strings and lists each time.
 public struct Lot: Sendable, Hashable {
+    /// The stored fields.
+    fileprivate struct Fields: Hashable {
+        var id: String
+        var material: String?
+        var grade: String?
+        var elementContent: [String: ExactDecimal]
+        var countryOfOrigin: String?
+        var facility: String
+        var createdBy: String
+        var createdAt: UInt64
+        var eventTime: String
+        var producedKg: ExactDecimal
+        var consumedKg: ExactDecimal
+        var commissionedKg: ExactDecimal = .zero
+        var inputs: [String]
+        var certifications: [String]
+        var retractedAt: UInt64?
+        var previousVersion: UInt64?
+    }
+
+    /// The box that copies share; only a lot that holds the box alone changes it in place.
+    private final class Storage: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var storage: Storage
+
+    /// The fields, for a change: the box is copied first when another lot shares it.
+    private var fields: Fields {
+        _read { yield storage.fields }
+        _modify {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            yield &storage.fields
+        }
+    }
+
+    /// Whether two lots hold the same fields.
+    public static func == (lhs: Lot, rhs: Lot) -> Bool {
+        lhs.storage === rhs.storage || lhs.storage.fields == rhs.storage.fields
+    }
+
+    /// Hashes the lot's fields.
+    public func hash(into hasher: inout Hasher) { storage.fields.hash(into: &hasher) }
+
     /// The lot's identifier: the EPCIS `epcClass` (an LGTIN URI or Digital Link, or the maker's URI).
-    public var id: String
+    public var id: String {
+        get { storage.fields.id }
+        set { fields.id = newValue }
+    }
     /// The material (`spodumene-concentrate`, `lithium-hydroxide`, `cam-nmc811`, `cell`, …).
-    public var material: String?
+    public var material: String? {
+        get { storage.fields.material }
+        set { fields.material = newValue }
+    }
     /// The grade or specification.
-    public var grade: String?
+    public var grade: String? {
+        get { storage.fields.grade }
+        set { fields.grade = newValue }
+    }
     /// Mass fractions of elements (`Li`, `Ni`, `Co`, `Mn`, `graphite`, …) as exact decimals.
-    public var elementContent: [String: ExactDecimal]
+    public var elementContent: [String: ExactDecimal] {
+        get { storage.fields.elementContent }
+        set { fields.elementContent = newValue }
+    }
     /// ISO 3166-1 country of origin.
-    public var countryOfOrigin: String?
+    public var countryOfOrigin: String? {
+        get { storage.fields.countryOfOrigin }
+        set { fields.countryOfOrigin = newValue }
+    }
     /// The facility where the lot was made.
-    public var facility: String
+    public var facility: String {
+        get { storage.fields.facility }
+        set { fields.facility = newValue }
+    }
     /// The event that made it (its `eventID`) and that event's sequence number.
-    public var createdBy: String
+    public var createdBy: String {
+        get { storage.fields.createdBy }
+        set { fields.createdBy = newValue }
+    }
     /// The sequence number of the entry that made the lot.
-    public var createdAt: UInt64
+    public var createdAt: UInt64 {
+        get { storage.fields.createdAt }
+        set { fields.createdAt = newValue }
+    }
     /// The event time at which it was made (RFC 3339 UTC).
-    public var eventTime: String
+    public var eventTime: String {
+        get { storage.fields.eventTime }
+        set { fields.eventTime = newValue }
+    }
     /// The mass made, in kilograms.
-    public var producedKg: ExactDecimal
+    public var producedKg: ExactDecimal {
+        get { storage.fields.producedKg }
+        set { fields.producedKg = newValue }
+    }
     /// The mass consumed by transformations so far, in kilograms.
-    public var consumedKg: ExactDecimal
+    public var consumedKg: ExactDecimal {
+        get { storage.fields.consumedKg }
+        set { fields.consumedKg = newValue }
+    }
     /// For a cell lot: the mass of the cells commissioned from it so far (cells × cell mass).
-    public var commissionedKg: ExactDecimal = .zero
+    public var commissionedKg: ExactDecimal {
+        get { storage.fields.commissionedKg }
+        set { fields.commissionedKg = newValue }
+    }
     /// The lots it was made from (direct inputs).
-    public var inputs: [String]
+    public var inputs: [String] {
+        get { storage.fields.inputs }
+        set { fields.inputs = newValue }
+    }
     /// Certificates and audit reports (`certificationInfo` URIs) recorded on the lot.
-    public var certifications: [String]
+    public var certifications: [String] {
+        get { storage.fields.certifications }
+        set { fields.certifications = newValue }
+    }
     /// Whether the event that made it was retracted, and by which entry.
-    public var retractedAt: UInt64?
+    public var retractedAt: UInt64? {
+        get { storage.fields.retractedAt }
+        set { fields.retractedAt = newValue }
+    }
     /// The number of the version this lot replaces, for a lot made again under a retracted id.
     ///
     /// A corrective event makes again the lot its erroneous event made; the version it replaces
     /// keeps its row, its lineage edges and its retraction. `nil` for a lot made for the first time.
-    public var previousVersion: UInt64?
+    public var previousVersion: UInt64? {
+        get { storage.fields.previousVersion }
+        set { fields.previousVersion = newValue }
+    }
 
     /// What is left: made minus consumed, and nothing once the event that made it was declared in
     /// error (``retractedAt``), which left no one holding it.
@@ -601,20 +698,25 @@ public struct Lot: Sendable, Hashable {
         inputs: [String],
         previousVersion: UInt64? = nil
     ) {
-        self.id = id
-        self.material = material
-        self.grade = grade
-        self.elementContent = elementContent
-        self.countryOfOrigin = countryOfOrigin
-        self.facility = facility
-        self.createdBy = createdBy
-        self.createdAt = createdAt
-        self.eventTime = eventTime
-        self.producedKg = producedKg
-        self.consumedKg = .zero
-        self.inputs = inputs
-        self.certifications = []
-        self.previousVersion = previousVersion
+        storage = Storage(
+            Fields(
+                id: id,
+                material: material,
+                grade: grade,
+                elementContent: elementContent,
+                countryOfOrigin: countryOfOrigin,
+                facility: facility,
+                createdBy: createdBy,
+                createdAt: createdAt,
+                eventTime: eventTime,
+                producedKg: producedKg,
+                consumedKg: .zero,
+                inputs: inputs,
+                certifications: [],
+                retractedAt: nil,
+                previousVersion: previousVersion
+            )
+        )
     }
 }
 
