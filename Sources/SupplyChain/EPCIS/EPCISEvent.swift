@@ -545,7 +545,9 @@ extension EPCISEvent {
             guard let elements = reader.array(list, member: member) else { return [] }
             var result: [LotQuantity] = []
             result.reserveCapacity(elements.count)
-            for (index, element) in elements.enumerated() {
+            // By index: iterating the readers would copy each out of the list.
+            for index in elements.indices {
+                let element = elements[index]
                 guard case .object(let fields) = element.value else {
                     sink.add(field: element.path, "a quantityElement is an object {epcClass, quantity, uom}")
                     continue

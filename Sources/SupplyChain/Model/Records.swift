@@ -130,38 +130,110 @@ public struct Actor: Sendable, Hashable {
 }
 
 /// A site where material is mined, processed, assembled or recycled.
+///
+/// Its fields live in one shared box, copied only when a copy that shares it is changed (as a
+/// ``Lot``'s): each event's checks read its facility from the batch's cache.
 public struct Facility: Sendable, Hashable {
+    /// The stored fields.
+    fileprivate struct Fields {
+        var id: String
+        var name: String?
+        var operatorID: String
+        var kind: FacilityKind
+        var country: String
+        var subdivision: String?
+        var gridRegion: String?
+        var location: (latitude: String, longitude: String)?
+        var riskFlags: [String]
+        var registeredAt: UInt64
+        var transfers: [FacilityTransfer] = []
+        var amendments: [FacilityAmendment] = []
+    }
+
+    /// The box that copies share; only a facility that holds the box alone changes it in place.
+    private final class Storage: @unchecked Sendable {
+        var fields: Fields
+        init(_ fields: Fields) { self.fields = fields }
+    }
+
+    private var storage: Storage
+
+    /// The fields, for a change: the box is copied first when another facility shares it.
+    private var fields: Fields {
+        _read { yield storage.fields }
+        _modify {
+            if !isKnownUniquelyReferenced(&storage) { storage = Storage(storage.fields) }
+            yield &storage.fields
+        }
+    }
+
     /// The facility's identifier: what EPCIS events give as `bizLocation.id` (a GS1 SGLN URI, a
     /// Digital Link, or the operator's own URI).
-    public var id: String
+    public var id: String {
+        get { storage.fields.id }
+        set { fields.id = newValue }
+    }
     /// A readable name.
-    public var name: String?
+    public var name: String? {
+        get { storage.fields.name }
+        set { fields.name = newValue }
+    }
     /// The operating actor's identifier.
-    public var operatorID: String
+    public var operatorID: String {
+        get { storage.fields.operatorID }
+        set { fields.operatorID = newValue }
+    }
     /// What the facility does.
-    public var kind: FacilityKind
+    public var kind: FacilityKind {
+        get { storage.fields.kind }
+        set { fields.kind = newValue }
+    }
     /// ISO 3166-1 alpha-2 country code.
-    public var country: String
+    public var country: String {
+        get { storage.fields.country }
+        set { fields.country = newValue }
+    }
     /// ISO 3166-2 subdivision code (`CN-SC`), when known.
-    public var subdivision: String?
+    public var subdivision: String? {
+        get { storage.fields.subdivision }
+        set { fields.subdivision = newValue }
+    }
     /// The electricity grid region whose factor applies (`CN-SC`, `HU`, `AU-WA-SWIS`), when it
     /// differs from the country.
-    public var gridRegion: String?
+    public var gridRegion: String? {
+        get { storage.fields.gridRegion }
+        set { fields.gridRegion = newValue }
+    }
     /// Latitude and longitude in decimal degrees, as strings; confidential by default.
-    public var location: (latitude: String, longitude: String)?
+    public var location: (latitude: String, longitude: String)? {
+        get { storage.fields.location }
+        set { fields.location = newValue }
+    }
     /// Due-diligence flags from master data.
     ///
     /// The origin is in a conflict-affected or high-risk area (EU Batteries Regulation
     /// Art. 48–50), or the site is artisanal.
-    public var riskFlags: [String]
+    public var riskFlags: [String] {
+        get { storage.fields.riskFlags }
+        set { fields.riskFlags = newValue }
+    }
     /// The sequence number of the registering entry.
-    public var registeredAt: UInt64
+    public var registeredAt: UInt64 {
+        get { storage.fields.registeredAt }
+        set { fields.registeredAt = newValue }
+    }
     /// Changes of operator (`facility.transfer` entries), oldest first; ``operatorID`` is the
     /// last one's new operator.
-    public var transfers: [FacilityTransfer] = []
+    public var transfers: [FacilityTransfer] {
+        get { storage.fields.transfers }
+        set { fields.transfers = newValue }
+    }
     /// Corrections of its master data (`facility.amend` entries), oldest first; the fields above
     /// hold the last one's values.
-    public var amendments: [FacilityAmendment] = []
+    public var amendments: [FacilityAmendment] {
+        get { storage.fields.amendments }
+        set { fields.amendments = newValue }
+    }
 
     /// The record as the ledger had it when it held its first `size` entries: the amendments and
     /// transfers recorded since are undone.
@@ -229,7 +301,9 @@ public struct Facility: Sendable, Hashable {
     }
 
     /// Facilities are equal when every field is.
-    public static func == (lhs: Facility, rhs: Facility) -> Bool { lhs.json == rhs.json }
+    public static func == (lhs: Facility, rhs: Facility) -> Bool {
+        lhs.storage === rhs.storage || lhs.json == rhs.json
+    }
     /// Hashes every field.
     public func hash(into hasher: inout Hasher) { hasher.combine(json) }
 
@@ -286,16 +360,20 @@ public struct Facility: Sendable, Hashable {
         riskFlags: [String],
         registeredAt: UInt64
     ) {
-        self.id = id
-        self.name = name
-        self.operatorID = operatorID
-        self.kind = kind
-        self.country = country
-        self.subdivision = subdivision
-        self.gridRegion = gridRegion
-        self.location = location
-        self.riskFlags = riskFlags
-        self.registeredAt = registeredAt
+        storage = Storage(
+            Fields(
+                id: id,
+                name: name,
+                operatorID: operatorID,
+                kind: kind,
+                country: country,
+                subdivision: subdivision,
+                gridRegion: gridRegion,
+                location: location,
+                riskFlags: riskFlags,
+                registeredAt: registeredAt
+            )
+        )
     }
 
     init?(json: JSONValue) {
