@@ -85,6 +85,36 @@ struct GS1FormsTests {
         #expect(try fixture.chain.auditIndexes().isValid)
     }
 
+    @Test("a lot number with percent escapes has its other form too, in either direction")
+    func escapedLotsHaveTheirOtherForm() throws {
+        // The URN keeps the EPC alphabet's escapes (`%26` is `&`, `%2F` is `/`) as the link does.
+        let urn = "urn:epc:class:lgtin:9300001.000011.LOT-A%2F1%26B"
+        let link = "https://id.gs1.org/01/09300001000117/10/LOT-A%2F1%26B"
+        #expect(GS1Forms.ofLot(urn) == [link])
+        let urns = GS1Forms.ofLot(link)
+        #expect(urns.count == 7)
+        #expect(urns.contains(urn))
+        #expect(urns.allSatisfy { GS1Forms.ofLot($0) == [link] })
+        // A character a link escapes may be plain or escaped in the URN: both spellings are forms.
+        let reserved = GS1Forms.ofLot("https://id.gs1.org/01/09300001000117/10/A%21B")
+        #expect(reserved.contains("urn:epc:class:lgtin:9300001.000011.A!B"))
+        #expect(reserved.contains("urn:epc:class:lgtin:9300001.000011.A%21B"))
+
+        let fixture = try ChainFixture()
+        try fixture.accept([Self.extraction(urn)], as: "pilbara-mining")
+        let again = try fixture.rejection([Self.extraction(link, tonnes: 50)], as: "pilbara-mining")
+        expectProblems(
+            again,
+            [
+                (
+                    0, "/quantityList/0/epcClass",
+                    "lot \(link) is lot \(urn), already made: the same GS1 lot in another form"
+                )
+            ]
+        )
+        #expect(try fixture.chain.auditIndexes().isValid)
+    }
+
     @Test("a retracted lot is made again in the form it was made in, and told so in the other")
     func retractedLotIsMadeAgainInItsOwnForm() throws {
         let fixture = try ChainFixture()

@@ -10,13 +10,68 @@ enum GS1Forms {
     /// The other forms of a lot identifier (`urn:epc:class:lgtin:…` or `…/01/{GTIN}/10/{lot}`).
     static func ofLot(_ id: String) -> [String] {
         if id.hasPrefix("urn:epc:class:lgtin:") { return DigitalLink.canonical(id).map { [$0] } ?? [] }
-        guard let link = canonicalLink(id),
+        guard let link = canonicalLink(id) ?? escapedLotLink(id),
             let (gtin, rest) = split(link, key: "/01/", digits: 14), rest.hasPrefix("/10/")
         else { return [] }
         let lot = rest.dropFirst(4)
-        // A lot with escapes may be escaped otherwise in the URN: not guessed.
-        guard !lot.isEmpty, !lot.contains("%"), !lot.contains("/") else { return [] }
-        return companyPrefixSplits(gtin).map { "urn:epc:class:lgtin:\($0.company).\($0.item).\(lot)" }
+        guard !lot.isEmpty, !lot.contains("/") else { return [] }
+        guard lot.contains("%") else {
+            return companyPrefixSplits(gtin).map { "urn:epc:class:lgtin:\($0.company).\($0.item).\(lot)" }
+        }
+        // A URN keeps the escapes of the EPC alphabet (`%26`, `%2F`) as the link does, and may write
+        // the characters a link escapes (`!()*+,:`) plain or escaped: each spelling is a form
+        // when it converts back to this very link.
+        let spellings = Set([String(lot), unescapingLinkReserved(lot)]).sorted()
+        return companyPrefixSplits(gtin).flatMap { split in
+            spellings.map { "urn:epc:class:lgtin:\(split.company).\(split.item).\($0)" }
+        }.filter { DigitalLink.canonical($0) == link }
+    }
+
+    /// The link on `id.gs1.org` of a Digital Link lot whose number holds percent escapes.
+    ///
+    /// ``DigitalLink/canonical(_:)`` does not read such a link: this takes
+    /// `http(s)://{host}[/{path}]/01/{GTIN}/10/{lot}`, the lot as written. Whether it is the link
+    /// of a URN is left to the conversion back.
+    private static func escapedLotLink(_ uri: String) -> String? {
+        guard uri.hasPrefix("http://") || uri.hasPrefix("https://"), uri.contains("%"),
+            !uri.contains("?"), !uri.contains("#")
+        else { return nil }
+        // Scheme, empty, host, then the path's segments; the key's four are the last.
+        let segments = uri.split(separator: "/", omittingEmptySubsequences: false)
+        guard segments.count >= 7 else { return nil }
+        let key = segments.suffix(4)
+        guard key.first == "01", key.dropFirst(2).first == "10", let gtin = key.dropFirst().first,
+            let lot = key.last, !lot.isEmpty
+        else { return nil }
+        return "https://id.gs1.org/01/\(gtin)/10/\(lot)"
+    }
+
+    /// The characters GS1 Digital Link escapes in a lot, by their escape's hex digits.
+    private static let linkReserved: [String: UInt8] = [
+        "21": UInt8(ascii: "!"), "28": UInt8(ascii: "("), "29": UInt8(ascii: ")"), "2A": UInt8(ascii: "*"),
+        "2B": UInt8(ascii: "+"), "2C": UInt8(ascii: ","), "3A": UInt8(ascii: ":"),
+    ]
+
+    /// `text` with the escapes of the characters GS1 Digital Link reserves (`%21`, `%28`, `%29`,
+    /// `%2A`, `%2B`, `%2C`, `%3A`, in either case) written as those characters.
+    private static func unescapingLinkReserved(_ text: Substring) -> String {
+        let bytes = Array(text.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var index = 0
+        while index < bytes.count {
+            if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count {
+                let escape = String(decoding: bytes[index + 1...index + 2], as: UTF8.self).uppercased()
+                if let byte = linkReserved[escape] {
+                    out.append(byte)
+                    index += 3
+                    continue
+                }
+            }
+            out.append(bytes[index])
+            index += 1
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The other forms of a serial prefix (`urn:epc:id:sgtin:{company}.{item}.` or
