@@ -62,6 +62,16 @@ struct CorrectionTests {
         #expect(again.written == 0 && again.alreadyPresent == 1)
         let twice = try fixture.rejection([try declaredInError(wrong, corrective: ["urn:x"])], as: "pilbara-mining")
         #expect(twice.problems.first?.message.contains("already declared in error") == true)
+        // The event itself sent again stays declared in error, and says so.
+        let resent = try fixture.chain.importSubmission(Array(wrong.utf8), actor: "pilbara-mining", key: key)
+        #expect(resent.written == 0 && resent.alreadyPresent == 1)
+        #expect(
+            resent.warnings.map(\.message) == [
+                "this event was declared in error (entry \(sizeBefore + 1)); sent again, it stays declared in error "
+                    + "and nothing is written: what did happen is recorded by a corrective event, which differs from it"
+            ]
+        )
+        #expect(try fixture.chain.lot("ORE-A")?.lot.retractedAt == sizeBefore + 1)
 
         let audit = try fixture.chain.auditIndexes()
         #expect(audit.isValid, "\(audit.failure ?? "")")

@@ -852,6 +852,7 @@ extension SupplyChainLedger {
                                     record: record,
                                     sender: actorID
                                 )
+                                warnings += Self.stillRetracted(index: index, eventID: event.eventID, record: record)
                                 continue
                             }
                             // A different event has this eventID, unless it is this event's hash ID,
@@ -903,6 +904,7 @@ extension SupplyChainLedger {
                                     record: record,
                                     sender: actorID
                                 )
+                                warnings += Self.stillRetracted(index: index, eventID: event.eventID, record: record)
                             }
                             warnings.append(
                                 Self.sameEvent(
@@ -1104,6 +1106,23 @@ extension SupplyChainLedger {
                 field: declaration ? "/errorDeclaration" : "/eventID",
                 message:
                     "\(recorder) \(what)\(entry); sent again by \(sender), it stays \(recorder)'s and nothing is written"
+            )
+        ]
+    }
+
+    /// The warning for a recorded event sent again that was declared in error: it stays so, and
+    /// every query leaves it out, which a sender restoring it would not otherwise learn.
+    static func stillRetracted(index: Int, eventID: String, record: JSONValue) -> [SupplyChainError.Problem] {
+        guard let at = record["retractedAt"]?.doubleValue else { return [] }
+        return [
+            SupplyChainError.Problem(
+                index: index,
+                identifier: eventID,
+                field: "/eventID",
+                message:
+                    "this event was declared in error (entry \(UInt64(at))); sent again, it stays declared in error "
+                    + "and nothing is written: what did happen is recorded by a corrective event, which differs "
+                    + "from it"
             )
         ]
     }
