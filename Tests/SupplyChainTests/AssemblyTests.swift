@@ -452,6 +452,17 @@ struct AssemblyTests {
         expectProblem(error, index: 4, field: "/ct:cellMass/quantity", containing: "must be greater than zero")
         expectProblem(error, index: 4, field: "/ct:cellMass/uom", containing: "must be one of KGM")
         #expect(error.problems.count == 6, "\(error)")
+        // Without the empty epcList EPCIS wants, the commissioning is told to add it.
+        let noList = try fixture.rejection([try without("epcList")], as: "cell-co")
+        expectProblems(
+            noList,
+            [
+                (
+                    0, "/epcList",
+                    #"a commissioning with ct:serialRanges needs "epcList": [] beside them: an ObjectEvent needs an epcList"#
+                )
+            ]
+        )
         // The refiner's plant may not commission cells, and it holds none of the lot either.
         let notHeld = try fixture.rejection([valid], as: "sichuan-lithium")
         expectProblem(notHeld, index: 0, field: "/ct:cellLot", containing: "sichuan-lithium does not hold lot CELLS")

@@ -652,7 +652,19 @@ extension EPCISEvent {
             if type == .objectEvent, members.epcList == nil, members.quantityList == nil,
                 members.sensorElementList == nil
             {
-                sink.add(field: "/epcList", "an ObjectEvent needs an epcList, a quantityList or a sensorElementList")
+                // A commissioning lists its serials as ranges; EPCIS still wants the list beside them.
+                let ranges = members.prefixed.contains { member in
+                    namespaces.expansion(ofKey: member.key).map {
+                        $0.iri == CellTraceNamespace.iri && $0.localName == "serialRanges"
+                    } ?? false
+                }
+                sink.add(
+                    field: "/epcList",
+                    ranges
+                        ? "a commissioning with ct:serialRanges needs \"epcList\": [] beside them: an ObjectEvent needs "
+                            + "an epcList, a quantityList or a sensorElementList"
+                        : "an ObjectEvent needs an epcList, a quantityList or a sensorElementList"
+                )
             }
         case .aggregationEvent, .associationEvent:
             event.parentID = reader.string(
