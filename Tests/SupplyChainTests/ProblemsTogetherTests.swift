@@ -51,7 +51,10 @@ struct ProblemsTogetherTests {
             error,
             [
                 (0, "/quantityList/0/quantity", "must be greater than zero (got -1)"),
-                (0, "/quantityList/0/uom", "must be a UN/ECE Rec. 20 code (2–3 capitals or digits), got \"kg\""),
+                (
+                    0, "/quantityList/0/uom",
+                    "must be a UN/ECE Rec. 20 code (2–3 capitals or digits), got \"kg\": did you mean KGM?"
+                ),
                 (1, "/eventTime", "must be an ISO 8601 extended-format date-time with a time zone"),
                 (1, "/eventID", "must be a URI of at most 400 bytes"),
                 (2, "/sourceList/0/type", "is required"),

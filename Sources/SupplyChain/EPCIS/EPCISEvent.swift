@@ -588,7 +588,11 @@ extension EPCISEvent {
                 guard uom.utf8.count >= 2, uom.utf8.count <= 3,
                     uom.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x41...0x5a).contains($0) })
                 else {
-                    element.fail("uom", "must be a UN/ECE Rec. 20 code (2–3 capitals or digits), got \"\(uom)\"")
+                    let meant = MeasureDimension.massMeant(byLowercase: uom).map { ": did you mean \($0)?" } ?? ""
+                    element.fail(
+                        "uom",
+                        "must be a UN/ECE Rec. 20 code (2–3 capitals or digits), got \"\(uom)\"\(meant)"
+                    )
                     continue
                 }
                 guard let quantity, let kg = MeasureDimension.mass.toBase(quantity, code: uom) else {

@@ -81,6 +81,14 @@ public enum MeasureDimension: String, Sendable, Hashable, CaseIterable {
         return "\(accepted); \(code) is no UN/ECE Rec. 20 code of a mass\(meant)"
     }
 
+    /// The mass code a unit not written in capitals means (`kg`, `Kgm`, `lbs`), when its capitals
+    /// are a mass code or a common abbreviation of one.
+    static func massMeant(byLowercase code: String) -> String? {
+        let upper = code.uppercased()
+        guard upper != code else { return nil }
+        return mass.hasUnit(upper) ? upper : massAbbreviations[upper]
+    }
+
     /// Abbreviations of masses that are not their codes in UN/ECE Recommendation 20, with the code.
     private static let massAbbreviations = [
         "KG": "KGM", "KGS": "KGM", "GR": "GRM", "GM": "GRM", "MG": "MGM", "MT": "TNE", "TON": "TNE", "TN": "TNE",
