@@ -292,7 +292,11 @@ struct LotCommand: ParsableCommand {
         func run() throws {
             let chain = try options.openChain()
             guard let report = try foundInEitherForm(lot, chain, lot: true, chain.lot) else {
-                throw Failure.badInput("no lot \(lot) in the ledger")
+                throw Failure.badInput(
+                    lot.isEmpty
+                        ? "no lot was named: give a lot's id (its epcClass)"
+                        : "no lot \(lot) in the ledger" + SupplyChainLedger.hiddenCharacters(in: lot)
+                )
             }
             let lot = report.lot
             func edge(_ edge: LineageEdge, other: String) -> JSONValue {
@@ -552,7 +556,9 @@ struct EventCommand: ParsableCommand {
             let id = Self.hashIDSpelled(eventID)
             let chain = try options.openChain()
             guard let event = try chain.read({ reader, txn, _ in try reader.event(id, txn) }) else {
-                throw Failure.badInput("no event \(eventID) in the ledger")
+                throw Failure.badInput(
+                    "no event \(eventID) in the ledger" + SupplyChainLedger.hiddenCharacters(in: eventID)
+                )
             }
             let record = try chain.eventRecord(event.eventID)
             // The errorDeclaration that retracted it, as it was declared.
@@ -671,7 +677,10 @@ struct SerialCommand: ParsableCommand {
             let chain = try options.openChain()
             guard let report = try foundInEitherForm(serial, chain, lot: false, chain.serial) else {
                 throw Failure.badInput(
-                    "\(serial) is neither a commissioned cell serial nor an assembled module or pack"
+                    serial.isEmpty
+                        ? "no serial was named: give a cell's serial or a module's or pack's id"
+                        : "\(serial) is neither a commissioned cell serial nor an assembled module or pack"
+                            + SupplyChainLedger.hiddenCharacters(in: serial)
                 )
             }
             if json {

@@ -126,6 +126,17 @@ import Testing
         )
         #expect(lot["material"] == "cam-nmc811")
         #expect(lot["balanceKg"] == "0")
+        // A stray space, invisible in the message, is named; an empty id is told to name one.
+        let spaced = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210 ", "--ledger", ledger)
+        #expect(
+            spaced.status == 2
+                && spaced.error.contains(
+                    #"no lot urn:celltrace:lot:cam-811-0210  in the ledger (the id "urn:celltrace:lot:cam-811-0210 " holds a space at its end)"#
+                ),
+            "\(spaced.error)"
+        )
+        let nothing = celltrace("serial", "show", "", "--ledger", ledger)
+        #expect(nothing.status == 2 && nothing.error.contains("no serial was named"), "\(nothing.error)")
         #expect(lot["madeFrom"]?.arrayValue?.count == 2)
         // Its custody: shipped whole by its maker to the cell maker, the shipment found again by its hash ID.
         let shipment = try #require(lot["custody"]?.arrayValue?.first?.objectValue)

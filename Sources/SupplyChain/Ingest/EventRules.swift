@@ -154,6 +154,14 @@ struct EventEffects {
     }
 }
 
+extension SupplyChainLedger {
+    /// A note naming what a reader cannot see in an id a query found nothing for.
+    ///
+    /// A space at either end, or a character that prints as nothing: `" (the id \"X \" holds a
+    /// space at its end)"`; empty when there is none. Imports name such ids the same way.
+    public static func hiddenCharacters(in id: String) -> String { Rules.hiddenCharacters(id) }
+}
+
 extension Rules {
     /// Reports a new lot's country of origin that ISO 3166-1 has not assigned, once per member
     /// that declares it (lots that share an `ilmd` share its member).
