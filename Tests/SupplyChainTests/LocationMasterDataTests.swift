@@ -79,7 +79,7 @@ struct LocationMasterDataTests {
                         ("https://celltrace.dev/ns/epcis/1/operator", "sichuan-lithium"),
                     ]
                 ),
-                (refinery, [("urn:epcglobal:cbv:mda#state", "CN-SC")]),
+                (refinery, [("urn:epcglobal:cbv:mda#state", "CN-SC"), ("cbvmda:name", "Suining's refinery")]),
                 (unknown, [("urn:epcglobal:cbv:mda#countryCode", "AU")]),
             ]),
             fixture
@@ -95,8 +95,13 @@ struct LocationMasterDataTests {
                     + "gridRegion AU-NEM; the ledger has none, which footprints use. If the document is right, "
                     + "`celltrace facility amend \(Self.mine) --region AU-NEM --reason …` records it",
                 "\(Self.pointer)/0/attributes/2/attribute the document's master data gives \(Self.mine) "
-                    + "operator sichuan-lithium; the ledger has pilbara-mining, which footprints use. If the document "
-                    + "is right, `celltrace facility transfer \(Self.mine) --to sichuan-lithium` records a new operator",
+                    + "operator sichuan-lithium; the ledger has pilbara-mining, the actor that may record events there. "
+                    + "If the document is right, `celltrace facility transfer \(Self.mine) --to sichuan-lithium` records "
+                    + "a new operator",
+                // A value with a space or a quote is quoted for the shell the command is pasted into.
+                "\(Self.pointer)/1/attributes/1/attribute the document's master data gives \(refinery) "
+                    + "name Suining's refinery; the ledger has none, which reports and exports show. If the document is "
+                    + #"right, `celltrace facility amend \#(refinery) --name 'Suining'\''s refinery' --reason …` records it"#,
                 "\(Self.pointer)/2 the document's master data describes \(unknown), which is no registered "
                     + "facility; its events cannot be recorded there until it is (`celltrace facility add`)",
             ],

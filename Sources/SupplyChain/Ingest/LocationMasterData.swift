@@ -92,27 +92,42 @@ struct LocationMasterData: Sendable {
                 continue
             }
             for (name, pointer, value) in location.attributes {
-                let (recorded, option): (String?, String?) =
+                let (recorded, option, use): (String?, String?, String) =
                     switch name {
-                    case "countryCode": (registered.country, "--country")
-                    case "state": (registered.subdivision, "--subdivision")
-                    case "name": (registered.name, "--name")
-                    case "gridRegion": (registered.gridRegion, "--region")
-                    case "facilityKind": (registered.kind.rawValue, "--kind")
-                    default: (registered.operatorID, nil)
+                    case "countryCode": (registered.country, "--country", "which footprints use")
+                    case "state": (registered.subdivision, "--subdivision", "which footprints use")
+                    case "name": (registered.name, "--name", "which reports and exports show")
+                    case "gridRegion": (registered.gridRegion, "--region", "which footprints use")
+                    case "facilityKind": (registered.kind.rawValue, "--kind", "which reports and exports show")
+                    default: (registered.operatorID, nil, "the actor that may record events there")
                     }
                 guard value != recorded else { continue }
+                // Quoted so that the command runs as pasted into a shell.
+                let (id, given) = (Self.shellQuoted(location.id), Self.shellQuoted(value))
                 let change =
-                    option.map { "`celltrace facility amend \(location.id) \($0) \(value) --reason …` records it" }
-                    ?? "`celltrace facility transfer \(location.id) --to \(value)` records a new operator"
+                    option.map { "`celltrace facility amend \(id) \($0) \(given) --reason …` records it" }
+                    ?? "`celltrace facility transfer \(id) --to \(given)` records a new operator"
                 add(
                     pointer,
                     location.id,
                     "the document's master data gives \(location.id) \(name) \(value); the ledger has "
-                        + (recorded ?? "none") + ", which footprints use. If the document is right, " + change
+                        + (recorded ?? "none") + ", \(use). If the document is right, " + change
                 )
             }
         }
         return problems
+    }
+
+    /// `text` as one word of a POSIX shell: as it is when it holds only characters no shell reads
+    /// otherwise, else in single quotes (a quote inside written `'\''`).
+    static func shellQuoted(_ text: String) -> String {
+        let plain =
+            !text.isEmpty
+            && text.utf8.allSatisfy { byte in
+                (0x30...0x39).contains(byte) || (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
+                    || "._:/+-=@%,".utf8.contains(byte)
+            }
+        return plain
+            ? text : "'" + text.split(separator: "'", omittingEmptySubsequences: false).joined(separator: "'\\''") + "'"
     }
 }
