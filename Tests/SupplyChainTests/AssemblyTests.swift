@@ -56,7 +56,26 @@ struct AssemblyTests {
         try fixture.accept([Self.commission(first: "1", last: "1000")], as: "cell-co")
         let overlap = try fixture.rejection([Self.commission(first: "1000", last: "2000")], as: "cell-co")
         #expect(overlap.problems.first?.field == "/ct:serialRanges/0/first")
-        #expect(overlap.problems.first?.message.contains("are already commissioned") == true)
+        #expect(
+            overlap.problems.first?.message.hasPrefix(
+                "serials \(Self.prefix)1000–1000 are already commissioned (in \(Self.prefix)1–1000, by event ni:///"
+            ) == true,
+            "the serials both name, then the range that has them"
+        )
+        // Within one submission, the earlier commissioning is named by its index.
+        let inFile = try fixture.rejection(
+            [Self.commission(first: "3001", last: "4000"), Self.commission(first: "3500", last: "5000")],
+            as: "cell-co"
+        )
+        expectProblems(
+            inFile,
+            [
+                (
+                    1, "/ct:serialRanges/0/first",
+                    "serials \(Self.prefix)3500–4000 are already commissioned (in \(Self.prefix)3001–4000, by event 0 of this submission)"
+                )
+            ]
+        )
         let leadingZero = try fixture.rejection([Self.commission(first: "01001", last: "2000")], as: "cell-co")
         #expect(leadingZero.problems.first?.message.contains("without leading zeros") == true)
         // Each fault of a range at its own field, with its own message.

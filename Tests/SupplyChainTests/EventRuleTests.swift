@@ -132,6 +132,21 @@ struct EventRuleTests {
                 (1, "/quantityList/1/quantity", "lot NEW appears twice in this event"),
             ]
         )
+        // A lot made earlier in the same submission is named by that event's index, which the
+        // sender can find: it is in no ledger yet.
+        let twice = try fixture.rejection(
+            [Events.extract("ORE-B", 50), Events.extract("ORE-C", 5), Events.extract("ORE-B", 20)],
+            as: "pilbara-mining"
+        )
+        expectProblems(
+            twice,
+            [
+                (
+                    2, "/quantityList/0/epcClass",
+                    "lot ORE-B is made by event 0 of this submission already; a lot is made once (use a new lot id)"
+                )
+            ]
+        )
         let refining = try fixture.rejection(
             [
                 Events.transform(

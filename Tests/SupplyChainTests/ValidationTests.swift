@@ -1157,7 +1157,7 @@ struct ValidationTests {
         let lines = (0..<5).map { Events.extract("L\($0)", $0 == 2 ? -1 : 10) } + [Events.extract("L0")]
         let error = try fixture.rejection(lines, as: "pilbara-mining")
         #expect(error.problems.map(\.index) == [2, 5])
-        #expect(error.problems[1].message.contains("L0 already exists"))
+        #expect(error.problems[1].message.contains("L0 is made by event 0 of this submission already"))
     }
 
     @Test("an EPCIS document with one event that is not valid JSON is refused whole, naming the byte offset")

@@ -401,6 +401,8 @@ extension Rules {
         }
         if !unknownLots.isEmpty { noteLaterMaker(of: event, index: sink.index, refused: false, sink: sink) }
         if !unknownUnits.isEmpty { noteLaterUnitMaker(of: event, index: sink.index, refused: false, sink: sink) }
+        // For the messages of new input only: a replay's rules run over the whole ledger.
+        if checksNewInput, let index = sink.index { acceptedEvents.append((sequence, index)) }
         for claim in claims {
             var writer = CanonicalObjectWriter(capacity: 160)
             writer.member("event", string: event.eventID)
@@ -1110,7 +1112,15 @@ extension Rules {
             // version under the same id, and the retracted version keeps its number and history.
             return try store.lotNumber(quantity.lot, txn)
         }
-        sink.add(field: field, "lot \(quantity.lot) already exists; a lot is made once (use a new lot id)")
+        if let index = submissionIndex(ofSequence: existing.createdAt) {
+            sink.add(
+                field: field,
+                "lot \(quantity.lot) is made by event \(index) of this submission already; a lot is made once "
+                    + "(use a new lot id)"
+            )
+        } else {
+            sink.add(field: field, "lot \(quantity.lot) already exists; a lot is made once (use a new lot id)")
+        }
         return nil
     }
 
@@ -1468,9 +1478,14 @@ extension Rules {
                 continue
             }
             if let existing = try commissioned(prefix, first, last, txn) {
+                // The serials both name, in the range that has them and the event that made it.
+                let shared = "\(prefix)\(max(first, existing.first))–\(min(last, existing.last))"
+                let by =
+                    submissionIndex(ofSequence: existing.commissionedAt).map { "event \($0) of this submission" }
+                    ?? "event \(existing.eventID)"
                 reader.fail(
                     "first",
-                    "serials \(prefix)\(existing.first)–\(existing.last) are already commissioned (event \(existing.eventID))"
+                    "serials \(shared) are already commissioned (in \(prefix)\(existing.first)–\(existing.last), by \(by))"
                 )
                 continue
             }

@@ -20,6 +20,25 @@ struct Rules {
     /// The lots that a refused event of the batch would have made, with that event's index.
     var refusedMakers: [String: Int] = [:]
 
+    /// The events of the batch the rules accepted, as (sequence number, index in the submission),
+    /// sequence numbers rising: a lot or serial range made earlier in the same submission is named
+    /// by that event's index, which the sender can find, rather than by an eventID it may not
+    /// have written (a hash ID) in a ledger it was not yet written to.
+    var acceptedEvents: [(sequence: UInt64, index: Int)] = []
+
+    /// The index in this submission of the event accepted with sequence number `sequence`, when
+    /// the batch accepted one.
+    func submissionIndex(ofSequence sequence: UInt64) -> Int? {
+        guard let last = acceptedEvents.last, sequence <= last.sequence else { return nil }
+        var low = 0
+        var high = acceptedEvents.count
+        while low < high {
+            let middle = (low + high) / 2
+            if acceptedEvents[middle].sequence < sequence { low = middle + 1 } else { high = middle }
+        }
+        return low < acceptedEvents.count && acceptedEvents[low].sequence == sequence ? acceptedEvents[low].index : nil
+    }
+
     /// The serial ranges that a refused commissioning of the batch would have commissioned, by
     /// prefix, and the modules and packs that a refused assembly would have put together, each
     /// with that event's index: a later assembly of one is told why it is unknown.
