@@ -254,7 +254,10 @@ struct CorrectionTests {
             error,
             [
                 (0, "/errorDeclaration", "cells of urn:test:cell:1–10 are in modules or packs; disassemble them first"),
-                (1, "/errorDeclaration", "urn:test:cell:1, taken out of MOD-1 by this event, is now in MOD-2"),
+                (
+                    1, "/errorDeclaration",
+                    "urn:test:cell:1, taken out of MOD-1 by this event, is now in MOD-2; declare the later events in error first"
+                ),
                 (
                     2, "/errorDeclaration",
                     "urn:test:cell:1, put into MOD-1 by this event, is now in MOD-2; declare the later events in error first"
@@ -267,6 +270,25 @@ struct CorrectionTests {
             as: "cell-co"
         )
         #expect(try fixture.chain.auditIndexes().isValid)
+        // A cell taken out and put back into the same module: the later assembly is named as such.
+        let outOf3 = aggregation("DELETE", "MOD-3", ["urn:test:cell:2"], hour: 4)
+        try fixture.accept(
+            [
+                aggregation("ADD", "MOD-3", ["urn:test:cell:2"], hour: 3), outOf3,
+                aggregation("ADD", "MOD-3", ["urn:test:cell:2"], hour: 5),
+            ],
+            as: "cell-co"
+        )
+        expectProblems(
+            try fixture.rejection([try declaredInError(outOf3)], as: "cell-co"),
+            [
+                (
+                    0, "/errorDeclaration",
+                    "urn:test:cell:2, taken out of MOD-3 by this event, was put back into it since; declare the later "
+                        + "events in error first"
+                )
+            ]
+        )
 
         // Goods shipped and then used or passed on by the receiver: the shipment stands.
         let extract = Events.extract("ORE-D", 100)

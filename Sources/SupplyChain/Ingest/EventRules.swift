@@ -1896,9 +1896,12 @@ extension Rules {
         if let (parent, children) = effects.disaggregated {
             for child in children {
                 if let holder = try store.raw(.containedIn, IndexKey.text(child), txn) {
+                    let holderID = String(decoding: holder, as: UTF8.self)
+                    // Put back into the unit it was taken out of, by a later assembly.
+                    let now = holderID == parent ? "was put back into it since" : "is now in \(holderID)"
                     sink.add(
                         field: "/errorDeclaration",
-                        "\(child), taken out of \(parent) by this event, is now in \(String(decoding: holder, as: UTF8.self))"
+                        "\(child), taken out of \(parent) by this event, \(now); declare the later events in error first"
                     )
                 }
             }
