@@ -691,6 +691,8 @@ struct SerialCommand: ParsableCommand {
                 ]
                 if let range = report.range { object["cell"] = cell(range) }
                 if !report.retracted.isEmpty { object["retractedCells"] = .array(report.retracted.map(cell)) }
+                if !report.history.isEmpty { object["history"] = .array(report.history.map(step)) }
+                if let facility = report.facility { object["facility"] = .string(facility) }
                 Console.out(JSONValue.object(object).canonicalString)
                 return
             }
@@ -717,9 +719,33 @@ struct SerialCommand: ParsableCommand {
                 Console.out(depth == 0 ? "in        \(unit)" : "  within  \(unit)")
             }
             if !report.children.isEmpty {
-                Console.out("holds     \(report.children.count) units")
+                Console.out("holds     \(Number.count(report.children.count, "unit", "units"))")
                 for child in report.children { Console.out("          \(child)") }
             }
+            if let facility = report.facility { Console.out("assembled at \(facility)") }
+            if !report.history.isEmpty {
+                Console.out("")
+                Console.out("HISTORY (assemblies and disassemblies, oldest first)")
+                var table = TextTable(["ENTRY", "PUT IN", "TAKEN OUT", "EVENT", "DECLARED IN ERROR"])
+                for step in report.history {
+                    table.add([
+                        "#\(step.sequenceNumber)", String(step.added.count), String(step.removed.count), step.eventID,
+                        step.retractedAt.map { "at #\($0)" } ?? "",
+                    ])
+                }
+                Console.out(table.rendered)
+            }
+        }
+
+        /// An assembly step as `--json` gives it.
+        private func step(_ step: Assembly.Step) -> JSONValue {
+            var members: [String: JSONValue] = [
+                "seq": .number(Double(step.sequenceNumber)), "event": .string(step.eventID),
+                "added": .array(step.added.map(JSONValue.string)),
+                "removed": .array(step.removed.map(JSONValue.string)),
+            ]
+            if let retracted = step.retractedAt { members["retractedAt"] = .number(Double(retracted)) }
+            return .object(members)
         }
 
         /// A range as `--json` gives it: `cell` for the range that holds the serial now,

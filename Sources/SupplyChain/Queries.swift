@@ -92,6 +92,11 @@ public struct SerialReport: Sendable {
     public var containedIn: [String]
     /// For a module or pack: the units it holds now.
     public var children: [String]
+    /// For a module or pack: every assembly and disassembly of it, oldest first, those declared
+    /// in error included (``Assembly/Step/retractedAt``).
+    public var history: [Assembly.Step] = []
+    /// For a module or pack: the facility of its last assembly.
+    public var facility: String?
     /// For a cell: the ranges that held it and whose commissioning was declared in error, as they
     /// were (``SerialRange/retractedAt``).
     public var retracted: [SerialRange] = []
@@ -239,7 +244,8 @@ extension SupplyChainLedger {
         try read { lineage, txn, _ in
             let range = try lineage.serialRange(containing: serial, txn)
             let retracted = try lineage.retractedSerialRanges(containing: serial, txn)
-            let children = try lineage.assembly(serial, txn)?.children
+            let assembly = try lineage.assembly(serial, txn)
+            let children = assembly?.children
             guard range != nil || children != nil || !retracted.isEmpty else { return nil }
             var chain: [String] = []
             var current = serial
@@ -252,6 +258,8 @@ extension SupplyChainLedger {
                 range: range,
                 containedIn: chain,
                 children: children ?? [],
+                history: assembly?.history ?? [],
+                facility: assembly?.facility,
                 retracted: retracted
             )
         }

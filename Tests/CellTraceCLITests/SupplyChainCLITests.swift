@@ -172,6 +172,17 @@ import Testing
         )
         #expect(serial["cell"]?["lot"] == "urn:celltrace:lot:cells-nmc811-0225")
         #expect(serial["containedIn"] == ["urn:epc:id:giai:4012345.MOD-0001", "urn:epc:id:giai:4012345.PACK-0001"])
+        // A module's own history: the assembly that built it, by entry and event.
+        let module = try JSONValue(
+            parsing: celltrace("serial", "show", "urn:epc:id:giai:4012345.MOD-0001", "--ledger", ledger, "--json")
+                .output
+        )
+        let steps = try #require(module["history"]?.arrayValue)
+        #expect(steps.count == 1 && steps[0]["added"]?.arrayValue?.count == module["children"]?.arrayValue?.count)
+        #expect(steps[0]["removed"] == [] && steps[0]["event"]?.stringValue != nil && steps[0]["seq"] != nil)
+        #expect(module["facility"] != nil)
+        let moduleText = celltrace("serial", "show", "urn:epc:id:giai:4012345.MOD-0001", "--ledger", ledger).output
+        #expect(moduleText.contains("HISTORY (assemblies and disassemblies, oldest first)"), "\(moduleText)")
         // The same cell by its Digital Link: shown, with a note naming the form the ledger has.
         let linked = celltrace(
             "serial",
