@@ -97,20 +97,14 @@ public struct Declaration: Sendable {
         // The ranges in the period first, then their lots' footprints per kg as one roll-up, which
         // keeps no receipt and gives the numbers lot by lot footprints give.
         var counted: [(range: SerialRange, eventTime: String)] = []
-        // Each commissioning's time read once: its record lists every range it commissioned.
+        // Each commissioning's time read once (``LineageReader/eventTime(_:known:_:)``).
         var eventTimes: [String: String?] = [:]
         for range in try reader.allSerialRanges(asOf: engine.size, txn) where range.model == modelID {
             guard let number = try reader.lotNumber(range.lot, asOf: engine.size, txn),
                 let lot = try reader.card(number: number, txn), lot.facility == plantID
             else { continue }
-            let eventTime: String?
-            if let known = eventTimes[range.eventID] {
-                eventTime = known
-            } else {
-                eventTime = try reader.event(range.eventID, txn)?.eventTime
-                eventTimes[range.eventID] = .some(eventTime)
-            }
-            guard let eventTime, let at = EventTimeText.utcMilliseconds(eventTime).map(Timestamp.init), from <= at,
+            guard let eventTime = try reader.eventTime(range.eventID, known: &eventTimes, txn),
+                let at = EventTimeText.utcMilliseconds(eventTime).map(Timestamp.init), from <= at,
                 at <= to
             else { continue }
             counted.append((range, eventTime))

@@ -146,8 +146,7 @@ public struct WhereUsed: Sendable {
         var cells: [Cells] = []
         // The lot's own cells too: where-used of a cell lot is the recall of its cells and packs.
         let retractions = try reader.hasRetractedSerialRanges(txn)
-        // Each commissioning's time read once: its record lists every range it commissioned, so
-        // reading it again for each of its ranges took time in the square of their number.
+        // Each commissioning's time read once (``LineageReader/eventTime(_:known:_:)``).
         var eventTimes: [String: String?] = [:]
         for lotNumber in ordered {
             guard let lot = lots[lotNumber], let amount = kg[lotNumber] else { continue }
@@ -166,14 +165,7 @@ public struct WhereUsed: Sendable {
             }
             let perKg = lot.producedKg.isPositive ? amount / lot.producedKg.doubleValue : 0
             for range in try reader.serialRanges(ofLotNumber: lotNumber, asOf: size, retractions: retractions, txn) {
-                let recorded: String?
-                if let known = eventTimes[range.eventID] {
-                    recorded = known
-                } else {
-                    recorded = try reader.event(range.eventID, txn)?.eventTime
-                    eventTimes[range.eventID] = .some(recorded)
-                }
-                let eventTime = recorded ?? lot.eventTime
+                let eventTime = try reader.eventTime(range.eventID, known: &eventTimes, txn) ?? lot.eventTime
                 guard inWindow(eventTime) else { continue }
                 let perCell = perKg * range.cellMassKg.doubleValue
                 cells.append(

@@ -590,6 +590,21 @@ public struct LineageReader: Sendable {
         return try event(sequence: sequence, eventID: recordedID, txn)
     }
 
+    /// The time of an event, read once for each eventID kept in `known`.
+    ///
+    /// A commissioning's record lists every range it commissioned, so that reading it again for
+    /// each of its ranges takes time in the square of their number.
+    public func eventTime(
+        _ eventID: String,
+        known: inout [String: String?],
+        _ txn: borrowing ReadTransaction
+    ) throws -> String? {
+        if let time = known[eventID] { return time }
+        let time = try event(eventID, txn)?.eventTime
+        known[eventID] = .some(time)
+        return time
+    }
+
     /// The entry that declared the event recorded at `sequence` in error, with the declaration's
     /// `reason`, or `nil` while the event counts.
     public func declaration(
