@@ -151,6 +151,9 @@ public struct Facility: Sendable, Hashable {
     }
 
     /// The box that copies share; only a facility that holds the box alone changes it in place.
+    ///
+    /// Sendable for that reason: a box another copy holds, on this thread or another, is never
+    /// changed, only replaced in the copy that changes.
     private final class Storage: @unchecked Sendable {
         var fields: Fields
         init(_ fields: Fields) { self.fields = fields }
@@ -528,6 +531,9 @@ public struct Lot: Sendable, Hashable {
     }
 
     /// The box that copies share; only a lot that holds the box alone changes it in place.
+    ///
+    /// Sendable for that reason: a box another copy holds, on this thread or another, is never
+    /// changed, only replaced in the copy that changes.
     private final class Storage: @unchecked Sendable {
         var fields: Fields
         init(_ fields: Fields) { self.fields = fields }
