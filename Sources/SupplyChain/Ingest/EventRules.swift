@@ -394,9 +394,7 @@ extension Rules {
             )
         }
         guard sink.passes(since: before) else {
-            noteRefusedMaker(of: event, index: sink.index)
-            if !unknownLots.isEmpty { noteLaterMaker(of: event, index: sink.index, refused: true, sink: sink) }
-            if !unknownUnits.isEmpty { noteLaterUnitMaker(of: event, index: sink.index, refused: true, sink: sink) }
+            noteRefused(event, index: sink.index, sink: sink)
             return
         }
         if !unknownLots.isEmpty { noteLaterMaker(of: event, index: sink.index, refused: false, sink: sink) }
@@ -439,11 +437,12 @@ extension Rules {
 
     // MARK: Checks shared by several kinds of event
 
-    /// Notes what `event` would have made, refused for its shape before the rules ran.
+    /// Notes what a refused event would have made: it is named in the problems of the events
+    /// after it, and of those before it that used it.
     ///
-    /// The event is read as far as it could be. What it would have made is named in the problems
-    /// of the events after it, and of those before it that used it.
-    mutating func noteRefusedShape(of event: EPCISEvent, index: Int, sink: ProblemSink) {
+    /// The rules refused it, or its shape did before they ran (the event then as far as it was
+    /// read).
+    mutating func noteRefused(_ event: EPCISEvent, index: Int?, sink: ProblemSink) {
         noteRefusedMaker(of: event, index: index)
         if !unknownLots.isEmpty { noteLaterMaker(of: event, index: index, refused: true, sink: sink) }
         if !unknownUnits.isEmpty { noteLaterUnitMaker(of: event, index: index, refused: true, sink: sink) }

@@ -773,7 +773,7 @@ extension SupplyChainLedger {
                         }
                         if refusedIDs[key] == nil { refusedIDs[key] = index }
                     }
-                    if let event = refused?.event { rules.noteRefusedShape(of: event, index: index, sink: sink) }
+                    if let event = refused?.event { rules.noteRefused(event, index: index, sink: sink) }
                     continue
                 }
                 sink.identifier = event.eventID
