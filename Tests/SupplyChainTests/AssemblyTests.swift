@@ -727,8 +727,8 @@ struct AssemblyTests {
         // What comes back to the maker by a shipment, the maker receives.
         try fixture.accept(
             [
-                Events.receive("ORE", 40, time: "2026-01-09T10:00:00+08:00"),
-                Events.receive("ORE", 20, time: "2026-01-09T11:00:00+08:00"),
+                Events.receive("ORE", 20, time: "2026-01-09T10:00:00+08:00"),
+                Events.receive("ORE", 10, time: "2026-01-09T11:00:00+08:00"),
                 Events.ship(
                     "ORE",
                     20,
@@ -740,16 +740,16 @@ struct AssemblyTests {
             as: "sichuan-lithium"
         )
         #expect(
-            try fixture.accept([Events.receive("ORE", 60, time: "2026-01-11T10:00:00+08:00")], as: "pilbara-mining")
+            try fixture.accept([Events.receive("ORE", 10, time: "2026-01-11T10:00:00+08:00")], as: "pilbara-mining")
                 .written == 1
         )
         // Each lot on its own: the lot that came back is received again, one that did not is not.
         try fixture.accept([Events.extract("ORE2")], as: "pilbara-mining")
         let mixed = try fixture.rejection(
             [
-                Events.receive("ORE", 10, time: "2026-01-11T11:00:00+08:00"),
+                Events.receive("ORE", 5, time: "2026-01-11T11:00:00+08:00"),
                 Events.receive("ORE2", 10, time: "2026-01-11T11:00:00+08:00"),
-                Events.receive("ORE", 10, time: "2026-01-11T12:00:00+08:00"),
+                Events.receive("ORE", 5, time: "2026-01-11T12:00:00+08:00"),
                 Events.receive("ORE2", 10, time: "2026-01-11T12:00:00+08:00"),
             ],
             as: "pilbara-mining"
@@ -766,7 +766,7 @@ struct AssemblyTests {
         let receipts = try #require(try fixture.chain.lot("ORE")).custody.filter { $0.kind == .received }
         #expect(
             receipts.map { "\($0.actor) \($0.kg?.description ?? "-")" } == [
-                "sichuan-lithium 40000", "sichuan-lithium 20000", "pilbara-mining 60000", "sichuan-lithium 30000",
+                "sichuan-lithium 20000", "sichuan-lithium 10000", "pilbara-mining 10000", "sichuan-lithium 30000",
             ]
         )
     }

@@ -270,6 +270,8 @@ extension Rules {
             // The lots received, each with its lines' kilograms together, in the order first named.
             var received: [(lot: String, kg: ExactDecimal)] = []
             var receivedAt: [String: Int] = [:]
+            // Each lot's first line, where a problem of the lot as a whole is named.
+            var firstLines: [String] = []
             // New input: each lot is refused once.
             var refused: Set<String> = []
             for quantity in event.quantities {
@@ -281,11 +283,13 @@ extension Rules {
                 } else {
                     receivedAt[lot.id] = received.count
                     received.append((lot.id, quantity.kg))
+                    firstLines.append(quantity.pointer)
                 }
                 // New input: receiving had no time rule when earlier entries were recorded.
                 if checksNewInput,
                     !checkTime(event, of: lot, field: quantity.pointer, verb: "received", sink: sink)
                 {
+                    refused.insert(lot.id)
                     continue
                 }
                 let held = try holding(lot.id, actor.id, txn)
@@ -317,6 +321,7 @@ extension Rules {
                     )
                 }
                 if checksNewInput, let since = held.since, event.eventTime < since {
+                    refused.insert(lot.id)
                     sink.add(
                         field: quantity.pointer,
                         "lot \(lot.id) is received at \(event.eventTimeText), before it was shipped to \(actor.id) "
@@ -324,11 +329,19 @@ extension Rules {
                     )
                 }
             }
+            // New input: what the lot's shipments brought is received once, the lines of each
+            // lot together.
+            if checksNewInput {
+                for ((lot, kg), line) in zip(received, firstLines) where !refused.contains(lot) {
+                    try checkReceiptShipped(event, lot: lot, kg: kg, actor: actor.id, field: line, sink: sink, txn)
+                }
+            }
             if sink.passes(since: before) {
                 effects.received = received
-                for (id, _) in received {
+                for (id, kg) in received {
                     if let number = try store.lotNumber(id, txn) {
                         store.addUse(.received, ofLot: number, sequence: sequence)
+                        noteReceipt(ofLot: number, kg: kg, by: actor.id, at: event.eventTime, sequence: sequence)
                     }
                 }
             }
@@ -1701,7 +1714,7 @@ extension Rules {
 
     /// The record (`sc.events`) of the event at entry `sequence` and its event time, in UTC
     /// milliseconds and as the ledger writes it, when the event stands (is not declared in error).
-    private func standingEvent(
+    func standingEvent(
         at sequence: UInt64,
         _ txn: borrowing ReadTransaction
     ) throws -> (record: JSONValue, milliseconds: Int64, text: String)? {
@@ -1803,6 +1816,7 @@ extension Rules {
     ) throws {
         shippedTo.removeAll()
         notShippedTo.removeAll()
+        receiptCustodies.removeAll()
         guard let recorded = try declaredSequence(of: event, txn),
             var record = try store.json(.events, IndexKey.sequence(recorded), txn)?.objectValue
         else {
@@ -1854,6 +1868,9 @@ extension Rules {
         // used the lot in between.
         if checksNewInput && sink.passes(since: before) {
             try checkArrivalsKept(effects.moved, recorded: recorded, sink: sink, txn)
+            if sink.passes(since: before) {
+                try checkReceiptsKept(effects.moved, recorded: recorded, sink: sink, txn)
+            }
         }
         for serial in effects.serials {
             if let range = try commissionedRange(effects: serial, txn), try anyAssembled(range, txn) {

@@ -55,11 +55,19 @@ struct Rules {
     /// ``shippedTo`` keeps those that one did.
     var notShippedTo: Set<String> = []
 
+    /// The shipments and receipts of a lot (by number) between its shippers and an actor.
+    ///
+    /// Each ``ReceiptCustody`` is read at the actor's first receipt of the lot in the batch and
+    /// kept as it records more. A shipment of the lot to the actor forgets its entry, and a
+    /// declaration in error forgets them all.
+    var receiptCustodies: [String: ReceiptCustody] = [:]
+
     /// Notes that the batch shipped lot number `number` to `actor`.
     mutating func noteShipment(ofLot number: UInt64, to actor: String) {
         let key = "\(number) \(actor)"
         notShippedTo.remove(key)
         shippedTo.insert(key)
+        receiptCustodies[key] = nil
     }
 
     /// The lots an event of the batch used that the ledger does not have, or has retracted, with

@@ -392,7 +392,7 @@ struct StateStore: Sendable {
     /// serials and shipments, a unit's contents, actors, attestations).
     private static func keptInOrder(_ table: IndexTable) -> Bool {
         switch table {
-        case .serials, .lotSerials, .containedIn, .shipments, .attestations, .actors: true
+        case .serials, .lotSerials, .containedIn, .shipments, .lotUses, .attestations, .actors: true
         default: false
         }
     }

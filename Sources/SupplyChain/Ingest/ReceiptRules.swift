@@ -1,0 +1,238 @@
+import LedgerCore
+import LedgerStorage
+
+/// What the standing events say of one lot between one receiver and those that shipped it: the
+/// shipments that brought the lot to the receiver and the receipts it recorded, each with its
+/// event time and kilograms.
+///
+/// A receipt acknowledges what a shipment brought, once: by any time, a receiver has received no
+/// more of a lot than was shipped to it by then (the receipt rule, new input only).
+struct ReceiptCustody {
+    /// The standing shipments of the lot to the receiver: event time in UTC milliseconds, and the
+    /// kilograms moved.
+    var shipped: [(milliseconds: Int64, kg: ExactDecimal)] = []
+    /// The standing receipts of the lot by the receiver: event time in UTC milliseconds, the
+    /// kilograms received (its lines together) and the entry.
+    private(set) var received: [(milliseconds: Int64, kg: ExactDecimal, sequence: UInt64)] = []
+    /// The kilograms of all of ``received``; `nil` when the sum is beyond exact decimals.
+    private var receivedKg: ExactDecimal? = .zero
+    /// The latest event time of ``received``.
+    private var latest = Int64.min
+
+    /// Adds a receipt of `kg` at `milliseconds`, recorded at entry `sequence`.
+    mutating func addReceipt(_ kg: ExactDecimal, at milliseconds: Int64, sequence: UInt64) {
+        received.append((milliseconds, kg, sequence))
+        receivedKg = receivedKg?.adding(kg)
+        latest = max(latest, milliseconds)
+    }
+
+    /// Where the receipts run ahead of the shipments.
+    struct Excess {
+        /// The event time, in UTC milliseconds, by which more was received than shipped.
+        var milliseconds: Int64
+        /// The kilograms received by then; `nil` when the sum is beyond exact decimals.
+        var received: ExactDecimal?
+        /// The kilograms shipped by then.
+        var shipped: ExactDecimal
+
+        /// The time, as RFC 3339 UTC text.
+        var time: String { Timestamp(millisecondsSinceEpoch: milliseconds).rfc3339 }
+        /// The kilograms received, as messages say them.
+        var receivedText: String { received.map { "\($0) kg" } ?? "more than exact decimals hold" }
+        /// The kilograms shipped, as messages say them.
+        var shippedText: String { shipped.isPositive ? "only \(shipped) kg" : "none" }
+    }
+
+    /// The first time by which the receipts, with `extra` among them, come to more than the
+    /// shipments; with `extra`, only its time and later ones are weighed.
+    ///
+    /// Shipments dated at the time of a receipt count by then. The totals change only at a
+    /// receipt's time (up) or a shipment's (down), so the receipts' times are the only times at
+    /// which an excess can begin.
+    func firstExcess(with extra: (milliseconds: Int64, kg: ExactDecimal)? = nil) -> Excess? {
+        // A receipt dated no earlier than any other, as most are, is weighed at its own time only.
+        if let extra, extra.milliseconds >= latest {
+            var shippedKg = ExactDecimal.zero
+            for shipment in shipped where shipment.milliseconds <= extra.milliseconds {
+                shippedKg = shippedKg.adding(shipment.kg) ?? shippedKg
+            }
+            let total = receivedKg?.adding(extra.kg)
+            guard total.map({ $0 > shippedKg }) ?? true else { return nil }
+            return Excess(milliseconds: extra.milliseconds, received: total, shipped: shippedKg)
+        }
+        var receipts = received.map { (milliseconds: $0.milliseconds, kg: $0.kg) }
+        if let extra { receipts.append(extra) }
+        receipts.sort { $0.milliseconds < $1.milliseconds }
+        let shipments = shipped.sorted { $0.milliseconds < $1.milliseconds }
+        var receivedKg: ExactDecimal? = .zero
+        var shippedKg = ExactDecimal.zero
+        var next = 0
+        var at = 0
+        while at < receipts.count {
+            let time = receipts[at].milliseconds
+            while at < receipts.count, receipts[at].milliseconds == time {
+                receivedKg = receivedKg?.adding(receipts[at].kg)
+                at += 1
+            }
+            while next < shipments.count, shipments[next].milliseconds <= time {
+                shippedKg = shippedKg.adding(shipments[next].kg) ?? shippedKg
+                next += 1
+            }
+            guard time >= extra?.milliseconds ?? .min else { continue }
+            if receivedKg.map({ $0 > shippedKg }) ?? true {
+                return Excess(milliseconds: time, received: receivedKg, shipped: shippedKg)
+            }
+        }
+        return nil
+    }
+}
+
+extension Rules {
+    /// Refuses a receipt of `kg` of lot `lot` by `actor` that would take its receipts beyond what
+    /// the shipments that stand brought it (new input only).
+    ///
+    /// - Parameters:
+    ///   - event: The receiving event.
+    ///   - lot: The lot received.
+    ///   - kg: The kilograms received, the event's lines of the lot together.
+    ///   - actor: The receiver, the event's submitter.
+    ///   - field: The JSON pointer of the lot's first line.
+    ///   - sink: Where the problem goes.
+    ///   - txn: The transaction the ledger is read in.
+    /// - Throws: A storage error, or an index that does not decode.
+    mutating func checkReceiptShipped(
+        _ event: EPCISEvent,
+        lot: String,
+        kg: ExactDecimal,
+        actor: String,
+        field: String,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        guard let number = try store.lotNumber(lot, txn) else { return }
+        let custody = try receiptCustody(of: lot, number: number, at: actor, txn)
+        guard let excess = custody.firstExcess(with: (event.eventTime, kg)) else { return }
+        let earlier = custody.received.filter { $0.milliseconds <= excess.milliseconds }
+        sink.add(
+            field: field,
+            "\(actor) would have received \(excess.receivedText) of lot \(lot) by \(excess.time) with this receipt's "
+                + "\(kg) kg, but \(excess.shippedText) "
+                + "was shipped to it by then\(receiptsNamed(earlier, before: "; received before: ")) "
+                + "(custody rule: a shipment is received once)"
+        )
+    }
+
+    /// Notes a receipt the batch recorded, for the next receipt of the lot by the same actor.
+    mutating func noteReceipt(
+        ofLot number: UInt64,
+        kg: ExactDecimal,
+        by actor: String,
+        at milliseconds: Int64,
+        sequence: UInt64
+    ) {
+        receiptCustodies["\(number) \(actor)"]?.addReceipt(kg, at: milliseconds, sequence: sequence)
+    }
+
+    /// Refuses to declare in error a shipment without which its receiver's receipts come to more
+    /// than the shipments that stand brought it (new input only).
+    ///
+    /// A ledger whose receipts ran ahead of its shipments before this rule is not held to it: the
+    /// declaration is refused only when it is the shipment that makes the excess.
+    ///
+    /// - Parameters:
+    ///   - moves: The shipment's moves (``EventEffects/moved``).
+    ///   - recorded: The shipment's entry.
+    ///   - sink: Where the problems go.
+    ///   - txn: The transaction the ledger is read in.
+    /// - Throws: A storage error, or an index that does not decode.
+    mutating func checkReceiptsKept(
+        _ moves: [(lot: String, from: String, to: String, kg: ExactDecimal)],
+        recorded: UInt64,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        var checked: Set<[String]> = []
+        for move in moves where checked.insert([move.lot, move.to]).inserted {
+            guard let number = try store.lotNumber(move.lot, txn) else { continue }
+            let with = try receiptCustody(of: move.lot, number: number, at: move.to, txn)
+            guard with.firstExcess() == nil else { continue }
+            var without = with
+            without.shipped = try standingShipments(of: move.lot, number: number, to: move.to, excluding: recorded, txn)
+            guard let excess = without.firstExcess() else { continue }
+            let receipts = without.received.filter { $0.milliseconds <= excess.milliseconds }
+            sink.add(
+                field: "/errorDeclaration",
+                "declaring this shipment in error leaves \(move.to) with \(excess.receivedText) of lot \(move.lot) "
+                    + "received by \(excess.time) and \(excess.shippedText) shipped to it by then\(receiptsNamed(receipts, before: ": ")); "
+                    + "declare receipts in error first (custody rule: a shipment is received once)"
+            )
+        }
+    }
+
+    /// The shipments and receipts of lot `lot` (number `number`) between its shippers and
+    /// `actor`, kept for the batch: a receiver recording many receipts of one lot reads the lot's
+    /// events once.
+    private mutating func receiptCustody(
+        of lot: String,
+        number: UInt64,
+        at actor: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> ReceiptCustody {
+        let key = "\(number) \(actor)"
+        if let known = receiptCustodies[key] { return known }
+        var custody = ReceiptCustody()
+        custody.shipped = try standingShipments(of: lot, number: number, to: actor, excluding: nil, txn)
+        var probe = IndexKey.sequence(number)
+        let prefix = probe
+        while let row = try store.seek(.lotUses, atLeast: probe, txn), row.key.starts(with: prefix) {
+            probe = row.key + [0]
+            guard row.value == Array(LotUse.received.rawValue.utf8), row.key.count == 16,
+                let sequence = IndexKey.sequence(in: row.key[8..<16]),
+                let event = try standingEvent(at: sequence, txn), event.record["actor"]?.stringValue == actor
+            else { continue }
+            for receipt in EventEffects(json: event.record["effects"] ?? [:]).received where receipt.lot == lot {
+                custody.addReceipt(receipt.kg, at: event.milliseconds, sequence: sequence)
+            }
+        }
+        if receiptCustodies.count >= 4096 { receiptCustodies.removeAll(keepingCapacity: true) }
+        receiptCustodies[key] = custody
+        return custody
+    }
+
+    /// The shipments of lot `lot` (number `number`) to `actor` that stand, the one at entry
+    /// `excluded` left out: each with its event time and the kilograms it moved there.
+    private mutating func standingShipments(
+        of lot: String,
+        number: UInt64,
+        to actor: String,
+        excluding excluded: UInt64?,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(milliseconds: Int64, kg: ExactDecimal)] {
+        var found: [(milliseconds: Int64, kg: ExactDecimal)] = []
+        for (sequence, _) in try store.shipments(ofLot: number, txn) where sequence != excluded {
+            guard let event = try standingEvent(at: sequence, txn) else { continue }
+            for move in EventEffects(json: event.record["effects"] ?? [:]).moved
+            where move.lot == lot && move.to == actor {
+                found.append((event.milliseconds, move.kg))
+            }
+        }
+        return found
+    }
+
+    /// Up to three receipts by entry (or by their index in this submission), each with its
+    /// kilograms and time, after `before`; empty for none.
+    private func receiptsNamed(
+        _ receipts: [(milliseconds: Int64, kg: ExactDecimal, sequence: UInt64)],
+        before: String
+    ) -> String {
+        guard !receipts.isEmpty else { return "" }
+        let named = receipts.prefix(3).map { receipt in
+            let place =
+                submissionIndex(ofSequence: receipt.sequence).map { "event \($0) of this submission" }
+                ?? "entry \(receipt.sequence)"
+            return "\(place) (\(receipt.kg) kg at \(Timestamp(millisecondsSinceEpoch: receipt.milliseconds).rfc3339))"
+        }
+        let more = receipts.count > 3 ? " and \(receipts.count - 3) more" : ""
+        return before + named.joined(separator: ", ") + more
+    }
+}
