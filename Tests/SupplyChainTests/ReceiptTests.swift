@@ -109,6 +109,25 @@ struct ReceiptTests {
                 )
             ]
         )
+        // The same within one submission, the later receipt first.
+        let reversed = try Self.shipped().rejection(
+            [
+                Events.receive("ORE", 30, time: "2026-01-12T10:00:00+08:00"),
+                Events.receive("ORE", 40, time: "2026-01-10T10:00:00+08:00"),
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            reversed,
+            [
+                (
+                    1, "/quantityList/0/quantity",
+                    "would have received 70000 kg of lot ORE by 2026-01-12T02:00:00.000Z with this receipt's 40000 kg, "
+                        + "but only 60000 kg was shipped to it by then; received before: event 0 of this submission "
+                        + "(30000 kg at 2026-01-12T02:00:00.000Z)"
+                )
+            ]
+        )
         #expect(
             try fixture.accept([Events.receive("ORE", 40, time: "2026-01-20T10:00:00+08:00")], as: "sichuan-lithium")
                 .written == 1,

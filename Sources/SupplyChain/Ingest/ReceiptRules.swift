@@ -8,22 +8,31 @@ import LedgerStorage
 /// A receipt acknowledges what a shipment brought, once: by any time, a receiver has received no
 /// more of a lot than was shipped to it by then (the receipt rule, new input only).
 struct ReceiptCustody {
-    /// The standing shipments of the lot to the receiver: event time in UTC milliseconds, and the
-    /// kilograms moved.
-    var shipped: [(milliseconds: Int64, kg: ExactDecimal)] = []
-    /// The standing receipts of the lot by the receiver: event time in UTC milliseconds, the
-    /// kilograms received (its lines together) and the entry.
+    /// The standing shipments of the lot to the receiver, by event time: in UTC milliseconds, and
+    /// the kilograms moved.
+    var shipped: [(milliseconds: Int64, kg: ExactDecimal)] = [] {
+        didSet { shipped.sort { $0.milliseconds < $1.milliseconds } }
+    }
+    /// The standing receipts of the lot by the receiver, by event time (in the order recorded at
+    /// one time): in UTC milliseconds, the kilograms received (its lines together) and the entry.
     private(set) var received: [(milliseconds: Int64, kg: ExactDecimal, sequence: UInt64)] = []
     /// The kilograms of all of ``received``; `nil` when the sum is beyond exact decimals.
     private var receivedKg: ExactDecimal? = .zero
-    /// The latest event time of ``received``.
-    private var latest = Int64.min
 
     /// Adds a receipt of `kg` at `milliseconds`, recorded at entry `sequence`.
     mutating func addReceipt(_ kg: ExactDecimal, at milliseconds: Int64, sequence: UInt64) {
-        received.append((milliseconds, kg, sequence))
         receivedKg = receivedKg?.adding(kg)
-        latest = max(latest, milliseconds)
+        // Most receipts come in time order and go at the end; one dated earlier goes after those of its time.
+        var low = received.count
+        if let last = received.last, last.milliseconds > milliseconds {
+            low = 0
+            var high = received.count
+            while low < high {
+                let middle = (low + high) / 2
+                if received[middle].milliseconds <= milliseconds { low = middle + 1 } else { high = middle }
+            }
+        }
+        received.insert((milliseconds, kg, sequence), at: low)
     }
 
     /// Where the receipts run ahead of the shipments.
@@ -51,7 +60,7 @@ struct ReceiptCustody {
     /// which an excess can begin.
     func firstExcess(with extra: (milliseconds: Int64, kg: ExactDecimal)? = nil) -> Excess? {
         // A receipt dated no earlier than any other, as most are, is weighed at its own time only.
-        if let extra, extra.milliseconds >= latest {
+        if let extra, extra.milliseconds >= received.last?.milliseconds ?? .min {
             var shippedKg = ExactDecimal.zero
             for shipment in shipped where shipment.milliseconds <= extra.milliseconds {
                 shippedKg = shippedKg.adding(shipment.kg) ?? shippedKg
@@ -60,25 +69,27 @@ struct ReceiptCustody {
             guard total.map({ $0 > shippedKg }) ?? true else { return nil }
             return Excess(milliseconds: extra.milliseconds, received: total, shipped: shippedKg)
         }
-        var receipts = received.map { (milliseconds: $0.milliseconds, kg: $0.kg) }
-        if let extra { receipts.append(extra) }
-        receipts.sort { $0.milliseconds < $1.milliseconds }
-        let shipments = shipped.sorted { $0.milliseconds < $1.milliseconds }
+        // Otherwise the receipts and shipments are walked in time order together, `extra` at its time.
         var receivedKg: ExactDecimal? = .zero
         var shippedKg = ExactDecimal.zero
         var next = 0
         var at = 0
-        while at < receipts.count {
-            let time = receipts[at].milliseconds
-            while at < receipts.count, receipts[at].milliseconds == time {
-                receivedKg = receivedKg?.adding(receipts[at].kg)
+        var pending = extra
+        while at < received.count || pending != nil {
+            let time = min(at < received.count ? received[at].milliseconds : .max, pending?.milliseconds ?? .max)
+            while at < received.count, received[at].milliseconds == time {
+                receivedKg = receivedKg?.adding(received[at].kg)
                 at += 1
             }
-            while next < shipments.count, shipments[next].milliseconds <= time {
-                shippedKg = shippedKg.adding(shipments[next].kg) ?? shippedKg
-                next += 1
+            if let receipt = pending, receipt.milliseconds == time {
+                receivedKg = receivedKg?.adding(receipt.kg)
+                pending = nil
             }
             guard time >= extra?.milliseconds ?? .min else { continue }
+            while next < shipped.count, shipped[next].milliseconds <= time {
+                shippedKg = shippedKg.adding(shipped[next].kg) ?? shippedKg
+                next += 1
+            }
             if receivedKg.map({ $0 > shippedKg }) ?? true {
                 return Excess(milliseconds: time, received: receivedKg, shipped: shippedKg)
             }
