@@ -68,6 +68,28 @@ struct ReceiptTests {
         let received = try #require(try split.chain.lot("ORE")).custody.filter { $0.kind == .received }
         #expect(received.compactMap { $0.kg?.description } == ["35000", "25000"])
         try ChainTests.expectCleanAudit(split.chain, submissions: 3)
+        // Of many receipts before, the latest three are named.
+        let many = try Self.shipped()
+        try many.accept(
+            (0..<6).map { Events.receive("ORE", 10, time: "2026-01-09T1\($0):00:00+08:00") },
+            as: "sichuan-lithium"
+        )
+        let latest = try many.chain.ledger.size - 1
+        let seventh = try many.rejection(
+            [Events.receive("ORE", 10, time: "2026-01-10T10:00:00+08:00")],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            seventh,
+            [
+                (
+                    0, "/quantityList/0/quantity",
+                    "received before: 3 receipts, then entry \(latest - 2) (10000 kg at 2026-01-09T05:00:00.000Z), "
+                        + "entry \(latest - 1) (10000 kg at 2026-01-09T06:00:00.000Z), "
+                        + "entry \(latest) (10000 kg at 2026-01-09T07:00:00.000Z) (custody rule"
+                )
+            ]
+        )
     }
 
     @Test("a receipt dated before the shipment that brought it is refused, though an earlier one brought some")

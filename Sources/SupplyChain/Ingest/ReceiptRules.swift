@@ -7,32 +7,63 @@ import LedgerStorage
 ///
 /// A receipt acknowledges what a shipment brought, once: by any time, a receiver has received no
 /// more of a lot than was shipped to it by then (the receipt rule, new input only).
+///
+/// The shipments cut time into intervals, each from one shipment's time up to the next's (the
+/// first from the beginning); the receipts are summed by interval. What was shipped is the same
+/// all through an interval while what was received grows, so receipts can outrun shipments only
+/// if they do at the last receipt of an interval: a receipt is weighed against one sum an
+/// interval from its own on, whatever the order receipts come in.
 struct ReceiptCustody {
     /// The standing shipments of the lot to the receiver, by event time: in UTC milliseconds, and
     /// the kilograms moved.
-    var shipped: [(milliseconds: Int64, kg: ExactDecimal)] = [] {
-        didSet { shipped.sort { $0.milliseconds < $1.milliseconds } }
-    }
-    /// The standing receipts of the lot by the receiver, by event time (in the order recorded at
-    /// one time): in UTC milliseconds, the kilograms received (its lines together) and the entry.
+    private(set) var shipped: [(milliseconds: Int64, kg: ExactDecimal)]
+    /// The kilograms shipped before interval `i` ends: the first `i` shipments'.
+    private var shippedBy: [ExactDecimal]
+    /// The kilograms received in each interval; `nil` when the sum is beyond exact decimals.
+    private var receivedIn: [ExactDecimal?]
+    /// The time of the latest receipt in each interval; `nil` for none.
+    private var latestIn: [Int64?]
+    /// The standing receipts of the lot by the receiver, in the order recorded: event time in UTC
+    /// milliseconds, the kilograms received (its lines together) and the entry.
     private(set) var received: [(milliseconds: Int64, kg: ExactDecimal, sequence: UInt64)] = []
-    /// The kilograms of all of ``received``; `nil` when the sum is beyond exact decimals.
-    private var receivedKg: ExactDecimal? = .zero
+
+    /// The custody of the lot with these shipments and no receipts.
+    init(shipped: [(milliseconds: Int64, kg: ExactDecimal)]) {
+        self.shipped = shipped.sorted { $0.milliseconds < $1.milliseconds }
+        var sum = ExactDecimal.zero
+        shippedBy = [sum]
+        for shipment in self.shipped {
+            sum = sum.adding(shipment.kg) ?? sum
+            shippedBy.append(sum)
+        }
+        receivedIn = Array(repeating: .zero, count: shippedBy.count)
+        latestIn = Array(repeating: nil, count: shippedBy.count)
+    }
+
+    /// The custody with these shipments in place of its own, its receipts kept.
+    func with(shipped: [(milliseconds: Int64, kg: ExactDecimal)]) -> ReceiptCustody {
+        var custody = ReceiptCustody(shipped: shipped)
+        for receipt in received { custody.addReceipt(receipt.kg, at: receipt.milliseconds, sequence: receipt.sequence) }
+        return custody
+    }
+
+    /// The interval of time `milliseconds`: the number of shipments dated by then.
+    private func interval(of milliseconds: Int64) -> Int {
+        var low = 0
+        var high = shipped.count
+        while low < high {
+            let middle = (low + high) / 2
+            if shipped[middle].milliseconds <= milliseconds { low = middle + 1 } else { high = middle }
+        }
+        return low
+    }
 
     /// Adds a receipt of `kg` at `milliseconds`, recorded at entry `sequence`.
     mutating func addReceipt(_ kg: ExactDecimal, at milliseconds: Int64, sequence: UInt64) {
-        receivedKg = receivedKg?.adding(kg)
-        // Most receipts come in time order and go at the end; one dated earlier goes after those of its time.
-        var low = received.count
-        if let last = received.last, last.milliseconds > milliseconds {
-            low = 0
-            var high = received.count
-            while low < high {
-                let middle = (low + high) / 2
-                if received[middle].milliseconds <= milliseconds { low = middle + 1 } else { high = middle }
-            }
-        }
-        received.insert((milliseconds, kg, sequence), at: low)
+        received.append((milliseconds, kg, sequence))
+        let at = interval(of: milliseconds)
+        receivedIn[at] = receivedIn[at]?.adding(kg)
+        latestIn[at] = max(latestIn[at] ?? .min, milliseconds)
     }
 
     /// Where the receipts run ahead of the shipments.
@@ -52,46 +83,25 @@ struct ReceiptCustody {
         var shippedText: String { shipped.isPositive ? "only \(shipped) kg" : "none" }
     }
 
-    /// The first time by which the receipts, with `extra` among them, come to more than the
-    /// shipments; with `extra`, only its time and later ones are weighed.
+    /// The first interval's last receipt by which the receipts, with `extra` among them, come to
+    /// more than the shipments; with `extra`, only its interval and later ones are weighed.
     ///
-    /// Shipments dated at the time of a receipt count by then. The totals change only at a
-    /// receipt's time (up) or a shipment's (down), so the receipts' times are the only times at
-    /// which an excess can begin.
+    /// Shipments dated at the time of a receipt count by then.
     func firstExcess(with extra: (milliseconds: Int64, kg: ExactDecimal)? = nil) -> Excess? {
-        // A receipt dated no earlier than any other, as most are, is weighed at its own time only.
-        if let extra, extra.milliseconds >= received.last?.milliseconds ?? .min {
-            var shippedKg = ExactDecimal.zero
-            for shipment in shipped where shipment.milliseconds <= extra.milliseconds {
-                shippedKg = shippedKg.adding(shipment.kg) ?? shippedKg
-            }
-            let total = receivedKg?.adding(extra.kg)
-            guard total.map({ $0 > shippedKg }) ?? true else { return nil }
-            return Excess(milliseconds: extra.milliseconds, received: total, shipped: shippedKg)
-        }
-        // Otherwise the receipts and shipments are walked in time order together, `extra` at its time.
+        let first = extra.map { interval(of: $0.milliseconds) } ?? 0
         var receivedKg: ExactDecimal? = .zero
-        var shippedKg = ExactDecimal.zero
-        var next = 0
-        var at = 0
-        var pending = extra
-        while at < received.count || pending != nil {
-            let time = min(at < received.count ? received[at].milliseconds : .max, pending?.milliseconds ?? .max)
-            while at < received.count, received[at].milliseconds == time {
-                receivedKg = receivedKg?.adding(received[at].kg)
-                at += 1
+        for at in 0..<first { receivedKg = receivedIn[at].flatMap { receivedKg?.adding($0) } }
+        for at in first..<receivedIn.count {
+            receivedKg = receivedIn[at].flatMap { receivedKg?.adding($0) }
+            var latest = latestIn[at]
+            if let extra, at == first {
+                receivedKg = receivedKg?.adding(extra.kg)
+                latest = max(latest ?? .min, extra.milliseconds)
             }
-            if let receipt = pending, receipt.milliseconds == time {
-                receivedKg = receivedKg?.adding(receipt.kg)
-                pending = nil
-            }
-            guard time >= extra?.milliseconds ?? .min else { continue }
-            while next < shipped.count, shipped[next].milliseconds <= time {
-                shippedKg = shippedKg.adding(shipped[next].kg) ?? shippedKg
-                next += 1
-            }
-            if receivedKg.map({ $0 > shippedKg }) ?? true {
-                return Excess(milliseconds: time, received: receivedKg, shipped: shippedKg)
+            // An interval without receipts has no time at which to weigh them.
+            guard let latest else { continue }
+            if receivedKg.map({ $0 > shippedBy[at] }) ?? true {
+                return Excess(milliseconds: latest, received: receivedKg, shipped: shippedBy[at])
             }
         }
         return nil
@@ -167,8 +177,9 @@ extension Rules {
             guard let number = try store.lotNumber(move.lot, txn) else { continue }
             let with = try receiptCustody(of: move.lot, number: number, at: move.to, txn)
             guard with.firstExcess() == nil else { continue }
-            var without = with
-            without.shipped = try standingShipments(of: move.lot, number: number, to: move.to, excluding: recorded, txn)
+            let without = with.with(
+                shipped: try standingShipments(of: move.lot, number: number, to: move.to, excluding: recorded, txn)
+            )
             guard let excess = without.firstExcess() else { continue }
             let receipts = without.received.filter { $0.milliseconds <= excess.milliseconds }
             sink.add(
@@ -191,8 +202,9 @@ extension Rules {
     ) throws -> ReceiptCustody {
         let key = "\(number) \(actor)"
         if let known = receiptCustodies[key] { return known }
-        var custody = ReceiptCustody()
-        custody.shipped = try standingShipments(of: lot, number: number, to: actor, excluding: nil, txn)
+        var custody = ReceiptCustody(
+            shipped: try standingShipments(of: lot, number: number, to: actor, excluding: nil, txn)
+        )
         var probe = IndexKey.sequence(number)
         let prefix = probe
         while let row = try store.seek(.lotUses, atLeast: probe, txn), row.key.starts(with: prefix) {
@@ -230,20 +242,23 @@ extension Rules {
         return found
     }
 
-    /// Up to three receipts by entry (or by their index in this submission), each with its
-    /// kilograms and time, after `before`; empty for none.
+    /// The receipts, named for a message after `before`; empty for none.
+    ///
+    /// Each is named by its entry (or its index in this submission), with its kilograms and time,
+    /// in time order; of more than three, the latest three, after how many came before them.
     private func receiptsNamed(
         _ receipts: [(milliseconds: Int64, kg: ExactDecimal, sequence: UInt64)],
         before: String
     ) -> String {
         guard !receipts.isEmpty else { return "" }
-        let named = receipts.prefix(3).map { receipt in
+        let inTime = receipts.sorted { ($0.milliseconds, $0.sequence) < ($1.milliseconds, $1.sequence) }
+        let named = inTime.suffix(3).map { receipt in
             let place =
                 submissionIndex(ofSequence: receipt.sequence).map { "event \($0) of this submission" }
                 ?? "entry \(receipt.sequence)"
             return "\(place) (\(receipt.kg) kg at \(Timestamp(millisecondsSinceEpoch: receipt.milliseconds).rfc3339))"
         }
-        let more = receipts.count > 3 ? " and \(receipts.count - 3) more" : ""
-        return before + named.joined(separator: ", ") + more
+        let earlier = inTime.count > 3 ? "\(inTime.count - 3) receipts, then " : ""
+        return before + earlier + named.joined(separator: ", ")
     }
 }
