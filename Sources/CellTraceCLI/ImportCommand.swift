@@ -693,6 +693,7 @@ struct SerialCommand: ParsableCommand {
                 if !report.retracted.isEmpty { object["retractedCells"] = .array(report.retracted.map(cell)) }
                 if !report.history.isEmpty { object["history"] = .array(report.history.map(step)) }
                 if let facility = report.facility { object["facility"] = .string(facility) }
+                if !report.moves.isEmpty { object["moves"] = .array(report.moves.map(move)) }
                 Console.out(JSONValue.object(object).canonicalString)
                 return
             }
@@ -735,6 +736,28 @@ struct SerialCommand: ParsableCommand {
                 }
                 Console.out(table.rendered)
             }
+            if !report.moves.isEmpty {
+                Console.out("")
+                Console.out("HISTORY (the modules and packs it was put into and taken out of, oldest first)")
+                var table = TextTable(["ENTRY", "UNIT", "MOVE", "EVENT", "DECLARED IN ERROR"])
+                for move in report.moves {
+                    table.add([
+                        "#\(move.sequenceNumber)", move.unit, move.putIn ? "put in" : "taken out", move.eventID,
+                        move.retractedAt.map { "at #\($0)" } ?? "",
+                    ])
+                }
+                Console.out(table.rendered)
+            }
+        }
+
+        /// A cell's move into or out of a unit as `--json` gives it.
+        private func move(_ move: UnitMove) -> JSONValue {
+            var members: [String: JSONValue] = [
+                "seq": .number(Double(move.sequenceNumber)), "event": .string(move.eventID),
+                "unit": .string(move.unit), "move": .string(move.putIn ? "in" : "out"),
+            ]
+            if let retracted = move.retractedAt { members["retractedAt"] = .number(Double(retracted)) }
+            return .object(members)
         }
 
         /// An assembly step as `--json` gives it.

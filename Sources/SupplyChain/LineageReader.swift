@@ -60,6 +60,20 @@ public struct Assembly: Sendable, Hashable {
     }
 }
 
+/// A cell put into or taken out of a module or pack.
+public struct UnitMove: Sendable, Hashable {
+    /// The module or pack.
+    public var unit: String
+    /// Whether the cell was put in; taken out when `false`.
+    public var putIn: Bool
+    /// The sequence number of the event's entry.
+    public var sequenceNumber: UInt64
+    /// The event's `eventID`.
+    public var eventID: String
+    /// The entry that declared the event in error, if one did.
+    public var retractedAt: UInt64?
+}
+
 /// What the index says of one event.
 public struct EventSummary: Sendable, Hashable {
     /// The event's `eventID`.
@@ -375,6 +389,47 @@ public struct LineageReader: Sendable {
     /// A module or pack.
     public func assembly(_ parent: String, _ txn: borrowing ReadTransaction) throws -> Assembly? {
         try store.parent(parent, txn).map { Assembly(parent: parent, record: $0) }
+    }
+
+    /// Each time cell `serial`, commissioned from the cell lots `lots`, was put into or taken out
+    /// of a module or pack, oldest first, the events declared in error included.
+    ///
+    /// The units are found through the lots' assemblies (`sc.lot-uses`): a cell is taken out only
+    /// of a unit it was put into. Each assembly's record is read once, so the cost grows with the
+    /// assemblies of the lots' cells, not with the ledger.
+    public func moves(ofCell serial: String, lots: [String], _ txn: borrowing ReadTransaction) throws -> [UnitMove] {
+        let store = self.store
+        var units: [String] = []
+        var found: Set<String> = []
+        var uses: [(sequence: UInt64, use: LotUse)] = []
+        for lot in Set(lots) {
+            guard let number = try lotNumber(lot, txn) else { continue }
+            uses += try store.storedUses(ofLot: number, txn)
+        }
+        for (sequence, use) in uses.sorted(by: { $0.sequence < $1.sequence }) where use == .assembled {
+            guard let record = try store.json(.events, IndexKey.sequence(sequence), txn),
+                let (unit, children) = EventEffects(json: record["effects"] ?? [:]).aggregated,
+                children.contains(serial), found.insert(unit).inserted
+            else { continue }
+            units.append(unit)
+        }
+        var moves: [UnitMove] = []
+        for unit in units {
+            for step in try assembly(unit, txn)?.history ?? [] {
+                for (putIn, units) in [(true, step.added), (false, step.removed)] where units.contains(serial) {
+                    moves.append(
+                        UnitMove(
+                            unit: unit,
+                            putIn: putIn,
+                            sequenceNumber: step.sequenceNumber,
+                            eventID: step.eventID,
+                            retractedAt: step.retractedAt
+                        )
+                    )
+                }
+            }
+        }
+        return moves.sorted { $0.sequenceNumber < $1.sequenceNumber }
     }
 
     /// The module or pack a unit sits in now.

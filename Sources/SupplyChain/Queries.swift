@@ -100,6 +100,9 @@ public struct SerialReport: Sendable {
     /// For a cell: the ranges that held it and whose commissioning was declared in error, as they
     /// were (``SerialRange/retractedAt``).
     public var retracted: [SerialRange] = []
+    /// For a cell: each time it was put into or taken out of a module or pack, oldest first, those
+    /// declared in error included.
+    public var moves: [UnitMove] = []
 }
 
 extension SupplyChainLedger {
@@ -253,6 +256,7 @@ extension SupplyChainLedger {
                 current = holder
                 chain.append(current)
             }
+            let lots = (range.map { [$0.lot] } ?? []) + retracted.map(\.lot)
             return SerialReport(
                 serial: serial,
                 range: range,
@@ -260,7 +264,8 @@ extension SupplyChainLedger {
                 children: children ?? [],
                 history: assembly?.history ?? [],
                 facility: assembly?.facility,
-                retracted: retracted
+                retracted: retracted,
+                moves: try lineage.moves(ofCell: serial, lots: lots, txn)
             )
         }
     }

@@ -172,6 +172,16 @@ import Testing
         )
         #expect(serial["cell"]?["lot"] == "urn:celltrace:lot:cells-nmc811-0225")
         #expect(serial["containedIn"] == ["urn:epc:id:giai:4012345.MOD-0001", "urn:epc:id:giai:4012345.PACK-0001"])
+        // The cell's own history: put into the module, by entry and event.
+        let moves = try #require(serial["moves"]?.arrayValue)
+        #expect(moves.count == 1 && moves[0]["unit"] == "urn:epc:id:giai:4012345.MOD-0001" && moves[0]["move"] == "in")
+        #expect(moves[0]["seq"] != nil && moves[0]["event"]?.stringValue?.hasPrefix("ni:///sha-256;") == true)
+        let cellText = celltrace("serial", "show", "urn:epc:id:sgtin:4012345.011111.4", "--ledger", ledger).output
+        #expect(
+            cellText.contains("HISTORY (the modules and packs it was put into and taken out of, oldest first)")
+                && cellText.contains("urn:epc:id:giai:4012345.MOD-0001  put in"),
+            "\(cellText)"
+        )
         // A module's own history: the assembly that built it, by entry and event.
         let module = try JSONValue(
             parsing: celltrace("serial", "show", "urn:epc:id:giai:4012345.MOD-0001", "--ledger", ledger, "--json")

@@ -379,6 +379,35 @@ struct AssemblyTests {
         #expect(audit.isValid, "\(audit.failure ?? "")")
     }
 
+    @Test("a cell's serial lists each module it was put into and taken out of, those declared in error marked")
+    func cellMoves() throws {
+        let fixture = try chainWithCells()
+        try fixture.accept([Self.commission(first: "1", last: "100")], as: "cell-co")
+        let cell = Self.prefix + "2"
+        var entries: [UInt64] = []
+        let intoSecond = try edited(Self.assemble("MOD-2", [cell])) { $0["eventTime"] = "2026-02-27T09:00:00+01:00" }
+        for line in [
+            Self.assemble("MOD-1", [Self.prefix + "1", cell]), Self.assemble("MOD-1", [cell], action: "DELETE"),
+            intoSecond, try Events.declaredInError(intoSecond),
+        ] {
+            try fixture.accept([line], as: "cell-co")
+            entries.append(try fixture.chain.ledger.size - 1)
+        }
+        let moves = try #require(try fixture.chain.serial(cell)).moves
+        #expect(
+            moves.map {
+                "\($0.unit) \($0.putIn ? "in" : "out") #\($0.sequenceNumber) \($0.retractedAt.map { "#\($0)" } ?? "-")"
+            }
+                == [
+                    "MOD-1 in #\(entries[0]) -", "MOD-1 out #\(entries[1]) -",
+                    "MOD-2 in #\(entries[2]) #\(entries[3])",
+                ]
+        )
+        #expect(moves.allSatisfy { $0.eventID.hasPrefix("ni:///sha-256;") })
+        #expect(try fixture.chain.serial(Self.prefix + "1")?.moves.map(\.unit) == ["MOD-1"])
+        #expect(try fixture.chain.serial(Self.prefix + "3")?.moves == [])
+    }
+
     @Test("a module filled a cell an event, within a submission and across them, holds its cells in the order put in")
     func moduleFilledACellAnEvent() throws {
         let fixture = try chainWithCells()
