@@ -58,17 +58,7 @@ public enum PointInTime: Sendable, Hashable {
             }
             return size
         case .time(let time):
-            var low: UInt64 = 0
-            var high = now
-            while low < high {
-                let middle = low + (high - low) / 2
-                if try ledger.entry(at: middle).time <= time {
-                    low = middle + 1
-                } else {
-                    high = middle
-                }
-            }
-            return low
+            return try (0..<now).partitionPoint { try ledger.entry(at: $0).time > time }
         }
     }
 }

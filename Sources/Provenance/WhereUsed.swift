@@ -206,12 +206,7 @@ public struct WhereUsed: Sendable {
         for (prefix, group) in Dictionary(grouping: cells, by: \.range.prefix).sorted(by: { $0.key < $1.key }) {
             let ranges = group.sorted { $0.range.first < $1.range.first }
             for (serial, number, container) in try reader.assembledCells(prefix: prefix, txn) {
-                var low = 0
-                var high = ranges.count
-                while low < high {
-                    let middle = (low + high) / 2
-                    if ranges[middle].range.last < number { low = middle + 1 } else { high = middle }
-                }
+                let low = ranges.partitionPoint { $0.range.last >= number }
                 guard low < ranges.count, ranges[low].range.first <= number else { continue }
                 let kgPerCell = ranges[low].kgPerCell
                 var holder: String? = container

@@ -1435,13 +1435,7 @@ extension Rules {
         var listed: [String: [(first: UInt64, last: UInt64)]] = [:]
         // How many of `list`'s ranges start at or before `serial`.
         func startingBy(_ serial: UInt64, in list: [(first: UInt64, last: UInt64)]) -> Int {
-            var low = 0
-            var high = list.count
-            while low < high {
-                let middle = (low + high) / 2
-                if list[middle].first <= serial { low = middle + 1 } else { high = middle }
-            }
-            return low
+            list.partitionPoint { $0.first > serial }
         }
         func overlapsListed(_ prefix: String, _ first: UInt64, _ last: UInt64) -> Bool {
             guard let list = listed[prefix] else { return false }

@@ -53,23 +53,11 @@ struct OrderedKeys: Sendable {
 
     /// The index of the first chunk whose last key is at or after `key`: `chunks.count` when none is.
     private func firstChunk(endingAtOrAfter key: [UInt8]) -> Int {
-        var low = 0
-        var high = chunks.count
-        while low < high {
-            let middle = (low + high) / 2
-            if let last = chunks[middle].last, RowKey.precedes(last, key) { low = middle + 1 } else { high = middle }
-        }
-        return low
+        chunks.partitionPoint { chunk in chunk.last.map { !RowKey.precedes($0, key) } ?? true }
     }
 
     /// The position of the first key of `keys` at or after `key`.
     private static func lowerBound(of key: [UInt8], in keys: [[UInt8]]) -> Int {
-        var low = 0
-        var high = keys.count
-        while low < high {
-            let middle = (low + high) / 2
-            if RowKey.precedes(keys[middle], key) { low = middle + 1 } else { high = middle }
-        }
-        return low
+        keys.partitionPoint { !RowKey.precedes($0, key) }
     }
 }

@@ -49,13 +49,7 @@ struct ReceiptCustody {
 
     /// The interval of time `milliseconds`: the number of shipments dated by then.
     private func interval(of milliseconds: Int64) -> Int {
-        var low = 0
-        var high = shipped.count
-        while low < high {
-            let middle = (low + high) / 2
-            if shipped[middle].milliseconds <= milliseconds { low = middle + 1 } else { high = middle }
-        }
-        return low
+        shipped.partitionPoint { $0.milliseconds > milliseconds }
     }
 
     /// Adds a receipt of `kg` at `milliseconds`, recorded at entry `sequence`.

@@ -29,14 +29,8 @@ struct Rules {
     /// The index in this submission of the event accepted with sequence number `sequence`, when
     /// the batch accepted one.
     func submissionIndex(ofSequence sequence: UInt64) -> Int? {
-        guard let last = acceptedEvents.last, sequence <= last.sequence else { return nil }
-        var low = 0
-        var high = acceptedEvents.count
-        while low < high {
-            let middle = (low + high) / 2
-            if acceptedEvents[middle].sequence < sequence { low = middle + 1 } else { high = middle }
-        }
-        return low < acceptedEvents.count && acceptedEvents[low].sequence == sequence ? acceptedEvents[low].index : nil
+        let at = acceptedEvents.partitionPoint { $0.sequence >= sequence }
+        return at < acceptedEvents.count && acceptedEvents[at].sequence == sequence ? acceptedEvents[at].index : nil
     }
 
     /// The serial ranges that a refused commissioning of the batch would have commissioned, by

@@ -988,15 +988,10 @@ struct EncodedRows {
     private func firstIndex(atLeast key: [UInt8]) -> Int {
         bytes.withUnsafeBytes { raw in
             key.withUnsafeBytes { key in
-                var low = 0
-                var high = rows.count
-                while low < high {
-                    let middle = (low + high) / 2
-                    let row = rows[middle]
-                    let rowKey = UnsafeRawBufferPointer(rebasing: raw[row.keyStart..<row.keyStart + row.keyCount])
-                    if RowKey.order(rowKey, key) < 0 { low = middle + 1 } else { high = middle }
+                rows.partitionPoint { row in
+                    RowKey.order(UnsafeRawBufferPointer(rebasing: raw[row.keyStart..<row.keyStart + row.keyCount]), key)
+                        >= 0
                 }
-                return low
             }
         }
     }

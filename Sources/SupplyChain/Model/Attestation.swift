@@ -84,13 +84,8 @@ public struct Attestation: Sendable, Hashable {
     /// Whether it covers entry `sequence`.
     public func covers(_ sequence: UInt64) -> Bool {
         // Ranges are in order: the first whose end reaches the entry is the only candidate.
-        var low = 0
-        var high = entries.count
-        while low < high {
-            let middle = (low + high) / 2
-            if entries[middle].upperBound < sequence { low = middle + 1 } else { high = middle }
-        }
-        return low < entries.count && entries[low].contains(sequence)
+        let at = entries.partitionPoint { $0.upperBound >= sequence }
+        return at < entries.count && entries[at].contains(sequence)
     }
 
     /// How many entries it covers.
