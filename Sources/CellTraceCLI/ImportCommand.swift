@@ -377,6 +377,17 @@ struct LotCommand: ParsableCommand {
                         }
                     )
                 }
+                let receipts = report.receipts
+                if !receipts.isEmpty {
+                    object["receipts"] = .array(
+                        receipts.map {
+                            .object([
+                                "actor": .string($0.actor), "shippedKg": .string($0.shippedKg.description),
+                                "receivedKg": .string($0.receivedKg.description),
+                            ])
+                        }
+                    )
+                }
                 if let material = lot.material { object["material"] = .string(material) }
                 if let grade = lot.grade { object["grade"] = .string(grade) }
                 if let country = lot.countryOfOrigin { object["countryOfOrigin"] = .string(country) }
@@ -432,6 +443,15 @@ struct LotCommand: ParsableCommand {
             for holding in report.holdings {
                 let since = holding.since.map { " (received since \($0))" } ?? ""
                 Console.out("held by   \(holding.actor): \(holding.kg) kg\(since)")
+            }
+            for receipt in report.receipts {
+                let open =
+                    receipt.shippedKg.subtracting(receipt.receivedKg).map {
+                        $0.isPositive ? ", \($0) kg not yet received" : ""
+                    } ?? ""
+                Console.out(
+                    "receipts  \(receipt.actor): \(receipt.shippedKg) kg shipped to it, \(receipt.receivedKg) kg received\(open)"
+                )
             }
             for certificate in lot.certifications { Console.out("cert      \(certificate)") }
             if !report.madeFrom.isEmpty {

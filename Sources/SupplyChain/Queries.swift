@@ -32,6 +32,38 @@ public struct LotReport: Sendable {
 
     /// The lot's version under its id: 1 for a lot made once, 2 once made again, and so on.
     public var version: Int { previousVersions.count + 1 }
+
+    /// For each actor the lot was shipped to or received by, the kilograms shipped to it and those
+    /// it received, in the order first named.
+    ///
+    /// What a receiver has still to receive, under the receipt rule. Only the lot as it stands
+    /// counts, and only events that stand (not declared in error); a sum beyond exact decimals
+    /// stays at what it reached.
+    public var receipts: [(actor: String, shippedKg: ExactDecimal, receivedKg: ExactDecimal)] {
+        var totals: [(actor: String, shippedKg: ExactDecimal, receivedKg: ExactDecimal)] = []
+        var at: [String: Int] = [:]
+        func position(_ actor: String) -> Int {
+            if let found = at[actor] { return found }
+            at[actor] = totals.count
+            totals.append((actor, .zero, .zero))
+            return totals.count - 1
+        }
+        for event in custody where event.version == nil && event.declaredInErrorAt == nil {
+            guard let kg = event.kg else { continue }
+            switch event.kind {
+            case .shipped:
+                guard let to = event.to else { continue }
+                let index = position(to)
+                totals[index].shippedKg = totals[index].shippedKg.adding(kg) ?? totals[index].shippedKg
+            case .received:
+                let index = position(event.actor)
+                totals[index].receivedKg = totals[index].receivedKg.adding(kg) ?? totals[index].receivedKg
+            case .consumed, .assembled:
+                continue
+            }
+        }
+        return totals
+    }
 }
 
 /// A step in a lot's custody, or a use of it that no lineage edge shows (``LotReport/custody``).

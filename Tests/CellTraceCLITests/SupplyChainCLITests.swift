@@ -142,6 +142,8 @@ import Testing
         let shipment = try #require(lot["custody"]?.arrayValue?.first?.objectValue)
         let shipmentID = try #require(shipment["hashID"]?.stringValue)
         #expect(lot["custody"]?.arrayValue?.count == 1)
+        // Shipped and not yet received: what the receiver has still to acknowledge.
+        #expect(lot["receipts"] == [["actor": "cell-co", "shippedKg": "70000", "receivedKg": "0"]])
         #expect(
             JSONValue.object(shipment.filter { $0.key != "hashID" }) == [
                 "kind": "shipped", "actor": "cathode-co", "to": "cell-co", "kg": "70000", "seq": 18,
@@ -226,6 +228,12 @@ import Testing
         )
         let human = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
         #expect(human.output.contains("mass      70000 kg made, 70000 kg consumed, 0 kg left"))
+        #expect(
+            human.output.contains(
+                "receipts  cell-co: 70000 kg shipped to it, 0 kg received, 70000 kg not yet received"
+            ),
+            "\(human.output)"
+        )
         #expect(
             human.output.contains(
                 "shipped  cathode-co  cell-co  70000  2026-02-12T00:00:00.000Z  #18"

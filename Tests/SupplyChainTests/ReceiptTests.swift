@@ -67,6 +67,8 @@ struct ReceiptTests {
         )
         let received = try #require(try split.chain.lot("ORE")).custody.filter { $0.kind == .received }
         #expect(received.compactMap { $0.kg?.description } == ["35000", "25000"])
+        let whole = try #require(try split.chain.lot("ORE")).receipts
+        #expect(whole.map { "\($0.actor) \($0.shippedKg) \($0.receivedKg)" } == ["sichuan-lithium 60000 60000"])
         try ChainTests.expectCleanAudit(split.chain, submissions: 3)
         // Of many receipts before, the latest three are named.
         let many = try Self.shipped()
@@ -189,8 +191,13 @@ struct ReceiptTests {
                 )
             ]
         )
+        let both = try #require(try fixture.chain.lot("ORE")).receipts
+        #expect(both.map { "\($0.actor) \($0.shippedKg) \($0.receivedKg)" } == ["sichuan-lithium 100000 100000"])
         try fixture.accept([try Events.declaredInError(secondReceipt)], as: "sichuan-lithium")
         try fixture.accept([try Events.declaredInError(second)], as: "pilbara-mining")
+        // What was declared in error counts for nothing: one shipment and one receipt of it stand.
+        let standing = try #require(try fixture.chain.lot("ORE")).receipts
+        #expect(standing.map { "\($0.actor) \($0.shippedKg) \($0.receivedKg)" } == ["sichuan-lithium 60000 60000"])
         try ChainTests.expectCleanAudit(fixture.chain, submissions: 9)
     }
 
