@@ -769,16 +769,8 @@ extension Rules {
         guard let lot = try lot(lotID, txn), let number = try store.lotNumber(lotID, txn),
             try maker(of: lot, txn) != actor
         else { return nil }
-        var first: Int64?
-        for (sequence, _) in try store.shipments(ofLot: number, txn) where sequence != excluded {
-            guard let event = try standingEvent(at: sequence, txn),
-                EventEffects(json: event.record["effects"] ?? [:]).moved.contains(where: {
-                    $0.lot == lotID && $0.to == actor
-                })
-            else { continue }
-            first = min(first ?? event.milliseconds, event.milliseconds)
-        }
-        return first
+        return try standingShipments(of: lotID, number: number, to: actor, excluding: excluded, txn)
+            .map(\.milliseconds).min()
     }
 
     /// Whether a shipment of lot `lotID` (number `number`) that is not declared in error went to

@@ -14,9 +14,9 @@ import LedgerStorage
 /// if they do at the last receipt of an interval: a receipt is weighed against one sum an
 /// interval from its own on, whatever the order receipts come in.
 struct ReceiptCustody {
-    /// The standing shipments of the lot to the receiver, by event time: in UTC milliseconds, and
-    /// the kilograms moved.
-    private(set) var shipped: [(milliseconds: Int64, kg: ExactDecimal)]
+    /// The standing shipments of the lot to the receiver, by event time: in UTC milliseconds, the
+    /// kilograms moved and the entry.
+    private(set) var shipped: [Shipment]
     /// The kilograms shipped before interval `i` ends: the first `i` shipments'.
     private var shippedBy: [ExactDecimal]
     /// The kilograms received in each interval; `nil` when the sum is beyond exact decimals.
@@ -27,8 +27,12 @@ struct ReceiptCustody {
     /// milliseconds, the kilograms received (its lines together) and the entry.
     private(set) var received: [(milliseconds: Int64, kg: ExactDecimal, sequence: UInt64)] = []
 
+    /// A shipment of the lot to the receiver: its event time in UTC milliseconds, the kilograms
+    /// it moved there and its entry.
+    typealias Shipment = (milliseconds: Int64, kg: ExactDecimal, sequence: UInt64)
+
     /// The custody of the lot with these shipments and no receipts.
-    init(shipped: [(milliseconds: Int64, kg: ExactDecimal)]) {
+    init(shipped: [Shipment]) {
         self.shipped = shipped.sorted { $0.milliseconds < $1.milliseconds }
         var sum = ExactDecimal.zero
         shippedBy = [sum]
@@ -40,9 +44,9 @@ struct ReceiptCustody {
         latestIn = Array(repeating: nil, count: shippedBy.count)
     }
 
-    /// The custody with these shipments in place of its own, its receipts kept.
-    func with(shipped: [(milliseconds: Int64, kg: ExactDecimal)]) -> ReceiptCustody {
-        var custody = ReceiptCustody(shipped: shipped)
+    /// The custody without the shipment recorded at entry `sequence`, its receipts kept.
+    func leavingOut(shipment sequence: UInt64) -> ReceiptCustody {
+        var custody = ReceiptCustody(shipped: shipped.filter { $0.sequence != sequence })
         for receipt in received { custody.addReceipt(receipt.kg, at: receipt.milliseconds, sequence: receipt.sequence) }
         return custody
     }
@@ -171,9 +175,8 @@ extension Rules {
             guard let number = try store.lotNumber(move.lot, txn) else { continue }
             let with = try receiptCustody(of: move.lot, number: number, at: move.to, txn)
             guard with.firstExcess() == nil else { continue }
-            let without = with.with(
-                shipped: try standingShipments(of: move.lot, number: number, to: move.to, excluding: recorded, txn)
-            )
+            // The shipments were read with the one declared in error among them.
+            let without = with.leavingOut(shipment: recorded)
             guard let excess = without.firstExcess() else { continue }
             let receipts = without.received.filter { $0.milliseconds <= excess.milliseconds }
             sink.add(
@@ -197,15 +200,10 @@ extension Rules {
         let key = "\(number) \(actor)"
         if let known = receiptCustodies[key] { return known }
         var custody = ReceiptCustody(
-            shipped: try standingShipments(of: lot, number: number, to: actor, excluding: nil, txn)
+            shipped: try standingShipments(of: lot, number: number, to: actor, txn)
         )
-        var probe = IndexKey.sequence(number)
-        let prefix = probe
-        while let row = try store.seek(.lotUses, atLeast: probe, txn), row.key.starts(with: prefix) {
-            probe = row.key + [0]
-            guard row.value == Array(LotUse.received.rawValue.utf8), row.key.count == 16,
-                let sequence = IndexKey.sequence(in: row.key[8..<16]),
-                let event = try standingEvent(at: sequence, txn), event.record["actor"]?.stringValue == actor
+        for (sequence, use) in try store.uses(ofLot: number, txn) where use == .received {
+            guard let event = try standingEvent(at: sequence, txn), event.record["actor"]?.stringValue == actor
             else { continue }
             for receipt in EventEffects(json: event.record["effects"] ?? [:]).received where receipt.lot == lot {
                 custody.addReceipt(receipt.kg, at: event.milliseconds, sequence: sequence)
@@ -217,20 +215,21 @@ extension Rules {
     }
 
     /// The shipments of lot `lot` (number `number`) to `actor` that stand, the one at entry
-    /// `excluded` left out: each with its event time and the kilograms it moved there.
-    private mutating func standingShipments(
+    /// `excluded` left out, in the ledger and the batches being checked: each with its event time,
+    /// the kilograms it moved there and its entry.
+    func standingShipments(
         of lot: String,
         number: UInt64,
         to actor: String,
-        excluding excluded: UInt64?,
+        excluding excluded: UInt64? = nil,
         _ txn: borrowing ReadTransaction
-    ) throws -> [(milliseconds: Int64, kg: ExactDecimal)] {
-        var found: [(milliseconds: Int64, kg: ExactDecimal)] = []
+    ) throws -> [ReceiptCustody.Shipment] {
+        var found: [ReceiptCustody.Shipment] = []
         for (sequence, _) in try store.shipments(ofLot: number, txn) where sequence != excluded {
             guard let event = try standingEvent(at: sequence, txn) else { continue }
             for move in EventEffects(json: event.record["effects"] ?? [:]).moved
             where move.lot == lot && move.to == actor {
-                found.append((event.milliseconds, move.kg))
+                found.append((event.milliseconds, move.kg, sequence))
             }
         }
         return found

@@ -685,18 +685,36 @@ struct StateStore: Sendable {
         let cursor = try txn.cursor(IndexTable.handle(.lotUses, in: tables))
         var row = try cursor.seek(atLeast: prefix)
         while let (key, value) = row, key.starts(with: prefix) {
-            guard key.count == 16, let sequence = IndexKey.sequence(in: key[8..<16]),
-                let use = LotUse(rawValue: String(decoding: value, as: UTF8.self))
-            else {
-                throw SupplyChainError.damagedIndex(
-                    IndexTable.lotUses.rawValue,
-                    "the row \(SupplyChainLedger.printable(key, in: .lotUses)) is not a lot's use"
-                )
-            }
-            uses.append((sequence, use))
+            uses.append(try Self.lotUse(key, value))
             row = try cursor.next()
         }
         return uses
+    }
+
+    /// The entries whose events used lot number `lot` in the ways `sc.lot-uses` records, by
+    /// entry: the ledger's, the batch's own and those of the batches under it.
+    func uses(ofLot lot: UInt64, _ txn: borrowing ReadTransaction) throws -> [(sequence: UInt64, use: LotUse)] {
+        var uses: [(sequence: UInt64, use: LotUse)] = []
+        let prefix = IndexKey.sequence(lot)
+        var key = prefix
+        while let row = try seek(.lotUses, atLeast: key, txn), row.key.starts(with: prefix) {
+            uses.append(try Self.lotUse(row.key, row.value))
+            key = row.key + [0]
+        }
+        return uses
+    }
+
+    /// The entry and use of an `sc.lot-uses` row; a row of another form is damage.
+    private static func lotUse(_ key: [UInt8], _ value: [UInt8]) throws -> (sequence: UInt64, use: LotUse) {
+        guard key.count == 16, let sequence = IndexKey.sequence(in: key[8..<16]),
+            let use = LotUse(rawValue: String(decoding: value, as: UTF8.self))
+        else {
+            throw SupplyChainError.damagedIndex(
+                IndexTable.lotUses.rawValue,
+                "the row \(SupplyChainLedger.printable(key, in: .lotUses)) is not a lot's use"
+            )
+        }
+        return (sequence, use)
     }
 
     /// Records in `sc.shipments` that the event `eventID`, at entry `sequence`, shipped lot number `lot`.
