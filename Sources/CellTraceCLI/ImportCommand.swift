@@ -770,7 +770,7 @@ struct SerialCommand: ParsableCommand {
             }
         }
 
-        /// A cell's move into or out of a unit as `--json` gives it.
+        /// A cell's, module's or pack's move into or out of a unit as `--json` gives it.
         private func move(_ move: UnitMove) -> JSONValue {
             var members: [String: JSONValue] = [
                 "seq": .number(Double(move.sequenceNumber)), "event": .string(move.eventID),

@@ -199,15 +199,16 @@ struct ActorCommand: ParsableCommand {
 
         /// How a key that no longer signs was ended: by the rotation that added `next` (which sets
         /// the old key's end to the new key's start) or by a revocation, or both, when a key rotated
-        /// out was revoked later (its end stays the rotation's; the ledger keeps no other entry).
+        /// out was revoked later (its end stays the rotation's, and the revocation's entry is named).
         static func howEnded(_ key: ActorKey, next: ActorKey?) -> String {
             let rotated = next.map { $0.validFrom == key.validUntil } ?? false
             guard let reason = key.revocationReason else { return "rotated out" }
             // A reason is one line of the table.
             let said = reason.split(whereSeparator: \.isNewline).joined(separator: " ")
             // The default reason is the word itself.
-            let revoked = said == "revoked" ? "revoked" : "revoked: \(said)"
-            return rotated ? "rotated out, later \(revoked)" : revoked
+            let why = said == "revoked" ? "" : ": \(said)"
+            guard rotated else { return "revoked\(why)" }
+            return "rotated out, later revoked\(key.revokedAt.map { " at #\($0)" } ?? "")\(why)"
         }
     }
 
@@ -260,6 +261,7 @@ func actorJSON(_ actor: Actor) -> JSONValue {
                 ]
                 if let until = key.validUntil { members["validUntil"] = .number(Double(until)) }
                 if let reason = key.revocationReason { members["revoked"] = .string(reason) }
+                if let revokedAt = key.revokedAt { members["revokedAt"] = .number(Double(revokedAt)) }
                 return .object(members)
             }
         ),

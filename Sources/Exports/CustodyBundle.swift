@@ -151,7 +151,8 @@ private struct Builder {
             all.insert(actor.registeredAt)
             for (index, key) in actor.keys.enumerated() {
                 if index > 0 { all.insert(key.validFrom) }
-                if key.revocationReason != nil, let until = key.validUntil { all.insert(until) }
+                // The revocation's own entry: a key rotated out and revoked later ends at the rotation.
+                if let revoked = key.revokedAt { all.insert(revoked) }
             }
         }
         sequences = all.filter { $0 < treeSize }.sorted()

@@ -26,6 +26,9 @@ public struct Assembly: Sendable, Hashable {
     public var facility: String?
     /// Its assembly steps, oldest first.
     public var history: [Step]
+    /// The modules and packs it was put into, each once, in the order first put in, those of
+    /// assemblies declared in error included.
+    public var placedIn: [String]
 
     /// The units it held when the ledger had `size` entries.
     public func children(asOf size: UInt64) -> [String] {
@@ -47,6 +50,7 @@ public struct Assembly: Sendable, Hashable {
         self.parent = parent
         children = record.children
         facility = record.facility
+        placedIn = record.placedIn
         history = record.history.compactMap { step in
             guard let seq = step["seq"]?.doubleValue, let event = step["event"]?.stringValue else { return nil }
             return Step(
@@ -60,11 +64,11 @@ public struct Assembly: Sendable, Hashable {
     }
 }
 
-/// A cell put into or taken out of a module or pack.
+/// A cell, module or pack put into or taken out of a module or pack.
 public struct UnitMove: Sendable, Hashable {
     /// The module or pack.
     public var unit: String
-    /// Whether the cell was put in; taken out when `false`.
+    /// Whether it was put in; taken out when `false`.
     public var putIn: Bool
     /// The sequence number of the event's entry.
     public var sequenceNumber: UInt64
@@ -413,6 +417,13 @@ public struct LineageReader: Sendable {
             else { continue }
             units.append(unit)
         }
+        return try moves(of: serial, in: units, txn)
+    }
+
+    /// Each time `serial` was put into or taken out of one of `units`, oldest first, the events
+    /// declared in error included: a module's or pack's own moves, with the units its record names
+    /// (``Assembly/placedIn``), or a cell's.
+    public func moves(of serial: String, in units: [String], _ txn: borrowing ReadTransaction) throws -> [UnitMove] {
         var moves: [UnitMove] = []
         for unit in units {
             for step in try assembly(unit, txn)?.history ?? [] {

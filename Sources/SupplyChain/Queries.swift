@@ -132,8 +132,8 @@ public struct SerialReport: Sendable {
     /// For a cell: the ranges that held it and whose commissioning was declared in error, as they
     /// were (``SerialRange/retractedAt``).
     public var retracted: [SerialRange] = []
-    /// For a cell: each time it was put into or taken out of a module or pack, oldest first, those
-    /// declared in error included.
+    /// Each time it was put into or taken out of a module or pack, oldest first, those declared in
+    /// error included: for a cell, and for a module or pack put into another.
     public var moves: [UnitMove] = []
 }
 
@@ -289,6 +289,12 @@ extension SupplyChainLedger {
                 chain.append(current)
             }
             let lots = (range.map { [$0.lot] } ?? []) + retracted.map(\.lot)
+            var moves = try lineage.moves(ofCell: serial, lots: lots, txn)
+            if let placedIn = assembly?.placedIn, !placedIn.isEmpty {
+                moves = try (moves + lineage.moves(of: serial, in: placedIn, txn)).sorted {
+                    $0.sequenceNumber < $1.sequenceNumber
+                }
+            }
             return SerialReport(
                 serial: serial,
                 range: range,
@@ -297,7 +303,7 @@ extension SupplyChainLedger {
                 history: assembly?.history ?? [],
                 facility: assembly?.facility,
                 retracted: retracted,
-                moves: try lineage.moves(ofCell: serial, lots: lots, txn)
+                moves: moves
             )
         }
     }

@@ -85,9 +85,22 @@ import Testing
                 "ACTOR           KEY               ADDED  ENDED  HOW",
                 "cathode-co      \(cathode[0])  #0     #3     revoked: laptop stolen",
                 "cell-co         \(cell[0])  #1     #4     revoked",
-                "pilbara-mining  \(pilbara[0])  #2     #6     rotated out, later revoked: compromised",
+                "pilbara-mining  \(pilbara[0])  #2     #6     rotated out, later revoked at #7: compromised",
             ]
         )
+        // Each revoked key names its revocation's entry: the end of a key revoked while it signed,
+        // after the end of one rotated out first.
+        let actors = try JSONValue(parsing: celltrace("actor", "list", "--ledger", ledger, "--json").output)
+        func ends(_ actor: String) -> [String] {
+            let keys = actors.arrayValue?.first { $0["id"] == .string(actor) }?["keys"]?.arrayValue ?? []
+            return keys.map { key in
+                let number = { (name: String) in key[name]?.doubleValue.map { "#\(Int($0))" } ?? "-" }
+                return "\(number("validUntil")) \(number("revokedAt"))"
+            }
+        }
+        #expect(ends("cathode-co") == ["#3 #3"])
+        #expect(ends("cell-co") == ["#4 #4", "- -"])
+        #expect(ends("pilbara-mining") == ["#6 #7", "- -"])
     }
 
     /// A new ledger in `directory` with the actors registered in order (entries #0, #1, …), each

@@ -84,6 +84,31 @@ struct CustodyAttestationTests {
         )
     }
 
+    @Test("a submitter's key rotated out and revoked later travels with its rotation and its revocation, and verifies")
+    func revokedKeyTravelsWithItsRevocation() throws {
+        let ledger = try SmallLedger()
+        let rotation = try ledger.chain.rotateKey(actor: "maker", to: Ed25519PrivateKey().publicKey).firstSequenceNumber
+        let old = ActorKey.id(of: ledger.key.publicKey.rawRepresentation)
+        let revocation = try ledger.chain.revokeKey(actor: "maker", keyID: old, reason: "compromised")
+            .firstSequenceNumber
+        #expect(revocation > rotation)
+        let key = try #require(try ledger.chain.actor("maker")?.keys.first)
+        #expect(key.validUntil == rotation && key.revokedAt == revocation)
+        let bundle = try CustodyBundle.export(SmallLedger.cell, chain: ledger.chain, profile: .auditor)
+        let sequences = Set(
+            bundle.json["entries"]?.arrayValue?.compactMap { $0["seq"]?.doubleValue }.map { UInt64($0) } ?? []
+        )
+        #expect(sequences.isSuperset(of: [rotation, revocation]), "\(sequences.sorted())")
+        _ = try BundleVerifier(bytes: bundle.bytes, key: ledger.chain.ledger.verifierKey).verify()
+        let directory = TemporaryDirectory()
+        try Data(bundle.bytes).write(to: URL(fileURLWithPath: directory.path + "/bundle.json"))
+        let (status, output) = try runProcess([
+            "python3", toolPath("verify_bundle.py"), directory.path + "/bundle.json",
+            ledger.chain.ledger.verifierKey.text,
+        ])
+        #expect(status == 0, "\(output)")
+    }
+
     @Test(
         "a coverage or share the attestations do not support fails in both verifiers, even signed again by the ledger key",
         arguments: [

@@ -408,6 +408,40 @@ struct AssemblyTests {
         #expect(try fixture.chain.serial(Self.prefix + "3")?.moves == [])
     }
 
+    @Test("a module's serial lists each pack it was put into and taken out of, those declared in error marked")
+    func moduleMoves() throws {
+        let fixture = try chainWithCells()
+        try fixture.accept([Self.commission(first: "1", last: "100")], as: "cell-co")
+        try fixture.accept([Self.assemble("MOD-1", [Self.prefix + "1"])], as: "cell-co")
+        var entries: [UInt64] = []
+        let intoSecond = try edited(Self.assemble("PACK-B", ["MOD-1"])) {
+            $0["eventTime"] = "2026-02-27T09:00:00+01:00"
+        }
+        for line in [
+            Self.assemble("PACK-A", ["MOD-1"]), Self.assemble("PACK-A", ["MOD-1"], action: "DELETE"),
+            intoSecond, try Events.declaredInError(intoSecond),
+        ] {
+            try fixture.accept([line], as: "cell-co")
+            entries.append(try fixture.chain.ledger.size - 1)
+        }
+        let module = try #require(try fixture.chain.serial("MOD-1"))
+        #expect(
+            module.moves.map {
+                "\($0.unit) \($0.putIn ? "in" : "out") #\($0.sequenceNumber) \($0.retractedAt.map { "#\($0)" } ?? "-")"
+            }
+                == [
+                    "PACK-A in #\(entries[0]) -", "PACK-A out #\(entries[1]) -",
+                    "PACK-B in #\(entries[2]) #\(entries[3])",
+                ]
+        )
+        #expect(module.containedIn == [] && module.children == [Self.prefix + "1"])
+        // The cell's own moves stay its module's alone; the packs hold no history of their own moves.
+        #expect(try fixture.chain.serial(Self.prefix + "1")?.moves.map(\.unit) == ["MOD-1"])
+        #expect(try fixture.chain.serial("PACK-A")?.moves == [])
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
     @Test("a module filled a cell an event, within a submission and across them, holds its cells in the order put in")
     func moduleFilledACellAnEvent() throws {
         let fixture = try chainWithCells()

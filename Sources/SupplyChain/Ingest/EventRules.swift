@@ -1636,6 +1636,13 @@ extension Rules {
         let added = record.assemble(event.childEPCs, eventID: event.eventID, facility: facility?.id, sequence: sequence)
         store.putParent(parent, record)
         for child in added { store.put(.containedIn, IndexKey.text(child), Array(parent.utf8)) }
+        // A module or pack put in keeps the unit it went into, for its own history; a cell's
+        // units are found through its lot's uses instead.
+        for child in added where cellLots[child] == nil {
+            guard var placed = try store.takeParent(child, txn) else { continue }
+            placed.notePlacement(in: parent)
+            store.putParent(child, placed)
+        }
         for id in Set(added.compactMap { cellLots[$0] }) {
             if let number = try store.lotNumber(id, txn) { store.addUse(.assembled, ofLot: number, sequence: sequence) }
         }

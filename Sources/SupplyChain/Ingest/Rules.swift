@@ -396,6 +396,7 @@ struct Rules {
             }
             actor.keys[index].validUntil = min(actor.keys[index].validUntil ?? sequence, sequence)
             actor.keys[index].revocationReason = reason ?? "revoked"
+            actor.keys[index].revokedAt = sequence
         }
         if let newKey {
             let id = ActorKey.id(of: newKey)

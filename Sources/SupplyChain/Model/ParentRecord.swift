@@ -48,6 +48,18 @@ struct ParentRecord: Sendable {
     /// The facility of its last assembly.
     var facility: String? { members["facility"]?.stringValue }
 
+    /// The modules and packs it was put into, each once, in the order first put in: where its own
+    /// moves (``Assembly/Step``s of those units that name it) are found.
+    var placedIn: [String] { members["placedIn"]?.arrayValue?.compactMap(\.stringValue) ?? [] }
+
+    /// Records that it was put into `unit`, unless it was before.
+    mutating func notePlacement(in unit: String) {
+        var units = placedIn
+        guard !units.contains(unit) else { return }
+        units.append(unit)
+        members["placedIn"] = .array(units.map(JSONValue.string))
+    }
+
     /// Whether it holds `unit` now.
     func holds(_ unit: String) -> Bool { held.contains(unit) }
 

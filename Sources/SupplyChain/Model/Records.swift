@@ -33,6 +33,9 @@ public struct ActorKey: Sendable, Hashable {
     public var validUntil: UInt64?
     /// Whether the key was revoked (not just rotated), and why.
     public var revocationReason: String?
+    /// The sequence number of the entry that revoked it: `validUntil` for a key revoked while it
+    /// signed, later for a key rotated out before it was revoked.
+    public var revokedAt: UInt64?
 
     /// The identifier of a raw public key: the first 8 bytes of its SHA-256, in hex.
     public static func id(of publicKey: [UInt8]) -> String {
@@ -51,16 +54,24 @@ public struct ActorKey: Sendable, Hashable {
         ]
         if let validUntil { members["validUntil"] = .number(Double(validUntil)) }
         if let revocationReason { members["revoked"] = .string(revocationReason) }
+        if let revokedAt { members["revokedAt"] = .number(Double(revokedAt)) }
         return .object(members)
     }
 
-    init(id: String, publicKey: [UInt8], validFrom: UInt64, validUntil: UInt64? = nil, revocationReason: String? = nil)
-    {
+    init(
+        id: String,
+        publicKey: [UInt8],
+        validFrom: UInt64,
+        validUntil: UInt64? = nil,
+        revocationReason: String? = nil,
+        revokedAt: UInt64? = nil
+    ) {
         self.id = id
         self.publicKey = publicKey
         self.validFrom = validFrom
         self.validUntil = validUntil
         self.revocationReason = revocationReason
+        self.revokedAt = revokedAt
     }
 
     init?(json: JSONValue) {
@@ -72,7 +83,8 @@ public struct ActorKey: Sendable, Hashable {
             publicKey: raw,
             validFrom: UInt64(from),
             validUntil: json["validUntil"]?.doubleValue.map { UInt64($0) },
-            revocationReason: json["revoked"]?.stringValue
+            revocationReason: json["revoked"]?.stringValue,
+            revokedAt: json["revokedAt"]?.doubleValue.map { UInt64($0) }
         )
     }
 }
