@@ -545,6 +545,21 @@ struct AssemblyTests {
                 )
             ]
         )
+        // A cell weighs at least a microgram, given to no finer than 10^-15 kg, as a lot does.
+        let tooFine = try fixture.rejection(
+            [
+                Self.commission(first: "1", last: "10", cellKg: 1e-10),
+                Self.commission(first: "11", last: "20", cellKg: 0.9e-15 + 1),
+            ],
+            as: "cell-co"
+        )
+        expectProblems(
+            tooFine,
+            [
+                (0, "/ct:cellMass/quantity", "weighs less than a microgram (10^-9 kg)"),
+                (1, "/ct:cellMass/quantity", "is 1.0000000000000009 kg, given finer than the 10^-15 kg"),
+            ]
+        )
         // The refiner's plant may not commission cells, and it holds none of the lot either.
         let notHeld = try fixture.rejection([valid], as: "sichuan-lithium")
         expectProblem(notHeld, index: 0, field: "/ct:cellLot", containing: "sichuan-lithium does not hold lot CELLS")

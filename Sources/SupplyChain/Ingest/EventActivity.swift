@@ -364,6 +364,25 @@ final class EventActivity: Sendable {
         static func fuel(_ unit: String) -> ExactDecimal {
             unit == "MJ" ? ExactDecimal(significand: 36, exponent: 14) : ExactDecimal(significand: 1, exponent: 12)
         }
+        /// A microgram: the least a lot quantity or a cell may weigh.
+        static let leastKg = ExactDecimal(significand: 1, exponent: -9)
+        /// The power of ten of the finest part of a kilogram a mass is given to: masses within
+        /// 10^-15 and 10^12 kg have at most 27 digits, so that the balances, which add and subtract
+        /// them exactly in 36, neither overflow nor round.
+        static let finestKgExponent = -15
+
+        /// What is wrong with a positive mass of new input finer than the ledger keeps, or `nil`.
+        static func tooFine(_ kg: ExactDecimal) -> String? {
+            // A positive mass whose last digit is a microgram or coarser, as nearly all are.
+            if kg.exponent >= -9 { return nil }
+            if kg < leastKg {
+                return "weighs less than a microgram (10^-9 kg): check the quantity and its uom"
+            }
+            if kg.exponent < finestKgExponent {
+                return "is \(kg) kg, given finer than the 10^-15 kg to which the ledger keeps masses exact: round it"
+            }
+            return nil
+        }
     }
 
     /// The UTF-8 of the suffix that marks a country-of-origin member of master data.

@@ -695,9 +695,12 @@ extension Rules {
         return lot
     }
 
-    /// Whether a quantity weighs more than a lot can (``EventActivity/Bounds/kg``), which the
-    /// vocabulary names for new input.
-    private static func isBeyondBounds(_ quantity: LotQuantity) -> Bool { quantity.kg > EventActivity.Bounds.kg }
+    /// Whether a quantity weighs more than a lot can (``EventActivity/Bounds/kg``) or is finer
+    /// than the ledger keeps (``EventActivity/Bounds/tooFine(_:)``), which the vocabulary names for
+    /// new input.
+    private static func isBeyondBounds(_ quantity: LotQuantity) -> Bool {
+        quantity.kg > EventActivity.Bounds.kg || EventActivity.Bounds.tooFine(quantity.kg) != nil
+    }
 
     /// The pointer of a quantity element's `epcClass`, for its problems.
     private static func lotPointer(_ quantity: LotQuantity) -> String {
@@ -1414,6 +1417,10 @@ extension Rules {
             )
         }
         let mass = measure("cellMass", .mass)
+        // New input: a cell weighs no less, and is given no finer, than a lot quantity may be.
+        if checksNewInput, let mass, let problem = EventActivity.Bounds.tooFine(mass) {
+            sink.add(field: event.extPointer("cellMass") + "/quantity", problem)
+        }
         let energy = measure("nominalEnergy", .electricity)
         let model = event.ext("batteryModel")?.stringValue
         var ranges: [SerialRange] = []

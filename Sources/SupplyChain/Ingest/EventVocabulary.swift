@@ -305,11 +305,15 @@ enum EventVocabulary {
     /// tonnes: no lot weighs that much, and a mass beyond it is a wrong unit or a typing slip.
     private static func checkMasses(_ event: EPCISEvent, sink: ProblemSink) {
         func check(_ quantities: [LotQuantity]) {
-            for quantity in quantities where quantity.kg > EventActivity.Bounds.kg {
-                sink.add(
-                    field: quantity.pointer,
-                    "weighs more than 10^12 kg (a billion tonnes) for one lot: check the quantity and its uom"
-                )
+            for quantity in quantities {
+                if quantity.kg > EventActivity.Bounds.kg {
+                    sink.add(
+                        field: quantity.pointer,
+                        "weighs more than 10^12 kg (a billion tonnes) for one lot: check the quantity and its uom"
+                    )
+                } else if let problem = EventActivity.Bounds.tooFine(quantity.kg) {
+                    sink.add(field: quantity.pointer, problem)
+                }
             }
         }
         check(event.quantities)
