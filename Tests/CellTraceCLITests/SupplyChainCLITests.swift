@@ -195,6 +195,12 @@ import Testing
         #expect(module["facility"] != nil)
         let moduleText = celltrace("serial", "show", "urn:epc:id:giai:4012345.MOD-0001", "--ledger", ledger).output
         #expect(moduleText.contains("HISTORY (assemblies and disassemblies, oldest first)"), "\(moduleText)")
+        // And the pack it went into, as a cell's moves list its module.
+        let placed = try #require(module["moves"]?.arrayValue)
+        #expect(
+            placed.count == 1 && placed[0]["unit"] == "urn:epc:id:giai:4012345.PACK-0001" && placed[0]["move"] == "in"
+        )
+        #expect(moduleText.contains("urn:epc:id:giai:4012345.PACK-0001  put in"), "\(moduleText)")
         // The same cell by its Digital Link: shown, with a note naming the form the ledger has.
         let linked = celltrace(
             "serial",
