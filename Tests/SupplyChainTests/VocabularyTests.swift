@@ -200,6 +200,23 @@ struct VocabularyTests {
         )
         #expect(accepted.written == 3)
         #expect(try fixture.chain.lot("ORE")?.lot.consumedKg.description == "99900.0425242856875")
+        // Pounds to seven decimals and ounces to three reach 10^-15 kg and no finer: both pass.
+        let converted = try fixture.accept(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 1.1234567, "LBR")],
+                    outputs: [Events.quantity("H6", 0.5, "KGM")]
+                ),
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 1.125, "ONZ")],
+                    outputs: [Events.quantity("H7", 0.03, "KGM")]
+                ),
+            ],
+            as: "sichuan-lithium"
+        )
+        #expect(converted.written == 2)
+        // 0.509591387145379 kg and 0.031893213515625 kg added exactly.
+        #expect(try fixture.chain.lot("ORE")?.lot.consumedKg.description == "99900.584008886348504")
     }
 
     @Test("activity data no real process gives is refused as a slip of unit; real figures are recorded")
