@@ -144,3 +144,18 @@ extension SupplyChainError {
         SupplyChainError(code: .ledger, message: "index \(table) is damaged: \(what); run `celltrace index rebuild`")
     }
 }
+
+extension SupplyChainError {
+    /// A mass the rules cannot keep exact: a sum, difference or share beyond 36 digits.
+    ///
+    /// New input keeps every mass within 10^-9 kg to 10^12 kg, given to 10^-15 kg, where none
+    /// arises; an entry recorded before those bounds may still hold one, and its replay stops here
+    /// rather than count the mass as nothing.
+    static func inexactMass(_ what: String, entry sequence: UInt64) -> SupplyChainError {
+        SupplyChainError(
+            code: .ledger,
+            message: "entry #\(sequence): \(what) needs more than the 36 digits in which the ledger keeps masses "
+                + "exact; the entry holds a mass finer than 10^-15 kg or beyond 10^12 kg, which new input may not"
+        )
+    }
+}

@@ -560,6 +560,27 @@ struct AssemblyTests {
                 (1, "/ct:cellMass/quantity", "is 1.0000000000000009 kg, given finer than the 10^-15 kg"),
             ]
         )
+        // 5,000,000,001 cells of 2.8 × 10^12 kg given in ounces (27 digits): a product beyond 36
+        // digits, so beyond what the lot made, which a check that skipped it let through.
+        let overflowing = try edited(Self.commission(first: "1", last: "1")) {
+            $0["ct:cellMass"] = ["quantity": 98_765_432_109_876.55, "uom": "ONZ"]
+            $0["ct:serialRanges"] = .array(
+                (0...5).map { block in
+                    let first = block * 1_000_000_000 + 1
+                    let last = block == 5 ? first : first + 999_999_999
+                    return ["prefix": .string(Self.prefix), "first": .string("\(first)"), "last": .string("\(last)")]
+                }
+            )
+        }
+        expectProblems(
+            try fixture.rejection([overflowing], as: "cell-co"),
+            [
+                (
+                    0, "/ct:serialRanges",
+                    "5000000001 cells of 2799952901549.56279512021875 kg bring the cells of lot CELLS to more than 10^21 kg"
+                )
+            ]
+        )
         // The refiner's plant may not commission cells, and it holds none of the lot either.
         let notHeld = try fixture.rejection([valid], as: "sichuan-lithium")
         expectProblem(notHeld, index: 0, field: "/ct:cellLot", containing: "sichuan-lithium does not hold lot CELLS")

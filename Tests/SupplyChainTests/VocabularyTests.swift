@@ -219,6 +219,47 @@ struct VocabularyTests {
         #expect(try fixture.chain.lot("ORE")?.lot.consumedKg.description == "99900.584008886348504")
     }
 
+    @Test("a lineage edge's kilograms and the yield check stay exact where a product needs more than 36 digits")
+    func productsBeyondThirtySixDigits() throws {
+        // 3,527,396.123 oz and 3,174,656.457 oz are 99,999.997960023844375 kg and
+        // 89,999.996641652068125 kg: 21 digits each, whose product has 40.
+        let fixture = try refinerHoldingOre()
+        // Outputs of 89.99 t against 99.99 t in × a yield of 0.5 (given to 25 digits) are refused.
+        let error = try fixture.rejection(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 3_527_396.123, "ONZ")],
+                    outputs: [Events.quantity("H1", 3_174_656.457, "ONZ")],
+                    extra: ["ct:yield": "0.5000000000000000000000001"]
+                )
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblem(
+            error,
+            index: 0,
+            field: "/outputQuantityList",
+            containing: "outputs of 89999.996641652068125 kg exceed inputs of 99999.997960023844375 kg"
+        )
+        let accepted = try fixture.accept(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 3_527_396.123, "ONZ")],
+                    outputs: [
+                        Events.quantity("H1", 3_174_656.457, "ONZ"), Events.quantity("H2", 0.000000001000001, "KGM"),
+                    ]
+                )
+            ],
+            as: "sichuan-lithium"
+        )
+        #expect(accepted.written == 1)
+        // The input's kilograms split between the outputs by mass, half-even to a microgram.
+        let first = try #require(try fixture.chain.lot("H1")?.madeFrom.first)
+        #expect(first.kg.description == "99999.997960023")
+        let second = try #require(try fixture.chain.lot("H2")?.madeFrom.first)
+        #expect(second.kg.description == "0.000000001")
+    }
+
     @Test("activity data no real process gives is refused as a slip of unit; real figures are recorded")
     func implausibleActivityData() throws {
         let fixture = try refinerHoldingOre()

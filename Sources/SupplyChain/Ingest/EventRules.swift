@@ -264,7 +264,7 @@ extension Rules {
                 txn
             )
         case .objectEvent where event.bizStep == "shipping" && !event.quantities.isEmpty:
-            try ship(event, actor: actor, effects: &effects, sink: sink, txn)
+            try ship(event, actor: actor, sequence: sequence, effects: &effects, sink: sink, txn)
         case .objectEvent where event.bizStep == "receiving" && !event.quantities.isEmpty:
             countsActivity = false
             // The lots received, each with its lines' kilograms together, in the order first named.
@@ -1191,6 +1191,17 @@ extension Rules {
         }
     }
 
+    /// A mass the rules computed, or, where the arithmetic needed more than 36 digits, the error
+    /// that names it (``SupplyChainError/inexactMass(_:entry:)``) rather than a mass of nothing.
+    private static func exact(
+        _ mass: ExactDecimal?,
+        _ what: @autoclosure () -> String,
+        entry sequence: UInt64
+    ) throws -> ExactDecimal {
+        guard let mass else { throw SupplyChainError.inexactMass(what(), entry: sequence) }
+        return mass
+    }
+
     private mutating func transform(
         _ event: EPCISEvent,
         activity: EventActivity,
@@ -1236,7 +1247,10 @@ extension Rules {
             totalOut = sum
             outputs.append(lot)
         }
-        let totalIn = consumed.indices.reduce(ExactDecimal.zero) { $0.adding(consumed[$1].kg) ?? $0 }
+        var totalIn = ExactDecimal.zero
+        for use in consumed {
+            totalIn = try Self.exact(totalIn.adding(use.kg), "the inputs' sum", entry: sequence)
+        }
         let given = event.ext("yield")
         let declared = given.flatMap { value in
             value.stringValue.flatMap { ExactDecimal($0) } ?? value.doubleValue.flatMap { ExactDecimal($0) }
@@ -1248,7 +1262,7 @@ extension Rules {
             let yield = declared ?? .one
             // A mass beyond a billion tonnes is named where it is given (new input); weighing it
             // again would only print its digits.
-            if let limit = totalIn.multiplied(by: yield), totalOut > limit,
+            if totalOut.exceeds(productOf: totalIn, and: yield),
                 !checksNewInput
                     || !(event.inputs.contains(where: Self.isBeyondBounds)
                         || event.outputs.contains(where: Self.isBeyondBounds))
@@ -1266,9 +1280,19 @@ extension Rules {
         for index in consumed.indices {
             let kg = consumed[index].kg
             let id = inputIDs[index]
-            inputNumbers.append(try store.putConsumed(kg, of: &consumed[index].lot, txn))
+            let total = try Self.exact(
+                consumed[index].lot.consumedKg.adding(kg),
+                "\(id): \(consumed[index].lot.consumedKg) kg consumed and \(kg) kg",
+                entry: sequence
+            )
+            inputNumbers.append(try store.putConsumed(total: total, of: &consumed[index].lot, txn))
             let held = consumed[index].held
-            try setHolding(id, actor.id, held.with(kg: held.kg.subtracting(kg) ?? .zero), txn)
+            let left = try Self.exact(
+                held.kg.subtracting(kg),
+                "\(id): \(held.kg) kg held less \(kg) kg",
+                entry: sequence
+            )
+            try setHolding(id, actor.id, held.with(kg: left), txn)
             effects.consumed.append((id, actor.id, kg))
         }
         // A consumption that made nothing leaves no lineage edge: it is found by lot here.
@@ -1283,8 +1307,12 @@ extension Rules {
             let producedKg = lot.producedKg
             var edges: [LineageEdge] = []
             for input in consumed.indices {
-                let share =
-                    consumed[input].kg.multiplied(by: producedKg).flatMap { $0.divided(by: totalOut) } ?? .zero
+                // The input's kilograms split between the outputs by their mass.
+                let share = try Self.exact(
+                    consumed[input].kg.multiplied(by: producedKg, dividedBy: totalOut),
+                    "\(inputIDs[input])'s share in \(id)",
+                    entry: sequence
+                )
                 edges.append(
                     LineageEdge(
                         from: inputIDs[input],
@@ -1312,6 +1340,7 @@ extension Rules {
     private mutating func ship(
         _ event: EPCISEvent,
         actor: Actor,
+        sequence: UInt64,
         effects: inout EventEffects,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
@@ -1347,7 +1376,12 @@ extension Rules {
             return
         }
         for (lot, kg, held) in shipped {
-            try setHolding(lot.id, actor.id, held.with(kg: held.kg.subtracting(kg) ?? .zero), txn)
+            let left = try Self.exact(
+                held.kg.subtracting(kg),
+                "\(lot.id): \(held.kg) kg held less \(kg) kg",
+                entry: sequence
+            )
+            try setHolding(lot.id, actor.id, held.with(kg: left), txn)
             let theirs = try holding(lot.id, receiver, txn)
             // The maker, whose row went when it shipped all, holds what comes back since it made it.
             let arrival =
@@ -1528,12 +1562,16 @@ extension Rules {
         }
         guard let lotID, let lot = cellLot else { return }
         var commissioned = lot.commissionedKg
-        if let mass, let added = mass.multiplied(by: ExactDecimal(Int(clamping: total))) {
-            commissioned = lot.commissionedKg.adding(added) ?? lot.producedKg
-            if commissioned > lot.producedKg {
+        if let mass {
+            // A sum beyond 36 digits is beyond 10^21 kg, a cell being given to no finer than 10^-15 kg.
+            let sum = mass.multiplied(by: ExactDecimal(Int(clamping: total))).flatMap { lot.commissionedKg.adding($0) }
+            if let sum, !(sum > lot.producedKg) {
+                commissioned = sum
+            } else {
                 sink.add(
                     field: rangesPointer,
-                    "\(total) cells of \(mass) kg bring the cells of lot \(lotID) to \(commissioned) kg, more than the \(lot.producedKg) kg made"
+                    "\(total) cells of \(mass) kg bring the cells of lot \(lotID) to "
+                        + "\(sum.map { "\($0) kg" } ?? "more than 10^21 kg"), more than the \(lot.producedKg) kg made"
                 )
             }
         }
@@ -1934,19 +1972,38 @@ extension Rules {
         // ``remade(_:since:)`` says; the lots already read are tested by their `createdAt`.
         for use in effects.consumed {
             guard var lot = try lot(use.lot, txn), lot.createdAt <= recorded else { continue }
-            lot.consumedKg = lot.consumedKg.subtracting(use.kg) ?? lot.consumedKg
+            lot.consumedKg = try Self.exact(
+                lot.consumedKg.subtracting(use.kg),
+                "\(use.lot): \(lot.consumedKg) kg consumed less \(use.kg) kg",
+                entry: sequence
+            )
             try putLot(lot, txn)
             let held = try holding(use.lot, use.actor, txn)
-            try setHolding(use.lot, use.actor, held.with(kg: held.kg.adding(use.kg) ?? held.kg), txn)
+            let restored = try Self.exact(
+                held.kg.adding(use.kg),
+                "\(use.lot): \(held.kg) kg held and \(use.kg) kg",
+                entry: sequence
+            )
+            try setHolding(use.lot, use.actor, held.with(kg: restored), txn)
         }
         for move in effects.moved {
             if try remade(move.lot, since: recorded, txn) { continue }
             let theirs = try holding(move.lot, move.to, txn)
             // The receiver's first arrival, the shipments in error left out.
             let since = try firstArrival(of: move.lot, at: move.to, excluding: recorded, txn)
-            try setHolding(move.lot, move.to, Holding(kg: theirs.kg.subtracting(move.kg) ?? .zero, since: since), txn)
+            let theirsLeft = try Self.exact(
+                theirs.kg.subtracting(move.kg),
+                "\(move.lot): \(theirs.kg) kg held by \(move.to) less \(move.kg) kg",
+                entry: sequence
+            )
+            try setHolding(move.lot, move.to, Holding(kg: theirsLeft, since: since), txn)
             let ours = try holding(move.lot, move.from, txn)
-            try setHolding(move.lot, move.from, ours.with(kg: ours.kg.adding(move.kg) ?? ours.kg), txn)
+            let oursBack = try Self.exact(
+                ours.kg.adding(move.kg),
+                "\(move.lot): \(ours.kg) kg held by \(move.from) and \(move.kg) kg",
+                entry: sequence
+            )
+            try setHolding(move.lot, move.from, ours.with(kg: oursBack), txn)
         }
         for serial in effects.serials {
             // The range leaves `sc.serials`, where the same serials may be commissioned again, for
@@ -1959,7 +2016,11 @@ extension Rules {
             let retractedKey = IndexKey.retractedSerial(prefix: serial.prefix, last: serial.last, retractedAt: sequence)
             store.put(.retractedSerials, retractedKey, json: range.json)
             if var lot = try lot(range.lot, txn), lot.createdAt <= recorded {
-                lot.commissionedKg = lot.commissionedKg.subtracting(range.totalMassKg) ?? .zero
+                lot.commissionedKg = try Self.exact(
+                    lot.commissionedKg.subtracting(range.totalMassKg),
+                    "\(range.lot): \(lot.commissionedKg) kg commissioned less \(range.totalMassKg) kg",
+                    entry: sequence
+                )
                 let number = try putLot(lot, txn)
                 store.delete(.lotSerials, IndexKey.lotSerial(number, prefix: serial.prefix, last: serial.last))
                 store.put(.lotRetractedSerials, IndexKey.sequence(number) + retractedKey, Array(range.lot.utf8))

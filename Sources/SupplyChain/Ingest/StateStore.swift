@@ -536,12 +536,12 @@ struct StateStore: Sendable {
         return number
     }
 
-    /// Adds `kg` to the mass consumed of `lot`, an existing lot as the batch last wrote or read it
-    /// (``lotKeepingNumber(_:_:)``), and writes it; `lot` is the lot as written.
+    /// Sets the mass consumed of `lot`, an existing lot as the batch last wrote or read it
+    /// (``lotKeepingNumber(_:_:)``), to `total`, and writes it; `lot` is the lot as written.
     ///
     /// - Returns: Its number.
     mutating func putConsumed(
-        _ kg: ExactDecimal,
+        total: ExactDecimal,
         of lot: inout Lot,
         _ txn: borrowing ReadTransaction
     ) throws
@@ -555,7 +555,7 @@ struct StateStore: Sendable {
         // `lot` is the overlay's version, or the stored one: with the overlay's share of its box
         // let go first, the change is made in place rather than on a copy of its fields.
         _ = lots.removeValue(forKey: key)
-        lot.addConsumed(kg)
+        lot.consumedKg = total
         lots[key] = lot
         return number
     }
@@ -1311,12 +1311,5 @@ extension [UInt8] {
     /// Appends a string's UTF-8 in one copy.
     mutating func appendUTF8(_ text: String) {
         text.withUTF8Bytes { append(contentsOf: $0) }
-    }
-}
-
-extension Lot {
-    /// Adds `kg` to the mass consumed (unchanged should the sum not be exact).
-    fileprivate mutating func addConsumed(_ kg: ExactDecimal) {
-        consumedKg = consumedKg.adding(kg) ?? consumedKg
     }
 }

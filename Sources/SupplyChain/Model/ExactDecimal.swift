@@ -231,18 +231,27 @@ public struct ExactDecimal: Sendable, Hashable, Comparable, CustomStringConverti
 }
 
 extension ExactDecimal {
-    /// `self ÷ divisor`, rounded half-even to `fractionDigits` decimal places; `nil` for a zero
-    /// divisor or when the intermediate does not fit.
-    public func divided(by divisor: ExactDecimal, fractionDigits: Int = 9) -> ExactDecimal? {
+    /// `self × factor ÷ divisor`, rounded half-even to `fractionDigits` decimal places.
+    ///
+    /// The product is kept whole, in up to 256 bits, so that two masses of 36 digits each still
+    /// give their exact share: a lineage edge's kilograms are an input's × an output's ÷ all the
+    /// outputs'. `factor` is `.one` for a plain quotient.
+    ///
+    /// - Returns: The result, or `nil` for a zero divisor, or when the product scaled to
+    ///   `fractionDigits` needs more than 256 bits, the divisor so scaled more than 128, or the
+    ///   result more than 36 digits.
+    public func multiplied(
+        by factor: ExactDecimal = .one,
+        dividedBy divisor: ExactDecimal,
+        fractionDigits: Int = 9
+    ) -> ExactDecimal? {
         guard divisor.significand != 0 else { return nil }
-        // self / divisor × 10^f = (sa / sb) × 10^(ea − eb + f)
-        var numerator = significand
-        var denominator = divisor.significand
-        var shift = exponent - divisor.exponent + fractionDigits
+        // self × factor ÷ divisor × 10^f = (sa × sb ÷ sd) × 10^(ea + eb − ed + f)
+        var numerator = Wide(significand.magnitude, times: factor.significand.magnitude)
+        var denominator = divisor.significand.magnitude
+        var shift = exponent + factor.exponent - divisor.exponent + fractionDigits
         while shift > 0 {
-            let (product, overflow) = numerator.multipliedReportingOverflow(by: 10)
-            guard !overflow else { return nil }
-            numerator = product
+            guard numerator.multiplyByTen() else { return nil }
             shift -= 1
         }
         while shift < 0 {
@@ -251,12 +260,70 @@ extension ExactDecimal {
             denominator = product
             shift += 1
         }
-        var (quotient, remainder) = numerator.quotientAndRemainder(dividingBy: denominator)
-        let twice = remainder.magnitude * 2
-        if twice > denominator.magnitude || (twice == denominator.magnitude && quotient % 2 != 0) {
-            quotient += (numerator < 0) != (denominator < 0) ? -1 : 1
+        // A quotient of 128 bits or more is beyond the 36 digits kept anyway.
+        guard numerator.high < denominator else { return nil }
+        var (quotient, remainder) = denominator.dividingFullWidth((numerator.high, numerator.low))
+        let rest = denominator - remainder
+        if remainder > rest || (remainder == rest && quotient & 1 == 1) {
+            quotient += 1
         }
-        remainder = 0
-        return ExactDecimal(significand: quotient, exponent: -fractionDigits)
+        guard quotient <= Self.limit.magnitude else { return nil }
+        let negative = ((significand < 0) != (factor.significand < 0)) != (divisor.significand < 0)
+        return ExactDecimal(significand: negative ? -Int128(quotient) : Int128(quotient), exponent: -fractionDigits)
+    }
+
+    /// Whether `self` is greater than `a × b`, decided exactly however many digits the product
+    /// has: the outputs weighed against the inputs × a declared yield.
+    public func exceeds(productOf a: ExactDecimal, and b: ExactDecimal) -> Bool {
+        let sign = significand.signum()
+        let productSign = a.significand.signum() * b.significand.signum()
+        guard sign == productSign else { return sign > productSign }
+        guard sign != 0 else { return false }
+        let larger = Wide.compare(
+            Wide(significand.magnitude, times: 1),
+            exponent,
+            Wide(a.significand.magnitude, times: b.significand.magnitude),
+            a.exponent + b.exponent
+        )
+        // Of two negative numbers the one of smaller magnitude is the greater.
+        return sign > 0 ? larger == .left : larger == .right
+    }
+
+    /// An unsigned integer of 256 bits: a product of two significands, scaled by powers of ten.
+    private struct Wide {
+        var high: UInt128
+        var low: UInt128
+
+        init(_ a: UInt128, times b: UInt128) {
+            (high, low) = a.multipliedFullWidth(by: b)
+        }
+
+        /// Multiplies by ten, or returns `false` (and leaves the value) when that needs more than
+        /// 256 bits.
+        mutating func multiplyByTen() -> Bool {
+            let (highTimesTen, overflow) = high.multipliedReportingOverflow(by: 10)
+            let carried = low.multipliedFullWidth(by: 10)
+            let (newHigh, carry) = highTimesTen.addingReportingOverflow(carried.high)
+            guard !overflow, !carry else { return false }
+            (high, low) = (newHigh, carried.low)
+            return true
+        }
+
+        enum Larger { case left, right, neither }
+
+        /// Which of `left × 10^leftExponent` and `right × 10^rightExponent` is larger.
+        static func compare(_ left: Wide, _ leftExponent: Int, _ right: Wide, _ rightExponent: Int) -> Larger {
+            var (left, right) = (left, right)
+            // The one with the larger exponent is scaled to the other's: one that outgrows 256
+            // bits is larger than the other, which fits in them (neither is zero).
+            for _ in 0..<max(0, leftExponent - rightExponent) {
+                guard left.multiplyByTen() else { return .left }
+            }
+            for _ in 0..<max(0, rightExponent - leftExponent) {
+                guard right.multiplyByTen() else { return .right }
+            }
+            if (left.high, left.low) == (right.high, right.low) { return .neither }
+            return (left.high, left.low) > (right.high, right.low) ? .left : .right
+        }
     }
 }
