@@ -22,6 +22,8 @@ struct ExactDecimalTests {
             ("0.0000000025", "-1", "1", "-0.000000002"),
             // 44 digits: beyond what an ExactDecimal holds.
             ("123456789012345678.123456789012345678", "987654321098765432.1", "3", nil),
+            // A quotient of 2^128 and more: nothing, not a trap.
+            ("999999999999999999999999999999999999", "999", "1", nil),
         ]
         for (a, b, c, expected) in cases {
             let result = try decimal(a).multiplied(by: decimal(b), dividedBy: decimal(c))

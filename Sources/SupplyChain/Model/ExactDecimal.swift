@@ -263,6 +263,8 @@ extension ExactDecimal {
         // A quotient of 128 bits or more is beyond the 36 digits kept anyway.
         guard numerator.high < denominator else { return nil }
         var (quotient, remainder) = denominator.dividingFullWidth((numerator.high, numerator.low))
+        // Checked before rounding too, so that rounding up cannot overflow.
+        guard quotient <= Self.limit.magnitude else { return nil }
         let rest = denominator - remainder
         if remainder > rest || (remainder == rest && quotient & 1 == 1) {
             quotient += 1
