@@ -260,6 +260,98 @@ struct VocabularyTests {
         #expect(second.kg.description == "0.000000001")
     }
 
+    @Test("an id in upper case where URIs have none, or a compact IRI the context expands, is refused, naming the id")
+    func identifierCase() throws {
+        let fixture = try refinerHoldingOre()
+        let error = try fixture.rejection(
+            [
+                // A lot, a site and a party, each in an upper-case spelling of its URI.
+                Events.extract("URN:celltrace:lot:ORE"),
+                try edited(Events.extract("A1")) { $0["bizLocation"] = ["id": "urn:EPC:id:sgln:9300001.00001.0"] },
+                Events.extract("HTTPS://ID.gs1.org/01/09300001000117/10/Q1"),
+                Events.ship("ORE", 1, from: "URN:epc:id:pgln:6900002.00000", to: Events.miner),
+                // ORE again, as a compact IRI the event's hash ID expands.
+                try edited(Events.extract("lot:ORE")) { $0["@context"] = ["lot": "urn:celltrace:lot:"] },
+            ],
+            as: "sichuan-lithium"
+        )
+        let why = "a URI's scheme, a URN's namespace and a web address's host are read without regard to case"
+        expectProblem(
+            error,
+            index: 0,
+            field: "/quantityList/0/epcClass",
+            containing: "write urn:celltrace:lot:ORE: \(why)"
+        )
+        expectProblem(error, index: 1, field: "/bizLocation/id", containing: "write urn:epc:id:sgln:9300001.00001.0: ")
+        expectProblem(
+            error,
+            index: 2,
+            field: "/quantityList/0/epcClass",
+            containing: "write https://id.gs1.org/01/09300001000117/10/Q1: "
+        )
+        expectProblem(
+            error,
+            index: 3,
+            field: "/sourceList/0/source",
+            containing: "write urn:epc:id:pgln:6900002.00000: "
+        )
+        expectProblem(
+            error,
+            index: 4,
+            field: "/quantityList/0/epcClass",
+            containing: "write urn:celltrace:lot:ORE: the @context makes lot:ORE a compact IRI for it"
+        )
+        // Case beyond those parts is the id's own: a lot number, an EPC's references, a link's path.
+        let accepted = try fixture.accept(
+            [Events.extract("urn:celltrace:lot:Ore-B"), Events.extract("https://id.gs1.org/01/09300001000117/10/q1")],
+            as: "pilbara-mining"
+        )
+        #expect(accepted.written == 2)
+    }
+
+    @Test(
+        "a member spelt as its full IRI is the compact member: one hash ID; two spellings of one ct: member are refused"
+    )
+    func memberSpellings() throws {
+        let fixture = try refinerHoldingOre()
+        let shipment = try edited(Events.ship("ORE", 1, from: Events.refiner, to: Events.miner)) {
+            $0["@context"] = ["ex": "https://example.com/ns/"]
+            $0["ex:note"] = "truck 1"
+        }
+        let first = try fixture.accept([shipment], as: "sichuan-lithium")
+        #expect(first.written == 1)
+        // The same shipment sent again with the member written as the IRI `ex:note` expands to.
+        let spelledOut = try edited(shipment) {
+            $0["ex:note"] = nil
+            $0["https://example.com/ns/note"] = "truck 1"
+        }
+        let again = try fixture.accept([spelledOut], as: "sichuan-lithium")
+        #expect(again.written == 0 && again.alreadyPresent == 1, "\(again)")
+        #expect(again.eventIDs == first.eventIDs)
+        // ct:material beside the same member under another prefix, and beside its full IRI.
+        let error = try fixture.rejection(
+            [
+                try edited(Events.extract("A1")) {
+                    $0["@context"] = ["cell": "https://celltrace.dev/ns/epcis/1/"]
+                    $0["ilmd"] = ["ct:material": "spodumene-concentrate", "cell:material": "ore"]
+                    $0["ct:dataQuality"] = "primary"
+                    $0["https://celltrace.dev/ns/epcis/1/dataQuality"] = "secondary"
+                }
+            ],
+            as: "pilbara-mining"
+        )
+        expectProblems(
+            error,
+            [
+                (0, "/ilmd/ct:material", "ct:material and cell:material both name CellTrace's material"),
+                (
+                    0, "/https:~1~1celltrace.dev~1ns~1epcis~11~1dataQuality",
+                    "https://celltrace.dev/ns/epcis/1/dataQuality and ct:dataQuality both name CellTrace's dataQuality"
+                ),
+            ]
+        )
+    }
+
     @Test("activity data no real process gives is refused as a slip of unit; real figures are recorded")
     func implausibleActivityData() throws {
         let fixture = try refinerHoldingOre()

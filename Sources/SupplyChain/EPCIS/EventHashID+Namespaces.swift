@@ -189,7 +189,7 @@ public struct EPCISNamespaces: Sendable, Hashable {
     /// - Parameter key: A member name such as `example:myField`.
     /// - Returns: `{IRI}localName`, or `key` unchanged when it has no declared prefix.
     func expandKey(_ key: String) -> String {
-        guard let (iri, rest) = lookUp(key) else { return key }
+        guard let (iri, rest) = expansion(ofKey: key) else { return key }
         return "{" + iri + "}" + rest
     }
 
@@ -223,8 +223,34 @@ public struct EPCISNamespaces: Sendable, Hashable {
     var prefixes: some Collection<String> { storage.mappings.keys }
 
     /// The IRI of a member name's declared prefix and the local name after the colon, when it has one.
+    ///
+    /// A name written as an absolute IRI (`https://example.com/ns/note`, `urn:example:note`) whose
+    /// scheme is no declared prefix is split where its namespace ends (``absoluteIRIParts(_:)``),
+    /// so that it is written as the compact name that expands to it is: one member, one hash ID.
     func expansion(ofKey key: String) -> (iri: String, localName: Substring)? {
-        lookUp(key).map { ($0.iri, $0.rest) }
+        if let (iri, rest) = lookUp(key) { return (iri, rest) }
+        return Self.absoluteIRIParts(key)
+    }
+
+    /// An absolute IRI's namespace and local name: an `http` or `https` IRI split after the last
+    /// `/` or `#` of its path, a URN after its last `:`; `nil` for other names, and for an IRI
+    /// that ends where its local name would start.
+    static func absoluteIRIParts(_ key: String) -> (iri: String, localName: Substring)? {
+        let utf8 = key.utf8
+        let split: String.Index?
+        if let scheme = ["https://", "http://"].first(where: { utf8.starts(with: $0.utf8) }) {
+            let authority = utf8.index(utf8.startIndex, offsetBy: scheme.utf8.count)
+            split = utf8[authority...].lastIndex { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "#") }
+        } else if utf8.starts(with: "urn:".utf8) {
+            let namespace = utf8.index(utf8.startIndex, offsetBy: 4)
+            split = utf8[namespace...].lastIndex(of: UInt8(ascii: ":"))
+        } else {
+            split = nil
+        }
+        guard let split else { return nil }
+        let localStart = utf8.index(after: split)
+        guard localStart < utf8.endIndex else { return nil }
+        return (String(key[..<localStart]), key[localStart...])
     }
 
     /// The IRI of the prefix of `text` and the text after the colon, when the prefix is declared.

@@ -79,6 +79,9 @@ enum EventVocabulary {
         checkMasterData(event, sink: sink)
         checkShapes(event, sink: sink)
         checkMasses(event, sink: sink)
+        checkIdentifierSpelling(event, sink: sink)
+        checkRepeatedExtensions(event.extensions, under: "", sink: sink)
+        checkRepeatedExtensions(event.ilmdExtensions, under: "/ilmd", sink: sink)
         checkMemberFields(event, sink: sink)
     }
 
@@ -532,6 +535,72 @@ enum EventVocabulary {
     static func quoted(_ value: String) -> String { "\"\(value)\"" }
 
     /// The pointer of the object that holds the member `pointer` names.
+    /// Refuses an id that names what another spelling names, as the ledger keys ids by their text:
+    ///
+    /// - one whose scheme, URN namespace or web host is not in lower case
+    ///   (``IdentifierText/lowerCaseForm(_:)``): `URN:EPC:class:lgtin:…` is the URN
+    ///   `urn:epc:class:lgtin:…`, and would make the same lot twice;
+    /// - a compact IRI whose prefix the `@context` declares: the event's hash ID reads `lot:m1`
+    ///   as the IRI it expands to (CBV 2.0 §8.9), where the indexes would keep `lot:m1` apart
+    ///   from the lot that IRI already names.
+    private static func checkIdentifierSpelling(_ event: EPCISEvent, sink: ProblemSink) {
+        func check(_ id: String?, _ pointer: String) {
+            guard let id else { return }
+            if event.namespaces.declaresPrefix(of: id) {
+                let expanded = event.namespaces.expand(id)
+                sink.add(
+                    field: pointer,
+                    "write \(expanded): the @context makes \(id) a compact IRI for it, which the event's hash ID "
+                        + "reads as \(expanded) while the ledger keys ids by the text given"
+                )
+            } else if let lower = IdentifierText.lowerCaseForm(id) {
+                sink.add(
+                    field: pointer,
+                    "write \(lower): a URI's scheme, a URN's namespace and a web address's host are read without "
+                        + "regard to case, and the ledger keys ids by their text, so \(id) would be an id apart from \(lower)"
+                )
+            }
+        }
+        if case .string(let given)? = event.json["eventID"] { check(given, "/eventID") }
+        // Checked list by list: every event of an import passes here, and a joined list is an allocation.
+        func check(_ quantities: [LotQuantity]) {
+            for quantity in quantities { check(quantity.lot, "/\(quantity.list)/\(quantity.index)/epcClass") }
+        }
+        check(event.quantities)
+        check(event.inputs)
+        check(event.outputs)
+        for (index, epc) in event.epcList.enumerated() { check(epc, "/epcList/\(index)") }
+        check(event.parentID, "/parentID")
+        for (index, epc) in event.childEPCs.enumerated() { check(epc, "/childEPCs/\(index)") }
+        check(event.location, "/bizLocation/id")
+        check(event.readPoint, "/readPoint/id")
+        for party in event.sources { check(party.id, party.pointer) }
+        for party in event.destinations { check(party.id, party.pointer) }
+        check(event.ext("cellLot")?.stringValue, event.extPointer("cellLot"))
+        for (index, range) in (event.ext("serialRanges")?.arrayValue ?? []).enumerated() {
+            check(range["prefix"]?.stringValue, event.extPointer("serialRanges") + "/\(index)/prefix")
+        }
+    }
+
+    /// Refuses a second spelling of one of CellTrace's members (`ct:material` beside
+    /// `cell:material`, with `cell` bound to CellTrace's namespace, or beside the full IRI): the
+    /// rules would read one of them without a word.
+    private static func checkRepeatedExtensions(_ members: ExtensionMembers, under parent: String, sink: ProblemSink) {
+        guard members.count > 1, members.hasRepeatedNames else { return }
+        var first: [String: String] = [:]
+        for (localName, key, _) in members.entries {
+            guard let earlier = first[localName] else {
+                first[localName] = key
+                continue
+            }
+            sink.add(
+                field: parent + "/" + FieldReader.escaped(key),
+                "\(key) and \(earlier) both name CellTrace's \(localName) (\(CellTraceNamespace.iri)\(localName)): "
+                    + "give it once"
+            )
+        }
+    }
+
     private static func parentPointer(_ pointer: String) -> String {
         guard let slash = pointer.lastIndex(of: "/") else { return pointer }
         return String(pointer[..<slash])

@@ -53,6 +53,38 @@ enum IdentifierText {
         return !bytes.contains(where: isSpaceOrControl)
     }
 
+    /// `text` with its scheme, a URN's namespace identifier and a web address's host in lower
+    /// case, when that differs from `text`; `nil` when they are lower case already, or `text` has
+    /// no scheme.
+    ///
+    /// RFC 3986 and RFC 8141 read those parts without regard to case, so `URN:EPC:id:sgln:…` is
+    /// `urn:epc:id:sgln:…` and `HTTPS://ID.GS1.ORG/01/…` is `https://id.gs1.org/01/…`; the
+    /// indexes key ids by their text, where the two would be two lots, two sites or two parties.
+    /// The rest of a URI (an EPC's references, a link's path) is compared with its case.
+    static func lowerCaseForm(_ text: String) -> String? {
+        var text = text
+        return text.withUTF8 { bytes -> String? in
+            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
+            let scheme = bytes[..<colon]
+            var end = colon
+            if scheme.count == 3, scheme.elementsEqual("urn".utf8, by: { $0 | 0x20 == $1 }) {
+                // The namespace identifier, up to the next colon.
+                end = bytes[(colon + 1)...].firstIndex(of: UInt8(ascii: ":")) ?? bytes.count
+            } else if (4...5).contains(scheme.count),
+                scheme.prefix(4).elementsEqual("http".utf8, by: { $0 | 0x20 == $1 }),
+                scheme.count == 4 || scheme.last.map({ $0 | 0x20 }) == UInt8(ascii: "s"),
+                bytes[(colon + 1)...].starts(with: "//".utf8)
+            {
+                // The authority, up to the path, query or fragment.
+                end = bytes[(colon + 3)...].firstIndex { $0 == 0x2F || $0 == 0x3F || $0 == 0x23 } ?? bytes.count
+            }
+            guard bytes[..<end].contains(where: { (0x41...0x5A).contains($0) }) else { return nil }
+            var lowered = Array(bytes)
+            for index in 0..<end where (0x41...0x5A).contains(lowered[index]) { lowered[index] |= 0x20 }
+            return String(decoding: lowered, as: UTF8.self)
+        }
+    }
+
     private static func isLetter(_ byte: UInt8) -> Bool {
         (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
     }
