@@ -508,8 +508,24 @@ struct ValidationTests {
             error,
             index: 0,
             field: "/outputQuantityList",
-            containing: "exceed inputs of 10000 kg × declared yield 1"
+            containing: "outputs of 11000 kg exceed inputs of 10000 kg; declare ct:yield for processes that gain mass"
         )
+        // A yield declared and still exceeded is named, without the advice to declare one.
+        let declared = try fixture.rejection(
+            [
+                Events.transform(
+                    inputs: [Events.quantity("ORE", 10)],
+                    outputs: [Events.quantity("H", 13)],
+                    extra: ["ct:yield": "1.2"]
+                )
+            ],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            declared,
+            [(0, "/outputQuantityList", "outputs of 13000 kg exceed inputs of 10000 kg × the declared ct:yield 1.2")]
+        )
+        #expect(declared.problems.first?.message.contains("declare ct:yield") == false)
         let report = try fixture.chain.importSubmission(
             Array(
                 Events.transform(
@@ -584,6 +600,15 @@ struct ValidationTests {
                 ),
                 // A grade that is no text would be dropped.
                 making("I", ilmd: ["ct:material": "lithium-hydroxide", "ct:grade": 5]),
+                // 37 digits, and fractions whose sum needs more than 36: each is named for what it is.
+                making(
+                    "J",
+                    ilmd: [
+                        "ct:material": "nickel-sulfate",
+                        "ct:elementContent": ["Ni": "0.4000000000000000000000000000000000001"],
+                    ]
+                ),
+                making("K", ilmd: ["ct:material": "nickel-sulfate", "ct:elementContent": ["Li": "1", "Ni": "1e-40"]]),
             ],
             as: "sichuan-lithium"
         )
@@ -606,6 +631,15 @@ struct ValidationTests {
                     "a mass fraction between 0 and 1"
                 ),
                 (8, "/ilmd/ct:grade", "a grade is text, such as \"battery\" or \"LiOH·H2O 56.5 %\" (got 5)"),
+                (
+                    9, "/ilmd/ct:elementContent/Ni",
+                    "0.4000000000000000000000000000000000001 is no decimal the ledger holds exactly (at most 36 "
+                        + "significant digits, an exponent within ±10,000): give the mass fraction to fewer digits"
+                ),
+                (
+                    10, "/ilmd/ct:elementContent",
+                    "the mass fractions need more than 36 digits between them to be added exactly"
+                ),
             ]
         )
     }

@@ -239,7 +239,8 @@ struct VocabularyTests {
             error,
             index: 0,
             field: "/outputQuantityList",
-            containing: "outputs of 89999.996641652068125 kg exceed inputs of 99999.997960023844375 kg"
+            containing:
+                "outputs of 89999.996641652068125 kg exceed inputs of 99999.997960023844375 kg × the declared ct:yield"
         )
         let accepted = try fixture.accept(
             [

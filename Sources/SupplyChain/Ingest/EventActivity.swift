@@ -67,7 +67,7 @@ final class EventActivity: Sendable {
         process.writeActivity(&writer)
         encoded = writer.bytes
         hasActivityData = process.hasActivityData
-        masters = event.lotsMade.map { Self.master(for: $0, of: event, scratch: scratch) }
+        masters = event.lotsMade.map { Self.master(for: $0, of: event, scratch: scratch, bounded: bounded) }
         warnings = bounded && !process.transport.isEmpty ? Self.heavyLegs(process.transport, of: event) : []
     }
 
@@ -110,13 +110,14 @@ final class EventActivity: Sendable {
     private static func master(
         for quantity: LotQuantity,
         of event: EPCISEvent,
-        scratch: EventHashID.Scratch?
+        scratch: EventHashID.Scratch?,
+        bounded: Bool
     ) -> LotMaster {
         guard let scratch, let address = event.ilmd?.storageAddress, event.ilmdExtensions.value("lots") == nil,
             let shared = scratch.sharedILMD[address], shared.namespaces.isSame(as: event.namespaces)
-        else { return master(for: quantity, of: event) }
+        else { return master(for: quantity, of: event, bounded: bounded) }
         if let master = shared.master { return master }
-        let master = master(for: quantity, of: event)
+        let master = master(for: quantity, of: event, bounded: bounded)
         scratch.sharedILMD[address]?.master = master
         return master
     }
@@ -401,7 +402,7 @@ final class EventActivity: Sendable {
 
     /// Master data for a lot made by `event`: the `ilmd` of the event, or its `ct:lots` element for
     /// that lot when an event makes several materials.
-    static func master(for quantity: LotQuantity, of event: EPCISEvent) -> LotMaster {
+    static func master(for quantity: LotQuantity, of event: EPCISEvent, bounded: Bool = false) -> LotMaster {
         let sink = ProblemSink()
         func problems() -> [(field: String, message: String)] {
             sink.problems.map { ($0.field, $0.message) }
@@ -449,6 +450,7 @@ final class EventActivity: Sendable {
         var content: [String: ExactDecimal] = [:]
         if let declared = field("elementContent") {
             var total = ExactDecimal.zero
+            var inexact = false
             for (element, value) in declared.objectValue ?? [:] {
                 // Spelled only for a problem.
                 func pointer() -> String { memberPointer("elementContent") + "/" + FieldReader.escaped(element) }
@@ -459,16 +461,35 @@ final class EventActivity: Sendable {
                     )
                     continue
                 }
-                guard let text = value.stringValue ?? value.doubleValue.map(JSONValue.canonicalNumber),
-                    let fraction = ExactDecimal(text), !fraction.isNegative, fraction <= .one
-                else {
+                guard let text = value.stringValue ?? value.doubleValue.map(JSONValue.canonicalNumber) else {
+                    sink.add(field: pointer(), "a mass fraction between 0 and 1")
+                    continue
+                }
+                guard let fraction = ExactDecimal(text) else {
+                    sink.add(
+                        field: pointer(),
+                        "\(text) is no decimal the ledger holds exactly (at most 36 significant digits, an exponent "
+                            + "within ±10,000): give the mass fraction to fewer digits"
+                    )
+                    continue
+                }
+                guard !fraction.isNegative, fraction <= .one else {
                     sink.add(field: pointer(), "a mass fraction between 0 and 1")
                     continue
                 }
                 content[element] = fraction
-                total = total.adding(fraction) ?? total
+                if let sum = total.adding(fraction) { total = sum } else { inexact = true }
             }
-            if total > .one { sink.add(field: memberPointer("elementContent"), "mass fractions add up to more than 1") }
+            if total > .one {
+                sink.add(field: memberPointer("elementContent"), "mass fractions add up to more than 1")
+            } else if inexact, bounded {
+                // Recorded now only: an entry recorded before this check replays as it was.
+                sink.add(
+                    field: memberPointer("elementContent"),
+                    "the mass fractions need more than 36 digits between them to be added exactly, so whether they "
+                        + "add up to more than 1 cannot be told: give them to fewer decimals"
+                )
+            }
         }
         var country: String?
         var countryField: String?

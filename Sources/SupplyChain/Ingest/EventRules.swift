@@ -1269,7 +1269,9 @@ extension Rules {
             {
                 sink.add(
                     field: "/outputQuantityList",
-                    "outputs of \(totalOut) kg exceed inputs of \(totalIn) kg × declared yield \(yield); declare ct:yield for processes that gain mass"
+                    declared == nil
+                        ? "outputs of \(totalOut) kg exceed inputs of \(totalIn) kg; declare ct:yield for processes that gain mass"
+                        : "outputs of \(totalOut) kg exceed inputs of \(totalIn) kg × the declared ct:yield \(yield)"
                 )
             }
         }
