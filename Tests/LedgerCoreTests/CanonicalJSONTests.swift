@@ -419,6 +419,36 @@ import Testing
         }
     }
 
+    /// Where numbers are quantities, one the double would not spell is refused, not rounded.
+    @Test func exactNumbersRefuseWhatTheDoubleRounds() throws {
+        for (text, stored) in [
+            ("123456789.123456789", "123456789.12345679"), ("1.00000000000000001", "1"),
+            ("0.1000000000000000055511151231257827", "0.1"), ("9007199254740993.0", "9007199254740992"),
+            ("4.9406564584124654e-324", "5e-324"),
+        ] {
+            let error = #expect(throws: LedgerError.self) { try JSONValue(parsing: "[\(text)]", exactNumbers: true) }
+            #expect(
+                error?.message.contains(
+                    "number \(text) has more significant digits than an IEEE-754 double holds, so it would be stored as \(stored)"
+                ) == true,
+                "message: \(error?.message ?? "none")"
+            )
+            // By default, as RFC 8785 reads them: by value.
+            #expect(try JSONValue(parsing: text).canonicalString == stored)
+        }
+        // What the double spells passes, whatever the notation: trailing zeros, exponents, 17 digits.
+        for text in ["1.50000000000000000000", "1.0E+2", "0.30000000000000004", "1e23", "123456789.12345679", "-0.0"] {
+            #expect(throws: Never.self, "\(text)") { try JSONValue(parsing: text, exactNumbers: true) }
+        }
+        // The batch parser and the deferring one take the option too.
+        let bytes = Array(#"{"a":[1.5,2.000000000000000001]}"#.utf8)
+        #expect(JSONValue.parsing(bytes, ranges: [0..<bytes.count], maxDepth: 8, exactNumbers: true) == nil)
+        #expect(JSONValue.parsing(bytes, ranges: [0..<bytes.count], maxDepth: 8)?.count == 1)
+        #expect(throws: LedgerError.self) {
+            try JSONValue.parsing(bytes, deferringElementsAt: ["b"], exactNumbers: true)
+        }
+    }
+
     @Test func errorsEqualByCodeSoTestsCanMatchThem() {
         #expect(throws: LedgerError(code: .invalidJSON, message: "")) {
             try JSONValue(parsing: #"{"a":1,"a":2}"#)

@@ -219,6 +219,30 @@ struct VocabularyTests {
         #expect(try fixture.chain.lot("ORE")?.lot.consumedKg.description == "99900.584008886348504")
     }
 
+    @Test("a quantity with more significant digits than a double holds is refused, not rounded, in either form")
+    func quantityDigits() throws {
+        let fixture = try refinerHoldingOre()
+        let line = Events.transform(
+            inputs: [Events.quantity("ORE", 12, "KGM")],
+            outputs: [Events.quantity("H1", 11, "KGM")]
+        )
+        let long = line.replacing(#""quantity":12,"#, with: #""quantity":12.0000000000000001,"#)
+        #expect(long != line)
+        let document =
+            #"{"type":"EPCISDocument","schemaVersion":"2.0","creationDate":"2026-03-01T00:00:00Z","epcisBody":{"eventList":["#
+            + long + "]}}"
+        for input in [long, document] {
+            let error = try fixture.rejection([input], as: "sichuan-lithium")
+            #expect(
+                error.description.contains(
+                    "number 12.0000000000000001 has more significant digits than an IEEE-754 double holds, so it would be stored as 12"
+                ),
+                "\(error)"
+            )
+        }
+        #expect(try fixture.accept([line], as: "sichuan-lithium").written == 1)
+    }
+
     @Test("a lineage edge's kilograms and the yield check stay exact where a product needs more than 36 digits")
     func productsBeyondThirtySixDigits() throws {
         // 3,527,396.123 oz and 3,174,656.457 oz are 99,999.997960023844375 kg and

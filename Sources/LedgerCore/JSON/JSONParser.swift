@@ -19,6 +19,9 @@ struct JSONParser {
 
     private let bytes: UnsafeBufferPointer<UInt8>
     private let maxDepth: Int
+    /// Whether a number whose text the double it reads as does not spell (more significant digits
+    /// than a double holds) is refused rather than rounded: input whose numbers are quantities.
+    private var exactNumbers = false
     private var offset = 0
     /// Reused storage for strings that contain escapes or non-ASCII bytes.
     private var scratch: [UInt8] = []
@@ -66,10 +69,16 @@ struct JSONParser {
     /// - Parameters:
     ///   - bytes: The UTF-8 document. It is read only during the call.
     ///   - maxDepth: The deepest nesting of arrays and objects to accept.
+    ///   - exactNumbers: Whether a number its double would round is refused (``exactNumbers``).
     /// - Returns: The parsed value.
     /// - Throws: ``LedgerError`` with code ``LedgerError/Code/invalidJSON``, naming the byte offset.
-    static func parse(_ bytes: UnsafeBufferPointer<UInt8>, maxDepth: Int) throws -> JSONValue {
+    static func parse(
+        _ bytes: UnsafeBufferPointer<UInt8>,
+        maxDepth: Int,
+        exactNumbers: Bool = false
+    ) throws -> JSONValue {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.exactNumbers = exactNumbers
         return try parser.parseDocument()
     }
 
@@ -82,7 +91,8 @@ struct JSONParser {
         _ bytes: UnsafeBufferPointer<UInt8>,
         ranges: some Sequence<Range<Int>>,
         maxDepth: Int,
-        spareTopLevelMembers: Int = 0
+        spareTopLevelMembers: Int = 0,
+        exactNumbers: Bool = false
     ) -> [JSONValue]? {
         var values: [JSONValue] = []
         values.reserveCapacity(ranges.underestimatedCount)
@@ -96,6 +106,7 @@ struct JSONParser {
         for range in ranges {
             var parser = JSONParser(bytes: UnsafeBufferPointer(rebasing: bytes[range]), maxDepth: maxDepth)
             parser.spareTopLevelMembers = spareTopLevelMembers
+            parser.exactNumbers = exactNumbers
             swap(&parser.pending, &pending)
             swap(&parser.scratch, &scratch)
             swap(&parser.keys, &keys)
@@ -122,9 +133,11 @@ struct JSONParser {
     static func parse(
         _ bytes: UnsafeBufferPointer<UInt8>,
         maxDepth: Int,
-        deferring path: [String]
+        deferring path: [String],
+        exactNumbers: Bool = false
     ) throws -> (value: JSONValue, ranges: [Range<Int>]?, depth: Int) {
         var parser = JSONParser(bytes: bytes, maxDepth: maxDepth)
+        parser.exactNumbers = exactNumbers
         parser.deferral = Deferral(path: path)
         let value = try parser.parseDocument()
         return (value, parser.deferral.ranges, parser.deferral.depth)
@@ -743,7 +756,10 @@ struct JSONParser {
         }
         // Fast path (Clinger): an exact significand times or divided by an exact power of ten is one
         // correctly rounded IEEE operation.
-        if !significandOverflowed, significand <= 1 << 53, (-22...22).contains(decimalExponent) {
+        // Fifteen significant digits always read back from the double; more may not.
+        if !significandOverflowed, significand <= 1 << 53, (-22...22).contains(decimalExponent),
+            !exactNumbers || significand < 1_000_000_000_000_000
+        {
             let magnitude =
                 decimalExponent >= 0
                 ? Double(significand) * Self.exactPowersOfTen[decimalExponent]
@@ -767,10 +783,15 @@ struct JSONParser {
         // An integer the double does not hold would be stored as another one, without a word: a
         // serial or a count beyond 2^53 belongs in a string. Fractions and exponents are taken by
         // value, as RFC 8785 canonicalizes them (333333333.33333329 is 333333333.3333333).
+        // Where numbers are quantities (``exactNumbers``), a fraction is held to the same rule.
         let isInteger = !text.utf8.contains { $0 == UInt8(ascii: ".") || $0 | 0x20 == UInt8(ascii: "e") }
-        guard !isInteger || Self.sameDecimal(text, JSONValue.canonicalNumber(value)) else {
+        guard !isInteger && !exactNumbers || Self.sameDecimal(text, JSONValue.canonicalNumber(value)) else {
+            let what =
+                isInteger
+                ? "integer \(text) is beyond what an IEEE-754 double holds exactly"
+                : "number \(text) has more significant digits than an IEEE-754 double holds"
             throw Self.error(
-                "integer \(text) is beyond what an IEEE-754 double holds exactly, so it would be stored as "
+                "\(what), so it would be stored as "
                     + "\(JSONValue.canonicalNumber(value)) (I-JSON, RFC 7493 §2.2): give at most 15 significant digits, or send it as a string where the field takes text",
                 at: start
             )

@@ -24,18 +24,22 @@ extension JSONValue {
     ///   - bytes: The document, encoded as UTF-8.
     ///   - maxDepth: The deepest nesting of arrays and objects to accept; the parser recurses once
     ///     per level, so keep it modest. A top-level array or object is depth 1.
+    ///   - exactNumbers: Whether a number with more significant digits than its double spells
+    ///     (`123456789.123456789`, read as `123456789.12345679`) is refused rather than rounded, as
+    ///     an integer beyond 2^53 always is: for documents whose numbers are quantities. RFC 8785
+    ///     takes such numbers by value, and so does the default.
     /// - Throws: ``LedgerError`` with code ``LedgerError/Code/invalidJSON`` whose message names the byte
     ///   offset of the problem and what is wrong there.
-    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = 128) throws {
+    public init(parsing bytes: some Collection<UInt8>, maxDepth: Int = 128, exactNumbers: Bool = false) throws {
         precondition(maxDepth >= 0, "maxDepth must not be negative")
         let parsed = try bytes.withContiguousStorageIfAvailable { buffer in
-            try JSONParser.parse(buffer, maxDepth: maxDepth)
+            try JSONParser.parse(buffer, maxDepth: maxDepth, exactNumbers: exactNumbers)
         }
         if let parsed {
             self = parsed
         } else {
             self = try Array(bytes).withUnsafeBufferPointer { buffer in
-                try JSONParser.parse(buffer, maxDepth: maxDepth)
+                try JSONParser.parse(buffer, maxDepth: maxDepth, exactNumbers: exactNumbers)
             }
         }
     }
@@ -49,10 +53,11 @@ extension JSONValue {
     ///   - text: The document.
     ///   - maxDepth: The deepest nesting of arrays and objects to accept. A top-level array or object
     ///     is depth 1.
+    ///   - exactNumbers: Whether a number the double would round is refused, as in the byte form.
     /// - Throws: ``LedgerError`` with code ``LedgerError/Code/invalidJSON`` whose message names the byte
     ///   offset of the problem and what is wrong there.
-    public init(parsing text: String, maxDepth: Int = 128) throws {
-        try self.init(parsing: text.utf8, maxDepth: maxDepth)
+    public init(parsing text: String, maxDepth: Int = 128, exactNumbers: Bool = false) throws {
+        try self.init(parsing: text.utf8, maxDepth: maxDepth, exactNumbers: exactNumbers)
     }
 
     /// Parses the JSON documents that are `ranges` of `bytes`, as `init(parsing:maxDepth:)` parses
@@ -64,15 +69,24 @@ extension JSONValue {
     ///   - maxDepth: The deepest nesting to accept, as in `init(parsing:maxDepth:)`.
     ///   - spareTopLevelMembers: Room to leave in each document's top-level object, when it is
     ///     one, for members the caller will add: adding them then does not grow the storage.
+    ///   - exactNumbers: Whether a number the double would round is refused, as in
+    ///     `init(parsing:maxDepth:exactNumbers:)`.
     /// - Returns: The values in order, or `nil` when one range is not a JSON document.
     package static func parsing(
         _ bytes: [UInt8],
         ranges: some Sequence<Range<Int>>,
         maxDepth: Int,
-        spareTopLevelMembers: Int = 0
+        spareTopLevelMembers: Int = 0,
+        exactNumbers: Bool = false
     ) -> [JSONValue]? {
         bytes.withUnsafeBufferPointer {
-            JSONParser.parse($0, ranges: ranges, maxDepth: maxDepth, spareTopLevelMembers: spareTopLevelMembers)
+            JSONParser.parse(
+                $0,
+                ranges: ranges,
+                maxDepth: maxDepth,
+                spareTopLevelMembers: spareTopLevelMembers,
+                exactNumbers: exactNumbers
+            )
         }
     }
 
@@ -89,6 +103,8 @@ extension JSONValue {
     ///   - bytes: The document, encoded as UTF-8.
     ///   - path: The member names leading to the array, such as `["epcisBody", "eventList"]`.
     ///   - maxDepth: The deepest nesting to accept, as in `init(parsing:maxDepth:)`.
+    ///   - exactNumbers: Whether a number the double would round is refused, as in
+    ///     `init(parsing:maxDepth:exactNumbers:)`.
     /// - Returns: The document with that array empty; the elements' byte ranges, or `nil` when
     ///   there is no array at `path`; and the nesting depth left to each element.
     /// - Throws: ``LedgerError`` with code ``LedgerError/Code/invalidJSON`` for a problem outside
@@ -96,11 +112,12 @@ extension JSONValue {
     package static func parsing(
         _ bytes: [UInt8],
         deferringElementsAt path: [String],
-        maxDepth: Int = 128
+        maxDepth: Int = 128,
+        exactNumbers: Bool = false
     ) throws -> (value: JSONValue, elements: [Range<Int>]?, elementMaxDepth: Int) {
         precondition(!path.isEmpty, "the path names at least one member")
         let parsed = try bytes.withUnsafeBufferPointer { buffer in
-            try JSONParser.parse(buffer, maxDepth: maxDepth, deferring: path)
+            try JSONParser.parse(buffer, maxDepth: maxDepth, deferring: path, exactNumbers: exactNumbers)
         }
         return (parsed.value, parsed.ranges, maxDepth - parsed.depth)
     }

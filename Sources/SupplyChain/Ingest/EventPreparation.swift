@@ -162,7 +162,7 @@ final class EventPreparation: @unchecked Sendable {
     ) -> [JSONValue]? {
         // One parser for the chunk: its buffers and the strings of the events' repeated keys are
         // shared. Each event leaves room for the `eventID` and `@context` its entry body adds.
-        JSONValue.parsing(bytes, ranges: ranges, maxDepth: maxDepth, spareTopLevelMembers: 2)
+        JSONValue.parsing(bytes, ranges: ranges, maxDepth: maxDepth, spareTopLevelMembers: 2, exactNumbers: true)
     }
 
     /// The number of chunks.

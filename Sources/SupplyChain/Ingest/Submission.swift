@@ -81,7 +81,11 @@ struct SubmissionDocument {
     static func read(_ bytes: [UInt8]) throws -> SubmissionDocument {
         // The document without its events, which the workers parse; anything unusual takes the
         // whole parse below, which also gives the exact error of invalid JSON.
-        if let skeleton = try? JSONValue.parsing(bytes, deferringElementsAt: ["epcisBody", "eventList"]),
+        if let skeleton = try? JSONValue.parsing(
+            bytes,
+            deferringElementsAt: ["epcisBody", "eventList"],
+            exactNumbers: true
+        ),
             let ranges = skeleton.elements, skeleton.value["epcisBody"] != nil,
             var document = try? document(skeleton.value)
         {
@@ -111,7 +115,7 @@ struct SubmissionDocument {
         let whole: JSONValue?
         var wholeError: LedgerError?
         do {
-            whole = try JSONValue(parsing: bytes)
+            whole = try JSONValue(parsing: bytes, exactNumbers: true)
         } catch {
             whole = nil
             wholeError = error as? LedgerError
@@ -141,7 +145,7 @@ struct SubmissionDocument {
             guard line.contains(where: { ![0x20, 0x09, 0x0d].contains($0) }) else { continue }
             lines.append(lineNumber)
             do {
-                events.append(try JSONValue(parsing: line))
+                events.append(try JSONValue(parsing: line, exactNumbers: true))
             } catch {
                 broken.append((lineNumber, error))
             }
