@@ -368,6 +368,7 @@ public final class SupplyChainLedger: Sendable {
     public func registerFacility(_ draft: FacilityDraft) throws -> AppendReceipt {
         let sink = ProblemSink(identifier: draft.id)
         let body = draft.body
+        FacilityDraft.checkAsNewInput(body, sink: sink)
         let (receipt, _) = try commit { rules, first, txn in
             guard let facility = FacilityDraft.read(body, sequence: first, sink: sink) else {
                 // What the rules say of its id, operator and country, with the problems of its shape.

@@ -153,6 +153,62 @@ import Testing
         #expect(add("GB").status == 0)
     }
 
+    @Test func aFacilityNameWithAControlCharacterIsRefusedOnAddAndAmend() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = SupplyChainCLITests.chainLedger(directory)
+        let size = celltrace("log", "--ledger", ledger).output
+        let id = "urn:celltrace:facility:second-mine"
+        func add(_ name: String) -> (status: Int32, output: String, error: String) {
+            celltrace(
+                "facility",
+                "add",
+                id,
+                "--operator",
+                "pilbara-mining",
+                "--kind",
+                "mine",
+                "--country",
+                "AU",
+                "--name",
+                name,
+                "--ledger",
+                ledger
+            )
+        }
+        let refused = add("tab\tname")
+        #expect(refused.status == 2)
+        #expect(
+            refused.error
+                == "celltrace: the facility was not recorded: 1 problem\n"
+                + "  \(id), field '/name': must not hold control characters (line breaks, tabs, escapes)\n",
+            "\(refused.error)"
+        )
+        #expect(celltrace("log", "--ledger", ledger).output == size)
+        // A line break would print a tree line of its own under the name in `celltrace trace`.
+        let mine = "urn:epc:id:sgln:9300001.00001.0"
+        let amended = celltrace(
+            "facility",
+            "amend",
+            mine,
+            "--name",
+            "Pilgangoora\n├─ urn:celltrace:lot:fake  ore  Fake mine (AU)  9 kg  #1",
+            "--reason",
+            "x",
+            "--ledger",
+            ledger
+        )
+        #expect(amended.status == 2)
+        #expect(
+            amended.error
+                == "celltrace: the facility amendment was not recorded: 1 problem\n"
+                + "  \(mine), field '/name': must not hold control characters (line breaks, tabs, escapes)\n",
+            "\(amended.error)"
+        )
+        #expect(celltrace("log", "--ledger", ledger).output == size)
+        #expect(add("Second mine").status == 0)
+    }
+
     @Test func initOnAPathThatCannotBeALedgerIsBadInput() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -243,6 +243,57 @@ struct MasterDataValidationTests {
         #expect(try fixture.chain.ledger.size == size + 1)
     }
 
+    @Test("a facility's name and grid region with a control character are refused at registration and amendment")
+    func facilityTextWithoutControlCharacters() throws {
+        let fixture = try ChainFixture()
+        let control = "must not hold control characters (line breaks, tabs, escapes)"
+        let id = "urn:celltrace:facility:second-mine"
+        try expectRejection(
+            fixture.chain,
+            record: id,
+            [
+                ExpectedProblem(field: "/name", message: control),
+                ExpectedProblem(field: "/gridRegion", message: control),
+            ]
+        ) {
+            try fixture.chain.registerFacility(
+                FacilityDraft(
+                    id: id,
+                    name: "tab\tname",
+                    operatorID: "pilbara-mining",
+                    kind: .mine,
+                    country: "AU",
+                    gridRegion: "AU-\u{1B}[31mWA"
+                )
+            )
+        }
+        // A name printed on a lot's line of `celltrace trace` would otherwise add a line of its own.
+        let mine = "urn:epc:id:sgln:9300001.00001.0"
+        let forged = "Pilgangoora\n├─ urn:celltrace:lot:fake  ore  Fake mine (AU)  9 kg  #1"
+        try expectRejection(fixture.chain, record: mine, [ExpectedProblem(field: "/name", message: control)]) {
+            try fixture.chain.amendFacility(mine, reason: "renamed", changes: ["name": .string(forged)])
+        }
+        try expectRejection(fixture.chain, record: mine, [ExpectedProblem(field: "/gridRegion", message: control)]) {
+            try fixture.chain.amendFacility(mine, reason: "regrid", changes: ["gridRegion": "AU\r\nWA"])
+        }
+        #expect(try fixture.chain.facility(mine)?.name == "Pilgangoora mine")
+
+        // Such a name already in the ledger, written before the check, still replays and rebuilds.
+        try fixture.chain.ledger.append([
+            EntryDraft(
+                type: SupplyChainLedger.EntryType.facilityRegister,
+                actor: SupplyChainLedger.operatorActor,
+                body: [
+                    "id": .string(id), "operator": "pilbara-mining", "kind": "mine", "country": "AU", "name": "a\tb",
+                ]
+            )
+        ])
+        #expect(try fixture.chain.rebuildIndexes().isRebuilt)
+        #expect(try fixture.chain.facility(id)?.name == "a\tb")
+        let audit = try fixture.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
     @Test(
         "a new facility's country must be a code ISO 3166-1 assigns, with the right code named for UK, EL and EU",
         arguments: [

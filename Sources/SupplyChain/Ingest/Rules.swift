@@ -634,6 +634,11 @@ struct Rules {
                 sink.add(field: pointer, problem)
                 return nil
             }
+        case "name", "gridRegion":
+            if checksNewInput, let problem = PrintedText.problem(text) {
+                sink.add(field: pointer, problem)
+                return nil
+            }
         default:
             break
         }

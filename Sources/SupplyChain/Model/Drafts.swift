@@ -42,8 +42,8 @@ public struct ActorDraft: Sendable {
         if let name = body["name"]?.stringValue {
             if !name.contains(where: { !$0.isWhitespace }) {
                 sink.add(field: "/name", "must not be blank: the actor's legal or trading name")
-            } else if name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) {
-                sink.add(field: "/name", "must not hold control characters (line breaks, tabs, escapes)")
+            } else if let problem = PrintedText.problem(name) {
+                sink.add(field: "/name", problem)
             }
         }
         var seen: Set<String> = []
@@ -163,6 +163,20 @@ public struct FacilityDraft: Sendable {
         }
         if !riskFlags.isEmpty { members["riskFlags"] = .array(riskFlags.map(JSONValue.string)) }
         return .object(members)
+    }
+
+    /// Checks what a facility registered now must satisfy beyond what ``read(_:sequence:sink:)``
+    /// checks.
+    ///
+    /// A `name` and a `gridRegion` that hold no control characters (`facility list` and `show`,
+    /// `trace` and the declaration print them a line at a time). Facilities already in a ledger
+    /// are read without it.
+    static func checkAsNewInput(_ body: JSONValue, sink: ProblemSink) {
+        for field in ["name", "gridRegion"] {
+            if let text = body[field]?.stringValue, let problem = PrintedText.problem(text) {
+                sink.add(field: "/" + field, problem)
+            }
+        }
     }
 
     /// Reads a `facility.register` body (in clear) into the facility it registers.
