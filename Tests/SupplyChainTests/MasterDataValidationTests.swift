@@ -411,6 +411,20 @@ struct MasterDataValidationTests {
                 [ExpectedProblem(field: "/factors/0/source", message: "must be a non-empty string")]
             ),
             BrokenFactorTable(
+                "sources with a line break and a tab, which `factors list` and `footprint` print on one line",
+                table(source: "IEA 2024\nfake row", factors: [grid(["source": "IEA\t2024"])]),
+                [
+                    ExpectedProblem(
+                        field: "/source",
+                        message: "must not hold control characters (line breaks, tabs, escapes)"
+                    ),
+                    ExpectedProblem(
+                        field: "/factors/0/source",
+                        message: "must not hold control characters (line breaks, tabs, escapes)"
+                    ),
+                ]
+            ),
+            BrokenFactorTable(
                 "no source on the factor nor the table",
                 table(source: nil),
                 [

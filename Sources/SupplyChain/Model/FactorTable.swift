@@ -114,8 +114,9 @@ public struct FactorTable: Sendable, Hashable {
     /// Checks what a table submitted now must satisfy beyond what ``read(_:sink:)`` checks.
     ///
     /// No member the table or a factor does not have (a misspelt member would be dropped, and the
-    /// factor recorded without it), and values within ``smallestValue``…``largestValue``. Tables
-    /// the ledger already holds are read without it.
+    /// factor recorded without it), values within ``smallestValue``…``largestValue``, and sources
+    /// without control characters (`factors list` and `footprint` print them a line at a time).
+    /// Tables the ledger already holds are read without it.
     static func checkAsNewInput(_ json: JSONValue, sink: ProblemSink) {
         func unknown(_ object: JSONObject, known: Set<String>, at base: String) {
             for (key, _) in object where !known.contains(key) {
@@ -128,6 +129,9 @@ public struct FactorTable: Sendable, Hashable {
         }
         guard let table = json.objectValue else { return }
         unknown(table, known: tableMembers, at: "")
+        if let source = table["source"]?.stringValue, let problem = PrintedText.problem(source) {
+            sink.add(field: "/source", problem)
+        }
         let factors = table["factors"]?.arrayValue
         if factors?.isEmpty == true {
             sink.add(
@@ -138,6 +142,9 @@ public struct FactorTable: Sendable, Hashable {
         for (index, factor) in (factors ?? []).enumerated() {
             guard let members = factor.objectValue else { continue }
             unknown(members, known: factorMembers, at: "/factors/\(index)")
+            if let source = members["source"]?.stringValue, let problem = PrintedText.problem(source) {
+                sink.add(field: "/factors/\(index)/source", problem)
+            }
             if let geography = members["geography"]?.stringValue, let problem = geographyProblem(geography) {
                 sink.add(field: "/factors/\(index)/geography", problem)
             }
