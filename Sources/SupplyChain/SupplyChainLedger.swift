@@ -295,10 +295,19 @@ public final class SupplyChainLedger: Sendable {
         ActorDraft.checkAsNewInput(body, sink: sink)
         let (receipt, _) = try commit { rules, first, txn in
             guard let actor = ActorDraft.read(body, sequence: first, sink: sink) else {
-                // Whether the id is taken, with the problems of the actor's shape.
-                if !draft.id.isEmpty, !sink.names("/id"), try rules.actor(draft.id, txn) != nil {
-                    sink.add(field: "/id", "actor \(draft.id) is already registered")
-                }
+                // Whether the id, the key or a party is taken, with the problems of the actor's
+                // shape: each field whose shape is already reported is not looked up too.
+                let id = sink.names("/id") ? "" : draft.id
+                let own = id.isEmpty ? [] : [Actor.defaultParty(id)]
+                let listed = draft.parties.indices.filter { !sink.names("/parties/\($0)") }.map { draft.parties[$0] }
+                try rules.checkActorReferences(
+                    id: id,
+                    keyIDs: [ActorKey.id(of: draft.publicKey.rawRepresentation)],
+                    parties: own + listed.filter { !own.contains($0) },
+                    body: body,
+                    sink: sink,
+                    txn
+                )
                 throw Self.fail(sink, "the actor")
             }
             try rules.registerActor(actor, body: body, sink: sink, txn)

@@ -209,6 +209,38 @@ import Testing
         #expect(add("Second mine").status == 0)
     }
 
+    @Test func actorAddNamesATakenPartyBesideAPartyThatIsNoURI() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = SupplyChainCLITests.chainLedger(directory)
+        let size = celltrace("log", "--ledger", ledger).output
+        #expect(celltrace("keygen", directory + "/a2.pem").status == 0)
+        let refused = celltrace(
+            "actor",
+            "add",
+            "a2",
+            "--role",
+            "miner",
+            "--key",
+            directory + "/a2.pub.pem",
+            "--party",
+            "urn:epc:id:pgln:9300001.00000",
+            "--party",
+            "nocolon",
+            "--ledger",
+            ledger
+        )
+        #expect(refused.status == 2)
+        #expect(
+            refused.error
+                == "celltrace: the actor was not recorded: 2 problems\n"
+                + "  a2, field '/parties/1': a party is a URI (urn:epc:id:pgln:…, https://id.gs1.org/417/…)\n"
+                + "  a2, field '/parties/0': party urn:epc:id:pgln:9300001.00000 already names actor pilbara-mining\n",
+            "\(refused.error)"
+        )
+        #expect(celltrace("log", "--ledger", ledger).output == size)
+    }
+
     @Test func initOnAPathThatCannotBeALedgerIsBadInput() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

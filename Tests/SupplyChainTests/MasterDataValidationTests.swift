@@ -98,6 +98,69 @@ struct MasterDataValidationTests {
         }
     }
 
+    @Test("an actor with a party that is no URI is refused for its taken party and key in the same error")
+    func actorReferencesCheckedWithItsShape() throws {
+        let fixture = try ChainFixture()
+        let taken = "urn:epc:id:pgln:9300001.00000"
+        try expectRejection(
+            fixture.chain,
+            record: "lithium-trader",
+            [
+                ExpectedProblem(
+                    field: "/parties/1",
+                    message: "a party is a URI (urn:epc:id:pgln:…, https://id.gs1.org/417/…)"
+                ),
+                ExpectedProblem(field: "/parties/0", message: "party \(taken) already names actor pilbara-mining"),
+            ]
+        ) {
+            try fixture.chain.registerActor(
+                ActorDraft(
+                    id: "lithium-trader",
+                    name: "Lithium Trader Ltd",
+                    role: .trader,
+                    publicKey: Ed25519PrivateKey().publicKey,
+                    parties: [taken, "nocolon"]
+                )
+            )
+        }
+        // Another actor's key too, and a party the id makes that another actor has claimed; a
+        // party whose shape is refused is not looked up as well.
+        try fixture.chain.registerActor(
+            ActorDraft(
+                id: "alias-co",
+                name: "Alias Co.",
+                role: .trader,
+                publicKey: Ed25519PrivateKey().publicKey,
+                parties: ["urn:celltrace:actor:future-co"]
+            )
+        )
+        let pilbara = try fixture.key("pilbara-mining").publicKey
+        let pilbaraKey = ActorKey.id(of: Array(pilbara.rawRepresentation))
+        try expectRejection(
+            fixture.chain,
+            record: "future-co",
+            [
+                ExpectedProblem(field: "/parties/0", message: "a party is a URI"),
+                ExpectedProblem(field: "/key", message: "key \(pilbaraKey) is actor pilbara-mining's"),
+                ExpectedProblem(
+                    field: "/id",
+                    message: "party urn:celltrace:actor:future-co already names actor alias-co"
+                ),
+                ExpectedProblem(field: "/parties/1", message: "party \(taken) already names actor pilbara-mining"),
+            ]
+        ) {
+            try fixture.chain.registerActor(
+                ActorDraft(
+                    id: "future-co",
+                    name: "Future Co.",
+                    role: .recycler,
+                    publicKey: pilbara,
+                    parties: ["9300001.00000", taken]
+                )
+            )
+        }
+    }
+
     @Test("a key that another actor has or had is refused at registration and at rotation, naming /key")
     func oneKeyOneActor() throws {
         let fixture = try ChainFixture()

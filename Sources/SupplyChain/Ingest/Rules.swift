@@ -313,36 +313,60 @@ struct Rules {
 
     // MARK: Master data
 
-    /// Registers an actor read from `body`, unless its id or one of its parties is taken.
-    ///
-    /// A taken party is named where `body` lists it; the party every actor has
-    /// (``Actor/defaultParty(_:)``), when `body` does not list it, is named by `/id`, which makes it.
+    /// Registers an actor read from `body`, unless its id, its key or one of its parties is taken
+    /// (``checkActorReferences(id:keyIDs:parties:body:sink:_:)``).
     mutating func registerActor(
         _ actor: Actor,
         body: JSONValue,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     ) throws {
-        if try self.actor(actor.id, txn) != nil {
-            sink.add(field: "/id", "actor \(actor.id) is already registered")
-            return
-        }
-        for key in actor.keys {
-            if let other = try self.actor(withKey: key.id, other: actor.id, txn) {
-                sink.add(field: "/key", "key \(key.id) is actor \(other)'s; one key signs for one actor only")
-            }
-        }
-        let listed = body["parties"]?.arrayValue ?? []
-        for party in actor.parties {
-            if let other = try actorID(forParty: party, txn) {
-                let field = listed.firstIndex { $0.stringValue == party }.map { "/parties/\($0)" } ?? "/id"
-                sink.add(field: field, "party \(party) already names actor \(other)")
-            }
-        }
+        try checkActorReferences(
+            id: actor.id,
+            keyIDs: actor.keys.map(\.id),
+            parties: actor.parties,
+            body: body,
+            sink: sink,
+            txn
+        )
         guard sink.isEmpty else { return }
         store.put(.actors, IndexKey.text(actor.id), json: actor.json)
         for party in actor.parties {
             store.put(.parties, IndexKey.text(party), Array(actor.id.utf8))
+        }
+    }
+
+    /// Checks a new actor's id, keys and parties against the actors registered.
+    ///
+    /// The id must not be registered yet (when it is, nothing else is looked up); no other actor
+    /// may have or have had one of the keys, nor be named by one of the parties. A taken party is
+    /// named where `body` lists it; the party every actor has (``Actor/defaultParty(_:)``), when
+    /// `body` does not list it, is named by `/id`, which makes it. Checked also of an actor whose
+    /// other fields are wrong, so that every problem is reported at once: an empty id is the
+    /// shape's problem, and is not looked up.
+    func checkActorReferences(
+        id: String,
+        keyIDs: [String],
+        parties: [String],
+        body: JSONValue,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        if !id.isEmpty, try actor(id, txn) != nil {
+            sink.add(field: "/id", "actor \(id) is already registered")
+            return
+        }
+        for keyID in keyIDs {
+            if let other = try actor(withKey: keyID, other: id, txn) {
+                sink.add(field: "/key", "key \(keyID) is actor \(other)'s; one key signs for one actor only")
+            }
+        }
+        let listed = body["parties"]?.arrayValue ?? []
+        for party in parties {
+            if let other = try actorID(forParty: party, txn) {
+                let field = listed.firstIndex { $0.stringValue == party }.map { "/parties/\($0)" } ?? "/id"
+                sink.add(field: field, "party \(party) already names actor \(other)")
+            }
         }
     }
 
