@@ -183,7 +183,9 @@ struct MasterDataValidationTests {
         #expect(try fixture.chain.auditIndexes().isValid)
     }
 
-    @Test("a revocation of a revoked key and a rotation to a key the actor had are refused, naming /key")
+    @Test(
+        "a revocation of a revoked or unknown key is refused naming /keyID, a rotation to a key the actor had naming /key"
+    )
     func keyChangesThatChangeNothing() throws {
         let fixture = try ChainFixture()
         let first = try #require(try fixture.chain.actor("pilbara-mining")?.currentKey)
@@ -216,11 +218,19 @@ struct MasterDataValidationTests {
                 try fixture.chain.revokeKey(actor: "pilbara-mining", keyID: current.id, reason: reason)
             }
         }
+        // The revocation's body names the key by `keyID`, and so do its problems.
+        try expectRejection(
+            fixture.chain,
+            record: "pilbara-mining",
+            [ExpectedProblem(field: "/keyID", message: "actor pilbara-mining has no key 0123456789abcdef")]
+        ) {
+            try fixture.chain.revokeKey(actor: "pilbara-mining", keyID: "0123456789abcdef", reason: "lost")
+        }
         try fixture.chain.revokeKey(actor: "pilbara-mining", keyID: current.id, reason: "compromised")
         try expectRejection(
             fixture.chain,
             record: "pilbara-mining",
-            [ExpectedProblem(field: "/key", message: "key \(current.id) of pilbara-mining is already revoked")]
+            [ExpectedProblem(field: "/keyID", message: "key \(current.id) of pilbara-mining is already revoked")]
         ) {
             try fixture.chain.revokeKey(actor: "pilbara-mining", keyID: current.id, reason: "compromised again")
         }

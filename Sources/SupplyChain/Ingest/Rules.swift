@@ -411,11 +411,11 @@ struct Rules {
         }
         if let revokedKeyID {
             guard let index = actor.keys.firstIndex(where: { $0.id == revokedKeyID }) else {
-                sink.add(field: "/key", "actor \(actorID) has no key \(revokedKeyID)")
+                sink.add(field: "/keyID", "actor \(actorID) has no key \(revokedKeyID)")
                 return
             }
             guard actor.keys[index].revocationReason == nil else {
-                sink.add(field: "/key", "key \(revokedKeyID) of \(actorID) is already revoked")
+                sink.add(field: "/keyID", "key \(revokedKeyID) of \(actorID) is already revoked")
                 return
             }
             actor.keys[index].validUntil = min(actor.keys[index].validUntil ?? sequence, sequence)
