@@ -237,7 +237,7 @@ struct ImportCommand: ParsableCommand {
         let repeatedText = report.repeated > 0 ? ", \(report.repeated) repeated earlier in the file" : ""
         if dryRun {
             Console.out(
-                "\(lead)dry run: \(report.events) events valid; \(report.written) would be written, \(inLedger) already in the ledger\(repeatedText)"
+                "\(lead)dry run: \(Number.count(report.events, "event", "events")) valid; \(report.written) would be written, \(inLedger) already in the ledger\(repeatedText)"
                     + "; ledger size would be \(sizeAfter)"
             )
             return
@@ -251,14 +251,17 @@ struct ImportCommand: ParsableCommand {
             )
             return
         }
-        var line = "\(lead)imported \(report.written) events as submission #\(receipt.firstSequenceNumber)"
+        var line =
+            "\(lead)imported \(Number.count(report.written, "event", "events")) as submission #\(receipt.firstSequenceNumber)"
         if report.alreadyPresent > 0 {
             line +=
                 inLedger > 0
                 ? "; \(inLedger) already in the ledger\(repeatedText), skipped"
                 : "; \(report.repeated) repeated earlier in the file, skipped"
         }
-        if report.retractions > 0 { line += "; \(report.retractions) error declarations" }
+        if report.retractions > 0 {
+            line += "; \(Number.count(report.retractions, "error declaration", "error declarations"))"
+        }
         Console.out(line)
         Console.out("ledger size \(receipt.treeSize); checkpoint:")
         Console.out(receipt.checkpoint.note.formatted, terminator: "")

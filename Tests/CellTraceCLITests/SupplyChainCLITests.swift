@@ -553,8 +553,8 @@ import Testing
         let size = celltrace(["log", "--ledger", ledger]).output.split(separator: "\n").count
         let dry = celltrace(["import", made, shipped, "--dry-run"] + key)
         #expect(dry.status == 0, "\(dry.error)")
-        #expect(dry.output.hasPrefix("\(made): dry run: 1 events valid; 1 would be written"), "\(dry.output)")
-        #expect(dry.output.contains("\(shipped): dry run: 1 events valid; 1 would be written"), "\(dry.output)")
+        #expect(dry.output.hasPrefix("\(made): dry run: 1 event valid; 1 would be written"), "\(dry.output)")
+        #expect(dry.output.contains("\(shipped): dry run: 1 event valid; 1 would be written"), "\(dry.output)")
         #expect(dry.output.contains("ledger size would be \(size + 2)\n"), "\(dry.output)")
         #expect(dry.output.hasSuffix("ledger size would be \(size + 4)\n"), "\(dry.output)")
         #expect(celltrace(["log", "--ledger", ledger]).output.split(separator: "\n").count == size)
@@ -575,7 +575,7 @@ import Testing
         // A file that cannot be read fails in its turn, after the files before it are imported.
         let missing = celltrace(["import", made, directory + "/missing.jsonl", shipped] + key)
         #expect(missing.status == 2)
-        #expect(missing.output.hasPrefix("\(made): imported 1 events as submission #"))
+        #expect(missing.output.hasPrefix("\(made): imported 1 event as submission #"))
         #expect(
             missing.error.contains("\(directory)/missing.jsonl was not imported; the file before it stays imported")
         )
@@ -709,6 +709,12 @@ import Testing
         )
         let imported = celltrace(["import", correction] + key)
         #expect(imported.status == 0, "\(imported.error)")
+        // Two events written, one of them the declaration: each count with its noun in number.
+        let summary = imported.output.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(
+            summary.wholeMatch(of: /imported 2 events as submission #\d+; 1 error declaration/) != nil,
+            "\(imported.output)"
+        )
 
         let shown = try JSONValue(parsing: celltrace("lot", "show", lot, "--ledger", ledger, "--json").output)
         #expect(shown["version"] == 2)
@@ -784,7 +790,7 @@ import Testing
             imported.error.contains("celltrace: warning: \(unshipped): event 0 ni:///sha-256;"),
             "\(imported.error)"
         )
-        #expect(imported.output.contains("\(unshipped): imported 1 events"), "\(imported.output)")
+        #expect(imported.output.contains("\(unshipped): imported 1 event"), "\(imported.output)")
         // A file without such an event prints no warning.
         let plain = celltrace(["import", shipped, "--json"] + key)
         #expect(plain.status == 0 && !plain.error.contains("warning"), "\(plain.error)")
@@ -853,7 +859,7 @@ import Testing
             "\(dry.output)"
         )
         let imported = celltrace(["import", twice] + key)
-        #expect(imported.output.contains("imported 1 events as submission #"), "\(imported.output)")
+        #expect(imported.output.contains("imported 1 event as submission #"), "\(imported.output)")
         #expect(imported.output.contains("; 1 repeated earlier in the file, skipped"), "\(imported.output)")
         // Sent again, both are in the ledger now.
         let again = try JSONValue(parsing: celltrace(["import", twice, "--json"] + key).output)
