@@ -42,6 +42,67 @@ struct MasterDataValidationTests {
 
     // MARK: Actors and keys
 
+    @Test("a party or facility id in upper case where URIs have none, or a party in its other GS1 form, is refused")
+    func oneSpellingOfPartiesAndSites() throws {
+        let fixture = try ChainFixture()
+        func trader(_ parties: [String]) -> ActorDraft {
+            ActorDraft(
+                id: "lithium-trader",
+                name: "Lithium Trader Ltd",
+                role: .trader,
+                publicKey: Ed25519PrivateKey().publicKey,
+                parties: parties
+            )
+        }
+        try expectRejection(
+            fixture.chain,
+            record: "lithium-trader",
+            [
+                ExpectedProblem(
+                    field: "/parties/0",
+                    message: "write urn:celltrace:actor:sichuan-lithium: a URI's scheme, a URN's namespace"
+                ),
+                // The Digital Link of the miner's party urn:epc:id:pgln:9300001.00000.
+                ExpectedProblem(
+                    field: "/parties/1",
+                    message:
+                        "party https://id.gs1.org/417/9300001000001 is urn:epc:id:pgln:9300001.00000, the same GLN "
+                        + "in another form, which names actor pilbara-mining"
+                ),
+            ]
+        ) {
+            try fixture.chain.registerActor(
+                trader(["URN:celltrace:actor:sichuan-lithium", "https://id.gs1.org/417/9300001000001"])
+            )
+        }
+        // The miner's mine in an upper-case spelling of its URN.
+        let site = "URN:EPC:id:sgln:9300001.00001.0"
+        try expectRejection(
+            fixture.chain,
+            record: site,
+            [ExpectedProblem(field: "/id", message: "write urn:epc:id:sgln:9300001.00001.0: ")]
+        ) {
+            try fixture.chain.registerFacility(
+                FacilityDraft(id: site, operatorID: "sichuan-lithium", kind: .mine, country: "AU")
+            )
+        }
+        // A shipment to the miner's party in its other form is told the form the ledger has.
+        let error = try fixture.rejection(
+            [
+                Events.extract("ORE"),
+                Events.ship("ORE", 1, from: Events.miner, to: "https://id.gs1.org/417/6900002000005"),
+            ],
+            as: "pilbara-mining"
+        )
+        expectProblem(
+            error,
+            index: 1,
+            field: "/destinationList/0/destination",
+            containing: "party https://id.gs1.org/417/6900002000005 is not a registered actor's party; the ledger has "
+                + "the same GLN as urn:epc:id:pgln:6900002.00000: name it so"
+        )
+    }
+
     @Test("an actor whose party already names another actor is refused, naming the party")
     func actorPartyAlreadyTaken() throws {
         let fixture = try ChainFixture()

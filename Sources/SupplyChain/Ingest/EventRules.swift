@@ -1368,7 +1368,13 @@ extension Rules {
         } else {
             receiver = try actorID(forParty: owners[0].id, txn)
             if receiver == nil {
-                sink.add(field: owners[0].pointer, "party \(owners[0].id) is not a registered actor's party")
+                let party = owners[0].id
+                let form = try GS1Forms.ofParty(party).first { try actorID(forParty: $0, txn) != nil }
+                sink.add(
+                    field: owners[0].pointer,
+                    "party \(party) is not a registered actor's party"
+                        + (form.map { "; the ledger has the same GLN as \($0): name it so" } ?? "")
+                )
             }
         }
         let shipped = try checkHoldings(event, event.quantities, actor: actor, sink: sink, txn)

@@ -554,11 +554,7 @@ enum EventVocabulary {
                         + "reads as \(expanded) while the ledger keys ids by the text given"
                 )
             } else if let lower = IdentifierText.lowerCaseForm(id) {
-                sink.add(
-                    field: pointer,
-                    "write \(lower): a URI's scheme, a URN's namespace and a web address's host are read without "
-                        + "regard to case, and the ledger keys ids by their text, so \(id) would be an id apart from \(lower)"
-                )
+                sink.add(field: pointer, IdentifierText.lowerCaseProblem(id, lower))
             }
         }
         if case .string(let given)? = event.json["eventID"] { check(given, "/eventID") }

@@ -107,6 +107,15 @@ enum GS1Forms {
         }
     }
 
+    /// The other forms of a party (`urn:epc:id:pgln:{company}.{party}` or `…/417/{GLN}`).
+    static func ofParty(_ id: String) -> [String] {
+        if id.hasPrefix("urn:epc:id:pgln:") { return DigitalLink.canonical(id).map { [$0] } ?? [] }
+        guard let link = canonicalLink(id), let (gln, rest) = split(link, key: "/417/", digits: 13), rest.isEmpty
+        else { return [] }
+        let body = Array(gln.dropLast())  // the check digit is not in the URN
+        return (6...12).map { length in "urn:epc:id:pgln:\(String(body[..<length])).\(String(body[length...]))" }
+    }
+
     // MARK: Malformed keys
 
     /// What is wrong with a lot identifier that claims a GS1 form and breaks it, or `nil`.

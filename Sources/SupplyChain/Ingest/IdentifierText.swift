@@ -85,6 +85,12 @@ enum IdentifierText {
         }
     }
 
+    /// The problem of an id recorded now that is not in its ``lowerCaseForm(_:)`` `lower`.
+    static func lowerCaseProblem(_ id: String, _ lower: String) -> String {
+        "write \(lower): a URI's scheme, a URN's namespace and a web address's host are read without regard to "
+            + "case, and the ledger keys ids by their text, so \(id) would be an id apart from \(lower)"
+    }
+
     private static func isLetter(_ byte: UInt8) -> Bool {
         (0x41...0x5A).contains(byte) || (0x61...0x7A).contains(byte)
     }

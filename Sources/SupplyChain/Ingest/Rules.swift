@@ -363,9 +363,19 @@ struct Rules {
         }
         let listed = body["parties"]?.arrayValue ?? []
         for party in parties {
+            let field = listed.firstIndex { $0.stringValue == party }.map { "/parties/\($0)" } ?? "/id"
             if let other = try actorID(forParty: party, txn) {
-                let field = listed.firstIndex { $0.stringValue == party }.map { "/parties/\($0)" } ?? "/id"
                 sink.add(field: field, "party \(party) already names actor \(other)")
+            } else if checksNewInput {
+                // The same GLN in its other GS1 form: a shipment to either would go to one actor.
+                for form in GS1Forms.ofParty(party) {
+                    guard let other = try actorID(forParty: form, txn) else { continue }
+                    sink.add(
+                        field: field,
+                        "party \(party) is \(form), the same GLN in another form, which names actor \(other)"
+                    )
+                    break
+                }
             }
         }
     }
@@ -453,7 +463,9 @@ struct Rules {
         {
             sink.add(field: "/subdivision", problem)
         }
-        if checksNewInput, let problem = GS1Forms.problem(ofLocation: facility.id) {
+        if checksNewInput, let lower = IdentifierText.lowerCaseForm(facility.id) {
+            sink.add(field: "/id", IdentifierText.lowerCaseProblem(facility.id, lower))
+        } else if checksNewInput, let problem = GS1Forms.problem(ofLocation: facility.id) {
             sink.add(field: "/id", "facility \(facility.id) \(problem)")
         }
         if checksNewInput, let form = try facilityInOtherForm(facility.id, txn) {

@@ -51,6 +51,8 @@ public struct ActorDraft: Sendable {
             guard let text = party.stringValue else { continue }
             if !seen.insert(text).inserted {
                 sink.add(field: "/parties/\(index)", "party \(text) is listed twice")
+            } else if let lower = IdentifierText.lowerCaseForm(text) {
+                sink.add(field: "/parties/\(index)", IdentifierText.lowerCaseProblem(text, lower))
             } else if text.hasPrefix("urn:epc:id:sgln:") || text.hasPrefix("https://id.gs1.org/414/") {
                 sink.add(
                     field: "/parties/\(index)",
