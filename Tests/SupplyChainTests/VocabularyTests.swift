@@ -504,6 +504,24 @@ struct VocabularyTests {
         #expect(lot.holdings.map(\.actor) == ["pilbara-mining"])
         // A real shipment gives no warning.
         #expect(try fixture.accept([shipping], as: "pilbara-mining").warnings.isEmpty)
+        // Nor does an ADD that names the buyer as its destination, with bizStep shipping: the lot
+        // stays with its maker, and the event says so.
+        let addShipped = try fixture.accept(
+            [
+                try edited(Events.extract("ORE-S")) {
+                    $0["bizStep"] = "shipping"
+                    $0["destinationList"] = [["type": "owning_party", "destination": .string(Events.refiner)]]
+                }
+            ],
+            as: "pilbara-mining"
+        )
+        #expect(addShipped.warnings.map(\.field) == ["/destinationList/0"])
+        #expect(
+            addShipped.warnings.first?.message.contains(
+                "an ADD makes its lots with the submitter, who holds them after it: the owning_party destination moves nothing"
+            ) == true
+        )
+        #expect(try fixture.chain.lot("ORE-S")?.holdings.map(\.actor) == ["pilbara-mining"])
         // Nor does a DELETE reduce a balance: it is recorded with a warning, and the lot keeps its 60 t.
         let deleted = try fixture.accept(
             [

@@ -342,6 +342,19 @@ enum EventVocabulary {
                 )
             )
         }
+        // An ADD makes its lots with the submitter, whatever its bizStep says: a sender who writes
+        // the making and the shipment in one event is told that nothing changed hands.
+        if event.type == .objectEvent, event.action == "ADD", !event.quantities.isEmpty,
+            let destination = event.destinations.first(where: { $0.type == "owning_party" })
+        {
+            warnings.append(
+                (
+                    parentPointer(destination.pointer),
+                    "an ADD makes its lots with the submitter, who holds them after it: the owning_party "
+                        + "destination moves nothing; ship them with an ObjectEvent OBSERVE, bizStep shipping"
+                )
+            )
+        }
         if event.type == .objectEvent, event.action == "ADD", event.quantities.isEmpty,
             event.ext("serialRanges") == nil, event.errorDeclaration == nil
         {
