@@ -219,6 +219,35 @@ struct VocabularyTests {
         #expect(try fixture.chain.lot("ORE")?.lot.consumedKg.description == "99900.584008886348504")
     }
 
+    @Test("an eventTime without seconds or with a decimal comma is refused; RFC 3339 forms pass")
+    func timeForm() throws {
+        let fixture = try ChainFixture()
+        let error = try fixture.rejection(
+            [
+                Events.extract("A1", time: "2026-01-05T06:00+08:00"),
+                Events.extract("A2", time: "2026-01-05T06:00:00,5+08:00"),
+            ],
+            as: "pilbara-mining"
+        )
+        let why = "is no RFC 3339 date-time, the form EPCIS 2.0 gives it (YYYY-MM-DDThh:mm:ss[.fff] and Z or ±hh:mm)"
+        expectProblems(
+            error,
+            [
+                (0, "/eventTime", "2026-01-05T06:00+08:00 \(why)"),
+                (1, "/eventTime", "2026-01-05T06:00:00,5+08:00 \(why)"),
+            ]
+        )
+        let accepted = try fixture.accept(
+            [
+                Events.extract("A3", time: "2026-01-05T06:00:00.123456+08:00"),
+                Events.extract("A4", time: "2026-01-04T22:00:00Z"),
+                Events.extract("A5", time: "2026-01-05t06:00:00.5-03:00"),
+            ],
+            as: "pilbara-mining"
+        )
+        #expect(accepted.written == 3)
+    }
+
     @Test("a quantity with more significant digits than a double holds is refused, not rounded, in either form")
     func quantityDigits() throws {
         let fixture = try refinerHoldingOre()

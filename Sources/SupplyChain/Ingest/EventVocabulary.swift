@@ -41,6 +41,10 @@ enum EventVocabulary {
     static func check(_ event: EPCISEvent, sink: ProblemSink, now: Timestamp = .now) {
         checkTimeAhead(event, now: now, sink: sink)
         checkTimeBefore2000(event, sink: sink)
+        if let text = event.json["eventTime"]?.stringValue { checkTimeForm(text, field: "/eventTime", sink: sink) }
+        if let text = event.errorDeclaration?["declarationTime"]?.stringValue {
+            checkTimeForm(text, field: "/errorDeclaration/declarationTime", sink: sink)
+        }
         checkDeclarationTime(event, now: now, sink: sink)
         checkZones(event, sink: sink)
         if event.type == .transformationEvent, !event.outputs.isEmpty, event.inputs.isEmpty,
@@ -111,6 +115,37 @@ enum EventVocabulary {
 
     /// 2000-01-01T00:00:00Z, in milliseconds since 1970: no event traced here is older.
     static let earliestEventTime: Int64 = 946_684_800_000
+
+    /// Refuses a date-time that the hash ID reads but that is no RFC 3339 date-time, the form
+    /// EPCIS 2.0's JSON schema gives `eventTime` (`date-time`): one without seconds
+    /// (`2026-03-05T06:00+08:00`), or with a comma before the fraction (`06:00:00,5Z`).
+    private static func checkTimeForm(_ text: String, field: String, sink: ProblemSink) {
+        var text = text
+        let isRFC3339 = text.withUTF8 { bytes -> Bool in
+            func digits(_ range: Range<Int>) -> Bool { range.allSatisfy { (0x30...0x39).contains(bytes[$0]) } }
+            guard bytes.count >= 20, digits(0..<4), bytes[4] == 0x2D, digits(5..<7), bytes[7] == 0x2D, digits(8..<10),
+                bytes[10] | 0x20 == UInt8(ascii: "t"), digits(11..<13), bytes[13] == 0x3A, digits(14..<16),
+                bytes[16] == 0x3A, digits(17..<19)
+            else { return false }
+            var index = 19
+            if bytes[index] == UInt8(ascii: ".") {
+                index += 1
+                let start = index
+                while index < bytes.count, (0x30...0x39).contains(bytes[index]) { index += 1 }
+                guard index > start else { return false }
+            }
+            let zone = bytes.count - index
+            if zone == 1 { return bytes[index] | 0x20 == UInt8(ascii: "z") }
+            return zone == 6 && (bytes[index] == 0x2B || bytes[index] == 0x2D) && digits(index + 1..<index + 3)
+                && bytes[index + 3] == 0x3A && digits(index + 4..<index + 6)
+        }
+        guard !isRFC3339, !text.isEmpty else { return }
+        sink.add(
+            field: field,
+            "\(text) is no RFC 3339 date-time, the form EPCIS 2.0 gives it (YYYY-MM-DDThh:mm:ss[.fff] and Z or "
+                + "±hh:mm): write the seconds, and a point before their fraction"
+        )
+    }
 
     /// Refuses an event time before 2000: an unset date as systems write it (`0001-01-01`,
     /// `1970-01-01`) or a slip, which would order the event before everything and date its lots'
