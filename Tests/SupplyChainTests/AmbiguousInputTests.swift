@@ -136,6 +136,26 @@ struct AmbiguousInputTests {
                 $0["ilmd"] = ["ct:material": "mnso4", "ct:lots": [element("LOT-C"), element("LOT-C")]]
             },
             try refining(["LOT-D"]) { $0["ilmd"] = ["ct:material": "mnso4", "ct:lots": element("LOT-D")] },
+            // Each lot described in the GS1 form the event does not write it in.
+            try refining([
+                "urn:epc:class:lgtin:9300001.000011.Q1", "https://id.gs1.org/01/09300001000117/10/Q2",
+            ]) {
+                $0["ilmd"] = [
+                    "ct:material": "mnso4",
+                    "ct:lots": [
+                        element("https://id.gs1.org/01/09300001000117/10/Q1"),
+                        element("urn:epc:class:lgtin:9300001.000011.Q2"),
+                    ],
+                ]
+            },
+            // One lot's material given twice, under two prefixes bound to CellTrace's namespace.
+            try refining(["LOT-F"]) {
+                $0["@context"] = ["cell": "https://celltrace.dev/ns/epcis/1/"]
+                $0["ilmd"] = [
+                    "ct:material": "mnso4",
+                    "ct:lots": [["epcClass": "LOT-F", "ct:material": "mnso4", "cell:material": "nickel-sulfate"]],
+                ]
+            },
         ]
         let error = try fixture.rejection(lines, as: "sichuan-lithium")
         expectProblems(
@@ -148,6 +168,17 @@ struct AmbiguousInputTests {
                 (1, "/ilmd/ct:lots/0/epcClass", "is required: the lot this element describes"),
                 (2, "/ilmd/ct:lots/1/epcClass", "lot LOT-C is described already, by element 0"),
                 (3, "/ilmd/ct:lots", "a list of objects, one for each lot the event makes"),
+                (
+                    4, "/ilmd/ct:lots/0/epcClass",
+                    "https://id.gs1.org/01/09300001000117/10/Q1 is lot urn:epc:class:lgtin:9300001.000011.Q1, which "
+                        + "this event makes, in another GS1 form: write it as the event does"
+                ),
+                (
+                    4, "/ilmd/ct:lots/1/epcClass",
+                    "urn:epc:class:lgtin:9300001.000011.Q2 is lot https://id.gs1.org/01/09300001000117/10/Q2, which "
+                        + "this event makes, in another GS1 form: write it as the event does"
+                ),
+                (5, "/ilmd/ct:lots/0/ct:material", "ct:material and cell:material both name CellTrace's material"),
             ]
         )
     }

@@ -111,6 +111,7 @@ extension EventVocabulary {
                 continue
             }
             let extensions = EPCISEvent.extensionMembers(of: element, namespaces: event.namespaces)
+            checkRepeatedExtensions(extensions, under: pointer, sink: sink)
             checkConflicts(in: element, extensions: extensions, at: pointer, sink: sink)
             checkGrade(in: element, extensions: extensions, at: pointer, sink: sink)
             guard let lot = element["epcClass"]?.stringValue else {
@@ -123,6 +124,15 @@ extension EventVocabulary {
             }
             described[lot] = index
             if !made.contains(where: { $0.lot == lot }) {
+                // The same GS1 lot written as the event does not write it: named so, not guessed at.
+                let forms = GS1Forms.ofLot(lot)
+                if let same = made.first(where: { forms.contains($0.lot) }) {
+                    sink.add(
+                        field: pointer + "/epcClass",
+                        "\(lot) is lot \(same.lot), which this event makes, in another GS1 form: write it as the event does"
+                    )
+                    continue
+                }
                 let lots = made.map(\.lot)
                 let listed = lots.prefix(4).joined(separator: ", ") + (lots.count > 4 ? ", …" : "")
                 sink.add(

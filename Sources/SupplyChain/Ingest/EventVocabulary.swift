@@ -629,7 +629,7 @@ enum EventVocabulary {
     /// Refuses a second spelling of one of CellTrace's members (`ct:material` beside
     /// `cell:material`, with `cell` bound to CellTrace's namespace, or beside the full IRI): the
     /// rules would read one of them without a word.
-    private static func checkRepeatedExtensions(_ members: ExtensionMembers, under parent: String, sink: ProblemSink) {
+    static func checkRepeatedExtensions(_ members: ExtensionMembers, under parent: String, sink: ProblemSink) {
         guard members.count > 1, members.hasRepeatedNames else { return }
         var first: [String: String] = [:]
         for (localName, key, _) in members.entries {
