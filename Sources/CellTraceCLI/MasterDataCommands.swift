@@ -567,14 +567,16 @@ struct FacilityCommand: ParsableCommand {
                 Console.out(JSONValue.array(facilities.map(facilityJSON)).canonicalString)
                 return
             }
-            var table = TextTable("FACILITY", "KIND", "OPERATOR", "COUNTRY", "REGION", "FLAGS")
+            // The subdivision and the grid region apart: a footprint reads the grid region alone.
+            var table = TextTable("FACILITY", "KIND", "OPERATOR", "COUNTRY", "SUBDIVISION", "GRID REGION", "FLAGS")
             for facility in facilities {
                 table.add(
                     facility.id,
                     facility.kind.rawValue,
                     facility.transfers.last.map { "\(facility.operatorID) (since #\($0.at))" } ?? facility.operatorID,
                     facility.country,
-                    facility.gridRegion ?? facility.subdivision ?? "",
+                    facility.subdivision ?? "",
+                    facility.gridRegion ?? "",
                     facility.riskFlags.joined(separator: ",")
                 )
             }
