@@ -43,7 +43,7 @@ WATCHED = [
 # The functions that do each stage of an import, by demangled name (`specialized` dropped), with
 # what they stand for; indented rows are part of the row above.
 STAGES = [
-    ("static JSONValue.parsing<A>(_:ranges:maxDepth:spareTopLevelMembers:)", "parsing the events"),
+    ("static JSONValue.parsing<A>(_:ranges:maxDepth:spareTopLevelMembers:exactNumbers:)", "parsing the events"),
     ("static EPCISEvent.read(_:index:namespaces:sink:hashing:scratch:newInput:refused:)", "reading, with the hash ID and its SHA-256"),
     ("static EventHashID.writePreHash(of:namespaces:ignoring:into:)", "  of which the hash ID's pre-hash string"),
     ("EventActivity.init(_:scratch:bounded:)", "activity members"),

@@ -592,17 +592,18 @@ enum EventVocabulary {
     ///   as the IRI it expands to (CBV 2.0 §8.9), where the indexes would keep `lot:m1` apart
     ///   from the lot that IRI already names.
     private static func checkIdentifierSpelling(_ event: EPCISEvent, sink: ProblemSink) {
-        func check(_ id: String?, _ pointer: String) {
+        // The pointer is spelled only for a problem: every id of every event passes here.
+        func check(_ id: String?, _ pointer: @autoclosure () -> String) {
             guard let id else { return }
             if event.namespaces.declaresPrefix(of: id) {
                 let expanded = event.namespaces.expand(id)
                 sink.add(
-                    field: pointer,
+                    field: pointer(),
                     "write \(expanded): the @context makes \(id) a compact IRI for it, which the event's hash ID "
                         + "reads as \(expanded) while the ledger keys ids by the text given"
                 )
             } else if let lower = IdentifierText.lowerCaseForm(id) {
-                sink.add(field: pointer, IdentifierText.lowerCaseProblem(id, lower))
+                sink.add(field: pointer(), IdentifierText.lowerCaseProblem(id, lower))
             }
         }
         if case .string(let given)? = event.json["eventID"] { check(given, "/eventID") }
@@ -620,7 +621,7 @@ enum EventVocabulary {
         check(event.readPoint, "/readPoint/id")
         for party in event.sources { check(party.id, party.pointer) }
         for party in event.destinations { check(party.id, party.pointer) }
-        check(event.ext("cellLot")?.stringValue, event.extPointer("cellLot"))
+        if let lot = event.ext("cellLot")?.stringValue { check(lot, event.extPointer("cellLot")) }
         for (index, range) in (event.ext("serialRanges")?.arrayValue ?? []).enumerated() {
             check(range["prefix"]?.stringValue, event.extPointer("serialRanges") + "/\(index)/prefix")
         }

@@ -62,27 +62,42 @@ enum IdentifierText {
     /// indexes key ids by their text, where the two would be two lots, two sites or two parties.
     /// The rest of a URI (an EPC's references, a link's path) is compared with its case.
     static func lowerCaseForm(_ text: String) -> String? {
-        var text = text
-        return text.withUTF8 { bytes -> String? in
-            guard let colon = bytes.firstIndex(of: UInt8(ascii: ":")) else { return nil }
-            let scheme = bytes[..<colon]
-            var end = colon
-            if scheme.count == 3, scheme.elementsEqual("urn".utf8, by: { $0 | 0x20 == $1 }) {
-                // The namespace identifier, up to the next colon.
-                end = bytes[(colon + 1)...].firstIndex(of: UInt8(ascii: ":")) ?? bytes.count
-            } else if (4...5).contains(scheme.count),
-                scheme.prefix(4).elementsEqual("http".utf8, by: { $0 | 0x20 == $1 }),
-                scheme.count == 4 || scheme.last.map({ $0 | 0x20 }) == UInt8(ascii: "s"),
-                bytes[(colon + 1)...].starts(with: "//".utf8)
-            {
-                // The authority, up to the path, query or fragment.
-                end = bytes[(colon + 3)...].firstIndex { $0 == 0x2F || $0 == 0x3F || $0 == 0x23 } ?? bytes.count
-            }
-            guard bytes[..<end].contains(where: { (0x41...0x5A).contains($0) }) else { return nil }
-            var lowered = Array(bytes)
-            for index in 0..<end where (0x41...0x5A).contains(lowered[index]) { lowered[index] |= 0x20 }
-            return String(decoding: lowered, as: UTF8.self)
+        // A native string's bytes in place: every id of every event passes here.
+        text.utf8.withContiguousStorageIfAvailable(lowerCaseForm)
+            ?? Array(text.utf8).withUnsafeBufferPointer(lowerCaseForm)
+    }
+
+    private static func lowerCaseForm(_ bytes: UnsafeBufferPointer<UInt8>) -> String? {
+        func isUpper(_ byte: UInt8) -> Bool { byte &- 0x41 < 26 }
+        var colon = 0
+        var upper = false
+        while colon < bytes.count, bytes[colon] != 0x3A {
+            upper = upper || isUpper(bytes[colon])
+            colon += 1
         }
+        guard colon < bytes.count else { return nil }
+        // Where the part read without case ends: the scheme's colon, a URN's namespace identifier,
+        // a web address's authority.
+        var end = colon
+        let lower = { (index: Int) in bytes[index] | 0x20 }
+        if colon == 3, lower(0) == 0x75, lower(1) == 0x72, lower(2) == 0x6E {  // urn
+            end = colon + 1
+            while end < bytes.count, bytes[end] != 0x3A { end += 1 }
+        } else if colon == 4 || colon == 5, lower(0) == 0x68, lower(1) == 0x74, lower(2) == 0x74, lower(3) == 0x70,
+            colon == 4 || lower(4) == 0x73, colon + 2 < bytes.count, bytes[colon + 1] == 0x2F, bytes[colon + 2] == 0x2F
+        {  // http, https
+            end = colon + 3
+            while end < bytes.count, bytes[end] != 0x2F, bytes[end] != 0x3F, bytes[end] != 0x23 { end += 1 }
+        }
+        var index = colon
+        while !upper, index < end {
+            upper = isUpper(bytes[index])
+            index += 1
+        }
+        guard upper else { return nil }
+        var lowered = Array(bytes)
+        for index in 0..<end where isUpper(lowered[index]) { lowered[index] |= 0x20 }
+        return String(decoding: lowered, as: UTF8.self)
     }
 
     /// The problem of an id recorded now that is not in its ``lowerCaseForm(_:)`` `lower`.
