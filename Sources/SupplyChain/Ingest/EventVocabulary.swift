@@ -592,39 +592,59 @@ enum EventVocabulary {
     ///   as the IRI it expands to (CBV 2.0 §8.9), where the indexes would keep `lot:m1` apart
     ///   from the lot that IRI already names.
     private static func checkIdentifierSpelling(_ event: EPCISEvent, sink: ProblemSink) {
-        // The pointer is spelled only for a problem: every id of every event passes here.
-        func check(_ id: String?, _ pointer: @autoclosure () -> String) {
-            guard let id else { return }
-            if event.namespaces.declaresPrefix(of: id) {
-                let expanded = event.namespaces.expand(id)
-                sink.add(
-                    field: pointer(),
-                    "write \(expanded): the @context makes \(id) a compact IRI for it, which the event's hash ID "
-                        + "reads as \(expanded) while the ledger keys ids by the text given"
-                )
-            } else if let lower = IdentifierText.lowerCaseForm(id) {
-                sink.add(field: pointer(), IdentifierText.lowerCaseProblem(id, lower))
+        // Every id of every event passes here: the pointer is spelled only for a problem.
+        let namespaces = event.namespaces
+        if let problem = spellingProblem(event.eventID, namespaces) { sink.add(field: "/eventID", problem) }
+        func checkLots(_ quantities: [LotQuantity]) {
+            for quantity in quantities {
+                guard let problem = spellingProblem(quantity.lot, namespaces) else { continue }
+                sink.add(field: "/\(quantity.list)/\(quantity.index)/epcClass", problem)
             }
         }
-        if case .string(let given)? = event.json["eventID"] { check(given, "/eventID") }
-        // Checked list by list: every event of an import passes here, and a joined list is an allocation.
-        func check(_ quantities: [LotQuantity]) {
-            for quantity in quantities { check(quantity.lot, "/\(quantity.list)/\(quantity.index)/epcClass") }
+        checkLots(event.quantities)
+        checkLots(event.inputs)
+        checkLots(event.outputs)
+        for (index, epc) in event.epcList.enumerated() {
+            if let problem = spellingProblem(epc, namespaces) { sink.add(field: "/epcList/\(index)", problem) }
         }
-        check(event.quantities)
-        check(event.inputs)
-        check(event.outputs)
-        for (index, epc) in event.epcList.enumerated() { check(epc, "/epcList/\(index)") }
-        check(event.parentID, "/parentID")
-        for (index, epc) in event.childEPCs.enumerated() { check(epc, "/childEPCs/\(index)") }
-        check(event.location, "/bizLocation/id")
-        check(event.readPoint, "/readPoint/id")
-        for party in event.sources { check(party.id, party.pointer) }
-        for party in event.destinations { check(party.id, party.pointer) }
-        if let lot = event.ext("cellLot")?.stringValue { check(lot, event.extPointer("cellLot")) }
+        if let id = event.parentID, let problem = spellingProblem(id, namespaces) {
+            sink.add(field: "/parentID", problem)
+        }
+        for (index, epc) in event.childEPCs.enumerated() {
+            if let problem = spellingProblem(epc, namespaces) { sink.add(field: "/childEPCs/\(index)", problem) }
+        }
+        if let id = event.location, let problem = spellingProblem(id, namespaces) {
+            sink.add(field: "/bizLocation/id", problem)
+        }
+        if let id = event.readPoint, let problem = spellingProblem(id, namespaces) {
+            sink.add(field: "/readPoint/id", problem)
+        }
+        for party in event.sources {
+            if let problem = spellingProblem(party.id, namespaces) { sink.add(field: party.pointer, problem) }
+        }
+        for party in event.destinations {
+            if let problem = spellingProblem(party.id, namespaces) { sink.add(field: party.pointer, problem) }
+        }
+        guard event.type == .objectEvent, !event.extensions.isEmpty else { return }
+        if let lot = event.ext("cellLot")?.stringValue, let problem = spellingProblem(lot, namespaces) {
+            sink.add(field: event.extPointer("cellLot"), problem)
+        }
         for (index, range) in (event.ext("serialRanges")?.arrayValue ?? []).enumerated() {
-            check(range["prefix"]?.stringValue, event.extPointer("serialRanges") + "/\(index)/prefix")
+            guard let prefix = range["prefix"]?.stringValue, let problem = spellingProblem(prefix, namespaces) else {
+                continue
+            }
+            sink.add(field: event.extPointer("serialRanges") + "/\(index)/prefix", problem)
         }
+    }
+
+    /// What is wrong with the spelling of an id (``checkIdentifierSpelling(_:sink:)``), or `nil`.
+    private static func spellingProblem(_ id: String, _ namespaces: EPCISNamespaces) -> String? {
+        if namespaces.declaresPrefix(of: id) {
+            let expanded = namespaces.expand(id)
+            return "write \(expanded): the @context makes \(id) a compact IRI for it, which the event's hash ID "
+                + "reads as \(expanded) while the ledger keys ids by the text given"
+        }
+        return IdentifierText.lowerCaseForm(id).map { IdentifierText.lowerCaseProblem(id, $0) }
     }
 
     /// Refuses a second spelling of one of CellTrace's members (`ct:material` beside
