@@ -226,6 +226,8 @@ struct VocabularyTests {
             [
                 Events.extract("A1", time: "2026-01-05T06:00+08:00"),
                 Events.extract("A2", time: "2026-01-05T06:00:00,5+08:00"),
+                // Before 2000, though read to the millisecond it rounds up to 2000-01-01T00:00:00.000Z.
+                Events.extract("A6", time: "1999-12-31T23:59:59.9999Z"),
             ],
             as: "pilbara-mining"
         )
@@ -235,6 +237,7 @@ struct VocabularyTests {
             [
                 (0, "/eventTime", "2026-01-05T06:00+08:00 \(why)"),
                 (1, "/eventTime", "2026-01-05T06:00:00,5+08:00 \(why)"),
+                (2, "/eventTime", "1999-12-31T23:59:59.9999Z is before 2000"),
             ]
         )
         let accepted = try fixture.accept(
@@ -242,10 +245,12 @@ struct VocabularyTests {
                 Events.extract("A3", time: "2026-01-05T06:00:00.123456+08:00"),
                 Events.extract("A4", time: "2026-01-04T22:00:00Z"),
                 Events.extract("A5", time: "2026-01-05t06:00:00.5-03:00"),
+                // 2000 itself, read to the millisecond as it.
+                Events.extract("A7", time: "2000-01-01T00:00:00.0004Z"),
             ],
             as: "pilbara-mining"
         )
-        #expect(accepted.written == 3)
+        #expect(accepted.written == 4)
     }
 
     @Test("a quantity with more significant digits than a double holds is refused, not rounded, in either form")

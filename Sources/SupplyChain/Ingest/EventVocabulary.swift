@@ -152,7 +152,16 @@ enum EventVocabulary {
     /// footprints to no reporting period.
     private static func checkTimeBefore2000(_ event: EPCISEvent, sink: ProblemSink) {
         // An event time that did not read is 0 here, and reported by the shape check.
-        guard !event.eventTimeText.isEmpty, event.eventTime < earliestEventTime else { return }
+        guard !event.eventTimeText.isEmpty, event.eventTime <= earliestEventTime else { return }
+        if event.eventTime == earliestEventTime {
+            // 1999-12-31T23:59:59.9999Z rounds up to 2000 as the hash ID reads it, and is still before.
+            guard let given = event.json["eventTime"]?.stringValue, let point = given.firstIndex(of: "."),
+                let zone = given[point...].firstIndex(where: { !$0.isASCII || !$0.isNumber && $0 != "." }),
+                given.distance(from: point, to: zone) > 4,
+                let truncated = EventTime.utc(String(given[..<given.index(point, offsetBy: 4)] + given[zone...])),
+                truncated.milliseconds < earliestEventTime
+            else { return }
+        }
         sink.add(
             field: "/eventTime",
             "\(givenTime(event)) is before 2000: an unset date "
