@@ -790,7 +790,7 @@ import Testing
             imported.error.contains("celltrace: warning: \(unshipped): event 0 ni:///sha-256;"),
             "\(imported.error)"
         )
-        #expect(imported.output.contains("\(unshipped): imported 1 event"), "\(imported.output)")
+        #expect(imported.output.contains("\(unshipped): imported 1 event as submission #"), "\(imported.output)")
         // A file without such an event prints no warning.
         let plain = celltrace(["import", shipped, "--json"] + key)
         #expect(plain.status == 0 && !plain.error.contains("warning"), "\(plain.error)")
