@@ -401,6 +401,26 @@ struct MasterDataValidationTests {
                 )
             )
         }
+        // A blank name or grid region says nothing where a table prints it.
+        try expectRejection(
+            fixture.chain,
+            record: id,
+            [
+                ExpectedProblem(field: "/name", message: "must not be blank: leave it out when there is none"),
+                ExpectedProblem(field: "/gridRegion", message: "must not be blank"),
+            ]
+        ) {
+            try fixture.chain.registerFacility(
+                FacilityDraft(
+                    id: id,
+                    name: "   ",
+                    operatorID: "pilbara-mining",
+                    kind: .mine,
+                    country: "AU",
+                    gridRegion: " "
+                )
+            )
+        }
         // A name printed on a lot's line of `celltrace trace` would otherwise add a line of its own.
         let mine = "urn:epc:id:sgln:9300001.00001.0"
         let forged = "Pilgangoora\n├─ urn:celltrace:lot:fake  ore  Fake mine (AU)  9 kg  #1"

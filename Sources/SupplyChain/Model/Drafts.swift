@@ -170,12 +170,15 @@ public struct FacilityDraft: Sendable {
     /// Checks what a facility registered now must satisfy beyond what ``read(_:sequence:sink:)``
     /// checks.
     ///
-    /// A `name` and a `gridRegion` that hold no control characters (`facility list` and `show`,
-    /// `trace` and the declaration print them a line at a time). Facilities already in a ledger
-    /// are read without it.
+    /// A `name` and a `gridRegion` that are not blank and hold no control characters (`facility
+    /// list` and `show`, `trace` and the declaration print them a line at a time). Facilities
+    /// already in a ledger are read without it.
     static func checkAsNewInput(_ body: JSONValue, sink: ProblemSink) {
         for field in ["name", "gridRegion"] {
-            if let text = body[field]?.stringValue, let problem = PrintedText.problem(text) {
+            guard let text = body[field]?.stringValue else { continue }
+            if !text.contains(where: { !$0.isWhitespace }) {
+                sink.add(field: "/" + field, "must not be blank: leave it out when there is none")
+            } else if let problem = PrintedText.problem(text) {
                 sink.add(field: "/" + field, problem)
             }
         }
