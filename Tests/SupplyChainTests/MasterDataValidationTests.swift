@@ -431,6 +431,13 @@ struct MasterDataValidationTests {
             try fixture.chain.amendFacility(mine, reason: "regrid", changes: ["gridRegion": "AU\r\nWA"])
         }
         #expect(try fixture.chain.facility(mine)?.name == "Pilgangoora mine")
+        // Nor may a reason, which `facility show` prints on a line of the history.
+        try expectRejection(fixture.chain, record: mine, [ExpectedProblem(field: "/reason", message: control)]) {
+            try fixture.chain.amendFacility(mine, reason: "renamed\n  #999  forged", changes: ["name": "Pilgangoora"])
+        }
+        try expectRejection(fixture.chain, record: mine, [ExpectedProblem(field: "/reason", message: control)]) {
+            try fixture.chain.transferFacility(mine, to: "sichuan-lithium", reason: "sold\tto")
+        }
 
         // Such a name already in the ledger, written before the check, still replays and rebuilds.
         try fixture.chain.ledger.append([

@@ -490,6 +490,10 @@ struct Rules {
         let id = reader.string("id", maxLength: 256)
         let newOperator = reader.string("operator", maxLength: 128)
         let reason = reader.string("reason", required: false, maxLength: 1024)
+        if checksNewInput, let reason, let problem = PrintedText.problem(reason) {
+            // `facility show` prints each transfer's reason on a line of its history.
+            sink.add(field: "/reason", problem)
+        }
         // The facility and the new operator are each looked up, so that a problem in each is reported.
         let found = try id.flatMap { try registeredFacility($0, sink: sink, txn) }
         if let newOperator {
@@ -567,6 +571,10 @@ struct Rules {
         let reader = FieldReader(body, problems: sink)
         let id = reader.string("id", maxLength: 256)
         let reason = reader.string("reason", maxLength: 1024)
+        if checksNewInput, let reason, let problem = PrintedText.problem(reason) {
+            // `facility show` prints each amendment's reason on a line of its history.
+            sink.add(field: "/reason", problem)
+        }
         for key in body.objectValue?.keys ?? [] where !["id", "reason"].contains(key) {
             guard !Facility.amendableFields.contains(key) else { continue }
             let hint =
