@@ -269,6 +269,16 @@ struct MasterDataValidationTests {
         }
 
         let current = try #require(try fixture.chain.actor("pilbara-mining")?.currentKey)
+        // A reason `actor list` prints on the key's line holds no line break or tab.
+        for reason in ["compromised\n  forged line", "compromised\tin transit"] {
+            try expectRejection(
+                fixture.chain,
+                record: "pilbara-mining",
+                [ExpectedProblem(field: "/reason", message: "must not hold control characters")]
+            ) {
+                try fixture.chain.revokeKey(actor: "pilbara-mining", keyID: current.id, reason: reason)
+            }
+        }
         // A revocation says why, as a transfer or an amendment does.
         for reason in ["", "   "] {
             try expectRejection(
@@ -572,8 +582,8 @@ struct MasterDataValidationTests {
                 [ExpectedProblem(field: "/factors/0/source", message: "must be a non-empty string")]
             ),
             BrokenFactorTable(
-                "sources with a line break and a tab, which `factors list` and `footprint` print on one line",
-                table(source: "IEA 2024\nfake row", factors: [grid(["source": "IEA\t2024"])]),
+                "sources and a name with a line break or a tab, which `factors list` and `footprint` print on one line",
+                table(source: "IEA 2024\nfake row", factors: [grid(["source": "IEA\t2024", "name": "grid\n  fake"])]),
                 [
                     ExpectedProblem(
                         field: "/source",
@@ -581,6 +591,10 @@ struct MasterDataValidationTests {
                     ),
                     ExpectedProblem(
                         field: "/factors/0/source",
+                        message: "must not hold control characters (line breaks, tabs, escapes)"
+                    ),
+                    ExpectedProblem(
+                        field: "/factors/0/name",
                         message: "must not hold control characters (line breaks, tabs, escapes)"
                     ),
                 ]

@@ -389,6 +389,10 @@ struct Rules {
         _ txn: borrowing ReadTransaction
     ) throws {
         let rotation = type == SupplyChainLedger.EntryType.actorKeyRotate
+        if checksNewInput, let reason = body["reason"]?.stringValue, let problem = PrintedText.problem(reason) {
+            // `actor list` prints a revocation's reason on the key's line.
+            sink.add(field: "/reason", problem)
+        }
         let newKey = body["key"]?.stringValue.flatMap { Base64.decode($0) }
         if rotation && newKey?.count != 32 {
             sink.add(field: "/key", "must be a base64 raw Ed25519 public key (32 bytes)")

@@ -142,8 +142,11 @@ public struct FactorTable: Sendable, Hashable {
         for (index, factor) in (factors ?? []).enumerated() {
             guard let members = factor.objectValue else { continue }
             unknown(members, known: factorMembers, at: "/factors/\(index)")
-            if let source = members["source"]?.stringValue, let problem = PrintedText.problem(source) {
-                sink.add(field: "/factors/\(index)/source", problem)
+            // Both printed on the factor's line of `footprint`.
+            for field in ["source", "name"] {
+                if let text = members[field]?.stringValue, let problem = PrintedText.problem(text) {
+                    sink.add(field: "/factors/\(index)/\(field)", problem)
+                }
             }
             if let geography = members["geography"]?.stringValue, let problem = geographyProblem(geography) {
                 sink.add(field: "/factors/\(index)/geography", problem)
