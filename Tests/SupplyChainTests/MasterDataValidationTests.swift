@@ -440,6 +440,14 @@ struct MasterDataValidationTests {
         try expectRejection(fixture.chain, record: mine, [ExpectedProblem(field: "/gridRegion", message: control)]) {
             try fixture.chain.amendFacility(mine, reason: "regrid", changes: ["gridRegion": "AU\r\nWA"])
         }
+        // Nor blank, as on registration.
+        try expectRejection(
+            fixture.chain,
+            record: mine,
+            [ExpectedProblem(field: "/name", message: "must not be blank: leave it out when there is none")]
+        ) {
+            try fixture.chain.amendFacility(mine, reason: "renamed", changes: ["name": "   "])
+        }
         #expect(try fixture.chain.facility(mine)?.name == "Pilgangoora mine")
         // Nor may a reason, which `facility show` prints on a line of the history.
         try expectRejection(fixture.chain, record: mine, [ExpectedProblem(field: "/reason", message: control)]) {

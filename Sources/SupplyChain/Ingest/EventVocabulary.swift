@@ -591,9 +591,9 @@ enum EventVocabulary {
 
     static func quoted(_ value: String) -> String { "\"\(value)\"" }
 
-    /// The pointer of the object that holds the member `pointer` names.
-    /// Refuses an id that names what another spelling names, as the ledger keys ids by their text:
+    /// Refuses an id that names what another spelling names, as the ledger keys ids by their text.
     ///
+    /// That is:
     /// - one whose scheme, URN namespace or web host is not in lower case
     ///   (``IdentifierText/lowerCaseForm(_:)``): `URN:EPC:class:lgtin:…` is the URN
     ///   `urn:epc:class:lgtin:…`, and would make the same lot twice;
@@ -675,6 +675,7 @@ enum EventVocabulary {
         }
     }
 
+    /// The pointer of the object that holds the member `pointer` names.
     private static func parentPointer(_ pointer: String) -> String {
         guard let slash = pointer.lastIndex(of: "/") else { return pointer }
         return String(pointer[..<slash])

@@ -101,10 +101,7 @@ enum GS1Forms {
         } else {
             return []
         }
-        let body = Array(gln.dropLast())  // the check digit is not in the URN
-        return (6...12).map { length in
-            "urn:epc:id:sgln:\(String(body[..<length])).\(String(body[length...])).\(suffix)"
-        }
+        return glnSplits(gln).map { "urn:epc:id:sgln:\($0.company).\($0.reference).\(suffix)" }
     }
 
     /// The other forms of a party (`urn:epc:id:pgln:{company}.{party}` or `…/417/{GLN}`).
@@ -112,8 +109,14 @@ enum GS1Forms {
         if id.hasPrefix("urn:epc:id:pgln:") { return DigitalLink.canonical(id).map { [$0] } ?? [] }
         guard let link = canonicalLink(id), let (gln, rest) = split(link, key: "/417/", digits: 13), rest.isEmpty
         else { return [] }
-        let body = Array(gln.dropLast())  // the check digit is not in the URN
-        return (6...12).map { length in "urn:epc:id:pgln:\(String(body[..<length])).\(String(body[length...]))" }
+        return glnSplits(gln).map { "urn:epc:id:pgln:\($0.company).\($0.reference)" }
+    }
+
+    /// A GLN's company prefix and reference for each company prefix length, 6 to 12 digits, which
+    /// a GLN does not carry; the check digit is not in an EPC URN.
+    private static func glnSplits(_ gln: String) -> [(company: String, reference: String)] {
+        let body = Array(gln.dropLast())
+        return (6...12).map { (String(body[..<$0]), String(body[$0...])) }
     }
 
     // MARK: Malformed keys

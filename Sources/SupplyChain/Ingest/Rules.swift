@@ -683,7 +683,7 @@ struct Rules {
                 return nil
             }
         case "name", "gridRegion":
-            if checksNewInput, let problem = PrintedText.problem(text) {
+            if checksNewInput, let problem = FacilityDraft.printedTextProblem(text) {
                 sink.add(field: pointer, problem)
                 return nil
             }
