@@ -870,15 +870,17 @@ struct ModelCommand: ParsableCommand {
         func run() throws {
             let chain = try options.openChain()
             let models = try chain.read { reader, txn, _ in try reader.batteryModels(txn) }
-            var table = TextTable("MODEL", "CATEGORY", "CYCLES/YEAR", "YEARS", "USABLE", "ENTRY")
+            var table = TextTable("MODEL", "CATEGORY", "CHEMISTRY", "CYCLES/YEAR", "YEARS", "USABLE", "ENTRY", "NAME")
             for model in models {
                 table.add(
                     model.id,
                     model.category ?? "-",
+                    model.chemistry ?? "-",
                     model.cyclesPerYear.description,
                     model.serviceYears.description,
                     model.usableEnergyShare.description,
-                    "#\(model.registeredAt)"
+                    "#\(model.registeredAt)",
+                    model.name ?? "-"
                 )
             }
             Console.out(

@@ -460,6 +460,8 @@ public final class SupplyChainLedger: Sendable {
     public func registerBatteryModel(_ json: JSONValue) throws -> AppendReceipt {
         let sink = ProblemSink(identifier: json["id"]?.stringValue)
         let (receipt, _) = try commit { rules, first, txn in
+            // Named with the problems of the model's shape, which then reads as no model.
+            BatteryModel.checkAsNewInput(json, sink: sink)
             guard let model = BatteryModel.read(json, sequence: first, sink: sink) else {
                 // Whether the id is taken, with the problems of the model's shape.
                 if let id = json["id"]?.stringValue, !sink.names("/id"), try rules.batteryModelExists(id, txn) {

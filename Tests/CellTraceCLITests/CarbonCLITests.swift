@@ -349,5 +349,44 @@ import Testing
         #expect(duplicate.status == 2 && duplicate.error.contains("already registered"))
         let bad = celltrace("model", "add", "L-1", "--service-years", "0", "--ledger", ledger)
         #expect(bad.status == 2 && bad.error.contains("serviceYears") && bad.error.contains("cyclesPerYear"))
+        // The chemistry and name a registration gives are listed; a name that would break its
+        // line is refused, naming the field.
+        let lfp = celltrace(
+            "model",
+            "add",
+            "CT-LFP-B1",
+            "--category",
+            "N1",
+            "--service-years",
+            "10",
+            "--chemistry",
+            "LFP",
+            "--name",
+            "LFP blade cell",
+            "--ledger",
+            ledger
+        )
+        #expect(lfp.status == 0, "\(lfp.error)")
+        let listed = celltrace("model", "list", "--ledger", ledger).output
+        let heading = listed.split(separator: "\n").first.map(String.init) ?? ""
+        #expect(heading.contains("CHEMISTRY") && heading.contains("NAME"))
+        let row = listed.split(separator: "\n").first { $0.hasPrefix("CT-LFP-B1") }.map(String.init) ?? ""
+        #expect(row.contains(" LFP ") && row.hasSuffix("LFP blade cell"), "\(listed)")
+        let twoLines = celltrace(
+            "model",
+            "add",
+            "CT-LFP-B2",
+            "--service-years",
+            "10",
+            "--category",
+            "N1",
+            "--name",
+            "LFP\nCT-LFP-B3",
+            "--ledger",
+            ledger
+        )
+        #expect(
+            twoLines.status == 2 && twoLines.error.contains("/name") && twoLines.error.contains("control characters")
+        )
     }
 }

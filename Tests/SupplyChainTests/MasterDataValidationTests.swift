@@ -830,4 +830,32 @@ struct MasterDataValidationTests {
             try fixture.chain.registerBatteryModel(["id": "cell-x", "category": "M1", "serviceYears": "0"])
         }
     }
+
+    @Test("a battery model's name and chemistry are refused blank or with a control character, with its other problems")
+    func batteryModelPrintedText() throws {
+        let fixture = try ChainFixture()
+        let size = try fixture.chain.ledger.size
+        try expectRejection(
+            fixture.chain,
+            record: "cell-y",
+            [
+                ExpectedProblem(
+                    field: "/name",
+                    message: "must not hold control characters (line breaks, tabs, escapes)"
+                ),
+                ExpectedProblem(field: "/chemistry", message: "must not be blank: leave it out when there is none"),
+                ExpectedProblem(field: "/serviceYears", message: "must be greater than 0 and at most 100"),
+            ]
+        ) {
+            try fixture.chain.registerBatteryModel([
+                "id": "cell-y", "category": "M1", "serviceYears": "0",
+                "name": "NMC811 pouch\n#12 model.register cell-z", "chemistry": " \t",
+            ])
+        }
+        #expect(try fixture.chain.ledger.size == size)
+        try fixture.chain.registerBatteryModel([
+            "id": "cell-y", "category": "M1", "serviceYears": "8", "name": "NMC811 pouch", "chemistry": "NMC811",
+        ])
+        #expect(try fixture.chain.ledger.size == size + 1)
+    }
 }

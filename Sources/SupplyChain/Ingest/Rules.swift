@@ -683,7 +683,7 @@ struct Rules {
                 return nil
             }
         case "name", "gridRegion":
-            if checksNewInput, let problem = FacilityDraft.printedTextProblem(text) {
+            if checksNewInput, let problem = PrintedText.givenFieldProblem(text) {
                 sink.add(field: pointer, problem)
                 return nil
             }

@@ -56,6 +56,21 @@ public struct BatteryModel: Sendable, Hashable {
         return .object(members)
     }
 
+    /// Checks what a model registered now must satisfy beyond what ``read(_:sequence:sink:)``
+    /// checks.
+    ///
+    /// A `name` and a `chemistry` that are not blank and hold no control characters
+    /// (``PrintedText``; `model list` prints them a line at a time). Models already in a ledger
+    /// are read without it.
+    static func checkAsNewInput(_ body: JSONValue, sink: ProblemSink) {
+        for field in ["name", "chemistry"] {
+            // An empty one is named by the reader, as any empty text field is.
+            if let text = body[field]?.stringValue, !text.isEmpty, let problem = PrintedText.givenFieldProblem(text) {
+                sink.add(field: "/" + field, problem)
+            }
+        }
+    }
+
     /// Reads a `model.register` body (or an index row) and checks every field.
     static func read(_ json: JSONValue, sequence: UInt64, sink: ProblemSink) -> BatteryModel? {
         let reader = FieldReader(json, problems: sink)

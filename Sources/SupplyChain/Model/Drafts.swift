@@ -175,19 +175,10 @@ public struct FacilityDraft: Sendable {
     /// already in a ledger are read without it.
     static func checkAsNewInput(_ body: JSONValue, sink: ProblemSink) {
         for field in ["name", "gridRegion"] {
-            if let text = body[field]?.stringValue, let problem = printedTextProblem(text) {
+            if let text = body[field]?.stringValue, let problem = PrintedText.givenFieldProblem(text) {
                 sink.add(field: "/" + field, problem)
             }
         }
-    }
-
-    /// Why a `name` or `gridRegion` given now, on registration or in an amendment, is refused:
-    /// blank, or holding a control character (``PrintedText``); `nil` when it is neither.
-    static func printedTextProblem(_ text: String) -> String? {
-        guard text.contains(where: { !$0.isWhitespace }) else {
-            return "must not be blank: leave it out when there is none"
-        }
-        return PrintedText.problem(text)
     }
 
     /// Reads a `facility.register` body (in clear) into the facility it registers.
