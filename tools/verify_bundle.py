@@ -924,6 +924,15 @@ def check_consistency(bundle, size, root, old_text, vkey):
         raise Failure("since-checkpoint", str(error))
     require(utf8(origin) == utf8(vkey[0]) and origin == bundle["origin"], "since-checkpoint",
             "the old checkpoint is of another origin")
+    # One size: the same tree. A kept checkpoint larger than the bundle's cannot be reached from it.
+    if old_size == size:
+        require(old_root == root, "consistency",
+                f"the kept checkpoint and the bundle's both have size {size} but different roots: "
+                "the ledger's history differs from what was kept")
+        return
+    require(old_size < size, "consistency",
+            f"the bundle's checkpoint (size {size}) is older than the kept one (size {old_size}); "
+            "ask the sender for a bundle exported now, with --since-checkpoint")
     check_extends(bundle, "consistency", old_size, old_root, size, root)
 
 

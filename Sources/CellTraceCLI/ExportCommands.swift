@@ -359,7 +359,11 @@ struct VerifyBundleCommand: ParsableCommand {
             )
         }
         if let from = report.consistentFrom {
-            Console.out("  consistency    the ledger at size \(report.treeSize) extends the checkpoint of size \(from)")
+            Console.out(
+                from == report.treeSize
+                    ? "  consistency    the ledger at size \(from) is the kept checkpoint's"
+                    : "  consistency    the ledger at size \(report.treeSize) extends the checkpoint of size \(from)"
+            )
         }
     }
 

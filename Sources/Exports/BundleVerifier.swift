@@ -325,16 +325,43 @@ public struct BundleVerifier {
                 throw Failure(item: "earlier checkpoint", message: "\(error)")
             }
             let size = since.checkpoint.size
-            try checkConsistency(
-                from: size,
-                root: since.checkpoint.rootHash,
-                to: checkpoint.checkpoint,
-                item: "consistency",
-                missing: "ask the sender to export with --since-checkpoint"
-            )
+            try checkKept(since.checkpoint, against: checkpoint.checkpoint)
             report.consistentFrom = size
         }
         return report
+    }
+
+    /// The bundle's checkpoint must extend the one the recipient kept.
+    ///
+    /// The same tree when both have one size, else through the bundle's consistency proof from
+    /// the kept size. A kept checkpoint larger than the bundle's cannot be reached from it: the
+    /// bundle is older than what the recipient already holds.
+    ///
+    /// - Throws: ``Failure`` at item `consistency` naming what does not hold.
+    private func checkKept(_ kept: Checkpoint, against checkpoint: Checkpoint) throws {
+        if kept.size == checkpoint.size {
+            guard kept.rootHash == checkpoint.rootHash else {
+                throw Failure(
+                    item: "consistency",
+                    message:
+                        "the kept checkpoint and the bundle's both have size \(kept.size) but different roots: the ledger's history differs from what was kept"
+                )
+            }
+        } else if kept.size > checkpoint.size {
+            throw Failure(
+                item: "consistency",
+                message:
+                    "the bundle's checkpoint (size \(checkpoint.size)) is older than the kept one (size \(kept.size)); ask the sender for a bundle exported now, with --since-checkpoint"
+            )
+        } else {
+            try checkConsistency(
+                from: kept.size,
+                root: kept.rootHash,
+                to: checkpoint,
+                item: "consistency",
+                missing: "ask the sender to export with --since-checkpoint"
+            )
+        }
     }
 
     /// The bundle's consistency proof from `size` must lead from `root` to the checkpoint's root.

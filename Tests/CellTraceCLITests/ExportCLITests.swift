@@ -182,9 +182,20 @@ import Testing
         )
         #expect(verified.status == 0, "\(verified.error)")
         #expect(verified.output.contains("consistency    the ledger at size"))
+        // A bundle exported after the ledger grew, without the proof: a.json has the kept size.
+        let later = celltrace(
+            "export",
+            "custody",
+            CarbonCLITests.serial,
+            "--ledger",
+            ledger,
+            "-o",
+            directory + "/c.json"
+        )
+        #expect(later.status == 0, "\(later.error)")
         let without = celltrace(
             "verify-bundle",
-            directory + "/a.json",
+            directory + "/c.json",
             "--vkey",
             vkey,
             "--since-checkpoint",
@@ -192,5 +203,41 @@ import Testing
         )
         #expect(without.status == 1)
         #expect(without.error.contains("consistency"))
+    }
+
+    /// A checkpoint kept at the bundle's own size is the bundle's tree, in both verifiers; one
+    /// kept after it is named as newer than the bundle, not as a missing proof.
+    @Test func keptCheckpointOfTheBundlesSizeOrLater() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        let bundle = directory + "/b.json"
+        let export = celltrace("export", "custody", CarbonCLITests.serial, "--ledger", ledger, "-o", bundle)
+        #expect(export.status == 0, "\(export.error)")
+        let exported = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: bundle))))
+        let checkpointText = try #require(exported["checkpoint"]?.stringValue)
+        let size = String(checkpointText.split(separator: "\n")[1])
+        let vkey = celltrace("key", "--ledger", ledger).output.trimmingCharacters(in: .whitespacesAndNewlines)
+        let same = directory + "/same.checkpoint"
+        try celltrace("checkpoint", "--ledger", ledger, "--size", size).output.write(
+            toFile: same,
+            atomically: true,
+            encoding: .utf8
+        )
+        let verified = celltrace("verify-bundle", bundle, "--vkey", vkey, "--since-checkpoint", same)
+        #expect(verified.status == 0, "\(verified.error)")
+        #expect(verified.output.contains("consistency    the ledger at size \(size) is the kept checkpoint's"))
+        #expect(verifyBundle(bundle, vkey, "--since-checkpoint", same).status == 0)
+        // The export's disclosure entry made the ledger larger than the bundle.
+        let newer = directory + "/newer.checkpoint"
+        try celltrace("checkpoint", "--ledger", ledger).output.write(toFile: newer, atomically: true, encoding: .utf8)
+        let older = celltrace("verify-bundle", bundle, "--vkey", vkey, "--since-checkpoint", newer)
+        #expect(older.status == 1)
+        #expect(
+            older.error.contains("the bundle's checkpoint (size \(size)) is older than the kept one"),
+            "\(older.error)"
+        )
+        let python = verifyBundle(bundle, vkey, "--since-checkpoint", newer)
+        #expect(python.status == 1 && python.output.contains("is older than the kept one"), "\(python.output)")
     }
 }
