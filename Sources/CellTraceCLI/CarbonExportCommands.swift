@@ -63,6 +63,15 @@ struct PACTExportCommand: ParsableCommand {
         for classification in classifications where !classification.lowercased().hasPrefix("urn:") {
             throw Failure.badInput("--product-classification \(classification): give a URN (urn:…)")
         }
+        // A UN CPC code is one to five digits: section, division, group, class, subclass.
+        if let cpc, !(1...5).contains(cpc.utf8.count) || !cpc.utf8.allSatisfy({ (0x30...0x39).contains($0) }) {
+            throw Failure.badInput("--cpc \(cpc): give a UN CPC code of one to five digits, such as 46420")
+        }
+        if cpc != nil, version == .v3 {
+            Console.err(
+                "note: --cpc is not written: PACT 3 has no productCategoryCpc; classify with --product-classification urn:…"
+            )
+        }
         let chain = try options.openChain()
         let compute: (PointInTime) throws -> PACTFootprint
         if let subject {

@@ -92,7 +92,8 @@ struct ExportOptions: ParsableArguments {
             } catch let error as FileIO.Error where error.diskFull {
                 throw Failure(status: .internalFailure, message: "\(error.message); no disclosure was recorded")
             } catch let error as FileIO.Error {
-                throw Failure.badInput("\(error.message) (an export never overwrites a file)")
+                // Only a file in the way is about overwriting; a missing directory is named as such.
+                throw Failure.badInput(error.message + (error.exists ? " (an export never overwrites a file)" : ""))
             }
         } else {
             Console.outBytes(bytes)

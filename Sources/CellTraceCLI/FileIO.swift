@@ -12,6 +12,8 @@ enum FileIO {
         var message: String
         /// Whether the file system had no room (`ENOSPC`, `EDQUOT`): not the caller's input at fault.
         var diskFull = false
+        /// Whether a new file was not created because one exists at its path (`EEXIST`).
+        var exists = false
     }
 
     /// Reads a file, or standard input when `path` is `nil`.
@@ -66,7 +68,9 @@ extension FileIO {
         do {
             try NewFile.write(bytes, to: path, mode: UInt32(mode))
         } catch {
-            guard error.step != .create else { throw Error(message: "cannot create \(path): \(error.reason)") }
+            guard error.step != .create else {
+                throw Error(message: "cannot create \(path): \(error.reason)", exists: error.code == EEXIST)
+            }
             throw Error(
                 message: "cannot write \(path): \(error.reason); nothing was left there",
                 diskFull: error.isDiskFull

@@ -55,6 +55,24 @@ import Testing
         let lot = celltrace("export", "pact", Self.ore, "--pact-version", "2", "--cpc", "14290", "--ledger", ledger)
         #expect(lot.status == 0, "\(lot.error)")
         #expect(try JSONValue(parsing: lot.output)["productCategoryCpc"] == "14290")
+        // A code that is no CPC is refused, before anything is written; v3 says it has no place.
+        for code in ["abc", "464200", "4642a", ""] {
+            let refused = celltrace(
+                "export",
+                "pact",
+                Self.ore,
+                "--pact-version",
+                "2",
+                "--cpc",
+                code,
+                "--ledger",
+                ledger
+            )
+            #expect(refused.status == 2 && refused.error.contains("one to five digits"), "\(code): \(refused.error)")
+        }
+        let version3 = celltrace("export", "pact", Self.serial, "--cpc", "46420", "--ledger", ledger)
+        #expect(version3.status == 0 && version3.error.contains("--cpc is not written"), "\(version3.error)")
+        #expect(try JSONValue(parsing: version3.output)["productCategoryCpc"] == nil)
         let declaration = celltrace(
             "export",
             "pact",

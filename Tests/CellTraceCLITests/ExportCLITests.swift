@@ -67,8 +67,20 @@ import Testing
         try "{}".write(toFile: directory + "/empty.json", atomically: true, encoding: .utf8)
         #expect(celltrace("verify-bundle", directory + "/empty.json", "--vkey", vkey).status == 2)
 
-        // An export never overwrites a file, and a wrong profile is named.
-        #expect(celltrace("export", "custody", CarbonCLITests.serial, "--ledger", ledger, "-o", bundle).status == 2)
+        // An export never overwrites a file, and says so; a missing directory is named as that alone.
+        let overwrite = celltrace("export", "custody", CarbonCLITests.serial, "--ledger", ledger, "-o", bundle)
+        #expect(overwrite.status == 2 && overwrite.error.contains("(an export never overwrites a file)"))
+        let nowhere = celltrace(
+            "export",
+            "custody",
+            CarbonCLITests.serial,
+            "--ledger",
+            ledger,
+            "-o",
+            directory + "/missing/b.json"
+        )
+        #expect(nowhere.status == 2 && nowhere.error.contains("No such file or directory"), "\(nowhere.error)")
+        #expect(!nowhere.error.contains("overwrite"), "\(nowhere.error)")
         let wrong = celltrace("export", "custody", CarbonCLITests.serial, "--ledger", ledger, "--profile", "friends")
         #expect(wrong.status == 2)
         #expect(
