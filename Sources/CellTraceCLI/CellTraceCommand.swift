@@ -120,6 +120,35 @@ extension CellTraceCommand {
         }
         return nil
     }
+
+    /// The first word of `arguments` that names no command of a command group, with the group's
+    /// commands.
+    ///
+    /// `celltrace model register X` names `model register` rather than letting argument-parser
+    /// read `register` as the group's argument and fail on the next option (or, with `--help`,
+    /// print the group's help and exit 0). `nil` when every leading word names a command, or the
+    /// last one named takes arguments.
+    static func unknownCommand(_ arguments: [String]) -> (path: String, commands: [String])? {
+        var command: any ParsableCommand.Type = CellTraceCommand.self
+        var path: [String] = []
+        for word in arguments {
+            let subcommands = command.configuration.subcommands
+            guard !word.hasPrefix("-"), !subcommands.isEmpty, command.configuration.defaultSubcommand == nil else {
+                return nil
+            }
+            guard
+                let next = subcommands.first(where: {
+                    ($0.configuration.commandName ?? "") == word || $0.configuration.aliases.contains(word)
+                })
+            else {
+                let names = subcommands.compactMap { $0.configuration.commandName }.filter { $0 != "help" }
+                return ((path + [word]).joined(separator: " "), names)
+            }
+            path.append(word)
+            command = next
+        }
+        return nil
+    }
 }
 
 /// The `--ledger` option every ledger command takes.

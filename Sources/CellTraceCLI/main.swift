@@ -27,6 +27,13 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
         Console.err("\(Console.errorPrefix) no command '\(topic)': `celltrace` alone lists the commands")
         return Failure.Status.badInput.rawValue
     }
+    if arguments.first != "help", let (path, commands) = CellTraceCommand.unknownCommand(arguments) {
+        let known =
+            path.contains(" ")
+            ? "the commands there are \(commands.joined(separator: ", "))" : "`celltrace` alone lists the commands"
+        Console.err("\(Console.errorPrefix) no command '\(path)': \(known)")
+        return Failure.Status.badInput.rawValue
+    }
     do {
         var command = try CellTraceCommand.parseAsRoot(arguments)
         try command.run()

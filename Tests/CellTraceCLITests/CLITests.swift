@@ -361,6 +361,18 @@ let lotLines = """
         }
         #expect(celltrace("help", "export", "pact").status == 0)
         #expect(celltrace("help", "help").status == 0)
+        // A command that does not exist in a group is named with the group's commands, with or
+        // without options after it, rather than read as the group's argument.
+        for arguments in [["model", "register", "X", "--ledger", "L"], ["model", "register", "--help"]] {
+            let unknown = celltrace(arguments)
+            #expect(unknown.status == 2, "\(arguments)")
+            #expect(
+                unknown.error.contains("no command 'model register': the commands there are add, list"),
+                "\(unknown.error)"
+            )
+        }
+        let word = celltrace("nosuch", "--ledger", "L")
+        #expect(word.status == 2 && word.error.contains("no command 'nosuch': `celltrace` alone lists the commands"))
         // Shell completions come from argument-parser.
         let completions = celltrace("--generate-completion-script", "bash")
         #expect(completions.status == 0 && completions.output.contains("celltrace"))
