@@ -245,7 +245,9 @@ public struct ProcessAccount: Sendable {
         unique.reserveCapacity(used.count)
         for use in used where unique.last?.key != use.key { unique.append(use) }
         self.factors = unique
-        self.notes = notes
+        // A rule applied to several supplies or methods of the event is stated once.
+        var stated: Set<CarbonNote> = []
+        self.notes = notes.filter { stated.insert($0).inserted }
         self.terms = terms
     }
 

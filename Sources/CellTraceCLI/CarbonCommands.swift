@@ -387,18 +387,21 @@ struct DeclarationCommand: ParsableCommand {
     }
 
     static func json(_ declaration: Declaration) -> JSONValue {
-        .object([
+        let primary = JSONValue.object(
+            Dictionary(
+                uniqueKeysWithValues: declaration.primaryShare.map { ($0.key.rawValue, JSONValue.number($0.value)) }
+            )
+        )
+        // `primaryDataShare` is the member `footprint --json` gives the figure under; `primaryShare`,
+        // its first name here, stays for the scripts that read it.
+        return .object([
             "model": .string(declaration.model.id), "plant": .string(declaration.plant.id),
             "country": .string(declaration.plant.country), "from": .string(declaration.from.rfc3339),
             "to": .string(declaration.to.rfc3339), "asOfSize": .number(Double(declaration.asOfSize)),
             "cells": .number(Double(declaration.cellCount)),
             "perLifetimeKWh": FootprintOutput.json(declaration.perLifetimeKWh),
             "perUsableKWh": FootprintOutput.json(declaration.perUsableKWh),
-            "primaryShare": .object(
-                Dictionary(
-                    uniqueKeysWithValues: declaration.primaryShare.map { ($0.key.rawValue, JSONValue.number($0.value)) }
-                )
-            ),
+            "primaryShare": primary, "primaryDataShare": primary,
             "verifiedShare": .object(
                 Dictionary(
                     uniqueKeysWithValues: ElectricityMethod.allCases.map {

@@ -582,6 +582,21 @@ struct CarbonTests {
             return false
         }
         #expect(note != nil)
+        // Two meters on one grid: the fallback is one rule of the event, stated once.
+        try graph.submit([
+            Graph.extract(
+                "urn:test:lot:ore-two-meters",
+                kg: 1000,
+                day: 2,
+                extra:
+                    #","ct:electricity":[{"quantity":60,"uom":"KWH","supply":"grid"},{"quantity":40,"uom":"KWH","supply":"grid"}]"#
+            )
+        ])
+        let twoMeters = try graph.footprint("urn:test:lot:ore-two-meters").contributions.flatMap(\.notes)
+        #expect(twoMeters.count == Set(twoMeters).count, "\(twoMeters)")
+        #expect(
+            twoMeters.contains { if case .gridFallback(basis: "consumption-mix", _, _) = $0 { true } else { false } }
+        )
         // Mine B (CL, no region): the country's location factor under every method.
         let chile = try graph.perKg("urn:test:lot:ore-cl")
         for method in ElectricityMethod.allCases { #expect(close(chile.total(method) * 1000, 30 + 70), "\(method)") }

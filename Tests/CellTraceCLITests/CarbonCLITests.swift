@@ -306,6 +306,9 @@ import Testing
         #expect(declared["cells"]?.doubleValue == 1000)
         let perKWh = try #require(declared["perLifetimeKWh"]?["location-based"]?["total"]?.doubleValue)
         #expect(abs(perKWh - location / (0.25 * 0.92 * 480)) < 1e-12)
+        // The primary-data share under the member name footprint gives it, and its first name.
+        let primaryShare = try #require(declared["primaryDataShare"]?.objectValue)
+        #expect(primaryShare.count == 3 && declared["primaryShare"]?.objectValue == primaryShare)
         // --csv: one row a range, as the JSON lists them; their cells sum to the declaration's;
         // with one range its per lifetime kWh is the declaration's, and nothing is verified yet.
         let declarationArguments = [
