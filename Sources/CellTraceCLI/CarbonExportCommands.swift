@@ -262,6 +262,10 @@ struct PassportExportCommand: ParsableCommand {
             format: "battery-pass-1.2.0",
             subject: scope.subject.id,
             asOfSize: scope.size,
+            // Kept with the disclosure, so that `impact` issues the passport again on the same basis.
+            declarationPeriod: period.map {
+                Disclosure.DeclarationPeriod(from: $0.lowerBound.rfc3339, to: $0.upperBound.rfc3339)
+            },
             chain: chain
         )
     }

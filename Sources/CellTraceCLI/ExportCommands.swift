@@ -73,10 +73,11 @@ struct ExportOptions: ParsableArguments {
         format: String,
         subject: String,
         asOfSize: UInt64,
+        declarationPeriod: Disclosure.DeclarationPeriod? = nil,
         chain: SupplyChainLedger
     ) throws {
         let profile = try disclosureProfile()
-        let disclosure = Disclosure(
+        var disclosure = Disclosure(
             recipient: recipient,
             profile: profile.rawValue,
             format: format,
@@ -85,6 +86,7 @@ struct ExportOptions: ParsableArguments {
             sha256: SHA256.hash(bytes).hex,
             byteCount: bytes.count
         )
+        disclosure.declarationPeriod = declarationPeriod
         try SupplyChainLedger.check(disclosure)
         if let output {
             do {

@@ -377,7 +377,11 @@ struct ImpactCommand: ParsableCommand {
         let subject = quoted(disclosure.subject)
         switch disclosure.format {
         case "custody", "epcis", "graph": return "celltrace export \(disclosure.format) \(subject) \(tail)"
-        case "battery-pass-1.2.0": return "celltrace export passport \(subject) \(tail)"
+        case "battery-pass-1.2.0":
+            let period = disclosure.declarationPeriod.map {
+                " --declaration-from \(quoted($0.from)) --declaration-to \(quoted($0.to))"
+            }
+            return "celltrace export passport \(subject)\(period ?? "") \(tail)"
         case "pact-3.0.3", "pact-2.3.3":
             let version = disclosure.format == "pact-3.0.3" ? "" : " --pact-version 2"
             if let declaration = DeclarationSubject(disclosure.subject) {

@@ -176,8 +176,9 @@ public struct DisclosureReview: Sendable {
                 items.append(try reviewSubject(disclosures: disclosures, now: now, chain: chain, size: size))
             }
         }
-        // An export issued again to the same recipient in the same format, from a ledger that
-        // is current, is handled; an item all of whose exports are is reissued.
+        // An export issued again to the same recipient in the same format, under the same profile
+        // and on the same basis, from a ledger that is current, is handled; an item all of whose
+        // exports are is reissued.
         let current = items.filter { $0.status == .current }.flatMap(\.disclosures)
         for index in items.indices
         where [.lineageChanged, .footprintChanged].contains(items[index].status) {
@@ -185,7 +186,9 @@ public struct DisclosureReview: Sendable {
                 guard let entry = disclosure.sequenceNumber,
                     let later = current.first(where: {
                         $0.subject == disclosure.subject && $0.format == disclosure.format
-                            && $0.recipient == disclosure.recipient && $0.asOfSize > disclosure.asOfSize
+                            && $0.recipient == disclosure.recipient && $0.profile == disclosure.profile
+                            && $0.declarationPeriod == disclosure.declarationPeriod
+                            && $0.asOfSize > disclosure.asOfSize
                     })?.sequenceNumber
                 else { continue }
                 items[index].reissuedBy[entry] = later

@@ -145,6 +145,68 @@ import Testing
         }
     }
 
+    /// A passport of a model's declared figure is issued again on the same declaration period,
+    /// and an export issued again under one profile leaves the other profile's still to issue.
+    @Test func aPassportOfADeclaredFigureIsIssuedAgainOnItsPeriodAndProfile() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        for profile in ["public", "auditor"] {
+            let exported = celltrace(
+                "export",
+                "passport",
+                CarbonCLITests.serial,
+                "--declaration-from",
+                "2026-01-01",
+                "--declaration-to",
+                "2026-12-31",
+                "--profile",
+                profile,
+                "--ledger",
+                ledger,
+                "-o",
+                directory + "/\(profile).json"
+            )
+            #expect(exported.status == 0, "\(exported.error)")
+        }
+        let recorded = try JSONValue(parsing: celltrace("disclosures", "--json", "--ledger", ledger).output)
+        #expect(
+            recorded.arrayValue?.last?["declarationPeriod"]
+                == ["from": "2026-01-01T00:00:00.000Z", "to": "2026-12-31T23:59:59.999Z"]
+        )
+        #expect(Self.amendRefinery(ledger, region: "CN-NM", reason: "metered on another grid").status == 0)
+        let period = "--declaration-from 2026-01-01T00:00:00.000Z --declaration-to 2026-12-31T23:59:59.999Z"
+        func command(_ profile: String) -> String {
+            "celltrace export passport \(CarbonCLITests.serial) \(period) --profile \(profile) "
+                + "--recipient 'unnamed recipient' -o FILE"
+        }
+        let stale = celltrace("impact", "--changed", "--ledger", ledger).output
+        #expect(stale.contains("  reissue   \(command("public"))") && stale.contains(command("auditor")), "\(stale)")
+        // The auditor's passport issued again as the line says; the public one is still to issue.
+        let again = celltrace(
+            "export",
+            "passport",
+            CarbonCLITests.serial,
+            "--declaration-from",
+            "2026-01-01T00:00:00.000Z",
+            "--declaration-to",
+            "2026-12-31T23:59:59.999Z",
+            "--profile",
+            "auditor",
+            "--ledger",
+            ledger,
+            "-o",
+            directory + "/auditor-again.json"
+        )
+        #expect(again.status == 0, "\(again.error)")
+        let issued = try JSONValue(
+            parsing: Array(try Data(contentsOf: URL(fileURLWithPath: directory + "/auditor-again.json")))
+        )
+        #expect(issued["celltrace"]?["carbonFootprintBasis"]?["kind"] == "declaration")
+        let after = celltrace("impact", "--changed", "--ledger", ledger).output
+        #expect(after.contains(command("public")) && !after.contains(command("auditor")), "\(after)")
+    }
+
     @Test func aSubjectNarrowsTheImpactAndCSVListsItsRows() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -17,6 +17,11 @@ public struct Disclosure: Sendable, Hashable {
     public var sha256: String
     /// The exported file's length in bytes.
     public var byteCount: Int
+    /// The period of the declaration (Article 7) whose figure an exported battery passport states,
+    /// when it states a battery model's declared figure rather than its own battery's.
+    ///
+    /// An export of the same subject with another period (or none) is another disclosure.
+    public var declarationPeriod: DeclarationPeriod?
     /// The entry that records it (set when read back).
     public var sequenceNumber: UInt64?
     /// When the ledger recorded it (set when read back).
@@ -50,6 +55,11 @@ public struct Disclosure: Sendable, Hashable {
         ]
         if let sequenceNumber { members["seq"] = .string(String(sequenceNumber)) }
         if let recordedAt { members["recordedAt"] = .string(recordedAt) }
+        if let declarationPeriod {
+            members["declarationPeriod"] = [
+                "from": .string(declarationPeriod.from), "to": .string(declarationPeriod.to),
+            ]
+        }
         return .object(members)
     }
 
@@ -71,6 +81,11 @@ public struct Disclosure: Sendable, Hashable {
         )
         sequenceNumber = json["seq"]?.stringValue.flatMap { UInt64($0) }
         recordedAt = json["recordedAt"]?.stringValue
+        if let from = json["declarationPeriod"]?["from"]?.stringValue,
+            let to = json["declarationPeriod"]?["to"]?.stringValue
+        {
+            declarationPeriod = DeclarationPeriod(from: from, to: to)
+        }
     }
 
     /// Checks a record before it is written, naming the field that is wrong.
@@ -80,10 +95,32 @@ public struct Disclosure: Sendable, Hashable {
             sink.add(field: "/recipient", "must be at most \(FieldReader.maxKeyedLength) bytes")
         }
         if profile.isEmpty { sink.add(field: "/profile", "is required") }
+        if let declarationPeriod {
+            for (field, text) in [("from", declarationPeriod.from), ("to", declarationPeriod.to)]
+            where Timestamp(rfc3339: text) == nil {
+                sink.add(field: "/declarationPeriod/" + field, "must be an RFC 3339 time")
+            }
+        }
         if sha256.utf8.count != 64
             || !sha256.utf8.allSatisfy({ (0x30...0x39).contains($0) || (0x61...0x66).contains($0) })
         {
             sink.add(field: "/sha256", "must be 64 lowercase hex digits")
+        }
+    }
+}
+
+extension Disclosure {
+    /// The period of the declaration whose figure an exported passport states (Article 7).
+    public struct DeclarationPeriod: Sendable, Hashable {
+        /// The period's first instant, an RFC 3339 time.
+        public var from: String
+        /// The period's last instant, an RFC 3339 time.
+        public var to: String
+
+        /// A period from its first and last instants, RFC 3339 times.
+        public init(from: String, to: String) {
+            self.from = from
+            self.to = to
         }
     }
 }
