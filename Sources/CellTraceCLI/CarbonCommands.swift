@@ -58,11 +58,15 @@ struct WhatIfCommand: ParsableCommand {
             """
             Changes: --replace-factor KEY=VALUE (keys: grid:REGION[:location|consumption-mix|residual-mix],
             fuel:NAME:MJ|kg|L|m3, transport:MODE, material:NAME[@CC]); --supply FACILITY=KIND[:FACTOR]
-            (every electricity supply of the facility's events becomes grid, onsite, direct-line, ppa or
-            certificate at FACTOR kg CO2e/kWh); --replace-lot OLD=NEW (material consumed from lot OLD
-            counted at lot NEW's footprint per kg: another source); or --scenario FILE with
+            (every electricity supply of the facility's events becomes onsite, direct-line or ppa at
+            FACTOR kg CO2e/kWh, which they need; certificate at FACTOR, 0 when none is given; or grid,
+            which takes no FACTOR: its factors are the tables', changed with --replace-factor);
+            --replace-lot OLD=NEW (material consumed from lot OLD counted at lot NEW's footprint per
+            kg: another source; NEW must not be OLD nor made from it, and a NEW of another material
+            is warned of); or --scenario FILE with
             {"factors": {KEY: VALUE}, "supplies": {FACILITY: {"supply": KIND, "kgCO2ePerKWh": F}},
-            "lots": {OLD: NEW}}.
+            "lots": {OLD: NEW}}. Each factor, facility and lot is changed once, in flags and file
+            together.
 
             Example:
               celltrace what-if urn:epc:id:sgtin:4012345.011111.1 --supply urn:epc:id:sgln:6923456.00001.0=direct-line:0.02
@@ -91,8 +95,57 @@ struct WhatIfCommand: ParsableCommand {
     /// A what-if factor: finite and ≥ 0, or `nil`.
     static func factor(_ value: Double) -> Double? { value.isFinite && value >= 0 ? value : nil }
 
-    func buildScenario() throws -> Scenario {
-        var result = Scenario()
+    /// The scenario the flags and the scenario file give.
+    ///
+    /// - Throws: ``Failure/badInput(_:)`` (exit 2) for a malformed or repeated change, naming it.
+    func buildScenario() throws -> Scenario { try buildChanges().scenario }
+
+    /// The changes the flags and the scenario file give, and where each was given.
+    struct Changes {
+        /// The scenario.
+        var scenario = Scenario()
+        /// Where each change was given, by what it changes (`factor:KEY` with the key normalised,
+        /// `supply:FACILITY`, `lot:OLD`): the flag as typed, or the file and JSON Pointer.
+        var places: [String: String] = [:]
+
+        /// Records that `place` changes `what`.
+        ///
+        /// - Throws: ``Failure/badInput(_:)`` naming both places when `what` was changed already:
+        ///   a second value would otherwise silently win.
+        mutating func claim(_ what: String, at place: String, said name: String) throws {
+            if let first = places[what] {
+                throw Failure.badInput("\(place): \(name) is changed twice (first by \(first)); give each change once")
+            }
+            places[what] = place
+        }
+    }
+
+    /// The supply kinds whose what-if needs a factor: the account takes theirs as stated.
+    static let suppliesNeedingFactor: Set<ElectricitySupply> = [.onsite, .directLine, .ppa]
+
+    /// Why a supply change of `kind` with or without a factor cannot be computed, or `nil`.
+    ///
+    /// A grid supply's factors are the tables' (location, residual mix, consumption mix): a factor
+    /// given with it would be printed and never used. An on-site, direct-line or PPA supply is
+    /// counted at its stated factor, so one must be given. Certificates without one count as 0, as
+    /// they do in the ledger (`Docs/CARBON-METHOD.md` §3).
+    static func supplyProblem(_ kind: ElectricitySupply, hasFactor: Bool) -> String? {
+        if kind == .grid, hasFactor {
+            return
+                "a grid supply takes its factors from the factor tables, not from what-if; change the grid's factor with --replace-factor grid:REGION=VALUE (or grid:REGION:residual-mix=VALUE, grid:REGION:consumption-mix=VALUE)"
+        }
+        if suppliesNeedingFactor.contains(kind), !hasFactor {
+            return "a \(kind.rawValue) supply is counted at its own factor, so what-if needs it, in kg CO2e per kWh"
+        }
+        return nil
+    }
+
+    /// The changes the flags and the scenario file give, and where each was given.
+    ///
+    /// - Throws: ``Failure/badInput(_:)`` (exit 2) for a malformed change, a supply change that
+    ///   cannot be computed as given, or a factor, facility or lot changed twice.
+    func buildChanges() throws -> Changes {
+        var result = Changes()
         func split(_ text: String, _ flag: String) throws -> (String, String) {
             guard let index = text.lastIndex(of: "="), index != text.startIndex else {
                 throw Failure.badInput("--\(flag) \(text): expected KEY=VALUE")
@@ -105,6 +158,10 @@ struct WhatIfCommand: ParsableCommand {
                 throw Failure.badInput(
                     "--supply \(facility)=\(text): the supply is one of \(ElectricitySupply.allCases.map(\.rawValue).joined(separator: ", "))"
                 )
+            }
+            if let problem = Self.supplyProblem(kind, hasFactor: parts.count > 1) {
+                let form = kind == .grid ? "" : " (\(kind.rawValue):FACTOR)"
+                throw Failure.badInput("--supply \(facility)=\(text): \(problem)\(form)")
             }
             let factor = parts.count > 1 ? Self.factor(parts[1]) : 0
             guard let factor else {
@@ -120,24 +177,32 @@ struct WhatIfCommand: ParsableCommand {
             guard let number = Self.factor(value) else {
                 throw Failure.badInput("--replace-factor \(text): the value must be a finite number ≥ 0")
             }
-            result.factors[key] = number
+            try result.claim(
+                "factor:" + FactorSet.normalisedKey(key),
+                at: "--replace-factor \(text)",
+                said: "factor key \(key)"
+            )
+            result.scenario.factors[key] = number
         }
         for text in supplies {
             let (facility, value) = try split(text, "supply")
-            result.supplies[facility] = try supply(value, facility: facility)
+            let change = try supply(value, facility: facility)
+            try result.claim("supply:" + facility, at: "--supply \(text)", said: "the supply at \(facility)")
+            result.scenario.supplies[facility] = change
         }
         for text in lots {
             let (old, new) = try split(text, "replace-lot")
-            result.lots[old] = new
+            try result.claim("lot:" + old, at: "--replace-lot \(text)", said: "lot \(old)")
+            result.scenario.lots[old] = new
         }
-        guard !result.isEmpty else {
+        guard !result.scenario.isEmpty else {
             throw Failure.badInput("what-if needs a change: --replace-factor, --supply, --replace-lot or --scenario")
         }
         return result
     }
 
     /// Reads a scenario file into `result`, naming the file and the JSON Pointer of what is wrong.
-    private func read(scenarioFile path: String, into result: inout Scenario) throws {
+    private func read(scenarioFile path: String, into result: inout Changes) throws {
         let file: JSONValue
         do {
             file = try JSONValue(parsing: try InputFile.read(path))
@@ -163,7 +228,12 @@ struct WhatIfCommand: ParsableCommand {
         }
         for (key, value) in try section("factors") {
             guard let factor = number(value) else { throw fail("/factors/\(key)", "must be a finite number ≥ 0") }
-            result.factors[key] = factor
+            try result.claim(
+                "factor:" + FactorSet.normalisedKey(key),
+                at: "\(path): /factors/\(key)",
+                said: "factor key \(key)"
+            )
+            result.scenario.factors[key] = factor
         }
         for (facility, value) in try section("supplies") {
             let pointer = "/supplies/\(facility)"
@@ -179,25 +249,36 @@ struct WhatIfCommand: ParsableCommand {
                     "must be one of \(ElectricitySupply.allCases.map(\.rawValue).joined(separator: ", "))"
                 )
             }
+            if let problem = Self.supplyProblem(kind, hasFactor: value["kgCO2ePerKWh"] != nil) {
+                throw kind == .grid
+                    ? fail("\(pointer)/kgCO2ePerKWh", "is not taken: \(problem)")
+                    : fail("\(pointer)/kgCO2ePerKWh", "is missing: \(problem)")
+            }
             guard let factor = value["kgCO2ePerKWh"].map(number) ?? 0 else {
                 throw fail("\(pointer)/kgCO2ePerKWh", "must be a finite number ≥ 0")
             }
-            result.supplies[facility] = SupplyChange(supply: kind, kgCO2ePerKWh: factor)
+            try result.claim("supply:" + facility, at: "\(path): \(pointer)", said: "the supply at \(facility)")
+            result.scenario.supplies[facility] = SupplyChange(supply: kind, kgCO2ePerKWh: factor)
         }
         for (old, value) in try section("lots") {
             guard let new = value.stringValue else { throw fail("/lots/\(old)", "must be a lot id") }
-            result.lots[old] = new
+            try result.claim("lot:" + old, at: "\(path): /lots/\(old)", said: "lot \(old)")
+            result.scenario.lots[old] = new
         }
     }
 
     func run() throws {
-        let scenario = try buildScenario()
+        let changes = try buildChanges()
+        let scenario = changes.scenario
+        var warnings: [String] = []
         let footprints = try FootprintOutput.compute(
             options: options,
             asOf: asOf,
             subject: subject,
             scenarios: [Scenario(), scenario]
-        )
+        ) { replacements in
+            warnings = try Self.check(replacements, places: changes.places)
+        }
         let (base, changed) = (footprints[0], footprints[1])
         let unreached = scenario.unreached(base: base, changed: changed)
         guard unreached.isEmpty else {
@@ -207,6 +288,7 @@ struct WhatIfCommand: ParsableCommand {
                     + "\n(`celltrace footprint \(subject)` lists the factors, facilities and lots it uses)"
             )
         }
+        for warning in warnings { Console.err("celltrace: warning: \(warning)") }
         if json {
             Console.out(
                 JSONValue.object([
@@ -221,9 +303,7 @@ struct WhatIfCommand: ParsableCommand {
             lines.append("  factor \(key) = \(Number.significant(value))")
         }
         for (facility, change) in scenario.supplies.sorted(by: { $0.key < $1.key }) {
-            lines.append(
-                "  electricity at \(facility): \(change.supply.rawValue) at \(Number.significant(change.kgCO2ePerKWh)) kg CO2e/kWh"
-            )
+            lines.append("  electricity at \(facility): \(Self.describe(change))")
         }
         for (old, new) in scenario.lots.sorted(by: { $0.key < $1.key }) { lines.append("  lot \(old) → \(new)") }
         var table = TextTable("KG CO2E", "BASE", "SCENARIO", "CHANGE", "CHANGE %")
@@ -256,15 +336,70 @@ struct WhatIfCommand: ParsableCommand {
 }
 
 extension WhatIfCommand {
-    /// The scenario's changes as the JSON output lists them: `factors` (key → kg CO2e per unit),
-    /// `supplies` (facility → supply and factor) and `lots` (old → new).
+    /// Refuses lot replacements that cannot be computed and words those worth a warning.
+    ///
+    /// - Parameters:
+    ///   - replacements: The scenario's lot replacements as the ledger has their lots.
+    ///   - places: Where each change was given (``Changes/places``), to name it.
+    /// - Returns: A warning for each replacement by a lot of another material.
+    /// - Throws: ``Failure/badInput(_:)`` (exit 2) naming every replacement that is the lot it
+    ///   replaces or is made from it: the footprint would then drop what lies beyond the loop.
+    static func check(_ replacements: [LotReplacement], places: [String: String]) throws -> [String] {
+        var problems: [String] = []
+        var warnings: [String] = []
+        for replacement in replacements {
+            let place = places["lot:" + replacement.old] ?? "--replace-lot \(replacement.old)=\(replacement.new)"
+            if let path = replacement.circularPath {
+                problems.append("\(place): \(circularity(replacement, path: path))")
+            } else if replacement.substitutesMaterial, let old = replacement.oldMaterial,
+                let new = replacement.newMaterial
+            {
+                warnings.append(
+                    "\(place): lot \(replacement.old) is \(old) but lot \(replacement.new) is \(new); the \(new)'s footprint per kg stands in for the \(old)"
+                )
+            }
+        }
+        guard problems.isEmpty else { throw Failure.badInput(problems.joined(separator: "\n")) }
+        return warnings
+    }
+
+    /// Why a replacement whose lineage reaches itself is refused, in words.
+    private static func circularity(_ replacement: LotReplacement, path: [String]) -> String {
+        let (old, new) = (replacement.old, replacement.new)
+        guard old != new else {
+            return "lot \(old) is replaced by itself, which changes nothing; give another lot"
+        }
+        let made = path.dropFirst().joined(separator: ", made from ")
+        let reached = path.last ?? old
+        let also = reached == old ? "" : " (which this scenario also replaces by \(new))"
+        return
+            "lot \(new) is made from \(made)\(also): the replacement would contain what it replaces; replace lot \(old) by a lot not made from it"
+    }
+
+    /// A supply change as the text output lists it, saying where a factor not given comes from.
+    static func describe(_ change: SupplyChange) -> String {
+        switch change.supply {
+        case .grid:
+            "grid (its factors from the factor tables)"
+        case .certificate where change.kgCO2ePerKWh == 0:
+            "certificate at 0 kg CO2e/kWh (market-based; certificates without a stated factor count as 0)"
+        default:
+            "\(change.supply.rawValue) at \(Number.significant(change.kgCO2ePerKWh)) kg CO2e/kWh"
+        }
+    }
+
+    /// The scenario's changes as the JSON output lists them, in the form of a scenario file:
+    /// `factors` (key → kg CO2e per unit), `supplies` (facility → supply and factor; a grid
+    /// supply, whose factors are the tables', without one) and `lots` (old → new).
     static func json(_ scenario: Scenario) -> JSONValue {
         .object([
             "factors": .object(JSONObject(scenario.factors.mapValues { .number($0) })),
             "supplies": .object(
                 JSONObject(
                     scenario.supplies.mapValues {
-                        .object(["supply": .string($0.supply.rawValue), "kgCO2ePerKWh": .number($0.kgCO2ePerKWh)])
+                        $0.supply == .grid
+                            ? .object(["supply": .string($0.supply.rawValue)])
+                            : .object(["supply": .string($0.supply.rawValue), "kgCO2ePerKWh": .number($0.kgCO2ePerKWh)])
                     }
                 )
             ),
@@ -503,11 +638,22 @@ enum FootprintOutput {
 
     /// The footprints of one subject under several scenarios, all from one snapshot of the
     /// ledger, so that a what-if's base and scenario are of the same size.
+    ///
+    /// - Parameters:
+    ///   - options: The ledger.
+    ///   - asOf: The size to answer for.
+    ///   - id: The subject.
+    ///   - scenarios: The scenarios, each giving one footprint.
+    ///   - inspect: Given each scenario's lot replacements (``CarbonEngine/lotReplacements(_:)``)
+    ///     before its footprint is computed, when it has any; a throw stops the computation.
+    /// - Returns: The footprints, in the order of `scenarios`.
+    /// - Throws: What opening the ledger, resolving the subject, the engine or `inspect` throws.
     static func compute(
         options: LedgerOptions,
         asOf: AsOfOption,
         subject id: String,
-        scenarios: [Scenario]
+        scenarios: [Scenario],
+        inspect: ([LotReplacement]) throws -> Void = { _ in }
     ) throws -> [Footprint] {
         let chain = try options.openChain()
         let point = try asOf.point()
@@ -517,6 +663,7 @@ enum FootprintOutput {
             noteRecordedForm(of: id, subject)
             return try scenarios.map { scenario in
                 var engine = try CarbonEngine(reader: reader, size: size, scenario: scenario, txn)
+                if !scenario.lots.isEmpty { try inspect(try engine.lotReplacements(txn)) }
                 return try engine.footprint(of: subject, txn)
             }
         }

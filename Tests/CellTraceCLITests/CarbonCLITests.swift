@@ -392,4 +392,211 @@ import Testing
             twoLines.status == 2 && twoLines.error.contains("/name") && twoLines.error.contains("control characters")
         )
     }
+
+    static let cathode = "urn:celltrace:lot:cam-811-0210"
+    static let cells = "urn:celltrace:lot:cells-nmc811-0225"
+    static let hydroxide = "urn:epc:class:lgtin:6900002.000021.LHM-2601"
+
+    /// A lot replaced by itself or by a lot made from it is refused, by flag and in a scenario
+    /// file, naming both lots; a replacement by another material is computed with a warning.
+    @Test func whatIfRefusesCircularLotReplacements() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.ledger(directory)
+        // The cathode replaced by the cell lot made from it: before, exit 0 with the cathode's
+        // whole upstream gone.
+        let direct = celltrace(
+            "what-if",
+            Self.serial,
+            "--replace-lot",
+            "\(Self.cathode)=\(Self.cells)",
+            "--ledger",
+            ledger
+        )
+        #expect(direct.status == 2, "\(direct.output)")
+        #expect(
+            direct.error.contains(
+                "--replace-lot \(Self.cathode)=\(Self.cells): lot \(Self.cells) is made from \(Self.cathode)"
+            )
+                && direct.error.contains("the replacement would contain what it replaces"),
+            "\(direct.error)"
+        )
+        // Two steps down: the cells are made from the cathode, made from the hydroxide.
+        let deep = celltrace(
+            "what-if",
+            Self.serial,
+            "--replace-lot",
+            "\(Self.hydroxide)=\(Self.cells)",
+            "--ledger",
+            ledger
+        )
+        #expect(deep.status == 2, "\(deep.output)")
+        #expect(
+            deep.error.contains("lot \(Self.cells) is made from \(Self.cathode), made from \(Self.hydroxide)"),
+            "\(deep.error)"
+        )
+        let same = celltrace(
+            "what-if",
+            Self.serial,
+            "--replace-lot",
+            "\(Self.cathode)=\(Self.cathode)",
+            "--ledger",
+            ledger
+        )
+        #expect(same.status == 2 && same.error.contains("lot \(Self.cathode) is replaced by itself"), "\(same.error)")
+        let scenarioFile = directory + "/scenario.json"
+        try #"{"lots": {"\#(Self.cathode)": "\#(Self.cells)"}}"#.write(
+            toFile: scenarioFile,
+            atomically: true,
+            encoding: .utf8
+        )
+        let fromFile = celltrace("what-if", Self.serial, "--scenario", scenarioFile, "--ledger", ledger, "--json")
+        #expect(fromFile.status == 2 && fromFile.output.isEmpty, "\(fromFile.output)")
+        #expect(
+            fromFile.error.contains("\(scenarioFile): /lots/\(Self.cathode): lot \(Self.cells) is made from"),
+            "\(fromFile.error)"
+        )
+        // Precursor replaced by the anode: not circular, but another material, so a warning.
+        let substituted = celltrace(
+            "what-if",
+            Self.serial,
+            "--replace-lot",
+            "urn:celltrace:lot:pcam-811-0202=urn:celltrace:lot:anode-0220",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(substituted.status == 0, "\(substituted.error)")
+        #expect(
+            substituted.error.contains(
+                "warning: --replace-lot urn:celltrace:lot:pcam-811-0202=urn:celltrace:lot:anode-0220"
+            )
+                && substituted.error.contains("is pcam-nmc811 but lot urn:celltrace:lot:anode-0220 is anode-graphite"),
+            "\(substituted.error)"
+        )
+    }
+
+    /// A grid supply takes no factor and an on-site, direct-line or PPA supply needs one, by flag
+    /// and in a scenario file; a grid or certificate supply without one says where its factor is from.
+    @Test func whatIfSupplyFactorsAreRequiredOrRefusedByKind() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.ledger(directory)
+        let plant = "urn:celltrace:facility:cell-plant"
+        // Before, `grid:0.01` was printed and never used.
+        let grid = celltrace("what-if", Self.serial, "--supply", "\(plant)=grid:0.01", "--ledger", ledger)
+        #expect(grid.status == 2, "\(grid.output)")
+        #expect(
+            grid.error.contains("--supply \(plant)=grid:0.01: a grid supply takes its factors from the factor tables")
+                && grid.error.contains("--replace-factor grid:REGION=VALUE"),
+            "\(grid.error)"
+        )
+        // Before, these were counted at 0 kg CO2e/kWh.
+        for kind in ["ppa", "onsite", "direct-line"] {
+            let bare = celltrace("what-if", Self.serial, "--supply", "\(plant)=\(kind)", "--ledger", ledger)
+            #expect(bare.status == 2, "\(kind): \(bare.output)")
+            #expect(
+                bare.error.contains("--supply \(plant)=\(kind): a \(kind) supply is counted at its own factor")
+                    && bare.error.contains("(\(kind):FACTOR)"),
+                "\(bare.error)"
+            )
+        }
+        let scenarioFile = directory + "/scenario.json"
+        for (body, message) in [
+            (
+                #"{"supplies": {"\#(plant)": {"supply": "grid", "kgCO2ePerKWh": 0.01}}}"#,
+                "/kgCO2ePerKWh is not taken: a grid supply"
+            ),
+            (#"{"supplies": {"\#(plant)": {"supply": "ppa"}}}"#, "/kgCO2ePerKWh is missing: a ppa supply"),
+        ] {
+            try body.write(toFile: scenarioFile, atomically: true, encoding: .utf8)
+            let refused = celltrace("what-if", Self.serial, "--scenario", scenarioFile, "--ledger", ledger)
+            #expect(
+                refused.status == 2 && refused.error.contains(scenarioFile + ": /supplies/\(plant)"),
+                "\(refused.error)"
+            )
+            #expect(refused.error.contains(message), "\(refused.error)")
+        }
+        let plainGrid = celltrace("what-if", Self.serial, "--supply", "\(plant)=grid", "--ledger", ledger)
+        #expect(plainGrid.status == 0, "\(plainGrid.error)")
+        #expect(plainGrid.output.contains("\(plant): grid (its factors from the factor tables)"), "\(plainGrid.output)")
+        let certificate = celltrace(
+            "what-if",
+            Self.serial,
+            "--supply",
+            "\(plant)=certificate",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(certificate.status == 0, "\(certificate.error)")
+        let changes = try JSONValue(parsing: certificate.output)["changes"]?["supplies"]?[plant]
+        #expect(changes == ["supply": "certificate", "kgCO2ePerKWh": 0], "\(String(describing: changes))")
+    }
+
+    /// A factor, a facility's supply or a lot changed twice is refused, naming it, whether in flags,
+    /// in a scenario file or one in each: before, the last silently won.
+    @Test func whatIfRefusesAChangeGivenTwice() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.ledger(directory)
+        let plant = "urn:celltrace:facility:cell-plant"
+        for (flags, named) in [
+            (
+                ["--replace-factor", "grid:HU=0.1", "--replace-factor", "grid:HU=0.2"],
+                "factor key grid:HU is changed twice"
+            ),
+            (
+                ["--replace-factor", "grid:HU=0.1", "--replace-factor", "grid:HU:location=0.2"],
+                "factor key grid:HU:location"
+            ),
+            (
+                ["--supply", "\(plant)=ppa:0", "--supply", "\(plant)=onsite:0.1"],
+                "the supply at \(plant) is changed twice"
+            ),
+            (
+                [
+                    "--replace-lot", "\(Self.hydroxide)=urn:celltrace:lot:a", "--replace-lot",
+                    "\(Self.hydroxide)=urn:celltrace:lot:b",
+                ],
+                "lot \(Self.hydroxide) is changed twice"
+            ),
+        ] {
+            let refused = celltrace(["what-if", Self.serial, "--ledger", ledger] + flags)
+            #expect(refused.status == 2, "\(flags): \(refused.output)")
+            #expect(
+                refused.error.contains(named) && refused.error.contains("first by \(flags[0]) \(flags[1])"),
+                "\(refused.error)"
+            )
+        }
+        let scenarioFile = directory + "/scenario.json"
+        try #"{"factors": {"grid:HU": 0.1, "grid:HU:location": 0.2}}"#.write(
+            toFile: scenarioFile,
+            atomically: true,
+            encoding: .utf8
+        )
+        let inFile = celltrace("what-if", Self.serial, "--scenario", scenarioFile, "--ledger", ledger)
+        #expect(
+            inFile.status == 2 && inFile.error.contains("is changed twice (first by \(scenarioFile): /factors/"),
+            "\(inFile.error)"
+        )
+        try #"{"factors": {"grid:HU": 0.1}}"#.write(toFile: scenarioFile, atomically: true, encoding: .utf8)
+        let both = celltrace(
+            "what-if",
+            Self.serial,
+            "--scenario",
+            scenarioFile,
+            "--replace-factor",
+            "grid:HU=0.2",
+            "--ledger",
+            ledger
+        )
+        #expect(
+            both.status == 2
+                && both.error.contains(
+                    "--replace-factor grid:HU=0.2: factor key grid:HU is changed twice (first by \(scenarioFile): /factors/grid:HU)"
+                ),
+            "\(both.error)"
+        )
+    }
 }

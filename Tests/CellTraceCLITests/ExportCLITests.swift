@@ -135,14 +135,14 @@ import Testing
         }
         #expect(celltrace("disclosures", "--ledger", ledger).output.contains("no disclosures recorded"))
         #expect(!FileManager.default.fileExists(atPath: directory + "/a.jsonld"))
-        // Repeatable options stay repeatable.
+        // Repeatable options stay repeatable (each key once: the same key twice is refused).
         let twice = celltrace(
             "what-if",
             CarbonCLITests.serial,
             "--replace-factor",
             "grid:HU=0.1",
             "--replace-factor",
-            "grid:HU=0.2",
+            "grid:CN:consumption-mix=0.2",
             "--ledger",
             ledger,
         )
