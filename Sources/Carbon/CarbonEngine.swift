@@ -702,6 +702,9 @@ public struct CarbonEngine {
             }
         }
         for share in subject.cells { entries.formUnion(share.commissioningEntries) }
+        // The assembly steps that decide which cells a module or pack holds, whether or not the
+        // footprint counts them (it does only those that recorded activity data).
+        entries.formUnion(subject.assemblyEntries)
         let model = try subject.cells.first?.model.flatMap { try reader.batteryModel($0, asOf: size, txn) }
         let sameModel = Set(subject.cells.map(\.model)).count == 1
         if let model, sameModel { entries.insert(model.registeredAt) }

@@ -61,17 +61,8 @@ public struct LineageScope: Sendable {
                 all.insert(node.sequenceNumber)
                 if lots.insert(node.lot).inserted { pending += node.inputs }
             }
-            // The assembly of a module or pack, and of the modules in it, whether or not the
-            // footprint counts it (it does only when the assembly recorded activity data).
-            if subject.kind == .assembly {
-                var units = [subject.id]
-                var seen: Set<String> = []
-                while let unit = units.popLast() {
-                    guard seen.insert(unit).inserted, let assembly = try reader.assembly(unit, txn) else { continue }
-                    for step in assembly.history where step.sequenceNumber < size { all.insert(step.sequenceNumber) }
-                    units += assembly.children(asOf: size)
-                }
-            }
+            // The footprint's entries hold the assembly of a module or pack, and of the modules in
+            // it, whether or not the footprint counts it (`Subject.assemblyEntries`).
             for lot in lots {
                 // The version the ledger had at `size`, should a corrective event have made it again since.
                 guard let number = try reader.lotNumber(lot, asOf: size, txn),

@@ -38,6 +38,10 @@ public struct Subject: Sendable {
     public var cells: [CellShare]
     /// The lots at the top of the lineage, with the kilograms of each in the subject.
     public var roots: [(lot: String, kg: Double)]
+    /// For a module or pack: the entries of the assembly steps of it and of the modules in it
+    /// recorded before the size, and of the retractions of those steps recorded before it, which
+    /// decide the cells it holds; sorted.
+    public var assemblyEntries: [UInt64] = []
 
     /// The subject's mass in kilograms.
     public var massKg: Double { roots.reduce(0) { $0 + $1.kg } }
@@ -65,18 +69,29 @@ public struct Subject: Sendable {
             var order: [String] = []
             var pending = assembly.children(asOf: size)
             var visited: Set<String> = [id]
+            var entries: Set<UInt64> = []
+            func addEntries(of assembly: Assembly) {
+                for step in assembly.history where step.sequenceNumber < size {
+                    entries.insert(step.sequenceNumber)
+                    if let retracted = step.retractedAt, retracted < size { entries.insert(retracted) }
+                }
+            }
+            addEntries(of: assembly)
             while let unit = pending.popLast() {
                 guard visited.insert(unit).inserted else { continue }
                 if let range = try reader.serialRange(containing: unit, asOf: size, txn) {
                     if byLot[range.lot] == nil { order.append(range.lot) }
                     byLot[range.lot, default: CellShare(range: range, cells: 0)].add(range)
                 } else if let inner = try reader.assembly(unit, txn) {
+                    addEntries(of: inner)
                     pending += inner.children(asOf: size)
                 }
             }
             order.sort()
             let cells = order.compactMap { byLot[$0] }
-            return Subject(id: id, kind: .assembly, cells: cells, roots: cells.map { ($0.lot, $0.massKg) })
+            var subject = Subject(id: id, kind: .assembly, cells: cells, roots: cells.map { ($0.lot, $0.massKg) })
+            subject.assemblyEntries = entries.sorted()
+            return subject
         }
         // The version the ledger had then, should a corrective event have made the id again since.
         if let number = try reader.lotNumber(id, asOf: size, txn), let lot = try reader.card(number: number, txn),

@@ -508,6 +508,29 @@ struct CarbonTests {
         #expect(close(try graph.footprint(Lots.cell, scenario: grid).total.total(.locationBased), 1.08 - 0.2))
     }
 
+    @Test("a pack's receipt names the assembly steps that decide its cells, with activity data or without")
+    func packReceiptNamesItsAssembly() throws {
+        let graph = try Graph()
+        try graph.submit(Lots.events)
+        try graph.submit([
+            #"{"type":"AggregationEvent","eventTime":"2026-01-05T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:test:facility:cell-plant"},"parentID":"urn:test:module:1","childEPCs":["urn:test:cell:P1","urn:test:cell:P2"]}"#,
+            #"{"type":"AggregationEvent","eventTime":"2026-01-06T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:test:facility:cell-plant"},"parentID":"urn:test:pack:1","childEPCs":["urn:test:module:1"]}"#,
+        ])
+        let steps = try graph.chain.read { reader, txn, _ in
+            try ["urn:test:module:1", "urn:test:pack:1"].flatMap {
+                try #require(try reader.assembly($0, txn)).history.map(\.sequenceNumber)
+            }
+        }
+        #expect(steps.count == 2)
+        let pack = try graph.footprint("urn:test:pack:1")
+        #expect(pack.subject.cellCount == 2)
+        #expect(!pack.contributions.contains { $0.kind == .assembly }, "no activity data, nothing counted")
+        for step in steps { #expect(pack.entries.contains(step), "entry \(step)") }
+        #expect(pack.subject.assemblyEntries == steps.sorted())
+        // A cell's receipt names no assembly: the cell is the subject, not what holds it.
+        #expect(try graph.footprint("urn:test:cell:P1").entries.allSatisfy { !steps.contains($0) })
+    }
+
     @Test(
         "activity data on an event the engine does not count (commissioning, receiving) is refused, not counted as zero"
     )
