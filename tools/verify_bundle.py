@@ -802,7 +802,7 @@ def check_footprint(bundle, lots, roots, ops):
     stated, sums = {}, {(m, s): 0.0 for m in METHODS for s in STAGES}
     for i, c in enumerate(footprint["contributions"]):
         obj(c, f"contribution {i}", "the contribution", ["kind", "lot", "entry", "stage", "primary", "kgCO2e"],
-            ["verifiedBy", "assurance", "factorEntries"])
+            ["verifiedBy", "assurance", "factorEntries", "verifiedByMethod"])
         item = f"contribution {i} ({c['kind']}, lot {c['lot']}, entry {show(c['entry'])})"
         obj(c["kgCO2e"], item, "kgCO2e", METHODS)
         require(c["stage"] in STAGES and all(isinstance(c["kgCO2e"][m], float) for m in METHODS), item,
@@ -845,52 +845,54 @@ def check_footprint(bundle, lots, roots, ops):
 def check_verification(bundle, attestations, withdrawals, as_of):
     """§1.5: each contribution said to be verified has its entry and its factor tables' entries covered by the
     attestations it names (recorded before asOfSize, and not withdrawn before it) at the level it states; the
-    verified share recomputed."""
+    verified share recomputed. A contribution verified under every method states verifiedBy, assurance and
+    factorEntries; one verified under some methods only states them for each in verifiedByMethod, with the
+    factor tables its value under that method uses (bundles exported before it was added have none)."""
     footprint = bundle["footprint"]
     stated = footprint.get("verifiedShare")
     used = None
-    if isinstance(footprint.get("working"), dict):  # the factor tables each part's factor operands name
+    if isinstance(footprint.get("working"), dict):  # the factor tables each part's factor operands name, by method
         used = {}
         parts = [(p, lot.get("lot")) for lot in footprint["working"].get("lots", []) for p in lot.get("parts", [])]
         parts += [(step, None) for step in footprint["working"].get("assembly", [])]
         for part, lot in parts:
             kind = part.get("kind", "assembly")
-            operands = [t.get("factor") for t in part.get("terms", []) if isinstance(t, dict)] + [part.get("factor")]
+            operands = [(t.get("method", "all"), t.get("factor")) for t in part.get("terms", []) if isinstance(t, dict)]
+            operands.append(("all", part.get("factor")))
             key = (kind, None if kind == "assembly" else lot, part.get("entry"))
-            used.setdefault(key, set()).update(
-                int(o["entry"]) for o in operands if isinstance(o, dict) and "key" in o and isinstance(o.get("entry"), float))
+            by_method = used.setdefault(key, {m: set() for m in METHODS})
+            for method, o in operands:
+                if isinstance(o, dict) and "key" in o and isinstance(o.get("entry"), float):
+                    for m in METHODS:
+                        if method in ("all", m):
+                            by_method[m].add(int(o["entry"]))
     total, verified, unverified = dict.fromkeys(METHODS, 0.0), dict.fromkeys(METHODS, 0.0), set()
     for i, c in enumerate(footprint["contributions"]):
         item = f"contribution {i}"
         for m in METHODS:
             total[m] += c["kgCO2e"][m]
-        if "verifiedBy" not in c:
+        if "verifiedBy" in c:
+            require("verifiedByMethod" not in c, item, "it states both verifiedBy and verifiedByMethod")
+            claims = [(METHODS, c, item)]
+        else:
             require("assurance" not in c and "factorEntries" not in c, item,
                     "it states an assurance or factorEntries without verifiedBy")
-            unverified |= {m for m in METHODS if c["kgCO2e"][m] != 0}
+            named = c.get("verifiedByMethod", {})
+            require(isinstance(named, dict) and set(named) <= set(METHODS) and ("verifiedByMethod" not in c or named),
+                    item, "verifiedByMethod is not an object of electricity methods")
+            claims = [((m,), obj(named[m], f"{item} {m}", m), f"{item} {m}") for m in sorted(named)]
+        claimed = {m for methods, _, _ in claims for m in methods}
+        unverified |= {m for m in METHODS if m not in claimed and c["kgCO2e"][m] != 0}
+        if not claims:
             continue
         require(stated is not None, item, "it says it is verified, but the footprint states no verified share")
-        named = c["verifiedBy"] if isinstance(c["verifiedBy"], list) else []
-        relied = [count(a, item, "a verifiedBy entry") for a in named]
-        require(relied and all(a in attestations and a < as_of for a in relied), item,
-                "verifiedBy names an entry that is not an attestation of the bundle recorded before asOfSize")
-        for a in sorted(a for a in relied if a in withdrawals and withdrawals[a][0] < as_of)[:1]:
-            raise Failure(item, f"verifiedBy names attestation entry {a}, withdrawn at entry {withdrawals[a][0]}, "
-                                "before asOfSize")
-        require(isinstance(c.get("factorEntries"), list), item, "a verified contribution needs factorEntries")
-        factors = [count(f, item, "a factor entry") for f in c["factorEntries"]]
-        if used is not None:  # with a working, the tables its part's factor operands name, not what it says
-            key = (c["kind"], None if c["kind"] == "assembly" else c["lot"], c["entry"])
-            require(set(factors) == used.get(key, set()), item,
-                    "factorEntries are not the factor tables its part of the working uses")
-        level = "reasonable"
-        for needed in [count(c["entry"], item, "entry")] + factors:
-            by = [attestations[a][0] for a in relied if any(x <= needed <= y for x, y in attestations[a][1])]
-            require(by, item, f"entry {needed} is covered by none of the attestations it names")
-            level = level if "reasonable" in by else "limited"
-        require(c.get("assurance") == level, item, f"its data are attested at {level} assurance, not as stated")
-        for m in METHODS:
-            verified[m] += c["kgCO2e"][m]
+        entry = count(c["entry"], item, "entry")
+        key = (c["kind"], None if c["kind"] == "assembly" else c["lot"], c["entry"])
+        for methods, claim, where in claims:
+            expected = None if used is None else set().union(*(used.get(key, {}).get(m, set()) for m in methods))
+            check_coverage(claim, entry, expected, where, attestations, withdrawals, as_of)
+            for m in methods:
+                verified[m] += c["kgCO2e"][m]
     if stated is None:
         return None
     obj(stated, "footprint", "verifiedShare", METHODS)
@@ -901,6 +903,29 @@ def check_verification(bundle, attestations, withdrawals, as_of):
                 f"verifiedShare {m} {show(stated[m])} stated, {show(share)} recomputed")
         shares[m] = share
     return shares
+
+
+def check_coverage(claim, entry, expected, item, attestations, withdrawals, as_of):
+    """One claim that a contribution's data are verified: its verifiedBy names attestations recorded before
+    asOfSize and not withdrawn before it, which cover the entry and each of its factorEntries (with a working,
+    exactly the tables `expected`) at the assurance it states."""
+    named = claim["verifiedBy"] if isinstance(claim.get("verifiedBy"), list) else []
+    relied = [count(a, item, "a verifiedBy entry") for a in named]
+    require(relied and all(a in attestations and a < as_of for a in relied), item,
+            "verifiedBy names an entry that is not an attestation of the bundle recorded before asOfSize")
+    for a in sorted(a for a in relied if a in withdrawals and withdrawals[a][0] < as_of)[:1]:
+        raise Failure(item, f"verifiedBy names attestation entry {a}, withdrawn at entry {withdrawals[a][0]}, "
+                            "before asOfSize")
+    require(isinstance(claim.get("factorEntries"), list), item, "a verified contribution needs factorEntries")
+    factors = [count(f, item, "a factor entry") for f in claim["factorEntries"]]
+    if expected is not None:  # with a working, the tables its part's factor operands name, not what it says
+        require(set(factors) == expected, item, "factorEntries are not the factor tables its part of the working uses")
+    level = "reasonable"
+    for needed in [entry] + factors:
+        by = [attestations[a][0] for a in relied if any(x <= needed <= y for x, y in attestations[a][1])]
+        require(by, item, f"entry {needed} is covered by none of the attestations it names")
+        level = level if "reasonable" in by else "limited"
+    require(claim.get("assurance") == level, item, f"its data are attested at {level} assurance, not as stated")
 
 
 # ---- items 6 and 7, and the command line ----------------------------------------------------------------------

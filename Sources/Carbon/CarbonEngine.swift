@@ -26,6 +26,8 @@ public struct CarbonEngine {
             var perKg: Emissions
             var allocation: Allocation?
             var factors: [FactorUse]
+            /// The methods of the factors some method does not use (``ProcessAccount/factorMethods``).
+            var factorMethods: [String: Set<ElectricityMethod>] = [:]
             var notes: [CarbonNote]
             /// The stage the account was made with (for a receipt's terms).
             var accountStage: LifeCycleStage? = nil
@@ -359,6 +361,7 @@ public struct CarbonEngine {
                     perKg: account.emissions.scaled(by: perKg),
                     allocation: keepsRecipes ? allocation : nil,
                     factors: account.factors,
+                    factorMethods: account.factorMethods,
                     notes: account.notes
                 )
             )
@@ -455,6 +458,7 @@ public struct CarbonEngine {
                     perKg: account.emissions.scaled(by: perKg),
                     allocation: nil,
                     factors: account.factors,
+                    factorMethods: account.factorMethods,
                     notes: account.notes.isEmpty ? Self.shipmentNotes : account.notes + [.shipment],
                     accountStage: downstreamStage
                 )
@@ -674,6 +678,7 @@ public struct CarbonEngine {
                         kg: kg,
                         allocation: part.allocation,
                         factors: part.factors,
+                        factorMethods: part.factorMethods,
                         notes: part.notes
                     )
                 )
@@ -765,6 +770,7 @@ public struct CarbonEngine {
                         kg: 0,
                         allocation: nil,
                         factors: account.factors,
+                        factorMethods: account.factorMethods,
                         notes: account.notes
                     )
                 )

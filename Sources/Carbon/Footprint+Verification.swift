@@ -11,8 +11,8 @@ public struct Coverage: Sendable, Hashable {
 }
 
 extension Footprint {
-    /// The coverage of a contribution's data by the attestations recorded up to the footprint's
-    /// size, or `nil` when any part of them is not attested.
+    /// The coverage of a contribution's data under every method by the attestations recorded up
+    /// to the footprint's size, or `nil` when any part of them is not attested.
     ///
     /// A contribution rests on the entry of its event (the process, the shipment, the assembly
     /// step, or the event that made a lot counted at its material's default) and on the entry of
@@ -21,9 +21,21 @@ extension Footprint {
     /// recorded in no entry. A what-if's footprint (``scenario``) is verified nowhere: its changed
     /// inputs are no one's data.
     public func coverage(of contribution: Contribution) -> Coverage? {
+        coverage(of: contribution, factors: contribution.factors)
+    }
+
+    /// The coverage of the data a contribution's value under `method` uses: its event's entry and
+    /// the factor table entries of the factors that method uses (``Contribution/factors(under:)``),
+    /// so a grid factor only another method uses decides nothing here (CARBON-METHOD §7).
+    public func coverage(of contribution: Contribution, under method: ElectricityMethod) -> Coverage? {
+        coverage(of: contribution, factors: contribution.factors(under: method))
+    }
+
+    /// The coverage of a contribution's event and of the entries recording `factors`.
+    private func coverage(of contribution: Contribution, factors: [FactorUse]) -> Coverage? {
         guard scenario == nil, let event = contribution.sequenceNumber, !attestations.isEmpty else { return nil }
         var needed = [event]
-        for use in contribution.factors {
+        for use in factors {
             guard let sequence = use.sequenceNumber else { return nil }
             needed.append(sequence)
         }
@@ -47,8 +59,19 @@ extension Footprint {
         return Coverage(attestations: used.sorted(), level: level)
     }
 
+    /// Each method's coverage of a contribution (``coverage(of:under:)``), in the order of
+    /// `ElectricityMethod.allCases`; found once when every method uses the same factors.
+    public func coverages(of contribution: Contribution) -> [Coverage?] {
+        guard !contribution.factorMethods.isEmpty else {
+            let whole = coverage(of: contribution)
+            return ElectricityMethod.allCases.map { _ in whole }
+        }
+        return ElectricityMethod.allCases.map { coverage(of: contribution, under: $0) }
+    }
+
     /// The share of the total, under `method`, whose data attestations cover at `level` or
-    /// better (``coverage(of:)``).
+    /// better: each contribution counts by the data its value under `method` uses
+    /// (``coverage(of:under:)``).
     public func verifiedShare(_ method: ElectricityMethod, level: AssuranceLevel = .limited) -> Double {
         verifiedShares(level: level)[method] ?? 0
     }
@@ -63,7 +86,7 @@ extension Footprint {
     public var attestationsRelied: [Attestation] { verification().relied }
 
     /// The verified shares at both levels and the attestations relied on, each contribution's
-    /// coverage (``coverage(of:)``) found once.
+    /// coverage under each method (``coverages(of:)``) found once.
     public func verification() -> FootprintVerification {
         let methods = ElectricityMethod.allCases
         guard !attestations.isEmpty else {
@@ -76,11 +99,11 @@ extension Footprint {
         var unverified = Array(repeating: Array(repeating: false, count: methods.count), count: 2)
         var used: Set<UInt64> = []
         for contribution in contributions {
-            let coverage = coverage(of: contribution)
-            if let coverage { used.formUnion(coverage.attestations) }
+            let coverages = coverages(of: contribution)
+            for case let coverage? in coverages { used.formUnion(coverage.attestations) }
             for level in 0..<2 {
-                let counted = coverage.map { level == 0 || $0.level == .reasonable } ?? false
                 for (index, method) in methods.enumerated() {
+                    let counted = coverages[index].map { level == 0 || $0.level == .reasonable } ?? false
                     let emissions = contribution.emissions.total(method)
                     if counted {
                         verified[level][index] += emissions

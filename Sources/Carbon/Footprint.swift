@@ -41,10 +41,19 @@ public struct Contribution: Sendable {
     public var kg: Double
     /// The share of the process's burden that went to the lot (allocation), for a process.
     public var allocation: Allocation?
-    /// The factors used.
+    /// The factors used, under any method.
     public var factors: [FactorUse]
+    /// The methods that use each factor of ``factors`` that some method does not (a grid factor
+    /// of one basis); a factor not listed counts under every method.
+    public var factorMethods: [String: Set<ElectricityMethod>] = [:]
     /// Rules applied on the way.
     public var notes: [CarbonNote]
+
+    /// The factors its value under `method` uses: ``factors`` less the grid factors of the other
+    /// methods' bases.
+    public func factors(under method: ElectricityMethod) -> [FactorUse] {
+        factorMethods.isEmpty ? factors : factors.filter { factorMethods[$0.key]?.contains(method) ?? true }
+    }
 }
 
 /// A footprint with its working: contributions, factors and the entries to recompute it from.

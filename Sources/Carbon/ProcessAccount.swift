@@ -67,6 +67,9 @@ public struct ProcessAccount: Sendable {
     public var transport: Double
     /// The factors used.
     public var factors: [FactorUse]
+    /// The methods that use each factor of ``factors`` that some method does not (a grid factor
+    /// of one basis); a factor not listed counts under every method.
+    public var factorMethods: [String: Set<ElectricityMethod>] = [:]
     /// How each input was counted where a rule chose (fallbacks, certificates without a factor).
     public var notes: [CarbonNote]
     /// Every product of amount and factor, when the account was made with `recording`.
@@ -117,6 +120,9 @@ public struct ProcessAccount: Sendable {
         var used: [FactorUse] = []
         used.reserveCapacity(process.electricity.count * 3 + process.fuels.count + process.transport.count)
         var notes: [CarbonNote] = []
+        // The methods each grid factor counts under: one basis serves one method, or several
+        // where the location factor stands in for another basis.
+        var gridMethods: [String: Set<ElectricityMethod>] = [:]
         var electricity = SIMD4<Double>()
         // The places grid factors are looked up by, built only for events that used electricity.
         let places = GridPlaces(process.electricity.isEmpty ? nil : facility)
@@ -153,6 +159,7 @@ public struct ProcessAccount: Sendable {
                 case .grid(let basis, let notesSupply):
                     let use = try grid(basis)
                     used.append(use)
+                    gridMethods[use.key, default: []].insert(method)
                     if notesSupply { notes.append(.supplyWithoutFactor(supply: kind, used: use.key)) }
                     factor = use.value
                     termUse = use
@@ -245,6 +252,7 @@ public struct ProcessAccount: Sendable {
         unique.reserveCapacity(used.count)
         for use in used where unique.last?.key != use.key { unique.append(use) }
         self.factors = unique
+        self.factorMethods = gridMethods.filter { $0.value.count < ElectricityMethod.allCases.count }
         // A rule applied to several supplies or methods of the event is stated once.
         var stated: Set<CarbonNote> = []
         self.notes = notes.filter { stated.insert($0).inserted }

@@ -719,7 +719,7 @@ enum FootprintOutput {
             "kind", "lot", "material", "facility", "stage", "data", "entry", "event", "kg", "allocation",
             "allocated_share",
         ] + CSV.methodColumns("", ["_kg_co2e"]) + [
-            "factors", "notes", "verified_by", "assurance",
+            "factors", "notes", "verified_by", "assurance", "verified_methods",
         ]
 
     /// The rows of `footprint --csv`.
@@ -728,11 +728,13 @@ enum FootprintOutput {
     /// first, location-based): what it is, where, the kg of its lot in the subject, how its
     /// process was shared among co-products (the lot's share), its kg CO2e by method, and the
     /// factor keys and notes it used, each list joined by `; `, then the attestations its data rest
-    /// on and their level when they are verified. The columns' sums are the totals.
+    /// on and their level when they are verified under every method, and the methods whose value
+    /// of it is verified (``Footprint/coverage(of:under:)``). The columns' sums are the totals.
     static func csv(_ footprint: Footprint) -> String {
         var rows = [CSV.row(csvColumns)]
         for contribution in footprint.contributions {
             let coverage = footprint.coverage(of: contribution)
+            let methods = zip(ElectricityMethod.allCases, footprint.coverages(of: contribution)).filter { $0.1 != nil }
             rows.append(
                 CSV.row(
                     [
@@ -748,6 +750,7 @@ enum FootprintOutput {
                             contribution.notes.map(\.description).joined(separator: "; "),
                             coverage?.attestations.map(String.init).joined(separator: "; ") ?? "",
                             coverage?.level.rawValue ?? "",
+                            methods.map(\.0.rawValue).joined(separator: "; "),
                         ]
                 )
             )
@@ -766,6 +769,14 @@ enum FootprintOutput {
         "per kWh lifetime = total ÷ (nominal energy × usable share × equivalent full cycles per year × service years)",
     ]
 
+    /// A coverage as `footprint --json` states it: the attestations relied on and their level.
+    static func json(_ coverage: Coverage) -> [String: JSONValue] {
+        [
+            "verifiedBy": .array(coverage.attestations.map { .number(Double($0)) }),
+            "assurance": .string(coverage.level.rawValue),
+        ]
+    }
+
     static func json(_ footprint: Footprint) -> JSONValue {
         var members: [String: JSONValue] = [
             "subject": TraceOutput.json(footprint.subject), "asOfSize": .number(Double(footprint.asOfSize)),
@@ -774,8 +785,15 @@ enum FootprintOutput {
                 footprint.contributions.map { contribution in
                     var members = json(contribution).objectValue ?? [:]
                     if let coverage = footprint.coverage(of: contribution) {
-                        members["verifiedBy"] = .array(coverage.attestations.map { .number(Double($0)) })
-                        members["assurance"] = .string(coverage.level.rawValue)
+                        for (key, value) in json(coverage) { members[key] = value }
+                    } else {
+                        // Verified under some methods only: each of those.
+                        var methods: [String: JSONValue] = [:]
+                        for (method, coverage) in zip(ElectricityMethod.allCases, footprint.coverages(of: contribution))
+                        {
+                            if let coverage { methods[method.rawValue] = .object(json(coverage)) }
+                        }
+                        if !methods.isEmpty { members["verifiedByMethod"] = .object(methods) }
                     }
                     return .object(members)
                 }
@@ -904,7 +922,7 @@ enum FootprintOutput {
                 total > 0 ? Number.percent(value / total) : "-",
                 contribution.isPrimary ? "primary" : "secondary",
                 contribution.sequenceNumber.map { "#\($0)" } ?? "-",
-                footprint.coverage(of: contribution).map { coverage in
+                footprint.coverage(of: contribution, under: .locationBased).map { coverage in
                     coverage.level.rawValue + " " + coverage.attestations.map { "#\($0)" }.joined(separator: " ")
                 } ?? "-"
             )

@@ -594,6 +594,11 @@ public struct BundleVerifier {
     /// must have its entry and its factor tables' entries covered by the attestations it names,
     /// signed and recorded before the footprint's size, at the level it states.
     ///
+    /// A contribution verified under every method says so in `verifiedBy`, `assurance` and
+    /// `factorEntries`; one verified under some methods only, in `verifiedByMethod`, the same three
+    /// for each of those methods with the factor tables its value under that method uses (bundles
+    /// exported before it was added state no such contribution).
+    ///
     /// - Returns: The verified share by method; empty when the footprint states none.
     private func checkVerification(
         _ attestations: [UInt64: Attestation],
@@ -603,6 +608,7 @@ public struct BundleVerifier {
         let contributions = bundle["footprint"]?["contributions"]?.arrayValue ?? []
         let stated = bundle["footprint"]?["verifiedShare"]
         let used = Self.factorEntries(of: bundle["footprint"]?["working"])
+        let methods = ElectricityMethod.allCases.map(\.rawValue)
         var all: [String: Double] = [:]
         var verified: [String: Double] = [:]
         var unverified: Set<String> = []
@@ -610,76 +616,61 @@ public struct BundleVerifier {
             let item = "contribution \(index)"
             let kg = contribution["kgCO2e"]?.objectValue ?? [:]
             for (method, value) in kg { all[method, default: 0] += value.doubleValue ?? 0 }
-            guard let listed = contribution["verifiedBy"] else {
+            // The claims to check: one for every method, or one for each method named.
+            var claims: [(methods: [String], claim: JSONValue)] = []
+            if contribution["verifiedBy"] != nil {
+                guard contribution["verifiedByMethod"] == nil else {
+                    throw Failure(item: item, message: "it states both verifiedBy and verifiedByMethod")
+                }
+                claims = [(methods, contribution)]
+            } else {
                 guard contribution["assurance"] == nil, contribution["factorEntries"] == nil else {
                     throw Failure(item: item, message: "it states an assurance or factorEntries without verifiedBy")
                 }
-                for (method, value) in kg where (value.doubleValue ?? 0) != 0 { unverified.insert(method) }
-                continue
+                if let byMethod = contribution["verifiedByMethod"] {
+                    guard let named = byMethod.objectValue, !named.isEmpty,
+                        named.keys.allSatisfy(methods.contains)
+                    else {
+                        throw Failure(item: item, message: "verifiedByMethod is not an object of electricity methods")
+                    }
+                    claims = named.sorted { $0.key < $1.key }.map { ([$0.key], $0.value) }
+                }
             }
+            let claimed = Set(claims.flatMap(\.methods))
+            for (method, value) in kg where !claimed.contains(method) && (value.doubleValue ?? 0) != 0 {
+                unverified.insert(method)
+            }
+            guard !claims.isEmpty else { continue }
             guard stated != nil else {
                 throw Failure(item: item, message: "it says it is verified, but the footprint states no verified share")
             }
-            let relied = (listed.arrayValue ?? []).map { Self.count($0) }
-            let recorded = relied.compactMap { $0 }.filter { attestations[$0] != nil && $0 < asOfSize }
-            guard !relied.isEmpty, recorded.count == relied.count else {
-                throw Failure(
-                    item: item,
-                    message:
-                        "verifiedBy names an entry that is not an attestation of the bundle recorded before asOfSize"
-                )
-            }
-            // Withdrawn before the footprint's size, it no longer counted then.
-            if let withdrawn = recorded.sorted().compactMap({ withdrawals[$0] }).first(where: {
-                $0.withdrawal < asOfSize
-            }) {
-                throw Failure(
-                    item: item,
-                    message:
-                        "verifiedBy names attestation entry \(withdrawn.attestation), withdrawn at entry \(withdrawn.withdrawal), before asOfSize"
-                )
-            }
-            let covering = recorded.compactMap { attestations[$0] }
-            guard let entry = Self.count(contribution["entry"]),
-                let factors = contribution["factorEntries"]?.arrayValue?.map({ Self.count($0) }),
-                factors.allSatisfy({ $0 != nil })
-            else {
+            guard let entry = Self.count(contribution["entry"]) else {
                 throw Failure(item: item, message: "a verified contribution needs its entry and factorEntries")
             }
             // With a working, the factor tables a contribution uses are those its part's factor
             // operands name, not what it says.
-            if let used {
-                let kind = contribution["kind"]?.stringValue ?? ""
-                let key = "\(kind) \(kind == "assembly" ? "" : contribution["lot"]?.stringValue ?? "") \(entry)"
-                guard Set(factors.compactMap { $0 }) == used[key] ?? [] else {
-                    throw Failure(
-                        item: item,
-                        message: "factorEntries are not the factor tables its part of the working uses"
-                    )
-                }
-            }
-            var level = AssuranceLevel.reasonable
-            for needed in [entry] + factors.compactMap({ $0 }) {
-                let by = covering.filter { $0.covers(needed) }
-                guard !by.isEmpty else {
-                    throw Failure(
-                        item: item,
-                        message: "entry \(needed) is covered by none of the attestations it names"
-                    )
-                }
-                if !by.contains(where: { $0.level == .reasonable }) { level = .limited }
-            }
-            guard contribution["assurance"]?.stringValue == level.rawValue else {
-                throw Failure(
-                    item: item,
-                    message: "its data are attested at \(level.rawValue) assurance, not as stated"
+            let kind = contribution["kind"]?.stringValue ?? ""
+            let part = used?["\(kind) \(kind == "assembly" ? "" : contribution["lot"]?.stringValue ?? "") \(entry)"]
+            for (claimedMethods, claim) in claims {
+                let expected: Set<UInt64>? =
+                    used == nil
+                    ? nil
+                    : claimedMethods.reduce(into: Set<UInt64>()) { $0.formUnion(part?[$1] ?? []) }
+                try checkCoverage(
+                    claim,
+                    entry: entry,
+                    expectedFactors: expected,
+                    item: claims.count == 1 && claimedMethods.count > 1 ? item : "\(item) \(claimedMethods[0])",
+                    attestations: attestations,
+                    withdrawals: withdrawals,
+                    asOfSize: asOfSize
                 )
+                for method in claimedMethods { verified[method, default: 0] += kg[method]?.doubleValue ?? 0 }
             }
-            for (method, value) in kg { verified[method, default: 0] += value.doubleValue ?? 0 }
         }
         guard let stated else { return [:] }
         var shares: [String: Double] = [:]
-        for method in ElectricityMethod.allCases.map(\.rawValue) {
+        for method in methods {
             let total = all[method] ?? 0
             let share = !unverified.contains(method) ? 1 : total > 0 ? (verified[method] ?? 0) / total : 0
             guard let claimed = stated[method]?.doubleValue, abs(claimed - share) <= 1e-9 * max(1, abs(share)) else {
@@ -694,32 +685,103 @@ public struct BundleVerifier {
         return shares
     }
 
-    /// The factor table entries each part of a working uses; `nil` without a working.
+    /// Checks one claim that a contribution's data are verified: `verifiedBy` names attestations of
+    /// the bundle recorded before the size and not withdrawn before it, which cover the entry and
+    /// each of `factorEntries` at the `assurance` stated.
     ///
-    /// Keyed by "kind lot entry" (no lot for an assembly step): the entries of the factor operands
-    /// (those with a `key`) in its terms and, for a default, its factor.
-    static func factorEntries(of working: JSONValue?) -> [String: Set<UInt64>]? {
+    /// - Parameters:
+    ///   - claim: The object holding `verifiedBy`, `assurance` and `factorEntries`.
+    ///   - entry: The contribution's entry.
+    ///   - expectedFactors: The factor table entries the working's part uses under the claim's
+    ///     methods; `nil` without a working.
+    ///   - item: The item a failure names.
+    ///   - attestations: The bundle's attestations by entry.
+    ///   - withdrawals: Their withdrawals, by the attestation's entry.
+    ///   - asOfSize: The footprint's size.
+    /// - Throws: ``Failure`` naming `item` when the claim does not hold.
+    private func checkCoverage(
+        _ claim: JSONValue,
+        entry: UInt64,
+        expectedFactors: Set<UInt64>?,
+        item: String,
+        attestations: [UInt64: Attestation],
+        withdrawals: [UInt64: Withdrawal],
+        asOfSize: UInt64
+    ) throws {
+        let relied = (claim["verifiedBy"]?.arrayValue ?? []).map { Self.count($0) }
+        let recorded = relied.compactMap { $0 }.filter { attestations[$0] != nil && $0 < asOfSize }
+        guard !relied.isEmpty, recorded.count == relied.count else {
+            throw Failure(
+                item: item,
+                message: "verifiedBy names an entry that is not an attestation of the bundle recorded before asOfSize"
+            )
+        }
+        // Withdrawn before the footprint's size, it no longer counted then.
+        if let withdrawn = recorded.sorted().compactMap({ withdrawals[$0] }).first(where: {
+            $0.withdrawal < asOfSize
+        }) {
+            throw Failure(
+                item: item,
+                message:
+                    "verifiedBy names attestation entry \(withdrawn.attestation), withdrawn at entry \(withdrawn.withdrawal), before asOfSize"
+            )
+        }
+        let covering = recorded.compactMap { attestations[$0] }
+        guard let factors = claim["factorEntries"]?.arrayValue?.map({ Self.count($0) }),
+            factors.allSatisfy({ $0 != nil })
+        else {
+            throw Failure(item: item, message: "a verified contribution needs its entry and factorEntries")
+        }
+        if let expectedFactors, Set(factors.compactMap { $0 }) != expectedFactors {
+            throw Failure(item: item, message: "factorEntries are not the factor tables its part of the working uses")
+        }
+        var level = AssuranceLevel.reasonable
+        for needed in [entry] + factors.compactMap({ $0 }) {
+            let by = covering.filter { $0.covers(needed) }
+            guard !by.isEmpty else {
+                throw Failure(item: item, message: "entry \(needed) is covered by none of the attestations it names")
+            }
+            if !by.contains(where: { $0.level == .reasonable }) { level = .limited }
+        }
+        guard claim["assurance"]?.stringValue == level.rawValue else {
+            throw Failure(item: item, message: "its data are attested at \(level.rawValue) assurance, not as stated")
+        }
+    }
+
+    /// The factor table entries each part of a working uses under each method; `nil` without a
+    /// working.
+    ///
+    /// Keyed by "kind lot entry" (no lot for an assembly step), then by method: the entries of the
+    /// factor operands (those with a `key`) in its terms that count under that method (a term's
+    /// `method`, or `all`) and, for a default, its factor.
+    static func factorEntries(of working: JSONValue?) -> [String: [String: Set<UInt64>]]? {
         guard let working else { return nil }
-        var used: [String: Set<UInt64>] = [:]
-        func factors(_ part: JSONValue) -> Set<UInt64> {
-            var entries: Set<UInt64> = []
-            let operands =
-                (part["terms"]?.arrayValue ?? []).compactMap { $0["factor"] } + [part["factor"]].compactMap { $0 }
-            for operand in operands where operand["key"] != nil {
-                if let entry = count(operand["entry"]) { entries.insert(entry) }
+        let methods = ElectricityMethod.allCases.map(\.rawValue)
+        var used: [String: [String: Set<UInt64>]] = [:]
+        func factors(_ part: JSONValue) -> [String: Set<UInt64>] {
+            var entries = Dictionary(uniqueKeysWithValues: methods.map { ($0, Set<UInt64>()) })
+            var operands = (part["terms"]?.arrayValue ?? []).compactMap { term in
+                term["factor"].map { (method: term["method"]?.stringValue ?? "all", operand: $0) }
+            }
+            if let factor = part["factor"] { operands.append(("all", factor)) }
+            for (method, operand) in operands where operand["key"] != nil {
+                guard let entry = count(operand["entry"]) else { continue }
+                for name in methods where method == "all" || method == name { entries[name]?.insert(entry) }
             }
             return entries
+        }
+        func add(_ key: String, _ part: JSONValue) {
+            for (method, entries) in factors(part) { used[key, default: [:]][method, default: []].formUnion(entries) }
         }
         for lot in working["lots"]?.arrayValue ?? [] {
             for part in lot["parts"]?.arrayValue ?? [] {
                 guard let entry = count(part["entry"]) else { continue }
-                let key = "\(part["kind"]?.stringValue ?? "") \(lot["lot"]?.stringValue ?? "") \(entry)"
-                used[key, default: []].formUnion(factors(part))
+                add("\(part["kind"]?.stringValue ?? "") \(lot["lot"]?.stringValue ?? "") \(entry)", part)
             }
         }
         for step in working["assembly"]?.arrayValue ?? [] {
             guard let entry = count(step["entry"]) else { continue }
-            used["assembly  \(entry)", default: []].formUnion(factors(step))
+            add("assembly  \(entry)", step)
         }
         return used
     }

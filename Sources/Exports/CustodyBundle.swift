@@ -419,11 +419,20 @@ private struct Builder {
                 footprint.contributions.map { contribution in
                     var members = Self.contribution(contribution).objectValue ?? [:]
                     if let coverage = footprint.coverage(of: contribution) {
-                        members["verifiedBy"] = .array(coverage.attestations.map { .number(Double($0)) })
-                        members["assurance"] = .string(coverage.level.rawValue)
-                        members["factorEntries"] = .array(
-                            Set(contribution.factors.compactMap(\.sequenceNumber)).sorted().map { .number(Double($0)) }
-                        )
+                        for (key, value) in Self.coverage(coverage, factors: contribution.factors) {
+                            members[key] = value
+                        }
+                    } else {
+                        // Verified under some methods only: each of those with the factors it uses.
+                        var methods: [String: JSONValue] = [:]
+                        for (method, coverage) in zip(ElectricityMethod.allCases, footprint.coverages(of: contribution))
+                        {
+                            guard let coverage else { continue }
+                            methods[method.rawValue] = .object(
+                                Self.coverage(coverage, factors: contribution.factors(under: method))
+                            )
+                        }
+                        if !methods.isEmpty { members["verifiedByMethod"] = .object(methods) }
                     }
                     return .object(members)
                 }
@@ -436,6 +445,16 @@ private struct Builder {
         }
         if profile != .public { members["working"] = try workingJSON() }
         return .object(members)
+    }
+
+    /// A contribution's coverage as the bundle states it: the attestations relied on, their level,
+    /// and the factor table entries of `factors`.
+    private static func coverage(_ coverage: Coverage, factors: [FactorUse]) -> [String: JSONValue] {
+        [
+            "verifiedBy": .array(coverage.attestations.map { .number(Double($0)) }),
+            "assurance": .string(coverage.level.rawValue),
+            "factorEntries": .array(Set(factors.compactMap(\.sequenceNumber)).sorted().map { .number(Double($0)) }),
+        ]
     }
 
     private static func contribution(_ contribution: Contribution) -> JSONValue {

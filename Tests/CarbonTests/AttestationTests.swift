@@ -134,6 +134,34 @@ struct AttestationTests {
         #expect(footprint.verifiedShare(.marketBased) < 1)
     }
 
+    @Test("a contribution is verified per method: a grid factor only another method uses decides nothing")
+    func verifiedSharePerMethod() throws {
+        let verified = try Verified()
+        try verified.attest([Verified.factorTable...Verified.factorTable, Verified.ore...Verified.cellLine])
+        // A newer table gives HU a residual mix: only the cell line's market-based value uses it,
+        // and nobody attested it.
+        try verified.chain.recordFactorTable([
+            "id": "test-factors", "version": 2, "source": "hand-made for the tests", "year": 2025,
+            "factors": [
+                ["category": "grid", "geography": "HU", "basis": "residual-mix", "value": "0.35", "unit": "kgCO2e/kWh"]
+            ],
+        ])
+        let footprint = try verified.graph.footprint(Lots.cell)
+        #expect(footprint.verifiedShare(.locationBased) == 1)
+        #expect(footprint.verifiedShare(.euDraft) == 1)
+        #expect(footprint.verifiedShare(.marketBased) < 1)
+        let cells = try #require(footprint.contributions.first { $0.sequenceNumber == Verified.cellLine })
+        #expect(footprint.coverage(of: cells) == nil, "not under every method")
+        #expect(footprint.coverage(of: cells, under: .locationBased) != nil)
+        #expect(footprint.coverage(of: cells, under: .euDraft) != nil)
+        #expect(footprint.coverage(of: cells, under: .marketBased) == nil)
+        #expect(cells.factors(under: .locationBased).map(\.key).contains("grid:HU:location"))
+        #expect(!cells.factors(under: .locationBased).map(\.key).contains("grid:HU:residual-mix"))
+        #expect(cells.factors(under: .marketBased).map(\.key).contains("grid:HU:residual-mix"))
+        let total = footprint.total.total(.marketBased)
+        #expect(close(footprint.verifiedShare(.marketBased), 1 - cells.emissions.total(.marketBased) / total))
+    }
+
     @Test("a declaration's verified share is its ranges' footprints' shares, weighted as its figure weighs them")
     func declarationShare() throws {
         let verified = try Verified()

@@ -74,11 +74,14 @@ import Testing
         #expect(
             contributions.allSatisfy { $0["verifiedBy"] == [.number(Double(size))] && $0["assurance"] == "reasonable" }
         )
-        // The CSV ends each contribution's row with the attestations and the level.
+        // The CSV ends each contribution's row with the attestations, the level and the methods
+        // whose value of it is verified.
         let csv = celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger, "--csv")
         let rows = csv.output.split(separator: "\n").map(String.init)
-        #expect(rows.first?.hasSuffix(",verified_by,assurance") == true)
-        #expect(rows.dropFirst().allSatisfy { $0.hasSuffix(",\(size),reasonable") })
+        #expect(rows.first?.hasSuffix(",verified_by,assurance,verified_methods") == true)
+        #expect(
+            rows.dropFirst().allSatisfy { $0.hasSuffix(",\(size),reasonable,location-based; market-based; eu-draft") }
+        )
         #expect(rows.count == 1 + contributions.count)
         // As of the size before it, nothing was verified yet.
         let then = celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger, "--as-of", "\(size)", "--json")

@@ -84,6 +84,48 @@ struct CustodyAttestationTests {
         )
     }
 
+    @Test("a contribution verified under some methods only states each in verifiedByMethod, and both verifiers agree")
+    func verifiedByMethod() throws {
+        // A newer table gives HU a residual mix, which nobody attested: only the cell line's
+        // market-based value uses it.
+        let table = try ledger.chain.recordFactorTable([
+            "id": "test-factors", "version": 2, "source": "hand-made for the tests", "year": 2025,
+            "factors": [
+                ["category": "grid", "geography": "HU", "basis": "residual-mix", "value": "0.35", "unit": "kgCO2e/kWh"]
+            ],
+        ]).firstSequenceNumber
+        let bundle = try bundle()
+        let contributions = try #require(bundle.json["footprint"]?["contributions"]?.arrayValue)
+        let index = try #require(contributions.firstIndex { $0["verifiedByMethod"] != nil })
+        let byMethod = try #require(contributions[index]["verifiedByMethod"]?.objectValue)
+        #expect(byMethod.keys.sorted() == ["eu-draft", "location-based"])
+        #expect(contributions[index]["verifiedBy"] == nil)
+        #expect(byMethod["location-based"]?["factorEntries"] == [5])
+        let report = try BundleVerifier(bytes: bundle.bytes, key: ledger.chain.ledger.verifierKey).verify()
+        #expect(report.verifiedShare["location-based"] == 1)
+        #expect(report.verifiedShare["eu-draft"] == 1)
+        #expect((report.verifiedShare["market-based"] ?? 1) < 1)
+        let (status, output) = try python(bundle.bytes)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("verified share location-based 100.0 %"), "\(output)")
+        // A sender who claims the market-based value verified too, with the location factors'
+        // table: the working's market-based terms name the new table, and both verifiers refuse.
+        let claimed = try resigned(bundle.json) { json in
+            CustodyBundleTests.set(
+                &json,
+                ["footprint", "contributions", index, "verifiedByMethod", "market-based"],
+                byMethod["location-based"] ?? .null
+            )
+        }
+        let error = try #require(throws: BundleVerifier.Failure.self) {
+            try BundleVerifier(bytes: claimed, key: ledger.chain.ledger.verifierKey).verify()
+        }
+        #expect(error.message.contains("factorEntries are not the factor tables"), "\(error)")
+        let refused = try python(claimed)
+        #expect(refused.status == 1 && refused.output.contains("factorEntries are not the factor tables"), "\(refused)")
+        #expect(table > attestations.max() ?? 0)
+    }
+
     @Test("a submitter's key rotated out and revoked later travels with its rotation and its revocation, and verifies")
     func revokedKeyTravelsWithItsRevocation() throws {
         let ledger = try SmallLedger()
