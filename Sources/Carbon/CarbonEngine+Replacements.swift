@@ -1,5 +1,5 @@
 public import LedgerStorage
-public import SupplyChain
+internal import SupplyChain
 
 extension CarbonEngine {
     /// The scenario's lot replacements as the ledger has their lots, in the order of the replaced

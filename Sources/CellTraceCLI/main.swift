@@ -84,4 +84,5 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
 }
 
 Console.reserveStandardDescriptors()
+FaultReport.install(for: Array(CommandLine.arguments.dropFirst()))
 exit(runCellTrace(Array(CommandLine.arguments.dropFirst())))

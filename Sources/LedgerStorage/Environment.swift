@@ -1,6 +1,12 @@
 internal import CLMDB
 internal import Synchronization
 
+#if canImport(Glibc)
+internal import Glibc
+#elseif canImport(Darwin)
+internal import Darwin
+#endif
+
 /// An open LMDB environment: one directory holding `data.mdb` and `lock.mdb`, with its named tables.
 ///
 /// Open an environment once per directory per process and share it; opening the same directory
@@ -160,6 +166,9 @@ extension Environment {
             // Owner only: the data file holds every sealed value beside its salt (the openings a
             // disclosure may reveal), which no other local account may read.
             try check(unsafe mdb_env_open(env, path, flags.rawValue, 0o600), "mdb_env_open")
+            // Every page below the last one in use must be in the file before any is read through the
+            // map: a page past the file's end faults the process (SIGBUS) rather than fail a call.
+            try unsafe checkFileCoversPages(env, path: path)
             // Adopt the size the file last persisted if it is larger than the one asked for, so a
             // reopened ledger does not have to grow again from the configured size (lmdb.h l.829–832).
             try check(unsafe mdb_env_set_mapsize(env, 0), "mdb_env_set_mapsize")
@@ -257,6 +266,31 @@ extension Environment {
             }
             try check(rc, failed)
             return tables
+        }
+    }
+
+    /// Throws ``StorageError/Code/damaged`` when the data file is shorter than the pages LMDB's
+    /// meta page says are in use (`me_last_pgno`, lmdb.h l.484): a file cut off by a copy that
+    /// stopped or a damaged disk, whose missing pages the map would fault on when read.
+    private static func checkFileCoversPages(_ env: OpaquePointer, path: String) throws {
+        var descriptor: Int32 = -1
+        var pages = MDB_stat()
+        try check(unsafe mdb_env_get_fd(env, &descriptor), "mdb_env_get_fd")
+        try check(unsafe mdb_env_stat(env, &pages), "mdb_env_stat")
+        var status = Glibc.stat()
+        guard unsafe fstat(descriptor, &status) == 0 else {
+            let reason = unsafe String(cString: strerror(errno))
+            throw StorageError(code: .io, message: "cannot read the size of \(path)/data.mdb: \(reason)")
+        }
+        let needed = unsafe (UInt64(info(env).me_last_pgno) + 1) * UInt64(pages.ms_psize)
+        let size = UInt64(max(0, status.st_size))
+        guard size >= needed else {
+            throw StorageError(
+                code: .damaged,
+                message:
+                    "\(path)/data.mdb is \(size) bytes but its pages in use need \(needed): the file was cut off "
+                    + "(a copy that stopped, a damaged disk); restore it from a backup"
+            )
         }
     }
 

@@ -46,6 +46,7 @@ extension StorageError {
             case invalidOptions
             case io
             case diskFull
+            case damaged
         }
 
         private let kind: Kind
@@ -77,6 +78,11 @@ extension StorageError {
         /// Or the user's disk quota was reached. The transaction was not committed: nothing of it
         /// was written, and everything committed before is intact. Free space and write again.
         public static let diskFull = Code(.diskFull)
+        /// The data file is shorter than the pages its own meta page says are in use.
+        ///
+        /// It was cut off (a copy that stopped, a damaged disk). Nothing was read from it, and
+        /// nothing can be.
+        public static let damaged = Code(.damaged)
 
         /// The code's name.
         public var description: String {
@@ -89,6 +95,7 @@ extension StorageError {
             case .invalidOptions: "invalidOptions"
             case .io: "io"
             case .diskFull: "diskFull"
+            case .damaged: "damaged"
             }
         }
     }

@@ -55,6 +55,41 @@ import Glibc
         #expect(killed >= 20)
     }
 
+    /// A memory fault (what LMDB takes on a damaged page of the data file) is named, with what to
+    /// do, and exits 3 (1 for `verify`) instead of a register dump; a cut-off data file is refused
+    /// by `verify` before any page is read (exit 1).
+    @Test func aMemoryFaultIsNamedAndACutOffFileRefused() throws {
+        let binary = try builtBinary()
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = SupplyChainCLITests.chainLedger(directory)
+        // An import reading standard input waits there, its handlers installed: a SIGSEGV then.
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments =
+            ["import", "-", "--ledger", ledger, "--as", "pilbara-mining"]
+            + ["--key", directory + "/pilbara-mining.pem"]
+        let input = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardError = errors
+        try process.run()
+        Thread.sleep(forTimeInterval: 1)
+        kill(process.processIdentifier, SIGSEGV)
+        let error = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 3, "\(error)")
+        #expect(error.hasPrefix("celltrace: stopped by a memory fault while reading the ledger"), "\(error)")
+        #expect(error.contains("restore the ledger from a backup"))
+
+        let cut = directory + "/cut"
+        try FileManager.default.copyItem(atPath: ledger, toPath: cut)
+        #expect(truncate(cut + "/data.mdb", 3 * 4096) == 0)
+        let refused = runProcess(binary, ["verify", "--ledger", cut])
+        #expect(refused.status == 1, "\(refused.output)")
+        #expect(refused.output.contains("the file was cut off"), "\(refused.output)")
+    }
+
     /// `kill -9` in the middle of a stream of EPCIS documents (`celltrace import A B C`, each file
     /// its own submission, read and checked on a second thread while the one before is written):
     /// every document acknowledged is in the ledger, only whole documents landed, the ledger

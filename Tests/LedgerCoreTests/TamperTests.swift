@@ -33,6 +33,35 @@ import Glibc
         try Ledger(openingAt: path, options: testOptions).audit(deep: false).failure
     }
 
+    /// A data file cut off below its pages in use is refused at open, before a page is read
+    /// through the map (which would fault the process); an empty one is named as such and left
+    /// as it is, not taken for a new file and written.
+    @Test func aCutOffOrEmptyDataFileIsRefusedAtOpen() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            let file = path + "/data.mdb"
+            var whole = stat()
+            #expect(stat(file, &whole) == 0 && whole.st_size > 4 * 8192)
+            // Shorter and shorter: the meta pages (the first two) stay until the file is empty.
+            for size in [Int(whole.st_size) / 8192 * 4096, 8192, 0] {
+                #expect(truncate(file, off_t(size)) == 0)
+                do {
+                    _ = try Ledger(openingAt: path, options: testOptions)
+                    Issue.record("a data file of \(size) bytes opened")
+                } catch let error as LedgerError {
+                    #expect(error.code == .corruptLedger, "\(error)")
+                    let expected =
+                        size == 0 ? "data.mdb is empty" : "data.mdb is \(size) bytes but its pages in use need"
+                    #expect(error.message.contains(expected), "\(error.message)")
+                    #expect(!error.message.contains("remove"), "no advice to remove the signing key")
+                }
+                var status = stat()
+                #expect(stat(file, &status) == 0 && status.st_size == size, "the file is left as it was")
+            }
+        }
+    }
+
     @Test func oneChangedByteInDataFileIsFoundAtItsEntry() throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/l"

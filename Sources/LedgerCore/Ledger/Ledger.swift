@@ -130,7 +130,8 @@ public final class Ledger: Sendable {
     static func unfinishedMessage(_ path: String) -> String {
         "\(path) holds an unfinished ledger: a `celltrace init` stopped before it recorded the ledger's "
             + "origin and key, and nothing was ever appended to it; remove \(path)/data.mdb, "
-            + "\(path)/lock.mdb and \(path)/\(keyFileName) (those that exist), then run `celltrace init` again"
+            + "\(path)/lock.mdb and \(path)/\(keyFileName) (those that exist), then run `celltrace init` again "
+            + "(if this directory held a ledger with entries, restore its data file from a backup instead)"
     }
 
     /// The work of ``create(at:origin:options:)`` once the directory is known to hold no ledger.
@@ -178,6 +179,16 @@ public final class Ledger: Sendable {
     public convenience init(openingAt path: String, options: Options = Options()) throws {
         guard access(path + "/data.mdb", F_OK) == 0 else {
             throw LedgerError(code: .noLedger, message: "no ledger at \(path); create one with `celltrace init`")
+        }
+        // An empty data file would be taken by LMDB for a new one and written: it is named instead.
+        var status = stat()
+        if stat(path + "/data.mdb", &status) == 0, status.st_size == 0 {
+            throw LedgerError(
+                code: .corruptLedger,
+                message:
+                    "\(path)/data.mdb is empty: if this ledger held entries, its data file was lost or cut off; "
+                    + "restore it from a backup and keep \(path)/\(Self.keyFileName), the key partners' verifier keys name"
+            )
         }
         let environment = try Self.openEnvironment(path, options)
         let tables = try Tables(environment)
@@ -240,8 +251,8 @@ public final class Ledger: Sendable {
     }
 
     private static func openEnvironment(_ path: String, _ options: Options) throws -> Environment {
-        try wrapStorage {
-            try Environment(
+        do {
+            return try Environment(
                 path: path,
                 options: Environment.Options(
                     mapSize: options.initialMapSize,
@@ -249,6 +260,10 @@ public final class Ledger: Sendable {
                     durable: options.durable
                 )
             )
+        } catch let error as StorageError where error.code == .damaged {
+            throw LedgerError(code: .corruptLedger, message: error.message, cause: error)
+        } catch let error as StorageError {
+            throw LedgerError(code: .storage, message: "storage failed: \(error)", cause: error)
         }
     }
 
