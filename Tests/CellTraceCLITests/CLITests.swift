@@ -38,6 +38,28 @@ let lotLines = """
     """
 
 @Suite struct CLITests {
+    /// `log` over an entry changed behind the ledger's back prints the entries before it, then
+    /// names it (exit 1), so that an auditor has the intact ones in one call.
+    @Test func logPrintsTheEntriesBeforeAChangedOne() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger"
+        #expect(celltrace("init", "--ledger", ledger, "--origin", "cli.celltrace.local/log").status == 0)
+        let lines = (0..<5).map { #"{"lot":"MARK-\#($0)-LOT","kg":"1"}"# }
+        write(lines.joined(separator: "\n") + "\n", to: directory + "/lots.jsonl")
+        #expect(celltrace("append", directory + "/lots.jsonl", "--ledger", ledger).status == 0)
+        let file = ledger + "/data.mdb"
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: file))
+        let marker = Data("MARK-3-LOT".utf8)
+        let found = try #require(bytes.range(of: marker))
+        bytes[found.lowerBound + 5] = UInt8(ascii: "9")
+        try bytes.write(to: URL(fileURLWithPath: file))
+        let log = celltrace("log", "--ledger", ledger)
+        #expect(log.status == 1, "\(log.error)")
+        #expect(log.output.split(separator: "\n").count == 3, "entries 0 to 2, intact")
+        #expect(log.error.contains("3"), "\(log.error)")
+    }
+
     @Test func initAppendLogAndProveRoundTrip() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -61,6 +83,17 @@ let lotLines = """
             #expect(!line.contains("Mine A") && line.contains("$commit"))
         }
         #expect(celltrace("log", "--ledger", ledger, "--from", "1", "--to", "1").output == String(lines[1]) + "\n")
+        // An entry the ledger does not hold is named, not printed as nothing; the next one, for a
+        // reader following the ledger, is nothing new yet.
+        let pastTheEnd = celltrace("log", "--ledger", ledger, "--from", "3", "--to", "3")
+        #expect(pastTheEnd.status == 2 && pastTheEnd.output.isEmpty)
+        #expect(
+            pastTheEnd.error.contains("--to 3: there is no entry #3; the ledger holds entries #0 to #2"),
+            "\(pastTheEnd.error)"
+        )
+        #expect(celltrace("log", "--ledger", ledger, "--from", "4").status == 2)
+        let next = celltrace("log", "--ledger", ledger, "--from", "3")
+        #expect(next.status == 0 && next.output.isEmpty)
 
         let proof = celltrace("prove", "inclusion", "--seq", "1", "--ledger", ledger)
         #expect(proof.status == 0)
