@@ -149,6 +149,44 @@ import Testing
         #expect(twice.status == 0, "\(twice.error)")
     }
 
+    /// A redacted EPCIS export imported is refused, the error saying once that it is redacted and
+    /// how to copy a lineage instead, before the problems its withheld members cause.
+    @Test func aRedactedEPCISExportImportedIsNamedAsRedacted() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        let document = directory + "/redacted.jsonld"
+        let exported = celltrace(
+            "export",
+            "epcis",
+            CarbonCLITests.serial,
+            "--profile",
+            "public",
+            "--ledger",
+            ledger,
+            "-o",
+            document
+        )
+        #expect(exported.status == 0, "\(exported.error)")
+        let refused = celltrace(
+            "import",
+            document,
+            "--ledger",
+            ledger,
+            "--as",
+            "pilbara-mining",
+            "--key",
+            directory + "/pilbara-mining.pem"
+        )
+        #expect(refused.status == 2)
+        #expect(
+            refused.error.contains(
+                "; the document is a redacted export (its events carry ct:withheld), which is for reading, not for import: export with --profile auditor to copy a lineage"
+            ),
+            "\(refused.error)"
+        )
+    }
+
     @Test func publicBundleOfALotIsRefused() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -1012,9 +1012,16 @@ extension SupplyChainLedger {
             let failing = Set(sink.problems.compactMap(\.index)).count
             let total = "\(preparation.count) event\(preparation.count == 1 ? "" : "s")"
             let events = failing == preparation.count || failing == 0 ? total : "\(failing) of \(total)"
+            // A redacted export's events carry `ct:withheld` (EXPORTS §4.3): the problems that follow
+            // from what it withholds are said to come from that, once, before they are listed.
+            let redacted = sink.problems.contains { $0.field == "/ct:withheld" }
             throw SupplyChainError(
                 code: .invalidRecords,
-                message: "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(events)",
+                message: "nothing was imported: \(sink.count) problem\(sink.count == 1 ? "" : "s") in \(events)"
+                    + (redacted
+                        ? "; the document is a redacted export (its events carry ct:withheld), which is for "
+                            + "reading, not for import: export with --profile auditor to copy a lineage"
+                        : ""),
                 problems: pending.withLines(sink.problems)
             )
         }
