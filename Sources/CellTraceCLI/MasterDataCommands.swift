@@ -244,7 +244,7 @@ struct ActorCommand: ParsableCommand {
 
         func run() throws {
             let receipt = try options.openChain().revokeKey(actor: name, keyID: keyID, reason: reason)
-            printReceipt(receipt, json: json, what: "key \(keyID) of \(name) revoked")
+            printReceipt(receipt, json: json, what: "key \(keyID.lowercased()) of \(name) revoked")
         }
     }
 }

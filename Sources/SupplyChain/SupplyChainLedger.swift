@@ -293,6 +293,7 @@ public final class SupplyChainLedger: Sendable {
         let sink = ProblemSink(identifier: draft.id)
         let body = draft.body
         ActorDraft.checkAsNewInput(body, sink: sink)
+        checkNotLedgerKey(draft.publicKey, sink: sink)
         let (receipt, _) = try commit { rules, first, txn in
             guard let actor = ActorDraft.read(body, sequence: first, sink: sink) else {
                 // Whether the id, the key or a party is taken, with the problems of the actor's
@@ -320,10 +321,24 @@ public final class SupplyChainLedger: Sendable {
     /// Gives an actor a new key; the old key stays valid for what it signed before.
     @discardableResult
     public func rotateKey(actor: String, to publicKey: Ed25519PublicKey) throws -> AppendReceipt {
-        try recordKeyChange(
+        let sink = ProblemSink(identifier: actor)
+        checkNotLedgerKey(publicKey, sink: sink)
+        guard sink.isEmpty else { throw Self.fail(sink, "the key rotation") }
+        return try recordKeyChange(
             EntryType.actorKeyRotate,
             ["actor": .string(actor), "key": .string(Base64.encode(publicKey.rawRepresentation))],
             what: "the key rotation"
+        )
+    }
+
+    /// Names `/key` when `publicKey` is the ledger's own: the operator signs the ledger's
+    /// checkpoints and records its own entries with it, so an actor holding it could attest the
+    /// operator's entries as a third party's, or sign for the operator.
+    private func checkNotLedgerKey(_ publicKey: Ed25519PublicKey, sink: ProblemSink) {
+        guard publicKey.rawRepresentation == ledger.verifierKey.publicKey.rawRepresentation else { return }
+        sink.add(
+            field: "/key",
+            "is the ledger's own signing key, the operator's; an actor registers a key of its own (`celltrace keygen`)"
         )
     }
 
@@ -337,6 +352,9 @@ public final class SupplyChainLedger: Sendable {
             sink.add(field: "/reason", "must say why the key is revoked, in 1 to 1024 bytes")
             throw Self.fail(sink, "the revocation")
         }
+        // A key id is hex in lower case, as `actor list` prints it: one copied in capitals is the same id.
+        let keyID =
+            keyID.utf8.allSatisfy { $0 < 0x80 && Character(Unicode.Scalar($0)).isHexDigit } ? keyID.lowercased() : keyID
         return try recordKeyChange(
             EntryType.actorKeyRevoke,
             ["actor": .string(actor), "keyID": .string(keyID), "reason": .string(reason)],

@@ -42,6 +42,77 @@ struct MasterDataValidationTests {
 
     // MARK: Actors and keys
 
+    /// Records the trader `alias-co` claiming `party` as a ledger made before new input's rules
+    /// would: its entry appended as it stood and the indexes rebuilt by replaying it, which
+    /// applies the rules of what is recorded, not those of new input.
+    private func registerAliasAsRecordedBefore(_ fixture: ChainFixture, claiming party: String) throws {
+        let body: JSONValue = [
+            "id": "alias-co", "name": "Alias Co.", "role": "trader",
+            "key": .string(Base64.encode(Ed25519PrivateKey().publicKey.rawRepresentation)),
+            "parties": [.string(party)],
+        ]
+        _ = try fixture.chain.ledger.append([
+            EntryDraft(
+                type: SupplyChainLedger.EntryType.actorRegister,
+                actor: SupplyChainLedger.operatorActor,
+                body: body
+            )
+        ])
+        #expect(try fixture.chain.rebuildIndexes().isRebuilt)
+    }
+
+    @Test("the ledger's own key, the operator's name, another actor's own party or an id in other capitals is refused")
+    func anActorIsNoOneElse() throws {
+        let fixture = try ChainFixture()
+        let ledgerKey = fixture.chain.ledger.verifierKey.publicKey
+        func actor(
+            _ id: String,
+            key: Ed25519PublicKey = Ed25519PrivateKey().publicKey,
+            parties: [String] = []
+        )
+            -> ActorDraft
+        {
+            ActorDraft(id: id, name: "A Verifier GmbH", role: .auditor, publicKey: key, parties: parties)
+        }
+        // The ledger's key would make the operator's entries attestable as a third party's.
+        try expectRejection(
+            fixture.chain,
+            record: "notary",
+            [ExpectedProblem(field: "/key", message: "is the ledger's own signing key, the operator's")]
+        ) { try fixture.chain.registerActor(actor("notary", key: ledgerKey)) }
+        try expectRejection(
+            fixture.chain,
+            record: "cell-co",
+            [ExpectedProblem(field: "/key", message: "is the ledger's own signing key")]
+        ) { try fixture.chain.rotateKey(actor: "cell-co", to: ledgerKey) }
+        try expectRejection(
+            fixture.chain,
+            record: "ledger",
+            [ExpectedProblem(field: "/id", message: "ledger is the name the operator's own entries carry")]
+        ) { try fixture.chain.registerActor(actor("ledger")) }
+        try expectRejection(
+            fixture.chain,
+            record: "squatter",
+            [
+                ExpectedProblem(
+                    field: "/parties/0",
+                    message: "urn:celltrace:actor:newcomer is the party of actor newcomer"
+                )
+            ]
+        ) { try fixture.chain.registerActor(actor("squatter", parties: ["urn:celltrace:actor:newcomer"])) }
+        try expectRejection(
+            fixture.chain,
+            record: "Cell-Co",
+            [ExpectedProblem(field: "/id", message: "actor cell-co is registered: Cell-Co is its id in other capitals")]
+        ) { try fixture.chain.registerActor(actor("Cell-Co")) }
+        // An actor's own party may be listed; the newcomer is free to register.
+        try fixture.chain.registerActor(actor("newcomer", parties: ["urn:celltrace:actor:newcomer"]))
+        // A key id copied in capitals is the same id.
+        let current = try #require(try fixture.chain.actor("cell-co")?.keys.last)
+        try fixture.chain.revokeKey(actor: "cell-co", keyID: current.id.uppercased(), reason: "laptop lost")
+        #expect(try fixture.chain.actor("cell-co")?.keys.last?.revokedAt != nil)
+    }
+
     @Test("a party or facility id in upper case where URIs have none, or a party in its other GS1 form, is refused")
     func oneSpellingOfPartiesAndSites() throws {
         let fixture = try ChainFixture()
@@ -127,16 +198,10 @@ struct MasterDataValidationTests {
             )
         }
 
-        // The default party counts too: once another actor claims it, the actor it names cannot be registered.
-        try fixture.chain.registerActor(
-            ActorDraft(
-                id: "alias-co",
-                name: "Alias Co.",
-                role: .trader,
-                publicKey: Ed25519PrivateKey().publicKey,
-                parties: ["urn:celltrace:actor:future-co"]
-            )
-        )
+        // The default party counts too: once another actor claims it, the actor it names cannot be
+        // registered. No actor registered now can claim it (``anActorIsNoOneElse``); one recorded
+        // before that rule still holds it.
+        try registerAliasAsRecordedBefore(fixture, claiming: "urn:celltrace:actor:future-co")
         try expectRejection(
             fixture.chain,
             record: "future-co",
@@ -186,15 +251,7 @@ struct MasterDataValidationTests {
         }
         // Another actor's key too, and a party the id makes that another actor has claimed; a
         // party whose shape is refused is not looked up as well.
-        try fixture.chain.registerActor(
-            ActorDraft(
-                id: "alias-co",
-                name: "Alias Co.",
-                role: .trader,
-                publicKey: Ed25519PrivateKey().publicKey,
-                parties: ["urn:celltrace:actor:future-co"]
-            )
-        )
+        try registerAliasAsRecordedBefore(fixture, claiming: "urn:celltrace:actor:future-co")
         let pilbara = try fixture.key("pilbara-mining").publicKey
         let pilbaraKey = ActorKey.id(of: Array(pilbara.rawRepresentation))
         try expectRejection(

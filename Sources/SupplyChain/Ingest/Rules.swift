@@ -144,6 +144,19 @@ struct Rules {
         return nil
     }
 
+    /// The actor whose id is `id` in other capitals, when one is registered: two such ids read as
+    /// one in a table or a command line, and `append --actor` already takes them so.
+    func actor(spelledOtherwise id: String, _ txn: borrowing ReadTransaction) throws -> String? {
+        let folded = id.lowercased()
+        var probe: [UInt8] = [0]  // LMDB seeks with a key of one byte at least
+        while let row = try store.seek(.actors, atLeast: probe, txn) {
+            let other = String(decoding: row.key, as: UTF8.self)
+            if other != id, other.lowercased() == folded { return other }
+            probe = row.key + [0]
+        }
+        return nil
+    }
+
     /// A registered facility, decoded once per batch.
     mutating func knownFacility(_ id: String, _ txn: borrowing ReadTransaction) throws -> Facility? {
         if let facility = facilities[id] { return facility }
@@ -354,6 +367,10 @@ struct Rules {
     ) throws {
         if !id.isEmpty, try actor(id, txn) != nil {
             sink.add(field: "/id", "actor \(id) is already registered")
+            return
+        }
+        if checksNewInput, !id.isEmpty, let other = try actor(spelledOtherwise: id, txn) {
+            sink.add(field: "/id", "actor \(other) is registered: \(id) is its id in other capitals")
             return
         }
         for keyID in keyIDs {

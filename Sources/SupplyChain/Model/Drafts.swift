@@ -39,7 +39,15 @@ public struct ActorDraft: Sendable {
     /// who holds the goods) or a contact address (`mailto:`, `tel:`). Actors already in a ledger are
     /// read without it.
     static func checkAsNewInput(_ body: JSONValue, sink: ProblemSink) {
-        if let name = body["name"]?.stringValue {
+        let id = body["id"]?.stringValue
+        if id == SupplyChainLedger.operatorActor {
+            sink.add(
+                field: "/id",
+                "\(SupplyChainLedger.operatorActor) is the name the operator's own entries carry (registrations, factor tables); choose another id"
+            )
+        }
+        // An empty name is named by the reader, as any empty text field is.
+        if let name = body["name"]?.stringValue, !name.isEmpty {
             if !name.contains(where: { !$0.isWhitespace }) {
                 sink.add(field: "/name", "must not be blank: the actor's legal or trading name")
             } else if let problem = PrintedText.problem(name) {
@@ -53,6 +61,13 @@ public struct ActorDraft: Sendable {
                 sink.add(field: "/parties/\(index)", "party \(text) is listed twice")
             } else if let lower = IdentifierText.lowerCaseForm(text) {
                 sink.add(field: "/parties/\(index)", IdentifierText.lowerCaseProblem(text, lower))
+            } else if text.hasPrefix(Actor.defaultParty("")), text != id.map(Actor.defaultParty) {
+                // Every actor has its own (``Actor/defaultParty(_:)``): another's would be taken from it.
+                sink.add(
+                    field: "/parties/\(index)",
+                    "\(text) is the party of actor \(text.dropFirst(Actor.defaultParty("").count)), every actor's own; "
+                        + "list parties of the company's own, such as urn:epc:id:pgln:…"
+                )
             } else if text.hasPrefix("urn:epc:id:sgln:") || text.hasPrefix("https://id.gs1.org/414/") {
                 sink.add(
                     field: "/parties/\(index)",
