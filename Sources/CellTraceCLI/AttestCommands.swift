@@ -134,7 +134,8 @@ struct AttestCommand: ParsableCommand {
             throw Failure.badInput("--level \(level): use reasonable or limited")
         }
         guard let ranges = Attestation.ranges(entries) else {
-            throw Failure.badInput("--entries \(entries): give sequence numbers and ranges such as 14-25,40")
+            let problem = Attestation.rangesProblem(entries) ?? "give sequence numbers and ranges such as 14-25,40"
+            throw Failure.badInput("--entries \(entries): \(problem)")
         }
         let privateKey = try Self.privateKey(key, of: verifier)
         let attestation = Attestation(

@@ -40,6 +40,7 @@ extension SupplyChainLedger {
         draft.checkAsNewInput(sink: sink)
         // Said before it is signed, with whatever else is wrong; recording says it again.
         if let problem = Self.completedLater(draft, recordedAt: .now) { sink.add(field: "/completedOn", problem) }
+        if let problem = try completedEarlier(draft, size: size) { sink.add(field: "/completedOn", problem) }
         guard Attestation.read(draft.body, sink: sink) != nil, sink.isEmpty else {
             throw Self.fail(sink, "the attestation")
         }
@@ -73,6 +74,10 @@ extension SupplyChainLedger {
                 sink.add(field: "/rootHash", problem)
             }
             if sink.isEmpty, let problem = Self.completedLater(attestation, recordedAt: .now) {
+                sink.add(field: "/completedOn", problem)
+            }
+            // New input only: the audit replays statements recorded before this check as they were.
+            if sink.isEmpty, let problem = try completedEarlier(attestation, size: first) {
                 sink.add(field: "/completedOn", problem)
             }
             // The entries it covers are in the ledger (the rules checked) and never change.
@@ -163,6 +168,24 @@ extension SupplyChainLedger {
         else { return nil }
         return "the verification is said to be completed on \(attestation.completedOn), after the day it is "
             + "recorded (\(recordedAt.rfc3339.prefix(10))); give the day the verification was completed"
+    }
+
+    /// Why a new attestation's completion day cannot be right: a day before the day (UTC) the
+    /// latest entry it covers was recorded, so the verification would have been completed before
+    /// what it verified was in the ledger; `nil` when it can be, or that entry is not below
+    /// `size` (which the reading of the statement names).
+    ///
+    /// The lower bound beside ``completedLater(_:recordedAt:)``'s upper one, asked of new input
+    /// only: `verify` and `index rebuild` replay statements recorded before it as they were.
+    func completedEarlier(_ attestation: Attestation, size: UInt64) throws -> String? {
+        guard Attestation.isDate(attestation.completedOn), let last = attestation.entries.last?.upperBound,
+            last < size
+        else { return nil }
+        let recorded = String(try ledger.entry(at: last).time.rfc3339.prefix(10))
+        // Both are YYYY-MM-DD, so their order as text is their order as days.
+        guard attestation.completedOn < recorded else { return nil }
+        return "the verification is said to be completed on \(attestation.completedOn), before entry \(last) it "
+            + "covers was recorded (\(recorded), UTC); give the day the verification was completed"
     }
 
     /// Why the statement's root is not this ledger's at the size it names, or `nil` when it is: a

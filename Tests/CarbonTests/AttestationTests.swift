@@ -13,6 +13,9 @@ import Testing
 private struct Verified {
     let graph: Graph
     let auditorKey = Ed25519PrivateKey()
+    /// The day (UTC) the test runs, when the graph's entries are recorded: a verification is not
+    /// completed before them.
+    static let today = String(Timestamp.now.rfc3339.prefix(10))
     static let factorTable: UInt64 = 5
     static let ore: UInt64 = 8
     static let refinery: UInt64 = 9
@@ -39,7 +42,7 @@ private struct Verified {
             standard: "ISO 14067:2018",
             level: level,
             entries: entries,
-            completedOn: "2026-11-30",
+            completedOn: Verified.today,
             report: "https://verifier.example/reports/117.pdf",
             reportSHA256: String(repeating: "ab", count: 32)
         )
@@ -517,12 +520,13 @@ struct AttestationTests {
 
     @Test("ranges given in any order are recorded sorted and merged")
     func rangesParsed() {
-        #expect(Attestation.ranges("40, 14-25,26-30,3") == [3...3, 14...30, 40...40])
+        #expect(Attestation.ranges("40,14-25,26-30,3") == [3...3, 14...30, 40...40])
+        #expect(Attestation.rangesProblem("40,14-25,26-30,3") == nil)
         #expect(Attestation.ranges("5-3") == nil)
         #expect(Attestation.ranges("") == nil)
         #expect(Attestation.ranges("1-x") == nil)
         // The pairs that share entries, as written; ranges that only meet are no such pair.
-        #expect(Attestation.overlappingRanges("40, 14-25,26-30,3").isEmpty)
+        #expect(Attestation.overlappingRanges("40,14-25,26-30,3").isEmpty)
         let pairs = Attestation.overlappingRanges("20-30,14-25,22,31-33,33")
         #expect(pairs.map { "\($0.0) \($0.1)" } == ["14-25 20-30", "20-30 22", "31-33 33"])
         #expect(Attestation.overlappingRanges("5-3").isEmpty)
@@ -551,5 +555,74 @@ struct AttestationTests {
         let elsewhere = try verified.refusal { try verified.chain.recordSignedAttestation(.object(members)) }
         #expect(elsewhere.problems.map(\.field) == ["/reportSHA256"])
         #expect(try verified.chain.ledger.size == size, "nothing written")
+    }
+
+    @Test(
+        "ranges with an empty element, spaces around one, a sign or a reversed range do not read, and say why",
+        arguments: [
+            ("1,,2", "an element is empty"), ("1,", "an element is empty"), (",1", "an element is empty"),
+            (" 1", "\" 1\" has spaces around it"), ("40, 14-25", "\" 14-25\" has spaces around it"),
+            ("   ", "has spaces around it"), ("5-3", "5-3: a range runs from the lower number to the higher"),
+            ("1,9-2", "9-2: a range runs from the lower number to the higher"), ("+5", "+5 is neither"),
+            ("1-x", "1-x is neither"), ("1-2-3", "1-2-3 is neither"), ("", "give sequence numbers and ranges"),
+        ]
+    )
+    func rangesRefusedSayingWhy(text: String, problem: String) throws {
+        #expect(Attestation.ranges(text) == nil, "\(text)")
+        let said = try #require(Attestation.rangesProblem(text), "\(text)")
+        #expect(said.contains(problem), "\(text): \(said)")
+    }
+
+    @Test("a blank standard is refused as new input, naming the field, as an empty one is")
+    func blankStandardRefused() throws {
+        let verified = try Verified()
+        for blank in ["   ", "\t", " \n "] {
+            var statement = verified.attestation([8...10])
+            statement.standard = blank
+            let error = try verified.refusal {
+                try verified.chain.recordAttestation(statement, key: verified.auditorKey)
+            }
+            #expect(error.problems.map(\.field) == ["/standard"], "\(error)")
+            #expect(error.problems.first?.message.contains("must name the standard followed") == true, "\(error)")
+            #expect(throws: SupplyChainError.self) {
+                try verified.chain.signedAttestation(statement, key: verified.auditorKey)
+            }
+        }
+        // A statement recorded before the check still reads as it was.
+        var body = try #require(verified.attestation([8...10]).body.objectValue)
+        body["standard"] = "   "
+        body["key"] = "117b4f4a33dc687a"
+        body["ledgerSize"] = "13"
+        body["rootHash"] = .string(Base64.encode([UInt8](repeating: 1, count: 32)))
+        body["signature"] = .string(Base64.encode([UInt8](repeating: 2, count: 64)))
+        #expect(Attestation(body: .object(body))?.standard == "   ")
+    }
+
+    @Test("a completion day before the latest covered entry was recorded is refused as new input, naming both days")
+    func completedBeforeTheEntriesRefused() throws {
+        let verified = try Verified()
+        let recorded = String(try verified.chain.ledger.entry(at: Verified.cellLine).time.rfc3339.prefix(10))
+        for day in ["0001-01-01", "2020-02-29"] {
+            var early = verified.attestation([Verified.factorTable...Verified.factorTable, 8...10])
+            early.completedOn = day
+            let error = try verified.refusal { try verified.chain.recordAttestation(early, key: verified.auditorKey) }
+            #expect(error.problems.map(\.field) == ["/completedOn"], "\(error)")
+            let message = try #require(error.problems.first?.message)
+            #expect(
+                message.contains(
+                    "completed on \(day), before entry \(Verified.cellLine) it covers was recorded (\(recorded)"
+                ),
+                "\(message)"
+            )
+            // Nor is it signed for recording elsewhere.
+            #expect(throws: SupplyChainError.self) {
+                try verified.chain.signedAttestation(early, key: verified.auditorKey)
+            }
+        }
+        // The day the entries were recorded is accepted.
+        var sameDay = verified.attestation([8...10])
+        sameDay.completedOn = recorded
+        try verified.chain.recordAttestation(sameDay, key: verified.auditorKey)
+        #expect(try verified.chain.auditIndexes().isValid)
     }
 }

@@ -6,6 +6,10 @@ import Testing
 
 /// `attest`, `attestations` and the verified share `footprint` shows, on the fixture chain.
 @Suite struct AttestCLITests {
+    /// The day (UTC) the test runs, when the chain's entries are recorded: a verification is not
+    /// completed before them.
+    static let today = String(Timestamp.now.rfc3339.prefix(10))
+
     /// The chain of ``CarbonCLITests`` with a verifier of role auditor registered last.
     static func ledger(_ directory: String) throws -> (ledger: String, size: Int) {
         let ledger = CarbonCLITests.ledger(directory)
@@ -49,7 +53,7 @@ import Testing
             "--entries",
             "0-\(size - 1)",
             "--completed",
-            "2026-11-30",
+            Self.today,
             "--report",
             "https://verifier.example/r/1.pdf",
             "--ledger",
@@ -63,7 +67,9 @@ import Testing
         let text = celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger)
         #expect(text.output.contains("verified share              100.0 %   100.0 %  100.0 %"), "\(text.output)")
         #expect(text.output.contains("VERIFIED BY"))
-        #expect(text.output.contains("#\(size)  verifier, ISO 14067:2018, reasonable assurance, completed 2026-11-30"))
+        #expect(
+            text.output.contains("#\(size)  verifier, ISO 14067:2018, reasonable assurance, completed \(Self.today)")
+        )
         let json = try JSONValue(
             parsing: celltrace("footprint", CarbonCLITests.serial, "--ledger", ledger, "--json").output
         )
@@ -160,7 +166,7 @@ import Testing
             "--entries",
             "14-20,5",
             "--completed",
-            "2026-11-30",
+            Self.today,
             "--sign-only",
             "--ledger",
             ledger
@@ -235,7 +241,7 @@ import Testing
         let attest = celltrace(
             [
                 "attest", "--as", "verifier", "--key", key, "--standard", "ISO 14067:2018", "--level", "limited",
-                "--entries", "0-\(size - 1)", "--completed", "2026-11-30", "--ledger", ledger,
+                "--entries", "0-\(size - 1)", "--completed", Self.today, "--ledger", ledger,
             ]
         )
         #expect(attest.status == 0, "\(attest.error)")
@@ -399,7 +405,7 @@ import Testing
         let (ledger, _) = try Self.ledger(directory)
         let base = [
             "attest", "--as", "verifier", "--key", directory + "/verifier.pem", "--standard", "S", "--level",
-            "limited", "--completed", "2026-11-30", "--ledger", ledger, "--sign-only", "--entries",
+            "limited", "--completed", Self.today, "--ledger", ledger, "--sign-only", "--entries",
         ]
         let overlapping = celltrace(base + ["4-6,1-5,5"])
         #expect(overlapping.status == 0, "\(overlapping.error)")
@@ -425,18 +431,18 @@ import Testing
         let base = ["attest", "--as", "verifier", "--key", key, "--standard", "S", "--ledger", ledger]
         let cases: [([String], String)] = [
             (
-                ["--level", "high", "--entries", "1-2", "--completed", "2026-11-30"],
+                ["--level", "high", "--entries", "1-2", "--completed", Self.today],
                 "--level high: use reasonable or limited"
             ),
-            (["--level", "limited", "--entries", "2-1", "--completed", "2026-11-30"], "--entries 2-1"),
+            (["--level", "limited", "--entries", "2-1", "--completed", Self.today], "--entries 2-1"),
             (["--level", "limited", "--entries", "1-2", "--completed", "2026-13-01"], "field '/completedOn'"),
             (["--level", "limited", "--entries", "1-2"], "give --completed"),
             (
-                ["--level", "limited", "--entries", "1-2", "--completed", "2026-11-30", "--signed", "x.json"],
+                ["--level", "limited", "--entries", "1-2", "--completed", Self.today, "--signed", "x.json"],
                 "--signed records"
             ),
             (
-                ["--level", "limited", "--entries", "1-2", "--completed", "2026-11-30", "--report-sha256", "ab"],
+                ["--level", "limited", "--entries", "1-2", "--completed", Self.today, "--report-sha256", "ab"],
                 "--report-sha256 is the SHA-256 of the report's bytes: give --report too"
             ),
         ]
@@ -459,7 +465,7 @@ import Testing
             "--entries",
             "1-2",
             "--completed",
-            "2026-11-30",
+            Self.today,
             "--ledger",
             ledger
         )
@@ -468,6 +474,39 @@ import Testing
             maker.error.contains("cell-co is registered as cell-maker; only an actor of role auditor"),
             "\(maker.error)"
         )
+        #expect(celltrace("attestations", "--ledger", ledger, "--json").output == "[]\n")
+        #expect(celltrace("log", "--ledger", ledger).output.split(separator: "\n").count == size, "nothing written")
+    }
+
+    @Test func blankStandardsEarlyDaysAndUnreadableRangesAreRefusedSayingWhy() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (ledger, size) = try Self.ledger(directory)
+        let base = ["attest", "--as", "verifier", "--key", directory + "/verifier.pem", "--ledger", ledger]
+        let good = ["--standard", "S", "--level", "limited", "--completed", Self.today]
+        let cases: [([String], String)] = [
+            (
+                ["--standard", "   ", "--level", "limited", "--entries", "1", "--completed", Self.today],
+                "field '/standard': must name the standard followed"
+            ),
+            (
+                ["--standard", "S", "--level", "limited", "--entries", "1-\(size - 1)", "--completed", "0001-01-01"],
+                "field '/completedOn': the verification is said to be completed on 0001-01-01, before entry "
+                    + "\(size - 1) it covers was recorded (\(Self.today), UTC)"
+            ),
+            (good + ["--entries", "1,,2"], "--entries 1,,2: an element is empty"),
+            (good + ["--entries", " 1"], "--entries  1: \" 1\" has spaces around it"),
+            (good + ["--entries", "1, 2"], "\" 2\" has spaces around it"),
+            (good + ["--entries", "5-3"], "--entries 5-3: 5-3: a range runs from the lower number to the higher"),
+        ]
+        for (arguments, message) in cases {
+            for signOnly in [false, true] {
+                let result = celltrace(base + arguments + (signOnly ? ["--sign-only"] : []))
+                #expect(result.status == 2, "\(arguments)")
+                #expect(result.error.contains(message), "\(arguments): \(result.error)")
+                #expect(result.output.isEmpty, "\(arguments)")
+            }
+        }
         #expect(celltrace("attestations", "--ledger", ledger, "--json").output == "[]\n")
         #expect(celltrace("log", "--ledger", ledger).output.split(separator: "\n").count == size, "nothing written")
     }

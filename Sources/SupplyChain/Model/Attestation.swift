@@ -291,6 +291,10 @@ public struct Attestation: Sendable, Hashable {
     /// What a new statement may not say though a recorded one reads: checked when a statement is
     /// signed or recorded, not by the audit, which reads back what was recorded before the check.
     func checkAsNewInput(sink: ProblemSink) {
+        // An empty standard is refused by reading; one of white space alone names none either.
+        if !standard.isEmpty, standard.allSatisfy(\.isWhitespace) {
+            sink.add(field: "/standard", "must name the standard followed, such as ISO 14067:2018 (it is blank)")
+        }
         if reportSHA256 != nil, report == nil {
             sink.add(
                 field: "/reportSHA256",
@@ -305,9 +309,21 @@ public struct Attestation: Sendable, Hashable {
         self = read
     }
 
-    /// Parses ranges written as `12-40,55` (the CLI's form).
+    /// Parses ranges written as `12-40,55` (the CLI's form); `nil` when `text` does not read
+    /// (``rangesProblem(_:)`` says why).
     public static func ranges(_ text: String) -> [ClosedRange<UInt64>]? {
-        parsedRanges(text)?.merged
+        try? parsedRanges(text).get().merged
+    }
+
+    /// Why `text` does not read as ranges, naming the element at fault (`5-3: a range runs from
+    /// the lower number to the higher`); `nil` when it reads.
+    ///
+    /// Elements are sequence numbers or ranges `N-M` with `N ≤ M`, separated by single commas
+    /// with no spaces: an empty element (`1,,2`) or spaces around one (` 1`) may hide a number
+    /// that was meant, so they are refused rather than passed over.
+    public static func rangesProblem(_ text: String) -> String? {
+        guard case .failure(let problem) = parsedRanges(text) else { return nil }
+        return problem.message
     }
 
     /// The pairs of ranges in `text` that share entries, as written (`14-25` and `20-30`; a
@@ -317,7 +333,7 @@ public struct Attestation: Sendable, Hashable {
     /// ``ranges(_:)`` merges them; a verifier that typed one range over another may have meant
     /// another number, so `celltrace attest` says so.
     public static func overlappingRanges(_ text: String) -> [(String, String)] {
-        guard let given = parsedRanges(text)?.given else { return [] }
+        guard let given = try? parsedRanges(text).get().given else { return [] }
         var pairs: [(String, String)] = []
         var widest: ClosedRange<UInt64>?
         for range in given {
@@ -335,17 +351,40 @@ public struct Attestation: Sendable, Hashable {
         range.lowerBound == range.upperBound ? String(range.lowerBound) : "\(range.lowerBound)-\(range.upperBound)"
     }
 
-    /// The ranges of `text` as given, sorted by first entry, and merged.
-    private static func parsedRanges(_ text: String) -> (given: [ClosedRange<UInt64>], merged: [ClosedRange<UInt64>])? {
+    /// Why ranges written on the command line do not read.
+    private struct RangesProblem: Error {
+        let message: String
+    }
+
+    /// The ranges of `text` as given, sorted by first entry, and merged; or why they do not read.
+    private static func parsedRanges(
+        _ text: String
+    ) -> Result<(given: [ClosedRange<UInt64>], merged: [ClosedRange<UInt64>]), RangesProblem> {
+        let example = "give sequence numbers and ranges such as 14-25,40"
+        guard !text.isEmpty else { return .failure(RangesProblem(message: example)) }
         var ranges: [ClosedRange<UInt64>] = []
-        for part in text.split(separator: ",") {
-            let bounds = part.trimmingSpaces.split(separator: "-", omittingEmptySubsequences: false)
-            guard (1...2).contains(bounds.count), let first = UInt64(bounds[0]),
-                let last = bounds.count == 2 ? UInt64(bounds[1]) : first, first <= last
-            else { return nil }
+        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+            guard !part.isEmpty else {
+                return .failure(
+                    RangesProblem(
+                        message: "an element is empty (two commas together, or one at either end); \(example)"
+                    )
+                )
+            }
+            guard part.first?.isWhitespace == false, part.last?.isWhitespace == false else {
+                return .failure(RangesProblem(message: "\"\(part)\" has spaces around it; \(example), without spaces"))
+            }
+            let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
+            guard (1...2).contains(bounds.count), let first = sequenceNumber(bounds[0]),
+                let last = bounds.count == 2 ? sequenceNumber(bounds[1]) : first
+            else {
+                return .failure(RangesProblem(message: "\(part) is neither a sequence number nor a range; \(example)"))
+            }
+            guard first <= last else {
+                return .failure(RangesProblem(message: "\(part): a range runs from the lower number to the higher"))
+            }
             ranges.append(first...last)
         }
-        guard !ranges.isEmpty else { return nil }
         // Sorted and merged, so that a list given in any order is recorded in one form.
         ranges.sort { $0.lowerBound < $1.lowerBound }
         var merged: [ClosedRange<UInt64>] = []
@@ -356,7 +395,13 @@ public struct Attestation: Sendable, Hashable {
                 merged.append(range)
             }
         }
-        return (ranges, merged)
+        return .success((ranges, merged))
+    }
+
+    /// A sequence number written in decimal digits only (`UInt64.init` also takes a sign).
+    private static func sequenceNumber(_ text: Substring) -> UInt64? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return UInt64(text)
     }
 
     static func isDate(_ text: String) -> Bool {
@@ -474,14 +519,5 @@ public struct AttestationWithdrawal: Sendable, Hashable {
         )
         withdrawal.signature = signature
         return withdrawal
-    }
-}
-
-extension Substring {
-    fileprivate var trimmingSpaces: Substring {
-        var text = self
-        while text.first == " " { text = text.dropFirst() }
-        while text.last == " " { text = text.dropLast() }
-        return text
     }
 }
