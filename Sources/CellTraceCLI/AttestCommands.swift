@@ -214,7 +214,16 @@ struct AttestationsCommand: ParsableCommand {
         let chain = try options.openChain()
         let point = try asOf.point()
         var found = try chain.read { reader, txn, now in
-            try reader.attestations(asOfSize: try point.size(in: chain.ledger, now: now), txn)
+            // An entry past the end is no entry any attestation could cover: said as
+            // `attest --withdraw` and `--as-of` say it.
+            if let entry, entry >= now {
+                throw Failure.badInput(
+                    now == 0
+                        ? "--entry \(entry): the ledger is empty"
+                        : "--entry \(entry): there is no entry \(entry): the ledger holds entries 0 to \(now - 1)"
+                )
+            }
+            return try reader.attestations(asOfSize: try point.size(in: chain.ledger, now: now), txn)
         }
         if let entry { found = found.filter { $0.covers(entry) } }
         if csv {

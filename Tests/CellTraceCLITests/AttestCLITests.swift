@@ -510,4 +510,22 @@ import Testing
         #expect(celltrace("attestations", "--ledger", ledger, "--json").output == "[]\n")
         #expect(celltrace("log", "--ledger", ledger).output.split(separator: "\n").count == size, "nothing written")
     }
+
+    @Test func attestationsOfAnEntryPastTheEndExitTwoNamingTheEntriesHeld() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (ledger, size) = try Self.ledger(directory)
+        // The verifier's registration is the last entry: covered by nothing, but there.
+        let last = celltrace("attestations", "--ledger", ledger, "--entry", "\(size - 1)")
+        #expect(last.status == 0 && last.output == "no attestation covers entry \(size - 1)\n", "\(last.error)")
+        for entry in [size, 9999] {
+            let past = celltrace("attestations", "--ledger", ledger, "--entry", "\(entry)")
+            #expect(past.status == 2, "\(entry): \(past.output)")
+            #expect(
+                past.error
+                    == "celltrace: --entry \(entry): there is no entry \(entry): the ledger holds entries 0 to \(size - 1)\n",
+                "\(past.error)"
+            )
+        }
+    }
 }
