@@ -94,15 +94,23 @@ extension FileIO {
 
     /// Whether `path` does not exist or is an empty directory.
     static func isMissingOrEmptyDirectory(_ path: String) -> Bool {
-        guard let directory = opendir(path) else { return errno == ENOENT }
+        guard let names = names(in: path) else { return errno == ENOENT }
+        return names.isEmpty
+    }
+
+    /// The names in directory `path` but `.` and `..`, or `nil` when it cannot be read as one
+    /// (`errno` says why: `ENOENT` when nothing is there, `ENOTDIR` for a file).
+    static func names(in path: String) -> [String]? {
+        guard let directory = opendir(path) else { return nil }
         defer { closedir(directory) }
+        var names: [String] = []
         while let entry = readdir(directory) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
             }
-            if name != "." && name != ".." { return false }
+            if name != "." && name != ".." { names.append(name) }
         }
-        return true
+        return names
     }
 }
 

@@ -30,6 +30,9 @@ struct InitCommand: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    /// The files a ledger's directory holds: LMDB's data and lock files and the signing key.
+    static let ledgerFiles: Set<String> = ["data.mdb", "lock.mdb", Ledger.keyFileName]
+
     func run() throws {
         // A path that cannot be a ledger directory is the user's to fix (2), not a storage failure (3).
         if options.path.isEmpty {
@@ -38,6 +41,14 @@ struct InitCommand: ParsableCommand {
         var status = stat()
         if stat(options.path, &status) == 0, status.st_mode & S_IFMT != S_IFDIR {
             throw Failure.badInput("\(options.path) exists and is not a directory: give a new or empty directory")
+        }
+        // A ledger's own files are left to `create`, which names a ledger there or an unfinished one.
+        if let names = FileIO.names(in: options.path),
+            let other = names.sorted().first(where: { !Self.ledgerFiles.contains($0) })
+        {
+            throw Failure.badInput(
+                "\(options.path) holds \(other), which is no ledger's file: give a new or empty directory"
+            )
         }
         let ledger = try SupplyChainLedger.create(at: options.path, origin: origin).ledger
         if json {

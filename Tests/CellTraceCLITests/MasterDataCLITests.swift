@@ -301,6 +301,29 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory + "/refiner.pub.pub.pem"))
     }
 
+    @Test func initRefusesADirectoryHoldingAnythingButALedgersFiles() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let other = directory + "/other"
+        try FileManager.default.createDirectory(atPath: other, withIntermediateDirectories: true)
+        write("hi\n", to: other + "/x")
+        let refused = celltrace("init", "--ledger", other, "--origin", "b.example")
+        #expect(refused.status == 2, "\(refused.output)")
+        #expect(
+            refused.error == "celltrace: \(other) holds x, which is no ledger's file: give a new or empty directory\n",
+            "\(refused.error)"
+        )
+        #expect(FileManager.default.fileExists(atPath: other + "/x"))
+        #expect(!FileManager.default.fileExists(atPath: other + "/data.mdb"), "nothing written beside it")
+        #expect(!FileManager.default.fileExists(atPath: other + "/ledger-key.pem"))
+        // An empty directory takes a ledger, and a ledger there is named as such, not as other files.
+        let empty = directory + "/empty"
+        try FileManager.default.createDirectory(atPath: empty, withIntermediateDirectories: true)
+        #expect(celltrace("init", "--ledger", empty).status == 0)
+        let again = celltrace("init", "--ledger", empty)
+        #expect(again.status == 2 && again.error.contains("a ledger already exists at \(empty)"), "\(again.error)")
+    }
+
     @Test func factorsListShowsEveryTableVersion() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
