@@ -112,6 +112,12 @@ extension FileIO {
         }
         return names
     }
+
+    /// Whether anything is at `path`: a file, a directory, or a link (even one to nothing).
+    static func exists(_ path: String) -> Bool {
+        var status = stat()
+        return lstat(path, &status) == 0
+    }
 }
 
 /// A signer's private key, read from its PEM file.

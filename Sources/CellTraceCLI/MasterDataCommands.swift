@@ -35,11 +35,14 @@ struct KeygenCommand: ParsableCommand {
             )
         }
         let publicPath = (output.hasSuffix(".pem") ? String(output.dropLast(4)) : output) + ".pub.pem"
+        // The private key's file is named first, whether or not its public key is there too: it
+        // is the one given, and the one a key pair must not overwrite.
+        if FileIO.exists(output) { throw Failure.badInput(Self.exists(output)) }
         let key = Ed25519PrivateKey()
         do {
             try FileIO.writeNew(key.publicKey.pemRepresentation, to: publicPath)
         } catch let error as FileIO.Error {
-            throw Failure.badInput(error.message)
+            throw Failure.badInput(error.exists ? Self.exists(publicPath) : error.message)
         }
         do {
             try key.write(toPEMFile: output)
@@ -60,6 +63,11 @@ struct KeygenCommand: ParsableCommand {
             Console.out("public key:  \(publicPath)")
             Console.out("key id:      \(keyID)")
         }
+    }
+
+    /// The refusal of a key file that exists, in one wording for either half.
+    static func exists(_ path: String) -> String {
+        "cannot create \(path): it exists, and keygen overwrites no key; give a new name (no key pair was made)"
     }
 }
 

@@ -301,6 +301,33 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory + "/refiner.pub.pub.pem"))
     }
 
+    @Test func keygenNamesThePrivateKeyThatExistsInOneWording() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let privateKey = directory + "/a.pem"
+        let publicKey = directory + "/a.pub.pem"
+        #expect(celltrace("keygen", privateKey).status == 0)
+        let refusal = { (path: String) in
+            "celltrace: cannot create \(path): it exists, and keygen overwrites no key; give a new name "
+                + "(no key pair was made)\n"
+        }
+        // Both halves there, then the private key alone: the private key's file is named, the same way.
+        for removePublic in [false, true] {
+            if removePublic { try FileManager.default.removeItem(atPath: publicKey) }
+            let before = try Data(contentsOf: URL(fileURLWithPath: privateKey))
+            let refused = celltrace("keygen", privateKey)
+            #expect(refused.status == 2 && refused.error == refusal(privateKey), "\(refused.error)")
+            #expect(try Data(contentsOf: URL(fileURLWithPath: privateKey)) == before, "the key is left as it was")
+            #expect(FileManager.default.fileExists(atPath: publicKey) == !removePublic, "nothing written beside it")
+        }
+        // The public key alone is named in the same wording.
+        try FileManager.default.moveItem(atPath: privateKey, toPath: directory + "/b.pem")
+        write("public\n", to: publicKey)
+        let refused = celltrace("keygen", privateKey)
+        #expect(refused.status == 2 && refused.error == refusal(publicKey), "\(refused.error)")
+        #expect(!FileManager.default.fileExists(atPath: privateKey))
+    }
+
     @Test func initRefusesADirectoryHoldingAnythingButALedgersFiles() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
