@@ -363,7 +363,9 @@ public struct Attestation: Sendable, Hashable {
         let example = "give sequence numbers and ranges such as 14-25,40"
         guard !text.isEmpty else { return .failure(RangesProblem(message: example)) }
         var ranges: [ClosedRange<UInt64>] = []
-        for part in text.split(separator: ",", omittingEmptySubsequences: false) {
+        for written in text.split(separator: ",", omittingEmptySubsequences: false) {
+            // Spaces around an element are read past (`14-25, 40`, as people type a list).
+            let part = written.drop { $0.isWhitespace }.reversed().drop { $0.isWhitespace }.reversed()
             guard !part.isEmpty else {
                 return .failure(
                     RangesProblem(
@@ -371,17 +373,19 @@ public struct Attestation: Sendable, Hashable {
                     )
                 )
             }
-            guard part.first?.isWhitespace == false, part.last?.isWhitespace == false else {
-                return .failure(RangesProblem(message: "\"\(part)\" has spaces around it; \(example), without spaces"))
-            }
-            let bounds = part.split(separator: "-", omittingEmptySubsequences: false)
+            let partText = String(part)
+            let bounds = partText.split(separator: "-", omittingEmptySubsequences: false)
             guard (1...2).contains(bounds.count), let first = sequenceNumber(bounds[0]),
                 let last = bounds.count == 2 ? sequenceNumber(bounds[1]) : first
             else {
-                return .failure(RangesProblem(message: "\(part) is neither a sequence number nor a range; \(example)"))
+                return .failure(
+                    RangesProblem(message: "\(partText) is neither a sequence number nor a range; \(example)")
+                )
             }
             guard first <= last else {
-                return .failure(RangesProblem(message: "\(part): a range runs from the lower number to the higher"))
+                return .failure(
+                    RangesProblem(message: "\(partText): a range runs from the lower number to the higher")
+                )
             }
             ranges.append(first...last)
         }
