@@ -294,6 +294,8 @@ struct WhatIfCommand: ParsableCommand {
                 JSONValue.object([
                     "base": FootprintOutput.json(base), "scenario": FootprintOutput.json(changed),
                     "changes": Self.json(scenario), "difference": Self.difference(base, changed),
+                    // What standard error says too: a replacement by a lot of another material.
+                    "warnings": .array(warnings.map(JSONValue.string)),
                 ]).canonicalString
             )
             return

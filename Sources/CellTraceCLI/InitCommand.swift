@@ -15,6 +15,7 @@ struct InitCommand: ParsableCommand {
             """
             Prints the ledger's verifier key (C2SP signed-note vkey): give it to whoever must check
             checkpoints and proofs offline. The signing key is written to DIR/ledger-key.pem (mode 0600).
+            DIR is new or an empty directory.
 
             Example:
               celltrace init --ledger plant-ledger --origin ledger.cells.example/hu-1

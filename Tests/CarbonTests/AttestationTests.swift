@@ -580,6 +580,18 @@ struct AttestationTests {
         #expect(Attestation.rangesProblem("40, 14-25") == nil)
     }
 
+    @Test("a blank statement is refused as new input, naming the field")
+    func blankStatementRefused() throws {
+        let verified = try Verified()
+        var statement = verified.attestation([8...10])
+        statement.statement = " \t "
+        let error = try verified.refusal { try verified.chain.recordAttestation(statement, key: verified.auditorKey) }
+        #expect(error.problems.map(\.field) == ["/statement"], "\(error)")
+        #expect(error.problems.first?.message.hasPrefix("must not be blank") == true, "\(error)")
+        statement.statement = "cradle-to-gate data of the cell line"
+        _ = try verified.chain.recordAttestation(statement, key: verified.auditorKey)
+    }
+
     @Test("a blank standard is refused as new input, naming the field, as an empty one is")
     func blankStandardRefused() throws {
         let verified = try Verified()

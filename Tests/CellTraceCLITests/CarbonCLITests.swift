@@ -474,6 +474,9 @@ import Testing
                 && substituted.error.contains("is pcam-nmc811 but lot urn:celltrace:lot:anode-0220 is anode-graphite"),
             "\(substituted.error)"
         )
+        // The JSON carries the same warning, for programs.
+        let warnings = try JSONValue(parsing: substituted.output)["warnings"]?.arrayValue ?? []
+        #expect(warnings.count == 1 && warnings[0].stringValue?.contains("anode-graphite") == true, "\(warnings)")
     }
 
     /// A grid supply takes no factor and an on-site, direct-line or PPA supply needs one, by flag

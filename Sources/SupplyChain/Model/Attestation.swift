@@ -295,6 +295,10 @@ public struct Attestation: Sendable, Hashable {
         if !standard.isEmpty, standard.allSatisfy(\.isWhitespace) {
             sink.add(field: "/standard", "must name the standard followed, such as ISO 14067:2018 (it is blank)")
         }
+        // A statement with nothing to say is left out, not given blank.
+        if let statement, !statement.isEmpty, statement.allSatisfy(\.isWhitespace) {
+            sink.add(field: "/statement", "must not be blank: leave it out when there is nothing to say")
+        }
         if reportSHA256 != nil, report == nil {
             sink.add(
                 field: "/reportSHA256",
