@@ -1,3 +1,4 @@
+public import LedgerCore
 public import SupplyChain
 
 /// How a contribution's data are verified: the attestations that cover them and the level of
@@ -138,4 +139,40 @@ public struct FootprintVerification: Sendable {
     public var reasonable: [ElectricityMethod: Double]
     /// The attestations some contribution relies on, oldest first.
     public var relied: [Attestation]
+}
+
+extension Footprint {
+    /// How a contribution's verification is stated in JSON (`footprint --json`, custody bundles):
+    /// `verifiedBy` and `assurance` when it is verified under every method, else
+    /// `verifiedByMethod` with those members for each method it is verified under; nothing when
+    /// it is verified under none.
+    ///
+    /// - Parameters:
+    ///   - contribution: One of ``contributions``.
+    ///   - factorEntries: Whether each statement also lists `factorEntries`, the factor table
+    ///     entries of the factors its method (or every method) uses, as a bundle does for its
+    ///     verifier to check.
+    /// - Returns: The members to add to the contribution's object.
+    public func verificationMembers(of contribution: Contribution, factorEntries: Bool) -> [String: JSONValue] {
+        func members(_ coverage: Coverage, _ factors: [FactorUse]) -> [String: JSONValue] {
+            var members: [String: JSONValue] = [
+                "verifiedBy": .array(coverage.attestations.map { .number(Double($0)) }),
+                "assurance": .string(coverage.level.rawValue),
+            ]
+            if factorEntries {
+                members["factorEntries"] = .array(
+                    Set(factors.compactMap(\.sequenceNumber)).sorted().map { .number(Double($0)) }
+                )
+            }
+            return members
+        }
+        if let coverage = coverage(of: contribution) { return members(coverage, contribution.factors) }
+        var methods: [String: JSONValue] = [:]
+        for (method, coverage) in zip(ElectricityMethod.allCases, coverages(of: contribution)) {
+            if let coverage {
+                methods[method.rawValue] = .object(members(coverage, contribution.factors(under: method)))
+            }
+        }
+        return methods.isEmpty ? [:] : ["verifiedByMethod": .object(methods)]
+    }
 }

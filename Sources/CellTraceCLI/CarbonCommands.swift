@@ -771,14 +771,6 @@ enum FootprintOutput {
         "per kWh lifetime = total ÷ (nominal energy × usable share × equivalent full cycles per year × service years)",
     ]
 
-    /// A coverage as `footprint --json` states it: the attestations relied on and their level.
-    static func json(_ coverage: Coverage) -> [String: JSONValue] {
-        [
-            "verifiedBy": .array(coverage.attestations.map { .number(Double($0)) }),
-            "assurance": .string(coverage.level.rawValue),
-        ]
-    }
-
     static func json(_ footprint: Footprint) -> JSONValue {
         var members: [String: JSONValue] = [
             "subject": TraceOutput.json(footprint.subject), "asOfSize": .number(Double(footprint.asOfSize)),
@@ -786,16 +778,8 @@ enum FootprintOutput {
             "contributions": .array(
                 footprint.contributions.map { contribution in
                     var members = json(contribution).objectValue ?? [:]
-                    if let coverage = footprint.coverage(of: contribution) {
-                        for (key, value) in json(coverage) { members[key] = value }
-                    } else {
-                        // Verified under some methods only: each of those.
-                        var methods: [String: JSONValue] = [:]
-                        for (method, coverage) in zip(ElectricityMethod.allCases, footprint.coverages(of: contribution))
-                        {
-                            if let coverage { methods[method.rawValue] = .object(json(coverage)) }
-                        }
-                        if !methods.isEmpty { members["verifiedByMethod"] = .object(methods) }
+                    for (key, value) in footprint.verificationMembers(of: contribution, factorEntries: false) {
+                        members[key] = value
                     }
                     return .object(members)
                 }

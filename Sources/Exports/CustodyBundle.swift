@@ -418,21 +418,8 @@ private struct Builder {
             members["contributions"] = .array(
                 footprint.contributions.map { contribution in
                     var members = Self.contribution(contribution).objectValue ?? [:]
-                    if let coverage = footprint.coverage(of: contribution) {
-                        for (key, value) in Self.coverage(coverage, factors: contribution.factors) {
-                            members[key] = value
-                        }
-                    } else {
-                        // Verified under some methods only: each of those with the factors it uses.
-                        var methods: [String: JSONValue] = [:]
-                        for (method, coverage) in zip(ElectricityMethod.allCases, footprint.coverages(of: contribution))
-                        {
-                            guard let coverage else { continue }
-                            methods[method.rawValue] = .object(
-                                Self.coverage(coverage, factors: contribution.factors(under: method))
-                            )
-                        }
-                        if !methods.isEmpty { members["verifiedByMethod"] = .object(methods) }
+                    for (key, value) in footprint.verificationMembers(of: contribution, factorEntries: true) {
+                        members[key] = value
                     }
                     return .object(members)
                 }
@@ -445,16 +432,6 @@ private struct Builder {
         }
         if profile != .public { members["working"] = try workingJSON() }
         return .object(members)
-    }
-
-    /// A contribution's coverage as the bundle states it: the attestations relied on, their level,
-    /// and the factor table entries of `factors`.
-    private static func coverage(_ coverage: Coverage, factors: [FactorUse]) -> [String: JSONValue] {
-        [
-            "verifiedBy": .array(coverage.attestations.map { .number(Double($0)) }),
-            "assurance": .string(coverage.level.rawValue),
-            "factorEntries": .array(Set(factors.compactMap(\.sequenceNumber)).sorted().map { .number(Double($0)) }),
-        ]
     }
 
     private static func contribution(_ contribution: Contribution) -> JSONValue {

@@ -277,7 +277,7 @@ extension Environment {
         var pages = MDB_stat()
         try check(unsafe mdb_env_get_fd(env, &descriptor), "mdb_env_get_fd")
         try check(unsafe mdb_env_stat(env, &pages), "mdb_env_stat")
-        var status = Glibc.stat()
+        var status = stat()
         guard unsafe fstat(descriptor, &status) == 0 else {
             let reason = unsafe String(cString: strerror(errno))
             throw StorageError(code: .io, message: "cannot read the size of \(path)/data.mdb: \(reason)")

@@ -353,8 +353,7 @@ public final class SupplyChainLedger: Sendable {
             throw Self.fail(sink, "the revocation")
         }
         // A key id is hex in lower case, as `actor list` prints it: one copied in capitals is the same id.
-        let keyID =
-            keyID.utf8.allSatisfy { $0 < 0x80 && Character(Unicode.Scalar($0)).isHexDigit } ? keyID.lowercased() : keyID
+        let keyID = keyID.lowercased()
         return try recordKeyChange(
             EntryType.actorKeyRevoke,
             ["actor": .string(actor), "keyID": .string(keyID), "reason": .string(reason)],
@@ -477,9 +476,9 @@ public final class SupplyChainLedger: Sendable {
     @discardableResult
     public func registerBatteryModel(_ json: JSONValue) throws -> AppendReceipt {
         let sink = ProblemSink(identifier: json["id"]?.stringValue)
+        // Named with the problems of the model's shape, which then reads as no model.
+        BatteryModel.checkAsNewInput(json, sink: sink)
         let (receipt, _) = try commit { rules, first, txn in
-            // Named with the problems of the model's shape, which then reads as no model.
-            BatteryModel.checkAsNewInput(json, sink: sink)
             guard let model = BatteryModel.read(json, sequence: first, sink: sink) else {
                 // Whether the id is taken, with the problems of the model's shape.
                 if let id = json["id"]?.stringValue, !sink.names("/id"), try rules.batteryModelExists(id, txn) {

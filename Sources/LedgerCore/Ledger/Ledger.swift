@@ -251,19 +251,20 @@ public final class Ledger: Sendable {
     }
 
     private static func openEnvironment(_ path: String, _ options: Options) throws -> Environment {
-        do {
-            return try Environment(
-                path: path,
-                options: Environment.Options(
-                    mapSize: options.initialMapSize,
-                    tables: Tables.specs + options.extraTables,
-                    durable: options.durable
+        try wrapStorage {
+            do {
+                return try Environment(
+                    path: path,
+                    options: Environment.Options(
+                        mapSize: options.initialMapSize,
+                        tables: Tables.specs + options.extraTables,
+                        durable: options.durable
+                    )
                 )
-            )
-        } catch let error as StorageError where error.code == .damaged {
-            throw LedgerError(code: .corruptLedger, message: error.message, cause: error)
-        } catch let error as StorageError {
-            throw LedgerError(code: .storage, message: "storage failed: \(error)", cause: error)
+            } catch let error as StorageError where error.code == .damaged {
+                // A cut-off data file is the ledger's damage, not a failure of the storage layer.
+                throw LedgerError(code: .corruptLedger, message: error.message, cause: error)
+            }
         }
     }
 

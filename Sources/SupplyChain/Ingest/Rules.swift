@@ -132,26 +132,30 @@ struct Rules {
     /// and keys change seldom, so the actors are read one by one rather than through an index of
     /// their keys.
     func actor(withKey keyID: String, other actorID: String, _ txn: borrowing ReadTransaction) throws -> String? {
-        var probe: [UInt8] = [0]  // LMDB seeks with a key of one byte at least
-        while let row = try store.seek(.actors, atLeast: probe, txn) {
-            if let actor = Actor(json: try JSONValue(parsing: row.value)), actor.id != actorID,
-                actor.keys.contains(where: { $0.id == keyID })
-            {
-                return actor.id
-            }
-            probe = row.key + [0]
+        try firstActorID(txn) { id, row in
+            guard id != actorID, let actor = Actor(json: try JSONValue(parsing: row)) else { return false }
+            return actor.keys.contains { $0.id == keyID }
         }
-        return nil
     }
 
     /// The actor whose id is `id` in other capitals, when one is registered: two such ids read as
     /// one in a table or a command line, and `append --actor` already takes them so.
     func actor(spelledOtherwise id: String, _ txn: borrowing ReadTransaction) throws -> String? {
         let folded = id.lowercased()
+        return try firstActorID(txn) { other, _ in other != id && other.lowercased() == folded }
+    }
+
+    /// The id of the first registered actor, in id order, whose id and row `matches`.
+    ///
+    /// Actors are few, so they are read one by one rather than through an index of what is asked.
+    private func firstActorID(
+        _ txn: borrowing ReadTransaction,
+        where matches: (String, [UInt8]) throws -> Bool
+    ) throws -> String? {
         var probe: [UInt8] = [0]  // LMDB seeks with a key of one byte at least
         while let row = try store.seek(.actors, atLeast: probe, txn) {
-            let other = String(decoding: row.key, as: UTF8.self)
-            if other != id, other.lowercased() == folded { return other }
+            let id = String(decoding: row.key, as: UTF8.self)
+            if try matches(id, row.value) { return id }
             probe = row.key + [0]
         }
         return nil

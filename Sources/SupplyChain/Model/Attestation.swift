@@ -322,9 +322,9 @@ public struct Attestation: Sendable, Hashable {
     /// Why `text` does not read as ranges, naming the element at fault (`5-3: a range runs from
     /// the lower number to the higher`); `nil` when it reads.
     ///
-    /// Elements are sequence numbers or ranges `N-M` with `N ≤ M`, separated by single commas
-    /// with no spaces: an empty element (`1,,2`) or spaces around one (` 1`) may hide a number
-    /// that was meant, so they are refused rather than passed over.
+    /// Elements are sequence numbers or ranges `N-M` with `N ≤ M`, separated by commas, spaces
+    /// around an element read past: an empty element (`1,,2`) may hide a number that was meant,
+    /// so it is refused rather than passed over.
     public static func rangesProblem(_ text: String) -> String? {
         guard case .failure(let problem) = parsedRanges(text) else { return nil }
         return problem.message
