@@ -443,8 +443,8 @@ struct DeclarationCommand: ParsableCommand {
             have attested anything, the share of each that rests on attested data.
 
             Example:
-              celltrace declaration --model CT-NMC811-P1 --plant urn:epc:id:sgln:4012345.00001.0 --from 2026-01-01 --to 2026-12-31
-              celltrace declaration --model CT-NMC811-P1 --plant urn:epc:id:sgln:4012345.00001.0 --from 2026-01-01 --to 2026-12-31 --csv > ranges.csv
+              celltrace declaration --model CT-NMC811-P1 --plant urn:celltrace:facility:cell-plant --from 2026-01-01 --to 2026-12-31
+              celltrace declaration --model CT-NMC811-P1 --plant urn:celltrace:facility:cell-plant --from 2026-01-01 --to 2026-12-31 --csv > ranges.csv
             """
         )
     )

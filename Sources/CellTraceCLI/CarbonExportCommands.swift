@@ -24,7 +24,7 @@ struct PACTExportCommand: ParsableCommand {
             Example:
               celltrace export pact urn:epc:id:sgtin:4012345.011111.1 -o cell-pcf.json --recipient "OEM Europe GmbH"
               celltrace export pact urn:celltrace:lot:cam-811-0210 --pact-version 2 --cpc 34230
-              celltrace export pact --model CT-NMC811-P1 --plant urn:epc:id:sgln:4012345.00001.0 --from 2026-01-01 --to 2026-12-31
+              celltrace export pact --model CT-NMC811-P1 --plant urn:celltrace:facility:cell-plant --from 2026-01-01 --to 2026-12-31
             """
         )
     )

@@ -17,8 +17,10 @@ struct DemoCommand: ParsableCommand {
 
             It writes into DIR, which must not exist or be empty: dataset/ (the master data, the
             emission-factor table and one EPCIS document per actor), keys/ (an Ed25519 key pair per
-            actor, made fresh on every run), ledger/ and proofs/. The dataset is built into the
-            binary; --fixtures reads it from a directory instead (the repository's Fixtures/demo).
+            actor, made fresh on every run), ledger/, proofs/ and exports/ (the cell's custody
+            bundle, EPCIS 2.0 document, PACT footprint, passport section and lineage picture). The
+            dataset is built into the binary; --fixtures reads it from a directory instead (the
+            repository's Fixtures/demo).
 
             Example:
               celltrace demo

@@ -201,7 +201,7 @@ struct ExportCustodyCommand: ParsableCommand {
             Example:
               celltrace export custody urn:epc:id:sgtin:4012345.011111.1 -o cell.custody.json \\
                   --profile legitimate-interest --recipient "OEM Europe GmbH"
-              celltrace export custody PACK-0001 -o pack.json --since-checkpoint last-quarter.checkpoint
+              celltrace export custody urn:epc:id:giai:4012345.PACK-0001 -o pack.json --since-checkpoint last-quarter.checkpoint
             """
         )
     )

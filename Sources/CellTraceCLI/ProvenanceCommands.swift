@@ -48,7 +48,7 @@ struct TraceCommand: ParsableCommand {
 
             Example:
               celltrace trace urn:epc:id:sgtin:4012345.011111.1
-              celltrace trace PACK-0001 --depth 2 --json
+              celltrace trace urn:epc:id:giai:4012345.PACK-0001 --depth 2 --json
               celltrace trace urn:epc:id:sgtin:4012345.011111.1 --csv > origins.csv
             """
         )
