@@ -653,6 +653,57 @@ struct AssemblyTests {
         )
     }
 
+    @Test("a disassembly takes a unit out once: one listed twice is refused, as an assembly refuses it")
+    func disassemblyListsAUnitOnce() throws {
+        let fixture = try chainWithCells()
+        try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
+        let cells = (1...3).map { Self.prefix + "\($0)" }
+        try fixture.accept([Self.assemble("MOD-1", cells)], as: "cell-co")
+        let error = try fixture.rejection(
+            [Self.assemble("MOD-1", [cells[1], cells[1]], action: "DELETE")],
+            as: "cell-co"
+        )
+        #expect(error.problems.map(\.field) == ["/childEPCs/1"])
+        #expect(error.problems.map(\.message) == ["\(cells[1]) is listed twice"])
+        #expect(try fixture.chain.serial("MOD-1")?.children == cells)
+        // Once, it is taken out once.
+        try fixture.accept([Self.assemble("MOD-1", [cells[1]], action: "DELETE")], as: "cell-co")
+        let module = try #require(try fixture.chain.serial("MOD-1"))
+        #expect(module.children == [cells[0], cells[2]])
+        #expect(try fixture.chain.serial(cells[1])?.moves.map { $0.putIn ? "in" : "out" } == ["in", "out"])
+    }
+
+    @Test(
+        "a disassembly that an earlier CellTrace recorded with a unit listed twice, declared in error, puts it back once"
+    )
+    func repeatedUnitPutBackOnce() throws {
+        let cells = (1...3).map { Self.prefix + "\($0)" }
+        let takenOut = Self.assemble("MOD-1", [cells[1], cells[1]], action: "DELETE")
+        let declaration = try Events.declaredInError(takenOut)
+        // The disassembly recorded below the rules, as by a CellTrace before they refused it; its
+        // declaration in error recorded now, and then both below the rules.
+        for declaredNow in [true, false] {
+            let forger = SubmissionReplayTests.Forger(fixture: try chainWithCells(), actor: "cell-co")
+            try forger.fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
+            try forger.fixture.accept([Self.assemble("MOD-1", cells)], as: "cell-co")
+            let events = try (declaredNow ? [takenOut] : [takenOut, declaration]).map { try JSONValue(parsing: $0) }
+            try forger.append(
+                [(SupplyChainLedger.EntryType.submission, try forger.submission(listing: events.map(forger.hash)))]
+                    + events.map { (SupplyChainLedger.EntryType.event, $0) }
+            )
+            #expect(try forger.chain.rebuildIndexes().isRebuilt)
+            if declaredNow {
+                #expect(try forger.chain.serial("MOD-1")?.children == [cells[0], cells[2]])
+                try forger.fixture.accept([declaration], as: "cell-co")
+            }
+            #expect(try forger.chain.serial("MOD-1")?.children == [cells[0], cells[2], cells[1]])
+            #expect(try forger.chain.serial(cells[1])?.containedIn == ["MOD-1"])
+            // The replay puts it back as the import did.
+            let audit = try forger.chain.auditIndexes()
+            #expect(audit.isValid, "\(audit.failure ?? "")")
+        }
+    }
+
     @Test("cells go into a module only at the hands of the holder of their cell lot")
     func assemblyNeedsTheCellLot() throws {
         let fixture = try chainWithCells()

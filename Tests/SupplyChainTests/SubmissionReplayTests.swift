@@ -11,7 +11,8 @@ struct SubmissionReplayTests {
     /// The fixture's chain (actors and facilities, no events) and the miner's signing material.
     struct Forger {
         let fixture: ChainFixture
-        let actor = "pilbara-mining"
+        /// The actor whose submissions it writes.
+        var actor = "pilbara-mining"
 
         var chain: SupplyChainLedger { fixture.chain }
 

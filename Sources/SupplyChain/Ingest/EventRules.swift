@@ -1722,8 +1722,16 @@ extension Rules {
         defer { store.putParent(parent, record) }
         let removed = event.childEPCs.isEmpty ? record.children : event.childEPCs
         let before = sink.count
-        for (index, child) in removed.enumerated() where !record.holds(child) {
-            sink.add(field: "/childEPCs/\(index)", "\(child) is not in \(parent)")
+        // New input: a unit is taken out once, as it is put in once. An earlier CellTrace recorded
+        // a unit listed twice as taken out twice, and such entries replay as they were.
+        var seen: Set<String> = []
+        for (index, child) in event.childEPCs.enumerated() {
+            let field = "/childEPCs/\(index)"
+            if checksNewInput, !seen.insert(child).inserted {
+                sink.add(field: field, "\(child) is listed twice")
+            } else if !record.holds(child) {
+                sink.add(field: field, "\(child) is not in \(parent)")
+            }
         }
         guard sink.passes(since: before) else { return }
         record.disassemble(removed, eventID: event.eventID, sequence: sequence)

@@ -102,11 +102,14 @@ struct ParentRecord: Sendable {
         held.subtract(taken)
     }
 
-    /// Puts `units` back after those it holds, leaving the history as it is: a disassembly
-    /// declared in error.
+    /// Puts `units` back after those it holds, each once, leaving the history as it is: a
+    /// disassembly declared in error.
+    ///
+    /// A unit it holds already stays where it is, and a unit listed twice goes back once: an
+    /// earlier CellTrace recorded a disassembly that listed a unit twice as taking it out twice,
+    /// and its declaration in error then put it back twice.
     mutating func putBack(_ units: [String]) {
-        children += units
-        held.formUnion(units)
+        children += units.filter { held.insert($0).inserted }
     }
 
     /// Marks the steps of the event `eventID` as declared in error at entry `sequence`.
