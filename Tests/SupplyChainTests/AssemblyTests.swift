@@ -704,6 +704,64 @@ struct AssemblyTests {
         }
     }
 
+    @Test("a disassembly is dated no earlier than the last assembly that put each unit it takes out in")
+    func disassemblyAfterAssembly() throws {
+        let fixture = try chainWithCells()
+        try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
+        let cells = (1...3).map { Self.prefix + "\($0)" }
+        let at: (String, String) throws -> String = { line, time in try edited(line) { $0["eventTime"] = .string(time) }
+        }
+        // Cells 1 and 2 put in at 08:00, cell 3 at 09:00; cell 2 taken out at 10:00 and put back at 11:00.
+        try fixture.accept(
+            [
+                Self.assemble("MOD-1", [cells[0], cells[1]]),
+                try at(Self.assemble("MOD-1", [cells[2]]), "2026-02-27T09:00:00+01:00"),
+                try at(Self.assemble("MOD-1", [cells[1]], action: "DELETE"), "2026-02-27T10:00:00+01:00"),
+                try at(Self.assemble("MOD-1", [cells[1]]), "2026-02-27T11:00:00+01:00"),
+            ],
+            as: "cell-co"
+        )
+        let error = try fixture.rejection(
+            [
+                // Before the cells were commissioned (02-26), and so before they were put in.
+                try at(Self.assemble("MOD-1", [cells[0]], action: "DELETE"), "2026-02-01T08:30:00+01:00"),
+                try at(Self.assemble("MOD-1", [cells[0], cells[2]], action: "DELETE"), "2026-02-27T08:30:00+01:00"),
+                try at(Self.assemble("MOD-1", [cells[1]], action: "DELETE"), "2026-02-27T10:30:00+01:00"),
+                // Every unit: the one put in last is named.
+                try at(Self.assemble("MOD-1", [], action: "DELETE"), "2026-02-27T10:30:00+01:00"),
+            ],
+            as: "cell-co"
+        )
+        let taken = " is taken out of MOD-1 at 2026-02-"
+        let expected = [
+            (
+                0, "/childEPCs/0",
+                "\(cells[0])\(taken)01T07:30:00.000Z, before it was put into it (2026-02-27T07:00:00.000Z)"
+            ),
+            (
+                1, "/childEPCs/1",
+                "\(cells[2])\(taken)27T07:30:00.000Z, before it was put into it (2026-02-27T08:00:00.000Z)"
+            ),
+            (
+                2, "/childEPCs/0",
+                "\(cells[1])\(taken)27T09:30:00.000Z, before it was put into it (2026-02-27T10:00:00.000Z)"
+            ),
+            (
+                3, "/eventTime",
+                "\(cells[1])\(taken)27T09:30:00.000Z, before it was put into it (2026-02-27T10:00:00.000Z)"
+            ),
+        ]
+        expectProblems(error, expected)
+        #expect(error.problems.map(\.message) == expected.map(\.2))
+        #expect(try fixture.chain.serial("MOD-1")?.children == [cells[0], cells[2], cells[1]])
+        // At the time of the last assembly, or later, it goes.
+        try fixture.accept(
+            [try at(Self.assemble("MOD-1", [], action: "DELETE"), "2026-02-27T11:00:00+01:00")],
+            as: "cell-co"
+        )
+        #expect(try fixture.chain.serial("MOD-1")?.children == [])
+    }
+
     @Test("cells go into a module only at the hands of the holder of their cell lot")
     func assemblyNeedsTheCellLot() throws {
         let fixture = try chainWithCells()

@@ -1733,10 +1733,66 @@ extension Rules {
                 sink.add(field: field, "\(child) is not in \(parent)")
             }
         }
+        // New input: a unit is taken out no earlier than it was put in.
+        if checksNewInput && sink.passes(since: before) {
+            try checkTakenOutAfterPutIn(event, removed, from: parent, record, sink: sink, txn)
+        }
         guard sink.passes(since: before) else { return }
         record.disassemble(removed, eventID: event.eventID, sequence: sequence)
         for child in removed { store.delete(.containedIn, IndexKey.text(child)) }
         effects.disaggregated = (parent, removed)
+    }
+
+    /// Refuses a disassembly dated before a unit it takes out was put into the unit it is taken
+    /// out of, by the last assembly of it there that stands (new input only).
+    ///
+    /// A unit named in `childEPCs` is named at its element; when the list is empty (every unit
+    /// taken out), the unit put in last is named, at `/eventTime`.
+    ///
+    /// - Parameters:
+    ///   - event: The disassembly.
+    ///   - removed: The units it takes out, each held by `parent`.
+    ///   - parent: The module or pack taken apart.
+    ///   - record: The parent's record.
+    ///   - sink: Where the problems go.
+    ///   - txn: The transaction the ledger is read in.
+    /// - Throws: A storage error.
+    private func checkTakenOutAfterPutIn(
+        _ event: EPCISEvent,
+        _ removed: [String],
+        from parent: String,
+        _ record: ParentRecord,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        var wanted = Set(removed)
+        var putIn: [String: (milliseconds: Int64, text: String)] = [:]
+        // The last assembly that put each unit in, read from the newest step back.
+        for step in record.history.reversed() where !wanted.isEmpty {
+            guard let added = step["added"]?.arrayValue, let sequence = step["seq"]?.doubleValue.map(UInt64.init)
+            else { continue }
+            let units = added.compactMap(\.stringValue).filter { wanted.contains($0) }
+            guard !units.isEmpty, let time = try standingTime(at: sequence, txn) else { continue }
+            for unit in units {
+                putIn[unit] = time
+                wanted.remove(unit)
+            }
+        }
+        func problem(_ unit: String, _ time: (milliseconds: Int64, text: String)) -> String {
+            "\(unit) is taken out of \(parent) at \(event.eventTimeText), before it was put into it (\(time.text))"
+        }
+        if event.childEPCs.isEmpty {
+            let last = removed.compactMap { unit in putIn[unit].map { (unit, $0) } }
+                .max { $0.1.milliseconds < $1.1.milliseconds }
+            if let (unit, time) = last, event.eventTime < time.milliseconds {
+                sink.add(field: "/eventTime", problem(unit, time))
+            }
+            return
+        }
+        for (index, unit) in removed.enumerated() {
+            guard let time = putIn[unit], event.eventTime < time.milliseconds else { continue }
+            sink.add(field: "/childEPCs/\(index)", problem(unit, time))
+        }
     }
 
     /// When a unit came to be: a cell (of `range`) when it was commissioned, a module or pack
