@@ -762,6 +762,28 @@ struct AssemblyTests {
         #expect(try fixture.chain.serial("MOD-1")?.children == [])
     }
 
+    @Test("a disassembly naming a unit in its other GS1 form says the form the module holds it in")
+    func disassemblyOfAUnitNamedOtherwise() throws {
+        let fixture = try chainWithCells()
+        try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
+        try fixture.accept([Self.assemble("MOD-1", [Self.prefix + "1", Self.prefix + "2"])], as: "cell-co")
+        let link = "https://id.gs1.org/01/04012345111118/21/"
+        let error = try fixture.rejection(
+            [Self.assemble("MOD-1", [link + "2", link + "3"], action: "DELETE")],
+            as: "cell-co"
+        )
+        let expected = [
+            (
+                0, "/childEPCs/0",
+                "\(link)2 is not in MOD-1; the ledger has the same GS1 serial as \(Self.prefix)2: name it so"
+            ),
+            // Commissioned, but not in the module: nothing to name.
+            (0, "/childEPCs/1", "\(link)3 is not in MOD-1"),
+        ]
+        expectProblems(error, expected)
+        #expect(error.problems.map(\.message) == expected.map(\.2))
+    }
+
     @Test("cells go into a module only at the hands of the holder of their cell lot")
     func assemblyNeedsTheCellLot() throws {
         let fixture = try chainWithCells()

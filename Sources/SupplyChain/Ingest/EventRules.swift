@@ -1730,7 +1730,7 @@ extension Rules {
             if checksNewInput, !seen.insert(child).inserted {
                 sink.add(field: field, "\(child) is listed twice")
             } else if !record.holds(child) {
-                sink.add(field: field, "\(child) is not in \(parent)")
+                sink.add(field: field, "\(child) is not in \(parent)" + Self.otherForm(of: child, heldBy: record))
             }
         }
         // New input: a unit is taken out no earlier than it was put in.
@@ -1741,6 +1741,16 @@ extension Rules {
         record.disassemble(removed, eventID: event.eventID, sequence: sequence)
         for child in removed { store.delete(.containedIn, IndexKey.text(child)) }
         effects.disaggregated = (parent, removed)
+    }
+
+    /// The hint for a unit a disassembly names that `record` does not hold under that name but
+    /// does in its other GS1 form (``GS1Forms``); empty when it does not.
+    private static func otherForm(of unit: String, heldBy record: ParentRecord) -> String {
+        guard let (prefix, number) = SerialNumber.split(unit) else { return "" }
+        for form in GS1Forms.ofSerialPrefix(prefix) where record.holds(form + String(number)) {
+            return "; the ledger has the same GS1 serial as \(form)\(number): name it so"
+        }
+        return ""
     }
 
     /// Refuses a disassembly dated before a unit it takes out was put into the unit it is taken
