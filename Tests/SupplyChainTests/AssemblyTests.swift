@@ -784,6 +784,41 @@ struct AssemblyTests {
         #expect(error.problems.map(\.message) == expected.map(\.2))
     }
 
+    @Test("a commissioned cell is no assembly's parent, in either GS1 form; modules and packs keep their ids")
+    func cellIsNoParent() throws {
+        let fixture = try chainWithCells()
+        try fixture.accept([Self.commission(first: "1", last: "20")], as: "cell-co")
+        let link = "https://id.gs1.org/01/04012345111118/21/"
+        let error = try fixture.rejection(
+            [
+                Self.assemble(Self.prefix + "10", [Self.prefix + "11"]),
+                Self.assemble(link + "10", [Self.prefix + "12"]),
+            ],
+            as: "cell-co"
+        )
+        let holds = "; a cell holds no units: parentID names the module or pack they go into"
+        let expected = [
+            (0, "/parentID", "\(Self.prefix)10 is a commissioned cell serial\(holds)"),
+            (
+                1, "/parentID",
+                "\(link)10 is the commissioned cell serial \(Self.prefix)10 in its other GS1 form\(holds)"
+            ),
+        ]
+        expectProblems(error, expected)
+        #expect(error.problems.map(\.message) == expected.map(\.2))
+        #expect(try fixture.chain.serial(Self.prefix + "10")?.children == [])
+        // A module under a GTIN of its own, a GIAI or an SSCC.
+        try fixture.accept(
+            [
+                Self.assemble("urn:epc:id:sgtin:4012345.022222.10", [Self.prefix + "11"]),
+                Self.assemble("urn:epc:id:giai:4012345.MOD-1", [Self.prefix + "12"]),
+                Self.assemble("urn:epc:id:sscc:4012345.0111111144", [Self.prefix + "13"]),
+            ],
+            as: "cell-co"
+        )
+        #expect(try fixture.chain.serial("urn:epc:id:giai:4012345.MOD-1")?.children == [Self.prefix + "12"])
+    }
+
     @Test("cells go into a module only at the hands of the holder of their cell lot")
     func assemblyNeedsTheCellLot() throws {
         let fixture = try chainWithCells()

@@ -1611,6 +1611,15 @@ extension Rules {
         // Without a parent the children are still checked, so that every problem is reported.
         let parent = event.parentID
         if parent == nil { sink.add(field: "/parentID", "is required: the module or pack serial") }
+        // New input: units go into modules and packs; an earlier CellTrace let a cell hold units.
+        if checksNewInput, let parent, let cell = try commissionedCell(parent, txn) {
+            let named = cell == parent ? "is a commissioned cell serial" : "is the commissioned cell serial \(cell)"
+            let form = cell == parent ? "" : " in its other GS1 form"
+            sink.add(
+                field: "/parentID",
+                "\(parent) \(named)\(form); a cell holds no units: parentID names the module or pack they go into"
+            )
+        }
         guard !event.childEPCs.isEmpty else {
             sink.add(field: "/childEPCs", "an assembly names the cells or modules it contains")
             return
@@ -1741,6 +1750,18 @@ extension Rules {
         record.disassemble(removed, eventID: event.eventID, sequence: sequence)
         for child in removed { store.delete(.containedIn, IndexKey.text(child)) }
         effects.disaggregated = (parent, removed)
+    }
+
+    /// The commissioned cell serial `unit` names, as given or in its other GS1 form
+    /// (``GS1Forms``); `nil` when it names none.
+    private func commissionedCell(_ unit: String, _ txn: borrowing ReadTransaction) throws -> String? {
+        guard let (prefix, number) = SerialNumber.split(unit) else { return nil }
+        if try serialRange(containing: unit, txn) != nil { return unit }
+        for form in GS1Forms.ofSerialPrefix(prefix) where try serialRange(containing: form + String(number), txn) != nil
+        {
+            return form + String(number)
+        }
+        return nil
     }
 
     /// The hint for a unit a disassembly names that `record` does not hold under that name but
