@@ -156,4 +156,53 @@ struct CorrectiveEventTests {
             #expect(report.retractions == 1, "\(reason)")
         }
     }
+
+    @Test(
+        "a misspelt declaration member is refused with its EPCIS spelling; members with a prefix or as an IRI are recorded"
+    )
+    func declarationMembersSpelled() throws {
+        let fixture = try ChainFixture()
+        let wrong = Events.extract("ORE-A", 100)
+        let wrongID = try recordedID(fixture, wrong)
+        let correctiveID = "urn:uuid:0c0c0000-0000-4000-8000-000000000001"
+        // Read as written, the event would be retracted and its corrective event never linked.
+        let misspelt = try edited(wrong) {
+            $0["errorDeclaration"] = [
+                "declarationTime": "2026-06-01T08:00:00+08:00", "reasn": "did_not_occur",
+                "correctiveEventIds": [.string(correctiveID)],
+            ]
+        }
+        let error = try fixture.rejection([misspelt], as: "pilbara-mining")
+        let schema =
+            "is not a field of an errorDeclaration in EPCIS 2.0 (a field of your own needs a prefix your "
+            + "@context declares)"
+        #expect(
+            error.problems.map { [$0.field, $0.message] } == [
+                [
+                    "/errorDeclaration/correctiveEventIds",
+                    #""correctiveEventIds" "# + schema + "; did you mean correctiveEventIDs?",
+                ],
+                ["/errorDeclaration/reasn", #""reasn" "# + schema + "; did you mean reason?"],
+            ],
+            "\(error)"
+        )
+        #expect(error.problems.allSatisfy { $0.index == 0 && $0.identifier == wrongID })
+        #expect(try fixture.chain.lot("ORE-A")?.lot.producedKg.description == "100000")
+        #expect(try fixture.chain.read { reader, txn, _ in try reader.correctiveEvents(of: wrongID, txn) }.isEmpty)
+
+        // Extensions, as GS1's schema allows them: a declared prefix (as in the Event Hash ID's
+        // published example) and a full IRI.
+        let declared = try edited(wrong) {
+            $0["@context"] = ["example": "https://ns.example.com/epcis/"]
+            $0["errorDeclaration"] = [
+                "declarationTime": "2026-06-01T08:00:00+08:00", "reason": "did_not_occur",
+                "correctiveEventIDs": [.string(correctiveID)], "example:vendorExtension": "Test1",
+                "https://ns.example.com/epcis/ticket": "T-7",
+            ]
+        }
+        let report = try fixture.accept([declared], as: "pilbara-mining")
+        #expect(report.written == 1 && report.retractions == 1)
+        let corrective = try fixture.chain.read { reader, txn, _ in try reader.correctiveEvents(of: wrongID, txn) }
+        #expect(corrective.map(\.eventID) == [correctiveID])
+    }
 }

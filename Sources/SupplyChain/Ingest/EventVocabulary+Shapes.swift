@@ -2,14 +2,16 @@ import LedgerCore
 
 extension EventVocabulary {
     /// Checks the shape of the EPCIS fields that no rule reads but the event carries on: a
-    /// `persistentDisposition`, `bizTransactionList`, quantity elements, `certificationInfo` and
-    /// `sensorElementList` as GS1's EPCIS 2.0 JSON schema (`Fixtures/epcis/schema/`) defines them.
+    /// `persistentDisposition`, `bizTransactionList`, quantity elements, `certificationInfo`,
+    /// `sensorElementList` and the members of an `errorDeclaration`, as GS1's EPCIS 2.0 JSON schema
+    /// (`Fixtures/epcis/schema/`) defines them.
     ///
     /// Malformed, they would be stored, hashed and exported as the supplier sent them: a
     /// `persistentDisposition` whose `set` is a string would skip the check of its term, a
-    /// `bizTransaction` without its URI would name no document, and a misspelt member of a quantity
-    /// or sensor report would be dropped by every reader that follows the schema. Members named
-    /// with a prefix or as a URI are extensions, as the schema allows where it allows them.
+    /// `bizTransaction` without its URI would name no document, a misspelt member of a quantity
+    /// or sensor report would be dropped by every reader that follows the schema, and a misspelt
+    /// `correctiveEventIDs` would leave the declaration without its corrective events. Members
+    /// named with a prefix or as a URI are extensions, as the schema allows where it allows them.
     static func checkShapes(_ event: EPCISEvent, sink: ProblemSink) {
         guard case .object(let members) = event.json else { return }
         let names = event.memberNames
@@ -40,7 +42,20 @@ extension EventVocabulary {
         if names.contains(.sensorElementList), let value = members["sensorElementList"] {
             checkSensorElements(value, sink: sink)
         }
+        if case .object(let declaration) = event.errorDeclaration {
+            checkNames(
+                declaration,
+                at: "/errorDeclaration",
+                allowed: declarationFields,
+                what: "an errorDeclaration",
+                sink: sink
+            )
+        }
     }
+
+    /// The members of an `errorDeclaration` without a prefix, as the schema lists them; members
+    /// named with a prefix or as a URI are extensions, which it allows.
+    private static let declarationFields: Set<String> = ["declarationTime", "reason", "correctiveEventIDs"]
 
     /// The members of an event that hold quantity elements, with their names as the reading finds them.
     private static let quantityLists: [(String, EventHashID.Name)] = [
