@@ -281,6 +281,41 @@ struct AmbiguousInputTests {
         #expect(accepted.written == 1)
     }
 
+    @Test("a sourceList or destinationList element has its type and its party only, as GS1's schema closes it")
+    func partyElementsClosed() throws {
+        let fixture = try ChainFixture()
+        try fixture.accept([Events.extract("ORE")], as: "pilbara-mining")
+        let shipment = Events.ship("ORE", 10, from: Events.miner, to: Events.refiner)
+        let lines = [
+            try edited(shipment) {
+                $0["sourceList"] = [["type": "owning_party", "source": .string(Events.miner), "note": "x"]]
+            },
+            try edited(shipment) {
+                $0["@context"] = ["ex": "https://example.org/ns/"]
+                $0["destinationList"] = [
+                    ["type": "owning_party", "destination": .string(Events.refiner), "ex:note": "y"]
+                ]
+            },
+            try edited(shipment) {
+                $0["destinationList"] = [["type": "owning_party", "destinaton": .string(Events.refiner)]]
+            },
+        ]
+        let error = try fixture.rejection(lines, as: "pilbara-mining")
+        #expect(
+            error.problems.map { [$0.index.map(String.init) ?? "-", $0.field, $0.message] } == [
+                ["0", "/sourceList/0/note", "a sourceList element has type and source only"],
+                ["1", "/destinationList/0/ex:note", "a destinationList element has type and destination only"],
+                ["2", "/destinationList/0/destination", "is required"],
+                [
+                    "2", "/destinationList/0/destinaton",
+                    "a destinationList element has type and destination only; did you mean destination?",
+                ],
+            ],
+            "\(error)"
+        )
+        #expect(try fixture.accept([shipment], as: "pilbara-mining").written == 1)
+    }
+
     @Test("an EPCIS document's own members must be the schema's: a misspelt header or a second event list is refused")
     func documentMembers() throws {
         let fixture = try refinerHoldingOre()

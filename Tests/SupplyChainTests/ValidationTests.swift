@@ -1114,6 +1114,70 @@ struct ValidationTests {
         #expect(try forger.chain.lot("R2")?.holdings.first { $0.actor == "pilbara-mining" }?.kg == ExactDecimal(4000))
     }
 
+    @Test("a TransactionEvent needs its business transactions and the objects they concern, as GS1's schema requires")
+    func transactionEventShape() throws {
+        let fixture = try ChainFixture()
+        try fixture.accept([Events.extract("ORE")], as: "pilbara-mining")
+        let order: JSONValue = [["type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:9300001000008:PO-7"]]
+        func transaction(_ members: JSONObject) -> String {
+            var event: JSONObject = [
+                "type": "TransactionEvent", "eventTime": "2026-01-14T08:00:00+08:00", "eventTimeZoneOffset": "+08:00",
+                "action": "ADD",
+            ]
+            event.merge(members) { $1 }
+            return Events.json(event)
+        }
+        let lines = [
+            transaction(["quantityList": [Events.quantity("ORE", 1)]]),
+            transaction(["bizTransactionList": []]),
+            transaction(["bizTransactionList": order, "quantityList": []]),
+        ]
+        let error = try fixture.rejection(lines, as: "pilbara-mining")
+        let example = #"such as [{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:0614141000005:PO-1"}]"#
+        let objects =
+            "a TransactionEvent needs an epcList or a quantityList of one or more elements, the objects its business "
+            + "transactions concern (only a DELETE, which ends the association of every object, may leave both out)"
+        #expect(
+            error.problems.map { [$0.index.map(String.init) ?? "-", $0.field, $0.message] } == [
+                [
+                    "0", "/bizTransactionList",
+                    "a TransactionEvent needs a bizTransactionList of one or more business transactions, \(example)",
+                ],
+                [
+                    "1", "/bizTransactionList",
+                    "lists no business transaction: a TransactionEvent needs one or more, \(example)",
+                ],
+                ["1", "/epcList", objects],
+                ["2", "/epcList", objects],
+            ],
+            "\(error)"
+        )
+        #expect(error.problems.allSatisfy { $0.identifier?.hasPrefix("ni:///sha-256;") == true })
+        // The schema's forms: a quantity, an empty epcList, and a DELETE of every object.
+        // (A day later: the hash ID leaves out an empty list, so the third refused event and the
+        // empty epcList would be one event.)
+        let later: JSONObject = ["eventTime": "2026-01-15T08:00:00+08:00", "bizTransactionList": order]
+        let accepted = try fixture.accept(
+            [
+                transaction(later.merging(["quantityList": [Events.quantity("ORE", 1)]]) { $1 }),
+                transaction(later.merging(["epcList": []]) { $1 }),
+                transaction(later.merging(["action": "DELETE"]) { $1 }),
+            ],
+            as: "pilbara-mining"
+        )
+        #expect(accepted.written == 3)
+        // Recorded below the rules, as by a CellTrace before this check, they replay.
+        let forger = SubmissionReplayTests.Forger(fixture: fixture)
+        let events = try lines.map { try JSONValue(parsing: $0) }
+        try forger.append(
+            [(SupplyChainLedger.EntryType.submission, try forger.submission(listing: events.map(forger.hash)))]
+                + events.map { (SupplyChainLedger.EntryType.event, $0) }
+        )
+        #expect(try forger.chain.rebuildIndexes().isRebuilt)
+        let audit = try forger.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
     @Test("an energy-attribute certificate counts once in the whole ledger")
     func certificateClaims() throws {
         let fixture = try refinerHoldingOre()

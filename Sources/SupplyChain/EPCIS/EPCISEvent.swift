@@ -388,6 +388,45 @@ extension EPCISEvent {
         return ids
     }
 
+    /// Refuses a `TransactionEvent` without the members GS1's EPCIS 2.0 JSON schema requires of
+    /// one: a `bizTransactionList` of one or more business transactions, and the objects they
+    /// concern, an `epcList` or a `quantityList` of one or more elements (only a `DELETE`, which
+    /// ends the association of every object, may leave both out).
+    ///
+    /// Checked on new input only: a `TransactionEvent` recorded before the check replays as it was.
+    private static func checkTransactionShape(
+        _ object: JSONObject,
+        epcList: JSONValue?,
+        quantityList: JSONValue?,
+        action: String?,
+        sink: ProblemSink
+    ) {
+        let example = #"such as [{"type": "po", "bizTransaction": "urn:epcglobal:cbv:bt:0614141000005:PO-1"}]"#
+        switch object["bizTransactionList"] {
+        case nil:
+            sink.add(
+                field: "/bizTransactionList",
+                "a TransactionEvent needs a bizTransactionList of one or more business transactions, \(example)"
+            )
+        case .array(let elements) where elements.isEmpty:
+            sink.add(
+                field: "/bizTransactionList",
+                "lists no business transaction: a TransactionEvent needs one or more, \(example)"
+            )
+        default:
+            // One that is not an array is named where its elements are checked (``EventVocabulary``).
+            break
+        }
+        let listsObjects = epcList != nil || quantityList.map { $0.arrayValue?.isEmpty != true } ?? false
+        guard !listsObjects, action != "DELETE" else { return }
+        sink.add(
+            field: "/epcList",
+            "a TransactionEvent needs an epcList or a quantityList of one or more elements, the objects its "
+                + "business transactions concern (only a DELETE, which ends the association of every object, may "
+                + "leave both out)"
+        )
+    }
+
     /// The prefixes of business steps, built once.
     static let bizStepPrefixes = cbvPrefixes("BizStep")
     /// The prefixes of source and destination types, built once.
@@ -668,6 +707,15 @@ extension EPCISEvent {
                         ? "a commissioning with ct:serialRanges needs \"epcList\": [] beside them: an ObjectEvent needs "
                             + "an epcList, a quantityList or a sensorElementList"
                         : "an ObjectEvent needs an epcList, a quantityList or a sensorElementList"
+                )
+            }
+            if type == .transactionEvent, newInput {
+                checkTransactionShape(
+                    object,
+                    epcList: members.epcList,
+                    quantityList: members.quantityList,
+                    action: action,
+                    sink: sink
                 )
             }
         case .aggregationEvent, .associationEvent:

@@ -3,8 +3,8 @@ import LedgerCore
 extension EventVocabulary {
     /// Checks the shape of the EPCIS fields that no rule reads but the event carries on: a
     /// `persistentDisposition`, `bizTransactionList`, quantity elements, `certificationInfo`,
-    /// `sensorElementList` and the members of an `errorDeclaration`, as GS1's EPCIS 2.0 JSON schema
-    /// (`Fixtures/epcis/schema/`) defines them.
+    /// `sensorElementList`, the members of `sourceList` and `destinationList` elements and of an
+    /// `errorDeclaration`, as GS1's EPCIS 2.0 JSON schema (`Fixtures/epcis/schema/`) defines them.
     ///
     /// Malformed, they would be stored, hashed and exported as the supplier sent them: a
     /// `persistentDisposition` whose `set` is a string would skip the check of its term, a
@@ -42,6 +42,12 @@ extension EventVocabulary {
         if names.contains(.sensorElementList), let value = members["sensorElementList"] {
             checkSensorElements(value, sink: sink)
         }
+        if names.contains(.sourceList), let value = members["sourceList"] {
+            checkParties(value, list: "sourceList", party: "source", sink: sink)
+        }
+        if names.contains(.destinationList), let value = members["destinationList"] {
+            checkParties(value, list: "destinationList", party: "destination", sink: sink)
+        }
         if case .object(let declaration) = event.errorDeclaration {
             checkNames(
                 declaration,
@@ -56,6 +62,26 @@ extension EventVocabulary {
     /// The members of an `errorDeclaration` without a prefix, as the schema lists them; members
     /// named with a prefix or as a URI are extensions, which it allows.
     private static let declarationFields: Set<String> = ["declarationTime", "reason", "correctiveEventIDs"]
+
+    /// A `sourceList` or `destinationList` element has its `type` and its party only: GS1's schema
+    /// closes these objects (`additionalProperties: false`), extensions included, as it closes a
+    /// `bizTransactionList` element and a quantity element.
+    ///
+    /// An element or a list of another shape is named as the event is read.
+    private static func checkParties(_ value: JSONValue, list: String, party: String, sink: ProblemSink) {
+        guard case .array(let elements) = value else { return }
+        for (index, element) in elements.enumerated() {
+            guard case .object(let members) = element,
+                members.containsKey(where: { $0 != "type" && $0 != party })
+            else { continue }
+            for (key, _) in members where key != "type" && key != party {
+                sink.add(
+                    field: "/\(list)/\(index)/" + FieldReader.escaped(key),
+                    "a \(list) element has type and \(party) only\(suggestion(key, ["type", party]))"
+                )
+            }
+        }
+    }
 
     /// The members of an event that hold quantity elements, with their names as the reading finds them.
     private static let quantityLists: [(String, EventHashID.Name)] = [
