@@ -316,6 +316,62 @@ struct AmbiguousInputTests {
         #expect(try fixture.accept([shipment], as: "pilbara-mining").written == 1)
     }
 
+    @Test("a prefix bound to a JSON-LD expanded term definition is named as such: only an IRI string declares one")
+    func prefixBoundToTermDefinition() throws {
+        let fixture = try refinerHoldingOre()
+        let standard: JSONValue = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
+        let definition: JSONValue = ["@id": .string(CellTraceNamespace.iri), "@prefix": true]
+        let bound = try refining(["A"]) {
+            $0["@context"] = [standard, ["c2": definition]]
+            $0["ilmd"] = ["c2:material": "lithium-hydroxide"]
+        }
+        let lines = [
+            bound,
+            try refining(["B"]) {
+                $0["@context"] = ["c3": ["@type": "@id"]]
+                $0["c3:batch"] = "7"
+            },
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        func message(_ prefix: String, _ key: String, _ binding: String) -> String {
+            "the @context binds the prefix \(prefix) to an expanded term definition (an object), which CellTrace does "
+                + "not read: only a prefix bound to an IRI string is declared here, as the Event Hash ID's reference "
+                + "implementation reads prefixes, so \(key) has no namespace (bind \(prefix) to \(binding), or write "
+                + "the member's full IRI)"
+        }
+        expectProblems(
+            error,
+            [
+                (
+                    0, "/ilmd/c2:material",
+                    message("c2", "c2:material", #"its IRI as a string, "c2": "https://celltrace.dev/ns/epcis/1/""#)
+                ),
+                (0, "/ilmd/ct:material", "each new lot needs a material: lower-case letters, digits and '-'"),
+                (1, "/c3:batch", message("c3", "c3:batch", "an IRI string")),
+            ]
+        )
+        // The definition declares nothing to the Event Hash ID either: the event hashes as without it.
+        var plain = try #require(try JSONValue(parsing: bound).objectValue)
+        plain["@context"] = nil
+        #expect(
+            try EventHashID.compute(for: JSONValue(parsing: bound))
+                == EventHashID.compute(for: .object(plain))
+        )
+        #expect(error.problems.first { $0.index == 0 }?.identifier == (try EventHashID.compute(for: .object(plain))))
+        // Bound to its IRI as a string, as the message says, the member is CellTrace's.
+        let accepted = try fixture.accept(
+            [
+                try refining(["C"]) {
+                    $0["@context"] = [standard, ["c2": definition], ["c2": .string(CellTraceNamespace.iri)]]
+                    $0["ilmd"] = ["c2:material": "lithium-hydroxide"]
+                }
+            ],
+            as: "sichuan-lithium"
+        )
+        #expect(accepted.written == 1)
+        #expect(try fixture.chain.lot("C")?.lot.material == "lithium-hydroxide")
+    }
+
     @Test("an EPCIS document's own members must be the schema's: a misspelt header or a second event list is refused")
     func documentMembers() throws {
         let fixture = try refinerHoldingOre()

@@ -16,7 +16,10 @@ public import LedgerCore
 /// Only objects in a `@context` declare prefixes (each member mapping a prefix to an IRI string);
 /// strings are context URLs and are ignored, the standard EPCIS 2.0 context being assumed, and
 /// members whose name starts with `@` (`@vocab`, `@version`, …) are JSON-LD keywords, not prefixes.
-/// Later declarations win.
+/// A JSON-LD expanded term definition (`"c2": {"@id": "https://…", "@prefix": true}`) declares no
+/// prefix here, as it declares none to the Event Hash ID's reference implementation, which reads
+/// string bindings only; it is kept apart (``termDefinition(ofKey:)``) so that a member using it
+/// can be told why it has no namespace. Later declarations win.
 public struct EPCISNamespaces: Sendable, Hashable {
     /// The prefixes and their lookup tables, built once and shared by every copy: an event's hash
     /// ID and extension members look prefixes up a few dozen times, and each copy of a value of
@@ -27,6 +30,10 @@ public struct EPCISNamespaces: Sendable, Hashable {
     private final class Storage: Sendable {
         /// Each declared prefix, with its IRI; the source of equality.
         let mappings: [String: String]
+        /// The names a `@context` binds to an expanded term definition (an object), each with the
+        /// definition's `@id` (empty when it has no string `@id`): no prefix, but named when a
+        /// member that uses one has no namespace.
+        let termDefinitions: [String: String]
         /// The same mappings as UTF-8 bytes, for lookups that do not allocate.
         let table: [Prefix]
         /// The length of the longest prefix, which bounds the search for a colon.
@@ -38,8 +45,9 @@ public struct EPCISNamespaces: Sendable, Hashable {
         /// rule reads.
         let nearMisses: [String: String]
 
-        init(mappings: [String: String]) {
+        init(mappings: [String: String], termDefinitions: [String: String] = [:]) {
             self.mappings = mappings
+            self.termDefinitions = termDefinitions
             func plain(_ iri: String) -> String {
                 var text = iri.lowercased()
                 if text.hasPrefix("http://") { text = "https://" + text.dropFirst(7) }
@@ -123,8 +131,8 @@ public struct EPCISNamespaces: Sendable, Hashable {
         "dcterms": "http://purl.org/dc/terms/",
     ])
 
-    private init(mappings: [String: String]) {
-        storage = Storage(mappings: mappings)
+    private init(mappings: [String: String], termDefinitions: [String: String] = [:]) {
+        storage = Storage(mappings: mappings, termDefinitions: termDefinitions)
     }
 
     /// Creates the namespaces of a document from its `@context`.
@@ -141,18 +149,26 @@ public struct EPCISNamespaces: Sendable, Hashable {
     /// the contexts before defined: `{"ct": null}` leaves `ct:` members in no namespace, so that
     /// the ledger does not read them as CellTrace's when a JSON-LD processor would not.
     ///
+    /// An expanded term definition (an object) declares no prefix, and leaves a prefix declared
+    /// before it as it was: the hash ID's reference implementation reads string bindings only.
+    ///
     /// - Parameter context: A `@context` value: an array, an object or a string; `nil` adds nothing.
     /// - Returns: The combined namespaces; a prefix declared again takes its new IRI.
     public func adding(context: JSONValue?) -> EPCISNamespaces {
         var added = storage.mappings
+        var definitions = storage.termDefinitions
         var changed = false
         func declare(_ object: JSONObject) {
             for (prefix, value) in object where !prefix.hasPrefix("@") {
                 switch value {
                 case .string(let iri):
                     added[prefix] = iri
+                    if !definitions.isEmpty { definitions.removeValue(forKey: prefix) }
                 case .null:
-                    guard added.removeValue(forKey: prefix) != nil else { continue }
+                    let defined = definitions.removeValue(forKey: prefix) != nil
+                    guard added.removeValue(forKey: prefix) != nil || defined else { continue }
+                case .object(let definition):
+                    definitions[prefix] = definition["@id"]?.stringValue ?? ""
                 default:
                     continue
                 }
@@ -169,7 +185,7 @@ public struct EPCISNamespaces: Sendable, Hashable {
         default:
             break
         }
-        return changed ? EPCISNamespaces(mappings: added) : self
+        return changed ? EPCISNamespaces(mappings: added, termDefinitions: definitions) : self
     }
 
     /// Expands a compact IRI whose prefix is declared.
@@ -221,6 +237,15 @@ public struct EPCISNamespaces: Sendable, Hashable {
 
     /// The declared prefixes, for naming the nearest to one that is not.
     var prefixes: some Collection<String> { storage.mappings.keys }
+
+    /// The `@id` of the expanded term definition (an object) that a `@context` binds a member
+    /// name's prefix to, empty when the definition has no string `@id`; `nil` when no context
+    /// binds the prefix to an object.
+    func termDefinition(ofKey key: String) -> String? {
+        let definitions = storage.termDefinitions
+        guard !definitions.isEmpty, let colon = key.firstIndex(of: ":") else { return nil }
+        return definitions[String(key[..<colon])]
+    }
 
     /// The IRI of a member name's declared prefix and the local name after the colon, when it has one.
     ///

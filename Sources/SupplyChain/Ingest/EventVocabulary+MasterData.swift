@@ -10,7 +10,8 @@ extension EventVocabulary {
     /// a system that knows the prefix from a context it fetched writes its full IRI, so the two
     /// would not agree on the event's hash. A context given by URL is not fetched: its prefixes are
     /// declared in an inline `@context` object. Keys that are IRIs themselves (`urn:…`,
-    /// `https://…`) are taken as they are.
+    /// `https://…`) are taken as they are. A prefix bound to a JSON-LD expanded term definition
+    /// (`{"@id": …, "@prefix": true}`) is declared to JSON-LD but not here, and is named as such.
     static func checkPrefixes(_ event: EPCISEvent, sink: ProblemSink) {
         // Most events' prefixed members are all in CellTrace's namespace, which the reading found.
         if event.prefixedCount > event.extensions.count {
@@ -47,6 +48,17 @@ extension EventVocabulary {
             guard let colon = key.utf8.firstIndex(of: UInt8(ascii: ":")) else { continue }
             let prefix = String(key[..<colon])
             let localName = String(key[key.index(after: colon)...])
+            if let iri = namespaces.termDefinition(ofKey: key) {
+                let binding = iri.isEmpty ? "an IRI string" : "its IRI as a string, \"\(prefix)\": \"\(iri)\""
+                sink.add(
+                    field: base + FieldReader.escaped(key),
+                    "the @context binds the prefix \(prefix) to an expanded term definition (an object), which "
+                        + "CellTrace does not read: only a prefix bound to an IRI string is declared here, as the "
+                        + "Event Hash ID's reference implementation reads prefixes, so \(key) has no namespace "
+                        + "(bind \(prefix) to \(binding), or write the member's full IRI)"
+                )
+                continue
+            }
             var hint = ""
             if let declared = event.namespaces.prefixes.first(where: { $0.lowercased() == prefix.lowercased() }) {
                 hint = "; did you mean \(declared):\(localName)?"
