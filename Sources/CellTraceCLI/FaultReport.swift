@@ -5,7 +5,8 @@ import Darwin
 #endif
 
 /// What `celltrace` says when the process takes a memory fault (SIGSEGV, SIGBUS), instead of
-/// the runtime's register dump.
+/// the runtime's register dump, or when a C library stops it on a failed check of its own
+/// (SIGABRT: LMDB's `mdb_assert` on a page of the wrong kind), instead of a crash report.
 ///
 /// LMDB trusts the pages of its data file: a damaged page (a flipped bit in a branch page's
 /// pointer) makes it read outside the map, below what the entries' hashes protect, so `verify`
@@ -35,5 +36,26 @@ enum FaultReport {
         sigemptyset(&action.sa_mask)
         sigaction(SIGSEGV, &action, nil)
         sigaction(SIGBUS, &action, nil)
+        var abort = sigaction()
+        abort.__sigaction_handler.sa_handler = { _ in
+            // The library printed its failed check above (LMDB: "mdb.c:…: Assertion '…' failed").
+            let message: StaticString = """
+                celltrace: stopped by a failed check inside a library (printed above) while reading the \
+                ledger: if it is LMDB's, the data file is most likely damaged where LMDB keeps its own \
+                pages, which the entries' hashes do not cover (or CellTrace has a bug); restore the ledger \
+                from a backup and run `celltrace verify` on the copy
+
+                """
+            message.withUTF8Buffer { bytes in _ = write(2, bytes.baseAddress, bytes.count) }
+            _exit(FaultReport.status)
+        }
+        sigemptyset(&abort.sa_mask)
+        sigaction(SIGABRT, &abort, nil)
+        // A parent may start the process with these blocked (the mask is inherited); abort()
+        // unblocks SIGABRT itself, but a handler that cannot run names nothing.
+        var handled = sigset_t()
+        sigemptyset(&handled)
+        for signal in [SIGSEGV, SIGBUS, SIGABRT] { sigaddset(&handled, signal) }
+        pthread_sigmask(SIG_UNBLOCK, &handled, nil)
     }
 }

@@ -78,10 +78,11 @@ extension StorageError {
         /// Or the user's disk quota was reached. The transaction was not committed: nothing of it
         /// was written, and everything committed before is intact. Free space and write again.
         public static let diskFull = Code(.diskFull)
-        /// The data file is shorter than the pages its own meta page says are in use.
+        /// The data file is not what LMDB wrote: shorter than the pages its own meta page says are
+        /// in use (a copy that stopped, a damaged disk), or LMDB met a page that is missing or of
+        /// the wrong kind, or a file that is no LMDB file of its format version.
         ///
-        /// It was cut off (a copy that stopped, a damaged disk). Nothing was read from it, and
-        /// nothing can be.
+        /// LMDB keeps no checksums of its own pages, so damage is found only where a read meets it.
         public static let damaged = Code(.damaged)
 
         /// The code's name.
@@ -120,8 +121,8 @@ extension StorageError {
 
     /// Wraps a failed LMDB call, naming the table when one was involved.
     ///
-    /// `MDB_KEYEXIST` becomes ``Code/keyExists`` and `MDB_MAP_FULL` becomes ``Code/mapFull``;
-    /// everything else is ``Code/lmdb``.
+    /// `MDB_KEYEXIST` becomes ``Code/keyExists``, `MDB_MAP_FULL` ``Code/mapFull``, the codes of a
+    /// damaged data file (``LMDBError/damage``) ``Code/damaged``; everything else is ``Code/lmdb``.
     ///
     /// - Parameters:
     ///   - error: The LMDB failure.
@@ -133,6 +134,7 @@ extension StorageError {
             switch error.code {
             case LMDBError.keyExists: .keyExists
             case LMDBError.mapFull: .mapFull
+            case _ where LMDBError.damage.contains(error.code): .damaged
             default: .lmdb
             }
         var message = "\(error.function) failed"
@@ -140,7 +142,11 @@ extension StorageError {
             message += " on table '\(table)'"
         }
         message += ": \(error.reason)"
-        if let advice = error.advice {
+        if code == .damaged {
+            message +=
+                ": the ledger's data file is damaged where LMDB keeps its own pages, which the entries' "
+                + "hashes do not cover (or it was written by another LMDB format); restore it from a backup"
+        } else if let advice = error.advice {
             message += ". \(advice)"
         }
         self.init(code: code, message: message, cause: error, location: SourceLocation(file: file, line: line))

@@ -90,6 +90,41 @@ import Glibc
         #expect(refused.output.contains("the file was cut off"), "\(refused.output)")
     }
 
+    /// A library's failed check (LMDB's `mdb_assert` on a page of the wrong kind aborts the
+    /// process) is named as likely damage instead of a crash report, exiting 3 (1 for `verify`);
+    /// a data file LMDB does not read as its own is damage too: `verify` exits 1, naming it.
+    @Test func anAbortIsNamedAndAnUnreadableDataFileIsDamage() throws {
+        let binary = try builtBinary()
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = SupplyChainCLITests.chainLedger(directory)
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments =
+            ["import", "-", "--ledger", ledger, "--as", "pilbara-mining"]
+            + ["--key", directory + "/pilbara-mining.pem"]
+        let input = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardError = errors
+        try process.run()
+        Thread.sleep(forTimeInterval: 1)
+        kill(process.processIdentifier, SIGABRT)
+        let error = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationReason == .exit && process.terminationStatus == 3, "\(error)")
+        #expect(error.hasPrefix("celltrace: stopped by a failed check inside a library"), "\(error)")
+        #expect(error.contains("restore the ledger from a backup"))
+
+        // One page left: LMDB finds no meta page it can read (MDB_INVALID).
+        let cut = directory + "/one-page"
+        try FileManager.default.copyItem(atPath: ledger, toPath: cut)
+        #expect(truncate(cut + "/data.mdb", 4096) == 0)
+        let refused = runProcess(binary, ["verify", "--ledger", cut])
+        #expect(refused.status == 1, "\(refused.output)")
+        #expect(refused.output.contains("the ledger's data file is damaged"), "\(refused.output)")
+    }
+
     /// `kill -9` in the middle of a stream of EPCIS documents (`celltrace import A B C`, each file
     /// its own submission, read and checked on a second thread while the one before is written):
     /// every document acknowledged is in the ledger, only whole documents landed, the ledger

@@ -268,11 +268,14 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Runs storage code, turning its errors into ``LedgerError/Code/storage`` with the cause kept;
-    /// other errors (a caller's closure may throw its own) pass through unchanged.
+    /// Runs storage code, turning its errors into ``LedgerError/Code/storage`` with the cause kept,
+    /// and a damaged data file into ``LedgerError/Code/corruptLedger``; other errors (a caller's
+    /// closure may throw its own) pass through unchanged.
     static func wrapStorage<R>(_ body: () throws -> R) throws -> R {
         do {
             return try body()
+        } catch let error as StorageError where error.code == .damaged {
+            throw LedgerError(code: .corruptLedger, message: error.message, cause: error)
         } catch let error as StorageError {
             throw LedgerError(code: .storage, message: "storage failed: \(error)", cause: error)
         }
