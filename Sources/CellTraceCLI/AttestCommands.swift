@@ -211,7 +211,7 @@ struct AttestationsCommand: ParsableCommand {
     ]
 
     func run() throws {
-        let chain = try options.openChain()
+        let chain = try options.openChain(readOnly: true)
         let point = try asOf.point()
         var found = try chain.read { reader, txn, now in
             // An entry past the end is no entry any attestation could cover: said as

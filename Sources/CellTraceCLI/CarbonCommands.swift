@@ -463,7 +463,7 @@ struct DeclarationCommand: ParsableCommand {
 
     func run() throws {
         let (from, to) = try declarationPeriod(from: from, to: to)
-        let chain = try options.openChain()
+        let chain = try options.openChain(readOnly: true)
         let point = try asOf.point()
         let declaration = try chain.read { reader, txn, now in
             let size = try point.size(in: chain.ledger, now: now)
@@ -657,7 +657,7 @@ enum FootprintOutput {
         scenarios: [Scenario],
         inspect: ([LotReplacement]) throws -> Void = { _ in }
     ) throws -> [Footprint] {
-        let chain = try options.openChain()
+        let chain = try options.openChain(readOnly: true)
         let point = try asOf.point()
         return try chain.read { reader, txn, now in
             let size = try point.size(in: chain.ledger, now: now)
@@ -1022,7 +1022,7 @@ struct ModelCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let chain = try options.openChain()
+            let chain = try options.openChain(readOnly: true)
             let models = try chain.read { reader, txn, _ in try reader.batteryModels(txn) }
             var table = TextTable("MODEL", "CATEGORY", "CHEMISTRY", "CYCLES/YEAR", "YEARS", "USABLE", "ENTRY", "NAME")
             for model in models {

@@ -170,12 +170,24 @@ struct LedgerOptions: ParsableArguments {
 
     /// Opens the ledger with its supply-chain indexes (every command opens it this way, so one
     /// process always sees the same tables).
-    func openChain() throws -> SupplyChainLedger {
-        try SupplyChainLedger(openingAt: path)
+    ///
+    /// A command that only reads opens it read-only: that writes nothing to the data file, waits
+    /// for no writer, works on a read-only file system and needs no signing key until something
+    /// must be signed (``Ledger/Options/readOnly``).
+    ///
+    /// - Parameter readOnly: Whether the command only reads.
+    /// - Returns: The open ledger.
+    /// - Throws: What opening the ledger throws.
+    func openChain(readOnly: Bool = false) throws -> SupplyChainLedger {
+        try SupplyChainLedger(openingAt: path, options: Ledger.Options(readOnly: readOnly))
     }
 
     /// Opens the ledger.
-    func openLedger() throws -> Ledger {
-        try openChain().ledger
+    ///
+    /// - Parameter readOnly: Whether the command only reads (``openChain(readOnly:)``).
+    /// - Returns: The open ledger.
+    /// - Throws: What opening the ledger throws.
+    func openLedger(readOnly: Bool = false) throws -> Ledger {
+        try openChain(readOnly: readOnly).ledger
     }
 }

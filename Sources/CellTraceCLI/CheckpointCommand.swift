@@ -22,7 +22,7 @@ struct CheckpointCommand: ParsableCommand {
     var size: UInt64?
 
     func run() throws {
-        let ledger = try options.openLedger()
+        let ledger = try options.openLedger(readOnly: true)
         Console.out(try ledger.checkpoint(atSize: size).note.formatted, terminator: "")
     }
 }
@@ -43,6 +43,6 @@ struct KeyCommand: ParsableCommand {
     @OptionGroup var options: LedgerOptions
 
     func run() throws {
-        Console.out(try options.openLedger().verifierKey.text)
+        Console.out(try options.openLedger(readOnly: true).verifierKey.text)
     }
 }

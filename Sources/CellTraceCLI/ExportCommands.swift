@@ -144,7 +144,7 @@ struct DisclosuresCommand: ParsableCommand {
     ]
 
     func run() throws {
-        let disclosures = try options.openChain().disclosures(recipient: recipient)
+        let disclosures = try options.openChain(readOnly: true).disclosures(recipient: recipient)
         if csv {
             var rows = [CSV.row(Self.csvColumns)]
             for disclosure in disclosures {

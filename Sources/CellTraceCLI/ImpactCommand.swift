@@ -126,7 +126,7 @@ struct ImpactCommand: ParsableCommand {
     }
 
     func run() throws {
-        let chain = try options.openChain()
+        let chain = try options.openChain(readOnly: true)
         if entry != nil || from != nil {
             var impact: EntryImpact
             do {

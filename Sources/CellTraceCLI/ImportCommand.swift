@@ -293,7 +293,7 @@ struct LotCommand: ParsableCommand {
         }
 
         func run() throws {
-            let chain = try options.openChain()
+            let chain = try options.openChain(readOnly: true)
             guard let report = try foundInEitherForm(lot, chain, lot: true, chain.lot) else {
                 throw Failure.badInput(
                     lot.isEmpty
@@ -577,7 +577,7 @@ struct EventCommand: ParsableCommand {
 
         func run() throws {
             let id = Self.hashIDSpelled(eventID)
-            let chain = try options.openChain()
+            let chain = try options.openChain(readOnly: true)
             guard let event = try chain.read({ reader, txn, _ in try reader.event(id, txn) }) else {
                 throw Failure.badInput(
                     "no event \(eventID) in the ledger" + SupplyChainLedger.hiddenCharacters(in: eventID)
@@ -697,7 +697,7 @@ struct SerialCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let chain = try options.openChain()
+            let chain = try options.openChain(readOnly: true)
             guard let report = try foundInEitherForm(serial, chain, lot: false, chain.serial) else {
                 throw Failure.badInput(
                     serial.isEmpty

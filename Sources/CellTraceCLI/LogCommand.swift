@@ -35,7 +35,7 @@ struct LogCommand: ParsableCommand {
     }
 
     func run() throws {
-        let ledger = try options.openLedger()
+        let ledger = try options.openLedger(readOnly: true)
         // An entry asked for that the ledger does not hold is named, as `prove` and `--as-of` name
         // it, rather than printed as nothing with success. `--from` at the ledger's size alone (the
         // next entry, for a reader following the ledger) prints nothing: there is nothing new yet.

@@ -161,7 +161,7 @@ struct ActorCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let actors = try options.openChain().actors()
+            let actors = try options.openChain(readOnly: true).actors()
             if json {
                 Console.out(JSONValue.array(actors.map(actorJSON)).canonicalString)
                 return
@@ -495,7 +495,7 @@ struct FacilityCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let chain = try options.openChain()
+            let chain = try options.openChain(readOnly: true)
             let size = try asOf.point().size(in: chain.ledger, now: try chain.ledger.size)
             guard let facility = try chain.facility(id)?.asOf(size), facility.registeredAt < size else {
                 throw Failure.badInput(
@@ -568,7 +568,7 @@ struct FacilityCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let chain = try options.openChain()
+            let chain = try options.openChain(readOnly: true)
             let size = try asOf.point().size(in: chain.ledger, now: try chain.ledger.size)
             let facilities = try chain.facilities().filter { $0.registeredAt < size }.map { $0.asOf(size) }
             if json {
@@ -664,7 +664,7 @@ struct FactorsCommand: ParsableCommand {
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
-            let tables = try options.openChain().factorTables()
+            let tables = try options.openChain(readOnly: true).factorTables()
             var table = TextTable("TABLE", "VERSION", "YEAR", "FACTORS", "SOURCE")
             var array: [JSONValue] = []
             for entry in tables {

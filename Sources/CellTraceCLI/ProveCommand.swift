@@ -35,7 +35,7 @@ struct ProveCommand: ParsableCommand {
         var size: UInt64?
 
         func run() throws {
-            let ledger = try options.openLedger()
+            let ledger = try options.openLedger(readOnly: true)
             Console.out(try ledger.inclusionProof(forEntryAt: seq, treeSize: size).formatted, terminator: "")
         }
     }
@@ -65,7 +65,7 @@ struct ProveCommand: ParsableCommand {
         var json = false
 
         func run() throws {
-            let ledger = try options.openLedger()
+            let ledger = try options.openLedger(readOnly: true)
             let proof = try ledger.consistencyProof(from: from, to: to)
             if json {
                 Console.out(

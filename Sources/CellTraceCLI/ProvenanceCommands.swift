@@ -66,7 +66,7 @@ struct TraceCommand: ParsableCommand {
     }
 
     func run() throws {
-        let chain = try options.openChain()
+        let chain = try options.openChain(readOnly: true)
         let point = try asOf.point()
         let trace = try chain.read { reader, txn, now in
             let size = try point.size(in: chain.ledger, now: now)
@@ -302,7 +302,7 @@ struct WhereUsedCommand: ParsableCommand {
     }
 
     func run() throws {
-        let chain = try options.openChain()
+        let chain = try options.openChain(readOnly: true)
         let point = try asOf.point()
         let since = try timeOption(since, "since")
         let until = try timeOption(until, "until")

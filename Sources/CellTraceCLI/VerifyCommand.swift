@@ -30,7 +30,7 @@ struct VerifyCommand: ParsableCommand {
     var json = false
 
     func run() throws {
-        let chain = try options.openChain()
+        let chain = try options.openChain(readOnly: true)
         let ledger = chain.ledger
         let report = try ledger.audit(deep: deep) { done, total in
             Console.progress("verifying", done: done, total: total)

@@ -23,14 +23,15 @@ internal import CLMDB
 /// accident; a cursor smuggled out anyway stops the process with a precondition failure when used,
 /// instead of touching freed memory.
 @safe public struct Cursor: ~Copyable {
-    /// The `MDB_cursor`, owned by this value.
-    private let handle: OpaquePointer
+    /// The `MDB_cursor`, owned by this value; `nil` on a table a read-only environment's file does
+    /// not hold, where every move finds nothing.
+    private let handle: OpaquePointer?
     /// The transaction's shared state.
     private let state: TransactionState
     /// The table the cursor walks.
     public let table: Table
 
-    init(handle: OpaquePointer, state: TransactionState, table: Table) {
+    init(handle: OpaquePointer?, state: TransactionState, table: Table) {
         unsafe self.handle = handle
         self.state = state
         self.table = table
@@ -38,7 +39,7 @@ internal import CLMDB
 
     deinit {
         // A write transaction frees its cursors when it ends; a read-only one does not (lmdb.h l.994–997).
-        if state.isLive || state.isReadOnly {
+        if let handle = unsafe handle, state.isLive || state.isReadOnly {
             unsafe mdb_cursor_close(handle)
         }
     }
@@ -188,6 +189,8 @@ extension Cursor {
     /// - Throws: ``StorageError`` if the cursor is unpositioned or the table is not duplicate-sorted.
     public func duplicateCount() throws -> Int {
         precondition(state.isLive, "Cursor on table '\(table.name)' used after its transaction ended")
+        // A cursor on a table that is not there is never on a pair, which LMDB answers with EINVAL.
+        guard let handle = unsafe handle else { throw Self.missingTableError("mdb_cursor_count", table) }
         var count = 0
         try check(unsafe mdb_cursor_count(handle, &count), "mdb_cursor_count")
         return count
@@ -320,6 +323,7 @@ extension Cursor {
         mode: PutMode = .upsert
     ) throws {
         precondition(state.isLive, "Cursor on table '\(table.name)' used after its transaction ended")
+        guard let handle = unsafe handle else { throw Self.missingTableError("mdb_cursor_put", table) }
         let flags = mode.flags.rawValue
         let rc = unsafe withLMDBValue(key) { key in
             unsafe withLMDBValue(value) { value in
@@ -345,6 +349,7 @@ extension Cursor {
     @available(*, noasync)
     public func deleteCurrent() throws {
         precondition(state.isLive, "Cursor on table '\(table.name)' used after its transaction ended")
+        guard let handle = unsafe handle else { throw Self.missingTableError("mdb_cursor_del", table) }
         let rc = unsafe mdb_cursor_del(handle, 0)
         if rc == LMDBError.mapFull {
             state.sawMapFull = true
@@ -382,6 +387,7 @@ extension Cursor {
         _ body: (UnsafeRawBufferPointer, UnsafeRawBufferPointer) throws -> Void
     ) throws -> Bool {
         precondition(state.isLive, "Cursor on table '\(table.name)' used after its transaction ended")
+        guard let handle = unsafe handle else { return false }
         var valueOut = unsafe MDB_val()
         let (rc, keyOut) = unsafe withLMDBValue(key) { key in
             let rc = unsafe mdb_cursor_get(handle, &key, &valueOut, MDB_SET_RANGE)
@@ -415,6 +421,7 @@ extension Cursor {
         value: (some Collection<UInt8>)? = [UInt8]?.none
     ) throws(StorageError) -> RawRow? {
         precondition(state.isLive, "Cursor on table '\(table.name)' used after its transaction ended")
+        guard let handle = unsafe handle else { return nil }
         var keyOut = unsafe MDB_val()
         var valueOut = unsafe MDB_val()
         let rc: Int32
@@ -464,6 +471,16 @@ extension Cursor {
             return nil
         }
         return try unsafe body(row.key.bytes, row.value.bytes)
+    }
+
+    /// The error for a call that needs a position or a write on a table that is not there.
+    ///
+    /// - Parameters:
+    ///   - function: The LMDB function that was not called.
+    ///   - table: The table.
+    /// - Returns: What LMDB would answer for a cursor never on a pair: `EINVAL`.
+    private static func missingTableError(_ function: StaticString, _ table: Table) -> StorageError {
+        StorageError(LMDBError(code: LMDBError.invalidArgument, function: function.description), table: table.name)
     }
 
     /// Checks a return code, naming the table.

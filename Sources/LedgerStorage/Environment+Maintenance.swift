@@ -11,6 +11,24 @@ extension Environment {
         }
     }
 
+    /// The id of the last transaction committed to the data file (`me_last_txnid`, lmdb.h l.471).
+    ///
+    /// Every commit that changed something took the next id, so it counts the file's committed
+    /// writes: a new environment's is 0, and one whose tables were only created is 1.
+    public var lastCommittedTransaction: UInt64 {
+        gate.withShared {
+            UInt64(unsafe Self.info(handle).me_last_txnid)
+        }
+    }
+
+    /// The number of pages the data file's newest committed state uses (`me_last_pgno` + 1,
+    /// lmdb.h l.470), its two meta pages included.
+    public var pagesInUse: Int {
+        gate.withShared {
+            unsafe Self.info(handle).me_last_pgno + 1
+        }
+    }
+
     /// The largest key, and the largest value in a duplicate-sorted table, that LMDB accepts, in bytes.
     public var maxKeySize: Int {
         Int(unsafe mdb_env_get_maxkeysize(handle))
@@ -20,10 +38,12 @@ extension Environment {
     ///
     /// Only needed when the environment was opened with ``Options/durable`` set to `false`: then a
     /// `sync()` at a checkpoint makes everything committed so far survive a system crash. A durable
-    /// environment already flushes on each commit.
+    /// environment already flushes on each commit, and a read-only one has nothing to flush.
     ///
     /// - Throws: ``StorageError`` naming `mdb_env_sync` if the flush fails.
     public func sync() throws {
+        // LMDB refuses the call with EACCES in a read-only environment (lmdb.h l.730).
+        guard !options.readOnly else { return }
         do {
             // force = 1 flushes even with MDB_NOSYNC set (lmdb.h l.724–743).
             try gate.withShared { () throws(LMDBError) in

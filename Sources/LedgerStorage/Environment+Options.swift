@@ -31,7 +31,7 @@ extension Environment {
         public var maxReaders: Int
         /// Every table the environment will use.
         ///
-        /// They are created if missing and opened once, when the environment opens.
+        /// They are created if missing (unless ``readOnly``) and opened once, when the environment opens.
         public var tables: [TableSpec]
         /// Whether each commit is flushed to disk before it returns: `true` by default.
         ///
@@ -40,6 +40,15 @@ extension Environment {
         /// transactions (lmdb.h l.548–575). Use it for tests and benchmarks only, or call
         /// ``Environment/sync()`` at your own checkpoints.
         public var durable: Bool
+        /// Whether the environment only reads: `false` by default.
+        ///
+        /// `true` sets `MDB_RDONLY`. Opening then writes nothing to the data file: no table is
+        /// created, a declared table the file does not hold reads as empty, and
+        /// ``Environment/write(_:)`` throws ``StorageError/Code/readOnly``. No write transaction
+        /// begins, so opening and reading never wait for another process's writer. The directory
+        /// must exist; it may be on a read-only file system, where LMDB does without its lock file
+        /// (lmdb.h l.535–538), so nothing may write to it meanwhile.
+        public var readOnly: Bool
 
         /// Creates options.
         ///
@@ -48,16 +57,19 @@ extension Environment {
         ///   - maxReaders: The number of reader slots; 126 by default.
         ///   - tables: The tables to create and open.
         ///   - durable: Whether each commit is flushed to disk; `true` by default.
+        ///   - readOnly: Whether the environment only reads; `false` by default.
         public init(
             mapSize: Int = Options.defaultMapSize,
             maxReaders: Int = 126,
             tables: [TableSpec] = [],
-            durable: Bool = true
+            durable: Bool = true,
+            readOnly: Bool = false
         ) {
             self.mapSize = mapSize
             self.maxReaders = maxReaders
             self.tables = tables
             self.durable = durable
+            self.readOnly = readOnly
         }
     }
 

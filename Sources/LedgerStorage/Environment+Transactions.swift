@@ -64,13 +64,21 @@ extension Environment {
     ///   thread (lmdb.h l.942).
     /// - Returns: Whatever the run of `body` that committed returned.
     /// - Throws: ``StorageError`` if LMDB fails (other than a full map), ``StorageError/Code/diskFull``
-    ///   when the file system has no room for the commit, or whatever `body` throws.
+    ///   when the file system has no room for the commit, ``StorageError/Code/readOnly`` in an
+    ///   environment opened with ``Options/readOnly``, or whatever `body` throws.
     @available(*, noasync)
     public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         precondition(
             gate.depth == 0,
             "Environment.write was called inside a transaction on the same thread; end that transaction first"
         )
+        guard !options.readOnly else {
+            throw StorageError(
+                code: .readOnly,
+                message: "The environment at '\(path)' was opened read-only; nothing was written. "
+                    + "Open it without Environment.Options.readOnly to change it"
+            )
+        }
         while true {
             let handle = try unsafe beginTransaction(flags: [])
             let observedMapSize = unsafe Self.info(self.handle).me_mapsize

@@ -12,7 +12,9 @@ internal import Darwin
 /// Open an environment once per directory per process and share it; opening the same directory
 /// again while it is open throws ``StorageError/Code/alreadyOpen`` (lmdb.h l.101). All tables are
 /// declared up front and opened, created if missing, in one write transaction when the environment
-/// opens. The environment closes when the last reference to it goes away.
+/// opens; an environment opened with ``Options/readOnly`` opens them in a read transaction instead,
+/// creates none and never waits for another process's writer. The environment closes when the
+/// last reference to it goes away.
 ///
 /// ```swift
 /// let env = try Environment(
@@ -69,9 +71,10 @@ internal import Darwin
 
     /// Opens, and if needed creates, an environment.
     ///
-    /// The directory is created if missing. The map starts at the larger of
-    /// ``Options/mapSize`` and the size the file last persisted, and grows as writes need.
-    /// `mdb_reader_check` clears reader slots left by crashed processes (lmdb.h l.46–60).
+    /// The directory is created if missing, unless ``Options/readOnly`` is set: a read-only
+    /// environment opens an existing one and writes nothing to its data file. The map starts at
+    /// the larger of ``Options/mapSize`` and the size the file last persisted, and grows as writes
+    /// need. `mdb_reader_check` clears reader slots left by crashed processes (lmdb.h l.46–60).
     ///
     /// - Parameters:
     ///   - path: The directory for `data.mdb` and `lock.mdb`; on a local file system (lmdb.h l.128).
@@ -79,11 +82,14 @@ internal import Darwin
     /// - Throws: ``StorageError`` with ``StorageError/Code/alreadyOpen`` if this process has the
     ///   directory open, ``StorageError/Code/invalidOptions`` for bad options or tables whose
     ///   ``TableSpec/duplicateSort`` differs from the file, ``StorageError/Code/io`` if the directory
-    ///   cannot be created, ``StorageError/Code/lmdb`` if LMDB fails.
+    ///   cannot be created (or, read-only, does not exist), ``StorageError/Code/damaged`` if the data
+    ///   file is cut off or its table of tables is unreadable, ``StorageError/Code/lmdb`` if LMDB fails.
     public init(path: String, options: Options = Options()) throws {
         var options = options
         try options.validate()
-        try Directory.create(atPath: path)
+        if !options.readOnly {
+            try Directory.create(atPath: path)
+        }
         let canonical = try Directory.canonicalPath(path)
         let directoryID = try Directory.identity(canonical)
         let claim = try EnvironmentRegistry.register(directoryID, path: canonical)
@@ -163,6 +169,9 @@ extension Environment {
             if !options.durable {
                 flags.formUnion([.noSync, .noMetaSync])
             }
+            if options.readOnly {
+                flags.insert(.readOnly)
+            }
             // Owner only: the data file holds every sealed value beside its salt (the openings a
             // disclosure may reveal), which no other local account may read.
             try check(unsafe mdb_env_open(env, path, flags.rawValue, 0o600), "mdb_env_open")
@@ -177,7 +186,7 @@ extension Environment {
             }
             var dead: Int32 = 0
             try check(unsafe mdb_reader_check(env, &dead), "mdb_reader_check")
-            let tables = try unsafe openTables(options.tables, in: env, id: id)
+            let tables = try unsafe openTables(options.tables, in: env, id: id, path: path, readOnly: options.readOnly)
             return unsafe (env, tables, Int(dead))
         } catch {
             // lmdb.h l.512: a failed mdb_env_open still needs mdb_env_close; so does any later failure.
@@ -191,24 +200,32 @@ extension Environment {
     }
 
     /// Opens every declared table in one write transaction, creating missing ones, and commits so
-    /// the handles are usable by every later transaction (ledger.md §4.8).
+    /// the handles are usable by every later transaction (ledger.md §4.8; lmdb.h l.1068–1072).
     ///
-    /// No other transaction can exist yet, so the map may be grown here directly.
+    /// A read-only environment opens them in a read transaction, which waits for no writer and
+    /// creates nothing: a table the file does not hold (`MDB_NOTFOUND`, l.1123) gets no handle and
+    /// reads as empty. No other transaction can exist yet, so the map may be grown here directly.
     ///
     /// - Parameters:
     ///   - specs: The declared tables.
     ///   - env: The open environment.
     ///   - id: The environment's ``id``.
+    ///   - path: The canonical directory path, for messages.
+    ///   - readOnly: Whether the environment was opened with `MDB_RDONLY`.
     /// - Returns: The tables by name.
-    /// - Throws: ``StorageError`` if LMDB fails or a table's flags differ from the file.
+    /// - Throws: ``StorageError`` if LMDB fails or a table's flags differ from the file;
+    ///   ``StorageError/Code/damaged`` when the table of tables cannot be read.
     private static func openTables(
         _ specs: [TableSpec],
         in env: OpaquePointer,
-        id: UInt64
+        id: UInt64,
+        path: String,
+        readOnly: Bool
     ) throws -> [String: Table] {
+        let transactionFlags: TransactionFlags = readOnly ? .readOnly : []
         while true {
             var txn: OpaquePointer?
-            let began = unsafe mdb_txn_begin(env, nil, 0, &txn)
+            let began = unsafe mdb_txn_begin(env, nil, transactionFlags.rawValue, &txn)
             if began == LMDBError.mapResized {
                 try check(unsafe mdb_env_set_mapsize(env, 0), "mdb_env_set_mapsize")
                 continue
@@ -221,12 +238,22 @@ extension Environment {
             var rc: Int32 = 0
             var failed: StaticString = "mdb_dbi_open"
             for spec in specs {
-                var flags: DatabaseFlags = .create
+                var flags: DatabaseFlags = readOnly ? [] : .create
                 if spec.duplicateSort {
                     flags.insert(.duplicateSort)
                 }
                 var dbi: MDB_dbi = 0
                 rc = unsafe mdb_dbi_open(txn, spec.name, flags.rawValue, &dbi)
+                if readOnly, rc == LMDBError.notFound {
+                    rc = 0
+                    tables[spec.name] = Table(
+                        name: spec.name,
+                        duplicateSort: spec.duplicateSort,
+                        dbi: nil,
+                        environmentID: id
+                    )
+                    continue
+                }
                 if rc != 0 {
                     break
                 }
@@ -263,6 +290,15 @@ extension Environment {
             if rc == LMDBError.mapFull {
                 try check(unsafe mdb_env_set_mapsize(env, info(env).me_mapsize * 2), "mdb_env_set_mapsize")
                 continue
+            }
+            if LMDBError.damage.contains(rc) {
+                let cause = LMDBError(code: rc, function: failed.description)
+                throw StorageError(
+                    code: .damaged,
+                    message: "\(path)/data.mdb is damaged: its newest committed state names its tables in pages "
+                        + "that do not read as such (\(cause.reason)); restore it from a backup",
+                    cause: cause
+                )
             }
             try check(rc, failed)
             return tables

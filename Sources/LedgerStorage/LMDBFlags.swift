@@ -19,6 +19,11 @@ struct EnvironmentFlags: OptionSet {
     ///
     /// The corresponding LMDB flag is `MDB_NOMETASYNC`.
     static let noMetaSync = EnvironmentFlags(rawValue: UInt32(MDB_NOMETASYNC))
+    /// The environment only reads: no write transaction can begin, and on a read-only file system
+    /// LMDB does without its lock file (l.535–538).
+    ///
+    /// The corresponding LMDB flag is `MDB_RDONLY`.
+    static let readOnly = EnvironmentFlags(rawValue: UInt32(MDB_RDONLY))
 }
 
 /// Flags for `mdb_txn_begin` (lmdb.h l.953–958).

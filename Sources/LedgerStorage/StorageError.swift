@@ -47,6 +47,7 @@ extension StorageError {
             case io
             case diskFull
             case damaged
+            case readOnly
         }
 
         private let kind: Kind
@@ -79,11 +80,16 @@ extension StorageError {
         /// was written, and everything committed before is intact. Free space and write again.
         public static let diskFull = Code(.diskFull)
         /// The data file is not what LMDB wrote: shorter than the pages its own meta page says are
-        /// in use (a copy that stopped, a damaged disk), or LMDB met a page that is missing or of
-        /// the wrong kind, or a file that is no LMDB file of its format version.
+        /// in use (a copy that stopped, a damaged disk), with a table of tables that does not read as
+        /// one, or LMDB met a page that is missing or of the wrong kind, or a file that is no LMDB
+        /// file of its format version.
         ///
         /// LMDB keeps no checksums of its own pages, so damage is found only where a read meets it.
         public static let damaged = Code(.damaged)
+        /// A write was asked of an environment opened with ``Environment/Options/readOnly``.
+        ///
+        /// Nothing was written. Open the environment writable to change it.
+        public static let readOnly = Code(.readOnly)
 
         /// The code's name.
         public var description: String {
@@ -97,6 +103,7 @@ extension StorageError {
             case .io: "io"
             case .diskFull: "diskFull"
             case .damaged: "damaged"
+            case .readOnly: "readOnly"
             }
         }
     }

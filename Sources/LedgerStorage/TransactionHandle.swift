@@ -77,6 +77,22 @@ internal import CLMDB
         }
     }
 
+    /// The table's LMDB handle, for a call that changes it.
+    ///
+    /// - Parameter table: The table about to be written.
+    /// - Returns: Its handle.
+    /// - Throws: ``StorageError/Code/readOnly`` for a table a read-only environment's file does not
+    ///   hold, which only a read-only environment has and no write transaction can change.
+    func writableHandle(_ table: Table) throws(StorageError) -> MDB_dbi {
+        guard let dbi = table.dbi else {
+            throw StorageError(
+                code: .readOnly,
+                message: "Table '\(table.name)' is not in the file and the environment was opened read-only"
+            )
+        }
+        return dbi
+    }
+
     /// Checks a return code of a call about one table.
     ///
     /// `MDB_MAP_FULL` also marks the transaction for a re-run by ``Environment/write(_:)``.
@@ -107,9 +123,11 @@ internal import CLMDB
     /// - Throws: ``StorageError`` if LMDB fails.
     func get(in table: Table, forKey key: some Collection<UInt8>) throws(StorageError) -> MDB_val? {
         try unsafe validate(table)
+        // A table a read-only environment's file does not hold reads as empty.
+        guard let dbi = table.dbi else { return nil }
         var found = unsafe MDB_val()
         let rc = unsafe withLMDBValue(key) { key in
-            unsafe mdb_get(txn, table.dbi, &key, &found)
+            unsafe mdb_get(txn, dbi, &key, &found)
         }
         // A key LMDB cannot hold (empty, or longer than its key size) names no row: a look-up by
         // an id no record can have finds nothing, as any unknown id does.
@@ -147,20 +165,25 @@ internal import CLMDB
     /// - Throws: ``StorageError`` if LMDB fails.
     func count(_ table: Table) throws(StorageError) -> Int {
         try unsafe validate(table)
+        guard let dbi = table.dbi else { return 0 }
         var stat = MDB_stat()
-        try unsafe check(mdb_stat(txn, table.dbi, &stat), "mdb_stat", table)
+        try unsafe check(mdb_stat(txn, dbi, &stat), "mdb_stat", table)
         return stat.ms_entries
     }
 
     /// Opens a cursor on a table.
     ///
     /// - Parameter table: The table.
-    /// - Returns: The cursor, owned by the caller.
+    /// - Returns: The cursor, owned by the caller; on a table a read-only environment's file does
+    ///   not hold, a cursor that finds nothing.
     /// - Throws: ``StorageError`` if LMDB fails.
     func openCursor(_ table: Table) throws(StorageError) -> Cursor {
         try unsafe validate(table)
+        guard let dbi = table.dbi else {
+            return unsafe Cursor(handle: nil, state: state, table: table)
+        }
         var cursor: OpaquePointer?
-        try unsafe check(mdb_cursor_open(txn, table.dbi, &cursor), "mdb_cursor_open", table)
+        try unsafe check(mdb_cursor_open(txn, dbi, &cursor), "mdb_cursor_open", table)
         guard let cursor = unsafe cursor else {
             preconditionFailure("mdb_cursor_open succeeded without a cursor")
         }
@@ -182,10 +205,11 @@ internal import CLMDB
         mode: PutMode
     ) throws(StorageError) {
         try unsafe validate(table)
+        let dbi = try unsafe writableHandle(table)
         let flags = mode.flags.rawValue
         let rc = unsafe withLMDBValue(key) { key in
             unsafe withLMDBValue(value) { value in
-                unsafe mdb_put(txn, table.dbi, &key, &value, flags)
+                unsafe mdb_put(txn, dbi, &key, &value, flags)
             }
         }
         try unsafe check(rc, "mdb_put", table)
@@ -199,10 +223,11 @@ internal import CLMDB
         mode: PutMode
     ) throws(StorageError) {
         try unsafe validate(table)
+        let dbi = try unsafe writableHandle(table)
         let flags = mode.flags.rawValue
         let rc = unsafe withLMDBValue(key) { key in
             unsafe withLMDBValue(value) { value in
-                unsafe mdb_put(txn, table.dbi, &key, &value, flags)
+                unsafe mdb_put(txn, dbi, &key, &value, flags)
             }
         }
         try unsafe check(rc, "mdb_put", table)
@@ -215,7 +240,8 @@ internal import CLMDB
     /// - Throws: ``StorageError`` if LMDB fails.
     func removeAll(in table: Table) throws(StorageError) -> Int {
         let count = try unsafe count(table)
-        try unsafe check(mdb_drop(txn, table.dbi, 0), "mdb_drop", table)
+        let dbi = try unsafe writableHandle(table)
+        try unsafe check(mdb_drop(txn, dbi, 0), "mdb_drop", table)
         return count
     }
 
@@ -229,12 +255,13 @@ internal import CLMDB
     /// - Throws: ``StorageError`` if LMDB fails.
     func delete(key: some Collection<UInt8>, value: [UInt8]?, in table: Table) throws(StorageError) -> Bool {
         try unsafe validate(table)
+        let dbi = try unsafe writableHandle(table)
         let rc = unsafe withLMDBValue(key) { key in
             guard let value else {
-                return unsafe mdb_del(txn, table.dbi, &key, nil)
+                return unsafe mdb_del(txn, dbi, &key, nil)
             }
             return unsafe withLMDBValue(value) { value in
-                unsafe mdb_del(txn, table.dbi, &key, &value)
+                unsafe mdb_del(txn, dbi, &key, &value)
             }
         }
         if rc == LMDBError.notFound {

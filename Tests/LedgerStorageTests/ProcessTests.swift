@@ -26,6 +26,35 @@ import Testing
         }
     }
 
+    /// A read-only environment opens and reads while this process holds the write transaction:
+    /// opening one begins no write transaction, so it never waits for LMDB's writer lock.
+    @Test func aReadOnlyOpenDoesNotWaitForAnotherProcessesWriter() async throws {
+        try await withTemporaryDirectoryAsync { directory in
+            let path = directory + "/env"
+            let env = try Environment(path: path, options: testOptions())
+            try writeEntries(env, count: 3)
+            let holding = DispatchSemaphore(value: 0)
+            let release = DispatchSemaphore(value: 0)
+            let writer = Thread {
+                try? env.write { _ in
+                    holding.signal()
+                    release.wait()
+                }
+            }
+            writer.start()
+            holding.wait()
+            defer { release.signal() }
+            await #expect(processExitsWith: .success) { [path = path as String] in
+                // A child that waited for the writer would hang: the alarm stops it and fails the test.
+                alarm(30)
+                var options = testOptions()
+                options.readOnly = true
+                let reader = try Environment(path: path, options: options)
+                guard try readCount(reader, reader.table("entries")) == 3 else { exit(EXIT_FAILURE) }
+            }
+        }
+    }
+
     // The directory of a child that stops is made and removed here: the child's own clean-up
     // never runs.
     @Test func writeInsideAnotherTransactionStopsTheProcess() async throws {

@@ -457,7 +457,7 @@ extension Ledger {
             )
         }
         let checkpoint = try Checkpoint(origin: origin, size: sequence, rootHash: range.root())
-        let signed = try SignedCheckpoint.sign(checkpoint, with: signer)
+        let signed = try SignedCheckpoint.sign(checkpoint, with: try signer)
         try txn.put(
             Array(signed.note.formatted.utf8),
             forKey: BigEndianKey.encode(sequence),

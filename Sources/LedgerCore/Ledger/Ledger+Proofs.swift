@@ -60,7 +60,7 @@ extension Ledger {
             try storedNode(level: level, index: index, txn: txn)
         }
         try checkAgainstLaterCheckpoint(size: size, root: root, txn: txn)
-        return try SignedCheckpoint.sign(try Checkpoint(origin: origin, size: size, rootHash: root), with: signer)
+        return try SignedCheckpoint.sign(try Checkpoint(origin: origin, size: size, rootHash: root), with: try signer)
     }
 
     /// Refuses to sign the root of a prefix that the stored tree gives but the next signed
@@ -73,7 +73,7 @@ extension Ledger {
         }
         let later = try SignedCheckpoint(parsing: String(decoding: value, as: UTF8.self))
         do {
-            try later.verify(with: signer.verifierKey, origin: origin)
+            try later.verify(with: verifierKey, origin: origin)
             let proof = try MerkleTree.consistencyProof(from: size, to: later.checkpoint.size) { level, index in
                 try storedNode(level: level, index: index, txn: txn)
             }

@@ -17,7 +17,9 @@ internal import Darwin
 /// ```
 ///
 /// One process opens a ledger directory once; appends are serialised by LMDB's writer lock, and a
-/// batch lands whole or not at all. Reads run beside appends. See `Docs/LEDGER-FORMAT.md`.
+/// batch lands whole or not at all. Reads run beside appends. A ledger opened with
+/// ``Options/readOnly`` writes nothing, waits for no writer and needs only the verifier key
+/// recorded in the ledger, not the signing key. See `Docs/LEDGER-FORMAT.md`.
 public final class Ledger: Sendable {
     /// Settings for opening or creating a ledger.
     public struct Options: Sendable {
@@ -33,6 +35,16 @@ public final class Ledger: Sendable {
         /// written in the append's transaction through the `indexing` closure of
         /// ``Ledger/append(_:expectedSize:indexing:)``.
         public var extraTables: [Environment.TableSpec] = []
+        /// Whether the ledger is opened only to read: `false` by default.
+        ///
+        /// A read-only ledger opens its data file with `MDB_RDONLY` and never begins a write
+        /// transaction, so opening it waits for no writer, works on a read-only file system, and
+        /// leaves the data file as it was, damaged or not. A table the file does not hold reads as
+        /// empty. Only the verifier key recorded in the ledger is read at open: the signing key is
+        /// read the first time something must be signed (a checkpoint at a size where no batch
+        /// ended, a statement), so an auditor's copy without it verifies, proves and answers
+        /// queries. Appending throws. ``Ledger/create(at:origin:options:)`` refuses it.
+        public var readOnly: Bool
 
         /// Creates options.
         ///
@@ -40,14 +52,17 @@ public final class Ledger: Sendable {
         ///   - durable: Commit durably; default `true`.
         ///   - initialMapSize: The initial map size; default 64 MiB.
         ///   - clock: The clock; default the system clock.
+        ///   - readOnly: Open only to read; default `false`.
         public init(
             durable: Bool = true,
             initialMapSize: Int = 64 << 20,
-            clock: @escaping @Sendable () -> Timestamp = { Timestamp.now }
+            clock: @escaping @Sendable () -> Timestamp = { Timestamp.now },
+            readOnly: Bool = false
         ) {
             self.durable = durable
             self.initialMapSize = initialMapSize
             self.clock = clock
+            self.readOnly = readOnly
         }
     }
 
@@ -58,7 +73,10 @@ public final class Ledger: Sendable {
     /// The key that verifies the ledger's checkpoints, in C2SP signed-note form.
     public let verifierKey: NoteVerifierKey
 
-    let signer: NoteSigner
+    /// Whether the ledger was opened with ``Options/readOnly``.
+    public let isReadOnly: Bool
+    /// The signing key: read at open by a writable ledger, on first use by a read-only one.
+    private let loadedSigner: Mutex<NoteSigner?>
     let environment: Environment
     let tables: Tables
     let clock: @Sendable () -> Timestamp
@@ -71,6 +89,29 @@ public final class Ledger: Sendable {
     /// The name of the signing key's file inside the ledger directory (mode 0600).
     public static let keyFileName = "ledger-key.pem"
     static let layoutVersion = "celltrace-ledger/1"
+    /// The most LMDB transactions the data file of an unfinished create can have committed: a
+    /// create commits its tables in the first and its metadata in the second, so a file without
+    /// metadata at a later transaction once had more and is damaged, not unfinished. (The second
+    /// is allowed for an older CellTrace that, opening the unfinished files, created a table its
+    /// create had not.)
+    static let unfinishedTransactions: UInt64 = 2
+
+    /// The key that signs checkpoints and statements.
+    ///
+    /// A read-only ledger reads it from ``keyFileName`` the first time it is needed.
+    ///
+    /// - Throws: ``LedgerError/Code/io`` when the key file cannot be read,
+    ///   ``LedgerError/Code/corruptLedger`` when it is not the ledger's key.
+    var signer: NoteSigner {
+        get throws {
+            try loadedSigner.withLock { loaded in
+                if let loaded { return loaded }
+                let signer = try Self.readSigner(at: path, verifierKey: verifierKey)
+                loaded = signer
+                return signer
+            }
+        }
+    }
 
     /// Creates a new ledger with a fresh signing key.
     ///
@@ -81,6 +122,9 @@ public final class Ledger: Sendable {
     /// - Returns: The open ledger.
     /// - Throws: ``LedgerError/Code/ledgerExists`` or ``LedgerError/Code/invalidInput`` for a bad origin.
     public static func create(at path: String, origin: String? = nil, options: Options = Options()) throws -> Ledger {
+        guard !options.readOnly else {
+            throw LedgerError(code: .invalidInput, message: "a ledger is created writable: \(path) was asked read-only")
+        }
         let origin = origin ?? "celltrace.local/ledger/" + HexCoding.encode(SecureRandom.bytes(count: 8))
         try Entry.validateOrigin(origin)
         let keyPath = path + "/" + keyFileName
@@ -106,16 +150,23 @@ public final class Ledger: Sendable {
         }
     }
 
-    /// Whether the ledger files at `path` are those of a `create` that stopped (killed, or the
-    /// machine lost power) after LMDB made its files and before the ledger's metadata was
-    /// committed: no layout, origin or verifier key recorded, and no entry.
+    /// Whether the ledger files at `path` are those of a `create` that stopped.
+    ///
+    /// That is, killed or without power after LMDB made its files and before the ledger's
+    /// metadata was committed: no layout, origin or verifier key recorded, no entry, and no more
+    /// committed transactions than such a create makes. The files are opened read-only.
     static func isUnfinished(_ path: String, _ options: Options) throws -> Bool {
+        var options = options
+        options.readOnly = true
         let environment = try openEnvironment(path, options)
         let tables = try Tables(environment)
-        return try isUnfinished(environment, tables)
+        return try holdsNothing(environment, tables)
+            && environment.lastCommittedTransaction <= unfinishedTransactions
     }
 
-    private static func isUnfinished(_ environment: Environment, _ tables: Tables) throws -> Bool {
+    /// Whether the ledger's newest committed state records no layout, origin or verifier key, and
+    /// no entry.
+    private static func holdsNothing(_ environment: Environment, _ tables: Tables) throws -> Bool {
         try wrapStorage {
             try environment.read { txn in
                 let recorded = try ["layout", "origin", "vkey"].contains {
@@ -124,6 +175,16 @@ public final class Ledger: Sendable {
                 return try !recorded && txn.count(tables.entries) == 0
             }
         }
+    }
+
+    /// What to say of a data file whose newest state holds nothing though it committed more than
+    /// an unfinished create does: it was damaged, and it is the one copy of what it held.
+    static func damagedMessage(_ path: String, _ environment: Environment) -> String {
+        "\(path)/data.mdb is damaged: its newest committed state (LMDB transaction "
+            + "\(environment.lastCommittedTransaction), \(environment.pagesInUse) pages in use) holds neither the "
+            + "ledger's metadata nor any entry, though a `celltrace init` that stopped leaves at most "
+            + "\(unfinishedTransactions) transactions; nothing was written to it: keep it as it is and restore the "
+            + "ledger from a backup"
     }
 
     /// What to do about an unfinished ledger: its files hold nothing, and only the user may remove them.
@@ -162,6 +223,7 @@ public final class Ledger: Sendable {
         return Ledger(
             path: path,
             origin: origin,
+            verifierKey: signer.verifierKey,
             signer: signer,
             environment: environment,
             tables: tables,
@@ -171,11 +233,16 @@ public final class Ledger: Sendable {
 
     /// Opens an existing ledger.
     ///
+    /// A writable open first reads the ledger read-only, so that a damaged or unfinished one is
+    /// named before LMDB creates a missing table in it: that commit would overwrite the older of
+    /// the data file's two meta pages, the last intact state of a damaged file.
+    ///
     /// - Parameters:
     ///   - path: The ledger directory.
-    ///   - options: Durability, map size and clock.
+    ///   - options: Durability, map size, clock and whether to open read-only.
     /// - Throws: ``LedgerError/Code/noLedger`` when there is none, ``LedgerError/Code/corruptLedger``
-    ///   when its key does not match its recorded verifier key.
+    ///   when it is damaged or unfinished, or (writable) its key does not match its recorded
+    ///   verifier key; ``LedgerError/Code/io`` when a writable open cannot read the signing key.
     public convenience init(openingAt path: String, options: Options = Options()) throws {
         guard access(path + "/data.mdb", F_OK) == 0 else {
             throw LedgerError(code: .noLedger, message: "no ledger at \(path); create one with `celltrace init`")
@@ -190,8 +257,36 @@ public final class Ledger: Sendable {
                     + "restore it from a backup and keep \(path)/\(Self.keyFileName), the key partners' verifier keys name"
             )
         }
+        if !options.readOnly {
+            var readOnly = options
+            readOnly.readOnly = true
+            let environment = try Self.openEnvironment(path, readOnly)
+            _ = try Self.readMetadata(path, environment, try Tables(environment))
+        }
         let environment = try Self.openEnvironment(path, options)
         let tables = try Tables(environment)
+        let (origin, verifierKey) = try Self.readMetadata(path, environment, tables)
+        let signer = options.readOnly ? nil : try Self.readSigner(at: path, verifierKey: verifierKey)
+        self.init(
+            path: path,
+            origin: origin,
+            verifierKey: verifierKey,
+            signer: signer,
+            environment: environment,
+            tables: tables,
+            clock: options.clock
+        )
+    }
+
+    /// Reads the ledger's origin and verifier key from its metadata.
+    ///
+    /// - Throws: ``LedgerError/Code/corruptLedger`` for an unfinished create, a damaged data file, or
+    ///   metadata of another layout.
+    private static func readMetadata(
+        _ path: String,
+        _ environment: Environment,
+        _ tables: Tables
+    ) throws -> (origin: String, verifierKey: NoteVerifierKey) {
         let (layout, origin, vkey) = try Self.wrapStorage {
             try environment.read { txn in
                 (
@@ -202,7 +297,10 @@ public final class Ledger: Sendable {
             }
         }
         guard let layout, String(decoding: layout, as: UTF8.self) == Self.layoutVersion, let origin, let vkey else {
-            if layout == nil, origin == nil, vkey == nil, try Self.isUnfinished(environment, tables) {
+            if layout == nil, origin == nil, vkey == nil, try Self.holdsNothing(environment, tables) {
+                guard environment.lastCommittedTransaction <= unfinishedTransactions else {
+                    throw LedgerError(code: .corruptLedger, message: Self.damagedMessage(path, environment))
+                }
                 throw LedgerError(code: .corruptLedger, message: Self.unfinishedMessage(path))
             }
             throw LedgerError(
@@ -210,41 +308,61 @@ public final class Ledger: Sendable {
                 message: "\(path) is not a CellTrace ledger of layout \(Self.layoutVersion)"
             )
         }
+        let originText = String(decoding: origin, as: UTF8.self)
+        let verifierKey: NoteVerifierKey
+        do {
+            verifierKey = try NoteVerifierKey(parsing: String(decoding: vkey, as: UTF8.self))
+        } catch {
+            throw LedgerError(
+                code: .corruptLedger,
+                message: "the verifier key recorded in \(path) does not parse",
+                cause: error
+            )
+        }
+        guard verifierKey.name == originText else {
+            throw LedgerError(
+                code: .corruptLedger,
+                message: "the verifier key recorded in \(path) is named for another origin than the ledger's"
+            )
+        }
+        return (originText, verifierKey)
+    }
+
+    /// Reads the signing key from the ledger directory and checks it is the ledger's.
+    ///
+    /// - Throws: ``LedgerError/Code/io`` when the key file cannot be read,
+    ///   ``LedgerError/Code/corruptLedger`` when it does not match `verifierKey`.
+    private static func readSigner(at path: String, verifierKey: NoteVerifierKey) throws -> NoteSigner {
         let key: Ed25519PrivateKey
         do {
             key = try Ed25519PrivateKey(pemFile: path + "/" + Self.keyFileName)
         } catch {
             throw LedgerError(code: .io, message: "cannot read the ledger's signing key in \(path)", cause: error)
         }
-        let signer = try NoteSigner(name: String(decoding: origin, as: UTF8.self), privateKey: key)
-        guard signer.verifierKey.text == String(decoding: vkey, as: UTF8.self) else {
+        let signer = try NoteSigner(name: verifierKey.name, privateKey: key)
+        guard signer.verifierKey.text == verifierKey.text else {
             throw LedgerError(
                 code: .corruptLedger,
                 message: "the signing key in \(path) does not match the ledger's verifier key"
             )
         }
-        self.init(
-            path: path,
-            origin: signer.verifierKey.name,
-            signer: signer,
-            environment: environment,
-            tables: tables,
-            clock: options.clock
-        )
+        return signer
     }
 
     private init(
         path: String,
         origin: String,
-        signer: NoteSigner,
+        verifierKey: NoteVerifierKey,
+        signer: NoteSigner?,
         environment: Environment,
         tables: Tables,
         clock: @escaping @Sendable () -> Timestamp
     ) {
         self.path = path
         self.origin = origin
-        self.signer = signer
-        self.verifierKey = signer.verifierKey
+        self.verifierKey = verifierKey
+        self.isReadOnly = environment.options.readOnly
+        self.loadedSigner = Mutex(signer)
         self.environment = environment
         self.tables = tables
         self.clock = clock
@@ -258,7 +376,8 @@ public final class Ledger: Sendable {
                     options: Environment.Options(
                         mapSize: options.initialMapSize,
                         tables: Tables.specs + options.extraTables,
-                        durable: options.durable
+                        durable: options.durable,
+                        readOnly: options.readOnly
                     )
                 )
             } catch let error as StorageError where error.code == .damaged {
