@@ -22,6 +22,10 @@ public final class SupplyChainLedger: Sendable {
     /// eventID: imports and the queries that read them refuse until ``rebuildIndexes(progress:)``.
     private let outdated: Mutex<SupplyChainError?>
 
+    /// Run before each batch checked against a snapshot is written (``write(_:)``), between its
+    /// check and its append; `nil` but in tests, which append there as another writer would.
+    let beforeWrite = Mutex<(@Sendable () -> Void)?>(nil)
+
     /// Why the indexes cannot be used, or `nil` when they can.
     var outdatedIndexes: SupplyChainError? { outdated.withLock { $0 } }
 
@@ -128,6 +132,12 @@ public final class SupplyChainLedger: Sendable {
     /// `prepare` gets the rules over the snapshot and the sequence number the batch's first entry
     /// will have, and returns the drafts (or throws with the problems found).
     ///
+    /// The batch is prepared against a snapshot and appended if the ledger did not grow meanwhile,
+    /// without holding up other writers while it is checked. After ``optimisticAttempts`` such
+    /// tries met another writer's append, it is prepared once more with the writer lock held
+    /// (``Ledger/appendHoldingWriter(preparing:indexing:)``), which no append can come between:
+    /// a steady feed of small appends cannot keep a large import out, it only waits for it.
+    ///
     /// Given a group, the batch's drafts and index overlay are freed on the pool once written,
     /// and the group is entered until they are: an import of many documents frees one document's
     /// tens of thousands of rows while it checks the next.
@@ -136,7 +146,7 @@ public final class SupplyChainLedger: Sendable {
         freeing group: DispatchGroup? = nil,
         _ prepare: (inout Rules, _ firstSequence: UInt64, borrowing ReadTransaction) throws -> ([EntryDraft], R)
     ) throws -> (AppendReceipt?, R) {
-        for _ in 0..<8 {
+        for _ in 0..<Self.optimisticAttempts {
             guard let batch = try check(after: nil, prepare) else { continue }
             guard !batch.drafts.isEmpty, !dryRun else { return (nil, batch.result) }
             do {
@@ -148,10 +158,30 @@ public final class SupplyChainLedger: Sendable {
                 continue
             }
         }
-        throw SupplyChainError(
-            code: .ledger,
-            message: "the ledger kept changing while the batch was prepared; try again"
-        )
+        return try commitHoldingWriter(freeing: group, prepare)
+    }
+
+    /// How many times ``commit(dryRun:freeing:_:)`` prepares a batch against a snapshot before it
+    /// prepares it with the writer lock held.
+    static let optimisticAttempts = 3
+
+    /// Prepares a batch and appends it with its index rows in one write transaction, holding the
+    /// writer lock from before the check to the commit: no other writer's append can come between.
+    func commitHoldingWriter<R: Sendable>(
+        freeing group: DispatchGroup? = nil,
+        _ prepare: (inout Rules, _ firstSequence: UInt64, borrowing ReadTransaction) throws -> ([EntryDraft], R)
+    ) throws -> (AppendReceipt?, R) {
+        if let outdatedIndexes { throw outdatedIndexes }
+        let (receipt, batch) = try ledger.appendHoldingWriter { txn, size in
+            let batch = try checkBatch(after: nil, txn, size: size, prepare)
+            return (batch?.drafts ?? [], batch)
+        } indexing: { txn, _, batch in
+            try batch?.rules.store.flush(into: txn)
+        }
+        guard let batch else { preconditionFailure("a batch checked without an earlier one is always checked") }
+        let result = batch.result
+        if receipt != nil, let group { Self.free(consume batch, group: group) }
+        return (receipt, result)
     }
 
     /// A batch checked against a snapshot, with the sequence number of its first entry, to be
@@ -175,25 +205,33 @@ public final class SupplyChainLedger: Sendable {
         _ prepare: (inout Rules, _ firstSequence: UInt64, borrowing ReadTransaction) throws -> ([EntryDraft], R)
     ) throws -> CheckedBatch<R>? {
         if let outdatedIndexes { throw outdatedIndexes }
-        return try ledger.read { txn, size -> CheckedBatch<R>? in
-            var store = StateStore(tables: tables)
-            var first = size
-            if let earlier {
-                let after = earlier.size + UInt64(earlier.drafts.count)
-                if size == earlier.size {
-                    store = StateStore(tables: tables, earlier: StateStore.Earlier(earlier.rules.store))
-                    first = after
-                } else if size != after {
-                    return nil
-                }
+        return try ledger.read { txn, size in try checkBatch(after: earlier, txn, size: size, prepare) }
+    }
+
+    /// Checks a batch as ``check(after:_:)`` does, in a snapshot of `size` entries.
+    private func checkBatch<R: Sendable>(
+        after earlier: CheckedBatch<R>?,
+        _ txn: borrowing ReadTransaction,
+        size: UInt64,
+        _ prepare: (inout Rules, _ firstSequence: UInt64, borrowing ReadTransaction) throws -> ([EntryDraft], R)
+    ) throws -> CheckedBatch<R>? {
+        var store = StateStore(tables: tables)
+        var first = size
+        if let earlier {
+            let after = earlier.size + UInt64(earlier.drafts.count)
+            if size == earlier.size {
+                store = StateStore(tables: tables, earlier: StateStore.Earlier(earlier.rules.store))
+                first = after
+            } else if size != after {
+                return nil
             }
-            var rules = Rules(store: store)
-            rules.checksNewInput = true
-            let (drafts, result) = try prepare(&rules, first, txn)
-            // Checked: what the earlier batch left is no longer read.
-            rules.store.dropEarlier()
-            return CheckedBatch(drafts: drafts, result: result, rules: rules, size: first)
         }
+        var rules = Rules(store: store)
+        rules.checksNewInput = true
+        let (drafts, result) = try prepare(&rules, first, txn)
+        // Checked: what the earlier batch left is no longer read.
+        rules.store.dropEarlier()
+        return CheckedBatch(drafts: drafts, result: result, rules: rules, size: first)
     }
 
     /// The overlays of batches checked and not written, in a dry run of several: each is read
@@ -247,6 +285,7 @@ public final class SupplyChainLedger: Sendable {
     /// - Throws: ``LedgerError/Code/conflict`` when the ledger is no longer the size the batch
     ///   was checked against; then nothing is written.
     func write<R: Sendable>(_ batch: borrowing CheckedBatch<R>) throws -> AppendReceipt {
+        if let beforeWrite = beforeWrite.withLock({ $0 }) { beforeWrite() }
         let rules = batch.rules
         return try ledger.append(batch.drafts, expectedSize: batch.size) { txn, _ in
             try rules.store.flush(into: txn)

@@ -237,6 +237,60 @@ func drafts(_ count: Int, from start: Int = 0) -> [EntryDraft] {
         }
     }
 
+    @Test func appendPreparedHoldingTheWriterCannotBeOvertakenByAnotherWriter() throws {
+        try withTemporaryDirectory { path in
+            var options = testOptions
+            options.extraTables = [Environment.TableSpec(name: "layer.index")]
+            let ledger = try Ledger.create(at: path + "/l", options: options)
+            let index = try ledger.extraTable("layer.index")
+            try ledger.append(drafts(2))
+            let otherStarted = DispatchSemaphore(value: 0)
+            let otherDone = DispatchSemaphore(value: 0)
+            let overtaken = Flag()
+            let (receipt, prepared) = try ledger.appendHoldingWriter { snapshot, size in
+                let indexRows = try snapshot.count(index)
+                #expect(size == 2 && indexRows == 0)
+                // Another writer's append, begun while the batch is prepared, waits for it.
+                DispatchQueue.global().async {
+                    otherStarted.signal()
+                    _ = try? ledger.append(drafts(1, from: 9))
+                    otherDone.signal()
+                }
+                otherStarted.wait()
+                if otherDone.wait(timeout: .now() + .milliseconds(200)) == .success { overtaken.set() }
+                return (drafts(3, from: 2), "prepared at \(size)")
+            } indexing: { txn, first, prepared in
+                #expect(prepared == "prepared at 2")
+                try txn.put(BigEndianKey.encode(first), forKey: Array("k".utf8), in: index)
+            }
+            otherDone.wait()
+            #expect(!overtaken.isSet, "no append lands while the batch is prepared")
+            #expect(prepared == "prepared at 2")
+            #expect(receipt?.firstSequenceNumber == 2)
+            #expect(try ledger.size == 6)
+            #expect(try ledger.entry(at: 5).body["lot"] == "LOT-9", "the other writer's entry follows the batch")
+            let row = try ledger.read { txn, _ in try txn.value(in: index, forKey: Array("k".utf8)) }
+            #expect(row == BigEndianKey.encode(2))
+            #expect(try ledger.audit(deep: true).isValid)
+
+            // A batch prepared as empty appends nothing; one whose preparation throws writes nothing.
+            let (none, _) = try ledger.appendHoldingWriter { _, _ in
+                ([EntryDraft](), ())
+            } indexing: { _, _, _ in
+                Issue.record("nothing to index")
+            }
+            #expect(none == nil)
+            struct Refused: Error {}
+            #expect(throws: Refused.self) {
+                try ledger.appendHoldingWriter { _, _ -> ([EntryDraft], Void) in
+                    throw Refused()
+                } indexing: { _, _, _ in
+                }
+            }
+            #expect(try ledger.size == 6)
+        }
+    }
+
     @Test func badDraftWritesNothingOfItsBatch() throws {
         try withTemporaryDirectory { path in
             let ledger = try Ledger.create(at: path + "/l", options: testOptions)

@@ -1,6 +1,7 @@
 import Foundation
 import LedgerCore
 import LedgerCrypto
+import Synchronization
 import Testing
 
 @testable import SupplyChain
@@ -285,6 +286,72 @@ struct ChainTests {
         #expect(try fixture.chain.ledger.entry(at: start).type == "note")
         #expect(try fixture.chain.ledger.size == start + 4)
         try Self.expectCleanAudit(fixture.chain, submissions: 1)
+    }
+
+    /// Has another writer append a note between every check against a snapshot and its write.
+    static func appendNoteBeforeEveryWrite(_ chain: SupplyChainLedger) {
+        let note = EntryDraft(type: "note", actor: "auditor", body: ["text": "between"])
+        chain.beforeWrite.withLock { $0 = { _ = try? chain.ledger.append([note]) } }
+    }
+
+    /// The sequence numbers of the ledger's notes from `start` on.
+    static func notes(_ chain: SupplyChainLedger, from start: UInt64) throws -> [UInt64] {
+        try (start..<chain.ledger.size).filter { try chain.ledger.entry(at: $0).type == "note" }
+    }
+
+    @Test("an import that another writer's append overtakes every time is checked holding the writer lock, and lands")
+    func importIsNotStarvedByOtherWriters() throws {
+        let fixture = try ChainFixture()
+        let start = try fixture.chain.ledger.size
+        Self.appendNoteBeforeEveryWrite(fixture.chain)
+        let report = try fixture.chain.importSubmission(
+            try Fixtures.bytes("epcis/chain/01-mine.jsonld"),
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining")
+        )
+        fixture.chain.beforeWrite.withLock { $0 = nil }
+        let attempts = UInt64(SupplyChainLedger.optimisticAttempts)
+        #expect(report.written == 2)
+        // A note before each check against a snapshot; then the submission and its two events,
+        // checked with no writer able to come between.
+        #expect(try Self.notes(fixture.chain, from: start) == Array(start..<start + attempts))
+        #expect(report.submissionSequence == start + attempts)
+        #expect(try fixture.chain.ledger.size == start + attempts + 3)
+        #expect(try fixture.chain.ledger.audit(deep: true).isValid)
+        try Self.expectCleanAudit(fixture.chain, submissions: 1)
+        try Self.expectOreHeldAlike(
+            fixture.chain,
+            try Self.importedOneByOne([try Fixtures.bytes("epcis/chain/01-mine.jsonld")]).chain
+        )
+    }
+
+    @Test("a stream whose every write another writer's append overtakes imports each document whole, in order")
+    func streamIsNotStarvedByOtherWriters() throws {
+        let lines = try Self.mineEventLines()
+        let documents = [Array(lines[0].utf8), Array(lines[1].utf8), try Fixtures.bytes("epcis/chain/01-mine.jsonld")]
+        let fixture = try ChainFixture()
+        let start = try fixture.chain.ledger.size
+        Self.appendNoteBeforeEveryWrite(fixture.chain)
+        var reports: [ImportReport] = []
+        try fixture.chain.importSubmissions(
+            count: documents.count,
+            actor: "pilbara-mining",
+            key: try fixture.key("pilbara-mining"),
+            document: { documents[$0] },
+            imported: { _, report in reports.append(report) }
+        )
+        fixture.chain.beforeWrite.withLock { $0 = nil }
+        #expect(reports.map(\.written) == [1, 1, 0])
+        #expect(reports.map(\.alreadyPresent) == [0, 0, 2])
+        let notes = try Self.notes(fixture.chain, from: start)
+        // A note before the first document's write on the stream's writer thread; then each of the
+        // two documents with new events is imported on its own, with a note before each write of
+        // a check against a snapshot, and lands once checked holding the writer lock.
+        #expect(notes.count == 1 + 2 * SupplyChainLedger.optimisticAttempts, "\(notes)")
+        #expect(try fixture.chain.ledger.size == start + UInt64(notes.count) + 4)
+        #expect(try fixture.chain.ledger.audit(deep: true).isValid)
+        try Self.expectCleanAudit(fixture.chain, submissions: 2)
+        try Self.expectOreHeldAlike(fixture.chain, try Self.importedOneByOne(documents).chain)
     }
 
     @Test("a dry run of several documents checks each with the ones before it as written, and writes none")

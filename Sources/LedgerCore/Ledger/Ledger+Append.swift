@@ -67,6 +67,51 @@ extension Ledger {
         }
     }
 
+    /// Appends a batch that a layer prepares while this ledger's writer lock is held, so that no
+    /// other writer can append between its check and its write.
+    ///
+    /// For a layer whose batches prepared against a snapshot (``append(_:expectedSize:indexing:)``)
+    /// keep meeting other writers' appends: here the write transaction begins first, and `prepare`
+    /// reads a snapshot begun after it, which is the ledger the batch is appended to. Other
+    /// writers wait until this returns; readers do not. The writer lock is held for the whole of
+    /// `prepare`, so the optimistic append stays the one to use when nothing is in the way.
+    ///
+    /// `prepare` and `indexing` may run more than once (LMDB map growth replays the
+    /// transaction), so they must depend only on their arguments and the stored state.
+    ///
+    /// - Parameters:
+    ///   - prepare: Reads the snapshot, given with the ledger's size (the sequence number the
+    ///     batch's first entry will have), and returns the entries, in order, and what `indexing`
+    ///     needs; no entries appends nothing.
+    ///   - indexing: Writes the layer's index rows for the batch, given the write transaction, the
+    ///     sequence number of the batch's first entry and what `prepare` returned.
+    /// - Returns: Where the batch landed and the signed checkpoint (`nil` when `prepare` returned
+    ///   no entries), and what `prepare` returned.
+    /// - Throws: As ``append(_:)``, and what `prepare` or `indexing` throws (then nothing is
+    ///   written).
+    public func appendHoldingWriter<Prepared>(
+        preparing prepare: (borrowing ReadTransaction, _ size: UInt64) throws -> ([EntryDraft], Prepared),
+        indexing: (borrowing WriteTransaction, _ firstSequenceNumber: UInt64, Prepared) throws -> Void
+    ) throws -> (receipt: AppendReceipt?, prepared: Prepared) {
+        let time = clock()
+        return try Self.wrapStorage {
+            try environment.write { txn in
+                let size = UInt64(try txn.count(tables.entries))
+                // Begun while this transaction holds the writer lock: no commit can come between,
+                // so the snapshot is the state this transaction appends to.
+                let (drafts, prepared) = try environment.read { snapshot in
+                    let snapshotSize = UInt64(try snapshot.count(tables.entries))
+                    precondition(snapshotSize == size, "a snapshot begun under the writer lock is the writer's state")
+                    return try prepare(snapshot, size)
+                }
+                guard !drafts.isEmpty else { return (nil, prepared) }
+                let receipt = try appendSealed(try seal(drafts), time: time, txn: txn)
+                try indexing(txn, receipt.firstSequenceNumber, prepared)
+                return (receipt, prepared)
+            }
+        }
+    }
+
     /// Empties a layer's derived tables and lets the layer write them again, in one durable
     /// transaction that appends nothing: how a layer rebuilds its indexes from the entries.
     ///
