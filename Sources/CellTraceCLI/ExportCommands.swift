@@ -62,12 +62,15 @@ struct ExportOptions: ParsableArguments {
             + "which its verifier withdrew at entry #\(withdrawal)"
     }
 
-    /// Writes the export, then records its disclosure; prints where it went and the entry that
+    /// Writes the export and records its disclosure; prints where it went and the entry that
     /// records it on standard error.
     ///
     /// The record is checked first, so that an export it would refuse (no recipient) is not
-    /// written either; the file is written before the record so that a failed write records
-    /// nothing; a failed record removes nothing already written, and says so.
+    /// written either. A file is written whole under a temporary name beside its own, the
+    /// disclosure recorded, and only then is the file given its name: a write that fails records
+    /// nothing, and a record that fails leaves no file. Standard output cannot be taken back: it
+    /// is written first, so that a failed write records nothing, and a record that fails then
+    /// says that what was written is not to be passed on.
     func deliver(
         _ bytes: [UInt8],
         format: String,
@@ -75,6 +78,26 @@ struct ExportOptions: ParsableArguments {
         asOfSize: UInt64,
         declarationPeriod: Disclosure.DeclarationPeriod? = nil,
         chain: SupplyChainLedger
+    ) throws {
+        try deliver(
+            bytes,
+            format: format,
+            subject: subject,
+            asOfSize: asOfSize,
+            declarationPeriod: declarationPeriod,
+            recording: { try chain.recordDisclosure($0) }
+        )
+    }
+
+    /// Delivers the export as ``deliver(_:format:subject:asOfSize:declarationPeriod:chain:)``
+    /// does, with `record` recording its disclosure.
+    func deliver(
+        _ bytes: [UInt8],
+        format: String,
+        subject: String,
+        asOfSize: UInt64,
+        declarationPeriod: Disclosure.DeclarationPeriod? = nil,
+        recording record: (Disclosure) throws -> AppendReceipt
     ) throws {
         let profile = try disclosureProfile()
         var disclosure = Disclosure(
@@ -88,22 +111,51 @@ struct ExportOptions: ParsableArguments {
         )
         disclosure.declarationPeriod = declarationPeriod
         try SupplyChainLedger.check(disclosure)
+        let receipt: AppendReceipt
         if let output {
+            let staged: FileIO.StagedFile
             do {
-                try FileIO.writeNew(bytes, to: output)
+                staged = try FileIO.stage(bytes, for: output)
             } catch let error as FileIO.Error where error.diskFull {
                 throw Failure(status: .internalFailure, message: "\(error.message); no disclosure was recorded")
             } catch let error as FileIO.Error {
                 // Only a file in the way is about overwriting; a missing directory is named as such.
                 throw Failure.badInput(error.message + (error.exists ? " (an export never overwrites a file)" : ""))
             }
+            do {
+                receipt = try record(disclosure)
+            } catch {
+                staged.discard()
+                throw Failure(
+                    recording: error,
+                    "the export was not written: nothing was left at \(output), and no disclosure was recorded"
+                )
+            }
+            do {
+                try staged.place()
+            } catch let error as FileIO.Error {
+                throw Failure(
+                    status: error.exists ? .badInput : .internalFailure,
+                    message: "\(error.message)\(error.exists ? " (an export never overwrites a file)" : ""); "
+                        + "the export's disclosure was recorded as entry \(receipt.firstSequenceNumber), "
+                        + "but nothing was left at \(output)"
+                )
+            }
         } else {
             Console.outBytes(bytes)
             if let failure = Console.outputFailure {
                 throw Failure(status: .internalFailure, message: "\(failure); no disclosure was recorded")
             }
+            do {
+                receipt = try record(disclosure)
+            } catch {
+                throw Failure(
+                    recording: error,
+                    "the export was written to standard output, but its disclosure was not recorded: "
+                        + "do not pass it on; export again once the ledger can record it"
+                )
+            }
         }
-        let receipt = try chain.recordDisclosure(disclosure)
         Console.err(
             "\(format) export of \(subject) (\(profile.rawValue), ledger size \(asOfSize)) "
                 + "\(output.map { "written to \($0)" } ?? "written to standard output"); "

@@ -1,5 +1,6 @@
 import ArgumentParser
 import LedgerCore
+import SupplyChain
 
 /// How a command failed, and the exit status that tells scripts so.
 ///
@@ -31,6 +32,31 @@ struct Failure: Error, CustomStringConvertible {
         case .invalidProof, .invalidSignature, .corruptLedger: .verificationFailed
         case .invalidJSON, .invalidInput, .notFound, .noLedger, .ledgerExists, .io: .badInput
         default: .internalFailure
+        }
+    }
+}
+
+extension Failure {
+    /// A failure to record an entry that something already done depends on: what went wrong,
+    /// then `consequence`, what became of the thing done.
+    ///
+    /// The status is the one the error alone would exit with (3 for a full disk).
+    init(recording error: any Error, _ consequence: String) {
+        switch error {
+        case let error as LedgerError:
+            self.init(status: Self.status(for: error), message: "\(error.message); \(consequence)")
+        case let error as SupplyChainError:
+            let status: Status =
+                if let cause = error.cause as? LedgerError {
+                    Self.status(for: cause)
+                } else {
+                    error.code == .ledger ? .internalFailure : .badInput
+                }
+            self.init(status: status, message: "\(error.message); \(consequence)")
+        case let failure as Failure:
+            self.init(status: failure.status, message: "\(failure.message); \(consequence)")
+        default:
+            self.init(status: .internalFailure, message: "\(error); \(consequence)")
         }
     }
 }

@@ -64,18 +64,93 @@ extension FileIO {
     /// at all (`NewFile`): a write that fails part-way (a full disk, a quota) removes what it
     /// wrote, so that no truncated export or key is left behind and the same command can be run
     /// again.
-    private static func writeNew(_ bytes: UnsafeRawBufferPointer, to path: String, mode: mode_t) throws {
+    ///
+    /// Errors name the file `name`, by default `path`.
+    private static func writeNew(
+        _ bytes: UnsafeRawBufferPointer,
+        to path: String,
+        mode: mode_t,
+        named name: String? = nil
+    ) throws {
+        let name = name ?? path
         do {
             try NewFile.write(bytes, to: path, mode: UInt32(mode))
         } catch {
             guard error.step != .create else {
-                throw Error(message: "cannot create \(path): \(error.reason)", exists: error.code == EEXIST)
+                throw Error(message: "cannot create \(name): \(error.reason)", exists: error.code == EEXIST)
             }
             throw Error(
-                message: "cannot write \(path): \(error.reason); nothing was left there",
+                message: "cannot write \(name): \(error.reason); nothing was left there",
                 diskFull: error.isDiskFull
             )
         }
+    }
+}
+
+extension FileIO {
+    /// A new file written whole under a temporary name beside its destination, which gets its
+    /// name only once what it belongs to is done (``place()``), or is removed (``discard()``).
+    ///
+    /// An export is staged so: its disclosure is recorded between the two, and an export whose
+    /// disclosure could not be recorded leaves no file.
+    struct StagedFile {
+        /// The name the file gets.
+        let path: String
+        /// The name it is written under, in the same directory (a dot file, so listings skip it).
+        let temporaryPath: String
+
+        /// Gives the file its name, flushed with its directory entry, never replacing a file there.
+        ///
+        /// - Throws: ``FileIO/Error`` when a file took the name meanwhile (``FileIO/Error/exists``)
+        ///   or the name could not be given; the file is then removed under both names.
+        func place() throws {
+            var code: Int32 = 0
+            if link(temporaryPath, path) != 0 {
+                code = errno
+                // A file system without hard links: renamed, after the same check that nothing
+                // is there (a file created between the two would be replaced).
+                if code != EEXIST && !FileIO.exists(path) {
+                    code = rename(temporaryPath, path) == 0 ? 0 : errno
+                }
+            }
+            discard()
+            guard code == 0 else {
+                let reason = String(cString: strerror(code))
+                throw Error(message: "cannot create \(path): \(reason)", exists: code == EEXIST)
+            }
+            if let failure = NewFile.flushDirectory(of: path) {
+                unlink(path)
+                throw Error(
+                    message: "cannot write \(path): \(String(cString: strerror(failure))); nothing was left there",
+                    diskFull: failure == ENOSPC || failure == EDQUOT
+                )
+            }
+        }
+
+        /// Removes the file under its temporary name: what it belonged to was not done.
+        func discard() {
+            unlink(temporaryPath)
+        }
+    }
+
+    /// Writes `bytes` whole to a new file under a temporary name in the directory of `path`,
+    /// flushed to disk, to be given its name by ``StagedFile/place()``.
+    ///
+    /// - Throws: ``FileIO/Error`` naming `path`: when a file is there already (never replaced),
+    ///   the directory refuses the file, or the bytes do not fit (then nothing is left).
+    static func stage(_ bytes: [UInt8], for path: String) throws -> StagedFile {
+        guard !exists(path) else {
+            throw Error(message: "cannot create \(path): \(String(cString: strerror(EEXIST)))", exists: true)
+        }
+        let slash = path.lastIndex(of: "/")
+        let directory = slash.map { String(path[...$0]) } ?? ""
+        let name = slash.map { String(path[path.index(after: $0)...]) } ?? path
+        let staged = StagedFile(
+            path: path,
+            temporaryPath: directory + "." + name + ".celltrace-" + HexCoding.encode(SecureRandom.bytes(count: 8))
+        )
+        try bytes.withUnsafeBytes { try writeNew($0, to: staged.temporaryPath, mode: 0o644, named: path) }
+        return staged
     }
 }
 

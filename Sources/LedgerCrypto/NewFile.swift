@@ -76,7 +76,7 @@ package enum NewFile {
     /// A file system that cannot flush a directory (`EINVAL`) keeps names without it.
     ///
     /// - Returns: The `errno` of a failure, or `nil`.
-    private static func flushDirectory(of path: String) -> Int32? {
+    package static func flushDirectory(of path: String) -> Int32? {
         let directory: String
         if let slash = path.lastIndex(of: "/") {
             directory = slash == path.startIndex ? "/" : String(path[..<slash])

@@ -218,6 +218,63 @@ struct DiskFullTests {
         #expect(celltrace("disclosures", "--ledger", ledger).output.contains("OEM"))
     }
 
+    /// An export whose disclosure does not fit on the ledger's disk leaves no file.
+    ///
+    /// The ledger's disk is full and the export's is not: the disclosure cannot be recorded, so
+    /// the export exits 3 and leaves no file (nor its temporary one); on standard output it says
+    /// the bytes written are not to be passed on. Once there is room the export goes through.
+    @Test func anExportWhoseDisclosureDoesNotFitLeavesNoFile() throws {
+        let disk = try #require(SmallFileSystem(bytes: 32 << 20))
+        defer { disk.unmount() }
+        let ledger = CarbonCLITests.ledger(disk.path)
+        let scratch = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let output = scratch + "/exp1.jsonld"
+        let arguments = [
+            "export", "epcis", CarbonCLITests.serial, "--ledger", ledger, "--profile", "auditor", "-o", output,
+        ]
+        // Filled, then appended to until not even a small entry fits, as the ledger's free pages
+        // would otherwise take one.
+        disk.fill(leaving: 256 << 10)
+        for size in [20_000, 2_000, 100] {
+            let entry = scratch + "/entry-\(size).json"
+            write(#"{"p":"\#(String(repeating: "x", count: size))"}"# + "\n", to: entry)
+            var appended = 0
+            while appended < 500, celltrace("append", entry, "--ledger", ledger).status == 0 { appended += 1 }
+            #expect(appended < 500, "a \(size)-byte entry still fits after \(appended), \(disk.freeBytes) bytes free")
+        }
+        let disclosures = celltrace("disclosures", "--ledger", ledger).output
+
+        let refused = celltrace(arguments)
+        #expect(refused.status == 3, "\(refused.error)")
+        #expect(refused.error.contains("diskFull"), "\(refused.error)")
+        #expect(
+            refused.error.contains(
+                "the export was not written: nothing was left at \(output), and no disclosure was recorded"
+            ),
+            "\(refused.error)"
+        )
+        let left = try FileManager.default.contentsOfDirectory(atPath: scratch).filter { !$0.hasPrefix("entry-") }
+        #expect(left.isEmpty, "\(left)")
+        let toStandardOutput = celltrace(Array(arguments.dropLast(2)))
+        #expect(toStandardOutput.status == 3, "\(toStandardOutput.error)")
+        #expect(toStandardOutput.output.contains("EPCISDocument"))
+        #expect(
+            toStandardOutput.error.contains(
+                "the export was written to standard output, but its disclosure was not recorded: do not pass it on"
+            ),
+            "\(toStandardOutput.error)"
+        )
+        #expect(celltrace("disclosures", "--ledger", ledger).output == disclosures)
+        #expect(celltrace("verify", "--ledger", ledger).status == 0)
+
+        disk.free()
+        let written = celltrace(arguments)
+        #expect(written.status == 0, "\(written.error)")
+        #expect(FileManager.default.fileExists(atPath: output))
+        #expect(celltrace("disclosures", "--ledger", ledger).output != disclosures)
+    }
+
     /// Standard output on a full device (`/dev/full`): the export fails with 3 and records no
     /// disclosure; a listing fails with 3 rather than exiting 0 with nothing written.
     @Test func anExportToAFullStandardOutputRecordsNoDisclosure() throws {

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import LedgerCore
 import LedgerCrypto
@@ -111,6 +112,88 @@ import Testing
             try JSONValue(parsing: celltrace("disclosures", "--ledger", ledger, "--json").output).arrayValue
         )
         #expect(after.count == 1)
+    }
+
+    /// A disclosure that cannot be recorded (a full disk under the ledger, as its write reports
+    /// it) leaves no file, under the export's name or a temporary one; on standard output, which
+    /// cannot be taken back, it says that what was written is not to be passed on.
+    @Test func anExportWhoseDisclosureCannotBeRecordedLeavesNoFile() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let output = directory + "/exp1.jsonld"
+        let full = LedgerError(
+            code: .storage,
+            message: "storage failed: diskFull: the file system holding ledger is full (0 bytes free): "
+                + "the transaction was not committed and nothing of this write was kept"
+        )
+        func deliver(_ arguments: [String]) -> (failure: Failure?, output: String, error: String) {
+            var failure: Failure?
+            let (printed, error) = Console.capture {
+                do {
+                    try ExportOptions.parse(arguments + ["--profile", "auditor", "--recipient", "Auditor"]).deliver(
+                        Array(#"{"type":"EPCISDocument"}"#.utf8),
+                        format: "epcis",
+                        subject: "urn:celltrace:lot:cam811-hunan-2602",
+                        asOfSize: 7,
+                        recording: { _ in throw full }
+                    )
+                } catch let error as Failure {
+                    failure = error
+                } catch {
+                    Issue.record("not a Failure: \(error)")
+                }
+            }
+            return (failure, printed, error)
+        }
+
+        let toFile = deliver(["-o", output])
+        #expect(toFile.failure?.status == .internalFailure)
+        #expect(
+            toFile.failure?.message.contains(
+                "nothing of this write was kept; the export was not written: nothing was left at \(output), "
+                    + "and no disclosure was recorded"
+            ) == true,
+            "\(toFile.failure?.message ?? "")"
+        )
+        #expect(FileIO.names(in: directory) == [], "neither the export nor its temporary file is left")
+        #expect(toFile.output.isEmpty)
+
+        let toStandardOutput = deliver([])
+        #expect(toStandardOutput.output == #"{"type":"EPCISDocument"}"#)
+        #expect(toStandardOutput.failure?.status == .internalFailure)
+        #expect(
+            toStandardOutput.failure?.message.contains(
+                "nothing of this write was kept; the export was written to standard output, but its disclosure "
+                    + "was not recorded: do not pass it on"
+            ) == true,
+            "\(toStandardOutput.failure?.message ?? "")"
+        )
+    }
+
+    /// Every kind of export is written under a temporary name and given its own once its
+    /// disclosure is recorded: the file is there, alone, with the bytes the disclosure hashes.
+    @Test(arguments: ["custody", "epcis", "pact", "passport", "graph"])
+    func everyExportToAFileIsNamedOnceRecorded(kind: String) throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        let output = directory + "/out/export." + kind
+        try FileIO.createDirectory(directory + "/out")
+        let extra = kind == "graph" ? ["--format", "dot"] : []
+        let export = celltrace(
+            ["export", kind, CarbonCLITests.serial, "--ledger", ledger, "-o", output, "--recipient", "OEM"] + extra
+        )
+        #expect(export.status == 0, "\(export.error)")
+        #expect(FileIO.names(in: directory + "/out") == ["export." + kind])
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: output))
+        let log = try JSONValue(parsing: celltrace("disclosures", "--ledger", ledger, "--json").output)
+        #expect(log.arrayValue?.count == 1)
+        #expect(log.arrayValue?.first?["sha256"]?.stringValue == SHA256.hash(Array(bytes)).hex)
+        let again = celltrace(
+            ["export", kind, CarbonCLITests.serial, "--ledger", ledger, "-o", output, "--recipient", "OEM"] + extra
+        )
+        #expect(again.status == 2 && again.error.contains("(an export never overwrites a file)"), "\(again.error)")
+        #expect(FileIO.names(in: directory + "/out") == ["export." + kind])
     }
 
     @Test func anOptionThatSaysWhatIsDisclosedIsGivenOnce() throws {
