@@ -65,23 +65,45 @@ extension Environment {
     /// - Returns: Whatever the run of `body` that committed returned.
     /// - Throws: ``StorageError`` if LMDB fails (other than a full map), ``StorageError/Code/diskFull``
     ///   when the file system has no room for the commit, ``StorageError/Code/readOnly`` in an
-    ///   environment opened with ``Options/readOnly``, or whatever `body` throws.
+    ///   environment opened with ``Options/readOnly``, ``StorageError/Code/io`` when `lock.mdb`
+    ///   was removed or replaced while the environment was open (``WriterLock``; nothing is
+    ///   written), or whatever `body` throws.
     @available(*, noasync)
     public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         precondition(
             gate.depth == 0,
             "Environment.write was called inside a transaction on the same thread; end that transaction first"
         )
-        guard !options.readOnly else {
+        guard let writerLock, !options.readOnly else {
             throw StorageError(
                 code: .readOnly,
                 message: "The environment at '\(path)' was opened read-only; nothing was written. "
                     + "Open it without Environment.Options.readOnly to change it"
             )
         }
+        return try writerLock.holding { try writeTurn(body) }
+    }
+
+    /// Runs `body` in write transactions until one commits, growing the map when it fills; the
+    /// caller holds the ``WriterLock``.
+    private func writeTurn<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         while true {
             let handle = try unsafe beginTransaction(flags: [])
-            let observedMapSize = unsafe Self.info(self.handle).me_mapsize
+            // LMDB takes the last transaction's number from `lock.mdb`; one made anew while
+            // another process kept writing through the old one is behind the data file, and a
+            // write from there would overwrite that process's commits (``WriterLock``).
+            let info = unsafe Self.info(self.handle)
+            if unsafe mdb_txn_id(handle.txn) != info.me_last_txnid + 1 {
+                _ = unsafe handle.end(committing: false)
+                gate.leaveShared()
+                throw StorageError(
+                    code: .io,
+                    message: "\(path)/lock.mdb is behind data.mdb: it was made anew while another process wrote "
+                        + "through the one it replaced; nothing was written. Stop every process using the ledger "
+                        + "and open it again (never delete lock.mdb while one runs)"
+                )
+            }
+            let observedMapSize = info.me_mapsize
             let outcome: WriteOutcome<R>
             do {
                 outcome = try unsafe Self.attempt(WriteTransaction(handle: handle), body)

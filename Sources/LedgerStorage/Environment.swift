@@ -53,6 +53,9 @@ internal import Darwin
     let tables: [String: Table]
     /// Keeps map resizes away from active transactions.
     let gate = TransactionGate()
+    /// Keeps writers one at a time across processes whatever happens to `lock.mdb`; `nil` when
+    /// opened read-only.
+    let writerLock: WriterLock?
     /// What map growth has happened, for tests and diagnostics.
     let growth = Mutex(MapGrowthStatistics())
 
@@ -102,6 +105,13 @@ internal import Darwin
         } catch {
             EnvironmentRegistry.unregister(directoryID, token: claim)
             throw Self.diskFull(error, path: canonical) ?? error
+        }
+        do {
+            writerLock = options.readOnly ? nil : try WriterLock(directory: canonical)
+        } catch {
+            unsafe mdb_env_close(handle)
+            EnvironmentRegistry.unregister(directoryID, token: claim)
+            throw error
         }
         self.path = canonical
         self.options = options
@@ -291,7 +301,8 @@ extension Environment {
                 try check(unsafe mdb_env_set_mapsize(env, info(env).me_mapsize * 2), "mdb_env_set_mapsize")
                 continue
             }
-            if LMDBError.damage.contains(rc) {
+            // A table's name leading to something that is no table is damage here too.
+            if LMDBError.damage.contains(rc) || rc == LMDBError.incompatible {
                 let cause = LMDBError(code: rc, function: failed.description)
                 throw StorageError(
                     code: .damaged,

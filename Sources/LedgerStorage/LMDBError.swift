@@ -33,13 +33,13 @@ struct LMDBError: Error, Sendable, Hashable {
     /// The corresponding LMDB code is `MDB_PANIC`.
     static let panic: Int32 = MDB_PANIC
     /// Codes by which LMDB says its data file is not what it wrote: a page it points to is
-    /// missing or of the wrong kind (`MDB_PAGE_NOTFOUND`, `MDB_CORRUPTED`), a table's name leads
-    /// to something that is not a table (`MDB_INCOMPATIBLE`; CellTrace opens its tables with the
-    /// flags they were made with), or the file is no LMDB file or one of another format version
-    /// (`MDB_INVALID`, `MDB_VERSION_MISMATCH`).
-    static let damage: Set<Int32> = [
-        MDB_PAGE_NOTFOUND, MDB_CORRUPTED, MDB_INCOMPATIBLE, MDB_INVALID, MDB_VERSION_MISMATCH,
-    ]
+    /// missing or of the wrong kind (`MDB_PAGE_NOTFOUND`, `MDB_CORRUPTED`), or the file is no LMDB
+    /// file or one of another format version (`MDB_INVALID`, `MDB_VERSION_MISMATCH`).
+    /// (`MDB_INCOMPATIBLE` is damage only where a table is opened by name: elsewhere it is a call
+    /// the table's flags do not allow.)
+    static let damage: Set<Int32> = [MDB_PAGE_NOTFOUND, MDB_CORRUPTED, MDB_INVALID, MDB_VERSION_MISMATCH]
+    /// The corresponding LMDB code is `MDB_INCOMPATIBLE`.
+    static let incompatible: Int32 = MDB_INCOMPATIBLE
 
     /// LMDB's own text for the code, from `mdb_strerror` (which falls back to `strerror` for `errno` values).
     var reason: String {

@@ -55,6 +55,56 @@ import Testing
         }
     }
 
+    /// A `lock.mdb` deleted while this process writes neither forks the ledger nor loses a write.
+    ///
+    /// Another process then makes a new one, with a new LMDB writer mutex, but its write waits for
+    /// this one (the file lock on `data.mdb`) and, its `lock.mdb` now behind the data file, writes
+    /// nothing rather than overwrite this commit; this process, whose `lock.mdb` is gone, writes
+    /// nothing more either. Without both, the two commits fork the ledger and the later one drops
+    /// the earlier.
+    @Test func aDeletedLockFileNeitherForksNorLosesAWrite() async throws {
+        try await withTemporaryDirectoryAsync { directory in
+            let path = directory + "/env"
+            let env = try Environment(path: path, options: testOptions())
+            let entries = try env.table("entries")
+            try putKey(0, in: env)
+            let holding = DispatchSemaphore(value: 0)
+            let done = DispatchSemaphore(value: 0)
+            let writer = Thread {
+                try? env.write { txn in
+                    try txn.put([1], forKey: [1], in: entries)
+                    holding.signal()
+                    // Long enough for the other process to have opened and be waiting to write.
+                    Thread.sleep(forTimeInterval: 1)
+                }
+                done.signal()
+            }
+            writer.start()
+            holding.wait()
+            #expect(unlink(path + "/lock.mdb") == 0)
+            await #expect(processExitsWith: .success) { [path = path as String] in
+                alarm(30)
+                let other = try Environment(path: path, options: testOptions())
+                do {
+                    try putKey(2, in: other)
+                    exit(EXIT_FAILURE)
+                } catch let error as StorageError {
+                    guard error.code == .io, error.message.contains("lock.mdb is behind data.mdb") else {
+                        exit(EXIT_FAILURE)
+                    }
+                }
+            }
+            done.wait()
+            let refused = try #require(
+                #expect(throws: StorageError.self) { try putKey(3, in: env) }
+            )
+            #expect(refused.code == .io)
+            #expect(refused.message.contains("lock.mdb was removed or replaced"), "\(refused.message)")
+            // Both commits of this process are there, and nothing of the other's refused write.
+            #expect(try readCount(env, entries) == 2)
+        }
+    }
+
     // The directory of a child that stops is made and removed here: the child's own clean-up
     // never runs.
     @Test func writeInsideAnotherTransactionStopsTheProcess() async throws {
@@ -128,4 +178,16 @@ private func withTemporaryDirectoryAsync(_ body: (String) async throws -> Void) 
         try? FileManager.default.removeItem(at: url)
     }
     try await body(url.path)
+}
+
+/// Puts the one-byte key `key` into `entries` in a write transaction of its own.
+///
+/// - Returns: Whether the transaction saw `seeing` in the table.
+@discardableResult
+private func putKey(_ key: UInt8, in env: Environment, seeing: UInt8 = 0) throws -> Bool {
+    let entries = try env.table("entries")
+    return try env.write { txn in
+        try txn.put([key], forKey: [key], in: entries)
+        return try txn.value(in: entries, forKey: [seeing]) != nil
+    }
 }
