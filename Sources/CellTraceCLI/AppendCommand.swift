@@ -76,9 +76,16 @@ struct AppendCommand: ParsableCommand {
         for (number, line) in InputFile.lines(input) {
             let body: JSONValue
             do {
-                body = try JSONValue(parsing: line)
+                body = try JSONValue(parsing: line, maxDepth: Entry.maxBodyDepth)
             } catch let error as LedgerError {
-                problems.append("\(file):\(number): \(error.message)")
+                // A line nested too deep is named as the ledger names a body nested too deep.
+                if let deep = JSONValue.firstNesting(deeperThan: Entry.maxBodyDepth, in: line),
+                    deep.offset == error.byteOffset
+                {
+                    problems.append("\(file):\(number): field 'body\(deep.pointer.text)': \(Ledger.nestedTooDeep)")
+                } else {
+                    problems.append("\(file):\(number): \(error.message)")
+                }
                 continue
             }
             guard case .object = body else {

@@ -94,6 +94,10 @@ struct VerifyCommand: ParsableCommand {
         if let failure = report.failure {
             throw Failure.verificationFailed("verification FAILED at \(failure)")
         }
+        if let failure = indexes?.failure, indexes?.entryDoesNotRead == true {
+            // An entry that hashes as the chain says but does not read is damaged, as a changed one is.
+            throw Failure.verificationFailed("verification FAILED at \(failure)")
+        }
         if let failure = indexes?.failure {
             // The entries verified: what differs is derived from them and can be derived again.
             let hint =

@@ -17,6 +17,9 @@ public struct LedgerError: Error, Sendable {
     /// For invalid JSON, the offset in the bytes parsed where the problem is: a caller that knows
     /// the text (a file's lines) can name the line and column.
     public var byteOffset: Int?
+    /// For invalid JSON, what is wrong at ``byteOffset``, without the advice to the submitter that
+    /// ``message`` ends with: for bytes no one can submit again, such as a stored entry.
+    var jsonProblem: String?
 
     /// One record of a batch and what is wrong with it.
     public struct Record: Sendable {

@@ -903,6 +903,7 @@ struct JSONParser {
             location: LedgerError.SourceLocation(file: file, line: line)
         )
         error.byteOffset = offset
+        error.jsonProblem = problem
         return error
     }
 }

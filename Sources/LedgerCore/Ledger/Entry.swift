@@ -16,6 +16,18 @@ public struct Entry: Sendable, Hashable {
     /// The entry format this version of CellTrace writes and reads.
     public static let formatVersion = 1
 
+    /// The deepest nesting of arrays and objects that readers of entries accept, the entry's own
+    /// object the first: ``init(canonicalBytes:)`` refuses an entry nested deeper.
+    public static let maxDepth = 128
+
+    /// The deepest nesting of arrays and objects an entry's body may have, its own array or
+    /// object the first: the entry's object holds the body one level down, so a body nested
+    /// deeper would make an entry that no reader accepts, and the append refuses it.
+    ///
+    /// A layer that puts input inside a body (an EPCIS event, a JSON line) derives its own limit
+    /// from this one.
+    public static let maxBodyDepth = maxDepth - 1
+
     /// The entry's position in the ledger, from 0.
     public var sequenceNumber: UInt64
     /// The leaf hash of the entry before it, or `SHA256Digest.zero` for the first entry.
@@ -110,7 +122,20 @@ public struct Entry: Sendable, Hashable {
         sequenceNumber: UInt64, previousHash: SHA256Digest, origin: String, time: Timestamp, actor: String,
         type: String, body: JSONValue
     ) {
-        let json = try JSONValue(parsing: bytes)
+        let json: JSONValue
+        do {
+            json = try JSONValue(parsing: bytes, maxDepth: maxDepth)
+        } catch let error as LedgerError where error.code == .invalidJSON {
+            // Bytes that were written, not submitted: what is wrong, without the advice to
+            // submit them again.
+            var unreadable = LedgerError(
+                code: .invalidInput,
+                message: "the entry is not JSON this CellTrace reads: \(error.jsonProblem ?? error.message)"
+                    + (error.byteOffset.map { " (byte offset \($0))" } ?? "")
+            )
+            unreadable.byteOffset = error.byteOffset
+            throw unreadable
+        }
         guard case .object(let members) = json else {
             throw LedgerError(code: .invalidInput, message: "an entry is a JSON object")
         }

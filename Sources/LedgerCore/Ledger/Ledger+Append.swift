@@ -46,7 +46,16 @@ extension Ledger {
         guard !drafts.isEmpty else {
             throw LedgerError(code: .invalidInput, message: "an append needs at least one entry")
         }
-        let sealed = try seal(drafts)
+        return try append(sealed: try seal(drafts), expectedSize: expectedSize, indexing: indexing)
+    }
+
+    /// Appends a batch sealed by ``seal(_:)``, which checked its drafts, as
+    /// ``append(_:expectedSize:indexing:)`` does.
+    func append(
+        sealed: SealedBatch,
+        expectedSize: UInt64?,
+        indexing: ((borrowing WriteTransaction, _ firstSequenceNumber: UInt64) throws -> Void)?
+    ) throws -> AppendReceipt {
         let time = clock()
         return try Self.wrapStorage {
             try environment.write { txn in
@@ -282,7 +291,14 @@ extension Ledger {
         }
         let headStart = heads.count
         if let presealed = draft.presealed {
-            // Sealed and encoded by `sealingConfidentialValues(salts:)`, which checked the body.
+            // Sealed and encoded by `sealingConfidentialValues(salts:)`, which checked the body for
+            // reserved keys. Its depth is the layer's to keep within ``Entry/maxBodyDepth``, as an
+            // import does by reading each event to that depth: scanning the bytes here again would
+            // add a pass over every event's bytes, on the append's one thread, to each import.
+            assert(
+                JSONValue.firstNesting(deeperThan: Entry.maxBodyDepth, in: presealed.body) == nil,
+                "record \(record): a body sealed ahead nests deeper than an entry's body may"
+            )
             Entry.encodeHeadStart(actor: draft.actor, into: &heads)
             return SealedDraft(
                 type: draft.type,
@@ -291,6 +307,10 @@ extension Ledger {
                 presealedBody: presealed.body,
                 leafStart: presealed.leafStart
             )
+        }
+        // The clear body: a value sealed now goes into the openings as deep as it stands in it.
+        if let path = draft.body.firstNesting(deeperThan: Entry.maxBodyDepth) {
+            throw fail("body\(path.text)", Self.nestedTooDeep)
         }
         guard !draft.confidential.isEmpty || !draft.openings.isEmpty else {
             // The common case: the body is written as it is, and reserved keys are checked on the way.
@@ -318,11 +338,19 @@ extension Ledger {
                 guard pointer.value(in: body) == opening.commitment.placeholder else {
                     throw fail("body\(pointer.text)", "does not hold the commitment of its opening")
                 }
+                // Kept two levels down, `{pointer: {"salt":…,"value":…}}`, where the entry's
+                // reader reads it.
+                if let path = opening.value.firstNesting(deeperThan: Entry.maxDepth - 2) {
+                    throw fail("body\(pointer.text)\(path.text)", Self.nestedTooDeep)
+                }
                 _ = pointer.replaceValue(with: opening.value, in: &clear)
                 openings[pointer.text] = opening.json
             }
             if let path = reservedKeyPath(in: clear) {
                 throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
+            }
+            if let path = clear.firstNesting(deeperThan: Entry.maxBodyDepth) {
+                throw fail("body\(path.text)", Self.nestedTooDeep)
             }
         } else if let path = reservedKeyPath(in: draft.body) {
             throw fail("body\(path.text)", "keys starting with '$' are reserved for commitments")
@@ -341,6 +369,14 @@ extension Ledger {
             _ = pointer.replaceValue(with: opening.commitment.placeholder, in: &body)
             openings[pointer.text] = opening.json
         }
+        // A commitment is an object: in place of a plain value it stands a level deeper.
+        if !draft.confidential.isEmpty, let path = body.firstNesting(deeperThan: Entry.maxBodyDepth) {
+            throw fail(
+                "body\(path.text)",
+                "a commitment ({\"$commit\":…}) in place of this value is an object, which nests deeper than the "
+                    + "\(Entry.maxBodyDepth) levels an entry's body may; seal a value less deeply nested"
+            )
+        }
         _ = Entry.encodeHead(
             actor: draft.actor,
             body: body,
@@ -354,6 +390,13 @@ extension Ledger {
             openings: JSONValue.object(openings).canonicalBytes
         )
     }
+
+    /// What is wrong with a body that nests deeper than ``Entry/maxBodyDepth``, at the first array
+    /// or object past it.
+    package static let nestedTooDeep =
+        "arrays and objects nest deeper here than the \(Entry.maxBodyDepth) levels an entry's body may, its own "
+        + "array or object the first (the entry holds the body one level down, and entries are read to "
+        + "\(Entry.maxDepth) levels)"
 
     /// The first key starting with `$` in a body, as a pointer; the search allocates only a
     /// pointer for the key it finds.

@@ -152,7 +152,9 @@ extension Ledger {
     static func decodeOpenings(_ stored: [UInt8]?, sequenceNumber: UInt64) throws -> [JSONPointer: Opening] {
         guard let stored else { return [:] }
         do {
-            guard case .object(let members) = try JSONValue(parsing: stored) else {
+            // A value is held two levels down (`{pointer: {"salt":…,"value":…}}`), where it stood
+            // at least two levels down in its entry too: what its entry's reader reads, this does.
+            guard case .object(let members) = try JSONValue(parsing: stored, maxDepth: Entry.maxDepth) else {
                 throw LedgerError(code: .invalidInput, message: "openings are a JSON object")
             }
             var openings: [JSONPointer: Opening] = [:]

@@ -86,10 +86,20 @@ final class EventPreparation: @unchecked Sendable {
     struct Sealing: Sendable {
         var actor: String
         var documentBindings: JSONObject
+        /// How deep the bindings nest, found once for the document's events.
+        var bindingsDepth: Int
+
+        init(actor: String, documentBindings: JSONObject) {
+            self.actor = actor
+            self.documentBindings = documentBindings
+            bindingsDepth = JSONValue.object(documentBindings).nestingDepth
+        }
     }
 
     let count: Int
     private let events: SubmissionEvents
+    /// The parsed events that nest too deep for their entries (``SubmissionDocument/deepEvents``).
+    private let deepEvents: [Int: EventNesting]
     private let namespaces: EPCISNamespaces
     private let sealing: Sealing?
     private let slots: UnsafeMutableBufferPointer<[PreparedEvent]>
@@ -112,6 +122,8 @@ final class EventPreparation: @unchecked Sendable {
     ///
     /// - Parameters:
     ///   - events: The document's events.
+    ///   - deepEvents: Those of them that nest too deep for their entries, by index, found when
+    ///     they were parsed; those of deferred events are found here.
     ///   - namespaces: The document's namespaces.
     ///   - sealing: The actor and bindings to seal entry drafts for, or `nil` to only read.
     ///   - queue: Where the chunks are prepared: all cores by default, or one serial queue when the
@@ -120,6 +132,7 @@ final class EventPreparation: @unchecked Sendable {
     ///     is being prepared (for a serial `queue`), rather than wait for it.
     init(
         events: SubmissionEvents,
+        deepEvents: [Int: EventNesting] = [:],
         namespaces: EPCISNamespaces,
         sealing: Sealing?,
         queue: DispatchQueue = .global(),
@@ -128,6 +141,7 @@ final class EventPreparation: @unchecked Sendable {
         count = events.count
         self.helpsWhileWaiting = helpsWhileWaiting
         self.events = events
+        self.deepEvents = deepEvents
         self.namespaces = namespaces
         self.sealing = sealing
         let chunks = (count + Self.chunkSize - 1) / Self.chunkSize
@@ -163,6 +177,36 @@ final class EventPreparation: @unchecked Sendable {
         // One parser for the chunk: its buffers and the strings of the events' repeated keys are
         // shared. Each event leaves room for the `eventID` and `@context` its entry body adds.
         JSONValue.parsing(bytes, ranges: ranges, maxDepth: maxDepth, spareTopLevelMembers: 2, exactNumbers: true)
+    }
+
+    /// Parses deferred events one by one, for a chunk one of whose events did not parse: an event
+    /// that nests too deep for its entry is set aside as `null`, named in the events returned
+    /// beside them, by index in the document.
+    ///
+    /// - Returns: The events, or `nil` when one is not valid JSON for another reason.
+    private static func parseAlone(
+        _ bytes: [UInt8],
+        _ ranges: ArraySlice<Range<Int>>,
+        maxDepth: Int
+    ) -> (events: [JSONValue], deep: [Int: EventNesting])? {
+        var events: [JSONValue] = []
+        var deep: [Int: EventNesting] = [:]
+        for (index, range) in zip(ranges.indices, ranges) {
+            if let event = parse(bytes, ranges[index...index], maxDepth: maxDepth)?.first {
+                events.append(event)
+                continue
+            }
+            do {
+                _ = try JSONValue(parsing: bytes[range], maxDepth: maxDepth, exactNumbers: true)
+            } catch {
+                guard let nesting = EventNesting(in: bytes[range], refused: error) else { return nil }
+                deep[index] = nesting
+                events.append(.null)
+                continue
+            }
+            return nil
+        }
+        return (events, deep)
     }
 
     /// The number of chunks.
@@ -229,12 +273,21 @@ final class EventPreparation: @unchecked Sendable {
             slots[chunk] = Self.prepare(
                 Array(parsed[range]),
                 first: range.lowerBound,
+                deepEvents: deepEvents,
                 namespaces: namespaces,
                 sealing: sealing
             )
         case .deferred(let bytes, let ranges, let maxDepth):
             if let parsed = Self.parse(bytes, ranges[range], maxDepth: maxDepth) {
                 slots[chunk] = Self.prepare(parsed, first: range.lowerBound, namespaces: namespaces, sealing: sealing)
+            } else if let (parsed, deep) = Self.parseAlone(bytes, ranges[range], maxDepth: maxDepth) {
+                slots[chunk] = Self.prepare(
+                    parsed,
+                    first: range.lowerBound,
+                    deepEvents: deep,
+                    namespaces: namespaces,
+                    sealing: sealing
+                )
             } else {
                 unparsable[chunk] = true
             }
@@ -259,10 +312,12 @@ final class EventPreparation: @unchecked Sendable {
         ready[chunk].signal()
     }
 
-    /// Reads (and seals) the events of one chunk, the first of which is event `first` of the document.
+    /// Reads (and seals) the events of one chunk, the first of which is event `first` of the
+    /// document; those `deepEvents` names (by index in the document) are refused for their depth.
     private static func prepare(
         _ events: consuming [JSONValue],
         first: Int,
+        deepEvents: [Int: EventNesting] = [:],
         namespaces: EPCISNamespaces,
         sealing: Sealing?
     ) -> [PreparedEvent] {
@@ -278,6 +333,17 @@ final class EventPreparation: @unchecked Sendable {
         var saltCount = 0
         for offset in events.indices {
             let index = first + offset
+            if !deepEvents.isEmpty, let nesting = deepEvents[index] {
+                // Not read: its entry could not be read back. Its eventID, if any, is named.
+                prepared.append(
+                    PreparedEvent(
+                        event: nil,
+                        problems: [nesting.problem(index: index)],
+                        refused: RefusedShape(givenEventID: nesting.eventID, event: nil)
+                    )
+                )
+                continue
+            }
             let before = sink.count
             // Taken out of the chunk, so that the event read from it holds its JSON alone.
             var json = JSONValue.null
@@ -301,7 +367,6 @@ final class EventPreparation: @unchecked Sendable {
                     warnings.append(.init(index: index, identifier: read.eventID, field: field, message: message))
                 }
             }
-            let problems = sink.count == before ? [] : Array(sink.problems[before...])
             // A read that fails leaves the event's own eventID, if any, as the sink's identifier.
             let refused = event == nil ? RefusedShape(givenEventID: sink.identifier, event: refusedShape) : nil
             var activity: EventActivity?
@@ -321,14 +386,27 @@ final class EventPreparation: @unchecked Sendable {
                 // out of it, and the JSON is freed here, on the worker, once sealed.
                 var taken = JSONValue.null
                 swap(&taken, &read.json)
+                var contextNestsTooDeep = false
                 let body = SupplyChainLedger.entryBody(
                     taking: consume taken,
                     eventID: read.eventID,
-                    documentBindings: sealing.documentBindings
+                    documentBindings: sealing.documentBindings,
+                    bindingsDepth: sealing.bindingsDepth,
+                    contextNestsTooDeep: &contextNestsTooDeep
                 )
+                // The event was read to its limit; with the document's prefix bindings beside
+                // its own, its @context may stand deeper in its entry than in the event.
+                if contextNestsTooDeep,
+                    let pointer = body["@context"]?.firstNesting(deeperThan: EventNesting.maxDepth - 1)
+                {
+                    sink.append(
+                        contentsOf: [EventNesting.contextProblem(index: index, eventID: read.eventID, pointer: pointer)]
+                    )
+                }
                 saltCount += pointers.count
                 pending.append((prepared.count, body, pointers))
             }
+            let problems = sink.count == before ? [] : Array(sink.problems[before...])
             prepared.append(
                 PreparedEvent(
                     event: event,

@@ -17,6 +17,10 @@ public struct IndexAuditReport: Sendable {
     public var failure: String?
     /// The entry at which replay failed, when the problem is an entry's.
     public var failureSequenceNumber: UInt64?
+    /// Whether that entry does not read as an entry at all: its bytes, which the chain holds, are
+    /// not an entry this CellTrace reads (or its confidential values do not open), so it is damaged
+    /// rather than refused by the rules.
+    public var entryDoesNotRead = false
 
     /// Whether the stored indexes are exactly what the entries give.
     public var isValid: Bool { failure == nil }
@@ -64,6 +68,7 @@ extension SupplyChainLedger {
             } catch let stop as AuditStop {
                 report.failure = stop.message
                 report.failureSequenceNumber = stop.sequence
+                report.entryDoesNotRead = stop.entryDoesNotRead
             }
         }
         progress?(report.entriesReplayed, report.entriesReplayed)
@@ -108,7 +113,20 @@ extension SupplyChainLedger {
             report.entriesReplayed += 1
             // Entries of other layers (plain appends) need no parse; the ledger's own audit
             // has checked them.
-            guard let entry = try read.entry() else {
+            let parsed: Entry?
+            do {
+                parsed = try read.entry()
+            } catch let error as LedgerError where error.code == .invalidInput || error.code == .corruptLedger {
+                // Stored bytes this CellTrace cannot read, such as an event nested deeper than an
+                // entry may be, which an earlier CellTrace let in: the entry fails, as a changed
+                // one does, and the input that made it is long gone.
+                throw AuditStop(
+                    message: "entry \(sequence): \(error.message)",
+                    sequence: sequence,
+                    entryDoesNotRead: true
+                )
+            }
+            guard let entry = parsed else {
                 if let open = submission, open.next < open.hashes.count {
                     try fail(
                         sequence,
@@ -499,6 +517,8 @@ extension SupplyChainLedger {
 private struct AuditStop: Error {
     var message: String
     var sequence: UInt64? = nil
+    /// Whether the entry at `sequence` does not read (``IndexAuditReport/entryDoesNotRead``).
+    var entryDoesNotRead = false
 }
 
 /// An entry read ahead of its replay: what does not depend on the entries before it, so that a

@@ -71,6 +71,24 @@ struct SubmissionDocument {
     /// The problems of an EPCIS document's own members (`schemaVersion`, `creationDate`, …): the
     /// document is refused, and its events are checked still, so that one round of fixes serves.
     var documentProblems: [SupplyChainError.Problem] = []
+    /// The events of ``events`` that nest too deep for their entries, by index.
+    ///
+    /// Each stands there as `null`, and the preparation refuses it with its problem
+    /// (``EventNesting``). Those of a document whose events are parsed on the workers are found
+    /// there.
+    var deepEvents: [Int: EventNesting] = [:]
+
+    /// The members that lead to an EPCISDocument's events.
+    static let eventListPath = ["epcisBody", "eventList"]
+    /// The members that lead to an EPCISQueryDocument's events, the deepest a submission holds.
+    static let queryEventListPath = ["epcisBody", "queryResults", "resultsBody", "eventList"]
+    /// The deepest nesting a submission is read to as a whole.
+    ///
+    /// It is an event's own limit, below the object and members that hold the deepest list of
+    /// events and the list itself: a document is read whole however deep its events are, up to
+    /// their limit. An event is checked against its own limit, ``EventNesting/maxDepth``,
+    /// whatever holds it.
+    static let maxDepth = EventNesting.maxDepth + queryEventListPath.count + 1
 
     /// The namespace bindings CellTrace always knows, under the documents' own.
     static let baseNamespaces = EPCISNamespaces.standard.adding(
@@ -83,13 +101,15 @@ struct SubmissionDocument {
         // whole parse below, which also gives the exact error of invalid JSON.
         if let skeleton = try? JSONValue.parsing(
             bytes,
-            deferringElementsAt: ["epcisBody", "eventList"],
+            deferringElementsAt: eventListPath,
+            maxDepth: maxDepth,
             exactNumbers: true
         ),
             let ranges = skeleton.elements, skeleton.value["epcisBody"] != nil,
             var document = try? document(skeleton.value)
         {
-            document.events = .deferred(document: bytes, ranges: ranges, maxDepth: skeleton.elementMaxDepth)
+            // Each event is read to its own limit, below whatever the document leaves it.
+            document.events = .deferred(document: bytes, ranges: ranges, maxDepth: EventNesting.maxDepth)
             return document
         }
         return try readWhole(bytes)
@@ -115,29 +135,38 @@ struct SubmissionDocument {
         let whole: JSONValue?
         var wholeError: LedgerError?
         do {
-            whole = try JSONValue(parsing: bytes, exactNumbers: true)
+            whole = try JSONValue(parsing: bytes, maxDepth: maxDepth, exactNumbers: true)
         } catch {
             whole = nil
             wholeError = error as? LedgerError
         }
         if let whole {
+            var read: SubmissionDocument
             if whole["epcisBody"] != nil || whole["type"]?.stringValue?.hasPrefix("EPCIS") == true {
-                return try document(whole)
+                read = try document(whole)
+            } else if whole["type"]?.stringValue?.hasSuffix("Event") == true {
+                read = SubmissionDocument(events: .parsed([whole]), namespaces: baseNamespaces, format: "event")
+            } else if let events = whole.arrayValue {
+                read = SubmissionDocument(events: .parsed(events), namespaces: baseNamespaces, format: "json-array")
+            } else {
+                throw SupplyChainError(
+                    code: .invalidDocument,
+                    message: "the JSON is neither an EPCIS document, an event, nor an array of events"
+                )
             }
-            if whole["type"]?.stringValue?.hasSuffix("Event") == true {
-                return SubmissionDocument(events: .parsed([whole]), namespaces: baseNamespaces, format: "event")
-            }
-            if let events = whole.arrayValue {
-                return SubmissionDocument(events: .parsed(events), namespaces: baseNamespaces, format: "json-array")
-            }
-            throw SupplyChainError(
-                code: .invalidDocument,
-                message: "the JSON is neither an EPCIS document, an event, nor an array of events"
-            )
+            read.setAsideDeepEvents()
+            return read
         }
-        // JSON Lines: one event per line.
+        // A document or an array of events too deep to read whole: the event that is. (One
+        // object too deep may be the first line of JSON Lines, which are read next.)
+        let deep = wholeError.flatMap { deepEvent(inWhole: bytes, refused: $0) }
+        if let deep, deep.inList {
+            throw deepEventError(deep.index, deep.nesting)
+        }
+        // JSON Lines: one event per line, each read to an event's limit.
         var events: [JSONValue] = []
         var lines: [Int] = []
+        var deepEvents: [Int: EventNesting] = [:]
         var broken: [(line: Int, error: any Error)] = []
         var lineNumber = 0
         for line in bytes.split(separator: 0x0a, omittingEmptySubsequences: false) {
@@ -145,9 +174,15 @@ struct SubmissionDocument {
             guard line.contains(where: { ![0x20, 0x09, 0x0d].contains($0) }) else { continue }
             lines.append(lineNumber)
             do {
-                events.append(try JSONValue(parsing: line, exactNumbers: true))
+                events.append(try JSONValue(parsing: line, maxDepth: EventNesting.maxDepth, exactNumbers: true))
             } catch {
-                broken.append((lineNumber, error))
+                // An event nested too deep is an event, refused with a problem as one.
+                if let nesting = EventNesting(in: line, refused: error) {
+                    deepEvents[events.count] = nesting
+                    events.append(.null)
+                } else {
+                    broken.append((lineNumber, error))
+                }
             }
         }
         guard let first = broken.first else {
@@ -155,7 +190,8 @@ struct SubmissionDocument {
                 events: .parsed(events),
                 namespaces: baseNamespaces,
                 format: "jsonl",
-                lines: lines
+                lines: lines,
+                deepEvents: deepEvents
             )
         }
         // A file whose first line is no JSON value alone, and most of whose lines are none, is no
@@ -164,6 +200,7 @@ struct SubmissionDocument {
         if first.line == lines.first, broken.count > events.count, let wholeError,
             let offset = wholeError.byteOffset
         {
+            if let deep { throw deepEventError(deep.index, deep.nesting) }
             throw notJSON(bytes, at: offset, wholeError)
         }
         let hint = "a document is EPCIS JSON or JSON Lines of events"
@@ -180,6 +217,67 @@ struct SubmissionDocument {
             message: "\(broken.count) lines are not valid JSON; \(hint)\n"
                 + broken.map { "  line \($0.line): \($0.error)" }.joined(separator: "\n"),
             cause: first.error
+        )
+    }
+
+    /// Sets aside the events read as part of a whole text (a document, an array, one event) that
+    /// nest too deep for their entries: each is named in ``deepEvents`` and stands as `null`.
+    private mutating func setAsideDeepEvents() {
+        guard case .parsed(var parsed) = events else { return }
+        for index in parsed.indices {
+            guard let nesting = EventNesting(in: parsed[index]) else { continue }
+            deepEvents[index] = nesting
+            parsed[index] = .null
+        }
+        events = .parsed(parsed)
+    }
+
+    /// For a text refused whole because it nests deeper than ``maxDepth``: the event that does,
+    /// told by where its first array or object past that stands (in an EPCIS document's list of
+    /// events, in a top-level array, or in the one event the text is), and where within the event
+    /// it nests past an event's own limit.
+    ///
+    /// - Returns: The event's index and where it nests too deep, and whether it stands in a list
+    ///   of events (otherwise the text is one event, or begins with one).
+    private static func deepEvent(
+        inWhole bytes: [UInt8],
+        refused error: LedgerError
+    ) -> (index: Int, nesting: EventNesting, inList: Bool)? {
+        // The text up to where the parser stopped is enough: the place is where it stopped, when
+        // the depth is why. (For JSON Lines, where the whole text stops at its second line, that
+        // is the first line alone.)
+        guard let offset = error.byteOffset,
+            let found = JSONValue.firstNesting(deeperThan: maxDepth, in: bytes.prefix(offset + 1)),
+            found.offset == offset
+        else { return nil }
+        var tokens = found.pointer.tokens[...]
+        var index = 0
+        var inList = true
+        if let list = [eventListPath, queryEventListPath].first(where: { tokens.starts(with: $0) }),
+            tokens.count > list.count, let position = Int(tokens[tokens.startIndex + list.count])
+        {
+            index = position
+            tokens = tokens.dropFirst(list.count + 1)
+        } else if bytes.first(where: { ![0x20, 0x09, 0x0a, 0x0d].contains($0) }) == UInt8(ascii: "["),
+            let position = tokens.first.flatMap({ Int($0) })
+        {
+            index = position
+            tokens = tokens.dropFirst()
+        } else {
+            inList = false
+        }
+        // The first array or object past the event's own limit is on the way to the one found.
+        let pointer = JSONPointer(tokens: Array(tokens.prefix(EventNesting.maxDepth)))
+        return (index, EventNesting(pointer: pointer, eventID: nil), inList)
+    }
+
+    /// The error of a text that is not read because event `index` nests too deep to read it.
+    private static func deepEventError(_ index: Int, _ nesting: EventNesting) -> SupplyChainError {
+        SupplyChainError(
+            code: .invalidRecords,
+            message:
+                "nothing was imported: event \(index) nests too deep to be read, and the document was read no further",
+            problems: [nesting.problem(index: index)]
         )
     }
 
@@ -283,15 +381,9 @@ struct SubmissionDocument {
             require(false, "/creationDate", "is required")
         }
         problems += documentShapeProblems(json, type: type)
-        let list: JSONValue?
-        let listField: String
-        if type == "EPCISQueryDocument" {
-            list = json["epcisBody"]?["queryResults"]?["resultsBody"]?["eventList"]
-            listField = "/epcisBody/queryResults/resultsBody/eventList"
-        } else {
-            list = json["epcisBody"]?["eventList"]
-            listField = "/epcisBody/eventList"
-        }
+        let path = type == "EPCISQueryDocument" ? queryEventListPath : eventListPath
+        let list = JSONPointer(tokens: path).value(in: json)
+        let listField = JSONPointer(tokens: path).text
         require(
             list?.arrayValue != nil,
             listField,
@@ -626,6 +718,7 @@ extension SupplyChainLedger {
         // Reading, hash IDs and sealing run on the other cores while the rules take the events in order.
         let preparation = EventPreparation(
             events: document.events,
+            deepEvents: document.deepEvents,
             namespaces: document.namespaces,
             sealing: EventPreparation.Sealing(actor: actorID, documentBindings: document.bindings),
             queue: queue,
@@ -1146,11 +1239,17 @@ extension SupplyChainLedger {
     ///     nothing else holds it, its members gain the two additions in place.
     ///   - eventID: The event's `eventID`, added when the event has none.
     ///   - documentBindings: The document's prefix bindings.
+    ///   - bindingsDepth: How deep those nest, as an object (`JSONValue.nestingDepth`).
+    ///   - contextNestsTooDeep: Set when the bindings and the event's own context, put together
+    ///     in the body's `@context`, nest deeper than an entry's body may: the event was read to
+    ///     that limit (``EventNesting/maxDepth``), and only its `@context` goes deeper.
     /// - Returns: The body to seal.
     static func entryBody(
         taking json: consuming JSONValue,
         eventID: String,
-        documentBindings: JSONObject
+        documentBindings: JSONObject,
+        bindingsDepth: Int,
+        contextNestsTooDeep: inout Bool
     ) -> JSONValue {
         guard case .object(var members) = json else { return json }
         // The enum's hold on the members ends here, so they are this function's alone.
@@ -1160,11 +1259,20 @@ extension SupplyChainLedger {
         if generatedID { members["eventID"] = .string(eventID) }
         guard !documentBindings.isEmpty else { return .object(members) }
         // The document's prefix bindings go with the event, so its extension fields and CURIE
-        // values mean the same when the entry is read alone; the event's own context comes last.
+        // values mean the same when the entry is read alone; the event's own context comes last,
+        // in a list after them: one level deeper than it stood, unless it was a list already.
+        // The body's object is level 1, its `@context` level 2, what a list there holds level 3.
         switch members["@context"] {
-        case nil: members["@context"] = .object(documentBindings)
-        case .array(let contexts)?: members["@context"] = .array([.object(documentBindings)] + contexts)
-        case let context?: members["@context"] = .array([.object(documentBindings), context])
+        case nil:
+            members["@context"] = .object(documentBindings)
+            contextNestsTooDeep = 1 + bindingsDepth > EventNesting.maxDepth
+        case .array(let contexts)?:
+            members["@context"] = .array([.object(documentBindings)] + contexts)
+            contextNestsTooDeep = 2 + bindingsDepth > EventNesting.maxDepth
+        case let context?:
+            members["@context"] = .array([.object(documentBindings), context])
+            contextNestsTooDeep =
+                2 + bindingsDepth > EventNesting.maxDepth || context.nests(deeperThan: EventNesting.maxDepth - 2)
         }
         return .object(members)
     }
@@ -1188,7 +1296,12 @@ public enum EPCISDocumentCheck {
     /// - Throws: ``SupplyChainError/Code/invalidDocument`` when the bytes are not such a document.
     public static func check(_ bytes: [UInt8]) throws -> Result {
         let document = try SubmissionDocument.read(bytes)
-        let preparation = EventPreparation(events: document.events, namespaces: document.namespaces, sealing: nil)
+        let preparation = EventPreparation(
+            events: document.events,
+            deepEvents: document.deepEvents,
+            namespaces: document.namespaces,
+            sealing: nil
+        )
         // No worker is left behind holding the document, even when a chunk does not parse.
         defer { preparation.waitForWorkers() }
         var ids: [String] = []
