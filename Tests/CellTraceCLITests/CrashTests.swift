@@ -63,22 +63,8 @@ import Glibc
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = SupplyChainCLITests.chainLedger(directory)
-        // An import reading standard input waits there, its handlers installed: a SIGSEGV then.
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments =
-            ["import", "-", "--ledger", ledger, "--as", "pilbara-mining"]
-            + ["--key", directory + "/pilbara-mining.pem"]
-        let input = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardError = errors
-        try process.run()
-        Thread.sleep(forTimeInterval: 1)
-        kill(process.processIdentifier, SIGSEGV)
-        let error = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 3, "\(error)")
+        let (status, error) = try signalledImport(binary, ledger: ledger, keys: directory, signal: SIGSEGV)
+        #expect(status == 3, "\(error)")
         #expect(error.hasPrefix("celltrace: stopped by a memory fault while reading the ledger"), "\(error)")
         #expect(error.contains("restore the ledger from a backup"))
 
@@ -98,21 +84,8 @@ import Glibc
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let ledger = SupplyChainCLITests.chainLedger(directory)
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: binary)
-        process.arguments =
-            ["import", "-", "--ledger", ledger, "--as", "pilbara-mining"]
-            + ["--key", directory + "/pilbara-mining.pem"]
-        let input = Pipe()
-        let errors = Pipe()
-        process.standardInput = input
-        process.standardError = errors
-        try process.run()
-        Thread.sleep(forTimeInterval: 1)
-        kill(process.processIdentifier, SIGABRT)
-        let error = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        #expect(process.terminationReason == .exit && process.terminationStatus == 3, "\(error)")
+        let (status, error) = try signalledImport(binary, ledger: ledger, keys: directory, signal: SIGABRT)
+        #expect(status == 3, "\(error)")
         #expect(error.hasPrefix("celltrace: stopped by a failed check inside a library"), "\(error)")
         #expect(error.contains("restore the ledger from a backup"))
 
@@ -123,6 +96,31 @@ import Glibc
         let refused = runProcess(binary, ["verify", "--ledger", cut])
         #expect(refused.status == 1, "\(refused.output)")
         #expect(refused.output.contains("the ledger's data file is damaged"), "\(refused.output)")
+    }
+
+    /// Sends `signal` to an import waiting on its standard input (its handlers installed by then).
+    ///
+    /// - Returns: The exit status, or -1 when a signal ended the process, and its standard error.
+    private func signalledImport(
+        _ binary: String,
+        ledger: String,
+        keys: String,
+        signal: Int32
+    ) throws -> (status: Int32, error: String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments =
+            ["import", "-", "--ledger", ledger, "--as", "pilbara-mining", "--key", keys + "/pilbara-mining.pem"]
+        let input = Pipe()
+        let errors = Pipe()
+        process.standardInput = input
+        process.standardError = errors
+        try process.run()
+        Thread.sleep(forTimeInterval: 1)
+        kill(process.processIdentifier, signal)
+        let error = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationReason == .exit ? process.terminationStatus : -1, error)
     }
 
     /// `kill -9` in the middle of a stream of EPCIS documents (`celltrace import A B C`, each file
