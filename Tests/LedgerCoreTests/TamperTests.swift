@@ -267,6 +267,29 @@ import Glibc
         }
     }
 
+    /// A stored checkpoint whose root was changed is not handed out (`checkpoint --size`,
+    /// proofs against it): the ledger names it instead.
+    @Test func aChangedStoredCheckpointIsNotHandedOut() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/l"
+            try makeLedger(path)
+            try withRawLedger(path) { environment, txn in
+                let checkpoints = try environment.table("checkpoints")
+                let key = BigEndianKey.encode(20)
+                let text = String(decoding: try #require(try txn.value(in: checkpoints, forKey: key)), as: UTF8.self)
+                var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+                lines[2] = SHA256Digest.zero.base64
+                try txn.put(Array(lines.joined(separator: "\n").utf8), forKey: key, in: checkpoints)
+            }
+            let ledger = try Ledger(openingAt: path, options: testOptions)
+            let error = try #require(throws: LedgerError.self) { try ledger.checkpoint(atSize: 20) }
+            #expect(error.code == .corruptLedger, "\(error)")
+            #expect(error.message.contains("the checkpoint stored for size 20 does not verify"), "\(error.message)")
+            #expect(throws: LedgerError.self) { try ledger.inclusionProof(forEntryAt: 3, treeSize: 20) }
+            #expect(try ledger.checkpoint(atSize: 40).checkpoint.size == 40)
+        }
+    }
+
     @Test func checkpointOfAPrefixIsNotSignedOverAChangedNode() throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/l"

@@ -49,7 +49,22 @@ extension Ledger {
             return cached
         }
         if let stored = try txn.value(in: tables.checkpoints, forKey: BigEndianKey.encode(size)) {
-            let checkpoint = try SignedCheckpoint(parsing: String(decoding: stored, as: UTF8.self))
+            // What is handed out verifies with the ledger's key: a stored checkpoint changed behind
+            // the ledger's back is named here, not left for the recipient to find.
+            let checkpoint: SignedCheckpoint
+            do {
+                checkpoint = try SignedCheckpoint(parsing: String(decoding: stored, as: UTF8.self))
+                try checkpoint.verify(with: verifierKey, origin: origin)
+                guard checkpoint.checkpoint.size == size else {
+                    throw LedgerError(code: .corruptLedger, message: "it is for size \(checkpoint.checkpoint.size)")
+                }
+            } catch let error as LedgerError {
+                throw LedgerError(
+                    code: .corruptLedger,
+                    message: "the checkpoint stored for size \(size) does not verify with the ledger's key "
+                        + "(\(error.message)); nothing was handed out: run `celltrace verify`"
+                )
+            }
             checkpointCache.withLock { cache in
                 if cache.count >= 64 { cache.removeAll(keepingCapacity: true) }
                 cache[size] = checkpoint
