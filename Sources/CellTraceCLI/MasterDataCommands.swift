@@ -42,6 +42,10 @@ struct KeygenCommand: ParsableCommand {
         do {
             try FileIO.writeNew(key.publicKey.pemRepresentation, to: publicPath)
         } catch let error as FileIO.Error {
+            // A full disk is no bad input: 3, as for every command.
+            if error.diskFull {
+                throw Failure(status: .internalFailure, message: "\(error.message); no key pair was made")
+            }
             throw Failure.badInput(error.exists ? Self.exists(publicPath) : error.message)
         }
         do {
@@ -49,7 +53,11 @@ struct KeygenCommand: ParsableCommand {
         } catch {
             // A key pair is made whole or not at all.
             FileIO.remove(publicPath)
-            throw Failure.badInput("cannot write \(output): \(error); no key pair was made")
+            let full = ((error as? CryptoError)?.cause as? NewFile.Failure)?.isDiskFull == true
+            throw Failure(
+                status: full ? .internalFailure : .badInput,
+                message: "cannot write \(output): \(error); no key pair was made"
+            )
         }
         let keyID = ActorKey.id(of: key.publicKey.rawRepresentation)
         if json {

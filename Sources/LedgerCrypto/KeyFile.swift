@@ -37,11 +37,11 @@ enum KeyFile {
         } catch let error as NewFile.Failure {
             switch error.step {
             case .create:
-                throw ioError("cannot create key file \(path) (it must not exist yet)", code: error.code)
+                throw ioError("cannot create key file \(path) (it must not exist yet)", code: error.code, cause: error)
             case .write:
-                throw ioError("cannot write key file \(path); nothing was left there", code: error.code)
+                throw ioError("cannot write key file \(path); nothing was left there", code: error.code, cause: error)
             case .flush:
-                throw ioError("cannot flush key file \(path); nothing was left there", code: error.code)
+                throw ioError("cannot flush key file \(path); nothing was left there", code: error.code, cause: error)
             }
         }
     }
@@ -49,6 +49,7 @@ enum KeyFile {
     private static func ioError(
         _ message: String,
         code: Int32 = errno,
+        cause: (any Error)? = nil,
         file: String = #fileID,
         line: Int = #line
     ) -> CryptoError {
@@ -56,6 +57,7 @@ enum KeyFile {
         return CryptoError(
             code: .io,
             message: "\(message): \(reason)",
+            cause: cause,
             location: CryptoError.SourceLocation(file: file, line: line)
         )
     }
