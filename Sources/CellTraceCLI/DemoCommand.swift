@@ -41,16 +41,25 @@ struct DemoCommand: ParsableCommand {
     func run() throws {
         let clock = ContinuousClock()
         let started = clock.now
+        let existed = FileIO.exists(dir)
         var tour = try DemoTour(directory: dir, dataset: try DemoTour.Dataset(fixtures: fixtures), quiet: json)
-        try tour.build()
-        let figures = try tour.figures()
-        if json {
-            var summary = figures.json
-            summary["seconds"] = .number(Self.seconds(clock.now - started))
-            Console.out(JSONValue.object(summary).canonicalString)
-        } else {
-            try tour.show(figures)
-            tour.finish(seconds: Self.seconds(clock.now - started))
+        do {
+            try tour.build()
+            let figures = try tour.figures()
+            if json {
+                var summary = figures.json
+                summary["seconds"] = .number(Self.seconds(clock.now - started))
+                Console.out(JSONValue.object(summary).canonicalString)
+            } else {
+                try tour.show(figures)
+                tour.finish(seconds: Self.seconds(clock.now - started))
+            }
+        } catch {
+            // The demo is made whole or not at all (a full disk, a write refused): what it wrote
+            // goes, so that the same command runs again once the cause is gone.
+            FileIO.removeTree(dir, keepingDirectory: existed)
+            Console.err("celltrace: the demo stopped; nothing of it was left in \(dir)")
+            throw error
         }
     }
 

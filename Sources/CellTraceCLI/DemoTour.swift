@@ -230,6 +230,8 @@ struct DemoTour {
                 if let slash = path.lastIndex(of: "/") { try FileIO.createDirectory(String(path[..<slash])) }
                 try FileIO.writeNew(bytes, to: path)
             }
+        } catch let error as FileIO.Error where error.diskFull {
+            throw Failure(status: .internalFailure, message: error.message)
         } catch let error as FileIO.Error {
             throw Failure.badInput("\(error.message); give --dir a directory you can write to")
         }

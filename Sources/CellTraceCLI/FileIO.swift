@@ -60,6 +60,31 @@ extension FileIO {
         unlink(path)
     }
 
+    /// Removes what a command wrote under `directory`, when what it was making could not be finished.
+    ///
+    /// The directory itself goes too unless `keepingDirectory` (it was there, empty, before).
+    /// Symbolic links are removed, never followed.
+    static func removeTree(_ directory: String, keepingDirectory: Bool) {
+        if let stream = opendir(directory) {
+            while let entry = readdir(stream) {
+                let name = withUnsafeBytes(of: entry.pointee.d_name) { bytes in
+                    String(decoding: bytes.prefix { $0 != 0 }, as: UTF8.self)
+                }
+                guard name != ".", name != ".." else { continue }
+                let path = directory + "/" + name
+                var status = stat()
+                guard lstat(path, &status) == 0 else { continue }
+                if status.st_mode & S_IFMT == S_IFDIR {
+                    removeTree(path, keepingDirectory: false)
+                } else {
+                    unlink(path)
+                }
+            }
+            closedir(stream)
+        }
+        if !keepingDirectory { rmdir(directory) }
+    }
+
     /// Writes `bytes` to a new file, flushed to disk with its directory entry, or leaves no file
     /// at all (`NewFile`): a write that fails part-way (a full disk, a quota) removes what it
     /// wrote, so that no truncated export or key is left behind and the same command can be run

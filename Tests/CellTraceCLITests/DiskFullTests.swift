@@ -348,6 +348,26 @@ struct DiskFullTests {
         #expect(FileManager.default.fileExists(atPath: publicKey))
     }
 
+    /// The demo is made whole or not at all: one that runs out of room part-way exits 3 and leaves
+    /// its directory as it found it (empty), and the same command then runs once there is room.
+    @Test func demoOnAFullDiskLeavesNothing() throws {
+        let disk = try #require(SmallFileSystem(bytes: 4 << 20))
+        defer { disk.unmount() }
+        let directory = disk.path + "/demo"
+        #expect(mkdir(directory, 0o755) == 0)
+        // Room for the dataset and keys, not for the ledger the demo builds from them.
+        disk.fill(leaving: 256 << 10)
+        let refused = celltrace("demo", "--dir", directory, "--json")
+        #expect(refused.status == 3, "\(refused.error)")
+        #expect(refused.error.contains("nothing of it was left in \(directory)"), "\(refused.error)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory).isEmpty)
+
+        disk.free()
+        let made = celltrace("demo", "--dir", directory, "--json")
+        #expect(made.status == 0, "\(made.error)")
+        #expect(celltrace("verify", "--ledger", directory + "/ledger").status == 0)
+    }
+
     @Test func initOnAFullDiskLeavesNoHalfLedger() throws {
         let disk = try #require(SmallFileSystem(bytes: 1 << 20))
         defer { disk.unmount() }
