@@ -66,7 +66,7 @@ extension Environment {
     /// - Throws: ``StorageError`` if LMDB fails (other than a full map), ``StorageError/Code/diskFull``
     ///   when the file system has no room for the commit, ``StorageError/Code/readOnly`` in an
     ///   environment opened with ``Options/readOnly``, ``StorageError/Code/io`` when `lock.mdb`
-    ///   was removed or replaced while the environment was open (``WriterLock``; nothing is
+    ///   was removed or replaced while the environment was open (`WriterLock`; nothing is
     ///   written), or whatever `body` throws.
     @available(*, noasync)
     public func write<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
@@ -85,13 +85,13 @@ extension Environment {
     }
 
     /// Runs `body` in write transactions until one commits, growing the map when it fills; the
-    /// caller holds the ``WriterLock``.
+    /// caller holds the `WriterLock`.
     private func writeTurn<R>(_ body: (borrowing WriteTransaction) throws -> R) throws -> R {
         while true {
             let handle = try unsafe beginTransaction(flags: [])
             // LMDB takes the last transaction's number from `lock.mdb`; one made anew while
             // another process kept writing through the old one is behind the data file, and a
-            // write from there would overwrite that process's commits (``WriterLock``).
+            // write from there would overwrite that process's commits (`WriterLock`).
             let info = unsafe Self.info(self.handle)
             if unsafe mdb_txn_id(handle.txn) != info.me_last_txnid + 1 {
                 _ = unsafe handle.end(committing: false)

@@ -129,7 +129,7 @@ extension StorageError {
     /// Wraps a failed LMDB call, naming the table when one was involved.
     ///
     /// `MDB_KEYEXIST` becomes ``Code/keyExists``, `MDB_MAP_FULL` ``Code/mapFull``, the codes of a
-    /// damaged data file (``LMDBError/damage``) ``Code/damaged``; everything else is ``Code/lmdb``.
+    /// damaged data file (`LMDBError.damage`) ``Code/damaged``; everything else is ``Code/lmdb``.
     ///
     /// - Parameters:
     ///   - error: The LMDB failure.
