@@ -1,3 +1,5 @@
+internal import Synchronization
+
 #if canImport(Glibc)
 internal import Glibc
 #elseif canImport(Darwin)
@@ -20,8 +22,7 @@ internal import Darwin
 /// file, so a second thread's call would return at once and the first one's unlock would end
 /// both holds.
 @safe final class WriterLock: @unchecked Sendable {
-    // Safety: `threads` is allocated and initialized once here and destroyed in deinit; the
-    // descriptor is owned and closed in deinit. pthread and flock calls are safe from any thread.
+    // Safety: the descriptor is owned and closed in deinit; flock is safe from any thread.
 
     /// An open descriptor of `data.mdb`, used only for `flock`.
     private let descriptor: Int32
@@ -30,7 +31,7 @@ internal import Darwin
     /// The device and inode of `lock.mdb` when the environment opened.
     private let lockFileIdentity: (device: UInt64, inode: UInt64)
     /// Makes the threads of this process take turns before the file lock.
-    private let threads: UnsafeMutablePointer<pthread_mutex_t>
+    private let threads = Mutex(())
 
     /// Opens `data.mdb` for locking and records which `lock.mdb` the environment opened.
     ///
@@ -48,14 +49,10 @@ internal import Darwin
         self.descriptor = descriptor
         self.lockFile = lockFile
         self.lockFileIdentity = identity
-        unsafe threads = .allocate(capacity: 1)
-        unsafe pthread_mutex_init(threads, nil)
     }
 
     deinit {
         close(descriptor)
-        unsafe pthread_mutex_destroy(threads)
-        unsafe threads.deallocate()
     }
 
     /// Runs `body` holding the lock: after every earlier writer of any process has finished, and
@@ -66,8 +63,14 @@ internal import Darwin
     /// - Throws: ``StorageError/Code/io`` when the file cannot be locked, or when `lock.mdb` was
     ///   removed or replaced (nothing is written then); whatever `body` throws.
     func holding<R>(_ body: () throws -> R) throws -> R {
-        unsafe pthread_mutex_lock(threads)
-        defer { unsafe pthread_mutex_unlock(threads) }
+        // The result leaves the lock through a local: `withLock` only returns what it can send.
+        var outcome: Result<R, any Error> = .failure(CancellationError())
+        threads.withLock { _ in outcome = Result { try holdingFile(body) } }
+        return try outcome.get()
+    }
+
+    /// The part of ``holding(_:)`` after this process's other threads.
+    private func holdingFile<R>(_ body: () throws -> R) throws -> R {
         while flock(descriptor, LOCK_EX) != 0 {
             guard errno == EINTR else {
                 throw Self.failure("cannot lock \(lockFile.dropLast(8))data.mdb for writing")

@@ -369,21 +369,17 @@ public final class Ledger: Sendable {
     }
 
     private static func openEnvironment(_ path: String, _ options: Options) throws -> Environment {
+        // A damaged data file (one cut off, say) is the ledger's damage: `wrapStorage` names it so.
         try wrapStorage {
-            do {
-                return try Environment(
-                    path: path,
-                    options: Environment.Options(
-                        mapSize: options.initialMapSize,
-                        tables: Tables.specs + options.extraTables,
-                        durable: options.durable,
-                        readOnly: options.readOnly
-                    )
+            try Environment(
+                path: path,
+                options: Environment.Options(
+                    mapSize: options.initialMapSize,
+                    tables: Tables.specs + options.extraTables,
+                    durable: options.durable,
+                    readOnly: options.readOnly
                 )
-            } catch let error as StorageError where error.code == .damaged {
-                // A cut-off data file is the ledger's damage, not a failure of the storage layer.
-                throw LedgerError(code: .corruptLedger, message: error.message, cause: error)
-            }
+            )
         }
     }
 
