@@ -68,6 +68,61 @@ struct AmbiguousInputTests {
         #expect(report.written == 1)
     }
 
+    @Test(
+        "a prefix no @context declares is refused inside readPoint, bizLocation, errorDeclaration and sensor elements"
+    )
+    func undeclaredPrefixesWithin() throws {
+        let fixture = try refinerHoldingOre()
+        let refinery: JSONValue = .string(Events.refinery)
+        let lines = [
+            try refining(["A"]) { $0["readPoint"] = ["id": refinery, "acme:line": "3"] },
+            try refining(["B"]) { $0["bizLocation"] = ["id": refinery, "CT:hall": "2"] },
+            try refining(["C"]) {
+                $0["sensorElementList"] = [
+                    [
+                        "acme:probe": "p-1",
+                        "sensorMetadata": ["time": "2026-01-30T10:00:00Z", "acme:operator": "k"],
+                        "sensorReport": [["type": "gs1:Temperature", "value": 20, "uom": "CEL", "acme:note": "ok"]],
+                    ]
+                ]
+            },
+        ]
+        let error = try fixture.rejection(lines, as: "sichuan-lithium")
+        expectProblems(
+            error,
+            [
+                (0, "/readPoint/acme:line", "the prefix acme is declared by no @context of the document or the event"),
+                (1, "/bizLocation/CT:hall", "declared by no @context of the document or the event, so CT:hall"),
+                (2, "/sensorElementList/0/acme:probe", "the prefix acme is declared by no @context"),
+                (2, "/sensorElementList/0/sensorMetadata/acme:operator", "the prefix acme is declared by no @context"),
+                (2, "/sensorElementList/0/sensorReport/0/acme:note", "the prefix acme is declared by no @context"),
+            ]
+        )
+        expectProblem(error, index: 1, field: "/bizLocation/CT:hall", containing: "did you mean ct:hall?")
+        // An error declaration's extension is checked as the event's are.
+        let declaration = try refining(["D"]) {
+            $0["errorDeclaration"] = ["declarationTime": "2026-01-31T00:00:00Z", "acme:ticket": "T-7"]
+        }
+        expectProblem(
+            try fixture.rejection([declaration], as: "sichuan-lithium"),
+            index: 0,
+            field: "/errorDeclaration/acme:ticket",
+            containing: "the prefix acme is declared by no @context"
+        )
+        // Declared in the event's @context, the same members are recorded.
+        let accepted = try fixture.accept(
+            [
+                try refining(["E"]) {
+                    $0["@context"] = ["acme": "https://acme.example/ns/"]
+                    $0["readPoint"] = ["id": refinery, "acme:line": "3"]
+                    $0["bizLocation"] = ["id": refinery, "acme:hall": "2"]
+                }
+            ],
+            as: "sichuan-lithium"
+        )
+        #expect(accepted.written == 1)
+    }
+
     @Test("master data given twice with different values is refused; the same value twice is recorded")
     func masterDataGivenTwice() throws {
         let fixture = try refinerHoldingOre()

@@ -17,6 +17,7 @@ extension EventVocabulary {
         if event.prefixedCount > event.extensions.count {
             check(prefixesOf: event.json, at: "/", in: event, sink: sink)
         }
+        checkNestedPrefixes(event, sink: sink)
         guard let ilmd = event.ilmd else { return }
         check(prefixesOf: ilmd, at: "/ilmd/", in: event, sink: sink)
         if let lots = event.ilmdExtensions["lots"], let elements = lots.value.arrayValue {
@@ -27,6 +28,42 @@ extension EventVocabulary {
                     in: event,
                     sink: sink
                 )
+            }
+        }
+    }
+
+    /// Checks the prefixes inside the objects GS1's schema opens to extensions.
+    ///
+    /// Those are `readPoint`, `bizLocation`, `errorDeclaration`, and a sensor element with its
+    /// metadata and reports. A prefix no context declares leaves such a member in no namespace
+    /// there as it does at the top, and the Event Hash ID, which writes each extension by its
+    /// IRI, with none to hash.
+    private static func checkNestedPrefixes(_ event: EPCISEvent, sink: ProblemSink) {
+        let names = event.memberNames
+        guard
+            names.contains(.readPoint) || names.contains(.bizLocation) || names.contains(.errorDeclaration)
+                || names.contains(.sensorElementList),
+            case .object(let members) = event.json
+        else { return }
+        for (name, key) in [(EventHashID.Name.readPoint, "readPoint"), (.bizLocation, "bizLocation")]
+        where names.contains(name) {
+            if let value = members[key] { check(prefixesOf: value, at: "/\(key)/", in: event, sink: sink) }
+        }
+        if let declaration = event.errorDeclaration {
+            check(prefixesOf: declaration, at: "/errorDeclaration/", in: event, sink: sink)
+        }
+        guard names.contains(.sensorElementList), case .array(let elements) = members["sensorElementList"] else {
+            return
+        }
+        for (index, element) in elements.enumerated() {
+            let base = "/sensorElementList/\(index)/"
+            check(prefixesOf: element, at: base, in: event, sink: sink)
+            if let metadata = element["sensorMetadata"] {
+                check(prefixesOf: metadata, at: base + "sensorMetadata/", in: event, sink: sink)
+            }
+            guard case .array(let reports) = element["sensorReport"] else { continue }
+            for (report, value) in reports.enumerated() {
+                check(prefixesOf: value, at: base + "sensorReport/\(report)/", in: event, sink: sink)
             }
         }
     }
