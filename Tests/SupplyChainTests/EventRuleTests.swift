@@ -174,7 +174,7 @@ struct EventRuleTests {
                 refining("B", ["ct:electricity": [["quantity": 5, "uom": "KGM", "supply": "grid"]]]),
                 refining(
                     "C",
-                    ["ct:electricity": [["quantity": 5, "uom": "KWH", "supply": "grid", "kgCO2ePerKWh": -0.5]]]
+                    ["ct:electricity": [["quantity": 5, "uom": "KWH", "supply": "direct-line", "kgCO2ePerKWh": -0.5]]]
                 ),
                 refining(
                     "D",
@@ -217,6 +217,33 @@ struct EventRuleTests {
                         ]
                     ]
                 ),
+                refining(
+                    "N",
+                    ["ct:electricity": [["quantity": 5, "uom": "KWH", "supply": "grid", "kgCO2ePerKWh": "0.01"]]]
+                ),
+                refining(
+                    "O",
+                    [
+                        "ct:electricity": [
+                            ["quantity": 5, "uom": "KWH", "supply": "grid", "certificates": ["urn:go:HU-2026-1"]]
+                        ]
+                    ]
+                ),
+                refining(
+                    "P",
+                    ["ct:electricity": [["quantity": 5, "uom": "KWH", "supply": "certificate", "kgCO2ePerKWh": 0]]]
+                ),
+                refining(
+                    "Q",
+                    [
+                        "ct:electricity": [
+                            [
+                                "quantity": 5, "uom": "KWH", "supply": "certificate",
+                                "certificates": ["URN:GO:HU-2026-1", "urn:go:HU-2026-1 ", "urn:go:HU-2026-1"],
+                            ]
+                        ]
+                    ]
+                ),
             ],
             as: "sichuan-lithium"
         )
@@ -245,6 +272,23 @@ struct EventRuleTests {
                 // Beyond any real leg too (what is recorded now: ``EventActivity/Bounds``).
                 (10, "/ct:transport/0/distance", "is more than 100000 km for one leg"),
                 (10, "/ct:transport/0/mass", "is more than 10^12 kg (a billion tonnes) for one leg"),
+                // A grid supply's factors are the tables'; what it states beside them counts nowhere.
+                (11, "/ct:electricity/0/kgCO2ePerKWh", "a grid supply takes its factors from the tables"),
+                (
+                    12, "/ct:electricity/0/certificates",
+                    "certificates named here would be claimed without lowering any figure"
+                ),
+                // A stated factor does not stand in for the certificates: they are what is claimed once.
+                (13, "/ct:electricity/0/certificates", "a certificate supply names its certificates"),
+                // One certificate spelt two more ways would be three claims.
+                (
+                    14, "/ct:electricity/0/certificates/0",
+                    "write urn:go:HU-2026-1: a URI's scheme, a URN's namespace and a web address's host"
+                ),
+                (
+                    14, "/ct:electricity/0/certificates/1",
+                    "a certificate id holds no space or control character; the ledger counts each certificate once"
+                ),
             ]
         )
     }

@@ -122,6 +122,27 @@ final class EventActivity: Sendable {
         return master
     }
 
+    /// What is wrong with the spelling of a certificate id claimed now, or `nil`.
+    ///
+    /// The ledger keeps each claim by the id's text (`sc.claims`), so a second spelling of one
+    /// certificate would be a second claim: a space or control character (`"GO-1 "`), an invisible
+    /// or combining character, or a URI's scheme, URN namespace or web host in upper case
+    /// (`URN:GO:…` is `urn:go:…`, RFC 8141).
+    static func certificateSpelling(_ id: String) -> String? {
+        let claim = "; the ledger counts each certificate once by its id's text, so it would be a claim apart from "
+        if IdentifierText.hasSpaceOrControl(id) {
+            return "a certificate id holds no space or control character\(claim)the id without it"
+        }
+        if let scalar = IdentifierText.lookalikeScalar(id) {
+            return "a certificate id holds no invisible formatting character or combining mark "
+                + "(\(IdentifierText.codePoint(scalar)))\(claim)the id that prints alike"
+        }
+        if let lower = IdentifierText.lowerCaseForm(id) {
+            return IdentifierText.lowerCaseProblem(id, lower)
+        }
+        return nil
+    }
+
     /// The most elements one of an event's lists may hold — its quantity lists, electricity
     /// supplies and their certificates, fuels, transport legs and co-product prices: the binary
     /// rows that keep them (``ProcessData``, ``LotCard``) count them in 16 bits.
@@ -207,17 +228,44 @@ final class EventActivity: Sendable {
                         sink.add(field: certificate.path, "a certificate id is a non-empty string")
                         continue
                     }
+                    if bounded, let problem = Self.certificateSpelling(id) {
+                        sink.add(field: certificate.path, problem)
+                        continue
+                    }
                     // Checked against the ledger by the rules, after the problems found before it.
                     flush()
                     checks.append(.certificate(path: certificate.path, id: id))
                 }
                 // Certificates count as zero under the market-based method: a supply bought as
-                // certificates names them, so that each is claimed once (`sc.claims`).
-                if kind == .certificate, factor == nil, certificates.isEmpty {
+                // certificates names them, so that each is claimed once (`sc.claims`), whether
+                // or not it states a factor: one stated without them would lower the market-based
+                // figure by a claim no one can count.
+                if kind == .certificate, certificates.isEmpty, bounded || factor == nil {
                     reader.fail(
                         "certificates",
-                        "a certificate supply names its certificates (guarantee-of-origin or I-REC ids), or states kgCO2ePerKWh"
+                        "a certificate supply names its certificates (guarantee-of-origin or I-REC ids), "
+                            + "each claimed once in the ledger, with or without kgCO2ePerKWh"
                     )
+                }
+                // The grid's factors are the tables': a factor or certificates stated on a grid
+                // supply would be read by no method, and the certificates claimed without counting.
+                if bounded, kind == .grid {
+                    if factor != nil {
+                        reader.fail(
+                            "kgCO2ePerKWh",
+                            "a grid supply takes its factors from the tables (location, residual mix, consumption "
+                                + "mix), so a stated factor here would be read by no method: record the contract as "
+                                + "supply ppa, direct-line or onsite, or the grid's factor with celltrace factors add"
+                        )
+                    }
+                    if !certificates.isEmpty {
+                        reader.fail(
+                            "certificates",
+                            "a grid supply counts at the residual mix under the market-based method, so "
+                                + "certificates named here would be claimed without lowering any figure: give the kWh "
+                                + "they cover as a supply of their own, supply certificate"
+                        )
+                    }
                 }
                 if let kWh, let kind {
                     process.electricity.append(
