@@ -4,6 +4,12 @@ import LedgerCrypto
 import Provenance
 import SupplyChain
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The `celltrace keygen` command: a key pair for an actor.
 struct KeygenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -38,6 +44,14 @@ struct KeygenCommand: ParsableCommand {
         // The private key's file is named first, whether or not its public key is there too: it
         // is the one given, and the one a key pair must not overwrite.
         if FileIO.exists(output) { throw Failure.badInput(Self.exists(output)) }
+        // Named as the directory given, not as the public key's file, which is written first.
+        if let slash = output.lastIndex(of: "/"), slash != output.startIndex {
+            let directory = String(output[..<slash])
+            if FileIO.names(in: directory) == nil, errno == ENOENT || errno == ENOTDIR {
+                let what = errno == ENOENT ? "there is no directory \(directory)" : "\(directory) is not a directory"
+                throw Failure.badInput("cannot write \(output): \(what); no key pair was made")
+            }
+        }
         let key = Ed25519PrivateKey()
         do {
             try FileIO.writeNew(key.publicKey.pemRepresentation, to: publicPath)

@@ -301,6 +301,28 @@ import Testing
         #expect(!FileManager.default.fileExists(atPath: directory + "/refiner.pub.pub.pem"))
     }
 
+    @Test func keygenIntoAMissingDirectoryNamesTheDirectory() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let missing = celltrace("keygen", directory + "/keys/refiner.pem")
+        #expect(
+            missing.status == 2
+                && missing.error
+                    == "celltrace: cannot write \(directory)/keys/refiner.pem: there is no directory \(directory)/keys; "
+                    + "no key pair was made\n",
+            "\(missing.error)"
+        )
+        try "".write(toFile: directory + "/file", atomically: true, encoding: .utf8)
+        let notDirectory = celltrace("keygen", directory + "/file/refiner.pem")
+        #expect(
+            notDirectory.status == 2 && notDirectory.error.contains("\(directory)/file is not a directory"),
+            "\(notDirectory.error)"
+        )
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["file"])
+        // A bare name goes in the working directory's; one in a directory that exists is made.
+        #expect(celltrace("keygen", directory + "/refiner.pem").status == 0)
+    }
+
     @Test func keygenNamesThePrivateKeyThatExistsInOneWording() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
