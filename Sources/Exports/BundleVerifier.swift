@@ -111,7 +111,8 @@ public struct BundleVerifier {
     public init(bytes: [UInt8], key: NoteVerifierKey) throws {
         let json: JSONValue
         do {
-            json = try JSONValue(parsing: bytes)
+            // As deep as the exporter writes a bundle, which holds an opening deeper than its entry.
+            json = try JSONValue(parsing: bytes, maxDepth: CustodyBundle.maxDepth)
         } catch {
             throw ExportError("not a custody bundle: the file is not JSON (\(error))")
         }

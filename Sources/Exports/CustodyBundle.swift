@@ -11,6 +11,22 @@ public enum CustodyBundle {
     /// The `format` value of this version.
     public static let format = "celltrace-custody/1"
 
+    /// The deepest nesting of arrays and objects in a bundle, its own object the first: how deep
+    /// its verifier reads one.
+    ///
+    /// A sealed field's value nests deepest. The ledger keeps its opening two levels down in the
+    /// entry's openings, `{pointer: {"salt": …, "value": …}}`, read to `Entry.maxDepth` levels;
+    /// a bundle holds the same opening three levels further down, in `entries`, and nothing else
+    /// of a bundle nests as deep.
+    static let maxDepth = Entry.maxDepth - levels(aboveOpeningIn: false) + levels(aboveOpeningIn: true)
+
+    /// The arrays and objects that hold an opening's value: in the ledger's openings of an entry,
+    /// or in a bundle, as the exporter writes them.
+    private static func levels(aboveOpeningIn bundle: Bool) -> Int {
+        let openings: JSONValue = ["/": Opening(salt: [], value: .null).json]
+        return (bundle ? ["entries": [["openings": openings]]] : openings).nestingDepth
+    }
+
     /// The text the ledger signs for a bundle: the format, the ledger, the subject and the SHA-256
     /// of the bundle's canonical bytes without its `statement`.
     static func statementText(origin: String, subject: String, digest: SHA256Digest) -> String {

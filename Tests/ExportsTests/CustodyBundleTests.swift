@@ -430,6 +430,50 @@ struct CustodyBundleTests {
         }
     }
 
+    @Test("a bundle opening the deepest sealed value the ledger keeps verifies, in both verifiers")
+    func deepestSealedValueVerifies() throws {
+        let ledger = try SmallLedger()
+        // A facility's new coordinates are sealed as given: with a member of their own nested as
+        // deep as an entry's body may nest, they are the deepest value the ledger seals, two levels
+        // under an entry's own object.
+        func location(depth: Int) -> JSONValue {
+            var note: JSONValue = "bottom"
+            for _ in 1..<depth { note = [note] }
+            return ["latitude": "47.5", "longitude": "19.04", "note": note]
+        }
+        #expect(location(depth: Entry.maxDepth - 2).nestingDepth == Entry.maxDepth - 2)
+        let reason = "surveyed again"
+        let tooDeep = #expect(throws: LedgerError.self, "one level deeper, the body nests too deep") {
+            try ledger.chain.amendFacility(
+                SmallLedger.cellPlant,
+                reason: reason,
+                changes: ["location": location(depth: Entry.maxDepth - 1)]
+            )
+        }
+        #expect(tooDeep?.message.contains(Ledger.nestedTooDeep) == true, "\(String(describing: tooDeep))")
+        try ledger.chain.amendFacility(
+            SmallLedger.cellPlant,
+            reason: reason,
+            changes: ["location": location(depth: Entry.maxDepth - 2)]
+        )
+        let bundle = try CustodyBundle.export(SmallLedger.cell, chain: ledger.chain, profile: .auditor)
+        #expect(bundle.json.nestingDepth == Entry.maxDepth + 3, "the opening's value stands five levels down")
+        #expect(bundle.json.nestingDepth == CustodyBundle.maxDepth)
+        let report = try BundleVerifier(bytes: bundle.bytes, key: ledger.chain.ledger.verifierKey).verify()
+        #expect(report.openings > 0 && report.withheld == 0)
+        guard case .recomputed = report.footprint else {
+            Issue.record("footprint not recomputed: \(report.footprint)")
+            return
+        }
+        let directory = TemporaryDirectory()
+        try Data(bundle.bytes).write(to: URL(fileURLWithPath: directory.path + "/bundle.json"))
+        let (status, output) = try runProcess([
+            "python3", toolPath("verify_bundle.py"), directory.path + "/bundle.json",
+            ledger.chain.ledger.verifierKey.text,
+        ])
+        #expect(status == 0, "\(output)")
+    }
+
     private func failure(_ bytes: [UInt8], since: SignedCheckpoint) -> BundleVerifier.Failure? {
         do {
             _ = try verify(bytes, since: since)
