@@ -819,6 +819,98 @@ struct AssemblyTests {
         #expect(try fixture.chain.serial("urn:epc:id:giai:4012345.MOD-1")?.children == [Self.prefix + "12"])
     }
 
+    @Test(
+        "commissioning refuses serials a module or pack is named by, in either GS1 form, within a submission or after"
+    )
+    func commissioningCoversNoParent() throws {
+        let fixture = try chainWithCells()
+        try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
+        let link = "https://id.gs1.org/01/04012345111118/21/"
+        func assemble(_ parent: String, _ child: String, eventID: String) throws -> String {
+            try edited(Self.assemble(parent, [child])) { $0["eventID"] = .string(eventID) }
+        }
+        // Modules named by serials of the cells' GTIN that no commissioning has made, one in each form.
+        func module(_ number: Int) -> String { "urn:uuid:6f1c2c1e-0000-4000-8000-00000000000\(number)" }
+        try fixture.accept(
+            [
+                try assemble(Self.prefix + "50", Self.prefix + "1", eventID: module(1)),
+                try assemble(link + "70", Self.prefix + "2", eventID: module(2)),
+            ],
+            as: "cell-co"
+        )
+        let names = "; a module's or pack's id is no cell serial: commission serials that no assembly names"
+        let later = try fixture.rejection(
+            [Self.commission(first: "41", last: "60"), Self.commission(first: "61", last: "80")],
+            as: "cell-co"
+        )
+        let expected = [
+            (
+                0, "/ct:serialRanges/0/first",
+                "\(Self.prefix)50 is an assembled module or pack (event \(module(1)))\(names)"
+            ),
+            (
+                1, "/ct:serialRanges/0/first",
+                "\(Self.prefix)70 is the assembled module or pack \(link)70 in its other GS1 form (event \(module(2)))"
+                    + names
+            ),
+        ]
+        expectProblems(later, expected)
+        #expect(later.problems.map(\.message) == expected.map(\.2))
+        // An assembly earlier in the same submission is named by its index.
+        let within = try fixture.rejection(
+            [
+                try assemble(Self.prefix + "90", Self.prefix + "3", eventID: module(3)),
+                Self.commission(first: "81", last: "99"),
+            ],
+            as: "cell-co"
+        )
+        let expectedWithin = [
+            (
+                1, "/ct:serialRanges/0/first",
+                "\(Self.prefix)90 is an assembled module or pack (event 0 of this submission)\(names)"
+            )
+        ]
+        expectProblems(within, expectedWithin)
+        #expect(within.problems.map(\.message) == expectedWithin.map(\.2))
+        // The other order within one submission: a serial commissioned by an earlier event is no parent.
+        let reverse = try fixture.rejection(
+            [
+                Self.commission(first: "81", last: "99"),
+                Self.assemble(Self.prefix + "90", [Self.prefix + "3"]),
+            ],
+            as: "cell-co"
+        )
+        let expectedReverse = [
+            (
+                1, "/parentID",
+                "\(Self.prefix)90 is a commissioned cell serial; a cell holds no units: parentID names the module or pack they go into"
+            )
+        ]
+        expectProblems(reverse, expectedReverse)
+        #expect(reverse.problems.map(\.message) == expectedReverse.map(\.2))
+        // The modules stand as they were; serials around them are commissioned, past a module
+        // whose id has more digits and one whose only assembly was declared in error.
+        #expect(try fixture.chain.serial(Self.prefix + "50")?.children == [Self.prefix + "1"])
+        #expect(try fixture.chain.serial(link + "70")?.children == [Self.prefix + "2"])
+        let withdrawn = try assemble(Self.prefix + "95", Self.prefix + "5", eventID: module(4))
+        try fixture.accept(
+            [
+                Self.assemble(Self.prefix + "6000", [Self.prefix + "4"]), withdrawn,
+                try Events.declaredInError(withdrawn),
+            ],
+            as: "cell-co"
+        )
+        try fixture.accept(
+            [
+                Self.commission(first: "11", last: "49"), Self.commission(first: "51", last: "69"),
+                Self.commission(first: "71", last: "100"),
+            ],
+            as: "cell-co"
+        )
+        #expect(try fixture.chain.serial(Self.prefix + "50")?.children == [Self.prefix + "1"])
+        #expect(try fixture.chain.serial(Self.prefix + "6000")?.children == [Self.prefix + "4"])
+    }
+
     @Test("cells go into a module only at the hands of the holder of their cell lot")
     func assemblyNeedsTheCellLot() throws {
         let fixture = try chainWithCells()

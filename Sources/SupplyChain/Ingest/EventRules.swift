@@ -1547,6 +1547,23 @@ extension Rules {
                 )
                 continue
             }
+            // New input: a module or pack keeps its id, which names no cell (an earlier CellTrace
+            // let a range cover it, after "a commissioned cell is no assembly's parent").
+            if checksNewInput, let unit = try assembledUnit(prefix, first, last, forms: forms, txn) {
+                let serial = prefix + String(unit.number)
+                let named =
+                    unit.id == serial
+                    ? "an assembled module or pack" : "the assembled module or pack \(unit.id) in its other GS1 form"
+                let by =
+                    unit.sequence.flatMap(submissionIndex(ofSequence:)).map { "event \($0) of this submission" }
+                    ?? "event \(unit.eventID)"
+                reader.fail(
+                    "first",
+                    "\(serial) is \(named) (\(by)); a module's or pack's id is no cell serial: commission serials "
+                        + "that no assembly names"
+                )
+                continue
+            }
             if overlapsListed(prefix, first, last) || forms.contains(where: { overlapsListed($0, first, last) }) {
                 reader.fail("first", "overlaps another range of this event")
                 continue
@@ -1762,6 +1779,81 @@ extension Rules {
             return form + String(number)
         }
         return nil
+    }
+
+    /// A module or pack, assembled by an event that stands, whose id is a serial of `prefix` from
+    /// `first` through `last`, or the same serial in one of `forms` (the prefix's other GS1 forms,
+    /// ``GS1Forms``): its id, the serial number, and the entry and eventID of that assembly.
+    private func assembledUnit(
+        _ prefix: String,
+        _ first: UInt64,
+        _ last: UInt64,
+        forms: [String],
+        _ txn: borrowing ReadTransaction
+    ) throws -> (id: String, number: UInt64, sequence: UInt64?, eventID: String)? {
+        for form in [prefix] + forms {
+            // Among numbers of as many digits, key order is the numbers' order: the range's
+            // serials of each length are one stretch of keys.
+            var low = first
+            while low <= last {
+                let digits = String(low).utf8.count
+                let high = digits >= 19 ? last : min(last, Self.powerOfTen(digits) - 1)
+                if let (id, number, step) = try assembledUnit(Array(form.utf8), digits: digits, low, high, txn) {
+                    return (id, number, step["seq"]?.doubleValue.map(UInt64.init), step["event"]?.stringValue ?? "")
+                }
+                guard high < last else { break }
+                low = high + 1
+            }
+        }
+        return nil
+    }
+
+    /// The first module or pack, in key order, assembled by an event that stands, whose id is
+    /// `prefix` and a number of `digits` digits from `low` through `high`: its id, the number and
+    /// the step of that assembly in its record (``ParentRecord/standingAssembly``).
+    private func assembledUnit(
+        _ prefix: [UInt8],
+        digits: Int,
+        _ low: UInt64,
+        _ high: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (id: String, number: UInt64, step: JSONValue)? {
+        let highKey = prefix + Array(String(high).utf8)
+        var probe = prefix + Array(String(low).utf8)
+        // Every key from the probe to `highKey` starts with the prefix, as both do.
+        while let key = try store.firstParentID(atLeast: probe, txn), !RowKey.precedes(highKey, key) {
+            let rest = Array(key[prefix.count...])
+            if rest.count == digits, rest.allSatisfy({ (0x30...0x39).contains($0) }),
+                let number = UInt64(String(decoding: rest, as: UTF8.self))
+            {
+                let id = String(decoding: key, as: UTF8.self)
+                if let step = try store.parent(id, txn)?.standingAssembly { return (id, number, step) }
+                probe = key + [0]
+                continue
+            }
+            // More digits, or other characters after some: on to the first number of the length
+            // whose key follows this one, so that the units of other lengths are skipped at once.
+            guard let next = Self.firstNumber(low, high, after: rest) else { return nil }
+            probe = prefix + Array(String(next).utf8)
+        }
+        return nil
+    }
+
+    /// The least number from `low` through `high`, all of one length, whose decimal digits come
+    /// after `text` in key order; `nil` when none does.
+    private static func firstNumber(_ low: UInt64, _ high: UInt64, after text: [UInt8]) -> UInt64? {
+        guard RowKey.precedes(text, Array(String(high).utf8)) else { return nil }
+        var (lower, upper) = (low, high)
+        while lower < upper {
+            let middle = lower + (upper - lower) / 2
+            if RowKey.precedes(text, Array(String(middle).utf8)) { upper = middle } else { lower = middle + 1 }
+        }
+        return lower
+    }
+
+    /// 10 to the power `exponent`, for an exponent up to 19.
+    private static func powerOfTen(_ exponent: Int) -> UInt64 {
+        (0..<exponent).reduce(1) { power, _ in power * 10 }
     }
 
     /// The hint for a unit a disassembly names that `record` does not hold under that name but

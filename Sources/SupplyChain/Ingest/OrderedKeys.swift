@@ -34,6 +34,11 @@ struct OrderedKeys: Sendable {
         }
     }
 
+    /// Whether `key` is here.
+    func contains(_ key: [UInt8]) -> Bool {
+        first(atLeast: key) { _ in true } == key
+    }
+
     /// The first key at or after `key` for which `accept` holds, in key order.
     func first(atLeast key: [UInt8], where accept: ([UInt8]) -> Bool) -> [UInt8]? {
         var chunk = firstChunk(endingAtOrAfter: key)

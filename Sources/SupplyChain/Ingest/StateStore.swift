@@ -213,6 +213,10 @@ struct StateStore: Sendable {
     private var holdings: [HoldingKey: Holding?] = [:]
     /// Modules' and packs' records (`sc.parents`) written by the batch, by id.
     private var parents: [TextKey: ParentRecord] = [:]
+    /// The ids of ``parents``, and of those taken out to be changed, in key order: where a
+    /// commissioning looks for a module or pack its serials would name
+    /// (``firstParentID(atLeast:_:)``).
+    private var parentIDs = OrderedKeys()
     /// Lineage edges added by the batch, each way, encoded as they are written: a batch adds
     /// edges and never reads its own back, so they need no look-up.
     private var edgesUp = EncodedRows()
@@ -642,7 +646,30 @@ struct StateStore: Sendable {
 
     /// Writes a module's or pack's record.
     mutating func putParent(_ id: String, _ record: consuming ParentRecord) {
-        parents[TextKey(id)] = record
+        if parents.updateValue(record, forKey: TextKey(id)) == nil, !parentIDs.contains(IndexKey.text(id)) {
+            parentIDs.insert(IndexKey.text(id))
+        }
+    }
+
+    /// The first id at or after `key`, in key order, of a module or pack that the ledger, this
+    /// batch or the one under it has a record of (``parent(_:_:)``); records are never removed.
+    func firstParentID(atLeast key: [UInt8], _ txn: borrowing ReadTransaction) throws -> [UInt8]? {
+        var best: [UInt8]?
+        if !complete {
+            let cursor = try txn.cursor(IndexTable.handle(.parents, in: tables))
+            // The key alone is copied: a pack's record may list thousands of units.
+            best = try cursor.withSeek(atLeast: key) { key, _ in Array(key) }
+        }
+        var level: StateStore? = self
+        while let store = level {
+            if let found = store.parentIDs.first(atLeast: key, where: { _ in true }),
+                best.map({ RowKey.precedes(found, $0) }) ?? true
+            {
+                best = found
+            }
+            level = store.earlier?.store
+        }
+        return best
     }
 
     // MARK: Lineage edges

@@ -60,6 +60,11 @@ struct ParentRecord: Sendable {
         members["placedIn"] = .array(units.map(JSONValue.string))
     }
 
+    /// The step of its first assembly that stands (not declared in error), `nil` when none does.
+    var standingAssembly: JSONValue? {
+        history.first { $0["added"] != nil && $0["retractedAt"] == nil }
+    }
+
     /// Whether it holds `unit` now.
     func holds(_ unit: String) -> Bool { held.contains(unit) }
 
