@@ -5,7 +5,8 @@ public import SupplyChain
 
 /// The Article 7 view: one result per battery model and manufacturing plant over a period.
 ///
-/// The result is the mass-weighted mean over the serials commissioned in the period.
+/// The result is per functional unit over the serials commissioned in the period: their kg CO2e
+/// over the kWh they provide, so that each cell weighs as much as the energy it is declared for.
 public struct Declaration: Sendable {
     /// One range of cells in the declaration.
     public struct Range: Sendable {
@@ -35,9 +36,10 @@ public struct Declaration: Sendable {
     public var asOfSize: UInt64
     /// The ranges counted.
     public var ranges: [Range]
-    /// kg CO2e per kWh of lifetime energy, mass-weighted over the serials, by method and stage.
+    /// kg CO2e per kWh of lifetime energy over the serials (their total over their lifetime kWh),
+    /// by method and stage.
     public var perLifetimeKWh: Emissions
-    /// kg CO2e per kWh of usable energy, mass-weighted over the serials.
+    /// kg CO2e per kWh of usable energy over the serials (their total over their usable kWh).
     public var perUsableKWh: Emissions
     /// The share resting on primary data, by method.
     public var primaryShare: [ElectricityMethod: Double]
@@ -89,11 +91,10 @@ public struct Declaration: Sendable {
         }
         guard from <= to else { throw CarbonError("the period starts (--from) after it ends (--to)") }
         var ranges: [Range] = []
-        var weighted = Emissions.zero
-        var weightedUsable = Emissions.zero
         var primary = Emissions.zero
         var total = Emissions.zero
-        var mass = 0.0
+        var lifetimeKWh = 0.0
+        var usableKWh = 0.0
         // The ranges in the period first, then their lots' footprints per kg as one roll-up, which
         // keeps no receipt and gives the numbers lot by lot footprints give.
         var counted: [(range: SerialRange, eventTime: String)] = []
@@ -116,15 +117,14 @@ public struct Declaration: Sendable {
             let usable = model.usableKWh(nominal: range.nominalEnergyKWh.doubleValue)
             let lifetime = model.lifetimeKWh(nominal: range.nominalEnergyKWh.doubleValue)
             guard usable > 0, lifetime > 0 else { continue }
-            let rangeMass = cellMass * Double(range.count)
-            weighted += perCell.scaled(by: rangeMass / lifetime)
-            weightedUsable += perCell.scaled(by: rangeMass / usable)
-            primary += primaryPerKg.scaled(by: cellMass * Double(range.count))
-            total += perKg.scaled(by: cellMass * Double(range.count))
-            mass += rangeMass
+            let cells = Double(range.count)
+            primary += primaryPerKg.scaled(by: cellMass * cells)
+            total += perKg.scaled(by: cellMass * cells)
+            lifetimeKWh += lifetime * cells
+            usableKWh += usable * cells
             ranges.append(Range(range: range, eventTime: eventTime, perCell: perCell))
         }
-        guard mass > 0 else {
+        guard lifetimeKWh > 0 else {
             throw CarbonError(
                 "no cells of model \(modelID) made at \(plantID) were commissioned between \(from.rfc3339) and \(to.rfc3339)"
             )
@@ -176,8 +176,8 @@ public struct Declaration: Sendable {
                 var covered: [ElectricityMethod: Double] = [:]
                 var whole = Set(ElectricityMethod.allCases)
                 for (range, share) in zip(ranges, shares) {
-                    let lifetime = model.lifetimeKWh(nominal: range.range.nominalEnergyKWh.doubleValue)
-                    let weight = range.range.cellMassKg.doubleValue * Double(range.range.count) / lifetime
+                    // A range weighs in the figure as its cells' kg CO2e.
+                    let weight = Double(range.range.count)
                     for method in ElectricityMethod.allCases {
                         let value = range.perCell.total(method) * weight
                         all[method, default: 0] += value
@@ -206,8 +206,8 @@ public struct Declaration: Sendable {
             to: to,
             asOfSize: engine.size,
             ranges: ranges,
-            perLifetimeKWh: weighted.scaled(by: 1 / mass),
-            perUsableKWh: weightedUsable.scaled(by: 1 / mass),
+            perLifetimeKWh: total.scaled(by: 1 / lifetimeKWh),
+            perUsableKWh: total.scaled(by: 1 / usableKWh),
             primaryShare: shares,
             verifiedShare: verified,
             verifiedShareReasonable: verifiedReasonable,

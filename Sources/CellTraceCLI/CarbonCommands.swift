@@ -437,8 +437,8 @@ struct DeclarationCommand: ParsableCommand {
         discussion: prose(
             """
             Every cell of the model commissioned from cell lots made at the plant within the period
-            counts; the result is the mass-weighted mean over those serials, per kWh delivered over the
-            service life, per life-cycle stage and electricity method. --csv lists the serial ranges
+            counts; the result is their kg CO2e over the kWh they deliver over their service life, per
+            life-cycle stage and electricity method. --csv lists the serial ranges
             counted, one row each, with their figures per cell and per lifetime kWh and, once verifiers
             have attested anything, the share of each that rests on attested data.
 

@@ -657,7 +657,7 @@ struct CarbonTests {
         #expect(close(try graph.footprint(Lots.cell).total.total(.locationBased), 1.08))
     }
 
-    @Test("a declaration is the mass-weighted mean per lifetime kWh over the model's serials at the plant")
+    @Test("a declaration is its serials' kg CO2e over their lifetime kWh, the model's serials at the plant")
     func declaration() throws {
         let graph = try Graph()
         try graph.submit(Lots.events)
@@ -690,6 +690,17 @@ struct CarbonTests {
             #expect(close(footprint.total.total(.locationBased), range.perCell.total(.locationBased)))
         }
         #expect(throws: CarbonError.self) { try declare("2025-01-01", "2025-12-31") }
+        // 50 cells more of the same lot and mass (1.08 kg CO2e each) declared at 1.0 kWh: they give
+        // twice the lifetime kWh of the first 100, so the figure is 150 × 1.08 kg over
+        // 100 × 216 + 50 × 432 kWh (0.00375), not the ranges' per-kWh figures averaged by their
+        // mass (0.0041667), which would count each cell's mass for kWh it does not give.
+        try graph.submit([Graph.commission(Lots.cells, first: 101, last: 150, day: 4, kWh: "1.0")])
+        let mixed = try declare("2026-01-01", "2026-01-31")
+        #expect(mixed.cellCount == 150)
+        #expect(close(mixed.perLifetimeKWh.total(.locationBased), 150 * 1.08 / (100 * 216 + 50 * 432)))
+        let usableOne = 1.08 / declaration.perUsableKWh.total(.locationBased)
+        #expect(close(mixed.perUsableKWh.total(.locationBased), 150 * 1.08 / (100 * usableOne + 50 * 2 * usableOne)))
+        #expect(close(mixed.primaryShare[.locationBased] ?? 0, 1))
     }
 }
 
