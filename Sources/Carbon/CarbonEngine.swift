@@ -375,19 +375,22 @@ public struct CarbonEngine {
                     )
                 )
             }
-        } else if let use = factors.material(lot.material ?? "", country: facility?.country ?? lot.countryOfOrigin) {
+        } else if let (use, notes) = materialDefault(of: lot, facility: facility) {
+            // A cradle-to-gate default is the material's production: raw material acquisition and
+            // pre-processing wherever the lot was recorded, unless the table row states a stage.
+            let stage = use.stage ?? .rawMaterialAcquisition
             recipe.parts.append(
                 Recipe.Part(
                     kind: .materialDefault,
                     eventID: lot.createdBy,
                     sequenceNumber: lot.createdAt,
                     facility: lot.facility,
-                    stage: use.stage ?? ProcessAccount.defaultStage(of: facility),
+                    stage: stage,
                     isPrimary: false,
-                    perKg: Emissions(use.value, stage: use.stage ?? ProcessAccount.defaultStage(of: facility)),
+                    perKg: Emissions(use.value, stage: stage),
                     allocation: nil,
                     factors: [use],
-                    notes: [.materialDefault(factor: use.key)]
+                    notes: notes
                 )
             )
         } else {
@@ -395,6 +398,7 @@ public struct CarbonEngine {
             guard !edges.isEmpty else {
                 throw CarbonError(
                     "lot \(id) (\(lot.material ?? "no material")) has no process data and no default factor for its material; record its event's ct:electricity/ct:fuels or add a material:\(lot.material ?? "?") factor"
+                        + missingMaterialHint(lot, facility: facility)
                 )
             }
             recipe.parts.append(
@@ -424,6 +428,37 @@ public struct CarbonEngine {
         }
         try addShipments(to: &recipe, facility: facility, lotNumber: number, txn)
         return recipe
+    }
+
+    /// The default factor of a lot without process data, with the notes saying which was taken.
+    ///
+    /// The lot's country of origin decides: where the material was produced, which a purchased lot
+    /// declares in its master data (the ingest records the making facility's country when it does
+    /// not). The material's factor for that country comes first, then its generic factor, with a
+    /// note naming the country factor that was missing; a factor for another country (the
+    /// recording facility's, say) is never taken.
+    private func materialDefault(
+        of lot: LotCard,
+        facility: Facility?
+    ) -> (use: FactorUse, notes: [CarbonNote])? {
+        let name = lot.material ?? ""
+        let country = lot.countryOfOrigin ?? facility?.country
+        guard let use = factors.material(name, country: country) else { return nil }
+        guard let country, use.key == "material:\(name)" else { return (use, [.materialDefault(factor: use.key)]) }
+        let fallback = CarbonNote.materialCountryFallback(missing: "material:\(name)@\(country)", used: use.key)
+        return (use, [.materialDefault(factor: use.key), fallback])
+    }
+
+    /// What the tables hold for a lot's material when none of it fits the lot: the factors of other
+    /// countries, which are not taken for it; empty when there are none.
+    private func missingMaterialHint(_ lot: LotCard, facility: Facility?) -> String {
+        let name = lot.material ?? ""
+        let others = factors.materialCountries(name)
+        guard !others.isEmpty else { return "" }
+        let country = lot.countryOfOrigin ?? facility?.country
+        return
+            " (the tables give \(name) only for \(others.joined(separator: ", ")), and the lot's country of origin is "
+            + (country.map { "\($0): add material:\(name)@\($0) or material:\(name))" } ?? "not recorded)")
     }
 
     /// Shipments of the lot: each shipment's emissions shared among the lots it moved by mass,

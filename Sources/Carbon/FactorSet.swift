@@ -163,9 +163,20 @@ public struct FactorSet: Sendable {
     private var transportIndex: [TransportMode: FactorUse] = [:]
 
     /// A material's default factor, for the country when the table has one, else the generic one.
+    ///
+    /// - Parameters:
+    ///   - name: The material.
+    ///   - country: The country the material was produced in: the lot's country of origin.
+    /// - Returns: `material:NAME@COUNTRY`, else `material:NAME`; `nil` when neither is in force.
     public func material(_ name: String, country: String?) -> FactorUse? {
         if let country, let use = factors["material:\(name)@\(country)"] { return use }
         return factors["material:\(name)"]
+    }
+
+    /// The countries a material has a factor of its own for (`material:NAME@COUNTRY`), sorted.
+    public func materialCountries(_ name: String) -> [String] {
+        let prefix = "material:\(name)@"
+        return factors.keys.filter { $0.hasPrefix(prefix) }.map { String($0.dropFirst(prefix.count)) }.sorted()
     }
 }
 

@@ -163,6 +163,9 @@ public enum CarbonNote: Sendable, Hashable, CustomStringConvertible {
     case certificatesWithoutFactor([String])
     /// No process data: the material's default `factor` replaced the lot's upstream.
     case materialDefault(factor: String)
+    /// The material has no factor `missing` for the lot's country of origin; its generic factor
+    /// `used` stood in.
+    case materialCountryFallback(missing: String, used: String)
     /// No process data and no default: the inputs were counted by mass.
     case noData
     /// A shipment's emissions, shared among the lots it moved by mass and spread over the lot.
@@ -179,6 +182,8 @@ public enum CarbonNote: Sendable, Hashable, CustomStringConvertible {
             "certificates \(certificates.joined(separator: ", ")) state no factor; counted as 0 kg CO2e/kWh (renewable attribute)"
         case .materialDefault(let factor):
             "no process data; default factor \(factor) (cradle to gate) replaces the lot's upstream"
+        case .materialCountryFallback(let missing, let used):
+            "no \(missing) for the lot's country of origin; the generic \(used) stands in"
         case .noData:
             "no process data and no default factor; the lot's inputs are counted by mass"
         case .shipment:

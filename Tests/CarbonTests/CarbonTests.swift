@@ -532,6 +532,61 @@ struct CarbonTests {
     }
 
     @Test(
+        "a purchased material takes the default of its country of origin, in raw material acquisition, wherever recorded"
+    )
+    func purchasedMaterialDefaultByCountryOfOrigin() throws {
+        let graph = try Graph()
+        try graph.chain.recordFactorTable([
+            "id": "materials", "version": 1, "source": "hand-made for the tests", "year": 2025,
+            "factors": [
+                ["category": "material", "name": "lithium-hydroxide", "value": "17.24", "unit": "kgCO2e/kg"],
+                [
+                    "category": "material", "name": "lithium-hydroxide", "geography": "CL", "value": "7.70",
+                    "unit": "kgCO2e/kg",
+                ],
+                ["category": "material", "name": "brine-salt", "geography": "CL", "value": "5", "unit": "kgCO2e/kg"],
+            ],
+        ])
+        // Bought in: added at the Hungarian cell plant, each with the country it was produced in.
+        func purchase(_ lot: String, _ material: String, origin: String?, day: Int) -> String {
+            let country = origin.map { #","cbvmda:countryOfOrigin":"\#($0)""# } ?? ""
+            return """
+                {"type":"ObjectEvent","eventTime":"\(Graph.time(day))","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"\(Graph.cellPlant)"},"quantityList":[{"epcClass":"\(lot)","quantity":1000,"uom":"KGM"}],"ilmd":{"ct:material":"\(material)"\(country)}}
+                """
+        }
+        try graph.submit([
+            purchase("urn:test:lot:lioh-cl", "lithium-hydroxide", origin: "CL", day: 1),
+            purchase("urn:test:lot:lioh-hu", "lithium-hydroxide", origin: nil, day: 1),
+            purchase("urn:test:lot:salt-cl", "brine-salt", origin: "CL", day: 1),
+            purchase("urn:test:lot:salt-au", "brine-salt", origin: "AU", day: 1),
+        ])
+        // The Chilean factor, not the generic one the plant's country would have fallen back to.
+        let chilean = try graph.footprint("urn:test:lot:lioh-cl")
+        #expect(chilean.factors.map(\.key) == ["material:lithium-hydroxide@CL"])
+        #expect(close(chilean.total.total(.locationBased), 7_700))
+        // A cradle-to-gate default is the material's production, not the cell plant's.
+        #expect(close(chilean.total[.marketBased, .rawMaterialAcquisition], 7_700))
+        #expect(chilean.total[.locationBased, .mainProduction] == 0)
+        #expect(close(try graph.perKg("urn:test:lot:lioh-cl").total(.euDraft), 7.70))
+        #expect(chilean.contributions.first?.notes == [.materialDefault(factor: "material:lithium-hydroxide@CL")])
+        // No origin declared: the plant's country, which has no factor, then the generic one, said so.
+        let hungarian = try graph.footprint("urn:test:lot:lioh-hu")
+        #expect(close(hungarian.total.total(.locationBased), 17_240))
+        #expect(
+            hungarian.contributions.first?.notes.last
+                == .materialCountryFallback(
+                    missing: "material:lithium-hydroxide@HU",
+                    used: "material:lithium-hydroxide"
+                )
+        )
+        // Only a Chilean factor: it serves the Chilean lot, and the Australian one is an error naming both.
+        #expect(close(try graph.footprint("urn:test:lot:salt-cl").total.total(.locationBased), 5_000))
+        let error = try #require(throws: CarbonError.self) { try graph.footprint("urn:test:lot:salt-au") }
+        #expect(error.description.contains("only for CL"), "\(error)")
+        #expect(error.description.contains("add material:brine-salt@AU or material:brine-salt"), "\(error)")
+    }
+
+    @Test(
         "activity data on an event the engine does not count (commissioning, receiving) is refused, not counted as zero"
     )
     func activityDataWhereItCounts() throws {
