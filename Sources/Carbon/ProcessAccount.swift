@@ -133,11 +133,16 @@ public struct ProcessAccount: Sendable {
                 }
                 return use
             }
-            let place =
-                facility.map { "facility \($0.id) (\(places.geographies.joined(separator: ", ")))" }
-                ?? "an event without a facility"
+            guard let facility else {
+                // No factor would do: the place is what is missing.
+                throw CarbonError(
+                    "event \(process.eventID) records electricity at a grid factor but names no facility "
+                        + "(no bizLocation, and no readPoint that is a facility of its submitter), so no grid applies to it: "
+                        + "declare it in error and record it again with the bizLocation where the electricity was used"
+                )
+            }
             throw CarbonError(
-                "no \(basis.rawValue) grid factor for \(place) (event \(process.eventID)); record one with `celltrace factors add`"
+                "no \(basis.rawValue) grid factor for facility \(facility.id) (\(places.geographies.joined(separator: ", "))) (event \(process.eventID)); record one with `celltrace factors add`"
             )
         }
         var terms: [ProcessTerm] = []

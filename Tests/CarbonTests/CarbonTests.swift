@@ -186,6 +186,49 @@ struct CarbonTests {
     }
 
     @Test(
+        "a shipment that names its place by readPoint counts at that facility's grid, as one by bizLocation; grid electricity where no facility is named is refused"
+    )
+    func shipmentAtItsReadPoint() throws {
+        func shipment(_ place: String, _ id: String) -> String {
+            """
+            {"type":"ObjectEvent","eventTime":"\(Graph.time(5))","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","\(place)":{"id":"\(id)"},"quantityList":[{"epcClass":"\(Lots.cells)","quantity":400,"uom":"KGM"}],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:packer"}],"ct:electricity":[{"quantity":100,"uom":"KWH","supply":"grid"}]}
+            """
+        }
+        var footprints: [Footprint] = []
+        for place in ["readPoint", "bizLocation"] {
+            let graph = try Graph()
+            try graph.submit(Lots.events)
+            try graph.chain.registerActor(
+                ActorDraft(id: "packer", name: "Packer", role: .packMaker, publicKey: Ed25519PrivateKey().publicKey)
+            )
+            try graph.submit([shipment(place, Graph.cellPlant)])
+            let footprint = try graph.footprint(Lots.cell)
+            footprints.append(footprint)
+            // 100 kWh on the HU grid at 0.2, over the lot's 400 kg: 0.1 kg CO2e for a 2 kg cell.
+            let shipped = try #require(footprint.contributions.first { $0.kind == .shipment }, "\(place)")
+            #expect(shipped.facility == Graph.cellPlant, "\(place)")
+            #expect(shipped.stage == .distribution, "\(place)")
+            #expect(close(footprint.total[.locationBased, .distribution], 0.1), "\(place)")
+            #expect(close(try graph.perKg(Lots.cells)[.euDraft, .distribution], 100 * 0.25 / 400), "\(place)")
+        }
+        #expect(footprints[0].total == footprints[1].total)
+        // A readPoint that is no facility of the submitter gives no grid to count at: refused, not
+        // left to fail every footprint of the lot.
+        let graph = try Graph()
+        try graph.submit(Lots.events)
+        try graph.chain.registerActor(
+            ActorDraft(id: "packer", name: "Packer", role: .packMaker, publicKey: Ed25519PrivateKey().publicKey)
+        )
+        let size = try graph.chain.ledger.size
+        let error = try #require(throws: SupplyChainError.self) {
+            try graph.submit([shipment("readPoint", "urn:test:facility:dock-reader")])
+        }
+        #expect(error.problems.map(\.field) == ["/ct:electricity/0"], "\(error)")
+        #expect(error.problems.first?.message.contains("names none of maker's") == true, "\(error)")
+        #expect(try graph.chain.ledger.size == size)
+    }
+
+    @Test(
         "a warehouse's shipment of material made before the cell is transport of active materials (raw material acquisition), of cells distribution"
     )
     func warehouseShipmentStage() throws {

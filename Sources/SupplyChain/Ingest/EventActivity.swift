@@ -28,6 +28,10 @@ final class EventActivity: Sendable {
     /// Whether the event carries activity data (electricity, fuels, direct emissions or
     /// transport), and so has a process row.
     let hasActivityData: Bool
+    /// The index of the first electricity supply that takes a factor from the grid of the place it
+    /// was used, under some electricity method (every supply but an `onsite` or `direct-line` one
+    /// that states its factor); `nil` when none does.
+    let gridSupply: Int?
     /// The master data of each lot the event may make, in order: its outputs (a
     /// TransformationEvent) or its quantities (an ObjectEvent ADD without `ct:serialRanges`);
     /// empty for other events.
@@ -67,6 +71,9 @@ final class EventActivity: Sendable {
         process.writeActivity(&writer)
         encoded = writer.bytes
         hasActivityData = process.hasActivityData
+        gridSupply = process.electricity.firstIndex {
+            !(($0.supply == .onsite || $0.supply == .directLine) && $0.statedFactor != nil)
+        }
         masters = event.lotsMade.map { Self.master(for: $0, of: event, scratch: scratch, bounded: bounded) }
         warnings = bounded && !process.transport.isEmpty ? Self.heavyLegs(process.transport, of: event) : []
     }

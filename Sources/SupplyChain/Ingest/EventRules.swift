@@ -220,6 +220,16 @@ extension Rules {
         let activity = read ?? EventActivity(event)
         let claims = try checkExtensions(activity, sink: sink, txn)
         effects.claims = claims
+        // New input: electricity counted at a grid factor needs the place it was used, or every
+        // footprint of the event's lots would fail for want of it. A bizLocation that is refused
+        // above is named there.
+        if checksNewInput, facility == nil, event.location == nil, let supply = activity.gridSupply {
+            sink.add(
+                field: event.extPointer("electricity") + "/\(supply)",
+                "counts at the grid factor of the facility where it was used, and the event names none of "
+                    + "\(actor.id)'s: give it a bizLocation (or a readPoint) that is a registered facility \(actor.id) operates"
+            )
+        }
         if checksNewInput {
             checkAssignedCountries(activity, sink: sink)
             // The lot lists a lot card and an activity record count in 16 bits.
@@ -638,8 +648,9 @@ extension Rules {
         guard let id = event.location else {
             if makesSomething {
                 sink.add(field: "/bizLocation/id", "is required: the registered facility where this happened")
+                return nil
             }
-            return nil
+            return try readPointFacility(event, actor: actor, txn)
         }
         guard let facility = try knownFacility(id, txn) else {
             if let form = try facilityInOtherForm(id, txn) {
@@ -669,6 +680,22 @@ extension Rules {
             }
             return nil
         }
+        return facility
+    }
+
+    /// Where an event without a `bizLocation` happened: its `readPoint`, when that is a registered
+    /// facility the actor operates, as a `bizLocation` must be.
+    ///
+    /// A `readPoint` at another actor's site is recorded with a warning (`Submission`), and one that
+    /// is no registered facility (a carrier's reader) is an identifier only: neither is the event's
+    /// facility.
+    private mutating func readPointFacility(
+        _ event: EPCISEvent,
+        actor: Actor,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Facility? {
+        guard let id = event.readPoint, let facility = try knownFacility(id, txn), facility.operatorID == actor.id
+        else { return nil }
         return facility
     }
 

@@ -92,6 +92,8 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
+    /// Layout 17: the `sc.processes` row of an event without a `bizLocation` names its
+    /// `readPoint`'s facility when the event's submitter operates it, where layout 16 named none.
     /// Layout 16: an `sc.parents` record of a module or pack put into another names the units it
     /// went into (`placedIn`), and an `sc.actors` key revoked keeps the entry that revoked it
     /// (`revokedAt`), which a key rotated out before its revocation lost.
@@ -112,7 +114,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "16"
+    static let layout = "17"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
