@@ -504,9 +504,10 @@ public struct CarbonEngine {
 
     /// The stage of a shipment's share in a lot made at `maker` (Annex II point 4), when the event
     /// declares none: distribution for cells, modules and packs; for material made before the cell,
-    /// the shipping facility's own stage, except that a warehouse's transport of it is the transport
-    /// of active materials, in the maker's stage (raw material acquisition and pre-processing, or end
-    /// of life for a recycler's output); `nil` leaves the shipping facility's stage.
+    /// the shipping facility's own stage (raw material acquisition for a recycler's, whose output is
+    /// recycled input), except that a warehouse's transport of it is the transport of active
+    /// materials, in raw material acquisition and pre-processing; `nil` leaves the shipping
+    /// facility's stage.
     private func shipmentStage(
         of maker: Facility?,
         shippedFrom shipper: String?,
@@ -518,8 +519,7 @@ public struct CarbonEngine {
         }
         let shipping = shipper == maker?.id ? maker : try facility(shipper, txn)
         guard shipping?.kind == .warehouse else { return nil }
-        let stage = ProcessAccount.defaultStage(of: maker)
-        return stage == .distribution ? .rawMaterialAcquisition : stage
+        return .rawMaterialAcquisition
     }
 
     /// The notes of a shipment part whose account has none, made once.
@@ -788,9 +788,12 @@ public struct CarbonEngine {
                 else {
                     continue
                 }
-                // Assembly is main production; taking units out is the facility's own stage (end of
-                // life at a recycler).
-                let account = try account(process, stage: step.removed.isEmpty ? .mainProduction : nil, txn)
+                // Assembly is main production; taking units out is the facility's own stage, or end
+                // of life at a recycler.
+                let stage =
+                    step.removed.isEmpty
+                    ? .mainProduction : ProcessAccount.disassemblyStage(of: try facility(process.facility, txn))
+                let account = try account(process, stage: stage, txn)
                 result.append(
                     Contribution(
                         kind: .assembly,

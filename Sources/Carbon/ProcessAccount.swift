@@ -87,13 +87,22 @@ public struct ProcessAccount: Sendable {
     }
 
     /// The stage of a facility's processes when the event does not declare one (Annex II point 4).
+    ///
+    /// What a recycler makes is recycled input for a new battery, whose production is raw material
+    /// acquisition and pre-processing under the JRC rules; end of life is the declared battery's own
+    /// collection and recycling, which ``disassemblyStage(of:)`` gives.
     public static func defaultStage(of facility: Facility?) -> LifeCycleStage {
         switch facility?.kind {
         case .cell, .modulePack: .mainProduction
-        case .recycler: .endOfLife
         case .warehouse: .distribution
         default: .rawMaterialAcquisition
         }
+    }
+
+    /// The stage of taking units out of a module or pack when the event does not declare one: end
+    /// of life and recycling at a recycler, the facility's own stage elsewhere.
+    public static func disassemblyStage(of facility: Facility?) -> LifeCycleStage {
+        facility?.kind == .recycler ? .endOfLife : defaultStage(of: facility)
     }
 
     /// Accounts for an event's activity data.

@@ -677,6 +677,70 @@ struct CarbonTests {
         #expect(close(pack.total[.locationBased, .mainProduction], 2.0 / 400 * 40 + 10 * 0.2))
     }
 
+    @Test(
+        "recycled input for a new battery is raw material acquisition, with its shipments by readPoint or bizLocation; end of life where the event says so"
+    )
+    func recycledInputIsRawMaterialAcquisition() throws {
+        let graph = try Graph()
+        let recycler = "urn:test:facility:recycler"
+        try graph.chain.registerFacility(
+            FacilityDraft(id: recycler, operatorID: "maker", kind: .recycler, country: "HU")
+        )
+        try graph.chain.registerActor(
+            ActorDraft(id: "packer", name: "Packer", role: .packMaker, publicKey: Ed25519PrivateKey().publicKey)
+        )
+        let grid500 = #","ct:electricity":[{"quantity":500,"uom":"KWH","supply":"grid"}]"#
+        func ship(_ place: String) -> String {
+            """
+            {"type":"ObjectEvent","eventTime":"\(Graph.time(3))","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","\(place)":{"id":"\(recycler)"},"quantityList":[{"epcClass":"urn:test:lot:recycled-lioh","quantity":50,"uom":"KGM"}],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:packer"}],"ct:transport":[{"mode":"sea","distance":1000,"distanceUom":"KMT","mass":0.05,"massUom":"TNE"}]}
+            """
+        }
+        try graph.submit([
+            // Recycled hydroxide: 500 kWh on the HU grid (100 kg CO2e location-based) for 200 kg.
+            Graph.extract(
+                "urn:test:lot:recycled-lioh",
+                kg: 200,
+                at: recycler,
+                day: 1,
+                material: "lithium-hydroxide",
+                extra: grid500
+            ),
+            // The same at the same recycler, but the event states its stage: it stays there.
+            Graph.extract(
+                "urn:test:lot:recycled-ni",
+                kg: 100,
+                at: recycler,
+                day: 1,
+                material: "nickel-sulfate",
+                extra: grid500 + #","ct:lifeCycleStage":"end-of-life""#
+            ),
+            Graph.transform(
+                [("urn:test:lot:recycled-lioh", 100), ("urn:test:lot:recycled-ni", 100)],
+                [("urn:test:lot:cells-r", 200)],
+                at: Graph.cellPlant,
+                day: 2,
+                material: "cell",
+                extra: #","ct:electricity":[{"quantity":100,"uom":"KWH","supply":"grid"}]"#
+            ),
+            // The rest of the hydroxide leaves the recycler in two shipments, 0.5 kg CO2e each.
+            ship("readPoint"),
+            ship("bizLocation"),
+        ])
+        let cells = try graph.footprint("urn:test:lot:cells-r")
+        // Half the hydroxide (50 kg CO2e) and half its shipments (0.5) as raw material acquisition,
+        // the nickel's 100 in end of life as its event says, the cell plant's 20 in main production.
+        #expect(close(cells.total[.locationBased, .rawMaterialAcquisition], 50.5))
+        #expect(close(cells.total[.marketBased, .rawMaterialAcquisition], 500 * 0.3 / 2 + 0.5))
+        #expect(close(cells.total[.locationBased, .endOfLife], 100))
+        #expect(close(cells.total[.locationBased, .mainProduction], 20))
+        let shipments = cells.contributions.filter { $0.kind == .shipment }
+        #expect(shipments.count == 2 && shipments.allSatisfy { $0.stage == .rawMaterialAcquisition })
+        #expect(shipments.allSatisfy { $0.facility == recycler })
+        let perKg = try graph.perKg("urn:test:lot:cells-r")
+        #expect(close(perKg[.locationBased, .rawMaterialAcquisition] * 200, 50.5))
+        #expect(close(perKg[.euDraft, .endOfLife] * 200, 500 * 0.25))
+    }
+
     @Test("the EU draft's national consumption mix falls back to the country's location factor, then the region's")
     func consumptionMixFallsBackToTheCountry() throws {
         let factors: JSONValue = [
