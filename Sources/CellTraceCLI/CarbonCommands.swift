@@ -838,6 +838,27 @@ enum FootprintOutput {
         return .object(members)
     }
 
+    /// The receipt's `note` lines: each fallback a rule chose (a grid basis or a material's
+    /// country without a factor, a supply or certificates stating none) once, with the entries of
+    /// the contributions it applied to, in the order first met.
+    static func fallbackNotes(_ footprint: Footprint) -> [String] {
+        var order: [String] = []
+        var entries: [String: [String]] = [:]
+        for contribution in footprint.contributions {
+            for note in contribution.notes {
+                switch note {
+                case .gridFallback, .supplyWithoutFactor, .certificatesWithoutFactor, .materialCountryFallback: break
+                case .materialDefault, .noData, .shipment: continue
+                }
+                let text = note.description
+                if entries[text] == nil { order.append(text) }
+                let entry = contribution.sequenceNumber.map { "#\($0)" } ?? contribution.lot
+                if entries[text, default: []].contains(entry) == false { entries[text, default: []].append(entry) }
+            }
+        }
+        return order.map { "  note     \($0) (\(entries[$0, default: []].joined(separator: " ")))" }
+    }
+
     static func text(_ footprint: Footprint) -> String {
         var lines = [
             "footprint  \(footprint.subject.id)",
@@ -956,6 +977,7 @@ enum FootprintOutput {
                 if rules.insert(line).inserted { lines.append(line) }
             }
         }
+        lines += fallbackNotes(footprint)
         lines.append("  rules    --json lists every rule applied")
         return lines.joined(separator: "\n")
     }

@@ -479,6 +479,41 @@ import Testing
         #expect(warnings.count == 1 && warnings[0].stringValue?.contains("anode-graphite") == true, "\(warnings)")
     }
 
+    /// A fallback a rule chose is in the text receipt as a note, as in `--json` and `--csv`:
+    /// before, the text said nothing of it (`Docs/CARBON-METHOD.md` §3).
+    @Test func footprintTextNotesEveryFallback() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.ledger(directory)
+        let lot = "urn:test:lot:contracted-power"
+        let events = directory + "/contracted.jsonl"
+        try """
+        {"type":"ObjectEvent","eventTime":"2026-01-20T00:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"urn:celltrace:facility:cathode-plant"},"quantityList":[{"epcClass":"\(lot)","quantity":1000,"uom":"KGM"}],"ilmd":{"ct:material":"nmc811-cam"},"ct:electricity":[{"quantity":100,"uom":"KWH","supply":"ppa"},{"quantity":100,"uom":"KWH","supply":"onsite"}]}
+        """.write(toFile: events, atomically: true, encoding: .utf8)
+        let imported = celltrace(
+            "import",
+            events,
+            "--ledger",
+            ledger,
+            "--as",
+            "cathode-co",
+            "--key",
+            directory + "/cathode-co.pem"
+        )
+        #expect(imported.status == 0, "\(imported.error)")
+        let text = celltrace("footprint", lot, "--ledger", ledger)
+        #expect(text.status == 0, "\(text.error)")
+        let json = try JSONValue(parsing: celltrace("footprint", lot, "--ledger", ledger, "--json").output)
+        let contributions = json["contributions"]?.arrayValue ?? []
+        let notes = Set(contributions.flatMap { $0["notes"]?.arrayValue ?? [] }.compactMap(\.stringValue))
+        #expect(notes.contains { $0.hasPrefix("the ppa supply states no factor") }, "\(notes)")
+        #expect(notes.contains { $0.hasPrefix("the onsite supply states no factor") }, "\(notes)")
+        let entry = try #require(contributions.first?["seq"]?.doubleValue).formatted(.number.grouping(.never))
+        for note in notes {
+            #expect(text.output.contains("  note     \(note) (#\(entry))"), "\(note)\n\(text.output)")
+        }
+    }
+
     /// A grid supply takes no factor and an on-site, direct-line or PPA supply needs one, by flag
     /// and in a scenario file; a grid or certificate supply without one says where its factor is from.
     @Test func whatIfSupplyFactorsAreRequiredOrRefusedByKind() throws {
