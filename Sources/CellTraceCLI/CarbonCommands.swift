@@ -135,7 +135,7 @@ struct WhatIfCommand: ParsableCommand {
                 "a grid supply takes its factors from the factor tables, not from what-if; change the grid's factor with --replace-factor grid:REGION=VALUE (or grid:REGION:residual-mix=VALUE, grid:REGION:consumption-mix=VALUE)"
         }
         if suppliesNeedingFactor.contains(kind), !hasFactor {
-            return "a \(kind.rawValue) supply is counted at its own factor, so what-if needs it, in kg CO2e per kWh"
+            return "\(kind.withArticle) supply is counted at its own factor, so what-if needs it, in kg CO2e per kWh"
         }
         return nil
     }
@@ -166,6 +166,12 @@ struct WhatIfCommand: ParsableCommand {
             let factor = parts.count > 1 ? Self.factor(parts[1]) : 0
             guard let factor else {
                 throw Failure.badInput("--supply \(facility)=\(text): the factor is kg CO2e per kWh, a number ≥ 0")
+            }
+            // As the import holds a stated factor: a larger one is a wrong unit.
+            guard factor <= ElectricitySupply.largestStatedFactor else {
+                throw Failure.badInput(
+                    "--supply \(facility)=\(text): the factor \(ElectricitySupply.statedFactorTooLarge)"
+                )
             }
             return SupplyChange(supply: kind, kgCO2ePerKWh: factor)
         }
@@ -256,6 +262,9 @@ struct WhatIfCommand: ParsableCommand {
             }
             guard let factor = value["kgCO2ePerKWh"].map(number) ?? 0 else {
                 throw fail("\(pointer)/kgCO2ePerKWh", "must be a finite number ≥ 0")
+            }
+            guard factor <= ElectricitySupply.largestStatedFactor else {
+                throw fail("\(pointer)/kgCO2ePerKWh", ElectricitySupply.statedFactorTooLarge)
             }
             try result.claim("supply:" + facility, at: "\(path): \(pointer)", said: "the supply at \(facility)")
             result.scenario.supplies[facility] = SupplyChange(supply: kind, kgCO2ePerKWh: factor)

@@ -534,7 +534,9 @@ import Testing
             let bare = celltrace("what-if", Self.serial, "--supply", "\(plant)=\(kind)", "--ledger", ledger)
             #expect(bare.status == 2, "\(kind): \(bare.output)")
             #expect(
-                bare.error.contains("--supply \(plant)=\(kind): a \(kind) supply is counted at its own factor")
+                bare.error.contains(
+                    "--supply \(plant)=\(kind): \(kind == "onsite" ? "an" : "a") \(kind) supply is counted at its own factor"
+                )
                     && bare.error.contains("(\(kind):FACTOR)"),
                 "\(bare.error)"
             )
@@ -555,6 +557,28 @@ import Testing
             )
             #expect(refused.error.contains(message), "\(refused.error)")
         }
+        // A stated factor above 3 kg CO2e per kWh is refused as the import refuses it, by flag and in a file.
+        let tooLarge = celltrace("what-if", Self.serial, "--supply", "\(plant)=ppa:5", "--ledger", ledger)
+        #expect(tooLarge.status == 2, "\(tooLarge.output)")
+        #expect(
+            tooLarge.error.contains(
+                "--supply \(plant)=ppa:5: the factor is more than 3 kg CO2e per kWh, beyond any power plant (fossil power is about 0.8): is it in g/kWh?"
+            ),
+            "\(tooLarge.error)"
+        )
+        try #"{"supplies": {"\#(plant)": {"supply": "onsite", "kgCO2ePerKWh": 3.5}}}"#.write(
+            toFile: scenarioFile,
+            atomically: true,
+            encoding: .utf8
+        )
+        let tooLargeInFile = celltrace("what-if", Self.serial, "--scenario", scenarioFile, "--ledger", ledger)
+        #expect(tooLargeInFile.status == 2, "\(tooLargeInFile.output)")
+        #expect(
+            tooLargeInFile.error.contains("/supplies/\(plant)/kgCO2ePerKWh")
+                && tooLargeInFile.error.contains("is more than 3 kg CO2e per kWh"),
+            "\(tooLargeInFile.error)"
+        )
+        #expect(celltrace("what-if", Self.serial, "--supply", "\(plant)=ppa:3", "--ledger", ledger).status == 0)
         let plainGrid = celltrace("what-if", Self.serial, "--supply", "\(plant)=grid", "--ledger", ledger)
         #expect(plainGrid.status == 0, "\(plainGrid.error)")
         #expect(plainGrid.output.contains("\(plant): grid (its factors from the factor tables)"), "\(plainGrid.output)")

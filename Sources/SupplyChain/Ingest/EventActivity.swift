@@ -222,10 +222,7 @@ final class EventActivity: Sendable {
                 if let factor, factor.isNegative {
                     reader.fail("kgCO2ePerKWh", "must not be negative")
                 } else if bounded, let factor, factor > Bounds.kgCO2ePerKWh {
-                    reader.fail(
-                        "kgCO2ePerKWh",
-                        "is more than 3 kg CO2e per kWh, beyond any power plant (fossil power is about 0.8): is it in g/kWh?"
-                    )
+                    reader.fail("kgCO2ePerKWh", ElectricitySupply.statedFactorTooLarge)
                 }
                 var certificates: [String] = []
                 if let listed = supply["certificates"] { checkLength(listed, reader.path + "/certificates") }
@@ -412,7 +409,7 @@ final class EventActivity: Sendable {
         static let kg = ExactDecimal(significand: 1, exponent: 12)
         /// 10^12 kWh, a thousand TWh, more than most countries use in a year.
         static let kWh = ExactDecimal(significand: 1, exponent: 12)
-        /// 3 kg CO2e a kWh: China's fossil-fired power averaged 0.83 kg CO2 a kWh in 2023 (MEE/NBS).
+        /// 3 kg CO2e a kWh (``ElectricitySupply/largestStatedFactor``).
         static let kgCO2ePerKWh = ExactDecimal(significand: 3, exponent: 0)
         /// 100,000 km, twice round the Earth, for one transport leg.
         static let km = ExactDecimal(significand: 1, exponent: 5)

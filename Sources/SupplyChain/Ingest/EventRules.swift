@@ -2301,6 +2301,24 @@ public enum ElectricitySupply: String, Sendable, Hashable, CaseIterable {
     case certificate
 }
 
+extension ElectricitySupply {
+    /// The most kg CO2e per kWh a supply's stated factor may be.
+    ///
+    /// 3, where China's fossil-fired power averaged 0.83 kg CO2 a kWh in 2023 (MEE/NBS). The import
+    /// holds a factor recorded now to it, and what-if a supply's factor.
+    package static let largestStatedFactor = 3.0
+
+    /// Why a stated factor above ``largestStatedFactor`` is refused, in the words the import and
+    /// what-if both use.
+    package static let statedFactorTooLarge =
+        "is more than 3 kg CO2e per kWh, beyond any power plant (fossil power is about 0.8): is it in g/kWh?"
+
+    /// The kind with its indefinite article, as a sentence names it: `a ppa`, `an onsite`.
+    package var withArticle: String {
+        (rawValue.first.map { "aeiou".contains($0) } ?? false ? "an " : "a ") + rawValue
+    }
+}
+
 /// Transport modes with default factors.
 public enum TransportMode: String, Sendable, Hashable, CaseIterable {
     case sea, road, rail, air
