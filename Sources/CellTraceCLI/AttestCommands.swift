@@ -97,7 +97,9 @@ struct AttestCommand: ParsableCommand {
     }
 
     func run() throws {
-        let chain = try options.openChain()
+        // --sign-only reads the ledger and records nothing: opened read-only, it needs neither
+        // write access nor the ledger's signing key, as on a verifier's copy.
+        let chain = try options.openChain(readOnly: signOnly)
         if let signed {
             let body: JSONValue
             do {

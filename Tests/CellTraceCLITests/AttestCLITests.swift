@@ -233,6 +233,52 @@ import Testing
         #expect(csv.count == 2 && csv[1].contains(",verifier,") && csv[1].contains(",\"5, 14-20\",8,"))
     }
 
+    /// `--sign-only` only reads, so it opens the ledger read-only, as on a verifier's copy: without
+    /// the ledger's signing key it signs and prints a statement and a withdrawal, and leaves
+    /// `data.mdb` as it was; recording a statement still needs the key, and says so.
+    @Test func signOnlyNeedsNoLedgerSigningKeyAndWritesNothing() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let (ledger, size) = try Self.ledger(directory)
+        let attest = [
+            "attest", "--as", "verifier", "--key", directory + "/verifier.pem", "--standard", "ISO 14064-3:2019",
+            "--level", "limited", "--entries", "0-\(size - 1)", "--completed", Self.today, "--ledger", ledger,
+        ]
+        let recorded = celltrace(attest)
+        #expect(recorded.status == 0, "\(recorded.error)")
+        try FileManager.default.removeItem(atPath: ledger + "/" + Ledger.keyFileName)
+        let before = try digest(ledger)
+
+        let statement = celltrace(attest + ["--sign-only"])
+        #expect(statement.status == 0, "\(statement.error)")
+        let entries = try JSONValue(parsing: statement.output)["entries"]
+        #expect(entries == [["first": "0", "last": .string(String(size - 1))]])
+        let withdrawal = celltrace(
+            "attest",
+            "--as",
+            "verifier",
+            "--key",
+            directory + "/verifier.pem",
+            "--withdraw",
+            "\(size)",
+            "--reason",
+            "scope",
+            "--sign-only",
+            "--ledger",
+            ledger
+        )
+        #expect(withdrawal.status == 0, "\(withdrawal.error)")
+        #expect(try JSONValue(parsing: withdrawal.output)["attestation"] == .string("\(size)"))
+        #expect(try digest(ledger) == before, "--sign-only left data.mdb as it was")
+
+        let file = directory + "/statement.json"
+        try Data(statement.output.utf8).write(to: URL(fileURLWithPath: file))
+        let refused = celltrace("attest", "--signed", file, "--ledger", ledger)
+        #expect(refused.status == 2)
+        #expect(refused.error.contains("cannot read the ledger's signing key"), "\(refused.error)")
+        #expect(try digest(ledger) == before)
+    }
+
     @Test func aWithdrawnAttestationStopsCountingAndIsListedAsWithdrawn() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
