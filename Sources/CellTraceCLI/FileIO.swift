@@ -192,6 +192,19 @@ extension FileIO {
         }
     }
 
+    /// The directories ``createDirectory(_:)`` would make for `path`, outermost first: `path` and
+    /// those of its parents that do not exist.
+    static func missingDirectories(_ path: String) -> [String] {
+        var missing: [String] = []
+        var prefix = path.hasPrefix("/") ? "/" : ""
+        for component in path.split(separator: "/") {
+            prefix += component
+            if !missing.isEmpty || !exists(prefix) { missing.append(prefix) }
+            prefix += "/"
+        }
+        return missing
+    }
+
     /// Whether `path` does not exist or is an empty directory.
     static func isMissingOrEmptyDirectory(_ path: String) -> Bool {
         guard let names = names(in: path) else { return errno == ENOENT }

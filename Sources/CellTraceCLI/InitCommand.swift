@@ -51,7 +51,19 @@ struct InitCommand: ParsableCommand {
                 "\(options.path) holds \(other), which is no ledger's file: give a new or empty directory"
             )
         }
-        let ledger = try SupplyChainLedger.create(at: options.path, origin: origin).ledger
+        // The ledger's directory and the parents `create` makes for it, should they be missing.
+        let made = FileIO.missingDirectories(options.path)
+        let ledger: Ledger
+        do {
+            ledger = try SupplyChainLedger.create(at: options.path, origin: origin).ledger
+        } catch {
+            // `create` removed the files it made (a full disk, say); the directories it made go
+            // too, so that the same command runs as it first did once the cause is gone. `rmdir`
+            // removes an empty directory only: never one that holds another `init`'s ledger,
+            // and a directory that was there before is not among these.
+            for directory in made.reversed() { rmdir(directory) }
+            throw error
+        }
         if json {
             Console.out(
                 JSONValue.object([

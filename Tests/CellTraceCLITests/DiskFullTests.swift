@@ -368,21 +368,32 @@ struct DiskFullTests {
         #expect(celltrace("verify", "--ledger", directory + "/ledger").status == 0)
     }
 
+    /// An `init` that runs out of room exits 3 and leaves the disk as it found it: the files and
+    /// directories it made go (its parents too), a directory that was there before stays, empty;
+    /// run again, it fails alike, and once there is room it makes the ledger.
     @Test func initOnAFullDiskLeavesNoHalfLedger() throws {
         let disk = try #require(SmallFileSystem(bytes: 1 << 20))
         defer { disk.unmount() }
         let ledger = disk.path + "/ledger"
+        let nested = disk.path + "/plants/hu-1/ledger"
+        let existing = disk.path + "/existing"
+        #expect(mkdir(existing, 0o755) == 0)
         disk.fill(leaving: 4096)
-        let refused = celltrace("init", "--ledger", ledger)
-        #expect(refused.status == 3)
-        #expect(refused.error.contains("diskFull"), "\(refused.error)")
-        for file in ["data.mdb", "lock.mdb", "ledger-key.pem"] {
-            #expect(!FileManager.default.fileExists(atPath: ledger + "/" + file), "\(file) was left behind")
+        let before = try FileManager.default.contentsOfDirectory(atPath: disk.path).sorted()
+        for path in [ledger, nested, existing, ledger] {
+            let refused = celltrace("init", "--ledger", path)
+            #expect(refused.status == 3, "\(path): \(refused.error)")
+            #expect(refused.error.contains("diskFull"), "\(path): \(refused.error)")
+            #expect(try FileManager.default.contentsOfDirectory(atPath: disk.path).sorted() == before, "\(path)")
         }
+        #expect(before == ["existing", "filler"])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: existing).isEmpty)
 
         disk.free()
-        #expect(celltrace("init", "--ledger", ledger).status == 0)
-        #expect(celltrace("verify", "--ledger", ledger).status == 0)
+        for path in [ledger, nested, existing] {
+            #expect(celltrace("init", "--ledger", path).status == 0, "\(path)")
+            #expect(celltrace("verify", "--ledger", path).status == 0, "\(path)")
+        }
     }
 }
 
