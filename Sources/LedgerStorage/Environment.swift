@@ -182,6 +182,9 @@ extension Environment {
             if options.readOnly {
                 flags.insert(.readOnly)
             }
+            // LMDB makes `lock.mdb` before it reads the data file: a file that is not LMDB's is
+            // named first, so that opening it leaves nothing in a directory that is no environment.
+            try MetaPages.check(dataFileIn: path)
             // Owner only: the data file holds every sealed value beside its salt (the openings a
             // disclosure may reveal), which no other local account may read.
             try check(unsafe mdb_env_open(env, path, flags.rawValue, 0o600), "mdb_env_open")

@@ -89,12 +89,13 @@ import Glibc
         #expect(error.hasPrefix("celltrace: stopped by a failed check inside a library"), "\(error)")
         #expect(error.contains("restore the ledger from a backup"))
 
-        // One page left: LMDB finds no meta page it can read (MDB_INVALID).
+        // One page left: the second meta page is missing (MDB_INVALID), named before LMDB opens it.
         let cut = directory + "/one-page"
         try FileManager.default.copyItem(atPath: ledger, toPath: cut)
         #expect(truncate(cut + "/data.mdb", 4096) == 0)
         let refused = runProcess(binary, ["verify", "--ledger", cut])
         #expect(refused.status == 1, "\(refused.output)")
+        #expect(refused.output.contains("it ends inside its meta page 1"), "\(refused.output)")
         #expect(refused.output.contains("the ledger's data file is damaged"), "\(refused.output)")
     }
 

@@ -67,6 +67,28 @@ import Glibc
         #expect(try digest(ledger) == damaged, "a refused append writes nothing either")
     }
 
+    /// A directory whose `data.mdb` is no LMDB file: `verify` and `log` exit 1 naming it damaged,
+    /// and leave the directory holding exactly what it held (no `lock.mdb` made beside it).
+    @Test func readCommandsOnAJunkDataFileLeaveTheDirectoryAsItWas() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        write(String(repeating: "not a ledger\n", count: 2000), to: directory + "/data.mdb")
+        let before = try digest(directory)
+        for command in [["verify"], ["verify", "--json"], ["log"]] {
+            let run = celltrace(command + ["--ledger", directory])
+            #expect(run.status == 1, "\(command): \(run.error)")
+            #expect(
+                run.error.contains(
+                    "\(directory)/data.mdb is not an LMDB data file: its page 0 is no LMDB meta page "
+                        + "(MDB_INVALID: File is not an LMDB file); it was not opened and nothing was written beside it"
+                ),
+                "\(command): \(run.error)"
+            )
+            #expect(try FileManager.default.contentsOfDirectory(atPath: directory) == ["data.mdb"], "\(command)")
+        }
+        #expect(try digest(directory) == before)
+    }
+
     /// Read commands, run as processes of their own, finish while this process holds the
     /// ledger's write transaction (as a long import does).
     @Test func readCommandsRunWhileAnotherProcessHoldsTheWriteTransaction() throws {

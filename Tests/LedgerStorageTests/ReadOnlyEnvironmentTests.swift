@@ -59,6 +59,45 @@ import Testing
         }
     }
 
+    /// A data file that is no LMDB file, or whose meta pages are not LMDB's, is named damaged
+    /// before LMDB would make `lock.mdb` beside it: neither a read-only nor a writable open leaves
+    /// anything in the directory, and the file stays as it was.
+    @Test(arguments: [
+        ("junk", "its page 0 is no LMDB meta page"), ("short", "it ends inside its meta page 0"),
+        ("second meta page", "its page 1 is no LMDB meta page"),
+        ("data version", "its meta page 1 is of LMDB data version 2"),
+    ])
+    func anOpenOfAFileThatIsNoLMDBFileWritesNothingBesideIt(damage: String, problem: String) throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/env"
+            do {
+                let env = try Environment(path: path, options: testOptions())
+                let entries = try env.table("entries")
+                try env.write { txn in try txn.put(payload(0), forKey: BigEndianKey.encode(0), in: entries) }
+            }
+            try FileManager.default.removeItem(atPath: path + "/lock.mdb")
+            let url = URL(fileURLWithPath: path + "/data.mdb")
+            var bytes = try Data(contentsOf: url)
+            let pageSize = 4096
+            switch damage {
+            case "junk": bytes = Data((0..<20_000).map { UInt8(truncatingIfNeeded: $0 &* 7919 >> 3) })
+            case "short": bytes = Data(bytes.prefix(100))
+            case "second meta page": bytes[pageSize + 10] = 0
+            default: bytes[pageSize + 16 + 4] = 2
+            }
+            try bytes.write(to: url)
+            for readOnly in [true, false] {
+                var options = testOptions()
+                options.readOnly = readOnly
+                let error = #expect(throws: StorageError.self) { try Environment(path: path, options: options) }
+                #expect(error?.code == .damaged)
+                #expect(error?.message.contains("\(path)/data.mdb is not an LMDB data file: \(problem)") == true)
+                #expect(try FileManager.default.contentsOfDirectory(atPath: path) == ["data.mdb"])
+                #expect(try Data(contentsOf: url) == bytes)
+            }
+        }
+    }
+
     @Test func aReadOnlyOpenSeesWhatAWritableOneCommitsLater() throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/env"
