@@ -23,7 +23,9 @@ public final class SupplyChainLedger: Sendable {
     private let outdated: Mutex<SupplyChainError?>
 
     /// Run before each batch checked against a snapshot is written (``write(_:)``), between its
-    /// check and its append; `nil` but in tests, which append there as another writer would.
+    /// check and its append, and before indexes rebuilt from a snapshot are written
+    /// (``rebuildIndexes(progress:)``); `nil` but in tests, which append there as another writer
+    /// would.
     let beforeWrite = Mutex<(@Sendable () -> Void)?>(nil)
 
     /// Why the indexes cannot be used, or `nil` when they can.

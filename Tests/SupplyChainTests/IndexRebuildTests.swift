@@ -2,6 +2,7 @@ import Foundation
 import LedgerCore
 import LedgerCrypto
 import LedgerStorage
+import Synchronization
 import Testing
 
 @testable import SupplyChain
@@ -155,6 +156,37 @@ struct IndexRebuildTests {
         let audit = try chain.auditIndexes()
         #expect(audit.isValid, "\(audit.failure ?? "")")
         #expect(try chain.ledger.size == size, "a rebuild appends nothing")
+        #expect(try chain.ledger.audit().isValid)
+    }
+
+    @Test(
+        "a rebuild that another writer's append overtakes before every write replays holding the writer lock, and writes"
+    )
+    func rebuildIsNotStarvedByOtherWriters() throws {
+        let fixture = try ChainFixture()
+        try fixture.importAll()
+        let chain = fixture.chain
+        let before = try Self.readings(chain)
+        let counts = try Self.rowCounts(chain)
+        let start = try chain.ledger.size
+        // Lots lost, so that the rebuild has something to write.
+        try chain.ledger.rewriteExtraTables(["sc.lots"], expectedSize: start) { _, _ in }
+        ChainTests.appendNoteBeforeEveryWrite(chain)
+        let report = try chain.rebuildIndexes()
+        chain.beforeWrite.withLock { $0 = nil }
+        let attempts = UInt64(SupplyChainLedger.optimisticAttempts)
+        #expect(report.isRebuilt, "\(report.failure ?? "")")
+        // A note before each write of a replay of a snapshot; then a replay of every entry, notes
+        // too, with no writer able to come between.
+        #expect(try ChainTests.notes(chain, from: start) == Array(start..<start + attempts))
+        #expect(report.entriesReplayed == start + attempts)
+        #expect(try chain.ledger.size == start + attempts)
+        let lots = try #require(report.tables.first { $0.name == "sc.lots" })
+        #expect(lots.rowsBefore == 0 && lots.rowsAfter == counts["sc.lots"])
+        #expect(try Self.readings(chain) == before)
+        #expect(try Self.rowCounts(chain) == counts)
+        let audit = try chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
         #expect(try chain.ledger.audit().isValid)
     }
 

@@ -166,6 +166,68 @@ extension Ledger {
         }
     }
 
+    /// Empties a layer's derived tables and lets the layer write them again, as
+    /// ``rewriteExtraTables(_:expectedSize:_:)`` does, from rows it derives while this ledger's
+    /// writer lock is held, so that no other writer can append between the derivation and the write.
+    ///
+    /// For a layer whose rebuilds from a snapshot keep meeting other writers' appends: here the
+    /// write transaction begins first, and `prepare` reads a snapshot begun after it, which is the
+    /// ledger the tables are written for. Other writers wait until this returns; readers do not.
+    /// The writer lock is held for the whole of `prepare`, so the rewrite against a snapshot stays
+    /// the one to use when nothing is in the way.
+    ///
+    /// `write` may run more than once (LMDB map growth replays the transaction); `prepare` runs
+    /// again only if the ledger's size changed meanwhile, which no writer of this ledger can do
+    /// while the lock is held.
+    ///
+    /// - Parameters:
+    ///   - names: Tables among ``Options/extraTables``; the ledger's own tables cannot be named.
+    ///   - prepare: Reads the snapshot, given with the ledger's size, and returns what `write` needs.
+    ///   - write: Writes the new rows; it receives the tables in the order of `names`, emptied, and
+    ///     what `prepare` returned.
+    /// - Returns: How many entries each table held before, in the order of `names`, and what
+    ///   `prepare` returned.
+    /// - Throws: ``LedgerError/Code/invalidInput`` for a name of the ledger's own tables;
+    ///   ``LedgerError/Code/storage``; what `prepare` or `write` throws (then nothing changes).
+    @discardableResult
+    public func rewriteExtraTablesHoldingWriter<Prepared>(
+        _ names: [String],
+        preparing prepare: (borrowing ReadTransaction, _ size: UInt64) throws -> Prepared,
+        _ write: (borrowing WriteTransaction, _ tables: [Table], Prepared) throws -> Void
+    ) throws -> (removed: [Int], prepared: Prepared) {
+        if let own = names.first(where: { name in Tables.specs.contains { $0.name == name } }) {
+            throw LedgerError(
+                code: .invalidInput,
+                message: "\(own) is one of the ledger's own tables, not a derived one"
+            )
+        }
+        let tables = try names.map { try extraTable($0) }
+        // Kept across a replay of the transaction for map growth, so that it is not derived twice.
+        var derived: (size: UInt64, prepared: Prepared)?
+        return try Self.wrapStorage {
+            try environment.write { txn in
+                let size = UInt64(try txn.count(self.tables.entries))
+                if derived?.size != size {
+                    // Begun while this transaction holds the writer lock: no commit can come
+                    // between, so the snapshot is the state whose tables this transaction writes.
+                    let prepared = try environment.read { snapshot in
+                        let snapshotSize = UInt64(try snapshot.count(self.tables.entries))
+                        precondition(
+                            snapshotSize == size,
+                            "a snapshot begun under the writer lock is the writer's state"
+                        )
+                        return try prepare(snapshot, size)
+                    }
+                    derived = (size, prepared)
+                }
+                guard let derived else { preconditionFailure("the rows were derived above") }
+                let removed = try tables.map { try txn.removeAll(in: $0) }
+                try write(txn, tables, derived.prepared)
+                return (removed, derived.prepared)
+            }
+        }
+    }
+
     /// A draft with its confidential values replaced by commitments, ready to be chained.
     package struct SealedDraft: Sendable {
         var type: String

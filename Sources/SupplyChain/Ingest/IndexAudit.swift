@@ -1,6 +1,7 @@
 import LedgerCore
 import LedgerCrypto
 import LedgerStorage
+import Synchronization
 
 /// The result of rebuilding the supply-chain indexes from the entries and comparing them with
 /// the stored ones.
@@ -400,16 +401,20 @@ extension SupplyChainLedger {
     /// hashes checked; only when every entry replays are the index tables emptied and written
     /// again, in one durable transaction that appends nothing. The entries, the Merkle tree and
     /// the checkpoints are not touched. If another writer appends meanwhile, the replay starts
-    /// again from the new size. The rebuilt state is held in memory until it is written, as
-    /// ``auditIndexes(progress:)`` holds it.
+    /// again from the new size; after three such replays, as an import does, it replays once more
+    /// with the writer lock held (``Ledger/rewriteExtraTablesHoldingWriter(_:preparing:_:)``),
+    /// which no append can come between, so that a steady feed of appends cannot keep a rebuild
+    /// from completing: they wait for it. The rebuilt state is held in memory until it is
+    /// written, as ``auditIndexes(progress:)`` holds it.
     ///
     /// - Parameter progress: Called with (entries replayed, entries in all).
     /// - Returns: What was replayed and written; when an entry does not replay, its failure, and
     ///   nothing was written.
     /// - Throws: ``SupplyChainError`` with code ``SupplyChainError/Code/ledger`` when storage
-    ///   fails or the ledger keeps changing.
+    ///   fails.
     public func rebuildIndexes(progress: ((UInt64, UInt64) -> Void)? = nil) throws -> IndexRebuildReport {
-        for _ in 0..<8 {
+        let names = IndexTable.allCases.map(\.rawValue)
+        for _ in 0..<Self.optimisticAttempts {
             var audit = IndexAuditReport()
             let replayed: (rules: Rules, size: UInt64, rows: [Int])
             do {
@@ -417,47 +422,70 @@ extension SupplyChainLedger {
                     (try replay(txn, size: size, report: &audit, progress: progress), size, try rowCounts(txn))
                 }
             } catch let stop as AuditStop {
-                return IndexRebuildReport(
-                    entriesReplayed: audit.entriesReplayed,
-                    submissionsVerified: audit.submissionsVerified,
-                    tables: [],
-                    failure: stop.message,
-                    failureSequenceNumber: stop.sequence
-                )
+                return Self.stopped(stop, audit)
             }
             progress?(audit.entriesReplayed, audit.entriesReplayed)
-            let names = IndexTable.allCases.map(\.rawValue)
             let store = replayed.rules.store
             do {
+                if let beforeWrite = beforeWrite.withLock({ $0 }) { beforeWrite() }
                 // The rows each table had in the snapshot replayed, which the rewrite checks is
                 // still the ledger's size.
-                let before = replayed.rows
                 _ = try ledger.rewriteExtraTables(names, expectedSize: replayed.size) { txn, _ in
                     try store.flush(into: txn)
                 }
-                indexesRebuilt()
-                let after = try ledger.read { txn, _ in try rowCounts(txn) }
-                return IndexRebuildReport(
-                    entriesReplayed: audit.entriesReplayed,
-                    submissionsVerified: audit.submissionsVerified,
-                    tables: zip(IndexTable.allCases, zip(before, after)).map {
-                        IndexRebuildReport.Table(name: $0.rawValue, rowsBefore: $1.0, rowsAfter: $1.1)
-                    }
-                )
+                return try rebuilt(audit, rowsBefore: replayed.rows)
             } catch let error as LedgerError where error.code == .conflict {
                 continue
             } catch let error as LedgerError {
-                throw SupplyChainError(
-                    code: .ledger,
-                    message: "the indexes were not rebuilt: \(error.message)",
-                    cause: error
-                )
+                throw Self.notRebuilt(error)
             }
         }
-        throw SupplyChainError(
-            code: .ledger,
-            message: "the ledger kept changing while its indexes were rebuilt; try again"
+        // Another writer appended between each replay and its write: replayed once more with the
+        // writer lock held, which no append can come between. Appends wait for it; reads do not.
+        var audit = IndexAuditReport()
+        do {
+            let (_, replayed) = try ledger.rewriteExtraTablesHoldingWriter(names) { txn, size in
+                audit = IndexAuditReport()
+                return (try replay(txn, size: size, report: &audit, progress: progress), try rowCounts(txn))
+            } _: { txn, _, replayed in
+                try replayed.0.store.flush(into: txn)
+            }
+            progress?(audit.entriesReplayed, audit.entriesReplayed)
+            return try rebuilt(audit, rowsBefore: replayed.1)
+        } catch let stop as AuditStop {
+            return Self.stopped(stop, audit)
+        } catch let error as LedgerError {
+            throw Self.notRebuilt(error)
+        }
+    }
+
+    /// The report of a rebuild that stopped at an entry that does not replay: nothing written.
+    private static func stopped(_ stop: AuditStop, _ audit: IndexAuditReport) -> IndexRebuildReport {
+        IndexRebuildReport(
+            entriesReplayed: audit.entriesReplayed,
+            submissionsVerified: audit.submissionsVerified,
+            tables: [],
+            failure: stop.message,
+            failureSequenceNumber: stop.sequence
         )
+    }
+
+    /// The report of a rebuild whose indexes were written, the tables' rows before given.
+    private func rebuilt(_ audit: IndexAuditReport, rowsBefore before: [Int]) throws -> IndexRebuildReport {
+        indexesRebuilt()
+        let after = try ledger.read { txn, _ in try rowCounts(txn) }
+        return IndexRebuildReport(
+            entriesReplayed: audit.entriesReplayed,
+            submissionsVerified: audit.submissionsVerified,
+            tables: zip(IndexTable.allCases, zip(before, after)).map {
+                IndexRebuildReport.Table(name: $0.rawValue, rowsBefore: $1.0, rowsAfter: $1.1)
+            }
+        )
+    }
+
+    /// A storage failure of a rebuild, which wrote nothing.
+    private static func notRebuilt(_ error: LedgerError) -> SupplyChainError {
+        SupplyChainError(code: .ledger, message: "the indexes were not rebuilt: \(error.message)", cause: error)
     }
 
     static func printable(_ key: [UInt8]) -> String {
