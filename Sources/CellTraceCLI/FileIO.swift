@@ -117,7 +117,9 @@ extension FileIO {
     /// name only once what it belongs to is done (``place()``), or is removed (``discard()``).
     ///
     /// An export is staged so: its disclosure is recorded between the two, and an export whose
-    /// disclosure could not be recorded leaves no file.
+    /// disclosure could not be recorded leaves no file. Every error removes the file; a process
+    /// stopped between the two (killed, a crash) leaves it under its temporary name, which the
+    /// user guide describes as safe to delete.
     struct StagedFile {
         /// The name the file gets.
         let path: String

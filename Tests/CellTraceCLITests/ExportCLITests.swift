@@ -170,6 +170,47 @@ import Testing
         )
     }
 
+    /// A file that takes the export's name while its disclosure is recorded is never replaced:
+    /// the export exits 2 saying its disclosure was recorded but nothing was left at its name,
+    /// and its hidden temporary file (`.NAME.celltrace-<hex>`) is removed too.
+    @Test func anExportWhoseNameIsTakenMeanwhileLeavesNoTemporaryFile() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = try Ledger.create(at: directory + "/ledger", options: Ledger.Options(durable: false))
+        try FileIO.createDirectory(directory + "/out")
+        let output = directory + "/out/exp1.jsonld"
+        var failure: Failure?
+        _ = Console.capture {
+            do {
+                try ExportOptions.parse(["-o", output, "--profile", "auditor", "--recipient", "Auditor"]).deliver(
+                    Array(#"{"type":"EPCISDocument"}"#.utf8),
+                    format: "epcis",
+                    subject: "urn:celltrace:lot:cam811-hunan-2602",
+                    asOfSize: 7,
+                    recording: { _ in
+                        let staged = FileIO.names(in: directory + "/out") ?? []
+                        #expect(staged.count == 1 && staged[0].hasPrefix(".exp1.jsonld.celltrace-"), "\(staged)")
+                        try FileIO.writeNew("another program's file\n", to: output)
+                        return try ledger.append([EntryDraft(type: "note", actor: "exporter", body: ["text": "sent"])])
+                    }
+                )
+            } catch let error as Failure {
+                failure = error
+            } catch {
+                Issue.record("not a Failure: \(error)")
+            }
+        }
+        #expect(failure?.status == .badInput)
+        #expect(
+            failure?.message
+                == "cannot create \(output): File exists (an export never overwrites a file); the export's disclosure "
+                + "was recorded as entry 0, but nothing was left at \(output)",
+            "\(failure?.message ?? "")"
+        )
+        #expect(FileIO.names(in: directory + "/out") == ["exp1.jsonld"], "no temporary file is left")
+        #expect(String(decoding: try FileIO.readAll(output), as: UTF8.self) == "another program's file\n")
+    }
+
     /// Every kind of export is written under a temporary name and given its own once its
     /// disclosure is recorded: the file is there, alone, with the bytes the disclosure hashes.
     @Test(arguments: ["custody", "epcis", "pact", "passport", "graph"])
