@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent verifier for CellTrace inclusion proofs.
+"""Independent verifier for CellTrace inclusion and consistency proofs.
 
 Checks, with nothing but Python's standard library and `cryptography`, that an entry (its
 canonical bytes, as `celltrace log` prints them; one trailing newline is ignored) is included in a
@@ -15,13 +15,24 @@ origin must be the vkey's name; every signature line with the vkey's name and ke
 verify, and at least one must; lines of other keys are ignored. VKEY is the vkey text
 (name+hex-id+base64) or, when it holds no "+", a file holding it (surrounding white space ignored).
 
+With --consistency it checks instead that a later signed checkpoint extends an older tree
+(RFC 9162 §2.1.4.2), as `celltrace verify-proof PROOF --old OLD --checkpoint NEW` does. PROOF is
+what `celltrace prove consistency` prints: canonical base64 hashes, one per line, or its --json
+object (from, to, root1, root2, proof; from and to must be OLD's and NEW's sizes, root1 and root2
+their roots). OLD is a signed checkpoint of the vkey, or a JSON export (a PACT footprint, a battery
+passport) whose one `ledger` member gives origin, size (a decimal string) and rootHash; it must be
+of the vkey's origin. NEW is the later signed checkpoint, which the vkey must sign.
+
 usage: verify_proof.py PROOF ENTRY VKEY|VKEY-FILE
-exit 0 verified; 1 not verified (the proof does not parse, is not signed by the vkey, or does not
-include the entry); 2 bad usage or bad input (a bad vkey, an unreadable file, a proof or vkey file
-that is not UTF-8)
+       verify_proof.py --consistency PROOF OLD NEW VKEY|VKEY-FILE
+exit 0 verified; 1 not verified (an inclusion proof that does not parse, a checkpoint not signed by
+the vkey, a proof that does not include the entry or does not lead from the old root to the new);
+2 bad usage or bad input (a bad vkey, an unreadable file, a file that is not UTF-8, and with
+--consistency a proof, checkpoint or export that does not have its form)
 """
 import base64
 import hashlib
+import json
 import re
 import sys
 
@@ -385,10 +396,156 @@ def load(argv):
     return proof, read(entry_path, "entry file"), vkey
 
 
+MAX_CONSISTENCY_HASHES = 128
+
+
+def parse_consistency_proof(raw):
+    """`celltrace prove consistency` output (bytes) -> ([hashes], (from, to, root1, root2) or None); BadInput."""
+    if raw.startswith(b"{"):
+        try:
+            proof = json.loads(raw.decode("utf-8"))
+            claims = tuple(proof[k] for k in ("from", "to", "root1", "root2"))
+            sizes_ok = all(type(n) in (int, float) and n == int(n) and 0 <= n < 1 << 64 for n in claims[:2])
+            roots = [b64(r) for r in claims[2:]]
+            hashes = [b64(h) if isinstance(h, str) else b"" for h in proof["proof"]]
+            if not sizes_ok or not isinstance(proof["proof"], list) or any(len(r) != 32 for r in roots + hashes):
+                raise ValueError
+        except (ValueError, KeyError, TypeError, OverflowError, Invalid):
+            raise BadInput("not a consistency proof: JSON needs from, to, root1, root2 and proof, as "
+                           "`celltrace prove consistency --json` writes them")
+        if len(hashes) > MAX_CONSISTENCY_HASHES:
+            raise BadInput("not a consistency proof: a proof item is not the base64 of a 32-byte hash")
+        return hashes, (int(claims[0]), int(claims[1]), roots[0], roots[1])
+    if raw and not raw.endswith(b"\n"):
+        raise BadInput("not a consistency proof: its last line has no newline")
+    hashes = []
+    for number, line in enumerate(lines_of(raw), 1):
+        try:
+            digest = b64(line)
+        except Invalid:
+            digest = b""
+        if len(digest) != 32 or len(hashes) >= MAX_CONSISTENCY_HASHES:
+            raise BadInput(f"not a consistency proof: line {number} is not the base64 of a 32-byte hash")
+        hashes.append(digest)
+    return hashes, None
+
+
+def parse_signed_checkpoint(raw, what):
+    """A signed checkpoint (bytes) -> (note text, signatures, origin, size, root); BadInput when it is none."""
+    try:
+        text, signatures = parse_note(raw)
+        return (text, signatures) + parse_checkpoint(text)
+    except Invalid as error:
+        raise BadInput(f"the {what} is not a signed checkpoint: {error}")
+
+
+def ledger_member(value):
+    """An export's `ledger` member -> (origin, size, root), or None when it is not one."""
+    if not isinstance(value, dict) or not isinstance(value.get("origin"), str):
+        return None
+    size, root = value.get("size"), value.get("rootHash")
+    if not isinstance(size, str) or not isinstance(root, str):
+        return None
+    size = decimal(size) if size.isascii() else None
+    try:
+        root = b64(root)
+    except Invalid:
+        return None
+    return (value["origin"], size, root) if size is not None and len(root) == 32 else None
+
+
+def parse_old(raw):
+    """OLD (bytes): a signed checkpoint -> (origin, size, root, (text, signatures)), or a JSON export whose one
+    distinct `ledger` member gives them -> (origin, size, root, None); BadInput otherwise."""
+    if not raw.startswith(b"{"):
+        text, signatures, origin, size, root = parse_signed_checkpoint(raw, "old file")
+        return origin, size, root, (text, signatures)
+    try:
+        document = json.loads(raw.decode("utf-8"))
+    except ValueError:
+        raise BadInput("the old file is neither a signed checkpoint nor JSON")
+    found = []
+
+    def search(value):
+        if isinstance(value, dict):
+            for name, member in value.items():
+                tree = ledger_member(member) if name == "ledger" else None
+                if tree and not any(t[1:] == tree[1:] for t in found):
+                    found.append(tree)
+                search(member)
+        elif isinstance(value, list):
+            for element in value:
+                search(element)
+
+    search(document)
+    if len(found) != 1:
+        raise BadInput("the old file holds no ledger member with origin, size and rootHash" if not found else
+                       f"the old file holds {len(found)} ledger members of different trees")
+    return found[0] + (None,)
+
+
+def verify_consistency(proof, old, new, vkey):
+    """Checks that NEW, signed by the vkey, extends OLD through the proof (all bytes); parsing first (BadInput),
+    then the checks (Invalid). Returns (origin, old size, size, old root)."""
+    hashes, claims = parse_consistency_proof(proof)
+    old_origin, old_size, old_root, old_note = parse_old(old)
+    text, signatures, origin, size, root = parse_signed_checkpoint(new, "later checkpoint")
+    name = vkey[0]
+    if utf8(origin) != utf8(name):
+        raise Invalid(f"the later checkpoint is from origin {origin!r}, not the expected {name!r} (the vkey's name)")
+    check_signatures(text, signatures, vkey)
+    if old_note is not None:
+        check_signatures(old_note[0], old_note[1], vkey)
+    if utf8(old_origin) != utf8(name):
+        raise Invalid(f"the old tree is of origin {old_origin!r}, not the vkey's {name!r}")
+    if claims is not None:
+        for claimed, actual, what in ((claims[0], old_size, "from size is not the old size"),
+                                      (claims[1], size, "to size is not the later checkpoint's"),
+                                      (claims[2], old_root, "root1 is not the old root"),
+                                      (claims[3], root, "root2 is not the later checkpoint's root")):
+            if claimed != actual:
+                raise Invalid(f"the proof's {what}")
+    if old_size > size:
+        raise Invalid(f"the later checkpoint (size {size}) is older than the old tree (size {old_size})")
+    if root_from_consistency(old_size, size, old_root, hashes) != root:
+        raise Invalid(f"the proof does not lead from the tree of size {old_size} to the checkpoint's root")
+    return origin, old_size, size, old_root
+
+
+def consistency_main(argv):
+    proof_path, old_path, new_path, vkey_text = argv[2:]
+    try:
+        what = "vkey"
+        if "+" not in vkey_text:
+            what = f"vkey file {vkey_text}"
+            vkey_text = read_utf8(vkey_text, "vkey file").strip()
+        try:
+            vkey = parse_vkey(vkey_text, strip=False)
+        except Invalid as error:
+            raise BadInput(f"{what}: {error}")
+        files = [read_utf8(path, what).encode("utf-8") for path, what in
+                 ((proof_path, "proof file"), (old_path, "old file"), (new_path, "checkpoint file"))]
+        try:
+            origin, old_size, size, old_root = verify_consistency(*files, vkey)
+        except Invalid as error:
+            print(f"NOT VERIFIED: {proof_path}: {error}")
+            return 1
+    except BadInput as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    except Exception as error:  # a bug here must not pass for a verification, nor end in a traceback
+        print(f"NOT VERIFIED: {proof_path}: internal error ({type(error).__name__}: {error})")
+        return 1
+    print(f"OK: {origin} at size {size} extends its tree of size {old_size}, root {base64.b64encode(old_root).decode()}")
+    return 0
+
+
 def main(argv):
+    if len(argv) == 6 and argv[1] == "--consistency":
+        return consistency_main(argv)
     if len(argv) != 4:
-        print("usage: verify_proof.py PROOF ENTRY VKEY|VKEY-FILE  (exit 0 verified, 1 not verified, 2 bad usage "
-              "or input)", file=sys.stderr)
+        print("usage: verify_proof.py PROOF ENTRY VKEY|VKEY-FILE, or verify_proof.py --consistency PROOF OLD NEW "
+              "VKEY|VKEY-FILE  (exit 0 verified, 1 not verified, 2 bad usage or input)", file=sys.stderr)
         return 2
     try:
         proof, entry_bytes, vkey = load(argv)

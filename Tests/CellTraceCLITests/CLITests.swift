@@ -248,6 +248,90 @@ let lotLines = """
         )
         #expect(json["root1"]?.stringValue == old.checkpoint.rootHash.base64)
         #expect(json["proof"]?.arrayValue?.count == proof.count)
+
+        // Offline, `celltrace verify-proof` and tools/verify_proof.py agree on every case: a good
+        // proof exits 0, a changed byte, size or root 1, input without a proof's, a checkpoint's or
+        // an export's form 2.
+        let vkey = key.text
+        write(celltrace("checkpoint", "--ledger", ledger, "--size", "5").output, to: directory + "/old.checkpoint")
+        write(celltrace("checkpoint", "--ledger", ledger).output, to: directory + "/new.checkpoint")
+        write(consistency.output, to: directory + "/good.proof")
+        var fileNumber = 0
+        func file(_ text: String) -> String {
+            fileNumber += 1
+            write(text, to: directory + "/f\(fileNumber)")
+            return directory + "/f\(fileNumber)"
+        }
+        func both(_ proof: String, _ old: String, _ new: String, _ why: String) -> Int32 {
+            let swift = celltrace("verify-proof", proof, "--old", old, "--checkpoint", new, "--vkey", vkey)
+            let python = runProcess(
+                "/usr/bin/env",
+                ["python3", toolsPath("verify_proof.py"), "--consistency", proof, old, new, vkey]
+            )
+            #expect(swift.status == python.status, "\(why): \(swift.output)\(swift.error) / \(python.output)")
+            #expect(!python.output.contains("Traceback"), "\(why): \(python.output)")
+            return swift.status
+        }
+        let good = directory + "/good.proof"
+        let oldFile = directory + "/old.checkpoint"
+        let newFile = directory + "/new.checkpoint"
+        #expect(both(good, oldFile, newFile, "the text proof") == 0)
+        let ok = celltrace("verify-proof", good, "--old", oldFile, "--checkpoint", newFile, "--vkey", vkey, "--json")
+        let verdict = try JSONValue(parsing: ok.output)
+        #expect(verdict["verified"] == true && verdict["from"] == 5 && verdict["to"] == 12, "\(ok.output)")
+        #expect(both(file(json.canonicalString), oldFile, newFile, "the --json proof") == 0)
+        // An export's ledger member as the old tree, as a PACT footprint carries it.
+        func export(size: String, root: String, origin: String = key.name) -> String {
+            let member: JSONValue = ["origin": .string(origin), "size": .string(size), "rootHash": .string(root)]
+            return file(JSONValue.object(["extensions": [["data": ["ledger": member]]]]).canonicalString)
+        }
+        let oldRoot = old.checkpoint.rootHash.base64
+        #expect(both(good, export(size: "5", root: oldRoot), newFile, "a PACT ledger member") == 0)
+        #expect(both(file(""), newFile, newFile, "equal sizes, empty proof") == 0)
+        // Changed bytes, sizes and roots: exit 1.
+        var changed = proof
+        changed[0] = SHA256.hash(changed[0].bytes)
+        #expect(both(file(changed.map { $0.base64 + "\n" }.joined()), oldFile, newFile, "a changed hash") == 1)
+        #expect(both(file(proof.dropLast().map { $0.base64 + "\n" }.joined()), oldFile, newFile, "a hash less") == 1)
+        #expect(both(file(consistency.output + proof[0].base64 + "\n"), oldFile, newFile, "a hash more") == 1)
+        #expect(both(good, export(size: "6", root: oldRoot), newFile, "another old size") == 1)
+        #expect(both(good, export(size: "5", root: new.checkpoint.rootHash.base64), newFile, "another old root") == 1)
+        #expect(both(good, export(size: "5", root: oldRoot, origin: "other.example/log"), newFile, "origin") == 1)
+        #expect(both(good, newFile, oldFile, "the checkpoints swapped") == 1)
+        #expect(both(file(""), oldFile, newFile, "an empty proof") == 1)
+        for (member, value) in [("from", JSONValue.number(4)), ("to", 11), ("root1", .string(proof[0].base64))] {
+            guard case .object(var members) = json else { continue }
+            members[member] = value
+            #expect(both(file(JSONValue.object(members).canonicalString), oldFile, newFile, "--json \(member)") == 1)
+        }
+        let newText = celltrace("checkpoint", "--ledger", ledger).output
+        let resized = newText.replacingOccurrences(of: "\n12\n", with: "\n13\n")
+        #expect(both(good, oldFile, file(resized), "the checkpoint's size changed") == 1)
+        let rerooted = newText.replacingOccurrences(of: new.checkpoint.rootHash.base64, with: oldRoot)
+        #expect(both(good, oldFile, file(rerooted), "the checkpoint's root changed") == 1)
+        let otherSigner = try NoteSigner(name: key.name, privateKey: Ed25519PrivateKey())
+        let forged = try SignedCheckpoint.sign(new.checkpoint, with: otherSigner).formatted
+        #expect(both(good, oldFile, file(forged), "signed by another key") == 1)
+        #expect(both(good, file(forged.replacingOccurrences(of: "\n12\n", with: "\n5\n")), newFile, "old") == 1)
+        // Every byte of the proof changed in turn: never verified, and both say the same.
+        let text = Array(consistency.output.utf8)
+        for position in stride(from: 0, to: text.count, by: 5) where text[position] != UInt8(ascii: "\n") {
+            var bytes = text
+            bytes[position] = bytes[position] == UInt8(ascii: "A") ? UInt8(ascii: "B") : UInt8(ascii: "A")
+            #expect(both(file(String(decoding: bytes, as: UTF8.self)), oldFile, newFile, "byte \(position)") != 0)
+        }
+        // Malformed input: exit 2.
+        #expect(both(file("not base64\n"), oldFile, newFile, "a line that is no hash") == 2)
+        #expect(both(file(String(consistency.output.dropLast())), oldFile, newFile, "no last newline") == 2)
+        #expect(both(file("{\"from\":5}"), oldFile, newFile, "--json without its members") == 2)
+        #expect(both(good, file("not a checkpoint\n"), newFile, "an old file of no form") == 2)
+        #expect(both(good, file("{\"ledger\":{\"size\":\"5\"}}"), newFile, "no full ledger member") == 2)
+        #expect(both(good, oldFile, file("{}"), "a later checkpoint of no form") == 2)
+        #expect(both(good, oldFile, directory + "/missing", "a missing file") == 2)
+        try Data([0xFF, 0x0A]).write(to: URL(fileURLWithPath: directory + "/latin.proof"))
+        #expect(both(directory + "/latin.proof", oldFile, newFile, "a proof not in UTF-8") == 2)
+        #expect(celltrace("verify-proof", good, "--old", oldFile, "--vkey", vkey).status == 2, "no --checkpoint")
+        #expect(celltrace("verify-proof", good, "--vkey", vkey).status == 2, "neither --entry nor --old")
     }
 
     @Test func badInputExitsTwoAndWritesNothing() throws {
