@@ -307,12 +307,23 @@ def check_withheld(entries, profile):
                                                   f"({name}), yet the bundle withholds it")
 
 
-def check_submissions(entries, origin):
+def check_submissions(entries, origin, signers=None):
     """Item 4: each epcis.event's body hash is signed in an earlier submission, by a key valid then; each
     attestation.record by its verifier, an auditor, with a key valid then, and each attestation.withdraw by the
-    same verifier. Returns the attestations by seq and their withdrawals by the attestation's seq."""
+    same verifier. Returns the attestations by seq and their withdrawals by the attestation's seq. `signers`, a
+    dict, gets under "submissionKeys" and "attestationKeys" the key each signature was checked against."""
     keys, signed = {}, {}  # actor → [[key id, raw key, valid from, valid until]]; body hash → (seq, actor)
     roles, attestations = {}, {}  # actor → role; seq → (level, [(first, last)])
+    names = {}  # actor → registered name
+    signers = {} if signers is None else signers
+    signers.setdefault("submissionKeys", [])
+    signers.setdefault("attestationKeys", [])
+
+    def signer(seq, actor, key_id):
+        valid = [k for k in keys[actor] if k[0] == key_id and k[2] <= seq < (math.inf if k[3] is None else k[3])]
+        return {"entry": seq, "actor": actor, "name": names.get(actor, ""), "role": roles.get(actor, ""),
+                "keyID": key_id, "keyEntry": valid[0][2]}
+
     withdrawals = {}  # attestation seq → (withdrawal seq, verifier, reason)
     for seq, (entry, _) in entries.items():
         item, body, kind = f"entry {seq}", entry["body"], entry["type"]
@@ -332,6 +343,7 @@ def check_submissions(entries, origin):
             keys[actor].append([sha256(raw).hex()[:16], raw, seq, None])
             if kind == "actor.register":
                 roles[actor] = body.get("role")
+                names[actor] = body.get("name") if isinstance(body.get("name"), str) else ""
         elif kind == "actor.key-revoke":
             revoked = [k for k in keys.get(body.get("actor"), []) if k[0] == body.get("keyID")]
             require(revoked, item, f"revokes key {body.get('keyID')} of {body.get('actor')}, not in the bundle")
@@ -352,12 +364,14 @@ def check_submissions(entries, origin):
             except (InvalidSignature, Invalid, ValueError):
                 raise Failure(item, f"the submission's signature by {actor} does not verify")
             signed |= {digest: (seq, actor) for digest in body["events"]}
+            signers["submissionKeys"].append(signer(seq, actor, body["key"]))
         elif kind == "epcis.event":
             by = signed.get(sha256(jcs_bytes(body)).hex())
             require(by, item, "the event's body hash is in no earlier submission of the bundle")
             require(by[1] == entry["actor"], item, f"the event's actor is not that of submission {by[0]}")
         elif kind == "attestation.record":
             attestations[seq] = check_attestation(entries, seq, entry, keys, roles, origin)
+            signers["attestationKeys"].append(signer(seq, entry["actor"], entry["body"]["key"]))
         elif kind == "attestation.withdraw":
             attested, withdrawal = check_withdrawal(entries, seq, entry, keys, attestations, withdrawals, origin)
             withdrawals[attested] = withdrawal
@@ -993,13 +1007,14 @@ def is_canonical(raw, bundle):
         return False
 
 
-def verify(bundle, vkey, old_text=None):
-    """Items 1–7 in order; returns the entry count and how the trace and the footprint were checked."""
+def verify(bundle, vkey, old_text=None, signers=None):
+    """Items 1–7 in order; returns the entry count and how the trace and the footprint were checked. `signers`,
+    a dict, gets the keys the submissions' and attestations' signatures were checked against."""
     size, root = check_checkpoint(bundle, vkey)
     entries = check_entries(bundle, size, root)
     opened = check_openings(entries)
     check_withheld(entries, bundle["profile"])
-    attestations, withdrawals = check_submissions(entries, bundle["origin"])
+    attestations, withdrawals = check_submissions(entries, bundle["origin"], signers)
     check_attestation_roots(bundle, entries, attestations, size, root)
     as_of = count(obj(bundle["footprint"], "footprint", "the footprint").get("asOfSize"), "footprint", "asOfSize")
     require(as_of <= size, "footprint", f"asOfSize {as_of} is above treeSize {size}")
@@ -1036,6 +1051,16 @@ def verify(bundle, vkey, old_text=None):
     return len(entries), trace, footprint, withdrawn
 
 
+def key_lines(keys, signed):
+    """One line per actor key, naming the entries it signed, as `celltrace verify-bundle` prints them."""
+    lines = {}
+    for key in keys:
+        line = f"{key['actor']} ({key['name']}, {key['role']}) key {key['keyID']}, registered at entry #{key['keyEntry']}"
+        lines.setdefault(line, []).append(key["entry"])
+    return [f"{line}: {signed}{'' if len(seqs) == 1 else 's'} " + ", ".join(f"#{s}" for s in seqs)
+            for line, seqs in lines.items()]
+
+
 def main(argv):
     parser = argparse.ArgumentParser(prog="verify_bundle.py", description=__doc__.strip().splitlines()[0])
     parser.add_argument("bundle")
@@ -1067,10 +1092,14 @@ def main(argv):
         parser.exit(2, f"error: {args.bundle} is not a bundle as written: a bundle is its canonical JSON (RFC 8785) "
                        "and one newline, and this file differs from that\n")
     result = {"bundle": args.bundle, "subject": bundle.get("subject"), "profile": bundle.get("profile")}
+    signers = {}
     try:
-        result["entries"], result["trace"], result["footprint"], withdrawn = verify(bundle, vkey, old_text)
+        result["entries"], result["trace"], result["footprint"], withdrawn = verify(bundle, vkey, old_text, signers)
         if withdrawn:
             result["withdrawnSince"] = withdrawn
+        result["submissionKeys"] = signers["submissionKeys"]
+        if signers["attestationKeys"]:
+            result["attestationKeys"] = signers["attestationKeys"]
         result["verified"] = True
     except Failure as failure:
         result.update(verified=False, item=failure.item, message=failure.message)
@@ -1083,6 +1112,13 @@ def main(argv):
         since = " and consistent with the old checkpoint" if old_text is not None else ""
         print(f"OK: {result['entries']} entries of {result['subject']} verified against {bundle['origin']} at size "
               f"{es_number(bundle['treeSize'])}{since}; {result['trace']}; {result['footprint']}")
+        for line in key_lines(result["submissionKeys"], "submission"):
+            print(f"  signed with {line}")
+        for line in key_lines(result.get("attestationKeys", []), "attestation"):
+            print(f"  attested with {line}")
+        if result["submissionKeys"] or result.get("attestationKeys"):
+            print("  keys: the keys the ledger registered for these actors; compare each key ID with the key the actor "
+                  "gave you (the first 16 hex digits of SHA-256 of its raw Ed25519 public key)")
     else:
         print(f"NOT VERIFIED: {result['item']}: {result['message']}")
     return 0 if result["verified"] else 1

@@ -360,6 +360,10 @@ struct VerifyBundleCommand: ParsableCommand {
                 "kgCO2e": .object(report.totals.mapValues(JSONValue.number)),
             ]
             if let from = report.consistentFrom { members["consistentFrom"] = .number(Double(from)) }
+            members["submissionKeys"] = .array(report.submissionKeys.map(Self.json))
+            if !report.attestationKeys.isEmpty {
+                members["attestationKeys"] = .array(report.attestationKeys.map(Self.json))
+            }
             if !report.verifiedShare.isEmpty {
                 members["attestations"] = .number(Double(report.attestations))
                 members["attestationRootsProved"] = .number(Double(report.attestationRoots))
@@ -384,6 +388,9 @@ struct VerifyBundleCommand: ParsableCommand {
         Console.out("  checkpoint     \(report.origin) at size \(report.treeSize), signature valid")
         Console.out("  entries        \(report.entries) included in the checkpoint's tree")
         Console.out("  signatures     \(report.submissions) submissions covering \(report.signedEvents) events")
+        for line in Self.keyLines(report.submissionKeys, signed: "submission") {
+            Console.out("                 signed with " + line)
+        }
         Console.out(
             "  sealed fields  \(report.openings) opened and checked, \(report.withheld) withheld by the profile"
         )
@@ -406,6 +413,15 @@ struct VerifyBundleCommand: ParsableCommand {
                         ? "" : " (the factor tables each contribution uses as stated: no working in this profile)")
             )
         }
+        for line in Self.keyLines(report.attestationKeys, signed: "attestation") {
+            Console.out("                 attested with " + line)
+        }
+        if !report.submissionKeys.isEmpty || !report.attestationKeys.isEmpty {
+            Console.out(
+                "  keys           the keys the ledger registered for these actors; compare each key ID with the key "
+                    + "the actor gave you (the first 16 hex digits of SHA-256 of its raw Ed25519 public key)"
+            )
+        }
         for withdrawn in report.withdrawnSince {
             Console.out(
                 "  withdrawn      attestation #\(withdrawn.attestation) withdrawn by \(withdrawn.verifier) at entry "
@@ -420,6 +436,31 @@ struct VerifyBundleCommand: ParsableCommand {
                     : "  consistency    the ledger at size \(report.treeSize) extends the checkpoint of size \(from)"
             )
         }
+    }
+
+    /// One line per actor key, naming the entries it signed: `actor (name, role) key ID, registered at #N: …`.
+    static func keyLines(_ keys: [BundleVerifier.SignerKey], signed: String) -> [String] {
+        var order: [String] = []
+        var entries: [String: [UInt64]] = [:]
+        for key in keys {
+            let line =
+                "\(key.actor) (\(key.name), \(key.role)) key \(key.keyID), registered at entry #\(key.keyEntry)"
+            if entries[line] == nil { order.append(line) }
+            entries[line, default: []].append(key.entry)
+        }
+        return order.map { line in
+            let signedEntries = entries[line] ?? []
+            return line + ": \(signed)\(signedEntries.count == 1 ? "" : "s") "
+                + signedEntries.map { "#\($0)" }.joined(separator: ", ")
+        }
+    }
+
+    /// A signer key as `--json` lists it.
+    static func json(_ key: BundleVerifier.SignerKey) -> JSONValue {
+        .object([
+            "entry": .number(Double(key.entry)), "actor": .string(key.actor), "name": .string(key.name),
+            "role": .string(key.role), "keyID": .string(key.keyID), "keyEntry": .number(Double(key.keyEntry)),
+        ])
     }
 
     static func recomputed(_ value: BundleVerifier.Recomputation) -> Bool {

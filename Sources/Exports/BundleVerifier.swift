@@ -66,6 +66,33 @@ public struct BundleVerifier {
         public var consistentFrom: UInt64?
         /// kg CO2e of the subject, by method, as stated (and recomputed when ``footprint`` says so).
         public var totals: [String: Double] = [:]
+        /// The key each submission signature was checked against, in entry order: the key the
+        /// ledger had registered for the actor, which a recipient compares with the one it obtained
+        /// from the supplier itself.
+        public var submissionKeys: [SignerKey] = []
+        /// The key each attestation the footprint relies on was checked against, in entry order:
+        /// who attested, to compare with the verifier's key obtained from the verifier itself.
+        public var attestationKeys: [SignerKey] = []
+    }
+
+    /// A signed entry and the actor key its signature verified with, as the bundle's key entries give it.
+    ///
+    /// The bundle proves only that the ledger had registered this key for the actor: whoever runs
+    /// the ledger registers actors and their keys, so the key ID is to be compared with the key the
+    /// actor gave the recipient directly.
+    public struct SignerKey: Sendable, Hashable {
+        /// The signed entry (a submission or an attestation).
+        public var entry: UInt64
+        /// The actor that signed it.
+        public var actor: String
+        /// The actor's name, as registered.
+        public var name: String
+        /// The actor's role, as registered.
+        public var role: String
+        /// The key's ID: the first 8 bytes of SHA-256 of the raw Ed25519 public key, in hex.
+        public var keyID: String
+        /// The entry that registered the key for the actor (its registration or a key rotation).
+        public var keyEntry: UInt64
     }
 
     /// A verifier's withdrawal of an attestation, as a bundle carries it.
@@ -442,6 +469,7 @@ public struct BundleVerifier {
         // Each actor's keys, from its registration, rotation and revocation entries.
         var keys: [String: [(id: String, key: [UInt8], from: UInt64, until: UInt64?)]] = [:]
         var roles: [String: String] = [:]
+        var names: [String: String] = [:]
         for (sequence, entry) in entries.sorted(by: { $0.key < $1.key }) {
             let body = entry.body
             switch entry.type {
@@ -462,6 +490,7 @@ public struct BundleVerifier {
                 }
                 keys[actor, default: []].append((ActorKey.id(of: raw), raw, sequence, nil))
                 if let role = body["role"]?.stringValue { roles[actor] = role }
+                if let name = body["name"]?.stringValue { names[actor] = name }
             case SupplyChainLedger.EntryType.actorKeyRevoke:
                 guard let actor = body["actor"]?.stringValue, let id = body["keyID"]?.stringValue,
                     let index = keys[actor]?.firstIndex(where: { $0.id == id })
@@ -474,8 +503,14 @@ public struct BundleVerifier {
                 break
             }
         }
-        // The raw key `id` of `actor` valid at entry `sequence`, from its key entries in the bundle.
-        func validKey(_ id: String, of actor: String, at sequence: UInt64, item: String) throws -> [UInt8] {
+        // The raw key `id` of `actor` valid at entry `sequence`, from its key entries in the bundle,
+        // and the entry that registered it.
+        func validKey(
+            _ id: String,
+            of actor: String,
+            at sequence: UInt64,
+            item: String
+        ) throws -> (key: [UInt8], from: UInt64) {
             guard
                 let key = keys[actor]?.first(where: {
                     $0.id == id && sequence >= $0.from && ($0.until.map { sequence < $0 } ?? true)
@@ -486,7 +521,17 @@ public struct BundleVerifier {
                     message: "the bundle holds no key \(id) of \(actor) valid at entry \(sequence)"
                 )
             }
-            return key.key
+            return (key.key, key.from)
+        }
+        func signer(_ entry: UInt64, _ actor: String, _ keyID: String, _ keyEntry: UInt64) -> SignerKey {
+            SignerKey(
+                entry: entry,
+                actor: actor,
+                name: names[actor] ?? "",
+                role: roles[actor] ?? "",
+                keyID: keyID,
+                keyEntry: keyEntry
+            )
         }
         var signed: [String: [(sequence: UInt64, actor: String)]] = [:]
         for (sequence, entry) in entries.sorted(by: { $0.key < $1.key })
@@ -504,12 +549,13 @@ public struct BundleVerifier {
             guard body["actor"]?.stringValue == entry.actor else {
                 throw Failure(item: item, message: "the submission's actor is not the entry's")
             }
-            let key = try validKey(keyID, of: entry.actor, at: sequence, item: item)
+            let (key, keyEntry) = try validKey(keyID, of: entry.actor, at: sequence, item: item)
             let message = SupplyChainLedger.submissionMessage(origin: origin, body: body)
             guard (try? Ed25519PublicKey(rawRepresentation: key))?.isValidSignature(signature, for: message) == true
             else { throw Failure(item: item, message: "the signature of \(entry.actor) does not verify") }
             for hash in hashes { signed[hash, default: []].append((sequence, entry.actor)) }
             report.submissions += 1
+            report.submissionKeys.append(signer(sequence, entry.actor, keyID, keyEntry))
         }
         for (sequence, entry) in entries.sorted(by: { $0.key < $1.key })
         where entry.type == SupplyChainLedger.EntryType.event {
@@ -535,7 +581,7 @@ public struct BundleVerifier {
             guard roles[entry.actor] == "auditor" else {
                 throw Failure(item: item, message: "\(entry.actor) is not registered as an auditor in the bundle")
             }
-            let key = try validKey(attestation.keyID, of: entry.actor, at: sequence, item: item)
+            let (key, keyEntry) = try validKey(attestation.keyID, of: entry.actor, at: sequence, item: item)
             guard attestation.isSigned(by: key, origin: origin) else {
                 throw Failure(item: item, message: "the signature of \(entry.actor) does not verify")
             }
@@ -549,6 +595,7 @@ public struct BundleVerifier {
             read.sequenceNumber = sequence
             attestations[sequence] = read
             report.attestations += 1
+            report.attestationKeys.append(signer(sequence, entry.actor, attestation.keyID, keyEntry))
         }
         // A withdrawal: signed by the attestation's verifier with its key valid then, after it.
         var withdrawals: [UInt64: Withdrawal] = [:]
@@ -577,7 +624,7 @@ public struct BundleVerifier {
             guard withdrawals[withdrawal.attestation] == nil else {
                 throw Failure(item: item, message: "attestation entry \(withdrawal.attestation) is withdrawn twice")
             }
-            let key = try validKey(withdrawal.keyID, of: entry.actor, at: sequence, item: item)
+            let (key, _) = try validKey(withdrawal.keyID, of: entry.actor, at: sequence, item: item)
             guard withdrawal.isSigned(by: key, origin: origin) else {
                 throw Failure(item: item, message: "the signature of \(entry.actor) does not verify")
             }

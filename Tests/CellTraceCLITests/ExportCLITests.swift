@@ -57,6 +57,28 @@ import Testing
         let json = try JSONValue(parsing: celltrace("verify-bundle", bundle, "--vkey", vkey, "--json").output)
         #expect(json["valid"] == true)
         #expect(json["footprintRecomputed"] == true)
+        // Each submission signature is listed with the actor and the key it was checked against: the
+        // key the ledger registered for that actor (its ID and registering entry), to compare with
+        // the key the supplier gives the recipient directly.
+        let actors = try #require(
+            try JSONValue(parsing: celltrace("actor", "list", "--ledger", ledger, "--json").output).arrayValue
+        )
+        let submissionKeys = try #require(json["submissionKeys"]?.arrayValue)
+        #expect(submissionKeys.count == Int(json["submissions"]?.doubleValue ?? -1))
+        for key in submissionKeys {
+            let actor = try #require(actors.first { $0["id"] == key["actor"] }, "\(key)")
+            #expect(
+                actor["keys"]?.arrayValue?.contains { $0["id"] == key["keyID"] && $0["validFrom"] == key["keyEntry"] }
+                    == true,
+                "\(key)"
+            )
+            #expect(key["name"] == actor["name"] && key["role"] == actor["role"], "\(key)")
+            let line =
+                "signed with \(actor["id"]?.stringValue ?? "") (\(actor["name"]?.stringValue ?? ""), "
+                + "\(actor["role"]?.stringValue ?? "")) key \(key["keyID"]?.stringValue ?? ""), registered at entry "
+                + "#\(Int(key["keyEntry"]?.doubleValue ?? -1)): submission"
+            #expect(verified.output.contains(line), "\(verified.output)")
+        }
 
         // A changed bundle fails with status 1 naming the item; a file that is no bundle is bad input.
         var text = String(decoding: bytes, as: UTF8.self)

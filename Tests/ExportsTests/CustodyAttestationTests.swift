@@ -30,13 +30,15 @@ struct CustodyAttestationTests {
         try CustodyBundle.export(SmallLedger.cell, chain: ledger.chain, profile: .auditor)
     }
 
-    private func python(_ bytes: [UInt8]) throws -> (status: Int32, output: String) {
+    private func python(_ bytes: [UInt8], _ options: String...) throws -> (status: Int32, output: String) {
         let directory = TemporaryDirectory()
         try Data(bytes).write(to: URL(fileURLWithPath: directory.path + "/bundle.json"))
-        return try runProcess([
-            "python3", toolPath("verify_bundle.py"), directory.path + "/bundle.json",
-            ledger.chain.ledger.verifierKey.text,
-        ])
+        return try runProcess(
+            [
+                "python3", toolPath("verify_bundle.py"), directory.path + "/bundle.json",
+                ledger.chain.ledger.verifierKey.text,
+            ] + options
+        )
     }
 
     /// The bundle with one change, signed again by the ledger key as a dishonest sender would.
@@ -74,7 +76,55 @@ struct CustodyAttestationTests {
             Issue.record("footprint not recomputed: \(report.footprint)")
             return
         }
+        // Who attested, with which key: the verifier, its name and role, the key ID and the entry
+        // that registered it, in both verifiers, to compare with the key the verifier gives itself.
+        let verifier = try #require(try ledger.chain.actor("verifier"))
+        let auditorKey = ActorKey.id(of: auditor.publicKey.rawRepresentation)
+        let expected = attestations.map {
+            BundleVerifier.SignerKey(
+                entry: $0,
+                actor: "verifier",
+                name: "Verification Body GmbH",
+                role: "auditor",
+                keyID: auditorKey,
+                keyEntry: verifier.registeredAt
+            )
+        }
+        #expect(report.attestationKeys == expected)
+        let maker = try #require(try ledger.chain.actor("maker"))
+        let makerKey = ActorKey.id(of: ledger.key.publicKey.rawRepresentation)
+        #expect(!report.submissionKeys.isEmpty)
+        #expect(
+            report.submissionKeys.allSatisfy {
+                $0.actor == "maker" && $0.keyID == makerKey && $0.keyEntry == maker.registeredAt
+            },
+            "\(report.submissionKeys)"
+        )
+        let (jsonStatus, jsonOutput) = try python(bundle.bytes, "--json")
+        #expect(jsonStatus == 0, "\(jsonOutput)")
+        let pythonJSON = try JSONValue(parsing: jsonOutput)
+        func keys(_ list: JSONValue?) -> [BundleVerifier.SignerKey]? {
+            list?.arrayValue?.map {
+                BundleVerifier.SignerKey(
+                    entry: UInt64($0["entry"]?.doubleValue ?? -1),
+                    actor: $0["actor"]?.stringValue ?? "",
+                    name: $0["name"]?.stringValue ?? "",
+                    role: $0["role"]?.stringValue ?? "",
+                    keyID: $0["keyID"]?.stringValue ?? "",
+                    keyEntry: UInt64($0["keyEntry"]?.doubleValue ?? -1)
+                )
+            }
+        }
+        #expect(keys(pythonJSON["attestationKeys"]) == expected, "\(jsonOutput)")
+        #expect(keys(pythonJSON["submissionKeys"]) == report.submissionKeys, "\(jsonOutput)")
         let (status, output) = try python(bundle.bytes)
+        #expect(
+            output.contains(
+                "attested with verifier (Verification Body GmbH, auditor) key \(auditorKey), registered at entry "
+                    + "#\(verifier.registeredAt): attestations #\(attestations[0]), #\(attestations[1])"
+            ),
+            "\(output)"
+        )
         #expect(status == 0, "\(output)")
         #expect(
             output.contains(
@@ -141,7 +191,15 @@ struct CustodyAttestationTests {
             bundle.json["entries"]?.arrayValue?.compactMap { $0["seq"]?.doubleValue }.map { UInt64($0) } ?? []
         )
         #expect(sequences.isSuperset(of: [rotation, revocation]), "\(sequences.sorted())")
-        _ = try BundleVerifier(bytes: bundle.bytes, key: ledger.chain.ledger.verifierKey).verify()
+        // The submission was signed before the rotation, so with the registered key, and the
+        // verifier names that key and its registration, not the rotated-in one.
+        let report = try BundleVerifier(bytes: bundle.bytes, key: ledger.chain.ledger.verifierKey).verify()
+        let registered = try #require(try ledger.chain.actor("maker")?.registeredAt)
+        #expect(!report.submissionKeys.isEmpty)
+        #expect(
+            report.submissionKeys.allSatisfy { $0.keyID == old && $0.keyEntry == registered },
+            "\(report.submissionKeys)"
+        )
         let directory = TemporaryDirectory()
         try Data(bundle.bytes).write(to: URL(fileURLWithPath: directory.path + "/bundle.json"))
         let (status, output) = try runProcess([
