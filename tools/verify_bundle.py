@@ -1083,7 +1083,11 @@ def main(argv):
                 raise Invalid(f"{args.since_checkpoint} is not a signed checkpoint: {error}")
         with open(args.bundle, "rb") as f:
             raw = f.read()
-        bundle = parse_json(raw.decode("utf-8"))
+        try:
+            bundle = parse_json(raw.decode("utf-8"))
+        except ValueError as error:  # UnicodeError too
+            raise Invalid(f"{args.bundle} is not a custody bundle: the file is not JSON ({error}); a bundle is the file "
+                          "`celltrace export custody` writes, as the sender sent it")
     except (OSError, ValueError, UnicodeError, Invalid) as error:
         parser.exit(2, f"error: {error}\n")
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:

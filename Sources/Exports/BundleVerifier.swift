@@ -140,6 +140,12 @@ public struct BundleVerifier {
         do {
             // As deep as the exporter writes a bundle, which holds an opening deeper than its entry.
             json = try JSONValue(parsing: bytes, maxDepth: CustodyBundle.maxDepth)
+        } catch let error as LedgerError {
+            // The parser's own advice is for an input to import; a bundle is not to be fixed by hand.
+            let problem = error.jsonProblem.map { "\($0) at byte offset \(error.byteOffset ?? 0)" } ?? error.message
+            throw ExportError(
+                "not a custody bundle: the file is not JSON (\(problem)); a bundle is the file `celltrace export custody` writes, as the sender sent it"
+            )
         } catch {
             throw ExportError("not a custody bundle: the file is not JSON (\(error))")
         }

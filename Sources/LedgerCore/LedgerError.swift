@@ -19,7 +19,7 @@ public struct LedgerError: Error, Sendable {
     public var byteOffset: Int?
     /// For invalid JSON, what is wrong at ``byteOffset``, without the advice to the submitter that
     /// ``message`` ends with: for bytes no one can submit again, such as a stored entry.
-    var jsonProblem: String?
+    package var jsonProblem: String?
 
     /// One record of a batch and what is wrong with it.
     public struct Record: Sendable {

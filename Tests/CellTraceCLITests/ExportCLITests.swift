@@ -89,6 +89,22 @@ import Testing
         #expect(changed.error.contains("bundle NOT verified: statement"), "\(changed.error)")
         try "{}".write(toFile: directory + "/empty.json", atomically: true, encoding: .utf8)
         #expect(celltrace("verify-bundle", directory + "/empty.json", "--vkey", vkey).status == 2)
+        // A file that is not JSON is named as no bundle, without the importer's advice to submit it again.
+        try "hello\n".write(toFile: directory + "/text.txt", atomically: true, encoding: .utf8)
+        let notJSON = celltrace("verify-bundle", directory + "/text.txt", "--vkey", vkey)
+        #expect(notJSON.status == 2, "\(notJSON.error)")
+        #expect(notJSON.error.contains("not a custody bundle: the file is not JSON"), "\(notJSON.error)")
+        #expect(notJSON.error.contains("at byte offset 0"), "\(notJSON.error)")
+        #expect(!notJSON.error.contains("submit it again"), "\(notJSON.error)")
+        let pythonNotJSON = runProcess(
+            "/usr/bin/env",
+            ["python3", toolsPath("verify_bundle.py"), directory + "/text.txt", vkey]
+        )
+        #expect(pythonNotJSON.status == 2, "\(pythonNotJSON.output)")
+        #expect(
+            pythonNotJSON.output.contains("is not a custody bundle: the file is not JSON"),
+            "\(pythonNotJSON.output)"
+        )
 
         // An export never overwrites a file, and says so; a missing directory is named as that alone.
         let overwrite = celltrace("export", "custody", CarbonCLITests.serial, "--ledger", ledger, "-o", bundle)
