@@ -968,11 +968,12 @@ def check_consistency(bundle, size, root, old_text, vkey):
         require(old_root == root, "consistency",
                 f"the kept checkpoint and the bundle's both have size {size} but different roots: "
                 "the ledger's history differs from what was kept")
-        return
+        return old_size
     require(old_size < size, "consistency",
             f"the bundle's checkpoint (size {size}) is older than the kept one (size {old_size}); "
             "ask the sender for a bundle exported now, with --since-checkpoint")
     check_extends(bundle, "consistency", old_size, old_root, size, root)
+    return old_size
 
 
 def check_extends(bundle, item, old_size, old_root, size, root):
@@ -1009,7 +1010,9 @@ def is_canonical(raw, bundle):
 
 def verify(bundle, vkey, old_text=None, signers=None):
     """Items 1–7 in order; returns the entry count and how the trace and the footprint were checked. `signers`,
-    a dict, gets the keys the submissions' and attestations' signatures were checked against."""
+    a dict, gets the keys the submissions' and attestations' signatures were checked against, and the verdicts
+    under the names `celltrace verify-bundle --json` gives them (traceRecomputed, footprintRecomputed, …)."""
+    signers = {} if signers is None else signers
     size, root = check_checkpoint(bundle, vkey)
     entries = check_entries(bundle, size, root)
     opened = check_openings(entries)
@@ -1030,8 +1033,12 @@ def verify(bundle, vkey, old_text=None, signers=None):
     except Withheld as why:
         trace = f"trace stated, not recomputed ({why})"
     footprint = check_footprint(bundle, lots, roots, ops)
+    signers["traceRecomputed"] = trace == "trace recomputed"
+    signers["footprintRecomputed"] = footprint == "footprint recomputed"
     shares = check_verification(bundle, attestations, withdrawals, as_of)
     if shares is not None:
+        signers["attestations"] = len(attestations)
+        signers["verifiedShare"] = {m: shares[m] for m in METHODS}
         footprint += (f"; {len(attestations)} attestation{'' if len(attestations) == 1 else 's'} checked (signatures and "
                       "signed roots), verified share "
                       + ", ".join(f"{m} {100 * shares[m]:.1f} %" for m in METHODS)
@@ -1047,7 +1054,7 @@ def verify(bundle, vkey, old_text=None, signers=None):
                       f"after the footprint's size: {w['reason']}; the verified share is as the ledger stood then")
     check_statement(bundle, vkey)
     if old_text is not None:
-        check_consistency(bundle, size, root, old_text, vkey)
+        signers["consistentFrom"] = check_consistency(bundle, size, root, old_text, vkey)
     return len(entries), trace, footprint, withdrawn
 
 
@@ -1055,7 +1062,8 @@ def key_lines(keys, signed):
     """One line per actor key, naming the entries it signed, as `celltrace verify-bundle` prints them."""
     lines = {}
     for key in keys:
-        line = f"{key['actor']} ({key['name']}, {key['role']}) key {key['keyID']}, registered at entry #{key['keyEntry']}"
+        line = (f"{key['actor']} ({key['name']}, {key['role']}) key {key['keyID']}, "
+                f"registered at entry #{key['keyEntry']}")
         lines.setdefault(line, []).append(key["entry"])
     return [f"{line}: {signed}{'' if len(seqs) == 1 else 's'} " + ", ".join(f"#{s}" for s in seqs)
             for line, seqs in lines.items()]
@@ -1086,8 +1094,8 @@ def main(argv):
         try:
             bundle = parse_json(raw.decode("utf-8"))
         except ValueError as error:  # UnicodeError too
-            raise Invalid(f"{args.bundle} is not a custody bundle: the file is not JSON ({error}); a bundle is the file "
-                          "`celltrace export custody` writes, as the sender sent it")
+            raise Invalid(f"{args.bundle} is not a custody bundle: the file is not JSON ({error}); a bundle is "
+                          "the file `celltrace export custody` writes, as the sender sent it")
     except (OSError, ValueError, UnicodeError, Invalid) as error:
         parser.exit(2, f"error: {error}\n")
     if not isinstance(bundle, dict) or bundle.get("format") != FORMAT:
@@ -1101,6 +1109,13 @@ def main(argv):
         result["entries"], result["trace"], result["footprint"], withdrawn = verify(bundle, vkey, old_text, signers)
         if withdrawn:
             result["withdrawnSince"] = withdrawn
+        # The verdicts under `celltrace verify-bundle --json`'s names; "trace" and "footprint" stay prose.
+        result.update(origin=bundle["origin"], treeSize=int(bundle["treeSize"]),
+                      submissions=len(signers["submissionKeys"]), traceRecomputed=signers["traceRecomputed"],
+                      footprintRecomputed=signers["footprintRecomputed"])
+        for name in ("attestations", "verifiedShare", "consistentFrom"):
+            if name in signers:
+                result[name] = signers[name]
         result["submissionKeys"] = signers["submissionKeys"]
         if signers["attestationKeys"]:
             result["attestationKeys"] = signers["attestationKeys"]
@@ -1110,6 +1125,7 @@ def main(argv):
     except (TypeError, KeyError, AttributeError, ValueError, ZeroDivisionError) as error:
         # A shape no explicit check above describes: still not verified, never a traceback.
         result.update(verified=False, item="bundle", message=f"malformed ({type(error).__name__}: {error})")
+    result["valid"] = result["verified"]  # Swift's name for the verdict; "verified" stays for existing readers
     if args.json:
         print(json.dumps(result, indent=2, sort_keys=True))
     elif result["verified"]:

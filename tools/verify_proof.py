@@ -536,7 +536,8 @@ def consistency_main(argv):
     except Exception as error:  # a bug here must not pass for a verification, nor end in a traceback
         print(f"NOT VERIFIED: {proof_path}: internal error ({type(error).__name__}: {error})")
         return 1
-    print(f"OK: {origin} at size {size} extends its tree of size {old_size}, root {base64.b64encode(old_root).decode()}")
+    root = base64.b64encode(old_root).decode()
+    print(f"OK: {origin} at size {size} extends its tree of size {old_size}, root {root}")
     return 0
 
 

@@ -57,6 +57,17 @@ import Testing
         let json = try JSONValue(parsing: celltrace("verify-bundle", bundle, "--vkey", vkey, "--json").output)
         #expect(json["valid"] == true)
         #expect(json["footprintRecomputed"] == true)
+        // tools/verify_bundle.py --json gives the same verdicts under the same names.
+        let pythonJSON = try JSONValue(
+            parsing: runProcess("/usr/bin/env", ["python3", toolsPath("verify_bundle.py"), bundle, vkey, "--json"])
+                .output
+        )
+        for name in [
+            "valid", "subject", "profile", "origin", "treeSize", "entries", "submissions", "traceRecomputed",
+            "footprintRecomputed", "submissionKeys",
+        ] {
+            #expect(pythonJSON[name] != nil && pythonJSON[name] == json[name], "\(name): \(pythonJSON)")
+        }
         // Each submission signature is listed with the actor and the key it was checked against: the
         // key the ledger registered for that actor (its ID and registering entry), to compare with
         // the key the supplier gives the recipient directly.
@@ -87,6 +98,16 @@ import Testing
         let changed = celltrace("verify-bundle", directory + "/changed.json", "--vkey", vkey)
         #expect(changed.status == 1)
         #expect(changed.error.contains("bundle NOT verified: statement"), "\(changed.error)")
+        let changedJSON = celltrace("verify-bundle", directory + "/changed.json", "--vkey", vkey, "--json")
+        let pythonChanged = runProcess(
+            "/usr/bin/env",
+            ["python3", toolsPath("verify_bundle.py"), directory + "/changed.json", vkey, "--json"]
+        )
+        #expect(pythonChanged.status == 1)
+        let swiftVerdict = try JSONValue(parsing: changedJSON.output)
+        let pythonVerdict = try JSONValue(parsing: pythonChanged.output)
+        #expect(swiftVerdict["valid"] == false && pythonVerdict["valid"] == false, "\(pythonVerdict)")
+        #expect(swiftVerdict["item"] == pythonVerdict["item"], "\(swiftVerdict) / \(pythonVerdict)")
         try "{}".write(toFile: directory + "/empty.json", atomically: true, encoding: .utf8)
         #expect(celltrace("verify-bundle", directory + "/empty.json", "--vkey", vkey).status == 2)
         // A file that is not JSON is named as no bundle, without the importer's advice to submit it again.
