@@ -54,6 +54,16 @@ import Testing
         )
         let spacedKey = celltrace("verify-bundle", bundle, "--vkey", directory + "/spaced.vkey")
         #expect(spacedKey.status == 2 && spacedKey.error.contains("--vkey"), "\(spacedKey.error)")
+        // With --json, bad input leaves standard output empty, as for every command but import: the
+        // message goes to standard error, and the status says it is bad input, not a failed check.
+        let badKeyJSON = celltrace("verify-bundle", bundle, "--vkey", directory + "/spaced.vkey", "--json")
+        #expect(badKeyJSON.status == 2 && badKeyJSON.output.isEmpty, "\(badKeyJSON.output)")
+        #expect(badKeyJSON.error.contains("--vkey"), "\(badKeyJSON.error)")
+        let pythonBadKey = runProcess(
+            "/usr/bin/env",
+            ["python3", toolsPath("verify_bundle.py"), bundle, directory + "/spaced.vkey", "--json"]
+        )
+        #expect(pythonBadKey.status == 2 && pythonBadKey.output.hasPrefix("error: "), "\(pythonBadKey.output)")
         let json = try JSONValue(parsing: celltrace("verify-bundle", bundle, "--vkey", vkey, "--json").output)
         #expect(json["valid"] == true)
         #expect(json["footprintRecomputed"] == true)
