@@ -876,7 +876,7 @@ enum FootprintOutput {
         ]
         if let model = footprint.model, let lifetime = footprint.lifetimeKWh {
             lines.append(
-                "unit       \(Number.significant(footprint.usableKWh)) kWh usable × \(model.cyclesPerYear) cycles/year × \(model.serviceYears) years = \(Number.significant(lifetime)) kWh over its life (model \(model.id), entry #\(model.registeredAt))"
+                "unit       \(Number.trimmed(footprint.usableKWh, upTo: 4)) kWh usable × \(model.cyclesPerYear) cycles/year × \(model.serviceYears) years = \(Number.trimmed(lifetime, upTo: 4)) kWh over its life (model \(model.id), entry #\(model.registeredAt))"
             )
         } else if footprint.subject.kind != .lot {
             lines.append(

@@ -29,6 +29,18 @@ enum Number {
         return fixed(value, 6)
     }
 
+    /// `value` with at most `digits` decimals, trailing zeros dropped: `110.4`, not `110` or `110.4000`.
+    ///
+    /// For a figure a reader recomputes from others (a product of a few-decimal value and whole
+    /// numbers), where rounding to significant figures would print an equation that does not hold.
+    static func trimmed(_ value: Double, upTo digits: Int) -> String {
+        var text = fixed(value, digits)
+        guard digits > 0, text.contains(".") else { return text }
+        while text.last == "0" { text.removeLast() }
+        if text.last == "." { text.removeLast() }
+        return text == "-0" ? "0" : text
+    }
+
     /// A count and its noun, singular for one: `1 entry`, `2 entries`.
     static func count<Count: BinaryInteger>(_ count: Count, _ singular: String, _ plural: String) -> String {
         "\(count) \(count == 1 ? singular : plural)"

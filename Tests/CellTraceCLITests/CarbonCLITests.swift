@@ -140,6 +140,17 @@ import Testing
         #expect(sizes[1] == entries && (sizes[0] ?? entries) < entries, "\(sizes)")
     }
 
+    /// Figures a reader recomputes keep the decimals they have, up to the limit, without trailing zeros.
+    @Test(
+        arguments: [
+            (110.4, "110.4"), (0.23 * 60 * 8, "110.4"), (216, "216"), (0.23, "0.23"), (0.00004, "0"), (-0.00004, "0"),
+            (1125.888, "1125.888"), (2.34567, "2.3457"), (-1.5, "-1.5"),
+        ]
+    )
+    func trimmedNumbersKeepTheirDecimals(value: Double, text: String) {
+        #expect(Number.trimmed(value, upTo: 4) == text)
+    }
+
     @Test func footprintWhatIfDeclarationAndModels() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -155,6 +166,11 @@ import Testing
         let market = try #require(json["kgCO2e"]?["market-based"]?["total"]?.doubleValue)
         #expect(location > 0 && market < location, "the cell plant's PPA lowers the market-based figure")
         #expect(json["lifetimeKWh"]?.doubleValue.map { abs($0 - 0.25 * 0.92 * 480) < 1e-9 } == true)
+        // The text's unit line is an equation that holds as printed: 0.23 × 60 × 8 is 110.4, not 110.
+        #expect(
+            text.output.contains("unit       0.23 kWh usable × 60 cycles/year × 8 years = 110.4 kWh over its life"),
+            "\(text.output)"
+        )
         #expect((json["receipt"]?["entries"]?.arrayValue?.count ?? 0) > 5)
         #expect(json["dataGaps"]?["location-based"]?.arrayValue?.first?["lot"] == "urn:celltrace:lot:pcam-811-0202")
         // The working as CSV: one row a contribution, whose kg CO2e sum to the totals, by method.
