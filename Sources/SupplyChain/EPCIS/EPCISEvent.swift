@@ -140,6 +140,9 @@ final class EPCISEvent: @unchecked Sendable {
     var location: String?
     /// Its `readPoint.id`, when it has one.
     var readPoint: String?
+    /// Whether its `bizLocation` or `readPoint` has a member beside its `id`: an extension, whose
+    /// prefix the check of new input reads (``EventVocabulary``).
+    var placeHasMembers = false
     /// The offset its `eventTime` is written with, when that is beyond ±14:00 and the event is
     /// new input (``EventTime/offsetBeyondZones(_:)``).
     var eventTimeZoneBeyond: String?
@@ -563,13 +566,15 @@ extension EPCISEvent {
             bareCBV($0, vocabulary: "BizStep")
         }
         // A place is an object {"id": …}; a bare URI is named as such, not as a missing id.
+        var placeMembers = false
         func place(_ key: String, _ member: JSONValue?) -> FieldReader? {
             guard let member else { return nil }
-            guard case .object = member else {
+            guard case .object(let object) = member else {
                 let example = member.stringValue.map { "{\"id\": \"\($0)\"}" } ?? "{\"id\": \"urn:epc:id:sgln:…\"}"
                 reader.fail(key, "must be an object with the place's id, such as \(example)")
                 return nil
             }
+            if object.count > 1 { placeMembers = true }
             return reader.child(key, member: member)
         }
         let location = place("bizLocation", members.bizLocation).flatMap { $0.string("id") }
@@ -686,6 +691,7 @@ extension EPCISEvent {
             namespaces: namespaces
         )
         event.readPoint = readPoint
+        event.placeHasMembers = placeMembers
         event.eventTimeZoneBeyond = eventTimeZone
         event.offsetsDiffer = offsetsDiffer
         switch type {

@@ -71,8 +71,12 @@ final class EventActivity: Sendable {
         process.writeActivity(&writer)
         encoded = writer.bytes
         hasActivityData = process.hasActivityData
-        gridSupply = process.electricity.firstIndex {
-            !(($0.supply == .onsite || $0.supply == .directLine) && $0.statedFactor != nil)
+        // Read in place: a supply copied out would retain its certificates and factor.
+        gridSupply = process.electricity.withUnsafeBufferPointer { supplies in
+            supplies.indices.first {
+                !((supplies[$0].supply == .onsite || supplies[$0].supply == .directLine)
+                    && supplies[$0].statedFactor != nil)
+            }
         }
         masters = event.lotsMade.map { Self.master(for: $0, of: event, scratch: scratch, bounded: bounded) }
         warnings = bounded && !process.transport.isEmpty ? Self.heavyLegs(process.transport, of: event) : []

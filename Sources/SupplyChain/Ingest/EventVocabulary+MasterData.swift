@@ -39,15 +39,17 @@ extension EventVocabulary {
     /// there as it does at the top, and the Event Hash ID, which writes each extension by its
     /// IRI, with none to hash.
     private static func checkNestedPrefixes(_ event: EPCISEvent, sink: ProblemSink) {
+        // Most events' places hold their id alone (the reading counted their members).
         let names = event.memberNames
         guard
-            names.contains(.readPoint) || names.contains(.bizLocation) || names.contains(.errorDeclaration)
-                || names.contains(.sensorElementList),
+            event.placeHasMembers || names.contains(.errorDeclaration) || names.contains(.sensorElementList),
             case .object(let members) = event.json
         else { return }
-        for (name, key) in [(EventHashID.Name.readPoint, "readPoint"), (.bizLocation, "bizLocation")]
-        where names.contains(name) {
-            if let value = members[key] { check(prefixesOf: value, at: "/\(key)/", in: event, sink: sink) }
+        if event.placeHasMembers {
+            if let value = members["readPoint"] { check(prefixesOf: value, at: "/readPoint/", in: event, sink: sink) }
+            if let value = members["bizLocation"] {
+                check(prefixesOf: value, at: "/bizLocation/", in: event, sink: sink)
+            }
         }
         if let declaration = event.errorDeclaration {
             check(prefixesOf: declaration, at: "/errorDeclaration/", in: event, sink: sink)
