@@ -136,7 +136,11 @@ private struct Builder {
                 guard let entry = read[sequence] else { continue }
                 submitters.insert(entry.actor)
                 guard let eventID = entry.body["eventID"]?.stringValue else { continue }
-                if let submission = try reader.event(eventID, txn)?.submission {
+                // An error declaration repeats the eventID of the event it declares in error: the
+                // record of that ID is the earlier event's, signed by another submission.
+                if let record = try reader.event(eventID, txn), record.sequenceNumber == sequence,
+                    let submission = record.submission
+                {
                     submissions.insert(submission)
                 } else {
                     submissions.insert(try Self.submissionBefore(sequence, ledger: ledger))

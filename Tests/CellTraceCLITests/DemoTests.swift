@@ -270,6 +270,18 @@ import Testing
             ).status == 0
         )
         #expect(try packCountry(nil) == "HU")
+        // Its custody bundle carries the assembly declared in error, signed by its own submission,
+        // and both verifiers count the pack's cells without the cell it put in.
+        let custody = directory + "/pack.custody.json"
+        let vkey = directory + "/demo/proofs/ledger.vkey"
+        let exported = celltrace("export", "custody", pack, "--ledger", ledger, "--profile", "auditor", "-o", custody)
+        #expect(exported.status == 0, "\(exported.error)")
+        let verified = celltrace("verify-bundle", custody, "--vkey", vkey)
+        #expect(verified.status == 0 && verified.output.contains("trace          recomputed"), "\(verified.error)")
+        let independent = verifyBundle(custody, vkey)
+        #expect(independent.status == 0 && independent.output.contains("trace recomputed"), "\(independent.output)")
+        let packBundle = try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: custody))))
+        #expect(packBundle["trace"]?["roots"]?.arrayValue?.first?["cells"] == 48)
 
         let again = celltrace("demo", "--dir", directory + "/demo")
         #expect(again.status == 2)
