@@ -680,6 +680,23 @@ def check_subject(bundle, opened):
         require(written == subject, "subject", f"entry {es_number(kg['entry'])} {at} is not the lot's own quantity")
 
 
+def check_inputs_covered(lots, opened):
+    """§1.4: every element of the input list of the event that made a lot is among its inputs, each once,
+    so that no branch of the lineage can be left out of the trace."""
+    for name, lot in lots.items():
+        item, seq = f"trace lot {name}", lot["entry"]
+        pointers = [edge["kg"].get("at") for edge in lot["inputs"]]
+        require(len(set(pointers)) == len(pointers), item,
+                f"an element of entry {show(seq)}'s input list is listed twice among the inputs")
+        elements = opened[seq].get("inputQuantityList")
+        for i, element in enumerate(elements if isinstance(elements, list) else []):
+            if f"/inputQuantityList/{i}/quantity" not in pointers:
+                named = element.get("epcClass") if isinstance(element, dict) else None
+                named = named if isinstance(named, str) else f"/inputQuantityList/{i}"
+                raise Failure(item, f"entry {show(seq)}, which made the lot, lists input {named} "
+                                    f"(/inputQuantityList/{i}), which the lot's inputs leave out")
+
+
 def recompute_trace(lots, roots, ops):
     """Mass flows from the roots down: f × input kg ÷ Σ outputs kg to each input; compared with `kg`."""
     flow = {name: roots.get(name, 0.0) for name in lots}
@@ -1027,6 +1044,7 @@ def verify(bundle, vkey, old_text=None, signers=None):
     lots, roots = check_trace(bundle["trace"], ops)
     check_elements(lots, opened)
     check_subject(bundle, opened)
+    check_inputs_covered(lots, opened)
     try:
         recompute_trace(lots, roots, ops)
         trace = "trace recomputed"

@@ -35,7 +35,7 @@ struct Recompute {
     /// The ledger size the footprint is of: every operand is on an entry before it.
     let asOfSize: UInt64
 
-    private func fail(_ item: String, _ message: String) -> BundleVerifier.Failure {
+    func fail(_ item: String, _ message: String) -> BundleVerifier.Failure {
         BundleVerifier.Failure(item: item, message: message)
     }
 
@@ -216,6 +216,7 @@ struct Recompute {
                 }
             }
             totals[id] = sumWithheld.map(Value.withheld) ?? .number(sum)
+            try checkInputsCovered(lot, entry: entry, lotItem)
             for input in lot["inputs"]?.arrayValue ?? [] {
                 try checkLot(input, lotItem)
                 guard let inputID = input["lot"]?.stringValue, let inputPosition = position[inputID] else {

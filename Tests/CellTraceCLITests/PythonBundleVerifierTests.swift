@@ -1,5 +1,7 @@
 import Foundation
 import LedgerCore
+import LedgerCrypto
+import SupplyChain
 import Testing
 
 /// The independent custody-bundle verifier, `tools/verify_bundle.py`, on bundles that
@@ -134,6 +136,113 @@ import Testing
         let refused = verifyBundle(since, vkey, "--since-checkpoint", crlf)
         #expect(refused.status == 2 && refused.output.contains("carriage return"), "\(refused.output)")
         #expect(celltrace("verify-bundle", since, "--vkey", vkey, "--since-checkpoint", crlf).status == 2)
+    }
+
+    /// The demo cell's bundle, changed as a sender who holds the ledger key could and signed again,
+    /// fails in both verifiers: a branch of the lineage cut out (the cobalt sulfate, with the
+    /// artisanal mine it came from).
+    @Test func changedDemoBundlesFailInBothVerifiers() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        #expect(celltrace("demo", "--dir", directory + "/demo").status == 0)
+        let ledger = directory + "/demo/ledger"
+        let vkey = directory + "/demo/proofs/ledger.vkey"
+        func export(_ profile: String) throws -> JSONValue {
+            let path = directory + "/\(profile).json"
+            let serial = "urn:epc:id:sgtin:5990001.081100.7"
+            let exported = celltrace("export", "custody", serial, "--ledger", ledger, "--profile", profile, "-o", path)
+            #expect(exported.status == 0, "\(exported.error)")
+            return try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
+        }
+        let auditor = try export("auditor")
+
+        let lot = { (name: String) in "urn:celltrace:lot:" + name }
+        let pruned = ["coso4-zhejiang-2602", "cooh-katanga-2601", "cooh-kolwezi-asm-2601"].map(lot)
+        var cut = auditor
+        var lots = (cut["trace"]?["lots"]?.arrayValue ?? []).filter { !pruned.contains($0["lot"]?.stringValue ?? "") }
+        for index in lots.indices {
+            let inputs = (lots[index]["inputs"]?.arrayValue ?? []).filter {
+                !pruned.contains($0["lot"]?.stringValue ?? "")
+            }
+            lots[index] = Self.setting(lots[index], "inputs", .array(inputs))
+        }
+        cut = Self.setting(cut, "trace", Self.setting(cut["trace"] ?? .null, "lots", .array(lots)))
+        let working = (cut["footprint"]?["working"]?["lots"]?.arrayValue ?? []).filter {
+            !pruned.contains($0["lot"]?.stringValue ?? "")
+        }
+        var footprint = Self.setting(
+            cut["footprint"] ?? .null,
+            "working",
+            Self.setting(cut["footprint"]?["working"] ?? .null, "lots", .array(working))
+        )
+        footprint = Self.restated(footprint) { pruned.contains($0["lot"]?.stringValue ?? "") ? nil : 1 }
+        let branch = try signed(Self.setting(cut, "footprint", footprint), ledger: ledger, to: directory + "/cut.json")
+        let expected =
+            "trace lot \(lot("pcam811-hunan-2602")): entry 76, which made the lot, lists input \(lot("coso4-zhejiang-2602")) (/inputQuantityList/2), which the lot's inputs leave out"
+        let swift = celltrace("verify-bundle", branch, "--vkey", vkey)
+        #expect(swift.status == 1 && swift.error.contains(expected), "\(swift.error)")
+        let independent = verifyBundle(branch, vkey)
+        #expect(independent.status == 1 && independent.output.contains(expected), "\(independent.output)")
+
+    }
+
+    /// `object` with `member` set to `value`.
+    static func setting(_ object: JSONValue, _ member: String, _ value: JSONValue) -> JSONValue {
+        var members = object.objectValue ?? [:]
+        members[member] = value
+        return .object(members)
+    }
+
+    /// A footprint with each contribution scaled by what `scale` gives it (left out for `nil`), its
+    /// total and verified share restated to match.
+    static func restated(_ footprint: JSONValue, _ scale: (JSONValue) -> Double?) -> JSONValue {
+        var total: [String: [String: Double]] = [:]
+        var verified: [String: Double] = [:]
+        var contributions: [JSONValue] = []
+        for contribution in footprint["contributions"]?.arrayValue ?? [] {
+            guard let factor = scale(contribution) else { continue }
+            var kg: [String: JSONValue] = [:]
+            for (method, value) in contribution["kgCO2e"]?.objectValue ?? [:] {
+                let scaled = (value.doubleValue ?? 0) * factor
+                kg[method] = .number(scaled)
+                total[method, default: [:]][contribution["stage"]?.stringValue ?? "", default: 0] += scaled
+                if contribution["verifiedBy"] != nil || contribution["verifiedByMethod"]?[method] != nil {
+                    verified[method, default: 0] += scaled
+                }
+            }
+            contributions.append(setting(contribution, "kgCO2e", .object(kg)))
+        }
+        var result = setting(footprint, "contributions", .array(contributions))
+        var stated: [String: JSONValue] = [:]
+        for (method, stages) in footprint["total"]?.objectValue ?? [:] {
+            var sums: [String: JSONValue] = [:]
+            for (stage, _) in stages.objectValue ?? [:] { sums[stage] = .number(total[method]?[stage] ?? 0) }
+            stated[method] = .object(sums)
+        }
+        result = setting(result, "total", .object(stated))
+        if footprint["verifiedShare"] != nil {
+            var shares: [String: JSONValue] = [:]
+            for (method, stages) in total {
+                shares[method] = .number((verified[method] ?? 0) / stages.values.reduce(0, +))
+            }
+            result = setting(result, "verifiedShare", .object(shares))
+        }
+        return result
+    }
+
+    /// Writes `bundle` to `path` with its statement signed again by the ledger's key, as a sender
+    /// who holds the key could, and returns the path.
+    private func signed(_ bundle: JSONValue, ledger: String, to path: String) throws -> String {
+        var members = bundle.objectValue ?? [:]
+        members["statement"] = nil
+        let digest = SHA256.hash(JSONValue.object(members).canonicalBytes).hex
+        let text =
+            "celltrace-custody/1\n\(members["origin"]?.stringValue ?? "")\n\(members["subject"]?.stringValue ?? "")\n\(digest)\n"
+        // Opened and closed here: one environment per path per process.
+        let statement = try SupplyChainLedger(openingAt: ledger).ledger.signStatement(text).formatted
+        members["statement"] = .string(statement)
+        try Data(JSONValue.object(members).canonicalBytes + [0x0a]).write(to: URL(fileURLWithPath: path))
+        return path
     }
 
     /// Another character of the same kind: a digit for a digit, a letter for a letter (so hex and

@@ -540,6 +540,9 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
     case factorConstantZero
     /// The footprint said to be of the ledger at size 1, before the entries its figures come from.
     case asOfBeforeItsEntries
+    /// An input lot that feeds nothing else cut out of the trace with its part and contribution,
+    /// the total restated: the event that made the lot still lists it.
+    case inputBranchPruned
 
     /// The working's lots, as arrays of members.
     private static func lots(_ bundle: JSONValue) -> [JSONValue] {
@@ -663,7 +666,65 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
             set(&bundle, path + ["kgCO2e"], 0)
         case .asOfBeforeItsEntries:
             set(&bundle, ["footprint", "asOfSize"], 1)
+        case .inputBranchPruned:
+            Self.pruneInputBranch(&bundle)
         }
+    }
+
+    /// The lot whose input is cut, and the input: a lot with several inputs, one of which has no
+    /// inputs of its own and feeds no other lot.
+    static func prunedBranch(_ bundle: JSONValue) -> (lot: String, input: String) {
+        let lots = bundle["trace"]?["lots"]?.arrayValue ?? []
+        var uses: [String: Int] = [:]
+        for lot in lots {
+            for input in lot["inputs"]?.arrayValue ?? [] { uses[input["lot"]?.stringValue ?? "", default: 0] += 1 }
+        }
+        let leaves = Set(
+            lots.filter { $0["inputs"]?.arrayValue?.isEmpty == true }.compactMap { $0["lot"]?.stringValue }
+        )
+        for lot in lots where (lot["inputs"]?.arrayValue?.count ?? 0) >= 2 {
+            let inputs = (lot["inputs"]?.arrayValue ?? []).compactMap { $0["lot"]?.stringValue }
+            if let input = inputs.first(where: { leaves.contains($0) && uses[$0] == 1 }) {
+                return (lot["lot"]?.stringValue ?? "", input)
+            }
+        }
+        return ("", "")
+    }
+
+    /// Cuts ``prunedBranch(_:)``'s input out of the trace, the working and the contributions, and
+    /// restates the total without its contributions.
+    private static func pruneInputBranch(_ bundle: inout JSONValue) {
+        let (lot, input) = prunedBranch(bundle)
+        let set = CustodyBundleTests.set
+        let lots = (bundle["trace"]?["lots"]?.arrayValue ?? []).compactMap { element -> JSONValue? in
+            guard element["lot"]?.stringValue != input, var members = element.objectValue else { return nil }
+            if element["lot"]?.stringValue == lot {
+                members["inputs"] = .array(
+                    (element["inputs"]?.arrayValue ?? []).filter { $0["lot"]?.stringValue != input }
+                )
+            }
+            return .object(members)
+        }
+        set(&bundle, ["trace", "lots"], .array(lots))
+        set(
+            &bundle,
+            ["footprint", "working", "lots"],
+            .array(Self.lots(bundle).filter { $0["lot"]?.stringValue != input })
+        )
+        var total = bundle["footprint"]?["total"] ?? .null
+        var kept: [JSONValue] = []
+        for contribution in bundle["footprint"]?["contributions"]?.arrayValue ?? [] {
+            guard contribution["lot"]?.stringValue == input, let stage = contribution["stage"]?.stringValue else {
+                kept.append(contribution)
+                continue
+            }
+            for (method, value) in contribution["kgCO2e"]?.objectValue ?? [:] {
+                let sum = total[method]?[stage]?.doubleValue ?? 0
+                set(&total, [method, stage], .number(sum - (value.doubleValue ?? 0)))
+            }
+        }
+        set(&bundle, ["footprint", "contributions"], .array(kept))
+        set(&bundle, ["footprint", "total"], total)
     }
 
     /// What each verifier's message says.
@@ -690,6 +751,8 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
             )
         case .factorConstantZero:
             ("term's factor is a constant, {\"rule\":\"renewable\",\"value\":0}", "the factor is a constant, 0")
+        case .inputBranchPruned:
+            Self.both("lists input \(Self.prunedBranch(bundle).input) (/inputQuantityList/")
         }
     }
 
