@@ -680,6 +680,21 @@ def check_subject(bundle, opened):
         require(written == subject, "subject", f"entry {es_number(kg['entry'])} {at} is not the lot's own quantity")
 
 
+def prefixes(body):
+    """The prefixes an event's @context binds to CellTrace's namespace; `ct` when it binds none."""
+    context = body.get("@context")
+    bound = [c for c in (context if isinstance(context, list) else [context]) if isinstance(c, dict)]
+    return sorted(p for c in bound for p, uri in c.items() if uri == NAMESPACE) or ["ct"]
+
+
+def extension(body, name):
+    """A CellTrace extension member of an event, whatever prefix spells it: (key, value), or (None, None)."""
+    for key in [f"{p}:{name}" for p in prefixes(body)] + [NAMESPACE + name]:
+        if key in body:
+            return key, body[key]
+    return None, None
+
+
 def check_inputs_covered(lots, opened):
     """§1.4: every element of the input list of the event that made a lot is among its inputs, each once,
     so that no branch of the lineage can be left out of the trace."""
@@ -695,6 +710,119 @@ def check_inputs_covered(lots, opened):
                 named = named if isinstance(named, str) else f"/inputQuantityList/{i}"
                 raise Failure(item, f"entry {show(seq)}, which made the lot, lists input {named} "
                                     f"(/inputQuantityList/{i}), which the lot's inputs leave out")
+
+
+def subject_cells(bundle, entries, opened, as_of):
+    """§1.6: the subject's cells from the carried entries, {cell lot: {commissioning entry: cells}}; a module's
+    or pack's from its assembly steps before asOfSize (those declared in error left out) down to cell serials in
+    the serial ranges of commissioning entries. Returns (cells, None), or (None, why they are stated)."""
+    kind, roots = bundle.get("subjectKind"), bundle["trace"]["roots"]
+    if kind == "cell":
+        return {roots[0]["lot"]: {roots[0]["cellMass"]["entry"]: 1}}, None
+    if kind != "assembly":
+        return {}, None
+    subject, steps, retracted, ranges = bundle["subject"], {}, set(), []
+    for seq in sorted(opened):
+        body = opened[seq]
+        if seq >= as_of or entries[seq][0]["type"] != "epcis.event" or not isinstance(body, dict):
+            continue
+        if "errorDeclaration" in body:
+            if isinstance(body.get("eventID"), str):
+                retracted.add(body["eventID"])
+            continue
+        if body.get("type") == "AggregationEvent" and isinstance(body.get("parentID"), str) and \
+                isinstance(body.get("action"), str):
+            children = [c for c in (body.get("childEPCs") if isinstance(body.get("childEPCs"), list) else [])
+                        if isinstance(c, str)]
+            event = body.get("eventID") if isinstance(body.get("eventID"), str) else ""
+            steps.setdefault(body["parentID"], []).append((event, body["action"], children))
+        _, lot = extension(body, "cellLot")
+        _, listed = extension(body, "serialRanges")
+        for r in listed if isinstance(lot, str) and isinstance(listed, list) else []:
+            if isinstance(r, dict) and isinstance(r.get("prefix"), str) and all(
+                    isinstance(r.get(k), str) and re.fullmatch(r"[0-9]+", r[k]) for k in ("first", "last")):
+                ranges.append((seq, lot, r["prefix"], int(r["first"]), int(r["last"])))
+
+    def children_of(parent):
+        held = {}  # an insertion-ordered set
+        for event, action, children in steps.get(parent, []):
+            if event in retracted:
+                continue
+            if action == "ADD":
+                held.update((c, None) for c in children if c not in held)
+            elif action == "DELETE":
+                for c in list(held) if not children else children:
+                    held.pop(c, None)
+        return list(held)
+
+    if subject not in steps:
+        return None, f"the bundle carries no assembly entry of {subject}"
+    cells, pending, visited = {}, children_of(subject), {subject}
+    while pending:
+        unit = pending.pop()
+        if unit in visited:
+            continue
+        visited.add(unit)
+        if unit in steps:
+            pending += children_of(unit)
+            continue
+
+        def holds(r):
+            rest = unit[len(r[2]):]
+            return unit.startswith(r[2]) and re.fullmatch(r"0|[1-9][0-9]*", rest) is not None and \
+                r[3] <= int(rest) <= r[4]
+        found = next((r for r in ranges if holds(r)), None)
+        if found is None:
+            return None, f"{unit} in {subject} is in no serial range and no assembly of the entries the bundle carries"
+        by_entry = cells.setdefault(found[1], {})
+        by_entry[found[0]] = by_entry.get(found[0], 0) + 1
+    return cells, None
+
+
+def cell_field(body, name, dimension, seq):
+    """A commissioning entry's per-cell quantity (cellMass, nominalEnergy) in base units; None without one."""
+    key, member = extension(body, name)
+    if key is None:
+        return None
+    item = f"commissioning entry {show(seq)}"
+    quantity = member.get("quantity") if isinstance(member, dict) else None
+    if isinstance(quantity, dict) and "$commit" in quantity:
+        raise Withheld(f"entry {show(seq)} /{key}/quantity is withheld")
+    require(isinstance(quantity, float) or (isinstance(quantity, str) and re.fullmatch(DECIMAL, quantity)), item,
+            f"{key} is not a quantity")
+    code = member.get("uom")
+    require(code in UNITS[dimension], item, f"{key} is not in a unit of {dimension}")
+    return float(quantity) * UNITS[dimension][code]
+
+
+def check_assembly_roots(bundle, cells, opened):
+    """§1.6: an assembly's roots are its cells: a cell lot each, `cells` the count of its cells in it and
+    `cellMass` on their one commissioning entry, or `kg` their masses summed when several entries commissioned them."""
+    roots = bundle["trace"]["roots"]
+    stated = [r.get("lot") for r in roots]
+    require(len(set(stated)) == len(stated) and set(stated) == set(cells), "subject",
+            f"the roots are {', '.join(sorted(map(str, stated)))}; the assembly entries the bundle carries put in "
+            f"cells of {', '.join(sorted(cells))}")
+    for root in roots:
+        lot, by_entry = root["lot"], cells[root["lot"]]
+        n = sum(by_entry.values())
+        if "cells" in root:
+            require(root["cells"] == n, "subject",
+                    f"root {lot} states {show(root['cells'])} cells; the assembly entries the bundle carries put "
+                    f"in {n}")
+            mass = root.get("cellMass") if isinstance(root.get("cellMass"), dict) else {}
+            require(len(by_entry) == 1 and mass.get("entry") in by_entry, "subject",
+                    f"root {lot}'s cellMass is not on the commissioning entry of its cells")
+        else:
+            kg = 0.0
+            for seq, k in by_entry.items():
+                mass = cell_field(opened[seq], "cellMass", "mass", seq)
+                require(mass is not None, "subject", f"commissioning entry {show(seq)} gives no cell mass")
+                kg += mass * k
+            value = root.get("kg", {}).get("value") if isinstance(root.get("kg"), dict) else None
+            require(isinstance(value, float) and close(value, kg, 1e-12), "subject",
+                    f"root {lot} states {show(value) if value is not None else 'no'} kg; its {n} cells in the "
+                    f"commissioning entries the bundle carries weigh {es_number(kg)}")
 
 
 def recompute_trace(lots, roots, ops):
@@ -826,8 +954,9 @@ def check_activity(working, opened):
                 "once per method, each fuel, transport leg and the direct emissions once")
 
 
-def check_footprint(bundle, lots, roots, ops):
-    """§1.5: contributions against the working, then the total against them; says how it checked."""
+def check_footprint(bundle, lots, roots, ops, roots_stated=None):
+    """§1.5: contributions against the working, then the total against them; says how it checked. With
+    `roots_stated` (why the roots are stated), the contributions are stated too."""
     footprint = obj(bundle["footprint"], "footprint", "the footprint")
     require(isinstance(footprint.get("contributions"), list), "footprint", "contributions is not a list")
     stated, sums = {}, {(m, s): 0.0 for m in METHODS for s in STAGES}
@@ -849,6 +978,8 @@ def check_footprint(bundle, lots, roots, ops):
     else:
         working = obj(footprint["working"], "working", "the working", ["lots"], ["assembly"])
         try:
+            if roots_stated is not None:
+                raise Withheld(roots_stated)
             recomputed = recompute_footprint(working, lots, roots, ops)
             how = "footprint recomputed"
         except Withheld as why:
@@ -1045,12 +1176,18 @@ def verify(bundle, vkey, old_text=None, signers=None):
     check_elements(lots, opened)
     check_subject(bundle, opened)
     check_inputs_covered(lots, opened)
+    cells, stated_cells = subject_cells(bundle, entries, opened, as_of)
+    if stated_cells is None and bundle.get("subjectKind") == "assembly":
+        check_assembly_roots(bundle, cells, opened)
     try:
         recompute_trace(lots, roots, ops)
         trace = "trace recomputed"
     except Withheld as why:
         trace = f"trace stated, not recomputed ({why})"
-    footprint = check_footprint(bundle, lots, roots, ops)
+    if stated_cells is not None:
+        trace = f"trace stated, not recomputed (the subject's cell count is as stated: {stated_cells})"
+    why = stated_cells and f"the subject's cell count is as stated: {stated_cells}"
+    footprint = check_footprint(bundle, lots, roots, ops, why)
     signers["traceRecomputed"] = trace == "trace recomputed"
     signers["footprintRecomputed"] = footprint == "footprint recomputed"
     shares = check_verification(bundle, attestations, withdrawals, as_of)

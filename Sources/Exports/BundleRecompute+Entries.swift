@@ -2,8 +2,19 @@ import LedgerCore
 import SupplyChain
 
 /// The figures of a custody bundle that its carried entries fix, beside the operands: the inputs
-/// of each lot (Docs/EXPORTS.md §1.4).
+/// of each lot and the cells of an assembly (Docs/EXPORTS.md §1.4).
 extension Recompute {
+    /// The cells of the subject as the carried entries give them.
+    struct SubjectCells {
+        /// Cell lot → the commissioning entry of each of its cells in the subject → how many.
+        var byLot: [String: [UInt64: Int]] = [:]
+
+        /// The commissioning entries of the subject's cells, with how many cells each.
+        var byEntry: [UInt64: Int] {
+            byLot.values.reduce(into: [:]) { all, entries in all.merge(entries, uniquingKeysWith: +) }
+        }
+    }
+
     /// Every element of the input list of the event that made a lot must be among the lot's
     /// `inputs`, each once, so that no branch of the lineage can be left out of the trace.
     ///
@@ -21,5 +32,199 @@ extension Recompute {
                 "entry \(entry), which made the lot, lists input \(name) (/inputQuantityList/\(index)), which the lot's inputs leave out"
             )
         }
+    }
+
+    /// The prefixes the event's `@context` binds to CellTrace's namespace; `ct` when it binds none.
+    func prefixes(of body: JSONValue) -> [String] {
+        var prefixes: [String] = []
+        let context = body["@context"] ?? .null
+        for bound in context.arrayValue ?? [context] {
+            for (prefix, uri) in bound.objectValue ?? [:] where uri.stringValue == Self.namespace {
+                prefixes.append(prefix)
+            }
+        }
+        return prefixes.isEmpty ? ["ct"] : prefixes.sorted()
+    }
+
+    /// A CellTrace extension member of an event, whatever prefix it is spelled with.
+    func extensionMember(_ name: String, of body: JSONValue) -> (key: String, value: JSONValue)? {
+        for key in prefixes(of: body).map({ "\($0):\(name)" }) + [Self.namespace + name] {
+            if let value = body[key] { return (key, value) }
+        }
+        return nil
+    }
+
+    // MARK: Cells
+
+    /// The cells of the subject from the commissioning and assembly entries the bundle carries.
+    ///
+    /// A cell is its root's commissioning entry; a lot holds none. A module or pack holds what its
+    /// assembly steps recorded before `asOfSize` put in and did not take out, steps declared in
+    /// error before it left out, through the modules inside it down to cell serials, each in a
+    /// serial range of a carried commissioning entry.
+    ///
+    /// - Returns: The cells, or why the carried entries do not give them (the figures resting on
+    ///   them are then stated).
+    func subjectCells(_ roots: [JSONValue]) throws -> Result<SubjectCells, StatedFigure> {
+        var cells = SubjectCells()
+        switch bundle["subjectKind"]?.stringValue {
+        case "cell":
+            guard let root = roots.first, let lot = root["lot"]?.stringValue,
+                let sequence = BundleVerifier.count(root["cellMass"]?["entry"])
+            else { return .success(cells) }
+            cells.byLot[lot] = [sequence: 1]
+            return .success(cells)
+        case "assembly":
+            return assemblyCells()
+        default:
+            return .success(cells)
+        }
+    }
+
+    /// Why a figure is stated rather than recomputed.
+    struct StatedFigure: Error {
+        var reason: String
+    }
+
+    private func assemblyCells() -> Result<SubjectCells, StatedFigure> {
+        guard let subject = bundle["subject"]?.stringValue else {
+            return .failure(StatedFigure(reason: "the bundle names no subject"))
+        }
+        // Each parent's steps in ledger order, and the events declared in error.
+        var steps: [String: [(sequence: UInt64, eventID: String, action: String, children: [String])]] = [:]
+        var retracted: Set<String> = []
+        var ranges: [(sequence: UInt64, lot: String, prefix: String, first: UInt64, last: UInt64)] = []
+        for (sequence, body) in bodies.sorted(by: { $0.key < $1.key })
+        where sequence < asOfSize && types[sequence] == SupplyChainLedger.EntryType.event {
+            if body["errorDeclaration"] != nil {
+                if let id = body["eventID"]?.stringValue { retracted.insert(id) }
+                continue
+            }
+            if body["type"] == "AggregationEvent", let parent = body["parentID"]?.stringValue,
+                let action = body["action"]?.stringValue
+            {
+                let children = (body["childEPCs"]?.arrayValue ?? []).compactMap(\.stringValue)
+                steps[parent, default: []].append((sequence, body["eventID"]?.stringValue ?? "", action, children))
+            }
+            if let lot = extensionMember("cellLot", of: body)?.value.stringValue {
+                for range in extensionMember("serialRanges", of: body)?.value.arrayValue ?? [] {
+                    guard let prefix = range["prefix"]?.stringValue,
+                        let first = range["first"]?.stringValue.flatMap({ UInt64($0) }),
+                        let last = range["last"]?.stringValue.flatMap({ UInt64($0) })
+                    else { continue }
+                    ranges.append((sequence, lot, prefix, first, last))
+                }
+            }
+        }
+        // What each parent holds, as its standing steps put units in and took them out.
+        func children(of parent: String) -> [String] {
+            var held: [String] = []
+            var inside: Set<String> = []
+            for step in steps[parent] ?? [] where !retracted.contains(step.eventID) {
+                switch step.action {
+                case "ADD":
+                    held += step.children.filter { inside.insert($0).inserted }
+                case "DELETE":
+                    let removed = step.children.isEmpty ? inside : Set(step.children)
+                    held.removeAll { removed.contains($0) }
+                    inside.subtract(removed)
+                default:
+                    break
+                }
+            }
+            return held
+        }
+        guard steps[subject] != nil else {
+            return .failure(StatedFigure(reason: "the bundle carries no assembly entry of \(subject)"))
+        }
+        var cells = SubjectCells()
+        var pending = children(of: subject)
+        var visited: Set<String> = [subject]
+        while let unit = pending.popLast() {
+            guard visited.insert(unit).inserted else { continue }
+            if steps[unit] != nil {
+                pending += children(of: unit)
+                continue
+            }
+            let digits = { (prefix: String) -> UInt64? in
+                guard unit.hasPrefix(prefix) else { return nil }
+                let rest = unit.dropFirst(prefix.count)
+                guard let number = UInt64(rest), String(number) == rest else { return nil }
+                return number
+            }
+            guard
+                let range = ranges.first(where: { range in
+                    digits(range.prefix).map { range.first <= $0 && $0 <= range.last } ?? false
+                })
+            else {
+                return .failure(
+                    StatedFigure(
+                        reason:
+                            "\(unit) in \(subject) is in no serial range and no assembly of the entries the bundle carries"
+                    )
+                )
+            }
+            cells.byLot[range.lot, default: [:]][range.sequence, default: 0] += 1
+        }
+        return .success(cells)
+    }
+
+    /// An assembly's roots must be its cells: one root a cell lot, its `cells` the count of the
+    /// lot's cells in it and its `cellMass` on their one commissioning entry, or, for cells of
+    /// several commissioning events, its `kg` their masses summed.
+    ///
+    /// - Throws: ``BundleVerifier/Failure`` at item `subject` naming the lot and the count.
+    func checkAssemblyRoots(_ roots: [JSONValue], cells: SubjectCells) throws {
+        let item = "subject"
+        let stated = roots.compactMap { $0["lot"]?.stringValue }
+        guard Set(stated).count == stated.count, Set(stated) == Set(cells.byLot.keys) else {
+            throw fail(
+                item,
+                "the roots are \(stated.sorted().joined(separator: ", ")); the assembly entries the bundle carries put in cells of \(cells.byLot.keys.sorted().joined(separator: ", "))"
+            )
+        }
+        for root in roots {
+            guard let lot = root["lot"]?.stringValue, let entries = cells.byLot[lot] else { continue }
+            let count = entries.values.reduce(0, +)
+            if let stated = root["cells"] {
+                guard stated.doubleValue == Double(count) else {
+                    throw fail(
+                        item,
+                        "root \(lot) states \(stated.canonicalString) cells; the assembly entries the bundle carries put in \(count)"
+                    )
+                }
+                guard entries.count == 1, let sequence = BundleVerifier.count(root["cellMass"]?["entry"]),
+                    entries[sequence] != nil
+                else {
+                    throw fail(item, "root \(lot)'s cellMass is not on the commissioning entry of its cells")
+                }
+            } else {
+                var kg = 0.0
+                for (sequence, cells) in entries {
+                    guard case .number(let mass)? = try cellField("cellMass", dimension: "mass", entry: sequence) else {
+                        throw fail(item, "commissioning entry \(sequence) gives no cell mass")
+                    }
+                    kg += mass * Double(cells)
+                }
+                guard let stated = root["kg"]?["value"]?.doubleValue, Self.close(stated, kg) else {
+                    throw fail(
+                        item,
+                        "root \(lot) states \(root["kg"]?["value"].map { $0.canonicalString } ?? "no") kg; its \(count) cells in the commissioning entries the bundle carries weigh \(kg)"
+                    )
+                }
+            }
+        }
+    }
+
+    /// A commissioning entry's per-cell quantity (`cellMass`, `nominalEnergy`) in base units;
+    /// `nil` when the entry has none.
+    func cellField(_ name: String, dimension: String, entry: UInt64) throws -> Value? {
+        guard let body = bodies[entry], let key = extensionMember(name, of: body)?.key else { return nil }
+        let at = JSONPointer(tokens: [key]).text
+        let operand: JSONValue = [
+            "entry": .number(Double(entry)), "at": .string(at + "/quantity"), "uomAt": .string(at + "/uom"),
+            "dimension": .string(dimension),
+        ]
+        return try value(operand, "commissioning entry \(entry)")
     }
 }

@@ -189,6 +189,14 @@ struct Recompute {
             roots.append((lot, kg))
         }
         try checkSubject(rootList)
+        // The cells, from the commissioning and assembly entries.
+        var statedCells: String?
+        switch try subjectCells(rootList) {
+        case .success(let cells):
+            if bundle["subjectKind"] == "assembly" { try checkAssemblyRoots(rootList, cells: cells) }
+        case .failure(let stated):
+            statedCells = "the subject's cell count is as stated (\(stated.reason))"
+        }
         // Each lot's own element must be among its outputs, its inputs must be lots of the trace
         // that come after it, and the fields named must hold the lots named.
         var rates: [String: [(input: String, kg: Value)]] = [:]
@@ -261,7 +269,9 @@ struct Recompute {
                 }
             }
         }
-        if let checkedWithheld {
+        if let statedCells {
+            result = .stated(reason: statedCells)
+        } else if let checkedWithheld {
             result = .stated(reason: "\(checkedWithheld) is withheld by the profile")
         } else {
             result = .recomputed(items: lots.count)

@@ -339,6 +339,114 @@ struct CustodyBundleTests {
         #expect(status == 1 && output.contains(expected.python), "\(change): \(output)")
     }
 
+    static let module = "urn:epc:id:giai:5991015.MOD-000001"
+    static let pack = "urn:epc:id:giai:5991015.PACK-00001"
+
+    /// Runs `tools/verify_bundle.py` on `bytes`.
+    private func python(_ bytes: [UInt8]) throws -> (status: Int32, output: String) {
+        let directory = TemporaryDirectory()
+        try Data(bytes).write(to: URL(fileURLWithPath: directory.path + "/bundle.json"))
+        return try runProcess([
+            "python3", toolPath("verify_bundle.py"), directory.path + "/bundle.json",
+            network.chain.ledger.verifierKey.text,
+        ])
+    }
+
+    @Test("module and pack bundles of every profile verify in both verifiers, their cells counted from their entries")
+    func assembliesVerifyInEveryProfile() throws {
+        for subject in [Self.module, Self.pack] {
+            for profile in DisclosureProfile.allCases {
+                let bundle = try CustodyBundle.export(subject, chain: network.chain, profile: profile)
+                let report = try verify(bundle.bytes)
+                if profile != .public, case .stated(let reason) = report.trace {
+                    Issue.record("\(subject) \(profile): trace stated: \(reason)")
+                }
+                let (status, output) = try python(bundle.bytes)
+                #expect(status == 0 && output.hasPrefix("OK: "), "\(subject) \(profile): \(output)")
+            }
+        }
+    }
+
+    @Test(
+        "a module's cells halved, its figures restated and signed again, fails on its assembly entry in both verifiers"
+    )
+    func assemblyCellCountIsItsEntries() throws {
+        let json = try CustodyBundle.export(Self.module, chain: network.chain, profile: .auditor).json
+        let cells = Int(try #require(json["trace"]?["roots"]?.arrayValue?.first?["cells"]?.doubleValue))
+        let bytes = try resigned(json, subject: Self.module) { bundle in
+            let set = CustodyBundleTests.set
+            set(&bundle, ["trace", "roots", 0, "cells"], .number(Double(cells / 2)))
+            for (index, lot) in (bundle["trace"]?["lots"]?.arrayValue ?? []).enumerated() {
+                set(&bundle, ["trace", "lots", index, "kg"], .number((lot["kg"]?.doubleValue ?? 0) / 2))
+            }
+            Self.restate(&bundle) { $0["lot"]?.stringValue == Self.module ? 1 : 0.5 }
+        }
+        let failure = try #require(self.failure(bytes), "half the cells verified")
+        let expected = "states \(cells / 2) cells; the assembly entries the bundle carries put in \(cells)"
+        #expect(failure.item == "subject" && failure.message.contains(expected), "\(failure)")
+        let (status, output) = try python(bytes)
+        #expect(status == 1 && output.contains("subject: ") && output.contains(expected), "\(output)")
+    }
+
+    @Test("a module bundle that leaves out its assembly entry states its cells, not recomputed, in both verifiers")
+    func assemblyWithoutItsEntryIsStated() throws {
+        let json = try CustodyBundle.export(Self.module, chain: network.chain, profile: .auditor).json
+        var dropped: Set<Double> = []
+        let bytes = try resigned(json, subject: Self.module) { bundle in
+            let set = CustodyBundleTests.set
+            let entries = (bundle["entries"]?.arrayValue ?? []).filter { element in
+                let entry = element["canonical"]?.stringValue.flatMap { try? JSONValue(parsing: Array($0.utf8)) }
+                guard entry?["body"]?["parentID"]?.stringValue == Self.module else { return true }
+                dropped.insert(element["seq"]?.doubleValue ?? -1)
+                return false
+            }
+            set(&bundle, ["entries"], .array(entries))
+            let steps = bundle["footprint"]?["working"]?["assembly"]?.arrayValue ?? []
+            set(
+                &bundle,
+                ["footprint", "working", "assembly"],
+                .array(steps.filter { !dropped.contains($0["entry"]?.doubleValue ?? -1) })
+            )
+            Self.restate(&bundle) { dropped.contains($0["entry"]?.doubleValue ?? -1) ? nil : 1 }
+        }
+        #expect(!dropped.isEmpty)
+        let report = try verify(bytes)
+        guard case .stated(let reason) = report.trace, reason.contains("carries no assembly entry of \(Self.module)")
+        else {
+            Issue.record("trace \(report.trace)")
+            return
+        }
+        let (status, output) = try python(bytes)
+        #expect(status == 0 && output.contains("the subject's cell count is as stated"), "\(output)")
+    }
+
+    /// Scales each contribution by what `scale` gives it (leaving it out for `nil`) and restates
+    /// the total as their sum.
+    static func restate(_ bundle: inout JSONValue, _ scale: (JSONValue) -> Double?) {
+        var total: [String: JSONValue] = [:]
+        var contributions: [JSONValue] = []
+        for (method, stages) in bundle["footprint"]?["total"]?.objectValue ?? [:] {
+            var zero: [String: JSONValue] = [:]
+            for (stage, _) in stages.objectValue ?? [:] { zero[stage] = 0 }
+            total[method] = .object(zero)
+        }
+        var sums = JSONValue.object(total)
+        for contribution in bundle["footprint"]?["contributions"]?.arrayValue ?? [] {
+            guard let factor = scale(contribution), var members = contribution.objectValue else { continue }
+            let stage = contribution["stage"]?.stringValue ?? ""
+            var kg: [String: JSONValue] = [:]
+            for (method, value) in contribution["kgCO2e"]?.objectValue ?? [:] {
+                let scaled = (value.doubleValue ?? 0) * factor
+                kg[method] = .number(scaled)
+                set(&sums, [method, stage], .number((sums[method]?[stage]?.doubleValue ?? 0) + scaled))
+            }
+            members["kgCO2e"] = .object(kg)
+            contributions.append(.object(members))
+        }
+        set(&bundle, ["footprint", "contributions"], .array(contributions))
+        set(&bundle, ["footprint", "total"], sums)
+    }
+
     @Test(
         "a bundle whose notes are signed under a name other than its origin fails at the checkpoint, in both verifiers: the origin expected is the key's name"
     )
