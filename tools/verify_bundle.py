@@ -695,6 +695,27 @@ def extension(body, name):
     return None, None
 
 
+def lot_material(lot, body):
+    """The material the ILMD of the event that made `lot` states: its element of ct:lots, else the ILMD's own."""
+    ilmd = body.get("ilmd")
+    if not isinstance(ilmd, dict):
+        return None
+
+    def member(o, name):
+        for key in [name] + [f"{p}:{name}" for p in prefixes(body)] + [NAMESPACE + name]:
+            if key in o:
+                return o[key]
+        return None
+    per_lot = member(ilmd, "lots")
+    if isinstance(per_lot, list):
+        element = next((e for e in per_lot if isinstance(e, dict) and e.get("epcClass") == lot), None)
+        if element is not None:
+            material = member(element, "material")
+            return material if isinstance(material, str) else None
+    material = member(ilmd, "material")
+    return material if isinstance(material, str) else None
+
+
 def check_inputs_covered(lots, opened):
     """§1.4: every element of the input list of the event that made a lot is among its inputs, each once,
     so that no branch of the lineage can be left out of the trace."""
@@ -710,6 +731,37 @@ def check_inputs_covered(lots, opened):
                 named = named if isinstance(named, str) else f"/inputQuantityList/{i}"
                 raise Failure(item, f"entry {show(seq)}, which made the lot, lists input {named} "
                                     f"(/inputQuantityList/{i}), which the lot's inputs leave out")
+
+
+def check_master_data(lots, entries, opened, as_of):
+    """§1.4: a lot's material is the one its event's ILMD states, and its country that of its facility in the
+    facility.register and facility.amend entries the bundle carries."""
+    for name, lot in lots.items():
+        item, seq = f"trace lot {name}", lot["entry"]
+        material = lot_material(name, opened[seq])
+        if material is not None:
+            require(lot.get("material") == material, item,
+                    f"material {show(lot['material']) if 'material' in lot else 'missing'} stated, entry {show(seq)} "
+                    f"makes it {material}")
+        facility = lot.get("facility")
+        if not isinstance(facility, str) or not facility:
+            require("country" not in lot, item, "a country is stated, but no facility")
+            continue
+        country, registered = None, None
+        for at in sorted(opened):
+            body = opened[at]
+            if at >= as_of or not isinstance(body, dict) or body.get("id") != facility:
+                continue
+            kind = entries[at][0]["type"]
+            if kind == "facility.register":
+                registered, country = at, body.get("country") if isinstance(body.get("country"), str) else None
+            elif kind == "facility.amend" and registered is not None and isinstance(body.get("country"), str):
+                country = body["country"]
+        require(registered is not None, item,
+                f"the bundle carries no facility.register entry of {facility}, the facility that made the lot")
+        require(lot.get("country") == country, item,
+                f"country {show(lot['country']) if 'country' in lot else 'missing'} stated, facility {facility} is in "
+                f"{country or 'no country'} (entry {show(registered)} and its amendments)")
 
 
 def subject_cells(bundle, entries, opened, as_of):
@@ -823,6 +875,53 @@ def check_assembly_roots(bundle, cells, opened):
             require(isinstance(value, float) and close(value, kg, 1e-12), "subject",
                     f"root {lot} states {show(value) if value is not None else 'no'} kg; its {n} cells in the "
                     f"commissioning entries the bundle carries weigh {es_number(kg)}")
+
+
+def check_functional_unit(bundle, cells, entries, opened, as_of):
+    """§1.6: usableKWh, lifetimeKWh, model and modelEntry are what the cells' commissioning entries and their
+    battery model's model.register entry give. Raises Withheld when the cells' nominal energy is withheld."""
+    footprint = bundle["footprint"]
+    by_entry = {}
+    for lot_entries in cells.values():
+        for seq, n in lot_entries.items():
+            by_entry[seq] = by_entry.get(seq, 0) + n
+    nominal, models = 0.0, set()
+    for seq, n in by_entry.items():
+        kwh = cell_field(opened[seq], "nominalEnergy", "electricity", seq)
+        nominal += (kwh or 0.0) * n
+        _, named = extension(opened[seq], "batteryModel")
+        models.add(named if isinstance(named, str) else None)
+    usable, lifetime, model = nominal, None, None
+    if len(models) == 1 and next(iter(models)) is not None:
+        wanted = next(iter(models))
+        found = next((seq for seq in sorted(opened) if seq < as_of and entries[seq][0]["type"] == "model.register"
+                      and isinstance(opened[seq], dict) and opened[seq].get("id") == wanted), None)
+        if found is not None:
+            body = opened[found]
+
+            def decimal(name):
+                value = body.get(name)
+                return float(value) if isinstance(value, float) or (
+                    isinstance(value, str) and re.fullmatch(DECIMAL, value)) else 0.0
+            usable = nominal * decimal("usableEnergyShare")
+            lifetime = usable * decimal("cyclesPerYear") * decimal("serviceYears")
+            model = (wanted, float(found))
+    require(footprint.get("model") == (model[0] if model else None) and
+            footprint.get("modelEntry") == (model[1] if model else None), "footprint",
+            f"model {show(footprint['model']) if 'model' in footprint else 'none'} (entry "
+            f"{show(footprint['modelEntry']) if 'modelEntry' in footprint else 'none'}) stated; the cells' "
+            f"commissioning "
+            f"entries and the model.register entries the bundle carries give "
+            f"{f'{model[0]} (entry {show(model[1])})' if model else 'none'}")
+    stated = footprint.get("usableKWh")
+    require(isinstance(stated, float) and close(stated, usable, 1e-12), "footprint",
+            f"usableKWh {show(stated) if stated is not None else 'missing'} stated, the entries give "
+            f"{es_number(usable)}")
+    stated = footprint.get("lifetimeKWh")
+    require((stated is None) == (lifetime is None) and (lifetime is None or isinstance(stated, float) and
+                                                        close(stated, lifetime, 1e-12)), "footprint",
+            f"lifetimeKWh {show(stated) if stated is not None else 'missing'} stated, the entries give "
+            f"{es_number(lifetime) if lifetime is not None else 'none'}")
 
 
 def recompute_trace(lots, roots, ops):
@@ -1176,9 +1275,16 @@ def verify(bundle, vkey, old_text=None, signers=None):
     check_elements(lots, opened)
     check_subject(bundle, opened)
     check_inputs_covered(lots, opened)
+    check_master_data(lots, entries, opened, as_of)
     cells, stated_cells = subject_cells(bundle, entries, opened, as_of)
-    if stated_cells is None and bundle.get("subjectKind") == "assembly":
-        check_assembly_roots(bundle, cells, opened)
+    withheld = None
+    if stated_cells is None:
+        if bundle.get("subjectKind") == "assembly":
+            check_assembly_roots(bundle, cells, opened)
+        try:
+            check_functional_unit(bundle, cells, entries, opened, as_of)
+        except Withheld as why:
+            withheld = str(why)
     try:
         recompute_trace(lots, roots, ops)
         trace = "trace recomputed"
@@ -1186,6 +1292,8 @@ def verify(bundle, vkey, old_text=None, signers=None):
         trace = f"trace stated, not recomputed ({why})"
     if stated_cells is not None:
         trace = f"trace stated, not recomputed (the subject's cell count is as stated: {stated_cells})"
+    elif withheld is not None:
+        trace = f"trace stated, not recomputed ({withheld})"
     why = stated_cells and f"the subject's cell count is as stated: {stated_cells}"
     footprint = check_footprint(bundle, lots, roots, ops, why)
     signers["traceRecomputed"] = trace == "trace recomputed"

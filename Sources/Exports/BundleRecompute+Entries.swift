@@ -2,7 +2,8 @@ import LedgerCore
 import SupplyChain
 
 /// The figures of a custody bundle that its carried entries fix, beside the operands: the inputs
-/// of each lot and the cells of an assembly (Docs/EXPORTS.md §1.4).
+/// of each lot, its material and its facility's country, the cells of an assembly, and the
+/// functional unit (Docs/EXPORTS.md §1.4–1.6).
 extension Recompute {
     /// The cells of the subject as the carried entries give them.
     struct SubjectCells {
@@ -32,6 +33,69 @@ extension Recompute {
                 "entry \(entry), which made the lot, lists input \(name) (/inputQuantityList/\(index)), which the lot's inputs leave out"
             )
         }
+    }
+
+    /// A lot's `material` must be the one the event that made it states in its ILMD, and its
+    /// `country` that of its facility in the `facility.register` and `facility.amend` entries the
+    /// bundle carries.
+    ///
+    /// - Throws: ``BundleVerifier/Failure`` naming the lot, the field and the entry.
+    func checkMasterData(_ lot: JSONValue, id: String, entry: UInt64, _ item: String) throws {
+        let body = bodies[entry] ?? .null
+        if let material = Self.material(of: id, in: body, prefixes: prefixes(of: body)),
+            lot["material"]?.stringValue != material
+        {
+            throw fail(
+                item,
+                "material \(lot["material"].map { $0.canonicalString } ?? "missing") stated, entry \(entry) makes it \(material)"
+            )
+        }
+        guard let facility = lot["facility"]?.stringValue, !facility.isEmpty else {
+            guard lot["country"] == nil else { throw fail(item, "a country is stated, but no facility") }
+            return
+        }
+        var country: String?
+        var registered: UInt64?
+        for (sequence, type) in types.sorted(by: { $0.key < $1.key }) where sequence < asOfSize {
+            guard bodies[sequence]?["id"]?.stringValue == facility else { continue }
+            if type == SupplyChainLedger.EntryType.facilityRegister {
+                registered = sequence
+                country = bodies[sequence]?["country"]?.stringValue
+            } else if type == SupplyChainLedger.EntryType.facilityAmend, registered != nil,
+                let amended = bodies[sequence]?["country"]?.stringValue
+            {
+                country = amended
+            }
+        }
+        guard let registered else {
+            throw fail(
+                item,
+                "the bundle carries no facility.register entry of \(facility), the facility that made the lot"
+            )
+        }
+        guard lot["country"]?.stringValue == country else {
+            throw fail(
+                item,
+                "country \(lot["country"].map { $0.canonicalString } ?? "missing") stated, facility \(facility) is in \(country ?? "no country") (entry \(registered) and its amendments)"
+            )
+        }
+    }
+
+    /// The material of `lot` in the ILMD of the event that made it: the element of `ct:lots` that
+    /// names the lot, else the ILMD itself; `nil` when neither states one.
+    static func material(of lot: String, in body: JSONValue, prefixes: [String]) -> String? {
+        guard let ilmd = body["ilmd"] else { return nil }
+        let names = ["material"] + prefixes.map { "\($0):material" } + [namespace + "material"]
+        func member(_ object: JSONValue, _ names: [String]) -> JSONValue? {
+            names.lazy.compactMap { object[$0] }.first
+        }
+        let lists = ["lots"] + prefixes.map { "\($0):lots" } + [namespace + "lots"]
+        if let perLot = member(ilmd, lists)?.arrayValue,
+            let element = perLot.first(where: { $0["epcClass"]?.stringValue == lot })
+        {
+            return member(element, names)?.stringValue
+        }
+        return member(ilmd, names)?.stringValue
     }
 
     /// The prefixes the event's `@context` binds to CellTrace's namespace; `ct` when it binds none.
@@ -226,5 +290,68 @@ extension Recompute {
             "dimension": .string(dimension),
         ]
         return try value(operand, "commissioning entry \(entry)")
+    }
+
+    // MARK: The functional unit
+
+    /// The footprint's `usableKWh`, `lifetimeKWh`, `model` and `modelEntry` must be what the cells'
+    /// commissioning entries and their battery model's `model.register` entry give: the cells'
+    /// nominal energy, times the model's usable share, times its cycles per year and service years
+    /// (Docs/CARBON-METHOD.md), when every cell names one model registered before `asOfSize`.
+    ///
+    /// - Returns: The field a figure needs that the profile withholds, when there is one.
+    /// - Throws: ``BundleVerifier/Failure`` at item `footprint` naming the figure.
+    func checkFunctionalUnit(_ cells: SubjectCells) throws -> String? {
+        let item = "footprint"
+        guard let footprint = bundle["footprint"] else { return nil }
+        var nominal = 0.0
+        var models: Set<String?> = []
+        for (sequence, count) in cells.byEntry {
+            switch try cellField("nominalEnergy", dimension: "electricity", entry: sequence) {
+            case .number(let kWh)?: nominal += kWh * Double(count)
+            case .withheld(let what)?: return what
+            case nil: break
+            }
+            models.insert(bodies[sequence].flatMap { extensionMember("batteryModel", of: $0)?.value.stringValue })
+        }
+        var usable = nominal
+        var lifetime: Double?
+        var model: (id: String, entry: UInt64)?
+        if models.count == 1, let id = models.first ?? nil,
+            let (sequence, body) = bodies.sorted(by: { $0.key < $1.key }).first(where: {
+                $0.key < asOfSize && types[$0.key] == SupplyChainLedger.EntryType.modelRegister
+                    && $0.value["id"]?.stringValue == id
+            })
+        {
+            func decimal(_ name: String) -> Double {
+                body[name]?.stringValue.flatMap { Double($0) } ?? body[name]?.doubleValue ?? 0
+            }
+            usable = nominal * decimal("usableEnergyShare")
+            lifetime = usable * decimal("cyclesPerYear") * decimal("serviceYears")
+            model = (id, sequence)
+        }
+        guard footprint["model"]?.stringValue == model?.id,
+            BundleVerifier.count(footprint["modelEntry"]) == model?.entry,
+            (footprint["modelEntry"] == nil) == (model == nil)
+        else {
+            throw fail(
+                item,
+                "model \(footprint["model"].map { $0.canonicalString } ?? "none") (entry \(footprint["modelEntry"].map { $0.canonicalString } ?? "none")) stated; the cells' commissioning entries and the model.register entries the bundle carries give \(model.map { "\($0.id) (entry \($0.entry))" } ?? "none")"
+            )
+        }
+        guard let stated = footprint["usableKWh"]?.doubleValue, Self.close(stated, usable) else {
+            throw fail(
+                item,
+                "usableKWh \(footprint["usableKWh"].map { $0.canonicalString } ?? "missing") stated, the entries give \(usable)"
+            )
+        }
+        let statedLifetime = footprint["lifetimeKWh"]?.doubleValue
+        guard (statedLifetime == nil) == (lifetime == nil), Self.close(statedLifetime ?? 0, lifetime ?? 0) else {
+            throw fail(
+                item,
+                "lifetimeKWh \(footprint["lifetimeKWh"].map { $0.canonicalString } ?? "missing") stated, the entries give \(lifetime.map { "\($0)" } ?? "none")"
+            )
+        }
+        return nil
     }
 }

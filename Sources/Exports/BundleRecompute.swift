@@ -189,11 +189,12 @@ struct Recompute {
             roots.append((lot, kg))
         }
         try checkSubject(rootList)
-        // The cells, from the commissioning and assembly entries.
+        // The cells and the functional unit, from the commissioning, assembly and model entries.
         var statedCells: String?
         switch try subjectCells(rootList) {
         case .success(let cells):
             if bundle["subjectKind"] == "assembly" { try checkAssemblyRoots(rootList, cells: cells) }
+            if let what = try checkFunctionalUnit(cells) { withheld = withheld ?? what }
         case .failure(let stated):
             statedCells = "the subject's cell count is as stated (\(stated.reason))"
         }
@@ -225,6 +226,7 @@ struct Recompute {
             }
             totals[id] = sumWithheld.map(Value.withheld) ?? .number(sum)
             try checkInputsCovered(lot, entry: entry, lotItem)
+            try checkMasterData(lot, id: id, entry: entry, lotItem)
             for input in lot["inputs"]?.arrayValue ?? [] {
                 try checkLot(input, lotItem)
                 guard let inputID = input["lot"]?.stringValue, let inputPosition = position[inputID] else {

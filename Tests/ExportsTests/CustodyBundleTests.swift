@@ -651,6 +651,18 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
     /// An input lot that feeds nothing else cut out of the trace with its part and contribution,
     /// the total restated: the event that made the lot still lists it.
     case inputBranchPruned
+    /// The usable energy doubled, halving the figure per kWh.
+    case usableKWhDoubled
+    /// The lifetime energy doubled.
+    case lifetimeKWhDoubled
+    /// The battery model's entry left unnamed.
+    case modelEntryDropped
+    /// A lot's country changed from its facility's.
+    case countryChanged
+    /// A lot's material changed from the one its event states.
+    case materialChanged
+    /// The registration of the facility that made a lot left out of the bundle.
+    case facilityRegisterDropped
 
     /// The working's lots, as arrays of members.
     private static func lots(_ bundle: JSONValue) -> [JSONValue] {
@@ -776,7 +788,41 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
             set(&bundle, ["footprint", "asOfSize"], 1)
         case .inputBranchPruned:
             Self.pruneInputBranch(&bundle)
+        case .usableKWhDoubled:
+            set(
+                &bundle,
+                ["footprint", "usableKWh"],
+                .number(2 * (bundle["footprint"]?["usableKWh"]?.doubleValue ?? 0))
+            )
+        case .lifetimeKWhDoubled:
+            let lifetime = bundle["footprint"]?["lifetimeKWh"]?.doubleValue ?? 0
+            set(&bundle, ["footprint", "lifetimeKWh"], .number(2 * lifetime))
+        case .modelEntryDropped:
+            var footprint = bundle["footprint"]?.objectValue ?? [:]
+            footprint["modelEntry"] = nil
+            set(&bundle, ["footprint"], .object(footprint))
+        case .countryChanged:
+            set(&bundle, ["trace", "lots", Self.lotWith("country", bundle), "country"], "XX")
+        case .materialChanged:
+            set(&bundle, ["trace", "lots", Self.lotWith("material", bundle), "material"], "not-a-material")
+        case .facilityRegisterDropped:
+            let facility = Self.facility(bundle)
+            let entries = (bundle["entries"]?.arrayValue ?? []).filter { element in
+                let entry = element["canonical"]?.stringValue.flatMap { try? JSONValue(parsing: Array($0.utf8)) }
+                return !(entry?["type"] == "facility.register" && entry?["body"]?["id"]?.stringValue == facility)
+            }
+            set(&bundle, ["entries"], .array(entries))
         }
+    }
+
+    /// The first trace lot that states `member`.
+    private static func lotWith(_ member: String, _ bundle: JSONValue) -> Int {
+        (bundle["trace"]?["lots"]?.arrayValue ?? []).firstIndex { $0[member] != nil } ?? -1
+    }
+
+    /// The facility of the first trace lot that states a country.
+    private static func facility(_ bundle: JSONValue) -> String {
+        bundle["trace"]?["lots"]?.arrayValue?[lotWith("country", bundle)]["facility"]?.stringValue ?? ""
     }
 
     /// The lot whose input is cut, and the input: a lot with several inputs, one of which has no
@@ -861,6 +907,14 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
             ("term's factor is a constant, {\"rule\":\"renewable\",\"value\":0}", "the factor is a constant, 0")
         case .inputBranchPruned:
             Self.both("lists input \(Self.prunedBranch(bundle).input) (/inputQuantityList/")
+        case .usableKWhDoubled: Self.both("usableKWh ")
+        case .lifetimeKWhDoubled: Self.both("lifetimeKWh ")
+        case .modelEntryDropped:
+            Self.both("(entry none) stated; the cells' commissioning entries and the model.register")
+        case .countryChanged: Self.both("country \"XX\" stated, facility \(Self.facility(bundle)) is in ")
+        case .materialChanged: Self.both("material \"not-a-material\" stated, entry ")
+        case .facilityRegisterDropped:
+            Self.both("the bundle carries no facility.register entry of \(Self.facility(bundle))")
         }
     }
 
