@@ -938,8 +938,11 @@ def recompute_trace(lots, roots, ops):
 
 
 def recompute_footprint(working, lots, roots, ops):
-    """§1.5: each part's kg CO2e in the subject by method, keyed (kind, lot, entry). Raises Withheld."""
-    parts_of = {}
+    """§1.5: each part's kg CO2e in the subject by method, keyed (kind, lot, entry), and apart from them the
+    parts that rest on a withheld field (a price of an economic allocation, or the weight of a lot reached only
+    through one): {key: (part, what is withheld, whether the part may give anything)}. Raises Withheld when a
+    root's mass is withheld."""
+    parts_of, counts_of = {}, {}
     for i, wlot in enumerate(working["lots"]):
         item = f"working lot {wlot.get('lot') if isinstance(wlot, dict) else i}"
         obj(wlot, item, "the lot", ["lot", "counts", "parts"])
@@ -948,44 +951,79 @@ def recompute_footprint(working, lots, roots, ops):
         kinds = sorted(p.get("kind") if isinstance(p, dict) else "" for p in wlot["parts"])
         require(main and kinds == sorted([main] + ["shipment"] * (len(kinds) - 1)), item,
                 "counts is not process, no-data or none, with its one part and shipments")
-        parts_of[wlot["lot"]] = wlot["parts"]
-    weight, result = {name: roots.get(name, 0.0) for name in lots}, {}
+        parts_of[wlot["lot"]], counts_of[wlot["lot"]] = wlot["parts"], wlot["counts"]
+    weight, result, withheld, weight_withheld = {name: roots.get(name, 0.0) for name in lots}, {}, {}, {}
     for name, lot in lots.items():  # every lot before its inputs, as check_trace made sure
         item = f"working lot {name}"
         if name not in parts_of:
             require(weight[name] == 0, item, "the lot reaches the subject, but the working has no parts for it")
             continue
-        outputs = {o["lot"]: ops.on(o["kg"], lot["entry"], f"trace lot {name} output") for o in lot["outputs"]}
-        own = outputs[name]
-        require(own > 0, item, "the lot's own output weighs nothing")
-        rate = 1 / sum(outputs.values())  # no-data: the inputs by mass; process and default set it below
+        outputs, own, rate, outputs_withheld, rate_withheld = {}, 0.0, 0.0, None, None
+        try:
+            outputs = {o["lot"]: ops.on(o["kg"], lot["entry"], f"trace lot {name} output") for o in lot["outputs"]}
+            own = outputs[name]
+            require(own > 0, item, "the lot's own output weighs nothing")
+            rate = 1 / sum(outputs.values())  # no-data: the inputs by mass; process and default set it below
+        except Withheld as why:
+            outputs_withheld = rate_withheld = str(why)
         for j, part in enumerate(parts_of[name]):
             where, kind, per_kg = f"{item} part {j}", part["kind"], dict.fromkeys(METHODS, 0.0)
             require(part.get("stage") in STAGES and isinstance(part.get("primary"), bool), where, "bad stage/primary")
-            if kind == "process":
-                require(part.get("entry") == lot["entry"], where, "is not the event that made the lot")
-                share = allocation_share(part, name, outputs, ops, where)
-                per_kg = {m: e * share / own for m, e in ops.emissions(part, where).items()}
-                rate = share / own
-            elif kind == "shipment":
-                check_shipment(part, name, ops.opened, where)
-                moved = ops.on(part.get("moved"), part.get("entry"), f"{where} moved")
-                shipped = sum(ops.on(s, part["entry"], f"{where} shipped") for s in part.get("shipped") or [])
-                require(part["moved"] in part["shipped"] and shipped > 0, where, "moved is not among shipped")
-                per_kg = {m: e * moved / shipped / own for m, e in ops.emissions(part, where).items()}
-            elif kind == "default":
-                require("key" in (part.get("factor") or {}), where, "the factor is not from a factor table")
-                per_kg, rate = dict.fromkeys(METHODS, ops.base(part["factor"], f"{where} factor")), 0.0
-            if weight[name] > 0:
-                result[kind, name, part.get("entry")] = (part, {m: per_kg[m] * weight[name] for m in METHODS})
+            key = (kind, name, part.get("entry"))
+            try:
+                if kind == "process":
+                    require(part.get("entry") == lot["entry"], where, "is not the event that made the lot")
+                    try:
+                        e = ops.emissions(part, where)
+                        if outputs_withheld is not None:
+                            raise Withheld(outputs_withheld)
+                        share = allocation_share(part, name, outputs, ops, where)
+                    except Withheld as why:
+                        rate_withheld = str(why)
+                        raise
+                    per_kg = {m: v * share / own for m, v in e.items()}
+                    rate = share / own
+                elif kind == "shipment":
+                    check_shipment(part, name, ops.opened, where)
+                    moved = ops.on(part.get("moved"), part.get("entry"), f"{where} moved")
+                    shipped = sum(ops.on(s, part["entry"], f"{where} shipped") for s in part.get("shipped") or [])
+                    require(part["moved"] in part["shipped"] and shipped > 0, where, "moved is not among shipped")
+                    e = ops.emissions(part, where)
+                    if outputs_withheld is not None:
+                        raise Withheld(outputs_withheld)
+                    per_kg = {m: v * moved / shipped / own for m, v in e.items()}
+                elif kind == "default":
+                    require("key" in (part.get("factor") or {}), where, "the factor is not from a factor table")
+                    per_kg, rate = dict.fromkeys(METHODS, ops.base(part["factor"], f"{where} factor")), 0.0
+            except Withheld as why:
+                withheld[key] = (part, str(why), kind != "no-data")
+                continue
+            if name in weight_withheld:
+                withheld[key] = (part, weight_withheld[name], any(v != 0 for v in per_kg.values()))
+            elif weight[name] > 0:
+                result[key] = (part, {m: per_kg[m] * weight[name] for m in METHODS})
+        if counts_of[name] == "none":
+            continue  # a default covers the lot's whole upstream
         for edge in lot["inputs"]:
-            weight[edge["lot"]] += weight[name] * rate * ops.on(edge["kg"], lot["entry"], f"trace lot {name} input")
+            what = weight_withheld.get(name) or rate_withheld
+            if what is None:
+                try:
+                    weight[edge["lot"]] += weight[name] * rate * ops.on(edge["kg"], lot["entry"],
+                                                                        f"trace lot {name} input")
+                except Withheld as why:
+                    what = str(why)
+            if what is not None:
+                weight_withheld.setdefault(edge["lot"], what)
     for i, step in enumerate(working.get("assembly", [])):  # a module's or pack's assembly steps, each once
         obj(step, f"working assembly {i}", "the step", ["entry", "stage", "primary", "terms"], ["lot"])
         require(step["stage"] in STAGES and isinstance(step["primary"], bool), f"working assembly {i}", "bad stage")
-        require(("assembly", None, step["entry"]) not in result, f"working assembly {i}", "is listed twice")
-        result["assembly", None, step["entry"]] = (step, ops.emissions(step, f"working assembly {i}"))
-    return result
+        key = ("assembly", None, step["entry"])
+        require(key not in result and key not in withheld, f"working assembly {i}", "is listed twice")
+        try:
+            result[key] = (step, ops.emissions(step, f"working assembly {i}"))
+        except Withheld as why:
+            withheld[key] = (step, str(why), True)
+    return result, withheld
 
 
 def check_shipment(part, lot, opened, item):
@@ -1079,12 +1117,19 @@ def check_footprint(bundle, lots, roots, ops, roots_stated=None):
         try:
             if roots_stated is not None:
                 raise Withheld(roots_stated)
-            recomputed = recompute_footprint(working, lots, roots, ops)
+            recomputed, withheld = recompute_footprint(working, lots, roots, ops)
             how = "footprint recomputed"
         except Withheld as why:
-            recomputed, how = None, f"footprint stated, not recomputed ({why})"
+            recomputed, withheld, how = None, {}, f"footprint stated, not recomputed ({why})"
         check_activity(working, ops.opened)  # after the terms' own checks, withheld or not
+        partly = []
         for key, (item, c) in stated.items() if recomputed is not None else ():
+            if key in withheld:  # rests on a withheld field: stated, as long as it is the working's part
+                part, what, _ = withheld.pop(key)
+                require((c["stage"], c["primary"]) == (part["stage"], part["primary"]), item,
+                        "stage, primary or lot differs from the working")
+                partly.append((f"{key[0]} {key[1] or 'assembly'} {show(key[2])}", what))
+                continue
             require(key in recomputed, item, "is not a part of the working")
             part, kg = recomputed.pop(key)
             require((c["stage"], c["primary"], c["lot"]) == (part["stage"], part["primary"], part.get("lot", c["lot"])),
@@ -1095,6 +1140,13 @@ def check_footprint(bundle, lots, roots, ops, roots_stated=None):
         for kind, lot, entry in recomputed or ():
             raise Failure("footprint", f"the {kind} part of {lot or 'the assembly'}, entry {show(entry)}, "
                                        "is not among the contributions")
+        for (kind, lot, entry), (_, what, may_give) in sorted(withheld.items(), key=str):
+            require(not may_give, "footprint", f"the {kind} part of {lot or 'the assembly'}, entry {show(entry)}, "
+                                               f"rests on a withheld field ({what}) and is not among the contributions")
+        if partly:
+            whats = "; ".join(sorted({what for _, what in partly}))
+            how = (f"footprint recomputed but for {len(partly)} part{'s' if len(partly) > 1 else ''} stated, not "
+                   f"recomputed ({whats}): " + "; ".join(sorted(part for part, _ in partly)))
     total = obj(footprint.get("total"), "footprint", "total", METHODS)
     for m in METHODS:
         for s, value in obj(total[m], "footprint", f"total {m}", STAGES).items():

@@ -134,7 +134,9 @@ class RecomputationTests(unittest.TestCase):
         ]}
         lots, roots = verify_bundle.check_trace(trace, ops)
         verify_bundle.recompute_trace(lots, roots, ops)  # the flows: C 10, M 5, N 3, R 1.25, S 0.5
-        result = {key: kg for key, (_, kg) in verify_bundle.recompute_footprint(working, lots, roots, ops).items()}
+        recomputed, withheld = verify_bundle.recompute_footprint(working, lots, roots, ops)
+        self.assertEqual(withheld, {})
+        result = {key: kg for key, (_, kg) in recomputed.items()}
         expected = {
             ("process", "C", 10.0): (51, 21, 41),  # (1000 × factor + 10) ÷ 100 kg × 10 kg
             ("shipment", "C", 11.0): (0.2,) * 3,  # 5 × 20 ÷ 50 ÷ 100 kg × 10 kg
@@ -146,6 +148,13 @@ class RecomputationTests(unittest.TestCase):
         for key, kg in expected.items():
             for method, value in zip(verify_bundle.METHODS, kg):
                 self.assertAlmostEqual(result[key][method], value, places=12, msg=f"{key} {method}")
+        # A withheld price leaves the part it decides stated, and every other part recomputed.
+        prices = working["lots"][3]["parts"][0]["allocation"]["prices"]
+        prices["Q"] = {**{k: v for k, v in prices["Q"].items() if k != "base"}, "withheld": True}
+        recomputed, withheld = verify_bundle.recompute_footprint(working, lots, roots, ops)
+        self.assertEqual(set(recomputed), set(expected) - {("process", "R", 3.0)})
+        self.assertEqual(list(withheld), [("process", "R", 3.0)])
+        prices["Q"] = op(3, 16)
         trace["lots"][2]["kg"] = 3.1
         with self.assertRaises(Failure):
             verify_bundle.recompute_trace(lots, roots, ops)

@@ -364,6 +364,9 @@ struct VerifyBundleCommand: ParsableCommand {
             if !report.attestationKeys.isEmpty {
                 members["attestationKeys"] = .array(report.attestationKeys.map(Self.json))
             }
+            if case .partly(_, let stated, _) = report.footprint {
+                members["footprintStatedParts"] = .array(stated.map(JSONValue.string))
+            }
             if !report.verifiedShare.isEmpty {
                 members["attestations"] = .number(Double(report.attestations))
                 members["attestationRootsProved"] = .number(Double(report.attestationRoots))

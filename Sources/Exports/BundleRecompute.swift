@@ -551,6 +551,13 @@ struct Recompute {
         try checkLot(["lot": .string(lot), "kg": moved], item)
     }
 
+    /// Recomputes every part of the working that rests on no withheld field, and compares it with
+    /// its contribution.
+    ///
+    /// A part whose value needs a field the profile withholds — a price of an economic allocation,
+    /// or the weight of a lot reached only through one — is stated: its contribution is taken as
+    /// the bundle states it, and the result names it. Every other part is recomputed, whatever
+    /// the profile withholds elsewhere.
     private func recomputeFootprint(
         _ working: JSONValue,
         flows: Flows,
@@ -559,12 +566,19 @@ struct Recompute {
     ) throws -> BundleVerifier.Recomputation {
         let workingLots = try workingLots(working, flows: flows)
         var weight: [String: Double] = [:]
+        // A lot whose weight rests on a withheld field → that field: its parts are stated.
+        var weightWithheld: [String: String] = [:]
         for root in flows.roots {
-            guard case .number(let kg) = root.kg else { throw WithheldOperand(what: "a root") }
-            weight[root.lot, default: 0] += kg
+            switch root.kg {
+            case .number(let kg): weight[root.lot, default: 0] += kg
+            case .withheld(let what): weightWithheld[root.lot] = weightWithheld[root.lot] ?? what
+            }
         }
         // key "kind|lot|entry" → method → kg CO2e; stage and primary by key.
         var computed: [String: [String: Double]] = [:]
+        // A part that cannot be recomputed → the withheld field it rests on, and whether it may
+        // give anything (a part known to give nothing need not be stated).
+        var withheldParts: [String: (what: String, mayGive: Bool)] = [:]
         var stageOf: [String: String] = [:]
         var primaryOf: [String: Bool] = [:]
         // Every lot of the trace before its inputs, so that its weight is complete when it is reached.
@@ -584,13 +598,21 @@ struct Recompute {
             guard let ownElement = outputs.first(where: { $0["lot"]?.stringValue == id }) else {
                 throw fail(item, "the lot is not among its outputs")
             }
-            let own = try number(ownElement["kg"], item, on: entry)
+            // The lot's own and all outputs' kilograms, or the withheld field they rest on.
+            var own = 0.0
             var outputKg: [String: Double] = [:]
-            for output in outputs {
-                outputKg[output["lot"]?.stringValue ?? "", default: 0] += try number(output["kg"], item, on: entry)
+            var outputsWithheld: String?
+            do {
+                own = try number(ownElement["kg"], item, on: entry)
+                for output in outputs {
+                    outputKg[output["lot"]?.stringValue ?? "", default: 0] += try number(output["kg"], item, on: entry)
+                }
+            } catch let withheld as WithheldOperand {
+                outputsWithheld = withheld.what
             }
             let allOutputs = outputKg.values.reduce(0, +)
             var share = 1.0
+            var shareWithheld: String?
             for part in lot["parts"]?.arrayValue ?? [] {
                 let kind = part["kind"]?.stringValue ?? ""
                 let key = "\(kind)|\(id)|\(part["entry"].map { $0.canonicalString } ?? "")"
@@ -600,70 +622,72 @@ struct Recompute {
                 stageOf[key] = stage
                 primaryOf[key] = primary
                 var perKg: [String: Double] = [:]
-                switch kind {
-                case "process":
-                    guard BundleVerifier.count(part["entry"]) == entry else {
-                        throw fail(item, "the process part is not entry \(entry), the event that made the lot")
-                    }
-                    let e = try emissions(part["terms"]?.arrayValue ?? [], item, entry: entry)
-                    switch part["allocation"]?["method"]?.stringValue ?? "single" {
-                    case "single":
-                        guard outputKg.count == 1 else {
-                            throw fail(item, "single allocation, but the event has several outputs")
+                do {
+                    switch kind {
+                    case "process":
+                        guard BundleVerifier.count(part["entry"]) == entry else {
+                            throw fail(item, "the process part is not entry \(entry), the event that made the lot")
                         }
-                        share = 1
-                    case "mass": share = own / allOutputs
-                    case "economic":
-                        var values: [String: Double] = [:]
-                        let prices = part["allocation"]?["prices"]?.objectValue ?? [:]
-                        for (lotID, kg) in outputKg {
-                            values[lotID] = try kg * (prices[lotID].map { try number($0, item, on: entry) } ?? 0)
+                        let e = try emissions(part["terms"]?.arrayValue ?? [], item, entry: entry)
+                        if let outputsWithheld { throw WithheldOperand(what: outputsWithheld) }
+                        do {
+                            share = try allocationShare(part, lot: id, own: own, outputKg: outputKg, entry: entry, item)
+                        } catch let withheld as WithheldOperand {
+                            shareWithheld = withheld.what
+                            throw withheld
                         }
-                        share = (values[id] ?? 0) / values.values.reduce(0, +)
-                    default: throw fail(item, "unknown allocation method")
+                        for method in Self.methods { perKg[method] = (e[method] ?? 0) * share / own }
+                    case "shipment":
+                        guard let shipment = BundleVerifier.count(part["entry"]) else {
+                            throw fail(item, "a shipment part without entry")
+                        }
+                        try checkShipment(part, lot: id, entry: shipment, item)
+                        let e = try emissions(part["terms"]?.arrayValue ?? [], item, entry: shipment)
+                        let moved = try number(part["moved"], item, on: shipment)
+                        let shipped = try (part["shipped"]?.arrayValue ?? []).reduce(0.0) {
+                            $0 + (try number($1, item, on: shipment))
+                        }
+                        if let outputsWithheld { throw WithheldOperand(what: outputsWithheld) }
+                        for method in Self.methods { perKg[method] = (e[method] ?? 0) * moved / shipped / own }
+                    case "default":
+                        guard part["factor"]?["key"] != nil else {
+                            throw fail(item, "the default's factor is not a row of a factor table")
+                        }
+                        let factor = try number(part["factor"], item)
+                        for method in Self.methods { perKg[method] = factor }
+                    case "no-data":
+                        break
+                    default:
+                        throw fail(item, "unknown part kind \(kind)")
                     }
-                    for method in Self.methods { perKg[method] = (e[method] ?? 0) * share / own }
-                case "shipment":
-                    guard let shipment = BundleVerifier.count(part["entry"]) else {
-                        throw fail(item, "a shipment part without entry")
-                    }
-                    try checkShipment(part, lot: id, entry: shipment, item)
-                    let e = try emissions(part["terms"]?.arrayValue ?? [], item, entry: shipment)
-                    let moved = try number(part["moved"], item, on: shipment)
-                    let shipped = try (part["shipped"]?.arrayValue ?? []).reduce(0.0) {
-                        $0 + (try number($1, item, on: shipment))
-                    }
-                    for method in Self.methods { perKg[method] = (e[method] ?? 0) * moved / shipped / own }
-                case "default":
-                    guard part["factor"]?["key"] != nil else {
-                        throw fail(item, "the default's factor is not a row of a factor table")
-                    }
-                    let factor = try number(part["factor"], item)
-                    for method in Self.methods { perKg[method] = factor }
-                case "no-data":
-                    break
-                default:
-                    throw fail(item, "unknown part kind \(kind)")
+                } catch let withheld as WithheldOperand {
+                    withheldParts[key] = (withheld.what, kind != "no-data")
+                    continue
+                }
+                if let what = weightWithheld[id] {
+                    withheldParts[key] = (what, perKg.values.contains { $0 != 0 })
+                    continue
                 }
                 for method in Self.methods {
                     computed[key, default: [:]][method, default: 0] += (perKg[method] ?? 0) * w
                 }
             }
-            // Pass the weight down.
+            // Pass the weight down, or the withheld field it rests on.
             let inputs = traced["inputs"]?.arrayValue ?? []
-            switch lot["counts"]?.stringValue ?? "none" {
-            case "process":
-                for input in inputs {
+            let counts = lot["counts"]?.stringValue ?? "none"
+            guard counts == "process" || counts == "no-data" else { continue }
+            for input in inputs {
+                let inputID = input["lot"]?.stringValue ?? ""
+                do {
+                    if let what = weightWithheld[id] ?? outputsWithheld ?? (counts == "process" ? shareWithheld : nil) {
+                        throw WithheldOperand(what: what)
+                    }
                     let kg = try number(input["kg"], item, on: entry)
-                    weight[input["lot"]?.stringValue ?? "", default: 0] += w * kg * share / own
+                    let rate = counts == "process" ? share / own : 1 / allOutputs
+                    weight[inputID, default: 0] += w * kg * rate
+                } catch let withheld as WithheldOperand {
+                    weightWithheld[inputID] = weightWithheld[inputID] ?? withheld.what
                 }
-            case "no-data":
-                for input in inputs {
-                    let kg = try number(input["kg"], item, on: entry)
-                    weight[input["lot"]?.stringValue ?? "", default: 0] += w * kg / allOutputs
-                }
-            default:
-                break
             }
         }
         for step in working["assembly"]?.arrayValue ?? [] {
@@ -671,24 +695,41 @@ struct Recompute {
             guard let entry = BundleVerifier.count(step["entry"]), let stage = step["stage"]?.stringValue,
                 Self.stages.contains(stage), let primary = step["primary"]?.boolValue
             else { throw fail("footprint assembly", "a step without entry, a known stage or primary") }
-            let e = try emissions(step["terms"]?.arrayValue ?? [], "footprint assembly", entry: entry)
             stageOf[key] = stage
             primaryOf[key] = primary
-            for method in Self.methods { computed[key, default: [:]][method, default: 0] += e[method] ?? 0 }
+            do {
+                let e = try emissions(step["terms"]?.arrayValue ?? [], "footprint assembly", entry: entry)
+                for method in Self.methods { computed[key, default: [:]][method, default: 0] += e[method] ?? 0 }
+            } catch let withheld as WithheldOperand {
+                withheldParts[key] = (withheld.what, true)
+            }
         }
+        // A part with a withheld field is stated, however much else of it is known.
+        for key in withheldParts.keys { computed[key] = nil }
         // Compare with each stated contribution, then the totals.
         var matched: Set<String> = []
         var sums: [String: [String: Double]] = [:]
+        var statedParts: [String] = []
         for contribution in stated {
             let key =
                 "\(contribution["kind"]?.stringValue ?? "")|\(contribution["lot"]?.stringValue ?? "")|\(contribution["entry"].map { $0.canonicalString } ?? "")"
-            guard let values = computed[key] else {
+            guard computed[key] != nil || withheldParts[key] != nil else {
                 throw fail("footprint contribution \(key)", "the working has no such part")
             }
             guard contribution["stage"]?.stringValue == stageOf[key],
                 contribution["primary"]?.boolValue == primaryOf[key]
             else {
                 throw fail("footprint contribution \(key)", "stage, primary or lot differs from the working")
+            }
+            matched.insert(key)
+            guard let values = computed[key] else {
+                // Stated: counted in the totals as the bundle states it.
+                statedParts.append(key)
+                for method in Self.methods {
+                    sums[method, default: [:]][stageOf[key] ?? "", default: 0] +=
+                        contribution["kgCO2e"]?[method]?.doubleValue ?? 0
+                }
+                continue
             }
             for method in Self.methods {
                 let claimed = contribution["kgCO2e"]?[method]?.doubleValue ?? 0
@@ -700,7 +741,6 @@ struct Recompute {
                     )
                 }
             }
-            matched.insert(key)
         }
         for (key, values) in computed {
             let stage = stageOf[key] ?? ""
@@ -708,6 +748,14 @@ struct Recompute {
             if !matched.contains(key), values.values.contains(where: { abs($0) > 1e-9 }) {
                 throw fail("footprint contribution \(key)", "the working gives a part the bundle does not state")
             }
+        }
+        if let (key, part) = withheldParts.sorted(by: { $0.key < $1.key }).first(where: {
+            $0.value.mayGive && !matched.contains($0.key)
+        }) {
+            throw fail(
+                "footprint contribution \(key)",
+                "the working has the part, which rests on \(part.what), withheld, but the bundle does not state it"
+            )
         }
         for method in Self.methods {
             for stage in Self.stages {
@@ -721,6 +769,39 @@ struct Recompute {
                 }
             }
         }
-        return .recomputed(items: computed.count)
+        guard !statedParts.isEmpty else { return .recomputed(items: computed.count) }
+        let withheld = Set(statedParts.compactMap { withheldParts[$0]?.what }).sorted()
+        return .partly(
+            items: computed.count,
+            stated: statedParts.sorted().map { $0.replacing("|", with: " ") },
+            reason: "\(withheld.joined(separator: ", ")) \(withheld.count == 1 ? "is" : "are") withheld by the profile"
+        )
+    }
+
+    /// A process part's allocation share *s* of its event's emissions (Docs/EXPORTS.md §1.5).
+    private func allocationShare(
+        _ part: JSONValue,
+        lot id: String,
+        own: Double,
+        outputKg: [String: Double],
+        entry: UInt64,
+        _ item: String
+    ) throws -> Double {
+        switch part["allocation"]?["method"]?.stringValue ?? "single" {
+        case "single":
+            guard outputKg.count == 1 else {
+                throw fail(item, "single allocation, but the event has several outputs")
+            }
+            return 1
+        case "mass": return own / outputKg.values.reduce(0, +)
+        case "economic":
+            var values: [String: Double] = [:]
+            let prices = part["allocation"]?["prices"]?.objectValue ?? [:]
+            for (lotID, kg) in outputKg {
+                values[lotID] = try kg * (prices[lotID].map { try number($0, item, on: entry) } ?? 0)
+            }
+            return (values[id] ?? 0) / values.values.reduce(0, +)
+        default: throw fail(item, "unknown allocation method")
+        }
     }
 }

@@ -13,12 +13,19 @@ public struct BundleVerifier {
         case recomputed(items: Int)
         /// Stated only: the profile withholds what recomputing needs.
         case stated(reason: String)
+        /// Recomputed and equal to the stated figures but for the parts named, which rest on what
+        /// the profile withholds and are stated.
+        case partly(items: Int, stated: [String], reason: String)
 
         /// The result in words.
         public var description: String {
             switch self {
             case .recomputed(let items): "recomputed from the entries (\(items) items), equal to the stated figures"
             case .stated(let reason): "stated, not recomputed: \(reason)"
+            case .partly(let items, let stated, let reason):
+                "recomputed from the entries (\(items) items), equal to the stated figures; \(stated.count) "
+                    + "\(stated.count == 1 ? "part" : "parts") stated, not recomputed, as \(reason): "
+                    + stated.joined(separator: "; ")
             }
         }
     }

@@ -138,9 +138,10 @@ import Testing
         #expect(celltrace("verify-bundle", since, "--vkey", vkey, "--since-checkpoint", crlf).status == 2)
     }
 
-    /// The demo cell's bundle, changed as a sender who holds the ledger key could and signed again,
-    /// fails in both verifiers: a branch of the lineage cut out (the cobalt sulfate, with the
-    /// artisanal mine it came from).
+    /// The demo cell's bundles, changed as a sender who holds the ledger key could and signed again,
+    /// fail in both verifiers: a branch of the lineage cut out (the cobalt sulfate, with the
+    /// artisanal mine it came from), and, in the authority profile, which withholds one event's
+    /// co-product prices, the cell plant's own process, which rests on none of them, cut by 90 %.
     @Test func changedDemoBundlesFailInBothVerifiers() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
@@ -155,6 +156,22 @@ import Testing
             return try JSONValue(parsing: Array(try Data(contentsOf: URL(fileURLWithPath: path))))
         }
         let auditor = try export("auditor")
+        let authority = try export("authority")
+
+        // Honest, the authority bundle recomputes every part but those resting on the withheld prices.
+        let honest = celltrace("verify-bundle", directory + "/authority.json", "--vkey", vkey)
+        #expect(honest.status == 0, "\(honest.output)\(honest.error)")
+        #expect(
+            honest.output.contains(
+                "4 parts stated, not recomputed, as entry 61 /ct:coProductPrices is withheld by the profile: default urn:celltrace:lot:reagents-sichuan-2602 60; process urn:celltrace:lot:lioh-sichuan-2602 61"
+            ),
+            "\(honest.output)"
+        )
+        let python = verifyBundle(directory + "/authority.json", vkey)
+        #expect(
+            python.status == 0 && python.output.contains("footprint recomputed but for 4 parts stated"),
+            "\(python.output)"
+        )
 
         let lot = { (name: String) in "urn:celltrace:lot:" + name }
         let pruned = ["coso4-zhejiang-2602", "cooh-katanga-2601", "cooh-kolwezi-asm-2601"].map(lot)
@@ -184,6 +201,25 @@ import Testing
         let independent = verifyBundle(branch, vkey)
         #expect(independent.status == 1 && independent.output.contains(expected), "\(independent.output)")
 
+        let process = Self.restated(authority["footprint"] ?? .null) {
+            $0["entry"] == 106 && $0["kind"] == "process" ? 0.1 : 1
+        }
+        let plant = try signed(
+            Self.setting(authority, "footprint", process),
+            ledger: ledger,
+            to: directory + "/plant.json"
+        )
+        let cell = lot("cells-nmc811-debrecen-2603")
+        let refused = celltrace("verify-bundle", plant, "--vkey", vkey)
+        #expect(
+            refused.status == 1 && refused.error.contains("footprint contribution process|\(cell)|106: location-based"),
+            "\(refused.error)"
+        )
+        let also = verifyBundle(plant, vkey)
+        #expect(
+            also.status == 1 && also.output.contains("(process, lot \(cell), entry 106): location-based"),
+            "\(also.output)"
+        )
     }
 
     /// `object` with `member` set to `value`.
