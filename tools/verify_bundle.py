@@ -878,8 +878,9 @@ def check_assembly_roots(bundle, cells, opened):
 
 
 def check_functional_unit(bundle, cells, entries, opened, as_of):
-    """§1.6: usableKWh, lifetimeKWh, model and modelEntry are what the cells' commissioning entries and their
-    battery model's model.register entry give. Raises Withheld when the cells' nominal energy is withheld."""
+    """§1.5: usableKWh, lifetimeKWh, model and modelEntry are what the cells' commissioning entries and their
+    battery model's model.register entry give. Returns why they are stated, not recomputed (the cells' nominal
+    energy withheld, or a model named whose registration the bundle does not carry), or None."""
     footprint = bundle["footprint"]
     by_entry = {}
     for lot_entries in cells.values():
@@ -887,13 +888,17 @@ def check_functional_unit(bundle, cells, entries, opened, as_of):
             by_entry[seq] = by_entry.get(seq, 0) + n
     nominal, models = 0.0, set()
     for seq, n in by_entry.items():
-        kwh = cell_field(opened[seq], "nominalEnergy", "electricity", seq)
+        try:
+            kwh = cell_field(opened[seq], "nominalEnergy", "electricity", seq)
+        except Withheld as why:
+            return f"{why} by the profile"
         nominal += (kwh or 0.0) * n
         _, named = extension(opened[seq], "batteryModel")
         models.add(named if isinstance(named, str) else None)
-    usable, lifetime, model = nominal, None, None
+    usable, lifetime, model, why = nominal, None, None, None
     if len(models) == 1 and next(iter(models)) is not None:
         wanted = next(iter(models))
+        why = f"the cells name battery model {wanted}, whose model.register entry the bundle does not carry"
         found = next((seq for seq in sorted(opened) if seq < as_of and entries[seq][0]["type"] == "model.register"
                       and isinstance(opened[seq], dict) and opened[seq].get("id") == wanted), None)
         if found is not None:
@@ -905,7 +910,7 @@ def check_functional_unit(bundle, cells, entries, opened, as_of):
                     isinstance(value, str) and re.fullmatch(DECIMAL, value)) else 0.0
             usable = nominal * decimal("usableEnergyShare")
             lifetime = usable * decimal("cyclesPerYear") * decimal("serviceYears")
-            model = (wanted, float(found))
+            model, why = (wanted, float(found)), None
     require(footprint.get("model") == (model[0] if model else None) and
             footprint.get("modelEntry") == (model[1] if model else None), "footprint",
             f"model {show(footprint['model']) if 'model' in footprint else 'none'} (entry "
@@ -922,6 +927,7 @@ def check_functional_unit(bundle, cells, entries, opened, as_of):
                                                         close(stated, lifetime, 1e-12)), "footprint",
             f"lifetimeKWh {show(stated) if stated is not None else 'missing'} stated, the entries give "
             f"{es_number(lifetime) if lifetime is not None else 'none'}")
+    return why
 
 
 def recompute_trace(lots, roots, ops):
@@ -1329,14 +1335,11 @@ def verify(bundle, vkey, old_text=None, signers=None):
     check_inputs_covered(lots, opened)
     check_master_data(lots, entries, opened, as_of)
     cells, stated_cells = subject_cells(bundle, entries, opened, as_of)
-    withheld = None
+    per_kwh = stated_cells
     if stated_cells is None:
         if bundle.get("subjectKind") == "assembly":
             check_assembly_roots(bundle, cells, opened)
-        try:
-            check_functional_unit(bundle, cells, entries, opened, as_of)
-        except Withheld as why:
-            withheld = str(why)
+        per_kwh = check_functional_unit(bundle, cells, entries, opened, as_of)
     try:
         recompute_trace(lots, roots, ops)
         trace = "trace recomputed"
@@ -1344,12 +1347,12 @@ def verify(bundle, vkey, old_text=None, signers=None):
         trace = f"trace stated, not recomputed ({why})"
     if stated_cells is not None:
         trace = f"trace stated, not recomputed (the subject's cell count is as stated: {stated_cells})"
-    elif withheld is not None:
-        trace = f"trace stated, not recomputed ({withheld})"
     why = stated_cells and f"the subject's cell count is as stated: {stated_cells}"
     footprint = check_footprint(bundle, lots, roots, ops, why)
     signers["traceRecomputed"] = trace == "trace recomputed"
     signers["footprintRecomputed"] = footprint == "footprint recomputed"
+    if per_kwh is not None:
+        footprint += f"; usableKWh and lifetimeKWh stated, not recomputed ({per_kwh})"
     shares = check_verification(bundle, attestations, withdrawals, as_of)
     if shares is not None:
         signers["attestations"] = len(attestations)

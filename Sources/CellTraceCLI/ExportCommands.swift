@@ -364,6 +364,7 @@ struct VerifyBundleCommand: ParsableCommand {
             if !report.attestationKeys.isEmpty {
                 members["attestationKeys"] = .array(report.attestationKeys.map(Self.json))
             }
+            if let why = report.functionalUnitStated { members["functionalUnitStated"] = .string(why) }
             if case .partly(_, let stated, _) = report.footprint {
                 members["footprintStatedParts"] = .array(stated.map(JSONValue.string))
             }
@@ -399,6 +400,9 @@ struct VerifyBundleCommand: ParsableCommand {
         )
         Console.out("  trace          \(report.trace)")
         Console.out("  footprint      \(report.footprint)")
+        if let why = report.functionalUnitStated {
+            Console.out("  per kWh        usableKWh and lifetimeKWh stated, not recomputed: \(why)")
+        }
         for method in ["location-based", "market-based", "eu-draft"] {
             if let total = report.totals[method] {
                 Console.out("                 \(method): \(Number.fixed(total, 3)) kg CO2e")

@@ -299,7 +299,11 @@ extension Recompute {
     /// nominal energy, times the model's usable share, times its cycles per year and service years
     /// (Docs/CARBON-METHOD.md), when every cell names one model registered before `asOfSize`.
     ///
-    /// - Returns: The field a figure needs that the profile withholds, when there is one.
+    /// When the cells name a model whose registration the bundle does not carry (a model registered
+    /// after `asOfSize`, or an entry left out of the bundle: a bundle cannot prove that it carries
+    /// every one), the figures must be the nominal energy's, and they are stated, not recomputed.
+    ///
+    /// - Returns: Why the functional units are stated, not recomputed; `nil` when they are recomputed.
     /// - Throws: ``BundleVerifier/Failure`` at item `footprint` naming the figure.
     func checkFunctionalUnit(_ cells: SubjectCells) throws -> String? {
         let item = "footprint"
@@ -309,7 +313,7 @@ extension Recompute {
         for (sequence, count) in cells.byEntry {
             switch try cellField("nominalEnergy", dimension: "electricity", entry: sequence) {
             case .number(let kWh)?: nominal += kWh * Double(count)
-            case .withheld(let what)?: return what
+            case .withheld(let what)?: return "\(what) is withheld by the profile"
             case nil: break
             }
             models.insert(bodies[sequence].flatMap { extensionMember("batteryModel", of: $0)?.value.stringValue })
@@ -317,12 +321,17 @@ extension Recompute {
         var usable = nominal
         var lifetime: Double?
         var model: (id: String, entry: UInt64)?
+        var stated: String?
+        if models.count == 1, let id = models.first ?? nil {
+            stated = "the cells name battery model \(id), whose model.register entry the bundle does not carry"
+        }
         if models.count == 1, let id = models.first ?? nil,
             let (sequence, body) = bodies.sorted(by: { $0.key < $1.key }).first(where: {
                 $0.key < asOfSize && types[$0.key] == SupplyChainLedger.EntryType.modelRegister
                     && $0.value["id"]?.stringValue == id
             })
         {
+            stated = nil
             func decimal(_ name: String) -> Double {
                 body[name]?.stringValue.flatMap { Double($0) } ?? body[name]?.doubleValue ?? 0
             }
@@ -339,7 +348,7 @@ extension Recompute {
                 "model \(footprint["model"].map { $0.canonicalString } ?? "none") (entry \(footprint["modelEntry"].map { $0.canonicalString } ?? "none")) stated; the cells' commissioning entries and the model.register entries the bundle carries give \(model.map { "\($0.id) (entry \($0.entry))" } ?? "none")"
             )
         }
-        guard let stated = footprint["usableKWh"]?.doubleValue, Self.close(stated, usable) else {
+        guard let statedUsable = footprint["usableKWh"]?.doubleValue, Self.close(statedUsable, usable) else {
             throw fail(
                 item,
                 "usableKWh \(footprint["usableKWh"].map { $0.canonicalString } ?? "missing") stated, the entries give \(usable)"
@@ -352,6 +361,6 @@ extension Recompute {
                 "lifetimeKWh \(footprint["lifetimeKWh"].map { $0.canonicalString } ?? "missing") stated, the entries give \(lifetime.map { "\($0)" } ?? "none")"
             )
         }
-        return nil
+        return stated
     }
 }

@@ -19,6 +19,8 @@ struct Recompute {
         var order: [String]
         /// Root lot → kg in the subject (nil when withheld).
         var roots: [(lot: String, kg: Value)]
+        /// Why the functional units are stated, not recomputed; `nil` when they are recomputed.
+        var functionalUnit: String?
     }
 
     static let methods = ["location-based", "market-based", "eu-draft"]
@@ -191,12 +193,14 @@ struct Recompute {
         try checkSubject(rootList)
         // The cells and the functional unit, from the commissioning, assembly and model entries.
         var statedCells: String?
+        var functionalUnit: String?
         switch try subjectCells(rootList) {
         case .success(let cells):
             if bundle["subjectKind"] == "assembly" { try checkAssemblyRoots(rootList, cells: cells) }
-            if let what = try checkFunctionalUnit(cells) { withheld = withheld ?? what }
+            functionalUnit = try checkFunctionalUnit(cells)
         case .failure(let stated):
             statedCells = "the subject's cell count is as stated (\(stated.reason))"
+            functionalUnit = statedCells
         }
         // Each lot's own element must be among its outputs, its inputs must be lots of the trace
         // that come after it, and the fields named must hold the lots named.
@@ -282,7 +286,8 @@ struct Recompute {
             result: result,
             lots: byLot,
             order: lots.map { $0["lot"]?.stringValue ?? "" },
-            roots: roots
+            roots: roots,
+            functionalUnit: functionalUnit
         )
     }
 

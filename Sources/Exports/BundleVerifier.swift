@@ -71,6 +71,9 @@ public struct BundleVerifier {
         public var footprint = Recomputation.stated(reason: "not checked")
         /// The earlier checkpoint's size, when a consistency proof from it was checked.
         public var consistentFrom: UInt64?
+        /// Why the footprint's functional units (`usableKWh`, `lifetimeKWh`) are stated, not
+        /// recomputed from the commissioning and battery model entries; `nil` when they are.
+        public var functionalUnitStated: String?
         /// kg CO2e of the subject, by method, as stated (and recomputed when ``footprint`` says so).
         public var totals: [String: Double] = [:]
         /// The key each submission signature was checked against, in entry order: the key the
@@ -339,6 +342,7 @@ public struct BundleVerifier {
         )
         let flows = try recompute.trace()
         report.trace = flows.result
+        report.functionalUnitStated = flows.functionalUnit
         report.footprint = try recompute.footprint(flows: flows)
         for (method, stages) in bundle["footprint"]?["total"]?.objectValue ?? [:] {
             report.totals[method] = (stages.objectValue ?? [:]).values.compactMap(\.doubleValue).reduce(0, +)

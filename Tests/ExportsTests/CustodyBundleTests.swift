@@ -420,6 +420,39 @@ struct CustodyBundleTests {
         #expect(status == 0 && output.contains("the subject's cell count is as stated"), "\(output)")
     }
 
+    @Test(
+        "a bundle that leaves out its battery model's entry states its kWh figures, not recomputed, in both verifiers"
+    )
+    func functionalUnitWithoutItsModelIsStated() throws {
+        let json = try export(.auditor).json
+        let model = try #require(
+            (json["entries"]?.arrayValue ?? []).first { element in
+                element["canonical"]?.stringValue?.contains(#""type":"model.register""#) == true
+            }
+        )
+        let entry = try JSONValue(parsing: Array(try #require(model["canonical"]?.stringValue).utf8))
+        let share = try #require(entry["body"]?["usableEnergyShare"]?.stringValue.flatMap { Double($0) })
+        let usable = try #require(json["footprint"]?["usableKWh"]?.doubleValue)
+        let bytes = try resigned(json) { bundle in
+            let entries = (bundle["entries"]?.arrayValue ?? []).filter { $0["seq"] != model["seq"] }
+            CustodyBundleTests.set(&bundle, ["entries"], .array(entries))
+            var footprint = bundle["footprint"]?.objectValue ?? [:]
+            for member in ["model", "modelEntry", "lifetimeKWh"] { footprint[member] = nil }
+            footprint["usableKWh"] = .number(usable / share)
+            CustodyBundleTests.set(&bundle, ["footprint"], .object(footprint))
+        }
+        let report = try verify(bytes)
+        let why = "whose model.register entry the bundle does not carry"
+        #expect(report.functionalUnitStated?.contains(why) == true, "\(report.functionalUnitStated ?? "recomputed")")
+        let (status, output) = try python(bytes)
+        #expect(
+            status == 0 && output.contains("usableKWh and lifetimeKWh stated, not recomputed (the cells"),
+            "\(output)"
+        )
+        // Honest, they are recomputed.
+        #expect(try verify(try export(.auditor).bytes).functionalUnitStated == nil)
+    }
+
     /// Scales each contribution by what `scale` gives it (leaving it out for `nil`) and restates
     /// the total as their sum.
     static func restate(_ bundle: inout JSONValue, _ scale: (JSONValue) -> Double?) {
