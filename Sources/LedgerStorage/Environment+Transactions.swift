@@ -103,7 +103,7 @@ extension Environment {
                         + "and open it again (never delete lock.mdb while one runs)"
                 )
             }
-            let observedMapSize = info.me_mapsize
+            let observedMapSize = unsafe info.me_mapsize
             let outcome: WriteOutcome<R>
             do {
                 outcome = try unsafe Self.attempt(WriteTransaction(handle: handle), body)
