@@ -384,16 +384,21 @@ def read_utf8(path, what):
 def load(argv):
     """Reads the arguments as verify-proof does: the vkey first, then the proof and the entry."""
     proof_path, entry_path, vkey_text = argv[1:]
+    vkey = read_vkey(vkey_text)
+    proof = read_utf8(proof_path, "proof file").encode("utf-8")
+    return proof, read(entry_path, "entry file"), vkey
+
+
+def read_vkey(vkey_text):
+    """The vkey given inline, or in the file it names (a vkey always has a '+')."""
     what = "vkey"
     if "+" not in vkey_text:  # a file holding the vkey
         what = f"vkey file {vkey_text}"
         vkey_text = read_utf8(vkey_text, "vkey file").strip()
     try:
-        vkey = parse_vkey(vkey_text, strip=False)
+        return parse_vkey(vkey_text, strip=False)
     except Invalid as error:
         raise BadInput(f"{what}: {error}")
-    proof = read_utf8(proof_path, "proof file").encode("utf-8")
-    return proof, read(entry_path, "entry file"), vkey
 
 
 MAX_CONSISTENCY_HASHES = 128
@@ -515,14 +520,7 @@ def verify_consistency(proof, old, new, vkey):
 def consistency_main(argv):
     proof_path, old_path, new_path, vkey_text = argv[2:]
     try:
-        what = "vkey"
-        if "+" not in vkey_text:
-            what = f"vkey file {vkey_text}"
-            vkey_text = read_utf8(vkey_text, "vkey file").strip()
-        try:
-            vkey = parse_vkey(vkey_text, strip=False)
-        except Invalid as error:
-            raise BadInput(f"{what}: {error}")
+        vkey = read_vkey(vkey_text)
         files = [read_utf8(path, what).encode("utf-8") for path, what in
                  ((proof_path, "proof file"), (old_path, "old file"), (new_path, "checkpoint file"))]
         try:
