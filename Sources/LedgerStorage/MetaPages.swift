@@ -14,6 +14,11 @@ internal import Darwin
 /// 0.9's `mdb_env_read_header` checks (mdb.c), which LMDB then checks again: at offset 0, and at
 /// the page size the first meta page records, a page flagged `P_META` whose meta starts with
 /// `MDB_MAGIC` and data version 1, each read whole (an `MDB_metabuf` of a 64-bit build).
+///
+/// The layout read here is a 64-bit little-endian build's (x86-64, arm64); on another the check is
+/// left to LMDB, which makes its lock file first. It runs before LMDB's lock is taken: a process
+/// opening a data file while another creates it could read it before its second meta page is
+/// written and name it damaged, as LMDB's own reading of the header then could.
 enum MetaPages {
     /// The size of LMDB's page header (`PAGEHDRSZ`); its flags are a 16-bit word at byte 10.
     static let headerSize = 16
@@ -37,7 +42,12 @@ enum MetaPages {
     /// - Throws: ``StorageError/Code/damaged`` naming the page, with LMDB's `MDB_INVALID` or
     ///   `MDB_VERSION_MISMATCH` as the cause.
     static func check(dataFileIn directory: String) throws(StorageError) {
-        let file = directory + "/data.mdb"
+        #if _pointerBitWidth(_64) && _endian(little)
+        try checkLayout(directory + "/data.mdb")
+        #endif
+    }
+
+    private static func checkLayout(_ file: String) throws(StorageError) {
         let descriptor = unsafe open(file, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return }
         defer { close(descriptor) }
@@ -48,6 +58,11 @@ enum MetaPages {
                 unsafe pread(descriptor, $0.baseAddress, $0.count, off_t(offset))
             }
             if count == 0, page == 0 { return }
+            if count < 0 {
+                // A read that failed says nothing of the file's form (EIO, EISDIR): named as I/O.
+                let reason = unsafe String(cString: strerror(errno))
+                throw StorageError(code: .io, message: "cannot read \(file): \(reason)")
+            }
             // Native byte order, as LMDB writes it.
             func word(_ at: Int) -> UInt32 {
                 buffer[at..<at + 4].reversed().reduce(0) { $0 << 8 | UInt32($1) }

@@ -98,6 +98,22 @@ import Testing
         }
     }
 
+    @Test func aDataFileThatCannotBeReadIsAnIOErrorNotDamage() throws {
+        try withTemporaryDirectory { directory in
+            let path = directory + "/env"
+            // A directory where the data file should be: it opens, and its read fails (EISDIR).
+            try FileManager.default.createDirectory(atPath: path + "/data.mdb", withIntermediateDirectories: true)
+            for readOnly in [true, false] {
+                var options = testOptions()
+                options.readOnly = readOnly
+                let error = #expect(throws: StorageError.self) { try Environment(path: path, options: options) }
+                #expect(error?.code == .io, "\(String(describing: error))")
+                #expect(error?.message == "cannot read \(path)/data.mdb: Is a directory")
+                #expect(try FileManager.default.contentsOfDirectory(atPath: path) == ["data.mdb"])
+            }
+        }
+    }
+
     @Test func aReadOnlyOpenSeesWhatAWritableOneCommitsLater() throws {
         try withTemporaryDirectory { directory in
             let path = directory + "/env"
