@@ -404,6 +404,9 @@ def read_vkey(vkey_text):
 MAX_CONSISTENCY_HASHES = 128
 
 
+TOO_MANY_HASHES = "not a consistency proof: it has more than 128 hashes, more than any ledger's needs"
+
+
 def parse_consistency_proof(raw):
     """`celltrace prove consistency` output (bytes) -> ([hashes], (from, to, root1, root2) or None); BadInput."""
     if raw.startswith(b"{"):
@@ -419,17 +422,19 @@ def parse_consistency_proof(raw):
             raise BadInput("not a consistency proof: JSON needs from, to, root1, root2 and proof, as "
                            "`celltrace prove consistency --json` writes them")
         if len(hashes) > MAX_CONSISTENCY_HASHES:
-            raise BadInput("not a consistency proof: a proof item is not the base64 of a 32-byte hash")
+            raise BadInput(TOO_MANY_HASHES)
         return hashes, (int(claims[0]), int(claims[1]), roots[0], roots[1])
     if raw and not raw.endswith(b"\n"):
         raise BadInput("not a consistency proof: its last line has no newline")
     hashes = []
     for number, line in enumerate(lines_of(raw), 1):
+        if len(hashes) >= MAX_CONSISTENCY_HASHES:
+            raise BadInput(TOO_MANY_HASHES)
         try:
             digest = b64(line)
         except Invalid:
             digest = b""
-        if len(digest) != 32 or len(hashes) >= MAX_CONSISTENCY_HASHES:
+        if len(digest) != 32:
             raise BadInput(f"not a consistency proof: line {number} is not the base64 of a 32-byte hash")
         hashes.append(digest)
     return hashes, None

@@ -126,9 +126,12 @@ extension VerifyProofCommand {
                         + "`celltrace prove consistency --json` writes them"
                 )
             }
+            guard items.count <= 128 else { throw Failure.badInput("\(path): \(Self.tooManyHashes)") }
             let hashes = items.compactMap { $0.stringValue.flatMap { SHA256Digest(base64: $0) } }
-            guard hashes.count == items.count, hashes.count <= 128 else {
-                throw Failure.badInput("\(path): a proof item is not the base64 of a 32-byte hash")
+            guard hashes.count == items.count else {
+                throw Failure.badInput(
+                    "\(path): not a consistency proof: a proof item is not the base64 of a 32-byte hash"
+                )
             }
             return (hashes, (from, to, root1, root2))
         }
@@ -137,7 +140,8 @@ extension VerifyProofCommand {
         }
         var hashes: [SHA256Digest] = []
         for (number, line) in text.split(separator: "\n", omittingEmptySubsequences: false).dropLast().enumerated() {
-            guard let hash = SHA256Digest(base64: line), hashes.count < 128 else {
+            guard hashes.count < 128 else { throw Failure.badInput("\(path): \(Self.tooManyHashes)") }
+            guard let hash = SHA256Digest(base64: line) else {
                 throw Failure.badInput(
                     "\(path): not a consistency proof: line \(number + 1) is not the base64 of a 32-byte hash"
                 )
@@ -146,6 +150,10 @@ extension VerifyProofCommand {
         }
         return (hashes, nil)
     }
+
+    /// A proof longer than any tree of up to 2^64 entries needs (RFC 9162 §2.1.4: at most two
+    /// hashes a level).
+    static let tooManyHashes = "not a consistency proof: it has more than 128 hashes, more than any ledger's needs"
 
     /// The old tree: a signed checkpoint, which must be the ledger key's, or an export's (PACT
     /// footprint, battery passport) `ledger` member, `{"origin", "size", "rootHash", "time"}`.

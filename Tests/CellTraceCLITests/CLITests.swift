@@ -324,6 +324,18 @@ let lotLines = """
         #expect(both(file("not base64\n"), oldFile, newFile, "a line that is no hash") == 2)
         #expect(both(file(String(consistency.output.dropLast())), oldFile, newFile, "no last newline") == 2)
         #expect(both(file("{\"from\":5}"), oldFile, newFile, "--json without its members") == 2)
+        // More hashes than any tree needs, named as that in both forms rather than as a bad hash.
+        let long = String(repeating: proof[0].base64 + "\n", count: 129)
+        #expect(both(file(long), oldFile, newFile, "129 hashes") == 2)
+        let longFile = file(long)
+        #expect(
+            celltrace("verify-proof", longFile, "--old", oldFile, "--checkpoint", newFile, "--vkey", vkey).error
+                == "celltrace: \(longFile): not a consistency proof: it has more than 128 hashes, more than any "
+                + "ledger's needs\n"
+        )
+        var longJSON = try #require(json.objectValue)
+        longJSON["proof"] = .array(Array(repeating: .string(proof[0].base64), count: 129))
+        #expect(both(file(JSONValue.object(longJSON).canonicalString), oldFile, newFile, "--json, 129") == 2)
         #expect(both(good, file("not a checkpoint\n"), newFile, "an old file of no form") == 2)
         #expect(both(good, file("{\"ledger\":{\"size\":\"5\"}}"), newFile, "no full ledger member") == 2)
         #expect(both(good, oldFile, file("{}"), "a later checkpoint of no form") == 2)
