@@ -72,6 +72,11 @@ extension SupplyChainLedger {
                 report.entryDoesNotRead = stop.entryDoesNotRead
             }
         }
+        // Rows of another layout differ from the replay's by design: said first, so that a
+        // ledger an earlier CellTrace indexed is not taken for a damaged one.
+        if let failure = report.failure, !report.entryDoesNotRead, let outdated = outdatedIndexes {
+            report.failure = outdated.message + "; until then the audit finds: " + failure
+        }
         progress?(report.entriesReplayed, report.entriesReplayed)
         return report
     }
