@@ -747,21 +747,69 @@ def check_master_data(lots, entries, opened, as_of):
         if not isinstance(facility, str) or not facility:
             require("country" not in lot, item, "a country is stated, but no facility")
             continue
-        country, registered = None, None
-        for at in sorted(opened):
-            body = opened[at]
-            if at >= as_of or not isinstance(body, dict) or body.get("id") != facility:
-                continue
-            kind = entries[at][0]["type"]
-            if kind == "facility.register":
-                registered, country = at, body.get("country") if isinstance(body.get("country"), str) else None
-            elif kind == "facility.amend" and registered is not None and isinstance(body.get("country"), str):
-                country = body["country"]
+        country, registered = facility_country(facility, entries, opened, as_of)
         require(registered is not None, item,
                 f"the bundle carries no facility.register entry of {facility}, the facility that made the lot")
         require(lot.get("country") == country, item,
                 f"country {show(lot['country']) if 'country' in lot else 'missing'} stated, facility {facility} is in "
                 f"{country or 'no country'} (entry {show(registered)} and its amendments)")
+
+
+def facility_country(facility, entries, opened, as_of):
+    """A facility's country as of `as_of`, from its facility.register entry and the facility.amend entries after
+    it, and the register entry: (country, entry), (None, None) when the bundle carries no register entry."""
+    country, registered = None, None
+    for at in sorted(opened):
+        body = opened[at]
+        if at >= as_of or not isinstance(body, dict) or body.get("id") != facility:
+            continue
+        kind = entries[at][0]["type"]
+        if kind == "facility.register":
+            registered, country = at, body.get("country") if isinstance(body.get("country"), str) else None
+        elif kind == "facility.amend" and registered is not None and isinstance(body.get("country"), str):
+            country = body["country"]
+    return country, registered
+
+
+def country_of_origin(lot, body, seq, item):
+    """The country of origin of `lot` in the ILMD of the event that made it, as the engine reads it: a member whose
+    name ends in countryOfOrigin (cbvmda:countryOfOrigin) of its element of ct:lots, else of the ILMD itself,
+    holding two capital letters; None when there is none. Two different ones fail."""
+    source = body.get("ilmd")
+    if not isinstance(source, dict):
+        return None
+    per_lot = next((source[k] for k in ["lots"] + [f"{p}:lots" for p in prefixes(body)] + [NAMESPACE + "lots"]
+                    if k in source), None)
+    if isinstance(per_lot, list):
+        source = next((e for e in per_lot if isinstance(e, dict) and e.get("epcClass") == lot), source)
+    countries = {v for k, v in source.items() if k.endswith("countryOfOrigin") and isinstance(v, str)
+                 and re.fullmatch(r"[A-Z]{2}", v)}
+    require(len(countries) <= 1, item, f"entry {show(seq)} gives the lot two countries of origin")
+    return next(iter(countries), None)
+
+
+def check_material_default(key, name, lot, ops, item):
+    """§1.5: a default part's factor is the material default the engine takes for the lot: material:MATERIAL@ORIGIN
+    when a factor table the bundle carries, recorded before asOfSize, has that row, else material:MATERIAL; the
+    material the one the lot's event states, the origin the lot's country of origin there, else its facility's."""
+    seq = lot["entry"]
+    body = ops.opened[seq]
+    material = lot_material(name, body)
+    require(material is not None, item,
+            f"the default factor is {key}, but entry {show(seq)}, which made the lot, states no material")
+    origin = country_of_origin(name, body, seq, item)
+    if origin is None and isinstance(lot.get("facility"), str):
+        origin = facility_country(lot["facility"], ops.entries, ops.opened, ops.as_of)[0]
+    in_force = {factor_key(row) for at, body in ops.opened.items()
+                if at < ops.as_of and ops.entries[at][0]["type"] == "factors.table" and isinstance(body, dict)
+                for row in (body.get("factors") if isinstance(body.get("factors"), list) else [])
+                if isinstance(row, dict) and row.get("category") == "material"}
+    expected = f"material:{material}"
+    if origin is not None and f"{expected}@{origin}" in in_force:
+        expected += f"@{origin}"
+    require(key == expected, item,
+            f"the default factor is {key}, but the lot's material {material}, of origin {origin or 'unknown'}, "
+            f"takes {expected} in the factor tables the bundle carries")
 
 
 def subject_cells(bundle, entries, opened, as_of):
@@ -1000,6 +1048,7 @@ def recompute_footprint(working, lots, roots, ops):
                     per_kg = {m: v * moved / shipped / own for m, v in e.items()}
                 elif kind == "default":
                     require("key" in (part.get("factor") or {}), where, "the factor is not from a factor table")
+                    check_material_default(part["factor"]["key"], name, lot, ops, where)
                     per_kg, rate = dict.fromkeys(METHODS, ops.base(part["factor"], f"{where} factor")), 0.0
             except Withheld as why:
                 withheld[key] = (part, str(why), kind != "no-data")

@@ -84,6 +84,18 @@ def op(entry, base, **extra):
     return {"entry": float(entry), "at": "/x", "base": float(base), **extra}
 
 
+def graphite_entries(more=None):
+    """Entries and opened bodies for a lot N of entry 6, graphite from CN at a facility in HU, and a factor table
+    at 0 with graphite's generic, CN and HU rows."""
+    rows = [{"category": "material", "name": "graphite", **({"geography": g} if g else {}), "value": "2",
+             "unit": "kgCO2e/kg"} for g in (None, "CN", "HU")]
+    entries = {0: ({"type": "factors.table"}, {"factors": rows}),
+               1: ({"type": "facility.register"}, {"id": "urn:f", "country": "HU"}),
+               6: ({"type": "event"}, {"ilmd": {"ct:material": "graphite", "cbvmda:countryOfOrigin": "CN"}}),
+               **(more or {})}
+    return {seq: (entry, {}) for seq, (entry, _) in entries.items()}, {seq: body for seq, (_, body) in entries.items()}
+
+
 def edge(lot, entry, kg):
     return {"lot": lot, "kg": op(entry, kg)}
 
@@ -103,7 +115,7 @@ class RecomputationTests(unittest.TestCase):
 
     def test_flows_weights_and_parts(self):
         shipment = {"quantityList": [{"epcClass": "C", "quantity": 20}, {"epcClass": "Z", "quantity": 30}]}
-        ops = verify_bundle.Operands({}, {11: shipment}, 100)
+        ops = verify_bundle.Operands(*graphite_entries({11: ({"type": "shipment"}, shipment)}), 100)
         trace = {"roots": [{"lot": "C", "cells": 10.0, "cellMass": op(9, 1)}], "lots": [
             {"lot": "C", "entry": 10.0, "kg": 10.0, "inputs": [edge("M", 10, 50), edge("N", 10, 30)],
              "outputs": [edge("C", 10, 100)]},
@@ -126,7 +138,7 @@ class RecomputationTests(unittest.TestCase):
                  "terms": [term(11, "all", [100, 0.5], op(0, 0.1, key="transport"))]}]},
             {"lot": "M", "counts": "no-data", "parts": [{"kind": "no-data", "entry": 5.0, **stage}]},
             {"lot": "N", "counts": "none", "parts": [{"kind": "default", "entry": 6.0, **stage,
-                                                      "factor": op(0, 2, key="material")}]},
+                                                      "factor": op(0, 2, key="material:graphite@CN")}]},
             {"lot": "R", "counts": "process", "parts": [
                 {"kind": "process", "entry": 3.0, **stage,
                  "terms": [{**term(3, "all", [1000], {"value": 1.0, "rule": "r"}), "what": "direct"}],
@@ -207,6 +219,46 @@ class RecomputationTests(unittest.TestCase):
                           "material:lithium-hydroxide@CL"),
                          ({"category": "transport", "name": "sea"}, "transport:sea")):
             self.assertEqual(verify_bundle.factor_key(row), key)
+
+
+class MaterialDefaultTests(unittest.TestCase):
+    """§1.5: a default part's factor is the lot's material at its country of origin, else the generic row."""
+
+    def check(self, key, opened_change=None, as_of=100):
+        entries, opened = graphite_entries()
+        if opened_change:
+            opened_change(opened)
+        ops = verify_bundle.Operands(entries, opened, as_of)
+        lot = {"entry": 6.0, "facility": "urn:f"}
+        verify_bundle.check_material_default(key, "N", lot, ops, "working lot N part 0")
+
+    def test_the_origins_row_is_taken(self):
+        self.check("material:graphite@CN")
+        for key in ("material:graphite@HU", "material:graphite", "material:nickel@CN"):
+            with self.assertRaisesRegex(Failure, "the default factor is " + key):
+                self.check(key)
+
+    def test_without_an_origin_the_facilitys_country_decides(self):
+        def no_origin(opened):
+            del opened[6]["ilmd"]["cbvmda:countryOfOrigin"]
+        self.check("material:graphite@HU", no_origin)
+        with self.assertRaises(Failure):
+            self.check("material:graphite@CN", no_origin)
+
+    def test_the_generic_row_only_when_no_row_of_the_origin_is_in_force(self):
+        def only_generic(opened):
+            opened[0]["factors"] = opened[0]["factors"][:1]
+        self.check("material:graphite", only_generic)
+        with self.assertRaises(Failure):
+            self.check("material:graphite")
+        with self.assertRaises(Failure):  # a table recorded at or after asOfSize is not in force
+            self.check("material:graphite@CN", as_of=0)
+
+    def test_the_lots_own_element_of_ct_lots_gives_its_origin(self):
+        def per_lot(opened):
+            opened[6]["ilmd"]["ct:lots"] = [{"epcClass": "N", "ct:material": "graphite",
+                                            "urn:epcglobal:cbv:mda#countryOfOrigin": "HU"}]
+        self.check("material:graphite@HU", per_lot)
 
 
 class SubmissionTests(unittest.TestCase):

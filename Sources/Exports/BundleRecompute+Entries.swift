@@ -54,6 +54,24 @@ extension Recompute {
             guard lot["country"] == nil else { throw fail(item, "a country is stated, but no facility") }
             return
         }
+        guard let (country, registered) = facilityCountry(facility) else {
+            throw fail(
+                item,
+                "the bundle carries no facility.register entry of \(facility), the facility that made the lot"
+            )
+        }
+        guard lot["country"]?.stringValue == country else {
+            throw fail(
+                item,
+                "country \(lot["country"].map { $0.canonicalString } ?? "missing") stated, facility \(facility) is in \(country ?? "no country") (entry \(registered) and its amendments)"
+            )
+        }
+    }
+
+    /// A facility's country as of `asOfSize`, from its `facility.register` entry and the
+    /// `facility.amend` entries after it, with the register entry; `nil` when the bundle carries no
+    /// register entry of the facility.
+    func facilityCountry(_ facility: String) -> (country: String?, registered: UInt64)? {
         var country: String?
         var registered: UInt64?
         for (sequence, type) in types.sorted(by: { $0.key < $1.key }) where sequence < asOfSize {
@@ -67,16 +85,75 @@ extension Recompute {
                 country = amended
             }
         }
-        guard let registered else {
-            throw fail(
-                item,
-                "the bundle carries no facility.register entry of \(facility), the facility that made the lot"
-            )
+        return registered.map { (country, $0) }
+    }
+
+    /// The country of origin of `lot` in the ILMD of the event that made it, as the engine reads
+    /// it: a member whose name ends in `countryOfOrigin` (`cbvmda:countryOfOrigin`) of the element
+    /// of `ct:lots` that names the lot, else of the ILMD itself, holding a code of two capital
+    /// letters; `nil` when there is none.
+    ///
+    /// - Throws: ``BundleVerifier/Failure`` when the event gives the lot two countries of origin.
+    func countryOfOrigin(of lot: String, entry: UInt64, _ item: String) throws -> String? {
+        let body = bodies[entry] ?? .null
+        guard var source = body["ilmd"] else { return nil }
+        let lists = ["lots"] + prefixes(of: body).map { "\($0):lots" } + [Self.namespace + "lots"]
+        if let perLot = lists.lazy.compactMap({ source[$0] }).first?.arrayValue,
+            let element = perLot.first(where: { $0["epcClass"]?.stringValue == lot })
+        {
+            source = element
         }
-        guard lot["country"]?.stringValue == country else {
+        var countries: Set<String> = []
+        for (key, value) in source.objectValue ?? [:] where key.hasSuffix("countryOfOrigin") {
+            guard let code = value.stringValue, code.utf8.count == 2,
+                code.utf8.allSatisfy({ (0x41...0x5a).contains($0) })
+            else { continue }
+            countries.insert(code)
+        }
+        guard countries.count <= 1 else {
+            throw fail(item, "entry \(entry) gives the lot two countries of origin")
+        }
+        return countries.first
+    }
+
+    /// A `default` part's factor must be the material default the engine takes for the lot.
+    ///
+    /// That is `material:MATERIAL@ORIGIN` when a factor table the bundle carries, recorded before
+    /// `asOfSize`, has that row, else `material:MATERIAL` (Docs/EXPORTS.md §1.5). The material is
+    /// the one the lot's event states, and the origin the lot's country of origin in that event,
+    /// else its facility's country.
+    ///
+    /// - Throws: ``BundleVerifier/Failure`` naming the factor stated and the one the entries give.
+    func checkMaterialDefault(_ key: String, lot: JSONValue, id: String, entry: UInt64, _ item: String) throws {
+        let body = bodies[entry] ?? .null
+        guard let material = Self.material(of: id, in: body, prefixes: prefixes(of: body)) else {
+            throw fail(item, "the default factor is \(key), but entry \(entry), which made the lot, states no material")
+        }
+        var origin = try countryOfOrigin(of: id, entry: entry, item)
+        if origin == nil, let facility = lot["facility"]?.stringValue {
+            origin = facilityCountry(facility)?.country ?? nil
+        }
+        var inForce: Set<String> = []
+        for (sequence, type) in types
+        where sequence < asOfSize && type == SupplyChainLedger.EntryType.factorTable {
+            for row in bodies[sequence]?["factors"]?.arrayValue ?? [] where row["category"] == "material" {
+                inForce.insert(
+                    FactorTable.Factor.key(
+                        category: "material",
+                        name: row["name"]?.stringValue,
+                        geography: row["geography"]?.stringValue,
+                        basis: row["basis"]?.stringValue,
+                        unit: row["unit"]?.stringValue ?? ""
+                    )
+                )
+            }
+        }
+        var expected = "material:\(material)"
+        if let origin, inForce.contains(expected + "@" + origin) { expected += "@" + origin }
+        guard key == expected else {
             throw fail(
                 item,
-                "country \(lot["country"].map { $0.canonicalString } ?? "missing") stated, facility \(facility) is in \(country ?? "no country") (entry \(registered) and its amendments)"
+                "the default factor is \(key), but the lot's material \(material), of origin \(origin ?? "unknown"), takes \(expected) in the factor tables the bundle carries"
             )
         }
     }

@@ -655,9 +655,10 @@ struct Recompute {
                         if let outputsWithheld { throw WithheldOperand(what: outputsWithheld) }
                         for method in Self.methods { perKg[method] = (e[method] ?? 0) * moved / shipped / own }
                     case "default":
-                        guard part["factor"]?["key"] != nil else {
+                        guard let factorKey = part["factor"]?["key"]?.stringValue else {
                             throw fail(item, "the default's factor is not a row of a factor table")
                         }
+                        try checkMaterialDefault(factorKey, lot: traced, id: id, entry: entry, item)
                         let factor = try number(part["factor"], item)
                         for method in Self.methods { perKg[method] = factor }
                     case "no-data":

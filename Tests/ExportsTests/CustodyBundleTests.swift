@@ -696,6 +696,9 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
     case materialChanged
     /// The registration of the facility that made a lot left out of the bundle.
     case facilityRegisterDropped
+    /// A material default pointed at another material's row of the same factor table, its
+    /// contribution and the total restated: material and country stay as the entries give them.
+    case defaultFactorOfAnotherRow
 
     /// The working's lots, as arrays of members.
     private static func lots(_ bundle: JSONValue) -> [JSONValue] {
@@ -845,7 +848,52 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
                 return !(entry?["type"] == "facility.register" && entry?["body"]?["id"]?.stringValue == facility)
             }
             set(&bundle, ["entries"], .array(entries))
+        case .defaultFactorOfAnotherRow:
+            let (lot, part) = Self.part(bundle) { $0["kind"] == "default" }
+            let factor = Self.lots(bundle)[lot]["parts"]?.arrayValue?[part]["factor"] ?? .null
+            let rows = Self.body(bundle, entry: factor["entry"])?["factors"]?.arrayValue ?? []
+            let old = rows.first { Self.key(of: $0) == factor["key"]?.stringValue }
+            guard
+                let index = rows.firstIndex(where: {
+                    $0["category"] == "material" && Self.key(of: $0) != factor["key"]?.stringValue
+                }),
+                let from = old.flatMap({ value($0["value"]) }), let to = value(rows[index]["value"])
+            else { return }
+            let path: [any Sendable] = ["footprint", "working", "lots", lot, "parts", part, "factor"]
+            set(&bundle, path + ["at"], .string("/factors/\(index)/value"))
+            set(&bundle, path + ["key"], .string(Self.key(of: rows[index])))
+            if factor["base"] != nil { set(&bundle, path + ["base"], .number(to)) }
+            let id = Self.lots(bundle)[lot]["lot"]
+            CustodyBundleTests.restate(&bundle) { contribution in
+                contribution["kind"] == "default" && contribution["lot"] == id ? to / from : 1
+            }
         }
+    }
+
+    /// The body of the bundle's entry `entry`.
+    private static func body(_ bundle: JSONValue, entry: JSONValue?) -> JSONValue? {
+        let element = (bundle["entries"]?.arrayValue ?? []).first { $0["seq"] == entry }
+        let canonical = element?["canonical"]?.stringValue.flatMap { try? JSONValue(parsing: Array($0.utf8)) }
+        return canonical?["body"]
+    }
+
+    /// A factor table row's key, as the engine makes it.
+    private static func key(of row: JSONValue) -> String {
+        FactorTable.Factor.key(
+            category: row["category"]?.stringValue ?? "",
+            name: row["name"]?.stringValue,
+            geography: row["geography"]?.stringValue,
+            basis: row["basis"]?.stringValue,
+            unit: row["unit"]?.stringValue ?? ""
+        )
+    }
+
+    /// The key the changed material default names.
+    private static func otherMaterialKey(_ bundle: JSONValue) -> String {
+        var changed = bundle
+        UnsupportedWorking.defaultFactorOfAnotherRow.apply(to: &changed)
+        let (lot, part) = Self.part(changed) { $0["kind"] == "default" }
+        return Self.lots(changed)[lot]["parts"]?.arrayValue?[part]["factor"]?["key"]?.stringValue ?? ""
     }
 
     /// The first trace lot that states `member`.
@@ -948,6 +996,8 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
         case .materialChanged: Self.both("material \"not-a-material\" stated, entry ")
         case .facilityRegisterDropped:
             Self.both("the bundle carries no facility.register entry of \(Self.facility(bundle))")
+        case .defaultFactorOfAnotherRow:
+            Self.both("the default factor is \(Self.otherMaterialKey(bundle)), but the lot's material ")
         }
     }
 
