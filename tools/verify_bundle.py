@@ -959,8 +959,14 @@ def check_functional_unit(bundle, cells, entries, opened, as_of):
             usable = nominal * decimal("usableEnergyShare")
             lifetime = usable * decimal("cyclesPerYear") * decimal("serviceYears")
             model, why = (wanted, float(found)), None
-    require(footprint.get("model") == (model[0] if model else None) and
-            footprint.get("modelEntry") == (model[1] if model else None), "footprint",
+    # Compared as JSON values: a member that is absent is not one that is null, and a number is not a string
+    # (nor true, which Python holds equal to 1).
+    def same(name, expected):
+        if expected is None:
+            return name not in footprint
+        return name in footprint and type(footprint[name]) is type(expected) and footprint[name] == expected
+    require(same("model", model[0] if model else None) and same("modelEntry", model[1] if model else None),
+            "footprint",
             f"model {show(footprint['model']) if 'model' in footprint else 'none'} (entry "
             f"{show(footprint['modelEntry']) if 'modelEntry' in footprint else 'none'}) stated; the cells' "
             f"commissioning "
@@ -971,8 +977,8 @@ def check_functional_unit(bundle, cells, entries, opened, as_of):
             f"usableKWh {show(stated) if stated is not None else 'missing'} stated, the entries give "
             f"{es_number(usable)}")
     stated = footprint.get("lifetimeKWh")
-    require((stated is None) == (lifetime is None) and (lifetime is None or isinstance(stated, float) and
-                                                        close(stated, lifetime, 1e-12)), "footprint",
+    require(("lifetimeKWh" in footprint) == (lifetime is not None) and
+            (lifetime is None or isinstance(stated, float) and close(stated, lifetime, 1e-12)), "footprint",
             f"lifetimeKWh {show(stated) if stated is not None else 'missing'} stated, the entries give "
             f"{es_number(lifetime) if lifetime is not None else 'none'}")
     return why
@@ -1146,7 +1152,7 @@ def check_activity(working, opened):
                 "once per method, each fuel, transport leg and the direct emissions once")
 
 
-def check_footprint(bundle, lots, roots, ops, roots_stated=None):
+def check_footprint(bundle, lots, roots, ops, roots_stated=None, stated_parts=None):
     """§1.5: contributions against the working, then the total against them; says how it checked. With
     `roots_stated` (why the roots are stated), the contributions are stated too."""
     footprint = obj(bundle["footprint"], "footprint", "the footprint")
@@ -1184,6 +1190,9 @@ def check_footprint(bundle, lots, roots, ops, roots_stated=None):
                 require((c["stage"], c["primary"]) == (part["stage"], part["primary"]), item,
                         "stage, primary or lot differs from the working")
                 partly.append((f"{key[0]} {key[1] or 'assembly'} {show(key[2])}", what))
+                if stated_parts is not None:  # as `celltrace verify-bundle --json` names them
+                    stated_parts.append("|".join([key[0], key[1] if key[1] is not None else str(part.get("lot") or ""),
+                                                  show(key[2])]))
                 continue
             require(key in recomputed, item, "is not a part of the working")
             part, kg = recomputed.pop(key)
@@ -1397,7 +1406,14 @@ def verify(bundle, vkey, old_text=None, signers=None):
     if stated_cells is not None:
         trace = f"trace stated, not recomputed (the subject's cell count is as stated: {stated_cells})"
     why = stated_cells and f"the subject's cell count is as stated: {stated_cells}"
-    footprint = check_footprint(bundle, lots, roots, ops, why)
+    stated_parts = []
+    footprint = check_footprint(bundle, lots, roots, ops, why, stated_parts)
+    if stated_parts:
+        signers["footprintStatedParts"] = [name.replace("|", " ") for name in sorted(stated_parts)]
+    if stated_cells is not None:
+        signers["functionalUnitStated"] = f"the subject's cell count is as stated ({stated_cells})"
+    elif per_kwh is not None:
+        signers["functionalUnitStated"] = per_kwh
     signers["traceRecomputed"] = trace == "trace recomputed"
     signers["footprintRecomputed"] = footprint == "footprint recomputed"
     if per_kwh is not None:
@@ -1480,7 +1496,8 @@ def main(argv):
         result.update(origin=bundle["origin"], treeSize=int(bundle["treeSize"]),
                       submissions=len(signers["submissionKeys"]), traceRecomputed=signers["traceRecomputed"],
                       footprintRecomputed=signers["footprintRecomputed"])
-        for name in ("attestations", "verifiedShare", "consistentFrom"):
+        for name in ("attestations", "verifiedShare", "consistentFrom", "functionalUnitStated",
+                     "footprintStatedParts"):
             if name in signers:
                 result[name] = signers[name]
         result["submissionKeys"] = signers["submissionKeys"]

@@ -416,9 +416,10 @@ extension Recompute {
             lifetime = usable * decimal("cyclesPerYear") * decimal("serviceYears")
             model = (id, sequence)
         }
-        guard footprint["model"]?.stringValue == model?.id,
-            BundleVerifier.count(footprint["modelEntry"]) == model?.entry,
-            (footprint["modelEntry"] == nil) == (model == nil)
+        // Compared as JSON values: a member that is absent is not one that is null, and a number
+        // is not a string.
+        guard footprint["model"] == model.map({ .string($0.id) }),
+            footprint["modelEntry"] == model.map({ .number(Double($0.entry)) })
         else {
             throw fail(
                 item,
@@ -431,8 +432,10 @@ extension Recompute {
                 "usableKWh \(footprint["usableKWh"].map { $0.canonicalString } ?? "missing") stated, the entries give \(usable)"
             )
         }
-        let statedLifetime = footprint["lifetimeKWh"]?.doubleValue
-        guard (statedLifetime == nil) == (lifetime == nil), Self.close(statedLifetime ?? 0, lifetime ?? 0) else {
+        let statedLifetime = footprint["lifetimeKWh"]
+        guard (statedLifetime == nil) == (lifetime == nil),
+            lifetime.map({ lifetime in statedLifetime?.doubleValue.map { Self.close($0, lifetime) } ?? false }) ?? true
+        else {
             throw fail(
                 item,
                 "lifetimeKWh \(footprint["lifetimeKWh"].map { $0.canonicalString } ?? "missing") stated, the entries give \(lifetime.map { "\($0)" } ?? "none")"

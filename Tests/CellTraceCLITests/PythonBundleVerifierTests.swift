@@ -172,6 +172,14 @@ import Testing
             python.status == 0 && python.output.contains("footprint recomputed but for 4 parts stated"),
             "\(python.output)"
         )
+        // With --json, both name the stated parts alike.
+        let swiftJSON = try JSONValue(
+            parsing: celltrace("verify-bundle", directory + "/authority.json", "--vkey", vkey, "--json").output
+        )
+        let pythonJSON = try JSONValue(parsing: verifyBundle(directory + "/authority.json", vkey, "--json").output)
+        #expect(swiftJSON["footprintStatedParts"]?.arrayValue?.count == 4, "\(swiftJSON)")
+        #expect(pythonJSON["footprintStatedParts"] == swiftJSON["footprintStatedParts"], "\(pythonJSON)")
+        #expect(pythonJSON["functionalUnitStated"] == swiftJSON["functionalUnitStated"], "\(pythonJSON)")
 
         let lot = { (name: String) in "urn:celltrace:lot:" + name }
         let pruned = ["coso4-zhejiang-2602", "cooh-katanga-2601", "cooh-kolwezi-asm-2601"].map(lot)

@@ -424,23 +424,7 @@ struct CustodyBundleTests {
         "a bundle that leaves out its battery model's entry states its kWh figures, not recomputed, in both verifiers"
     )
     func functionalUnitWithoutItsModelIsStated() throws {
-        let json = try export(.auditor).json
-        let model = try #require(
-            (json["entries"]?.arrayValue ?? []).first { element in
-                element["canonical"]?.stringValue?.contains(#""type":"model.register""#) == true
-            }
-        )
-        let entry = try JSONValue(parsing: Array(try #require(model["canonical"]?.stringValue).utf8))
-        let share = try #require(entry["body"]?["usableEnergyShare"]?.stringValue.flatMap { Double($0) })
-        let usable = try #require(json["footprint"]?["usableKWh"]?.doubleValue)
-        let bytes = try resigned(json) { bundle in
-            let entries = (bundle["entries"]?.arrayValue ?? []).filter { $0["seq"] != model["seq"] }
-            CustodyBundleTests.set(&bundle, ["entries"], .array(entries))
-            var footprint = bundle["footprint"]?.objectValue ?? [:]
-            for member in ["model", "modelEntry", "lifetimeKWh"] { footprint[member] = nil }
-            footprint["usableKWh"] = .number(usable / share)
-            CustodyBundleTests.set(&bundle, ["footprint"], .object(footprint))
-        }
+        let bytes = try withoutItsModel(try export(.auditor).json)
         let report = try verify(bytes)
         let why = "whose model.register entry the bundle does not carry"
         #expect(report.functionalUnitStated?.contains(why) == true, "\(report.functionalUnitStated ?? "recomputed")")
@@ -449,8 +433,57 @@ struct CustodyBundleTests {
             status == 0 && output.contains("usableKWh and lifetimeKWh stated, not recomputed (the cells"),
             "\(output)"
         )
+        // With --json, the independent verifier says why under the same name.
+        let directory = TemporaryDirectory()
+        try Data(bytes).write(to: URL(fileURLWithPath: directory.path + "/bundle.json"))
+        let json = try runProcess([
+            "python3", toolPath("verify_bundle.py"), directory.path + "/bundle.json",
+            network.chain.ledger.verifierKey.text, "--json",
+        ])
+        let result = try JSONValue(parsing: Array(json.output.utf8))
+        #expect(result["functionalUnitStated"]?.stringValue == report.functionalUnitStated, "\(json.output)")
         // Honest, they are recomputed.
         #expect(try verify(try export(.auditor).bytes).functionalUnitStated == nil)
+    }
+
+    @Test(
+        "a functional-unit member the entries do not give fails in both verifiers, compared as a JSON value",
+        arguments: [
+            ("lifetimeKWh", JSONValue.string("1000")), ("model", .number(5)), ("modelEntry", .null),
+            ("lifetimeKWh", .null),
+        ]
+    )
+    func functionalUnitMembersAreComparedAsJSON(member: String, value: JSONValue) throws {
+        // Without the model, the bundle has none of these members: any value of one is refused.
+        let bytes = try withoutItsModel(try export(.auditor).json) { bundle in
+            CustodyBundleTests.set(&bundle, ["footprint", member], value)
+        }
+        let failure = try #require(self.failure(bytes), "\(member): \(value.canonicalString) verified")
+        #expect(failure.item == "footprint", "\(failure)")
+        let (status, output) = try python(bytes)
+        #expect(status == 1 && output.contains("NOT VERIFIED: footprint: "), "\(output)")
+    }
+
+    /// The bundle without its battery model's `model.register` entry, restated as the exporter
+    /// would state it without the model, with `change` made to it, signed again by the ledger key.
+    private func withoutItsModel(_ json: JSONValue, _ change: (inout JSONValue) -> Void = { _ in }) throws -> [UInt8] {
+        let model = try #require(
+            (json["entries"]?.arrayValue ?? []).first { element in
+                element["canonical"]?.stringValue?.contains(#""type":"model.register""#) == true
+            }
+        )
+        let entry = try JSONValue(parsing: Array(try #require(model["canonical"]?.stringValue).utf8))
+        let share = try #require(entry["body"]?["usableEnergyShare"]?.stringValue.flatMap { Double($0) })
+        let usable = try #require(json["footprint"]?["usableKWh"]?.doubleValue)
+        return try resigned(json) { bundle in
+            let entries = (bundle["entries"]?.arrayValue ?? []).filter { $0["seq"] != model["seq"] }
+            CustodyBundleTests.set(&bundle, ["entries"], .array(entries))
+            var footprint = bundle["footprint"]?.objectValue ?? [:]
+            for member in ["model", "modelEntry", "lifetimeKWh"] { footprint[member] = nil }
+            footprint["usableKWh"] = .number(usable / share)
+            CustodyBundleTests.set(&bundle, ["footprint"], .object(footprint))
+            change(&bundle)
+        }
     }
 
     /// Scales each contribution by what `scale` gives it (leaving it out for `nil`) and restates
