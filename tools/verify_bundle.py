@@ -1033,16 +1033,24 @@ def recompute_footprint(working, lots, roots, ops):
             try:
                 if kind == "process":
                     require(part.get("entry") == lot["entry"], where, "is not the event that made the lot")
+                    # The share passes the lot's weight to its inputs, so it is worked out even when the
+                    # emissions rest on a withheld field.
+                    e, e_withheld = None, None
                     try:
                         e = ops.emissions(part, where)
-                        if outputs_withheld is not None:
-                            raise Withheld(outputs_withheld)
+                    except Withheld as why:
+                        e_withheld = why
+                    if outputs_withheld is not None:
+                        raise Withheld(outputs_withheld)
+                    try:
                         share = allocation_share(part, name, outputs, ops, where)
                     except Withheld as why:
                         rate_withheld = str(why)
-                        raise
-                    per_kg = {m: v * share / own for m, v in e.items()}
+                        raise e_withheld or why
                     rate = share / own
+                    if e_withheld is not None:
+                        raise e_withheld
+                    per_kg = {m: v * share / own for m, v in e.items()}
                 elif kind == "shipment":
                     check_shipment(part, name, ops.opened, where)
                     moved = ops.on(part.get("moved"), part.get("entry"), f"{where} moved")

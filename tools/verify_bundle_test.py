@@ -167,6 +167,18 @@ class RecomputationTests(unittest.TestCase):
         self.assertEqual(set(recomputed), set(expected) - {("process", "R", 3.0)})
         self.assertEqual(list(withheld), [("process", "R", 3.0)])
         prices["Q"] = op(3, 16)
+        # Emissions resting on a withheld field leave their part stated; its mass allocation share still
+        # passes the lot's weight to its input, whose part is recomputed (a share of 1 would double it).
+        no_data, withheld_amount = working["lots"][1], {"entry": 5.0, "at": "/x", "withheld": True}
+        working["lots"][1] = {"lot": "M", "counts": "process", "parts": [
+            {"kind": "process", "entry": 5.0, **stage, "allocation": {"method": "mass", "reason": "mass"},
+             "terms": [{"what": "electricity", "method": m, "amount": [withheld_amount],
+                        "factor": op(0, 0.5, key="grid"), "kgCO2e": 0.0} for m in verify_bundle.METHODS]}]}
+        recomputed, withheld = verify_bundle.recompute_footprint(working, lots, roots, ops)
+        self.assertEqual(list(withheld), [("process", "M", 5.0)])
+        self.assertEqual(set(recomputed), set(expected) - {("no-data", "M", 5.0)})
+        self.assertAlmostEqual(recomputed[("process", "R", 3.0)][1]["location-based"], 3.125, places=12)
+        working["lots"][1] = no_data
         trace["lots"][2]["kg"] = 3.1
         with self.assertRaises(Failure):
             verify_bundle.recompute_trace(lots, roots, ops)

@@ -633,14 +633,23 @@ struct Recompute {
                         guard BundleVerifier.count(part["entry"]) == entry else {
                             throw fail(item, "the process part is not entry \(entry), the event that made the lot")
                         }
-                        let e = try emissions(part["terms"]?.arrayValue ?? [], item, entry: entry)
+                        // The share passes the lot's weight to its inputs, so it is worked out even when
+                        // the emissions rest on a withheld field.
+                        var e: [String: Double] = [:]
+                        var emissionsWithheld: WithheldOperand?
+                        do {
+                            e = try emissions(part["terms"]?.arrayValue ?? [], item, entry: entry)
+                        } catch let withheld as WithheldOperand {
+                            emissionsWithheld = withheld
+                        }
                         if let outputsWithheld { throw WithheldOperand(what: outputsWithheld) }
                         do {
                             share = try allocationShare(part, lot: id, own: own, outputKg: outputKg, entry: entry, item)
                         } catch let withheld as WithheldOperand {
                             shareWithheld = withheld.what
-                            throw withheld
+                            throw emissionsWithheld ?? withheld
                         }
+                        if let emissionsWithheld { throw emissionsWithheld }
                         for method in Self.methods { perKg[method] = (e[method] ?? 0) * share / own }
                     case "shipment":
                         guard let shipment = BundleVerifier.count(part["entry"]) else {

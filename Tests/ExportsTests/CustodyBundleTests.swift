@@ -486,6 +486,138 @@ struct CustodyBundleTests {
         }
     }
 
+    /// A refinery's electricity, sealed and withheld, makes only its process part stated.
+    ///
+    /// Its mass allocation share still passes the lot's weight to the ore, whose part is
+    /// recomputed. A ledger CellTrace writes seals no electricity, so the entries are made by hand,
+    /// as a ledger could hold them.
+    @Test("a process part whose emissions are withheld still passes its share of the lot's weight to its inputs")
+    func withheldEmissionsLeaveTheShare() throws {
+        let operand = { (entry: Int, at: String, base: Double) -> JSONValue in
+            ["entry": .number(Double(entry)), "at": .string(at), "base": .number(base)]
+        }
+        let sealed = Commitment(digest: SHA256.hash(Array("1000".utf8))).placeholder
+        let bodies: [UInt64: JSONValue] = [
+            1: ["factors": [["category": "grid", "geography": "XX", "value": "0.5", "unit": "kgCO2e/kWh"]]],
+            2: [
+                "type": "ObjectEvent", "action": "ADD", "quantityList": [["epcClass": "O", "quantity": 100]],
+                "ct:directEmissions": ["kgCO2e": 10],
+            ],
+            3: [
+                "type": "TransformationEvent", "inputQuantityList": [["epcClass": "O", "quantity": 100]],
+                "outputQuantityList": [["epcClass": "H", "quantity": 80], ["epcClass": "B", "quantity": 20]],
+                "ct:electricity": [["quantity": sealed, "uom": "KWH", "supply": "grid"]],
+            ],
+        ]
+        let methods = ["location-based", "market-based", "eu-draft"]
+        let electricity = methods.map { method -> JSONValue in
+            [
+                "what": "electricity", "method": .string(method), "kgCO2e": 500,
+                "amount": [["entry": 3, "at": "/ct:electricity/0/quantity", "withheld": true]],
+                "factor": ["entry": 1, "at": "/factors/0/value", "key": "grid:XX:location", "base": 0.5],
+            ]
+        }
+        let direct: JSONValue = [
+            "what": "direct", "method": "all", "kgCO2e": 10,
+            "amount": [operand(2, "/ct:directEmissions/kgCO2e", 10)], "factor": ["value": 1, "rule": "direct"],
+        ]
+        let stage = { (name: String) -> [String: JSONValue] in ["stage": .string(name), "primary": true] }
+        func perMethod(_ value: Double) -> JSONValue {
+            .object(Dictionary(uniqueKeysWithValues: methods.map { ($0, .number(value)) }))
+        }
+        // The ore's 100 kg give 10 kg CO2e; the lot H, 80 % of the refinery's output by mass, has 80 kg
+        // of it: 8 kg CO2e. Were the share taken as 1, the ore would weigh 100 kg and give 10.
+        let contributions: [JSONValue] = [
+            .object(
+                ["kind": "process", "lot": "H", "entry": 3, "kgCO2e": perMethod(400)].merging(stage("main-production"))
+                { a, _ in a }
+            ),
+            .object(
+                ["kind": "process", "lot": "O", "entry": 2, "kgCO2e": perMethod(8)].merging(
+                    stage("raw-material-acquisition")
+                ) { a, _ in a }
+            ),
+        ]
+        var total: [String: JSONValue] = [:]
+        for method in methods {
+            total[method] = [
+                "raw-material-acquisition": 8, "main-production": 400, "distribution": 0, "end-of-life": 0,
+            ]
+        }
+        let lot = { (id: String, entry: Int, kg: Double, inputs: [JSONValue], outputs: [JSONValue]) -> JSONValue in
+            [
+                "lot": .string(id), "entry": .number(Double(entry)), "kg": .number(kg), "inputs": .array(inputs),
+                "outputs": .array(outputs),
+            ]
+        }
+        let bundle: JSONValue = [
+            "subject": "H", "subjectKind": "lot", "profile": "authority",
+            "trace": [
+                "roots": [["lot": "H", "kg": operand(3, "/outputQuantityList/0/quantity", 80)]],
+                "lots": [
+                    lot(
+                        "H",
+                        3,
+                        80,
+                        [["lot": "O", "kg": operand(3, "/inputQuantityList/0/quantity", 100)]],
+                        [
+                            ["lot": "H", "kg": operand(3, "/outputQuantityList/0/quantity", 80)],
+                            ["lot": "B", "kg": operand(3, "/outputQuantityList/1/quantity", 20)],
+                        ]
+                    ),
+                    lot("O", 2, 80, [], [["lot": "O", "kg": operand(2, "/quantityList/0/quantity", 100)]]),
+                ],
+            ],
+            "footprint": [
+                "asOfSize": 4, "usableKWh": 0, "total": .object(total), "contributions": .array(contributions),
+                "working": [
+                    "lots": [
+                        [
+                            "lot": "H", "counts": "process",
+                            "parts": [
+                                .object(
+                                    [
+                                        "kind": "process", "entry": 3, "terms": .array(electricity),
+                                        "allocation": ["method": "mass", "reason": "mass"],
+                                    ].merging(stage("main-production")) { a, _ in a }
+                                )
+                            ],
+                        ],
+                        [
+                            "lot": "O", "counts": "process",
+                            "parts": [
+                                .object(
+                                    [
+                                        "kind": "process", "entry": 2, "terms": [direct],
+                                        "allocation": ["method": "single", "reason": "one output"],
+                                    ].merging(stage("raw-material-acquisition")) { a, _ in a }
+                                )
+                            ],
+                        ],
+                    ]
+                ],
+            ],
+        ]
+        let recompute = Recompute(
+            bundle: bundle,
+            bodies: bodies,
+            types: [1: SupplyChainLedger.EntryType.factorTable, 2: "epcis.event", 3: "epcis.event"],
+            asOfSize: 4
+        )
+        let flows = try recompute.trace()
+        guard case .recomputed = flows.result else {
+            Issue.record("trace not recomputed: \(flows.result)")
+            return
+        }
+        let footprint = try recompute.footprint(flows: flows)
+        guard case .partly(let items, let stated, let reason) = footprint else {
+            Issue.record("footprint not partly recomputed: \(footprint)")
+            return
+        }
+        #expect(items == 1 && stated == ["process H 3"], "\(footprint)")
+        #expect(reason == "entry 3 /ct:electricity/0/quantity is withheld by the profile")
+    }
+
     /// Scales each contribution by what `scale` gives it (leaving it out for `nil`) and restates
     /// the total as their sum.
     static func restate(_ bundle: inout JSONValue, _ scale: (JSONValue) -> Double?) {
