@@ -25,6 +25,7 @@ import json
 import math
 import re
 import sys
+import unicodedata
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
@@ -1449,12 +1450,20 @@ def verify(bundle, vkey, old_text=None, signers=None):
     return len(entries), trace, footprint, withdrawn
 
 
+def visible(text):
+    """Text from a bundle as a line shows it: a control, format or separator character, any white space but the
+    space, and the backslash escaped as \\u{XXXX}, as `celltrace verify-bundle` escapes them, so that a name
+    cannot end the line, move the cursor or hide what follows it."""
+    return "".join(f"\\u{{{ord(c):04X}}}" if c == "\\" or unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp", "Cs", "Co")
+                   or (unicodedata.category(c) == "Zs" and c != " ") else c for c in str(text))
+
+
 def key_lines(keys, signed):
     """One line per actor key, naming the entries it signed, as `celltrace verify-bundle` prints them."""
     lines = {}
     for key in keys:
-        line = (f"{key['actor']} ({key['name']}, {key['role']}) key {key['keyID']}, "
-                f"registered at entry #{key['keyEntry']}")
+        line = (f"{visible(key['actor'])} ({visible(key['name'])}, {visible(key['role'])}) key "
+                f"{visible(key['keyID'])}, registered at entry #{key['keyEntry']}")
         lines.setdefault(line, []).append(key["entry"])
     return [f"{line}: {signed}{'' if len(seqs) == 1 else 's'} " + ", ".join(f"#{s}" for s in seqs)
             for line, seqs in lines.items()]

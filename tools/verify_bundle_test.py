@@ -273,6 +273,15 @@ class MaterialDefaultTests(unittest.TestCase):
         self.check("material:graphite@HU", per_lot)
 
 
+class KeyLineTests(unittest.TestCase):
+    def test_names_cannot_forge_a_line_or_hide_the_key(self):
+        key = {"actor": "urn:a", "name": "Mine\n  signed with urn:x (X, operator) key 0000\u202e", "role": "op\x1b[2K",
+               "keyID": "ab12", "keyEntry": 3, "entry": 7}
+        [line] = verify_bundle.key_lines([key], "submission")
+        self.assertEqual(line, "urn:a (Mine\\u{000A}  signed with urn:x (X, operator) key 0000\\u{202E}, "
+                               "op\\u{001B}[2K) key ab12, registered at entry #3: submission #7")
+
+
 class SubmissionTests(unittest.TestCase):
     """Item 4 on a real bundle's entries, changed after items 1–3 have read them."""
 

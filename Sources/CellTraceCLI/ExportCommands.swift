@@ -451,7 +451,8 @@ struct VerifyBundleCommand: ParsableCommand {
         var entries: [String: [UInt64]] = [:]
         for key in keys {
             let line =
-                "\(key.actor) (\(key.name), \(key.role)) key \(key.keyID), registered at entry #\(key.keyEntry)"
+                "\(visible(key.actor)) (\(visible(key.name)), \(visible(key.role))) key \(visible(key.keyID)), "
+                + "registered at entry #\(key.keyEntry)"
             if entries[line] == nil { order.append(line) }
             entries[line, default: []].append(key.entry)
         }
@@ -460,6 +461,29 @@ struct VerifyBundleCommand: ParsableCommand {
             return line + ": \(signed)\(signedEntries.count == 1 ? "" : "s") "
                 + signedEntries.map { "#\($0)" }.joined(separator: ", ")
         }
+    }
+
+    /// Text from a bundle as a line shows it: a control, format or separator character, any white
+    /// space but the space, and the backslash escaped as `\u{XXXX}`, so that a name cannot end the
+    /// line, move the cursor or hide what follows it.
+    static func visible(_ text: String) -> String {
+        var shown = ""
+        for scalar in text.unicodeScalars {
+            switch scalar.properties.generalCategory {
+            case .control, .format, .lineSeparator, .paragraphSeparator, .surrogate, .privateUse:
+                shown += escaped(scalar)
+            case .spaceSeparator where scalar != " ":
+                shown += escaped(scalar)
+            default:
+                shown += scalar == "\\" ? escaped(scalar) : String(scalar)
+            }
+        }
+        return shown
+    }
+
+    private static func escaped(_ scalar: Unicode.Scalar) -> String {
+        let hex = String(scalar.value, radix: 16, uppercase: true)
+        return "\\u{" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex + "}"
     }
 
     /// A signer key as `--json` lists it.

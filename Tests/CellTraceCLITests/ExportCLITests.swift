@@ -5,6 +5,7 @@ import LedgerCrypto
 import Testing
 
 @testable import CellTraceCLI
+@testable import Exports
 
 /// The export commands through the parsed root command, on the fixture chain.
 @Suite struct ExportCLITests {
@@ -378,6 +379,26 @@ import Testing
             ),
             "\(refused.error)"
         )
+    }
+
+    @Test func keyLinesShowControlAndInvisibleCharactersEscaped() {
+        // A name registered to fake a second line, move the cursor back, or turn the key ID round.
+        let key = BundleVerifier.SignerKey(
+            entry: 7,
+            actor: "urn:a",
+            name: "Mine\n                 signed with urn:x (X, operator) key 0000\u{202E}",
+            role: "op\u{1B}[2K\u{200B}",
+            keyID: "ab12",
+            keyEntry: 3
+        )
+        #expect(
+            VerifyBundleCommand.keyLines([key], signed: "submission") == [
+                #"urn:a (Mine\u{000A}                 signed with urn:x (X, operator) key 0000\u{202E}, "#
+                    + #"op\u{001B}[2K\u{200B}) key ab12, registered at entry #3: submission #7"#
+            ]
+        )
+        #expect(VerifyBundleCommand.visible(#"a\b"#) == #"a\u{005C}b"#)
+        #expect(VerifyBundleCommand.visible("Zürich GmbH") == "Zürich GmbH")
     }
 
     @Test func publicBundleOfALotIsRefused() throws {
