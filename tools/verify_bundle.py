@@ -663,9 +663,10 @@ def check_subject(bundle, opened):
         def inside(r):
             if not (isinstance(r, dict) and isinstance(subject, str) and subject.startswith(str(r.get("prefix")))):
                 return False
-            digits = subject[len(r["prefix"]):]
-            return re.fullmatch(r"0|[1-9][0-9]*", digits) is not None and \
-                int(str(r.get("first"))) <= int(digits) <= int(str(r.get("last")))
+            digits, first, last = subject[len(r["prefix"]):], r.get("first"), r.get("last")
+            if not all(isinstance(n, str) and re.fullmatch(r"[0-9]+", n) for n in (first, last)):
+                return False  # a serial number is ASCII digits: no sign, space or underscore
+            return re.fullmatch(r"0|[1-9][0-9]*", digits) is not None and int(first) <= int(digits) <= int(last)
         require(any(inside(r) for r in body.get(prefix + "serialRanges") or []), "subject",
                 f"{subject} is not in a serial range of commissioning entry {es_number(mass['entry'])}")
     elif kind == "lot":

@@ -273,6 +273,18 @@ class MaterialDefaultTests(unittest.TestCase):
         self.check("material:graphite@HU", per_lot)
 
 
+class SerialRangeTests(unittest.TestCase):
+    def test_a_range_bound_is_ascii_digits(self):
+        def bundle(first):
+            commissioning = {"ct:cellLot": "L", "ct:serialRanges": [{"prefix": "s.", "first": first, "last": "9"}]}
+            root = {"lot": "L", "cells": 1.0, "cellMass": {"entry": 4.0, "at": "/ct:cellMass/quantity"}}
+            return {"subject": "s.5", "subjectKind": "cell", "trace": {"roots": [root]}}, {4.0: commissioning}
+        verify_bundle.check_subject(*bundle("1"))
+        for first in ("+1", " 1", "0_1", "١"):
+            with self.assertRaisesRegex(Failure, "is not in a serial range", msg=first):
+                verify_bundle.check_subject(*bundle(first))
+
+
 class KeyLineTests(unittest.TestCase):
     def test_names_cannot_forge_a_line_or_hide_the_key(self):
         key = {"actor": "urn:a", "name": "Mine\n  signed with urn:x (X, operator) key 0000\u202e", "role": "op\x1b[2K",

@@ -222,6 +222,13 @@ extension Recompute {
         }
     }
 
+    /// A serial number of a serial range or a serial: ASCII digits only, as `UInt64` would not
+    /// require (it takes a leading `+`); `nil` for anything else or a number above `UInt64.max`.
+    static func serialNumber(_ text: some StringProtocol) -> UInt64? {
+        guard !text.isEmpty, text.utf8.allSatisfy({ (0x30...0x39).contains($0) }) else { return nil }
+        return UInt64(text)
+    }
+
     /// Why a figure is stated rather than recomputed.
     struct StatedFigure: Error {
         var reason: String
@@ -250,8 +257,8 @@ extension Recompute {
             if let lot = extensionMember("cellLot", of: body)?.value.stringValue {
                 for range in extensionMember("serialRanges", of: body)?.value.arrayValue ?? [] {
                     guard let prefix = range["prefix"]?.stringValue,
-                        let first = range["first"]?.stringValue.flatMap({ UInt64($0) }),
-                        let last = range["last"]?.stringValue.flatMap({ UInt64($0) })
+                        let first = range["first"]?.stringValue.flatMap(Self.serialNumber),
+                        let last = range["last"]?.stringValue.flatMap(Self.serialNumber)
                     else { continue }
                     ranges.append((sequence, lot, prefix, first, last))
                 }
@@ -290,7 +297,7 @@ extension Recompute {
             let digits = { (prefix: String) -> UInt64? in
                 guard unit.hasPrefix(prefix) else { return nil }
                 let rest = unit.dropFirst(prefix.count)
-                guard let number = UInt64(rest), String(number) == rest else { return nil }
+                guard let number = Self.serialNumber(rest), String(number) == rest else { return nil }
                 return number
             }
             guard

@@ -311,11 +311,11 @@ struct Recompute {
             let ranges = body[prefix + "serialRanges"]?.arrayValue ?? []
             let inside = ranges.contains { range in
                 guard let start = range["prefix"]?.stringValue, subject.hasPrefix(start),
-                    let first = range["first"]?.stringValue.flatMap({ UInt64($0) }),
-                    let last = range["last"]?.stringValue.flatMap({ UInt64($0) })
+                    let first = range["first"]?.stringValue.flatMap(Self.serialNumber),
+                    let last = range["last"]?.stringValue.flatMap(Self.serialNumber)
                 else { return false }
                 let digits = subject.dropFirst(start.count)
-                guard let number = UInt64(digits), String(number) == digits else { return false }
+                guard let number = Self.serialNumber(digits), String(number) == digits else { return false }
                 return first <= number && number <= last
             }
             guard inside else {

@@ -618,6 +618,43 @@ struct CustodyBundleTests {
         #expect(reason == "entry 3 /ct:electricity/0/quantity is withheld by the profile")
     }
 
+    @Test(
+        "a serial range's bounds are ASCII digits: a sign, a space or another script's digits leave the cell outside",
+        arguments: ["+1", " 1", "1 ", "\u{0661}"]
+    )
+    func serialRangeBoundsAreDigits(first: String) throws {
+        func recompute(first: String) -> Recompute {
+            let commissioning: JSONValue = [
+                "ct:cellLot": "L", "ct:cellMass": ["quantity": 2, "uom": "KGM"],
+                "ct:serialRanges": [["prefix": "s.", "first": .string(first), "last": "9"]],
+            ]
+            let bundle: JSONValue = [
+                "subject": "s.5", "subjectKind": "cell",
+                "trace": [
+                    "roots": [["lot": "L", "cells": 1, "cellMass": ["entry": 4, "at": "/ct:cellMass/quantity"]]],
+                    "lots": [
+                        [
+                            "lot": "L", "entry": 3, "kg": 2, "inputs": [],
+                            "outputs": [["lot": "L", "kg": ["entry": 3, "at": "/outputQuantityList/0/quantity"]]],
+                        ]
+                    ],
+                ],
+            ]
+            return Recompute(
+                bundle: bundle,
+                bodies: [3: ["outputQuantityList": [["epcClass": "L", "quantity": 400]]], 4: commissioning],
+                types: [3: "epcis.event", 4: "epcis.event"],
+                asOfSize: 5
+            )
+        }
+        _ = try recompute(first: "1").trace()
+        let failure = #expect(throws: BundleVerifier.Failure.self) { try recompute(first: first).trace() }
+        #expect(
+            failure?.message == "s.5 is not in a serial range of commissioning entry 4",
+            "\(String(describing: failure))"
+        )
+    }
+
     /// Scales each contribution by what `scale` gives it (leaving it out for `nil`) and restates
     /// the total as their sum.
     static func restate(_ bundle: inout JSONValue, _ scale: (JSONValue) -> Double?) {
