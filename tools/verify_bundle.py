@@ -1131,12 +1131,10 @@ def allocation_share(part, lot, outputs, ops, item):
 def activity_terms(body):
     """§1.5: the terms an event's activity data gives, as (what, method, amount pointers): one per
     electricity supply and method, and one per fuel, transport leg and the direct emissions."""
-    context = body.get("@context")
-    bound = [c for c in (context if isinstance(context, list) else [context]) if isinstance(c, dict)]
-    prefixes = [p for c in bound for p, uri in c.items() if uri == NAMESPACE] or ["ct"]
+    bound = prefixes(body)
 
     def elements(name):
-        key = next((f"{p}:{name}" for p in prefixes if f"{p}:{name}" in body), None)
+        key = next((f"{p}:{name}" for p in bound if f"{p}:{name}" in body), None)
         if key is None:
             return []
         at = "/" + key.replace("~", "~0").replace("/", "~1")

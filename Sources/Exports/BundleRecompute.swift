@@ -477,14 +477,7 @@ struct Recompute {
     /// on the quantities of its element of the CellTrace extension member.
     private func checkActivity(_ terms: [JSONValue], entry: UInt64, _ item: String) throws {
         let body = bodies[entry] ?? .null
-        var prefixes: [String] = []
-        let context = body["@context"] ?? .null
-        for bound in context.arrayValue ?? [context] {
-            for (prefix, uri) in bound.objectValue ?? [:] where uri.stringValue == Self.namespace {
-                prefixes.append(prefix)
-            }
-        }
-        if prefixes.isEmpty { prefixes = ["ct"] }
+        let prefixes = prefixes(of: body)
         func elements(_ name: String) -> [String] {
             guard let key = prefixes.map({ "\($0):\(name)" }).first(where: { body[$0] != nil }), let value = body[key]
             else { return [] }
