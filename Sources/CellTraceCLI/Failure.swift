@@ -34,6 +34,14 @@ struct Failure: Error, CustomStringConvertible {
         default: .internalFailure
         }
     }
+
+    /// The status for a supply-chain error: its cause's, else 3 for the ledger's own state (its
+    /// storage, indexes an earlier or later CellTrace wrote: nothing the input could fix) and 2
+    /// for what the input is refused for.
+    static func status(for error: SupplyChainError) -> Status {
+        if let cause = error.cause as? LedgerError { return status(for: cause) }
+        return error.code == .ledger || error.code == .indexLayout ? .internalFailure : .badInput
+    }
 }
 
 extension Failure {
@@ -46,13 +54,7 @@ extension Failure {
         case let error as LedgerError:
             self.init(status: Self.status(for: error), message: "\(error.message); \(consequence)")
         case let error as SupplyChainError:
-            let status: Status =
-                if let cause = error.cause as? LedgerError {
-                    Self.status(for: cause)
-                } else {
-                    error.code == .ledger ? .internalFailure : .badInput
-                }
-            self.init(status: status, message: "\(error.message); \(consequence)")
+            self.init(status: Self.status(for: error), message: "\(error.message); \(consequence)")
         case let failure as Failure:
             self.init(status: failure.status, message: "\(failure.message); \(consequence)")
         default:

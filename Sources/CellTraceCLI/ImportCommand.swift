@@ -101,7 +101,7 @@ struct ImportCommand: ParsableCommand {
             } catch {
                 // Which file, as for several; the error itself names the record and the field.
                 showRefusal(error, file: files[0])
-                Console.err("\(Console.errorPrefix) \(files[0]) was not \(dryRun ? "valid" : "imported")")
+                Console.err("\(Console.errorPrefix) \(files[0]) was not \(notDone(error))")
                 throw error
             }
             try show(report, file: files[0], prefixed: false, chain: chain)
@@ -143,13 +143,27 @@ struct ImportCommand: ParsableCommand {
             let rest = files.count - imported - 1
             let before = imported == 1 ? "the file before it" : "the \(imported) files before it"
             let after = rest == 1 ? "the file after it was" : "the \(rest) files after it were"
-            var line = "\(Console.errorPrefix) \(files[imported]) was not \(dryRun ? "valid" : "imported")"
+            var line = "\(Console.errorPrefix) \(files[imported]) was not \(notDone(error))"
             let kept = dryRun ? "passed" : imported == 1 ? "stays imported" : "stay imported"
             if imported > 0 { line += "; \(before) \(kept)" }
             if rest > 0 { line += "; \(after) not \(dryRun ? "checked" : "imported")" }
             Console.err(line)
             throw error
         }
+    }
+
+    /// What became of a file that `error` stopped: not imported, or in a dry run not valid when
+    /// the error is the file's, and not checked when it is the ledger's (its indexes, its storage).
+    private func notDone(_ error: any Error) -> String {
+        guard dryRun else { return "imported" }
+        let status: Failure.Status =
+            switch error {
+            case let error as SupplyChainError: Failure.status(for: error)
+            case let error as LedgerError: Failure.status(for: error)
+            case let failure as Failure: failure.status
+            default: .internalFailure
+            }
+        return status == .badInput ? "valid" : "checked"
     }
 
     /// With --json, prints the line of the file that was not imported (or not valid): its `error`

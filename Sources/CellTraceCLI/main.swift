@@ -54,10 +54,7 @@ func runCellTrace(_ arguments: [String]) -> Int32 {
         if error.problems.count > 200 {
             Console.err("  … and \(error.problems.count - 200) more")
         }
-        if let cause = error.cause as? LedgerError {
-            return Failure.status(for: cause).rawValue
-        }
-        return error.code == .ledger ? Failure.Status.internalFailure.rawValue : Failure.Status.badInput.rawValue
+        return Failure.status(for: error).rawValue
     } catch let error as ProvenanceError {
         Console.err("\(Console.errorPrefix) \(error.description)")
         return Failure.Status.badInput.rawValue

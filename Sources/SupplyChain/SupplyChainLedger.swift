@@ -115,6 +115,18 @@ public final class SupplyChainLedger: Sendable {
             return (stored.map { String(decoding: $0, as: UTF8.self) }, hasRows)
         }
         if layout == IndexTable.layout || (layout == nil && !hasRows) { return nil }
+        if let layout, let number = Int(layout), let current = Int(IndexTable.layout), number > current {
+            // A rebuild here would write them back in the older layout, which that CellTrace refuses.
+            return SupplyChainError(
+                code: .indexLayout,
+                message: """
+                    the ledger's supply-chain indexes were written in index layout \(layout) by a newer \
+                    CellTrace than this one (layout \(IndexTable.layout)): use that CellTrace on this ledger; \
+                    `celltrace index rebuild` here would write them back in layout \(IndexTable.layout), which \
+                    the newer one then refuses
+                    """
+            )
+        }
         let written = layout.map { "in index layout \($0)" } ?? "by an older CellTrace"
         return SupplyChainError(
             code: .indexLayout,

@@ -469,7 +469,8 @@ import Testing
         let human = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
         #expect(human.output.contains("mass      70000 kg made, 70000 kg consumed, 0 kg left"))
 
-        // Indexes of another layout (here, the one before sc.event-hashes): refused (exit 2) by name until rebuilt.
+        // Indexes of another layout (here, the one before sc.event-hashes): refused by name until
+        // rebuilt, as the ledger's state (exit 3) rather than the input's fault.
         do {
             let chain = try SupplyChainLedger(openingAt: ledger)
             try chain.ledger.rewriteExtraTables(["sc.meta"], expectedSize: try chain.ledger.size) { txn, tables in
@@ -477,9 +478,30 @@ import Testing
             }
         }
         let refused = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
-        #expect(refused.status == 2)
+        #expect(refused.status == 3)
         #expect(refused.error.contains("index layout 5") && refused.error.contains("`celltrace index rebuild`"))
+        // A dry run of a document it cannot check does not call the document invalid.
+        let (file, actor) = Self.chainDocuments[0]
+        let path = fixturesPath("epcis/chain/" + file)
+        let key = directory + "/\(actor).pem"
+        let dryRun = celltrace("import", path, "--dry-run", "--ledger", ledger, "--as", actor, "--key", key)
+        #expect(dryRun.status == 3, "\(dryRun.error)")
+        #expect(dryRun.error.hasPrefix("celltrace: \(path) was not checked\n"), "\(dryRun.error)")
         #expect(celltrace("verify", "--ledger", ledger).status == 1)
+        // Indexes a newer CellTrace wrote: named as such, without advice to rebuild them back.
+        do {
+            let chain = try SupplyChainLedger(openingAt: ledger)
+            try chain.ledger.rewriteExtraTables(["sc.meta"], expectedSize: try chain.ledger.size) { txn, tables in
+                try txn.put(Array("99".utf8), forKey: Array("layout".utf8), in: tables[0])
+            }
+        }
+        let newer = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
+        #expect(newer.status == 3)
+        #expect(
+            newer.error.contains("written in index layout 99 by a newer CellTrace than this one")
+                && newer.error.contains("use that CellTrace on this ledger"),
+            "\(newer.error)"
+        )
 
         let json = try JSONValue(parsing: celltrace("index", "rebuild", "--ledger", ledger, "--json").output)
         #expect(json["rebuilt"] == true)
