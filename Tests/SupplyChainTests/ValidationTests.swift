@@ -1211,6 +1211,69 @@ struct ValidationTests {
             field: "/ct:electricity/0/certificates/0",
             containing: "already claimed by event"
         )
+        // The same certificate in another case: registries read ids without regard to case.
+        func claiming(_ output: String, _ ids: [String]) -> String {
+            let supply: JSONValue = [
+                [
+                    "quantity": 100, "uom": "MWH", "supply": "certificate",
+                    "certificates": .array(ids.map(JSONValue.string)),
+                ]
+            ]
+            return Events.transform(
+                inputs: [Events.quantity("ORE", 1)],
+                outputs: [Events.quantity(output, 0.5)],
+                extra: ["ct:electricity": supply]
+            )
+        }
+        let size = try fixture.chain.ledger.size
+        let folded = try fixture.rejection(
+            [claiming("H3", ["urn:go:cn-1"]), claiming("H4", ["urn:go:GO-7", "urn:go:go-7"])],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            folded,
+            [
+                (
+                    0, "/ct:electricity/0/certificates/0",
+                    "certificate urn:go:cn-1 is certificate urn:go:CN-1 in another case, already claimed by event"
+                ),
+                (
+                    1, "/ct:electricity/0/certificates/1",
+                    "certificate urn:go:go-7 is urn:go:GO-7, claimed in this event, in another case"
+                ),
+            ]
+        )
+        #expect(try fixture.chain.ledger.size == size, "nothing of the submission is written")
+        // Across submissions, and across events of one.
+        try fixture.chain.importSubmission(
+            Array(claiming("H5", ["urn:go:HU-9"]).utf8),
+            actor: "sichuan-lithium",
+            key: try fixture.key("sichuan-lithium")
+        )
+        let later = try fixture.rejection(
+            [claiming("H6", ["urn:go:x-1"]), claiming("H7", ["urn:go:X-1"]), claiming("H8", ["urn:go:hu-9"])],
+            as: "sichuan-lithium"
+        )
+        expectProblems(
+            later,
+            [
+                (
+                    1, "/ct:electricity/0/certificates/0",
+                    "certificate urn:go:X-1 is certificate urn:go:x-1 in another case"
+                ),
+                (
+                    2, "/ct:electricity/0/certificates/0",
+                    "certificate urn:go:hu-9 is certificate urn:go:HU-9 in another"
+                ),
+            ]
+        )
+        // Ids that differ otherwise are other certificates, and the index audit rebuilds the rows.
+        try fixture.chain.importSubmission(
+            Array(claiming("H9", ["urn:go:HU-10"]).utf8),
+            actor: "sichuan-lithium",
+            key: try fixture.key("sichuan-lithium")
+        )
+        #expect(try fixture.chain.auditIndexes().isValid)
     }
 
     @Test("signatures: only the actor's current key signs; rotated and revoked keys are refused")

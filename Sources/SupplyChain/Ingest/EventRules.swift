@@ -427,8 +427,11 @@ extension Rules {
         for claim in claims {
             var writer = CanonicalObjectWriter(capacity: 160)
             writer.member("event", string: event.eventID)
+            writer.member("id", string: claim)
             writer.member("seq", integer: sequence)
-            store.put(.claims, IndexKey.text(claim), writer.finish())
+            let row = writer.finish()
+            store.put(.claims, IndexKey.text(claim), row)
+            store.put(.claims, IndexKey.certificateFolded(claim), row)
         }
         store.put(.eventIDs, eventIDKey ?? IndexKey.eventID(event.eventID), IndexKey.sequence(sequence))
         if event.eventID != event.hashID {
@@ -1015,6 +1018,18 @@ extension Rules {
                     sink.add(
                         field: path,
                         "certificate \(id) was already claimed by event \(by); a certificate counts once"
+                    )
+                } else if checksNewInput, let other = claims.first(where: { $0.lowercased() == id.lowercased() }) {
+                    sink.add(field: path, "certificate \(id) is \(other), claimed in this event, in another case")
+                } else if checksNewInput, let claim = try store.json(.claims, IndexKey.certificateFolded(id), txn) {
+                    // Registries read certificate ids without regard to case; the ledger keeps
+                    // each claim by its text, so another case would count the certificate again.
+                    let by = claim["event"]?.stringValue ?? "?"
+                    let claimed = claim["id"]?.stringValue ?? "?"
+                    sink.add(
+                        field: path,
+                        "certificate \(id) is certificate \(claimed) in another case, already claimed by event "
+                            + "\(by); a certificate counts once"
                     )
                 } else {
                     claims.append(id)
@@ -2264,7 +2279,10 @@ extension Rules {
             try putLot(lot, txn)
             try updateCard(id, txn) { card in card.certifications.removeAll { $0.certificate == certificate } }
         }
-        for claim in effects.claims { store.delete(.claims, IndexKey.text(claim)) }
+        for claim in effects.claims {
+            store.delete(.claims, IndexKey.text(claim))
+            store.delete(.claims, IndexKey.certificateFolded(claim))
+        }
         record["retractedAt"] = .number(Double(sequence))
         record["retraction"] = event.errorDeclaration ?? .null
         for id in event.correctiveEventIDs {

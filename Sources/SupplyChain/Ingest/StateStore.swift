@@ -1297,6 +1297,11 @@ struct HoldingKey: DigestKey, Sendable {
 enum IndexKey {
     static func text(_ value: String) -> [UInt8] { Array(value.utf8) }
 
+    /// The second key of a certificate's claim in `sc.claims`: a NUL, then the id in lower case,
+    /// under which new input finds the same certificate spelt in another case (an id holds no
+    /// control character, so no id's own key starts so).
+    static func certificateFolded(_ id: String) -> [UInt8] { [0] + Array(id.lowercased().utf8) }
+
     /// SHA-256(`eventID`), the key of `sc.event-ids` (and of a hash ID in `sc.event-hashes`).
     ///
     /// 32 bytes in place of an eventID's 75 or so keep the runs (``DigestRuns``) small. Two
