@@ -1441,8 +1441,9 @@ def verify(bundle, vkey, old_text=None, signers=None):
     withdrawn = [{"attestation": a, "withdrawal": w[0], "verifier": w[1], "reason": w[2]}
                  for a, w in sorted(withdrawals.items())]
     for w in withdrawn:
-        footprint += (f"; attestation #{w['attestation']} withdrawn by {w['verifier']} at entry #{w['withdrawal']}, "
-                      f"after the footprint's size: {w['reason']}; the verified share is as the ledger stood then")
+        footprint += (f"; attestation #{w['attestation']} withdrawn by {visible(w['verifier'])} at entry "
+                      f"#{w['withdrawal']}, after the footprint's size: {visible(w['reason'])}; the verified share is "
+                      "as the ledger stood then")
     check_statement(bundle, vkey)
     if old_text is not None:
         signers["consistentFrom"] = check_consistency(bundle, size, root, old_text, vkey)

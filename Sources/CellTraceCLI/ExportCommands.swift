@@ -431,8 +431,9 @@ struct VerifyBundleCommand: ParsableCommand {
         }
         for withdrawn in report.withdrawnSince {
             Console.out(
-                "  withdrawn      attestation #\(withdrawn.attestation) withdrawn by \(withdrawn.verifier) at entry "
-                    + "#\(withdrawn.withdrawal), after the footprint's size: \(withdrawn.reason); the verified share "
+                "  withdrawn      attestation #\(withdrawn.attestation) withdrawn by \(Self.visible(withdrawn.verifier)) "
+                    + "at entry #\(withdrawn.withdrawal), after the footprint's size: \(Self.visible(withdrawn.reason)); "
+                    + "the verified share "
                     + "is as the ledger stood then"
             )
         }
