@@ -59,6 +59,9 @@ struct IndexCommand: ParsableCommand {
                         }
                     ),
                 ]
+                if let former = report.formerLayout, report.isRebuilt {
+                    object["layout"] = .object(["before": .string(former), "now": .string(report.layout)])
+                }
                 if let failure = report.failure {
                     object["failure"] = .object([
                         "sequenceNumber": report.failureSequenceNumber.map { .number(Double($0)) } ?? .null,
@@ -71,6 +74,9 @@ struct IndexCommand: ParsableCommand {
                     Console.styled("OK", .green, .bold)
                         + ": indexes rebuilt from \(report.entriesReplayed) entries, \(report.submissionsVerified) submission signatures verified"
                 )
+                if let former = report.formerLayout {
+                    Console.out("index layout \(former) → \(report.layout): every table written anew in this one")
+                }
                 var table = TextTable("INDEX", "ROWS BEFORE", "ROWS NOW")
                 for index in report.tables where index.rowsBefore > 0 || index.rowsAfter > 0 {
                     table.add(index.name, String(index.rowsBefore), String(index.rowsAfter))

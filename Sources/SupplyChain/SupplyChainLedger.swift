@@ -30,6 +30,9 @@ public final class SupplyChainLedger: Sendable {
 
     /// Why the indexes cannot be used, or `nil` when they can.
     var outdatedIndexes: SupplyChainError? { outdated.withLock { $0 } }
+    /// The index layout the ledger's indexes were found in when it was opened (`"1"` for rows
+    /// without a marker), kept for the rebuild's report.
+    let formerLayoutText: String
 
     /// Runs `body` in a read transaction of the indexes, refused while they are in another layout.
     func readIndexes<R>(_ body: (borrowing ReadTransaction) throws -> R) throws -> R {
@@ -103,21 +106,27 @@ public final class SupplyChainLedger: Sendable {
             tables[table] = try ledger.extraTable(table.rawValue)
         }
         self.tables = tables
-        outdated = Mutex(try Self.outdatedIndexes(ledger, tables))
+        let found = try Self.outdatedIndexes(ledger, tables)
+        outdated = Mutex(found.error)
+        formerLayoutText = found.layout ?? "1"
     }
 
     /// Why the indexes cannot be used as they are, or `nil`: indexes that hold rows but were
-    /// written in another layout than ``IndexTable/layout`` (an older CellTrace wrote none).
-    private static func outdatedIndexes(_ ledger: Ledger, _ tables: [IndexTable: Table]) throws -> SupplyChainError? {
+    /// written in another layout than ``IndexTable/layout`` (an older CellTrace wrote none); and
+    /// the layout their marker names.
+    private static func outdatedIndexes(
+        _ ledger: Ledger,
+        _ tables: [IndexTable: Table]
+    ) throws -> (error: SupplyChainError?, layout: String?) {
         let (layout, hasRows) = try ledger.read { txn, _ in
             let stored = try txn.value(in: IndexTable.handle(.meta, in: tables), forKey: IndexTable.layoutKey)
             let hasRows = try IndexTable.allCases.contains { try txn.count(IndexTable.handle($0, in: tables)) > 0 }
             return (stored.map { String(decoding: $0, as: UTF8.self) }, hasRows)
         }
-        if layout == IndexTable.layout || (layout == nil && !hasRows) { return nil }
+        if layout == IndexTable.layout || (layout == nil && !hasRows) { return (nil, layout) }
         if let layout, let number = Int(layout), let current = Int(IndexTable.layout), number > current {
             // A rebuild here would write them back in the older layout, which that CellTrace refuses.
-            return SupplyChainError(
+            let error = SupplyChainError(
                 code: .indexLayout,
                 message: """
                     the ledger's supply-chain indexes were written in index layout \(layout) by a newer \
@@ -126,9 +135,10 @@ public final class SupplyChainLedger: Sendable {
                     the newer one then refuses
                     """
             )
+            return (error, layout)
         }
         let written = layout.map { "in index layout \($0)" } ?? "by an older CellTrace"
-        return SupplyChainError(
+        let error = SupplyChainError(
             code: .indexLayout,
             message: """
                 the ledger's supply-chain indexes were written \(written), which this CellTrace (layout \
@@ -136,6 +146,7 @@ public final class SupplyChainLedger: Sendable {
                 entries (nothing else changes)
                 """
         )
+        return (error, layout)
     }
 
     // MARK: Writing

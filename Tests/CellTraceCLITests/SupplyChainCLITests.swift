@@ -505,6 +505,8 @@ import Testing
 
         let json = try JSONValue(parsing: celltrace("index", "rebuild", "--ledger", ledger, "--json").output)
         #expect(json["rebuilt"] == true)
+        // The layout the tables were in, and this CellTrace's, which they are in now.
+        #expect(json["layout"]?["before"] == "99" && json["layout"]?["now"]?.stringValue != nil, "\(json)")
         #expect(json["entries"] == 25)
         let tables = try #require(json["tables"]?.arrayValue)
         #expect(tables.allSatisfy { $0["rowsBefore"] == $0["rowsAfter"] })

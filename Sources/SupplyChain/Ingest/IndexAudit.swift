@@ -50,6 +50,13 @@ public struct IndexRebuildReport: Sendable {
     /// The sequence number of that entry, when the failure is an entry's.
     public var failureSequenceNumber: UInt64? = nil
 
+    /// The index layout the tables held before, when it was another than this CellTrace's (or
+    /// none, `"1"`, for rows an early CellTrace wrote without a marker); `nil` when it was this
+    /// CellTrace's or the tables were empty.
+    public var formerLayout: String? = nil
+    /// The index layout this CellTrace writes.
+    public var layout: String { IndexTable.layout }
+
     /// Whether the indexes were rebuilt.
     public var isRebuilt: Bool { failure == nil }
 }
@@ -477,6 +484,8 @@ extension SupplyChainLedger {
 
     /// The report of a rebuild whose indexes were written, the tables' rows before given.
     private func rebuilt(_ audit: IndexAuditReport, rowsBefore before: [Int]) throws -> IndexRebuildReport {
+        // The layout the open found, before the rebuild clears it: an outdated open named it.
+        let former = outdatedIndexes.map { _ in formerLayoutText }
         indexesRebuilt()
         let after = try ledger.read { txn, _ in try rowCounts(txn) }
         return IndexRebuildReport(
@@ -484,7 +493,8 @@ extension SupplyChainLedger {
             submissionsVerified: audit.submissionsVerified,
             tables: zip(IndexTable.allCases, zip(before, after)).map {
                 IndexRebuildReport.Table(name: $0.rawValue, rowsBefore: $1.0, rowsAfter: $1.1)
-            }
+            },
+            formerLayout: former
         )
     }
 
