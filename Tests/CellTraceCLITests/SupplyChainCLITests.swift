@@ -469,14 +469,16 @@ import Testing
         let human = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
         #expect(human.output.contains("mass      70000 kg made, 70000 kg consumed, 0 kg left"))
 
-        // Indexes of another layout (here, the one before sc.event-hashes): refused by name until
-        // rebuilt, as the ledger's state (exit 3) rather than the input's fault.
-        do {
+        // The indexes' layout marker set as another CellTrace would have left it.
+        func markLayout(_ layout: String) throws {
             let chain = try SupplyChainLedger(openingAt: ledger)
             try chain.ledger.rewriteExtraTables(["sc.meta"], expectedSize: try chain.ledger.size) { txn, tables in
-                try txn.put(Array("5".utf8), forKey: Array("layout".utf8), in: tables[0])
+                try txn.put(Array(layout.utf8), forKey: Array("layout".utf8), in: tables[0])
             }
         }
+        // Indexes of another layout (here, the one before sc.event-hashes): refused by name until
+        // rebuilt, as the ledger's state (exit 3) rather than the input's fault.
+        try markLayout("5")
         let refused = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
         #expect(refused.status == 3)
         #expect(refused.error.contains("index layout 5") && refused.error.contains("`celltrace index rebuild`"))
@@ -489,12 +491,7 @@ import Testing
         #expect(dryRun.error.hasPrefix("celltrace: \(path) was not checked\n"), "\(dryRun.error)")
         #expect(celltrace("verify", "--ledger", ledger).status == 1)
         // Indexes a newer CellTrace wrote: named as such, without advice to rebuild them back.
-        do {
-            let chain = try SupplyChainLedger(openingAt: ledger)
-            try chain.ledger.rewriteExtraTables(["sc.meta"], expectedSize: try chain.ledger.size) { txn, tables in
-                try txn.put(Array("99".utf8), forKey: Array("layout".utf8), in: tables[0])
-            }
-        }
+        try markLayout("99")
         let newer = celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger)
         #expect(newer.status == 3)
         #expect(
