@@ -50,15 +50,23 @@ extension Failure {
     ///
     /// The status is the one the error alone would exit with (3 for a full disk).
     init(recording error: any Error, _ consequence: String) {
+        let message =
+            switch error {
+            case let error as LedgerError: error.message
+            case let error as SupplyChainError: error.message
+            case let failure as Failure: failure.message
+            default: "\(error)"
+            }
+        self.init(status: Self.status(of: error), message: "\(message); \(consequence)")
+    }
+
+    /// The status a ledger's, supply chain's or command's error exits with; 3 for any other.
+    static func status(of error: any Error) -> Status {
         switch error {
-        case let error as LedgerError:
-            self.init(status: Self.status(for: error), message: "\(error.message); \(consequence)")
-        case let error as SupplyChainError:
-            self.init(status: Self.status(for: error), message: "\(error.message); \(consequence)")
-        case let failure as Failure:
-            self.init(status: failure.status, message: "\(failure.message); \(consequence)")
-        default:
-            self.init(status: .internalFailure, message: "\(error); \(consequence)")
+        case let error as LedgerError: status(for: error)
+        case let error as SupplyChainError: status(for: error)
+        case let failure as Failure: failure.status
+        default: .internalFailure
         }
     }
 }

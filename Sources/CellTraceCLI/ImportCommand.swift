@@ -156,14 +156,7 @@ struct ImportCommand: ParsableCommand {
     /// the error is the file's, and not checked when it is the ledger's (its indexes, its storage).
     private func notDone(_ error: any Error) -> String {
         guard dryRun else { return "imported" }
-        let status: Failure.Status =
-            switch error {
-            case let error as SupplyChainError: Failure.status(for: error)
-            case let error as LedgerError: Failure.status(for: error)
-            case let failure as Failure: failure.status
-            default: .internalFailure
-            }
-        return status == .badInput ? "valid" : "checked"
+        return Failure.status(of: error) == .badInput ? "valid" : "checked"
     }
 
     /// With --json, prints the line of the file that was not imported (or not valid): its `error`
