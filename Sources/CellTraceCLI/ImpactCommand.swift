@@ -39,6 +39,15 @@ struct ImpactCommand: ParsableCommand {
             reached). --csv prints the same rows for a spreadsheet. Without --entry or --from,
             --subject keeps the exports of that subject, and --csv prints one row an export.
 
+            With files, the exports you kept: impact above compares the ledger's states with the
+            method of the CellTrace at hand, so a release that changes the method moves no status.
+            Each file is found in the disclosure log by its SHA-256, written again by this CellTrace
+            as of the ledger size it describes, and compared figure by figure: reproduces (the same
+            bytes), same-figures (other members differ: a link given when it was sent, the proofs of
+            a custody bundle to today's checkpoint), method-changed (the figures that differ, kept
+            and now), refused (this CellTrace no longer writes it, and why) or no-figures (an EPCIS
+            document or a graph); then its status against the ledger now, as above.
+
             Example:
               celltrace impact --changed
               celltrace impact --recipient "OEM Europe GmbH" --json
@@ -48,6 +57,7 @@ struct ImpactCommand: ParsableCommand {
               celltrace impact --from 100 --subject urn:epc:id:sgtin:5990001.081100.17
               celltrace impact --entry 121 --csv > impact.csv
               celltrace impact --changed --csv > to-reissue.csv
+              celltrace impact sent/*.json
             """
         )
     )
@@ -94,8 +104,24 @@ struct ImpactCommand: ParsableCommand {
         help: "Print CSV with a header row: one row an export, or with --entry or --from one row a serial range or lot."
     )
     var csv = false
+    @Argument(
+        help: ArgumentHelp(
+            "Exports you kept: each is found in the disclosure log by its SHA-256, written again by this CellTrace "
+                + "at the ledger size it describes and compared figure by figure, then with the ledger now.",
+            valueName: "file"
+        )
+    )
+    var kept: [String] = []
 
     func validate() throws {
+        if !kept.isEmpty,
+            entry != nil || from != nil || changed || csv || cells || lots || recipient != nil || subject != nil
+        {
+            throw ValidationError(
+                "kept files are compared one by one: give them with --as-of or --json only, not --entry, --from, "
+                    + "--changed, --csv, --cells, --lots, --recipient or --subject"
+            )
+        }
         if entry != nil, from != nil {
             throw ValidationError("give --entry N for one entry or --from N [--to M] for a run, not both")
         }
@@ -127,6 +153,10 @@ struct ImpactCommand: ParsableCommand {
 
     func run() throws {
         let chain = try options.openChain(readOnly: true)
+        if !kept.isEmpty {
+            try compareKept(chain: chain)
+            return
+        }
         if entry != nil || from != nil {
             var impact: EntryImpact
             do {
