@@ -1031,6 +1031,18 @@ struct ModelCommand: ParsableCommand {
         var usableShare: String?
         @Flag(help: "Print JSON.") var json = false
 
+        /// A note when the cycles per year given are not the draft EU methodology's for the
+        /// category: every per-kWh figure of the model divides by them.
+        static func cyclesNote(category: String?, cyclesPerYear: String?) -> String? {
+            guard let category, let given = cyclesPerYear, let value = Double(given),
+                let standard = BatteryModel.defaultCycles[category], value != Double(standard)
+            else { return nil }
+            return "note: \(given) cycles per year is not the \(standard) the draft EU methodology sets for category "
+                + "\(category): every kg CO2e per kWh of the model divides by its energy over the service life, so its "
+                + "figures are \(Number.trimmed(Double(standard) / value, upTo: 3)) × that method's; a registered model "
+                + "is not changed: register another model id without --cycles-per-year for figures under that method"
+        }
+
         func run() throws {
             var body: [String: JSONValue] = ["id": .string(id), "serviceYears": .string(serviceYears)]
             if let name { body["name"] = .string(name) }
@@ -1040,6 +1052,7 @@ struct ModelCommand: ParsableCommand {
             if let usableShare { body["usableEnergyShare"] = .string(usableShare) }
             let receipt = try options.openChain().registerBatteryModel(.object(body))
             printReceipt(receipt, json: json, what: "battery model \(id) registered")
+            if let note = Self.cyclesNote(category: category, cyclesPerYear: cyclesPerYear) { Console.err(note) }
         }
     }
 

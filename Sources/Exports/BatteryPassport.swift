@@ -142,6 +142,14 @@ extension BatteryPassport {
                 throw ExportError(code: .invalidOption, message: "\(name) \(value): give an absolute URL (https://…)")
             }
         }
+        if let performanceClass = options.performanceClass, !isPerformanceClass(performanceClass) {
+            throw ExportError(
+                code: .invalidOption,
+                message:
+                    "--performance-class \"\(performanceClass)\": give the class the delegated act assigns, as it names it "
+                    + "(a label of 1 to 8 letters, digits, + or -, such as A); leave the option out while none is assigned"
+            )
+        }
         let method = electricityMethod
         var missing: [Missing] = []
         var notes: [String] = []
@@ -407,6 +415,16 @@ extension BatteryPassport {
     }
 
     /// Whether `text` is an absolute URL: a scheme, `://` and something after it.
+    /// Whether `text` reads as a performance class: 1 to 8 ASCII letters, digits, `+` or `-`
+    /// (`A`, `B+`), so that an empty value, a sentence or a value with spaces is not published.
+    static func isPerformanceClass(_ text: String) -> Bool {
+        (1...8).contains(text.utf8.count)
+            && text.utf8.allSatisfy {
+                (0x41...0x5A).contains($0) || (0x61...0x7A).contains($0) || (0x30...0x39).contains($0)
+                    || $0 == UInt8(ascii: "+") || $0 == UInt8(ascii: "-")
+            }
+    }
+
     static func isURL(_ text: String) -> Bool {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, let scheme = parts.first, !scheme.isEmpty, parts[1].hasPrefix("//"),

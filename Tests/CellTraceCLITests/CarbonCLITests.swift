@@ -386,6 +386,44 @@ import Testing
             ledger
         )
         #expect(lfp.status == 0, "\(lfp.error)")
+        #expect(!lfp.error.contains("note:"), "the category's own cycles need no note")
+        // Cycles other than the category's: registered, with a note of what they do to the figures.
+        let fast = celltrace(
+            "model",
+            "add",
+            "T-M1-100",
+            "--category",
+            "M1",
+            "--cycles-per-year",
+            "100",
+            "--service-years",
+            "8",
+            "--ledger",
+            ledger
+        )
+        #expect(fast.status == 0, "\(fast.error)")
+        #expect(
+            fast.error.contains(
+                "note: 100 cycles per year is not the 60 the draft EU methodology sets for category M1: "
+                    + "every kg CO2e per kWh of the model divides by its energy over the service life, so its figures "
+                    + "are 0.6 × that method's"
+            ),
+            "\(fast.error)"
+        )
+        let standard = celltrace(
+            "model",
+            "add",
+            "T-M1-60",
+            "--category",
+            "M1",
+            "--cycles-per-year",
+            "60.0",
+            "--service-years",
+            "8",
+            "--ledger",
+            ledger
+        )
+        #expect(standard.status == 0 && !standard.error.contains("note:"), "\(standard.error)")
         let listed = celltrace("model", "list", "--ledger", ledger).output
         let heading = listed.split(separator: "\n").first.map(String.init) ?? ""
         #expect(heading.contains("CHEMISTRY") && heading.contains("NAME"))

@@ -186,6 +186,31 @@ struct PassportExportTests {
         }
     }
 
+    @Test("a performance class is a short label: blank, spaced or a sentence is refused, naming the option")
+    func performanceClassIsALabel() throws {
+        let ledger = try SmallLedger()
+        let cell = try LineageScope.collect(SmallLedger.cell, chain: ledger.chain)
+        var options = Self.configured
+        for refused in ["", "  ", "A ", "class A because we say so", "A\n", "Ä", "ABCDEFGHI"] {
+            options.performanceClass = refused
+            let error = #expect(throws: ExportError.self) {
+                try BatteryPassport.make(scope: cell, profile: .public, options: options, chain: ledger.chain)
+            }
+            #expect(error?.code == .invalidOption, "\(refused.debugDescription)")
+            #expect(error?.message.hasPrefix("--performance-class \"\(refused)\": give the class") == true)
+        }
+        for accepted in ["A", "B+", "c-2", "ABCDEFGH"] {
+            options.performanceClass = accepted
+            let passport = try BatteryPassport.make(
+                scope: cell,
+                profile: .public,
+                options: options,
+                chain: ledger.chain
+            )
+            #expect(passport.carbonFootprint["carbonFootprintPerformanceClass"] == .string(accepted))
+        }
+    }
+
     @Test(
         "a mine transferred after its ore was mined: the passport names the operator that mined it, the bundle carries the transfer"
     )
