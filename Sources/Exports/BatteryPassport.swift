@@ -414,9 +414,9 @@ extension BatteryPassport {
         .number(Double(ExportEncoding.decimal(value, significantDigits: digits)) ?? 0)
     }
 
-    /// Whether `text` is an absolute URL: a scheme, `://` and something after it.
-    /// Whether `text` reads as a performance class: 1 to 8 ASCII letters, digits, `+` or `-`
-    /// (`A`, `B+`), so that an empty value, a sentence or a value with spaces is not published.
+    /// Whether `text` reads as a performance class: 1 to 8 ASCII letters, digits, `+` or `-`.
+    ///
+    /// `A` and `B+` read as one; an empty value, a sentence or a value with spaces is not published.
     static func isPerformanceClass(_ text: String) -> Bool {
         (1...8).contains(text.utf8.count)
             && text.utf8.allSatisfy {
@@ -425,6 +425,7 @@ extension BatteryPassport {
             }
     }
 
+    /// Whether `text` is an absolute URL: a scheme, `://` and something after it.
     static func isURL(_ text: String) -> Bool {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, let scheme = parts.first, !scheme.isEmpty, parts[1].hasPrefix("//"),
