@@ -510,6 +510,48 @@ import Testing
         #expect(celltrace("lot", "show", "urn:celltrace:lot:cam-811-0210", "--ledger", ledger).status == 0)
     }
 
+    /// The README's chain, as it shows it: its audit's row count and its refused submission.
+    @Test func theReadmeChainAuditsAndRefusesItsBadFixtureAsShown() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.chainLedger(directory)
+        Self.importChain(ledger, keys: directory)
+        let audit = celltrace("verify", "--deep", "--ledger", ledger)
+        #expect(audit.status == 0, "\(audit.error)")
+        #expect(
+            audit.output.contains(
+                "OK: 25 entries, 34 Merkle nodes, 12 checkpoints, 16 index rows, 25 openings verified\n"
+                    + "OK: supply chain rebuilt by replay: 96 index rows match, 4 submission signatures verified\n"
+            ),
+            "\(audit.output)"
+        )
+        let file = fixturesPath("epcis/chain-refused.jsonl")
+        let before = celltrace("log", "--ledger", ledger).output
+        let refused = celltrace(
+            "import",
+            file,
+            "--ledger",
+            ledger,
+            "--as",
+            "cell-co",
+            "--key",
+            directory + "/cell-co.pem"
+        )
+        #expect(refused.status == 2)
+        let expected: [String] = [
+            "nothing was imported: 2 problems in 2 events",
+            "  event 0 ni:///sha-256;940bce0e332b891bde485a5dde5a95d6b4ca186e8a73a52a39898ef33281224b?ver=CBV2.0, "
+                + "field '/inputQuantityList/0/quantity': cell-co holds none of lot urn:celltrace:lot:cam-811-0210 "
+                + "but the event uses 5000 kg (balance and custody rule)",
+            "  event 1 ni:///sha-256;18cb1b969c81c91618f0e204886298e79d1c03c964024594378a8cf738c239d0?ver=CBV2.0, "
+                + "field '/quantityList/0/uom': lot quantities are masses: use one of KGM, GRM, MGM, TNE, KTN, DTN, "
+                + "LBR, ONZ, STN, LTN (KWH is a unit of electricity)",
+        ]
+        let shown = expected.joined(separator: "\n") + "\n"
+        #expect(refused.error.contains(shown), "\(refused.error)")
+        #expect(celltrace("log", "--ledger", ledger).output == before, "nothing was written")
+    }
+
     @Test func badSubmissionExitsTwoListingEveryProblem() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
