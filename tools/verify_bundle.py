@@ -292,7 +292,7 @@ def field_class(kind, pointer):
         return "transport-mass", "legitimate-interest", False
     if len(tokens) == 1 and first.endswith("coProductPrices"):
         return "prices", "confidential", True
-    if kind == "facility.register" and tokens == ["location"]:
+    if kind in ("facility.register", "facility.amend") and tokens == ["location"]:
         return "coordinates", "confidential", False
     return "unclassified", "confidential", True  # a field §2 does not name: confidential and commercial
 

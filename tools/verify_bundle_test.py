@@ -222,7 +222,8 @@ class RecomputationTests(unittest.TestCase):
                          ("quantity", "legitimate-interest", False))
         classify = verify_bundle.field_class
         self.assertEqual(classify("epcis.event", "/ct:coProductPrices"), ("prices", "confidential", True))
-        self.assertEqual(classify("facility.register", "/location")[:2], ("coordinates", "confidential"))
+        for kind in ("facility.register", "facility.amend"):  # an amendment seals new coordinates as registration does
+            self.assertEqual(classify(kind, "/location"), ("coordinates", "confidential", False))
         self.assertEqual(verify_bundle.field_class("epcis.event", "/ct:other")[1:], ("confidential", True))
         for row, key in (({"category": "grid", "geography": "HU"}, "grid:HU:location"),
                          ({"category": "grid", "geography": "CN", "basis": "residual-mix"}, "grid:CN:residual-mix"),

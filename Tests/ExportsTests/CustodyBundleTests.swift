@@ -307,17 +307,47 @@ struct CustodyBundleTests {
         subject: String? = nil,
         _ change: (inout JSONValue) -> Void
     ) throws -> [UInt8] {
+        try Self.resigned(bundle, by: network.chain, subject: subject ?? serial, change)
+    }
+
+    /// The bundle with one change, signed again by the key of `chain`'s ledger.
+    static func resigned(
+        _ bundle: JSONValue,
+        by chain: SupplyChainLedger,
+        subject: String,
+        _ change: (inout JSONValue) throws -> Void
+    ) throws -> [UInt8] {
         var copy = bundle
-        change(&copy)
+        try change(&copy)
         guard case .object(var members) = copy else { return [] }
         members["statement"] = nil
         let text = CustodyBundle.statementText(
-            origin: network.chain.ledger.origin,
-            subject: subject ?? serial,
+            origin: chain.ledger.origin,
+            subject: subject,
             digest: SHA256.hash(JSONValue.object(members).canonicalBytes)
         )
-        members["statement"] = .string(try network.chain.ledger.signStatement(text).formatted)
+        members["statement"] = .string(try chain.ledger.signStatement(text).formatted)
         return JSONValue.object(members).canonicalBytes + [0x0a]
+    }
+
+    /// What each verifier says of `bytes` under `chain`'s ledger key: the Swift verifier's failure
+    /// (`nil` when it verifies), and `tools/verify_bundle.py`'s exit status and output.
+    static func verdicts(
+        _ bytes: [UInt8],
+        by chain: SupplyChainLedger
+    ) throws -> (swift: BundleVerifier.Failure?, status: Int32, python: String) {
+        var failure: BundleVerifier.Failure?
+        do {
+            _ = try BundleVerifier(bytes: bytes, key: chain.ledger.verifierKey).verify()
+        } catch let refused as BundleVerifier.Failure {
+            failure = refused
+        }
+        let directory = TemporaryDirectory()
+        try Data(bytes).write(to: URL(fileURLWithPath: directory.path + "/bundle.json"))
+        let (status, output) = try runProcess([
+            "python3", toolPath("verify_bundle.py"), directory.path + "/bundle.json", chain.ledger.verifierKey.text,
+        ])
+        return (failure, status, output)
     }
 
     @Test(
@@ -815,6 +845,44 @@ struct CustodyBundleTests {
             ledger.chain.ledger.verifierKey.text,
         ])
         #expect(status == 0, "\(output)")
+    }
+
+    @Test(
+        "a facility amendment's coordinates are opened by the profiles that reveal them and both verifiers agree: an authority bundle that withholds them fails in both, even signed again"
+    )
+    func amendedCoordinatesAreClassedAlikeInBothVerifiers() throws {
+        let ledger = try SmallLedger()
+        let amended = try ledger.chain.amendFacility(
+            SmallLedger.mineB,
+            reason: "surveyed again",
+            changes: ["location": ["latitude": "-23.65", "longitude": "-70.40"]]
+        ).firstSequenceNumber
+        let location = JSONPointer(tokens: ["location"])
+        var authority: JSONValue = .null
+        for profile in DisclosureProfile.allCases {
+            let bundle = try CustodyBundle.export(SmallLedger.cell, chain: ledger.chain, profile: profile)
+            let element = try #require(
+                bundle.json["entries"]?.arrayValue?.first { $0["seq"] == .number(Double(amended)) },
+                "the bundle carries the amendment"
+            )
+            let opened = element["openings"]?["/location"] != nil
+            #expect(opened == profile.reveals(entryType: "facility.amend", pointer: location), "\(profile)")
+            let verdicts = try Self.verdicts(bundle.bytes, by: ledger.chain)
+            #expect(verdicts.swift == nil, "\(profile): \(String(describing: verdicts.swift))")
+            #expect(verdicts.status == 0, "\(profile): \(verdicts.python)")
+            if profile == .authority { authority = bundle.json }
+        }
+        // The authority profile reveals coordinates (they are not commercial): withheld, both refuse.
+        let index = try #require(authority["entries"]?.arrayValue?.firstIndex { $0["seq"] == .number(Double(amended)) })
+        let bytes = try Self.resigned(authority, by: ledger.chain, subject: SmallLedger.cell) { bundle in
+            Self.set(&bundle, ["entries", index, "openings"], .object([:]))
+            Self.set(&bundle, ["entries", index, "withheld"], ["/location": "coordinates"])
+        }
+        let expected = "the authority profile reveals this field (coordinates), yet the bundle withholds it"
+        let verdicts = try Self.verdicts(bytes, by: ledger.chain)
+        #expect(verdicts.swift?.description == "entry \(amended) withheld /location: " + expected)
+        #expect(verdicts.status == 1, "\(verdicts.python)")
+        #expect(verdicts.python.contains("entry \(amended): withheld /location: " + expected), "\(verdicts.python)")
     }
 
     private func failure(_ bytes: [UInt8], since: SignedCheckpoint) -> BundleVerifier.Failure? {
