@@ -486,6 +486,22 @@ class Operands:
 
     def __init__(self, entries, opened, as_of):
         self.entries, self.opened, self.as_of = entries, opened, as_of
+        self._in_force = None
+
+    def in_force(self):
+        """§1.3: the factor table rows in force at asOfSize, {key: (entry, index, value)}, as the engine takes them:
+        every row of every factors.table entry the bundle carries recorded before asOfSize, the row of the table
+        recorded last winning where two give one key (and, within one table, the later row)."""
+        if self._in_force is None:
+            self._in_force = {}
+            for seq in sorted(self.opened):
+                body = self.opened[seq]
+                if seq >= self.as_of or self.entries.get(seq, ({},))[0].get("type") != "factors.table" \
+                        or not isinstance(body, dict) or not isinstance(body.get("factors"), list):
+                    continue
+                for index, row in enumerate(body["factors"]):
+                    self._in_force[factor_key(row)] = (seq, index, row.get("value") if isinstance(row, dict) else None)
+        return self._in_force
 
     def check_all(self, value, path):
         """Every operand ({"entry", "at", …}) and constant ({"value", "rule"}) under `value`."""
@@ -513,6 +529,15 @@ class Operands:
             row = self.read(seq, o["at"][: -len("/value")], item)
             require(o["key"] == factor_key(row), item, f"the factor's key is {show(o['key'])}, but the row is the "
                                                        f"factor {factor_key(row)}")
+            # …and the row in force: no table recorded after it and before asOfSize gives the same key.
+            cited = (seq, int(o["at"].split("/")[2]))
+            force_seq, force_index, force_value = self.in_force().get(o["key"], cited + (None,))
+            later = "a later row of the same table" if force_seq == seq else \
+                f"recorded after it and before asOfSize {self.as_of}"
+            shown = force_value if isinstance(force_value, str) else show(force_value)
+            require((force_seq, force_index) == cited, item,
+                    f"the factor {o['key']} is not the row in force: entry {force_seq} /factors/{force_index}, "
+                    f"{later}, gives {o['key']} as {shown}")
         if o.get("withheld") is True:  # must be a field the entry's record lists as withheld
             require("base" not in o and isinstance(value, dict) and "$commit" in value, item,
                     "the operand is marked withheld, but the field is not")
@@ -802,12 +827,8 @@ def check_material_default(key, name, lot, ops, item):
     origin = country_of_origin(name, body, seq, item)
     if origin is None and isinstance(lot.get("facility"), str):
         origin = facility_country(lot["facility"], ops.entries, ops.opened, ops.as_of)[0]
-    in_force = {factor_key(row) for at, body in ops.opened.items()
-                if at < ops.as_of and ops.entries[at][0]["type"] == "factors.table" and isinstance(body, dict)
-                for row in (body.get("factors") if isinstance(body.get("factors"), list) else [])
-                if isinstance(row, dict) and row.get("category") == "material"}
     expected = f"material:{material}"
-    if origin is not None and f"{expected}@{origin}" in in_force:
+    if origin is not None and f"{expected}@{origin}" in ops.in_force():
         expected += f"@{origin}"
     require(key == expected, item,
             f"the default factor is {key}, but the lot's material {material}, of origin {origin or 'unknown'}, "

@@ -274,6 +274,59 @@ class MaterialDefaultTests(unittest.TestCase):
         self.check("material:graphite@HU", per_lot)
 
 
+class FactorInForceTests(unittest.TestCase):
+    """§1.3: a factor operand is on the row in force: no table the bundle carries, recorded after the one it is on
+    and before asOfSize, gives its key (the engine takes the table recorded last)."""
+
+    ROWS = [({"category": "grid", "geography": "HU"}, "grid:HU:location"),
+            ({"category": "fuel", "name": "diesel", "unit": "kgCO2e/MJ"}, "fuel:diesel:MJ"),
+            ({"category": "transport", "name": "sea"}, "transport:sea"),
+            ({"category": "material", "name": "ore", "geography": "CL"}, "material:ore@CL")]
+
+    @staticmethod
+    def operands(as_of, later=None):
+        """Tables at 2 (every row at 0.1) and 7 (rows `later`, each at 0.5), and an event at 4."""
+        def table(rows, value):
+            return {"factors": [{**row, "value": value} for row in rows]}
+        rows = [row for row, _ in FactorInForceTests.ROWS]
+        bodies = {2: ("factors.table", table(rows, "0.1")), 4: ("epcis.event", {}),
+                  7: ("factors.table", table(rows if later is None else later, "0.5"))}
+        entries = {seq: ({"type": kind}, {}) for seq, (kind, _) in bodies.items()}
+        return verify_bundle.Operands(entries, {seq: body for seq, (_, body) in bodies.items()}, as_of)
+
+    @staticmethod
+    def factor(seq, index, key, base):
+        return {"entry": float(seq), "at": f"/factors/{index}/value", "key": key, "base": base}
+
+    def test_a_row_a_later_table_gives_anew_is_refused_for_every_kind_of_factor(self):
+        ops = self.operands(as_of=9)
+        for index, (_, key) in enumerate(self.ROWS):
+            ops.check(self.factor(7, index, key, 0.5), "factor")
+            with self.assertRaises(Failure, msg=key) as failure:
+                ops.check(self.factor(2, index, key, 0.1), "factor")
+            self.assertEqual(failure.exception.message,
+                             f"the factor {key} is not the row in force: entry 7 /factors/{index}, recorded after it "
+                             f"and before asOfSize 9, gives {key} as 0.5")
+            self.assertEqual(failure.exception.item, f"factor (entry 2 /factors/{index}/value)")
+
+    def test_an_earlier_row_stands_where_no_later_table_gives_its_key(self):
+        ops = self.operands(as_of=9, later=[{"category": "grid", "geography": "HU", "basis": "residual-mix"}])
+        for index, (_, key) in enumerate(self.ROWS):
+            ops.check(self.factor(2, index, key, 0.1), "factor")
+        # A table recorded at or after asOfSize is not in force: the earlier one's rows are.
+        ops = self.operands(as_of=7)
+        for index, (_, key) in enumerate(self.ROWS):
+            ops.check(self.factor(2, index, key, 0.1), "factor")
+
+    def test_the_later_row_of_one_table_is_in_force(self):
+        rows = [{"category": "grid", "geography": "HU", "value": v} for v in ("0.1", "0.3")]
+        ops = verify_bundle.Operands({2: ({"type": "factors.table"}, {})}, {2: {"factors": rows}}, 9)
+        ops.check(self.factor(2, 1, "grid:HU:location", 0.3), "factor")
+        with self.assertRaisesRegex(Failure, "entry 2 /factors/1, a later row of the same table, gives "
+                                             "grid:HU:location as 0.3"):
+            ops.check(self.factor(2, 0, "grid:HU:location", 0.1), "factor")
+
+
 class SerialRangeTests(unittest.TestCase):
     def test_a_range_bound_is_ascii_digits(self):
         def bundle(first):

@@ -133,28 +133,101 @@ extension Recompute {
         if origin == nil, let facility = lot["facility"]?.stringValue {
             origin = facilityCountry(facility)?.country ?? nil
         }
-        var inForce: Set<String> = []
-        for (sequence, type) in types
-        where sequence < asOfSize && type == SupplyChainLedger.EntryType.factorTable {
-            for row in bodies[sequence]?["factors"]?.arrayValue ?? [] where row["category"] == "material" {
-                inForce.insert(
-                    FactorTable.Factor.key(
-                        category: "material",
-                        name: row["name"]?.stringValue,
-                        geography: row["geography"]?.stringValue,
-                        basis: row["basis"]?.stringValue,
-                        unit: row["unit"]?.stringValue ?? ""
-                    )
-                )
-            }
-        }
         var expected = "material:\(material)"
-        if let origin, inForce.contains(expected + "@" + origin) { expected += "@" + origin }
+        if let origin, factorsInForce()[expected + "@" + origin] != nil { expected += "@" + origin }
         guard key == expected else {
             throw fail(
                 item,
                 "the default factor is \(key), but the lot's material \(material), of origin \(origin ?? "unknown"), takes \(expected) in the factor tables the bundle carries"
             )
+        }
+    }
+
+    // MARK: Factors
+
+    /// A row of a factor table the bundle carries.
+    struct FactorRow {
+        /// The `factors.table` entry.
+        var entry: UInt64
+        /// The row's place in the entry's `factors`.
+        var index: Int
+        /// The row's `value`, as the table states it.
+        var value: JSONValue
+    }
+
+    /// A factor table row's key, as the engine makes it (`FactorTable.Factor.key`):
+    /// `grid:GEOGRAPHY:BASIS`, `fuel:NAME:UNIT`, `material:NAME[@GEOGRAPHY]`, `CATEGORY:NAME`.
+    static func factorKey(of row: JSONValue) -> String {
+        FactorTable.Factor.key(
+            category: row["category"]?.stringValue ?? "",
+            name: row["name"]?.stringValue,
+            geography: row["geography"]?.stringValue,
+            basis: row["basis"]?.stringValue,
+            unit: row["unit"]?.stringValue ?? ""
+        )
+    }
+
+    /// The rows in force at `asOfSize`, by key, as the engine takes them (`FactorSet.inForce`):
+    /// every row of every `factors.table` entry the bundle carries recorded before `asOfSize`, the
+    /// row of the table recorded last winning where two give one key (and, within one table, the
+    /// later row).
+    func factorsInForce() -> [String: FactorRow] {
+        var rows: [String: FactorRow] = [:]
+        for (sequence, type) in types.sorted(by: { $0.key < $1.key })
+        where sequence < asOfSize && type == SupplyChainLedger.EntryType.factorTable {
+            for (index, row) in (bodies[sequence]?["factors"]?.arrayValue ?? []).enumerated() {
+                rows[Self.factorKey(of: row)] = FactorRow(entry: sequence, index: index, value: row["value"] ?? .null)
+            }
+        }
+        return rows
+    }
+
+    /// Every factor operand of the working must be the row in force for its key (Docs/EXPORTS.md §1.3).
+    ///
+    /// No factor table the bundle carries, recorded after the one the operand is on and before
+    /// `asOfSize`, may give the same key, since the engine takes the table recorded last. Checked
+    /// for every term's factor and every material default, whether or not its part is recomputed,
+    /// so that an older table's lower grid, fuel, transport or material factor cannot stand in for
+    /// the one in force.
+    ///
+    /// - Throws: ``BundleVerifier/Failure`` naming the lot, the part and term, the row the operand
+    ///   is on, and the row in force with its key and value.
+    func checkFactorsInForce(_ working: JSONValue) throws {
+        let inForce = factorsInForce()
+        func check(_ operand: JSONValue?, _ item: String, _ what: String) throws {
+            guard let operand, operand["key"] != nil, operand["at"] != nil else { return }
+            // The operand as such first (its entry, its row, its key): the same checks as when recomputed.
+            _ = try value(operand, item)
+            guard let key = operand["key"]?.stringValue, let sequence = BundleVerifier.count(operand["entry"]),
+                let at = operand["at"]?.stringValue, let tokens = (try? JSONPointer(at))?.tokens, tokens.count == 3,
+                let index = Int(tokens[1]), let row = inForce[key], row.entry != sequence || row.index != index
+            else { return }
+            let later =
+                row.entry == sequence
+                ? "a later row of the same table" : "recorded after it and before asOfSize \(asOfSize)"
+            throw fail(
+                item,
+                "\(what) takes \(key) from entry \(sequence) \(at), which is not the row in force: entry \(row.entry) /factors/\(row.index), \(later), gives \(key) as \(row.value.stringValue ?? row.value.canonicalString)"
+            )
+        }
+        func terms(of part: JSONValue, _ item: String, _ name: String) throws {
+            for term in part["terms"]?.arrayValue ?? [] {
+                let method = term["method"]?.stringValue.flatMap { $0 == "all" ? nil : $0 + " " } ?? ""
+                try check(term["factor"], item, "the \(method)\(term["what"]?.stringValue ?? "") term of \(name)")
+            }
+        }
+        for lot in working["lots"]?.arrayValue ?? [] {
+            let item = "footprint lot \(lot["lot"]?.stringValue ?? "")"
+            for part in lot["parts"]?.arrayValue ?? [] {
+                let entry = part["entry"].map { $0.canonicalString } ?? "none"
+                let name = "its \(part["kind"]?.stringValue ?? "") part (entry \(entry))"
+                try check(part["factor"], item, "the factor of \(name)")
+                try terms(of: part, item, name)
+            }
+        }
+        for step in working["assembly"]?.arrayValue ?? [] {
+            let entry = step["entry"].map { $0.canonicalString } ?? "none"
+            try terms(of: step, "footprint assembly", "the assembly step (entry \(entry))")
         }
     }
 

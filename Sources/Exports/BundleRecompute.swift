@@ -143,13 +143,7 @@ struct Recompute {
         guard tokens.count == 3, tokens[0] == "factors", tokens[2] == "value",
             let row = rowPointer.value(in: bodies[sequence] ?? .null)
         else { throw fail(item, "a factor operand on \(pointer.text), not on /factors/INDEX/value") }
-        let rowKey = FactorTable.Factor.key(
-            category: row["category"]?.stringValue ?? "",
-            name: row["name"]?.stringValue,
-            geography: row["geography"]?.stringValue,
-            basis: row["basis"]?.stringValue,
-            unit: row["unit"]?.stringValue ?? ""
-        )
+        let rowKey = Self.factorKey(of: row)
         guard key.stringValue == rowKey else {
             throw fail(
                 item,
@@ -379,6 +373,9 @@ struct Recompute {
         guard let working = footprint["working"] else {
             return .stated(reason: "the \(bundle["profile"]?.stringValue ?? "") profile carries no working")
         }
+        // Every factor operand the row in force, whether or not its part is recomputed: a stated
+        // part's factor tables are still the ones its verified share names.
+        try checkFactorsInForce(working)
         if case .stated(let reason) = flows.result, reason != "not checked" {
             return .stated(reason: reason)
         }

@@ -688,6 +688,21 @@ struct CustodyBundleTests {
     /// Scales each contribution by what `scale` gives it (leaving it out for `nil`) and restates
     /// the total as their sum.
     static func restate(_ bundle: inout JSONValue, _ scale: (JSONValue) -> Double?) {
+        restate(
+            &bundle,
+            byMethod: { contribution in
+                scale(contribution).map { factor in
+                    var factors: [String: Double] = [:]
+                    for (method, _) in contribution["kgCO2e"]?.objectValue ?? [:] { factors[method] = factor }
+                    return factors
+                }
+            }
+        )
+    }
+
+    /// Scales each contribution's kg CO2e by method by what `scale` gives it (1 for a method it
+    /// does not name; the contribution left out for `nil`) and restates the total as their sum.
+    static func restate(_ bundle: inout JSONValue, byMethod scale: (JSONValue) -> [String: Double]?) {
         var total: [String: JSONValue] = [:]
         var contributions: [JSONValue] = []
         for (method, stages) in bundle["footprint"]?["total"]?.objectValue ?? [:] {
@@ -697,11 +712,11 @@ struct CustodyBundleTests {
         }
         var sums = JSONValue.object(total)
         for contribution in bundle["footprint"]?["contributions"]?.arrayValue ?? [] {
-            guard let factor = scale(contribution), var members = contribution.objectValue else { continue }
+            guard let factors = scale(contribution), var members = contribution.objectValue else { continue }
             let stage = contribution["stage"]?.stringValue ?? ""
             var kg: [String: JSONValue] = [:]
             for (method, value) in contribution["kgCO2e"]?.objectValue ?? [:] {
-                let scaled = (value.doubleValue ?? 0) * factor
+                let scaled = (value.doubleValue ?? 0) * (factors[method] ?? 1)
                 kg[method] = .number(scaled)
                 set(&sums, [method, stage], .number((sums[method]?[stage]?.doubleValue ?? 0) + scaled))
             }
@@ -883,6 +898,196 @@ struct CustodyBundleTests {
         #expect(verdicts.swift?.description == "entry \(amended) withheld /location: " + expected)
         #expect(verdicts.status == 1, "\(verdicts.python)")
         #expect(verdicts.python.contains("entry \(amended): withheld /location: " + expected), "\(verdicts.python)")
+    }
+
+    /// An ore lot mined at mine B (CL) whose event states no activity data: a material default
+    /// covers it.
+    static let oreC = "urn:test:lot:ore-c"
+
+    /// The worked example's ledger with two more tables.
+    ///
+    /// The second (an earlier table) gives `material:ore@CL` and `transport:sea`; the cells are
+    /// shipped by sea and an ore lot no event accounts for is mined; then a third table (the later
+    /// one) gives anew the cell plant's `grid:HU:location` and the mine's `fuel:diesel:MJ` of the
+    /// first, and both rows of the second, each higher.
+    ///
+    /// - Returns: The ledger, and the entries of the second and third tables.
+    static func ledgerWithLaterTable() throws -> (ledger: SmallLedger, second: UInt64, third: UInt64) {
+        let ledger = try SmallLedger()
+        let chain = ledger.chain
+        func table(_ version: Int, _ factors: [JSONValue]) throws -> UInt64 {
+            try chain.recordFactorTable([
+                "id": "test-factors", "version": .number(Double(version)), "source": "hand-made for the tests",
+                "year": 2025, "factors": .array(factors),
+            ]).firstSequenceNumber
+        }
+        let second = try table(
+            2,
+            [
+                ["category": "material", "name": "ore", "geography": "CL", "value": "0.5", "unit": "kgCO2e/kg"],
+                ["category": "transport", "name": "sea", "value": "0.01", "unit": "kgCO2e/tkm"],
+            ]
+        )
+        try chain.registerActor(
+            ActorDraft(id: "packer", name: "Packer", role: .packMaker, publicKey: Ed25519PrivateKey().publicKey)
+        )
+        let events = [
+            #"{"type":"ObjectEvent","eventTime":"\#(SmallLedger.day(5))","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"\#(SmallLedger.cellPlant)"},"quantityList":[{"epcClass":"\#(SmallLedger.cells)","quantity":400,"uom":"KGM"}],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:packer"}],"ct:transport":[{"mode":"sea","distance":1000,"distanceUom":"KMT","mass":0.4,"massUom":"TNE"}]}"#,
+            #"{"type":"ObjectEvent","eventTime":"\#(SmallLedger.day(5))","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"\#(SmallLedger.mineB)"},"quantityList":[{"epcClass":"\#(oreC)","quantity":300,"uom":"KGM"}],"ilmd":{"ct:material":"ore"}}"#,
+        ]
+        try chain.importSubmission(Array(events.joined(separator: "\n").utf8), actor: "maker", key: ledger.key)
+        let third = try table(
+            3,
+            [
+                ["category": "grid", "geography": "HU", "value": "0.4", "unit": "kgCO2e/kWh"],
+                ["category": "fuel", "name": "diesel", "value": "0.09", "unit": "kgCO2e/MJ"],
+                ["category": "material", "name": "ore", "geography": "CL", "value": "0.8", "unit": "kgCO2e/kg"],
+                ["category": "transport", "name": "sea", "value": "0.02", "unit": "kgCO2e/tkm"],
+            ]
+        )
+        return (ledger, second, third)
+    }
+
+    @Test(
+        "a factor operand on an earlier table's row, where a later table the bundle carries gives its key anew, fails in both verifiers, even restated and signed again by the ledger key",
+        arguments: ["grid:HU:location", "fuel:diesel:MJ", "transport:sea", "material:ore@CL"]
+    )
+    func factorNotInForceFails(key: String) throws {
+        let (ledger, second, third) = try Self.ledgerWithLaterTable()
+        let chain = ledger.chain
+        let subject = key.hasPrefix("material:") ? Self.oreC : SmallLedger.cell
+        let bundle = try CustodyBundle.export(subject, chain: chain, profile: .legitimateInterest)
+        // As exported, every factor is the row in force, the later table's for this key and the
+        // first's for those no later table gives, and both verifiers take it.
+        let exported = try Self.verdicts(bundle.bytes, by: chain)
+        #expect(
+            exported.swift == nil && exported.status == 0,
+            "\(String(describing: exported.swift)) \(exported.python)"
+        )
+        let later = try chain.ledger.entry(at: third).body["factors"]?.arrayValue ?? []
+        let laterKeys = Set(later.map(Recompute.factorKey))
+        let operands = Self.factorOperands(bundle.json)
+        #expect(operands.contains { $0["key"]?.stringValue == key })
+        for operand in operands {
+            let inLater = laterKeys.contains(operand["key"]?.stringValue ?? "")
+            #expect(inLater == (operand["entry"] == .number(Double(third))), "\(operand.canonicalString)")
+        }
+        // A sender with the ledger key cites the earlier, lower row, restates the figures and signs again.
+        let firstTable = try #require(
+            bundle.json["entries"]?.arrayValue?.first {
+                $0["canonical"]?.stringValue?.contains(#""type":"factors.table""#) == true
+            }?["seq"]?.doubleValue
+        )
+        let earlier = key.hasPrefix("grid:") || key.hasPrefix("fuel:") ? UInt64(firstTable) : second
+        let bytes = try Self.resigned(bundle.json, by: chain, subject: subject) { json in
+            try Self.cite(key, of: earlier, by: chain, in: &json)
+        }
+        let row = try #require(later.firstIndex { Recompute.factorKey(of: $0) == key })
+        let value = try #require(later[row]["value"]?.stringValue)
+        let asOfSize = try #require(bundle.json["footprint"]?["asOfSize"]?.doubleValue)
+        let expected =
+            "is not the row in force: entry \(third) /factors/\(row), recorded after it and before asOfSize \(Int(asOfSize)), gives \(key) as \(value)"
+        let verdicts = try Self.verdicts(bytes, by: chain)
+        let failure = try #require(verdicts.swift, "an earlier table's \(key) verified")
+        #expect(failure.item.hasPrefix("footprint lot "), "\(failure)")
+        #expect(failure.message.contains("takes \(key) from entry \(earlier) /factors/"), "\(failure)")
+        #expect(failure.message.contains(expected), "\(failure)")
+        #expect(verdicts.status == 1, "\(verdicts.python)")
+        #expect(verdicts.python.contains("(entry \(earlier) /factors/"), "\(verdicts.python)")
+        #expect(verdicts.python.contains(expected), "\(verdicts.python)")
+    }
+
+    /// Every factor operand of a bundle's working (those with a `key`).
+    static func factorOperands(_ bundle: JSONValue) -> [JSONValue] {
+        var operands: [JSONValue] = []
+        func collect(_ value: JSONValue) {
+            switch value {
+            case .object(let members):
+                if members["key"] != nil, members["at"] != nil { operands.append(value) }
+                members.values.forEach(collect)
+            case .array(let elements): elements.forEach(collect)
+            default: break
+            }
+        }
+        collect(bundle["footprint"]?["working"] ?? .null)
+        return operands
+    }
+
+    /// Moves the working's factor operands of `key` to the row of `table` that gives it, as a
+    /// dishonest sender would: each term's kg CO2e and each contribution restated by method, the
+    /// total their sum, and the table's entry carried with its inclusion proof when the bundle does
+    /// not carry it.
+    static func cite(_ key: String, of table: UInt64, by chain: SupplyChainLedger, in bundle: inout JSONValue) throws {
+        let entry = try chain.ledger.entry(at: table)
+        let rows = entry.body["factors"]?.arrayValue ?? []
+        let index = try #require(rows.firstIndex { Recompute.factorKey(of: $0) == key })
+        let value = try #require(rows[index]["value"]?.stringValue.flatMap { Double($0) })
+        var entries = bundle["entries"]?.arrayValue ?? []
+        if !entries.contains(where: { $0["seq"] == .number(Double(table)) }) {
+            let treeSize = UInt64(try #require(bundle["treeSize"]?.doubleValue))
+            let proof = try chain.ledger.inclusionProofs(forEntriesAt: [table], treeSize: treeSize)[0]
+            entries.append([
+                "seq": .number(Double(table)),
+                "canonical": .string(String(decoding: entry.canonicalBytes, as: UTF8.self)),
+                "proof": .array(proof.map { .string($0.hex) }), "openings": .object([:]), "withheld": .object([:]),
+            ])
+            entries.sort { ($0["seq"]?.doubleValue ?? 0) < ($1["seq"]?.doubleValue ?? 0) }
+            set(&bundle, ["entries"], .array(entries))
+        }
+        // The operand moved to the row, and how much larger its base becomes.
+        func moved(_ operand: JSONValue) -> (JSONValue, Double)? {
+            guard operand["key"]?.stringValue == key, var members = operand.objectValue,
+                let base = operand["base"]?.doubleValue
+            else { return nil }
+            let moved = value * (operand["scale"]?.doubleValue ?? 1)
+            members["entry"] = .number(Double(table))
+            members["at"] = .string("/factors/\(index)/value")
+            members["base"] = .number(moved)
+            return (.object(members), moved / base)
+        }
+        let methods = ["location-based", "market-based", "eu-draft"]
+        // "kind lot entry" → method → how much larger the part's emissions become.
+        var scales: [String: [String: Double]] = [:]
+        for (lotIndex, lot) in (bundle["footprint"]?["working"]?["lots"]?.arrayValue ?? []).enumerated() {
+            for (partIndex, part) in (lot["parts"]?.arrayValue ?? []).enumerated() {
+                let path: [any Sendable] = ["footprint", "working", "lots", lotIndex, "parts", partIndex]
+                let name =
+                    "\(part["kind"]?.stringValue ?? "") \(lot["lot"]?.stringValue ?? "") \(part["entry"]?.doubleValue ?? -1)"
+                if let factor = part["factor"], let (operand, ratio) = moved(factor) {
+                    set(&bundle, path + ["factor"], operand)
+                    scales[name] = Dictionary(uniqueKeysWithValues: methods.map { ($0, ratio) })
+                }
+                var before: [String: Double] = [:]
+                var after: [String: Double] = [:]
+                for (termIndex, term) in (part["terms"]?.arrayValue ?? []).enumerated() {
+                    let kg = term["kgCO2e"]?.doubleValue ?? 0
+                    var now = kg
+                    if let factor = term["factor"], let (operand, ratio) = moved(factor) {
+                        now = kg * ratio
+                        set(&bundle, path + ["terms", termIndex, "factor"], operand)
+                        set(&bundle, path + ["terms", termIndex, "kgCO2e"], .number(now))
+                    }
+                    for method in methods where term["method"] == "all" || term["method"] == .string(method) {
+                        before[method, default: 0] += kg
+                        after[method, default: 0] += now
+                    }
+                }
+                if after != before {
+                    var scale: [String: Double] = [:]
+                    for (method, kg) in before where kg != 0 { scale[method] = (after[method] ?? 0) / kg }
+                    scales[name] = scale
+                }
+            }
+        }
+        try #require(!scales.isEmpty, "no factor operand of \(key)")
+        restate(
+            &bundle,
+            byMethod: { contribution in
+                let name =
+                    "\(contribution["kind"]?.stringValue ?? "") \(contribution["lot"]?.stringValue ?? "") \(contribution["entry"]?.doubleValue ?? -1)"
+                return scales[name] ?? [:]
+            }
+        )
     }
 
     private func failure(_ bytes: [UInt8], since: SignedCheckpoint) -> BundleVerifier.Failure? {
