@@ -5,13 +5,14 @@ Checks a bundle offline, in the order of Docs/EXPORTS.md §1.6, with Python's st
 `cryptography` only: 0. the file is the bundle's canonical JSON (RFC 8785, re-serialised here) and
 a newline, else it is no bundle as written (exit 2); 1. the format and the checkpoint's signature,
 origin and size; 2. each entry's canonical form, seq, origin and RFC 9162 inclusion proof; 3. the
-openings of sealed fields, and that only what the profile does not reveal is withheld; 4. the
-actors' signatures over the submissions listing the events, and the verifiers' over their
-attestations, each signed root proved this ledger's by a consistency proof; 5. the trace and the
-footprint, recomputed from operands tied to fields of the entries, and the contributions' coverage
-by the attestations with the verified share; 6. the ledger's signed statement over the bundle; 7.
-with --since-checkpoint, consistency with a checkpoint kept from earlier. It shares no code with
-CellTrace; the signed-note and RFC 9162 proof functions come from verify_proof.py beside it.
+openings of sealed fields, and that only what the profile reveals is opened and only what it does
+not reveal is withheld; 4. the actors' signatures over the submissions listing the events, and the
+verifiers' over their attestations, each signed root proved this ledger's by a consistency proof;
+5. the trace and the footprint, recomputed from operands tied to fields of the entries (each factor
+the row in force), and the contributions' coverage by the attestations with the verified share; 6.
+the ledger's signed statement over the bundle; 7. with --since-checkpoint, consistency with a
+checkpoint kept from earlier. It shares no code with CellTrace; the signed-note and RFC 9162 proof
+functions come from verify_proof.py beside it.
 
 usage: verify_bundle.py BUNDLE VKEY|VKEY-FILE [--since-checkpoint OLD-FILE] [--json]
 exit 0 verified, 1 not verified (naming the first item that fails), 2 bad usage, a file that is not a
@@ -297,15 +298,26 @@ def field_class(kind, pointer):
     return "unclassified", "confidential", True  # a field §2 does not name: confidential and commercial
 
 
-def check_withheld(entries, profile):
-    """Item 3, continued: only a field the profile does not reveal (§2) is withheld."""
+def reveals(profile, kind, pointer):
+    """§2: the field's name, and whether the profile reveals it."""
+    name, field, commercial = field_class(kind, pointer)
+    return name, {"public": False, "legitimate-interest": field != "confidential", "authority": not commercial,
+                  "auditor": True}[profile]
+
+
+def check_disclosure(entries, profile):
+    """Item 3, continued: only a field the profile reveals (§2) is opened, so that the disclosure log does not
+    record a narrower profile than what was sent, and only a field it does not reveal is withheld."""
     for seq, (entry, record) in entries.items():
+        # Named as celltrace verify-bundle names them, so that both give one `item` with --json.
+        for pointer in sorted(record.get("openings", {})):
+            name, revealed = reveals(profile, entry["type"], pointer)
+            require(revealed, f"entry {seq} opening {pointer}",
+                    f"the {profile} profile withholds this field ({name}), yet the bundle opens it")
         for pointer in record.get("withheld", {}):
-            name, kind, commercial = field_class(entry["type"], pointer)
-            revealed = {"public": False, "legitimate-interest": kind != "confidential",
-                        "authority": not commercial, "auditor": True}[profile]
-            require(not revealed, f"entry {seq}", f"withheld {pointer}: the {profile} profile reveals this field "
-                                                  f"({name}), yet the bundle withholds it")
+            name, revealed = reveals(profile, entry["type"], pointer)
+            require(not revealed, f"entry {seq} withheld {pointer}",
+                    f"the {profile} profile reveals this field ({name}), yet the bundle withholds it")
 
 
 def check_submissions(entries, origin, signers=None):
@@ -1408,7 +1420,7 @@ def verify(bundle, vkey, old_text=None, signers=None):
     size, root = check_checkpoint(bundle, vkey)
     entries = check_entries(bundle, size, root)
     opened = check_openings(entries)
-    check_withheld(entries, bundle["profile"])
+    check_disclosure(entries, bundle["profile"])
     attestations, withdrawals = check_submissions(entries, bundle["origin"], signers)
     check_attestation_roots(bundle, entries, attestations, size, root)
     as_of = count(obj(bundle["footprint"], "footprint", "the footprint").get("asOfSize"), "footprint", "asOfSize")

@@ -274,6 +274,39 @@ class MaterialDefaultTests(unittest.TestCase):
         self.check("material:graphite@HU", per_lot)
 
 
+class DisclosureTests(unittest.TestCase):
+    """§2 and item 3: a bundle opens exactly the sealed fields its profile reveals and lists the rest withheld, so
+    that the disclosure log records no narrower profile than what was sent."""
+
+    FIELDS = [("epcis.event", "/outputQuantityList/0/quantity", "quantity"),
+              ("epcis.event", "/ct:transport/0/mass", "transport-mass"),
+              ("epcis.event", "/sourceList/0/source", "party"),
+              ("facility.amend", "/location", "coordinates"),
+              ("epcis.event", "/ct:coProductPrices", "prices"),
+              ("epcis.event", "/ct:note", "unclassified")]
+    REVEALS = {"public": set(), "legitimate-interest": {"quantity", "transport-mass"},
+               "authority": {"quantity", "transport-mass", "party", "coordinates"},
+               "auditor": {name for _, _, name in FIELDS}}
+
+    def test_a_field_is_opened_where_the_profile_reveals_it_and_withheld_where_not(self):
+        for profile, revealed in self.REVEALS.items():
+            for kind, pointer, name in self.FIELDS:
+                opened = {7: ({"type": kind}, {"openings": {pointer: {}}})}
+                withheld = {7: ({"type": kind}, {"withheld": {pointer: name}})}
+                if name in revealed:
+                    fine, refused = opened, withheld
+                    failed = f"entry 7 withheld {pointer}: the {profile} profile reveals this field ({name}), yet " \
+                             "the bundle withholds it"
+                else:
+                    fine, refused = withheld, opened
+                    failed = f"entry 7 opening {pointer}: the {profile} profile withholds this field ({name}), yet " \
+                             "the bundle opens it"
+                verify_bundle.check_disclosure(fine, profile)
+                with self.assertRaises(Failure, msg=(profile, pointer)) as failure:
+                    verify_bundle.check_disclosure(refused, profile)
+                self.assertEqual(str(failure.exception), failed)
+
+
 class FactorInForceTests(unittest.TestCase):
     """§1.3: a factor operand is on the row in force: no table the bundle carries, recorded after the one it is on
     and before asOfSize, gives its key (the engine takes the table recorded last)."""

@@ -277,6 +277,15 @@ public struct BundleVerifier {
                 guard open.commitment == commitment else {
                     throw Failure(item: "\(item) opening \(text)", message: "salt and value do not open the commitment")
                 }
+                // Only what the profile reveals may be opened (§2): a bundle labelled with a narrower
+                // profile than it opens would enter the disclosure log as less than was sent.
+                guard disclosure.reveals(entryType: entry.type, pointer: pointer) else {
+                    let field = ClassifiedField.classify(entryType: entry.type, pointer: pointer)
+                    throw Failure(
+                        item: "\(item) opening \(text)",
+                        message: "the \(profile) profile withholds this field (\(field.name)), yet the bundle opens it"
+                    )
+                }
                 _ = pointer.replaceValue(with: open.value, in: &body)
                 accounted.insert(pointer)
                 report.openings += 1

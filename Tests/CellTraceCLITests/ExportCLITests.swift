@@ -108,7 +108,12 @@ import Testing
         try text.write(toFile: directory + "/changed.json", atomically: true, encoding: .utf8)
         let changed = celltrace("verify-bundle", directory + "/changed.json", "--vkey", vkey)
         #expect(changed.status == 1)
-        #expect(changed.error.contains("bundle NOT verified: statement"), "\(changed.error)")
+        // A bundle relabelled public opens quantities that profile withholds: named at the first.
+        #expect(changed.error.contains("bundle NOT verified: entry "), "\(changed.error)")
+        #expect(
+            changed.error.contains("the public profile withholds this field (quantity), yet the bundle opens it"),
+            "\(changed.error)"
+        )
         let changedJSON = celltrace("verify-bundle", directory + "/changed.json", "--vkey", vkey, "--json")
         let pythonChanged = runProcess(
             "/usr/bin/env",

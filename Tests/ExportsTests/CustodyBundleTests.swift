@@ -268,8 +268,22 @@ struct CustodyBundleTests {
                 }
             ),
             ("checkpoint", { bundle in Self.set(&bundle, ["treeSize"], .number(1)) }),
-            // (An auditor's profile would fail first: the bundle withholds what it reveals.)
-            ("statement", { bundle in Self.set(&bundle, ["profile"], "public") }),
+            // Another profile fails at the first field it would withhold yet the bundle opens (or
+            // reveal yet the bundle withholds): public withholds every one.
+            ("entry \(openedSeq) opening", { bundle in Self.set(&bundle, ["profile"], "public") }),
+            // What only the statement signs: an allocation's reason.
+            (
+                "statement",
+                { bundle in
+                    for (lot, element) in (bundle["footprint"]?["working"]?["lots"]?.arrayValue ?? []).enumerated() {
+                        let parts = element["parts"]?.arrayValue ?? []
+                        guard let part = parts.firstIndex(where: { $0["allocation"] != nil }) else { continue }
+                        let path: [any Sendable] = ["footprint", "working", "lots", lot, "parts", part, "allocation"]
+                        Self.set(&bundle, path + ["reason"], "chosen by hand")
+                        return
+                    }
+                }
+            ),
         ]
         for (item, change) in cases {
             let failure = try #require(self.failure(changed(json, change)), "a change to \(item) verified")
@@ -367,6 +381,39 @@ struct CustodyBundleTests {
             network.chain.ledger.verifierKey.text,
         ])
         #expect(status == 1 && output.contains(expected.python), "\(change): \(output)")
+    }
+
+    @Test(
+        "a bundle labelled with a narrower profile than the fields it opens fails in both verifiers, even signed again by the ledger key",
+        arguments: [
+            (DisclosureProfile.auditor, DisclosureProfile.authority), (.auditor, .legitimateInterest),
+            (.authority, .legitimateInterest), (.legitimateInterest, .public),
+        ]
+    )
+    func narrowerProfileThanItOpensFails(exported: DisclosureProfile, label: DisclosureProfile) throws {
+        let json = try export(exported).json
+        // The first field the label withholds that the bundle opens, in the order the verifiers read.
+        var opened: (sequence: Int, pointer: String, name: String)?
+        for element in json["entries"]?.arrayValue ?? [] where opened == nil {
+            let entry = try JSONValue(parsing: Array((element["canonical"]?.stringValue ?? "").utf8))
+            for pointer in (element["openings"]?.objectValue ?? [:]).keys.sorted() {
+                let field = ClassifiedField.classify(
+                    entryType: entry["type"]?.stringValue ?? "",
+                    pointer: try JSONPointer(pointer)
+                )
+                if !label.reveals(field) {
+                    opened = (Int(element["seq"]?.doubleValue ?? -1), pointer, field.name)
+                    break
+                }
+            }
+        }
+        let (sequence, pointer, name) = try #require(opened, "the \(exported) bundle opens nothing \(label) withholds")
+        let bytes = try resigned(json) { Self.set(&$0, ["profile"], .string(label.rawValue)) }
+        let expected = "the \(label.rawValue) profile withholds this field (\(name)), yet the bundle opens it"
+        let failure = try #require(self.failure(bytes), "a \(exported) bundle labelled \(label) verified")
+        #expect(failure.description == "entry \(sequence) opening \(pointer): " + expected)
+        let (status, output) = try python(bytes)
+        #expect(status == 1 && output.contains("entry \(sequence) opening \(pointer): " + expected), "\(output)")
     }
 
     static let module = "urn:epc:id:giai:5991015.MOD-000001"
@@ -897,7 +944,7 @@ struct CustodyBundleTests {
         let verdicts = try Self.verdicts(bytes, by: ledger.chain)
         #expect(verdicts.swift?.description == "entry \(amended) withheld /location: " + expected)
         #expect(verdicts.status == 1, "\(verdicts.python)")
-        #expect(verdicts.python.contains("entry \(amended): withheld /location: " + expected), "\(verdicts.python)")
+        #expect(verdicts.python.contains("entry \(amended) withheld /location: " + expected), "\(verdicts.python)")
     }
 
     /// An ore lot mined at mine B (CL) whose event states no activity data: a material default
