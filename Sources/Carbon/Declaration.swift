@@ -52,6 +52,41 @@ public struct Declaration: Sendable {
     public var verifiedShareReasonable: [ElectricityMethod: Double] = [:]
     /// The attestations some range's footprint relies on, oldest first.
     public var attestationsRelied: [Attestation] = []
+    /// The energy the counted cells provide over their service life, kWh: the functional unit's
+    /// total the figure is per.
+    public var lifetimeKWh: Double = 0
+    /// The counted cells' usable energy, kWh.
+    public var usableKWh: Double = 0
+    /// The primary-data requirements the counted cell lots do not meet, by cell lot in the order
+    /// counted (``CarbonEngine/primaryDataFindings(ofCellLot:primaryPerKg:_:)``); empty when
+    /// every one is met.
+    public var findings: [PrimaryDataFinding] = []
+    /// The fallbacks the rules chose in the footprints averaged, once each, with the entries they
+    /// applied to (``CarbonEngine/fallbackNotes(ofLots:_:)``).
+    public var notes: [Note] = []
+
+    /// A fallback a rule chose, with the entries of the events it applied to.
+    public struct Note: Sendable, Hashable {
+        /// The rule and what stood in.
+        public var note: CarbonNote
+        /// The entries of the events it applied to, ascending.
+        public var entries: [UInt64]
+    }
+
+    /// The figure's electricity method: the draft delegated act's rule, which the battery passport
+    /// states (national consumption mix; only directly connected supply at its own factor).
+    ///
+    /// The other methods are computed beside it for comparison while the rules are not final; the
+    /// market-based one counts PPAs and certificates, which the draft does not recognise.
+    public static let declaredMethod = ElectricityMethod.euDraft
+
+    /// The stages that read 0 kg CO2e under every method: nothing of them is recorded (or, for end
+    /// of life, modelled), so 0 there is not a measured value.
+    public var unrecordedStages: [LifeCycleStage] {
+        LifeCycleStage.allCases.filter { stage in
+            ElectricityMethod.allCases.allSatisfy { perLifetimeKWh[$0, stage] == 0 }
+        }
+    }
 
     /// The number of cells counted.
     public var cellCount: UInt64 { ranges.reduce(0) { $0 + $1.range.count } }
@@ -111,6 +146,13 @@ public struct Declaration: Sendable {
             counted.append((range, eventTime))
         }
         let perKgs = try engine.perKg(ofEach: counted.map(\.range.lot), txn)
+        // Each cell lot once, in the order counted: its primary-data findings and lineage notes.
+        var cellLots: [String] = []
+        var primaryOfLot: [String: Emissions] = [:]
+        for ((range, _), (_, primaryPerKg)) in zip(counted, perKgs) where primaryOfLot[range.lot] == nil {
+            primaryOfLot[range.lot] = primaryPerKg
+            cellLots.append(range.lot)
+        }
         for ((range, eventTime), (perKg, primaryPerKg)) in zip(counted, perKgs) {
             let cellMass = range.cellMassKg.doubleValue
             let perCell = perKg.scaled(by: cellMass)
@@ -129,6 +171,14 @@ public struct Declaration: Sendable {
                 "no cells of model \(modelID) made at \(plantID) were commissioned between \(from.rfc3339) and \(to.rfc3339)"
             )
         }
+        var findings: [PrimaryDataFinding] = []
+        // A range without energy is not counted, nor is its lot unless another range counts it.
+        let countedLots = Set(ranges.map(\.range.lot))
+        cellLots = cellLots.filter(countedLots.contains)
+        for lot in cellLots {
+            findings += try engine.primaryDataFindings(ofCellLot: lot, primaryPerKg: primaryOfLot[lot], txn)
+        }
+        let notes = try engine.fallbackNotes(ofLots: cellLots, txn).map { Note(note: $0.note, entries: $0.entries) }
         var shares: [ElectricityMethod: Double] = [:]
         for method in ElectricityMethod.allCases {
             let all = total.total(method)
@@ -211,7 +261,11 @@ public struct Declaration: Sendable {
             primaryShare: shares,
             verifiedShare: verified,
             verifiedShareReasonable: verifiedReasonable,
-            attestationsRelied: relied
+            attestationsRelied: relied,
+            lifetimeKWh: lifetimeKWh,
+            usableKWh: usableKWh,
+            findings: findings,
+            notes: notes
         )
     }
 }

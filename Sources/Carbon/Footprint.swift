@@ -171,6 +171,17 @@ public enum CarbonNote: Sendable, Hashable, CustomStringConvertible {
     /// A shipment's emissions, shared among the lots it moved by mass and spread over the lot.
     case shipment
 
+    /// Whether the rule chose a fallback for a factor the tables or the event did not give.
+    ///
+    /// A grid basis or a material's country without a factor, a supply or certificates stating
+    /// none. The receipt gives these as `note` lines; the others say how a lot was counted.
+    public var isFallback: Bool {
+        switch self {
+        case .gridFallback, .supplyWithoutFactor, .certificatesWithoutFactor, .materialCountryFallback: true
+        case .materialDefault, .noData, .shipment: false
+        }
+    }
+
     /// The rule in words.
     public var description: String {
         switch self {

@@ -451,6 +451,12 @@ struct DeclarationCommand: ParsableCommand {
             counted, one row each, with their figures per cell and per lifetime kWh and, once verifiers
             have attested anything, the share of each that rests on attested data.
 
+            The primary-data requirements of Annex II and the JRC draft rules (main production, and the
+            cell's components) are checked for every cell lot counted: each one not met is a finding,
+            printed and in --json's findings, and with --strict the command then exits 1 after printing
+            the declaration. Stages that read 0 for want of data, and the fallbacks the footprints took
+            for missing factors, are said too.
+
             Example:
               celltrace declaration --model CT-NMC811-P1 --plant urn:celltrace:facility:cell-plant --from 2026-01-01 --to 2026-12-31
               celltrace declaration --model CT-NMC811-P1 --plant urn:celltrace:facility:cell-plant --from 2026-01-01 --to 2026-12-31 --csv > ranges.csv
@@ -465,16 +471,35 @@ struct DeclarationCommand: ParsableCommand {
     @Option(help: "The period's last day (inclusive) or time.") var to: String
     @Flag(help: "Print JSON.") var json = false
     @Flag(help: "Print CSV: a header row, then one row a serial range counted.") var csv = false
+    @Flag(help: "Exit 1 when a primary-data requirement is not met (after printing the declaration).")
+    var strict = false
 
     func validate() throws {
         if json, csv { throw ValidationError("give --json or --csv, not both") }
     }
 
     func run() throws {
+        let declaration = try compute()
+        if json {
+            Console.out(Self.json(declaration).canonicalString)
+        } else if csv {
+            Console.out(Self.csv(declaration))
+        } else {
+            Console.out(Self.text(declaration))
+        }
+        if strict, !declaration.findings.isEmpty {
+            throw Failure.verificationFailed(
+                "--strict: the declaration does not meet the primary-data requirements (\(Number.count(declaration.findings.count, "finding", "findings"))): do not file it as it is"
+            )
+        }
+    }
+
+    /// The declaration the options ask for.
+    func compute() throws -> Declaration {
         let (from, to) = try declarationPeriod(from: from, to: to)
         let chain = try options.openChain(readOnly: true)
         let point = try asOf.point()
-        let declaration = try chain.read { reader, txn, now in
+        return try chain.read { reader, txn, now in
             let size = try point.size(in: chain.ledger, now: now)
             var engine = try CarbonEngine(reader: reader, size: size, txn)
             return try Declaration.compute(
@@ -487,14 +512,11 @@ struct DeclarationCommand: ParsableCommand {
                 txn
             )
         }
-        if json {
-            Console.out(Self.json(declaration).canonicalString)
-            return
-        }
-        if csv {
-            Console.out(Self.csv(declaration))
-            return
-        }
+    }
+
+    /// The declaration as text: the figures by stage and method, the shares, then the findings,
+    /// the stages that read 0 for want of data and the fallbacks taken.
+    static func text(_ declaration: Declaration) -> String {
         var lines = [
             "declaration  model \(declaration.model.id) at \(declaration.plant.name ?? declaration.plant.id) (\(declaration.plant.country))",
             "period       \(declaration.from.rfc3339) – \(declaration.to.rfc3339)",
@@ -529,7 +551,47 @@ struct DeclarationCommand: ParsableCommand {
             Number.percent(declaration.verifiedShare[.euDraft] ?? 0)
         )
         lines.append(table.rendered)
-        Console.out(lines.joined(separator: "\n"))
+        lines.append("")
+        lines += findingLines(declaration.findings)
+        let unrecorded = declaration.unrecordedStages
+        if !unrecorded.isEmpty {
+            lines.append("")
+            lines.append("STAGES READING 0 (nothing of them recorded: 0 is not a measured value)")
+            for stage in unrecorded {
+                lines.append("  \(stage.rawValue): \(stage.unrecordedReason(for: "the cells"))")
+            }
+        }
+        if !declaration.notes.isEmpty {
+            lines.append("")
+            lines.append("NOTES (fallbacks in the footprints averaged)")
+            for note in declaration.notes {
+                lines.append("  note     \(note.note) (\(note.entries.map { "#\($0)" }.joined(separator: " ")))")
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+
+    /// The most findings the text prints; `--json` lists them all.
+    static let findingsShown = 20
+
+    /// The text's findings: a heading saying whether the primary-data requirements are met, then
+    /// one line a finding.
+    static func findingLines(_ findings: [PrimaryDataFinding]) -> [String] {
+        guard !findings.isEmpty else {
+            return ["FINDINGS  none: main production and the cells' components rest on primary data"]
+        }
+        let requirements = Set(findings.map(\.requirement))
+        var lines = [
+            "FINDINGS (the declaration does not meet \(Number.count(requirements.count, "primary-data requirement", "primary-data requirements")) of Annex II and the JRC draft rules)"
+        ]
+        for requirement in PrimaryDataFinding.Requirement.allCases where requirements.contains(requirement) {
+            lines.append("  rule     \(requirement.rule)")
+        }
+        for finding in findings.prefix(findingsShown) { lines.append("  finding  \(finding.message)") }
+        if findings.count > findingsShown {
+            lines.append("  … and \(findings.count - findingsShown) more (--json lists them all)")
+        }
+        return lines
     }
 
     static func json(_ declaration: Declaration) -> JSONValue {
@@ -563,6 +625,41 @@ struct DeclarationCommand: ParsableCommand {
                 )
             ),
             "verification": .array(declaration.attestationsRelied.map(\.json)),
+            "functionalUnit": .object([
+                "model": .string(declaration.model.id),
+                "usableEnergyShare": .string(declaration.model.usableEnergyShare.description),
+                "cyclesPerYear": .string(declaration.model.cyclesPerYear.description),
+                "serviceYears": .string(declaration.model.serviceYears.description),
+                "seq": .number(Double(declaration.model.registeredAt)),
+                "usableKWh": .number(declaration.usableKWh), "lifetimeKWh": .number(declaration.lifetimeKWh),
+            ]),
+            "primaryDataRequirementsMet": .bool(declaration.findings.isEmpty),
+            "findings": .array(
+                declaration.findings.map { finding in
+                    .object([
+                        "requirement": .string(finding.requirement.rawValue),
+                        "rule": .string(finding.requirement.rule), "cellLot": .string(finding.cellLot),
+                        "lots": .array(finding.lots.map(JSONValue.string)), "stage": .string(finding.stage.rawValue),
+                        "message": .string(finding.message),
+                    ])
+                }
+            ),
+            "unrecordedStages": .array(
+                declaration.unrecordedStages.map { stage in
+                    .object([
+                        "stage": .string(stage.rawValue),
+                        "reason": .string(stage.unrecordedReason(for: "the cells") + "; 0 is not a measured value"),
+                    ])
+                }
+            ),
+            "notes": .array(
+                declaration.notes.map { note in
+                    .object([
+                        "note": .string(note.note.description),
+                        "entries": .array(note.entries.map { .number(Double($0)) }),
+                    ])
+                }
+            ),
             "ranges": .array(
                 declaration.ranges.map { range in
                     var members: JSONObject = [
@@ -854,11 +951,7 @@ enum FootprintOutput {
         var order: [String] = []
         var entries: [String: [String]] = [:]
         for contribution in footprint.contributions {
-            for note in contribution.notes {
-                switch note {
-                case .gridFallback, .supplyWithoutFactor, .certificatesWithoutFactor, .materialCountryFallback: break
-                case .materialDefault, .noData, .shipment: continue
-                }
+            for note in contribution.notes where note.isFallback {
                 let text = note.description
                 if entries[text] == nil { order.append(text) }
                 let entry = contribution.sequenceNumber.map { "#\($0)" } ?? contribution.lot

@@ -715,4 +715,126 @@ import Testing
             "\(both.error)"
         )
     }
+
+    /// The fixture chain with a second cell lot made at the cell plant from a cathode and an anode
+    /// bought without process data, its making event recording no activity data, and 1,000 cells
+    /// of it commissioned in April (the fixture's cells are of February).
+    static func ledgerWithoutPrimaryData(_ directory: String) throws -> String {
+        let ledger = Self.ledger(directory)
+        let events = directory + "/no-primary-data.jsonl"
+        let plant = #""bizLocation":{"id":"urn:celltrace:facility:cell-plant"}"#
+        try [
+            #"{"type":"ObjectEvent","eventTime":"2026-04-01T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD",\#(plant),"quantityList":[{"epcClass":"urn:test:lot:cam-bought","quantity":70,"uom":"TNE"}],"ilmd":{"ct:material":"pcam-nmc811"}}"#,
+            #"{"type":"ObjectEvent","eventTime":"2026-04-01T09:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD",\#(plant),"quantityList":[{"epcClass":"urn:test:lot:anode-bought","quantity":40,"uom":"TNE"}],"ilmd":{"ct:material":"anode-graphite"}}"#,
+            #"{"type":"TransformationEvent","eventTime":"2026-04-02T08:00:00Z","eventTimeZoneOffset":"+00:00",\#(plant),"inputQuantityList":[{"epcClass":"urn:test:lot:cam-bought","quantity":70,"uom":"TNE"},{"epcClass":"urn:test:lot:anode-bought","quantity":40,"uom":"TNE"}],"outputQuantityList":[{"epcClass":"urn:test:lot:cells-no-data","quantity":100,"uom":"TNE"}],"ilmd":{"ct:material":"cell-nmc811"}}"#,
+            #"{"type":"ObjectEvent","eventTime":"2026-04-03T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizStep":"commissioning",\#(plant),"epcList":[],"ct:cellLot":"urn:test:lot:cells-no-data","ct:serialRanges":[{"prefix":"urn:epc:id:sgtin:4012345.011111.","first":"5001","last":"6000"}],"ct:cellMass":{"quantity":0.9,"uom":"KGM"},"ct:nominalEnergy":{"quantity":0.25,"uom":"KWH"},"ct:batteryModel":"CT-NMC811-P1"}"#,
+        ].joined(separator: "\n").write(toFile: events, atomically: true, encoding: .utf8)
+        let imported = celltrace(
+            "import",
+            events,
+            "--ledger",
+            ledger,
+            "--as",
+            "cell-co",
+            "--key",
+            directory + "/cell-co.pem"
+        )
+        #expect(imported.status == 0, "\(imported.error)")
+        return ledger
+    }
+
+    /// A cell lot with no primary data is declared with a finding per requirement it does not
+    /// meet, naming the lots, in text and JSON; the exit status is 0 unless `--strict` is given.
+    @Test func declarationNamesTheMissingPrimaryData() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = try Self.ledgerWithoutPrimaryData(directory)
+        let arguments = [
+            "declaration", "--model", "CT-NMC811-P1", "--plant", "urn:celltrace:facility:cell-plant", "--from",
+            "2026-04-01", "--to", "2026-04-30", "--ledger", ledger,
+        ]
+        let text = celltrace(arguments)
+        #expect(text.status == 0, "\(text.error)")
+        for line in [
+            "FINDINGS (the declaration does not meet 2 primary-data requirements",
+            "  finding  main production of cell lot urn:test:lot:cells-no-data has no primary data: its making event (entry #",
+            "records no electricity, fuels or direct emissions, so main production reads 0 kg CO2e: 0 is not a measured value",
+            "lot urn:test:lot:cam-bought (pcam-nmc811) has no process data and is counted at the default factor material:pcam-nmc811",
+            "lot urn:test:lot:anode-bought (anode-graphite) has no process data",
+            "  main-production: no main production energy, fuels or direct emissions are recorded for the cells",
+        ] {
+            #expect(text.output.contains(line), "\(line)\n\(text.output)")
+        }
+        let json = try JSONValue(parsing: celltrace(arguments + ["--json"]).output)
+        #expect(json["primaryDataShare"]?["eu-draft"]?.doubleValue == 0)
+        #expect(json["primaryDataRequirementsMet"] == .bool(false))
+        let findings = try #require(json["findings"]?.arrayValue)
+        #expect(
+            findings.compactMap { $0["requirement"]?.stringValue } == [
+                "main-production-primary-data", "cell-components-primary-data",
+            ]
+        )
+        #expect(findings.allSatisfy { $0["cellLot"] == "urn:test:lot:cells-no-data" })
+        #expect(findings.first?["lots"] == .array(["urn:test:lot:cells-no-data"]))
+        #expect(findings.last?["lots"] == .array(["urn:test:lot:cam-bought", "urn:test:lot:anode-bought"]))
+        // --strict makes a declaration that does not meet them exit 1, after printing it.
+        let strict = celltrace(arguments + ["--strict"])
+        #expect(strict.status == 1 && strict.output.contains("FINDINGS"), "\(strict.error)")
+        #expect(
+            strict.error.contains("--strict: the declaration does not meet the primary-data requirements (2 findings)")
+        )
+        let strictJSON = celltrace(arguments + ["--strict", "--json"])
+        #expect(strictJSON.status == 1)
+        #expect((try? JSONValue(parsing: strictJSON.output))?["findings"]?.arrayValue?.count == 2)
+
+        // The fixture's cells, whose making recorded electricity, meet the main-production
+        // requirement; their anode, bought without process data, is named.
+        let february = [
+            "declaration", "--model", "CT-NMC811-P1", "--plant", "urn:celltrace:facility:cell-plant", "--from",
+            "2026-02-01", "--to", "2026-02-28", "--ledger", ledger, "--json",
+        ]
+        let fixture = try JSONValue(parsing: celltrace(february).output)
+        let fixtureFindings = try #require(fixture["findings"]?.arrayValue)
+        #expect(fixtureFindings.compactMap { $0["requirement"]?.stringValue } == ["cell-components-primary-data"])
+        #expect(fixtureFindings.first?["lots"] == .array(["urn:celltrace:lot:anode-0220"]))
+        #expect(celltrace(february + ["--strict"]).status == 1)
+    }
+
+    /// The declaration says what `footprint` says: the fallbacks the footprints took, the stages
+    /// that read 0 for want of data, and (in JSON) the functional unit.
+    @Test func declarationCarriesTheFootprintsNotesAndFunctionalUnit() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.ledger(directory)
+        let arguments = [
+            "declaration", "--model", "CT-NMC811-P1", "--plant", "urn:celltrace:facility:cell-plant", "--from",
+            "2026-01-01", "--to", "2026-12-31", "--ledger", ledger,
+        ]
+        let footprint = try JSONValue(parsing: celltrace("footprint", Self.serial, "--ledger", ledger, "--json").output)
+        let footprintNotes = Set(
+            (footprint["contributions"]?.arrayValue ?? []).flatMap { $0["notes"]?.arrayValue ?? [] }
+                .compactMap(\.stringValue).filter { $0.hasPrefix("no ") && $0.contains("stands in") }
+        )
+        #expect(footprintNotes.contains { $0.hasPrefix("no consumption-mix grid factor for HU") }, "\(footprintNotes)")
+        let json = try JSONValue(parsing: celltrace(arguments + ["--json"]).output)
+        let notes = Set((json["notes"]?.arrayValue ?? []).compactMap { $0["note"]?.stringValue })
+        #expect(notes == footprintNotes)
+        #expect((json["notes"]?.arrayValue ?? []).allSatisfy { !($0["entries"]?.arrayValue ?? []).isEmpty })
+        let text = celltrace(arguments)
+        for note in footprintNotes {
+            #expect(text.output.contains("  note     \(note) (#"), "\(note)\n\(text.output)")
+        }
+        #expect(text.output.contains("  distribution: no distribution transport or energy is recorded for the cells"))
+        #expect(text.output.contains("  end-of-life: end of life and recycling is not modelled"))
+        #expect(
+            (json["unrecordedStages"]?.arrayValue ?? []).compactMap { $0["stage"]?.stringValue } == [
+                "distribution", "end-of-life",
+            ]
+        )
+        let unit = try #require(json["functionalUnit"])
+        #expect(unit["cyclesPerYear"] == "60" && unit["serviceYears"] == "8" && unit["usableEnergyShare"] == "0.92")
+        let lifetime = try #require(unit["lifetimeKWh"]?.doubleValue)
+        #expect(abs(lifetime - 1000 * 0.25 * 0.92 * 60 * 8) < 1e-6)
+        #expect(abs((unit["usableKWh"]?.doubleValue ?? 0) - 1000 * 0.25 * 0.92) < 1e-9)
+    }
 }
