@@ -80,6 +80,30 @@ public struct Declaration: Sendable {
     /// market-based one counts PPAs and certificates, which the draft does not recognise.
     public static let declaredMethod = ElectricityMethod.euDraft
 
+    /// What each method's figure is for, in words: the declared one and why the others are not.
+    ///
+    /// - Parameter method: The electricity method.
+    /// - Returns: Whether the draft rules accept the figure as the Art. 7 one, and why.
+    public static func role(of method: ElectricityMethod) -> (declarable: Bool, reason: String) {
+        switch method {
+        case .euDraft:
+            (
+                true,
+                "the figure to declare (Art. 7): the draft delegated act's rule, the national consumption mix with only directly connected supply at its own factor, which the battery passport states"
+            )
+        case .marketBased:
+            (
+                false,
+                "not declarable under the draft rules: it counts PPAs and certificates, which the draft delegated act does not recognise"
+            )
+        case .locationBased:
+            (
+                false,
+                "for comparison: the grid factors of each place (region, subdivision, country), not the national consumption mix the draft delegated act sets"
+            )
+        }
+    }
+
     /// The stages that read 0 kg CO2e under every method: nothing of them is recorded (or, for end
     /// of life, modelled), so 0 there is not a measured value.
     public var unrecordedStages: [LifeCycleStage] {

@@ -522,6 +522,7 @@ struct DeclarationCommand: ParsableCommand {
             "period       \(declaration.from.rfc3339) – \(declaration.to.rfc3339)",
             "cells        \(declaration.cellCount) in \(Number.count(declaration.ranges.count, "range", "ranges")) · as of ledger size \(declaration.asOfSize)",
             "unit         kWh delivered over the service life: usable × \(declaration.model.cyclesPerYear) cycles/year × \(declaration.model.serviceYears) years",
+            "declared     \(Number.fixed(declaration.perLifetimeKWh.total(Declaration.declaredMethod), 4)) kg CO2e per kWh over the service life (Art. 7): the \(Declaration.declaredMethod.label.uppercased()) column; the others are for comparison (METHODS)",
             "",
         ]
         var table = TextTable("KG CO2E PER KWH", "LOCATION", "MARKET", "EU DRAFT")
@@ -551,6 +552,13 @@ struct DeclarationCommand: ParsableCommand {
             Number.percent(declaration.verifiedShare[.euDraft] ?? 0)
         )
         lines.append(table.rendered)
+        lines.append("")
+        lines.append("METHODS")
+        for method in [ElectricityMethod.euDraft, .marketBased, .locationBased] {
+            let label = method.label.uppercased()
+            let padding = String(repeating: " ", count: max(1, 10 - label.count))
+            lines.append("  \(label)\(padding)\(Declaration.role(of: method).reason)")
+        }
         lines.append("")
         lines += findingLines(declaration.findings)
         let unrecorded = declaration.unrecordedStages
@@ -594,6 +602,17 @@ struct DeclarationCommand: ParsableCommand {
         return lines
     }
 
+    /// The figure to declare under Article 7: its method, its total and its stages, per lifetime kWh.
+    static func declared(_ declaration: Declaration) -> JSONValue {
+        let method = Declaration.declaredMethod
+        let stages: JSONValue = FootprintOutput.json(declaration.perLifetimeKWh)[method.rawValue] ?? .null
+        return .object([
+            "method": .string(method.rawValue),
+            "kgCO2ePerLifetimeKWh": .number(declaration.perLifetimeKWh.total(method)),
+            "perLifetimeKWh": stages,
+        ])
+    }
+
     static func json(_ declaration: Declaration) -> JSONValue {
         let primary = JSONValue.object(
             Dictionary(
@@ -633,6 +652,18 @@ struct DeclarationCommand: ParsableCommand {
                 "seq": .number(Double(declaration.model.registeredAt)),
                 "usableKWh": .number(declaration.usableKWh), "lifetimeKWh": .number(declaration.lifetimeKWh),
             ]),
+            "declared": declared(declaration),
+            "methods": .object(
+                Dictionary(
+                    uniqueKeysWithValues: ElectricityMethod.allCases.map { method in
+                        let role = Declaration.role(of: method)
+                        return (
+                            method.rawValue,
+                            JSONValue.object(["declarable": .bool(role.declarable), "reason": .string(role.reason)])
+                        )
+                    }
+                )
+            ),
             "primaryDataRequirementsMet": .bool(declaration.findings.isEmpty),
             "findings": .array(
                 declaration.findings.map { finding in

@@ -837,4 +837,34 @@ import Testing
         #expect(abs(lifetime - 1000 * 0.25 * 0.92 * 60 * 8) < 1e-6)
         #expect(abs((unit["usableKWh"]?.doubleValue ?? 0) - 1000 * 0.25 * 0.92) < 1e-9)
     }
+
+    /// The declaration says which of its three figures is the one to declare (the draft rule's,
+    /// as the passport states it) and that the market-based one is not declarable under it.
+    @Test func declarationMarksTheFigureToDeclare() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.ledger(directory)
+        let arguments = [
+            "declaration", "--model", "CT-NMC811-P1", "--plant", "urn:celltrace:facility:cell-plant", "--from",
+            "2026-01-01", "--to", "2026-12-31", "--ledger", ledger,
+        ]
+        let json = try JSONValue(parsing: celltrace(arguments + ["--json"]).output)
+        let declared = try #require(json["declared"])
+        #expect(declared["method"] == "eu-draft")
+        let figure = try #require(declared["kgCO2ePerLifetimeKWh"]?.doubleValue)
+        #expect(figure == json["perLifetimeKWh"]?["eu-draft"]?["total"]?.doubleValue)
+        #expect(declared["perLifetimeKWh"] == json["perLifetimeKWh"]?["eu-draft"])
+        #expect(json["methods"]?["eu-draft"]?["declarable"] == .bool(true))
+        #expect(json["methods"]?["market-based"]?["declarable"] == .bool(false))
+        #expect(json["methods"]?["location-based"]?["declarable"] == .bool(false))
+        let market = json["methods"]?["market-based"]?["reason"]?.stringValue ?? ""
+        #expect(market.contains("PPAs and certificates, which the draft delegated act does not recognise"))
+        let text = celltrace(arguments).output
+        let rounded = (figure * 10_000).rounded() / 10_000
+        let line = "declared     \(rounded) kg CO2e per kWh over the service life (Art. 7): the EU DRAFT column"
+        #expect(text.contains(line), "\(text)")
+        #expect(text.contains("  EU DRAFT  the figure to declare (Art. 7)"), "\(text)")
+        #expect(text.contains("  MARKET    not declarable under the draft rules"), "\(text)")
+        #expect(text.contains("lifetime (Art. 7)"), "the row the figures are on stays")
+    }
 }
