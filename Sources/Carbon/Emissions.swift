@@ -71,6 +71,13 @@ public struct Emissions: Sendable, Hashable {
         return values[row] + values[row + 1] + values[row + 2] + values[row + 3]
     }
 
+    /// The share of one stage in the total under one method (0 to 1), or `nil` when the total is
+    /// not positive and no share can be given.
+    public func share(of stage: LifeCycleStage, _ method: ElectricityMethod) -> Double? {
+        let all = total(method)
+        return all > 0 ? self[method, stage] / all : nil
+    }
+
     /// The total under each method.
     public var totals: [ElectricityMethod: Double] {
         Dictionary(uniqueKeysWithValues: ElectricityMethod.allCases.map { ($0, total($0)) })

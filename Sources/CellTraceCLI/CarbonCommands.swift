@@ -553,6 +553,8 @@ struct DeclarationCommand: ParsableCommand {
         )
         lines.append(table.rendered)
         lines.append("")
+        lines.append(FootprintOutput.stageShareTable(declaration.perLifetimeKWh))
+        lines.append("")
         lines.append("METHODS")
         for method in [ElectricityMethod.euDraft, .marketBased, .locationBased] {
             let label = method.label.uppercased()
@@ -628,6 +630,7 @@ struct DeclarationCommand: ParsableCommand {
             "cells": .number(Double(declaration.cellCount)),
             "perLifetimeKWh": FootprintOutput.json(declaration.perLifetimeKWh),
             "perUsableKWh": FootprintOutput.json(declaration.perUsableKWh),
+            "stageShares": FootprintOutput.stageShares(declaration.perLifetimeKWh),
             "primaryShare": primary, "primaryDataShare": primary,
             "verifiedShare": .object(
                 Dictionary(
@@ -818,6 +821,32 @@ enum FootprintOutput {
         return .object(methods)
     }
 
+    /// Each stage's share of the total by method, `{method: {stage: share}}` (0 to 1); a method
+    /// whose total is not positive is left out, as no share can be given.
+    static func stageShares(_ emissions: Emissions) -> JSONValue {
+        var methods: [String: JSONValue] = [:]
+        for method in ElectricityMethod.allCases where emissions.total(method) > 0 {
+            var stages: [String: JSONValue] = [:]
+            for stage in LifeCycleStage.allCases {
+                stages[stage.rawValue] = .number(emissions.share(of: stage, method) ?? 0)
+            }
+            methods[method.rawValue] = .object(stages)
+        }
+        return .object(methods)
+    }
+
+    /// The text's table of each stage's share of the total by method (`-` where the total is 0).
+    static func stageShareTable(_ emissions: Emissions) -> String {
+        var table = TextTable("SHARE OF TOTAL", "LOCATION", "MARKET", "EU DRAFT")
+        for stage in LifeCycleStage.allCases {
+            let shares = [ElectricityMethod.locationBased, .marketBased, .euDraft].map { method in
+                emissions.share(of: stage, method).map(Number.percent) ?? "-"
+            }
+            table.add("  " + stage.rawValue, shares[0], shares[1], shares[2])
+        }
+        return table.rendered
+    }
+
     static func json(_ use: FactorUse) -> JSONValue {
         var members: [String: JSONValue] = [
             "key": .string(use.key), "value": .number(use.value), "unit": .string(use.unit),
@@ -960,6 +989,7 @@ enum FootprintOutput {
         members["verifiedShareReasonable"] = .object(reasonable)
         members["verification"] = .array(verification.relied.map(\.json))
         members["dataGaps"] = .object(gaps)
+        members["stageShares"] = stageShares(footprint.total)
         if footprint.subject.kind == .lot, footprint.subject.massKg > 0 {
             members["perKg"] = json(footprint.total.scaled(by: 1 / footprint.subject.massKg))
         }
@@ -1041,6 +1071,7 @@ enum FootprintOutput {
             Number.percent(shares[.euDraft] ?? 0)
         )
         lines.append(table.rendered)
+        lines += ["", stageShareTable(footprint.total)]
         let total = footprint.total.total(.locationBased)
         var parts = TextTable(
             "CONTRIBUTION (location)",

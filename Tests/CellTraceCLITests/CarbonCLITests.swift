@@ -867,4 +867,38 @@ import Testing
         #expect(text.contains("  MARKET    not declarable under the draft rules"), "\(text)")
         #expect(text.contains("lifetime (Art. 7)"), "the row the figures are on stays")
     }
+
+    /// Each life-cycle stage's share of the total, by method: in the declaration (of its figure
+    /// per lifetime kWh) and in the footprint, text and JSON.
+    @Test func stageSharesOfTheTotal() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.ledger(directory)
+        let declaration = [
+            "declaration", "--model", "CT-NMC811-P1", "--plant", "urn:celltrace:facility:cell-plant", "--from",
+            "2026-01-01", "--to", "2026-12-31", "--ledger", ledger,
+        ]
+        let footprint = ["footprint", Self.serial, "--ledger", ledger]
+        for (arguments, figures) in [(declaration, "perLifetimeKWh"), (footprint, "kgCO2e")] {
+            let json = try JSONValue(parsing: celltrace(arguments + ["--json"]).output)
+            for method in ["location-based", "market-based", "eu-draft"] {
+                let shares = try #require(json["stageShares"]?[method]?.objectValue, "\(arguments[0]) \(method)")
+                let values = try #require(json[figures]?[method])
+                let total = try #require(values["total"]?.doubleValue)
+                var sum = 0.0
+                for stage in ["raw-material-acquisition", "main-production", "distribution", "end-of-life"] {
+                    let share = try #require(shares[stage]?.doubleValue)
+                    #expect(abs(share - (values[stage]?.doubleValue ?? -1) / total) < 1e-12)
+                    sum += share
+                }
+                #expect(abs(sum - 1) < 1e-12)
+            }
+            let text = celltrace(arguments).output
+            #expect(text.contains("SHARE OF TOTAL"), "\(text)")
+            let main = try #require(json["stageShares"]?["eu-draft"]?["main-production"]?.doubleValue)
+            let percent = (main * 1000).rounded() / 10
+            let row = text.split(separator: "\n").first { $0.hasPrefix("  main-production") && $0.contains("%") }
+            #expect(row?.hasSuffix("\(percent) %") == true, "\(String(describing: row))")
+        }
+    }
 }
