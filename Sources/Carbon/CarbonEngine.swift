@@ -396,10 +396,12 @@ public struct CarbonEngine {
         } else {
             let edges = lot.inputs.filter { $0.sequenceNumber < size }
             guard !edges.isEmpty else {
-                throw CarbonError(
+                var error = CarbonError(
                     "lot \(id) (\(lot.material ?? "no material")) has no process data and no default factor for its material; record its event's ct:electricity/ct:fuels or add a material:\(lot.material ?? "?") factor"
                         + missingMaterialHint(lot, facility: facility)
                 )
+                error.lotWithoutData = id
+                throw error
             }
             recipe.parts.append(
                 Recipe.Part(
@@ -656,9 +658,13 @@ public struct CarbonEngine {
 
     /// The slots of the lots whose recipes reach `rootSlots`, each after its inputs; the recipes are
     /// read on the way.
+    ///
+    /// A lot with neither process data, a default factor nor inputs does not stop the walk: it
+    /// goes on through the other lots, and then one error names every such lot met.
     private mutating func postOrder(_ rootSlots: [Int], _ txn: borrowing ReadTransaction) throws -> [Int] {
         walk += 1
         var order: [Int] = []
+        var withoutData: [CarbonError] = []
         var stack: [(slot: Int, expanded: Bool)] = rootSlots.map { ($0, false) }
         while let (current, expanded) = stack.popLast() {
             if expanded {
@@ -667,9 +673,22 @@ public struct CarbonEngine {
             }
             guard visited[current] != walk else { continue }
             visited[current] = walk
-            try readRecipe(current, txn)
+            do {
+                try readRecipe(current, txn)
+            } catch let error as CarbonError where error.lotWithoutData != nil {
+                withoutData.append(error)
+                continue
+            }
             stack.append((current, true))
             for input in links[current] where visited[input.slot] != walk { stack.append((input.slot, false)) }
+        }
+        if withoutData.count == 1, let only = withoutData.first { throw only }
+        guard withoutData.isEmpty else {
+            throw CarbonError(
+                "\(withoutData.count) lots have no process data and no default factor for their material:\n  "
+                    + withoutData.sorted { ($0.lotWithoutData ?? "") < ($1.lotWithoutData ?? "") }.map(\.description)
+                    .joined(separator: "\n  ")
+            )
         }
         return order
     }

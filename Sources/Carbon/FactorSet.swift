@@ -184,6 +184,9 @@ public struct FactorSet: Sendable {
 public struct CarbonError: Error, CustomStringConvertible, Sendable {
     /// What went wrong and what to do.
     public var description: String
+    /// The lot the error is about when it has neither process data, a default factor nor inputs:
+    /// a footprint's walk goes on past it, to name every such lot at once.
+    var lotWithoutData: String?
 
     init(_ description: String) {
         self.description = description

@@ -901,4 +901,39 @@ import Testing
             #expect(row?.hasSuffix("\(percent) %") == true, "\(String(describing: row))")
         }
     }
+
+    /// Every lot of a footprint that has neither process data, a default factor nor inputs is
+    /// named in the one error, not only the first met.
+    @Test func footprintNamesEveryLotWithoutDataOrDefault() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.ledger(directory)
+        let events = directory + "/no-defaults.jsonl"
+        let plant = #""bizLocation":{"id":"urn:celltrace:facility:cell-plant"}"#
+        try [
+            #"{"type":"ObjectEvent","eventTime":"2026-04-01T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD",\#(plant),"quantityList":[{"epcClass":"urn:test:lot:electrolyte-bought","quantity":10,"uom":"TNE"}],"ilmd":{"ct:material":"electrolyte"}}"#,
+            #"{"type":"ObjectEvent","eventTime":"2026-04-01T09:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD",\#(plant),"quantityList":[{"epcClass":"urn:test:lot:separator-bought","quantity":5,"uom":"TNE"}],"ilmd":{"ct:material":"separator"}}"#,
+            #"{"type":"TransformationEvent","eventTime":"2026-04-02T08:00:00Z","eventTimeZoneOffset":"+00:00",\#(plant),"inputQuantityList":[{"epcClass":"urn:test:lot:electrolyte-bought","quantity":10,"uom":"TNE"},{"epcClass":"urn:test:lot:separator-bought","quantity":5,"uom":"TNE"}],"outputQuantityList":[{"epcClass":"urn:test:lot:cells-no-defaults","quantity":15,"uom":"TNE"}],"ilmd":{"ct:material":"cell-nmc811"},"ct:electricity":[{"quantity":1000,"uom":"KWH","supply":"grid"}]}"#,
+        ].joined(separator: "\n").write(toFile: events, atomically: true, encoding: .utf8)
+        let imported = celltrace(
+            "import",
+            events,
+            "--ledger",
+            ledger,
+            "--as",
+            "cell-co",
+            "--key",
+            directory + "/cell-co.pem"
+        )
+        #expect(imported.status == 0, "\(imported.error)")
+        let footprint = celltrace("footprint", "urn:test:lot:cells-no-defaults", "--ledger", ledger)
+        #expect(footprint.status == 2)
+        #expect(footprint.error.contains("2 lots have no process data and no default factor"), "\(footprint.error)")
+        for lot in ["urn:test:lot:electrolyte-bought (electrolyte)", "urn:test:lot:separator-bought (separator)"] {
+            #expect(
+                footprint.error.contains("lot \(lot) has no process data and no default factor"),
+                "\(footprint.error)"
+            )
+        }
+    }
 }
