@@ -156,6 +156,7 @@ extension BatteryPassport {
         // The declared figure of the model at its plant, when the declaration's period is given;
         // the battery's own otherwise, said in a note.
         var perKWh = footprint.total.scaled(by: 1 / lifetime)
+        var findings: [PrimaryDataFinding]
         var basis: JSONValue = [
             "kind": "battery",
             "reason":
@@ -164,6 +165,7 @@ extension BatteryPassport {
         if let period = options.declarationPeriod {
             let declaration = try declaration(of: scope, model: model.id, period: period, chain: chain)
             perKWh = declaration.perLifetimeKWh
+            findings = declaration.findings
             basis = .object([
                 "kind": "declaration",
                 "model": .string(model.id),
@@ -176,14 +178,17 @@ extension BatteryPassport {
             notes.append(
                 "carbonFootprint: the figures are this battery's own, not the model's declared figure at its plant; give --declaration-from and --declaration-to"
             )
+            findings = try primaryDataFindings(of: scope, chain: chain)
         }
         // Stages the ledger holds nothing for read 0: say that 0 is not a measured value.
         for (stage, name) in stageNames where perKWh[method, stage] == 0 {
             notes.append(
-                stage == .endOfLife
-                    ? "carbonFootprintPerLifecycleStage \(name): end of life and recycling is not modelled (no collection, dismantling or recycling is recorded for the battery); 0 is not a measured value"
-                    : "carbonFootprintPerLifecycleStage \(name): no \(name.lowercased()) transport or energy is recorded for the battery; 0 is not a measured value"
+                "carbonFootprintPerLifecycleStage \(name): \(stage.unrecordedReason(for: "the battery")); 0 is not a measured value"
             )
+        }
+        // Requirements on primary data the figures do not meet: said as plainly as the figures.
+        for finding in findings {
+            notes.append("carbonFootprint: does not meet Annex II's primary-data requirements: \(finding.message)")
         }
         var carbon: [String: JSONValue] = [
             "batteryCarbonFootprint": number(perKWh.total(method)),
@@ -263,6 +268,16 @@ extension BatteryPassport {
             "carbonFootprintBasis": basis,
             "notes": .array(notes.map(JSONValue.string)),
             "primaryDataSharePercent": .string(ExportEncoding.decimal(footprint.primaryShare(method) * 100)),
+            "primaryDataFindings": .array(
+                findings.map { finding in
+                    .object([
+                        "requirement": .string(finding.requirement.rawValue),
+                        "rule": .string(finding.requirement.rule), "cellLot": .string(finding.cellLot),
+                        "lots": .array(finding.lots.map(JSONValue.string)), "stage": .string(finding.stage.rawValue),
+                        "message": .string(finding.message),
+                    ])
+                }
+            ),
             "ledger": try ExportCheckpoint.at(scope.size, of: chain).json,
             "missing": .array(
                 missing.map {
@@ -286,6 +301,19 @@ extension BatteryPassport {
             notes: notes,
             celltrace: .object(meta)
         )
+    }
+
+    /// The primary-data requirements the subject's cell lots do not meet
+    /// (``CarbonEngine/primaryDataFindings(ofCellLot:primaryPerKg:_:)``), as of the scope's size.
+    static func primaryDataFindings(of scope: LineageScope, chain: SupplyChainLedger) throws -> [PrimaryDataFinding] {
+        var lots: [String] = []
+        for cell in scope.subject.cells where !lots.contains(cell.lot) { lots.append(cell.lot) }
+        return try chain.read { reader, txn, _ in
+            var engine = try CarbonEngine(reader: reader, size: scope.size, txn)
+            var findings: [PrimaryDataFinding] = []
+            for lot in lots { findings += try engine.primaryDataFindings(ofCellLot: lot, txn) }
+            return findings
+        }
     }
 
     /// The Article 7 declaration of the subject's model at the plant that made its cells, over

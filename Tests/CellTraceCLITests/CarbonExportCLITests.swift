@@ -193,4 +193,47 @@ import Testing
         let half = celltrace("export", "passport", Self.serial, "--declaration-from", "2026-01-01", "--ledger", ledger)
         #expect(half.status == 2 && half.error.contains("together"), "\(half.error)")
     }
+
+    /// A passport of a cell whose lot rests on no primary data says so, in its notes and its
+    /// `primaryDataFindings`, declared figure or own; its main production reading 0 is noted in
+    /// words (not "mainproduction").
+    @Test func passportNamesTheMissingPrimaryData() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = try CarbonCLITests.ledgerWithoutPrimaryData(directory)
+        let serial = "urn:epc:id:sgtin:4012345.011111.5001"
+        for period in [[], ["--declaration-from", "2026-04-01", "--declaration-to", "2026-04-30"]] {
+            let exported = celltrace(
+                ["export", "passport", serial, "--profile", "public", "--ledger", ledger] + period
+            )
+            #expect(exported.status == 0, "\(exported.error)")
+            let passport = try JSONValue(parsing: exported.output)
+            let findings = try #require(passport["celltrace"]?["primaryDataFindings"]?.arrayValue)
+            #expect(
+                findings.compactMap { $0["requirement"]?.stringValue } == [
+                    "main-production-primary-data", "cell-components-primary-data",
+                ],
+                "\(period)"
+            )
+            let notes = (passport["celltrace"]?["notes"]?.arrayValue ?? []).compactMap(\.stringValue)
+            let finding =
+                "carbonFootprint: does not meet Annex II's primary-data requirements: main production of cell lot urn:test:lot:cells-no-data has no primary data"
+            #expect(notes.contains { $0.hasPrefix(finding) }, "\(notes)")
+            #expect(exported.error.contains("note: " + finding), "\(exported.error)")
+            #expect(
+                notes.contains(
+                    "carbonFootprintPerLifecycleStage MainProduction: no main production energy, fuels or direct emissions are recorded for the battery; 0 is not a measured value"
+                ),
+                "\(notes)"
+            )
+            #expect(!exported.error.contains("mainproduction"))
+        }
+        // The fixture's cell, whose making recorded electricity: only its anode bought at a default.
+        let fixture = try JSONValue(parsing: celltrace("export", "passport", Self.serial, "--ledger", ledger).output)
+        #expect(
+            fixture["celltrace"]?["primaryDataFindings"]?.arrayValue?.compactMap { $0["requirement"]?.stringValue } == [
+                "cell-components-primary-data"
+            ]
+        )
+    }
 }
