@@ -179,7 +179,22 @@ struct LedgerOptions: ParsableArguments {
     /// - Returns: The open ledger.
     /// - Throws: What opening the ledger throws.
     func openChain(readOnly: Bool = false) throws -> SupplyChainLedger {
-        try SupplyChainLedger(openingAt: path, options: Ledger.Options(readOnly: readOnly))
+        do {
+            return try SupplyChainLedger(openingAt: path, options: Ledger.Options(readOnly: readOnly))
+        } catch let error as LedgerError where error.code == .noLedger && ledger == nil {
+            // Said where the directory came from: a user who ran the demo and did not set the
+            // environment is not to be told only to make an empty ledger.
+            let source =
+                path == "ledger"
+                ? "./ledger, the default: no --ledger given and CELLTRACE_LEDGER not set"
+                : "from CELLTRACE_LEDGER"
+            throw LedgerError(
+                code: .noLedger,
+                message: "no ledger at \(path) (\(source)); give --ledger DIR or set CELLTRACE_LEDGER to the "
+                    + "ledger's directory (the demo's is celltrace-demo/ledger), or create one with `celltrace init`",
+                cause: error
+            )
+        }
     }
 
     /// Opens the ledger.

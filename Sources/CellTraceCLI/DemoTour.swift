@@ -157,7 +157,16 @@ struct DemoTour {
             let file = "\(datasetPath)/\(submission["file"]?.stringValue ?? "")"
             let arguments = ["import", file, "--as", actor, "--key", "\(keysPath)/\(actor).pem"]
             if index == 0 && !quiet { say("$ celltrace " + arguments.map(Self.quoted).joined(separator: " ")) }
-            let report = try JSONValue(parsing: Array(try run(arguments + ["--json"]).utf8))
+            let output: String
+            do {
+                output = try run(arguments + ["--json"])
+            } catch {
+                // Only the first import is shown: a later one that fails is named with its file,
+                // as `celltrace import` names it, before the problems.
+                Console.err("celltrace: \(file) (\(actor)'s submission) was not imported")
+                throw error
+            }
+            let report = try JSONValue(parsing: Array(output.utf8))
             let retracted = report["retractions"]?.doubleValue ?? 0
             // The submission's entries: its own, then its events', up to the size it left.
             if let first = report["firstSequenceNumber"]?.doubleValue, let size = report["treeSize"]?.doubleValue,

@@ -40,6 +40,44 @@ let lotLines = """
 @Suite struct CLITests {
     /// `log` over an entry changed behind the ledger's back prints the entries before it, then
     /// names it (exit 1), so that an auditor has the intact ones in one call.
+    /// A ledger command run where there is none, with no `--ledger` and no `CELLTRACE_LEDGER`
+    /// (a user who ran the demo and did not set the variable), says where it looked and why.
+    @Test func noLedgerSaysWhereItLookedAndWhatToGive() throws {
+        let binary = try builtBinary()
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        func run(_ environment: [String: String]) throws -> (status: Int32, error: String) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: binary)
+            process.arguments = ["footprint", "urn:epc:id:sgtin:4012345.011111.3"]
+            process.currentDirectoryURL = URL(fileURLWithPath: directory)
+            process.environment = environment
+            let pipe = Pipe()
+            process.standardError = pipe
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            let data = pipe.fileHandleForReading.readDataToEndOfFile()
+            process.waitUntilExit()
+            return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+        }
+        let bare = try run(["PATH": "/usr/bin:/bin"])
+        #expect(bare.status == 2)
+        #expect(
+            bare.error.hasPrefix(
+                "celltrace: no ledger at ledger (./ledger, the default: no --ledger given and CELLTRACE_LEDGER not "
+                    + "set); give --ledger DIR or set CELLTRACE_LEDGER"
+            ),
+            "\(bare.error)"
+        )
+        #expect(bare.error.contains("(the demo's is celltrace-demo/ledger), or create one with `celltrace init`"))
+        let set = try run(["PATH": "/usr/bin:/bin", "CELLTRACE_LEDGER": directory + "/gone"])
+        #expect(set.status == 2)
+        #expect(set.error.hasPrefix("celltrace: no ledger at \(directory)/gone (from CELLTRACE_LEDGER);"), "\(set.error)")
+        // A directory given with --ledger is named as given, as before.
+        let given = celltrace("footprint", "x", "--ledger", directory + "/nowhere")
+        #expect(given.error == "celltrace: no ledger at \(directory)/nowhere; create one with `celltrace init`\n")
+    }
+
     @Test func logPrintsTheEntriesBeforeAChangedOne() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }

@@ -332,6 +332,39 @@ import Testing
         #expect(python.status == 0 && python.output.contains("footprint recomputed"), "\(python.output)")
     }
 
+    /// A dataset whose second submission is refused: the demo stops naming that file and its
+    /// actor, not the first import, the one it showed.
+    @Test func aRefusedDatasetFileIsNamed() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let dataset = directory + "/dataset"
+        for (name, bytes) in DemoDataset.files {
+            let path = dataset + "/" + name
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
+            var text = String(decoding: bytes, as: UTF8.self)
+            if name == "epcis/sichuan-lithium.jsonld" {
+                let quantity = try #require(text.range(of: #""quantity": [0-9]+"#, options: .regularExpression))
+                text.replaceSubrange(quantity, with: "\"quantity\": -5")
+            }
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        }
+        let demo = celltrace("demo", "--dir", directory + "/demo", "--fixtures", dataset)
+        #expect(demo.status == 2)
+        #expect(
+            demo.error.contains(
+                "celltrace: \(directory)/demo/dataset/epcis/sichuan-lithium.jsonld (sichuan-lithium's submission) "
+                    + "was not imported\n"
+            ),
+            "\(demo.error)"
+        )
+        #expect(demo.error.contains("nothing was imported: 1 problem in 1 of "), "\(demo.error)")
+        #expect(demo.error.contains("must be greater than zero (got -5)"), "\(demo.error)")
+        #expect(!FileManager.default.fileExists(atPath: directory + "/demo"), "nothing of the demo is left")
+    }
+
     @Test func builtInDatasetIsTheFixturesDirectory() throws {
         let root = fixturesPath("demo")
         var onDisk: Set<String> = []
