@@ -38,8 +38,6 @@ let lotLines = """
     """
 
 @Suite struct CLITests {
-    /// `log` over an entry changed behind the ledger's back prints the entries before it, then
-    /// names it (exit 1), so that an auditor has the intact ones in one call.
     /// A ledger command run where there is none, with no `--ledger` and no `CELLTRACE_LEDGER`
     /// (a user who ran the demo and did not set the variable), says where it looked and why.
     @Test func noLedgerSaysWhereItLookedAndWhatToGive() throws {
@@ -72,12 +70,17 @@ let lotLines = """
         #expect(bare.error.contains("(the demo's is celltrace-demo/ledger), or create one with `celltrace init`"))
         let set = try run(["PATH": "/usr/bin:/bin", "CELLTRACE_LEDGER": directory + "/gone"])
         #expect(set.status == 2)
-        #expect(set.error.hasPrefix("celltrace: no ledger at \(directory)/gone (from CELLTRACE_LEDGER);"), "\(set.error)")
+        #expect(
+            set.error.hasPrefix("celltrace: no ledger at \(directory)/gone (from CELLTRACE_LEDGER);"),
+            "\(set.error)"
+        )
         // A directory given with --ledger is named as given, as before.
         let given = celltrace("footprint", "x", "--ledger", directory + "/nowhere")
         #expect(given.error == "celltrace: no ledger at \(directory)/nowhere; create one with `celltrace init`\n")
     }
 
+    /// `log` over an entry changed behind the ledger's back prints the entries before it, then
+    /// names it (exit 1), so that an auditor has the intact ones in one call.
     @Test func logPrintsTheEntriesBeforeAChangedOne() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
