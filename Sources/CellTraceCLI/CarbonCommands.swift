@@ -575,14 +575,18 @@ struct DeclarationCommand: ParsableCommand {
             lines.append("")
             lines.append("NOTES (fallbacks in the footprints averaged)")
             for note in declaration.notes {
-                lines.append("  note     \(note.note) (\(note.entries.map { "#\($0)" }.joined(separator: " ")))")
+                // Thousands of ranges' entries are one note's: the first are named, the rest counted.
+                let named = note.entries.prefix(notedEntriesShown).map { "#\($0)" }.joined(separator: " ")
+                let more =
+                    note.entries.count > notedEntriesShown ? " and \(note.entries.count - notedEntriesShown) more" : ""
+                lines.append("  note     \(note.note) (\(named)\(more))")
             }
         }
         return lines.joined(separator: "\n")
     }
 
-    /// The most findings the text prints; `--json` lists them all.
-    static let findingsShown = 20
+    /// The most entries a note names in the text; `--json` lists them all.
+    static let notedEntriesShown = 12
 
     /// The text's findings: a heading saying whether the primary-data requirements are met, then
     /// one line a finding.
@@ -596,10 +600,23 @@ struct DeclarationCommand: ParsableCommand {
         ]
         for requirement in PrimaryDataFinding.Requirement.allCases where requirements.contains(requirement) {
             lines.append("  rule     \(requirement.rule)")
-        }
-        for finding in findings.prefix(findingsShown) { lines.append("  finding  \(finding.message)") }
-        if findings.count > findingsShown {
-            lines.append("  … and \(findings.count - findingsShown) more (--json lists them all)")
+            let missing = findings.filter { $0.requirement == requirement }
+            guard let first = missing.first, missing.count > 3 else {
+                for finding in missing { lines.append("  finding  \(finding.message)") }
+                continue
+            }
+            // Thousands of cell lots miss a rule alike: they are counted, with the lots behind
+            // them and the first finding in full; `--json` lists each.
+            var seen: Set<String> = []
+            let lots = missing.flatMap(\.lots).filter { seen.insert($0).inserted }
+            let named = lots.prefix(3).joined(separator: ", ") + (lots.count > 3 ? " and \(lots.count - 3) more" : "")
+            let behind =
+                requirement == .components
+                ? "their components include \(Number.count(lots.count, "lot", "lots")) without company-specific data "
+                    + "(\(named))"
+                : "(\(named))"
+            lines.append("  finding  \(missing.count) cell lots miss it: \(behind); --json lists each; the first:")
+            lines.append("           \(first.message)")
         }
         return lines
     }

@@ -745,6 +745,44 @@ import Testing
 
     /// A cell lot with no primary data is declared with a finding per requirement it does not
     /// meet, naming the lots, in text and JSON; the exit status is 0 unless `--strict` is given.
+    /// Many cell lots that miss a rule alike are one finding, counted, and a note's entries are
+    /// named up to twelve; `--json` keeps each finding and every entry.
+    @Test func aDeclarationOfManyLotsCountsItsFindingsAndNotes() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/net"
+        let generated = celltrace(
+            "generate",
+            "--cells",
+            "2000",
+            "--cells-per-lot",
+            "100",
+            "--seed",
+            "5",
+            "--ledger",
+            ledger
+        )
+        #expect(generated.status == 0, "\(generated.error)")
+        let arguments = [
+            "declaration", "--model", "CT-NMC811-P1", "--plant", "urn:epc:id:sgln:6901013.00001.0", "--from",
+            "2025-01-01", "--to", "2026-12-31", "--ledger", ledger,
+        ]
+        let text = celltrace(arguments)
+        #expect(text.status == 0, "\(text.error)")
+        #expect(
+            text.output.contains(
+                "  finding  11 cell lots miss it: their components include 2 lots without company-specific data ("
+            ),
+            "\(text.output)"
+        )
+        #expect(text.output.contains("; --json lists each; the first:\n           components of cell lot "))
+        #expect(text.output.components(separatedBy: "  finding  ").count == 2, "one finding line")
+        #expect(text.output.contains(" and 9 more)\n"), "a note names 12 of its 21 entries: \(text.output)")
+        let json = try JSONValue(parsing: celltrace(arguments + ["--json"]).output)
+        #expect(json["findings"]?.arrayValue?.count == 11)
+        #expect(json["notes"]?.arrayValue?.first?["entries"]?.arrayValue?.count == 21)
+    }
+
     @Test func declarationNamesTheMissingPrimaryData() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
