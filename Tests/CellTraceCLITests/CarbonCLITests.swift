@@ -743,8 +743,6 @@ import Testing
         return ledger
     }
 
-    /// A cell lot with no primary data is declared with a finding per requirement it does not
-    /// meet, naming the lots, in text and JSON; the exit status is 0 unless `--strict` is given.
     /// Many cell lots that miss a rule alike are one finding, counted, and a note's entries are
     /// named up to twelve; `--json` keeps each finding and every entry.
     @Test func aDeclarationOfManyLotsCountsItsFindingsAndNotes() throws {
@@ -783,6 +781,8 @@ import Testing
         #expect(json["notes"]?.arrayValue?.first?["entries"]?.arrayValue?.count == 21)
     }
 
+    /// A cell lot with no primary data is declared with a finding per requirement it does not
+    /// meet, naming the lots, in text and JSON; the exit status is 0 unless `--strict` is given.
     @Test func declarationNamesTheMissingPrimaryData() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
