@@ -168,7 +168,8 @@ public struct CarbonEngine {
     ) throws -> ProcessAccount {
         // An event with one output and nothing shipped is accounted for by one recipe only: keeping
         // its account would cost a dictionary entry per lot of a roll-up for nothing.
-        let shared = process.outputs.count > 1 || !process.shipped.isEmpty || process.parent != nil
+        let shared =
+            process.outputs.count > 1 || !process.shipped.isEmpty || process.parent != nil || !process.units.isEmpty
         if !keepsRecipes, let account = try rollUpAccount(process, stage: stage, shared: shared, txn) {
             return account
         }
@@ -746,6 +747,13 @@ public struct CarbonEngine {
                 if let sequence = contribution.sequenceNumber { entries.insert(sequence) }
             }
         }
+        if subject.kind != .lot {
+            for contribution in try unitShipmentContributions(subject, txn) {
+                total += contribution.emissions
+                contributions.append(contribution)
+                if let sequence = contribution.sequenceNumber { entries.insert(sequence) }
+            }
+        }
         // Sorted by position: a contribution is large, and moving positions is cheaper than moving them.
         let keys = contributions.map { $0.emissions.total(.locationBased) }
         contributions = contributions.indices.sorted { a, b in
@@ -788,6 +796,59 @@ public struct CarbonEngine {
             scenario: scenario.isEmpty ? nil : scenario,
             attestations: try reader.attestations(asOfSize: size, txn)
         )
+    }
+
+    /// The shipments by id of a cell, or of a module or pack and every unit in it, as of the size:
+    /// each shipment's emissions shared among the units it moved (``ProcessData/unitShares``), in
+    /// distribution unless the event declares a stage.
+    private mutating func unitShipmentContributions(
+        _ subject: Subject,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [Contribution] {
+        var result: [Contribution] = []
+        for unit in try units(of: subject, txn) {
+            for shipment in try reader.unitShipments(of: unit, txn) where shipment.sequenceNumber < size {
+                guard !(shipment.retractedAt.map { $0 < size } ?? false),
+                    let (process, _) = try shipmentProcess(atSequence: shipment.sequenceNumber, txn),
+                    process.hasActivityData, let share = process.unitShares[unit]
+                else { continue }
+                let account = try account(process, stage: .distribution, txn)
+                result.append(
+                    Contribution(
+                        kind: .unitShipment,
+                        lot: unit,
+                        material: nil,
+                        eventID: shipment.eventID,
+                        sequenceNumber: shipment.sequenceNumber,
+                        facility: process.facility,
+                        stage: account.stage,
+                        isPrimary: account.isPrimary,
+                        emissions: account.emissions.scaled(by: share),
+                        kg: process.units.first { $0.lot == unit }?.kg.doubleValue ?? 0,
+                        allocation: nil,
+                        factors: account.factors,
+                        factorMethods: account.factorMethods,
+                        notes: account.notes + [.unitShipment]
+                    )
+                )
+            }
+        }
+        return result
+    }
+
+    /// A cell subject's serial, or a module or pack and every unit in it as of the size (modules and
+    /// cells at any depth).
+    private func units(of subject: Subject, _ txn: borrowing ReadTransaction) throws -> [String] {
+        guard subject.kind == .assembly else { return [subject.id] }
+        var result: [String] = []
+        var pending = [subject.id]
+        var seen: Set<String> = []
+        while let unit = pending.popLast() {
+            guard seen.insert(unit).inserted else { continue }
+            result.append(unit)
+            if let assembly = try reader.assembly(unit, txn) { pending += assembly.children(asOf: size) }
+        }
+        return result
     }
 
     /// The assembly steps of a module or pack and of the modules inside it, as of the size.

@@ -13,6 +13,8 @@ public struct Contribution: Sendable {
         case shipment
         /// Assembly of modules and packs.
         case assembly
+        /// Shipments of a cell, module or pack by id (transport to the next holder, distribution).
+        case unitShipment = "unit-shipment"
         /// A lot without process data, counted at its material's default factor (secondary).
         case materialDefault = "default"
         /// A lot without process data and without a default factor; its inputs are counted by mass.
@@ -170,6 +172,8 @@ public enum CarbonNote: Sendable, Hashable, CustomStringConvertible {
     case noData
     /// A shipment's emissions, shared among the lots it moved by mass and spread over the lot.
     case shipment
+    /// A shipment's emissions, shared among the cells, modules and packs it moved by their mass.
+    case unitShipment
 
     /// Whether the rule chose a fallback for a factor the tables or the event did not give.
     ///
@@ -178,7 +182,7 @@ public enum CarbonNote: Sendable, Hashable, CustomStringConvertible {
     public var isFallback: Bool {
         switch self {
         case .gridFallback, .supplyWithoutFactor, .certificatesWithoutFactor, .materialCountryFallback: true
-        case .materialDefault, .noData, .shipment: false
+        case .materialDefault, .noData, .shipment, .unitShipment: false
         }
     }
 
@@ -199,6 +203,9 @@ public enum CarbonNote: Sendable, Hashable, CustomStringConvertible {
             "no process data and no default factor; the lot's inputs are counted by mass"
         case .shipment:
             "a shipment's emissions are shared among the lots it moved by mass, and spread over each lot's whole mass"
+        case .unitShipment:
+            "a shipment's emissions are shared among the cells, modules and packs it moved by their mass when shipped "
+                + "(equally when one's mass is not known), in distribution"
         }
     }
 }

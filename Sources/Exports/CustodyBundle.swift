@@ -561,7 +561,7 @@ private struct Builder {
             members["shipped"] = .array(try elements.map { try quantity(sequence, $0) })
         case .materialDefault:
             if let use = part.materialFactor { members["factor"] = try factorOperand(use, value: use.value) }
-        case .noData, .assembly:
+        case .noData, .assembly, .unitShipment:
             break
         }
         return .object(members)

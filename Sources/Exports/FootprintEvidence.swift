@@ -75,7 +75,7 @@ struct FootprintEvidence {
     /// lot without any data rates 3 throughout.
     static func scores(_ contribution: Contribution) -> [Double] {
         switch contribution.kind {
-        case .process, .shipment, .assembly:
+        case .process, .shipment, .unitShipment, .assembly:
             return contribution.isPrimary ? [1, 1, 1, 1, 1] : [1, 1, 1, 2, 2]
         case .materialDefault:
             let countrySpecific = contribution.factors.contains {

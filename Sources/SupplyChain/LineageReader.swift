@@ -516,6 +516,26 @@ public struct LineageReader: Sendable {
         return data.map { ($0, $0.retractedAt) }
     }
 
+    /// The shipments of cell, module or pack `unit` by id (`sc.unit-shipments`), oldest first,
+    /// those declared in error included: each shipment's entry, eventID, shipper and receiver,
+    /// and the entry that declared it in error.
+    public func unitShipments(
+        of unit: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [UnitShipment] {
+        if let outdated { throw outdated }
+        guard tables[.unitShipments] != nil else { return [] }
+        return try store.storedUnitShipments(of: unit, txn).map { sequence, row in
+            UnitShipment(
+                sequenceNumber: sequence,
+                eventID: row["event"]?.stringValue ?? "",
+                from: row["from"]?.stringValue ?? "",
+                to: row["to"]?.stringValue ?? "",
+                retractedAt: row["retractedAt"]?.doubleValue.map(UInt64.init)
+            )
+        }
+    }
+
     /// The shipments of a lot, oldest first.
     public func shipments(
         of lot: String,

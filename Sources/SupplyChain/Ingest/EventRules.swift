@@ -13,6 +13,9 @@ struct EventEffects {
     var disaggregated: (parent: String, children: [String])?
     var certified: [(lot: String, certificate: String)] = []
     var claims: [String] = []
+    /// A shipment's cells, modules and packs (its `epcList`), each with its mass in kilograms
+    /// when shipped, and who shipped them to whom.
+    var shippedUnits: (from: String, to: String, units: [(unit: String, kg: ExactDecimal)])?
 
     /// Writes the effects' members into the open object of `writer`, as canonical JSON (the
     /// `effects` of an `sc.events` record).
@@ -73,6 +76,20 @@ struct EventEffects {
                 writer.closeObject()
             }
             writer.closeArray()
+        }
+        if let shippedUnits {
+            writer.openObject("shippedUnits")
+            writer.member("from", string: shippedUnits.from)
+            writer.member("to", string: shippedUnits.to)
+            writer.openArray("units")
+            for (unit, kg) in shippedUnits.units {
+                writer.openObjectElement()
+                writer.member("kg", string: kg.description)
+                writer.member("unit", string: unit)
+                writer.closeObject()
+            }
+            writer.closeArray()
+            writer.closeObject()
         }
     }
 
@@ -151,6 +168,17 @@ struct EventEffects {
             return (lot, certificate)
         }
         claims = json["claims"]?.arrayValue?.compactMap(\.stringValue) ?? []
+        if let shipped = json["shippedUnits"], let from = shipped["from"]?.stringValue,
+            let to = shipped["to"]?.stringValue
+        {
+            let units: [(unit: String, kg: ExactDecimal)] = (shipped["units"]?.arrayValue ?? []).compactMap { item in
+                guard let unit = item["unit"]?.stringValue,
+                    let kg = item["kg"]?.stringValue.flatMap({ ExactDecimal($0) })
+                else { return nil }
+                return (unit, kg)
+            }
+            shippedUnits = (from, to, units)
+        }
     }
 }
 
@@ -275,6 +303,17 @@ extension Rules {
             )
         case .objectEvent where event.bizStep == "shipping" && !event.quantities.isEmpty:
             try ship(event, actor: actor, sequence: sequence, effects: &effects, sink: sink, txn)
+        case .objectEvent where event.bizStep == "shipping" && event.action != "ADD" && !event.epcList.isEmpty:
+            // Cells, modules and packs by id. An earlier CellTrace read no epcList on a shipment
+            // and recorded such an event as moving nothing: a replay keeps one that the rules of
+            // a unit shipment refuse as it was.
+            guard !checksNewInput else {
+                try ship(event, actor: actor, sequence: sequence, effects: &effects, sink: sink, txn)
+                break
+            }
+            let trial = ProblemSink(index: sink.index, identifier: sink.identifier)
+            try ship(event, actor: actor, sequence: sequence, effects: &effects, sink: trial, txn)
+            if !trial.isEmpty { countsActivity = false }
         case .objectEvent where event.bizStep == "receiving" && !event.quantities.isEmpty:
             countsActivity = false
             // The lots received, each with its lines' kilograms together, in the order first named.
@@ -406,13 +445,14 @@ extension Rules {
         // kinds only when it is otherwise accepted: a refused shipment moved nothing.
         if !countsActivity || sink.passes(since: before), activity.hasActivityData, effects.created.isEmpty,
             effects.moved.isEmpty,
+            effects.shippedUnits == nil,
             effects.aggregated == nil,
             effects.disaggregated == nil,
             let member = ["electricity", "fuels", "directEmissions", "transport"].first(where: { event.ext($0) != nil })
         {
             sink.add(
                 field: event.extPointer(member),
-                "activity data counts on an event that makes lots, ships lots, or assembles or takes apart units; "
+                "activity data counts on an event that makes lots, ships lots or units, or assembles or takes apart units; "
                     + "record it on the event that made the lot (a cell lot's formation energy on the transformation that made it)"
             )
         }
@@ -520,7 +560,7 @@ extension Rules {
     /// It says why when it can tell: a refused event of the submission would make the unit, or
     /// the ledger has it in its other GS1 form. Otherwise it keeps the problem's position for
     /// ``noteLaterUnitMaker(of:index:refused:sink:)``.
-    private mutating func reportMissingUnit(
+    mutating func reportMissingUnit(
         _ unit: String,
         field: String,
         _ problem: String,
@@ -1420,6 +1460,14 @@ extension Rules {
             }
         }
         let shipped = try checkHoldings(event, event.quantities, actor: actor, sink: sink, txn)
+        // Units by id beside lots (new input): a replay of an entry an earlier CellTrace recorded,
+        // which read no epcList on a shipment of lots, moves its lots alone when its units fail.
+        var units: [(unit: String, kg: ExactDecimal)] = []
+        if !event.epcList.isEmpty {
+            let unitSink = checksNewInput || event.quantities.isEmpty ? sink : ProblemSink()
+            units = try checkShippedUnits(event, actor: actor, sink: unitSink, txn)
+            if !unitSink.isEmpty, unitSink !== sink { units = [] }
+        }
         guard let receiver else { return }
         guard sink.passes(since: before), receiver != actor.id else {
             if receiver == actor.id { sink.add(field: owners[0].pointer, "a shipment goes to another actor") }
@@ -1439,6 +1487,11 @@ extension Rules {
                 ? theirs.receiving(kg, at: event.eventTime) : Holding(kg: kg)
             try setHolding(lot.id, receiver, arrival, txn)
             effects.moved.append((lot.id, actor.id, receiver, kg))
+        }
+        if !units.isEmpty {
+            let shippedUnits = (from: actor.id, to: receiver, units: units)
+            effects.shippedUnits = shippedUnits
+            recordUnitShipment(shippedUnits, eventID: event.eventID, sequence: sequence)
         }
     }
 
@@ -1971,7 +2024,7 @@ extension Rules {
     /// - Returns: The time, in UTC milliseconds and as the ledger writes it, and what made the
     ///   unit then; `nil` for a unit not made by an event that stands.
     /// - Throws: A storage error.
-    private func madeTime(
+    func madeTime(
         of unit: String,
         range: SerialRange?,
         _ commissioned: inout [UInt64: (milliseconds: Int64, text: String)?],
@@ -2147,6 +2200,9 @@ extension Rules {
                 try checkReceiptsKept(effects.moved, recorded: recorded, sink: sink, txn)
             }
         }
+        if let shippedUnits = effects.shippedUnits {
+            try checkUnitShipmentRetraction(shippedUnits, recorded: recorded, sink: sink, txn)
+        }
         for serial in effects.serials {
             if let range = try commissionedRange(effects: serial, txn), try anyAssembled(range, txn) {
                 sink.add(
@@ -2241,6 +2297,9 @@ extension Rules {
                 entry: sequence
             )
             try setHolding(move.lot, move.from, ours.with(kg: oursBack), txn)
+        }
+        if let shippedUnits = effects.shippedUnits {
+            try retractUnitShipment(shippedUnits, recorded: recorded, at: sequence, txn)
         }
         for serial in effects.serials {
             // The range leaves `sc.serials`, where the same serials may be commissioned again, for

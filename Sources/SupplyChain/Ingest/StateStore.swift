@@ -84,6 +84,11 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// nothing (no lineage edge leads from the lot to it), a receipt, and an assembly of cells of
     /// the lot, which `sc.contained-in` forgets once the cells are taken out again.
     case lotUses = "sc.lot-uses"
+    /// unit id ‖ 0 ‖ BE64(seq) → the shipment at `seq` of a commissioned cell, or an assembled
+    /// module or pack, named in its `epcList` (canonical JSON: `event`, `from`, `to`, and
+    /// `retractedAt` once declared in error): who holds the unit, and the shipments whose transport
+    /// counts in its footprint.
+    case unitShipments = "sc.unit-shipments"
     /// `layout` → the layout of these tables (``IndexTable/layout``), written with every batch.
     case meta = "sc.meta"
 
@@ -92,6 +97,9 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
+    /// Layout 18: `sc.unit-shipments`, the shipments of cells, modules and packs by id (`epcList`);
+    /// `sc.processes` rows of version 2, which add the units an event shipped with their kg; and
+    /// an `sc.events` record of such a shipment keeps them (`effects.shippedUnits`).
     /// Layout 17: the `sc.processes` row of an event without a `bizLocation` names its
     /// `readPoint`'s facility when the event's submitter operates it, where layout 16 named none.
     /// Layout 16: an `sc.parents` record of a module or pack put into another names the units it
@@ -114,7 +122,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "17"
+    static let layout = "18"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -154,6 +162,7 @@ enum IndexTable: String, CaseIterable, Sendable {
         case .lotRetractedSerials: 25
         case .attestations: 26
         case .lotUses: 27
+        case .unitShipments: 28
         }
     }
 
@@ -401,7 +410,7 @@ struct StateStore: Sendable {
     /// serials and shipments, a unit's contents, actors, attestations).
     private static func keptInOrder(_ table: IndexTable) -> Bool {
         switch table {
-        case .serials, .lotSerials, .containedIn, .shipments, .lotUses, .attestations, .actors: true
+        case .serials, .lotSerials, .containedIn, .shipments, .lotUses, .attestations, .actors, .unitShipments: true
         default: false
         }
     }
@@ -747,6 +756,56 @@ struct StateStore: Sendable {
             )
         }
         return (sequence, use)
+    }
+
+    /// The shipments of cell, module or pack `unit` (`sc.unit-shipments`), oldest first: the
+    /// ledger's, the batch's own and those of the batches under it.
+    func unitShipments(
+        of unit: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(sequenceNumber: UInt64, row: JSONValue)] {
+        var list: [(sequenceNumber: UInt64, row: JSONValue)] = []
+        let prefix = IndexKey.unitShipments(of: unit)
+        var key = prefix
+        while let row = try seek(.unitShipments, atLeast: key, txn), row.key.starts(with: prefix) {
+            list.append(try Self.unitShipment(row.key, row.value, prefix: prefix.count))
+            key = row.key + [0]
+        }
+        return list
+    }
+
+    /// The shipments of `unit` from the ledger's rows, oldest first, as ``storedShipments(ofLot:_:)``.
+    func storedUnitShipments(
+        of unit: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(sequenceNumber: UInt64, row: JSONValue)] {
+        var list: [(sequenceNumber: UInt64, row: JSONValue)] = []
+        guard !complete else { return list }
+        let prefix = IndexKey.unitShipments(of: unit)
+        let cursor = try txn.cursor(IndexTable.handle(.unitShipments, in: tables))
+        var row = try cursor.seek(atLeast: prefix)
+        while let (key, value) = row, key.starts(with: prefix) {
+            list.append(try Self.unitShipment(key, value, prefix: prefix.count))
+            row = try cursor.next()
+        }
+        return list
+    }
+
+    /// The entry and row of an `sc.unit-shipments` row; a row of another form is damage.
+    private static func unitShipment(
+        _ key: [UInt8],
+        _ value: [UInt8],
+        prefix: Int
+    ) throws -> (sequenceNumber: UInt64, row: JSONValue) {
+        guard key.count == prefix + 8, let sequence = IndexKey.sequence(in: key[prefix...]),
+            let row = try? JSONValue(parsing: value), row["event"]?.stringValue != nil
+        else {
+            throw SupplyChainError.damagedIndex(
+                IndexTable.unitShipments.rawValue,
+                "the row \(SupplyChainLedger.printable(key, in: .unitShipments)) is not a unit's shipment"
+            )
+        }
+        return (sequence, row)
     }
 
     /// Records in `sc.shipments` that the event `eventID`, at entry `sequence`, shipped lot number `lot`.
@@ -1315,6 +1374,14 @@ enum IndexKey {
     static func sequence(in bytes: some Collection<UInt8>) -> UInt64? {
         guard bytes.count == 8 else { return nil }
         return bytes.reduce(0) { $0 << 8 | UInt64($1) }
+    }
+
+    /// `unit` ‖ 0: the prefix of a unit's rows in `sc.unit-shipments` (an id holds no NUL).
+    static func unitShipments(of unit: String) -> [UInt8] { Array(unit.utf8) + [0] }
+
+    /// `unit` ‖ 0 ‖ BE64(`sequence`): the key of a unit's shipment in `sc.unit-shipments`.
+    static func unitShipment(_ unit: String, _ sequence: UInt64) -> [UInt8] {
+        unitShipments(of: unit) + BigEndianKey.encode(sequence)
     }
 
     /// BE64(`lot`) ‖ `actor`: the key of `sc.holdings`.

@@ -91,16 +91,34 @@ public struct ProcessData: Sendable, Hashable {
     public var shipped: [LotMass] = []
     /// For an assembly: the module or pack.
     public var parent: String?
+    /// Cells, modules and packs shipped (the shipment's `epcList`), each with its mass in kg when
+    /// shipped: the units whose footprints the shipment's emissions count in.
+    public var units: [LotMass] = []
 
     /// Whether the event carries any activity data from which emissions are computed.
     public var hasActivityData: Bool {
         !electricity.isEmpty || !fuels.isEmpty || directKgCO2e != nil || !transport.isEmpty
     }
 
+    /// Each shipped unit's share of the event's emissions, by unit: its mass over all the units'
+    /// mass, or an equal share each when a unit's mass is not known (zero: a module or pack with
+    /// no cells in it when shipped).
+    public var unitShares: [String: Double] {
+        let masses = units.map(\.kg.doubleValue)
+        let all = masses.reduce(0, +)
+        let byMass = masses.allSatisfy { $0 > 0 } && all > 0
+        var shares: [String: Double] = [:]
+        for (unit, kg) in zip(units.map(\.lot), masses) {
+            shares[unit, default: 0] += byMass ? kg / all : 1 / Double(units.count)
+        }
+        return shares
+    }
+
     /// The entry that retracted the event, if one did.
     public var retractedAt: UInt64?
 
-    private static let version: UInt8 = 1
+    /// Version 2 adds the units shipped after the parent (layout 18).
+    private static let version: UInt8 = 2
 
     var encoded: [UInt8] {
         var writer = BinaryWriter(version: Self.version)
@@ -109,7 +127,7 @@ public struct ProcessData: Sendable, Hashable {
         writer.string(eventType)
         writer.optionalString(facility)
         writeActivity(&writer)
-        Self.writeEffects(outputs: outputs, inputs: inputs, shipped: shipped, parent: parent, &writer)
+        Self.writeEffects(outputs: outputs, inputs: inputs, shipped: shipped, parent: parent, units: units, &writer)
         writer.u64(retractedAt.map { $0 + 1 } ?? 0)
         return writer.bytes
     }
@@ -149,12 +167,14 @@ public struct ProcessData: Sendable, Hashable {
         writer.optionalString(currency)
     }
 
-    /// Writes the lots an event made, consumed and shipped, and the parent it assembled.
+    /// Writes the lots an event made, consumed and shipped, the parent it assembled and the units
+    /// it shipped.
     private static func writeEffects(
         outputs: [LotMass],
         inputs: [LotMass],
         shipped: [LotMass],
         parent: String?,
+        units: [LotMass],
         _ writer: inout BinaryWriter
     ) {
         for list in [outputs, inputs, shipped] {
@@ -165,6 +185,11 @@ public struct ProcessData: Sendable, Hashable {
             }
         }
         writer.optionalString(parent)
+        writer.u16(units.count)
+        for item in units {
+            writer.string(item.lot)
+            writer.decimal(item.kg)
+        }
     }
 
     init(eventID: String, sequenceNumber: UInt64, eventType: String) {
@@ -238,6 +263,7 @@ public struct ProcessData: Sendable, Hashable {
         inputs = Self.masses(&reader)
         shipped = Self.masses(&reader)
         parent = reader.optionalString()
+        units = Self.masses(&reader)
         let retracted = reader.u64()
         retractedAt = retracted == 0 ? nil : retracted - 1
     }
@@ -272,6 +298,7 @@ public struct ProcessData: Sendable, Hashable {
             inputs: effects.consumed.map { LotMass(lot: $0.lot, kg: $0.kg) },
             shipped: effects.moved.map { LotMass(lot: $0.lot, kg: $0.kg) },
             parent: effects.aggregated?.parent,
+            units: effects.shippedUnits?.units.map { LotMass(lot: $0.unit, kg: $0.kg) } ?? [],
             &writer
         )
         writer.u64(0)

@@ -1,0 +1,230 @@
+import LedgerCore
+import LedgerStorage
+
+/// The rules of a shipment of cells, modules and packs by id (its `epcList`).
+///
+/// The ledger keeps custody by lot and kilogram (`sc.holdings`); a unit's custody is what its
+/// shipments by id say (`sc.unit-shipments`): it is with the receiver of its last shipment that
+/// stands, and before any, with the actor that made it — for a module or pack the actor that
+/// recorded its first assembly that stands, for a cell any actor holding its cell lot (the rule an
+/// assembly applies to the cells it puts in).
+extension Rules {
+    /// Checks the units a shipment names: each a commissioned cell or an assembled module or pack,
+    /// named once, in no other unit (it travels with what holds it), made before the event and
+    /// with the submitter (the custody rule above).
+    ///
+    /// - Parameters:
+    ///   - event: The shipment.
+    ///   - actor: The submitter, who ships.
+    ///   - sink: Receives the problems, naming the event and `/epcList/i`.
+    ///   - txn: The snapshot under the pending writes.
+    /// - Returns: Each unit with its mass in kilograms: a cell's `ct:cellMass`, a module's or
+    ///   pack's the cells it holds now, at any depth.
+    /// - Throws: Storage errors only.
+    mutating func checkShippedUnits(
+        _ event: EPCISEvent,
+        actor: Actor,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(unit: String, kg: ExactDecimal)] {
+        if event.epcList.count > EventActivity.maxListed {
+            sink.add(field: "/epcList", EventActivity.tooLong(event.epcList.count))
+            return []
+        }
+        var units: [(unit: String, kg: ExactDecimal)] = []
+        var seen: Set<String> = []
+        var madeTimes: [UInt64: (milliseconds: Int64, text: String)?] = [:]
+        for (index, unit) in event.epcList.enumerated() {
+            let field = "/epcList/\(index)"
+            guard seen.insert(unit).inserted else {
+                sink.add(field: field, "\(unit) is listed twice")
+                continue
+            }
+            let range = try serialRange(containing: unit, txn)
+            guard try range != nil || store.parent(unit, txn)?.standingAssembly != nil else {
+                try reportMissingUnit(
+                    unit,
+                    field: field,
+                    "\(unit) is neither a commissioned cell serial nor an assembled module or pack: "
+                        + "a shipment's epcList names the cells, modules and packs it moves",
+                    sink: sink,
+                    txn
+                )
+                continue
+            }
+            if let holder = try store.raw(.containedIn, IndexKey.text(unit), txn) {
+                let parent = String(decoding: holder, as: UTF8.self)
+                sink.add(
+                    field: field,
+                    "\(unit) is in \(try outermostUnit(holding: parent, txn)), which carries it: "
+                        + "ship the outermost unit, or take \(unit) out first"
+                )
+                continue
+            }
+            if let made = try madeTime(of: unit, range: range, &madeTimes, txn),
+                event.eventTime < made.milliseconds
+            {
+                sink.add(
+                    field: field,
+                    "\(unit) is shipped at \(event.eventTimeText), before it was \(made.verb) (\(made.text))"
+                )
+                continue
+            }
+            guard try checkUnitCustody(event, unit, range: range, actor: actor.id, field: field, sink: sink, txn)
+            else { continue }
+            units.append((unit, try unitMass(unit, range: range, txn)))
+        }
+        return units
+    }
+
+    /// The unit that holds `unit` and is in no other.
+    private func outermostUnit(holding unit: String, _ txn: borrowing ReadTransaction) throws -> String {
+        var outer = unit
+        var depth = 0
+        while let holder = try store.raw(.containedIn, IndexKey.text(outer), txn), depth < 64 {
+            outer = String(decoding: holder, as: UTF8.self)
+            depth += 1
+        }
+        return outer
+    }
+
+    /// Whether `actor` has `unit` now (the custody rule of ``Rules``), and reached it no later than
+    /// the event; a problem at `field` says who has it when not.
+    private func checkUnitCustody(
+        _ event: EPCISEvent,
+        _ unit: String,
+        range: SerialRange?,
+        actor: String,
+        field: String,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Bool {
+        if let last = try store.unitShipments(of: unit, txn).last(where: { $0.row["retractedAt"] == nil }),
+            let receiver = last.row["to"]?.stringValue
+        {
+            guard receiver == actor else {
+                sink.add(
+                    field: field,
+                    "\(unit) is with \(receiver), to which entry \(last.sequenceNumber) shipped it, not with \(actor) "
+                        + "(custody rule)"
+                )
+                return false
+            }
+            if let arrived = try standingEvent(at: last.sequenceNumber, txn), event.eventTime < arrived.milliseconds {
+                sink.add(
+                    field: field,
+                    "\(unit) is shipped at \(event.eventTimeText), before it reached \(actor) "
+                        + "(shipped to it at \(arrived.text); custody rule)"
+                )
+                return false
+            }
+            return true
+        }
+        if let range {
+            guard try holding(range.lot, actor, txn).kg.isPositive else {
+                sink.add(
+                    field: field,
+                    "\(actor) does not hold cell lot \(range.lot) that \(unit) comes from, and no shipment of "
+                        + "\(unit) went to it (custody rule)"
+                )
+                return false
+            }
+            return true
+        }
+        let maker = try assembler(of: unit, txn)
+        guard maker == actor else {
+            sink.add(
+                field: field,
+                "\(unit) is with \(maker ?? "no actor"), which assembled it, not with \(actor); no shipment of "
+                    + "\(unit) went to \(actor) (custody rule)"
+            )
+            return false
+        }
+        return true
+    }
+
+    /// The actor that recorded the first assembly of module or pack `unit` that stands.
+    private func assembler(of unit: String, _ txn: borrowing ReadTransaction) throws -> String? {
+        for step in try store.parent(unit, txn)?.history ?? [] where step["added"] != nil {
+            guard let sequence = step["seq"]?.doubleValue.map(UInt64.init),
+                let standing = try standingEvent(at: sequence, txn)
+            else { continue }
+            return standing.record["actor"]?.stringValue
+        }
+        return nil
+    }
+
+    /// A unit's mass in kilograms: a cell's, or the cells a module or pack holds now, at any depth.
+    private func unitMass(_ unit: String, range: SerialRange?, _ txn: borrowing ReadTransaction) throws -> ExactDecimal
+    {
+        if let range { return range.cellMassKg }
+        var total = ExactDecimal.zero
+        var pending = [unit]
+        var seen: Set<String> = []
+        while let next = pending.popLast() {
+            guard seen.insert(next).inserted, let record = try store.parent(next, txn) else { continue }
+            for child in record.children {
+                if let cell = try serialRange(containing: child, txn) {
+                    // A mass too large to add exactly is beyond any shipment; the sum stays as it was.
+                    total = total.adding(cell.cellMassKg) ?? total
+                } else {
+                    pending.append(child)
+                }
+            }
+        }
+        return total
+    }
+
+    /// Writes a unit shipment's rows in `sc.unit-shipments`, one per unit.
+    mutating func recordUnitShipment(
+        _ shipped: (from: String, to: String, units: [(unit: String, kg: ExactDecimal)]),
+        eventID: String,
+        sequence: UInt64
+    ) {
+        for (unit, _) in shipped.units {
+            var writer = CanonicalObjectWriter(capacity: 160)
+            writer.member("event", string: eventID)
+            writer.member("from", string: shipped.from)
+            writer.member("to", string: shipped.to)
+            store.put(.unitShipments, IndexKey.unitShipment(unit, sequence), writer.finish())
+        }
+    }
+
+    /// Checks that declaring a unit shipment in error leaves custody as it was: no unit it
+    /// shipped was shipped on since by a shipment that stands.
+    func checkUnitShipmentRetraction(
+        _ shipped: (from: String, to: String, units: [(unit: String, kg: ExactDecimal)]),
+        recorded: UInt64,
+        sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        for (unit, _) in shipped.units {
+            guard
+                let later = try store.unitShipments(of: unit, txn).first(where: {
+                    $0.sequenceNumber > recorded && $0.row["retractedAt"] == nil
+                })
+            else { continue }
+            sink.add(
+                field: "/errorDeclaration",
+                "\(unit), shipped to \(shipped.to) by this event, was shipped on by entry \(later.sequenceNumber); "
+                    + "declare that event in error first (custody rule)"
+            )
+        }
+    }
+
+    /// Marks a unit shipment's rows declared in error at entry `sequence`: the unit's custody goes
+    /// back, and footprints as of an earlier size still count the shipment.
+    mutating func retractUnitShipment(
+        _ shipped: (from: String, to: String, units: [(unit: String, kg: ExactDecimal)]),
+        recorded: UInt64,
+        at sequence: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        for (unit, _) in shipped.units {
+            let key = IndexKey.unitShipment(unit, recorded)
+            guard var row = try store.json(.unitShipments, key, txn)?.objectValue else { continue }
+            row["retractedAt"] = .number(Double(sequence))
+            store.put(.unitShipments, key, json: .object(row))
+        }
+    }
+}
