@@ -237,3 +237,37 @@ struct PassportExportTests {
         #expect(report.entries == bundle.entryCount)
     }
 }
+
+@Suite("Battery passport: a shipment of the battery by id is its Distribution figure")
+struct PassportDistributionTests {
+    @Test("a cell shipped by epcList with a road leg reads its distribution, computed by hand, and no zero note for it")
+    func distributionFromAUnitShipment() throws {
+        let ledger = try SmallLedger()
+        try ledger.chain.registerActor(
+            ActorDraft(id: "dealer", name: "Dealer", role: .processor, publicKey: Ed25519PrivateKey().publicKey)
+        )
+        try ledger.chain.recordFactorTable([
+            "id": "transport", "version": 1, "source": "hand-made for the tests", "year": 2025,
+            "factors": [["category": "transport", "name": "road", "value": "0.1", "unit": "kgCO2e/tkm"]],
+        ])
+        let shipment = """
+            {"type":"ObjectEvent","eventTime":"2026-01-06T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"\(SmallLedger.cellPlant)"},"epcList":["\(SmallLedger.cell)"],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:dealer"}],"ct:transport":[{"mode":"road","distance":500,"distanceUom":"KMT","mass":0.002,"massUom":"TNE"}]}
+            """
+        try ledger.chain.importSubmission(Array(shipment.utf8), actor: "maker", key: ledger.key)
+        let scope = try LineageScope.collect(SmallLedger.cell, chain: ledger.chain)
+        // 500 km × 0.002 t × 0.1 kg CO2e/tkm = 0.1 kg CO2e, the cell alone on the leg; over its
+        // 216 lifetime kWh.
+        #expect(close(scope.footprint.total[.euDraft, .distribution], 0.1))
+        let passport = try BatteryPassport.make(
+            scope: scope,
+            profile: .public,
+            options: PassportExportTests.configured,
+            chain: ledger.chain
+        )
+        let stages = try #require(passport.carbonFootprint["carbonFootprintPerLifecycleStage"]?.arrayValue)
+        let distribution = try #require(stages.first { $0["lifecycleStage"] == "Distribution" })
+        #expect(close(try #require(distribution["carbonFootprint"]?.doubleValue), 0.1 / 216))
+        #expect(!passport.notes.contains { $0.hasPrefix("carbonFootprintPerLifecycleStage Distribution") })
+        #expect(scope.events.contains(try ledger.chain.ledger.size - 1))
+    }
+}
