@@ -847,6 +847,82 @@ def check_material_default(key, name, lot, ops, item):
             f"takes {expected} in the factor tables the bundle carries")
 
 
+class Assemblies:
+    """The assembly steps, error declarations and serial ranges of the carried event entries recorded before
+    `before` (§1.4)."""
+
+    def __init__(self, entries, opened, before):
+        self.steps, self.retracted, self.ranges = {}, set(), []
+        for seq in sorted(opened):
+            body = opened[seq]
+            if seq >= before or entries[seq][0]["type"] != "epcis.event" or not isinstance(body, dict):
+                continue
+            if "errorDeclaration" in body:
+                if isinstance(body.get("eventID"), str):
+                    self.retracted.add(body["eventID"])
+                continue
+            if body.get("type") == "AggregationEvent" and isinstance(body.get("parentID"), str) and \
+                    isinstance(body.get("action"), str):
+                children = [c for c in (body.get("childEPCs") if isinstance(body.get("childEPCs"), list) else [])
+                            if isinstance(c, str)]
+                event = body.get("eventID") if isinstance(body.get("eventID"), str) else ""
+                self.steps.setdefault(body["parentID"], []).append((event, body["action"], children))
+            _, lot = extension(body, "cellLot")
+            _, listed = extension(body, "serialRanges")
+            for r in listed if isinstance(lot, str) and isinstance(listed, list) else []:
+                if isinstance(r, dict) and isinstance(r.get("prefix"), str) and all(
+                        isinstance(r.get(k), str) and re.fullmatch(r"[0-9]+", r[k]) for k in ("first", "last")):
+                    self.ranges.append((seq, lot, r["prefix"], int(r["first"]), int(r["last"])))
+
+    def children_of(self, parent):
+        held = {}  # an insertion-ordered set
+        for event, action, children in self.steps.get(parent, []):
+            if event in self.retracted:
+                continue
+            if action == "ADD":
+                held.update((c, None) for c in children if c not in held)
+            elif action == "DELETE":
+                for c in list(held) if not children else children:
+                    held.pop(c, None)
+        return list(held)
+
+    def range_of(self, unit):
+        """The serial range (entry, lot, prefix, first, last) that holds `unit`, or None."""
+        def holds(r):
+            rest = unit[len(r[2]):]
+            return unit.startswith(r[2]) and re.fullmatch(r"0|[1-9][0-9]*", rest) is not None and \
+                r[3] <= int(rest) <= r[4]
+        return next((r for r in self.ranges if holds(r)), None)
+
+    def cells(self, units, visited):
+        """The serial range of each cell under `units`, through the modules and packs among them, each unit once;
+        and the first unit in no carried serial range or assembly, or None."""
+        cells, pending, visited = [], list(units), set(visited)
+        while pending:
+            unit = pending.pop()
+            if unit in visited:
+                continue
+            visited.add(unit)
+            if unit in self.steps:
+                pending += self.children_of(unit)
+                continue
+            found = self.range_of(unit)
+            if found is None:
+                return cells, unit
+            cells.append(found)
+        return cells, None
+
+    def units_in(self, unit):
+        """`unit` and the modules and cells in it, at any depth."""
+        found, pending = set(), [unit]
+        while pending:
+            nxt = pending.pop()
+            if nxt not in found:
+                found.add(nxt)
+                pending += self.children_of(nxt)
+        return found
+
+
 def subject_cells(bundle, entries, opened, as_of):
     """§1.6: the subject's cells from the carried entries, {cell lot: {commissioning entry: cells}}; a module's
     or pack's from its assembly steps before asOfSize (those declared in error left out) down to cell serials in
@@ -856,62 +932,70 @@ def subject_cells(bundle, entries, opened, as_of):
         return {roots[0]["lot"]: {roots[0]["cellMass"]["entry"]: 1}}, None
     if kind != "assembly":
         return {}, None
-    subject, steps, retracted, ranges = bundle["subject"], {}, set(), []
-    for seq in sorted(opened):
-        body = opened[seq]
-        if seq >= as_of or entries[seq][0]["type"] != "epcis.event" or not isinstance(body, dict):
-            continue
-        if "errorDeclaration" in body:
-            if isinstance(body.get("eventID"), str):
-                retracted.add(body["eventID"])
-            continue
-        if body.get("type") == "AggregationEvent" and isinstance(body.get("parentID"), str) and \
-                isinstance(body.get("action"), str):
-            children = [c for c in (body.get("childEPCs") if isinstance(body.get("childEPCs"), list) else [])
-                        if isinstance(c, str)]
-            event = body.get("eventID") if isinstance(body.get("eventID"), str) else ""
-            steps.setdefault(body["parentID"], []).append((event, body["action"], children))
-        _, lot = extension(body, "cellLot")
-        _, listed = extension(body, "serialRanges")
-        for r in listed if isinstance(lot, str) and isinstance(listed, list) else []:
-            if isinstance(r, dict) and isinstance(r.get("prefix"), str) and all(
-                    isinstance(r.get(k), str) and re.fullmatch(r"[0-9]+", r[k]) for k in ("first", "last")):
-                ranges.append((seq, lot, r["prefix"], int(r["first"]), int(r["last"])))
-
-    def children_of(parent):
-        held = {}  # an insertion-ordered set
-        for event, action, children in steps.get(parent, []):
-            if event in retracted:
-                continue
-            if action == "ADD":
-                held.update((c, None) for c in children if c not in held)
-            elif action == "DELETE":
-                for c in list(held) if not children else children:
-                    held.pop(c, None)
-        return list(held)
-
-    if subject not in steps:
+    subject, index = bundle["subject"], Assemblies(entries, opened, as_of)
+    if subject not in index.steps:
         return None, f"the bundle carries no assembly entry of {subject}"
-    cells, pending, visited = {}, children_of(subject), {subject}
-    while pending:
-        unit = pending.pop()
-        if unit in visited:
-            continue
-        visited.add(unit)
-        if unit in steps:
-            pending += children_of(unit)
-            continue
-
-        def holds(r):
-            rest = unit[len(r[2]):]
-            return unit.startswith(r[2]) and re.fullmatch(r"0|[1-9][0-9]*", rest) is not None and \
-                r[3] <= int(rest) <= r[4]
-        found = next((r for r in ranges if holds(r)), None)
-        if found is None:
-            return None, f"{unit} in {subject} is in no serial range and no assembly of the entries the bundle carries"
+    ranges, missing = index.cells(index.children_of(subject), {subject})
+    if missing is not None:
+        return None, f"{missing} in {subject} is in no serial range and no assembly of the entries the bundle carries"
+    cells = {}
+    for found in ranges:
         by_entry = cells.setdefault(found[1], {})
         by_entry[found[0]] = by_entry.get(found[0], 0) + 1
     return cells, None
+
+
+def subject_units(bundle, entries, opened, as_of):
+    """§1.5: the units a unit shipment of the footprint may be of: the subject, and for a module or pack the
+    modules and cells in it as of asOfSize."""
+    if bundle.get("subjectKind") != "assembly":
+        return {bundle.get("subject")}
+    return Assemblies(entries, opened, as_of).units_in(bundle["subject"])
+
+
+def unit_mass(unit, index, opened, item):
+    """§1.5: a cell's ct:cellMass, or the sum of those of the cells a module or pack holds, in kg, as the carried
+    entries in `index` give it. Raises Withheld when a cell's mass is withheld."""
+    found = index.range_of(unit)
+    ranges, missing = ([found], None) if found is not None else index.cells([unit], set())
+    require(missing is None, item, f"{missing}{'' if missing == unit else f' in {unit}'} is in no serial range and no "
+                                   "assembly of the entries the bundle carries")
+    kg = 0.0
+    for seq, *_ in ranges:
+        mass = cell_field(opened[seq], "cellMass", "mass", seq)
+        require(mass is not None, item, f"commissioning entry {show(seq)} gives no cell mass")
+        kg += mass
+    return kg
+
+
+def unit_share(step, units_of_subject, ops, item):
+    """§1.5: the unit's share of a shipment by id: its mass over the mass of every unit the shipment entry's
+    epcList names, each as the carried entries recorded before the shipment give it; equal shares when one
+    weighs nothing."""
+    unit, seq = step.get("lot"), step.get("entry")
+    require(unit in units_of_subject, item, f"{unit} is not the subject, nor in it as the assembly entries the "
+                                            "bundle carries give it")
+    body = ops.opened.get(seq)
+    require(isinstance(body, dict) and ops.entries[seq][0]["type"] == "epcis.event" and "errorDeclaration" not in body,
+            item, f"entry {show(seq)} is not an event the bundle carries")
+    listed = body.get("epcList") if isinstance(body.get("epcList"), list) else []
+    units = step.get("units") if isinstance(step.get("units"), list) else []
+    names = [u.get("unit") if isinstance(u, dict) else None for u in units]
+    require(names == listed and len(set(names)) == len(names) and unit in names, item,
+            f"the units are not entry {show(seq)}'s epcList, each once in its order, {unit} among them")
+    index, masses = Assemblies(ops.entries, ops.opened, seq), []
+    for name, element in zip(names, units):
+        obj(element, item, "a unit", ["unit", "kg"])
+        kg = unit_mass(name, index, ops.opened, item)
+        require(isinstance(element["kg"], float) and close(element["kg"], kg, 1e-12), item,
+                f"unit {name}: {show(element['kg'])} kg stated, the entries recorded before entry {show(seq)} give "
+                f"{es_number(kg)}")
+        masses.append(kg)
+    total = sum(masses)
+    share = masses[names.index(unit)] / total if total > 0 and all(m > 0 for m in masses) else 1 / len(masses)
+    require(isinstance(step.get("share"), float) and close(step["share"], share), item,
+            f"share {show(step.get('share'))} stated, the units' masses give {es_number(share)}")
+    return share
 
 
 def cell_field(body, name, dimension, seq):
@@ -1032,7 +1116,7 @@ def recompute_trace(lots, roots, ops):
                 f"{lot['kg']} kg stated, {es_number(flow[name])} recomputed")
 
 
-def recompute_footprint(working, lots, roots, ops):
+def recompute_footprint(working, lots, roots, ops, units_of_subject=frozenset()):
     """§1.5: each part's kg CO2e in the subject by method, keyed (kind, lot, entry), and apart from them the
     parts that rest on a withheld field (a price of an economic allocation, or the weight of a lot reached only
     through one): {key: (part, what is withheld, whether the part may give anything)}. Raises Withheld when a
@@ -1127,6 +1211,18 @@ def recompute_footprint(working, lots, roots, ops):
             result[key] = (step, ops.emissions(step, f"working assembly {i}"))
         except Withheld as why:
             withheld[key] = (step, str(why), True)
+    for i, step in enumerate(working.get("unitShipments", [])):  # a unit's shipments by id, each its share
+        where = f"working unit shipment {i}"
+        obj(step, where, "the unit shipment", ["entry", "lot", "stage", "primary", "terms", "units", "share"])
+        require(step["stage"] in STAGES and isinstance(step["primary"], bool), where, "bad stage")
+        key = ("unit-shipment", step["lot"], step["entry"])
+        require(key not in result and key not in withheld, where, "is listed twice")
+        try:
+            e = ops.emissions(step, where)
+            share = unit_share(step, units_of_subject, ops, where)
+            result[key] = (step, {m: v * share for m, v in e.items()})
+        except Withheld as why:
+            withheld[key] = (step, str(why), True)
     return result, withheld
 
 
@@ -1181,10 +1277,13 @@ def activity_terms(body):
 
 
 def check_activity(working, opened):
-    """§1.5: each process, shipment and assembly step has the terms of its event's activity data, each once."""
+    """§1.5: each process, shipment, assembly step and unit shipment has the terms of its event's activity data,
+    each once."""
     steps = [(f"working lot {wlot.get('lot')} part {j}", part) for wlot in working.get("lots", [])
              for j, part in enumerate(wlot.get("parts") or []) if part.get("kind") in ("process", "shipment")]
-    for item, step in steps + [(f"working assembly {i}", s) for i, s in enumerate(working.get("assembly", []))]:
+    steps += [(f"working assembly {i}", s) for i, s in enumerate(working.get("assembly", []))]
+    steps += [(f"working unit shipment {i}", s) for i, s in enumerate(working.get("unitShipments", []))]
+    for item, step in steps:
         require(step.get("entry") in opened, item, "its entry is not in the bundle")
         terms = sorted((t.get("what"), t.get("method"), tuple(a.get("at") for a in t.get("amount") or []))
                        for t in step.get("terms") or [])
@@ -1193,7 +1292,8 @@ def check_activity(working, opened):
                 "once per method, each fuel, transport leg and the direct emissions once")
 
 
-def check_footprint(bundle, lots, roots, ops, roots_stated=None, stated_parts=None):
+def check_footprint(bundle, lots, roots, ops, roots_stated=None, stated_parts=None,
+                    units_of_subject=frozenset()):
     """§1.5: contributions against the working, then the total against them; says how it checked. With
     `roots_stated` (why the roots are stated), the contributions are stated too."""
     footprint = obj(bundle["footprint"], "footprint", "the footprint")
@@ -1215,11 +1315,11 @@ def check_footprint(bundle, lots, roots, ops, roots_stated=None, stated_parts=No
     if "working" not in footprint:
         require(bundle["profile"] == "public", "footprint", f"has no working, but the profile is {bundle['profile']}")
     else:
-        working = obj(footprint["working"], "working", "the working", ["lots"], ["assembly"])
+        working = obj(footprint["working"], "working", "the working", ["lots"], ["assembly", "unitShipments"])
         try:
             if roots_stated is not None:
                 raise Withheld(roots_stated)
-            recomputed, withheld = recompute_footprint(working, lots, roots, ops)
+            recomputed, withheld = recompute_footprint(working, lots, roots, ops, units_of_subject)
             how = "footprint recomputed"
         except Withheld as why:
             recomputed, withheld, how = None, {}, f"footprint stated, not recomputed ({why})"
@@ -1273,6 +1373,8 @@ def check_verification(bundle, attestations, withdrawals, as_of):
         used = {}
         parts = [(p, lot.get("lot")) for lot in footprint["working"].get("lots", []) for p in lot.get("parts", [])]
         parts += [(step, None) for step in footprint["working"].get("assembly", [])]
+        parts += [(dict(step, kind="unit-shipment"), step.get("lot")) for step in
+                  footprint["working"].get("unitShipments", []) if isinstance(step, dict)]
         for part, lot in parts:
             kind = part.get("kind", "assembly")
             operands = [(t.get("method", "all"), t.get("factor")) for t in part.get("terms", []) if isinstance(t, dict)]
@@ -1448,7 +1550,8 @@ def verify(bundle, vkey, old_text=None, signers=None):
         trace = f"trace stated, not recomputed (the subject's cell count is as stated: {stated_cells})"
     why = stated_cells and f"the subject's cell count is as stated: {stated_cells}"
     stated_parts = []
-    footprint = check_footprint(bundle, lots, roots, ops, why, stated_parts)
+    units_of_subject = subject_units(bundle, entries, opened, as_of) if stated_cells is None else frozenset()
+    footprint = check_footprint(bundle, lots, roots, ops, why, stated_parts, units_of_subject)
     if stated_parts:
         signers["footprintStatedParts"] = [name.replace("|", " ") for name in sorted(stated_parts)]
     if stated_cells is not None:

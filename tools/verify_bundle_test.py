@@ -193,6 +193,51 @@ class RecomputationTests(unittest.TestCase):
                 verify_bundle.recompute_footprint(working, lots, roots, ops)
             self.assertIn(expected, str(failure.exception))
 
+    def test_unit_shipment_share(self):
+        """§1.5: a unit shipment's part is its leg's E × the unit's share: its mass over the epcList's, each mass
+        from the commissioning and assembly entries recorded before the shipment (a step declared in error left
+        out, a later one not yet counted)."""
+        event = {"type": "epcis.event"}
+
+        def aggregation(seq, children):
+            return {"type": "AggregationEvent", "eventID": f"e{seq}", "action": "ADD", "parentID": "urn:p",
+                    "childEPCs": children}
+        bodies = {
+            20: {"ct:cellLot": "C", "ct:serialRanges": [{"prefix": "urn:c:", "first": "1", "last": "9"}],
+                 "ct:cellMass": {"quantity": "2", "uom": "KGM"}},
+            21: aggregation(21, ["urn:c:1", "urn:c:2", "urn:c:3"]),
+            22: aggregation(22, ["urn:c:4"]),
+            23: {"eventID": "e22", "errorDeclaration": {"reason": "incorrect_data"}},
+            30: {"epcList": ["urn:p", "urn:c:5"], "ct:transport": [{"distance": 100, "mass": 0.5}]},
+            31: aggregation(31, ["urn:c:6"]),
+        }
+        entries, opened = graphite_entries({seq: (event, body) for seq, body in bodies.items()})
+        ops = verify_bundle.Operands(entries, opened, 100)
+        step = {"entry": 30.0, "lot": "urn:p", "stage": "distribution", "primary": True,
+                "terms": [term(30, "all", [100, 0.5], op(0, 0.1, key="transport"))],
+                "units": [{"unit": "urn:p", "kg": 6.0}, {"unit": "urn:c:5", "kg": 2.0}], "share": 0.75}
+        units = {"urn:p", "urn:c:1", "urn:c:2", "urn:c:3"}
+        recomputed, withheld = verify_bundle.recompute_footprint({"lots": [], "unitShipments": [step]}, {}, {}, ops,
+                                                                 units)
+        self.assertEqual(withheld, {})
+        for method in verify_bundle.METHODS:  # 100 km × 0.5 t × 0.1 = 5 kg CO2e; the pack's 6 kg of 8
+            self.assertAlmostEqual(recomputed[("unit-shipment", "urn:p", 30.0)][1][method], 3.75, places=12)
+        for change, expected in (
+                ({"share": 0.9}, "share 0.9 stated, the units' masses give 0.75"),
+                ({"units": [{"unit": "urn:p", "kg": 8.0}, {"unit": "urn:c:5", "kg": 2.0}]},
+                 "unit urn:p: 8 kg stated, the entries recorded before entry 30 give 6"),
+                ({"units": [{"unit": "urn:p", "kg": 6.0}]}, "the units are not entry 30's epcList"),
+                ({"lot": "urn:c:5"}, "urn:c:5 is not the subject, nor in it")):
+            with self.assertRaises(Failure, msg=str(change)) as failure:
+                verify_bundle.recompute_footprint({"lots": [], "unitShipments": [{**step, **change}]}, {}, {}, ops,
+                                                  units)
+            self.assertIn(expected, str(failure.exception))
+        # A cell mass the profile withholds leaves the part stated.
+        opened[20]["ct:cellMass"]["quantity"] = {"$commit": "x"}
+        recomputed, withheld = verify_bundle.recompute_footprint({"lots": [], "unitShipments": [step]}, {}, {}, ops,
+                                                                 units)
+        self.assertEqual((recomputed, list(withheld)), ({}, [("unit-shipment", "urn:p", 30.0)]))
+
     def test_constant_factors(self):
         """§1.5: a term's factor is a constant only as direct emissions' 1, or as the market-based 0 of a
         supply of certificates for which the event states no factor."""

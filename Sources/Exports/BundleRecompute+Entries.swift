@@ -307,37 +307,18 @@ extension Recompute {
         var reason: String
     }
 
-    private func assemblyCells() -> Result<SubjectCells, StatedFigure> {
-        guard let subject = bundle["subject"]?.stringValue else {
-            return .failure(StatedFigure(reason: "the bundle names no subject"))
-        }
-        // Each parent's steps in ledger order, and the events declared in error.
-        var steps: [String: [(sequence: UInt64, eventID: String, action: String, children: [String])]] = [:]
+    /// The assembly steps, error declarations and serial ranges of the event entries the bundle
+    /// carries that were recorded before an entry.
+    struct Assemblies {
+        typealias Step = (sequence: UInt64, eventID: String, action: String, children: [String])
+        typealias Range = (sequence: UInt64, lot: String, prefix: String, first: UInt64, last: UInt64)
+        /// Each parent's steps in ledger order.
+        var steps: [String: [Step]] = [:]
+        /// The events declared in error.
         var retracted: Set<String> = []
-        var ranges: [(sequence: UInt64, lot: String, prefix: String, first: UInt64, last: UInt64)] = []
-        for (sequence, body) in bodies.sorted(by: { $0.key < $1.key })
-        where sequence < asOfSize && types[sequence] == SupplyChainLedger.EntryType.event {
-            if body["errorDeclaration"] != nil {
-                if let id = body["eventID"]?.stringValue { retracted.insert(id) }
-                continue
-            }
-            if body["type"] == "AggregationEvent", let parent = body["parentID"]?.stringValue,
-                let action = body["action"]?.stringValue
-            {
-                let children = (body["childEPCs"]?.arrayValue ?? []).compactMap(\.stringValue)
-                steps[parent, default: []].append((sequence, body["eventID"]?.stringValue ?? "", action, children))
-            }
-            if let lot = extensionMember("cellLot", of: body)?.value.stringValue {
-                for range in extensionMember("serialRanges", of: body)?.value.arrayValue ?? [] {
-                    guard let prefix = range["prefix"]?.stringValue,
-                        let first = range["first"]?.stringValue.flatMap(Self.serialNumber),
-                        let last = range["last"]?.stringValue.flatMap(Self.serialNumber)
-                    else { continue }
-                    ranges.append((sequence, lot, prefix, first, last))
-                }
-            }
-        }
-        // What each parent holds, as its standing steps put units in and took them out.
+        var ranges: [Range] = []
+
+        /// What `parent` holds, as its standing steps put units in and took them out.
         func children(of parent: String) -> [String] {
             var held: [String] = []
             var inside: Set<String> = []
@@ -355,39 +336,132 @@ extension Recompute {
             }
             return held
         }
-        guard steps[subject] != nil else {
-            return .failure(StatedFigure(reason: "the bundle carries no assembly entry of \(subject)"))
+
+        /// The serial range that holds `unit`, if one does.
+        func range(of unit: String) -> Range? {
+            ranges.first { range in
+                guard unit.hasPrefix(range.prefix) else { return false }
+                let rest = unit.dropFirst(range.prefix.count)
+                guard let number = Recompute.serialNumber(rest), String(number) == rest else { return false }
+                return range.first <= number && number <= range.last
+            }
         }
-        var cells = SubjectCells()
-        var pending = children(of: subject)
-        var visited: Set<String> = [subject]
-        while let unit = pending.popLast() {
-            guard visited.insert(unit).inserted else { continue }
-            if steps[unit] != nil {
-                pending += children(of: unit)
+
+        /// The serial range of each cell under `units`, through the modules and packs among them,
+        /// each unit once; or the first unit found in no carried serial range or assembly.
+        func cells(under units: [String], visited: Set<String>) -> (cells: [Range], missing: String?) {
+            var cells: [Range] = []
+            var pending = units
+            var visited = visited
+            while let unit = pending.popLast() {
+                guard visited.insert(unit).inserted else { continue }
+                if steps[unit] != nil {
+                    pending += children(of: unit)
+                } else if let range = range(of: unit) {
+                    cells.append(range)
+                } else {
+                    return (cells, unit)
+                }
+            }
+            return (cells, nil)
+        }
+
+        /// `unit` and the modules and cells in it, at any depth.
+        func units(in unit: String) -> Set<String> {
+            var all: Set<String> = []
+            var pending = [unit]
+            while let next = pending.popLast() {
+                guard all.insert(next).inserted else { continue }
+                pending += children(of: next)
+            }
+            return all
+        }
+    }
+
+    /// The assembly steps, error declarations and serial ranges of the carried event entries
+    /// recorded before `bound`.
+    func assemblies(before bound: UInt64) -> Assemblies {
+        var index = Assemblies()
+        for (sequence, body) in bodies.sorted(by: { $0.key < $1.key })
+        where sequence < bound && types[sequence] == SupplyChainLedger.EntryType.event {
+            if body["errorDeclaration"] != nil {
+                if let id = body["eventID"]?.stringValue { index.retracted.insert(id) }
                 continue
             }
-            let digits = { (prefix: String) -> UInt64? in
-                guard unit.hasPrefix(prefix) else { return nil }
-                let rest = unit.dropFirst(prefix.count)
-                guard let number = Self.serialNumber(rest), String(number) == rest else { return nil }
-                return number
-            }
-            guard
-                let range = ranges.first(where: { range in
-                    digits(range.prefix).map { range.first <= $0 && $0 <= range.last } ?? false
-                })
-            else {
-                return .failure(
-                    StatedFigure(
-                        reason:
-                            "\(unit) in \(subject) is in no serial range and no assembly of the entries the bundle carries"
-                    )
+            if body["type"] == "AggregationEvent", let parent = body["parentID"]?.stringValue,
+                let action = body["action"]?.stringValue
+            {
+                let children = (body["childEPCs"]?.arrayValue ?? []).compactMap(\.stringValue)
+                index.steps[parent, default: []].append(
+                    (sequence, body["eventID"]?.stringValue ?? "", action, children)
                 )
             }
-            cells.byLot[range.lot, default: [:]][range.sequence, default: 0] += 1
+            if let lot = extensionMember("cellLot", of: body)?.value.stringValue {
+                for range in extensionMember("serialRanges", of: body)?.value.arrayValue ?? [] {
+                    guard let prefix = range["prefix"]?.stringValue,
+                        let first = range["first"]?.stringValue.flatMap(Self.serialNumber),
+                        let last = range["last"]?.stringValue.flatMap(Self.serialNumber)
+                    else { continue }
+                    index.ranges.append((sequence, lot, prefix, first, last))
+                }
+            }
         }
+        return index
+    }
+
+    private func assemblyCells() -> Result<SubjectCells, StatedFigure> {
+        guard let subject = bundle["subject"]?.stringValue else {
+            return .failure(StatedFigure(reason: "the bundle names no subject"))
+        }
+        let index = assemblies(before: asOfSize)
+        guard index.steps[subject] != nil else {
+            return .failure(StatedFigure(reason: "the bundle carries no assembly entry of \(subject)"))
+        }
+        let (ranges, missing) = index.cells(under: index.children(of: subject), visited: [subject])
+        if let missing {
+            return .failure(
+                StatedFigure(
+                    reason:
+                        "\(missing) in \(subject) is in no serial range and no assembly of the entries the bundle carries"
+                )
+            )
+        }
+        var cells = SubjectCells()
+        for range in ranges { cells.byLot[range.lot, default: [:]][range.sequence, default: 0] += 1 }
         return .success(cells)
+    }
+
+    /// The units a unit shipment of the footprint may be of: the subject, and for a module or pack
+    /// the modules and cells in it as of `asOfSize`.
+    func subjectUnits() -> Set<String> {
+        guard let subject = bundle["subject"]?.stringValue else { return [] }
+        guard bundle["subjectKind"] == "assembly" else { return [subject] }
+        return assemblies(before: asOfSize).units(in: subject)
+    }
+
+    /// The mass of `unit` (a cell, module or pack) as the carried entries give it in `index`: a
+    /// cell's `ct:cellMass`, or the sum of those of the cells a module or pack holds.
+    ///
+    /// - Returns: The mass in kg, or the withheld field it rests on.
+    /// - Throws: ``BundleVerifier/Failure`` when the entries give no mass for the unit.
+    func unitMass(_ unit: String, in index: Assemblies, _ item: String) throws -> Value {
+        let (ranges, missing) =
+            index.range(of: unit).map { ([$0], nil) } ?? index.cells(under: [unit], visited: [])
+        if let missing {
+            throw fail(
+                item,
+                "\(missing)\(missing == unit ? "" : " in \(unit)") is in no serial range and no assembly of the entries the bundle carries"
+            )
+        }
+        var kg = 0.0
+        for range in ranges {
+            switch try cellField("cellMass", dimension: "mass", entry: range.sequence) {
+            case .number(let mass)?: kg += mass
+            case .withheld(let what)?: return .withheld(what)
+            case nil: throw fail(item, "commissioning entry \(range.sequence) gives no cell mass")
+            }
+        }
+        return .number(kg)
     }
 
     /// An assembly's roots must be its cells: one root a cell lot, its `cells` the count of the

@@ -709,6 +709,27 @@ struct Recompute {
                 withheldParts[key] = (withheld.what, true)
             }
         }
+        // The unit shipments: each its shipment's E times the unit's share, whole (a unit is all in
+        // the subject).
+        let units = subjectUnits()
+        for step in working["unitShipments"]?.arrayValue ?? [] {
+            let lot = step["lot"]?.stringValue ?? ""
+            let key = "unit-shipment|\(lot)|\(step["entry"].map { $0.canonicalString } ?? "")"
+            let item = "footprint unit shipment \(lot)"
+            guard let entry = BundleVerifier.count(step["entry"]), let stage = step["stage"]?.stringValue,
+                Self.stages.contains(stage), let primary = step["primary"]?.boolValue
+            else { throw fail(item, "a unit shipment without entry, a known stage or primary") }
+            guard stageOf[key] == nil else { throw fail(item, "entry \(entry) is listed twice") }
+            stageOf[key] = stage
+            primaryOf[key] = primary
+            do {
+                let e = try emissions(step["terms"]?.arrayValue ?? [], item, entry: entry)
+                let share = try unitShare(step, unit: lot, entry: entry, subjectUnits: units, item)
+                for method in Self.methods { computed[key, default: [:]][method] = (e[method] ?? 0) * share }
+            } catch let withheld as WithheldOperand {
+                withheldParts[key] = (withheld.what, true)
+            }
+        }
         // A part with a withheld field is stated, however much else of it is known.
         for key in withheldParts.keys { computed[key] = nil }
         // Compare with each stated contribution, then the totals.
@@ -781,6 +802,67 @@ struct Recompute {
             stated: statedParts.sorted().map { $0.replacing("|", with: " ") },
             reason: "\(withheld.joined(separator: ", ")) \(withheld.count == 1 ? "is" : "are") withheld by the profile"
         )
+    }
+
+    /// A unit's share of a shipment by id (Docs/EXPORTS.md §1.5): its mass over the mass of every
+    /// unit the shipment entry's `epcList` names, each mass as the carried commissioning and
+    /// assembly entries recorded before the shipment give it; an equal share each when one weighs
+    /// nothing.
+    ///
+    /// - Throws: ``BundleVerifier/Failure`` when the unit is not the subject or in it, the units are
+    ///   not the entry's `epcList`, or a stated mass or the share is not what the entries give;
+    ///   ``WithheldOperand`` when a mass rests on a withheld field.
+    private func unitShare(
+        _ step: JSONValue,
+        unit: String,
+        entry: UInt64,
+        subjectUnits: Set<String>,
+        _ item: String
+    ) throws -> Double {
+        guard subjectUnits.contains(unit) else {
+            throw fail(
+                item,
+                "\(unit) is not the subject, nor in it as the assembly entries the bundle carries give it"
+            )
+        }
+        guard types[entry] == SupplyChainLedger.EntryType.event, let body = bodies[entry],
+            body["errorDeclaration"] == nil
+        else { throw fail(item, "entry \(entry) is not an event the bundle carries") }
+        let listed = body["epcList"]?.arrayValue?.map { $0.stringValue ?? "" } ?? []
+        let units = step["units"]?.arrayValue ?? []
+        let names = units.map { $0["unit"]?.stringValue ?? "" }
+        guard names == listed, Set(names).count == names.count, let position = names.firstIndex(of: unit) else {
+            throw fail(item, "the units are not entry \(entry)'s epcList, each once in its order, \(unit) among them")
+        }
+        let index = assemblies(before: entry)
+        var masses: [Double] = []
+        for (name, element) in zip(names, units) {
+            let kg = try number(unitMassOperand: unitMass(name, in: index, item))
+            guard let stated = element["kg"]?.doubleValue, Self.close(stated, kg) || abs(stated - kg) <= 1e-12 else {
+                throw fail(
+                    item,
+                    "unit \(name): the bundle states \(element["kg"].map { $0.canonicalString } ?? "no") kg, the entries recorded before entry \(entry) give \(kg)"
+                )
+            }
+            masses.append(kg)
+        }
+        let all = masses.reduce(0, +)
+        let share = masses.allSatisfy { $0 > 0 } && all > 0 ? masses[position] / all : 1 / Double(masses.count)
+        guard let stated = step["share"]?.doubleValue, Self.close(stated, share) else {
+            throw fail(
+                item,
+                "share \(step["share"].map { $0.canonicalString } ?? "missing") stated, the units' masses give \(share)"
+            )
+        }
+        return share
+    }
+
+    /// A value's number, or ``WithheldOperand`` naming the withheld field.
+    private func number(unitMassOperand value: Value) throws -> Double {
+        switch value {
+        case .number(let kg): return kg
+        case .withheld(let what): throw WithheldOperand(what: what)
+        }
     }
 
     /// A process part's allocation share *s* of its event's emissions (Docs/EXPORTS.md §1.5).

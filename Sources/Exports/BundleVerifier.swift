@@ -857,6 +857,10 @@ public struct BundleVerifier {
             guard let entry = count(step["entry"]) else { continue }
             add("assembly  \(entry)", step)
         }
+        for step in working["unitShipments"]?.arrayValue ?? [] {
+            guard let entry = count(step["entry"]) else { continue }
+            add("unit-shipment \(step["lot"]?.stringValue ?? "") \(entry)", step)
+        }
         return used
     }
 

@@ -1,6 +1,7 @@
 import Carbon
 public import LedgerCore
 import LedgerCrypto
+import LedgerStorage
 public import Provenance
 public import SupplyChain
 
@@ -127,12 +128,19 @@ private struct Builder {
         self.verification = verification
         let relied = Set(verification.relied.compactMap(\.sequenceNumber))
         var withdrawnSince: [(attestation: UInt64, withdrawal: UInt64)] = []
+        // The entries that give the mass of every unit a counted unit shipment moved, so that a
+        // recipient works out each unit's share of the shipment (Docs/EXPORTS.md §1.5).
+        let unitEntries = try chain.read { reader, txn, _ in
+            try Self.unitMassEntries(scope.footprint.contributions, reader: reader, txn)
+        }
+        let events = Set(scope.events).union(unitEntries).filter { $0 < scope.size }.sorted()
+        for entry in try ledger.entries(at: events.filter { read[$0] == nil }) { read[entry.sequenceNumber] = entry }
         let (treeSize, graph, working) = try chain.read { reader, txn, now in
             guard let working = scope.working else {
                 throw ExportError.defect("the scope was collected without the footprint's working")
             }
             let graph = try UpstreamGraph.load(roots: scope.subject.roots, reader: reader, size: scope.size, txn)
-            for sequence in scope.events {
+            for sequence in events {
                 guard let entry = read[sequence] else { continue }
                 submitters.insert(entry.actor)
                 guard let eventID = entry.body["eventID"]?.stringValue else { continue }
@@ -165,7 +173,8 @@ private struct Builder {
         self.working = working
         // The verifiers' statements the footprint relies on, with their keys' entries, so that a
         // recipient checks who attested what without the ledger.
-        var all = Set(scope.entries).union(submissions).union(relied).union(withdrawnSince.map(\.withdrawal))
+        var all = Set(scope.entries).union(events).union(submissions).union(relied)
+            .union(withdrawnSince.map(\.withdrawal))
         for actorID in submitters.union(attestations.map(\.verifier)) {
             guard let actor = try chain.actor(actorID) else { continue }
             all.insert(actor.registeredAt)
@@ -196,6 +205,40 @@ private struct Builder {
             openedBodies[sequence] = body
             withheld[sequence] = hidden
         }
+    }
+
+    /// The entries that give the mass of each unit the footprint's unit shipments moved, as it was
+    /// when shipped: a cell's commissioning entry; a module's or pack's assembly steps recorded
+    /// before the shipment, with the error declarations of those declared in error before it, and
+    /// those of the units in it, down to its cells' commissioning entries.
+    private static func unitMassEntries(
+        _ contributions: [Contribution],
+        reader: LineageReader,
+        _ txn: borrowing ReadTransaction
+    ) throws -> Set<UInt64> {
+        var entries: Set<UInt64> = []
+        var done: Set<UInt64> = []
+        for contribution in contributions where contribution.kind == .unitShipment {
+            guard let shipment = contribution.sequenceNumber, done.insert(shipment).inserted else { continue }
+            guard let (process, _) = try reader.process(atSequence: shipment, txn) else {
+                throw ExportError.defect("unit shipment entry \(shipment) has no activity data")
+            }
+            var pending = process.units.map(\.lot)
+            var seen: Set<String> = []
+            while let unit = pending.popLast() {
+                guard seen.insert(unit).inserted else { continue }
+                if let range = try reader.serialRange(containing: unit, asOf: shipment, txn) {
+                    entries.insert(range.commissionedAt)
+                } else if let assembly = try reader.assembly(unit, txn) {
+                    for step in assembly.history where step.sequenceNumber < shipment {
+                        entries.insert(step.sequenceNumber)
+                        if let retracted = step.retractedAt, retracted < shipment { entries.insert(retracted) }
+                    }
+                    pending += assembly.children(asOf: shipment)
+                }
+            }
+        }
+        return entries
     }
 
     /// The submission entry before an event entry, for ledgers whose event records do not name it.
@@ -507,7 +550,40 @@ private struct Builder {
                 }
             )
         }
+        let unitShipments = scope.footprint.contributions.filter { $0.kind == .unitShipment }
+        if !unitShipments.isEmpty { members["unitShipments"] = .array(try unitShipments.map { try unitShipment($0) }) }
         return .object(members)
+    }
+
+    /// A unit shipment's part: the shipment's terms, every unit it moved with its mass when
+    /// shipped, and the unit's share of the shipment (Docs/EXPORTS.md §1.5).
+    private mutating func unitShipment(_ contribution: Contribution) throws -> JSONValue {
+        let (process, terms) = try chain.read { reader, txn, _ in
+            guard let sequence = contribution.sequenceNumber,
+                let (process, _) = try reader.process(atSequence: sequence, txn)
+            else { throw ExportError.defect("a unit shipment contribution without its event") }
+            let facility = try process.facility.flatMap { try reader.facility($0, asOf: scope.size, txn) }
+            let terms = try ProcessAccount(
+                process,
+                facility: facility,
+                factors: try FactorSet.inForce(reader: reader, size: scope.size, txn),
+                stage: .distribution,
+                recording: true
+            ).terms
+            return (process, terms)
+        }
+        guard let sequence = contribution.sequenceNumber, let share = process.unitShares[contribution.lot] else {
+            throw ExportError.defect("unit shipment entry \(process.sequenceNumber) did not move \(contribution.lot)")
+        }
+        return [
+            "entry": .number(Double(sequence)), "lot": .string(contribution.lot),
+            "stage": .string(contribution.stage.rawValue), "primary": .bool(contribution.isPrimary),
+            "terms": .array(try terms.map { try term($0, event: sequence) }),
+            "units": .array(
+                process.units.map { ["unit": .string($0.lot), "kg": .number($0.kg.doubleValue)] as JSONValue }
+            ),
+            "share": .number(share),
+        ]
     }
 
     private mutating func part(_ part: FootprintWorking.Part, of lot: FootprintWorking.Lot) throws -> JSONValue {

@@ -1135,6 +1135,120 @@ struct CustodyBundleTests {
                 return scales[name] ?? [:]
             }
         )
+    // MARK: Shipments of cells, modules and packs by id
+
+    static let shippedModule = "urn:test:module:1"
+    static let shippedPack = "urn:test:pack:1"
+    static let shippedCell = "urn:test:cell:P10"
+
+    /// The small ledger with a module of cells P1 and P2 in a pack with P3, and one shipment of the
+    /// pack and of cell P10 by epcList with a road leg: 500 km × 0.008 t × 0.1 kg CO2e/tkm = 0.4 kg
+    /// CO2e over the pack's 6 kg and the cell's 2 kg, 0.3 for the pack and 0.1 for the cell.
+    static func shippedUnits() throws -> SmallLedger {
+        let ledger = try SmallLedger()
+        try ledger.chain.registerActor(
+            ActorDraft(id: "dealer", name: "Dealer", role: .processor, publicKey: Ed25519PrivateKey().publicKey)
+        )
+        try ledger.chain.recordFactorTable([
+            "id": "transport", "version": 1, "source": "hand-made for the tests", "year": 2025,
+            "factors": [["category": "transport", "name": "road", "value": "0.1", "unit": "kgCO2e/tkm"]],
+        ])
+        let plant = SmallLedger.cellPlant
+        let events = [
+            #"{"type":"AggregationEvent","eventTime":"2026-01-05T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"\#(plant)"},"parentID":"\#(shippedModule)","childEPCs":["urn:test:cell:P1","urn:test:cell:P2"]}"#,
+            #"{"type":"AggregationEvent","eventTime":"2026-01-05T09:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"\#(plant)"},"parentID":"\#(shippedPack)","childEPCs":["\#(shippedModule)","urn:test:cell:P3"]}"#,
+            #"{"type":"ObjectEvent","eventTime":"2026-01-06T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"\#(plant)"},"epcList":["\#(shippedPack)","\#(shippedCell)"],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:dealer"}],"ct:transport":[{"mode":"road","distance":500,"distanceUom":"KMT","mass":0.008,"massUom":"TNE"}]}"#,
+        ]
+        for event in events { try ledger.chain.importSubmission(Array(event.utf8), actor: "maker", key: ledger.key) }
+        return ledger
+    }
+
+    /// Runs `tools/verify_bundle.py` on `bytes` against `chain`'s key.
+    private static func python(_ bytes: [UInt8], _ chain: SupplyChainLedger) throws -> (status: Int32, output: String) {
+        let directory = TemporaryDirectory()
+        try Data(bytes).write(to: URL(fileURLWithPath: directory.path + "/bundle.json"))
+        return try runProcess([
+            "python3", toolPath("verify_bundle.py"), directory.path + "/bundle.json", chain.ledger.verifierKey.text,
+        ])
+    }
+
+    @Test(
+        "bundles of a shipped pack and a shipped cell verify in both verifiers, each unit's share of the leg recomputed from the entries"
+    )
+    func unitShipmentsVerify() throws {
+        let ledger = try Self.shippedUnits()
+        for (subject, distribution) in [(Self.shippedPack, 0.3), (Self.shippedCell, 0.1)] {
+            for profile in [DisclosureProfile.legitimateInterest, .auditor] {
+                let bundle = try CustodyBundle.export(subject, chain: ledger.chain, profile: profile)
+                #expect(close(bundle.scope.footprint.total[.locationBased, .distribution], distribution), "\(subject)")
+                let step = try #require(bundle.json["footprint"]?["working"]?["unitShipments"]?.arrayValue?.first)
+                #expect(step["units"]?.arrayValue?.compactMap { $0["kg"]?.doubleValue } == [6, 2])
+                #expect(close(try #require(step["share"]?.doubleValue), distribution / 0.4))
+                let report = try BundleVerifier(bytes: bundle.bytes, key: ledger.chain.ledger.verifierKey).verify()
+                guard case .recomputed = report.footprint else {
+                    Issue.record("\(subject) \(profile): footprint not recomputed: \(report.footprint)")
+                    continue
+                }
+                let (status, output) = try Self.python(bundle.bytes, ledger.chain)
+                #expect(status == 0 && output.contains("; footprint recomputed\n"), "\(subject) \(profile): \(output)")
+            }
+        }
+        // The cell's bundle carries the pack's assembly entries: the pack's mass is what shares the leg.
+        let cell = try CustodyBundle.export(Self.shippedCell, chain: ledger.chain, profile: .legitimateInterest)
+        let carried = cell.json["entries"]?.arrayValue?.compactMap { $0["canonical"]?.stringValue } ?? []
+        #expect(carried.contains { $0.contains(#""parentID":"\#(Self.shippedPack)""#) })
+    }
+
+    /// A dishonest sender's change to a unit shipment's working, the contribution and totals
+    /// restated to match, signed again with the ledger key.
+    enum UnitShipmentForgery: String, CaseIterable, Sendable {
+        /// The unit's share raised from 3/4 to 9/10.
+        case share
+        /// The leg's distance stated as 5000 km, not the entry's 500.
+        case distance
+    }
+
+    @Test(
+        "a bundle whose unit's share or leg distance is changed fails in both verifiers",
+        arguments: UnitShipmentForgery.allCases
+    )
+    func forgedUnitShipmentFails(_ forgery: UnitShipmentForgery) throws {
+        let ledger = try Self.shippedUnits()
+        let bundle = try CustodyBundle.export(Self.shippedPack, chain: ledger.chain, profile: .legitimateInterest)
+        var json = bundle.json
+        let scale: Double
+        let expected: (swift: String, python: String)
+        switch forgery {
+        case .share:
+            scale = 0.9 / 0.75
+            Self.set(&json, ["footprint", "working", "unitShipments", 0, "share"], 0.9)
+            expected = (
+                "share 0.9 stated, the units' masses give 0.75", "share 0.9 stated, the units' masses give 0.75"
+            )
+        case .distance:
+            scale = 10
+            let path: [any Sendable] = ["footprint", "working", "unitShipments", 0, "terms", 0]
+            Self.set(&json, path + ["amount", 0, "base"], 5000)
+            Self.set(&json, path + ["kgCO2e"], .number(0.4 * scale))
+            expected = ("gives 500.0, the bundle states 5000.0", "the field gives 500, not base 5000")
+        }
+        Self.restate(&json) { $0["kind"] == "unit-shipment" ? scale : 1 }
+        guard case .object(var members) = json else { return }
+        members["statement"] = nil
+        let text = CustodyBundle.statementText(
+            origin: ledger.chain.ledger.origin,
+            subject: Self.shippedPack,
+            digest: SHA256.hash(JSONValue.object(members).canonicalBytes)
+        )
+        members["statement"] = .string(try ledger.chain.ledger.signStatement(text).formatted)
+        let bytes = JSONValue.object(members).canonicalBytes + [0x0a]
+        let failure = try #require(
+            throws: BundleVerifier.Failure.self,
+            "\(forgery) verified"
+        ) { try BundleVerifier(bytes: bytes, key: ledger.chain.ledger.verifierKey).verify() }
+        #expect(failure.message.contains(expected.swift), "\(forgery): \(failure)")
+        let (status, output) = try Self.python(bytes, ledger.chain)
+        #expect(status == 1 && output.contains(expected.python), "\(forgery): \(output)")
     }
 
     private func failure(_ bytes: [UInt8], since: SignedCheckpoint) -> BundleVerifier.Failure? {
