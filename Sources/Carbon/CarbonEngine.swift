@@ -748,7 +748,7 @@ public struct CarbonEngine {
             }
         }
         if subject.kind != .lot {
-            for contribution in try unitShipmentContributions(subject, txn) {
+            for contribution in try unitShipmentContributions(of: units(of: subject, txn), txn) {
                 total += contribution.emissions
                 contributions.append(contribution)
                 if let sequence = contribution.sequenceNumber { entries.insert(sequence) }
@@ -798,15 +798,38 @@ public struct CarbonEngine {
         )
     }
 
-    /// The shipments by id of a cell, or of a module or pack and every unit in it, as of the size:
-    /// each shipment's emissions shared among the units it moved (``ProcessData/unitShares``), in
-    /// distribution unless the event declares a stage.
+    /// The emissions of the shipments by id of cell `serial` as of the size, its share of each,
+    /// and the part of them resting on primary data: what its footprint's `unit-shipment`
+    /// contributions add up to.
+    ///
+    /// - Parameters:
+    ///   - serial: A cell serial.
+    ///   - txn: The read transaction.
+    /// - Returns: The emissions, all and on primary data.
+    /// - Throws: ``CarbonError`` when a factor a shipment needs is not in force; what reading the
+    ///   ledger throws.
+    public mutating func unitShipmentEmissions(
+        ofCell serial: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (total: Emissions, primary: Emissions) {
+        var total = Emissions.zero
+        var primary = Emissions.zero
+        for contribution in try unitShipmentContributions(of: [serial], txn) {
+            total += contribution.emissions
+            if contribution.isPrimary { primary += contribution.emissions }
+        }
+        return (total, primary)
+    }
+
+    /// The shipments by id of `units` (a cell, or a module or pack and every unit in it), as of
+    /// the size: each shipment's emissions shared among the units it moved
+    /// (``ProcessData/unitShares``), in distribution unless the event declares a stage.
     private mutating func unitShipmentContributions(
-        _ subject: Subject,
+        of units: [String],
         _ txn: borrowing ReadTransaction
     ) throws -> [Contribution] {
         var result: [Contribution] = []
-        for unit in try units(of: subject, txn) {
+        for unit in units {
             for shipment in try reader.unitShipments(of: unit, txn) where shipment.sequenceNumber < size {
                 guard !(shipment.retractedAt.map { $0 < size } ?? false),
                     let (process, _) = try shipmentProcess(atSequence: shipment.sequenceNumber, txn),

@@ -14,7 +14,7 @@ public struct Declaration: Sendable {
         public var range: SerialRange
         /// When the cells were commissioned.
         public var eventTime: String
-        /// The kg CO2e of one cell, by method and stage.
+        /// The kg CO2e of one cell, by method and stage, without its shipments by id.
         public var perCell: Emissions
         /// The footprint of the range's first cell, with its working: kept when the declaration
         /// was asked for it (`keepingFootprints`) or needed it for the verified share, else `nil`.
@@ -22,6 +22,10 @@ public struct Declaration: Sendable {
         /// The share of the range's cell footprint whose data verifiers attested, by method
         /// (``Footprint/verifiedShares(level:)``); `nil` when no attestation is recorded.
         public var verifiedShare: [ElectricityMethod: Double]?
+        /// The kg CO2e of the shipments by id of the range's cells, all together, by method and
+        /// stage (distribution, unless a shipment states another): each cell's share of each
+        /// shipment that named it in its `epcList`, as its footprint counts it.
+        public var shipments: Emissions = .zero
     }
 
     /// The battery model.
@@ -190,6 +194,22 @@ public struct Declaration: Sendable {
             usableKWh += usable * cells
             ranges.append(Range(range: range, eventTime: eventTime, perCell: perCell))
         }
+        // The cells' own shipments by id, as their footprints count them: a cell shipped in a
+        // module or pack is not named by that shipment, and a cell's footprint leaves it out, as
+        // it leaves out the assembly.
+        var rangeOf: [String: Int] = [:]
+        for (index, counted) in ranges.enumerated() {
+            rangeOf["\(counted.range.commissionedAt) \(counted.range.prefix) \(counted.range.first)"] = index
+        }
+        for unit in try reader.shippedUnits(txn) {
+            guard let range = try reader.serialRange(containing: unit, asOf: engine.size, txn),
+                let index = rangeOf["\(range.commissionedAt) \(range.prefix) \(range.first)"]
+            else { continue }
+            let (shipped, shippedPrimary) = try engine.unitShipmentEmissions(ofCell: unit, txn)
+            ranges[index].shipments += shipped
+            total += shipped
+            primary += shippedPrimary
+        }
         guard lifetimeKWh > 0 else {
             throw CarbonError(
                 "no cells of model \(modelID) made at \(plantID) were commissioned between \(from.rfc3339) and \(to.rfc3339)"
@@ -250,14 +270,16 @@ public struct Declaration: Sendable {
                 var covered: [ElectricityMethod: Double] = [:]
                 var whole = Set(ElectricityMethod.allCases)
                 for (range, share) in zip(ranges, shares) {
-                    // A range weighs in the figure as its cells' kg CO2e.
+                    // A range weighs in the figure as its cells' kg CO2e. Their shipments by id
+                    // count as not verified: the range's share is its first cell's.
                     let weight = Double(range.range.count)
                     for method in ElectricityMethod.allCases {
                         let value = range.perCell.total(method) * weight
-                        all[method, default: 0] += value
+                        let shipped = range.shipments.total(method)
+                        all[method, default: 0] += value + shipped
                         let part = share[method] ?? 0
                         covered[method, default: 0] += value * part
-                        if part != 1 { whole.remove(method) }
+                        if part != 1 || shipped != 0 { whole.remove(method) }
                     }
                 }
                 var weighed: [ElectricityMethod: Double] = [:]

@@ -536,6 +536,14 @@ public struct LineageReader: Sendable {
         }
     }
 
+    /// Every cell, module and pack shipped by id (`sc.unit-shipments`), each once, those of
+    /// shipments declared in error included.
+    public func shippedUnits(_ txn: borrowing ReadTransaction) throws -> [String] {
+        if let outdated { throw outdated }
+        guard tables[.unitShipments] != nil else { return [] }
+        return try store.storedShippedUnits(txn)
+    }
+
     /// The shipments of a lot, oldest first.
     public func shipments(
         of lot: String,

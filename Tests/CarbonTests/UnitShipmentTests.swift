@@ -148,4 +148,34 @@ struct UnitShipmentTests {
         let audit = try graph.chain.auditIndexes()
         #expect(audit.isValid, "\(audit.failure ?? "")")
     }
+
+    @Test(
+        "a declaration counts the cells' own shipments by id in their footprints, and not the shipment of the pack they are in"
+    )
+    func declarationCountsCellShipments() throws {
+        let (graph, _) = try Self.graph()
+        try graph.submit([
+            Self.shipment(["urn:test:cell:P10", "urn:test:cell:P11"]), Self.shipment([Self.pack], day: 7),
+        ])
+        let declaration = try graph.chain.read { reader, txn, size in
+            var engine = try CarbonEngine(reader: reader, size: size, txn)
+            return try Declaration.compute(
+                model: "X",
+                plant: Graph.cellPlant,
+                from: try #require(PointInTime.time("2026-01-01")),
+                to: try #require(PointInTime.time("2026-01-31")),
+                engine: &engine,
+                reader: reader,
+                txn
+            )
+        }
+        // 100 cells of 1.08 kg CO2e and 216 lifetime kWh each; P10 and P11 share one 0.1 kg CO2e
+        // leg (0.05 each). The pack's own leg, which moved P1, P2 and P3 inside it, is the pack's,
+        // not theirs: (100 × 1.08 + 0.1) ÷ 21,600 kWh.
+        #expect(declaration.cellCount == 100)
+        #expect(close(declaration.perLifetimeKWh.total(.locationBased), (100 * 1.08 + 0.1) / 21_600))
+        #expect(close(declaration.perLifetimeKWh[.euDraft, .distribution], 0.1 / 21_600))
+        #expect(close(declaration.ranges.reduce(0) { $0 + $1.shipments.total(.marketBased) }, 0.1))
+        #expect(close(declaration.primaryShare[.locationBased] ?? 0, 1))
+    }
 }

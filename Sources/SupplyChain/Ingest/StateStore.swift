@@ -791,6 +791,26 @@ struct StateStore: Sendable {
         return list
     }
 
+    /// Every unit with a row in `sc.unit-shipments`, each once, in key order: one seek a unit.
+    func storedShippedUnits(_ txn: borrowing ReadTransaction) throws -> [String] {
+        var units: [String] = []
+        guard !complete else { return units }
+        let cursor = try txn.cursor(IndexTable.handle(.unitShipments, in: tables))
+        var row = try cursor.first()
+        while let (key, _) = row {
+            guard let end = key.firstIndex(of: 0) else {
+                throw SupplyChainError.damagedIndex(
+                    IndexTable.unitShipments.rawValue,
+                    "the row \(SupplyChainLedger.printable(key, in: .unitShipments)) is not a unit's shipment"
+                )
+            }
+            units.append(String(decoding: key[..<end], as: UTF8.self))
+            // The unit's rows end before `unit ‖ 1`.
+            row = try cursor.seek(atLeast: key[..<end] + [1])
+        }
+        return units
+    }
+
     /// The entry and row of an `sc.unit-shipments` row; a row of another form is damage.
     private static func unitShipment(
         _ key: [UInt8],
