@@ -178,4 +178,26 @@ struct UnitShipmentTests {
         #expect(close(declaration.ranges.reduce(0) { $0 + $1.shipments.total(.marketBased) }, 0.1))
         #expect(close(declaration.primaryShare[.locationBased] ?? 0, 1))
     }
+
+    @Test(
+        "a unit shipment's leg is weighed against its units' mass: one above 1.1 times it is warned of, one within it not"
+    )
+    func heavyLegWeighsUnits() throws {
+        let (graph, _) = try Self.graph()
+        // The pack weighs 6 kg: a 10 kg leg is more than 1.1 × 6 kg.
+        let heavy = try graph.submit([Self.shipment([Self.pack])])
+        #expect(heavy.warnings.map(\.field) == ["/ct:transport/0/mass"])
+        #expect(
+            heavy.warnings.first?.message
+                == "the leg carries 0.01 t, more than the 0.006 t this event moves: its whole emissions count against "
+                + "this event's lots; give the mass they take up, not the vehicle's whole load"
+        )
+        // The other pack and four cells weigh 10 kg: the same leg is within them.
+        let within = try graph.submit([
+            Self.shipment([
+                Self.otherPack, "urn:test:cell:P10", "urn:test:cell:P11", "urn:test:cell:P12", "urn:test:cell:P13",
+            ])
+        ])
+        #expect(within.warnings.isEmpty, "\(within.warnings)")
+    }
 }

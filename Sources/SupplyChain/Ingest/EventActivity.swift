@@ -41,6 +41,11 @@ final class EventActivity: Sendable {
     /// A transport leg said to carry more than the event moves. Asked only of an event recorded now.
     let warnings: [(field: String, message: String)]
 
+    /// The transport legs of a shipment of cells, modules or packs by id (`epcList`) recorded now:
+    /// what its units weigh is known only to the rules, which weigh the legs against it
+    /// (``heavyLegs(_:moved:at:)``); empty for any other event.
+    let unitShipmentLegs: [ProcessData.TransportLeg]
+
     /// What a lot an event makes is, by the event's `ilmd` (or the `ct:lots` element for that
     /// lot), and the problems of those members.
     struct LotMaster: Sendable {
@@ -79,7 +84,10 @@ final class EventActivity: Sendable {
             }
         }
         masters = event.lotsMade.map { Self.master(for: $0, of: event, scratch: scratch, bounded: bounded) }
-        warnings = bounded && !process.transport.isEmpty ? Self.heavyLegs(process.transport, of: event) : []
+        let shipsUnits = event.bizStep == "shipping" && event.action != "ADD" && !event.epcList.isEmpty
+        warnings =
+            bounded && !shipsUnits && !process.transport.isEmpty ? Self.heavyLegs(process.transport, of: event) : []
+        unitShipmentLegs = bounded && shipsUnits ? process.transport : []
     }
 
     /// Whether `value` is a yield a process may declare (`ct:yield`): a mass ratio, outputs ÷
@@ -99,6 +107,16 @@ final class EventActivity: Sendable {
             [event.quantities, event.inputs, event.outputs].map { list in
                 list.reduce(ExactDecimal.zero) { total, quantity in total.adding(quantity.kg) ?? total }
             }.max() ?? .zero
+        return heavyLegs(legs, moved: moved, at: event.extPointer("transport"))
+    }
+
+    /// The transport legs said to carry a tenth more than `moved` kilograms, each with a problem
+    /// at its `mass` under `pointer` (the event's `ct:transport`).
+    static func heavyLegs(
+        _ legs: [ProcessData.TransportLeg],
+        moved: ExactDecimal,
+        at pointer: String
+    ) -> [(field: String, message: String)] {
         guard moved.isPositive, let allowed = moved.multiplied(by: ExactDecimal(significand: 11, exponent: -1))
         else { return [] }
         var found: [(field: String, message: String)] = []
@@ -106,7 +124,7 @@ final class EventActivity: Sendable {
             guard let kg = leg.tonnes.multiplied(by: ExactDecimal(1000)), kg > allowed else { continue }
             found.append(
                 (
-                    event.extPointer("transport") + "/\(index)/mass",
+                    pointer + "/\(index)/mass",
                     "the leg carries \(leg.tonnes) t, more than the \(moved.multiplied(by: kilogramInTonnes) ?? moved) t "
                         + "this event moves: its whole emissions count against this event's lots; "
                         + "give the mass they take up, not the vehicle's whole load"

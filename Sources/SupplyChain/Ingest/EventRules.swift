@@ -464,6 +464,26 @@ extension Rules {
         if !unknownUnits.isEmpty { noteLaterUnitMaker(of: event, index: sink.index, refused: false, sink: sink) }
         // For the messages of new input only: a replay's rules run over the whole ledger.
         if checksNewInput, let index = sink.index { acceptedEvents.append((sequence, index)) }
+        // A shipment by id moves its units (and any lots beside them): its legs are weighed
+        // against their mass, which only the ledger knows.
+        if checksNewInput, !activity.unitShipmentLegs.isEmpty, let shipped = effects.shippedUnits {
+            let lots = effects.moved.reduce(ExactDecimal.zero) { $0.adding($1.kg) ?? $0 }
+            let moved = shipped.units.reduce(lots) { $0.adding($1.kg) ?? $0 }
+            for (field, message) in EventActivity.heavyLegs(
+                activity.unitShipmentLegs,
+                moved: moved,
+                at: event.extPointer("transport")
+            ) {
+                warnings.append(
+                    SupplyChainError.Problem(
+                        index: sink.index,
+                        identifier: event.eventID,
+                        field: field,
+                        message: message
+                    )
+                )
+            }
+        }
         for claim in claims {
             var writer = CanonicalObjectWriter(capacity: 160)
             writer.member("event", string: event.eventID)

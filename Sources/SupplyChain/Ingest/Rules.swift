@@ -87,6 +87,10 @@ struct Rules {
     /// the indexes.
     var checksNewInput = false
 
+    /// Warnings on new input that only the rules can give (a unit shipment's legs weighed against
+    /// its units), which the submission reports and clears after each event.
+    var warnings: [SupplyChainError.Problem] = []
+
     /// A buffer for an identifier's bytes, reused from one new lot to the next (``GS1Forms``).
     var idBytes: [UInt8] = []
 

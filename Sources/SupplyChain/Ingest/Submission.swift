@@ -1067,6 +1067,8 @@ extension SupplyChainLedger {
                     sink: sink,
                     txn
                 )
+                warnings += rules.warnings
+                rules.warnings.removeAll()
                 accepted.append((chunk, offset))
             }
         }
