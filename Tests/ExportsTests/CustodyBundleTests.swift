@@ -1135,6 +1135,8 @@ struct CustodyBundleTests {
                 return scales[name] ?? [:]
             }
         )
+    }
+
     // MARK: Shipments of cells, modules and packs by id
 
     static let shippedModule = "urn:test:module:1"
