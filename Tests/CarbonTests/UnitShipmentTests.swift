@@ -104,6 +104,39 @@ struct UnitShipmentTests {
         #expect(audit.isValid, "\(audit.failure ?? "")")
     }
 
+    @Test(
+        "a shipment with transport that moves lots and units at once is refused, its leg would count in both; without activity data it moves both"
+    )
+    func lotsAndUnitsInOneShipment() throws {
+        let (graph, _) = try Self.graph()
+        let lots = #","quantityList":[{"epcClass":"\#(Lots.cells)","quantity":1,"uom":"KGM"}]"#
+        let mixed = Self.shipment([Self.pack]).replacing(#","sourceList""#, with: lots + #","sourceList""#)
+        #expect(mixed.contains("quantityList") && mixed.contains("ct:transport"))
+        let size = try graph.chain.ledger.size
+        let error = try #require(throws: SupplyChainError.self) { try graph.submit([mixed]) }
+        #expect(try graph.chain.ledger.size == size, "nothing written")
+        #expect(error.problems.map(\.field) == ["/epcList"], "\(error)")
+        #expect(
+            error.problems.first?.message
+                == "a shipment with activity data (/ct:transport) moves lots (quantityList) or cells, modules and packs "
+                + "(epcList), not both, or its legs would count in both; record them as two shipments, each with the "
+                + "legs and mass it carries"
+        )
+        // Without activity data nothing is counted twice: the lot and the pack both move.
+        let plain = Self.shipment([Self.pack], transport: "").replacing(
+            #","sourceList""#,
+            with: lots + #","sourceList""#
+        )
+        try graph.submit([plain])
+        #expect(try graph.footprint(Self.pack).total[.locationBased, .distribution] == 0)
+        let error2 = try #require(throws: SupplyChainError.self) {
+            try graph.submit([Self.shipment([Self.pack], day: 7)])
+        }
+        #expect(error2.problems.first?.message.contains("is with packer") == true, "\(error2)")
+        let audit = try graph.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
     @Test("a shipment naming an unknown, uncommissioned or packed unit is refused at its epcList element")
     func refusedUnits() throws {
         let (graph, _) = try Self.graph()

@@ -1483,7 +1483,21 @@ extension Rules {
         // Units by id beside lots (new input): a replay of an entry an earlier CellTrace recorded,
         // which read no epcList on a shipment of lots, moves its lots alone when its units fail.
         var units: [(unit: String, kg: ExactDecimal)] = []
-        if !event.epcList.isEmpty {
+        // A leg moving lots and units at once would count in both: the lots' footprints share it
+        // by their kilograms, the units' by theirs. New input records the two as two shipments;
+        // a replay of such an entry (only an earlier CellTrace, which read no epcList on a
+        // shipment of lots, recorded one) moves its lots alone, as that CellTrace did.
+        let activity = ["electricity", "fuels", "directEmissions", "transport"].first { event.ext($0) != nil }
+        if !event.epcList.isEmpty, !event.quantities.isEmpty, let activity {
+            if checksNewInput {
+                sink.add(
+                    field: "/epcList",
+                    "a shipment with activity data (\(event.extPointer(activity))) moves lots (quantityList) or cells, "
+                        + "modules and packs (epcList), not both, or its legs would count in both; record them as two "
+                        + "shipments, each with the legs and mass it carries"
+                )
+            }
+        } else if !event.epcList.isEmpty {
             let unitSink = checksNewInput || event.quantities.isEmpty ? sink : ProblemSink()
             units = try checkShippedUnits(event, actor: actor, sink: unitSink, txn)
             if !unitSink.isEmpty, unitSink !== sink { units = [] }
