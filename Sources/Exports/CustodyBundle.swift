@@ -527,26 +527,17 @@ private struct Builder {
         let assembly = scope.footprint.contributions.filter { $0.kind == .assembly }
         if !assembly.isEmpty {
             members["assembly"] = .array(
-                try chain.read { reader, txn, _ in
-                    try assembly.map { contribution in
-                        guard contribution.eventID != nil, let sequence = contribution.sequenceNumber,
-                            let (process, _) = try reader.process(atSequence: sequence, txn)
-                        else { throw ExportError.defect("an assembly contribution without its event") }
-                        let facility = try process.facility.flatMap { try reader.facility($0, asOf: scope.size, txn) }
-                        let terms = try ProcessAccount(
-                            process,
-                            facility: facility,
-                            factors: try FactorSet.inForce(reader: reader, size: scope.size, txn),
-                            stage: .mainProduction,
-                            recording: true
-                        ).terms
-                        return [
-                            "entry": .number(Double(sequence)), "lot": .string(contribution.lot),
-                            "stage": .string(contribution.stage.rawValue),
-                            "primary": .bool(contribution.isPrimary),
-                            "terms": .array(try terms.map { try term($0, event: sequence) }),
-                        ] as JSONValue
+                try assembly.map { contribution in
+                    guard contribution.eventID != nil else {
+                        throw ExportError.defect("an assembly contribution without its event")
                     }
+                    let (process, terms) = try account(of: contribution, stage: .mainProduction, "an assembly")
+                    return [
+                        "entry": .number(Double(process.sequenceNumber)), "lot": .string(contribution.lot),
+                        "stage": .string(contribution.stage.rawValue),
+                        "primary": .bool(contribution.isPrimary),
+                        "terms": .array(try terms.map { try term($0, event: process.sequenceNumber) }),
+                    ] as JSONValue
                 }
             )
         }
@@ -555,23 +546,33 @@ private struct Builder {
         return .object(members)
     }
 
-    /// A unit shipment's part: the shipment's terms, every unit it moved with its mass when
-    /// shipped, and the unit's share of the shipment (Docs/EXPORTS.md §1.5).
-    private mutating func unitShipment(_ contribution: Contribution) throws -> JSONValue {
-        let (process, terms) = try chain.read { reader, txn, _ in
+    /// The event of an assembly or unit-shipment contribution and its account's terms under
+    /// `stage`, with the facility and factors as of the footprint's size.
+    private func account(
+        of contribution: Contribution,
+        stage: LifeCycleStage,
+        _ kind: String
+    ) throws -> (ProcessData, [ProcessTerm]) {
+        try chain.read { reader, txn, _ in
             guard let sequence = contribution.sequenceNumber,
                 let (process, _) = try reader.process(atSequence: sequence, txn)
-            else { throw ExportError.defect("a unit shipment contribution without its event") }
+            else { throw ExportError.defect("\(kind) contribution without its event") }
             let facility = try process.facility.flatMap { try reader.facility($0, asOf: scope.size, txn) }
             let terms = try ProcessAccount(
                 process,
                 facility: facility,
                 factors: try FactorSet.inForce(reader: reader, size: scope.size, txn),
-                stage: .distribution,
+                stage: stage,
                 recording: true
             ).terms
             return (process, terms)
         }
+    }
+
+    /// A unit shipment's part: the shipment's terms, every unit it moved with its mass when
+    /// shipped, and the unit's share of the shipment (Docs/EXPORTS.md §1.5).
+    private mutating func unitShipment(_ contribution: Contribution) throws -> JSONValue {
+        let (process, terms) = try account(of: contribution, stage: .distribution, "a unit shipment")
         guard let sequence = contribution.sequenceNumber, let share = process.unitShares[contribution.lot] else {
             throw ExportError.defect("unit shipment entry \(process.sequenceNumber) did not move \(contribution.lot)")
         }

@@ -296,19 +296,11 @@ import Testing
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let dataset = directory + "/dataset"
-        for (name, bytes) in DemoDataset.files {
-            let path = dataset + "/" + name
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent,
-                withIntermediateDirectories: true
-            )
-            var text = String(decoding: bytes, as: UTF8.self)
-            if name == "epcis/debrecen-cells.jsonld" {
-                let ppa = "\"supply\": \"ppa\",\n            \"kgCO2ePerKWh\": \"0.0336\","
-                #expect(text.contains(ppa), "the cell plant's PPA, stated at 0.0336")
-                text = text.replacingOccurrences(of: ppa, with: "\"supply\": \"certificate\",")
-            }
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try Self.writeDataset(to: dataset) { name, text in
+            guard name == "epcis/debrecen-cells.jsonld" else { return }
+            let ppa = "\"supply\": \"ppa\",\n            \"kgCO2ePerKWh\": \"0.0336\","
+            #expect(text.contains(ppa), "the cell plant's PPA, stated at 0.0336")
+            text = text.replacingOccurrences(of: ppa, with: "\"supply\": \"certificate\",")
         }
         let ledger = directory + "/demo/ledger"
         let demo = celltrace("demo", "--dir", directory + "/demo", "--fixtures", dataset, "--json")
@@ -338,18 +330,10 @@ import Testing
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
         let dataset = directory + "/dataset"
-        for (name, bytes) in DemoDataset.files {
-            let path = dataset + "/" + name
-            try FileManager.default.createDirectory(
-                atPath: (path as NSString).deletingLastPathComponent,
-                withIntermediateDirectories: true
-            )
-            var text = String(decoding: bytes, as: UTF8.self)
-            if name == "epcis/sichuan-lithium.jsonld" {
-                let quantity = try #require(text.range(of: #""quantity": [0-9]+"#, options: .regularExpression))
-                text.replaceSubrange(quantity, with: "\"quantity\": -5")
-            }
-            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        try Self.writeDataset(to: dataset) { name, text in
+            guard name == "epcis/sichuan-lithium.jsonld" else { return }
+            let quantity = try #require(text.range(of: #""quantity": [0-9]+"#, options: .regularExpression))
+            text.replaceSubrange(quantity, with: "\"quantity\": -5")
         }
         let demo = celltrace("demo", "--dir", directory + "/demo", "--fixtures", dataset)
         #expect(demo.status == 2)
@@ -363,6 +347,20 @@ import Testing
         #expect(demo.error.contains("nothing was imported: 1 problem in 1 of "), "\(demo.error)")
         #expect(demo.error.contains("must be greater than zero (got -5)"), "\(demo.error)")
         #expect(!FileManager.default.fileExists(atPath: directory + "/demo"), "nothing of the demo is left")
+    }
+
+    /// Writes the built-in dataset to `directory`, each file's text as `edit` leaves it.
+    static func writeDataset(to directory: String, edit: (String, inout String) throws -> Void) throws {
+        for (name, bytes) in DemoDataset.files {
+            let path = directory + "/" + name
+            try FileManager.default.createDirectory(
+                atPath: (path as NSString).deletingLastPathComponent,
+                withIntermediateDirectories: true
+            )
+            var text = String(decoding: bytes, as: UTF8.self)
+            try edit(name, &text)
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path))
+        }
     }
 
     @Test func builtInDatasetIsTheFixturesDirectory() throws {
