@@ -1490,16 +1490,16 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
             let (lot, part) = Self.part(bundle) { $0["kind"] == "default" }
             let factor = Self.lots(bundle)[lot]["parts"]?.arrayValue?[part]["factor"] ?? .null
             let rows = Self.body(bundle, entry: factor["entry"])?["factors"]?.arrayValue ?? []
-            let old = rows.first { Self.key(of: $0) == factor["key"]?.stringValue }
+            let old = rows.first { Recompute.factorKey(of: $0) == factor["key"]?.stringValue }
             guard
                 let index = rows.firstIndex(where: {
-                    $0["category"] == "material" && Self.key(of: $0) != factor["key"]?.stringValue
+                    $0["category"] == "material" && Recompute.factorKey(of: $0) != factor["key"]?.stringValue
                 }),
                 let from = old.flatMap({ value($0["value"]) }), let to = value(rows[index]["value"])
             else { return }
             let path: [any Sendable] = ["footprint", "working", "lots", lot, "parts", part, "factor"]
             set(&bundle, path + ["at"], .string("/factors/\(index)/value"))
-            set(&bundle, path + ["key"], .string(Self.key(of: rows[index])))
+            set(&bundle, path + ["key"], .string(Recompute.factorKey(of: rows[index])))
             if factor["base"] != nil { set(&bundle, path + ["base"], .number(to)) }
             let id = Self.lots(bundle)[lot]["lot"]
             CustodyBundleTests.restate(&bundle) { contribution in
@@ -1513,17 +1513,6 @@ enum UnsupportedWorking: String, CaseIterable, Sendable {
         let element = (bundle["entries"]?.arrayValue ?? []).first { $0["seq"] == entry }
         let canonical = element?["canonical"]?.stringValue.flatMap { try? JSONValue(parsing: Array($0.utf8)) }
         return canonical?["body"]
-    }
-
-    /// A factor table row's key, as the engine makes it.
-    private static func key(of row: JSONValue) -> String {
-        FactorTable.Factor.key(
-            category: row["category"]?.stringValue ?? "",
-            name: row["name"]?.stringValue,
-            geography: row["geography"]?.stringValue,
-            basis: row["basis"]?.stringValue,
-            unit: row["unit"]?.stringValue ?? ""
-        )
     }
 
     /// The key the changed material default names.
