@@ -206,7 +206,7 @@ public struct BundleVerifier {
             // CellTrace ledger signs with: the bundle's own word for it proves nothing.
             try checkpoint.verify(with: key)
         } catch {
-            throw Failure(item: "checkpoint", message: "\(error)")
+            throw Failure(item: "checkpoint", message: Self.text(of: error))
         }
         guard checkpoint.checkpoint.origin.utf8.elementsEqual(origin.utf8) else {
             throw Failure(
@@ -269,7 +269,7 @@ public struct BundleVerifier {
                     pointer = try JSONPointer(text)
                     open = try Opening(json: opening)
                 } catch {
-                    throw Failure(item: "\(item) opening \(text)", message: "\(error)")
+                    throw Failure(item: "\(item) opening \(text)", message: Self.text(of: error))
                 }
                 guard let commitment = commitments[pointer] else {
                     throw Failure(item: "\(item) opening \(text)", message: "no commitment stands at that pointer")
@@ -376,7 +376,7 @@ public struct BundleVerifier {
             do {
                 try since.verify(with: key)
             } catch {
-                throw Failure(item: "earlier checkpoint", message: "\(error)")
+                throw Failure(item: "earlier checkpoint", message: Self.text(of: error))
             }
             let size = since.checkpoint.size
             try checkKept(since.checkpoint, against: checkpoint.checkpoint)
@@ -479,7 +479,7 @@ public struct BundleVerifier {
         } catch let failure as Failure {
             throw failure
         } catch {
-            throw Failure(item: "statement", message: "\(error)")
+            throw Failure(item: "statement", message: Self.text(of: error))
         }
     }
 
@@ -883,5 +883,12 @@ extension BundleVerifier {
             }
             return digest
         }
+    }
+}
+
+extension BundleVerifier {
+    /// What an error says, as a failure's message: a ledger error's own words, without its code.
+    static func text(of error: any Error) -> String {
+        (error as? LedgerError)?.message ?? "\(error)"
     }
 }

@@ -42,6 +42,20 @@ import Testing
         #expect(verified.status == 0, "\(verified.error)")
         #expect(verified.output.contains("bundle verified"))
         #expect(verified.output.contains("footprint      recomputed"))
+        // Another ledger's key under the same name: named as a key that is not this ledger's, in
+        // words (no error code).
+        #expect(celltrace("init", "--ledger", directory + "/other", "--origin", "cli.test/chain").status == 0)
+        let otherKey = celltrace("key", "--ledger", directory + "/other").output
+            .trimmingCharacters(in: .whitespacesAndNewlines)
+        let wrongKey = celltrace("verify-bundle", bundle, "--vkey", otherKey)
+        #expect(wrongKey.status == 1)
+        #expect(
+            wrongKey.error
+                == "celltrace: bundle NOT verified: checkpoint: no trusted key (cli.test/chain) signed the note; it "
+                + "has 1 signature by other keys: check that the key given is this ledger's (`celltrace key` prints "
+                + "it)\n",
+            "\(wrongKey.error)"
+        )
         // White space around the key in its file is not the key's; inside it, the key is refused.
         // (The space goes inside the key's base64, ten characters in: after the last '+' it would
         // end the key, and be trimmed, whenever the base64 ends in '+'.)

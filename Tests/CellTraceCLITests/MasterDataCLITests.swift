@@ -387,5 +387,12 @@ import Testing
         #expect(json.arrayValue?.first?["id"] == "celltrace-reference")
         let twice = celltrace("factors", "add", fixturesPath("factors/reference-2023.json"), "--ledger", ledger)
         #expect(twice.status == 2 && twice.error.contains("celltrace-reference"), "\(twice.error)")
+        #expect(
+            twice.error.contains(
+                "factor table celltrace-reference version 1 is already recorded; a table that replaces its rows is "
+                    + "recorded as a later version (\"version\": 2)"
+            ),
+            "\(twice.error)"
+        )
     }
 }

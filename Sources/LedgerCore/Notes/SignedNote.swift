@@ -230,7 +230,9 @@ extension SignedNote {
             throw LedgerError(
                 code: .invalidSignature,
                 message:
-                    "no trusted key (\(names)) signed the note; it has \(signatures.count) signatures by other keys"
+                    "no trusted key (\(names)) signed the note; it has \(signatures.count) "
+                    + "signature\(signatures.count == 1 ? "" : "s") by other keys: check that the key given is this "
+                    + "ledger's (`celltrace key` prints it)"
             )
         }
         var seen: Set<NoteVerifierKey> = []

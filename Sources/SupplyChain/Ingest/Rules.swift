@@ -880,7 +880,11 @@ struct Rules {
     ) throws {
         let key = IndexKey.text(table.id + "@" + String(table.version))
         if try store.raw(.factors, key, txn) != nil {
-            sink.add(field: "/version", "factor table \(table.id) version \(table.version) is already recorded")
+            sink.add(
+                field: "/version",
+                "factor table \(table.id) version \(table.version) is already recorded; a table that replaces its "
+                    + "rows is recorded as a later version (\"version\": \(table.version + 1))"
+            )
             return
         }
         var row = table.json.objectValue ?? [:]
