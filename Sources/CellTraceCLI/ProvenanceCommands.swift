@@ -8,7 +8,8 @@ struct AsOfOption: ParsableArguments {
     @Option(
         name: .customLong("as-of"),
         help: ArgumentHelp(
-            "Answer as the ledger stood at a time (2026-03-01, 2026-03-01T12:00:00Z) or after its first N entries.",
+            "Answer as the ledger stood at a time (2026-03-01, 2026-03-01T12:00:00Z: the entries recorded by then, "
+                + "not the events dated by then) or after its first N entries.",
             valueName: "time|size"
         )
     )
