@@ -229,6 +229,11 @@ extension Recompute {
             let entry = step["entry"].map { $0.canonicalString } ?? "none"
             try terms(of: step, "footprint assembly", "the assembly step (entry \(entry))")
         }
+        for step in working["unitShipments"]?.arrayValue ?? [] {
+            let entry = step["entry"].map { $0.canonicalString } ?? "none"
+            let unit = step["lot"]?.stringValue ?? ""
+            try terms(of: step, "footprint unit shipment", "the shipment of \(unit) (entry \(entry))")
+        }
     }
 
     /// The material of `lot` in the ILMD of the event that made it: the element of `ct:lots` that

@@ -137,6 +137,19 @@ struct UnitShipmentTests {
         #expect(audit.isValid, "\(audit.failure ?? "")")
     }
 
+    @Test("a lot shipment whose epcList names a pallet (an SSCC), not a unit, is recorded as the lot's shipment")
+    func aPalletBesideLotsIsNoUnit() throws {
+        let (graph, _) = try Self.graph()
+        let lots = #","quantityList":[{"epcClass":"\#(Lots.cells)","quantity":1,"uom":"KGM"}]"#
+        let pallet = Self.shipment(["urn:epc:id:sscc:6930001.0000000001"], transport: "")
+            .replacing(#","sourceList""#, with: lots + #","sourceList""#)
+        let size = try graph.chain.ledger.size
+        try graph.submit([pallet])
+        #expect(try graph.chain.ledger.size > size, "recorded")
+        let audit = try graph.chain.auditIndexes()
+        #expect(audit.isValid, "\(audit.failure ?? "")")
+    }
+
     @Test("a shipment naming an unknown, uncommissioned or packed unit is refused at its epcList element")
     func refusedUnits() throws {
         let (graph, _) = try Self.graph()

@@ -1498,7 +1498,9 @@ extension Rules {
                 )
             }
         } else if !event.epcList.isEmpty {
-            let unitSink = checksNewInput || event.quantities.isEmpty ? sink : ProblemSink()
+            // Beside lots, an epcList may name what is not a unit (a pallet's SSCC), as EPCIS
+            // feeds do: the units are shipped by id only when every element is one.
+            let unitSink = event.quantities.isEmpty ? sink : ProblemSink()
             units = try checkShippedUnits(event, actor: actor, sink: unitSink, txn)
             if !unitSink.isEmpty, unitSink !== sink { units = [] }
         }
