@@ -1148,13 +1148,7 @@ struct CustodyBundleTests {
     /// CO2e over the pack's 6 kg and the cell's 2 kg, 0.3 for the pack and 0.1 for the cell.
     static func shippedUnits() throws -> SmallLedger {
         let ledger = try SmallLedger()
-        try ledger.chain.registerActor(
-            ActorDraft(id: "dealer", name: "Dealer", role: .processor, publicKey: Ed25519PrivateKey().publicKey)
-        )
-        try ledger.chain.recordFactorTable([
-            "id": "transport", "version": 1, "source": "hand-made for the tests", "year": 2025,
-            "factors": [["category": "transport", "name": "road", "value": "0.1", "unit": "kgCO2e/tkm"]],
-        ])
+        try ledger.addDealerAndRoadFactor()
         let plant = SmallLedger.cellPlant
         let events = [
             #"{"type":"AggregationEvent","eventTime":"2026-01-05T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"\#(plant)"},"parentID":"\#(shippedModule)","childEPCs":["urn:test:cell:P1","urn:test:cell:P2"]}"#,

@@ -243,13 +243,7 @@ struct PassportDistributionTests {
     @Test("a cell shipped by epcList with a road leg reads its distribution, computed by hand, and no zero note for it")
     func distributionFromAUnitShipment() throws {
         let ledger = try SmallLedger()
-        try ledger.chain.registerActor(
-            ActorDraft(id: "dealer", name: "Dealer", role: .processor, publicKey: Ed25519PrivateKey().publicKey)
-        )
-        try ledger.chain.recordFactorTable([
-            "id": "transport", "version": 1, "source": "hand-made for the tests", "year": 2025,
-            "factors": [["category": "transport", "name": "road", "value": "0.1", "unit": "kgCO2e/tkm"]],
-        ])
+        try ledger.addDealerAndRoadFactor()
         let shipment = """
             {"type":"ObjectEvent","eventTime":"2026-01-06T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"\(SmallLedger.cellPlant)"},"epcList":["\(SmallLedger.cell)"],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:dealer"}],"ct:transport":[{"mode":"road","distance":500,"distanceUom":"KMT","mass":0.002,"massUom":"TNE"}]}
             """

@@ -240,3 +240,16 @@ extension SmallLedger {
         return try chain.recordAttestation(attestation, key: key).firstSequenceNumber
     }
 }
+
+extension SmallLedger {
+    /// A dealer to ship units to, and a road factor of 0.1 kg CO2e a tonne-kilometre for their legs.
+    func addDealerAndRoadFactor() throws {
+        try chain.registerActor(
+            ActorDraft(id: "dealer", name: "Dealer", role: .processor, publicKey: Ed25519PrivateKey().publicKey)
+        )
+        try chain.recordFactorTable([
+            "id": "transport", "version": 1, "source": "hand-made for the tests", "year": 2025,
+            "factors": [["category": "transport", "name": "road", "value": "0.1", "unit": "kgCO2e/tkm"]],
+        ])
+    }
+}
