@@ -30,16 +30,54 @@ struct AssemblyTests {
         last: String,
         lot: String = "CELLS",
         cellKg: Double = 0.9,
-        prefix: String = prefix
+        prefix: String = prefix,
+        model: String? = nil
     ) -> String {
-        Events.json([
+        var event: JSONObject = [
             "type": "ObjectEvent", "eventTime": "2026-02-26T08:00:00+01:00", "eventTimeZoneOffset": "+01:00",
             "action": "ADD", "bizStep": "commissioning", "bizLocation": ["id": .string(cellPlant)], "epcList": [],
             "ct:cellLot": .string(lot),
             "ct:serialRanges": [["prefix": .string(prefix), "first": .string(first), "last": .string(last)]],
             "ct:cellMass": ["quantity": .number(cellKg), "uom": "KGM"],
             "ct:nominalEnergy": ["quantity": 0.25, "uom": "KWH"],
+        ]
+        if let model { event["ct:batteryModel"] = .string(model) }
+        return Events.json(event)
+    }
+
+    @Test("cells of a battery model not registered are recorded with a warning naming the model and the nearest one")
+    func commissioningUnregisteredModel() throws {
+        let fixture = try chainWithCells()
+        try fixture.chain.registerBatteryModel([
+            "id": "CT-NMC811-P1", "category": "M1", "serviceYears": "8", "cyclesPerYear": "100",
         ])
+        let misspelt = try fixture.accept(
+            [Self.commission(first: "1", last: "10", model: "CT-NMC811-PI")],
+            as: "cell-co"
+        )
+        #expect(misspelt.warnings.map(\.field) == ["/ct:batteryModel"])
+        #expect(misspelt.warnings.first?.index == 0)
+        #expect(
+            misspelt.warnings.first?.message
+                == "battery model CT-NMC811-PI is not registered (`celltrace model add`): until it is, these cells are "
+                + "in no model's declaration or passport; did you mean CT-NMC811-P1?"
+        )
+        let range = try fixture.chain.read { reader, txn, _ in
+            try reader.serialRange(containing: Self.prefix + "5", txn)
+        }
+        #expect(range?.model == "CT-NMC811-PI", "recorded all the same")
+        let unlike = try fixture.accept([Self.commission(first: "11", last: "20", model: "LFP-9")], as: "cell-co")
+        #expect(
+            unlike.warnings.first?.message.hasSuffix("no model's declaration or passport") == true,
+            "nothing near it"
+        )
+        let registered = try fixture.accept(
+            [Self.commission(first: "21", last: "30", model: "CT-NMC811-P1")],
+            as: "cell-co"
+        )
+        #expect(registered.warnings.isEmpty, "\(registered.warnings)")
+        let none = try fixture.accept([Self.commission(first: "31", last: "40")], as: "cell-co")
+        #expect(none.warnings.isEmpty, "a commissioning may name no model")
     }
 
     static func assemble(_ parent: String, _ children: [String], action: String = "ADD") -> String {

@@ -1732,6 +1732,20 @@ extension Rules {
             }
         }
         guard sink.passes(since: before) else { return }
+        if checksNewInput, let model, try !batteryModelExists(model, txn) {
+            // Recorded all the same: the operator may register the model after its cells are made.
+            let known = try store.storedModelIDs(txn)
+            warnings.append(
+                SupplyChainError.Problem(
+                    index: sink.index,
+                    identifier: event.eventID,
+                    field: event.extPointer("batteryModel"),
+                    message: "battery model \(model) is not registered (`celltrace model add`): until it is, these "
+                        + "cells are in no model's declaration or passport"
+                        + EventVocabulary.suggestion(model, known)
+                )
+            )
+        }
         var updated = lot
         updated.commissionedKg = commissioned
         let number = try putLot(updated, txn)

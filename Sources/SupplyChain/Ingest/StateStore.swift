@@ -811,6 +811,19 @@ struct StateStore: Sendable {
         return units
     }
 
+    /// The id of every registered battery model, in key order (models are registered by their
+    /// own entries, never within a submission, so the stored rows are all there are).
+    func storedModelIDs(_ txn: borrowing ReadTransaction) throws -> [String] {
+        var ids: [String] = []
+        let cursor = try txn.cursor(IndexTable.handle(.models, in: tables))
+        var row = try cursor.first()
+        while let (key, _) = row {
+            ids.append(String(decoding: key, as: UTF8.self))
+            row = try cursor.next()
+        }
+        return ids
+    }
+
     /// The entry and row of an `sc.unit-shipments` row; a row of another form is damage.
     private static func unitShipment(
         _ key: [UInt8],
