@@ -32,6 +32,15 @@ public struct Declaration: Sendable {
     public var model: BatteryModel
     /// The plant: the facility that made the cell lots.
     public var plant: Facility
+    /// The manufacturer: the plant's operator at the ledger size computed for; `nil` when the
+    /// ledger has no such actor.
+    public var manufacturer: Actor?
+    /// The identification number of the EU declaration of conformity, Article 7(1)(f), which
+    /// the ledger does not hold: given by whoever draws the declaration up.
+    public var conformityDeclaration: String?
+    /// A web link to the public version of the study behind the figures, Article 7(1)(g), given
+    /// as the conformity declaration is.
+    public var study: String?
     /// The period's bounds (inclusive), as given.
     public var from: Timestamp
     /// The end of the period.
@@ -298,6 +307,7 @@ public struct Declaration: Sendable {
         return Declaration(
             model: model,
             plant: plant,
+            manufacturer: try reader.actor(plant.operatorID, asOf: engine.size, txn),
             from: from,
             to: to,
             asOfSize: engine.size,

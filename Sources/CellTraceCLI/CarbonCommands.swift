@@ -451,6 +451,12 @@ struct DeclarationCommand: ParsableCommand {
             counted, one row each, with their figures per cell and per lifetime kWh and, once verifiers
             have attested anything, the share of each that rests on attested data.
 
+            The declaration opens with the contents Article 7(1) asks for, (a) to (g): the
+            manufacturer (the plant's operator), the battery model, the plant, the figure and its
+            stages, the EU declaration of conformity's number (--conformity-declaration) and a link to
+            the public study (--study). The last two are not in the ledger: without them the
+            declaration names them as not given.
+
             The primary-data requirements of Annex II and the JRC draft rules (main production, and the
             cell's components) are checked for every cell lot counted: each one not met is a finding,
             printed and in --json's findings, and with --strict the command then exits 1 after printing
@@ -460,6 +466,7 @@ struct DeclarationCommand: ParsableCommand {
             Example:
               celltrace declaration --model CT-NMC811-P1 --plant urn:celltrace:facility:cell-plant --from 2026-01-01 --to 2026-12-31
               celltrace declaration --model CT-NMC811-P1 --plant urn:celltrace:facility:cell-plant --from 2026-01-01 --to 2026-12-31 --csv > ranges.csv
+              celltrace declaration --model CT-NMC811-P1 --plant urn:celltrace:facility:cell-plant --from 2026-01-01 --to 2026-12-31 --conformity-declaration EU-DoC-2026-0117 --study https://example.com/cf-study.pdf
             """
         )
     )
@@ -473,9 +480,46 @@ struct DeclarationCommand: ParsableCommand {
     @Flag(help: "Print CSV: a header row, then one row a serial range counted.") var csv = false
     @Flag(help: "Exit 1 when a primary-data requirement is not met (after printing the declaration).")
     var strict = false
+    @Option(
+        name: .customLong("conformity-declaration"),
+        help: ArgumentHelp(
+            "The identification number of the EU declaration of conformity (Art. 7(1)(f)).",
+            valueName: "id"
+        )
+    )
+    var conformityDeclaration: String?
+    @Option(
+        help: ArgumentHelp(
+            "A web link to the public version of the carbon-footprint study (Art. 7(1)(g)).",
+            valueName: "url"
+        )
+    )
+    var study: String?
 
     func validate() throws {
         if json, csv { throw ValidationError("give --json or --csv, not both") }
+        if let conformityDeclaration {
+            let blank = conformityDeclaration.allSatisfy(\.isWhitespace)
+            guard !blank,
+                !conformityDeclaration.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
+            else {
+                throw ValidationError(
+                    "--conformity-declaration \(conformityDeclaration.debugDescription): give the declaration of conformity's identification number, on one line"
+                )
+            }
+        }
+        if let study {
+            let lower = study.lowercased()
+            guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), study.count > 8,
+                !study.unicodeScalars.contains(where: {
+                    $0.properties.isWhitespace || $0.properties.generalCategory == .control
+                })
+            else {
+                throw ValidationError(
+                    "--study \(study.debugDescription): give a web link (https://…) to the public study"
+                )
+            }
+        }
     }
 
     func run() throws {
@@ -499,7 +543,7 @@ struct DeclarationCommand: ParsableCommand {
         let (from, to) = try declarationPeriod(from: from, to: to)
         let chain = try options.openChain(readOnly: true)
         let point = try asOf.point()
-        return try chain.read { reader, txn, now in
+        var declaration = try chain.read { reader, txn, now in
             let size = try point.size(in: chain.ledger, now: now)
             var engine = try CarbonEngine(reader: reader, size: size, txn)
             return try Declaration.compute(
@@ -512,6 +556,61 @@ struct DeclarationCommand: ParsableCommand {
                 txn
             )
         }
+        declaration.conformityDeclaration = conformityDeclaration
+        declaration.study = study
+        return declaration
+    }
+
+    /// The contents Article 7(1) asks of a declaration, (a) to (g), each with what this one gives
+    /// for it, or `nil` where the ledger has nothing and nobody gave it; (d) and (e) are the
+    /// declared method's figures.
+    static func article7(_ declaration: Declaration) -> [(item: String, content: String, value: String?)] {
+        let method = Declaration.declaredMethod
+        let manufacturer = declaration.manufacturer.map { actor in
+            ([actor.name, "actor \(actor.id)", actor.role.rawValue] + actor.parties).joined(separator: " · ")
+        }
+        let model = declaration.model
+        let modelText =
+            ([model.id, model.name, model.chemistry, model.category.map { "category \($0)" }]
+            .compactMap { $0 }).joined(separator: " · ")
+        let plant = declaration.plant
+        let plantText = [plant.name, plant.id, plant.country, plant.subdivision].compactMap { $0 }
+            .joined(separator: " · ")
+        let stages = LifeCycleStage.allCases.map {
+            "\($0.rawValue) \(Number.fixed(declaration.perLifetimeKWh[method, $0], 4))"
+        }
+        return [
+            ("a", "manufacturer", manufacturer),
+            ("b", "battery model", modelText),
+            ("c", "manufacturing plant", plantText),
+            (
+                "d", "carbon footprint",
+                "\(Number.fixed(declaration.perLifetimeKWh.total(method), 4)) kg CO2e per kWh over the service life"
+            ),
+            ("e", "per life-cycle stage", stages.joined(separator: " · ") + " kg CO2e per kWh"),
+            ("f", "EU declaration of conformity", declaration.conformityDeclaration),
+            ("g", "public study", declaration.study),
+        ]
+    }
+
+    /// The text's Article 7(1) block: a heading naming what is not given, then one line an item.
+    static func article7Lines(_ declaration: Declaration) -> [String] {
+        let items = article7(declaration)
+        let missing = items.filter { $0.value == nil }
+        let heading =
+            missing.isEmpty
+            ? "ARTICLE 7(1)  every item given"
+            : "ARTICLE 7(1)  not given: " + missing.map { "(\($0.item)) \($0.content)" }.joined(separator: ", ")
+        let hints = [
+            "a": "no actor operates the plant in the ledger", "f": "--conformity-declaration ID", "g": "--study URL",
+        ]
+        var lines = [heading]
+        for item in items {
+            let label = "(\(item.item)) \(item.content)"
+            let padding = String(repeating: " ", count: max(1, 34 - label.count))
+            lines.append("  \(label)\(padding)\(item.value ?? "not given (\(hints[item.item] ?? "unknown"))")")
+        }
+        return lines
     }
 
     /// The declaration as text: the figures by stage and method, the shares, then the findings,
@@ -525,6 +624,8 @@ struct DeclarationCommand: ParsableCommand {
             "declared     \(Number.fixed(declaration.perLifetimeKWh.total(Declaration.declaredMethod), 4)) kg CO2e per kWh over the service life (Art. 7): the \(Declaration.declaredMethod.label.uppercased()) column; the others are for comparison (METHODS)",
             "",
         ]
+        lines += article7Lines(declaration)
+        lines.append("")
         var table = TextTable("KG CO2E PER KWH", "LOCATION", "MARKET", "EU DRAFT")
         func row(_ label: String, _ value: (ElectricityMethod) -> Double) {
             table.add(
@@ -673,6 +774,7 @@ struct DeclarationCommand: ParsableCommand {
                 "usableKWh": .number(declaration.usableKWh), "lifetimeKWh": .number(declaration.lifetimeKWh),
             ]),
             "declared": declared(declaration),
+            "article7": article7JSON(declaration),
             "methods": .object(
                 Dictionary(
                     uniqueKeysWithValues: ElectricityMethod.allCases.map { method in
@@ -731,6 +833,35 @@ struct DeclarationCommand: ParsableCommand {
                     }
                     return .object(members)
                 }
+            ),
+        ])
+    }
+
+    /// `--json`'s `article7`: the manufacturer, model and plant as the ledger has them, the
+    /// conformity declaration and study as given (`null` when not), and the items not given.
+    static func article7JSON(_ declaration: Declaration) -> JSONValue {
+        let model = declaration.model
+        let plant = declaration.plant
+        func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
+        return .object([
+            "manufacturer": declaration.manufacturer.map { actor in
+                .object([
+                    "actor": .string(actor.id), "name": .string(actor.name), "role": .string(actor.role.rawValue),
+                    "parties": .array(actor.parties.map(JSONValue.string)),
+                ])
+            } ?? .null,
+            "model": .object([
+                "id": .string(model.id), "name": text(model.name), "chemistry": text(model.chemistry),
+                "category": text(model.category),
+            ]),
+            "plant": .object([
+                "id": .string(plant.id), "name": text(plant.name), "country": .string(plant.country),
+                "subdivision": text(plant.subdivision),
+            ]),
+            "conformityDeclaration": text(declaration.conformityDeclaration),
+            "study": text(declaration.study),
+            "notGiven": .array(
+                article7(declaration).filter { $0.value == nil }.map { .string("(\($0.item)) \($0.content)") }
             ),
         ])
     }

@@ -811,6 +811,15 @@ public struct LineageReader: Sendable {
         try batteryModel(id, txn).flatMap { $0.registeredAt < size ? $0 : nil }
     }
 
+    /// The actor `id` as the ledger had it when it held its first `size` entries: `nil` when it
+    /// was registered later or never.
+    public func actor(_ id: String, asOf size: UInt64, _ txn: borrowing ReadTransaction) throws -> Actor? {
+        guard !id.isEmpty else { return nil }
+        return try store.json(.actors, IndexKey.text(id), txn).flatMap(Actor.init(json:)).flatMap {
+            $0.registeredAt < size ? $0 : nil
+        }
+    }
+
     /// Every registered battery model.
     public func batteryModels(_ txn: borrowing ReadTransaction) throws -> [BatteryModel] {
         var models: [BatteryModel] = []

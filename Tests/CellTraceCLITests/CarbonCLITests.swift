@@ -350,6 +350,40 @@ import Testing
         let shares: [[String]] = body.map { Array($0.suffix(3)) }
         #expect(shares.allSatisfy { $0.allSatisfy { $0.isEmpty } }, "no attestation: no share")
         #expect(celltrace(declarationArguments + ["--csv", "--json"]).status == 2)
+        // Article 7(1): the manufacturer is the plant's operator, the model and plant as
+        // registered; the conformity declaration and the study are not in the ledger, and named
+        // as not given until the options give them.
+        let article7 = try #require(declared["article7"])
+        #expect(article7["manufacturer"]?["actor"] == "cell-co" && article7["manufacturer"]?["role"] == "cell-maker")
+        #expect(article7["model"]?["id"] == "CT-NMC811-P1" && article7["model"]?["category"] == "M1")
+        #expect(article7["plant"]?["id"] == "urn:celltrace:facility:cell-plant")
+        #expect(article7["conformityDeclaration"] == .null && article7["study"] == .null)
+        #expect(article7["notGiven"] == ["(f) EU declaration of conformity", "(g) public study"])
+        let withoutLinks = celltrace(declarationArguments)
+        #expect(
+            withoutLinks.output.contains(
+                "ARTICLE 7(1)  not given: (f) EU declaration of conformity, (g) public study\n  (a) manufacturer"
+            ),
+            "\(withoutLinks.output)"
+        )
+        #expect(withoutLinks.output.contains("  (g) public study                  not given (--study URL)"))
+        let given = ["--conformity-declaration", "EU-DoC-2026-0117", "--study", "https://example.com/cf-study.pdf"]
+        let complete = celltrace(declarationArguments + given)
+        #expect(complete.status == 0, "\(complete.error)")
+        #expect(complete.output.contains("ARTICLE 7(1)  every item given"), "\(complete.output)")
+        #expect(complete.output.contains("  (f) EU declaration of conformity  EU-DoC-2026-0117\n"))
+        #expect(complete.output.contains("  (g) public study                  https://example.com/cf-study.pdf\n"))
+        let completeJSON = try JSONValue(parsing: celltrace(declarationArguments + given + ["--json"]).output)
+        #expect(completeJSON["article7"]?["conformityDeclaration"] == "EU-DoC-2026-0117")
+        #expect(completeJSON["article7"]?["study"] == "https://example.com/cf-study.pdf")
+        #expect(completeJSON["article7"]?["notGiven"] == [])
+        for (option, value) in [
+            ("--study", "cf-study.pdf"), ("--study", "https://example.com/a study.pdf"), ("--study", "https://"),
+            ("--conformity-declaration", " "), ("--conformity-declaration", "EU-DoC\n2026"),
+        ] {
+            let refused = celltrace(declarationArguments + [option, value])
+            #expect(refused.status == 2 && refused.error.contains(option), "\(option) \(value): \(refused.error)")
+        }
 
         let models = try JSONValue(parsing: celltrace("model", "list", "--ledger", ledger, "--json").output)
         #expect(models.arrayValue?.first?["cyclesPerYear"] == "60")
