@@ -10,7 +10,7 @@ struct AssemblyTests {
     static let prefix = "urn:epc:id:sgtin:4012345.011111."
 
     /// The chain imported up to the cells: cell-co holds 100 t of cells in lot CELLS.
-    private func chainWithCells() throws -> ChainFixture {
+    static func chainWithCells() throws -> ChainFixture {
         let fixture = try ChainFixture()
         for (file, actor) in ChainFixture.documents.prefix(3) {
             try fixture.importDocument(file, as: actor)
@@ -90,7 +90,7 @@ struct AssemblyTests {
 
     @Test("serial ranges: no overlap, spelled without leading zeros, cells no heavier than their lot")
     func commissioning() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.accept([Self.commission(first: "1", last: "1000")], as: "cell-co")
         let overlap = try fixture.rejection([Self.commission(first: "1000", last: "2000")], as: "cell-co")
         #expect(overlap.problems.first?.field == "/ct:serialRanges/0/first")
@@ -174,7 +174,7 @@ struct AssemblyTests {
 
     @Test("an assembly of cells or modules a refused event of the submission would have made names that event")
     func assemblyAfterRefusedMaker() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         // 67,000 cells of 0.9 kg are more than the 60 t of lot CELLS: the commissioning is refused,
         // and so is the module of its cells, and the pack of that module.
         let refused = try fixture.rejection(
@@ -214,7 +214,7 @@ struct AssemblyTests {
 
     @Test("an unknown unit is named with its form in the ledger, or the later event of the submission that makes it")
     func assemblyOfUnitsNamedOtherwise() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
         let link = "https://id.gs1.org/01/04012345111118/21/"
         let refused = try fixture.rejection(
@@ -256,7 +256,7 @@ struct AssemblyTests {
 
     @Test("custody in time: a cell lot's shipment stays while its receiver made or assembled cells before the next")
     func cellCustodyKeptThroughDeclarations() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         let cellCo = "urn:celltrace:actor:cell-co"
         let buyer = "urn:celltrace:actor:cathode-co"
         // Shipped on 02-25 and again on 03-10; the buyer commissions cells on 02-26 and assembles two on 02-27.
@@ -326,7 +326,7 @@ struct AssemblyTests {
 
     @Test("modules and packs: known children, one parent at a time, no containment cycles, disassembly")
     func assembly() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         let key = try fixture.key("cell-co")
         try fixture.chain.importSubmission(
             Array(Self.commission(first: "1", last: "100").utf8),
@@ -419,7 +419,7 @@ struct AssemblyTests {
 
     @Test("a cell's serial lists each module it was put into and taken out of, those declared in error marked")
     func cellMoves() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.accept([Self.commission(first: "1", last: "100")], as: "cell-co")
         let cell = Self.prefix + "2"
         var entries: [UInt64] = []
@@ -448,7 +448,7 @@ struct AssemblyTests {
 
     @Test("a module's serial lists each pack it was put into and taken out of, those declared in error marked")
     func moduleMoves() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.accept([Self.commission(first: "1", last: "100")], as: "cell-co")
         try fixture.accept([Self.assemble("MOD-1", [Self.prefix + "1"])], as: "cell-co")
         var entries: [UInt64] = []
@@ -482,7 +482,7 @@ struct AssemblyTests {
 
     @Test("a module filled a cell an event, within a submission and across them, holds its cells in the order put in")
     func moduleFilledACellAnEvent() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.accept([Self.commission(first: "1", last: "100")], as: "cell-co")
         let cells = (1...60).map { Self.prefix + "\($0)" }
         try fixture.accept(cells[..<40].map { Self.assemble("MOD-9", [$0]) }, as: "cell-co")
@@ -521,7 +521,7 @@ struct AssemblyTests {
 
     @Test("commissioning names its cell lot, which the actor holds, the cells' mass and energy, and distinct ranges")
     func commissioningFields() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         let valid = Self.commission(first: "1", last: "10")
         func without(_ key: String) throws -> String {
             var members = try #require(try JSONValue(parsing: valid).objectValue)
@@ -626,7 +626,7 @@ struct AssemblyTests {
 
     @Test("ranges of one commissioning are weighed against each other in any order: inside, across, and touching")
     func commissioningRangesInAnyOrder() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         func commission(_ bounds: [(Int, Int)]) throws -> String {
             try edited(Self.commission(first: "1", last: "1", cellKg: 0.001)) {
                 $0["ct:serialRanges"] = .array(
@@ -653,7 +653,7 @@ struct AssemblyTests {
 
     @Test("an assembly names its parent and distinct known children the actor holds; a disassembly an assembled parent")
     func assemblyFields() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.accept([Self.commission(first: "1", last: "100")], as: "cell-co")
         var noParent = try #require(try JSONValue(parsing: Self.assemble("MOD-1", [Self.prefix + "1"])).objectValue)
         noParent["parentID"] = nil
@@ -693,7 +693,7 @@ struct AssemblyTests {
 
     @Test("a disassembly takes a unit out once: one listed twice is refused, as an assembly refuses it")
     func disassemblyListsAUnitOnce() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
         let cells = (1...3).map { Self.prefix + "\($0)" }
         try fixture.accept([Self.assemble("MOD-1", cells)], as: "cell-co")
@@ -721,7 +721,7 @@ struct AssemblyTests {
         // The disassembly recorded below the rules, as by a CellTrace before they refused it; its
         // declaration in error recorded now, and then both below the rules.
         for declaredNow in [true, false] {
-            let forger = SubmissionReplayTests.Forger(fixture: try chainWithCells(), actor: "cell-co")
+            let forger = SubmissionReplayTests.Forger(fixture: try Self.chainWithCells(), actor: "cell-co")
             try forger.fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
             try forger.fixture.accept([Self.assemble("MOD-1", cells)], as: "cell-co")
             let events = try (declaredNow ? [takenOut] : [takenOut, declaration]).map { try JSONValue(parsing: $0) }
@@ -744,7 +744,7 @@ struct AssemblyTests {
 
     @Test("a disassembly is dated no earlier than the last assembly that put each unit it takes out in")
     func disassemblyAfterAssembly() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
         let cells = (1...3).map { Self.prefix + "\($0)" }
         let at: (String, String) throws -> String = { line, time in try edited(line) { $0["eventTime"] = .string(time) }
@@ -802,7 +802,7 @@ struct AssemblyTests {
 
     @Test("a disassembly naming a unit in its other GS1 form says the form the module holds it in")
     func disassemblyOfAUnitNamedOtherwise() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
         try fixture.accept([Self.assemble("MOD-1", [Self.prefix + "1", Self.prefix + "2"])], as: "cell-co")
         let link = "https://id.gs1.org/01/04012345111118/21/"
@@ -824,7 +824,7 @@ struct AssemblyTests {
 
     @Test("a commissioned cell is no assembly's parent, in either GS1 form; modules and packs keep their ids")
     func cellIsNoParent() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.accept([Self.commission(first: "1", last: "20")], as: "cell-co")
         let link = "https://id.gs1.org/01/04012345111118/21/"
         let error = try fixture.rejection(
@@ -861,7 +861,7 @@ struct AssemblyTests {
         "commissioning refuses serials a module or pack is named by, in either GS1 form, within a submission or after"
     )
     func commissioningCoversNoParent() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
         let link = "https://id.gs1.org/01/04012345111118/21/"
         func assemble(_ parent: String, _ child: String, eventID: String) throws -> String {
@@ -951,7 +951,7 @@ struct AssemblyTests {
 
     @Test("cells go into a module only at the hands of the holder of their cell lot")
     func assemblyNeedsTheCellLot() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
         // cell-co ships the whole cell lot away, then tries to assemble cells made from it.
         try fixture.accept(

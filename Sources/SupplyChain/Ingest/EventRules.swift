@@ -799,7 +799,7 @@ extension Rules {
 
     /// Names an event dated before `lot` was made; returns whether it is not.
     @discardableResult
-    private mutating func checkTime(
+    mutating func checkTime(
         _ event: EPCISEvent,
         of lot: Lot,
         field: @autoclosure () -> String,
@@ -819,7 +819,7 @@ extension Rules {
     /// The maker holds a lot from the time it was made, which ``checkTime(_:of:field:verb:sink:)``
     /// weighs; a receiver holds it from its first arrival (``Holding/since``). A replay does not
     /// refuse, so that entries recorded before this check still rebuild the indexes.
-    private func checkArrival(
+    func checkArrival(
         _ event: EPCISEvent,
         _ held: Holding,
         lot: String,
@@ -1815,7 +1815,10 @@ extension Rules {
                 )
                 continue
             }
+            // Whether the child is in a unit already: another (refused), or the parent.
+            var inAUnit = false
             if let parent, let holder = try store.raw(.containedIn, IndexKey.text(child), txn) {
+                inAUnit = true
                 let holderID = String(decoding: holder, as: UTF8.self)
                 if holderID != parent {
                     sink.add(field: field, "\(child) is already in \(holderID); disassemble it first")
@@ -1831,19 +1834,67 @@ extension Rules {
                     "\(child) is put into \(parent) at \(event.eventTimeText), before it was \(made.verb) (\(made.text))"
                 )
             }
-            if let range {
-                let held = try holding(range.lot, actor.id, txn)
-                if !held.kg.isPositive {
+            if checksNewInput {
+                // New input: the submitter has each unit it puts in (the custody rule): a cell
+                // neither shipped nor taken out by holding its cell lot, as before. A unit in
+                // another is refused above, and one in the parent already stays as it is.
+                if !inAUnit {
+                    try checkCustody(
+                        try custody(of: child, range: range, txn),
+                        of: child,
+                        by: actor.id,
+                        event,
+                        doing: "\(child) is put into \(parent ?? "a unit")",
+                        subject: child,
+                        field: field,
+                        lotsWeighed: &arrivalsChecked,
+                        sink: sink,
+                        txn
+                    )
+                }
+            } else if let range, try !holding(range.lot, actor.id, txn).kg.isPositive {
+                // A replay: entries recorded before the custody of units held the cell lot; those
+                // recorded since may have the cell by a shipment or a disassembly instead.
+                var weighed: Set<String> = []
+                let trial = ProblemSink(index: sink.index, identifier: sink.identifier)
+                let hasCell = try checkCustody(
+                    try custody(of: child, range: range, txn),
+                    of: child,
+                    by: actor.id,
+                    event,
+                    doing: "\(child) is put into \(parent ?? "a unit")",
+                    subject: child,
+                    field: field,
+                    lotsWeighed: &weighed,
+                    sink: trial,
+                    txn
+                )
+                if !hasCell {
                     sink.add(field: field, "\(actor.id) does not hold cell lot \(range.lot) that \(child) comes from")
-                } else if arrivalsChecked.insert(range.lot).inserted, let cellLot = try lot(range.lot, txn) {
-                    // New input: an assembly had no time rule when earlier entries were recorded.
-                    if !checksNewInput || checkTime(event, of: cellLot, field: field, sink: sink) {
-                        checkArrival(event, held, lot: range.lot, actor: actor.id, field: field, sink: sink)
-                    }
                 }
             }
         }
         guard let parent else { return }
+        // New input: units are put into a module or pack that exists already only by the actor
+        // that has it (the custody rule); a new one is the submitter's.
+        if checksNewInput {
+            let parentCustody = try custody(of: parent, range: nil, txn)
+            var weighed: Set<String> = []
+            if !parentCustody.isNew {
+                try checkCustody(
+                    parentCustody,
+                    of: parent,
+                    by: actor.id,
+                    event,
+                    doing: "units are put into \(parent)",
+                    subject: nil,
+                    field: "/parentID",
+                    lotsWeighed: &weighed,
+                    sink: sink,
+                    txn
+                )
+            }
+        }
         // No containment cycles: the parent must not sit inside one of its children.
         var up = parent
         var depth = 0
@@ -1885,6 +1936,9 @@ extension Rules {
             sink.add(field: "/parentID", "is required: the module or pack taken apart")
             return
         }
+        // New input: only the actor that has the unit takes it apart (the custody rule); read
+        // before the record is taken out to be changed.
+        let parentCustody = checksNewInput ? try custody(of: parent, range: nil, txn) : nil
         guard var record = try store.takeParent(parent, txn) else {
             try reportMissingUnit(parent, field: "/parentID", "\(parent) was never assembled", sink: sink, txn)
             return
@@ -1904,6 +1958,21 @@ extension Rules {
                 sink.add(field: field, "\(child) is not in \(parent)" + Self.otherForm(of: child, heldBy: record))
             }
         }
+        if let parentCustody {
+            var weighed: Set<String> = []
+            try checkCustody(
+                parentCustody,
+                of: parent,
+                by: actor.id,
+                event,
+                doing: "\(parent) is taken apart",
+                subject: parent,
+                field: "/parentID",
+                lotsWeighed: &weighed,
+                sink: sink,
+                txn
+            )
+        }
         // New input: a unit is taken out no earlier than it was put in.
         if checksNewInput && sink.passes(since: before) {
             try checkTakenOutAfterPutIn(event, removed, from: parent, record, sink: sink, txn)
@@ -1911,6 +1980,7 @@ extension Rules {
         guard sink.passes(since: before) else { return }
         record.disassemble(removed, eventID: event.eventID, sequence: sequence)
         for child in removed { store.delete(.containedIn, IndexKey.text(child)) }
+        recordTakeOut(removed, from: parent, by: actor.id, eventID: event.eventID, sequence: sequence)
         effects.disaggregated = (parent, removed)
     }
 
@@ -2381,6 +2451,9 @@ extension Rules {
             parentRecord.putBack(children)
             store.putParent(parent, parentRecord)
             for child in children { store.put(.containedIn, IndexKey.text(child), Array(parent.utf8)) }
+        }
+        if let (_, children) = effects.disaggregated {
+            try retractTakeOut(children, recorded: recorded, at: sequence, txn)
         }
         for (id, certificate) in effects.certified {
             guard var lot = try lot(id, txn), lot.createdAt <= recorded else { continue }

@@ -542,7 +542,7 @@ extension SupplyChainLedger {
             if key.count == 16, let lot = number(key[0..<8]), let sequence = number(key[8...]) {
                 return "lot #\(lot) ‖ entry \(sequence)"
             }
-        case .unitShipments:
+        case .unitShipments, .takenOut:
             if key.count > 9, key[key.count - 9] == 0, let sequence = number(key.suffix(8)) {
                 return "\(printable(Array(key.dropLast(9)))) ‖ entry \(sequence)"
             }

@@ -89,6 +89,10 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// `retractedAt` once declared in error): who holds the unit, and the shipments whose transport
     /// counts in its footprint.
     case unitShipments = "sc.unit-shipments"
+    /// unit id ‖ 0 ‖ BE64(seq) → the disassembly at `seq` that took a cell, module or pack out of
+    /// a module or pack (canonical JSON: `event`, `from` (the unit it left), `by` (the actor), and
+    /// `retractedAt` once declared in error): the unit's custody since, beside its shipments.
+    case takenOut = "sc.taken-out"
     /// `layout` → the layout of these tables (``IndexTable/layout``), written with every batch.
     case meta = "sc.meta"
 
@@ -97,6 +101,8 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
+    /// Layout 19: `sc.taken-out`, the disassemblies that took each unit out of a module or pack,
+    /// for the custody of units.
     /// Layout 18: `sc.unit-shipments`, the shipments of cells, modules and packs by id (`epcList`);
     /// `sc.processes` rows of version 2, which add the units an event shipped with their kg; and
     /// an `sc.events` record of such a shipment keeps them (`effects.shippedUnits`).
@@ -122,7 +128,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "18"
+    static let layout = "19"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -163,6 +169,7 @@ enum IndexTable: String, CaseIterable, Sendable {
         case .attestations: 26
         case .lotUses: 27
         case .unitShipments: 28
+        case .takenOut: 29
         }
     }
 
@@ -410,7 +417,9 @@ struct StateStore: Sendable {
     /// serials and shipments, a unit's contents, actors, attestations).
     private static func keptInOrder(_ table: IndexTable) -> Bool {
         switch table {
-        case .serials, .lotSerials, .containedIn, .shipments, .lotUses, .attestations, .actors, .unitShipments: true
+        case .serials, .lotSerials, .containedIn, .shipments, .lotUses, .attestations, .actors, .unitShipments,
+            .takenOut:
+            true
         default: false
         }
     }
@@ -764,11 +773,29 @@ struct StateStore: Sendable {
         of unit: String,
         _ txn: borrowing ReadTransaction
     ) throws -> [(sequenceNumber: UInt64, row: JSONValue)] {
+        try unitRows(.unitShipments, of: unit, txn)
+    }
+
+    /// The disassemblies that took cell, module or pack `unit` out of a module or pack
+    /// (`sc.taken-out`), oldest first, as ``unitShipments(of:_:)`` reads its shipments.
+    func takeOuts(
+        of unit: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(sequenceNumber: UInt64, row: JSONValue)] {
+        try unitRows(.takenOut, of: unit, txn)
+    }
+
+    /// A unit's rows in `table`, one of the tables keyed unit ‖ 0 ‖ BE64(seq), oldest first.
+    private func unitRows(
+        _ table: IndexTable,
+        of unit: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(sequenceNumber: UInt64, row: JSONValue)] {
         var list: [(sequenceNumber: UInt64, row: JSONValue)] = []
         let prefix = IndexKey.unitShipments(of: unit)
         var key = prefix
-        while let row = try seek(.unitShipments, atLeast: key, txn), row.key.starts(with: prefix) {
-            list.append(try Self.unitShipment(row.key, row.value, prefix: prefix.count))
+        while let row = try seek(table, atLeast: key, txn), row.key.starts(with: prefix) {
+            list.append(try Self.unitShipment(row.key, row.value, prefix: prefix.count, in: table))
             key = row.key + [0]
         }
         return list
@@ -785,7 +812,7 @@ struct StateStore: Sendable {
         let cursor = try txn.cursor(IndexTable.handle(.unitShipments, in: tables))
         var row = try cursor.seek(atLeast: prefix)
         while let (key, value) = row, key.starts(with: prefix) {
-            list.append(try Self.unitShipment(key, value, prefix: prefix.count))
+            list.append(try Self.unitShipment(key, value, prefix: prefix.count, in: .unitShipments))
             row = try cursor.next()
         }
         return list
@@ -824,18 +851,21 @@ struct StateStore: Sendable {
         return ids
     }
 
-    /// The entry and row of an `sc.unit-shipments` row; a row of another form is damage.
+    /// The entry and row of an `sc.unit-shipments` or `sc.taken-out` row; a row of another form
+    /// is damage.
     private static func unitShipment(
         _ key: [UInt8],
         _ value: [UInt8],
-        prefix: Int
+        prefix: Int,
+        in table: IndexTable
     ) throws -> (sequenceNumber: UInt64, row: JSONValue) {
         guard key.count == prefix + 8, let sequence = IndexKey.sequence(in: key[prefix...]),
             let row = try? JSONValue(parsing: value), row["event"]?.stringValue != nil
         else {
+            let what = table == .takenOut ? "a unit's taking out" : "a unit's shipment"
             throw SupplyChainError.damagedIndex(
-                IndexTable.unitShipments.rawValue,
-                "the row \(SupplyChainLedger.printable(key, in: .unitShipments)) is not a unit's shipment"
+                table.rawValue,
+                "the row \(SupplyChainLedger.printable(key, in: table)) is not \(what)"
             )
         }
         return (sequence, row)
@@ -1409,10 +1439,12 @@ enum IndexKey {
         return bytes.reduce(0) { $0 << 8 | UInt64($1) }
     }
 
-    /// `unit` ‖ 0: the prefix of a unit's rows in `sc.unit-shipments` (an id holds no NUL).
+    /// `unit` ‖ 0: the prefix of a unit's rows in `sc.unit-shipments` and `sc.taken-out` (an id
+    /// holds no NUL).
     static func unitShipments(of unit: String) -> [UInt8] { Array(unit.utf8) + [0] }
 
-    /// `unit` ‖ 0 ‖ BE64(`sequence`): the key of a unit's shipment in `sc.unit-shipments`.
+    /// `unit` ‖ 0 ‖ BE64(`sequence`): the key of a unit's shipment in `sc.unit-shipments`, and of
+    /// its taking out in `sc.taken-out`.
     static func unitShipment(_ unit: String, _ sequence: UInt64) -> [UInt8] {
         unitShipments(of: unit) + BigEndianKey.encode(sequence)
     }

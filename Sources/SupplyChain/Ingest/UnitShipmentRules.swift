@@ -4,10 +4,8 @@ import LedgerStorage
 /// The rules of a shipment of cells, modules and packs by id (its `epcList`).
 ///
 /// The ledger keeps custody by lot and kilogram (`sc.holdings`); a unit's custody is what its
-/// shipments by id say (`sc.unit-shipments`): it is with the receiver of its last shipment that
-/// stands, and before any, with the actor that made it — for a module or pack the actor that
-/// recorded its first assembly that stands, for a cell any actor holding its cell lot (the rule an
-/// assembly applies to the cells it puts in).
+/// shipments by id (`sc.unit-shipments`), disassemblies (`sc.taken-out`) and the units it is in
+/// say, the rule that assemblies and disassemblies apply too (``Rules/custody(of:range:countingTakeOuts:_:)``).
 extension Rules {
     /// Checks the units a shipment names: each a commissioned cell or an assembled module or pack,
     /// named once, in no other unit (it travels with what holds it), made before the event and
@@ -34,6 +32,8 @@ extension Rules {
         var units: [(unit: String, kg: ExactDecimal)] = []
         var seen: Set<String> = []
         var madeTimes: [UInt64: (milliseconds: Int64, text: String)?] = [:]
+        // Cell lots whose arrival is weighed once, however many of their cells are shipped.
+        var lotsWeighed: Set<String> = []
         for (index, unit) in event.epcList.enumerated() {
             let field = "/epcList/\(index)"
             guard seen.insert(unit).inserted else {
@@ -70,88 +70,68 @@ extension Rules {
                 )
                 continue
             }
-            guard try checkUnitCustody(event, unit, range: range, actor: actor.id, field: field, sink: sink, txn)
+            guard
+                try checkUnitCustody(
+                    event,
+                    unit,
+                    range: range,
+                    actor: actor.id,
+                    field: field,
+                    lotsWeighed: &lotsWeighed,
+                    sink: sink,
+                    txn
+                )
             else { continue }
             units.append((unit, try unitMass(unit, range: range, txn)))
         }
         return units
     }
 
-    /// The unit that holds `unit` and is in no other.
-    private func outermostUnit(holding unit: String, _ txn: borrowing ReadTransaction) throws -> String {
-        var outer = unit
-        var depth = 0
-        while let holder = try store.raw(.containedIn, IndexKey.text(outer), txn), depth < 64 {
-            outer = String(decoding: holder, as: UTF8.self)
-            depth += 1
-        }
-        return outer
-    }
-
-    /// Whether `actor` has `unit` now (the custody rule of ``Rules``), and reached it no later than
-    /// the event; a problem at `field` says who has it when not.
-    private func checkUnitCustody(
+    /// Whether `actor` has `unit` now (the custody rule of ``Rules/custody(of:range:countingTakeOuts:_:)``),
+    /// and reached it no later than the event; a problem at `field` says who has it when not.
+    ///
+    /// A replay accepts a shipment that the rule as CellTrace first recorded unit shipments
+    /// accepted, which did not count disassemblies, as well as one this rule accepts.
+    private mutating func checkUnitCustody(
         _ event: EPCISEvent,
         _ unit: String,
         range: SerialRange?,
         actor: String,
         field: String,
+        lotsWeighed: inout Set<String>,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     ) throws -> Bool {
-        if let last = try store.unitShipments(of: unit, txn).last(where: { $0.row["retractedAt"] == nil }),
-            let receiver = last.row["to"]?.stringValue
-        {
-            guard receiver == actor else {
-                sink.add(
-                    field: field,
-                    "\(unit) is with \(receiver), to which entry \(last.sequenceNumber) shipped it, not with \(actor) "
-                        + "(custody rule)"
-                )
-                return false
-            }
-            if let arrived = try standingEvent(at: last.sequenceNumber, txn), event.eventTime < arrived.milliseconds {
-                sink.add(
-                    field: field,
-                    "\(unit) is shipped at \(event.eventTimeText), before it reached \(actor) "
-                        + "(shipped to it at \(arrived.text); custody rule)"
-                )
-                return false
-            }
-            return true
-        }
-        if let range {
-            guard try holding(range.lot, actor, txn).kg.isPositive else {
-                sink.add(
-                    field: field,
-                    "\(actor) does not hold cell lot \(range.lot) that \(unit) comes from, and no shipment of "
-                        + "\(unit) went to it (custody rule)"
-                )
-                return false
-            }
-            return true
-        }
-        let maker = try assembler(of: unit, txn)
-        guard maker == actor else {
-            sink.add(
+        let doing = "\(unit) is shipped"
+        if !checksNewInput {
+            let first = try custody(of: unit, range: range, countingTakeOuts: false, txn)
+            let trial = ProblemSink(index: sink.index, identifier: sink.identifier)
+            let accepted = try checkCustody(
+                first,
+                of: unit,
+                by: actor,
+                event,
+                doing: doing,
+                subject: unit,
                 field: field,
-                "\(unit) is with \(maker ?? "no actor"), which assembled it, not with \(actor); no shipment of "
-                    + "\(unit) went to \(actor) (custody rule)"
+                lotsWeighed: &lotsWeighed,
+                sink: trial,
+                txn
             )
-            return false
+            if accepted { return true }
         }
-        return true
-    }
-
-    /// The actor that recorded the first assembly of module or pack `unit` that stands.
-    private func assembler(of unit: String, _ txn: borrowing ReadTransaction) throws -> String? {
-        for step in try store.parent(unit, txn)?.history ?? [] where step["added"] != nil {
-            guard let sequence = step["seq"]?.doubleValue.map(UInt64.init),
-                let standing = try standingEvent(at: sequence, txn)
-            else { continue }
-            return standing.record["actor"]?.stringValue
-        }
-        return nil
+        return try checkCustody(
+            try custody(of: unit, range: range, txn),
+            of: unit,
+            by: actor,
+            event,
+            doing: doing,
+            subject: unit,
+            field: field,
+            lotsWeighed: &lotsWeighed,
+            sink: sink,
+            txn
+        )
     }
 
     /// A unit's mass in kilograms: a cell's, or the cells a module or pack holds now, at any depth.
