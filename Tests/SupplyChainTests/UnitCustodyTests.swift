@@ -320,4 +320,83 @@ struct UnitCustodyTests {
         #expect(try fixture.chain.serial(one)?.containedIn == ["MOD-9"])
         #expect(try fixture.chain.serial(three)?.containedIn == [])
     }
+
+    @Test(
+        "a unit shipment, assembly or disassembly is declared in error only while custody stays as the events recorded since had it"
+    )
+    func declarationsKeepCustody() throws {
+        let fixture = try Self.commissioned()
+        let (one, two) = (Self.cell(1), Self.cell(2))
+        let shipment = Self.ship([one], from: "cell-co", to: "cathode-co", time: "2026-02-27T12:00:00+01:00")
+        try fixture.accept([shipment], as: "cell-co")
+        let shipped = try Self.lastEntry(fixture)
+        let assembly = Self.assemble("MOD-B", [one], at: Self.cathodePlant, time: "2026-02-28T08:00:00+01:00")
+        try fixture.accept([assembly], as: "cathode-co")
+        let putIn = try Self.lastEntry(fixture)
+        let declared = try Events.declaredInError(shipment)
+        let inModule = try fixture.rejection([declared], as: "cell-co")
+        #expect(
+            inModule.problems.map(\.message) == [
+                "\(one), shipped to cathode-co by this event, was put into MOD-B by entry \(putIn); declare that event "
+                    + "in error first (custody rule)"
+            ]
+        )
+        let takeOut = Self.assemble(
+            "MOD-B",
+            [one],
+            action: "DELETE",
+            at: Self.cathodePlant,
+            time: "2026-02-28T10:00:00+01:00"
+        )
+        try fixture.accept([takeOut], as: "cathode-co")
+        let takenOut = try Self.lastEntry(fixture)
+        let out = try fixture.rejection([declared], as: "cell-co")
+        #expect(out.problems.map(\.field) == ["/errorDeclaration"])
+        #expect(
+            out.problems.map(\.message) == [
+                "\(one), shipped to cathode-co by this event, was taken out of MOD-B by entry \(takenOut); declare "
+                    + "that event in error first (custody rule)"
+            ]
+        )
+        // Undone from the last: the cell goes back into the module, out of it, back to cell-co.
+        try fixture.accept([try Events.declaredInError(takeOut)], as: "cathode-co")
+        try fixture.accept([try Events.declaredInError(assembly)], as: "cathode-co")
+        try fixture.accept([declared], as: "cell-co")
+        try fixture.accept([Self.assemble("MOD-C", [one], time: "2026-03-01T08:00:00+01:00")], as: "cell-co")
+
+        // An assembly whose module was shipped since, and a disassembly whose cell was.
+        let module = Self.assemble("MOD-1", [two], time: "2026-02-27T08:00:00+01:00")
+        try fixture.accept(
+            [module, Self.ship(["MOD-1"], from: "cell-co", to: "cathode-co", time: "2026-02-27T12:00:00+01:00")],
+            as: "cell-co"
+        )
+        let moduleShipped = try Self.lastEntry(fixture)
+        let assembled = try fixture.rejection([try Events.declaredInError(module)], as: "cell-co")
+        #expect(
+            assembled.problems.map(\.message) == [
+                "MOD-1, which this event put units into, was shipped on by entry \(moduleShipped); declare that event "
+                    + "in error first (custody rule)"
+            ]
+        )
+        let apart = Self.assemble(
+            "MOD-1",
+            [two],
+            action: "DELETE",
+            at: Self.cathodePlant,
+            time: "2026-02-28T08:00:00+01:00"
+        )
+        try fixture.accept(
+            [apart, Self.ship([two], from: "cathode-co", to: "sichuan-lithium", time: "2026-02-28T12:00:00+01:00")],
+            as: "cathode-co"
+        )
+        let cellShipped = try Self.lastEntry(fixture)
+        let takenApart = try fixture.rejection([try Events.declaredInError(apart)], as: "cathode-co")
+        #expect(
+            takenApart.problems.map(\.message) == [
+                "\(two), taken out of MOD-1 by this event, was shipped on by entry \(cellShipped); declare that event "
+                    + "in error first (custody rule)"
+            ]
+        )
+        try Self.expectAudited(fixture)
+    }
 }

@@ -2373,6 +2373,38 @@ extension Rules {
                 }
             }
         }
+        // New input: custody stays as the events recorded since had it (the custody rule). The
+        // units an assembly put in went wherever their parent went since, and the units a
+        // disassembly took out were with its submitter, which may have used them since.
+        if checksNewInput && sink.passes(since: before), let (parent, _) = effects.aggregated {
+            var unit = parent
+            var depth = 0
+            while depth < 64 {
+                if let moved = try laterMove(of: unit, after: recorded, txn) {
+                    let through = unit == parent ? "" : "is in \(unit), which "
+                    sink.add(
+                        field: "/errorDeclaration",
+                        "\(parent), which this event put units into, \(through)\(moved.what); declare that event "
+                            + "in error first (custody rule)"
+                    )
+                    break
+                }
+                guard let holder = try store.raw(.containedIn, IndexKey.text(unit), txn) else { break }
+                unit = String(decoding: holder, as: UTF8.self)
+                depth += 1
+            }
+        }
+        if checksNewInput && sink.passes(since: before), let (parent, children) = effects.disaggregated {
+            var seen: Set<String> = []
+            for child in children where seen.insert(child).inserted {
+                guard let later = try laterCustodyUse(of: child, after: recorded, txn) else { continue }
+                sink.add(
+                    field: "/errorDeclaration",
+                    "\(child), taken out of \(parent) by this event, \(later.what); declare that event in error "
+                        + "first (custody rule)"
+                )
+            }
+        }
         guard sink.passes(since: before) else { return }
         for id in effects.created {
             guard var lot = try lot(id, txn) else { continue }

@@ -174,6 +174,63 @@ extension Rules {
         }
     }
 
+    /// The first event recorded after entry `recorded` that stands and moved `unit`'s custody: a
+    /// shipment of it by id, or a disassembly that took it out of a unit; what it did as a message
+    /// ends (`was shipped on by entry N`), with its entry.
+    func laterMove(
+        of unit: String,
+        after recorded: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (sequence: UInt64, what: String)? {
+        let standsLater: ((sequenceNumber: UInt64, row: JSONValue)) -> Bool = {
+            $0.sequenceNumber > recorded && $0.row["retractedAt"] == nil
+        }
+        let shipment = try store.unitShipments(of: unit, txn).first(where: standsLater)
+        let takeOut = try store.takeOuts(of: unit, txn).first(where: standsLater)
+        if let takeOut, shipment.map({ takeOut.sequenceNumber < $0.sequenceNumber }) ?? true {
+            let from = takeOut.row["from"]?.stringValue ?? "?"
+            return (takeOut.sequenceNumber, "was taken out of \(from) by entry \(takeOut.sequenceNumber)")
+        }
+        return shipment.map { ($0.sequenceNumber, "was shipped on by entry \($0.sequenceNumber)") }
+    }
+
+    /// The first event recorded after entry `recorded` that stands and that only the actor having
+    /// `unit` could record: one that moved it (``laterMove(of:after:_:)``), the assembly that put it
+    /// into the unit it is in now, or an assembly or disassembly of it or of a unit in it.
+    func laterCustodyUse(
+        of unit: String,
+        after recorded: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (sequence: UInt64, what: String)? {
+        var found = try laterMove(of: unit, after: recorded, txn)
+        func note(_ sequence: UInt64, _ what: @autoclosure () -> String) {
+            if found.map({ sequence < $0.sequence }) ?? true { found = (sequence, what()) }
+        }
+        if let holder = try store.raw(.containedIn, IndexKey.text(unit), txn) {
+            let holderID = String(decoding: holder, as: UTF8.self)
+            for step in try store.parent(holderID, txn)?.history.reversed() ?? []
+            where step["added"]?.arrayValue?.contains(.string(unit)) == true && step["retractedAt"] == nil {
+                guard let sequence = step["seq"]?.doubleValue.map(UInt64.init) else { continue }
+                if sequence > recorded { note(sequence, "was put into \(holderID) by entry \(sequence)") }
+                break
+            }
+        }
+        // The unit and every unit in it now, at any depth: units put in or taken out since.
+        var pending = [unit]
+        var seen: Set<String> = []
+        while let next = pending.popLast() {
+            guard seen.insert(next).inserted, let record = try store.parent(next, txn) else { continue }
+            for step in record.history where step["retractedAt"] == nil {
+                guard let sequence = step["seq"]?.doubleValue.map(UInt64.init), sequence > recorded else { continue }
+                let change = step["added"] != nil ? "had units put into it" : "had units taken out of it"
+                note(sequence, (next == unit ? "" : "holds \(next), which ") + "\(change) by entry \(sequence)")
+                break
+            }
+            pending += record.children
+        }
+        return found
+    }
+
     /// The unit that holds `unit` and is in no other.
     func outermostUnit(holding unit: String, _ txn: borrowing ReadTransaction) throws -> String {
         var outer = unit

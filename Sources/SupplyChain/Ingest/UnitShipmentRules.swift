@@ -171,7 +171,9 @@ extension Rules {
     }
 
     /// Checks that declaring a unit shipment in error leaves custody as it was: no unit it
-    /// shipped was shipped on since by a shipment that stands.
+    /// shipped was shipped on since by a shipment that stands, nor (new input) used since as only
+    /// the actor having it may (``laterCustodyUse(of:after:_:)``): taken out of a unit, put into
+    /// one, or assembled or taken apart, itself or a unit in it.
     func checkUnitShipmentRetraction(
         _ shipped: (from: String, to: String, units: [(unit: String, kg: ExactDecimal)]),
         recorded: UInt64,
@@ -179,15 +181,19 @@ extension Rules {
         _ txn: borrowing ReadTransaction
     ) throws {
         for (unit, _) in shipped.units {
-            guard
-                let later = try store.unitShipments(of: unit, txn).first(where: {
+            let later: (sequence: UInt64, what: String)?
+            if checksNewInput {
+                later = try laterCustodyUse(of: unit, after: recorded, txn)
+            } else {
+                later = try store.unitShipments(of: unit, txn).first(where: {
                     $0.sequenceNumber > recorded && $0.row["retractedAt"] == nil
-                })
-            else { continue }
+                }).map { ($0.sequenceNumber, "was shipped on by entry \($0.sequenceNumber)") }
+            }
+            guard let later else { continue }
             sink.add(
                 field: "/errorDeclaration",
-                "\(unit), shipped to \(shipped.to) by this event, was shipped on by entry \(later.sequenceNumber); "
-                    + "declare that event in error first (custody rule)"
+                "\(unit), shipped to \(shipped.to) by this event, \(later.what); declare that event in error first "
+                    + "(custody rule)"
             )
         }
     }
