@@ -47,7 +47,7 @@ struct AssemblyTests {
 
     @Test("cells of a battery model not registered are recorded with a warning naming the model and the nearest one")
     func commissioningUnregisteredModel() throws {
-        let fixture = try chainWithCells()
+        let fixture = try Self.chainWithCells()
         try fixture.chain.registerBatteryModel([
             "id": "CT-NMC811-P1", "category": "M1", "serviceYears": "8", "cyclesPerYear": "100",
         ])
