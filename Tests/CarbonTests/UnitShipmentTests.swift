@@ -236,7 +236,7 @@ struct UnitShipmentTests {
         #expect(
             heavy.warnings.first?.message
                 == "the leg carries 0.01 t, more than the 0.006 t this event moves: its whole emissions count against "
-                + "this event's lots; give the mass they take up, not the vehicle's whole load"
+                + "this event's units; give the mass they take up, not the vehicle's whole load"
         )
         // The other pack and four cells weigh 10 kg: the same leg is within them.
         let within = try graph.submit([

@@ -112,10 +112,15 @@ final class EventActivity: Sendable {
 
     /// The transport legs said to carry a tenth more than `moved` kilograms, each with a problem
     /// at its `mass` under `pointer` (the event's `ct:transport`).
+    ///
+    /// `what` names what the leg's emissions count against in the message: `lots` for a shipment
+    /// of lots, `units` for a shipment of cells, modules or packs by id, whose leg is shared among
+    /// its units by their mass (one that moves lots beside them records no transport).
     static func heavyLegs(
         _ legs: [ProcessData.TransportLeg],
         moved: ExactDecimal,
-        at pointer: String
+        at pointer: String,
+        what: String = "lots"
     ) -> [(field: String, message: String)] {
         guard moved.isPositive, let allowed = moved.multiplied(by: ExactDecimal(significand: 11, exponent: -1))
         else { return [] }
@@ -126,7 +131,7 @@ final class EventActivity: Sendable {
                 (
                     pointer + "/\(index)/mass",
                     "the leg carries \(leg.tonnes) t, more than the \(moved.multiplied(by: kilogramInTonnes) ?? moved) t "
-                        + "this event moves: its whole emissions count against this event's lots; "
+                        + "this event moves: its whole emissions count against this event's \(what); "
                         + "give the mass they take up, not the vehicle's whole load"
                 )
             )

@@ -472,7 +472,8 @@ extension Rules {
             for (field, message) in EventActivity.heavyLegs(
                 activity.unitShipmentLegs,
                 moved: moved,
-                at: event.extPointer("transport")
+                at: event.extPointer("transport"),
+                what: "units"
             ) {
                 warnings.append(
                     SupplyChainError.Problem(
