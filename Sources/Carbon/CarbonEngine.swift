@@ -824,7 +824,7 @@ public struct CarbonEngine {
     /// The shipments by id of `units` (a cell, or a module or pack and every unit in it), as of
     /// the size: each shipment's emissions shared among the units it moved
     /// (``ProcessData/unitShares``), in distribution unless the event declares a stage.
-    private mutating func unitShipmentContributions(
+    mutating func unitShipmentContributions(
         of units: [String],
         _ txn: borrowing ReadTransaction
     ) throws -> [Contribution] {

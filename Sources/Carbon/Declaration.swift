@@ -75,7 +75,8 @@ public struct Declaration: Sendable {
     /// every one is met.
     public var findings: [PrimaryDataFinding] = []
     /// The fallbacks the rules chose in the footprints averaged, once each, with the entries they
-    /// applied to (``CarbonEngine/fallbackNotes(ofLots:_:)``).
+    /// applied to (``CarbonEngine/fallbackNotes(ofLots:units:_:)``): in the counted cell lots'
+    /// lineage and in the counted cells' shipments by id.
     public var notes: [Note] = []
 
     /// A fallback a rule chose, with the entries of the events it applied to.
@@ -210,6 +211,7 @@ public struct Declaration: Sendable {
         for (index, counted) in ranges.enumerated() {
             rangeOf["\(counted.range.commissionedAt) \(counted.range.prefix) \(counted.range.first)"] = index
         }
+        var shippedCells: [String] = []
         for unit in try reader.shippedUnits(txn) {
             guard let range = try reader.serialRange(containing: unit, asOf: engine.size, txn),
                 let index = rangeOf["\(range.commissionedAt) \(range.prefix) \(range.first)"]
@@ -218,6 +220,7 @@ public struct Declaration: Sendable {
             ranges[index].shipments += shipped
             total += shipped
             primary += shippedPrimary
+            shippedCells.append(unit)
         }
         guard lifetimeKWh > 0 else {
             throw CarbonError(
@@ -231,7 +234,10 @@ public struct Declaration: Sendable {
         for lot in cellLots {
             findings += try engine.primaryDataFindings(ofCellLot: lot, primaryPerKg: primaryOfLot[lot], txn)
         }
-        let notes = try engine.fallbackNotes(ofLots: cellLots, txn).map { Note(note: $0.note, entries: $0.entries) }
+        // The fallbacks of the cells' shipments by id too: the figure counts them.
+        let notes = try engine.fallbackNotes(ofLots: cellLots, units: shippedCells, txn).map {
+            Note(note: $0.note, entries: $0.entries)
+        }
         var shares: [ElectricityMethod: Double] = [:]
         for method in ElectricityMethod.allCases {
             let all = total.total(method)

@@ -226,7 +226,43 @@ struct UnitShipmentTests {
     }
 
     @Test(
-        "a unit shipment's leg is weighed against its units' mass: one above 1.1 times it is warned of, one within it not"
+        "a declaration's notes name the fallbacks taken in its cells' shipments by id, with their entries, as those of its cell lots' lineage"
+    )
+    func declarationNotesCellShipmentFallbacks() throws {
+        let (graph, _) = try Self.graph()
+        let declaration = { () throws -> Declaration in
+            try graph.chain.read { reader, txn, size in
+                var engine = try CarbonEngine(reader: reader, size: size, txn)
+                return try Declaration.compute(
+                    model: "X",
+                    plant: Graph.cellPlant,
+                    from: try #require(PointInTime.time("2026-01-01")),
+                    to: try #require(PointInTime.time("2026-01-31")),
+                    engine: &engine,
+                    reader: reader,
+                    txn
+                )
+            }
+        }
+        let onsite = { (note: Declaration.Note) in note.note.description.hasPrefix("the onsite supply states no factor")
+        }
+        #expect(try !declaration().notes.contains(where: onsite))
+        // The cell's leg, and the warehouse's onsite electricity at no stated factor: the grid's stands in.
+        let leg = #","ct:transport":[{"mode":"sea","distance":1000,"distanceUom":"KMT","mass":0.002,"massUom":"TNE"}]"#
+        try graph.submit([
+            Self.shipment(
+                ["urn:test:cell:P10"],
+                transport: leg + #","ct:electricity":[{"quantity":10,"uom":"KWH","supply":"onsite"}]"#
+            )
+        ])
+        let shipment = try graph.chain.ledger.size - 1
+        // Under each method the grid basis it takes stands in, each note with the shipment's entry.
+        let notes = try declaration().notes.filter(onsite)
+        #expect(!notes.isEmpty && notes.allSatisfy { $0.entries == [shipment] }, "\(notes)")
+    }
+
+    @Test(
+        "a unit shipment's leg is weighed against its units' mass: one above 1.1 times it is warned of as counting against its units, one within it not"
     )
     func heavyLegWeighsUnits() throws {
         let (graph, _) = try Self.graph()
