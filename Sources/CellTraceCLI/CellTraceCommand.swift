@@ -183,11 +183,15 @@ struct LedgerOptions: ParsableArguments {
             return try SupplyChainLedger(openingAt: path, options: Ledger.Options(readOnly: readOnly))
         } catch let error as LedgerError where error.code == .noLedger && ledger == nil {
             // Said where the directory came from: a user who ran the demo and did not set the
-            // environment is not to be told only to make an empty ledger.
+            // environment is not to be told only to make an empty ledger. Read from the
+            // environment itself: CELLTRACE_LEDGER=ledger names ./ledger too, and an empty one
+            // is not a directory.
             let source =
-                path == "ledger"
-                ? "./ledger, the default: no --ledger given and CELLTRACE_LEDGER not set"
-                : "from CELLTRACE_LEDGER"
+                switch Console.environment("CELLTRACE_LEDGER") {
+                case nil: "./ledger, the default: no --ledger given and CELLTRACE_LEDGER not set"
+                case ""?: "./ledger, the default: no --ledger given and CELLTRACE_LEDGER set but empty"
+                case _?: "from CELLTRACE_LEDGER"
+                }
             throw LedgerError(
                 code: .noLedger,
                 message: "no ledger at \(path) (\(source)); give --ledger DIR or set CELLTRACE_LEDGER to the "

@@ -74,6 +74,20 @@ let lotLines = """
             set.error.hasPrefix("celltrace: no ledger at \(directory)/gone (from CELLTRACE_LEDGER);"),
             "\(set.error)"
         )
+        // CELLTRACE_LEDGER naming ./ledger itself is still where the directory came from.
+        let named = try run(["PATH": "/usr/bin:/bin", "CELLTRACE_LEDGER": "ledger"])
+        #expect(named.status == 2)
+        #expect(named.error.hasPrefix("celltrace: no ledger at ledger (from CELLTRACE_LEDGER);"), "\(named.error)")
+        // Set but empty, it names no directory: the default stands, and the message says why.
+        let empty = try run(["PATH": "/usr/bin:/bin", "CELLTRACE_LEDGER": ""])
+        #expect(empty.status == 2)
+        #expect(
+            empty.error.hasPrefix(
+                "celltrace: no ledger at ledger (./ledger, the default: no --ledger given and CELLTRACE_LEDGER set "
+                    + "but empty); give --ledger DIR or set CELLTRACE_LEDGER"
+            ),
+            "\(empty.error)"
+        )
         // A directory given with --ledger is named as given, as before.
         let given = celltrace("footprint", "x", "--ledger", directory + "/nowhere")
         #expect(given.error == "celltrace: no ledger at \(directory)/nowhere; create one with `celltrace init`\n")
