@@ -138,13 +138,17 @@ public struct KeptExport: Sendable {
                 }
                 period = from...to
             }
-            let scope = try LineageScope.collect(record.subject, chain: chain, asOf: point)
-            let passport = try BatteryPassport.make(
-                scope: scope,
-                profile: profile,
-                options: BatteryPassport.Options(declarationPeriod: period),
-                chain: chain
+            // The class and the index score the sender gave are no figures the ledger gives:
+            // taken from the file's own members, as the PACT code above, so that they are not
+            // read as figures the method no longer gives. Links stay the sender's (`same-figures`).
+            let sent = try? JSONValue(parsing: kept)
+            let options = BatteryPassport.Options(
+                performanceClass: sent?["carbonFootprint"]?["carbonFootprintPerformanceClass"]?.stringValue,
+                supplyChainIndices: sent?["supplyChainDueDiligence"]?["supplyChainIndicies"]?.doubleValue,
+                declarationPeriod: period
             )
+            let scope = try LineageScope.collect(record.subject, chain: chain, asOf: point)
+            let passport = try BatteryPassport.make(scope: scope, profile: profile, options: options, chain: chain)
             return ExportEncoding.pretty(passport.json)
         default:
             return nil

@@ -127,6 +127,37 @@ import Testing
         #expect(row["reissue"] != nil)
     }
 
+    /// A passport's performance class and supply-chain index score are the sender's, not the
+    /// ledger's: written again from the kept file's own members, each passport reproduces.
+    @Test func passportOptionsAreTakenFromTheKeptFile() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        let options = [
+            "class": ["--performance-class", "B+"],
+            "indices": ["--supply-chain-indices", "0.73"],
+            "both": [
+                "--performance-class", "A", "--supply-chain-indices", "82.5", "--declaration-from", "2026-01-01",
+                "--declaration-to", "2026-12-31",
+            ],
+        ]
+        var files: [String] = []
+        for (name, flags) in options.sorted(by: { $0.key < $1.key }) {
+            let file = directory + "/cell.\(name).passport.json"
+            let exported = celltrace(
+                ["export", "passport", CarbonCLITests.serial, "--ledger", ledger, "-o", file] + flags
+            )
+            #expect(exported.status == 0, "\(name): \(exported.error)")
+            files.append(file)
+        }
+        let compared = celltrace(["impact"] + files + ["--ledger", ledger])
+        #expect(compared.status == 0, "\(compared.error)")
+        #expect(compared.output.contains(": 3 reproduces\n"), "\(compared.output)")
+        #expect(!compared.output.contains("method-changed"), "\(compared.output)")
+        let json = try JSONValue(parsing: celltrace(["impact"] + files + ["--ledger", ledger, "--json"]).output)
+        #expect(json["kept"]?.arrayValue?.map { $0["method"] } == ["reproduces", "reproduces", "reproduces"])
+    }
+
     @Test func aFileTheLogDoesNotHoldIsRefusedByName() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
