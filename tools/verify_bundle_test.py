@@ -396,6 +396,21 @@ class FactorInForceTests(unittest.TestCase):
         for index, (_, key) in enumerate(self.ROWS):
             ops.check(self.factor(2, index, key, 0.1), "factor")
 
+    def test_a_unit_shipments_operand_is_checked_as_a_lots(self):
+        """§1.5's unit shipments are working too: their terms' factor operands must be the rows in force."""
+        ops = self.operands(as_of=9)
+        step = {"entry": 4.0, "lot": "urn:c:1", "terms": [{"what": "transport", "method": "all", "kgCO2e": 0.1,
+                                                          "factor": self.factor(2, 2, "transport:sea", 0.1)}]}
+        with self.assertRaises(Failure) as failure:
+            ops.check_all({"lots": [], "unitShipments": [step]}, "footprint/working")
+        self.assertEqual(failure.exception.item,
+                         "footprint/working/unitShipments/0/terms/0/factor (entry 2 /factors/2/value)")
+        self.assertEqual(failure.exception.message,
+                         "the factor transport:sea is not the row in force: entry 7 /factors/2, recorded after it "
+                         "and before asOfSize 9, gives transport:sea as 0.5")
+        step["terms"][0]["factor"] = self.factor(7, 2, "transport:sea", 0.5)
+        ops.check_all({"lots": [], "unitShipments": [step]}, "footprint/working")
+
     def test_the_later_row_of_one_table_is_in_force(self):
         rows = [{"category": "grid", "geography": "HU", "value": v} for v in ("0.1", "0.3")]
         ops = verify_bundle.Operands({2: ({"type": "factors.table"}, {})}, {2: {"factors": rows}}, 9)

@@ -953,10 +953,10 @@ struct CustodyBundleTests {
 
     /// The worked example's ledger with two more tables.
     ///
-    /// The second (an earlier table) gives `material:ore@CL` and `transport:sea`; the cells are
-    /// shipped by sea and an ore lot no event accounts for is mined; then a third table (the later
-    /// one) gives anew the cell plant's `grid:HU:location` and the mine's `fuel:diesel:MJ` of the
-    /// first, and both rows of the second, each higher.
+    /// The second (an earlier table) gives `material:ore@CL` and `transport:sea`; the cell is
+    /// shipped by id by sea, then its lot, and an ore lot no event accounts for is mined; then a
+    /// third table (the later one) gives anew the cell plant's `grid:HU:location` and the mine's
+    /// `fuel:diesel:MJ` of the first, and both rows of the second, each higher.
     ///
     /// - Returns: The ledger, and the entries of the second and third tables.
     static func ledgerWithLaterTable() throws -> (ledger: SmallLedger, second: UInt64, third: UInt64) {
@@ -979,6 +979,7 @@ struct CustodyBundleTests {
             ActorDraft(id: "packer", name: "Packer", role: .packMaker, publicKey: Ed25519PrivateKey().publicKey)
         )
         let events = [
+            #"{"type":"ObjectEvent","eventTime":"\#(SmallLedger.day(5))","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"\#(SmallLedger.cellPlant)"},"epcList":["\#(SmallLedger.cell)"],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:packer"}],"ct:transport":[{"mode":"sea","distance":1000,"distanceUom":"KMT","mass":0.002,"massUom":"TNE"}]}"#,
             #"{"type":"ObjectEvent","eventTime":"\#(SmallLedger.day(5))","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"\#(SmallLedger.cellPlant)"},"quantityList":[{"epcClass":"\#(SmallLedger.cells)","quantity":400,"uom":"KGM"}],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:maker"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:packer"}],"ct:transport":[{"mode":"sea","distance":1000,"distanceUom":"KMT","mass":0.4,"massUom":"TNE"}]}"#,
             #"{"type":"ObjectEvent","eventTime":"\#(SmallLedger.day(5))","eventTimeZoneOffset":"+00:00","action":"ADD","bizLocation":{"id":"\#(SmallLedger.mineB)"},"quantityList":[{"epcClass":"\#(oreC)","quantity":300,"uom":"KGM"}],"ilmd":{"ct:material":"ore"}}"#,
         ]
@@ -996,10 +997,13 @@ struct CustodyBundleTests {
     }
 
     @Test(
-        "a factor operand on an earlier table's row, where a later table the bundle carries gives its key anew, fails in both verifiers, even restated and signed again by the ledger key",
-        arguments: ["grid:HU:location", "fuel:diesel:MJ", "transport:sea", "material:ore@CL"]
+        "a factor operand on an earlier table's row, where a later table the bundle carries gives its key anew, fails in both verifiers, even restated and signed again by the ledger key: a lot's part's, or a unit shipment's",
+        arguments: [
+            ("grid:HU:location", false), ("fuel:diesel:MJ", false), ("transport:sea", false),
+            ("material:ore@CL", false), ("transport:sea", true),
+        ]
     )
-    func factorNotInForceFails(key: String) throws {
+    func factorNotInForceFails(key: String, unitShipment: Bool) throws {
         let (ledger, second, third) = try Self.ledgerWithLaterTable()
         let chain = ledger.chain
         let subject = key.hasPrefix("material:") ? Self.oreC : SmallLedger.cell
@@ -1027,7 +1031,7 @@ struct CustodyBundleTests {
         )
         let earlier = key.hasPrefix("grid:") || key.hasPrefix("fuel:") ? UInt64(firstTable) : second
         let bytes = try Self.resigned(bundle.json, by: chain, subject: subject) { json in
-            try Self.cite(key, of: earlier, by: chain, in: &json)
+            try Self.cite(key, of: earlier, by: chain, in: &json, unitShipments: unitShipment)
         }
         let row = try #require(later.firstIndex { Recompute.factorKey(of: $0) == key })
         let value = try #require(later[row]["value"]?.stringValue)
@@ -1036,7 +1040,22 @@ struct CustodyBundleTests {
             "is not the row in force: entry \(third) /factors/\(row), recorded after it and before asOfSize \(Int(asOfSize)), gives \(key) as \(value)"
         let verdicts = try Self.verdicts(bytes, by: chain)
         let failure = try #require(verdicts.swift, "an earlier table's \(key) verified")
-        #expect(failure.item.hasPrefix("footprint lot "), "\(failure)")
+        if unitShipment {
+            // The cell's own shipment by id: its transport term, on the earlier table.
+            let shipment = try #require(
+                bundle.json["footprint"]?["working"]?["unitShipments"]?.arrayValue?.first?["entry"]?.doubleValue
+            )
+            #expect(failure.item == "footprint unit shipment", "\(failure)")
+            #expect(
+                failure.message.hasPrefix(
+                    "the transport term of the shipment of \(SmallLedger.cell) (entry \(Int(shipment))) takes \(key) from "
+                        + "entry \(earlier) /factors/"
+                ),
+                "\(failure)"
+            )
+        } else {
+            #expect(failure.item.hasPrefix("footprint lot "), "\(failure)")
+        }
         #expect(failure.message.contains("takes \(key) from entry \(earlier) /factors/"), "\(failure)")
         #expect(failure.message.contains(expected), "\(failure)")
         #expect(verdicts.status == 1, "\(verdicts.python)")
@@ -1064,7 +1083,13 @@ struct CustodyBundleTests {
     /// dishonest sender would: each term's kg CO2e and each contribution restated by method, the
     /// total their sum, and the table's entry carried with its inclusion proof when the bundle does
     /// not carry it.
-    static func cite(_ key: String, of table: UInt64, by chain: SupplyChainLedger, in bundle: inout JSONValue) throws {
+    static func cite(
+        _ key: String,
+        of table: UInt64,
+        by chain: SupplyChainLedger,
+        in bundle: inout JSONValue,
+        unitShipments: Bool = false
+    ) throws {
         let entry = try chain.ledger.entry(at: table)
         let rows = entry.body["factors"]?.arrayValue ?? []
         let index = try #require(rows.firstIndex { Recompute.factorKey(of: $0) == key })
@@ -1095,35 +1120,47 @@ struct CustodyBundleTests {
         let methods = ["location-based", "market-based", "eu-draft"]
         // "kind lot entry" → method → how much larger the part's emissions become.
         var scales: [String: [String: Double]] = [:]
-        for (lotIndex, lot) in (bundle["footprint"]?["working"]?["lots"]?.arrayValue ?? []).enumerated() {
-            for (partIndex, part) in (lot["parts"]?.arrayValue ?? []).enumerated() {
-                let path: [any Sendable] = ["footprint", "working", "lots", lotIndex, "parts", partIndex]
+        // The parts of the lots, or the unit shipments (`unit-shipment` contributions, by unit).
+        var parts: [(path: [any Sendable], name: String, part: JSONValue)] = []
+        if unitShipments {
+            for (index, step) in (bundle["footprint"]?["working"]?["unitShipments"]?.arrayValue ?? []).enumerated() {
                 let name =
-                    "\(part["kind"]?.stringValue ?? "") \(lot["lot"]?.stringValue ?? "") \(part["entry"]?.doubleValue ?? -1)"
-                if let factor = part["factor"], let (operand, ratio) = moved(factor) {
-                    set(&bundle, path + ["factor"], operand)
-                    scales[name] = Dictionary(uniqueKeysWithValues: methods.map { ($0, ratio) })
+                    "unit-shipment \(step["lot"]?.stringValue ?? "") \(step["entry"]?.doubleValue ?? -1)"
+                parts.append((["footprint", "working", "unitShipments", index], name, step))
+            }
+        } else {
+            for (lotIndex, lot) in (bundle["footprint"]?["working"]?["lots"]?.arrayValue ?? []).enumerated() {
+                for (partIndex, part) in (lot["parts"]?.arrayValue ?? []).enumerated() {
+                    let name =
+                        "\(part["kind"]?.stringValue ?? "") \(lot["lot"]?.stringValue ?? "") \(part["entry"]?.doubleValue ?? -1)"
+                    parts.append((["footprint", "working", "lots", lotIndex, "parts", partIndex], name, part))
                 }
-                var before: [String: Double] = [:]
-                var after: [String: Double] = [:]
-                for (termIndex, term) in (part["terms"]?.arrayValue ?? []).enumerated() {
-                    let kg = term["kgCO2e"]?.doubleValue ?? 0
-                    var now = kg
-                    if let factor = term["factor"], let (operand, ratio) = moved(factor) {
-                        now = kg * ratio
-                        set(&bundle, path + ["terms", termIndex, "factor"], operand)
-                        set(&bundle, path + ["terms", termIndex, "kgCO2e"], .number(now))
-                    }
-                    for method in methods where term["method"] == "all" || term["method"] == .string(method) {
-                        before[method, default: 0] += kg
-                        after[method, default: 0] += now
-                    }
+            }
+        }
+        for (path, name, part) in parts {
+            if let factor = part["factor"], let (operand, ratio) = moved(factor) {
+                set(&bundle, path + ["factor"], operand)
+                scales[name] = Dictionary(uniqueKeysWithValues: methods.map { ($0, ratio) })
+            }
+            var before: [String: Double] = [:]
+            var after: [String: Double] = [:]
+            for (termIndex, term) in (part["terms"]?.arrayValue ?? []).enumerated() {
+                let kg = term["kgCO2e"]?.doubleValue ?? 0
+                var now = kg
+                if let factor = term["factor"], let (operand, ratio) = moved(factor) {
+                    now = kg * ratio
+                    set(&bundle, path + ["terms", termIndex, "factor"], operand)
+                    set(&bundle, path + ["terms", termIndex, "kgCO2e"], .number(now))
                 }
-                if after != before {
-                    var scale: [String: Double] = [:]
-                    for (method, kg) in before where kg != 0 { scale[method] = (after[method] ?? 0) / kg }
-                    scales[name] = scale
+                for method in methods where term["method"] == "all" || term["method"] == .string(method) {
+                    before[method, default: 0] += kg
+                    after[method, default: 0] += now
                 }
+            }
+            if after != before {
+                var scale: [String: Double] = [:]
+                for (method, kg) in before where kg != 0 { scale[method] = (after[method] ?? 0) / kg }
+                scales[name] = scale
             }
         }
         try #require(!scales.isEmpty, "no factor operand of \(key)")
