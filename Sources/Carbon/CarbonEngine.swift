@@ -798,27 +798,30 @@ public struct CarbonEngine {
         )
     }
 
-    /// The emissions of the shipments by id of cell `serial` as of the size, its share of each,
-    /// and the part of them resting on primary data: what its footprint's `unit-shipment`
-    /// contributions add up to.
+    /// The emissions of the shipments by id of cell, module or pack `unit` as of the size, its
+    /// share of each, and the part of them resting on primary data: what its own `unit-shipment`
+    /// contributions add up to in a footprint (a cell's footprint, or a module's or pack's, which
+    /// also counts those of the units inside it).
     ///
     /// - Parameters:
-    ///   - serial: A cell serial.
+    ///   - unit: A cell serial, or a module's or pack's id.
     ///   - txn: The read transaction.
-    /// - Returns: The emissions, all and on primary data.
+    /// - Returns: The emissions, all and on primary data, and the shipments counted (0 when no
+    ///   shipment with activity data that stands as of the size named the unit).
     /// - Throws: ``CarbonError`` when a factor a shipment needs is not in force; what reading the
     ///   ledger throws.
     public mutating func unitShipmentEmissions(
-        ofCell serial: String,
+        of unit: String,
         _ txn: borrowing ReadTransaction
-    ) throws -> (total: Emissions, primary: Emissions) {
+    ) throws -> (total: Emissions, primary: Emissions, shipments: Int) {
         var total = Emissions.zero
         var primary = Emissions.zero
-        for contribution in try unitShipmentContributions(of: [serial], txn) {
+        let contributions = try unitShipmentContributions(of: [unit], txn)
+        for contribution in contributions {
             total += contribution.emissions
             if contribution.isPrimary { primary += contribution.emissions }
         }
-        return (total, primary)
+        return (total, primary, contributions.count)
     }
 
     /// The shipments by id of `units` (a cell, or a module or pack and every unit in it), as of

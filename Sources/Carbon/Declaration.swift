@@ -216,7 +216,7 @@ public struct Declaration: Sendable {
             guard let range = try reader.serialRange(containing: unit, asOf: engine.size, txn),
                 let index = rangeOf["\(range.commissionedAt) \(range.prefix) \(range.first)"]
             else { continue }
-            let (shipped, shippedPrimary) = try engine.unitShipmentEmissions(ofCell: unit, txn)
+            let (shipped, shippedPrimary, _) = try engine.unitShipmentEmissions(of: unit, txn)
             ranges[index].shipments += shipped
             total += shipped
             primary += shippedPrimary

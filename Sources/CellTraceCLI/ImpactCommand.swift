@@ -26,7 +26,9 @@ struct ImpactCommand: ParsableCommand {
             ranges whose footprint per cell, and the lots whose footprint per kg, differ just before
             the entry and just after it, and those it added (a commissioning, a lot made) or
             withdrew (declared in error). A submission's entry is compared with its events as one
-            change.
+            change. A shipment of cells, modules or packs by id charges its leg to the units it
+            moved, as footprint does: each unit whose shipments' kg CO2e differ is listed, a cell
+            with its footprint (its range's per cell plus its shipments).
 
             With --from N [--to M], what the entries N to M (the last entry when --to is not given)
             changed together, as one change: a figure that moved and moved back within them is not
@@ -466,7 +468,10 @@ struct ImpactCommand: ParsableCommand {
 
     /// The JSON for a run without entries: nothing compared, nothing changed.
     static func emptyRunJSON(from size: UInt64) -> JSONValue {
-        ["from": .number(Double(size)), "entries": [], "changes": [], "lotChanges": [], "cells": 0]
+        [
+            "from": .number(Double(size)), "entries": [], "changes": [], "lotChanges": [], "unitChanges": [],
+            "cells": 0,
+        ]
     }
 
     /// What `--entry` and `--from` list: the serial ranges, the lots, or both.
@@ -485,6 +490,7 @@ struct ImpactCommand: ParsableCommand {
         let compared =
             "\(impact.ranges) serial range\(impact.ranges == 1 ? "" : "s") in \(impact.cellLots) cell "
             + "lot\(impact.cellLots == 1 ? "" : "s"), \(impact.lots) lot\(impact.lots == 1 ? "" : "s")"
+            + (impact.units == 0 ? "" : ", \(impact.units) unit\(impact.units == 1 ? "" : "s") shipped by id")
         var lines: [String]
         if run {
             let count = impact.entries.count
@@ -532,7 +538,8 @@ struct ImpactCommand: ParsableCommand {
                 )
             }
         }
-        guard (shown.ranges && !impact.changes.isEmpty) || (shown.lots && !impact.lotChanges.isEmpty) else {
+        let rangesShown = shown.ranges && !(impact.changes.isEmpty && impact.unitChanges.isEmpty)
+        guard rangesShown || (shown.lots && !impact.lotChanges.isEmpty) else {
             switch (shown.ranges, shown.lots) {
             case (true, false): lines.append("no cell's footprint changed")
             case (false, true): lines.append("no lot's footprint changed")
@@ -577,7 +584,9 @@ struct ImpactCommand: ParsableCommand {
             }
         }
         if shown.ranges, impact.changes.isEmpty {
-            lines.append("no cell's footprint changed")
+            lines.append(
+                impact.unitChanges.isEmpty ? "no cell's footprint changed" : "no range's footprint per cell changed"
+            )
         } else if shown.ranges {
             lines.append(counted(impact.changes.map(\.status), "range") { impact.changes[$0].range.count })
             var table = TextTable(
@@ -607,6 +616,28 @@ struct ImpactCommand: ParsableCommand {
                 lines += ["", perKWh.rendered]
             }
         }
+        if shown.ranges, !impact.unitChanges.isEmpty {
+            // The units shipped by id: their share of each shipment's leg, and a cell's footprint.
+            lines += ["", counted(impact.unitChanges.map(\.status), "shipped unit") { _ in nil }]
+            var table = TextTable(
+                ["UNIT", "KIND", "STATUS"] + methods.map { "KG CO2E SHIPPED BY ID (\($0.label.uppercased()))" }
+            )
+            for change in impact.unitChanges {
+                table.add(
+                    [change.unit, change.kind == .cell ? "cell" : "module or pack", change.status.rawValue]
+                        + figures(change.before, change.after)
+                )
+            }
+            lines += ["", table.rendered]
+            let cells = impact.unitChanges.filter { $0.footprintBefore != nil || $0.footprintAfter != nil }
+            if !cells.isEmpty {
+                var footprints = TextTable(["CELL"] + methods.map { "KG CO2E/CELL (\($0.label.uppercased()))" })
+                for change in cells {
+                    footprints.add([change.unit] + figures(change.footprintBefore, change.footprintAfter))
+                }
+                lines += ["", footprints.rendered]
+            }
+        }
         if shown.lots, !impact.lotChanges.isEmpty {
             lines += ["", counted(impact.lotChanges.map(\.status), "lot") { _ in nil }]
             var table = TextTable(
@@ -634,8 +665,9 @@ struct ImpactCommand: ParsableCommand {
 
     /// The rows of `--entry --csv` and `--from --csv`.
     ///
-    /// A header row, then a row for each serial range (without `--lots`) and each lot (without
-    /// `--cells`) the entries changed, added or withdrew. Figures
+    /// A header row, then a row for each serial range (without `--lots`), each lot (without
+    /// `--cells`) the entries changed, added or withdrew, and each unit shipped by id (without
+    /// `--lots`) whose shipments they changed: its kg CO2e shipped by id. Figures
     /// are kg CO2e as Swift prints a double (the shortest text that reads back the same); a
     /// figure there is none of is an empty field.
     static func csv(_ impact: EntryImpact, shown: Shown) -> String {
@@ -655,6 +687,17 @@ struct ImpactCommand: ParsableCommand {
                             String(change.range.count), String(change.range.commissionedAt), "kg CO2e per cell",
                         ] + figures(change.before, change.after)
                             + figures(change.beforePerLifetimeKWh, change.afterPerLifetimeKWh)
+                    )
+                )
+            }
+            for change in impact.unitChanges {
+                rows.append(
+                    CSV.row(
+                        [
+                            "unit", change.unit, change.range?.lot ?? "", "", "", change.status.rawValue,
+                            change.range == nil ? "" : "1", change.range.map { String($0.commissionedAt) } ?? "",
+                            "kg CO2e shipped by id",
+                        ] + figures(change.before, change.after) + figures(nil, nil)
                     )
                 )
             }
@@ -728,7 +771,8 @@ struct ImpactCommand: ParsableCommand {
     }
 
     /// `--entry --json` and `--from --json`: for `--from`, `from` in place of `entry`, `type` and
-    /// `summary`; `changes` (with `cells`) without `--lots`, `lotChanges` without `--cells`.
+    /// `summary`; `changes` (with `cells`, `units` and `unitChanges`) without `--lots`,
+    /// `lotChanges` without `--cells`.
     static func json(
         _ impact: EntryImpact,
         run: Bool = false,
@@ -752,6 +796,8 @@ struct ImpactCommand: ParsableCommand {
         if shown.ranges {
             members["cells"] = .number(Double(impact.cells))
             members["changes"] = changesJSON(impact)
+            members["units"] = .number(Double(impact.units))
+            members["unitChanges"] = unitChangesJSON(impact)
         }
         if shown.lots { members["lotChanges"] = lotChangesJSON(impact) }
         if let focus = impact.focus {
@@ -794,6 +840,21 @@ struct ImpactCommand: ParsableCommand {
                     ]
                 }
                 return .object(members)
+            }
+        )
+    }
+
+    /// The units shipped by id whose shipments an entry (or run) changed, as JSON.
+    private static func unitChangesJSON(_ impact: EntryImpact) -> JSONValue {
+        .array(
+            impact.unitChanges.map { change in
+                [
+                    "unit": .string(change.unit), "kind": .string(change.kind.rawValue),
+                    "status": .string(change.status.rawValue), "lot": change.range.map { .string($0.lot) } ?? .null,
+                    "kgCO2eShippedBefore": byMethod(change.before), "kgCO2eShippedAfter": byMethod(change.after),
+                    "kgCO2ePerCellBefore": byMethod(change.footprintBefore),
+                    "kgCO2ePerCellAfter": byMethod(change.footprintAfter),
+                ]
             }
         )
     }

@@ -17,10 +17,11 @@ extension EntryImpact {
 
     /// The same comparison, keeping only what bears on one subject.
     ///
-    /// For a cell serial, or a module or pack, the serial ranges its cells were commissioned in
-    /// and the changed lots upstream of their cell lots: whether its footprint changed, and why.
-    /// For a lot, its own change, the changed lots it was made from and made into, and the ranges
-    /// of the cells made from it: what a change to that lot reached. The subject is resolved as
+    /// For a cell serial, or a module or pack, the serial ranges its cells were commissioned in,
+    /// the changed lots upstream of their cell lots, and the shipments by id of it and of the
+    /// units in it: whether its footprint changed, and why. For a lot, its own change, the changed
+    /// lots it was made from and made into, and the ranges (and shipments by id) of the cells made
+    /// from it: what a change to that lot reached. The subject is resolved as
     /// the ledger had it before the first entry and after the last (a cell withdrawn or added by
     /// the entries is found on one side), and the lineage is followed through the events recorded
     /// up to the last entry.
@@ -28,7 +29,8 @@ extension EntryImpact {
     /// - Parameters:
     ///   - id: A cell serial, a module's or pack's id, or a lot id, in either GS1 form.
     ///   - chain: The ledger.
-    /// - Returns: This impact with ``changes`` and ``lotChanges`` narrowed, and ``focus`` set.
+    /// - Returns: This impact with ``changes``, ``lotChanges`` and ``unitChanges`` narrowed, and
+    ///   ``focus`` set.
     /// - Throws: ``ExportError`` when the ledger had no such subject at either end, storage errors.
     public func narrowed(to id: String, chain: SupplyChainLedger) throws -> EntryImpact {
         var narrowed = self
@@ -63,6 +65,17 @@ extension EntryImpact {
                 narrowed.changes = changes.filter {
                     held.contains(RangeKey($0.range)) || $0.previous.map { held.contains(RangeKey($0)) } == true
                 }
+                // The subject and every unit in it at either end, as a footprint counts their
+                // shipments by id.
+                var units: Set<String> = []
+                for (subject, size) in subjects {
+                    var pending = [subject.id]
+                    while let unit = pending.popLast() {
+                        guard units.insert(unit).inserted else { continue }
+                        if let assembly = try reader.assembly(unit, txn) { pending += assembly.children(asOf: size) }
+                    }
+                }
+                narrowed.unitChanges = unitChanges.filter { units.contains($0.unit) }
             case .lot:
                 let downstream = try Self.lineage(from: start, upstream: false, between: entry, through, reader, txn)
                 lineage.formUnion(downstream)
@@ -73,6 +86,7 @@ extension EntryImpact {
                 narrowed.changes = changes.filter {
                     made.contains($0.range.lot) || $0.previous.map { made.contains($0.lot) } == true
                 }
+                narrowed.unitChanges = unitChanges.filter { $0.range.map { made.contains($0.lot) } == true }
             }
             narrowed.lotChanges = lotChanges.filter { lineage.contains($0.number) }
             narrowed.focus = Focus(id: subjects[0].subject.id, kind: kind, lineageLots: lineage.count)

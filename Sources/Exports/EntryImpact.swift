@@ -1,5 +1,6 @@
 public import Carbon
 import LedgerCore
+public import Provenance
 public import SupplyChain
 
 /// What one entry, or a run of entries, changed in the footprints.
@@ -10,20 +11,25 @@ public import SupplyChain
 /// figure that moved and moved back within it is not listed.
 ///
 /// Both sides are one roll-up each over every lot the ledger had at that size
-/// (`CarbonEngine.perKg(ofEach:_:)`): a cell's footprint is its lot's footprint per kg times its
-/// mass, as footprints and declarations compute it, and for a range of a battery model the same per
-/// kWh over a cell's life. A facility amended or transferred, a factor table, a certificate, an
+/// (`CarbonEngine.perKg(ofEach:_:)`): a range's footprint per cell is its lot's footprint per kg
+/// times its mass, as footprints and declarations compute it, and for a range of a battery model
+/// the same per kWh over a cell's life. A cell, module or pack shipped by id (`epcList`) carries
+/// besides its share of each such shipment's leg, as the carbon engine charges it
+/// (`CarbonEngine.unitShipmentEmissions(of:_:)`): every unit whose shipments' kg CO2e differ is
+/// listed in ``unitChanges``, a cell with its footprint as `footprint` gives it (its range's per
+/// cell plus its shipments). A facility amended or transferred, a factor table, a certificate, an
 /// event declared in error or its corrective event change the figures of the cells downstream; a
-/// commissioning adds cells and its declaration in error withdraws them. A submission's entry is
-/// compared through its last event, as one change.
+/// commissioning adds cells and its declaration in error withdraws them; a shipment by id charges
+/// the units it moved. A submission's entry is compared through its last event, as one change.
 public struct EntryImpact: Sendable {
     /// How a serial range or a lot fares.
     public enum Status: String, Sendable, Hashable {
-        /// The footprint per cell (or per kg) differs.
+        /// The footprint per cell (or per kg), or a unit's shipments by id, differ.
         case changed
-        /// Commissioned (or made) by the entry.
+        /// Commissioned (or made) by the entry; for a unit, its first shipment by id counted.
         case added
-        /// The entry took the range (or lot) out: its commissioning (or making) was declared in error.
+        /// The entry took the range (or lot) out: its commissioning (or making) was declared in
+        /// error; for a unit, every shipment by id counted for it was.
         case withdrawn
     }
 
@@ -68,6 +74,32 @@ public struct EntryImpact: Sendable {
         public var after: [ElectricityMethod: Double]?
     }
 
+    /// A cell, module or pack shipped by id whose shipments' kg CO2e the entry changed.
+    public struct UnitChange: Sendable {
+        /// The unit, as its shipments name it.
+        public var unit: String
+        /// A cell (`cell`), or a module or pack (`assembly`).
+        public var kind: Subject.Kind
+        /// A cell's serial range, as the ledger had it after the entry (before, when not after).
+        public var range: SerialRange?
+        /// What became of its shipments: `added` for the first counted, `withdrawn` when none
+        /// stands after the entry.
+        public var status: Status
+        /// kg CO2e by electricity method of the unit's shipments by id before the entry: its
+        /// share of each, as its footprint's `unit-shipment` contributions add up (`nil` when
+        /// none was counted, or a factor one needs was not in force).
+        public var before: [ElectricityMethod: Double]?
+        /// The same after the entry.
+        public var after: [ElectricityMethod: Double]?
+        /// For a cell, kg CO2e by electricity method of its footprint before the entry, as
+        /// `footprint` gives it: its range's per cell plus its shipments by id, or its range's per
+        /// cell alone when none was counted (`nil` for a module or pack, or where its lot or its
+        /// shipments had no figure).
+        public var footprintBefore: [ElectricityMethod: Double]? = nil
+        /// The same after the entry.
+        public var footprintAfter: [ElectricityMethod: Double]? = nil
+    }
+
     /// The first entry compared: the ledger before it is the one side.
     public var entry: UInt64
     /// The last entry compared: the last one named, or for a submission the last of its events,
@@ -91,6 +123,11 @@ public struct EntryImpact: Sendable {
     /// The lots whose footprint per kg the entry changed (or that it made, or withdrew), in the
     /// order they were made: the supplier's view, for the lots exported in PACT footprints.
     public var lotChanges: [LotChange]
+    /// The cells, modules and packs whose shipments by id the entry changed (or first counted,
+    /// or withdrew), in the order of their ids.
+    public var unitChanges: [UnitChange] = []
+    /// The units compared: those shipped by id, with a shipment counted, before or after the entry.
+    public var units: Int = 0
     /// The subject the comparison was narrowed to, if any (``narrowed(to:chain:)``).
     public var focus: Focus? = nil
 
@@ -250,6 +287,26 @@ public struct EntryImpact: Sendable {
             )
         }
         lotChanges.sort { $0.number < $1.number }
+        var unitChanges: [UnitChange] = []
+        for unit in Set(before.units.keys).union(after.units.keys).sorted() {
+            let then = before.units[unit]
+            let now = after.units[unit]
+            guard DisclosureReview.differs(then?.shipped, now?.shipped) else { continue }
+            let range = now?.range ?? then?.range
+            unitChanges.append(
+                UnitChange(
+                    unit: unit,
+                    kind: range == nil ? .assembly : .cell,
+                    range: range,
+                    status: then == nil ? .added : now == nil ? .withdrawn : .changed,
+                    before: then?.shipped,
+                    after: now?.shipped,
+                    // A cell shipped first (or no longer) by the entry: its range's per cell.
+                    footprintBefore: then?.perCell ?? range.flatMap { before.ranges[RangeKey($0)]?.perCell },
+                    footprintAfter: now?.perCell ?? range.flatMap { after.ranges[RangeKey($0)]?.perCell }
+                )
+            )
+        }
         let cellLots = Set(before.ranges.values.map(\.range.lot)).union(after.ranges.values.map(\.range.lot))
         return EntryImpact(
             entry: first,
@@ -259,7 +316,9 @@ public struct EntryImpact: Sendable {
             cellLots: cellLots.count,
             ranges: Set(before.ranges.keys).union(after.ranges.keys).count,
             changes: changes,
-            lotChanges: lotChanges
+            lotChanges: lotChanges,
+            unitChanges: unitChanges,
+            units: Set(before.units.keys).union(after.units.keys).count
         )
     }
 
@@ -285,6 +344,13 @@ public struct EntryImpact: Sendable {
         var ranges:
             [RangeKey: (
                 range: SerialRange, perCell: [ElectricityMethod: Double]?, perKWh: [ElectricityMethod: Double]?
+            )] = [:]
+        /// Every unit shipped by id with a shipment counted: its shipments' kg CO2e, a cell's
+        /// range and its footprint (its range's per cell plus those shipments; `nil` when its lot
+        /// has none).
+        var units:
+            [String: (
+                range: SerialRange?, shipped: [ElectricityMethod: Double], perCell: [ElectricityMethod: Double]?
             )] = [:]
     }
 
@@ -333,6 +399,23 @@ public struct EntryImpact: Sendable {
                     lifetime.flatMap { $0 > 0 ? perCell.scaled(by: 1 / $0).totals : nil }
                 }
                 figures.ranges[key] = (range, perCell?.totals, perKWh)
+            }
+            // The units shipped by id, charged as the engine charges them in their footprints;
+            // a unit whose shipment needs a factor not in force has no figure at this size.
+            for unit in try reader.shippedUnits(txn) {
+                let shipped: Emissions
+                do {
+                    let (total, _, shipments) = try engine.unitShipmentEmissions(of: unit, txn)
+                    guard shipments > 0 else { continue }
+                    shipped = total
+                } catch is CarbonError {
+                    continue
+                }
+                let range = try reader.serialRange(containing: unit, asOf: size, txn)
+                let perCell = range.flatMap { range in
+                    byID[range.lot].map { $0.scaled(by: range.cellMassKg.doubleValue) + shipped }
+                }
+                figures.units[unit] = (range, shipped.totals, perCell?.totals)
             }
             return figures
         }

@@ -354,6 +354,92 @@ import Testing
         #expect(then != now)
     }
 
+    /// A shipment of the fixture's pack and of a cell by id: `--entry` lists both units with their
+    /// share of the leg, the cell with its footprint as `footprint` gives it, in text, JSON and CSV.
+    @Test func aShipmentByIdChargesTheUnitsItMoved() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = CarbonCLITests.ledger(directory)
+        let cell = "urn:epc:id:sgtin:4012345.011111.500"
+        let events = directory + "/shipment.jsonl"
+        // The pack's four cells and the cell weigh 4.5 kg: 200 km × 0.0045 t × 0.107 kg CO2e/tkm
+        // (road), 0.2 of it the cell's and 0.8 the pack's.
+        try
+            #"{"type":"ObjectEvent","eventTime":"2026-03-05T08:00:00Z","eventTimeZoneOffset":"+00:00","action":"OBSERVE","bizStep":"shipping","bizLocation":{"id":"urn:celltrace:facility:cell-plant"},"epcList":["\#(CarbonCLITests.pack)","\#(cell)"],"sourceList":[{"type":"owning_party","source":"urn:celltrace:actor:cell-co"}],"destinationList":[{"type":"owning_party","destination":"urn:celltrace:actor:cathode-co"}],"ct:transport":[{"mode":"road","distance":200,"distanceUom":"KMT","mass":0.0045,"massUom":"TNE"}]}"#
+            .write(toFile: events, atomically: true, encoding: .utf8)
+        let imported = celltrace(
+            "import",
+            events,
+            "--ledger",
+            ledger,
+            "--as",
+            "cell-co",
+            "--key",
+            directory + "/cell-co.pem"
+        )
+        #expect(imported.status == 0, "\(imported.error)")
+        let entry = String(try size(ledger) - 1)
+        let leg = 200 * 0.0045 * 0.107
+
+        let text = celltrace("impact", "--entry", entry, "--ledger", ledger)
+        #expect(text.status == 0, "\(text.error)")
+        #expect(text.output.contains(", 2 units shipped by id\n"), "\(text.output)")
+        #expect(
+            text.output.contains("\nno range's footprint per cell changed\n\n2 shipped units added\n"),
+            "\(text.output)"
+        )
+        #expect(text.output.contains("KG CO2E SHIPPED BY ID (LOCATION)"), "\(text.output)")
+        #expect(text.output.contains("\n\(cell)  cell            added"), "\(text.output)")
+
+        let json = try JSONValue(parsing: celltrace("impact", "--entry", entry, "--json", "--ledger", ledger).output)
+        #expect(json["units"] == 2)
+        let units = try #require(json["unitChanges"]?.arrayValue)
+        // In the order of their ids: the pack's GIAI, then the cell's SGTIN.
+        #expect(units.map { $0["unit"] } == [.string(CarbonCLITests.pack), .string(cell)])
+        #expect(units.map { $0["kind"] } == ["assembly", "cell"])
+        #expect(units.allSatisfy { $0["status"] == "added" && $0["kgCO2eShippedBefore"] == .null })
+        for (unit, share) in zip(units, [0.8, 0.2]) {
+            let shipped = try #require(unit["kgCO2eShippedAfter"]?["location-based"]?.doubleValue)
+            #expect(abs(shipped - leg * share) < 1e-12, "\(unit)")
+        }
+        // The cell's footprint after the shipment is what `footprint` gives it.
+        let footprint = try JSONValue(parsing: celltrace("footprint", cell, "--json", "--ledger", ledger).output)
+        for method in ["location-based", "market-based", "eu-draft"] {
+            let total = try #require(footprint["kgCO2e"]?[method]?["total"]?.doubleValue)
+            let after = try #require(units[1]["kgCO2ePerCellAfter"]?[method]?.doubleValue)
+            let before = try #require(units[1]["kgCO2ePerCellBefore"]?[method]?.doubleValue)
+            #expect(abs(after - total) <= 1e-9 * total, "\(method)")
+            #expect(abs(after - before - (units[1]["kgCO2eShippedAfter"]?[method]?.doubleValue ?? 0)) < 1e-9)
+        }
+        #expect(units[0]["kgCO2ePerCellAfter"] == .null)
+        // Narrowed to the pack: its own shipment, not the cell's. --lots lists no units.
+        let pack = try JSONValue(
+            parsing: celltrace(
+                "impact",
+                "--entry",
+                entry,
+                "--subject",
+                CarbonCLITests.pack,
+                "--json",
+                "--ledger",
+                ledger
+            ).output
+        )
+        #expect(pack["unitChanges"]?.arrayValue?.map { $0["unit"] } == [.string(CarbonCLITests.pack)])
+        let lots = try JSONValue(
+            parsing: celltrace("impact", "--entry", entry, "--lots", "--json", "--ledger", ledger).output
+        )
+        #expect(lots["unitChanges"] == nil && lots["units"] == nil)
+
+        let csv = celltrace("impact", "--entry", entry, "--csv", "--ledger", ledger).output
+        let rows = csv.split(separator: "\n").map(String.init)
+        #expect(rows.count == 3, "\(csv)")
+        #expect(rows[1].hasPrefix("unit,\(CarbonCLITests.pack),,,,added,,,kg CO2e shipped by id,,"), "\(csv)")
+        #expect(rows[2].hasPrefix("unit,\(cell),"), "\(csv)")
+        #expect(rows[2].contains(",added,1,") && rows[2].contains(",kg CO2e shipped by id,,"), "\(csv)")
+        #expect(rows.allSatisfy { $0.split(separator: ",", omittingEmptySubsequences: false).count == 21 })
+    }
+
     @Test func csvQuotesWhatWouldSplitAField() {
         #expect(
             CSV.row(["plain", "a,b", #"say "x""#, "two\nlines", "cr\rhere", ""])

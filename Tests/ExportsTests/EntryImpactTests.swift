@@ -213,4 +213,50 @@ struct EntryImpactTests {
         // The cell lot's narrowing reaches every range made from it.
         #expect(try impact.narrowed(to: SmallLedger.cells, chain: ledger.chain).changes.count == 3)
     }
+
+    @Test(
+        "a shipment of a pack and a cell by id charges its leg to them as their footprints do: each unit listed with its share, the cell with its footprint, and each kept when narrowed to it"
+    )
+    func unitShipmentChargesTheUnitsItMoved() throws {
+        let ledger = try CustodyBundleTests.shippedUnits()
+        let chain = ledger.chain
+        let shipment = try chain.ledger.size - 1
+        let impact = try EntryImpact.compute(entry: shipment, chain: chain)
+        // No lot's or range's figure moved: the leg is the units' alone.
+        #expect(impact.changes.isEmpty && impact.lotChanges.isEmpty)
+        #expect(impact.units == 2)
+        let units = [CustodyBundleTests.shippedCell, CustodyBundleTests.shippedPack]
+        #expect(impact.unitChanges.map(\.unit) == units)
+        #expect(impact.unitChanges.map(\.kind) == [.cell, .assembly])
+        // Each unit's share (0.1 and 0.3 kg CO2e) is what its footprint gained with the shipment.
+        for (change, share) in zip(impact.unitChanges, [0.1, 0.3]) {
+            #expect(change.status == .added && change.before == nil)
+            let footprint = { (size: UInt64) in
+                try LineageScope.collect(change.unit, chain: chain, asOf: .size(size)).footprint.total
+            }
+            let (before, after) = (try footprint(shipment), try footprint(shipment + 1))
+            for method in ElectricityMethod.allCases {
+                let shipped = try #require(change.after?[method])
+                #expect(close(shipped, share), "\(change.unit) \(method)")
+                #expect(close(shipped, after.total(method) - before.total(method)), "\(change.unit) \(method)")
+            }
+        }
+        // The cell as `footprint` gives it: its range's 1.14 kg CO2e (location-based), then with its share.
+        let cell = try #require(impact.unitChanges.first)
+        #expect(cell.range?.lot == SmallLedger.cells)
+        let footprint = try LineageScope.collect(cell.unit, chain: chain).footprint.total
+        for method in ElectricityMethod.allCases {
+            #expect(close(try #require(cell.footprintAfter?[method]), footprint.total(method)), "\(method)")
+        }
+        #expect(close(try #require(cell.footprintBefore?[.locationBased]), 1.14))
+        #expect(impact.unitChanges[1].footprintBefore == nil && impact.unitChanges[1].footprintAfter == nil)
+        // Narrowed: the pack keeps its own shipment, not the cell's; the cell and its lot the cell's.
+        let narrowed = { (id: String) in try impact.narrowed(to: id, chain: chain).unitChanges.map(\.unit) }
+        #expect(try narrowed(CustodyBundleTests.shippedPack) == [CustodyBundleTests.shippedPack])
+        #expect(try narrowed(CustodyBundleTests.shippedModule).isEmpty)
+        #expect(try narrowed(CustodyBundleTests.shippedCell) == [CustodyBundleTests.shippedCell])
+        #expect(try narrowed(SmallLedger.cells) == [CustodyBundleTests.shippedCell])
+        // The pack's assembly before it (its submission's event, two entries back) charged no unit.
+        #expect(try EntryImpact.compute(entry: shipment - 2, chain: chain).unitChanges.isEmpty)
+    }
 }
