@@ -1835,30 +1835,20 @@ extension Rules {
                     "\(child) is put into \(parent) at \(event.eventTimeText), before it was \(made.verb) (\(made.text))"
                 )
             }
-            if checksNewInput {
-                // New input: the submitter has each unit it puts in (the custody rule): a cell
-                // neither shipped nor taken out by holding its cell lot, as before. A unit in
-                // another is refused above, and one in the parent already stays as it is.
-                if !inAUnit {
-                    try checkCustody(
-                        try custody(of: child, range: range, txn),
-                        of: child,
-                        by: actor.id,
-                        event,
-                        doing: "\(child) is put into \(parent ?? "a unit")",
-                        subject: child,
-                        field: field,
-                        lotsWeighed: &arrivalsChecked,
-                        sink: sink,
-                        txn
-                    )
-                }
-            } else if let range, try !holding(range.lot, actor.id, txn).kg.isPositive {
-                // A replay: entries recorded before the custody of units held the cell lot; those
-                // recorded since may have the cell by a shipment or a disassembly instead.
+            // New input: the submitter has each unit it puts in (the custody rule): a cell neither
+            // shipped nor taken out by holding its cell lot, as before. A unit in another is
+            // refused above, and one in the parent already stays as it is. A replay asks only of a
+            // cell whose lot the submitter does not hold: entries recorded before the custody of
+            // units held the cell lot, and those recorded since may have the cell by a shipment or
+            // a disassembly instead; its refusal names the lot, as those entries were checked.
+            let replayAsks =
+                try !checksNewInput && range.map { try !holding($0.lot, actor.id, txn).kg.isPositive } ?? false
+            if checksNewInput ? !inAUnit : replayAsks {
+                // New input weighs each cell lot's arrival once an event (the set moved, not copied).
                 var weighed: Set<String> = []
-                let trial = ProblemSink(index: sink.index, identifier: sink.identifier)
-                let hasCell = try checkCustody(
+                if checksNewInput { swap(&weighed, &arrivalsChecked) }
+                let checked = checksNewInput ? sink : ProblemSink(index: sink.index, identifier: sink.identifier)
+                let hasUnit = try checkCustody(
                     try custody(of: child, range: range, txn),
                     of: child,
                     by: actor.id,
@@ -1867,10 +1857,12 @@ extension Rules {
                     subject: child,
                     field: field,
                     lotsWeighed: &weighed,
-                    sink: trial,
+                    sink: checked,
                     txn
                 )
-                if !hasCell {
+                if checksNewInput {
+                    swap(&weighed, &arrivalsChecked)
+                } else if !hasUnit, let range {
                     sink.add(field: field, "\(actor.id) does not hold cell lot \(range.lot) that \(child) comes from")
                 }
             }
