@@ -1,5 +1,6 @@
 import ArgumentParser
 import Carbon
+import Exports
 import LedgerCore
 import Provenance
 import SupplyChain
@@ -508,17 +509,10 @@ struct DeclarationCommand: ParsableCommand {
                 )
             }
         }
-        if let study {
-            let lower = study.lowercased()
-            guard lower.hasPrefix("https://") || lower.hasPrefix("http://"), study.count > 8,
-                !study.unicodeScalars.contains(where: {
-                    $0.properties.isWhitespace || $0.properties.generalCategory == .control
-                })
-            else {
-                throw ValidationError(
-                    "--study \(study.debugDescription): give a web link (https://…) to the public study"
-                )
-            }
+        if let study, !BatteryPassport.isURL(study) {
+            throw ValidationError(
+                "--study \(study.debugDescription): give an absolute URL (https://…) to the public study"
+            )
         }
     }
 

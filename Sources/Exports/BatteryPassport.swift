@@ -453,13 +453,16 @@ extension BatteryPassport {
             }
     }
 
-    /// Whether `text` is an absolute URL: a scheme, `://` and something after it.
-    static func isURL(_ text: String) -> Bool {
+    /// Whether `text` is an absolute URL: a scheme, `://` and something after it, on one line and
+    /// without blanks (a link to a study or report, as the passport and the declaration print it).
+    public static func isURL(_ text: String) -> Bool {
         let parts = text.split(separator: ":", maxSplits: 1, omittingEmptySubsequences: false)
         guard parts.count == 2, let scheme = parts.first, !scheme.isEmpty, parts[1].hasPrefix("//"),
             parts[1].count > 2
         else { return false }
         return scheme.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) }
-            && !text.contains(" ")
+            && !text.unicodeScalars.contains {
+                $0.properties.isWhitespace || $0.properties.generalCategory == .control
+            }
     }
 }

@@ -162,6 +162,19 @@ import Testing
         #expect(lot.status == 2 && lot.error.contains("lot"))
         let badLink = celltrace("export", "passport", Self.serial, "--study", "cf.pdf", "--ledger", ledger)
         #expect(badLink.status == 2)
+        // A link is printed on one line: a tab or a line break in it is refused as a space is.
+        for link in ["https://example.com/cf\tstudy.pdf", "https://example.com/dd\nreport.pdf"] {
+            let broken = celltrace(
+                "export",
+                "passport",
+                Self.serial,
+                "--due-diligence-report",
+                link,
+                "--ledger",
+                ledger
+            )
+            #expect(broken.status == 2 && broken.error.contains("--due-diligence-report"), "\(broken.error)")
+        }
         #expect(open.error.contains("note: carbonFootprint: the figures are this battery's own"), "\(open.error)")
         let declared = celltrace(
             "export",
