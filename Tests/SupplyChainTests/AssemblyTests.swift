@@ -78,6 +78,24 @@ struct AssemblyTests {
         #expect(registered.warnings.isEmpty, "\(registered.warnings)")
         let none = try fixture.accept([Self.commission(first: "31", last: "40")], as: "cell-co")
         #expect(none.warnings.isEmpty, "a commissioning may name no model")
+        // A model that is no id would leave the cells in no declaration without a word: refused.
+        let size = try fixture.chain.ledger.size
+        for (given, shown) in [(JSONValue.number(811), "811"), ([:], "{}"), ("  ", "\"  \""), ("", "\"\"")] {
+            var event = try JSONValue(parsing: Array(Self.commission(first: "41", last: "50").utf8)).objectValue ?? [:]
+            event["ct:batteryModel"] = given
+            let refused = try fixture.rejection([JSONValue.object(event).canonicalString], as: "cell-co")
+            expectProblems(
+                refused,
+                [
+                    (
+                        0, "/ct:batteryModel",
+                        "must be the id of the cells' battery model, a string as `celltrace model add` registers it "
+                            + "(got \(shown)); leave it out when the model is not known"
+                    )
+                ]
+            )
+        }
+        #expect(try fixture.chain.ledger.size == size, "nothing written")
     }
 
     static func assemble(_ parent: String, _ children: [String], action: String = "ADD") -> String {

@@ -1597,6 +1597,16 @@ extension Rules {
         }
         let energy = measure("nominalEnergy", .electricity)
         let model = event.ext("batteryModel")?.stringValue
+        // New input: a model named is an id (`celltrace model add`); a number, an object or a blank
+        // would leave the cells in no model's declaration without a word.
+        if checksNewInput, let given = event.ext("batteryModel"), model?.contains(where: { !$0.isWhitespace }) != true {
+            let text = given.canonicalString
+            sink.add(
+                field: event.extPointer("batteryModel"),
+                "must be the id of the cells' battery model, a string as `celltrace model add` registers it "
+                    + "(got \(text.count > 40 ? text.prefix(40) + "…" : text)); leave it out when the model is not known"
+            )
+        }
         var ranges: [SerialRange] = []
         let rangesPointer = event.extPointer("serialRanges")
         let elements = event.ext("serialRanges")?.arrayValue ?? []
