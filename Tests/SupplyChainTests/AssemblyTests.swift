@@ -106,6 +106,34 @@ struct AssemblyTests {
         ])
     }
 
+    @Test("a shipment of cells by id without bizStep shipping is imported with a warning that it moves nothing")
+    func unitDestinationThatMovesNothing() throws {
+        let fixture = try Self.chainWithCells()
+        try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
+        let cell = Self.prefix + "1"
+        let departing = UnitCustodyTests.ship(
+            [cell],
+            from: "cell-co",
+            to: "cathode-co",
+            time: "2026-02-27T08:00:00+01:00"
+        )
+        var event = try JSONValue(parsing: Array(departing.utf8)).objectValue ?? [:]
+        event["bizStep"] = "departing"
+        let report = try fixture.accept([JSONValue.object(event).canonicalString], as: "cell-co")
+        #expect(report.warnings.map(\.field) == ["/bizStep"])
+        #expect(
+            report.warnings.first?.message
+                == "an owning_party destination with bizStep departing: custody moves only with bizStep shipping, "
+                + "so this event moves nothing"
+        )
+        // The cell stayed with its maker, which ships it by id afterwards.
+        let shipped = try fixture.accept(
+            [UnitCustodyTests.ship([cell], from: "cell-co", to: "cathode-co", time: "2026-02-28T08:00:00+01:00")],
+            as: "cell-co"
+        )
+        #expect(shipped.warnings.isEmpty, "\(shipped.warnings)")
+    }
+
     @Test("serial ranges: no overlap, spelled without leading zeros, cells no heavier than their lot")
     func commissioning() throws {
         let fixture = try Self.chainWithCells()

@@ -373,8 +373,9 @@ enum EventVocabulary {
     /// - Returns: Each warning's field and message.
     static func warnings(_ event: EPCISEvent) -> [(field: String, message: String)] {
         var warnings: [(field: String, message: String)] = []
+        // Lots by quantityList and units by epcList alike.
         if event.type == .objectEvent, event.action != "ADD", event.bizStep != "shipping",
-            event.bizStep != "receiving", !event.quantities.isEmpty,
+            event.bizStep != "receiving", !event.quantities.isEmpty || !event.epcList.isEmpty,
             let destination = event.destinations.first(where: { $0.type == "owning_party" })
         {
             let step = event.bizStep.map { "bizStep \($0)" } ?? "no bizStep"
