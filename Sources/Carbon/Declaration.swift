@@ -32,9 +32,10 @@ public struct Declaration: Sendable {
     public var model: BatteryModel
     /// The plant: the facility that made the cell lots.
     public var plant: Facility
-    /// The manufacturer: the plant's operator at the ledger size computed for; `nil` when the
-    /// ledger has no such actor.
-    public var manufacturer: Actor?
+    /// The manufacturers: the actors that made the counted cell lots at the plant (its operators
+    /// when they were made), in the order their lots are first counted; one unless the plant
+    /// changed hands within the period.
+    public var manufacturers: [Actor] = []
     /// The identification number of the EU declaration of conformity, Article 7(1)(f), which
     /// the ledger does not hold: given by whoever draws the declaration up.
     public var conformityDeclaration: String?
@@ -191,6 +192,18 @@ public struct Declaration: Sendable {
             primaryOfLot[range.lot] = primaryPerKg
             cellLots.append(range.lot)
         }
+        // Whoever made a cell lot at the plant operated it then (an event is recorded only at a
+        // facility its submitter operates): the manufacturers of the cells counted.
+        var manufacturers: [Actor] = []
+        var makers: Set<String> = []
+        for lot in cellLots {
+            guard let number = try reader.lotNumber(lot, asOf: engine.size, txn),
+                let made = try reader.card(number: number, txn)?.createdAt,
+                case let maker = plant.operatorID(at: made), makers.insert(maker).inserted,
+                let actor = try reader.actor(maker, asOf: engine.size, txn)
+            else { continue }
+            manufacturers.append(actor)
+        }
         for ((range, eventTime), (perKg, primaryPerKg)) in zip(counted, perKgs) {
             let cellMass = range.cellMassKg.doubleValue
             let perCell = perKg.scaled(by: cellMass)
@@ -313,7 +326,7 @@ public struct Declaration: Sendable {
         return Declaration(
             model: model,
             plant: plant,
-            manufacturer: try reader.actor(plant.operatorID, asOf: engine.size, txn),
+            manufacturers: manufacturers,
             from: from,
             to: to,
             asOfSize: engine.size,

@@ -453,7 +453,7 @@ struct DeclarationCommand: ParsableCommand {
             have attested anything, the share of each that rests on attested data.
 
             The declaration opens with the contents Article 7(1) asks for, (a) to (g): the
-            manufacturer (the plant's operator), the battery model, the plant, the figure and its
+            manufacturer (the actor that made the cells at the plant), the battery model, the plant, the figure and its
             stages, the EU declaration of conformity's number (--conformity-declaration) and a link to
             the public study (--study). The last two are not in the ledger: without them the
             declaration names them as not given.
@@ -560,9 +560,12 @@ struct DeclarationCommand: ParsableCommand {
     /// declared method's figures.
     static func article7(_ declaration: Declaration) -> [(item: String, content: String, value: String?)] {
         let method = Declaration.declaredMethod
-        let manufacturer = declaration.manufacturer.map { actor in
-            ([actor.name, "actor \(actor.id)", actor.role.rawValue] + actor.parties).joined(separator: " · ")
-        }
+        let manufacturer =
+            declaration.manufacturers.isEmpty
+            ? nil
+            : declaration.manufacturers.map { actor in
+                ([actor.name, "actor \(actor.id)", actor.role.rawValue] + actor.parties).joined(separator: " · ")
+            }.joined(separator: "; ")
         let model = declaration.model
         let modelText =
             ([model.id, model.name, model.chemistry, model.category.map { "category \($0)" }]
@@ -596,7 +599,8 @@ struct DeclarationCommand: ParsableCommand {
             ? "ARTICLE 7(1)  every item given"
             : "ARTICLE 7(1)  not given: " + missing.map { "(\($0.item)) \($0.content)" }.joined(separator: ", ")
         let hints = [
-            "a": "no actor operates the plant in the ledger", "f": "--conformity-declaration ID", "g": "--study URL",
+            "a": "no actor registered in the ledger made the cells", "f": "--conformity-declaration ID",
+            "g": "--study URL",
         ]
         var lines = [heading]
         for item in items {
@@ -831,19 +835,21 @@ struct DeclarationCommand: ParsableCommand {
         ])
     }
 
-    /// `--json`'s `article7`: the manufacturer, model and plant as the ledger has them, the
+    /// `--json`'s `article7`: the manufacturers, model and plant as the ledger has them, the
     /// conformity declaration and study as given (`null` when not), and the items not given.
     static func article7JSON(_ declaration: Declaration) -> JSONValue {
         let model = declaration.model
         let plant = declaration.plant
         func text(_ value: String?) -> JSONValue { value.map(JSONValue.string) ?? .null }
         return .object([
-            "manufacturer": declaration.manufacturer.map { actor in
-                .object([
-                    "actor": .string(actor.id), "name": .string(actor.name), "role": .string(actor.role.rawValue),
-                    "parties": .array(actor.parties.map(JSONValue.string)),
-                ])
-            } ?? .null,
+            "manufacturers": .array(
+                declaration.manufacturers.map { actor in
+                    .object([
+                        "actor": .string(actor.id), "name": .string(actor.name), "role": .string(actor.role.rawValue),
+                        "parties": .array(actor.parties.map(JSONValue.string)),
+                    ])
+                }
+            ),
             "model": .object([
                 "id": .string(model.id), "name": text(model.name), "chemistry": text(model.chemistry),
                 "category": text(model.category),

@@ -350,11 +350,12 @@ import Testing
         let shares: [[String]] = body.map { Array($0.suffix(3)) }
         #expect(shares.allSatisfy { $0.allSatisfy { $0.isEmpty } }, "no attestation: no share")
         #expect(celltrace(declarationArguments + ["--csv", "--json"]).status == 2)
-        // Article 7(1): the manufacturer is the plant's operator, the model and plant as
+        // Article 7(1): the manufacturer is the actor that made the cells, the model and plant as
         // registered; the conformity declaration and the study are not in the ledger, and named
         // as not given until the options give them.
         let article7 = try #require(declared["article7"])
-        #expect(article7["manufacturer"]?["actor"] == "cell-co" && article7["manufacturer"]?["role"] == "cell-maker")
+        let manufacturers = try #require(article7["manufacturers"]?.arrayValue)
+        #expect(manufacturers.map { $0["actor"] } == ["cell-co"] && manufacturers.first?["role"] == "cell-maker")
         #expect(article7["model"]?["id"] == "CT-NMC811-P1" && article7["model"]?["category"] == "M1")
         #expect(article7["plant"]?["id"] == "urn:celltrace:facility:cell-plant")
         #expect(article7["conformityDeclaration"] == .null && article7["study"] == .null)
@@ -479,6 +480,59 @@ import Testing
         #expect(
             twoLines.status == 2 && twoLines.error.contains("/name") && twoLines.error.contains("control characters")
         )
+    }
+
+    /// Article 7(1)(a) names who made the cells: after the plant changed hands, its new operator
+    /// is not the manufacturer of the cells its former one made.
+    @Test func aDeclarationNamesTheMakerOfItsCellsAfterThePlantChangedHands() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = Self.ledger(directory)
+        let plant = "urn:celltrace:facility:cell-plant"
+        let transfer = celltrace(
+            "facility",
+            "transfer",
+            plant,
+            "--to",
+            "cathode-co",
+            "--reason",
+            "sold",
+            "--ledger",
+            ledger
+        )
+        #expect(transfer.status == 0, "\(transfer.error)")
+        let declaration = celltrace(
+            "declaration",
+            "--model",
+            "CT-NMC811-P1",
+            "--plant",
+            plant,
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(declaration.status == 0, "\(declaration.error)")
+        let manufacturers = try JSONValue(parsing: declaration.output)["article7"]?["manufacturers"]?.arrayValue
+        #expect(manufacturers?.map { $0["actor"] } == ["cell-co"])
+        let text = celltrace(
+            "declaration",
+            "--model",
+            "CT-NMC811-P1",
+            "--plant",
+            plant,
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-12-31",
+            "--ledger",
+            ledger
+        )
+        #expect(text.output.contains("  (a) manufacturer                  "), "\(text.output)")
+        #expect(!text.output.contains("actor cathode-co"), "the plant's operator now made none of the cells")
     }
 
     static let cathode = "urn:celltrace:lot:cam-811-0210"
