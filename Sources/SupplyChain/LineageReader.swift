@@ -573,7 +573,9 @@ public struct LineageReader: Sendable {
         if let outdated { throw outdated }
         var kinds: [UInt64: LotCustodyEvent.Kind] = [:]
         for shipment in try shipments(ofLotNumber: number, txn) { kinds[shipment.sequenceNumber] = .shipped }
-        for (sequence, use) in try store.storedUses(ofLot: number, txn) { kinds[sequence] = .init(use) }
+        for (sequence, use) in try store.storedUses(ofLot: number, txn) {
+            if let kind = LotCustodyEvent.Kind(use) { kinds[sequence] = kind }
+        }
         var events: [LotCustodyEvent] = []
         for (sequence, kind) in kinds.sorted(by: { $0.key < $1.key }) {
             guard let record = try store.json(.events, IndexKey.sequence(sequence), txn),

@@ -104,12 +104,14 @@ public struct LotCustodyEvent: Sendable, Hashable {
 }
 
 extension LotCustodyEvent.Kind {
-    /// The kind of a use `sc.lot-uses` records.
-    init(_ use: LotUse) {
+    /// The kind of a use `sc.lot-uses` records; `nil` for a shipment of the lot's cells by id,
+    /// which moved cells rather than the lot and is in the custody of each cell it shipped.
+    init?(_ use: LotUse) {
         switch use {
         case .consumed: self = .consumed
         case .received: self = .received
         case .assembled: self = .assembled
+        case .shippedCells: return nil
         }
     }
 }

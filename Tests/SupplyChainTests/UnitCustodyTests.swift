@@ -399,4 +399,40 @@ struct UnitCustodyTests {
         )
         try Self.expectAudited(fixture)
     }
+
+    @Test(
+        "a cell lot's shipment is declared in error only while its receiver shipped none of the lot's cells by id on the strength of holding the lot"
+    )
+    func lotShipmentStaysWhileItsCellsWereShippedByID() throws {
+        let fixture = try Self.commissioned()
+        let five = Self.cell(5)
+        let lotShipment = Events.ship(
+            "CELLS",
+            10,
+            from: Actor.defaultParty("cell-co"),
+            to: Actor.defaultParty("cathode-co"),
+            time: "2026-03-10T08:00:00+01:00"
+        )
+        try fixture.accept([lotShipment], as: "cell-co")
+        let byID = Self.ship([five], from: "cathode-co", to: "sichuan-lithium", time: "2026-03-11T08:00:00+01:00")
+        try fixture.accept([byID], as: "cathode-co")
+        let shipped = try Self.lastEntry(fixture)
+        let declared = try Events.declaredInError(lotShipment)
+        let refused = try fixture.rejection([declared], as: "cell-co")
+        #expect(refused.problems.map(\.field) == ["/errorDeclaration"])
+        #expect(
+            refused.problems.map(\.message) == [
+                "declaring this shipment in error leaves lot CELLS never reaching cathode-co, after cathode-co used it: "
+                    + "entry \(shipped) (shipped cells by id at 2026-03-11T07:00:00.000Z); declare those events in "
+                    + "error first (custody rule)"
+            ]
+        )
+        // The lot's custody lists the lot's shipment; the cell's shipment is the cell's.
+        #expect(try #require(try fixture.chain.lot("CELLS")).custody.map(\.kind) == [.shipped])
+        try Self.expectAudited(fixture)
+        // The cell's shipment declared in error first, the lot's shipment is.
+        try fixture.accept([try Events.declaredInError(byID)], as: "cathode-co")
+        try fixture.accept([declared], as: "cell-co")
+        try Self.expectAudited(fixture)
+    }
 }

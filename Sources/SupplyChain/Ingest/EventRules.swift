@@ -937,7 +937,8 @@ extension Rules {
 
     /// The events that stand in which `actor` used lot `lotID` before `time`, recorded after
     /// entry `recorded`, by entry: transformations that consumed it, shipments of it from
-    /// `actor`, receipts of it, commissionings of cells from it and assemblies of those cells.
+    /// `actor`, receipts of it, commissionings of cells from it, assemblies of those cells and
+    /// shipments by id of those cells that `actor` had by holding the lot.
     ///
     /// A use recorded before the shipment at `recorded` was weighed against the arrivals recorded
     /// before it, which all stand, so only later ones are read. The events are read from the
@@ -955,6 +956,7 @@ extension Rules {
             case consumed, shipped, received
             case commissioned = "commissioned cells"
             case assembled = "assembled cells"
+            case shippedCells = "shipped cells by id"
         }
         guard let number = try store.lotNumber(lotID, txn) else { return [] }
         var candidates: [UInt64: Use] = [:]
@@ -965,6 +967,7 @@ extension Rules {
                 case .consumed: .consumed
                 case .received: .received
                 case .assembled: .assembled
+                case .shippedCells: .shippedCells
                 }
         }
         for (sequence, _) in try store.shipments(ofLot: number, txn) { candidates[sequence] = .shipped }
@@ -987,7 +990,7 @@ extension Rules {
                 switch use {
                 case .consumed: effects.consumed.contains { $0.lot == lotID && $0.actor == actor }
                 case .shipped: effects.moved.contains { $0.lot == lotID && $0.from == actor }
-                case .received, .commissioned, .assembled: event.record["actor"]?.stringValue == actor
+                case .received, .commissioned, .assembled, .shippedCells: event.record["actor"]?.stringValue == actor
                 }
             if used { found.append((sequence, use.rawValue, event.text)) }
         }
@@ -1484,6 +1487,7 @@ extension Rules {
         // Units by id beside lots (new input): a replay of an entry an earlier CellTrace recorded,
         // which read no epcList on a shipment of lots, moves its lots alone when its units fail.
         var units: [(unit: String, kg: ExactDecimal)] = []
+        var cellLots: Set<String> = []
         // A leg moving lots and units at once would count in both: the lots' footprints share it
         // by their kilograms, the units' by theirs. New input records the two as two shipments;
         // a replay of such an entry (only an earlier CellTrace, which read no epcList on a
@@ -1502,8 +1506,8 @@ extension Rules {
             // Beside lots, an epcList may name what is not a unit (a pallet's SSCC), as EPCIS
             // feeds do: the units are shipped by id only when every element is one.
             let unitSink = event.quantities.isEmpty ? sink : ProblemSink()
-            units = try checkShippedUnits(event, actor: actor, sink: unitSink, txn)
-            if !unitSink.isEmpty, unitSink !== sink { units = [] }
+            (units, cellLots) = try checkShippedUnits(event, actor: actor, sink: unitSink, txn)
+            if !unitSink.isEmpty, unitSink !== sink { (units, cellLots) = ([], []) }
         }
         guard let receiver else { return }
         guard sink.passes(since: before), receiver != actor.id else {
@@ -1529,6 +1533,13 @@ extension Rules {
             let shippedUnits = (from: actor.id, to: receiver, units: units)
             effects.shippedUnits = shippedUnits
             recordUnitShipment(shippedUnits, eventID: event.eventID, sequence: sequence)
+            // Cells its shipper had by holding their cell lot: the shipment uses the lot, which a
+            // declaration that a shipment of the lot to it was in error weighs.
+            for id in cellLots.sorted() {
+                if let number = try store.lotNumber(id, txn) {
+                    store.addUse(.shippedCells, ofLot: number, sequence: sequence)
+                }
+            }
         }
     }
 

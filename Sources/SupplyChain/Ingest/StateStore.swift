@@ -81,8 +81,9 @@ enum IndexTable: String, CaseIterable, Sendable {
     case attestations = "sc.attestations"
     /// BE64(lot number) ‖ BE64(seq) → how the event at `seq` used the lot (``LotUse``, raw UTF-8):
     /// the uses no other table finds by lot — a transformation that consumed the lot and made
-    /// nothing (no lineage edge leads from the lot to it), a receipt, and an assembly of cells of
-    /// the lot, which `sc.contained-in` forgets once the cells are taken out again.
+    /// nothing (no lineage edge leads from the lot to it), a receipt, an assembly of cells of
+    /// the lot, which `sc.contained-in` forgets once the cells are taken out again, and a shipment
+    /// by id of cells of the lot that its shipper had by holding the lot.
     case lotUses = "sc.lot-uses"
     /// unit id ‖ 0 ‖ BE64(seq) → the shipment at `seq` of a commissioned cell, or an assembled
     /// module or pack, named in its `epcList` (canonical JSON: `event`, `from`, `to`, and
@@ -102,7 +103,10 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
     /// Layout 19: `sc.taken-out`, the disassemblies that took each unit out of a module or pack,
-    /// for the custody of units.
+    /// for the custody of units, and `sc.lot-uses` rows of kind `shipped-cells`, the shipments by
+    /// id of cells their shippers had by holding the cell lot. (The kind joined layout 19 before
+    /// any release wrote that layout, so it kept the number; a ledger a development build indexed
+    /// in layout 19 without those rows gets them from `celltrace index rebuild`.)
     /// Layout 18: `sc.unit-shipments`, the shipments of cells, modules and packs by id (`epcList`);
     /// `sc.processes` rows of version 2, which add the units an event shipped with their kg; and
     /// an `sc.events` record of such a shipment keeps them (`effects.shippedUnits`).
@@ -200,6 +204,9 @@ enum LotUse: String, Sendable {
     case received
     /// An assembly put cells of the lot (a cell lot) into a module or pack.
     case assembled
+    /// A shipment by id (`epcList`) moved cells of the lot (a cell lot) that its shipper had by
+    /// holding the lot, no shipment or disassembly of theirs giving them to it (the custody rule).
+    case shippedCells = "shipped-cells"
 }
 
 /// Reads of the indexes as they stand, plus the writes of a batch not yet committed.

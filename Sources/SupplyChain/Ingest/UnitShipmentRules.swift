@@ -17,18 +17,21 @@ extension Rules {
     ///   - sink: Receives the problems, naming the event and `/epcList/i`.
     ///   - txn: The snapshot under the pending writes.
     /// - Returns: Each unit with its mass in kilograms: a cell's `ct:cellMass`, a module's or
-    ///   pack's the cells it holds now, at any depth.
+    ///   pack's the cells it holds now, at any depth; and the cell lots through which the
+    ///   submitter has cells it ships (neither shipped nor taken out since), which the shipment
+    ///   uses as a lot (``LotUse/shippedCells``).
     /// - Throws: Storage errors only.
     mutating func checkShippedUnits(
         _ event: EPCISEvent,
         actor: Actor,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
-    ) throws -> [(unit: String, kg: ExactDecimal)] {
+    ) throws -> (units: [(unit: String, kg: ExactDecimal)], cellLots: Set<String>) {
         if event.epcList.count > EventActivity.maxListed {
             sink.add(field: "/epcList", EventActivity.tooLong(event.epcList.count))
-            return []
+            return ([], [])
         }
+        var cellLots: Set<String> = []
         var units: [(unit: String, kg: ExactDecimal)] = []
         var seen: Set<String> = []
         var madeTimes: [UInt64: (milliseconds: Int64, text: String)?] = [:]
@@ -71,7 +74,7 @@ extension Rules {
                 continue
             }
             guard
-                try checkUnitCustody(
+                let custody = try checkUnitCustody(
                     event,
                     unit,
                     range: range,
@@ -82,9 +85,10 @@ extension Rules {
                     txn
                 )
             else { continue }
+            if case .cellLot(let lot) = custody.keeper { cellLots.insert(lot) }
             units.append((unit, try unitMass(unit, range: range, txn)))
         }
-        return units
+        return (units, cellLots)
     }
 
     /// Whether `actor` has `unit` now (the custody rule of ``Rules/custody(of:range:countingTakeOuts:_:)``),
@@ -92,6 +96,10 @@ extension Rules {
     ///
     /// A replay accepts a shipment that the rule as CellTrace first recorded unit shipments
     /// accepted, which did not count disassemblies, as well as one this rule accepts.
+    ///
+    /// - Returns: The unit's custody by the rule as it stands when the shipment is accepted, the
+    ///   same for new input and a replay, so both record the same uses of its cell lot; `nil`
+    ///   when the shipment is refused.
     private mutating func checkUnitCustody(
         _ event: EPCISEvent,
         _ unit: String,
@@ -101,10 +109,11 @@ extension Rules {
         lotsWeighed: inout Set<String>,
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
-    ) throws -> Bool {
+    ) throws -> UnitCustody? {
         let doing = "\(unit) is shipped"
+        let custody = try custody(of: unit, range: range, txn)
         if !checksNewInput {
-            let first = try custody(of: unit, range: range, countingTakeOuts: false, txn)
+            let first = try self.custody(of: unit, range: range, countingTakeOuts: false, txn)
             let trial = ProblemSink(index: sink.index, identifier: sink.identifier)
             let accepted = try checkCustody(
                 first,
@@ -118,10 +127,10 @@ extension Rules {
                 sink: trial,
                 txn
             )
-            if accepted { return true }
+            if accepted { return custody }
         }
-        return try checkCustody(
-            try custody(of: unit, range: range, txn),
+        let accepted = try checkCustody(
+            custody,
             of: unit,
             by: actor,
             event,
@@ -132,6 +141,7 @@ extension Rules {
             sink: sink,
             txn
         )
+        return accepted ? custody : nil
     }
 
     /// A unit's mass in kilograms: a cell's, or the cells a module or pack holds now, at any depth.
