@@ -435,4 +435,30 @@ struct UnitCustodyTests {
         try fixture.accept([declared], as: "cell-co")
         try Self.expectAudited(fixture)
     }
+
+    @Test(
+        "a custody refusal names an earlier event of the same submission by its index there, as the ledger holds no entry of it yet"
+    )
+    func custodyNamesEventsOfTheSubmission() throws {
+        let fixture = try Self.commissioned()
+        let module = Self.assemble("MOD-1", [Self.cell(1)], time: "2026-02-27T08:00:00+01:00")
+        try fixture.accept([module], as: "cell-co")
+        let refused = try fixture.rejection(
+            [
+                Self.ship(["MOD-1"], from: "cell-co", to: "cathode-co", time: "2026-02-27T12:00:00+01:00"),
+                Self.assemble("MOD-1", [], action: "DELETE", time: "2026-02-28T08:00:00+01:00"),
+                try Events.declaredInError(module),
+            ],
+            as: "cell-co"
+        )
+        #expect(refused.problems.map(\.field) == ["/parentID", "/errorDeclaration"])
+        #expect(
+            refused.problems.map(\.message) == [
+                "MOD-1 is with cathode-co, to which event 0 of this submission shipped it, not with cell-co "
+                    + "(custody rule)",
+                "MOD-1, which this event put units into, was shipped on by event 0 of this submission; declare that "
+                    + "event in error first (custody rule)",
+            ]
+        )
+    }
 }

@@ -922,7 +922,7 @@ extension Rules {
             guard arrival.map({ $0 > since }) ?? true else { continue }
             let uses = try uses(of: move.lot, by: move.to, before: arrival ?? .max, after: recorded, txn)
             guard !uses.isEmpty else { continue }
-            let named = uses.prefix(3).map { "entry \($0.sequence) (\($0.verb) at \($0.time))" }
+            let named = uses.prefix(3).map { "\(entryNamed($0.sequence)) (\($0.verb) at \($0.time))" }
             let more = uses.count > 3 ? " and \(uses.count - 3) more" : ""
             let reaching =
                 arrival.map { "reaching \(move.to) only at \(Timestamp(millisecondsSinceEpoch: $0).rfc3339)" }

@@ -246,10 +246,7 @@ extension Rules {
         guard !receipts.isEmpty else { return "" }
         let inTime = receipts.sorted { ($0.milliseconds, $0.sequence) < ($1.milliseconds, $1.sequence) }
         let named = inTime.suffix(3).map { receipt in
-            let place =
-                submissionIndex(ofSequence: receipt.sequence).map { "event \($0) of this submission" }
-                ?? "entry \(receipt.sequence)"
-            return "\(place) (\(receipt.kg) kg at \(Timestamp(millisecondsSinceEpoch: receipt.milliseconds).rfc3339))"
+            "\(entryNamed(receipt.sequence)) (\(receipt.kg) kg at \(Timestamp(millisecondsSinceEpoch: receipt.milliseconds).rfc3339))"
         }
         let earlier = inTime.count > 3 ? "\(inTime.count - 3) receipts, then " : ""
         return before + earlier + named.joined(separator: ", ")

@@ -33,6 +33,12 @@ struct Rules {
         return at < acceptedEvents.count && acceptedEvents[at].sequence == sequence ? acceptedEvents[at].index : nil
     }
 
+    /// How a message names the event recorded at entry `sequence`: `event N of this submission`
+    /// when the batch accepted it, whose entry the ledger does not hold yet, and `entry N` otherwise.
+    func entryNamed(_ sequence: UInt64) -> String {
+        submissionIndex(ofSequence: sequence).map { "event \($0) of this submission" } ?? "entry \(sequence)"
+    }
+
     /// The serial ranges that a refused commissioning of the batch would have commissioned, by
     /// prefix, and the modules and packs that a refused assembly would have put together, each
     /// with that event's index: a later assembly of one is told why it is unknown.

@@ -126,7 +126,7 @@ extension Rules {
             guard receiver == actor else {
                 sink.add(
                     field: field,
-                    "\(carried)\(held) is with \(receiver), to which entry \(sequence) shipped it, not with \(actor) "
+                    "\(carried)\(held) is with \(receiver), to which \(entryNamed(sequence)) shipped it, not with \(actor) "
                         + "(custody rule)"
                 )
                 return false
@@ -136,7 +136,7 @@ extension Rules {
             guard taker == actor else {
                 sink.add(
                     field: field,
-                    "\(carried)\(held) is with \(taker), which took it out of \(from) by entry \(sequence), not with "
+                    "\(carried)\(held) is with \(taker), which took it out of \(from) by \(entryNamed(sequence)), not with "
                         + "\(actor) (custody rule)"
                 )
                 return false
@@ -176,7 +176,8 @@ extension Rules {
 
     /// The first event recorded after entry `recorded` that stands and moved `unit`'s custody: a
     /// shipment of it by id, or a disassembly that took it out of a unit; what it did as a message
-    /// ends (`was shipped on by entry N`), with its entry.
+    /// ends (`was shipped on by entry N`, or `by event N of this submission` for an event of the
+    /// batch), with its entry.
     func laterMove(
         of unit: String,
         after recorded: UInt64,
@@ -189,9 +190,9 @@ extension Rules {
         let takeOut = try store.takeOuts(of: unit, txn).first(where: standsLater)
         if let takeOut, shipment.map({ takeOut.sequenceNumber < $0.sequenceNumber }) ?? true {
             let from = takeOut.row["from"]?.stringValue ?? "?"
-            return (takeOut.sequenceNumber, "was taken out of \(from) by entry \(takeOut.sequenceNumber)")
+            return (takeOut.sequenceNumber, "was taken out of \(from) by \(entryNamed(takeOut.sequenceNumber))")
         }
-        return shipment.map { ($0.sequenceNumber, "was shipped on by entry \($0.sequenceNumber)") }
+        return shipment.map { ($0.sequenceNumber, "was shipped on by \(entryNamed($0.sequenceNumber))") }
     }
 
     /// The first event recorded after entry `recorded` that stands and that only the actor having
@@ -211,7 +212,7 @@ extension Rules {
             for step in try store.parent(holderID, txn)?.history.reversed() ?? []
             where step["added"]?.arrayValue?.contains(.string(unit)) == true && step["retractedAt"] == nil {
                 guard let sequence = step["seq"]?.doubleValue.map(UInt64.init) else { continue }
-                if sequence > recorded { note(sequence, "was put into \(holderID) by entry \(sequence)") }
+                if sequence > recorded { note(sequence, "was put into \(holderID) by \(entryNamed(sequence))") }
                 break
             }
         }
@@ -223,7 +224,7 @@ extension Rules {
             for step in record.history where step["retractedAt"] == nil {
                 guard let sequence = step["seq"]?.doubleValue.map(UInt64.init), sequence > recorded else { continue }
                 let change = step["added"] != nil ? "had units put into it" : "had units taken out of it"
-                note(sequence, (next == unit ? "" : "holds \(next), which ") + "\(change) by entry \(sequence)")
+                note(sequence, (next == unit ? "" : "holds \(next), which ") + "\(change) by \(entryNamed(sequence))")
                 break
             }
             pending += record.children

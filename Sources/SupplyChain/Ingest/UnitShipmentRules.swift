@@ -197,7 +197,7 @@ extension Rules {
             } else {
                 later = try store.unitShipments(of: unit, txn).first(where: {
                     $0.sequenceNumber > recorded && $0.row["retractedAt"] == nil
-                }).map { ($0.sequenceNumber, "was shipped on by entry \($0.sequenceNumber)") }
+                }).map { ($0.sequenceNumber, "was shipped on by \(entryNamed($0.sequenceNumber))") }
             }
             guard let later else { continue }
             sink.add(
