@@ -437,6 +437,53 @@ struct UnitCustodyTests {
     }
 
     @Test(
+        "a disassembly is declared in error only while the unit it took units out of stayed put: neither shipped on since, nor in a unit shipped since"
+    )
+    func disassemblyStaysWhileItsParentMoved() throws {
+        let fixture = try Self.commissioned()
+        let (one, two) = (Self.cell(1), Self.cell(2))
+        let takeOut = Self.assemble("MOD-1", [two], action: "DELETE", time: "2026-02-27T10:00:00+01:00")
+        try fixture.accept(
+            [Self.assemble("MOD-1", [one, two], time: "2026-02-27T08:00:00+01:00"), takeOut],
+            as: "cell-co"
+        )
+        let moduleShipment = Self.ship(["MOD-1"], from: "cell-co", to: "cathode-co", time: "2026-02-27T12:00:00+01:00")
+        try fixture.accept([moduleShipment], as: "cell-co")
+        let moduleShipped = try Self.lastEntry(fixture)
+        let declared = try Events.declaredInError(takeOut)
+        let shipped = try fixture.rejection([declared], as: "cell-co")
+        #expect(shipped.problems.map(\.field) == ["/errorDeclaration"])
+        #expect(
+            shipped.problems.map(\.message) == [
+                "MOD-1, which this event took units out of, was shipped on by entry \(moduleShipped); declare that "
+                    + "event in error first (custody rule)"
+            ]
+        )
+        #expect(try fixture.chain.serial(two)?.containedIn == [])
+        // Packed and the pack shipped: the module went with it.
+        try fixture.accept([try Events.declaredInError(moduleShipment)], as: "cell-co")
+        let packShipment = Self.ship(["PACK-1"], from: "cell-co", to: "cathode-co", time: "2026-02-28T12:00:00+01:00")
+        try fixture.accept(
+            [Self.assemble("PACK-1", ["MOD-1"], time: "2026-02-28T08:00:00+01:00"), packShipment],
+            as: "cell-co"
+        )
+        let packShipped = try Self.lastEntry(fixture)
+        let packed = try fixture.rejection([declared], as: "cell-co")
+        #expect(packed.problems.map(\.field) == ["/errorDeclaration"])
+        #expect(
+            packed.problems.map(\.message) == [
+                "MOD-1, which this event took units out of, is in PACK-1, which was shipped on by entry "
+                    + "\(packShipped); declare that event in error first (custody rule)"
+            ]
+        )
+        // The pack's shipment declared in error first, the cell goes back into the module.
+        try fixture.accept([try Events.declaredInError(packShipment)], as: "cell-co")
+        try fixture.accept([declared], as: "cell-co")
+        #expect(try fixture.chain.serial(two)?.containedIn == ["MOD-1", "PACK-1"])
+        try Self.expectAudited(fixture)
+    }
+
+    @Test(
         "a custody refusal names an earlier event of the same submission by its index there, as the ledger holds no entry of it yet"
     )
     func custodyNamesEventsOfTheSubmission() throws {

@@ -2388,24 +2388,25 @@ extension Rules {
             }
         }
         // New input: custody stays as the events recorded since had it (the custody rule). The
-        // units an assembly put in went wherever their parent went since, and the units a
-        // disassembly took out were with its submitter, which may have used them since.
+        // units an assembly put in went wherever their parent went since, and so would the units
+        // a disassembly took out, put back; those were with its submitter, which may have used
+        // them since.
         if checksNewInput && sink.passes(since: before), let (parent, _) = effects.aggregated {
-            var unit = parent
-            var depth = 0
-            while depth < 64 {
-                if let moved = try laterMove(of: unit, after: recorded, txn) {
-                    let through = unit == parent ? "" : "is in \(unit), which "
-                    sink.add(
-                        field: "/errorDeclaration",
-                        "\(parent), which this event put units into, \(through)\(moved.what); declare that event "
-                            + "in error first (custody rule)"
-                    )
-                    break
-                }
-                guard let holder = try store.raw(.containedIn, IndexKey.text(unit), txn) else { break }
-                unit = String(decoding: holder, as: UTF8.self)
-                depth += 1
+            if let moved = try laterMove(ofUnitHolding: parent, after: recorded, txn) {
+                sink.add(
+                    field: "/errorDeclaration",
+                    "\(parent), which this event put units into, \(moved); declare that event in error first "
+                        + "(custody rule)"
+                )
+            }
+        }
+        if checksNewInput && sink.passes(since: before), let (parent, _) = effects.disaggregated {
+            if let moved = try laterMove(ofUnitHolding: parent, after: recorded, txn) {
+                sink.add(
+                    field: "/errorDeclaration",
+                    "\(parent), which this event took units out of, \(moved); declare that event in error first "
+                        + "(custody rule)"
+                )
             }
         }
         if checksNewInput && sink.passes(since: before), let (parent, children) = effects.disaggregated {

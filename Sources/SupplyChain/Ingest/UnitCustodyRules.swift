@@ -195,6 +195,27 @@ extension Rules {
         return shipment.map { ($0.sequenceNumber, "was shipped on by \(entryNamed($0.sequenceNumber))") }
     }
 
+    /// The first event recorded after entry `recorded` that stands and moved `unit`, or the unit
+    /// holding it now that moved (``laterMove(of:after:_:)``), as a message about `unit` goes on:
+    /// `was shipped on by entry N`, `is in P, which was taken out of Q by entry N`.
+    func laterMove(
+        ofUnitHolding unit: String,
+        after recorded: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> String? {
+        var outer = unit
+        var depth = 0
+        while depth < 64 {
+            if let moved = try laterMove(of: outer, after: recorded, txn) {
+                return (outer == unit ? "" : "is in \(outer), which ") + moved.what
+            }
+            guard let holder = try store.raw(.containedIn, IndexKey.text(outer), txn) else { return nil }
+            outer = String(decoding: holder, as: UTF8.self)
+            depth += 1
+        }
+        return nil
+    }
+
     /// The first event recorded after entry `recorded` that stands and that only the actor having
     /// `unit` could record: one that moved it (``laterMove(of:after:_:)``), the assembly that put it
     /// into the unit it is in now, or an assembly or disassembly of it or of a unit in it.
