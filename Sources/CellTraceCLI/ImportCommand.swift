@@ -724,6 +724,7 @@ struct SerialCommand: ParsableCommand {
                 if !report.history.isEmpty { object["history"] = .array(report.history.map(step)) }
                 if let facility = report.facility { object["facility"] = .string(facility) }
                 if !report.moves.isEmpty { object["moves"] = .array(report.moves.map(move)) }
+                if let custody = report.custody { object["custody"] = Self.custody(custody) }
                 Console.out(JSONValue.object(object).canonicalString)
                 return
             }
@@ -754,6 +755,7 @@ struct SerialCommand: ParsableCommand {
                 for child in report.children { Console.out("          \(child)") }
             }
             if let facility = report.facility { Console.out("assembled at \(facility)") }
+            if let custody = report.custody { Console.out("custody   \(Self.custodyText(custody))") }
             if !report.history.isEmpty {
                 Console.out("")
                 Console.out("HISTORY (assemblies and disassemblies, oldest first)")
@@ -778,6 +780,46 @@ struct SerialCommand: ParsableCommand {
                 }
                 Console.out(table.rendered)
             }
+        }
+
+        /// Who has the unit and why, as the text's `custody` line says it: `with R, to which entry
+        /// #N shipped it`, `with T, which took it out of M by entry #N`, `with A, which assembled
+        /// it`, `with the holders of cell lot L: …`, each after `inside P, which is` for a unit in
+        /// module or pack P.
+        static func custodyText(_ custody: UnitCustodyReport) -> String {
+            let entry = custody.sequenceNumber.map { "entry #\($0)" } ?? "?"
+            let actor = custody.actors.first ?? "?"
+            let why: String
+            switch custody.reason {
+            case .shipped:
+                why = "with \(actor), to which \(entry) shipped it"
+            case .takenOut:
+                why = "with \(actor), which took it out of \(custody.from ?? "?") by \(entry)"
+            case .assembled:
+                why = "with \(actor), which assembled it"
+            case .cellLot:
+                let lot = custody.lot ?? "?"
+                why =
+                    custody.actors.isEmpty
+                    ? "with no actor: no shipment by id or disassembly moved it, and nobody holds its cell lot \(lot)"
+                    : "with the holders of its cell lot \(lot), no shipment by id or disassembly having moved it: "
+                        + custody.actors.joined(separator: ", ")
+            }
+            return custody.inside.map { "inside \($0), which is \(why)" } ?? why
+        }
+
+        /// Who has the unit and why as `--json` gives it: `actors`, `reason` (`shipped`,
+        /// `takenOut`, `assembled` or `cellLot`), and as they apply `seq` (the shipment's or
+        /// disassembly's entry), `from`, `lot` and `inside` (the outermost unit holding it).
+        static func custody(_ custody: UnitCustodyReport) -> JSONValue {
+            var members: [String: JSONValue] = [
+                "actors": .array(custody.actors.map(JSONValue.string)), "reason": .string(custody.reason.rawValue),
+            ]
+            if let sequence = custody.sequenceNumber { members["seq"] = .number(Double(sequence)) }
+            if let from = custody.from { members["from"] = .string(from) }
+            if let lot = custody.lot { members["lot"] = .string(lot) }
+            if let inside = custody.inside { members["inside"] = .string(inside) }
+            return .object(members)
         }
 
         /// A cell's, module's or pack's move into or out of a unit as `--json` gives it.

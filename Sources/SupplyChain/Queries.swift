@@ -116,6 +116,44 @@ extension LotCustodyEvent.Kind {
     }
 }
 
+/// Who has a cell, module or pack now, and why, by the custody rule an import applies to a
+/// shipment of it by id, an assembly that puts it in or adds to it, and a disassembly of it.
+///
+/// A unit in a module or pack is with whoever has the outermost unit holding it (``inside``).
+/// A unit in none is with the receiver of its last shipment by id that stands, or with the actor
+/// that last took it out of a module or pack by a disassembly that stands, whichever was recorded
+/// later; with neither, a module or pack is with the actor that assembled it first, and a cell
+/// with the actors holding its cell lot.
+public struct UnitCustodyReport: Sendable, Equatable {
+    /// Why ``actors`` have the unit.
+    public enum Reason: String, Sendable {
+        /// The shipment by id at ``UnitCustodyReport/sequenceNumber`` went to the actor.
+        case shipped
+        /// The actor took it out of ``UnitCustodyReport/from`` by the disassembly at
+        /// ``UnitCustodyReport/sequenceNumber``.
+        case takenOut
+        /// The actor recorded the first assembly of the module or pack that stands.
+        case assembled
+        /// The actors hold part of cell lot ``UnitCustodyReport/lot`` that the cell comes from.
+        case cellLot
+    }
+
+    /// The outermost module or pack holding the unit, whose custody it shares; `nil` when the
+    /// unit is in none.
+    public var inside: String?
+    /// Why ``actors`` have it.
+    public var reason: Reason
+    /// Who has it: one actor, or for ``Reason/cellLot`` every actor holding part of the cell lot
+    /// (none when nobody holds any).
+    public var actors: [String]
+    /// The entry of the shipment or disassembly that gave it to the actor.
+    public var sequenceNumber: UInt64?
+    /// For ``Reason/takenOut``: the module or pack it was taken out of.
+    public var from: String?
+    /// For ``Reason/cellLot``: the cell lot.
+    public var lot: String?
+}
+
 /// A serial number and what it belongs to.
 public struct SerialReport: Sendable {
     /// The serial as asked.
@@ -137,6 +175,9 @@ public struct SerialReport: Sendable {
     /// Each time it was put into or taken out of a module or pack, oldest first, those declared in
     /// error included: for a cell, and for a module or pack put into another.
     public var moves: [UnitMove] = []
+    /// Who has it now, and why: for a commissioned cell, and a module or pack whose assembly
+    /// stands.
+    public var custody: UnitCustodyReport? = nil
 }
 
 extension SupplyChainLedger {
@@ -305,8 +346,48 @@ extension SupplyChainLedger {
                 history: assembly?.history ?? [],
                 facility: assembly?.facility,
                 retracted: retracted,
-                moves: moves
+                moves: moves,
+                custody: try custody(of: serial, range: range, txn)
             )
+        }
+    }
+
+    /// Who has cell, module or pack `unit` now, by the rule the import applies
+    /// (``Rules/custody(of:range:countingTakeOuts:_:)``); `nil` for a module or pack whose every
+    /// assembly was declared in error.
+    func custody(
+        of unit: String,
+        range: SerialRange?,
+        _ txn: borrowing ReadTransaction
+    ) throws -> UnitCustodyReport? {
+        let custody = try Rules(store: StateStore(tables: tables)).custody(of: unit, range: range, txn)
+        let inside = custody.unit == unit ? nil : custody.unit
+        switch custody.keeper {
+        case .shippedTo(let receiver, let sequence):
+            return UnitCustodyReport(inside: inside, reason: .shipped, actors: [receiver], sequenceNumber: sequence)
+        case .takenOutBy(let taker, let from, let sequence):
+            return UnitCustodyReport(
+                inside: inside,
+                reason: .takenOut,
+                actors: [taker],
+                sequenceNumber: sequence,
+                from: from
+            )
+        case .assembler(let maker):
+            return maker.map { UnitCustodyReport(inside: inside, reason: .assembled, actors: [$0]) }
+        case .cellLot(let lot):
+            // The lot's holders with some of it, as `lot show` lists them (keyed lot number ‖ actor).
+            var holders: [String] = []
+            if let number = try StateStore(tables: tables).lotNumber(lot, txn) {
+                let prefix = IndexKey.sequence(number)
+                for row in try rows(.holdings, prefix: prefix, txn) {
+                    guard Holding(text: String(decoding: row.value, as: UTF8.self))?.kg.isPositive == true else {
+                        continue
+                    }
+                    holders.append(String(decoding: row.key.dropFirst(prefix.count), as: UTF8.self))
+                }
+            }
+            return UnitCustodyReport(inside: inside, reason: .cellLot, actors: holders, lot: lot)
         }
     }
 

@@ -178,10 +178,22 @@ import Testing
         let moves = try #require(serial["moves"]?.arrayValue)
         #expect(moves.count == 1 && moves[0]["unit"] == "urn:epc:id:giai:4012345.MOD-0001" && moves[0]["move"] == "in")
         #expect(moves[0]["seq"] != nil && moves[0]["event"]?.stringValue?.hasPrefix("ni:///sha-256;") == true)
+        // Who has it: whoever has the pack it is in, here the cell maker that assembled the pack.
+        #expect(
+            serial["custody"] == [
+                "actors": ["cell-co"], "reason": "assembled", "inside": "urn:epc:id:giai:4012345.PACK-0001",
+            ]
+        )
         let cellText = celltrace("serial", "show", "urn:epc:id:sgtin:4012345.011111.4", "--ledger", ledger).output
         #expect(
             cellText.contains("HISTORY (the modules and packs it was put into and taken out of, oldest first)")
                 && cellText.contains("urn:epc:id:giai:4012345.MOD-0001  put in"),
+            "\(cellText)"
+        )
+        #expect(
+            cellText.contains(
+                "\ncustody   inside urn:epc:id:giai:4012345.PACK-0001, which is with cell-co, which assembled it\n"
+            ),
             "\(cellText)"
         )
         // A module's own history: the assembly that built it, by entry and event.
@@ -193,6 +205,7 @@ import Testing
         #expect(steps.count == 1 && steps[0]["added"]?.arrayValue?.count == module["children"]?.arrayValue?.count)
         #expect(steps[0]["removed"] == [] && steps[0]["event"]?.stringValue != nil && steps[0]["seq"] != nil)
         #expect(module["facility"] != nil)
+        #expect(module["custody"]?["inside"] == "urn:epc:id:giai:4012345.PACK-0001")
         let moduleText = celltrace("serial", "show", "urn:epc:id:giai:4012345.MOD-0001", "--ledger", ledger).output
         #expect(moduleText.contains("HISTORY (assemblies and disassemblies, oldest first)"), "\(moduleText)")
         // And the pack it went into, as a cell's moves list its module.

@@ -508,4 +508,39 @@ struct UnitCustodyTests {
             ]
         )
     }
+
+    /// A unit's custody as one line: reason, actors, and entry, unit taken out of, cell lot and
+    /// outermost unit as they apply.
+    static func custody(_ unit: String, _ fixture: ChainFixture) throws -> String? {
+        try fixture.chain.serial(unit)?.custody.map { custody in
+            ([custody.reason.rawValue, custody.actors.joined(separator: "+")]
+                + [custody.sequenceNumber.map(String.init), custody.from, custody.lot, custody.inside].compactMap {
+                    $0
+                })
+                .joined(separator: " ")
+        }
+    }
+
+    @Test("a serial's report says who has the unit and why, by the rule an import applies")
+    func serialReportSaysWhoHasTheUnit() throws {
+        let fixture = try Self.commissioned()
+        let (one, two, three) = (Self.cell(1), Self.cell(2), Self.cell(3))
+        #expect(try Self.custody(three, fixture) == "cellLot cell-co CELLS")
+        try fixture.accept([Self.assemble("MOD-1", [one, two], time: "2026-02-27T08:00:00+01:00")], as: "cell-co")
+        #expect(try Self.custody("MOD-1", fixture) == "assembled cell-co")
+        #expect(try Self.custody(one, fixture) == "assembled cell-co MOD-1")
+        try fixture.accept(
+            [Self.ship(["MOD-1"], from: "cell-co", to: "cathode-co", time: "2026-02-27T12:00:00+01:00")],
+            as: "cell-co"
+        )
+        let shipped = try Self.lastEntry(fixture)
+        #expect(try Self.custody("MOD-1", fixture) == "shipped cathode-co \(shipped)")
+        #expect(try Self.custody(one, fixture) == "shipped cathode-co \(shipped) MOD-1")
+        try fixture.accept(
+            [Self.assemble("MOD-1", [two], action: "DELETE", at: Self.cathodePlant, time: "2026-02-28T08:00:00+01:00")],
+            as: "cathode-co"
+        )
+        let takenOut = try Self.lastEntry(fixture)
+        #expect(try Self.custody(two, fixture) == "takenOut cathode-co \(takenOut) MOD-1")
+    }
 }
