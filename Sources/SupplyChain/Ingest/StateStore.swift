@@ -102,11 +102,10 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
+    /// Layout 20: `sc.lot-uses` rows of kind `shipped-cells`, the shipments by id of cells their
+    /// shippers had by holding the cell lot.
     /// Layout 19: `sc.taken-out`, the disassemblies that took each unit out of a module or pack,
-    /// for the custody of units, and `sc.lot-uses` rows of kind `shipped-cells`, the shipments by
-    /// id of cells their shippers had by holding the cell lot. (The kind joined layout 19 before
-    /// any release wrote that layout, so it kept the number; a ledger a development build indexed
-    /// in layout 19 without those rows gets them from `celltrace index rebuild`.)
+    /// for the custody of units.
     /// Layout 18: `sc.unit-shipments`, the shipments of cells, modules and packs by id (`epcList`);
     /// `sc.processes` rows of version 2, which add the units an event shipped with their kg; and
     /// an `sc.events` record of such a shipment keeps them (`effects.shippedUnits`).
@@ -132,7 +131,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "19"
+    static let layout = "20"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
