@@ -501,36 +501,15 @@ import Testing
             ledger
         )
         #expect(transfer.status == 0, "\(transfer.error)")
-        let declaration = celltrace(
-            "declaration",
-            "--model",
-            "CT-NMC811-P1",
-            "--plant",
-            plant,
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-12-31",
-            "--ledger",
-            ledger,
-            "--json"
-        )
+        let arguments = [
+            "declaration", "--model", "CT-NMC811-P1", "--plant", plant, "--from", "2026-01-01", "--to", "2026-12-31",
+            "--ledger", ledger,
+        ]
+        let declaration = celltrace(arguments + ["--json"])
         #expect(declaration.status == 0, "\(declaration.error)")
         let manufacturers = try JSONValue(parsing: declaration.output)["article7"]?["manufacturers"]?.arrayValue
         #expect(manufacturers?.map { $0["actor"] } == ["cell-co"])
-        let text = celltrace(
-            "declaration",
-            "--model",
-            "CT-NMC811-P1",
-            "--plant",
-            plant,
-            "--from",
-            "2026-01-01",
-            "--to",
-            "2026-12-31",
-            "--ledger",
-            ledger
-        )
+        let text = celltrace(arguments)
         #expect(text.output.contains("  (a) manufacturer                  "), "\(text.output)")
         #expect(!text.output.contains("actor cathode-co"), "the plant's operator now made none of the cells")
     }
