@@ -2391,23 +2391,16 @@ extension Rules {
         // units an assembly put in went wherever their parent went since, and so would the units
         // a disassembly took out, put back; those were with its submitter, which may have used
         // them since.
-        if checksNewInput && sink.passes(since: before), let (parent, _) = effects.aggregated {
-            if let moved = try laterMove(ofUnitHolding: parent, after: recorded, txn) {
-                sink.add(
-                    field: "/errorDeclaration",
-                    "\(parent), which this event put units into, \(moved); declare that event in error first "
-                        + "(custody rule)"
-                )
-            }
-        }
-        if checksNewInput && sink.passes(since: before), let (parent, _) = effects.disaggregated {
-            if let moved = try laterMove(ofUnitHolding: parent, after: recorded, txn) {
-                sink.add(
-                    field: "/errorDeclaration",
-                    "\(parent), which this event took units out of, \(moved); declare that event in error first "
-                        + "(custody rule)"
-                )
-            }
+        let changedUnit =
+            effects.aggregated.map { ($0.parent, "put units into") }
+            ?? effects.disaggregated.map { ($0.parent, "took units out of") }
+        if checksNewInput && sink.passes(since: before), let (parent, change) = changedUnit,
+            let moved = try laterMove(ofUnitHolding: parent, after: recorded, txn)
+        {
+            sink.add(
+                field: "/errorDeclaration",
+                "\(parent), which this event \(change), \(moved); declare that event in error first (custody rule)"
+            )
         }
         if checksNewInput && sink.passes(since: before), let (parent, children) = effects.disaggregated {
             var seen: Set<String> = []
