@@ -227,19 +227,17 @@ public struct LineageReader: Sendable {
         return number
     }
 
-    /// The identifier under which the ledger has the lot or cell serial that `id` names in its other
-    /// GS1 form (an EPC URN for a Digital Link, or the reverse; ``GS1Forms``), or `nil`.
+    /// The identifier under which the ledger has the lot, cell serial, module or pack that `id`
+    /// names in its other GS1 form (an EPC URN for a Digital Link, or the reverse; ``GS1Forms``),
+    /// or `nil`.
     ///
     /// The ledger keys lots and serial ranges by the text they were recorded under, so a query
     /// given the other form finds them through this.
     public func recordedForm(of id: String, _ txn: borrowing ReadTransaction) throws -> String? {
-        if let form = try Rules(store: store).lotInOtherForm(id, txn) { return form }
-        guard let (prefix, number) = SerialNumber.split(id) else { return nil }
-        for form in GS1Forms.ofSerialPrefix(prefix) where try serialRange(containing: form + String(number), txn) != nil
-        {
-            return form + String(number)
-        }
-        return nil
+        let rules = Rules(store: store)
+        if let form = try rules.lotInOtherForm(id, txn) { return form }
+        // A cell serial, or a module or pack by its SGTIN, GIAI or SSCC.
+        return try rules.unitInOtherForm(id, txn)
     }
 
     /// The commissioned range holding a cell serial (`prefix` + decimal number).

@@ -134,6 +134,35 @@ struct AssemblyTests {
         #expect(shipped.warnings.isEmpty, "\(shipped.warnings)")
     }
 
+    @Test("a module named by its GIAI's Digital Link is found in the URN form it was assembled under, and the reverse")
+    func moduleFoundInItsOtherGS1Form() throws {
+        let fixture = try Self.chainWithCells()
+        try fixture.accept([Self.commission(first: "1", last: "10")], as: "cell-co")
+        let module = "urn:epc:id:giai:4012345.MOD-1"
+        let link = "https://id.gs1.org/8004/4012345MOD-1"
+        try fixture.accept([Self.assemble(module, [Self.prefix + "1", Self.prefix + "2"])], as: "cell-co")
+        #expect(try fixture.chain.recordedForm(of: link) == module)
+        #expect(try fixture.chain.recordedForm(of: module) == nil, "the form it was recorded under needs none")
+        // A shipment naming the link is told the form the ledger has.
+        let size = try fixture.chain.ledger.size
+        let refused = try fixture.rejection(
+            [UnitCustodyTests.ship([link], from: "cell-co", to: "cathode-co", time: "2026-02-28T08:00:00+01:00")],
+            as: "cell-co"
+        )
+        expectProblems(
+            refused,
+            [
+                (
+                    0, "/epcList/0",
+                    "\(link) is neither a commissioned cell serial nor an assembled module or pack: a shipment's "
+                        + "epcList names the cells, modules and packs it moves; the ledger has the same GS1 serial as "
+                        + "\(module): name it so"
+                )
+            ]
+        )
+        #expect(try fixture.chain.ledger.size == size)
+    }
+
     @Test("serial ranges: no overlap, spelled without leading zeros, cells no heavier than their lot")
     func commissioning() throws {
         let fixture = try Self.chainWithCells()

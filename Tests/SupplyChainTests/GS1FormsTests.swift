@@ -36,6 +36,22 @@ struct GS1FormsTests {
             )
         )
 
+        // A module's or pack's own GIAI or SSCC.
+        #expect(GS1Forms.ofUnitKey("urn:epc:id:giai:4000001.MOD-3") == ["https://id.gs1.org/8004/4000001MOD-3"])
+        let assets = GS1Forms.ofUnitKey("https://id.gs1.org/8004/4000001MOD-3")
+        #expect(assets.contains("urn:epc:id:giai:4000001.MOD-3"))
+        #expect(assets.allSatisfy { GS1Forms.ofUnitKey($0) == ["https://id.gs1.org/8004/4000001MOD-3"] })
+        #expect(
+            GS1Forms.ofUnitKey("urn:epc:id:sscc:5990001.0000000001") == ["https://id.gs1.org/00/059900010000000015"]
+        )
+        #expect(
+            GS1Forms.ofUnitKey("https://id.gs1.org/00/059900010000000015").contains(
+                "urn:epc:id:sscc:5990001.0000000001"
+            )
+        )
+        #expect(GS1Forms.ofUnitKey("https://id.gs1.org/00/059900010000000012").isEmpty, "a wrong check digit")
+        #expect(GS1Forms.ofUnitKey("urn:celltrace:pack:1").isEmpty)
+
         // Not GS1 keys, or not whole: no other form.
         #expect(GS1Forms.ofLot("urn:celltrace:lot:cells-nmc811-0225").isEmpty)
         #expect(GS1Forms.ofLot("https://id.gs1.org/01/09300001000113/10/SC6-2601").isEmpty, "a wrong check digit")

@@ -1,7 +1,7 @@
 /// The other spellings of one GS1 key: an EPC URN and a GS1 Digital Link name the same lot, serial
 /// or location, and the rules key lots, serial ranges and facilities by the text they were given.
 ///
-/// From an EPC URN (an LGTIN class, an SGTIN serial prefix, an SGLN) there is one Digital Link on
+/// From an EPC URN (an LGTIN class, an SGTIN serial prefix, an SGLN, a GIAI or SSCC) there is one Digital Link on
 /// `id.gs1.org`. From a Digital Link (on any domain) there are up to seven EPC URNs, one per GS1
 /// company prefix length from 6 to 12 digits, which a Digital Link does not carry. A Digital Link
 /// on another domain than `id.gs1.org` is found from its URN only when it was written on that
@@ -86,6 +86,35 @@ enum GS1Forms {
             let (gtin, rest) = split(link, key: "/01/", digits: 14), rest == "/21/0"
         else { return [] }
         return companyPrefixSplits(gtin).map { "urn:epc:id:sgtin:\($0.company).\($0.item)." }
+    }
+
+    /// The other forms of a module's or pack's id that is a GS1 key of its own: a GIAI
+    /// (`urn:epc:id:giai:{company}.{asset}` or `…/8004/{GIAI}`) or an SSCC
+    /// (`urn:epc:id:sscc:{company}.{extension}{serial}` or `…/00/{SSCC}`). A module's own SGTIN
+    /// is a serial (``ofSerialPrefix(_:)``). Each URN given for a link converts back to it.
+    static func ofUnitKey(_ id: String) -> [String] {
+        if id.hasPrefix("urn:epc:id:giai:") || id.hasPrefix("urn:epc:id:sscc:") {
+            return DigitalLink.canonical(id).map { [$0] } ?? []
+        }
+        guard let link = canonicalLink(id) else { return [] }
+        if let (sscc, rest) = split(link, key: "/00/", digits: 18) {
+            guard rest.isEmpty else { return [] }
+            let digits = Array(sscc)
+            return (6...12).map { length in
+                "urn:epc:id:sscc:\(String(digits[1...length])).\(digits[0])\(String(digits[(length + 1)..<17]))"
+            }.filter { DigitalLink.canonical($0) == link }
+        }
+        let key = "https://id.gs1.org/8004/"
+        guard link.hasPrefix(key) else { return [] }
+        let giai = link.dropFirst(key.count)
+        guard !giai.contains("/") else { return [] }
+        return (6...12).compactMap { length -> String? in
+            let company = giai.prefix(length)
+            guard company.count == length, giai.count > length, company.utf8.allSatisfy(DigitalLink.isDigit) else {
+                return nil
+            }
+            return "urn:epc:id:giai:\(company).\(giai.dropFirst(length))"
+        }.filter { DigitalLink.canonical($0) == link }
     }
 
     /// The other forms of a location (`urn:epc:id:sgln:{company}.{location}.{extension}` or

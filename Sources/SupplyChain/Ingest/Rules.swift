@@ -190,8 +190,11 @@ struct Rules {
     }
 
     /// The id under which the ledger has the cell, module or pack that `unit` names in its other
-    /// GS1 form (``GS1Forms``): a commissioned cell, or an assembled unit.
+    /// GS1 form (``GS1Forms``): a commissioned cell, or an assembled unit by its SGTIN, GIAI or
+    /// SSCC.
     func unitInOtherForm(_ unit: String, _ txn: borrowing ReadTransaction) throws -> String? {
+        // A module or pack named by a GIAI or an SSCC of its own.
+        for form in GS1Forms.ofUnitKey(unit) where try store.hasParent(form, txn) { return form }
         guard let (prefix, number) = SerialNumber.split(unit) else { return nil }
         for form in GS1Forms.ofSerialPrefix(prefix) {
             let serial = form + String(number)
