@@ -88,9 +88,10 @@ enum GS1Forms {
         return companyPrefixSplits(gtin).map { "urn:epc:id:sgtin:\($0.company).\($0.item)." }
     }
 
-    /// The other forms of a module's or pack's id that is a GS1 key of its own: a GIAI
-    /// (`urn:epc:id:giai:{company}.{asset}` or `…/8004/{GIAI}`) or an SSCC
-    /// (`urn:epc:id:sscc:{company}.{extension}{serial}` or `…/00/{SSCC}`). A module's own SGTIN
+    /// The other forms of a module's or pack's id that is a GS1 key of its own.
+    ///
+    /// A GIAI (`urn:epc:id:giai:{company}.{asset}` or `…/8004/{GIAI}`) or an SSCC
+    /// (`urn:epc:id:sscc:{company}.{extension}{serial}` or `…/00/{SSCC}`); a module's own SGTIN
     /// is a serial (``ofSerialPrefix(_:)``). Each URN given for a link converts back to it.
     static func ofUnitKey(_ id: String) -> [String] {
         if id.hasPrefix("urn:epc:id:giai:") || id.hasPrefix("urn:epc:id:sscc:") {
