@@ -232,8 +232,18 @@ struct PassportExportCommand: ParsableCommand {
         }
         var indices: Double?
         if let supplyChainIndices {
-            guard let value = Double(supplyChainIndices), value.isFinite else {
+            guard let given = ExactDecimal(supplyChainIndices), let value = Double(supplyChainIndices), value.isFinite
+            else {
                 throw Failure.badInput("--supply-chain-indices \(supplyChainIndices): give a number")
+            }
+            // The passport states it to 12 significant digits: a score it would state otherwise is
+            // refused rather than changed.
+            let stated = ExportEncoding.decimal(value)
+            guard ExactDecimal(stated) == given else {
+                throw Failure.badInput(
+                    "--supply-chain-indices \(supplyChainIndices): the passport states a score to 12 significant "
+                        + "digits, so this one would read \(stated); give it as it is to be stated"
+                )
             }
             indices = value
         }

@@ -162,6 +162,21 @@ import Testing
         #expect(lot.status == 2 && lot.error.contains("lot"))
         let badLink = celltrace("export", "passport", Self.serial, "--study", "cf.pdf", "--ledger", ledger)
         #expect(badLink.status == 2)
+        // A score the passport would state otherwise than given is refused, naming what it would read.
+        let precise = celltrace(
+            "export",
+            "passport",
+            Self.serial,
+            "--supply-chain-indices",
+            "12345678901234567890",
+            "--ledger",
+            ledger
+        )
+        #expect(precise.status == 2 && precise.error.contains("12 significant digits"), "\(precise.error)")
+        #expect(
+            celltrace("export", "passport", Self.serial, "--supply-chain-indices", "0x10", "--ledger", ledger).status
+                == 2
+        )
         // A link is printed on one line: a tab or a line break in it is refused as a space is.
         for link in ["https://example.com/cf\tstudy.pdf", "https://example.com/dd\nreport.pdf"] {
             let broken = celltrace(
