@@ -174,10 +174,14 @@ public struct Declaration: Sendable {
         var counted: [(range: SerialRange, eventTime: String)] = []
         // Each commissioning's time read once (``LineageReader/eventTime(_:known:_:)``).
         var eventTimes: [String: String?] = [:]
+        // The actor that made each cell lot counted: the plant's operator then, as an event is
+        // recorded only at a facility its submitter operates.
+        var makerOfLot: [String: String] = [:]
         for range in try reader.allSerialRanges(asOf: engine.size, txn) where range.model == modelID {
             guard let number = try reader.lotNumber(range.lot, asOf: engine.size, txn),
                 let lot = try reader.card(number: number, txn), lot.facility == plantID
             else { continue }
+            makerOfLot[range.lot] = plant.operatorID(at: lot.createdAt)
             guard let eventTime = try reader.eventTime(range.eventID, known: &eventTimes, txn),
                 let at = EventTimeText.utcMilliseconds(eventTime).map(Timestamp.init), from <= at,
                 at <= to
@@ -192,14 +196,11 @@ public struct Declaration: Sendable {
             primaryOfLot[range.lot] = primaryPerKg
             cellLots.append(range.lot)
         }
-        // Whoever made a cell lot at the plant operated it then (an event is recorded only at a
-        // facility its submitter operates): the manufacturers of the cells counted.
+        // The manufacturers of the cells counted, in the order their lots are first counted.
         var manufacturers: [Actor] = []
         var makers: Set<String> = []
         for lot in cellLots {
-            guard let number = try reader.lotNumber(lot, asOf: engine.size, txn),
-                let made = try reader.card(number: number, txn)?.createdAt,
-                case let maker = plant.operatorID(at: made), makers.insert(maker).inserted,
+            guard let maker = makerOfLot[lot], makers.insert(maker).inserted,
                 let actor = try reader.actor(maker, asOf: engine.size, txn)
             else { continue }
             manufacturers.append(actor)
