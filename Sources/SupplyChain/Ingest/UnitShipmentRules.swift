@@ -110,38 +110,29 @@ extension Rules {
         sink: ProblemSink,
         _ txn: borrowing ReadTransaction
     ) throws -> UnitCustody? {
-        let doing = "\(unit) is shipped"
         let custody = try custody(of: unit, range: range, txn)
+        // A replay first tries, without reporting, the rule as unit shipments were first recorded.
+        var rules = [(custody, sink)]
         if !checksNewInput {
             let first = try self.custody(of: unit, range: range, countingTakeOuts: false, txn)
-            let trial = ProblemSink(index: sink.index, identifier: sink.identifier)
+            rules.insert((first, ProblemSink(index: sink.index, identifier: sink.identifier)), at: 0)
+        }
+        for (rule, reporting) in rules {
             let accepted = try checkCustody(
-                first,
+                rule,
                 of: unit,
                 by: actor,
                 event,
-                doing: doing,
+                doing: "\(unit) is shipped",
                 subject: unit,
                 field: field,
                 lotsWeighed: &lotsWeighed,
-                sink: trial,
+                sink: reporting,
                 txn
             )
             if accepted { return custody }
         }
-        let accepted = try checkCustody(
-            custody,
-            of: unit,
-            by: actor,
-            event,
-            doing: doing,
-            subject: unit,
-            field: field,
-            lotsWeighed: &lotsWeighed,
-            sink: sink,
-            txn
-        )
-        return accepted ? custody : nil
+        return nil
     }
 
     /// A unit's mass in kilograms: a cell's, or the cells a module or pack holds now, at any depth.
