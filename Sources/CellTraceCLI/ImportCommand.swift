@@ -1,6 +1,7 @@
 import ArgumentParser
 import LedgerCore
 import LedgerCrypto
+import Provenance
 import SupplyChain
 
 /// The `celltrace import` command: an EPCIS submission.
@@ -287,9 +288,21 @@ struct LotCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
             abstract: "Show a lot: master data, balance, holders, inputs, outputs, custody and serials.",
-            discussion: "Example:\n  celltrace lot show urn:celltrace:lot:cam-811-0210"
+            discussion: prose(
+                """
+                With --as-of, the lot as the ledger stood then: the version in force, its balance,
+                holders, edges, custody and serials then, with only the declarations in error
+                recorded by then applied. A certificate whose certification was declared in error
+                since is not listed: the ledger keeps only the certificates that stand.
+
+                Example:
+                  celltrace lot show urn:celltrace:lot:cam-811-0210
+                  celltrace lot show urn:celltrace:lot:cam-811-0210 --as-of 2026-03-01 --json
+                """
+            )
         )
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var asOf: AsOfOption
         @Argument(help: "The lot (its epcClass).") var lot: String
         @Flag(help: "Print JSON.") var json = false
         @Option(help: "The most rows each table prints (0 for all); --json lists every row.")
@@ -301,7 +314,19 @@ struct LotCommand: ParsableCommand {
 
         func run() throws {
             let chain = try options.openChain(readOnly: true)
-            guard let report = try foundInEitherForm(lot, chain, lot: true, chain.lot) else {
+            let size = try asOf.asOf.map { _ in try asOf.point().size(in: chain.ledger, now: try chain.ledger.size) }
+            let find: (String) throws -> LotReport? = { id in
+                guard let size else { return try chain.lot(id) }
+                return try chain.lot(id, asOf: size)
+            }
+            guard let report = try foundInEitherForm(lot, chain, lot: true, find) else {
+                if let size, !lot.isEmpty, let made = try foundInEitherForm(lot, chain, lot: true, chain.lot) {
+                    let first = made.previousVersions.last?.createdAt ?? made.lot.createdAt
+                    throw Failure.badInput(
+                        "lot \(lot) was not made yet as of ledger size \(size): it was first made by entry #\(first), "
+                            + "so it is in the ledger from size \(first + 1)"
+                    )
+                }
                 throw Failure.badInput(
                     lot.isEmpty
                         ? "no lot was named: give a lot's id (its epcClass)"
@@ -402,6 +427,10 @@ struct LotCommand: ParsableCommand {
                 if let grade = lot.grade { object["grade"] = .string(grade) }
                 if let country = lot.countryOfOrigin { object["countryOfOrigin"] = .string(country) }
                 if let retracted = lot.retractedAt { object["retractedAt"] = .number(Double(retracted)) }
+                if let size = report.asOfSize {
+                    object["asOfSize"] = .number(Double(size))
+                    object["asOfNotes"] = .array([.string(Self.certificatesUnknown)])
+                }
                 object["version"] = .number(Double(report.version))
                 if !report.previousVersions.isEmpty {
                     object["previousVersions"] = .array(
@@ -435,6 +464,9 @@ struct LotCommand: ParsableCommand {
                 }
             }
             Console.out("lot       \(lot.id)\(lot.retractedAt.map { "  (RETRACTED at #\($0))" } ?? "")")
+            if let size = report.asOfSize {
+                Console.out("as of     ledger size \(size) (\(Self.certificatesUnknown))")
+            }
             if let replaced = report.previousVersions.first {
                 Console.out(
                     "version   \(report.version): made again by a corrective event; version \(report.version - 1) "
@@ -529,6 +561,10 @@ struct LotCommand: ParsableCommand {
                 render(table, rows: report.retractedSerialRanges.count)
             }
         }
+
+        /// What a lot as of a size cannot say, in its `as of` line and `asOfNotes`.
+        static let certificatesUnknown =
+            "certificates declared in error since are not listed: the ledger keeps only those that stand"
     }
 }
 
@@ -560,13 +596,17 @@ struct EventCommand: ParsableCommand {
             abstract: "Show an event by eventID or hash ID: entry, type, actor, time, lots made, retraction.",
             discussion: """
                 An event recorded under an eventID of its own is found by its hash ID too (the ID an
-                import's warning, `lot show` or `import --json --event-ids` names).
+                import's warning, `lot show` or `import --json --event-ids` names). With --as-of, the
+                event as the ledger stood then: a declaration in error, a corrective event and a lot
+                made again recorded since are left out.
 
                 Example:
                   celltrace event show 'ni:///sha-256;…?ver=CBV2.0'
+                  celltrace event show 'ni:///sha-256;…?ver=CBV2.0' --as-of 120
                 """
         )
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var asOf: AsOfOption
         @Argument(help: "The eventID, or the hash ID.") var eventID: String
         @Flag(help: "Print JSON.") var json = false
 
@@ -585,29 +625,50 @@ struct EventCommand: ParsableCommand {
         func run() throws {
             let id = Self.hashIDSpelled(eventID)
             let chain = try options.openChain(readOnly: true)
-            guard let event = try chain.read({ reader, txn, _ in try reader.event(id, txn) }) else {
+            let size = try asOf.asOf.map { _ in try asOf.point().size(in: chain.ledger, now: try chain.ledger.size) }
+            guard var event = try chain.read({ reader, txn, _ in try reader.event(id, txn) }) else {
                 throw Failure.badInput(
                     "no event \(eventID) in the ledger" + SupplyChainLedger.hiddenCharacters(in: eventID)
                 )
             }
+            // As of a size: what was recorded before it, and only the declarations recorded by then.
+            let stood = { (sequence: UInt64) in size.map { sequence < $0 } ?? true }
+            if let size, !stood(event.sequenceNumber) {
+                throw Failure.badInput(
+                    "event \(eventID) was not recorded yet as of ledger size \(size): entry #\(event.sequenceNumber) "
+                        + "records it, so it is in the ledger from size \(event.sequenceNumber + 1)"
+                )
+            }
+            if let retracted = event.retractedAt, !stood(retracted) { event.retractedAt = nil }
             let record = try chain.eventRecord(event.eventID)
             // The errorDeclaration that retracted it, as it was declared.
-            let declaration = record?["retraction"]?.objectValue
-            // The lots it made, each with the version its id names now when a corrective event
-            // made it again since.
+            let declaration = event.retractedAt == nil ? nil : record?["retraction"]?.objectValue
+            // The lots it made, each with the version its id names now (or named then) when a
+            // corrective event made it again since.
             let created = (record?["effects"]?["created"]?.arrayValue ?? []).compactMap(\.stringValue)
             let made = try chain.read { reader, txn, _ in
                 try created.map { lot -> (lot: String, current: Lot?) in
-                    let current = try reader.lot(lot, txn)
+                    let current =
+                        try size.map { size in
+                            try reader.lotNumber(lot, asOf: size, txn).flatMap { try reader.lot(number: $0, txn) }
+                        } ?? reader.lot(lot, txn)
                     return (lot, current.flatMap { $0.createdAt == event.sequenceNumber ? nil : $0 })
                 }
             }
             // The corrective events its declaration names, and the events it is named a corrective of.
-            let (corrective, corrects) = try chain.read { reader, txn, _ in
+            var (corrective, corrects) = try chain.read { reader, txn, _ in
                 (
                     try reader.correctiveEvents(of: event.eventID, txn),
                     try reader.correctedEvents(by: event.eventID, txn)
                 )
+            }
+            if size != nil {
+                if declaration == nil { corrective = [] }
+                for index in corrective.indices
+                where !(corrective[index].event.map { stood($0.sequenceNumber) } ?? true) {
+                    corrective[index].event = nil
+                }
+                corrects.removeAll { !stood($0.declaredAt) }
             }
             if json {
                 var object: [String: JSONValue] = [
@@ -618,6 +679,7 @@ struct EventCommand: ParsableCommand {
                 if let submission = event.submission { object["submission"] = .number(Double(submission)) }
                 if let retracted = event.retractedAt { object["retractedAt"] = .number(Double(retracted)) }
                 if let declaration { object["errorDeclaration"] = .object(declaration) }
+                if let size { object["asOfSize"] = .number(Double(size)) }
                 if !made.isEmpty {
                     object["lotsMade"] = .array(
                         made.map { item in
@@ -655,6 +717,7 @@ struct EventCommand: ParsableCommand {
             }
             let retracted = event.retractedAt.map { "  (DECLARED IN ERROR at #\($0))" } ?? ""
             Console.out("event     \(event.eventID)\(retracted)")
+            if let size { Console.out("as of     ledger size \(size)") }
             Console.out("hash ID   \(event.hashID)")
             Console.out("type      \(event.type) by \(event.actor)")
             Console.out("time      \(event.eventTime)")
@@ -697,15 +760,36 @@ struct SerialCommand: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "show",
             abstract: "Show a serial: its cell lot, what it sits in and what it holds.",
-            discussion: "Example:\n  celltrace serial show urn:epc:id:sgtin:4012345.011111.3"
+            discussion: prose(
+                """
+                With --as-of, the serial as the ledger stood then: its range, the units it sat in
+                and held, its history and moves recorded by then, and who had it then.
+
+                Example:
+                  celltrace serial show urn:epc:id:sgtin:4012345.011111.3
+                  celltrace serial show urn:epc:id:sgtin:4012345.011111.3 --as-of 42 --json
+                """
+            )
         )
         @OptionGroup var options: LedgerOptions
+        @OptionGroup var asOf: AsOfOption
         @Argument(help: "A cell serial (SGTIN), module or pack id.") var serial: String
         @Flag(help: "Print JSON.") var json = false
 
         func run() throws {
             let chain = try options.openChain(readOnly: true)
-            guard let report = try foundInEitherForm(serial, chain, lot: false, chain.serial) else {
+            let size = try asOf.asOf.map { _ in try asOf.point().size(in: chain.ledger, now: try chain.ledger.size) }
+            let find: (String) throws -> SerialReport? = { id in
+                guard let size else { return try chain.serial(id) }
+                return try chain.serial(id, asOf: size)
+            }
+            guard let report = try foundInEitherForm(serial, chain, lot: false, find) else {
+                if let size, !serial.isEmpty, try foundInEitherForm(serial, chain, lot: false, chain.serial) != nil {
+                    throw Failure.badInput(
+                        "\(serial) was neither a commissioned cell serial nor an assembled module or pack as of "
+                            + "ledger size \(size): it was commissioned or assembled later"
+                    )
+                }
                 throw Failure.badInput(
                     serial.isEmpty
                         ? "no serial was named: give a cell's serial or a module's or pack's id"
@@ -725,10 +809,12 @@ struct SerialCommand: ParsableCommand {
                 if let facility = report.facility { object["facility"] = .string(facility) }
                 if !report.moves.isEmpty { object["moves"] = .array(report.moves.map(move)) }
                 if let custody = report.custody { object["custody"] = Self.custody(custody) }
+                if let size = report.asOfSize { object["asOfSize"] = .number(Double(size)) }
                 Console.out(JSONValue.object(object).canonicalString)
                 return
             }
             Console.out("serial    \(report.serial)")
+            if let size = report.asOfSize { Console.out("as of     ledger size \(size)") }
             if let range = report.range {
                 Console.out("cell lot  \(range.lot)")
                 Console.out(

@@ -290,7 +290,7 @@ public struct LineageReader: Sendable {
 
     /// The serial ranges whose rows `index` (keyed by lot number, then by the key of the row in
     /// `table`) lists for lot number `number`.
-    private func serialRanges(
+    func serialRanges(
         ofLotNumber number: UInt64,
         from index: IndexTable,
         in table: IndexTable,
