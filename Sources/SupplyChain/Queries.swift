@@ -30,8 +30,9 @@ public struct LotReport: Sendable {
     /// versions included and marked with their ``LotCustodyEvent/version``.
     public var custody: [LotCustodyEvent] = []
 
-    /// The ledger size the report is of, for a report as of a size (``SupplyChainLedger/lot(_:asOf:)``);
-    /// `nil` for the lot as it stands.
+    /// The ledger size the report is of, `nil` for the lot as it stands.
+    ///
+    /// A report as of a size comes from ``SupplyChainLedger/lot(_:asOf:)``.
     public var asOfSize: UInt64? = nil
 
     /// The lot's version under its id: 1 for a lot made once, 2 once made again, and so on.
@@ -182,9 +183,10 @@ public struct SerialReport: Sendable {
     /// Who has it now, and why: for a commissioned cell, and a module or pack whose assembly
     /// stands.
     public var custody: UnitCustodyReport? = nil
-    /// The ledger size the report is of, for a report as of a size
-    /// (``SupplyChainLedger/serial(_:asOf:)``): then its ``custody`` is who had it then. `nil`
-    /// for the serial as it stands.
+    /// The ledger size the report is of, `nil` for the serial as it stands.
+    ///
+    /// A report as of a size (``SupplyChainLedger/serial(_:asOf:)``) tells in ``custody`` who
+    /// had the unit then.
     public var asOfSize: UInt64? = nil
 }
 

@@ -139,6 +139,7 @@ extension SupplyChainLedger {
     ///   - txn: The snapshot.
     /// - Returns: The holders with something left, in the order of their ids' bytes (as the
     ///   index keys them), and the kilograms consumed.
+    /// - Throws: A storage error, or ``SupplyChainError`` for an edge whose event has no record.
     func holdings(
         of lot: Lot,
         custody: [LotCustodyEvent],
