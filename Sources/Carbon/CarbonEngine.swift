@@ -864,7 +864,7 @@ public struct CarbonEngine {
 
     /// A cell subject's serial, or a module or pack and every unit in it as of the size (modules and
     /// cells at any depth).
-    private func units(of subject: Subject, _ txn: borrowing ReadTransaction) throws -> [String] {
+    func units(of subject: Subject, _ txn: borrowing ReadTransaction) throws -> [String] {
         guard subject.kind == .assembly else { return [subject.id] }
         var result: [String] = []
         var pending = [subject.id]
@@ -878,7 +878,7 @@ public struct CarbonEngine {
     }
 
     /// The assembly steps of a module or pack and of the modules inside it, as of the size.
-    private mutating func assemblyContributions(
+    mutating func assemblyContributions(
         _ parent: String,
         _ txn: borrowing ReadTransaction
     ) throws -> [Contribution] {

@@ -28,9 +28,56 @@ public struct Declaration: Sendable {
         public var shipments: Emissions = .zero
     }
 
+    /// What a declaration counts: cells, or modules and packs.
+    public enum Scope: String, Sendable {
+        /// The cells of the model commissioned from cell lots made at a cell plant (``ranges``).
+        case cells
+        /// The modules and packs of the model first assembled at a module-pack plant (``units``).
+        case units
+    }
+
+    /// One module or pack in a declaration of a module or pack model.
+    public struct Unit: Sendable {
+        /// What the ledger can tell of a unit: a pack holds modules, a module holds cells only.
+        public enum Kind: String, Sendable {
+            case module, pack
+        }
+
+        /// The module's or pack's id (`parentID`).
+        public var id: String
+        /// Whether it holds modules (a pack) or cells only (a module), as of the size.
+        public var kind: Kind
+        /// Its first assembly that stands: the earliest by event time, at the plant.
+        public var firstAssembly: Assembly.Step
+        /// That assembly's event time.
+        public var eventTime: String
+        /// The cells it holds, at any depth.
+        public var cells: UInt64
+        /// Their nominal energy, kWh.
+        public var nominalKWh: Double
+        /// Its usable energy (nominal × the model's usable share), kWh.
+        public var usableKWh: Double
+        /// The energy it delivers over its service life, kWh: the functional unit's.
+        public var lifetimeKWh: Double
+        /// Its mass, kg: its cells' (the ledger records no other component).
+        public var massKg: Double
+        /// Its kg CO2e, by method and stage: what `footprint` gives for it (its cells' share of
+        /// their cell lots, its and its modules' assembly steps, the shipments by id of it and of
+        /// every unit in it).
+        public var kgCO2e: Emissions
+        /// Its footprint with the working, when the declaration kept it (as ``Range/footprint``).
+        public var footprint: Footprint?
+        /// The share of its footprint whose data verifiers attested, by method; `nil` when no
+        /// attestation is recorded.
+        public var verifiedShare: [ElectricityMethod: Double]?
+    }
+
+    /// What the declaration counts: ``ranges`` of cells, or ``units``.
+    public var scope: Scope = .cells
     /// The battery model.
     public var model: BatteryModel
-    /// The plant: the facility that made the cell lots.
+    /// The plant: the facility that made the cell lots, or that first assembled the modules and
+    /// packs.
     public var plant: Facility
     /// The manufacturers: the actors that made the counted cell lots at the plant (its operators
     /// when they were made), in the order their lots are first counted; one unless the plant
@@ -48,8 +95,11 @@ public struct Declaration: Sendable {
     public var to: Timestamp
     /// The ledger size it is computed for.
     public var asOfSize: UInt64
-    /// The ranges counted.
+    /// The ranges counted (empty when the declaration counts ``units``).
     public var ranges: [Range]
+    /// The modules and packs counted, by the time of their first assembly (empty when the
+    /// declaration counts cells).
+    public var units: [Unit] = []
     /// kg CO2e per kWh of lifetime energy over the serials (their total over their lifetime kWh),
     /// by method and stage.
     public var perLifetimeKWh: Emissions
@@ -127,14 +177,18 @@ public struct Declaration: Sendable {
         }
     }
 
-    /// The number of cells counted.
-    public var cellCount: UInt64 { ranges.reduce(0) { $0 + $1.range.count } }
+    /// The number of cells counted: the ranges', or those in the units.
+    public var cellCount: UInt64 { ranges.reduce(0) { $0 + $1.range.count } + units.reduce(0) { $0 + $1.cells } }
 
     /// Computes the declaration.
     ///
+    /// At a cell plant it counts the cells of the model commissioned from cell lots made there in
+    /// the period (``Scope/cells``); at a module-pack plant, the modules and packs of the model
+    /// first assembled there in the period (``Scope/units``, ``units(model:plant:from:to:engine:reader:keepingFootprints:_:)``).
+    ///
     /// - Parameters:
     ///   - modelID: The battery model.
-    ///   - plantID: The facility that made the cell lots.
+    ///   - plantID: The facility that made the cell lots, or first assembled the modules and packs.
     ///   - from: The period's start.
     ///   - to: The period's last instant (inclusive).
     ///   - engine: The carbon engine at the ledger size to describe.
@@ -146,7 +200,8 @@ public struct Declaration: Sendable {
     ///   - txn: The read transaction.
     /// - Returns: The declaration.
     /// - Throws: ``CarbonError`` when the model or plant is unknown, the period is reversed or no
-    ///   cells were commissioned in it; what reading the ledger throws.
+    ///   cells were commissioned (or modules and packs first assembled) in it; what reading the
+    ///   ledger throws.
     public static func compute(
         model modelID: String,
         plant plantID: String,
@@ -164,6 +219,18 @@ public struct Declaration: Sendable {
             throw CarbonError("no facility \(plantID) is registered")
         }
         guard from <= to else { throw CarbonError("the period starts (--from) after it ends (--to)") }
+        if plant.kind == .modulePack {
+            return try units(
+                model: model,
+                plant: plant,
+                from: from,
+                to: to,
+                engine: &engine,
+                reader: reader,
+                keepingFootprints: keepingFootprints,
+                txn
+            )
+        }
         var ranges: [Range] = []
         var primary = Emissions.zero
         var total = Emissions.zero
@@ -237,8 +304,15 @@ public struct Declaration: Sendable {
             shippedCells.append(unit)
         }
         guard lifetimeKWh > 0 else {
+            // A plant of another kind than a cell plant: say what a declaration counts.
+            let kind =
+                plant.kind == .cell
+                ? ""
+                : " (\(plantID) is a \(plant.kind.rawValue) facility: a declaration counts the cells of cell lots "
+                    + "made at a cell plant, or the modules and packs first assembled at a module-pack plant)"
             throw CarbonError(
                 "no cells of model \(modelID) made at \(plantID) were commissioned between \(from.rfc3339) and \(to.rfc3339)"
+                    + kind
             )
         }
         var findings: [PrimaryDataFinding] = []

@@ -452,6 +452,12 @@ struct DeclarationCommand: ParsableCommand {
             counted, one row each, with their figures per cell and per lifetime kWh and, once verifiers
             have attested anything, the share of each that rests on attested data.
 
+            At a module-pack plant (facility kind module-pack) the declaration counts modules and
+            packs instead: every one of the model (ct:batteryModel on its first assembly naming a
+            model) first assembled there within the period, the outermost of the model only (a
+            module of the model in a pack of the model is the pack's), each with the kg CO2e its
+            footprint gives; --csv and --json list the units.
+
             The declaration opens with the contents Article 7(1) asks for, (a) to (g): the
             manufacturer (the actor that made the cells at the plant), the battery model, the plant, the figure and its
             stages, the EU declaration of conformity's number (--conformity-declaration) and a link to
@@ -478,7 +484,7 @@ struct DeclarationCommand: ParsableCommand {
     @Option(help: "The period's first day or time.") var from: String
     @Option(help: "The period's last day (inclusive) or time.") var to: String
     @Flag(help: "Print JSON.") var json = false
-    @Flag(help: "Print CSV: a header row, then one row a serial range counted.") var csv = false
+    @Flag(help: "Print CSV: a header row, then one row a serial range (or module or pack) counted.") var csv = false
     @Flag(help: "Exit 1 when a primary-data requirement is not met (after printing the declaration).")
     var strict = false
     @Option(
@@ -598,8 +604,9 @@ struct DeclarationCommand: ParsableCommand {
             missing.isEmpty
             ? "ARTICLE 7(1)  every item given"
             : "ARTICLE 7(1)  not given: " + missing.map { "(\($0.item)) \($0.content)" }.joined(separator: ", ")
+        let made = declaration.scope == .units ? "first assembled the modules and packs" : "made the cells"
         let hints = [
-            "a": "no actor registered in the ledger made the cells", "f": "--conformity-declaration ID",
+            "a": "no actor registered in the ledger \(made)", "f": "--conformity-declaration ID",
             "g": "--study URL",
         ]
         var lines = [heading]
@@ -617,7 +624,7 @@ struct DeclarationCommand: ParsableCommand {
         var lines = [
             "declaration  model \(declaration.model.id) at \(declaration.plant.name ?? declaration.plant.id) (\(declaration.plant.country))",
             "period       \(declaration.from.rfc3339) – \(declaration.to.rfc3339)",
-            "cells        \(declaration.cellCount) in \(Number.count(declaration.ranges.count, "range", "ranges")) · as of ledger size \(declaration.asOfSize)",
+            countLine(declaration),
             "unit         kWh delivered over the service life: usable × \(declaration.model.cyclesPerYear) cycles/year × \(declaration.model.serviceYears) years",
             "declared     \(Number.fixed(declaration.perLifetimeKWh.total(Declaration.declaredMethod), 4)) kg CO2e per kWh over the service life (Art. 7): the \(Declaration.declaredMethod.label.uppercased()) column; the others are for comparison (METHODS)",
             "",
@@ -667,7 +674,7 @@ struct DeclarationCommand: ParsableCommand {
             lines.append("")
             lines.append("STAGES READING 0 (nothing of them recorded: 0 is not a measured value)")
             for stage in unrecorded {
-                lines.append("  \(stage.rawValue): \(stage.unrecordedReason(for: "the cells"))")
+                lines.append("  \(stage.rawValue): \(stage.unrecordedReason(for: counted(declaration)))")
             }
         }
         if !declaration.notes.isEmpty {
@@ -682,6 +689,26 @@ struct DeclarationCommand: ParsableCommand {
             }
         }
         return lines.joined(separator: "\n")
+    }
+
+    /// The text's line saying what the declaration counts: cells in ranges, or modules and packs
+    /// with their cells.
+    static func countLine(_ declaration: Declaration) -> String {
+        guard declaration.scope == .units else {
+            return
+                "cells        \(declaration.cellCount) in \(Number.count(declaration.ranges.count, "range", "ranges")) · as of ledger size \(declaration.asOfSize)"
+        }
+        let kinds = Set(declaration.units.map(\.kind))
+        let label = kinds == [.pack] ? "packs" : kinds == [.module] ? "modules" : "units"
+        let padding = String(repeating: " ", count: 13 - label.count)
+        return
+            "\(label)\(padding)\(declaration.units.count) holding \(Number.count(Int(declaration.cellCount), "cell", "cells")) · as of ledger size \(declaration.asOfSize)"
+    }
+
+    /// What the declaration's figure covers, for the stages that read 0: the cells, or the
+    /// modules and packs.
+    static func counted(_ declaration: Declaration) -> String {
+        declaration.scope == .units ? "the modules and packs" : "the cells"
     }
 
     /// The most entries a note names in the text; `--json` lists them all.
@@ -739,7 +766,7 @@ struct DeclarationCommand: ParsableCommand {
         )
         // `primaryDataShare` is the member `footprint --json` gives the figure under; `primaryShare`,
         // its first name here, stays for the scripts that read it.
-        return .object([
+        var members: JSONObject = [
             "model": .string(declaration.model.id), "plant": .string(declaration.plant.id),
             "country": .string(declaration.plant.country), "from": .string(declaration.from.rfc3339),
             "to": .string(declaration.to.rfc3339), "asOfSize": .number(Double(declaration.asOfSize)),
@@ -799,7 +826,9 @@ struct DeclarationCommand: ParsableCommand {
                 declaration.unrecordedStages.map { stage in
                     .object([
                         "stage": .string(stage.rawValue),
-                        "reason": .string(stage.unrecordedReason(for: "the cells") + "; 0 is not a measured value"),
+                        "reason": .string(
+                            stage.unrecordedReason(for: counted(declaration)) + "; 0 is not a measured value"
+                        ),
                     ])
                 }
             ),
@@ -832,7 +861,33 @@ struct DeclarationCommand: ParsableCommand {
                     return .object(members)
                 }
             ),
-        ])
+        ]
+        // A declaration of modules and packs says so, and lists them; a cell declaration's members
+        // are as they were.
+        if declaration.scope == .units {
+            members["scope"] = .string(declaration.scope.rawValue)
+            members["units"] = .array(declaration.units.map(unitJSON))
+        }
+        return .object(members)
+    }
+
+    /// A unit of `--json`'s `units`: its id, kind and first assembly, its cells and energy, its kg
+    /// CO2e by method and stage, and its verified share once verifiers have attested anything.
+    static func unitJSON(_ unit: Declaration.Unit) -> JSONValue {
+        var members: JSONObject = [
+            "id": .string(unit.id), "kind": .string(unit.kind.rawValue),
+            "assembledAt": .number(Double(unit.firstAssembly.sequenceNumber)),
+            "event": .string(unit.firstAssembly.eventID), "eventTime": .string(unit.eventTime),
+            "cells": .number(Double(unit.cells)), "nominalEnergyKWh": .number(unit.nominalKWh),
+            "usableKWh": .number(unit.usableKWh), "lifetimeKWh": .number(unit.lifetimeKWh),
+            "kgCO2e": FootprintOutput.json(unit.kgCO2e),
+        ]
+        if let shares = unit.verifiedShare {
+            members["verifiedShare"] = .object(
+                Dictionary(uniqueKeysWithValues: shares.map { ($0.key.rawValue, JSONValue.number($0.value)) })
+            )
+        }
+        return .object(members)
     }
 
     /// `--json`'s `article7`: the manufacturers, model and plant as the ledger has them, the
@@ -866,6 +921,34 @@ struct DeclarationCommand: ParsableCommand {
         ])
     }
 
+    /// The columns of `declaration --csv` for a declaration of modules and packs.
+    static let unitCSVColumns =
+        ["unit", "kind", "cells", "assembled_at", "event_time", "nominal_kwh", "lifetime_kwh"]
+        + CSV.methodColumns("kg_co2e_per_unit_", [""]) + CSV.methodColumns("kg_co2e_per_lifetime_kwh_", [""])
+        + CSV.methodColumns("verified_share_", [""])
+
+    /// The rows of `declaration --csv` for a declaration of modules and packs: a header row, then
+    /// one row a unit counted, in the order counted: its id, kind, cells, the entry and time of
+    /// its first assembly, its nominal and lifetime kWh, then by method its kg CO2e, the same per
+    /// lifetime kWh, and the share resting on attested data (empty when none is recorded).
+    static func unitCSV(_ declaration: Declaration) -> String {
+        var rows = [CSV.row(unitCSVColumns)]
+        let methods = ElectricityMethod.allCases
+        for unit in declaration.units {
+            rows.append(
+                CSV.row(
+                    [
+                        unit.id, unit.kind.rawValue, String(unit.cells), String(unit.firstAssembly.sequenceNumber),
+                        unit.eventTime, "\(unit.nominalKWh)", "\(unit.lifetimeKWh)",
+                    ] + methods.map { "\(unit.kgCO2e.total($0))" }
+                        + methods.map { "\(unit.kgCO2e.total($0) / unit.lifetimeKWh)" }
+                        + methods.map { method in unit.verifiedShare?[method].map { "\($0)" } ?? "" }
+                )
+            )
+        }
+        return rows.joined(separator: "\n")
+    }
+
     /// The columns of `declaration --csv`.
     static let csvColumns =
         ["range", "lot", "cells", "commissioned_at", "event_time", "cell_mass_kg", "nominal_kwh"]
@@ -881,6 +964,7 @@ struct DeclarationCommand: ParsableCommand {
     /// attestation is recorded). Figures are doubles as Swift prints them (the shortest text that
     /// reads back the same).
     static func csv(_ declaration: Declaration) -> String {
+        if declaration.scope == .units { return unitCSV(declaration) }
         var rows = [CSV.row(csvColumns)]
         for range in declaration.ranges {
             let lifetime = declaration.model.lifetimeKWh(nominal: range.range.nominalEnergyKWh.doubleValue)

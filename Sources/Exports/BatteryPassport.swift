@@ -346,6 +346,15 @@ extension BatteryPassport {
                 txn
             )
         }
+        // A passport carries its cells' model's declaration: a plant that assembles modules and packs
+        // declares those, not cells.
+        guard declaration.scope == .cells else {
+            throw ExportError(
+                code: .missingData,
+                message:
+                    "\(scope.subject.id)'s cells were made at \(plant), a module-pack plant, whose declarations count modules and packs, not cells: the passport carries its cells' model's declaration at their cell plant"
+            )
+        }
         let counted = Set(declaration.ranges.map(\.range.lot))
         guard lots.isSubset(of: counted) else {
             throw ExportError(

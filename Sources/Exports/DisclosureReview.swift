@@ -304,6 +304,27 @@ public struct DisclosureReview: Sendable {
             return item
         }
         item.now = Figures(now)
+        // A declaration of modules and packs: the units counted now and not then, or then and not now.
+        let unitsThen = Set(then.units.map(\.id))
+        let unitsNow = Set(now.units.map(\.id))
+        for unit in now.units where !unitsThen.contains(unit.id) {
+            item.changes.append(
+                Change(
+                    sequenceNumber: unit.firstAssembly.sequenceNumber,
+                    type: SupplyChainLedger.EntryType.event,
+                    summary: "\(unit.kind.rawValue) \(unit.id) (\(unit.cells) cells) assembled, counted now"
+                )
+            )
+        }
+        for unit in then.units where !unitsNow.contains(unit.id) {
+            item.changes.append(
+                Change(
+                    sequenceNumber: unit.firstAssembly.sequenceNumber,
+                    type: SupplyChainLedger.EntryType.event,
+                    summary: "\(unit.kind.rawValue) \(unit.id) (\(unit.cells) cells), counted then, no longer counted"
+                )
+            )
+        }
         let counted = Set(then.ranges.map(\.range))
         let counts = Set(now.ranges.map(\.range))
         for range in now.ranges.map(\.range) where !counted.contains(range) {

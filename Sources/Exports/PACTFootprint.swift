@@ -324,29 +324,44 @@ extension PACTFootprint {
                 txn
             )
         }
-        let footprints = try declaration.ranges.map { range in
+        // The counted items: a range's cells, or a module or pack, each with its footprint and weight.
+        var footprints: [(Footprint, Double)] = []
+        let owner = try chain.actor(declaration.plant.operatorID)
+        var pieces = 0.0
+        var mass = 0.0
+        var total = Emissions.zero
+        for range in declaration.ranges {
             guard let footprint = range.footprint else {
                 throw ExportError.defect(
                     "the declaration kept no footprint for serial range \(range.range.prefix)\(range.range.first)"
                 )
             }
-            return (footprint, Double(range.range.count))
-        }
-        let owner = try chain.actor(declaration.plant.operatorID)
-        var cells = 0.0
-        var mass = 0.0
-        var total = Emissions.zero
-        for range in declaration.ranges {
+            footprints.append((footprint, Double(range.range.count)))
             let count = Double(range.range.count)
-            cells += count
+            pieces += count
             mass += range.range.cellMassKg.doubleValue * count
             total += range.perCell.scaled(by: count)
         }
+        for unit in declaration.units {
+            guard let footprint = unit.footprint else {
+                throw ExportError.defect("the declaration kept no footprint for \(unit.kind.rawValue) \(unit.id)")
+            }
+            footprints.append((footprint, 1))
+            pieces += 1
+            mass += unit.massKg
+            total += unit.kgCO2e
+        }
         let evidence = FootprintEvidence(footprints)
         let plantName = declaration.plant.name ?? declaration.plant.id
-        let name = Self.cellName(declaration.model.name ?? declaration.model.id)
+        var name = Self.cellName(declaration.model.name ?? declaration.model.id)
         var description =
             "The average lithium-ion cell of battery model \(declaration.model.id) made at \(plantName) (\(declaration.plant.country)) and commissioned \(ExportEncoding.dateTime(from)) to \(ExportEncoding.dateTime(to)): \(declaration.cellCount) cells in \(declaration.ranges.count) serial ranges"
+        if declaration.scope == .units {
+            // A piece is a module or pack: its mass is its cells' (the ledger records no other component).
+            name = "battery module or pack \(declaration.model.name ?? declaration.model.id)"
+            description =
+                "The average battery module or pack of battery model \(declaration.model.id) first assembled at \(plantName) (\(declaration.plant.country)) \(ExportEncoding.dateTime(from)) to \(ExportEncoding.dateTime(to)): \(declaration.units.count) units holding \(declaration.cellCount) cells; its mass is its cells' (the ledger records no other component)"
+        }
         if let chemistry = declaration.model.chemistry { description += ", chemistry \(chemistry)" }
         description += "; computed from ledger \(chain.ledger.origin) as of size \(declaration.asOfSize)"
         var made = PACTFootprint(
@@ -358,8 +373,8 @@ extension PACTFootprint {
             productDescription: description,
             companyName: owner?.name ?? declaration.plant.operatorID,
             companyIDs: companyIDs(owner, fallback: declaration.plant.operatorID),
-            unitMassKg: cells > 0 ? mass / cells : 0,
-            perUnit: total.scaled(by: cells > 0 ? 1 / cells : 0),
+            unitMassKg: pieces > 0 ? mass / pieces : 0,
+            perUnit: total.scaled(by: pieces > 0 ? 1 / pieces : 0),
             periodStart: from,
             periodEnd: Timestamp(millisecondsSinceEpoch: to.millisecondsSinceEpoch + 1),
             country: declaration.plant.country,

@@ -16,6 +16,19 @@ public struct Assembly: Sendable, Hashable {
         public var removed: [String]
         /// The entry that declared the step in error, if one did.
         public var retractedAt: UInt64?
+        /// Where an assembly happened: its facility, when its record keeps it (index layout 21).
+        public var facility: String? = nil
+        /// The battery model an assembly named (`ct:batteryModel`), if it named one.
+        public var model: String? = nil
+        /// Whether the step is an assembly (units put in, perhaps none new) rather than a
+        /// disassembly.
+        public var isAssembly = true
+
+        /// Whether the step counted when the ledger had `size` entries: recorded before, and not
+        /// declared in error before.
+        public func stood(asOf size: UInt64) -> Bool {
+            sequenceNumber < size && !(retractedAt.map { $0 < size } ?? false)
+        }
     }
 
     /// The module or pack.
@@ -46,6 +59,15 @@ public struct Assembly: Sendable, Hashable {
         return held
     }
 
+    /// The battery model it had when the ledger had `size` entries: the one named by its first
+    /// assembly that stood then and named one, with that step; `nil` when none did.
+    public func model(asOf size: UInt64) -> (id: String, step: Step)? {
+        for step in history where step.isAssembly && step.stood(asOf: size) {
+            if let model = step.model { return (model, step) }
+        }
+        return nil
+    }
+
     init(parent: String, record: ParentRecord) {
         self.parent = parent
         children = record.children
@@ -58,7 +80,10 @@ public struct Assembly: Sendable, Hashable {
                 eventID: event,
                 added: step["added"]?.arrayValue?.compactMap(\.stringValue) ?? [],
                 removed: step["removed"]?.arrayValue?.compactMap(\.stringValue) ?? [],
-                retractedAt: step["retractedAt"]?.doubleValue.map { UInt64($0) }
+                retractedAt: step["retractedAt"]?.doubleValue.map { UInt64($0) },
+                facility: step["facility"]?.stringValue,
+                model: step["model"]?.stringValue,
+                isAssembly: step["added"] != nil
             )
         }
     }
@@ -439,6 +464,14 @@ public struct LineageReader: Sendable {
             }
         }
         return moves.sorted { $0.sequenceNumber < $1.sequenceNumber }
+    }
+
+    /// The modules and packs an assembly named battery model `model` for (`ct:batteryModel`), in
+    /// id order, whichever model each has now: each one's ``Assembly/model(asOf:)`` says.
+    public func units(ofModel model: String, _ txn: borrowing ReadTransaction) throws -> [String] {
+        if let outdated { throw outdated }
+        guard tables[.modelUnits] != nil else { return [] }
+        return try store.storedModelUnits(of: model, txn)
     }
 
     /// The module or pack a unit sits in now.

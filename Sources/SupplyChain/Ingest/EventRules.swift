@@ -1607,17 +1607,7 @@ extension Rules {
             sink.add(field: event.extPointer("cellMass") + "/quantity", problem)
         }
         let energy = measure("nominalEnergy", .electricity)
-        let model = event.ext("batteryModel")?.stringValue
-        // New input: a model named is an id (`celltrace model add`); a number, an object or a blank
-        // would leave the cells in no model's declaration without a word.
-        if checksNewInput, let given = event.ext("batteryModel"), model?.contains(where: { !$0.isWhitespace }) != true {
-            let text = given.canonicalString
-            sink.add(
-                field: event.extPointer("batteryModel"),
-                "must be the id of the cells' battery model, a string as `celltrace model add` registers it "
-                    + "(got \(text.count > 40 ? text.prefix(40) + "…" : text)); leave it out when the model is not known"
-            )
-        }
+        let model = namedBatteryModel(event, of: "the cells'", sink: sink)
         var ranges: [SerialRange] = []
         let rangesPointer = event.extPointer("serialRanges")
         let elements = event.ext("serialRanges")?.arrayValue ?? []
@@ -1754,18 +1744,14 @@ extension Rules {
             }
         }
         guard sink.passes(since: before) else { return }
-        if checksNewInput, let model, try !batteryModelExists(model, txn) {
+        if let model {
             // Recorded all the same: the operator may register the model after its cells are made.
-            let known = try store.storedModelIDs(txn)
-            warnings.append(
-                SupplyChainError.Problem(
-                    index: sink.index,
-                    identifier: event.eventID,
-                    field: event.extPointer("batteryModel"),
-                    message: "battery model \(model) is not registered (`celltrace model add`): until it is, these "
-                        + "cells are in no model's declaration or passport"
-                        + EventVocabulary.suggestion(model, known)
-                )
+            try warnIfUnregistered(
+                model,
+                event,
+                until: "these cells are in no model's declaration or passport",
+                sink,
+                txn
             )
         }
         var updated = lot
@@ -1780,6 +1766,62 @@ extension Rules {
             )
             effects.serials.append((range.prefix, range.last))
         }
+    }
+
+    /// The battery model a commissioning or an assembly names (`ct:batteryModel`).
+    ///
+    /// New input names a model by its id (`celltrace model add`): a number, an object or a blank
+    /// would leave the cells, module or pack in no model's declaration without a word, and is
+    /// refused at the member.
+    ///
+    /// - Parameters:
+    ///   - event: The event.
+    ///   - whose: Whose model it is, for the message: `the cells'`, `the module's or pack's`.
+    ///   - sink: Receives the problem.
+    /// - Returns: The model's id; `nil` when the event names none, or none that reads.
+    func namedBatteryModel(_ event: EPCISEvent, of whose: String, sink: ProblemSink) -> String? {
+        let model = event.ext("batteryModel")?.stringValue
+        if checksNewInput, let given = event.ext("batteryModel"), model?.contains(where: { !$0.isWhitespace }) != true {
+            let text = given.canonicalString
+            sink.add(
+                field: event.extPointer("batteryModel"),
+                "must be the id of \(whose) battery model, a string as `celltrace model add` registers it "
+                    + "(got \(text.count > 40 ? text.prefix(40) + "…" : text)); leave it out when the model is not known"
+            )
+            return nil
+        }
+        return model
+    }
+
+    /// For new input, a warning at `ct:batteryModel` when `model` is not registered, naming the
+    /// registered model within two edits of it: the event is recorded all the same, as the
+    /// operator may register the model later.
+    ///
+    /// - Parameters:
+    ///   - model: The model the event names.
+    ///   - event: The event.
+    ///   - consequence: What it means until the model is registered.
+    ///   - sink: The event's problems, whose index and identifier the warning takes.
+    ///   - txn: The snapshot.
+    /// - Throws: A storage error.
+    mutating func warnIfUnregistered(
+        _ model: String,
+        _ event: EPCISEvent,
+        until consequence: String,
+        _ sink: ProblemSink,
+        _ txn: borrowing ReadTransaction
+    ) throws {
+        guard checksNewInput, try !batteryModelExists(model, txn) else { return }
+        let known = try store.storedModelIDs(txn)
+        warnings.append(
+            SupplyChainError.Problem(
+                index: sink.index,
+                identifier: event.eventID,
+                field: event.extPointer("batteryModel"),
+                message: "battery model \(model) is not registered (`celltrace model add`): until it is, "
+                    + consequence + EventVocabulary.suggestion(model, known)
+            )
+        )
     }
 
     private mutating func aggregate(
@@ -1888,7 +1930,17 @@ extension Rules {
                 }
             }
         }
+        let model = namedBatteryModel(event, of: "the module's or pack's", sink: sink)
         guard let parent else { return }
+        // New input: a module or pack keeps the model its first assembly naming one gave it.
+        if checksNewInput, let model, let given = try store.parent(parent, txn)?.model, given.id != model {
+            sink.add(
+                field: event.extPointer("batteryModel"),
+                "\(parent) is of battery model \(given.id), given by \(entryNamed(given.sequence)); a module or "
+                    + "pack keeps the model its first assembly naming one gave it: leave ct:batteryModel out, or give "
+                    + given.id
+            )
+        }
         // New input: units are put into a module or pack that exists already only by the actor
         // that has it (the custody rule); a new one is the submitter's.
         if checksNewInput {
@@ -1921,8 +1973,22 @@ extension Rules {
             depth += 1
         }
         guard sink.passes(since: before) else { return }
+        if let model {
+            try warnIfUnregistered(model, event, until: "\(parent) is in no model's declaration", sink, txn)
+            // The units that an assembly named the model for, found by a declaration of the model.
+            let key = IndexKey.modelUnit(model, parent)
+            if try store.raw(.modelUnits, key, txn) == nil {
+                store.put(.modelUnits, key, BigEndianKey.encode(sequence))
+            }
+        }
         var record = try store.takeParent(parent, txn) ?? ParentRecord()
-        let added = record.assemble(event.childEPCs, eventID: event.eventID, facility: facility?.id, sequence: sequence)
+        let added = record.assemble(
+            event.childEPCs,
+            eventID: event.eventID,
+            facility: facility?.id,
+            model: model,
+            sequence: sequence
+        )
         store.putParent(parent, record)
         for child in added { store.put(.containedIn, IndexKey.text(child), Array(parent.utf8)) }
         // A module or pack put in keeps the unit it went into, for its own history; a cell's

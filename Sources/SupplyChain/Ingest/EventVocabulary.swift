@@ -523,10 +523,16 @@ enum EventVocabulary {
         }
         let commissioning = commissioningMembers.names.filter { event.ext($0) != nil }
         if event.type != .objectEvent || event.action != "ADD" {
-            for name in commissioning {
+            // An assembly names the battery model of the module or pack it makes.
+            let assembles = event.type == .aggregationEvent && event.action == "ADD"
+            for name in commissioning where !(assembles && name == "batteryModel") {
                 sink.add(
                     field: event.extPointer(name),
-                    "commissions cells only on an ObjectEvent with action ADD; on this event it would be ignored"
+                    name == "batteryModel"
+                        ? "names the battery model of cells a commissioning (an ObjectEvent ADD with "
+                            + "ct:serialRanges) makes, or of the module or pack an assembly (an AggregationEvent "
+                            + "ADD) makes; on this event it would be ignored"
+                        : "commissions cells only on an ObjectEvent with action ADD; on this event it would be ignored"
                 )
             }
         } else if event.ext("serialRanges") == nil {

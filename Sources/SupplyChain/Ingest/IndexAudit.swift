@@ -546,6 +546,10 @@ extension SupplyChainLedger {
             if key.count > 9, key[key.count - 9] == 0, let sequence = number(key.suffix(8)) {
                 return "\(printable(Array(key.dropLast(9)))) ‖ entry \(sequence)"
             }
+        case .modelUnits:
+            if let split = key.firstIndex(of: 0) {
+                return "\(printable(Array(key[..<split]))) ‖ \(printable(Array(key[(split + 1)...])))"
+            }
         case .events, .processes, .attestations:
             if let sequence = number(key[...]) { return "entry \(sequence)" }
         case .eventIDs, .eventHashes:

@@ -94,6 +94,10 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// a module or pack (canonical JSON: `event`, `from` (the unit it left), `by` (the actor), and
     /// `retractedAt` once declared in error): the unit's custody since, beside its shipments.
     case takenOut = "sc.taken-out"
+    /// battery model id ‖ 0 ‖ module or pack id → BE64(seq) of the first assembly that named the
+    /// model for the unit (`ct:batteryModel`): the units a declaration of a module or pack model
+    /// looks at, whose records (``ParentRecord/model``) then say which model each has as of a size.
+    case modelUnits = "sc.model-units"
     /// `layout` → the layout of these tables (``IndexTable/layout``), written with every batch.
     case meta = "sc.meta"
 
@@ -102,6 +106,8 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
+    /// Layout 21: `sc.model-units`, the modules and packs an assembly named a battery model for,
+    /// and `sc.parents` steps of assemblies that keep their facility and the model they name.
     /// Layout 20: `sc.lot-uses` rows of kind `shipped-cells`, the shipments by id of cells their
     /// shippers had by holding the cell lot.
     /// Layout 19: `sc.taken-out`, the disassemblies that took each unit out of a module or pack,
@@ -131,7 +137,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "20"
+    static let layout = "21"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)
@@ -173,6 +179,7 @@ enum IndexTable: String, CaseIterable, Sendable {
         case .lotUses: 27
         case .unitShipments: 28
         case .takenOut: 29
+        case .modelUnits: 30
         }
     }
 
@@ -844,6 +851,20 @@ struct StateStore: Sendable {
         return units
     }
 
+    /// The modules and packs an assembly named battery model `model` for (`sc.model-units`), in
+    /// key order, as stored: a declaration reads them outside any import.
+    func storedModelUnits(of model: String, _ txn: borrowing ReadTransaction) throws -> [String] {
+        var units: [String] = []
+        let prefix = IndexKey.modelUnits(of: model)
+        let cursor = try txn.cursor(IndexTable.handle(.modelUnits, in: tables))
+        var row = try cursor.seek(atLeast: prefix)
+        while let (key, _) = row, key.starts(with: prefix) {
+            units.append(String(decoding: key.dropFirst(prefix.count), as: UTF8.self))
+            row = try cursor.next()
+        }
+        return units
+    }
+
     /// The id of every registered battery model, in key order (models are registered by their
     /// own entries, never within a submission, so the stored rows are all there are).
     func storedModelIDs(_ txn: borrowing ReadTransaction) throws -> [String] {
@@ -1448,6 +1469,12 @@ enum IndexKey {
     /// `unit` ‖ 0: the prefix of a unit's rows in `sc.unit-shipments` and `sc.taken-out` (an id
     /// holds no NUL).
     static func unitShipments(of unit: String) -> [UInt8] { Array(unit.utf8) + [0] }
+
+    /// `model` ‖ 0: the prefix of a battery model's rows in `sc.model-units`.
+    static func modelUnits(of model: String) -> [UInt8] { Array(model.utf8) + [0] }
+
+    /// `model` ‖ 0 ‖ `unit`: the key of a module or pack in `sc.model-units`.
+    static func modelUnit(_ model: String, _ unit: String) -> [UInt8] { modelUnits(of: model) + Array(unit.utf8) }
 
     /// `unit` ‖ 0 ‖ BE64(`sequence`): the key of a unit's shipment in `sc.unit-shipments`, and of
     /// its taking out in `sc.taken-out`.

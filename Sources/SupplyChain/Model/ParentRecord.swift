@@ -4,7 +4,8 @@ import LedgerCore
 /// were put in, and each assembly and disassembly of it.
 ///
 /// The row is canonical JSON: `children` (the units held), `history` (the steps, oldest first:
-/// `seq`, `event`, `added` or `removed`, and `retractedAt` once declared in error), `assembledBy`
+/// `seq`, `event`, `added` or `removed`, an assembly's `facility` and the `model` it names, and
+/// `retractedAt` once declared in error), `assembledBy`
 /// (the last assembly's eventID) and `facility` (where it was, or `null`). The overlay keeps it
 /// decoded (``StateStore/parent(_:_:)``), so that a unit filled one cell an event is read once a
 /// batch and written once, and each event adds its units without copying those held.
@@ -65,26 +66,45 @@ struct ParentRecord: Sendable {
         history.first { $0["added"] != nil && $0["retractedAt"] == nil }
     }
 
+    /// The battery model the unit has: the one the first assembly that stands and names a model
+    /// gave it (`ct:batteryModel`), with that step's entry; `nil` when none names one.
+    var model: (id: String, sequence: UInt64)? {
+        for step in history where step["added"] != nil && step["retractedAt"] == nil {
+            if let model = step["model"]?.stringValue, let sequence = step["seq"]?.doubleValue {
+                return (model, UInt64(sequence))
+            }
+        }
+        return nil
+    }
+
     /// Whether it holds `unit` now.
     func holds(_ unit: String) -> Bool { held.contains(unit) }
 
-    /// Records an assembly, the event `eventID` at entry `sequence`, at `facility`: the units of
-    /// `units` it does not hold yet are put in, after those it holds.
+    /// Records an assembly, the event `eventID` at entry `sequence`, at `facility`, naming battery
+    /// model `model` if it names one: the units of `units` it does not hold yet are put in, after
+    /// those it holds.
+    ///
+    /// The step keeps its facility and model, so that the unit's first assembly and model are
+    /// found as of any ledger size (a declaration of module and pack models).
     ///
     /// - Returns: The units put in, in the order of `units`.
     mutating func assemble(
         _ units: [String],
         eventID: String,
         facility: String?,
+        model: String? = nil,
         sequence: UInt64
     ) -> [String] {
         let added = units.filter { held.insert($0).inserted }
         children += added
         members["assembledBy"] = .string(eventID)
         members["facility"] = facility.map(JSONValue.string) ?? .null
-        history.append(
-            ["seq": .number(Double(sequence)), "event": .string(eventID), "added": .array(added.map(JSONValue.string))]
-        )
+        var step: JSONObject = [
+            "seq": .number(Double(sequence)), "event": .string(eventID), "added": .array(added.map(JSONValue.string)),
+        ]
+        if let facility { step["facility"] = .string(facility) }
+        if let model { step["model"] = .string(model) }
+        history.append(.object(step))
         return added
     }
 
