@@ -386,7 +386,10 @@ extension PACTFootprint {
             perLifetimeKWh: declaration.perLifetimeKWh,
             model: declaration.model.id,
             checkpoint: try ExportCheckpoint.at(declaration.asOfSize, of: chain),
-            cpc: Self.accumulatorCPC
+            cpc: Self.accumulatorCPC,
+            // A module or pack is its cells and assembly steps: what else it holds is not counted,
+            // as a single module's or pack's footprint says.
+            exemptions: declaration.scope == .units ? Self.assemblyExemptions : Self.noExemptions
         )
         // The declaration weighs its ranges' shares as its figure weighs them (per lifetime kWh),
         // each range's coverage found once there.
