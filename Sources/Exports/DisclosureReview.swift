@@ -317,11 +317,15 @@ public struct DisclosureReview: Sendable {
             )
         }
         for unit in then.units where !unitsNow.contains(unit.id) {
+            // Its first assembly declared in error since: named by the declaration, as a range's
+            // commissioning is, not by the assembly the export already counted.
+            let declared = unit.firstAssembly.retractedAt.flatMap { $0 < size ? $0 : nil }
             item.changes.append(
                 Change(
-                    sequenceNumber: unit.firstAssembly.sequenceNumber,
+                    sequenceNumber: declared ?? unit.firstAssembly.sequenceNumber,
                     type: SupplyChainLedger.EntryType.event,
-                    summary: "\(unit.kind.rawValue) \(unit.id) (\(unit.cells) cells), counted then, no longer counted"
+                    summary: "\(unit.kind.rawValue) \(unit.id) (\(unit.cells) cells), counted then, "
+                        + (declared.map { "declared in error at #\($0)" } ?? "no longer counted")
                 )
             )
         }
