@@ -335,6 +335,15 @@ extension BatteryPassport {
             )
         }
         let declaration = try chain.read { reader, txn, _ in
+            // A passport carries its cells' model's declaration: a plant that assembles modules and
+            // packs declares those, not cells, whether or not it assembled any of the cells' model.
+            guard try reader.facility(plant, asOf: scope.size, txn)?.kind != .modulePack else {
+                throw ExportError(
+                    code: .missingData,
+                    message:
+                        "\(scope.subject.id)'s cells were made at \(plant), a module-pack plant, whose declarations count modules and packs, not cells: the passport carries its cells' model's declaration at their cell plant"
+                )
+            }
             var engine = try CarbonEngine(reader: reader, size: scope.size, txn)
             return try Declaration.compute(
                 model: model,
@@ -344,15 +353,6 @@ extension BatteryPassport {
                 engine: &engine,
                 reader: reader,
                 txn
-            )
-        }
-        // A passport carries its cells' model's declaration: a plant that assembles modules and packs
-        // declares those, not cells.
-        guard declaration.scope == .cells else {
-            throw ExportError(
-                code: .missingData,
-                message:
-                    "\(scope.subject.id)'s cells were made at \(plant), a module-pack plant, whose declarations count modules and packs, not cells: the passport carries its cells' model's declaration at their cell plant"
             )
         }
         let counted = Set(declaration.ranges.map(\.range.lot))
