@@ -86,7 +86,11 @@ struct DemoTour {
     // MARK: Building the ledger
 
     /// Writes the dataset out and builds the ledger from it with the ordinary commands.
-    mutating func build() throws {
+    ///
+    /// - Parameter imported: Called after each submission is imported, while the ledger is as that import left it,
+    ///   with the submission's file (relative to the dataset) and the import's `--json --event-ids` line.
+    /// - Throws: What a command or `imported` throws.
+    mutating func build(imported: (_ file: String, _ report: JSONValue) throws -> Void = { _, _ in }) throws {
         try writeDataset()
         let network = dataset.network
         let actors = network["actors"]?.arrayValue ?? []
@@ -154,12 +158,13 @@ struct DemoTour {
         var corrections: [Int] = []
         for (index, submission) in submissions.enumerated() {
             let actor = submission["actor"]?.stringValue ?? ""
-            let file = "\(datasetPath)/\(submission["file"]?.stringValue ?? "")"
+            let name = submission["file"]?.stringValue ?? ""
+            let file = "\(datasetPath)/\(name)"
             let arguments = ["import", file, "--as", actor, "--key", "\(keysPath)/\(actor).pem"]
             if index == 0 && !quiet { say("$ celltrace " + arguments.map(Self.quoted).joined(separator: " ")) }
             let output: String
             do {
-                output = try run(arguments + ["--json"])
+                output = try run(arguments + ["--json", "--event-ids"])
             } catch {
                 // Only the first import is shown: a later one that fails is named with its file,
                 // as `celltrace import` names it, before the problems.
@@ -167,6 +172,7 @@ struct DemoTour {
                 throw error
             }
             let report = try JSONValue(parsing: Array(output.utf8))
+            try imported(name, report)
             let retracted = report["retractions"]?.doubleValue ?? 0
             // The submission's entries: its own, then its events', up to the size it left.
             if let first = report["firstSequenceNumber"]?.doubleValue, let size = report["treeSize"]?.doubleValue,
