@@ -312,7 +312,8 @@ public struct DisclosureReview: Sendable {
                 Change(
                     sequenceNumber: unit.firstAssembly.sequenceNumber,
                     type: SupplyChainLedger.EntryType.event,
-                    summary: "\(unit.kind.rawValue) \(unit.id) (\(unit.cells) cells) assembled, counted now"
+                    summary:
+                        "\(unit.kind.rawValue) \(unit.id) (\(unit.cells) \(unit.cells == 1 ? "cell" : "cells")) assembled, counted now"
                 )
             )
         }
@@ -324,7 +325,8 @@ public struct DisclosureReview: Sendable {
                 Change(
                     sequenceNumber: declared ?? unit.firstAssembly.sequenceNumber,
                     type: SupplyChainLedger.EntryType.event,
-                    summary: "\(unit.kind.rawValue) \(unit.id) (\(unit.cells) cells), counted then, "
+                    summary:
+                        "\(unit.kind.rawValue) \(unit.id) (\(unit.cells) \(unit.cells == 1 ? "cell" : "cells")), counted then, "
                         + (declared.map { "declared in error at #\($0)" } ?? "no longer counted")
                 )
             )
