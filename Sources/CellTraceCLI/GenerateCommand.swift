@@ -28,6 +28,7 @@ struct GenerateCommand: ParsableCommand {
             Example:
               celltrace generate --cells 1000000 --seed 7 --ledger demo-ledger
               celltrace generate --cells 100000000 --cells-per-lot 2000 --ledger big-ledger
+              celltrace generate --cells 10000000 --packs 2000 --ledger pack-ledger
             """
         )
     )
@@ -52,6 +53,17 @@ struct GenerateCommand: ParsableCommand {
     @Option(name: .customLong("cells-per-lot"), help: ArgumentHelp("Cells per cell lot.", valueName: "k"))
     var cellsPerLot: Int = 2000
 
+    @Option(
+        help: ArgumentHelp(
+            "Packs of 12 modules of 24 cells to assemble at the pack plant, from the first cell lots made (default: one per 5,000,000 cells, from 1 to 20).",
+            valueName: "p"
+        )
+    )
+    var packs: Int?
+
+    /// The most packs `--packs` asks for: their 288 cells' serials are planned in memory.
+    static let maxPacks = 20_000
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -62,6 +74,11 @@ struct GenerateCommand: ParsableCommand {
             )
         }
         guard cells >= 1 else { throw ValidationError("--cells must be at least 1 (got \(cells))") }
+        if let packs, packs < 0 || packs > Self.maxPacks {
+            throw ValidationError(
+                "--packs must be from 0 to \(Self.maxPacks), as planning holds each pack's cells in memory (got \(packs))"
+            )
+        }
         guard cellsPerLot >= 1, cellsPerLot <= 1_000_000_000 else {
             throw ValidationError(
                 "--cells-per-lot must be from 1 to 10^9, the largest serial range (got \(cellsPerLot))"
@@ -83,7 +100,7 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         let generator = try SupplyNetworkGenerator(
-            options: SupplyNetworkGenerator.Options(cells: cells, cellsPerLot: cellsPerLot, seed: seed)
+            options: SupplyNetworkGenerator.Options(cells: cells, cellsPerLot: cellsPerLot, seed: seed, packs: packs)
         )
         let chain: SupplyChainLedger
         do {

@@ -54,6 +54,44 @@ import Testing
         )
     }
 
+    @Test func generateAssemblesTheNumberOfPacksAsked() throws {
+        let directory = temporaryDirectory()
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        let ledger = directory + "/ledger"
+        // 3 packs of 12 modules of 24 cells: 864 cells, from the first cell lots made.
+        let generated = celltrace(
+            "generate",
+            "--cells",
+            "5000",
+            "--cells-per-lot",
+            "500",
+            "--packs",
+            "3",
+            "--ledger",
+            ledger,
+            "--json"
+        )
+        #expect(generated.status == 0, "\(generated.error)")
+        let report = try JSONValue(parsing: generated.output)
+        #expect(report["packs"] == 3)
+        #expect(report["modules"] == 36)
+        let pack = try JSONValue(
+            parsing: celltrace("footprint", "urn:epc:id:giai:5991015.PACK-00003", "--ledger", ledger, "--json").output
+        )
+        #expect(pack["subject"]?["cells"] == 288, "\(pack)")
+        for bad in ["-1", "20001"] {
+            let refused = celltrace("generate", "--cells", "5000", "--packs=\(bad)", "--ledger", directory + "/other")
+            #expect(refused.status == 2)
+            #expect(
+                refused.error.contains(
+                    "--packs must be from 0 to 20000, as planning holds each pack's cells in memory (got \(bad))"
+                ),
+                "\(refused.error)"
+            )
+        }
+        #expect(!FileManager.default.fileExists(atPath: directory + "/other"))
+    }
+
     @Test func generatePrintsASummaryAndRefusesBadOptions() throws {
         let directory = temporaryDirectory()
         defer { try? FileManager.default.removeItem(atPath: directory) }
