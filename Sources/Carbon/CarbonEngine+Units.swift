@@ -21,7 +21,7 @@ extension CarbonEngine {
         _ txn: borrowing ReadTransaction
     ) throws -> [Contribution] {
         guard subject.kind == .assembly else { return [] }
-        return try assemblyContributions(subject.id, txn)
-            + unitShipmentContributions(of: units(of: subject, txn), txn)
+        let tree = try unitTree(of: subject.id, txn)
+        return try assemblyContributions(tree.assemblies, txn) + unitShipmentContributions(of: tree.units, txn)
     }
 }

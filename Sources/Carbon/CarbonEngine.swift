@@ -740,15 +740,16 @@ public struct CarbonEngine {
             }
             for input in links[slot] { weight[input.slot] += kg * input.kgPerKg }
         }
-        if subject.kind == .assembly {
-            for contribution in try assemblyContributions(subject.id, txn) {
-                total += contribution.emissions
-                contributions.append(contribution)
-                if let sequence = contribution.sequenceNumber { entries.insert(sequence) }
-            }
+        // A module's or pack's units, each module and pack read once for its steps and its units.
+        let tree: (units: [String], assemblies: [Assembly]) =
+            subject.kind == .assembly ? try unitTree(of: subject.id, txn) : ([subject.id], [])
+        for contribution in try assemblyContributions(tree.assemblies, txn) {
+            total += contribution.emissions
+            contributions.append(contribution)
+            if let sequence = contribution.sequenceNumber { entries.insert(sequence) }
         }
         if subject.kind != .lot {
-            for contribution in try unitShipmentContributions(of: units(of: subject, txn), txn) {
+            for contribution in try unitShipmentContributions(of: tree.units, txn) {
                 total += contribution.emissions
                 contributions.append(contribution)
                 if let sequence = contribution.sequenceNumber { entries.insert(sequence) }
@@ -862,31 +863,38 @@ public struct CarbonEngine {
         return result
     }
 
-    /// A cell subject's serial, or a module or pack and every unit in it as of the size (modules and
-    /// cells at any depth).
-    func units(of subject: Subject, _ txn: borrowing ReadTransaction) throws -> [String] {
-        guard subject.kind == .assembly else { return [subject.id] }
-        var result: [String] = []
-        var pending = [subject.id]
+    /// A module or pack and every unit in it as of the size, depth first, and the records of those
+    /// that are modules or packs in the same order, each read once.
+    ///
+    /// A cell has no children, so the modules and packs come in the order a walk over them alone
+    /// would take.
+    func unitTree(
+        of parent: String,
+        _ txn: borrowing ReadTransaction
+    ) throws -> (units: [String], assemblies: [Assembly]) {
+        var units: [String] = []
+        var assemblies: [Assembly] = []
+        var pending = [parent]
         var seen: Set<String> = []
         while let unit = pending.popLast() {
             guard seen.insert(unit).inserted else { continue }
-            result.append(unit)
-            if let assembly = try reader.assembly(unit, txn) { pending += assembly.children(asOf: size) }
+            units.append(unit)
+            if let assembly = try reader.assembly(unit, txn) {
+                assemblies.append(assembly)
+                pending += assembly.children(asOf: size)
+            }
         }
-        return result
+        return (units, assemblies)
     }
 
     /// The assembly steps of a module or pack and of the modules inside it, as of the size.
     mutating func assemblyContributions(
-        _ parent: String,
+        _ assemblies: [Assembly],
         _ txn: borrowing ReadTransaction
     ) throws -> [Contribution] {
         var result: [Contribution] = []
-        var pending = [parent]
-        var seen: Set<String> = []
-        while let unit = pending.popLast() {
-            guard seen.insert(unit).inserted, let assembly = try reader.assembly(unit, txn) else { continue }
+        for assembly in assemblies {
+            let unit = assembly.parent
             for step in assembly.history
             where step.sequenceNumber < size && !(step.retractedAt.map { $0 < size } ?? false) {
                 guard let (process, _) = try reader.process(atSequence: step.sequenceNumber, txn),
@@ -919,7 +927,6 @@ public struct CarbonEngine {
                     )
                 )
             }
-            pending += assembly.children(asOf: size).filter { (try? reader.assembly($0, txn)) != nil }
         }
         return result
     }

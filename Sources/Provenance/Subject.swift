@@ -77,9 +77,15 @@ public struct Subject: Sendable {
                 }
             }
             addEntries(of: assembly)
+            // The range the last cell was in: a module's cells are mostly consecutive serials of one
+            // range, and the ranges that stand at one size never overlap, so a range that holds the
+            // next cell is the one the index would give.
+            var lastRange: SerialRange?
             while let unit = pending.popLast() {
                 guard visited.insert(unit).inserted else { continue }
-                if let range = try reader.serialRange(containing: unit, asOf: size, txn) {
+                let held = lastRange.flatMap { $0.contains(serial: unit) ? $0 : nil }
+                if let range = try held ?? reader.serialRange(containing: unit, asOf: size, txn) {
+                    lastRange = range
                     if byLot[range.lot] == nil { order.append(range.lot) }
                     byLot[range.lot, default: CellShare(range: range, cells: 0)].add(range)
                 } else if let inner = try reader.assembly(unit, txn) {

@@ -923,6 +923,16 @@ public struct SerialRange: Sendable, Hashable {
         commissionedAt < size && retractedAt.map { $0 >= size } ?? true
     }
 
+    /// Whether `serial` (its prefix and decimal number, as the ledger keys serials) is one of
+    /// the range's.
+    ///
+    /// - Parameter serial: A cell serial.
+    /// - Returns: Whether the range holds it.
+    public func contains(serial: String) -> Bool {
+        guard let (prefix, number) = SerialNumber.split(serial) else { return false }
+        return prefix == self.prefix && first <= number && number <= last
+    }
+
     /// The mass of all its cells.
     public var totalMassKg: ExactDecimal {
         cellMassKg.multiplied(by: ExactDecimal(Int(clamping: count))) ?? .zero
