@@ -69,6 +69,10 @@ public struct LineageScope: Sendable {
                     let card = try reader.card(number: number, txn)
                 else { continue }
                 for (_, sequence) in card.certifications { all.insert(sequence) }
+                // A certificate declared in error since the scope's size is on its trace.
+                for (_, sequence, retractedAt) in card.retractedCertifications where retractedAt >= size {
+                    all.insert(sequence)
+                }
                 for (sequence, _) in try reader.shipments(ofLotNumber: number, txn) { all.insert(sequence) }
                 if let facility = try reader.facility(card.facility, asOf: size, txn) {
                     all.insert(facility.registeredAt)

@@ -159,19 +159,26 @@ public struct Trace: Sendable {
             event: graph.nodes[position].lot.createdBy,
             sequenceNumber: graph.nodes[position].lot.createdAt,
             eventTime: graph.nodes[position].lot.eventTime,
-            certifications: certificates(graph.nodes[position].lot.certifications, asOf: size),
+            certifications: certificates(
+                graph.nodes[position].lot.certifications,
+                graph.nodes[position].lot.retractedCertifications,
+                asOf: size
+            ),
             riskFlags: graph.nodes[position].facility?.riskFlags ?? [],
             inputs: inputs,
             truncated: !expand && !graph.nodes[position].lot.inputs.isEmpty
         )
     }
 
-    /// The certificates of a card recorded before `size`, read from the card's list in place
-    /// (``SupplyChain/LotCard/certifications(asOf:)`` on a card inside a node would copy the card).
+    /// The certificates a card had as of `size`, read from the card's lists in place
+    /// (``SupplyChain/LotCard/certifications(asOf:)`` on a card inside a node would copy the card):
+    /// those recorded before `size` that stand, and those declared in error since.
     private static func certificates(
         _ list: [(certificate: String, sequenceNumber: UInt64)],
+        _ retracted: [(certificate: String, sequenceNumber: UInt64, retractedAt: UInt64)],
         asOf size: UInt64
     ) -> [String] {
+        guard retracted.isEmpty else { return LotCard.certifications(list, retracted: retracted, asOf: size) }
         guard !list.isEmpty else { return [] }
         var result: [String] = []
         for (certificate, sequence) in list where sequence < size { result.append(certificate) }
@@ -228,7 +235,11 @@ public struct Trace: Sendable {
             rootWeights = graph.roots.map { ($0.position, $0.kg) }
             certificationsOnWay = Array(repeating: [], count: graph.nodes.count)
             for index in graph.nodes.indices {
-                let own = certificates(graph.nodes[index].lot.certifications, asOf: size)
+                let own = certificates(
+                    graph.nodes[index].lot.certifications,
+                    graph.nodes[index].lot.retractedCertifications,
+                    asOf: size
+                )
                 if !own.isEmpty {
                     certificationsOnWay[index] = Array(Set(certificationsOnWay[index] + own)).sorted()
                 }

@@ -8,9 +8,8 @@ public import LedgerStorage
 /// The indexes keep the current state of a lot's holdings and balance, and of a unit's container
 /// and custody; those are computed again here from the rows that carry their entries: the lot's
 /// shipments, uses and lineage edges, and the unit's assembly steps, shipments by id and
-/// disassemblies. What no row keeps is a certificate whose certification was declared in error
-/// since: the lot's record and card drop it, so a lot as of a size lists only the certificates
-/// that stand now and were recorded before it, as `trace` does.
+/// disassemblies. Its certificates are those its card (``LotCard/certifications(asOf:)``) had then:
+/// recorded before the size, those declared in error since among them.
 extension SupplyChainLedger {
     /// A lot as the ledger had it when it held its first `size` entries: the version in force
     /// then, its balance, holders, lineage edges, custody and serial ranges then, and only the

@@ -83,6 +83,35 @@ struct BinaryRecordTests {
         #expect(LotCard(encoded: [1] + bytes.dropFirst()) == nil, "another version does not read")
     }
 
+    /// A card with certificates declared in error is written in version 3 and reads back; one
+    /// without any is written in version 2, as before index layout 22.
+    @Test func lotCardKeepsCertificatesDeclaredInErrorInVersion3() throws {
+        var card = try Self.card()
+        #expect(card.encoded.first == 2)
+        card.certifications = [("urn:test:cert:a", 18), ("urn:test:cert:c", 30)]
+        card.retractedCertifications = [("urn:test:cert:b", 20, 35), ("urn:test:cert:d", 32, 33)]
+        let bytes = card.encoded
+        #expect(bytes.first == 3)
+        let decoded = try #require(LotCard(encoded: bytes))
+        #expect(decoded == card)
+        #expect(decoded.retractedCertifications.map(\.certificate) == ["urn:test:cert:b", "urn:test:cert:d"])
+        #expect(decoded.retractedCertifications.map(\.retractedAt) == [35, 33])
+        #expect(LotCard(encoded: Array(bytes.dropLast())) == nil, "a truncated row does not read")
+        #expect(LotCard(encoded: bytes + [0]) == nil, "trailing bytes do not read")
+        #expect(LotCard(encoded: [2] + bytes.dropFirst()) == nil, "version 2 has no retracted list")
+        // As of each size: those recorded before it and not declared in error before it, in the
+        // order recorded.
+        let asOf: [(UInt64, [String])] = [
+            (18, []), (19, ["a"]), (21, ["a", "b"]), (31, ["a", "b", "c"]), (33, ["a", "b", "c", "d"]),
+            (34, ["a", "b", "c"]), (36, ["a", "c"]),
+        ]
+        for (size, expected) in asOf {
+            #expect(decoded.certifications(asOf: size) == expected.map { "urn:test:cert:" + $0 }, "as of \(size)")
+        }
+        card.retractedCertifications = []
+        #expect(card.encoded.first == 2)
+    }
+
     /// A refinery's process record: every kind of activity data, an output and an input.
     static func refining(eventID: String) throws -> ProcessData {
         var process = ProcessData(eventID: eventID, sequenceNumber: 9, eventType: "TransformationEvent")

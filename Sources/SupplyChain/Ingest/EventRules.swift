@@ -2565,7 +2565,17 @@ extension Rules {
             guard var lot = try lot(id, txn), lot.createdAt <= recorded else { continue }
             lot.certifications.removeAll { $0 == certificate }
             try putLot(lot, txn)
-            try updateCard(id, txn) { card in card.certifications.removeAll { $0.certificate == certificate } }
+            // The certificate leaves the card's standing list for its retracted one, where queries
+            // as of a size before this declaration find it.
+            try updateCard(id, txn) { card in
+                guard let index = card.certifications.firstIndex(where: { $0.certificate == certificate }) else {
+                    return
+                }
+                let recordedAt = card.certifications.remove(at: index).sequenceNumber
+                let place =
+                    card.retractedCertifications.lastIndex { $0.sequenceNumber <= recordedAt }.map { $0 + 1 } ?? 0
+                card.retractedCertifications.insert((certificate, recordedAt, sequence), at: place)
+            }
         }
         for claim in effects.claims {
             store.delete(.claims, IndexKey.text(claim))

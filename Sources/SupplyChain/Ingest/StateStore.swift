@@ -58,7 +58,8 @@ enum IndexTable: String, CaseIterable, Sendable {
     case lotSerials = "sc.lot-serials"
     /// battery model id → battery model record.
     case models = "sc.models"
-    /// BE64(lot number) → ``LotCard`` (binary): what lineage queries read of a lot, its inputs included.
+    /// BE64(lot number) → ``LotCard`` (binary): what lineage queries read of a lot, its inputs
+    /// included, and its certificates, those declared in error too.
     case lineage = "sc.lineage"
     /// recipient ‖ 0 ‖ BE64(sequence) → disclosure record: every export, by recipient.
     case disclosures = "sc.disclosures"
@@ -106,6 +107,9 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// A change to a table's keys or values gives a new layout; ledgers of another layout are
     /// refused until `celltrace index rebuild` writes them in this one.
     ///
+    /// Layout 22: `sc.lineage` cards keep the certificates whose certification was declared in
+    /// error, with the declaration's entry (``LotCard/retractedCertifications``, card version 3),
+    /// for queries as of a size before it; layout 21 dropped them.
     /// Layout 21: `sc.model-units`, the modules and packs an assembly named a battery model for,
     /// and `sc.parents` steps of assemblies that keep their facility and the model they name.
     /// Layout 20: `sc.lot-uses` rows of kind `shipped-cells`, the shipments by id of cells their
@@ -137,7 +141,7 @@ enum IndexTable: String, CaseIterable, Sendable {
     /// and `sc.lot-serials` by lot id. Layout 3 keyed `sc.event-ids` by the SHA-256 of the eventID; layout 2 keyed
     /// it by the eventID's text, and brought event records and activity data keyed by sequence
     /// number. (Layout 1, which had no marker, keyed them by eventID.)
-    static let layout = "21"
+    static let layout = "22"
 
     /// The key of the layout's row in `sc.meta`.
     static let layoutKey = Array("layout".utf8)

@@ -1,8 +1,9 @@
 /// What provenance and carbon queries read of a lot, in one compact row (`sc.lineage`): its master
 /// data, where and when it was made, its mass, its certificates and what it was made from.
 ///
-/// Written when the lot is made and rewritten when it is certified or its event is retracted;
-/// balances and holdings, which change with every use, stay in `sc.lots` and `sc.holdings`.
+/// Written when the lot is made and rewritten when it is certified, when a certification of it is
+/// declared in error or when its event is retracted; balances and holdings, which change with
+/// every use, stay in `sc.lots` and `sc.holdings`.
 public struct LotCard: Sendable, Hashable {
     /// The lot's identifier.
     public var id: String
@@ -24,8 +25,12 @@ public struct LotCard: Sendable, Hashable {
     public var eventTime: String
     /// The mass made, kg.
     public var producedKg: ExactDecimal
-    /// Certificates with the entry that recorded each.
+    /// Certificates with the entry that recorded each: those that stand.
     public var certifications: [(certificate: String, sequenceNumber: UInt64)]
+    /// Certificates whose certification was declared in error, with the entry that recorded each
+    /// and the declaration's entry, in the order they were recorded: kept for queries as of a
+    /// size before the declaration (index layout 22).
+    public var retractedCertifications: [(certificate: String, sequenceNumber: UInt64, retractedAt: UInt64)]
     /// The entry that retracted the event that made it, if one did.
     public var retractedAt: UInt64?
     /// What it was made from: one edge per input.
@@ -39,9 +44,42 @@ public struct LotCard: Sendable, Hashable {
     /// Hashes every field.
     public func hash(into hasher: inout Hasher) { hasher.combine(encoded) }
 
-    /// The certificates recorded before `size`.
+    /// The certificates the lot had when the ledger held its first `size` entries, in the order
+    /// they were recorded: those recorded before `size` that stand, and those declared in error
+    /// since.
     public func certifications(asOf size: UInt64) -> [String] {
-        certifications.filter { $0.sequenceNumber < size }.map(\.certificate)
+        Self.certifications(certifications, retracted: retractedCertifications, asOf: size)
+    }
+
+    /// The certificates of a card's two lists (``certifications`` and
+    /// ``retractedCertifications``) as of `size`, for a caller that reads them in place rather
+    /// than copying the card.
+    ///
+    /// - Parameters:
+    ///   - standing: The certificates that stand, in the order recorded.
+    ///   - retracted: The certificates declared in error, in the order recorded.
+    ///   - size: The ledger size.
+    /// - Returns: The certificates recorded before `size` and not declared in error before it, in
+    ///   the order recorded.
+    public static func certifications(
+        _ standing: [(certificate: String, sequenceNumber: UInt64)],
+        retracted: [(certificate: String, sequenceNumber: UInt64, retractedAt: UInt64)],
+        asOf size: UInt64
+    ) -> [String] {
+        var result: [String] = []
+        var next = retracted.startIndex
+        // Both lists are in the order recorded: the retracted ones that stood are merged in by entry.
+        for (certificate, sequence) in standing where sequence < size {
+            while next < retracted.endIndex, retracted[next].sequenceNumber < sequence {
+                if retracted[next].retractedAt >= size { result.append(retracted[next].certificate) }
+                next += 1
+            }
+            result.append(certificate)
+        }
+        for (certificate, sequence, retractedAt) in retracted[next...] where sequence < size && retractedAt >= size {
+            result.append(certificate)
+        }
+        return result
     }
 
     private init(
@@ -56,6 +94,7 @@ public struct LotCard: Sendable, Hashable {
         eventTime: String,
         producedKg: ExactDecimal,
         certifications: [(certificate: String, sequenceNumber: UInt64)],
+        retractedCertifications: [(certificate: String, sequenceNumber: UInt64, retractedAt: UInt64)],
         retractedAt: UInt64?,
         inputs: [LineageEdge],
         inputNumbers: [UInt64]
@@ -71,6 +110,7 @@ public struct LotCard: Sendable, Hashable {
         self.eventTime = eventTime
         self.producedKg = producedKg
         self.certifications = certifications
+        self.retractedCertifications = retractedCertifications
         self.retractedAt = retractedAt
         self.inputs = inputs
         self.inputNumbers = inputNumbers
@@ -96,6 +136,7 @@ public struct LotCard: Sendable, Hashable {
         eventTime = lot.eventTime
         producedKg = lot.producedKg
         certifications = []
+        retractedCertifications = []
         retractedAt = nil
         self.inputs = inputs
         self.inputNumbers = inputNumbers
@@ -120,6 +161,11 @@ public struct LotCard: Sendable, Hashable {
 
     /// Version 2 adds each input's lot number (index layout 4).
     private static let version: UInt8 = 2
+    /// Version 3 adds the certificates declared in error after the inputs (index layout 22).
+    ///
+    /// A card without any is written in version 2, byte for byte as before: the card of every lot
+    /// an import makes, and of most lots, is unchanged.
+    private static let versionWithRetractions: UInt8 = 3
 
     var encoded: [UInt8] {
         Self.encoded(
@@ -134,6 +180,7 @@ public struct LotCard: Sendable, Hashable {
             eventTime: eventTime,
             producedKg: producedKg,
             certifications: certifications,
+            retractedCertifications: retractedCertifications,
             retractedAt: retractedAt,
             inputs: inputs,
             inputNumbers: inputNumbers
@@ -164,6 +211,7 @@ public struct LotCard: Sendable, Hashable {
             eventTime: lot.eventTime,
             producedKg: lot.producedKg,
             certifications: [],
+            retractedCertifications: [],
             retractedAt: nil,
             inputs: inputs,
             inputNumbers: inputNumbers
@@ -182,11 +230,12 @@ public struct LotCard: Sendable, Hashable {
         eventTime: String,
         producedKg: ExactDecimal,
         certifications: [(certificate: String, sequenceNumber: UInt64)],
+        retractedCertifications: [(certificate: String, sequenceNumber: UInt64, retractedAt: UInt64)],
         retractedAt: UInt64?,
         inputs: [LineageEdge],
         inputNumbers: [UInt64]
     ) -> [UInt8] {
-        var writer = BinaryWriter(version: Self.version)
+        var writer = BinaryWriter(version: retractedCertifications.isEmpty ? Self.version : Self.versionWithRetractions)
         writer.string(id)
         writer.optionalString(material)
         writer.optionalString(grade)
@@ -214,20 +263,31 @@ public struct LotCard: Sendable, Hashable {
             writer.u64(edge.sequenceNumber)
             writer.u64(number)
         }
+        if !retractedCertifications.isEmpty {
+            writer.u16(retractedCertifications.count)
+            for (certificate, sequence, retracted) in retractedCertifications {
+                writer.string(certificate)
+                writer.u64(sequence)
+                writer.u64(retracted)
+            }
+        }
         return writer.bytes
     }
 
     init?(encoded bytes: [UInt8]) {
-        guard let card = BinaryReader.read(bytes, version: Self.version, Self.decode) else { return nil }
+        guard let card = bytes.withUnsafeBytes({ LotCard(encoded: $0) }) else { return nil }
         self = card
     }
 
     init?(encoded raw: UnsafeRawBufferPointer) {
-        guard let card = BinaryReader.read(raw, version: Self.version, Self.decode) else { return nil }
+        guard
+            let card = BinaryReader.read(raw, version: Self.version, { Self.decode(&$0, retractions: false) })
+                ?? BinaryReader.read(raw, version: Self.versionWithRetractions, { Self.decode(&$0, retractions: true) })
+        else { return nil }
         self = card
     }
 
-    private static func decode(_ reader: inout BinaryReader) -> LotCard {
+    private static func decode(_ reader: inout BinaryReader, retractions: Bool) -> LotCard {
         let id = reader.string()
         let material = reader.optionalString()
         let grade = reader.optionalString()
@@ -260,6 +320,14 @@ public struct LotCard: Sendable, Hashable {
             inputs.append(LineageEdge(from: from, to: id, kg: kg, sequenceNumber: reader.u64(), eventID: createdBy))
             inputNumbers.append(reader.u64())
         }
+        var retractedCertifications: [(certificate: String, sequenceNumber: UInt64, retractedAt: UInt64)] = []
+        if retractions {
+            for _ in 0..<reader.u16() {
+                let certificate = reader.string()
+                let sequence = reader.u64()
+                retractedCertifications.append((certificate, sequence, reader.u64()))
+            }
+        }
         return LotCard(
             id: id,
             material: material,
@@ -272,6 +340,7 @@ public struct LotCard: Sendable, Hashable {
             eventTime: eventTime,
             producedKg: producedKg,
             certifications: certifications,
+            retractedCertifications: retractedCertifications,
             retractedAt: retracted == 0 ? nil : retracted - 1,
             inputs: inputs,
             inputNumbers: inputNumbers
