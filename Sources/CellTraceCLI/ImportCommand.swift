@@ -292,8 +292,8 @@ struct LotCommand: ParsableCommand {
                 """
                 With --as-of, the lot as the ledger stood then: the version in force, its balance,
                 holders, edges, custody and serials then, with only the declarations in error
-                recorded by then applied. A certificate whose certification was declared in error
-                since is not listed: the ledger keeps only the certificates that stand.
+                recorded by then applied: a certificate whose certification was declared in error
+                since is listed, one declared in error by then is not.
 
                 Example:
                   celltrace lot show urn:celltrace:lot:cam-811-0210
@@ -427,10 +427,7 @@ struct LotCommand: ParsableCommand {
                 if let grade = lot.grade { object["grade"] = .string(grade) }
                 if let country = lot.countryOfOrigin { object["countryOfOrigin"] = .string(country) }
                 if let retracted = lot.retractedAt { object["retractedAt"] = .number(Double(retracted)) }
-                if let size = report.asOfSize {
-                    object["asOfSize"] = .number(Double(size))
-                    object["asOfNotes"] = .array([.string(Self.certificatesUnknown)])
-                }
+                if let size = report.asOfSize { object["asOfSize"] = .number(Double(size)) }
                 object["version"] = .number(Double(report.version))
                 if !report.previousVersions.isEmpty {
                     object["previousVersions"] = .array(
@@ -464,9 +461,7 @@ struct LotCommand: ParsableCommand {
                 }
             }
             Console.out("lot       \(lot.id)\(lot.retractedAt.map { "  (RETRACTED at #\($0))" } ?? "")")
-            if let size = report.asOfSize {
-                Console.out("as of     ledger size \(size) (\(Self.certificatesUnknown))")
-            }
+            if let size = report.asOfSize { Console.out("as of     ledger size \(size)") }
             if let replaced = report.previousVersions.first {
                 Console.out(
                     "version   \(report.version): made again by a corrective event; version \(report.version - 1) "
@@ -561,10 +556,6 @@ struct LotCommand: ParsableCommand {
                 render(table, rows: report.retractedSerialRanges.count)
             }
         }
-
-        /// What a lot as of a size cannot say, in its `as of` line and `asOfNotes`.
-        static let certificatesUnknown =
-            "certificates declared in error since are not listed: the ledger keeps only those that stand"
     }
 }
 

@@ -29,18 +29,15 @@ extension AsOfShowCLITests {
 
     /// What `celltrace COMMAND --json` prints, `--as-of size` when a size is given.
     ///
-    /// As of a size, `asOfNotes` is left out and so is `asOfSize` when it names that size, so
-    /// that the output compares with the one printed when the ledger had that size.
+    /// As of a size, `asOfSize` is left out when it names that size, so that the output compares
+    /// with the one printed when the ledger had that size.
     static func shown(_ command: [String], _ ledger: String, asOf size: Int? = nil) -> Shown {
         let asOf = size.map { ["--as-of", String($0)] } ?? []
         let result = celltrace(command + ["--json", "--ledger", ledger] + asOf)
         guard result.status == 0, var object = (try? JSONValue(parsing: result.output))?.objectValue else {
             return .failed(result.status)
         }
-        if let size {
-            object.removeValue(forKey: "asOfNotes")
-            if object["asOfSize"] == .number(Double(size)) { object.removeValue(forKey: "asOfSize") }
-        }
+        if let size, object["asOfSize"] == .number(Double(size)) { object.removeValue(forKey: "asOfSize") }
         return .json(.object(object))
     }
 
@@ -95,7 +92,7 @@ extension AsOfShowCLITests {
     /// print of every lot, module and pack the documents so far name, of a cell of each module and
     /// of the last cell of each range (and fail for those the next document names), and what
     /// `event show` prints of each event the import listed, is what they print `--as-of` that size
-    /// once all are imported, but for `asOfSize` and `asOfNotes`, with the same exit status when
+    /// once all are imported, but for `asOfSize`, with the same exit status when
     /// they failed. Each event is also read at the last size: what `event show` prints of an
     /// event changes only with a declaration or a corrective event, and the demo's only
     /// declaration is in its last document.
