@@ -51,8 +51,8 @@ public struct LotCard: Sendable, Hashable {
         Self.certifications(certifications, retracted: retractedCertifications, asOf: size)
     }
 
-    /// The certificates of a card's two lists (``certifications`` and
-    /// ``retractedCertifications``) as of `size`, for a caller that reads them in place rather
+    /// The certificates of a card's two lists (`certifications` and
+    /// `retractedCertifications`) as of `size`, for a caller that reads them in place rather
     /// than copying the card.
     ///
     /// - Parameters:
