@@ -146,6 +146,9 @@ public struct LineageReader: Sendable {
     private let facilityTable: Table?
     /// Why the event and process indexes cannot be read, when they are in an older form.
     private let outdated: SupplyChainError?
+    /// The ledger's size in the snapshot ``SupplyChainLedger/read(_:)`` lends this reader with;
+    /// `nil` for a reader made otherwise, which cannot tell a size from the ledger's own.
+    package internal(set) var snapshotSize: UInt64?
 
     init(tables: [IndexTable: Table], cache: RecordCache, outdated: SupplyChainError? = nil) {
         self.tables = tables
@@ -491,6 +494,76 @@ public struct LineageReader: Sendable {
             result.append((serial, number, String(decoding: value, as: UTF8.self)))
         }
         return result.map { (serial: $0.0, number: $0.1, container: $0.2) }
+    }
+
+    /// The cells of lot numbers `numbers` that sat in a module or pack when the ledger held its
+    /// first `size` entries: serial, prefix, serial number and the unit each sat in then, in the
+    /// order of their serials' bytes.
+    ///
+    /// The units are those the lots' assemblies recorded before `size` put cells into
+    /// (`sc.lot-uses`), declared in error or not; each held then what its steps that stood then
+    /// put in and did not take out (``Assembly/children(asOf:)``). A cell two of them held then
+    /// sat in the one that put it in last, as ``SupplyChainLedger/serial(_:asOf:)`` finds it.
+    /// The cost grows with the lots' assemblies, not with the ledger.
+    ///
+    /// - Parameters:
+    ///   - numbers: The cell lots' numbers, every version whose cells count (a use is recorded on
+    ///     the version the ledger had when the cells were put in).
+    ///   - size: The ledger size to answer for.
+    ///   - txn: The snapshot.
+    /// - Returns: Every cell those units held then, whichever lot it came from.
+    /// - Throws: A storage error, or ``SupplyChainError`` for a damaged row.
+    public func assembledCells(
+        ofLotNumbers numbers: some Sequence<UInt64>,
+        asOf size: UInt64,
+        _ txn: borrowing ReadTransaction
+    ) throws -> [(serial: String, prefix: String, number: UInt64, container: String)] {
+        let store = self.store
+        var sequences: Set<UInt64> = []
+        for number in Set(numbers) {
+            for (sequence, use) in try store.storedUses(ofLot: number, txn) where use == .assembled && sequence < size {
+                sequences.insert(sequence)
+            }
+        }
+        var units: [String] = []
+        var found: Set<String> = []
+        for sequence in sequences.sorted() {
+            guard let record = try store.json(.events, IndexKey.sequence(sequence), txn),
+                let (unit, _) = EventEffects(json: record["effects"] ?? [:]).aggregated,
+                found.insert(unit).inserted
+            else { continue }
+            units.append(unit)
+        }
+        var holders: [String: (unit: String, putIn: UInt64)] = [:]
+        for unit in units {
+            guard let assembly = try assembly(unit, txn) else { continue }
+            var putIn: [String: UInt64] = [:]
+            for step in assembly.history where step.sequenceNumber < size {
+                for child in step.added { putIn[child] = step.sequenceNumber }
+            }
+            for child in assembly.children(asOf: size) {
+                guard let last = putIn[child] else { continue }
+                if holders[child].map({ $0.putIn < last }) ?? true { holders[child] = (unit, last) }
+            }
+        }
+        var cells: [(serial: String, prefix: String, number: UInt64, container: String)] = []
+        for (serial, holder) in holders {
+            guard let (prefix, number) = SerialNumber.split(serial) else { continue }
+            cells.append((serial, prefix, number, holder.unit))
+        }
+        return cells.sorted { Array($0.serial.utf8).lexicographicallyPrecedes(Array($1.serial.utf8)) }
+    }
+
+    /// The module or pack `unit` sat in when the ledger held its first `size` entries: of the
+    /// units it was put into (``Assembly/placedIn``), the last whose steps that stood then held it.
+    ///
+    /// - Returns: The unit, or `nil` when none held it then.
+    /// - Throws: A storage error.
+    public func container(of unit: String, asOf size: UInt64, _ txn: borrowing ReadTransaction) throws -> String? {
+        for candidate in try assembly(unit, txn)?.placedIn.reversed() ?? [] {
+            if try assembly(candidate, txn)?.children(asOf: size).contains(unit) == true { return candidate }
+        }
+        return nil
     }
 
     /// A facility as the ledger had it when it held its first `size` entries
@@ -890,8 +963,11 @@ extension SupplyChainLedger {
     /// Runs `body` on one snapshot: the reader, the transaction and the ledger's size then.
     public func read<R>(_ body: (LineageReader, borrowing ReadTransaction, _ size: UInt64) throws -> R) throws -> R {
         if let outdatedIndexes { throw outdatedIndexes }
-        let reader = lineage
-        return try ledger.read { txn, size in try body(reader, txn, size) }
+        var reader = lineage
+        return try ledger.read { txn, size in
+            reader.snapshotSize = size
+            return try body(reader, txn, size)
+        }
     }
 }
 
