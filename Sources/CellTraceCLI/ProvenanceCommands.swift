@@ -281,6 +281,8 @@ struct WhereUsedCommand: ParsableCommand {
             """
             Walks forward from the lot through every transformation to the cell lots, their serial
             ranges and the modules and packs that hold those cells, with the kilograms of the lot in each.
+            With --as-of, the modules and packs that held them then: the cells put in before and not
+            taken out before, by assemblies and disassemblies not declared in error before.
 
             Example:
               celltrace where-used urn:celltrace:lot:spodumene-0101

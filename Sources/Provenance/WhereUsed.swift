@@ -144,6 +144,8 @@ public struct WhereUsed: Sendable {
         }
         var descendants: [Descendant] = []
         var cells: [Cells] = []
+        // The lots the ranges came from: their assemblies find the units as of an earlier size.
+        var cellLots: [(number: UInt64, lot: Lot)] = []
         // The lot's own cells too: where-used of a cell lot is the recall of its cells and packs.
         let retractions = try reader.hasRetractedSerialRanges(txn)
         // Each commissioning's time read once (``LineageReader/eventTime(_:known:_:)``).
@@ -167,6 +169,7 @@ public struct WhereUsed: Sendable {
             for range in try reader.serialRanges(ofLotNumber: lotNumber, asOf: size, retractions: retractions, txn) {
                 let eventTime = try reader.eventTime(range.eventID, known: &eventTimes, txn) ?? lot.eventTime
                 guard inWindow(eventTime) else { continue }
+                if cellLots.last?.number != lotNumber { cellLots.append((lotNumber, lot)) }
                 let perCell = perKg * range.cellMassKg.doubleValue
                 cells.append(
                     Cells(range: range, eventTime: eventTime, kgPerCell: perCell, kg: perCell * Double(range.count))
@@ -180,32 +183,62 @@ public struct WhereUsed: Sendable {
             asOfSize: size,
             descendants: descendants,
             cells: cells,
-            units: try units(holding: cells, reader: reader, size: size, txn)
+            units: try units(holding: cells, of: cellLots, reader: reader, size: size, txn)
         )
     }
 
-    /// The modules and packs that hold cells of the ranges, as of `size`, outermost last.
+    /// The modules and packs that held cells of the ranges as of `size`, each with the affected
+    /// cells it held then, directly or in the units inside it.
+    ///
+    /// At the ledger's size, the cells that sit in a unit now and the unit each sits in
+    /// (`sc.contained-in`), one scan a serial prefix. As of an earlier size, the units the cell
+    /// lots' assemblies recorded before it put cells into, with what each held then
+    /// (``LineageReader/assembledCells(ofLotNumbers:asOf:_:)``), and the unit each sat in then
+    /// (``LineageReader/container(of:asOf:_:)``): an assembly or disassembly recorded since is
+    /// left out, and one declared in error since still counts.
     private static func units(
         holding cells: [Cells],
+        of cellLots: [(number: UInt64, lot: Lot)],
         reader: LineageReader,
         size: UInt64,
         _ txn: borrowing ReadTransaction
     ) throws -> [Unit] {
+        // A reader that does not know its snapshot's size answers from the assemblies, at any size.
+        let now = size >= reader.snapshotSize ?? .max
+        var assembledThen: [String: [(serial: String, number: UInt64, container: String)]] = [:]
+        if !now, !cells.isEmpty {
+            // Each cell lot's versions: an assembly's use is recorded on the version of its time.
+            var numbers: Set<UInt64> = []
+            for (number, lot) in cellLots where numbers.insert(number).inserted {
+                var version = lot.previousVersion
+                while let earlier = version, numbers.insert(earlier).inserted {
+                    version = try reader.lot(number: earlier, txn)?.previousVersion
+                }
+            }
+            for cell in try reader.assembledCells(ofLotNumbers: numbers, asOf: size, txn) {
+                assembledThen[cell.prefix, default: []].append((cell.serial, cell.number, cell.container))
+            }
+        }
         var byUnit: [String: (cells: Int, kg: Double)] = [:]
         var members: [String: (held: Set<String>, container: String?)?] = [:]
         func unit(_ id: String, _ txn: borrowing ReadTransaction) throws -> (held: Set<String>, container: String?)? {
             if let known = members[id] { return known }
             let found = try reader.assembly(id, txn).map {
-                (Set($0.children(asOf: size)), try reader.container(of: id, txn))
+                (
+                    Set($0.children(asOf: size)),
+                    now ? try reader.container(of: id, txn) : try reader.container(of: id, asOf: size, txn)
+                )
             }
             members[id] = .some(found)
             return found
         }
-        // One scan of the assembled cells per serial prefix; each cell finds its range by search.
-        // Prefixes in order, so that a unit's kg is summed in the same order on every run.
+        // The assembled cells of each serial prefix, in the order of their serials' bytes; each
+        // cell finds its range by search. Prefixes in order, so that a unit's kg is summed in the
+        // same order on every run, and at every size as at the ledger's.
         for (prefix, group) in Dictionary(grouping: cells, by: \.range.prefix).sorted(by: { $0.key < $1.key }) {
             let ranges = group.sorted { $0.range.first < $1.range.first }
-            for (serial, number, container) in try reader.assembledCells(prefix: prefix, txn) {
+            let assembled = now ? try reader.assembledCells(prefix: prefix, txn) : assembledThen[prefix] ?? []
+            for (serial, number, container) in assembled {
                 let low = ranges.partitionPoint { $0.range.last >= number }
                 guard low < ranges.count, ranges[low].range.first <= number else { continue }
                 let kgPerCell = ranges[low].kgPerCell

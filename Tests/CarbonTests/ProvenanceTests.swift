@@ -152,6 +152,69 @@ struct ProvenanceTests {
         #expect(held.id == "urn:test:pack:1" && held.cells == 3 && close(held.kg, 6))
     }
 
+    @Test(
+        "where-used as of a size: the module and pack that held the cells then, not those of now"
+    )
+    func whereUsedUnitsAsOf() throws {
+        let graph = try Graph()
+        try graph.submit(Self.events)
+        func aggregation(_ action: String, _ parent: String, _ children: [String], day: Int) -> String {
+            let epcs = children.map { "\"\($0)\"" }.joined(separator: ",")
+            return
+                #"{"type":"AggregationEvent","eventTime":"\#(Graph.time(day))","eventTimeZoneOffset":"+00:00","action":"\#(action)","bizLocation":{"id":"urn:test:facility:cell-plant"},"parentID":"\#(parent)","childEPCs":[\#(epcs)]}"#
+        }
+        let module = "urn:test:module:1"
+        let pack = "urn:test:pack:1"
+        let packed = aggregation("ADD", pack, [module], day: 6)
+        guard case .object(var declared) = try JSONValue(parsing: packed) else { fatalError() }
+        declared["errorDeclaration"] = ["declarationTime": "2026-01-07T12:00:00Z", "reason": "incorrect_data"]
+        func described(_ result: WhereUsed) -> [String] { result.units.map { "\($0.id) \($0.cells) \($0.kg)" } }
+        func units(asOf size: UInt64) throws -> [String] {
+            try graph.chain.read { reader, txn, _ in
+                described(try WhereUsed.compute("urn:test:lot:ore-b", reader: reader, size: size, txn))
+            }
+        }
+        // What the plain query answered right after each step, and the same read from the
+        // assemblies (a reader that does not know its snapshot's size answers from them).
+        var sizes: [UInt64] = [try graph.chain.ledger.size]
+        var plain: [[String]] = [described(try graph.whereUsed("urn:test:lot:ore-b"))]
+        func record() throws {
+            sizes.append(try graph.chain.ledger.size)
+            plain.append(described(try graph.whereUsed("urn:test:lot:ore-b")))
+            let fromAssemblies = try graph.chain.ledger.read { txn, size in
+                try WhereUsed.compute("urn:test:lot:ore-b", reader: graph.chain.lineage, size: size, txn)
+            }
+            #expect(described(fromAssemblies) == plain.last, "at size \(sizes.last ?? 0)")
+        }
+        // Two cells into the module, the module into the pack, the pack's assembly declared in
+        // error, then both cells taken out of the module: each step a submission of its own.
+        for event in [
+            aggregation("ADD", module, ["urn:test:cell:P1", "urn:test:cell:P2"], day: 5),
+            packed,
+            JSONValue.object(declared).canonicalString,
+            aggregation("DELETE", module, ["urn:test:cell:P1", "urn:test:cell:P2"], day: 8),
+        ] {
+            try graph.submit([event])
+            try record()
+        }
+        // 2.5 kg of ore B in each cell.
+        #expect(plain == [[], ["\(module) 2 5.0"], ["\(module) 2 5.0", "\(pack) 2 5.0"], ["\(module) 2 5.0"], []])
+        // Before the assembly no unit; the module; the pack too, its assembly declared in error
+        // later; the module alone once the declaration counts; neither after the take-out.
+        #expect(try units(asOf: sizes[0]) == [])
+        #expect(try units(asOf: sizes[1]) == ["\(module) 2 5.0"])
+        #expect(try units(asOf: sizes[2]) == ["\(module) 2 5.0", "\(pack) 2 5.0"])
+        #expect(try units(asOf: sizes[3]) == ["\(module) 2 5.0"])
+        #expect(try units(asOf: sizes[4]) == [])
+        // As of each step's size, what the plain query answered then.
+        for (size, answered) in zip(sizes, plain) { #expect(try units(asOf: size) == answered, "as of \(size)") }
+        // The recall of the cell lot itself before the take-out: 2 kg a cell.
+        let recall = try graph.chain.read { reader, txn, _ in
+            try WhereUsed.compute(Lots.cells, reader: reader, size: sizes[2], txn)
+        }
+        #expect(described(recall) == ["\(module) 2 4.0", "\(pack) 2 4.0"])
+    }
+
     @Test("as of a size or a time: the ledger as it stood then")
     func asOf() throws {
         let graph = try Graph()
