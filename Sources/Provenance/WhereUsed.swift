@@ -223,14 +223,26 @@ public struct WhereUsed: Sendable {
         var members: [String: (held: Set<String>, container: String?)?] = [:]
         func unit(_ id: String, _ txn: borrowing ReadTransaction) throws -> (held: Set<String>, container: String?)? {
             if let known = members[id] { return known }
-            let found = try reader.assembly(id, txn).map {
-                (
-                    Set($0.children(asOf: size)),
-                    now ? try reader.container(of: id, txn) : try reader.container(of: id, asOf: size, txn)
-                )
+            guard let assembly = try reader.assembly(id, txn) else {
+                members[id] = .some(nil)
+                return nil
             }
-            members[id] = .some(found)
-            return found
+            let held = Set(assembly.children(asOf: size))
+            var container: String?
+            if now {
+                container = try reader.container(of: id, txn)
+            } else {
+                // The last unit it was put into whose steps then held it
+                // (``LineageReader/container(of:asOf:_:)``), each unit's steps read once.
+                members[id] = .some((held, nil))
+                for candidate in assembly.placedIn.reversed() {
+                    guard try unit(candidate, txn)?.held.contains(id) == true else { continue }
+                    container = candidate
+                    break
+                }
+            }
+            members[id] = .some((held, container))
+            return (held, container)
         }
         // The assembled cells of each serial prefix, in the order of their serials' bytes; each
         // cell finds its range by search. Prefixes in order, so that a unit's kg is summed in the

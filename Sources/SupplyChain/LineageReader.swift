@@ -546,12 +546,12 @@ public struct LineageReader: Sendable {
                 if holders[child].map({ $0.putIn < last }) ?? true { holders[child] = (unit, last) }
             }
         }
-        var cells: [(serial: String, prefix: String, number: UInt64, container: String)] = []
+        var cells: [(key: [UInt8], cell: (serial: String, prefix: String, number: UInt64, container: String))] = []
         for (serial, holder) in holders {
             guard let (prefix, number) = SerialNumber.split(serial) else { continue }
-            cells.append((serial, prefix, number, holder.unit))
+            cells.append((Array(serial.utf8), (serial, prefix, number, holder.unit)))
         }
-        return cells.sorted { Array($0.serial.utf8).lexicographicallyPrecedes(Array($1.serial.utf8)) }
+        return cells.sorted { $0.key.lexicographicallyPrecedes($1.key) }.map(\.cell)
     }
 
     /// The module or pack `unit` sat in when the ledger held its first `size` entries: of the
