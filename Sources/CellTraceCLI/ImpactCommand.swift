@@ -308,7 +308,7 @@ struct ImpactCommand: ParsableCommand {
             consider("kg CO2e (\(method.label))", then.kgCO2e[method], now.kgCO2e[method])
             consider("per kWh (\(method.label))", then.perKWh[method], now.perKWh[method])
         }
-        consider("cells", then.cells.map(Double.init), now.cells.map(Double.init))
+        consider("cells", then.cells.map { Double($0) }, now.cells.map { Double($0) })
         return largest?.text ?? "figures unchanged"
     }
 
@@ -349,7 +349,7 @@ struct ImpactCommand: ParsableCommand {
             for method in ElectricityMethod.allCases {
                 row("kg CO2e (\(method.label))", then.kgCO2e[method], item.now?.kgCO2e[method], Number.significant)
             }
-            row("cells", then.cells.map(Double.init), item.now?.cells.map(Double.init)) { Number.fixed($0, 0) }
+            row("cells", then.cells.map { Double($0) }, item.now?.cells.map { Double($0) }) { Number.fixed($0, 0) }
             // The verified share, where either side has one: a change in percentage points.
             for method in ElectricityMethod.allCases {
                 let before = then.verifiedShare[method] ?? 0
