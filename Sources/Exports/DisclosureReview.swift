@@ -308,12 +308,17 @@ public struct DisclosureReview: Sendable {
         let unitsThen = Set(then.units.map(\.id))
         let unitsNow = Set(now.units.map(\.id))
         for unit in now.units where !unitsThen.contains(unit.id) {
+            let cells = "\(unit.cells) \(unit.cells == 1 ? "cell" : "cells")"
+            // A unit assembled before the export and counted only now: a change since (the unit
+            // of the model it sat in taken apart or declared in error) made it the outermost one.
+            let assembled =
+                unit.firstAssembly.sequenceNumber < asOfSize
+                ? "assembled at #\(unit.firstAssembly.sequenceNumber) before the export" : "assembled"
             item.changes.append(
                 Change(
                     sequenceNumber: unit.firstAssembly.sequenceNumber,
                     type: SupplyChainLedger.EntryType.event,
-                    summary:
-                        "\(unit.kind.rawValue) \(unit.id) (\(unit.cells) \(unit.cells == 1 ? "cell" : "cells")) assembled, counted now"
+                    summary: "\(unit.kind.rawValue) \(unit.id) (\(cells)) \(assembled), counted now"
                 )
             )
         }
