@@ -342,6 +342,15 @@ extension PACTFootprint {
             mass += range.range.cellMassKg.doubleValue * count
             total += range.perCell.scaled(by: count)
         }
+        // A piece is one module or one pack: an average over both would describe neither.
+        let kinds = Set(declaration.units.map(\.kind))
+        guard kinds.count <= 1 else {
+            throw ExportError(
+                code: .unsupportedSubject,
+                message:
+                    "the declaration of \(declaration.model.id) at \(declaration.plant.id) counts both modules and packs: a PACT footprint per piece would average a module with a pack; give the figure per kWh from `celltrace declaration`, or record modules and packs under models of their own"
+            )
+        }
         for unit in declaration.units {
             guard let footprint = unit.footprint else {
                 throw ExportError.defect("the declaration kept no footprint for \(unit.kind.rawValue) \(unit.id)")
