@@ -64,6 +64,9 @@ struct GenerateCommand: ParsableCommand {
     /// The most packs `--packs` asks for: their 288 cells' serials are planned in memory.
     static let maxPacks = 20_000
 
+    /// The cells of a generated pack: 12 modules of 24.
+    static let cellsPerPack = 288
+
     @Flag(help: "Print JSON.")
     var json = false
 
@@ -77,6 +80,12 @@ struct GenerateCommand: ParsableCommand {
         if let packs, packs < 0 || packs > Self.maxPacks {
             throw ValidationError(
                 "--packs must be from 0 to \(Self.maxPacks), as planning holds each pack's cells in memory (got \(packs))"
+            )
+        }
+        if let packs, packs * Self.cellsPerPack > cells {
+            throw ValidationError(
+                "--packs \(packs) needs \(packs * Self.cellsPerPack) cells (\(Self.cellsPerPack) a pack), more than --cells \(cells); "
+                    + "give at most \(cells / Self.cellsPerPack) packs, or more cells"
             )
         }
         guard cellsPerLot >= 1, cellsPerLot <= 1_000_000_000 else {

@@ -89,6 +89,14 @@ import Testing
                 "\(refused.error)"
             )
         }
+        let short = celltrace("generate", "--cells", "600", "--packs", "3", "--ledger", directory + "/other")
+        #expect(short.status == 2)
+        #expect(
+            short.error.contains(
+                "--packs 3 needs 864 cells (288 a pack), more than --cells 600; give at most 2 packs, or more cells"
+            ),
+            "\(short.error)"
+        )
         #expect(!FileManager.default.fileExists(atPath: directory + "/other"))
     }
 
