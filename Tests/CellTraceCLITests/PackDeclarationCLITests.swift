@@ -475,6 +475,9 @@ import Testing
             text.contains("  since     #\(Int(packCEntry)) pack \(Self.packC) (2 cells) assembled, counted now\n"),
             "\(text)"
         )
+        // The cells then and now, as the JSON counts them (not the bits of the counts read as doubles).
+        let cellsRow = text.split(separator: "\n").first { $0.hasPrefix("  cells ") }
+        #expect(cellsRow?.split(separator: " ").prefix(3) == ["cells", "5", "7"], "\(text)")
         // The figure now is the three packs' own: then and now as `declaration --json` gives them.
         let now = try JSONValue(parsing: celltrace(Self.arguments(ledger) + ["--json"]).output)
         #expect(
@@ -512,7 +515,9 @@ import Testing
             changed["changes"] == [
                 [
                     "seq": .number(moduleBEntry), "type": "epcis.event",
-                    "summary": .string("module \(Self.moduleB) (2 cells) assembled, counted now"),
+                    "summary": .string(
+                        "module \(Self.moduleB) (2 cells) assembled at #\(Int(moduleBEntry)) before the export, counted now"
+                    ),
                 ],
                 [
                     "seq": .number(packCEntry), "type": "epcis.event",
@@ -527,6 +532,17 @@ import Testing
             ],
             "\(changed)"
         )
+        // Module B1 and packs A1 and C1 now: a PACT footprint per piece would average a module
+        // with a pack, and is refused, writing no file.
+        let mixed = celltrace(export + ["-o", directory + "/mixed.pact.json", "--ledger", ledger])
+        #expect(mixed.status == 2)
+        #expect(
+            mixed.error.contains(
+                "counts both modules and packs: a PACT footprint per piece would average a module with a pack"
+            ),
+            "\(mixed.error)"
+        )
+        #expect(!FileManager.default.fileExists(atPath: directory + "/mixed.pact.json"))
     }
 
     /// A passport carries its cells' model's declaration at their plant: when that plant is a
