@@ -357,20 +357,32 @@ extension SupplyChainLedger {
                 facility: assembly?.facility,
                 retracted: retracted,
                 moves: moves,
-                custody: try custody(of: serial, range: range, txn)
+                custody: try custody(of: serial, range: range, lineage, txn)
             )
         }
     }
 
-    /// Who has cell, module or pack `unit` now, by the rule the import applies
-    /// (``Rules/custody(of:range:countingTakeOuts:_:)``); `nil` for a module or pack whose every
-    /// assembly was declared in error.
+    /// Who has cell, module or pack `unit` now, or had it when the ledger held its first `size`
+    /// entries, by the rule the import applies (``Rules/custody(of:range:countingTakeOuts:asOf:_:)``);
+    /// `nil` for a module or pack whose every assembly was declared in error (then).
+    ///
+    /// - Parameters:
+    ///   - unit: The cell serial, module or pack.
+    ///   - range: The cell's serial range (then), `nil` for a module or pack.
+    ///   - point: For the custody as of a size, the size and the outermost unit holding `unit`
+    ///     then; `nil` for now.
+    ///   - lineage: The snapshot's reader, for a cell lot's holders as of the size.
+    ///   - txn: The snapshot.
+    /// - Returns: The custody, or `nil` for a module or pack none of whose assemblies stood.
+    /// - Throws: A storage error, or ``SupplyChainError`` for a damaged row.
     func custody(
         of unit: String,
         range: SerialRange?,
+        asOf point: (size: UInt64, outermost: String?)? = nil,
+        _ lineage: LineageReader,
         _ txn: borrowing ReadTransaction
     ) throws -> UnitCustodyReport? {
-        let custody = try Rules(store: StateStore(tables: tables)).custody(of: unit, range: range, txn)
+        let custody = try Rules(store: StateStore(tables: tables)).custody(of: unit, range: range, asOf: point, txn)
         let inside = custody.unit == unit ? nil : custody.unit
         switch custody.keeper {
         case .shippedTo(let receiver, let sequence):
@@ -388,7 +400,9 @@ extension SupplyChainLedger {
         case .cellLot(let lot):
             // The lot's holders with some of it, as `lot show` lists them (keyed lot number ‖ actor).
             var holders: [String] = []
-            if let number = try StateStore(tables: tables).lotNumber(lot, txn) {
+            if let point {
+                holders = try self.lot(lot, asOf: point.size, lineage, txn)?.holdings.map(\.actor) ?? []
+            } else if let number = try StateStore(tables: tables).lotNumber(lot, txn) {
                 let prefix = IndexKey.sequence(number)
                 for row in try rows(.holdings, prefix: prefix, txn) {
                     guard Holding(text: String(decoding: row.value, as: UTF8.self))?.kg.isPositive == true else {

@@ -25,7 +25,7 @@ extension SupplyChainLedger {
     }
 
     /// ``lot(_:asOf:)`` in the snapshot `txn`.
-    private func lot(
+    func lot(
         _ id: String,
         asOf size: UInt64,
         _ reader: LineageReader,
@@ -264,7 +264,7 @@ extension SupplyChainLedger {
                 facility: facility,
                 retracted: retracted,
                 moves: moves,
-                custody: try custody(of: serial, range: range, outermost: chain.last, asOf: size, lineage, txn),
+                custody: try custody(of: serial, range: range, asOf: (size, chain.last), lineage, txn),
                 asOfSize: size
             )
         }
@@ -298,63 +298,5 @@ extension SupplyChainLedger {
             candidates = try lineage.assembly(holder, txn)?.placedIn ?? []
         }
         return chain
-    }
-
-    /// Who had cell, module or pack `unit` when the ledger held its first `size` entries, by the
-    /// custody rule the import applies (``Rules/custody(of:range:countingTakeOuts:_:)``), with
-    /// each row read as of `size`: the shipments by id and disassemblies recorded before it and
-    /// not declared in error before it, the unit holding it then, and its cell lot's holders then.
-    ///
-    /// - Returns: The custody, or `nil` for a module or pack none of whose assemblies stood then.
-    private func custody(
-        of unit: String,
-        range: SerialRange?,
-        outermost: String?,
-        asOf size: UInt64,
-        _ lineage: LineageReader,
-        _ txn: borrowing ReadTransaction
-    ) throws -> UnitCustodyReport? {
-        let store = StateStore(tables: tables)
-        let held = outermost ?? unit
-        let inside = outermost
-        let stood: ((sequenceNumber: UInt64, row: JSONValue)) -> Bool = { item in
-            item.sequenceNumber < size && (item.row["retractedAt"]?.doubleValue.map { UInt64($0) >= size } ?? true)
-        }
-        let shipment = try store.unitShipments(of: held, txn).last(where: stood)
-        if let takeOut = try store.takeOuts(of: held, txn).last(where: stood),
-            let taker = takeOut.row["by"]?.stringValue,
-            shipment.map({ $0.sequenceNumber < takeOut.sequenceNumber }) ?? true
-        {
-            return UnitCustodyReport(
-                inside: inside,
-                reason: .takenOut,
-                actors: [taker],
-                sequenceNumber: takeOut.sequenceNumber,
-                from: takeOut.row["from"]?.stringValue ?? "?"
-            )
-        }
-        if let shipment, let receiver = shipment.row["to"]?.stringValue {
-            return UnitCustodyReport(
-                inside: inside,
-                reason: .shipped,
-                actors: [receiver],
-                sequenceNumber: shipment.sequenceNumber
-            )
-        }
-        if outermost == nil, let range {
-            var holders: [String] = []
-            if let report = try lot(range.lot, asOf: size, lineage, txn) { holders = report.holdings.map(\.actor) }
-            return UnitCustodyReport(inside: inside, reason: .cellLot, actors: holders, lot: range.lot)
-        }
-        // The first assembly that stood then.
-        for step in try store.parent(held, txn)?.history ?? [] where step["added"] != nil {
-            guard let sequence = step["seq"]?.doubleValue.map(UInt64.init), sequence < size,
-                step["retractedAt"]?.doubleValue.map({ UInt64($0) >= size }) ?? true
-            else { continue }
-            return try store.json(.events, IndexKey.sequence(sequence), txn)?["actor"]?.stringValue.map {
-                UnitCustodyReport(inside: inside, reason: .assembled, actors: [$0])
-            }
-        }
-        return nil
     }
 }

@@ -46,6 +46,8 @@ extension Rules {
     ///   - range: The cell's serial range, `nil` for a module or pack.
     ///   - countingTakeOuts: Whether a disassembly moves custody; the rule of shipments by id as
     ///     CellTrace first recorded them left it out, which a replay still accepts.
+    ///   - point: For the custody as of a ledger size, that size and the outermost unit holding
+    ///     `unit` then (`nil` when none did); `nil` for the custody now.
     ///   - txn: The snapshot under the pending writes.
     /// - Returns: The unit its custody is of, and why who has it has it.
     /// - Throws: Storage errors only.
@@ -53,17 +55,31 @@ extension Rules {
         of unit: String,
         range: SerialRange?,
         countingTakeOuts: Bool = true,
+        asOf point: (size: UInt64, outermost: String?)? = nil,
         _ txn: borrowing ReadTransaction
     ) throws -> UnitCustody {
         var held = unit
         var cell = range
-        if let holder = try store.raw(.containedIn, IndexKey.text(unit), txn) {
+        if let point {
+            if let outermost = point.outermost {
+                held = outermost
+                cell = nil
+            }
+        } else if let holder = try store.raw(.containedIn, IndexKey.text(unit), txn) {
             held = try outermostUnit(holding: String(decoding: holder, as: UTF8.self), txn)
             cell = nil
         }
-        let shipment = try store.unitShipments(of: held, txn).last { $0.row["retractedAt"] == nil }
+        // A row stands when not declared in error; as of a size, when recorded before it and not
+        // declared in error before it.
+        let size = point?.size
+        func stands(_ sequence: UInt64, _ row: JSONValue) -> Bool {
+            let retracted = row["retractedAt"]?.doubleValue
+            guard let size else { return retracted == nil }
+            return sequence < size && retracted.map { UInt64($0) >= size } ?? true
+        }
+        let shipment = try store.unitShipments(of: held, txn).last { stands($0.sequenceNumber, $0.row) }
         if countingTakeOuts,
-            let takeOut = try store.takeOuts(of: held, txn).last(where: { $0.row["retractedAt"] == nil }),
+            let takeOut = try store.takeOuts(of: held, txn).last(where: { stands($0.sequenceNumber, $0.row) }),
             let taker = takeOut.row["by"]?.stringValue,
             shipment.map({ $0.sequenceNumber < takeOut.sequenceNumber }) ?? true
         {
@@ -74,7 +90,7 @@ extension Rules {
             return UnitCustody(unit: held, keeper: .shippedTo(receiver, sequence: shipment.sequenceNumber))
         }
         if let cell { return UnitCustody(unit: held, keeper: .cellLot(cell.lot)) }
-        return UnitCustody(unit: held, keeper: .assembler(try assembler(of: held, txn)))
+        return UnitCustody(unit: held, keeper: .assembler(try assembler(of: held, asOf: size, txn)))
     }
 
     /// Whether `actor` has the unit `custody` is of, and had it by the event's time; a problem at
@@ -264,12 +280,18 @@ extension Rules {
         return outer
     }
 
-    /// The actor that recorded the first assembly of module or pack `unit` that stands.
-    func assembler(of unit: String, _ txn: borrowing ReadTransaction) throws -> String? {
+    /// The actor that recorded the first assembly of module or pack `unit` that stands, or that
+    /// stood when the ledger held its first `size` entries.
+    func assembler(of unit: String, asOf size: UInt64? = nil, _ txn: borrowing ReadTransaction) throws -> String? {
         for step in try store.parent(unit, txn)?.history ?? [] where step["added"] != nil {
-            guard let sequence = step["seq"]?.doubleValue.map(UInt64.init),
-                let standing = try standingEvent(at: sequence, txn)
-            else { continue }
+            guard let sequence = step["seq"]?.doubleValue.map(UInt64.init) else { continue }
+            if let size {
+                guard sequence < size, step["retractedAt"]?.doubleValue.map({ UInt64($0) >= size }) ?? true else {
+                    continue
+                }
+                return try store.json(.events, IndexKey.sequence(sequence), txn)?["actor"]?.stringValue
+            }
+            guard let standing = try standingEvent(at: sequence, txn) else { continue }
             return standing.record["actor"]?.stringValue
         }
         return nil
