@@ -236,43 +236,11 @@ extension Declaration {
             )
         }
         guard attested else { return }
-        var limited: [[ElectricityMethod: Double]] = []
-        var reasonable: [[ElectricityMethod: Double]] = []
-        var seen: Set<UInt64> = []
-        var relied: [Attestation] = []
-        for index in units.indices {
-            guard let verification = units[index].footprint?.verification() else {
-                limited.append([:])
-                reasonable.append([:])
-                continue
-            }
-            units[index].verifiedShare = verification.limited
-            limited.append(verification.limited)
-            reasonable.append(verification.reasonable)
-            for attestation in verification.relied {
-                if let entry = attestation.sequenceNumber, seen.insert(entry).inserted { relied.append(attestation) }
-            }
-        }
-        func weigh(_ shares: [[ElectricityMethod: Double]]) -> [ElectricityMethod: Double] {
-            var weighed: [ElectricityMethod: Double] = [:]
-            for method in ElectricityMethod.allCases {
-                var all = 0.0
-                var covered = 0.0
-                var whole = true
-                for (unit, share) in zip(units, shares) {
-                    let value = unit.kgCO2e.total(method)
-                    let part = share[method] ?? 0
-                    all += value
-                    covered += value * part
-                    if part != 1 { whole = false }
-                }
-                // Whole when every unit is: the weighted sum could miss 1 by a rounding.
-                weighed[method] = whole ? 1 : all > 0 ? min(1, covered / all) : 0
-            }
-            return weighed
-        }
-        verifiedShare = weigh(limited)
-        verifiedShareReasonable = weigh(reasonable)
-        attestationsRelied = relied.sorted { ($0.sequenceNumber ?? 0) < ($1.sequenceNumber ?? 0) }
+        // A unit weighs in the figure as its kg CO2e, which its footprint's share covers whole.
+        let shares = Self.verifiedShares(units.map { unit in (unit.footprint, unit.kgCO2e.total, .zero) })
+        for index in units.indices { units[index].verifiedShare = shares.each[index] }
+        (verifiedShare, verifiedShareReasonable, attestationsRelied) = (
+            shares.limited, shares.reasonable, shares.relied
+        )
     }
 }

@@ -145,6 +145,63 @@ public struct Declaration: Sendable {
     /// market-based one counts PPAs and certificates, which the draft does not recognise.
     public static let declaredMethod = ElectricityMethod.euDraft
 
+    /// The verified shares of a declaration's counted items at both levels, each item weighed
+    /// as the figure weighs it, and the attestations they rely on.
+    ///
+    /// An item's share is its footprint's (``Footprint/verification()``), applied to the kg CO2e
+    /// that footprint stands for; what it adds beside (a range's shipments by id) counts as not
+    /// verified. A method is whole when every item is, as a weighted sum could miss 1 by a rounding.
+    ///
+    /// - Parameter items: Each item's footprint with the working (`nil` when none was kept), the
+    ///   kg CO2e it stands for, and the kg CO2e counted beside it.
+    /// - Returns: Each item's share at limited assurance (`nil` without a footprint), the shares
+    ///   weighed at limited and at reasonable assurance, and the attestations relied on, oldest first.
+    static func verifiedShares(
+        _ items: [(footprint: Footprint?, weighed: (ElectricityMethod) -> Double, beside: Emissions)]
+    ) -> (
+        each: [[ElectricityMethod: Double]?],
+        limited: [ElectricityMethod: Double],
+        reasonable: [ElectricityMethod: Double],
+        relied: [Attestation]
+    ) {
+        var each: [[ElectricityMethod: Double]?] = []
+        var reasonable: [[ElectricityMethod: Double]] = []
+        var seen: Set<UInt64> = []
+        var relied: [Attestation] = []
+        for item in items {
+            guard let verification = item.footprint?.verification() else {
+                each.append(nil)
+                reasonable.append([:])
+                continue
+            }
+            each.append(verification.limited)
+            reasonable.append(verification.reasonable)
+            for attestation in verification.relied {
+                if let entry = attestation.sequenceNumber, seen.insert(entry).inserted { relied.append(attestation) }
+            }
+        }
+        func weigh(_ shares: [[ElectricityMethod: Double]]) -> [ElectricityMethod: Double] {
+            var weighed: [ElectricityMethod: Double] = [:]
+            for method in ElectricityMethod.allCases {
+                var all = 0.0
+                var covered = 0.0
+                var whole = true
+                for (item, share) in zip(items, shares) {
+                    let value = item.weighed(method)
+                    let beside = item.beside.total(method)
+                    let part = share[method] ?? 0
+                    all += value + beside
+                    covered += value * part
+                    if part != 1 || beside != 0 { whole = false }
+                }
+                weighed[method] = whole ? 1 : all > 0 ? min(1, covered / all) : 0
+            }
+            return weighed
+        }
+        relied.sort { ($0.sequenceNumber ?? 0) < ($1.sequenceNumber ?? 0) }
+        return (each, weigh(each.map { $0 ?? [:] }), weigh(reasonable), relied)
+    }
+
     /// What each method's figure is for, in words: the declared one and why the others are not.
     ///
     /// - Parameter method: The electricity method.
@@ -348,55 +405,16 @@ public struct Declaration: Sendable {
         var verifiedReasonable = verified
         var relied: [Attestation] = []
         if attested {
-            // Each range's share at each level, weighed as the figure weighs the range.
-            var limited: [[ElectricityMethod: Double]] = []
-            var reasonable: [[ElectricityMethod: Double]] = []
-            var seen: Set<UInt64> = []
-            for index in ranges.indices {
-                guard let footprint = ranges[index].footprint else {
-                    limited.append([:])
-                    reasonable.append([:])
-                    continue
-                }
-                let verification = footprint.verification()
-                ranges[index].verifiedShare = verification.limited
-                limited.append(verification.limited)
-                reasonable.append(verification.reasonable)
-                for attestation in verification.relied {
-                    if let entry = attestation.sequenceNumber, seen.insert(entry).inserted {
-                        relied.append(attestation)
-                    }
-                }
-            }
-            func weigh(_ shares: [[ElectricityMethod: Double]]) -> [ElectricityMethod: Double] {
-                var all: [ElectricityMethod: Double] = [:]
-                var covered: [ElectricityMethod: Double] = [:]
-                var whole = Set(ElectricityMethod.allCases)
-                for (range, share) in zip(ranges, shares) {
-                    // A range weighs in the figure as its cells' kg CO2e. Their shipments by id
-                    // count as not verified: the range's share is its first cell's.
+            // A range weighs in the figure as its cells' kg CO2e. Their shipments by id count as
+            // not verified: the range's share is its first cell's.
+            let shares = Self.verifiedShares(
+                ranges.map { range in
                     let weight = Double(range.range.count)
-                    for method in ElectricityMethod.allCases {
-                        let value = range.perCell.total(method) * weight
-                        let shipped = range.shipments.total(method)
-                        all[method, default: 0] += value + shipped
-                        let part = share[method] ?? 0
-                        covered[method, default: 0] += value * part
-                        if part != 1 || shipped != 0 { whole.remove(method) }
-                    }
+                    return (range.footprint, { range.perCell.total($0) * weight }, range.shipments)
                 }
-                var weighed: [ElectricityMethod: Double] = [:]
-                for method in ElectricityMethod.allCases {
-                    let total = all[method] ?? 0
-                    // Whole when every range is: the weighted sum could miss 1 by a rounding.
-                    weighed[method] =
-                        whole.contains(method) ? 1 : total > 0 ? min(1, (covered[method] ?? 0) / total) : 0
-                }
-                return weighed
-            }
-            verified = weigh(limited)
-            verifiedReasonable = weigh(reasonable)
-            relied.sort { ($0.sequenceNumber ?? 0) < ($1.sequenceNumber ?? 0) }
+            )
+            for index in ranges.indices { ranges[index].verifiedShare = shares.each[index] }
+            (verified, verifiedReasonable, relied) = (shares.limited, shares.reasonable, shares.relied)
         }
         return Declaration(
             model: model,
