@@ -61,8 +61,13 @@ struct GenerateCommand: ParsableCommand {
     )
     var packs: Int?
 
-    /// The most packs `--packs` asks for: their 288 cells' serials are planned in memory.
-    static let maxPacks = 20_000
+    /// The most packs `--packs` asks for.
+    ///
+    /// The plan assembles one module every ten minutes from the first cell lots' arrival at the
+    /// pack plant, early in the network's year: 5,000 packs
+    /// (60,000 modules) end before December 2026, and 8,000 would date assemblies after the day
+    /// the ledger imports them, which the import refuses.
+    static let maxPacks = 5_000
 
     /// The cells of a generated pack: 12 modules of 24.
     static let cellsPerPack = 288
@@ -79,7 +84,7 @@ struct GenerateCommand: ParsableCommand {
         guard cells >= 1 else { throw ValidationError("--cells must be at least 1 (got \(cells))") }
         if let packs, packs < 0 || packs > Self.maxPacks {
             throw ValidationError(
-                "--packs must be from 0 to \(Self.maxPacks), as planning holds each pack's cells in memory (got \(packs))"
+                "--packs must be from 0 to \(Self.maxPacks), as the plan assembles a module every ten minutes and more would be dated in the future (got \(packs))"
             )
         }
         if let packs, packs * Self.cellsPerPack > cells {

@@ -79,12 +79,12 @@ import Testing
             parsing: celltrace("footprint", "urn:epc:id:giai:5991015.PACK-00003", "--ledger", ledger, "--json").output
         )
         #expect(pack["subject"]?["cells"] == 288, "\(pack)")
-        for bad in ["-1", "20001"] {
+        for bad in ["-1", "5001"] {
             let refused = celltrace("generate", "--cells", "5000", "--packs=\(bad)", "--ledger", directory + "/other")
             #expect(refused.status == 2)
             #expect(
                 refused.error.contains(
-                    "--packs must be from 0 to 20000, as planning holds each pack's cells in memory (got \(bad))"
+                    "--packs must be from 0 to 5000, as the plan assembles a module every ten minutes and more would be dated in the future (got \(bad))"
                 ),
                 "\(refused.error)"
             )
